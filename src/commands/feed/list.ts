@@ -1,0 +1,55 @@
+import { Flags } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { todayUtc } from '../../lib/dates.js'
+import { FEED_STATUSES } from '../../lib/spec/enums.js'
+import type { FeedData } from '../../lib/spec/types.generated.js'
+import { table } from '../../lib/ui/style.js'
+import { latestVersion, resolveVersionForDate } from '../../lib/versions.js'
+
+export interface FeedListItem {
+  name: string
+  file: string
+  type?: string
+  status?: string
+  versions: number
+  current_version?: string
+  endpoint?: string
+  error?: string
+}
+
+export default class FeedList extends SsmdCommand<typeof FeedList> {
+  static override summary = 'List feeds.'
+  static override examples = ['<%= config.bin %> feed list', '<%= config.bin %> feed list --status active -v', '<%= config.bin %> feed list --json']
+  static override flags = {
+    status: Flags.string({ summary: 'Only feeds with this status.', options: [...FEED_STATUSES] }),
+  }
+
+  async run(): Promise<FeedListItem[]> {
+    const ws = this.workspace(['feed'])
+    const today = todayUtc()
+    const items: FeedListItem[] = []
+    for (const doc of ws.feeds) {
+      if (!doc.isObject) {
+        items.push({ name: doc.name, file: doc.file, versions: 0, error: doc.problem?.message ?? 'not a feed document' })
+        continue
+      }
+      const feed = doc.data as FeedData
+      const versions = Array.isArray(feed.versions) ? feed.versions : []
+      const current = resolveVersionForDate(versions, today) ?? latestVersion(versions)
+      const status = feed.status ?? 'active'
+      if (this.flags.status && status !== this.flags.status) continue
+      items.push({ name: doc.name, file: doc.file, type: feed.type, status, versions: versions.length, current_version: current?.version, endpoint: current?.endpoint })
+    }
+    if (items.length === 0) {
+      this.say(this.flags.status ? `No ${this.flags.status} feeds.` : "No feeds yet. Create one with 'ssmd feed create <name> --type websocket --endpoint wss://…'.")
+      return items
+    }
+    const headers = ['NAME', 'TYPE', 'STATUS', 'VERSIONS', ...(this.flags.verbose ? ['ENDPOINT'] : [])]
+    this.say(table(headers, items.map(i => [
+      i.name, i.type ?? '?', i.error ? 'invalid' : i.status ?? '', String(i.versions),
+      ...(this.flags.verbose ? [i.endpoint ?? ''] : []),
+    ])))
+    for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)
+    return items
+  }
+}

@@ -1,0 +1,33 @@
+import { Flags } from '@oclif/core'
+import { resolve } from 'node:path'
+import { SsmdCommand } from '../lib/command.js'
+import { initRepository, type InitResult } from '../lib/init.js'
+import { checkDirFlag } from '../lib/workspace/root.js'
+
+export default class Init extends SsmdCommand<typeof Init> {
+  static override summary = 'Create the ssmd folders, local config and a git repository.'
+  static override description = 'Creates feeds/, schemas/ and environments/ (each with a .gitkeep), .ssmd/config.yaml, adds .ssmd/ to .gitignore and runs `git init` when the folder is not inside a git repository. Safe to run again: it only adds what is missing.'
+  static override examples = ['<%= config.bin %> init', '<%= config.bin %> init -C ./market-data --no-git']
+  static override flags = {
+    git: Flags.boolean({ summary: 'Initialise a git repository when the folder is not inside one.', default: true, allowNo: true }),
+  }
+
+  async run(): Promise<InitResult> {
+    const root = this.flags.dir === undefined ? process.cwd() : resolve(this.flags.dir)
+    if (this.flags.dir !== undefined) {
+      try {
+        checkDirFlag(this.flags.dir)
+      } catch (error) {
+        // -C may name a folder that does not exist yet; only a file in the way is wrong.
+        if (!/no such directory/.test((error as Error).message)) throw error
+      }
+    }
+    const result = await initRepository(root, { git: this.flags.git })
+    if (result.created.length === 0) this.say(`ssmd repository already initialised in ${root}; nothing to do`)
+    else {
+      for (const c of result.created) this.say(`created ${c}`)
+      this.say(`initialised ssmd repository in ${root}${result.gitInitialized ? ' (new git repository)' : ''}`)
+    }
+    return result
+  }
+}

@@ -1,0 +1,124 @@
+/** JSON-able semantic model of a Cap'n Proto schema file (ids are `0x`-prefixed 16-digit hex strings). */
+
+export type PrimitiveName =
+  | 'Void' | 'Bool' | 'Int8' | 'Int16' | 'Int32' | 'Int64' | 'UInt8' | 'UInt16' | 'UInt32' | 'UInt64'
+  | 'Float32' | 'Float64' | 'Text' | 'Data';
+
+export type CapnpType =
+  | { kind: PrimitiveName }
+  | { kind: 'List'; element: CapnpType }
+  | { kind: 'struct' | 'enum' | 'interface'; id: string; name: string; args?: CapnpType[] }
+  | { kind: 'AnyPointer' | 'AnyStruct' | 'AnyList' | 'Capability' }
+  | { kind: 'param'; scopeId: string; index: number; name: string }
+  | { kind: 'implicit'; index: number; name: string };
+
+export type CapnpNodeKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation';
+
+export interface CapnpLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface CapnpField extends CapnpLocation {
+  name: string;
+  codeOrder: number;
+  /** explicit ordinal; null for groups and named unions */
+  ordinal: number | null;
+  /** union discriminant when the field is a member of a union of its node */
+  discriminant: number | null;
+  /** slot type; absent for groups */
+  type?: CapnpType;
+  /** id of the group node for groups and named unions */
+  groupId?: string;
+  /** 'group' or 'union' for group fields */
+  groupKind?: 'group' | 'union';
+  /** canonical text of the explicit default value */
+  defaultValue?: string;
+  doc?: string;
+}
+
+export interface CapnpEnumerant extends CapnpLocation {
+  name: string;
+  ordinal: number;
+  doc?: string;
+}
+
+export interface CapnpMethod extends CapnpLocation {
+  name: string;
+  ordinal: number;
+  codeOrder: number;
+  paramStructType: string;
+  resultStructType: string;
+  /** params/results declared inline (their structs are nodes of this model) */
+  inlineParams: boolean;
+  inlineResults: boolean;
+  streaming: boolean;
+  doc?: string;
+}
+
+export interface CapnpNode extends CapnpLocation {
+  id: string;
+  explicitId: boolean;
+  kind: CapnpNodeKind;
+  /** path of names inside the file, e.g. `Foo.Bar`, `Iface.method$Params`; '' for the file */
+  path: string;
+  /** `<file>:<path>` like the official compiler's displayName */
+  displayName: string;
+  scopeId: string;
+  isGroup?: boolean;
+  isUnion?: boolean;
+  isParamStruct?: boolean;
+  genericParams?: string[];
+  fields?: CapnpField[];
+  /** number of union members directly in this node (0 when it has no union) */
+  discriminantCount?: number;
+  enumerants?: CapnpEnumerant[];
+  methods?: CapnpMethod[];
+  superclasses?: CapnpType[];
+  /** const / annotation type */
+  type?: CapnpType;
+  value?: string;
+  targets?: string[];
+  nestedIds: string[];
+  doc?: string;
+}
+
+export interface CapnpModel {
+  file: string;
+  fileId: string;
+  /** nodes of this file, in declaration order (file node first) */
+  nodes: CapnpNode[];
+  /** display names of nodes of imported files that this file references, by id */
+  externalNames: Record<string, string>;
+  imports: string[];
+}
+
+export function typeToString(t: CapnpType): string {
+  switch (t.kind) {
+    case 'List': return `List(${typeToString(t.element)})`;
+    case 'struct':
+    case 'enum':
+    case 'interface':
+      return t.args && t.args.length ? `${t.name}(${t.args.map(typeToString).join(', ')})` : t.name;
+    case 'param':
+    case 'implicit':
+      return t.name;
+    default:
+      return t.kind;
+  }
+}
+
+/** A key identifying a type's wire meaning (ids instead of names). */
+export function typeKey(t: CapnpType): string {
+  switch (t.kind) {
+    case 'List': return `List(${typeKey(t.element)})`;
+    case 'struct':
+    case 'enum':
+    case 'interface':
+      return t.args && t.args.length ? `${t.kind}:${t.id}(${t.args.map(typeKey).join(',')})` : `${t.kind}:${t.id}`;
+    case 'param': return `param:${t.scopeId}:${t.index}`;
+    case 'implicit': return `implicit:${t.index}`;
+    default: return t.kind;
+  }
+}

@@ -1,0 +1,105 @@
+import { Command, Flags, Interfaces } from '@oclif/core'
+import { SsmdError } from './errors.js'
+import { checkDirFlag, findRoot } from './workspace/root.js'
+import { Workspace } from './workspace/workspace.js'
+
+export type SsmdFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SsmdCommand)['baseFlags'] & T['flags']>
+export type SsmdArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Base of every ssmd command: global flags (-C, --json, -q, -v) and the error
+ * convention — one clear line on stderr, exit 1 (failed) or 2 (wrong usage),
+ * a stack trace only with --verbose.
+ */
+export abstract class SsmdCommand<T extends typeof Command = typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    dir: Flags.string({ char: 'C', summary: 'The ssmd root to work in (default: nearest ancestor holding feeds/, schemas/ or environments/).', helpGroup: 'GLOBAL' }),
+    quiet: Flags.boolean({ char: 'q', summary: 'Print only errors.', helpGroup: 'GLOBAL' }),
+    verbose: Flags.boolean({ char: 'v', summary: 'More detail; stack traces for unexpected failures.', helpGroup: 'GLOBAL' }),
+  }
+
+  protected flags!: SsmdFlags<T>
+  protected args!: SsmdArgs<T>
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof SsmdCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as SsmdFlags<T>
+    this.args = args as SsmdArgs<T>
+  }
+
+  /** The folder the user pointed at with -C, or the working directory. */
+  protected startDir(): string {
+    return this.flags.dir === undefined ? process.cwd() : checkDirFlag(this.flags.dir)
+  }
+
+  private rootCache?: string
+  protected root(): string {
+    this.rootCache ??= findRoot(this.startDir())
+    return this.rootCache
+  }
+
+  protected workspace(kinds?: ReadonlyArray<'feed' | 'schema' | 'environment' | 'policy'>): Workspace {
+    return new Workspace(this.root(), kinds)
+  }
+
+  /** Normal output: suppressed by --quiet and --json. */
+  protected say(message = ''): void {
+    if (!this.flags?.quiet && !this.jsonEnabled()) this.log(message)
+  }
+
+  /** Notes to the user on stderr (kept out of stdout so pipes stay clean); suppressed by --quiet. */
+  protected note(message: string): void {
+    if (!this.flags?.quiet) process.stderr.write(message + '\n')
+  }
+
+  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string }): Promise<unknown> {
+    const verbose = this.flags?.verbose ?? this.argv.some(a => a === '-v' || a === '--verbose')
+    const json = this.flags ? this.jsonEnabled() : this.argv.includes('--json')
+    const exitError = err.oclif?.exit !== undefined && err.constructor?.name === 'ExitError'
+    if (exitError) throw err
+    let exitCode: number
+    let message: string
+    let code: string
+    if (err instanceof SsmdError) {
+      exitCode = err.exitCode
+      message = err.message
+      code = err.code
+    } else if (isParseError(err)) {
+      exitCode = 2
+      code = 'usage'
+      message = parseErrorLine(err.message, this.id)
+    } else {
+      exitCode = 1
+      code = 'internal'
+      const where = err.code === 'EACCES' || err.code === 'EPERM' ? ' (permission denied)' : ''
+      message = `${err.message || String(err)}${where}${verbose ? '' : ' (run with --verbose for details)'}`
+    }
+    if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode } }, null, 2) + '\n')
+    process.stderr.write(`Error: ${message}\n`)
+    if (verbose && err.stack) process.stderr.write(err.stack + '\n')
+    process.exitCode = exitCode
+    return undefined
+  }
+}
+
+function isParseError(err: Error & { oclif?: { exit?: number } }): boolean {
+  const name = err.constructor?.name ?? ''
+  return err.oclif?.exit === 2 || /Parse|Flag|Args|Arg|Required|Unexpected|NonExistent/.test(name)
+}
+
+/** oclif's multi-line parser messages, as one line that points at help. */
+function parseErrorLine(message: string, id?: string): string {
+  const lines = message.split('\n').map(l => l.trim()).filter(l => l && !/^See more help/.test(l))
+  const text = lines.join(' ').replace(/\s+/g, ' ')
+  const cmd = (id ?? '').replace(/:/g, ' ')
+  return `${text} (see 'ssmd ${cmd}${cmd ? ' ' : ''}--help')`
+}

@@ -1,0 +1,58 @@
+import { UsageError } from './errors.js'
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/
+
+/** A real calendar date in YYYY-MM-DD form (no 2025-02-30). */
+export function isValidDate(s: unknown): s is string {
+  if (typeof s !== 'string') return false
+  const m = DATE.exec(s)
+  if (!m) return false
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  if (mo < 1 || mo > 12 || d < 1) return false
+  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate()
+}
+
+export const isValidTime = (s: unknown): s is string => typeof s === 'string' && TIME.test(s)
+
+const zoneCache = new Map<string, boolean>()
+/** An IANA time-zone name known to this Node.js (UTC included). */
+export function isValidTimezone(zone: unknown): zone is string {
+  if (typeof zone !== 'string' || zone === '') return false
+  let ok = zoneCache.get(zone)
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone })
+      ok = /^[A-Za-z]/.test(zone)
+    } catch {
+      ok = false
+    }
+    zoneCache.set(zone, ok)
+  }
+  return ok
+}
+
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10)
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(`${date}T00:00:00Z`)
+  d.setUTCDate(d.getUTCDate() + days)
+  return d.toISOString().slice(0, 10)
+}
+
+export function checkDateFlag(flag: string, value: string): string {
+  if (!isValidDate(value)) throw new UsageError(`--${flag} '${value}' is not a valid date; use YYYY-MM-DD (e.g. ${todayUtc()})`)
+  return value
+}
+
+export function checkTimeFlag(flag: string, value: string): string {
+  if (!isValidTime(value)) throw new UsageError(`--${flag} '${value}' is not a valid time of day; use HH:MM, 24-hour (e.g. 09:30)`)
+  return value
+}
+
+export function checkTimezoneFlag(flag: string, value: string): string {
+  if (!isValidTimezone(value)) throw new UsageError(`--${flag} '${value}' is not a known IANA time zone (e.g. UTC, America/New_York)`)
+  return value
+}

@@ -1,0 +1,35 @@
+/**
+ * Errors a user can act on. Commands let them propagate; the base command prints
+ * `message` as one line on stderr and exits with `exitCode`
+ * (1: the operation failed, 2: wrong usage).
+ */
+export class SsmdError extends Error {
+  readonly exitCode: 1 | 2
+  readonly code: string
+  constructor(message: string, options: { exitCode?: 1 | 2; code?: string } = {}) {
+    super(message)
+    this.name = 'SsmdError'
+    this.exitCode = options.exitCode ?? 1
+    this.code = options.code ?? (this.exitCode === 2 ? 'usage' : 'failed')
+  }
+}
+
+/** Wrong usage: a bad flag value, a bad argument. Exit code 2. */
+export class UsageError extends SsmdError {
+  constructor(message: string, code = 'usage') {
+    super(message, { exitCode: 2, code })
+  }
+}
+
+/** Something named does not exist. Exit code 1. */
+export class NotFoundError extends SsmdError {
+  constructor(message: string) {
+    super(message, { exitCode: 1, code: 'not-found' })
+  }
+}
+
+export class ConflictError extends SsmdError {
+  constructor(message: string) {
+    super(message, { exitCode: 1, code: 'conflict' })
+  }
+}

@@ -1,0 +1,32 @@
+export const FEED_TYPES = ['websocket', 'rest', 'multicast'] as const
+export const FEED_STATUSES = ['active', 'deprecated', 'disabled'] as const
+export const PROTOCOLS = ['wss', 'https', 'multicast'] as const
+export const AUTH_METHODS = ['api_key', 'oauth', 'mtls', 'none'] as const
+export const HOLIDAY_CALENDARS = ['us_equity', 'crypto_247', 'custom'] as const
+export const SCHEMA_FORMATS = ['capnp', 'protobuf', 'json_schema'] as const
+export const SCHEMA_STATUSES = ['draft', 'active', 'deprecated'] as const
+export const KEY_TYPES = ['api_key', 'database', 'transport', 'storage', 'tls', 'webhook'] as const
+export const TRANSPORT_TYPES = ['nats', 'mqtt', 'memory'] as const
+export const STORAGE_TYPES = ['local', 's3'] as const
+export const CACHE_TYPES = ['memory', 'redis'] as const
+export const SEVERITIES = ['error', 'warning', 'off'] as const
+
+/** websocket→wss, rest→https, multicast→multicast */
+export const PROTOCOL_FOR_TYPE: Record<(typeof FEED_TYPES)[number], (typeof PROTOCOLS)[number]> = {
+  websocket: 'wss',
+  rest: 'https',
+  multicast: 'multicast',
+}
+
+/** URL schemes an endpoint may use for each protocol. */
+export const SCHEMES_FOR_PROTOCOL: Record<(typeof PROTOCOLS)[number], readonly string[]> = {
+  wss: ['wss'],
+  https: ['https'],
+  multicast: ['udp', 'multicast'],
+}
+
+export const TRANSPORT_URL_SCHEMES: Record<string, readonly string[]> = {
+  nats: ['nats', 'tls'],
+  mqtt: ['mqtt', 'mqtts'],
+}
+export const CACHE_URL_SCHEMES = ['redis', 'rediss'] as const

@@ -1,0 +1,42 @@
+/** Levenshtein distance, small and allocation-light: names are short. */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0
+  const prev = new Array<number>(b.length + 1)
+  for (let j = 0; j <= b.length; j++) prev[j] = j
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j]
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = tmp
+    }
+  }
+  return prev[b.length]
+}
+
+/** The closest candidate within a distance that scales with the word, or undefined. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined
+  let bestDistance = Infinity
+  const limit = Math.max(2, Math.floor(word.length / 3))
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase())
+    const prefix = c.startsWith(word) || word.startsWith(c)
+    const score = prefix && Math.min(c.length, word.length) >= 4 ? Math.min(d, limit) : d
+    if (score <= limit && score < bestDistance) {
+      best = c
+      bestDistance = score
+    }
+  }
+  return best
+}
+
+export function didYouMean(word: string, candidates: Iterable<string>): string {
+  const s = closest(word, candidates)
+  return s === undefined ? '' : `; did you mean '${s}'?`
+}
+
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n} ${n === 1 ? word : many}`
+}

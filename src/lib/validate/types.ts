@@ -1,0 +1,58 @@
+import type { SsmdDocument, EnvironmentDocument, FeedDocument, SchemaDocument } from '../workspace/document.js'
+import type { Workspace } from '../workspace/workspace.js'
+
+export type Severity = 'error' | 'warning' | 'info'
+
+/** One problem found by a rule, located in the source. */
+export interface Finding {
+  rule: string
+  severity: Severity
+  message: string
+  /** Path relative to the ssmd root. */
+  file: string
+  /** 1-based. */
+  line: number
+  /** 1-based. */
+  column: number
+  /** JSON Pointer into the document ('' for the whole file). */
+  path: string
+  /** The plugin that declared the rule ('ssmd' for built-in rules). */
+  plugin: string
+}
+
+/** What a check passes to `ctx.report`. */
+export interface Report {
+  message: string
+  /** JSON Pointer into the document being checked; line:col is filled in from the source. */
+  path?: string
+  /** Point at the key instead of the value (e.g. for an unknown key). */
+  at?: 'key' | 'value'
+  /** Another file (relative to the root) with an explicit position, e.g. a .capnp definition. */
+  file?: string
+  line?: number
+  column?: number
+  /** Override the rule's severity for this finding (e.g. warning for deprecated, error for draft). */
+  severity?: Severity
+}
+
+export interface CheckContext {
+  /** The whole repository, read-only. */
+  readonly workspace: Workspace
+  report(report: Report): void
+}
+
+export interface RuleDefinition {
+  description: string
+  /** Default severity. */
+  severity: Severity
+  feed?(doc: FeedDocument, ctx: CheckContext): void | Promise<void>
+  schema?(doc: SchemaDocument, ctx: CheckContext): void | Promise<void>
+  environment?(doc: EnvironmentDocument, ctx: CheckContext): void | Promise<void>
+  /** Called once per run, for checks across files. Reports need `file`. */
+  repository?(workspace: Workspace, ctx: CheckContext & { reportIn(doc: SsmdDocument, report: Report): void }): void | Promise<void>
+}
+
+export interface RulePack {
+  plugin: string
+  rules: Record<string, RuleDefinition>
+}

@@ -1,0 +1,56 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+
+export interface Position { line: number; column: number }
+
+export function pointerSegments(pointer: string): string[] {
+  if (pointer === '' || pointer === '/') return []
+  return pointer.replace(/^\//, '').split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+export function pointerFrom(segments: Array<string | number>): string {
+  return segments.length === 0 ? '' : '/' + segments.map(s => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+}
+
+/**
+ * Finds line:col for JSON Pointers in one YAML text. Built lazily: only files
+ * that have findings pay for the second (position-keeping) parse.
+ */
+export class SourceLocator {
+  private doc?: Document
+  private lines?: LineCounter
+  constructor(private readonly text: string) {}
+
+  /** Position of the value at `pointer`, or of its key with `at: 'key'`; the nearest existing ancestor when absent. */
+  locate(pointer: string, at: 'key' | 'value' = 'value'): Position {
+    if (!this.doc) {
+      this.lines = new LineCounter()
+      try {
+        this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, strict: false })
+      } catch {
+        return { line: 1, column: 1 }
+      }
+    }
+    let node: unknown = this.doc.contents
+    let keyNode: unknown
+    for (const seg of pointerSegments(pointer)) {
+      let next: unknown
+      let nextKey: unknown
+      if (isMap(node)) {
+        const pair = node.items.find(p => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === seg)
+        if (pair) {
+          next = pair.value ?? pair.key
+          nextKey = pair.key
+        }
+      } else if (isSeq(node)) {
+        next = node.items[Number(seg)]
+      }
+      if (next === undefined || next === null) break
+      node = next
+      keyNode = nextKey
+    }
+    const target = (at === 'key' && keyNode ? keyNode : node) as Node | undefined
+    const offset = target?.range?.[0] ?? 0
+    const p = this.lines!.linePos(offset)
+    return { line: p.line, column: p.col }
+  }
+}

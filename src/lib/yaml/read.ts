@@ -1,0 +1,127 @@
+import jsYaml from 'js-yaml'
+
+export const MAX_FILE_BYTES = 1024 * 1024
+export const MAX_ALIAS_COUNT = 100
+
+export interface ReadProblem {
+  rule: 'yaml/syntax' | 'yaml/unsafe'
+  message: string
+  line: number
+  column: number
+}
+
+export interface ParsedText {
+  /** Decoded text without a byte-order mark; undefined when the bytes could not be decoded. */
+  text?: string
+  data?: unknown
+  problem?: ReadProblem
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  let line = 1
+  let last = -1
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++
+    last = i
+  }
+  return { line, column: offset - last }
+}
+
+/**
+ * Reads one YAML document safely: bounded size, strict UTF-8, YAML 1.2 core
+ * schema (dates stay strings), no custom tags, one document, bounded aliases.
+ * Never throws for bad input; the problem comes back located.
+ */
+export function parseYamlBytes(bytes: Uint8Array): ParsedText {
+  if (bytes.length > MAX_FILE_BYTES) {
+    return {
+      problem: {
+        rule: 'yaml/unsafe', line: 1, column: 1,
+        message: `file is ${(bytes.length / 1048576).toFixed(1)} MiB; ssmd refuses YAML files over 1 MiB (split it or remove generated content)`,
+      },
+    }
+  }
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    const lossy = new TextDecoder('utf-8').decode(bytes)
+    const at = position(lossy, lossy.indexOf('\uFFFD'))
+    return { problem: { rule: 'yaml/unsafe', ...at, message: 'file is not valid UTF-8; save it as UTF-8' } }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+  return parseYamlText(text)
+}
+
+export function parseYamlText(text: string): ParsedText {
+  const nul = text.indexOf('\u0000')
+  if (nul !== -1) {
+    return { text, problem: { rule: 'yaml/unsafe', ...position(text, nul), message: 'file contains NUL bytes; it looks binary, not YAML' } }
+  }
+  let data: unknown
+  try {
+    data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: false })
+  } catch (error) {
+    return { text, problem: describeYamlError(error) }
+  }
+  if (data !== null && typeof data === 'object' && hasAliases(text)) {
+    const bomb = aliasProblem(text)
+    if (bomb) return { text, problem: bomb }
+  }
+  return { text, data }
+}
+
+function describeYamlError(error: unknown): ReadProblem {
+  if (error instanceof RangeError) {
+    return { rule: 'yaml/unsafe', line: 1, column: 1, message: 'document is nested too deeply to read safely' }
+  }
+  const e = error as { reason?: string; message?: string; mark?: { line: number; column: number } }
+  const reason = e.reason ?? e.message ?? String(error)
+  const line = (e.mark?.line ?? 0) + 1
+  const column = (e.mark?.column ?? 0) + 1
+  const tag = /^unknown tag !<(.*)>/.exec(reason)
+  if (tag) {
+    const shown = tag[1].replace(/^tag:yaml\.org,2002:/, '!!')
+    return { rule: 'yaml/unsafe', line, column, message: `custom YAML tag '${shown}' is not allowed; remove the tag and write a plain value` }
+  }
+  if (/expected a single document/.test(reason)) {
+    return { rule: 'yaml/syntax', line, column, message: 'file holds more than one YAML document (---); keep one document per file' }
+  }
+  if (/duplicated mapping key/.test(reason)) {
+    return { rule: 'yaml/syntax', line, column, message: 'duplicate key in a mapping; each key may appear once' }
+  }
+  if (/tab characters/.test(reason) || /\t/.test(reason)) {
+    return { rule: 'yaml/syntax', line, column, message: `${reason}; indent with spaces, not tabs` }
+  }
+  return { rule: 'yaml/syntax', line, column, message: `invalid YAML: ${reason}` }
+}
+
+function hasAliases(text: string): boolean {
+  return text.includes('&') && /(^|[\s[{,:-])\*[^\s,\]}]/m.test(text)
+}
+
+/** js-yaml shares aliased nodes; bound how much they would expand ("billion laughs"). */
+function aliasProblem(text: string): ReadProblem | undefined {
+  const anchors = new Map<string, number>()
+  let expanded = 0
+  const re = /(?:^|[\s[{,:-])([&*])([^\s,\]}[{]+)/gm
+  // Size of each anchored node is approximated by the aliases it itself contains.
+  let currentAnchor: string | undefined
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[1] === '&') {
+      currentAnchor = m[2]
+      anchors.set(m[2], 1)
+    } else {
+      const weight = anchors.get(m[2]) ?? 1
+      expanded += weight
+      if (currentAnchor !== undefined) anchors.set(currentAnchor, (anchors.get(currentAnchor) ?? 1) + weight)
+      if (expanded > MAX_ALIAS_COUNT * 100) {
+        return {
+          rule: 'yaml/unsafe', ...position(text, m.index), message:
+            'aliases expand too much (possible "billion laughs" document); write the values out instead of nesting aliases',
+        }
+      }
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,62 @@
+import { expect } from 'chai'
+import { ssmdProcess } from '../helpers/cli.js'
+import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
+
+describe('built CLI as a process', () => {
+  it('prints its version', () => {
+    const r = ssmdProcess(['--version'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/^ssmd\/\d+\.\d+\.\d+ /)
+    expect(r.stderr).to.equal('')
+  })
+
+  it('shows help with every topic', () => {
+    const r = ssmdProcess(['--help'])
+    expect(r.code).to.equal(0)
+    for (const t of ['feed', 'init', 'plugins', 'autocomplete']) expect(r.stdout).to.contain(t)
+  })
+
+  it('lists the example feeds', () => {
+    const r = ssmdProcess(['feed', 'list', '-C', EXAMPLE_REPO])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout.split('\n')[0]).to.match(/^NAME\s+TYPE\s+STATUS\s+VERSIONS$/)
+    expect(r.stdout).to.match(/kalshi\s+websocket\s+active\s+2/)
+  })
+
+  it('emits only JSON on stdout with --json', () => {
+    const r = ssmdProcess(['feed', 'list', '--json', '-C', EXAMPLE_REPO])
+    expect(JSON.parse(r.stdout).map((f: { name: string }) => f.name)).to.deep.equal(['kalshi', 'kraken', 'polymarket'])
+  })
+
+  it('fails with one line and exit 1 outside a repository, no stack trace', () => {
+    const r = ssmdProcess(['feed', 'list'], { cwd: tempDir() })
+    expect(r.code).to.equal(1)
+    expect(r.stderr.trim().split('\n')).to.have.length(1)
+    expect(r.stderr).to.match(/not an ssmd repository.*ssmd init/)
+    expect(r.stderr).not.to.match(/\n\s+at /)
+  })
+
+  it('exits 2 on an unknown flag', () => {
+    const r = ssmdProcess(['feed', 'list', '--nope', '-C', EXAMPLE_REPO])
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/--nope/)
+  })
+
+  it('rejects a mistyped command and points at help', () => {
+    const r = ssmdProcess(['feed', 'lst', '-C', EXAMPLE_REPO])
+    expect(r.code).not.to.equal(0)
+    expect(r.stderr).to.match(/feed lst is not a ssmd command/)
+    expect(r.stderr).to.match(/ssmd help feed/)
+  })
+
+  it('prints a bash completion setup', () => {
+    const r = ssmdProcess(['autocomplete', 'bash'], { env: { HOME: tempDir(), XDG_CACHE_HOME: tempDir() } })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/ssmd/)
+  })
+
+  it('lists plugins', () => {
+    const r = ssmdProcess(['plugins'], { env: { XDG_DATA_HOME: tempDir() } })
+    expect(r.code, r.stderr).to.equal(0)
+  })
+})

@@ -1,0 +1,41 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execFileSync } from 'node:child_process'
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const EXAMPLE_REPO = join(PROJECT_ROOT, 'examples', 'market-data')
+export const SHARED = join(PROJECT_ROOT, '..', 'shared')
+
+const created: string[] = []
+
+/** A fresh temporary folder, removed after the test run. */
+export function tempDir(prefix = 'ssmd-test-'): string {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  created.push(d)
+  return d
+}
+
+/** A copy of examples/market-data in a temporary folder; with `git`, committed in a new repository. */
+export function exampleRepo(options: { git?: boolean } = {}): string {
+  const dir = join(tempDir(), 'repo')
+  cpSync(EXAMPLE_REPO, dir, { recursive: true })
+  if (options.git) {
+    git(dir, 'init', '-q', '-b', 'main')
+    git(dir, 'add', '-A')
+    git(dir, 'commit', '-q', '-m', 'initial')
+  }
+  return dir
+}
+
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd: dir, encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' },
+  })
+}
+
+after(() => {
+  for (const d of created) rmSync(d, { recursive: true, force: true })
+})

@@ -1,0 +1,24 @@
+// Root hooks for the whole test run.
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// oclif maps dist/ to src/ for in-process command tests only in test mode.
+process.env.NODE_ENV = 'test'
+process.env.NO_COLOR = '1'
+
+const root = join(fileURLToPath(import.meta.url), '..', '..')
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(60000)
+    // A manifest left by an earlier build would hide commands added since: refresh it from the sources.
+    const manifestPath = join(root, 'oclif.manifest.json')
+    if (existsSync(manifestPath)) {
+      const { Plugin } = await import('@oclif/core')
+      const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true })
+      await plugin.load()
+      writeFileSync(manifestPath, JSON.stringify(plugin.manifest, null, 2) + '\n')
+    }
+  },
+}
