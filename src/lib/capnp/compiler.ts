@@ -1,0 +1,1241 @@
+/**
+ * Semantic analysis of Cap'n Proto schema files: scopes and name resolution, imports, node ids,
+ * ordinals, unions/groups, generics, values and annotations. Produces a CapnpModel and diagnostics.
+ */
+import * as path from 'node:path';
+import type { AnnotationApp, Decl, Expr, Ident, Span } from './ast.js';
+import { generateChildId, generateGroupId, generateMethodParamsId, generateRandomId, hexId, isValidId } from './ids.js';
+import type {
+  CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName,
+} from './model.js';
+import { typeKey, typeToString } from './model.js';
+import { parseCapnp, type ParseResult } from './parser.js';
+import { stdFile } from './std.js';
+
+export interface CapnpDiagnostic {
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+  message: string;
+}
+
+export interface CompileOptions {
+  /** absolute path of the file (used to resolve relative imports and embeds) */
+  absPath: string;
+  /** path used in diagnostics and display names */
+  displayPath: string;
+  /** imports must stay inside this directory; absolute non-standard imports resolve against it */
+  rootDir?: string;
+  readFile?: (absPath: string) => string | undefined;
+}
+
+type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using'
+  | 'field' | 'union' | 'group' | 'enumerant' | 'method';
+
+interface Unit {
+  absPath: string;
+  display: string;
+  parse: ParseResult;
+  sym: Sym;
+  isMain: boolean;
+}
+
+interface Sym {
+  kind: SymKind;
+  name: string;
+  decl: Decl;
+  parent?: Sym;
+  unit: Unit;
+  members: Map<string, Sym>;
+  id: bigint;
+  explicitId: boolean;
+  path: string;
+  genericParams?: string[];
+  /** resolution state for using/const (0 = not started, 1 = in progress, 2 = done) */
+  state: number;
+  usingRef?: Ref;
+  constType?: CapnpType | null;
+  annType?: CapnpType | null;
+  /** for groups/unions: index among the parent's fields */
+  codeOrder?: number;
+}
+
+type Ref =
+  | { k: 'sym'; sym: Sym; applied: boolean; args?: CapnpType[] }
+  | { k: 'builtin'; name: string }
+  | { k: 'param'; owner: Sym; index: number; name: string }
+  | { k: 'implicit'; index: number; name: string }
+  | { k: 'file'; unit: Unit };
+
+interface Ctx {
+  scope: Sym;
+  implicit?: string[];
+}
+
+const PRIMS = new Set<string>(['Void', 'Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64',
+  'Float32', 'Float64', 'Text', 'Data']);
+const BUILTINS = new Set<string>([...PRIMS, 'List', 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability']);
+const INT_RANGES: Record<string, [bigint, bigint]> = {
+  Int8: [-128n, 127n], Int16: [-32768n, 32767n], Int32: [-2147483648n, 2147483647n],
+  Int64: [-(1n << 63n), (1n << 63n) - 1n],
+  UInt8: [0n, 255n], UInt16: [0n, 65535n], UInt32: [0n, 4294967295n], UInt64: [0n, (1n << 64n) - 1n],
+};
+const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method',
+  'param', 'annotation', 'const', '*']);
+const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface']);
+const MEMBER_DECLS = new Set(['field', 'union', 'group']);
+
+const STREAM_PATH = '/capnp/stream.capnp';
+const UNDERSCORE_MSG = 'Cap\'n Proto declaration names should use camelCase and must not contain underscores. ' +
+  '(Code generators may convert names to the appropriate style for the target language.)';
+
+const stdParseCache = new Map<string, ParseResult>();
+
+function exprText(e: Expr): string {
+  switch (e.k) {
+    case 'name': return e.name;
+    case 'absName': return '.' + e.name;
+    case 'member': return `${exprText(e.parent)}.${e.name.name}`;
+    case 'apply': return `${exprText(e.fn)}(${e.params.map((p) => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`;
+    case 'import': return `import ${JSON.stringify(e.path)}`;
+    case 'embed': return `embed ${JSON.stringify(e.path)}`;
+    case 'int': return e.value.toString();
+    case 'float': return Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : String(e.value);
+    case 'string': return JSON.stringify(e.value);
+    case 'binary': return '0x"' + Buffer.from(e.value).toString('hex') + '"';
+    case 'list': return `[${e.items.map(exprText).join(', ')}]`;
+    case 'tuple': return `(${e.items.map((p) => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`;
+    default: return '?';
+  }
+}
+
+function isPointer(t: CapnpType): boolean {
+  return !(PRIMS.has(t.kind) && t.kind !== 'Text' && t.kind !== 'Data') && t.kind !== 'enum';
+}
+
+export class Compiler {
+  readonly diagnostics: CapnpDiagnostic[] = [];
+  private readonly units = new Map<string, Unit | null>();
+  private main!: Unit;
+  private readonly explicitIds = new Map<string, { span: Span }>();
+
+  constructor(private readonly opts: CompileOptions) {}
+
+  private report(unit: Unit | undefined, s: Span, message: string): void {
+    if (unit && !unit.isMain) return;
+    this.diagnostics.push({
+      file: this.opts.displayPath, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message,
+    });
+  }
+
+  compile(source: string): CapnpModel | undefined {
+    const parse = parseCapnp(source);
+    const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true);
+    this.main = main;
+    this.units.set(this.opts.absPath, main);
+    for (const e of parse.errors) this.report(main, e, e.message);
+    try {
+      return this.analyze(main);
+    } catch (err) {
+      // Never throw on bad input: surface internal failures as a diagnostic.
+      this.report(main, { line: 1, col: 1, endLine: 1, endCol: 1 },
+        `Internal error while analyzing schema: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------------ units and symbols
+  private makeUnit(absPath: string, display: string, parse: ParseResult, isMain: boolean): Unit {
+    const fileDecl = parse.file;
+    const unit: Unit = { absPath, display, parse, isMain, sym: undefined as unknown as Sym };
+    let fileId = fileDecl.id?.value;
+    if (isMain) {
+      if (fileId === undefined) {
+        fileId = generateRandomId();
+        this.report(unit, { line: 1, col: 1, endLine: 1, endCol: 1 },
+          `File does not declare an ID.  I've generated one for you.  Add this line to your file: ${hexId(fileId)};`
+            .replace(': 0x', ': @0x'));
+      } else if (!isValidId(fileId)) {
+        this.report(unit, fileDecl.id as Span, 'Invalid ID.  Please generate a new one with \'capnpc -i\'.');
+      }
+    }
+    const sym: Sym = {
+      kind: 'file', name: '', decl: fileDecl, unit, members: new Map(), id: fileId ?? 0n,
+      explicitId: true, path: '', state: 0,
+    };
+    unit.sym = sym;
+    if (fileDecl.id && isMain) this.noteExplicitId(unit, fileDecl.id);
+    this.registerScope(sym, fileDecl.nested, 'file');
+    return unit;
+  }
+
+  private noteExplicitId(unit: Unit, id: Span & { value: bigint }): void {
+    if (!unit.isMain) return;
+    const key = hexId(id.value);
+    const prev = this.explicitIds.get(key);
+    if (prev) {
+      this.report(unit, id, `Duplicate ID @${key}.`);
+      this.report(unit, prev.span, `ID @${key} originally used here.`);
+    } else {
+      this.explicitIds.set(key, { span: id });
+    }
+  }
+
+  private addMember(scope: Sym, sym: Sym, nameSpan: Span): void {
+    if (!sym.name) return;
+    const prev = scope.members.get(sym.name);
+    if (prev) {
+      this.report(scope.unit, nameSpan, `'${sym.name}' is already defined in this scope.`);
+      this.report(scope.unit, prev.decl.name, `'${sym.name}' previously defined here.`);
+      return;
+    }
+    scope.members.set(sym.name, sym);
+  }
+
+  private checkName(unit: Unit, name: Ident, isType: boolean): void {
+    if (!name.name) return;
+    const c = name.name.charCodeAt(0);
+    const upper = c >= 65 && c <= 90;
+    if (isType && !upper) this.report(unit, name, 'Type names must begin with a capital letter.');
+    else if (!isType && upper) this.report(unit, name, 'Non-type names must begin with a lower-case letter.');
+    if (name.name.includes('_')) this.report(unit, name, UNDERSCORE_MSG);
+  }
+
+  /**
+   * Registers declarations of a body into `scope`. `ctx` is the kind of body. Node ids of nested
+   * declarations derive from `nodeScope` (the nearest struct/interface/file); group ids from the
+   * field index within the node being filled.
+   */
+  private registerScope(scope: Sym, decls: Decl[], ctx: 'file' | 'struct' | 'interface' | 'enum'): void {
+    const unit = scope.unit;
+    const fieldCounter = { n: 0 };
+    let unnamedUnion: Decl | undefined;
+    for (const d of decls) {
+      if (d.kind === 'union' && !d.name.name) {
+        if (ctx !== 'struct') {
+          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+          continue;
+        }
+        if (unnamedUnion) {
+          this.report(unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
+          this.report(unit, unnamedUnion.keyword ?? unnamedUnion, 'Previously defined here.');
+        } else {
+          unnamedUnion = d;
+        }
+        this.checkUnionShape(unit, d);
+        this.registerMembers(scope, scope, d.nested, fieldCounter, true);
+        continue;
+      }
+      if (MEMBER_DECLS.has(d.kind)) {
+        if (ctx !== 'struct') {
+          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+          continue;
+        }
+        this.registerMembers(scope, scope, [d], fieldCounter, false);
+        continue;
+      }
+      if (d.kind === 'enumerant') {
+        if (ctx !== 'enum') {
+          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+          continue;
+        }
+        this.checkName(unit, d.name, false);
+        this.addMember(scope, this.newSym('enumerant', d, scope, scope.id, false), d.name);
+        continue;
+      }
+      if (d.kind === 'method') {
+        if (ctx !== 'interface') {
+          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+          continue;
+        }
+        this.checkName(unit, d.name, false);
+        this.addMember(scope, this.newSym('method', d, scope, scope.id, false), d.name);
+        continue;
+      }
+      if (d.kind === 'file') continue;
+      if (ctx === 'enum') {
+        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+        continue;
+      }
+      this.registerDecl(scope, d);
+    }
+  }
+
+  private newSym(kind: SymKind, d: Decl, parent: Sym, id: bigint, explicitId: boolean, name = d.name.name): Sym {
+    const base = parent.path;
+    return {
+      kind, name, decl: d, parent, unit: parent.unit, members: new Map(), id, explicitId,
+      path: name ? (base ? `${base}.${name}` : name) : base, state: 0,
+    };
+  }
+
+  private registerDecl(scope: Sym, d: Decl): void {
+    const unit = scope.unit;
+    let name = d.name.name;
+    if (d.kind === 'using' && !name) {
+      const t = d.target;
+      if (t && t.k === 'member') name = t.name.name;
+      else if (t && t.k === 'absName') name = t.name;
+      if (!t || t.k === 'name' || t.k === 'import' || t.k === 'error') {
+        this.report(unit, t ?? d, '\'using\' declaration without \'=\' must specify a named declaration from a different scope.');
+      }
+    }
+    const id = d.id ? d.id.value : generateChildId(scope.id, name);
+    if (d.id) {
+      if (!isValidId(d.id.value)) this.report(unit, d.id, 'Invalid ID.  Please generate a new one with \'capnpc -i\'.');
+      this.noteExplicitId(unit, d.id);
+    }
+    const sym = this.newSym(d.kind as SymKind, d, scope, id, !!d.id, name);
+    if (d.kind === 'struct' || d.kind === 'interface' || d.kind === 'enum') {
+      this.checkName(unit, d.name, true);
+      if (d.genericParams) sym.genericParams = d.genericParams.map((g) => g.name);
+      this.registerScope(sym, d.nested, d.kind);
+    } else if (d.kind === 'const' || d.kind === 'annotation') {
+      this.checkName(unit, d.name, false);
+    } else if (d.kind === 'using' && d.name.name && d.name.name.includes('_')) {
+      this.report(unit, d.name, UNDERSCORE_MSG);
+    }
+    this.addMember(scope, sym, d.kind === 'using' && !d.name.name && d.target ? d.target : d.name);
+  }
+
+  /** Registers fields/groups/unions into `lookupScope`; groups get their own scope. */
+  private registerMembers(lookupScope: Sym, nodeSym: Sym, decls: Decl[], counter: { n: number }, inUnion: boolean): void {
+    const unit = lookupScope.unit;
+    for (const d of decls) {
+      if (d.kind === 'field') {
+        this.checkName(unit, d.name, false);
+        const s = this.newSym('field', d, lookupScope, nodeSym.id, false);
+        s.codeOrder = counter.n++;
+        this.addMember(lookupScope, s, d.name);
+      } else if (d.kind === 'group' || d.kind === 'union') {
+        if (!d.name.name) {
+          // unnamed union nested directly in a group is allowed (handled by registerGroupBody)
+          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+          continue;
+        }
+        this.checkName(unit, d.name, false);
+        const index = counter.n++;
+        const s = this.newSym(d.kind, d, lookupScope, generateGroupId(nodeSym.id, index), false);
+        s.codeOrder = index;
+        this.addMember(lookupScope, s, d.name);
+        if (d.kind === 'union') this.checkUnionShape(unit, d);
+        else if (!d.nested.some((m) => MEMBER_DECLS.has(m.kind))) {
+          this.report(unit, span(d.name, d.keyword ?? d.name), 'Group must have at least one member.');
+        }
+        if (d.ordinal) {
+          if (d.kind === 'group') this.report(unit, d.ordinal, 'Groups cannot have ordinals.');
+          else if (!d.ordinal.bang) {
+            this.report(unit, d.ordinal, 'As of Cap\'n Proto v0.3, it is no longer necessary to assign numbers to unions. However, removing the number will break binary compatibility. If this is an old protocol and you need to retain compatibility, please add an exclamation point after the number to indicate that it is really needed, e.g. `foo @1! :union {`. If this is a new protocol or compatibility doesn\'t matter, just remove the @n entirely. Sorry for the inconvenience, and thanks for being an early adopter!  :)');
+          }
+        }
+        this.registerGroupBody(s, d.nested, d.kind === 'union');
+      } else {
+        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+      }
+    }
+    void inUnion;
+  }
+
+  private registerGroupBody(group: Sym, decls: Decl[], isUnion: boolean): void {
+    const unit = group.unit;
+    const counter = { n: 0 };
+    let unnamedUnion: Decl | undefined;
+    for (const d of decls) {
+      if (d.kind === 'union' && !d.name.name) {
+        if (isUnion) {
+          this.report(unit, d, 'Unions cannot contain unnamed unions.');
+          continue;
+        }
+        if (unnamedUnion) {
+          this.report(unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
+          this.report(unit, unnamedUnion.keyword ?? unnamedUnion, 'Previously defined here.');
+        } else {
+          unnamedUnion = d;
+        }
+        this.checkUnionShape(unit, d);
+        this.registerMembers(group, group, d.nested, counter, true);
+      } else if (MEMBER_DECLS.has(d.kind)) {
+        this.registerMembers(group, group, [d], counter, isUnion);
+      } else if (d.kind !== 'file') {
+        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+      }
+    }
+  }
+
+  private checkUnionShape(unit: Unit, d: Decl): void {
+    const count = d.nested.filter((m) => MEMBER_DECLS.has(m.kind) && m.name.name).length;
+    if (count < 2) {
+      this.report(unit, d.name.name ? span(d.name, d.keyword ?? d.name) : (d.keyword ?? d), 'Union must have at least two members.');
+    }
+  }
+
+  // ------------------------------------------------------------------ imports
+  private resolveImportPath(from: Unit, p: string): { abs: string; std: boolean } | undefined {
+    if (p.startsWith('/')) {
+      if (stdFile(p) !== undefined) return { abs: p, std: true };
+      if (!this.opts.rootDir) return undefined;
+      return { abs: path.join(this.opts.rootDir, p), std: false };
+    }
+    if (from.absPath.startsWith('/capnp/') && stdFile(from.absPath) !== undefined) {
+      const abs = path.posix.join(path.posix.dirname(from.absPath), p);
+      return stdFile(abs) !== undefined ? { abs, std: true } : undefined;
+    }
+    const abs = path.resolve(path.dirname(from.absPath), p);
+    if (this.opts.rootDir) {
+      const rel = path.relative(path.resolve(this.opts.rootDir), abs);
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    }
+    return { abs, std: false };
+  }
+
+  private readResolved(r: { abs: string; std: boolean }): string | undefined {
+    if (r.std) return stdFile(r.abs);
+    try {
+      return this.opts.readFile?.(r.abs);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private loadImport(from: Unit, p: string): Unit | undefined {
+    const r = this.resolveImportPath(from, p);
+    if (!r) return undefined;
+    const cached = this.units.get(r.abs);
+    if (cached !== undefined) return cached ?? undefined;
+    const src = this.readResolved(r);
+    if (src === undefined) {
+      this.units.set(r.abs, null);
+      return undefined;
+    }
+    let parse: ParseResult | undefined;
+    if (r.std) {
+      parse = stdParseCache.get(r.abs);
+      if (!parse) {
+        parse = parseCapnp(src);
+        stdParseCache.set(r.abs, parse);
+      }
+    } else {
+      parse = parseCapnp(src);
+    }
+    let display: string;
+    if (r.std) display = r.abs.slice(1);
+    else if (this.opts.rootDir) display = path.relative(this.opts.rootDir, r.abs).split(path.sep).join('/');
+    else display = r.abs;
+    const unit = this.makeUnit(r.abs, display, parse, false);
+    this.units.set(r.abs, unit);
+    return unit;
+  }
+
+  // ------------------------------------------------------------------ name resolution
+  private lookup(name: string, ctx: Ctx): Ref | undefined {
+    if (ctx.implicit) {
+      const i = ctx.implicit.indexOf(name);
+      if (i >= 0) return { k: 'implicit', index: i, name };
+    }
+    for (let s: Sym | undefined = ctx.scope; s; s = s.parent) {
+      const m = s.members.get(name);
+      if (m) return { k: 'sym', sym: m, applied: false };
+      if (s.genericParams) {
+        const i = s.genericParams.indexOf(name);
+        if (i >= 0) return { k: 'param', owner: s, index: i, name };
+      }
+    }
+    if (BUILTINS.has(name)) return { k: 'builtin', name };
+    return undefined;
+  }
+
+  /** Follows `using` aliases. */
+  private deref(ref: Ref | undefined, at: Span, unit: Unit): Ref | undefined {
+    let guard = 0;
+    while (ref && ref.k === 'sym' && ref.sym.kind === 'using' && guard++ < 100) {
+      ref = this.resolveUsing(ref.sym, at, unit);
+    }
+    return ref;
+  }
+
+  private resolveUsing(sym: Sym, at: Span, unit: Unit): Ref | undefined {
+    if (sym.state === 2) return sym.usingRef;
+    if (sym.state === 1) {
+      this.report(unit, at, 'Declaration recursively depends on itself.');
+      return undefined;
+    }
+    sym.state = 1;
+    const t = sym.decl.target;
+    sym.usingRef = t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined;
+    sym.state = 2;
+    return sym.usingRef;
+  }
+
+  private resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
+    switch (e.k) {
+      case 'name': {
+        const r = this.lookup(e.name, ctx);
+        if (!r) {
+          this.report(unit, e, `Not defined: ${e.name}`);
+          return undefined;
+        }
+        return this.deref(r, e, unit);
+      }
+      case 'absName': {
+        let root: Sym = ctx.scope;
+        while (root.parent) root = root.parent;
+        const m = root.members.get(e.name);
+        if (!m) {
+          this.report(unit, e, `Not defined: ${e.name}`);
+          return undefined;
+        }
+        return this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+      }
+      case 'import': {
+        const u = this.loadImport(ctx.scope.unit, e.path);
+        if (!u) {
+          this.report(unit, e, `Import failed: ${e.path}`);
+          return undefined;
+        }
+        return { k: 'file', unit: u };
+      }
+      case 'member': {
+        const parent = this.resolve(e.parent, ctx, unit);
+        if (!parent) return undefined;
+        let members: Map<string, Sym> | undefined;
+        if (parent.k === 'file') members = parent.unit.sym.members;
+        else if (parent.k === 'sym') members = parent.sym.members;
+        const m = members?.get(e.name.name);
+        if (!m) {
+          this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`);
+          return undefined;
+        }
+        return this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+      }
+      case 'apply': {
+        const fn = this.resolve(e.fn, ctx, unit);
+        if (!fn) return undefined;
+        if (fn.k === 'builtin') {
+          if (fn.name !== 'List') {
+            this.report(unit, e, 'Declaration does not accept generic parameters.');
+            return undefined;
+          }
+          return fn;
+        }
+        if (fn.k !== 'sym') {
+          this.report(unit, e, 'Declaration does not accept generic parameters.');
+          return undefined;
+        }
+        if (fn.applied) {
+          this.report(unit, e, 'Double-application of generic parameters.');
+          return undefined;
+        }
+        const params = fn.sym.genericParams;
+        if (!params) {
+          this.report(unit, e, 'Declaration does not accept generic parameters.');
+          return undefined;
+        }
+        if (e.params.length < params.length) {
+          this.report(unit, e, 'Not enough generic parameters.');
+          return undefined;
+        }
+        if (e.params.length > params.length) {
+          this.report(unit, e, 'Too many generic parameters.');
+          return undefined;
+        }
+        const args: CapnpType[] = [];
+        for (const p of e.params) {
+          const t = this.evalType(p.value, ctx, unit);
+          if (!t) return undefined;
+          if (!isPointer(t)) {
+            this.report(unit, p.value, 'Sorry, only pointer types can be used as generic parameters.');
+            return undefined;
+          }
+          args.push(t);
+        }
+        return { k: 'sym', sym: fn.sym, applied: true, args };
+      }
+      default:
+        this.report(unit, e, `'${exprText(e)}' is not a name.`);
+        return undefined;
+    }
+  }
+
+  private symType(sym: Sym, args?: CapnpType[]): CapnpType {
+    const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`;
+    const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name };
+    if (args && args.length) t.args = args;
+    return t;
+  }
+
+  evalType(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
+    const ref = this.resolve(e, ctx, unit);
+    if (!ref) return undefined;
+    switch (ref.k) {
+      case 'builtin': {
+        if (ref.name === 'List') {
+          if (e.k !== 'apply') {
+            this.report(unit, e, '\'List\' requires exactly one parameter.');
+            return undefined;
+          }
+          if (e.params.length !== 1) {
+            if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.');
+            this.report(unit, e.fn, '\'List\' requires exactly one parameter.');
+            return undefined;
+          }
+          const el = this.evalType(e.params[0].value, ctx, unit);
+          if (!el) return undefined;
+          if (el.kind === 'AnyPointer' || el.kind === 'AnyStruct') {
+            this.report(unit, e, `'List(${el.kind})' is not supported.`);
+            return undefined;
+          }
+          return { kind: 'List', element: el };
+        }
+        return { kind: ref.name } as CapnpType;
+      }
+      case 'param':
+        return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name };
+      case 'implicit':
+        return { kind: 'implicit', index: ref.index, name: ref.name };
+      case 'file':
+        this.report(unit, e, `'${exprText(e)}' is not a type.`);
+        return undefined;
+      case 'sym':
+        if (!TYPE_KINDS.has(ref.sym.kind)) {
+          this.report(unit, e, `'${exprText(e)}' is not a type.`);
+          return undefined;
+        }
+        return this.symType(ref.sym, ref.args);
+    }
+  }
+
+  // ------------------------------------------------------------------ values
+  private constTypeOf(sym: Sym): CapnpType | undefined {
+    if (sym.constType !== undefined) return sym.constType ?? undefined;
+    sym.constType = null;
+    const t = sym.decl.type && sym.parent ? this.evalType(sym.decl.type, { scope: sym.parent }, sym.unit) : undefined;
+    sym.constType = t ?? null;
+    return t;
+  }
+
+  private checkConstValue(sym: Sym): void {
+    if (sym.state !== 0) return;
+    sym.state = 1;
+    const t = this.constTypeOf(sym);
+    if (t && sym.decl.defaultValue && sym.parent) {
+      this.checkValue(sym.decl.defaultValue, t, { scope: sym.parent }, sym.unit, false);
+    }
+    sym.state = 2;
+  }
+
+  /** Checks that `e` is a valid value of type `t`; returns its canonical text. */
+  checkValue(e: Expr, t: CapnpType, ctx: Ctx, unit: Unit, isParam: boolean): string | undefined {
+    const mismatch = (what: string): undefined => {
+      this.report(unit, e, `Type mismatch; expected ${what}.`);
+      return undefined;
+    };
+    if (e.k === 'error') return undefined;
+    if (e.k === 'name' && e.name === 'null') {
+      if (!isPointer(t)) {
+        this.report(unit, e, 'Only pointer parameters can declare their default as \'null\'.');
+        return undefined;
+      }
+      return 'null';
+    }
+    if (e.k === 'embed') {
+      if (t.kind !== 'Text' && t.kind !== 'Data' && t.kind !== 'struct') {
+        this.report(unit, e, 'Embeds can only be used when Text, Data, or a struct is expected.');
+        return undefined;
+      }
+      const r = this.resolveImportPath(ctx.scope.unit, e.path);
+      const content = r ? this.readResolved(r) : undefined;
+      if (content === undefined) {
+        this.report(unit, e, `Couldn't read file for embed: ${e.path}`);
+        return undefined;
+      }
+      return exprText(e);
+    }
+    // constant references
+    if (e.k === 'absName' || e.k === 'member' || (e.k === 'name' && !this.isLiteralName(e.name, t))) {
+      return this.checkConstRef(e, t, ctx, unit);
+    }
+    const k = t.kind;
+    if (k === 'Void') {
+      if ((e.k === 'name' && e.name === 'void') || (e.k === 'tuple' && e.items.length === 0)) return 'void';
+      return mismatch('Void');
+    }
+    if (k === 'Bool') {
+      if (e.k === 'name' && (e.name === 'true' || e.name === 'false')) return e.name;
+      return mismatch('Bool');
+    }
+    if (k in INT_RANGES) {
+      if (e.k !== 'int') return mismatch(k);
+      const [lo, hi] = INT_RANGES[k];
+      if (e.value < -(1n << 63n)) {
+        this.report(unit, e, 'Integer is too big to be negative.');
+        return undefined;
+      }
+      if (e.value < lo || e.value > hi) {
+        this.report(unit, e, 'Integer value out of range.');
+        return undefined;
+      }
+      return e.value.toString();
+    }
+    if (k === 'Float32' || k === 'Float64') {
+      if (e.k === 'int') return e.value.toString();
+      if (e.k === 'float') return exprText(e);
+      if (e.k === 'name' && (e.name === 'inf' || e.name === 'nan')) return e.name;
+      return mismatch(k);
+    }
+    if (k === 'Text') {
+      if (e.k === 'string') return JSON.stringify(e.value);
+      return mismatch('Text');
+    }
+    if (k === 'Data') {
+      if (e.k === 'binary') return exprText(e);
+      if (e.k === 'string') return '0x"' + Buffer.from(e.value, 'utf8').toString('hex') + '"';
+      return mismatch('Data');
+    }
+    if (t.kind === 'List') {
+      if (e.k !== 'list') return mismatch(typeToString(t));
+      const parts: string[] = [];
+      for (const item of e.items) parts.push(this.checkValue(item, t.element, ctx, unit, false) ?? '?');
+      return `[${parts.join(', ')}]`;
+    }
+    if (t.kind === 'enum') {
+      if (e.k !== 'name') return mismatch(typeToString(t));
+      const sym = this.symById(t.id);
+      if (sym && !sym.members.has(e.name)) {
+        this.report(unit, e, `Enum type '${typeToString(t)}' has no value named '${e.name}'.`);
+        return undefined;
+      }
+      return e.name;
+    }
+    if (t.kind === 'struct') {
+      const sym = this.symById(t.id);
+      if (e.k !== 'tuple') {
+        // implied first field: `Foo = "x"` sets the struct's first field
+        const first = sym ? this.firstField(sym) : undefined;
+        if (!first) return mismatch(typeToString(t));
+        const ft = first.kind === 'field' ? this.fieldType(first, t) : undefined;
+        if (!ft) return mismatch('group');
+        return this.checkValue(e, ft, ctx, unit, false);
+      }
+      return sym ? this.checkStructValue(e, sym, ctx, unit, t) : exprText(e);
+    }
+    if (t.kind === 'interface') return mismatch(typeToString(t));
+    // AnyPointer, params: accept any value
+    return exprText(e);
+  }
+
+  private isLiteralName(name: string, t: CapnpType): boolean {
+    if (name === 'true' || name === 'false' || name === 'void' || name === 'inf' || name === 'nan' || name === 'null') return true;
+    return t.kind === 'enum';
+  }
+
+  private checkStructValue(e: Expr & { k: 'tuple' }, sym: Sym, ctx: Ctx, unit: Unit, st: CapnpType | undefined): string {
+    const parts: string[] = [];
+    for (const item of e.items) {
+      if (!item.name) {
+        this.report(unit, item.value, 'Missing field name.');
+        continue;
+      }
+      const f = sym.members.get(item.name.name);
+      if (!f || !MEMBER_DECLS.has(f.kind)) {
+        this.report(unit, item.name, `Struct has no field named '${item.name.name}'.`);
+        continue;
+      }
+      if (f.kind === 'group' || f.kind === 'union') {
+        if (item.value.k !== 'tuple') {
+          const first = this.firstField(f);
+          const ft = first && first.kind === 'field' ? this.fieldType(first, st) : undefined;
+          if (item.value.k === 'name' && !this.lookup(item.value.name, ctx) && !['true', 'false', 'void', 'inf', 'nan', 'null'].includes(item.value.name)) {
+            this.report(unit, item.value, `Not defined: ${item.value.name}`);
+          } else if (!ft) {
+            this.report(unit, item.value, 'Type mismatch; expected group.');
+          } else {
+            parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit, false) ?? '?'}`);
+          }
+          continue;
+        }
+        parts.push(`${item.name.name} = ${this.checkStructValue(item.value, f, ctx, unit, st)}`);
+        continue;
+      }
+      const ft = this.fieldType(f, st);
+      if (!ft) continue;
+      parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit, false) ?? '?'}`);
+    }
+    return `(${parts.join(', ')})`;
+  }
+
+  private firstField(sym: Sym): Sym | undefined {
+    for (const m of sym.members.values()) {
+      if (m.parent === sym && MEMBER_DECLS.has(m.kind) && m.codeOrder === 0) return m;
+    }
+    return undefined;
+  }
+
+  private fieldTypeCache = new Map<Sym, CapnpType | null>();
+
+  private fieldType(f: Sym, st: CapnpType | undefined): CapnpType | undefined {
+    let t = this.fieldTypeCache.get(f);
+    if (t === undefined) {
+      t = f.decl.type ? (this.evalType(f.decl.type, { scope: f.parent as Sym }, f.unit) ?? null) : null;
+      this.fieldTypeCache.set(f, t);
+    }
+    if (!t) return undefined;
+    // substitute generic parameters of the enclosing struct when bound
+    if (st && st.kind === 'struct' && st.args && t.kind === 'param' && t.scopeId === st.id) return st.args[t.index] ?? t;
+    return t;
+  }
+
+  private checkConstRef(e: Expr, t: CapnpType, ctx: Ctx, unit: Unit): string | undefined {
+    if (e.k === 'name') {
+      const r = this.lookup(e.name, ctx);
+      const d = r ? this.deref(r, e, unit) : undefined;
+      if (!r) {
+        this.report(unit, e, `Not defined: ${e.name}`);
+        return undefined;
+      }
+      if (d && d.k === 'sym' && d.sym.kind === 'const') {
+        this.report(unit, e, `Constant names must be qualified to avoid confusion.  Please replace '${e.name}' with '.${e.name}', if that's what you intended.`);
+        return undefined;
+      }
+      this.report(unit, e, `'${e.name}' does not refer to a constant.`);
+      return undefined;
+    }
+    const r = this.resolve(e, ctx, unit);
+    if (!r) return undefined;
+    if (r.k !== 'sym' || r.sym.kind !== 'const') {
+      // enumerant reference through its enum type, e.g. `Foo.bar` for an enum-typed field
+      if (r.k === 'sym' && r.sym.kind === 'enumerant' && t.kind === 'enum' && r.sym.parent && hexId(r.sym.parent.id) === t.id) {
+        return r.sym.name;
+      }
+      this.report(unit, e, `'${exprText(e)}' does not refer to a constant.`);
+      return undefined;
+    }
+    const c = r.sym;
+    if (c.state === 1) {
+      this.report(c.unit, c.decl.name, 'Declaration recursively depends on itself.');
+      return undefined;
+    }
+    this.checkConstValue(c);
+    const ct = this.constTypeOf(c);
+    if (ct && !this.assignable(ct, t)) {
+      this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`);
+      return undefined;
+    }
+    return exprText(e);
+  }
+
+  private assignable(from: CapnpType, to: CapnpType): boolean {
+    if (to.kind === 'AnyPointer' || to.kind === 'param' || to.kind === 'implicit') return isPointer(from) || from.kind === 'param';
+    if (to.kind === 'AnyStruct') return from.kind === 'struct' || from.kind === 'AnyStruct';
+    if (to.kind === 'AnyList') return from.kind === 'List' || from.kind === 'AnyList';
+    if (from.kind === 'List' && to.kind === 'List') return this.assignable(from.element, to.element);
+    if ((from.kind === 'struct' || from.kind === 'enum' || from.kind === 'interface') && from.kind === to.kind) {
+      return from.id === (to as { id: string }).id;
+    }
+    return typeKey(from) === typeKey(to);
+  }
+
+  private symsById?: Map<string, Sym>;
+
+  private symById(id: string): Sym | undefined {
+    // ids are unique per loaded set; build lazily and refresh on miss (imports may load later)
+    const find = (): Sym | undefined => this.symsById?.get(id);
+    let s = find();
+    if (!s) {
+      this.symsById = new Map();
+      for (const u of this.units.values()) if (u) this.indexSyms(u.sym);
+      s = find();
+    }
+    return s;
+  }
+
+  private indexSyms(s: Sym): void {
+    if (TYPE_KINDS.has(s.kind)) this.symsById?.set(hexId(s.id), s);
+    for (const m of s.members.values()) if (m.parent === s) this.indexSyms(m);
+  }
+
+  // ------------------------------------------------------------------ annotations
+  private checkAnnotations(anns: AnnotationApp[], target: string, ctx: Ctx, unit: Unit): void {
+    for (const a of anns) {
+      const r = this.resolve(a.name, ctx, unit);
+      if (!r) continue;
+      const text = exprText(a.name);
+      if (r.k !== 'sym' || r.sym.kind !== 'annotation') {
+        this.report(unit, a.name, `'${text}' is not an annotation.`);
+        continue;
+      }
+      const decl = r.sym.decl;
+      const targets = (decl.targets ?? []).map((x) => x.name);
+      if (!targets.includes('*') && !targets.includes(target)) {
+        this.report(unit, a.name, `'${text}' cannot be applied to this kind of declaration.`);
+        continue;
+      }
+      const annSym = r.sym;
+      if (annSym.annType === undefined) {
+        annSym.annType = null;
+        annSym.annType = decl.type && annSym.parent
+          ? (this.evalType(decl.type, { scope: annSym.parent }, annSym.unit) ?? null) : null;
+      }
+      const t = annSym.annType;
+      if (!t) continue;
+      if (!a.value) {
+        if (t.kind !== 'Void') this.report(unit, a.name, `'${text}' requires a value.`);
+        continue;
+      }
+      this.checkValue(a.value, t, ctx, unit, false);
+    }
+  }
+
+  // ------------------------------------------------------------------ model building
+  private nodes: CapnpNode[] = [];
+  private externalNames: Record<string, string> = {};
+
+  private loc(s: Span): { file: string; line: number; column: number } {
+    return { file: this.opts.displayPath, line: s.line, column: s.col };
+  }
+
+  private analyze(unit: Unit): CapnpModel {
+    const fileSym = unit.sym;
+    const fileNode: CapnpNode = {
+      id: hexId(fileSym.id), explicitId: true, kind: 'file', path: '', displayName: unit.display, scopeId: hexId(0n),
+      nestedIds: [], ...this.loc(fileSym.decl.id ?? fileSym.decl),
+    };
+    this.nodes.push(fileNode);
+    this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit);
+    for (const d of fileSym.decl.nested) {
+      const s = d.name.name ? fileSym.members.get(d.name.name) : undefined;
+      if (d.kind === 'using') this.analyzeUsing(d, fileSym);
+      if (!s || s.decl !== d) continue;
+      const n = this.analyzeDecl(s);
+      if (n) fileNode.nestedIds.push(n.id);
+    }
+    const imports: string[] = [];
+    for (const [abs, u] of this.units) if (u && !u.isMain) imports.push(u.display || abs);
+    for (const u of this.units.values()) {
+      if (!u || u.isMain) continue;
+      this.collectNames(u.sym);
+    }
+    return {
+      file: this.opts.displayPath, fileId: hexId(fileSym.id), nodes: this.nodes,
+      externalNames: this.externalNames, imports,
+    };
+  }
+
+  private collectNames(s: Sym): void {
+    if (s.kind !== 'using' && s.kind !== 'field' && s.kind !== 'enumerant' && s.kind !== 'method') {
+      this.externalNames[hexId(s.id)] = s.path ? `${s.unit.display}:${s.path}` : s.unit.display;
+    }
+    for (const m of s.members.values()) if (m.parent === s && (TYPE_KINDS.has(m.kind) || m.kind === 'const' || m.kind === 'annotation')) this.collectNames(m);
+  }
+
+  private analyzeUsing(d: Decl, scope: Sym): void {
+    const s = d.name.name ? scope.members.get(d.name.name) : undefined;
+    if (s && s.decl === d) {
+      this.resolveUsing(s, d.target ?? d, scope.unit);
+    } else if (d.target && !d.name.name) {
+      const sym = [...scope.members.values()].find((m) => m.decl === d);
+      if (sym) this.resolveUsing(sym, d.target, scope.unit);
+      else this.resolve(d.target, { scope }, scope.unit);
+    }
+  }
+
+  private baseNode(s: Sym, kind: CapnpNode['kind']): CapnpNode {
+    const n: CapnpNode = {
+      id: hexId(s.id), explicitId: s.explicitId, kind, path: s.path,
+      displayName: `${s.unit.display}:${s.path}`, scopeId: hexId(s.parent ? s.parent.id : 0n), nestedIds: [],
+      ...this.loc(s.decl.name.name ? s.decl.name : s.decl),
+    };
+    if (s.decl.doc) n.doc = s.decl.doc;
+    return n;
+  }
+
+  private analyzeDecl(s: Sym): CapnpNode | undefined {
+    const unit = s.unit;
+    const d = s.decl;
+    const ctx: Ctx = { scope: s.parent as Sym };
+    switch (s.kind) {
+      case 'struct': {
+        const n = this.baseNode(s, 'struct');
+        n.isGroup = false;
+        if (s.genericParams) n.genericParams = s.genericParams;
+        this.nodes.push(n);
+        this.checkAnnotations(d.annotations, 'struct', ctx, unit);
+        this.fillStruct(n, s, d.nested);
+        this.checkOrdinals(unit, collectFieldOrdinals(d.nested), true);
+        this.nestedDecls(n, s);
+        return n;
+      }
+      case 'enum': {
+        const n = this.baseNode(s, 'enum');
+        this.nodes.push(n);
+        this.checkAnnotations(d.annotations, 'enum', ctx, unit);
+        const ens: CapnpEnumerant[] = [];
+        const ords: Array<{ value: number; span: Span }> = [];
+        for (const m of d.nested) {
+          if (m.kind !== 'enumerant' || !m.ordinal) continue;
+          this.checkAnnotations(m.annotations, 'enumerant', { scope: s }, unit);
+          const e: CapnpEnumerant = { name: m.name.name, ordinal: m.ordinal.value, ...this.loc(m.name) };
+          if (m.doc) e.doc = m.doc;
+          ens.push(e);
+          ords.push({ value: m.ordinal.value, span: m.ordinal });
+        }
+        this.checkOrdinals(unit, ords, false);
+        n.enumerants = ens;
+        return n;
+      }
+      case 'interface': {
+        const n = this.baseNode(s, 'interface');
+        if (s.genericParams) n.genericParams = s.genericParams;
+        this.nodes.push(n);
+        this.checkAnnotations(d.annotations, 'interface', ctx, unit);
+        n.superclasses = [];
+        for (const sc of d.superclasses ?? []) {
+          const t = this.evalType(sc, { scope: s }, unit);
+          if (t && t.kind !== 'interface') this.report(unit, sc, `'${exprText(sc)}' is not an interface.`);
+          else if (t) n.superclasses.push(t);
+        }
+        n.methods = [];
+        const ords: Array<{ value: number; span: Span }> = [];
+        let codeOrder = 0;
+        for (const m of d.nested) {
+          if (m.kind !== 'method' || !m.ordinal) continue;
+          ords.push({ value: m.ordinal.value, span: m.ordinal });
+          n.methods.push(this.analyzeMethod(s, m, codeOrder++));
+        }
+        this.checkOrdinals(unit, ords, false);
+        this.nestedDecls(n, s);
+        return n;
+      }
+      case 'const': {
+        const n = this.baseNode(s, 'const');
+        this.nodes.push(n);
+        this.checkAnnotations(d.annotations, 'const', ctx, unit);
+        const t = this.constTypeOf(s);
+        if (t) n.type = t;
+        if (s.state === 0) {
+          s.state = 1;
+          if (t && d.defaultValue) {
+            const v = this.checkValue(d.defaultValue, t, ctx, unit, false);
+            if (v !== undefined) n.value = v;
+          }
+          s.state = 2;
+        } else if (d.defaultValue) {
+          n.value = exprText(d.defaultValue);
+        }
+        return n;
+      }
+      case 'annotation': {
+        const n = this.baseNode(s, 'annotation');
+        this.nodes.push(n);
+        this.checkAnnotations(d.annotations, 'annotation', ctx, unit);
+        n.targets = [];
+        for (const tg of d.targets ?? []) {
+          if (!TARGETS.has(tg.name)) this.report(unit, tg, `'${tg.name}' is not a valid annotation target.`);
+          else n.targets.push(tg.name);
+        }
+        if (d.type) {
+          const t = this.evalType(d.type, ctx, unit);
+          if (t) n.type = t;
+        }
+        return n;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private nestedDecls(n: CapnpNode, s: Sym): void {
+    for (const m of s.decl.nested) {
+      if (m.kind === 'using') {
+        this.analyzeUsing(m, s);
+        continue;
+      }
+      if (!['struct', 'enum', 'interface', 'const', 'annotation'].includes(m.kind)) continue;
+      const sym = s.members.get(m.name.name);
+      if (!sym || sym.decl !== m) continue;
+      const c = this.analyzeDecl(sym);
+      if (c) n.nestedIds.push(c.id);
+    }
+  }
+
+  /** Fills the field list of a struct or group node from its member declarations. */
+  private fillStruct(n: CapnpNode, s: Sym, decls: Decl[], isUnion = false): void {
+    const unit = s.unit;
+    const fields: CapnpField[] = [];
+    const unionMembers: Array<{ field: CapnpField; min: number }> = [];
+    const visit = (ds: Decl[], inUnion: boolean): void => {
+      for (const d of ds) {
+        if (d.kind === 'union' && !d.name.name) {
+          if (isUnion) continue;
+          this.checkAnnotations(d.annotations, 'union', { scope: s }, unit);
+          visit(d.nested, true);
+          continue;
+        }
+        if (!MEMBER_DECLS.has(d.kind) || !d.name.name) continue;
+        const m = s.members.get(d.name.name);
+        if (!m || m.decl !== d) continue;
+        const f: CapnpField = {
+          name: d.name.name, codeOrder: fields.length, ordinal: null, discriminant: null, ...this.loc(d.name),
+        };
+        if (d.doc) f.doc = d.doc;
+        if (d.kind === 'field') {
+          f.ordinal = d.ordinal ? d.ordinal.value : null;
+          this.checkAnnotations(d.annotations, 'field', { scope: s }, unit);
+          const t = d.type ? this.fieldType(m, undefined) : undefined;
+          if (t) {
+            f.type = t;
+            if (d.defaultValue) {
+              const v = this.checkValue(d.defaultValue, t, { scope: s }, unit, false);
+              f.defaultValue = v ?? exprText(d.defaultValue);
+            }
+          }
+        } else {
+          f.groupId = hexId(m.id);
+          f.groupKind = d.kind === 'union' ? 'union' : 'group';
+          this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit);
+          const gn = this.baseNode(m, 'struct');
+          gn.isGroup = true;
+          if (d.kind === 'union') gn.isUnion = true;
+          this.nodes.push(gn);
+          this.fillStruct(gn, m, d.nested, d.kind === 'union');
+          if (d.kind === 'union' && d.ordinal) this.checkRetroUnion(unit, d);
+        }
+        fields.push(f);
+        if (inUnion) unionMembers.push({ field: f, min: minOrdinal(d) });
+      }
+    };
+    visit(decls, isUnion);
+    const sorted = [...unionMembers].sort((a, b) => a.min - b.min || a.field.codeOrder - b.field.codeOrder);
+    sorted.forEach((u, i) => {
+      u.field.discriminant = i;
+    });
+    n.fields = fields;
+    n.discriminantCount = unionMembers.length;
+  }
+
+  private checkRetroUnion(unit: Unit, d: Decl): void {
+    const o = d.ordinal as Span & { value: number };
+    const below = d.nested.filter((m) => MEMBER_DECLS.has(m.kind) && minOrdinal(m) < o.value).length;
+    if (below > 1) {
+      this.report(unit, o, 'Union ordinal, if specified, must be greater than no more than one of its member ordinals (i.e. there can only be one field retroactively unionized).');
+    }
+  }
+
+  private checkOrdinals(unit: Unit, ords: Array<{ value: number; span: Span }>, _struct: boolean): void {
+    const sorted = ords.map((o, i) => ({ ...o, i })).sort((a, b) => a.value - b.value || a.i - b.i);
+    let expected = 0;
+    let prev: { value: number; span: Span } | undefined;
+    for (const o of sorted) {
+      if (prev && o.value === prev.value) {
+        this.report(unit, o.span, 'Duplicate ordinal number.');
+        this.report(unit, prev.span, `Ordinal @${prev.value} originally used here.`);
+        continue;
+      }
+      if (o.value > expected) {
+        this.report(unit, o.span, `Skipped ordinal @${expected}.  Ordinals must be sequential with no holes.`);
+      }
+      if (o.value > 65534) this.report(unit, o.span, 'Ordinal too large.');
+      expected = o.value + 1;
+      prev = o;
+    }
+  }
+
+  private analyzeMethod(iface: Sym, m: Decl, codeOrder: number): CapnpMethod {
+    const unit = iface.unit;
+    const ctx: Ctx = { scope: iface, implicit: m.implicitParams?.map((x) => x.name) };
+    const ordinal = m.ordinal ? m.ordinal.value : 0;
+    this.checkAnnotations(m.annotations, 'method', ctx, unit);
+    const method: CapnpMethod = {
+      name: m.name.name, ordinal, codeOrder, paramStructType: hexId(0n), resultStructType: hexId(0n),
+      inlineParams: false, inlineResults: false, streaming: false, ...this.loc(m.name),
+    };
+    if (m.doc) method.doc = m.doc;
+    const side = (pl: Decl['params'], isResults: boolean): string => {
+      if (!pl || pl.k === 'params') {
+        const id = generateMethodParamsId(iface.id, ordinal, isResults);
+        const suffix = isResults ? '$Results' : '$Params';
+        const p = `${iface.path}.${m.name.name}${suffix}`;
+        const n: CapnpNode = {
+          id: hexId(id), explicitId: false, kind: 'struct', path: p, displayName: `${unit.display}:${p}`,
+          scopeId: hexId(0n), isGroup: false, isParamStruct: true, nestedIds: [], fields: [], discriminantCount: 0,
+          ...this.loc(pl ?? m.name),
+        };
+        const seen = new Map<string, Ident>();
+        (pl?.params ?? []).forEach((pd, i) => {
+          this.checkName(unit, pd.name, false);
+          const prev = seen.get(pd.name.name);
+          if (prev) {
+            this.report(unit, pd.name, `'${pd.name.name}' is already defined in this scope.`);
+            this.report(unit, prev, `'${pd.name.name}' previously defined here.`);
+          } else seen.set(pd.name.name, pd.name);
+          this.checkAnnotations(pd.annotations, 'param', ctx, unit);
+          const f: CapnpField = {
+            name: pd.name.name, codeOrder: i, ordinal: i, discriminant: null, ...this.loc(pd.name),
+          };
+          const t = this.evalType(pd.type, ctx, unit);
+          if (t) {
+            f.type = t;
+            if (pd.defaultValue) f.defaultValue = this.checkValue(pd.defaultValue, t, ctx, unit, true) ?? exprText(pd.defaultValue);
+          }
+          n.fields?.push(f);
+        });
+        this.nodes.push(n);
+        return n.id;
+      }
+      if (pl.k === 'stream') {
+        if (!isResults) return hexId(0n);
+        method.streaming = true;
+        const su = this.loadImport(unit, STREAM_PATH);
+        const sr = su?.sym.members.get('StreamResult');
+        if (!sr) {
+          this.report(unit, pl, 'A method declaration uses streaming, but \'/capnp/stream.capnp\' is not found in the import path. This is a standard file that should always be installed with the Cap\'n Proto compiler.');
+          return hexId(0n);
+        }
+        return hexId(sr.id);
+      }
+      const t = this.evalType(pl.type, ctx, unit);
+      if (!t) return hexId(0n);
+      if (t.kind !== 'struct') {
+        this.report(unit, pl.type, `'${exprText(pl.type)}' is not a struct type.`);
+        return hexId(0n);
+      }
+      return t.id;
+    };
+    method.paramStructType = side(m.params, false);
+    method.inlineParams = !m.params || m.params.k === 'params';
+    method.resultStructType = side(m.results, true);
+    method.inlineResults = !m.results || m.results.k === 'params';
+    return method;
+  }
+}
+
+function span(a: Span, b: Span): Span {
+  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
+}
+
+function minOrdinal(d: Decl): number {
+  if (d.kind === 'field') return d.ordinal ? d.ordinal.value : Infinity;
+  if (d.kind === 'union' && d.ordinal) return d.ordinal.value;
+  let min = Infinity;
+  for (const m of d.nested) if (MEMBER_DECLS.has(m.kind)) min = Math.min(min, minOrdinal(m));
+  return min;
+}
+
+/** All field ordinals of a struct, including those inside its groups and unions. */
+function collectFieldOrdinals(decls: Decl[]): Array<{ value: number; span: Span }> {
+  const out: Array<{ value: number; span: Span }> = [];
+  const visit = (ds: Decl[]): void => {
+    for (const d of ds) {
+      if (d.kind === 'field' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal });
+      else if (d.kind === 'union' || d.kind === 'group') {
+        if (d.kind === 'union' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal });
+        visit(d.nested);
+      }
+    }
+  };
+  visit(decls);
+  return out;
+}
+
+export type { PrimitiveName };
