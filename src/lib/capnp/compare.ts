@@ -1,16 +1,338 @@
-import type { CapnpModel } from './model.js';
+/**
+ * Structural compare of two versions of a Cap'n Proto file, classifying each change per the
+ * "Evolving Your Protocol" rules: compatible, breaking or info.
+ */
+import type { CapnpField, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js';
+import { typeKey, typeToString } from './model.js';
 
 export interface CapnpChange {
   severity: 'breaking' | 'compatible' | 'info';
+  /** short machine-readable kind, e.g. `field-added`, `field-type-changed` */
+  kind: string;
   message: string;
+  /** e.g. `Trade.price` */
   path: string;
   file: string;
   line: number;
   column: number;
   note?: string;
-  kind?: string;
 }
 
-export function compareCapnp(_older: CapnpModel, _newer: CapnpModel): CapnpChange[] {
-  return [];
+const NOTE_MOVED = 'not fully forwards-compatible: old readers see the field outside the new group/union';
+const NOTE_LIST = 'changes the canonical encoding of the list';
+
+interface FlatField {
+  field: CapnpField;
+  ordinal: number;
+  /** enclosing groups/unions from the struct down, e.g. `union:`, `group:g`, `union:u` */
+  chain: Array<{ kind: 'group' | 'union'; name: string }>;
+}
+
+type NodeIndex = Map<string, CapnpNode>;
+
+function loc(l: CapnpLocation): { file: string; line: number; column: number } {
+  return { file: l.file, line: l.line, column: l.column };
+}
+
+function isTopLevelDecl(n: CapnpNode): boolean {
+  return n.kind !== 'file' && !n.isGroup && !n.isParamStruct;
+}
+
+function flatten(n: CapnpNode, byId: NodeIndex, chain: FlatField['chain'] = []): FlatField[] {
+  const out: FlatField[] = [];
+  for (const f of n.fields ?? []) {
+    let c = chain;
+    if (f.discriminant !== null && !n.isUnion) c = [...chain, { kind: 'union', name: '' }];
+    if (f.groupId) {
+      const g = byId.get(f.groupId);
+      if (g) out.push(...flatten(g, byId, [...c, { kind: f.groupKind ?? 'group', name: f.name }]));
+    } else if (f.ordinal !== null) {
+      out.push({ field: f, ordinal: f.ordinal, chain: c });
+    }
+  }
+  return out;
+}
+
+function chainKey(c: FlatField['chain']): string {
+  return c.map((x) => `${x.kind}:${x.name}`).join('/');
+}
+
+function chainText(c: FlatField['chain']): string {
+  if (c.length === 0) return 'the struct body';
+  return c.map((x) => (x.name ? `${x.kind} '${x.name}'` : 'the unnamed union')).join(' > ');
+}
+
+/** Compares `older` with `newer`; every change is reported once. */
+export function compareCapnp(older: CapnpModel, newer: CapnpModel): CapnpChange[] {
+  const changes: CapnpChange[] = [];
+  const oldById: NodeIndex = new Map(older.nodes.map((n) => [n.id, n]));
+  const newById: NodeIndex = new Map(newer.nodes.map((n) => [n.id, n]));
+  const newByPath = new Map(newer.nodes.filter(isTopLevelDecl).map((n) => [n.path, n]));
+  const add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string): void => {
+    const c: CapnpChange = { severity, kind, message, path: p, ...loc(at) };
+    if (note) c.note = note;
+    changes.push(c);
+  };
+
+  const oldFile = older.nodes.find((n) => n.kind === 'file');
+  const newFile = newer.nodes.find((n) => n.kind === 'file');
+  if (older.fileId !== newer.fileId && newFile) {
+    add('breaking', 'file-id-changed', `file id changed from @${older.fileId} to @${newer.fileId}`, '', newFile);
+  }
+  void oldFile;
+
+  const matched = new Set<string>();
+  for (const o of older.nodes) {
+    if (!isTopLevelDecl(o)) continue;
+    let n: CapnpNode | undefined;
+    if (o.explicitId) {
+      const byId = newById.get(o.id);
+      if (byId && isTopLevelDecl(byId)) n = byId;
+    }
+    if (!n) n = newByPath.get(o.path);
+    if (!n || matched.has(n.id + '|' + n.path)) {
+      add('breaking', `${o.kind}-removed`, `${o.kind} ${o.path} removed${o.explicitId ? '' : ' (renaming or moving a type without an explicit id changes its id)'}`, o.path, o);
+      continue;
+    }
+    matched.add(n.id + '|' + n.path);
+    if (n.path !== o.path) {
+      add('info', 'renamed', `${o.kind} ${o.path} renamed or moved to ${n.path} (explicit id @${o.id} unchanged; JSON transcoding sees names)`, n.path, n);
+    }
+    if (n.kind !== o.kind) {
+      add('breaking', 'kind-changed', `${o.path} changed from ${o.kind} to ${n.kind}`, n.path, n);
+      continue;
+    }
+    if (n.id !== o.id) {
+      add('breaking', 'id-changed', `${o.kind} ${o.path} id changed from @${o.id} to @${n.id}`, n.path, n);
+    }
+    compareGenerics(o, n, add);
+    switch (o.kind) {
+      case 'struct': compareStruct(o, n, oldById, newById, add); break;
+      case 'enum': compareEnum(o, n, add); break;
+      case 'interface': compareInterface(o, n, oldById, newById, add); break;
+      case 'const':
+        if (o.type && n.type && typeKey(o.type) !== typeKey(n.type)) {
+          add('breaking', 'const-type-changed', `const ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n);
+        } else if (o.value !== n.value) {
+          add('breaking', 'const-value-changed', `const ${n.path} value changed from ${o.value ?? '?'} to ${n.value ?? '?'}`, n.path, n);
+        }
+        break;
+      case 'annotation':
+        if (o.type && n.type && typeKey(o.type) !== typeKey(n.type)) {
+          add('breaking', 'annotation-type-changed', `annotation ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n);
+        }
+        if ((o.targets ?? []).join(',') !== (n.targets ?? []).join(',')) {
+          const removed = (o.targets ?? []).filter((t) => !(n.targets ?? []).includes(t) && !(n.targets ?? []).includes('*'));
+          add(removed.length ? 'breaking' : 'compatible', 'annotation-targets-changed',
+            `annotation ${n.path} targets changed from (${(o.targets ?? []).join(', ')}) to (${(n.targets ?? []).join(', ')})`, n.path, n);
+        }
+        break;
+      default: break;
+    }
+  }
+  const matchedNew = new Set([...matched].map((k) => k.split('|')[0]));
+  for (const n of newer.nodes) {
+    if (!isTopLevelDecl(n) || matchedNew.has(n.id)) continue;
+    add('compatible', `${n.kind}-added`, `${n.kind} ${n.path} added`, n.path, n);
+  }
+  return changes;
+}
+
+type Add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string) => void;
+
+function compareGenerics(o: CapnpNode, n: CapnpNode, add: Add): void {
+  const a = o.genericParams ?? [];
+  const b = n.genericParams ?? [];
+  if (a.join(',') === b.join(',')) return;
+  if (a.length === 0) add('compatible', 'generic-params-added', `${n.path} became generic (${b.join(', ')})`, n.path, n);
+  else if (b.length > a.length && a.every((x, i) => b[i] === x)) {
+    add('compatible', 'generic-params-added', `${n.path} type parameters added: ${b.slice(a.length).join(', ')}`, n.path, n);
+  } else if (a.length === b.length) {
+    add('compatible', 'generic-params-renamed', `${n.path} type parameters renamed (${a.join(', ')}) -> (${b.join(', ')})`, n.path, n);
+  } else {
+    add('breaking', 'generic-params-changed', `${n.path} type parameters changed from (${a.join(', ')}) to (${b.join(', ')})`, n.path, n);
+  }
+}
+
+function typeCompat(o: CapnpType, n: CapnpType, newById: NodeIndex): 'same' | 'list-upgrade' | 'changed' {
+  if (typeKey(o) === typeKey(n)) return 'same';
+  if (o.kind === 'List' && n.kind === 'List' && o.element.kind !== 'Bool' && n.element.kind === 'struct') {
+    const el = o.element;
+    const okElement = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64',
+      'Text', 'Data', 'List', 'enum', 'Void'].includes(el.kind);
+    const s = newById.get(n.element.id);
+    const f0 = s?.fields?.find((f) => f.ordinal === 0);
+    if (okElement && f0?.type && typeKey(f0.type) === typeKey(el)) return 'list-upgrade';
+  }
+  return 'changed';
+}
+
+function compareFieldPair(o: FlatField, n: FlatField, structPath: string, newById: NodeIndex, add: Add, what = 'field'): void {
+  const p = `${structPath}.${n.field.name}`;
+  if (o.field.name !== n.field.name) {
+    add('compatible', `${what}-renamed`, `${what} @${o.ordinal} renamed from ${o.field.name} to ${n.field.name}`, p, n.field);
+  }
+  if (o.field.type && n.field.type) {
+    const c = typeCompat(o.field.type, n.field.type, newById);
+    if (c === 'changed') {
+      add('breaking', `${what}-type-changed`, `${what} ${p} @${n.ordinal} type changed from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field);
+    } else if (c === 'list-upgrade') {
+      add('compatible', 'list-upgraded', `${what} ${p} upgraded from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field, NOTE_LIST);
+    }
+  }
+  if ((o.field.defaultValue ?? null) !== (n.field.defaultValue ?? null)) {
+    add('breaking', 'default-changed', `${what} ${p} default value changed from ${o.field.defaultValue ?? '(none)'} to ${n.field.defaultValue ?? '(none)'}`, p, n.field);
+  }
+}
+
+function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
+  const of = flatten(o, oldById);
+  const nf = flatten(n, newById);
+  const oldMax = Math.max(-1, ...of.map((f) => f.ordinal));
+  const newByOrd = new Map(nf.map((f) => [f.ordinal, f]));
+  const oldByOrd = new Map(of.map((f) => [f.ordinal, f]));
+  const oldChains = new Set<string>();
+  for (const f of of) for (let i = 1; i <= f.chain.length; i++) oldChains.add(chainKey(f.chain.slice(0, i)));
+  // how many existing fields each new container holds
+  const existingIn = new Map<string, number>();
+  for (const f of nf) {
+    if (!oldByOrd.has(f.ordinal)) continue;
+    for (let i = 1; i <= f.chain.length; i++) {
+      const k = chainKey(f.chain.slice(0, i));
+      if (!oldChains.has(k)) existingIn.set(k, (existingIn.get(k) ?? 0) + 1);
+    }
+  }
+  const reportedContainers = new Set<string>();
+  for (const a of of) {
+    const b = newByOrd.get(a.ordinal);
+    if (!b) {
+      add('breaking', 'field-removed', `field ${o.path}.${a.field.name} @${a.ordinal} removed`, `${o.path}.${a.field.name}`, a.field);
+      continue;
+    }
+    compareFieldPair(a, b, n.path, newById, add);
+    const ka = chainKey(a.chain);
+    const kb = chainKey(b.chain);
+    if (ka === kb) continue;
+    const p = `${n.path}.${b.field.name}`;
+    const sameShape = a.chain.length === b.chain.length && a.chain.every((x, i) => x.kind === b.chain[i].kind);
+    if (sameShape && b.chain.every((x, i) => oldChains.has(chainKey(b.chain.slice(0, i + 1))) || x.name !== a.chain[i].name)) {
+      // a containing group or union was renamed
+      if (b.chain.every((_x, i) => !oldChains.has(chainKey(b.chain.slice(0, i + 1))) || chainKey(b.chain.slice(0, i + 1)) === chainKey(a.chain.slice(0, i + 1)))) {
+        const k = `rename:${ka}->${kb}`;
+        if (!reportedContainers.has(k)) {
+          reportedContainers.add(k);
+          add('compatible', 'group-renamed', `${chainText(a.chain)} renamed to ${chainText(b.chain)} in ${n.path}`, p, b.field);
+        }
+        continue;
+      }
+    }
+    const isPrefix = kb.startsWith(ka) && b.chain.length > a.chain.length;
+    if (isPrefix) {
+      const added = b.chain.slice(a.chain.length);
+      const allNew = added.every((_x, i) => !oldChains.has(chainKey(b.chain.slice(0, a.chain.length + i + 1))));
+      const alone = added.every((_x, i) => (existingIn.get(chainKey(b.chain.slice(0, a.chain.length + i + 1))) ?? 0) <= 1);
+      if (allNew && alone) {
+        add('compatible', 'field-moved-into-new-group', `field ${p} @${b.ordinal} moved into new ${chainText(added)}`, p, b.field, NOTE_MOVED);
+        continue;
+      }
+      if (allNew) {
+        add('breaking', 'union-formed-from-existing', `field ${p} @${b.ordinal} moved into new ${chainText(added)} together with other existing fields`, p, b.field);
+        continue;
+      }
+      add('breaking', 'field-moved-into-existing-group', `field ${p} @${b.ordinal} moved into existing ${chainText(added)}`, p, b.field);
+      continue;
+    }
+    add('breaking', 'field-moved', `field ${p} @${b.ordinal} moved from ${chainText(a.chain)} to ${chainText(b.chain)}`, p, b.field);
+  }
+  for (const b of nf) {
+    if (oldByOrd.has(b.ordinal)) continue;
+    const p = `${n.path}.${b.field.name}`;
+    if (b.ordinal > oldMax) add('compatible', 'field-added', `field ${p} @${b.ordinal} added`, p, b.field);
+    else add('breaking', 'field-number-reused', `field ${p} @${b.ordinal} uses a number below the previous maximum @${oldMax}`, p, b.field);
+  }
+}
+
+function compareEnum(o: CapnpNode, n: CapnpNode, add: Add): void {
+  const newByOrd = new Map((n.enumerants ?? []).map((e) => [e.ordinal, e]));
+  const oldByOrd = new Map((o.enumerants ?? []).map((e) => [e.ordinal, e]));
+  const oldMax = Math.max(-1, ...(o.enumerants ?? []).map((e) => e.ordinal));
+  for (const a of o.enumerants ?? []) {
+    const b = newByOrd.get(a.ordinal);
+    if (!b) add('breaking', 'enumerant-removed', `enumerant ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a);
+    else if (b.name !== a.name) add('compatible', 'enumerant-renamed', `enumerant @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, `${n.path}.${b.name}`, b);
+  }
+  for (const b of n.enumerants ?? []) {
+    if (oldByOrd.has(b.ordinal)) continue;
+    const p = `${n.path}.${b.name}`;
+    if (b.ordinal > oldMax) add('compatible', 'enumerant-added', `enumerant ${p} @${b.ordinal} added`, p, b);
+    else add('breaking', 'enumerant-number-reused', `enumerant ${p} @${b.ordinal} uses a number below the previous maximum`, p, b);
+  }
+}
+
+function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
+  const oldSupers = new Set((o.superclasses ?? []).map(typeKey));
+  const newSupers = new Set((n.superclasses ?? []).map(typeKey));
+  for (const s of o.superclasses ?? []) {
+    if (!newSupers.has(typeKey(s))) add('breaking', 'superclass-removed', `${n.path} no longer extends ${typeToString(s)}`, n.path, n);
+  }
+  for (const s of n.superclasses ?? []) {
+    if (!oldSupers.has(typeKey(s))) add('compatible', 'superclass-added', `${n.path} now extends ${typeToString(s)}`, n.path, n);
+  }
+  const newByOrd = new Map((n.methods ?? []).map((m) => [m.ordinal, m]));
+  const oldByOrd = new Map((o.methods ?? []).map((m) => [m.ordinal, m]));
+  const oldMax = Math.max(-1, ...(o.methods ?? []).map((m) => m.ordinal));
+  for (const a of o.methods ?? []) {
+    const b = newByOrd.get(a.ordinal);
+    if (!b) {
+      add('breaking', 'method-removed', `method ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a);
+      continue;
+    }
+    const p = `${n.path}.${b.name}`;
+    if (b.name !== a.name) add('compatible', 'method-renamed', `method @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, p, b);
+    if (a.streaming !== b.streaming) {
+      add('breaking', 'method-streaming-changed', `method ${p} ${b.streaming ? 'became' : 'is no longer'} streaming`, p, b);
+    }
+    for (const side of ['params', 'results'] as const) {
+      const ai = side === 'params' ? a.inlineParams : a.inlineResults;
+      const bi = side === 'params' ? b.inlineParams : b.inlineResults;
+      const aid = side === 'params' ? a.paramStructType : a.resultStructType;
+      const bid = side === 'params' ? b.paramStructType : b.resultStructType;
+      if (!ai || !bi) {
+        if (ai !== bi || aid !== bid) {
+          if (!(a.streaming && b.streaming && side === 'results')) {
+            add('breaking', `method-${side}-type-changed`, `method ${p} ${side} type changed`, p, b);
+          }
+        }
+        continue;
+      }
+      const as = oldById.get(aid);
+      const bs = newById.get(bid);
+      if (!as || !bs) continue;
+      const af = flatten(as, oldById);
+      const bf = flatten(bs, newById);
+      const bByOrd = new Map(bf.map((f) => [f.ordinal, f]));
+      const aByOrd = new Map(af.map((f) => [f.ordinal, f]));
+      const what = side === 'params' ? 'parameter' : 'result';
+      for (const x of af) {
+        const y = bByOrd.get(x.ordinal);
+        if (!y) add('breaking', `${what}-removed`, `${what} ${x.field.name} of ${p} removed`, `${p}.${x.field.name}`, x.field);
+        else compareFieldPair(x, y, p, newById, add, what);
+      }
+      for (const y of bf) {
+        if (aByOrd.has(y.ordinal)) continue;
+        const fp = `${p}.${y.field.name}`;
+        if (side === 'params' && y.field.defaultValue === undefined) {
+          add('breaking', 'parameter-added-without-default', `parameter ${y.field.name} appended to ${p} without a default value`, fp, y.field);
+        } else {
+          add('compatible', `${what}-added`, `${what} ${y.field.name} appended to ${p}`, fp, y.field);
+        }
+      }
+    }
+  }
+  for (const b of n.methods ?? []) {
+    if (oldByOrd.has(b.ordinal)) continue;
+    const p = `${n.path}.${b.name}`;
+    if (b.ordinal > oldMax) add('compatible', 'method-added', `method ${p} @${b.ordinal} added`, p, b);
+    else add('breaking', 'method-number-reused', `method ${p} @${b.ordinal} uses a number below the previous maximum`, p, b);
+  }
 }
