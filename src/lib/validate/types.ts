@@ -38,6 +38,8 @@ export interface Report {
 export interface CheckContext {
   /** The whole repository, read-only. */
   readonly workspace: Workspace
+  /** Names of the installed oclif plugins (npm package names). */
+  readonly installedPlugins?: readonly string[]
   report(report: Report): void
 }
 
@@ -45,11 +47,21 @@ export interface RuleDefinition {
   description: string
   /** Default severity. */
   severity: Severity
+  /** Called for every document of every kind, even one that could not be parsed (`doc.data` undefined). */
+  document?(doc: SsmdDocument, ctx: CheckContext): void | Promise<void>
   feed?(doc: FeedDocument, ctx: CheckContext): void | Promise<void>
   schema?(doc: SchemaDocument, ctx: CheckContext): void | Promise<void>
   environment?(doc: EnvironmentDocument, ctx: CheckContext): void | Promise<void>
   /** Called once per run, for checks across files. Reports need `file`. */
   repository?(workspace: Workspace, ctx: CheckContext & { reportIn(doc: SsmdDocument, report: Report): void }): void | Promise<void>
+}
+
+/** A rule as the engine knows it: declaration + where it came from. */
+export interface RuleInfo {
+  id: string
+  plugin: string
+  description: string
+  defaultSeverity: Severity
 }
 
 export interface RulePack {

@@ -1,0 +1,62 @@
+import { Args, Flags } from '@oclif/core'
+import { SsmdCommand } from '../lib/command.js'
+import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/validate/format.js'
+import { filterByPaths, validateRepository, type ValidationResult } from '../lib/validate/run.js'
+import { colorEnabled } from '../lib/ui/style.js'
+
+/**
+ * JSON (`--json` or `--format json`):
+ * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, filesWithErrors } }
+ */
+export default class Validate extends SsmdCommand<typeof Validate> {
+  static override summary = 'Check every file, cross-file reference, hash and definition.'
+  static override description = 'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
+  static override examples = [
+    '<%= config.bin %> validate',
+    '<%= config.bin %> validate feeds/kalshi.yaml',
+    '<%= config.bin %> validate --format github',
+    '<%= config.bin %> validate --format sarif > ssmd.sarif',
+    '<%= config.bin %> validate --strict --json',
+  ]
+  static override strict = false
+  static override args = {
+    paths: Args.string({ description: 'Files or folders to report on (default: the whole repository).' }),
+  }
+  static override flags = {
+    format: Flags.string({ char: 'f', summary: 'Output format.', options: [...FORMATS], default: 'text' }),
+    strict: Flags.boolean({ summary: 'Fail on warnings too.' }),
+  }
+
+  async run(): Promise<{ findings: ValidationResult['findings']; summary: ValidationResult['summary'] }> {
+    const root = this.root()
+    const paths = this.argv.filter(a => !a.startsWith('-') && !this.isFlagValue(a))
+    const full = await validateRepository(this.config, root)
+    const result = filterByPaths(full, paths)
+    const { summary } = result
+    const failed = summary.errors > 0 || (this.flags.strict && summary.warnings > 0)
+    if (!this.jsonEnabled()) {
+      switch (this.flags.format) {
+        case 'json': this.log(formatJson(result)); break
+        case 'github': this.log(formatGithub(result)); break
+        case 'sarif': this.log(formatSarif(result, this.config.version)); break
+        case 'junit': this.log(formatJunit(result)); break
+        default: {
+          const text = formatText(result, { color: colorEnabled(), quiet: this.flags.quiet })
+          if (this.flags.quiet) {
+            const body = text.split('\n').slice(0, -1).join('\n').trim()
+            if (body) this.log(body)
+          } else this.log(text)
+        }
+      }
+    }
+    if (failed) process.exitCode = 1
+    return { findings: result.findings, summary }
+  }
+
+  /** Values of flags that take one (`-f github`), so they are not mistaken for paths. */
+  private isFlagValue(arg: string): boolean {
+    const i = this.argv.indexOf(arg)
+    const prev = i > 0 ? this.argv[i - 1] : ''
+    return ['-f', '--format', '-C', '--dir'].includes(prev)
+  }
+}

@@ -1,0 +1,66 @@
+import type { RuleDefinition } from '../../../lib/validate/types.js'
+import { strings } from '../util.js'
+
+const CREDENTIAL_URL = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/\s:@]+)(:[^/\s@]*)?@/
+
+/** Well-known token shapes. */
+const TOKEN_SHAPES: Array<[RegExp, string]> = [
+  [/-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/, 'a private key block'],
+  [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{36,}\b/, 'a GitHub token'],
+  [/\bgithub_pat_[A-Za-z0-9_]{40,}\b/, 'a GitHub fine-grained token'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\bsk_live_[A-Za-z0-9]{20,}\b/, 'a Stripe secret key'],
+  [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
+  [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
+]
+
+const SECRET_KEY_NAME = /(secret|password|passwd|token|api_?key|private_?key|credential)/i
+const REFERENCE = /^(env|sealed-secret\/|vault\/|\$\{|\$[A-Z_])/
+
+function entropy(s: string): number {
+  const counts = new Map<string, number>()
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1)
+  let h = 0
+  for (const n of counts.values()) {
+    const p = n / s.length
+    h -= p * Math.log2(p)
+  }
+  return h
+}
+
+/** A long, random-looking string: what a pasted secret usually is. */
+export function looksRandom(s: string): boolean {
+  if (s.length < 16 || /\s/.test(s) || REFERENCE.test(s) || /^[a-z]+:\/\//i.test(s) || s.startsWith('/')) return false
+  const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter(re => re.test(s)).length
+  return classes >= 2 && entropy(s) >= 3.5
+}
+
+export const securityRules: Record<string, RuleDefinition> = {
+  'security/credentials-in-url': {
+    severity: 'error',
+    description: 'No URL carries a user name or password.',
+    document(doc, ctx) {
+      if (doc.data === undefined) return
+      for (const [value, path] of strings(doc.data)) {
+        const m = CREDENTIAL_URL.exec(value)
+        if (m) ctx.report({ path, message: `URL carries credentials (${m[1]}://${m[3] ? 'user:****' : 'user'}@…); remove them and reference a key instead (ssmd env add-key)` })
+      }
+    },
+  },
+  'security/secret-literal': {
+    severity: 'error',
+    description: 'No value looks like a secret: private keys, well-known token shapes, or a random string under a secret-like key.',
+    document(doc, ctx) {
+      if (doc.data === undefined) return
+      for (const [value, path, key] of strings(doc.data)) {
+        const shape = TOKEN_SHAPES.find(([re]) => re.test(value))
+        if (shape) {
+          ctx.report({ path, message: `value looks like ${shape[1]}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret` })
+        } else if (SECRET_KEY_NAME.test(key) && looksRandom(value)) {
+          ctx.report({ path, message: `'${key}' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret` })
+        }
+      }
+    },
+  },
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto'
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+
+export interface ResolvedDefinition {
+  /** Absolute path, when the reference is acceptable and the file exists. */
+  abs?: string
+  /** Path relative to the ssmd root, for messages. */
+  display: string
+  problem?: { kind: 'absolute' | 'escape' | 'symlink' | 'missing' | 'not-file'; message: string }
+}
+
+/** Where a definition file reference (relative to schemas/) leads, refusing anything outside the repository. */
+export function resolveDefinition(root: string, ref: string): ResolvedDefinition {
+  const schemasDir = join(root, 'schemas')
+  const display = `schemas/${ref}`
+  if (isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
+    return { display: ref, problem: { kind: 'absolute', message: `definition path '${ref}' is absolute; use a path relative to schemas/` } }
+  }
+  const abs = resolve(schemasDir, ref)
+  const rel = relative(schemasDir, abs)
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    return { display, problem: { kind: 'escape', message: `definition path '${ref}' leaves schemas/ with '..'; keep definition files inside schemas/` } }
+  }
+  if (!existsSync(abs)) {
+    let dangling = false
+    try {
+      dangling = lstatSync(abs).isSymbolicLink()
+    } catch { /* not there at all */ }
+    return { display, problem: { kind: 'missing', message: `definition file ${display} does not exist${dangling ? ' (broken symlink)' : ''}` } }
+  }
+  const real = realpathSync(abs)
+  const realRoot = realpathSync(root)
+  const realRel = relative(realRoot, real)
+  if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
+    return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository (${real}); copy the file into schemas/ instead` } }
+  }
+  if (!statSync(real).isFile()) {
+    return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }
+  }
+  return { abs, display }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex')
+}
+
+export function hashFile(abs: string): string {
+  return `sha256:${sha256Hex(readFileSync(abs))}`
+}
+
+/** A version's own definition file, else the schema's. */
+export function definitionRef(schema: { schema_file?: unknown }, version: { schema_file?: unknown }): string | undefined {
+  const ref = version.schema_file ?? schema.schema_file
+  return typeof ref === 'string' && ref !== '' ? ref : undefined
+}
+
+export const FORMAT_BY_EXTENSION: Record<string, 'capnp' | 'protobuf' | 'json_schema'> = {
+  '.capnp': 'capnp',
+  '.proto': 'protobuf',
+  '.json': 'json_schema',
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { CapnpModel } from './capnp/index.js'
+
+export interface DefinitionProblem {
+  message: string
+  line: number
+  column: number
+  /** Path relative to the ssmd root of the file the problem is in. */
+  file: string
+}
+
+export interface ParsedDefinition {
+  ok: boolean
+  problems: DefinitionProblem[]
+  /** Cap'n Proto model, for structural compares. */
+  capnp?: CapnpModel
+}
+
+/**
+ * Parses a definition file in its format: Cap'n Proto with ssmd's own parser,
+ * protobuf with protobufjs, JSON Schema as JSON + ajv meta-validation.
+ * Parsers are loaded only when a file of that format is checked.
+ */
+export async function parseDefinition(root: string, abs: string, display: string, format: string): Promise<ParsedDefinition> {
+  if (format === 'capnp') {
+    const { loadCapnpFile } = await import('./capnp/index.js')
+    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display })
+    return {
+      ok: r.ok,
+      capnp: r.ok ? r.model : undefined,
+      problems: r.diagnostics.map(d => ({ message: d.message, line: d.line, column: d.column, file: relativeDisplay(root, d.file, display) })),
+    }
+  }
+  let text: string
+  try {
+    text = readFileSync(abs, 'utf8')
+  } catch (error) {
+    return { ok: false, problems: [{ message: `cannot read: ${(error as Error).message}`, line: 1, column: 1, file: display }] }
+  }
+  if (format === 'protobuf') {
+    const protobuf = (await import('protobufjs')).default
+    try {
+      protobuf.parse(text, { keepCase: true })
+      return { ok: true, problems: [] }
+    } catch (error) {
+      const message = (error as Error).message
+      const line = Number(/line (\d+)/.exec(message)?.[1] ?? 1)
+      return { ok: false, problems: [{ message: `protobuf: ${message.replace(/^illegal/, 'unexpected')}`, line, column: 1, file: display }] }
+    }
+  }
+  if (format === 'json_schema') {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch (error) {
+      const message = (error as Error).message
+      const pos = Number(/position (\d+)/.exec(message)?.[1] ?? 0)
+      const before = text.slice(0, pos)
+      const line = before.split('\n').length
+      return { ok: false, problems: [{ message: `invalid JSON: ${message}`, line, column: pos - before.lastIndexOf('\n'), file: display }] }
+    }
+    const { Ajv2020 } = await import('ajv/dist/2020.js')
+    const ajv = new Ajv2020({ strict: false, validateFormats: false })
+    const draft7 = typeof json === 'object' && json !== null && /draft-0[4-7]/.test(String((json as { $schema?: unknown }).$schema ?? ''))
+    const validator = draft7 ? new (await import('ajv')).Ajv({ strict: false, validateFormats: false }) : ajv
+    const valid = validator.validateSchema(json as object)
+    if (!valid) {
+      const errs = (validator.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath || '/'} ${e.message}`).join('; ')
+      return { ok: false, problems: [{ message: `not a valid JSON Schema: ${errs}`, line: 1, column: 1, file: display }] }
+    }
+    return { ok: true, problems: [] }
+  }
+  return { ok: false, problems: [{ message: `unknown format '${format}'`, line: 1, column: 1, file: display }] }
+}
+
+function relativeDisplay(root: string, file: string, fallback: string): string {
+  if (file.startsWith(root)) return file.slice(root.length + 1).split('\\').join('/')
+  return file || fallback
+}

@@ -1,0 +1,186 @@
+import type { SsmdDocument } from '../workspace/document.js'
+import type { Workspace } from '../workspace/workspace.js'
+import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
+
+export type PolicySeverity = Severity | 'off'
+
+export interface PackSource {
+  /** Name of the oclif plugin (package) the pack came from. */
+  plugin: string
+  /** What the plugin's `validate` hook returned, or the error it threw. */
+  result?: unknown
+  error?: unknown
+}
+
+export interface EngineOptions {
+  /** Severity overrides by rule id (from ssmd.yaml `rules:`). */
+  policy?: Record<string, PolicySeverity>
+  /** Time budget of each plugin (all its checks together), in ms. */
+  pluginBudgetMs?: number
+  /** Names of the installed plugins, for policy/plugin-missing. */
+  installedPlugins?: readonly string[]
+}
+
+export interface EngineResult {
+  findings: Finding[]
+  rules: RuleInfo[]
+}
+
+const BUILTIN = 'ssmd'
+const DEFAULT_BUDGET_MS = Number(process.env.SSMD_PLUGIN_TIMEOUT_MS ?? 10000)
+
+class BudgetExceeded extends Error {}
+
+interface LoadedPack {
+  plugin: string
+  source: string
+  rules: Array<[string, RuleDefinition]>
+}
+
+const SEVERITIES = new Set(['error', 'warning', 'info'])
+
+/** Checks that a hook result is a usable rule pack; returns why not. */
+function packProblem(source: PackSource): string | undefined {
+  const r = source.result as RulePack | undefined
+  if (r === null || typeof r !== 'object') return `its validate hook returned ${r === undefined ? 'nothing' : typeof r} instead of a rule pack (export default defineChecks({...}))`
+  if (typeof r.plugin !== 'string' || r.plugin === '') return "its rule pack has no 'plugin' name"
+  if (r.rules === null || typeof r.rules !== 'object') return "its rule pack has no 'rules'"
+  for (const [id, rule] of Object.entries(r.rules)) {
+    if (rule === null || typeof rule !== 'object') return `rule '${id}' is not an object`
+    if (r.plugin !== BUILTIN && !id.startsWith(`${r.plugin}/`)) return `rule '${id}' is outside its namespace; plugin rule ids start with '${r.plugin}/'`
+    if (!SEVERITIES.has(rule.severity)) return `rule '${id}' has severity '${String(rule.severity)}'; use error, warning or info`
+  }
+  return undefined
+}
+
+/**
+ * Runs every rule of every pack over the workspace and returns all findings.
+ * Built-in rules run first; a plugin that throws, rejects, returns garbage or
+ * exceeds its budget becomes one `plugin/failed` finding and cannot hide any
+ * other rule's findings.
+ */
+export async function runRules(ws: Workspace, sources: PackSource[], options: EngineOptions = {}): Promise<EngineResult> {
+  const findings: Finding[] = []
+  const rules: RuleInfo[] = []
+  const policy = options.policy ?? {}
+  const budget = options.pluginBudgetMs ?? DEFAULT_BUDGET_MS
+  const packs: LoadedPack[] = []
+  const seen = new Set<string>()
+
+  const pluginFailed = (plugin: string, message: string) => {
+    findings.push({ rule: 'plugin/failed', severity: 'error', message: `plugin '${plugin}' failed: ${message}; its findings are incomplete`, file: '', line: 1, column: 1, path: '', plugin: BUILTIN })
+  }
+
+  // Built-in packs first: plugins run later and cannot affect them.
+  const ordered = [...sources].sort((a, b) => Number(packName(b) === BUILTIN) - Number(packName(a) === BUILTIN))
+  for (const source of ordered) {
+    if (source.error !== undefined) {
+      pluginFailed(source.plugin, `its validate hook threw: ${errorText(source.error)}`)
+      continue
+    }
+    const problem = packProblem(source)
+    if (problem) {
+      pluginFailed(source.plugin, problem)
+      continue
+    }
+    const pack = source.result as RulePack
+    const entries = Object.entries(pack.rules).filter(([id]) => {
+      if (seen.has(id)) {
+        pluginFailed(source.plugin, `rule '${id}' is already declared by another plugin`)
+        return false
+      }
+      seen.add(id)
+      return true
+    })
+    packs.push({ plugin: pack.plugin, source: source.plugin, rules: entries })
+    for (const [id, rule] of entries) rules.push({ id, plugin: pack.plugin, description: String(rule.description ?? ''), defaultSeverity: rule.severity })
+  }
+
+  for (const pack of packs) {
+    const isBuiltin = pack.plugin === BUILTIN
+    const deadline = Date.now() + budget
+    let failure: string | undefined
+    for (const [id, rule] of pack.rules) {
+      if (failure) break
+      const setting = policy[id]
+      if (setting === 'off') continue
+      const severityFor = (r: Report): Severity => (setting as Severity | undefined) ?? r.severity ?? rule.severity
+      const call = async (fn: (...a: never[]) => unknown, target: unknown, ctx: CheckContext) => {
+        const remaining = deadline - Date.now()
+        if (!isBuiltin && remaining <= 0) throw new BudgetExceeded()
+        const out = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
+        if (out && typeof (out as Promise<unknown>).then === 'function') {
+          if (isBuiltin) await out
+          else await withTimeout(out as Promise<unknown>, Math.max(remaining, 1))
+        }
+      }
+      const contextFor = (doc: SsmdDocument | undefined): CheckContext & { reportIn(d: SsmdDocument, r: Report): void } => {
+        const reportIn = (d: SsmdDocument | undefined, r: Report) => {
+          if (r === null || typeof r !== 'object') return
+          findings.push(makeFinding(id, pack.plugin, severityFor(r), d, r))
+        }
+        return { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
+      }
+      try {
+        if (typeof rule.document === 'function') {
+          for (const doc of ws.documents) await call(rule.document, doc, contextFor(doc))
+        }
+        for (const [kind, list] of [['feed', ws.feeds], ['schema', ws.schemas], ['environment', ws.environments]] as const) {
+          const fn = rule[kind]
+          if (typeof fn !== 'function') continue
+          for (const doc of list as SsmdDocument[]) if (doc.isObject) await call(fn as never, doc, contextFor(doc))
+        }
+        if (typeof rule.repository === 'function') await call(rule.repository as never, ws, contextFor(undefined))
+      } catch (error) {
+        if (isBuiltin && !(error instanceof BudgetExceeded)) {
+          findings.push({ rule: 'plugin/failed', severity: 'error', message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`, file: '', line: 1, column: 1, path: '', plugin: BUILTIN })
+        } else {
+          failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
+        }
+      }
+    }
+    if (failure) pluginFailed(pack.source, failure)
+  }
+
+  findings.sort(compareFindings)
+  return { findings, rules }
+}
+
+function packName(s: PackSource): string | undefined {
+  const r = s.result as { plugin?: unknown } | undefined
+  return r && typeof r === 'object' && typeof r.plugin === 'string' ? r.plugin : undefined
+}
+
+function makeFinding(rule: string, plugin: string, severity: Severity, doc: SsmdDocument | undefined, r: Report): Finding {
+  const path = typeof r.path === 'string' ? r.path : ''
+  let file = typeof r.file === 'string' ? r.file : doc?.file ?? ''
+  let line = Number.isInteger(r.line) ? r.line! : undefined
+  let column = Number.isInteger(r.column) ? r.column! : undefined
+  if ((line === undefined || column === undefined) && doc && (r.file === undefined || r.file === doc.file)) {
+    const pos = doc.locate(path, r.at === 'key' ? 'key' : 'value')
+    line ??= pos.line
+    column ??= pos.column
+  }
+  if (doc === undefined && file === '') file = ''
+  return { rule, severity, message: String(r.message ?? '(no message)'), file, line: line ?? 1, column: column ?? 1, path, plugin }
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule)
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name
+  return String(error)
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new BudgetExceeded()), ms)
+      timer.unref?.()
+    }),
+  ])
+}

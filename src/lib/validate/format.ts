@@ -1,0 +1,147 @@
+import { relative, resolve } from 'node:path'
+import { plural } from '../text.js'
+import { dim, green, red, yellow, cyan } from '../ui/style.js'
+import type { Finding } from './types.js'
+
+export const FORMATS = ['text', 'json', 'github', 'sarif', 'junit'] as const
+export type OutputFormat = (typeof FORMATS)[number]
+
+interface Result {
+  root: string
+  findings: Finding[]
+  files: string[]
+  summary: { errors: number; warnings: number; infos: number; files: number }
+  rules?: Array<{ id: string; description: string; defaultSeverity: string; plugin: string }>
+}
+
+function location(f: Finding): string {
+  return f.file === '' ? `<${f.plugin === 'ssmd' ? 'ssmd' : f.plugin}>` : `${f.file}:${f.line}:${f.column}`
+}
+
+export function summaryLine(s: Result['summary']): string {
+  const base = `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')} in ${plural(s.files, 'file')}`
+  return s.infos > 0 ? `${base} (${plural(s.infos, 'info', 'infos')})` : base
+}
+
+/** Per file ✓/✗ with its findings, then the summary. */
+export function formatText(result: Result, options: { color: boolean; quiet?: boolean; onlyProblems?: boolean }): string {
+  const c = options.color
+  const byFile = new Map<string, Finding[]>()
+  for (const file of result.files) byFile.set(file, [])
+  for (const f of result.findings) {
+    if (options.quiet && f.severity !== 'error') continue
+    if (!byFile.has(f.file)) byFile.set(f.file, [])
+    byFile.get(f.file)!.push(f)
+  }
+  const lines: string[] = []
+  const files = [...byFile.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)))
+  const width = Math.max(0, ...result.findings.map(f => location(f).length))
+  for (const file of files) {
+    const list = byFile.get(file)!
+    const failed = list.some(f => f.severity === 'error')
+    if (list.length === 0 && (options.quiet || options.onlyProblems)) continue
+    if (file !== '') lines.push(failed ? `${red('✗', c)} ${file}` : `${green('✓', c)} ${file}`)
+    for (const f of list) {
+      const sev = f.severity === 'error' ? red('error  ', c) : f.severity === 'warning' ? yellow('warning', c) : cyan('info   ', c)
+      lines.push(`  ${location(f).padEnd(width)}  ${sev}  ${f.message}  ${dim(f.rule, c)}`)
+    }
+  }
+  if (lines.length > 0) lines.push('')
+  lines.push(summaryLine(result.summary))
+  return lines.join('\n')
+}
+
+export function formatJson(result: Result): string {
+  return JSON.stringify({ findings: result.findings, summary: result.summary }, null, 2)
+}
+
+function ghEscapeData(s: string): string {
+  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+}
+function ghEscapeProperty(s: string): string {
+  return ghEscapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
+}
+
+/** GitHub Actions workflow commands; paths relative to the working directory (the checkout). */
+export function formatGithub(result: Result, cwd = process.cwd()): string {
+  const lines = result.findings.map(f => {
+    const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice'
+    const props = f.file === ''
+      ? `title=${ghEscapeProperty(f.rule)}`
+      : `file=${ghEscapeProperty(relative(cwd, resolve(result.root, f.file)))},line=${f.line},col=${f.column},title=${ghEscapeProperty(f.rule)}`
+    return `::${level} ${props}::${ghEscapeData(f.message)}`
+  })
+  lines.push(summaryLine(result.summary))
+  return lines.join('\n')
+}
+
+/** SARIF 2.1.0 for code-scanning tools. */
+export function formatSarif(result: Result, version: string): string {
+  const level = (s: string) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note')
+  const ruleIds = new Map<string, number>()
+  const rules = (result.rules ?? []).map((r, i) => {
+    ruleIds.set(r.id, i)
+    return { id: r.id, shortDescription: { text: r.description || r.id }, defaultConfiguration: { level: level(r.defaultSeverity) }, properties: { plugin: r.plugin } }
+  })
+  for (const f of result.findings) {
+    if (!ruleIds.has(f.rule)) {
+      ruleIds.set(f.rule, rules.length)
+      rules.push({ id: f.rule, shortDescription: { text: f.rule }, defaultConfiguration: { level: level(f.severity) }, properties: { plugin: f.plugin } })
+    }
+  }
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'ssmd', version, informationUri: 'https://github.com/ssmd/ssmd', rules } },
+      originalUriBaseIds: { SRCROOT: { uri: `file://${result.root.endsWith('/') ? result.root : result.root + '/'}` } },
+      results: result.findings.map(f => ({
+        ruleId: f.rule,
+        ruleIndex: ruleIds.get(f.rule),
+        level: level(f.severity),
+        message: { text: f.message },
+        ...(f.file === '' ? {} : {
+          locations: [{
+            physicalLocation: {
+              artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+              region: { startLine: f.line, startColumn: f.column },
+            },
+          }],
+        }),
+        properties: { path: f.path },
+      })),
+    }],
+  }
+  return JSON.stringify(sarif, null, 2)
+}
+
+function xml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+}
+
+/** JUnit XML: one testcase per file; errors are failures, other findings go to system-out. */
+export function formatJunit(result: Result): string {
+  const files = [...new Set([...result.files, ...result.findings.map(f => f.file)])].sort()
+  const cases = files.map(file => {
+    const list = result.findings.filter(f => f.file === file)
+    const errors = list.filter(f => f.severity === 'error')
+    const others = list.filter(f => f.severity !== 'error')
+    const name = file === '' ? '(plugins)' : file
+    const body = [
+      ...(errors.length > 0 ? [`      <failure message="${xml(`${errors.length} error${errors.length === 1 ? '' : 's'}`)}" type="${xml(errors[0].rule)}">${xml(errors.map(f => `${location(f)} ${f.message} (${f.rule})`).join('\n'))}</failure>`] : []),
+      ...(others.length > 0 ? [`      <system-out>${xml(others.map(f => `${location(f)} ${f.severity} ${f.message} (${f.rule})`).join('\n'))}</system-out>`] : []),
+    ]
+    return body.length === 0
+      ? `    <testcase classname="ssmd.validate" name="${xml(name)}"/>`
+      : `    <testcase classname="ssmd.validate" name="${xml(name)}">\n${body.join('\n')}\n    </testcase>`
+  })
+  const failures = files.filter(file => result.findings.some(f => f.file === file && f.severity === 'error')).length
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="ssmd validate" tests="${files.length}" failures="${failures}">`,
+    `  <testsuite name="ssmd validate" tests="${files.length}" failures="${failures}" errors="0">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+  ].join('\n')
+}
