@@ -67,7 +67,9 @@ type Ref =
   | { k: 'builtin'; name: string }
   | { k: 'param'; owner: Sym; index: number; name: string }
   | { k: 'implicit'; index: number; name: string }
-  | { k: 'file'; unit: Unit };
+  | { k: 'file'; unit: Unit }
+  /** a type already bound through a generic brand, e.g. `Alias.Foo` where `Alias = Gen(Text)` */
+  | { k: 'type'; type: CapnpType };
 
 interface Ctx {
   scope: Sym;
@@ -210,7 +212,7 @@ export class Compiler {
    */
   private registerScope(scope: Sym, decls: Decl[], ctx: 'file' | 'struct' | 'interface' | 'enum'): void {
     const unit = scope.unit;
-    const fieldCounter = { n: 0 };
+    const acc: Sym[] = [];
     let unnamedUnion: Decl | undefined;
     for (const d of decls) {
       if (d.kind === 'union' && !d.name.name) {
@@ -225,7 +227,7 @@ export class Compiler {
           unnamedUnion = d;
         }
         this.checkUnionShape(unit, d);
-        this.registerMembers(scope, scope, d.nested, fieldCounter, true);
+        this.registerMembers(scope, scope, d.nested, acc);
         continue;
       }
       if (MEMBER_DECLS.has(d.kind)) {
@@ -233,7 +235,7 @@ export class Compiler {
           this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
           continue;
         }
-        this.registerMembers(scope, scope, [d], fieldCounter, false);
+        this.registerMembers(scope, scope, [d], acc);
         continue;
       }
       if (d.kind === 'enumerant') {
@@ -261,6 +263,7 @@ export class Compiler {
       }
       this.registerDecl(scope, d);
     }
+    if (acc.length) this.finishMembers(scope, acc);
   }
 
   private newSym(kind: SymKind, d: Decl, parent: Sym, id: bigint, explicitId: boolean, name = d.name.name): Sym {
@@ -300,25 +303,25 @@ export class Compiler {
     this.addMember(scope, sym, d.kind === 'using' && !d.name.name && d.target ? d.target : d.name);
   }
 
-  /** Registers fields/groups/unions into `lookupScope`; groups get their own scope. */
-  private registerMembers(lookupScope: Sym, nodeSym: Sym, decls: Decl[], counter: { n: number }, inUnion: boolean): void {
+  /** Registers fields/groups/unions into `lookupScope`; groups get their own scope (bodies deferred). */
+  private registerMembers(lookupScope: Sym, _nodeSym: Sym, decls: Decl[], acc: Sym[]): void {
     const unit = lookupScope.unit;
     for (const d of decls) {
       if (d.kind === 'field') {
         this.checkName(unit, d.name, false);
-        const s = this.newSym('field', d, lookupScope, nodeSym.id, false);
-        s.codeOrder = counter.n++;
+        const s = this.newSym('field', d, lookupScope, 0n, false);
+        s.codeOrder = acc.length;
+        acc.push(s);
         this.addMember(lookupScope, s, d.name);
       } else if (d.kind === 'group' || d.kind === 'union') {
         if (!d.name.name) {
-          // unnamed union nested directly in a group is allowed (handled by registerGroupBody)
           this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
           continue;
         }
         this.checkName(unit, d.name, false);
-        const index = counter.n++;
-        const s = this.newSym(d.kind, d, lookupScope, generateGroupId(nodeSym.id, index), false);
-        s.codeOrder = index;
+        const s = this.newSym(d.kind, d, lookupScope, 0n, false);
+        s.codeOrder = acc.length;
+        acc.push(s);
         this.addMember(lookupScope, s, d.name);
         if (d.kind === 'union') this.checkUnionShape(unit, d);
         else if (!d.nested.some((m) => MEMBER_DECLS.has(m.kind))) {
@@ -330,17 +333,30 @@ export class Compiler {
             this.report(unit, d.ordinal, 'As of Cap\'n Proto v0.3, it is no longer necessary to assign numbers to unions. However, removing the number will break binary compatibility. If this is an old protocol and you need to retain compatibility, please add an exclamation point after the number to indicate that it is really needed, e.g. `foo @1! :union {`. If this is a new protocol or compatibility doesn\'t matter, just remove the @n entirely. Sorry for the inconvenience, and thanks for being an early adopter!  :)');
           }
         }
-        this.registerGroupBody(s, d.nested, d.kind === 'union');
       } else {
         this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
       }
     }
-    void inUnion;
+  }
+
+  /**
+   * Assigns group ids: the official compiler numbers a scope's fields by ordinal (groups by their
+   * lowest member ordinal) and derives each group's id from its parent's id and that index.
+   */
+  private finishMembers(nodeSym: Sym, acc: Sym[]): void {
+    const sorted = [...acc].sort((a, b) => minOrdinal(a.decl) - minOrdinal(b.decl) || (a.codeOrder ?? 0) - (b.codeOrder ?? 0));
+    sorted.forEach((s, i) => {
+      if (s.kind === 'group' || s.kind === 'union') s.id = generateGroupId(nodeSym.id, i);
+      else s.id = nodeSym.id;
+    });
+    for (const s of acc) {
+      if (s.kind === 'group' || s.kind === 'union') this.registerGroupBody(s, s.decl.nested, s.kind === 'union');
+    }
   }
 
   private registerGroupBody(group: Sym, decls: Decl[], isUnion: boolean): void {
     const unit = group.unit;
-    const counter = { n: 0 };
+    const acc: Sym[] = [];
     let unnamedUnion: Decl | undefined;
     for (const d of decls) {
       if (d.kind === 'union' && !d.name.name) {
@@ -355,13 +371,14 @@ export class Compiler {
           unnamedUnion = d;
         }
         this.checkUnionShape(unit, d);
-        this.registerMembers(group, group, d.nested, counter, true);
+        this.registerMembers(group, group, d.nested, acc);
       } else if (MEMBER_DECLS.has(d.kind)) {
-        this.registerMembers(group, group, [d], counter, isUnion);
+        this.registerMembers(group, group, [d], acc);
       } else if (d.kind !== 'file') {
         this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
       }
     }
+    this.finishMembers(group, acc);
   }
 
   private checkUnionShape(unit: Unit, d: Decl): void {
@@ -507,7 +524,20 @@ export class Compiler {
           this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`);
           return undefined;
         }
-        return this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+        const r = this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+        if (r && r.k === 'param' && parent.k === 'sym' && parent.args && r.owner === parent.sym) {
+          const bound = parent.args[r.index];
+          if (bound) return { k: 'type', type: bound };
+        }
+        if (r && r.k === 'sym' && r.args && parent.k === 'sym' && parent.args) {
+          const owner = hexId(parent.sym.id);
+          const pargs = parent.args;
+          return { ...r, args: r.args.map((a) => substParams(a, owner, pargs)) };
+        }
+        if (r && r.k === 'type' && parent.k === 'sym' && parent.args) {
+          return { k: 'type', type: substParams(r.type, hexId(parent.sym.id), parent.args) };
+        }
+        return r;
       }
       case 'apply': {
         const fn = this.resolve(e.fn, ctx, unit);
@@ -594,6 +624,8 @@ export class Compiler {
         return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name };
       case 'implicit':
         return { kind: 'implicit', index: ref.index, name: ref.name };
+      case 'type':
+        return ref.type;
       case 'file':
         this.report(unit, e, `'${exprText(e)}' is not a type.`);
         return undefined;
@@ -981,7 +1013,8 @@ export class Compiler {
           ords.push({ value: m.ordinal.value, span: m.ordinal });
         }
         this.checkOrdinals(unit, ords, false);
-        n.enumerants = ens;
+        // like the official compiler, list members by number (code order is kept separately)
+        n.enumerants = ens.sort((a, b) => a.ordinal - b.ordinal);
         return n;
       }
       case 'interface': {
@@ -1004,6 +1037,7 @@ export class Compiler {
           n.methods.push(this.analyzeMethod(s, m, codeOrder++));
         }
         this.checkOrdinals(unit, ords, false);
+        n.methods.sort((a, b) => a.ordinal - b.ordinal || a.codeOrder - b.codeOrder);
         this.nestedDecls(n, s);
         return n;
       }
@@ -1064,6 +1098,7 @@ export class Compiler {
     const unit = s.unit;
     const fields: CapnpField[] = [];
     const unionMembers: Array<{ field: CapnpField; min: number }> = [];
+    const fieldMin = new Map<CapnpField, number>();
     const visit = (ds: Decl[], inUnion: boolean): void => {
       for (const d of ds) {
         if (d.kind === 'union' && !d.name.name) {
@@ -1092,6 +1127,7 @@ export class Compiler {
           }
         } else {
           f.groupId = hexId(m.id);
+          if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value;
           f.groupKind = d.kind === 'union' ? 'union' : 'group';
           this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit);
           const gn = this.baseNode(m, 'struct');
@@ -1102,10 +1138,12 @@ export class Compiler {
           if (d.kind === 'union' && d.ordinal) this.checkRetroUnion(unit, d);
         }
         fields.push(f);
+        fieldMin.set(f, minOrdinal(d));
         if (inUnion) unionMembers.push({ field: f, min: minOrdinal(d) });
       }
     };
     visit(decls, isUnion);
+    fields.sort((a, b) => (fieldMin.get(a) ?? Infinity) - (fieldMin.get(b) ?? Infinity) || a.codeOrder - b.codeOrder);
     const sorted = [...unionMembers].sort((a, b) => a.min - b.min || a.field.codeOrder - b.field.codeOrder);
     sorted.forEach((u, i) => {
       u.field.discriminant = i;
@@ -1161,6 +1199,7 @@ export class Compiler {
           scopeId: hexId(0n), isGroup: false, isParamStruct: true, nestedIds: [], fields: [], discriminantCount: 0,
           ...this.loc(pl ?? m.name),
         };
+        if (m.implicitParams?.length) n.genericParams = m.implicitParams.map((x) => x.name);
         const seen = new Map<string, Ident>();
         (pl?.params ?? []).forEach((pd, i) => {
           this.checkName(unit, pd.name, false);
@@ -1173,7 +1212,9 @@ export class Compiler {
           const f: CapnpField = {
             name: pd.name.name, codeOrder: i, ordinal: i, discriminant: null, ...this.loc(pd.name),
           };
-          const t = this.evalType(pd.type, ctx, unit);
+          const t0 = this.evalType(pd.type, ctx, unit);
+          // implicit method parameters become the parameter struct's own generic parameters
+          const t = t0 && m.implicitParams?.length ? bindImplicit(t0, n.id) : t0;
           if (t) {
             f.type = t;
             if (pd.defaultValue) f.defaultValue = this.checkValue(pd.defaultValue, t, ctx, unit, true) ?? exprText(pd.defaultValue);
@@ -1208,6 +1249,24 @@ export class Compiler {
     method.inlineResults = !m.results || m.results.k === 'params';
     return method;
   }
+}
+
+function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
+  if (t.kind === 'param' && t.scopeId === owner) return args[t.index] ?? t;
+  if (t.kind === 'List') return { kind: 'List', element: substParams(t.element, owner, args) };
+  if ((t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') && t.args) {
+    return { ...t, args: t.args.map((a) => substParams(a, owner, args)) };
+  }
+  return t;
+}
+
+function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
+  if (t.kind === 'implicit') return { kind: 'param', scopeId, index: t.index, name: t.name };
+  if (t.kind === 'List') return { kind: 'List', element: bindImplicit(t.element, scopeId) };
+  if ((t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') && t.args) {
+    return { ...t, args: t.args.map((a) => bindImplicit(a, scopeId)) };
+  }
+  return t;
 }
 
 function span(a: Span, b: Span): Span {

@@ -23,7 +23,7 @@ export interface CapnpLocation {
 export interface CapnpField extends CapnpLocation {
   name: string;
   codeOrder: number;
-  /** explicit ordinal; null for groups and named unions */
+  /** explicit ordinal; null for groups and named unions (unless a union has a retroactive `@N!`) */
   ordinal: number | null;
   /** union discriminant when the field is a member of a union of its node */
   discriminant: number | null;
