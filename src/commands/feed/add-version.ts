@@ -1,0 +1,46 @@
+/*
+ * JSON (--json): { file: string, name: string, version: string, copied_from: string,
+ *                  entry: FeedVersion, closed?: { version: string, effective_to: string } }
+ *   `entry` is the new version as written; `closed` is present when an open-ended
+ *   earlier version was given an end date.
+ */
+import { Args, Flags } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { planAddVersion, usableFeed, versionFlags, versionInput, type AddVersionPlan, type FeedVersion } from '../../lib/feed.js'
+import { editDocument } from '../../lib/files.js'
+import { checkName, checkVersionId, displayPath } from '../../lib/flags.js'
+import type { FeedData } from '../../lib/spec/types.generated.js'
+
+export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
+  static override summary = 'Add the next version of a feed, copied from the latest (or --copy-from) version.'
+  static override description = 'Appends v<N+1> starting --effective-from. Fields are copied from the latest version (or --copy-from) and any field flag overrides them. When the latest version is open-ended and would overlap, it is ended the day before the new one starts. Any other overlap is refused.'
+  static override examples = [
+    '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --endpoint wss://api.kalshi.com/trade-api/ws/v3',
+    '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --copy-from v1 --rate-limit 5',
+  ]
+  static override args = {
+    name: Args.string({ description: 'Feed name.', required: true }),
+  }
+  static override flags = {
+    'effective-from': Flags.string({ summary: 'First day the new version applies (YYYY-MM-DD).', required: true }),
+    'copy-from': Flags.string({ summary: 'Version to copy fields from (default: the latest).' }),
+    ...versionFlags,
+  }
+
+  async run(): Promise<{ file: string; name: string; version: string; copied_from: string; entry: FeedVersion; closed?: { version: string; effective_to: string } }> {
+    const name = checkName('feed', this.args.name)
+    if (this.flags['copy-from'] !== undefined) checkVersionId('copy-from', this.flags['copy-from'])
+    const input = versionInput(this.flags)
+    const doc = this.workspace(['feed']).get('feed', name)
+    let plan: AddVersionPlan | undefined
+    editDocument<FeedData>(doc.absPath, doc.file, data => {
+      plan = planAddVersion(name, usableFeed(doc.file, data), input, this.flags['copy-from'])
+      return plan.ops
+    })
+    const { entry, closed, copiedFrom } = plan!
+    if (closed) this.say(`ended ${closed.version} on ${closed.effective_to}, the day before ${entry.version} starts`)
+    this.say(`added ${entry.version} (from ${entry.effective_from}${entry.effective_to ? ` to ${entry.effective_to}` : ''}, copied from ${copiedFrom})`)
+    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    return { file: doc.file, name, version: entry.version, copied_from: copiedFrom, entry, ...(closed ? { closed } : {}) }
+  }
+}

@@ -1,0 +1,55 @@
+/*
+ * JSON (--json): { file: string, name: string, version: string, changed: boolean,
+ *                  changes: Array<{ path: string, from?: unknown, to?: unknown }> }
+ *   `version` is the version the version flags applied to; `path` is a JSON Pointer.
+ */
+import { Args, Flags } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { UsageError } from '../../lib/errors.js'
+import { planUpdate, rootFlags, rootInput, statusOptions, typeOptions, usableFeed, versionFlags, versionInput, type UpdatePlan } from '../../lib/feed.js'
+import { editDocument } from '../../lib/files.js'
+import { checkName, checkVersionId, displayPath, type Change } from '../../lib/flags.js'
+import type { FeedData } from '../../lib/spec/types.generated.js'
+
+export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
+  static override summary = 'Change fields of a feed or of one of its versions.'
+  static override description = 'Changes only the fields given; everything else in the file (comments, order, formatting) stays as it is. Version fields apply to the latest version unless --version names another. Changing --type changes every version\'s protocol, so every endpoint must fit the new protocol.'
+  static override examples = [
+    '<%= config.bin %> feed update kalshi --rate-limit 20',
+    '<%= config.bin %> feed update kalshi --version v1 --effective-to 2024-12-31',
+    '<%= config.bin %> feed update kraken --status disabled --display-name "Kraken (retired)"',
+  ]
+  static override args = {
+    name: Args.string({ description: 'Feed name.', required: true }),
+  }
+  static override flags = {
+    version: Flags.string({ summary: 'Version to change (default: the latest).' }),
+    type: Flags.string({ summary: 'Kind of source; every version\'s protocol follows it.', options: typeOptions }),
+    status: Flags.string({ summary: 'Lifecycle status.', options: statusOptions }),
+    'effective-from': Flags.string({ summary: 'First day the version applies (YYYY-MM-DD).' }),
+    ...rootFlags,
+    ...versionFlags,
+  }
+
+  async run(): Promise<{ file: string; name: string; version: string; changed: boolean; changes: Change[] }> {
+    const name = checkName('feed', this.args.name)
+    if (this.flags.version !== undefined) checkVersionId('version', this.flags.version)
+    const root = rootInput(this.flags)
+    const input = versionInput(this.flags)
+    if (Object.keys(input).length === 0 && Object.keys(root.calendar).length === 0 && root.display_name === undefined && root.type === undefined && root.status === undefined) {
+      throw new UsageError(`nothing to change; pass at least one field flag (see 'ssmd feed update --help')`)
+    }
+    const doc = this.workspace(['feed']).get('feed', name)
+    let plan: UpdatePlan | undefined
+    const { changed } = editDocument<FeedData>(doc.absPath, doc.file, data => {
+      plan = planUpdate(name, usableFeed(doc.file, data), root, input, this.flags.version)
+      return plan.ops
+    })
+    const shown = displayPath(doc.absPath, doc.file)
+    if (changed) {
+      this.say(`wrote ${shown}`)
+      if (this.flags.verbose) for (const c of plan!.changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
+    } else this.say(`${shown} already has these values; nothing written`)
+    return { file: doc.file, name, version: plan!.version, changed, changes: changed ? plan!.changes : [] }
+  }
+}

@@ -1,0 +1,314 @@
+import { Flags } from '@oclif/core'
+import { addDays, checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from './dates.js'
+import { ConflictError, NotFoundError, SsmdError, UsageError } from './errors.js'
+import { checkName, checkUrl, compact, mapEdits, type Change } from './flags.js'
+import { AUTH_METHODS, FEED_STATUSES, FEED_TYPES, HOLIDAY_CALENDARS, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from './spec/enums.js'
+import type { FeedData } from './spec/types.generated.js'
+import { didYouMean } from './text.js'
+import { latestVersion, nextVersionId, rangesOverlap, versionNumber } from './versions.js'
+import type { EditOp } from './yaml/edit.js'
+
+export type FeedVersion = FeedData['versions'][number]
+export type CaptureLocation = NonNullable<FeedData['capture_locations']>[number]
+type FeedType = FeedData['type']
+type Protocol = FeedVersion['protocol']
+
+/** Version keys in the order of the file-format table. */
+export const VERSION_KEY_ORDER = [
+  'version', 'effective_from', 'effective_to', 'protocol', 'endpoint', 'auth_method', 'rate_limit_per_second',
+  'max_symbols_per_connection', 'supports_orderbook', 'supports_trades', 'supports_historical', 'parser_config',
+] as const
+
+// ---- flags ------------------------------------------------------------------
+
+/** Flags that describe one version (create, update, add-version). */
+export const versionFlags = {
+  endpoint: Flags.string({ summary: 'Endpoint URL (or URL template); its scheme must fit the protocol (wss://, https://, udp:// or multicast://).' }),
+  'auth-method': Flags.string({ summary: 'How the feed authenticates.', options: [...AUTH_METHODS] }),
+  'rate-limit': Flags.integer({ summary: 'Requests or messages allowed per second (≥ 1).', min: 1 }),
+  'max-symbols': Flags.integer({ summary: 'Symbols one connection may subscribe to (≥ 1).', min: 1 }),
+  'supports-orderbook': Flags.boolean({ summary: 'Order-book data is available.', allowNo: true }),
+  'supports-trades': Flags.boolean({ summary: 'Trade data is available.', allowNo: true }),
+  'supports-historical': Flags.boolean({ summary: 'Historical data is available.', allowNo: true }),
+  'effective-to': Flags.string({ summary: 'Last day the version applies (YYYY-MM-DD, inclusive); open-ended when absent.' }),
+}
+
+/** Root and calendar flags (create, update). */
+export const rootFlags = {
+  'display-name': Flags.string({ summary: 'Name for people.' }),
+  timezone: Flags.string({ summary: 'Calendar time zone (IANA, e.g. America/New_York).' }),
+  'holiday-calendar': Flags.string({ summary: 'Holiday calendar.', options: [...HOLIDAY_CALENDARS] }),
+  'open-time': Flags.string({ summary: 'Session open, HH:MM (24-hour).' }),
+  'close-time': Flags.string({ summary: 'Session close, HH:MM; before the open time means the session crosses midnight.' }),
+}
+
+export const typeOptions = [...FEED_TYPES]
+export const statusOptions = [...FEED_STATUSES]
+
+type FlagValues = Record<string, unknown>
+
+export interface VersionInput {
+  effective_from?: string
+  effective_to?: string
+  endpoint?: string
+  auth_method?: FeedVersion['auth_method']
+  rate_limit_per_second?: number
+  max_symbols_per_connection?: number
+  supports_orderbook?: boolean
+  supports_trades?: boolean
+  supports_historical?: boolean
+}
+
+export interface RootInput {
+  display_name?: string
+  type?: FeedType
+  status?: FeedData['status']
+  calendar: { timezone?: string; holiday_calendar?: NonNullable<FeedData['calendar']>['holiday_calendar']; open_time?: string; close_time?: string }
+}
+
+/** Version fields from flags, each checked (dates, times); the endpoint is checked once the protocol is known. */
+export function versionInput(flags: FlagValues): VersionInput {
+  const from = flags['effective-from'] as string | undefined
+  const to = flags['effective-to'] as string | undefined
+  if (from !== undefined) checkDateFlag('effective-from', from)
+  if (to !== undefined) checkDateFlag('effective-to', to)
+  if (from !== undefined && to !== undefined && to < from) throw new UsageError(`--effective-to ${to} is before --effective-from ${from}`)
+  const endpoint = flags.endpoint as string | undefined
+  if (endpoint !== undefined) checkUrl('endpoint', endpoint, Object.values(SCHEMES_FOR_PROTOCOL).flat())
+  return compact({
+    effective_from: from,
+    effective_to: to,
+    endpoint,
+    auth_method: flags['auth-method'] as VersionInput['auth_method'],
+    rate_limit_per_second: flags['rate-limit'] as number | undefined,
+    max_symbols_per_connection: flags['max-symbols'] as number | undefined,
+    supports_orderbook: flags['supports-orderbook'] as boolean | undefined,
+    supports_trades: flags['supports-trades'] as boolean | undefined,
+    supports_historical: flags['supports-historical'] as boolean | undefined,
+  })
+}
+
+export function rootInput(flags: FlagValues): RootInput {
+  const tz = flags.timezone as string | undefined
+  if (tz !== undefined) checkTimezoneFlag('timezone', tz)
+  for (const f of ['open-time', 'close-time']) if (flags[f] !== undefined) checkTimeFlag(f, flags[f] as string)
+  return {
+    ...compact({
+      display_name: flags['display-name'] as string | undefined,
+      type: flags.type as FeedType | undefined,
+      status: flags.status as FeedData['status'],
+    }),
+    calendar: compact({
+      timezone: tz,
+      holiday_calendar: flags['holiday-calendar'] as RootInput['calendar']['holiday_calendar'],
+      open_time: flags['open-time'] as string | undefined,
+      close_time: flags['close-time'] as string | undefined,
+    }),
+  }
+}
+
+const MULTICAST_V4 = /^(22[4-9]|23\d)\.\d{1,3}\.\d{1,3}\.\d{1,3}$/
+const MULTICAST_V6 = /^\[?ff[0-9a-f]{2}:/i
+
+/** The endpoint's scheme fits the protocol; multicast endpoints name a group address. */
+export function checkEndpoint(flag: string, endpoint: string, protocol: Protocol): string {
+  const schemes = SCHEMES_FOR_PROTOCOL[protocol] ?? []
+  checkUrl(flag, endpoint, schemes, ` for protocol ${protocol}`)
+  if (protocol === 'multicast') {
+    const host = /^[a-z]+:\/\/(\[[^\]]+\]|[^/:]+)/i.exec(endpoint)?.[1] ?? ''
+    if (!MULTICAST_V4.test(host) && !MULTICAST_V6.test(host)) {
+      throw new UsageError(`--${flag} '${endpoint}' needs a multicast group address (224.0.0.0–239.255.255.255 or ff00::/8), e.g. udp://239.1.2.3:5000`)
+    }
+  }
+  return endpoint
+}
+
+// ---- reading ------------------------------------------------------------------
+
+/** The feed's data, or an error when the file is not a usable feed document. */
+export function usableFeed(file: string, data: unknown): FeedData {
+  const feed = data as FeedData
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(feed.versions)) {
+    throw new SsmdError(`${file} is not a valid feed (no versions list); fix it first (ssmd validate ${file})`)
+  }
+  return feed
+}
+
+export function findVersion(feedName: string, feed: FeedData, id: string): { index: number; version: FeedVersion } {
+  const index = feed.versions.findIndex(v => v.version === id)
+  if (index === -1) {
+    const ids = feed.versions.map(v => String(v.version))
+    throw new NotFoundError(`version '${id}' of feed '${feedName}' not found${didYouMean(id, ids)} (versions: ${ids.join(', ') || 'none'})`)
+  }
+  return { index, version: feed.versions[index] }
+}
+
+export const rangeText = (v: { effective_from: string; effective_to?: string }) => `${v.effective_from} → ${v.effective_to ?? 'open'}`
+
+function checkNoOverlap(feed: FeedData, candidate: { version: string; effective_from: string; effective_to?: string }, skip: number[] = []): void {
+  for (const [i, v] of feed.versions.entries()) {
+    if (skip.includes(i) || typeof v.effective_from !== 'string') continue
+    if (rangesOverlap(candidate, v)) {
+      throw new ConflictError(`${candidate.version} (${rangeText(candidate)}) would overlap ${v.version} (${rangeText(v)}); versions of a feed may not share a day`)
+    }
+  }
+}
+
+// ---- create -------------------------------------------------------------------
+
+export function newFeed(name: string, type: FeedType, root: RootInput, version: VersionInput): FeedData {
+  const protocol = PROTOCOL_FOR_TYPE[type]
+  if (version.endpoint === undefined) throw new UsageError('--endpoint is required (e.g. --endpoint wss://api.example.com/ws)')
+  checkEndpoint('endpoint', version.endpoint, protocol)
+  const v1 = compact({
+    version: 'v1',
+    effective_from: version.effective_from ?? todayUtc(),
+    effective_to: version.effective_to,
+    protocol,
+    endpoint: version.endpoint,
+    auth_method: version.auth_method,
+    rate_limit_per_second: version.rate_limit_per_second,
+    max_symbols_per_connection: version.max_symbols_per_connection,
+    supports_orderbook: version.supports_orderbook,
+    supports_trades: version.supports_trades,
+    supports_historical: version.supports_historical,
+  }) as FeedVersion
+  if (v1.effective_to !== undefined && v1.effective_to < v1.effective_from) {
+    throw new UsageError(`--effective-to ${v1.effective_to} is before the effective date ${v1.effective_from}`)
+  }
+  const calendar = Object.keys(root.calendar).length > 0 ? root.calendar : undefined
+  return compact({ name, display_name: root.display_name, type, status: root.status ?? 'active', versions: [v1], calendar }) as FeedData
+}
+
+// ---- update -------------------------------------------------------------------
+
+export interface UpdatePlan {
+  ops: EditOp[]
+  changes: Change[]
+  version: string
+}
+
+/** The edits for `feed update`: root and calendar fields, and the fields of one version. */
+export function planUpdate(name: string, feed: FeedData, root: RootInput, input: VersionInput, versionId?: string): UpdatePlan {
+  const ops: EditOp[] = []
+  const changes: Change[] = []
+  const target = versionId === undefined
+    ? (() => {
+        const latest = latestVersion(feed.versions)
+        if (!latest) throw new SsmdError(`feed '${name}' has no versions; add one with 'ssmd feed add-version ${name}'`)
+        return { index: feed.versions.indexOf(latest), version: latest }
+      })()
+    : findVersion(name, feed, versionId)
+
+  const type = root.type ?? feed.type
+  const protocol = PROTOCOL_FOR_TYPE[type] ?? target.version.protocol
+  if (input.endpoint !== undefined) checkEndpoint('endpoint', input.endpoint, protocol)
+
+  mapEdits([], feed as Record<string, unknown>, { ...feed, ...compact({ display_name: root.display_name, type: root.type, status: root.status }) }, ops, changes)
+  if (Object.keys(root.calendar).length > 0) {
+    const before = feed.calendar as Record<string, unknown> | undefined
+    const after = before === undefined
+      ? { timezone: root.calendar.timezone, holiday_calendar: root.calendar.holiday_calendar, open_time: root.calendar.open_time, close_time: root.calendar.close_time }
+      : { ...before, ...root.calendar }
+    mapEdits(['calendar'], before, after, ops, changes)
+  }
+
+  // The type decides every version's protocol, so a new type must fit the whole history.
+  if (root.type !== undefined && root.type !== feed.type) {
+    for (const [i, v] of feed.versions.entries()) {
+      const endpoint = i === target.index && input.endpoint !== undefined ? input.endpoint : v.endpoint
+      try {
+        checkEndpoint('endpoint', String(endpoint), protocol)
+      } catch {
+        throw new ConflictError(`cannot change feed '${name}' to type ${root.type}: ${v.version}'s endpoint ${endpoint} does not fit protocol ${protocol}${i === target.index ? ' (pass a new --endpoint)' : ''}`)
+      }
+      if (v.protocol !== protocol) mapEdits(['versions', i], v as Record<string, unknown>, { ...v, protocol }, ops, changes)
+    }
+  }
+
+  const merged = { ...target.version, ...input } as FeedVersion
+  if (merged.effective_to !== undefined && merged.effective_to < merged.effective_from) {
+    throw new UsageError(`${target.version.version} would end (${merged.effective_to}) before it starts (${merged.effective_from})`)
+  }
+  if (input.effective_from !== undefined || input.effective_to !== undefined) checkNoOverlap(feed, merged, [target.index])
+  const alreadyProtocol = ops.some(op => op.path.join('/') === `versions/${target.index}/protocol`)
+  mapEdits(['versions', target.index], target.version as Record<string, unknown>, alreadyProtocol ? { ...merged, protocol } : merged, ops, changes)
+  // mapEdits may have emitted the protocol change twice (type loop and version merge): keep one.
+  const seen = new Set<string>()
+  return {
+    ops: ops.filter(op => {
+      const k = op.op + ':' + op.path.join('/')
+      if (seen.has(k)) return false
+      seen.add(k)
+      return true
+    }),
+    changes: changes.filter((c, i) => changes.findIndex(d => d.path === c.path) === i),
+    version: target.version.version,
+  }
+}
+
+// ---- add-version --------------------------------------------------------------
+
+export interface AddVersionPlan {
+  ops: EditOp[]
+  entry: FeedVersion
+  copiedFrom: string
+  closed?: { version: string; effective_to: string }
+}
+
+export function planAddVersion(name: string, feed: FeedData, input: VersionInput, copyFrom?: string): AddVersionPlan {
+  if (input.effective_from === undefined) throw new UsageError('--effective-from is required')
+  const source = copyFrom === undefined ? latestVersion(feed.versions) : findVersion(name, feed, copyFrom).version
+  if (!source) throw new SsmdError(`feed '${name}' has no version to copy from`)
+  const protocol = PROTOCOL_FOR_TYPE[feed.type] ?? source.protocol
+  if (input.endpoint !== undefined) checkEndpoint('endpoint', input.endpoint, protocol)
+
+  const id = nextVersionId(feed.versions)
+  const copied: Record<string, unknown> = { ...source, ...input, version: id, protocol }
+  if (input.effective_to === undefined) delete copied.effective_to
+  const entry: Record<string, unknown> = {}
+  for (const k of VERSION_KEY_ORDER) if (copied[k] !== undefined) entry[k] = structuredClone(copied[k])
+  for (const [k, v] of Object.entries(copied)) if (!(k in entry) && v !== undefined) entry[k] = structuredClone(v)
+  const version = entry as FeedVersion
+
+  const ops: EditOp[] = []
+  let closed: AddVersionPlan['closed']
+  const skip: number[] = []
+  const openIndex = feed.versions.findIndex(v => v.effective_to === undefined && typeof v.effective_from === 'string' && v.effective_from < version.effective_from)
+  if (openIndex !== -1) {
+    const open = feed.versions[openIndex]
+    closed = { version: open.version, effective_to: addDays(version.effective_from, -1) }
+    checkNoOverlap({ ...feed, versions: [{ ...open, effective_to: closed.effective_to }] }, version)
+    skip.push(openIndex)
+    ops.push({ op: 'set', path: ['versions', openIndex, 'effective_to'], value: closed.effective_to })
+  }
+  checkNoOverlap(feed, version, skip)
+  ops.push({ op: 'append', path: ['versions'], value: version })
+  return { ops, entry: version, copiedFrom: source.version, closed }
+}
+
+// ---- capture locations --------------------------------------------------------
+
+export function planAddLocation(name: string, feed: FeedData, location: CaptureLocation): EditOp[] {
+  checkName('datacenter', location.datacenter)
+  const existing = feed.capture_locations ?? []
+  if (existing.some(l => l.datacenter === location.datacenter)) {
+    throw new ConflictError(`feed '${name}' already has a capture location '${location.datacenter}'; remove it first (ssmd feed remove-location ${name} --datacenter ${location.datacenter})`)
+  }
+  return [{ op: 'append', path: ['capture_locations'], value: compact(location) }]
+}
+
+export function planRemoveLocation(name: string, feed: FeedData, datacenter: string): { ops: EditOp[]; removed: CaptureLocation; remaining: number } {
+  const existing = Array.isArray(feed.capture_locations) ? feed.capture_locations : []
+  const index = existing.findIndex(l => l.datacenter === datacenter)
+  if (index === -1) {
+    const names = existing.map(l => l.datacenter)
+    throw new NotFoundError(`feed '${name}' has no capture location '${datacenter}'${didYouMean(datacenter, names)} (locations: ${names.join(', ') || 'none'})`)
+  }
+  const ops: EditOp[] = existing.length === 1
+    ? [{ op: 'delete', path: ['capture_locations'] }]
+    : [{ op: 'delete', path: ['capture_locations', index] }]
+  return { ops, removed: existing[index], remaining: existing.length - 1 }
+}
+
+export const sortVersions = (versions: FeedVersion[]) => [...versions].sort((a, b) => versionNumber(a.version) - versionNumber(b.version))

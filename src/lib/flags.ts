@@ -1,0 +1,122 @@
+import { relative, isAbsolute } from 'node:path'
+import { UsageError } from './errors.js'
+import { NAME_PATTERN, SIZE_PATTERN, VERSION_PATTERN } from './spec/common.js'
+import type { EditOp, EditPath } from './yaml/edit.js'
+import { deepEqual } from './yaml/edit.js'
+
+const NAME = new RegExp(NAME_PATTERN)
+const VERSION = new RegExp(VERSION_PATTERN)
+const SIZE = new RegExp(SIZE_PATTERN)
+
+/**
+ * A name used as a file name or map key (feed, environment, key, datacenter).
+ * Checked before any path is built from it, so `../x` or `a/b` never reach the file system.
+ */
+export function checkName(what: string, value: string): string {
+  if (!NAME.test(value)) {
+    const shown = JSON.stringify(value)
+    throw new UsageError(`${shown} is not a valid ${what} name: use 1–63 characters, lowercase letters, digits, '-' or '_', starting with a letter or digit`)
+  }
+  return value
+}
+
+export function checkVersionId(flag: string, value: string): string {
+  if (!VERSION.test(value)) throw new UsageError(`--${flag} '${value}' is not a version id; use v1, v2, …`)
+  return value
+}
+
+export function checkSize(flag: string, value: string): string {
+  if (!SIZE.test(value)) throw new UsageError(`--${flag} '${value}' is not a size; use a whole number and a unit, e.g. 512KB, 100MB, 2GB`)
+  return value
+}
+
+const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//
+
+/** The URL, with `{placeholders}` of URL templates replaced so that the WHATWG parser accepts it. */
+function parseUrl(value: string): URL | undefined {
+  for (const candidate of [value, value.replace(/\{[^{}]*\}/g, 'x')]) {
+    try {
+      return new URL(candidate)
+    } catch {
+      // try the next form
+    }
+  }
+  return undefined
+}
+
+/**
+ * A URL flag: one of `schemes`, parseable, with a host, and never with
+ * credentials in it (those belong in a key reference, not in the file).
+ */
+export function checkUrl(flag: string, value: string, schemes: readonly string[], context = ''): string {
+  const scheme = SCHEME.exec(value)?.[1]?.toLowerCase()
+  const expected = schemes.map(s => `${s}://`).join(' or ')
+  if (scheme === undefined) throw new UsageError(`--${flag} '${value}' is not a URL; expected ${expected}…${context}`)
+  if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${redactUrl(value)}' uses ${scheme}://; expected ${expected}${context}`)
+  const url = parseUrl(value)
+  if (!url || url.hostname === '') throw new UsageError(`--${flag} '${redactUrl(value)}' is not a valid URL (no host)`)
+  if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/@]*@/.test(value)) {
+    throw new UsageError(`--${flag} must not carry credentials (user:pass@host); keep them out of the file and reference them with 'ssmd env add-key'`)
+  }
+  return value
+}
+
+/** The URL with any user-info part replaced, so an error never echoes a password. */
+export function redactUrl(value: string): string {
+  return value.replace(/^([^/]*\/\/)[^/@]*@/, '$1***@')
+}
+
+/** Splits `a,b` lists: trimmed, no empties. */
+export function splitList(value: string): string[] {
+  return value.split(',').map(s => s.trim()).filter(s => s !== '')
+}
+
+/** The path to show in `wrote …`: relative to the working directory when inside it, else relative to the root. */
+export function displayPath(absPath: string, rootRelative: string): string {
+  const rel = relative(process.cwd(), absPath)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return rootRelative
+  return rel.split('\\').join('/')
+}
+
+export interface Change {
+  /** JSON Pointer of the changed value. */
+  path: string
+  from?: unknown
+  to?: unknown
+}
+
+const pointer = (path: EditPath) => '/' + path.map(p => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
+
+/**
+ * The edits turning the mapping at `path` from `before` into `after`, one key
+ * at a time so untouched keys keep their text; a missing mapping is set whole.
+ */
+export function mapEdits(path: EditPath, before: Record<string, unknown> | undefined, after: Record<string, unknown>, ops: EditOp[], changes: Change[]): void {
+  if (before === undefined || before === null || typeof before !== 'object') {
+    ops.push({ op: 'set', path, value: compact(after) })
+    changes.push({ path: pointer(path), to: compact(after) })
+    return
+  }
+  for (const [k, v] of Object.entries(after)) {
+    if (v === undefined) continue
+    if (!deepEqual(before[k], v)) {
+      ops.push({ op: 'set', path: [...path, k], value: v })
+      changes.push({ path: pointer([...path, k]), ...(before[k] === undefined ? {} : { from: before[k] }), to: v })
+    }
+  }
+  for (const k of Object.keys(before)) {
+    if (!(k in after) || after[k] === undefined) {
+      ops.push({ op: 'delete', path: [...path, k] })
+      changes.push({ path: pointer([...path, k]), from: before[k] })
+    }
+  }
+}
+
+export { pointer as jsonPointer }
+
+/** A copy without undefined values (they would not survive a write and re-read). */
+export function compact<T extends Record<string, unknown>>(obj: T): T {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = v
+  return out as T
+}
