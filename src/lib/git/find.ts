@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, resolve } from 'node:path'
 
 /** The working-tree root of the git repository holding `dir`, or undefined. */
 export function findGitRoot(dir: string): string | undefined {
@@ -10,4 +10,17 @@ export function findGitRoot(dir: string): string | undefined {
     if (parent === d) return undefined
     d = parent
   }
+}
+
+/**
+ * The git directory of a working tree: `.git` itself, or the folder a `.git`
+ * file points to (`gitdir: …`, as written for submodules and linked worktrees).
+ */
+export function resolveGitDir(workTree: string): string {
+  const dotgit = join(workTree, '.git')
+  if (statSync(dotgit).isDirectory()) return dotgit
+  const text = readFileSync(dotgit, 'utf8')
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(text)
+  if (!m) throw new Error(`${dotgit} is neither a folder nor a 'gitdir:' file`)
+  return isAbsolute(m[1]) ? m[1] : resolve(workTree, m[1])
 }

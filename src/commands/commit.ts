@@ -1,0 +1,51 @@
+import { Flags } from '@oclif/core'
+import { SsmdCommand } from '../lib/command.js'
+import { SsmdError } from '../lib/errors.js'
+import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
+import { displayPath } from '../lib/git/render.js'
+
+export interface CommitOutput extends CommitResult {
+  validation?: { errors: number; warnings: number }
+}
+
+export default class Commit extends SsmdCommand<typeof Commit> {
+  static override summary = 'Validate, then commit the changed ssmd files (and nothing else).'
+  static override description = `Stages the additions, modifications and deletions under feeds/, schemas/, environments/ and ssmd.yaml, and commits only those: anything else you staged stays staged and out of the commit. Validates first (unless --no-validate) and commits nothing when validation reports errors. Never pushes.
+
+Author: --author, else GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, else user.name/user.email from the repository's git config, else from your global git config.
+
+JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", "files": [{"kind": "modified"|"added"|"deleted", "path", "gitPath"}], "validation": {"errors", "warnings"}}.`
+  static override examples = [
+    '<%= config.bin %> commit -m "kalshi: move to the v2 endpoint"',
+    '<%= config.bin %> commit -m "add polygon feed" --author "Ada Lovelace <ada@example.com>"',
+    '<%= config.bin %> commit -m "wip" --no-validate',
+  ]
+  static override flags = {
+    message: Flags.string({ char: 'm', summary: 'The commit message (repeat for more paragraphs).', required: true, multiple: true }),
+    validate: Flags.boolean({ summary: 'Validate before committing (--no-validate skips it).', default: true, allowNo: true }),
+    author: Flags.string({ summary: 'Commit as "Name <email>".' }),
+  }
+
+  async run(): Promise<CommitOutput> {
+    const root = this.root()
+    let validation: CommitOutput['validation']
+    if (this.flags.validate) {
+      const { validateForCommit } = await import('../lib/validate/run.js')
+      const outcome = await validateForCommit(this.config, root)
+      validation = { errors: outcome.errors, warnings: outcome.warnings }
+      if (outcome.errors > 0) {
+        if (outcome.report) process.stderr.write(outcome.report.endsWith('\n') ? outcome.report : outcome.report + '\n')
+        throw new SsmdError(`validation found ${outcome.errors} error${outcome.errors === 1 ? '' : 's'}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, { code: 'invalid' })
+      }
+      if (outcome.warnings > 0 && outcome.report) this.note(outcome.report.replace(/\n$/, ''))
+    }
+    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author })
+    const where = result.branch === undefined ? 'detached HEAD' : result.branch
+    this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
+    const count = (kind: string) => result.files.filter(f => f.kind === kind).length
+    const parts = [['modified', count('modified')], ['new', count('added')], ['deleted', count('deleted')]].filter(([, n]) => n).map(([k, n]) => `${n} ${k}`)
+    this.say(` ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed (${parts.join(', ')})`)
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${displayPath(root, f.path)}`)
+    return { ...result, validation }
+  }
+}

@@ -1,0 +1,83 @@
+import { Flags } from '@oclif/core'
+import { SsmdCommand } from '../lib/command.js'
+import { describeChange, displayPath, renderStat } from '../lib/git/render.js'
+import { openRepository } from '../lib/git/repo.js'
+import { ssmdStatus } from '../lib/git/status.js'
+
+/** One changed file in `ssmd diff --json`. */
+export interface DiffFile {
+  /** Relative to the ssmd root, `/`-separated. */
+  path: string
+  /** Relative to the git repository's top folder (what `git` shows). */
+  gitPath: string
+  /** With --stat or --patch: changed line counts (0 for binary files). */
+  insertions?: number
+  deletions?: number
+  binary?: boolean
+  oldMode?: string
+  newMode?: string
+  /** With --patch: the unified diff, git's format. */
+  patch?: string
+}
+
+export interface DiffResult {
+  modified: DiffFile[]
+  added: DiffFile[]
+  deleted: DiffFile[]
+}
+
+export default class Diff extends SsmdCommand<typeof Diff> {
+  static override summary = 'Show what changed in the ssmd files since the last commit.'
+  static override description = `Compares the last commit (HEAD) with the working tree — staged or not — for feeds/, schemas/, environments/ and ssmd.yaml only. Paths are relative to the current directory; ignored files are never shown.
+
+JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item {"path" (relative to the ssmd root), "gitPath" (relative to the git repository), and with --stat/--patch "insertions", "deletions", "binary"; with --patch "patch"}.`
+  static override examples = [
+    '<%= config.bin %> diff',
+    '<%= config.bin %> diff --stat',
+    '<%= config.bin %> diff --patch',
+    '<%= config.bin %> diff --json',
+  ]
+  static override flags = {
+    patch: Flags.boolean({ char: 'p', summary: 'Add a unified diff of each file.' }),
+    stat: Flags.boolean({ summary: 'Show changed line counts per file, like git diff --stat.' }),
+  }
+
+  async run(): Promise<DiffResult> {
+    const root = this.root()
+    const repo = openRepository(root)
+    const status = await ssmdStatus(repo)
+    const detail = this.flags.patch || this.flags.stat
+    const result: DiffResult = { modified: [], added: [], deleted: [] }
+    const files: DiffFile[] = []
+    for (const c of status.changes) {
+      const file: DiffFile = detail ? await describeChange(repo, c, { patch: this.flags.patch }) : { path: c.path, gitPath: c.gitPath }
+      files.push(file)
+      result[c.kind].push(file)
+    }
+    if (files.length === 0) {
+      this.say('No changes to ssmd files.')
+      return result
+    }
+    const show = (f: DiffFile) => displayPath(root, f.path)
+    if (this.flags.stat) {
+      for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
+    } else {
+      const groups: Array<[string, DiffFile[]]> = [['Modified:', result.modified], ['New:', result.added], ['Deleted:', result.deleted]]
+      let first = true
+      for (const [title, list] of groups) {
+        if (list.length === 0) continue
+        if (!first) this.say()
+        first = false
+        this.say(title)
+        for (const f of list) this.say(`  ${show(f)}${f.oldMode ? `  (mode ${f.oldMode} → ${f.newMode})` : ''}`)
+      }
+    }
+    if (this.flags.patch) {
+      for (const f of files) {
+        this.say()
+        this.say(f.patch!.replace(/\n$/, ''))
+      }
+    }
+    return result
+  }
+}

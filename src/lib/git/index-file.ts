@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto'
+import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { SsmdError } from '../errors.js'
+
+/**
+ * The git index (dircache), read and written without a `git` executable.
+ *
+ * Entries are kept as parsed fields plus their raw stat block, so an entry
+ * ssmd does not change is written back byte for byte. Versions 2, 3 and 4
+ * are read and written in the version they came in.
+ */
+export interface IndexEntry {
+  path: string
+  /** The 40-byte stat block (ctime, mtime, dev, ino, mode, uid, gid, size). */
+  stat: Buffer
+  oid: string
+  /** assume-valid bit and stage from the 16-bit flags. */
+  flags: number
+  /** Extended flags (skip-worktree, intent-to-add); 0 when none. */
+  extended: number
+}
+
+const FLAG_ASSUME_VALID = 0x8000
+const FLAG_EXTENDED = 0x4000
+export const EXT_SKIP_WORKTREE = 0x4000
+export const EXT_INTENT_TO_ADD = 0x2000
+
+export function entryStage(e: IndexEntry): number {
+  return (e.flags >> 12) & 3
+}
+
+export function entryMode(e: IndexEntry): number {
+  return e.stat.readUInt32BE(24)
+}
+
+export class GitIndex {
+  constructor(
+    public version: number,
+    public entries: IndexEntry[],
+    /** Extensions to write back (signature + data). */
+    public extensions: Array<{ signature: string; data: Buffer }>,
+    /** The index file's mtime in ns: entries not older than it are "racily clean". */
+    public mtimeNs: bigint,
+  ) {}
+
+  static read(gitdir: string): GitIndex {
+    const file = join(gitdir, 'index')
+    if (!existsSync(file)) return new GitIndex(2, [], [], 0n)
+    const mtimeNs = statSync(file, { bigint: true }).mtimeNs
+    return GitIndex.parse(readFileSync(file), mtimeNs)
+  }
+
+  static parse(buf: Buffer, mtimeNs = 0n): GitIndex {
+    if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
+    const claimed = buf.subarray(buf.length - 20)
+    if (claimed.some(b => b !== 0) && !createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest().equals(claimed)) {
+      throw new SsmdError('the git index (.git/index) is damaged: bad checksum; repair it with git (`git reset` rebuilds it)')
+    }
+    const version = buf.readUInt32BE(4)
+    if (version < 2 || version > 4) throw new SsmdError(`the git index has version ${version}, which ssmd does not support (2, 3 and 4 are)`)
+    const count = buf.readUInt32BE(8)
+    const entries: IndexEntry[] = []
+    let pos = 12
+    let previous = ''
+    for (let n = 0; n < count; n++) {
+      const start = pos
+      const stat = buf.subarray(pos, pos + 40)
+      const oid = buf.toString('hex', pos + 40, pos + 60)
+      const flags = buf.readUInt16BE(pos + 60)
+      pos += 62
+      let extended = 0
+      if (flags & FLAG_EXTENDED) {
+        extended = buf.readUInt16BE(pos)
+        pos += 2
+      }
+      let path: string
+      if (version === 4) {
+        let strip = 0
+        let byte = buf[pos++]
+        strip = byte & 0x7f
+        while (byte & 0x80) {
+          byte = buf[pos++]
+          strip = ((strip + 1) << 7) | (byte & 0x7f)
+        }
+        const nul = buf.indexOf(0, pos)
+        const prevBytes = Buffer.from(previous, 'utf8')
+        path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
+        pos = nul + 1
+      } else {
+        const nul = buf.indexOf(0, pos)
+        path = buf.toString('utf8', pos, nul)
+        pos = start + Math.ceil((nul - start + 1) / 8) * 8
+      }
+      previous = path
+      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended })
+    }
+    const extensions: Array<{ signature: string; data: Buffer }> = []
+    while (pos + 8 <= buf.length - 20) {
+      const signature = buf.toString('latin1', pos, pos + 4)
+      const size = buf.readUInt32BE(pos + 4)
+      extensions.push({ signature, data: buf.subarray(pos + 8, pos + 8 + size) })
+      pos += 8 + size
+    }
+    return new GitIndex(version, entries, extensions, mtimeNs)
+  }
+
+  /** Stage-0 entries by path (and a marker for paths with conflict stages). */
+  byPath(): Map<string, IndexEntry> {
+    const map = new Map<string, IndexEntry>()
+    for (const e of this.entries) if (entryStage(e) === 0 || !map.has(e.path)) map.set(e.path, e)
+    return map
+  }
+
+  /** Replaces (or adds) the stage-0 entry of `entry.path`, dropping any conflict stages. */
+  set(entry: IndexEntry): void {
+    this.remove(entry.path)
+    const key = Buffer.from(entry.path, 'utf8')
+    let lo = 0
+    let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (Buffer.compare(Buffer.from(this.entries[mid].path, 'utf8'), key) < 0) lo = mid + 1
+      else hi = mid
+    }
+    this.entries.splice(lo, 0, entry)
+  }
+
+  remove(path: string): void {
+    this.entries = this.entries.filter(e => e.path !== path)
+  }
+
+  serialize(): Buffer {
+    const parts: Buffer[] = []
+    const header = Buffer.alloc(12)
+    header.write('DIRC', 0, 'latin1')
+    let version = this.version
+    if (version === 2 && this.entries.some(e => e.extended)) version = 3
+    header.writeUInt32BE(version, 4)
+    header.writeUInt32BE(this.entries.length, 8)
+    parts.push(header)
+    let previous = Buffer.alloc(0)
+    for (const e of this.entries) {
+      const path = Buffer.from(e.path, 'utf8')
+      const fixed = Buffer.alloc(e.extended ? 64 : 62)
+      e.stat.copy(fixed, 0, 0, 40)
+      fixed.write(e.oid, 40, 'hex')
+      fixed.writeUInt16BE(e.flags | (e.extended ? FLAG_EXTENDED : 0) | Math.min(path.length, 0xfff), 60)
+      if (e.extended) fixed.writeUInt16BE(e.extended, 62)
+      parts.push(fixed)
+      if (version === 4) {
+        let common = 0
+        while (common < previous.length && common < path.length && previous[common] === path[common]) common++
+        parts.push(encodeOffsetVarint(previous.length - common), path.subarray(common), Buffer.from([0]))
+        previous = path
+      } else {
+        const len = fixed.length + path.length
+        parts.push(path, Buffer.alloc(Math.ceil((len + 1) / 8) * 8 - len))
+      }
+    }
+    for (const x of this.extensions) {
+      const head = Buffer.alloc(8)
+      head.write(x.signature, 0, 'latin1')
+      head.writeUInt32BE(x.data.length, 4)
+      parts.push(head, x.data)
+    }
+    const body = Buffer.concat(parts)
+    return Buffer.concat([body, createHash('sha1').update(body).digest()])
+  }
+
+  /**
+   * Prepares the extensions for writing after entries changed: caches that
+   * describe the old entries (cache tree, untracked cache, fsmonitor, offset
+   * tables) are dropped, git rebuilds them; resolve-undo is kept; an extension
+   * git marks as required and ssmd cannot keep correct (split or sparse index)
+   * stops the write.
+   */
+  dropStaleExtensions(): void {
+    for (const x of this.extensions) {
+      if (/^[a-z]/.test(x.signature)) {
+        const what = x.signature === 'link' ? 'a split index (run `git update-index --no-split-index`)'
+          : x.signature === 'sdir' ? 'a sparse index (run `git sparse-checkout disable` or set index.sparse=false)'
+          : `the index extension '${x.signature}'`
+        throw new SsmdError(`cannot update the git index: it uses ${what}, which ssmd cannot write`)
+      }
+    }
+    this.extensions = this.extensions.filter(x => x.signature === 'REUC')
+  }
+}
+
+function encodeOffsetVarint(value: number): Buffer {
+  const bytes = [value & 0x7f]
+  while ((value >>= 7)) {
+    value--
+    bytes.unshift(0x80 | (value & 0x7f))
+  }
+  return Buffer.from(bytes)
+}
+
+/**
+ * Runs `fn` holding git's own lock on `file` (`<file>.lock`, created
+ * exclusively, as git does), then renames the lock over `file` with what
+ * `fn` returned. Another git process holding the lock makes this fail with
+ * a clear message instead of waiting or corrupting anything.
+ */
+export async function withGitLock<T>(file: string, fn: () => Promise<{ content: Buffer; result: T }>): Promise<T> {
+  const lock = `${file}.lock`
+  let fd: number
+  try {
+    fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, { code: 'locked' })
+    }
+    throw err
+  }
+  let closed = false
+  let renamed = false
+  try {
+    const { content, result } = await fn()
+    writeSync(fd, content)
+    fsyncSync(fd)
+    closeSync(fd)
+    closed = true
+    renameSync(lock, file)
+    renamed = true
+    return result
+  } finally {
+    if (!closed) closeSync(fd)
+    if (!renamed) rmSync(lock, { force: true })
+  }
+}
