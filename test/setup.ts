@@ -18,6 +18,12 @@ export const mochaHooks = {
       const { Plugin } = await import('@oclif/core')
       const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true })
       await plugin.load()
+      // Loaded from src/ in test mode; the built CLI reads the same commands from dist/.
+      for (const command of Object.values(plugin.manifest.commands) as Array<{ relativePath?: string[] }>) {
+        if (command.relativePath?.[0] === 'src') {
+          command.relativePath = ['dist', ...command.relativePath.slice(1)].map(s => s.replace(/\.ts$/, '.js'))
+        }
+      }
       writeFileSync(manifestPath, JSON.stringify(plugin.manifest, null, 2) + '\n')
     }
   },
