@@ -1,0 +1,134 @@
+import { expect } from 'chai'
+import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ssmd } from '../helpers/cli.js'
+import { EXAMPLE_REPO, exampleRepo, git, tempDir } from '../helpers/repo.js'
+
+describe('ssmd diff', () => {
+  it('says so when nothing changed', async () => {
+    const dir = exampleRepo({ git: true })
+    const r = await ssmd(['diff'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout.trim()).to.equal('No changes to ssmd files.')
+  })
+
+  it('groups modified, new and deleted files, staged or not, and ignores other files', async () => {
+    const dir = exampleRepo({ git: true })
+    appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# note\n')
+    writeFileSync(join(dir, 'feeds/new-feed.yaml'), 'name: new-feed\n')
+    rmSync(join(dir, 'environments/kalshi-dev.yaml'))
+    appendFileSync(join(dir, 'schemas/trade.yaml'), '# staged\n')
+    git(dir, 'add', 'schemas/trade.yaml')
+    writeFileSync(join(dir, 'README.txt'), 'not an ssmd file\n')
+    writeFileSync(join(dir, 'feeds/kalshi.yaml.lock'), String(process.pid))
+    writeFileSync(join(dir, 'feeds/.kalshi.yaml.123.abc.tmp'), 'x')
+    const r = await ssmd(['diff'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.equal([
+      'Modified:', '  feeds/kalshi.yaml', '  schemas/trade.yaml', '',
+      'New:', '  feeds/new-feed.yaml', '',
+      'Deleted:', '  environments/kalshi-dev.yaml', '',
+    ].join('\n'))
+  })
+
+  it('shows paths relative to the working directory and honours -C', async () => {
+    const dir = exampleRepo({ git: true })
+    appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# note\n')
+    const fromFeeds = await ssmd(['diff'], { cwd: join(dir, 'feeds') })
+    expect(fromFeeds.stdout).to.contain('  kalshi.yaml\n')
+    const elsewhere = tempDir()
+    const withC = await ssmd(['diff', '-C', dir], { cwd: elsewhere })
+    expect(withC.code, withC.stderr).to.equal(0)
+    expect(withC.stdout).to.match(/\.\.\/.*feeds\/kalshi\.yaml/)
+  })
+
+  it('--json gives root- and git-relative paths; --stat and --patch add counts and the patch', async () => {
+    const dir = join(tempDir(), 'mono')
+    const root = join(dir, 'config', 'ssmd')
+    mkdirSync(root, { recursive: true })
+    cpSync(EXAMPLE_REPO, root, { recursive: true })
+    writeFileSync(join(dir, 'app.txt'), 'app\n')
+    git(dir, 'init', '-q', '-b', 'main')
+    git(dir, 'add', '-A')
+    git(dir, 'commit', '-q', '-m', 'initial')
+    const kalshi = join(root, 'feeds/kalshi.yaml')
+    writeFileSync(kalshi, readFileSync(kalshi, 'utf8').replace('display_name:', 'display_name: X\nx_display_name:'))
+    writeFileSync(join(root, 'feeds/new.yaml'), 'name: new\n')
+    writeFileSync(join(dir, 'app.txt'), 'changed\n')
+
+    const plain = JSON.parse((await ssmd(['diff', '--json', '-C', 'config/ssmd'], { cwd: dir })).stdout)
+    expect(plain).to.deep.equal({
+      modified: [{ path: 'feeds/kalshi.yaml', gitPath: 'config/ssmd/feeds/kalshi.yaml' }],
+      added: [{ path: 'feeds/new.yaml', gitPath: 'config/ssmd/feeds/new.yaml' }],
+      deleted: [],
+    })
+
+    const withPatch = JSON.parse((await ssmd(['diff', '--json', '--patch'], { cwd: root })).stdout)
+    expect(withPatch.modified[0]).to.include({ insertions: 2, deletions: 1 })
+    // The patch is git's own: `git apply --check -R` accepts it against the working tree.
+    const patchFile = join(tempDir(), 'p.diff')
+    writeFileSync(patchFile, withPatch.modified[0].patch + withPatch.added[0].patch)
+    expect(withPatch.modified[0].patch).to.equal(git(dir, 'diff', '--', 'config/ssmd/feeds/kalshi.yaml').replace(/^@@ (.*?) @@.*$/gm, '@@ $1 @@'))
+    git(dir, 'apply', '--check', '-R', patchFile)
+
+    const stat = await ssmd(['diff', '--stat'], { cwd: root })
+    expect(stat.stdout).to.equal([
+      ' feeds/kalshi.yaml | 3 ++-',
+      ' feeds/new.yaml    | 1 +',
+      ' 2 files changed, 3 insertions(+), 1 deletion(-)', '',
+    ].join('\n'))
+  })
+
+  it('--patch prints each file after the list', async () => {
+    const dir = exampleRepo({ git: true })
+    writeFileSync(join(dir, 'feeds/a b é.yaml'), 'name: x\n')
+    const r = await ssmd(['diff', '--patch'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('New:\n  feeds/a b é.yaml\n\ndiff --git a/feeds/a b é.yaml b/feeds/a b é.yaml\nnew file mode 100644\n')
+    expect(r.stdout).to.contain('--- /dev/null\n+++ b/feeds/a b é.yaml\n@@ -0,0 +1 @@\n+name: x\n')
+  })
+
+  it('never shows ignored files, but shows tracked ones that match an ignore rule', async () => {
+    const dir = exampleRepo({ git: true })
+    writeFileSync(join(dir, '.gitignore'), '*.bak\nfeeds/scratch/\n!keep.bak\n')
+    writeFileSync(join(dir, 'feeds/kalshi.yaml.bak'), 'x')
+    mkdirSync(join(dir, 'feeds/scratch'))
+    writeFileSync(join(dir, 'feeds/scratch/keep.bak'), 'x')
+    writeFileSync(join(dir, 'feeds/keep.bak'), 'x')
+    writeFileSync(join(dir, 'feeds/forced.bak'), 'x')
+    git(dir, 'add', '-f', 'feeds/forced.bak')
+    const r = JSON.parse((await ssmd(['diff', '--json'], { cwd: dir })).stdout)
+    const ours = r.added.map((f: { gitPath: string }) => f.gitPath).sort()
+    const gits = git(dir, 'status', '--porcelain', '-uall', '--', 'feeds').split('\n').filter(Boolean).map(l => l.slice(3)).sort()
+    expect(ours).to.deep.equal(['feeds/forced.bak', 'feeds/keep.bak'])
+    expect(ours).to.deep.equal(gits)
+  })
+
+  it('works in a repository with no commits, after git wrote the index, with CRLF and mode changes', async () => {
+    const dir = exampleRepo()
+    git(dir, 'init', '-q', '-b', 'main')
+    git(dir, 'add', 'feeds')
+    const r = JSON.parse((await ssmd(['diff', '--json'], { cwd: dir })).stdout)
+    expect(r.modified).to.deep.equal([])
+    const untracked = git(dir, 'status', '--porcelain', '-uall').split('\n').filter(Boolean).map(l => l.slice(3)).sort()
+    expect(r.added.map((f: { path: string }) => f.path).sort()).to.deep.equal(untracked)
+
+    const repo = exampleRepo({ git: true })
+    writeFileSync(join(repo, 'feeds/crlf.yaml'), 'name: crlf\r\ntype: websocket\r\n')
+    git(repo, 'add', 'feeds/crlf.yaml')
+    git(repo, 'commit', '-q', '-m', 'crlf')
+    writeFileSync(join(repo, 'feeds/crlf.yaml'), 'name: crlf\r\ntype: rest\r\n')
+    chmodSync(join(repo, 'feeds/kraken.yaml'), 0o755)
+    const d = JSON.parse((await ssmd(['diff', '--json', '--patch'], { cwd: repo })).stdout)
+    expect(d.modified.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/crlf.yaml', 'feeds/kraken.yaml'])
+    expect(d.modified[0].patch).to.contain('-type: websocket\r\n+type: rest\r\n')
+    expect(d.modified[1]).to.include({ oldMode: '100644', newMode: '100755', insertions: 0, deletions: 0 })
+  })
+
+  it('refuses outside a git repository, pointing to ssmd init', async () => {
+    const dir = exampleRepo()
+    const r = await ssmd(['diff'], { cwd: dir })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.match(/not a git repository.*ssmd init/)
+  })
+})
