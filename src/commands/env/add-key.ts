@@ -1,0 +1,46 @@
+/*
+ * JSON (--json): { file: string, environment: string, key: string,
+ *                  entry: { type, required, fields, source, rotation_days?, description? },
+ *                  variables: string[] }
+ *   `variables` are the SSMD_<KEY>_<FIELD> names to set when the source is env (else []).
+ */
+import { Args } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { usableEnvironment } from '../../lib/env.js'
+import { editDocument } from '../../lib/files.js'
+import { checkName, displayPath } from '../../lib/flags.js'
+import { checkDescription, checkFields, checkSource, keyFlags, newKey, planAddKey, variablesOf, type KeyEntry } from '../../lib/keys.js'
+import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+
+export default class EnvAddKey extends SsmdCommand<typeof EnvAddKey> {
+  static override summary = 'Add a secret reference (never a secret value) to an environment.'
+  static override description = `Records which secret the environment needs and where its values live: env (variables SSMD_<KEY>_<FIELD>), sealed-secret/<name> or vault/<path>. Anything that looks like a secret value is refused.`
+  static override examples = [
+    '<%= config.bin %> env add-key kalshi-dev kalshi --type api_key --fields api_key,api_secret --source env',
+    '<%= config.bin %> env add-key kalshi-prod archive --type storage --fields access_key_id,secret_access_key --source vault/secret/data/ssmd/archive --rotation-days 90',
+  ]
+  static override args = {
+    env: Args.string({ description: 'Environment name.', required: true }),
+    key: Args.string({ description: 'Key name (lowercase letters, digits, - and _).', required: true }),
+  }
+  static override flags = { ...keyFlags }
+
+  async run(): Promise<{ file: string; environment: string; key: string; entry: KeyEntry; variables: string[] }> {
+    const envName = checkName('environment', this.args.env)
+    const key = checkName('key', this.args.key)
+    const entry = newKey({
+      type: this.flags.type,
+      fields: checkFields(this.flags.fields),
+      source: checkSource(this.flags.source),
+      required: this.flags.required,
+      rotation_days: this.flags['rotation-days'],
+      description: this.flags.description === undefined ? undefined : checkDescription(this.flags.description),
+    })
+    const doc = this.workspace(['environment']).get('environment', envName)
+    editDocument<EnvironmentData>(doc.absPath, doc.file, data => planAddKey(envName, usableEnvironment(doc.file, data), key, entry))
+    const variables = variablesOf(key, entry)
+    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    if (variables.length > 0) this.say(`values are read from ${variables.join(', ')}`)
+    return { file: doc.file, environment: envName, key, entry, variables }
+  }
+}

@@ -1,0 +1,48 @@
+/*
+ * JSON (--json): { file: string, name: string, environment: EnvironmentData, warnings: string[] }
+ *   `environment` is the document as written; `warnings` e.g. a deprecated schema version.
+ */
+import { Args } from '@oclif/core'
+import { Flags } from '@oclif/core'
+import { join } from 'node:path'
+import { SsmdCommand } from '../../lib/command.js'
+import { checkReferences, envFlags, envInput, newEnvironment, resolveSections } from '../../lib/env.js'
+import { ConflictError } from '../../lib/errors.js'
+import { createDocument } from '../../lib/files.js'
+import { checkName, displayPath } from '../../lib/flags.js'
+import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+
+export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
+  static override summary = 'Create an environment: a feed, a schema version, transport, storage and cache.'
+  static override description = `Writes environments/<name>.yaml after checking that the feed exists and that the schema version exists and is not a draft (a deprecated version is accepted with a warning). Defaults: transport memory, storage local in /var/lib/ssmd/<name>. URLs must not carry credentials; reference secrets with 'ssmd env add-key'.`
+  static override examples = [
+    '<%= config.bin %> env create kalshi-dev --feed kalshi --schema trade:v1',
+    '<%= config.bin %> env create kalshi-prod --feed kalshi --schema trade:v1 --transport.type nats --transport.url tls://nats.prod.internal:4222 --storage.type s3 --storage.bucket ssmd-prod --storage.region us-east-1 --cache.type redis --cache.url rediss://cache.internal:6379 --cache.max-size 2GB',
+    '<%= config.bin %> env create night --feed kalshi --schema trade:v1 --schedule.timezone America/New_York --schedule.day-start 04:00 --schedule.day-end 00:00',
+  ]
+  static override args = {
+    name: Args.string({ description: 'Environment name (lowercase letters, digits, - and _).', required: true }),
+  }
+  static override flags = {
+    ...envFlags,
+    feed: Flags.string({ summary: envFlags.feed.summary, required: true }),
+    schema: Flags.string({ summary: envFlags.schema.summary, required: true }),
+  }
+
+  async run(): Promise<{ file: string; name: string; environment: EnvironmentData; warnings: string[] }> {
+    const name = checkName('environment', this.args.name)
+    const input = envInput(this.flags)
+    const sections = resolveSections(name, undefined, input)
+    const ws = this.workspace(['feed', 'schema', 'environment'])
+    const existing = ws.find('environment', name)
+    if (existing) throw new ConflictError(`environment '${name}' already exists (${existing.file}); change it with 'ssmd env update ${name}'`)
+    const warnings = checkReferences(ws, input)
+    const environment = newEnvironment(name, input.feed!, input.schema!.ref, sections)
+    const file = `environments/${name}.yaml`
+    const abs = join(ws.root, file)
+    createDocument(abs, file, environment as unknown as Record<string, unknown>)
+    for (const w of warnings) this.note(`warning: ${w}`)
+    this.say(`wrote ${displayPath(abs, file)}`)
+    return { file, name, environment, warnings }
+  }
+}

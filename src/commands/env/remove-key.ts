@@ -1,0 +1,35 @@
+/*
+ * JSON (--json): { file: string, environment: string, key: string, removed: KeyEntry }
+ */
+import { Args } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { usableEnvironment } from '../../lib/env.js'
+import { editDocument } from '../../lib/files.js'
+import { checkName, displayPath } from '../../lib/flags.js'
+import { planRemoveKey, type KeyEntry } from '../../lib/keys.js'
+import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+
+export default class EnvRemoveKey extends SsmdCommand<typeof EnvRemoveKey> {
+  static override summary = 'Remove a secret reference from an environment.'
+  static override description = 'Removing the last key removes the keys section.'
+  static override examples = ['<%= config.bin %> env remove-key kalshi-prod archive']
+  static override args = {
+    env: Args.string({ description: 'Environment name.', required: true }),
+    key: Args.string({ description: 'Key name.', required: true }),
+  }
+
+  async run(): Promise<{ file: string; environment: string; key: string; removed: KeyEntry }> {
+    const envName = checkName('environment', this.args.env)
+    const key = checkName('key', this.args.key)
+    const doc = this.workspace(['environment']).get('environment', envName)
+    let removed: KeyEntry | undefined
+    editDocument<EnvironmentData>(doc.absPath, doc.file, data => {
+      const plan = planRemoveKey(envName, usableEnvironment(doc.file, data), key)
+      removed = plan.removed
+      return plan.ops
+    })
+    this.say(`removed key ${key}`)
+    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    return { file: doc.file, environment: envName, key, removed: removed! }
+  }
+}

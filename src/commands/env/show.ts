@@ -1,0 +1,104 @@
+/*
+ * JSON (--json): {
+ *   name, file, feed, schema, schedule?, transport, storage, cache?,
+ *   keys: Array<{ name, type, required: boolean, fields: string[], source,
+ *                 rotation_days?, description?, variables: string[] }>
+ * }
+ *   `variables` are the SSMD_<KEY>_<FIELD> names of env-sourced keys ([] for other sources).
+ */
+import { Args } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { storageText, transportText, usableEnvironment } from '../../lib/env.js'
+import { checkName } from '../../lib/flags.js'
+import { variablesOf } from '../../lib/keys.js'
+import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+import { details } from '../../lib/ui/style.js'
+
+export interface EnvShowKey {
+  name: string
+  type: string
+  required: boolean
+  fields: string[]
+  source: string
+  rotation_days?: number
+  description?: string
+  variables: string[]
+}
+
+export interface EnvShowResult {
+  name: string
+  file: string
+  feed: string
+  schema: string
+  schedule?: EnvironmentData['schedule']
+  transport: EnvironmentData['transport']
+  storage: EnvironmentData['storage']
+  cache?: EnvironmentData['cache']
+  keys: EnvShowKey[]
+}
+
+export default class EnvShow extends SsmdCommand<typeof EnvShow> {
+  static override summary = 'Show an environment, including the variable names of its env-sourced keys.'
+  static override examples = ['<%= config.bin %> env show kalshi-dev', '<%= config.bin %> env show kalshi-prod --json']
+  static override args = {
+    name: Args.string({ description: 'Environment name.', required: true }),
+  }
+
+  async run(): Promise<EnvShowResult> {
+    const name = checkName('environment', this.args.name)
+    const doc = this.workspace(['environment']).get('environment', name)
+    const env = usableEnvironment(doc.file, doc.data)
+    const keys: EnvShowKey[] = Object.entries(env.keys ?? {}).map(([k, v]) => ({
+      name: k,
+      type: v.type,
+      required: v.required !== false,
+      fields: Array.isArray(v.fields) ? v.fields : [],
+      source: v.source,
+      ...(v.rotation_days === undefined ? {} : { rotation_days: v.rotation_days }),
+      ...(v.description === undefined ? {} : { description: v.description }),
+      variables: variablesOf(k, v),
+    }))
+    const result: EnvShowResult = {
+      name, file: doc.file, feed: env.feed, schema: env.schema,
+      ...(env.schedule ? { schedule: env.schedule } : {}),
+      transport: env.transport, storage: env.storage,
+      ...(env.cache ? { cache: env.cache } : {}),
+      keys,
+    }
+    this.say(render(result))
+    return result
+  }
+}
+
+function render(r: EnvShowResult): string {
+  const s = r.schedule
+  const schedule = s
+    ? [s.timezone ?? 'UTC', s.day_start || s.day_end ? `${s.day_start ?? '?'}–${s.day_end ?? '?'}` : undefined, s.auto_roll === false ? 'no auto-roll' : 'auto-roll'].filter(Boolean).join(', ')
+    : undefined
+  const cache = r.cache ? [r.cache.type, r.cache.max_size ? `max ${r.cache.max_size}` : undefined, r.cache.url].filter(Boolean).join(', ') : undefined
+  const head = details([
+    ['name', r.name],
+    ['file', r.file],
+    ['feed', r.feed],
+    ['schema', r.schema],
+    ['schedule', schedule],
+    ['transport', transportText(r.transport)],
+    ['storage', storageText(r.storage)],
+    ['cache', cache],
+    ['keys', r.keys.length === 0 ? '(none)' : undefined],
+  ])
+  if (r.keys.length === 0) return head
+  const blocks = r.keys.map(k => {
+    const lines = details([
+      ['type', k.type],
+      ['required', k.required ? 'yes' : 'no'],
+      ['fields', k.fields],
+      ['source', k.source],
+      ['rotation', k.rotation_days === undefined ? undefined : `every ${k.rotation_days} days`],
+      ['description', k.description],
+      ['variables', k.variables.length > 0 ? k.variables : undefined],
+    ], '    ')
+    return `  ${k.name}\n${lines}`
+  })
+  return `${head}\n\nkeys:\n${blocks.join('\n')}`
+}

@@ -1,0 +1,56 @@
+/*
+ * JSON (--json): { file: string, name: string, changed: boolean,
+ *                  changes: Array<{ path: string, from?: unknown, to?: unknown }>, warnings: string[] }
+ *   `path` is a JSON Pointer; a change without `to` is a removed key.
+ */
+import { Args } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { checkReferences, envFlags, envInput, hasAnyInput, resolveSections, usableEnvironment } from '../../lib/env.js'
+import { UsageError } from '../../lib/errors.js'
+import { editDocument } from '../../lib/files.js'
+import { checkName, displayPath, mapEdits, type Change } from '../../lib/flags.js'
+import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+import type { EditOp } from '../../lib/yaml/edit.js'
+
+export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
+  static override summary = 'Change fields of an environment.'
+  static override description = 'Changes only the fields given; the rest of the file (comments, order, formatting) stays as it is. A type change drops the keys the new type does not take (e.g. --transport.type memory removes the url) and asks for the ones it needs. A new --feed or --schema is checked like in env create.'
+  static override examples = [
+    '<%= config.bin %> env update kalshi-dev --schema trade:v2',
+    '<%= config.bin %> env update kalshi-dev --transport.type memory',
+    '<%= config.bin %> env update kalshi-prod --cache.max-size 4GB --no-schedule.auto-roll',
+  ]
+  static override args = {
+    name: Args.string({ description: 'Environment name.', required: true }),
+  }
+  static override flags = { ...envFlags }
+
+  async run(): Promise<{ file: string; name: string; changed: boolean; changes: Change[]; warnings: string[] }> {
+    const name = checkName('environment', this.args.name)
+    const input = envInput(this.flags)
+    if (!hasAnyInput(input)) throw new UsageError(`nothing to change; pass at least one flag (see 'ssmd env update --help')`)
+    const ws = this.workspace(['feed', 'schema', 'environment'])
+    const doc = ws.get('environment', name)
+    const warnings = checkReferences(ws, input)
+    const changes: Change[] = []
+    const { changed } = editDocument<EnvironmentData>(doc.absPath, doc.file, data => {
+      const env = usableEnvironment(doc.file, data)
+      const sections = resolveSections(name, env, input)
+      const ops: EditOp[] = []
+      changes.length = 0
+      mapEdits([], env as Record<string, unknown>, { ...env, ...(input.feed ? { feed: input.feed } : {}), ...(input.schema ? { schema: input.schema.ref } : {}) }, ops, changes)
+      for (const k of ['schedule', 'transport', 'storage', 'cache'] as const) {
+        const after = sections[k]
+        if (after !== undefined) mapEdits([k], env[k] as Record<string, unknown> | undefined, after as Record<string, unknown>, ops, changes)
+      }
+      return ops
+    })
+    for (const w of warnings) this.note(`warning: ${w}`)
+    const shown = displayPath(doc.absPath, doc.file)
+    if (changed) {
+      this.say(`wrote ${shown}`)
+      if (this.flags.verbose) for (const c of changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${c.to === undefined ? '(removed)' : JSON.stringify(c.to)}`)
+    } else this.say(`${shown} already has these values; nothing written`)
+    return { file: doc.file, name, changed, changes: changed ? changes : [], warnings }
+  }
+}

@@ -1,0 +1,222 @@
+import { Flags } from '@oclif/core'
+import { checkTimeFlag, checkTimezoneFlag } from './dates.js'
+import { NotFoundError, SsmdError, UsageError } from './errors.js'
+import { checkName, checkSize, checkUrl, compact } from './flags.js'
+import { CACHE_TYPES, CACHE_URL_SCHEMES, STORAGE_TYPES, TRANSPORT_TYPES, TRANSPORT_URL_SCHEMES } from './spec/enums.js'
+import type { EnvironmentData, FeedData, SchemaData } from './spec/types.generated.js'
+import { VERSION_PATTERN } from './spec/common.js'
+import { didYouMean } from './text.js'
+import type { Workspace } from './workspace/workspace.js'
+
+type Transport = EnvironmentData['transport']
+type Storage = EnvironmentData['storage']
+type Cache = NonNullable<EnvironmentData['cache']>
+type Schedule = NonNullable<EnvironmentData['schedule']>
+
+/** Root keys of an environment in the order of the file-format table. */
+export const ENV_KEY_ORDER = ['name', 'feed', 'schema', 'schedule', 'keys', 'transport', 'storage', 'cache'] as const
+
+export const DEFAULT_STORAGE_ROOT = '/var/lib/ssmd'
+
+/** Flags shared by `env create` and `env update`. */
+export const envFlags = {
+  feed: Flags.string({ summary: 'Feed this environment captures (must exist).' }),
+  schema: Flags.string({ summary: 'Schema and version, <schema>:<version> (must exist and not be a draft).' }),
+  'schedule.timezone': Flags.string({ summary: 'Time zone of the capture day (IANA, e.g. UTC).' }),
+  'schedule.day-start': Flags.string({ summary: 'Start of the capture day, HH:MM.' }),
+  'schedule.day-end': Flags.string({ summary: 'End of the capture day, HH:MM.' }),
+  'schedule.auto-roll': Flags.boolean({ summary: 'Roll to the next day automatically.', allowNo: true }),
+  'transport.type': Flags.string({ summary: 'Message transport (default memory).', options: [...TRANSPORT_TYPES] }),
+  'transport.url': Flags.string({ summary: 'Transport URL: nats:// or tls:// (nats), mqtt:// or mqtts:// (mqtt); none for memory.' }),
+  'storage.type': Flags.string({ summary: 'Where captured data goes (default local).', options: [...STORAGE_TYPES] }),
+  'storage.path': Flags.string({ summary: `Absolute folder (local; default ${DEFAULT_STORAGE_ROOT}/<name>).` }),
+  'storage.bucket': Flags.string({ summary: 'Bucket name (s3).' }),
+  'storage.region': Flags.string({ summary: 'Bucket region (s3), e.g. us-east-1.' }),
+  'cache.type': Flags.string({ summary: 'Cache kind.', options: [...CACHE_TYPES] }),
+  'cache.max-size': Flags.string({ summary: 'Cache size, e.g. 512KB, 100MB, 2GB.' }),
+  'cache.url': Flags.string({ summary: 'Cache URL: redis:// or rediss:// (redis).' }),
+}
+
+export interface SchemaRef {
+  schema: string
+  version: string
+  ref: string
+}
+
+export interface EnvInput {
+  feed?: string
+  schema?: SchemaRef
+  schedule: Partial<Schedule>
+  transport: Partial<Transport>
+  storage: Partial<Storage>
+  cache: Partial<Cache>
+}
+
+const VERSION = new RegExp(VERSION_PATTERN)
+
+export function parseSchemaRef(flag: string, value: string): SchemaRef {
+  const m = /^([^:]*):([^:]*)$/.exec(value)
+  if (!m || !VERSION.test(m[2])) throw new UsageError(`--${flag} '${value}' must be <schema>:<version>, e.g. trade:v1`)
+  checkName('schema', m[1])
+  return { schema: m[1], version: m[2], ref: value }
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+const REGION = /^[a-z0-9][a-z0-9-]*$/
+
+/** Flag values, each checked on its own (cross-field consistency comes in `resolveSections`). */
+export function envInput(flags: Record<string, unknown>): EnvInput {
+  const s = (k: string) => flags[k] as string | undefined
+  if (s('feed') !== undefined) checkName('feed', s('feed')!)
+  const schema = s('schema') === undefined ? undefined : parseSchemaRef('schema', s('schema')!)
+  if (s('schedule.timezone') !== undefined) checkTimezoneFlag('schedule.timezone', s('schedule.timezone')!)
+  for (const f of ['schedule.day-start', 'schedule.day-end']) if (s(f) !== undefined) checkTimeFlag(f, s(f)!)
+  if (s('transport.url') !== undefined) checkUrl('transport.url', s('transport.url')!, Object.values(TRANSPORT_URL_SCHEMES).flat())
+  if (s('cache.url') !== undefined) checkUrl('cache.url', s('cache.url')!, CACHE_URL_SCHEMES)
+  if (s('cache.max-size') !== undefined) checkSize('cache.max-size', s('cache.max-size')!)
+  const path = s('storage.path')
+  if (path !== undefined && (!path.startsWith('/') || /[\u0000-\u001f]/.test(path) || path.split('/').includes('..'))) {
+    throw new UsageError(`--storage.path '${path}' must be an absolute path without '..', e.g. ${DEFAULT_STORAGE_ROOT}/data`)
+  }
+  if (s('storage.bucket') !== undefined && !BUCKET.test(s('storage.bucket')!)) {
+    throw new UsageError(`--storage.bucket '${s('storage.bucket')}' is not a valid bucket name (3–63 lowercase letters, digits, '.' or '-')`)
+  }
+  if (s('storage.region') !== undefined && !REGION.test(s('storage.region')!)) {
+    throw new UsageError(`--storage.region '${s('storage.region')}' is not a valid region (e.g. us-east-1)`)
+  }
+  return {
+    ...compact({ feed: s('feed'), schema }),
+    schedule: compact({ timezone: s('schedule.timezone'), day_start: s('schedule.day-start'), day_end: s('schedule.day-end'), auto_roll: flags['schedule.auto-roll'] as boolean | undefined }),
+    transport: compact({ type: s('transport.type') as Transport['type'] | undefined, url: s('transport.url') }),
+    storage: compact({ type: s('storage.type') as Storage['type'] | undefined, path, bucket: s('storage.bucket'), region: s('storage.region') }),
+    cache: compact({ type: s('cache.type') as Cache['type'] | undefined, max_size: s('cache.max-size'), url: s('cache.url') }),
+  }
+}
+
+export function hasAnyInput(input: EnvInput): boolean {
+  return input.feed !== undefined || input.schema !== undefined ||
+    [input.schedule, input.transport, input.storage, input.cache].some(o => Object.keys(o).length > 0)
+}
+
+/** Keys in the given order first, then any others in their own order. */
+export function ordered<T extends Record<string, unknown>>(obj: T, order: readonly string[]): T {
+  const out: Record<string, unknown> = {}
+  for (const k of order) if (obj[k] !== undefined) out[k] = obj[k]
+  for (const [k, v] of Object.entries(obj)) if (!(k in out) && v !== undefined) out[k] = v
+  return out as T
+}
+
+export interface Sections {
+  schedule?: Schedule
+  transport: Transport
+  storage: Storage
+  cache?: Cache
+}
+
+/**
+ * The schedule, transport, storage and cache sections after applying the flags
+ * to what the file has (nothing, for a new environment), checked as a whole:
+ * a type change drops the keys the new type does not take and asks for the
+ * ones it needs.
+ */
+export function resolveSections(name: string, before: Partial<EnvironmentData> | undefined, input: EnvInput): Sections {
+  const schedule = before?.schedule !== undefined || Object.keys(input.schedule).length > 0
+    ? ordered({ ...(before?.schedule ?? {}), ...input.schedule } as Schedule, ['timezone', 'day_start', 'day_end', 'auto_roll'])
+    : undefined
+
+  const transport = { ...(before?.transport ?? { type: 'memory' }), ...input.transport } as Transport
+  if (transport.type === 'memory') {
+    if (input.transport.url !== undefined) throw new UsageError('a memory transport takes no --transport.url; pass --transport.type nats or mqtt with it')
+    delete transport.url
+  } else {
+    const schemes = TRANSPORT_URL_SCHEMES[transport.type] ?? []
+    if (transport.url === undefined) throw new UsageError(`a ${transport.type} transport needs --transport.url (${schemes.map(x => `${x}://`).join(' or ')}…)`)
+    checkUrl('transport.url', transport.url, schemes, ` for transport ${transport.type}${input.transport.url === undefined ? ' (the current url; pass a new --transport.url)' : ''}`)
+  }
+
+  const storage = { ...(before?.storage ?? { type: 'local' }), ...input.storage } as Storage
+  if (storage.type === 'local') {
+    for (const k of ['bucket', 'region'] as const) {
+      if (input.storage[k] !== undefined) throw new UsageError(`--storage.${k} is only for s3 storage; pass --storage.type s3 with it`)
+      delete storage[k]
+    }
+    storage.path ??= `${DEFAULT_STORAGE_ROOT}/${name}`
+    if (!storage.path.startsWith('/')) throw new UsageError(`local storage needs an absolute path; pass --storage.path, e.g. ${DEFAULT_STORAGE_ROOT}/${name}`)
+  } else {
+    if (input.storage.path !== undefined) throw new UsageError('--storage.path is only for local storage; s3 storage takes --storage.bucket and --storage.region')
+    delete storage.path
+    const missing = (['bucket', 'region'] as const).filter(k => storage[k] === undefined)
+    if (missing.length > 0) throw new UsageError(`s3 storage needs ${missing.map(k => `--storage.${k}`).join(' and ')}`)
+  }
+
+  let cache: Cache | undefined
+  if (before?.cache !== undefined || Object.keys(input.cache).length > 0) {
+    cache = { ...(before?.cache ?? { type: 'memory' }), ...input.cache } as Cache
+    if (cache.type === 'memory') {
+      if (input.cache.url !== undefined) throw new UsageError('a memory cache takes no --cache.url; pass --cache.type redis with it')
+      delete cache.url
+    } else {
+      if (cache.url === undefined) throw new UsageError('a redis cache needs --cache.url (redis:// or rediss://…)')
+      checkUrl('cache.url', cache.url, CACHE_URL_SCHEMES, ' for a redis cache')
+    }
+  }
+
+  return {
+    ...(schedule ? { schedule } : {}),
+    transport: before?.transport ? transport : ordered(transport, ['type', 'url']),
+    storage: before?.storage ? storage : ordered(storage, ['type', 'path', 'bucket', 'region']),
+    ...(cache ? { cache: before?.cache ? cache : ordered(cache, ['type', 'max_size', 'url']) } : {}),
+  }
+}
+
+/**
+ * Checks that the feed exists and the schema version exists and may be used
+ * (not a draft). Returns warnings (deprecated schema, retired feed).
+ */
+export function checkReferences(ws: Workspace, input: { feed?: string; schema?: SchemaRef }): string[] {
+  const warnings: string[] = []
+  if (input.feed !== undefined) {
+    const feed = ws.get('feed', input.feed).data as FeedData | undefined
+    if (feed?.status === 'deprecated' || feed?.status === 'disabled') warnings.push(`feed '${input.feed}' is ${feed.status}`)
+  }
+  if (input.schema !== undefined) {
+    const { schema, version, ref } = input.schema
+    const doc = ws.get('schema', schema)
+    const data = doc.data as SchemaData | undefined
+    const versions = Array.isArray(data?.versions) ? data.versions : []
+    const v = versions.find(x => x.version === version)
+    if (!v) {
+      const ids = versions.map(x => String(x.version))
+      throw new NotFoundError(`schema '${schema}' has no version '${version}'${didYouMean(version, ids)} (versions: ${ids.join(', ') || 'none'}; ssmd schema show ${schema})`)
+    }
+    if (v.status === 'draft') {
+      throw new SsmdError(`schema ${ref} is a draft and cannot be used by an environment; activate it first (ssmd schema set-status ${ref} active)`, { code: 'unusable-schema' })
+    }
+    if (v.status === 'deprecated') warnings.push(`schema ${ref} is deprecated; plan a move to a newer version`)
+  }
+  return warnings
+}
+
+/** The environment's data, or an error when the file is not a usable environment document. */
+export function usableEnvironment(file: string, data: unknown): EnvironmentData {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new SsmdError(`${file} is not a valid environment; fix it first (ssmd validate ${file})`)
+  }
+  return data as EnvironmentData
+}
+
+export function newEnvironment(name: string, feed: string, schema: string, sections: Sections): EnvironmentData {
+  return compact({ name, feed, schema, schedule: sections.schedule, transport: sections.transport, storage: sections.storage, cache: sections.cache }) as EnvironmentData
+}
+
+/** One-line summaries used by `env list` and `env show`. */
+export function transportText(t: Partial<Transport> | undefined): string {
+  if (!t?.type) return '?'
+  return t.url ? `${t.type} ${t.url}` : t.type
+}
+
+export function storageText(s: Partial<Storage> | undefined): string {
+  if (!s?.type) return '?'
+  if (s.type === 's3') return `s3 ${s.bucket ?? '?'} (${s.region ?? '?'})`
+  return `local ${s.path ?? '?'}`
+}

@@ -1,0 +1,172 @@
+import { Flags } from '@oclif/core'
+import { ConflictError, NotFoundError, UsageError } from './errors.js'
+import { compact, splitList } from './flags.js'
+import { FIELD_PATTERN } from './spec/common.js'
+import { KEY_TYPES } from './spec/enums.js'
+import type { EnvironmentData } from './spec/types.generated.js'
+import { didYouMean } from './text.js'
+import type { EditOp } from './yaml/edit.js'
+
+export type KeyEntry = NonNullable<EnvironmentData['keys']>[string]
+
+export const keyFlags = {
+  type: Flags.string({ summary: 'Kind of secret.', options: [...KEY_TYPES], required: true }),
+  fields: Flags.string({ summary: 'Comma-separated field names, e.g. api_key,api_secret.', required: true }),
+  source: Flags.string({ summary: 'Where the values live: env, sealed-secret/<name> or vault/<path>.', required: true }),
+  required: Flags.boolean({ summary: 'The environment cannot run without it (default true).', allowNo: true }),
+  'rotation-days': Flags.integer({ summary: 'Recommended rotation period in days (≥ 1).', min: 1 }),
+  description: Flags.string({ summary: 'What the key is for, for people.' }),
+}
+
+/** `SSMD_<KEY>_<FIELD>`, upper-cased, every character outside A-Z0-9 turned into `_`. */
+export function variableName(key: string, field: string): string {
+  return `SSMD_${key}_${field}`.toUpperCase().replace(/[^A-Z0-9]/g, '_')
+}
+
+export function variablesOf(name: string, key: Partial<KeyEntry>): string[] {
+  return key.source === 'env' && Array.isArray(key.fields) ? key.fields.map(f => variableName(name, String(f))) : []
+}
+
+// ---- secret references only --------------------------------------------------
+
+const SECRET_SHAPES: Array<[RegExp, string]> = [
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
+  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+  [/\bgh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
+  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+  [/\b[sr]k_(live|test)_[A-Za-z0-9]{10,}/, 'a Stripe key'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JSON web token'],
+  [/[a-z][a-z0-9+.-]*:\/\/[^/\s@:]+:[^/\s@]+@/i, 'a URL with a password'],
+  [/\b(password|passwd|secret|token|api[_-]?key)\s*=\s*\S{4,}/i, 'an assignment of a secret'],
+]
+
+function entropy(s: string): number {
+  const counts = new Map<string, number>()
+  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let h = 0
+  for (const n of counts.values()) h -= (n / s.length) * Math.log2(n / s.length)
+  return h
+}
+
+/** What kind of secret `value` looks like, or undefined. Long random-looking tokens count. */
+export function secretShape(value: string): string | undefined {
+  for (const [re, what] of SECRET_SHAPES) if (re.test(value)) return what
+  for (const token of value.split(/[\s/,;:@]+/)) {
+    if (token.length < 20) continue
+    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(re => re.test(token)).length
+    if (classes >= 3 && entropy(token) >= 3.5) return 'a random token'
+    if (/^[0-9a-f]{32,}$/i.test(token)) return 'a hex-encoded secret'
+  }
+  return undefined
+}
+
+const SEALED_SECRET_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/
+const VAULT_SEGMENT = /^[A-Za-z0-9_.-]+$/
+
+/** `env`, `sealed-secret/<name>` or `vault/<path>`, and nothing that looks like the secret itself. */
+export function checkSource(value: string): string {
+  const shape = secretShape(value)
+  if (shape) {
+    throw new UsageError(`--source looks like ${shape}, not a reference; ssmd never stores secret values. Keep the value in your secret store and pass env, sealed-secret/<name> or vault/<path>`)
+  }
+  if (value === 'env') return value
+  const sealed = /^sealed-secret\/(.*)$/.exec(value)
+  if (sealed) {
+    if (!SEALED_SECRET_NAME.test(sealed[1])) throw new UsageError(`--source '${value}': the sealed secret name must be lowercase letters, digits, '-' or '.', e.g. sealed-secret/kalshi-prod-credentials`)
+    return value
+  }
+  const vault = /^vault\/(.*)$/.exec(value)
+  if (vault) {
+    const segments = vault[1].split('/')
+    if (vault[1] === '' || segments.some(s => !VAULT_SEGMENT.test(s) || s === '..' || s === '.')) {
+      throw new UsageError(`--source '${value}': the vault path must be segments of letters, digits, '_', '-' or '.', e.g. vault/secret/data/ssmd/kalshi`)
+    }
+    return value
+  }
+  throw new UsageError(`--source '${value}' is not a reference; use env, sealed-secret/<name> or vault/<path>`)
+}
+
+const FIELD = new RegExp(FIELD_PATTERN)
+
+export function checkFields(value: string): string[] {
+  const fields = splitList(value)
+  if (fields.length === 0) throw new UsageError('--fields needs at least one field name, e.g. --fields api_key,api_secret')
+  for (const f of fields) if (!FIELD.test(f)) throw new UsageError(`--fields: '${f}' is not a valid field name (lowercase letters, digits and '_')`)
+  const dup = fields.find((f, i) => fields.indexOf(f) !== i)
+  if (dup) throw new UsageError(`--fields: '${dup}' is listed twice`)
+  return fields
+}
+
+export function checkDescription(value: string): string {
+  const shape = secretShape(value)
+  if (shape) throw new UsageError(`--description looks like it contains ${shape}; ssmd never stores secret values`)
+  if (/[\u0000-\u001f]/.test(value)) throw new UsageError('--description must be a single line')
+  return value
+}
+
+export function newKey(input: { type: string; fields: string[]; source: string; required?: boolean; rotation_days?: number; description?: string }): KeyEntry {
+  return compact({
+    type: input.type as KeyEntry['type'],
+    required: input.required ?? true,
+    fields: input.fields,
+    source: input.source,
+    rotation_days: input.rotation_days,
+    description: input.description,
+  }) as KeyEntry
+}
+
+function keysOf(env: EnvironmentData): Record<string, KeyEntry> {
+  const keys = env.keys
+  return typeof keys === 'object' && keys !== null && !Array.isArray(keys) ? keys : {}
+}
+
+export function planAddKey(envName: string, env: EnvironmentData, key: string, entry: KeyEntry): EditOp[] {
+  if (key in keysOf(env)) throw new ConflictError(`environment '${envName}' already has a key '${key}'; remove it first (ssmd env remove-key ${envName} ${key})`)
+  return [{ op: 'set', path: ['keys', key], value: entry }]
+}
+
+export function planRemoveKey(envName: string, env: EnvironmentData, key: string): { ops: EditOp[]; removed: KeyEntry } {
+  const keys = keysOf(env)
+  if (!(key in keys)) {
+    const names = Object.keys(keys)
+    throw new NotFoundError(`environment '${envName}' has no key '${key}'${didYouMean(key, names)} (keys: ${names.join(', ') || 'none'})`)
+  }
+  const ops: EditOp[] = Object.keys(keys).length === 1 ? [{ op: 'delete', path: ['keys'] }] : [{ op: 'delete', path: ['keys', key] }]
+  return { ops, removed: keys[key] }
+}
+
+// ---- local checks of env-sourced keys ---------------------------------------
+
+export type VariableStatus = 'set' | 'empty' | 'unset'
+
+export interface KeyStatus {
+  name: string
+  type?: string
+  source?: string
+  required: boolean
+  fields: string[]
+  /** True for `env` sources: their variables can be checked here. */
+  checkable: boolean
+  /** Variable names and whether each is set; never their values. */
+  variables: Array<{ name: string; status: VariableStatus }>
+}
+
+export function variableStatus(name: string, env: NodeJS.ProcessEnv = process.env): VariableStatus {
+  const v = env[name]
+  return v === undefined ? 'unset' : v === '' ? 'empty' : 'set'
+}
+
+export function keyStatuses(env: EnvironmentData, processEnv: NodeJS.ProcessEnv = process.env): KeyStatus[] {
+  return Object.entries(keysOf(env)).map(([name, key]) => {
+    const checkable = key.source === 'env'
+    return {
+      name,
+      type: key.type,
+      source: key.source,
+      required: key.required !== false,
+      fields: Array.isArray(key.fields) ? key.fields.map(String) : [],
+      checkable,
+      variables: variablesOf(name, key).map(v => ({ name: v, status: variableStatus(v, processEnv) })),
+    }
+  })
+}
