@@ -1,0 +1,35 @@
+/*
+ * JSON (--json): { environment: string, file: string,
+ *   keys: Array<{ name, type, source, required: boolean, fields: string[], checkable: boolean,
+ *                 variables: Array<{ name: string, status: 'set' | 'empty' | 'unset' }> }> }
+ *   `checkable` is true for env sources; values are never included.
+ */
+import { Args } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { usableEnvironment } from '../../lib/env.js'
+import { checkName } from '../../lib/flags.js'
+import { keyStatuses, type KeyStatus } from '../../lib/keys.js'
+import { table } from '../../lib/ui/style.js'
+
+export default class KeyList extends SsmdCommand<typeof KeyList> {
+  static override summary = "List an environment's keys and whether their variables are set (never their values)."
+  static override examples = ['<%= config.bin %> key list kalshi-dev', '<%= config.bin %> key list kalshi-prod --json']
+  static override args = {
+    env: Args.string({ description: 'Environment name.', required: true }),
+  }
+
+  async run(): Promise<{ environment: string; file: string; keys: KeyStatus[] }> {
+    const envName = checkName('environment', this.args.env)
+    const doc = this.workspace(['environment']).get('environment', envName)
+    const keys = keyStatuses(usableEnvironment(doc.file, doc.data))
+    if (keys.length === 0) {
+      this.say(`Environment '${envName}' has no keys. Add one with 'ssmd env add-key ${envName} <key> --type … --fields … --source env'.`)
+    } else {
+      this.say(table(['KEY', 'TYPE', 'SOURCE', 'REQUIRED', 'VARIABLES'], keys.map(k => [
+        k.name, k.type ?? '?', k.source ?? '?', k.required ? 'yes' : 'no',
+        k.checkable ? k.variables.map(v => `${v.name} (${v.status})`).join(', ') : '(not checkable locally)',
+      ])))
+    }
+    return { environment: envName, file: doc.file, keys }
+  }
+}
