@@ -229,6 +229,17 @@ describe('ssmd env update', () => {
     expect(read(dir, 'environments/polymarket-dev.yaml')).to.match(/\ncache:\n {2}type: memory\n {2}max_size: "512KB"\n$/)
   })
 
+  it('edits flow-style sections in place, keeping the rest of the file', async () => {
+    const dir = exampleRepo()
+    const text = 'name: flowy\nfeed: kalshi   # the main feed\nschema: trade:v1\ntransport: {type: nats, url: "nats://n:4222"}\nstorage: {type: local, path: /d}\ncache: {type: memory, max_size: 100MB}\n'
+    writeFileSync(join(dir, 'environments', 'flowy.yaml'), text)
+    const r = await ssmd(['env', 'update', 'flowy', '--transport.type', 'memory', '--cache.type', 'redis', '--cache.url', 'redis://c:6379'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(read(dir, 'environments/flowy.yaml')).to.equal(text
+      .replace('{type: nats, url: "nats://n:4222"}', '{type: memory}')
+      .replace('{type: memory, max_size: 100MB}', '{type: redis, max_size: 100MB, url: redis://c:6379}'))
+  })
+
   it('checks new references and consistency, writing nothing on failure', async () => {
     const dir = exampleRepo()
     const before = read(dir, 'environments/kalshi-dev.yaml')

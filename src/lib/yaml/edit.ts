@@ -169,6 +169,10 @@ function spliceEdit(text: string, op: EditOp): string {
   // delete
   const target = lookup(doc, op.path)
   if (target.node === undefined && !target.pair) return text
+  if ((isMap(parent) || isSeq(parent)) && parent.flow) {
+    const index = isMap(parent) ? parent.items.indexOf(target.pair!) : Number(key)
+    return removeFromFlow(text, parent as Node & { items: unknown[] }, index)
+  }
   if (isMap(parent)) {
     const pair = target.pair!
     const keyStart = (pair.key as Node).range![0]
@@ -196,6 +200,25 @@ function insertIntoFlow(text: string, node: Node & { items: unknown[] }, entry: 
   while (at > 0 && /[ \t]/.test(text[at - 1])) at--
   const sep = node.items.length === 0 ? '' : ', '
   return text.slice(0, at) + sep + entry + text.slice(at)
+}
+
+/** Removes one entry of a flow collection with its separator: `{a: 1, b: 2}` → `{a: 1}`. */
+function removeFromFlow(text: string, node: Node & { items: unknown[] }, index: number): string {
+  const start = (item: unknown) => {
+    const n = (isPair(item) ? item.key : item) as Node | null
+    if (!n?.range) throw new Unsupported()
+    return n.range[0]
+  }
+  const end = (item: unknown) => nodeEnd(isPair(item) ? (item.value ?? item.key) : item)
+  const { items } = node
+  if (index < 0 || index >= items.length) throw new Unsupported()
+  if (items.length === 1) {
+    const [open, close] = [node.range![0], node.range![1] - 1]
+    if (!'{['.includes(text[open]) || !'}]'.includes(text[close])) throw new Unsupported()
+    return text.slice(0, open + 1) + text.slice(close)
+  }
+  if (index < items.length - 1) return text.slice(0, start(items[index])) + text.slice(start(items[index + 1]))
+  return text.slice(0, end(items[index - 1])) + text.slice(end(items[index]))
 }
 
 function removeLines(text: string, start: number, end: number): string {
