@@ -46,7 +46,8 @@ export const BUILT_BIN = join(PROJECT_ROOT, 'bin', 'run.js')
 export function ssmdProcess(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; input?: string; timeout?: number } = {}): CliResult {
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'commands'))) throw new Error('the CLI is not built; run `npm run build` first')
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v
+  // NODE_ENV=test (set for in-process tests) would make oclif load TypeScript sources: run as users do.
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', NODE_ENV: undefined, ...options.env })) if (v !== undefined) env[k] = v
   const r = spawnSync(process.execPath, [BUILT_BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, encoding: 'utf8', input: options.input, timeout: options.timeout ?? 60000 })
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? (r.signal ? 128 : 1) }
 }

@@ -179,8 +179,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([
     p.finally(() => clearTimeout(timer)),
     new Promise<T>((_, reject) => {
+      // Not unref'd: a check that never settles must still end in a finding, not an idle exit.
       timer = setTimeout(() => reject(new BudgetExceeded()), ms)
-      timer.unref?.()
     }),
   ])
 }
