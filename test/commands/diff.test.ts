@@ -125,6 +125,19 @@ describe('ssmd diff', () => {
     expect(d.modified[1]).to.include({ oldMode: '100644', newMode: '100755', insertions: 0, deletions: 0 })
   })
 
+  it('reads packed and deltified objects (after git gc)', async () => {
+    const dir = exampleRepo({ git: true })
+    const kalshi = join(dir, 'feeds/kalshi.yaml')
+    for (let i = 0; i < 5; i++) {
+      appendFileSync(kalshi, `# revision ${i}\n`)
+      git(dir, 'commit', '-q', '-am', `r${i}`)
+    }
+    git(dir, 'gc', '-q', '--aggressive')
+    appendFileSync(kalshi, '# working\n')
+    const r = JSON.parse((await ssmd(['diff', '--json', '--patch'], { cwd: dir })).stdout)
+    expect(r.modified[0].patch).to.equal(git(dir, 'diff', '--', 'feeds/kalshi.yaml').replace(/^@@ (.*?) @@.*$/gm, '@@ $1 @@'))
+  })
+
   it('refuses outside a git repository, pointing to ssmd init', async () => {
     const dir = exampleRepo()
     const r = await ssmd(['diff'], { cwd: dir })

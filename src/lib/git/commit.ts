@@ -49,7 +49,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
   const indexFile = join(repo.gitdir, 'index')
 
   return withGitLock(indexFile, async () => {
-    const status = await ssmdStatus(repo)
+    const status = await ssmdStatus(repo, { forWrite: true })
     if (status.unmerged.length > 0) {
       throw new SsmdError(`unmerged ssmd files: ${status.unmerged.join(', ')}; resolve the conflicts and mark them resolved with git first`, { code: 'conflict' })
     }

@@ -42,16 +42,29 @@ export class GitIndex {
     public extensions: Array<{ signature: string; data: Buffer }>,
     /** The index file's mtime in ns: entries not older than it are "racily clean". */
     public mtimeNs: bigint,
+    /** Only some entries were read (see `read`'s `only`): this index cannot be written back. */
+    public readonly partial = false,
   ) {}
 
-  static read(gitdir: string): GitIndex {
+  /**
+   * Reads `<gitdir>/index`. With `only` (git paths: files or folders), only
+   * entries at or under them are kept — a fast read-only view of a big index.
+   */
+  static read(gitdir: string, only?: string[]): GitIndex {
     const file = join(gitdir, 'index')
-    if (!existsSync(file)) return new GitIndex(2, [], [], 0n)
+    if (!existsSync(file)) return new GitIndex(2, [], [], 0n, only !== undefined)
     const mtimeNs = statSync(file, { bigint: true }).mtimeNs
-    return GitIndex.parse(readFileSync(file), mtimeNs)
+    return GitIndex.parse(readFileSync(file), mtimeNs, only)
   }
 
-  static parse(buf: Buffer, mtimeNs = 0n): GitIndex {
+  static parse(buf: Buffer, mtimeNs = 0n, only?: string[]): GitIndex {
+    const prefixes = only?.map(p => Buffer.from(p, 'utf8'))
+    const wanted = (start: number, end: number) => prefixes!.some(prefix => {
+      const len = end - start
+      if (len < prefix.length) return false
+      for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false
+      return len === prefix.length || buf[start + prefix.length] === 0x2f
+    })
     if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
     const claimed = buf.subarray(buf.length - 20)
     if (claimed.some(b => b !== 0) && !createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest().equals(claimed)) {
@@ -65,8 +78,6 @@ export class GitIndex {
     let previous = ''
     for (let n = 0; n < count; n++) {
       const start = pos
-      const stat = buf.subarray(pos, pos + 40)
-      const oid = buf.toString('hex', pos + 40, pos + 60)
       const flags = buf.readUInt16BE(pos + 60)
       pos += 62
       let extended = 0
@@ -89,10 +100,15 @@ export class GitIndex {
         pos = nul + 1
       } else {
         const nul = buf.indexOf(0, pos)
-        path = buf.toString('utf8', pos, nul)
+        const from = pos
         pos = start + Math.ceil((nul - start + 1) / 8) * 8
+        if (prefixes && !wanted(from, nul)) continue
+        path = buf.toString('utf8', from, nul)
       }
       previous = path
+      if (only && version === 4 && !only.some(p => path === p || path.startsWith(p + '/'))) continue
+      const stat = buf.subarray(start, start + 40)
+      const oid = buf.toString('hex', start + 40, start + 60)
       entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended })
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
@@ -102,7 +118,7 @@ export class GitIndex {
       extensions.push({ signature, data: buf.subarray(pos + 8, pos + 8 + size) })
       pos += 8 + size
     }
-    return new GitIndex(version, entries, extensions, mtimeNs)
+    return new GitIndex(version, entries, extensions, mtimeNs, prefixes !== undefined)
   }
 
   /** Stage-0 entries by path (and a marker for paths with conflict stages). */
@@ -131,6 +147,7 @@ export class GitIndex {
   }
 
   serialize(): Buffer {
+    if (this.partial) throw new Error('a partially read index cannot be written')
     const parts: Buffer[] = []
     const header = Buffer.alloc(12)
     header.write('DIRC', 0, 'latin1')

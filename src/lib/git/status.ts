@@ -23,7 +23,7 @@ export interface FileChange {
 export interface SsmdStatus {
   head: Head
   changes: FileChange[]
-  /** The index as read, for callers that go on to update it. */
+  /** The index as read, for callers that go on to update it (whole only with `forWrite`). */
   index: GitIndex
   /** ssmd paths with unresolved merge conflicts in the index. */
   unmerged: string[]
@@ -41,7 +41,7 @@ export interface SsmdStatus {
  * folders and `ssmd.yaml` are walked, in HEAD and on disk; the index is used
  * to skip hashing files whose stat data says they are unchanged.
  */
-export async function ssmdStatus(repo: Repository): Promise<SsmdStatus> {
+export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean } = {}): Promise<SsmdStatus> {
   const head = readHead(repo)
   const paths = ssmdGitPaths(repo)
   const headFiles = new Map<string, { oid: string; mode: string }>()
@@ -49,7 +49,8 @@ export async function ssmdStatus(repo: Repository): Promise<SsmdStatus> {
     const tree = await commitTree(repo, head.oid)
     for (const p of paths) await blobsUnder(repo, tree, p, headFiles)
   }
-  const index = GitIndex.read(repo.gitdir)
+  // Read-only callers need only the ssmd entries of what may be a very large index.
+  const index = GitIndex.read(repo.gitdir, options.forWrite ? undefined : paths)
   const inScope = (p: string) => paths.some(base => p === base || p.startsWith(base + '/'))
   const indexed = new Map<string, IndexEntry>()
   const unmerged = new Set<string>()
