@@ -1,0 +1,289 @@
+#!/usr/bin/env node
+// Benchmarks of the built CLI (`npm run bench`). Every number is the median of
+// several runs and is also shown as a ratio to `node -e 0` (and, for the
+// commands that read the whole repository, to the I/O floor: `cat` of every
+// file) measured in the same run, interleaved, because machines are shared and
+// noisy: the ratios are what to compare between runs and machines.
+//
+//   node scripts/bench.js [--quick] [--reps <n>] [--build] [--keep] [--repos <dir>] [--json <file>]
+//
+//   --quick        smaller run (N up to 1,000, fewer repetitions), about a minute
+//   --reps <n>     repetitions per measurement (default 11 for start-up, 5 otherwise)
+//   --build        run `npm run build` first (done anyway when dist/ is missing)
+//   --keep         keep the generated repositories (printed at the end)
+//   --repos <dir>  generate repositories there and reuse them on later runs
+//   --json <file>  also write the results as JSON
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir, totalmem } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { generateRepo, gitEnv } from './gen-repo.js'
+
+const PROJECT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const BIN = join(PROJECT, 'bin', 'run.js')
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    build: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    repos: { type: 'string' },
+    json: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+if (opts.help) {
+  console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map(l => l.replace(/^\/\/ ?/, '')).join('\n'))
+  process.exit(0)
+}
+
+const QUICK = opts.quick
+const REPS_START = Number(opts.reps ?? (QUICK ? 5 : 11))
+const REPS = Number(opts.reps ?? (QUICK ? 3 : 5))
+const VALIDATE_SIZES = QUICK ? [100, 1000] : [100, 1000, 5000]
+const LIST_N = QUICK ? 1000 : 5000
+/** Repositories for diff/commit: N = 1,000, and the N that makes about 20,000 files. */
+const GIT_TARGETS = QUICK ? [{ n: 1000 }] : [{ n: 1000 }, { files: 20000 }]
+
+// ---------------------------------------------------------------------------
+// running and timing
+
+const TIME_BIN = ['/usr/bin/time', '/bin/time'].find(p => existsSync(p) && spawnSync(p, ['-f', '%M', 'true']).status === 0)
+const CHILD_ENV = gitEnv({ NO_COLOR: '1', FORCE_COLOR: '0', NODE_OPTIONS: '' })
+const memFile = join(tmpdir(), `ssmd-bench-mem-${process.pid}`)
+
+/** Runs a command once: wall time in ms, exit code, output and (with GNU time available) peak RSS in KiB. */
+function run(cmd, args, { cwd, memory = false } = {}) {
+  let file = cmd
+  let argv = args
+  if (memory && TIME_BIN) {
+    file = TIME_BIN
+    argv = ['-f', '%M', '-o', memFile, cmd, ...args]
+  }
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(file, argv, { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  let rssKiB
+  if (memory && TIME_BIN) {
+    rssKiB = Number(readFileSync(memFile, 'utf8').trim().split('\n').at(-1))
+    unlinkSync(memFile)
+  }
+  if (r.error) throw r.error
+  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB }
+}
+
+const ssmd = (args, cwd, memory) => run(process.execPath, [BIN, ...args], { cwd, memory })
+const nodeBaseline = () => run(process.execPath, ['-e', '0'])
+/** The I/O floor: every file of the repository (outside .git) read once by `cat`. */
+const ioFloor = root => run('sh', ['-c', "find . -type f -not -path './.git/*' -print0 | xargs -0 cat > /dev/null"], { cwd: root })
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+function check(label, r, expect = 0) {
+  if (r.code !== expect) {
+    throw new Error(`${label} exited with ${r.code} (expected ${expect})\n${r.stdout.slice(0, 2000)}\n${r.stderr.slice(0, 2000)}`)
+  }
+  return r
+}
+
+/**
+ * Runs each entry `reps` times, interleaved (a, b, c, a, b, c, …) after one
+ * unmeasured warm-up each, so load changes on a shared machine hit all alike.
+ * Entries may have a `before` step (not timed) that runs ahead of each measured run.
+ */
+function series(reps, entries) {
+  const samples = entries.map(() => [])
+  const last = entries.map(() => undefined)
+  for (let rep = -1; rep < reps; rep++) {
+    entries.forEach((e, i) => {
+      e.before?.(rep)
+      const r = e.run(rep)
+      if (e.expect !== null) check(e.label, r, e.expect ?? 0)
+      e.after?.(r, rep)
+      if (rep >= 0) samples[i].push(r)
+      last[i] = r
+    })
+  }
+  return entries.map((e, i) => ({
+    label: e.label,
+    ms: median(samples[i].map(s => s.ms)),
+    min: Math.min(...samples[i].map(s => s.ms)),
+    rssKiB: samples[i][0].rssKiB === undefined ? undefined : median(samples[i].map(s => s.rssKiB)),
+    last: last[i],
+  }))
+}
+
+// ---------------------------------------------------------------------------
+// repositories
+
+const scratch = opts.repos ? resolve(opts.repos) : mkdtempSync(join(tmpdir(), 'ssmd-bench-'))
+mkdirSync(scratch, { recursive: true })
+
+const filesFor = n => {
+  const schemas = Math.max(1, Math.floor(n / 2))
+  return n + schemas + 5 * n + schemas + Math.floor(schemas / 5)
+}
+
+function repo(n, git) {
+  const dir = join(scratch, `n${n}${git ? '-git' : ''}`)
+  const marker = `${dir}.json`
+  if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8'))
+  rmSync(dir, { recursive: true, force: true })
+  const t = Date.now()
+  process.stderr.write(`generating N=${n}${git ? ' (git)' : ''}… `)
+  const out = generateRepo(dir, n, { git })
+  const info = { root: dir, n, feed: out.feeds[0], environments: out.environments.slice(0, 4), feeds: out.feeds.slice(0, 5), documents: out.yamlFiles, files: out.yamlFiles + out.capnpFiles + (git ? 1 : 0) }
+  writeFileSync(marker, JSON.stringify(info))
+  process.stderr.write(`${info.files} files in ${((Date.now() - t) / 1000).toFixed(1)} s\n`)
+  return info
+}
+
+// ---------------------------------------------------------------------------
+// formatting
+
+const fmtMs = ms => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`)
+const fmtX = x => (x === undefined ? '' : `${x.toFixed(2)}×`)
+const fmtMiB = kib => (kib === undefined ? '' : `${(kib / 1024).toFixed(0)} MiB`)
+const fmtInt = n => n.toLocaleString('en-US')
+
+function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => String(r[i] ?? '').length)))
+  const line = cells => `| ${cells.map((c, i) => (i === 0 ? String(c ?? '').padEnd(widths[i]) : String(c ?? '').padStart(widths[i]))).join(' | ')} |`
+  return [line(headers), `|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n')
+}
+
+// ---------------------------------------------------------------------------
+// the benchmark
+
+const results = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), quick: QUICK, rows: [], targets: [] }
+const rows = []
+const row = (name, n, r, extra = {}) => {
+  const item = { name, n, ms: r.ms, rssKiB: r.rssKiB, ...extra }
+  results.rows.push(item)
+  rows.push([name, n === undefined ? '' : fmtInt(n), fmtMs(r.ms), fmtX(extra.xNode), fmtX(extra.xFloor), extra.filesPerSecond ? fmtInt(Math.round(extra.filesPerSecond)) : '', fmtMiB(r.rssKiB)])
+  return item
+}
+const target = (what, value, limit, unit = '×') => {
+  const met = value <= limit
+  results.targets.push({ what, value, limit, met })
+  return [what, `${unit === '×' ? value.toFixed(2) + '×' : fmtMs(value)}`, `≤ ${unit === '×' ? limit + '×' : fmtMs(limit)}`, met ? 'met' : 'NOT met']
+}
+const targetRows = []
+
+if (opts.build || !existsSync(join(PROJECT, 'dist', 'generated', 'validators.cjs')) || !existsSync(join(PROJECT, 'oclif.manifest.json'))) {
+  process.stderr.write('building (npm run build)…\n')
+  execFileSync('npm', ['run', 'build'], { cwd: PROJECT, stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+const started = Date.now()
+const progress = msg => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`)
+
+// 1. Start-up on a small repository.
+{
+  const small = repo(10, false)
+  progress(`start-up (N=10, ${REPS_START} runs each)`)
+  const [base, version, list, show] = series(REPS_START, [
+    { label: 'node -e 0', run: nodeBaseline },
+    { label: 'ssmd --version', run: () => ssmd(['--version'], small.root) },
+    { label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], small.root) },
+    { label: `ssmd feed show ${small.feed}`, run: () => ssmd(['feed', 'show', small.feed], small.root) },
+  ])
+  results.baseline = base.ms
+  row('node -e 0', undefined, base, { xNode: 1 })
+  const v = row('ssmd --version', 10, version, { xNode: version.ms / base.ms })
+  const l = row('ssmd feed list', 10, list, { xNode: list.ms / base.ms })
+  const s = row('ssmd feed show', 10, show, { xNode: show.ms / base.ms })
+  targetRows.push(target('--version vs node -e 0', v.xNode, 2.5), target('feed list (N=10) vs node -e 0', l.xNode, 3), target('feed show (N=10) vs node -e 0', s.xNode, 3))
+}
+
+// 2. validate at several sizes, each with its own I/O floor; feed list at the largest.
+const validateMs = {}
+for (const n of VALIDATE_SIZES) {
+  const r = repo(n, false)
+  const withList = n === LIST_N
+  progress(`validate N=${n} (${r.documents} documents, ${REPS} runs)`)
+  const entries = [
+    { label: 'node -e 0', run: nodeBaseline },
+    { label: 'I/O floor', run: () => ioFloor(r.root) },
+    { label: 'ssmd validate', run: () => ssmd(['validate', '-q'], r.root, true) },
+  ]
+  if (withList) entries.push({ label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], r.root) })
+  const [base, floor, validate, list] = series(REPS, entries)
+  const summary = /(\d+) errors?, (\d+) warnings? in (\d+) files/.exec(ssmd(['validate'], r.root).stdout)
+  if (!summary || summary[1] !== '0') throw new Error(`validate N=${n} did not report 0 errors: ${summary?.[0]}`)
+  const files = Number(summary[3])
+  row('I/O floor (cat every file)', n, floor, { xNode: floor.ms / base.ms, files: r.files })
+  const item = row('ssmd validate', n, validate, { xNode: validate.ms / base.ms, xFloor: validate.ms / floor.ms, files, filesPerSecond: files / (validate.ms / 1000), rssKiB: validate.rssKiB })
+  validateMs[n] = validate.ms
+  if (n === 5000) targetRows.push(target('validate N=5,000 vs I/O floor', item.xFloor, 4))
+  if (list) {
+    const li = row('ssmd feed list', n, list, { xNode: list.ms / base.ms, xFloor: list.ms / floor.ms })
+    targetRows.push(target(`feed list N=${fmtInt(n)} vs I/O floor`, li.xFloor, 2))
+  }
+}
+if (validateMs[5000] && validateMs[1000]) targetRows.push(target('validate N=5,000 / N=1,000 (linear)', validateMs[5000] / validateMs[1000], 5.5))
+
+// 3. diff and commit with 10 changed files (9 modified + 1 added or deleted).
+for (const t of GIT_TARGETS) {
+  let n = t.n
+  if (n === undefined) {
+    n = 100
+    while (filesFor(n) < t.files) n += 10
+  }
+  const r = repo(n, true)
+  const root = r.root
+  const toggle = join(root, 'environments', 'env-bench.yaml')
+  const stamp = { n: 0 }
+  const change = () => {
+    stamp.n++
+    for (const f of r.feeds) {
+      const p = join(root, 'feeds', `${f}.yaml`)
+      writeFileSync(p, readFileSync(p, 'utf8').replace(/^display_name: .*$/m, `display_name: Bench edit ${stamp.n} of ${f}`))
+    }
+    for (const e of r.environments) writeFileSync(join(root, 'environments', `${e}.yaml`), readFileSync(join(root, 'environments', `${e}.yaml`), 'utf8') + `# bench edit ${stamp.n}\n`)
+    if (existsSync(toggle)) rmSync(toggle)
+    else writeFileSync(toggle, readFileSync(join(root, 'environments', `${r.environments[0]}.yaml`), 'utf8').replace(/^name: .*$/m, 'name: env-bench'))
+  }
+  const changed = out => {
+    const lines = out.split('\n').filter(l => /\S/.test(l) && /(feeds|environments|schemas)\//.test(l))
+    if (lines.length !== 10) throw new Error(`expected 10 changed files in ssmd diff, got ${lines.length}:\n${out}`)
+  }
+  progress(`diff and commit N=${n} (${r.files} files, ${REPS} runs)`)
+  const [base, gitStatus, diff, commit, commitNoValidate] = series(REPS, [
+    { label: 'node -e 0', run: nodeBaseline },
+    { label: 'git status', before: change, run: () => run('git', ['status', '--porcelain'], { cwd: root }) },
+    { label: 'ssmd diff', run: () => ssmd(['diff'], root), after: res => changed(res.stdout) },
+    { label: 'ssmd commit', run: rep => ssmd(['commit', '-m', `bench ${rep}`], root, true) },
+    { label: 'ssmd commit --no-validate', before: change, run: rep => ssmd(['commit', '--no-validate', '-m', `bench ${rep} (no validate)`], root, true) },
+  ])
+  const clean = run('git', ['status', '--porcelain'], { cwd: root })
+  if (clean.stdout.trim() !== '') throw new Error(`commit left changes behind:\n${clean.stdout}`)
+  row('git status --porcelain', n, gitStatus, { xNode: gitStatus.ms / base.ms, files: r.files })
+  const d = row('ssmd diff (10 changed)', n, diff, { xNode: diff.ms / base.ms, files: r.files })
+  row('ssmd commit (10 changed)', n, commit, { xNode: commit.ms / base.ms, files: r.files, rssKiB: commit.rssKiB })
+  row('ssmd commit --no-validate', n, commitNoValidate, { xNode: commitNoValidate.ms / base.ms, files: r.files, rssKiB: commitNoValidate.rssKiB })
+  if (n === 1000) targetRows.push(target('diff N=1,000', d.ms, 500, 'ms'))
+}
+
+// ---------------------------------------------------------------------------
+// report
+
+const cpu = results.cpu ? `${results.cpu} × ${results.cpus}` : `${results.cpus} CPUs`
+console.log(`\nssmd benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC, Node ${results.node}, ${results.platform}, ${cpu}, ${results.memoryGiB} GiB${QUICK ? ' (quick)' : ''}`)
+console.log(`medians of ${REPS_START} (start-up) / ${REPS} (others) runs; ×node = ratio to \`node -e 0\` (${fmtMs(results.baseline)}), ×floor = ratio to the I/O floor of the same repository\n`)
+console.log(table(['command', 'N', 'median', '×node', '×floor', 'files/s', 'peak RSS'], rows))
+console.log('')
+console.log(table(['target', 'measured', 'limit', ''], targetRows))
+if (!TIME_BIN) console.log('\n(peak RSS needs GNU time at /usr/bin/time; not available here)')
+console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`)
+
+if (opts.json) writeFileSync(opts.json, JSON.stringify(results, null, 2) + '\n')
+if (opts.keep || opts.repos) console.log(`repositories kept in ${scratch}`)
+else rmSync(scratch, { recursive: true, force: true })
