@@ -190,8 +190,7 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
 
 function shownPath(cwd: string, abs: string, given: string): string {
   if (isAbsolute(given)) return given
-  const rel = relative(cwd, abs)
-  return rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/')
+  return posix.normalize(given.split(sep).join('/'))
 }
 
 /** The format of a definition file: `--format`, else its extension. */

@@ -13,25 +13,21 @@ async function quoteRepo(): Promise<string> {
   return repo
 }
 
-const V1 = () => [
-  'name: quote',
-  'format: capnp',
-  'schema_file: quote.capnp',
-  'versions:',
-  '  - version: v1',
-  '    effective_from: 2025-01-01',
-  '    status: active',
-  `    hash: ${sha(fixture('quote.capnp'))}`,
-]
-
 describe('ssmd schema add-version', () => {
   it('appends a checked compatible version with its own file and ends the open-ended previous one', async () => {
     const repo = await quoteRepo()
     const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
     expect(read(repo, 'schemas/quote.yaml')).to.equal([
-      ...V1(),
+      'name: quote',
+      'format: capnp',
+      'schema_file: quote.capnp',
+      'versions:',
+      '  - version: v1',
+      '    effective_from: 2025-01-01',
       '    effective_to: 2025-02-28',
+      '    status: active',
+      `    hash: ${sha(fixture('quote.capnp'))}`,
       '  - version: v2',
       '    effective_from: 2025-03-01',
       '    status: draft',
@@ -58,7 +54,7 @@ describe('ssmd schema add-version', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(read(repo, 'schemas/trade.yaml')).to.equal(
       '# Trades, owned by the capture team.\n' +
-      original.replace('status: draft', 'status: draft   # not yet live').replace('compatible_with: [v1]\n', 'compatible_with: [v1]\n    effective_to: 2025-08-31\n') +
+      original.replace('status: draft', 'status: draft   # not yet live').replace('effective_from: 2025-06-01\n', 'effective_from: 2025-06-01\n    effective_to: 2025-08-31\n') +
       `  - version: v3\n    effective_from: 2025-09-01\n    status: draft\n    schema_file: trade-v3.capnp\n    hash: ${sha(v3)}\n    compatible_with: [v1, v2]\n`)
     expect(r.stdout).not.to.contain('copied')
   })
