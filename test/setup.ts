@@ -12,17 +12,18 @@ const root = join(fileURLToPath(import.meta.url), '..', '..')
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(60000)
-    // A manifest left by an earlier build would hide commands added since: refresh it from the sources.
+    // A manifest left by an earlier build would hide commands added since (and pin command
+    // files to dist/): refresh it from the sources.
     const manifestPath = join(root, 'oclif.manifest.json')
     if (existsSync(manifestPath)) {
       const { Plugin } = await import('@oclif/core')
       const plugin = new Plugin({ root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true })
       await plugin.load()
-      // Loaded from src/ in test mode; the built CLI reads the same commands from dist/.
-      for (const command of Object.values(plugin.manifest.commands) as Array<{ relativePath?: string[] }>) {
-        if (command.relativePath?.[0] === 'src') {
-          command.relativePath = ['dist', ...command.relativePath.slice(1)].map(s => s.replace(/\.ts$/, '.js'))
-        }
+      // Without a cached file path oclif resolves each command through its commands folder:
+      // src/ for in-process tests, dist/ for the built CLI. A path here would pin tests to dist/.
+      for (const command of Object.values(plugin.manifest.commands) as Array<{ relativePath?: string[]; isESM?: boolean }>) {
+        delete command.relativePath
+        delete command.isESM
       }
       writeFileSync(manifestPath, JSON.stringify(plugin.manifest, null, 2) + '\n')
     }

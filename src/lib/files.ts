@@ -5,6 +5,10 @@ import { applyEdits, type EditOp } from './yaml/edit.js'
 import { parseYamlBytes } from './yaml/read.js'
 import { renderDocument } from './yaml/render.js'
 import { withFileLock, writeFileAtomic } from './yaml/atomic.js'
+import { DOCUMENT_SCHEMAS } from './spec/documents.js'
+import { keyOrderAt } from './spec/generate.js'
+
+const KIND_BY_FOLDER: Record<string, keyof typeof DOCUMENT_SCHEMAS> = { feeds: 'feed', schemas: 'schema', environments: 'environment' }
 
 /**
  * Edits one YAML document in place, under the file's lock: `plan` sees the
@@ -27,7 +31,9 @@ export function editDocument<T>(absPath: string, displayPath: string, plan: (dat
     const ops = plan(parsed.data as T)
     if (ops.length === 0) return { data: parsed.data as T, changed: false }
     const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? '\ufeff' : ''
-    const text = applyEdits(parsed.text!, ops)
+    const kind = KIND_BY_FOLDER[displayPath.split('/').at(-2) ?? '']
+    const schema = kind ? DOCUMENT_SCHEMAS[kind].schema : undefined
+    const text = applyEdits(parsed.text!, ops, schema ? path => keyOrderAt(schema, path) : undefined)
     writeFileAtomic(absPath, bom + text)
     return { data: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }) as T, changed: text !== parsed.text }
   })

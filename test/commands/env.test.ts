@@ -116,7 +116,7 @@ storage:
   region: us-east-1
 cache:
   type: redis
-  max_size: "2GB"
+  max_size: 2GB
   url: rediss://cache.internal:6379
 `)
   })
@@ -226,7 +226,7 @@ describe('ssmd env update', () => {
     expect(text).to.contain('  auto_roll: false\n')
     const p = await ssmd(['env', 'update', 'polymarket-dev', '--cache.max-size', '512KB'], { cwd: dir })
     expect(p.code, p.stderr).to.equal(0)
-    expect(read(dir, 'environments/polymarket-dev.yaml')).to.match(/\ncache:\n {2}type: memory\n {2}max_size: "512KB"\n$/)
+    expect(read(dir, 'environments/polymarket-dev.yaml')).to.match(/\ncache:\n {2}type: memory\n {2}max_size: 512KB\n$/)
   })
 
   it('edits flow-style sections in place, keeping the rest of the file', async () => {
@@ -270,7 +270,9 @@ describe('ssmd env add-key / remove-key', () => {
     const r = await ssmd(['env', 'add-key', 'staging', 'kalshi', '--type', 'api_key', '--fields', '"api_key, api_secret"', '--source', 'env', '--rotation-days', '30', '--description', '"Kalshi API"'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote environments/staging.yaml\nvalues are read from SSMD_KALSHI_API_KEY, SSMD_KALSHI_API_SECRET\n')
-    expect(read(dir, 'environments/staging.yaml')).to.equal(HAND_WRITTEN + `keys:
+    // The new section goes where the spec puts it (after schema); every other byte stays.
+    expect(read(dir, 'environments/staging.yaml')).to.equal(HAND_WRITTEN.replace('schema: trade:v1\n', `schema: trade:v1
+keys:
   kalshi:
     type: api_key
     required: true
@@ -278,7 +280,7 @@ describe('ssmd env add-key / remove-key', () => {
     source: env
     rotation_days: 30
     description: Kalshi API
-`)
+`))
   })
 
   it('appends to existing keys and answers in JSON', async () => {

@@ -265,8 +265,8 @@ describe('ssmd feed add-version', () => {
     const r = await ssmd(['feed', 'add-version', 'handy', '--effective-from', '2025-03-01', '--endpoint', 'wss://a.example.com/v2'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('ended v1 on 2025-02-28, the day before v2 starts\nadded v2 (from 2025-03-01, copied from v1)\nwrote feeds/handy.yaml\n')
-    expect(read(dir, 'feeds/handy.yaml')).to.equal(HAND_WRITTEN.replace('    rate_limit_per_second: 5\n', `    rate_limit_per_second: 5
-    effective_to: 2025-02-28
+    // The closing date lands next to effective_from (spec order); nothing else moves.
+    expect(read(dir, 'feeds/handy.yaml')).to.equal(HAND_WRITTEN.replace('    effective_from: 2024-01-01\n', '    effective_from: 2024-01-01\n    effective_to: 2025-02-28\n').replace('    rate_limit_per_second: 5\n', `    rate_limit_per_second: 5
   - version: v2
     effective_from: 2025-03-01
     protocol: wss
@@ -284,8 +284,10 @@ describe('ssmd feed add-version', () => {
       entry: { version: 'v3', effective_from: '2025-09-01', effective_to: '2025-12-31', protocol: 'wss', endpoint: 'wss://api.kalshi.com/trade-api/ws/v1', auth_method: 'api_key', rate_limit_per_second: 3 },
       closed: { version: 'v2', effective_to: '2025-08-31' },
     })
-    expect(read(dir, 'feeds/kalshi.yaml')).to.contain(`      timestamp_field: ts
+    expect(read(dir, 'feeds/kalshi.yaml')).to.contain(`    effective_from: 2025-01-01
     effective_to: 2025-08-31
+    protocol: wss`)
+    expect(read(dir, 'feeds/kalshi.yaml')).to.contain(`      timestamp_field: ts
   - version: v3
     effective_from: 2025-09-01
     effective_to: 2025-12-31

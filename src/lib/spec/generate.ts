@@ -50,3 +50,16 @@ function tsType(s: JsonSchema, indent: string): string {
     default: return 'unknown'
   }
 }
+
+/** Property order of the object schema at a data path (spec order), for placing new keys. */
+export function keyOrderAt(schema: JsonSchema, path: ReadonlyArray<string | number>): string[] | undefined {
+  let node: JsonSchema | undefined = schema
+  for (const seg of path) {
+    if (!node) return undefined
+    if (node.type === 'array') node = node.items as JsonSchema | undefined
+    else if (node.properties && typeof seg === 'string' && (node.properties as Record<string, JsonSchema>)[seg]) node = (node.properties as Record<string, JsonSchema>)[seg]
+    else if (node.additionalProperties && typeof node.additionalProperties === 'object') node = node.additionalProperties as JsonSchema
+    else return undefined
+  }
+  return node?.properties ? Object.keys(node.properties as object) : undefined
+}

@@ -16,14 +16,17 @@ class Unsupported extends Error {}
  * Each edit is checked by re-reading the result; if a layout is too unusual for
  * a surgical splice, the edit goes through the `yaml` document model instead.
  */
-export function applyEdits(text: string, ops: EditOp[]): string {
+/** The preferred order of keys in the mapping at a path (for placing new keys), if known. */
+export type KeyOrder = (path: EditPath) => readonly string[] | undefined
+
+export function applyEdits(text: string, ops: EditOp[], keyOrder?: KeyOrder): string {
   let current = text
   for (const op of ops) {
     const before = load(current)
     const expected = applyToData(structuredClone(before), op)
     let next: string | undefined
     try {
-      next = spliceEdit(current, op)
+      next = spliceEdit(current, op, keyOrder)
       if (!deepEqual(load(next), expected)) next = undefined
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error
@@ -121,7 +124,7 @@ function nodeEnd(node: unknown): number {
   return r[1]
 }
 
-function spliceEdit(text: string, op: EditOp): string {
+function spliceEdit(text: string, op: EditOp, keyOrder?: KeyOrder): string {
   const doc = parse(text)
   if (doc.errors.length > 0) throw new Unsupported()
   const eol = eolOf(text)
@@ -146,7 +149,7 @@ function spliceEdit(text: string, op: EditOp): string {
   if (op.op === 'set') {
     if (parent === undefined || parent === null) {
       if (parentPath.length === 0) throw new Unsupported()
-      return spliceEdit(text, { op: 'set', path: parentPath, value: { [key]: op.value } })
+      return spliceEdit(text, { op: 'set', path: parentPath, value: { [key]: op.value } }, keyOrder)
     }
     const existing = lookup(doc, op.path)
     if (existing.node !== undefined && isScalar(existing.node) && (op.value === null || typeof op.value !== 'object')) {
@@ -160,8 +163,8 @@ function spliceEdit(text: string, op: EditOp): string {
     if (!isMap(parent) || parent.flow || parent.items.length === 0) throw new Unsupported()
     const firstKey = parent.items[0].key as Node
     const indent = columnOf(text, firstKey.range![0])
-    const lastPair = parent.items[parent.items.length - 1]
-    const at = lineEnd(text, nodeEnd(lastPair.value ?? lastPair.key))
+    const after = pairToInsertAfter(parent.items as Pair[], String(key), keyOrder?.(parentPath))
+    const at = lineEnd(text, nodeEnd(after.value ?? after.key))
     const lines = renderEntryLines(String(key), op.value, indent)
     return text.slice(0, at) + eol + lines.join(eol) + text.slice(at)
   }
@@ -219,6 +222,19 @@ function removeFromFlow(text: string, node: Node & { items: unknown[] }, index: 
   }
   if (index < items.length - 1) return text.slice(0, start(items[index])) + text.slice(start(items[index + 1]))
   return text.slice(0, end(items[index - 1])) + text.slice(end(items[index]))
+}
+
+/** New keys go after the last existing key that precedes them in the preferred order; else at the end. */
+function pairToInsertAfter(pairs: Pair[], key: string, order: readonly string[] | undefined): Pair {
+  const last = pairs[pairs.length - 1]
+  const rank = order?.indexOf(key) ?? -1
+  if (!order || rank === -1) return last
+  let best: Pair | undefined
+  for (const p of pairs) {
+    const r = order.indexOf(isScalar(p.key) ? String(p.key.value) : '')
+    if (r !== -1 && r < rank) best = p
+  }
+  return best ?? last
 }
 
 function removeLines(text: string, start: number, end: number): string {

@@ -1,7 +1,8 @@
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const TIME = /^\d{2}:\d{2}$/
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~)$/i
-const NUMERIC = /^[-+]?(\d|\.\d|\.inf$|\.nan$|0x|0o)/i
+/** Strings a YAML 1.1 or 1.2 reader would take as a number (so they need quotes); `100MB` is not one. */
+const NUMERIC = /^([-+]?(\d[\d_]*\.?[\d_]*([eE][-+]?\d+)?|\.\d[\d_]*([eE][-+]?\d+)?|\.inf)|\.nan|0x[0-9a-f_]+|0o?[0-7_]+|0b[01_]+|[-+]?\d+(:[0-5]?\d)+(\.\d*)?)$/i
 const INDICATOR = /^[-?:,[\]{}#&*!|>'"%@`\s]/
 
 /** Formats a scalar the way ssmd writes it: dates plain, times quoted, ambiguous strings quoted. */
