@@ -1,24 +1,11 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/command.js'
-import { describeChange, displayPath, renderStat } from '../lib/git/render.js'
+import { describeChange, displayPath, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { ssmdStatus } from '../lib/git/status.js'
 
 /** One changed file in `ssmd diff --json`. */
-export interface DiffFile {
-  /** Relative to the ssmd root, `/`-separated. */
-  path: string
-  /** Relative to the git repository's top folder (what `git` shows). */
-  gitPath: string
-  /** With --stat or --patch: changed line counts (0 for binary files). */
-  insertions?: number
-  deletions?: number
-  binary?: boolean
-  oldMode?: string
-  newMode?: string
-  /** With --patch: the unified diff, git's format. */
-  patch?: string
-}
+export type DiffFile = FileDiff
 
 export interface DiffResult {
   modified: DiffFile[]
