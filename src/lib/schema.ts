@@ -185,10 +185,10 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
     }
     copy = false
   }
-  return { source, shown: shownPath(cwd, source, file), ref: name, abs, display, bytes, hash, copy }
+  return { source, shown: shownPath(file), ref: name, abs, display, bytes, hash, copy }
 }
 
-function shownPath(cwd: string, abs: string, given: string): string {
+function shownPath(given: string): string {
   if (isAbsolute(given)) return given
   return posix.normalize(given.split(sep).join('/'))
 }

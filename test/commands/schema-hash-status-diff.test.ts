@@ -1,8 +1,8 @@
 import { expect } from 'chai'
-import { appendFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
-import { exampleRepo } from '../helpers/repo.js'
+import { exampleRepo, tempDir } from '../helpers/repo.js'
 import { fixture, read, sha, snapshot } from '../fixtures/schema/helpers.js'
 
 describe('ssmd schema hash', () => {
@@ -12,6 +12,14 @@ describe('ssmd schema hash', () => {
     expect((await ssmd(['schema', 'hash', 'trade', '--all'], { cwd: repo })).code).to.equal(2)
     expect((await ssmd(['schema', 'hash', 'Trade'], { cwd: repo })).code).to.equal(2)
     expect((await ssmd(['schema', 'hash', 'trades'], { cwd: repo })).code).to.equal(1)
+  })
+
+  it('has nothing to do in a repository without schemas', async () => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'schemas'))
+    const r = await ssmd(['schema', 'hash', '--all', '--check'], { cwd: dir })
+    expect(r.code).to.equal(0)
+    expect(r.stdout).to.contain('No schemas yet')
   })
 
   it('writes nothing when every hash is up to date', async () => {

@@ -115,6 +115,7 @@ describe('ssmd schema register', () => {
     const r = await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.capnp'), '--effective-from', '2025-03-01'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).not.to.contain('copied')
+    expect(r.stdout).to.contain(`using schemas/quote.capnp (same content as ${fixture('quote.capnp')})`)
     expect(read(repo, 'schemas/quote.yaml')).to.contain('schema_file: quote.capnp\n')
   })
 
@@ -146,6 +147,17 @@ describe('ssmd schema register', () => {
     expect((await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.capnp'), '--status', 'retired'], { cwd: repo })).code).to.equal(2)
     expect((await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.capnp'), '--format', 'avro'], { cwd: repo })).code).to.equal(2)
     expect(snapshot(repo)).to.deep.equal(before)
+  })
+
+  it('resolves --file against the working directory when -C points elsewhere', async () => {
+    const repo = exampleRepo()
+    const base = join(repo, '..')
+    mkdirSync(join(base, 'defs'))
+    copyFileSync(fixture('quote.capnp'), join(base, 'defs', 'quote.capnp'))
+    const r = await ssmd(['schema', 'register', 'quote', '-C', 'repo', '--file', 'defs/quote.capnp', '--effective-from', '2025-03-01'], { cwd: base })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('copied defs/quote.capnp → schemas/quote.capnp')
+    expect(read(repo, 'schemas/quote.yaml')).to.contain(`hash: ${sha(fixture('quote.capnp'))}\n`)
   })
 
   it('defaults effective_from to today (UTC)', async () => {

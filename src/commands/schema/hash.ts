@@ -58,6 +58,10 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
     const root = this.root()
     const ws = this.workspace(['schema'])
     const docs: SchemaDocument[] = name === undefined ? ws.schemas : [ws.get('schema', name)]
+    if (docs.length === 0) {
+      this.say("No schemas yet. Register one with 'ssmd schema register <name> --file <definition>'.")
+      return { check: this.flags.check, checked: 0, changed: [], written: [] }
+    }
 
     const problems: string[] = []
     const changes = new Map<SchemaDocument, Array<HashChange & { index: number }>>()

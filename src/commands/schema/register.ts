@@ -74,6 +74,7 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
       throw error
     }
     if (created) this.say(`copied ${inc.shown} → ${inc.display}`)
+    else if (inc.shown !== inc.display) this.say(`using ${inc.display} (same content as ${inc.shown})`)
     this.say(`registered ${name} v1 (${format}, ${entry.status}, from ${effectiveFrom})`)
     this.say(`wrote ${displayPath(abs, file)}`)
     return { file, name, format, schema_file: inc.ref, version: 'v1', entry, ...(created ? { copied: { from: inc.shown, to: inc.display } } : {}) }
