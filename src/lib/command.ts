@@ -2,6 +2,7 @@ import { Command, Flags, Interfaces } from '@oclif/core'
 import { SsmdError } from './errors.js'
 import { checkDirFlag, findRoot } from './workspace/root.js'
 import { Workspace } from './workspace/workspace.js'
+import { readLocalConfig } from './workspace/config.js'
 
 export type SsmdFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SsmdCommand)['baseFlags'] & T['flags']>
 export type SsmdArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -34,6 +35,29 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     })
     this.flags = flags as SsmdFlags<T>
     this.args = args as SsmdArgs<T>
+    this.applyLocalConfig()
+  }
+
+  private preferJson = false
+
+  /** Personal preferences from .ssmd/config.yaml (colour, default output); the environment and flags win. */
+  private applyLocalConfig(): void {
+    let root: string
+    try {
+      root = this.root()
+    } catch {
+      return
+    }
+    const config = readLocalConfig(root)
+    if (config.color && process.env.NO_COLOR === undefined && process.env.FORCE_COLOR === undefined) {
+      if (config.color === 'never') process.env.NO_COLOR = '1'
+      else if (config.color === 'always') process.env.FORCE_COLOR = '1'
+    }
+    this.preferJson = config.output === 'json' && this.ctor.enableJsonFlag === true
+  }
+
+  public override jsonEnabled(): boolean {
+    return super.jsonEnabled() || this.preferJson
   }
 
   /** The folder the user pointed at with -C, or the working directory. */

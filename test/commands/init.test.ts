@@ -48,3 +48,25 @@ describe('ssmd init', () => {
     expect(r.stderr).to.match(/is a file/)
   })
 })
+
+describe('.ssmd/config.yaml preferences', () => {
+  it('output: json makes JSON the default output', async () => {
+    const { exampleRepo } = await import('../helpers/repo.js')
+    const dir = exampleRepo()
+    mkdirSync(join(dir, '.ssmd'), { recursive: true })
+    writeFileSync(join(dir, '.ssmd', 'config.yaml'), 'output: json\ncolor: never\n')
+    const r = await ssmd(['feed', 'list'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(JSON.parse(r.stdout).map((f: { name: string }) => f.name)).to.deep.equal(['kalshi', 'kraken', 'polymarket'])
+  })
+
+  it('is ignored when malformed', async () => {
+    const { exampleRepo } = await import('../helpers/repo.js')
+    const dir = exampleRepo()
+    mkdirSync(join(dir, '.ssmd'), { recursive: true })
+    writeFileSync(join(dir, '.ssmd', 'config.yaml'), 'output: [json\n')
+    const r = await ssmd(['feed', 'list'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/^NAME\s+TYPE/)
+  })
+})
