@@ -70,5 +70,9 @@ describe('a schema from register to deprecate', () => {
     const show = await ssmd(['schema', 'show', 'quote'], { cwd: repo })
     expect(show.stdout).to.match(/v1\s+deprecated\s+2025-01-01 → 2025-06-30\s+schemas\/quote\.capnp\s+sha256:\S+ ✓/)
     expect(show.stdout).to.match(/v2\s+active\s+2025-07-01 →\s+schemas\/quote-v2\.capnp\s+sha256:\S+ ✓/)
+
+    const validate = await ssmd(['validate'], { cwd: repo })
+    expect(validate.code, validate.stdout + validate.stderr).to.equal(0)
+    expect(validate.stdout).to.contain('0 errors, 0 warnings')
   })
 })
