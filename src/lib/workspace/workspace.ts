@@ -66,8 +66,20 @@ export class Workspace {
     return all
   }
 
+  private index?: Partial<Record<'feed' | 'schema' | 'environment', { size: number; byName: Map<string, SsmdDocument> }>>
+
+  /** The first document of that kind with that name (an index: environments look up feeds and schemas by the thousand). */
   find<K extends 'feed' | 'schema' | 'environment'>(kind: K, name: string): SsmdDocument | undefined {
-    return this.listOf(kind).find(d => d.name === name)
+    const list = this.listOf(kind)
+    this.index ??= {}
+    let entry = this.index[kind]
+    if (entry === undefined || entry.size !== list.length) {
+      const byName = new Map<string, SsmdDocument>()
+      for (const d of list) if (!byName.has(d.name)) byName.set(d.name, d)
+      entry = { size: list.length, byName }
+      this.index[kind] = entry
+    }
+    return entry.byName.get(name)
   }
 
   /** The document, or a not-found error with a suggestion. */
