@@ -65,7 +65,7 @@ export function parseYamlText(text: string): ParsedText {
     return { text, problem: describeYamlError(error) }
   }
   if (data !== null && typeof data === 'object' && hasAliases(text)) {
-    const bomb = aliasProblem(text)
+    const bomb = aliasProblem(text, data)
     if (bomb) return { text, problem: bomb }
   }
   return { text, data }
@@ -97,30 +97,60 @@ function describeYamlError(error: unknown): ReadProblem {
 }
 
 function hasAliases(text: string): boolean {
-  return text.includes('&') && /(^|[\s[{,:-])\*[^\s,\]}]/m.test(text)
+  return text.includes('&') && text.includes('*')
 }
 
-/** js-yaml shares aliased nodes; bound how much they would expand ("billion laughs"). */
-function aliasProblem(text: string): ReadProblem | undefined {
-  const anchors = new Map<string, number>()
-  let expanded = 0
-  const re = /(?:^|[\s[{,:-])([&*])([^\s,\]}[{]+)/gm
-  // Size of each anchored node is approximated by the aliases it itself contains.
-  let currentAnchor: string | undefined
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[1] === '&') {
-      currentAnchor = m[2]
-      anchors.set(m[2], 1)
-    } else {
-      const weight = anchors.get(m[2]) ?? 1
-      expanded += weight
-      if (currentAnchor !== undefined) anchors.set(currentAnchor, (anchors.get(currentAnchor) ?? 1) + weight)
-      if (expanded > MAX_ALIAS_COUNT * 100) {
-        return {
-          rule: 'yaml/unsafe', ...position(text, m.index), message:
-            'aliases expand too much (possible "billion laughs" document); write the values out instead of nesting aliases',
-        }
-      }
+/** Offset of the first alias in the text, for the location of an alias problem. */
+function firstAlias(text: string): number {
+  const m = /(?:^|[\s[{,:-])\*[^\s,\]}]/m.exec(text)
+  return m ? m.index + (m[0].startsWith('*') ? 0 : 1) : 0
+}
+
+/**
+ * js-yaml shares aliased nodes (an alias is the same object as its anchor), so
+ * the data graph is small even when the document it stands for is huge
+ * ("billion laughs"), and an alias inside its own anchor makes a cycle. Every
+ * rule walks the data as a tree: measure that tree exactly, by object identity,
+ * and refuse a cycle or an expansion beyond the bound.
+ */
+function aliasProblem(text: string, data: unknown): ReadProblem | undefined {
+  const limit = MAX_ALIAS_COUNT * 100
+  const size = new Map<object, number>()
+  const active = new Set<object>()
+  let cycle = false
+  let shared = 0
+  const measure = (node: unknown): number => {
+    if (node === null || typeof node !== 'object') return 1
+    const known = size.get(node)
+    if (known !== undefined) {
+      shared += known
+      return known
+    }
+    if (active.has(node)) {
+      cycle = true
+      return 1
+    }
+    active.add(node)
+    let total = 1
+    for (const child of Object.values(node)) {
+      total += measure(child)
+      if (cycle || shared > limit) break
+    }
+    active.delete(node)
+    size.set(node, total)
+    return total
+  }
+  measure(data)
+  if (cycle) {
+    return {
+      rule: 'yaml/unsafe', ...position(text, firstAlias(text)),
+      message: 'an alias refers to the node that contains it (a recursive structure); write the values out instead',
+    }
+  }
+  if (shared > limit) {
+    return {
+      rule: 'yaml/unsafe', ...position(text, firstAlias(text)), message:
+        'aliases expand too much (possible "billion laughs" document); write the values out instead of nesting aliases',
     }
   }
   return undefined
