@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml'
 
 export interface Position { line: number; column: number }
 
@@ -18,6 +18,7 @@ export function pointerFrom(segments: Array<string | number>): string {
 export class SourceLocator {
   private doc?: Document
   private lines?: LineCounter
+  private readonly keyIndex = new WeakMap<object, Map<string, Pair>>()
   constructor(private readonly text: string) {}
 
   /** Position of the value at `pointer`, or of its key with `at: 'key'`; the nearest existing ancestor when absent. */
@@ -36,7 +37,7 @@ export class SourceLocator {
       let next: unknown
       let nextKey: unknown
       if (isMap(node)) {
-        const pair = node.items.find(p => isPair(p) && (isScalar(p.key) ? String(p.key.value) : String(p.key)) === seg)
+        const pair = this.pairOf(node, seg)
         if (pair) {
           next = pair.value ?? pair.key
           nextKey = pair.key
@@ -52,5 +53,20 @@ export class SourceLocator {
     const offset = target?.range?.[0] ?? 0
     const p = this.lines!.linePos(offset)
     return { line: p.line, column: p.col }
+  }
+
+  /** The first pair of a mapping with this key, through an index built once per mapping (a file may have thousands of findings). */
+  private pairOf(map: YAMLMap, key: string): Pair | undefined {
+    let index = this.keyIndex.get(map)
+    if (!index) {
+      index = new Map()
+      for (const p of map.items) {
+        if (!isPair(p)) continue
+        const k = isScalar(p.key) ? String(p.key.value) : String(p.key)
+        if (!index.has(k)) index.set(k, p)
+      }
+      this.keyIndex.set(map, index)
+    }
+    return index.get(key)
   }
 }
