@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import jsYaml from 'js-yaml'
 import { ConflictError, SsmdError } from './errors.js'
-import { applyEdits, type EditOp } from './yaml/edit.js'
+import { applyEdits, EditError, type EditOp } from './yaml/edit.js'
 import { parseYamlBytes } from './yaml/read.js'
 import { renderDocument } from './yaml/render.js'
 import { withFileLock, writeFileAtomic } from './yaml/atomic.js'
@@ -33,7 +33,13 @@ export function editDocument<T>(absPath: string, displayPath: string, plan: (dat
     const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? '\ufeff' : ''
     const kind = KIND_BY_FOLDER[displayPath.split('/').at(-2) ?? '']
     const schema = kind ? DOCUMENT_SCHEMAS[kind].schema : undefined
-    const text = applyEdits(parsed.text!, ops, schema ? path => keyOrderAt(schema, path) : undefined)
+    let text: string
+    try {
+      text = applyEdits(parsed.text!, ops, schema ? path => keyOrderAt(schema, path) : undefined)
+    } catch (error) {
+      if (!(error instanceof EditError)) throw error
+      throw new SsmdError(`${displayPath}: ${error.message}; the file was not changed (its layout is too unusual to edit safely: check it with 'ssmd validate ${displayPath}' or edit it by hand)`)
+    }
     writeFileAtomic(absPath, bom + text)
     return { data: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }) as T, changed: text !== parsed.text }
   })

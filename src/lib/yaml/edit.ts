@@ -10,6 +10,9 @@ export type EditOp =
 
 class Unsupported extends Error {}
 
+/** An edit that cannot be made without changing content it was not asked to change. */
+export class EditError extends Error {}
+
 /**
  * Applies edits to YAML text, touching only the bytes of the edited nodes:
  * comments, key order, quoting and blank lines elsewhere stay as they were.
@@ -28,16 +31,21 @@ export function applyEdits(text: string, ops: EditOp[], keyOrder?: KeyOrder): st
     try {
       next = spliceEdit(current, op, keyOrder)
       if (!deepEqual(load(next), expected)) next = undefined
-    } catch (error) {
-      if (!(error instanceof Unsupported)) throw error
+    } catch {
+      // No splice, or spliced text that does not read back: try the document model.
+      next = undefined
     }
     if (next === undefined) {
-      next = modelEdit(current, op)
-      if (!deepEqual(load(next), expected)) {
-        throw new Error(`could not apply the edit at /${op.path.join('/')} without changing other content`)
+      let same = false
+      try {
+        next = modelEdit(current, op)
+        same = deepEqual(load(next), expected)
+      } catch {
+        same = false
       }
+      if (!same) throw new EditError(`could not apply the edit at /${op.path.join('/')} without changing other content`)
     }
-    current = next
+    current = next!
   }
   return current
 }
