@@ -131,6 +131,12 @@ export function usableFeed(file: string, data: unknown): FeedData {
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(feed.versions)) {
     throw new SsmdError(`${file} is not a valid feed (no versions list); fix it first (ssmd validate ${file})`)
   }
+  const bad = feed.versions.findIndex(v => typeof v !== 'object' || v === null || Array.isArray(v))
+  const where = bad !== -1 ? `/versions/${bad} is not a mapping`
+    : feed.capture_locations !== undefined && (!Array.isArray(feed.capture_locations) || feed.capture_locations.some(l => typeof l !== 'object' || l === null)) ? 'capture_locations is not a list of mappings'
+      : feed.calendar !== undefined && (typeof feed.calendar !== 'object' || feed.calendar === null || Array.isArray(feed.calendar)) ? 'calendar is not a mapping'
+        : undefined
+  if (where) throw new SsmdError(`${file} is not a valid feed (${where}); fix it first (ssmd validate ${file})`)
   return feed
 }
 
