@@ -38,8 +38,12 @@ export function parseSchemaRef(arg: string, options: { requireVersion: boolean }
 }
 
 /** The schema data of a document, or a clear error when it cannot be worked on. */
-export function usableSchema(file: string, data: unknown): SchemaData {
+export function usableSchema(file: string, data: unknown, problem?: { message: string; line?: number; column?: number }): SchemaData {
   const schema = data as SchemaData
+  if (problem) {
+    const where = problem.line === undefined ? file : `${file}:${problem.line}:${problem.column ?? 1}`
+    throw new SsmdError(`${where}: ${problem.message}; fix it first (ssmd validate ${file})`)
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(schema.versions)) {
     throw new SsmdError(`${file} is not a valid schema (no versions list); fix it first (ssmd validate ${file})`)
   }
@@ -55,9 +59,13 @@ export function findSchemaVersion(name: string, schema: SchemaData, id: string):
   return { index, version: schema.versions[index] }
 }
 
+/** A value read from a document, as text for people: strings as they are, anything else as JSON, absent as `?`. */
+export const shown = (value: unknown): string =>
+  typeof value === 'string' ? value : value === undefined || value === null ? '?' : JSON.stringify(value) ?? '?'
+
 /** `2025-01-01 → 2025-05-31`, or `2025-06-01 →` when open-ended. */
-export const effectiveText = (v: { effective_from?: string; effective_to?: string }) =>
-  `${v.effective_from ?? '?'} →${v.effective_to === undefined ? '' : ` ${v.effective_to}`}`
+export const effectiveText = (v: { effective_from?: unknown; effective_to?: unknown }) =>
+  `${shown(v.effective_from)} →${v.effective_to === undefined ? '' : ` ${shown(v.effective_to)}`}`
 
 /** Versions with their position in the file, ordered by version number. */
 export function orderedVersions(schema: SchemaData): Array<{ index: number; version: SchemaVersion }> {

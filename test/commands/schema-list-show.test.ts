@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { mkdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
@@ -109,6 +109,27 @@ describe('ssmd schema show', () => {
     const proto = await ssmd(['schema', 'show', 'quote', '--structure'], { cwd: repo })
     expect(proto.code).to.equal(1)
     expect(proto.stderr).to.contain('only available for capnp')
+  })
+
+  it('shows a document with wrongly typed values without crashing, and names an unreadable one', async () => {
+    const repo = exampleRepo()
+    writeFileSync(join(repo, 'schemas', 'odd.yaml'), 'name: odd\nformat: capnp\nschema_file: 7\nversions:\n  - {version: v1, effective_from: [], status: 1, hash: 12, compatible_with: [v9, {}]}\n')
+    writeFileSync(join(repo, 'schemas', 'junk.yaml'), 'name: [unclosed\n')
+    const show = await ssmd(['schema', 'show', 'odd'], { cwd: repo })
+    expect(show.code, show.stderr).to.equal(0)
+    expect(show.stdout).to.match(/^v1\s+1\s+\[\] →\s+\?\s+12 missing$/m)
+    expect(show.stdout).to.contain('compatible_with: v9, {}')
+    const list = await ssmd(['schema', 'list'], { cwd: repo })
+    expect(list.code).to.equal(0)
+    expect(list.stdout).to.match(/^odd\s+v1\s+capnp\s+1\s+\[\] →$/m)
+    const junk = await ssmd(['schema', 'show', 'junk'], { cwd: repo })
+    expect(junk.code).to.equal(1)
+    expect(junk.stderr.trim().split('\n')).to.have.length(1)
+    expect(junk.stderr).to.match(/^Error: schemas\/junk\.yaml:\d+:\d+: /)
+    const repair = await ssmd(['schema', 'set-status', 'odd:v1', 'draft'], { cwd: repo })
+    expect(repair.code, repair.stderr).to.equal(0)
+    expect(repair.stderr).to.contain('had an invalid status 1')
+    expect(readFileSync(join(repo, 'schemas', 'odd.yaml'), 'utf8')).to.contain('status: draft')
   })
 
   it('shows the parse errors when --structure meets a broken definition', async () => {

@@ -78,7 +78,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     if (this.flags['breaking-changes'] !== undefined && !breakingText) throw new UsageError('--breaking-changes is empty; say what breaks, e.g. --breaking-changes "price is now Int64"')
     const root = this.root()
     const doc = this.workspace(['schema']).get('schema', name)
-    const schema = usableSchema(doc.file, doc.data)
+    const schema = usableSchema(doc.file, doc.data, doc.problem)
     const format = schema.format
     const extFormat = FORMAT_BY_EXTENSION[extname(this.flags.file).toLowerCase()]
     if (extFormat !== undefined && extFormat !== format) throw new UsageError(`--file ${this.flags.file} looks like ${extFormat}, but schema '${name}' is ${format}`)

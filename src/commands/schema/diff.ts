@@ -52,7 +52,7 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const fromId = versionArg('from', this.args.from)
     const toId = versionArg('to', this.args.to)
     const doc = this.workspace(['schema']).get('schema', name)
-    const schema = usableSchema(doc.file, doc.data)
+    const schema = usableSchema(doc.file, doc.data, doc.problem)
     const from = findSchemaVersion(name, schema, fromId)
     const to = findSchemaVersion(name, schema, toId)
     if (schema.format !== 'capnp') throw new SsmdError(`structural diff is only available for capnp schemas; '${name}' is ${schema.format}`)

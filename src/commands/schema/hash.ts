@@ -69,7 +69,7 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
     for (const doc of docs) {
       let schema: SchemaData
       try {
-        schema = usableSchema(doc.file, doc.data)
+        schema = usableSchema(doc.file, doc.data, doc.problem)
       } catch (error) {
         problems.push((error as Error).message)
         continue
@@ -95,9 +95,10 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
         }
       }
     }
-    if (problems.length > 0) {
+    if (problems.length > 0 && problems.length <= 3) throw new SsmdError(`${problems.join('; ')}; nothing written`)
+    if (problems.length > 3) {
       for (const p of problems) process.stderr.write(`  ${p}\n`)
-      throw new SsmdError(`cannot hash ${problems.length === 1 ? 'one version' : `${problems.length} versions`} (listed above); fix the paths first (ssmd validate); nothing written`)
+      throw new SsmdError(`${problems.length} problems (listed above) keep the hashes from being checked; fix them first (ssmd validate); nothing written`)
     }
 
     const changed = [...changes.values()].flat()

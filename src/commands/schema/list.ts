@@ -6,7 +6,7 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/command.js'
 import { definitionRef } from '../../lib/schema-files.js'
-import { effectiveText, orderedVersions, statusOptions } from '../../lib/schema.js'
+import { effectiveText, orderedVersions, shown, statusOptions } from '../../lib/schema.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 import { table } from '../../lib/ui/style.js'
 
@@ -46,8 +46,8 @@ export default class SchemaList extends SsmdCommand<typeof SchemaList> {
       for (const { version: v } of orderedVersions(data)) {
         if (this.flags.status && v.status !== this.flags.status) continue
         items.push({
-          name: doc.name, file: doc.file, format: data.format, version: v.version, status: v.status,
-          effective_from: v.effective_from, ...(v.effective_to === undefined ? {} : { effective_to: v.effective_to }),
+          name: doc.name, file: doc.file, format: shown(data.format), version: shown(v.version), status: shown(v.status),
+          effective_from: shown(v.effective_from), ...(v.effective_to === undefined ? {} : { effective_to: shown(v.effective_to) }),
           schema_file: definitionRef(data, v),
         })
       }

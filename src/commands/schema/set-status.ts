@@ -48,7 +48,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
     const to = this.args.status as SchemaStatus
     const ws = this.workspace(['schema', 'environment'])
     const doc = ws.get('schema', name)
-    const schema = usableSchema(doc.file, doc.data)
+    const schema = usableSchema(doc.file, doc.data, doc.problem)
     const { index, version } = findSchemaVersion(name, schema, id!)
     const from = version.status
     const usedBy = environmentsUsing(ws, name, id!)
@@ -61,7 +61,9 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
     if (to === 'draft' && usedBy.length > 0) {
       throw new ConflictError(`cannot make ${ref} a draft: environment${usedBy.length === 1 ? '' : 's'} ${usedBy.join(', ')} use${usedBy.length === 1 ? 's' : ''} it and drafts may not be used; point ${usedBy.length === 1 ? 'it' : 'them'} at another version first`)
     }
-    const forced = !isLifecycleMove(from, to)
+    const known = (statusOptions as string[]).includes(from as string)
+    const forced = known && !isLifecycleMove(from, to)
+    if (!known) this.note(`note: ${ref} had an invalid status ${JSON.stringify(from)}; setting it to ${to}`)
     if (forced && !this.flags.force) {
       throw new ConflictError(`${ref} ${from} → ${to} goes against the lifecycle draft → active → deprecated; pass --force if you mean it`)
     }
@@ -81,7 +83,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
       if (now.versions[index]?.version !== id) throw new ConflictError(`${doc.file} changed meanwhile; run the command again`)
       return now.versions[index].status === to ? [] : [{ op: 'set', path: ['versions', index, 'status'], value: to }]
     })
-    this.say(`${ref}: ${from} → ${to}`)
+    this.say(`${ref}: ${known ? from : JSON.stringify(from)} → ${to}`)
     this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
     return { ...base, changed: true, forced }
   }

@@ -17,7 +17,7 @@ import { SsmdCommand } from '../../lib/command.js'
 import { SsmdError } from '../../lib/errors.js'
 import { DefinitionCache } from '../../lib/schema-defs.js'
 import { definitionRef } from '../../lib/schema-files.js'
-import { effectiveText, findSchemaVersion, orderedVersions, parseSchemaRef, problemLines, usableSchema } from '../../lib/schema.js'
+import { effectiveText, findSchemaVersion, orderedVersions, parseSchemaRef, problemLines, shown, usableSchema } from '../../lib/schema.js'
 import { bold, details, green, red, table } from '../../lib/ui/style.js'
 import { latestVersion } from '../../lib/versions.js'
 
@@ -62,7 +62,7 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
   async run(): Promise<SchemaShowResult> {
     const { name, version: versionId } = parseSchemaRef(this.args.schema, { requireVersion: false })
     const doc = this.workspace(['schema']).get('schema', name)
-    const schema = usableSchema(doc.file, doc.data)
+    const schema = usableSchema(doc.file, doc.data, doc.problem)
     const chosen = versionId === undefined ? undefined : findSchemaVersion(name, schema, versionId).version
     if (this.flags.structure && schema.format !== 'capnp') {
       throw new SsmdError(`--structure is only available for capnp schemas; '${name}' is ${schema.format}`)
@@ -108,21 +108,22 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
 
   private print(r: SchemaShowResult, structure?: string): void {
     this.say(bold(r.name))
-    this.say(details([['file', r.file], ['format', r.format], ['schema_file', `schemas/${r.schema_file}`]], '  '))
+    this.say(details([['file', r.file], ['format', shown(r.format)], ['schema_file', typeof r.schema_file === 'string' ? `schemas/${r.schema_file}` : shown(r.schema_file)]], '  '))
     this.say()
     const mark = (v: SchemaShowVersion) => v.hash_status === 'ok' ? green('✓') : v.hash_status === 'mismatch' ? red('✗ mismatch') : red('missing')
     this.say(table(['VERSION', 'STATUS', 'EFFECTIVE', 'FILE', 'HASH'], r.versions.map(v => [
-      v.version, v.status, effectiveText(v), v.schema_file === undefined ? '?' : `schemas/${v.schema_file}`, `${short(v.hash)} ${mark(v)}`,
+      shown(v.version), shown(v.status), effectiveText(v), v.schema_file === undefined ? '?' : `schemas/${v.schema_file}`, `${short(v.hash)} ${mark(v)}`,
     ])))
     for (const v of r.versions) {
       const extra: Array<[string, unknown]> = [
-        ['compatible_with', v.compatible_with], ['breaking_changes', v.breaking_changes],
-        ['hash', v.hash_status === 'ok' ? undefined : v.hash], ['file hash', v.hash_status === 'mismatch' ? v.actual_hash : undefined],
+        ['compatible_with', v.compatible_with === undefined ? undefined : Array.isArray(v.compatible_with) ? v.compatible_with.map(shown).join(', ') : shown(v.compatible_with)],
+        ['breaking_changes', v.breaking_changes === undefined ? undefined : shown(v.breaking_changes)],
+        ['hash', v.hash_status === 'ok' ? undefined : shown(v.hash)], ['file hash', v.hash_status === 'mismatch' ? v.actual_hash : undefined],
         ['problem', v.problem],
       ]
       if (extra.some(([, x]) => x !== undefined)) {
         this.say()
-        this.say(`${v.version}:`)
+        this.say(`${shown(v.version)}:`)
         this.say(details(extra, '  '))
       }
     }
@@ -135,4 +136,4 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
   }
 }
 
-const short = (hash: string) => (typeof hash === 'string' && /^sha256:[0-9a-f]{12}/.test(hash) ? `${hash.slice(0, 19)}…` : String(hash))
+const short = (hash: unknown) => (typeof hash === 'string' && /^sha256:[0-9a-f]{12}/.test(hash) ? `${hash.slice(0, 19)}…` : shown(hash))
