@@ -475,6 +475,9 @@ export function parseCapnp(src: string): ParseResult {
   const parseStructLike = (kind: 'struct' | 'interface' | 'enum', kw: Token): Decl => {
     const name = ident(`${kind} name`);
     const d = newDecl(kind, name, kw);
+    // The official grammar accepts the explicit id before or after the generic parameters:
+    // `interface Persistent @0x… (SturdyRef, Owner)` as well as `struct Map(K, V) @0x…`.
+    d.id = parseId();
     if (kind !== 'enum' && isOp('(')) {
       next();
       d.genericParams = [];
@@ -485,7 +488,7 @@ export function parseCapnp(src: string): ParseResult {
       }
       next();
     }
-    d.id = parseId();
+    d.id ??= parseId();
     if (kind === 'interface' && isKw('extends')) {
       next();
       expectOp('(');
