@@ -76,7 +76,7 @@ export function rng(seed: number): () => number {
 export function cli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; timeout?: number } = {}): CliResult {
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'commands'))) throw new Error('the CLI is not built; run `npm run build` first')
   const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v
+  for (const [k, v] of Object.entries({ ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v
   const r = spawnSync(process.execPath, [BUILT_BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, encoding: 'utf8', timeout: options.timeout ?? 60000, maxBuffer: 256 * 1024 * 1024 })
   if (r.error) throw r.error
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 128 }
