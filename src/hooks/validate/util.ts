@@ -34,9 +34,35 @@ export async function reportContractShare(doc: SsmdDocument, ctx: CheckContext, 
   for (const f of await contractOf(doc)) if (f.rule === rule) ctx.report({ message: f.message, path: f.path, at: f.at })
 }
 
-/** Every string value of a document with its JSON Pointer and the key it sits under. */
-export function* strings(data: unknown, path = '', key = ''): Generator<[string, string, string]> {
-  if (typeof data === 'string') yield [data, path, key]
-  else if (Array.isArray(data)) for (let i = 0; i < data.length; i++) yield* strings(data[i], `${path}/${i}`, key)
-  else if (isObj(data)) for (const [k, v] of Object.entries(data)) yield* strings(v, `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, k)
+const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s)
+
+/**
+ * Calls `fn` for every string value of a document, depth first in key order,
+ * with the key it sits under; `path()` builds its JSON Pointer, which only a
+ * finding needs (building it for every string of every document is most of the cost).
+ */
+export function eachString(data: unknown, fn: (value: string, key: string, path: () => string) => void): void {
+  const segments: string[] = []
+  const path = () => {
+    let out = ''
+    for (const s of segments) out += `/${escapeSegment(s)}`
+    return out
+  }
+  const walk = (node: unknown, key: string): void => {
+    if (typeof node === 'string') fn(node, key, path)
+    else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        segments.push(String(i))
+        walk(node[i], key)
+        segments.pop()
+      }
+    } else if (isObj(node)) {
+      for (const k of Object.keys(node)) {
+        segments.push(k)
+        walk(node[k], k)
+        segments.pop()
+      }
+    }
+  }
+  walk(data, '')
 }

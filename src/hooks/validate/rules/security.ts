@@ -1,5 +1,5 @@
 import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { strings } from '../util.js'
+import { eachString } from '../util.js'
 
 const CREDENTIAL_URL = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/\s:@]+)(:[^/\s@]*)?@/
 
@@ -14,6 +14,9 @@ const TOKEN_SHAPES: Array<[RegExp, string]> = [
   [/\bAIza[0-9A-Za-z_-]{35}\b/, 'a Google API key'],
   [/\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/, 'a JSON Web Token'],
 ]
+
+/** Every token shape contains one of these: most values need no further test. */
+const TOKEN_HINT = /PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|xox|sk_live_|AIza|eyJ/
 
 const SECRET_KEY_NAME = /(secret|password|passwd|token|api_?key|private_?key|credential)/i
 const REFERENCE = /^(env|sealed-secret\/|vault\/|\$\{|\$[A-Z_])/
@@ -42,10 +45,10 @@ export const securityRules: Record<string, RuleDefinition> = {
     description: 'No URL carries a user name or password.',
     document(doc, ctx) {
       if (doc.data === undefined) return
-      for (const [value, path] of strings(doc.data)) {
-        const m = CREDENTIAL_URL.exec(value)
-        if (m) ctx.report({ path, message: `URL carries credentials (${m[1]}://${m[3] ? 'user:****' : 'user'}@…); remove them and reference a key instead (ssmd env add-key)` })
-      }
+      eachString(doc.data, (value, _key, path) => {
+        const m = value.includes('@') ? CREDENTIAL_URL.exec(value) : null
+        if (m) ctx.report({ path: path(), message: `URL carries credentials (${m[1]}://${m[3] ? 'user:****' : 'user'}@…); remove them and reference a key instead (ssmd env add-key)` })
+      })
     },
   },
   'security/secret-literal': {
@@ -53,14 +56,14 @@ export const securityRules: Record<string, RuleDefinition> = {
     description: 'No value looks like a secret: private keys, well-known token shapes, or a random string under a secret-like key.',
     document(doc, ctx) {
       if (doc.data === undefined) return
-      for (const [value, path, key] of strings(doc.data)) {
-        const shape = TOKEN_SHAPES.find(([re]) => re.test(value))
+      eachString(doc.data, (value, key, path) => {
+        const shape = TOKEN_HINT.test(value) ? TOKEN_SHAPES.find(([re]) => re.test(value)) : undefined
         if (shape) {
-          ctx.report({ path, message: `value looks like ${shape[1]}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret` })
+          ctx.report({ path: path(), message: `value looks like ${shape[1]}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret` })
         } else if (SECRET_KEY_NAME.test(key) && looksRandom(value)) {
-          ctx.report({ path, message: `'${key}' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret` })
+          ctx.report({ path: path(), message: `'${key}' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret` })
         }
-      }
+      })
     },
   },
 }
