@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
@@ -81,3 +81,24 @@ export function cli(args: string[], options: { cwd?: string; env?: Record<string
   if (r.error) throw r.error
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 128 }
 }
+
+export interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Starts the built CLI; `killAfterMs` sends SIGKILL at that point if it is still running. */
+export function start(args: string[], options: { env?: Record<string, string>; killAfterMs?: number } = {}): Promise<Exit> {
+  return new Promise(resolve => {
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v
+    const child = spawn(process.execPath, [BUILT_BIN, ...args], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    const timer = options.killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), options.killAfterMs)
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+}
+
