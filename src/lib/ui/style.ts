@@ -20,6 +20,8 @@ export const visibleLength = (s: string) => s.replace(ANSI, '').length
 
 /** Aligned columns with a header row; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
+  // Cells come from user files and may hold numbers, lists or null where text was expected.
+  rows = rows.map(r => r.map(c => (typeof c === 'string' ? c : c === undefined || c === null ? '' : typeof c === 'object' ? JSON.stringify(c) : String(c))))
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map(r => visibleLength(r[i] ?? ''))))
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c)))).join('  ').trimEnd()
