@@ -1,5 +1,6 @@
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
+import { redactSecrets } from './redact.js'
 import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
 
 export type PolicySeverity = Severity | 'off'
@@ -173,11 +174,16 @@ function makeFinding(rule: string, plugin: string, severity: Severity, doc: Ssmd
     column ??= pos.column
   }
   if (doc === undefined && file === '') file = ''
-  return { rule, severity, message: String(r.message ?? '(no message)'), file, line: line ?? 1, column: column ?? 1, path, plugin }
+  return { rule, severity, message: redactSecrets(String(r.message ?? '(no message)')), file, line: line ?? 1, column: column ?? 1, path, plugin }
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
-  return a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.rule.localeCompare(b.rule)
+  // Plain code-unit order: localeCompare is ~20× slower and findings can number in the tens of thousands.
+  return cmp(a.file, b.file) || a.line - b.line || a.column - b.column || cmp(a.rule, b.rule)
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function errorText(error: unknown): string {
