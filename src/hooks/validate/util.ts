@@ -1,6 +1,6 @@
 import type { SsmdDocument } from '../../lib/workspace/document.js'
 import type { CheckContext } from '../../lib/validate/types.js'
-import { checkContract, type ContractFinding } from '../../lib/validate/contract.js'
+import { checkContractNow, type ContractFinding } from '../../lib/validate/contract.js'
 
 export type Obj = Record<string, unknown>
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -17,21 +17,38 @@ export function items(data: unknown, key: string): Array<[Obj, number]> {
   return out
 }
 
-const contractCache = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
+const contractCache = new WeakMap<SsmdDocument, ContractFinding[] | Promise<ContractFinding[]>>()
 
 /** Contract violations of a document, computed once and shared by the rules that own them. */
 export function contractOf(doc: SsmdDocument): Promise<ContractFinding[]> {
-  let p = contractCache.get(doc)
-  if (!p) {
-    p = doc.problem ? Promise.resolve([]) : checkContract(doc)
-    contractCache.set(doc, p)
+  return Promise.resolve(contractNow(doc))
+}
+
+/** contractOf, without a promise when the result is at hand (the common case). */
+function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFinding[]> {
+  let c = contractCache.get(doc)
+  if (c === undefined) {
+    c = doc.problem ? [] : checkContractNow(doc)
+    contractCache.set(doc, c)
+    if (!Array.isArray(c)) void c.then(list => contractCache.set(doc, list), () => undefined)
   }
-  return p
+  return c
+}
+
+/** Runs `fn` with the document's contract violations: synchronously when they are at hand. */
+export function withContract(doc: SsmdDocument, fn: (contract: ContractFinding[]) => void): void | Promise<void> {
+  const c = contractNow(doc)
+  return Array.isArray(c) ? fn(c) : c.then(fn)
 }
 
 /** Reports the contract violations that belong to `rule`. */
-export async function reportContractShare(doc: SsmdDocument, ctx: CheckContext, rule: string): Promise<void> {
-  for (const f of await contractOf(doc)) if (f.rule === rule) ctx.report({ message: f.message, path: f.path, at: f.at })
+export function shareContract(contract: ContractFinding[], ctx: CheckContext, rule: string): void {
+  for (const f of contract) if (f.rule === rule) ctx.report({ message: f.message, path: f.path, at: f.at })
+}
+
+/** Reports the contract violations of a document that belong to `rule`. */
+export function reportContractShare(doc: SsmdDocument, ctx: CheckContext, rule: string): void | Promise<void> {
+  return withContract(doc, contract => shareContract(contract, ctx, rule))
 }
 
 const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s)

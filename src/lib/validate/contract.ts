@@ -9,16 +9,22 @@ import type { ContractError, ValidateFunction } from './contract-compile.js'
 import type { Report } from './types.js'
 
 let validators: Record<string, ValidateFunction> | undefined
+let compiledChecked = false
+
+/** The precompiled validators, loaded synchronously; undefined when the build has not made them (running from sources). */
+function precompiledValidators(): Record<string, ValidateFunction> | undefined {
+  if (validators || compiledChecked) return validators
+  compiledChecked = true
+  const compiled = new URL('../../generated/validators.cjs', import.meta.url)
+  if (existsSync(compiled)) validators = createRequire(import.meta.url)(compiled.pathname) as Record<string, ValidateFunction>
+  return validators
+}
 
 async function loadValidators(): Promise<Record<string, ValidateFunction>> {
-  if (validators) return validators
-  const compiled = new URL('../../generated/validators.cjs', import.meta.url)
-  if (existsSync(compiled)) {
-    validators = createRequire(import.meta.url)(compiled.pathname) as Record<string, ValidateFunction>
-  } else {
-    const { compileInProcess } = await import('./contract-compile.js')
-    validators = compileInProcess(Object.values(DOCUMENT_SCHEMAS).map(d => d.schema))
-  }
+  const ready = precompiledValidators()
+  if (ready) return ready
+  const { compileInProcess } = await import('./contract-compile.js')
+  validators ??= compileInProcess(Object.values(DOCUMENT_SCHEMAS).map(d => d.schema))
   return validators
 }
 
@@ -31,8 +37,21 @@ const KIND_LABEL: Record<string, string> = { feed: 'a feed', schema: 'a schema m
 
 /** Checks one document against its JSON Schema; one finding per violation. */
 export async function checkContract(doc: SsmdDocument): Promise<ContractFinding[]> {
+  return contractFindings(doc, await loadValidators())
+}
+
+/**
+ * Like checkContract, but synchronous once the validators are loaded (always,
+ * in the built CLI): a promise per document is most of the contract check's cost.
+ */
+export function checkContractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFinding[]> {
+  const ready = validators ?? precompiledValidators()
+  return ready ? contractFindings(doc, ready) : checkContract(doc)
+}
+
+function contractFindings(doc: SsmdDocument, all: Record<string, ValidateFunction>): ContractFinding[] {
   const spec = DOCUMENT_SCHEMAS[doc.kind]
-  const validate = (await loadValidators())[spec.schema.$id as string]
+  const validate = all[spec.schema.$id as string]
   if (doc.data === undefined || doc.data === null) {
     return [{ rule: 'schema/contract', path: '', message: `file is empty; expected ${KIND_LABEL[doc.kind]} document` }]
   }

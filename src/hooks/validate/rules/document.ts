@@ -1,6 +1,6 @@
 import { isValidDate } from '../../../lib/dates.js'
 import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { contractOf, isObj, items, reportContractShare } from '../util.js'
+import { isObj, items, reportContractShare, shareContract, withContract } from '../util.js'
 
 export const documentRules: Record<string, RuleDefinition> = {
   'yaml/syntax': {
@@ -20,9 +20,9 @@ export const documentRules: Record<string, RuleDefinition> = {
   'schema/contract': {
     severity: 'error',
     description: 'The document satisfies its JSON Schema in schemas-json/ (types, enums, required and unknown keys).',
-    async document(doc, ctx) {
+    document(doc, ctx) {
       if (doc.problem) return
-      await reportContractShare(doc, ctx, 'schema/contract')
+      return reportContractShare(doc, ctx, 'schema/contract')
     },
   },
   'name/matches-file': {
@@ -39,19 +39,21 @@ export const documentRules: Record<string, RuleDefinition> = {
   'date/valid': {
     severity: 'error',
     description: 'Dates are real calendar dates in YYYY-MM-DD form.',
-    async document(doc, ctx) {
+    document(doc, ctx) {
       if (doc.problem || (doc.kind !== 'feed' && doc.kind !== 'schema')) return
-      await reportContractShare(doc, ctx, 'date/valid')
-      const shapeErrors = new Set((await contractOf(doc)).filter(f => f.rule === 'date/valid').map(f => f.path))
-      for (const [v, i] of items(doc.data, 'versions')) {
-        for (const key of ['effective_from', 'effective_to']) {
-          const value = v[key]
-          const path = `/versions/${i}/${key}`
-          if (typeof value === 'string' && !shapeErrors.has(path) && /^\d{4}-\d{2}-\d{2}$/.test(value) && !isValidDate(value)) {
-            ctx.report({ path, message: `'${value}' is not a real calendar date` })
+      return withContract(doc, contract => {
+        shareContract(contract, ctx, 'date/valid')
+        const shapeErrors = new Set(contract.filter(f => f.rule === 'date/valid').map(f => f.path))
+        for (const [v, i] of items(doc.data, 'versions')) {
+          for (const key of ['effective_from', 'effective_to']) {
+            const value = v[key]
+            const path = `/versions/${i}/${key}`
+            if (typeof value === 'string' && !shapeErrors.has(path) && /^\d{4}-\d{2}-\d{2}$/.test(value) && !isValidDate(value)) {
+              ctx.report({ path, message: `'${value}' is not a real calendar date` })
+            }
           }
         }
-      }
+      })
     },
   },
 }

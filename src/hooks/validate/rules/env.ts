@@ -1,7 +1,7 @@
 import { isValidTimezone } from '../../../lib/dates.js'
 import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../../../lib/spec/enums.js'
 import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { isObj, reportContractShare, str, type Obj } from '../util.js'
+import { isObj, reportContractShare, shareContract, str, withContract, type Obj } from '../util.js'
 
 function scheme(url: string): string | undefined {
   return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/./.exec(url)?.[1]?.toLowerCase()
@@ -56,25 +56,27 @@ export const envRules: Record<string, RuleDefinition> = {
   'env/cache': {
     severity: 'error',
     description: 'redis caches have a redis:// or rediss:// url; max_size is well-formed.',
-    async environment(doc, ctx) {
-      await reportContractShare(doc, ctx, 'env/cache')
-      const c = (doc.data as Obj).cache
-      if (!isObj(c)) return
-      if (c.type === 'redis') {
-        if (c.url === undefined) ctx.report({ path: '/cache', at: 'key', message: 'a redis cache needs a url (redis://… or rediss://…)' })
-        else if (typeof c.url === 'string' && !(CACHE_URL_SCHEMES as readonly string[]).includes(scheme(c.url) ?? '')) {
-          ctx.report({ path: '/cache/url', message: `cache url '${c.url}' is not a redis:// or rediss:// URL` })
+    environment(doc, ctx) {
+      return withContract(doc, contract => {
+        shareContract(contract, ctx, 'env/cache')
+        const c = (doc.data as Obj).cache
+        if (!isObj(c)) return
+        if (c.type === 'redis') {
+          if (c.url === undefined) ctx.report({ path: '/cache', at: 'key', message: 'a redis cache needs a url (redis://… or rediss://…)' })
+          else if (typeof c.url === 'string' && !(CACHE_URL_SCHEMES as readonly string[]).includes(scheme(c.url) ?? '')) {
+            ctx.report({ path: '/cache/url', message: `cache url '${c.url}' is not a redis:// or rediss:// URL` })
+          }
+        } else if (c.type === 'memory' && c.url !== undefined) {
+          ctx.report({ path: '/cache/url', message: 'a memory cache takes no url; remove it or change cache.type' })
         }
-      } else if (c.type === 'memory' && c.url !== undefined) {
-        ctx.report({ path: '/cache/url', message: 'a memory cache takes no url; remove it or change cache.type' })
-      }
+      })
     },
   },
   'env/key-source': {
     severity: 'error',
     description: 'Key sources are env, sealed-secret/<name> or vault/<path>.',
-    async environment(doc, ctx) {
-      await reportContractShare(doc, ctx, 'env/key-source')
+    environment(doc, ctx) {
+      return reportContractShare(doc, ctx, 'env/key-source')
     },
   },
 }

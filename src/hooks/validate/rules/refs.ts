@@ -1,6 +1,6 @@
 import type { RuleDefinition } from '../../../lib/validate/types.js'
 import { didYouMean } from '../../../lib/text.js'
-import { isObj, items, reportContractShare, str, type Obj } from '../util.js'
+import { isObj, items, shareContract, str, withContract, type Obj } from '../util.js'
 
 const SCHEMA_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(v[1-9][0-9]*)$/
 
@@ -17,21 +17,23 @@ export const refRules: Record<string, RuleDefinition> = {
   'ref/schema-exists': {
     severity: 'error',
     description: 'schema has the form name:version and names an existing schema version.',
-    async environment(doc, ctx) {
+    environment(doc, ctx) {
       /* contract share: malformed references */
-      await reportContractShare(doc, ctx, 'ref/schema-exists')
-      const ref = str((doc.data as Obj).schema)
-      const m = ref ? SCHEMA_REF.exec(ref) : null
-      if (!m) return
-      const schema = ctx.workspace.find('schema', m[1])
-      if (!schema) {
-        ctx.report({ path: '/schema', message: `schema '${m[1]}' does not exist${didYouMean(m[1], ctx.workspace.schemas.map(s => s.name))} (ssmd schema list)` })
-        return
-      }
-      const ids = items(schema.data, 'versions').map(([v]) => String(v.version))
-      if (schema.isObject && !ids.includes(m[2])) {
-        ctx.report({ path: '/schema', message: `schema '${m[1]}' has no version ${m[2]} (it has ${ids.join(', ') || 'none'})` })
-      }
+      return withContract(doc, contract => {
+        shareContract(contract, ctx, 'ref/schema-exists')
+        const ref = str((doc.data as Obj).schema)
+        const m = ref ? SCHEMA_REF.exec(ref) : null
+        if (!m) return
+        const schema = ctx.workspace.find('schema', m[1])
+        if (!schema) {
+          ctx.report({ path: '/schema', message: `schema '${m[1]}' does not exist${didYouMean(m[1], ctx.workspace.schemas.map(s => s.name))} (ssmd schema list)` })
+          return
+        }
+        const ids = items(schema.data, 'versions').map(([v]) => String(v.version))
+        if (schema.isObject && !ids.includes(m[2])) {
+          ctx.report({ path: '/schema', message: `schema '${m[1]}' has no version ${m[2]} (it has ${ids.join(', ') || 'none'})` })
+        }
+      })
     },
   },
   'ref/schema-status': {
