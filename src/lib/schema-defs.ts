@@ -61,11 +61,13 @@ export function definitionCache(ws: { root: string }): DefinitionCache {
   return c
 }
 
+let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
+
 /** Structural changes from `older` to `newer` (Cap'n Proto only); undefined when either does not parse. */
 export async function compareDefinitions(older: Definition, newer: Definition): Promise<CapnpChange[] | undefined> {
   if (!older.parsed?.capnp || !newer.parsed?.capnp) return undefined
   if (older.hash !== undefined && older.hash === newer.hash) return []
-  const { compareCapnp } = await import('./capnp/index.js')
+  const { compareCapnp } = await (capnpModule ??= import('./capnp/index.js'))
   return compareCapnp(older.parsed.capnp, newer.parsed.capnp)
 }
 

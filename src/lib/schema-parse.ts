@@ -17,6 +17,9 @@ export interface ParsedDefinition {
   capnp?: CapnpModel
 }
 
+// Loaded on first use, once: a dynamic import per file costs a module-loader round trip.
+let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
+
 /**
  * Parses a definition file in its format: Cap'n Proto with ssmd's own parser,
  * protobuf with protobufjs, JSON Schema as JSON + ajv meta-validation.
@@ -24,7 +27,7 @@ export interface ParsedDefinition {
  */
 export async function parseDefinition(root: string, abs: string, display: string, format: string): Promise<ParsedDefinition> {
   if (format === 'capnp') {
-    const { loadCapnpFile } = await import('./capnp/index.js')
+    const { loadCapnpFile } = await (capnpModule ??= import('./capnp/index.js'))
     const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display })
     return {
       ok: r.ok,
