@@ -54,3 +54,21 @@ describe('concurrency: many ssmd processes editing one file', () => {
     expect(readFileSync(file, 'utf8')).to.contain('dc-y')
   })
 })
+
+describe('stale lock takeover', () => {
+  it('moves a dead owner\'s lock aside and never removes a live owner\'s fresh lock', async () => {
+    const { withFileLock } = await import('../../src/lib/yaml/atomic.js')
+    const { mkdtempSync, writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')
+    const { tmpdir, hostname } = await import('node:os')
+    const { join: j } = await import('node:path')
+    const { expect: e } = await import('chai')
+    const dir = mkdtempSync(j(tmpdir(), 'ssmd-lock-'))
+    const file = j(dir, 'f.yaml')
+    // A lock held by a pid that cannot be alive on this host.
+    write(`${file}.lock`, `999999999@${hostname()}`)
+    const ran = withFileLock(file, () => exists(`${file}.lock`) && 'ran')
+    e(ran).to.equal('ran')
+    e(exists(`${file}.lock`)).to.equal(false)
+    e(readdirSync(dir)).to.deep.equal([])
+  })
+})

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, readFileSync, constants } from 'node:fs'
+import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { SsmdError } from '../errors.js'
 
@@ -60,13 +61,13 @@ export function withFileLock<T>(path: string, fn: () => T): T {
   for (;;) {
     try {
       const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-      writeSync(fd, String(process.pid))
+      writeSync(fd, LOCK_OWNER)
       closeSync(fd)
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       if (lockIsStale(lock)) {
-        rmSync(lock, { force: true })
+        takeOverStaleLock(lock)
         continue
       }
       if (Date.now() - started > LOCK_TIMEOUT_MS) {
@@ -83,12 +84,37 @@ export function withFileLock<T>(path: string, fn: () => T): T {
   }
 }
 
+const LOCK_OWNER = `${process.pid}@${hostname()}`
+
+/** A lock is stale when its owner (on this host) is dead, or, for another host's lock, when it is old. */
 function lockIsStale(lock: string): boolean {
   try {
-    const pid = Number(readFileSync(lock, 'utf8'))
-    if (Number.isInteger(pid) && pid > 0) return !pidAlive(pid)
+    const [pid, host] = readFileSync(lock, 'utf8').split('@')
+    const n = Number(pid)
+    if ((host === undefined || host === hostname()) && Number.isInteger(n) && n > 0) return !pidAlive(n)
     return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
   } catch {
     return false
+  }
+}
+
+/**
+ * Removes a stale lock without racing another process doing the same: the lock
+ * is moved aside atomically, and if what was moved turns out to be a live
+ * owner's fresh lock (someone took over first), it is put back.
+ */
+function takeOverStaleLock(lock: string): void {
+  const aside = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}.stale`
+  try {
+    renameSync(lock, aside)
+  } catch {
+    return
+  }
+  try {
+    if (!lockIsStale(aside)) linkSync(aside, lock)
+  } catch {
+    // A newer lock already exists; its owner goes first.
+  } finally {
+    rmSync(aside, { force: true })
   }
 }
