@@ -1,8 +1,62 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs'
 import module from 'node:module'
+import { homedir, platform, arch, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 // Free start-up time on Node.js >= 22.1; a no-op elsewhere.
 module.enableCompileCache?.()
 // Plugins are plain JavaScript packages; oclif's note about transpiling linked ESM plugins does not apply.
 process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
-const { execute } = await import('@oclif/core')
-await execute({ dir: import.meta.url })
+
+const require = module.createRequire(import.meta.url)
+
+if (!(await printVersion())) {
+  // @oclif/core checks the Node.js version against its `engines` range with
+  // semver on every start (a quarter of its import time). Skip that only when the
+  // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
+  const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
+  const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(require('@oclif/core/package.json').engines?.node)
+  if (skipEngineCheck) process.env[engineCheck] = '1'
+  const { execute } = await import('@oclif/core')
+  if (skipEngineCheck) delete process.env[engineCheck]
+  await execute({ dir: import.meta.url })
+}
+
+function nodeSatisfies(range) {
+  const m = /^\s*>=\s*(\d+)\.(\d+)\.(\d+)\s*$/.exec(range ?? '')
+  if (!m) return false
+  const want = m.slice(1).map(Number)
+  const have = process.versions.node.split('.').map(Number)
+  for (let i = 0; i < 3; i++) if (have[i] !== want[i]) return have[i] > want[i]
+  return true
+}
+
+/**
+ * `ssmd --version` prints exactly oclif's user agent line without loading oclif
+ * (which is most of the start-up time), but only when nothing could change what
+ * oclif would do: no `init`/`finally` hook in ssmd or its core plugins, no
+ * user-installed or linked plugins, no debug output, not Windows.
+ * Returns false (and prints nothing) in every other case.
+ */
+async function printVersion() {
+  if (process.argv[2] !== '--version' || process.env.DEBUG || process.platform === 'win32') return false
+  const hooksRun = oclif => Object.keys(oclif?.hooks ?? {}).some(h => h === 'init' || h === 'finally')
+  const pjson = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
+  const oclif = pjson.oclif ?? {}
+  if (hooksRun(oclif) || oclif.devPlugins || oclif.jitPlugins || oclif.binAliases) return false
+  for (const name of oclif.plugins ?? []) {
+    const dir = (require.resolve.paths(name) ?? []).find(d => existsSync(join(d, name, 'package.json')))
+    if (!dir || hooksRun(JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')).oclif)) return false
+  }
+  // oclif's data dir, where `plugins install` / `plugins link` record user plugins.
+  const bin = oclif.bin || pjson.name
+  const dataDir = process.env[`${bin.replaceAll('@', '').replaceAll(/[/-]/g, '_')}_DATA_DIR`.toUpperCase()]
+    || join(process.env.XDG_DATA_HOME || join(process.env.HOME || homedir() || tmpdir(), '.local/share'), oclif.dirname || pjson.name)
+  if (existsSync(join(dataDir, 'package.json'))) return false
+  // The same WSL test oclif makes for its platform name.
+  const wslUtils = module.createRequire(require.resolve('@oclif/core/package.json')).resolve('wsl-utils')
+  const os = (await import(pathToFileURL(wslUtils).href)).isWsl ? 'wsl' : platform()
+  process.stdout.write(`${pjson.name}/${pjson.version || '0.0.0'} ${os}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`)
+  return true
+}
