@@ -2,7 +2,7 @@ import { relative, isAbsolute } from 'node:path'
 import { UsageError } from './errors.js'
 import { NAME_PATTERN, SIZE_PATTERN, VERSION_PATTERN } from './spec/common.js'
 import type { EditOp, EditPath } from './yaml/edit.js'
-import { deepEqual } from './yaml/edit.js'
+import { deepEqual } from './deep-equal.js'
 
 const NAME = new RegExp(NAME_PATTERN)
 const VERSION = new RegExp(VERSION_PATTERN)

@@ -1,6 +1,9 @@
 import jsYaml from 'js-yaml'
 import { isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document, type Node, type Pair } from 'yaml'
+import { deepEqual } from '../deep-equal.js'
 import { formatScalar, renderEntryLines, renderItemLines } from './render.js'
+
+export { deepEqual }
 
 export type EditPath = Array<string | number>
 export type EditOp =
@@ -75,15 +78,6 @@ export function applyToData(data: unknown, op: EditOp): unknown {
   return root
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) !== Array.isArray(b)) return false
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return false
-  return ka.every(k => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
-}
 
 // ---- surgical edits -------------------------------------------------------
 

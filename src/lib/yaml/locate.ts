@@ -1,4 +1,13 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml'
+import { createRequire } from 'node:module'
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml'
+
+type YamlModule = typeof import('yaml')
+let yamlModule: YamlModule | undefined
+/** The `yaml` package costs ~70 ms to load: only files with findings to locate pay for it. */
+function yaml(): YamlModule {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule
+  return yamlModule
+}
 
 export interface Position { line: number; column: number }
 
@@ -24,6 +33,7 @@ export class SourceLocator {
   /** Position of the value at `pointer`, or of its key with `at: 'key'`; the nearest existing ancestor when absent. */
   locate(pointer: string, at: 'key' | 'value' = 'value'): Position {
     if (!this.doc) {
+      const { LineCounter, parseDocument } = yaml()
       this.lines = new LineCounter()
       try {
         this.doc = parseDocument(this.text, { lineCounter: this.lines, uniqueKeys: false, strict: false })
@@ -36,6 +46,7 @@ export class SourceLocator {
     for (const seg of pointerSegments(pointer)) {
       let next: unknown
       let nextKey: unknown
+      const { isMap, isSeq } = yaml()
       if (isMap(node)) {
         const pair = this.pairOf(node, seg)
         if (pair) {
@@ -61,8 +72,8 @@ export class SourceLocator {
     if (!index) {
       index = new Map()
       for (const p of map.items) {
-        if (!isPair(p)) continue
-        const k = isScalar(p.key) ? String(p.key.value) : String(p.key)
+        if (!yaml().isPair(p)) continue
+        const k = yaml().isScalar(p.key) ? String((p.key as { value: unknown }).value) : String(p.key)
         if (!index.has(k)) index.set(k, p)
       }
       this.keyIndex.set(map, index)
