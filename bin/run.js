@@ -11,7 +11,7 @@ process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
 
 const require = module.createRequire(import.meta.url)
 
-if (!(await printVersion())) {
+if (!(await printVersion().catch(() => false))) {
   // @oclif/core checks the Node.js version against its `engines` range with
   // semver on every start (a quarter of its import time). Skip that only when the
   // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
