@@ -50,6 +50,7 @@ describe('ssmd validate', () => {
     ['schema/hash-mismatch', 'schemas/orderbook.yaml', d => edit(d, 'schemas/orderbook.capnp', 'sequence @2', 'seq @2'), 'hash:'],
     ['schema/parse', 'schemas/orderbook.capnp', d => edit(d, 'schemas/orderbook.capnp', 'price @0 :Float64;', 'price @0 :Float65;'), 'Float65'],
     ['schema/compat-claim', 'schemas/trade.yaml', d => edit(d, 'schemas/trade-v2.capnp', 'price @2 :Float64;', 'price @2 :Float32;'), 'compatible_with'],
+    ['schema/undocumented-break', 'schemas/trade.yaml', d => { edit(d, 'schemas/trade-v2.capnp', 'price @2 :Float64;', 'price @2 :Float32;'); edit(d, 'schemas/trade.yaml', '    compatible_with: [v1]\n', '') }, '- version: v2'],
     ['env/schedule-timezone', 'environments/kalshi-dev.yaml', d => edit(d, 'environments/kalshi-dev.yaml', 'timezone: UTC', 'timezone: Mars/Olympus'), 'Mars/Olympus'],
     ['env/transport', 'environments/kalshi-dev.yaml', d => edit(d, 'environments/kalshi-dev.yaml', 'url: nats://localhost:4222', 'url: http://localhost:4222'), 'url: http'],
     ['env/storage', 'environments/kalshi-dev.yaml', d => edit(d, 'environments/kalshi-dev.yaml', 'path: /var/lib/ssmd/data', 'path: data'), 'path: data'],
@@ -77,6 +78,14 @@ describe('ssmd validate', () => {
       if (hit.some(f => f.severity === 'error')) expect(code).to.equal(1)
     })
   }
+
+  it('accepts a documented break: breaking_changes silences schema/undocumented-break', async () => {
+    const dir = exampleRepo()
+    edit(dir, 'schemas/trade-v2.capnp', 'price @2 :Float64;', 'price @2 :Float32;')
+    edit(dir, 'schemas/trade.yaml', '    compatible_with: [v1]\n', '    breaking_changes: price is now Float32\n')
+    const { findings } = await validateJson(dir)
+    expect(findings.map(f => f.rule)).to.deep.equal(['schema/hash-mismatch'])
+  })
 
   it('reports every finding of every file in one run', async () => {
     const dir = exampleRepo()
