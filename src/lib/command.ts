@@ -90,6 +90,8 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     const json = this.flags ? this.jsonEnabled() : this.argv.includes('--json')
     const exitError = err.oclif?.exit !== undefined && err.constructor?.name === 'ExitError'
     if (exitError) throw err
+    // A flag that failed to parse is reported here; oclif's development-mode "did not parse" note would only add noise.
+    this.parsed = true
     let exitCode: number
     let message: string
     let code: string
