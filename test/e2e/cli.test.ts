@@ -60,3 +60,23 @@ describe('built CLI as a process', () => {
     expect(r.code, r.stderr).to.equal(0)
   })
 })
+
+describe('git workflow without a git executable', () => {
+  it('edits, diffs and commits with only node on PATH; git itself accepts the result', async () => {
+    const { exampleRepo, git } = await import('../helpers/repo.js')
+    const { dirname } = await import('node:path')
+    const dir = exampleRepo({ git: true })
+    // Only the folder holding node: no git binary can be found.
+    const env = { PATH: dirname(process.execPath), GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com' }
+    const edit = ssmdProcess(['feed', 'update', 'kalshi', '--rate-limit', '20'], { cwd: dir, env })
+    expect(edit.code, edit.stderr).to.equal(0)
+    const diff = ssmdProcess(['diff'], { cwd: dir, env })
+    expect(diff.stdout).to.equal('Modified:\n  feeds/kalshi.yaml\n')
+    const commit = ssmdProcess(['commit', '-m', 'kalshi: raise the rate limit'], { cwd: dir, env })
+    expect(commit.code, commit.stderr).to.equal(0)
+    expect(commit.stdout).to.match(/^\[main [0-9a-f]{7}\] kalshi: raise the rate limit\n/)
+    expect(git(dir, 'log', '-1', '--format=%an <%ae> %s')).to.equal('Ada <ada@example.com> kalshi: raise the rate limit\n')
+    expect(git(dir, 'status', '--porcelain')).to.equal('')
+    git(dir, 'fsck', '--strict')
+  })
+})
