@@ -220,14 +220,7 @@ export class Compiler {
           this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
           continue;
         }
-        if (unnamedUnion) {
-          this.report(unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
-          this.report(unit, unnamedUnion.keyword ?? unnamedUnion, 'Previously defined here.');
-        } else {
-          unnamedUnion = d;
-        }
-        this.checkUnionShape(unit, d);
-        this.registerMembers(scope, scope, d.nested, acc);
+        unnamedUnion = this.registerUnnamedUnion(scope, d, unnamedUnion, acc);
         continue;
       }
       if (MEMBER_DECLS.has(d.kind)) {
@@ -364,14 +357,7 @@ export class Compiler {
           this.report(unit, d, 'Unions cannot contain unnamed unions.');
           continue;
         }
-        if (unnamedUnion) {
-          this.report(unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
-          this.report(unit, unnamedUnion.keyword ?? unnamedUnion, 'Previously defined here.');
-        } else {
-          unnamedUnion = d;
-        }
-        this.checkUnionShape(unit, d);
-        this.registerMembers(group, group, d.nested, acc);
+        unnamedUnion = this.registerUnnamedUnion(group, d, unnamedUnion, acc);
       } else if (MEMBER_DECLS.has(d.kind)) {
         this.registerMembers(group, group, [d], acc);
       } else if (d.kind !== 'file') {
@@ -379,6 +365,20 @@ export class Compiler {
       }
     }
     this.finishMembers(group, acc);
+  }
+
+  /**
+   * An unnamed union's members belong to the enclosing struct or group (one such union per scope).
+   * Returns the scope's unnamed union after this one.
+   */
+  private registerUnnamedUnion(scope: Sym, d: Decl, previous: Decl | undefined, acc: Sym[]): Decl {
+    if (previous) {
+      this.report(scope.unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
+      this.report(scope.unit, previous.keyword ?? previous, 'Previously defined here.');
+    }
+    this.checkUnionShape(scope.unit, d);
+    this.registerMembers(scope, scope, d.nested, acc);
+    return previous ?? d;
   }
 
   private checkUnionShape(unit: Unit, d: Decl): void {
