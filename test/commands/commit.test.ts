@@ -15,9 +15,6 @@ function isolated(extra: Record<string, string | undefined> = {}): Record<string
   }
 }
 
-/** The in-process runner splits arguments on spaces unless they are double-quoted. */
-const quoted = (s: string) => `"${s}"`
-
 const porcelain = (dir: string) => git(dir, 'status', '--porcelain', '-uall').split('\n').filter(Boolean)
 
 describe('ssmd commit', () => {
@@ -31,7 +28,7 @@ describe('ssmd commit', () => {
     writeFileSync(join(dir, 'todo.txt'), 'untracked\n')
     const otherBefore = git(dir, 'ls-files', '-s', '--', 'notes.md')
 
-    const r = await ssmd(['commit', '-m', quoted('kalshi: reviewed'), '--no-validate'], { cwd: dir, env: isolated() })
+    const r = await ssmd(['commit', '-m', 'kalshi: reviewed', '--no-validate'], { cwd: dir, env: isolated() })
     expect(r.code, r.stderr).to.equal(0)
     const short = git(dir, 'rev-parse', '--short=7', 'HEAD').trim()
     expect(r.stdout).to.equal(`[main ${short}] kalshi: reviewed\n 3 files changed (1 modified, 1 new, 1 deleted)\n`)
@@ -156,7 +153,7 @@ describe('ssmd commit', () => {
     const none = { GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined }
 
     it('takes --author first', async () => {
-      const r = await commitAs(isolated(), ['--author', quoted('Ada Lovelace <ada@example.com>')])
+      const r = await commitAs(isolated(), ['--author', 'Ada Lovelace <ada@example.com>'])
       expect(r.who).to.equal('Ada Lovelace <ada@example.com>|Ssmd Tester <tester@example.com>')
     })
 
@@ -178,7 +175,7 @@ describe('ssmd commit', () => {
       const r = await commitAs(env)
       expect(r.code).to.equal(1)
       expect(r.stderr).to.contain('no author email configured').and.to.contain('git config --global user.email').and.to.contain('--author')
-      const bad = await commitAs(isolated(), ['--author', quoted('No Mail <>')])
+      const bad = await commitAs(isolated(), ['--author', 'No Mail <>'])
       expect(bad.code).to.equal(2)
       expect(bad.stderr).to.contain('the email is empty')
     })

@@ -267,7 +267,7 @@ describe('ssmd env update', () => {
 describe('ssmd env add-key / remove-key', () => {
   it('adds a key reference in spec order and names its variables', async () => {
     const dir = repoWithStaging()
-    const r = await ssmd(['env', 'add-key', 'staging', 'kalshi', '--type', 'api_key', '--fields', '"api_key, api_secret"', '--source', 'env', '--rotation-days', '30', '--description', '"Kalshi API"'], { cwd: dir })
+    const r = await ssmd(['env', 'add-key', 'staging', 'kalshi', '--type', 'api_key', '--fields', 'api_key, api_secret', '--source', 'env', '--rotation-days', '30', '--description', 'Kalshi API'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote environments/staging.yaml\nvalues are read from SSMD_KALSHI_API_KEY, SSMD_KALSHI_API_SECRET\n')
     // The new section goes where the spec puts it (after schema); every other byte stays.

@@ -38,7 +38,7 @@ function repoWithHandy(): string {
 describe('ssmd feed create', () => {
   it('writes a new feed with keys in spec order and the protocol derived from the type', async () => {
     const dir = exampleRepo()
-    const r = await ssmd(['feed', 'create', 'bitstamp', '--type', 'websocket', '--endpoint', 'wss://ws.bitstamp.net', '--display-name', '"Bitstamp WS"',
+    const r = await ssmd(['feed', 'create', 'bitstamp', '--type', 'websocket', '--endpoint', 'wss://ws.bitstamp.net', '--display-name', 'Bitstamp WS',
       '--auth-method', 'none', '--rate-limit', '10', '--max-symbols', '50', '--supports-orderbook', '--no-supports-trades',
       '--effective-from', '2025-05-01', '--timezone', 'UTC', '--holiday-calendar', 'crypto_247', '--open-time', '00:00', '--close-time', '23:59'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)

@@ -78,7 +78,7 @@ describe('ssmd schema add-version', () => {
 
   it('records a false claim with --force, with a warning', async () => {
     const repo = await quoteRepo()
-    const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-type.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--force', '--breaking-changes="bid is fixed-point"'], { cwd: repo })
+    const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-type.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--force', '--breaking-changes=bid is fixed-point'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.contain('warning: v2 is not compatible with v1: 1 breaking change; recorded anyway because of --force')
     expect(r.stderr).to.contain('quote-v3-type.capnp:6:3  field Quote.bid @1 type changed')
@@ -91,7 +91,7 @@ describe('ssmd schema add-version', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.contain('warning: v2 breaks compatibility with v1 (1 breaking change, first: field Quote.ticker @3 removed); describe it with --breaking-changes')
     const repo2 = await quoteRepo()
-    const documented = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-removed.capnp'), '--effective-from', '2025-03-01', '--breaking-changes="ticker moved to the envelope"', '--status', 'active'], { cwd: repo2 })
+    const documented = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-removed.capnp'), '--effective-from', '2025-03-01', '--breaking-changes=ticker moved to the envelope', '--status', 'active'], { cwd: repo2 })
     expect(documented.code, documented.stderr).to.equal(0)
     expect(documented.stderr).to.equal('')
     expect(read(repo2, 'schemas/quote.yaml')).to.contain([
@@ -156,7 +156,7 @@ describe('ssmd schema add-version', () => {
       ['--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'one'],
       ['--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', ','],
       ['--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--status', 'live'],
-      ['--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--breaking-changes=" "'],
+      ['--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--breaking-changes= '],
       ['--file', fixture('quote.proto'), '--effective-from', '2025-03-01'],
     ]
     for (const args of cases) {

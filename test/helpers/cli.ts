@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { runCommand } from '@oclif/test'
+import { run } from '@oclif/core'
+import { captureOutput } from '@oclif/test'
 import { PROJECT_ROOT } from './repo.js'
 
 export interface CliResult {
@@ -26,7 +27,8 @@ export async function ssmd(args: string[], options: { cwd?: string; env?: Record
   process.exitCode = undefined
   if (options.cwd) process.chdir(options.cwd)
   try {
-    const { stdout, stderr, error } = await runCommand(args, { root: PROJECT_ROOT }, { stripAnsi: true })
+    // oclif's own runner with the argument array as given (no re-splitting on spaces).
+    const { stdout, stderr, error } = await captureOutput(async () => run(args, { root: PROJECT_ROOT }), { stripAnsi: true })
     const oclifExit = (error as { oclif?: { exit?: number } } | undefined)?.oclif?.exit
     const code = Number(process.exitCode ?? oclifExit ?? (error ? 1 : 0))
     return { stdout, stderr: stderr + (error && oclifExit !== 0 && !stderr ? String(error.message) : ''), code }
