@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { CapnpChange } from './capnp/index.js'
-import { definitionRef, hashFile, resolveDefinition, type ResolvedDefinition } from './schema-files.js'
+import { readFileSync } from 'node:fs'
+import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './schema-files.js'
 import { parseDefinition, type ParsedDefinition } from './schema-parse.js'
 import type { SchemaDocument } from './workspace/document.js'
 
@@ -31,13 +32,15 @@ export class DefinitionCache {
   private async load(ref: string, format: string): Promise<Definition> {
     const resolved = resolveDefinition(this.root, ref)
     if (!resolved.abs) return { ...resolved, ref }
-    let hash: string | undefined
+    let bytes: Buffer
     try {
-      hash = hashFile(resolved.abs)
+      bytes = readFileSync(resolved.abs)
     } catch (error) {
       return { ...resolved, ref, problem: { kind: 'not-file', message: `cannot read ${resolved.display}: ${(error as Error).message}` } }
     }
-    return { ...resolved, ref, hash, parsed: await parseDefinition(this.root, resolved.abs, resolved.display, format) }
+    // One read serves both the hash and the parser.
+    const hash = `sha256:${sha256Hex(bytes)}`
+    return { ...resolved, ref, hash, parsed: await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8')) }
   }
 
   /** The definition of one version of a schema document (undefined when it names no file). */

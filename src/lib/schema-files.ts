@@ -30,7 +30,7 @@ export function resolveDefinition(root: string, ref: string): ResolvedDefinition
     return { display, problem: { kind: 'missing', message: `definition file ${display} does not exist${dangling ? ' (broken symlink)' : ''}` } }
   }
   const real = realpathSync(abs)
-  const realRoot = realpathSync(root)
+  const realRoot = realRootOf(root)
   const realRel = relative(realRoot, real)
   if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
     return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository (${real}); copy the file into schemas/ instead` } }
@@ -39,6 +39,17 @@ export function resolveDefinition(root: string, ref: string): ResolvedDefinition
     return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }
   }
   return { abs, display }
+}
+
+const realRoots = new Map<string, string>()
+/** The root's real path, resolved once per process (every definition file is checked against it). */
+function realRootOf(root: string): string {
+  let r = realRoots.get(root)
+  if (r === undefined) {
+    r = realpathSync(root)
+    realRoots.set(root, r)
+  }
+  return r
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -25,10 +25,10 @@ let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
  * protobuf with protobufjs, JSON Schema as JSON + ajv meta-validation.
  * Parsers are loaded only when a file of that format is checked.
  */
-export async function parseDefinition(root: string, abs: string, display: string, format: string): Promise<ParsedDefinition> {
+export async function parseDefinition(root: string, abs: string, display: string, format: string, source?: string): Promise<ParsedDefinition> {
   if (format === 'capnp') {
     const { loadCapnpFile } = await (capnpModule ??= import('./capnp/index.js'))
-    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display })
+    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source })
     return {
       ok: r.ok,
       capnp: r.ok ? r.model : undefined,
@@ -37,7 +37,7 @@ export async function parseDefinition(root: string, abs: string, display: string
   }
   let text: string
   try {
-    text = readFileSync(abs, 'utf8')
+    text = source ?? readFileSync(abs, 'utf8')
   } catch (error) {
     return { ok: false, problems: [{ message: `cannot read: ${(error as Error).message}`, line: 1, column: 1, file: display }] }
   }

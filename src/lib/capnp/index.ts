@@ -50,11 +50,12 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
 }
 
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
-export function loadCapnpFile(absPath: string, options: { rootDir: string; displayPath?: string }): CapnpLoadResult {
+export function loadCapnpFile(absPath: string, options: { rootDir: string; displayPath?: string; source?: string }): CapnpLoadResult {
   const display = options.displayPath ?? absPath;
   let source: string;
   try {
-    source = fs.readFileSync(absPath, 'utf8');
+    // Callers that already read the bytes (to hash them) pass the text, so the file is read once.
+    source = options.source ?? fs.readFileSync(absPath, 'utf8');
   } catch (err) {
     return {
       ok: false,
