@@ -37,7 +37,7 @@ export function parseYamlBytes(bytes: Uint8Array): ParsedText {
     return {
       problem: {
         rule: 'yaml/unsafe', line: 1, column: 1,
-        message: `file is ${(bytes.length / 1048576).toFixed(1)} MiB; ssmd refuses YAML files over 1 MiB (split it or remove generated content)`,
+        message: `file is ${bytes.length.toLocaleString('en-US')} bytes; ssmd refuses YAML files over 1 MiB (${MAX_FILE_BYTES.toLocaleString('en-US')} bytes): split it or remove generated content`,
       },
     }
   }
