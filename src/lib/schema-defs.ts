@@ -1,4 +1,3 @@
-import { join } from 'node:path'
 import type { CapnpChange } from './capnp/index.js'
 import { readFileSync } from 'node:fs'
 import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './schema-files.js'
@@ -74,4 +73,3 @@ export async function compareDefinitions(older: Definition, newer: Definition): 
   return compareCapnp(older.parsed.capnp, newer.parsed.capnp)
 }
 
-export const schemasDir = (root: string) => join(root, 'schemas')

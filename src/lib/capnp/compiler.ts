@@ -120,7 +120,6 @@ function isPointer(t: CapnpType): boolean {
 export class Compiler {
   readonly diagnostics: CapnpDiagnostic[] = [];
   private readonly units = new Map<string, Unit | null>();
-  private main!: Unit;
   private readonly explicitIds = new Map<string, { span: Span }>();
 
   constructor(private readonly opts: CompileOptions) {}
@@ -135,7 +134,6 @@ export class Compiler {
   compile(source: string): CapnpModel | undefined {
     const parse = parseCapnp(source);
     const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true);
-    this.main = main;
     this.units.set(this.opts.absPath, main);
     for (const e of parse.errors) this.report(main, e, e.message);
     try {

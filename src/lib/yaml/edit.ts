@@ -269,4 +269,3 @@ function modelEdit(text: string, op: EditOp): string {
   return eolOf(text) === '\r\n' ? out.replace(/\r?\n/g, '\r\n') : out
 }
 
-export { isPair }

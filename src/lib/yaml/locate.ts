@@ -16,10 +16,6 @@ export function pointerSegments(pointer: string): string[] {
   return pointer.replace(/^\//, '').split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
-export function pointerFrom(segments: Array<string | number>): string {
-  return segments.length === 0 ? '' : '/' + segments.map(s => String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')
-}
-
 /**
  * Finds line:col for JSON Pointers in one YAML text. Built lazily: only files
  * that have findings pay for the second (position-keeping) parse.

@@ -18,7 +18,6 @@ export const refRules: Record<string, RuleDefinition> = {
     severity: 'error',
     description: 'schema has the form name:version and names an existing schema version.',
     environment(doc, ctx) {
-      /* contract share: malformed references */
       return withContract(doc, contract => {
         shareContract(contract, ctx, 'ref/schema-exists')
         const ref = str((doc.data as Obj).schema)

@@ -1,7 +1,7 @@
 import { definitionCache, compareDefinitions } from '../../../lib/schema-defs.js'
 import type { RuleDefinition } from '../../../lib/validate/types.js'
 import { versionNumber } from '../../../lib/versions.js'
-import { isObj, items, str, type Obj } from '../util.js'
+import { items, str, type Obj } from '../util.js'
 import { reportOverlaps } from './feed.js'
 
 const PATH_PROBLEMS = new Set(['absolute', 'escape', 'symlink'])
@@ -135,4 +135,3 @@ export const schemaRules: Record<string, RuleDefinition> = {
   },
 }
 
-export { isObj }
