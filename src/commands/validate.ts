@@ -29,7 +29,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
 
   async run(): Promise<{ findings: ValidationResult['findings']; summary: ValidationResult['summary'] }> {
     const root = this.root()
-    const paths = this.argv.filter(a => !a.startsWith('-') && !this.isFlagValue(a))
+    const paths = this.positionals
     const full = await validateRepository(this.config, root)
     const result = filterByPaths(full, paths)
     const { summary } = result
@@ -51,12 +51,5 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     }
     if (failed) process.exitCode = 1
     return { findings: result.findings, summary }
-  }
-
-  /** Values of flags that take one (`-f github`), so they are not mistaken for paths. */
-  private isFlagValue(arg: string): boolean {
-    const i = this.argv.indexOf(arg)
-    const prev = i > 0 ? this.argv[i - 1] : ''
-    return ['-f', '--format', '-C', '--dir'].includes(prev)
   }
 }

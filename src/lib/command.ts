@@ -23,10 +23,12 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
 
   protected flags!: SsmdFlags<T>
   protected args!: SsmdArgs<T>
+  /** Every positional argument as oclif parsed it (flags and their values removed). */
+  protected positionals: string[] = []
 
   public override async init(): Promise<void> {
     await super.init()
-    const { args, flags } = await this.parse({
+    const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof SsmdCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -35,6 +37,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     })
     this.flags = flags as SsmdFlags<T>
     this.args = args as SsmdArgs<T>
+    this.positionals = argv as string[]
     this.applyLocalConfig()
   }
 

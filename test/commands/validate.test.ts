@@ -150,6 +150,8 @@ describe('ssmd validate', () => {
     expect(r.code).to.equal(1)
     expect(r.stdout).to.contain('env/schedule-timezone')
     expect(r.stdout).not.to.contain('feed/timezone')
+    const flagsFirst = await ssmd(['validate', '-f', 'json', '-C', dir, 'environments'], { cwd: dir })
+    expect(JSON.parse(flagsFirst.stdout).findings.map((f: JsonFinding) => f.rule)).to.deep.equal(['env/schedule-timezone'])
     const one = await ssmd(['validate', 'feeds/kalshi.yaml', '--json'], { cwd: dir })
     expect(JSON.parse(one.stdout).findings.map((f: JsonFinding) => f.rule)).to.deep.equal(['feed/timezone'])
   })
