@@ -4,10 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js';
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const corpusDir = path.resolve(projectRoot, '../shared/corpus/capnp/capnproto');
+export const corpusDir = path.resolve(projectRoot, 'test/fixtures/corpus/capnproto');
 export const validDir = path.join(corpusDir, 'valid');
 export const invalidDir = path.join(corpusDir, 'invalid');
-export const tradeFile = path.resolve(projectRoot, '../shared/corpus/ssmd-original/capnp/trade.capnp');
+export const tradeFile = path.resolve(projectRoot, 'test/fixtures/corpus/ssmd-original/capnp/trade.capnp');
 export const fixturesDir = path.join(projectRoot, 'test/fixtures/capnp');
 
 /** Loads a corpus file; embeds under testdata/ (not shipped in the corpus) come from fixtures. */

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const EXAMPLE_REPO = join(PROJECT_ROOT, 'examples', 'market-data')
-export const SHARED = join(PROJECT_ROOT, '..', 'shared')
+export const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures')
 
 const created: string[] = []
 

@@ -9,7 +9,7 @@ import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { BUILT_BIN, type CliResult } from '../helpers/cli.js'
 import { PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
-export const CORPUS = resolve(PROJECT_ROOT, '../shared/corpus/ssmd-original')
+export const CORPUS = resolve(PROJECT_ROOT, 'test/fixtures/corpus/ssmd-original')
 
 /** Where a document of each kind lives in a repository. */
 export const KIND_FILE = {
