@@ -12,4 +12,4 @@ export type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack,
 export type { EnvironmentData, FeedData, PolicyData, SchemaData } from './lib/spec/types.generated.js'
 export type { DocumentKind, EnvironmentDocument, FeedDocument, PolicyDocument, SchemaDocument, SsmdDocument } from './lib/workspace/document.js'
 export type { Workspace } from './lib/workspace/workspace.js'
-export { latestVersion, resolveVersionForDate } from './lib/versions.js'
+export { latestVersion, resolveVersionForDate } from './lib/domain/versions.js'

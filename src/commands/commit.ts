@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
-import { SsmdCommand } from '../lib/command.js'
-import { SsmdError } from '../lib/errors.js'
+import { SsmdCommand } from '../lib/cli/command.js'
+import { SsmdError } from '../lib/core/errors.js'
 import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
 import { displayPath } from '../lib/git/render.js'
 
@@ -30,7 +30,7 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     const root = this.root()
     let validation: CommitOutput['validation']
     if (this.flags.validate) {
-      const { validateForCommit } = await import('../lib/validate/run.js')
+      const { validateForCommit } = await import('../lib/cli/validation.js')
       const outcome = await validateForCommit(this.config, root)
       validation = { errors: outcome.errors, warnings: outcome.warnings }
       if (outcome.errors > 0) {

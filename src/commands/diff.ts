@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core'
-import { SsmdCommand } from '../lib/command.js'
+import { SsmdCommand } from '../lib/cli/command.js'
 import { describeChange, displayPath, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { ssmdStatus } from '../lib/git/status.js'

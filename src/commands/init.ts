@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { resolve } from 'node:path'
-import { SsmdCommand } from '../lib/command.js'
-import { initRepository, type InitResult } from '../lib/init.js'
+import { SsmdCommand } from '../lib/cli/command.js'
+import { initRepository, type InitResult } from '../lib/domain/init.js'
 import { checkDirFlag } from '../lib/workspace/root.js'
 
 export default class Init extends SsmdCommand<typeof Init> {

@@ -1,8 +1,8 @@
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../lib/command.js'
-import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/validate/format.js'
-import { filterByPaths, validateRepository, type ValidationResult } from '../lib/validate/run.js'
-import { colorEnabled } from '../lib/ui/style.js'
+import { SsmdCommand } from '../lib/cli/command.js'
+import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/cli/findings-format.js'
+import { filterByPaths, validateRepository, type ValidationResult } from '../lib/cli/validation.js'
+import { colorEnabled } from '../lib/cli/style.js'
 
 /**
  * JSON (`--json` or `--format json`):

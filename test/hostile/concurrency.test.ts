@@ -57,7 +57,7 @@ describe('concurrency: many ssmd processes editing one file', () => {
 
 describe('stale lock takeover', () => {
   it('moves a dead owner\'s lock aside and never removes a live owner\'s fresh lock', async () => {
-    const { withFileLock } = await import('../../src/lib/yaml/atomic.js')
+    const { withFileLock } = await import('../../src/lib/io/lock.js')
     const { mkdtempSync, writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')
     const { tmpdir, hostname } = await import('node:os')
     const { join: j } = await import('node:path')

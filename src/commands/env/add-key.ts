@@ -5,11 +5,13 @@
  *   `variables` are the SSMD_<KEY>_<FIELD> names to set when the source is env (else []).
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { usableEnvironment } from '../../lib/env.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
-import { checkDescription, checkFields, checkSource, keyFlags, newKey, planAddKey, variablesOf, type KeyEntry } from '../../lib/keys.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { keyFlags } from '../../lib/cli/flags.js'
+import { usableEnvironment } from '../../lib/domain/env.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { checkDescription, checkFields, checkSource, newKey, planAddKey, variablesOf, type KeyEntry } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvAddKey extends SsmdCommand<typeof EnvAddKey> {

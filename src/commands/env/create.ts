@@ -5,11 +5,13 @@
 import { Args } from '@oclif/core'
 import { Flags } from '@oclif/core'
 import { join } from 'node:path'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkReferences, envFlags, envInput, newEnvironment, resolveSections } from '../../lib/env.js'
-import { ConflictError } from '../../lib/errors.js'
-import { createDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { envFields, envFlags } from '../../lib/cli/flags.js'
+import { checkReferences, envInput, newEnvironment, resolveSections } from '../../lib/domain/env.js'
+import { ConflictError } from '../../lib/core/errors.js'
+import { createDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
@@ -31,7 +33,7 @@ export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
 
   async run(): Promise<{ file: string; name: string; environment: EnvironmentData; warnings: string[] }> {
     const name = checkName('environment', this.args.name)
-    const input = envInput(this.flags)
+    const input = envInput(envFields(this.flags))
     const sections = resolveSections(name, undefined, input)
     const ws = this.workspace(['feed', 'schema', 'environment'])
     const existing = ws.find('environment', name)

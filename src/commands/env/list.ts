@@ -3,9 +3,9 @@
  *                        transport?: string, error?: string }>
  *   `transport` is the transport type; `error` is set when the file cannot be read.
  */
-import { SsmdCommand } from '../../lib/command.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
-import { table } from '../../lib/ui/style.js'
+import { table } from '../../lib/cli/style.js'
 
 export interface EnvListItem {
   name: string

@@ -2,11 +2,12 @@
  * JSON (--json): { file: string, environment: string, key: string, removed: KeyEntry }
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { usableEnvironment } from '../../lib/env.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
-import { planRemoveKey, type KeyEntry } from '../../lib/keys.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { usableEnvironment } from '../../lib/domain/env.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { planRemoveKey, type KeyEntry } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvRemoveKey extends SsmdCommand<typeof EnvRemoveKey> {

@@ -7,12 +7,12 @@
  *   `variables` are the SSMD_<KEY>_<FIELD> names of env-sourced keys ([] for other sources).
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { storageText, transportText, usableEnvironment } from '../../lib/env.js'
-import { checkName } from '../../lib/flags.js'
-import { variablesOf } from '../../lib/keys.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { storageText, transportText, usableEnvironment } from '../../lib/domain/env.js'
+import { checkName } from '../../lib/domain/input.js'
+import { variablesOf } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
-import { details } from '../../lib/ui/style.js'
+import { details } from '../../lib/cli/style.js'
 
 export interface EnvShowKey {
   name: string

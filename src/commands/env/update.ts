@@ -4,11 +4,14 @@
  *   `path` is a JSON Pointer; a change without `to` is a removed key.
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkReferences, envFlags, envInput, hasAnyInput, resolveSections, usableEnvironment } from '../../lib/env.js'
-import { UsageError } from '../../lib/errors.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath, mapEdits, type Change } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { envFields, envFlags } from '../../lib/cli/flags.js'
+import { checkReferences, envInput, hasAnyInput, resolveSections, usableEnvironment } from '../../lib/domain/env.js'
+import { UsageError } from '../../lib/core/errors.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { mapEdits, type Change } from '../../lib/yaml/changes.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 import type { EditOp } from '../../lib/yaml/edit.js'
 
@@ -27,7 +30,7 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
 
   async run(): Promise<{ file: string; name: string; changed: boolean; changes: Change[]; warnings: string[] }> {
     const name = checkName('environment', this.args.name)
-    const input = envInput(this.flags)
+    const input = envInput(envFields(this.flags))
     if (!hasAnyInput(input)) throw new UsageError(`nothing to change; pass at least one flag (see 'ssmd env update --help')`)
     const ws = this.workspace(['feed', 'schema', 'environment'])
     const doc = ws.get('environment', name)

@@ -2,11 +2,13 @@
  * JSON (--json): { file: string, name: string, location: { datacenter: string, provider?: string, region?: string } }
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { UsageError } from '../../lib/errors.js'
-import { planAddLocation, usableFeed, type CaptureLocation } from '../../lib/feed.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, compact, displayPath } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { UsageError } from '../../lib/core/errors.js'
+import { planAddLocation, usableFeed, type CaptureLocation } from '../../lib/domain/feed.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { compact } from '../../lib/yaml/changes.js'
+import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation> {

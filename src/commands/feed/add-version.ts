@@ -5,10 +5,12 @@
  *   earlier version was given an end date.
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { planAddVersion, usableFeed, versionFlags, versionInput, type AddVersionPlan, type FeedVersion } from '../../lib/feed.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, checkVersionId, displayPath } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
+import { planAddVersion, usableFeed, versionInput, type AddVersionPlan, type FeedVersion } from '../../lib/domain/feed.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName, checkVersionId } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
@@ -24,13 +26,13 @@ export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
   static override flags = {
     'effective-from': Flags.string({ summary: 'First day the new version applies (YYYY-MM-DD).', required: true }),
     'copy-from': Flags.string({ summary: 'Version to copy fields from (default: the latest).' }),
-    ...versionFlags,
+    ...feedVersionFlags,
   }
 
   async run(): Promise<{ file: string; name: string; version: string; copied_from: string; entry: FeedVersion; closed?: { version: string; effective_to: string } }> {
     const name = checkName('feed', this.args.name)
     if (this.flags['copy-from'] !== undefined) checkVersionId('copy-from', this.flags['copy-from'])
-    const input = versionInput(this.flags)
+    const input = versionInput(feedVersionFields(this.flags))
     const doc = this.workspace(['feed']).get('feed', name)
     let plan: AddVersionPlan | undefined
     editDocument<FeedData>(doc.absPath, doc.file, data => {

@@ -4,11 +4,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import { join } from 'node:path'
-import { SsmdCommand } from '../../lib/command.js'
-import { ConflictError } from '../../lib/errors.js'
-import { newFeed, rootFlags, rootInput, typeOptions, versionFlags, versionInput } from '../../lib/feed.js'
-import { createDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { feedRootFields, feedRootFlags, feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
+import { ConflictError } from '../../lib/core/errors.js'
+import { newFeed, rootInput, typeOptions, versionInput } from '../../lib/domain/feed.js'
+import { createDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
@@ -25,15 +27,15 @@ export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
   static override flags = {
     type: Flags.string({ summary: 'Kind of source; decides the protocol.', options: typeOptions, required: true }),
     'effective-from': Flags.string({ summary: 'First day v1 applies (YYYY-MM-DD; default today, UTC).' }),
-    ...rootFlags,
-    ...versionFlags,
-    endpoint: Flags.string({ summary: versionFlags.endpoint.summary, required: true }),
+    ...feedRootFlags,
+    ...feedVersionFlags,
+    endpoint: Flags.string({ summary: feedVersionFlags.endpoint.summary, required: true }),
   }
 
   async run(): Promise<{ file: string; name: string; feed: FeedData }> {
     const name = checkName('feed', this.args.name)
-    const root = rootInput(this.flags)
-    const version = versionInput(this.flags)
+    const root = rootInput(feedRootFields(this.flags))
+    const version = versionInput(feedVersionFields(this.flags))
     const feed = newFeed(name, this.flags.type as FeedData['type'], root, version)
     const ws = this.workspace(['feed'])
     const existing = ws.find('feed', name)

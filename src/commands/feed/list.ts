@@ -1,10 +1,10 @@
 import { Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { todayUtc } from '../../lib/dates.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { todayUtc } from '../../lib/core/dates.js'
 import { FEED_STATUSES } from '../../lib/spec/enums.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
-import { table } from '../../lib/ui/style.js'
-import { latestVersion, resolveVersionForDate } from '../../lib/versions.js'
+import { table } from '../../lib/cli/style.js'
+import { latestVersion, resolveVersionForDate } from '../../lib/domain/versions.js'
 
 export interface FeedListItem {
   name: string

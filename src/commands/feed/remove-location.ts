@@ -2,10 +2,11 @@
  * JSON (--json): { file: string, name: string, removed: { datacenter: string, provider?: string, region?: string }, remaining: number }
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { planRemoveLocation, usableFeed, type CaptureLocation } from '../../lib/feed.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { planRemoveLocation, usableFeed, type CaptureLocation } from '../../lib/domain/feed.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedRemoveLocation extends SsmdCommand<typeof FeedRemoveLocation> {

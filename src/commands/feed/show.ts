@@ -9,14 +9,14 @@
  *   `selected.by` is 'latest' when no version is in effect today and none was asked for.
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/dates.js'
-import { NotFoundError } from '../../lib/errors.js'
-import { findVersion, rangeText, sortVersions, usableFeed, type CaptureLocation, type FeedVersion } from '../../lib/feed.js'
-import { checkName, checkVersionId } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
+import { NotFoundError } from '../../lib/core/errors.js'
+import { findVersion, rangeText, sortVersions, usableFeed, type CaptureLocation, type FeedVersion } from '../../lib/domain/feed.js'
+import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
-import { bold, details } from '../../lib/ui/style.js'
-import { latestVersion, resolveVersionForDate } from '../../lib/versions.js'
+import { bold, details } from '../../lib/cli/style.js'
+import { latestVersion, resolveVersionForDate } from '../../lib/domain/versions.js'
 
 export interface FeedShowResult {
   name: string

@@ -4,11 +4,14 @@
  *   `version` is the version the version flags applied to; `path` is a JSON Pointer.
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { UsageError } from '../../lib/errors.js'
-import { planUpdate, rootFlags, rootInput, statusOptions, typeOptions, usableFeed, versionFlags, versionInput, type UpdatePlan } from '../../lib/feed.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, checkVersionId, displayPath, type Change } from '../../lib/flags.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { feedRootFields, feedRootFlags, feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
+import { UsageError } from '../../lib/core/errors.js'
+import { planUpdate, rootInput, statusOptions, typeOptions, usableFeed, versionInput, type UpdatePlan } from '../../lib/domain/feed.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName, checkVersionId } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { type Change } from '../../lib/yaml/changes.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
@@ -27,15 +30,15 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
     type: Flags.string({ summary: 'Kind of source; every version\'s protocol follows it.', options: typeOptions }),
     status: Flags.string({ summary: 'Lifecycle status.', options: statusOptions }),
     'effective-from': Flags.string({ summary: 'First day the version applies (YYYY-MM-DD).' }),
-    ...rootFlags,
-    ...versionFlags,
+    ...feedRootFlags,
+    ...feedVersionFlags,
   }
 
   async run(): Promise<{ file: string; name: string; version: string; changed: boolean; changes: Change[] }> {
     const name = checkName('feed', this.args.name)
     if (this.flags.version !== undefined) checkVersionId('version', this.flags.version)
-    const root = rootInput(this.flags)
-    const input = versionInput(this.flags)
+    const root = rootInput(feedRootFields(this.flags))
+    const input = versionInput(feedVersionFields(this.flags))
     if (Object.keys(input).length === 0 && Object.keys(root.calendar).length === 0 && root.display_name === undefined && root.type === undefined && root.status === undefined) {
       throw new UsageError(`nothing to change; pass at least one field flag (see 'ssmd feed update --help')`)
     }

@@ -5,11 +5,11 @@
  *   `checkable` is true for env sources; values are never included.
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { usableEnvironment } from '../../lib/env.js'
-import { checkName } from '../../lib/flags.js'
-import { keyStatuses, type KeyStatus } from '../../lib/keys.js'
-import { table } from '../../lib/ui/style.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { usableEnvironment } from '../../lib/domain/env.js'
+import { checkName } from '../../lib/domain/input.js'
+import { keyStatuses, type KeyStatus } from '../../lib/domain/keys.js'
+import { table } from '../../lib/cli/style.js'
 
 export default class KeyList extends SsmdCommand<typeof KeyList> {
   static override summary = "List an environment's keys and whether their variables are set (never their values)."

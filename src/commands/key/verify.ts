@@ -8,12 +8,12 @@
  *   it is not empty (the JSON is still printed). Values are never included.
  */
 import { Args } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { usableEnvironment } from '../../lib/env.js'
-import { checkName } from '../../lib/flags.js'
-import { keyStatuses, type VariableStatus } from '../../lib/keys.js'
-import { green, red, yellow } from '../../lib/ui/style.js'
-import { plural } from '../../lib/text.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { usableEnvironment } from '../../lib/domain/env.js'
+import { checkName } from '../../lib/domain/input.js'
+import { keyStatuses, type VariableStatus } from '../../lib/domain/keys.js'
+import { green, red, yellow } from '../../lib/cli/style.js'
+import { plural } from '../../lib/core/text.js'
 
 type Result = 'ok' | 'missing' | 'optional-missing' | 'not-checkable'
 

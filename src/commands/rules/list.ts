@@ -1,7 +1,7 @@
-import { SsmdCommand } from '../../lib/command.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
 import { runRules } from '../../lib/validate/engine.js'
-import { collectPacks, policySeverities } from '../../lib/validate/run.js'
-import { table } from '../../lib/ui/style.js'
+import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
+import { table } from '../../lib/cli/style.js'
 import { Workspace } from '../../lib/workspace/workspace.js'
 import { findRoot } from '../../lib/workspace/root.js'
 

@@ -14,19 +14,20 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { CapnpChange } from '../../lib/capnp/index.js'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag } from '../../lib/dates.js'
-import { ConflictError, SsmdError, UsageError } from '../../lib/errors.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath, splitList } from '../../lib/flags.js'
-import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/schema-defs.js'
-import { FORMAT_BY_EXTENSION } from '../../lib/schema-files.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag } from '../../lib/core/dates.js'
+import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName, splitList } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
+import { FORMAT_BY_EXTENSION } from '../../lib/domain/schema/files.js'
 import {
   checkVersionList, findSchemaVersion, installIncoming, locateIncoming, orderedEntry, parseIncoming, planDates, problemLines,
   statusOptions, uninstallIncoming, usableSchema, versionsUsingRef, type SchemaStatus, type SchemaVersion,
-} from '../../lib/schema.js'
+} from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
-import { latestVersion, nextVersionId, versionNumber } from '../../lib/versions.js'
+import { latestVersion, nextVersionId, versionNumber } from '../../lib/domain/versions.js'
 import { extname } from 'node:path'
 
 export interface CompatibilityCheck {

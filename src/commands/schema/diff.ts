@@ -9,13 +9,13 @@
  */
 import { Args } from '@oclif/core'
 import type { CapnpChange } from '../../lib/capnp/index.js'
-import { SsmdCommand } from '../../lib/command.js'
-import { SsmdError, UsageError } from '../../lib/errors.js'
-import { checkName } from '../../lib/flags.js'
-import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/schema-defs.js'
-import { findSchemaVersion, problemLines, usableSchema } from '../../lib/schema.js'
-import { dim, green, red, yellow } from '../../lib/ui/style.js'
-import { versionNumber } from '../../lib/versions.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { SsmdError, UsageError } from '../../lib/core/errors.js'
+import { checkName } from '../../lib/domain/input.js'
+import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
+import { findSchemaVersion, problemLines, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { dim, green, red, yellow } from '../../lib/cli/style.js'
+import { versionNumber } from '../../lib/domain/versions.js'
 
 export interface SchemaDiffResult {
   name: string

@@ -9,12 +9,13 @@
  *   fails instead (exit 1, JSON { error: { code, message, exitCode } }).
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { ConflictError, SsmdError, UsageError } from '../../lib/errors.js'
-import { editDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
-import { definitionRef, hashFile, resolveDefinition } from '../../lib/schema-files.js'
-import { orderedVersions, usableSchema } from '../../lib/schema.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { definitionRef, hashFile, resolveDefinition } from '../../lib/domain/schema/files.js'
+import { orderedVersions, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 import type { SchemaDocument } from '../../lib/workspace/document.js'
 

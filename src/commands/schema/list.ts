@@ -4,11 +4,11 @@
  *   A schema file that cannot be read as a schema gives one item { name, file, error }.
  */
 import { Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { definitionRef } from '../../lib/schema-files.js'
-import { effectiveText, orderedVersions, shown, statusOptions } from '../../lib/schema.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { definitionRef } from '../../lib/domain/schema/files.js'
+import { effectiveText, orderedVersions, shown, statusOptions } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
-import { table } from '../../lib/ui/style.js'
+import { table } from '../../lib/cli/style.js'
 
 export interface SchemaListItem {
   name: string

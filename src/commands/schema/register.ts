@@ -10,12 +10,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import { join } from 'node:path'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/dates.js'
-import { ConflictError, SsmdError } from '../../lib/errors.js'
-import { createDocument } from '../../lib/files.js'
-import { checkName, displayPath } from '../../lib/flags.js'
-import { formatOf, installIncoming, locateIncoming, orderedEntry, parseIncoming, problemLines, statusOptions, uninstallIncoming, type SchemaStatus, type SchemaVersion } from '../../lib/schema.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
+import { ConflictError, SsmdError } from '../../lib/core/errors.js'
+import { createDocument } from '../../lib/workspace/files.js'
+import { checkName } from '../../lib/domain/input.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { formatOf, installIncoming, locateIncoming, orderedEntry, parseIncoming, problemLines, statusOptions, uninstallIncoming, type SchemaStatus, type SchemaVersion } from '../../lib/domain/schema/lifecycle.js'
 import { SCHEMA_FORMATS } from '../../lib/spec/enums.js'
 
 export interface SchemaRegisterResult {

@@ -8,12 +8,12 @@
  * }
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { ConflictError } from '../../lib/errors.js'
-import { editDocument } from '../../lib/files.js'
-import { displayPath } from '../../lib/flags.js'
-import { definitionRef, hashFile, resolveDefinition } from '../../lib/schema-files.js'
-import { environmentsUsing, findSchemaVersion, isLifecycleMove, parseSchemaRef, statusOptions, usableSchema, type SchemaStatus } from '../../lib/schema.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { ConflictError } from '../../lib/core/errors.js'
+import { editDocument } from '../../lib/workspace/files.js'
+import { displayPath } from '../../lib/cli/output.js'
+import { definitionRef, hashFile, resolveDefinition } from '../../lib/domain/schema/files.js'
+import { environmentsUsing, findSchemaVersion, isLifecycleMove, parseSchemaRef, statusOptions, usableSchema, type SchemaStatus } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 
 export interface SchemaSetStatusResult {

@@ -13,13 +13,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { StructureEntry } from '../../lib/capnp/index.js'
-import { SsmdCommand } from '../../lib/command.js'
-import { SsmdError } from '../../lib/errors.js'
-import { DefinitionCache } from '../../lib/schema-defs.js'
-import { definitionRef } from '../../lib/schema-files.js'
-import { effectiveText, findSchemaVersion, orderedVersions, parseSchemaRef, problemLines, shown, usableSchema } from '../../lib/schema.js'
-import { bold, details, green, red, table } from '../../lib/ui/style.js'
-import { latestVersion } from '../../lib/versions.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { SsmdError } from '../../lib/core/errors.js'
+import { DefinitionCache } from '../../lib/domain/schema/definitions.js'
+import { definitionRef } from '../../lib/domain/schema/files.js'
+import { effectiveText, findSchemaVersion, orderedVersions, parseSchemaRef, problemLines, shown, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { bold, details, green, red, table } from '../../lib/cli/style.js'
+import { latestVersion } from '../../lib/domain/versions.js'
 
 export interface SchemaShowVersion {
   version: string

@@ -1,4 +1,4 @@
-import { UsageError, SsmdError } from '../errors.js'
+import { UsageError, SsmdError } from '../core/errors.js'
 import type { Repository } from './repo.js'
 
 export interface Identity {

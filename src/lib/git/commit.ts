@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, lstatSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { SsmdError } from '../errors.js'
+import { SsmdError } from '../core/errors.js'
 import { formatIdentity, resolveIdentity, type Identity } from './author.js'
 import { GitIndex, withGitLock } from './index-file.js'
 import { EMPTY_TREE, commitTree, readRef, readTree, type TreeEntry } from './objects.js'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { SsmdError } from '../errors.js'
+import { SsmdError } from '../core/errors.js'
 
 /**
  * The git index (dircache), read and written without a `git` executable.

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
-import { SsmdError } from '../errors.js'
+import { SsmdError } from '../core/errors.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
 import { GitConfig, globalConfigFiles } from './config.js'
 import { findGitRoot, resolveGitDir } from './find.js'

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { SsmdError, UsageError } from '../errors.js'
+import { SsmdError, UsageError } from '../core/errors.js'
 
 export const SSMD_FOLDERS = ['feeds', 'schemas', 'environments'] as const
 const MARKERS = [...SSMD_FOLDERS, '.ssmd']

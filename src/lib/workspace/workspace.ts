@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { NotFoundError } from '../errors.js'
-import { didYouMean } from '../text.js'
+import { NotFoundError } from '../core/errors.js'
+import { didYouMean } from '../core/text.js'
 import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
 
 export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {

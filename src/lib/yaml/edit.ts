@@ -1,6 +1,6 @@
 import jsYaml from 'js-yaml'
 import { isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document, type Node, type Pair } from 'yaml'
-import { deepEqual } from '../deep-equal.js'
+import { deepEqual } from '../core/deep-equal.js'
 import { formatScalar, renderEntryLines, renderItemLines } from './render.js'
 
 export { deepEqual }

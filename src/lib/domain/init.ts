@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { findGitRoot } from './git/find.js'
-import { writeFileAtomic } from './yaml/atomic.js'
-import { SSMD_FOLDERS } from './workspace/root.js'
+import { findGitRoot } from '../git/find.js'
+import { writeFileAtomic } from '../io/atomic.js'
+import { SSMD_FOLDERS } from '../workspace/root.js'
 
 export interface InitResult {
   root: string

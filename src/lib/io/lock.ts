@@ -1,36 +1,7 @@
-import { closeSync, constants, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, constants, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, dirname, join } from 'node:path'
-import { SsmdError } from '../errors.js'
-
-/**
- * Writes a file so that readers only ever see the old or the new content:
- * temp file in the same folder, fsync, rename over the target, fsync the folder.
- */
-export function writeFileAtomic(path: string, content: string): void {
-  const dir = dirname(path)
-  mkdirSync(dir, { recursive: true })
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
-  let fd: number | undefined
-  try {
-    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-    writeSync(fd, content)
-    fsyncSync(fd)
-    closeSync(fd)
-    fd = undefined
-    renameSync(tmp, path)
-  } catch (error) {
-    if (fd !== undefined) closeSync(fd)
-    rmSync(tmp, { force: true })
-    throw error
-  }
-  try {
-    const dfd = openSync(dir, 'r')
-    try { fsyncSync(dfd) } finally { closeSync(dfd) }
-  } catch {
-    // Some file systems do not allow fsync on a folder; the rename is still atomic.
-  }
-}
+import { basename, dirname } from 'node:path'
+import { SsmdError } from '../core/errors.js'
 
 const LOCK_TIMEOUT_MS = Number(process.env.SSMD_LOCK_TIMEOUT_MS ?? 15000)
 const STALE_LOCK_MS = 30000

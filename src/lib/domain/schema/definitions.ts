@@ -1,8 +1,8 @@
-import type { CapnpChange } from './capnp/index.js'
+import type { CapnpChange } from '../../capnp/index.js'
 import { readFileSync } from 'node:fs'
-import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './schema-files.js'
-import { parseDefinition, type ParsedDefinition } from './schema-parse.js'
-import type { SchemaDocument } from './workspace/document.js'
+import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
+import { parseDefinition, type ParsedDefinition } from './parse.js'
+import type { SchemaDocument } from '../../workspace/document.js'
 
 export interface Definition extends ResolvedDefinition {
   ref: string
@@ -63,13 +63,13 @@ export function definitionCache(ws: { root: string }): DefinitionCache {
   return c
 }
 
-let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
+let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
 
 /** Structural changes from `older` to `newer` (Cap'n Proto only); undefined when either does not parse. */
 export async function compareDefinitions(older: Definition, newer: Definition): Promise<CapnpChange[] | undefined> {
   if (!older.parsed?.capnp || !newer.parsed?.capnp) return undefined
   if (older.hash !== undefined && older.hash === newer.hash) return []
-  const { compareCapnp } = await (capnpModule ??= import('./capnp/index.js'))
+  const { compareCapnp } = await (capnpModule ??= import('../../capnp/index.js'))
   return compareCapnp(older.parsed.capnp, newer.parsed.capnp)
 }
 

@@ -1,10 +1,10 @@
 import type { Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
 import { Workspace } from '../workspace/workspace.js'
-import { isObj } from '../../hooks/validate/util.js'
-import { runRules, type PackSource, type PolicySeverity } from './engine.js'
-import { formatText } from './format.js'
-import type { Finding, RuleInfo } from './types.js'
+import { isObj } from '../validate/rules/util.js'
+import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
+import { formatText } from './findings-format.js'
+import type { Finding, RuleInfo } from '../validate/types.js'
 
 export interface ValidationSummary {
   errors: number

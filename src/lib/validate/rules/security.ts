@@ -1,5 +1,5 @@
-import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { eachString } from '../util.js'
+import type { RuleDefinition } from '../types.js'
+import { eachString } from './util.js'
 
 const CREDENTIAL_URL = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/\s:@]+)(:[^/\s@]*)?@/
 

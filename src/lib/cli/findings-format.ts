@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path'
-import { plural } from '../text.js'
-import { dim, green, red, yellow, cyan } from '../ui/style.js'
-import type { Finding } from './types.js'
+import { plural } from '../core/text.js'
+import { dim, green, red, yellow, cyan } from './style.js'
+import type { Finding } from '../validate/types.js'
 
 export const FORMATS = ['text', 'json', 'github', 'sarif', 'junit'] as const
 export type OutputFormat = (typeof FORMATS)[number]

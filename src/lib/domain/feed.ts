@@ -1,12 +1,12 @@
-import { Flags } from '@oclif/core'
-import { addDays, checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from './dates.js'
-import { ConflictError, NotFoundError, SsmdError, UsageError } from './errors.js'
-import { checkName, checkUrl, compact, mapEdits, type Change } from './flags.js'
-import { AUTH_METHODS, FEED_STATUSES, FEED_TYPES, HOLIDAY_CALENDARS, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from './spec/enums.js'
-import type { FeedData } from './spec/types.generated.js'
-import { didYouMean } from './text.js'
+import { addDays, checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../core/dates.js'
+import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
+import { checkName, checkUrl } from './input.js'
+import { compact, mapEdits, type Change } from '../yaml/changes.js'
+import { AUTH_METHODS, FEED_STATUSES, FEED_TYPES, HOLIDAY_CALENDARS, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
+import type { FeedData } from '../spec/types.generated.js'
+import { didYouMean } from '../core/text.js'
 import { latestVersion, nextVersionId, rangesOverlap, versionNumber } from './versions.js'
-import type { EditOp } from './yaml/edit.js'
+import type { EditOp } from '../yaml/edit.js'
 
 export type FeedVersion = FeedData['versions'][number]
 export type CaptureLocation = NonNullable<FeedData['capture_locations']>[number]
@@ -19,33 +19,32 @@ export const VERSION_KEY_ORDER = [
   'max_symbols_per_connection', 'supports_orderbook', 'supports_trades', 'supports_historical', 'parser_config',
 ] as const
 
-// ---- flags ------------------------------------------------------------------
-
-/** Flags that describe one version (create, update, add-version). */
-export const versionFlags = {
-  endpoint: Flags.string({ summary: 'Endpoint URL (or URL template); its scheme must fit the protocol (wss://, https://, udp:// or multicast://).' }),
-  'auth-method': Flags.string({ summary: 'How the feed authenticates.', options: [...AUTH_METHODS] }),
-  'rate-limit': Flags.integer({ summary: 'Requests or messages allowed per second (≥ 1).', min: 1 }),
-  'max-symbols': Flags.integer({ summary: 'Symbols one connection may subscribe to (≥ 1).', min: 1 }),
-  'supports-orderbook': Flags.boolean({ summary: 'Order-book data is available.', allowNo: true }),
-  'supports-trades': Flags.boolean({ summary: 'Trade data is available.', allowNo: true }),
-  'supports-historical': Flags.boolean({ summary: 'Historical data is available.', allowNo: true }),
-  'effective-to': Flags.string({ summary: 'Last day the version applies (YYYY-MM-DD, inclusive); open-ended when absent.' }),
-}
-
-/** Root and calendar flags (create, update). */
-export const rootFlags = {
-  'display-name': Flags.string({ summary: 'Name for people.' }),
-  timezone: Flags.string({ summary: 'Calendar time zone (IANA, e.g. America/New_York).' }),
-  'holiday-calendar': Flags.string({ summary: 'Holiday calendar.', options: [...HOLIDAY_CALENDARS] }),
-  'open-time': Flags.string({ summary: 'Session open, HH:MM (24-hour).' }),
-  'close-time': Flags.string({ summary: 'Session close, HH:MM; before the open time means the session crosses midnight.' }),
-}
-
 export const typeOptions = [...FEED_TYPES]
 export const statusOptions = [...FEED_STATUSES]
 
-type FlagValues = Record<string, unknown>
+/** Version fields as given on the command line, before any check. */
+export interface VersionFields {
+  effectiveFrom?: string
+  effectiveTo?: string
+  endpoint?: string
+  authMethod?: string
+  rateLimit?: number
+  maxSymbols?: number
+  supportsOrderbook?: boolean
+  supportsTrades?: boolean
+  supportsHistorical?: boolean
+}
+
+/** Root and calendar fields as given on the command line, before any check. */
+export interface RootFields {
+  displayName?: string
+  type?: string
+  status?: string
+  timezone?: string
+  holidayCalendar?: string
+  openTime?: string
+  closeTime?: string
+}
 
 export interface VersionInput {
   effective_from?: string
@@ -66,43 +65,42 @@ export interface RootInput {
   calendar: { timezone?: string; holiday_calendar?: NonNullable<FeedData['calendar']>['holiday_calendar']; open_time?: string; close_time?: string }
 }
 
-/** Version fields from flags, each checked (dates, times); the endpoint is checked once the protocol is known. */
-export function versionInput(flags: FlagValues): VersionInput {
-  const from = flags['effective-from'] as string | undefined
-  const to = flags['effective-to'] as string | undefined
+/** Version fields, each checked (dates, times); the endpoint is checked once the protocol is known. */
+export function versionInput(fields: VersionFields): VersionInput {
+  const { effectiveFrom: from, effectiveTo: to, endpoint } = fields
   if (from !== undefined) checkDateFlag('effective-from', from)
   if (to !== undefined) checkDateFlag('effective-to', to)
   if (from !== undefined && to !== undefined && to < from) throw new UsageError(`--effective-to ${to} is before --effective-from ${from}`)
-  const endpoint = flags.endpoint as string | undefined
   if (endpoint !== undefined) checkUrl('endpoint', endpoint, Object.values(SCHEMES_FOR_PROTOCOL).flat())
   return compact({
     effective_from: from,
     effective_to: to,
     endpoint,
-    auth_method: flags['auth-method'] as VersionInput['auth_method'],
-    rate_limit_per_second: flags['rate-limit'] as number | undefined,
-    max_symbols_per_connection: flags['max-symbols'] as number | undefined,
-    supports_orderbook: flags['supports-orderbook'] as boolean | undefined,
-    supports_trades: flags['supports-trades'] as boolean | undefined,
-    supports_historical: flags['supports-historical'] as boolean | undefined,
+    auth_method: fields.authMethod as VersionInput['auth_method'],
+    rate_limit_per_second: fields.rateLimit,
+    max_symbols_per_connection: fields.maxSymbols,
+    supports_orderbook: fields.supportsOrderbook,
+    supports_trades: fields.supportsTrades,
+    supports_historical: fields.supportsHistorical,
   })
 }
 
-export function rootInput(flags: FlagValues): RootInput {
-  const tz = flags.timezone as string | undefined
+export function rootInput(fields: RootFields): RootInput {
+  const { timezone: tz, openTime, closeTime } = fields
   if (tz !== undefined) checkTimezoneFlag('timezone', tz)
-  for (const f of ['open-time', 'close-time']) if (flags[f] !== undefined) checkTimeFlag(f, flags[f] as string)
+  if (openTime !== undefined) checkTimeFlag('open-time', openTime)
+  if (closeTime !== undefined) checkTimeFlag('close-time', closeTime)
   return {
     ...compact({
-      display_name: flags['display-name'] as string | undefined,
-      type: flags.type as FeedType | undefined,
-      status: flags.status as FeedData['status'],
+      display_name: fields.displayName,
+      type: fields.type as FeedType | undefined,
+      status: fields.status as FeedData['status'],
     }),
     calendar: compact({
       timezone: tz,
-      holiday_calendar: flags['holiday-calendar'] as RootInput['calendar']['holiday_calendar'],
-      open_time: flags['open-time'] as string | undefined,
-      close_time: flags['close-time'] as string | undefined,
+      holiday_calendar: fields.holidayCalendar as RootInput['calendar']['holiday_calendar'],
+      open_time: openTime,
+      close_time: closeTime,
     }),
   }
 }

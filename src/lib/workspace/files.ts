@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs'
 import jsYaml from 'js-yaml'
-import { ConflictError, SsmdError } from './errors.js'
-import { applyEdits, EditError, type EditOp } from './yaml/edit.js'
-import { parseYamlBytes } from './yaml/read.js'
-import { renderDocument } from './yaml/render.js'
-import { withFileLock, writeFileAtomic } from './yaml/atomic.js'
-import { DOCUMENT_SCHEMAS } from './spec/documents.js'
-import { keyOrderAt } from './spec/generate.js'
+import { ConflictError, SsmdError } from '../core/errors.js'
+import { applyEdits, EditError, type EditOp } from '../yaml/edit.js'
+import { parseYamlBytes } from '../yaml/read.js'
+import { renderDocument } from '../yaml/render.js'
+import { writeFileAtomic } from '../io/atomic.js'
+import { withFileLock } from '../io/lock.js'
+import { DOCUMENT_SCHEMAS } from '../spec/documents.js'
+import { keyOrderAt } from '../spec/generate.js'
 
 const KIND_BY_FOLDER: Record<string, keyof typeof DOCUMENT_SCHEMAS> = { feeds: 'feed', schemas: 'schema', environments: 'environment' }
 

@@ -1,6 +1,6 @@
-import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { didYouMean } from '../../../lib/text.js'
-import { isObj, items, shareContract, str, withContract, type Obj } from '../util.js'
+import type { RuleDefinition } from '../types.js'
+import { didYouMean } from '../../core/text.js'
+import { isObj, items, shareContract, str, withContract, type Obj } from './util.js'
 
 const SCHEMA_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(v[1-9][0-9]*)$/
 

@@ -1,6 +1,6 @@
-import type { SsmdDocument } from '../../lib/workspace/document.js'
-import type { CheckContext } from '../../lib/validate/types.js'
-import { checkContractNow, type ContractFinding } from '../../lib/validate/contract.js'
+import type { SsmdDocument } from '../../workspace/document.js'
+import type { CheckContext } from '../types.js'
+import { checkContractNow, type ContractFinding } from '../contract.js'
 
 export type Obj = Record<string, unknown>
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { CapnpModel } from './capnp/index.js'
+import type { CapnpModel } from '../../capnp/index.js'
 
 export interface DefinitionProblem {
   message: string
@@ -18,7 +18,7 @@ export interface ParsedDefinition {
 }
 
 // Loaded on first use, once: a dynamic import per file costs a module-loader round trip.
-let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
+let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
 
 /**
  * Parses a definition file in its format: Cap'n Proto with ssmd's own parser,
@@ -27,7 +27,7 @@ let capnpModule: Promise<typeof import('./capnp/index.js')> | undefined
  */
 export async function parseDefinition(root: string, abs: string, display: string, format: string, source?: string): Promise<ParsedDefinition> {
   if (format === 'capnp') {
-    const { loadCapnpFile } = await (capnpModule ??= import('./capnp/index.js'))
+    const { loadCapnpFile } = await (capnpModule ??= import('../../capnp/index.js'))
     const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source })
     return {
       ok: r.ok,

@@ -1,22 +1,13 @@
-import { Flags } from '@oclif/core'
-import { ConflictError, NotFoundError, UsageError } from './errors.js'
-import { compact, splitList } from './flags.js'
-import { FIELD_PATTERN } from './spec/common.js'
-import { KEY_TYPES } from './spec/enums.js'
-import type { EnvironmentData } from './spec/types.generated.js'
-import { didYouMean } from './text.js'
-import type { EditOp } from './yaml/edit.js'
+import { ConflictError, NotFoundError, UsageError } from '../core/errors.js'
+import { compact } from '../yaml/changes.js'
+import { splitList } from './input.js'
+import { FIELD_PATTERN } from '../spec/common.js'
+import { KEY_TYPES } from '../spec/enums.js'
+import type { EnvironmentData } from '../spec/types.generated.js'
+import { didYouMean } from '../core/text.js'
+import type { EditOp } from '../yaml/edit.js'
 
 export type KeyEntry = NonNullable<EnvironmentData['keys']>[string]
-
-export const keyFlags = {
-  type: Flags.string({ summary: 'Kind of secret.', options: [...KEY_TYPES], required: true }),
-  fields: Flags.string({ summary: 'Comma-separated field names, e.g. api_key,api_secret.', required: true }),
-  source: Flags.string({ summary: 'Where the values live: env, sealed-secret/<name> or vault/<path>.', required: true }),
-  required: Flags.boolean({ summary: 'The environment cannot run without it (default true).', allowNo: true }),
-  'rotation-days': Flags.integer({ summary: 'Recommended rotation period in days (≥ 1).', min: 1 }),
-  description: Flags.string({ summary: 'What the key is for, for people.' }),
-}
 
 /** `SSMD_<KEY>_<FIELD>`, upper-cased, every character outside A-Z0-9 turned into `_`. */
 export function variableName(key: string, field: string): string {

@@ -1,17 +1,18 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, fsyncSync, openSync, closeSync, constants } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
-import { addDays } from './dates.js'
-import { ConflictError, NotFoundError, SsmdError, UsageError } from './errors.js'
-import { checkName, checkVersionId } from './flags.js'
-import type { Definition } from './schema-defs.js'
-import { definitionRef, FORMAT_BY_EXTENSION, resolveDefinition, sha256Hex } from './schema-files.js'
-import { parseDefinition, type DefinitionProblem } from './schema-parse.js'
-import { SCHEMA_STATUSES } from './spec/enums.js'
-import type { SchemaData } from './spec/types.generated.js'
-import { didYouMean } from './text.js'
-import { rangesOverlap, versionNumber } from './versions.js'
-import type { Workspace } from './workspace/workspace.js'
-import { withFileLock } from './yaml/atomic.js'
+import { addDays } from '../../core/dates.js'
+import { ConflictError, NotFoundError, SsmdError, UsageError } from '../../core/errors.js'
+import { checkName, checkVersionId } from '../input.js'
+import type { Definition } from './definitions.js'
+import { definitionRef, FORMAT_BY_EXTENSION, resolveDefinition, sha256Hex } from './files.js'
+import { parseDefinition, type DefinitionProblem } from './parse.js'
+import { SCHEMA_STATUSES } from '../../spec/enums.js'
+import type { SchemaData } from '../../spec/types.generated.js'
+import { didYouMean } from '../../core/text.js'
+import { rangesOverlap, versionNumber } from '../versions.js'
+import type { Workspace } from '../../workspace/workspace.js'
+import { writeFileAtomic } from '../../io/atomic.js'
+import { withFileLock } from '../../io/lock.js'
 
 export type SchemaVersion = SchemaData['versions'][number]
 export type SchemaFormat = SchemaData['format']
@@ -244,19 +245,7 @@ export function installIncoming(inc: IncomingDefinition): boolean {
       if (readFileSync(inc.abs).equals(inc.bytes)) return false
       throw new ConflictError(`${inc.display} appeared with different content meanwhile; nothing written`)
     }
-    const tmp = `${inc.abs}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-    try {
-      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-      try {
-        writeFileSync(fd, inc.bytes)
-        fsyncSync(fd)
-      } finally {
-        closeSync(fd)
-      }
-      renameSync(tmp, inc.abs)
-    } finally {
-      rmSync(tmp, { force: true })
-    }
+    writeFileAtomic(inc.abs, inc.bytes)
     return true
   })
 }

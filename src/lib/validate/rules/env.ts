@@ -1,7 +1,7 @@
-import { isValidTimezone } from '../../../lib/dates.js'
-import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../../../lib/spec/enums.js'
-import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { isObj, reportContractShare, shareContract, str, withContract, type Obj } from '../util.js'
+import { isValidTimezone } from '../../core/dates.js'
+import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../../spec/enums.js'
+import type { RuleDefinition } from '../types.js'
+import { isObj, reportContractShare, shareContract, str, withContract, type Obj } from './util.js'
 
 function scheme(url: string): string | undefined {
   return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/./.exec(url)?.[1]?.toLowerCase()

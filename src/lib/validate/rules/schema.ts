@@ -1,7 +1,7 @@
-import { definitionCache, compareDefinitions } from '../../../lib/schema-defs.js'
-import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { versionNumber } from '../../../lib/versions.js'
-import { items, str, type Obj } from '../util.js'
+import { definitionCache, compareDefinitions } from '../../domain/schema/definitions.js'
+import type { RuleDefinition } from '../types.js'
+import { versionNumber } from '../../domain/versions.js'
+import { items, str, type Obj } from './util.js'
 import { reportOverlaps } from './feed.js'
 
 const PATH_PROBLEMS = new Set(['absolute', 'escape', 'symlink'])

@@ -1,12 +1,12 @@
-import { Flags } from '@oclif/core'
-import { checkTimeFlag, checkTimezoneFlag } from './dates.js'
-import { NotFoundError, SsmdError, UsageError } from './errors.js'
-import { checkName, checkSize, checkUrl, compact } from './flags.js'
-import { CACHE_TYPES, CACHE_URL_SCHEMES, STORAGE_TYPES, TRANSPORT_TYPES, TRANSPORT_URL_SCHEMES } from './spec/enums.js'
-import type { EnvironmentData, FeedData, SchemaData } from './spec/types.generated.js'
-import { VERSION_PATTERN } from './spec/common.js'
-import { didYouMean } from './text.js'
-import type { Workspace } from './workspace/workspace.js'
+import { checkTimeFlag, checkTimezoneFlag } from '../core/dates.js'
+import { NotFoundError, SsmdError, UsageError } from '../core/errors.js'
+import { checkName, checkSize, checkUrl } from './input.js'
+import { compact } from '../yaml/changes.js'
+import { CACHE_TYPES, CACHE_URL_SCHEMES, STORAGE_TYPES, TRANSPORT_TYPES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
+import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
+import { VERSION_PATTERN } from '../spec/common.js'
+import { didYouMean } from '../core/text.js'
+import type { Workspace } from '../workspace/workspace.js'
 
 type Transport = EnvironmentData['transport']
 type Storage = EnvironmentData['storage']
@@ -17,25 +17,6 @@ type Schedule = NonNullable<EnvironmentData['schedule']>
 export const ENV_KEY_ORDER = ['name', 'feed', 'schema', 'schedule', 'keys', 'transport', 'storage', 'cache'] as const
 
 export const DEFAULT_STORAGE_ROOT = '/var/lib/ssmd'
-
-/** Flags shared by `env create` and `env update`. */
-export const envFlags = {
-  feed: Flags.string({ summary: 'Feed this environment captures (must exist).' }),
-  schema: Flags.string({ summary: 'Schema and version, <schema>:<version> (must exist and not be a draft).' }),
-  'schedule.timezone': Flags.string({ summary: 'Time zone of the capture day (IANA, e.g. UTC).' }),
-  'schedule.day-start': Flags.string({ summary: 'Start of the capture day, HH:MM.' }),
-  'schedule.day-end': Flags.string({ summary: 'End of the capture day, HH:MM.' }),
-  'schedule.auto-roll': Flags.boolean({ summary: 'Roll to the next day automatically.', allowNo: true }),
-  'transport.type': Flags.string({ summary: 'Message transport (default memory).', options: [...TRANSPORT_TYPES] }),
-  'transport.url': Flags.string({ summary: 'Transport URL: nats:// or tls:// (nats), mqtt:// or mqtts:// (mqtt); none for memory.' }),
-  'storage.type': Flags.string({ summary: 'Where captured data goes (default local).', options: [...STORAGE_TYPES] }),
-  'storage.path': Flags.string({ summary: `Absolute folder (local; default ${DEFAULT_STORAGE_ROOT}/<name>).` }),
-  'storage.bucket': Flags.string({ summary: 'Bucket name (s3).' }),
-  'storage.region': Flags.string({ summary: 'Bucket region (s3), e.g. us-east-1.' }),
-  'cache.type': Flags.string({ summary: 'Cache kind.', options: [...CACHE_TYPES] }),
-  'cache.max-size': Flags.string({ summary: 'Cache size, e.g. 512KB, 100MB, 2GB.' }),
-  'cache.url': Flags.string({ summary: 'Cache URL: redis:// or rediss:// (redis).' }),
-}
 
 export interface SchemaRef {
   schema: string
@@ -64,32 +45,51 @@ export function parseSchemaRef(flag: string, value: string): SchemaRef {
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 const REGION = /^[a-z0-9][a-z0-9-]*$/
 
-/** Flag values, each checked on its own (cross-field consistency comes in `resolveSections`). */
-export function envInput(flags: Record<string, unknown>): EnvInput {
-  const s = (k: string) => flags[k] as string | undefined
-  if (s('feed') !== undefined) checkName('feed', s('feed')!)
-  const schema = s('schema') === undefined ? undefined : parseSchemaRef('schema', s('schema')!)
-  if (s('schedule.timezone') !== undefined) checkTimezoneFlag('schedule.timezone', s('schedule.timezone')!)
-  for (const f of ['schedule.day-start', 'schedule.day-end']) if (s(f) !== undefined) checkTimeFlag(f, s(f)!)
-  if (s('transport.url') !== undefined) checkUrl('transport.url', s('transport.url')!, Object.values(TRANSPORT_URL_SCHEMES).flat())
-  if (s('cache.url') !== undefined) checkUrl('cache.url', s('cache.url')!, CACHE_URL_SCHEMES)
-  if (s('cache.max-size') !== undefined) checkSize('cache.max-size', s('cache.max-size')!)
-  const path = s('storage.path')
+/** Environment fields as given on the command line, before any check. */
+export interface EnvFields {
+  feed?: string
+  schema?: string
+  scheduleTimezone?: string
+  scheduleDayStart?: string
+  scheduleDayEnd?: string
+  scheduleAutoRoll?: boolean
+  transportType?: string
+  transportUrl?: string
+  storageType?: string
+  storagePath?: string
+  storageBucket?: string
+  storageRegion?: string
+  cacheType?: string
+  cacheMaxSize?: string
+  cacheUrl?: string
+}
+
+/** Field values, each checked on its own (cross-field consistency comes in `resolveSections`). */
+export function envInput(f: EnvFields): EnvInput {
+  if (f.feed !== undefined) checkName('feed', f.feed)
+  const schema = f.schema === undefined ? undefined : parseSchemaRef('schema', f.schema)
+  if (f.scheduleTimezone !== undefined) checkTimezoneFlag('schedule.timezone', f.scheduleTimezone)
+  if (f.scheduleDayStart !== undefined) checkTimeFlag('schedule.day-start', f.scheduleDayStart)
+  if (f.scheduleDayEnd !== undefined) checkTimeFlag('schedule.day-end', f.scheduleDayEnd)
+  if (f.transportUrl !== undefined) checkUrl('transport.url', f.transportUrl, Object.values(TRANSPORT_URL_SCHEMES).flat())
+  if (f.cacheUrl !== undefined) checkUrl('cache.url', f.cacheUrl, CACHE_URL_SCHEMES)
+  if (f.cacheMaxSize !== undefined) checkSize('cache.max-size', f.cacheMaxSize)
+  const path = f.storagePath
   if (path !== undefined && (!path.startsWith('/') || /[\u0000-\u001f]/.test(path) || path.split('/').includes('..'))) {
     throw new UsageError(`--storage.path '${path}' must be an absolute path without '..', e.g. ${DEFAULT_STORAGE_ROOT}/data`)
   }
-  if (s('storage.bucket') !== undefined && !BUCKET.test(s('storage.bucket')!)) {
-    throw new UsageError(`--storage.bucket '${s('storage.bucket')}' is not a valid bucket name (3–63 lowercase letters, digits, '.' or '-')`)
+  if (f.storageBucket !== undefined && !BUCKET.test(f.storageBucket)) {
+    throw new UsageError(`--storage.bucket '${f.storageBucket}' is not a valid bucket name (3–63 lowercase letters, digits, '.' or '-')`)
   }
-  if (s('storage.region') !== undefined && !REGION.test(s('storage.region')!)) {
-    throw new UsageError(`--storage.region '${s('storage.region')}' is not a valid region (e.g. us-east-1)`)
+  if (f.storageRegion !== undefined && !REGION.test(f.storageRegion)) {
+    throw new UsageError(`--storage.region '${f.storageRegion}' is not a valid region (e.g. us-east-1)`)
   }
   return {
-    ...compact({ feed: s('feed'), schema }),
-    schedule: compact({ timezone: s('schedule.timezone'), day_start: s('schedule.day-start'), day_end: s('schedule.day-end'), auto_roll: flags['schedule.auto-roll'] as boolean | undefined }),
-    transport: compact({ type: s('transport.type') as Transport['type'] | undefined, url: s('transport.url') }),
-    storage: compact({ type: s('storage.type') as Storage['type'] | undefined, path, bucket: s('storage.bucket'), region: s('storage.region') }),
-    cache: compact({ type: s('cache.type') as Cache['type'] | undefined, max_size: s('cache.max-size'), url: s('cache.url') }),
+    ...compact({ feed: f.feed, schema }),
+    schedule: compact({ timezone: f.scheduleTimezone, day_start: f.scheduleDayStart, day_end: f.scheduleDayEnd, auto_roll: f.scheduleAutoRoll }),
+    transport: compact({ type: f.transportType as Transport['type'] | undefined, url: f.transportUrl }),
+    storage: compact({ type: f.storageType as Storage['type'] | undefined, path, bucket: f.storageBucket, region: f.storageRegion }),
+    cache: compact({ type: f.cacheType as Cache['type'] | undefined, max_size: f.cacheMaxSize, url: f.cacheUrl }),
   }
 }
 

@@ -1,8 +1,8 @@
 import { Command, Flags, Interfaces } from '@oclif/core'
-import { SsmdError } from './errors.js'
-import { checkDirFlag, findRoot } from './workspace/root.js'
-import { Workspace } from './workspace/workspace.js'
-import { readLocalConfig } from './workspace/config.js'
+import { SsmdError } from '../core/errors.js'
+import { checkDirFlag, findRoot } from '../workspace/root.js'
+import { Workspace } from '../workspace/workspace.js'
+import { readLocalConfig } from '../workspace/config.js'
 
 export type SsmdFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SsmdCommand)['baseFlags'] & T['flags']>
 export type SsmdArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>

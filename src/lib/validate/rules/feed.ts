@@ -1,8 +1,8 @@
-import { addDays, isValidDate, isValidTimezone } from '../../../lib/dates.js'
-import { PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../../../lib/spec/enums.js'
-import type { CheckContext, RuleDefinition } from '../../../lib/validate/types.js'
-import { versionNumber } from '../../../lib/versions.js'
-import { isObj, items, str, type Obj } from '../util.js'
+import { addDays, isValidDate, isValidTimezone } from '../../core/dates.js'
+import { PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../../spec/enums.js'
+import type { CheckContext, RuleDefinition } from '../types.js'
+import { versionNumber } from '../../domain/versions.js'
+import { isObj, items, str, type Obj } from './util.js'
 
 interface Dated {
   index: number

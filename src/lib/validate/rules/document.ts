@@ -1,6 +1,6 @@
-import { isValidDate } from '../../../lib/dates.js'
-import type { RuleDefinition } from '../../../lib/validate/types.js'
-import { isObj, items, reportContractShare, shareContract, withContract } from '../util.js'
+import { isValidDate } from '../../core/dates.js'
+import type { RuleDefinition } from '../types.js'
+import { isObj, items, reportContractShare, shareContract, withContract } from './util.js'
 
 export const documentRules: Record<string, RuleDefinition> = {
   'yaml/syntax': {
