@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { NotFoundError } from '../core/errors.js'
 import { didYouMean } from '../core/text.js'
+import type { DocumentCache } from './cache.js'
 import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
 
 export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
@@ -28,49 +29,85 @@ export function listYamlFiles(root: string, folder: string): Array<[string, stri
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
 
+type FolderKind = 'feed' | 'schema' | 'environment'
+type Kind = FolderKind | 'policy'
+
+export interface WorkspaceOptions {
+  /** Reuses parse results of unchanged files from `.ssmd/cache` (see cache.ts). */
+  cache?: DocumentCache
+}
+
 /**
- * Every document of an ssmd repository, each read and parsed exactly once.
- * Load only the kinds a command needs: `feed list` never reads environments.
+ * The documents of an ssmd repository, each read and parsed at most once.
+ * Folders are read lazily: `feed show x` reads feeds/x.yaml and nothing else,
+ * `feed list` reads feeds/ only; a folder is listed only when a command walks
+ * it, or when a name is missing and a did-you-mean needs the other names.
  */
 export class Workspace {
   readonly root: string
-  readonly feeds: FeedDocument[] = []
-  readonly schemas: SchemaDocument[] = []
-  readonly environments: EnvironmentDocument[] = []
-  readonly policy?: PolicyDocument
+  private readonly loaded: Partial<Record<FolderKind, SsmdDocument[]>> = {}
+  private readonly single: Partial<Record<FolderKind, Map<string, SsmdDocument | null>>> = {}
+  private policyDoc?: PolicyDocument | null
+  private readonly cache?: DocumentCache
 
-  constructor(root: string, kinds: ReadonlyArray<'feed' | 'schema' | 'environment' | 'policy'> = ['feed', 'schema', 'environment', 'policy']) {
+  /** `kinds` is accepted for compatibility: folders load on first use. */
+  constructor(root: string, _kinds?: ReadonlyArray<Kind>, options: WorkspaceOptions = {}) {
     this.root = root
-    for (const kind of kinds) {
-      if (kind === 'policy') {
-        const abs = join(root, 'ssmd.yaml')
-        if (existsSync(abs)) (this as { policy?: PolicyDocument }).policy = SsmdDocument.read('policy', 'ssmd', 'ssmd.yaml', abs)
-        continue
-      }
+    this.cache = options.cache
+  }
+
+  private read(kind: DocumentKind, name: string, file: string): SsmdDocument {
+    const abs = join(this.root, file)
+    return this.cache ? this.cache.read(kind, name, file, abs) : SsmdDocument.read(kind, name, file, abs)
+  }
+
+  private listOf(kind: FolderKind): SsmdDocument[] {
+    let list = this.loaded[kind]
+    if (list === undefined) {
       const folder = FOLDER_OF[kind]
-      const list = this.listOf(kind) as SsmdDocument[]
-      for (const [name, f] of listYamlFiles(root, folder)) {
-        list.push(SsmdDocument.read(kind, name, `${folder}/${f}`, join(root, folder, f)))
-      }
+      const known = this.single[kind]
+      list = listYamlFiles(this.root, folder).map(([name, f]) => {
+        const file = `${folder}/${f}`
+        const seen = known?.get(name)
+        return seen && seen.file === file ? seen : this.read(kind, name, file)
+      })
+      this.loaded[kind] = list
     }
+    return list
   }
 
-  private listOf(kind: 'feed' | 'schema' | 'environment'): SsmdDocument[] {
-    return kind === 'feed' ? this.feeds : kind === 'schema' ? this.schemas : this.environments
+  get feeds(): FeedDocument[] {
+    return this.listOf('feed') as FeedDocument[]
   }
 
-  /** Every loaded document, feeds first. */
+  get schemas(): SchemaDocument[] {
+    return this.listOf('schema') as SchemaDocument[]
+  }
+
+  get environments(): EnvironmentDocument[] {
+    return this.listOf('environment') as EnvironmentDocument[]
+  }
+
+  get policy(): PolicyDocument | undefined {
+    if (this.policyDoc === undefined) {
+      this.policyDoc = existsSync(join(this.root, 'ssmd.yaml')) ? (this.read('policy', 'ssmd', 'ssmd.yaml') as PolicyDocument) : null
+    }
+    return this.policyDoc ?? undefined
+  }
+
+  /** Every document, feeds first, then schemas, environments and the policy. */
   get documents(): SsmdDocument[] {
     const all: SsmdDocument[] = [...this.feeds, ...this.schemas, ...this.environments]
     if (this.policy) all.push(this.policy)
     return all
   }
 
-  private index?: Partial<Record<'feed' | 'schema' | 'environment', { size: number; byName: Map<string, SsmdDocument> }>>
+  private index?: Partial<Record<FolderKind, { size: number; byName: Map<string, SsmdDocument> }>>
 
   /** The first document of that kind with that name (an index: environments look up feeds and schemas by the thousand). */
-  find<K extends 'feed' | 'schema' | 'environment'>(kind: K, name: string): SsmdDocument | undefined {
-    const list = this.listOf(kind)
+  find<K extends FolderKind>(kind: K, name: string): SsmdDocument | undefined {
+    const list = this.loaded[kind]
+    if (list === undefined) return this.findOne(kind, name)
     this.index ??= {}
     let entry = this.index[kind]
     if (entry === undefined || entry.size !== list.length) {
@@ -82,15 +119,33 @@ export class Workspace {
     return entry.byName.get(name)
   }
 
+  /** One document read by its file name, without listing the folder (`<name>.yaml`, else `<name>.yml`). */
+  private findOne(kind: FolderKind, name: string): SsmdDocument | undefined {
+    const known = (this.single[kind] ??= new Map())
+    if (known.has(name)) return known.get(name) ?? undefined
+    let doc: SsmdDocument | null = null
+    if (!name.startsWith('.') && !name.includes('/') && !name.includes('\\') && name !== '' && name !== '..') {
+      const folder = FOLDER_OF[kind]
+      for (const ext of ['yaml', 'yml']) {
+        if (existsSync(join(this.root, folder, `${name}.${ext}`))) {
+          doc = this.read(kind, name, `${folder}/${name}.${ext}`)
+          break
+        }
+      }
+    }
+    known.set(name, doc)
+    return doc ?? undefined
+  }
+
   /** The document, or a not-found error with a suggestion. */
   get(kind: 'feed', name: string): FeedDocument
   get(kind: 'schema', name: string): SchemaDocument
   get(kind: 'environment', name: string): EnvironmentDocument
-  get(kind: 'feed' | 'schema' | 'environment', name: string): SsmdDocument {
+  get(kind: FolderKind, name: string): SsmdDocument {
     const doc = this.find(kind, name)
     if (!doc) {
-      const label = kind === 'environment' ? 'environment' : kind
-      throw new NotFoundError(`${label} '${name}' not found${didYouMean(name, this.listOf(kind).map(d => d.name))} (${LIST_COMMAND[kind]})`)
+      const names = listYamlFiles(this.root, FOLDER_OF[kind]).map(([n]) => n)
+      throw new NotFoundError(`${kind} '${name}' not found${didYouMean(name, names)} (${LIST_COMMAND[kind]})`)
     }
     return doc
   }
