@@ -13,6 +13,7 @@
 //   --keep         keep the generated repositories (printed at the end)
 //   --repos <dir>  generate repositories there and reuse them on later runs
 //   --json <file>  also write the results as JSON
+//   --large        also validate N=20,000 (about 130,000 files; peak memory target)
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
@@ -32,6 +33,7 @@ const { values: opts } = parseArgs({
     keep: { type: 'boolean', default: false },
     repos: { type: 'string' },
     json: { type: 'string' },
+    large: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -43,7 +45,9 @@ if (opts.help) {
 const QUICK = opts.quick
 const REPS_START = Number(opts.reps ?? (QUICK ? 5 : 11))
 const REPS = Number(opts.reps ?? (QUICK ? 3 : 5))
-const VALIDATE_SIZES = QUICK ? [100, 1000] : [100, 1000, 5000]
+const VALIDATE_SIZES = QUICK ? [100, 1000] : opts.large ? [100, 1000, 5000, 20000] : [100, 1000, 5000]
+/** The size at which the cache and one-file targets are measured. */
+const CACHE_N = QUICK ? 1000 : 5000
 const LIST_N = QUICK ? 1000 : 5000
 /** Repositories for diff/commit: N = 1,000, and the N that makes about 20,000 files. */
 const GIT_TARGETS = QUICK ? [{ n: 1000 }] : [{ n: 1000 }, { files: 20000 }]
@@ -173,7 +177,8 @@ const row = (name, n, r, extra = {}) => {
 const target = (what, value, limit, unit = '×') => {
   const met = value <= limit
   results.targets.push({ what, value, limit, met })
-  return [what, `${unit === '×' ? value.toFixed(2) + '×' : fmtMs(value)}`, `≤ ${unit === '×' ? limit + '×' : fmtMs(limit)}`, met ? 'met' : 'NOT met']
+  const show = v => (unit === '×' ? `${v.toFixed(2)}×` : unit === 'MiB' ? `${v.toFixed(0)} MiB` : fmtMs(v))
+  return [what, show(value), `≤ ${unit === '×' ? `${limit}×` : show(limit)}`, met ? 'met' : 'NOT met']
 }
 const targetRows = []
 
@@ -200,7 +205,7 @@ const progress = msg => process.stderr.write(`[${((Date.now() - started) / 1000)
   const v = row('ssmd --version', 10, version, { xNode: version.ms / base.ms })
   const l = row('ssmd feed list', 10, list, { xNode: list.ms / base.ms })
   const s = row('ssmd feed show', 10, show, { xNode: show.ms / base.ms })
-  targetRows.push(target('--version vs node -e 0', v.xNode, 2.5), target('feed list (N=10) vs node -e 0', l.xNode, 3), target('feed show (N=10) vs node -e 0', s.xNode, 3))
+  targetRows.push(target('--version vs node -e 0', v.xNode, 2.5), target('feed list (N=10) vs node -e 0', l.xNode, 2.5), target('feed show (N=10) vs node -e 0', s.xNode, 3))
 }
 
 // 2. validate at several sizes, each with its own I/O floor; feed list at the largest.
@@ -209,24 +214,65 @@ for (const n of VALIDATE_SIZES) {
   const r = repo(n, false)
   const withList = n === LIST_N
   progress(`validate N=${n} (${r.documents} documents, ${REPS} runs)`)
+  const touched = join(r.root, 'feeds', `${r.feed}.yaml`)
+  const original = readFileSync(touched, 'utf8')
+  let edits = 0
+  const withCache = n === CACHE_N
   const entries = [
     { label: 'node -e 0', run: nodeBaseline },
     { label: 'I/O floor', run: () => ioFloor(r.root) },
-    { label: 'ssmd validate', run: () => ssmd(['validate', '-q'], r.root, true) },
+    { label: 'ssmd validate --no-cache', run: () => ssmd(['validate', '-q', '--no-cache'], r.root, true) },
   ]
+  if (withCache) {
+    entries.push(
+      // The first (unmeasured) run of the series fills the cache.
+      { label: 'ssmd validate (warm)', run: () => ssmd(['validate', '-q'], r.root, true) },
+      { label: 'ssmd validate (warm, one file changed)', before: () => writeFileSync(touched, `${original}# bench edit ${++edits}\n`), run: () => ssmd(['validate', '-q'], r.root, true) },
+    )
+  }
   if (withList) entries.push({ label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], r.root) })
-  const [base, floor, validate, list] = series(REPS, entries)
-  const summary = /(\d+) errors?, (\d+) warnings? in (\d+) files/.exec(ssmd(['validate'], r.root).stdout)
+  const measured = series(REPS, entries)
+  writeFileSync(touched, original)
+  const [base, floor, validate] = measured
+  const warm = withCache ? measured[3] : undefined
+  const warmOne = withCache ? measured[4] : undefined
+  const list = withList ? measured.at(-1) : undefined
+  const summary = /(\d+) errors?, (\d+) warnings? in (\d+) files/.exec(ssmd(['validate', '--no-cache'], r.root).stdout)
   if (!summary || summary[1] !== '0') throw new Error(`validate N=${n} did not report 0 errors: ${summary?.[0]}`)
   const files = Number(summary[3])
   row('I/O floor (cat every file)', n, floor, { xNode: floor.ms / base.ms, files: r.files })
-  const item = row('ssmd validate', n, validate, { xNode: validate.ms / base.ms, xFloor: validate.ms / floor.ms, files, filesPerSecond: files / (validate.ms / 1000), rssKiB: validate.rssKiB })
+  const item = row('ssmd validate (cold, --no-cache)', n, validate, { xNode: validate.ms / base.ms, xFloor: validate.ms / floor.ms, files, filesPerSecond: files / (validate.ms / 1000), rssKiB: validate.rssKiB })
   validateMs[n] = validate.ms
-  if (n === 5000) targetRows.push(target('validate N=5,000 vs I/O floor', item.xFloor, 4))
+  if (n === 5000) targetRows.push(target('validate N=5,000 cold vs I/O floor', item.xFloor, 4))
+  if (n === 20000 && validate.rssKiB !== undefined) targetRows.push(target('validate N=20,000 peak RSS (MiB)', validate.rssKiB / 1024, 300, 'MiB'))
+  if (warm && warmOne) {
+    const w = row('ssmd validate (warm, nothing changed)', n, warm, { xNode: warm.ms / base.ms, xFloor: warm.ms / floor.ms, rssKiB: warm.rssKiB })
+    const w1 = row('ssmd validate (warm, one file changed)', n, warmOne, { xNode: warmOne.ms / base.ms, xFloor: warmOne.ms / floor.ms, rssKiB: warmOne.rssKiB })
+    targetRows.push(target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5), target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6))
+  }
   if (list) {
     const li = row('ssmd feed list', n, list, { xNode: list.ms / base.ms, xFloor: list.ms / floor.ms })
     targetRows.push(target(`feed list N=${fmtInt(n)} vs I/O floor`, li.xFloor, 2))
   }
+}
+
+// 2b. Commands about one feed or environment: at N=CACHE_N they read the files
+// they are about, so they should cost what they cost at N=10 (same series).
+{
+  const small = repo(10, false)
+  const big = repo(CACHE_N, false)
+  progress(`one-file commands N=10 vs N=${CACHE_N} (${REPS_START} runs each)`)
+  const [fs10, es10, fsBig, esBig] = series(REPS_START, [
+    { label: 'feed show N=10', run: () => ssmd(['feed', 'show', small.feed], small.root) },
+    { label: 'env show N=10', run: () => ssmd(['env', 'show', small.environments[0]], small.root) },
+    { label: `feed show N=${CACHE_N}`, run: () => ssmd(['feed', 'show', big.feed], big.root) },
+    { label: `env show N=${CACHE_N}`, run: () => ssmd(['env', 'show', big.environments[0]], big.root) },
+  ])
+  row('ssmd feed show', 10, fs10)
+  row('ssmd env show', 10, es10)
+  row('ssmd feed show', CACHE_N, fsBig, { xSmall: fsBig.ms / fs10.ms })
+  row('ssmd env show', CACHE_N, esBig, { xSmall: esBig.ms / es10.ms })
+  targetRows.push(target(`feed show N=${fmtInt(CACHE_N)} vs N=10`, fsBig.ms / fs10.ms, 1.2), target(`env show N=${fmtInt(CACHE_N)} vs N=10`, esBig.ms / es10.ms, 1.2))
 }
 if (validateMs[5000] && validateMs[1000]) targetRows.push(target('validate N=5,000 / N=1,000 (linear)', validateMs[5000] / validateMs[1000], 5.5))
 
@@ -270,6 +316,7 @@ for (const t of GIT_TARGETS) {
   row('ssmd commit (10 changed)', n, commit, { xNode: commit.ms / base.ms, files: r.files, rssKiB: commit.rssKiB })
   row('ssmd commit --no-validate', n, commitNoValidate, { xNode: commitNoValidate.ms / base.ms, files: r.files, rssKiB: commitNoValidate.rssKiB })
   if (n === 1000) targetRows.push(target('diff N=1,000', d.ms, 500, 'ms'))
+  targetRows.push(target(`commit N=${fmtInt(n)} (warm cache) vs commit --no-validate`, commit.ms / commitNoValidate.ms, 2))
 }
 
 // ---------------------------------------------------------------------------

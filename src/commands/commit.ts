@@ -24,6 +24,7 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     message: Flags.string({ char: 'm', summary: 'The commit message (repeat for more paragraphs).', required: true, multiple: true }),
     validate: Flags.boolean({ summary: 'Validate before committing (--no-validate skips it).', default: true, allowNo: true }),
     author: Flags.string({ summary: 'Commit as "Name <email>".' }),
+    cache: Flags.boolean({ summary: 'Let validation reuse what earlier runs learned about unchanged files (.ssmd/cache).', default: true, allowNo: true }),
   }
 
   async run(): Promise<CommitOutput> {
@@ -31,7 +32,7 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     let validation: CommitOutput['validation']
     if (this.flags.validate) {
       const { validateForCommit } = await import('../lib/cli/validation.js')
-      const outcome = await validateForCommit(this.config, root)
+      const outcome = await validateForCommit(this.config, root, { cache: this.flags.cache })
       validation = { errors: outcome.errors, warnings: outcome.warnings }
       if (outcome.errors > 0) {
         if (outcome.report) process.stderr.write(outcome.report.endsWith('\n') ? outcome.report : outcome.report + '\n')

@@ -17,6 +17,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     '<%= config.bin %> validate --format github',
     '<%= config.bin %> validate --format sarif > ssmd.sarif',
     '<%= config.bin %> validate --strict --json',
+    '<%= config.bin %> validate --no-cache',
   ]
   static override strict = false
   static override args = {
@@ -25,12 +26,13 @@ export default class Validate extends SsmdCommand<typeof Validate> {
   static override flags = {
     format: Flags.string({ char: 'f', summary: 'Output format.', options: [...FORMATS], default: 'text' }),
     strict: Flags.boolean({ summary: 'Fail on warnings too.' }),
+    cache: Flags.boolean({ summary: 'Reuse what earlier runs learned about unchanged files (.ssmd/cache); --no-cache reads and checks everything anew.', default: true, allowNo: true }),
   }
 
   async run(): Promise<{ findings: ValidationResult['findings']; summary: ValidationResult['summary'] }> {
     const root = this.root()
     const paths = this.positionals
-    const full = await validateRepository(this.config, root)
+    const full = await validateRepository(this.config, root, { cache: this.flags.cache })
     const result = filterByPaths(full, paths)
     const { summary } = result
     const failed = summary.errors > 0 || (this.flags.strict && summary.warnings > 0)

@@ -1,5 +1,6 @@
 import type { Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
+import { DocumentCache } from '../workspace/cache.js'
 import { Workspace } from '../workspace/workspace.js'
 import { isObj } from '../validate/rules/util.js'
 import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
@@ -54,14 +55,23 @@ export function policySeverities(ws: Workspace): Record<string, PolicySeverity> 
   return out
 }
 
+export interface ValidateOptions {
+  /** Rule packs to run (default: every installed plugin's). */
+  sources?: PackSource[]
+  /** Use and refresh the validation cache in .ssmd/cache (default true). */
+  cache?: boolean
+}
+
 /** Validates the whole repository with every installed rule pack. */
-export async function validateRepository(config: Config, root: string, sources?: PackSource[]): Promise<ValidationResult> {
-  const ws = new Workspace(root)
-  const packs = sources ?? (await collectPacks(config))
+export async function validateRepository(config: Config, root: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  const cache = options.cache === false ? undefined : new DocumentCache(root)
+  const ws = new Workspace(root, undefined, { cache })
+  const packs = options.sources ?? (await collectPacks(config))
   const { findings, rules } = await runRules(ws, packs, {
     policy: policySeverities(ws),
     installedPlugins: [...config.plugins.keys()],
   })
+  cache?.save()
   const files = ws.documents.map(d => d.file)
   return { root, findings, files, rules, summary: summarize(findings, files.length) }
 }
@@ -88,7 +98,7 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
 }
 
 /** What `ssmd commit` runs before committing. */
-export async function validateForCommit(config: Config, root: string): Promise<{ errors: number; warnings: number; report: string }> {
-  const result = await validateRepository(config, root)
+export async function validateForCommit(config: Config, root: string, options: { cache?: boolean } = {}): Promise<{ errors: number; warnings: number; report: string }> {
+  const result = await validateRepository(config, root, options)
   return { errors: result.summary.errors, warnings: result.summary.warnings, report: formatText(result, { color: false, onlyProblems: true }) }
 }

@@ -13,21 +13,48 @@ export class SsmdDocument<T = unknown> {
   readonly file: string
   readonly absPath: string
   readonly kind: DocumentKind
-  readonly text?: string
+  private textValue?: string
+  private readonly lazyText: boolean
   /** The parsed content; undefined when the file could not be read as YAML. */
   readonly data?: T
   /** Why the file could not be read (syntax, unsafe content). */
   readonly problem?: ReadProblem
+  /**
+   * Facts computed from this document's content alone (e.g. its contract
+   * violations), memoised here and kept by the validation cache between runs.
+   */
+  readonly memo: Record<string, unknown>
   private locator?: SourceLocator
 
-  constructor(kind: DocumentKind, name: string, file: string, absPath: string, parsed: { text?: string; data?: unknown; problem?: ReadProblem }) {
+  constructor(
+    kind: DocumentKind, name: string, file: string, absPath: string,
+    parsed: { text?: string; data?: unknown; problem?: ReadProblem; lazyText?: boolean },
+    memo: Record<string, unknown> = {},
+  ) {
     this.kind = kind
     this.name = name
     this.file = file
     this.absPath = absPath
-    this.text = parsed.text
+    this.textValue = parsed.text
+    this.lazyText = parsed.lazyText === true
     this.data = parsed.data as T | undefined
     this.problem = parsed.problem
+    this.memo = memo
+  }
+
+  /**
+   * The decoded text. A document from the validation cache reads its file only
+   * when something needs the text (locating a finding), which is rare.
+   */
+  get text(): string | undefined {
+    if (this.textValue === undefined && this.lazyText) {
+      try {
+        this.textValue = parseYamlBytes(readFileSync(this.absPath)).text
+      } catch {
+        this.textValue = undefined
+      }
+    }
+    return this.textValue
   }
 
   static read<T>(kind: DocumentKind, name: string, file: string, absPath: string): SsmdDocument<T> {

@@ -17,21 +17,30 @@ export function items(data: unknown, key: string): Array<[Obj, number]> {
   return out
 }
 
-const contractCache = new WeakMap<SsmdDocument, ContractFinding[] | Promise<ContractFinding[]>>()
+const pending = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
 
 /** Contract violations of a document, computed once and shared by the rules that own them. */
 export function contractOf(doc: SsmdDocument): Promise<ContractFinding[]> {
   return Promise.resolve(contractNow(doc))
 }
 
-/** contractOf, without a promise when the result is at hand (the common case). */
+/**
+ * contractOf, without a promise when the result is at hand (the common case).
+ * The result depends on the document's content alone, so it is memoised on the
+ * document, where the validation cache keeps it between runs.
+ */
 function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFinding[]> {
-  let c = contractCache.get(doc)
-  if (c === undefined) {
-    c = doc.problem ? [] : checkContractNow(doc)
-    contractCache.set(doc, c)
-    if (!Array.isArray(c)) void c.then(list => contractCache.set(doc, list), () => undefined)
+  const known = doc.memo.contract as ContractFinding[] | undefined
+  if (known !== undefined) return known
+  const waiting = pending.get(doc)
+  if (waiting) return waiting
+  const c = doc.problem ? [] : checkContractNow(doc)
+  if (Array.isArray(c)) {
+    doc.memo.contract = c
+    return c
   }
+  pending.set(doc, c)
+  void c.then(list => { doc.memo.contract = list }, () => undefined)
   return c
 }
 

@@ -1,0 +1,248 @@
+/*
+ * The validation cache: what reading and checking one file produced (its
+ * parsed data or read problem, and per-file facts such as its contract
+ * violations), kept in `<root>/.ssmd/cache/` between runs.
+ *
+ * A cached entry is used only when the file's stat data is exactly what it was
+ * (size, mtime, ctime, inode, mode — the fields git's index keys files by).
+ * When a file was modified so close to the moment it was read that a later
+ * change could keep the same timestamps ("racily clean", as git calls it), the
+ * entry also holds a hash of the content, and it is used only after the
+ * content has been read and found identical. Everything that can change what
+ * per-file work produces (ssmd's version and the code of the reader and the
+ * file-format contract) is part of the cache key; a cache written under
+ * another key, or one that is truncated, corrupt or foreign, is ignored and
+ * rebuilt, never trusted. Rules that look across files always run anew.
+ */
+import { createHash } from 'node:crypto'
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { join } from 'node:path'
+import { deserialize, serialize } from 'node:v8'
+import { writeFileAtomic } from '../io/atomic.js'
+import { parseYamlBytes } from '../yaml/read.js'
+import { SsmdDocument, type DocumentKind } from './document.js'
+
+const MAGIC = Buffer.from('ssmd-cache\u0001\n')
+const FORMAT = 1
+/** A file modified less than this before it was read may change again without changing its timestamps. */
+const RACY_MS = 2500
+
+interface Entry {
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  ino: number
+  mode: number
+  /** sha256 of the content, kept for racily clean entries only. */
+  hash?: string
+  data?: unknown
+  problem?: SsmdDocument['problem']
+  /** Per-file facts computed from the content (see SsmdDocument.memo). */
+  memo: Record<string, unknown>
+}
+
+interface Payload {
+  format: number
+  key: string
+  entries: Map<string, Entry>
+}
+
+export function cacheDir(root: string): string {
+  return join(root, '.ssmd', 'cache')
+}
+
+const CACHE_FILE = 'documents.bin'
+
+let codeKey: string | undefined
+
+/** ssmd's version plus a hash of the modules whose code decides what is cached. */
+function currentKey(): string {
+  if (codeKey !== undefined) return codeKey
+  const h = createHash('sha256')
+  for (const rel of ['../../../package.json', '../spec/documents', '../yaml/read', '../validate/contract', './document']) {
+    for (const ext of rel.endsWith('.json') ? [''] : ['.js', '.ts']) {
+      try {
+        h.update(readFileSync(new URL(rel + ext, import.meta.url)))
+        break
+      } catch {
+        // the other extension (built code or sources)
+      }
+    }
+  }
+  codeKey = `${FORMAT}:${h.digest('hex')}`
+  return codeKey
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+function sameStat(e: Entry, st: Stats): boolean {
+  return e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino && e.mode === st.mode
+}
+
+/** Reads the whole file through an open descriptor, with the stat data before and after. */
+function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
+  let fd: number
+  try {
+    fd = openSync(abs, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) return undefined
+    const bytes = readFileSync(fd)
+    const after = fstatSync(fd)
+    const stable = after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && bytes.length === st.size
+    return { bytes, st, stable }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+export class DocumentCache {
+  private readonly file: string
+  private readonly old = new Map<string, Entry>()
+  private readonly fresh = new Map<string, Entry>()
+  private readonly docs = new Map<string, SsmdDocument>()
+  private dirty = false
+  /** Hits and misses of this run, for tests and `-v`. */
+  readonly stats = { hits: 0, misses: 0, verified: 0 }
+
+  constructor(readonly root: string) {
+    this.file = join(cacheDir(root), CACHE_FILE)
+    const payload = load(this.file)
+    if (payload) for (const [k, v] of payload.entries) this.old.set(k, v)
+    else this.dirty = true
+  }
+
+  /** The document at `file`, from the cache when its stat data (and, for racy entries, content) proves it unchanged. */
+  read(kind: DocumentKind, name: string, file: string, abs: string): SsmdDocument {
+    let st: Stats
+    try {
+      st = statSync(abs)
+    } catch {
+      return SsmdDocument.read(kind, name, file, abs)
+    }
+    if (!st.isFile()) return SsmdDocument.read(kind, name, file, abs)
+    const entry = this.old.get(file)
+    if (entry && sameStat(entry, st)) {
+      if (entry.hash === undefined) {
+        this.stats.hits++
+        return this.keep(file, entry, new SsmdDocument(kind, name, file, abs, { data: entry.data, problem: entry.problem, lazyText: true }, entry.memo))
+      }
+      const got = readStable(abs)
+      if (got && got.stable && sha256(got.bytes) === entry.hash) {
+        this.stats.verified++
+        const settled = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) > RACY_MS
+        const next: Entry = settled ? { ...entry, hash: undefined } : entry
+        if (settled) this.dirty = true
+        return this.keep(file, next, new SsmdDocument(kind, name, file, abs, { data: entry.data, problem: entry.problem, lazyText: true }, entry.memo))
+      }
+    }
+    this.stats.misses++
+    const got = readStable(abs)
+    if (!got) return SsmdDocument.read(kind, name, file, abs)
+    const parsed = parseYamlBytes(got.bytes)
+    const doc = new SsmdDocument(kind, name, file, abs, parsed)
+    if (!got.stable) return doc
+    const racy = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) <= RACY_MS
+    const fresh: Entry = {
+      size: got.st.size, mtimeMs: got.st.mtimeMs, ctimeMs: got.st.ctimeMs, ino: got.st.ino, mode: got.st.mode,
+      ...(racy ? { hash: sha256(got.bytes) } : {}),
+      data: parsed.data, problem: parsed.problem, memo: doc.memo,
+    }
+    this.dirty = true
+    return this.keep(file, fresh, doc)
+  }
+
+  private keep(file: string, entry: Entry, doc: SsmdDocument): SsmdDocument {
+    this.fresh.set(file, entry)
+    this.docs.set(file, doc)
+    return doc
+  }
+
+  /**
+   * Writes the cache: the entries of the files read in this run (files not read
+   * are dropped, so the cache never outgrows the repository). Best effort: a
+   * read-only checkout simply runs without a cache.
+   */
+  save(): void {
+    for (const [file, doc] of this.docs) {
+      const entry = this.fresh.get(file)!
+      if (entry.memo !== doc.memo || Object.keys(doc.memo).length !== Object.keys(entry.memo).length) this.dirty = true
+      entry.memo = doc.memo
+    }
+    if (!this.dirty && this.fresh.size === this.old.size) return
+    const payload = serialize({ format: FORMAT, key: currentKey(), entries: this.fresh } satisfies Payload)
+    const sum = createHash('sha256').update(payload).digest()
+    try {
+      mkdirSync(cacheDir(this.root), { recursive: true })
+      ignoreFolder(join(this.root, '.ssmd'))
+      writeFileAtomic(this.file, Buffer.concat([MAGIC, sum, payload]))
+    } catch {
+      // No cache this time.
+    }
+  }
+}
+
+/** `.ssmd/` is never committed: a `.gitignore` inside it says so even where the repository's own does not. */
+function ignoreFolder(dir: string): void {
+  const ignore = join(dir, '.gitignore')
+  try {
+    writeFileSync(ignore, '# ssmd: local preferences and caches, never committed\n*\n', { flag: 'wx' })
+  } catch {
+    // already there (or not writable)
+  }
+}
+
+/** The payload, or undefined when the file is missing, truncated, corrupt, foreign or from another ssmd. */
+function load(file: string): Payload | undefined {
+  let bytes: Buffer
+  try {
+    const fd = openSync(file, 'r')
+    try {
+      const st = fstatSync(fd)
+      if (!st.isFile() || st.size < MAGIC.length + 32 || st.size > 2 ** 31) return undefined
+      bytes = Buffer.alloc(st.size)
+      let off = 0
+      while (off < bytes.length) {
+        const n = readSync(fd, bytes, off, bytes.length - off, off)
+        if (n === 0) return undefined
+        off += n
+      }
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
+  if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined
+  const sum = bytes.subarray(MAGIC.length, MAGIC.length + 32)
+  const payload = bytes.subarray(MAGIC.length + 32)
+  if (!createHash('sha256').update(payload).digest().equals(sum)) return undefined
+  let value: unknown
+  try {
+    value = deserialize(payload)
+  } catch {
+    return undefined
+  }
+  const p = value as Payload
+  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !(p.entries instanceof Map)) return undefined
+  for (const e of p.entries.values()) {
+    if (typeof e !== 'object' || e === null || typeof e.size !== 'number' || typeof e.mtimeMs !== 'number' || typeof e.memo !== 'object' || e.memo === null) return undefined
+  }
+  return p
+}
+
+/** `ssmd cache clear`: removes the cache folder. */
+export function clearCache(root: string): boolean {
+  const dir = cacheDir(root)
+  let existed = false
+  try {
+    existed = statSync(dir).isDirectory()
+  } catch {
+    existed = false
+  }
+  rmSync(dir, { recursive: true, force: true })
+  return existed
+}

@@ -1,0 +1,263 @@
+import { expect } from 'chai'
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { builtinPack } from '../../src/hooks/validate/builtin.js'
+import { runRules } from '../../src/lib/validate/engine.js'
+import { cacheDir, clearCache, DocumentCache } from '../../src/lib/workspace/cache.js'
+import { Workspace } from '../../src/lib/workspace/workspace.js'
+import { exampleRepo, git } from '../helpers/repo.js'
+import { ssmdProcess } from '../helpers/cli.js'
+
+const sources = [{ plugin: 'ssmd', result: builtinPack }]
+
+async function findings(root: string, cache?: DocumentCache): Promise<string[]> {
+  const ws = new Workspace(root, undefined, { cache })
+  const { findings } = await runRules(ws, sources)
+  cache?.save()
+  return findings.map(f => JSON.stringify(f))
+}
+
+const cold = (root: string) => findings(root)
+async function warm(root: string): Promise<{ list: string[]; cache: DocumentCache }> {
+  const cache = new DocumentCache(root)
+  return { list: await findings(root, cache), cache }
+}
+
+/** A small deterministic generator (mulberry32), so a failing sequence can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/** Every YAML document of the repository, root-relative. */
+function documents(root: string): string[] {
+  const out: string[] = []
+  for (const folder of ['feeds', 'schemas', 'environments']) {
+    for (const f of readdirSync(join(root, folder))) if (/\.ya?ml$/.test(f)) out.push(`${folder}/${f}`)
+  }
+  return out.sort()
+}
+
+/** Replaces one character with another of the same byte length: same size, different content. */
+function sameSizeEdit(text: string, pick: () => number): string {
+  const candidates = [...text.matchAll(/[a-z0-9]/g)].map(m => m.index!)
+  const at = candidates[Math.floor(pick() * candidates.length)]
+  const c = text[at]
+  const replacement = /[0-9]/.test(c) ? String((Number(c) + 1) % 10) : c === 'z' ? 'a' : String.fromCharCode(c.charCodeAt(0) + 1)
+  return text.slice(0, at) + replacement + text.slice(at + 1)
+}
+
+type Edit = (root: string, pick: () => number) => string
+
+const EDITS: Record<string, Edit> = {
+  'content (same size, mtime put back)': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    const before = statSync(file)
+    writeFileSync(file, sameSizeEdit(readFileSync(file, 'utf8'), pick))
+    utimesSync(file, before.atime, before.mtime)
+    return file
+  },
+  'content (new value)': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    const text = readFileSync(file, 'utf8')
+    const lines = text.split('\n')
+    const i = Math.floor(pick() * lines.length)
+    lines[i] = pick() < 0.5 ? `${lines[i]}x` : lines[i].replace(/: .*/, ': 42')
+    writeFileSync(file, lines.join('\n'))
+    return file
+  },
+  'replaced by rename, same size and mtime': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    const before = statSync(file)
+    const tmp = `${file}.new`
+    writeFileSync(tmp, sameSizeEdit(readFileSync(file, 'utf8'), pick))
+    utimesSync(tmp, before.atime, before.mtime)
+    renameSync(tmp, file)
+    return file
+  },
+  mode: (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    chmodSync(file, (statSync(file).mode & 0o777) === 0o644 ? 0o600 : 0o644)
+    return file
+  },
+  rename: (root, pick) => {
+    const files = documents(root)
+    const file = files[Math.floor(pick() * files.length)]
+    const to = file.replace(/([^/]+)\.(ya?ml)$/, `renamed-${Math.floor(pick() * 1e6)}-$1.$2`)
+    renameSync(join(root, file), join(root, to))
+    return to
+  },
+  delete: (root, pick) => {
+    const files = documents(root)
+    if (files.length < 4) return '(skipped)'
+    const file = files[Math.floor(pick() * files.length)]
+    rmSync(join(root, file))
+    return file
+  },
+  add: (root, pick) => {
+    const files = documents(root)
+    const file = files[Math.floor(pick() * files.length)]
+    const to = file.replace(/([^/]+)\.(ya?ml)$/, `copy-${Math.floor(pick() * 1e6)}.$2`)
+    copyFileSync(join(root, file), join(root, to))
+    return to
+  },
+  'touch without change': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    const now = new Date()
+    utimesSync(file, now, now)
+    return file
+  },
+  'two edits within the same second': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    const first = sameSizeEdit(readFileSync(file, 'utf8'), pick)
+    writeFileSync(file, first)
+    const mtime = statSync(file).mtime
+    writeFileSync(file, sameSizeEdit(first, pick))
+    utimesSync(file, mtime, mtime)
+    return file
+  },
+}
+
+describe('validation cache (.ssmd/cache)', function () {
+  this.timeout(300_000)
+
+  it('never hides or invents a finding: warm runs equal cold runs after random single edits', async () => {
+    const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
+    const pick = rng(seed)
+    const root = exampleRepo()
+    // Files older than the racy window, so most lookups take the stat-only path.
+    // Let the copied files leave the racy window, so most lookups take the stat-only path.
+    await sleep(2600)
+    await warm(root)
+    const names = Object.keys(EDITS)
+    const counts: Record<string, number> = {}
+    let hits = 0
+    const rounds = 60
+    for (let round = 0; round < rounds; round++) {
+      const kind = names[Math.floor(pick() * names.length)]
+      const target = EDITS[kind](root, pick)
+      counts[kind] = (counts[kind] ?? 0) + 1
+      const { list, cache } = await warm(root)
+      hits += cache.stats.hits + cache.stats.verified
+      const expected = await cold(root)
+      expect(list, `seed ${seed}, round ${round}: ${kind} on ${target}`).to.deep.equal(expected)
+    }
+    // Every kind of edit was exercised, and the cache was really used.
+    expect(Object.keys(counts).sort()).to.deep.equal(names.sort())
+    expect(hits).to.be.greaterThan(rounds * 5)
+  })
+
+  it('uses unchanged entries without reading the file again, and re-reads a changed one', async () => {
+    const root = exampleRepo()
+    await sleep(2600)
+    const first = await warm(root)
+    expect(first.cache.stats.misses).to.equal(documents(root).length + 1) // + ssmd.yaml
+    const second = await warm(root)
+    expect(second.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0 })
+    writeFileSync(join(root, 'feeds/kalshi.yaml'), readFileSync(join(root, 'feeds/kalshi.yaml'), 'utf8') + '\n# edited\n')
+    const third = await warm(root)
+    expect(third.cache.stats.misses).to.equal(1)
+    expect(third.list).to.deep.equal(second.list)
+  })
+
+  it('verifies the content of entries written within the racy window before trusting them', async () => {
+    const root = exampleRepo()
+    await warm(root) // files were just copied: every entry is racy
+    const again = await warm(root)
+    expect(again.cache.stats.hits).to.equal(0)
+    expect(again.cache.stats.verified).to.equal(documents(root).length + 1)
+  })
+
+  for (const [what, damage] of Object.entries({
+    truncated: (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length / 2)),
+    'one byte flipped': (bytes: Buffer) => {
+      const copy = Buffer.from(bytes)
+      copy[copy.length - 10] ^= 0xff
+      return copy
+    },
+    foreign: () => Buffer.from('{"entries": {"feeds/kalshi.yaml": {"data": {}}}}'),
+    empty: () => Buffer.alloc(0),
+  })) {
+    it(`ignores and rebuilds a ${what} cache`, async () => {
+      const root = exampleRepo()
+      writeFileSync(join(root, 'feeds/kalshi.yaml'), 'name: kalshi\ntype: nope\n')
+      const expected = await cold(root)
+      await warm(root)
+      const file = join(cacheDir(root), 'documents.bin')
+      writeFileSync(file, damage(readFileSync(file)))
+      const { list, cache } = await warm(root)
+      expect(list).to.deep.equal(expected)
+      expect(cache.stats.hits + cache.stats.verified).to.equal(0)
+      // Rebuilt: the next run uses it again.
+      const next = await warm(root)
+      expect(next.cache.stats.hits + next.cache.stats.verified).to.be.greaterThan(0)
+      expect(next.list).to.deep.equal(expected)
+    })
+  }
+
+  it('a cache written by one repository copy is never taken for another file set', async () => {
+    const root = exampleRepo()
+    await warm(root)
+    const other = exampleRepo()
+    rmSync(join(other, 'feeds/kraken.yaml'))
+    copyFileSync(join(cacheDir(root), 'documents.bin'), join(other, '.ssmd-cache-copy'))
+    // Same relative paths, different inodes and times: nothing matches.
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(cacheDir(other), { recursive: true })
+    renameSync(join(other, '.ssmd-cache-copy'), join(cacheDir(other), 'documents.bin'))
+    const { list, cache } = await warm(other)
+    expect(cache.stats.hits).to.equal(0)
+    expect(list).to.deep.equal(await cold(other))
+  })
+
+  it('keeps .ssmd/ out of git, and `ssmd cache clear` / --no-cache behave (built CLI)', () => {
+    const root = exampleRepo({ git: true })
+    rmSync(join(root, '.ssmd'), { recursive: true, force: true })
+    git(root, 'add', '-A')
+    git(root, 'commit', '-q', '-m', 'no local folder', '--allow-empty')
+    const noCache = ssmdProcess(['validate', '--no-cache'], { cwd: root })
+    expect(noCache.code).to.equal(0)
+    expect(existsSync(cacheDir(root))).to.equal(false)
+    const first = ssmdProcess(['validate', '--json'], { cwd: root })
+    expect(first.code).to.equal(0)
+    expect(existsSync(join(cacheDir(root), 'documents.bin'))).to.equal(true)
+    expect(git(root, 'status', '--porcelain', '--untracked-files=all')).to.equal('')
+    const second = ssmdProcess(['validate', '--json'], { cwd: root })
+    expect(JSON.parse(second.stdout)).to.deep.equal(JSON.parse(first.stdout))
+    const cleared = ssmdProcess(['cache', 'clear', '--json'], { cwd: root })
+    expect(cleared.code).to.equal(0)
+    expect(JSON.parse(cleared.stdout)).to.deep.equal({ cleared: true, path: '.ssmd/cache' })
+    expect(existsSync(cacheDir(root))).to.equal(false)
+    expect(clearCache(root)).to.equal(false)
+  })
+
+  it('two validations writing the cache at once leave a usable cache (built CLI)', async () => {
+    const root = exampleRepo()
+    writeFileSync(join(root, 'environments/kalshi-dev.yaml'), readFileSync(join(root, 'environments/kalshi-dev.yaml'), 'utf8').replace('feed: kalshi', 'feed: kalsh'))
+    const expected = await cold(root)
+    const { spawn } = await import('node:child_process')
+    const { BUILT_BIN } = await import('../helpers/cli.js')
+    const run = () => new Promise<number>(resolve => {
+      const p = spawn(process.execPath, [BUILT_BIN, 'validate', '-q'], { cwd: root, stdio: 'ignore' })
+      p.on('exit', code => resolve(code ?? -1))
+    })
+    const codes = await Promise.all([run(), run(), run()])
+    expect(codes).to.deep.equal([1, 1, 1])
+    await sleep(10)
+    const { list } = await warm(root)
+    expect(list).to.deep.equal(expected)
+  })
+})
