@@ -3,15 +3,19 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameS
 import { join } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
+import { definitionCache } from '../../src/lib/domain/schema/definitions.js'
 import { cacheDir, clearCache, DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { exampleRepo, git } from '../helpers/repo.js'
+import { exampleRepo, FIXTURES, git } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
 
 const sources = [{ plugin: 'ssmd', result: builtinPack }]
 
+let lastWorkspace: Workspace | undefined
+
 async function findings(root: string, cache?: DocumentCache): Promise<string[]> {
   const ws = new Workspace(root, undefined, { cache })
+  lastWorkspace = ws
   const { findings } = await runRules(ws, sources)
   cache?.save()
   return findings.map(f => JSON.stringify(f))
@@ -131,6 +135,43 @@ const EDITS: Record<string, Edit> = {
   },
 }
 
+/** Definition files, and one imported by another, so that the cache's dependency tracking is exercised. */
+const DEFINITION_EDITS: Record<string, Edit> = {
+  'definition file content': (root, pick) => {
+    const file = join(root, 'schemas', pick() < 0.5 ? 'trade-v2.capnp' : 'orderbook.capnp')
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, pick() < 0.5 ? `${text}# edited ${pick()}\n` : text.replace(/:UInt64;/, ':UInt32;'))
+    return file
+  },
+  'imported file content': (root, pick) => {
+    const file = join(root, 'schemas', 'common.capnp')
+    if (!existsSync(file)) renameSync(`${file}.away`, file)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.includes('Int64') && pick() < 0.7 ? text.replace('Int64', 'Int32') : text.replace('Int32', 'Int64').replace('nanos @1', 'nanos @2'))
+    return file
+  },
+  'imported type renamed or renamed back': root => {
+    const file = join(root, 'schemas', 'common.capnp')
+    if (!existsSync(file)) renameSync(`${file}.away`, file)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.includes('struct Money') ? text.replace('struct Money', 'struct Cash') : text.replace('struct Cash', 'struct Money'))
+    return file
+  },
+  'imported file removed or restored': root => {
+    const file = join(root, 'schemas', 'common.capnp')
+    if (existsSync(file)) renameSync(file, `${file}.away`)
+    else renameSync(`${file}.away`, file)
+    return file
+  },
+}
+
+/** Adds schemas/common.capnp and makes orderbook.capnp import it (hashes are refreshed with the CLI). */
+function withImport(root: string): void {
+  copyFileSync(join(FIXTURES, 'schema', 'common.capnp'), join(root, 'schemas', 'common.capnp'))
+  const ob = join(root, 'schemas', 'orderbook.capnp')
+  writeFileSync(ob, readFileSync(ob, 'utf8').replace('struct Level {', 'using Common = import "common.capnp";\n\nstruct Level {\n  value @2 :Common.Money;'))
+}
+
 describe('validation cache (.ssmd/cache)', function () {
   this.timeout(300_000)
 
@@ -138,17 +179,21 @@ describe('validation cache (.ssmd/cache)', function () {
     const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
     const pick = rng(seed)
     const root = exampleRepo()
-    // Files older than the racy window, so most lookups take the stat-only path.
+    withImport(root)
     // Let the copied files leave the racy window, so most lookups take the stat-only path.
     await sleep(2600)
     await warm(root)
-    const names = Object.keys(EDITS)
+    const edits = { ...EDITS, ...DEFINITION_EDITS }
+    const names = Object.keys(edits)
     const counts: Record<string, number> = {}
     let hits = 0
-    const rounds = 60
+    const rounds = 90
     for (let round = 0; round < rounds; round++) {
       const kind = names[Math.floor(pick() * names.length)]
-      const target = EDITS[kind](root, pick)
+      if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, "schemas/common.capnp")), existsSync(join(root, "schemas/common.capnp.away")))
+      const target = edits[kind](root, pick)
+      // Now and then let everything settle, so definition entries are stored and reused.
+      if (round % 10 === 9) await sleep(2600)
       counts[kind] = (counts[kind] ?? 0) + 1
       const { list, cache } = await warm(root)
       hits += cache.stats.hits + cache.stats.verified
@@ -171,6 +216,25 @@ describe('validation cache (.ssmd/cache)', function () {
     const third = await warm(root)
     expect(third.cache.stats.misses).to.equal(1)
     expect(third.list).to.deep.equal(second.list)
+  })
+
+  it('re-parses a definition when a file it imports changes or disappears', async () => {
+    const root = exampleRepo()
+    withImport(root)
+    await sleep(2600)
+    await warm(root) // stores the settled definitions
+    const again = await warm(root)
+    expect(definitionCache(lastWorkspace!).reused).to.equal(3)
+    expect(again.list).to.deep.equal(await cold(root))
+    renameSync(join(root, 'schemas/common.capnp'), join(root, 'schemas/common.capnp.away'))
+    const missing = await warm(root)
+    expect(missing.list).to.deep.equal(await cold(root))
+    expect(missing.list.join('\n')).to.include('common.capnp')
+    renameSync(join(root, 'schemas/common.capnp.away'), join(root, 'schemas/common.capnp'))
+    writeFileSync(join(root, 'schemas/common.capnp'), readFileSync(join(root, 'schemas/common.capnp'), 'utf8').replace('struct Money', 'struct Cash'))
+    const broken = await warm(root)
+    expect(broken.list).to.deep.equal(await cold(root))
+    expect(broken.list.join('\n')).to.include('Money')
   })
 
   it('verifies the content of entries written within the racy window before trusting them', async () => {

@@ -50,7 +50,10 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
 }
 
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
-export function loadCapnpFile(absPath: string, options: { rootDir: string; displayPath?: string; source?: string }): CapnpLoadResult {
+export function loadCapnpFile(
+  absPath: string,
+  options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void },
+): CapnpLoadResult {
   const display = options.displayPath ?? absPath;
   let source: string;
   try {
@@ -67,8 +70,11 @@ export function loadCapnpFile(absPath: string, options: { rootDir: string; displ
     const rel = path.relative(root, p);
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
     try {
-      return fs.readFileSync(p, 'utf8');
+      const text = fs.readFileSync(p, 'utf8');
+      options.onRead?.(p, true);
+      return text;
     } catch {
+      options.onRead?.(p, false);
       return undefined;
     }
   };

@@ -45,6 +45,43 @@ interface Payload {
   format: number
   key: string
   entries: Map<string, Entry>
+  /** Other per-file facts (e.g. parsed definition files), by table name. */
+  tables: Map<string, Map<string, unknown>>
+}
+
+/** The stat data a cached fact depends on. */
+export interface Stamp {
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  ino: number
+  mode: number
+}
+
+/** A file's stamp, or null when it does not exist. */
+export function fileStamp(abs: string): Stamp | null {
+  try {
+    const st = statSync(abs)
+    return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode }
+  } catch {
+    return null
+  }
+}
+
+export function sameStamp(a: Stamp | null, b: Stamp | null): boolean {
+  if (a === null || b === null) return a === b
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs && a.ino === b.ino && a.mode === b.mode
+}
+
+/** True when the file was last changed long enough ago that a further change must show in its stat data. */
+export function settled(s: Stamp): boolean {
+  return Date.now() - Math.max(s.mtimeMs, s.ctimeMs) > RACY_MS
+}
+
+/** A keyed table of facts kept by the cache: entries used (got or set) in a run are kept, the rest dropped. */
+export interface FactTable {
+  get(key: string): unknown
+  set(key: string, value: unknown): void
 }
 
 export function cacheDir(root: string): string {
@@ -59,7 +96,9 @@ let codeKey: string | undefined
 function currentKey(): string {
   if (codeKey !== undefined) return codeKey
   const h = createHash('sha256')
-  for (const rel of ['../../../package.json', '../spec/documents', '../yaml/read', '../validate/contract', './document']) {
+  const modules = ['../../../package.json', '../spec/documents', '../yaml/read', '../validate/contract', './document', '../domain/schema/parse']
+  const capnp = ['index', 'lexer', 'parser', 'compiler', 'ids', 'model', 'std'].map(m => `../capnp/${m}`)
+  for (const rel of [...modules, ...capnp]) {
     for (const ext of rel.endsWith('.json') ? [''] : ['.js', '.ts']) {
       try {
         h.update(readFileSync(new URL(rel + ext, import.meta.url)))
@@ -75,9 +114,7 @@ function currentKey(): string {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
 
-function sameStat(e: Entry, st: Stats): boolean {
-  return e.size === st.size && e.mtimeMs === st.mtimeMs && e.ctimeMs === st.ctimeMs && e.ino === st.ino && e.mode === st.mode
-}
+const sameStat = (e: Entry, st: Stats) => sameStamp(e, st)
 
 /** Reads the whole file through an open descriptor, with the stat data before and after. */
 function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
@@ -104,6 +141,8 @@ export class DocumentCache {
   private readonly old = new Map<string, Entry>()
   private readonly fresh = new Map<string, Entry>()
   private readonly docs = new Map<string, SsmdDocument>()
+  private readonly oldTables = new Map<string, Map<string, unknown>>()
+  private readonly freshTables = new Map<string, Map<string, unknown>>()
   private dirty = false
   /** Hits and misses of this run, for tests and `-v`. */
   readonly stats = { hits: 0, misses: 0, verified: 0 }
@@ -111,8 +150,28 @@ export class DocumentCache {
   constructor(readonly root: string) {
     this.file = join(cacheDir(root), CACHE_FILE)
     const payload = load(this.file)
-    if (payload) for (const [k, v] of payload.entries) this.old.set(k, v)
-    else this.dirty = true
+    if (payload) {
+      for (const [k, v] of payload.entries) this.old.set(k, v)
+      for (const [k, v] of payload.tables) this.oldTables.set(k, v)
+    } else this.dirty = true
+  }
+
+  /** A table of other per-file facts; the caller checks each entry's validity itself (see Stamp). */
+  table(name: string): FactTable {
+    const old = this.oldTables.get(name) ?? new Map<string, unknown>()
+    let fresh = this.freshTables.get(name)
+    if (!fresh) {
+      fresh = new Map()
+      this.freshTables.set(name, fresh)
+    }
+    const into = fresh
+    return {
+      get: key => into.get(key) ?? old.get(key),
+      set: (key, value) => {
+        if (old.get(key) !== value) this.dirty = true
+        into.set(key, value)
+      },
+    }
   }
 
   /** The document at `file`, from the cache when its stat data (and, for racy entries, content) proves it unchanged. */
@@ -172,8 +231,9 @@ export class DocumentCache {
       if (entry.memo !== doc.memo || Object.keys(doc.memo).length !== Object.keys(entry.memo).length) this.dirty = true
       entry.memo = doc.memo
     }
-    if (!this.dirty && this.fresh.size === this.old.size) return
-    const payload = serialize({ format: FORMAT, key: currentKey(), entries: this.fresh } satisfies Payload)
+    const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
+    if (!this.dirty && !tablesShrank && this.fresh.size === this.old.size) return
+    const payload = serialize({ format: FORMAT, key: currentKey(), entries: this.fresh, tables: this.freshTables } satisfies Payload)
     const sum = createHash('sha256').update(payload).digest()
     try {
       mkdirSync(cacheDir(this.root), { recursive: true })
@@ -227,7 +287,8 @@ function load(file: string): Payload | undefined {
     return undefined
   }
   const p = value as Payload
-  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !(p.entries instanceof Map)) return undefined
+  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !(p.entries instanceof Map) || !(p.tables instanceof Map)) return undefined
+  for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
   for (const e of p.entries.values()) {
     if (typeof e !== 'object' || e === null || typeof e.size !== 'number' || typeof e.mtimeMs !== 'number' || typeof e.memo !== 'object' || e.memo === null) return undefined
   }

@@ -48,7 +48,8 @@ export class Workspace {
   private readonly loaded: Partial<Record<FolderKind, SsmdDocument[]>> = {}
   private readonly single: Partial<Record<FolderKind, Map<string, SsmdDocument | null>>> = {}
   private policyDoc?: PolicyDocument | null
-  private readonly cache?: DocumentCache
+  /** The validation cache this workspace reads through, when the command uses one. */
+  readonly cache?: DocumentCache
 
   /** `kinds` is accepted for compatibility: folders load on first use. */
   constructor(root: string, _kinds?: ReadonlyArray<Kind>, options: WorkspaceOptions = {}) {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
 import type { SchemaDocument } from '../../workspace/document.js'
+import { fileStamp, sameStamp, settled, type FactTable, type Stamp } from '../../workspace/cache.js'
 
 export interface Definition extends ResolvedDefinition {
   ref: string
@@ -16,7 +17,10 @@ export interface Definition extends ResolvedDefinition {
  */
 export class DefinitionCache {
   private readonly byKey = new Map<string, Promise<Definition>>()
-  constructor(private readonly root: string) {}
+  /** Definitions taken from the validation cache in this run. */
+  reused = 0
+  /** `store` keeps results between runs (the validation cache); entries are checked against stat data before use. */
+  constructor(private readonly root: string, private readonly store?: FactTable) {}
 
   get(ref: string, format: string): Promise<Definition> {
     const key = `${format}\u0000${ref}`
@@ -31,6 +35,14 @@ export class DefinitionCache {
   private async load(ref: string, format: string): Promise<Definition> {
     const resolved = resolveDefinition(this.root, ref)
     if (!resolved.abs) return { ...resolved, ref }
+    const key = `${format}\u0000${resolved.abs}\u0000${resolved.display}`
+    const before = fileStamp(resolved.abs)
+    const stored = this.store?.get(key) as StoredDefinition | undefined
+    if (stored && before && sameStamp(stored.stamp, before) && stored.deps.every(([p, s]) => sameStamp(s, fileStamp(p)))) {
+      this.store!.set(key, stored)
+      this.reused++
+      return { ...resolved, ref, hash: stored.hash, parsed: stored.parsed }
+    }
     let bytes: Buffer
     try {
       bytes = readFileSync(resolved.abs)
@@ -39,7 +51,13 @@ export class DefinitionCache {
     }
     // One read serves both the hash and the parser.
     const hash = `sha256:${sha256Hex(bytes)}`
-    return { ...resolved, ref, hash, parsed: await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8')) }
+    const read: string[] = []
+    const parsed = await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8'), p => read.push(p))
+    if (this.store && before && settled(before)) {
+      const deps = [...new Set(read)].map(p => [p, fileStamp(p)] as [string, Stamp | null])
+      if (deps.every(([, s]) => s === null || settled(s))) this.store.set(key, { stamp: before, hash, parsed, deps } satisfies StoredDefinition)
+    }
+    return { ...resolved, ref, hash, parsed }
   }
 
   /** The definition of one version of a schema document (undefined when it names no file). */
@@ -53,11 +71,20 @@ export class DefinitionCache {
   }
 }
 
+/** What the validation cache keeps of one definition file: valid while it and every file its parse read keep their stat data. */
+interface StoredDefinition {
+  stamp: Stamp
+  hash: string
+  parsed: ParsedDefinition
+  /** Files the parse read or looked for, with their stat data then (null: absent). */
+  deps: Array<[string, Stamp | null]>
+}
+
 const caches = new WeakMap<object, DefinitionCache>()
-export function definitionCache(ws: { root: string }): DefinitionCache {
+export function definitionCache(ws: { root: string; cache?: { table(name: string): FactTable } }): DefinitionCache {
   let c = caches.get(ws)
   if (!c) {
-    c = new DefinitionCache(ws.root)
+    c = new DefinitionCache(ws.root, ws.cache?.table('definitions'))
     caches.set(ws, c)
   }
   return c

@@ -23,12 +23,17 @@ let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
 /**
  * Parses a definition file in its format: Cap'n Proto with ssmd's own parser,
  * protobuf with protobufjs, JSON Schema as JSON + ajv meta-validation.
- * Parsers are loaded only when a file of that format is checked.
+ * Parsers are loaded only when a file of that format is checked. `onRead`
+ * hears of every other file the parse read or looked for (Cap'n Proto imports
+ * and embeds), so a cached result can be checked against them.
  */
-export async function parseDefinition(root: string, abs: string, display: string, format: string, source?: string): Promise<ParsedDefinition> {
+export async function parseDefinition(
+  root: string, abs: string, display: string, format: string, source?: string,
+  onRead?: (absPath: string, found: boolean) => void,
+): Promise<ParsedDefinition> {
   if (format === 'capnp') {
     const { loadCapnpFile } = await (capnpModule ??= import('../../capnp/index.js'))
-    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source })
+    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source, onRead })
     return {
       ok: r.ok,
       capnp: r.ok ? r.model : undefined,
