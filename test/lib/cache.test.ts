@@ -138,7 +138,7 @@ const EDITS: Record<string, Edit> = {
 /** Definition files, and one imported by another, so that the cache's dependency tracking is exercised. */
 const DEFINITION_EDITS: Record<string, Edit> = {
   'definition file content': (root, pick) => {
-    const file = join(root, 'schemas', pick() < 0.5 ? 'trade-v2.capnp' : 'orderbook.capnp')
+    const file = join(root, "schemas", ["trade-v2.capnp", "trade.capnp", "orderbook.capnp"][Math.floor(pick() * 3)])
     const text = readFileSync(file, 'utf8')
     writeFileSync(file, pick() < 0.5 ? `${text}# edited ${pick()}\n` : text.replace(/:UInt64;/, ':UInt32;'))
     return file
@@ -235,6 +235,24 @@ describe('validation cache (.ssmd/cache)', function () {
     const broken = await warm(root)
     expect(broken.list).to.deep.equal(await cold(root))
     expect(broken.list.join('\n')).to.include('Money')
+  })
+
+  it('reuses a compare only while both definitions are the parses it was computed from', async () => {
+    const root = exampleRepo()
+    await sleep(2600)
+    await warm(root) // stores both trade definitions and their compare
+    const clean = await warm(root)
+    expect(clean.list.join('\n')).not.to.include('not compatible')
+    // v1 changes in a way v2 is no longer compatible with; once settled, it is stored anew.
+    const v1 = join(root, 'schemas/trade.capnp')
+    writeFileSync(v1, readFileSync(v1, 'utf8').replace('price @2 :Float64;', 'price @2 :Int64;'))
+    await sleep(2600)
+    const changed = await warm(root)
+    expect(changed.list).to.deep.equal(await cold(root))
+    expect(changed.list.join('\n')).to.include('not compatible')
+    const again = await warm(root)
+    expect(definitionCache(lastWorkspace!).reused).to.equal(3)
+    expect(again.list).to.deep.equal(changed.list)
   })
 
   it('verifies the content of entries written within the racy window before trusting them', async () => {

@@ -82,6 +82,8 @@ export function settled(s: Stamp): boolean {
 export interface FactTable {
   get(key: string): unknown
   set(key: string, value: unknown): void
+  /** Says that the value at `key` was changed in place, so the cache is written. */
+  changed(key: string): void
 }
 
 export function cacheDir(root: string): string {
@@ -170,6 +172,9 @@ export class DocumentCache {
       set: (key, value) => {
         if (old.get(key) !== value) this.dirty = true
         into.set(key, value)
+      },
+      changed: key => {
+        if (into.has(key)) this.dirty = true
       },
     }
   }

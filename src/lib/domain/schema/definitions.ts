@@ -1,4 +1,4 @@
-import type { CapnpChange } from '../../capnp/index.js'
+import type { CapnpChange, CapnpModel } from '../../capnp/index.js'
 import { readFileSync } from 'node:fs'
 import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
@@ -11,14 +11,42 @@ export interface Definition extends ResolvedDefinition {
   parsed?: ParsedDefinition
 }
 
+/** What the validation cache keeps of one definition file: valid while it and every file its parse read keep their stat data. */
+interface StoredDefinition {
+  /** Unique per stored parse, so a compare result names exactly the parses it came from. */
+  id: string
+  stamp: Stamp
+  hash: string
+  ok: boolean
+  problems: ParsedDefinition['problems']
+  /** Files the parse read or looked for, with their stat data then (null: absent). */
+  deps: Array<[string, Stamp | null]>
+  /** Structural compares with older definitions, by the older one's stored id. */
+  compares: Map<string, CapnpChange[]>
+}
+
+interface Origin {
+  cache: DefinitionCache
+  format: string
+  /** Set when this definition's parse is (now) in the validation cache. */
+  stored?: StoredDefinition
+  storeKey?: string
+}
+
+const origins = new WeakMap<Definition, Origin>()
+
 /**
  * Resolves, hashes and parses each definition file at most once per run, however
- * many versions, rules and plugins ask for it.
+ * many versions, rules and plugins ask for it. With the validation cache, an
+ * unchanged file's hash and problems come from the cache, its Cap'n Proto model
+ * is rebuilt only if a compare needs it, and compares between unchanged files
+ * are reused too.
  */
 export class DefinitionCache {
   private readonly byKey = new Map<string, Promise<Definition>>()
   /** Definitions taken from the validation cache in this run. */
   reused = 0
+
   /** `store` keeps results between runs (the validation cache); entries are checked against stat data before use. */
   constructor(private readonly root: string, private readonly store?: FactTable) {}
 
@@ -41,7 +69,9 @@ export class DefinitionCache {
     if (stored && before && sameStamp(stored.stamp, before) && stored.deps.every(([p, s]) => sameStamp(s, fileStamp(p)))) {
       this.store!.set(key, stored)
       this.reused++
-      return { ...resolved, ref, hash: stored.hash, parsed: stored.parsed }
+      const def: Definition = { ...resolved, ref, hash: stored.hash, parsed: { ok: stored.ok, problems: stored.problems } }
+      origins.set(def, { cache: this, format, stored, storeKey: key })
+      return def
     }
     let bytes: Buffer
     try {
@@ -53,11 +83,23 @@ export class DefinitionCache {
     const hash = `sha256:${sha256Hex(bytes)}`
     const read: string[] = []
     const parsed = await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8'), p => read.push(p))
+    const def: Definition = { ...resolved, ref, hash, parsed }
+    const origin: Origin = { cache: this, format }
     if (this.store && before && settled(before)) {
       const deps = [...new Set(read)].map(p => [p, fileStamp(p)] as [string, Stamp | null])
-      if (deps.every(([, s]) => s === null || settled(s))) this.store.set(key, { stamp: before, hash, parsed, deps } satisfies StoredDefinition)
+      if (deps.every(([, st]) => st === null || settled(st))) {
+        origin.stored = { id: `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`, stamp: before, hash, ok: parsed.ok, problems: parsed.problems, deps, compares: new Map() }
+        origin.storeKey = key
+        this.store.set(key, origin.stored)
+      }
     }
-    return { ...resolved, ref, hash, parsed }
+    origins.set(def, origin)
+    return def
+  }
+
+  /** Records a change to a stored entry, so the cache is written. */
+  touch(key: string): void {
+    this.store?.changed(key)
   }
 
   /** The definition of one version of a schema document (undefined when it names no file). */
@@ -69,15 +111,14 @@ export class DefinitionCache {
     if (!ref) return undefined
     return this.get(ref, typeof data.format === 'string' ? data.format : 'capnp')
   }
-}
 
-/** What the validation cache keeps of one definition file: valid while it and every file its parse read keep their stat data. */
-interface StoredDefinition {
-  stamp: Stamp
-  hash: string
-  parsed: ParsedDefinition
-  /** Files the parse read or looked for, with their stat data then (null: absent). */
-  deps: Array<[string, Stamp | null]>
+  /** The Cap'n Proto model of a definition, parsing the file again if it came from the validation cache. */
+  async capnpModel(def: Definition, format: string): Promise<CapnpModel | undefined> {
+    if (def.parsed?.capnp || !def.parsed?.ok || format !== 'capnp' || !def.abs) return def.parsed?.capnp
+    const again = await parseDefinition(this.root, def.abs, def.display, format)
+    def.parsed.capnp = again.capnp
+    return again.capnp
+  }
 }
 
 const caches = new WeakMap<object, DefinitionCache>()
@@ -94,9 +135,21 @@ let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
 
 /** Structural changes from `older` to `newer` (Cap'n Proto only); undefined when either does not parse. */
 export async function compareDefinitions(older: Definition, newer: Definition): Promise<CapnpChange[] | undefined> {
-  if (!older.parsed?.capnp || !newer.parsed?.capnp) return undefined
+  const a = origins.get(older)
+  const b = origins.get(newer)
+  const isCapnp = (d: Definition, o?: Origin) => d.parsed?.ok === true && (o ? o.format === 'capnp' : d.parsed.capnp !== undefined)
+  if (!isCapnp(older, a) || !isCapnp(newer, b)) return undefined
   if (older.hash !== undefined && older.hash === newer.hash) return []
+  const known = a?.stored && b?.stored ? b.stored.compares.get(a.stored.id) : undefined
+  if (known) return known
+  const olderModel = a ? await a.cache.capnpModel(older, a.format) : older.parsed?.capnp
+  const newerModel = b ? await b.cache.capnpModel(newer, b.format) : newer.parsed?.capnp
+  if (!olderModel || !newerModel) return undefined
   const { compareCapnp } = await (capnpModule ??= import('../../capnp/index.js'))
-  return compareCapnp(older.parsed.capnp, newer.parsed.capnp)
+  const changes = compareCapnp(olderModel, newerModel)
+  if (a?.stored && b?.stored && b.storeKey) {
+    b.stored.compares.set(a.stored.id, changes)
+    b.cache.touch(b.storeKey)
+  }
+  return changes
 }
-
