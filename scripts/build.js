@@ -4,10 +4,27 @@
 // The new dist/ is assembled beside the old one and swapped in with renames, so a
 // CLI process running during a rebuild never sees a half-built tree.
 import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+
+/** sha256 over every file of a tree (paths and contents, in sorted order). */
+function treeHash(dir) {
+  const hash = createHash('sha256')
+  const walk = d => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else {
+        hash.update(p.slice(dir.length)).update('\0').update(readFileSync(p)).update('\0')
+      }
+    }
+  }
+  walk(dir)
+  return hash.digest('hex')
+}
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
@@ -23,6 +40,8 @@ try {
   const code = compileContractValidators(schemas.map(f => JSON.parse(readFileSync(join(root, 'schemas-json', f), 'utf8'))))
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)
+  // The build's identity (a hash of every built file): caches written by one build are never read by another.
+  writeFileSync(join(next, 'generated/build-id'), treeHash(next) + '\n')
 
   if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), old)
   renameSync(next, join(root, 'dist'))

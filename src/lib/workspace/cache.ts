@@ -8,15 +8,15 @@
  * When a file was modified so close to the moment it was read that a later
  * change could keep the same timestamps ("racily clean", as git calls it), the
  * entry also holds a hash of the content, and it is used only after the
- * content has been read and found identical. Everything that can change what
- * per-file work produces (ssmd's version and the code of the reader and the
- * file-format contract) is part of the cache key; a cache written under
+ * content has been read and found identical. The code that produced the cache
+ * (ssmd's build, see currentKey) is part of its key; a cache written under
  * another key, or one that is truncated, corrupt or foreign, is ignored and
  * rebuilt, never trusted. Rules that look across files always run anew.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
 import { writeFileAtomic } from '../io/atomic.js'
 import { parseYamlBytes } from '../yaml/read.js'
@@ -94,23 +94,31 @@ const CACHE_FILE = 'documents.bin'
 
 let codeKey: string | undefined
 
-/** ssmd's version plus a hash of the modules whose code decides what is cached. */
+/**
+ * The identity of the code that produced a cache: the build id written by
+ * `npm run build` (a hash of every built file), or, when running from the
+ * TypeScript sources, a hash of every source file under src/lib. Any change
+ * to ssmd, however small, starts a new cache.
+ */
 function currentKey(): string {
   if (codeKey !== undefined) return codeKey
-  const h = createHash('sha256')
-  const modules = ['../../../package.json', '../spec/documents', '../yaml/read', '../validate/contract', './document', '../domain/schema/parse']
-  const capnp = ['index', 'lexer', 'parser', 'compiler', 'ids', 'model', 'std'].map(m => `../capnp/${m}`)
-  for (const rel of [...modules, ...capnp]) {
-    for (const ext of rel.endsWith('.json') ? [''] : ['.js', '.ts']) {
-      try {
-        h.update(readFileSync(new URL(rel + ext, import.meta.url)))
-        break
-      } catch {
-        // the other extension (built code or sources)
+  let id: string
+  try {
+    id = readFileSync(new URL('../../generated/build-id', import.meta.url), 'utf8').trim()
+  } catch {
+    const h = createHash('sha256')
+    const lib = fileURLToPath(new URL('..', import.meta.url))
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = join(dir, e.name)
+        if (e.isDirectory()) walk(p)
+        else h.update(p.slice(lib.length)).update('\0').update(readFileSync(p)).update('\0')
       }
     }
+    walk(lib)
+    id = `src:${h.digest('hex')}`
   }
-  codeKey = `${FORMAT}:${h.digest('hex')}`
+  codeKey = `${FORMAT}:${id}`
   return codeKey
 }
 
