@@ -215,8 +215,9 @@ export class DocumentCache {
     const got = readStable(abs)
     if (!got) return SsmdDocument.read(kind, name, file, abs)
     const parsed = parseYamlBytes(got.bytes)
-    const doc = new SsmdDocument(kind, name, file, abs, parsed)
-    if (!got.stable) return doc
+    if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed)
+    // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
+    const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true })
     const racy = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) <= RACY_MS
     const fresh: Entry = {
       size: got.st.size, mtimeMs: got.st.mtimeMs, ctimeMs: got.st.ctimeMs, ino: got.st.ino, mode: got.st.mode,
