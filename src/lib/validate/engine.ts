@@ -1,5 +1,6 @@
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
+import { builtinDocsUrl, metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
 import { redactSecrets } from './redact.js'
 import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
 
@@ -35,10 +36,17 @@ class BudgetExceeded extends Error {}
 interface LoadedPack {
   plugin: string
   source: string
-  rules: Array<[string, RuleDefinition]>
+  rules: Array<[string, RuleDefinition, ResolvedMeta]>
 }
 
-const SEVERITIES = new Set(['error', 'warning', 'info'])
+/** The engine's own rule: a plugin that could not run. */
+export const PLUGIN_FAILED: RuleInfo = {
+  id: 'plugin/failed',
+  plugin: BUILTIN,
+  defaultSeverity: 'error',
+  description: 'A plugin threw, returned no rule pack or ran past its time budget.',
+  docs: builtinDocsUrl('plugin/failed'),
+}
 
 /** Checks that a hook result is a usable rule pack; returns why not. */
 function packProblem(source: PackSource): string | undefined {
@@ -49,7 +57,8 @@ function packProblem(source: PackSource): string | undefined {
   for (const [id, rule] of Object.entries(r.rules)) {
     if (rule === null || typeof rule !== 'object') return `rule '${id}' is not an object`
     if (r.plugin !== BUILTIN && !id.startsWith(`${r.plugin}/`)) return `rule '${id}' is outside its namespace; plugin rule ids start with '${r.plugin}/'`
-    if (!SEVERITIES.has(rule.severity)) return `rule '${id}' has severity '${String(rule.severity)}'; use error, warning or info`
+    const problem = metaProblem(id, rule)
+    if (problem) return problem
   }
   return undefined
 }
@@ -93,19 +102,22 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
       seen.add(id)
       return true
     })
-    packs.push({ plugin: pack.plugin, source: source.plugin, rules: entries })
-    for (const [id, rule] of entries) rules.push({ id, plugin: pack.plugin, description: String(rule.description ?? ''), defaultSeverity: rule.severity })
+    const loaded = entries.map(([id, rule]): [string, RuleDefinition, ResolvedMeta] => [id, rule, resolveMeta(rule)])
+    packs.push({ plugin: pack.plugin, source: source.plugin, rules: loaded })
+    for (const [id, , meta] of loaded) {
+      rules.push({ id, plugin: pack.plugin, description: meta.description, defaultSeverity: meta.severity, ...(meta.docs === undefined ? {} : { docs: meta.docs }) })
+    }
   }
 
   for (const pack of packs) {
     const isBuiltin = pack.plugin === BUILTIN
     const deadline = Date.now() + budget
     let failure: string | undefined
-    for (const [id, rule] of pack.rules) {
+    for (const [id, rule, meta] of pack.rules) {
       if (failure) break
       const setting = policy[id]
       if (setting === 'off') continue
-      const severityFor = (r: Report): Severity => (setting as Severity | undefined) ?? r.severity ?? rule.severity
+      const severityFor = (r: Report): Severity => (setting as Severity | undefined) ?? r.severity ?? meta.severity
       // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
       const call = (fn: (...a: never[]) => unknown, target: unknown, ctx: CheckContext): PromiseLike<unknown> | undefined => {
         const remaining = isBuiltin ? 0 : deadline - Date.now()
@@ -119,7 +131,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
       const contextFor = (doc: SsmdDocument | undefined): CheckContext & { reportIn(d: SsmdDocument, r: Report): void } => {
         const reportIn = (d: SsmdDocument | undefined, r: Report) => {
           if (r === null || typeof r !== 'object') return
-          findings.push(makeFinding(id, pack.plugin, severityFor(r), d, r))
+          findings.push(makeFinding(id, pack.plugin, severityFor(r), d, r, reportText(id, meta.messages, r)))
         }
         return { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
       }
@@ -163,7 +175,7 @@ function packName(s: PackSource): string | undefined {
   return r && typeof r === 'object' && typeof r.plugin === 'string' ? r.plugin : undefined
 }
 
-function makeFinding(rule: string, plugin: string, severity: Severity, doc: SsmdDocument | undefined, r: Report): Finding {
+function makeFinding(rule: string, plugin: string, severity: Severity, doc: SsmdDocument | undefined, r: Report, message: string): Finding {
   const path = typeof r.path === 'string' ? r.path : ''
   let file = typeof r.file === 'string' ? r.file : doc?.file ?? ''
   let line = Number.isInteger(r.line) ? r.line! : undefined
@@ -174,7 +186,7 @@ function makeFinding(rule: string, plugin: string, severity: Severity, doc: Ssmd
     column ??= pos.column
   }
   if (doc === undefined && file === '') file = ''
-  return { rule, severity, message: redactSecrets(String(r.message ?? '(no message)')), file, line: line ?? 1, column: column ?? 1, path, plugin }
+  return { rule, severity, message: redactSecrets(message), file, line: line ?? 1, column: column ?? 1, path, plugin }
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

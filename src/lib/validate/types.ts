@@ -20,9 +20,12 @@ export interface Finding {
   plugin: string
 }
 
-/** What a check passes to `ctx.report`. */
+/** What a check passes to `ctx.report`: a `message`, or a `messageId` from the rule's `meta.messages` with its `data`. */
 export interface Report {
-  message: string
+  message?: string
+  /** Key of a template in the rule's `meta.messages`; `{{name}}` in it is replaced by `data.name`. */
+  messageId?: string
+  data?: Record<string, string | number | boolean>
   /** JSON Pointer into the document being checked; line:col is filled in from the source. */
   path?: string
   /** Point at the key instead of the value (e.g. for an unknown key). */
@@ -43,10 +46,26 @@ export interface CheckContext {
   report(report: Report): void
 }
 
-export interface RuleDefinition {
-  description: string
+/** What a rule declares about itself: shown by `ssmd rules list`, in SARIF rule descriptors and in the docs. */
+export interface RuleMeta {
+  /** The rule id (for a pack rule, the key it is registered under; given here, it must be the same). */
+  id?: string
   /** Default severity. */
   severity: Severity
+  /** One sentence: what the rule checks. */
+  description: string
+  /** Where the rule is documented (an https URL): SARIF `helpUri`, `ssmd rules list`. */
+  docs?: string
+  /** Message templates by id, for `ctx.report({ messageId, data })`; `{{name}}` is replaced by `data.name`. */
+  messages?: Record<string, string>
+}
+
+export interface RuleDefinition {
+  /** The rule's declaration. A rule may instead give `severity` and `description` at the top level (the older form). */
+  meta?: RuleMeta
+  description?: string
+  /** Default severity (older form of `meta.severity`). */
+  severity?: Severity
   /** Called for every document of every kind, even one that could not be parsed (`doc.data` undefined). */
   document?(doc: SsmdDocument, ctx: CheckContext): void | Promise<void>
   feed?(doc: FeedDocument, ctx: CheckContext): void | Promise<void>
@@ -62,6 +81,8 @@ export interface RuleInfo {
   plugin: string
   description: string
   defaultSeverity: Severity
+  /** Documentation URL, when the rule declares one. */
+  docs?: string
 }
 
 export interface RulePack {

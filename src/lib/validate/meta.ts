@@ -1,0 +1,74 @@
+import type { Report, RuleDefinition, RuleMeta, Severity } from './types.js'
+
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info']
+
+/** A rule's declaration as the engine uses it, whichever form the rule was written in. */
+export interface ResolvedMeta {
+  severity: Severity
+  description: string
+  docs?: string
+  messages: Record<string, string>
+}
+
+/** The declared fields, unchecked: `meta` wins over the older top-level `severity`/`description`. */
+function declared(rule: RuleDefinition): Partial<Record<keyof RuleMeta, unknown>> {
+  const meta = rule.meta as Partial<Record<keyof RuleMeta, unknown>> | undefined
+  if (meta !== undefined && meta !== null && typeof meta === 'object') {
+    return { ...meta, severity: meta.severity ?? rule.severity, description: meta.description ?? rule.description }
+  }
+  return { severity: rule.severity, description: rule.description }
+}
+
+/** Why a rule's declaration is unusable, or undefined when it is fine. */
+export function metaProblem(id: string, rule: RuleDefinition): string | undefined {
+  if (rule.meta !== undefined && (rule.meta === null || typeof rule.meta !== 'object')) return `rule '${id}' has a 'meta' that is not an object`
+  const d = declared(rule)
+  if (d.id !== undefined && d.id !== id) return `rule '${id}' declares meta.id '${String(d.id)}'; use the id it is registered under`
+  if (!SEVERITIES.includes(d.severity as Severity)) return `rule '${id}' has severity '${String(d.severity)}'; use error, warning or info`
+  if (d.description !== undefined && typeof d.description !== 'string') return `rule '${id}' has a description that is not a string`
+  if (d.docs !== undefined && (typeof d.docs !== 'string' || !/^https?:\/\/\S+$/.test(d.docs))) return `rule '${id}' has docs '${String(d.docs)}'; use an http(s) URL`
+  if (d.messages !== undefined) {
+    if (d.messages === null || typeof d.messages !== 'object' || Array.isArray(d.messages)) return `rule '${id}' has meta.messages that is not an object of message templates`
+    for (const [key, text] of Object.entries(d.messages)) if (typeof text !== 'string') return `rule '${id}' has message '${key}' that is not a string`
+  }
+  return undefined
+}
+
+/** A rule's declaration; call only after metaProblem found nothing. */
+export function resolveMeta(rule: RuleDefinition): ResolvedMeta {
+  const d = declared(rule)
+  return {
+    severity: d.severity as Severity,
+    description: typeof d.description === 'string' ? d.description : '',
+    docs: typeof d.docs === 'string' ? d.docs : undefined,
+    messages: (d.messages as Record<string, string> | undefined) ?? {},
+  }
+}
+
+/** Fills `{{name}}` placeholders from `data`; a placeholder without data stays as written. */
+export function formatMessage(template: string, data: Report['data'] = {}): string {
+  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (whole, key: string) => (Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole))
+}
+
+/** The text of a report: its `message`, or its `messageId` template filled from `data`. Throws for an unknown messageId. */
+export function reportText(id: string, messages: Record<string, string>, report: Report): string {
+  if (report.messageId !== undefined) {
+    const template = Object.prototype.hasOwnProperty.call(messages, report.messageId) ? messages[report.messageId] : undefined
+    if (template === undefined) throw new Error(`rule '${id}' reported messageId '${String(report.messageId)}', which its meta.messages does not declare`)
+    return formatMessage(template, report.data ?? {})
+  }
+  return String(report.message ?? '(no message)')
+}
+
+/** Where ssmd's own documentation lives (also the SARIF driver's informationUri). */
+export const SSMD_HOME = 'https://github.com/ssmd/ssmd'
+
+/** The anchor GitHub gives a Markdown heading: lower case, punctuation other than - and _ dropped, spaces as -. */
+export function headingAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+}
+
+/** The documentation URL of a built-in rule: its section of docs/rules.md (a `### <id>` heading). */
+export function builtinDocsUrl(id: string): string {
+  return `${SSMD_HOME}/blob/main/docs/rules.md#${headingAnchor(id)}`
+}

@@ -1,0 +1,120 @@
+import { expect } from 'chai'
+import { RuleTester, RuleTestError, type RuleDefinition, type RulePack } from '../../src/testing.js'
+
+// A plugin-style rule written with meta and message templates.
+const prodS3: RuleDefinition = {
+  meta: {
+    severity: 'error',
+    description: 'Production environments store data in s3.',
+    docs: 'https://example.com/rules#prod-s3',
+    messages: { local: 'production environment {{name}} must use s3 storage, not {{type}}' },
+  },
+  environment(env, ctx) {
+    const storage = (env.data as { storage?: { type?: unknown } }).storage
+    if (env.name.endsWith('-prod') && storage?.type !== 's3') ctx.report({ path: '/storage/type', messageId: 'local', data: { name: env.name, type: String(storage?.type) } })
+  },
+}
+const pack: RulePack = { plugin: 'acme', rules: { 'acme/prod-s3': prodS3 } }
+const hook = async () => pack
+
+const LOCAL_PROD = 'name: x-prod\nfeed: f\nschema: s:v1\nstorage:\n  type: local\n  path: /data\n'
+const S3_PROD = 'name: x-prod\nfeed: f\nschema: s:v1\nstorage:\n  type: s3\n'
+const expected = { file: 'environments/x-prod.yaml', line: 5, column: 9, message: 'production environment x-prod must use s3 storage, not local' }
+
+async function failureOf(p: Promise<void>): Promise<RuleTestError> {
+  try {
+    await p
+  } catch (error) {
+    expect(error).to.be.instanceOf(RuleTestError)
+    return error as RuleTestError
+  }
+  throw new Error('expected the rule test to fail')
+}
+
+describe('ssmd/testing RuleTester', () => {
+  const tester = new RuleTester()
+
+  for (const [label, subject] of [['a single rule', prodS3], ['a pack', pack], ["a plugin's validate hook", hook]] as const) {
+    it(`passes valid and invalid cases for ${label}`, async () => {
+      await tester.check('acme/prod-s3', subject, {
+        valid: [{ files: { 'environments/x-prod.yaml': S3_PROD } }, { files: { 'environments/x-dev.yaml': LOCAL_PROD.replace('x-prod', 'x-dev') } }],
+        invalid: [{ files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, severity: 'error' }] }],
+      })
+    })
+  }
+
+  it('fails each case that differs, naming what was expected and what was reported', async () => {
+    const error = await failureOf(tester.check('acme/prod-s3', pack, {
+      valid: [{ name: 'not really valid', files: { 'environments/x-prod.yaml': LOCAL_PROD } }],
+      invalid: [
+        { name: 'wrong column', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, column: 3 }] },
+        { name: 'wrong severity', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, severity: 'warning' }] },
+        { name: 'nothing reported', files: { 'environments/x-prod.yaml': S3_PROD }, findings: [expected] },
+        { name: 'right', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [expected] },
+      ],
+    }))
+    expect(error.failures).to.have.length(4)
+    expect(error.failures[0]).to.equal('valid #1: not really valid\n  expected no finding, got:\n    environments/x-prod.yaml:5:9 error acme/prod-s3 "production environment x-prod must use s3 storage, not local"')
+    expect(error.failures[1]).to.contain('invalid #1: wrong column\n  expected 1 finding, got 1\n  missing (expected, not reported):\n    environments/x-prod.yaml:5:3 (any severity) acme/prod-s3')
+    expect(error.failures[1]).to.contain('unexpected (reported, not expected):\n    environments/x-prod.yaml:5:9 error acme/prod-s3')
+    expect(error.failures[2]).to.match(/^invalid #2: wrong severity\n[^]*environments\/x-prod\.yaml:5:9 warning acme\/prod-s3/)
+    expect(error.failures[3]).to.match(/^invalid #3: nothing reported\n {2}expected 1 finding, got 0\n/)
+    expect(error.message).to.match(/^acme\/prod-s3: 4 cases failed\n\nvalid #1/)
+  })
+
+  it('fails a case when the rule throws, as the engine reports it', async () => {
+    const crashy: RuleDefinition = { severity: 'error', description: 'd', feed() { throw new Error('boom') } }
+    const error = await failureOf(tester.check('acme/crashy', crashy, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
+    expect(error.failures[0]).to.equal("valid #1\n  plugin 'acme' failed: rule 'acme/crashy' threw: boom; its findings are incomplete")
+  })
+
+  it('fails on an unknown messageId, a rule the pack lacks, an invalid case without findings and a path outside the root', async () => {
+    const wrongId: RuleDefinition = { meta: { severity: 'error', description: 'd', messages: {} }, feed(doc, ctx) { ctx.report({ messageId: 'nope' }) } }
+    const e1 = await failureOf(tester.check('acme/x', wrongId, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
+    expect(e1.failures[0]).to.contain("reported messageId 'nope', which its meta.messages does not declare")
+    const e2 = await failureOf(tester.check('acme/other', pack, { valid: [{ files: {} }] }))
+    expect(e2.failures[0]).to.equal("valid #1\n  the pack declares no rule 'acme/other' (it has acme/prod-s3)")
+    const e3 = await failureOf(tester.check('acme/prod-s3', pack, { invalid: [{ files: {}, findings: [] }] }))
+    expect(e3.failures[0]).to.contain('an invalid case lists at least one expected finding')
+    const e4 = await failureOf(tester.check('acme/prod-s3', pack, { valid: [{ files: { '../escape.yaml': 'x' } }] }))
+    expect(e4.failures[0]).to.contain("file path '../escape.yaml' must be relative to the ssmd root")
+  })
+
+  it('fails a plugin whose hook throws or whose pack is unusable', async () => {
+    const e1 = await failureOf(new RuleTester({ plugin: 'acme-checks' }).check('acme/prod-s3', async () => { throw new Error('cannot load') }, { valid: [{ files: {} }] }))
+    expect(e1.failures[0]).to.equal("valid #1\n  plugin 'acme-checks' failed: its validate hook threw: cannot load; its findings are incomplete")
+    const badSeverity = { meta: { severity: 'banana', description: 'd' } } as unknown as RuleDefinition
+    const e2 = await failureOf(tester.check('acme/b', badSeverity, { valid: [{ files: {} }] }))
+    expect(e2.failures[0]).to.contain("rule 'acme/b' has severity 'banana'; use error, warning or info")
+  })
+
+  it('starts each case from the base files; null removes one', async () => {
+    const base = new RuleTester({ files: { 'environments/x-prod.yaml': LOCAL_PROD } })
+    await base.check('acme/prod-s3', pack, {
+      valid: [{ files: { 'environments/x-prod.yaml': null } }, { files: { 'environments/x-prod.yaml': S3_PROD } }],
+      invalid: [{ files: {}, findings: [expected] }],
+    })
+  })
+
+  it('declares one test per case through describe/it when a framework provides them', async () => {
+    const titles: string[] = []
+    const bodies: Array<() => Promise<void>> = []
+    const saved = [RuleTester.describe, RuleTester.it]
+    RuleTester.describe = (name, fn) => { titles.push(`describe ${name}`); fn() }
+    RuleTester.it = (name, fn) => { titles.push(`it ${name}`); bodies.push(fn) }
+    try {
+      await tester.run('acme/prod-s3', pack, {
+        valid: [{ name: 's3', files: { 'environments/x-prod.yaml': S3_PROD } }],
+        invalid: [{ files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, line: 4 }] }],
+      })
+    } finally {
+      [RuleTester.describe, RuleTester.it] = saved
+    }
+    expect(titles).to.deep.equal(['describe acme/prod-s3', 'it valid #1: s3', 'it invalid #1'])
+    await bodies[0]()
+    let failed: unknown
+    await bodies[1]().catch(error => { failed = error })
+    expect(failed).to.be.instanceOf(RuleTestError)
+    expect((failed as RuleTestError).failures[0]).to.contain('environments/x-prod.yaml:4:9 (any severity)')
+  })
+})
