@@ -99,7 +99,7 @@ describe('ssmd/testing RuleTester', () => {
   it('declares one test per case through describe/it when a framework provides them', async () => {
     const titles: string[] = []
     const bodies: Array<() => Promise<void>> = []
-    const saved = [RuleTester.describe, RuleTester.it]
+    const { describe: savedDescribe, it: savedIt } = RuleTester
     RuleTester.describe = (name, fn) => { titles.push(`describe ${name}`); fn() }
     RuleTester.it = (name, fn) => { titles.push(`it ${name}`); bodies.push(fn) }
     try {
@@ -108,7 +108,8 @@ describe('ssmd/testing RuleTester', () => {
         invalid: [{ files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, line: 4 }] }],
       })
     } finally {
-      [RuleTester.describe, RuleTester.it] = saved
+      RuleTester.describe = savedDescribe
+      RuleTester.it = savedIt
     }
     expect(titles).to.deep.equal(['describe acme/prod-s3', 'it valid #1: s3', 'it invalid #1'])
     await bodies[0]()

@@ -1,6 +1,26 @@
+import { addDays, isValidDate } from '../../core/dates.js'
+import { versionNumber } from '../../domain/versions.js'
 import type { SsmdDocument } from '../../workspace/document.js'
-import type { CheckContext } from '../types.js'
+import { builtinDocsUrl } from '../meta.js'
+import type { CheckContext, RuleDefinition, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
+
+/** What every built-in rule declares (docs is filled in from the id: its section of docs/rules.md). */
+export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'docs' | 'messages'>>
+
+/** A built-in rule module's default export: meta plus the checks. */
+export type BuiltinRule = Omit<RuleDefinition, 'meta' | 'severity' | 'description'> & { meta: BuiltinMeta }
+
+/** Declares a built-in rule; its docs URL points at the `### <id>` section of docs/rules.md. */
+export function builtinRule(rule: Omit<BuiltinRule, 'meta'> & { meta: Omit<BuiltinMeta, 'docs'> }): BuiltinRule {
+  return { ...rule, meta: { ...rule.meta, docs: builtinDocsUrl(rule.meta.id) } }
+}
+
+/**
+ * Message template of a finding that passes on another component's text (the
+ * JSON Schema contract, the YAML reader, a definition parser) unchanged.
+ */
+export const PASSED_ON = '{{message}}'
 
 export type Obj = Record<string, unknown>
 export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -50,9 +70,9 @@ export function withContract(doc: SsmdDocument, fn: (contract: ContractFinding[]
   return Array.isArray(c) ? fn(c) : c.then(fn)
 }
 
-/** Reports the contract violations that belong to `rule`. */
+/** Reports the contract violations that belong to `rule` (message id `contract`, declared as PASSED_ON). */
 export function shareContract(contract: ContractFinding[], ctx: CheckContext, rule: string): void {
-  for (const f of contract) if (f.rule === rule) ctx.report({ message: f.message, path: f.path, at: f.at })
+  for (const f of contract) if (f.rule === rule) ctx.report({ messageId: 'contract', data: { message: String(f.message) }, path: f.path, at: f.at })
 }
 
 /** Reports the contract violations of a document that belong to `rule`. */
@@ -91,4 +111,73 @@ export function eachString(data: unknown, fn: (value: string, key: string, path:
     }
   }
   walk(data, '')
+}
+
+/** An environment's schema reference: name:version. */
+export const SCHEMA_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(v[1-9][0-9]*)$/
+
+/** The lower-case scheme of a URL with something after `://`. */
+export function urlScheme(url: string): string | undefined {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/./.exec(url)?.[1]?.toLowerCase()
+}
+
+/** Definition-path problems that are schema/path-escape's; the others are schema/file-missing's. */
+export const PATH_PROBLEMS = new Set(['absolute', 'escape', 'symlink'])
+
+/** JSON Pointer of the key naming a version's definition file. */
+export function definitionRefPath(version: Obj, index: number): string {
+  return typeof version.schema_file === 'string' ? `/versions/${index}/schema_file` : '/schema_file'
+}
+
+interface Dated {
+  index: number
+  id: string
+  from: string
+  to?: string
+}
+
+/** Versions whose dates are usable for range checks (bad dates are other rules' findings). */
+export function datedVersions(data: unknown): Dated[] {
+  const out: Dated[] = []
+  for (const [v, i] of items(data, 'versions')) {
+    const from = v.effective_from
+    const to = v.effective_to
+    if (!isValidDate(from)) continue
+    if (to !== undefined && !isValidDate(to)) continue
+    out.push({ index: i, id: String(v.version ?? `#${i}`), from, to: to as string | undefined })
+  }
+  return out
+}
+
+/** Message templates of reportOverlaps. */
+export const OVERLAP_MESSAGES = {
+  duplicateId: "version id '{{id}}' is used twice (also at /versions/{{other}}); give each {{what}} version a unique id",
+  overlapOpen: '{{later}} overlaps {{earlier}} (both cover {{day}}); end {{earlier}} with effective_to: {{endOn}}',
+  overlapClosed: '{{later}} overlaps {{earlier}} (both cover {{day}}); start {{later}} after {{earlierEnd}}',
+}
+
+/** Duplicate version ids and overlapping date ranges (feeds and schemas alike); messages from OVERLAP_MESSAGES. */
+export function reportOverlaps(data: unknown, ctx: CheckContext, what: string): void {
+  const seen = new Map<string, number>()
+  for (const [v, i] of items(data, 'versions')) {
+    const id = v.version
+    if (typeof id !== 'string') continue
+    if (seen.has(id)) ctx.report({ path: `/versions/${i}/version`, messageId: 'duplicateId', data: { id, other: seen.get(id)!, what } })
+    else seen.set(id, i)
+  }
+  const dated = datedVersions(data).filter(d => d.to === undefined || d.to >= d.from)
+  for (let a = 0; a < dated.length; a++) {
+    for (let b = a + 1; b < dated.length; b++) {
+      const x = dated[a]
+      const y = dated[b]
+      if (x.from <= (y.to ?? '9999-12-31') && y.from <= (x.to ?? '9999-12-31')) {
+        const later = versionNumber(y.id) >= versionNumber(x.id) ? y : x
+        const earlier = later === y ? x : y
+        const day = earlier.from > later.from ? earlier.from : later.from
+        const path = `/versions/${later.index}/effective_from`
+        if (earlier.to === undefined) ctx.report({ path, messageId: 'overlapOpen', data: { later: later.id, earlier: earlier.id, day, endOn: addDays(later.from, -1) } })
+        else ctx.report({ path, messageId: 'overlapClosed', data: { later: later.id, earlier: earlier.id, day, earlierEnd: earlier.to } })
+      }
+    }
+  }
 }

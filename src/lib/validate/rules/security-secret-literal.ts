@@ -1,7 +1,4 @@
-import type { RuleDefinition } from '../types.js'
-import { eachString } from './util.js'
-
-const CREDENTIAL_URL = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/\s:@]+)(:[^/\s@]*)?@/
+import { builtinRule, eachString } from './util.js'
 
 /** Well-known token shapes. */
 const TOKEN_SHAPES: Array<[RegExp, string]> = [
@@ -33,37 +30,31 @@ function entropy(s: string): number {
 }
 
 /** A long, random-looking string: what a pasted secret usually is. */
-export function looksRandom(s: string): boolean {
+function looksRandom(s: string): boolean {
   if (s.length < 16 || /\s/.test(s) || REFERENCE.test(s) || /^[a-z]+:\/\//i.test(s) || s.startsWith('/')) return false
   const classes = [/[a-z]/, /[A-Z]/, /\d/, /[^A-Za-z0-9]/].filter(re => re.test(s)).length
   return classes >= 2 && entropy(s) >= 3.5
 }
 
-export const securityRules: Record<string, RuleDefinition> = {
-  'security/credentials-in-url': {
-    severity: 'error',
-    description: 'No URL carries a user name or password.',
-    document(doc, ctx) {
-      if (doc.data === undefined) return
-      eachString(doc.data, (value, _key, path) => {
-        const m = value.includes('@') ? CREDENTIAL_URL.exec(value) : null
-        if (m) ctx.report({ path: path(), message: `URL carries credentials (${m[1]}://${m[3] ? 'user:****' : 'user'}@…); remove them and reference a key instead (ssmd env add-key)` })
-      })
-    },
-  },
-  'security/secret-literal': {
+export default builtinRule({
+  meta: {
+    id: 'security/secret-literal',
     severity: 'error',
     description: 'No value looks like a secret: private keys, well-known token shapes, or a random string under a secret-like key.',
-    document(doc, ctx) {
-      if (doc.data === undefined) return
-      eachString(doc.data, (value, key, path) => {
-        const shape = TOKEN_HINT.test(value) ? TOKEN_SHAPES.find(([re]) => re.test(value)) : undefined
-        if (shape) {
-          ctx.report({ path: path(), message: `value looks like ${shape[1]}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret` })
-        } else if (SECRET_KEY_NAME.test(key) && looksRandom(value)) {
-          ctx.report({ path: path(), message: `'${key}' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret` })
-        }
-      })
+    messages: {
+      tokenShape: 'value looks like {{shape}}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret',
+      randomUnderSecretKey: "'{{key}}' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret",
     },
   },
-}
+  document(doc, ctx) {
+    if (doc.data === undefined) return
+    eachString(doc.data, (value, key, path) => {
+      const shape = TOKEN_HINT.test(value) ? TOKEN_SHAPES.find(([re]) => re.test(value)) : undefined
+      if (shape) {
+        ctx.report({ path: path(), messageId: 'tokenShape', data: { shape: shape[1] } })
+      } else if (SECRET_KEY_NAME.test(key) && looksRandom(value)) {
+        ctx.report({ path: path(), messageId: 'randomUnderSecretKey', data: { key } })
+      }
+    })
+  },
+})

@@ -1,0 +1,33 @@
+import { didYouMean } from '../../core/text.js'
+import { builtinRule, items, PASSED_ON, SCHEMA_REF, shareContract, str, withContract, type Obj } from './util.js'
+
+/** The name:version form is checked by the contract (shared here); existence by this rule. */
+export default builtinRule({
+  meta: {
+    id: 'ref/schema-exists',
+    severity: 'error',
+    description: 'schema has the form name:version and names an existing schema version.',
+    messages: {
+      contract: PASSED_ON,
+      missingSchema: "schema '{{schema}}' does not exist{{suggestion}} (ssmd schema list)",
+      missingVersion: "schema '{{schema}}' has no version {{version}} (it has {{versions}})",
+    },
+  },
+  environment(doc, ctx) {
+    return withContract(doc, contract => {
+      shareContract(contract, ctx, 'ref/schema-exists')
+      const ref = str((doc.data as Obj).schema)
+      const m = ref ? SCHEMA_REF.exec(ref) : null
+      if (!m) return
+      const schema = ctx.workspace.find('schema', m[1])
+      if (!schema) {
+        ctx.report({ path: '/schema', messageId: 'missingSchema', data: { schema: m[1], suggestion: didYouMean(m[1], ctx.workspace.schemas.map(s => s.name)) } })
+        return
+      }
+      const ids = items(schema.data, 'versions').map(([v]) => String(v.version))
+      if (schema.isObject && !ids.includes(m[2])) {
+        ctx.report({ path: '/schema', messageId: 'missingVersion', data: { schema: m[1], version: m[2], versions: ids.join(', ') || 'none' } })
+      }
+    })
+  },
+})

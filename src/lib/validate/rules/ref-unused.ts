@@ -1,0 +1,21 @@
+import { builtinRule, isObj } from './util.js'
+
+export default builtinRule({
+  meta: {
+    id: 'ref/unused',
+    severity: 'info',
+    description: 'A feed or schema that no environment references.',
+    messages: { unused: "{{kind}} '{{name}}' is not used by any environment" },
+  },
+  repository(ws, ctx) {
+    const feeds = new Set<string>()
+    const schemas = new Set<string>()
+    for (const env of ws.environments) {
+      if (!isObj(env.data)) continue
+      if (typeof env.data.feed === 'string') feeds.add(env.data.feed)
+      if (typeof env.data.schema === 'string') schemas.add(env.data.schema.split(':')[0])
+    }
+    for (const f of ws.feeds) if (!feeds.has(f.name)) ctx.reportIn(f, { path: '/name', messageId: 'unused', data: { kind: 'feed', name: f.name } })
+    for (const s of ws.schemas) if (!schemas.has(s.name)) ctx.reportIn(s, { path: '/name', messageId: 'unused', data: { kind: 'schema', name: s.name } })
+  },
+})

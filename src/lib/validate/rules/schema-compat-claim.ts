@@ -1,0 +1,46 @@
+import { compareDefinitions, definitionCache } from '../../domain/schema/definitions.js'
+import { versionNumber } from '../../domain/versions.js'
+import { builtinRule, items } from './util.js'
+
+export default builtinRule({
+  meta: {
+    id: 'schema/compat-claim',
+    severity: 'error',
+    description: 'Each compatible_with entry names an older version, and the newer definition really is a compatible evolution of it.',
+    messages: {
+      unknownVersion: "compatible_with names '{{claim}}', which is not a version of schema '{{schema}}'",
+      notOlder: "compatible_with names '{{claim}}', which is not older than {{version}}",
+      incompatible: '{{version}} is not compatible with {{claim}}: {{changes}}',
+    },
+  },
+  async schema(doc, ctx) {
+    const cache = definitionCache(ctx.workspace)
+    const versions = items(doc.data, 'versions')
+    const byId = new Map(versions.map(([v, i]) => [String(v.version), i]))
+    for (const [v, i] of versions) {
+      const claims = v.compatible_with
+      if (!Array.isArray(claims)) continue
+      for (const [k, claim] of claims.entries()) {
+        const path = `/versions/${i}/compatible_with/${k}`
+        const olderIndex = byId.get(String(claim))
+        if (olderIndex === undefined) {
+          ctx.report({ path, messageId: 'unknownVersion', data: { claim: String(claim), schema: doc.name } })
+          continue
+        }
+        if (!(versionNumber(String(claim)) < versionNumber(String(v.version)))) {
+          ctx.report({ path, messageId: 'notOlder', data: { claim: String(claim), version: String(v.version) } })
+          continue
+        }
+        const older = await cache.forVersion(doc, olderIndex)
+        const newer = await cache.forVersion(doc, i)
+        if (!older || !newer) continue
+        const changes = await compareDefinitions(older, newer)
+        const breaking = changes?.filter(c => c.severity === 'breaking') ?? []
+        if (breaking.length > 0) {
+          const list = breaking.map(c => `${c.message} (${c.file}:${c.line}:${c.column})`).join('; ')
+          ctx.report({ path, messageId: 'incompatible', data: { version: String(v.version), claim: String(claim), changes: list } })
+        }
+      }
+    }
+  },
+})

@@ -1,0 +1,15 @@
+import { builtinRule, PASSED_ON, reportContractShare } from './util.js'
+
+/** The JSON Schema contract; violations that a more specific rule owns carry that rule's id instead. */
+export default builtinRule({
+  meta: {
+    id: 'schema/contract',
+    severity: 'error',
+    description: 'The document satisfies its JSON Schema in schemas-json/ (types, enums, required and unknown keys).',
+    messages: { contract: PASSED_ON },
+  },
+  document(doc, ctx) {
+    if (doc.problem) return
+    return reportContractShare(doc, ctx, 'schema/contract')
+  },
+})

@@ -1,0 +1,14 @@
+import { builtinRule, PASSED_ON } from './util.js'
+
+/** What the safe reader refuses: custom tags, alias bombs, oversized files, bytes that are not UTF-8. */
+export default builtinRule({
+  meta: {
+    id: 'yaml/unsafe',
+    severity: 'error',
+    description: 'No custom tags, alias bombs, files over 1 MiB or non-UTF-8 bytes.',
+    messages: { unsafe: PASSED_ON },
+  },
+  document(doc, ctx) {
+    if (doc.problem?.rule === 'yaml/unsafe') ctx.report({ messageId: 'unsafe', data: { message: doc.problem.message }, line: doc.problem.line, column: doc.problem.column })
+  },
+})
