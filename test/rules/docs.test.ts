@@ -1,0 +1,111 @@
+// Every built-in rule declares its meta and is documented in docs/rules.md with
+// examples that really fire and really stay silent; the docs name no other rule.
+import { expect } from 'chai'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { BUILTIN_RULES, builtinPack } from '../../src/hooks/validate/builtin.js'
+import { PLUGIN_FAILED, runRules } from '../../src/lib/validate/engine.js'
+import { builtinDocsUrl, headingAnchor, SEVERITIES } from '../../src/lib/validate/meta.js'
+import { Workspace } from '../../src/lib/workspace/workspace.js'
+import { PROJECT_ROOT } from '../helpers/repo.js'
+import { EXAMPLE } from './helpers.js'
+
+const DOCS = readFileSync(join(PROJECT_ROOT, 'docs/rules.md'), 'utf8')
+
+interface Section { id: string; body: string }
+const sections: Section[] = DOCS.split(/^### /m).slice(1).map(chunk => {
+  const [heading, ...rest] = chunk.split('\n')
+  return { id: heading.trim(), body: rest.join('\n').split(/^## /m)[0] }
+})
+const anchors = new Set(DOCS.split('\n').filter(l => /^#{1,6} /.test(l)).map(l => headingAnchor(l.replace(/^#+ /, ''))))
+
+/** The example files of one kind in a section: path (from the first comment line) → content. */
+function examples(section: Section, kind: 'fires' | 'passes'): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const m of section.body.matchAll(/^```(\w+) (fires|passes)\n([^]*?)^```$/gm)) {
+    if (m[2] !== kind) continue
+    const path = /^# (\S+)\n/.exec(m[3])?.[1]
+    if (!path) throw new Error(`an example of ${section.id} does not start with '# <file>'`)
+    out[path] = m[3]
+  }
+  return out
+}
+
+async function findingsOf(id: string, files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'ssmd-docs-example-'))
+  try {
+    for (const [path, content] of Object.entries({ ...EXAMPLE, ...files })) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true })
+      writeFileSync(join(dir, path), content)
+    }
+    const { findings } = await runRules(new Workspace(dir), [{ plugin: 'ssmd', result: builtinPack }], { installedPlugins: [] })
+    return findings.filter(f => f.rule === id || f.rule === 'plugin/failed')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+describe('built-in rule meta and docs/rules.md', () => {
+  it('every rule module declares id, severity, description, docs URL and message templates', () => {
+    expect(BUILTIN_RULES.length).to.equal(31)
+    for (const { meta } of BUILTIN_RULES) {
+      expect(meta.id, JSON.stringify(meta)).to.match(/^[a-z]+\/[a-z-]+$/)
+      expect(SEVERITIES, meta.id).to.include(meta.severity)
+      expect(meta.description.length, meta.id).to.be.greaterThan(10)
+      expect(meta.docs, meta.id).to.equal(builtinDocsUrl(meta.id))
+      expect(Object.keys(meta.messages).length, meta.id).to.be.greaterThan(0)
+      for (const text of Object.values(meta.messages)) expect(text, meta.id).to.be.a('string').and.not.equal('')
+    }
+    expect(Object.keys(builtinPack.rules)).to.deep.equal(BUILTIN_RULES.map(r => r.meta.id))
+  })
+
+  it('every registered rule has a section whose anchor its docs URL points at, with its default severity', () => {
+    const documented = new Map(sections.map(s => [s.id, s]))
+    for (const { meta } of [...BUILTIN_RULES, { meta: { ...PLUGIN_FAILED, severity: PLUGIN_FAILED.defaultSeverity } }]) {
+      const section = documented.get(meta.id)
+      expect(section, `docs/rules.md has no '### ${meta.id}'`).not.to.equal(undefined)
+      const anchor = new URL(meta.docs!).hash.slice(1)
+      expect(anchors, meta.id).to.include(anchor)
+      expect(meta.docs).to.equal(`https://github.com/ssmd/ssmd/blob/main/docs/rules.md#${anchor}`)
+      expect(section!.body, meta.id).to.match(new RegExp(`^\\*\\*Default severity:\\*\\* ${meta.severity}\\b`, 'm'))
+    }
+  })
+
+  it('documents no rule that is not registered, and links only to anchors that exist', () => {
+    const known = new Set([...BUILTIN_RULES.map(r => r.meta.id), PLUGIN_FAILED.id])
+    expect(sections.map(s => s.id).filter(id => !known.has(id))).to.deep.equal([])
+    expect(new Set(sections.map(s => s.id)).size).to.equal(sections.length)
+    for (const m of DOCS.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors, m[0]).to.include(m[1])
+  })
+
+  it('gives GitHub heading anchors (lower case, punctuation but - and _ dropped)', () => {
+    expect(headingAnchor('feed/version-overlap')).to.equal('feedversion-overlap')
+    expect(headingAnchor('Engine findings')).to.equal('engine-findings')
+    expect(headingAnchor('schema/undocumented_break')).to.equal('schemaundocumented_break')
+  })
+
+  for (const section of sections.filter(s => s.id !== PLUGIN_FAILED.id)) {
+    it(`${section.id}: the example that fires does, the other does not`, async () => {
+      const fires = examples(section, 'fires')
+      const passes = examples(section, 'passes')
+      expect(Object.keys(fires), 'fires example').to.have.length.greaterThan(0)
+      expect(Object.keys(passes), 'passes example').to.have.length.greaterThan(0)
+      const fired = await findingsOf(section.id, fires)
+      expect(fired.filter(f => f.rule === section.id), 'fires').to.have.length.greaterThan(0)
+      expect(fired.filter(f => f.rule === 'plugin/failed')).to.deep.equal([])
+      expect(await findingsOf(section.id, passes), 'passes').to.deep.equal([])
+    })
+  }
+})
+
+describe('rule modules', () => {
+  it('import shared helpers from rules/util.ts only, never from a sibling rule', () => {
+    const dir = join(PROJECT_ROOT, 'src/lib/validate/rules')
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(join(dir, file), 'utf8')
+      const siblings = [...text.matchAll(/from '\.\/([^']+)'/g)].map(m => m[1]).filter(m => m !== 'util.js')
+      expect(siblings, file).to.deep.equal([])
+    }
+  })
+})
