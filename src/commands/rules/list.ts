@@ -1,5 +1,5 @@
 import { SsmdCommand } from '../../lib/cli/command.js'
-import { runRules } from '../../lib/validate/engine.js'
+import { PLUGIN_FAILED, runRules } from '../../lib/validate/engine.js'
 import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
 import { table } from '../../lib/cli/style.js'
 import { Workspace } from '../../lib/workspace/workspace.js'
@@ -11,9 +11,11 @@ export interface RuleListItem {
   default_severity: string
   severity: string
   description: string
+  /** Documentation URL, when the rule declares one. */
+  docs?: string
 }
 
-/** JSON: [{ id, plugin, default_severity, severity, description }] */
+/** JSON: [{ id, plugin, default_severity, severity, description, docs? }] */
 export default class RulesList extends SsmdCommand<typeof RulesList> {
   static override summary = 'List every validation rule, built-in and from plugins, with its severity.'
   static override examples = ['<%= config.bin %> rules list', '<%= config.bin %> rules list --json']
@@ -29,11 +31,11 @@ export default class RulesList extends SsmdCommand<typeof RulesList> {
     const { rules, findings } = await runRules(new Workspace('/nonexistent-ssmd-root', []), sources)
     const items = rules.map(r => ({
       id: r.id, plugin: r.plugin, default_severity: r.defaultSeverity,
-      severity: policy[r.id] ?? r.defaultSeverity, description: r.description,
+      severity: policy[r.id] ?? r.defaultSeverity, description: r.description, ...(r.docs ? { docs: r.docs } : {}),
     }))
-    items.push({ id: 'plugin/failed', plugin: 'ssmd', default_severity: 'error', severity: 'error', description: 'A plugin threw, returned no rule pack or ran past its time budget.' })
+    items.push({ id: PLUGIN_FAILED.id, plugin: PLUGIN_FAILED.plugin, default_severity: PLUGIN_FAILED.defaultSeverity, severity: PLUGIN_FAILED.defaultSeverity, description: PLUGIN_FAILED.description, docs: PLUGIN_FAILED.docs })
     items.sort((a, b) => Number(a.plugin !== 'ssmd') - Number(b.plugin !== 'ssmd') || a.id.localeCompare(b.id))
-    this.say(table(['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION'], items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description])))
+    this.say(table(['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'], items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? ''])))
     for (const f of findings.filter(x => x.rule === 'plugin/failed')) this.note(`warning: ${f.message}`)
     return items
   }

@@ -1,6 +1,8 @@
 import { relative, resolve } from 'node:path'
 import { plural } from '../core/text.js'
 import { dim, green, red, yellow, cyan } from './style.js'
+import { PLUGIN_FAILED } from '../validate/engine.js'
+import { SSMD_HOME } from '../validate/meta.js'
 import type { Finding } from '../validate/types.js'
 
 export const FORMATS = ['text', 'json', 'github', 'sarif', 'junit'] as const
@@ -11,7 +13,7 @@ interface Result {
   findings: Finding[]
   files: string[]
   summary: { errors: number; warnings: number; infos: number; files: number }
-  rules?: Array<{ id: string; description: string; defaultSeverity: string; plugin: string }>
+  rules?: Array<{ id: string; description: string; defaultSeverity: string; plugin: string; docs?: string }>
 }
 
 function location(f: Finding): string {
@@ -79,21 +81,28 @@ export function formatGithub(result: Result, cwd = process.cwd()): string {
 export function formatSarif(result: Result, version: string): string {
   const level = (s: string) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note')
   const ruleIds = new Map<string, number>()
+  const descriptor = (r: NonNullable<Result['rules']>[number]) => ({
+    id: r.id,
+    shortDescription: { text: r.description || r.id },
+    ...(r.docs ? { helpUri: r.docs } : {}),
+    defaultConfiguration: { level: level(r.defaultSeverity) },
+    properties: { plugin: r.plugin },
+  })
   const rules = (result.rules ?? []).map((r, i) => {
     ruleIds.set(r.id, i)
-    return { id: r.id, shortDescription: { text: r.description || r.id }, defaultConfiguration: { level: level(r.defaultSeverity) }, properties: { plugin: r.plugin } }
+    return descriptor(r)
   })
   for (const f of result.findings) {
     if (!ruleIds.has(f.rule)) {
       ruleIds.set(f.rule, rules.length)
-      rules.push({ id: f.rule, shortDescription: { text: f.rule }, defaultConfiguration: { level: level(f.severity) }, properties: { plugin: f.plugin } })
+      rules.push(descriptor(f.rule === PLUGIN_FAILED.id ? PLUGIN_FAILED : { id: f.rule, description: '', defaultSeverity: f.severity, plugin: f.plugin }))
     }
   }
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
     runs: [{
-      tool: { driver: { name: 'ssmd', version, informationUri: 'https://github.com/ssmd/ssmd', rules } },
+      tool: { driver: { name: 'ssmd', version, informationUri: SSMD_HOME, rules } },
       originalUriBaseIds: { SRCROOT: { uri: `file://${result.root.endsWith('/') ? result.root : result.root + '/'}` } },
       results: result.findings.map(f => ({
         ruleId: f.rule,

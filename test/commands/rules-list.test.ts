@@ -1,0 +1,31 @@
+import { expect } from 'chai'
+import { ssmd } from '../helpers/cli.js'
+import { exampleRepo } from '../helpers/repo.js'
+
+interface RuleItem { id: string; plugin: string; default_severity: string; severity: string; description: string; docs?: string }
+
+describe('ssmd rules list', () => {
+  it('lists every built-in rule with its severities, description and documentation link', async () => {
+    const dir = exampleRepo()
+    const r = await ssmd(['rules', 'list', '--json'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    const items = JSON.parse(r.stdout) as RuleItem[]
+    const builtin = items.filter(i => i.plugin === 'ssmd')
+    expect(builtin).to.have.length(32)
+    expect(builtin.find(i => i.id === 'feed/version-gap')).to.deep.equal({
+      id: 'feed/version-gap', plugin: 'ssmd', default_severity: 'warning', severity: 'warning',
+      description: 'Every day between the first and the last feed version is covered by a version.',
+      docs: 'https://github.com/ssmd/ssmd/blob/main/docs/rules.md#feedversion-gap',
+    })
+    // The example's ssmd.yaml turns ref/unused off.
+    expect(builtin.find(i => i.id === 'ref/unused')).to.deep.include({ default_severity: 'info', severity: 'off' })
+    expect(builtin.find(i => i.id === 'plugin/failed')!.docs).to.equal('https://github.com/ssmd/ssmd/blob/main/docs/rules.md#pluginfailed')
+    for (const i of builtin) expect(i.docs, i.id).to.match(/^https:\/\/github\.com\/ssmd\/ssmd\/blob\/main\/docs\/rules\.md#[a-z_-]+$/)
+
+    const text = await ssmd(['rules', 'list'], { cwd: dir })
+    const lines = text.stdout.trimEnd().split('\n')
+    expect(lines[0]).to.match(/^RULE +DEFAULT +EFFECTIVE +PLUGIN +DESCRIPTION +DOCS$/)
+    expect(lines.find(l => l.startsWith('feed/timezone '))).to.match(/ error +error +ssmd +calendar\.timezone is a known IANA time zone\. +https:\/\/github\.com\/ssmd\/ssmd\/blob\/main\/docs\/rules\.md#feedtimezone$/)
+    expect(lines).to.have.length(builtin.length + 1)
+  })
+})
