@@ -111,3 +111,28 @@ export const done: Promise<void> = new RuleTester({ plugin: 'acme' }).check('acm
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0)
   })
 })
+
+describe('docs/plugins.md "Testing your rules"', () => {
+  it('its complete example passes with node --test as written', () => {
+    const docs = readFileSync(join(PROJECT_ROOT, 'docs/plugins.md'), 'utf8')
+    const section = docs.slice(docs.indexOf('## Testing your rules'), docs.indexOf('\n## ', docs.indexOf('## Testing your rules') + 5))
+    const blocks = [...section.matchAll(/^```(json|js)\n([^]*?)^```$/gm)]
+    const files: Record<string, string> = {}
+    for (const [, lang, body] of blocks) {
+      const path = lang === 'json' ? 'package.json' : /^\/\/ (\S+)/.exec(body)?.[1]
+      if (path) files[path] = body
+    }
+    expect(Object.keys(files).sort()).to.deep.equal(['hooks/validate.js', 'package.json', 'test/rules.test.js'])
+    const dir = join(tempDir(), 'acme-checks')
+    for (const [path, body] of Object.entries(files)) {
+      mkdirSync(join(dir, path, '..'), { recursive: true })
+      writeFileSync(join(dir, path), body)
+    }
+    mkdirSync(join(dir, 'node_modules'))
+    symlinkSync(PROJECT_ROOT, join(dir, 'node_modules', 'ssmd'), 'dir')
+    const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined } })
+    expect(r.status, r.stdout + r.stderr).to.equal(0)
+    expect(r.stdout).to.match(/# pass 3\n/)
+    expect(r.stdout).to.match(/# fail 0\n/)
+  })
+})
