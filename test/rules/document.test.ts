@@ -63,7 +63,10 @@ tester.run('schema/contract', builtin('schema/contract'), {
     {
       name: 'a value outside its enum and a missing required key',
       files: { [KRAKEN]: edited(KRAKEN, 'status: deprecated', 'status: retired').replace('type: rest\n', '') },
-      findings: [{ file: KRAKEN, line: 1, column: 1, severity: 'error', message: "missing required key 'type' in the document" }, { file: KRAKEN, line: 3, column: 9, severity: 'error', message: "'status' must be one of active, deprecated, disabled; got the string 'retired'" }],
+      findings: [
+        { file: KRAKEN, line: 1, column: 1, severity: 'error', message: "missing required key 'type' in the document" },
+        { file: KRAKEN, line: 3, column: 9, severity: 'error', message: "'status' must be one of active, deprecated, disabled; got the string 'retired'" },
+      ],
     },
   ],
 })

@@ -56,7 +56,10 @@ tester.run('env/storage', builtin('env/storage'), {
     {
       name: 's3 without bucket and region',
       files: { [PROD]: edited(PROD, '  bucket: ssmd-market-data-prod\n  region: us-east-1\n', '') },
-      findings: [{ file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a bucket" }, { file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a region" }],
+      findings: [
+        { file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a bucket" },
+        { file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a region" },
+      ],
     },
   ],
 })

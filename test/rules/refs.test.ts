@@ -62,7 +62,10 @@ tester.run('ref/feed-status', builtin('ref/feed-status'), {
     {
       name: 'a disabled feed is an error',
       files: { 'feeds/kalshi.yaml': edited('feeds/kalshi.yaml', 'status: active', 'status: disabled') },
-      findings: [{ file: DEV, line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" }, { file: 'environments/kalshi-prod.yaml', line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" }],
+      findings: [
+        { file: DEV, line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" },
+        { file: 'environments/kalshi-prod.yaml', line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" },
+      ],
     },
     {
       name: 'a deprecated feed is a warning',
@@ -81,7 +84,10 @@ bare.run('ref/unused', builtin('ref/unused'), {
     {
       name: 'a feed and a schema nothing uses',
       files: { 'feeds/f.yaml': '# spare\nname: f\n', 'schemas/s.yaml': 'name: s\n', 'environments/e.yaml': 'name: e\nfeed: g\nschema: t:v1\n' },
-      findings: [{ file: 'feeds/f.yaml', line: 2, column: 7, severity: 'info', message: "feed 'f' is not used by any environment" }, { file: 'schemas/s.yaml', line: 1, column: 7, severity: 'info', message: "schema 's' is not used by any environment" }],
+      findings: [
+        { file: 'feeds/f.yaml', line: 2, column: 7, severity: 'info', message: "feed 'f' is not used by any environment" },
+        { file: 'schemas/s.yaml', line: 1, column: 7, severity: 'info', message: "schema 's' is not used by any environment" },
+      ],
     },
     {
       name: 'the example repository without its policy: kraken',

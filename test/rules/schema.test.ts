@@ -80,7 +80,10 @@ tester.run('schema/parse', builtin('schema/parse'), {
         'schemas/json/bar.json': '{"type": "object", "properties": {"a": {"type": "nonsense"}}}',
         'schemas/bar.yaml': `name: bar\nformat: json_schema\nschema_file: json/bar.json\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: ${ZERO_HASH}\n`,
       },
-      findings: [{ file: 'schemas/json/bar.json', line: 1, column: 1, severity: 'error', message: "not a valid JSON Schema: /properties/a/type must be equal to one of the allowed values; /properties/a/type must be array; /properties/a/type must match a schema in anyOf" }, { file: 'schemas/quote.proto', line: 4, column: 1, severity: 'error', message: "protobuf: unexpected token '}', ';' expected (line 4)" }],
+      findings: [
+        { file: 'schemas/json/bar.json', line: 1, column: 1, severity: 'error', message: "not a valid JSON Schema: /properties/a/type must be equal to one of the allowed values; /properties/a/type must be array; /properties/a/type must match a schema in anyOf" },
+        { file: 'schemas/quote.proto', line: 4, column: 1, severity: 'error', message: "protobuf: unexpected token '}', ';' expected (line 4)" },
+      ],
     },
   ],
 })
@@ -99,7 +102,10 @@ tester.run('schema/compat-claim', builtin('schema/compat-claim'), {
     {
       name: 'a claim naming no version, and one naming a newer version',
       files: { [TRADE]: edited(TRADE, 'compatible_with: [v1]', 'compatible_with: [v0, v2]') },
-      findings: [{ file: TRADE, line: 15, column: 23, severity: 'error', message: "compatible_with names 'v0', which is not a version of schema 'trade'" }, { file: TRADE, line: 15, column: 27, severity: 'error', message: "compatible_with names 'v2', which is not older than v2" }],
+      findings: [
+        { file: TRADE, line: 15, column: 23, severity: 'error', message: "compatible_with names 'v0', which is not a version of schema 'trade'" },
+        { file: TRADE, line: 15, column: 27, severity: 'error', message: "compatible_with names 'v2', which is not older than v2" },
+      ],
     },
   ],
 })
