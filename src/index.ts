@@ -8,7 +8,7 @@
  *   "oclif": { "hooks": { "validate": "./dist/hooks/validate.js" } }
  */
 export { defineChecks } from './lib/validate/define.js'
-export type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RuleMeta, RulePack, Severity } from './lib/validate/types.js'
+export type { CheckContext, Finding, Report, RuleChecks, RuleDefinition, RuleInfo, RuleMeta, RulePack, Severity } from './lib/validate/types.js'
 export type { EnvironmentData, FeedData, PolicyData, SchemaData } from './lib/spec/types.generated.js'
 export type { DocumentKind, EnvironmentDocument, FeedDocument, PolicyDocument, SchemaDocument, SsmdDocument } from './lib/workspace/document.js'
 export type { Workspace } from './lib/workspace/workspace.js'

@@ -60,12 +60,8 @@ export interface RuleMeta {
   messages?: Record<string, string>
 }
 
-export interface RuleDefinition {
-  /** The rule's declaration. A rule may instead give `severity` and `description` at the top level (the older form). */
-  meta?: RuleMeta
-  description?: string
-  /** Default severity (older form of `meta.severity`). */
-  severity?: Severity
+/** The checks of a rule: any of these, each called by the engine. */
+export interface RuleChecks {
   /** Called for every document of every kind, even one that could not be parsed (`doc.data` undefined). */
   document?(doc: SsmdDocument, ctx: CheckContext): void | Promise<void>
   feed?(doc: FeedDocument, ctx: CheckContext): void | Promise<void>
@@ -74,6 +70,15 @@ export interface RuleDefinition {
   /** Called once per run, for checks across files. Reports need `file`. */
   repository?(workspace: Workspace, ctx: CheckContext & { reportIn(doc: SsmdDocument, report: Report): void }): void | Promise<void>
 }
+
+/**
+ * A rule: its declaration in `meta` (or, in the older form, `severity` and
+ * `description` at the top level) and its checks.
+ */
+export type RuleDefinition = RuleChecks & (
+  | { meta: RuleMeta; severity?: Severity; description?: string }
+  | { meta?: undefined; severity: Severity; description: string }
+)
 
 /** A rule as the engine knows it: declaration + where it came from. */
 export interface RuleInfo {

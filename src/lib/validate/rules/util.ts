@@ -2,17 +2,17 @@ import { addDays, isValidDate } from '../../core/dates.js'
 import { versionNumber } from '../../domain/versions.js'
 import type { SsmdDocument } from '../../workspace/document.js'
 import { builtinDocsUrl } from '../meta.js'
-import type { CheckContext, RuleDefinition, RuleMeta } from '../types.js'
+import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
 
 /** What every built-in rule declares (docs is filled in from the id: its section of docs/rules.md). */
 export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'docs' | 'messages'>>
 
 /** A built-in rule module's default export: meta plus the checks. */
-export type BuiltinRule = Omit<RuleDefinition, 'meta' | 'severity' | 'description'> & { meta: BuiltinMeta }
+export type BuiltinRule = RuleChecks & { meta: BuiltinMeta }
 
 /** Declares a built-in rule; its docs URL points at the `### <id>` section of docs/rules.md. */
-export function builtinRule(rule: Omit<BuiltinRule, 'meta'> & { meta: Omit<BuiltinMeta, 'docs'> }): BuiltinRule {
+export function builtinRule(rule: RuleChecks & { meta: Omit<BuiltinMeta, 'docs'> }): BuiltinRule {
   return { ...rule, meta: { ...rule.meta, docs: builtinDocsUrl(rule.meta.id) } }
 }
 
