@@ -31,6 +31,11 @@ tester.run('schema/file-missing', builtin('schema/file-missing'), {
       files: { [TRADE]: edited(TRADE, 'schema_file: trade-v2.capnp', 'schema_file: trade-v3.capnp') },
       findings: [{ file: TRADE, line: 13, column: 18, severity: 'error', message: "definition file schemas/trade-v3.capnp does not exist (referenced by v2); add the file or fix the path" }],
     },
+    {
+      name: 'a path that names a folder',
+      files: { 'schemas/defs/level.capnp': EXAMPLE['schemas/orderbook.capnp'], [ORDERBOOK]: edited(ORDERBOOK, 'schema_file: orderbook.capnp', 'schema_file: defs') },
+      findings: [{ file: ORDERBOOK, line: 3, column: 14, severity: 'error', message: 'definition path schemas/defs is not a file' }],
+    },
   ],
 })
 
