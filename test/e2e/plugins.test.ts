@@ -1,4 +1,5 @@
 import { expect } from 'chai'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
@@ -33,7 +34,7 @@ describe('validation plugins (built CLI, linked with ssmd plugins link)', () => 
   it('lets ssmd.yaml tighten a plugin rule and require the plugin', () => {
     const repo = exampleRepo()
     const policy = 'plugins: [ssmd-plugin-acme]\nrules:\n  acme/websocket-rate-limit: error\n  ref/unused: off\n'
-    require('node:fs').writeFileSync(join(repo, 'ssmd.yaml'), policy)
+    writeFileSync(join(repo, 'ssmd.yaml'), policy)
     const missing = run(['validate', '--json', '-C', repo])
     expect(missing.code).to.equal(1)
     expect((JSON.parse(missing.stdout).findings as JsonFinding[]).map(f => f.rule)).to.deep.equal(['policy/plugin-missing'])
@@ -48,9 +49,8 @@ describe('validation plugins (built CLI, linked with ssmd plugins link)', () => 
     for (const b of ['throws', 'garbage', 'slow', 'check-throws']) link(join(PROJECT_ROOT, 'test/fixtures/plugins', `broken-${b}`))
     const repo = exampleRepo()
     // One real mistake for a built-in rule, to prove it is not hidden.
-    const fs = require('node:fs')
     const feed = join(repo, 'feeds/kalshi.yaml')
-    fs.writeFileSync(feed, fs.readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
     const r = run(['validate', '--json', '-C', repo], { SSMD_PLUGIN_TIMEOUT_MS: '1500' })
     expect(r.code).to.equal(1)
     const findings = JSON.parse(r.stdout).findings as JsonFinding[]
@@ -65,6 +65,3 @@ describe('validation plugins (built CLI, linked with ssmd plugins link)', () => 
   })
 })
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-import { createRequire } from 'node:module'
-const require = createRequire(import.meta.url)

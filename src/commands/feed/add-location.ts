@@ -4,6 +4,7 @@
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { UsageError } from '../../lib/core/errors.js'
+import { hasControlChar } from '../../lib/core/text.js'
 import { planAddLocation, usableFeed, type CaptureLocation } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
@@ -31,7 +32,7 @@ export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation>
     const datacenter = checkName('datacenter', this.flags.datacenter)
     for (const f of ['provider', 'region'] as const) {
       const v = this.flags[f]
-      if (v !== undefined && (v.trim() === '' || /[\u0000-\u001f]/.test(v))) throw new UsageError(`--${f} must be a non-empty single-line value`)
+      if (v !== undefined && (v.trim() === '' || hasControlChar(v))) throw new UsageError(`--${f} must be a non-empty single-line value`)
     }
     const location = compact({ datacenter, provider: this.flags.provider, region: this.flags.region }) as CaptureLocation
     const doc = this.workspace(['feed']).get('feed', name)

@@ -124,8 +124,11 @@ export function formatSarif(result: Result, version: string): string {
   return JSON.stringify(sarif, null, 2)
 }
 
+// eslint-disable-next-line no-control-regex -- XML 1.0 cannot carry these control characters, so they are dropped
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g
+
 function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(XML_FORBIDDEN, '')
 }
 
 /** JUnit XML: one testcase per file; errors are failures, other findings go to system-out. */

@@ -14,7 +14,7 @@ export const cyan = wrap(36, 39)
 export const dim = wrap(2, 22)
 export const bold = wrap(1, 22)
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- ESC starts the ANSI colour sequences this strips
 const ANSI = /\u001b\[[0-9;]*m/g
 export const visibleLength = (s: string) => s.replace(ANSI, '').length
 

@@ -37,6 +37,12 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   return s === undefined ? '' : `; did you mean '${s}'?`
 }
 
+/** True when `s` holds a C0 control character (U+0000–U+001F: NUL, tab, line breaks, ESC, …). */
+export function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true
+  return false
+}
+
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`
 }

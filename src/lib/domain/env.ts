@@ -2,10 +2,10 @@ import { checkTimeFlag, checkTimezoneFlag } from '../core/dates.js'
 import { NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkSize, checkUrl } from './input.js'
 import { compact } from '../yaml/changes.js'
-import { CACHE_TYPES, CACHE_URL_SCHEMES, STORAGE_TYPES, TRANSPORT_TYPES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
+import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
 import { VERSION_PATTERN } from '../spec/common.js'
-import { didYouMean } from '../core/text.js'
+import { didYouMean, hasControlChar } from '../core/text.js'
 import type { Workspace } from '../workspace/workspace.js'
 
 type Transport = EnvironmentData['transport']
@@ -75,7 +75,7 @@ export function envInput(f: EnvFields): EnvInput {
   if (f.cacheUrl !== undefined) checkUrl('cache.url', f.cacheUrl, CACHE_URL_SCHEMES)
   if (f.cacheMaxSize !== undefined) checkSize('cache.max-size', f.cacheMaxSize)
   const path = f.storagePath
-  if (path !== undefined && (!path.startsWith('/') || /[\u0000-\u001f]/.test(path) || path.split('/').includes('..'))) {
+  if (path !== undefined && (!path.startsWith('/') || hasControlChar(path) || path.split('/').includes('..'))) {
     throw new UsageError(`--storage.path '${path}' must be an absolute path without '..', e.g. ${DEFAULT_STORAGE_ROOT}/data`)
   }
   if (f.storageBucket !== undefined && !BUCKET.test(f.storageBucket)) {

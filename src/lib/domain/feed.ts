@@ -2,7 +2,7 @@ import { addDays, checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } fr
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkUrl } from './input.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
-import { AUTH_METHODS, FEED_STATUSES, FEED_TYPES, HOLIDAY_CALENDARS, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
+import { FEED_STATUSES, FEED_TYPES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
 import { didYouMean } from '../core/text.js'
 import { latestVersion, nextVersionId, rangesOverlap, versionNumber } from './versions.js'

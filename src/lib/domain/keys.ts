@@ -2,9 +2,8 @@ import { ConflictError, NotFoundError, UsageError } from '../core/errors.js'
 import { compact } from '../yaml/changes.js'
 import { splitList } from './input.js'
 import { FIELD_PATTERN } from '../spec/common.js'
-import { KEY_TYPES } from '../spec/enums.js'
 import type { EnvironmentData } from '../spec/types.generated.js'
-import { didYouMean } from '../core/text.js'
+import { didYouMean, hasControlChar } from '../core/text.js'
 import type { EditOp } from '../yaml/edit.js'
 
 export type KeyEntry = NonNullable<EnvironmentData['keys']>[string]
@@ -91,7 +90,7 @@ export function checkFields(value: string): string[] {
 export function checkDescription(value: string): string {
   const shape = secretShape(value)
   if (shape) throw new UsageError(`--description looks like it contains ${shape}; ssmd never stores secret values`)
-  if (/[\u0000-\u001f]/.test(value)) throw new UsageError('--description must be a single line')
+  if (hasControlChar(value)) throw new UsageError('--description must be a single line')
   return value
 }
 

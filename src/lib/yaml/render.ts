@@ -1,3 +1,5 @@
+import { hasControlChar } from '../core/text.js'
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/
 const TIME = /^\d{2}:\d{2}$/
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~)$/i
@@ -13,7 +15,7 @@ export function formatScalar(value: unknown): string {
   if (DATE.test(s)) return s
   if (
     s === '' || TIME.test(s) || RESERVED.test(s) || NUMERIC.test(s) || INDICATOR.test(s) || /\s$/.test(s) ||
-    s.includes(': ') || s.includes(' #') || s.endsWith(':') || /[\u0000-\u001f\u007f\u2028\u2029\ufeff]/.test(s)
+    s.includes(': ') || s.includes(' #') || s.endsWith(':') || hasControlChar(s) || /[\u007f\u2028\u2029\ufeff]/.test(s)
   ) {
     return JSON.stringify(s)
   }
