@@ -51,8 +51,9 @@ async function printVersion() {
   }
   // oclif's data dir, where `plugins install` / `plugins link` record user plugins.
   const bin = oclif.bin || pjson.name
-  const dataDir = process.env[`${bin.replaceAll('@', '').replaceAll(/[/-]/g, '_')}_DATA_DIR`.toUpperCase()]
-    || join(process.env.XDG_DATA_HOME || join(process.env.HOME || homedir() || tmpdir(), '.local/share'), oclif.dirname || pjson.name)
+  const dataDir =
+    process.env[`${bin.replaceAll('@', '').replaceAll(/[/-]/g, '_')}_DATA_DIR`.toUpperCase()] ||
+    join(process.env.XDG_DATA_HOME || join(process.env.HOME || homedir() || tmpdir(), '.local/share'), oclif.dirname || pjson.name)
   if (existsSync(join(dataDir, 'package.json'))) return false
   // The same WSL test oclif makes for its platform name.
   const wslUtils = module.createRequire(require.resolve('@oclif/core/package.json')).resolve('wsl-utils')

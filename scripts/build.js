@@ -36,7 +36,9 @@ try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', next], { stdio: 'inherit', cwd: root })
 
   const { compileContractValidators } = await import(join(next, 'lib/validate/contract-compile.js'))
-  const schemas = readdirSync(join(root, 'schemas-json')).filter(f => f.endsWith('.schema.json')).sort()
+  const schemas = readdirSync(join(root, 'schemas-json'))
+    .filter(f => f.endsWith('.schema.json'))
+    .sort()
   const code = compileContractValidators(schemas.map(f => JSON.parse(readFileSync(join(root, 'schemas-json', f), 'utf8'))))
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)

@@ -38,10 +38,48 @@ function prng(seed) {
 const pad = (i, width) => String(i).padStart(width, '0')
 
 const TIMEZONES = ['UTC', 'America/New_York', 'America/Chicago', 'Europe/London', 'Europe/Berlin', 'Asia/Tokyo', 'Asia/Singapore', 'Australia/Sydney']
-const DATACENTERS = [['nyc1', 'onprem'], ['chi2', 'onprem'], ['ldn1', 'onprem'], ['aws-use1', 'aws', 'us-east-1'], ['aws-euw1', 'aws', 'eu-west-1'], ['gcp-usc1', 'gcp', 'us-central1']]
+const DATACENTERS = [
+  ['nyc1', 'onprem'],
+  ['chi2', 'onprem'],
+  ['ldn1', 'onprem'],
+  ['aws-use1', 'aws', 'us-east-1'],
+  ['aws-euw1', 'aws', 'eu-west-1'],
+  ['gcp-usc1', 'gcp', 'us-central1'],
+]
 const EXCHANGES = ['kalshi', 'polymarket', 'kraken', 'coinbase', 'binance', 'cme', 'nasdaq', 'nyse', 'cboe', 'ice', 'eurex', 'lse']
 const SCALARS = ['Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Text', 'Data']
-const FIELD_WORDS = ['price', 'quantity', 'size', 'ticker', 'venue', 'sequence', 'bid', 'ask', 'open', 'high', 'low', 'close', 'volume', 'trade', 'order', 'account', 'symbol', 'level', 'depth', 'flags', 'count', 'notional', 'yield', 'spread', 'strike', 'expiry', 'settle', 'margin', 'fee', 'rebate']
+const FIELD_WORDS = [
+  'price',
+  'quantity',
+  'size',
+  'ticker',
+  'venue',
+  'sequence',
+  'bid',
+  'ask',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'trade',
+  'order',
+  'account',
+  'symbol',
+  'level',
+  'depth',
+  'flags',
+  'count',
+  'notional',
+  'yield',
+  'spread',
+  'strike',
+  'expiry',
+  'settle',
+  'margin',
+  'fee',
+  'rebate',
+]
 const KINDS = ['Trade', 'Quote', 'BookUpdate', 'Bar', 'Settlement', 'Fill', 'Ticker', 'Auction', 'Imbalance', 'Status']
 
 /** Field lines of a struct: `n` fields numbered from `from`, names unique within the struct. */
@@ -66,20 +104,7 @@ function capnpSchema(r, title, fileId, structName, fieldCount, extra) {
   const enumName = 'Side'
   const body = [`  timestampNs @0 :UInt64;   # exchange timestamp, nanoseconds since the Unix epoch`, ...fields(r, fieldCount - 1, 1, used, enumName)]
   if (extra) body.push(...extra.lines)
-  const out = [
-    `# ${title}`,
-    `@0x${fileId};`,
-    '',
-    `struct ${structName} {`,
-    ...body,
-    '',
-    `  enum ${enumName} {`,
-    '    buy @0;',
-    '    sell @1;',
-    '    unknown @2;',
-    '  }',
-    '}',
-  ]
+  const out = [`# ${title}`, `@0x${fileId};`, '', `struct ${structName} {`, ...body, '', `  enum ${enumName} {`, '    buy @0;', '    sell @1;', '    unknown @2;', '  }', '}']
   if (fieldCount > 12) {
     const used2 = new Set()
     out.push('', `struct ${structName}Batch {`, `  items @0 :List(${structName});`, ...fields(r, 3, 1, used2), '}')
@@ -91,9 +116,10 @@ function feedYaml(r, name, i) {
   const type = r.next() < 0.7 ? 'websocket' : r.next() < 0.7 ? 'rest' : 'multicast'
   const protocol = { websocket: 'wss', rest: 'https', multicast: 'multicast' }[type]
   const exchange = EXCHANGES[i % EXCHANGES.length]
-  const endpoint = v => type === 'multicast'
-    ? `udp://239.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}:${r.int(5000, 6000)}`
-    : `${protocol}://api.${exchange}.example.com/${type === 'websocket' ? 'ws' : 'rest'}/${v}`
+  const endpoint = v =>
+    type === 'multicast'
+      ? `udp://239.${r.int(0, 255)}.${r.int(0, 255)}.${r.int(1, 254)}:${r.int(5000, 6000)}`
+      : `${protocol}://api.${exchange}.example.com/${type === 'websocket' ? 'ws' : 'rest'}/${v}`
   const lines = [
     `# ${exchange} market data, synthetic feed ${i}.`,
     `name: ${name}`,
@@ -123,14 +149,27 @@ function feedYaml(r, name, i) {
     if (r.next() < 0.5) lines.push('    parser_config:', '      message_format: json', '      timestamp_field: ts', `      batch_size: ${r.int(1, 500)}`)
   }
   if (r.next() < 0.6) {
-    lines.push('calendar:', `  timezone: ${r.pick(TIMEZONES)}`, `  holiday_calendar: ${r.pick(['us_equity', 'crypto_247', 'custom'])}`, '  open_time: "04:00"', '  close_time: "20:00"')
+    lines.push(
+      'calendar:',
+      `  timezone: ${r.pick(TIMEZONES)}`,
+      `  holiday_calendar: ${r.pick(['us_equity', 'crypto_247', 'custom'])}`,
+      '  open_time: "04:00"',
+      '  close_time: "20:00"',
+    )
   }
   return lines.join('\n') + '\n'
 }
 
 function environmentYaml(r, name, feed, schemaRef) {
   const lines = [`name: ${name}`, `feed: ${feed}`, `schema: ${schemaRef}`]
-  if (r.next() < 0.7) lines.push('schedule:', `  timezone: ${r.pick(TIMEZONES)}`, `  day_start: "0${r.int(0, 5)}:${r.pick(['00', '10', '30'])}"`, '  day_end: "00:00"', `  auto_roll: ${r.next() < 0.8}`)
+  if (r.next() < 0.7)
+    lines.push(
+      'schedule:',
+      `  timezone: ${r.pick(TIMEZONES)}`,
+      `  day_start: "0${r.int(0, 5)}:${r.pick(['00', '10', '30'])}"`,
+      '  day_end: "00:00"',
+      `  auto_roll: ${r.next() < 0.8}`,
+    )
   if (r.next() < 0.8) {
     lines.push('keys:', `  ${feed.replace(/-/g, '_')}:`, '    type: api_key', '    required: true', '    fields: [api_key, api_secret]')
     const source = r.next()
@@ -195,7 +234,14 @@ export function generateRepo(dir, n, options = {}) {
       writeFileSync(join(root, 'schemas', `${name}-v2.capnp`), v2)
       capnpFiles++
       lines.push('    effective_to: 2025-12-31', '    status: active', `    hash: ${sha256(v1)}`)
-      lines.push('  - version: v2', '    effective_from: 2026-01-01', '    status: active', `    schema_file: ${name}-v2.capnp`, `    hash: ${sha256(v2)}`, '    compatible_with: [v1]')
+      lines.push(
+        '  - version: v2',
+        '    effective_from: 2026-01-01',
+        '    status: active',
+        `    schema_file: ${name}-v2.capnp`,
+        `    hash: ${sha256(v2)}`,
+        '    compatible_with: [v1]',
+      )
       refs.push(`${name}:v2`)
     } else {
       lines.push('    status: active', `    hash: ${sha256(v1)}`)
@@ -238,9 +284,12 @@ export function generateRepo(dir, n, options = {}) {
 export function gitEnv(extra = {}) {
   return {
     ...process.env,
-    GIT_AUTHOR_NAME: 'ssmd bench', GIT_AUTHOR_EMAIL: 'bench@example.com',
-    GIT_COMMITTER_NAME: 'ssmd bench', GIT_COMMITTER_EMAIL: 'bench@example.com',
-    GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'ssmd bench',
+    GIT_AUTHOR_EMAIL: 'bench@example.com',
+    GIT_COMMITTER_NAME: 'ssmd bench',
+    GIT_COMMITTER_EMAIL: 'bench@example.com',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
     ...extra,
   }
 }
@@ -262,5 +311,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   }
   const t = Date.now()
   const out = generateRepo(dir, Number(n), { git: !noGit, seed: seed === undefined ? 1 : Number(seed) })
-  console.log(`${out.root}: ${out.feeds.length} feeds, ${out.schemas.length} schemas (${out.capnpFiles} .capnp files), ${out.environments.length} environments in ${Date.now() - t} ms`)
+  console.log(
+    `${out.root}: ${out.feeds.length} feeds, ${out.schemas.length} schemas (${out.capnpFiles} .capnp files), ${out.environments.length} environments in ${Date.now() - t} ms`,
+  )
 }

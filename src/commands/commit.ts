@@ -36,7 +36,10 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
       validation = { errors: outcome.errors, warnings: outcome.warnings }
       if (outcome.errors > 0) {
         if (outcome.report) process.stderr.write(outcome.report.endsWith('\n') ? outcome.report : outcome.report + '\n')
-        throw new SsmdError(`validation found ${outcome.errors} error${outcome.errors === 1 ? '' : 's'}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, { code: 'invalid' })
+        throw new SsmdError(
+          `validation found ${outcome.errors} error${outcome.errors === 1 ? '' : 's'}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`,
+          { code: 'invalid' },
+        )
       }
       if (outcome.warnings > 0 && outcome.report) this.note(outcome.report.replace(/\n$/, ''))
     }
@@ -44,7 +47,13 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length
-    const parts = [['modified', count('modified')], ['new', count('added')], ['deleted', count('deleted')]].filter(([, n]) => n).map(([k, n]) => `${n} ${k}`)
+    const parts = [
+      ['modified', count('modified')],
+      ['new', count('added')],
+      ['deleted', count('deleted')],
+    ]
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${n} ${k}`)
     this.say(` ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed (${parts.join(', ')})`)
     if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${displayPath(root, f.path)}`)
     return { ...result, validation }

@@ -18,12 +18,7 @@ export default class Diff extends SsmdCommand<typeof Diff> {
   static override description = `Compares the last commit (HEAD) with the working tree — staged or not — for feeds/, schemas/, environments/ and ssmd.yaml only. Paths are relative to the current directory; ignored files are never shown.
 
 JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item {"path" (relative to the ssmd root), "gitPath" (relative to the git repository), and with --stat/--patch "insertions", "deletions", "binary"; with --patch "patch"}.`
-  static override examples = [
-    '<%= config.bin %> diff',
-    '<%= config.bin %> diff --stat',
-    '<%= config.bin %> diff --patch',
-    '<%= config.bin %> diff --json',
-  ]
+  static override examples = ['<%= config.bin %> diff', '<%= config.bin %> diff --stat', '<%= config.bin %> diff --patch', '<%= config.bin %> diff --json']
   static override flags = {
     patch: Flags.boolean({ char: 'p', summary: 'Add a unified diff of each file.' }),
     stat: Flags.boolean({ summary: 'Show changed line counts per file, like git diff --stat.' }),
@@ -49,7 +44,11 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
     if (this.flags.stat) {
       for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
     } else {
-      const groups: Array<[string, DiffFile[]]> = [['Modified:', result.modified], ['New:', result.added], ['Deleted:', result.deleted]]
+      const groups: Array<[string, DiffFile[]]> = [
+        ['Modified:', result.modified],
+        ['New:', result.added],
+        ['Deleted:', result.deleted],
+      ]
       let first = true
       for (const [title, list] of groups) {
         if (list.length === 0) continue

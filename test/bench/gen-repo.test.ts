@@ -12,7 +12,9 @@ describe('benchmark repository generator', () => {
     const out = generateRepo(dir, 10)
     expect(readdirSync(join(dir, 'feeds'))).to.have.length(10)
     expect(readdirSync(join(dir, 'schemas')).filter(f => f.endsWith('.yaml'))).to.have.length(5)
-    expect(readdirSync(join(dir, 'schemas')).filter(f => f.endsWith('.capnp'))).to.have.length(out.capnpFiles).and.to.have.length(6)
+    expect(readdirSync(join(dir, 'schemas')).filter(f => f.endsWith('.capnp')))
+      .to.have.length(out.capnpFiles)
+      .and.to.have.length(6)
     expect(readdirSync(join(dir, 'environments'))).to.have.length(50)
     expect(git(dir, 'status', '--porcelain')).to.equal('')
     expect(Number(git(dir, 'rev-list', '--count', 'HEAD').trim())).to.equal(1)
@@ -36,7 +38,11 @@ describe('benchmark repository generator', () => {
     const meta = readFileSync(join(a, 'schemas', 'schema-01.yaml'), 'utf8')
     const capnp = readFileSync(join(a, 'schemas', 'schema-01.capnp'))
     expect(meta).to.include(`hash: sha256:${createHash('sha256').update(capnp).digest('hex')}`)
-    const fields = capnp.toString('utf8').split('struct ')[1].match(/@\d+ :/g) ?? []
+    const fields =
+      capnp
+        .toString('utf8')
+        .split('struct ')[1]
+        .match(/@\d+ :/g) ?? []
     expect(fields.length).to.be.within(5, 20)
   })
 })

@@ -8,7 +8,12 @@ import { PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 describe('ssmd --version start-up path', () => {
   const bin = join(PROJECT_ROOT, 'bin', 'run.js')
   const env = { ...process.env, XDG_DATA_HOME: tempDir('ssmd-data-'), DEBUG: '' }
-  const viaOclif = () => execFileSync(process.execPath, ['--input-type=module', '-e', `const { execute } = await import('@oclif/core'); await execute({ dir: ${JSON.stringify(pathToFileURL(bin).href)}, args: ['--version'] })`], { cwd: PROJECT_ROOT, env, encoding: 'utf8' })
+  const viaOclif = () =>
+    execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const { execute } = await import('@oclif/core'); await execute({ dir: ${JSON.stringify(pathToFileURL(bin).href)}, args: ['--version'] })`],
+      { cwd: PROJECT_ROOT, env, encoding: 'utf8' },
+    )
 
   it('prints byte for byte what oclif prints', () => {
     const fast = execFileSync(process.execPath, [bin, '--version'], { env, encoding: 'utf8' })

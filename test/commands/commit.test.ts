@@ -8,9 +8,14 @@ import { EXAMPLE_REPO, exampleRepo, git, tempDir } from '../helpers/repo.js'
 function isolated(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const home = tempDir('ssmd-home-')
   return {
-    HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_GLOBAL: undefined, EMAIL: undefined,
-    GIT_AUTHOR_NAME: 'Ssmd Tester', GIT_AUTHOR_EMAIL: 'tester@example.com',
-    GIT_COMMITTER_NAME: 'Ssmd Tester', GIT_COMMITTER_EMAIL: 'tester@example.com',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    GIT_CONFIG_GLOBAL: undefined,
+    EMAIL: undefined,
+    GIT_AUTHOR_NAME: 'Ssmd Tester',
+    GIT_AUTHOR_EMAIL: 'tester@example.com',
+    GIT_COMMITTER_NAME: 'Ssmd Tester',
+    GIT_COMMITTER_EMAIL: 'tester@example.com',
     ...extra,
   }
 }
@@ -34,8 +39,12 @@ describe('ssmd commit', () => {
     expect(r.stdout).to.equal(`[main ${short}] kalshi: reviewed\n 3 files changed (1 modified, 1 new, 1 deleted)\n`)
 
     expect(git(dir, 'show', '--name-status', '--format=%an <%ae>%n%s', 'HEAD').trim().split('\n')).to.deep.equal([
-      'Ssmd Tester <tester@example.com>', 'kalshi: reviewed', '',
-      'D\tenvironments/kalshi-dev.yaml', 'M\tfeeds/kalshi.yaml', 'A\tschemas/extra.capnp',
+      'Ssmd Tester <tester@example.com>',
+      'kalshi: reviewed',
+      '',
+      'D\tenvironments/kalshi-dev.yaml',
+      'M\tfeeds/kalshi.yaml',
+      'A\tschemas/extra.capnp',
     ])
     expect(porcelain(dir)).to.deep.equal(['A  notes.md', '?? todo.txt'])
     expect(git(dir, 'ls-files', '-s', '--', 'notes.md')).to.equal(otherBefore)
@@ -109,7 +118,10 @@ describe('ssmd commit', () => {
     const r = await ssmd(['commit', '-m', 'names', '--no-validate'], { cwd: dir, env: isolated() })
     expect(r.code, r.stderr).to.equal(0)
     expect(git(dir, 'cat-file', 'blob', 'HEAD:feeds/win dows.yaml')).to.equal('name: windows\r\ntype: rest\r\n')
-    expect(git(dir, '-c', 'core.quotePath=false', 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).to.deep.equal(['environments/zürich-prod.yaml', 'feeds/win dows.yaml'])
+    expect(git(dir, '-c', 'core.quotePath=false', 'show', '--name-only', '--format=', 'HEAD').trim().split('\n').sort()).to.deep.equal([
+      'environments/zürich-prod.yaml',
+      'feeds/win dows.yaml',
+    ])
     expect(porcelain(dir)).to.deep.equal([])
   })
 
@@ -166,8 +178,9 @@ describe('ssmd commit', () => {
       expect((await commitAs(env)).who).to.equal('Global User <global@example.com>|Global User <global@example.com>')
       const repoConfig = (dir: string) => git(dir, 'config', 'user.email', 'repo@example.com')
       expect((await commitAs(env, [], repoConfig)).who).to.equal('Global User <repo@example.com>|Global User <repo@example.com>')
-      expect((await commitAs({ ...env, GIT_AUTHOR_NAME: 'Env Author', GIT_AUTHOR_EMAIL: 'env@example.com' }, [], repoConfig)).who)
-        .to.equal('Env Author <env@example.com>|Global User <repo@example.com>')
+      expect((await commitAs({ ...env, GIT_AUTHOR_NAME: 'Env Author', GIT_AUTHOR_EMAIL: 'env@example.com' }, [], repoConfig)).who).to.equal(
+        'Env Author <env@example.com>|Global User <repo@example.com>',
+      )
     })
 
     it('refuses an author without an email, saying how to set one', async () => {

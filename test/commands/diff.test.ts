@@ -24,11 +24,9 @@ describe('ssmd diff', () => {
     writeFileSync(join(dir, 'feeds/.kalshi.yaml.123.abc.tmp'), 'x')
     const r = await ssmd(['diff'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.equal([
-      'Modified:', '  feeds/kalshi.yaml', '  schemas/trade.yaml', '',
-      'New:', '  feeds/new-feed.yaml', '',
-      'Deleted:', '  environments/kalshi-dev.yaml', '',
-    ].join('\n'))
+    expect(r.stdout).to.equal(
+      ['Modified:', '  feeds/kalshi.yaml', '  schemas/trade.yaml', '', 'New:', '  feeds/new-feed.yaml', '', 'Deleted:', '  environments/kalshi-dev.yaml', ''].join('\n'),
+    )
   })
 
   it('shows paths relative to the working directory and honours -C', async () => {
@@ -72,11 +70,7 @@ describe('ssmd diff', () => {
     git(dir, 'apply', '--check', '-R', patchFile)
 
     const stat = await ssmd(['diff', '--stat'], { cwd: root })
-    expect(stat.stdout).to.equal([
-      ' feeds/kalshi.yaml | 3 ++-',
-      ' feeds/new.yaml    | 1 +',
-      ' 2 files changed, 3 insertions(+), 1 deletion(-)', '',
-    ].join('\n'))
+    expect(stat.stdout).to.equal([' feeds/kalshi.yaml | 3 ++-', ' feeds/new.yaml    | 1 +', ' 2 files changed, 3 insertions(+), 1 deletion(-)', ''].join('\n'))
   })
 
   it('--patch prints each file after the list', async () => {
@@ -99,7 +93,11 @@ describe('ssmd diff', () => {
     git(dir, 'add', '-f', 'feeds/forced.bak')
     const r = JSON.parse((await ssmd(['diff', '--json'], { cwd: dir })).stdout)
     const ours = r.added.map((f: { gitPath: string }) => f.gitPath).sort()
-    const gits = git(dir, 'status', '--porcelain', '-uall', '--', 'feeds').split('\n').filter(Boolean).map(l => l.slice(3)).sort()
+    const gits = git(dir, 'status', '--porcelain', '-uall', '--', 'feeds')
+      .split('\n')
+      .filter(Boolean)
+      .map(l => l.slice(3))
+      .sort()
     expect(ours).to.deep.equal(['feeds/forced.bak', 'feeds/keep.bak'])
     expect(ours).to.deep.equal(gits)
   })
@@ -110,7 +108,11 @@ describe('ssmd diff', () => {
     git(dir, 'add', 'feeds')
     const r = JSON.parse((await ssmd(['diff', '--json'], { cwd: dir })).stdout)
     expect(r.modified).to.deep.equal([])
-    const untracked = git(dir, 'status', '--porcelain', '-uall').split('\n').filter(Boolean).map(l => l.slice(3)).sort()
+    const untracked = git(dir, 'status', '--porcelain', '-uall')
+      .split('\n')
+      .filter(Boolean)
+      .map(l => l.slice(3))
+      .sort()
     expect(r.added.map((f: { path: string }) => f.path).sort()).to.deep.equal(untracked)
 
     const repo = exampleRepo({ git: true })

@@ -51,8 +51,14 @@ polymarket-dev  polymarket  orderbook:v1  memory
     const json = JSON.parse((await ssmd(['env', 'show', 'kalshi-prod', '--json'], { cwd: dir })).stdout)
     expect(Object.keys(json)).to.deep.equal(['name', 'file', 'feed', 'schema', 'schedule', 'transport', 'storage', 'cache', 'keys'])
     expect(json.keys[0]).to.deep.equal({
-      name: 'kalshi', type: 'api_key', required: true, fields: ['api_key', 'api_secret'], source: 'sealed-secret/kalshi-prod-credentials',
-      rotation_days: 90, description: 'Kalshi trading API credentials', variables: [],
+      name: 'kalshi',
+      type: 'api_key',
+      required: true,
+      fields: ['api_key', 'api_secret'],
+      source: 'sealed-secret/kalshi-prod-credentials',
+      rotation_days: 90,
+      description: 'Kalshi trading API credentials',
+      variables: [],
     })
   })
 
@@ -90,11 +96,42 @@ storage:
 
   it('writes every section in spec order', async () => {
     const dir = exampleRepo()
-    const r = await ssmd(['env', 'create', 'full', '--feed', 'kalshi', '--schema', 'trade:v1',
-      '--cache.url', 'rediss://cache.internal:6379', '--cache.type', 'redis', '--cache.max-size', '2GB',
-      '--storage.region', 'us-east-1', '--storage.bucket', 'ssmd-prod', '--storage.type', 's3',
-      '--transport.url', 'tls://nats.internal:4222', '--transport.type', 'nats',
-      '--schedule.auto-roll', '--schedule.day-end', '00:00', '--schedule.day-start', '04:00', '--schedule.timezone', 'America/New_York', '--json'], { cwd: dir })
+    const r = await ssmd(
+      [
+        'env',
+        'create',
+        'full',
+        '--feed',
+        'kalshi',
+        '--schema',
+        'trade:v1',
+        '--cache.url',
+        'rediss://cache.internal:6379',
+        '--cache.type',
+        'redis',
+        '--cache.max-size',
+        '2GB',
+        '--storage.region',
+        'us-east-1',
+        '--storage.bucket',
+        'ssmd-prod',
+        '--storage.type',
+        's3',
+        '--transport.url',
+        'tls://nats.internal:4222',
+        '--transport.type',
+        'nats',
+        '--schedule.auto-roll',
+        '--schedule.day-end',
+        '00:00',
+        '--schedule.day-start',
+        '04:00',
+        '--schedule.timezone',
+        'America/New_York',
+        '--json',
+      ],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     const json = JSON.parse(r.stdout)
     expect(json.file).to.equal('environments/full.yaml')
@@ -191,18 +228,25 @@ describe('ssmd env update', () => {
     const r = await ssmd(['env', 'update', 'staging', '--transport.url', 'tls://nats.staging:4222', '--storage.path', '/data/staging2', '--schema', 'orderbook:v1'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote environments/staging.yaml\n')
-    expect(read(dir, 'environments/staging.yaml')).to.equal(HAND_WRITTEN
-      .replace('schema: trade:v1', 'schema: orderbook:v1')
-      .replace('"nats://nats.staging:4222"', '"tls://nats.staging:4222"')
-      .replace('/data/staging\n', '/data/staging2\n'))
+    expect(read(dir, 'environments/staging.yaml')).to.equal(
+      HAND_WRITTEN.replace('schema: trade:v1', 'schema: orderbook:v1')
+        .replace('"nats://nats.staging:4222"', '"tls://nats.staging:4222"')
+        .replace('/data/staging\n', '/data/staging2\n'),
+    )
   })
 
   it('switching the transport to memory removes the url; switching storage to s3 drops the path', async () => {
     const dir = repoWithStaging()
-    const r = await ssmd(['env', 'update', 'staging', '--transport.type', 'memory', '--storage.type', 's3', '--storage.bucket', 'stage-data', '--storage.region', 'eu-west-1', '--json'], { cwd: dir })
+    const r = await ssmd(
+      ['env', 'update', 'staging', '--transport.type', 'memory', '--storage.type', 's3', '--storage.bucket', 'stage-data', '--storage.region', 'eu-west-1', '--json'],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      file: 'environments/staging.yaml', name: 'staging', changed: true, warnings: [],
+      file: 'environments/staging.yaml',
+      name: 'staging',
+      changed: true,
+      warnings: [],
       changes: [
         { path: '/transport/type', from: 'nats', to: 'memory' },
         { path: '/transport/url', from: 'nats://nats.staging:4222' },
@@ -212,9 +256,12 @@ describe('ssmd env update', () => {
         { path: '/storage/path', from: '/data/staging' },
       ],
     })
-    expect(read(dir, 'environments/staging.yaml')).to.equal(HAND_WRITTEN
-      .replace('  type: nats\n  url: "nats://nats.staging:4222"  # quoted on purpose\n', '  type: memory\n')
-      .replace('  type: local\n  path: /data/staging\n', '  type: s3\n  bucket: stage-data\n  region: eu-west-1\n'))
+    expect(read(dir, 'environments/staging.yaml')).to.equal(
+      HAND_WRITTEN.replace('  type: nats\n  url: "nats://nats.staging:4222"  # quoted on purpose\n', '  type: memory\n').replace(
+        '  type: local\n  path: /data/staging\n',
+        '  type: s3\n  bucket: stage-data\n  region: eu-west-1\n',
+      ),
+    )
   })
 
   it('adds a missing section and back to local storage with the default path', async () => {
@@ -231,13 +278,14 @@ describe('ssmd env update', () => {
 
   it('edits flow-style sections in place, keeping the rest of the file', async () => {
     const dir = exampleRepo()
-    const text = 'name: flowy\nfeed: kalshi   # the main feed\nschema: trade:v1\ntransport: {type: nats, url: "nats://n:4222"}\nstorage: {type: local, path: /d}\ncache: {type: memory, max_size: 100MB}\n'
+    const text =
+      'name: flowy\nfeed: kalshi   # the main feed\nschema: trade:v1\ntransport: {type: nats, url: "nats://n:4222"}\nstorage: {type: local, path: /d}\ncache: {type: memory, max_size: 100MB}\n'
     writeFileSync(join(dir, 'environments', 'flowy.yaml'), text)
     const r = await ssmd(['env', 'update', 'flowy', '--transport.type', 'memory', '--cache.type', 'redis', '--cache.url', 'redis://c:6379'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
-    expect(read(dir, 'environments/flowy.yaml')).to.equal(text
-      .replace('{type: nats, url: "nats://n:4222"}', '{type: memory}')
-      .replace('{type: memory, max_size: 100MB}', '{type: redis, max_size: 100MB, url: redis://c:6379}'))
+    expect(read(dir, 'environments/flowy.yaml')).to.equal(
+      text.replace('{type: nats, url: "nats://n:4222"}', '{type: memory}').replace('{type: memory, max_size: 100MB}', '{type: redis, max_size: 100MB, url: redis://c:6379}'),
+    )
   })
 
   it('checks new references and consistency, writing nothing on failure', async () => {
@@ -267,11 +315,17 @@ describe('ssmd env update', () => {
 describe('ssmd env add-key / remove-key', () => {
   it('adds a key reference in spec order and names its variables', async () => {
     const dir = repoWithStaging()
-    const r = await ssmd(['env', 'add-key', 'staging', 'kalshi', '--type', 'api_key', '--fields', 'api_key, api_secret', '--source', 'env', '--rotation-days', '30', '--description', 'Kalshi API'], { cwd: dir })
+    const r = await ssmd(
+      ['env', 'add-key', 'staging', 'kalshi', '--type', 'api_key', '--fields', 'api_key, api_secret', '--source', 'env', '--rotation-days', '30', '--description', 'Kalshi API'],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote environments/staging.yaml\nvalues are read from SSMD_KALSHI_API_KEY, SSMD_KALSHI_API_SECRET\n')
     // The new section goes where the spec puts it (after schema); every other byte stays.
-    expect(read(dir, 'environments/staging.yaml')).to.equal(HAND_WRITTEN.replace('schema: trade:v1\n', `schema: trade:v1
+    expect(read(dir, 'environments/staging.yaml')).to.equal(
+      HAND_WRITTEN.replace(
+        'schema: trade:v1\n',
+        `schema: trade:v1
 keys:
   kalshi:
     type: api_key
@@ -280,25 +334,38 @@ keys:
     source: env
     rotation_days: 30
     description: Kalshi API
-`))
+`,
+      ),
+    )
   })
 
   it('appends to existing keys and answers in JSON', async () => {
     const dir = exampleRepo()
     const before = read(dir, 'environments/kalshi-dev.yaml')
-    const r = await ssmd(['env', 'add-key', 'kalshi-dev', 'archive', '--type', 'storage', '--fields', 'access_key_id', '--source', 'sealed-secret/archive-creds', '--no-required', '--json'], { cwd: dir })
+    const r = await ssmd(
+      ['env', 'add-key', 'kalshi-dev', 'archive', '--type', 'storage', '--fields', 'access_key_id', '--source', 'sealed-secret/archive-creds', '--no-required', '--json'],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      file: 'environments/kalshi-dev.yaml', environment: 'kalshi-dev', key: 'archive',
-      entry: { type: 'storage', required: false, fields: ['access_key_id'], source: 'sealed-secret/archive-creds' }, variables: [],
+      file: 'environments/kalshi-dev.yaml',
+      environment: 'kalshi-dev',
+      key: 'archive',
+      entry: { type: 'storage', required: false, fields: ['access_key_id'], source: 'sealed-secret/archive-creds' },
+      variables: [],
     })
-    expect(read(dir, 'environments/kalshi-dev.yaml')).to.equal(before.replace('    source: env\n', `    source: env
+    expect(read(dir, 'environments/kalshi-dev.yaml')).to.equal(
+      before.replace(
+        '    source: env\n',
+        `    source: env
   archive:
     type: storage
     required: false
     fields: [access_key_id]
     source: sealed-secret/archive-creds
-`))
+`,
+      ),
+    )
   })
 
   const refused: Array<[string, string[], number, RegExp]> = [
@@ -351,7 +418,9 @@ keys:
     const dev = read(dir, 'environments/kalshi-dev.yaml')
     const b = await ssmd(['env', 'remove-key', 'kalshi-dev', 'kalshi', '--json'], { cwd: dir })
     expect(JSON.parse(b.stdout)).to.deep.equal({
-      file: 'environments/kalshi-dev.yaml', environment: 'kalshi-dev', key: 'kalshi',
+      file: 'environments/kalshi-dev.yaml',
+      environment: 'kalshi-dev',
+      key: 'kalshi',
       removed: { type: 'api_key', required: true, fields: ['api_key', 'api_secret'], source: 'env' },
     })
     expect(read(dir, 'environments/kalshi-dev.yaml')).to.equal(dev.replace(/keys:\n(?: {2}.*\n)+/, ''))

@@ -38,9 +38,38 @@ function repoWithHandy(): string {
 describe('ssmd feed create', () => {
   it('writes a new feed with keys in spec order and the protocol derived from the type', async () => {
     const dir = exampleRepo()
-    const r = await ssmd(['feed', 'create', 'bitstamp', '--type', 'websocket', '--endpoint', 'wss://ws.bitstamp.net', '--display-name', 'Bitstamp WS',
-      '--auth-method', 'none', '--rate-limit', '10', '--max-symbols', '50', '--supports-orderbook', '--no-supports-trades',
-      '--effective-from', '2025-05-01', '--timezone', 'UTC', '--holiday-calendar', 'crypto_247', '--open-time', '00:00', '--close-time', '23:59'], { cwd: dir })
+    const r = await ssmd(
+      [
+        'feed',
+        'create',
+        'bitstamp',
+        '--type',
+        'websocket',
+        '--endpoint',
+        'wss://ws.bitstamp.net',
+        '--display-name',
+        'Bitstamp WS',
+        '--auth-method',
+        'none',
+        '--rate-limit',
+        '10',
+        '--max-symbols',
+        '50',
+        '--supports-orderbook',
+        '--no-supports-trades',
+        '--effective-from',
+        '2025-05-01',
+        '--timezone',
+        'UTC',
+        '--holiday-calendar',
+        'crypto_247',
+        '--open-time',
+        '00:00',
+        '--close-time',
+        '23:59',
+      ],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote feeds/bitstamp.yaml\n')
     expect(read(dir, 'feeds/bitstamp.yaml')).to.equal(`name: bitstamp
@@ -68,7 +97,9 @@ calendar:
   it('defaults the effective date to today (UTC) and maps rest→https, multicast→multicast', async () => {
     const dir = exampleRepo()
     expect((await ssmd(['feed', 'create', 'rest1', '--type', 'rest', '--endpoint', 'https://api.example.com'], { cwd: dir })).code).to.equal(0)
-    expect(read(dir, 'feeds/rest1.yaml')).to.equal(`name: rest1\ntype: rest\nstatus: active\nversions:\n  - version: v1\n    effective_from: ${today()}\n    protocol: https\n    endpoint: https://api.example.com\n`)
+    expect(read(dir, 'feeds/rest1.yaml')).to.equal(
+      `name: rest1\ntype: rest\nstatus: active\nversions:\n  - version: v1\n    effective_from: ${today()}\n    protocol: https\n    endpoint: https://api.example.com\n`,
+    )
     const m = await ssmd(['feed', 'create', 'mc', '--type', 'multicast', '--endpoint', 'udp://239.1.2.3:5000', '--json'], { cwd: dir })
     expect(m.code, m.stderr).to.equal(0)
     const json = JSON.parse(m.stdout)
@@ -164,7 +195,10 @@ describe('ssmd feed show', () => {
 
   it('says so and shows the latest when no version is in effect today', async () => {
     const dir = exampleRepo()
-    writeFileSync(join(dir, 'feeds', 'future.yaml'), 'name: future\ntype: rest\nversions:\n  - version: v1\n    effective_from: 2999-01-01\n    protocol: https\n    endpoint: https://f.example.com\n')
+    writeFileSync(
+      join(dir, 'feeds', 'future.yaml'),
+      'name: future\ntype: rest\nversions:\n  - version: v1\n    effective_from: 2999-01-01\n    protocol: https\n    endpoint: https://f.example.com\n',
+    )
     const r = await ssmd(['feed', 'show', 'future'], { cwd: dir })
     expect(r.code).to.equal(0)
     expect(r.stderr).to.match(/no version of 'future' is in effect today .*showing the latest, v1/)
@@ -192,15 +226,19 @@ describe('ssmd feed show', () => {
 describe('ssmd feed update', () => {
   it('changes only the given fields, keeping comments, quoting and blank lines', async () => {
     const dir = repoWithHandy()
-    const r = await ssmd(['feed', 'update', 'handy', '--display-name', 'Handier', '--rate-limit', '7', '--endpoint', 'wss://b.example.com/v1', '--close-time', '23:00', '--status', 'deprecated'], { cwd: dir })
+    const r = await ssmd(
+      ['feed', 'update', 'handy', '--display-name', 'Handier', '--rate-limit', '7', '--endpoint', 'wss://b.example.com/v1', '--close-time', '23:00', '--status', 'deprecated'],
+      { cwd: dir },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote feeds/handy.yaml\n')
-    expect(read(dir, 'feeds/handy.yaml')).to.equal(HAND_WRITTEN
-      .replace("'Handy Feed'", "'Handier'")
-      .replace('status: active', 'status: deprecated')
-      .replace('wss://a.example.com/v1   # old', 'wss://b.example.com/v1   # old')
-      .replace('rate_limit_per_second: 5', 'rate_limit_per_second: 7')
-      .replace('open_time: "00:00"\n', 'open_time: "00:00"\n  close_time: "23:00"\n'))
+    expect(read(dir, 'feeds/handy.yaml')).to.equal(
+      HAND_WRITTEN.replace("'Handy Feed'", "'Handier'")
+        .replace('status: active', 'status: deprecated')
+        .replace('wss://a.example.com/v1   # old', 'wss://b.example.com/v1   # old')
+        .replace('rate_limit_per_second: 5', 'rate_limit_per_second: 7')
+        .replace('open_time: "00:00"\n', 'open_time: "00:00"\n  close_time: "23:00"\n'),
+    )
   })
 
   it('targets --version and reports the changes in JSON', async () => {
@@ -209,7 +247,10 @@ describe('ssmd feed update', () => {
     const r = await ssmd(['feed', 'update', 'kalshi', '--version', 'v1', '--auth-method', 'oauth', '--json'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      file: 'feeds/kalshi.yaml', name: 'kalshi', version: 'v1', changed: true,
+      file: 'feeds/kalshi.yaml',
+      name: 'kalshi',
+      version: 'v1',
+      changed: true,
       changes: [{ path: '/versions/0/auth_method', from: 'api_key', to: 'oauth' }],
     })
     const lines = before.split('\n')
@@ -266,22 +307,40 @@ describe('ssmd feed add-version', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('ended v1 on 2025-02-28, the day before v2 starts\nadded v2 (from 2025-03-01, copied from v1)\nwrote feeds/handy.yaml\n')
     // The closing date lands next to effective_from (spec order); nothing else moves.
-    expect(read(dir, 'feeds/handy.yaml')).to.equal(HAND_WRITTEN.replace('    effective_from: 2024-01-01\n', '    effective_from: 2024-01-01\n    effective_to: 2025-02-28\n').replace('    rate_limit_per_second: 5\n', `    rate_limit_per_second: 5
+    expect(read(dir, 'feeds/handy.yaml')).to.equal(
+      HAND_WRITTEN.replace('    effective_from: 2024-01-01\n', '    effective_from: 2024-01-01\n    effective_to: 2025-02-28\n').replace(
+        '    rate_limit_per_second: 5\n',
+        `    rate_limit_per_second: 5
   - version: v2
     effective_from: 2025-03-01
     protocol: wss
     endpoint: wss://a.example.com/v2
     rate_limit_per_second: 5
-`))
+`,
+      ),
+    )
   })
 
   it('copies --copy-from, applies overrides and answers in JSON', async () => {
     const dir = exampleRepo()
-    const r = await ssmd(['feed', 'add-version', 'kalshi', '--effective-from', '2025-09-01', '--effective-to', '2025-12-31', '--copy-from', 'v1', '--rate-limit', '3', '--json'], { cwd: dir })
+    const r = await ssmd(['feed', 'add-version', 'kalshi', '--effective-from', '2025-09-01', '--effective-to', '2025-12-31', '--copy-from', 'v1', '--rate-limit', '3', '--json'], {
+      cwd: dir,
+    })
     expect(r.code, r.stderr).to.equal(0)
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      file: 'feeds/kalshi.yaml', name: 'kalshi', version: 'v3', copied_from: 'v1',
-      entry: { version: 'v3', effective_from: '2025-09-01', effective_to: '2025-12-31', protocol: 'wss', endpoint: 'wss://api.kalshi.com/trade-api/ws/v1', auth_method: 'api_key', rate_limit_per_second: 3 },
+      file: 'feeds/kalshi.yaml',
+      name: 'kalshi',
+      version: 'v3',
+      copied_from: 'v1',
+      entry: {
+        version: 'v3',
+        effective_from: '2025-09-01',
+        effective_to: '2025-12-31',
+        protocol: 'wss',
+        endpoint: 'wss://api.kalshi.com/trade-api/ws/v1',
+        auth_method: 'api_key',
+        rate_limit_per_second: 3,
+      },
       closed: { version: 'v2', effective_to: '2025-08-31' },
     })
     expect(read(dir, 'feeds/kalshi.yaml')).to.contain(`    effective_from: 2025-01-01
@@ -332,7 +391,9 @@ describe('ssmd feed add-location / remove-location', () => {
     const r = await ssmd(['feed', 'add-location', 'handy', '--datacenter', 'aws-use1', '--provider', 'aws', '--region', 'us-east-1'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal('wrote feeds/handy.yaml\n')
-    expect(read(dir, 'feeds/handy.yaml')).to.equal(HAND_WRITTEN.replace('    provider: onprem\n', '    provider: onprem\n  - datacenter: aws-use1\n    provider: aws\n    region: us-east-1\n'))
+    expect(read(dir, 'feeds/handy.yaml')).to.equal(
+      HAND_WRITTEN.replace('    provider: onprem\n', '    provider: onprem\n  - datacenter: aws-use1\n    provider: aws\n    region: us-east-1\n'),
+    )
   })
 
   it('creates capture_locations when the feed has none, and answers in JSON', async () => {
@@ -360,7 +421,12 @@ describe('ssmd feed add-location / remove-location', () => {
     expect(a.code, a.stderr).to.equal(0)
     expect(read(dir, 'feeds/kalshi.yaml')).to.equal(before.replace('  - datacenter: nyc1\n    provider: onprem\n', ''))
     const b = await ssmd(['feed', 'remove-location', 'kalshi', '--datacenter', 'aws-use1', '--json'], { cwd: dir })
-    expect(JSON.parse(b.stdout)).to.deep.equal({ file: 'feeds/kalshi.yaml', name: 'kalshi', removed: { datacenter: 'aws-use1', provider: 'aws', region: 'us-east-1' }, remaining: 0 })
+    expect(JSON.parse(b.stdout)).to.deep.equal({
+      file: 'feeds/kalshi.yaml',
+      name: 'kalshi',
+      removed: { datacenter: 'aws-use1', provider: 'aws', region: 'us-east-1' },
+      remaining: 0,
+    })
     expect(read(dir, 'feeds/kalshi.yaml')).to.equal(before.replace(/capture_locations:\n(?: {2}- .*\n(?: {4}.*\n)*)+/, ''))
   })
 

@@ -9,7 +9,9 @@ const OTHER = 'qq-Another-Private-Value-77ab'
 
 function repoWithKeys(): string {
   const dir = exampleRepo()
-  writeFileSync(join(dir, 'environments', 'mixed.yaml'), `name: mixed
+  writeFileSync(
+    join(dir, 'environments', 'mixed.yaml'),
+    `name: mixed
 feed: kalshi
 schema: trade:v1
 keys:
@@ -31,7 +33,8 @@ transport:
 storage:
   type: local
   path: /var/lib/ssmd/mixed
-`)
+`,
+  )
   return dir
 }
 
@@ -52,8 +55,16 @@ archive      storage  vault/secret/data/archive  yes       (not checkable locall
     const parsed = JSON.parse(json.stdout)
     expect(parsed.environment).to.equal('mixed')
     expect(parsed.keys[0]).to.deep.equal({
-      name: 'kalshi', type: 'api_key', source: 'env', required: true, fields: ['api_key', 'api_secret'], checkable: true,
-      variables: [{ name: 'SSMD_KALSHI_API_KEY', status: 'set' }, { name: 'SSMD_KALSHI_API_SECRET', status: 'empty' }],
+      name: 'kalshi',
+      type: 'api_key',
+      source: 'env',
+      required: true,
+      fields: ['api_key', 'api_secret'],
+      checkable: true,
+      variables: [
+        { name: 'SSMD_KALSHI_API_KEY', status: 'set' },
+        { name: 'SSMD_KALSHI_API_SECRET', status: 'empty' },
+      ],
     })
     expect(parsed.keys[2]).to.include({ name: 'archive', checkable: false })
     for (const out of [r.stdout, r.stderr, json.stdout, json.stderr]) expect(out).not.to.contain(SECRET)

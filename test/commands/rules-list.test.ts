@@ -2,7 +2,14 @@ import { expect } from 'chai'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo } from '../helpers/repo.js'
 
-interface RuleItem { id: string; plugin: string; default_severity: string; severity: string; description: string; docs?: string }
+interface RuleItem {
+  id: string
+  plugin: string
+  default_severity: string
+  severity: string
+  description: string
+  docs?: string
+}
 
 describe('ssmd rules list', () => {
   it('lists every built-in rule with its severities, description and documentation link', async () => {
@@ -13,7 +20,10 @@ describe('ssmd rules list', () => {
     const builtin = items.filter(i => i.plugin === 'ssmd')
     expect(builtin).to.have.length(32)
     expect(builtin.find(i => i.id === 'feed/version-gap')).to.deep.equal({
-      id: 'feed/version-gap', plugin: 'ssmd', default_severity: 'warning', severity: 'warning',
+      id: 'feed/version-gap',
+      plugin: 'ssmd',
+      default_severity: 'warning',
+      severity: 'warning',
       description: 'Every day between the first and the last feed version is covered by a version.',
       docs: 'https://github.com/ssmd/ssmd/blob/main/docs/rules.md#feedversion-gap',
     })
@@ -25,7 +35,9 @@ describe('ssmd rules list', () => {
     const text = await ssmd(['rules', 'list'], { cwd: dir })
     const lines = text.stdout.trimEnd().split('\n')
     expect(lines[0]).to.match(/^RULE +DEFAULT +EFFECTIVE +PLUGIN +DESCRIPTION +DOCS$/)
-    expect(lines.find(l => l.startsWith('feed/timezone '))).to.match(/ error +error +ssmd +calendar\.timezone is a known IANA time zone\. +https:\/\/github\.com\/ssmd\/ssmd\/blob\/main\/docs\/rules\.md#feedtimezone$/)
+    expect(lines.find(l => l.startsWith('feed/timezone '))).to.match(
+      / error +error +ssmd +calendar\.timezone is a known IANA time zone\. +https:\/\/github\.com\/ssmd\/ssmd\/blob\/main\/docs\/rules\.md#feedtimezone$/,
+    )
     expect(lines).to.have.length(builtin.length + 1)
   })
 })

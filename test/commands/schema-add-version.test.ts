@@ -18,24 +18,26 @@ describe('ssmd schema add-version', () => {
     const repo = await quoteRepo()
     const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(read(repo, 'schemas/quote.yaml')).to.equal([
-      'name: quote',
-      'format: capnp',
-      'schema_file: quote.capnp',
-      'versions:',
-      '  - version: v1',
-      '    effective_from: 2025-01-01',
-      '    effective_to: 2025-02-28',
-      '    status: active',
-      `    hash: ${sha(fixture('quote.capnp'))}`,
-      '  - version: v2',
-      '    effective_from: 2025-03-01',
-      '    status: draft',
-      '    schema_file: quote-v2.capnp',
-      `    hash: ${sha(fixture('quote-v2.capnp'))}`,
-      '    compatible_with: [v1]',
-      '',
-    ].join('\n'))
+    expect(read(repo, 'schemas/quote.yaml')).to.equal(
+      [
+        'name: quote',
+        'format: capnp',
+        'schema_file: quote.capnp',
+        'versions:',
+        '  - version: v1',
+        '    effective_from: 2025-01-01',
+        '    effective_to: 2025-02-28',
+        '    status: active',
+        `    hash: ${sha(fixture('quote.capnp'))}`,
+        '  - version: v2',
+        '    effective_from: 2025-03-01',
+        '    status: draft',
+        '    schema_file: quote-v2.capnp',
+        `    hash: ${sha(fixture('quote-v2.capnp'))}`,
+        '    compatible_with: [v1]',
+        '',
+      ].join('\n'),
+    )
     expect(r.stdout).to.contain('ended v1 on 2025-02-28, the day before v2 starts')
     expect(r.stdout).to.contain(`copied ${fixture('quote-v2.capnp')} → schemas/quote-v2.capnp`)
     expect(r.stdout).to.contain('compatible with v1 (checked)')
@@ -54,8 +56,9 @@ describe('ssmd schema add-version', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(read(repo, 'schemas/trade.yaml')).to.equal(
       '# Trades, owned by the capture team.\n' +
-      original.replace('status: draft', 'status: draft   # not yet live').replace('effective_from: 2025-06-01\n', 'effective_from: 2025-06-01\n    effective_to: 2025-08-31\n') +
-      `  - version: v3\n    effective_from: 2025-09-01\n    status: draft\n    schema_file: trade-v3.capnp\n    hash: ${sha(v3)}\n    compatible_with: [v1, v2]\n`)
+        original.replace('status: draft', 'status: draft   # not yet live').replace('effective_from: 2025-06-01\n', 'effective_from: 2025-06-01\n    effective_to: 2025-08-31\n') +
+        `  - version: v3\n    effective_from: 2025-09-01\n    status: draft\n    schema_file: trade-v3.capnp\n    hash: ${sha(v3)}\n    compatible_with: [v1, v2]\n`,
+    )
     expect(r.stdout).not.to.contain('copied')
   })
 
@@ -78,7 +81,22 @@ describe('ssmd schema add-version', () => {
 
   it('records a false claim with --force, with a warning', async () => {
     const repo = await quoteRepo()
-    const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-type.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--force', '--breaking-changes=bid is fixed-point'], { cwd: repo })
+    const r = await ssmd(
+      [
+        'schema',
+        'add-version',
+        'quote',
+        '--file',
+        fixture('quote-v3-type.capnp'),
+        '--effective-from',
+        '2025-03-01',
+        '--compatible-with',
+        'v1',
+        '--force',
+        '--breaking-changes=bid is fixed-point',
+      ],
+      { cwd: repo },
+    )
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.contain('warning: v2 is not compatible with v1: 1 breaking change; recorded anyway because of --force')
     expect(r.stderr).to.contain('quote-v3-type.capnp:6:3  field Quote.bid @1 type changed')
@@ -91,27 +109,47 @@ describe('ssmd schema add-version', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stderr).to.contain('warning: v2 breaks compatibility with v1 (1 breaking change, first: field Quote.ticker @3 removed); describe it with --breaking-changes')
     const repo2 = await quoteRepo()
-    const documented = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-removed.capnp'), '--effective-from', '2025-03-01', '--breaking-changes=ticker moved to the envelope', '--status', 'active'], { cwd: repo2 })
+    const documented = await ssmd(
+      [
+        'schema',
+        'add-version',
+        'quote',
+        '--file',
+        fixture('quote-v3-removed.capnp'),
+        '--effective-from',
+        '2025-03-01',
+        '--breaking-changes=ticker moved to the envelope',
+        '--status',
+        'active',
+      ],
+      { cwd: repo2 },
+    )
     expect(documented.code, documented.stderr).to.equal(0)
     expect(documented.stderr).to.equal('')
-    expect(read(repo2, 'schemas/quote.yaml')).to.contain([
-      '  - version: v2',
-      '    effective_from: 2025-03-01',
-      '    status: active',
-      '    schema_file: quote-v3-removed.capnp',
-      `    hash: ${sha(fixture('quote-v3-removed.capnp'))}`,
-      '    breaking_changes: ticker moved to the envelope',
-      '',
-    ].join('\n'))
+    expect(read(repo2, 'schemas/quote.yaml')).to.contain(
+      [
+        '  - version: v2',
+        '    effective_from: 2025-03-01',
+        '    status: active',
+        '    schema_file: quote-v3-removed.capnp',
+        `    hash: ${sha(fixture('quote-v3-removed.capnp'))}`,
+        '    breaking_changes: ticker moved to the envelope',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('returns the result as JSON', async () => {
     const repo = await quoteRepo()
-    const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--json'], { cwd: repo })
+    const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.capnp'), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--json'], {
+      cwd: repo,
+    })
     expect(r.code, r.stderr).to.equal(0)
     const j = JSON.parse(r.stdout)
     expect(j).to.deep.include({
-      file: 'schemas/quote.yaml', name: 'quote', version: 'v2',
+      file: 'schemas/quote.yaml',
+      name: 'quote',
+      version: 'v2',
       entry: { version: 'v2', effective_from: '2025-03-01', status: 'draft', schema_file: 'quote-v2.capnp', hash: sha(fixture('quote-v2.capnp')), compatible_with: ['v1'] },
       closed: { version: 'v1', effective_to: '2025-02-28' },
       copied: { from: fixture('quote-v2.capnp'), to: 'schemas/quote-v2.capnp' },
@@ -120,7 +158,7 @@ describe('ssmd schema add-version', () => {
     })
   })
 
-  it('refuses overlaps, unknown claims and reusing an existing version\'s file (exit 1, nothing written)', async () => {
+  it("refuses overlaps, unknown claims and reusing an existing version's file (exit 1, nothing written)", async () => {
     const repo = exampleRepo()
     const before = snapshot(repo)
     copyFileSync(join(repo, 'schemas', 'trade-v2.capnp'), join(repo, 'schemas', 'trade-v3.capnp'))

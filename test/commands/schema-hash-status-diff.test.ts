@@ -57,7 +57,9 @@ describe('ssmd schema hash', () => {
     expect(r.code).to.equal(1)
     expect(r.stdout).to.contain('✗ orderbook:v1  schemas/orderbook.capnp')
     expect(r.stdout).to.contain('✗ trade:v2  schemas/trade-v2.capnp')
-    expect(r.stderr).to.contain("2 hashes do not match: orderbook:v1 (schemas/orderbook.capnp), trade:v2 (schemas/trade-v2.capnp); if the changes are intended, run 'ssmd schema hash --all'")
+    expect(r.stderr).to.contain(
+      "2 hashes do not match: orderbook:v1 (schemas/orderbook.capnp), trade:v2 (schemas/trade-v2.capnp); if the changes are intended, run 'ssmd schema hash --all'",
+    )
     expect(snapshot(repo)).to.deep.equal(before)
 
     const json = await ssmd(['schema', 'hash', '--all', '--json'], { cwd: repo })
@@ -65,8 +67,20 @@ describe('ssmd schema hash', () => {
     const j = JSON.parse(json.stdout)
     expect(j).to.deep.include({ check: false, checked: 3, written: ['schemas/orderbook.yaml', 'schemas/trade.yaml'] })
     expect(j.changed).to.deep.equal([
-      { schema: 'orderbook', version: 'v1', file: 'schemas/orderbook.capnp', stored: 'sha256:9cb44209751d6866edf4df3b2a019f7a585630db9412fd96dad5c25497dd76c1', actual: sha(join(repo, 'schemas', 'orderbook.capnp')) },
-      { schema: 'trade', version: 'v2', file: 'schemas/trade-v2.capnp', stored: 'sha256:f497d0b5e537a78d8828d069a0bf9bca436a75d3ccdd8cb943068dd3350bb1b2', actual: sha(join(repo, 'schemas', 'trade-v2.capnp')) },
+      {
+        schema: 'orderbook',
+        version: 'v1',
+        file: 'schemas/orderbook.capnp',
+        stored: 'sha256:9cb44209751d6866edf4df3b2a019f7a585630db9412fd96dad5c25497dd76c1',
+        actual: sha(join(repo, 'schemas', 'orderbook.capnp')),
+      },
+      {
+        schema: 'trade',
+        version: 'v2',
+        file: 'schemas/trade-v2.capnp',
+        stored: 'sha256:f497d0b5e537a78d8828d069a0bf9bca436a75d3ccdd8cb943068dd3350bb1b2',
+        actual: sha(join(repo, 'schemas', 'trade-v2.capnp')),
+      },
     ])
     expect((await ssmd(['schema', 'hash', '--all', '--check'], { cwd: repo })).code).to.equal(0)
   })
@@ -98,7 +112,16 @@ describe('ssmd schema set-status', () => {
     const before = snapshot(repo)
     const r = await ssmd(['schema', 'set-status', 'trade:v1', 'active', '--json'], { cwd: repo })
     expect(r.code).to.equal(0)
-    expect(JSON.parse(r.stdout)).to.deep.equal({ file: 'schemas/trade.yaml', name: 'trade', version: 'v1', from: 'active', to: 'active', used_by: ['kalshi-dev', 'kalshi-prod'], changed: false, forced: false })
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      file: 'schemas/trade.yaml',
+      name: 'trade',
+      version: 'v1',
+      from: 'active',
+      to: 'active',
+      used_by: ['kalshi-dev', 'kalshi-prod'],
+      changed: false,
+      forced: false,
+    })
     expect((await ssmd(['schema', 'set-status', 'trade:v1', 'active'], { cwd: repo })).stdout).to.contain('trade:v1 is already active')
     expect(snapshot(repo)).to.deep.equal(before)
   })
@@ -156,15 +179,17 @@ describe('ssmd schema diff', () => {
     const repo = exampleRepo()
     const r = await ssmd(['schema', 'diff', 'trade', 'v1', 'v2'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.equal([
-      'trade v1 (schemas/trade.capnp) → v2 (schemas/trade-v2.capnp)',
-      '',
-      'compatible  field Trade.receivedNs @6 added  schemas/trade-v2.capnp:12:3',
-      'compatible  field Trade.datacenter @7 added  schemas/trade-v2.capnp:13:3',
-      '',
-      '0 breaking, 2 compatible, 0 info: v2 can read v1 data (compatible)',
-      '',
-    ].join('\n'))
+    expect(r.stdout).to.equal(
+      [
+        'trade v1 (schemas/trade.capnp) → v2 (schemas/trade-v2.capnp)',
+        '',
+        'compatible  field Trade.receivedNs @6 added  schemas/trade-v2.capnp:12:3',
+        'compatible  field Trade.datacenter @7 added  schemas/trade-v2.capnp:13:3',
+        '',
+        '0 breaking, 2 compatible, 0 info: v2 can read v1 data (compatible)',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('marks breaking changes and still exits 0', async () => {
@@ -179,7 +204,13 @@ describe('ssmd schema diff', () => {
     const removed = await ssmd(['schema', 'diff', 'quote', 'v1', 'v3', '--json'], { cwd: repo })
     expect(removed.code).to.equal(0)
     const j = JSON.parse(removed.stdout)
-    expect(j).to.deep.include({ name: 'quote', from: { version: 'v1', file: 'schemas/quote.capnp' }, to: { version: 'v3', file: 'schemas/quote-v3-removed.capnp' }, summary: { breaking: 1, compatible: 0, info: 0 }, compatible: false })
+    expect(j).to.deep.include({
+      name: 'quote',
+      from: { version: 'v1', file: 'schemas/quote.capnp' },
+      to: { version: 'v3', file: 'schemas/quote-v3-removed.capnp' },
+      summary: { breaking: 1, compatible: 0, info: 0 },
+      compatible: false,
+    })
     expect(j.changes[0]).to.include({ severity: 'breaking', message: 'field Quote.ticker @3 removed', file: 'schemas/quote.capnp', line: 8, column: 3 })
   })
 

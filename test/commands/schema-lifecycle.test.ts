@@ -22,21 +22,20 @@ describe('a schema from register to deprecate', () => {
 
     const add = await ssmd(['schema', 'add-version', 'quote', '--file', '../defs/quote-v2.capnp', '--effective-from', '2025-07-01', '--compatible-with', 'v1'], { cwd: repo })
     expect(add.code, add.stderr).to.equal(0)
-    expect(add.stdout).to.equal([
-      'ended v1 on 2025-06-30, the day before v2 starts',
-      'copied ../defs/quote-v2.capnp → schemas/quote-v2.capnp',
-      'added v2 (draft, from 2025-07-01, schemas/quote-v2.capnp); compatible with v1 (checked)',
-      'wrote schemas/quote.yaml',
-      '',
-    ].join('\n'))
+    expect(add.stdout).to.equal(
+      [
+        'ended v1 on 2025-06-30, the day before v2 starts',
+        'copied ../defs/quote-v2.capnp → schemas/quote-v2.capnp',
+        'added v2 (draft, from 2025-07-01, schemas/quote-v2.capnp); compatible with v1 (checked)',
+        'wrote schemas/quote.yaml',
+        '',
+      ].join('\n'),
+    )
 
     const list = await ssmd(['schema', 'list'], { cwd: repo })
-    expect(list.stdout).to.equal([
-      'NAME   VERSION  FORMAT  STATUS  EFFECTIVE',
-      'quote  v1       capnp   active  2025-01-01 → 2025-06-30',
-      'quote  v2       capnp   draft   2025-07-01 →',
-      '',
-    ].join('\n'))
+    expect(list.stdout).to.equal(
+      ['NAME   VERSION  FORMAT  STATUS  EFFECTIVE', 'quote  v1       capnp   active  2025-01-01 → 2025-06-30', 'quote  v2       capnp   draft   2025-07-01 →', ''].join('\n'),
+    )
 
     expect((await ssmd(['schema', 'set-status', 'quote:v2', 'active'], { cwd: repo })).code).to.equal(0)
     expect((await ssmd(['schema', 'set-status', 'quote:v1', 'deprecated'], { cwd: repo })).code).to.equal(0)
@@ -45,24 +44,26 @@ describe('a schema from register to deprecate', () => {
     expect(check.code, check.stderr).to.equal(0)
     expect(check.stdout).to.equal('all 2 hashes match\n')
 
-    expect(read(repo, 'schemas/quote.yaml')).to.equal([
-      'name: quote',
-      'format: capnp',
-      'schema_file: quote.capnp',
-      'versions:',
-      '  - version: v1',
-      '    effective_from: 2025-01-01',
-      '    effective_to: 2025-06-30',
-      '    status: deprecated',
-      `    hash: ${sha(fixture('quote.capnp'))}`,
-      '  - version: v2',
-      '    effective_from: 2025-07-01',
-      '    status: active',
-      '    schema_file: quote-v2.capnp',
-      `    hash: ${sha(fixture('quote-v2.capnp'))}`,
-      '    compatible_with: [v1]',
-      '',
-    ].join('\n'))
+    expect(read(repo, 'schemas/quote.yaml')).to.equal(
+      [
+        'name: quote',
+        'format: capnp',
+        'schema_file: quote.capnp',
+        'versions:',
+        '  - version: v1',
+        '    effective_from: 2025-01-01',
+        '    effective_to: 2025-06-30',
+        '    status: deprecated',
+        `    hash: ${sha(fixture('quote.capnp'))}`,
+        '  - version: v2',
+        '    effective_from: 2025-07-01',
+        '    status: active',
+        '    schema_file: quote-v2.capnp',
+        `    hash: ${sha(fixture('quote-v2.capnp'))}`,
+        '    compatible_with: [v1]',
+        '',
+      ].join('\n'),
+    )
     expect(readFileSync(join(repo, 'schemas', 'quote-v2.capnp')).equals(readFileSync(fixture('quote-v2.capnp')))).to.equal(true)
 
     const diff = await ssmd(['schema', 'diff', 'quote', 'v1', 'v2'], { cwd: repo })

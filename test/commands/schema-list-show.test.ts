@@ -10,13 +10,15 @@ describe('ssmd schema list', () => {
     const repo = exampleRepo()
     const r = await ssmd(['schema', 'list'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.equal([
-      'NAME       VERSION  FORMAT  STATUS  EFFECTIVE',
-      'orderbook  v1       capnp   active  2025-01-01 →',
-      'trade      v1       capnp   active  2025-01-01 → 2025-05-31',
-      'trade      v2       capnp   draft   2025-06-01 →',
-      '',
-    ].join('\n'))
+    expect(r.stdout).to.equal(
+      [
+        'NAME       VERSION  FORMAT  STATUS  EFFECTIVE',
+        'orderbook  v1       capnp   active  2025-01-01 →',
+        'trade      v1       capnp   active  2025-01-01 → 2025-05-31',
+        'trade      v2       capnp   draft   2025-06-01 →',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('filters by status and returns a stable JSON list', async () => {
@@ -27,7 +29,16 @@ describe('ssmd schema list', () => {
     const j = await ssmd(['schema', 'list', '--json'], { cwd: repo })
     expect(JSON.parse(j.stdout)).to.deep.equal([
       { name: 'orderbook', file: 'schemas/orderbook.yaml', format: 'capnp', version: 'v1', status: 'active', effective_from: '2025-01-01', schema_file: 'orderbook.capnp' },
-      { name: 'trade', file: 'schemas/trade.yaml', format: 'capnp', version: 'v1', status: 'active', effective_from: '2025-01-01', effective_to: '2025-05-31', schema_file: 'trade.capnp' },
+      {
+        name: 'trade',
+        file: 'schemas/trade.yaml',
+        format: 'capnp',
+        version: 'v1',
+        status: 'active',
+        effective_from: '2025-01-01',
+        effective_to: '2025-05-31',
+        schema_file: 'trade.capnp',
+      },
       { name: 'trade', file: 'schemas/trade.yaml', format: 'capnp', version: 'v2', status: 'draft', effective_from: '2025-06-01', schema_file: 'trade-v2.capnp' },
     ])
   })
@@ -71,7 +82,7 @@ describe('ssmd schema show', () => {
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.match(/v2 .*✗ mismatch/)
     expect(r.stdout).to.match(/v1 .*missing/)
-    expect(r.stderr).to.contain("ssmd schema hash trade")
+    expect(r.stderr).to.contain('ssmd schema hash trade')
     const j = JSON.parse((await ssmd(['schema', 'show', 'trade', '--json'], { cwd: repo })).stdout)
     expect(j.versions[0]).to.include({ version: 'v1', hash_status: 'missing', problem: 'definition file schemas/trade.capnp does not exist' })
     expect(j.versions[1]).to.include({ version: 'v2', hash_status: 'mismatch', actual_hash: sha(join(repo, 'schemas', 'trade-v2.capnp')) })
@@ -113,7 +124,10 @@ describe('ssmd schema show', () => {
 
   it('shows a document with wrongly typed values without crashing, and names an unreadable one', async () => {
     const repo = exampleRepo()
-    writeFileSync(join(repo, 'schemas', 'odd.yaml'), 'name: odd\nformat: capnp\nschema_file: 7\nversions:\n  - {version: v1, effective_from: [], status: 1, hash: 12, compatible_with: [v9, {}]}\n')
+    writeFileSync(
+      join(repo, 'schemas', 'odd.yaml'),
+      'name: odd\nformat: capnp\nschema_file: 7\nversions:\n  - {version: v1, effective_from: [], status: 1, hash: 12, compatible_with: [v9, {}]}\n',
+    )
     writeFileSync(join(repo, 'schemas', 'junk.yaml'), 'name: [unclosed\n')
     const show = await ssmd(['schema', 'show', 'odd'], { cwd: repo })
     expect(show.code, show.stderr).to.equal(0)

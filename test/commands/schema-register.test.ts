@@ -10,17 +10,19 @@ describe('ssmd schema register', () => {
     const repo = exampleRepo()
     const r = await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.capnp'), '--effective-from', '2025-03-01'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(read(repo, 'schemas/quote.yaml')).to.equal([
-      'name: quote',
-      'format: capnp',
-      'schema_file: quote.capnp',
-      'versions:',
-      '  - version: v1',
-      '    effective_from: 2025-03-01',
-      '    status: active',
-      `    hash: ${sha(fixture('quote.capnp'))}`,
-      '',
-    ].join('\n'))
+    expect(read(repo, 'schemas/quote.yaml')).to.equal(
+      [
+        'name: quote',
+        'format: capnp',
+        'schema_file: quote.capnp',
+        'versions:',
+        '  - version: v1',
+        '    effective_from: 2025-03-01',
+        '    status: active',
+        `    hash: ${sha(fixture('quote.capnp'))}`,
+        '',
+      ].join('\n'),
+    )
     expect(readFileSync(join(repo, 'schemas', 'quote.capnp')).equals(readFileSync(fixture('quote.capnp')))).to.equal(true)
     expect(r.stdout).to.contain(`copied ${fixture('quote.capnp')} → schemas/quote.capnp`)
     expect(r.stdout).to.contain('wrote schemas/quote.yaml')
@@ -48,11 +50,17 @@ describe('ssmd schema register', () => {
     const repo = exampleRepo()
     const proto = await ssmd(['schema', 'register', 'quote-pb', '--file', fixture('quote.proto'), '--effective-from', '2025-03-01', '--status', 'draft'], { cwd: repo })
     expect(proto.code, proto.stderr).to.equal(0)
-    expect(read(repo, 'schemas/quote-pb.yaml')).to.equal(`name: quote-pb\nformat: protobuf\nschema_file: quote.proto\nversions:\n  - version: v1\n    effective_from: 2025-03-01\n    status: draft\n    hash: ${sha(fixture('quote.proto'))}\n`)
+    expect(read(repo, 'schemas/quote-pb.yaml')).to.equal(
+      `name: quote-pb\nformat: protobuf\nschema_file: quote.proto\nversions:\n  - version: v1\n    effective_from: 2025-03-01\n    status: draft\n    hash: ${sha(fixture('quote.proto'))}\n`,
+    )
     const json = await ssmd(['schema', 'register', 'quote-js', '--file', fixture('quote.json'), '--effective-from', '2025-03-01', '--json'], { cwd: repo })
     expect(json.code, json.stderr).to.equal(0)
     expect(JSON.parse(json.stdout)).to.deep.equal({
-      file: 'schemas/quote-js.yaml', name: 'quote-js', format: 'json_schema', schema_file: 'quote.json', version: 'v1',
+      file: 'schemas/quote-js.yaml',
+      name: 'quote-js',
+      format: 'json_schema',
+      schema_file: 'quote.json',
+      version: 'v1',
       entry: { version: 'v1', effective_from: '2025-03-01', status: 'active', hash: sha(fixture('quote.json')) },
       copied: { from: fixture('quote.json'), to: 'schemas/quote.json' },
     })

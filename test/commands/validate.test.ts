@@ -1,10 +1,18 @@
 import { expect } from 'chai'
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
 
-interface JsonFinding { rule: string; severity: string; message: string; file: string; line: number; column: number; path: string }
+interface JsonFinding {
+  rule: string
+  severity: string
+  message: string
+  file: string
+  line: number
+  column: number
+  path: string
+}
 
 async function validateJson(dir: string, extra: string[] = []) {
   const r = await ssmd(['validate', '--json', ...extra], { cwd: dir })
@@ -19,8 +27,6 @@ function edit(dir: string, file: string, from: string | RegExp, to: string): voi
   if (after === before) throw new Error(`fixture edit did not apply to ${file}: ${String(from)}`)
   writeFileSync(p, after)
 }
-
-const lineOf = (dir: string, file: string, needle: string) => readFileSync(join(dir, file), 'utf8').split('\n').findIndex(l => l.includes(needle)) + 1
 
 describe('ssmd validate', () => {
   it('passes on the example repository', async () => {
@@ -130,7 +136,9 @@ describe('ssmd validate', () => {
     const { findings, code } = await validateJson(dir)
     const escapes = findings.filter(f => f.rule === 'schema/path-escape').map(f => `${f.file}:${f.line}:${f.column} ${f.message}`)
     expect(escapes).to.have.length(1)
-    expect(escapes[0]).to.equal(`schemas/orderbook.yaml:3:14 definition file schemas/orderbook.capnp is a symlink leading outside the repository (${outside}); copy the file into schemas/ instead`)
+    expect(escapes[0]).to.equal(
+      `schemas/orderbook.yaml:3:14 definition file schemas/orderbook.capnp is a symlink leading outside the repository (${outside}); copy the file into schemas/ instead`,
+    )
     expect(code).to.equal(1)
   })
 })

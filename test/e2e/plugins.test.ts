@@ -4,7 +4,14 @@ import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
-interface JsonFinding { rule: string; severity: string; message: string; file: string; line: number; plugin: string }
+interface JsonFinding {
+  rule: string
+  severity: string
+  message: string
+  file: string
+  line: number
+  plugin: string
+}
 
 describe('validation plugins (built CLI, linked with ssmd plugins link)', () => {
   // A private oclif data/cache/config home: never the user's plugins.
@@ -22,7 +29,12 @@ describe('validation plugins (built CLI, linked with ssmd plugins link)', () => 
   it("adds the example plugin's rules and findings", () => {
     link(join(PROJECT_ROOT, 'examples/plugin-acme'))
     const rules = JSON.parse(run(['rules', 'list', '--json']).stdout) as Array<{ id: string; plugin: string; default_severity: string }>
-    expect(rules.filter(r => r.plugin === 'acme').map(r => r.id).sort()).to.deep.equal(['acme/prod-s3', 'acme/websocket-rate-limit'])
+    expect(
+      rules
+        .filter(r => r.plugin === 'acme')
+        .map(r => r.id)
+        .sort(),
+    ).to.deep.equal(['acme/prod-s3', 'acme/websocket-rate-limit'])
     const repo = exampleRepo()
     const r = run(['validate', '--json', '-C', repo])
     expect(r.code, r.stderr).to.equal(0)
@@ -64,4 +76,3 @@ describe('validation plugins (built CLI, linked with ssmd plugins link)', () => 
     expect(r.stderr).not.to.match(/\n\s+at /)
   })
 })
-

@@ -17,8 +17,21 @@ describe('plugin rule meta (built CLI)', () => {
 
     const rules = JSON.parse(ssmdProcess(['rules', 'list', '--json'], { env }).stdout) as Array<Record<string, string>>
     expect(rules.filter(r => r.plugin === 'meta')).to.deep.equal([
-      { id: 'meta/legacy-form', plugin: 'meta', default_severity: 'info', severity: 'info', description: 'A rule in the older form: severity and description at the top level, no docs link.' },
-      { id: 'meta/prod-s3', plugin: 'meta', default_severity: 'error', severity: 'error', description: 'Production environments (*-prod) store data in s3.', docs: 'https://example.com/ssmd-rules/prod-s3' },
+      {
+        id: 'meta/legacy-form',
+        plugin: 'meta',
+        default_severity: 'info',
+        severity: 'info',
+        description: 'A rule in the older form: severity and description at the top level, no docs link.',
+      },
+      {
+        id: 'meta/prod-s3',
+        plugin: 'meta',
+        default_severity: 'error',
+        severity: 'error',
+        description: 'Production environments (*-prod) store data in s3.',
+        docs: 'https://example.com/ssmd-rules/prod-s3',
+      },
     ])
     const text = ssmdProcess(['rules', 'list'], { env }).stdout
     expect(text).to.match(/\nmeta\/prod-s3 +error +error +meta +Production environments \(\*-prod\) store data in s3\. +https:\/\/example\.com\/ssmd-rules\/prod-s3\n/)
@@ -40,7 +53,12 @@ describe('plugin rule meta (built CLI)', () => {
       properties: { plugin: 'meta' },
     })
     const legacy = run.tool.driver.rules.find((x: { id: string }) => x.id === 'meta/legacy-form')
-    expect(legacy).to.deep.equal({ id: 'meta/legacy-form', shortDescription: { text: 'A rule in the older form: severity and description at the top level, no docs link.' }, defaultConfiguration: { level: 'note' }, properties: { plugin: 'meta' } })
+    expect(legacy).to.deep.equal({
+      id: 'meta/legacy-form',
+      shortDescription: { text: 'A rule in the older form: severity and description at the top level, no docs link.' },
+      defaultConfiguration: { level: 'note' },
+      properties: { plugin: 'meta' },
+    })
   })
 })
 
@@ -76,14 +94,22 @@ RuleTester.run('meta/prod-s3', validate, {
   it('runs valid and invalid cases as node:test tests, and fails a wrong expectation with the difference', () => {
     const dir = pluginProject()
     writeFileSync(join(dir, 'test/rules.test.mjs'), testFile(9))
-    const pass = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'test/'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined } })
+    const pass = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'test/'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined },
+    })
     expect(pass.status, pass.stdout + pass.stderr).to.equal(0)
     expect(pass.stdout).to.match(/# tests 2\n/)
     expect(pass.stdout).to.match(/# pass 2\n/)
     expect(pass.stdout).to.contain('ok 2 - invalid \\#1: local storage in production')
 
     writeFileSync(join(dir, 'test/rules.test.mjs'), testFile(3))
-    const fail = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'test/'], { cwd: dir, encoding: 'utf8', env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined } })
+    const fail = spawnSync(process.execPath, ['--test', '--test-reporter=tap', 'test/'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: undefined, NODE_OPTIONS: undefined },
+    })
     expect(fail.status).to.equal(1)
     expect(fail.stdout).to.match(/# fail 1\n/)
     expect(fail.stdout).to.contain('environments/x-prod.yaml:5:3 error meta/prod-s3')
@@ -92,8 +118,16 @@ RuleTester.run('meta/prod-s3', validate, {
 
   it('type-checks a TypeScript rule test under strict', () => {
     const dir = pluginProject()
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] }, include: ['test/**/*.ts'] }))
-    writeFileSync(join(dir, 'test/rule.test.ts'), `import { RuleTester, type RuleDefinition } from 'ssmd/testing'
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: false, types: [] },
+        include: ['test/**/*.ts'],
+      }),
+    )
+    writeFileSync(
+      join(dir, 'test/rule.test.ts'),
+      `import { RuleTester, type RuleDefinition } from 'ssmd/testing'
 
 const rule: RuleDefinition = {
   meta: { severity: 'warning', description: 'feeds have a display name', docs: 'https://example.com/r', messages: { missing: 'feed {{name}} has no display_name' } },
@@ -106,7 +140,8 @@ export const done: Promise<void> = new RuleTester({ plugin: 'acme' }).check('acm
   valid: [{ files: { 'feeds/a.yaml': 'name: a\\ndisplay_name: A\\n' } }],
   invalid: [{ files: { 'feeds/a.yaml': 'name: a\\n' }, findings: [{ file: 'feeds/a.yaml', line: 1, column: 7, severity: 'warning', message: 'feed a has no display_name' }] }],
 })
-`)
+`,
+    )
     const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' })
     expect(tsc.status, tsc.stdout + tsc.stderr).to.equal(0)
   })

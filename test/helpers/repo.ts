@@ -31,7 +31,8 @@ export function exampleRepo(options: { git?: boolean } = {}): string {
 
 export function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, {
-    cwd: dir, encoding: 'utf8',
+    cwd: dir,
+    encoding: 'utf8',
     env: { ...process.env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' },
   })
 }

@@ -10,14 +10,20 @@ export interface HostileCase {
 
 function laughs(levels: number, width: number): string {
   let out = `l0: &l0 [${Array(width).fill('"lol"').join(', ')}]\n`
-  for (let k = 1; k <= levels; k++) out += `l${k}: &l${k} [${Array(width).fill(`*l${k - 1}`).join(', ')}]\n`
+  for (let k = 1; k <= levels; k++)
+    out += `l${k}: &l${k} [${Array(width)
+      .fill(`*l${k - 1}`)
+      .join(', ')}]\n`
   return out
 }
 
 /** The anchor of each level is followed by a decoy anchor, which fools estimates that attribute aliases to the last anchor seen. */
 function laughsWithDecoys(levels: number, width: number): string {
   let out = `l0: &l0 [${Array(width).fill('x').join(', ')}]\n`
-  for (let k = 1; k <= levels; k++) out += `l${k}: &l${k} [&d${k} 0, ${Array(width).fill(`*l${k - 1}`).join(', ')}]\n`
+  for (let k = 1; k <= levels; k++)
+    out += `l${k}: &l${k} [&d${k} 0, ${Array(width)
+      .fill(`*l${k - 1}`)
+      .join(', ')}]\n`
   return out
 }
 
@@ -42,7 +48,17 @@ export const HOSTILE_CASES: HostileCase[] = [
   { name: 'two-documents-end', content: 'name: x\n...\n---\nname: y\n', rule: 'yaml/syntax', message: /more than one YAML document/ },
   { name: 'alias-bomb', content: laughs(9, 9), rule: 'yaml/unsafe', message: /billion laughs/ },
   { name: 'alias-bomb-decoys', content: laughsWithDecoys(12, 10), rule: 'yaml/unsafe', message: /billion laughs/ },
-  { name: 'alias-bomb-maps', content: 'a: &a {x: 1, y: 2, z: 3}\n' + Array.from({ length: 10 }, (_, k) => `m${k + 1}: &m${k + 1} {p: *${k === 0 ? 'a' : `m${k}`}, q: *${k === 0 ? 'a' : `m${k}`}, r: *${k === 0 ? 'a' : `m${k}`}, s: *${k === 0 ? 'a' : `m${k}`}}\n`).join(''), rule: 'yaml/unsafe', message: /billion laughs/ },
+  {
+    name: 'alias-bomb-maps',
+    content:
+      'a: &a {x: 1, y: 2, z: 3}\n' +
+      Array.from(
+        { length: 10 },
+        (_, k) => `m${k + 1}: &m${k + 1} {p: *${k === 0 ? 'a' : `m${k}`}, q: *${k === 0 ? 'a' : `m${k}`}, r: *${k === 0 ? 'a' : `m${k}`}, s: *${k === 0 ? 'a' : `m${k}`}}\n`,
+      ).join(''),
+    rule: 'yaml/unsafe',
+    message: /billion laughs/,
+  },
   { name: 'recursive-alias-seq', content: 'name: x\nversions: &v [*v]\n', rule: 'yaml/unsafe', message: /recursive/ },
   { name: 'recursive-alias-map', content: 'name: x\nx-loop: &m\n  self: *m\n', rule: 'yaml/unsafe', message: /recursive/ },
   { name: 'deep-flow', content: 'name: ' + '['.repeat(20000) + ']'.repeat(20000) + '\n', message: /nest/ },
@@ -77,24 +93,59 @@ export const HOSTILE_CASES: HostileCase[] = [
   {
     name: 'wrong-types',
     content: [
-      'name: [x]', 'display_name: {a: 1}', 'type: 12', 'status: true', 'capture_locations: nope',
-      'versions:', '  - 7', '  - null', '  - version: 1', '    effective_from: 20250101', '    effective_to: [2025]', '    protocol: {transport: wss}',
-      '    endpoint: 5', '    rate_limit_per_second: "ten"', '    parser_config: {a: {b: c}}', '    compatible_with: v1', '    hash: 12',
-      'calendar: [UTC]', 'schema_file: [a.capnp]', 'format: {}', 'feed: [kalshi]', 'schema: {trade: v1}', 'schedule: 1', 'keys: [a]',
-      'transport: nats', 'storage: [local]', 'cache: 100MB', 'plugins: "@acme/x"', 'rules: [off]', '',
+      'name: [x]',
+      'display_name: {a: 1}',
+      'type: 12',
+      'status: true',
+      'capture_locations: nope',
+      'versions:',
+      '  - 7',
+      '  - null',
+      '  - version: 1',
+      '    effective_from: 20250101',
+      '    effective_to: [2025]',
+      '    protocol: {transport: wss}',
+      '    endpoint: 5',
+      '    rate_limit_per_second: "ten"',
+      '    parser_config: {a: {b: c}}',
+      '    compatible_with: v1',
+      '    hash: 12',
+      'calendar: [UTC]',
+      'schema_file: [a.capnp]',
+      'format: {}',
+      'feed: [kalshi]',
+      'schema: {trade: v1}',
+      'schedule: 1',
+      'keys: [a]',
+      'transport: nats',
+      'storage: [local]',
+      'cache: 100MB',
+      'plugins: "@acme/x"',
+      'rules: [off]',
+      '',
     ].join('\n'),
     rule: 'schema/contract',
   },
   {
     name: 'wrong-nested-types',
     content: [
-      'name: wrong-nested-types', 'type: websocket', 'format: capnp', 'schema_file: 7', 'feed: 3', 'schema: 4',
+      'name: wrong-nested-types',
+      'type: websocket',
+      'format: capnp',
+      'schema_file: 7',
+      'feed: 3',
+      'schema: 4',
       'capture_locations: [{datacenter: [a]}, 3, {datacenter: a}, {datacenter: a}]',
       'versions: [{version: v1, effective_from: 2025-02-30, effective_to: 2024-01-01, protocol: wss, endpoint: {}, status: 1, schema_file: [x], compatible_with: [v9, 3, {}]}, {version: v1, effective_from: [], protocol: 3}]',
-      'calendar: {timezone: 5, open_time: 25:99, close_time: [x]}', 'schedule: {timezone: [UTC], day_start: {}, auto_roll: maybe}',
+      'calendar: {timezone: 5, open_time: 25:99, close_time: [x]}',
+      'schedule: {timezone: [UTC], day_start: {}, auto_roll: maybe}',
       'keys: {k: {type: api_key, fields: 3, source: 5}, l: 3, m: {fields: [A, A]}}',
-      'transport: {type: nats, url: 3}', 'storage: {type: local, path: 3}', 'cache: {type: redis, url: [], max_size: 3}',
-      'rules: {feed/version-gap: loud, x: 3, y: [1]}', 'plugins: [3, {}, null]', '',
+      'transport: {type: nats, url: 3}',
+      'storage: {type: local, path: 3}',
+      'cache: {type: redis, url: [], max_size: 3}',
+      'rules: {feed/version-gap: loud, x: 3, y: [1]}',
+      'plugins: [3, {}, null]',
+      '',
     ].join('\n'),
   },
 ]

@@ -12,7 +12,9 @@ describe('concurrency: many ssmd processes editing one file', () => {
     const before = jsYaml.load(readFileSync(file, 'utf8')) as { capture_locations?: Array<{ datacenter: string }> }
     const existing = (before.capture_locations ?? []).map(l => l.datacenter)
     const dcs = Array.from({ length: 20 }, (_, i) => `dc-${i}`)
-    const runs = await Promise.all(dcs.map(dc => start(['feed', 'add-location', 'kraken', '--datacenter', dc, '--provider', 'aws', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '60000' } })))
+    const runs = await Promise.all(
+      dcs.map(dc => start(['feed', 'add-location', 'kraken', '--datacenter', dc, '--provider', 'aws', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '60000' } })),
+    )
     for (const [i, r] of runs.entries()) expect(r.code, `${dcs[i]}: ${r.stderr}`).to.equal(0)
     const after = jsYaml.load(readFileSync(file, 'utf8')) as { capture_locations: Array<{ datacenter: string }> }
     expect(after.capture_locations.map(l => l.datacenter).sort()).to.deep.equal([...existing, ...dcs].sort())
@@ -42,7 +44,11 @@ describe('concurrency: many ssmd processes editing one file', () => {
     const runs = await Promise.all(dcs.map(dc => start(['feed', 'add-location', 'kraken', '--datacenter', dc, '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '60000' } })))
     for (const [i, r] of runs.entries()) expect(r.code, `${dcs[i]}: ${r.stderr}`).to.equal(0)
     const after = jsYaml.load(readFileSync(file, 'utf8')) as { capture_locations: Array<{ datacenter: string }> }
-    for (const dc of dcs) expect(after.capture_locations.map(l => l.datacenter), dc).to.include(dc)
+    for (const dc of dcs)
+      expect(
+        after.capture_locations.map(l => l.datacenter),
+        dc,
+      ).to.include(dc)
   })
 
   it('a lock file left by a dead process is taken over', () => {
@@ -56,7 +62,7 @@ describe('concurrency: many ssmd processes editing one file', () => {
 })
 
 describe('stale lock takeover', () => {
-  it('moves a dead owner\'s lock aside and never removes a live owner\'s fresh lock', async () => {
+  it("moves a dead owner's lock aside and never removes a live owner's fresh lock", async () => {
     const { withFileLock } = await import('../../src/lib/io/lock.js')
     const { mkdtempSync, writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')
     const { tmpdir, hostname } = await import('node:os')

@@ -6,7 +6,9 @@ import { cli, CORPUS, expectLocated, expectNoCrashOutput, expectNoRuleCrash, rep
 const EVOLVED = join(CORPUS, 'feeds-evolved')
 
 describe('real feed files in a later, different format (corpus feeds-evolved)', () => {
-  const names = readdirSync(EVOLVED).filter(f => f.endsWith('.yaml')).sort()
+  const names = readdirSync(EVOLVED)
+    .filter(f => f.endsWith('.yaml'))
+    .sort()
 
   it('the corpus is there', () => {
     expect(names.length).to.be.greaterThan(0)
@@ -22,7 +24,10 @@ describe('real feed files in a later, different format (corpus feeds-evolved)', 
       expect(errors, f).not.to.have.length(0)
       // The differences are named: unknown keys with the key, wrong types with the place.
       for (const e of errors) expect(e.message, f).to.match(/'[^']+'|schemas?\//)
-      expect(errors.some(e => e.rule === 'schema/contract' && /unknown key/.test(e.message)), f).to.equal(true)
+      expect(
+        errors.some(e => e.rule === 'schema/contract' && /unknown key/.test(e.message)),
+        f,
+      ).to.equal(true)
     })
   }
 
@@ -34,7 +39,11 @@ describe('real feed files in a later, different format (corpus feeds-evolved)', 
     expectNoCrashOutput(r)
     expect(r.code, r.stderr).to.equal(1)
     const out = JSON.parse(r.stdout) as { findings: Array<{ file: string; rule: string }> }
-    for (const f of names) expect(out.findings.some(x => x.file === `feeds/${f}`), f).to.equal(true)
+    for (const f of names)
+      expect(
+        out.findings.some(x => x.file === `feeds/${f}`),
+        f,
+      ).to.equal(true)
     expect(out.findings.filter(x => x.rule === 'plugin/failed')).to.deep.equal([])
     const list = cli(['feed', 'list', '-C', root])
     expectNoCrashOutput(list)

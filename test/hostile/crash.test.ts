@@ -5,7 +5,6 @@ import jsYaml from 'js-yaml'
 import { exampleRepo } from '../helpers/repo.js'
 import { cli, rng, start } from './helpers.js'
 
-
 describe('crash safety: SIGKILL in the middle of writes', () => {
   it('every file is always the old or the new version, never partial; a lock left by a killed process is taken over', async function () {
     const root = exampleRepo()

@@ -17,10 +17,58 @@ for (const folder of ['feeds', 'schemas', 'environments']) {
 SEEDS.push(['.', readFileSync(join(EXAMPLE_REPO, 'ssmd.yaml'), 'utf8')])
 
 const TOKENS = [
-  ': ', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a ', '*a', '&b [*a, *a, *a]', '!foo ', '!!js/function ', '!!binary ', '\t', '---\n', '...\n',
-  '? ', '|', '>', '%YAML 1.2\n', '\r\n', '\r', '\ufeff', '\u0000', '\u2028', 'é', '🙂', '~', 'null', 'true', '0x1F', '1e999', '.nan', '-1', '0',
-  '2025-02-30', '25:61', 'v0', 'v999999999999', '<<: *a', 'x-ext: 1', 'nats://u:p@h', 'AKIAABCDEFGHIJKLMNOP', '../../etc/passwd', '/abs/path',
-  '\n  ', '\n', '    ', 'a'.repeat(200),
+  ': ',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '#',
+  '&a ',
+  '*a',
+  '&b [*a, *a, *a]',
+  '!foo ',
+  '!!js/function ',
+  '!!binary ',
+  '\t',
+  '---\n',
+  '...\n',
+  '? ',
+  '|',
+  '>',
+  '%YAML 1.2\n',
+  '\r\n',
+  '\r',
+  '\ufeff',
+  '\u0000',
+  '\u2028',
+  'é',
+  '🙂',
+  '~',
+  'null',
+  'true',
+  '0x1F',
+  '1e999',
+  '.nan',
+  '-1',
+  '0',
+  '2025-02-30',
+  '25:61',
+  'v0',
+  'v999999999999',
+  '<<: *a',
+  'x-ext: 1',
+  'nats://u:p@h',
+  'AKIAABCDEFGHIJKLMNOP',
+  '../../etc/passwd',
+  '/abs/path',
+  '\n  ',
+  '\n',
+  '    ',
+  'a'.repeat(200),
 ]
 const SCALARS = ['~', 'true', '[]', '{}', '[1, 2]', '{a: 1}', '-5', '0', '1.5', '"x"', "''", '2025-13-01', 'v1', 'wss://x', '*a', '&a 1', '!foo x', '"\\u0000"']
 
@@ -33,15 +81,41 @@ function mutate(text: string, next: () => number): string | Uint8Array {
     const i = Math.floor(next() * lines.length)
     const at = Math.floor(next() * (t.length + 1))
     switch (Math.floor(next() * 10)) {
-      case 0: lines.splice(i, 1); t = lines.join('\n'); break
-      case 1: lines.splice(i, 0, lines[Math.floor(next() * lines.length)] ?? ''); t = lines.join('\n'); break
-      case 2: t = t.slice(0, at) + pick(TOKENS) + t.slice(at); break
-      case 3: t = t.slice(0, at) + t.slice(at + 1 + Math.floor(next() * 8)); break
-      case 4: lines[i] = (lines[i] ?? '').replace(/^(\s*)/, m => (next() < 0.5 ? m + ' ' : m.slice(1))); t = lines.join('\n'); break
-      case 5: lines[i] = (lines[i] ?? '').replace(/:\s.*$/, `: ${pick(SCALARS)}`); t = lines.join('\n'); break
-      case 6: { const j = Math.floor(next() * lines.length); [lines[i], lines[j]] = [lines[j], lines[i]]; t = lines.join('\n'); break }
-      case 7: lines[i] = (lines[i] ?? '').replace(/^(\s*)([a-z_]+)/, (_, s: string, k: string) => s + (next() < 0.5 ? k.toUpperCase() : k.slice(0, -1))); t = lines.join('\n'); break
-      case 8: t = t.replace(/\n/g, () => (next() < 0.05 ? '\n' + pick(TOKENS) : '\n')); break
+      case 0:
+        lines.splice(i, 1)
+        t = lines.join('\n')
+        break
+      case 1:
+        lines.splice(i, 0, lines[Math.floor(next() * lines.length)] ?? '')
+        t = lines.join('\n')
+        break
+      case 2:
+        t = t.slice(0, at) + pick(TOKENS) + t.slice(at)
+        break
+      case 3:
+        t = t.slice(0, at) + t.slice(at + 1 + Math.floor(next() * 8))
+        break
+      case 4:
+        lines[i] = (lines[i] ?? '').replace(/^(\s*)/, m => (next() < 0.5 ? m + ' ' : m.slice(1)))
+        t = lines.join('\n')
+        break
+      case 5:
+        lines[i] = (lines[i] ?? '').replace(/:\s.*$/, `: ${pick(SCALARS)}`)
+        t = lines.join('\n')
+        break
+      case 6: {
+        const j = Math.floor(next() * lines.length)
+        ;[lines[i], lines[j]] = [lines[j], lines[i]]
+        t = lines.join('\n')
+        break
+      }
+      case 7:
+        lines[i] = (lines[i] ?? '').replace(/^(\s*)([a-z_]+)/, (_, s: string, k: string) => s + (next() < 0.5 ? k.toUpperCase() : k.slice(0, -1)))
+        t = lines.join('\n')
+        break
+      case 8:
+        t = t.replace(/\n/g, () => (next() < 0.05 ? '\n' + pick(TOKENS) : '\n'))
+        break
       default: {
         if (next() < 0.5) {
           const bytes = Buffer.from(t, 'utf8')
@@ -83,7 +157,11 @@ describe(`fuzz: mutated example documents (seed ${SEED})`, () => {
       expectNoRuleCrash(findings, label)
       expectLocated(findings, label)
       expect(() => JSON.parse(JSON.stringify({ findings }))).not.to.throw()
-      for (const f of Object.keys(files)) expect(findings.filter(x => x.file === f && /\n\s+at /.test(x.message)), label).to.deep.equal([])
+      for (const f of Object.keys(files))
+        expect(
+          findings.filter(x => x.file === f && /\n\s+at /.test(x.message)),
+          label,
+        ).to.deep.equal([])
       done += PER_REPO
     }
     expect(done).to.be.greaterThan(0)
@@ -98,7 +176,11 @@ describe(`fuzz: mutated example documents (seed ${SEED})`, () => {
       const out = JSON.parse(r.stdout) as { findings: unknown[]; summary: { errors: number } }
       expect(out.summary.errors > 0).to.equal(r.code === 1)
       if (b === 0) {
-        for (const args of [['feed', 'list', '--json'], ['env', 'list', '--json'], ['schema', 'list', '--json']]) {
+        for (const args of [
+          ['feed', 'list', '--json'],
+          ['env', 'list', '--json'],
+          ['schema', 'list', '--json'],
+        ]) {
           const l = cli([...args, '-C', root])
           expectNoCrashOutput(l, args.join(' '))
           expect([0, 1], l.stderr).to.include(l.code)

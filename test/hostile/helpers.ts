@@ -77,12 +77,23 @@ export function cli(args: string[], options: { cwd?: string; env?: Record<string
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'commands'))) throw new Error('the CLI is not built; run `npm run build` first')
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries({ ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...options.env })) if (v !== undefined) env[k] = v
-  const r = spawnSync(process.execPath, [BUILT_BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, encoding: 'utf8', timeout: options.timeout ?? 60000, maxBuffer: 256 * 1024 * 1024 })
+  const r = spawnSync(process.execPath, [BUILT_BIN, ...args], {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    env,
+    encoding: 'utf8',
+    timeout: options.timeout ?? 60000,
+    maxBuffer: 256 * 1024 * 1024,
+  })
   if (r.error) throw r.error
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 128 }
 }
 
-export interface Exit { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
 
 /** Starts the built CLI; `killAfterMs` sends SIGKILL at that point if it is still running. */
 export function start(args: string[], options: { env?: Record<string, string>; killAfterMs?: number } = {}): Promise<Exit> {
@@ -101,4 +112,3 @@ export function start(args: string[], options: { env?: Record<string, string>; k
     })
   })
 }
-

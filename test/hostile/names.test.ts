@@ -12,7 +12,25 @@ function tree(dir: string): string[] {
   return out.sort()
 }
 
-const BAD_NAMES = ['../../x', '../x', 'a/b', 'a\\b', '.', '..', '.hidden', 'x.yaml', 'UPPER', 'Kalshi', 'ünïcode', 'кириллица', 'emoji🙂', 'a'.repeat(64), '_leading', '/abs', 'nul\u0001']
+const BAD_NAMES = [
+  '../../x',
+  '../x',
+  'a/b',
+  'a\\b',
+  '.',
+  '..',
+  '.hidden',
+  'x.yaml',
+  'UPPER',
+  'Kalshi',
+  'ünïcode',
+  'кириллица',
+  'emoji🙂',
+  'a'.repeat(64),
+  '_leading',
+  '/abs',
+  'nul\u0001',
+]
 
 describe('names and paths from the command line', () => {
   let outer: string
@@ -57,7 +75,9 @@ describe('names and paths from the command line', () => {
         ['env', 'create', name, '--feed', 'kalshi', '--schema', 'trade:v1'],
         ['env', 'add-key', 'kalshi-dev', name, '--type', 'api_key', '--fields', 'a', '--source', 'env'],
         ['feed', 'add-location', 'kalshi', '--datacenter', name],
-        ['feed', 'show', name], ['env', 'show', name], ['key', 'list', name],
+        ['feed', 'show', name],
+        ['env', 'show', name],
+        ['key', 'list', name],
       ]) {
         const r = await ssmd([...args, '-C', root])
         expectNoCrashOutput(r, args.join(' '))
@@ -89,14 +109,23 @@ describe('schema_file pointing outside the repository', () => {
     writeFileSync(join(dir, 'secret.capnp'), '@0xdbb9ad1f14bf0b36;\nstruct S { a @0 :Text; }\n')
     return dir
   }
-  const schemaDoc = (ref: string) => `name: x\nformat: capnp\nschema_file: ${JSON.stringify(ref)}\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: sha256:${'0'.repeat(64)}\n`
+  const schemaDoc = (ref: string) =>
+    `name: x\nformat: capnp\nschema_file: ${JSON.stringify(ref)}\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: sha256:${'0'.repeat(64)}\n`
 
-  for (const [label, ref] of [['absolute', '/etc/passwd'], ['dot-dot', '../../../../etc/passwd'], ['dot-dot inside', 'a/../../x.capnp'], ['windows absolute', 'C:\\x.capnp']] as const) {
+  for (const [label, ref] of [
+    ['absolute', '/etc/passwd'],
+    ['dot-dot', '../../../../etc/passwd'],
+    ['dot-dot inside', 'a/../../x.capnp'],
+    ['windows absolute', 'C:\\x.capnp'],
+  ] as const) {
     it(`${label}: schema/path-escape, and the outside file is never read (no hash of it)`, async () => {
       const root = exampleRepo()
       writeFileSync(join(root, 'schemas', 'x.yaml'), schemaDoc(ref))
       const findings = (await validateInProcess(root)).filter(f => f.file === 'schemas/x.yaml')
-      expect(findings.some(f => f.rule === 'schema/path-escape' && f.line === 3), JSON.stringify(findings)).to.equal(true)
+      expect(
+        findings.some(f => f.rule === 'schema/path-escape' && f.line === 3),
+        JSON.stringify(findings),
+      ).to.equal(true)
       expect(findings.some(f => f.rule === 'schema/hash-mismatch')).to.equal(false)
     })
   }
@@ -110,8 +139,14 @@ describe('schema_file pointing outside the repository', () => {
     writeFileSync(join(root, 'schemas', 'y.yaml'), schemaDoc('linkdir/secret.capnp').replace('name: x', 'name: y'))
     const findings = await validateInProcess(root)
     for (const f of ['schemas/x.yaml', 'schemas/y.yaml']) {
-      expect(findings.some(x => x.file === f && x.rule === 'schema/path-escape'), `${f}: ${JSON.stringify(findings.filter(x => x.file === f))}`).to.equal(true)
-      expect(findings.some(x => x.file === f && x.rule === 'schema/hash-mismatch'), f).to.equal(false)
+      expect(
+        findings.some(x => x.file === f && x.rule === 'schema/path-escape'),
+        `${f}: ${JSON.stringify(findings.filter(x => x.file === f))}`,
+      ).to.equal(true)
+      expect(
+        findings.some(x => x.file === f && x.rule === 'schema/hash-mismatch'),
+        f,
+      ).to.equal(false)
     }
     const show = await ssmd(['schema', 'show', 'x', '--structure', '-C', root])
     expectNoCrashOutput(show)

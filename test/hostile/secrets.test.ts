@@ -9,7 +9,11 @@ const SECURITY = new Set(['security/secret-literal', 'security/credentials-in-ur
 const PEM = ['-----BEGIN RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun', '-----END RSA PRIVATE KEY-----'].join('\n')
 const LEAKS: Array<[string, string, string]> = [
   ['private key block', 'x-tls:\n  key: |\n' + PEM.replace(/^/gm, '    ') + '\n', 'security/secret-literal'],
-  ['openssh private key', 'x-ssh: "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\\n-----END OPENSSH PRIVATE KEY-----"\n', 'security/secret-literal'],
+  [
+    'openssh private key',
+    'x-ssh: "-----BEGIN OPENSSH PRIVATE KEY-----\\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\\n-----END OPENSSH PRIVATE KEY-----"\n',
+    'security/secret-literal',
+  ],
   ['AWS access key id', 'x-aws: AKIAIOSFODNN7EXAMPLQ\n', 'security/secret-literal'],
   ['AWS key in a description', 'x-note: "use AKIAIOSFODNN7EXAMPLQ for the archive"\n', 'security/secret-literal'],
   ['GitHub token', 'x-gh: ghp_16C7e42F292c6912E7710c838347Ae178B4a\n', 'security/secret-literal'],
@@ -47,9 +51,21 @@ describe('secrets: security rules catch realistic leaks', () => {
   it('references and ordinary values are not flagged', async () => {
     const root = repoWith({
       'environments/x.yaml': [
-        'name: x', 'feed: f', 'schema: s:v1', 'keys:', '  api:', '    type: api_key', '    fields: [api_key, api_secret, password, token]', '    source: vault/secret/data/ssmd/api-token',
-        '    description: rotate the api_key every 90 days', 'transport: {type: nats, url: "nats://nats.internal:4222"}', 'storage: {type: local, path: /var/lib/ssmd/secret-data}',
-        'x-token-url: https://auth.example.com/oauth/token', 'x-password_policy: minimum 16 characters', 'x-secret_ref: sealed-secret/kalshi-prod-credentials', '',
+        'name: x',
+        'feed: f',
+        'schema: s:v1',
+        'keys:',
+        '  api:',
+        '    type: api_key',
+        '    fields: [api_key, api_secret, password, token]',
+        '    source: vault/secret/data/ssmd/api-token',
+        '    description: rotate the api_key every 90 days',
+        'transport: {type: nats, url: "nats://nats.internal:4222"}',
+        'storage: {type: local, path: /var/lib/ssmd/secret-data}',
+        'x-token-url: https://auth.example.com/oauth/token',
+        'x-password_policy: minimum 16 characters',
+        'x-secret_ref: sealed-secret/kalshi-prod-credentials',
+        '',
       ].join('\n'),
     })
     const findings = await validateInProcess(root)
@@ -63,9 +79,16 @@ describe('secrets: no command prints the value of an SSMD_* variable', () => {
     const value = 'sUp3r-s3cret-VALUE-0123456789'
     const env = { SSMD_KALSHI_API_KEY: value, SSMD_KALSHI_API_SECRET: value + 'b', SSMD_ANYTHING: value + 'c' }
     const commands = [
-      ['key', 'list', 'kalshi-dev'], ['key', 'verify', 'kalshi-dev'], ['env', 'show', 'kalshi-dev'], ['key', 'list', 'kalshi-dev', '--json'],
-      ['key', 'verify', 'kalshi-dev', '--json', '-v'], ['env', 'show', 'kalshi-dev', '--json'], ['validate', '-v'], ['env', 'list', '--json'],
-      ['key', 'list', 'nope'], ['key', 'verify', 'kalshi-prod', '-v'],
+      ['key', 'list', 'kalshi-dev'],
+      ['key', 'verify', 'kalshi-dev'],
+      ['env', 'show', 'kalshi-dev'],
+      ['key', 'list', 'kalshi-dev', '--json'],
+      ['key', 'verify', 'kalshi-dev', '--json', '-v'],
+      ['env', 'show', 'kalshi-dev', '--json'],
+      ['validate', '-v'],
+      ['env', 'list', '--json'],
+      ['key', 'list', 'nope'],
+      ['key', 'verify', 'kalshi-prod', '-v'],
     ]
     for (const args of commands) {
       const r = cli([...args, '-C', root], { env })

@@ -22,7 +22,10 @@ describe('hostile YAML in every document kind', () => {
             const hit = mine.find(f => f.rule === c.rule && (!c.message || c.message.test(f.message)))
             expect(hit, `${c.name}: expected ${c.rule} ${c.message ?? ''}, got ${JSON.stringify(mine.map(f => [f.rule, f.message]))}`).not.to.equal(undefined)
           } else if (c.message) {
-            expect(mine.some(f => c.message!.test(f.message)), `${c.name}: ${JSON.stringify(mine.map(f => f.message))}`).to.equal(true)
+            expect(
+              mine.some(f => c.message!.test(f.message)),
+              `${c.name}: ${JSON.stringify(mine.map(f => f.message))}`,
+            ).to.equal(true)
           }
           for (const f of mine) expect(f.message, c.name).not.to.match(/\n\s+at /)
         })
@@ -39,10 +42,13 @@ describe('hostile YAML in every document kind', () => {
         const r = cli(['validate', '--json', '-C', root])
         expectNoCrashOutput(r, kind)
         expect(r.code, r.stderr).to.equal(1)
-        const out = JSON.parse(r.stdout) as { findings: Array<{ file: string; rule: string; line: number }> ; summary: { errors: number } }
+        const out = JSON.parse(r.stdout) as { findings: Array<{ file: string; rule: string; line: number }>; summary: { errors: number } }
         expect(out.findings.filter(f => f.rule === 'plugin/failed')).to.deep.equal([])
         for (const c of HOSTILE_CASES) {
-          expect(out.findings.some(f => f.file === `${FOLDER[kind]}/${c.name}.yaml`), `${c.name} not reported`).to.equal(true)
+          expect(
+            out.findings.some(f => f.file === `${FOLDER[kind]}/${c.name}.yaml`),
+            `${c.name} not reported`,
+          ).to.equal(true)
         }
         const text = cli(['validate', '-C', root])
         expectNoCrashOutput(text, kind)
@@ -63,7 +69,10 @@ describe('hostile YAML in every document kind', () => {
         expectNoCrashOutput(r, c.name)
         expect(r.code, `${c.name}: ${r.stderr}`).to.equal(1)
         const out = JSON.parse(r.stdout) as { findings: Array<{ file: string }> }
-        expect(out.findings.some(f => f.file === 'ssmd.yaml'), c.name).to.equal(true)
+        expect(
+          out.findings.some(f => f.file === 'ssmd.yaml'),
+          c.name,
+        ).to.equal(true)
       }
     })
 
@@ -73,7 +82,12 @@ describe('hostile YAML in every document kind', () => {
         for (const folder of ['feeds', 'schemas', 'environments']) files[`${folder}/${c.name}.yaml`] = c.content
       }
       const root = repoWith(files)
-      for (const args of [['feed', 'list'], ['schema', 'list', '--json'], ['env', 'list'], ['feed', 'list', '--json']]) {
+      for (const args of [
+        ['feed', 'list'],
+        ['schema', 'list', '--json'],
+        ['env', 'list'],
+        ['feed', 'list', '--json'],
+      ]) {
         const r = cli([...args, '-C', root])
         expectNoCrashOutput(r, args.join(' '))
         expect([0, 1], `${args.join(' ')}: ${r.stderr}`).to.include(r.code)
@@ -103,8 +117,28 @@ describe('hostile YAML in every document kind', () => {
       n => ['env', 'add-key', n, 'k', '--type', 'api_key', '--fields', 'a', '--source', 'env'],
     ]
     // Documents that parse but have the wrong shape reach the commands' own code; unreadable ones stop at the reader.
-    const reaching = new Set(['wrong-types', 'wrong-nested-types', 'numbers', 'proto-key', 'complex-key', 'merge-key', 'cr-only', 'long-key', 'list-document',
-      'scalar-document', 'empty', 'bom', 'deep-block', 'deep-seq', 'control-char', 'recursive-alias-seq', 'alias-bomb-decoys', 'js-function', 'duplicate-key', 'huge'])
+    const reaching = new Set([
+      'wrong-types',
+      'wrong-nested-types',
+      'numbers',
+      'proto-key',
+      'complex-key',
+      'merge-key',
+      'cr-only',
+      'long-key',
+      'list-document',
+      'scalar-document',
+      'empty',
+      'bom',
+      'deep-block',
+      'deep-seq',
+      'control-char',
+      'recursive-alias-seq',
+      'alias-bomb-decoys',
+      'js-function',
+      'duplicate-key',
+      'huge',
+    ])
     for (const c of HOSTILE_CASES.filter(h => reaching.has(h.name))) {
       it(`${c.name}: show/edit commands give one clear line or a result, never a crash, and never write a file they cannot read`, async () => {
         for (const make of commands) {
@@ -117,7 +151,10 @@ describe('hostile YAML in every document kind', () => {
             expect(r.stderr.trim(), args.join(' ')).not.to.equal('')
             expect(r.stderr.trim().split('\n'), `${args.join(' ')}: ${r.stderr}`).to.have.length(1)
             const after = ['feeds', 'schemas', 'environments'].map(f => readFileSync(join(root, f, `${c.name}.yaml`)))
-            expect(after.map((b, i) => b.equals(before[i])), `${args.join(' ')} failed but changed a file`).to.deep.equal([true, true, true])
+            expect(
+              after.map((b, i) => b.equals(before[i])),
+              `${args.join(' ')} failed but changed a file`,
+            ).to.deep.equal([true, true, true])
           }
         }
       })

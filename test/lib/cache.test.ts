@@ -138,7 +138,7 @@ const EDITS: Record<string, Edit> = {
 /** Definition files, and one imported by another, so that the cache's dependency tracking is exercised. */
 const DEFINITION_EDITS: Record<string, Edit> = {
   'definition file content': (root, pick) => {
-    const file = join(root, "schemas", ["trade-v2.capnp", "trade.capnp", "orderbook.capnp"][Math.floor(pick() * 3)])
+    const file = join(root, 'schemas', ['trade-v2.capnp', 'trade.capnp', 'orderbook.capnp'][Math.floor(pick() * 3)])
     const text = readFileSync(file, 'utf8')
     writeFileSync(file, pick() < 0.5 ? `${text}# edited ${pick()}\n` : text.replace(/:UInt64;/, ':UInt32;'))
     return file
@@ -190,7 +190,7 @@ describe('validation cache (.ssmd/cache)', function () {
     const rounds = 90
     for (let round = 0; round < rounds; round++) {
       const kind = names[Math.floor(pick() * names.length)]
-      if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, "schemas/common.capnp")), existsSync(join(root, "schemas/common.capnp.away")))
+      if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, 'schemas/common.capnp')), existsSync(join(root, 'schemas/common.capnp.away')))
       const target = edits[kind](root, pick)
       // Now and then let everything settle, so definition entries are stored and reused.
       if (round % 10 === 9) await sleep(2600)
@@ -332,10 +332,11 @@ describe('validation cache (.ssmd/cache)', function () {
     const expected = await cold(root)
     const { spawn } = await import('node:child_process')
     const { BUILT_BIN } = await import('../helpers/cli.js')
-    const run = () => new Promise<number>(resolve => {
-      const p = spawn(process.execPath, [BUILT_BIN, 'validate', '-q'], { cwd: root, stdio: 'ignore' })
-      p.on('exit', code => resolve(code ?? -1))
-    })
+    const run = () =>
+      new Promise<number>(resolve => {
+        const p = spawn(process.execPath, [BUILT_BIN, 'validate', '-q'], { cwd: root, stdio: 'ignore' })
+        p.on('exit', code => resolve(code ?? -1))
+      })
     const codes = await Promise.all([run(), run(), run()])
     expect(codes).to.deep.equal([1, 1, 1])
     await sleep(10)

@@ -12,12 +12,24 @@ describe('lib/git', () => {
   describe('config', () => {
     it('parses sections, subsections, quotes, escapes, comments and continuations', () => {
       const text = [
-        '# comment', '[user]', '\tname = "Ada  Lovelace" ; trailing', '\temail=ada@example.com # note',
-        '[core]', '  autocrlf', '[remote "origin"]', '  url = a\\', 'b', '[Section.Sub]', '  Key = "x\\ty"',
+        '# comment',
+        '[user]',
+        '\tname = "Ada  Lovelace" ; trailing',
+        '\temail=ada@example.com # note',
+        '[core]',
+        '  autocrlf',
+        '[remote "origin"]',
+        '  url = a\\',
+        'b',
+        '[Section.Sub]',
+        '  Key = "x\\ty"',
       ].join('\n')
       expect(parseGitConfig(text)).to.deep.equal([
-        ['user.name', 'Ada  Lovelace'], ['user.email', 'ada@example.com'], ['core.autocrlf', 'true'],
-        ['remote.origin.url', 'ab'], ['section.Sub.key', 'x\ty'],
+        ['user.name', 'Ada  Lovelace'],
+        ['user.email', 'ada@example.com'],
+        ['core.autocrlf', 'true'],
+        ['remote.origin.url', 'ab'],
+        ['section.Sub.key', 'x\ty'],
       ])
     })
 
@@ -41,10 +53,33 @@ describe('lib/git', () => {
     mkdirSync(join(dir, '.git', 'info'), { recursive: true })
     writeFileSync(join(dir, '.git', 'info', 'exclude'), 'excluded.yaml\n')
     const paths = [
-      'x.bak', 'keep.bak', 'feeds/keep.bak', 'feeds/important.bak', 'feeds/sub/important.bak', 'top.txt', 'feeds/top.txt',
-      'build/out.js', 'feeds/build/out.js', 'build', 'docs/a/b/c.tmp', 'docs/c.tmp', 'a/b', 'a', 'xyz', 'x/z', 'Temp1', 'temporary',
-      '#hash', 'trail ', 'feeds/local.yaml', 'feeds/sub/local.yaml', 'feeds/anchored.yaml', 'feeds/sub/anchored.yaml',
-      'excluded.yaml', 'feeds/excluded.yaml', 'feeds/kalshi.yaml',
+      'x.bak',
+      'keep.bak',
+      'feeds/keep.bak',
+      'feeds/important.bak',
+      'feeds/sub/important.bak',
+      'top.txt',
+      'feeds/top.txt',
+      'build/out.js',
+      'feeds/build/out.js',
+      'build',
+      'docs/a/b/c.tmp',
+      'docs/c.tmp',
+      'a/b',
+      'a',
+      'xyz',
+      'x/z',
+      'Temp1',
+      'temporary',
+      '#hash',
+      'trail ',
+      'feeds/local.yaml',
+      'feeds/sub/local.yaml',
+      'feeds/anchored.yaml',
+      'feeds/sub/anchored.yaml',
+      'excluded.yaml',
+      'feeds/excluded.yaml',
+      'feeds/kalshi.yaml',
     ]
     let checked = ''
     try {
@@ -90,7 +125,11 @@ describe('lib/git', () => {
     } catch (err) {
       expected = String((err as { stdout?: string }).stdout)
     }
-    const body = expected.split('\n').slice(4).join('\n').replace(/^(@@ .*? @@).*$/gm, '$1')
+    const body = expected
+      .split('\n')
+      .slice(4)
+      .join('\n')
+      .replace(/^(@@ .*? @@).*$/gm, '$1')
     expect(unifiedHunks(diffLines(a, b)).join('\n') + '\n').to.equal(body)
   })
 })

@@ -34,7 +34,11 @@ async function failureOf(p: Promise<void>): Promise<RuleTestError> {
 describe('ssmd/testing RuleTester', () => {
   const tester = new RuleTester()
 
-  for (const [label, subject] of [['a single rule', prodS3], ['a pack', pack], ["a plugin's validate hook", hook]] as const) {
+  for (const [label, subject] of [
+    ['a single rule', prodS3],
+    ['a pack', pack],
+    ["a plugin's validate hook", hook],
+  ] as const) {
     it(`passes valid and invalid cases for ${label}`, async () => {
       await tester.check('acme/prod-s3', subject, {
         valid: [{ files: { 'environments/x-prod.yaml': S3_PROD } }, { files: { 'environments/x-dev.yaml': LOCAL_PROD.replace('x-prod', 'x-dev') } }],
@@ -44,18 +48,24 @@ describe('ssmd/testing RuleTester', () => {
   }
 
   it('fails each case that differs, naming what was expected and what was reported', async () => {
-    const error = await failureOf(tester.check('acme/prod-s3', pack, {
-      valid: [{ name: 'not really valid', files: { 'environments/x-prod.yaml': LOCAL_PROD } }],
-      invalid: [
-        { name: 'wrong column', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, column: 3 }] },
-        { name: 'wrong severity', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, severity: 'warning' }] },
-        { name: 'nothing reported', files: { 'environments/x-prod.yaml': S3_PROD }, findings: [expected] },
-        { name: 'right', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [expected] },
-      ],
-    }))
+    const error = await failureOf(
+      tester.check('acme/prod-s3', pack, {
+        valid: [{ name: 'not really valid', files: { 'environments/x-prod.yaml': LOCAL_PROD } }],
+        invalid: [
+          { name: 'wrong column', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, column: 3 }] },
+          { name: 'wrong severity', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, severity: 'warning' }] },
+          { name: 'nothing reported', files: { 'environments/x-prod.yaml': S3_PROD }, findings: [expected] },
+          { name: 'right', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [expected] },
+        ],
+      }),
+    )
     expect(error.failures).to.have.length(4)
-    expect(error.failures[0]).to.equal('valid #1: not really valid\n  expected no finding, got:\n    environments/x-prod.yaml:5:9 error acme/prod-s3 "production environment x-prod must use s3 storage, not local"')
-    expect(error.failures[1]).to.contain('invalid #1: wrong column\n  expected 1 finding, got 1\n  missing (expected, not reported):\n    environments/x-prod.yaml:5:3 (any severity) acme/prod-s3')
+    expect(error.failures[0]).to.equal(
+      'valid #1: not really valid\n  expected no finding, got:\n    environments/x-prod.yaml:5:9 error acme/prod-s3 "production environment x-prod must use s3 storage, not local"',
+    )
+    expect(error.failures[1]).to.contain(
+      'invalid #1: wrong column\n  expected 1 finding, got 1\n  missing (expected, not reported):\n    environments/x-prod.yaml:5:3 (any severity) acme/prod-s3',
+    )
     expect(error.failures[1]).to.contain('unexpected (reported, not expected):\n    environments/x-prod.yaml:5:9 error acme/prod-s3')
     expect(error.failures[2]).to.match(/^invalid #2: wrong severity\n[^]*environments\/x-prod\.yaml:5:9 warning acme\/prod-s3/)
     expect(error.failures[3]).to.match(/^invalid #3: nothing reported\n {2}expected 1 finding, got 0\n/)
@@ -63,13 +73,24 @@ describe('ssmd/testing RuleTester', () => {
   })
 
   it('fails a case when the rule throws, as the engine reports it', async () => {
-    const crashy: RuleDefinition = { severity: 'error', description: 'd', feed() { throw new Error('boom') } }
+    const crashy: RuleDefinition = {
+      severity: 'error',
+      description: 'd',
+      feed() {
+        throw new Error('boom')
+      },
+    }
     const error = await failureOf(tester.check('acme/crashy', crashy, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
     expect(error.failures[0]).to.equal("valid #1\n  plugin 'acme' failed: rule 'acme/crashy' threw: boom; its findings are incomplete")
   })
 
   it('fails on an unknown messageId, a rule the pack lacks, an invalid case without findings and a path outside the root', async () => {
-    const wrongId: RuleDefinition = { meta: { severity: 'error', description: 'd', messages: {} }, feed(doc, ctx) { ctx.report({ messageId: 'nope' }) } }
+    const wrongId: RuleDefinition = {
+      meta: { severity: 'error', description: 'd', messages: {} },
+      feed(doc, ctx) {
+        ctx.report({ messageId: 'nope' })
+      },
+    }
     const e1 = await failureOf(tester.check('acme/x', wrongId, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
     expect(e1.failures[0]).to.contain("reported messageId 'nope', which its meta.messages does not declare")
     const e2 = await failureOf(tester.check('acme/other', pack, { valid: [{ files: {} }] }))
@@ -81,7 +102,15 @@ describe('ssmd/testing RuleTester', () => {
   })
 
   it('fails a plugin whose hook throws or whose pack is unusable', async () => {
-    const e1 = await failureOf(new RuleTester({ plugin: 'acme-checks' }).check('acme/prod-s3', async () => { throw new Error('cannot load') }, { valid: [{ files: {} }] }))
+    const e1 = await failureOf(
+      new RuleTester({ plugin: 'acme-checks' }).check(
+        'acme/prod-s3',
+        async () => {
+          throw new Error('cannot load')
+        },
+        { valid: [{ files: {} }] },
+      ),
+    )
     expect(e1.failures[0]).to.equal("valid #1\n  plugin 'acme-checks' failed: its validate hook threw: cannot load; its findings are incomplete")
     const badSeverity = { meta: { severity: 'banana', description: 'd' } } as unknown as RuleDefinition
     const e2 = await failureOf(tester.check('acme/b', badSeverity, { valid: [{ files: {} }] }))
@@ -100,8 +129,14 @@ describe('ssmd/testing RuleTester', () => {
     const titles: string[] = []
     const bodies: Array<() => Promise<void>> = []
     const { describe: savedDescribe, it: savedIt } = RuleTester
-    RuleTester.describe = (name, fn) => { titles.push(`describe ${name}`); fn() }
-    RuleTester.it = (name, fn) => { titles.push(`it ${name}`); bodies.push(fn) }
+    RuleTester.describe = (name, fn) => {
+      titles.push(`describe ${name}`)
+      fn()
+    }
+    RuleTester.it = (name, fn) => {
+      titles.push(`it ${name}`)
+      bodies.push(fn)
+    }
     try {
       await tester.run('acme/prod-s3', pack, {
         valid: [{ name: 's3', files: { 'environments/x-prod.yaml': S3_PROD } }],
@@ -114,7 +149,9 @@ describe('ssmd/testing RuleTester', () => {
     expect(titles).to.deep.equal(['describe acme/prod-s3', 'it valid #1: s3', 'it invalid #1'])
     await bodies[0]()
     let failed: unknown
-    await bodies[1]().catch(error => { failed = error })
+    await bodies[1]().catch(error => {
+      failed = error
+    })
     expect(failed).to.be.instanceOf(RuleTestError)
     expect((failed as RuleTestError).failures[0]).to.contain('environments/x-prod.yaml:4:9 (any severity)')
   })

@@ -13,12 +13,21 @@ import { EXAMPLE } from './helpers.js'
 
 const DOCS = readFileSync(join(PROJECT_ROOT, 'docs/rules.md'), 'utf8')
 
-interface Section { id: string; body: string }
-const sections: Section[] = DOCS.split(/^### /m).slice(1).map(chunk => {
-  const [heading, ...rest] = chunk.split('\n')
-  return { id: heading.trim(), body: rest.join('\n').split(/^## /m)[0] }
-})
-const anchors = new Set(DOCS.split('\n').filter(l => /^#{1,6} /.test(l)).map(l => headingAnchor(l.replace(/^#+ /, ''))))
+interface Section {
+  id: string
+  body: string
+}
+const sections: Section[] = DOCS.split(/^### /m)
+  .slice(1)
+  .map(chunk => {
+    const [heading, ...rest] = chunk.split('\n')
+    return { id: heading.trim(), body: rest.join('\n').split(/^## /m)[0] }
+  })
+const anchors = new Set(
+  DOCS.split('\n')
+    .filter(l => /^#{1,6} /.test(l))
+    .map(l => headingAnchor(l.replace(/^#+ /, ''))),
+)
 
 /** The example files of one kind in a section: path (from the first comment line) → content. */
 function examples(section: Section, kind: 'fires' | 'passes'): Record<string, string> {
@@ -92,7 +101,10 @@ describe('built-in rule meta and docs/rules.md', () => {
       expect(Object.keys(fires), 'fires example').to.have.length.greaterThan(0)
       expect(Object.keys(passes), 'passes example').to.have.length.greaterThan(0)
       const fired = await findingsOf(section.id, fires)
-      expect(fired.filter(f => f.rule === section.id), 'fires').to.have.length.greaterThan(0)
+      expect(
+        fired.filter(f => f.rule === section.id),
+        'fires',
+      ).to.have.length.greaterThan(0)
       expect(fired.filter(f => f.rule === 'plugin/failed')).to.deep.equal([])
       expect(await findingsOf(section.id, passes), 'passes').to.deep.equal([])
     })

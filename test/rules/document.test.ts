@@ -10,12 +10,12 @@ tester.run('yaml/syntax', builtin('yaml/syntax'), {
     {
       name: 'an unclosed flow sequence',
       files: { [KRAKEN]: edited(KRAKEN, 'type: rest', 'type: [rest') },
-      findings: [{ file: KRAKEN, line: 4, column: 1, severity: 'error', message: "invalid YAML: missed comma between flow collection entries" }],
+      findings: [{ file: KRAKEN, line: 4, column: 1, severity: 'error', message: 'invalid YAML: missed comma between flow collection entries' }],
     },
     {
       name: 'two documents in one file',
       files: { 'environments/e.yaml': 'name: e\n---\nname: f\n' },
-      findings: [{ file: 'environments/e.yaml', line: 1, column: 1, severity: 'error', message: "file holds more than one YAML document (---); keep one document per file" }],
+      findings: [{ file: 'environments/e.yaml', line: 1, column: 1, severity: 'error', message: 'file holds more than one YAML document (---); keep one document per file' }],
     },
   ],
 })
@@ -31,12 +31,20 @@ tester.run('yaml/unsafe', builtin('yaml/unsafe'), {
     {
       name: 'bytes that are not UTF-8',
       files: { 'feeds/bin.yaml': Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) },
-      findings: [{ file: 'feeds/bin.yaml', line: 1, column: 7, severity: 'error', message: "file is not valid UTF-8; save it as UTF-8" }],
+      findings: [{ file: 'feeds/bin.yaml', line: 1, column: 7, severity: 'error', message: 'file is not valid UTF-8; save it as UTF-8' }],
     },
     {
       name: 'a file over 1 MiB',
       files: { 'feeds/big.yaml': `name: big\nx-pad: "${'a'.repeat(1024 * 1024)}"\n` },
-      findings: [{ file: 'feeds/big.yaml', line: 1, column: 1, severity: 'error', message: "file is 1,048,596 bytes; ssmd refuses YAML files over 1 MiB (1,048,576 bytes): split it or remove generated content" }],
+      findings: [
+        {
+          file: 'feeds/big.yaml',
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message: 'file is 1,048,596 bytes; ssmd refuses YAML files over 1 MiB (1,048,576 bytes): split it or remove generated content',
+        },
+      ],
     },
   ],
 })
@@ -44,7 +52,10 @@ tester.run('yaml/unsafe', builtin('yaml/unsafe'), {
 tester.run('schema/contract', builtin('schema/contract'), {
   valid: [
     { name: 'the example repository', files: {} },
-    { name: 'x- extension keys anywhere', files: { [KALSHI]: edited(KALSHI, 'rate_limit_per_second: 10', 'rate_limit_per_second: 10\n    x-note: tuned').replace('name: kalshi', 'name: kalshi\nx-owner: team-a') } },
+    {
+      name: 'x- extension keys anywhere',
+      files: { [KALSHI]: edited(KALSHI, 'rate_limit_per_second: 10', 'rate_limit_per_second: 10\n    x-note: tuned').replace('name: kalshi', 'name: kalshi\nx-owner: team-a') },
+    },
   ],
   invalid: [
     {
@@ -56,8 +67,8 @@ tester.run('schema/contract', builtin('schema/contract'), {
       name: 'an empty file and a list-shaped file',
       files: { 'feeds/empty.yaml': '', 'feeds/list.yaml': '- a\n- b\n' },
       findings: [
-        { file: 'feeds/empty.yaml', line: 1, column: 1, severity: 'error', message: "file is empty; expected a feed document" },
-        { file: 'feeds/list.yaml', line: 1, column: 1, severity: 'error', message: "expected a feed document (a mapping); got a list" },
+        { file: 'feeds/empty.yaml', line: 1, column: 1, severity: 'error', message: 'file is empty; expected a feed document' },
+        { file: 'feeds/list.yaml', line: 1, column: 1, severity: 'error', message: 'expected a feed document (a mapping); got a list' },
       ],
     },
     {
@@ -85,7 +96,15 @@ tester.run('name/matches-file', builtin('name/matches-file'), {
     {
       name: 'an environment copied under a new file name',
       files: { 'environments/kalshi-staging.yaml': EXAMPLE['environments/kalshi-dev.yaml'] },
-      findings: [{ file: 'environments/kalshi-staging.yaml', line: 2, column: 7, severity: 'error', message: "name 'kalshi-dev' does not match the file name 'kalshi-staging'; rename the file or set name: kalshi-staging" }],
+      findings: [
+        {
+          file: 'environments/kalshi-staging.yaml',
+          line: 2,
+          column: 7,
+          severity: 'error',
+          message: "name 'kalshi-dev' does not match the file name 'kalshi-staging'; rename the file or set name: kalshi-staging",
+        },
+      ],
     },
   ],
 })

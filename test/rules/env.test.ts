@@ -30,12 +30,12 @@ tester.run('env/transport', builtin('env/transport'), {
     {
       name: 'nats without a url',
       files: { [DEV]: edited(DEV, '  url: nats://localhost:4222\n', '') },
-      findings: [{ file: DEV, line: 16, column: 1, severity: 'error', message: "a nats transport needs a url (nats://… or tls://…)" }],
+      findings: [{ file: DEV, line: 16, column: 1, severity: 'error', message: 'a nats transport needs a url (nats://… or tls://…)' }],
     },
     {
       name: 'a memory transport with a url',
       files: { [POLY]: edited(POLY, 'type: memory', 'type: memory\n  url: nats://localhost:4222') },
-      findings: [{ file: POLY, line: 6, column: 8, severity: 'error', message: "a memory transport takes no url; remove it or change transport.type" }],
+      findings: [{ file: POLY, line: 6, column: 8, severity: 'error', message: 'a memory transport takes no url; remove it or change transport.type' }],
     },
   ],
 })
@@ -51,14 +51,14 @@ tester.run('env/storage', builtin('env/storage'), {
     {
       name: 'local storage without a path',
       files: { [DEV]: edited(DEV, '  path: /var/lib/ssmd/data\n', '') },
-      findings: [{ file: DEV, line: 19, column: 1, severity: 'error', message: "local storage needs a path (an absolute folder, e.g. /var/lib/ssmd/data)" }],
+      findings: [{ file: DEV, line: 19, column: 1, severity: 'error', message: 'local storage needs a path (an absolute folder, e.g. /var/lib/ssmd/data)' }],
     },
     {
       name: 's3 without bucket and region',
       files: { [PROD]: edited(PROD, '  bucket: ssmd-market-data-prod\n  region: us-east-1\n', '') },
       findings: [
-        { file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a bucket" },
-        { file: PROD, line: 25, column: 1, severity: 'error', message: "s3 storage needs a region" },
+        { file: PROD, line: 25, column: 1, severity: 'error', message: 's3 storage needs a bucket' },
+        { file: PROD, line: 25, column: 1, severity: 'error', message: 's3 storage needs a region' },
       ],
     },
   ],
@@ -80,12 +80,12 @@ tester.run('env/cache', builtin('env/cache'), {
     {
       name: 'redis without a url',
       files: { [PROD]: edited(PROD, '  url: rediss://cache.prod.internal:6379\n', '') },
-      findings: [{ file: PROD, line: 29, column: 1, severity: 'error', message: "a redis cache needs a url (redis://… or rediss://…)" }],
+      findings: [{ file: PROD, line: 29, column: 1, severity: 'error', message: 'a redis cache needs a url (redis://… or rediss://…)' }],
     },
     {
       name: 'a memory cache with a url',
       files: { [DEV]: edited(DEV, 'type: memory', 'type: memory\n  url: redis://localhost') },
-      findings: [{ file: DEV, line: 24, column: 8, severity: 'error', message: "a memory cache takes no url; remove it or change cache.type" }],
+      findings: [{ file: DEV, line: 24, column: 8, severity: 'error', message: 'a memory cache takes no url; remove it or change cache.type' }],
     },
   ],
 })
@@ -96,12 +96,22 @@ tester.run('env/key-source', builtin('env/key-source'), {
     {
       name: 'vault without a path',
       files: { [DEV]: edited(DEV, 'source: env', 'source: vault/') },
-      findings: [{ file: DEV, line: 15, column: 13, severity: 'error', message: "'source': the string 'vault/' is not a key source; use env, sealed-secret/<name> or vault/<path>" }],
+      findings: [
+        { file: DEV, line: 15, column: 13, severity: 'error', message: "'source': the string 'vault/' is not a key source; use env, sealed-secret/<name> or vault/<path>" },
+      ],
     },
     {
       name: 'an unknown source kind',
       files: { [DEV]: edited(DEV, 'source: env', 'source: keychain/kalshi') },
-      findings: [{ file: DEV, line: 15, column: 13, severity: 'error', message: "'source': the string 'keychain/kalshi' is not a key source; use env, sealed-secret/<name> or vault/<path>" }],
+      findings: [
+        {
+          file: DEV,
+          line: 15,
+          column: 13,
+          severity: 'error',
+          message: "'source': the string 'keychain/kalshi' is not a key source; use env, sealed-secret/<name> or vault/<path>",
+        },
+      ],
     },
   ],
 })

@@ -19,7 +19,9 @@ tester.run('feed/version-order', builtin('feed/version-order'), {
     {
       name: 'ends before it starts',
       files: { [KALSHI]: edited(KALSHI, 'effective_to: 2024-12-31', 'effective_to: 2024-01-31') },
-      findings: [{ file: KALSHI, line: 15, column: 19, severity: 'error', message: 'v1 ends (2024-01-31) before it starts (2024-06-01); effective_to must be on or after effective_from' }],
+      findings: [
+        { file: KALSHI, line: 15, column: 19, severity: 'error', message: 'v1 ends (2024-01-31) before it starts (2024-06-01); effective_to must be on or after effective_from' },
+      ],
     },
   ],
 })
@@ -27,7 +29,10 @@ tester.run('feed/version-order', builtin('feed/version-order'), {
 tester.run('feed/version-overlap', builtin('feed/version-overlap'), {
   valid: [
     { name: 'the example feeds', files: {} },
-    { name: 'back-to-back versions', files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    effective_to: 2025-01-31\n  - version: v2\n    effective_from: 2025-02-01\n') } },
+    {
+      name: 'back-to-back versions',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    effective_to: 2025-01-31\n  - version: v2\n    effective_from: 2025-02-01\n') },
+    },
   ],
   invalid: [
     {
@@ -49,7 +54,10 @@ tester.run('feed/version-overlap', builtin('feed/version-overlap'), {
 tester.run('feed/version-gap', builtin('feed/version-gap'), {
   valid: [
     { name: 'the example feeds', files: {} },
-    { name: 'back-to-back versions', files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    effective_to: 2025-01-31\n  - version: v2\n    effective_from: 2025-02-01\n') } },
+    {
+      name: 'back-to-back versions',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    effective_to: 2025-01-31\n  - version: v2\n    effective_from: 2025-02-01\n') },
+    },
   ],
   invalid: [
     {
@@ -68,7 +76,10 @@ tester.run('feed/version-gap', builtin('feed/version-gap'), {
 tester.run('feed/protocol-mismatch', builtin('feed/protocol-mismatch'), {
   valid: [
     { name: 'the example feeds', files: {} },
-    { name: 'an unknown protocol is the contract’s finding, not this rule’s', files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: carrier-pigeon\n    endpoint: coo://roof\n') } },
+    {
+      name: 'an unknown protocol is the contract’s finding, not this rule’s',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: carrier-pigeon\n    endpoint: coo://roof\n') },
+    },
   ],
   invalid: [
     {

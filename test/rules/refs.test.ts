@@ -46,12 +46,20 @@ tester.run('ref/schema-status', builtin('ref/schema-status'), {
     {
       name: 'a draft version is an error',
       files: { [DEV]: edited(DEV, 'schema: trade:v1', 'schema: trade:v2') },
-      findings: [{ file: DEV, line: 4, column: 9, severity: 'error', message: "schema trade:v2 is a draft and may not be used by an environment; activate it (ssmd schema set-status trade:v2 active) or use an active version" }],
+      findings: [
+        {
+          file: DEV,
+          line: 4,
+          column: 9,
+          severity: 'error',
+          message: 'schema trade:v2 is a draft and may not be used by an environment; activate it (ssmd schema set-status trade:v2 active) or use an active version',
+        },
+      ],
     },
     {
       name: 'a deprecated version is a warning',
       files: { 'schemas/orderbook.yaml': edited('schemas/orderbook.yaml', 'status: active', 'status: deprecated') },
-      findings: [{ file: 'environments/polymarket-dev.yaml', line: 3, column: 9, severity: 'warning', message: "schema orderbook:v1 is deprecated; move to a newer version" }],
+      findings: [{ file: 'environments/polymarket-dev.yaml', line: 3, column: 9, severity: 'warning', message: 'schema orderbook:v1 is deprecated; move to a newer version' }],
     },
   ],
 })
@@ -63,8 +71,20 @@ tester.run('ref/feed-status', builtin('ref/feed-status'), {
       name: 'a disabled feed is an error',
       files: { 'feeds/kalshi.yaml': edited('feeds/kalshi.yaml', 'status: active', 'status: disabled') },
       findings: [
-        { file: DEV, line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" },
-        { file: 'environments/kalshi-prod.yaml', line: 3, column: 7, severity: 'error', message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed" },
+        {
+          file: DEV,
+          line: 3,
+          column: 7,
+          severity: 'error',
+          message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed",
+        },
+        {
+          file: 'environments/kalshi-prod.yaml',
+          line: 3,
+          column: 7,
+          severity: 'error',
+          message: "feed 'kalshi' is disabled; enable it (ssmd feed update kalshi --status active) or point the environment at another feed",
+        },
       ],
     },
     {
@@ -107,7 +127,15 @@ tester.run('policy/plugin-missing', builtin('policy/plugin-missing'), {
       name: 'one of two required plugins is missing',
       files: { 'ssmd.yaml': 'plugins:\n  - "@acme/ssmd-checks"\n  - "@acme/not-installed"\n' },
       installedPlugins: ['@acme/ssmd-checks'],
-      findings: [{ file: 'ssmd.yaml', line: 3, column: 5, severity: 'error', message: "plugin '@acme/not-installed' is required by ssmd.yaml but not installed; run 'ssmd plugins install @acme/not-installed'" }],
+      findings: [
+        {
+          file: 'ssmd.yaml',
+          line: 3,
+          column: 5,
+          severity: 'error',
+          message: "plugin '@acme/not-installed' is required by ssmd.yaml but not installed; run 'ssmd plugins install @acme/not-installed'",
+        },
+      ],
     },
   ],
 })

@@ -13,7 +13,7 @@ tester.run('schema/version-overlap', builtin('schema/version-overlap'), {
     {
       name: 'v1 extended into v2',
       files: { [TRADE]: edited(TRADE, 'effective_to: 2025-05-31', 'effective_to: 2025-06-30') },
-      findings: [{ file: TRADE, line: 11, column: 21, severity: 'error', message: "v2 overlaps v1 (both cover 2025-06-01); start v2 after 2025-06-30" }],
+      findings: [{ file: TRADE, line: 11, column: 21, severity: 'error', message: 'v2 overlaps v1 (both cover 2025-06-01); start v2 after 2025-06-30' }],
     },
   ],
 })
@@ -24,12 +24,22 @@ tester.run('schema/file-missing', builtin('schema/file-missing'), {
     {
       name: 'the definition file was removed',
       files: { 'schemas/orderbook.capnp': null },
-      findings: [{ file: ORDERBOOK, line: 3, column: 14, severity: 'error', message: "definition file schemas/orderbook.capnp does not exist (referenced by v1); add the file or fix the path" }],
+      findings: [
+        {
+          file: ORDERBOOK,
+          line: 3,
+          column: 14,
+          severity: 'error',
+          message: 'definition file schemas/orderbook.capnp does not exist (referenced by v1); add the file or fix the path',
+        },
+      ],
     },
     {
       name: 'a per-version file that does not exist',
       files: { [TRADE]: edited(TRADE, 'schema_file: trade-v2.capnp', 'schema_file: trade-v3.capnp') },
-      findings: [{ file: TRADE, line: 13, column: 18, severity: 'error', message: "definition file schemas/trade-v3.capnp does not exist (referenced by v2); add the file or fix the path" }],
+      findings: [
+        { file: TRADE, line: 13, column: 18, severity: 'error', message: 'definition file schemas/trade-v3.capnp does not exist (referenced by v2); add the file or fix the path' },
+      ],
     },
     {
       name: 'a path that names a folder',
@@ -45,7 +55,15 @@ tester.run('schema/path-escape', builtin('schema/path-escape'), {
     {
       name: 'climbing out of schemas/',
       files: { [ORDERBOOK]: edited(ORDERBOOK, 'schema_file: orderbook.capnp', 'schema_file: ../feeds/kalshi.yaml') },
-      findings: [{ file: ORDERBOOK, line: 3, column: 14, severity: 'error', message: "definition path '../feeds/kalshi.yaml' leaves schemas/ with '..'; keep definition files inside schemas/" }],
+      findings: [
+        {
+          file: ORDERBOOK,
+          line: 3,
+          column: 14,
+          severity: 'error',
+          message: "definition path '../feeds/kalshi.yaml' leaves schemas/ with '..'; keep definition files inside schemas/",
+        },
+      ],
     },
     {
       name: 'an absolute path',
@@ -64,7 +82,16 @@ tester.run('schema/hash-mismatch', builtin('schema/hash-mismatch'), {
     {
       name: 'the definition changed after hashing',
       files: { 'schemas/orderbook.capnp': edited('schemas/orderbook.capnp', 'sequence @2', 'seq @2') },
-      findings: [{ file: ORDERBOOK, line: 8, column: 11, severity: 'error', message: "hash of v1 does not match schemas/orderbook.capnp: stored sha256:9cb44209751d6866edf4df3b2a019f7a585630db9412fd96dad5c25497dd76c1, file has sha256:b621ca40fe5a11358182da3d969433d4b89ef1cf17fb05c335a7f02660c2f49a; run 'ssmd schema hash orderbook' if the change is intended" }],
+      findings: [
+        {
+          file: ORDERBOOK,
+          line: 8,
+          column: 11,
+          severity: 'error',
+          message:
+            "hash of v1 does not match schemas/orderbook.capnp: stored sha256:9cb44209751d6866edf4df3b2a019f7a585630db9412fd96dad5c25497dd76c1, file has sha256:b621ca40fe5a11358182da3d969433d4b89ef1cf17fb05c335a7f02660c2f49a; run 'ssmd schema hash orderbook' if the change is intended",
+        },
+      ],
     },
   ],
 })
@@ -75,7 +102,7 @@ tester.run('schema/parse', builtin('schema/parse'), {
     {
       name: 'an unknown Cap’n Proto type, located in the .capnp file',
       files: { 'schemas/orderbook.capnp': edited('schemas/orderbook.capnp', 'price @0 :Float64;', 'price @0 :Float65;') },
-      findings: [{ file: 'schemas/orderbook.capnp', line: 5, column: 13, severity: 'error', message: "Not defined: Float65" }],
+      findings: [{ file: 'schemas/orderbook.capnp', line: 5, column: 13, severity: 'error', message: 'Not defined: Float65' }],
     },
     {
       name: 'protobuf and JSON Schema definitions',
@@ -86,7 +113,14 @@ tester.run('schema/parse', builtin('schema/parse'), {
         'schemas/bar.yaml': `name: bar\nformat: json_schema\nschema_file: json/bar.json\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: ${ZERO_HASH}\n`,
       },
       findings: [
-        { file: 'schemas/json/bar.json', line: 1, column: 1, severity: 'error', message: "not a valid JSON Schema: /properties/a/type must be equal to one of the allowed values; /properties/a/type must be array; /properties/a/type must match a schema in anyOf" },
+        {
+          file: 'schemas/json/bar.json',
+          line: 1,
+          column: 1,
+          severity: 'error',
+          message:
+            'not a valid JSON Schema: /properties/a/type must be equal to one of the allowed values; /properties/a/type must be array; /properties/a/type must match a schema in anyOf',
+        },
         { file: 'schemas/quote.proto', line: 4, column: 1, severity: 'error', message: "protobuf: unexpected token '}', ';' expected (line 4)" },
       ],
     },
@@ -102,7 +136,15 @@ tester.run('schema/compat-claim', builtin('schema/compat-claim'), {
     {
       name: 'a claim the definitions contradict',
       files: narrowed,
-      findings: [{ file: TRADE, line: 15, column: 23, severity: 'error', message: "v2 is not compatible with v1: field Trade.price @2 type changed from Float64 to Float32 (schemas/trade-v2.capnp:8:3)" }],
+      findings: [
+        {
+          file: TRADE,
+          line: 15,
+          column: 23,
+          severity: 'error',
+          message: 'v2 is not compatible with v1: field Trade.price @2 type changed from Float64 to Float32 (schemas/trade-v2.capnp:8:3)',
+        },
+      ],
     },
     {
       name: 'a claim naming no version, and one naming a newer version',
@@ -124,7 +166,15 @@ tester.run('schema/undocumented-break', builtin('schema/undocumented-break'), {
     {
       name: 'an unexplained break',
       files: { ...narrowed, [TRADE]: edited(TRADE, '    compatible_with: [v1]\n', '') },
-      findings: [{ file: TRADE, line: 10, column: 5, severity: 'warning', message: "v2 breaks compatibility with v1 (1 breaking change, first: field Trade.price @2 type changed from Float64 to Float32) but has no breaking_changes text" }],
+      findings: [
+        {
+          file: TRADE,
+          line: 10,
+          column: 5,
+          severity: 'warning',
+          message: 'v2 breaks compatibility with v1 (1 breaking change, first: field Trade.price @2 type changed from Float64 to Float32) but has no breaking_changes text',
+        },
+      ],
     },
   ],
 })

@@ -13,12 +13,22 @@ tester.run('security/credentials-in-url', builtin('security/credentials-in-url')
     {
       name: 'user and password in a transport url (the password never shown)',
       files: { [DEV]: edited(DEV, 'nats://localhost', 'nats://admin:hunter2@localhost') },
-      findings: [{ file: DEV, line: 18, column: 8, severity: 'error', message: "URL carries credentials (nats://user:****@…); remove them and reference a key instead (ssmd env add-key)" }],
+      findings: [
+        { file: DEV, line: 18, column: 8, severity: 'error', message: 'URL carries credentials (nats://user:****@…); remove them and reference a key instead (ssmd env add-key)' },
+      ],
     },
     {
       name: 'a user name alone in a feed endpoint',
       files: { 'feeds/kraken.yaml': edited('feeds/kraken.yaml', 'endpoint: https://', 'endpoint: https://bot@') },
-      findings: [{ file: 'feeds/kraken.yaml', line: 9, column: 15, severity: 'error', message: "URL carries credentials (https://user@…); remove them and reference a key instead (ssmd env add-key)" }],
+      findings: [
+        {
+          file: 'feeds/kraken.yaml',
+          line: 9,
+          column: 15,
+          severity: 'error',
+          message: 'URL carries credentials (https://user@…); remove them and reference a key instead (ssmd env add-key)',
+        },
+      ],
     },
   ],
 })
@@ -33,17 +43,43 @@ tester.run('security/secret-literal', builtin('security/secret-literal'), {
     {
       name: 'an AWS access key id',
       files: { [DEV]: described('AKIAIOSFODNN7EXAMPLE') },
-      findings: [{ file: DEV, line: 16, column: 18, severity: 'error', message: "value looks like an AWS access key id; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret" }],
+      findings: [
+        {
+          file: DEV,
+          line: 16,
+          column: 18,
+          severity: 'error',
+          message:
+            'value looks like an AWS access key id; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret',
+        },
+      ],
     },
     {
       name: 'a GitHub fine-grained token',
       files: { [DEV]: described(`github_pat_${'A1b2C3d4E5'.repeat(5)}`) },
-      findings: [{ file: DEV, line: 16, column: 18, severity: 'error', message: "value looks like a GitHub fine-grained token; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret" }],
+      findings: [
+        {
+          file: DEV,
+          line: 16,
+          column: 18,
+          severity: 'error',
+          message:
+            'value looks like a GitHub fine-grained token; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret',
+        },
+      ],
     },
     {
       name: 'a random string under a secret-like key',
       files: { [DEV]: described('x').replace('description: x', 'api_secret: 9fQ2xL7pR4mZ8vK1wT6y') },
-      findings: [{ file: DEV, line: 16, column: 17, severity: 'error', message: "'api_secret' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret" }],
+      findings: [
+        {
+          file: DEV,
+          line: 16,
+          column: 17,
+          severity: 'error',
+          message: "'api_secret' holds what looks like a secret value; store a reference (env, sealed-secret/<name>, vault/<path>) instead and rotate the secret",
+        },
+      ],
     },
   ],
 })

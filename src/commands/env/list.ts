@@ -32,7 +32,12 @@ export default class EnvList extends SsmdCommand<typeof EnvList> {
       this.say("No environments yet. Create one with 'ssmd env create <name> --feed <feed> --schema <schema>:<version>'.")
       return items
     }
-    this.say(table(['NAME', 'FEED', 'SCHEMA', 'TRANSPORT'], items.map(i => [i.name, i.error ? '(invalid)' : i.feed ?? '?', i.schema ?? '', i.transport ?? ''])))
+    this.say(
+      table(
+        ['NAME', 'FEED', 'SCHEMA', 'TRANSPORT'],
+        items.map(i => [i.name, i.error ? '(invalid)' : (i.feed ?? '?'), i.schema ?? '', i.transport ?? '']),
+      ),
+    )
     for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)
     return items
   }

@@ -59,9 +59,13 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
       variables: variablesOf(k, v),
     }))
     const result: EnvShowResult = {
-      name, file: doc.file, feed: env.feed, schema: env.schema,
+      name,
+      file: doc.file,
+      feed: env.feed,
+      schema: env.schema,
       ...(env.schedule ? { schedule: env.schedule } : {}),
-      transport: env.transport, storage: env.storage,
+      transport: env.transport,
+      storage: env.storage,
       ...(env.cache ? { cache: env.cache } : {}),
       keys,
     }
@@ -73,7 +77,9 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
 function render(r: EnvShowResult): string {
   const s = r.schedule
   const schedule = s
-    ? [s.timezone ?? 'UTC', s.day_start || s.day_end ? `${s.day_start ?? '?'}–${s.day_end ?? '?'}` : undefined, s.auto_roll === false ? 'no auto-roll' : 'auto-roll'].filter(Boolean).join(', ')
+    ? [s.timezone ?? 'UTC', s.day_start || s.day_end ? `${s.day_start ?? '?'}–${s.day_end ?? '?'}` : undefined, s.auto_roll === false ? 'no auto-roll' : 'auto-roll']
+        .filter(Boolean)
+        .join(', ')
     : undefined
   const cache = r.cache ? [r.cache.type, r.cache.max_size ? `max ${r.cache.max_size}` : undefined, r.cache.url].filter(Boolean).join(', ') : undefined
   const head = details([
@@ -89,15 +95,18 @@ function render(r: EnvShowResult): string {
   ])
   if (r.keys.length === 0) return head
   const blocks = r.keys.map(k => {
-    const lines = details([
-      ['type', k.type],
-      ['required', k.required ? 'yes' : 'no'],
-      ['fields', k.fields],
-      ['source', k.source],
-      ['rotation', k.rotation_days === undefined ? undefined : `every ${k.rotation_days} days`],
-      ['description', k.description],
-      ['variables', k.variables.length > 0 ? k.variables : undefined],
-    ], '    ')
+    const lines = details(
+      [
+        ['type', k.type],
+        ['required', k.required ? 'yes' : 'no'],
+        ['fields', k.fields],
+        ['source', k.source],
+        ['rotation', k.rotation_days === undefined ? undefined : `every ${k.rotation_days} days`],
+        ['description', k.description],
+        ['variables', k.variables.length > 0 ? k.variables : undefined],
+      ],
+      '    ',
+    )
     return `  ${k.name}\n${lines}`
   })
   return `${head}\n\nkeys:\n${blocks.join('\n')}`

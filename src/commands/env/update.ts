@@ -17,7 +17,8 @@ import type { EditOp } from '../../lib/yaml/edit.js'
 
 export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
   static override summary = 'Change fields of an environment.'
-  static override description = 'Changes only the fields given; the rest of the file (comments, order, formatting) stays as it is. A type change drops the keys the new type does not take (e.g. --transport.type memory removes the url) and asks for the ones it needs. A new --feed or --schema is checked like in env create.'
+  static override description =
+    'Changes only the fields given; the rest of the file (comments, order, formatting) stays as it is. A type change drops the keys the new type does not take (e.g. --transport.type memory removes the url) and asks for the ones it needs. A new --feed or --schema is checked like in env create.'
   static override examples = [
     '<%= config.bin %> env update kalshi-dev --schema trade:v2',
     '<%= config.bin %> env update kalshi-dev --transport.type memory',
@@ -52,7 +53,8 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
     const shown = displayPath(doc.absPath, doc.file)
     if (changed) {
       this.say(`wrote ${shown}`)
-      if (this.flags.verbose) for (const c of changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${c.to === undefined ? '(removed)' : JSON.stringify(c.to)}`)
+      if (this.flags.verbose)
+        for (const c of changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${c.to === undefined ? '(removed)' : JSON.stringify(c.to)}`)
     } else this.say(`${shown} already has these values; nothing written`)
     return { file: doc.file, name, changed, changes: changed ? changes : [], warnings }
   }

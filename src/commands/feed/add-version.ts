@@ -15,7 +15,8 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
   static override summary = 'Add the next version of a feed, copied from the latest (or --copy-from) version.'
-  static override description = 'Appends v<N+1> starting --effective-from. Fields are copied from the latest version (or --copy-from) and any field flag overrides them. When the latest version is open-ended and would overlap, it is ended the day before the new one starts. Any other overlap is refused.'
+  static override description =
+    'Appends v<N+1> starting --effective-from. Fields are copied from the latest version (or --copy-from) and any field flag overrides them. When the latest version is open-ended and would overlap, it is ended the day before the new one starts. Any other overlap is refused.'
   static override examples = [
     '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --endpoint wss://api.kalshi.com/trade-api/ws/v3',
     '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --copy-from v1 --rate-limit 5',

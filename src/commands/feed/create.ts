@@ -15,7 +15,8 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
   static override summary = 'Create a feed file with its first version, v1.'
-  static override description = 'Writes feeds/<name>.yaml. The protocol of v1 follows the type (websocket→wss, rest→https, multicast→multicast) and the endpoint must fit it. The version starts today (UTC) unless --effective-from says otherwise. Refuses to overwrite an existing feed.'
+  static override description =
+    'Writes feeds/<name>.yaml. The protocol of v1 follows the type (websocket→wss, rest→https, multicast→multicast) and the endpoint must fit it. The version starts today (UTC) unless --effective-from says otherwise. Refuses to overwrite an existing feed.'
   static override examples = [
     '<%= config.bin %> feed create kalshi --type websocket --endpoint wss://api.kalshi.com/trade-api/ws/v2 --auth-method api_key',
     '<%= config.bin %> feed create kraken --type rest --endpoint https://api.kraken.com/0/public --rate-limit 1 --no-supports-trades',

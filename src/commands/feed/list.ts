@@ -45,10 +45,12 @@ export default class FeedList extends SsmdCommand<typeof FeedList> {
       return items
     }
     const headers = ['NAME', 'TYPE', 'STATUS', 'VERSIONS', ...(this.flags.verbose ? ['ENDPOINT'] : [])]
-    this.say(table(headers, items.map(i => [
-      i.name, i.type ?? '?', i.error ? 'invalid' : i.status ?? '', String(i.versions),
-      ...(this.flags.verbose ? [i.endpoint ?? ''] : []),
-    ])))
+    this.say(
+      table(
+        headers,
+        items.map(i => [i.name, i.type ?? '?', i.error ? 'invalid' : (i.status ?? ''), String(i.versions), ...(this.flags.verbose ? [i.endpoint ?? ''] : [])]),
+      ),
+    )
     for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)
     return items
   }

@@ -33,7 +33,8 @@ export interface FeedShowResult {
 
 export default class FeedShow extends SsmdCommand<typeof FeedShow> {
   static override summary = 'Show a feed and one of its versions.'
-  static override description = 'Shows the feed and the version in effect today (UTC); --version picks a version by id, --as-of the version in effect on a date. When no version is in effect today, the latest is shown and a note says so.'
+  static override description =
+    'Shows the feed and the version in effect today (UTC); --version picks a version by id, --as-of the version in effect on a date. When no version is in effect today, the latest is shown and a note says so.'
   static override examples = [
     '<%= config.bin %> feed show kalshi',
     '<%= config.bin %> feed show kalshi --version v1',
@@ -116,20 +117,45 @@ function render(r: FeedShowResult): string {
     ['versions', r.versions.map(v => `${v.version} ${rangeText(v)}${v.in_effect_today ? ' (today)' : ''}`)],
   ])
   const v = r.version
-  const why = r.selected.by === 'today' ? 'in effect today' : r.selected.by === 'date' ? `in effect on ${r.selected.date}` : r.selected.by === 'latest' ? 'latest; none in effect today' : 'requested'
-  const known = new Set(['version', 'effective_from', 'effective_to', 'protocol', 'endpoint', 'auth_method', 'rate_limit_per_second', 'max_symbols_per_connection', 'supports_orderbook', 'supports_trades', 'supports_historical', 'parser_config'])
-  const body = details([
-    ['effective', rangeText(v)],
-    ['protocol', v.protocol],
-    ['endpoint', v.endpoint],
-    ['auth method', v.auth_method],
-    ['rate limit/s', v.rate_limit_per_second],
-    ['max symbols', v.max_symbols_per_connection],
-    ['orderbook', v.supports_orderbook ?? false],
-    ['trades', v.supports_trades ?? true],
-    ['historical', v.supports_historical ?? false],
-    ['parser config', v.parser_config ? Object.entries(v.parser_config).map(([k, x]) => `${k}=${x}`) : undefined],
-    ...Object.entries(v).filter(([k]) => !known.has(k)).map(([k, x]) => [k, typeof x === 'object' ? JSON.stringify(x) : x] as [string, unknown]),
-  ], '  ')
+  const why =
+    r.selected.by === 'today'
+      ? 'in effect today'
+      : r.selected.by === 'date'
+        ? `in effect on ${r.selected.date}`
+        : r.selected.by === 'latest'
+          ? 'latest; none in effect today'
+          : 'requested'
+  const known = new Set([
+    'version',
+    'effective_from',
+    'effective_to',
+    'protocol',
+    'endpoint',
+    'auth_method',
+    'rate_limit_per_second',
+    'max_symbols_per_connection',
+    'supports_orderbook',
+    'supports_trades',
+    'supports_historical',
+    'parser_config',
+  ])
+  const body = details(
+    [
+      ['effective', rangeText(v)],
+      ['protocol', v.protocol],
+      ['endpoint', v.endpoint],
+      ['auth method', v.auth_method],
+      ['rate limit/s', v.rate_limit_per_second],
+      ['max symbols', v.max_symbols_per_connection],
+      ['orderbook', v.supports_orderbook ?? false],
+      ['trades', v.supports_trades ?? true],
+      ['historical', v.supports_historical ?? false],
+      ['parser config', v.parser_config ? Object.entries(v.parser_config).map(([k, x]) => `${k}=${x}`) : undefined],
+      ...Object.entries(v)
+        .filter(([k]) => !known.has(k))
+        .map(([k, x]) => [k, typeof x === 'object' ? JSON.stringify(x) : x] as [string, unknown]),
+    ],
+    '  ',
+  )
   return `${head}\n\n${bold(`version ${v.version}`)} (${why})\n${body}`
 }

@@ -16,7 +16,8 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
   static override summary = 'Change fields of a feed or of one of its versions.'
-  static override description = 'Changes only the fields given; everything else in the file (comments, order, formatting) stays as it is. Version fields apply to the latest version unless --version names another. Changing --type changes every version\'s protocol, so every endpoint must fit the new protocol.'
+  static override description =
+    "Changes only the fields given; everything else in the file (comments, order, formatting) stays as it is. Version fields apply to the latest version unless --version names another. Changing --type changes every version's protocol, so every endpoint must fit the new protocol."
   static override examples = [
     '<%= config.bin %> feed update kalshi --rate-limit 20',
     '<%= config.bin %> feed update kalshi --version v1 --effective-to 2024-12-31',
@@ -27,7 +28,7 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
   }
   static override flags = {
     version: Flags.string({ summary: 'Version to change (default: the latest).' }),
-    type: Flags.string({ summary: 'Kind of source; every version\'s protocol follows it.', options: typeOptions }),
+    type: Flags.string({ summary: "Kind of source; every version's protocol follows it.", options: typeOptions }),
     status: Flags.string({ summary: 'Lifecycle status.', options: statusOptions }),
     'effective-from': Flags.string({ summary: 'First day the version applies (YYYY-MM-DD).' }),
     ...feedRootFlags,

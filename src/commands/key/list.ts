@@ -25,10 +25,18 @@ export default class KeyList extends SsmdCommand<typeof KeyList> {
     if (keys.length === 0) {
       this.say(`Environment '${envName}' has no keys. Add one with 'ssmd env add-key ${envName} <key> --type … --fields … --source env'.`)
     } else {
-      this.say(table(['KEY', 'TYPE', 'SOURCE', 'REQUIRED', 'VARIABLES'], keys.map(k => [
-        k.name, k.type ?? '?', k.source ?? '?', k.required ? 'yes' : 'no',
-        k.checkable ? k.variables.map(v => `${v.name} (${v.status})`).join(', ') : '(not checkable locally)',
-      ])))
+      this.say(
+        table(
+          ['KEY', 'TYPE', 'SOURCE', 'REQUIRED', 'VARIABLES'],
+          keys.map(k => [
+            k.name,
+            k.type ?? '?',
+            k.source ?? '?',
+            k.required ? 'yes' : 'no',
+            k.checkable ? k.variables.map(v => `${v.name} (${v.status})`).join(', ') : '(not checkable locally)',
+          ]),
+        ),
+      )
     }
     return { environment: envName, file: doc.file, keys }
   }

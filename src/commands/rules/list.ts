@@ -25,17 +25,35 @@ export default class RulesList extends SsmdCommand<typeof RulesList> {
     let policy: Record<string, string> = {}
     try {
       policy = policySeverities(new Workspace(findRoot(this.startDir()), ['policy']))
-    } catch { /* no repository: default severities */ }
+    } catch {
+      /* no repository: default severities */
+    }
     const sources = await collectPacks(this.config)
     // Run the declarations only: an empty workspace makes every check a no-op.
     const { rules, findings } = await runRules(new Workspace('/nonexistent-ssmd-root', []), sources)
     const items = rules.map(r => ({
-      id: r.id, plugin: r.plugin, default_severity: r.defaultSeverity,
-      severity: policy[r.id] ?? r.defaultSeverity, description: r.description, ...(r.docs ? { docs: r.docs } : {}),
+      id: r.id,
+      plugin: r.plugin,
+      default_severity: r.defaultSeverity,
+      severity: policy[r.id] ?? r.defaultSeverity,
+      description: r.description,
+      ...(r.docs ? { docs: r.docs } : {}),
     }))
-    items.push({ id: PLUGIN_FAILED.id, plugin: PLUGIN_FAILED.plugin, default_severity: PLUGIN_FAILED.defaultSeverity, severity: PLUGIN_FAILED.defaultSeverity, description: PLUGIN_FAILED.description, docs: PLUGIN_FAILED.docs })
+    items.push({
+      id: PLUGIN_FAILED.id,
+      plugin: PLUGIN_FAILED.plugin,
+      default_severity: PLUGIN_FAILED.defaultSeverity,
+      severity: PLUGIN_FAILED.defaultSeverity,
+      description: PLUGIN_FAILED.description,
+      docs: PLUGIN_FAILED.docs,
+    })
     items.sort((a, b) => Number(a.plugin !== 'ssmd') - Number(b.plugin !== 'ssmd') || a.id.localeCompare(b.id))
-    this.say(table(['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'], items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? ''])))
+    this.say(
+      table(
+        ['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'],
+        items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? '']),
+      ),
+    )
     for (const f of findings.filter(x => x.rule === 'plugin/failed')) this.note(`warning: ${f.message}`)
     return items
   }

@@ -23,8 +23,20 @@ import { displayPath } from '../../lib/cli/output.js'
 import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
 import { FORMAT_BY_EXTENSION } from '../../lib/domain/schema/files.js'
 import {
-  checkVersionList, findSchemaVersion, installIncoming, locateIncoming, orderedEntry, parseIncoming, planDates, problemLines,
-  statusOptions, uninstallIncoming, usableSchema, versionsUsingRef, type SchemaStatus, type SchemaVersion,
+  checkVersionList,
+  findSchemaVersion,
+  installIncoming,
+  locateIncoming,
+  orderedEntry,
+  parseIncoming,
+  planDates,
+  problemLines,
+  statusOptions,
+  uninstallIncoming,
+  usableSchema,
+  versionsUsingRef,
+  type SchemaStatus,
+  type SchemaVersion,
 } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 import { latestVersion, nextVersionId, versionNumber } from '../../lib/domain/versions.js'
@@ -52,7 +64,8 @@ const changeLine = (c: CapnpChange) => `  ${c.file}:${c.line}:${c.column}  ${c.m
 
 export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersion> {
   static override summary = 'Add the next version of a schema, with its own definition file.'
-  static override description = 'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked by a structural compare (capnp) and a false one is refused, listing each breaking change, unless --force.'
+  static override description =
+    'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked by a structural compare (capnp) and a false one is refused, listing each breaking change, unless --force.'
   static override examples = [
     '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --compatible-with v1,v2',
     '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --breaking-changes "price is now fixed-point Int64"',
@@ -76,7 +89,8 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     const claims = this.flags['compatible-with'] === undefined ? [] : checkVersionList('compatible-with', splitList(this.flags['compatible-with']))
     if (this.flags['compatible-with'] !== undefined && claims.length === 0) throw new UsageError('--compatible-with is empty; list version ids, e.g. --compatible-with v1,v2')
     const breakingText = this.flags['breaking-changes']?.trim()
-    if (this.flags['breaking-changes'] !== undefined && !breakingText) throw new UsageError('--breaking-changes is empty; say what breaks, e.g. --breaking-changes "price is now Int64"')
+    if (this.flags['breaking-changes'] !== undefined && !breakingText)
+      throw new UsageError('--breaking-changes is empty; say what breaks, e.g. --breaking-changes "price is now Int64"')
     const root = this.root()
     const doc = this.workspace(['schema']).get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
@@ -95,7 +109,9 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     const inc = locateIncoming(root, this.flags.file)
     const users = versionsUsingRef(schema, inc.ref)
     if (users.length > 0) {
-      throw new ConflictError(`${inc.display} is already the definition of ${users.join(', ')}; give ${id} its own file (e.g. schemas/${name}-${id}${extname(inc.ref)}) so older versions keep theirs`)
+      throw new ConflictError(
+        `${inc.display} is already the definition of ${users.join(', ')}; give ${id} its own file (e.g. schemas/${name}-${id}${extname(inc.ref)}) so older versions keep theirs`,
+      )
     }
     const def = await parseIncoming(root, inc, format)
     if (!def.parsed?.ok) {
@@ -141,19 +157,27 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
       const check = await this.compare(doc, schema, prev.version, def, cache)
       previous = { version: prev.version, checked: check.checked && !check.problem, breaking: check.breaking }
       if (check.breaking.length > 0 && !breakingText) {
-        this.note(`warning: ${id} breaks compatibility with ${prev.version} (${check.breaking.length} breaking change${check.breaking.length === 1 ? '' : 's'}, first: ${check.breaking[0].message}); describe it with --breaking-changes "…"`)
+        this.note(
+          `warning: ${id} breaks compatibility with ${prev.version} (${check.breaking.length} breaking change${check.breaking.length === 1 ? '' : 's'}, first: ${check.breaking[0].message}); describe it with --breaking-changes "…"`,
+        )
       }
     }
 
     const entry = orderedEntry({
-      version: id, effective_from: effectiveFrom, status: this.flags.status as SchemaStatus, schema_file: inc.ref, hash: inc.hash,
-      compatible_with: claims.length > 0 ? claims : undefined, breaking_changes: breakingText,
+      version: id,
+      effective_from: effectiveFrom,
+      status: this.flags.status as SchemaStatus,
+      schema_file: inc.ref,
+      hash: inc.hash,
+      compatible_with: claims.length > 0 ? claims : undefined,
+      breaking_changes: breakingText,
     })
     const created = installIncoming(inc)
     try {
       editDocument<SchemaData>(doc.absPath, doc.file, data => {
         const now = usableSchema(doc.file, data)
-        if (nextVersionId(now.versions) !== id) throw new ConflictError(`${doc.file} changed while ${id} was being added (it now has ${now.versions.map(v => v.version).join(', ')}); run the command again`)
+        if (nextVersionId(now.versions) !== id)
+          throw new ConflictError(`${doc.file} changed while ${id} was being added (it now has ${now.versions.map(v => v.version).join(', ')}); run the command again`)
         const plan = planDates(name, now.versions, { version: id, effective_from: effectiveFrom })
         return [
           ...(plan.closed ? [{ op: 'set' as const, path: ['versions', plan.closed.index, 'effective_to'], value: plan.closed.effective_to }] : []),
@@ -172,14 +196,25 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     this.say(`added ${id} (${entry.status}, from ${effectiveFrom}, ${inc.display})${checkedClaims.length > 0 ? `; compatible with ${checkedClaims.join(', ')} (checked)` : ''}`)
     this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
     return {
-      file: doc.file, name, version: id, entry, ...(closed ? { closed } : {}),
+      file: doc.file,
+      name,
+      version: id,
+      entry,
+      ...(closed ? { closed } : {}),
       ...(created ? { copied: { from: inc.shown, to: inc.display } } : {}),
-      compatibility, ...(previous ? { previous } : {}),
+      compatibility,
+      ...(previous ? { previous } : {}),
     }
   }
 
   /** Breaking changes from version `older` to the new definition; `checked` false when the format has no structural compare. */
-  private async compare(doc: Parameters<DefinitionCache['forVersion']>[0], schema: SchemaData, older: string, newer: Definition, cache: DefinitionCache): Promise<{ checked: boolean; breaking: CapnpChange[]; problem?: string }> {
+  private async compare(
+    doc: Parameters<DefinitionCache['forVersion']>[0],
+    schema: SchemaData,
+    older: string,
+    newer: Definition,
+    cache: DefinitionCache,
+  ): Promise<{ checked: boolean; breaking: CapnpChange[]; problem?: string }> {
     if (schema.format !== 'capnp') return { checked: false, breaking: [] }
     const { index } = findSchemaVersion(schema.name ?? doc.name, schema, older)
     const old = await cache.forVersion(doc, index)

@@ -36,11 +36,9 @@ const label = (s: CapnpChange['severity']) => (s === 'breaking' ? red('breaking 
 
 export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
   static override summary = "The structural changes between two versions' definitions."
-  static override description = 'Compares the Cap\'n Proto definitions of two versions (fields matched by ordinal, declarations by name or explicit id) and marks each change compatible, breaking or info, with its file:line:col. A report: it exits 0 whatever it finds. Only capnp schemas have a structural diff.'
-  static override examples = [
-    '<%= config.bin %> schema diff trade v1 v2',
-    '<%= config.bin %> schema diff trade v1 v3 --json',
-  ]
+  static override description =
+    "Compares the Cap'n Proto definitions of two versions (fields matched by ordinal, declarations by name or explicit id) and marks each change compatible, breaking or info, with its file:line:col. A report: it exits 0 whatever it finds. Only capnp schemas have a structural diff."
+  static override examples = ['<%= config.bin %> schema diff trade v1 v2', '<%= config.bin %> schema diff trade v1 v3 --json']
   static override args = {
     name: Args.string({ description: 'Schema name.', required: true }),
     from: Args.string({ description: 'The older version (e.g. v1).', required: true }),
@@ -61,12 +59,18 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const cache = new DefinitionCache(this.root())
     const older = await this.load(cache, doc, from.index, `${name}:${fromId}`)
     const newer = await this.load(cache, doc, to.index, `${name}:${toId}`)
-    const changes = [...((await compareDefinitions(older, newer)) ?? [])]
-      .sort((a, b) => ORDER[a.severity] - ORDER[b.severity] || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column)
+    const changes = [...((await compareDefinitions(older, newer)) ?? [])].sort(
+      (a, b) => ORDER[a.severity] - ORDER[b.severity] || a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column,
+    )
     const summary = { breaking: 0, compatible: 0, info: 0 }
     for (const c of changes) summary[c.severity]++
     const result: SchemaDiffResult = {
-      name, from: { version: fromId, file: older.display }, to: { version: toId, file: newer.display }, changes, summary, compatible: summary.breaking === 0,
+      name,
+      from: { version: fromId, file: older.display },
+      to: { version: toId, file: newer.display },
+      changes,
+      summary,
+      compatible: summary.breaking === 0,
     }
 
     this.say(`${name} ${fromId} (${older.display}) → ${toId} (${newer.display})`)

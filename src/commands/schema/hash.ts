@@ -38,12 +38,9 @@ const short = (h: string) => (/^sha256:[0-9a-f]{64}$/.test(h) ? `${h.slice(0, 19
 
 export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
   static override summary = "Recompute the hash of every version's definition file."
-  static override description = 'Writes only the hashes that differ from the SHA-256 of the file now, leaving the rest of schemas/<name>.yaml as it is. With --check nothing is written and the command exits 1 when any hash differs (for CI).'
-  static override examples = [
-    '<%= config.bin %> schema hash trade',
-    '<%= config.bin %> schema hash --all',
-    '<%= config.bin %> schema hash --all --check',
-  ]
+  static override description =
+    'Writes only the hashes that differ from the SHA-256 of the file now, leaving the rest of schemas/<name>.yaml as it is. With --check nothing is written and the command exits 1 when any hash differs (for CI).'
+  static override examples = ['<%= config.bin %> schema hash trade', '<%= config.bin %> schema hash --all', '<%= config.bin %> schema hash --all --check']
   static override args = {
     name: Args.string({ description: 'Schema name (or --all).' }),
   }
@@ -108,7 +105,9 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
       if (changed.length > 0) {
         for (const c of changed) this.say(`✗ ${c.schema}:${c.version}  ${c.file}  stored ${short(c.stored)}, file ${short(c.actual)}`)
         const fix = name === undefined ? 'ssmd schema hash --all' : `ssmd schema hash ${name}`
-        throw new SsmdError(`${changed.length} hash${changed.length === 1 ? '' : 'es'} ${changed.length === 1 ? 'does' : 'do'} not match: ${changed.map(c => `${c.schema}:${c.version} (${c.file})`).join(', ')}; if the changes are intended, run '${fix}'`)
+        throw new SsmdError(
+          `${changed.length} hash${changed.length === 1 ? '' : 'es'} ${changed.length === 1 ? 'does' : 'do'} not match: ${changed.map(c => `${c.schema}:${c.version} (${c.file})`).join(', ')}; if the changes are intended, run '${fix}'`,
+        )
       }
       this.say(`all ${checked} hash${checked === 1 ? '' : 'es'} match`)
       return { check: true, checked, changed: [], written: [] }

@@ -25,11 +25,7 @@ export interface SchemaListItem {
 export default class SchemaList extends SsmdCommand<typeof SchemaList> {
   static override summary = 'List schemas, one row per version.'
   static override description = 'Shows every version of every schema with its format, lifecycle status and the dates it is in effect.'
-  static override examples = [
-    '<%= config.bin %> schema list',
-    '<%= config.bin %> schema list --status draft',
-    '<%= config.bin %> schema list --json',
-  ]
+  static override examples = ['<%= config.bin %> schema list', '<%= config.bin %> schema list --status draft', '<%= config.bin %> schema list --json']
   static override flags = {
     status: Flags.string({ summary: 'Only versions with this status.', options: statusOptions }),
   }
@@ -46,8 +42,13 @@ export default class SchemaList extends SsmdCommand<typeof SchemaList> {
       for (const { version: v } of orderedVersions(data)) {
         if (this.flags.status && v.status !== this.flags.status) continue
         items.push({
-          name: doc.name, file: doc.file, format: shown(data.format), version: shown(v.version), status: shown(v.status),
-          effective_from: shown(v.effective_from), ...(v.effective_to === undefined ? {} : { effective_to: shown(v.effective_to) }),
+          name: doc.name,
+          file: doc.file,
+          format: shown(data.format),
+          version: shown(v.version),
+          status: shown(v.status),
+          effective_from: shown(v.effective_from),
+          ...(v.effective_to === undefined ? {} : { effective_to: shown(v.effective_to) }),
           schema_file: definitionRef(data, v),
         })
       }
@@ -56,9 +57,12 @@ export default class SchemaList extends SsmdCommand<typeof SchemaList> {
       this.say(this.flags.status ? `No ${this.flags.status} schema versions.` : "No schemas yet. Register one with 'ssmd schema register <name> --file <definition>'.")
       return items
     }
-    this.say(table(['NAME', 'VERSION', 'FORMAT', 'STATUS', 'EFFECTIVE'], items.map(i => i.error
-      ? [i.name, '?', '?', 'invalid', '']
-      : [i.name, i.version ?? '?', i.format ?? '?', i.status ?? '?', effectiveText(i)])))
+    this.say(
+      table(
+        ['NAME', 'VERSION', 'FORMAT', 'STATUS', 'EFFECTIVE'],
+        items.map(i => (i.error ? [i.name, '?', '?', 'invalid', ''] : [i.name, i.version ?? '?', i.format ?? '?', i.status ?? '?', effectiveText(i)])),
+      ),
+    )
     for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)
     return items
   }

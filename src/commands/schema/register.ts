@@ -16,7 +16,18 @@ import { ConflictError, SsmdError } from '../../lib/core/errors.js'
 import { createDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
 import { displayPath } from '../../lib/cli/output.js'
-import { formatOf, installIncoming, locateIncoming, orderedEntry, parseIncoming, problemLines, statusOptions, uninstallIncoming, type SchemaStatus, type SchemaVersion } from '../../lib/domain/schema/lifecycle.js'
+import {
+  formatOf,
+  installIncoming,
+  locateIncoming,
+  orderedEntry,
+  parseIncoming,
+  problemLines,
+  statusOptions,
+  uninstallIncoming,
+  type SchemaStatus,
+  type SchemaVersion,
+} from '../../lib/domain/schema/lifecycle.js'
 import { SCHEMA_FORMATS } from '../../lib/spec/enums.js'
 
 export interface SchemaRegisterResult {
@@ -31,7 +42,8 @@ export interface SchemaRegisterResult {
 
 export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
   static override summary = 'Register a new schema from a definition file, as version v1.'
-  static override description = 'Parses the definition first and refuses a file that does not parse, listing each error as file:line:col. A file outside schemas/ is copied to schemas/<its name> (an existing different file there is never overwritten). Writes schemas/<name>.yaml with v1 and the SHA-256 of the definition.'
+  static override description =
+    'Parses the definition first and refuses a file that does not parse, listing each error as file:line:col. A file outside schemas/ is copied to schemas/<its name> (an existing different file there is never overwritten). Writes schemas/<name>.yaml with v1 and the SHA-256 of the definition.'
   static override examples = [
     '<%= config.bin %> schema register quote --file ./quote.capnp',
     '<%= config.bin %> schema register quote --file schemas/quote.capnp --effective-from 2025-09-01 --status draft',
@@ -54,7 +66,10 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
     const root = this.root()
     const ws = this.workspace(['schema'])
     const existing = ws.find('schema', name)
-    if (existing) throw new ConflictError(`schema '${name}' already exists (${existing.file}); add a version with 'ssmd schema add-version ${name} --file <definition> --effective-from <date>'`)
+    if (existing)
+      throw new ConflictError(
+        `schema '${name}' already exists (${existing.file}); add a version with 'ssmd schema add-version ${name} --file <definition> --effective-from <date>'`,
+      )
 
     const inc = locateIncoming(root, this.flags.file)
     const def = await parseIncoming(root, inc, format)

@@ -28,8 +28,9 @@ export interface SchemaSetStatusResult {
 }
 
 export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus> {
-  static override summary = "Move a schema version along its lifecycle: draft → active → deprecated."
-  static override description = 'draft → active, active → deprecated and draft → deprecated are allowed; any other move needs --force. A version used by an environment can never be made a draft (drafts may not be used), even with --force.'
+  static override summary = 'Move a schema version along its lifecycle: draft → active → deprecated.'
+  static override description =
+    'draft → active, active → deprecated and draft → deprecated are allowed; any other move needs --force. A version used by an environment can never be made a draft (drafts may not be used), even with --force.'
   static override examples = [
     '<%= config.bin %> schema set-status trade:v2 active',
     '<%= config.bin %> schema set-status trade:v1 deprecated',
@@ -59,7 +60,9 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
       return { ...base, changed: false, forced: false }
     }
     if (to === 'draft' && usedBy.length > 0) {
-      throw new ConflictError(`cannot make ${ref} a draft: environment${usedBy.length === 1 ? '' : 's'} ${usedBy.join(', ')} use${usedBy.length === 1 ? 's' : ''} it and drafts may not be used; point ${usedBy.length === 1 ? 'it' : 'them'} at another version first`)
+      throw new ConflictError(
+        `cannot make ${ref} a draft: environment${usedBy.length === 1 ? '' : 's'} ${usedBy.join(', ')} use${usedBy.length === 1 ? 's' : ''} it and drafts may not be used; point ${usedBy.length === 1 ? 'it' : 'them'} at another version first`,
+      )
     }
     const known = (statusOptions as string[]).includes(from as string)
     const forced = known && !isLifecycleMove(from, to)
@@ -75,7 +78,8 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
       const file = definitionRef(schema, version)
       const resolved = file === undefined ? undefined : resolveDefinition(this.root(), file)
       if (!resolved?.abs) this.note(`warning: ${ref}'s definition file is not usable: ${resolved?.problem?.message ?? 'no schema_file'}`)
-      else if (hashFile(resolved.abs) !== version.hash) this.note(`warning: ${resolved.display} changed since ${ref}'s hash was recorded; check it and run 'ssmd schema hash ${name}'`)
+      else if (hashFile(resolved.abs) !== version.hash)
+        this.note(`warning: ${resolved.display} changed since ${ref}'s hash was recorded; check it and run 'ssmd schema hash ${name}'`)
     }
 
     editDocument<SchemaData>(doc.absPath, doc.file, data => {

@@ -46,12 +46,9 @@ export interface SchemaShowResult {
 
 export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
   static override summary = "Show a schema's metadata and whether each version's hash matches its file."
-  static override description = 'Lists every version (or only <name>:<version>) with its dates, status, definition file and hash check: ✓ when the stored hash equals the SHA-256 of the file, ✗ mismatch, or missing. With --structure, also prints the parsed Cap\'n Proto definition of that version (default: the latest).'
-  static override examples = [
-    '<%= config.bin %> schema show trade',
-    '<%= config.bin %> schema show trade:v2 --structure',
-    '<%= config.bin %> schema show trade --json',
-  ]
+  static override description =
+    "Lists every version (or only <name>:<version>) with its dates, status, definition file and hash check: ✓ when the stored hash equals the SHA-256 of the file, ✗ mismatch, or missing. With --structure, also prints the parsed Cap'n Proto definition of that version (default: the latest)."
+  static override examples = ['<%= config.bin %> schema show trade', '<%= config.bin %> schema show trade:v2 --structure', '<%= config.bin %> schema show trade --json']
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade or trade:v2.', required: true }),
   }
@@ -74,13 +71,18 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
       if (chosen && v !== chosen) continue
       const ref = definitionRef(schema, v)
       const def = ref === undefined ? undefined : await cache.get(ref, schema.format)
-      const state: Pick<SchemaShowVersion, 'hash_status' | 'actual_hash' | 'problem'> = def?.hash === undefined
-        ? { hash_status: 'missing', problem: def?.problem?.message ?? `version ${v.version} names no definition file` }
-        : { hash_status: def.hash === v.hash ? 'ok' : 'mismatch', actual_hash: def.hash }
+      const state: Pick<SchemaShowVersion, 'hash_status' | 'actual_hash' | 'problem'> =
+        def?.hash === undefined
+          ? { hash_status: 'missing', problem: def?.problem?.message ?? `version ${v.version} names no definition file` }
+          : { hash_status: def.hash === v.hash ? 'ok' : 'mismatch', actual_hash: def.hash }
       versions.push({
-        version: v.version, effective_from: v.effective_from,
+        version: v.version,
+        effective_from: v.effective_from,
         ...(v.effective_to === undefined ? {} : { effective_to: v.effective_to }),
-        status: v.status, schema_file: ref, hash: v.hash, ...state,
+        status: v.status,
+        schema_file: ref,
+        hash: v.hash,
+        ...state,
         ...(v.compatible_with === undefined ? {} : { compatible_with: v.compatible_with }),
         ...(v.breaking_changes === undefined ? {} : { breaking_changes: v.breaking_changes }),
       })
@@ -108,17 +110,30 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
 
   private print(r: SchemaShowResult, structure?: string): void {
     this.say(bold(r.name))
-    this.say(details([['file', r.file], ['format', shown(r.format)], ['schema_file', typeof r.schema_file === 'string' ? `schemas/${r.schema_file}` : shown(r.schema_file)]], '  '))
+    this.say(
+      details(
+        [
+          ['file', r.file],
+          ['format', shown(r.format)],
+          ['schema_file', typeof r.schema_file === 'string' ? `schemas/${r.schema_file}` : shown(r.schema_file)],
+        ],
+        '  ',
+      ),
+    )
     this.say()
-    const mark = (v: SchemaShowVersion) => v.hash_status === 'ok' ? green('✓') : v.hash_status === 'mismatch' ? red('✗ mismatch') : red('missing')
-    this.say(table(['VERSION', 'STATUS', 'EFFECTIVE', 'FILE', 'HASH'], r.versions.map(v => [
-      shown(v.version), shown(v.status), effectiveText(v), v.schema_file === undefined ? '?' : `schemas/${v.schema_file}`, `${short(v.hash)} ${mark(v)}`,
-    ])))
+    const mark = (v: SchemaShowVersion) => (v.hash_status === 'ok' ? green('✓') : v.hash_status === 'mismatch' ? red('✗ mismatch') : red('missing'))
+    this.say(
+      table(
+        ['VERSION', 'STATUS', 'EFFECTIVE', 'FILE', 'HASH'],
+        r.versions.map(v => [shown(v.version), shown(v.status), effectiveText(v), v.schema_file === undefined ? '?' : `schemas/${v.schema_file}`, `${short(v.hash)} ${mark(v)}`]),
+      ),
+    )
     for (const v of r.versions) {
       const extra: Array<[string, unknown]> = [
         ['compatible_with', v.compatible_with === undefined ? undefined : Array.isArray(v.compatible_with) ? v.compatible_with.map(shown).join(', ') : shown(v.compatible_with)],
         ['breaking_changes', v.breaking_changes === undefined ? undefined : shown(v.breaking_changes)],
-        ['hash', v.hash_status === 'ok' ? undefined : shown(v.hash)], ['file hash', v.hash_status === 'mismatch' ? v.actual_hash : undefined],
+        ['hash', v.hash_status === 'ok' ? undefined : shown(v.hash)],
+        ['file hash', v.hash_status === 'mismatch' ? v.actual_hash : undefined],
         ['problem', v.problem],
       ]
       if (extra.some(([, x]) => x !== undefined)) {

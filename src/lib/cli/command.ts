@@ -127,7 +127,10 @@ function isParseError(err: Error & { oclif?: { exit?: number } }): boolean {
 
 /** oclif's multi-line parser messages, as one line that points at help. */
 function parseErrorLine(message: string, id?: string): string {
-  const lines = message.split('\n').map(l => l.trim()).filter(l => l && !/^See more help/.test(l))
+  const lines = message
+    .split('\n')
+    .map(l => l.trim())
+    .filter(l => l && !/^See more help/.test(l))
   const text = lines.join(' ').replace(/\s+/g, ' ')
   const cmd = (id ?? '').replace(/:/g, ' ')
   return `${text} (see 'ssmd ${cmd}${cmd ? ' ' : ''}--help')`

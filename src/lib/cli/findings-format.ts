@@ -68,9 +68,10 @@ function ghEscapeProperty(s: string): string {
 export function formatGithub(result: Result, cwd = process.cwd()): string {
   const lines = result.findings.map(f => {
     const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice'
-    const props = f.file === ''
-      ? `title=${ghEscapeProperty(f.rule)}`
-      : `file=${ghEscapeProperty(relative(cwd, resolve(result.root, f.file)))},line=${f.line},col=${f.column},title=${ghEscapeProperty(f.rule)}`
+    const props =
+      f.file === ''
+        ? `title=${ghEscapeProperty(f.rule)}`
+        : `file=${ghEscapeProperty(relative(cwd, resolve(result.root, f.file)))},line=${f.line},col=${f.column},title=${ghEscapeProperty(f.rule)}`
     return `::${level} ${props}::${ghEscapeData(f.message)}`
   })
   lines.push(summaryLine(result.summary))
@@ -101,25 +102,31 @@ export function formatSarif(result: Result, version: string): string {
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'ssmd', version, informationUri: SSMD_HOME, rules } },
-      originalUriBaseIds: { SRCROOT: { uri: `file://${result.root.endsWith('/') ? result.root : result.root + '/'}` } },
-      results: result.findings.map(f => ({
-        ruleId: f.rule,
-        ruleIndex: ruleIds.get(f.rule),
-        level: level(f.severity),
-        message: { text: f.message },
-        ...(f.file === '' ? {} : {
-          locations: [{
-            physicalLocation: {
-              artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
-              region: { startLine: f.line, startColumn: f.column },
-            },
-          }],
-        }),
-        properties: { path: f.path },
-      })),
-    }],
+    runs: [
+      {
+        tool: { driver: { name: 'ssmd', version, informationUri: SSMD_HOME, rules } },
+        originalUriBaseIds: { SRCROOT: { uri: `file://${result.root.endsWith('/') ? result.root : result.root + '/'}` } },
+        results: result.findings.map(f => ({
+          ruleId: f.rule,
+          ruleIndex: ruleIds.get(f.rule),
+          level: level(f.severity),
+          message: { text: f.message },
+          ...(f.file === ''
+            ? {}
+            : {
+                locations: [
+                  {
+                    physicalLocation: {
+                      artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+                      region: { startLine: f.line, startColumn: f.column },
+                    },
+                  },
+                ],
+              }),
+          properties: { path: f.path },
+        })),
+      },
+    ],
   }
   return JSON.stringify(sarif, null, 2)
 }
@@ -140,7 +147,11 @@ export function formatJunit(result: Result): string {
     const others = list.filter(f => f.severity !== 'error')
     const name = file === '' ? '(plugins)' : file
     const body = [
-      ...(errors.length > 0 ? [`      <failure message="${xml(`${errors.length} error${errors.length === 1 ? '' : 's'}`)}" type="${xml(errors[0].rule)}">${xml(errors.map(f => `${location(f)} ${f.message} (${f.rule})`).join('\n'))}</failure>`] : []),
+      ...(errors.length > 0
+        ? [
+            `      <failure message="${xml(`${errors.length} error${errors.length === 1 ? '' : 's'}`)}" type="${xml(errors[0].rule)}">${xml(errors.map(f => `${location(f)} ${f.message} (${f.rule})`).join('\n'))}</failure>`,
+          ]
+        : []),
       ...(others.length > 0 ? [`      <system-out>${xml(others.map(f => `${location(f)} ${f.severity} ${f.message} (${f.rule})`).join('\n'))}</system-out>`] : []),
     ]
     return body.length === 0

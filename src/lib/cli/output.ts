@@ -6,4 +6,3 @@ export function displayPath(absPath: string, rootRelative: string): string {
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return rootRelative
   return rel.split('\\').join('/')
 }
-

@@ -6,7 +6,10 @@ export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boole
   return Boolean(stream.isTTY)
 }
 
-const wrap = (open: number, close: number) => (s: string, on = colorEnabled()) => (on ? `\u001b[${open}m${s}\u001b[${close}m` : s)
+const wrap =
+  (open: number, close: number) =>
+  (s: string, on = colorEnabled()) =>
+    on ? `\u001b[${open}m${s}\u001b[${close}m` : s
 export const red = wrap(31, 39)
 export const green = wrap(32, 39)
 export const yellow = wrap(33, 39)
@@ -24,7 +27,10 @@ export function table(headers: string[], rows: string[][]): string {
   rows = rows.map(r => r.map(c => (typeof c === 'string' ? c : c === undefined || c === null ? '' : typeof c === 'object' ? JSON.stringify(c) : String(c))))
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map(r => visibleLength(r[i] ?? ''))))
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c)))).join('  ').trimEnd()
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i] - visibleLength(c))))
+      .join('  ')
+      .trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
 }
 

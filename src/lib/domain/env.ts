@@ -94,8 +94,7 @@ export function envInput(f: EnvFields): EnvInput {
 }
 
 export function hasAnyInput(input: EnvInput): boolean {
-  return input.feed !== undefined || input.schema !== undefined ||
-    [input.schedule, input.transport, input.storage, input.cache].some(o => Object.keys(o).length > 0)
+  return input.feed !== undefined || input.schema !== undefined || [input.schedule, input.transport, input.storage, input.cache].some(o => Object.keys(o).length > 0)
 }
 
 /** Keys in the given order first, then any others in their own order. */
@@ -120,9 +119,10 @@ export interface Sections {
  * ones it needs.
  */
 export function resolveSections(name: string, before: Partial<EnvironmentData> | undefined, input: EnvInput): Sections {
-  const schedule = before?.schedule !== undefined || Object.keys(input.schedule).length > 0
-    ? ordered({ ...(before?.schedule ?? {}), ...input.schedule } as Schedule, ['timezone', 'day_start', 'day_end', 'auto_roll'])
-    : undefined
+  const schedule =
+    before?.schedule !== undefined || Object.keys(input.schedule).length > 0
+      ? ordered({ ...(before?.schedule ?? {}), ...input.schedule } as Schedule, ['timezone', 'day_start', 'day_end', 'auto_roll'])
+      : undefined
 
   const transport = { ...(before?.transport ?? { type: 'memory' }), ...input.transport } as Transport
   if (transport.type === 'memory') {
@@ -131,7 +131,12 @@ export function resolveSections(name: string, before: Partial<EnvironmentData> |
   } else {
     const schemes = TRANSPORT_URL_SCHEMES[transport.type] ?? []
     if (transport.url === undefined) throw new UsageError(`a ${transport.type} transport needs --transport.url (${schemes.map(x => `${x}://`).join(' or ')}…)`)
-    checkUrl('transport.url', transport.url, schemes, ` for transport ${transport.type}${input.transport.url === undefined ? ' (the current url; pass a new --transport.url)' : ''}`)
+    checkUrl(
+      'transport.url',
+      transport.url,
+      schemes,
+      ` for transport ${transport.type}${input.transport.url === undefined ? ' (the current url; pass a new --transport.url)' : ''}`,
+    )
   }
 
   const storage = { ...(before?.storage ?? { type: 'local' }), ...input.storage } as Storage

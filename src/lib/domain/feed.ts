@@ -15,8 +15,18 @@ type Protocol = FeedVersion['protocol']
 
 /** Version keys in the order of the file-format table. */
 export const VERSION_KEY_ORDER = [
-  'version', 'effective_from', 'effective_to', 'protocol', 'endpoint', 'auth_method', 'rate_limit_per_second',
-  'max_symbols_per_connection', 'supports_orderbook', 'supports_trades', 'supports_historical', 'parser_config',
+  'version',
+  'effective_from',
+  'effective_to',
+  'protocol',
+  'endpoint',
+  'auth_method',
+  'rate_limit_per_second',
+  'max_symbols_per_connection',
+  'supports_orderbook',
+  'supports_trades',
+  'supports_historical',
+  'parser_config',
 ] as const
 
 export const typeOptions = [...FEED_TYPES]
@@ -130,10 +140,14 @@ export function usableFeed(file: string, data: unknown): FeedData {
     throw new SsmdError(`${file} is not a valid feed (no versions list); fix it first (ssmd validate ${file})`)
   }
   const bad = feed.versions.findIndex(v => typeof v !== 'object' || v === null || Array.isArray(v))
-  const where = bad !== -1 ? `/versions/${bad} is not a mapping`
-    : feed.capture_locations !== undefined && (!Array.isArray(feed.capture_locations) || feed.capture_locations.some(l => typeof l !== 'object' || l === null)) ? 'capture_locations is not a list of mappings'
-      : feed.calendar !== undefined && (typeof feed.calendar !== 'object' || feed.calendar === null || Array.isArray(feed.calendar)) ? 'calendar is not a mapping'
-        : undefined
+  const where =
+    bad !== -1
+      ? `/versions/${bad} is not a mapping`
+      : feed.capture_locations !== undefined && (!Array.isArray(feed.capture_locations) || feed.capture_locations.some(l => typeof l !== 'object' || l === null))
+        ? 'capture_locations is not a list of mappings'
+        : feed.calendar !== undefined && (typeof feed.calendar !== 'object' || feed.calendar === null || Array.isArray(feed.calendar))
+          ? 'calendar is not a mapping'
+          : undefined
   if (where) throw new SsmdError(`${file} is not a valid feed (${where}); fix it first (ssmd validate ${file})`)
   return feed
 }
@@ -196,13 +210,14 @@ export interface UpdatePlan {
 export function planUpdate(name: string, feed: FeedData, root: RootInput, input: VersionInput, versionId?: string): UpdatePlan {
   const ops: EditOp[] = []
   const changes: Change[] = []
-  const target = versionId === undefined
-    ? (() => {
-        const latest = latestVersion(feed.versions)
-        if (!latest) throw new SsmdError(`feed '${name}' has no versions; add one with 'ssmd feed add-version ${name}'`)
-        return { index: feed.versions.indexOf(latest), version: latest }
-      })()
-    : findVersion(name, feed, versionId)
+  const target =
+    versionId === undefined
+      ? (() => {
+          const latest = latestVersion(feed.versions)
+          if (!latest) throw new SsmdError(`feed '${name}' has no versions; add one with 'ssmd feed add-version ${name}'`)
+          return { index: feed.versions.indexOf(latest), version: latest }
+        })()
+      : findVersion(name, feed, versionId)
 
   const type = root.type ?? feed.type
   const protocol = PROTOCOL_FOR_TYPE[type] ?? target.version.protocol
@@ -211,9 +226,10 @@ export function planUpdate(name: string, feed: FeedData, root: RootInput, input:
   mapEdits([], feed as Record<string, unknown>, { ...feed, ...compact({ display_name: root.display_name, type: root.type, status: root.status }) }, ops, changes)
   if (Object.keys(root.calendar).length > 0) {
     const before = feed.calendar as Record<string, unknown> | undefined
-    const after = before === undefined
-      ? { timezone: root.calendar.timezone, holiday_calendar: root.calendar.holiday_calendar, open_time: root.calendar.open_time, close_time: root.calendar.close_time }
-      : { ...before, ...root.calendar }
+    const after =
+      before === undefined
+        ? { timezone: root.calendar.timezone, holiday_calendar: root.calendar.holiday_calendar, open_time: root.calendar.open_time, close_time: root.calendar.close_time }
+        : { ...before, ...root.calendar }
     mapEdits(['calendar'], before, after, ops, changes)
   }
 
@@ -224,7 +240,9 @@ export function planUpdate(name: string, feed: FeedData, root: RootInput, input:
       try {
         checkEndpoint('endpoint', String(endpoint), protocol)
       } catch {
-        throw new ConflictError(`cannot change feed '${name}' to type ${root.type}: ${v.version}'s endpoint ${endpoint} does not fit protocol ${protocol}${i === target.index ? ' (pass a new --endpoint)' : ''}`)
+        throw new ConflictError(
+          `cannot change feed '${name}' to type ${root.type}: ${v.version}'s endpoint ${endpoint} does not fit protocol ${protocol}${i === target.index ? ' (pass a new --endpoint)' : ''}`,
+        )
       }
       if (v.protocol !== protocol) mapEdits(['versions', i], v as Record<string, unknown>, { ...v, protocol }, ops, changes)
     }
@@ -297,7 +315,9 @@ export function planAddLocation(name: string, feed: FeedData, location: CaptureL
   checkName('datacenter', location.datacenter)
   const existing = feed.capture_locations ?? []
   if (existing.some(l => l.datacenter === location.datacenter)) {
-    throw new ConflictError(`feed '${name}' already has a capture location '${location.datacenter}'; remove it first (ssmd feed remove-location ${name} --datacenter ${location.datacenter})`)
+    throw new ConflictError(
+      `feed '${name}' already has a capture location '${location.datacenter}'; remove it first (ssmd feed remove-location ${name} --datacenter ${location.datacenter})`,
+    )
   }
   return [{ op: 'append', path: ['capture_locations'], value: compact(location) }]
 }
@@ -309,9 +329,7 @@ export function planRemoveLocation(name: string, feed: FeedData, datacenter: str
     const names = existing.map(l => l.datacenter)
     throw new NotFoundError(`feed '${name}' has no capture location '${datacenter}'${didYouMean(datacenter, names)} (locations: ${names.join(', ') || 'none'})`)
   }
-  const ops: EditOp[] = existing.length === 1
-    ? [{ op: 'delete', path: ['capture_locations'] }]
-    : [{ op: 'delete', path: ['capture_locations', index] }]
+  const ops: EditOp[] = existing.length === 1 ? [{ op: 'delete', path: ['capture_locations'] }] : [{ op: 'delete', path: ['capture_locations', index] }]
   return { ops, removed: existing[index], remaining: existing.length - 1 }
 }
 

@@ -65,6 +65,8 @@ export function redactUrl(value: string): string {
 
 /** Splits `a,b` lists: trimmed, no empties. */
 export function splitList(value: string): string[] {
-  return value.split(',').map(s => s.trim()).filter(s => s !== '')
+  return value
+    .split(',')
+    .map(s => s.trim())
+    .filter(s => s !== '')
 }
-

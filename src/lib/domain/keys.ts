@@ -57,12 +57,15 @@ const VAULT_SEGMENT = /^[A-Za-z0-9_.-]+$/
 export function checkSource(value: string): string {
   const shape = secretShape(value)
   if (shape) {
-    throw new UsageError(`--source looks like ${shape}, not a reference; ssmd never stores secret values. Keep the value in your secret store and pass env, sealed-secret/<name> or vault/<path>`)
+    throw new UsageError(
+      `--source looks like ${shape}, not a reference; ssmd never stores secret values. Keep the value in your secret store and pass env, sealed-secret/<name> or vault/<path>`,
+    )
   }
   if (value === 'env') return value
   const sealed = /^sealed-secret\/(.*)$/.exec(value)
   if (sealed) {
-    if (!SEALED_SECRET_NAME.test(sealed[1])) throw new UsageError(`--source '${value}': the sealed secret name must be lowercase letters, digits, '-' or '.', e.g. sealed-secret/kalshi-prod-credentials`)
+    if (!SEALED_SECRET_NAME.test(sealed[1]))
+      throw new UsageError(`--source '${value}': the sealed secret name must be lowercase letters, digits, '-' or '.', e.g. sealed-secret/kalshi-prod-credentials`)
     return value
   }
   const vault = /^vault\/(.*)$/.exec(value)

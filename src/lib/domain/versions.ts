@@ -14,7 +14,9 @@ export function nextVersionId(versions: ReadonlyArray<{ version?: unknown }>): s
 
 /** The version in effect on `date`: effective_from <= date and (no effective_to or effective_to >= date). */
 export function resolveVersionForDate<V extends DatedVersion>(versions: readonly V[], date: string): V | undefined {
-  return versions.find(v => typeof v === 'object' && v !== null && typeof v.effective_from === 'string' && v.effective_from <= date && (v.effective_to === undefined || v.effective_to >= date))
+  return versions.find(
+    v => typeof v === 'object' && v !== null && typeof v.effective_from === 'string' && v.effective_from <= date && (v.effective_to === undefined || v.effective_to >= date),
+  )
 }
 
 /** The latest version: the highest version number. */

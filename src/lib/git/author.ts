@@ -10,7 +10,7 @@ export interface Identity {
   timezoneOffset: number
 }
 
-const HOW_TO_SET = "set one with `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com`, or pass --author \"Name <email>\""
+const HOW_TO_SET = 'set one with `git config --global user.name "Your Name"` and `git config --global user.email you@example.com`, or pass --author "Name <email>"'
 
 /** Parses `Name <email>`; the email must not be empty. */
 export function parseAuthor(value: string): { name: string; email: string } {
@@ -25,16 +25,24 @@ export function parseAuthor(value: string): { name: string; email: string } {
  * GIT_<ROLE>_NAME / GIT_<ROLE>_EMAIL, else `<role>.name` / `user.name` from the
  * repository config, else from the global config (the repository overrides).
  */
-export function resolveIdentity(repo: Repository, role: 'author' | 'committer', explicit?: string, fallback?: { name: string; email: string }, env: NodeJS.ProcessEnv = process.env): Identity {
+export function resolveIdentity(
+  repo: Repository,
+  role: 'author' | 'committer',
+  explicit?: string,
+  fallback?: { name: string; email: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Identity {
   const now = new Date()
   const when = { timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: now.getTimezoneOffset() }
   if (explicit !== undefined) return { ...parseAuthor(explicit), ...when }
   const upper = role.toUpperCase()
   const name = nonEmpty(env[`GIT_${upper}_NAME`]) ?? nonEmpty(repo.config.get(`${role}.name`)) ?? nonEmpty(repo.config.get('user.name')) ?? fallback?.name
-  const email = nonEmpty(env[`GIT_${upper}_EMAIL`]) ?? nonEmpty(repo.config.get(`${role}.email`)) ?? nonEmpty(repo.config.get('user.email')) ?? nonEmpty(env.EMAIL) ?? fallback?.email
+  const email =
+    nonEmpty(env[`GIT_${upper}_EMAIL`]) ?? nonEmpty(repo.config.get(`${role}.email`)) ?? nonEmpty(repo.config.get('user.email')) ?? nonEmpty(env.EMAIL) ?? fallback?.email
   if (!email) throw new SsmdError(`no ${role} email configured: ${HOW_TO_SET}`, { code: 'no-author' })
   if (!name) throw new SsmdError(`no ${role} name configured: ${HOW_TO_SET}`, { code: 'no-author' })
-  if (/[<>\n]/.test(name) || /[<>\n]/.test(email)) throw new SsmdError(`the ${role} '${name} <${email}>' contains '<', '>' or a line break; fix user.name/user.email or pass --author "Name <email>"`, { code: 'no-author' })
+  if (/[<>\n]/.test(name) || /[<>\n]/.test(email))
+    throw new SsmdError(`the ${role} '${name} <${email}>' contains '<', '>' or a line break; fix user.name/user.email or pass --author "Name <email>"`, { code: 'no-author' })
   return { name, email, ...when }
 }
 

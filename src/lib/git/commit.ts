@@ -37,8 +37,15 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
   const repo = openRepository(root)
   const message = cleanupMessage(options.message)
   if (!message) throw new SsmdError('empty commit message; pass -m "what changed and why"', { code: 'usage' })
-  for (const [file, what] of [['MERGE_HEAD', 'a merge'], ['CHERRY_PICK_HEAD', 'a cherry-pick'], ['REVERT_HEAD', 'a revert'], ['rebase-merge', 'a rebase'], ['rebase-apply', 'a rebase or am']] as const) {
-    if (existsSync(join(repo.gitdir, file))) throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
+  for (const [file, what] of [
+    ['MERGE_HEAD', 'a merge'],
+    ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+    ['REVERT_HEAD', 'a revert'],
+    ['rebase-merge', 'a rebase'],
+    ['rebase-apply', 'a rebase or am'],
+  ] as const) {
+    if (existsSync(join(repo.gitdir, file)))
+      throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
   }
   const committerExplicit = resolveIdentityOrUndefined(repo, 'committer')
   const author = resolveIdentity(repo, 'author', options.author)
@@ -78,11 +85,22 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     index.dropStaleExtensions()
 
     const baseTree = status.head.oid ? await commitTree(repo, status.head.oid) : EMPTY_TREE
-    const writeTree = (entries: TreeEntry[]) => git.writeTree({ fs, gitdir: repo.commonDir, tree: entries.map(e => ({ mode: e.mode, path: e.name, oid: e.oid, type: e.mode === '040000' ? 'tree' as const : e.mode === '160000' ? 'commit' as const : 'blob' as const })) })
-    const tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? await writeTree([])
+    const writeTree = (entries: TreeEntry[]) =>
+      git.writeTree({
+        fs,
+        gitdir: repo.commonDir,
+        tree: entries.map(e => ({
+          mode: e.mode,
+          path: e.name,
+          oid: e.oid,
+          type: e.mode === '040000' ? ('tree' as const) : e.mode === '160000' ? ('commit' as const) : ('blob' as const),
+        })),
+      })
+    const tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? (await writeTree([]))
 
     const commit = await git.writeCommit({
-      fs, gitdir: repo.commonDir,
+      fs,
+      gitdir: repo.commonDir,
       commit: {
         message,
         tree,
@@ -116,7 +134,10 @@ function resolveIdentityOrUndefined(repo: Repository, role: 'committer'): Identi
 
 /** git's default cleanup for `-m`: no trailing spaces, no leading/trailing blank lines, blank runs collapsed. */
 export function cleanupMessage(message: string): string {
-  const lines = message.replace(/\r\n?/g, '\n').split('\n').map(l => l.replace(/\s+$/, ''))
+  const lines = message
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map(l => l.replace(/\s+$/, ''))
   const out: string[] = []
   for (const l of lines) {
     if (l === '' && (out.length === 0 || out[out.length - 1] === '')) continue
@@ -131,7 +152,12 @@ export function cleanupMessage(message: string): string {
  * to delete) put in place. Only the trees along changed paths are read and
  * rewritten. Returns undefined for an empty tree.
  */
-async function applyToTree(repo: Repository, tree: string | undefined, changes: Map<string, { oid: string; mode: string } | null>, write: (entries: TreeEntry[]) => Promise<string>): Promise<string | undefined> {
+async function applyToTree(
+  repo: Repository,
+  tree: string | undefined,
+  changes: Map<string, { oid: string; mode: string } | null>,
+  write: (entries: TreeEntry[]) => Promise<string>,
+): Promise<string | undefined> {
   const entries = new Map<string, TreeEntry>()
   if (tree) for (const e of await readTree(repo, tree)) entries.set(e.name, e)
   const direct = new Map<string, { oid: string; mode: string } | null>()
@@ -167,7 +193,8 @@ async function moveHead(repo: Repository, ref: string | undefined, expected: str
   mkdirSync(dirname(file), { recursive: true })
   await withGitLock(file, async () => {
     const current = ref ? readRef(repo, ref) : expected
-    if (current !== expected) throw new SsmdError(`${ref ?? 'HEAD'} moved while committing (now ${current?.slice(0, 7) ?? 'nothing'}); run 'ssmd commit' again`, { code: 'conflict' })
+    if (current !== expected)
+      throw new SsmdError(`${ref ?? 'HEAD'} moved while committing (now ${current?.slice(0, 7) ?? 'nothing'}); run 'ssmd commit' again`, { code: 'conflict' })
     return { content: Buffer.from(`${commit}\n`), result: undefined }
   })
   if (repo.config.getBool('core.logallrefupdates') === false) return
@@ -177,6 +204,8 @@ async function moveHead(repo: Repository, ref: string | undefined, expected: str
     try {
       mkdirSync(dirname(log), { recursive: true })
       appendFileSync(log, line)
-    } catch { /* the reflog is a convenience; the commit stands without it */ }
+    } catch {
+      /* the reflog is a convenience; the commit stands without it */
+    }
   }
 }

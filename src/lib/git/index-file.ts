@@ -59,15 +59,23 @@ export class GitIndex {
 
   static parse(buf: Buffer, mtimeNs = 0n, only?: string[]): GitIndex {
     const prefixes = only?.map(p => Buffer.from(p, 'utf8'))
-    const wanted = (start: number, end: number) => prefixes!.some(prefix => {
-      const len = end - start
-      if (len < prefix.length) return false
-      for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false
-      return len === prefix.length || buf[start + prefix.length] === 0x2f
-    })
-    if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC') throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
+    const wanted = (start: number, end: number) =>
+      prefixes!.some(prefix => {
+        const len = end - start
+        if (len < prefix.length) return false
+        for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false
+        return len === prefix.length || buf[start + prefix.length] === 0x2f
+      })
+    if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC')
+      throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
     const claimed = buf.subarray(buf.length - 20)
-    if (claimed.some(b => b !== 0) && !createHash('sha1').update(buf.subarray(0, buf.length - 20)).digest().equals(claimed)) {
+    if (
+      claimed.some(b => b !== 0) &&
+      !createHash('sha1')
+        .update(buf.subarray(0, buf.length - 20))
+        .digest()
+        .equals(claimed)
+    ) {
       throw new SsmdError('the git index (.git/index) is damaged: bad checksum; repair it with git (`git reset` rebuilds it)')
     }
     const version = buf.readUInt32BE(4)
@@ -195,9 +203,12 @@ export class GitIndex {
   dropStaleExtensions(): void {
     for (const x of this.extensions) {
       if (/^[a-z]/.test(x.signature)) {
-        const what = x.signature === 'link' ? 'a split index (run `git update-index --no-split-index`)'
-          : x.signature === 'sdir' ? 'a sparse index (run `git sparse-checkout disable` or set index.sparse=false)'
-          : `the index extension '${x.signature}'`
+        const what =
+          x.signature === 'link'
+            ? 'a split index (run `git update-index --no-split-index`)'
+            : x.signature === 'sdir'
+              ? 'a sparse index (run `git sparse-checkout disable` or set index.sparse=false)'
+              : `the index extension '${x.signature}'`
         throw new SsmdError(`cannot update the git index: it uses ${what}, which ssmd cannot write`)
       }
     }
@@ -227,7 +238,9 @@ export async function withGitLock<T>(file: string, fn: () => Promise<{ content: 
     fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, { code: 'locked' })
+      throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, {
+        code: 'locked',
+      })
     }
     throw err
   }

@@ -119,7 +119,12 @@ export function readRef(repo: Repository, ref: string): string | undefined {
  * Every blob under `path` (a file or a folder, git-relative) in `tree`, as
  * git path → {oid, mode}. Only the trees along the way are read.
  */
-export async function blobsUnder(repo: Repository, tree: string, path: string, into = new Map<string, { oid: string; mode: string }>()): Promise<Map<string, { oid: string; mode: string }>> {
+export async function blobsUnder(
+  repo: Repository,
+  tree: string,
+  path: string,
+  into = new Map<string, { oid: string; mode: string }>(),
+): Promise<Map<string, { oid: string; mode: string }>> {
   const parts = path.split('/')
   let entries = await readTree(repo, tree)
   for (let i = 0; i < parts.length; i++) {
@@ -153,7 +158,10 @@ const PACK_TYPES = ['', 'commit', 'tree', 'blob', 'tag'] as const
 /** A pack file with its version-2 index, read on demand. */
 class Pack {
   private readonly count: number
-  constructor(private readonly idx: Buffer, private readonly packFile: string) {
+  constructor(
+    private readonly idx: Buffer,
+    private readonly packFile: string,
+  ) {
     this.count = idx.readUInt32BE(8 + 255 * 4)
   }
 
@@ -288,7 +296,9 @@ function packs(repo: Repository): Pack[] {
     let names: string[] = []
     try {
       names = readdirSync(dir)
-    } catch { /* no packs yet */ }
+    } catch {
+      /* no packs yet */
+    }
     for (const name of names) {
       if (!name.endsWith('.idx')) continue
       const pack = Pack.open(join(dir, name))

@@ -96,7 +96,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     const entry = indexed.get(p)
-    if (h && entry && (entry.extended & EXT_SKIP_WORKTREE) && !st) continue
+    if (h && entry && entry.extended & EXT_SKIP_WORKTREE && !st) continue
     const base = { path: rootPath(repo, p), gitPath: p }
     if (h && !st) {
       changes.push({ kind: 'deleted', ...base, head: h })
@@ -116,7 +116,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const indexFixes: SsmdStatus['indexFixes'] = []
   const changed = new Set(changes.map(c => c.gitPath))
   for (const [p, e] of indexed) {
-    if (changed.has(p) || (e.extended & EXT_SKIP_WORKTREE)) continue
+    if (changed.has(p) || e.extended & EXT_SKIP_WORKTREE) continue
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     if (!h && !st) indexFixes.push({ gitPath: p, entry: null })
@@ -135,7 +135,7 @@ function lstatOrUndefined(path: string): BigIntStats | undefined {
 
 export function modeOf(st: BigIntStats): string {
   if (st.isSymbolicLink()) return '120000'
-  return (Number(st.mode) & 0o111) ? '100755' : '100644'
+  return Number(st.mode) & 0o111 ? '100755' : '100644'
 }
 
 /** The blob a working file would be committed as. */
@@ -162,11 +162,15 @@ function statMatches(e: IndexEntry, st: BigIntStats): boolean {
   const s = e.stat
   const sec = (ns: bigint) => Number(ns / 1_000_000_000n) >>> 0
   const nsec = (ns: bigint) => Number(ns % 1_000_000_000n)
-  return s.readUInt32BE(8) === sec(st.mtimeNs) && s.readUInt32BE(12) === nsec(st.mtimeNs)
-    && s.readUInt32BE(0) === sec(st.ctimeNs) && s.readUInt32BE(4) === nsec(st.ctimeNs)
-    && s.readUInt32BE(36) === (Number(st.size) >>> 0)
-    && s.readUInt32BE(20) === (Number(st.ino & 0xffffffffn) >>> 0)
-    && (s.readUInt32BE(24) >> 12) === (Number(st.mode) >> 12)
+  return (
+    s.readUInt32BE(8) === sec(st.mtimeNs) &&
+    s.readUInt32BE(12) === nsec(st.mtimeNs) &&
+    s.readUInt32BE(0) === sec(st.ctimeNs) &&
+    s.readUInt32BE(4) === nsec(st.ctimeNs) &&
+    s.readUInt32BE(36) === Number(st.size) >>> 0 &&
+    s.readUInt32BE(20) === Number(st.ino & 0xffffffffn) >>> 0 &&
+    s.readUInt32BE(24) >> 12 === Number(st.mode) >> 12
+  )
 }
 
 export function compareBytes(a: string, b: string): number {

@@ -25,9 +25,12 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   }
   try {
     const dfd = openSync(dir, 'r')
-    try { fsyncSync(dfd) } finally { closeSync(dfd) }
+    try {
+      fsyncSync(dfd)
+    } finally {
+      closeSync(dfd)
+    }
   } catch {
     // Some file systems do not allow fsync on a folder; the rename is still atomic.
   }
 }
-

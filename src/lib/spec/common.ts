@@ -20,19 +20,13 @@ export const date = (description: string): JsonSchema => ({ type: 'string', form
 export const timeOfDay = (description: string): JsonSchema => ({ type: 'string', pattern: TIME_PATTERN, description })
 export const timezone = (description: string): JsonSchema => ({ type: 'string', minLength: 1, description })
 export const str = (description: string): JsonSchema => ({ type: 'string', description })
-export const bool = (description: string, dflt?: boolean): JsonSchema =>
-  dflt === undefined ? { type: 'boolean', description } : { type: 'boolean', default: dflt, description }
+export const bool = (description: string, dflt?: boolean): JsonSchema => (dflt === undefined ? { type: 'boolean', description } : { type: 'boolean', default: dflt, description })
 export const posInt = (description: string): JsonSchema => ({ type: 'integer', minimum: 1, description })
 export const oneOf = (values: readonly string[], description: string, dflt?: string): JsonSchema =>
   dflt === undefined ? { type: 'string', enum: [...values], description } : { type: 'string', enum: [...values], default: dflt, description }
 
 /** A closed object: unknown keys are errors, `x-` extension keys are allowed anywhere. */
-export function object(
-  description: string,
-  properties: Record<string, JsonSchema>,
-  required: string[] = [],
-  extra: JsonSchema = {},
-): JsonSchema {
+export function object(description: string, properties: Record<string, JsonSchema>, required: string[] = [], extra: JsonSchema = {}): JsonSchema {
   return {
     type: 'object',
     description,

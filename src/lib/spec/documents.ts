@@ -1,38 +1,71 @@
 import {
-  bool, date, FIELD_PATTERN, HASH_PATTERN, JsonSchema, KEY_SOURCE_PATTERN, name, NAME_PATTERN, object, oneOf,
-  posInt, SIZE_PATTERN, str, timeOfDay, timezone, VERSION_PATTERN, versionId,
+  bool,
+  date,
+  FIELD_PATTERN,
+  HASH_PATTERN,
+  JsonSchema,
+  KEY_SOURCE_PATTERN,
+  name,
+  NAME_PATTERN,
+  object,
+  oneOf,
+  posInt,
+  SIZE_PATTERN,
+  str,
+  timeOfDay,
+  timezone,
+  VERSION_PATTERN,
+  versionId,
 } from './common.js'
 import {
-  AUTH_METHODS, CACHE_TYPES, FEED_STATUSES, FEED_TYPES, HOLIDAY_CALENDARS, KEY_TYPES, PROTOCOLS, SCHEMA_FORMATS,
-  SCHEMA_STATUSES, SEVERITIES, STORAGE_TYPES, TRANSPORT_TYPES,
+  AUTH_METHODS,
+  CACHE_TYPES,
+  FEED_STATUSES,
+  FEED_TYPES,
+  HOLIDAY_CALENDARS,
+  KEY_TYPES,
+  PROTOCOLS,
+  SCHEMA_FORMATS,
+  SCHEMA_STATUSES,
+  SEVERITIES,
+  STORAGE_TYPES,
+  TRANSPORT_TYPES,
 } from './enums.js'
 
 const SCHEMA_BASE = 'https://ssmd.dev/schemas/'
 
-const captureLocation = object('Where the feed is captured (provenance).', {
-  datacenter: name('Datacenter name, unique within the feed.'),
-  provider: str('Hosting provider, e.g. onprem, aws, gcp.'),
-  region: str('Provider region, e.g. us-east-1.'),
-}, ['datacenter'])
-
-const feedVersion = object('One dated version of a feed.', {
-  version: versionId('Version id (v1, v2, …), unique within the feed.'),
-  effective_from: date('First day this version applies.'),
-  effective_to: date('Last day it applies (inclusive); open-ended when absent.'),
-  protocol: oneOf(PROTOCOLS, 'Wire protocol; must fit the feed type.'),
-  endpoint: { type: 'string', minLength: 1, description: 'URL or URL template; its scheme must fit the protocol.' },
-  auth_method: oneOf(AUTH_METHODS, 'How the feed authenticates.'),
-  rate_limit_per_second: posInt('Requests or messages allowed per second.'),
-  max_symbols_per_connection: posInt('Symbols one connection may subscribe to.'),
-  supports_orderbook: bool('Order-book data is available.', false),
-  supports_trades: bool('Trade data is available.', true),
-  supports_historical: bool('Historical data is available.', false),
-  parser_config: {
-    type: 'object',
-    description: 'Feed-specific parsing settings (string → scalar).',
-    additionalProperties: { type: ['string', 'number', 'boolean'] },
+const captureLocation = object(
+  'Where the feed is captured (provenance).',
+  {
+    datacenter: name('Datacenter name, unique within the feed.'),
+    provider: str('Hosting provider, e.g. onprem, aws, gcp.'),
+    region: str('Provider region, e.g. us-east-1.'),
   },
-}, ['version', 'effective_from', 'protocol', 'endpoint'])
+  ['datacenter'],
+)
+
+const feedVersion = object(
+  'One dated version of a feed.',
+  {
+    version: versionId('Version id (v1, v2, …), unique within the feed.'),
+    effective_from: date('First day this version applies.'),
+    effective_to: date('Last day it applies (inclusive); open-ended when absent.'),
+    protocol: oneOf(PROTOCOLS, 'Wire protocol; must fit the feed type.'),
+    endpoint: { type: 'string', minLength: 1, description: 'URL or URL template; its scheme must fit the protocol.' },
+    auth_method: oneOf(AUTH_METHODS, 'How the feed authenticates.'),
+    rate_limit_per_second: posInt('Requests or messages allowed per second.'),
+    max_symbols_per_connection: posInt('Symbols one connection may subscribe to.'),
+    supports_orderbook: bool('Order-book data is available.', false),
+    supports_trades: bool('Trade data is available.', true),
+    supports_historical: bool('Historical data is available.', false),
+    parser_config: {
+      type: 'object',
+      description: 'Feed-specific parsing settings (string → scalar).',
+      additionalProperties: { type: ['string', 'number', 'boolean'] },
+    },
+  },
+  ['version', 'effective_from', 'protocol', 'endpoint'],
+)
 
 const calendar = object('Trading hours.', {
   timezone: timezone('IANA time zone, e.g. America/New_York.'),
@@ -45,88 +78,123 @@ export const feedSchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `${SCHEMA_BASE}feed.schema.json`,
   title: 'ssmd feed',
-  ...object('One data source: feeds/<name>.yaml', {
-    name: name('Equals the file name without extension.'),
-    display_name: str('Name for people.'),
-    type: oneOf(FEED_TYPES, 'Kind of source.'),
-    status: oneOf(FEED_STATUSES, 'Lifecycle status.', 'active'),
-    capture_locations: { type: 'array', description: 'Where the feed is captured.', items: captureLocation },
-    versions: { type: 'array', minItems: 1, description: 'Dated version history.', items: feedVersion },
-    calendar,
-  }, ['name', 'type', 'versions']),
+  ...object(
+    'One data source: feeds/<name>.yaml',
+    {
+      name: name('Equals the file name without extension.'),
+      display_name: str('Name for people.'),
+      type: oneOf(FEED_TYPES, 'Kind of source.'),
+      status: oneOf(FEED_STATUSES, 'Lifecycle status.', 'active'),
+      capture_locations: { type: 'array', description: 'Where the feed is captured.', items: captureLocation },
+      versions: { type: 'array', minItems: 1, description: 'Dated version history.', items: feedVersion },
+      calendar,
+    },
+    ['name', 'type', 'versions'],
+  ),
 }
 
-const schemaVersion = object('One version of a schema definition.', {
-  version: versionId('Version id, unique within the schema.'),
-  effective_from: date('First day this version applies.'),
-  effective_to: date('Last day it applies (inclusive).'),
-  status: oneOf(SCHEMA_STATUSES, 'Lifecycle: draft → active → deprecated.'),
-  schema_file: { type: 'string', minLength: 1, description: "This version's definition file, relative to schemas/." },
-  hash: { type: 'string', pattern: HASH_PATTERN, description: 'sha256: + 64 lowercase hex digits of the definition file.' },
-  compatible_with: { type: 'array', items: { type: 'string', pattern: VERSION_PATTERN }, description: 'Older versions whose data this version can read.' },
-  breaking_changes: str('What breaks relative to the previous version.'),
-}, ['version', 'effective_from', 'status', 'hash'])
+const schemaVersion = object(
+  'One version of a schema definition.',
+  {
+    version: versionId('Version id, unique within the schema.'),
+    effective_from: date('First day this version applies.'),
+    effective_to: date('Last day it applies (inclusive).'),
+    status: oneOf(SCHEMA_STATUSES, 'Lifecycle: draft → active → deprecated.'),
+    schema_file: { type: 'string', minLength: 1, description: "This version's definition file, relative to schemas/." },
+    hash: { type: 'string', pattern: HASH_PATTERN, description: 'sha256: + 64 lowercase hex digits of the definition file.' },
+    compatible_with: { type: 'array', items: { type: 'string', pattern: VERSION_PATTERN }, description: 'Older versions whose data this version can read.' },
+    breaking_changes: str('What breaks relative to the previous version.'),
+  },
+  ['version', 'effective_from', 'status', 'hash'],
+)
 
 export const schemaMetadataSchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `${SCHEMA_BASE}schema.schema.json`,
   title: 'ssmd schema metadata',
-  ...object('Schema metadata: schemas/<name>.yaml', {
-    name: name('Equals the file name without extension.'),
-    format: oneOf(SCHEMA_FORMATS, 'Definition language.'),
-    schema_file: { type: 'string', minLength: 1, description: 'Definition file, relative to schemas/.' },
-    versions: { type: 'array', minItems: 1, description: 'Versions of the definition.', items: schemaVersion },
-  }, ['name', 'format', 'schema_file', 'versions']),
+  ...object(
+    'Schema metadata: schemas/<name>.yaml',
+    {
+      name: name('Equals the file name without extension.'),
+      format: oneOf(SCHEMA_FORMATS, 'Definition language.'),
+      schema_file: { type: 'string', minLength: 1, description: 'Definition file, relative to schemas/.' },
+      versions: { type: 'array', minItems: 1, description: 'Versions of the definition.', items: schemaVersion },
+    },
+    ['name', 'format', 'schema_file', 'versions'],
+  ),
 }
 
-const key = object('A reference to a secret; never a secret value.', {
-  type: oneOf(KEY_TYPES, 'Kind of secret.'),
-  required: bool('The environment cannot run without it.', true),
-  fields: {
-    type: 'array', minItems: 1, uniqueItems: true, description: 'Field names, e.g. [api_key, api_secret].',
-    items: { type: 'string', pattern: FIELD_PATTERN },
+const key = object(
+  'A reference to a secret; never a secret value.',
+  {
+    type: oneOf(KEY_TYPES, 'Kind of secret.'),
+    required: bool('The environment cannot run without it.', true),
+    fields: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Field names, e.g. [api_key, api_secret].',
+      items: { type: 'string', pattern: FIELD_PATTERN },
+    },
+    source: { type: 'string', pattern: KEY_SOURCE_PATTERN, description: 'env, sealed-secret/<name> or vault/<path>.' },
+    rotation_days: posInt('Recommended rotation period in days.'),
+    description: str('For people.'),
   },
-  source: { type: 'string', pattern: KEY_SOURCE_PATTERN, description: 'env, sealed-secret/<name> or vault/<path>.' },
-  rotation_days: posInt('Recommended rotation period in days.'),
-  description: str('For people.'),
-}, ['type', 'fields', 'source'])
+  ['type', 'fields', 'source'],
+)
 
 export const environmentSchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `${SCHEMA_BASE}environment.schema.json`,
   title: 'ssmd environment',
-  ...object('A deployable configuration: environments/<name>.yaml', {
-    name: name('Equals the file name without extension.'),
-    feed: name('Feed name; must exist.'),
-    schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}:v[1-9][0-9]*$', description: '<schema>:<version>; must exist and be usable.' },
-    schedule: object('Capture day schedule.', {
-      timezone: { ...timezone('IANA time zone.'), default: 'UTC' },
-      day_start: timeOfDay('Start of the capture day, HH:MM.'),
-      day_end: timeOfDay('End of the capture day, HH:MM.'),
-      auto_roll: bool('Roll to the next day automatically.', true),
-    }),
-    keys: {
-      type: 'object',
-      description: 'Secret references by key name.',
-      propertyNames: { pattern: NAME_PATTERN },
-      additionalProperties: key,
+  ...object(
+    'A deployable configuration: environments/<name>.yaml',
+    {
+      name: name('Equals the file name without extension.'),
+      feed: name('Feed name; must exist.'),
+      schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}:v[1-9][0-9]*$', description: '<schema>:<version>; must exist and be usable.' },
+      schedule: object('Capture day schedule.', {
+        timezone: { ...timezone('IANA time zone.'), default: 'UTC' },
+        day_start: timeOfDay('Start of the capture day, HH:MM.'),
+        day_end: timeOfDay('End of the capture day, HH:MM.'),
+        auto_roll: bool('Roll to the next day automatically.', true),
+      }),
+      keys: {
+        type: 'object',
+        description: 'Secret references by key name.',
+        propertyNames: { pattern: NAME_PATTERN },
+        additionalProperties: key,
+      },
+      transport: object(
+        'Message transport.',
+        {
+          type: oneOf(TRANSPORT_TYPES, 'Transport kind.'),
+          url: str('nats://, tls:// (nats) or mqtt://, mqtts:// (mqtt); absent for memory.'),
+        },
+        ['type'],
+      ),
+      storage: object(
+        'Where captured data is stored.',
+        {
+          type: oneOf(STORAGE_TYPES, 'Storage kind.'),
+          path: str('Absolute path (local).'),
+          bucket: str('Bucket name (s3).'),
+          region: str('Region (s3).'),
+        },
+        ['type'],
+      ),
+      cache: object(
+        'Cache.',
+        {
+          type: oneOf(CACHE_TYPES, 'Cache kind.'),
+          max_size: { type: 'string', pattern: SIZE_PATTERN, description: 'Size like 512KB, 100MB, 2GB.' },
+          url: str('redis:// or rediss:// (redis).'),
+        },
+        ['type'],
+      ),
     },
-    transport: object('Message transport.', {
-      type: oneOf(TRANSPORT_TYPES, 'Transport kind.'),
-      url: str('nats://, tls:// (nats) or mqtt://, mqtts:// (mqtt); absent for memory.'),
-    }, ['type']),
-    storage: object('Where captured data is stored.', {
-      type: oneOf(STORAGE_TYPES, 'Storage kind.'),
-      path: str('Absolute path (local).'),
-      bucket: str('Bucket name (s3).'),
-      region: str('Region (s3).'),
-    }, ['type']),
-    cache: object('Cache.', {
-      type: oneOf(CACHE_TYPES, 'Cache kind.'),
-      max_size: { type: 'string', pattern: SIZE_PATTERN, description: 'Size like 512KB, 100MB, 2GB.' },
-      url: str('redis:// or rediss:// (redis).'),
-    }, ['type']),
-  }, ['name', 'feed', 'schema', 'transport', 'storage']),
+    ['name', 'feed', 'schema', 'transport', 'storage'],
+  ),
 }
 
 export const policySchema: JsonSchema = {

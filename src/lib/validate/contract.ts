@@ -114,7 +114,9 @@ function describe(e: ContractError, schema: JsonSchema, doc: SsmdDocument): Cont
       const hint = closest(key, known)
       const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
       return {
-        rule: 'schema/contract', path: at, at: 'key',
+        rule: 'schema/contract',
+        path: at,
+        at: 'key',
         message: `unknown key '${key}'${hint ? `; did you mean '${hint}'?` : known.length ? ` (allowed: ${known.join(', ')}; or an x- extension key)` : ''}`,
       }
     }
@@ -128,8 +130,18 @@ function describe(e: ContractError, schema: JsonSchema, doc: SsmdDocument): Cont
       return { rule: 'schema/contract', path, message: `${where} must be one of ${allowed.join(', ')}; got ${typeName(value)}${hint ? `; did you mean '${hint}'?` : ''}` }
     }
     case 'type': {
-      const expected = String(e.params.type).replace('integer', 'a whole number').replace(/^string$/, 'a string').replace(/^object$/, 'a mapping').replace(/^array$/, 'a list').replace(/^boolean$/, 'true or false').replace(/^number$/, 'a number')
-      return { rule: path === '' ? 'schema/contract' : 'schema/contract', path, message: `${path === '' ? `expected ${KIND_LABEL[doc.kind]} document (a mapping)` : `${where} must be ${expected}`}; got ${typeName(value)}` }
+      const expected = String(e.params.type)
+        .replace('integer', 'a whole number')
+        .replace(/^string$/, 'a string')
+        .replace(/^object$/, 'a mapping')
+        .replace(/^array$/, 'a list')
+        .replace(/^boolean$/, 'true or false')
+        .replace(/^number$/, 'a number')
+      return {
+        rule: path === '' ? 'schema/contract' : 'schema/contract',
+        path,
+        message: `${path === '' ? `expected ${KIND_LABEL[doc.kind]} document (a mapping)` : `${where} must be ${expected}`}; got ${typeName(value)}`,
+      }
     }
     case 'pattern': {
       const pattern = String(e.params.pattern)

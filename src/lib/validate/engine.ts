@@ -78,7 +78,16 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   const seen = new Set<string>()
 
   const pluginFailed = (plugin: string, message: string) => {
-    findings.push({ rule: 'plugin/failed', severity: 'error', message: `plugin '${plugin}' failed: ${message}; its findings are incomplete`, file: '', line: 1, column: 1, path: '', plugin: BUILTIN })
+    findings.push({
+      rule: 'plugin/failed',
+      severity: 'error',
+      message: `plugin '${plugin}' failed: ${message}; its findings are incomplete`,
+      file: '',
+      line: 1,
+      column: 1,
+      path: '',
+      plugin: BUILTIN,
+    })
   }
 
   // Built-in packs first: plugins run later and cannot affect them.
@@ -142,7 +151,11 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
             if (pending) await pending
           }
         }
-        for (const [kind, list] of [['feed', ws.feeds], ['schema', ws.schemas], ['environment', ws.environments]] as const) {
+        for (const [kind, list] of [
+          ['feed', ws.feeds],
+          ['schema', ws.schemas],
+          ['environment', ws.environments],
+        ] as const) {
           const fn = rule[kind]
           if (typeof fn !== 'function') continue
           for (const doc of list as SsmdDocument[]) {
@@ -157,7 +170,16 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
         }
       } catch (error) {
         if (isBuiltin && !(error instanceof BudgetExceeded)) {
-          findings.push({ rule: 'plugin/failed', severity: 'error', message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`, file: '', line: 1, column: 1, path: '', plugin: BUILTIN })
+          findings.push({
+            rule: 'plugin/failed',
+            severity: 'error',
+            message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`,
+            file: '',
+            line: 1,
+            column: 1,
+            path: '',
+            plugin: BUILTIN,
+          })
         } else {
           failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
         }
@@ -177,7 +199,7 @@ function packName(s: PackSource): string | undefined {
 
 function makeFinding(rule: string, plugin: string, severity: Severity, doc: SsmdDocument | undefined, r: Report, message: string): Finding {
   const path = typeof r.path === 'string' ? r.path : ''
-  let file = typeof r.file === 'string' ? r.file : doc?.file ?? ''
+  let file = typeof r.file === 'string' ? r.file : (doc?.file ?? '')
   let line = Number.isInteger(r.line) ? r.line! : undefined
   let column = Number.isInteger(r.column) ? r.column! : undefined
   if ((line === undefined || column === undefined) && doc && (r.file === undefined || r.file === doc.file)) {

@@ -65,7 +65,11 @@ export const SSMD_HOME = 'https://github.com/ssmd/ssmd'
 
 /** The anchor GitHub gives a Markdown heading: lower case, punctuation other than - and _ dropped, spaces as -. */
 export function headingAnchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
 }
 
 /** The documentation URL of a built-in rule: its section of docs/rules.md (a `### <id>` heading). */

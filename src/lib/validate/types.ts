@@ -75,10 +75,7 @@ export interface RuleChecks {
  * A rule: its declaration in `meta` (or, in the older form, `severity` and
  * `description` at the top level) and its checks.
  */
-export type RuleDefinition = RuleChecks & (
-  | { meta: RuleMeta; severity?: Severity; description?: string }
-  | { meta?: undefined; severity: Severity; description: string }
-)
+export type RuleDefinition = RuleChecks & ({ meta: RuleMeta; severity?: Severity; description?: string } | { meta?: undefined; severity: Severity; description: string })
 
 /** A rule as the engine knows it: declaration + where it came from. */
 export interface RuleInfo {

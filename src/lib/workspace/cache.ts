@@ -220,9 +220,15 @@ export class DocumentCache {
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true })
     const racy = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) <= RACY_MS
     const fresh: Entry = {
-      size: got.st.size, mtimeMs: got.st.mtimeMs, ctimeMs: got.st.ctimeMs, ino: got.st.ino, mode: got.st.mode,
+      size: got.st.size,
+      mtimeMs: got.st.mtimeMs,
+      ctimeMs: got.st.ctimeMs,
+      ino: got.st.ino,
+      mode: got.st.mode,
       ...(racy ? { hash: sha256(got.bytes) } : {}),
-      data: parsed.data, problem: parsed.problem, memo: doc.memo,
+      data: parsed.data,
+      problem: parsed.problem,
+      memo: doc.memo,
     }
     this.dirty = true
     return this.keep(file, fresh, doc)

@@ -27,7 +27,10 @@ export class SsmdDocument<T = unknown> {
   private locator?: SourceLocator
 
   constructor(
-    kind: DocumentKind, name: string, file: string, absPath: string,
+    kind: DocumentKind,
+    name: string,
+    file: string,
+    absPath: string,
     parsed: { text?: string; data?: unknown; problem?: ReadProblem; lazyText?: boolean },
     memo: Record<string, unknown> = {},
   ) {

@@ -39,7 +39,9 @@ export function editDocument<T>(absPath: string, displayPath: string, plan: (dat
       text = applyEdits(parsed.text!, ops, schema ? path => keyOrderAt(schema, path) : undefined)
     } catch (error) {
       if (!(error instanceof EditError)) throw error
-      throw new SsmdError(`${displayPath}: ${error.message}; the file was not changed (its layout is too unusual to edit safely: check it with 'ssmd validate ${displayPath}' or edit it by hand)`)
+      throw new SsmdError(
+        `${displayPath}: ${error.message}; the file was not changed (its layout is too unusual to edit safely: check it with 'ssmd validate ${displayPath}' or edit it by hand)`,
+      )
     }
     writeFileAtomic(absPath, bom + text)
     return { data: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }) as T, changed: text !== parsed.text }

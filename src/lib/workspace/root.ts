@@ -33,8 +33,7 @@ export function findRoot(start: string): string {
     if (parent === dir) break
     dir = parent
   }
-  throw new SsmdError(
-    `not an ssmd repository: no feeds/, schemas/ or environments/ folder in ${resolve(start)} or any parent; run 'ssmd init' to create one, or pass -C <dir>`,
-    { code: 'no-root' },
-  )
+  throw new SsmdError(`not an ssmd repository: no feeds/, schemas/ or environments/ folder in ${resolve(start)} or any parent; run 'ssmd init' to create one, or pass -C <dir>`, {
+    code: 'no-root',
+  })
 }

@@ -6,10 +6,7 @@ import { formatScalar, renderEntryLines, renderItemLines } from './render.js'
 export { deepEqual }
 
 export type EditPath = Array<string | number>
-export type EditOp =
-  | { op: 'set'; path: EditPath; value: unknown }
-  | { op: 'delete'; path: EditPath }
-  | { op: 'append'; path: EditPath; value: unknown }
+export type EditOp = { op: 'set'; path: EditPath; value: unknown } | { op: 'delete'; path: EditPath } | { op: 'append'; path: EditPath; value: unknown }
 
 class Unsupported extends Error {}
 
@@ -77,7 +74,6 @@ export function applyToData(data: unknown, op: EditOp): unknown {
   else delete node[last]
   return root
 }
-
 
 // ---- surgical edits -------------------------------------------------------
 
@@ -268,4 +264,3 @@ function modelEdit(text: string, op: EditOp): string {
   const out = doc.toString({ lineWidth: 0 })
   return eolOf(text) === '\r\n' ? out.replace(/\r?\n/g, '\r\n') : out
 }
-

@@ -9,11 +9,17 @@ function yaml(): YamlModule {
   return yamlModule
 }
 
-export interface Position { line: number; column: number }
+export interface Position {
+  line: number
+  column: number
+}
 
 export function pointerSegments(pointer: string): string[] {
   if (pointer === '' || pointer === '/') return []
-  return pointer.replace(/^\//, '').split('/').map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .replace(/^\//, '')
+    .split('/')
+    .map(s => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }
 
 /**

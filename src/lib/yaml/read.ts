@@ -36,7 +36,9 @@ export function parseYamlBytes(bytes: Uint8Array): ParsedText {
   if (bytes.length > MAX_FILE_BYTES) {
     return {
       problem: {
-        rule: 'yaml/unsafe', line: 1, column: 1,
+        rule: 'yaml/unsafe',
+        line: 1,
+        column: 1,
         message: `file is ${bytes.length.toLocaleString('en-US')} bytes; ssmd refuses YAML files over 1 MiB (${MAX_FILE_BYTES.toLocaleString('en-US')} bytes): split it or remove generated content`,
       },
     }
@@ -143,14 +145,16 @@ function aliasProblem(text: string, data: unknown): ReadProblem | undefined {
   measure(data)
   if (cycle) {
     return {
-      rule: 'yaml/unsafe', ...position(text, firstAlias(text)),
+      rule: 'yaml/unsafe',
+      ...position(text, firstAlias(text)),
       message: 'an alias refers to the node that contains it (a recursive structure); write the values out instead',
     }
   }
   if (shared > limit) {
     return {
-      rule: 'yaml/unsafe', ...position(text, firstAlias(text)), message:
-        'aliases expand too much (possible "billion laughs" document); write the values out instead of nesting aliases',
+      rule: 'yaml/unsafe',
+      ...position(text, firstAlias(text)),
+      message: 'aliases expand too much (possible "billion laughs" document); write the values out instead of nesting aliases',
     }
   }
   return undefined

@@ -14,16 +14,24 @@ export function formatScalar(value: unknown): string {
   const s = String(value)
   if (DATE.test(s)) return s
   if (
-    s === '' || TIME.test(s) || RESERVED.test(s) || NUMERIC.test(s) || INDICATOR.test(s) || /\s$/.test(s) ||
-    s.includes(': ') || s.includes(' #') || s.endsWith(':') || hasControlChar(s) || /[\u007f\u2028\u2029\ufeff]/.test(s)
+    s === '' ||
+    TIME.test(s) ||
+    RESERVED.test(s) ||
+    NUMERIC.test(s) ||
+    INDICATOR.test(s) ||
+    /\s$/.test(s) ||
+    s.includes(': ') ||
+    s.includes(' #') ||
+    s.endsWith(':') ||
+    hasControlChar(s) ||
+    /[\u007f\u2028\u2029\ufeff]/.test(s)
   ) {
     return JSON.stringify(s)
   }
   return s
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isScalar = (v: unknown) => v === null || typeof v !== 'object'
 
 /** Block-style lines for a mapping, `indent` spaces deep; scalar lists stay on one line. */

@@ -48,7 +48,10 @@ export class DefinitionCache {
   reused = 0
 
   /** `store` keeps results between runs (the validation cache); entries are checked against stat data before use. */
-  constructor(private readonly root: string, private readonly store?: FactTable) {}
+  constructor(
+    private readonly root: string,
+    private readonly store?: FactTable,
+  ) {}
 
   get(ref: string, format: string): Promise<Definition> {
     const key = `${format}\u0000${ref}`
@@ -88,7 +91,15 @@ export class DefinitionCache {
     if (this.store && before && settled(before)) {
       const deps = [...new Set(read)].map(p => [p, fileStamp(p)] as [string, Stamp | null])
       if (deps.every(([, st]) => st === null || settled(st))) {
-        origin.stored = { id: `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`, stamp: before, hash, ok: parsed.ok, problems: parsed.problems, deps, compares: new Map() }
+        origin.stored = {
+          id: `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`,
+          stamp: before,
+          hash,
+          ok: parsed.ok,
+          problems: parsed.problems,
+          deps,
+          compares: new Map(),
+        }
         origin.storeKey = key
         this.store.set(key, origin.stored)
       }

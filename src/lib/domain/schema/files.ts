@@ -26,14 +26,19 @@ export function resolveDefinition(root: string, ref: string): ResolvedDefinition
     let dangling = false
     try {
       dangling = lstatSync(abs).isSymbolicLink()
-    } catch { /* not there at all */ }
+    } catch {
+      /* not there at all */
+    }
     return { display, problem: { kind: 'missing', message: `definition file ${display} does not exist${dangling ? ' (broken symlink)' : ''}` } }
   }
   const real = realpathSync(abs)
   const realRoot = realRootOf(root)
   const realRel = relative(realRoot, real)
   if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
-    return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository (${real}); copy the file into schemas/ instead` } }
+    return {
+      display,
+      problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository (${real}); copy the file into schemas/ instead` },
+    }
   }
   if (!statSync(real).isFile()) {
     return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }

@@ -61,8 +61,7 @@ export function findSchemaVersion(name: string, schema: SchemaData, id: string):
 }
 
 /** A value read from a document, as text for people: strings as they are, anything else as JSON, absent as `?`. */
-export const shown = (value: unknown): string =>
-  typeof value === 'string' ? value : value === undefined || value === null ? '?' : JSON.stringify(value) ?? '?'
+export const shown = (value: unknown): string => (typeof value === 'string' ? value : value === undefined || value === null ? '?' : (JSON.stringify(value) ?? '?'))
 
 /** `2025-01-01 → 2025-05-31`, or `2025-06-01 →` when open-ended. */
 export const effectiveText = (v: { effective_from?: unknown; effective_to?: unknown }) =>
@@ -121,7 +120,9 @@ export function planDates(name: string, versions: SchemaVersion[], candidate: { 
     if (!v || typeof v.effective_from !== 'string') continue
     const range = i === plan.closed?.index ? { ...v, effective_to: plan.closed.effective_to } : v
     if (rangesOverlap(candidate, range)) {
-      throw new ConflictError(`${candidate.version} (${effectiveText(candidate)}) would overlap ${v.version} (${effectiveText(range)}) of schema '${name}'; versions of a schema may not share a day (pick a later --effective-from)`)
+      throw new ConflictError(
+        `${candidate.version} (${effectiveText(candidate)}) would overlap ${v.version} (${effectiveText(range)}) of schema '${name}'; versions of a schema may not share a day (pick a later --effective-from)`,
+      )
     }
   }
   return plan
@@ -186,7 +187,9 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
   try {
     lstatSync(abs)
     exists = true
-  } catch { /* free */ }
+  } catch {
+    /* free */
+  }
   if (exists) {
     const st = lstatSync(abs)
     if (!st.isFile() || !readFileSync(abs).equals(bytes)) {

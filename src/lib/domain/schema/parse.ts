@@ -28,7 +28,11 @@ let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
  * and embeds), so a cached result can be checked against them.
  */
 export async function parseDefinition(
-  root: string, abs: string, display: string, format: string, source?: string,
+  root: string,
+  abs: string,
+  display: string,
+  format: string,
+  source?: string,
   onRead?: (absPath: string, found: boolean) => void,
 ): Promise<ParsedDefinition> {
   if (format === 'capnp') {
@@ -83,6 +87,10 @@ export async function parseDefinition(
 }
 
 function relativeDisplay(root: string, file: string, fallback: string): string {
-  if (file.startsWith(root)) return file.slice(root.length + 1).split('\\').join('/')
+  if (file.startsWith(root))
+    return file
+      .slice(root.length + 1)
+      .split('\\')
+      .join('/')
   return file || fallback
 }

@@ -12,7 +12,9 @@ export default builtinRule({
     },
   },
   feed(doc, ctx) {
-    const dated = datedVersions(doc.data).filter(d => d.to === undefined || d.to >= d.from).sort((a, b) => (a.from < b.from ? -1 : 1))
+    const dated = datedVersions(doc.data)
+      .filter(d => d.to === undefined || d.to >= d.from)
+      .sort((a, b) => (a.from < b.from ? -1 : 1))
     for (let i = 1; i < dated.length; i++) {
       const prev = dated[i - 1]
       const cur = dated[i]

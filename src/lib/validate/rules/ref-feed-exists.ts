@@ -11,6 +11,16 @@ export default builtinRule({
   environment(doc, ctx) {
     const feed = str((doc.data as Obj).feed)
     if (feed === undefined || ctx.workspace.find('feed', feed)) return
-    ctx.report({ path: '/feed', messageId: 'missing', data: { feed, suggestion: didYouMean(feed, ctx.workspace.feeds.map(f => f.name)) } })
+    ctx.report({
+      path: '/feed',
+      messageId: 'missing',
+      data: {
+        feed,
+        suggestion: didYouMean(
+          feed,
+          ctx.workspace.feeds.map(f => f.name),
+        ),
+      },
+    })
   },
 })

@@ -21,7 +21,17 @@ export default builtinRule({
       if (!m) return
       const schema = ctx.workspace.find('schema', m[1])
       if (!schema) {
-        ctx.report({ path: '/schema', messageId: 'missingSchema', data: { schema: m[1], suggestion: didYouMean(m[1], ctx.workspace.schemas.map(s => s.name)) } })
+        ctx.report({
+          path: '/schema',
+          messageId: 'missingSchema',
+          data: {
+            schema: m[1],
+            suggestion: didYouMean(
+              m[1],
+              ctx.workspace.schemas.map(s => s.name),
+            ),
+          },
+        })
         return
       }
       const ids = items(schema.data, 'versions').map(([v]) => String(v.version))

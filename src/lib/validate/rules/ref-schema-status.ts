@@ -6,7 +6,8 @@ export default builtinRule({
     severity: 'error',
     description: 'The referenced schema version is usable: error for draft, warning for deprecated.',
     messages: {
-      draft: 'schema {{schema}}:{{version}} is a draft and may not be used by an environment; activate it (ssmd schema set-status {{schema}}:{{version}} active) or use an active version',
+      draft:
+        'schema {{schema}}:{{version}} is a draft and may not be used by an environment; activate it (ssmd schema set-status {{schema}}:{{version}} active) or use an active version',
       deprecated: 'schema {{schema}}:{{version}} is deprecated; move to a newer version',
     },
   },

@@ -60,7 +60,12 @@ function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFin
     return c
   }
   pending.set(doc, c)
-  void c.then(list => { doc.memo.contract = list }, () => undefined)
+  void c.then(
+    list => {
+      doc.memo.contract = list
+    },
+    () => undefined,
+  )
   return c
 }
 
