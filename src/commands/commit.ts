@@ -1,8 +1,8 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
+import { plural } from '../lib/core/text.js'
 import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
-import { displayPath } from '../lib/git/render.js'
 
 export interface CommitOutput extends CommitResult {
   validation?: { errors: number; warnings: number }
@@ -35,11 +35,10 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
       const outcome = await validateForCommit(this.config, root, { cache: this.flags.cache })
       validation = { errors: outcome.errors, warnings: outcome.warnings }
       if (outcome.errors > 0) {
-        if (outcome.report) process.stderr.write(outcome.report.endsWith('\n') ? outcome.report : outcome.report + '\n')
-        throw new SsmdError(
-          `validation found ${outcome.errors} error${outcome.errors === 1 ? '' : 's'}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`,
-          { code: 'invalid' },
-        )
+        throw new SsmdError(`validation found ${plural(outcome.errors, 'error')}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, {
+          code: 'invalid',
+          details: outcome.report ? outcome.report.replace(/\n$/, '').split('\n') : [],
+        })
       }
       if (outcome.warnings > 0 && outcome.report) this.note(outcome.report.replace(/\n$/, ''))
     }
@@ -54,8 +53,8 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     ]
       .filter(([, n]) => n)
       .map(([k, n]) => `${n} ${k}`)
-    this.say(` ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed (${parts.join(', ')})`)
-    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${displayPath(root, f.path)}`)
+    this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${this.shownPath(f.path)}`)
     return { ...result, validation }
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
-import { describeChange, displayPath, renderStat, type FileDiff } from '../lib/git/render.js'
+import { describeChange, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { ssmdStatus } from '../lib/git/status.js'
 
@@ -40,7 +40,7 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
       this.say('No changes to ssmd files.')
       return result
     }
-    const show = (f: DiffFile) => displayPath(root, f.path)
+    const show = (f: DiffFile) => this.shownPath(f.path)
     if (this.flags.stat) {
       for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
     } else {

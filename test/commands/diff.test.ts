@@ -29,15 +29,20 @@ describe('ssmd diff', () => {
     )
   })
 
-  it('shows paths relative to the working directory and honours -C', async () => {
+  it('shows paths relative to the working directory, or to the -C folder (like git -C)', async () => {
     const dir = exampleRepo({ git: true })
     appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# note\n')
+    appendFileSync(join(dir, 'schemas/trade.yaml'), '# note\n')
     const fromFeeds = await ssmd(['diff'], { cwd: join(dir, 'feeds') })
-    expect(fromFeeds.stdout).to.contain('  kalshi.yaml\n')
+    expect(fromFeeds.stdout).to.equal('Modified:\n  kalshi.yaml\n  ../schemas/trade.yaml\n')
+    // git shows the same paths from the same folder.
+    expect(git(join(dir, 'feeds'), 'status', '--short').split('\n').filter(Boolean)).to.deep.equal([' M kalshi.yaml', ' M ../schemas/trade.yaml'])
     const elsewhere = tempDir()
     const withC = await ssmd(['diff', '-C', dir], { cwd: elsewhere })
     expect(withC.code, withC.stderr).to.equal(0)
-    expect(withC.stdout).to.match(/\.\.\/.*feeds\/kalshi\.yaml/)
+    expect(withC.stdout).to.equal('Modified:\n  feeds/kalshi.yaml\n  schemas/trade.yaml\n')
+    const withSubfolder = await ssmd(['diff', '-C', join(dir, 'schemas')], { cwd: elsewhere })
+    expect(withSubfolder.stdout).to.equal('Modified:\n  ../feeds/kalshi.yaml\n  trade.yaml\n')
   })
 
   it('--json gives root- and git-relative paths; --stat and --patch add counts and the patch', async () => {

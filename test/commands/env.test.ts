@@ -166,12 +166,22 @@ cache:
     expect(r.stderr).to.equal('warning: schema trade:v1 is deprecated; plan a move to a newer version\n')
   })
 
+  it('keeps warnings out of --quiet and --json runs (stdout is the JSON result alone)', async () => {
+    const dir = exampleRepo()
+    writeFileSync(join(dir, 'schemas', 'trade.yaml'), read(dir, 'schemas/trade.yaml').replace('status: active', 'status: deprecated'))
+    const quiet = await ssmd(['env', 'create', 'old', '--feed', 'kalshi', '--schema', 'trade:v1', '-q'], { cwd: dir })
+    expect([quiet.code, quiet.stdout, quiet.stderr]).to.deep.equal([0, '', ''])
+    const json = await ssmd(['env', 'create', 'older', '--feed', 'kalshi', '--schema', 'trade:v1', '--json'], { cwd: dir })
+    expect([json.code, json.stderr]).to.deep.equal([0, ''])
+    expect(JSON.parse(json.stdout).file).to.equal('environments/older.yaml')
+  })
+
   const refused: Array<[string, string[], number, RegExp]> = [
     ['an unknown feed', ['--feed', 'kalshy'], 1, /feed 'kalshy' not found; did you mean 'kalshi'\?/],
     ['an unknown schema', ['--schema', 'trad:v1'], 1, /schema 'trad' not found; did you mean 'trade'\?/],
     ['an unknown schema version', ['--schema', 'trade:v7'], 1, /schema 'trade' has no version 'v7'/],
     ['a draft schema version', ['--schema', 'trade:v2'], 1, /schema trade:v2 is a draft/],
-    ['a malformed schema reference', ['--schema', 'trade'], 2, /must be <schema>:<version>/],
+    ['a malformed schema reference', ['--schema', 'trade'], 2, /--schema 'trade' names no version; use <schema>:<version>, e.g. trade:v1/],
     ['a nats transport without url', ['--transport.type', 'nats'], 2, /a nats transport needs --transport.url/],
     ['a url on a memory transport', ['--transport.url', 'nats://h:4222'], 2, /memory transport takes no --transport.url/],
     ['a url scheme that does not fit', ['--transport.type', 'mqtt', '--transport.url', 'nats://h:4222'], 2, /expected mqtt:\/\/ or mqtts:\/\//],

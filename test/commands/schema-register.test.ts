@@ -103,6 +103,18 @@ describe('ssmd schema register', () => {
     })
   }
 
+  it('lists the parse problems in the --json error as details', async () => {
+    const repo = exampleRepo()
+    const r = await ssmd(['schema', 'register', 'broken', '--file', fixture('bad.capnp'), '--json'], { cwd: repo })
+    expect(r.code).to.equal(1)
+    const { error } = JSON.parse(r.stdout)
+    expect(error.code).to.equal('failed')
+    expect(error.message).to.match(/bad\.capnp does not parse as capnp \(2 errors\); nothing written$/)
+    expect(error.details).to.have.length(2)
+    expect(error.details[0]).to.match(/bad\.capnp:5:6 {2}Skipped ordinal @2/)
+    expect(error.details[1]).to.match(/bad\.capnp:6:9 {2}Not defined: NoSuchType/)
+  })
+
   it('refuses an existing schema and a different file of the same name in schemas/ (exit 1, nothing written)', async () => {
     const repo = exampleRepo()
     const before = snapshot(repo)

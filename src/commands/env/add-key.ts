@@ -10,7 +10,6 @@ import { keyFlags } from '../../lib/cli/flags.js'
 import { usableEnvironment } from '../../lib/domain/env.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { checkDescription, checkFields, checkSource, newKey, planAddKey, variablesOf, type KeyEntry } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
@@ -41,7 +40,7 @@ export default class EnvAddKey extends SsmdCommand<typeof EnvAddKey> {
     const doc = this.workspace(['environment']).get('environment', envName)
     editDocument<EnvironmentData>(doc.absPath, doc.file, data => planAddKey(envName, usableEnvironment(doc.file, data), key, entry))
     const variables = variablesOf(key, entry)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     if (variables.length > 0) this.say(`values are read from ${variables.join(', ')}`)
     return { file: doc.file, environment: envName, key, entry, variables }
   }

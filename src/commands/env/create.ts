@@ -11,7 +11,6 @@ import { checkReferences, envInput, newEnvironment, resolveSections } from '../.
 import { ConflictError } from '../../lib/core/errors.js'
 import { createDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
@@ -44,7 +43,7 @@ export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
     const abs = join(ws.root, file)
     createDocument(abs, file, environment as unknown as Record<string, unknown>)
     for (const w of warnings) this.note(`warning: ${w}`)
-    this.say(`wrote ${displayPath(abs, file)}`)
+    this.say(`wrote ${this.shownPath(file)}`)
     return { file, name, environment, warnings }
   }
 }

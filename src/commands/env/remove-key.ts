@@ -6,7 +6,6 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { usableEnvironment } from '../../lib/domain/env.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { planRemoveKey, type KeyEntry } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
@@ -30,7 +29,7 @@ export default class EnvRemoveKey extends SsmdCommand<typeof EnvRemoveKey> {
       return plan.ops
     })
     this.say(`removed key ${key}`)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return { file: doc.file, environment: envName, key, removed: removed! }
   }
 }

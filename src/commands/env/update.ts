@@ -10,7 +10,6 @@ import { checkReferences, envInput, hasAnyInput, resolveSections, usableEnvironm
 import { UsageError } from '../../lib/core/errors.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { mapEdits, type Change } from '../../lib/yaml/changes.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 import type { EditOp } from '../../lib/yaml/edit.js'
@@ -50,7 +49,7 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
       return ops
     })
     for (const w of warnings) this.note(`warning: ${w}`)
-    const shown = displayPath(doc.absPath, doc.file)
+    const shown = this.shownPath(doc.file)
     if (changed) {
       this.say(`wrote ${shown}`)
       if (this.flags.verbose)

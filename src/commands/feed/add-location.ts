@@ -9,7 +9,6 @@ import { planAddLocation, usableFeed, type CaptureLocation } from '../../lib/dom
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
 import { compact } from '../../lib/yaml/changes.js'
-import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation> {
@@ -37,7 +36,7 @@ export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation>
     const location = compact({ datacenter, provider: this.flags.provider, region: this.flags.region }) as CaptureLocation
     const doc = this.workspace(['feed']).get('feed', name)
     editDocument<FeedData>(doc.absPath, doc.file, data => planAddLocation(name, usableFeed(doc.file, data), location))
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return { file: doc.file, name, location }
   }
 }

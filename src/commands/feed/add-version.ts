@@ -10,7 +10,6 @@ import { feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
 import { planAddVersion, usableFeed, versionInput, type AddVersionPlan, type FeedVersion } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
@@ -43,7 +42,7 @@ export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
     const { entry, closed, copiedFrom } = plan!
     if (closed) this.say(`ended ${closed.version} on ${closed.effective_to}, the day before ${entry.version} starts`)
     this.say(`added ${entry.version} (from ${entry.effective_from}${entry.effective_to ? ` to ${entry.effective_to}` : ''}, copied from ${copiedFrom})`)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return { file: doc.file, name, version: entry.version, copied_from: copiedFrom, entry, ...(closed ? { closed } : {}) }
   }
 }

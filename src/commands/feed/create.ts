@@ -10,7 +10,6 @@ import { ConflictError } from '../../lib/core/errors.js'
 import { newFeed, rootInput, typeOptions, versionInput } from '../../lib/domain/feed.js'
 import { createDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
@@ -44,7 +43,7 @@ export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
     const file = `feeds/${name}.yaml`
     const abs = join(ws.root, file)
     createDocument(abs, file, feed as unknown as Record<string, unknown>)
-    this.say(`wrote ${displayPath(abs, file)}`)
+    this.say(`wrote ${this.shownPath(file)}`)
     return { file, name, feed }
   }
 }

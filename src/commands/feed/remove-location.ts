@@ -6,7 +6,6 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { planRemoveLocation, usableFeed, type CaptureLocation } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedRemoveLocation extends SsmdCommand<typeof FeedRemoveLocation> {
@@ -30,7 +29,7 @@ export default class FeedRemoveLocation extends SsmdCommand<typeof FeedRemoveLoc
       return result.ops
     })
     this.say(`removed capture location ${datacenter}${result!.remaining === 0 ? ' (no locations left)' : ''}`)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return { file: doc.file, name, removed: result!.removed, remaining: result!.remaining }
   }
 }

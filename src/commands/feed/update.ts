@@ -10,7 +10,6 @@ import { UsageError } from '../../lib/core/errors.js'
 import { planUpdate, rootInput, statusOptions, typeOptions, usableFeed, versionInput, type UpdatePlan } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { type Change } from '../../lib/yaml/changes.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 
@@ -49,7 +48,7 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
       plan = planUpdate(name, usableFeed(doc.file, data), root, input, this.flags.version)
       return plan.ops
     })
-    const shown = displayPath(doc.absPath, doc.file)
+    const shown = this.shownPath(doc.file)
     if (changed) {
       this.say(`wrote ${shown}`)
       if (this.flags.verbose) for (const c of plan!.changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)

@@ -54,10 +54,7 @@ export default class KeyVerify extends SsmdCommand<typeof KeyVerify> {
       else if (k.result === 'optional-missing') this.say(`${yellow('!')} ${k.name} (optional): ${unset.join(', ')}`)
       else this.say(`- ${k.name}: ${k.source ?? '?'} (not checkable locally)`)
     }
-    if (!result.ok) {
-      process.stderr.write(`Error: environment '${envName}' is missing ${plural(missing.length, 'required variable')}: ${missing.join(', ')}\n`)
-      process.exitCode = 1
-    }
+    if (!result.ok) this.fail(`environment '${envName}' is missing ${plural(missing.length, 'required variable')}: ${missing.join(', ')}`)
     return result
   }
 }

@@ -14,12 +14,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { CapnpChange } from '../../lib/capnp/index.js'
+import { notParsing } from '../../lib/domain/schema/parse.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { checkDateFlag } from '../../lib/core/dates.js'
 import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { plural } from '../../lib/core/text.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, splitList } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
 import { FORMAT_BY_EXTENSION } from '../../lib/domain/schema/files.js'
 import {
@@ -30,7 +31,6 @@ import {
   orderedEntry,
   parseIncoming,
   planDates,
-  problemLines,
   statusOptions,
   uninstallIncoming,
   usableSchema,
@@ -114,11 +114,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
       )
     }
     const def = await parseIncoming(root, inc, format)
-    if (!def.parsed?.ok) {
-      for (const line of problemLines(def.parsed?.problems ?? [])) process.stderr.write(line + '\n')
-      const n = def.parsed?.problems.length ?? 0
-      throw new SsmdError(`${inc.shown} does not parse as ${format} (${n} error${n === 1 ? '' : 's'}); nothing written`)
-    }
+    if (!def.parsed?.ok) throw notParsing(inc.shown, def.parsed?.problems ?? [], 'nothing written', format)
 
     // Each claim must hold; the previous version is compared too, for the breaking_changes hint.
     const cache = new DefinitionCache(root)
@@ -138,7 +134,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     if (format !== 'capnp' && claims.length > 0) this.note(`note: --compatible-with not checked: structural compare is only available for capnp (this schema is ${format})`)
     for (const claim of refused) {
       const { breaking } = compatibility.find(c => c.with === claim)!
-      const head = `${id} is not compatible with ${claim}: ${breaking.length} breaking change${breaking.length === 1 ? '' : 's'}`
+      const head = `${id} is not compatible with ${claim}: ${plural(breaking.length, 'breaking change')}`
       if (this.flags.force) {
         this.note(`warning: ${head}; recorded anyway because of --force`)
         for (const c of breaking) this.note(changeLine(c))
@@ -158,7 +154,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
       previous = { version: prev.version, checked: check.checked && !check.problem, breaking: check.breaking }
       if (check.breaking.length > 0 && !breakingText) {
         this.note(
-          `warning: ${id} breaks compatibility with ${prev.version} (${check.breaking.length} breaking change${check.breaking.length === 1 ? '' : 's'}, first: ${check.breaking[0].message}); describe it with --breaking-changes "…"`,
+          `warning: ${id} breaks compatibility with ${prev.version} (${plural(check.breaking.length, 'breaking change')}, first: ${check.breaking[0].message}); describe it with --breaking-changes "…"`,
         )
       }
     }
@@ -194,7 +190,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     if (created) this.say(`copied ${inc.shown} → ${inc.display}`)
     const checkedClaims = compatibility.filter(c => c.checked && c.compatible).map(c => c.with)
     this.say(`added ${id} (${entry.status}, from ${effectiveFrom}, ${inc.display})${checkedClaims.length > 0 ? `; compatible with ${checkedClaims.join(', ')} (checked)` : ''}`)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return {
       file: doc.file,
       name,

@@ -13,7 +13,8 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { SsmdError, UsageError } from '../../lib/core/errors.js'
 import { checkName } from '../../lib/domain/input.js'
 import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
-import { findSchemaVersion, problemLines, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { notParsing } from '../../lib/domain/schema/parse.js'
+import { findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { dim, green, red, yellow } from '../../lib/cli/style.js'
 import { versionNumber } from '../../lib/domain/versions.js'
 
@@ -93,10 +94,7 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const def = await cache.forVersion(doc, index)
     if (!def) throw new SsmdError(`${ref} names no definition file`)
     if (def.problem) throw new SsmdError(`${ref}: ${def.problem.message}`)
-    if (!def.parsed?.ok || !def.parsed.capnp) {
-      for (const line of problemLines(def.parsed?.problems ?? [])) process.stderr.write(line + '\n')
-      throw new SsmdError(`${def.display} (${ref}) does not parse; fix it first (ssmd validate)`)
-    }
+    if (!def.parsed?.ok || !def.parsed.capnp) throw notParsing(`${def.display} (${ref})`, def.parsed?.problems ?? [], 'fix it first (ssmd validate)')
     return def
   }
 }

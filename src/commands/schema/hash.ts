@@ -11,9 +11,9 @@
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { plural, pluralWord } from '../../lib/core/text.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { definitionRef, hashFile, resolveDefinition } from '../../lib/domain/schema/files.js'
 import { orderedVersions, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
@@ -95,8 +95,9 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
     }
     if (problems.length > 0 && problems.length <= 3) throw new SsmdError(`${problems.join('; ')}; nothing written`)
     if (problems.length > 3) {
-      for (const p of problems) process.stderr.write(`  ${p}\n`)
-      throw new SsmdError(`${problems.length} problems (listed above) keep the hashes from being checked; fix them first (ssmd validate); nothing written`)
+      throw new SsmdError(`${problems.length} problems (listed above) keep the hashes from being checked; fix them first (ssmd validate); nothing written`, {
+        details: problems.map(p => `  ${p}`),
+      })
     }
 
     const changed = [...changes.values()].flat()
@@ -106,10 +107,10 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
         for (const c of changed) this.say(`✗ ${c.schema}:${c.version}  ${c.file}  stored ${short(c.stored)}, file ${short(c.actual)}`)
         const fix = name === undefined ? 'ssmd schema hash --all' : `ssmd schema hash ${name}`
         throw new SsmdError(
-          `${changed.length} hash${changed.length === 1 ? '' : 'es'} ${changed.length === 1 ? 'does' : 'do'} not match: ${changed.map(c => `${c.schema}:${c.version} (${c.file})`).join(', ')}; if the changes are intended, run '${fix}'`,
+          `${plural(changed.length, 'hash', 'hashes')} ${pluralWord(changed.length, 'does', 'do')} not match: ${changed.map(c => `${c.schema}:${c.version} (${c.file})`).join(', ')}; if the changes are intended, run '${fix}'`,
         )
       }
-      this.say(`all ${checked} hash${checked === 1 ? '' : 'es'} match`)
+      this.say(`all ${plural(checked, 'hash', 'hashes')} match`)
       return { check: true, checked, changed: [], written: [] }
     }
 
@@ -123,10 +124,10 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
         })
       })
       for (const c of list) this.say(`${c.schema}:${c.version}  ${short(c.stored)} → ${short(c.actual)}  (${c.file})`)
-      this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+      this.say(`wrote ${this.shownPath(doc.file)}`)
       written.push(doc.file)
     }
-    if (changed.length === 0) this.say(`all ${checked} hash${checked === 1 ? '' : 'es'} up to date; nothing written`)
+    if (changed.length === 0) this.say(`all ${plural(checked, 'hash', 'hashes')} up to date; nothing written`)
     return { check: false, checked, changed: plain, written }
   }
 }

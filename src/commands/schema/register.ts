@@ -10,19 +10,18 @@
  */
 import { Args, Flags } from '@oclif/core'
 import { join } from 'node:path'
+import { notParsing } from '../../lib/domain/schema/parse.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
-import { ConflictError, SsmdError } from '../../lib/core/errors.js'
+import { ConflictError } from '../../lib/core/errors.js'
 import { createDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { displayPath } from '../../lib/cli/output.js'
 import {
   formatOf,
   installIncoming,
   locateIncoming,
   orderedEntry,
   parseIncoming,
-  problemLines,
   statusOptions,
   uninstallIncoming,
   type SchemaStatus,
@@ -73,11 +72,7 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
 
     const inc = locateIncoming(root, this.flags.file)
     const def = await parseIncoming(root, inc, format)
-    if (!def.parsed?.ok) {
-      for (const line of problemLines(def.parsed?.problems ?? [])) process.stderr.write(line + '\n')
-      const n = def.parsed?.problems.length ?? 0
-      throw new SsmdError(`${inc.shown} does not parse as ${format} (${n} error${n === 1 ? '' : 's'}); nothing written`)
-    }
+    if (!def.parsed?.ok) throw notParsing(inc.shown, def.parsed?.problems ?? [], 'nothing written', format)
 
     const entry = orderedEntry({ version: 'v1', effective_from: effectiveFrom, status: this.flags.status as SchemaStatus, hash: inc.hash })
     const file = `schemas/${name}.yaml`
@@ -92,7 +87,7 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
     if (created) this.say(`copied ${inc.shown} → ${inc.display}`)
     else if (inc.shown !== inc.display) this.say(`using ${inc.display} (same content as ${inc.shown})`)
     this.say(`registered ${name} v1 (${format}, ${entry.status}, from ${effectiveFrom})`)
-    this.say(`wrote ${displayPath(abs, file)}`)
+    this.say(`wrote ${this.shownPath(file)}`)
     return { file, name, format, schema_file: inc.ref, version: 'v1', entry, ...(created ? { copied: { from: inc.shown, to: inc.display } } : {}) }
   }
 }

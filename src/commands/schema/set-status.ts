@@ -8,12 +8,13 @@
  * }
  */
 import { Args, Flags } from '@oclif/core'
+import { parseSchemaRef } from '../../lib/domain/input.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { ConflictError } from '../../lib/core/errors.js'
+import { pluralWord } from '../../lib/core/text.js'
 import { editDocument } from '../../lib/workspace/files.js'
-import { displayPath } from '../../lib/cli/output.js'
 import { definitionRef, hashFile, resolveDefinition } from '../../lib/domain/schema/files.js'
-import { environmentsUsing, findSchemaVersion, isLifecycleMove, parseSchemaRef, statusOptions, usableSchema, type SchemaStatus } from '../../lib/domain/schema/lifecycle.js'
+import { environmentsUsing, findSchemaVersion, isLifecycleMove, statusOptions, usableSchema, type SchemaStatus } from '../../lib/domain/schema/lifecycle.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 
 export interface SchemaSetStatusResult {
@@ -61,7 +62,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
     }
     if (to === 'draft' && usedBy.length > 0) {
       throw new ConflictError(
-        `cannot make ${ref} a draft: environment${usedBy.length === 1 ? '' : 's'} ${usedBy.join(', ')} use${usedBy.length === 1 ? 's' : ''} it and drafts may not be used; point ${usedBy.length === 1 ? 'it' : 'them'} at another version first`,
+        `cannot make ${ref} a draft: ${pluralWord(usedBy.length, 'environment')} ${usedBy.join(', ')} ${pluralWord(usedBy.length, 'uses', 'use')} it and drafts may not be used; point ${pluralWord(usedBy.length, 'it', 'them')} at another version first`,
       )
     }
     const known = (statusOptions as string[]).includes(from as string)
@@ -88,7 +89,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
       return now.versions[index].status === to ? [] : [{ op: 'set', path: ['versions', index, 'status'], value: to }]
     })
     this.say(`${ref}: ${known ? from : JSON.stringify(from)} → ${to}`)
-    this.say(`wrote ${displayPath(doc.absPath, doc.file)}`)
+    this.say(`wrote ${this.shownPath(doc.file)}`)
     return { ...base, changed: true, forced }
   }
 }

@@ -13,11 +13,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { StructureEntry } from '../../lib/capnp/index.js'
+import { parseSchemaRef } from '../../lib/domain/input.js'
+import { notParsing } from '../../lib/domain/schema/parse.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { SsmdError } from '../../lib/core/errors.js'
 import { DefinitionCache } from '../../lib/domain/schema/definitions.js'
 import { definitionRef } from '../../lib/domain/schema/files.js'
-import { effectiveText, findSchemaVersion, orderedVersions, parseSchemaRef, problemLines, shown, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { effectiveText, findSchemaVersion, orderedVersions, shown, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { bold, details, green, red, table } from '../../lib/cli/style.js'
 import { latestVersion } from '../../lib/domain/versions.js'
 
@@ -95,10 +97,7 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
       const ref = definitionRef(schema, target)
       const def = ref === undefined ? undefined : await cache.get(ref, schema.format)
       if (!def?.parsed) throw new SsmdError(def?.problem?.message ?? `version ${target.version} of '${name}' names no definition file`)
-      if (!def.parsed.ok || !def.parsed.capnp) {
-        for (const line of problemLines(def.parsed.problems)) process.stderr.write(line + '\n')
-        throw new SsmdError(`${def.display} (${name}:${target.version}) does not parse; fix it (ssmd validate) to see its structure`)
-      }
+      if (!def.parsed.ok || !def.parsed.capnp) throw notParsing(`${def.display} (${name}:${target.version})`, def.parsed.problems, 'fix it (ssmd validate) to see its structure')
       const { renderStructure, structureModel } = await import('../../lib/capnp/index.js')
       result.structure = { version: target.version, schema_file: ref!, entries: structureModel(def.parsed.capnp) }
       this.print(result, renderStructure(def.parsed.capnp))

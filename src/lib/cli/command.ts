@@ -1,5 +1,6 @@
 import { Command, Flags, Interfaces } from '@oclif/core'
 import { SsmdError } from '../core/errors.js'
+import { displayPath } from './output.js'
 import { checkDirFlag, findRoot } from '../workspace/root.js'
 import { Workspace } from '../workspace/workspace.js'
 import { readLocalConfig } from '../workspace/config.js'
@@ -78,14 +79,32 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     return new Workspace(this.root(), kinds)
   }
 
+  /** A root-relative path as shown to the user: relative to the -C folder or the working directory, as git shows paths. */
+  protected shownPath(rootRelative: string): string {
+    return displayPath(this.root(), rootRelative, this.startDir())
+  }
+
   /** Normal output: suppressed by --quiet and --json. */
   protected say(message = ''): void {
     if (!this.flags?.quiet && !this.jsonEnabled()) this.log(message)
   }
 
-  /** Notes to the user on stderr (kept out of stdout so pipes stay clean); suppressed by --quiet. */
+  /**
+   * Notes and warnings on stderr (kept out of stdout so pipes stay clean);
+   * suppressed by --quiet, and by --json, where the JSON result is the whole answer.
+   */
   protected note(message: string): void {
-    if (!this.flags?.quiet) process.stderr.write(message + '\n')
+    if (!this.flags?.quiet && !this.jsonEnabled()) process.stderr.write(message + '\n')
+  }
+
+  /**
+   * A failure that still has a result to show (e.g. `key verify`): the error line
+   * goes to stderr like a thrown error's, the exit code is set, and the command
+   * returns its result (printed as usual, JSON included).
+   */
+  protected fail(message: string, exitCode: 1 | 2 = 1): void {
+    process.stderr.write(`Error: ${message}\n`)
+    process.exitCode = exitCode
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string }): Promise<unknown> {
@@ -98,10 +117,12 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     let exitCode: number
     let message: string
     let code: string
+    let details: readonly string[] = []
     if (err instanceof SsmdError) {
       exitCode = err.exitCode
       message = err.message
       code = err.code
+      details = err.details
     } else if (isParseError(err)) {
       exitCode = 2
       code = 'usage'
@@ -112,7 +133,8 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
       const where = err.code === 'EACCES' || err.code === 'EPERM' ? ' (permission denied)' : ''
       message = `${err.message || String(err)}${where}${verbose ? '' : ' (run with --verbose for details)'}`
     }
-    if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode } }, null, 2) + '\n')
+    if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(details.length > 0 ? { details } : {}) } }, null, 2) + '\n')
+    for (const line of details) process.stderr.write(line + '\n')
     process.stderr.write(`Error: ${message}\n`)
     if (verbose && err.stack) process.stderr.write(err.stack + '\n')
     process.exitCode = exitCode

@@ -149,7 +149,7 @@ export function formatJunit(result: Result): string {
     const body = [
       ...(errors.length > 0
         ? [
-            `      <failure message="${xml(`${errors.length} error${errors.length === 1 ? '' : 's'}`)}" type="${xml(errors[0].rule)}">${xml(errors.map(f => `${location(f)} ${f.message} (${f.rule})`).join('\n'))}</failure>`,
+            `      <failure message="${xml(plural(errors.length, 'error'))}" type="${xml(errors[0].rule)}">${xml(errors.map(f => `${location(f)} ${f.message} (${f.rule})`).join('\n'))}</failure>`,
           ]
         : []),
       ...(others.length > 0 ? [`      <system-out>${xml(others.map(f => `${location(f)} ${f.severity} ${f.message} (${f.rule})`).join('\n'))}</system-out>`] : []),

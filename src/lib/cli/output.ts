@@ -1,8 +1,14 @@
-import { isAbsolute, relative } from 'node:path'
+import { isAbsolute, join, relative, sep } from 'node:path'
 
-/** The path to show in `wrote …`: relative to the working directory when inside it, else relative to the root. */
-export function displayPath(absPath: string, rootRelative: string): string {
-  const rel = relative(process.cwd(), absPath)
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return rootRelative
-  return rel.split('\\').join('/')
+/**
+ * A root-relative path as shown to the user, the way git shows paths: relative
+ * to `from` (the folder given with -C, else the working directory), with `../`
+ * for files outside it. When `from` is not inside the root (e.g. a symlinked
+ * path), the path is shown relative to the root.
+ */
+export function displayPath(root: string, rootRelative: string, from = process.cwd()): string {
+  const within = relative(root, from)
+  if (within === '..' || within.startsWith(`..${sep}`) || isAbsolute(within)) return rootRelative
+  const rel = relative(from, join(root, rootRelative)) || '.'
+  return sep === '/' ? rel : rel.split(sep).join('/')
 }

@@ -1,16 +1,20 @@
 /**
  * Errors a user can act on. Commands let them propagate; the base command prints
  * `message` as one line on stderr and exits with `exitCode`
- * (1: the operation failed, 2: wrong usage).
+ * (1: the operation failed, 2: wrong usage). `details` are lines that back the
+ * message up (e.g. each parse problem as `file:line:col  message`): printed
+ * before it, and listed in the `--json` error.
  */
 export class SsmdError extends Error {
   readonly exitCode: 1 | 2
   readonly code: string
-  constructor(message: string, options: { exitCode?: 1 | 2; code?: string } = {}) {
+  readonly details: readonly string[]
+  constructor(message: string, options: { exitCode?: 1 | 2; code?: string; details?: readonly string[] } = {}) {
     super(message)
     this.name = 'SsmdError'
     this.exitCode = options.exitCode ?? 1
     this.code = options.code ?? (this.exitCode === 2 ? 'usage' : 'failed')
+    this.details = options.details ?? []
   }
 }
 

@@ -43,6 +43,12 @@ export function hasControlChar(s: string): boolean {
   return false
 }
 
+/** `1 file`, `2 files`; `many` for irregular plurals (`plural(n, 'hash', 'hashes')`). */
 export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n} ${n === 1 ? word : many}`
+  return `${n} ${pluralWord(n, word, many)}`
+}
+
+/** The word alone, agreeing with `n`: `pluralWord(n, 'uses', 'use')`, `pluralWord(n, 'it', 'them')`. */
+export function pluralWord(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many
 }

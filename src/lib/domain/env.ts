@@ -1,10 +1,9 @@
 import { checkTimeFlag, checkTimezoneFlag } from '../core/dates.js'
 import { NotFoundError, SsmdError, UsageError } from '../core/errors.js'
-import { checkName, checkSize, checkUrl } from './input.js'
+import { checkName, checkSize, checkUrl, parseSchemaRef } from './input.js'
 import { compact } from '../yaml/changes.js'
 import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
-import { VERSION_PATTERN } from '../spec/common.js'
 import { didYouMean, hasControlChar } from '../core/text.js'
 import type { Workspace } from '../workspace/workspace.js'
 
@@ -33,15 +32,6 @@ export interface EnvInput {
   cache: Partial<Cache>
 }
 
-const VERSION = new RegExp(VERSION_PATTERN)
-
-export function parseSchemaRef(flag: string, value: string): SchemaRef {
-  const m = /^([^:]*):([^:]*)$/.exec(value)
-  if (!m || !VERSION.test(m[2])) throw new UsageError(`--${flag} '${value}' must be <schema>:<version>, e.g. trade:v1`)
-  checkName('schema', m[1])
-  return { schema: m[1], version: m[2], ref: value }
-}
-
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
 const REGION = /^[a-z0-9][a-z0-9-]*$/
 
@@ -67,7 +57,11 @@ export interface EnvFields {
 /** Field values, each checked on its own (cross-field consistency comes in `resolveSections`). */
 export function envInput(f: EnvFields): EnvInput {
   if (f.feed !== undefined) checkName('feed', f.feed)
-  const schema = f.schema === undefined ? undefined : parseSchemaRef('schema', f.schema)
+  let schema: SchemaRef | undefined
+  if (f.schema !== undefined) {
+    const { name, version } = parseSchemaRef(f.schema, { requireVersion: true, flag: 'schema' })
+    schema = { schema: name, version, ref: f.schema }
+  }
   if (f.scheduleTimezone !== undefined) checkTimezoneFlag('schedule.timezone', f.scheduleTimezone)
   if (f.scheduleDayStart !== undefined) checkTimeFlag('schedule.day-start', f.scheduleDayStart)
   if (f.scheduleDayEnd !== undefined) checkTimeFlag('schedule.day-end', f.scheduleDayEnd)

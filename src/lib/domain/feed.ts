@@ -1,11 +1,11 @@
-import { addDays, checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../core/dates.js'
+import { checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../core/dates.js'
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkUrl } from './input.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import { FEED_STATUSES, FEED_TYPES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
 import { didYouMean } from '../core/text.js'
-import { latestVersion, nextVersionId, rangesOverlap, versionNumber } from './versions.js'
+import { findOverlap, latestVersion, nextVersionId, placeNewVersion, versionNumber, type DatedVersion, type Overlap } from './versions.js'
 import type { EditOp } from '../yaml/edit.js'
 
 export type FeedVersion = FeedData['versions'][number]
@@ -163,12 +163,9 @@ export function findVersion(feedName: string, feed: FeedData, id: string): { ind
 
 export const rangeText = (v: { effective_from: string; effective_to?: string }) => `${v.effective_from} → ${v.effective_to ?? 'open'}`
 
-function checkNoOverlap(feed: FeedData, candidate: { version: string; effective_from: string; effective_to?: string }, skip: number[] = []): void {
-  for (const [i, v] of feed.versions.entries()) {
-    if (skip.includes(i) || typeof v.effective_from !== 'string') continue
-    if (rangesOverlap(candidate, v)) {
-      throw new ConflictError(`${candidate.version} (${rangeText(candidate)}) would overlap ${v.version} (${rangeText(v)}); versions of a feed may not share a day`)
-    }
+function refuseOverlap(candidate: DatedVersion, overlap: Overlap | undefined): void {
+  if (overlap) {
+    throw new ConflictError(`${candidate.version} (${rangeText(candidate)}) would overlap ${overlap.version} (${rangeText(overlap.range)}); versions of a feed may not share a day`)
   }
 }
 
@@ -252,7 +249,7 @@ export function planUpdate(name: string, feed: FeedData, root: RootInput, input:
   if (merged.effective_to !== undefined && merged.effective_to < merged.effective_from) {
     throw new UsageError(`${target.version.version} would end (${merged.effective_to}) before it starts (${merged.effective_from})`)
   }
-  if (input.effective_from !== undefined || input.effective_to !== undefined) checkNoOverlap(feed, merged, [target.index])
+  if (input.effective_from !== undefined || input.effective_to !== undefined) refuseOverlap(merged, findOverlap(feed.versions, merged, { skip: target.index }))
   const alreadyProtocol = ops.some(op => op.path.join('/') === `versions/${target.index}/protocol`)
   mapEdits(['versions', target.index], target.version as Record<string, unknown>, alreadyProtocol ? { ...merged, protocol } : merged, ops, changes)
   // mapEdits may have emitted the protocol change twice (type loop and version merge): keep one.
@@ -293,20 +290,12 @@ export function planAddVersion(name: string, feed: FeedData, input: VersionInput
   for (const [k, v] of Object.entries(copied)) if (!(k in entry) && v !== undefined) entry[k] = structuredClone(v)
   const version = entry as FeedVersion
 
+  const { closed, overlap } = placeNewVersion(feed.versions, version)
+  refuseOverlap(version, overlap)
   const ops: EditOp[] = []
-  let closed: AddVersionPlan['closed']
-  const skip: number[] = []
-  const openIndex = feed.versions.findIndex(v => v.effective_to === undefined && typeof v.effective_from === 'string' && v.effective_from < version.effective_from)
-  if (openIndex !== -1) {
-    const open = feed.versions[openIndex]
-    closed = { version: open.version, effective_to: addDays(version.effective_from, -1) }
-    checkNoOverlap({ ...feed, versions: [{ ...open, effective_to: closed.effective_to }] }, version)
-    skip.push(openIndex)
-    ops.push({ op: 'set', path: ['versions', openIndex, 'effective_to'], value: closed.effective_to })
-  }
-  checkNoOverlap(feed, version, skip)
+  if (closed) ops.push({ op: 'set', path: ['versions', closed.index, 'effective_to'], value: closed.effective_to })
   ops.push({ op: 'append', path: ['versions'], value: version })
-  return { ops, entry: version, copiedFrom: source.version, closed }
+  return { ops, entry: version, copiedFrom: source.version, closed: closed && { version: closed.version, effective_to: closed.effective_to } }
 }
 
 // ---- capture locations --------------------------------------------------------

@@ -17,6 +17,25 @@ export function checkName(what: string, value: string): string {
   return value
 }
 
+/**
+ * A schema reference, `name` or `name:version`, both parts checked so that neither
+ * can reach the file system unchecked. `flag` names the flag the value came from.
+ */
+export function parseSchemaRef(value: string, options: { requireVersion: true; flag?: string }): { name: string; version: string }
+export function parseSchemaRef(value: string, options: { requireVersion: boolean; flag?: string }): { name: string; version?: string }
+export function parseSchemaRef(value: string, options: { requireVersion: boolean; flag?: string }): { name: string; version?: string } {
+  const shown = options.flag === undefined ? `'${value}'` : `--${options.flag} '${value}'`
+  const colon = value.indexOf(':')
+  if (colon === -1) {
+    if (options.requireVersion) throw new UsageError(`${shown} names no version; use <schema>:<version>, e.g. ${value || 'trade'}:v1`)
+    return { name: checkName('schema', value) }
+  }
+  const name = checkName('schema', value.slice(0, colon))
+  const version = value.slice(colon + 1)
+  if (!VERSION.test(version)) throw new UsageError(`${shown}: '${version}' is not a version id; use <schema>:v1, <schema>:v2, …`)
+  return { name, version }
+}
+
 export function checkVersionId(flag: string, value: string): string {
   if (!VERSION.test(value)) throw new UsageError(`--${flag} '${value}' is not a version id; use v1, v2, …`)
   return value

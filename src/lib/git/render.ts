@@ -1,4 +1,4 @@
-import { relative, join, sep } from 'node:path'
+import { plural } from '../core/text.js'
 import { countChanges, diffLines, isBinary, unifiedHunks } from './line-diff.js'
 import { readObject } from './objects.js'
 import type { Repository } from './repo.js'
@@ -56,12 +56,6 @@ export async function describeChange(repo: Repository, c: FileChange, options: {
   return out
 }
 
-/** A root-relative path as shown to the user: relative to the working directory. */
-export function displayPath(root: string, rootRelative: string, cwd = process.cwd()): string {
-  const rel = relative(cwd, join(root, rootRelative))
-  return sep === '/' ? rel : rel.split(sep).join('/')
-}
-
 /** git's `--stat` block: ` name | N +++--`, then the summary line. */
 export function renderStat(rows: Array<{ name: string; insertions: number; deletions: number; binary?: boolean }>, width = 80): string[] {
   const nameWidth = Math.max(...rows.map(r => r.name.length))
@@ -76,9 +70,9 @@ export function renderStat(rows: Array<{ name: string; insertions: number; delet
   })
   const ins = rows.reduce((n, r) => n + r.insertions, 0)
   const del = rows.reduce((n, r) => n + r.deletions, 0)
-  const parts = [`${rows.length} file${rows.length === 1 ? '' : 's'} changed`]
-  if (ins > 0 || del === 0) parts.push(`${ins} insertion${ins === 1 ? '' : 's'}(+)`)
-  if (del > 0) parts.push(`${del} deletion${del === 1 ? '' : 's'}(-)`)
+  const parts = [`${plural(rows.length, 'file')} changed`]
+  if (ins > 0 || del === 0) parts.push(`${plural(ins, 'insertion')}(+)`)
+  if (del > 0) parts.push(`${plural(del, 'deletion')}(-)`)
   lines.push(' ' + parts.join(', '))
   return lines
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { DOCUMENT_SCHEMAS } from '../spec/documents.js'
 import type { JsonSchema } from '../spec/common.js'
 import { pointerSegments } from '../yaml/locate.js'
-import { closest } from '../core/text.js'
+import { closest, plural } from '../core/text.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { ContractError, ValidateFunction } from './contract-compile.js'
 import type { Report } from './types.js'
@@ -149,7 +149,7 @@ function describe(e: ContractError, schema: JsonSchema, doc: SsmdDocument): Cont
       return { rule: help?.[1] ?? 'schema/contract', path, message: `${where}: ${typeName(value)} ${help?.[2] ?? `does not match ${pattern}`}` }
     }
     case 'minItems':
-      return { rule: 'schema/contract', path, message: `${where} must have at least ${String(e.params.limit)} item${e.params.limit === 1 ? '' : 's'}` }
+      return { rule: 'schema/contract', path, message: `${where} must have at least ${plural(Number(e.params.limit), 'item')}` }
     case 'minimum':
       return { rule: 'schema/contract', path, message: `${where} must be at least ${String(e.params.limit)}; got ${typeName(value)}` }
     case 'minLength':

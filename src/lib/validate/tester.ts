@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { plural } from '../core/text.js'
 import { Workspace } from '../workspace/workspace.js'
 import { compareFindings, runRules, type PackSource } from './engine.js'
 import type { Finding, RuleDefinition, RulePack, Severity } from './types.js'
@@ -228,7 +229,7 @@ function compare(ruleId: string, expected: readonly ExpectedFinding[], actual: F
   if (missing.length === 0 && unmatched.length === 0) return []
   const sortKey = (a: { file: string; line: number; column: number; rule: string }, b: typeof a) => compareFindings(a as Finding, b as Finding)
   return [
-    `  expected ${want.length} finding${want.length === 1 ? '' : 's'}, got ${actual.length}`,
+    `  expected ${plural(want.length, 'finding')}, got ${actual.length}`,
     ...(missing.length > 0 ? ['  missing (expected, not reported):', ...missing.sort(sortKey).map(e => `    ${show(e)}`)] : []),
     ...(unmatched.length > 0 ? ['  unexpected (reported, not expected):', ...unmatched.map(f => `    ${show(f)}`)] : []),
   ]

@@ -1,15 +1,14 @@
 import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
-import { addDays } from '../../core/dates.js'
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../../core/errors.js'
-import { checkName, checkVersionId } from '../input.js'
+import { checkVersionId } from '../input.js'
 import type { Definition } from './definitions.js'
 import { definitionRef, FORMAT_BY_EXTENSION, resolveDefinition, sha256Hex } from './files.js'
-import { parseDefinition, type DefinitionProblem } from './parse.js'
+import { parseDefinition } from './parse.js'
 import { SCHEMA_STATUSES } from '../../spec/enums.js'
 import type { SchemaData } from '../../spec/types.generated.js'
 import { didYouMean } from '../../core/text.js'
-import { rangesOverlap, versionNumber } from '../versions.js'
+import { placeNewVersion, versionNumber, type ClosedVersion, type DatedVersion } from '../versions.js'
 import type { Workspace } from '../../workspace/workspace.js'
 import { writeFileAtomic } from '../../io/atomic.js'
 import { withFileLock } from '../../io/lock.js'
@@ -24,19 +23,6 @@ export const statusOptions = [...SCHEMA_STATUSES]
 export const SCHEMA_VERSION_KEY_ORDER = ['version', 'effective_from', 'effective_to', 'status', 'schema_file', 'hash', 'compatible_with', 'breaking_changes'] as const
 
 // ---- references and documents ---------------------------------------------------
-
-/** `name` or `name:version`, both checked so that neither can reach the file system unchecked. */
-export function parseSchemaRef(arg: string, options: { requireVersion: boolean }): { name: string; version?: string } {
-  const colon = arg.indexOf(':')
-  if (colon === -1) {
-    if (options.requireVersion) throw new UsageError(`'${arg}' names no version; use <schema>:<version>, e.g. ${arg}:v1`)
-    return { name: checkName('schema', arg) }
-  }
-  const name = checkName('schema', arg.slice(0, colon))
-  const version = arg.slice(colon + 1)
-  if (!/^v[1-9][0-9]*$/.test(version)) throw new UsageError(`'${arg}': '${version}' is not a version id; use <schema>:v1, <schema>:v2, …`)
-  return { name, version }
-}
 
 /** The schema data of a document, or a clear error when it cannot be worked on. */
 export function usableSchema(file: string, data: unknown, problem?: { message: string; line?: number; column?: number }): SchemaData {
@@ -103,29 +89,21 @@ export const isLifecycleMove = (from: string, to: string) => (LIFECYCLE[from] ??
 
 export interface DatePlan {
   /** An open-ended earlier version that gets an end date. */
-  closed?: { index: number; version: string; effective_to: string }
+  closed?: ClosedVersion
 }
 
 /**
- * Where a new version starting `from` fits: an open-ended earlier version is ended
- * the day before; any other overlap is refused.
+ * Where a new version fits (`placeNewVersion`): an open-ended earlier version is
+ * ended the day before; any other overlap is refused.
  */
-export function planDates(name: string, versions: SchemaVersion[], candidate: { version: string; effective_from: string; effective_to?: string }): DatePlan {
-  const plan: DatePlan = {}
-  const openIndex = versions.findIndex(v => v && v.effective_to === undefined && typeof v.effective_from === 'string' && v.effective_from < candidate.effective_from)
-  if (openIndex !== -1) {
-    plan.closed = { index: openIndex, version: versions[openIndex].version, effective_to: addDays(candidate.effective_from, -1) }
+export function planDates(name: string, versions: SchemaVersion[], candidate: DatedVersion): DatePlan {
+  const { closed, overlap } = placeNewVersion(versions, candidate)
+  if (overlap) {
+    throw new ConflictError(
+      `${candidate.version} (${effectiveText(candidate)}) would overlap ${overlap.version} (${effectiveText(overlap.range)}) of schema '${name}'; versions of a schema may not share a day (pick a later --effective-from)`,
+    )
   }
-  for (const [i, v] of versions.entries()) {
-    if (!v || typeof v.effective_from !== 'string') continue
-    const range = i === plan.closed?.index ? { ...v, effective_to: plan.closed.effective_to } : v
-    if (rangesOverlap(candidate, range)) {
-      throw new ConflictError(
-        `${candidate.version} (${effectiveText(candidate)}) would overlap ${v.version} (${effectiveText(range)}) of schema '${name}'; versions of a schema may not share a day (pick a later --effective-from)`,
-      )
-    }
-  }
-  return plan
+  return { closed }
 }
 
 // ---- incoming definition files -----------------------------------------------------
@@ -233,9 +211,6 @@ export async function parseIncoming(root: string, inc: IncomingDefinition, forma
     if (staged) rmSync(staged, { force: true })
   }
 }
-
-/** `file:line:col  message` lines. */
-export const problemLines = (problems: DefinitionProblem[]) => problems.map(p => `  ${p.file}:${p.line}:${p.column}  ${p.message}`)
 
 /**
  * Copies the incoming file to schemas/<name> byte for byte (temporary file and

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CapnpModel } from '../../capnp/index.js'
+import { SsmdError } from '../../core/errors.js'
+import { plural } from '../../core/text.js'
 
 export interface DefinitionProblem {
   message: string
@@ -15,6 +17,18 @@ export interface ParsedDefinition {
   problems: DefinitionProblem[]
   /** Cap'n Proto model, for structural compares. */
   capnp?: CapnpModel
+}
+
+/** `file:line:col  message` lines. */
+export const problemLines = (problems: readonly DefinitionProblem[]) => problems.map(p => `  ${p.file}:${p.line}:${p.column}  ${p.message}`)
+
+/**
+ * The one report of a definition that does not parse: `<subject> does not parse
+ * [as <format>] (N errors); <then>`, with each problem as a detail line.
+ */
+export function notParsing(subject: string, problems: readonly DefinitionProblem[], then: string, format?: string): SsmdError {
+  const count = problems.length > 0 ? ` (${plural(problems.length, 'error')})` : ''
+  return new SsmdError(`${subject} does not parse${format === undefined ? '' : ` as ${format}`}${count}; ${then}`, { details: problemLines(problems) })
 }
 
 // Loaded on first use, once: a dynamic import per file costs a module-loader round trip.

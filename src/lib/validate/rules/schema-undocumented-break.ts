@@ -1,4 +1,5 @@
 import { compareDefinitions, definitionCache } from '../../domain/schema/definitions.js'
+import { plural } from '../../core/text.js'
 import { versionNumber } from '../../domain/versions.js'
 import { builtinRule, items } from './util.js'
 
@@ -8,7 +9,7 @@ export default builtinRule({
     severity: 'warning',
     description: 'A version that is not compatible with the previous one explains it in breaking_changes.',
     messages: {
-      undocumented: '{{version}} breaks compatibility with {{previous}} ({{count}} breaking change{{s}}, first: {{first}}) but has no breaking_changes text',
+      undocumented: '{{version}} breaks compatibility with {{previous}} ({{breaking}}, first: {{first}}) but has no breaking_changes text',
     },
   },
   async schema(doc, ctx) {
@@ -27,7 +28,7 @@ export default builtinRule({
         ctx.report({
           path: `/versions/${i}`,
           messageId: 'undocumented',
-          data: { version: String(v.version), previous: String(p.version), count: breaking.length, s: breaking.length === 1 ? '' : 's', first: breaking[0].message },
+          data: { version: String(v.version), previous: String(p.version), breaking: plural(breaking.length, 'breaking change'), first: breaking[0].message },
         })
       }
     }

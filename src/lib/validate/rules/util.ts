@@ -1,5 +1,5 @@
 import { addDays, isValidDate } from '../../core/dates.js'
-import { versionNumber } from '../../domain/versions.js'
+import { rangesOverlap, versionNumber } from '../../domain/versions.js'
 import type { SsmdDocument } from '../../workspace/document.js'
 import { builtinDocsUrl } from '../meta.js'
 import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
@@ -175,7 +175,7 @@ export function reportOverlaps(data: unknown, ctx: CheckContext, what: string): 
     for (let b = a + 1; b < dated.length; b++) {
       const x = dated[a]
       const y = dated[b]
-      if (x.from <= (y.to ?? '9999-12-31') && y.from <= (x.to ?? '9999-12-31')) {
+      if (rangesOverlap({ effective_from: x.from, effective_to: x.to }, { effective_from: y.from, effective_to: y.to })) {
         const later = versionNumber(y.id) >= versionNumber(x.id) ? y : x
         const earlier = later === y ? x : y
         const day = earlier.from > later.from ? earlier.from : later.from
