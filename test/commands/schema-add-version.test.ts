@@ -76,6 +76,13 @@ describe('ssmd schema add-version', () => {
       expect(r.stderr).to.contain('pass --force')
       expect(snapshot(repo)).to.deep.equal(before)
       expect(existsSync(join(repo, 'schemas', file))).to.equal(false)
+      // --json carries the same breaking changes in the error.
+      const json = await ssmd(['schema', 'add-version', 'quote', '--file', fixture(file), '--effective-from', '2025-03-01', '--compatible-with', 'v1', '--json'], { cwd: repo })
+      expect(json.code).to.equal(1)
+      const { details } = JSON.parse(json.stdout).error as { details: string[] }
+      expect(details).to.have.length(2)
+      expect(details[0]).to.equal('v2 is not compatible with v1: 1 breaking change:')
+      expect(details[1].endsWith(`${line}  ${message}`), details[1]).to.equal(true)
     })
   }
 

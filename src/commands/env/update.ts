@@ -5,14 +5,14 @@
  */
 import { Args } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
+import { changeText } from '../../lib/cli/output.js'
 import { envFields, envFlags } from '../../lib/cli/flags.js'
-import { checkReferences, envInput, hasAnyInput, resolveSections, usableEnvironment } from '../../lib/domain/env.js'
+import { checkReferences, envInput, hasAnyInput, planEnvUpdate, usableEnvironment } from '../../lib/domain/env.js'
 import { UsageError } from '../../lib/core/errors.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { mapEdits, type Change } from '../../lib/yaml/changes.js'
+import type { Change } from '../../lib/yaml/changes.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
-import type { EditOp } from '../../lib/yaml/edit.js'
 
 export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
   static override summary = 'Change fields of an environment.'
@@ -35,25 +35,17 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
     const ws = this.workspace(['feed', 'schema', 'environment'])
     const doc = ws.get('environment', name)
     const warnings = checkReferences(ws, input)
-    const changes: Change[] = []
+    let changes: Change[] = []
     const { changed } = editDocument<EnvironmentData>(doc.absPath, doc.file, data => {
-      const env = usableEnvironment(doc.file, data)
-      const sections = resolveSections(name, env, input)
-      const ops: EditOp[] = []
-      changes.length = 0
-      mapEdits([], env as Record<string, unknown>, { ...env, ...(input.feed ? { feed: input.feed } : {}), ...(input.schema ? { schema: input.schema.ref } : {}) }, ops, changes)
-      for (const k of ['schedule', 'transport', 'storage', 'cache'] as const) {
-        const after = sections[k]
-        if (after !== undefined) mapEdits([k], env[k] as Record<string, unknown> | undefined, after as Record<string, unknown>, ops, changes)
-      }
-      return ops
+      const plan = planEnvUpdate(name, usableEnvironment(doc.file, data), input)
+      changes = plan.changes
+      return plan.ops
     })
     for (const w of warnings) this.note(`warning: ${w}`)
     const shown = this.shownPath(doc.file)
     if (changed) {
       this.say(`wrote ${shown}`)
-      if (this.flags.verbose)
-        for (const c of changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${c.to === undefined ? '(removed)' : JSON.stringify(c.to)}`)
+      if (this.flags.verbose) for (const c of changes) this.say(changeText(c))
     } else this.say(`${shown} already has these values; nothing written`)
     return { file: doc.file, name, changed, changes: changed ? changes : [], warnings }
   }

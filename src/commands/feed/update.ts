@@ -5,6 +5,7 @@
  */
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
+import { changeText } from '../../lib/cli/output.js'
 import { feedRootFields, feedRootFlags, feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
 import { UsageError } from '../../lib/core/errors.js'
 import { planUpdate, rootInput, statusOptions, typeOptions, usableFeed, versionInput, type UpdatePlan } from '../../lib/domain/feed.js'
@@ -51,7 +52,7 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
     const shown = this.shownPath(doc.file)
     if (changed) {
       this.say(`wrote ${shown}`)
-      if (this.flags.verbose) for (const c of plan!.changes) this.say(`  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${JSON.stringify(c.to)}`)
+      if (this.flags.verbose) for (const c of plan!.changes) this.say(changeText(c))
     } else this.say(`${shown} already has these values; nothing written`)
     return { file: doc.file, name, version: plan!.version, changed, changes: changed ? plan!.changes : [] }
   }

@@ -14,40 +14,15 @@
  */
 import { Args, Flags } from '@oclif/core'
 import type { CapnpChange } from '../../lib/capnp/index.js'
-import { notParsing } from '../../lib/domain/schema/parse.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { checkDateFlag } from '../../lib/core/dates.js'
-import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { UsageError } from '../../lib/core/errors.js'
 import { plural } from '../../lib/core/text.js'
-import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, splitList } from '../../lib/domain/input.js'
-import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
-import { FORMAT_BY_EXTENSION } from '../../lib/domain/schema/files.js'
-import {
-  checkVersionList,
-  findSchemaVersion,
-  installIncoming,
-  locateIncoming,
-  orderedEntry,
-  parseIncoming,
-  planDates,
-  statusOptions,
-  uninstallIncoming,
-  usableSchema,
-  versionsUsingRef,
-  type SchemaStatus,
-  type SchemaVersion,
-} from '../../lib/domain/schema/lifecycle.js'
-import type { SchemaData } from '../../lib/spec/types.generated.js'
-import { latestVersion, nextVersionId, versionNumber } from '../../lib/domain/versions.js'
-import { extname } from 'node:path'
+import { changeLine, planSchemaAddVersion, refusedClaimText, writeSchemaAddVersion, type CompatibilityCheck } from '../../lib/domain/schema/add-version.js'
+import { checkVersionList, statusOptions, type SchemaStatus, type SchemaVersion } from '../../lib/domain/schema/lifecycle.js'
 
-export interface CompatibilityCheck {
-  with: string
-  checked: boolean
-  compatible?: boolean
-  breaking: CapnpChange[]
-}
+export type { CompatibilityCheck }
 
 export interface SchemaAddVersionResult {
   file: string
@@ -59,8 +34,6 @@ export interface SchemaAddVersionResult {
   compatibility: CompatibilityCheck[]
   previous?: { version: string; checked: boolean; breaking: CapnpChange[] }
 }
-
-const changeLine = (c: CapnpChange) => `  ${c.file}:${c.line}:${c.column}  ${c.message}`
 
 export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersion> {
   static override summary = 'Add the next version of a schema, with its own definition file.'
@@ -88,104 +61,38 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     const effectiveFrom = checkDateFlag('effective-from', this.flags['effective-from'])
     const claims = this.flags['compatible-with'] === undefined ? [] : checkVersionList('compatible-with', splitList(this.flags['compatible-with']))
     if (this.flags['compatible-with'] !== undefined && claims.length === 0) throw new UsageError('--compatible-with is empty; list version ids, e.g. --compatible-with v1,v2')
-    const breakingText = this.flags['breaking-changes']?.trim()
-    if (this.flags['breaking-changes'] !== undefined && !breakingText)
+    const breakingChanges = this.flags['breaking-changes']?.trim()
+    if (this.flags['breaking-changes'] !== undefined && !breakingChanges)
       throw new UsageError('--breaking-changes is empty; say what breaks, e.g. --breaking-changes "price is now Int64"')
-    const root = this.root()
     const doc = this.workspace(['schema']).get('schema', name)
-    const schema = usableSchema(doc.file, doc.data, doc.problem)
-    const format = schema.format
-    const extFormat = FORMAT_BY_EXTENSION[extname(this.flags.file).toLowerCase()]
-    if (extFormat !== undefined && extFormat !== format) throw new UsageError(`--file ${this.flags.file} looks like ${extFormat}, but schema '${name}' is ${format}`)
 
-    const id = nextVersionId(schema.versions)
-    for (const claim of claims) {
-      const known = schema.versions.some(v => v?.version === claim)
-      if (!known) findSchemaVersion(name, schema, claim)
-      if (!(versionNumber(claim) < versionNumber(id))) throw new SsmdError(`--compatible-with ${claim} is not older than ${id}`)
+    const plan = await planSchemaAddVersion(this.root(), doc, {
+      name,
+      file: this.flags.file,
+      effectiveFrom,
+      status: this.flags.status as SchemaStatus,
+      claims,
+      breakingChanges,
+      force: this.flags.force,
+    })
+    const { id, entry, incoming: inc, closed, compatibility, previous } = plan
+
+    for (const u of plan.unchecked) this.note(`warning: --compatible-with ${u.with} not checked: ${u.problem}`)
+    if (plan.format !== 'capnp' && claims.length > 0)
+      this.note(`note: --compatible-with not checked: structural compare is only available for capnp (this schema is ${plan.format})`)
+    for (const claim of plan.refused) {
+      const { breaking } = compatibility.find(c => c.with === claim)!
+      this.note(`warning: ${refusedClaimText(id, claim, breaking)}; recorded anyway because of --force`)
+      for (const c of breaking) this.note(changeLine(c))
     }
-    const dates = planDates(name, schema.versions, { version: id, effective_from: effectiveFrom })
-
-    const inc = locateIncoming(root, this.flags.file)
-    const users = versionsUsingRef(schema, inc.ref)
-    if (users.length > 0) {
-      throw new ConflictError(
-        `${inc.display} is already the definition of ${users.join(', ')}; give ${id} its own file (e.g. schemas/${name}-${id}${extname(inc.ref)}) so older versions keep theirs`,
+    if (previous && previous.breaking.length > 0 && !breakingChanges) {
+      this.note(
+        `warning: ${id} breaks compatibility with ${previous.version} (${plural(previous.breaking.length, 'breaking change')}, first: ${previous.breaking[0].message}); describe it with --breaking-changes "…"`,
       )
     }
-    const def = await parseIncoming(root, inc, format)
-    if (!def.parsed?.ok) throw notParsing(inc.shown, def.parsed?.problems ?? [], 'nothing written', format)
 
-    // Each claim must hold; the previous version is compared too, for the breaking_changes hint.
-    const cache = new DefinitionCache(root)
-    const compatibility: CompatibilityCheck[] = []
-    const refused: string[] = []
-    for (const claim of claims) {
-      const check = await this.compare(doc, schema, claim, def, cache)
-      if (check.problem) {
-        if (!this.flags.force) throw new SsmdError(`cannot check --compatible-with ${claim}: ${check.problem}; fix it, drop the claim, or pass --force`)
-        this.note(`warning: --compatible-with ${claim} not checked: ${check.problem}`)
-        compatibility.push({ with: claim, checked: false, breaking: [] })
-        continue
-      }
-      compatibility.push({ with: claim, checked: check.checked, ...(check.checked ? { compatible: check.breaking.length === 0 } : {}), breaking: check.breaking })
-      if (check.breaking.length > 0) refused.push(claim)
-    }
-    if (format !== 'capnp' && claims.length > 0) this.note(`note: --compatible-with not checked: structural compare is only available for capnp (this schema is ${format})`)
-    for (const claim of refused) {
-      const { breaking } = compatibility.find(c => c.with === claim)!
-      const head = `${id} is not compatible with ${claim}: ${plural(breaking.length, 'breaking change')}`
-      if (this.flags.force) {
-        this.note(`warning: ${head}; recorded anyway because of --force`)
-        for (const c of breaking) this.note(changeLine(c))
-      } else {
-        process.stderr.write(`${head}:\n`)
-        for (const c of breaking) process.stderr.write(changeLine(c) + '\n')
-      }
-    }
-    if (refused.length > 0 && !this.flags.force) {
-      throw new SsmdError(`${id} is not compatible with ${refused.join(', ')} (breaking changes above); fix the definition, drop the claim, or pass --force; nothing written`)
-    }
+    const created = writeSchemaAddVersion(doc, name, plan)
 
-    let previous: SchemaAddVersionResult['previous']
-    const prev = latestVersion(schema.versions.filter(v => v && typeof v.version === 'string'))
-    if (prev) {
-      const check = await this.compare(doc, schema, prev.version, def, cache)
-      previous = { version: prev.version, checked: check.checked && !check.problem, breaking: check.breaking }
-      if (check.breaking.length > 0 && !breakingText) {
-        this.note(
-          `warning: ${id} breaks compatibility with ${prev.version} (${plural(check.breaking.length, 'breaking change')}, first: ${check.breaking[0].message}); describe it with --breaking-changes "…"`,
-        )
-      }
-    }
-
-    const entry = orderedEntry({
-      version: id,
-      effective_from: effectiveFrom,
-      status: this.flags.status as SchemaStatus,
-      schema_file: inc.ref,
-      hash: inc.hash,
-      compatible_with: claims.length > 0 ? claims : undefined,
-      breaking_changes: breakingText,
-    })
-    const created = installIncoming(inc)
-    try {
-      editDocument<SchemaData>(doc.absPath, doc.file, data => {
-        const now = usableSchema(doc.file, data)
-        if (nextVersionId(now.versions) !== id)
-          throw new ConflictError(`${doc.file} changed while ${id} was being added (it now has ${now.versions.map(v => v.version).join(', ')}); run the command again`)
-        const plan = planDates(name, now.versions, { version: id, effective_from: effectiveFrom })
-        return [
-          ...(plan.closed ? [{ op: 'set' as const, path: ['versions', plan.closed.index, 'effective_to'], value: plan.closed.effective_to }] : []),
-          { op: 'append' as const, path: ['versions'], value: entry },
-        ]
-      })
-    } catch (error) {
-      uninstallIncoming(inc, created)
-      throw error
-    }
-
-    const closed = dates.closed ? { version: dates.closed.version, effective_to: dates.closed.effective_to } : undefined
     if (closed) this.say(`ended ${closed.version} on ${closed.effective_to}, the day before ${id} starts`)
     if (created) this.say(`copied ${inc.shown} → ${inc.display}`)
     const checkedClaims = compatibility.filter(c => c.checked && c.compatible).map(c => c.with)
@@ -196,28 +103,10 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
       name,
       version: id,
       entry,
-      ...(closed ? { closed } : {}),
+      ...(closed ? { closed: { version: closed.version, effective_to: closed.effective_to } } : {}),
       ...(created ? { copied: { from: inc.shown, to: inc.display } } : {}),
       compatibility,
       ...(previous ? { previous } : {}),
     }
-  }
-
-  /** Breaking changes from version `older` to the new definition; `checked` false when the format has no structural compare. */
-  private async compare(
-    doc: Parameters<DefinitionCache['forVersion']>[0],
-    schema: SchemaData,
-    older: string,
-    newer: Definition,
-    cache: DefinitionCache,
-  ): Promise<{ checked: boolean; breaking: CapnpChange[]; problem?: string }> {
-    if (schema.format !== 'capnp') return { checked: false, breaking: [] }
-    const { index } = findSchemaVersion(schema.name ?? doc.name, schema, older)
-    const old = await cache.forVersion(doc, index)
-    if (!old) return { checked: false, breaking: [], problem: `${older} names no definition file` }
-    if (old.problem) return { checked: false, breaking: [], problem: old.problem.message }
-    if (!old.parsed?.capnp) return { checked: false, breaking: [], problem: `${old.display} (${older}) does not parse (ssmd validate)` }
-    const changes = await compareDefinitions(old, newer)
-    return { checked: true, breaking: (changes ?? []).filter(c => c.severity === 'breaking') }
   }
 }

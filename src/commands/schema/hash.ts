@@ -10,22 +10,13 @@
  */
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
-import { ConflictError, SsmdError, UsageError } from '../../lib/core/errors.js'
+import { SsmdError, UsageError } from '../../lib/core/errors.js'
 import { plural, pluralWord } from '../../lib/core/text.js'
-import { editDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
-import { definitionRef, hashFile, resolveDefinition } from '../../lib/domain/schema/files.js'
-import { orderedVersions, usableSchema } from '../../lib/domain/schema/lifecycle.js'
-import type { SchemaData } from '../../lib/spec/types.generated.js'
+import { scanHashes, writeHashes, type HashChange } from '../../lib/domain/schema/hash.js'
 import type { SchemaDocument } from '../../lib/workspace/document.js'
 
-export interface HashChange {
-  schema: string
-  version: string
-  file: string
-  stored: string
-  actual: string
-}
+export type { HashChange }
 
 export interface SchemaHashResult {
   check: boolean
@@ -61,44 +52,7 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
       return { check: this.flags.check, checked: 0, changed: [], written: [] }
     }
 
-    const problems: string[] = []
-    const changes = new Map<SchemaDocument, Array<HashChange & { index: number }>>()
-    let checked = 0
-    for (const doc of docs) {
-      let schema: SchemaData
-      try {
-        schema = usableSchema(doc.file, doc.data, doc.problem)
-      } catch (error) {
-        problems.push((error as Error).message)
-        continue
-      }
-      for (const { index, version: v } of orderedVersions(schema)) {
-        const ref = definitionRef(schema, v)
-        const where = `${doc.name}:${String(v.version)}`
-        if (ref === undefined) {
-          problems.push(`${where}: no schema_file`)
-          continue
-        }
-        const resolved = resolveDefinition(root, ref)
-        if (!resolved.abs) {
-          problems.push(`${where}: ${resolved.problem?.message ?? `cannot read ${resolved.display}`}`)
-          continue
-        }
-        const actual = hashFile(resolved.abs)
-        checked++
-        if (actual !== v.hash) {
-          const list = changes.get(doc) ?? []
-          list.push({ schema: doc.name, version: String(v.version), file: resolved.display, stored: String(v.hash ?? ''), actual, index })
-          changes.set(doc, list)
-        }
-      }
-    }
-    if (problems.length > 0 && problems.length <= 3) throw new SsmdError(`${problems.join('; ')}; nothing written`)
-    if (problems.length > 3) {
-      throw new SsmdError(`${problems.length} problems (listed above) keep the hashes from being checked; fix them first (ssmd validate); nothing written`, {
-        details: problems.map(p => `  ${p}`),
-      })
-    }
+    const { checked, changes } = scanHashes(root, docs)
 
     const changed = [...changes.values()].flat()
     const plain = changed.map(({ index: _index, ...c }) => c)
@@ -116,13 +70,7 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
 
     const written: string[] = []
     for (const [doc, list] of changes) {
-      editDocument<SchemaData>(doc.absPath, doc.file, data => {
-        const now = usableSchema(doc.file, data)
-        return list.map(c => {
-          if (now.versions[c.index]?.version !== c.version) throw new ConflictError(`${doc.file} changed while hashing; run the command again`)
-          return { op: 'set' as const, path: ['versions', c.index, 'hash'], value: c.actual }
-        })
-      })
+      writeHashes(doc, list)
       for (const c of list) this.say(`${c.schema}:${c.version}  ${short(c.stored)} → ${short(c.actual)}  (${c.file})`)
       this.say(`wrote ${this.shownPath(doc.file)}`)
       written.push(doc.file)

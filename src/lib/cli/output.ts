@@ -12,3 +12,8 @@ export function displayPath(root: string, rootRelative: string, from = process.c
   const rel = relative(from, join(root, rootRelative)) || '.'
   return sep === '/' ? rel : rel.split(sep).join('/')
 }
+
+/** One change of an update, for --verbose: `  /path: old → new`, `(unset)` and `(removed)` for absent values. */
+export function changeText(c: { path: string; from?: unknown; to?: unknown }): string {
+  return `  ${c.path}: ${c.from === undefined ? '(unset)' : JSON.stringify(c.from)} → ${c.to === undefined ? '(removed)' : JSON.stringify(c.to)}`
+}

@@ -1,7 +1,8 @@
 import { checkTimeFlag, checkTimezoneFlag } from '../core/dates.js'
 import { NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkSize, checkUrl, parseSchemaRef } from './input.js'
-import { compact } from '../yaml/changes.js'
+import { compact, mapEdits, type Change } from '../yaml/changes.js'
+import type { EditOp } from '../yaml/edit.js'
 import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
 import { didYouMean, hasControlChar } from '../core/text.js'
@@ -166,6 +167,19 @@ export function resolveSections(name: string, before: Partial<EnvironmentData> |
     storage: before?.storage ? storage : ordered(storage, ['type', 'path', 'bucket', 'region']),
     ...(cache ? { cache: before?.cache ? cache : ordered(cache, ['type', 'max_size', 'url']) } : {}),
   }
+}
+
+/** The edits for `env update`, like `planUpdate` for feeds: the root references, and each section as `resolveSections` leaves it. */
+export function planEnvUpdate(name: string, env: EnvironmentData, input: EnvInput): { ops: EditOp[]; changes: Change[] } {
+  const sections = resolveSections(name, env, input)
+  const ops: EditOp[] = []
+  const changes: Change[] = []
+  mapEdits([], env as Record<string, unknown>, { ...env, ...(input.feed ? { feed: input.feed } : {}), ...(input.schema ? { schema: input.schema.ref } : {}) }, ops, changes)
+  for (const k of ['schedule', 'transport', 'storage', 'cache'] as const) {
+    const after = sections[k]
+    if (after !== undefined) mapEdits([k], env[k] as Record<string, unknown> | undefined, after as Record<string, unknown>, ops, changes)
+  }
+  return { ops, changes }
 }
 
 /**
