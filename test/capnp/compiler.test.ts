@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { STD_FILES, checkCapnpSource, type CapnpModel, type CapnpType } from '../../src/lib/capnp/index.js';
 import { capnpAvailable, compileWithCapnp, type NormNode } from './compiler-helper.js';
 import { fixturesDir, tradeFile, validDir } from './helpers.js';
+import { debug } from '../helpers/debug.js';
 
 function normType(t: CapnpType | undefined): string {
   if (!t) return '?';
@@ -109,7 +110,7 @@ describe('capnp: cross-check with the official compiler', function () {
       const expectedIds = new Set(mine.map((n) => n.id));
       const extra = [...actual.values()].filter((n) => !expectedIds.has(n.id)).map((n) => n.displayName);
       expect(extra, 'nodes ssmd has that capnp does not').to.deep.equal([]);
-      console.log(`      ${file}: ${mine.length} nodes match (${version})`);
+      debug(`      ${file}: ${mine.length} nodes match (${version})`);
     });
   }
 });

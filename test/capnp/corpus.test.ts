@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import { checkCapnpSource, loadCapnpFile, renderStructure, structureModel } from '../../src/lib/capnp/index.js';
 import { invalidDir, loadCorpus, tradeFile, validDir } from './helpers.js';
+import { debug } from '../helpers/debug.js';
 
 describe('capnp: valid corpus', () => {
   const files = fs.readdirSync(validDir).filter((f) => f.endsWith('.capnp')).sort();
@@ -83,7 +84,7 @@ describe('capnp: invalid corpus', () => {
     const got = new Set(r.diagnostics.map((d) => d.line));
     const hit = [...expected].filter((l) => got.has(l));
     const missed = [...expected].filter((l) => !got.has(l));
-    console.log(`      errors.txt lines reported: ${hit.length}/${expected.size}${missed.length ? ` (missed ${missed.join(', ')})` : ''}`);
+    debug(`      errors.txt lines reported: ${hit.length}/${expected.size}${missed.length ? ` (missed ${missed.join(', ')})` : ''}`);
     expect(hit.length / expected.size).to.be.at.least(0.95);
     // no diagnostics on lines the official compiler accepts
     const extra = [...got].filter((l) => !expected.has(l));

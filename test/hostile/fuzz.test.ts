@@ -1,13 +1,16 @@
 import { expect } from 'chai'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { debug } from '../helpers/debug.js'
 import { EXAMPLE_REPO } from '../helpers/repo.js'
 import { cli, expectLocated, expectNoCrashOutput, expectNoRuleCrash, repoWith, rng, validateInProcess } from './helpers.js'
 
 const SEED = Number(process.env.SSMD_FUZZ_SEED ?? 20250601)
 const DOCS = Number(process.env.SSMD_FUZZ_DOCS ?? 3000)
+/** Always checked, however slow the machine: the time budget only cuts the documents beyond this. */
+const MIN_DOCS = Math.min(DOCS, Number(process.env.SSMD_FUZZ_MIN_DOCS ?? 1000))
 const PER_REPO = 50
-/** The fuzz stops early past this budget so CI stays fast on slow machines; it never fails for being slow. */
+/** Past MIN_DOCS the fuzz stops at this budget so CI stays fast on slow machines; it never fails for being slow. */
 const BUDGET_MS = Number(process.env.SSMD_FUZZ_BUDGET_MS ?? 45000)
 
 const SEEDS: Array<[string, string]> = []
@@ -146,10 +149,10 @@ function batch(seed: number, count: number): Record<string, string | Uint8Array>
 }
 
 describe(`fuzz: mutated example documents (seed ${SEED})`, () => {
-  it(`${DOCS} documents through the validation engine in-process: no crash, every finding located, JSON output`, async () => {
+  it(`${MIN_DOCS} to ${DOCS} documents (as many as fit in ${BUDGET_MS / 1000} s) through the validation engine in-process: no crash, every finding located, JSON output`, async () => {
     const started = Date.now()
     let done = 0
-    for (let b = 0; done < DOCS && Date.now() - started < BUDGET_MS; b++) {
+    for (let b = 0; done < MIN_DOCS || (done < DOCS && Date.now() - started < BUDGET_MS); b++) {
       const files = batch(SEED + b, PER_REPO)
       const root = repoWith(files)
       const findings = await validateInProcess(root)
@@ -162,19 +165,19 @@ describe(`fuzz: mutated example documents (seed ${SEED})`, () => {
           findings.filter(x => x.file === f && /\n\s+at /.test(x.message)),
           label,
         ).to.deep.equal([])
-      done += PER_REPO
+      done += Object.keys(files).length
     }
-    expect(done).to.be.greaterThan(0)
+    expect(done).to.be.at.least(MIN_DOCS)
+    debug(`      fuzz: ${done} documents in ${Date.now() - started} ms`)
   })
 
-  it('a few mutated repositories through the built CLI: exit 0 or 1, --json parseable, no stack trace', () => {
+  it('a few mutated repositories through the built CLI: exit 1 exactly when there are errors, --json parseable, no stack trace', () => {
     for (let b = 0; b < 4; b++) {
       const root = repoWith(batch(SEED + 100000 + b, 40))
       const r = cli(['validate', '--json', '-C', root])
       expectNoCrashOutput(r, `seed ${SEED + 100000 + b}`)
-      expect([0, 1], r.stderr).to.include(r.code)
       const out = JSON.parse(r.stdout) as { findings: unknown[]; summary: { errors: number } }
-      expect(out.summary.errors > 0).to.equal(r.code === 1)
+      expect(r.code, r.stderr).to.equal(out.summary.errors > 0 ? 1 : 0)
       if (b === 0) {
         for (const args of [
           ['feed', 'list', '--json'],
@@ -183,7 +186,8 @@ describe(`fuzz: mutated example documents (seed ${SEED})`, () => {
         ]) {
           const l = cli([...args, '-C', root])
           expectNoCrashOutput(l, args.join(' '))
-          expect([0, 1], l.stderr).to.include(l.code)
+          // A list shows what it cannot read as '(invalid)' and still succeeds.
+          expect(l.code, l.stderr).to.equal(0)
           expect(() => JSON.parse(l.stdout), `${args.join(' ')}: ${l.stdout.slice(0, 200)}`).not.to.throw()
         }
       }
