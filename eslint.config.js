@@ -10,6 +10,9 @@ const OCLIF_ONLY_IN_CLI = {
   message: 'oclif belongs to the CLI layer: import it only from src/commands, src/hooks or src/lib/cli, and pass plain values to the layers below.',
 }
 
+/** src/lib's layers, lowest first (docs/architecture.md "Layout"). */
+const LAYERS = ['core', 'io', 'spec', 'yaml', 'workspace', 'git', 'capnp', 'domain', 'validate', 'cli']
+
 export default tseslint.config(
   {
     ignores: [
@@ -47,4 +50,22 @@ export default tseslint.config(
       'no-restricted-syntax': ['error', { selector: 'ImportExpression[source.value=/^@oclif\\//]', message: OCLIF_ONLY_IN_CLI.message }],
     },
   },
+  // Layering inside src/lib: each layer imports only from the layers before it, never from commands or hooks.
+  ...LAYERS.map((layer, i) => ({
+    files: [`src/lib/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...(layer === 'cli' ? [] : [OCLIF_ONLY_IN_CLI]),
+            {
+              group: [...LAYERS.slice(i + 1), 'commands', 'hooks'].flatMap(above => [`../${above}/*`, `../../${above}/*`, `../../../${above}/*`]),
+              message: `src/lib/${layer} may import only from the layers before it (${LAYERS.slice(0, i).join(', ') || 'none'}); see docs/architecture.md "Layout".`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
 )
