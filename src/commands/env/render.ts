@@ -1,0 +1,44 @@
+/*
+ * JSON (--json, or --format json): the rendered document —
+ * { name, as_of, source: { commit, dirty, files, changed? }, feed, schemas, schedule?, keys, transport, storage, cache? }
+ * (docs/deploy.md describes every field).
+ */
+import { Args, Flags } from '@oclif/core'
+import { SsmdCommand } from '../../lib/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/dates.js'
+import { prepare } from '../../lib/deploy/prepare.js'
+import { renderDocumentOf } from '../../lib/deploy/render.js'
+import { sourceOf } from '../../lib/deploy/source.js'
+import { checkName } from '../../lib/flags.js'
+import { collectPacks } from '../../lib/validate/run.js'
+import { renderDocument } from '../../lib/yaml/render.js'
+
+export default class EnvRender extends SsmdCommand<typeof EnvRender> {
+  static override summary = 'Print an environment resolved into one self-contained document (keys as references only).'
+  static override description = 'Validates the environment and the feed and schema it names, then prints the environment with the feed version in effect on the date, its schema version (format, definition file, hash), its key references, and the git commit it comes from.'
+  static override examples = [
+    '<%= config.bin %> env render kalshi-prod',
+    '<%= config.bin %> env render kalshi-prod --as-of 2024-07-01 --format json',
+  ]
+
+  static override args = {
+    name: Args.string({ description: 'Environment name.', required: true }),
+  }
+
+  static override flags = {
+    'as-of': Flags.string({ summary: 'Resolve the feed version in effect on this date (YYYY-MM-DD; default today, UTC).' }),
+    format: Flags.string({ summary: 'Output format.', options: ['yaml', 'json'], default: 'yaml' }),
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const name = checkName('environment', this.args.name)
+    const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
+    const root = this.root()
+    const [rendering] = await prepare(root, [name], asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()] })
+    const doc = renderDocumentOf(rendering, asOf, await sourceOf(root, rendering.files))
+    if (!this.jsonEnabled() && !this.flags.quiet) {
+      process.stdout.write(this.flags.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderDocument(doc))
+    }
+    return doc
+  }
+}

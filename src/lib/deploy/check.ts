@@ -1,0 +1,24 @@
+/** Validation before rendering: the documents an environment is made of, with every installed rule pack. */
+import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
+import type { Finding } from '../validate/types.js'
+import type { Workspace } from '../workspace/workspace.js'
+import { SsmdError } from '../errors.js'
+
+/**
+ * Runs the rules over `ws` — a workspace holding only the documents the
+ * environments are made of (see `loadInvolved`) — and returns the errors.
+ * Every finding of such a run concerns an involved file (or belongs to no
+ * file: a plugin that failed, whose findings are then incomplete).
+ */
+export async function involvedErrors(ws: Workspace, packs: PackSource[], options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[] }): Promise<Finding[]> {
+  const { findings } = await runRules(ws, packs, options)
+  return findings.filter(f => f.severity === 'error')
+}
+
+/** The refusal for environments that do not validate: one line, the first error located, the count. */
+export function notValidError(what: string, errors: Finding[]): SsmdError {
+  const first = errors[0]
+  const where = first.file === '' ? '' : `${first.file}:${first.line}:${first.column}: `
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''
+  return new SsmdError(`${what} does not validate: ${where}${first.message} [${first.rule}]${more}; fix it first (ssmd validate)`, { code: 'invalid' })
+}

@@ -1,0 +1,31 @@
+/** Load, validate and render environments: what `env render`, `deploy` and `deploy status` share. */
+import type { PackSource } from '../validate/engine.js'
+import { policySeverities } from '../validate/run.js'
+import { listYamlFiles } from '../workspace/workspace.js'
+import { involvedErrors, notValidError } from './check.js'
+import { loadInvolved, renderEnvironment, type Rendering } from './render.js'
+
+export interface Validation {
+  /** Rule packs of every installed plugin (ssmd's own included). */
+  packs: PackSource[]
+  installedPlugins: readonly string[]
+}
+
+/** Every environment name of the repository, sorted. */
+export function allEnvironments(root: string): string[] {
+  return listYamlFiles(root, 'environments').map(([name]) => name)
+}
+
+/**
+ * Validates the documents `names` are made of and renders each environment as
+ * of `asOf`. Refuses (one error line) when any of those documents has an error.
+ */
+export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
+  const { ws, involved } = loadInvolved(root, names)
+  const errors = await involvedErrors(ws, validation.packs, { policy: policySeverities(ws), installedPlugins: validation.installedPlugins })
+  if (errors.length > 0) {
+    const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
+    throw notValidError(what, errors)
+  }
+  return involved.map(inv => renderEnvironment(inv, asOf))
+}

@@ -1,0 +1,257 @@
+/**
+ * Rendering: an environment resolved into one self-contained document — the
+ * feed version in effect on a date, the schema version it names with its
+ * definition file and hash, key references (never values) — plus where it came
+ * from (git commit, uncommitted changes in the files involved).
+ *
+ * No oclif here: commands call these functions and print the result.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { NotFoundError, SsmdError } from '../errors.js'
+import { variablesOf } from '../keys.js'
+import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
+import { definitionRef } from '../schema-files.js'
+import { resolveVersionForDate } from '../versions.js'
+import { didYouMean } from '../text.js'
+import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
+import { listYamlFiles, Workspace } from '../workspace/workspace.js'
+
+type Feed = FeedData
+type FeedVersion = FeedData['versions'][number]
+type SchemaVersion = SchemaData['versions'][number]
+
+export interface RenderedFeed {
+  name: string
+  display_name?: string
+  type: Feed['type']
+  status: NonNullable<Feed['status']>
+  version: string
+  effective_from: string
+  effective_to?: string
+  protocol: FeedVersion['protocol']
+  endpoint: string
+  auth_method?: FeedVersion['auth_method']
+  rate_limit_per_second?: number
+  max_symbols_per_connection?: number
+  supports_orderbook: boolean
+  supports_trades: boolean
+  supports_historical: boolean
+  parser_config?: Record<string, unknown>
+  capture_locations: Array<{ datacenter: string; provider?: string; region?: string }>
+  calendar?: NonNullable<Feed['calendar']>
+}
+
+export interface RenderedSchema {
+  name: string
+  version: string
+  status: SchemaVersion['status']
+  format: SchemaData['format']
+  effective_from: string
+  effective_to?: string
+  /** Root-relative path of the definition file. */
+  definition: string
+  hash: string
+  compatible_with?: string[]
+}
+
+export interface RenderedKey {
+  type: string
+  required: boolean
+  fields: string[]
+  source: string
+  rotation_days?: number
+  description?: string
+  /** SSMD_<KEY>_<FIELD> names, for `env` sources only. */
+  variables?: string[]
+}
+
+/** What a capture process needs, and nothing that changes unless the configuration does. */
+export interface RenderedContent {
+  name: string
+  feed: RenderedFeed
+  schemas: RenderedSchema[]
+  schedule?: { timezone: string; day_start?: string; day_end?: string; auto_roll: boolean }
+  keys: Record<string, RenderedKey>
+  transport: EnvironmentData['transport']
+  storage: EnvironmentData['storage']
+  cache?: NonNullable<EnvironmentData['cache']>
+}
+
+export interface SourceInfo {
+  /** HEAD commit; null when there is no git repository or no commit yet. */
+  commit: string | null
+  /** True when a file involved differs from the commit (or is not committed). */
+  dirty: boolean
+  /** The files involved that differ from the commit, root-relative. */
+  changed: string[]
+}
+
+export interface Rendering {
+  content: RenderedContent
+  /** Root-relative files the rendering was made from (environment, feed, schema metadata, definition). */
+  files: string[]
+}
+
+/** The documents of one environment: the environment and the feed and schema it names. */
+export interface Involved {
+  env: EnvironmentDocument
+  feed?: FeedDocument
+  schema?: SchemaDocument
+}
+
+const fileOf = (root: string, folder: string, name: string): { file: string; abs: string } | undefined => {
+  for (const ext of ['yaml', 'yml']) {
+    const abs = join(root, folder, `${name}.${ext}`)
+    if (existsSync(abs)) return { file: `${folder}/${name}.${ext}`, abs }
+  }
+  return undefined
+}
+
+/**
+ * Reads only what rendering `names` needs: each environment file and the feed
+ * and schema files it names (not the whole repository). Returns a workspace
+ * holding exactly those documents (and the team policy), for validation.
+ */
+export function loadInvolved(root: string, names: string[]): { ws: Workspace; involved: Involved[] } {
+  const ws = new Workspace(root, ['policy'])
+  const involved: Involved[] = []
+  const feeds = new Map<string, FeedDocument | undefined>()
+  const schemas = new Map<string, SchemaDocument | undefined>()
+  for (const name of names) {
+    const where = fileOf(root, 'environments', name)
+    if (!where) {
+      const all = listYamlFiles(root, 'environments').map(([n]) => n)
+      throw new NotFoundError(`environment '${name}' not found${didYouMean(name, all)} (ssmd env list)`)
+    }
+    const env = SsmdDocument.read('environment', name, where.file, where.abs) as EnvironmentDocument
+    ws.environments.push(env)
+    const data = env.isObject ? env.data! : undefined
+    const feedName = typeof data?.feed === 'string' ? data.feed : undefined
+    const schemaName = typeof data?.schema === 'string' ? data.schema.split(':')[0] : undefined
+    const entry: Involved = { env }
+    if (feedName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(feedName)) {
+      if (!feeds.has(feedName)) {
+        const f = fileOf(root, 'feeds', feedName)
+        const doc = f ? SsmdDocument.read('feed', feedName, f.file, f.abs) as FeedDocument : undefined
+        feeds.set(feedName, doc)
+        if (doc) ws.feeds.push(doc)
+      }
+      entry.feed = feeds.get(feedName)
+    }
+    if (schemaName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(schemaName)) {
+      if (!schemas.has(schemaName)) {
+        const f = fileOf(root, 'schemas', schemaName)
+        const doc = f ? SsmdDocument.read('schema', schemaName, f.file, f.abs) as SchemaDocument : undefined
+        schemas.set(schemaName, doc)
+        if (doc) ws.schemas.push(doc)
+      }
+      entry.schema = schemas.get(schemaName)
+    }
+    involved.push(entry)
+  }
+  return { ws, involved }
+}
+
+const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)
+
+/** Copies the listed keys that are present, in that order. */
+function pick<T extends object>(obj: T, keys: ReadonlyArray<keyof T>): Partial<T> {
+  const out: Partial<T> = {}
+  for (const k of keys) if (obj[k] !== undefined) out[k] = structuredClone(obj[k])
+  return out
+}
+
+const rangeOf = (v: { version: string; effective_from: string; effective_to?: string }) => `${v.version} ${v.effective_from} → ${v.effective_to ?? 'open'}`
+
+/**
+ * Renders one environment as of `asOf` (YYYY-MM-DD). The documents must have
+ * passed validation; what cannot be resolved (no feed version in effect on the
+ * date) is an error naming what to do.
+ */
+export function renderEnvironment(inv: Involved, asOf: string): Rendering {
+  const env = inv.env.data as EnvironmentData
+  const name = inv.env.name
+  if (!inv.feed?.isObject) throw new NotFoundError(`environment '${name}': feed '${env.feed}' not found (ssmd feed list)`)
+  if (!inv.schema?.isObject) throw new NotFoundError(`environment '${name}': schema '${env.schema}' not found (ssmd schema list)`)
+  const feed = inv.feed.data as FeedData
+  const fv = resolveVersionForDate(feed.versions, asOf)
+  if (!fv) {
+    const ranges = feed.versions.map(rangeOf).join(', ')
+    throw new SsmdError(`environment '${name}': feed '${feed.name}' has no version in effect on ${asOf} (${ranges}); pass another --as-of or add a version (ssmd feed add-version ${feed.name})`, { code: 'no-version' })
+  }
+  const renderedFeed: RenderedFeed = {
+    name: feed.name,
+    ...pick(feed, ['display_name']),
+    type: feed.type,
+    status: feed.status ?? 'active',
+    version: fv.version,
+    effective_from: fv.effective_from,
+    ...pick(fv, ['effective_to']),
+    protocol: fv.protocol,
+    endpoint: fv.endpoint,
+    ...pick(fv, ['auth_method', 'rate_limit_per_second', 'max_symbols_per_connection']),
+    supports_orderbook: bool(fv.supports_orderbook, false),
+    supports_trades: bool(fv.supports_trades, true),
+    supports_historical: bool(fv.supports_historical, false),
+    ...(fv.parser_config === undefined ? {} : { parser_config: structuredClone(fv.parser_config) as Record<string, unknown> }),
+    capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
+    ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
+  }
+
+  const schema = inv.schema.data as SchemaData
+  const [, versionId] = env.schema.split(':')
+  const sv = schema.versions.find(v => v.version === versionId)
+  if (!sv) throw new NotFoundError(`environment '${name}': schema '${schema.name}' has no version '${versionId}' (ssmd schema show ${schema.name})`)
+  const ref = definitionRef(schema, sv)
+  const renderedSchema: RenderedSchema = {
+    name: schema.name,
+    version: sv.version,
+    status: sv.status,
+    format: schema.format,
+    effective_from: sv.effective_from,
+    ...pick(sv, ['effective_to']),
+    definition: `schemas/${ref}`,
+    hash: sv.hash,
+    ...(sv.compatible_with === undefined ? {} : { compatible_with: [...sv.compatible_with] }),
+  }
+
+  const keys: Record<string, RenderedKey> = {}
+  for (const [k, v] of Object.entries(env.keys ?? {})) {
+    const variables = variablesOf(k, v)
+    keys[k] = {
+      type: v.type,
+      required: v.required !== false,
+      fields: [...v.fields],
+      source: v.source,
+      ...pick(v, ['rotation_days', 'description']),
+      ...(variables.length > 0 ? { variables } : {}),
+    }
+  }
+
+  const s = env.schedule
+  const content: RenderedContent = {
+    name,
+    feed: renderedFeed,
+    schemas: [renderedSchema],
+    ...(s === undefined ? {} : { schedule: { timezone: s.timezone ?? 'UTC', ...pick(s, ['day_start', 'day_end']), auto_roll: bool(s.auto_roll, true) } }),
+    keys,
+    transport: pick(env.transport, ['type', 'url']) as RenderedContent['transport'],
+    storage: pick(env.storage, ['type', 'path', 'bucket', 'region']) as RenderedContent['storage'],
+    ...(env.cache === undefined ? {} : { cache: pick(env.cache, ['type', 'max_size', 'url']) as RenderedContent['cache'] }),
+  }
+  const files = [inv.env.file, inv.feed.file, inv.schema.file]
+  if (ref !== undefined) files.push(`schemas/${ref}`)
+  return { content, files }
+}
+
+/** The document `ssmd env render` prints: the content plus the date and the source. */
+export function renderDocumentOf(r: Rendering, asOf: string, source: SourceInfo): Record<string, unknown> {
+  const { name, ...rest } = r.content
+  return {
+    name,
+    as_of: asOf,
+    source: { commit: source.commit, dirty: source.dirty, files: r.files, ...(source.changed.length > 0 ? { changed: source.changed } : {}) },
+    ...rest,
+  }
+}
