@@ -1,4 +1,6 @@
 /** Load, validate and render environments: what `env render`, `deploy` and `deploy status` share. */
+import { UsageError } from '../errors.js'
+import { checkName } from '../flags.js'
 import type { PackSource } from '../validate/engine.js'
 import { policySeverities } from '../validate/run.js'
 import { listYamlFiles } from '../workspace/workspace.js'
@@ -28,4 +30,13 @@ export async function prepare(root: string, names: string[], asOf: string, valid
     throw notValidError(what, errors)
   }
   return involved.map(inv => renderEnvironment(inv, asOf))
+}
+
+/** The environments a deploy command works on: the names given, or every one with `all`. */
+export function selectEnvironments(root: string, names: string[], all: boolean, command: string): string[] {
+  if (all && names.length > 0) throw new UsageError(`pass environment names or --all, not both (ssmd ${command} --help)`)
+  if (all) return allEnvironments(root)
+  if (names.length === 0) throw new UsageError(`name the environments to work on, or pass --all (ssmd ${command} --help)`)
+  for (const n of names) checkName('environment', n)
+  return [...new Set(names)]
 }

@@ -1,0 +1,82 @@
+/*
+ * JSON (--json): {
+ *   prefix, endpoints: string[], commit: string | null, dirty: string[],
+ *   environments: Array<{ name, state: 'in-sync'|'drift'|'missing', deployedCommit: string | null,
+ *     deployedAt?, deployedBy?, changes: Array<{ key, kind, from?, to? }> }>,
+ *   orphans: Array<{ name, commit: string | null }>   (in etcd, not in git; only without names)
+ * }
+ */
+import { Flags } from '@oclif/core'
+import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
+import { SsmdCommand } from '../../lib/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/dates.js'
+import { dirtyFiles, readCurrent, shortCommit, statusAll } from '../../lib/deploy/deploy.js'
+import { EtcdSession } from '../../lib/deploy/etcd.js'
+import { environmentsPrefix } from '../../lib/deploy/layout.js'
+import type { EnvStatus } from '../../lib/deploy/plan.js'
+import { allEnvironments, prepare, selectEnvironments } from '../../lib/deploy/prepare.js'
+import { sourceOf } from '../../lib/deploy/source.js'
+import { table } from '../../lib/ui/style.js'
+import { collectPacks } from '../../lib/validate/run.js'
+
+export interface DeployStatusResult {
+  prefix: string
+  endpoints: string[]
+  commit: string | null
+  dirty: string[]
+  environments: EnvStatus[]
+  orphans: Array<{ name: string; commit: string | null }>
+}
+
+export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
+  static override summary = 'Show, per environment, the deployed commit and whether git and etcd differ (drift).'
+  static override description = 'Renders each environment from the working tree and compares it with what etcd holds. Without names: every environment, plus environments etcd holds that git no longer has.'
+  static override examples = [
+    '<%= config.bin %> deploy status --etcd 10.0.0.5:2379',
+    '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v',
+  ]
+
+  static override strict = false
+  static override args = {}
+  static override flags = {
+    ...etcdFlags,
+    'as-of': Flags.string({ summary: 'Resolve feed versions for this date (YYYY-MM-DD; default today, UTC).' }),
+  }
+
+  async run(): Promise<DeployStatusResult> {
+    const root = this.root()
+    const all = this.positionals.length === 0
+    const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
+    const { prefix, options } = connectOptions(this.flags)
+    const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
+    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()] })
+    const source = await sourceOf(root, renderings.flatMap(r => r.files))
+    const session = await EtcdSession.connect(options, environmentsPrefix(prefix))
+    let current
+    try {
+      current = await readCurrent(session, prefix, names, { whole: all })
+    } finally {
+      session.close()
+    }
+    const { statuses, orphans } = statusAll(prefix, renderings, current, all)
+    const result: DeployStatusResult = { prefix, endpoints: options.endpoints.map(e => e.hostPort), commit: source.commit, dirty: dirtyFiles(renderings, source), environments: statuses, orphans }
+    this.print(result)
+    return result
+  }
+
+  private print(r: DeployStatusResult): void {
+    const rows = r.environments.map(s => [s.name, s.state, shortCommit(s.deployedCommit), s.deployedAt ?? '', s.deployedBy ?? ''])
+    for (const o of r.orphans) rows.push([o.name, 'not in git', shortCommit(o.commit), '', ''])
+    const lines = rows.length === 0 ? ['No environments.'] : [table(['ENVIRONMENT', 'STATE', 'DEPLOYED COMMIT', 'DEPLOYED AT', 'BY'], rows)]
+    if (this.flags.verbose) {
+      for (const s of r.environments.filter(x => x.state === 'drift')) {
+        lines.push('', `${s.name}:`, ...(s.changes.length === 0 ? ['  deploy record out of date'] : s.changes.map(c => `  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}`)))
+      }
+    }
+    const drift = r.environments.filter(s => s.state === 'drift').length
+    const missing = r.environments.filter(s => s.state === 'missing').length
+    lines.push('', `git at ${shortCommit(r.commit)}: ${r.environments.length - drift - missing} in sync, ${drift} drifted, ${missing} not deployed${r.orphans.length ? `, ${r.orphans.length} in etcd only` : ''}`)
+    this.say(lines.join('\n'))
+    if (r.dirty.length > 0) this.note(`note: ${r.dirty.length} file${r.dirty.length === 1 ? '' : 's'} involved ha${r.dirty.length === 1 ? 's' : 've'} uncommitted changes (${r.dirty.slice(0, 3).join(', ')}${r.dirty.length > 3 ? ', …' : ''}); compared as in the working tree`)
+  }
+}

@@ -1,0 +1,76 @@
+/** Flags shared by `deploy` and `deploy status`: where etcd is and how to talk to it. */
+import { readFileSync, statSync } from 'node:fs'
+import { Flags } from '@oclif/core'
+import { UsageError } from '../errors.js'
+import { checkPrefix, DEFAULT_PREFIX } from '../deploy/layout.js'
+import { parseEndpoints, type ConnectOptions } from '../deploy/etcd.js'
+
+/** The variable the etcd password is read from: never a flag (it would show in `ps` and shell history). */
+export const PASSWORD_VARIABLE = 'SSMD_ETCD_PASSWORD'
+
+export const etcdFlags = {
+  etcd: Flags.string({ summary: 'etcd endpoints, comma-separated: host:port, http://host:port or https://host:port.', env: 'SSMD_ETCD_ENDPOINTS', required: true }),
+  prefix: Flags.string({ summary: 'Key prefix everything is written under.', default: DEFAULT_PREFIX }),
+  cacert: Flags.string({ summary: 'CA certificate (PEM) to verify the etcd servers with; turns TLS on.' }),
+  cert: Flags.string({ summary: 'Client certificate (PEM) for TLS client authentication; needs --key.' }),
+  key: Flags.string({ summary: 'Private key (PEM) of --cert.' }),
+  user: Flags.string({ summary: `etcd user; the password is read from ${PASSWORD_VARIABLE}.`, env: 'SSMD_ETCD_USER' }),
+  'dial-timeout': Flags.string({ summary: 'Seconds allowed to reach etcd before giving up.', default: '5' }),
+}
+
+const MAX_PEM = 1024 * 1024
+
+function readPem(flag: string, path: string): Buffer {
+  let size: number
+  try {
+    const st = statSync(path)
+    if (!st.isFile()) throw new UsageError(`--${flag} ${path} is not a file`)
+    size = st.size
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`--${flag} ${path}: no such file`)
+  }
+  if (size > MAX_PEM) throw new UsageError(`--${flag} ${path} is larger than 1 MiB; expected a PEM file`)
+  const bytes = readFileSync(path)
+  if (!bytes.toString('latin1').includes('-----BEGIN ')) throw new UsageError(`--${flag} ${path} is not a PEM file (no '-----BEGIN' line)`)
+  return bytes
+}
+
+export interface EtcdFlagValues {
+  etcd: string
+  prefix: string
+  cacert?: string
+  cert?: string
+  key?: string
+  user?: string
+  'dial-timeout': string
+}
+
+/** Flag values (and the password variable) checked and turned into connection options. */
+export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = process.env): { prefix: string; options: ConnectOptions } {
+  const prefix = checkPrefix(flags.prefix)
+  const endpoints = parseEndpoints(flags.etcd)
+  const dial = Number(flags['dial-timeout'])
+  if (!/^\d+(\.\d+)?$/.test(flags['dial-timeout']) || !(dial > 0) || dial > 300) {
+    throw new UsageError(`--dial-timeout '${flags['dial-timeout']}' must be a number of seconds between 0 and 300, e.g. 5`)
+  }
+  const tlsWanted = flags.cacert !== undefined || flags.cert !== undefined || flags.key !== undefined
+  if (tlsWanted && endpoints.some(e => e.scheme === 'http')) throw new UsageError('--cacert, --cert and --key need TLS, but --etcd names an http:// endpoint; use https://')
+  if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError('--cert and --key go together: pass both or neither')
+  const tls = tlsWanted
+    ? {
+        ...(flags.cacert === undefined ? {} : { ca: readPem('cacert', flags.cacert) }),
+        ...(flags.cert === undefined ? {} : { cert: readPem('cert', flags.cert) }),
+        ...(flags.key === undefined ? {} : { key: readPem('key', flags.key) }),
+      }
+    : undefined
+  let auth: ConnectOptions['auth']
+  if (flags.user !== undefined) {
+    if (flags.user === '' || /[\u0000-\u001f]/.test(flags.user)) throw new UsageError('--user must be a non-empty user name')
+    const password = env[PASSWORD_VARIABLE]
+    if (password === undefined || password === '') throw new UsageError(`--user ${flags.user} needs its password in the environment variable ${PASSWORD_VARIABLE} (it is never taken as a flag)`)
+    auth = { username: flags.user, password }
+  }
+  const dialTimeoutMs = Math.round(dial * 1000)
+  return { prefix, options: { endpoints, dialTimeoutMs, requestTimeoutMs: Math.max(dialTimeoutMs, 10000), ...(tls ? { tls } : {}), ...(auth ? { auth } : {}) } }
+}

@@ -1,0 +1,203 @@
+/**
+ * The etcd side of a deploy, through the `etcd3` client (loaded only when a
+ * deploy command connects, so no other command pays for gRPC at start-up).
+ * Every failure becomes one SsmdError line; a password never appears in one.
+ */
+import type { Etcd3, IOptions } from 'etcd3'
+import { SsmdError, UsageError } from '../errors.js'
+import type { Guard, KvEntry } from './plan.js'
+
+export interface Endpoint {
+  /** host:port as given to gRPC (IPv6 in brackets). */
+  hostPort: string
+  /** The scheme given (http or https), if any. */
+  scheme?: 'http' | 'https'
+  secure: boolean
+}
+
+export interface ConnectOptions {
+  endpoints: Endpoint[]
+  /** Time allowed to reach etcd and get a first answer. */
+  dialTimeoutMs: number
+  /** Time allowed for each request afterwards. */
+  requestTimeoutMs: number
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }
+  auth?: { username: string; password: string }
+}
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
+
+/** `--etcd` value: comma-separated host:port, http://host:port or https://host:port. */
+export function parseEndpoints(value: string): Endpoint[] {
+  const parts = value.split(',').map(s => s.trim()).filter(s => s !== '')
+  if (parts.length === 0) throw new UsageError('--etcd needs at least one endpoint, e.g. --etcd 127.0.0.1:2379')
+  const schemes = new Set<string>()
+  const out = parts.map(p => {
+    const m = /^(?:(https?):\/\/)?([^/]*)\/?$/i.exec(p)
+    const hostPort = m?.[2] ?? ''
+    const port = Number(HOST_PORT.exec(hostPort)?.[2])
+    if (!m || !HOST_PORT.test(hostPort) || port < 1 || port > 65535) {
+      const shown = p.includes('@') ? '(an endpoint with user info)' : `'${p}'`
+      throw new UsageError(`--etcd ${shown} is not an endpoint; use host:port, http://host:port or https://host:port (comma-separated for several)`)
+    }
+    if (m[1]) schemes.add(m[1].toLowerCase())
+    const scheme = m[1]?.toLowerCase() as Endpoint['scheme']
+    return { hostPort, ...(scheme ? { scheme } : {}), secure: scheme === 'https' }
+  })
+  if (schemes.size > 1) throw new UsageError('--etcd mixes http:// and https:// endpoints; use one scheme for all')
+  return out
+}
+
+const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`
+
+/** A connected client. */
+export class EtcdSession {
+  private constructor(private readonly client: Etcd3, private readonly where: string, private readonly options: ConnectOptions) {}
+
+  /**
+   * Connects and makes one small read, so that an unreachable etcd, a TLS or
+   * an authentication problem is reported now, within the dial timeout.
+   */
+  static async connect(options: ConnectOptions, probeKey: string): Promise<EtcdSession> {
+    const mod = await import('etcd3')
+    const Etcd3Class = (mod as unknown as { Etcd3?: typeof Etcd3; default?: { Etcd3: typeof Etcd3 } }).Etcd3 ?? (mod as unknown as { default: { Etcd3: typeof Etcd3 } }).default.Etcd3
+    const secure = options.tls !== undefined || options.endpoints.some(e => e.secure)
+    const clientOptions: IOptions = {
+      hosts: options.endpoints.map(e => `${secure ? 'https' : 'http'}://${e.hostPort}`),
+      defaultCallOptions: () => ({ deadline: Date.now() + options.requestTimeoutMs }),
+      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca as Buffer, ...(options.tls.key ? { privateKey: options.tls.key } : {}), ...(options.tls.cert ? { certChain: options.tls.cert } : {}) } } : {}),
+      ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password, callOptions: () => ({ deadline: Date.now() + options.dialTimeoutMs }) } } : {}),
+    }
+    const where = options.endpoints.map(e => e.hostPort).join(',')
+    let client: Etcd3
+    try {
+      client = new Etcd3Class(clientOptions)
+    } catch (error) {
+      throw new SsmdError(`cannot set up the etcd client for ${where}: ${(error as Error).message}`, { code: 'etcd' })
+    }
+    const session = new EtcdSession(client, where, options)
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        client.kv.range({ key: Buffer.from(probeKey), limit: 1, keys_only: true }, { deadline: Date.now() + options.dialTimeoutMs }),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new DialTimeout()), options.dialTimeoutMs)
+        }),
+      ])
+    } catch (error) {
+      session.close()
+      throw session.failure(error, 'connect')
+    } finally {
+      clearTimeout(timer)
+    }
+    return session
+  }
+
+  /** Every key under `prefix`, read at one revision (paged, so any number of keys fits). */
+  async readPrefix(prefix: string): Promise<Map<string, KvEntry>> {
+    const out = new Map<string, KvEntry>()
+    const end = prefixEnd(Buffer.from(prefix))
+    let from = Buffer.from(prefix)
+    let revision: string | undefined
+    try {
+      for (;;) {
+        const res = await this.client.kv.range({ key: from, range_end: end, limit: 2000, ...(revision ? { revision } : {}) })
+        revision ??= res.header.revision
+        for (const kv of res.kvs) out.set(kv.key.toString(), { value: kv.value.toString(), modRevision: String(kv.mod_revision) })
+        if (!res.more || res.kvs.length === 0) break
+        from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])])
+      }
+    } catch (error) {
+      throw this.failure(error, 'read')
+    }
+    return out
+  }
+
+  /**
+   * One transaction: if every guard still holds, put and delete; otherwise
+   * nothing. Returns whether it was applied.
+   */
+  async apply(guards: Guard[], puts: Array<[string, string]>, deletes: string[]): Promise<boolean> {
+    try {
+      const res = await this.client.kv.txn({
+        compare: guards.map(g => (g.modRevision === '0'
+          ? { key: Buffer.from(g.key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
+          : { key: Buffer.from(g.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: g.modRevision })),
+        success: [
+          ...deletes.map(key => ({ request_delete_range: { key: Buffer.from(key) } })),
+          ...puts.map(([key, value]) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } })),
+        ],
+        failure: [],
+      })
+      return res.succeeded
+    } catch (error) {
+      throw this.failure(error, 'write')
+    }
+  }
+
+  close(): void {
+    try {
+      // etcd3 keeps a channel that is still connecting open for one more second
+      // (a workaround for old gRPC versions) and so the process with it; the
+      // gRPC version installed closes such a channel cleanly, so close them now.
+      const hosts = (this.client as unknown as { pool?: { hosts?: Array<{ cachedServices?: Record<string, { close(): void }> }> } }).pool?.hosts ?? []
+      for (const host of hosts) {
+        for (const service of Object.values(host.cachedServices ?? {})) service.close()
+        host.cachedServices = Object.create(null) as Record<string, { close(): void }>
+      }
+      this.client.close()
+    } catch {
+      // closing a client that never connected
+    }
+  }
+
+  /** One clear line for a failed etcd call. */
+  failure(error: unknown, during: 'connect' | 'read' | 'write'): SsmdError {
+    const e = error as Error & { details?: string }
+    const name = e?.constructor?.name ?? ''
+    const text = String(e?.message ?? e)
+    const user = this.options.auth?.username
+    if (error instanceof DialTimeout || name === 'GRPCDeadlineExceededError' || /deadline exceeded/i.test(text)) {
+      const limit = during === 'connect' ? this.options.dialTimeoutMs : this.options.requestTimeoutMs
+      return new SsmdError(`etcd at ${this.where} did not answer within ${seconds(limit)}${during === 'connect' ? ' (dial timeout)' : ''}; check --etcd and that etcd is running and reachable`, { code: 'etcd-unreachable' })
+    }
+    if (name === 'EtcdAuthenticationFailedError' || /authentication failed/i.test(text)) {
+      return new SsmdError(`etcd at ${this.where} refused user '${user}': wrong user name or password; check --user and SSMD_ETCD_PASSWORD`, { code: 'etcd-auth' })
+    }
+    if (/user name is empty|token is not provided|invalid auth token/i.test(text)) {
+      return new SsmdError(`etcd at ${this.where} requires authentication; pass --user and set the password in SSMD_ETCD_PASSWORD`, { code: 'etcd-auth' })
+    }
+    if (name === 'EtcdPermissionDeniedError' || /permission denied/i.test(text)) {
+      return new SsmdError(`etcd at ${this.where}: user '${user ?? '(none)'}' may not ${during === 'write' ? 'write' : 'read'} these keys (permission denied); grant the user's role read/write on the prefix`, { code: 'etcd-permission' })
+    }
+    if (/auth.* not enabled/i.test(text)) {
+      return new SsmdError(`etcd at ${this.where} does not have authentication enabled; drop --user`, { code: 'etcd-auth' })
+    }
+    if (name === 'GRPCUnavailableError' || /unavailable|ECONNREFUSED|No connection established|connect/i.test(text)) {
+      const reason = /ECONNREFUSED|connection refused/i.test(text) ? 'connection refused'
+        : /ssl|tls|certificate|handshake/i.test(text) ? `TLS failed: ${shortReason(text)}`
+          : shortReason(text)
+      return new SsmdError(`cannot reach etcd at ${this.where} (${reason}); check --etcd${/TLS/.test(reason) ? ', --cacert, --cert and --key' : ' and that etcd is running'}`, { code: 'etcd-unreachable' })
+    }
+    return new SsmdError(`etcd at ${this.where} failed during ${during}: ${shortReason(text)}`, { code: 'etcd' })
+  }
+}
+
+class DialTimeout extends Error {}
+
+/** The first line of a gRPC message, without the status-code preamble. */
+function shortReason(text: string): string {
+  return text.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '').slice(0, 200)
+}
+
+/** The smallest key after every key starting with `prefix` (etcd's range_end for a prefix). */
+export function prefixEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix)
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i] < 0xff) {
+      end[i]++
+      return end.subarray(0, i + 1)
+    }
+  }
+  return Buffer.from([0])
+}
