@@ -16,9 +16,9 @@ export async function involvedErrors(ws: Workspace, packs: PackSource[], options
 }
 
 /** The refusal for environments that do not validate: one line, the first error located, the count. */
-export function notValidError(what: string, errors: Finding[]): SsmdError {
+export function notValidError(what: string, plural: boolean, errors: Finding[]): SsmdError {
   const first = errors[0]
   const where = first.file === '' ? '' : `${first.file}:${first.line}:${first.column}: `
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : ''
-  return new SsmdError(`${what} does not validate: ${where}${first.message} [${first.rule}]${more}; fix it first (ssmd validate)`, { code: 'invalid' })
+  return new SsmdError(`${what} ${plural ? 'do' : 'does'} not validate: ${where}${first.message} [${first.rule}]${more}; fix it first (ssmd validate)`, { code: 'invalid' })
 }

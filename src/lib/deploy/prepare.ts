@@ -27,7 +27,7 @@ export async function prepare(root: string, names: string[], asOf: string, valid
   const errors = await involvedErrors(ws, validation.packs, { policy: policySeverities(ws), installedPlugins: validation.installedPlugins })
   if (errors.length > 0) {
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
-    throw notValidError(what, errors)
+    throw notValidError(what, names.length !== 1, errors)
   }
   return involved.map(inv => renderEnvironment(inv, asOf))
 }

@@ -1,0 +1,326 @@
+import { expect } from 'chai'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { ssmd, ssmdProcess } from '../helpers/cli.js'
+import { EtcdCluster, freePort, makeCertificates, startEtcd } from '../helpers/etcd.js'
+import { exampleRepo, git } from '../helpers/repo.js'
+import { canonicalJson } from '../../src/lib/deploy/layout.js'
+import { EtcdSession, parseEndpoints } from '../../src/lib/deploy/etcd.js'
+import { planEnvironment } from '../../src/lib/deploy/plan.js'
+import { applyPlans, readCurrent } from '../../src/lib/deploy/deploy.js'
+import { loadInvolved, renderEnvironment } from '../../src/lib/deploy/render.js'
+
+const AS_OF = '2025-03-01'
+let prefixCount = 0
+/** Each test writes under its own prefix, so one etcd serves the whole file. */
+const newPrefix = () => `/t${process.pid}-${++prefixCount}`
+
+describe('ssmd deploy (one etcd member)', function () {
+  this.timeout(120000)
+  let etcd: EtcdCluster
+
+  before(async () => {
+    etcd = await startEtcd(1)
+  })
+  after(async () => {
+    await etcd?.stop()
+  })
+
+  const deploy = (dir: string, prefix: string, ...args: string[]) => ssmd(['deploy', ...args, '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF], { cwd: dir })
+
+  it('writes examples/market-data under the documented layout; the values are the rendering', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    const r = await deploy(dir, prefix, '--all')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('kalshi-dev: created (7 keys)')
+    expect(r.stdout).to.contain('kalshi-prod: created (8 keys)')
+    expect(r.stdout).to.contain('polymarket-dev: created (4 keys)')
+    expect(r.stdout).to.match(/3 environments at commit [0-9a-f]{12} → .* under \/t\d+-\d+: 3 written, 0 unchanged/)
+
+    // Cross-check with etcdctl: exactly the documented keys, each value the matching part of `env render`.
+    const kvs = etcd.getPrefix(`${prefix}/environments/kalshi-prod/`)
+    const base = `${prefix}/environments/kalshi-prod/`
+    expect([...kvs.keys()].sort()).to.deep.equal(['cache', 'deploy', 'feed', 'keys/archive', 'keys/kalshi', 'schedule', 'schemas/trade', 'storage', 'transport'].map(k => base + k))
+    const rendered = JSON.parse((await ssmd(['env', 'render', 'kalshi-prod', '--as-of', AS_OF, '--json'], { cwd: dir })).stdout)
+    expect(JSON.parse(kvs.get(base + 'feed')!)).to.deep.equal(rendered.feed)
+    expect(kvs.get(base + 'feed')).to.equal(canonicalJson(rendered.feed))
+    expect(JSON.parse(kvs.get(base + 'schemas/trade')!)).to.deep.equal(rendered.schemas[0])
+    expect(JSON.parse(kvs.get(base + 'keys/kalshi')!)).to.deep.equal(rendered.keys.kalshi)
+    for (const k of ['schedule', 'transport', 'storage', 'cache']) expect(JSON.parse(kvs.get(base + k)!)).to.deep.equal(rendered[k])
+    const record = JSON.parse(kvs.get(base + 'deploy')!)
+    expect(record).to.include({ commit: git(dir, 'rev-parse', 'HEAD').trim(), dirty: false, as_of: AS_OF, ssmd_version: JSON.parse(readFileSync('package.json', 'utf8')).version })
+    expect(record.deployed_by).to.match(/^.+@.+$/)
+    expect(Date.parse(record.deployed_at)).to.be.closeTo(Date.now(), 10 * 60 * 1000)
+    expect(record.keys).to.deep.equal(['cache', 'feed', 'keys/archive', 'keys/kalshi', 'schedule', 'schemas/trade', 'storage', 'transport'])
+    expect(record.digest).to.match(/^sha256:[0-9a-f]{64}$/)
+  })
+
+  it('writes nothing for unchanged environments; after a one-file change exactly one environment', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    expect((await deploy(dir, prefix, '--all')).code).to.equal(0)
+    const before = etcd.revision()
+    const again = await deploy(dir, prefix, 'kalshi-dev', 'kalshi-prod')
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.stdout).to.contain('kalshi-dev: unchanged\nkalshi-prod: unchanged\n')
+    expect(again.stdout).to.contain('0 written, 2 unchanged')
+    expect(etcd.revision()).to.equal(before)
+
+    const env = join(dir, 'environments', 'kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('nats://localhost:4222', 'nats://nats.dev.internal:4222'))
+    git(dir, 'commit', '-qam', 'dev transport')
+    const oldDeploy = etcd.getPrefix(`${prefix}/environments/kalshi-prod/`)
+    const r = await deploy(dir, prefix, '--all')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('kalshi-dev: updated (1 key)')
+    expect(r.stdout).to.contain('1 written, 2 unchanged')
+    // One transaction is one revision: exactly one environment was written.
+    expect(etcd.revision()).to.equal(before + 1)
+    expect(etcd.getPrefix(`${prefix}/environments/kalshi-prod/`)).to.deep.equal(oldDeploy)
+    const dev = etcd.getPrefix(`${prefix}/environments/kalshi-dev/`)
+    expect(JSON.parse(dev.get(`${prefix}/environments/kalshi-dev/transport`)!)).to.deep.equal({ type: 'nats', url: 'nats://nats.dev.internal:4222' })
+    expect(JSON.parse(dev.get(`${prefix}/environments/kalshi-dev/deploy`)!).commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
+  })
+
+  it('--dry-run prints the key-level diff and writes nothing; removed keys are deleted', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    expect((await deploy(dir, prefix, '--all')).code).to.equal(0)
+    const env = join(dir, 'environments', 'kalshi-prod.yaml')
+    const text = readFileSync(env, 'utf8')
+    writeFileSync(env, text.replace(/ {2}archive:\n(?: {4}.*\n)+/, '').replace('tls://nats.prod.internal:4222', 'tls://nats2.prod.internal:4222'))
+    git(dir, 'commit', '-qam', 'drop archive key')
+    const before = etcd.revision()
+    const dry = await deploy(dir, prefix, 'kalshi-prod', '--dry-run')
+    expect(dry.code, dry.stderr).to.equal(0)
+    const base = `${prefix}/environments/kalshi-prod`
+    expect(dry.stdout).to.contain(`kalshi-prod: would update (2 keys)
+  - ${base}/keys/archive {"fields":["access_key_id","secret_access_key"],"required":true,"source":"vault/secret/data/ssmd/archive","type":"storage"}
+  ~ ${base}/transport
+      - {"type":"nats","url":"tls://nats.prod.internal:4222"}
+      + {"type":"nats","url":"tls://nats2.prod.internal:4222"}
+`)
+    expect(dry.stdout).to.contain('nothing written')
+    expect(etcd.revision()).to.equal(before)
+
+    const r = await deploy(dir, prefix, 'kalshi-prod')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(etcd.revision()).to.equal(before + 1)
+    const kvs = etcd.getPrefix(`${base}/`)
+    expect(kvs.has(`${base}/keys/archive`)).to.equal(false)
+    expect(JSON.parse(kvs.get(`${base}/deploy`)!).keys).not.to.include('keys/archive')
+  })
+
+  it('refuses files with uncommitted changes unless --allow-dirty, and records the deploy as dirty', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    const feed = join(dir, 'feeds', 'kalshi.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace('rate_limit_per_second: 10', 'rate_limit_per_second: 20'))
+    const before = etcd.revision()
+    const r = await deploy(dir, prefix, '--all')
+    expect(r.code).to.equal(1)
+    expect(r.stderr.trim()).to.equal('Error: uncommitted changes in feeds/kalshi.yaml; commit first (ssmd commit) so etcd holds a configuration git has, or pass --allow-dirty')
+    expect(etcd.revision()).to.equal(before)
+    // polymarket-dev does not use the changed file.
+    expect((await deploy(dir, prefix, 'polymarket-dev')).code).to.equal(0)
+
+    const dirty = await deploy(dir, prefix, 'kalshi-dev', '--allow-dirty')
+    expect(dirty.code, dirty.stderr).to.equal(0)
+    const record = JSON.parse(etcd.getPrefix(`${prefix}/environments/kalshi-dev/deploy`).get(`${prefix}/environments/kalshi-dev/deploy`)!)
+    expect(record.dirty).to.equal(true)
+    expect(JSON.parse(etcd.getPrefix(`${prefix}/environments/kalshi-dev/feed`).get(`${prefix}/environments/kalshi-dev/feed`)!).rate_limit_per_second).to.equal(20)
+  })
+
+  it('refuses environments that do not validate before connecting', async () => {
+    const dir = exampleRepo({ git: true })
+    const env = join(dir, 'environments', 'kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('schema: trade:v1', 'schema: trade:v2'))
+    git(dir, 'commit', '-qam', 'use the draft')
+    const before = etcd.revision()
+    const r = await deploy(dir, newPrefix(), '--all')
+    expect(r.code).to.equal(1)
+    expect(r.stderr.trim().split('\n')).to.have.length(1)
+    expect(r.stderr).to.match(/the 3 environments do not validate: environments\/kalshi-dev\.yaml:\d+:\d+: .*draft/)
+    expect(etcd.revision()).to.equal(before)
+  })
+
+  it('a deploy racing another is refused and writes nothing for that environment', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    expect((await deploy(dir, prefix, 'kalshi-dev')).code).to.equal(0)
+    const env = join(dir, 'environments', 'kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('/var/lib/ssmd/data', '/var/lib/ssmd/dev'))
+    git(dir, 'commit', '-qam', 'dev path')
+
+    // Deploy A reads etcd and plans ...
+    const session = await EtcdSession.connect({ endpoints: parseEndpoints(etcd.endpoints()), dialTimeoutMs: 5000, requestTimeoutMs: 10000 }, `${prefix}/environments/`)
+    try {
+      const current = await readCurrent(session, prefix, ['kalshi-dev'])
+      const { involved } = loadInvolved(dir, ['kalshi-dev'])
+      const plan = planEnvironment(prefix, renderEnvironment(involved[0], AS_OF).content, current, { commit: 'a'.repeat(40), dirty: false, as_of: AS_OF, deployed_at: new Date().toISOString(), deployed_by: 'a@test', ssmd_version: '0', deploy_id: 'deploy-a' })
+      expect(plan.action).to.equal('update')
+      // ... deploy B writes meanwhile ...
+      const b = await deploy(dir, prefix, 'kalshi-dev')
+      expect(b.code, b.stderr).to.equal(0)
+      const afterB = etcd.getPrefix(`${prefix}/`)
+      const revision = etcd.revision()
+      // ... and A's transaction is refused: nothing written.
+      const [outcome] = await applyPlans(session, prefix, [plan], 'deploy-a')
+      expect(outcome.result).to.equal('refused')
+      expect(outcome.message).to.match(/^changed in etcd since it was read \(deployed by .+ at .+, commit [0-9a-f]{12}\); another deploy is running or ran meanwhile/)
+      expect(etcd.revision()).to.equal(revision)
+      expect(etcd.getPrefix(`${prefix}/`)).to.deep.equal(afterB)
+    } finally {
+      session.close()
+    }
+
+    // The CLI says so in one line and exits 1 when its guard fails: a hand-made change between read and write
+    // cannot be timed from outside, so the refusal is shown through a record written by "another deploy".
+    etcd.ctl(['put', `${prefix}/environments/kalshi-dev/storage`, '{"path":"/elsewhere","type":"local"}'])
+    const status = await ssmd(['deploy', 'status', 'kalshi-dev', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF, '-v'], { cwd: dir })
+    expect(status.code, status.stderr).to.equal(0)
+    expect(status.stdout).to.match(/kalshi-dev\s+drift\s+[0-9a-f]{12}/)
+    expect(status.stdout).to.contain(`~ ${prefix}/environments/kalshi-dev/storage`)
+  })
+
+  it('deploy status shows the deployed commit and drift per environment, and what etcd holds that git does not', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    expect((await deploy(dir, prefix, 'kalshi-dev', 'kalshi-prod')).code).to.equal(0)
+    const head = git(dir, 'rev-parse', 'HEAD').trim()
+    etcd.ctl(['put', `${prefix}/environments/retired/deploy`, '{"commit":"0123456789abcdef0123456789abcdef01234567"}'])
+    const env = join(dir, 'environments', 'kalshi-prod.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('max_size: 2GB', 'max_size: 4GB'))
+    git(dir, 'commit', '-qam', 'bigger cache')
+    const r = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF, '--json'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    const s = JSON.parse(r.stdout)
+    const byName = Object.fromEntries(s.environments.map((e: { name: string }) => [e.name, e]))
+    expect(byName['kalshi-dev']).to.include({ state: 'in-sync', deployedCommit: head })
+    expect(byName['kalshi-prod']).to.include({ state: 'drift', deployedCommit: head })
+    expect(byName['kalshi-prod'].changes.map((c: { key: string; kind: string }) => `${c.kind} ${c.key}`)).to.deep.equal([`change ${prefix}/environments/kalshi-prod/cache`])
+    expect(byName['polymarket-dev']).to.include({ state: 'missing', deployedCommit: null })
+    expect(s.orphans).to.deep.equal([{ name: 'retired', commit: '0123456789abcdef0123456789abcdef01234567' }])
+
+    const text = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF], { cwd: dir })
+    expect(text.stdout).to.match(/kalshi-prod\s+drift\s+[0-9a-f]{12}/)
+    expect(text.stdout).to.match(/polymarket-dev\s+missing\s+none/)
+    expect(text.stdout).to.match(/retired\s+not in git\s+0123456789ab/)
+    expect(text.stdout).to.contain(': 1 in sync, 1 drifted, 1 not deployed, 1 in etcd only')
+  })
+
+  it('checks its flags before doing anything (exit 2)', async () => {
+    const dir = exampleRepo({ git: true })
+    const cases: Array<[string[], RegExp]> = [
+      [['deploy', '--all', 'kalshi-dev', '--etcd', '127.0.0.1:2379'], /pass environment names or --all, not both/],
+      [['deploy', '--etcd', '127.0.0.1:2379'], /name the environments to work on, or pass --all/],
+      [['deploy', '--all', '--etcd', 'etcd.example.com'], /--etcd 'etcd.example.com' is not an endpoint/],
+      [['deploy', '--all', '--etcd', 'http://root:pw@127.0.0.1:2379'], /--etcd \(an endpoint with user info\) is not an endpoint/],
+      [['deploy', '--all', '--etcd', 'http://127.0.0.1:1,https://127.0.0.1:2'], /mixes http:\/\/ and https:\/\//],
+      [['deploy', '--all', '--etcd', '127.0.0.1:2379', '--prefix', 'ssmd/'], /--prefix 'ssmd\/' is not a key prefix/],
+      [['deploy', '--all', '--etcd', '127.0.0.1:2379', '--user', 'root'], /--user root needs its password in the environment variable SSMD_ETCD_PASSWORD/],
+      [['deploy', '--all', '--etcd', '127.0.0.1:2379', '--cert', '/nonexistent.pem'], /--cert and --key go together/],
+      [['deploy', '--all', '--etcd', '127.0.0.1:2379', '--cacert', '/nonexistent.pem'], /--cacert \/nonexistent.pem: no such file/],
+      [['deploy', '--all', '--etcd', 'http://127.0.0.1:2379', '--cacert', '/nonexistent.pem'], /need TLS, but --etcd names an http:\/\/ endpoint/],
+      [['deploy', '--all', '--etcd', '127.0.0.1:2379', '--dial-timeout', '0'], /--dial-timeout '0' must be a number of seconds/],
+      [['deploy', 'Bad_Name', '--etcd', '127.0.0.1:2379'], /"Bad_Name" is not a valid environment name/],
+    ]
+    for (const [args, message] of cases) {
+      const r = await ssmd(args, { cwd: dir, env: { SSMD_ETCD_PASSWORD: undefined } })
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2)
+      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1)
+      expect(r.stderr, args.join(' ')).to.match(message)
+    }
+  })
+})
+
+describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function () {
+  this.timeout(120000)
+  let blackhole: Server | undefined
+
+  after(() => {
+    blackhole?.close()
+  })
+
+  it('etcd down: one clear line, exit 1 (built CLI)', async () => {
+    const dir = exampleRepo({ git: true })
+    const port = await freePort()
+    const r = ssmdProcess(['deploy', '--all', '--etcd', `127.0.0.1:${port}`, '--as-of', AS_OF], { cwd: dir })
+    expect(r.code).to.equal(1)
+    expect(r.stdout).to.equal('')
+    expect(r.stderr.trim()).to.equal(`Error: cannot reach etcd at 127.0.0.1:${port} (connection refused); check --etcd and that etcd is running`)
+  })
+
+  it('etcd unreachable (a port that accepts and never answers): gives up after the dial timeout, one line, exit 1', async () => {
+    const dir = exampleRepo({ git: true })
+    blackhole = createServer(() => { /* accept and say nothing */ })
+    await new Promise<void>(resolve => blackhole!.listen(0, '127.0.0.1', resolve))
+    const port = (blackhole.address() as { port: number }).port
+    const t0 = Date.now()
+    const r = ssmdProcess(['deploy', '--all', '--etcd', `127.0.0.1:${port}`, '--dial-timeout', '2', '--as-of', AS_OF], { cwd: dir, timeout: 60000 })
+    const elapsed = Date.now() - t0
+    expect(r.code, r.stderr).to.equal(1)
+    expect(r.stderr.trim()).to.equal(`Error: etcd at 127.0.0.1:${port} did not answer within 2 s (dial timeout); check --etcd and that etcd is running and reachable`)
+    // It waited for the dial timeout, and not for a default of its client (the process ends with the error).
+    expect(elapsed).to.be.greaterThan(2000)
+    expect(elapsed).to.be.lessThan(30000)
+  })
+
+  it('TLS with --cacert, --cert and --key against an etcd requiring client certificates', async () => {
+    const tls = { ...makeCertificates(), clientCertAuth: true }
+    const etcd = await startEtcd(1, { tls })
+    try {
+      const dir = exampleRepo({ git: true })
+      const endpoint = `https://${etcd.endpoints()}`
+      const ok = await ssmd(['deploy', 'kalshi-dev', '--etcd', endpoint, '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key, '--as-of', AS_OF], { cwd: dir })
+      expect(ok.code, ok.stderr).to.equal(0)
+      expect(ok.stdout).to.contain('kalshi-dev: created (7 keys)')
+      expect(etcd.getPrefix('/ssmd/environments/kalshi-dev/').size).to.equal(8)
+
+      const noClientCert = await ssmd(['deploy', 'kalshi-dev', '--etcd', endpoint, '--cacert', tls.ca, '--as-of', AS_OF, '--dial-timeout', '3'], { cwd: dir })
+      expect(noClientCert.code).to.equal(1)
+      expect(noClientCert.stderr.trim().split('\n')).to.have.length(1)
+      expect(noClientCert.stderr).to.match(/^Error: (cannot reach etcd at 127\.0\.0\.1:\d+ \(.+\)|etcd at 127\.0\.0\.1:\d+ did not answer within 3 s)/)
+
+      const untrusted = await ssmd(['deploy', 'kalshi-dev', '--etcd', endpoint, '--as-of', AS_OF, '--dial-timeout', '3'], { cwd: dir })
+      expect(untrusted.code).to.equal(1)
+      expect(untrusted.stderr.trim().split('\n')).to.have.length(1)
+    } finally {
+      await etcd.stop()
+    }
+  })
+
+  it('user/password authentication, the password only from SSMD_ETCD_PASSWORD and never printed', async () => {
+    const etcd = await startEtcd(1)
+    const password = 'Pw-7fQ2xLm9Rt4Zk'
+    try {
+      etcd.ctl(['user', 'add', `root:${password}`])
+      etcd.ctl(['user', 'grant-role', 'root', 'root'])
+      etcd.ctl(['auth', 'enable'])
+      const dir = exampleRepo({ git: true })
+      const run = (env: Record<string, string | undefined>, ...extra: string[]) =>
+        ssmd(['deploy', 'kalshi-dev', '--etcd', etcd.endpoints(), '--as-of', AS_OF, '--dial-timeout', '5', ...extra], { cwd: dir, env })
+
+      const anonymous = await run({ SSMD_ETCD_PASSWORD: undefined })
+      expect(anonymous.code).to.equal(1)
+      expect(anonymous.stderr.trim()).to.equal(`Error: etcd at ${etcd.endpoints()} requires authentication; pass --user and set the password in SSMD_ETCD_PASSWORD`)
+
+      const wrong = await run({ SSMD_ETCD_PASSWORD: 'not-the-password' }, '--user', 'root')
+      expect(wrong.code).to.equal(1)
+      expect(wrong.stderr.trim()).to.equal(`Error: etcd at ${etcd.endpoints()} refused user 'root': wrong user name or password; check --user and SSMD_ETCD_PASSWORD`)
+      expect(wrong.stdout + wrong.stderr).not.to.contain('not-the-password')
+
+      const ok = await run({ SSMD_ETCD_PASSWORD: password }, '--user', 'root', '-v')
+      expect(ok.code, ok.stderr).to.equal(0)
+      expect(ok.stdout).to.contain('kalshi-dev: created (7 keys)')
+      const status = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--as-of', AS_OF, '--user', 'root', '--json', '-v'], { cwd: dir, env: { SSMD_ETCD_PASSWORD: password } })
+      expect(status.code, status.stderr).to.equal(0)
+      for (const out of [ok, status]) expect(out.stdout + out.stderr).not.to.contain(password)
+      expect(etcd.ctl(['get', '/ssmd/environments/kalshi-dev/transport', '--print-value-only', '--user', `root:${password}`]).trim()).to.equal('{"type":"nats","url":"nats://localhost:4222"}')
+    } finally {
+      await etcd.stop()
+    }
+  })
+})
