@@ -130,8 +130,8 @@ export class EtcdCluster {
   }
 
   /** Every key under a prefix with its value. */
-  getPrefix(prefix: string): Map<string, string> {
-    const out = JSON.parse(this.ctl(['get', prefix, '--prefix', '-w', 'json'])) as { kvs?: Array<{ key: string; value: string }> }
+  getPrefix(prefix: string, members?: Member[]): Map<string, string> {
+    const out = JSON.parse(this.ctl(['get', prefix, '--prefix', '-w', 'json'], { members })) as { kvs?: Array<{ key: string; value: string }> }
     const map = new Map<string, string>()
     for (const kv of out.kvs ?? []) map.set(Buffer.from(kv.key, 'base64').toString(), Buffer.from(kv.value, 'base64').toString())
     return map

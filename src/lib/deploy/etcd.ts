@@ -173,6 +173,9 @@ export class EtcdSession {
     if (/auth.* not enabled/i.test(text)) {
       return new SsmdError(`etcd at ${this.where} does not have authentication enabled; drop --user`, { code: 'etcd-auth' })
     }
+    if (/etcdserver: /.test(text) && during === 'write') {
+      return new SsmdError(`etcd at ${this.where} did not confirm a write (${shortReason(text).replace(/^etcdserver: /, '')}); run the deploy again: it compares anew and writes only what is missing`, { code: 'etcd' })
+    }
     if (name === 'GRPCUnavailableError' || /unavailable|ECONNREFUSED|No connection established|connect/i.test(text)) {
       const reason = /ECONNREFUSED|connection refused/i.test(text) ? 'connection refused'
         : /ssl|tls|certificate|handshake/i.test(text) ? `TLS failed: ${shortReason(text)}`
