@@ -5,13 +5,15 @@
  * the test run, and when the test process exits — also after a failure.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { tempDir } from './repo.js'
 
-export const ETCD_BIN = ['/usr/bin/etcd', '/usr/local/bin/etcd'].find(p => spawnSync(p, ['--version']).status === 0)
-export const ETCDCTL_BIN = ['/usr/bin/etcdctl', '/usr/local/bin/etcdctl'].find(p => spawnSync(p, ['version']).status === 0)
+/** A program on PATH that runs with the given arguments. */
+const onPath = (name: string, args: string[]) => (process.env.PATH ?? '').split(delimiter).filter(Boolean).map(d => join(d, name)).find(p => existsSync(p) && spawnSync(p, args).status === 0)
+export const ETCD_BIN = onPath('etcd', ['--version'])
+export const ETCDCTL_BIN = onPath('etcdctl', ['version'])
 
 const running = new Set<ChildProcess>()
 const killAll = () => {
