@@ -42,11 +42,22 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map(k => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`
 }
 
+/** Canonical JSON of the feed and schema objects environments share (rendered once per run). */
+const sharedJson = new WeakMap<object, string>()
+function canonicalShared(value: object): string {
+  let json = sharedJson.get(value)
+  if (json === undefined) {
+    json = canonicalJson(value)
+    sharedJson.set(value, json)
+  }
+  return json
+}
+
 /** The content keys of one environment, relative to its prefix (`feed`, `keys/kalshi`, …), with their values. */
 export function contentEntries(content: RenderedContent): Map<string, string> {
   const out = new Map<string, string>()
-  out.set('feed', canonicalJson(content.feed))
-  for (const s of content.schemas) out.set(`schemas/${s.name}`, canonicalJson(s))
+  out.set('feed', canonicalShared(content.feed))
+  for (const s of content.schemas) out.set(`schemas/${s.name}`, canonicalShared(s))
   if (content.schedule) out.set('schedule', canonicalJson(content.schedule))
   for (const [k, v] of Object.entries(content.keys)) out.set(`keys/${k}`, canonicalJson(v))
   out.set('transport', canonicalJson(content.transport))

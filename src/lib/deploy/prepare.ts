@@ -5,7 +5,7 @@ import type { PackSource } from '../validate/engine.js'
 import { policySeverities } from '../validate/run.js'
 import { listYamlFiles } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
-import { loadInvolved, renderEnvironment, type Rendering } from './render.js'
+import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
 
 export interface Validation {
   /** Rule packs of every installed plugin (ssmd's own included). */
@@ -29,7 +29,8 @@ export async function prepare(root: string, names: string[], asOf: string, valid
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
     throw notValidError(what, names.length !== 1, errors)
   }
-  return involved.map(inv => renderEnvironment(inv, asOf))
+  const cache = newRenderCache()
+  return involved.map(inv => renderEnvironment(inv, asOf, cache))
 }
 
 /** The environments a deploy command works on: the names given, or every one with `all`. */

@@ -155,12 +155,23 @@ export function loadInvolved(root: string, names: string[]): { ws: Workspace; in
 
 const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)
 
-/** Copies the listed keys that are present, in that order. */
+/** The listed keys that are present, in that order (values are shared, never modified). */
 function pick<T extends object>(obj: T, keys: ReadonlyArray<keyof T>): Partial<T> {
   const out: Partial<T> = {}
-  for (const k of keys) if (obj[k] !== undefined) out[k] = structuredClone(obj[k])
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k]
   return out
 }
+
+/**
+ * Feeds and schemas rendered once per run: environments share them by the
+ * hundred, and the rendered objects (never modified) are shared too.
+ */
+export interface RenderCache {
+  feeds: Map<FeedDocument, RenderedFeed | SsmdError>
+  schemas: Map<string, RenderedSchema>
+}
+
+export const newRenderCache = (): RenderCache => ({ feeds: new Map(), schemas: new Map() })
 
 const rangeOf = (v: { version: string; effective_from: string; effective_to?: string }) => `${v.version} ${v.effective_from} → ${v.effective_to ?? 'open'}`
 
@@ -169,51 +180,23 @@ const rangeOf = (v: { version: string; effective_from: string; effective_to?: st
  * passed validation; what cannot be resolved (no feed version in effect on the
  * date) is an error naming what to do.
  */
-export function renderEnvironment(inv: Involved, asOf: string): Rendering {
+export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCache = newRenderCache()): Rendering {
   const env = inv.env.data as EnvironmentData
   const name = inv.env.name
   if (!inv.feed?.isObject) throw new NotFoundError(`environment '${name}': feed '${env.feed}' not found (ssmd feed list)`)
   if (!inv.schema?.isObject) throw new NotFoundError(`environment '${name}': schema '${env.schema}' not found (ssmd schema list)`)
-  const feed = inv.feed.data as FeedData
-  const fv = resolveVersionForDate(feed.versions, asOf)
-  if (!fv) {
-    const ranges = feed.versions.map(rangeOf).join(', ')
-    throw new SsmdError(`environment '${name}': feed '${feed.name}' has no version in effect on ${asOf} (${ranges}); pass another --as-of or add a version (ssmd feed add-version ${feed.name})`, { code: 'no-version' })
+  let renderedFeed = cache.feeds.get(inv.feed)
+  if (renderedFeed === undefined) {
+    renderedFeed = renderFeed(inv.feed.data as FeedData, asOf)
+    cache.feeds.set(inv.feed, renderedFeed)
   }
-  const renderedFeed: RenderedFeed = {
-    name: feed.name,
-    ...pick(feed, ['display_name']),
-    type: feed.type,
-    status: feed.status ?? 'active',
-    version: fv.version,
-    effective_from: fv.effective_from,
-    ...pick(fv, ['effective_to']),
-    protocol: fv.protocol,
-    endpoint: fv.endpoint,
-    ...pick(fv, ['auth_method', 'rate_limit_per_second', 'max_symbols_per_connection']),
-    supports_orderbook: bool(fv.supports_orderbook, false),
-    supports_trades: bool(fv.supports_trades, true),
-    supports_historical: bool(fv.supports_historical, false),
-    ...(fv.parser_config === undefined ? {} : { parser_config: structuredClone(fv.parser_config) as Record<string, unknown> }),
-    capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
-    ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
-  }
+  if (renderedFeed instanceof SsmdError) throw new SsmdError(`environment '${name}': ${renderedFeed.message}`, { code: renderedFeed.code })
 
-  const schema = inv.schema.data as SchemaData
-  const [, versionId] = env.schema.split(':')
-  const sv = schema.versions.find(v => v.version === versionId)
-  if (!sv) throw new NotFoundError(`environment '${name}': schema '${schema.name}' has no version '${versionId}' (ssmd schema show ${schema.name})`)
-  const ref = definitionRef(schema, sv)
-  const renderedSchema: RenderedSchema = {
-    name: schema.name,
-    version: sv.version,
-    status: sv.status,
-    format: schema.format,
-    effective_from: sv.effective_from,
-    ...pick(sv, ['effective_to']),
-    definition: `schemas/${ref}`,
-    hash: sv.hash,
-    ...(sv.compatible_with === undefined ? {} : { compatible_with: [...sv.compatible_with] }),
+  const schemaKey = `${inv.schema.file}\0${env.schema}`
+  let renderedSchema = cache.schemas.get(schemaKey)
+  if (renderedSchema === undefined) {
+    renderedSchema = renderSchema(name, inv.schema.data as SchemaData, env.schema)
+    cache.schemas.set(schemaKey, renderedSchema)
   }
 
   const keys: Record<string, RenderedKey> = {}
@@ -222,7 +205,7 @@ export function renderEnvironment(inv: Involved, asOf: string): Rendering {
     keys[k] = {
       type: v.type,
       required: v.required !== false,
-      fields: [...v.fields],
+      fields: v.fields,
       source: v.source,
       ...pick(v, ['rotation_days', 'description']),
       ...(variables.length > 0 ? { variables } : {}),
@@ -240,9 +223,53 @@ export function renderEnvironment(inv: Involved, asOf: string): Rendering {
     storage: pick(env.storage, ['type', 'path', 'bucket', 'region']) as RenderedContent['storage'],
     ...(env.cache === undefined ? {} : { cache: pick(env.cache, ['type', 'max_size', 'url']) as RenderedContent['cache'] }),
   }
-  const files = [inv.env.file, inv.feed.file, inv.schema.file]
-  if (ref !== undefined) files.push(`schemas/${ref}`)
-  return { content, files }
+  return { content, files: [inv.env.file, inv.feed.file, inv.schema.file, renderedSchema.definition] }
+}
+
+/** The feed with its version in effect on `asOf`, or the error saying there is none. */
+function renderFeed(feed: FeedData, asOf: string): RenderedFeed | SsmdError {
+  const fv = resolveVersionForDate(feed.versions, asOf)
+  if (!fv) {
+    const ranges = feed.versions.map(rangeOf).join(', ')
+    return new SsmdError(`feed '${feed.name}' has no version in effect on ${asOf} (${ranges}); pass another --as-of or add a version (ssmd feed add-version ${feed.name})`, { code: 'no-version' })
+  }
+  return {
+    name: feed.name,
+    ...pick(feed, ['display_name']),
+    type: feed.type,
+    status: feed.status ?? 'active',
+    version: fv.version,
+    effective_from: fv.effective_from,
+    ...pick(fv, ['effective_to']),
+    protocol: fv.protocol,
+    endpoint: fv.endpoint,
+    ...pick(fv, ['auth_method', 'rate_limit_per_second', 'max_symbols_per_connection']),
+    supports_orderbook: bool(fv.supports_orderbook, false),
+    supports_trades: bool(fv.supports_trades, true),
+    supports_historical: bool(fv.supports_historical, false),
+    ...(fv.parser_config === undefined ? {} : { parser_config: fv.parser_config as Record<string, unknown> }),
+    capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
+    ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
+  }
+}
+
+/** The schema version an environment names (`name:version`). */
+function renderSchema(envName: string, schema: SchemaData, ref: string): RenderedSchema {
+  const versionId = ref.slice(ref.indexOf(':') + 1)
+  const sv = schema.versions.find(v => v.version === versionId)
+  if (!sv) throw new NotFoundError(`environment '${envName}': schema '${schema.name}' has no version '${versionId}' (ssmd schema show ${schema.name})`)
+  const file = definitionRef(schema, sv)
+  return {
+    name: schema.name,
+    version: sv.version,
+    status: sv.status,
+    format: schema.format,
+    effective_from: sv.effective_from,
+    ...pick(sv, ['effective_to']),
+    definition: `schemas/${file}`,
+    hash: sv.hash,
+    ...(sv.compatible_with === undefined ? {} : { compatible_with: sv.compatible_with }),
+  }
 }
 
 /** The document `ssmd env render` prints: the content plus the date and the source. */
