@@ -39,6 +39,7 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     'SSMD_ETCD_PASSWORD=… <%= config.bin %> deploy --all --etcd etcd:2379 --user deployer',
   ]
 
+  static override usage = ['deploy NAME... --etcd ENDPOINTS [FLAGS]', 'deploy --all --etcd ENDPOINTS [FLAGS]']
   static override strict = false
   static override args = {}
 

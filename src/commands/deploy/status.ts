@@ -36,6 +36,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v',
   ]
 
+  static override usage = ['deploy status [NAME...] --etcd ENDPOINTS [FLAGS]']
   static override strict = false
   static override args = {}
   static override flags = {
