@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, git } from '../helpers/repo.js'
-import { sha256Hex } from '../../src/lib/schema-files.js'
+import { sha256Hex } from '../../src/lib/domain/schema/files.js'
 
 describe('ssmd env render', () => {
   it('renders examples/market-data as one self-contained document, with the commit git reports', async () => {

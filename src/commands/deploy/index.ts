@@ -10,16 +10,16 @@
 import { randomUUID } from 'node:crypto'
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/dates.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { applyPlans, deployer, dirtyFiles, planAll, readCurrent, shortCommit, type EnvOutcome } from '../../lib/deploy/deploy.js'
 import { EtcdSession } from '../../lib/deploy/etcd.js'
 import { environmentsPrefix } from '../../lib/deploy/layout.js'
 import type { KeyChange } from '../../lib/deploy/plan.js'
 import { prepare, selectEnvironments } from '../../lib/deploy/prepare.js'
 import { sourceOf } from '../../lib/deploy/source.js'
-import { SsmdError } from '../../lib/errors.js'
-import { collectPacks } from '../../lib/validate/run.js'
+import { SsmdError } from '../../lib/core/errors.js'
+import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
 
 export interface DeployResult {
   prefix: string
@@ -63,7 +63,7 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
       return { prefix, endpoints, commit: null, dryRun, environments: [], summary: summarize([]) }
     }
 
-    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()] })
+    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
     const source = await sourceOf(root, renderings.flatMap(r => r.files))
     const dirty = dirtyFiles(renderings, source)
     if (dirty.length > 0 && !this.flags['allow-dirty']) {

@@ -8,16 +8,16 @@
  */
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/dates.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { dirtyFiles, readCurrent, shortCommit, statusAll } from '../../lib/deploy/deploy.js'
 import { EtcdSession } from '../../lib/deploy/etcd.js'
 import { environmentsPrefix } from '../../lib/deploy/layout.js'
 import type { EnvStatus } from '../../lib/deploy/plan.js'
 import { allEnvironments, prepare, selectEnvironments } from '../../lib/deploy/prepare.js'
 import { sourceOf } from '../../lib/deploy/source.js'
-import { table } from '../../lib/ui/style.js'
-import { collectPacks } from '../../lib/validate/run.js'
+import { table } from '../../lib/cli/style.js'
+import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
 
 export interface DeployStatusResult {
   prefix: string
@@ -50,7 +50,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
-    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()] })
+    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
     const source = await sourceOf(root, renderings.flatMap(r => r.files))
     const session = await EtcdSession.connect(options, environmentsPrefix(prefix))
     let current

@@ -4,13 +4,13 @@
  * (docs/deploy.md describes every field).
  */
 import { Args, Flags } from '@oclif/core'
-import { SsmdCommand } from '../../lib/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/dates.js'
+import { SsmdCommand } from '../../lib/cli/command.js'
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { prepare } from '../../lib/deploy/prepare.js'
 import { renderDocumentOf } from '../../lib/deploy/render.js'
 import { sourceOf } from '../../lib/deploy/source.js'
-import { checkName } from '../../lib/flags.js'
-import { collectPacks } from '../../lib/validate/run.js'
+import { checkName } from '../../lib/domain/input.js'
+import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
 import { renderDocument } from '../../lib/yaml/render.js'
 
 export default class EnvRender extends SsmdCommand<typeof EnvRender> {
@@ -34,7 +34,7 @@ export default class EnvRender extends SsmdCommand<typeof EnvRender> {
     const name = checkName('environment', this.args.name)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const root = this.root()
-    const [rendering] = await prepare(root, [name], asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()] })
+    const [rendering] = await prepare(root, [name], asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
     const doc = renderDocumentOf(rendering, asOf, await sourceOf(root, rendering.files))
     if (!this.jsonEnabled() && !this.flags.quiet) {
       process.stdout.write(this.flags.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderDocument(doc))

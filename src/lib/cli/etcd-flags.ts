@@ -1,7 +1,7 @@
 /** Flags shared by `deploy` and `deploy status`: where etcd is and how to talk to it. */
 import { readFileSync, statSync } from 'node:fs'
 import { Flags } from '@oclif/core'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../core/errors.js'
 import { checkPrefix, DEFAULT_PREFIX } from '../deploy/layout.js'
 import { parseEndpoints, type ConnectOptions } from '../deploy/etcd.js'
 

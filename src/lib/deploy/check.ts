@@ -2,7 +2,7 @@
 import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
 import type { Finding } from '../validate/types.js'
 import type { Workspace } from '../workspace/workspace.js'
-import { SsmdError } from '../errors.js'
+import { SsmdError } from '../core/errors.js'
 
 /**
  * Runs the rules over `ws` — a workspace holding only the documents the

@@ -1,6 +1,6 @@
 /** Deploy: plan every environment against etcd, then one guarded transaction per environment that changed. */
 import { hostname, userInfo } from 'node:os'
-import { SsmdError } from '../errors.js'
+import { SsmdError } from '../core/errors.js'
 import type { EtcdSession } from './etcd.js'
 import { envPrefix, environmentsPrefix, parseRecord, recordKey, RECORD, type DeployRecord } from './layout.js'
 import { planEnvironment, statusOf, type EnvPlan, type EnvStatus, type KeyChange, type KvEntry } from './plan.js'

@@ -4,7 +4,7 @@
  * Every failure becomes one SsmdError line; a password never appears in one.
  */
 import type { Etcd3, IOptions } from 'etcd3'
-import { SsmdError, UsageError } from '../errors.js'
+import { SsmdError, UsageError } from '../core/errors.js'
 import type { Guard, KvEntry } from './plan.js'
 
 export interface Endpoint {

@@ -15,7 +15,7 @@
  * recognised by comparing values.
  */
 import { createHash } from 'node:crypto'
-import { UsageError } from '../errors.js'
+import { UsageError } from '../core/errors.js'
 import type { RenderedContent } from './render.js'
 
 export const DEFAULT_PREFIX = '/ssmd'

@@ -1,9 +1,8 @@
 /** Load, validate and render environments: what `env render`, `deploy` and `deploy status` share. */
-import { UsageError } from '../errors.js'
-import { checkName } from '../flags.js'
-import type { PackSource } from '../validate/engine.js'
-import { policySeverities } from '../validate/run.js'
-import { listYamlFiles } from '../workspace/workspace.js'
+import { UsageError } from '../core/errors.js'
+import { checkName } from '../domain/input.js'
+import type { PackSource, PolicySeverity } from '../validate/engine.js'
+import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
 import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
 
@@ -11,6 +10,8 @@ export interface Validation {
   /** Rule packs of every installed plugin (ssmd's own included). */
   packs: PackSource[]
   installedPlugins: readonly string[]
+  /** Rule severities the team policy (ssmd.yaml) sets, read from the workspace. */
+  policyOf: (ws: Workspace) => Record<string, PolicySeverity>
 }
 
 /** Every environment name of the repository, sorted. */
@@ -24,7 +25,7 @@ export function allEnvironments(root: string): string[] {
  */
 export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
   const { ws, involved } = loadInvolved(root, names)
-  const errors = await involvedErrors(ws, validation.packs, { policy: policySeverities(ws), installedPlugins: validation.installedPlugins })
+  const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins })
   if (errors.length > 0) {
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
     throw notValidError(what, names.length !== 1, errors)

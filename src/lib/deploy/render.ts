@@ -8,12 +8,12 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { NotFoundError, SsmdError } from '../errors.js'
-import { variablesOf } from '../keys.js'
+import { NotFoundError, SsmdError } from '../core/errors.js'
+import { variablesOf } from '../domain/keys.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
-import { definitionRef } from '../schema-files.js'
-import { resolveVersionForDate } from '../versions.js'
-import { didYouMean } from '../text.js'
+import { definitionRef } from '../domain/schema/files.js'
+import { resolveVersionForDate } from '../domain/versions.js'
+import { didYouMean } from '../core/text.js'
 import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
 import { listYamlFiles, Workspace } from '../workspace/workspace.js'
 
