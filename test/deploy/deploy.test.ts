@@ -211,6 +211,27 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(text.stdout).to.contain(': 1 in sync, 1 drifted, 1 not deployed, 1 in etcd only')
   })
 
+  it('treats what it reads from etcd as hostile: a garbled record is neither trusted nor echoed raw', async () => {
+    const dir = exampleRepo({ git: true })
+    const prefix = newPrefix()
+    expect((await deploy(dir, prefix, 'kalshi-dev')).code).to.equal(0)
+    const record = `${prefix}/environments/kalshi-dev/deploy`
+    etcd.ctl(['put', record, JSON.stringify({ commit: 42, deployed_by: '\u001b[31mmallory\u0007', deployed_at: ['x'], digest: 'sha256:0', keys: 'all' })])
+    etcd.ctl(['put', `${prefix}/environments/\u001b[2Jwiped/deploy`, 'not json'])
+    const status = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF, '--json'], { cwd: dir })
+    expect(status.code, status.stderr).to.equal(0)
+    expect(status.stdout).not.to.contain('\u001b')
+    const s = JSON.parse(status.stdout)
+    const dev = s.environments.find((e: { name: string }) => e.name === 'kalshi-dev')
+    expect(dev).to.include({ state: 'drift', deployedCommit: null, deployedBy: '\\u001b[31mmallory\\u0007' })
+    expect(s.orphans).to.deep.equal([{ name: '\\u001b[2Jwiped', commit: null }])
+    // The next deploy replaces the garbled record (its content keys were unchanged).
+    const r = await deploy(dir, prefix, 'kalshi-dev')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain('kalshi-dev: updated (deploy record only)')
+    expect(JSON.parse(etcd.getPrefix(record).get(record)!).commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
+  })
+
   it('checks its flags before doing anything (exit 2)', async () => {
     const dir = exampleRepo({ git: true })
     const cases: Array<[string[], RegExp]> = [

@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
 import type { EtcdSession } from './etcd.js'
-import { envPrefix, environmentsPrefix, parseRecord, recordKey, RECORD, type DeployRecord } from './layout.js'
+import { envPrefix, environmentsPrefix, parseRecord, printable, recordKey, RECORD, type DeployRecord } from './layout.js'
 import { planEnvironment, statusOf, type EnvPlan, type EnvStatus, type KeyChange, type KvEntry } from './plan.js'
 import type { Rendering, SourceInfo } from './render.js'
 
@@ -133,7 +133,7 @@ export function statusAll(prefix: string, renderings: Rendering[], current: Read
     for (const [name, kvs] of byEnv) {
       if (known.has(name)) continue
       const record = parseRecord(kvs.get(`${envPrefix(prefix, name)}${RECORD}`)?.value)
-      orphans.push({ name, commit: record?.commit ?? null })
+      orphans.push({ name: printable(name), commit: record?.commit ?? null })
     }
     orphans.sort((a, b) => (a.name < b.name ? -1 : 1))
   }

@@ -94,12 +94,37 @@ export interface DeployRecord {
   deploy_id: string
 }
 
+/**
+ * The record as read from etcd: anything can be there (a hand edit, another
+ * tool), so only fields of the expected type are kept, and text is made
+ * printable (no control characters reach a terminal).
+ */
 export function parseRecord(value: string | undefined): DeployRecord | undefined {
   if (value === undefined) return undefined
+  let raw: unknown
   try {
-    const r = JSON.parse(value) as DeployRecord
-    return typeof r === 'object' && r !== null && !Array.isArray(r) ? r : undefined
+    raw = JSON.parse(value)
   } catch {
     return undefined
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined
+  const r = raw as Record<string, unknown>
+  const text = (v: unknown) => (typeof v === 'string' ? printable(v) : '')
+  return {
+    commit: typeof r.commit === 'string' && /^[0-9a-f]{4,64}$/.test(r.commit) ? r.commit : null,
+    dirty: r.dirty === true,
+    as_of: text(r.as_of),
+    deployed_at: text(r.deployed_at),
+    deployed_by: text(r.deployed_by),
+    ssmd_version: text(r.ssmd_version),
+    digest: text(r.digest),
+    keys: Array.isArray(r.keys) ? r.keys.filter((k): k is string => typeof k === 'string') : [],
+    deploy_id: text(r.deploy_id),
+  }
+}
+
+/** Text from etcd made safe to print: control characters shown as \uXXXX, at most 200 characters. */
+export function printable(s: string): string {
+  const out = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return out.length > 200 ? `${out.slice(0, 200)}…` : out
 }
