@@ -66,6 +66,10 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(again.code, again.stderr).to.equal(0)
     expect(again.stdout).to.contain('kalshi-dev: unchanged\nkalshi-prod: unchanged\n')
     expect(again.stdout).to.contain('0 written, 2 unchanged')
+    const json = JSON.parse((await deploy(dir, prefix, '--all', '--json')).stdout)
+    expect(json).to.deep.include({ prefix, endpoints: [etcd.endpoints()], commit: git(dir, 'rev-parse', 'HEAD').trim(), dryRun: false })
+    expect(json.summary).to.deep.equal({ written: 0, unchanged: 3, planned: 0, refused: 0, failed: 0, skipped: 0 })
+    expect(json.environments.map((e: { name: string; result: string }) => `${e.name} ${e.result}`)).to.deep.equal(['kalshi-dev unchanged', 'kalshi-prod unchanged', 'polymarket-dev unchanged'])
     expect(etcd.revision()).to.equal(before)
 
     const env = join(dir, 'environments', 'kalshi-dev.yaml')

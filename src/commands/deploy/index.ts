@@ -53,10 +53,10 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
 
   async run(): Promise<DeployResult> {
     const root = this.root()
-    const names = selectEnvironments(root, this.positionals, this.flags.all, 'deploy')
+    const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
-    const dryRun = this.flags['dry-run']
+    const dryRun = this.flags['dry-run'] === true
     const endpoints = options.endpoints.map(e => e.hostPort)
     if (names.length === 0) {
       this.say('No environments to deploy.')
