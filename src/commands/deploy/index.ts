@@ -4,31 +4,18 @@
  *   environments: Array<{ name, action: 'create'|'update'|'unchanged',
  *     result: 'written'|'unchanged'|'planned'|'refused'|'failed'|'skipped',
  *     changes: Array<{ key, kind: 'add'|'change'|'delete', from?, to? }>, message? }>,
- *   summary: { written, unchanged, planned, refused, failed, skipped }
+ *   summary: { written, unchanged, planned, refused, failed, skipped }, notes: string[]
  * }
  */
-import { randomUUID } from 'node:crypto'
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
-import { applyPlans, deployer, dirtyFiles, planAll, readCurrent, shortCommit, type EnvOutcome } from '../../lib/deploy/deploy.js'
-import { EtcdSession } from '../../lib/deploy/etcd.js'
-import { environmentsPrefix } from '../../lib/deploy/layout.js'
-import type { KeyChange } from '../../lib/deploy/plan.js'
-import { prepare, selectEnvironments } from '../../lib/deploy/prepare.js'
-import { sourceOf } from '../../lib/deploy/source.js'
-import { SsmdError } from '../../lib/core/errors.js'
 import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
-
-export interface DeployResult {
-  prefix: string
-  endpoints: string[]
-  commit: string | null
-  dryRun: boolean
-  environments: EnvOutcome[]
-  summary: Record<EnvOutcome['result'], number>
-}
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
+import { shortCommit } from '../../lib/deploy/deploy.js'
+import type { KeyChange } from '../../lib/deploy/plan.js'
+import { selectEnvironments } from '../../lib/deploy/prepare.js'
+import { deployFailure, runDeploy, type DeployResult } from '../../lib/deploy/run.js'
 
 export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override summary = 'Write rendered environments into etcd, one guarded transaction per environment.'
@@ -56,48 +43,18 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
-    const dryRun = this.flags['dry-run'] === true
-    const endpoints = options.endpoints.map(e => e.hostPort)
-    if (names.length === 0) {
-      this.say('No environments to deploy.')
-      return { prefix, endpoints, commit: null, dryRun, environments: [], summary: summarize([]) }
-    }
-
-    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
-    const source = await sourceOf(root, renderings.flatMap(r => r.files))
-    const dirty = dirtyFiles(renderings, source)
-    if (dirty.length > 0 && !this.flags['allow-dirty']) {
-      const what = source.commit === null ? 'not committed' : 'uncommitted changes'
-      const list = dirty.slice(0, 3).join(', ') + (dirty.length > 3 ? ` and ${dirty.length - 3} more` : '')
-      const refusal = `${what} in ${list}; commit first (ssmd commit) so etcd holds a configuration git has, or pass --allow-dirty`
-      if (!dryRun) throw new SsmdError(refusal, { code: 'dirty' })
-      this.note(`note: a deploy would be refused: ${refusal}`)
-    }
-
-    const session = await EtcdSession.connect(options, environmentsPrefix(prefix))
-    let outcomes: EnvOutcome[]
-    try {
-      const current = await readCurrent(session, prefix, names)
-      const deployId = randomUUID()
-      const plans = planAll(prefix, renderings, current, source, {
-        asOf, deployedBy: deployer(), ssmdVersion: this.config.version, deployId, now: new Date().toISOString(),
-      })
-      outcomes = dryRun
-        ? plans.map(p => ({ name: p.name, action: p.action, result: p.action === 'unchanged' ? 'unchanged' : 'planned', changes: p.changes }))
-        : await applyPlans(session, prefix, plans, deployId)
-    } finally {
-      session.close()
-    }
-
-    const result: DeployResult = { prefix, endpoints, commit: source.commit, dryRun, environments: outcomes, summary: summarize(outcomes) }
-    this.print(result, !this.flags.all || this.flags.verbose)
-    const bad = outcomes.filter(o => o.result === 'refused' || o.result === 'failed')
-    if (bad.length > 0) {
-      const s = result.summary
-      const first = bad[0]
-      const counts = [s.refused && `${s.refused} refused`, s.failed && `${s.failed} failed`, s.skipped && `${s.skipped} not attempted`].filter(Boolean).join(', ')
-      throw new SsmdError(`${first.name}: ${first.message} (${counts}; ${s.written} written)`, { code: first.result === 'refused' ? 'conflict' : 'etcd' })
-    }
+    if (names.length === 0) this.say('No environments to deploy.')
+    const result = await runDeploy({
+      root, names, asOf, prefix, connect: options,
+      dryRun: this.flags['dry-run'] === true,
+      allowDirty: this.flags['allow-dirty'] === true,
+      validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
+      ssmdVersion: this.config.version,
+    })
+    for (const n of result.notes) this.note(n)
+    if (names.length > 0) this.print(result, !this.flags.all || this.flags.verbose === true)
+    const failure = deployFailure(result)
+    if (failure) throw failure
     return result
   }
 
@@ -133,8 +90,3 @@ function changeLines(c: KeyChange): string[] {
   return [`  ~ ${c.key}`, `      - ${c.from}`, `      + ${c.to}`]
 }
 
-function summarize(outcomes: EnvOutcome[]): DeployResult['summary'] {
-  const s = { written: 0, unchanged: 0, planned: 0, refused: 0, failed: 0, skipped: 0 }
-  for (const o of outcomes) s[o.result]++
-  return s
-}

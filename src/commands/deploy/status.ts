@@ -9,24 +9,12 @@
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
-import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
-import { dirtyFiles, readCurrent, shortCommit, statusAll } from '../../lib/deploy/deploy.js'
-import { EtcdSession } from '../../lib/deploy/etcd.js'
-import { environmentsPrefix } from '../../lib/deploy/layout.js'
-import type { EnvStatus } from '../../lib/deploy/plan.js'
-import { allEnvironments, prepare, selectEnvironments } from '../../lib/deploy/prepare.js'
-import { sourceOf } from '../../lib/deploy/source.js'
 import { table } from '../../lib/cli/style.js'
 import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
-
-export interface DeployStatusResult {
-  prefix: string
-  endpoints: string[]
-  commit: string | null
-  dirty: string[]
-  environments: EnvStatus[]
-  orphans: Array<{ name: string; commit: string | null }>
-}
+import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
+import { shortCommit } from '../../lib/deploy/deploy.js'
+import { allEnvironments, selectEnvironments } from '../../lib/deploy/prepare.js'
+import { runStatus, type DeployStatusResult } from '../../lib/deploy/run.js'
 
 export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   static override summary = 'Show, per environment, the deployed commit and whether git and etcd differ (drift).'
@@ -50,17 +38,10 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
-    const renderings = await prepare(root, names, asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
-    const source = await sourceOf(root, renderings.flatMap(r => r.files))
-    const session = await EtcdSession.connect(options, environmentsPrefix(prefix))
-    let current
-    try {
-      current = await readCurrent(session, prefix, names, { whole: all })
-    } finally {
-      session.close()
-    }
-    const { statuses, orphans } = statusAll(prefix, renderings, current, all)
-    const result: DeployStatusResult = { prefix, endpoints: options.endpoints.map(e => e.hostPort), commit: source.commit, dirty: dirtyFiles(renderings, source), environments: statuses, orphans }
+    const result = await runStatus({
+      root, names, all, asOf, prefix, connect: options,
+      validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
+    })
     this.print(result)
     return result
   }
