@@ -344,6 +344,18 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
       expect(status.code, status.stderr).to.equal(0)
       for (const out of [ok, status]) expect(out.stdout + out.stderr).not.to.contain(password)
       expect(etcd.ctl(['get', '/ssmd/environments/kalshi-dev/transport', '--print-value-only', '--user', `root:${password}`]).trim()).to.equal('{"type":"nats","url":"nats://localhost:4222"}')
+
+      // A user that may read the prefix but not write it: refused by etcd, said in one line, nothing written.
+      const asRoot = ['--user', `root:${password}`]
+      etcd.ctl(['role', 'add', 'reader', ...asRoot])
+      etcd.ctl(['role', 'grant-permission', 'reader', 'read', '/ssmd/', '--prefix=true', ...asRoot])
+      etcd.ctl(['user', 'add', 'reader:Rd-3xQ9vLp2Wm', ...asRoot])
+      etcd.ctl(['user', 'grant-role', 'reader', 'reader', ...asRoot])
+      const readOnly = await run({ SSMD_ETCD_PASSWORD: 'Rd-3xQ9vLp2Wm' }, '--user', 'reader', '--prefix', '/ssmd', 'kalshi-prod')
+      expect(readOnly.code).to.equal(1)
+      expect(readOnly.stderr.trim().split('\n').at(-1)).to.equal(`Error: kalshi-prod: etcd at ${etcd.endpoints()}: user 'reader' may not write these keys (permission denied); grant the user's role read/write on the prefix (1 failed; 0 written)`)
+      expect(readOnly.stdout + readOnly.stderr).not.to.contain('Rd-3xQ9vLp2Wm')
+      expect(etcd.ctl(['get', '/ssmd/environments/kalshi-prod/', '--prefix', '--keys-only', ...asRoot]).trim()).to.equal('')
     } finally {
       await etcd.stop()
     }

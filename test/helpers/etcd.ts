@@ -162,6 +162,9 @@ export async function startEtcd(size = 1, options: { tls?: TlsFiles } = {}): Pro
     '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
     '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
     '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `ssmd-test-${process.pid}`,
+    // Slower heartbeats than the default (100 ms / 1 s): on a loaded test machine the defaults cause
+    // leader elections nobody asked for; the failover test kills the leader itself.
+    '--heartbeat-interval', '250', '--election-timeout', '2500',
     ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, ...(tls.clientCertAuth ? ['--client-cert-auth', '--trusted-ca-file', tls.ca] : [])] : []),
   ]
   const cluster = new EtcdCluster(members, args, tls)
