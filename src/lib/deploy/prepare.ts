@@ -2,9 +2,13 @@
 import { UsageError } from '../core/errors.js'
 import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
+import { DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
 import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
+
+/** From this many environments on, the validation cache is read. */
+const CACHE_FROM = 16
 
 export interface Validation {
   /** Rule packs of every installed plugin (ssmd's own included). */
@@ -24,7 +28,9 @@ export function allEnvironments(root: string): string[] {
  * of `asOf`. Refuses (one error line) when any of those documents has an error.
  */
 export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
-  const { ws, involved } = loadInvolved(root, names)
+  // Many environments: take unchanged files from the validation cache (worth its loading cost only then).
+  const documents = names.length > CACHE_FROM ? new DocumentCache(root) : undefined
+  const { ws, involved } = loadInvolved(root, names, documents)
   const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins })
   if (errors.length > 0) {
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`

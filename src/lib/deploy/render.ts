@@ -15,6 +15,7 @@ import { definitionRef } from '../domain/schema/files.js'
 import { resolveVersionForDate } from '../domain/versions.js'
 import { didYouMean } from '../core/text.js'
 import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
+import type { DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, Workspace } from '../workspace/workspace.js'
 
 type Feed = FeedData
@@ -109,12 +110,48 @@ const fileOf = (root: string, folder: string, name: string): { file: string; abs
 }
 
 /**
+ * A workspace holding exactly the documents given (and the team policy): what
+ * the rules see when only some environments are validated. Nothing else of
+ * the repository is read, so cross-file rules see these documents only.
+ */
+class InvolvedWorkspace extends Workspace {
+  private readonly lists: { feed: SsmdDocument[]; schema: SsmdDocument[]; environment: SsmdDocument[] } = { feed: [], schema: [], environment: [] }
+  private readonly byName = { feed: new Map<string, SsmdDocument>(), schema: new Map<string, SsmdDocument>(), environment: new Map<string, SsmdDocument>() }
+
+  add(doc: SsmdDocument): void {
+    const kind = doc.kind as 'feed' | 'schema' | 'environment'
+    this.lists[kind].push(doc)
+    if (!this.byName[kind].has(doc.name)) this.byName[kind].set(doc.name, doc)
+  }
+
+  override get feeds(): FeedDocument[] {
+    return this.lists.feed as FeedDocument[]
+  }
+
+  override get schemas(): SchemaDocument[] {
+    return this.lists.schema as SchemaDocument[]
+  }
+
+  override get environments(): EnvironmentDocument[] {
+    return this.lists.environment as EnvironmentDocument[]
+  }
+
+  override find<K extends 'feed' | 'schema' | 'environment'>(kind: K, name: string): SsmdDocument | undefined {
+    return this.byName[kind].get(name)
+  }
+}
+
+/**
  * Reads only what rendering `names` needs: each environment file and the feed
  * and schema files it names (not the whole repository). Returns a workspace
  * holding exactly those documents (and the team policy), for validation.
+ * With `cache`, unchanged files are taken from the validation cache (read
+ * only: a deploy of a few environments must not shrink it).
  */
-export function loadInvolved(root: string, names: string[]): { ws: Workspace; involved: Involved[] } {
-  const ws = new Workspace(root, ['policy'])
+export function loadInvolved(root: string, names: string[], cache?: DocumentCache): { ws: Workspace; involved: Involved[] } {
+  const ws = new InvolvedWorkspace(root, undefined, cache ? { cache } : {})
+  const read = (kind: 'feed' | 'schema' | 'environment', name: string, where: { file: string; abs: string }) =>
+    cache ? cache.read(kind, name, where.file, where.abs) : SsmdDocument.read(kind, name, where.file, where.abs)
   const involved: Involved[] = []
   const feeds = new Map<string, FeedDocument | undefined>()
   const schemas = new Map<string, SchemaDocument | undefined>()
@@ -124,8 +161,8 @@ export function loadInvolved(root: string, names: string[]): { ws: Workspace; in
       const all = listYamlFiles(root, 'environments').map(([n]) => n)
       throw new NotFoundError(`environment '${name}' not found${didYouMean(name, all)} (ssmd env list)`)
     }
-    const env = SsmdDocument.read('environment', name, where.file, where.abs) as EnvironmentDocument
-    ws.environments.push(env)
+    const env = read('environment', name, where) as EnvironmentDocument
+    ws.add(env)
     const data = env.isObject ? env.data! : undefined
     const feedName = typeof data?.feed === 'string' ? data.feed : undefined
     const schemaName = typeof data?.schema === 'string' ? data.schema.split(':')[0] : undefined
@@ -133,18 +170,18 @@ export function loadInvolved(root: string, names: string[]): { ws: Workspace; in
     if (feedName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(feedName)) {
       if (!feeds.has(feedName)) {
         const f = fileOf(root, 'feeds', feedName)
-        const doc = f ? SsmdDocument.read('feed', feedName, f.file, f.abs) as FeedDocument : undefined
+        const doc = f ? read('feed', feedName, f) as FeedDocument : undefined
         feeds.set(feedName, doc)
-        if (doc) ws.feeds.push(doc)
+        if (doc) ws.add(doc)
       }
       entry.feed = feeds.get(feedName)
     }
     if (schemaName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(schemaName)) {
       if (!schemas.has(schemaName)) {
         const f = fileOf(root, 'schemas', schemaName)
-        const doc = f ? SsmdDocument.read('schema', schemaName, f.file, f.abs) as SchemaDocument : undefined
+        const doc = f ? read('schema', schemaName, f) as SchemaDocument : undefined
         schemas.set(schemaName, doc)
-        if (doc) ws.schemas.push(doc)
+        if (doc) ws.add(doc)
       }
       entry.schema = schemas.get(schemaName)
     }
