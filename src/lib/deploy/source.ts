@@ -2,7 +2,7 @@
 import { lstatSync } from 'node:fs'
 import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
-import { blobsUnder, commitTree, hashObject, readHead } from '../git/objects.js'
+import { commitTree, hashObject, readHead, readObject } from '../git/objects.js'
 import { gitPath, openRepository, rootPath, type Repository } from '../git/repo.js'
 import { modeOf, ssmdStatus, workingContent } from '../git/status.js'
 import type { SourceInfo } from './render.js'
@@ -26,11 +26,12 @@ export async function sourceOf(root: string, files: readonly string[]): Promise<
 }
 
 async function changedOneByOne(repo: Repository, commit: string, files: string[]): Promise<string[]> {
-  const tree = await commitTree(repo, commit)
+  const root = await commitTree(repo, commit)
+  const trees = new Map<string, Buffer>()
   const changed: string[] = []
   for (const file of files) {
     const gp = gitPath(repo, file)
-    const inHead = (await blobsUnder(repo, tree, gp)).get(gp)
+    const inHead = await lookup(repo, root, gp, trees)
     let st
     try {
       st = lstatSync(join(repo.workTree, gp), { bigint: true })
@@ -45,6 +46,47 @@ async function changedOneByOne(repo: Repository, commit: string, files: string[]
     if (oid !== inHead.oid || (modeOf(st) === '120000') !== (inHead.mode === '120000')) changed.push(file)
   }
   return changed
+}
+
+/**
+ * The blob at `path` in a tree, reading only the trees along the way (each
+ * once per call) and scanning their entries without building them all: the
+ * environments tree of a large repository has thousands.
+ */
+async function lookup(repo: Repository, rootTree: string, path: string, trees: Map<string, Buffer>): Promise<{ oid: string; mode: string } | undefined> {
+  const parts = path.split('/')
+  let tree = rootTree
+  for (let i = 0; i < parts.length; i++) {
+    let content = trees.get(tree)
+    if (content === undefined) {
+      const obj = await readObject(repo, tree)
+      if (obj.type !== 'tree') return undefined
+      content = obj.content
+      trees.set(tree, content)
+    }
+    const entry = findEntry(content, Buffer.from(parts[i], 'utf8'))
+    if (!entry) return undefined
+    const isTree = entry.mode === '40000' || entry.mode === '040000'
+    if (i === parts.length - 1) return isTree ? undefined : { oid: entry.oid, mode: entry.mode.padStart(6, '0') }
+    if (!isTree) return undefined
+    tree = entry.oid
+  }
+  return undefined
+}
+
+/** One entry of a raw tree object (`<mode> <name>\0<20-byte id>`…) by name. */
+function findEntry(content: Buffer, name: Buffer): { mode: string; oid: string } | undefined {
+  let i = 0
+  while (i < content.length) {
+    const space = content.indexOf(0x20, i)
+    const nul = content.indexOf(0, space)
+    if (space < 0 || nul < 0) return undefined
+    if (nul - space - 1 === name.length && content.compare(name, 0, name.length, space + 1, nul) === 0) {
+      return { mode: content.toString('latin1', i, space), oid: content.toString('hex', nul + 1, nul + 21) }
+    }
+    i = nul + 21
+  }
+  return undefined
 }
 
 async function changedByWalk(repo: Repository, files: string[]): Promise<string[]> {
