@@ -69,7 +69,11 @@ describe('ssmd deploy (one etcd member)', function () {
     const json = JSON.parse((await deploy(dir, prefix, '--all', '--json')).stdout)
     expect(json).to.deep.include({ prefix, endpoints: [etcd.endpoints()], commit: git(dir, 'rev-parse', 'HEAD').trim(), dryRun: false })
     expect(json.summary).to.deep.equal({ written: 0, unchanged: 3, planned: 0, refused: 0, failed: 0, skipped: 0 })
-    expect(json.environments.map((e: { name: string; result: string }) => `${e.name} ${e.result}`)).to.deep.equal(['kalshi-dev unchanged', 'kalshi-prod unchanged', 'polymarket-dev unchanged'])
+    expect(json.environments.map((e: { name: string; result: string }) => `${e.name} ${e.result}`)).to.deep.equal([
+      'kalshi-dev unchanged',
+      'kalshi-prod unchanged',
+      'polymarket-dev unchanged',
+    ])
     expect(etcd.revision()).to.equal(before)
 
     const env = join(dir, 'environments', 'kalshi-dev.yaml')
@@ -163,7 +167,15 @@ describe('ssmd deploy (one etcd member)', function () {
     try {
       const current = await readCurrent(session, prefix, ['kalshi-dev'])
       const { involved } = loadInvolved(dir, ['kalshi-dev'])
-      const plan = planEnvironment(prefix, renderEnvironment(involved[0], AS_OF).content, current, { commit: 'a'.repeat(40), dirty: false, as_of: AS_OF, deployed_at: new Date().toISOString(), deployed_by: 'a@test', ssmd_version: '0', deploy_id: 'deploy-a' })
+      const plan = planEnvironment(prefix, renderEnvironment(involved[0], AS_OF).content, current, {
+        commit: 'a'.repeat(40),
+        dirty: false,
+        as_of: AS_OF,
+        deployed_at: new Date().toISOString(),
+        deployed_by: 'a@test',
+        ssmd_version: '0',
+        deploy_id: 'deploy-a',
+      })
       expect(plan.action).to.equal('update')
       // ... deploy B writes meanwhile ...
       const b = await deploy(dir, prefix, 'kalshi-dev')
@@ -280,7 +292,9 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
 
   it('etcd unreachable (a port that accepts and never answers): gives up after the dial timeout, one line, exit 1', async () => {
     const dir = exampleRepo({ git: true })
-    blackhole = createServer(() => { /* accept and say nothing */ })
+    blackhole = createServer(() => {
+      /* accept and say nothing */
+    })
     await new Promise<void>(resolve => blackhole!.listen(0, '127.0.0.1', resolve))
     const port = (blackhole.address() as { port: number }).port
     const t0 = Date.now()
@@ -340,10 +354,15 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
       const ok = await run({ SSMD_ETCD_PASSWORD: password }, '--user', 'root', '-v')
       expect(ok.code, ok.stderr).to.equal(0)
       expect(ok.stdout).to.contain('kalshi-dev: created (7 keys)')
-      const status = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--as-of', AS_OF, '--user', 'root', '--json', '-v'], { cwd: dir, env: { SSMD_ETCD_PASSWORD: password } })
+      const status = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--as-of', AS_OF, '--user', 'root', '--json', '-v'], {
+        cwd: dir,
+        env: { SSMD_ETCD_PASSWORD: password },
+      })
       expect(status.code, status.stderr).to.equal(0)
       for (const out of [ok, status]) expect(out.stdout + out.stderr).not.to.contain(password)
-      expect(etcd.ctl(['get', '/ssmd/environments/kalshi-dev/transport', '--print-value-only', '--user', `root:${password}`]).trim()).to.equal('{"type":"nats","url":"nats://localhost:4222"}')
+      expect(etcd.ctl(['get', '/ssmd/environments/kalshi-dev/transport', '--print-value-only', '--user', `root:${password}`]).trim()).to.equal(
+        '{"type":"nats","url":"nats://localhost:4222"}',
+      )
 
       // A user that may read the prefix but not write it: refused by etcd, said in one line, nothing written.
       const asRoot = ['--user', `root:${password}`]
@@ -353,7 +372,9 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
       etcd.ctl(['user', 'grant-role', 'reader', 'reader', ...asRoot])
       const readOnly = await run({ SSMD_ETCD_PASSWORD: 'Rd-3xQ9vLp2Wm' }, '--user', 'reader', '--prefix', '/ssmd', 'kalshi-prod')
       expect(readOnly.code).to.equal(1)
-      expect(readOnly.stderr.trim().split('\n').at(-1)).to.equal(`Error: kalshi-prod: etcd at ${etcd.endpoints()}: user 'reader' may not write these keys (permission denied); grant the user's role read/write on the prefix (1 failed; 0 written)`)
+      expect(readOnly.stderr.trim().split('\n').at(-1)).to.equal(
+        `Error: kalshi-prod: etcd at ${etcd.endpoints()}: user 'reader' may not write these keys (permission denied); grant the user's role read/write on the prefix (1 failed; 0 written)`,
+      )
       expect(readOnly.stdout + readOnly.stderr).not.to.contain('Rd-3xQ9vLp2Wm')
       expect(etcd.ctl(['get', '/ssmd/environments/kalshi-prod/', '--prefix', '--keys-only', ...asRoot]).trim()).to.equal('')
     } finally {

@@ -59,7 +59,12 @@ describe('ssmd deploy: a three-member etcd cluster losing its leader mid-deploy'
     }
     for (const f of readdirSync(join(dir, 'environments'))) {
       const p = join(dir, 'environments', f)
-      writeFileSync(p, readFileSync(p, 'utf8').replace('/var/lib/ssmd/', '/srv/ssmd/').replace(/bucket: ssmd-/, 'bucket: ssmd2-'))
+      writeFileSync(
+        p,
+        readFileSync(p, 'utf8')
+          .replace('/var/lib/ssmd/', '/srv/ssmd/')
+          .replace(/bucket: ssmd-/, 'bucket: ssmd2-'),
+      )
     }
     git(dir, 'commit', '-qam', 'move everything')
     const newCommit = git(dir, 'rev-parse', 'HEAD').trim()

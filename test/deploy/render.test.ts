@@ -20,15 +20,35 @@ describe('ssmd env render', () => {
       files: ['environments/kalshi-prod.yaml', 'feeds/kalshi.yaml', 'schemas/trade.yaml', 'schemas/trade.capnp'],
     })
     // The feed version in effect on the date, with the spec's defaults filled in.
-    expect(doc.feed).to.include({ name: 'kalshi', version: 'v2', effective_from: '2025-01-01', protocol: 'wss', endpoint: 'wss://api.kalshi.com/trade-api/ws/v2', auth_method: 'api_key', rate_limit_per_second: 10, supports_historical: false })
-    expect(doc.feed.capture_locations).to.deep.equal([{ datacenter: 'nyc1', provider: 'onprem' }, { datacenter: 'aws-use1', provider: 'aws', region: 'us-east-1' }])
+    expect(doc.feed).to.include({
+      name: 'kalshi',
+      version: 'v2',
+      effective_from: '2025-01-01',
+      protocol: 'wss',
+      endpoint: 'wss://api.kalshi.com/trade-api/ws/v2',
+      auth_method: 'api_key',
+      rate_limit_per_second: 10,
+      supports_historical: false,
+    })
+    expect(doc.feed.capture_locations).to.deep.equal([
+      { datacenter: 'nyc1', provider: 'onprem' },
+      { datacenter: 'aws-use1', provider: 'aws', region: 'us-east-1' },
+    ])
     expect(doc.feed.calendar).to.deep.equal({ timezone: 'America/New_York', holiday_calendar: 'us_equity', open_time: '04:00', close_time: '00:00' })
     // The schema version the environment names, and its hash is the file's real SHA-256.
     const capnp = readFileSync(join(dir, 'schemas', 'trade.capnp'))
-    expect(doc.schemas).to.deep.equal([{
-      name: 'trade', version: 'v1', status: 'active', format: 'capnp', effective_from: '2025-01-01', effective_to: '2025-05-31',
-      definition: 'schemas/trade.capnp', hash: `sha256:${sha256Hex(capnp)}`,
-    }])
+    expect(doc.schemas).to.deep.equal([
+      {
+        name: 'trade',
+        version: 'v1',
+        status: 'active',
+        format: 'capnp',
+        effective_from: '2025-01-01',
+        effective_to: '2025-05-31',
+        definition: 'schemas/trade.capnp',
+        hash: `sha256:${sha256Hex(capnp)}`,
+      },
+    ])
     // Keys are references; required defaults to true.
     expect(doc.keys.archive).to.deep.equal({ type: 'storage', required: true, fields: ['access_key_id', 'secret_access_key'], source: 'vault/secret/data/ssmd/archive' })
     expect(doc.storage).to.deep.equal({ type: 's3', bucket: 'ssmd-market-data-prod', region: 'us-east-1' })
@@ -60,7 +80,13 @@ describe('ssmd env render', () => {
     const r = await ssmd(['env', 'render', 'kalshi-dev', '--format', 'json'], { cwd: dir, env: { SSMD_KALSHI_API_KEY: secret, SSMD_KALSHI_API_SECRET: secret } })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout + r.stderr).not.to.contain(secret)
-    expect(JSON.parse(r.stdout).keys.kalshi).to.deep.equal({ type: 'api_key', required: true, fields: ['api_key', 'api_secret'], source: 'env', variables: ['SSMD_KALSHI_API_KEY', 'SSMD_KALSHI_API_SECRET'] })
+    expect(JSON.parse(r.stdout).keys.kalshi).to.deep.equal({
+      type: 'api_key',
+      required: true,
+      fields: ['api_key', 'api_secret'],
+      source: 'env',
+      variables: ['SSMD_KALSHI_API_KEY', 'SSMD_KALSHI_API_SECRET'],
+    })
   })
 
   it('says which files involved differ from the commit, as git status does', async () => {

@@ -11,7 +11,12 @@ import { delimiter, join } from 'node:path'
 import { tempDir } from './repo.js'
 
 /** A program on PATH that runs with the given arguments. */
-const onPath = (name: string, args: string[]) => (process.env.PATH ?? '').split(delimiter).filter(Boolean).map(d => join(d, name)).find(p => existsSync(p) && spawnSync(p, args).status === 0)
+const onPath = (name: string, args: string[]) =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map(d => join(d, name))
+    .find(p => existsSync(p) && spawnSync(p, args).status === 0)
 export const ETCD_BIN = onPath('etcd', ['--version'])
 export const ETCDCTL_BIN = onPath('etcdctl', ['version'])
 
@@ -20,7 +25,9 @@ const killAll = () => {
   for (const p of running) {
     try {
       p.kill('SIGKILL')
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
   }
   running.clear()
 }
@@ -57,7 +64,11 @@ export interface TlsFiles {
 }
 
 export class EtcdCluster {
-  constructor(readonly members: Member[], private readonly args: (m: Member) => string[], readonly tls?: TlsFiles) {}
+  constructor(
+    readonly members: Member[],
+    private readonly args: (m: Member) => string[],
+    readonly tls?: TlsFiles,
+  ) {}
 
   /** Comma-separated host:port of every member (or of the given ones). */
   endpoints(members = this.members): string {
@@ -89,9 +100,15 @@ export class EtcdCluster {
   /** etcdctl against the cluster (or some members), v3 API; throws with its output when it fails. */
   ctl(args: string[], options: { members?: Member[]; env?: Record<string, string> } = {}): string {
     const tls = this.tls ? ['--cacert', this.tls.ca, ...(this.tls.clientCertAuth ? ['--cert', this.tls.cert, '--key', this.tls.key] : [])] : []
-    const r = spawnSync(ETCDCTL_BIN!, ['--endpoints', (options.members ?? this.members).map(m => m.clientUrl).join(','), '--dial-timeout', '5s', '--command-timeout', '20s', ...tls, ...args], {
-      encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3', ...options.env }, maxBuffer: 512 * 1024 * 1024,
-    })
+    const r = spawnSync(
+      ETCDCTL_BIN!,
+      ['--endpoints', (options.members ?? this.members).map(m => m.clientUrl).join(','), '--dial-timeout', '5s', '--command-timeout', '20s', ...tls, ...args],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ETCDCTL_API: '3', ...options.env },
+        maxBuffer: 512 * 1024 * 1024,
+      },
+    )
     if (r.status !== 0) throw new Error(`etcdctl ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`)
     return r.stdout
   }
@@ -117,7 +134,10 @@ export class EtcdCluster {
 
   /** The member that currently leads, from `etcdctl endpoint status`. */
   leader(members = this.members.filter(m => m.process && m.process.exitCode === null)): Member {
-    const status = JSON.parse(this.ctl(['endpoint', 'status', '-w', 'json'], { members })) as Array<{ Endpoint: string; Status: { header: { member_id: number | string }; leader: number | string } }>
+    const status = JSON.parse(this.ctl(['endpoint', 'status', '-w', 'json'], { members })) as Array<{
+      Endpoint: string
+      Status: { header: { member_id: number | string }; leader: number | string }
+    }>
     const lead = status.find(s => String(s.Status.header.member_id) === String(s.Status.leader))
     if (!lead) throw new Error('no leader')
     const m = members.find(x => x.clientUrl === lead.Endpoint || x.clientUrl.endsWith(lead.Endpoint.replace(/^https?:\/\//, '')))
@@ -153,18 +173,41 @@ export async function startEtcd(size = 1, options: { tls?: TlsFiles } = {}): Pro
     const name = `m${i}`
     const dataDir = join(base, name)
     mkdirSync(dataDir, { recursive: true })
-    members.push({ name, clientUrl: `${scheme}://127.0.0.1:${await freePort()}`, peerUrl: `http://127.0.0.1:${await freePort()}`, dataDir: join(dataDir, 'data'), log: join(dataDir, 'etcd.log') })
+    members.push({
+      name,
+      clientUrl: `${scheme}://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      dataDir: join(dataDir, 'data'),
+      log: join(dataDir, 'etcd.log'),
+    })
   }
   const initial = members.map(m => `${m.name}=${m.peerUrl}`).join(',')
   const tls = options.tls
   const args = (m: Member) => [
-    '--name', m.name, '--data-dir', m.dataDir,
-    '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
-    '--listen-peer-urls', m.peerUrl, '--initial-advertise-peer-urls', m.peerUrl,
-    '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `ssmd-test-${process.pid}`,
+    '--name',
+    m.name,
+    '--data-dir',
+    m.dataDir,
+    '--listen-client-urls',
+    m.clientUrl,
+    '--advertise-client-urls',
+    m.clientUrl,
+    '--listen-peer-urls',
+    m.peerUrl,
+    '--initial-advertise-peer-urls',
+    m.peerUrl,
+    '--initial-cluster',
+    initial,
+    '--initial-cluster-state',
+    'new',
+    '--initial-cluster-token',
+    `ssmd-test-${process.pid}`,
     // Slower heartbeats than the default (100 ms / 1 s): on a loaded test machine the defaults cause
     // leader elections nobody asked for; the failover test kills the leader itself.
-    '--heartbeat-interval', '250', '--election-timeout', '2500',
+    '--heartbeat-interval',
+    '250',
+    '--election-timeout',
+    '2500',
     ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, ...(tls.clientCertAuth ? ['--client-cert-auth', '--trusted-ca-file', tls.ca] : [])] : []),
   ]
   const cluster = new EtcdCluster(members, args, tls)

@@ -45,7 +45,11 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     if (names.length === 0) this.say('No environments to deploy.')
     const result = await runDeploy({
-      root, names, asOf, prefix, connect: options,
+      root,
+      names,
+      asOf,
+      prefix,
+      connect: options,
       dryRun: this.flags['dry-run'] === true,
       allowDirty: this.flags['allow-dirty'] === true,
       validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
@@ -79,7 +83,9 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
       ? [`${s.planned} to write`, `${s.unchanged} unchanged`]
       : [`${s.written} written`, `${s.unchanged} unchanged`, s.refused && `${s.refused} refused`, s.failed && `${s.failed} failed`, s.skipped && `${s.skipped} not attempted`]
     const where = `${r.endpoints.join(',')} under ${r.prefix}`
-    lines.push(`${r.dryRun ? 'dry run: ' : ''}${total} environment${total === 1 ? '' : 's'} at commit ${shortCommit(r.commit)} → ${where}: ${parts.filter(Boolean).join(', ')}${r.dryRun ? '; nothing written' : ''}`)
+    lines.push(
+      `${r.dryRun ? 'dry run: ' : ''}${total} environment${total === 1 ? '' : 's'} at commit ${shortCommit(r.commit)} → ${where}: ${parts.filter(Boolean).join(', ')}${r.dryRun ? '; nothing written' : ''}`,
+    )
     this.say(lines.join('\n'))
   }
 }
@@ -89,4 +95,3 @@ function changeLines(c: KeyChange): string[] {
   if (c.kind === 'delete') return [`  - ${c.key} ${c.from}`]
   return [`  ~ ${c.key}`, `      - ${c.from}`, `      + ${c.to}`]
 }
-

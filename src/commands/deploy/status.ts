@@ -18,11 +18,9 @@ import { runStatus, type DeployStatusResult } from '../../lib/deploy/run.js'
 
 export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   static override summary = 'Show, per environment, the deployed commit and whether git and etcd differ (drift).'
-  static override description = 'Renders each environment from the working tree and compares it with what etcd holds. Without names: every environment, plus environments etcd holds that git no longer has.'
-  static override examples = [
-    '<%= config.bin %> deploy status --etcd 10.0.0.5:2379',
-    '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v',
-  ]
+  static override description =
+    'Renders each environment from the working tree and compares it with what etcd holds. Without names: every environment, plus environments etcd holds that git no longer has.'
+  static override examples = ['<%= config.bin %> deploy status --etcd 10.0.0.5:2379', '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v']
 
   static override usage = ['deploy status [NAME...] --etcd ENDPOINTS [FLAGS]']
   static override strict = false
@@ -39,7 +37,12 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const result = await runStatus({
-      root, names, all, asOf, prefix, connect: options,
+      root,
+      names,
+      all,
+      asOf,
+      prefix,
+      connect: options,
       validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
     })
     this.print(result)
@@ -52,13 +55,23 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     const lines = rows.length === 0 ? ['No environments.'] : [table(['ENVIRONMENT', 'STATE', 'DEPLOYED COMMIT', 'DEPLOYED AT', 'BY'], rows)]
     if (this.flags.verbose) {
       for (const s of r.environments.filter(x => x.state === 'drift')) {
-        lines.push('', `${s.name}:`, ...(s.changes.length === 0 ? ['  deploy record out of date'] : s.changes.map(c => `  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}`)))
+        lines.push(
+          '',
+          `${s.name}:`,
+          ...(s.changes.length === 0 ? ['  deploy record out of date'] : s.changes.map(c => `  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}`)),
+        )
       }
     }
     const drift = r.environments.filter(s => s.state === 'drift').length
     const missing = r.environments.filter(s => s.state === 'missing').length
-    lines.push('', `git at ${shortCommit(r.commit)}: ${r.environments.length - drift - missing} in sync, ${drift} drifted, ${missing} not deployed${r.orphans.length ? `, ${r.orphans.length} in etcd only` : ''}`)
+    lines.push(
+      '',
+      `git at ${shortCommit(r.commit)}: ${r.environments.length - drift - missing} in sync, ${drift} drifted, ${missing} not deployed${r.orphans.length ? `, ${r.orphans.length} in etcd only` : ''}`,
+    )
     this.say(lines.join('\n'))
-    if (r.dirty.length > 0) this.note(`note: ${r.dirty.length} file${r.dirty.length === 1 ? '' : 's'} involved ha${r.dirty.length === 1 ? 's' : 've'} uncommitted changes (${r.dirty.slice(0, 3).join(', ')}${r.dirty.length > 3 ? ', …' : ''}); compared as in the working tree`)
+    if (r.dirty.length > 0)
+      this.note(
+        `note: ${r.dirty.length} file${r.dirty.length === 1 ? '' : 's'} involved ha${r.dirty.length === 1 ? 's' : 've'} uncommitted changes (${r.dirty.slice(0, 3).join(', ')}${r.dirty.length > 3 ? ', …' : ''}); compared as in the working tree`,
+      )
   }
 }

@@ -2,6 +2,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { UsageError } from '../core/errors.js'
+import { hasControlChar } from '../core/text.js'
 import { checkPrefix, DEFAULT_PREFIX } from '../deploy/layout.js'
 import { parseEndpoints, type ConnectOptions } from '../deploy/etcd.js'
 
@@ -66,9 +67,10 @@ export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = p
     : undefined
   let auth: ConnectOptions['auth']
   if (flags.user !== undefined) {
-    if (flags.user === '' || /[\u0000-\u001f]/.test(flags.user)) throw new UsageError('--user must be a non-empty user name')
+    if (flags.user === '' || hasControlChar(flags.user)) throw new UsageError('--user must be a non-empty user name')
     const password = env[PASSWORD_VARIABLE]
-    if (password === undefined || password === '') throw new UsageError(`--user ${flags.user} needs its password in the environment variable ${PASSWORD_VARIABLE} (it is never taken as a flag)`)
+    if (password === undefined || password === '')
+      throw new UsageError(`--user ${flags.user} needs its password in the environment variable ${PASSWORD_VARIABLE} (it is never taken as a flag)`)
     auth = { username: flags.user, password }
   }
   const dialTimeoutMs = Math.round(dial * 1000)

@@ -10,7 +10,11 @@ import { SsmdError } from '../core/errors.js'
  * Every finding of such a run concerns an involved file (or belongs to no
  * file: a plugin that failed, whose findings are then incomplete).
  */
-export async function involvedErrors(ws: Workspace, packs: PackSource[], options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[] }): Promise<Finding[]> {
+export async function involvedErrors(
+  ws: Workspace,
+  packs: PackSource[],
+  options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[] },
+): Promise<Finding[]> {
   const { findings } = await runRules(ws, packs, options)
   return findings.filter(f => f.severity === 'error')
 }

@@ -107,7 +107,8 @@ export async function applyPlans(session: EtcdSession, prefix: string, plans: En
           outcomes[i].result = 'written'
         } else {
           outcomes[i].result = 'refused'
-          outcomes[i].message = `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; another deploy is running or ran meanwhile: nothing written for it, run the deploy again to compare anew`
+          outcomes[i].message =
+            `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; another deploy is running or ran meanwhile: nothing written for it, run the deploy again to compare anew`
         }
       } catch (error) {
         if (!(error instanceof SsmdError)) throw error
@@ -124,7 +125,12 @@ export async function applyPlans(session: EtcdSession, prefix: string, plans: En
 export const shortCommit = (c: string | null | undefined) => (c ? c.slice(0, 12) : 'none')
 
 /** Status of each environment, and environments found in etcd that git no longer has. */
-export function statusAll(prefix: string, renderings: Rendering[], current: ReadonlyMap<string, KvEntry>, all: boolean): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
+export function statusAll(
+  prefix: string,
+  renderings: Rendering[],
+  current: ReadonlyMap<string, KvEntry>,
+  all: boolean,
+): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
   const byEnv = groupByEnvironment(prefix, current)
   const statuses = renderings.map(r => statusOf(prefix, r.content, keysOf(current, byEnv, prefix, r.content.name)))
   const orphans: Array<{ name: string; commit: string | null }> = []

@@ -29,7 +29,10 @@ const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/
 
 /** `--etcd` value: comma-separated host:port, http://host:port or https://host:port. */
 export function parseEndpoints(value: string): Endpoint[] {
-  const parts = value.split(',').map(s => s.trim()).filter(s => s !== '')
+  const parts = value
+    .split(',')
+    .map(s => s.trim())
+    .filter(s => s !== '')
   if (parts.length === 0) throw new UsageError('--etcd needs at least one endpoint, e.g. --etcd 127.0.0.1:2379')
   const schemes = new Set<string>()
   const out = parts.map(p => {
@@ -52,7 +55,11 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`
 
 /** A connected client. */
 export class EtcdSession {
-  private constructor(private readonly client: Etcd3, private readonly where: string, private readonly options: ConnectOptions) {}
+  private constructor(
+    private readonly client: Etcd3,
+    private readonly where: string,
+    private readonly options: ConnectOptions,
+  ) {}
 
   /**
    * Connects and makes one small read, so that an unreachable etcd, a TLS or
@@ -60,13 +67,24 @@ export class EtcdSession {
    */
   static async connect(options: ConnectOptions, probeKey: string): Promise<EtcdSession> {
     const mod = await import('etcd3')
-    const Etcd3Class = (mod as unknown as { Etcd3?: typeof Etcd3; default?: { Etcd3: typeof Etcd3 } }).Etcd3 ?? (mod as unknown as { default: { Etcd3: typeof Etcd3 } }).default.Etcd3
+    const Etcd3Class =
+      (mod as unknown as { Etcd3?: typeof Etcd3; default?: { Etcd3: typeof Etcd3 } }).Etcd3 ?? (mod as unknown as { default: { Etcd3: typeof Etcd3 } }).default.Etcd3
     const secure = options.tls !== undefined || options.endpoints.some(e => e.secure)
     const clientOptions: IOptions = {
       hosts: options.endpoints.map(e => `${secure ? 'https' : 'http'}://${e.hostPort}`),
       defaultCallOptions: () => ({ deadline: Date.now() + options.requestTimeoutMs }),
-      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca as Buffer, ...(options.tls.key ? { privateKey: options.tls.key } : {}), ...(options.tls.cert ? { certChain: options.tls.cert } : {}) } } : {}),
-      ...(options.auth ? { auth: { username: options.auth.username, password: options.auth.password, callOptions: () => ({ deadline: Date.now() + options.dialTimeoutMs }) } } : {}),
+      ...(options.tls
+        ? {
+            credentials: {
+              rootCertificate: options.tls.ca as Buffer,
+              ...(options.tls.key ? { privateKey: options.tls.key } : {}),
+              ...(options.tls.cert ? { certChain: options.tls.cert } : {}),
+            },
+          }
+        : {}),
+      ...(options.auth
+        ? { auth: { username: options.auth.username, password: options.auth.password, callOptions: () => ({ deadline: Date.now() + options.dialTimeoutMs }) } }
+        : {}),
     }
     const where = options.endpoints.map(e => e.hostPort).join(',')
     let client: Etcd3
@@ -120,9 +138,11 @@ export class EtcdSession {
   async apply(guards: Guard[], puts: Array<[string, string]>, deletes: string[]): Promise<boolean> {
     try {
       const res = await this.client.kv.txn({
-        compare: guards.map(g => (g.modRevision === '0'
-          ? { key: Buffer.from(g.key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
-          : { key: Buffer.from(g.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: g.modRevision })),
+        compare: guards.map(g =>
+          g.modRevision === '0'
+            ? { key: Buffer.from(g.key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
+            : { key: Buffer.from(g.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: g.modRevision },
+        ),
         success: [
           ...deletes.map(key => ({ request_delete_range: { key: Buffer.from(key) } })),
           ...puts.map(([key, value]) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } })),
@@ -159,7 +179,10 @@ export class EtcdSession {
     const user = this.options.auth?.username
     if (error instanceof DialTimeout || name === 'GRPCDeadlineExceededError' || /deadline exceeded/i.test(text)) {
       const limit = during === 'connect' ? this.options.dialTimeoutMs : this.options.requestTimeoutMs
-      return new SsmdError(`etcd at ${this.where} did not answer within ${seconds(limit)}${during === 'connect' ? ' (dial timeout)' : ''}; check --etcd and that etcd is running and reachable`, { code: 'etcd-unreachable' })
+      return new SsmdError(
+        `etcd at ${this.where} did not answer within ${seconds(limit)}${during === 'connect' ? ' (dial timeout)' : ''}; check --etcd and that etcd is running and reachable`,
+        { code: 'etcd-unreachable' },
+      )
     }
     if (name === 'EtcdAuthenticationFailedError' || /authentication failed/i.test(text)) {
       return new SsmdError(`etcd at ${this.where} refused user '${user}': wrong user name or password; check --user and SSMD_ETCD_PASSWORD`, { code: 'etcd-auth' })
@@ -168,19 +191,29 @@ export class EtcdSession {
       return new SsmdError(`etcd at ${this.where} requires authentication; pass --user and set the password in SSMD_ETCD_PASSWORD`, { code: 'etcd-auth' })
     }
     if (name === 'EtcdPermissionDeniedError' || /permission denied/i.test(text)) {
-      return new SsmdError(`etcd at ${this.where}: user '${user ?? '(none)'}' may not ${during === 'write' ? 'write' : 'read'} these keys (permission denied); grant the user's role read/write on the prefix`, { code: 'etcd-permission' })
+      return new SsmdError(
+        `etcd at ${this.where}: user '${user ?? '(none)'}' may not ${during === 'write' ? 'write' : 'read'} these keys (permission denied); grant the user's role read/write on the prefix`,
+        { code: 'etcd-permission' },
+      )
     }
     if (/auth.* not enabled/i.test(text)) {
       return new SsmdError(`etcd at ${this.where} does not have authentication enabled; drop --user`, { code: 'etcd-auth' })
     }
     if (/etcdserver: /.test(text) && during === 'write') {
-      return new SsmdError(`etcd at ${this.where} did not confirm a write (${shortReason(text).replace(/^etcdserver: /, '')}); run the deploy again: it compares anew and writes only what is missing`, { code: 'etcd' })
+      return new SsmdError(
+        `etcd at ${this.where} did not confirm a write (${shortReason(text).replace(/^etcdserver: /, '')}); run the deploy again: it compares anew and writes only what is missing`,
+        { code: 'etcd' },
+      )
     }
     if (name === 'GRPCUnavailableError' || /unavailable|ECONNREFUSED|No connection established|connect/i.test(text)) {
-      const reason = /ECONNREFUSED|connection refused/i.test(text) ? 'connection refused'
-        : /ssl|tls|certificate|handshake/i.test(text) ? `TLS failed: ${shortReason(text)}`
+      const reason = /ECONNREFUSED|connection refused/i.test(text)
+        ? 'connection refused'
+        : /ssl|tls|certificate|handshake/i.test(text)
+          ? `TLS failed: ${shortReason(text)}`
           : shortReason(text)
-      return new SsmdError(`cannot reach etcd at ${this.where} (${reason}); check --etcd${/TLS/.test(reason) ? ', --cacert, --cert and --key' : ' and that etcd is running'}`, { code: 'etcd-unreachable' })
+      return new SsmdError(`cannot reach etcd at ${this.where} (${reason}); check --etcd${/TLS/.test(reason) ? ', --cacert, --cert and --key' : ' and that etcd is running'}`, {
+        code: 'etcd-unreachable',
+      })
     }
     return new SsmdError(`etcd at ${this.where} failed during ${during}: ${shortReason(text)}`, { code: 'etcd' })
   }
@@ -190,7 +223,10 @@ class DialTimeout extends Error {}
 
 /** The first line of a gRPC message, without the status-code preamble. */
 function shortReason(text: string): string {
-  return text.split('\n')[0].replace(/^\d+ [A-Z_]+: /, '').slice(0, 200)
+  return text
+    .split('\n')[0]
+    .replace(/^\d+ [A-Z_]+: /, '')
+    .slice(0, 200)
 }
 
 /** The smallest key after every key starting with `prefix` (etcd's range_end for a prefix). */

@@ -38,7 +38,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value)
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
   const obj = value as Record<string, unknown>
-  const keys = Object.keys(obj).filter(k => obj[k] !== undefined).sort()
+  const keys = Object.keys(obj)
+    .filter(k => obj[k] !== undefined)
+    .sort()
   return `{${keys.map(k => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`
 }
 
@@ -125,6 +127,12 @@ export function parseRecord(value: string | undefined): DeployRecord | undefined
 
 /** Text from etcd made safe to print: control characters shown as \uXXXX, at most 200 characters. */
 export function printable(s: string): string {
-  const out = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
-  return out.length > 200 ? `${out.slice(0, 200)}…` : out
+  let out = ''
+  for (const c of s) {
+    const code = c.charCodeAt(0)
+    const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029
+    out += control ? `\\u${code.toString(16).padStart(4, '0')}` : c
+    if (out.length > 200) return `${out.slice(0, 200)}…`
+  }
+  return out
 }

@@ -170,7 +170,7 @@ export function loadInvolved(root: string, names: string[], cache?: DocumentCach
     if (feedName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(feedName)) {
       if (!feeds.has(feedName)) {
         const f = fileOf(root, 'feeds', feedName)
-        const doc = f ? read('feed', feedName, f) as FeedDocument : undefined
+        const doc = f ? (read('feed', feedName, f) as FeedDocument) : undefined
         feeds.set(feedName, doc)
         if (doc) ws.add(doc)
       }
@@ -179,7 +179,7 @@ export function loadInvolved(root: string, names: string[], cache?: DocumentCach
     if (schemaName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(schemaName)) {
       if (!schemas.has(schemaName)) {
         const f = fileOf(root, 'schemas', schemaName)
-        const doc = f ? read('schema', schemaName, f) as SchemaDocument : undefined
+        const doc = f ? (read('schema', schemaName, f) as SchemaDocument) : undefined
         schemas.set(schemaName, doc)
         if (doc) ws.add(doc)
       }
@@ -268,7 +268,9 @@ function renderFeed(feed: FeedData, asOf: string): RenderedFeed | SsmdError {
   const fv = resolveVersionForDate(feed.versions, asOf)
   if (!fv) {
     const ranges = feed.versions.map(rangeOf).join(', ')
-    return new SsmdError(`feed '${feed.name}' has no version in effect on ${asOf} (${ranges}); pass another --as-of or add a version (ssmd feed add-version ${feed.name})`, { code: 'no-version' })
+    return new SsmdError(`feed '${feed.name}' has no version in effect on ${asOf} (${ranges}); pass another --as-of or add a version (ssmd feed add-version ${feed.name})`, {
+      code: 'no-version',
+    })
   }
   return {
     name: feed.name,

@@ -53,7 +53,10 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
   if (req.names.length === 0) return { prefix: req.prefix, endpoints, commit: null, dryRun: req.dryRun, environments: [], summary: summarize([]), notes }
 
   const renderings = await prepare(req.root, req.names, req.asOf, req.validation)
-  const source = await sourceOf(req.root, renderings.flatMap(r => r.files))
+  const source = await sourceOf(
+    req.root,
+    renderings.flatMap(r => r.files),
+  )
   const dirty = dirtyFiles(renderings, source)
   if (dirty.length > 0 && !req.allowDirty) {
     const what = source.commit === null ? 'not committed' : 'uncommitted changes'
@@ -69,7 +72,11 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
     const current = await readCurrent(session, req.prefix, req.names)
     const deployId = randomUUID()
     const plans = planAll(req.prefix, renderings, current, source, {
-      asOf: req.asOf, deployedBy: deployer(), ssmdVersion: req.ssmdVersion, deployId, now: new Date().toISOString(),
+      asOf: req.asOf,
+      deployedBy: deployer(),
+      ssmdVersion: req.ssmdVersion,
+      deployId,
+      now: new Date().toISOString(),
     })
     outcomes = req.dryRun
       ? plans.map(p => ({ name: p.name, action: p.action, result: p.action === 'unchanged' ? 'unchanged' : 'planned', changes: p.changes }))
@@ -112,7 +119,10 @@ export interface DeployStatusResult {
 
 export async function runStatus(req: StatusRequest): Promise<DeployStatusResult> {
   const renderings = await prepare(req.root, req.names, req.asOf, req.validation)
-  const source = await sourceOf(req.root, renderings.flatMap(r => r.files))
+  const source = await sourceOf(
+    req.root,
+    renderings.flatMap(r => r.files),
+  )
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   let current
   try {
@@ -121,5 +131,12 @@ export async function runStatus(req: StatusRequest): Promise<DeployStatusResult>
     session.close()
   }
   const { statuses, orphans } = statusAll(req.prefix, renderings, current, req.all)
-  return { prefix: req.prefix, endpoints: req.connect.endpoints.map(e => e.hostPort), commit: source.commit, dirty: dirtyFiles(renderings, source), environments: statuses, orphans }
+  return {
+    prefix: req.prefix,
+    endpoints: req.connect.endpoints.map(e => e.hostPort),
+    commit: source.commit,
+    dirty: dirtyFiles(renderings, source),
+    environments: statuses,
+    orphans,
+  }
 }

@@ -92,5 +92,8 @@ function findEntry(content: Buffer, name: Buffer): { mode: string; oid: string }
 async function changedByWalk(repo: Repository, files: string[]): Promise<string[]> {
   const status = await ssmdStatus(repo)
   const wanted = new Set(files)
-  return status.changes.map(c => rootPath(repo, c.gitPath)).filter(p => wanted.has(p)).sort()
+  return status.changes
+    .map(c => rootPath(repo, c.gitPath))
+    .filter(p => wanted.has(p))
+    .sort()
 }
