@@ -14,8 +14,11 @@
 //   --repos <dir>  generate repositories there and reuse them on later runs
 //   --json <file>  also write the results as JSON
 //   --large        also validate N=20,000 (about 130,000 files; peak memory target)
-import { execFileSync, spawnSync } from 'node:child_process'
+//   --no-deploy    skip the deploy benchmark (it needs Debian's etcd on PATH)
+//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +37,8 @@ const { values: opts } = parseArgs({
     repos: { type: 'string' },
     json: { type: 'string' },
     large: { type: 'boolean', default: false },
+    'no-deploy': { type: 'boolean', default: false },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -41,7 +46,7 @@ if (opts.help) {
   console.log(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 15)
+      .slice(1, 18)
       .map(l => l.replace(/^\/\/ ?/, ''))
       .join('\n'),
   )
@@ -49,6 +54,10 @@ if (opts.help) {
 }
 
 const QUICK = opts.quick
+const SECTIONS = ['startup', 'validate', 'git', 'deploy']
+const ONLY = opts.only === undefined ? SECTIONS : opts.only.split(',').map(x => x.trim())
+for (const x of ONLY) if (!SECTIONS.includes(x)) throw new Error(`--only: unknown section '${x}' (sections: ${SECTIONS.join(', ')})`)
+const runs = section => ONLY.includes(section) && !(section === 'deploy' && opts['no-deploy'])
 const REPS_START = Number(opts.reps ?? (QUICK ? 5 : 11))
 const REPS = Number(opts.reps ?? (QUICK ? 3 : 5))
 const VALIDATE_SIZES = QUICK ? [100, 1000] : opts.large ? [100, 1000, 5000, 20000] : [100, 1000, 5000]
@@ -57,6 +66,8 @@ const CACHE_N = QUICK ? 1000 : 5000
 const LIST_N = QUICK ? 1000 : 5000
 /** Repositories for diff/commit: N = 1,000, and the N that makes about 20,000 files. */
 const GIT_TARGETS = QUICK ? [{ n: 1000 }] : [{ n: 1000 }, { files: 20000 }]
+/** deploy --all: a repository of N feeds has 5N environments. */
+const DEPLOY_N = QUICK ? 200 : 1000
 
 // ---------------------------------------------------------------------------
 // running and timing
@@ -141,8 +152,8 @@ const filesFor = n => {
   return n + schemas + 5 * n + schemas + Math.floor(schemas / 5)
 }
 
-function repo(n, git) {
-  const dir = join(scratch, `n${n}${git ? '-git' : ''}`)
+function repo(n, git, tag = '') {
+  const dir = join(scratch, `n${n}${git ? '-git' : ''}${tag}`)
   const marker = `${dir}.json`
   if (existsSync(marker)) return JSON.parse(readFileSync(marker, 'utf8'))
   rmSync(dir, { recursive: true, force: true })
@@ -223,14 +234,17 @@ const started = Date.now()
 const progress = msg => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`)
 
 // 1. Start-up on a small repository.
-{
+if (runs('startup')) {
   const small = repo(10, false)
   progress(`start-up (N=10, ${REPS_START} runs each)`)
-  const [base, version, list, show] = series(REPS_START, [
+  const env = small.environments[0]
+  const [base, version, list, show, envShow, envRender] = series(REPS_START, [
     { label: 'node -e 0', run: nodeBaseline },
     { label: 'ssmd --version', run: () => ssmd(['--version'], small.root) },
     { label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], small.root) },
     { label: `ssmd feed show ${small.feed}`, run: () => ssmd(['feed', 'show', small.feed], small.root) },
+    { label: `ssmd env show ${env}`, run: () => ssmd(['env', 'show', env], small.root) },
+    { label: `ssmd env render ${env}`, run: () => ssmd(['env', 'render', env], small.root) },
   ])
   results.baseline = base.ms
   row('node -e 0', undefined, base, { xNode: 1 })
@@ -238,11 +252,14 @@ const progress = msg => process.stderr.write(`[${((Date.now() - started) / 1000)
   const l = row('ssmd feed list', 10, list, { xNode: list.ms / base.ms })
   const s = row('ssmd feed show', 10, show, { xNode: show.ms / base.ms })
   targetRows.push(target('--version vs node -e 0', v.xNode, 2.5), target('feed list (N=10) vs node -e 0', l.xNode, 2.5), target('feed show (N=10) vs node -e 0', s.xNode, 3))
+  row('ssmd env show', 10, envShow, { xNode: envShow.ms / base.ms })
+  row('ssmd env render', 10, envRender, { xNode: envRender.ms / base.ms })
+  targetRows.push(target('env render vs env show (N=10)', envRender.ms / envShow.ms, 1.2))
 }
 
 // 2. validate at several sizes, each with its own I/O floor; feed list at the largest.
 const validateMs = {}
-for (const n of VALIDATE_SIZES) {
+for (const n of runs('validate') ? VALIDATE_SIZES : []) {
   const r = repo(n, false)
   const withList = n === LIST_N
   progress(`validate N=${n} (${r.documents} documents, ${REPS} runs)`)
@@ -303,7 +320,7 @@ for (const n of VALIDATE_SIZES) {
 
 // 2b. Commands about one feed or environment: at N=CACHE_N they read the files
 // they are about, so they should cost what they cost at N=10 (same series).
-{
+if (runs('validate')) {
   const small = repo(10, false)
   const big = repo(CACHE_N, false)
   progress(`one-file commands N=10 vs N=${CACHE_N} (${REPS_START} runs each)`)
@@ -322,7 +339,7 @@ for (const n of VALIDATE_SIZES) {
 if (validateMs[5000] && validateMs[1000]) targetRows.push(target('validate N=5,000 / N=1,000 (linear)', validateMs[5000] / validateMs[1000], 5.5))
 
 // 3. diff and commit with 10 changed files (9 modified + 1 added or deleted).
-for (const t of GIT_TARGETS) {
+for (const t of runs('git') ? GIT_TARGETS : []) {
   let n = t.n
   if (n === undefined) {
     n = 100
@@ -365,6 +382,124 @@ for (const t of GIT_TARGETS) {
   targetRows.push(target(`commit N=${fmtInt(n)} (warm cache) vs commit --no-validate`, commit.ms / commitNoValidate.ms, 2))
 }
 
+// 4. env render against env show on a large repository, and deploy --all to a local one-member etcd.
+const ETCD = runs('deploy')
+  ? (process.env.PATH ?? '')
+      .split(':')
+      .map(d => join(d, 'etcd'))
+      .find(p => existsSync(p))
+  : undefined
+if (!runs('deploy')) progress('deploy: skipped')
+else if (!ETCD) progress('deploy: skipped (no etcd on PATH; apt-get install etcd-server etcd-client)')
+else {
+  const r = repo(DEPLOY_N, true, '-deploy')
+  const envCount = r.n * 5
+  progress(`env render vs env show (N=${DEPLOY_N}, ${envCount} environments, ${REPS} runs)`)
+  {
+    const env = r.environments[0]
+    const [base, show, render] = series(REPS, [
+      { label: 'node -e 0', run: nodeBaseline },
+      { label: 'ssmd env show', run: () => ssmd(['env', 'show', env], r.root) },
+      { label: 'ssmd env render', run: () => ssmd(['env', 'render', env], r.root) },
+    ])
+    row('ssmd env show', DEPLOY_N, show, { xNode: show.ms / base.ms })
+    row('ssmd env render', DEPLOY_N, render, { xNode: render.ms / base.ms })
+    targetRows.push(target(`env render vs env show (N=${fmtInt(DEPLOY_N)})`, render.ms / show.ms, 1.2))
+  }
+
+  const freePort = () =>
+    new Promise((resolve, reject) => {
+      const srv = createServer()
+      srv.once('error', reject)
+      srv.listen(0, '127.0.0.1', () => {
+        const { port } = srv.address()
+        srv.close(() => resolve(port))
+      })
+    })
+  const [clientPort, peerPort] = [await freePort(), await freePort()]
+  const dataDir = mkdtempSync(join(tmpdir(), 'ssmd-bench-etcd-'))
+  const client = `http://127.0.0.1:${clientPort}`
+  const peer = `http://127.0.0.1:${peerPort}`
+  const etcd = spawn(
+    ETCD,
+    [
+      '--name',
+      'bench',
+      '--data-dir',
+      join(dataDir, 'data'),
+      '--listen-client-urls',
+      client,
+      '--advertise-client-urls',
+      client,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `bench=${peer}`,
+    ],
+    { stdio: 'ignore' },
+  )
+  const stopEtcd = () => {
+    try {
+      etcd.kill('SIGKILL')
+    } catch {
+      /* gone */
+    }
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  process.on('exit', stopEtcd)
+  try {
+    const endpoint = `127.0.0.1:${clientPort}`
+    const deadline = Date.now() + 30000
+    while (ssmd(['deploy', 'status', r.environments[0], '--etcd', endpoint, '-q'], r.root).code !== 0) {
+      if (Date.now() > deadline) throw new Error('etcd did not start within 30 s')
+      execFileSync('sleep', ['0.2'])
+    }
+    // As after `ssmd validate` or `ssmd commit`: the validation cache is filled.
+    check('ssmd validate', ssmd(['validate', '-q'], r.root))
+    progress(`deploy --all of ${envCount} environments to a local one-member etcd (${REPS} runs)`)
+    const summary = (res, want) => {
+      const m = /(\d+) written, (\d+) unchanged/.exec(res.stdout)
+      if (!m || `${m[1]}/${m[2]}` !== want) throw new Error(`deploy: expected written/unchanged ${want}, got: ${res.stdout.slice(-300)} ${res.stderr.slice(0, 500)}`)
+    }
+    const envFile = join(r.root, 'environments', `${r.environments[0]}.yaml`)
+    let edits = 0
+    const [base, all, unchanged, one] = series(REPS, [
+      { label: 'node -e 0', run: nodeBaseline },
+      {
+        label: 'deploy --all (all new)',
+        run: rep => ssmd(['deploy', '--all', '--etcd', endpoint, '--prefix', `/bench/r${rep + 1}`], r.root),
+        after: res => summary(res, `${envCount}/0`),
+      },
+      {
+        label: 'deploy --all (unchanged)',
+        run: rep => ssmd(['deploy', '--all', '--etcd', endpoint, '--prefix', `/bench/r${rep + 1}`], r.root),
+        after: res => summary(res, `0/${envCount}`),
+      },
+      {
+        label: 'deploy --all (one file changed)',
+        before: () => {
+          // One environment changes: its cache section comes and goes.
+          edits++
+          const text = readFileSync(envFile, 'utf8')
+          writeFileSync(envFile, /^cache:/m.test(text) ? text.replace(/^cache:\n( {2}.*\n)+/m, '') : text + 'cache:\n  type: memory\n')
+          execFileSync('git', ['commit', '-qam', `bench deploy edit ${edits}`], { cwd: r.root, env: CHILD_ENV })
+        },
+        run: rep => ssmd(['deploy', '--all', '--etcd', endpoint, '--prefix', `/bench/r${rep + 1}`], r.root),
+        after: res => summary(res, `1/${envCount - 1}`),
+      },
+    ])
+    results.baseline ??= base.ms
+    row(`deploy --all, ${fmtInt(envCount)} new`, DEPLOY_N, all, { xNode: all.ms / base.ms })
+    row(`deploy --all, ${fmtInt(envCount)} unchanged`, DEPLOY_N, unchanged, { xNode: unchanged.ms / base.ms })
+    row('deploy --all, 1 changed', DEPLOY_N, one, { xNode: one.ms / base.ms })
+    if (envCount === 5000) targetRows.push(target('deploy --all, 5,000 environments', all.ms, 10000, 'ms'))
+  } finally {
+    stopEtcd()
+  }
+}
+
 // ---------------------------------------------------------------------------
 // report
 
@@ -373,7 +508,7 @@ console.log(
   `\nssmd benchmark — ${results.date.slice(0, 16).replace('T', ' ')} UTC, Node ${results.node}, ${results.platform}, ${cpu}, ${results.memoryGiB} GiB${QUICK ? ' (quick)' : ''}`,
 )
 console.log(
-  `medians of ${REPS_START} (start-up) / ${REPS} (others) runs; ×node = ratio to \`node -e 0\` (${fmtMs(results.baseline)}), ×floor = ratio to the I/O floor of the same repository\n`,
+  `medians of ${REPS_START} (start-up) / ${REPS} (others) runs; ×node = ratio to \`node -e 0\` (${results.baseline === undefined ? 'see rows' : fmtMs(results.baseline)}), ×floor = ratio to the I/O floor of the same repository\n`,
 )
 console.log(table(['command', 'N', 'median', '×node', '×floor', 'files/s', 'peak RSS'], rows))
 console.log('')
