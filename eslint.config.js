@@ -11,7 +11,7 @@ const OCLIF_ONLY_IN_CLI = {
 }
 
 /** src/lib's layers, lowest first (docs/architecture.md "Layout"). */
-const LAYERS = ['core', 'io', 'spec', 'yaml', 'workspace', 'git', 'capnp', 'domain', 'validate', 'cli']
+const LAYERS = ['core', 'io', 'spec', 'yaml', 'workspace', 'git', 'capnp', 'domain', 'validate', 'deploy', 'cli']
 
 export default tseslint.config(
   {
