@@ -62,6 +62,31 @@ function chainText(c: FlatField['chain']): string {
   return c.map((x) => (x.name ? `${x.kind} '${x.name}'` : 'the unnamed union')).join(' > ');
 }
 
+/**
+ * Members (fields, enumerants, methods) that kept their name but changed their number. A rename
+ * keeps the number; a member whose name now sits at another number was renumbered, which moves it
+ * on the wire. Returns old numbers whose renames are explained by a renumbering.
+ */
+function renumbered<T extends CapnpLocation & { name: string }>(
+  olds: Array<{ item: T; ordinal: number }>, news: Array<{ item: T; ordinal: number }>,
+  what: string, scope: string, add: Add,
+): Set<number> {
+  const newByName = new Map(news.map((x) => [x.item.name, x]));
+  const oldByName = new Map(olds.map((x) => [x.item.name, x]));
+  const explained = new Set<number>();
+  for (const a of olds) {
+    const b = newByName.get(a.item.name);
+    if (!b || b.ordinal === a.ordinal) continue;
+    add('breaking', `${what}-renumbered`, `${what} ${scope}.${a.item.name} renumbered from @${a.ordinal} to @${b.ordinal}`,
+      `${scope}.${a.item.name}`, b.item);
+    explained.add(a.ordinal);
+    explained.add(b.ordinal);
+  }
+  // a number whose new holder was renumbered into it is not a rename either
+  for (const b of news) if (oldByName.get(b.item.name) && oldByName.get(b.item.name)?.ordinal !== b.ordinal) explained.add(b.ordinal);
+  return explained;
+}
+
 /** Compares `older` with `newer`; every change is reported once. */
 export function compareCapnp(older: CapnpModel, newer: CapnpModel): CapnpChange[] {
   const changes: CapnpChange[] = [];
@@ -167,9 +192,9 @@ function typeCompat(o: CapnpType, n: CapnpType, newById: NodeIndex): 'same' | 'l
   return 'changed';
 }
 
-function compareFieldPair(o: FlatField, n: FlatField, structPath: string, newById: NodeIndex, add: Add, what = 'field'): void {
+function compareFieldPair(o: FlatField, n: FlatField, structPath: string, newById: NodeIndex, add: Add, what = 'field', renumbered = false): void {
   const p = `${structPath}.${n.field.name}`;
-  if (o.field.name !== n.field.name) {
+  if (o.field.name !== n.field.name && !renumbered) {
     add('compatible', `${what}-renamed`, `${what} @${o.ordinal} renamed from ${o.field.name} to ${n.field.name}`, p, n.field);
   }
   if (o.field.type && n.field.type) {
@@ -203,13 +228,14 @@ function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: 
     }
   }
   const reportedContainers = new Set<string>();
+  const moved = renumbered(of.map((f) => ({ item: f.field, ordinal: f.ordinal })), nf.map((f) => ({ item: f.field, ordinal: f.ordinal })), 'field', n.path, add);
   for (const a of of) {
     const b = newByOrd.get(a.ordinal);
     if (!b) {
       add('breaking', 'field-removed', `field ${o.path}.${a.field.name} @${a.ordinal} removed`, `${o.path}.${a.field.name}`, a.field);
       continue;
     }
-    compareFieldPair(a, b, n.path, newById, add);
+    compareFieldPair(a, b, n.path, newById, add, 'field', moved.has(a.ordinal));
     const ka = chainKey(a.chain);
     const kb = chainKey(b.chain);
     if (ka === kb) continue;
@@ -256,10 +282,12 @@ function compareEnum(o: CapnpNode, n: CapnpNode, add: Add): void {
   const newByOrd = new Map((n.enumerants ?? []).map((e) => [e.ordinal, e]));
   const oldByOrd = new Map((o.enumerants ?? []).map((e) => [e.ordinal, e]));
   const oldMax = Math.max(-1, ...(o.enumerants ?? []).map((e) => e.ordinal));
+  const moved = renumbered((o.enumerants ?? []).map((e) => ({ item: e, ordinal: e.ordinal })),
+    (n.enumerants ?? []).map((e) => ({ item: e, ordinal: e.ordinal })), 'enumerant', n.path, add);
   for (const a of o.enumerants ?? []) {
     const b = newByOrd.get(a.ordinal);
     if (!b) add('breaking', 'enumerant-removed', `enumerant ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a);
-    else if (b.name !== a.name) add('compatible', 'enumerant-renamed', `enumerant @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, `${n.path}.${b.name}`, b);
+    else if (b.name !== a.name && !moved.has(a.ordinal)) add('compatible', 'enumerant-renamed', `enumerant @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, `${n.path}.${b.name}`, b);
   }
   for (const b of n.enumerants ?? []) {
     if (oldByOrd.has(b.ordinal)) continue;
@@ -281,6 +309,8 @@ function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newByI
   const newByOrd = new Map((n.methods ?? []).map((m) => [m.ordinal, m]));
   const oldByOrd = new Map((o.methods ?? []).map((m) => [m.ordinal, m]));
   const oldMax = Math.max(-1, ...(o.methods ?? []).map((m) => m.ordinal));
+  const moved = renumbered((o.methods ?? []).map((m) => ({ item: m, ordinal: m.ordinal })),
+    (n.methods ?? []).map((m) => ({ item: m, ordinal: m.ordinal })), 'method', n.path, add);
   for (const a of o.methods ?? []) {
     const b = newByOrd.get(a.ordinal);
     if (!b) {
@@ -288,7 +318,7 @@ function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newByI
       continue;
     }
     const p = `${n.path}.${b.name}`;
-    if (b.name !== a.name) add('compatible', 'method-renamed', `method @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, p, b);
+    if (b.name !== a.name && !moved.has(a.ordinal)) add('compatible', 'method-renamed', `method @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, p, b);
     if (a.streaming !== b.streaming) {
       add('breaking', 'method-streaming-changed', `method ${p} ${b.streaming ? 'became' : 'is no longer'} streaming`, p, b);
     }
@@ -313,10 +343,11 @@ function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newByI
       const bByOrd = new Map(bf.map((f) => [f.ordinal, f]));
       const aByOrd = new Map(af.map((f) => [f.ordinal, f]));
       const what = side === 'params' ? 'parameter' : 'result';
+      const pmoved = renumbered(af.map((f) => ({ item: f.field, ordinal: f.ordinal })), bf.map((f) => ({ item: f.field, ordinal: f.ordinal })), what, p, add);
       for (const x of af) {
         const y = bByOrd.get(x.ordinal);
         if (!y) add('breaking', `${what}-removed`, `${what} ${x.field.name} of ${p} removed`, `${p}.${x.field.name}`, x.field);
-        else compareFieldPair(x, y, p, newById, add, what);
+        else compareFieldPair(x, y, p, newById, add, what, pmoved.has(x.ordinal));
       }
       for (const y of bf) {
         if (aByOrd.has(y.ordinal)) continue;

@@ -40,6 +40,8 @@ interface Unit {
   parse: ParseResult;
   sym: Sym;
   isMain: boolean;
+  /** source text (two files with one id are one file when their text is the same) */
+  text: string;
 }
 
 interface Sym {
@@ -120,20 +122,24 @@ function isPointer(t: CapnpType): boolean {
 export class Compiler {
   readonly diagnostics: CapnpDiagnostic[] = [];
   private readonly units = new Map<string, Unit | null>();
-  private readonly explicitIds = new Map<string, { span: Span }>();
+  private readonly explicitIds = new Map<string, { span: Span; unit: Unit }>();
 
   constructor(private readonly opts: CompileOptions) {}
 
+  private readonly seenDiagnostics = new Set<string>();
+
+  /** Reports an error in `unit` (the main file or an imported one), once per place and message. */
   private report(unit: Unit | undefined, s: Span, message: string): void {
-    if (unit && !unit.isMain) return;
-    this.diagnostics.push({
-      file: this.opts.displayPath, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message,
-    });
+    const file = unit ? unit.display : this.opts.displayPath;
+    const key = `${file}:${s.line}:${s.col}:${message}`;
+    if (this.seenDiagnostics.has(key)) return;
+    this.seenDiagnostics.add(key);
+    this.diagnostics.push({ file, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message });
   }
 
   compile(source: string): CapnpModel | undefined {
     const parse = parseCapnp(source);
-    const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true);
+    const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true, source);
     this.units.set(this.opts.absPath, main);
     for (const e of parse.errors) this.report(main, e, e.message);
     try {
@@ -147,11 +153,11 @@ export class Compiler {
   }
 
   // ------------------------------------------------------------------ units and symbols
-  private makeUnit(absPath: string, display: string, parse: ParseResult, isMain: boolean): Unit {
+  private makeUnit(absPath: string, display: string, parse: ParseResult, isMain: boolean, text: string): Unit {
     const fileDecl = parse.file;
-    const unit: Unit = { absPath, display, parse, isMain, sym: undefined as unknown as Sym };
+    const unit: Unit = { absPath, display, parse, isMain, text, sym: undefined as unknown as Sym };
     let fileId = fileDecl.id?.value;
-    if (isMain) {
+    {
       if (fileId === undefined) {
         fileId = generateRandomId();
         this.report(unit, { line: 1, col: 1, endLine: 1, endCol: 1 },
@@ -166,20 +172,22 @@ export class Compiler {
       explicitId: true, path: '', state: 0,
     };
     unit.sym = sym;
-    if (fileDecl.id && isMain) this.noteExplicitId(unit, fileDecl.id);
+    for (const e of parse.errors) if (!isMain) this.report(unit, e, e.message);
+    if (fileDecl.id) this.noteExplicitId(unit, fileDecl.id);
     this.registerScope(sym, fileDecl.nested, 'file');
     return unit;
   }
 
   private noteExplicitId(unit: Unit, id: Span & { value: bigint }): void {
-    if (!unit.isMain) return;
     const key = hexId(id.value);
     const prev = this.explicitIds.get(key);
+    // a local copy of a bundled standard file (`c++.capnp` beside `/capnp/c++.capnp`) is that file
+    if (prev && prev.unit !== unit && prev.unit.text === unit.text && prev.unit.sym?.decl.id === prev.span) return;
     if (prev) {
       this.report(unit, id, `Duplicate ID @${key}.`);
-      this.report(unit, prev.span, `ID @${key} originally used here.`);
+      this.report(prev.unit, prev.span, `ID @${key} originally used here.`);
     } else {
-      this.explicitIds.set(key, { span: id });
+      this.explicitIds.set(key, { span: id, unit });
     }
   }
 
@@ -438,7 +446,7 @@ export class Compiler {
     if (r.std) display = r.abs.slice(1);
     else if (this.opts.rootDir) display = path.relative(this.opts.rootDir, r.abs).split(path.sep).join('/');
     else display = r.abs;
-    const unit = this.makeUnit(r.abs, display, parse, false);
+    const unit = this.makeUnit(r.abs, display, parse, false, src);
     this.units.set(r.abs, unit);
     return unit;
   }
@@ -545,6 +553,13 @@ export class Compiler {
             this.report(unit, e, 'Declaration does not accept generic parameters.');
             return undefined;
           }
+          const t = this.evalList(e, ctx, unit);
+          return t ? { k: 'type', type: t } : undefined;
+        }
+        if (fn.k === 'param' || fn.k === 'implicit') {
+          // Like the official compiler, parameters applied to a generic parameter (`T(Text)`) are
+          // checked as types and otherwise ignored: the field's type is the parameter itself.
+          for (const p of e.params) if (!this.evalType(p.value, ctx, unit)) return undefined;
           return fn;
         }
         if (fn.k !== 'sym') {
@@ -586,6 +601,22 @@ export class Compiler {
     }
   }
 
+  /** `List(T)`; an alias of it (`using S = List(Bool)`) resolves to the same bound type. */
+  private evalList(e: Expr & { k: 'apply' }, ctx: Ctx, unit: Unit): CapnpType | undefined {
+    if (e.params.length !== 1) {
+      if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.');
+      this.report(unit, e.fn, '\'List\' requires exactly one parameter.');
+      return undefined;
+    }
+    const el = this.evalType(e.params[0].value, ctx, unit);
+    if (!el) return undefined;
+    if (el.kind === 'AnyPointer' || el.kind === 'AnyStruct') {
+      this.report(unit, e, `'List(${el.kind})' is not supported.`);
+      return undefined;
+    }
+    return { kind: 'List', element: el };
+  }
+
   private symType(sym: Sym, args?: CapnpType[]): CapnpType {
     const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`;
     const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name };
@@ -599,22 +630,8 @@ export class Compiler {
     switch (ref.k) {
       case 'builtin': {
         if (ref.name === 'List') {
-          if (e.k !== 'apply') {
-            this.report(unit, e, '\'List\' requires exactly one parameter.');
-            return undefined;
-          }
-          if (e.params.length !== 1) {
-            if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.');
-            this.report(unit, e.fn, '\'List\' requires exactly one parameter.');
-            return undefined;
-          }
-          const el = this.evalType(e.params[0].value, ctx, unit);
-          if (!el) return undefined;
-          if (el.kind === 'AnyPointer' || el.kind === 'AnyStruct') {
-            this.report(unit, e, `'List(${el.kind})' is not supported.`);
-            return undefined;
-          }
-          return { kind: 'List', element: el };
+          this.report(unit, e, '\'List\' requires exactly one parameter.');
+          return undefined;
         }
         return { kind: ref.name } as CapnpType;
       }
@@ -795,11 +812,19 @@ export class Compiler {
     return `(${parts.join(', ')})`;
   }
 
+  /** The field an implied-first-field value sets: the member with the lowest ordinal (as capnp does). */
   private firstField(sym: Sym): Sym | undefined {
+    let best: Sym | undefined;
+    let bestOrd = Infinity;
     for (const m of sym.members.values()) {
-      if (m.parent === sym && MEMBER_DECLS.has(m.kind) && m.codeOrder === 0) return m;
+      if (m.parent !== sym || !MEMBER_DECLS.has(m.kind)) continue;
+      const o = minOrdinal(m.decl);
+      if (o < bestOrd) {
+        best = m;
+        bestOrd = o;
+      }
     }
-    return undefined;
+    return best;
   }
 
   private fieldTypeCache = new Map<Sym, CapnpType | null>();
@@ -921,11 +946,45 @@ export class Compiler {
   private nodes: CapnpNode[] = [];
   private externalNames: Record<string, string> = {};
 
+  /** the unit whose nodes are being built (locations name its file) */
+  private current?: Unit;
+
   private loc(s: Span): { file: string; line: number; column: number } {
-    return { file: this.opts.displayPath, line: s.line, column: s.col };
+    return { file: this.current ? this.current.display : this.opts.displayPath, line: s.line, column: s.col };
   }
 
+  /**
+   * Analyzes the main file, then every file it imports (directly or not): like the official
+   * compiler, an error anywhere in an imported file fails the compile.
+   */
   private analyze(unit: Unit): CapnpModel {
+    const nodes = this.analyzeUnit(unit);
+    const importedNodes: CapnpNode[] = [];
+    const done = new Set<Unit>([unit]);
+    for (let again = true; again;) {
+      again = false;
+      for (const u of [...this.units.values()]) {
+        if (!u || done.has(u)) continue;
+        done.add(u);
+        again = true;
+        importedNodes.push(...this.analyzeUnit(u));
+      }
+    }
+    const imports: string[] = [];
+    for (const [abs, u] of this.units) if (u && !u.isMain) imports.push(u.display || abs);
+    for (const u of this.units.values()) {
+      if (!u || u.isMain) continue;
+      this.collectNames(u.sym);
+    }
+    return {
+      file: this.opts.displayPath, fileId: hexId(unit.sym.id), nodes,
+      importedNodes, externalNames: this.externalNames, imports,
+    };
+  }
+
+  private analyzeUnit(unit: Unit): CapnpNode[] {
+    this.nodes = [];
+    this.current = unit;
     const fileSym = unit.sym;
     const fileNode: CapnpNode = {
       id: hexId(fileSym.id), explicitId: true, kind: 'file', path: '', displayName: unit.display, scopeId: hexId(0n),
@@ -940,16 +999,9 @@ export class Compiler {
       const n = this.analyzeDecl(s);
       if (n) fileNode.nestedIds.push(n.id);
     }
-    const imports: string[] = [];
-    for (const [abs, u] of this.units) if (u && !u.isMain) imports.push(u.display || abs);
-    for (const u of this.units.values()) {
-      if (!u || u.isMain) continue;
-      this.collectNames(u.sym);
-    }
-    return {
-      file: this.opts.displayPath, fileId: hexId(fileSym.id), nodes: this.nodes,
-      externalNames: this.externalNames, imports,
-    };
+    const nodes = this.nodes;
+    this.current = undefined;
+    return nodes;
   }
 
   private collectNames(s: Sym): void {

@@ -34,8 +34,10 @@ export interface CheckOptions {
   absPath?: string;
 }
 
-function sortDiagnostics(d: CapnpDiagnostic[]): CapnpDiagnostic[] {
-  return d.sort((a, b) => a.line - b.line || a.column - b.column);
+function sortDiagnostics(d: CapnpDiagnostic[], main: string): CapnpDiagnostic[] {
+  // the checked file's own problems first, then those of the files it imports
+  const rank = (x: CapnpDiagnostic): string => (x.file === main ? '' : x.file);
+  return d.sort((a, b) => (rank(a) === rank(b) ? a.line - b.line || a.column - b.column : rank(a) < rank(b) ? -1 : 1));
 }
 
 /** Checks schema source text. `file` is used as given in diagnostics and display names. */
@@ -45,7 +47,7 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
     absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport,
   });
   const model = compiler.compile(source);
-  const diagnostics = sortDiagnostics(compiler.diagnostics);
+  const diagnostics = sortDiagnostics(compiler.diagnostics, file);
   return { ok: diagnostics.length === 0, model, diagnostics };
 }
 

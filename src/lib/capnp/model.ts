@@ -89,6 +89,8 @@ export interface CapnpModel {
   fileId: string;
   /** nodes of this file, in declaration order (file node first) */
   nodes: CapnpNode[];
+  /** nodes of every file this one imports, directly or not (file node first for each) */
+  importedNodes?: CapnpNode[];
   /** display names of nodes of imported files that this file references, by id */
   externalNames: Record<string, string>;
   imports: string[];

@@ -436,6 +436,10 @@ export function parseCapnp(src: string): ParseResult {
       return finish(d);
     }
     if (!colon) fail(ordinal ? '\':\' followed by the field type' : '\'@\' followed by the field number');
+    if (!ordinal) {
+      // the official compiler refuses a field without a number (`more :Text;`)
+      errors.push({ message: 'Parse error: expected \'@\' followed by the field number before \':\'.', ...pos(name) });
+    }
     const d = newDecl('field', name, t);
     d.ordinal = ordinal;
     d.type = parseExpr();

@@ -55,7 +55,8 @@ export async function parseDefinition(
     return {
       ok: r.ok,
       capnp: r.ok ? r.model : undefined,
-      problems: r.diagnostics.map(d => ({ message: d.message, line: d.line, column: d.column, file: relativeDisplay(root, d.file, display) })),
+      // Errors in an imported file name that file (its path relative to schemas/).
+      problems: r.diagnostics.map(d => ({ message: d.message, line: d.line, column: d.column, file: d.file === display ? display : relativeDisplay(root, join(root, 'schemas', d.file), display) })),
     }
   }
   let text: string
