@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Message } from 'capnp-es';
 import * as s from 'capnp-es/capnp/schema';
+import type { CapnpModel, CapnpType } from '../../src/lib/capnp/index.js';
 
 export interface NormField {
   name: string;
@@ -58,13 +59,52 @@ export function capnpAvailable(): string | undefined {
   return r.stdout.trim();
 }
 
+function normType(t: CapnpType | undefined): string {
+  if (!t) return '?';
+  switch (t.kind) {
+    case 'List': return `List(${normType(t.element)})`;
+    case 'struct': case 'enum': case 'interface': return `${t.kind}:${t.id}`;
+    case 'param': return `param:${t.scopeId}:${t.index}`;
+    case 'implicit': return `implicit:${t.index}`;
+    default: return t.kind;
+  }
+}
+
+export function ssmdNodes(model: CapnpModel): Map<string, NormNode> {
+  const out = new Map<string, NormNode>();
+  for (const n of model.nodes) {
+    const node: NormNode = { id: n.id, displayName: n.displayName, kind: n.kind, scopeId: n.scopeId };
+    if (n.kind === 'struct') {
+      node.isGroup = !!n.isGroup;
+      node.fields = (n.fields ?? []).map((f) => ({
+        name: f.name, codeOrder: f.codeOrder, ordinal: f.ordinal, discriminant: f.discriminant,
+        type: f.groupId ? `group:${f.groupId}` : normType(f.type),
+      }));
+    } else if (n.kind === 'enum') {
+      node.enumerants = (n.enumerants ?? []).map((e) => e.name);
+    } else if (n.kind === 'interface') {
+      node.methods = (n.methods ?? []).map((m) => ({
+        name: m.name, codeOrder: m.codeOrder, paramStructType: m.paramStructType, resultStructType: m.resultStructType,
+      }));
+    }
+    if (n.genericParams) node.params = n.genericParams;
+    out.set(n.id, node);
+  }
+  return out;
+}
+
 /** Compiles `file` (relative to srcDir) and returns every node of the request, normalized. */
 export function compileWithCapnp(srcDir: string, file: string, includeDirs: string[]): Map<string, NormNode> {
   const args = ['compile', '-o-', '--no-standard-import', `--src-prefix=${srcDir}`];
   for (const d of includeDirs) args.push('-I', d);
   args.push(file);
   const buf = execFileSync('capnp', args, { cwd: srcDir, maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
-  const msg = new Message(new Uint8Array(buf), false);
+  return decodeNodes(new Uint8Array(buf));
+}
+
+/** Every node of a CodeGeneratorRequest, normalized like ssmdNodes. */
+export function decodeNodes(buf: Uint8Array): Map<string, NormNode> {
+  const msg = new Message(buf, false);
   const req = msg.getRoot(s.CodeGeneratorRequest);
   const out = new Map<string, NormNode>();
   for (const n of req.nodes) {

@@ -2,44 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { STD_FILES, checkCapnpSource, type CapnpModel, type CapnpType } from '../../src/lib/capnp/index.js';
-import { capnpAvailable, compileWithCapnp, type NormNode } from './compiler-helper.js';
+import { STD_FILES, checkCapnpSource } from '../../src/lib/capnp/index.js';
+import { capnpAvailable, compileWithCapnp, ssmdNodes, type NormNode } from './compiler-helper.js';
 import { fixturesDir, tradeFile, validDir } from './helpers.js';
 import { debug } from '../helpers/debug.js';
-
-function normType(t: CapnpType | undefined): string {
-  if (!t) return '?';
-  switch (t.kind) {
-    case 'List': return `List(${normType(t.element)})`;
-    case 'struct': case 'enum': case 'interface': return `${t.kind}:${t.id}`;
-    case 'param': return `param:${t.scopeId}:${t.index}`;
-    case 'implicit': return `implicit:${t.index}`;
-    default: return t.kind;
-  }
-}
-
-function ssmdNodes(model: CapnpModel): Map<string, NormNode> {
-  const out = new Map<string, NormNode>();
-  for (const n of model.nodes) {
-    const node: NormNode = { id: n.id, displayName: n.displayName, kind: n.kind, scopeId: n.scopeId };
-    if (n.kind === 'struct') {
-      node.isGroup = !!n.isGroup;
-      node.fields = (n.fields ?? []).map((f) => ({
-        name: f.name, codeOrder: f.codeOrder, ordinal: f.ordinal, discriminant: f.discriminant,
-        type: f.groupId ? `group:${f.groupId}` : normType(f.type),
-      }));
-    } else if (n.kind === 'enum') {
-      node.enumerants = (n.enumerants ?? []).map((e) => e.name);
-    } else if (n.kind === 'interface') {
-      node.methods = (n.methods ?? []).map((m) => ({
-        name: m.name, codeOrder: m.codeOrder, paramStructType: m.paramStructType, resultStructType: m.resultStructType,
-      }));
-    }
-    if (n.genericParams) node.params = n.genericParams;
-    out.set(n.id, node);
-  }
-  return out;
-}
 
 describe('capnp: cross-check with the official compiler', function () {
   const version = capnpAvailable();

@@ -29,6 +29,8 @@ export interface CompileOptions {
   /** imports must stay inside this directory; absolute non-standard imports resolve against it */
   rootDir?: string;
   readFile?: (absPath: string) => string | undefined;
+  /** folders that absolute imports (`/x/y.capnp`) resolve against, in order, before rootDir (like `capnp -I`) */
+  importDirs?: string[];
 }
 
 type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using'
@@ -398,6 +400,10 @@ export class Compiler {
   private resolveImportPath(from: Unit, p: string): { abs: string; std: boolean } | undefined {
     if (p.startsWith('/')) {
       if (stdFile(p) !== undefined) return { abs: p, std: true };
+      for (const dir of this.opts.importDirs ?? []) {
+        const abs = path.join(dir, p);
+        if (this.readResolved({ abs, std: false }) !== undefined) return { abs, std: false };
+      }
       if (!this.opts.rootDir) return undefined;
       return { abs: path.join(this.opts.rootDir, p), std: false };
     }
@@ -443,8 +449,10 @@ export class Compiler {
       parse = parseCapnp(src);
     }
     let display: string;
+    // files under an import folder are named relative to it, as the official compiler names them
+    const base = (this.opts.importDirs ?? []).find((d) => !path.relative(d, r.abs).startsWith('..')) ?? this.opts.rootDir;
     if (r.std) display = r.abs.slice(1);
-    else if (this.opts.rootDir) display = path.relative(this.opts.rootDir, r.abs).split(path.sep).join('/');
+    else if (base) display = path.relative(base, r.abs).split(path.sep).join('/');
     else display = r.abs;
     const unit = this.makeUnit(r.abs, display, parse, false, src);
     this.units.set(r.abs, unit);
@@ -499,7 +507,10 @@ export class Compiler {
           this.report(unit, e, `Not defined: ${e.name}`);
           return undefined;
         }
-        return this.deref(r, e, unit);
+        const d = this.deref(r, e, unit);
+        // like capnp, each use of an alias that failed (e.g. a failed import) is reported
+        if (!d && r.k === 'sym' && r.sym.kind === 'using') this.report(unit, e, `Not defined: ${e.name}`);
+        return d;
       }
       case 'absName': {
         let root: Sym = ctx.scope;

@@ -32,6 +32,8 @@ export interface CheckOptions {
   rootDir?: string;
   /** Absolute path of the file on disk (defaults to `file` resolved against rootDir or the cwd). */
   absPath?: string;
+  /** Folders absolute imports resolve against before rootDir (like `capnp -I`). */
+  importDirs?: string[];
 }
 
 function sortDiagnostics(d: CapnpDiagnostic[], main: string): CapnpDiagnostic[] {
@@ -44,7 +46,7 @@ function sortDiagnostics(d: CapnpDiagnostic[], main: string): CapnpDiagnostic[] 
 export function checkCapnpSource(source: string, file: string, options: CheckOptions = {}): CapnpLoadResult {
   const absPath = options.absPath ?? (path.isAbsolute(file) ? file : path.resolve(options.rootDir ?? process.cwd(), file));
   const compiler = new Compiler({
-    absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport,
+    absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport, importDirs: options.importDirs,
   });
   const model = compiler.compile(source);
   const diagnostics = sortDiagnostics(compiler.diagnostics, file);

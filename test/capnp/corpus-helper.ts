@@ -1,0 +1,152 @@
+/**
+ * The real-world corpus (test/fixtures/capnp-corpus) and the official compiler's verdict on it.
+ * capnp runs once per project when the whole project compiles; when it does not (files with
+ * errors, or two copies of one file that clash in one run), it runs once per file so that each
+ * file's verdict is its own.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { STD_FILES, checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js';
+import { projectRoot } from './helpers.js';
+
+export const realWorldDir = path.join(projectRoot, 'test/fixtures/capnp-corpus');
+
+export interface CorpusProject {
+  name: string;
+  dir: string;
+  importDirs: string[];
+  /** project-relative paths of its .capnp files */
+  files: string[];
+}
+
+export interface CorpusFile {
+  project: CorpusProject;
+  /** path relative to the project folder */
+  rel: string;
+  abs: string;
+  /** the name capnp gives the file (relative to an import folder when under one) */
+  display: string;
+}
+
+export interface CapnpVerdict {
+  accepted: boolean;
+  /** `project-relative-path:line` of every error capnp reports */
+  errors: string[];
+  stderr: string;
+  /** the CodeGeneratorRequest (of the project run or of this file's run) when accepted */
+  request?: Uint8Array;
+}
+
+interface Manifest {
+  projects: Record<string, { importDirs: string[] }>;
+  /** per older capnp version (`major.minor`): files it refuses for a documented reason, and the lines it reports */
+  olderCompiler: Record<string, Record<string, { lines: number[]; reason: string }>>;
+}
+
+function readManifest(): Manifest {
+  return JSON.parse(fs.readFileSync(path.join(realWorldDir, 'corpus.json'), 'utf8')) as Manifest;
+}
+
+/** Files the installed capnp (by its version text) refuses where newer versions and ssmd accept. */
+export function olderCompilerDifferences(version: string): Record<string, { lines: number[]; reason: string }> {
+  const m = /(\d+)\.(\d+)/.exec(version);
+  return (m && readManifest().olderCompiler[`${m[1]}.${m[2]}`]) || {};
+}
+
+export function corpusProjects(): CorpusProject[] {
+  const manifest = readManifest().projects;
+  return Object.entries(manifest).map(([name, m]) => {
+    const dir = path.join(realWorldDir, name);
+    const files: string[] = [];
+    const walk = (d: string): void => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (e.name.endsWith('.capnp')) files.push(path.relative(dir, p).split(path.sep).join('/'));
+      }
+    };
+    walk(dir);
+    return { name, dir, importDirs: m.importDirs, files: files.sort() };
+  });
+}
+
+export function corpusFiles(p: CorpusProject): CorpusFile[] {
+  return p.files.map((rel) => {
+    const under = p.importDirs.find((d) => rel.startsWith(d + '/'));
+    return { project: p, rel, abs: path.join(p.dir, rel), display: under ? rel.slice(under.length + 1) : rel };
+  });
+}
+
+/** Writes ssmd's bundled standard files where `capnp -I` finds them (the same text both compilers read). */
+export function writeStdDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssmd-capnp-std-'));
+  for (const [p, text] of Object.entries(STD_FILES)) {
+    const dest = path.join(dir, p);
+    fs.mkdirSync(path.dirname(dest), { recursive: true });
+    fs.writeFileSync(dest, text);
+  }
+  return dir;
+}
+
+function capnpArgs(p: CorpusProject, stdDir: string): string[] {
+  const args = ['compile', '-o-', '--no-standard-import', '-I', stdDir];
+  for (const d of p.importDirs) args.push('-I', d, `--src-prefix=${d}`);
+  return args;
+}
+
+function errorsOf(stderr: string, p: CorpusProject): string[] {
+  const out: string[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = /^(.+?):(\d+):(\d+)(?:-\d+)?: error:/.exec(line);
+    if (!m) continue;
+    const abs = path.resolve(p.dir, m[1]);
+    out.push(`${path.relative(p.dir, abs).split(path.sep).join('/')}:${m[2]}`);
+  }
+  return out;
+}
+
+function run(p: CorpusProject, stdDir: string, files: string[]): { status: number | null; stdout: Buffer; stderr: string } {
+  const r = spawnSync('capnp', [...capnpArgs(p, stdDir), ...files], { cwd: p.dir, maxBuffer: 256 * 1024 * 1024 });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') };
+}
+
+/** capnp's verdict on every file of a project: one run for the project, one per file if that fails. */
+export function capnpVerdicts(p: CorpusProject, stdDir: string): Map<string, CapnpVerdict> {
+  const out = new Map<string, CapnpVerdict>();
+  const all = run(p, stdDir, p.files);
+  if (all.status === 0) {
+    for (const f of p.files) out.set(f, { accepted: true, errors: [], stderr: '', request: all.stdout });
+    return out;
+  }
+  for (const f of p.files) {
+    const r = run(p, stdDir, [f]);
+    out.set(f, {
+      accepted: r.status === 0, errors: errorsOf(r.stderr, p), stderr: r.stderr,
+      ...(r.status === 0 ? { request: r.stdout } : {}),
+    });
+  }
+  return out;
+}
+
+export function ssmdCheck(f: CorpusFile): CapnpLoadResult {
+  const readImport = (abs: string): string | undefined => {
+    try {
+      return fs.readFileSync(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return checkCapnpSource(fs.readFileSync(f.abs, 'utf8'), f.display, {
+    readImport, rootDir: f.project.dir, absPath: f.abs, importDirs: f.project.importDirs.map((d) => path.join(f.project.dir, d)),
+  });
+}
+
+/** `project-relative-path:line` of a diagnostic of ssmd (whose file names follow capnp's display names). */
+export function ssmdErrorKey(p: CorpusProject, file: string, line: number): string {
+  if (fs.existsSync(path.join(p.dir, file))) return `${file}:${line}`;
+  for (const d of p.importDirs) if (fs.existsSync(path.join(p.dir, d, file))) return `${d}/${file}:${line}`;
+  return `${file}:${line}`;
+}
