@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { STD_FILES, checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js';
+import { readMessageTree, type WireTree } from '../../src/lib/capnp/wire.js';
 import { projectRoot } from './helpers.js';
 
 export const realWorldDir = path.join(projectRoot, 'test/fixtures/capnp-corpus');
@@ -149,4 +150,59 @@ export function ssmdErrorKey(p: CorpusProject, file: string, line: number): stri
   if (fs.existsSync(path.join(p.dir, file))) return `${file}:${line}`;
   for (const d of p.importDirs) if (fs.existsSync(path.join(p.dir, d, file))) return `${d}/${file}:${line}`;
   return `${file}:${line}`;
+}
+
+/** A node of a request's canonical tree with its id and display name. */
+interface TreeNode {
+  id: string;
+  name: string;
+  tree: WireTree;
+}
+
+function textOf(t: WireTree | undefined): string {
+  if (!t || !('b' in t)) return '';
+  const hex = t.b.slice(t.b.indexOf(':') + 1);
+  return Buffer.from(hex, 'hex').toString('utf8').replace(/\0$/, '');
+}
+
+function idOf(t: { s: string }): string {
+  return BigInt.asUintN(64, BigInt('0x' + (Buffer.from(t.s.padEnd(16, '0').slice(0, 16), 'hex').reverse().toString('hex') || '0'))).toString(16);
+}
+
+function requestNodes(buf: Uint8Array): { nodes: Map<string, TreeNode>; files: WireTree; docs: Map<string, WireTree> } {
+  const root = readMessageTree(buf) as { s: string; p: WireTree[] };
+  const list = root.p[0] as { e: Array<{ s: string; p: WireTree[] }> } | null;
+  const nodes = new Map<string, TreeNode>();
+  for (const n of list?.e ?? []) nodes.set(idOf(n), { id: idOf(n), name: textOf(n.p[0]), tree: n });
+  const docs = new Map<string, WireTree>();
+  const si = root.p[3] as { e: Array<{ s: string; p: WireTree[] }> } | null;
+  for (const x of si?.e ?? []) {
+    const key = idOf(x);
+    // docComment (pointer 0) and the members' doc comments (pointer 1), not byte positions
+    const members = x.p[1] as { e: Array<{ s: string; p: WireTree[] }> } | null;
+    if (key !== '0') docs.set(key, { s: '', p: [x.p[0] ?? null, members ? { l: 6, e: members.e.map((m) => m.p[0] ?? null) } : null] });
+  }
+  return { nodes, files: root.p[1] ?? null, docs };
+}
+
+/**
+ * Differences between two CodeGeneratorRequests: nodes (every field, compared on the canonical
+ * encoding), the set of nodes, the requested files, and doc comments. Empty when they agree.
+ */
+export function requestDifferences(expected: Uint8Array, actual: Uint8Array): string[] {
+  const e = requestNodes(expected);
+  const a = requestNodes(actual);
+  const out: string[] = [];
+  for (const [k, n] of e.nodes) {
+    const m = a.nodes.get(k);
+    if (!m) out.push(`missing node ${n.name} (0x${k})`);
+    else if (JSON.stringify(m.tree) !== JSON.stringify(n.tree)) out.push(`node ${n.name} differs:\n  capnp ${JSON.stringify(n.tree)}\n  ssmd  ${JSON.stringify(m.tree)}`);
+  }
+  for (const [k, n] of a.nodes) if (!e.nodes.has(k)) out.push(`extra node ${n.name} (0x${k})`);
+  if (JSON.stringify(e.files) !== JSON.stringify(a.files)) out.push(`requestedFiles differ:\n  capnp ${JSON.stringify(e.files)}\n  ssmd  ${JSON.stringify(a.files)}`);
+  for (const [k, d] of e.docs) {
+    const name = e.nodes.get(k)?.name ?? k;
+    if (JSON.stringify(a.docs.get(k) ?? null) !== JSON.stringify(d)) out.push(`doc comments of ${name} differ:\n  capnp ${JSON.stringify(d)}\n  ssmd  ${JSON.stringify(a.docs.get(k) ?? null)}`);
+  }
+  return out;
 }

@@ -10,7 +10,8 @@ export interface Ident extends Span {
 export type Expr =
   | (Span & { k: 'int'; value: bigint })
   | (Span & { k: 'float'; value: number })
-  | (Span & { k: 'string'; value: string })
+  /** `bytes`: the literal's exact bytes (escapes are raw bytes, other characters UTF-8) */
+  | (Span & { k: 'string'; value: string; bytes?: Uint8Array })
   | (Span & { k: 'binary'; value: Uint8Array })
   /** relative name (`Foo`, `true`, `inf`, ...) */
   | (Span & { k: 'name'; name: string })

@@ -5,8 +5,9 @@
 import * as path from 'node:path';
 import type { AnnotationApp, Decl, Expr, Ident, Span } from './ast.js';
 import { generateChildId, generateGroupId, generateMethodParamsId, generateRandomId, hexId, isValidId } from './ids.js';
+import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js';
 import type {
-  CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName,
+  CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName,
 } from './model.js';
 import { typeKey, typeToString } from './model.js';
 import { parseCapnp, type ParseResult } from './parser.js';
@@ -29,6 +30,8 @@ export interface CompileOptions {
   /** imports must stay inside this directory; absolute non-standard imports resolve against it */
   rootDir?: string;
   readFile?: (absPath: string) => string | undefined;
+  /** reads an embedded file's bytes (for `Data` embeds); defaults to the UTF-8 bytes of readFile */
+  readBytes?: (absPath: string) => Uint8Array | undefined;
   /** folders that absolute imports (`/x/y.capnp`) resolve against, in order, before rootDir (like `capnp -I`) */
   importDirs?: string[];
 }
@@ -67,13 +70,27 @@ interface Sym {
 }
 
 type Ref =
-  | { k: 'sym'; sym: Sym; applied: boolean; args?: CapnpType[] }
+  | { k: 'sym'; sym: Sym; applied: boolean; args?: CapnpType[]; chain?: Level[] }
   | { k: 'builtin'; name: string }
   | { k: 'param'; owner: Sym; index: number; name: string }
   | { k: 'implicit'; index: number; name: string }
   | { k: 'file'; unit: Unit }
   /** a type already bound through a generic brand, e.g. `Alias.Foo` where `Alias = Gen(Text)` */
   | { k: 'type'; type: CapnpType };
+
+/**
+ * One scope of a brand (the generic bindings a type reference carries), leaf first: the scope's
+ * id, its number of generic parameters, whether its parameters are inherited from the scope being
+ * compiled, and the parameters bound to it.
+ */
+interface Level {
+  id: bigint;
+  pc: number;
+  inherited: boolean;
+  params?: CapnpType[];
+}
+
+const NODE_SCOPES = new Set<SymKind>(['file', 'struct', 'interface', 'enum', 'const', 'annotation']);
 
 interface Ctx {
   scope: Sym;
@@ -267,12 +284,16 @@ export class Compiler {
     if (acc.length) this.finishMembers(scope, acc);
   }
 
+  private readonly symByDecl = new Map<Decl, Sym>();
+
   private newSym(kind: SymKind, d: Decl, parent: Sym, id: bigint, explicitId: boolean, name = d.name.name): Sym {
     const base = parent.path;
-    return {
+    const sym: Sym = {
       kind, name, decl: d, parent, unit: parent.unit, members: new Map(), id, explicitId,
       path: name ? (base ? `${base}.${name}` : name) : base, state: 0,
     };
+    this.symByDecl.set(d, sym);
+    return sym;
   }
 
   private registerDecl(scope: Sym, d: Decl): void {
@@ -467,7 +488,7 @@ export class Compiler {
     }
     for (let s: Sym | undefined = ctx.scope; s; s = s.parent) {
       const m = s.members.get(name);
-      if (m) return { k: 'sym', sym: m, applied: false };
+      if (m) return { k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), s), m) };
       if (s.genericParams) {
         const i = s.genericParams.indexOf(name);
         if (i >= 0) return { k: 'param', owner: s, index: i, name };
@@ -520,7 +541,7 @@ export class Compiler {
           this.report(unit, e, `Not defined: ${e.name}`);
           return undefined;
         }
-        return this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+        return this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), root), m) }, e, unit);
       }
       case 'import': {
         const u = this.loadImport(ctx.scope.unit, e.path);
@@ -541,7 +562,8 @@ export class Compiler {
           this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`);
           return undefined;
         }
-        const r = this.deref({ k: 'sym', sym: m, applied: false }, e, unit);
+        const base: Level[] = parent.k === 'sym' ? (parent.chain ?? []) : parent.k === 'file' ? [{ id: parent.unit.sym.id, pc: 0, inherited: true }] : [];
+        const r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit);
         if (r && r.k === 'param' && parent.k === 'sym' && parent.args && r.owner === parent.sym) {
           const bound = parent.args[r.index];
           if (bound) return { k: 'type', type: bound };
@@ -604,7 +626,8 @@ export class Compiler {
           }
           args.push(t);
         }
-        return { k: 'sym', sym: fn.sym, applied: true, args };
+        const chain = fn.chain && fn.chain.length ? [{ ...fn.chain[0], params: args }, ...fn.chain.slice(1)] : undefined;
+        return { k: 'sym', sym: fn.sym, applied: true, args, chain };
       }
       default:
         this.report(unit, e, `'${exprText(e)}' is not a name.`);
@@ -628,10 +651,12 @@ export class Compiler {
     return { kind: 'List', element: el };
   }
 
-  private symType(sym: Sym, args?: CapnpType[]): CapnpType {
+  private symType(sym: Sym, args?: CapnpType[], chain?: Level[]): CapnpType {
     const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`;
     const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name };
     if (args && args.length) t.args = args;
+    const brand = chain ? compileBrand(chain) : undefined;
+    if (brand) t.brand = brand;
     return t;
   }
 
@@ -660,7 +685,7 @@ export class Compiler {
           this.report(unit, e, `'${exprText(e)}' is not a type.`);
           return undefined;
         }
-        return this.symType(ref.sym, ref.args);
+        return this.symType(ref.sym, ref.args, ref.chain);
     }
   }
 
@@ -922,7 +947,8 @@ export class Compiler {
   }
 
   // ------------------------------------------------------------------ annotations
-  private checkAnnotations(anns: AnnotationApp[], target: string, ctx: Ctx, unit: Unit): void {
+  private checkAnnotations(anns: AnnotationApp[], target: string, ctx: Ctx, unit: Unit): CapnpAnnotationUse[] {
+    const uses: CapnpAnnotationUse[] = [];
     for (const a of anns) {
       const r = this.resolve(a.name, ctx, unit);
       if (!r) continue;
@@ -943,14 +969,136 @@ export class Compiler {
         annSym.annType = decl.type && annSym.parent
           ? (this.evalType(decl.type, { scope: annSym.parent }, annSym.unit) ?? null) : null;
       }
-      const t = annSym.annType;
+      // an annotation declared in a generic scope takes its value type from the bindings used
+      const t = annSym.annType && r.chain ? substChain(annSym.annType, r.chain) : annSym.annType;
       if (!t) continue;
+      const use: CapnpAnnotationUse = { id: hexId(annSym.id), value: { type: t, lit: { k: 'void' } } };
+      const brand = r.chain ? compileBrand(r.chain) : undefined;
+      if (brand) use.brand = brand;
+      uses.push(use);
       if (!a.value) {
-        if (t.kind !== 'Void') this.report(unit, a.name, `'${text}' requires a value.`);
+        if (t.kind !== 'Void') {
+          this.report(unit, a.name, `'${text}' requires a value.`);
+          use.value.lit = zeroLit(t);
+        }
         continue;
       }
-      this.checkValue(a.value, t, ctx, unit, false);
+      if (this.checkValue(a.value, t, ctx, unit, false) !== undefined) use.value.lit = this.toLit(a.value, t, ctx) ?? zeroLit(t);
     }
+    return uses;
+  }
+
+  // ------------------------------------------------------------------ compiled values
+  /**
+   * The compiled form of a value already checked against type `t` (see checkValue): what the
+   * official compiler writes into a schema Value. Undefined for what ssmd cannot compile.
+   */
+  toLit(e: Expr, t: CapnpType, ctx: Ctx, depth = 0): CapnpLit | undefined {
+    if (depth > 64) return undefined;
+    if (e.k === 'name' && e.name === 'null') return { k: 'null' };
+    if (e.k === 'embed') {
+      const r = this.resolveImportPath(ctx.scope.unit, e.path);
+      if (!r) return undefined;
+      if (t.kind === 'Text') {
+        const text = this.readResolved(r);
+        return text === undefined ? undefined : { k: 'text', v: text };
+      }
+      if (t.kind === 'Data') {
+        const bytes = r.std ? undefined : this.opts.readBytes?.(r.abs);
+        const b = bytes ?? (() => {
+          const text = this.readResolved(r);
+          return text === undefined ? undefined : new TextEncoder().encode(text);
+        })();
+        return b ? { k: 'data', v: Buffer.from(b).toString('hex') } : undefined;
+      }
+      return undefined;
+    }
+    if (e.k === 'absName' || e.k === 'member' || (e.k === 'name' && !this.isLiteralName(e.name, t))) {
+      const r = e.k === 'name' ? undefined : this.resolveQuiet(e, ctx);
+      if (!r || r.k !== 'sym') return undefined;
+      if (r.sym.kind === 'enumerant') return { k: 'enum', v: r.sym.decl.ordinal?.value ?? 0 };
+      if (r.sym.kind !== 'const' || !r.sym.decl.defaultValue || !r.sym.parent) return undefined;
+      const ct = this.constTypeOf(r.sym);
+      return ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined;
+    }
+    switch (t.kind) {
+      case 'Void': return { k: 'void' };
+      case 'Bool': return e.k === 'name' ? { k: 'bool', v: e.name === 'true' } : undefined;
+      case 'Int8': case 'Int16': case 'Int32': case 'Int64':
+      case 'UInt8': case 'UInt16': case 'UInt32': case 'UInt64':
+        return e.k === 'int' ? { k: 'int', v: e.value.toString() } : undefined;
+      case 'Float32': case 'Float64':
+        if (e.k === 'int') return { k: 'float', v: Number(e.value) };
+        if (e.k === 'float') return { k: 'float', v: Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : e.value };
+        if (e.k === 'name') return { k: 'float', v: e.name === 'inf' ? 'inf' : 'nan' };
+        return undefined;
+      case 'Text': return e.k === 'string' ? { k: 'text', v: e.value, ...(e.bytes ? { hex: Buffer.from(e.bytes).toString('hex') } : {}) } : undefined;
+      case 'Data':
+        if (e.k === 'binary') return { k: 'data', v: Buffer.from(e.value).toString('hex') };
+        if (e.k === 'string') return { k: 'data', v: Buffer.from(e.bytes ?? Buffer.from(e.value, 'utf8')).toString('hex') };
+        return undefined;
+      case 'List': {
+        if (e.k !== 'list') return undefined;
+        const items: Array<{ type: CapnpType; value: CapnpLit }> = [];
+        for (const item of e.items) {
+          const v = this.toLit(item, t.element, ctx, depth + 1);
+          if (!v) return undefined;
+          items.push({ type: t.element, value: v });
+        }
+        return { k: 'list', items };
+      }
+      case 'enum': {
+        if (e.k !== 'name') return undefined;
+        const m = this.symById(t.id)?.members.get(e.name);
+        return m && m.kind === 'enumerant' ? { k: 'enum', v: m.decl.ordinal?.value ?? 0 } : undefined;
+      }
+      case 'struct': {
+        const sym = this.symById(t.id);
+        if (!sym) return undefined;
+        return this.structLit(e, sym, t, ctx, depth);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private structLit(e: Expr, sym: Sym, st: CapnpType, ctx: Ctx, depth: number): CapnpLit | undefined {
+    const fields: Array<{ name: string; type?: CapnpType; value: CapnpLit }> = [];
+    const assign = (f: Sym, value: Expr): boolean => {
+      if (f.kind === 'group' || f.kind === 'union') {
+        const v = this.structLit(value, f, st, ctx, depth + 1);
+        if (!v) return false;
+        fields.push({ name: f.name, value: v });
+        return true;
+      }
+      const ft = this.fieldType(f, st);
+      const v = ft ? this.toLit(value, ft, ctx, depth + 1) : undefined;
+      if (!ft || !v) return false;
+      fields.push({ name: f.name, type: ft, value: v });
+      return true;
+    };
+    if (e.k !== 'tuple') {
+      // implied first field
+      const first = this.firstField(sym);
+      if (!first || !assign(first, e)) return undefined;
+    } else {
+      for (const item of e.items) {
+        const f = item.name ? sym.members.get(item.name.name) : undefined;
+        if (!f || !MEMBER_DECLS.has(f.kind) || !assign(f, item.value)) return undefined;
+      }
+    }
+    return { k: 'struct', id: hexId(sym.id), fields };
+  }
+
+  /** Resolves a name without reporting (the value was checked already). */
+  private resolveQuiet(e: Expr, ctx: Ctx): Ref | undefined {
+    const saved = this.diagnostics.length;
+    const seen = new Set(this.seenDiagnostics);
+    const r = this.resolve(e, ctx, ctx.scope.unit);
+    this.diagnostics.length = saved;
+    this.seenDiagnostics.clear();
+    for (const k of seen) this.seenDiagnostics.add(k);
+    return r;
   }
 
   // ------------------------------------------------------------------ model building
@@ -987,9 +1135,17 @@ export class Compiler {
       if (!u || u.isMain) continue;
       this.collectNames(u.sym);
     }
+    // the imports a code generator needs (type references, not values), as capnp lists them
+    const names = new Set<string>();
+    findImports(unit.parse.file, names);
+    const requestImports: Array<{ name: string; id: string }> = [];
+    for (const name of [...names].sort()) {
+      const u = this.loadImport(unit, name);
+      if (u) requestImports.push({ name, id: hexId(u.sym.id) });
+    }
     return {
       file: this.opts.displayPath, fileId: hexId(unit.sym.id), nodes,
-      importedNodes, externalNames: this.externalNames, imports,
+      importedNodes, externalNames: this.externalNames, imports, requestImports,
     };
   }
 
@@ -1002,13 +1158,16 @@ export class Compiler {
       nestedIds: [], ...this.loc(fileSym.decl.id ?? fileSym.decl),
     };
     this.nodes.push(fileNode);
-    this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit);
+    fileNode.annotations = this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit);
     for (const d of fileSym.decl.nested) {
       const s = d.name.name ? fileSym.members.get(d.name.name) : undefined;
       if (d.kind === 'using') this.analyzeUsing(d, fileSym);
       if (!s || s.decl !== d) continue;
       const n = this.analyzeDecl(s);
-      if (n) fileNode.nestedIds.push(n.id);
+      if (n) {
+        fileNode.nestedIds.push(n.id);
+        (fileNode.nestedNames ??= []).push(d.name.name);
+      }
     }
     const nodes = this.nodes;
     this.current = undefined;
@@ -1040,6 +1199,7 @@ export class Compiler {
       ...this.loc(s.decl.name.name ? s.decl.name : s.decl),
     };
     if (s.decl.doc) n.doc = s.decl.doc;
+    n.isGeneric = ctxChain(s).some((l) => l.pc > 0);
     return n;
   }
 
@@ -1053,8 +1213,14 @@ export class Compiler {
         n.isGroup = false;
         if (s.genericParams) n.genericParams = s.genericParams;
         this.nodes.push(n);
-        this.checkAnnotations(d.annotations, 'struct', ctx, unit);
-        this.fillStruct(n, s, d.nested);
+        n.annotations = this.checkAnnotations(d.annotations, 'struct', ctx, unit);
+        const layout = layoutStruct(d.nested, (fd) => {
+          const fs = this.symByDecl.get(fd);
+          return fs ? fieldSize(this.fieldType(fs, undefined)) : 'void';
+        });
+        n.dataWordCount = layout.dataWordCount;
+        n.pointerCount = layout.pointerCount;
+        this.fillStruct(n, s, d.nested, false, layout, 'root');
         this.checkOrdinals(unit, collectFieldOrdinals(d.nested), true);
         this.nestedDecls(n, s);
         return n;
@@ -1062,13 +1228,15 @@ export class Compiler {
       case 'enum': {
         const n = this.baseNode(s, 'enum');
         this.nodes.push(n);
-        this.checkAnnotations(d.annotations, 'enum', ctx, unit);
+        n.annotations = this.checkAnnotations(d.annotations, 'enum', ctx, unit);
         const ens: CapnpEnumerant[] = [];
         const ords: Array<{ value: number; span: Span }> = [];
         for (const m of d.nested) {
           if (m.kind !== 'enumerant' || !m.ordinal) continue;
-          this.checkAnnotations(m.annotations, 'enumerant', { scope: s }, unit);
-          const e: CapnpEnumerant = { name: m.name.name, ordinal: m.ordinal.value, ...this.loc(m.name) };
+          const annotations = this.checkAnnotations(m.annotations, 'enumerant', { scope: s }, unit);
+          const e: CapnpEnumerant = {
+            name: m.name.name, ordinal: m.ordinal.value, codeOrder: ens.length, annotations, ...this.loc(m.name),
+          };
           if (m.doc) e.doc = m.doc;
           ens.push(e);
           ords.push({ value: m.ordinal.value, span: m.ordinal });
@@ -1082,7 +1250,7 @@ export class Compiler {
         const n = this.baseNode(s, 'interface');
         if (s.genericParams) n.genericParams = s.genericParams;
         this.nodes.push(n);
-        this.checkAnnotations(d.annotations, 'interface', ctx, unit);
+        n.annotations = this.checkAnnotations(d.annotations, 'interface', ctx, unit);
         n.superclasses = [];
         for (const sc of d.superclasses ?? []) {
           const t = this.evalType(sc, { scope: s }, unit);
@@ -1105,9 +1273,10 @@ export class Compiler {
       case 'const': {
         const n = this.baseNode(s, 'const');
         this.nodes.push(n);
-        this.checkAnnotations(d.annotations, 'const', ctx, unit);
+        n.annotations = this.checkAnnotations(d.annotations, 'const', ctx, unit);
         const t = this.constTypeOf(s);
         if (t) n.type = t;
+        if (t) n.valueLit = (d.defaultValue && this.toLit(d.defaultValue, t, ctx)) || zeroLit(t);
         if (s.state === 0) {
           s.state = 1;
           if (t && d.defaultValue) {
@@ -1123,7 +1292,7 @@ export class Compiler {
       case 'annotation': {
         const n = this.baseNode(s, 'annotation');
         this.nodes.push(n);
-        this.checkAnnotations(d.annotations, 'annotation', ctx, unit);
+        n.annotations = this.checkAnnotations(d.annotations, 'annotation', ctx, unit);
         n.targets = [];
         for (const tg of d.targets ?? []) {
           if (!TARGETS.has(tg.name)) this.report(unit, tg, `'${tg.name}' is not a valid annotation target.`);
@@ -1150,12 +1319,16 @@ export class Compiler {
       const sym = s.members.get(m.name.name);
       if (!sym || sym.decl !== m) continue;
       const c = this.analyzeDecl(sym);
-      if (c) n.nestedIds.push(c.id);
+      if (c) {
+        n.nestedIds.push(c.id);
+        (n.nestedNames ??= []).push(m.name.name);
+      }
     }
   }
 
   /** Fills the field list of a struct or group node from its member declarations. */
-  private fillStruct(n: CapnpNode, s: Sym, decls: Decl[], isUnion = false): void {
+  private fillStruct(n: CapnpNode, s: Sym, decls: Decl[], isUnion: boolean, layout: StructLayout, key: Decl | 'root'): void {
+    if (layout.discriminants.has(key)) n.discriminantOffset = layout.discriminants.get(key);
     const unit = s.unit;
     const fields: CapnpField[] = [];
     const unionMembers: Array<{ field: CapnpField; min: number }> = [];
@@ -1164,6 +1337,7 @@ export class Compiler {
       for (const d of ds) {
         if (d.kind === 'union' && !d.name.name) {
           if (isUnion) continue;
+          // like capnp, annotations on an unnamed union are checked but recorded nowhere
           this.checkAnnotations(d.annotations, 'union', { scope: s }, unit);
           visit(d.nested, true);
           continue;
@@ -1177,25 +1351,30 @@ export class Compiler {
         if (d.doc) f.doc = d.doc;
         if (d.kind === 'field') {
           f.ordinal = d.ordinal ? d.ordinal.value : null;
-          this.checkAnnotations(d.annotations, 'field', { scope: s }, unit);
+          f.annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit);
+          f.offset = layout.offsets.get(d) ?? 0;
           const t = d.type ? this.fieldType(m, undefined) : undefined;
           if (t) {
             f.type = t;
+            f.defaultLit = zeroLit(t);
             if (d.defaultValue) {
               const v = this.checkValue(d.defaultValue, t, { scope: s }, unit, false);
               f.defaultValue = v ?? exprText(d.defaultValue);
+              if (v !== undefined) f.defaultLit = this.toLit(d.defaultValue, t, { scope: s }) ?? f.defaultLit;
             }
           }
         } else {
           f.groupId = hexId(m.id);
           if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value;
           f.groupKind = d.kind === 'union' ? 'union' : 'group';
-          this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit);
+          f.annotations = this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit);
           const gn = this.baseNode(m, 'struct');
           gn.isGroup = true;
           if (d.kind === 'union') gn.isUnion = true;
+          gn.dataWordCount = layout.dataWordCount;
+          gn.pointerCount = layout.pointerCount;
           this.nodes.push(gn);
-          this.fillStruct(gn, m, d.nested, d.kind === 'union');
+          this.fillStruct(gn, m, d.nested, d.kind === 'union', layout, d);
           if (d.kind === 'union' && d.ordinal) this.checkRetroUnion(unit, d);
         }
         fields.push(f);
@@ -1244,11 +1423,14 @@ export class Compiler {
     const unit = iface.unit;
     const ctx: Ctx = { scope: iface, implicit: m.implicitParams?.map((x) => x.name) };
     const ordinal = m.ordinal ? m.ordinal.value : 0;
-    this.checkAnnotations(m.annotations, 'method', ctx, unit);
+    const methodAnns = this.checkAnnotations(m.annotations, 'method', ctx, unit);
     const method: CapnpMethod = {
       name: m.name.name, ordinal, codeOrder, paramStructType: hexId(0n), resultStructType: hexId(0n),
       inlineParams: false, inlineResults: false, streaming: false, ...this.loc(m.name),
+      implicitParams: (m.implicitParams ?? []).map((x) => x.name), annotations: methodAnns,
     };
+    // an inline parameter list's struct carries the interface's own brand (its scopes inherit)
+    const ifaceBrand = compileBrand(ctxChain(iface));
     if (m.doc) method.doc = m.doc;
     const side = (pl: Decl['params'], isResults: boolean): string => {
       if (!pl || pl.k === 'params') {
@@ -1261,6 +1443,8 @@ export class Compiler {
           ...this.loc(pl ?? m.name),
         };
         if (m.implicitParams?.length) n.genericParams = m.implicitParams.map((x) => x.name);
+        n.isGeneric = ctxChain(iface).some((l) => l.pc > 0) || !!m.implicitParams?.length;
+        const types = new Map<object, CapnpType | undefined>();
         const seen = new Map<string, Ident>();
         (pl?.params ?? []).forEach((pd, i) => {
           this.checkName(unit, pd.name, false);
@@ -1269,19 +1453,34 @@ export class Compiler {
             this.report(unit, pd.name, `'${pd.name.name}' is already defined in this scope.`);
             this.report(unit, prev, `'${pd.name.name}' previously defined here.`);
           } else seen.set(pd.name.name, pd.name);
-          this.checkAnnotations(pd.annotations, 'param', ctx, unit);
+          const annotations = this.checkAnnotations(pd.annotations, 'param', ctx, unit);
           const f: CapnpField = {
-            name: pd.name.name, codeOrder: i, ordinal: i, discriminant: null, ...this.loc(pd.name),
+            name: pd.name.name, codeOrder: i, ordinal: i, discriminant: null, ...this.loc(pd.name), annotations,
           };
           const t0 = this.evalType(pd.type, ctx, unit);
           // implicit method parameters become the parameter struct's own generic parameters
           const t = t0 && m.implicitParams?.length ? bindImplicit(t0, n.id) : t0;
+          types.set(pd, t);
           if (t) {
             f.type = t;
-            if (pd.defaultValue) f.defaultValue = this.checkValue(pd.defaultValue, t, ctx, unit, true) ?? exprText(pd.defaultValue);
+            f.defaultLit = zeroLit(t);
+            if (pd.defaultValue) {
+              const v = this.checkValue(pd.defaultValue, t, ctx, unit, true);
+              f.defaultValue = v ?? exprText(pd.defaultValue);
+              if (v !== undefined && v !== 'null') f.defaultLit = this.toLit(pd.defaultValue, t, ctx) ?? f.defaultLit;
+            }
           }
           n.fields?.push(f);
         });
+        const pl2 = layoutParams(pl?.params ?? [], (pd) => fieldSize(types.get(pd)));
+        n.dataWordCount = pl2.dataWordCount;
+        n.pointerCount = pl2.pointerCount;
+        (pl?.params ?? []).forEach((pd, i) => {
+          const f = n.fields?.[i];
+          if (f) f.offset = pl2.offsets.get(pd) ?? 0;
+        });
+        if (isResults) method.resultBrand = ifaceBrand;
+        else method.paramBrand = ifaceBrand;
         this.nodes.push(n);
         return n.id;
       }
@@ -1302,6 +1501,10 @@ export class Compiler {
         this.report(unit, pl.type, `'${exprText(pl.type)}' is not a struct type.`);
         return hexId(0n);
       }
+      if (t.brand) {
+        if (isResults) method.resultBrand = t.brand;
+        else method.paramBrand = t.brand;
+      }
       return t.id;
     };
     method.paramStructType = side(m.params, false);
@@ -1310,6 +1513,118 @@ export class Compiler {
     method.inlineResults = !m.results || m.results.k === 'params';
     return method;
   }
+}
+
+/** The brand chain of the scope being compiled: every enclosing node, parameters inherited. */
+function ctxChain(scope: Sym): Level[] {
+  const out: Level[] = [];
+  for (let s: Sym | undefined = scope; s; s = s.parent) {
+    if (!NODE_SCOPES.has(s.kind)) continue;
+    out.push({ id: s.id, pc: s.genericParams?.length ?? 0, inherited: true });
+  }
+  return out;
+}
+
+/** The part of `chain` from `scope` outwards; a fresh root when `scope` is not on it. */
+function popTo(chain: Level[], scope: Sym): Level[] {
+  let s: Sym | undefined = scope;
+  while (s && !NODE_SCOPES.has(s.kind)) s = s.parent;
+  if (!s) return [];
+  const id = s.id;
+  const i = chain.findIndex((l) => l.id === id);
+  return i >= 0 ? chain.slice(i) : [{ id, pc: 0, inherited: false }];
+}
+
+function pushLevel(chain: Level[], m: Sym): Level[] {
+  return [{ id: m.id, pc: m.genericParams?.length ?? 0, inherited: false }, ...chain];
+}
+
+/** Brand of a type reference: its scopes that bind parameters or inherit them, leaf first. */
+function compileBrand(chain: Level[]): CapnpBrand | undefined {
+  const scopes: CapnpBrand['scopes'] = [];
+  for (const l of chain) {
+    if (l.params && l.params.length) scopes.push({ scopeId: hexId(l.id), bind: l.params });
+    else if (l.inherited && l.pc > 0) scopes.push({ scopeId: hexId(l.id), inherit: true });
+  }
+  return scopes.length ? { scopes } : undefined;
+}
+
+function findImportsIn(e: Expr | undefined, out: Set<string>): void {
+  if (!e) return;
+  switch (e.k) {
+    case 'import': out.add(e.path); break;
+    case 'list': for (const x of e.items) findImportsIn(x, out); break;
+    case 'tuple': for (const x of e.items) findImportsIn(x.value, out); break;
+    case 'apply':
+      findImportsIn(e.fn, out);
+      for (const x of e.params) findImportsIn(x.value, out);
+      break;
+    case 'member': findImportsIn(e.parent, out); break;
+    default: break;
+  }
+}
+
+function findImportsInParams(pl: Decl['params'], out: Set<string>): void {
+  if (!pl) return;
+  if (pl.k === 'params') {
+    for (const p of pl.params) {
+      findImportsIn(p.type, out);
+      for (const a of p.annotations) findImportsIn(a.name, out);
+    }
+  } else if (pl.k === 'type') findImportsIn(pl.type, out);
+  else out.add(STREAM_PATH);
+}
+
+/** Import paths a file's declarations use for types and annotations (not for values). */
+function findImports(d: Decl, out: Set<string>): void {
+  switch (d.kind) {
+    case 'using': findImportsIn(d.target, out); break;
+    case 'const': case 'field': findImportsIn(d.type, out); break;
+    case 'interface': for (const x of d.superclasses ?? []) findImportsIn(x, out); break;
+    case 'method':
+      findImportsInParams(d.params, out);
+      findImportsInParams(d.results, out);
+      break;
+    default: break;
+  }
+  for (const a of d.annotations) findImportsIn(a.name, out);
+  for (const n of d.nested) findImports(n, out);
+}
+
+/** log2 of a slot's size in bits, or whether it is a pointer or Void (as the layout needs it). */
+function fieldSize(t: CapnpType | undefined): FieldSize {
+  if (!t) return 'void';
+  switch (t.kind) {
+    case 'Void': return 'void';
+    case 'Bool': return 0;
+    case 'Int8': case 'UInt8': return 3;
+    case 'Int16': case 'UInt16': case 'enum': return 4;
+    case 'Int32': case 'UInt32': case 'Float32': return 5;
+    case 'Int64': case 'UInt64': case 'Float64': return 6;
+    default: return 'pointer';
+  }
+}
+
+/** The default of a field without an explicit one: zero, or a null pointer. */
+function zeroLit(t: CapnpType): CapnpLit {
+  switch (t.kind) {
+    case 'Void': return { k: 'void' };
+    case 'Bool': return { k: 'bool', v: false };
+    case 'Int8': case 'Int16': case 'Int32': case 'Int64':
+    case 'UInt8': case 'UInt16': case 'UInt32': case 'UInt64': return { k: 'int', v: '0' };
+    case 'Float32': case 'Float64': return { k: 'float', v: 0 };
+    case 'enum': return { k: 'enum', v: 0 };
+    default: return { k: 'null' };
+  }
+}
+
+function substChain(t: CapnpType, chain: Level[]): CapnpType {
+  if (t.kind === 'param') {
+    const l = chain.find((x) => hexId(x.id) === t.scopeId);
+    return l?.params?.[t.index] ?? t;
+  }
+  if (t.kind === 'List') return { kind: 'List', element: substChain(t.element, chain) };
+  return t;
 }
 
 function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
@@ -1324,8 +1639,13 @@ function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType 
 function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
   if (t.kind === 'implicit') return { kind: 'param', scopeId, index: t.index, name: t.name };
   if (t.kind === 'List') return { kind: 'List', element: bindImplicit(t.element, scopeId) };
-  if ((t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') && t.args) {
-    return { ...t, args: t.args.map((a) => bindImplicit(a, scopeId)) };
+  if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
+    const out = { ...t };
+    if (t.args) out.args = t.args.map((a) => bindImplicit(a, scopeId));
+    if (t.brand) {
+      out.brand = { scopes: t.brand.scopes.map((s) => (s.bind ? { ...s, bind: s.bind.map((a) => bindImplicit(a, scopeId)) } : s)) };
+    }
+    return out;
   }
   return t;
 }

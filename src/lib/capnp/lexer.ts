@@ -69,6 +69,8 @@ export function lex(src: string): LexResult {
   };
 
   // Reads a double-quoted string starting at i (which points at the quote); returns the decoded value.
+  // Strings are byte strings: escapes give raw bytes, other characters their UTF-8 encoding.
+  let bytes: number[] = [];
   const readQuoted = (): string | undefined => {
     const startLine = line;
     const startCol = col(i);
@@ -84,6 +86,7 @@ export function lex(src: string): LexResult {
       if (ch === 92) {
         const e = src[i + 1];
         i += 2;
+        const before = out.length;
         switch (e) {
           case 'a': out += '\x07'; break;
           case 'b': out += '\b'; break;
@@ -100,7 +103,10 @@ export function lex(src: string): LexResult {
             let h = '';
             while (h.length < 2 && i < n && isHex(src.charCodeAt(i))) h += src[i++];
             if (h.length === 0) err('Invalid escape sequence.', line, col(i - 2), line, col(i));
-            else out += String.fromCharCode(parseInt(h, 16));
+            else {
+              out += String.fromCharCode(parseInt(h, 16));
+              bytes.push(parseInt(h, 16));
+            }
             break;
           }
           default: {
@@ -108,16 +114,21 @@ export function lex(src: string): LexResult {
               let o = e;
               while (o.length < 3 && i < n && src[i] >= '0' && src[i] <= '7') o += src[i++];
               out += String.fromCharCode(parseInt(o, 8) & 0xff);
+              bytes.push(parseInt(o, 8) & 0xff);
             } else {
               err('Invalid escape sequence.', line, col(i - 2), line, col(i));
             }
           }
         }
+        if (e !== 'x' && !(e !== undefined && e >= '0' && e <= '7')) for (const b of Buffer.from(out.slice(before), 'utf8')) bytes.push(b);
         continue;
       }
       // Keep surrogate pairs and other characters as-is.
-      out += src[i];
-      i++;
+      const cp = src.codePointAt(i) ?? 0;
+      const w = cp > 0xffff ? 2 : 1;
+      out += src.slice(i, i + w);
+      for (const b of Buffer.from(src.slice(i, i + w), 'utf8')) bytes.push(b);
+      i += w;
     }
     err('Unterminated string literal.', startLine, startCol, line, col(i));
     return undefined;
@@ -221,16 +232,18 @@ export function lex(src: string): LexResult {
     if (c === 34) {
       // double-quoted string, possibly concatenated with block-text lines
       const parts: string[] = [];
+      bytes = [];
       const first = readQuoted();
       if (first !== undefined) parts.push(first);
       i = concatStrings(parts);
-      push('string', { str: parts.join('') });
+      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) });
       continue;
     }
     if (c === 96) {
       const parts: string[] = [];
+      bytes = [];
       i = concatStrings(parts);
-      push('string', { str: parts.join('') });
+      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) });
       continue;
     }
     if (OP_CHARS.has(src[i])) {
@@ -272,7 +285,9 @@ export function lex(src: string): LexResult {
         lineStart = ls;
         let k = i + 1;
         while (k < n && src.charCodeAt(k) !== 10) k++;
-        parts.push(src.slice(i + 1, k).replace(/\r$/, '') + '\n');
+        const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n';
+        parts.push(lineText);
+        for (const b of Buffer.from(lineText, 'utf8')) bytes.push(b);
         i = k;
         continue;
       }

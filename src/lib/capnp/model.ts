@@ -7,10 +7,44 @@ export type PrimitiveName =
 export type CapnpType =
   | { kind: PrimitiveName }
   | { kind: 'List'; element: CapnpType }
-  | { kind: 'struct' | 'enum' | 'interface'; id: string; name: string; args?: CapnpType[] }
+  | { kind: 'struct' | 'enum' | 'interface'; id: string; name: string; args?: CapnpType[]; brand?: CapnpBrand }
   | { kind: 'AnyPointer' | 'AnyStruct' | 'AnyList' | 'Capability' }
   | { kind: 'param'; scopeId: string; index: number; name: string }
   | { kind: 'implicit'; index: number; name: string };
+
+/** Generic bindings of a type reference, as the official compiler records them (leaf scope first). */
+export interface CapnpBrand {
+  scopes: Array<{ scopeId: string; inherit?: true; bind?: CapnpType[] }>;
+}
+
+/**
+ * A compiled value (field default, constant, annotation argument) as the wire will carry it.
+ * Integers are decimal strings (64-bit safe), floats may be 'inf', '-inf' or 'nan', data is hex.
+ */
+export type CapnpLit =
+  | { k: 'void' }
+  | { k: 'bool'; v: boolean }
+  | { k: 'int'; v: string }
+  | { k: 'float'; v: number | 'inf' | '-inf' | 'nan' }
+  | { k: 'enum'; v: number }
+  /** `hex`: the exact bytes when they are not the UTF-8 of `v` (escaped bytes) */
+  | { k: 'text'; v: string; hex?: string }
+  | { k: 'data'; v: string }
+  | { k: 'list'; items: Array<{ type: CapnpType; value: CapnpLit }> }
+  | { k: 'struct'; id: string; fields: Array<{ name: string; type?: CapnpType; value: CapnpLit }> }
+  | { k: 'null' };
+
+export interface CapnpValue {
+  type: CapnpType;
+  lit: CapnpLit;
+}
+
+/** An annotation applied to a declaration, with its value. */
+export interface CapnpAnnotationUse {
+  id: string;
+  brand?: CapnpBrand;
+  value: CapnpValue;
+}
 
 export type CapnpNodeKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation';
 
@@ -36,12 +70,19 @@ export interface CapnpField extends CapnpLocation {
   /** canonical text of the explicit default value */
   defaultValue?: string;
   doc?: string;
+  /** slot offset, in multiples of the field's size (pointer fields: pointer index) */
+  offset?: number;
+  /** the compiled default (explicit or the type's zero) */
+  defaultLit?: CapnpLit;
+  annotations?: CapnpAnnotationUse[];
 }
 
 export interface CapnpEnumerant extends CapnpLocation {
   name: string;
   ordinal: number;
+  codeOrder?: number;
   doc?: string;
+  annotations?: CapnpAnnotationUse[];
 }
 
 export interface CapnpMethod extends CapnpLocation {
@@ -55,6 +96,10 @@ export interface CapnpMethod extends CapnpLocation {
   inlineResults: boolean;
   streaming: boolean;
   doc?: string;
+  implicitParams?: string[];
+  paramBrand?: CapnpBrand;
+  resultBrand?: CapnpBrand;
+  annotations?: CapnpAnnotationUse[];
 }
 
 export interface CapnpNode extends CapnpLocation {
@@ -81,7 +126,18 @@ export interface CapnpNode extends CapnpLocation {
   value?: string;
   targets?: string[];
   nestedIds: string[];
+  /** names under which the nested nodes were declared (same order as nestedIds) */
+  nestedNames?: string[];
   doc?: string;
+  /** this node or an enclosing scope has generic parameters */
+  isGeneric?: boolean;
+  annotations?: CapnpAnnotationUse[];
+  /** struct layout (the same for a struct and all its groups) */
+  dataWordCount?: number;
+  pointerCount?: number;
+  discriminantOffset?: number;
+  /** const value, compiled */
+  valueLit?: CapnpLit;
 }
 
 export interface CapnpModel {
@@ -94,6 +150,8 @@ export interface CapnpModel {
   /** display names of nodes of imported files that this file references, by id */
   externalNames: Record<string, string>;
   imports: string[];
+  /** the imports code generators need (capnp's RequestedFile.imports): path as written, file id */
+  requestImports?: Array<{ name: string; id: string }>;
 }
 
 export function typeToString(t: CapnpType): string {

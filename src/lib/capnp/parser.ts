@@ -106,7 +106,7 @@ export function parseCapnp(src: string): ParseResult {
       e = { k: 'float', value: t.num ?? 0, ...pos(t) };
     } else if (t.kind === 'string') {
       next();
-      e = { k: 'string', value: t.str ?? '', ...pos(t) };
+      e = { k: 'string', value: t.str ?? '', ...(t.bytes ? { bytes: t.bytes } : {}), ...pos(t) };
     } else if (t.kind === 'binary') {
       next();
       e = { k: 'binary', value: t.bytes ?? new Uint8Array(), ...pos(t) };
