@@ -1,8 +1,11 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { capnpAvailable, decodeNodes, ssmdNodes } from './compiler-helper.js';
+import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js';
+import { Message } from 'capnp-es';
+import * as schema from 'capnp-es/capnp/schema';
 import {
-  capnpVerdicts, corpusFiles, corpusProjects, olderCompilerDifferences, ssmdCheck, ssmdErrorKey, writeStdDir,
+  capnpVerdicts, corpusFiles, corpusProjects, olderCompilerDifferences, requestDifferences, ssmdCheck, ssmdErrorKey, writeStdDir,
   type CapnpVerdict, type CorpusProject,
 } from './corpus-helper.js';
 
@@ -43,6 +46,33 @@ describe('capnp: real-world corpus against the official compiler', function () {
 
   for (const project of projects) {
     describe(project.name, () => {
+      it('ssmd\'s CodeGeneratorRequest equals capnp compile -o- for every file both accept', function () {
+        if (!version) {
+          console.warn(`      SKIPPED: the official 'capnp' compiler is not on PATH; install it (apt-get install capnproto) to compare ${project.name}'s requests`);
+          this.skip();
+        }
+        const v = verdictsOf(project);
+        const files = corpusFiles(project);
+        // one request for the whole project when capnp compiled it in one run, else one per file
+        const whole = files.every((f) => v.get(f.rel)!.accepted && v.get(f.rel)!.request === v.get(files[0].rel)!.request);
+        const groups = whole ? [files] : files.filter((f) => v.get(f.rel)!.accepted).map((f) => [f]);
+        let compared = 0;
+        const problems: string[] = [];
+        for (const g of groups) {
+          const results = g.map(ssmdCheck);
+          if (results.some((r) => !r.ok)) continue; // the verdict test reports these
+          const mine = buildCodeGeneratorRequest(results.map((r) => r.model!), { capnpVersion: { major: 0, minor: 9, micro: 2 } });
+          // capnp-es (what code generator plugins use) reads it
+          const req = new Message(mine, false).getRoot(schema.CodeGeneratorRequest);
+          expect(req.requestedFiles.length).to.equal(g.length);
+          for (const d of requestDifferences(v.get(g[0].rel)!.request!, mine)) problems.push(`${g.length > 1 ? 'project' : g[0].rel}: ${d}`);
+          compared += g.length;
+        }
+        expect(problems.slice(0, 5).map((p) => p.slice(0, 2000))).to.deep.equal([]);
+        expect(compared).to.be.greaterThan(0);
+        console.log(`      ${project.name}: requests equal for ${compared} file(s)`);
+      });
+
       for (const f of corpusFiles(project)) {
         it(f.rel, function () {
           if (!version) {

@@ -70,6 +70,8 @@ export interface Decl extends Span {
   annotations: AnnotationApp[];
   nested: Decl[];
   doc?: string;
+  /** the comments after the declaration only (what the official compiler keeps) */
+  capnpDoc?: string;
   /** annotation targets (lowercase keywords or '*') */
   targets?: Ident[];
   /** method parts */

@@ -1157,6 +1157,7 @@ export class Compiler {
       id: hexId(fileSym.id), explicitId: true, kind: 'file', path: '', displayName: unit.display, scopeId: hexId(0n),
       nestedIds: [], ...this.loc(fileSym.decl.id ?? fileSym.decl),
     };
+    if (fileSym.decl.capnpDoc) fileNode.capnpDoc = fileSym.decl.capnpDoc;
     this.nodes.push(fileNode);
     fileNode.annotations = this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit);
     for (const d of fileSym.decl.nested) {
@@ -1199,6 +1200,7 @@ export class Compiler {
       ...this.loc(s.decl.name.name ? s.decl.name : s.decl),
     };
     if (s.decl.doc) n.doc = s.decl.doc;
+    if (s.decl.capnpDoc) n.capnpDoc = s.decl.capnpDoc;
     n.isGeneric = ctxChain(s).some((l) => l.pc > 0);
     return n;
   }
@@ -1238,6 +1240,7 @@ export class Compiler {
             name: m.name.name, ordinal: m.ordinal.value, codeOrder: ens.length, annotations, ...this.loc(m.name),
           };
           if (m.doc) e.doc = m.doc;
+          if (m.capnpDoc) e.capnpDoc = m.capnpDoc;
           ens.push(e);
           ords.push({ value: m.ordinal.value, span: m.ordinal });
         }
@@ -1349,6 +1352,7 @@ export class Compiler {
           name: d.name.name, codeOrder: fields.length, ordinal: null, discriminant: null, ...this.loc(d.name),
         };
         if (d.doc) f.doc = d.doc;
+        if (d.capnpDoc) f.capnpDoc = d.capnpDoc;
         if (d.kind === 'field') {
           f.ordinal = d.ordinal ? d.ordinal.value : null;
           f.annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit);
@@ -1432,6 +1436,7 @@ export class Compiler {
     // an inline parameter list's struct carries the interface's own brand (its scopes inherit)
     const ifaceBrand = compileBrand(ctxChain(iface));
     if (m.doc) method.doc = m.doc;
+    if (m.capnpDoc) method.capnpDoc = m.capnpDoc;
     const side = (pl: Decl['params'], isResults: boolean): string => {
       if (!pl || pl.k === 'params') {
         const id = generateMethodParamsId(iface.id, ordinal, isResults);

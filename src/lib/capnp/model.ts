@@ -70,6 +70,8 @@ export interface CapnpField extends CapnpLocation {
   /** canonical text of the explicit default value */
   defaultValue?: string;
   doc?: string;
+  /** the doc comment as the official compiler records it (only comments after the declaration) */
+  capnpDoc?: string;
   /** slot offset, in multiples of the field's size (pointer fields: pointer index) */
   offset?: number;
   /** the compiled default (explicit or the type's zero) */
@@ -82,6 +84,8 @@ export interface CapnpEnumerant extends CapnpLocation {
   ordinal: number;
   codeOrder?: number;
   doc?: string;
+  /** the doc comment as the official compiler records it (only comments after the declaration) */
+  capnpDoc?: string;
   annotations?: CapnpAnnotationUse[];
 }
 
@@ -96,6 +100,8 @@ export interface CapnpMethod extends CapnpLocation {
   inlineResults: boolean;
   streaming: boolean;
   doc?: string;
+  /** the doc comment as the official compiler records it (only comments after the declaration) */
+  capnpDoc?: string;
   implicitParams?: string[];
   paramBrand?: CapnpBrand;
   resultBrand?: CapnpBrand;
@@ -129,6 +135,8 @@ export interface CapnpNode extends CapnpLocation {
   /** names under which the nested nodes were declared (same order as nestedIds) */
   nestedNames?: string[];
   doc?: string;
+  /** the doc comment as the official compiler records it (only comments after the declaration) */
+  capnpDoc?: string;
   /** this node or an enclosing scope has generic parameters */
   isGeneric?: boolean;
   annotations?: CapnpAnnotationUse[];

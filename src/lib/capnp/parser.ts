@@ -567,6 +567,22 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
   for (const c of comments) byLine.set(c.line, c);
   const claimed = new Set<number>();
   const visit = (d: Decl): void => {
+    if (d.kind === 'file' && d.id) {
+      // the file's own doc comment follows its id statement
+      const lines: string[] = [];
+      const same = byLine.get(d.id.endLine);
+      if (same && same.trailing) {
+        lines.push(same.text);
+        claimed.add(d.id.endLine);
+      }
+      for (let l = d.id.endLine + 1; ; l++) {
+        const c = byLine.get(l);
+        if (!c || c.trailing) break;
+        lines.push(c.text);
+        claimed.add(l);
+      }
+      if (lines.length > 0) d.capnpDoc = lines.join('\n');
+    }
     if (d.kind !== 'file') {
       const termLine = d.bodyLine ?? d.endLine;
       const lines: string[] = [];
@@ -584,6 +600,21 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
         claimed.add(l);
         l++;
       }
+      if (lines.length === 0 && d.bodyLine !== undefined) {
+        // a block without a comment after its `{` may carry one after its `}`
+        const close = byLine.get(d.endLine);
+        if (close && close.trailing && !claimed.has(d.endLine)) {
+          lines.push(close.text);
+          claimed.add(d.endLine);
+        }
+        for (let k = d.endLine + 1; ; k++) {
+          const c = byLine.get(k);
+          if (!c || c.trailing || claimed.has(k)) break;
+          lines.push(c.text);
+          claimed.add(k);
+        }
+      }
+      if (lines.length > 0) d.capnpDoc = lines.join('\n');
       if (lines.length === 0) {
         const above: string[] = [];
         l = d.line - 1;

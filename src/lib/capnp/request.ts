@@ -198,12 +198,13 @@ function docText(doc: string | undefined): string | undefined {
 
 function sourceInfoObj(n: CapnpNode): WireValue {
   const o: Record<string, WireValue> = { id: id(n.id) };
-  const d = docText(n.doc);
+  const d = docText(n.capnpDoc);
   if (d !== undefined) o.docComment = d;
   const members = n.kind === 'struct' ? n.fields : n.kind === 'enum' ? n.enumerants : n.kind === 'interface' ? n.methods : undefined;
-  if (members && members.length) {
+  // capnp lists an interface's or enum's members always, a struct's only when it has fields
+  if (members && (members.length || n.kind !== 'struct')) {
     o.members = members.map((m): WireValue => {
-      const md = docText(m.doc);
+      const md = docText(m.capnpDoc);
       return md === undefined ? {} : { docComment: md };
     });
   }
