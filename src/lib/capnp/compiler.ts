@@ -563,7 +563,9 @@ export class Compiler {
           return undefined;
         }
         const base: Level[] = parent.k === 'sym' ? (parent.chain ?? []) : parent.k === 'file' ? [{ id: parent.unit.sym.id, pc: 0, inherited: true }] : [];
-        const r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit);
+        let r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit);
+        // an alias reached through a bound scope (`Gen(Text).Alias`) takes that scope's bindings
+        if (m.kind === 'using' && r && r.k === 'sym' && r.chain) r = { ...r, chain: rebaseChain(r.chain, base) };
         if (r && r.k === 'param' && parent.k === 'sym' && parent.args && r.owner === parent.sym) {
           const bound = parent.args[r.index];
           if (bound) return { k: 'type', type: bound };
@@ -873,7 +875,12 @@ export class Compiler {
     }
     if (!t) return undefined;
     // substitute generic parameters of the enclosing struct when bound
-    if (st && st.kind === 'struct' && st.args && t.kind === 'param' && t.scopeId === st.id) return st.args[t.index] ?? t;
+    if (st && st.kind === 'struct' && st.brand) {
+      // the bindings of the struct and of its enclosing generic scopes
+      for (const sc of st.brand.scopes) if (sc.bind) t = substParams(t, sc.scopeId, sc.bind);
+      return t;
+    }
+    if (st && st.kind === 'struct' && st.args) return substParams(t, st.id, st.args);
     return t;
   }
 
@@ -1540,6 +1547,15 @@ function popTo(chain: Level[], scope: Sym): Level[] {
   return i >= 0 ? chain.slice(i) : [{ id, pc: 0, inherited: false }];
 }
 
+/** Levels of an alias's brand that inherit from a scope take that scope's state in `access`. */
+function rebaseChain(chain: Level[], access: Level[]): Level[] {
+  return chain.map((l) => {
+    if (!l.inherited || (l.params && l.params.length)) return l;
+    const a = access.find((x) => x.id === l.id);
+    return a ? { ...l, inherited: a.inherited, params: a.params } : l;
+  });
+}
+
 function pushLevel(chain: Level[], m: Sym): Level[] {
   return [{ id: m.id, pc: m.genericParams?.length ?? 0, inherited: false }, ...chain];
 }
@@ -1635,8 +1651,11 @@ function substChain(t: CapnpType, chain: Level[]): CapnpType {
 function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
   if (t.kind === 'param' && t.scopeId === owner) return args[t.index] ?? t;
   if (t.kind === 'List') return { kind: 'List', element: substParams(t.element, owner, args) };
-  if ((t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') && t.args) {
-    return { ...t, args: t.args.map((a) => substParams(a, owner, args)) };
+  if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
+    const out = { ...t };
+    if (t.args) out.args = t.args.map((a) => substParams(a, owner, args));
+    if (t.brand) out.brand = { scopes: t.brand.scopes.map((s) => (s.bind ? { ...s, bind: s.bind.map((a) => substParams(a, owner, args)) } : s)) };
+    return out;
   }
   return t;
 }
