@@ -100,4 +100,32 @@ describe('capnp: agreement with the official compiler', () => {
       expect(kinds(c)).to.deep.equal(['compatible:enumerant-renamed:Side.bid:3']);
     });
   });
+
+  describe('wire-level compatibility: kept fields keep their place', () => {
+    const diff = (a: string, b: string): CapnpChange[] => {
+      const ma = check(a);
+      const mb = check(b);
+      expect(ma.diagnostics.concat(mb.diagnostics)).to.deep.equal([]);
+      return compareCapnp(ma.model!, mb.model!);
+    };
+
+    it('a field pushed elsewhere by a wider neighbour is reported at its line', () => {
+      const c = diff('struct T {\n  a @0 :Int32;\n  b @1 :Int32;\n}', 'struct T {\n  a @0 :Int64;\n  b @1 :Int32;\n}');
+      expect(c.map((x) => `${x.severity}:${x.kind}:${x.line}:${x.column}`)).to.deep.equal([
+        'breaking:field-type-changed:3:3', 'breaking:field-offset-changed:4:3',
+      ]);
+      expect(c[1].message).to.equal('field T.b @1 moved on the wire from data bytes 4-7 to data bytes 8-11: old readers would read it elsewhere');
+    });
+
+    it('a union member whose discriminant changes is reported', () => {
+      const c = diff('struct T {\n  union {\n    a @0 :Void;\n    b @1 :Text;\n  }\n}', 'struct T {\n  union {\n    b @0 :Text;\n    a @1 :Void;\n  }\n}');
+      // the swap is a renumbering of both members
+      expect(c.filter((x) => x.severity === 'breaking').map((x) => x.kind)).to.include.members(['field-renumbered']);
+    });
+
+    it('adding fields and reordering the source keep every offset', () => {
+      const c = diff('struct T {\n  a @0 :Int32;\n  b @1 :Text;\n}', 'struct T {\n  b @1 :Text;\n  c @2 :Int16;\n  a @0 :Int32;\n}');
+      expect(c.map((x) => `${x.severity}:${x.kind}`)).to.deep.equal(['compatible:field-added']);
+    });
+  });
 });

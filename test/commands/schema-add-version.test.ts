@@ -86,6 +86,19 @@ describe('ssmd schema add-version', () => {
     })
   }
 
+  it('refuses a renumbering claimed compatible, each member located', async () => {
+    const repo = exampleRepo()
+    const v3 = join(repo, 'schemas', 'trade-v3.capnp')
+    writeFileSync(v3, read(repo, 'schemas/trade-v2.capnp').replace('buy @0;', 'buy @1;').replace('sell @1;', 'sell @0;'))
+    const before = snapshot(repo)
+    const r = await ssmd(['schema', 'add-version', 'trade', '--file', 'schemas/trade-v3.capnp', '--effective-from', '2025-09-01', '--compatible-with', 'v2'], { cwd: repo })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.contain('v3 is not compatible with v2: 2 breaking changes:')
+    expect(r.stderr).to.contain('schemas/trade-v3.capnp:16:5  enumerant Trade.Side.buy renumbered from @0 to @1')
+    expect(r.stderr).to.contain('schemas/trade-v3.capnp:17:5  enumerant Trade.Side.sell renumbered from @1 to @0')
+    expect(snapshot(repo)).to.deep.equal(before)
+  })
+
   it('records a false claim with --force, with a warning', async () => {
     const repo = await quoteRepo()
     const r = await ssmd(

@@ -270,11 +270,61 @@ function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: 
     }
     add('breaking', 'field-moved', `field ${p} @${b.ordinal} moved from ${chainText(a.chain)} to ${chainText(b.chain)}`, p, b.field);
   }
+  checkWire(of, nf, n.path, moved, add);
   for (const b of nf) {
     if (oldByOrd.has(b.ordinal)) continue;
     const p = `${n.path}.${b.field.name}`;
     if (b.ordinal > oldMax) add('compatible', 'field-added', `field ${p} @${b.ordinal} added`, p, b.field);
     else add('breaking', 'field-number-reused', `field ${p} @${b.ordinal} uses a number below the previous maximum @${oldMax}`, p, b.field);
+  }
+}
+
+const SIZE_BITS: Record<string, number> = {
+  Void: 0, Bool: 1, Int8: 8, UInt8: 8, Int16: 16, UInt16: 16, enum: 16, Int32: 32, UInt32: 32, Float32: 32,
+  Int64: 64, UInt64: 64, Float64: 64,
+};
+
+/** Where a field's value sits in a struct's encoding, e.g. `data bytes 8-15` or `pointer 2`. */
+export function wireLocation(f: CapnpField): string | undefined {
+  if (!f.type || f.offset === undefined) return undefined;
+  const bits = SIZE_BITS[f.type.kind];
+  if (bits === undefined) return `pointer ${f.offset}`;
+  if (bits === 0) return 'no space (Void)';
+  if (bits === 1) return `data bit ${f.offset}`;
+  const from = (f.offset * bits) / 8;
+  return `data bytes ${from}-${from + bits / 8 - 1}`;
+}
+
+/**
+ * Wire-level check of the fields both versions have (by name): each must keep its place in the
+ * encoding and, in a union, its discriminant value. Renumbered fields are reported once, as such.
+ */
+function checkWire(of: FlatField[], nf: FlatField[], structPath: string, renumbered: Set<number>, add: Add): void {
+  const count = (fs: FlatField[]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const f of fs) m.set(f.field.name, (m.get(f.field.name) ?? 0) + 1);
+    return m;
+  };
+  const oldCount = count(of);
+  const newCount = count(nf);
+  const newByName = new Map(nf.map((f) => [f.field.name, f]));
+  for (const a of of) {
+    const name = a.field.name;
+    // a name used in two groups of one struct does not identify a field
+    if (oldCount.get(name) !== 1 || newCount.get(name) !== 1) continue;
+    const b = newByName.get(name);
+    if (!b || renumbered.has(a.ordinal) || renumbered.has(b.ordinal)) continue;
+    if (!a.field.type || !b.field.type) continue;
+    const p = `${structPath}.${name}`;
+    const la = wireLocation(a.field);
+    const lb = wireLocation(b.field);
+    const sameSize = (SIZE_BITS[a.field.type.kind] ?? -1) === (SIZE_BITS[b.field.type.kind] ?? -1);
+    if (la && lb && la !== lb && sameSize) {
+      add('breaking', 'field-offset-changed', `field ${p} @${b.ordinal} moved on the wire from ${la} to ${lb}: old readers would read it elsewhere`, p, b.field);
+    }
+    if (a.field.discriminant !== null && b.field.discriminant !== null && a.field.discriminant !== b.field.discriminant) {
+      add('breaking', 'discriminant-changed', `field ${p} @${b.ordinal} union discriminant changed from ${a.field.discriminant} to ${b.field.discriminant}`, p, b.field);
+    }
   }
 }
 
