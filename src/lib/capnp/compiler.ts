@@ -115,6 +115,8 @@ const UNDERSCORE_MSG = 'Cap\'n Proto declaration names should use camelCase and 
   '(Code generators may convert names to the appropriate style for the target language.)';
 
 const stdParseCache = new Map<string, ParseResult>();
+/** parses of imported files by their text (parse results are never changed after parsing) */
+const importParseCache = new Map<string, ParseResult>();
 
 function exprText(e: Expr): string {
   switch (e.k) {
@@ -467,7 +469,13 @@ export class Compiler {
         stdParseCache.set(r.abs, parse);
       }
     } else {
-      parse = parseCapnp(src);
+      // files imported by many others (validate, compile of a whole folder) are parsed once
+      parse = importParseCache.get(src);
+      if (!parse) {
+        parse = parseCapnp(src);
+        if (importParseCache.size >= 256) importParseCache.delete(importParseCache.keys().next().value as string);
+        importParseCache.set(src, parse);
+      }
     }
     let display: string;
     // files under an import folder are named relative to it, as the official compiler names them

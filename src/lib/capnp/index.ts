@@ -46,7 +46,7 @@ function sortDiagnostics(d: CapnpDiagnostic[], main: string): CapnpDiagnostic[] 
 export function checkCapnpSource(source: string, file: string, options: CheckOptions = {}): CapnpLoadResult {
   const absPath = options.absPath ?? (path.isAbsolute(file) ? file : path.resolve(options.rootDir ?? process.cwd(), file));
   const compiler = new Compiler({
-    absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport, importDirs: options.importDirs,
+    absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport, importDirs: options.importDirs?.map((d) => path.resolve(d)),
   });
   const model = compiler.compile(source);
   const diagnostics = sortDiagnostics(compiler.diagnostics, file);
@@ -56,7 +56,7 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
 export function loadCapnpFile(
   absPath: string,
-  options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void },
+  options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void; importDirs?: string[] },
 ): CapnpLoadResult {
   const display = options.displayPath ?? absPath;
   let source: string;
@@ -82,5 +82,5 @@ export function loadCapnpFile(
       return undefined;
     }
   };
-  return checkCapnpSource(source, display, { readImport, rootDir: root, absPath: path.resolve(absPath) });
+  return checkCapnpSource(source, display, { readImport, rootDir: root, absPath: path.resolve(absPath), importDirs: options.importDirs });
 }
