@@ -177,3 +177,17 @@ describe('ssmd schema generate', () => {
     expect((await ssmd(['schema', 'generate', 'trade', '--lang', 'go', '--out', 'x'], { cwd: repo })).code).to.equal(2)
   })
 })
+
+describe('ssmd validate with an imported definition', () => {
+  it('reports an error inside the imported file at that file\'s line, once', async () => {
+    const repo = repoWithImports()
+    writeFileSync(join(repo, 'schemas', 'common.capnp'), '@0xd1e2f3a4b5c6d7e8;\nstruct Money {\n  units @0 :Int64;\n  nanos @0 :Int32;\n}\n')
+    const r = await ssmd(['validate'], { cwd: repo })
+    expect(r.code).to.equal(1)
+    expect(r.stdout).to.contain('schemas/common.capnp:4:10  error    Duplicate ordinal number.')
+    expect(r.stdout.match(/Duplicate ordinal number/g)).to.have.length(1)
+    const compile = await ssmd(['schema', 'compile', 'order', '-o', 'order.bin'], { cwd: repo })
+    expect(compile.code).to.equal(1)
+    expect(compile.stderr).to.equal('Error: schemas/common.capnp:3:10: Ordinal @0 originally used here. (and 1 more problem; see ssmd validate)\n')
+  })
+})
