@@ -188,6 +188,6 @@ describe('ssmd validate with an imported definition', () => {
     expect(r.stdout.match(/Duplicate ordinal number/g)).to.have.length(1)
     const compile = await ssmd(['schema', 'compile', 'order', '-o', 'order.bin'], { cwd: repo })
     expect(compile.code).to.equal(1)
-    expect(compile.stderr).to.equal('Error: schemas/common.capnp:3:10: Ordinal @0 originally used here. (and 1 more problem; see ssmd validate)\n')
+    expect(compile.stderr).to.equal('Error: schemas/common.capnp:4:10: Duplicate ordinal number. (and 1 more problem; see ssmd validate)\n')
   })
 })

@@ -56,7 +56,9 @@ export function compileSchemaVersion(root: string, name: string, schema: SchemaD
   }
   const r = loadCapnpFile(resolved.abs, { rootDir: schemasDir, displayPath: requestName, source })
   if (!r.ok || !r.model) {
-    const lines = diagnosticLines(r.diagnostics, 'schemas/')
+    // lead with an error itself, not with a note pointing at an earlier place ("… originally used here.")
+    const ordered = [...r.diagnostics.filter((d) => !/ here\.$/.test(d.message)), ...r.diagnostics.filter((d) => / here\.$/.test(d.message))]
+    const lines = diagnosticLines(ordered, 'schemas/')
     throw new SsmdError(`${lines[0] ?? `${resolved.display} does not compile`}${lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see ssmd validate)` : ''}`)
   }
   const models = [r.model]
