@@ -3,7 +3,9 @@
  * nodes (their layout), used to write CodeGeneratorRequests and compiled values; and a schema-less
  * reader that turns any message into a canonical tree (for comparing two encodings of one content).
  */
-import type { CapnpLit, CapnpNode, CapnpType } from './model.js';
+import type { CapnpField, CapnpLit, CapnpNode, CapnpType } from './model.js';
+
+const utf8 = new TextEncoder();
 
 /** A value to write: plain JS for the request's own fields, or a compiled literal with its type. */
 export type WireValue =
@@ -97,11 +99,18 @@ export class MessageBuilder {
     fill(base);
   }
 
-  /** Finds a field of `node` (or of one of its groups) by name. */
-  private field(node: CapnpNode, name: string): { field: NonNullable<CapnpNode['fields']>[number]; owner: CapnpNode } {
-    const f = node.fields?.find((x) => x.name === name);
+  private readonly fieldIndex = new WeakMap<CapnpNode, Map<string, CapnpField>>();
+
+  /** Finds a field of `node` by name. */
+  private field(node: CapnpNode, name: string): { field: CapnpField } {
+    let index = this.fieldIndex.get(node);
+    if (!index) {
+      index = new Map((node.fields ?? []).map((f) => [f.name, f]));
+      this.fieldIndex.set(node, index);
+    }
+    const f = index.get(name);
     if (!f) throw new Error(`${node.displayName} has no field ${name}`);
-    return { field: f, owner: node };
+    return { field: f };
   }
 
   private fillObject(node: CapnpNode, base: number, value: Record<string, WireValue>): void {
@@ -144,7 +153,7 @@ export class MessageBuilder {
       return;
     }
     switch (t.kind) {
-      case 'Text': this.writeBytes(ptr, new TextEncoder().encode(v as string), true); return;
+      case 'Text': this.writeBytes(ptr, utf8.encode(v as string), true); return;
       case 'Data': this.writeBytes(ptr, v as Uint8Array, false); return;
       case 'struct': {
         const n = this.structNode(t.id);
@@ -236,7 +245,7 @@ export class MessageBuilder {
   writeLitPointer(ptr: number, t: CapnpType, lit: CapnpLit): void {
     switch (lit.k) {
       case 'null': return;
-      case 'text': this.writeBytes(ptr, lit.hex !== undefined ? Uint8Array.from(Buffer.from(lit.hex, 'hex')) : new TextEncoder().encode(lit.v), true); return;
+      case 'text': this.writeBytes(ptr, lit.hex !== undefined ? Uint8Array.from(Buffer.from(lit.hex, 'hex')) : utf8.encode(lit.v), true); return;
       case 'data': this.writeBytes(ptr, Uint8Array.from(Buffer.from(lit.v, 'hex')), false); return;
       case 'list': {
         const el = t.kind === 'List' ? t.element : lit.items[0]?.type;
