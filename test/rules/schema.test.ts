@@ -142,7 +142,8 @@ tester.run('schema/compat-claim', builtin('schema/compat-claim'), {
           line: 15,
           column: 23,
           severity: 'error',
-          message: 'v2 is not compatible with v1: field Trade.price @2 type changed from Float64 to Float32 (schemas/trade-v2.capnp:8:3)',
+          message:
+            'v2 is not compatible with v1: field Trade.price @2 type changed from Float64 to Float32 (schemas/trade-v2.capnp:8:3); field Trade.quantity @3 moved on the wire from data bytes 16-19 to data bytes 12-15: old readers would read it elsewhere (schemas/trade-v2.capnp:9:3); field Trade.side @4 moved on the wire from data bytes 20-21 to data bytes 16-17: old readers would read it elsewhere (schemas/trade-v2.capnp:10:3)',
         },
       ],
     },
@@ -172,7 +173,7 @@ tester.run('schema/undocumented-break', builtin('schema/undocumented-break'), {
           line: 10,
           column: 5,
           severity: 'warning',
-          message: 'v2 breaks compatibility with v1 (1 breaking change, first: field Trade.price @2 type changed from Float64 to Float32) but has no breaking_changes text',
+          message: 'v2 breaks compatibility with v1 (3 breaking changes, first: field Trade.price @2 type changed from Float64 to Float32) but has no breaking_changes text',
         },
       ],
     },
