@@ -34,17 +34,25 @@ function walk(dir, base, out) {
 if (what === '--list') {
   const plan = {}
   for (const name of Object.keys(manifest)) {
-    plan[name] = walk(join(corpus, name), join(corpus, name), []).sort().filter(f => { const r = compile(name, f); if (!r.ok && process.env.DEBUG) console.error(name, f, r.diagnostics[0]); return r.ok })
+    plan[name] = walk(join(corpus, name), join(corpus, name), [])
+      .sort()
+      .filter(f => {
+        const r = compile(name, f)
+        if (!r.ok && process.env.DEBUG) console.error(name, f, r.diagnostics[0])
+        return r.ok
+      })
   }
   process.stdout.write(JSON.stringify(plan))
 } else {
   const groups = JSON.parse(readFileSync(what, 'utf8'))
   let bytes = 0
   for (const { project: name, files } of groups) {
-    const models = files.map(f => compile(name, f)).map(r => {
-      if (!r.ok) throw new Error(`${name}: ${r.diagnostics[0]?.message}`)
-      return r.model
-    })
+    const models = files
+      .map(f => compile(name, f))
+      .map(r => {
+        if (!r.ok) throw new Error(`${name}: ${r.diagnostics[0]?.message}`)
+        return r.model
+      })
     bytes += buildCodeGeneratorRequest(models).length
   }
   process.stdout.write(`${bytes}\n`)

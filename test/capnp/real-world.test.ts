@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import { capnpAvailable, decodeNodes, ssmdNodes } from './compiler-helper.js';
 import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js';
+import { debug } from '../helpers/debug.js';
 import { Message } from 'capnp-es';
 import * as schema from 'capnp-es/capnp/schema';
 import {
@@ -70,7 +71,7 @@ describe('capnp: real-world corpus against the official compiler', function () {
         }
         expect(problems.slice(0, 5).map((p) => p.slice(0, 2000))).to.deep.equal([]);
         expect(compared).to.be.greaterThan(0);
-        console.log(`      ${project.name}: requests equal for ${compared} file(s)`);
+        debug(`      ${project.name}: requests equal for ${compared} file(s)`);
       });
 
       for (const f of corpusFiles(project)) {

@@ -18,11 +18,20 @@ function repoWithImports(): string {
   const repo = exampleRepo()
   copyFileSync(join(FIXTURES, 'schema', 'order.capnp'), join(repo, 'schemas', 'order.capnp'))
   copyFileSync(join(FIXTURES, 'schema', 'common.capnp'), join(repo, 'schemas', 'common.capnp'))
-  writeFileSync(join(repo, 'schemas', 'order.yaml'), [
-    'name: order', 'format: capnp', 'schema_file: order.capnp', 'versions:',
-    '  - version: v1', '    effective_from: 2025-01-01', '    status: active',
-    '    hash: sha256:0000000000000000000000000000000000000000000000000000000000000000', '',
-  ].join('\n'))
+  writeFileSync(
+    join(repo, 'schemas', 'order.yaml'),
+    [
+      'name: order',
+      'format: capnp',
+      'schema_file: order.capnp',
+      'versions:',
+      '  - version: v1',
+      '    effective_from: 2025-01-01',
+      '    status: active',
+      '    hash: sha256:0000000000000000000000000000000000000000000000000000000000000000',
+      '',
+    ].join('\n'),
+  )
   return repo
 }
 
@@ -42,10 +51,10 @@ describe('ssmd schema compile', () => {
     const req = new capnp.Message(readFileSync(join(repo, 'out', 'trade.bin')), false).getRoot(schema.CodeGeneratorRequest)
     expect(req.requestedFiles.length).to.equal(1)
     expect(req.requestedFiles[0].filename).to.equal('trade-v2.capnp')
-    const trade = [...req.nodes].find((n) => n.displayName === 'trade-v2.capnp:Trade')!
+    const trade = [...req.nodes].find(n => n.displayName === 'trade-v2.capnp:Trade')!
     expect(trade.struct.dataWordCount).to.equal(4)
     expect(trade.struct.pointerCount).to.equal(3)
-    const offsets = Object.fromEntries([...trade.struct.fields].map((f) => [f.name, f.slot.offset]))
+    const offsets = Object.fromEntries([...trade.struct.fields].map(f => [f.name, f.slot.offset]))
     expect(offsets).to.deep.equal({ timestampNs: 0, ticker: 0, price: 1, quantity: 4, side: 10, tradeId: 1, receivedNs: 3, datacenter: 2 })
   })
 
@@ -66,7 +75,7 @@ describe('ssmd schema compile', () => {
     const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'run.js'), 'schema', 'compile', 'trade'], { cwd: repo, env: { ...process.env, NODE_ENV: '' } })
     expect(r.status, r.stderr.toString()).to.equal(0)
     const req = new capnp.Message(new Uint8Array(r.stdout), false).getRoot(schema.CodeGeneratorRequest)
-    expect([...req.nodes].map((n) => n.displayName)).to.include('trade-v2.capnp:Trade.Side')
+    expect([...req.nodes].map(n => n.displayName)).to.include('trade-v2.capnp:Trade.Side')
   })
 
   it('equals capnp compile -o- of the same file, imports included', async function () {
@@ -75,7 +84,12 @@ describe('ssmd schema compile', () => {
       this.skip()
     }
     const repo = repoWithImports()
-    for (const [ref, file] of [['trade@v1', 'trade.capnp'], ['trade@v2', 'trade-v2.capnp'], ['orderbook', 'orderbook.capnp'], ['order', 'order.capnp']]) {
+    for (const [ref, file] of [
+      ['trade@v1', 'trade.capnp'],
+      ['trade@v2', 'trade-v2.capnp'],
+      ['orderbook', 'orderbook.capnp'],
+      ['order', 'order.capnp'],
+    ]) {
       const r = await ssmd(['schema', 'compile', ref, '-o', `${ref}.bin`], { cwd: repo })
       expect(r.code, r.stderr).to.equal(0)
       const mine = new Uint8Array(readFileSync(join(repo, `${ref}.bin`)))
@@ -95,7 +109,10 @@ describe('ssmd schema compile', () => {
   it('refuses what it cannot do: another format, an unknown version, --json without -o', async () => {
     const repo = exampleRepo()
     mkdirSync(join(repo, 'schemas', 'q'))
-    writeFileSync(join(repo, 'schemas', 'quote.yaml'), 'name: quote\nformat: protobuf\nschema_file: q/quote.proto\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: sha256:0000000000000000000000000000000000000000000000000000000000000000\n')
+    writeFileSync(
+      join(repo, 'schemas', 'quote.yaml'),
+      'name: quote\nformat: protobuf\nschema_file: q/quote.proto\nversions:\n  - version: v1\n    effective_from: 2025-01-01\n    status: active\n    hash: sha256:0000000000000000000000000000000000000000000000000000000000000000\n',
+    )
     copyFileSync(join(FIXTURES, 'schema', 'quote.proto'), join(repo, 'schemas', 'q', 'quote.proto'))
     const proto = await ssmd(['schema', 'compile', 'quote', '-o', 'q.bin'], { cwd: repo })
     expect(proto.code).to.equal(1)
@@ -108,7 +125,7 @@ describe('ssmd schema compile', () => {
 })
 
 describe('ssmd schema generate', () => {
-  it('writes TypeScript that compiles under strict and round-trips a message with bindings from capnp\'s own request', async function () {
+  it("writes TypeScript that compiles under strict and round-trips a message with bindings from capnp's own request", async function () {
     const repo = repoWithImports()
     // generated code imports 'capnp-es': let it resolve to this project's copy
     const work = tempDir()
@@ -120,14 +137,22 @@ describe('ssmd schema generate', () => {
     expect(r.stdout).to.contain(`wrote ${join(ours, 'order.ts')}`)
 
     // strict type check of the generated sources
-    const program = ts.createProgram(readdirSync(ours).map((f) => join(ours, f)), {
-      strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext, skipLibCheck: true, allowImportingTsExtensions: true,
-    })
-    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
+    const program = ts.createProgram(
+      readdirSync(ours).map(f => join(ours, f)),
+      {
+        strict: true,
+        noEmit: true,
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        skipLibCheck: true,
+        allowImportingTsExtensions: true,
+      },
+    )
+    const diagnostics = ts.getPreEmitDiagnostics(program).map(d => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
     expect(diagnostics).to.deep.equal([])
 
-    const gen = await import(pathToFileURL(join(ours, 'order.ts')).href) as Record<string, typeof capnp.Struct>
+    const gen = (await import(pathToFileURL(join(ours, 'order.ts')).href)) as Record<string, typeof capnp.Struct>
     const msg = new capnp.Message()
     const order = msg.initRoot(gen.Order as never) as unknown as { id: string; _initPrice(): { units: bigint; nanos: number } }
     order.id = 'ORD-1'
@@ -150,7 +175,7 @@ describe('ssmd schema generate', () => {
     for (const [file, text] of common.files) writeFileSync(join(theirs, file), text)
     // the same request gives the same code
     for (const f of ['order.ts', 'common.ts']) expect(readFileSync(join(ours, f), 'utf8'), f).to.equal(readFileSync(join(theirs, f), 'utf8'))
-    const ref = await import(pathToFileURL(join(theirs, 'order.ts')).href) as Record<string, typeof capnp.Struct>
+    const ref = (await import(pathToFileURL(join(theirs, 'order.ts')).href)) as Record<string, typeof capnp.Struct>
     const back = new capnp.Message(bytes, false).getRoot(ref.Order as never) as unknown as { id: string; price: { units: bigint; nanos: number } }
     expect(back.id).to.equal('ORD-1')
     expect(back.price.units).to.equal(101n)
@@ -179,7 +204,7 @@ describe('ssmd schema generate', () => {
 })
 
 describe('ssmd validate with an imported definition', () => {
-  it('reports an error inside the imported file at that file\'s line, once', async () => {
+  it("reports an error inside the imported file at that file's line, once", async () => {
     const repo = repoWithImports()
     writeFileSync(join(repo, 'schemas', 'common.capnp'), '@0xd1e2f3a4b5c6d7e8;\nstruct Money {\n  units @0 :Int64;\n  nanos @0 :Int32;\n}\n')
     const r = await ssmd(['validate'], { cwd: repo })

@@ -21,11 +21,9 @@ export interface SchemaCompileResult {
 
 export default class SchemaCompile extends SsmdCommand<typeof SchemaCompile> {
   static override summary = "Compile a version's Cap'n Proto definition to a CodeGeneratorRequest, as capnp compile -o- does."
-  static override description = 'Writes the binary CodeGeneratorRequest (schema.capnp) that `capnp compile -o-` would write for the definition file (its name taken relative to schemas/), so any capnpc-* code generator plugin can run on it without the Cap\'n Proto toolchain: `ssmd schema compile trade | capnpc-c++`. The version defaults to the highest one. Without -o the request goes to stdout, which must not be a terminal.'
-  static override examples = [
-    '<%= config.bin %> schema compile trade -o trade.bin',
-    '<%= config.bin %> schema compile trade@v2 | capnpc-capnp',
-  ]
+  static override description =
+    "Writes the binary CodeGeneratorRequest (schema.capnp) that `capnp compile -o-` would write for the definition file (its name taken relative to schemas/), so any capnpc-* code generator plugin can run on it without the Cap'n Proto toolchain: `ssmd schema compile trade | capnpc-c++`. The version defaults to the highest one. Without -o the request goes to stdout, which must not be a terminal."
+  static override examples = ['<%= config.bin %> schema compile trade -o trade.bin', '<%= config.bin %> schema compile trade@v2 | capnpc-capnp']
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade, trade@v2 or trade:v2.', required: true }),
   }
@@ -43,11 +41,16 @@ export default class SchemaCompile extends SsmdCommand<typeof SchemaCompile> {
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const compiled = compileSchemaVersion(this.root(), name, schema, version)
     const result: SchemaCompileResult = {
-      name, version: compiled.version, schema_file: compiled.display, output: this.flags.output ?? '-',
-      bytes: compiled.request.length, nodes: compiled.model.nodes.length, requested_file: compiled.requestName,
+      name,
+      version: compiled.version,
+      schema_file: compiled.display,
+      output: this.flags.output ?? '-',
+      bytes: compiled.request.length,
+      nodes: compiled.model.nodes.length,
+      requested_file: compiled.requestName,
     }
     if (this.flags.output === undefined) {
-      await new Promise<void>((done, fail) => process.stdout.write(compiled.request, (err) => (err ? fail(new SsmdError(`cannot write the request: ${err.message}`)) : done())))
+      await new Promise<void>((done, fail) => process.stdout.write(compiled.request, err => (err ? fail(new SsmdError(`cannot write the request: ${err.message}`)) : done())))
       return result
     }
     const out = resolve(process.cwd(), this.flags.output)

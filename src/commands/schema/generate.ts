@@ -20,11 +20,9 @@ export interface SchemaGenerateResult {
 
 export default class SchemaGenerate extends SsmdCommand<typeof SchemaGenerate> {
   static override summary = "Generate TypeScript or JavaScript bindings for a version's Cap'n Proto definition."
-  static override description = 'Compiles the definition with ssmd (no capnp binary needed) and runs capnp-es\'s code generator on the request: --lang ts writes .ts sources, js writes .js, dts writes .d.ts declarations, one file per definition file (the files it imports from schemas/ included), named after it. The generated code imports the capnp-es runtime. The version defaults to the highest one.'
-  static override examples = [
-    '<%= config.bin %> schema generate trade --lang ts --out src/generated',
-    '<%= config.bin %> schema generate trade@v2 --lang js --out dist/schemas',
-  ]
+  static override description =
+    "Compiles the definition with ssmd (no capnp binary needed) and runs capnp-es's code generator on the request: --lang ts writes .ts sources, js writes .js, dts writes .d.ts declarations, one file per definition file (the files it imports from schemas/ included), named after it. The generated code imports the capnp-es runtime. The version defaults to the highest one."
+  static override examples = ['<%= config.bin %> schema generate trade --lang ts --out src/generated', '<%= config.bin %> schema generate trade@v2 --lang js --out dist/schemas']
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade, trade@v2 or trade:v2.', required: true }),
   }
@@ -58,6 +56,6 @@ export default class SchemaGenerate extends SsmdCommand<typeof SchemaGenerate> {
       }
     }
     for (const p of plan) this.say(`wrote ${join(this.flags.out, p.rel)}`)
-    return { name, version: compiled.version, schema_file: compiled.display, lang, out: this.flags.out, files: plan.map((p) => p.rel) }
+    return { name, version: compiled.version, schema_file: compiled.display, lang, out: this.flags.out, files: plan.map(p => p.rel) }
   }
 }

@@ -10,7 +10,8 @@ import { buildCodeGeneratorRequest } from '../../capnp/request.js'
 import { SsmdError } from '../../core/errors.js'
 import { definitionRef, resolveDefinition } from './files.js'
 import type { SchemaData } from '../../spec/types.generated.js'
-import { findSchemaVersion, orderedVersions, parseSchemaRef } from './lifecycle.js'
+import { parseSchemaRef } from '../input.js'
+import { findSchemaVersion, orderedVersions } from './lifecycle.js'
 
 export interface CompiledSchema {
   name: string
@@ -30,7 +31,7 @@ export function parseCompileRef(arg: string): { name: string; version?: string }
 
 /** One line per problem: `file:line:col: message`. */
 export function diagnosticLines(diagnostics: CapnpDiagnostic[], schemasPrefix: string): string[] {
-  return diagnostics.map((d) => `${d.file.startsWith(schemasPrefix) ? d.file : `${schemasPrefix}${d.file}`}:${d.line}:${d.column}: ${d.message}`)
+  return diagnostics.map(d => `${d.file.startsWith(schemasPrefix) ? d.file : `${schemasPrefix}${d.file}`}:${d.line}:${d.column}: ${d.message}`)
 }
 
 /**
@@ -57,9 +58,11 @@ export function compileSchemaVersion(root: string, name: string, schema: SchemaD
   const r = loadCapnpFile(resolved.abs, { rootDir: schemasDir, displayPath: requestName, source })
   if (!r.ok || !r.model) {
     // lead with an error itself, not with a note pointing at an earlier place ("… originally used here.")
-    const ordered = [...r.diagnostics.filter((d) => !/ here\.$/.test(d.message)), ...r.diagnostics.filter((d) => / here\.$/.test(d.message))]
+    const ordered = [...r.diagnostics.filter(d => !/ here\.$/.test(d.message)), ...r.diagnostics.filter(d => / here\.$/.test(d.message))]
     const lines = diagnosticLines(ordered, 'schemas/')
-    throw new SsmdError(`${lines[0] ?? `${resolved.display} does not compile`}${lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see ssmd validate)` : ''}`)
+    throw new SsmdError(
+      `${lines[0] ?? `${resolved.display} does not compile`}${lines.length > 1 ? ` (and ${lines.length - 1} more problem${lines.length > 2 ? 's' : ''}; see ssmd validate)` : ''}`,
+    )
   }
   const models = [r.model]
   if (options.withImports) {
@@ -72,7 +75,11 @@ export function compileSchemaVersion(root: string, name: string, schema: SchemaD
     }
   }
   return {
-    name, version: chosen.version.version, display: resolved.display, requestName, model: r.model,
+    name,
+    version: chosen.version.version,
+    display: resolved.display,
+    requestName,
+    model: r.model,
     request: buildCodeGeneratorRequest(models),
   }
 }
@@ -86,7 +93,7 @@ export type BindingLanguage = 'ts' | 'js' | 'dts'
 export async function generateBindings(compiled: CompiledSchema, lang: BindingLanguage): Promise<Map<string, string>> {
   let compileAll: typeof import('capnp-es/compiler').compileAll
   try {
-    ({ compileAll } = await import('capnp-es/compiler'))
+    ;({ compileAll } = await import('capnp-es/compiler'))
   } catch (error) {
     throw new SsmdError(`the code generator could not be loaded: ${(error as Error).message}`)
   }
@@ -96,7 +103,9 @@ export async function generateBindings(compiled: CompiledSchema, lang: BindingLa
   const tsconfig = { paths: { 'capnp-es': [join(capnpEs, 'index.d.mts')], 'capnp-es/*': [join(capnpEs, '*')] } }
   const printed: string[] = []
   const log = console.log
-  console.log = (...args: unknown[]) => { printed.push(args.map(String).join(' ')) }
+  console.log = (...args: unknown[]) => {
+    printed.push(args.map(String).join(' '))
+  }
   try {
     const { files } = await compileAll(Buffer.from(compiled.request), { ts: lang === 'ts', js: lang === 'js', dts: lang === 'dts', tsconfig })
     return files

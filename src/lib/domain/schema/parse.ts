@@ -56,7 +56,12 @@ export async function parseDefinition(
       ok: r.ok,
       capnp: r.ok ? r.model : undefined,
       // Errors in an imported file name that file (its path relative to schemas/).
-      problems: r.diagnostics.map(d => ({ message: d.message, line: d.line, column: d.column, file: d.file === display ? display : relativeDisplay(root, join(root, 'schemas', d.file), display) })),
+      problems: r.diagnostics.map(d => ({
+        message: d.message,
+        line: d.line,
+        column: d.column,
+        file: d.file === display ? display : relativeDisplay(root, join(root, 'schemas', d.file), display),
+      })),
     }
   }
   let text: string
