@@ -15,7 +15,8 @@
 //   --json <file>  also write the results as JSON
 //   --large        also validate N=20,000 (about 130,000 files; peak memory target)
 //   --no-deploy    skip the deploy benchmark (it needs Debian's etcd on PATH)
-//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy
+//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy, capnp
+//                  (capnp: schema compile of the real-world corpus against capnp compile -o-)
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -46,7 +47,7 @@ if (opts.help) {
   console.log(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 18)
+      .slice(1, 19)
       .map(l => l.replace(/^\/\/ ?/, ''))
       .join('\n'),
   )
@@ -54,7 +55,7 @@ if (opts.help) {
 }
 
 const QUICK = opts.quick
-const SECTIONS = ['startup', 'validate', 'git', 'deploy']
+const SECTIONS = ['startup', 'validate', 'git', 'deploy', 'capnp']
 const ONLY = opts.only === undefined ? SECTIONS : opts.only.split(',').map(x => x.trim())
 for (const x of ONLY) if (!SECTIONS.includes(x)) throw new Error(`--only: unknown section '${x}' (sections: ${SECTIONS.join(', ')})`)
 const runs = section => ONLY.includes(section) && !(section === 'deploy' && opts['no-deploy'])
@@ -82,18 +83,21 @@ function run(cmd, args, { cwd, memory = false } = {}) {
   let argv = args
   if (memory && TIME_BIN) {
     file = TIME_BIN
-    argv = ['-f', '%M', '-o', memFile, cmd, ...args]
+    argv = ['-f', '%M %U %S', '-o', memFile, cmd, ...args]
   }
   const t0 = process.hrtime.bigint()
   const r = spawnSync(file, argv, { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   let rssKiB
+  let cpuMs
   if (memory && TIME_BIN) {
-    rssKiB = Number(readFileSync(memFile, 'utf8').trim().split('\n').at(-1))
+    const [kib, user, sys] = readFileSync(memFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number)
+    rssKiB = kib
+    cpuMs = (user + sys) * 1000
     unlinkSync(memFile)
   }
   if (r.error) throw r.error
-  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB }
+  return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB, cpuMs }
 }
 
 const ssmd = (args, cwd, memory) => run(process.execPath, [BIN, ...args], { cwd, memory })
@@ -137,6 +141,7 @@ function series(reps, entries) {
     ms: median(samples[i].map(s => s.ms)),
     min: Math.min(...samples[i].map(s => s.ms)),
     rssKiB: samples[i][0].rssKiB === undefined ? undefined : median(samples[i].map(s => s.rssKiB)),
+    cpuMs: samples[i][0].cpuMs === undefined ? undefined : median(samples[i].map(s => s.cpuMs)),
     last: last[i],
   }))
 }
@@ -498,6 +503,80 @@ else {
   } finally {
     stopEtcd()
   }
+}
+
+// 5. Cap'n Proto: compiling the real-world corpus (test/fixtures/capnp-corpus) to
+// CodeGeneratorRequests. ssmd: one process compiles every file and builds one request per project
+// (what `schema compile` does per file, without start-up per file). capnp: `capnp compile -o-`
+// once per project (include root) on the same files.
+const capnpBin = spawnSync('capnp', ['--version'], { encoding: 'utf8' })
+if (!runs('capnp')) {
+  // not asked for
+} else if (capnpBin.status === 0) {
+  const corpus = join(PROJECT, 'test', 'fixtures', 'capnp-corpus')
+  const manifest = JSON.parse(readFileSync(join(corpus, 'corpus.json'), 'utf8')).projects
+  const std = mkdtempSync(join(tmpdir(), 'ssmd-bench-std-'))
+  const { STD_FILES } = await import(join(PROJECT, 'dist', 'lib', 'capnp', 'std.js'))
+  for (const [p, text] of Object.entries(STD_FILES)) {
+    mkdirSync(join(std, dirname(p)), { recursive: true })
+    writeFileSync(join(std, p), text)
+  }
+  // the files both accept, per project (capnp runs on a project's files as one set)
+  const worker = join(PROJECT, 'scripts', 'capnp-corpus-compile.js')
+  const plan = JSON.parse(check('corpus check', run(process.execPath, [worker, corpus, '--list'])).stdout)
+  const capnpArgs = name => {
+    const a = ['compile', '-o-', '--no-standard-import', '-I', std]
+    for (const d of manifest[name].importDirs) a.push('-I', d, `--src-prefix=${d}`)
+    return a
+  }
+  // Files that cannot share one capnp run (two copies of one file with one id) go to separate
+  // runs: each group is a set capnp compiles in one process, and ssmd builds one request per group.
+  const groups = []
+  for (const [name, files] of Object.entries(plan)) {
+    const mine = []
+    for (const f of files) {
+      const g = mine.find(x => run('capnp', [...capnpArgs(name), ...x.files, f], { cwd: join(corpus, name) }).code === 0)
+      if (g) g.files.push(f)
+      else if (run('capnp', [...capnpArgs(name), f], { cwd: join(corpus, name) }).code === 0) mine.push({ project: name, files: [f] })
+    }
+    groups.push(...mine)
+  }
+  const listFile = join(std, 'plan.json')
+  writeFileSync(listFile, JSON.stringify(groups))
+  const total = groups.reduce((n, g) => n + g.files.length, 0)
+  progress(`capnp corpus: ${total} files in ${groups.length} capnp runs over ${Object.keys(plan).length} projects (${REPS} runs)`)
+  const [base, theirs, ours] = series(REPS, [
+    { label: 'node -e 0', run: nodeBaseline },
+    {
+      label: 'capnp compile -o-',
+      run: () => {
+        let ms = 0
+        let cpuMs = 0
+        for (const g of groups) {
+          const r = run('capnp', [...capnpArgs(g.project), ...g.files], { cwd: join(corpus, g.project), memory: true })
+          check(`capnp compile (${g.project})`, r)
+          ms += r.ms
+          cpuMs += r.cpuMs ?? 0
+        }
+        return { ms, cpuMs: TIME_BIN ? cpuMs : undefined, code: 0, stdout: '', stderr: '' }
+      },
+    },
+    { label: 'ssmd compile', run: () => run(process.execPath, [worker, corpus, listFile], { memory: true }) },
+  ])
+  results.baseline ??= base.ms
+  row('node -e 0', undefined, base, { xNode: 1 })
+  row(`capnp compile -o- (${groups.length} processes)`, total, theirs, { xNode: theirs.ms / base.ms, filesPerSecond: total / (theirs.ms / 1000) })
+  const o = row('ssmd schema compile (1 process)', total, ours, { xNode: ours.ms / base.ms, filesPerSecond: total / (ours.ms / 1000), rssKiB: ours.rssKiB })
+  if (ours.cpuMs !== undefined && theirs.cpuMs !== undefined) {
+    row(`capnp compile -o- CPU time (user+sys)`, total, { ms: theirs.cpuMs })
+    row('ssmd schema compile CPU time (user+sys)', total, { ms: ours.cpuMs })
+  }
+  results.capnpCorpus = { files: total, groups: groups.length, capnpMs: theirs.ms, ssmdMs: ours.ms, ratio: ours.ms / theirs.ms, capnpCpuMs: theirs.cpuMs, ssmdCpuMs: ours.cpuMs }
+  targetRows.push([`schema compile corpus vs capnp, wall (${total} files)`, `${(o.ms / theirs.ms).toFixed(2)}×`, 'report', ''])
+  if (ours.cpuMs !== undefined && theirs.cpuMs) targetRows.push([`schema compile corpus vs capnp, CPU`, `${(ours.cpuMs / theirs.cpuMs).toFixed(2)}×`, 'report', ''])
+  rmSync(std, { recursive: true, force: true })
+} else {
+  progress('capnp corpus: skipped, the capnp compiler is not installed (apt-get install capnproto)')
 }
 
 // ---------------------------------------------------------------------------
