@@ -1,10 +1,10 @@
 /** Syntax tree of a Cap'n Proto schema file. Every node carries a source span. */
-import type { Span } from './lexer.js';
+import type { Span } from './lexer.js'
 
-export type { Span };
+export type { Span }
 
 export interface Ident extends Span {
-  name: string;
+  name: string
 }
 
 export type Expr =
@@ -23,69 +23,64 @@ export type Expr =
   | (Span & { k: 'apply'; fn: Expr; params: ExprParam[] })
   | (Span & { k: 'list'; items: Expr[] })
   | (Span & { k: 'tuple'; items: ExprParam[] })
-  | (Span & { k: 'error' });
+  | (Span & { k: 'error' })
 
 export interface ExprParam extends Span {
-  name?: Ident;
-  value: Expr;
+  name?: Ident
+  value: Expr
 }
 
 export interface AnnotationApp extends Span {
-  name: Expr;
-  value?: Expr;
+  name: Expr
+  value?: Expr
 }
 
-export type DeclKind =
-  | 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using'
-  | 'field' | 'union' | 'group' | 'enumerant' | 'method';
+export type DeclKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using' | 'field' | 'union' | 'group' | 'enumerant' | 'method'
 
 export interface Ordinal extends Span {
-  value: number;
+  value: number
   /** `@N!` */
-  bang: boolean;
+  bang: boolean
 }
 
 export interface ParamDecl extends Span {
-  name: Ident;
-  type: Expr;
-  defaultValue?: Expr;
-  annotations: AnnotationApp[];
+  name: Ident
+  type: Expr
+  defaultValue?: Expr
+  annotations: AnnotationApp[]
 }
 
-export type ParamList =
-  | (Span & { k: 'params'; params: ParamDecl[] })
-  | (Span & { k: 'type'; type: Expr })
-  | (Span & { k: 'stream' });
+export type ParamList = (Span & { k: 'params'; params: ParamDecl[] }) | (Span & { k: 'type'; type: Expr }) | (Span & { k: 'stream' })
 
 export interface Decl extends Span {
-  kind: DeclKind;
+  kind: DeclKind
   /** '' for unnamed unions and the file */
-  name: Ident;
-  id?: Span & { value: bigint };
-  ordinal?: Ordinal;
-  genericParams?: Ident[];
+  name: Ident
+  id?: Span & { value: bigint }
+  ordinal?: Ordinal
+  genericParams?: Ident[]
   /** field / const / annotation / param type */
-  type?: Expr;
-  defaultValue?: Expr;
-  annotations: AnnotationApp[];
-  nested: Decl[];
-  doc?: string;
+  type?: Expr
+  defaultValue?: Expr
+  annotations: AnnotationApp[]
+  nested: Decl[]
+  doc?: string
   /** the comments after the declaration only (what the official compiler keeps) */
-  capnpDoc?: string;
+  capnpDoc?: string
   /** annotation targets (lowercase keywords or '*') */
-  targets?: Ident[];
+  targets?: Ident[]
   /** method parts */
-  implicitParams?: Ident[];
-  params?: ParamList;
-  results?: ParamList;
+  implicitParams?: Ident[]
+  params?: ParamList
+  results?: ParamList
   /** interface extends(...) */
-  superclasses?: Expr[];
+  superclasses?: Expr[]
   /** using target */
-  target?: Expr;
+  target?: Expr
   /** the `union` / `group` keyword of a union or group member */
-  keyword?: Span;
+  keyword?: Span
 }
 
 export interface FileAst {
-  file: Decl;
+  file: Decl
 }

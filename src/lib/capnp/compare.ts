@@ -2,64 +2,64 @@
  * Structural compare of two versions of a Cap'n Proto file, classifying each change per the
  * "Evolving Your Protocol" rules: compatible, breaking or info.
  */
-import type { CapnpField, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js';
-import { typeKey, typeToString } from './model.js';
+import type { CapnpField, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js'
+import { typeKey, typeToString } from './model.js'
 
 export interface CapnpChange {
-  severity: 'breaking' | 'compatible' | 'info';
+  severity: 'breaking' | 'compatible' | 'info'
   /** short machine-readable kind, e.g. `field-added`, `field-type-changed` */
-  kind: string;
-  message: string;
+  kind: string
+  message: string
   /** e.g. `Trade.price` */
-  path: string;
-  file: string;
-  line: number;
-  column: number;
-  note?: string;
+  path: string
+  file: string
+  line: number
+  column: number
+  note?: string
 }
 
-const NOTE_MOVED = 'not fully forwards-compatible: old readers see the field outside the new group/union';
-const NOTE_LIST = 'changes the canonical encoding of the list';
+const NOTE_MOVED = 'not fully forwards-compatible: old readers see the field outside the new group/union'
+const NOTE_LIST = 'changes the canonical encoding of the list'
 
 interface FlatField {
-  field: CapnpField;
-  ordinal: number;
+  field: CapnpField
+  ordinal: number
   /** enclosing groups/unions from the struct down, e.g. `union:`, `group:g`, `union:u` */
-  chain: Array<{ kind: 'group' | 'union'; name: string }>;
+  chain: Array<{ kind: 'group' | 'union'; name: string }>
 }
 
-type NodeIndex = Map<string, CapnpNode>;
+type NodeIndex = Map<string, CapnpNode>
 
 function loc(l: CapnpLocation): { file: string; line: number; column: number } {
-  return { file: l.file, line: l.line, column: l.column };
+  return { file: l.file, line: l.line, column: l.column }
 }
 
 function isTopLevelDecl(n: CapnpNode): boolean {
-  return n.kind !== 'file' && !n.isGroup && !n.isParamStruct;
+  return n.kind !== 'file' && !n.isGroup && !n.isParamStruct
 }
 
 function flatten(n: CapnpNode, byId: NodeIndex, chain: FlatField['chain'] = []): FlatField[] {
-  const out: FlatField[] = [];
+  const out: FlatField[] = []
   for (const f of n.fields ?? []) {
-    let c = chain;
-    if (f.discriminant !== null && !n.isUnion) c = [...chain, { kind: 'union', name: '' }];
+    let c = chain
+    if (f.discriminant !== null && !n.isUnion) c = [...chain, { kind: 'union', name: '' }]
     if (f.groupId) {
-      const g = byId.get(f.groupId);
-      if (g) out.push(...flatten(g, byId, [...c, { kind: f.groupKind ?? 'group', name: f.name }]));
+      const g = byId.get(f.groupId)
+      if (g) out.push(...flatten(g, byId, [...c, { kind: f.groupKind ?? 'group', name: f.name }]))
     } else if (f.ordinal !== null) {
-      out.push({ field: f, ordinal: f.ordinal, chain: c });
+      out.push({ field: f, ordinal: f.ordinal, chain: c })
     }
   }
-  return out;
+  return out
 }
 
 function chainKey(c: FlatField['chain']): string {
-  return c.map((x) => `${x.kind}:${x.name}`).join('/');
+  return c.map(x => `${x.kind}:${x.name}`).join('/')
 }
 
 function chainText(c: FlatField['chain']): string {
-  if (c.length === 0) return 'the struct body';
-  return c.map((x) => (x.name ? `${x.kind} '${x.name}'` : 'the unnamed union')).join(' > ');
+  if (c.length === 0) return 'the struct body'
+  return c.map(x => (x.name ? `${x.kind} '${x.name}'` : 'the unnamed union')).join(' > ')
 }
 
 /**
@@ -68,231 +68,261 @@ function chainText(c: FlatField['chain']): string {
  * on the wire. Returns old numbers whose renames are explained by a renumbering.
  */
 function renumbered<T extends CapnpLocation & { name: string }>(
-  olds: Array<{ item: T; ordinal: number }>, news: Array<{ item: T; ordinal: number }>,
-  what: string, scope: string, add: Add,
+  olds: Array<{ item: T; ordinal: number }>,
+  news: Array<{ item: T; ordinal: number }>,
+  what: string,
+  scope: string,
+  add: Add,
 ): Set<number> {
-  const newByName = new Map(news.map((x) => [x.item.name, x]));
-  const oldByName = new Map(olds.map((x) => [x.item.name, x]));
-  const explained = new Set<number>();
+  const newByName = new Map(news.map(x => [x.item.name, x]))
+  const oldByName = new Map(olds.map(x => [x.item.name, x]))
+  const explained = new Set<number>()
   for (const a of olds) {
-    const b = newByName.get(a.item.name);
-    if (!b || b.ordinal === a.ordinal) continue;
-    add('breaking', `${what}-renumbered`, `${what} ${scope}.${a.item.name} renumbered from @${a.ordinal} to @${b.ordinal}`,
-      `${scope}.${a.item.name}`, b.item);
-    explained.add(a.ordinal);
-    explained.add(b.ordinal);
+    const b = newByName.get(a.item.name)
+    if (!b || b.ordinal === a.ordinal) continue
+    add('breaking', `${what}-renumbered`, `${what} ${scope}.${a.item.name} renumbered from @${a.ordinal} to @${b.ordinal}`, `${scope}.${a.item.name}`, b.item)
+    explained.add(a.ordinal)
+    explained.add(b.ordinal)
   }
   // a number whose new holder was renumbered into it is not a rename either
-  for (const b of news) if (oldByName.get(b.item.name) && oldByName.get(b.item.name)?.ordinal !== b.ordinal) explained.add(b.ordinal);
-  return explained;
+  for (const b of news) if (oldByName.get(b.item.name) && oldByName.get(b.item.name)?.ordinal !== b.ordinal) explained.add(b.ordinal)
+  return explained
 }
 
 /** Compares `older` with `newer`; every change is reported once. */
 export function compareCapnp(older: CapnpModel, newer: CapnpModel): CapnpChange[] {
-  const changes: CapnpChange[] = [];
-  const oldById: NodeIndex = new Map(older.nodes.map((n) => [n.id, n]));
-  const newById: NodeIndex = new Map(newer.nodes.map((n) => [n.id, n]));
-  const newByPath = new Map(newer.nodes.filter(isTopLevelDecl).map((n) => [n.path, n]));
+  const changes: CapnpChange[] = []
+  const oldById: NodeIndex = new Map(older.nodes.map(n => [n.id, n]))
+  const newById: NodeIndex = new Map(newer.nodes.map(n => [n.id, n]))
+  const newByPath = new Map(newer.nodes.filter(isTopLevelDecl).map(n => [n.path, n]))
   const add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string): void => {
-    const c: CapnpChange = { severity, kind, message, path: p, ...loc(at) };
-    if (note) c.note = note;
-    changes.push(c);
-  };
-
-  const oldFile = older.nodes.find((n) => n.kind === 'file');
-  const newFile = newer.nodes.find((n) => n.kind === 'file');
-  if (older.fileId !== newer.fileId && newFile) {
-    add('breaking', 'file-id-changed', `file id changed from @${older.fileId} to @${newer.fileId}`, '', newFile);
+    const c: CapnpChange = { severity, kind, message, path: p, ...loc(at) }
+    if (note) c.note = note
+    changes.push(c)
   }
-  void oldFile;
 
-  const matched = new Set<string>();
+  const oldFile = older.nodes.find(n => n.kind === 'file')
+  const newFile = newer.nodes.find(n => n.kind === 'file')
+  if (older.fileId !== newer.fileId && newFile) {
+    add('breaking', 'file-id-changed', `file id changed from @${older.fileId} to @${newer.fileId}`, '', newFile)
+  }
+  void oldFile
+
+  const matched = new Set<string>()
   for (const o of older.nodes) {
-    if (!isTopLevelDecl(o)) continue;
-    let n: CapnpNode | undefined;
+    if (!isTopLevelDecl(o)) continue
+    let n: CapnpNode | undefined
     if (o.explicitId) {
-      const byId = newById.get(o.id);
-      if (byId && isTopLevelDecl(byId)) n = byId;
+      const byId = newById.get(o.id)
+      if (byId && isTopLevelDecl(byId)) n = byId
     }
-    if (!n) n = newByPath.get(o.path);
+    if (!n) n = newByPath.get(o.path)
     if (!n || matched.has(n.id + '|' + n.path)) {
-      add('breaking', `${o.kind}-removed`, `${o.kind} ${o.path} removed${o.explicitId ? '' : ' (renaming or moving a type without an explicit id changes its id)'}`, o.path, o);
-      continue;
+      add('breaking', `${o.kind}-removed`, `${o.kind} ${o.path} removed${o.explicitId ? '' : ' (renaming or moving a type without an explicit id changes its id)'}`, o.path, o)
+      continue
     }
-    matched.add(n.id + '|' + n.path);
+    matched.add(n.id + '|' + n.path)
     if (n.path !== o.path) {
-      add('info', 'renamed', `${o.kind} ${o.path} renamed or moved to ${n.path} (explicit id @${o.id} unchanged; JSON transcoding sees names)`, n.path, n);
+      add('info', 'renamed', `${o.kind} ${o.path} renamed or moved to ${n.path} (explicit id @${o.id} unchanged; JSON transcoding sees names)`, n.path, n)
     }
     if (n.kind !== o.kind) {
-      add('breaking', 'kind-changed', `${o.path} changed from ${o.kind} to ${n.kind}`, n.path, n);
-      continue;
+      add('breaking', 'kind-changed', `${o.path} changed from ${o.kind} to ${n.kind}`, n.path, n)
+      continue
     }
     if (n.id !== o.id) {
-      add('breaking', 'id-changed', `${o.kind} ${o.path} id changed from @${o.id} to @${n.id}`, n.path, n);
+      add('breaking', 'id-changed', `${o.kind} ${o.path} id changed from @${o.id} to @${n.id}`, n.path, n)
     }
-    compareGenerics(o, n, add);
+    compareGenerics(o, n, add)
     switch (o.kind) {
-      case 'struct': compareStruct(o, n, oldById, newById, add); break;
-      case 'enum': compareEnum(o, n, add); break;
-      case 'interface': compareInterface(o, n, oldById, newById, add); break;
+      case 'struct':
+        compareStruct(o, n, oldById, newById, add)
+        break
+      case 'enum':
+        compareEnum(o, n, add)
+        break
+      case 'interface':
+        compareInterface(o, n, oldById, newById, add)
+        break
       case 'const':
         if (o.type && n.type && typeKey(o.type) !== typeKey(n.type)) {
-          add('breaking', 'const-type-changed', `const ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n);
+          add('breaking', 'const-type-changed', `const ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n)
         } else if (o.value !== n.value) {
-          add('breaking', 'const-value-changed', `const ${n.path} value changed from ${o.value ?? '?'} to ${n.value ?? '?'}`, n.path, n);
+          add('breaking', 'const-value-changed', `const ${n.path} value changed from ${o.value ?? '?'} to ${n.value ?? '?'}`, n.path, n)
         }
-        break;
+        break
       case 'annotation':
         if (o.type && n.type && typeKey(o.type) !== typeKey(n.type)) {
-          add('breaking', 'annotation-type-changed', `annotation ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n);
+          add('breaking', 'annotation-type-changed', `annotation ${n.path} type changed from ${typeToString(o.type)} to ${typeToString(n.type)}`, n.path, n)
         }
         if ((o.targets ?? []).join(',') !== (n.targets ?? []).join(',')) {
-          const removed = (o.targets ?? []).filter((t) => !(n.targets ?? []).includes(t) && !(n.targets ?? []).includes('*'));
-          add(removed.length ? 'breaking' : 'compatible', 'annotation-targets-changed',
-            `annotation ${n.path} targets changed from (${(o.targets ?? []).join(', ')}) to (${(n.targets ?? []).join(', ')})`, n.path, n);
+          const removed = (o.targets ?? []).filter(t => !(n.targets ?? []).includes(t) && !(n.targets ?? []).includes('*'))
+          add(
+            removed.length ? 'breaking' : 'compatible',
+            'annotation-targets-changed',
+            `annotation ${n.path} targets changed from (${(o.targets ?? []).join(', ')}) to (${(n.targets ?? []).join(', ')})`,
+            n.path,
+            n,
+          )
         }
-        break;
-      default: break;
+        break
+      default:
+        break
     }
   }
-  const matchedNew = new Set([...matched].map((k) => k.split('|')[0]));
+  const matchedNew = new Set([...matched].map(k => k.split('|')[0]))
   for (const n of newer.nodes) {
-    if (!isTopLevelDecl(n) || matchedNew.has(n.id)) continue;
-    add('compatible', `${n.kind}-added`, `${n.kind} ${n.path} added`, n.path, n);
+    if (!isTopLevelDecl(n) || matchedNew.has(n.id)) continue
+    add('compatible', `${n.kind}-added`, `${n.kind} ${n.path} added`, n.path, n)
   }
-  return changes;
+  return changes
 }
 
-type Add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string) => void;
+type Add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string) => void
 
 function compareGenerics(o: CapnpNode, n: CapnpNode, add: Add): void {
-  const a = o.genericParams ?? [];
-  const b = n.genericParams ?? [];
-  if (a.join(',') === b.join(',')) return;
-  if (a.length === 0) add('compatible', 'generic-params-added', `${n.path} became generic (${b.join(', ')})`, n.path, n);
+  const a = o.genericParams ?? []
+  const b = n.genericParams ?? []
+  if (a.join(',') === b.join(',')) return
+  if (a.length === 0) add('compatible', 'generic-params-added', `${n.path} became generic (${b.join(', ')})`, n.path, n)
   else if (b.length > a.length && a.every((x, i) => b[i] === x)) {
-    add('compatible', 'generic-params-added', `${n.path} type parameters added: ${b.slice(a.length).join(', ')}`, n.path, n);
+    add('compatible', 'generic-params-added', `${n.path} type parameters added: ${b.slice(a.length).join(', ')}`, n.path, n)
   } else if (a.length === b.length) {
-    add('compatible', 'generic-params-renamed', `${n.path} type parameters renamed (${a.join(', ')}) -> (${b.join(', ')})`, n.path, n);
+    add('compatible', 'generic-params-renamed', `${n.path} type parameters renamed (${a.join(', ')}) -> (${b.join(', ')})`, n.path, n)
   } else {
-    add('breaking', 'generic-params-changed', `${n.path} type parameters changed from (${a.join(', ')}) to (${b.join(', ')})`, n.path, n);
+    add('breaking', 'generic-params-changed', `${n.path} type parameters changed from (${a.join(', ')}) to (${b.join(', ')})`, n.path, n)
   }
 }
 
 function typeCompat(o: CapnpType, n: CapnpType, newById: NodeIndex): 'same' | 'list-upgrade' | 'changed' {
-  if (typeKey(o) === typeKey(n)) return 'same';
+  if (typeKey(o) === typeKey(n)) return 'same'
   if (o.kind === 'List' && n.kind === 'List' && o.element.kind !== 'Bool' && n.element.kind === 'struct') {
-    const el = o.element;
-    const okElement = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64',
-      'Text', 'Data', 'List', 'enum', 'Void'].includes(el.kind);
-    const s = newById.get(n.element.id);
-    const f0 = s?.fields?.find((f) => f.ordinal === 0);
-    if (okElement && f0?.type && typeKey(f0.type) === typeKey(el)) return 'list-upgrade';
+    const el = o.element
+    const okElement = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Text', 'Data', 'List', 'enum', 'Void'].includes(el.kind)
+    const s = newById.get(n.element.id)
+    const f0 = s?.fields?.find(f => f.ordinal === 0)
+    if (okElement && f0?.type && typeKey(f0.type) === typeKey(el)) return 'list-upgrade'
   }
-  return 'changed';
+  return 'changed'
 }
 
 function compareFieldPair(o: FlatField, n: FlatField, structPath: string, newById: NodeIndex, add: Add, what = 'field', renumbered = false): void {
-  const p = `${structPath}.${n.field.name}`;
+  const p = `${structPath}.${n.field.name}`
   if (o.field.name !== n.field.name && !renumbered) {
-    add('compatible', `${what}-renamed`, `${what} @${o.ordinal} renamed from ${o.field.name} to ${n.field.name}`, p, n.field);
+    add('compatible', `${what}-renamed`, `${what} @${o.ordinal} renamed from ${o.field.name} to ${n.field.name}`, p, n.field)
   }
   if (o.field.type && n.field.type) {
-    const c = typeCompat(o.field.type, n.field.type, newById);
+    const c = typeCompat(o.field.type, n.field.type, newById)
     if (c === 'changed') {
-      add('breaking', `${what}-type-changed`, `${what} ${p} @${n.ordinal} type changed from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field);
+      add('breaking', `${what}-type-changed`, `${what} ${p} @${n.ordinal} type changed from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field)
     } else if (c === 'list-upgrade') {
-      add('compatible', 'list-upgraded', `${what} ${p} upgraded from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field, NOTE_LIST);
+      add('compatible', 'list-upgraded', `${what} ${p} upgraded from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field, NOTE_LIST)
     }
   }
   if ((o.field.defaultValue ?? null) !== (n.field.defaultValue ?? null)) {
-    add('breaking', 'default-changed', `${what} ${p} default value changed from ${o.field.defaultValue ?? '(none)'} to ${n.field.defaultValue ?? '(none)'}`, p, n.field);
+    add('breaking', 'default-changed', `${what} ${p} default value changed from ${o.field.defaultValue ?? '(none)'} to ${n.field.defaultValue ?? '(none)'}`, p, n.field)
   }
 }
 
 function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
-  const of = flatten(o, oldById);
-  const nf = flatten(n, newById);
-  const oldMax = Math.max(-1, ...of.map((f) => f.ordinal));
-  const newByOrd = new Map(nf.map((f) => [f.ordinal, f]));
-  const oldByOrd = new Map(of.map((f) => [f.ordinal, f]));
-  const oldChains = new Set<string>();
-  for (const f of of) for (let i = 1; i <= f.chain.length; i++) oldChains.add(chainKey(f.chain.slice(0, i)));
+  const of = flatten(o, oldById)
+  const nf = flatten(n, newById)
+  const oldMax = Math.max(-1, ...of.map(f => f.ordinal))
+  const newByOrd = new Map(nf.map(f => [f.ordinal, f]))
+  const oldByOrd = new Map(of.map(f => [f.ordinal, f]))
+  const oldChains = new Set<string>()
+  for (const f of of) for (let i = 1; i <= f.chain.length; i++) oldChains.add(chainKey(f.chain.slice(0, i)))
   // how many existing fields each new container holds
-  const existingIn = new Map<string, number>();
+  const existingIn = new Map<string, number>()
   for (const f of nf) {
-    if (!oldByOrd.has(f.ordinal)) continue;
+    if (!oldByOrd.has(f.ordinal)) continue
     for (let i = 1; i <= f.chain.length; i++) {
-      const k = chainKey(f.chain.slice(0, i));
-      if (!oldChains.has(k)) existingIn.set(k, (existingIn.get(k) ?? 0) + 1);
+      const k = chainKey(f.chain.slice(0, i))
+      if (!oldChains.has(k)) existingIn.set(k, (existingIn.get(k) ?? 0) + 1)
     }
   }
-  const reportedContainers = new Set<string>();
-  const moved = renumbered(of.map((f) => ({ item: f.field, ordinal: f.ordinal })), nf.map((f) => ({ item: f.field, ordinal: f.ordinal })), 'field', n.path, add);
+  const reportedContainers = new Set<string>()
+  const moved = renumbered(
+    of.map(f => ({ item: f.field, ordinal: f.ordinal })),
+    nf.map(f => ({ item: f.field, ordinal: f.ordinal })),
+    'field',
+    n.path,
+    add,
+  )
   for (const a of of) {
-    const b = newByOrd.get(a.ordinal);
+    const b = newByOrd.get(a.ordinal)
     if (!b) {
-      add('breaking', 'field-removed', `field ${o.path}.${a.field.name} @${a.ordinal} removed`, `${o.path}.${a.field.name}`, a.field);
-      continue;
+      add('breaking', 'field-removed', `field ${o.path}.${a.field.name} @${a.ordinal} removed`, `${o.path}.${a.field.name}`, a.field)
+      continue
     }
-    compareFieldPair(a, b, n.path, newById, add, 'field', moved.has(a.ordinal));
-    const ka = chainKey(a.chain);
-    const kb = chainKey(b.chain);
-    if (ka === kb) continue;
-    const p = `${n.path}.${b.field.name}`;
-    const sameShape = a.chain.length === b.chain.length && a.chain.every((x, i) => x.kind === b.chain[i].kind);
+    compareFieldPair(a, b, n.path, newById, add, 'field', moved.has(a.ordinal))
+    const ka = chainKey(a.chain)
+    const kb = chainKey(b.chain)
+    if (ka === kb) continue
+    const p = `${n.path}.${b.field.name}`
+    const sameShape = a.chain.length === b.chain.length && a.chain.every((x, i) => x.kind === b.chain[i].kind)
     if (sameShape && b.chain.every((x, i) => oldChains.has(chainKey(b.chain.slice(0, i + 1))) || x.name !== a.chain[i].name)) {
       // a containing group or union was renamed
       if (b.chain.every((_x, i) => !oldChains.has(chainKey(b.chain.slice(0, i + 1))) || chainKey(b.chain.slice(0, i + 1)) === chainKey(a.chain.slice(0, i + 1)))) {
-        const k = `rename:${ka}->${kb}`;
+        const k = `rename:${ka}->${kb}`
         if (!reportedContainers.has(k)) {
-          reportedContainers.add(k);
-          add('compatible', 'group-renamed', `${chainText(a.chain)} renamed to ${chainText(b.chain)} in ${n.path}`, p, b.field);
+          reportedContainers.add(k)
+          add('compatible', 'group-renamed', `${chainText(a.chain)} renamed to ${chainText(b.chain)} in ${n.path}`, p, b.field)
         }
-        continue;
+        continue
       }
     }
-    const isPrefix = kb.startsWith(ka) && b.chain.length > a.chain.length;
+    const isPrefix = kb.startsWith(ka) && b.chain.length > a.chain.length
     if (isPrefix) {
-      const added = b.chain.slice(a.chain.length);
-      const allNew = added.every((_x, i) => !oldChains.has(chainKey(b.chain.slice(0, a.chain.length + i + 1))));
-      const alone = added.every((_x, i) => (existingIn.get(chainKey(b.chain.slice(0, a.chain.length + i + 1))) ?? 0) <= 1);
+      const added = b.chain.slice(a.chain.length)
+      const allNew = added.every((_x, i) => !oldChains.has(chainKey(b.chain.slice(0, a.chain.length + i + 1))))
+      const alone = added.every((_x, i) => (existingIn.get(chainKey(b.chain.slice(0, a.chain.length + i + 1))) ?? 0) <= 1)
       if (allNew && alone) {
-        add('compatible', 'field-moved-into-new-group', `field ${p} @${b.ordinal} moved into new ${chainText(added)}`, p, b.field, NOTE_MOVED);
-        continue;
+        add('compatible', 'field-moved-into-new-group', `field ${p} @${b.ordinal} moved into new ${chainText(added)}`, p, b.field, NOTE_MOVED)
+        continue
       }
       if (allNew) {
-        add('breaking', 'union-formed-from-existing', `field ${p} @${b.ordinal} moved into new ${chainText(added)} together with other existing fields`, p, b.field);
-        continue;
+        add('breaking', 'union-formed-from-existing', `field ${p} @${b.ordinal} moved into new ${chainText(added)} together with other existing fields`, p, b.field)
+        continue
       }
-      add('breaking', 'field-moved-into-existing-group', `field ${p} @${b.ordinal} moved into existing ${chainText(added)}`, p, b.field);
-      continue;
+      add('breaking', 'field-moved-into-existing-group', `field ${p} @${b.ordinal} moved into existing ${chainText(added)}`, p, b.field)
+      continue
     }
-    add('breaking', 'field-moved', `field ${p} @${b.ordinal} moved from ${chainText(a.chain)} to ${chainText(b.chain)}`, p, b.field);
+    add('breaking', 'field-moved', `field ${p} @${b.ordinal} moved from ${chainText(a.chain)} to ${chainText(b.chain)}`, p, b.field)
   }
-  checkWire(of, nf, n.path, moved, add);
+  checkWire(of, nf, n.path, moved, add)
   for (const b of nf) {
-    if (oldByOrd.has(b.ordinal)) continue;
-    const p = `${n.path}.${b.field.name}`;
-    if (b.ordinal > oldMax) add('compatible', 'field-added', `field ${p} @${b.ordinal} added`, p, b.field);
-    else add('breaking', 'field-number-reused', `field ${p} @${b.ordinal} uses a number below the previous maximum @${oldMax}`, p, b.field);
+    if (oldByOrd.has(b.ordinal)) continue
+    const p = `${n.path}.${b.field.name}`
+    if (b.ordinal > oldMax) add('compatible', 'field-added', `field ${p} @${b.ordinal} added`, p, b.field)
+    else add('breaking', 'field-number-reused', `field ${p} @${b.ordinal} uses a number below the previous maximum @${oldMax}`, p, b.field)
   }
 }
 
 const SIZE_BITS: Record<string, number> = {
-  Void: 0, Bool: 1, Int8: 8, UInt8: 8, Int16: 16, UInt16: 16, enum: 16, Int32: 32, UInt32: 32, Float32: 32,
-  Int64: 64, UInt64: 64, Float64: 64,
-};
+  Void: 0,
+  Bool: 1,
+  Int8: 8,
+  UInt8: 8,
+  Int16: 16,
+  UInt16: 16,
+  enum: 16,
+  Int32: 32,
+  UInt32: 32,
+  Float32: 32,
+  Int64: 64,
+  UInt64: 64,
+  Float64: 64,
+}
 
 /** Where a field's value sits in a struct's encoding, e.g. `data bytes 8-15` or `pointer 2`. */
 export function wireLocation(f: CapnpField): string | undefined {
-  if (!f.type || f.offset === undefined) return undefined;
-  const bits = SIZE_BITS[f.type.kind];
-  if (bits === undefined) return `pointer ${f.offset}`;
-  if (bits === 0) return 'no space (Void)';
-  if (bits === 1) return `data bit ${f.offset}`;
-  const from = (f.offset * bits) / 8;
-  return `data bytes ${from}-${from + bits / 8 - 1}`;
+  if (!f.type || f.offset === undefined) return undefined
+  const bits = SIZE_BITS[f.type.kind]
+  if (bits === undefined) return `pointer ${f.offset}`
+  if (bits === 0) return 'no space (Void)'
+  if (bits === 1) return `data bit ${f.offset}`
+  const from = (f.offset * bits) / 8
+  return `data bytes ${from}-${from + bits / 8 - 1}`
 }
 
 /**
@@ -301,119 +331,136 @@ export function wireLocation(f: CapnpField): string | undefined {
  */
 function checkWire(of: FlatField[], nf: FlatField[], structPath: string, renumbered: Set<number>, add: Add): void {
   const count = (fs: FlatField[]): Map<string, number> => {
-    const m = new Map<string, number>();
-    for (const f of fs) m.set(f.field.name, (m.get(f.field.name) ?? 0) + 1);
-    return m;
-  };
-  const oldCount = count(of);
-  const newCount = count(nf);
-  const newByName = new Map(nf.map((f) => [f.field.name, f]));
+    const m = new Map<string, number>()
+    for (const f of fs) m.set(f.field.name, (m.get(f.field.name) ?? 0) + 1)
+    return m
+  }
+  const oldCount = count(of)
+  const newCount = count(nf)
+  const newByName = new Map(nf.map(f => [f.field.name, f]))
   for (const a of of) {
-    const name = a.field.name;
+    const name = a.field.name
     // a name used in two groups of one struct does not identify a field
-    if (oldCount.get(name) !== 1 || newCount.get(name) !== 1) continue;
-    const b = newByName.get(name);
-    if (!b || renumbered.has(a.ordinal) || renumbered.has(b.ordinal)) continue;
-    if (!a.field.type || !b.field.type) continue;
-    const p = `${structPath}.${name}`;
-    const la = wireLocation(a.field);
-    const lb = wireLocation(b.field);
-    const sameSize = (SIZE_BITS[a.field.type.kind] ?? -1) === (SIZE_BITS[b.field.type.kind] ?? -1);
+    if (oldCount.get(name) !== 1 || newCount.get(name) !== 1) continue
+    const b = newByName.get(name)
+    if (!b || renumbered.has(a.ordinal) || renumbered.has(b.ordinal)) continue
+    if (!a.field.type || !b.field.type) continue
+    const p = `${structPath}.${name}`
+    const la = wireLocation(a.field)
+    const lb = wireLocation(b.field)
+    const sameSize = (SIZE_BITS[a.field.type.kind] ?? -1) === (SIZE_BITS[b.field.type.kind] ?? -1)
     if (la && lb && la !== lb && sameSize) {
-      add('breaking', 'field-offset-changed', `field ${p} @${b.ordinal} moved on the wire from ${la} to ${lb}: old readers would read it elsewhere`, p, b.field);
+      add('breaking', 'field-offset-changed', `field ${p} @${b.ordinal} moved on the wire from ${la} to ${lb}: old readers would read it elsewhere`, p, b.field)
     }
     if (a.field.discriminant !== null && b.field.discriminant !== null && a.field.discriminant !== b.field.discriminant) {
-      add('breaking', 'discriminant-changed', `field ${p} @${b.ordinal} union discriminant changed from ${a.field.discriminant} to ${b.field.discriminant}`, p, b.field);
+      add('breaking', 'discriminant-changed', `field ${p} @${b.ordinal} union discriminant changed from ${a.field.discriminant} to ${b.field.discriminant}`, p, b.field)
     }
   }
 }
 
 function compareEnum(o: CapnpNode, n: CapnpNode, add: Add): void {
-  const newByOrd = new Map((n.enumerants ?? []).map((e) => [e.ordinal, e]));
-  const oldByOrd = new Map((o.enumerants ?? []).map((e) => [e.ordinal, e]));
-  const oldMax = Math.max(-1, ...(o.enumerants ?? []).map((e) => e.ordinal));
-  const moved = renumbered((o.enumerants ?? []).map((e) => ({ item: e, ordinal: e.ordinal })),
-    (n.enumerants ?? []).map((e) => ({ item: e, ordinal: e.ordinal })), 'enumerant', n.path, add);
+  const newByOrd = new Map((n.enumerants ?? []).map(e => [e.ordinal, e]))
+  const oldByOrd = new Map((o.enumerants ?? []).map(e => [e.ordinal, e]))
+  const oldMax = Math.max(-1, ...(o.enumerants ?? []).map(e => e.ordinal))
+  const moved = renumbered(
+    (o.enumerants ?? []).map(e => ({ item: e, ordinal: e.ordinal })),
+    (n.enumerants ?? []).map(e => ({ item: e, ordinal: e.ordinal })),
+    'enumerant',
+    n.path,
+    add,
+  )
   for (const a of o.enumerants ?? []) {
-    const b = newByOrd.get(a.ordinal);
-    if (!b) add('breaking', 'enumerant-removed', `enumerant ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a);
-    else if (b.name !== a.name && !moved.has(a.ordinal)) add('compatible', 'enumerant-renamed', `enumerant @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, `${n.path}.${b.name}`, b);
+    const b = newByOrd.get(a.ordinal)
+    if (!b) add('breaking', 'enumerant-removed', `enumerant ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a)
+    else if (b.name !== a.name && !moved.has(a.ordinal))
+      add('compatible', 'enumerant-renamed', `enumerant @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, `${n.path}.${b.name}`, b)
   }
   for (const b of n.enumerants ?? []) {
-    if (oldByOrd.has(b.ordinal)) continue;
-    const p = `${n.path}.${b.name}`;
-    if (b.ordinal > oldMax) add('compatible', 'enumerant-added', `enumerant ${p} @${b.ordinal} added`, p, b);
-    else add('breaking', 'enumerant-number-reused', `enumerant ${p} @${b.ordinal} uses a number below the previous maximum`, p, b);
+    if (oldByOrd.has(b.ordinal)) continue
+    const p = `${n.path}.${b.name}`
+    if (b.ordinal > oldMax) add('compatible', 'enumerant-added', `enumerant ${p} @${b.ordinal} added`, p, b)
+    else add('breaking', 'enumerant-number-reused', `enumerant ${p} @${b.ordinal} uses a number below the previous maximum`, p, b)
   }
 }
 
 function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
-  const oldSupers = new Set((o.superclasses ?? []).map(typeKey));
-  const newSupers = new Set((n.superclasses ?? []).map(typeKey));
+  const oldSupers = new Set((o.superclasses ?? []).map(typeKey))
+  const newSupers = new Set((n.superclasses ?? []).map(typeKey))
   for (const s of o.superclasses ?? []) {
-    if (!newSupers.has(typeKey(s))) add('breaking', 'superclass-removed', `${n.path} no longer extends ${typeToString(s)}`, n.path, n);
+    if (!newSupers.has(typeKey(s))) add('breaking', 'superclass-removed', `${n.path} no longer extends ${typeToString(s)}`, n.path, n)
   }
   for (const s of n.superclasses ?? []) {
-    if (!oldSupers.has(typeKey(s))) add('compatible', 'superclass-added', `${n.path} now extends ${typeToString(s)}`, n.path, n);
+    if (!oldSupers.has(typeKey(s))) add('compatible', 'superclass-added', `${n.path} now extends ${typeToString(s)}`, n.path, n)
   }
-  const newByOrd = new Map((n.methods ?? []).map((m) => [m.ordinal, m]));
-  const oldByOrd = new Map((o.methods ?? []).map((m) => [m.ordinal, m]));
-  const oldMax = Math.max(-1, ...(o.methods ?? []).map((m) => m.ordinal));
-  const moved = renumbered((o.methods ?? []).map((m) => ({ item: m, ordinal: m.ordinal })),
-    (n.methods ?? []).map((m) => ({ item: m, ordinal: m.ordinal })), 'method', n.path, add);
+  const newByOrd = new Map((n.methods ?? []).map(m => [m.ordinal, m]))
+  const oldByOrd = new Map((o.methods ?? []).map(m => [m.ordinal, m]))
+  const oldMax = Math.max(-1, ...(o.methods ?? []).map(m => m.ordinal))
+  const moved = renumbered(
+    (o.methods ?? []).map(m => ({ item: m, ordinal: m.ordinal })),
+    (n.methods ?? []).map(m => ({ item: m, ordinal: m.ordinal })),
+    'method',
+    n.path,
+    add,
+  )
   for (const a of o.methods ?? []) {
-    const b = newByOrd.get(a.ordinal);
+    const b = newByOrd.get(a.ordinal)
     if (!b) {
-      add('breaking', 'method-removed', `method ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a);
-      continue;
+      add('breaking', 'method-removed', `method ${o.path}.${a.name} @${a.ordinal} removed`, `${o.path}.${a.name}`, a)
+      continue
     }
-    const p = `${n.path}.${b.name}`;
-    if (b.name !== a.name && !moved.has(a.ordinal)) add('compatible', 'method-renamed', `method @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, p, b);
+    const p = `${n.path}.${b.name}`
+    if (b.name !== a.name && !moved.has(a.ordinal)) add('compatible', 'method-renamed', `method @${a.ordinal} of ${n.path} renamed from ${a.name} to ${b.name}`, p, b)
     if (a.streaming !== b.streaming) {
-      add('breaking', 'method-streaming-changed', `method ${p} ${b.streaming ? 'became' : 'is no longer'} streaming`, p, b);
+      add('breaking', 'method-streaming-changed', `method ${p} ${b.streaming ? 'became' : 'is no longer'} streaming`, p, b)
     }
     for (const side of ['params', 'results'] as const) {
-      const ai = side === 'params' ? a.inlineParams : a.inlineResults;
-      const bi = side === 'params' ? b.inlineParams : b.inlineResults;
-      const aid = side === 'params' ? a.paramStructType : a.resultStructType;
-      const bid = side === 'params' ? b.paramStructType : b.resultStructType;
+      const ai = side === 'params' ? a.inlineParams : a.inlineResults
+      const bi = side === 'params' ? b.inlineParams : b.inlineResults
+      const aid = side === 'params' ? a.paramStructType : a.resultStructType
+      const bid = side === 'params' ? b.paramStructType : b.resultStructType
       if (!ai || !bi) {
         if (ai !== bi || aid !== bid) {
           if (!(a.streaming && b.streaming && side === 'results')) {
-            add('breaking', `method-${side}-type-changed`, `method ${p} ${side} type changed`, p, b);
+            add('breaking', `method-${side}-type-changed`, `method ${p} ${side} type changed`, p, b)
           }
         }
-        continue;
+        continue
       }
-      const as = oldById.get(aid);
-      const bs = newById.get(bid);
-      if (!as || !bs) continue;
-      const af = flatten(as, oldById);
-      const bf = flatten(bs, newById);
-      const bByOrd = new Map(bf.map((f) => [f.ordinal, f]));
-      const aByOrd = new Map(af.map((f) => [f.ordinal, f]));
-      const what = side === 'params' ? 'parameter' : 'result';
-      const pmoved = renumbered(af.map((f) => ({ item: f.field, ordinal: f.ordinal })), bf.map((f) => ({ item: f.field, ordinal: f.ordinal })), what, p, add);
+      const as = oldById.get(aid)
+      const bs = newById.get(bid)
+      if (!as || !bs) continue
+      const af = flatten(as, oldById)
+      const bf = flatten(bs, newById)
+      const bByOrd = new Map(bf.map(f => [f.ordinal, f]))
+      const aByOrd = new Map(af.map(f => [f.ordinal, f]))
+      const what = side === 'params' ? 'parameter' : 'result'
+      const pmoved = renumbered(
+        af.map(f => ({ item: f.field, ordinal: f.ordinal })),
+        bf.map(f => ({ item: f.field, ordinal: f.ordinal })),
+        what,
+        p,
+        add,
+      )
       for (const x of af) {
-        const y = bByOrd.get(x.ordinal);
-        if (!y) add('breaking', `${what}-removed`, `${what} ${x.field.name} of ${p} removed`, `${p}.${x.field.name}`, x.field);
-        else compareFieldPair(x, y, p, newById, add, what, pmoved.has(x.ordinal));
+        const y = bByOrd.get(x.ordinal)
+        if (!y) add('breaking', `${what}-removed`, `${what} ${x.field.name} of ${p} removed`, `${p}.${x.field.name}`, x.field)
+        else compareFieldPair(x, y, p, newById, add, what, pmoved.has(x.ordinal))
       }
       for (const y of bf) {
-        if (aByOrd.has(y.ordinal)) continue;
-        const fp = `${p}.${y.field.name}`;
+        if (aByOrd.has(y.ordinal)) continue
+        const fp = `${p}.${y.field.name}`
         if (side === 'params' && y.field.defaultValue === undefined) {
-          add('breaking', 'parameter-added-without-default', `parameter ${y.field.name} appended to ${p} without a default value`, fp, y.field);
+          add('breaking', 'parameter-added-without-default', `parameter ${y.field.name} appended to ${p} without a default value`, fp, y.field)
         } else {
-          add('compatible', `${what}-added`, `${what} ${y.field.name} appended to ${p}`, fp, y.field);
+          add('compatible', `${what}-added`, `${what} ${y.field.name} appended to ${p}`, fp, y.field)
         }
       }
     }
   }
   for (const b of n.methods ?? []) {
-    if (oldByOrd.has(b.ordinal)) continue;
-    const p = `${n.path}.${b.name}`;
-    if (b.ordinal > oldMax) add('compatible', 'method-added', `method ${p} @${b.ordinal} added`, p, b);
-    else add('breaking', 'method-number-reused', `method ${p} @${b.ordinal} uses a number below the previous maximum`, p, b);
+    if (oldByOrd.has(b.ordinal)) continue
+    const p = `${n.path}.${b.name}`
+    if (b.ordinal > oldMax) add('compatible', 'method-added', `method ${p} @${b.ordinal} added`, p, b)
+    else add('breaking', 'method-number-reused', `method ${p} @${b.ordinal} uses a number below the previous maximum`, p, b)
   }
 }

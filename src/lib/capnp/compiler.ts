@@ -2,71 +2,68 @@
  * Semantic analysis of Cap'n Proto schema files: scopes and name resolution, imports, node ids,
  * ordinals, unions/groups, generics, values and annotations. Produces a CapnpModel and diagnostics.
  */
-import * as path from 'node:path';
-import type { AnnotationApp, Decl, Expr, Ident, Span } from './ast.js';
-import { generateChildId, generateGroupId, generateMethodParamsId, generateRandomId, hexId, isValidId } from './ids.js';
-import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js';
-import type {
-  CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName,
-} from './model.js';
-import { typeKey, typeToString } from './model.js';
-import { parseCapnp, type ParseResult } from './parser.js';
-import { stdFile } from './std.js';
+import * as path from 'node:path'
+import type { AnnotationApp, Decl, Expr, Ident, Span } from './ast.js'
+import { generateChildId, generateGroupId, generateMethodParamsId, generateRandomId, hexId, isValidId } from './ids.js'
+import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js'
+import type { CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName } from './model.js'
+import { typeKey, typeToString } from './model.js'
+import { parseCapnp, type ParseResult } from './parser.js'
+import { stdFile } from './std.js'
 
 export interface CapnpDiagnostic {
-  file: string;
-  line: number;
-  column: number;
-  endLine?: number;
-  endColumn?: number;
-  message: string;
+  file: string
+  line: number
+  column: number
+  endLine?: number
+  endColumn?: number
+  message: string
 }
 
 export interface CompileOptions {
   /** absolute path of the file (used to resolve relative imports and embeds) */
-  absPath: string;
+  absPath: string
   /** path used in diagnostics and display names */
-  displayPath: string;
+  displayPath: string
   /** imports must stay inside this directory; absolute non-standard imports resolve against it */
-  rootDir?: string;
-  readFile?: (absPath: string) => string | undefined;
+  rootDir?: string
+  readFile?: (absPath: string) => string | undefined
   /** reads an embedded file's bytes (for `Data` embeds); defaults to the UTF-8 bytes of readFile */
-  readBytes?: (absPath: string) => Uint8Array | undefined;
+  readBytes?: (absPath: string) => Uint8Array | undefined
   /** folders that absolute imports (`/x/y.capnp`) resolve against, in order, before rootDir (like `capnp -I`) */
-  importDirs?: string[];
+  importDirs?: string[]
 }
 
-type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using'
-  | 'field' | 'union' | 'group' | 'enumerant' | 'method';
+type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using' | 'field' | 'union' | 'group' | 'enumerant' | 'method'
 
 interface Unit {
-  absPath: string;
-  display: string;
-  parse: ParseResult;
-  sym: Sym;
-  isMain: boolean;
+  absPath: string
+  display: string
+  parse: ParseResult
+  sym: Sym
+  isMain: boolean
   /** source text (two files with one id are one file when their text is the same) */
-  text: string;
+  text: string
 }
 
 interface Sym {
-  kind: SymKind;
-  name: string;
-  decl: Decl;
-  parent?: Sym;
-  unit: Unit;
-  members: Map<string, Sym>;
-  id: bigint;
-  explicitId: boolean;
-  path: string;
-  genericParams?: string[];
+  kind: SymKind
+  name: string
+  decl: Decl
+  parent?: Sym
+  unit: Unit
+  members: Map<string, Sym>
+  id: bigint
+  explicitId: boolean
+  path: string
+  genericParams?: string[]
   /** resolution state for using/const (0 = not started, 1 = in progress, 2 = done) */
-  state: number;
-  usingRef?: Ref;
-  constType?: CapnpType | null;
-  annType?: CapnpType | null;
+  state: number
+  usingRef?: Ref
+  constType?: CapnpType | null
+  annType?: CapnpType | null
   /** for groups/unions: index among the parent's fields */
-  codeOrder?: number;
+  codeOrder?: number
 }
 
 type Ref =
@@ -76,7 +73,7 @@ type Ref =
   | { k: 'implicit'; index: number; name: string }
   | { k: 'file'; unit: Unit }
   /** a type already bound through a generic brand, e.g. `Alias.Foo` where `Alias = Gen(Text)` */
-  | { k: 'type'; type: CapnpType };
+  | { k: 'type'; type: CapnpType }
 
 /**
  * One scope of a brand (the generic bindings a type reference carries), leaf first: the scope's
@@ -84,152 +81,176 @@ type Ref =
  * compiled, and the parameters bound to it.
  */
 interface Level {
-  id: bigint;
-  pc: number;
-  inherited: boolean;
-  params?: CapnpType[];
+  id: bigint
+  pc: number
+  inherited: boolean
+  params?: CapnpType[]
 }
 
-const NODE_SCOPES = new Set<SymKind>(['file', 'struct', 'interface', 'enum', 'const', 'annotation']);
+const NODE_SCOPES = new Set<SymKind>(['file', 'struct', 'interface', 'enum', 'const', 'annotation'])
 
 interface Ctx {
-  scope: Sym;
-  implicit?: string[];
+  scope: Sym
+  implicit?: string[]
 }
 
-const PRIMS = new Set<string>(['Void', 'Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64',
-  'Float32', 'Float64', 'Text', 'Data']);
-const BUILTINS = new Set<string>([...PRIMS, 'List', 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability']);
+const PRIMS = new Set<string>(['Void', 'Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Text', 'Data'])
+const BUILTINS = new Set<string>([...PRIMS, 'List', 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'])
 const INT_RANGES: Record<string, [bigint, bigint]> = {
-  Int8: [-128n, 127n], Int16: [-32768n, 32767n], Int32: [-2147483648n, 2147483647n],
+  Int8: [-128n, 127n],
+  Int16: [-32768n, 32767n],
+  Int32: [-2147483648n, 2147483647n],
   Int64: [-(1n << 63n), (1n << 63n) - 1n],
-  UInt8: [0n, 255n], UInt16: [0n, 65535n], UInt32: [0n, 4294967295n], UInt64: [0n, (1n << 64n) - 1n],
-};
-const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method',
-  'param', 'annotation', 'const', '*']);
-const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface']);
-const MEMBER_DECLS = new Set(['field', 'union', 'group']);
+  UInt8: [0n, 255n],
+  UInt16: [0n, 65535n],
+  UInt32: [0n, 4294967295n],
+  UInt64: [0n, (1n << 64n) - 1n],
+}
+const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method', 'param', 'annotation', 'const', '*'])
+const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface'])
+const MEMBER_DECLS = new Set(['field', 'union', 'group'])
 
-const STREAM_PATH = '/capnp/stream.capnp';
-const UNDERSCORE_MSG = 'Cap\'n Proto declaration names should use camelCase and must not contain underscores. ' +
-  '(Code generators may convert names to the appropriate style for the target language.)';
+const STREAM_PATH = '/capnp/stream.capnp'
+const UNDERSCORE_MSG =
+  "Cap'n Proto declaration names should use camelCase and must not contain underscores. " + '(Code generators may convert names to the appropriate style for the target language.)'
 
-const stdParseCache = new Map<string, ParseResult>();
+const stdParseCache = new Map<string, ParseResult>()
 /** parses of imported files by their text (parse results are never changed after parsing) */
-const importParseCache = new Map<string, ParseResult>();
+const importParseCache = new Map<string, ParseResult>()
 
 function exprText(e: Expr): string {
   switch (e.k) {
-    case 'name': return e.name;
-    case 'absName': return '.' + e.name;
-    case 'member': return `${exprText(e.parent)}.${e.name.name}`;
-    case 'apply': return `${exprText(e.fn)}(${e.params.map((p) => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`;
-    case 'import': return `import ${JSON.stringify(e.path)}`;
-    case 'embed': return `embed ${JSON.stringify(e.path)}`;
-    case 'int': return e.value.toString();
-    case 'float': return Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : String(e.value);
-    case 'string': return JSON.stringify(e.value);
-    case 'binary': return '0x"' + Buffer.from(e.value).toString('hex') + '"';
-    case 'list': return `[${e.items.map(exprText).join(', ')}]`;
-    case 'tuple': return `(${e.items.map((p) => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`;
-    default: return '?';
+    case 'name':
+      return e.name
+    case 'absName':
+      return '.' + e.name
+    case 'member':
+      return `${exprText(e.parent)}.${e.name.name}`
+    case 'apply':
+      return `${exprText(e.fn)}(${e.params.map(p => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`
+    case 'import':
+      return `import ${JSON.stringify(e.path)}`
+    case 'embed':
+      return `embed ${JSON.stringify(e.path)}`
+    case 'int':
+      return e.value.toString()
+    case 'float':
+      return Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : String(e.value)
+    case 'string':
+      return JSON.stringify(e.value)
+    case 'binary':
+      return '0x"' + Buffer.from(e.value).toString('hex') + '"'
+    case 'list':
+      return `[${e.items.map(exprText).join(', ')}]`
+    case 'tuple':
+      return `(${e.items.map(p => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`
+    default:
+      return '?'
   }
 }
 
 function isPointer(t: CapnpType): boolean {
-  return !(PRIMS.has(t.kind) && t.kind !== 'Text' && t.kind !== 'Data') && t.kind !== 'enum';
+  return !(PRIMS.has(t.kind) && t.kind !== 'Text' && t.kind !== 'Data') && t.kind !== 'enum'
 }
 
 export class Compiler {
-  readonly diagnostics: CapnpDiagnostic[] = [];
-  private readonly units = new Map<string, Unit | null>();
-  private readonly explicitIds = new Map<string, { span: Span; unit: Unit }>();
+  readonly diagnostics: CapnpDiagnostic[] = []
+  private readonly units = new Map<string, Unit | null>()
+  private readonly explicitIds = new Map<string, { span: Span; unit: Unit }>()
 
   constructor(private readonly opts: CompileOptions) {}
 
-  private readonly seenDiagnostics = new Set<string>();
+  private readonly seenDiagnostics = new Set<string>()
 
   /** Reports an error in `unit` (the main file or an imported one), once per place and message. */
   private report(unit: Unit | undefined, s: Span, message: string): void {
-    const file = unit ? unit.display : this.opts.displayPath;
-    const key = `${file}:${s.line}:${s.col}:${message}`;
-    if (this.seenDiagnostics.has(key)) return;
-    this.seenDiagnostics.add(key);
-    this.diagnostics.push({ file, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message });
+    const file = unit ? unit.display : this.opts.displayPath
+    const key = `${file}:${s.line}:${s.col}:${message}`
+    if (this.seenDiagnostics.has(key)) return
+    this.seenDiagnostics.add(key)
+    this.diagnostics.push({ file, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message })
   }
 
   compile(source: string): CapnpModel | undefined {
-    const parse = parseCapnp(source);
-    const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true, source);
-    this.units.set(this.opts.absPath, main);
-    for (const e of parse.errors) this.report(main, e, e.message);
+    const parse = parseCapnp(source)
+    const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true, source)
+    this.units.set(this.opts.absPath, main)
+    for (const e of parse.errors) this.report(main, e, e.message)
     try {
-      return this.analyze(main);
+      return this.analyze(main)
     } catch (err) {
       // Never throw on bad input: surface internal failures as a diagnostic.
-      this.report(main, { line: 1, col: 1, endLine: 1, endCol: 1 },
-        `Internal error while analyzing schema: ${(err as Error).message}`);
-      return undefined;
+      this.report(main, { line: 1, col: 1, endLine: 1, endCol: 1 }, `Internal error while analyzing schema: ${(err as Error).message}`)
+      return undefined
     }
   }
 
   // ------------------------------------------------------------------ units and symbols
   private makeUnit(absPath: string, display: string, parse: ParseResult, isMain: boolean, text: string): Unit {
-    const fileDecl = parse.file;
-    const unit: Unit = { absPath, display, parse, isMain, text, sym: undefined as unknown as Sym };
-    let fileId = fileDecl.id?.value;
+    const fileDecl = parse.file
+    const unit: Unit = { absPath, display, parse, isMain, text, sym: undefined as unknown as Sym }
+    let fileId = fileDecl.id?.value
     {
       if (fileId === undefined) {
-        fileId = generateRandomId();
-        this.report(unit, { line: 1, col: 1, endLine: 1, endCol: 1 },
-          `File does not declare an ID.  I've generated one for you.  Add this line to your file: ${hexId(fileId)};`
-            .replace(': 0x', ': @0x'));
+        fileId = generateRandomId()
+        this.report(
+          unit,
+          { line: 1, col: 1, endLine: 1, endCol: 1 },
+          `File does not declare an ID.  I've generated one for you.  Add this line to your file: ${hexId(fileId)};`.replace(': 0x', ': @0x'),
+        )
       } else if (!isValidId(fileId)) {
-        this.report(unit, fileDecl.id as Span, 'Invalid ID.  Please generate a new one with \'capnpc -i\'.');
+        this.report(unit, fileDecl.id as Span, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
       }
     }
     const sym: Sym = {
-      kind: 'file', name: '', decl: fileDecl, unit, members: new Map(), id: fileId ?? 0n,
-      explicitId: true, path: '', state: 0,
-    };
-    unit.sym = sym;
-    for (const e of parse.errors) if (!isMain) this.report(unit, e, e.message);
-    if (fileDecl.id) this.noteExplicitId(unit, fileDecl.id);
-    this.registerScope(sym, fileDecl.nested, 'file');
-    return unit;
+      kind: 'file',
+      name: '',
+      decl: fileDecl,
+      unit,
+      members: new Map(),
+      id: fileId ?? 0n,
+      explicitId: true,
+      path: '',
+      state: 0,
+    }
+    unit.sym = sym
+    for (const e of parse.errors) if (!isMain) this.report(unit, e, e.message)
+    if (fileDecl.id) this.noteExplicitId(unit, fileDecl.id)
+    this.registerScope(sym, fileDecl.nested, 'file')
+    return unit
   }
 
   private noteExplicitId(unit: Unit, id: Span & { value: bigint }): void {
-    const key = hexId(id.value);
-    const prev = this.explicitIds.get(key);
+    const key = hexId(id.value)
+    const prev = this.explicitIds.get(key)
     // a local copy of a bundled standard file (`c++.capnp` beside `/capnp/c++.capnp`) is that file
-    if (prev && prev.unit !== unit && prev.unit.text === unit.text && prev.unit.sym?.decl.id === prev.span) return;
+    if (prev && prev.unit !== unit && prev.unit.text === unit.text && prev.unit.sym?.decl.id === prev.span) return
     if (prev) {
-      this.report(unit, id, `Duplicate ID @${key}.`);
-      this.report(prev.unit, prev.span, `ID @${key} originally used here.`);
+      this.report(unit, id, `Duplicate ID @${key}.`)
+      this.report(prev.unit, prev.span, `ID @${key} originally used here.`)
     } else {
-      this.explicitIds.set(key, { span: id, unit });
+      this.explicitIds.set(key, { span: id, unit })
     }
   }
 
   private addMember(scope: Sym, sym: Sym, nameSpan: Span): void {
-    if (!sym.name) return;
-    const prev = scope.members.get(sym.name);
+    if (!sym.name) return
+    const prev = scope.members.get(sym.name)
     if (prev) {
-      this.report(scope.unit, nameSpan, `'${sym.name}' is already defined in this scope.`);
-      this.report(scope.unit, prev.decl.name, `'${sym.name}' previously defined here.`);
-      return;
+      this.report(scope.unit, nameSpan, `'${sym.name}' is already defined in this scope.`)
+      this.report(scope.unit, prev.decl.name, `'${sym.name}' previously defined here.`)
+      return
     }
-    scope.members.set(sym.name, sym);
+    scope.members.set(sym.name, sym)
   }
 
   private checkName(unit: Unit, name: Ident, isType: boolean): void {
-    if (!name.name) return;
-    const c = name.name.charCodeAt(0);
-    const upper = c >= 65 && c <= 90;
-    if (isType && !upper) this.report(unit, name, 'Type names must begin with a capital letter.');
-    else if (!isType && upper) this.report(unit, name, 'Non-type names must begin with a lower-case letter.');
-    if (name.name.includes('_')) this.report(unit, name, UNDERSCORE_MSG);
+    if (!name.name) return
+    const c = name.name.charCodeAt(0)
+    const upper = c >= 65 && c <= 90
+    if (isType && !upper) this.report(unit, name, 'Type names must begin with a capital letter.')
+    else if (!isType && upper) this.report(unit, name, 'Non-type names must begin with a lower-case letter.')
+    if (name.name.includes('_')) this.report(unit, name, UNDERSCORE_MSG)
   }
 
   /**
@@ -238,127 +259,139 @@ export class Compiler {
    * field index within the node being filled.
    */
   private registerScope(scope: Sym, decls: Decl[], ctx: 'file' | 'struct' | 'interface' | 'enum'): void {
-    const unit = scope.unit;
-    const acc: Sym[] = [];
-    let unnamedUnion: Decl | undefined;
+    const unit = scope.unit
+    const acc: Sym[] = []
+    let unnamedUnion: Decl | undefined
     for (const d of decls) {
       if (d.kind === 'union' && !d.name.name) {
         if (ctx !== 'struct') {
-          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-          continue;
+          this.report(unit, d, "This kind of declaration doesn't belong here.")
+          continue
         }
-        unnamedUnion = this.registerUnnamedUnion(scope, d, unnamedUnion, acc);
-        continue;
+        unnamedUnion = this.registerUnnamedUnion(scope, d, unnamedUnion, acc)
+        continue
       }
       if (MEMBER_DECLS.has(d.kind)) {
         if (ctx !== 'struct') {
-          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-          continue;
+          this.report(unit, d, "This kind of declaration doesn't belong here.")
+          continue
         }
-        this.registerMembers(scope, scope, [d], acc);
-        continue;
+        this.registerMembers(scope, scope, [d], acc)
+        continue
       }
       if (d.kind === 'enumerant') {
         if (ctx !== 'enum') {
-          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-          continue;
+          this.report(unit, d, "This kind of declaration doesn't belong here.")
+          continue
         }
-        this.checkName(unit, d.name, false);
-        this.addMember(scope, this.newSym('enumerant', d, scope, scope.id, false), d.name);
-        continue;
+        this.checkName(unit, d.name, false)
+        this.addMember(scope, this.newSym('enumerant', d, scope, scope.id, false), d.name)
+        continue
       }
       if (d.kind === 'method') {
         if (ctx !== 'interface') {
-          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-          continue;
+          this.report(unit, d, "This kind of declaration doesn't belong here.")
+          continue
         }
-        this.checkName(unit, d.name, false);
-        this.addMember(scope, this.newSym('method', d, scope, scope.id, false), d.name);
-        continue;
+        this.checkName(unit, d.name, false)
+        this.addMember(scope, this.newSym('method', d, scope, scope.id, false), d.name)
+        continue
       }
-      if (d.kind === 'file') continue;
+      if (d.kind === 'file') continue
       if (ctx === 'enum') {
-        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-        continue;
+        this.report(unit, d, "This kind of declaration doesn't belong here.")
+        continue
       }
-      this.registerDecl(scope, d);
+      this.registerDecl(scope, d)
     }
-    if (acc.length) this.finishMembers(scope, acc);
+    if (acc.length) this.finishMembers(scope, acc)
   }
 
-  private readonly symByDecl = new Map<Decl, Sym>();
+  private readonly symByDecl = new Map<Decl, Sym>()
 
   private newSym(kind: SymKind, d: Decl, parent: Sym, id: bigint, explicitId: boolean, name = d.name.name): Sym {
-    const base = parent.path;
+    const base = parent.path
     const sym: Sym = {
-      kind, name, decl: d, parent, unit: parent.unit, members: new Map(), id, explicitId,
-      path: name ? (base ? `${base}.${name}` : name) : base, state: 0,
-    };
-    this.symByDecl.set(d, sym);
-    return sym;
+      kind,
+      name,
+      decl: d,
+      parent,
+      unit: parent.unit,
+      members: new Map(),
+      id,
+      explicitId,
+      path: name ? (base ? `${base}.${name}` : name) : base,
+      state: 0,
+    }
+    this.symByDecl.set(d, sym)
+    return sym
   }
 
   private registerDecl(scope: Sym, d: Decl): void {
-    const unit = scope.unit;
-    let name = d.name.name;
+    const unit = scope.unit
+    let name = d.name.name
     if (d.kind === 'using' && !name) {
-      const t = d.target;
-      if (t && t.k === 'member') name = t.name.name;
-      else if (t && t.k === 'absName') name = t.name;
+      const t = d.target
+      if (t && t.k === 'member') name = t.name.name
+      else if (t && t.k === 'absName') name = t.name
       if (!t || t.k === 'name' || t.k === 'import' || t.k === 'error') {
-        this.report(unit, t ?? d, '\'using\' declaration without \'=\' must specify a named declaration from a different scope.');
+        this.report(unit, t ?? d, "'using' declaration without '=' must specify a named declaration from a different scope.")
       }
     }
-    const id = d.id ? d.id.value : generateChildId(scope.id, name);
+    const id = d.id ? d.id.value : generateChildId(scope.id, name)
     if (d.id) {
-      if (!isValidId(d.id.value)) this.report(unit, d.id, 'Invalid ID.  Please generate a new one with \'capnpc -i\'.');
-      this.noteExplicitId(unit, d.id);
+      if (!isValidId(d.id.value)) this.report(unit, d.id, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
+      this.noteExplicitId(unit, d.id)
     }
-    const sym = this.newSym(d.kind as SymKind, d, scope, id, !!d.id, name);
+    const sym = this.newSym(d.kind as SymKind, d, scope, id, !!d.id, name)
     if (d.kind === 'struct' || d.kind === 'interface' || d.kind === 'enum') {
-      this.checkName(unit, d.name, true);
-      if (d.genericParams) sym.genericParams = d.genericParams.map((g) => g.name);
-      this.registerScope(sym, d.nested, d.kind);
+      this.checkName(unit, d.name, true)
+      if (d.genericParams) sym.genericParams = d.genericParams.map(g => g.name)
+      this.registerScope(sym, d.nested, d.kind)
     } else if (d.kind === 'const' || d.kind === 'annotation') {
-      this.checkName(unit, d.name, false);
+      this.checkName(unit, d.name, false)
     } else if (d.kind === 'using' && d.name.name && d.name.name.includes('_')) {
-      this.report(unit, d.name, UNDERSCORE_MSG);
+      this.report(unit, d.name, UNDERSCORE_MSG)
     }
-    this.addMember(scope, sym, d.kind === 'using' && !d.name.name && d.target ? d.target : d.name);
+    this.addMember(scope, sym, d.kind === 'using' && !d.name.name && d.target ? d.target : d.name)
   }
 
   /** Registers fields/groups/unions into `lookupScope`; groups get their own scope (bodies deferred). */
   private registerMembers(lookupScope: Sym, _nodeSym: Sym, decls: Decl[], acc: Sym[]): void {
-    const unit = lookupScope.unit;
+    const unit = lookupScope.unit
     for (const d of decls) {
       if (d.kind === 'field') {
-        this.checkName(unit, d.name, false);
-        const s = this.newSym('field', d, lookupScope, 0n, false);
-        s.codeOrder = acc.length;
-        acc.push(s);
-        this.addMember(lookupScope, s, d.name);
+        this.checkName(unit, d.name, false)
+        const s = this.newSym('field', d, lookupScope, 0n, false)
+        s.codeOrder = acc.length
+        acc.push(s)
+        this.addMember(lookupScope, s, d.name)
       } else if (d.kind === 'group' || d.kind === 'union') {
         if (!d.name.name) {
-          this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
-          continue;
+          this.report(unit, d, "This kind of declaration doesn't belong here.")
+          continue
         }
-        this.checkName(unit, d.name, false);
-        const s = this.newSym(d.kind, d, lookupScope, 0n, false);
-        s.codeOrder = acc.length;
-        acc.push(s);
-        this.addMember(lookupScope, s, d.name);
-        if (d.kind === 'union') this.checkUnionShape(unit, d);
-        else if (!d.nested.some((m) => MEMBER_DECLS.has(m.kind))) {
-          this.report(unit, span(d.name, d.keyword ?? d.name), 'Group must have at least one member.');
+        this.checkName(unit, d.name, false)
+        const s = this.newSym(d.kind, d, lookupScope, 0n, false)
+        s.codeOrder = acc.length
+        acc.push(s)
+        this.addMember(lookupScope, s, d.name)
+        if (d.kind === 'union') this.checkUnionShape(unit, d)
+        else if (!d.nested.some(m => MEMBER_DECLS.has(m.kind))) {
+          this.report(unit, span(d.name, d.keyword ?? d.name), 'Group must have at least one member.')
         }
         if (d.ordinal) {
-          if (d.kind === 'group') this.report(unit, d.ordinal, 'Groups cannot have ordinals.');
+          if (d.kind === 'group') this.report(unit, d.ordinal, 'Groups cannot have ordinals.')
           else if (!d.ordinal.bang) {
-            this.report(unit, d.ordinal, 'As of Cap\'n Proto v0.3, it is no longer necessary to assign numbers to unions. However, removing the number will break binary compatibility. If this is an old protocol and you need to retain compatibility, please add an exclamation point after the number to indicate that it is really needed, e.g. `foo @1! :union {`. If this is a new protocol or compatibility doesn\'t matter, just remove the @n entirely. Sorry for the inconvenience, and thanks for being an early adopter!  :)');
+            this.report(
+              unit,
+              d.ordinal,
+              "As of Cap'n Proto v0.3, it is no longer necessary to assign numbers to unions. However, removing the number will break binary compatibility. If this is an old protocol and you need to retain compatibility, please add an exclamation point after the number to indicate that it is really needed, e.g. `foo @1! :union {`. If this is a new protocol or compatibility doesn't matter, just remove the @n entirely. Sorry for the inconvenience, and thanks for being an early adopter!  :)",
+            )
           }
         }
       } else {
-        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+        this.report(unit, d, "This kind of declaration doesn't belong here.")
       }
     }
   }
@@ -368,34 +401,34 @@ export class Compiler {
    * lowest member ordinal) and derives each group's id from its parent's id and that index.
    */
   private finishMembers(nodeSym: Sym, acc: Sym[]): void {
-    const sorted = [...acc].sort((a, b) => minOrdinal(a.decl) - minOrdinal(b.decl) || (a.codeOrder ?? 0) - (b.codeOrder ?? 0));
+    const sorted = [...acc].sort((a, b) => minOrdinal(a.decl) - minOrdinal(b.decl) || (a.codeOrder ?? 0) - (b.codeOrder ?? 0))
     sorted.forEach((s, i) => {
-      if (s.kind === 'group' || s.kind === 'union') s.id = generateGroupId(nodeSym.id, i);
-      else s.id = nodeSym.id;
-    });
+      if (s.kind === 'group' || s.kind === 'union') s.id = generateGroupId(nodeSym.id, i)
+      else s.id = nodeSym.id
+    })
     for (const s of acc) {
-      if (s.kind === 'group' || s.kind === 'union') this.registerGroupBody(s, s.decl.nested, s.kind === 'union');
+      if (s.kind === 'group' || s.kind === 'union') this.registerGroupBody(s, s.decl.nested, s.kind === 'union')
     }
   }
 
   private registerGroupBody(group: Sym, decls: Decl[], isUnion: boolean): void {
-    const unit = group.unit;
-    const acc: Sym[] = [];
-    let unnamedUnion: Decl | undefined;
+    const unit = group.unit
+    const acc: Sym[] = []
+    let unnamedUnion: Decl | undefined
     for (const d of decls) {
       if (d.kind === 'union' && !d.name.name) {
         if (isUnion) {
-          this.report(unit, d, 'Unions cannot contain unnamed unions.');
-          continue;
+          this.report(unit, d, 'Unions cannot contain unnamed unions.')
+          continue
         }
-        unnamedUnion = this.registerUnnamedUnion(group, d, unnamedUnion, acc);
+        unnamedUnion = this.registerUnnamedUnion(group, d, unnamedUnion, acc)
       } else if (MEMBER_DECLS.has(d.kind)) {
-        this.registerMembers(group, group, [d], acc);
+        this.registerMembers(group, group, [d], acc)
       } else if (d.kind !== 'file') {
-        this.report(unit, d, 'This kind of declaration doesn\'t belong here.');
+        this.report(unit, d, "This kind of declaration doesn't belong here.")
       }
     }
-    this.finishMembers(group, acc);
+    this.finishMembers(group, acc)
   }
 
   /**
@@ -404,603 +437,602 @@ export class Compiler {
    */
   private registerUnnamedUnion(scope: Sym, d: Decl, previous: Decl | undefined, acc: Sym[]): Decl {
     if (previous) {
-      this.report(scope.unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.');
-      this.report(scope.unit, previous.keyword ?? previous, 'Previously defined here.');
+      this.report(scope.unit, d.keyword ?? d, 'An unnamed union is already defined in this scope.')
+      this.report(scope.unit, previous.keyword ?? previous, 'Previously defined here.')
     }
-    this.checkUnionShape(scope.unit, d);
-    this.registerMembers(scope, scope, d.nested, acc);
-    return previous ?? d;
+    this.checkUnionShape(scope.unit, d)
+    this.registerMembers(scope, scope, d.nested, acc)
+    return previous ?? d
   }
 
   private checkUnionShape(unit: Unit, d: Decl): void {
-    const count = d.nested.filter((m) => MEMBER_DECLS.has(m.kind) && m.name.name).length;
+    const count = d.nested.filter(m => MEMBER_DECLS.has(m.kind) && m.name.name).length
     if (count < 2) {
-      this.report(unit, d.name.name ? span(d.name, d.keyword ?? d.name) : (d.keyword ?? d), 'Union must have at least two members.');
+      this.report(unit, d.name.name ? span(d.name, d.keyword ?? d.name) : (d.keyword ?? d), 'Union must have at least two members.')
     }
   }
 
   // ------------------------------------------------------------------ imports
   private resolveImportPath(from: Unit, p: string): { abs: string; std: boolean } | undefined {
     if (p.startsWith('/')) {
-      if (stdFile(p) !== undefined) return { abs: p, std: true };
+      if (stdFile(p) !== undefined) return { abs: p, std: true }
       for (const dir of this.opts.importDirs ?? []) {
-        const abs = path.join(dir, p);
-        if (this.readResolved({ abs, std: false }) !== undefined) return { abs, std: false };
+        const abs = path.join(dir, p)
+        if (this.readResolved({ abs, std: false }) !== undefined) return { abs, std: false }
       }
-      if (!this.opts.rootDir) return undefined;
-      return { abs: path.join(this.opts.rootDir, p), std: false };
+      if (!this.opts.rootDir) return undefined
+      return { abs: path.join(this.opts.rootDir, p), std: false }
     }
     if (from.absPath.startsWith('/capnp/') && stdFile(from.absPath) !== undefined) {
-      const abs = path.posix.join(path.posix.dirname(from.absPath), p);
-      return stdFile(abs) !== undefined ? { abs, std: true } : undefined;
+      const abs = path.posix.join(path.posix.dirname(from.absPath), p)
+      return stdFile(abs) !== undefined ? { abs, std: true } : undefined
     }
-    const abs = path.resolve(path.dirname(from.absPath), p);
+    const abs = path.resolve(path.dirname(from.absPath), p)
     if (this.opts.rootDir) {
-      const rel = path.relative(path.resolve(this.opts.rootDir), abs);
-      if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+      const rel = path.relative(path.resolve(this.opts.rootDir), abs)
+      if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
     }
-    return { abs, std: false };
+    return { abs, std: false }
   }
 
   private readResolved(r: { abs: string; std: boolean }): string | undefined {
-    if (r.std) return stdFile(r.abs);
+    if (r.std) return stdFile(r.abs)
     try {
-      return this.opts.readFile?.(r.abs);
+      return this.opts.readFile?.(r.abs)
     } catch {
-      return undefined;
+      return undefined
     }
   }
 
   private loadImport(from: Unit, p: string): Unit | undefined {
-    const r = this.resolveImportPath(from, p);
-    if (!r) return undefined;
-    const cached = this.units.get(r.abs);
-    if (cached !== undefined) return cached ?? undefined;
-    const src = this.readResolved(r);
+    const r = this.resolveImportPath(from, p)
+    if (!r) return undefined
+    const cached = this.units.get(r.abs)
+    if (cached !== undefined) return cached ?? undefined
+    const src = this.readResolved(r)
     if (src === undefined) {
-      this.units.set(r.abs, null);
-      return undefined;
+      this.units.set(r.abs, null)
+      return undefined
     }
-    let parse: ParseResult | undefined;
+    let parse: ParseResult | undefined
     if (r.std) {
-      parse = stdParseCache.get(r.abs);
+      parse = stdParseCache.get(r.abs)
       if (!parse) {
-        parse = parseCapnp(src);
-        stdParseCache.set(r.abs, parse);
+        parse = parseCapnp(src)
+        stdParseCache.set(r.abs, parse)
       }
     } else {
       // files imported by many others (validate, compile of a whole folder) are parsed once
-      parse = importParseCache.get(src);
+      parse = importParseCache.get(src)
       if (!parse) {
-        parse = parseCapnp(src);
-        if (importParseCache.size >= 256) importParseCache.delete(importParseCache.keys().next().value as string);
-        importParseCache.set(src, parse);
+        parse = parseCapnp(src)
+        if (importParseCache.size >= 256) importParseCache.delete(importParseCache.keys().next().value as string)
+        importParseCache.set(src, parse)
       }
     }
-    let display: string;
+    let display: string
     // files under an import folder are named relative to it, as the official compiler names them
-    const base = (this.opts.importDirs ?? []).find((d) => !path.relative(d, r.abs).startsWith('..')) ?? this.opts.rootDir;
-    if (r.std) display = r.abs.slice(1);
-    else if (base) display = path.relative(base, r.abs).split(path.sep).join('/');
-    else display = r.abs;
-    const unit = this.makeUnit(r.abs, display, parse, false, src);
-    this.units.set(r.abs, unit);
-    return unit;
+    const base = (this.opts.importDirs ?? []).find(d => !path.relative(d, r.abs).startsWith('..')) ?? this.opts.rootDir
+    if (r.std) display = r.abs.slice(1)
+    else if (base) display = path.relative(base, r.abs).split(path.sep).join('/')
+    else display = r.abs
+    const unit = this.makeUnit(r.abs, display, parse, false, src)
+    this.units.set(r.abs, unit)
+    return unit
   }
 
   // ------------------------------------------------------------------ name resolution
   private lookup(name: string, ctx: Ctx): Ref | undefined {
     if (ctx.implicit) {
-      const i = ctx.implicit.indexOf(name);
-      if (i >= 0) return { k: 'implicit', index: i, name };
+      const i = ctx.implicit.indexOf(name)
+      if (i >= 0) return { k: 'implicit', index: i, name }
     }
     for (let s: Sym | undefined = ctx.scope; s; s = s.parent) {
-      const m = s.members.get(name);
-      if (m) return { k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), s), m) };
+      const m = s.members.get(name)
+      if (m) return { k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), s), m) }
       if (s.genericParams) {
-        const i = s.genericParams.indexOf(name);
-        if (i >= 0) return { k: 'param', owner: s, index: i, name };
+        const i = s.genericParams.indexOf(name)
+        if (i >= 0) return { k: 'param', owner: s, index: i, name }
       }
     }
-    if (BUILTINS.has(name)) return { k: 'builtin', name };
-    return undefined;
+    if (BUILTINS.has(name)) return { k: 'builtin', name }
+    return undefined
   }
 
   /** Follows `using` aliases. */
   private deref(ref: Ref | undefined, at: Span, unit: Unit): Ref | undefined {
-    let guard = 0;
+    let guard = 0
     while (ref && ref.k === 'sym' && ref.sym.kind === 'using' && guard++ < 100) {
-      ref = this.resolveUsing(ref.sym, at, unit);
+      ref = this.resolveUsing(ref.sym, at, unit)
     }
-    return ref;
+    return ref
   }
 
   private resolveUsing(sym: Sym, at: Span, unit: Unit): Ref | undefined {
-    if (sym.state === 2) return sym.usingRef;
+    if (sym.state === 2) return sym.usingRef
     if (sym.state === 1) {
-      this.report(unit, at, 'Declaration recursively depends on itself.');
-      return undefined;
+      this.report(unit, at, 'Declaration recursively depends on itself.')
+      return undefined
     }
-    sym.state = 1;
-    const t = sym.decl.target;
-    sym.usingRef = t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined;
-    sym.state = 2;
-    return sym.usingRef;
+    sym.state = 1
+    const t = sym.decl.target
+    sym.usingRef = t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined
+    sym.state = 2
+    return sym.usingRef
   }
 
   private resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
     switch (e.k) {
       case 'name': {
-        const r = this.lookup(e.name, ctx);
+        const r = this.lookup(e.name, ctx)
         if (!r) {
-          this.report(unit, e, `Not defined: ${e.name}`);
-          return undefined;
+          this.report(unit, e, `Not defined: ${e.name}`)
+          return undefined
         }
-        const d = this.deref(r, e, unit);
+        const d = this.deref(r, e, unit)
         // like capnp, each use of an alias that failed (e.g. a failed import) is reported
-        if (!d && r.k === 'sym' && r.sym.kind === 'using') this.report(unit, e, `Not defined: ${e.name}`);
-        return d;
+        if (!d && r.k === 'sym' && r.sym.kind === 'using') this.report(unit, e, `Not defined: ${e.name}`)
+        return d
       }
       case 'absName': {
-        let root: Sym = ctx.scope;
-        while (root.parent) root = root.parent;
-        const m = root.members.get(e.name);
+        let root: Sym = ctx.scope
+        while (root.parent) root = root.parent
+        const m = root.members.get(e.name)
         if (!m) {
-          this.report(unit, e, `Not defined: ${e.name}`);
-          return undefined;
+          this.report(unit, e, `Not defined: ${e.name}`)
+          return undefined
         }
-        return this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), root), m) }, e, unit);
+        return this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), root), m) }, e, unit)
       }
       case 'import': {
-        const u = this.loadImport(ctx.scope.unit, e.path);
+        const u = this.loadImport(ctx.scope.unit, e.path)
         if (!u) {
-          this.report(unit, e, `Import failed: ${e.path}`);
-          return undefined;
+          this.report(unit, e, `Import failed: ${e.path}`)
+          return undefined
         }
-        return { k: 'file', unit: u };
+        return { k: 'file', unit: u }
       }
       case 'member': {
-        const parent = this.resolve(e.parent, ctx, unit);
-        if (!parent) return undefined;
-        let members: Map<string, Sym> | undefined;
-        if (parent.k === 'file') members = parent.unit.sym.members;
-        else if (parent.k === 'sym') members = parent.sym.members;
-        const m = members?.get(e.name.name);
+        const parent = this.resolve(e.parent, ctx, unit)
+        if (!parent) return undefined
+        let members: Map<string, Sym> | undefined
+        if (parent.k === 'file') members = parent.unit.sym.members
+        else if (parent.k === 'sym') members = parent.sym.members
+        const m = members?.get(e.name.name)
         if (!m) {
-          this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`);
-          return undefined;
+          this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`)
+          return undefined
         }
-        const base: Level[] = parent.k === 'sym' ? (parent.chain ?? []) : parent.k === 'file' ? [{ id: parent.unit.sym.id, pc: 0, inherited: true }] : [];
-        let r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit);
+        const base: Level[] = parent.k === 'sym' ? (parent.chain ?? []) : parent.k === 'file' ? [{ id: parent.unit.sym.id, pc: 0, inherited: true }] : []
+        let r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit)
         // an alias reached through a bound scope (`Gen(Text).Alias`) takes that scope's bindings
-        if (m.kind === 'using' && r && r.k === 'sym' && r.chain) r = { ...r, chain: rebaseChain(r.chain, base) };
+        if (m.kind === 'using' && r && r.k === 'sym' && r.chain) r = { ...r, chain: rebaseChain(r.chain, base) }
         if (r && r.k === 'param' && parent.k === 'sym' && parent.args && r.owner === parent.sym) {
-          const bound = parent.args[r.index];
-          if (bound) return { k: 'type', type: bound };
+          const bound = parent.args[r.index]
+          if (bound) return { k: 'type', type: bound }
         }
         if (r && r.k === 'sym' && r.args && parent.k === 'sym' && parent.args) {
-          const owner = hexId(parent.sym.id);
-          const pargs = parent.args;
-          return { ...r, args: r.args.map((a) => substParams(a, owner, pargs)) };
+          const owner = hexId(parent.sym.id)
+          const pargs = parent.args
+          return { ...r, args: r.args.map(a => substParams(a, owner, pargs)) }
         }
         if (r && r.k === 'type' && parent.k === 'sym' && parent.args) {
-          return { k: 'type', type: substParams(r.type, hexId(parent.sym.id), parent.args) };
+          return { k: 'type', type: substParams(r.type, hexId(parent.sym.id), parent.args) }
         }
-        return r;
+        return r
       }
       case 'apply': {
-        const fn = this.resolve(e.fn, ctx, unit);
-        if (!fn) return undefined;
+        const fn = this.resolve(e.fn, ctx, unit)
+        if (!fn) return undefined
         if (fn.k === 'builtin') {
           if (fn.name !== 'List') {
-            this.report(unit, e, 'Declaration does not accept generic parameters.');
-            return undefined;
+            this.report(unit, e, 'Declaration does not accept generic parameters.')
+            return undefined
           }
-          const t = this.evalList(e, ctx, unit);
-          return t ? { k: 'type', type: t } : undefined;
+          const t = this.evalList(e, ctx, unit)
+          return t ? { k: 'type', type: t } : undefined
         }
         if (fn.k === 'param' || fn.k === 'implicit') {
           // Like the official compiler, parameters applied to a generic parameter (`T(Text)`) are
           // checked as types and otherwise ignored: the field's type is the parameter itself.
-          for (const p of e.params) if (!this.evalType(p.value, ctx, unit)) return undefined;
-          return fn;
+          for (const p of e.params) if (!this.evalType(p.value, ctx, unit)) return undefined
+          return fn
         }
         if (fn.k !== 'sym') {
-          this.report(unit, e, 'Declaration does not accept generic parameters.');
-          return undefined;
+          this.report(unit, e, 'Declaration does not accept generic parameters.')
+          return undefined
         }
         if (fn.applied) {
-          this.report(unit, e, 'Double-application of generic parameters.');
-          return undefined;
+          this.report(unit, e, 'Double-application of generic parameters.')
+          return undefined
         }
-        const params = fn.sym.genericParams;
+        const params = fn.sym.genericParams
         if (!params) {
-          this.report(unit, e, 'Declaration does not accept generic parameters.');
-          return undefined;
+          this.report(unit, e, 'Declaration does not accept generic parameters.')
+          return undefined
         }
         if (e.params.length < params.length) {
-          this.report(unit, e, 'Not enough generic parameters.');
-          return undefined;
+          this.report(unit, e, 'Not enough generic parameters.')
+          return undefined
         }
         if (e.params.length > params.length) {
-          this.report(unit, e, 'Too many generic parameters.');
-          return undefined;
+          this.report(unit, e, 'Too many generic parameters.')
+          return undefined
         }
-        const args: CapnpType[] = [];
+        const args: CapnpType[] = []
         for (const p of e.params) {
-          const t = this.evalType(p.value, ctx, unit);
-          if (!t) return undefined;
+          const t = this.evalType(p.value, ctx, unit)
+          if (!t) return undefined
           if (!isPointer(t)) {
-            this.report(unit, p.value, 'Sorry, only pointer types can be used as generic parameters.');
-            return undefined;
+            this.report(unit, p.value, 'Sorry, only pointer types can be used as generic parameters.')
+            return undefined
           }
-          args.push(t);
+          args.push(t)
         }
-        const chain = fn.chain && fn.chain.length ? [{ ...fn.chain[0], params: args }, ...fn.chain.slice(1)] : undefined;
-        return { k: 'sym', sym: fn.sym, applied: true, args, chain };
+        const chain = fn.chain && fn.chain.length ? [{ ...fn.chain[0], params: args }, ...fn.chain.slice(1)] : undefined
+        return { k: 'sym', sym: fn.sym, applied: true, args, chain }
       }
       default:
-        this.report(unit, e, `'${exprText(e)}' is not a name.`);
-        return undefined;
+        this.report(unit, e, `'${exprText(e)}' is not a name.`)
+        return undefined
     }
   }
 
   /** `List(T)`; an alias of it (`using S = List(Bool)`) resolves to the same bound type. */
   private evalList(e: Expr & { k: 'apply' }, ctx: Ctx, unit: Unit): CapnpType | undefined {
     if (e.params.length !== 1) {
-      if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.');
-      this.report(unit, e.fn, '\'List\' requires exactly one parameter.');
-      return undefined;
+      if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.')
+      this.report(unit, e.fn, "'List' requires exactly one parameter.")
+      return undefined
     }
-    const el = this.evalType(e.params[0].value, ctx, unit);
-    if (!el) return undefined;
+    const el = this.evalType(e.params[0].value, ctx, unit)
+    if (!el) return undefined
     if (el.kind === 'AnyPointer' || el.kind === 'AnyStruct') {
-      this.report(unit, e, `'List(${el.kind})' is not supported.`);
-      return undefined;
+      this.report(unit, e, `'List(${el.kind})' is not supported.`)
+      return undefined
     }
-    return { kind: 'List', element: el };
+    return { kind: 'List', element: el }
   }
 
   private symType(sym: Sym, args?: CapnpType[], chain?: Level[]): CapnpType {
-    const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`;
-    const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name };
-    if (args && args.length) t.args = args;
-    const brand = chain ? compileBrand(chain) : undefined;
-    if (brand) t.brand = brand;
-    return t;
+    const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`
+    const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name }
+    if (args && args.length) t.args = args
+    const brand = chain ? compileBrand(chain) : undefined
+    if (brand) t.brand = brand
+    return t
   }
 
   evalType(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
-    const ref = this.resolve(e, ctx, unit);
-    if (!ref) return undefined;
+    const ref = this.resolve(e, ctx, unit)
+    if (!ref) return undefined
     switch (ref.k) {
       case 'builtin': {
         if (ref.name === 'List') {
-          this.report(unit, e, '\'List\' requires exactly one parameter.');
-          return undefined;
+          this.report(unit, e, "'List' requires exactly one parameter.")
+          return undefined
         }
-        return { kind: ref.name } as CapnpType;
+        return { kind: ref.name } as CapnpType
       }
       case 'param':
-        return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name };
+        return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name }
       case 'implicit':
-        return { kind: 'implicit', index: ref.index, name: ref.name };
+        return { kind: 'implicit', index: ref.index, name: ref.name }
       case 'type':
-        return ref.type;
+        return ref.type
       case 'file':
-        this.report(unit, e, `'${exprText(e)}' is not a type.`);
-        return undefined;
+        this.report(unit, e, `'${exprText(e)}' is not a type.`)
+        return undefined
       case 'sym':
         if (!TYPE_KINDS.has(ref.sym.kind)) {
-          this.report(unit, e, `'${exprText(e)}' is not a type.`);
-          return undefined;
+          this.report(unit, e, `'${exprText(e)}' is not a type.`)
+          return undefined
         }
-        return this.symType(ref.sym, ref.args, ref.chain);
+        return this.symType(ref.sym, ref.args, ref.chain)
     }
   }
 
   // ------------------------------------------------------------------ values
   private constTypeOf(sym: Sym): CapnpType | undefined {
-    if (sym.constType !== undefined) return sym.constType ?? undefined;
-    sym.constType = null;
-    const t = sym.decl.type && sym.parent ? this.evalType(sym.decl.type, { scope: sym.parent }, sym.unit) : undefined;
-    sym.constType = t ?? null;
-    return t;
+    if (sym.constType !== undefined) return sym.constType ?? undefined
+    sym.constType = null
+    const t = sym.decl.type && sym.parent ? this.evalType(sym.decl.type, { scope: sym.parent }, sym.unit) : undefined
+    sym.constType = t ?? null
+    return t
   }
 
   private checkConstValue(sym: Sym): void {
-    if (sym.state !== 0) return;
-    sym.state = 1;
-    const t = this.constTypeOf(sym);
+    if (sym.state !== 0) return
+    sym.state = 1
+    const t = this.constTypeOf(sym)
     if (t && sym.decl.defaultValue && sym.parent) {
-      this.checkValue(sym.decl.defaultValue, t, { scope: sym.parent }, sym.unit, false);
+      this.checkValue(sym.decl.defaultValue, t, { scope: sym.parent }, sym.unit)
     }
-    sym.state = 2;
+    sym.state = 2
   }
 
   /** Checks that `e` is a valid value of type `t`; returns its canonical text. */
-  checkValue(e: Expr, t: CapnpType, ctx: Ctx, unit: Unit, isParam: boolean): string | undefined {
+  checkValue(e: Expr, t: CapnpType, ctx: Ctx, unit: Unit): string | undefined {
     const mismatch = (what: string): undefined => {
-      this.report(unit, e, `Type mismatch; expected ${what}.`);
-      return undefined;
-    };
-    if (e.k === 'error') return undefined;
+      this.report(unit, e, `Type mismatch; expected ${what}.`)
+      return undefined
+    }
+    if (e.k === 'error') return undefined
     if (e.k === 'name' && e.name === 'null') {
       if (!isPointer(t)) {
-        this.report(unit, e, 'Only pointer parameters can declare their default as \'null\'.');
-        return undefined;
+        this.report(unit, e, "Only pointer parameters can declare their default as 'null'.")
+        return undefined
       }
-      return 'null';
+      return 'null'
     }
     if (e.k === 'embed') {
       if (t.kind !== 'Text' && t.kind !== 'Data' && t.kind !== 'struct') {
-        this.report(unit, e, 'Embeds can only be used when Text, Data, or a struct is expected.');
-        return undefined;
+        this.report(unit, e, 'Embeds can only be used when Text, Data, or a struct is expected.')
+        return undefined
       }
-      const r = this.resolveImportPath(ctx.scope.unit, e.path);
-      const content = r ? this.readResolved(r) : undefined;
+      const r = this.resolveImportPath(ctx.scope.unit, e.path)
+      const content = r ? this.readResolved(r) : undefined
       if (content === undefined) {
-        this.report(unit, e, `Couldn't read file for embed: ${e.path}`);
-        return undefined;
+        this.report(unit, e, `Couldn't read file for embed: ${e.path}`)
+        return undefined
       }
-      return exprText(e);
+      return exprText(e)
     }
     // constant references
     if (e.k === 'absName' || e.k === 'member' || (e.k === 'name' && !this.isLiteralName(e.name, t))) {
-      return this.checkConstRef(e, t, ctx, unit);
+      return this.checkConstRef(e, t, ctx, unit)
     }
-    const k = t.kind;
+    const k = t.kind
     if (k === 'Void') {
-      if ((e.k === 'name' && e.name === 'void') || (e.k === 'tuple' && e.items.length === 0)) return 'void';
-      return mismatch('Void');
+      if ((e.k === 'name' && e.name === 'void') || (e.k === 'tuple' && e.items.length === 0)) return 'void'
+      return mismatch('Void')
     }
     if (k === 'Bool') {
-      if (e.k === 'name' && (e.name === 'true' || e.name === 'false')) return e.name;
-      return mismatch('Bool');
+      if (e.k === 'name' && (e.name === 'true' || e.name === 'false')) return e.name
+      return mismatch('Bool')
     }
     if (k in INT_RANGES) {
-      if (e.k !== 'int') return mismatch(k);
-      const [lo, hi] = INT_RANGES[k];
+      if (e.k !== 'int') return mismatch(k)
+      const [lo, hi] = INT_RANGES[k]
       if (e.value < -(1n << 63n)) {
-        this.report(unit, e, 'Integer is too big to be negative.');
-        return undefined;
+        this.report(unit, e, 'Integer is too big to be negative.')
+        return undefined
       }
       if (e.value < lo || e.value > hi) {
-        this.report(unit, e, 'Integer value out of range.');
-        return undefined;
+        this.report(unit, e, 'Integer value out of range.')
+        return undefined
       }
-      return e.value.toString();
+      return e.value.toString()
     }
     if (k === 'Float32' || k === 'Float64') {
-      if (e.k === 'int') return e.value.toString();
-      if (e.k === 'float') return exprText(e);
-      if (e.k === 'name' && (e.name === 'inf' || e.name === 'nan')) return e.name;
-      return mismatch(k);
+      if (e.k === 'int') return e.value.toString()
+      if (e.k === 'float') return exprText(e)
+      if (e.k === 'name' && (e.name === 'inf' || e.name === 'nan')) return e.name
+      return mismatch(k)
     }
     if (k === 'Text') {
-      if (e.k === 'string') return JSON.stringify(e.value);
-      return mismatch('Text');
+      if (e.k === 'string') return JSON.stringify(e.value)
+      return mismatch('Text')
     }
     if (k === 'Data') {
-      if (e.k === 'binary') return exprText(e);
-      if (e.k === 'string') return '0x"' + Buffer.from(e.value, 'utf8').toString('hex') + '"';
-      return mismatch('Data');
+      if (e.k === 'binary') return exprText(e)
+      if (e.k === 'string') return '0x"' + Buffer.from(e.value, 'utf8').toString('hex') + '"'
+      return mismatch('Data')
     }
     if (t.kind === 'List') {
-      if (e.k !== 'list') return mismatch(typeToString(t));
-      const parts: string[] = [];
-      for (const item of e.items) parts.push(this.checkValue(item, t.element, ctx, unit, false) ?? '?');
-      return `[${parts.join(', ')}]`;
+      if (e.k !== 'list') return mismatch(typeToString(t))
+      const parts: string[] = []
+      for (const item of e.items) parts.push(this.checkValue(item, t.element, ctx, unit) ?? '?')
+      return `[${parts.join(', ')}]`
     }
     if (t.kind === 'enum') {
-      if (e.k !== 'name') return mismatch(typeToString(t));
-      const sym = this.symById(t.id);
+      if (e.k !== 'name') return mismatch(typeToString(t))
+      const sym = this.symById(t.id)
       if (sym && !sym.members.has(e.name)) {
-        this.report(unit, e, `Enum type '${typeToString(t)}' has no value named '${e.name}'.`);
-        return undefined;
+        this.report(unit, e, `Enum type '${typeToString(t)}' has no value named '${e.name}'.`)
+        return undefined
       }
-      return e.name;
+      return e.name
     }
     if (t.kind === 'struct') {
-      const sym = this.symById(t.id);
+      const sym = this.symById(t.id)
       if (e.k !== 'tuple') {
         // implied first field: `Foo = "x"` sets the struct's first field
-        const first = sym ? this.firstField(sym) : undefined;
-        if (!first) return mismatch(typeToString(t));
-        const ft = first.kind === 'field' ? this.fieldType(first, t) : undefined;
-        if (!ft) return mismatch('group');
-        return this.checkValue(e, ft, ctx, unit, false);
+        const first = sym ? this.firstField(sym) : undefined
+        if (!first) return mismatch(typeToString(t))
+        const ft = first.kind === 'field' ? this.fieldType(first, t) : undefined
+        if (!ft) return mismatch('group')
+        return this.checkValue(e, ft, ctx, unit)
       }
-      return sym ? this.checkStructValue(e, sym, ctx, unit, t) : exprText(e);
+      return sym ? this.checkStructValue(e, sym, ctx, unit, t) : exprText(e)
     }
-    if (t.kind === 'interface') return mismatch(typeToString(t));
+    if (t.kind === 'interface') return mismatch(typeToString(t))
     // AnyPointer, params: accept any value
-    return exprText(e);
+    return exprText(e)
   }
 
   private isLiteralName(name: string, t: CapnpType): boolean {
-    if (name === 'true' || name === 'false' || name === 'void' || name === 'inf' || name === 'nan' || name === 'null') return true;
-    return t.kind === 'enum';
+    if (name === 'true' || name === 'false' || name === 'void' || name === 'inf' || name === 'nan' || name === 'null') return true
+    return t.kind === 'enum'
   }
 
   private checkStructValue(e: Expr & { k: 'tuple' }, sym: Sym, ctx: Ctx, unit: Unit, st: CapnpType | undefined): string {
-    const parts: string[] = [];
+    const parts: string[] = []
     for (const item of e.items) {
       if (!item.name) {
-        this.report(unit, item.value, 'Missing field name.');
-        continue;
+        this.report(unit, item.value, 'Missing field name.')
+        continue
       }
-      const f = sym.members.get(item.name.name);
+      const f = sym.members.get(item.name.name)
       if (!f || !MEMBER_DECLS.has(f.kind)) {
-        this.report(unit, item.name, `Struct has no field named '${item.name.name}'.`);
-        continue;
+        this.report(unit, item.name, `Struct has no field named '${item.name.name}'.`)
+        continue
       }
       if (f.kind === 'group' || f.kind === 'union') {
         if (item.value.k !== 'tuple') {
-          const first = this.firstField(f);
-          const ft = first && first.kind === 'field' ? this.fieldType(first, st) : undefined;
+          const first = this.firstField(f)
+          const ft = first && first.kind === 'field' ? this.fieldType(first, st) : undefined
           if (item.value.k === 'name' && !this.lookup(item.value.name, ctx) && !['true', 'false', 'void', 'inf', 'nan', 'null'].includes(item.value.name)) {
-            this.report(unit, item.value, `Not defined: ${item.value.name}`);
+            this.report(unit, item.value, `Not defined: ${item.value.name}`)
           } else if (!ft) {
-            this.report(unit, item.value, 'Type mismatch; expected group.');
+            this.report(unit, item.value, 'Type mismatch; expected group.')
           } else {
-            parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit, false) ?? '?'}`);
+            parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit) ?? '?'}`)
           }
-          continue;
+          continue
         }
-        parts.push(`${item.name.name} = ${this.checkStructValue(item.value, f, ctx, unit, st)}`);
-        continue;
+        parts.push(`${item.name.name} = ${this.checkStructValue(item.value, f, ctx, unit, st)}`)
+        continue
       }
-      const ft = this.fieldType(f, st);
-      if (!ft) continue;
-      parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit, false) ?? '?'}`);
+      const ft = this.fieldType(f, st)
+      if (!ft) continue
+      parts.push(`${item.name.name} = ${this.checkValue(item.value, ft, ctx, unit) ?? '?'}`)
     }
-    return `(${parts.join(', ')})`;
+    return `(${parts.join(', ')})`
   }
 
   /** The field an implied-first-field value sets: the member with the lowest ordinal (as capnp does). */
   private firstField(sym: Sym): Sym | undefined {
-    let best: Sym | undefined;
-    let bestOrd = Infinity;
+    let best: Sym | undefined
+    let bestOrd = Infinity
     for (const m of sym.members.values()) {
-      if (m.parent !== sym || !MEMBER_DECLS.has(m.kind)) continue;
-      const o = minOrdinal(m.decl);
+      if (m.parent !== sym || !MEMBER_DECLS.has(m.kind)) continue
+      const o = minOrdinal(m.decl)
       if (o < bestOrd) {
-        best = m;
-        bestOrd = o;
+        best = m
+        bestOrd = o
       }
     }
-    return best;
+    return best
   }
 
-  private fieldTypeCache = new Map<Sym, CapnpType | null>();
+  private fieldTypeCache = new Map<Sym, CapnpType | null>()
 
   private fieldType(f: Sym, st: CapnpType | undefined): CapnpType | undefined {
-    let t = this.fieldTypeCache.get(f);
+    let t = this.fieldTypeCache.get(f)
     if (t === undefined) {
-      t = f.decl.type ? (this.evalType(f.decl.type, { scope: f.parent as Sym }, f.unit) ?? null) : null;
-      this.fieldTypeCache.set(f, t);
+      t = f.decl.type ? (this.evalType(f.decl.type, { scope: f.parent as Sym }, f.unit) ?? null) : null
+      this.fieldTypeCache.set(f, t)
     }
-    if (!t) return undefined;
+    if (!t) return undefined
     // substitute generic parameters of the enclosing struct when bound
     if (st && st.kind === 'struct' && st.brand) {
       // the bindings of the struct and of its enclosing generic scopes
-      for (const sc of st.brand.scopes) if (sc.bind) t = substParams(t, sc.scopeId, sc.bind);
-      return t;
+      for (const sc of st.brand.scopes) if (sc.bind) t = substParams(t, sc.scopeId, sc.bind)
+      return t
     }
-    if (st && st.kind === 'struct' && st.args) return substParams(t, st.id, st.args);
-    return t;
+    if (st && st.kind === 'struct' && st.args) return substParams(t, st.id, st.args)
+    return t
   }
 
   private checkConstRef(e: Expr, t: CapnpType, ctx: Ctx, unit: Unit): string | undefined {
     if (e.k === 'name') {
-      const r = this.lookup(e.name, ctx);
-      const d = r ? this.deref(r, e, unit) : undefined;
+      const r = this.lookup(e.name, ctx)
+      const d = r ? this.deref(r, e, unit) : undefined
       if (!r) {
-        this.report(unit, e, `Not defined: ${e.name}`);
-        return undefined;
+        this.report(unit, e, `Not defined: ${e.name}`)
+        return undefined
       }
       if (d && d.k === 'sym' && d.sym.kind === 'const') {
-        this.report(unit, e, `Constant names must be qualified to avoid confusion.  Please replace '${e.name}' with '.${e.name}', if that's what you intended.`);
-        return undefined;
+        this.report(unit, e, `Constant names must be qualified to avoid confusion.  Please replace '${e.name}' with '.${e.name}', if that's what you intended.`)
+        return undefined
       }
-      this.report(unit, e, `'${e.name}' does not refer to a constant.`);
-      return undefined;
+      this.report(unit, e, `'${e.name}' does not refer to a constant.`)
+      return undefined
     }
-    const r = this.resolve(e, ctx, unit);
-    if (!r) return undefined;
+    const r = this.resolve(e, ctx, unit)
+    if (!r) return undefined
     if (r.k !== 'sym' || r.sym.kind !== 'const') {
       // enumerant reference through its enum type, e.g. `Foo.bar` for an enum-typed field
       if (r.k === 'sym' && r.sym.kind === 'enumerant' && t.kind === 'enum' && r.sym.parent && hexId(r.sym.parent.id) === t.id) {
-        return r.sym.name;
+        return r.sym.name
       }
-      this.report(unit, e, `'${exprText(e)}' does not refer to a constant.`);
-      return undefined;
+      this.report(unit, e, `'${exprText(e)}' does not refer to a constant.`)
+      return undefined
     }
-    const c = r.sym;
+    const c = r.sym
     if (c.state === 1) {
-      this.report(c.unit, c.decl.name, 'Declaration recursively depends on itself.');
-      return undefined;
+      this.report(c.unit, c.decl.name, 'Declaration recursively depends on itself.')
+      return undefined
     }
-    this.checkConstValue(c);
-    const ct = this.constTypeOf(c);
+    this.checkConstValue(c)
+    const ct = this.constTypeOf(c)
     if (ct && !this.assignable(ct, t)) {
-      this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`);
-      return undefined;
+      this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`)
+      return undefined
     }
-    return exprText(e);
+    return exprText(e)
   }
 
   private assignable(from: CapnpType, to: CapnpType): boolean {
-    if (to.kind === 'AnyPointer' || to.kind === 'param' || to.kind === 'implicit') return isPointer(from) || from.kind === 'param';
-    if (to.kind === 'AnyStruct') return from.kind === 'struct' || from.kind === 'AnyStruct';
-    if (to.kind === 'AnyList') return from.kind === 'List' || from.kind === 'AnyList';
-    if (from.kind === 'List' && to.kind === 'List') return this.assignable(from.element, to.element);
+    if (to.kind === 'AnyPointer' || to.kind === 'param' || to.kind === 'implicit') return isPointer(from) || from.kind === 'param'
+    if (to.kind === 'AnyStruct') return from.kind === 'struct' || from.kind === 'AnyStruct'
+    if (to.kind === 'AnyList') return from.kind === 'List' || from.kind === 'AnyList'
+    if (from.kind === 'List' && to.kind === 'List') return this.assignable(from.element, to.element)
     if ((from.kind === 'struct' || from.kind === 'enum' || from.kind === 'interface') && from.kind === to.kind) {
-      return from.id === (to as { id: string }).id;
+      return from.id === (to as { id: string }).id
     }
-    return typeKey(from) === typeKey(to);
+    return typeKey(from) === typeKey(to)
   }
 
-  private symsById?: Map<string, Sym>;
+  private symsById?: Map<string, Sym>
 
   private symById(id: string): Sym | undefined {
     // ids are unique per loaded set; build lazily and refresh on miss (imports may load later)
-    const find = (): Sym | undefined => this.symsById?.get(id);
-    let s = find();
+    const find = (): Sym | undefined => this.symsById?.get(id)
+    let s = find()
     if (!s) {
-      this.symsById = new Map();
-      for (const u of this.units.values()) if (u) this.indexSyms(u.sym);
-      s = find();
+      this.symsById = new Map()
+      for (const u of this.units.values()) if (u) this.indexSyms(u.sym)
+      s = find()
     }
-    return s;
+    return s
   }
 
   private indexSyms(s: Sym): void {
-    if (TYPE_KINDS.has(s.kind)) this.symsById?.set(hexId(s.id), s);
-    for (const m of s.members.values()) if (m.parent === s) this.indexSyms(m);
+    if (TYPE_KINDS.has(s.kind)) this.symsById?.set(hexId(s.id), s)
+    for (const m of s.members.values()) if (m.parent === s) this.indexSyms(m)
   }
 
   // ------------------------------------------------------------------ annotations
   private checkAnnotations(anns: AnnotationApp[], target: string, ctx: Ctx, unit: Unit): CapnpAnnotationUse[] {
-    const uses: CapnpAnnotationUse[] = [];
+    const uses: CapnpAnnotationUse[] = []
     for (const a of anns) {
-      const r = this.resolve(a.name, ctx, unit);
-      if (!r) continue;
-      const text = exprText(a.name);
+      const r = this.resolve(a.name, ctx, unit)
+      if (!r) continue
+      const text = exprText(a.name)
       if (r.k !== 'sym' || r.sym.kind !== 'annotation') {
-        this.report(unit, a.name, `'${text}' is not an annotation.`);
-        continue;
+        this.report(unit, a.name, `'${text}' is not an annotation.`)
+        continue
       }
-      const decl = r.sym.decl;
-      const targets = (decl.targets ?? []).map((x) => x.name);
+      const decl = r.sym.decl
+      const targets = (decl.targets ?? []).map(x => x.name)
       if (!targets.includes('*') && !targets.includes(target)) {
-        this.report(unit, a.name, `'${text}' cannot be applied to this kind of declaration.`);
-        continue;
+        this.report(unit, a.name, `'${text}' cannot be applied to this kind of declaration.`)
+        continue
       }
-      const annSym = r.sym;
+      const annSym = r.sym
       if (annSym.annType === undefined) {
-        annSym.annType = null;
-        annSym.annType = decl.type && annSym.parent
-          ? (this.evalType(decl.type, { scope: annSym.parent }, annSym.unit) ?? null) : null;
+        annSym.annType = null
+        annSym.annType = decl.type && annSym.parent ? (this.evalType(decl.type, { scope: annSym.parent }, annSym.unit) ?? null) : null
       }
       // an annotation declared in a generic scope takes its value type from the bindings used
-      const t = annSym.annType && r.chain ? substChain(annSym.annType, r.chain) : annSym.annType;
-      if (!t) continue;
-      const use: CapnpAnnotationUse = { id: hexId(annSym.id), value: { type: t, lit: { k: 'void' } } };
-      const brand = r.chain ? compileBrand(r.chain) : undefined;
-      if (brand) use.brand = brand;
-      uses.push(use);
+      const t = annSym.annType && r.chain ? substChain(annSym.annType, r.chain) : annSym.annType
+      if (!t) continue
+      const use: CapnpAnnotationUse = { id: hexId(annSym.id), value: { type: t, lit: { k: 'void' } } }
+      const brand = r.chain ? compileBrand(r.chain) : undefined
+      if (brand) use.brand = brand
+      uses.push(use)
       if (!a.value) {
         if (t.kind !== 'Void') {
-          this.report(unit, a.name, `'${text}' requires a value.`);
-          use.value.lit = zeroLit(t);
+          this.report(unit, a.name, `'${text}' requires a value.`)
+          use.value.lit = zeroLit(t)
         }
-        continue;
+        continue
       }
-      if (this.checkValue(a.value, t, ctx, unit, false) !== undefined) use.value.lit = this.toLit(a.value, t, ctx) ?? zeroLit(t);
+      if (this.checkValue(a.value, t, ctx, unit) !== undefined) use.value.lit = this.toLit(a.value, t, ctx) ?? zeroLit(t)
     }
-    return uses;
+    return uses
   }
 
   // ------------------------------------------------------------------ compiled values
@@ -1009,122 +1041,134 @@ export class Compiler {
    * official compiler writes into a schema Value. Undefined for what ssmd cannot compile.
    */
   toLit(e: Expr, t: CapnpType, ctx: Ctx, depth = 0): CapnpLit | undefined {
-    if (depth > 64) return undefined;
-    if (e.k === 'name' && e.name === 'null') return { k: 'null' };
+    if (depth > 64) return undefined
+    if (e.k === 'name' && e.name === 'null') return { k: 'null' }
     if (e.k === 'embed') {
-      const r = this.resolveImportPath(ctx.scope.unit, e.path);
-      if (!r) return undefined;
+      const r = this.resolveImportPath(ctx.scope.unit, e.path)
+      if (!r) return undefined
       if (t.kind === 'Text') {
-        const text = this.readResolved(r);
-        return text === undefined ? undefined : { k: 'text', v: text };
+        const text = this.readResolved(r)
+        return text === undefined ? undefined : { k: 'text', v: text }
       }
       if (t.kind === 'Data') {
-        const bytes = r.std ? undefined : this.opts.readBytes?.(r.abs);
-        const b = bytes ?? (() => {
-          const text = this.readResolved(r);
-          return text === undefined ? undefined : new TextEncoder().encode(text);
-        })();
-        return b ? { k: 'data', v: Buffer.from(b).toString('hex') } : undefined;
+        const bytes = r.std ? undefined : this.opts.readBytes?.(r.abs)
+        const b =
+          bytes ??
+          (() => {
+            const text = this.readResolved(r)
+            return text === undefined ? undefined : new TextEncoder().encode(text)
+          })()
+        return b ? { k: 'data', v: Buffer.from(b).toString('hex') } : undefined
       }
-      return undefined;
+      return undefined
     }
     if (e.k === 'absName' || e.k === 'member' || (e.k === 'name' && !this.isLiteralName(e.name, t))) {
-      const r = e.k === 'name' ? undefined : this.resolveQuiet(e, ctx);
-      if (!r || r.k !== 'sym') return undefined;
-      if (r.sym.kind === 'enumerant') return { k: 'enum', v: r.sym.decl.ordinal?.value ?? 0 };
-      if (r.sym.kind !== 'const' || !r.sym.decl.defaultValue || !r.sym.parent) return undefined;
-      const ct = this.constTypeOf(r.sym);
-      return ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined;
+      const r = e.k === 'name' ? undefined : this.resolveQuiet(e, ctx)
+      if (!r || r.k !== 'sym') return undefined
+      if (r.sym.kind === 'enumerant') return { k: 'enum', v: r.sym.decl.ordinal?.value ?? 0 }
+      if (r.sym.kind !== 'const' || !r.sym.decl.defaultValue || !r.sym.parent) return undefined
+      const ct = this.constTypeOf(r.sym)
+      return ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined
     }
     switch (t.kind) {
-      case 'Void': return { k: 'void' };
-      case 'Bool': return e.k === 'name' ? { k: 'bool', v: e.name === 'true' } : undefined;
-      case 'Int8': case 'Int16': case 'Int32': case 'Int64':
-      case 'UInt8': case 'UInt16': case 'UInt32': case 'UInt64':
-        return e.k === 'int' ? { k: 'int', v: e.value.toString() } : undefined;
-      case 'Float32': case 'Float64':
-        if (e.k === 'int') return { k: 'float', v: Number(e.value) };
-        if (e.k === 'float') return { k: 'float', v: Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : e.value };
-        if (e.k === 'name') return { k: 'float', v: e.name === 'inf' ? 'inf' : 'nan' };
-        return undefined;
-      case 'Text': return e.k === 'string' ? { k: 'text', v: e.value, ...(e.bytes ? { hex: Buffer.from(e.bytes).toString('hex') } : {}) } : undefined;
+      case 'Void':
+        return { k: 'void' }
+      case 'Bool':
+        return e.k === 'name' ? { k: 'bool', v: e.name === 'true' } : undefined
+      case 'Int8':
+      case 'Int16':
+      case 'Int32':
+      case 'Int64':
+      case 'UInt8':
+      case 'UInt16':
+      case 'UInt32':
+      case 'UInt64':
+        return e.k === 'int' ? { k: 'int', v: e.value.toString() } : undefined
+      case 'Float32':
+      case 'Float64':
+        if (e.k === 'int') return { k: 'float', v: Number(e.value) }
+        if (e.k === 'float') return { k: 'float', v: Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : e.value }
+        if (e.k === 'name') return { k: 'float', v: e.name === 'inf' ? 'inf' : 'nan' }
+        return undefined
+      case 'Text':
+        return e.k === 'string' ? { k: 'text', v: e.value, ...(e.bytes ? { hex: Buffer.from(e.bytes).toString('hex') } : {}) } : undefined
       case 'Data':
-        if (e.k === 'binary') return { k: 'data', v: Buffer.from(e.value).toString('hex') };
-        if (e.k === 'string') return { k: 'data', v: Buffer.from(e.bytes ?? Buffer.from(e.value, 'utf8')).toString('hex') };
-        return undefined;
+        if (e.k === 'binary') return { k: 'data', v: Buffer.from(e.value).toString('hex') }
+        if (e.k === 'string') return { k: 'data', v: Buffer.from(e.bytes ?? Buffer.from(e.value, 'utf8')).toString('hex') }
+        return undefined
       case 'List': {
-        if (e.k !== 'list') return undefined;
-        const items: Array<{ type: CapnpType; value: CapnpLit }> = [];
+        if (e.k !== 'list') return undefined
+        const items: Array<{ type: CapnpType; value: CapnpLit }> = []
         for (const item of e.items) {
-          const v = this.toLit(item, t.element, ctx, depth + 1);
-          if (!v) return undefined;
-          items.push({ type: t.element, value: v });
+          const v = this.toLit(item, t.element, ctx, depth + 1)
+          if (!v) return undefined
+          items.push({ type: t.element, value: v })
         }
-        return { k: 'list', items };
+        return { k: 'list', items }
       }
       case 'enum': {
-        if (e.k !== 'name') return undefined;
-        const m = this.symById(t.id)?.members.get(e.name);
-        return m && m.kind === 'enumerant' ? { k: 'enum', v: m.decl.ordinal?.value ?? 0 } : undefined;
+        if (e.k !== 'name') return undefined
+        const m = this.symById(t.id)?.members.get(e.name)
+        return m && m.kind === 'enumerant' ? { k: 'enum', v: m.decl.ordinal?.value ?? 0 } : undefined
       }
       case 'struct': {
-        const sym = this.symById(t.id);
-        if (!sym) return undefined;
-        return this.structLit(e, sym, t, ctx, depth);
+        const sym = this.symById(t.id)
+        if (!sym) return undefined
+        return this.structLit(e, sym, t, ctx, depth)
       }
       default:
-        return undefined;
+        return undefined
     }
   }
 
   private structLit(e: Expr, sym: Sym, st: CapnpType, ctx: Ctx, depth: number): CapnpLit | undefined {
-    const fields: Array<{ name: string; type?: CapnpType; value: CapnpLit }> = [];
+    const fields: Array<{ name: string; type?: CapnpType; value: CapnpLit }> = []
     const assign = (f: Sym, value: Expr): boolean => {
       if (f.kind === 'group' || f.kind === 'union') {
-        const v = this.structLit(value, f, st, ctx, depth + 1);
-        if (!v) return false;
-        fields.push({ name: f.name, value: v });
-        return true;
+        const v = this.structLit(value, f, st, ctx, depth + 1)
+        if (!v) return false
+        fields.push({ name: f.name, value: v })
+        return true
       }
-      const ft = this.fieldType(f, st);
-      const v = ft ? this.toLit(value, ft, ctx, depth + 1) : undefined;
-      if (!ft || !v) return false;
-      fields.push({ name: f.name, type: ft, value: v });
-      return true;
-    };
+      const ft = this.fieldType(f, st)
+      const v = ft ? this.toLit(value, ft, ctx, depth + 1) : undefined
+      if (!ft || !v) return false
+      fields.push({ name: f.name, type: ft, value: v })
+      return true
+    }
     if (e.k !== 'tuple') {
       // implied first field
-      const first = this.firstField(sym);
-      if (!first || !assign(first, e)) return undefined;
+      const first = this.firstField(sym)
+      if (!first || !assign(first, e)) return undefined
     } else {
       for (const item of e.items) {
-        const f = item.name ? sym.members.get(item.name.name) : undefined;
-        if (!f || !MEMBER_DECLS.has(f.kind) || !assign(f, item.value)) return undefined;
+        const f = item.name ? sym.members.get(item.name.name) : undefined
+        if (!f || !MEMBER_DECLS.has(f.kind) || !assign(f, item.value)) return undefined
       }
     }
-    return { k: 'struct', id: hexId(sym.id), fields };
+    return { k: 'struct', id: hexId(sym.id), fields }
   }
 
   /** Resolves a name without reporting (the value was checked already). */
   private resolveQuiet(e: Expr, ctx: Ctx): Ref | undefined {
-    const saved = this.diagnostics.length;
-    const seen = new Set(this.seenDiagnostics);
-    const r = this.resolve(e, ctx, ctx.scope.unit);
-    this.diagnostics.length = saved;
-    this.seenDiagnostics.clear();
-    for (const k of seen) this.seenDiagnostics.add(k);
-    return r;
+    const saved = this.diagnostics.length
+    const seen = new Set(this.seenDiagnostics)
+    const r = this.resolve(e, ctx, ctx.scope.unit)
+    this.diagnostics.length = saved
+    this.seenDiagnostics.clear()
+    for (const k of seen) this.seenDiagnostics.add(k)
+    return r
   }
 
   // ------------------------------------------------------------------ model building
-  private nodes: CapnpNode[] = [];
-  private externalNames: Record<string, string> = {};
+  private nodes: CapnpNode[] = []
+  private externalNames: Record<string, string> = {}
 
   /** the unit whose nodes are being built (locations name its file) */
-  private current?: Unit;
+  private current?: Unit
 
   private loc(s: Span): { file: string; line: number; column: number } {
-    return { file: this.current ? this.current.display : this.opts.displayPath, line: s.line, column: s.col };
+    return { file: this.current ? this.current.display : this.opts.displayPath, line: s.line, column: s.col }
   }
 
   /**
@@ -1132,582 +1176,676 @@ export class Compiler {
    * compiler, an error anywhere in an imported file fails the compile.
    */
   private analyze(unit: Unit): CapnpModel {
-    const nodes = this.analyzeUnit(unit);
-    const importedNodes: CapnpNode[] = [];
-    const done = new Set<Unit>([unit]);
+    const nodes = this.analyzeUnit(unit)
+    const importedNodes: CapnpNode[] = []
+    const done = new Set<Unit>([unit])
     for (let again = true; again;) {
-      again = false;
+      again = false
       for (const u of [...this.units.values()]) {
-        if (!u || done.has(u)) continue;
-        done.add(u);
-        again = true;
-        importedNodes.push(...this.analyzeUnit(u));
+        if (!u || done.has(u)) continue
+        done.add(u)
+        again = true
+        importedNodes.push(...this.analyzeUnit(u))
       }
     }
-    const imports: string[] = [];
-    for (const [abs, u] of this.units) if (u && !u.isMain) imports.push(u.display || abs);
+    const imports: string[] = []
+    for (const [abs, u] of this.units) if (u && !u.isMain) imports.push(u.display || abs)
     for (const u of this.units.values()) {
-      if (!u || u.isMain) continue;
-      this.collectNames(u.sym);
+      if (!u || u.isMain) continue
+      this.collectNames(u.sym)
     }
     // the imports a code generator needs (type references, not values), as capnp lists them
-    const names = new Set<string>();
-    findImports(unit.parse.file, names);
-    const requestImports: Array<{ name: string; id: string }> = [];
+    const names = new Set<string>()
+    findImports(unit.parse.file, names)
+    const requestImports: Array<{ name: string; id: string }> = []
     for (const name of [...names].sort()) {
-      const u = this.loadImport(unit, name);
-      if (u) requestImports.push({ name, id: hexId(u.sym.id) });
+      const u = this.loadImport(unit, name)
+      if (u) requestImports.push({ name, id: hexId(u.sym.id) })
     }
     return {
-      file: this.opts.displayPath, fileId: hexId(unit.sym.id), nodes,
-      importedNodes, externalNames: this.externalNames, imports, requestImports,
-    };
+      file: this.opts.displayPath,
+      fileId: hexId(unit.sym.id),
+      nodes,
+      importedNodes,
+      externalNames: this.externalNames,
+      imports,
+      requestImports,
+    }
   }
 
   private analyzeUnit(unit: Unit): CapnpNode[] {
-    this.nodes = [];
-    this.current = unit;
-    const fileSym = unit.sym;
+    this.nodes = []
+    this.current = unit
+    const fileSym = unit.sym
     const fileNode: CapnpNode = {
-      id: hexId(fileSym.id), explicitId: true, kind: 'file', path: '', displayName: unit.display, scopeId: hexId(0n),
-      nestedIds: [], ...this.loc(fileSym.decl.id ?? fileSym.decl),
-    };
-    if (fileSym.decl.capnpDoc) fileNode.capnpDoc = fileSym.decl.capnpDoc;
-    this.nodes.push(fileNode);
-    fileNode.annotations = this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit);
+      id: hexId(fileSym.id),
+      explicitId: true,
+      kind: 'file',
+      path: '',
+      displayName: unit.display,
+      scopeId: hexId(0n),
+      nestedIds: [],
+      ...this.loc(fileSym.decl.id ?? fileSym.decl),
+    }
+    if (fileSym.decl.capnpDoc) fileNode.capnpDoc = fileSym.decl.capnpDoc
+    this.nodes.push(fileNode)
+    fileNode.annotations = this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit)
     for (const d of fileSym.decl.nested) {
-      const s = d.name.name ? fileSym.members.get(d.name.name) : undefined;
-      if (d.kind === 'using') this.analyzeUsing(d, fileSym);
-      if (!s || s.decl !== d) continue;
-      const n = this.analyzeDecl(s);
+      const s = d.name.name ? fileSym.members.get(d.name.name) : undefined
+      if (d.kind === 'using') this.analyzeUsing(d, fileSym)
+      if (!s || s.decl !== d) continue
+      const n = this.analyzeDecl(s)
       if (n) {
-        fileNode.nestedIds.push(n.id);
-        (fileNode.nestedNames ??= []).push(d.name.name);
+        fileNode.nestedIds.push(n.id)
+        ;(fileNode.nestedNames ??= []).push(d.name.name)
       }
     }
-    const nodes = this.nodes;
-    this.current = undefined;
-    return nodes;
+    const nodes = this.nodes
+    this.current = undefined
+    return nodes
   }
 
   private collectNames(s: Sym): void {
     if (s.kind !== 'using' && s.kind !== 'field' && s.kind !== 'enumerant' && s.kind !== 'method') {
-      this.externalNames[hexId(s.id)] = s.path ? `${s.unit.display}:${s.path}` : s.unit.display;
+      this.externalNames[hexId(s.id)] = s.path ? `${s.unit.display}:${s.path}` : s.unit.display
     }
-    for (const m of s.members.values()) if (m.parent === s && (TYPE_KINDS.has(m.kind) || m.kind === 'const' || m.kind === 'annotation')) this.collectNames(m);
+    for (const m of s.members.values()) if (m.parent === s && (TYPE_KINDS.has(m.kind) || m.kind === 'const' || m.kind === 'annotation')) this.collectNames(m)
   }
 
   private analyzeUsing(d: Decl, scope: Sym): void {
-    const s = d.name.name ? scope.members.get(d.name.name) : undefined;
+    const s = d.name.name ? scope.members.get(d.name.name) : undefined
     if (s && s.decl === d) {
-      this.resolveUsing(s, d.target ?? d, scope.unit);
+      this.resolveUsing(s, d.target ?? d, scope.unit)
     } else if (d.target && !d.name.name) {
-      const sym = [...scope.members.values()].find((m) => m.decl === d);
-      if (sym) this.resolveUsing(sym, d.target, scope.unit);
-      else this.resolve(d.target, { scope }, scope.unit);
+      const sym = [...scope.members.values()].find(m => m.decl === d)
+      if (sym) this.resolveUsing(sym, d.target, scope.unit)
+      else this.resolve(d.target, { scope }, scope.unit)
     }
   }
 
   private baseNode(s: Sym, kind: CapnpNode['kind']): CapnpNode {
     const n: CapnpNode = {
-      id: hexId(s.id), explicitId: s.explicitId, kind, path: s.path,
-      displayName: `${s.unit.display}:${s.path}`, scopeId: hexId(s.parent ? s.parent.id : 0n), nestedIds: [],
+      id: hexId(s.id),
+      explicitId: s.explicitId,
+      kind,
+      path: s.path,
+      displayName: `${s.unit.display}:${s.path}`,
+      scopeId: hexId(s.parent ? s.parent.id : 0n),
+      nestedIds: [],
       ...this.loc(s.decl.name.name ? s.decl.name : s.decl),
-    };
-    if (s.decl.doc) n.doc = s.decl.doc;
-    if (s.decl.capnpDoc) n.capnpDoc = s.decl.capnpDoc;
-    n.isGeneric = ctxChain(s).some((l) => l.pc > 0);
-    return n;
+    }
+    if (s.decl.doc) n.doc = s.decl.doc
+    if (s.decl.capnpDoc) n.capnpDoc = s.decl.capnpDoc
+    n.isGeneric = ctxChain(s).some(l => l.pc > 0)
+    return n
   }
 
   private analyzeDecl(s: Sym): CapnpNode | undefined {
-    const unit = s.unit;
-    const d = s.decl;
-    const ctx: Ctx = { scope: s.parent as Sym };
+    const unit = s.unit
+    const d = s.decl
+    const ctx: Ctx = { scope: s.parent as Sym }
     switch (s.kind) {
       case 'struct': {
-        const n = this.baseNode(s, 'struct');
-        n.isGroup = false;
-        if (s.genericParams) n.genericParams = s.genericParams;
-        this.nodes.push(n);
-        n.annotations = this.checkAnnotations(d.annotations, 'struct', ctx, unit);
-        const layout = layoutStruct(d.nested, (fd) => {
-          const fs = this.symByDecl.get(fd);
-          return fs ? fieldSize(this.fieldType(fs, undefined)) : 'void';
-        });
-        n.dataWordCount = layout.dataWordCount;
-        n.pointerCount = layout.pointerCount;
-        this.fillStruct(n, s, d.nested, false, layout, 'root');
-        this.checkOrdinals(unit, collectFieldOrdinals(d.nested), true);
-        this.nestedDecls(n, s);
-        return n;
+        const n = this.baseNode(s, 'struct')
+        n.isGroup = false
+        if (s.genericParams) n.genericParams = s.genericParams
+        this.nodes.push(n)
+        n.annotations = this.checkAnnotations(d.annotations, 'struct', ctx, unit)
+        const layout = layoutStruct(d.nested, fd => {
+          const fs = this.symByDecl.get(fd)
+          return fs ? fieldSize(this.fieldType(fs, undefined)) : 'void'
+        })
+        n.dataWordCount = layout.dataWordCount
+        n.pointerCount = layout.pointerCount
+        this.fillStruct(n, s, d.nested, false, layout, 'root')
+        this.checkOrdinals(unit, collectFieldOrdinals(d.nested), true)
+        this.nestedDecls(n, s)
+        return n
       }
       case 'enum': {
-        const n = this.baseNode(s, 'enum');
-        this.nodes.push(n);
-        n.annotations = this.checkAnnotations(d.annotations, 'enum', ctx, unit);
-        const ens: CapnpEnumerant[] = [];
-        const ords: Array<{ value: number; span: Span }> = [];
+        const n = this.baseNode(s, 'enum')
+        this.nodes.push(n)
+        n.annotations = this.checkAnnotations(d.annotations, 'enum', ctx, unit)
+        const ens: CapnpEnumerant[] = []
+        const ords: Array<{ value: number; span: Span }> = []
         for (const m of d.nested) {
-          if (m.kind !== 'enumerant' || !m.ordinal) continue;
-          const annotations = this.checkAnnotations(m.annotations, 'enumerant', { scope: s }, unit);
+          if (m.kind !== 'enumerant' || !m.ordinal) continue
+          const annotations = this.checkAnnotations(m.annotations, 'enumerant', { scope: s }, unit)
           const e: CapnpEnumerant = {
-            name: m.name.name, ordinal: m.ordinal.value, codeOrder: ens.length, annotations, ...this.loc(m.name),
-          };
-          if (m.doc) e.doc = m.doc;
-          if (m.capnpDoc) e.capnpDoc = m.capnpDoc;
-          ens.push(e);
-          ords.push({ value: m.ordinal.value, span: m.ordinal });
+            name: m.name.name,
+            ordinal: m.ordinal.value,
+            codeOrder: ens.length,
+            annotations,
+            ...this.loc(m.name),
+          }
+          if (m.doc) e.doc = m.doc
+          if (m.capnpDoc) e.capnpDoc = m.capnpDoc
+          ens.push(e)
+          ords.push({ value: m.ordinal.value, span: m.ordinal })
         }
-        this.checkOrdinals(unit, ords, false);
+        this.checkOrdinals(unit, ords, false)
         // like the official compiler, list members by number (code order is kept separately)
-        n.enumerants = ens.sort((a, b) => a.ordinal - b.ordinal);
-        return n;
+        n.enumerants = ens.sort((a, b) => a.ordinal - b.ordinal)
+        return n
       }
       case 'interface': {
-        const n = this.baseNode(s, 'interface');
-        if (s.genericParams) n.genericParams = s.genericParams;
-        this.nodes.push(n);
-        n.annotations = this.checkAnnotations(d.annotations, 'interface', ctx, unit);
-        n.superclasses = [];
+        const n = this.baseNode(s, 'interface')
+        if (s.genericParams) n.genericParams = s.genericParams
+        this.nodes.push(n)
+        n.annotations = this.checkAnnotations(d.annotations, 'interface', ctx, unit)
+        n.superclasses = []
         for (const sc of d.superclasses ?? []) {
-          const t = this.evalType(sc, { scope: s }, unit);
-          if (t && t.kind !== 'interface') this.report(unit, sc, `'${exprText(sc)}' is not an interface.`);
-          else if (t) n.superclasses.push(t);
+          const t = this.evalType(sc, { scope: s }, unit)
+          if (t && t.kind !== 'interface') this.report(unit, sc, `'${exprText(sc)}' is not an interface.`)
+          else if (t) n.superclasses.push(t)
         }
-        n.methods = [];
-        const ords: Array<{ value: number; span: Span }> = [];
-        let codeOrder = 0;
+        n.methods = []
+        const ords: Array<{ value: number; span: Span }> = []
+        let codeOrder = 0
         for (const m of d.nested) {
-          if (m.kind !== 'method' || !m.ordinal) continue;
-          ords.push({ value: m.ordinal.value, span: m.ordinal });
-          n.methods.push(this.analyzeMethod(s, m, codeOrder++));
+          if (m.kind !== 'method' || !m.ordinal) continue
+          ords.push({ value: m.ordinal.value, span: m.ordinal })
+          n.methods.push(this.analyzeMethod(s, m, codeOrder++))
         }
-        this.checkOrdinals(unit, ords, false);
-        n.methods.sort((a, b) => a.ordinal - b.ordinal || a.codeOrder - b.codeOrder);
-        this.nestedDecls(n, s);
-        return n;
+        this.checkOrdinals(unit, ords, false)
+        n.methods.sort((a, b) => a.ordinal - b.ordinal || a.codeOrder - b.codeOrder)
+        this.nestedDecls(n, s)
+        return n
       }
       case 'const': {
-        const n = this.baseNode(s, 'const');
-        this.nodes.push(n);
-        n.annotations = this.checkAnnotations(d.annotations, 'const', ctx, unit);
-        const t = this.constTypeOf(s);
-        if (t) n.type = t;
-        if (t) n.valueLit = (d.defaultValue && this.toLit(d.defaultValue, t, ctx)) || zeroLit(t);
+        const n = this.baseNode(s, 'const')
+        this.nodes.push(n)
+        n.annotations = this.checkAnnotations(d.annotations, 'const', ctx, unit)
+        const t = this.constTypeOf(s)
+        if (t) n.type = t
+        if (t) n.valueLit = (d.defaultValue && this.toLit(d.defaultValue, t, ctx)) || zeroLit(t)
         if (s.state === 0) {
-          s.state = 1;
+          s.state = 1
           if (t && d.defaultValue) {
-            const v = this.checkValue(d.defaultValue, t, ctx, unit, false);
-            if (v !== undefined) n.value = v;
+            const v = this.checkValue(d.defaultValue, t, ctx, unit)
+            if (v !== undefined) n.value = v
           }
-          s.state = 2;
+          s.state = 2
         } else if (d.defaultValue) {
-          n.value = exprText(d.defaultValue);
+          n.value = exprText(d.defaultValue)
         }
-        return n;
+        return n
       }
       case 'annotation': {
-        const n = this.baseNode(s, 'annotation');
-        this.nodes.push(n);
-        n.annotations = this.checkAnnotations(d.annotations, 'annotation', ctx, unit);
-        n.targets = [];
+        const n = this.baseNode(s, 'annotation')
+        this.nodes.push(n)
+        n.annotations = this.checkAnnotations(d.annotations, 'annotation', ctx, unit)
+        n.targets = []
         for (const tg of d.targets ?? []) {
-          if (!TARGETS.has(tg.name)) this.report(unit, tg, `'${tg.name}' is not a valid annotation target.`);
-          else n.targets.push(tg.name);
+          if (!TARGETS.has(tg.name)) this.report(unit, tg, `'${tg.name}' is not a valid annotation target.`)
+          else n.targets.push(tg.name)
         }
         if (d.type) {
-          const t = this.evalType(d.type, ctx, unit);
-          if (t) n.type = t;
+          const t = this.evalType(d.type, ctx, unit)
+          if (t) n.type = t
         }
-        return n;
+        return n
       }
       default:
-        return undefined;
+        return undefined
     }
   }
 
   private nestedDecls(n: CapnpNode, s: Sym): void {
     for (const m of s.decl.nested) {
       if (m.kind === 'using') {
-        this.analyzeUsing(m, s);
-        continue;
+        this.analyzeUsing(m, s)
+        continue
       }
-      if (!['struct', 'enum', 'interface', 'const', 'annotation'].includes(m.kind)) continue;
-      const sym = s.members.get(m.name.name);
-      if (!sym || sym.decl !== m) continue;
-      const c = this.analyzeDecl(sym);
+      if (!['struct', 'enum', 'interface', 'const', 'annotation'].includes(m.kind)) continue
+      const sym = s.members.get(m.name.name)
+      if (!sym || sym.decl !== m) continue
+      const c = this.analyzeDecl(sym)
       if (c) {
-        n.nestedIds.push(c.id);
-        (n.nestedNames ??= []).push(m.name.name);
+        n.nestedIds.push(c.id)
+        ;(n.nestedNames ??= []).push(m.name.name)
       }
     }
   }
 
   /** Fills the field list of a struct or group node from its member declarations. */
   private fillStruct(n: CapnpNode, s: Sym, decls: Decl[], isUnion: boolean, layout: StructLayout, key: Decl | 'root'): void {
-    if (layout.discriminants.has(key)) n.discriminantOffset = layout.discriminants.get(key);
-    const unit = s.unit;
-    const fields: CapnpField[] = [];
-    const unionMembers: Array<{ field: CapnpField; min: number }> = [];
-    const fieldMin = new Map<CapnpField, number>();
+    if (layout.discriminants.has(key)) n.discriminantOffset = layout.discriminants.get(key)
+    const unit = s.unit
+    const fields: CapnpField[] = []
+    const unionMembers: Array<{ field: CapnpField; min: number }> = []
+    const fieldMin = new Map<CapnpField, number>()
     const visit = (ds: Decl[], inUnion: boolean): void => {
       for (const d of ds) {
         if (d.kind === 'union' && !d.name.name) {
-          if (isUnion) continue;
+          if (isUnion) continue
           // like capnp, annotations on an unnamed union are checked but recorded nowhere
-          this.checkAnnotations(d.annotations, 'union', { scope: s }, unit);
-          visit(d.nested, true);
-          continue;
+          this.checkAnnotations(d.annotations, 'union', { scope: s }, unit)
+          visit(d.nested, true)
+          continue
         }
-        if (!MEMBER_DECLS.has(d.kind) || !d.name.name) continue;
-        const m = s.members.get(d.name.name);
-        if (!m || m.decl !== d) continue;
+        if (!MEMBER_DECLS.has(d.kind) || !d.name.name) continue
+        const m = s.members.get(d.name.name)
+        if (!m || m.decl !== d) continue
         const f: CapnpField = {
-          name: d.name.name, codeOrder: fields.length, ordinal: null, discriminant: null, ...this.loc(d.name),
-        };
-        if (d.doc) f.doc = d.doc;
-        if (d.capnpDoc) f.capnpDoc = d.capnpDoc;
+          name: d.name.name,
+          codeOrder: fields.length,
+          ordinal: null,
+          discriminant: null,
+          ...this.loc(d.name),
+        }
+        if (d.doc) f.doc = d.doc
+        if (d.capnpDoc) f.capnpDoc = d.capnpDoc
         if (d.kind === 'field') {
-          f.ordinal = d.ordinal ? d.ordinal.value : null;
-          f.annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit);
-          f.offset = layout.offsets.get(d) ?? 0;
-          const t = d.type ? this.fieldType(m, undefined) : undefined;
+          f.ordinal = d.ordinal ? d.ordinal.value : null
+          f.annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit)
+          f.offset = layout.offsets.get(d) ?? 0
+          const t = d.type ? this.fieldType(m, undefined) : undefined
           if (t) {
-            f.type = t;
-            f.defaultLit = zeroLit(t);
+            f.type = t
+            f.defaultLit = zeroLit(t)
             if (d.defaultValue) {
-              const v = this.checkValue(d.defaultValue, t, { scope: s }, unit, false);
-              f.defaultValue = v ?? exprText(d.defaultValue);
-              if (v !== undefined) f.defaultLit = this.toLit(d.defaultValue, t, { scope: s }) ?? f.defaultLit;
+              const v = this.checkValue(d.defaultValue, t, { scope: s }, unit)
+              f.defaultValue = v ?? exprText(d.defaultValue)
+              if (v !== undefined) f.defaultLit = this.toLit(d.defaultValue, t, { scope: s }) ?? f.defaultLit
             }
           }
         } else {
-          f.groupId = hexId(m.id);
-          if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value;
-          f.groupKind = d.kind === 'union' ? 'union' : 'group';
-          f.annotations = this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit);
-          const gn = this.baseNode(m, 'struct');
-          gn.isGroup = true;
-          if (d.kind === 'union') gn.isUnion = true;
-          gn.dataWordCount = layout.dataWordCount;
-          gn.pointerCount = layout.pointerCount;
-          this.nodes.push(gn);
-          this.fillStruct(gn, m, d.nested, d.kind === 'union', layout, d);
-          if (d.kind === 'union' && d.ordinal) this.checkRetroUnion(unit, d);
+          f.groupId = hexId(m.id)
+          if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value
+          f.groupKind = d.kind === 'union' ? 'union' : 'group'
+          f.annotations = this.checkAnnotations(d.annotations, d.kind, { scope: s }, unit)
+          const gn = this.baseNode(m, 'struct')
+          gn.isGroup = true
+          if (d.kind === 'union') gn.isUnion = true
+          gn.dataWordCount = layout.dataWordCount
+          gn.pointerCount = layout.pointerCount
+          this.nodes.push(gn)
+          this.fillStruct(gn, m, d.nested, d.kind === 'union', layout, d)
+          if (d.kind === 'union' && d.ordinal) this.checkRetroUnion(unit, d)
         }
-        fields.push(f);
-        fieldMin.set(f, minOrdinal(d));
-        if (inUnion) unionMembers.push({ field: f, min: minOrdinal(d) });
+        fields.push(f)
+        fieldMin.set(f, minOrdinal(d))
+        if (inUnion) unionMembers.push({ field: f, min: minOrdinal(d) })
       }
-    };
-    visit(decls, isUnion);
-    fields.sort((a, b) => (fieldMin.get(a) ?? Infinity) - (fieldMin.get(b) ?? Infinity) || a.codeOrder - b.codeOrder);
-    const sorted = [...unionMembers].sort((a, b) => a.min - b.min || a.field.codeOrder - b.field.codeOrder);
+    }
+    visit(decls, isUnion)
+    fields.sort((a, b) => (fieldMin.get(a) ?? Infinity) - (fieldMin.get(b) ?? Infinity) || a.codeOrder - b.codeOrder)
+    const sorted = [...unionMembers].sort((a, b) => a.min - b.min || a.field.codeOrder - b.field.codeOrder)
     sorted.forEach((u, i) => {
-      u.field.discriminant = i;
-    });
-    n.fields = fields;
-    n.discriminantCount = unionMembers.length;
+      u.field.discriminant = i
+    })
+    n.fields = fields
+    n.discriminantCount = unionMembers.length
   }
 
   private checkRetroUnion(unit: Unit, d: Decl): void {
-    const o = d.ordinal as Span & { value: number };
-    const below = d.nested.filter((m) => MEMBER_DECLS.has(m.kind) && minOrdinal(m) < o.value).length;
+    const o = d.ordinal as Span & { value: number }
+    const below = d.nested.filter(m => MEMBER_DECLS.has(m.kind) && minOrdinal(m) < o.value).length
     if (below > 1) {
-      this.report(unit, o, 'Union ordinal, if specified, must be greater than no more than one of its member ordinals (i.e. there can only be one field retroactively unionized).');
+      this.report(unit, o, 'Union ordinal, if specified, must be greater than no more than one of its member ordinals (i.e. there can only be one field retroactively unionized).')
     }
   }
 
   private checkOrdinals(unit: Unit, ords: Array<{ value: number; span: Span }>, _struct: boolean): void {
-    const sorted = ords.map((o, i) => ({ ...o, i })).sort((a, b) => a.value - b.value || a.i - b.i);
-    let expected = 0;
-    let prev: { value: number; span: Span } | undefined;
+    const sorted = ords.map((o, i) => ({ ...o, i })).sort((a, b) => a.value - b.value || a.i - b.i)
+    let expected = 0
+    let prev: { value: number; span: Span } | undefined
     for (const o of sorted) {
       if (prev && o.value === prev.value) {
-        this.report(unit, o.span, 'Duplicate ordinal number.');
-        this.report(unit, prev.span, `Ordinal @${prev.value} originally used here.`);
-        continue;
+        this.report(unit, o.span, 'Duplicate ordinal number.')
+        this.report(unit, prev.span, `Ordinal @${prev.value} originally used here.`)
+        continue
       }
       if (o.value > expected) {
-        this.report(unit, o.span, `Skipped ordinal @${expected}.  Ordinals must be sequential with no holes.`);
+        this.report(unit, o.span, `Skipped ordinal @${expected}.  Ordinals must be sequential with no holes.`)
       }
-      if (o.value > 65534) this.report(unit, o.span, 'Ordinal too large.');
-      expected = o.value + 1;
-      prev = o;
+      if (o.value > 65534) this.report(unit, o.span, 'Ordinal too large.')
+      expected = o.value + 1
+      prev = o
     }
   }
 
   private analyzeMethod(iface: Sym, m: Decl, codeOrder: number): CapnpMethod {
-    const unit = iface.unit;
-    const ctx: Ctx = { scope: iface, implicit: m.implicitParams?.map((x) => x.name) };
-    const ordinal = m.ordinal ? m.ordinal.value : 0;
-    const methodAnns = this.checkAnnotations(m.annotations, 'method', ctx, unit);
+    const unit = iface.unit
+    const ctx: Ctx = { scope: iface, implicit: m.implicitParams?.map(x => x.name) }
+    const ordinal = m.ordinal ? m.ordinal.value : 0
+    const methodAnns = this.checkAnnotations(m.annotations, 'method', ctx, unit)
     const method: CapnpMethod = {
-      name: m.name.name, ordinal, codeOrder, paramStructType: hexId(0n), resultStructType: hexId(0n),
-      inlineParams: false, inlineResults: false, streaming: false, ...this.loc(m.name),
-      implicitParams: (m.implicitParams ?? []).map((x) => x.name), annotations: methodAnns,
-    };
+      name: m.name.name,
+      ordinal,
+      codeOrder,
+      paramStructType: hexId(0n),
+      resultStructType: hexId(0n),
+      inlineParams: false,
+      inlineResults: false,
+      streaming: false,
+      ...this.loc(m.name),
+      implicitParams: (m.implicitParams ?? []).map(x => x.name),
+      annotations: methodAnns,
+    }
     // an inline parameter list's struct carries the interface's own brand (its scopes inherit)
-    const ifaceBrand = compileBrand(ctxChain(iface));
-    if (m.doc) method.doc = m.doc;
-    if (m.capnpDoc) method.capnpDoc = m.capnpDoc;
+    const ifaceBrand = compileBrand(ctxChain(iface))
+    if (m.doc) method.doc = m.doc
+    if (m.capnpDoc) method.capnpDoc = m.capnpDoc
     const side = (pl: Decl['params'], isResults: boolean): string => {
       if (!pl || pl.k === 'params') {
-        const id = generateMethodParamsId(iface.id, ordinal, isResults);
-        const suffix = isResults ? '$Results' : '$Params';
-        const p = `${iface.path}.${m.name.name}${suffix}`;
+        const id = generateMethodParamsId(iface.id, ordinal, isResults)
+        const suffix = isResults ? '$Results' : '$Params'
+        const p = `${iface.path}.${m.name.name}${suffix}`
         const n: CapnpNode = {
-          id: hexId(id), explicitId: false, kind: 'struct', path: p, displayName: `${unit.display}:${p}`,
-          scopeId: hexId(0n), isGroup: false, isParamStruct: true, nestedIds: [], fields: [], discriminantCount: 0,
+          id: hexId(id),
+          explicitId: false,
+          kind: 'struct',
+          path: p,
+          displayName: `${unit.display}:${p}`,
+          scopeId: hexId(0n),
+          isGroup: false,
+          isParamStruct: true,
+          nestedIds: [],
+          fields: [],
+          discriminantCount: 0,
           ...this.loc(pl ?? m.name),
-        };
-        if (m.implicitParams?.length) n.genericParams = m.implicitParams.map((x) => x.name);
-        n.isGeneric = ctxChain(iface).some((l) => l.pc > 0) || !!m.implicitParams?.length;
-        const types = new Map<object, CapnpType | undefined>();
-        const seen = new Map<string, Ident>();
-        (pl?.params ?? []).forEach((pd, i) => {
-          this.checkName(unit, pd.name, false);
-          const prev = seen.get(pd.name.name);
+        }
+        if (m.implicitParams?.length) n.genericParams = m.implicitParams.map(x => x.name)
+        n.isGeneric = ctxChain(iface).some(l => l.pc > 0) || !!m.implicitParams?.length
+        const types = new Map<object, CapnpType | undefined>()
+        const seen = new Map<string, Ident>()
+        ;(pl?.params ?? []).forEach((pd, i) => {
+          this.checkName(unit, pd.name, false)
+          const prev = seen.get(pd.name.name)
           if (prev) {
-            this.report(unit, pd.name, `'${pd.name.name}' is already defined in this scope.`);
-            this.report(unit, prev, `'${pd.name.name}' previously defined here.`);
-          } else seen.set(pd.name.name, pd.name);
-          const annotations = this.checkAnnotations(pd.annotations, 'param', ctx, unit);
+            this.report(unit, pd.name, `'${pd.name.name}' is already defined in this scope.`)
+            this.report(unit, prev, `'${pd.name.name}' previously defined here.`)
+          } else seen.set(pd.name.name, pd.name)
+          const annotations = this.checkAnnotations(pd.annotations, 'param', ctx, unit)
           const f: CapnpField = {
-            name: pd.name.name, codeOrder: i, ordinal: i, discriminant: null, ...this.loc(pd.name), annotations,
-          };
-          const t0 = this.evalType(pd.type, ctx, unit);
+            name: pd.name.name,
+            codeOrder: i,
+            ordinal: i,
+            discriminant: null,
+            ...this.loc(pd.name),
+            annotations,
+          }
+          const t0 = this.evalType(pd.type, ctx, unit)
           // implicit method parameters become the parameter struct's own generic parameters
-          const t = t0 && m.implicitParams?.length ? bindImplicit(t0, n.id) : t0;
-          types.set(pd, t);
+          const t = t0 && m.implicitParams?.length ? bindImplicit(t0, n.id) : t0
+          types.set(pd, t)
           if (t) {
-            f.type = t;
-            f.defaultLit = zeroLit(t);
+            f.type = t
+            f.defaultLit = zeroLit(t)
             if (pd.defaultValue) {
-              const v = this.checkValue(pd.defaultValue, t, ctx, unit, true);
-              f.defaultValue = v ?? exprText(pd.defaultValue);
-              if (v !== undefined && v !== 'null') f.defaultLit = this.toLit(pd.defaultValue, t, ctx) ?? f.defaultLit;
+              const v = this.checkValue(pd.defaultValue, t, ctx, unit)
+              f.defaultValue = v ?? exprText(pd.defaultValue)
+              if (v !== undefined && v !== 'null') f.defaultLit = this.toLit(pd.defaultValue, t, ctx) ?? f.defaultLit
             }
           }
-          n.fields?.push(f);
-        });
-        const pl2 = layoutParams(pl?.params ?? [], (pd) => fieldSize(types.get(pd)));
-        n.dataWordCount = pl2.dataWordCount;
-        n.pointerCount = pl2.pointerCount;
-        (pl?.params ?? []).forEach((pd, i) => {
-          const f = n.fields?.[i];
-          if (f) f.offset = pl2.offsets.get(pd) ?? 0;
-        });
-        if (isResults) method.resultBrand = ifaceBrand;
-        else method.paramBrand = ifaceBrand;
-        this.nodes.push(n);
-        return n.id;
+          n.fields?.push(f)
+        })
+        const pl2 = layoutParams(pl?.params ?? [], pd => fieldSize(types.get(pd)))
+        n.dataWordCount = pl2.dataWordCount
+        n.pointerCount = pl2.pointerCount
+        ;(pl?.params ?? []).forEach((pd, i) => {
+          const f = n.fields?.[i]
+          if (f) f.offset = pl2.offsets.get(pd) ?? 0
+        })
+        if (isResults) method.resultBrand = ifaceBrand
+        else method.paramBrand = ifaceBrand
+        this.nodes.push(n)
+        return n.id
       }
       if (pl.k === 'stream') {
-        if (!isResults) return hexId(0n);
-        method.streaming = true;
-        const su = this.loadImport(unit, STREAM_PATH);
-        const sr = su?.sym.members.get('StreamResult');
+        if (!isResults) return hexId(0n)
+        method.streaming = true
+        const su = this.loadImport(unit, STREAM_PATH)
+        const sr = su?.sym.members.get('StreamResult')
         if (!sr) {
-          this.report(unit, pl, 'A method declaration uses streaming, but \'/capnp/stream.capnp\' is not found in the import path. This is a standard file that should always be installed with the Cap\'n Proto compiler.');
-          return hexId(0n);
+          this.report(
+            unit,
+            pl,
+            "A method declaration uses streaming, but '/capnp/stream.capnp' is not found in the import path. This is a standard file that should always be installed with the Cap'n Proto compiler.",
+          )
+          return hexId(0n)
         }
-        return hexId(sr.id);
+        return hexId(sr.id)
       }
-      const t = this.evalType(pl.type, ctx, unit);
-      if (!t) return hexId(0n);
+      const t = this.evalType(pl.type, ctx, unit)
+      if (!t) return hexId(0n)
       if (t.kind !== 'struct') {
-        this.report(unit, pl.type, `'${exprText(pl.type)}' is not a struct type.`);
-        return hexId(0n);
+        this.report(unit, pl.type, `'${exprText(pl.type)}' is not a struct type.`)
+        return hexId(0n)
       }
       if (t.brand) {
-        if (isResults) method.resultBrand = t.brand;
-        else method.paramBrand = t.brand;
+        if (isResults) method.resultBrand = t.brand
+        else method.paramBrand = t.brand
       }
-      return t.id;
-    };
-    method.paramStructType = side(m.params, false);
-    method.inlineParams = !m.params || m.params.k === 'params';
-    method.resultStructType = side(m.results, true);
-    method.inlineResults = !m.results || m.results.k === 'params';
-    return method;
+      return t.id
+    }
+    method.paramStructType = side(m.params, false)
+    method.inlineParams = !m.params || m.params.k === 'params'
+    method.resultStructType = side(m.results, true)
+    method.inlineResults = !m.results || m.results.k === 'params'
+    return method
   }
 }
 
 /** The brand chain of the scope being compiled: every enclosing node, parameters inherited. */
 function ctxChain(scope: Sym): Level[] {
-  const out: Level[] = [];
+  const out: Level[] = []
   for (let s: Sym | undefined = scope; s; s = s.parent) {
-    if (!NODE_SCOPES.has(s.kind)) continue;
-    out.push({ id: s.id, pc: s.genericParams?.length ?? 0, inherited: true });
+    if (!NODE_SCOPES.has(s.kind)) continue
+    out.push({ id: s.id, pc: s.genericParams?.length ?? 0, inherited: true })
   }
-  return out;
+  return out
 }
 
 /** The part of `chain` from `scope` outwards; a fresh root when `scope` is not on it. */
 function popTo(chain: Level[], scope: Sym): Level[] {
-  let s: Sym | undefined = scope;
-  while (s && !NODE_SCOPES.has(s.kind)) s = s.parent;
-  if (!s) return [];
-  const id = s.id;
-  const i = chain.findIndex((l) => l.id === id);
-  return i >= 0 ? chain.slice(i) : [{ id, pc: 0, inherited: false }];
+  let s: Sym | undefined = scope
+  while (s && !NODE_SCOPES.has(s.kind)) s = s.parent
+  if (!s) return []
+  const id = s.id
+  const i = chain.findIndex(l => l.id === id)
+  return i >= 0 ? chain.slice(i) : [{ id, pc: 0, inherited: false }]
 }
 
 /** Levels of an alias's brand that inherit from a scope take that scope's state in `access`. */
 function rebaseChain(chain: Level[], access: Level[]): Level[] {
-  return chain.map((l) => {
-    if (!l.inherited || (l.params && l.params.length)) return l;
-    const a = access.find((x) => x.id === l.id);
-    return a ? { ...l, inherited: a.inherited, params: a.params } : l;
-  });
+  return chain.map(l => {
+    if (!l.inherited || (l.params && l.params.length)) return l
+    const a = access.find(x => x.id === l.id)
+    return a ? { ...l, inherited: a.inherited, params: a.params } : l
+  })
 }
 
 function pushLevel(chain: Level[], m: Sym): Level[] {
-  return [{ id: m.id, pc: m.genericParams?.length ?? 0, inherited: false }, ...chain];
+  return [{ id: m.id, pc: m.genericParams?.length ?? 0, inherited: false }, ...chain]
 }
 
 /** Brand of a type reference: its scopes that bind parameters or inherit them, leaf first. */
 function compileBrand(chain: Level[]): CapnpBrand | undefined {
-  const scopes: CapnpBrand['scopes'] = [];
+  const scopes: CapnpBrand['scopes'] = []
   for (const l of chain) {
-    if (l.params && l.params.length) scopes.push({ scopeId: hexId(l.id), bind: l.params });
-    else if (l.inherited && l.pc > 0) scopes.push({ scopeId: hexId(l.id), inherit: true });
+    if (l.params && l.params.length) scopes.push({ scopeId: hexId(l.id), bind: l.params })
+    else if (l.inherited && l.pc > 0) scopes.push({ scopeId: hexId(l.id), inherit: true })
   }
-  return scopes.length ? { scopes } : undefined;
+  return scopes.length ? { scopes } : undefined
 }
 
 function findImportsIn(e: Expr | undefined, out: Set<string>): void {
-  if (!e) return;
+  if (!e) return
   switch (e.k) {
-    case 'import': out.add(e.path); break;
-    case 'list': for (const x of e.items) findImportsIn(x, out); break;
-    case 'tuple': for (const x of e.items) findImportsIn(x.value, out); break;
+    case 'import':
+      out.add(e.path)
+      break
+    case 'list':
+      for (const x of e.items) findImportsIn(x, out)
+      break
+    case 'tuple':
+      for (const x of e.items) findImportsIn(x.value, out)
+      break
     case 'apply':
-      findImportsIn(e.fn, out);
-      for (const x of e.params) findImportsIn(x.value, out);
-      break;
-    case 'member': findImportsIn(e.parent, out); break;
-    default: break;
+      findImportsIn(e.fn, out)
+      for (const x of e.params) findImportsIn(x.value, out)
+      break
+    case 'member':
+      findImportsIn(e.parent, out)
+      break
+    default:
+      break
   }
 }
 
 function findImportsInParams(pl: Decl['params'], out: Set<string>): void {
-  if (!pl) return;
+  if (!pl) return
   if (pl.k === 'params') {
     for (const p of pl.params) {
-      findImportsIn(p.type, out);
-      for (const a of p.annotations) findImportsIn(a.name, out);
+      findImportsIn(p.type, out)
+      for (const a of p.annotations) findImportsIn(a.name, out)
     }
-  } else if (pl.k === 'type') findImportsIn(pl.type, out);
-  else out.add(STREAM_PATH);
+  } else if (pl.k === 'type') findImportsIn(pl.type, out)
+  else out.add(STREAM_PATH)
 }
 
 /** Import paths a file's declarations use for types and annotations (not for values). */
 function findImports(d: Decl, out: Set<string>): void {
   switch (d.kind) {
-    case 'using': findImportsIn(d.target, out); break;
-    case 'const': case 'field': findImportsIn(d.type, out); break;
-    case 'interface': for (const x of d.superclasses ?? []) findImportsIn(x, out); break;
+    case 'using':
+      findImportsIn(d.target, out)
+      break
+    case 'const':
+    case 'field':
+      findImportsIn(d.type, out)
+      break
+    case 'interface':
+      for (const x of d.superclasses ?? []) findImportsIn(x, out)
+      break
     case 'method':
-      findImportsInParams(d.params, out);
-      findImportsInParams(d.results, out);
-      break;
-    default: break;
+      findImportsInParams(d.params, out)
+      findImportsInParams(d.results, out)
+      break
+    default:
+      break
   }
-  for (const a of d.annotations) findImportsIn(a.name, out);
-  for (const n of d.nested) findImports(n, out);
+  for (const a of d.annotations) findImportsIn(a.name, out)
+  for (const n of d.nested) findImports(n, out)
 }
 
 /** log2 of a slot's size in bits, or whether it is a pointer or Void (as the layout needs it). */
 function fieldSize(t: CapnpType | undefined): FieldSize {
-  if (!t) return 'void';
+  if (!t) return 'void'
   switch (t.kind) {
-    case 'Void': return 'void';
-    case 'Bool': return 0;
-    case 'Int8': case 'UInt8': return 3;
-    case 'Int16': case 'UInt16': case 'enum': return 4;
-    case 'Int32': case 'UInt32': case 'Float32': return 5;
-    case 'Int64': case 'UInt64': case 'Float64': return 6;
-    default: return 'pointer';
+    case 'Void':
+      return 'void'
+    case 'Bool':
+      return 0
+    case 'Int8':
+    case 'UInt8':
+      return 3
+    case 'Int16':
+    case 'UInt16':
+    case 'enum':
+      return 4
+    case 'Int32':
+    case 'UInt32':
+    case 'Float32':
+      return 5
+    case 'Int64':
+    case 'UInt64':
+    case 'Float64':
+      return 6
+    default:
+      return 'pointer'
   }
 }
 
 /** The default of a field without an explicit one: zero, or a null pointer. */
 function zeroLit(t: CapnpType): CapnpLit {
   switch (t.kind) {
-    case 'Void': return { k: 'void' };
-    case 'Bool': return { k: 'bool', v: false };
-    case 'Int8': case 'Int16': case 'Int32': case 'Int64':
-    case 'UInt8': case 'UInt16': case 'UInt32': case 'UInt64': return { k: 'int', v: '0' };
-    case 'Float32': case 'Float64': return { k: 'float', v: 0 };
-    case 'enum': return { k: 'enum', v: 0 };
-    default: return { k: 'null' };
+    case 'Void':
+      return { k: 'void' }
+    case 'Bool':
+      return { k: 'bool', v: false }
+    case 'Int8':
+    case 'Int16':
+    case 'Int32':
+    case 'Int64':
+    case 'UInt8':
+    case 'UInt16':
+    case 'UInt32':
+    case 'UInt64':
+      return { k: 'int', v: '0' }
+    case 'Float32':
+    case 'Float64':
+      return { k: 'float', v: 0 }
+    case 'enum':
+      return { k: 'enum', v: 0 }
+    default:
+      return { k: 'null' }
   }
 }
 
 function substChain(t: CapnpType, chain: Level[]): CapnpType {
   if (t.kind === 'param') {
-    const l = chain.find((x) => hexId(x.id) === t.scopeId);
-    return l?.params?.[t.index] ?? t;
+    const l = chain.find(x => hexId(x.id) === t.scopeId)
+    return l?.params?.[t.index] ?? t
   }
-  if (t.kind === 'List') return { kind: 'List', element: substChain(t.element, chain) };
-  return t;
+  if (t.kind === 'List') return { kind: 'List', element: substChain(t.element, chain) }
+  return t
 }
 
 function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
-  if (t.kind === 'param' && t.scopeId === owner) return args[t.index] ?? t;
-  if (t.kind === 'List') return { kind: 'List', element: substParams(t.element, owner, args) };
+  if (t.kind === 'param' && t.scopeId === owner) return args[t.index] ?? t
+  if (t.kind === 'List') return { kind: 'List', element: substParams(t.element, owner, args) }
   if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
-    const out = { ...t };
-    if (t.args) out.args = t.args.map((a) => substParams(a, owner, args));
-    if (t.brand) out.brand = { scopes: t.brand.scopes.map((s) => (s.bind ? { ...s, bind: s.bind.map((a) => substParams(a, owner, args)) } : s)) };
-    return out;
+    const out = { ...t }
+    if (t.args) out.args = t.args.map(a => substParams(a, owner, args))
+    if (t.brand) out.brand = { scopes: t.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(a => substParams(a, owner, args)) } : s)) }
+    return out
   }
-  return t;
+  return t
 }
 
 function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
-  if (t.kind === 'implicit') return { kind: 'param', scopeId, index: t.index, name: t.name };
-  if (t.kind === 'List') return { kind: 'List', element: bindImplicit(t.element, scopeId) };
+  if (t.kind === 'implicit') return { kind: 'param', scopeId, index: t.index, name: t.name }
+  if (t.kind === 'List') return { kind: 'List', element: bindImplicit(t.element, scopeId) }
   if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
-    const out = { ...t };
-    if (t.args) out.args = t.args.map((a) => bindImplicit(a, scopeId));
+    const out = { ...t }
+    if (t.args) out.args = t.args.map(a => bindImplicit(a, scopeId))
     if (t.brand) {
-      out.brand = { scopes: t.brand.scopes.map((s) => (s.bind ? { ...s, bind: s.bind.map((a) => bindImplicit(a, scopeId)) } : s)) };
+      out.brand = { scopes: t.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(a => bindImplicit(a, scopeId)) } : s)) }
     }
-    return out;
+    return out
   }
-  return t;
+  return t
 }
 
 function span(a: Span, b: Span): Span {
-  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
+  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
 }
 
 function minOrdinal(d: Decl): number {
-  if (d.kind === 'field') return d.ordinal ? d.ordinal.value : Infinity;
-  if (d.kind === 'union' && d.ordinal) return d.ordinal.value;
-  let min = Infinity;
-  for (const m of d.nested) if (MEMBER_DECLS.has(m.kind)) min = Math.min(min, minOrdinal(m));
-  return min;
+  if (d.kind === 'field') return d.ordinal ? d.ordinal.value : Infinity
+  if (d.kind === 'union' && d.ordinal) return d.ordinal.value
+  let min = Infinity
+  for (const m of d.nested) if (MEMBER_DECLS.has(m.kind)) min = Math.min(min, minOrdinal(m))
+  return min
 }
 
 /** All field ordinals of a struct, including those inside its groups and unions. */
 function collectFieldOrdinals(decls: Decl[]): Array<{ value: number; span: Span }> {
-  const out: Array<{ value: number; span: Span }> = [];
+  const out: Array<{ value: number; span: Span }> = []
   const visit = (ds: Decl[]): void => {
     for (const d of ds) {
-      if (d.kind === 'field' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal });
+      if (d.kind === 'field' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal })
       else if (d.kind === 'union' || d.kind === 'group') {
-        if (d.kind === 'union' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal });
-        visit(d.nested);
+        if (d.kind === 'union' && d.ordinal) out.push({ value: d.ordinal.value, span: d.ordinal })
+        visit(d.nested)
       }
     }
-  };
-  visit(decls);
-  return out;
+  }
+  visit(decls)
+  return out
 }
 
-export type { PrimitiveName };
+export type { PrimitiveName }

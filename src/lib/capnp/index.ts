@@ -2,55 +2,57 @@
  * Cap'n Proto schema-language front end: parse, check and model `.capnp` files with no external
  * compiler, compare two versions structurally, and render a human-readable structure.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Compiler, type CapnpDiagnostic } from './compiler.js';
-import type { CapnpModel } from './model.js';
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { Compiler, type CapnpDiagnostic } from './compiler.js'
+import type { CapnpModel } from './model.js'
 
-export type { CapnpDiagnostic } from './compiler.js';
-export type {
-  CapnpModel, CapnpNode, CapnpField, CapnpEnumerant, CapnpMethod, CapnpType, CapnpNodeKind, PrimitiveName,
-} from './model.js';
-export { typeToString, typeKey } from './model.js';
-export { parseCapnp } from './parser.js';
-export type { Decl, Expr, Span } from './ast.js';
-export { compareCapnp, type CapnpChange } from './compare.js';
-export { renderStructure, structureModel, type StructureEntry } from './render.js';
-export { generateChildId, generateGroupId, generateMethodParamsId, hexId } from './ids.js';
-export { STD_FILES } from './std.js';
+export type { CapnpDiagnostic } from './compiler.js'
+export type { CapnpModel, CapnpNode, CapnpField, CapnpEnumerant, CapnpMethod, CapnpType, CapnpNodeKind, PrimitiveName } from './model.js'
+export { typeToString, typeKey } from './model.js'
+export { parseCapnp } from './parser.js'
+export type { Decl, Expr, Span } from './ast.js'
+export { compareCapnp, type CapnpChange } from './compare.js'
+export { renderStructure, structureModel, type StructureEntry } from './render.js'
+export { generateChildId, generateGroupId, generateMethodParamsId, hexId } from './ids.js'
+export { STD_FILES } from './std.js'
 
 export interface CapnpLoadResult {
-  ok: boolean;
-  model?: CapnpModel;
-  diagnostics: CapnpDiagnostic[];
+  ok: boolean
+  model?: CapnpModel
+  diagnostics: CapnpDiagnostic[]
 }
 
 export interface CheckOptions {
   /** Reads an imported or embedded file by absolute path; return undefined when missing or not allowed. */
-  readImport?: (absPath: string) => string | undefined;
+  readImport?: (absPath: string) => string | undefined
   /** Relative imports must resolve inside this directory. */
-  rootDir?: string;
+  rootDir?: string
   /** Absolute path of the file on disk (defaults to `file` resolved against rootDir or the cwd). */
-  absPath?: string;
+  absPath?: string
   /** Folders absolute imports resolve against before rootDir (like `capnp -I`). */
-  importDirs?: string[];
+  importDirs?: string[]
 }
 
 function sortDiagnostics(d: CapnpDiagnostic[], main: string): CapnpDiagnostic[] {
   // the checked file's own problems first, then those of the files it imports
-  const rank = (x: CapnpDiagnostic): string => (x.file === main ? '' : x.file);
-  return d.sort((a, b) => (rank(a) === rank(b) ? a.line - b.line || a.column - b.column : rank(a) < rank(b) ? -1 : 1));
+  const rank = (x: CapnpDiagnostic): string => (x.file === main ? '' : x.file)
+  return d.sort((a, b) => (rank(a) === rank(b) ? a.line - b.line || a.column - b.column : rank(a) < rank(b) ? -1 : 1))
 }
 
 /** Checks schema source text. `file` is used as given in diagnostics and display names. */
 export function checkCapnpSource(source: string, file: string, options: CheckOptions = {}): CapnpLoadResult {
-  const absPath = options.absPath ?? (path.isAbsolute(file) ? file : path.resolve(options.rootDir ?? process.cwd(), file));
+  const absPath = options.absPath ?? (path.isAbsolute(file) ? file : path.resolve(options.rootDir ?? process.cwd(), file))
   const compiler = new Compiler({
-    absPath, displayPath: file, rootDir: options.rootDir, readFile: options.readImport, importDirs: options.importDirs?.map((d) => path.resolve(d)),
-  });
-  const model = compiler.compile(source);
-  const diagnostics = sortDiagnostics(compiler.diagnostics, file);
-  return { ok: diagnostics.length === 0, model, diagnostics };
+    absPath,
+    displayPath: file,
+    rootDir: options.rootDir,
+    readFile: options.readImport,
+    importDirs: options.importDirs?.map(d => path.resolve(d)),
+  })
+  const model = compiler.compile(source)
+  const diagnostics = sortDiagnostics(compiler.diagnostics, file)
+  return { ok: diagnostics.length === 0, model, diagnostics }
 }
 
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
@@ -58,29 +60,29 @@ export function loadCapnpFile(
   absPath: string,
   options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void; importDirs?: string[] },
 ): CapnpLoadResult {
-  const display = options.displayPath ?? absPath;
-  let source: string;
+  const display = options.displayPath ?? absPath
+  let source: string
   try {
     // Callers that already read the bytes (to hash them) pass the text, so the file is read once.
-    source = options.source ?? fs.readFileSync(absPath, 'utf8');
+    source = options.source ?? fs.readFileSync(absPath, 'utf8')
   } catch (err) {
     return {
       ok: false,
       diagnostics: [{ file: display, line: 1, column: 1, message: `Cannot read file: ${(err as Error).message}` }],
-    };
-  }
-  const root = path.resolve(options.rootDir);
-  const readImport = (p: string): string | undefined => {
-    const rel = path.relative(root, p);
-    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
-    try {
-      const text = fs.readFileSync(p, 'utf8');
-      options.onRead?.(p, true);
-      return text;
-    } catch {
-      options.onRead?.(p, false);
-      return undefined;
     }
-  };
-  return checkCapnpSource(source, display, { readImport, rootDir: root, absPath: path.resolve(absPath), importDirs: options.importDirs });
+  }
+  const root = path.resolve(options.rootDir)
+  const readImport = (p: string): string | undefined => {
+    const rel = path.relative(root, p)
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
+    try {
+      const text = fs.readFileSync(p, 'utf8')
+      options.onRead?.(p, true)
+      return text
+    } catch {
+      options.onRead?.(p, false)
+      return undefined
+    }
+  }
+  return checkCapnpSource(source, display, { readImport, rootDir: root, absPath: path.resolve(absPath), importDirs: options.importDirs })
 }

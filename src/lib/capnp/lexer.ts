@@ -1,305 +1,333 @@
 /** Tokenizer for the Cap'n Proto schema language. Positions are 1-based; end columns are exclusive. */
 
 export interface Span {
-  line: number;
-  col: number;
-  endLine: number;
-  endCol: number;
+  line: number
+  col: number
+  endLine: number
+  endCol: number
 }
 
-export type TokenKind = 'ident' | 'int' | 'float' | 'string' | 'binary' | 'op' | 'eof';
+export type TokenKind = 'ident' | 'int' | 'float' | 'string' | 'binary' | 'op' | 'eof'
 
 export interface Token extends Span {
-  kind: TokenKind;
-  text: string;
+  kind: TokenKind
+  text: string
   /** integer value (int), parsed string (string), number (float), bytes (binary) */
-  int?: bigint;
-  num?: number;
-  str?: string;
-  bytes?: Uint8Array;
+  int?: bigint
+  num?: number
+  str?: string
+  bytes?: Uint8Array
   /** index into the source */
-  offset: number;
+  offset: number
 }
 
 export interface Comment {
-  line: number;
+  line: number
   /** true when the comment shares its line with code before it */
-  trailing: boolean;
-  text: string;
+  trailing: boolean
+  text: string
 }
 
 export interface LexError extends Span {
-  message: string;
+  message: string
 }
 
 export interface LexResult {
-  tokens: Token[];
-  comments: Comment[];
-  errors: LexError[];
+  tokens: Token[]
+  comments: Comment[]
+  errors: LexError[]
 }
 
-const OP_CHARS = new Set('!$%&*+-./:<=>?@^|~'.split(''));
+const OP_CHARS = new Set('!$%&*+-./:<=>?@^|~'.split(''))
 
 function isIdentStart(c: number): boolean {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 }
 function isIdentPart(c: number): boolean {
-  return isIdentStart(c) || (c >= 48 && c <= 57);
+  return isIdentStart(c) || (c >= 48 && c <= 57)
 }
 function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
+  return c >= 48 && c <= 57
 }
 function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 }
 
 export function lex(src: string): LexResult {
-  const tokens: Token[] = [];
-  const comments: Comment[] = [];
-  const errors: LexError[] = [];
-  const n = src.length;
-  let i = 0;
-  let line = 1;
-  let lineStart = 0;
-  let lastCodeLine = 0;
+  const tokens: Token[] = []
+  const comments: Comment[] = []
+  const errors: LexError[] = []
+  const n = src.length
+  let i = 0
+  let line = 1
+  let lineStart = 0
+  let lastCodeLine = 0
 
-  const col = (at: number): number => at - lineStart + 1;
+  const col = (at: number): number => at - lineStart + 1
   const err = (message: string, l: number, c: number, el: number, ec: number): void => {
-    errors.push({ message, line: l, col: c, endLine: el, endCol: ec });
-  };
+    errors.push({ message, line: l, col: c, endLine: el, endCol: ec })
+  }
 
   // Reads a double-quoted string starting at i (which points at the quote); returns the decoded value.
   // Strings are byte strings: escapes give raw bytes, other characters their UTF-8 encoding.
-  let bytes: number[] = [];
+  let bytes: number[] = []
   const readQuoted = (): string | undefined => {
-    const startLine = line;
-    const startCol = col(i);
-    i++; // opening quote
-    let out = '';
+    const startLine = line
+    const startCol = col(i)
+    i++ // opening quote
+    let out = ''
     while (i < n) {
-      const ch = src.charCodeAt(i);
+      const ch = src.charCodeAt(i)
       if (ch === 34) {
-        i++;
-        return out;
+        i++
+        return out
       }
-      if (ch === 10) break;
+      if (ch === 10) break
       if (ch === 92) {
-        const e = src[i + 1];
-        i += 2;
-        const before = out.length;
+        const e = src[i + 1]
+        i += 2
+        const before = out.length
         switch (e) {
-          case 'a': out += '\x07'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
-          case 'v': out += '\v'; break;
-          case '\'': out += '\''; break;
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '?': out += '?'; break;
+          case 'a':
+            out += '\x07'
+            break
+          case 'b':
+            out += '\b'
+            break
+          case 'f':
+            out += '\f'
+            break
+          case 'n':
+            out += '\n'
+            break
+          case 'r':
+            out += '\r'
+            break
+          case 't':
+            out += '\t'
+            break
+          case 'v':
+            out += '\v'
+            break
+          case "'":
+            out += "'"
+            break
+          case '"':
+            out += '"'
+            break
+          case '\\':
+            out += '\\'
+            break
+          case '?':
+            out += '?'
+            break
           case 'x': {
-            let h = '';
-            while (h.length < 2 && i < n && isHex(src.charCodeAt(i))) h += src[i++];
-            if (h.length === 0) err('Invalid escape sequence.', line, col(i - 2), line, col(i));
+            let h = ''
+            while (h.length < 2 && i < n && isHex(src.charCodeAt(i))) h += src[i++]
+            if (h.length === 0) err('Invalid escape sequence.', line, col(i - 2), line, col(i))
             else {
-              out += String.fromCharCode(parseInt(h, 16));
-              bytes.push(parseInt(h, 16));
+              out += String.fromCharCode(parseInt(h, 16))
+              bytes.push(parseInt(h, 16))
             }
-            break;
+            break
           }
           default: {
             if (e !== undefined && e >= '0' && e <= '7') {
-              let o = e;
-              while (o.length < 3 && i < n && src[i] >= '0' && src[i] <= '7') o += src[i++];
-              out += String.fromCharCode(parseInt(o, 8) & 0xff);
-              bytes.push(parseInt(o, 8) & 0xff);
+              let o = e
+              while (o.length < 3 && i < n && src[i] >= '0' && src[i] <= '7') o += src[i++]
+              out += String.fromCharCode(parseInt(o, 8) & 0xff)
+              bytes.push(parseInt(o, 8) & 0xff)
             } else {
-              err('Invalid escape sequence.', line, col(i - 2), line, col(i));
+              err('Invalid escape sequence.', line, col(i - 2), line, col(i))
             }
           }
         }
-        if (e !== 'x' && !(e !== undefined && e >= '0' && e <= '7')) for (const b of Buffer.from(out.slice(before), 'utf8')) bytes.push(b);
-        continue;
+        if (e !== 'x' && !(e !== undefined && e >= '0' && e <= '7')) for (const b of Buffer.from(out.slice(before), 'utf8')) bytes.push(b)
+        continue
       }
       // Keep surrogate pairs and other characters as-is.
-      const cp = src.codePointAt(i) ?? 0;
-      const w = cp > 0xffff ? 2 : 1;
-      out += src.slice(i, i + w);
-      for (const b of Buffer.from(src.slice(i, i + w), 'utf8')) bytes.push(b);
-      i += w;
+      const cp = src.codePointAt(i) ?? 0
+      const w = cp > 0xffff ? 2 : 1
+      out += src.slice(i, i + w)
+      for (const b of Buffer.from(src.slice(i, i + w), 'utf8')) bytes.push(b)
+      i += w
     }
-    err('Unterminated string literal.', startLine, startCol, line, col(i));
-    return undefined;
-  };
+    err('Unterminated string literal.', startLine, startCol, line, col(i))
+    return undefined
+  }
 
   while (i < n) {
-    const c = src.charCodeAt(i);
+    const c = src.charCodeAt(i)
     if (c === 10) {
-      i++;
-      line++;
-      lineStart = i;
-      continue;
+      i++
+      line++
+      lineStart = i
+      continue
     }
     if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
-      i++;
-      continue;
+      i++
+      continue
     }
     if (c === 35) {
       // comment
-      let j = i + 1;
-      while (j < n && src.charCodeAt(j) !== 10) j++;
-      let text = src.slice(i + 1, j);
-      if (text.startsWith(' ')) text = text.slice(1);
-      comments.push({ line, trailing: lastCodeLine === line, text: text.replace(/\r$/, '') });
-      i = j;
-      continue;
+      let j = i + 1
+      while (j < n && src.charCodeAt(j) !== 10) j++
+      let text = src.slice(i + 1, j)
+      if (text.startsWith(' ')) text = text.slice(1)
+      comments.push({ line, trailing: lastCodeLine === line, text: text.replace(/\r$/, '') })
+      i = j
+      continue
     }
-    const startLine = line;
-    const startCol = col(i);
-    const start = i;
+    const startLine = line
+    const startCol = col(i)
+    const start = i
     const push = (kind: TokenKind, extra: Partial<Token> = {}): void => {
       tokens.push({
-        kind, text: src.slice(start, i), line: startLine, col: startCol, endLine: line, endCol: col(i), offset: start, ...extra,
-      });
-      lastCodeLine = line;
-    };
+        kind,
+        text: src.slice(start, i),
+        line: startLine,
+        col: startCol,
+        endLine: line,
+        endCol: col(i),
+        offset: start,
+        ...extra,
+      })
+      lastCodeLine = line
+    }
     if (isIdentStart(c)) {
-      i++;
-      while (i < n && isIdentPart(src.charCodeAt(i))) i++;
-      push('ident');
-      continue;
+      i++
+      while (i < n && isIdentPart(src.charCodeAt(i))) i++
+      push('ident')
+      continue
     }
     if (isDigit(c)) {
       if (c === 48 && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
         if (src[i + 2] === '"') {
           // binary literal 0x"..."
-          i += 3;
-          const hex: string[] = [];
-          let ok = true;
+          i += 3
+          const hex: string[] = []
+          let ok = true
           while (i < n && src[i] !== '"') {
-            const ch = src.charCodeAt(i);
+            const ch = src.charCodeAt(i)
             if (ch === 10) {
-              ok = false;
-              break;
+              ok = false
+              break
             }
-            if (isHex(ch)) hex.push(src[i]);
-            else if (!(ch === 32 || ch === 9 || ch === 13)) ok = false;
-            i++;
+            if (isHex(ch)) hex.push(src[i])
+            else if (!(ch === 32 || ch === 9 || ch === 13)) ok = false
+            i++
           }
-          if (src[i] === '"') i++;
-          else ok = false;
+          if (src[i] === '"') i++
+          else ok = false
           if (!ok || hex.length % 2 !== 0) {
-            err('Invalid binary literal.', startLine, startCol, line, col(i));
+            err('Invalid binary literal.', startLine, startCol, line, col(i))
           }
-          const bytes = new Uint8Array(hex.length >> 1);
-          for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(hex[2 * k] + hex[2 * k + 1], 16);
-          push('binary', { bytes });
-          continue;
+          const bytes = new Uint8Array(hex.length >> 1)
+          for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(hex[2 * k] + hex[2 * k + 1], 16)
+          push('binary', { bytes })
+          continue
         }
-        i += 2;
-        while (i < n && isHex(src.charCodeAt(i))) i++;
-        const digits = src.slice(start + 2, i);
-        if (digits.length === 0) err('Invalid hexadecimal literal.', startLine, startCol, line, col(i));
-        push('int', { int: digits.length ? BigInt('0x' + digits) : 0n });
-        continue;
+        i += 2
+        while (i < n && isHex(src.charCodeAt(i))) i++
+        const digits = src.slice(start + 2, i)
+        if (digits.length === 0) err('Invalid hexadecimal literal.', startLine, startCol, line, col(i))
+        push('int', { int: digits.length ? BigInt('0x' + digits) : 0n })
+        continue
       }
-      while (i < n && isDigit(src.charCodeAt(i))) i++;
-      let isFloat = false;
+      while (i < n && isDigit(src.charCodeAt(i))) i++
+      let isFloat = false
       if (src[i] === '.' && isDigit(src.charCodeAt(i + 1))) {
-        isFloat = true;
-        i++;
-        while (i < n && isDigit(src.charCodeAt(i))) i++;
+        isFloat = true
+        i++
+        while (i < n && isDigit(src.charCodeAt(i))) i++
       }
-      if ((src[i] === 'e' || src[i] === 'E') &&
-          (isDigit(src.charCodeAt(i + 1)) || ((src[i + 1] === '+' || src[i + 1] === '-') && isDigit(src.charCodeAt(i + 2))))) {
-        isFloat = true;
-        i += 2;
-        while (i < n && isDigit(src.charCodeAt(i))) i++;
+      if ((src[i] === 'e' || src[i] === 'E') && (isDigit(src.charCodeAt(i + 1)) || ((src[i + 1] === '+' || src[i + 1] === '-') && isDigit(src.charCodeAt(i + 2))))) {
+        isFloat = true
+        i += 2
+        while (i < n && isDigit(src.charCodeAt(i))) i++
       }
-      const text = src.slice(start, i);
+      const text = src.slice(start, i)
       if (isFloat) {
-        push('float', { num: Number(text) });
+        push('float', { num: Number(text) })
       } else if (text.length > 1 && text[0] === '0') {
-        if (!/^[0-7]+$/.test(text)) err('Invalid octal literal.', startLine, startCol, line, col(i));
-        push('int', { int: /^[0-7]+$/.test(text) ? BigInt('0o' + text.slice(1)) : 0n });
+        if (!/^[0-7]+$/.test(text)) err('Invalid octal literal.', startLine, startCol, line, col(i))
+        push('int', { int: /^[0-7]+$/.test(text) ? BigInt('0o' + text.slice(1)) : 0n })
       } else {
-        push('int', { int: BigInt(text) });
+        push('int', { int: BigInt(text) })
       }
-      continue;
+      continue
     }
     if (c === 34) {
       // double-quoted string, possibly concatenated with block-text lines
-      const parts: string[] = [];
-      bytes = [];
-      const first = readQuoted();
-      if (first !== undefined) parts.push(first);
-      i = concatStrings(parts);
-      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) });
-      continue;
+      const parts: string[] = []
+      bytes = []
+      const first = readQuoted()
+      if (first !== undefined) parts.push(first)
+      i = concatStrings(parts)
+      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) })
+      continue
     }
     if (c === 96) {
-      const parts: string[] = [];
-      bytes = [];
-      i = concatStrings(parts);
-      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) });
-      continue;
+      const parts: string[] = []
+      bytes = []
+      i = concatStrings(parts)
+      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) })
+      continue
     }
     if (OP_CHARS.has(src[i])) {
-      i++;
-      while (i < n && OP_CHARS.has(src[i])) i++;
-      push('op');
-      continue;
+      i++
+      while (i < n && OP_CHARS.has(src[i])) i++
+      push('op')
+      continue
     }
     if ('()[]{},;'.includes(src[i])) {
-      i++;
-      push('op');
-      continue;
+      i++
+      push('op')
+      continue
     }
     // Unknown character
-    i++;
-    err(`Unexpected character '${src[start]}'.`, startLine, startCol, line, col(i));
+    i++
+    err(`Unexpected character '${src[start]}'.`, startLine, startCol, line, col(i))
   }
-  tokens.push({ kind: 'eof', text: '', line, col: col(i), endLine: line, endCol: col(i), offset: n });
-  return { tokens, comments, errors };
+  tokens.push({ kind: 'eof', text: '', line, col: col(i), endLine: line, endCol: col(i), offset: n })
+  return { tokens, comments, errors }
 
   // Consumes following block-text lines (`...) and double-quoted strings, separated only by whitespace/newlines.
   function concatStrings(parts: string[]): number {
     for (;;) {
-      let j = i;
-      let l = line;
-      let ls = lineStart;
+      let j = i
+      let l = line
+      let ls = lineStart
       while (j < n) {
-        const ch = src.charCodeAt(j);
+        const ch = src.charCodeAt(j)
         if (ch === 10) {
-          j++;
-          l++;
-          ls = j;
-        } else if (ch === 32 || ch === 9 || ch === 13) j++;
-        else break;
+          j++
+          l++
+          ls = j
+        } else if (ch === 32 || ch === 9 || ch === 13) j++
+        else break
       }
       if (src[j] === '`') {
-        i = j;
-        line = l;
-        lineStart = ls;
-        let k = i + 1;
-        while (k < n && src.charCodeAt(k) !== 10) k++;
-        const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n';
-        parts.push(lineText);
-        for (const b of Buffer.from(lineText, 'utf8')) bytes.push(b);
-        i = k;
-        continue;
+        i = j
+        line = l
+        lineStart = ls
+        let k = i + 1
+        while (k < n && src.charCodeAt(k) !== 10) k++
+        const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n'
+        parts.push(lineText)
+        for (const b of Buffer.from(lineText, 'utf8')) bytes.push(b)
+        i = k
+        continue
       }
       if (src[j] === '"' && parts.length > 0) {
-        i = j;
-        line = l;
-        lineStart = ls;
-        const s = readQuoted();
-        if (s !== undefined) parts.push(s);
-        continue;
+        i = j
+        line = l
+        lineStart = ls
+        const s = readQuoted()
+        if (s !== undefined) parts.push(s)
+        continue
       }
-      return i;
+      return i
     }
   }
 }

@@ -1,560 +1,578 @@
 /** Recursive-descent parser for Cap'n Proto schema files, with statement-level error recovery. */
-import type { AnnotationApp, Decl, Expr, ExprParam, Ident, Ordinal, ParamDecl, ParamList, Span } from './ast.js';
-import { lex, type Comment, type Token } from './lexer.js';
+import type { AnnotationApp, Decl, Expr, ExprParam, Ident, Ordinal, ParamDecl, ParamList, Span } from './ast.js'
+import { lex, type Comment, type Token } from './lexer.js'
 
 export interface ParseError extends Span {
-  message: string;
+  message: string
 }
 
 export interface ParseResult {
-  file: Decl;
-  errors: ParseError[];
+  file: Decl
+  errors: ParseError[]
 }
 
-const DECL_KEYWORDS = new Set(['struct', 'enum', 'interface', 'const', 'annotation', 'using']);
+const DECL_KEYWORDS = new Set(['struct', 'enum', 'interface', 'const', 'annotation', 'using'])
 
 class Bail extends Error {}
 
 function span(a: Span, b: Span): Span {
-  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol };
+  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
 }
 
 function describe(t: Token): string {
-  if (t.kind === 'eof') return 'end of file';
-  if (t.kind === 'string') return 'string literal';
-  return `'${t.text}'`;
+  if (t.kind === 'eof') return 'end of file'
+  if (t.kind === 'string') return 'string literal'
+  return `'${t.text}'`
 }
 
 export function parseCapnp(src: string): ParseResult {
-  const { tokens, comments, errors: lexErrors } = lex(src);
-  const errors: ParseError[] = lexErrors.map((e) => ({ ...e }));
-  let p = 0;
+  const { tokens, comments, errors: lexErrors } = lex(src)
+  const errors: ParseError[] = lexErrors.map(e => ({ ...e }))
+  let p = 0
 
-  const peek = (k = 0): Token => tokens[Math.min(p + k, tokens.length - 1)];
-  const next = (): Token => tokens[p < tokens.length - 1 ? p++ : p];
+  const peek = (k = 0): Token => tokens[Math.min(p + k, tokens.length - 1)]
+  const next = (): Token => tokens[p < tokens.length - 1 ? p++ : p]
   const isOp = (s: string, k = 0): boolean => {
-    const t = peek(k);
-    return t.kind === 'op' && t.text === s;
-  };
+    const t = peek(k)
+    return t.kind === 'op' && t.text === s
+  }
   const isKw = (s: string, k = 0): boolean => {
-    const t = peek(k);
-    return t.kind === 'ident' && t.text === s;
-  };
+    const t = peek(k)
+    return t.kind === 'ident' && t.text === s
+  }
   const fail = (expected: string, t: Token = peek()): never => {
     errors.push({
       message: `Parse error: expected ${expected}, found ${describe(t)}.`,
-      line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol,
-    });
-    throw new Bail();
-  };
+      line: t.line,
+      col: t.col,
+      endLine: t.endLine,
+      endCol: t.endCol,
+    })
+    throw new Bail()
+  }
   const expectOp = (s: string, what = `'${s}'`): Token => {
-    if (!isOp(s)) fail(what);
-    return next();
-  };
+    if (!isOp(s)) fail(what)
+    return next()
+  }
   const ident = (what = 'identifier'): Ident => {
-    const t = peek();
-    if (t.kind !== 'ident') fail(what);
-    next();
-    return { name: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol };
-  };
-  const last = (): Token => tokens[Math.max(0, p - 1)];
+    const t = peek()
+    if (t.kind !== 'ident') fail(what)
+    next()
+    return { name: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
+  }
+  const last = (): Token => tokens[Math.max(0, p - 1)]
 
   /** Skips to the end of the current statement. */
   const recover = (): void => {
-    let depth = 0;
+    let depth = 0
     for (;;) {
-      const t = peek();
-      if (t.kind === 'eof') return;
+      const t = peek()
+      if (t.kind === 'eof') return
       if (t.kind === 'op') {
-        if (t.text === '(' || t.text === '[') depth++;
-        else if ((t.text === ')' || t.text === ']') && depth > 0) depth--;
+        if (t.text === '(' || t.text === '[') depth++
+        else if ((t.text === ')' || t.text === ']') && depth > 0) depth--
         else if (depth === 0 && t.text === ';') {
-          next();
-          return;
+          next()
+          return
         } else if (depth === 0 && t.text === '}') {
-          return;
+          return
         } else if (depth === 0 && t.text === '{') {
-          skipBlock();
-          return;
+          skipBlock()
+          return
         }
       }
-      next();
+      next()
     }
-  };
+  }
   const skipBlock = (): void => {
-    let depth = 0;
+    let depth = 0
     for (;;) {
-      const t = next();
-      if (t.kind === 'eof') return;
-      if (t.kind === 'op' && t.text === '{') depth++;
+      const t = next()
+      if (t.kind === 'eof') return
+      if (t.kind === 'op' && t.text === '{') depth++
       else if (t.kind === 'op' && t.text === '}') {
-        depth--;
-        if (depth <= 0) return;
+        depth--
+        if (depth <= 0) return
       }
     }
-  };
+  }
 
   // ---------------------------------------------------------------- expressions
   const parseExpr = (): Expr => {
-    const t = peek();
-    let e: Expr;
+    const t = peek()
+    let e: Expr
     if (t.kind === 'int') {
-      next();
-      e = { k: 'int', value: t.int ?? 0n, ...pos(t) };
+      next()
+      e = { k: 'int', value: t.int ?? 0n, ...pos(t) }
     } else if (t.kind === 'float') {
-      next();
-      e = { k: 'float', value: t.num ?? 0, ...pos(t) };
+      next()
+      e = { k: 'float', value: t.num ?? 0, ...pos(t) }
     } else if (t.kind === 'string') {
-      next();
-      e = { k: 'string', value: t.str ?? '', ...(t.bytes ? { bytes: t.bytes } : {}), ...pos(t) };
+      next()
+      e = { k: 'string', value: t.str ?? '', ...(t.bytes ? { bytes: t.bytes } : {}), ...pos(t) }
     } else if (t.kind === 'binary') {
-      next();
-      e = { k: 'binary', value: t.bytes ?? new Uint8Array(), ...pos(t) };
+      next()
+      e = { k: 'binary', value: t.bytes ?? new Uint8Array(), ...pos(t) }
     } else if (t.kind === 'op' && t.text === '-') {
-      next();
-      const v = peek();
+      next()
+      const v = peek()
       if (v.kind === 'int') {
-        next();
-        e = { k: 'int', value: -(v.int ?? 0n), ...span(t, v) };
+        next()
+        e = { k: 'int', value: -(v.int ?? 0n), ...span(t, v) }
       } else if (v.kind === 'float') {
-        next();
-        e = { k: 'float', value: -(v.num ?? 0), ...span(t, v) };
+        next()
+        e = { k: 'float', value: -(v.num ?? 0), ...span(t, v) }
       } else if (v.kind === 'ident' && v.text === 'inf') {
-        next();
-        e = { k: 'float', value: -Infinity, ...span(t, v) };
+        next()
+        e = { k: 'float', value: -Infinity, ...span(t, v) }
       } else {
-        return fail('number after \'-\'', v);
+        return fail("number after '-'", v)
       }
     } else if (t.kind === 'op' && t.text === '.') {
-      next();
-      const id = ident('identifier after \'.\'');
-      e = { k: 'absName', name: id.name, ...span(t, id) };
+      next()
+      const id = ident("identifier after '.'")
+      e = { k: 'absName', name: id.name, ...span(t, id) }
     } else if (t.kind === 'ident' && (t.text === 'import' || t.text === 'embed') && peek(1).kind === 'string') {
-      next();
-      const s = next();
-      e = t.text === 'import'
-        ? { k: 'import', path: s.str ?? '', ...span(t, s) }
-        : { k: 'embed', path: s.str ?? '', ...span(t, s) };
+      next()
+      const s = next()
+      e = t.text === 'import' ? { k: 'import', path: s.str ?? '', ...span(t, s) } : { k: 'embed', path: s.str ?? '', ...span(t, s) }
     } else if (t.kind === 'ident') {
-      next();
-      e = { k: 'name', name: t.text, ...pos(t) };
+      next()
+      e = { k: 'name', name: t.text, ...pos(t) }
     } else if (t.kind === 'op' && t.text === '[') {
-      next();
-      const items: Expr[] = [];
+      next()
+      const items: Expr[] = []
       while (!isOp(']')) {
-        items.push(parseExpr());
-        if (isOp(',')) next();
-        else if (!isOp(']')) fail('\',\' or \']\'');
+        items.push(parseExpr())
+        if (isOp(',')) next()
+        else if (!isOp(']')) fail("',' or ']'")
       }
-      const end = next();
-      e = { k: 'list', items, ...span(t, end) };
+      const end = next()
+      e = { k: 'list', items, ...span(t, end) }
     } else if (t.kind === 'op' && t.text === '(') {
-      next();
-      const items = parseParams();
-      e = { k: 'tuple', items, ...span(t, last()) };
+      next()
+      const items = parseParams()
+      e = { k: 'tuple', items, ...span(t, last()) }
     } else {
-      return fail('expression', t);
+      return fail('expression', t)
     }
     // suffixes
     for (;;) {
       if (isOp('.') && peek(1).kind === 'ident') {
-        next();
-        const id = ident();
-        e = { k: 'member', parent: e, name: id, ...span(e, id) };
+        next()
+        const id = ident()
+        e = { k: 'member', parent: e, name: id, ...span(e, id) }
       } else if (isOp('(') && (e.k === 'name' || e.k === 'absName' || e.k === 'member' || e.k === 'import' || e.k === 'apply')) {
-        next();
-        const params = parseParams();
-        e = { k: 'apply', fn: e, params, ...span(e, last()) };
+        next()
+        const params = parseParams()
+        e = { k: 'apply', fn: e, params, ...span(e, last()) }
       } else {
-        return e;
+        return e
       }
     }
-  };
+  }
 
   /** Parses `a = 1, b` ... up to and including `)`. */
   const parseParams = (): ExprParam[] => {
-    const items: ExprParam[] = [];
+    const items: ExprParam[] = []
     while (!isOp(')')) {
-      const t = peek();
+      const t = peek()
       if (t.kind === 'ident' && isOp('=', 1)) {
-        next();
-        next();
-        const value = parseExpr();
-        items.push({ name: { name: t.text, ...pos(t) }, value, ...span(t, value) });
+        next()
+        next()
+        const value = parseExpr()
+        items.push({ name: { name: t.text, ...pos(t) }, value, ...span(t, value) })
       } else {
-        const value = parseExpr();
-        items.push({ value, ...span(value, value) });
+        const value = parseExpr()
+        items.push({ value, ...span(value, value) })
       }
-      if (isOp(',')) next();
-      else if (!isOp(')')) fail('\',\' or \')\'');
+      if (isOp(',')) next()
+      else if (!isOp(')')) fail("',' or ')'")
     }
-    next();
-    return items;
-  };
+    next()
+    return items
+  }
 
   const parseAnnotations = (): AnnotationApp[] => {
-    const out: AnnotationApp[] = [];
+    const out: AnnotationApp[] = []
     while (isOp('$')) {
-      const d = next();
-      const e = parseExpr();
+      const d = next()
+      const e = parseExpr()
       if (e.k === 'apply') {
-        let value: Expr;
-        if (e.params.length === 0) value = { k: 'tuple', items: [], ...span(e.fn, e) };
-        else if (e.params.length === 1 && !e.params[0].name) value = e.params[0].value;
-        else value = { k: 'tuple', items: e.params, ...e.params[0], endLine: e.endLine, endCol: e.endCol };
-        out.push({ name: e.fn, value, ...span(d, e) });
+        let value: Expr
+        if (e.params.length === 0) value = { k: 'tuple', items: [], ...span(e.fn, e) }
+        else if (e.params.length === 1 && !e.params[0].name) value = e.params[0].value
+        else value = { k: 'tuple', items: e.params, ...e.params[0], endLine: e.endLine, endCol: e.endCol }
+        out.push({ name: e.fn, value, ...span(d, e) })
       } else {
-        out.push({ name: e, ...span(d, e) });
+        out.push({ name: e, ...span(d, e) })
       }
     }
-    return out;
-  };
+    return out
+  }
 
   const parseOrdinal = (): Ordinal | undefined => {
-    if (!isOp('@')) return undefined;
-    next();
-    const t = peek();
-    if (t.kind !== 'int') fail('ordinal number after \'@\'');
-    next();
-    let bang = false;
+    if (!isOp('@')) return undefined
+    next()
+    const t = peek()
+    if (t.kind !== 'int') fail("ordinal number after '@'")
+    next()
+    let bang = false
     if (isOp('!')) {
-      next();
-      bang = true;
+      next()
+      bang = true
     }
-    return { value: Number(t.int ?? 0n), bang, ...pos(t) };
-  };
+    return { value: Number(t.int ?? 0n), bang, ...pos(t) }
+  }
 
   const parseId = (): (Span & { value: bigint }) | undefined => {
-    if (!isOp('@')) return undefined;
-    next();
-    const t = peek();
-    if (t.kind !== 'int') fail('ID (@0x...)');
-    next();
-    return { value: t.int ?? 0n, ...pos(t) };
-  };
+    if (!isOp('@')) return undefined
+    next()
+    const t = peek()
+    if (t.kind !== 'int') fail('ID (@0x...)')
+    next()
+    return { value: t.int ?? 0n, ...pos(t) }
+  }
 
   const newDecl = (kind: Decl['kind'], name: Ident, start: Span): Decl => ({
-    kind, name, annotations: [], nested: [], line: start.line, col: start.col, endLine: start.endLine, endCol: start.endCol,
-  });
+    kind,
+    name,
+    annotations: [],
+    nested: [],
+    line: start.line,
+    col: start.col,
+    endLine: start.endLine,
+    endCol: start.endCol,
+  })
 
   const finish = (d: Decl): Decl => {
-    const l = last();
-    d.endLine = l.endLine;
-    d.endCol = l.endCol;
-    return d;
-  };
+    const l = last()
+    d.endLine = l.endLine
+    d.endCol = l.endCol
+    return d
+  }
 
   // Parses `{ statements }`; the opening brace has not been consumed.
   const parseBody = (d: Decl, ctx: BodyCtx): void => {
-    const open = expectOp('{');
-    d.bodyLine = open.line;
+    const open = expectOp('{')
+    d.bodyLine = open.line
     while (!isOp('}')) {
       if (peek().kind === 'eof') {
-        fail('\'}\'');
+        fail("'}'")
       }
-      const s = parseStatementSafe(ctx);
-      if (s) d.nested.push(s);
+      const s = parseStatementSafe(ctx)
+      if (s) d.nested.push(s)
     }
-    next();
-  };
+    next()
+  }
 
   const parseStatementSafe = (ctx: BodyCtx): Decl | undefined => {
-    const before = p;
+    const before = p
     try {
-      return parseStatement(ctx);
+      return parseStatement(ctx)
     } catch (e) {
-      if (!(e instanceof Bail)) throw e;
-      recover();
-      if (p === before) next();
-      return undefined;
+      if (!(e instanceof Bail)) throw e
+      recover()
+      if (p === before) next()
+      return undefined
     }
-  };
+  }
 
   const parseTypeExpr = (): Expr => {
-    if (!isOp(':')) fail('\':\' followed by a type');
-    next();
-    return parseExpr();
-  };
+    if (!isOp(':')) fail("':' followed by a type")
+    next()
+    return parseExpr()
+  }
 
   const parseStatement = (ctx: BodyCtx): Decl | undefined => {
-    const t = peek();
+    const t = peek()
     if (t.kind === 'op' && t.text === '@' && ctx === 'file') {
-      next();
-      const idt = peek();
-      if (idt.kind !== 'int') fail('file ID (@0x...)');
-      next();
-      expectOp(';');
-      const d = newDecl('file', { name: '', ...pos(t) }, t);
-      d.id = { value: idt.int ?? 0n, ...pos(idt) };
-      finish(d);
-      d.kind = 'file';
-      (d as StatementExtra).fileIdStatement = true;
-      return d;
+      next()
+      const idt = peek()
+      if (idt.kind !== 'int') fail('file ID (@0x...)')
+      next()
+      expectOp(';')
+      const d = newDecl('file', { name: '', ...pos(t) }, t)
+      d.id = { value: idt.int ?? 0n, ...pos(idt) }
+      finish(d)
+      d.kind = 'file'
+      ;(d as StatementExtra).fileIdStatement = true
+      return d
     }
     if (t.kind === 'op' && t.text === '$' && ctx === 'file') {
-      const anns = parseAnnotations();
-      expectOp(';');
-      const d = newDecl('file', { name: '', ...pos(t) }, t);
-      d.annotations = anns;
-      (d as StatementExtra).fileAnnotationStatement = true;
-      return finish(d);
+      const anns = parseAnnotations()
+      expectOp(';')
+      const d = newDecl('file', { name: '', ...pos(t) }, t)
+      d.annotations = anns
+      ;(d as StatementExtra).fileAnnotationStatement = true
+      return finish(d)
     }
     if (t.kind !== 'ident') {
-      return fail('declaration', t);
+      return fail('declaration', t)
     }
-    const n1 = peek(1);
-    const memberLike = n1.kind === 'op' && (n1.text === '@' || n1.text === ':');
+    const n1 = peek(1)
+    const memberLike = n1.kind === 'op' && (n1.text === '@' || n1.text === ':')
     if (DECL_KEYWORDS.has(t.text) && !memberLike) {
-      next();
+      next()
       switch (t.text) {
-        case 'struct': return parseStructLike('struct', t);
-        case 'interface': return parseStructLike('interface', t);
-        case 'enum': return parseStructLike('enum', t);
+        case 'struct':
+          return parseStructLike('struct', t)
+        case 'interface':
+          return parseStructLike('interface', t)
+        case 'enum':
+          return parseStructLike('enum', t)
         case 'const': {
-          const name = ident('constant name');
-          const d = newDecl('const', name, t);
-          d.id = parseId();
-          d.type = parseTypeExpr();
-          expectOp('=', '\'=\' followed by the constant\'s value');
-          d.defaultValue = parseExpr();
-          d.annotations = parseAnnotations();
-          expectOp(';');
-          return finish(d);
+          const name = ident('constant name')
+          const d = newDecl('const', name, t)
+          d.id = parseId()
+          d.type = parseTypeExpr()
+          expectOp('=', "'=' followed by the constant's value")
+          d.defaultValue = parseExpr()
+          d.annotations = parseAnnotations()
+          expectOp(';')
+          return finish(d)
         }
         case 'annotation': {
-          const name = ident('annotation name');
-          const d = newDecl('annotation', name, t);
-          d.id = parseId();
-          expectOp('(', '\'(\' followed by the annotation\'s targets');
-          d.targets = [];
+          const name = ident('annotation name')
+          const d = newDecl('annotation', name, t)
+          d.id = parseId()
+          expectOp('(', "'(' followed by the annotation's targets")
+          d.targets = []
           while (!isOp(')')) {
-            const tt = peek();
+            const tt = peek()
             if (tt.kind === 'op' && tt.text === '*') {
-              next();
-              d.targets.push({ name: '*', ...pos(tt) });
+              next()
+              d.targets.push({ name: '*', ...pos(tt) })
             } else {
-              d.targets.push(ident('annotation target'));
+              d.targets.push(ident('annotation target'))
             }
-            if (isOp(',')) next();
-            else if (!isOp(')')) fail('\',\' or \')\'');
+            if (isOp(',')) next()
+            else if (!isOp(')')) fail("',' or ')'")
           }
-          next();
-          d.type = parseTypeExpr();
-          d.annotations = parseAnnotations();
-          expectOp(';');
-          return finish(d);
+          next()
+          d.type = parseTypeExpr()
+          d.annotations = parseAnnotations()
+          expectOp(';')
+          return finish(d)
         }
         case 'using': {
-          let name: Ident = { name: '', ...pos(t) };
+          let name: Ident = { name: '', ...pos(t) }
           if (peek().kind === 'ident' && isOp('=', 1)) {
-            name = ident();
-            next();
+            name = ident()
+            next()
           }
-          const d = newDecl('using', name, t);
-          d.target = parseExpr();
-          expectOp(';');
-          return finish(d);
+          const d = newDecl('using', name, t)
+          d.target = parseExpr()
+          expectOp(';')
+          return finish(d)
         }
       }
     }
     if (t.text === 'union' && (isOp('{', 1) || isOp('$', 1))) {
-      next();
-      const d = newDecl('union', { name: '', ...pos(t) }, t);
-      d.keyword = pos(t);
-      d.annotations = parseAnnotations();
-      parseBody(d, 'union');
-      return finish(d);
+      next()
+      const d = newDecl('union', { name: '', ...pos(t) }, t)
+      d.keyword = pos(t)
+      d.annotations = parseAnnotations()
+      parseBody(d, 'union')
+      return finish(d)
     }
     // members
-    next();
-    const name: Ident = { name: t.text, ...pos(t) };
+    next()
+    const name: Ident = { name: t.text, ...pos(t) }
     if (ctx === 'enum') {
-      const d = newDecl('enumerant', name, t);
-      d.ordinal = parseOrdinal();
-      if (!d.ordinal) fail('\'@\' followed by the enumerant number');
-      d.annotations = parseAnnotations();
-      expectOp(';');
-      return finish(d);
+      const d = newDecl('enumerant', name, t)
+      d.ordinal = parseOrdinal()
+      if (!d.ordinal) fail("'@' followed by the enumerant number")
+      d.annotations = parseAnnotations()
+      expectOp(';')
+      return finish(d)
     }
     if (ctx === 'interface') {
-      const d = newDecl('method', name, t);
-      d.ordinal = parseOrdinal();
-      if (!d.ordinal) fail('\'@\' followed by the method number');
+      const d = newDecl('method', name, t)
+      d.ordinal = parseOrdinal()
+      if (!d.ordinal) fail("'@' followed by the method number")
       if (isOp('[')) {
-        next();
-        d.implicitParams = [];
+        next()
+        d.implicitParams = []
         while (!isOp(']')) {
-          d.implicitParams.push(ident('type parameter name'));
-          if (isOp(',')) next();
-          else if (!isOp(']')) fail('\',\' or \']\'');
+          d.implicitParams.push(ident('type parameter name'))
+          if (isOp(',')) next()
+          else if (!isOp(']')) fail("',' or ']'")
         }
-        next();
+        next()
       }
       if (isKw('stream')) {
-        const st = next();
-        errors.push({ message: '\'stream\' can only appear after \'->\', not before.', ...pos(st) });
-        d.params = { k: 'stream', ...pos(st) };
+        const st = next()
+        errors.push({ message: "'stream' can only appear after '->', not before.", ...pos(st) })
+        d.params = { k: 'stream', ...pos(st) }
       } else {
-        d.params = parseParamList();
+        d.params = parseParamList()
       }
       if (isOp('->')) {
-        next();
+        next()
         if (isKw('stream') && !isOp('.', 1) && !isOp('(', 1)) {
-          const st = next();
-          d.results = { k: 'stream', ...pos(st) };
+          const st = next()
+          d.results = { k: 'stream', ...pos(st) }
         } else {
-          d.results = parseParamList();
+          d.results = parseParamList()
         }
       }
-      d.annotations = parseAnnotations();
-      expectOp(';');
-      return finish(d);
+      d.annotations = parseAnnotations()
+      expectOp(';')
+      return finish(d)
     }
     // field, union or group
-    const ordinal = parseOrdinal();
-    let colon = false;
+    const ordinal = parseOrdinal()
+    let colon = false
     if (isOp(':')) {
-      next();
-      colon = true;
+      next()
+      colon = true
     }
     if ((isKw('union') || isKw('group')) && (isOp('{', 1) || isOp('$', 1))) {
-      const kw = next();
-      const d = newDecl(kw.text === 'union' ? 'union' : 'group', name, t);
-      d.keyword = pos(kw);
-      d.ordinal = ordinal;
+      const kw = next()
+      const d = newDecl(kw.text === 'union' ? 'union' : 'group', name, t)
+      d.keyword = pos(kw)
+      d.ordinal = ordinal
       if (!colon) {
-        const at = ordinal ?? name;
+        const at = ordinal ?? name
         errors.push({
-          message: kw.text === 'union'
-            ? 'As of Cap\'n Proto v0.3, the \'union\' keyword should be prefixed with a colon for named unions, e.g. `foo :union {`.'
-            : 'Parse error: expected \':\' before \'group\'.',
+          message:
+            kw.text === 'union'
+              ? "As of Cap'n Proto v0.3, the 'union' keyword should be prefixed with a colon for named unions, e.g. `foo :union {`."
+              : "Parse error: expected ':' before 'group'.",
           ...pos(at),
-        });
+        })
       }
-      d.annotations = parseAnnotations();
-      parseBody(d, kw.text === 'union' ? 'union' : 'group');
-      return finish(d);
+      d.annotations = parseAnnotations()
+      parseBody(d, kw.text === 'union' ? 'union' : 'group')
+      return finish(d)
     }
-    if (!colon) fail(ordinal ? '\':\' followed by the field type' : '\'@\' followed by the field number');
+    if (!colon) fail(ordinal ? "':' followed by the field type" : "'@' followed by the field number")
     if (!ordinal) {
       // the official compiler refuses a field without a number (`more :Text;`)
-      errors.push({ message: 'Parse error: expected \'@\' followed by the field number before \':\'.', ...pos(name) });
+      errors.push({ message: "Parse error: expected '@' followed by the field number before ':'.", ...pos(name) })
     }
-    const d = newDecl('field', name, t);
-    d.ordinal = ordinal;
-    d.type = parseExpr();
+    const d = newDecl('field', name, t)
+    d.ordinal = ordinal
+    d.type = parseExpr()
     if (isOp('=')) {
-      next();
-      d.defaultValue = parseExpr();
+      next()
+      d.defaultValue = parseExpr()
     }
-    d.annotations = parseAnnotations();
-    expectOp(';');
-    return finish(d);
-  };
+    d.annotations = parseAnnotations()
+    expectOp(';')
+    return finish(d)
+  }
 
   const parseParamList = (): ParamList => {
     if (isOp('(')) {
-      const open = next();
-      const params: ParamDecl[] = [];
+      const open = next()
+      const params: ParamDecl[] = []
       while (!isOp(')')) {
-        const name = ident('parameter name');
-        const type = parseTypeExpr();
-        let defaultValue: Expr | undefined;
+        const name = ident('parameter name')
+        const type = parseTypeExpr()
+        let defaultValue: Expr | undefined
         if (isOp('=')) {
-          next();
-          defaultValue = parseExpr();
+          next()
+          defaultValue = parseExpr()
         }
-        const annotations = parseAnnotations();
-        params.push({ name, type, defaultValue, annotations, ...span(name, last()) });
-        if (isOp(',')) next();
-        else if (!isOp(')')) fail('\',\' or \')\'');
+        const annotations = parseAnnotations()
+        params.push({ name, type, defaultValue, annotations, ...span(name, last()) })
+        if (isOp(',')) next()
+        else if (!isOp(')')) fail("',' or ')'")
       }
-      const close = next();
-      return { k: 'params', params, ...span(open, close) };
+      const close = next()
+      return { k: 'params', params, ...span(open, close) }
     }
-    const type = parseExpr();
-    return { k: 'type', type, ...span(type, type) };
-  };
+    const type = parseExpr()
+    return { k: 'type', type, ...span(type, type) }
+  }
 
   const parseStructLike = (kind: 'struct' | 'interface' | 'enum', kw: Token): Decl => {
-    const name = ident(`${kind} name`);
-    const d = newDecl(kind, name, kw);
+    const name = ident(`${kind} name`)
+    const d = newDecl(kind, name, kw)
     // The official grammar accepts the explicit id before or after the generic parameters:
     // `interface Persistent @0x… (SturdyRef, Owner)` as well as `struct Map(K, V) @0x…`.
-    d.id = parseId();
+    d.id = parseId()
     if (kind !== 'enum' && isOp('(')) {
-      next();
-      d.genericParams = [];
+      next()
+      d.genericParams = []
       while (!isOp(')')) {
-        d.genericParams.push(ident('type parameter name'));
-        if (isOp(',')) next();
-        else if (!isOp(')')) fail('\',\' or \')\'');
+        d.genericParams.push(ident('type parameter name'))
+        if (isOp(',')) next()
+        else if (!isOp(')')) fail("',' or ')'")
       }
-      next();
+      next()
     }
-    d.id ??= parseId();
+    d.id ??= parseId()
     if (kind === 'interface' && isKw('extends')) {
-      next();
-      expectOp('(');
-      d.superclasses = parseParams().map((x) => x.value);
+      next()
+      expectOp('(')
+      d.superclasses = parseParams().map(x => x.value)
     }
-    d.annotations = parseAnnotations();
-    parseBody(d, kind);
-    return finish(d);
-  };
+    d.annotations = parseAnnotations()
+    parseBody(d, kind)
+    return finish(d)
+  }
 
   // ---------------------------------------------------------------- file
   const file: Decl = {
-    kind: 'file', name: { name: '', line: 1, col: 1, endLine: 1, endCol: 1 }, annotations: [], nested: [],
-    line: 1, col: 1, endLine: 1, endCol: 1,
-  };
-  const statements: Decl[] = [];
+    kind: 'file',
+    name: { name: '', line: 1, col: 1, endLine: 1, endCol: 1 },
+    annotations: [],
+    nested: [],
+    line: 1,
+    col: 1,
+    endLine: 1,
+    endCol: 1,
+  }
+  const statements: Decl[] = []
   while (peek().kind !== 'eof') {
     if (isOp('}')) {
-      const t = next();
-      errors.push({ message: 'Parse error: unexpected \'}\'.', ...pos(t) });
-      continue;
+      const t = next()
+      errors.push({ message: "Parse error: unexpected '}'.", ...pos(t) })
+      continue
     }
-    const s = parseStatementSafe('file');
-    if (s) statements.push(s);
+    const s = parseStatementSafe('file')
+    if (s) statements.push(s)
   }
   for (const s of statements) {
-    const x = s as StatementExtra;
+    const x = s as StatementExtra
     if (x.fileIdStatement) {
       if (file.id) {
-        errors.push({ message: 'File ID already declared.', ...pos(s.id as Span) });
+        errors.push({ message: 'File ID already declared.', ...pos(s.id as Span) })
       } else {
-        file.id = s.id;
+        file.id = s.id
       }
     } else if (x.fileAnnotationStatement) {
-      file.annotations.push(...s.annotations);
+      file.annotations.push(...s.annotations)
     } else {
-      file.nested.push(s);
+      file.nested.push(s)
     }
   }
-  const lastTok = tokens[tokens.length - 1];
-  file.endLine = lastTok.endLine;
-  file.endCol = lastTok.endCol;
-  attachDocComments(file, comments);
-  return { file, errors };
+  const lastTok = tokens[tokens.length - 1]
+  file.endLine = lastTok.endLine
+  file.endCol = lastTok.endCol
+  attachDocComments(file, comments)
+  return { file, errors }
 }
 
-type BodyCtx = 'file' | 'struct' | 'union' | 'group' | 'enum' | 'interface';
+type BodyCtx = 'file' | 'struct' | 'union' | 'group' | 'enum' | 'interface'
 
 interface StatementExtra extends Decl {
-  fileIdStatement?: boolean;
-  fileAnnotationStatement?: boolean;
+  fileIdStatement?: boolean
+  fileAnnotationStatement?: boolean
 }
 
 declare module './ast.js' {
   interface Decl {
     /** line of the opening brace, for doc comment attachment */
-    bodyLine?: number;
+    bodyLine?: number
   }
 }
 
 function pos(s: Span): Span {
-  return { line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol };
+  return { line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol }
 }
 
 /**
@@ -562,76 +580,76 @@ function pos(s: Span): Span {
  * directly below it (the Cap'n Proto convention); otherwise the comment block directly above.
  */
 function attachDocComments(file: Decl, comments: Comment[]): void {
-  if (comments.length === 0) return;
-  const byLine = new Map<number, Comment>();
-  for (const c of comments) byLine.set(c.line, c);
-  const claimed = new Set<number>();
+  if (comments.length === 0) return
+  const byLine = new Map<number, Comment>()
+  for (const c of comments) byLine.set(c.line, c)
+  const claimed = new Set<number>()
   const visit = (d: Decl): void => {
     if (d.kind === 'file' && d.id) {
       // the file's own doc comment follows its id statement
-      const lines: string[] = [];
-      const same = byLine.get(d.id.endLine);
+      const lines: string[] = []
+      const same = byLine.get(d.id.endLine)
       if (same && same.trailing) {
-        lines.push(same.text);
-        claimed.add(d.id.endLine);
+        lines.push(same.text)
+        claimed.add(d.id.endLine)
       }
       for (let l = d.id.endLine + 1; ; l++) {
-        const c = byLine.get(l);
-        if (!c || c.trailing) break;
-        lines.push(c.text);
-        claimed.add(l);
+        const c = byLine.get(l)
+        if (!c || c.trailing) break
+        lines.push(c.text)
+        claimed.add(l)
       }
-      if (lines.length > 0) d.capnpDoc = lines.join('\n');
+      if (lines.length > 0) d.capnpDoc = lines.join('\n')
     }
     if (d.kind !== 'file') {
-      const termLine = d.bodyLine ?? d.endLine;
-      const lines: string[] = [];
-      let l = termLine;
-      const same = byLine.get(l);
+      const termLine = d.bodyLine ?? d.endLine
+      const lines: string[] = []
+      let l = termLine
+      const same = byLine.get(l)
       if (same && same.trailing && !claimed.has(l)) {
-        lines.push(same.text);
-        claimed.add(l);
+        lines.push(same.text)
+        claimed.add(l)
       }
-      l = termLine + 1;
+      l = termLine + 1
       for (;;) {
-        const c = byLine.get(l);
-        if (!c || c.trailing || claimed.has(l)) break;
-        lines.push(c.text);
-        claimed.add(l);
-        l++;
+        const c = byLine.get(l)
+        if (!c || c.trailing || claimed.has(l)) break
+        lines.push(c.text)
+        claimed.add(l)
+        l++
       }
       if (lines.length === 0 && d.bodyLine !== undefined) {
         // a block without a comment after its `{` may carry one after its `}`
-        const close = byLine.get(d.endLine);
+        const close = byLine.get(d.endLine)
         if (close && close.trailing && !claimed.has(d.endLine)) {
-          lines.push(close.text);
-          claimed.add(d.endLine);
+          lines.push(close.text)
+          claimed.add(d.endLine)
         }
         for (let k = d.endLine + 1; ; k++) {
-          const c = byLine.get(k);
-          if (!c || c.trailing || claimed.has(k)) break;
-          lines.push(c.text);
-          claimed.add(k);
+          const c = byLine.get(k)
+          if (!c || c.trailing || claimed.has(k)) break
+          lines.push(c.text)
+          claimed.add(k)
         }
       }
-      if (lines.length > 0) d.capnpDoc = lines.join('\n');
+      if (lines.length > 0) d.capnpDoc = lines.join('\n')
       if (lines.length === 0) {
-        const above: string[] = [];
-        l = d.line - 1;
+        const above: string[] = []
+        l = d.line - 1
         for (;;) {
-          const c = byLine.get(l);
-          if (!c || c.trailing || claimed.has(l)) break;
-          above.unshift(c.text);
-          l--;
+          const c = byLine.get(l)
+          if (!c || c.trailing || claimed.has(l)) break
+          above.unshift(c.text)
+          l--
         }
         if (above.length > 0) {
-          for (let k = d.line - above.length; k < d.line; k++) claimed.add(k);
-          lines.push(...above);
+          for (let k = d.line - above.length; k < d.line; k++) claimed.add(k)
+          lines.push(...above)
         }
       }
-      if (lines.length > 0) d.doc = lines.join('\n');
+      if (lines.length > 0) d.doc = lines.join('\n')
     }
-    for (const c of d.nested) visit(c);
-  };
-  visit(file);
+    for (const c of d.nested) visit(c)
+  }
+  visit(file)
 }

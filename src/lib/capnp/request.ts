@@ -5,307 +5,356 @@
  * set the official compiler includes. It is encoded with schema.capnp's own layout, which ssmd
  * computes from the bundled schema.capnp.
  */
-import { Compiler } from './compiler.js';
-import type { CapnpAnnotationUse, CapnpBrand, CapnpField, CapnpModel, CapnpNode, CapnpType, CapnpValue } from './model.js';
-import { STD_FILES } from './std.js';
-import { MessageBuilder, TypedLit, type WireValue } from './wire.js';
+import { Compiler } from './compiler.js'
+import type { CapnpAnnotationUse, CapnpBrand, CapnpField, CapnpModel, CapnpNode, CapnpType, CapnpValue } from './model.js'
+import { STD_FILES } from './std.js'
+import { MessageBuilder, TypedLit, type WireValue } from './wire.js'
 
 /** The compiler version a request claims to come from (code generators may check it). */
-export const REQUEST_CAPNP_VERSION = { major: 1, minor: 0, micro: 2 };
+export const REQUEST_CAPNP_VERSION = { major: 1, minor: 0, micro: 2 }
 
-let schemaCapnp: Map<string, CapnpNode> | undefined;
+let schemaCapnp: Map<string, CapnpNode> | undefined
 
 /** schema.capnp compiled by ssmd: its nodes by path (`Node`, `Node.struct`, ...) and by id. */
 function schemaNodes(): Map<string, CapnpNode> {
-  if (schemaCapnp) return schemaCapnp;
-  const c = new Compiler({ absPath: '/capnp/schema.capnp', displayPath: 'capnp/schema.capnp' });
-  const model = c.compile(STD_FILES['/capnp/schema.capnp']);
-  if (!model || c.diagnostics.length) throw new Error('bundled schema.capnp does not compile');
-  const m = new Map<string, CapnpNode>();
+  if (schemaCapnp) return schemaCapnp
+  const c = new Compiler({ absPath: '/capnp/schema.capnp', displayPath: 'capnp/schema.capnp' })
+  const model = c.compile(STD_FILES['/capnp/schema.capnp'])
+  if (!model || c.diagnostics.length) throw new Error('bundled schema.capnp does not compile')
+  const m = new Map<string, CapnpNode>()
   for (const n of [...model.nodes, ...(model.importedNodes ?? [])]) {
-    m.set(n.id, n);
-    if (n.displayName.startsWith('capnp/schema.capnp:')) m.set(n.path, n);
+    m.set(n.id, n)
+    if (n.displayName.startsWith('capnp/schema.capnp:')) m.set(n.path, n)
   }
-  schemaCapnp = m;
-  return m;
+  schemaCapnp = m
+  return m
 }
 
 const PRIM_KEYS: Record<string, string> = {
-  Void: 'void', Bool: 'bool', Int8: 'int8', Int16: 'int16', Int32: 'int32', Int64: 'int64', UInt8: 'uint8',
-  UInt16: 'uint16', UInt32: 'uint32', UInt64: 'uint64', Float32: 'float32', Float64: 'float64', Text: 'text', Data: 'data',
-};
-const UNCONSTRAINED: Record<string, string> = { AnyPointer: 'anyKind', AnyStruct: 'struct', AnyList: 'list', Capability: 'capability' };
-const TARGETS = ['file', 'const', 'enum', 'enumerant', 'struct', 'field', 'union', 'group', 'interface', 'method', 'param', 'annotation'];
+  Void: 'void',
+  Bool: 'bool',
+  Int8: 'int8',
+  Int16: 'int16',
+  Int32: 'int32',
+  Int64: 'int64',
+  UInt8: 'uint8',
+  UInt16: 'uint16',
+  UInt32: 'uint32',
+  UInt64: 'uint64',
+  Float32: 'float32',
+  Float64: 'float64',
+  Text: 'text',
+  Data: 'data',
+}
+const UNCONSTRAINED: Record<string, string> = { AnyPointer: 'anyKind', AnyStruct: 'struct', AnyList: 'list', Capability: 'capability' }
+const TARGETS = ['file', 'const', 'enum', 'enumerant', 'struct', 'field', 'union', 'group', 'interface', 'method', 'param', 'annotation']
 
-const id = (hex: string): bigint => BigInt(hex);
+const id = (hex: string): bigint => BigInt(hex)
 
 function typeObj(t: CapnpType): WireValue {
-  if (t.kind in PRIM_KEYS) return { [PRIM_KEYS[t.kind]]: null };
+  if (t.kind in PRIM_KEYS) return { [PRIM_KEYS[t.kind]]: null }
   switch (t.kind) {
-    case 'List': return { list: { elementType: typeObj(t.element) } };
-    case 'struct': case 'enum': case 'interface': {
-      const body: Record<string, WireValue> = { typeId: id(t.id) };
-      if (t.brand) body.brand = brandObj(t.brand);
-      return { [t.kind]: body };
+    case 'List':
+      return { list: { elementType: typeObj(t.element) } }
+    case 'struct':
+    case 'enum':
+    case 'interface': {
+      const body: Record<string, WireValue> = { typeId: id(t.id) }
+      if (t.brand) body.brand = brandObj(t.brand)
+      return { [t.kind]: body }
     }
-    case 'param': return { anyPointer: { parameter: { scopeId: id(t.scopeId), parameterIndex: t.index } } };
-    case 'implicit': return { anyPointer: { implicitMethodParameter: { parameterIndex: t.index } } };
-    default: return { anyPointer: { unconstrained: { [UNCONSTRAINED[t.kind]]: null } } };
+    case 'param':
+      return { anyPointer: { parameter: { scopeId: id(t.scopeId), parameterIndex: t.index } } }
+    case 'implicit':
+      return { anyPointer: { implicitMethodParameter: { parameterIndex: t.index } } }
+    default:
+      return { anyPointer: { unconstrained: { [UNCONSTRAINED[t.kind]]: null } } }
   }
 }
 
 function brandObj(b: CapnpBrand): WireValue {
   return {
-    scopes: b.scopes.map((s): WireValue => (s.inherit
-      ? { scopeId: id(s.scopeId), inherit: null }
-      : { scopeId: id(s.scopeId), bind: (s.bind ?? []).map((t) => ({ type: typeObj(t) })) })),
-  };
+    scopes: b.scopes.map((s): WireValue =>
+      s.inherit ? { scopeId: id(s.scopeId), inherit: null } : { scopeId: id(s.scopeId), bind: (s.bind ?? []).map(t => ({ type: typeObj(t) })) },
+    ),
+  }
 }
 
 function valueObj(v: CapnpValue): WireValue {
-  const t = v.type;
-  const lit = v.lit;
+  const t = v.type
+  const lit = v.lit
   if (t.kind in PRIM_KEYS) {
-    const key = PRIM_KEYS[t.kind];
+    const key = PRIM_KEYS[t.kind]
     switch (lit.k) {
-      case 'void': return { void: null };
-      case 'bool': return { bool: lit.v };
-      case 'int': return { [key]: /64/.test(t.kind) ? BigInt(lit.v) : Number(lit.v) };
-      case 'float': return { [key]: lit.v === 'inf' ? Infinity : lit.v === '-inf' ? -Infinity : lit.v === 'nan' ? NaN : lit.v };
-      case 'text': return { text: lit.hex !== undefined ? new TypedLit(t, lit) : lit.v };
-      case 'data': return { data: Uint8Array.from(Buffer.from(lit.v, 'hex')) };
-      case 'null': return { [key]: null };
-      default: return { [key]: null };
+      case 'void':
+        return { void: null }
+      case 'bool':
+        return { bool: lit.v }
+      case 'int':
+        return { [key]: /64/.test(t.kind) ? BigInt(lit.v) : Number(lit.v) }
+      case 'float':
+        return { [key]: lit.v === 'inf' ? Infinity : lit.v === '-inf' ? -Infinity : lit.v === 'nan' ? NaN : lit.v }
+      case 'text':
+        return { text: lit.hex !== undefined ? new TypedLit(t, lit) : lit.v }
+      case 'data':
+        return { data: Uint8Array.from(Buffer.from(lit.v, 'hex')) }
+      case 'null':
+        return { [key]: null }
+      default:
+        return { [key]: null }
     }
   }
   switch (t.kind) {
-    case 'enum': return { enum: lit.k === 'enum' ? lit.v : 0 };
-    case 'interface': return { interface: null };
-    case 'List': return { list: new TypedLit(t, lit) };
-    case 'struct': return { struct: new TypedLit(t, lit) };
-    default: return { anyPointer: new TypedLit(t, lit) };
+    case 'enum':
+      return { enum: lit.k === 'enum' ? lit.v : 0 }
+    case 'interface':
+      return { interface: null }
+    case 'List':
+      return { list: new TypedLit(t, lit) }
+    case 'struct':
+      return { struct: new TypedLit(t, lit) }
+    default:
+      return { anyPointer: new TypedLit(t, lit) }
   }
 }
 
 function annotationsObj(uses: CapnpAnnotationUse[] | undefined): WireValue | undefined {
-  if (!uses || uses.length === 0) return undefined;
-  return uses.map((u) => {
+  if (!uses || uses.length === 0) return undefined
+  return uses.map(u => {
     // capnp always leaves an (empty) brand on an annotation use
-    return { id: id(u.id), value: valueObj(u.value), brand: u.brand ? brandObj(u.brand) : {} };
-  });
+    return { id: id(u.id), value: valueObj(u.value), brand: u.brand ? brandObj(u.brand) : {} }
+  })
 }
 
 function prefixLength(n: CapnpNode): number {
   if (n.isGroup || n.isParamStruct) {
-    const name = n.isParamStruct ? n.path.slice(n.path.lastIndexOf('.') + 1) : n.path.slice(n.path.lastIndexOf('.') + 1);
-    return n.displayName.length - name.length;
+    const name = n.isParamStruct ? n.path.slice(n.path.lastIndexOf('.') + 1) : n.path.slice(n.path.lastIndexOf('.') + 1)
+    return n.displayName.length - name.length
   }
-  const dot = n.displayName.lastIndexOf('.');
-  let p = dot >= 0 ? dot + 1 : 0;
-  const colon = n.displayName.lastIndexOf(':');
-  if (colon >= 0 && colon > p) p = colon + 1;
-  return p;
+  const dot = n.displayName.lastIndexOf('.')
+  let p = dot >= 0 ? dot + 1 : 0
+  const colon = n.displayName.lastIndexOf(':')
+  if (colon >= 0 && colon > p) p = colon + 1
+  return p
 }
 
 function fieldObj(f: CapnpField): WireValue {
   const o: Record<string, WireValue> = {
-    name: f.name, codeOrder: f.codeOrder, discriminantValue: f.discriminant ?? 0xffff,
+    name: f.name,
+    codeOrder: f.codeOrder,
+    discriminantValue: f.discriminant ?? 0xffff,
     ordinal: f.ordinal === null ? { implicit: null } : { explicit: f.ordinal },
-  };
-  const anns = annotationsObj(f.annotations);
-  if (anns) o.annotations = anns;
-  if (f.groupId) o.group = { typeId: id(f.groupId) };
+  }
+  const anns = annotationsObj(f.annotations)
+  if (anns) o.annotations = anns
+  if (f.groupId) o.group = { typeId: id(f.groupId) }
   else if (f.type) {
     o.slot = {
-      offset: f.offset ?? 0, type: typeObj(f.type),
+      offset: f.offset ?? 0,
+      type: typeObj(f.type),
       defaultValue: valueObj({ type: f.type, lit: f.defaultLit ?? { k: 'null' } }),
       hadExplicitDefault: f.defaultValue !== undefined,
-    };
+    }
   }
-  return o;
+  return o
 }
 
 function nodeObj(n: CapnpNode): WireValue {
   const o: Record<string, WireValue> = {
-    id: id(n.id), displayName: n.displayName, displayNamePrefixLength: prefixLength(n), scopeId: id(n.scopeId),
+    id: id(n.id),
+    displayName: n.displayName,
+    displayNamePrefixLength: prefixLength(n),
+    scopeId: id(n.scopeId),
     isGeneric: !!n.isGeneric,
-  };
-  if (!n.isGroup && !n.isParamStruct) {
-    o.nestedNodes = n.nestedIds.map((x, i) => ({ name: n.nestedNames?.[i] ?? '', id: id(x) }));
   }
-  if (n.genericParams?.length) o.parameters = n.genericParams.map((name) => ({ name }));
-  const anns = annotationsObj(n.annotations);
-  if (anns) o.annotations = anns;
+  if (!n.isGroup && !n.isParamStruct) {
+    o.nestedNodes = n.nestedIds.map((x, i) => ({ name: n.nestedNames?.[i] ?? '', id: id(x) }))
+  }
+  if (n.genericParams?.length) o.parameters = n.genericParams.map(name => ({ name }))
+  const anns = annotationsObj(n.annotations)
+  if (anns) o.annotations = anns
   switch (n.kind) {
-    case 'file': o.file = null; break;
+    case 'file':
+      o.file = null
+      break
     case 'struct':
       o.struct = {
-        dataWordCount: n.dataWordCount ?? 0, pointerCount: n.pointerCount ?? 0, preferredListEncoding: 7,
-        isGroup: !!n.isGroup, discriminantCount: n.discriminantCount ?? 0,
-        discriminantOffset: n.discriminantCount ? n.discriminantOffset ?? 0 : 0,
+        dataWordCount: n.dataWordCount ?? 0,
+        pointerCount: n.pointerCount ?? 0,
+        preferredListEncoding: 7,
+        isGroup: !!n.isGroup,
+        discriminantCount: n.discriminantCount ?? 0,
+        discriminantOffset: n.discriminantCount ? (n.discriminantOffset ?? 0) : 0,
         // a struct without fields has no field list at all
         fields: n.fields?.length ? n.fields.map(fieldObj) : null,
-      };
-      break;
+      }
+      break
     case 'enum':
       o.enum = {
-        enumerants: (n.enumerants ?? []).map((e) => {
-          const x: Record<string, WireValue> = { name: e.name, codeOrder: e.codeOrder ?? 0 };
-          const a = annotationsObj(e.annotations);
-          if (a) x.annotations = a;
-          return x;
+        enumerants: (n.enumerants ?? []).map(e => {
+          const x: Record<string, WireValue> = { name: e.name, codeOrder: e.codeOrder ?? 0 }
+          const a = annotationsObj(e.annotations)
+          if (a) x.annotations = a
+          return x
         }),
-      };
-      break;
+      }
+      break
     case 'interface':
       o.interface = {
-        methods: (n.methods ?? []).map((m) => {
+        methods: (n.methods ?? []).map(m => {
           const x: Record<string, WireValue> = {
-            name: m.name, codeOrder: m.codeOrder, implicitParameters: (m.implicitParams ?? []).map((name) => ({ name })),
-            paramStructType: id(m.paramStructType), resultStructType: id(m.resultStructType),
-          };
-          if (m.paramBrand) x.paramBrand = brandObj(m.paramBrand);
-          if (m.resultBrand) x.resultBrand = brandObj(m.resultBrand);
-          const a = annotationsObj(m.annotations);
-          if (a) x.annotations = a;
-          return x;
+            name: m.name,
+            codeOrder: m.codeOrder,
+            implicitParameters: (m.implicitParams ?? []).map(name => ({ name })),
+            paramStructType: id(m.paramStructType),
+            resultStructType: id(m.resultStructType),
+          }
+          if (m.paramBrand) x.paramBrand = brandObj(m.paramBrand)
+          if (m.resultBrand) x.resultBrand = brandObj(m.resultBrand)
+          const a = annotationsObj(m.annotations)
+          if (a) x.annotations = a
+          return x
         }),
-        superclasses: (n.superclasses ?? []).map((s) => {
-          const x: Record<string, WireValue> = { id: id((s as { id: string }).id) };
-          if ('brand' in s && s.brand) x.brand = brandObj(s.brand);
-          return x;
+        superclasses: (n.superclasses ?? []).map(s => {
+          const x: Record<string, WireValue> = { id: id((s as { id: string }).id) }
+          if ('brand' in s && s.brand) x.brand = brandObj(s.brand)
+          return x
         }),
-      };
-      break;
+      }
+      break
     case 'const':
-      o.const = n.type ? { type: typeObj(n.type), value: valueObj({ type: n.type, lit: n.valueLit ?? { k: 'null' } }) } : {};
-      break;
+      o.const = n.type ? { type: typeObj(n.type), value: valueObj({ type: n.type, lit: n.valueLit ?? { k: 'null' } }) } : {}
+      break
     case 'annotation': {
-      const body: Record<string, WireValue> = n.type ? { type: typeObj(n.type) } : {};
-      const all = (n.targets ?? []).includes('*');
-      for (const tg of TARGETS) body[`targets${tg[0].toUpperCase()}${tg.slice(1)}`] = all || (n.targets ?? []).includes(tg);
-      o.annotation = body;
-      break;
+      const body: Record<string, WireValue> = n.type ? { type: typeObj(n.type) } : {}
+      const all = (n.targets ?? []).includes('*')
+      for (const tg of TARGETS) body[`targets${tg[0].toUpperCase()}${tg.slice(1)}`] = all || (n.targets ?? []).includes(tg)
+      o.annotation = body
+      break
     }
-    default: break;
+    default:
+      break
   }
-  return o;
+  return o
 }
 
 function docText(doc: string | undefined): string | undefined {
-  return doc === undefined ? undefined : `${doc}\n`;
+  return doc === undefined ? undefined : `${doc}\n`
 }
 
 function sourceInfoObj(n: CapnpNode): WireValue {
-  const o: Record<string, WireValue> = { id: id(n.id) };
-  const d = docText(n.capnpDoc);
-  if (d !== undefined) o.docComment = d;
-  const members = n.kind === 'struct' ? n.fields : n.kind === 'enum' ? n.enumerants : n.kind === 'interface' ? n.methods : undefined;
+  const o: Record<string, WireValue> = { id: id(n.id) }
+  const d = docText(n.capnpDoc)
+  if (d !== undefined) o.docComment = d
+  const members = n.kind === 'struct' ? n.fields : n.kind === 'enum' ? n.enumerants : n.kind === 'interface' ? n.methods : undefined
   // capnp lists an interface's or enum's members always, a struct's only when it has fields
   if (members && (members.length || n.kind !== 'struct')) {
     o.members = members.map((m): WireValue => {
-      const md = docText(m.capnpDoc);
-      return md === undefined ? {} : { docComment: md };
-    });
+      const md = docText(m.capnpDoc)
+      return md === undefined ? {} : { docComment: md }
+    })
   }
-  return o;
+  return o
 }
 
 // ---------------------------------------------------------------- which nodes a request carries
 
-const NODE = 1;
-const PARENTS = 2;
-const CHILDREN = 4;
-const DEPENDENCIES = 1 << 15;
-const DEPENDENCY_PARENTS = PARENTS * DEPENDENCIES;
+const NODE = 1
+const PARENTS = 2
+const CHILDREN = 4
+const DEPENDENCIES = 1 << 15
+const DEPENDENCY_PARENTS = PARENTS * DEPENDENCIES
 
 class NodeSet {
-  private readonly seen = new Map<string, number>();
-  readonly included = new Set<string>();
+  private readonly seen = new Map<string, number>()
+  readonly included = new Set<string>()
 
   constructor(private readonly byId: Map<string, CapnpNode>) {}
 
   /** Nodes compiled together with `n`: its groups, or an interface's parameter structs. */
   private aux(n: CapnpNode): CapnpNode[] {
-    const out: CapnpNode[] = [];
+    const out: CapnpNode[] = []
     const groups = (g: CapnpNode): void => {
       for (const f of g.fields ?? []) {
-        const gn = f.groupId ? this.byId.get(f.groupId) : undefined;
+        const gn = f.groupId ? this.byId.get(f.groupId) : undefined
         if (gn) {
-          out.push(gn);
-          groups(gn);
-        }
-      }
-    };
-    if (n.kind === 'struct') groups(n);
-    for (const m of n.methods ?? []) {
-      for (const [inline, sid] of [[m.inlineParams, m.paramStructType], [m.inlineResults, m.resultStructType]] as const) {
-        const ps = inline ? this.byId.get(sid) : undefined;
-        if (ps && ps.isParamStruct) {
-          out.push(ps);
-          groups(ps);
+          out.push(gn)
+          groups(gn)
         }
       }
     }
-    return out;
+    if (n.kind === 'struct') groups(n)
+    for (const m of n.methods ?? []) {
+      for (const [inline, sid] of [
+        [m.inlineParams, m.paramStructType],
+        [m.inlineResults, m.resultStructType],
+      ] as const) {
+        const ps = inline ? this.byId.get(sid) : undefined
+        if (ps && ps.isParamStruct) {
+          out.push(ps)
+          groups(ps)
+        }
+      }
+    }
+    return out
   }
 
   visit(nid: string, eagerness: number): void {
-    const n = this.byId.get(nid);
-    if (!n) return;
-    const slot = this.seen.get(nid) ?? 0;
-    if ((slot & eagerness) === eagerness) return;
-    this.seen.set(nid, slot | eagerness);
-    this.included.add(nid);
-    const aux = this.aux(n);
-    for (const a of aux) this.included.add(a.id);
+    const n = this.byId.get(nid)
+    if (!n) return
+    const slot = this.seen.get(nid) ?? 0
+    if ((slot & eagerness) === eagerness) return
+    this.seen.set(nid, slot | eagerness)
+    this.included.add(nid)
+    const aux = this.aux(n)
+    for (const a of aux) this.included.add(a.id)
     if (Math.floor(eagerness / DEPENDENCIES) !== 0) {
-      const next = (eagerness & ~(DEPENDENCIES - 1)) | Math.floor(eagerness / DEPENDENCIES);
-      for (const x of [n, ...aux]) for (const d of dependencies(x)) this.visit(d, next);
+      const next = (eagerness & ~(DEPENDENCIES - 1)) | Math.floor(eagerness / DEPENDENCIES)
+      for (const x of [n, ...aux]) for (const d of dependencies(x)) this.visit(d, next)
     }
-    if (eagerness & PARENTS && n.scopeId !== '0x0000000000000000') this.visit(n.scopeId, eagerness);
-    if (eagerness & CHILDREN) for (const c of n.nestedIds) this.visit(c, eagerness);
+    if (eagerness & PARENTS && n.scopeId !== '0x0000000000000000') this.visit(n.scopeId, eagerness)
+    if (eagerness & CHILDREN) for (const c of n.nestedIds) this.visit(c, eagerness)
   }
 }
 
 function typeDeps(t: CapnpType | undefined, out: string[]): void {
-  if (!t) return;
-  if (t.kind === 'List') typeDeps(t.element, out);
+  if (!t) return
+  if (t.kind === 'List') typeDeps(t.element, out)
   else if (t.kind === 'struct' || t.kind === 'enum' || t.kind === 'interface') {
-    out.push(t.id);
-    brandDeps(t.brand, out);
+    out.push(t.id)
+    brandDeps(t.brand, out)
   }
 }
 
 function brandDeps(b: CapnpBrand | undefined, out: string[]): void {
-  for (const s of b?.scopes ?? []) for (const t of s.bind ?? []) typeDeps(t, out);
+  for (const s of b?.scopes ?? []) for (const t of s.bind ?? []) typeDeps(t, out)
 }
 
 function dependencies(n: CapnpNode): string[] {
-  const out: string[] = [];
+  const out: string[] = []
   const anns = (a: CapnpAnnotationUse[] | undefined): void => {
-    for (const u of a ?? []) out.push(u.id);
-  };
+    for (const u of a ?? []) out.push(u.id)
+  }
   for (const f of n.fields ?? []) {
-    if (!f.groupId) typeDeps(f.type, out);
-    anns(f.annotations);
+    if (!f.groupId) typeDeps(f.type, out)
+    anns(f.annotations)
   }
-  for (const e of n.enumerants ?? []) anns(e.annotations);
-  for (const s of n.superclasses ?? []) typeDeps(s, out);
+  for (const e of n.enumerants ?? []) anns(e.annotations)
+  for (const s of n.superclasses ?? []) typeDeps(s, out)
   for (const m of n.methods ?? []) {
-    out.push(m.paramStructType);
-    brandDeps(m.paramBrand, out);
-    out.push(m.resultStructType);
-    brandDeps(m.resultBrand, out);
-    anns(m.annotations);
+    out.push(m.paramStructType)
+    brandDeps(m.paramBrand, out)
+    out.push(m.resultStructType)
+    brandDeps(m.resultBrand, out)
+    anns(m.annotations)
   }
-  if (n.kind === 'const' || n.kind === 'annotation') typeDeps(n.type, out);
-  anns(n.annotations);
-  return out;
+  if (n.kind === 'const' || n.kind === 'annotation') typeDeps(n.type, out)
+  anns(n.annotations)
+  return out
 }
 
 export interface RequestOptions {
-  capnpVersion?: { major: number; minor: number; micro: number };
+  capnpVersion?: { major: number; minor: number; micro: number }
 }
 
 /**
@@ -313,26 +362,27 @@ export interface RequestOptions {
  * as `capnp compile -o-` of those files would.
  */
 export function buildCodeGeneratorRequest(models: CapnpModel[], options: RequestOptions = {}): Uint8Array {
-  const byId = new Map<string, CapnpNode>();
-  for (const m of models) for (const n of [...m.nodes, ...(m.importedNodes ?? [])]) if (!byId.has(n.id)) byId.set(n.id, n);
-  const set = new NodeSet(byId);
-  for (const m of models) set.visit(m.fileId, NODE | CHILDREN | DEPENDENCIES | DEPENDENCY_PARENTS);
-  const nodes = [...set.included].map((x) => byId.get(x) as CapnpNode);
+  const byId = new Map<string, CapnpNode>()
+  for (const m of models) for (const n of [...m.nodes, ...(m.importedNodes ?? [])]) if (!byId.has(n.id)) byId.set(n.id, n)
+  const set = new NodeSet(byId)
+  for (const m of models) set.visit(m.fileId, NODE | CHILDREN | DEPENDENCIES | DEPENDENCY_PARENTS)
+  const nodes = [...set.included].map(x => byId.get(x) as CapnpNode)
 
-  const schema = schemaNodes();
-  const lookup = (x: string): CapnpNode | undefined => byId.get(x) ?? schema.get(x);
-  const b = new MessageBuilder(lookup);
+  const schema = schemaNodes()
+  const lookup = (x: string): CapnpNode | undefined => byId.get(x) ?? schema.get(x)
+  const b = new MessageBuilder(lookup)
   const request: Record<string, WireValue> = {
     nodes: nodes.map(nodeObj),
-    requestedFiles: models.map((m) => ({
-      id: id(m.fileId), filename: m.file,
-      imports: (m.requestImports ?? []).map((x) => ({ id: id(x.id), name: x.name })),
+    requestedFiles: models.map(m => ({
+      id: id(m.fileId),
+      filename: m.file,
+      imports: (m.requestImports ?? []).map(x => ({ id: id(x.id), name: x.name })),
     })),
     capnpVersion: options.capnpVersion ?? REQUEST_CAPNP_VERSION,
     sourceInfo: nodes.map(sourceInfoObj),
-  };
-  const root = schema.get('CodeGeneratorRequest');
-  if (!root) throw new Error('schema.capnp has no CodeGeneratorRequest');
-  b.writeRoot(root, request);
-  return b.finish();
+  }
+  const root = schema.get('CodeGeneratorRequest')
+  if (!root) throw new Error('schema.capnp has no CodeGeneratorRequest')
+  b.writeRoot(root, request)
+  return b.finish()
 }
