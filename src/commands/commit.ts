@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
+import { escapeControl } from '../lib/core/text.js'
 import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
 
 export interface CommitOutput extends CommitResult {
@@ -54,7 +55,7 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
       .filter(([, n]) => n)
       .map(([k, n]) => `${n} ${k}`)
     this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
-    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${this.shownPath(f.path)}`)
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${escapeControl(this.shownPath(f.path))}`)
     return { ...result, validation }
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { describeChange, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
+import { escapeControl } from '../lib/core/text.js'
 import { ssmdStatus } from '../lib/git/status.js'
 
 /** One changed file in `ssmd diff --json`. */
@@ -40,7 +41,7 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
       this.say('No changes to ssmd files.')
       return result
     }
-    const show = (f: DiffFile) => this.shownPath(f.path)
+    const show = (f: DiffFile) => escapeControl(this.shownPath(f.path))
     if (this.flags.stat) {
       for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
     } else {

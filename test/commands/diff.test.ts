@@ -12,7 +12,7 @@ describe('ssmd diff', () => {
     expect(r.stdout.trim()).to.equal('No changes to ssmd files.')
   })
 
-  it('groups modified, new and deleted files, staged or not, and ignores other files', async () => {
+  it("groups modified, new and deleted files, staged or not, and ignores other files and ssmd's own under .ssmd/", async () => {
     const dir = exampleRepo({ git: true })
     appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# note\n')
     writeFileSync(join(dir, 'feeds/new-feed.yaml'), 'name: new-feed\n')
@@ -20,12 +20,31 @@ describe('ssmd diff', () => {
     appendFileSync(join(dir, 'schemas/trade.yaml'), '# staged\n')
     git(dir, 'add', 'schemas/trade.yaml')
     writeFileSync(join(dir, 'README.txt'), 'not an ssmd file\n')
+    // ssmd's own locks and temporary files live under .ssmd/ and are never listed ...
+    mkdirSync(join(dir, '.ssmd/locks'), { recursive: true })
+    mkdirSync(join(dir, '.ssmd/tmp'), { recursive: true })
+    writeFileSync(join(dir, '.ssmd/locks/feeds%2Fkalshi.yaml.lock'), String(process.pid))
+    writeFileSync(join(dir, '.ssmd/tmp/kalshi.yaml.123.abc.tmp'), 'x')
+    // ... so files in ssmd folders that merely look like them are the user's and are listed.
     writeFileSync(join(dir, 'feeds/kalshi.yaml.lock'), String(process.pid))
     writeFileSync(join(dir, 'feeds/.kalshi.yaml.123.abc.tmp'), 'x')
     const r = await ssmd(['diff'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.equal(
-      ['Modified:', '  feeds/kalshi.yaml', '  schemas/trade.yaml', '', 'New:', '  feeds/new-feed.yaml', '', 'Deleted:', '  environments/kalshi-dev.yaml', ''].join('\n'),
+      [
+        'Modified:',
+        '  feeds/kalshi.yaml',
+        '  schemas/trade.yaml',
+        '',
+        'New:',
+        '  feeds/.kalshi.yaml.123.abc.tmp',
+        '  feeds/kalshi.yaml.lock',
+        '  feeds/new-feed.yaml',
+        '',
+        'Deleted:',
+        '  environments/kalshi-dev.yaml',
+        '',
+      ].join('\n'),
     )
   })
 

@@ -18,7 +18,7 @@ describe('ssmd rules list', () => {
     expect(r.code, r.stderr).to.equal(0)
     const items = JSON.parse(r.stdout) as RuleItem[]
     const builtin = items.filter(i => i.plugin === 'ssmd')
-    expect(builtin).to.have.length(32)
+    expect(builtin).to.have.length(33)
     expect(builtin.find(i => i.id === 'feed/version-gap')).to.deep.equal({
       id: 'feed/version-gap',
       plugin: 'ssmd',

@@ -1,9 +1,15 @@
 import { expect } from 'chai'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import jsYaml from 'js-yaml'
 import { exampleRepo } from '../helpers/repo.js'
 import { cli, start } from './helpers.js'
+
+/** Where ssmd keeps the lock of a root-relative file: .ssmd/locks/<encoded path>.lock (created here for a test to hold it). */
+function lockOf(root: string, rel: string): string {
+  mkdirSync(join(root, '.ssmd', 'locks'), { recursive: true })
+  return join(root, '.ssmd', 'locks', `${encodeURIComponent(rel)}.lock`)
+}
 
 describe('concurrency: many ssmd processes editing one file', () => {
   it('20 feed add-location at once on the same feed leave all 20 locations (no lost update)', async () => {
@@ -26,20 +32,21 @@ describe('concurrency: many ssmd processes editing one file', () => {
     const root = exampleRepo()
     const file = join(root, 'feeds', 'kraken.yaml')
     const before = readFileSync(file)
-    writeFileSync(`${file}.lock`, String(process.pid))
+    const lock = lockOf(root, 'feeds/kraken.yaml')
+    writeFileSync(lock, String(process.pid))
     const r = cli(['feed', 'add-location', 'kraken', '--datacenter', 'dc-x', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '300' } })
     expect(r.code).to.equal(1)
     expect(r.stderr.trim().split('\n')).to.have.length(1)
     expect(r.stderr).to.match(/locked by another ssmd process/)
-    expect(r.stderr).to.contain('kraken.yaml.lock')
+    expect(r.stderr).to.contain('feeds%2Fkraken.yaml.lock')
     expect(readFileSync(file).equals(before)).to.equal(true)
-    expect(readFileSync(`${file}.lock`, 'utf8')).to.equal(String(process.pid))
+    expect(readFileSync(lock, 'utf8')).to.equal(String(process.pid))
   })
 
   it('20 processes racing to take over a stale lock still lose no update', async () => {
     const root = exampleRepo()
     const file = join(root, 'feeds', 'kraken.yaml')
-    writeFileSync(`${file}.lock`, '999999999')
+    writeFileSync(lockOf(root, 'feeds/kraken.yaml'), '999999999')
     const dcs = Array.from({ length: 20 }, (_, i) => `st-${i}`)
     const runs = await Promise.all(dcs.map(dc => start(['feed', 'add-location', 'kraken', '--datacenter', dc, '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '60000' } })))
     for (const [i, r] of runs.entries()) expect(r.code, `${dcs[i]}: ${r.stderr}`).to.equal(0)
@@ -54,10 +61,12 @@ describe('concurrency: many ssmd processes editing one file', () => {
   it('a lock file left by a dead process is taken over', () => {
     const root = exampleRepo()
     const file = join(root, 'feeds', 'kraken.yaml')
-    writeFileSync(`${file}.lock`, '999999999')
+    const lock = lockOf(root, 'feeds/kraken.yaml')
+    writeFileSync(lock, '999999999')
     const r = cli(['feed', 'add-location', 'kraken', '--datacenter', 'dc-y', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '2000' } })
     expect(r.code, r.stderr).to.equal(0)
     expect(readFileSync(file, 'utf8')).to.contain('dc-y')
+    expect(existsSync(lock)).to.equal(false)
   })
 })
 
@@ -70,11 +79,13 @@ describe('stale lock takeover', () => {
     const { expect: e } = await import('chai')
     const dir = mkdtempSync(j(tmpdir(), 'ssmd-lock-'))
     const file = j(dir, 'f.yaml')
+    const lock = lockOf(dir, 'f.yaml')
     // A lock held by a pid that cannot be alive on this host.
-    write(`${file}.lock`, `999999999@${hostname()}`)
-    const ran = withFileLock(file, () => exists(`${file}.lock`) && 'ran')
+    write(lock, `999999999@${hostname()}`)
+    const ran = withFileLock(dir, file, () => exists(lock) && 'ran')
     e(ran).to.equal('ran')
-    e(exists(`${file}.lock`)).to.equal(false)
-    e(readdirSync(dir)).to.deep.equal([])
+    e(exists(lock)).to.equal(false)
+    e(readdirSync(j(dir, '.ssmd', 'locks'))).to.deep.equal([])
+    e(readdirSync(dir)).to.deep.equal(['.ssmd'])
   })
 })

@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { redactSecrets } from '../../src/lib/validate/redact.js'
+import { redact as redactSecrets } from '../../src/lib/domain/secrets.js'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo } from '../helpers/repo.js'
 

@@ -12,6 +12,7 @@ import { storageText, transportText, usableEnvironment } from '../../lib/domain/
 import { checkName } from '../../lib/domain/input.js'
 import { variablesOf } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+import { redactValue } from '../../lib/domain/secrets.js'
 import { details } from '../../lib/cli/style.js'
 
 export interface EnvShowKey {
@@ -58,7 +59,8 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
       ...(v.description === undefined ? {} : { description: v.description }),
       variables: variablesOf(k, v),
     }))
-    const result: EnvShowResult = {
+    // Values that look like pasted secrets (a random `source`, a URL password) are masked in text and JSON alike.
+    const result: EnvShowResult = redactValue({
       name,
       file: doc.file,
       feed: env.feed,
@@ -68,7 +70,7 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
       storage: env.storage,
       ...(env.cache ? { cache: env.cache } : {}),
       keys,
-    }
+    })
     this.say(render(result))
     return result
   }

@@ -9,6 +9,7 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { usableEnvironment } from '../../lib/domain/env.js'
 import { checkName } from '../../lib/domain/input.js'
 import { keyStatuses, type KeyStatus } from '../../lib/domain/keys.js'
+import { redactValue } from '../../lib/domain/secrets.js'
 import { table } from '../../lib/cli/style.js'
 
 export default class KeyList extends SsmdCommand<typeof KeyList> {
@@ -21,7 +22,8 @@ export default class KeyList extends SsmdCommand<typeof KeyList> {
   async run(): Promise<{ environment: string; file: string; keys: KeyStatus[] }> {
     const envName = checkName('environment', this.args.env)
     const doc = this.workspace(['environment']).get('environment', envName)
-    const keys = keyStatuses(usableEnvironment(doc.file, doc.data))
+    // A source that looks like a pasted secret is shown masked, in text and JSON alike.
+    const keys = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data)))
     if (keys.length === 0) {
       this.say(`Environment '${envName}' has no keys. Add one with 'ssmd env add-key ${envName} <key> --type … --fields … --source env'.`)
     } else {

@@ -13,6 +13,7 @@ import { usableEnvironment } from '../../lib/domain/env.js'
 import { checkName } from '../../lib/domain/input.js'
 import { keyStatuses, type VariableStatus } from '../../lib/domain/keys.js'
 import { green, red, yellow } from '../../lib/cli/style.js'
+import { redactValue } from '../../lib/domain/secrets.js'
 import { plural } from '../../lib/core/text.js'
 
 type Result = 'ok' | 'missing' | 'optional-missing' | 'not-checkable'
@@ -37,7 +38,7 @@ export default class KeyVerify extends SsmdCommand<typeof KeyVerify> {
   async run(): Promise<KeyVerifyResult> {
     const envName = checkName('environment', this.args.env)
     const doc = this.workspace(['environment']).get('environment', envName)
-    const statuses = keyStatuses(usableEnvironment(doc.file, doc.data))
+    const statuses = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data)))
     const keys: KeyVerifyResult['keys'] = statuses.map(k => {
       const bad = k.variables.some(v => v.status !== 'set')
       const result: Result = !k.checkable ? 'not-checkable' : !bad ? 'ok' : k.required ? 'missing' : 'optional-missing'

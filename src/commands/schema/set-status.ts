@@ -79,7 +79,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
       const file = definitionRef(schema, version)
       const resolved = file === undefined ? undefined : resolveDefinition(this.root(), file)
       if (!resolved?.abs) this.note(`warning: ${ref}'s definition file is not usable: ${resolved?.problem?.message ?? 'no schema_file'}`)
-      else if (hashFile(resolved.abs) !== version.hash)
+      else if (hashOrProblem(resolved.abs, this.root(), resolved.display) !== version.hash)
         this.note(`warning: ${resolved.display} changed since ${ref}'s hash was recorded; check it and run 'ssmd schema hash ${name}'`)
     }
 
@@ -91,5 +91,14 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
     this.say(`${ref}: ${known ? from : JSON.stringify(from)} → ${to}`)
     this.say(`wrote ${this.shownPath(doc.file)}`)
     return { ...base, changed: true, forced }
+  }
+}
+
+/** The hash of a definition file, or the reason it cannot be read (which never equals a stored hash). */
+function hashOrProblem(abs: string, root: string, display: string): string {
+  try {
+    return hashFile(abs, root, display)
+  } catch (error) {
+    return (error as Error).message
   }
 }

@@ -6,6 +6,7 @@ import type { BuiltinRule } from '../../lib/validate/rules/util.js'
 import type { RulePack } from '../../lib/validate/types.js'
 import yamlSyntax from '../../lib/validate/rules/yaml-syntax.js'
 import yamlUnsafe from '../../lib/validate/rules/yaml-unsafe.js'
+import yamlUnsafeInteger from '../../lib/validate/rules/yaml-unsafe-integer.js'
 import schemaContract from '../../lib/validate/rules/schema-contract.js'
 import nameMatchesFile from '../../lib/validate/rules/name-matches-file.js'
 import dateValid from '../../lib/validate/rules/date-valid.js'
@@ -39,6 +40,7 @@ import policyPluginMissing from '../../lib/validate/rules/policy-plugin-missing.
 export const BUILTIN_RULES: readonly BuiltinRule[] = [
   yamlSyntax,
   yamlUnsafe,
+  yamlUnsafeInteger,
   schemaContract,
   nameMatchesFile,
   dateValid,

@@ -2,10 +2,10 @@
  * Cap'n Proto schema-language front end: parse, check and model `.capnp` files with no external
  * compiler, compare two versions structurally, and render a human-readable structure.
  */
-import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { Compiler, type CapnpDiagnostic } from './compiler.js'
 import type { CapnpModel } from './model.js'
+import { readBounded } from '../io/read.js'
 
 export type { CapnpDiagnostic } from './compiler.js'
 export type { CapnpModel, CapnpNode, CapnpField, CapnpEnumerant, CapnpMethod, CapnpType, CapnpNodeKind, PrimitiveName } from './model.js'
@@ -55,6 +55,13 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
   return { ok: diagnostics.length === 0, model, diagnostics }
 }
 
+/** A regular file inside `root`, read bounded (never a FIFO or device, never through a symlink leaving it). */
+function readCapnpText(abs: string, display: string, root: string): string {
+  const r = readBounded(abs, { maxBytes: 8 * 1024 * 1024, display, root })
+  if (r.refusal) throw new Error(r.refusal.message)
+  return r.bytes.toString('utf8')
+}
+
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
 export function loadCapnpFile(
   absPath: string,
@@ -64,7 +71,7 @@ export function loadCapnpFile(
   let source: string
   try {
     // Callers that already read the bytes (to hash them) pass the text, so the file is read once.
-    source = options.source ?? fs.readFileSync(absPath, 'utf8')
+    source = options.source ?? readCapnpText(absPath, display, path.resolve(options.rootDir))
   } catch (err) {
     return {
       ok: false,
@@ -76,7 +83,7 @@ export function loadCapnpFile(
     const rel = path.relative(root, p)
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
     try {
-      const text = fs.readFileSync(p, 'utf8')
+      const text = readCapnpText(p, p, root)
       options.onRead?.(p, true)
       return text
     } catch {

@@ -1,5 +1,9 @@
 import { Command, Flags, Interfaces } from '@oclif/core'
 import { SsmdError } from '../core/errors.js'
+import { checkNumericEnv } from '../core/numbers.js'
+import { escapeControl } from '../core/text.js'
+import { redact, redactValue } from '../domain/secrets.js'
+import { colorEnabled } from './style.js'
 import { displayPath } from './output.js'
 import { checkDirFlag, findRoot } from '../workspace/root.js'
 import { Workspace } from '../workspace/workspace.js'
@@ -39,6 +43,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     this.flags = flags as SsmdFlags<T>
     this.args = args as SsmdArgs<T>
     this.positionals = argv as string[]
+    checkNumericEnv()
     this.applyLocalConfig()
   }
 
@@ -94,7 +99,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
    * suppressed by --quiet, and by --json, where the JSON result is the whole answer.
    */
   protected note(message: string): void {
-    if (!this.flags?.quiet && !this.jsonEnabled()) process.stderr.write(message + '\n')
+    if (!this.flags?.quiet && !this.jsonEnabled()) process.stderr.write(terminalLine(message, process.stderr) + '\n')
   }
 
   /**
@@ -103,8 +108,27 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
    * returns its result (printed as usual, JSON included).
    */
   protected fail(message: string, exitCode: 1 | 2 = 1): void {
-    process.stderr.write(`Error: ${message}\n`)
+    process.stderr.write(`Error: ${terminalLine(message, process.stderr)}\n`)
     process.exitCode = exitCode
+  }
+
+  // Every line a command prints goes through the redactor (no secret reaches a
+  // terminal or a CI log) and, for text, through the control-character escaper.
+
+  public override log(message: unknown = '', ...args: unknown[]): void {
+    super.log(typeof message === 'string' ? terminalText(message, process.stdout) : (message as string), ...args.map(a => (typeof a === 'string' ? redact(a) : a)))
+  }
+
+  public override logToStderr(message: unknown = '', ...args: unknown[]): void {
+    super.logToStderr(typeof message === 'string' ? terminalText(message, process.stderr) : (message as string), ...args.map(a => (typeof a === 'string' ? redact(a) : a)))
+  }
+
+  protected override logJson(json: unknown): void {
+    super.logJson(redactValue(json))
+  }
+
+  public override warn(input: string | Error): string | Error {
+    return super.warn(typeof input === 'string' ? terminalText(input, process.stderr) : input)
   }
 
   protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number }; code?: string }): Promise<unknown> {
@@ -133,13 +157,25 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
       const where = err.code === 'EACCES' || err.code === 'EPERM' ? ' (permission denied)' : ''
       message = `${err.message || String(err)}${where}${verbose ? '' : ' (run with --verbose for details)'}`
     }
+    message = redact(message)
+    details = details.map(redact)
     if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(details.length > 0 ? { details } : {}) } }, null, 2) + '\n')
-    for (const line of details) process.stderr.write(line + '\n')
-    process.stderr.write(`Error: ${message}\n`)
-    if (verbose && err.stack) process.stderr.write(err.stack + '\n')
+    for (const line of details) process.stderr.write(terminalLine(line, process.stderr) + '\n')
+    process.stderr.write(`Error: ${terminalLine(message, process.stderr)}\n`)
+    if (verbose && err.stack) process.stderr.write(terminalText(err.stack, process.stderr) + '\n')
     process.exitCode = exitCode
     return undefined
   }
+}
+
+/** Output text: secrets redacted, control characters escaped (colour kept when ssmd itself colours that stream). */
+function terminalText(text: string, stream: NodeJS.WriteStream): string {
+  return escapeControl(redact(text), { keepNewlines: true, keepSgr: colorEnabled(stream) })
+}
+
+/** One line of a note or error: secrets redacted, every control character escaped (a newline in a file name shows as `\u000a`). */
+function terminalLine(text: string, stream: NodeJS.WriteStream): string {
+  return escapeControl(redact(text), { keepSgr: colorEnabled(stream) })
 }
 
 function isParseError(err: Error & { oclif?: { exit?: number } }): boolean {

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import { plural } from '../core/text.js'
+import { escapeControl, plural } from '../core/text.js'
 import { dim, green, red, yellow, cyan } from './style.js'
 import { PLUGIN_FAILED } from '../validate/engine.js'
 import { SSMD_HOME } from '../validate/meta.js'
@@ -19,6 +19,9 @@ interface Result {
 function location(f: Finding): string {
   return f.file === '' ? `<${f.plugin === 'ssmd' ? 'ssmd' : f.plugin}>` : `${f.file}:${f.line}:${f.column}`
 }
+
+/** A file name or message for a terminal line: a newline or escape sequence in it is shown escaped, never acted on. */
+const oneLine = (s: string) => escapeControl(s)
 
 export function summaryLine(s: Result['summary']): string {
   const base = `${plural(s.errors, 'error')}, ${plural(s.warnings, 'warning')} in ${plural(s.files, 'file')}`
@@ -42,10 +45,10 @@ export function formatText(result: Result, options: { color: boolean; quiet?: bo
     const list = byFile.get(file)!
     const failed = list.some(f => f.severity === 'error')
     if (list.length === 0 && (options.quiet || options.onlyProblems)) continue
-    if (file !== '') lines.push(failed ? `${red('✗', c)} ${file}` : `${green('✓', c)} ${file}`)
+    if (file !== '') lines.push(failed ? `${red('✗', c)} ${oneLine(file)}` : `${green('✓', c)} ${oneLine(file)}`)
     for (const f of list) {
       const sev = f.severity === 'error' ? red('error  ', c) : f.severity === 'warning' ? yellow('warning', c) : cyan('info   ', c)
-      lines.push(`  ${location(f).padEnd(width)}  ${sev}  ${f.message}  ${dim(f.rule, c)}`)
+      lines.push(`  ${oneLine(location(f)).padEnd(width)}  ${sev}  ${oneLine(f.message)}  ${dim(oneLine(f.rule), c)}`)
     }
   }
   if (lines.length > 0) lines.push('')

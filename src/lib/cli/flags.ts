@@ -5,14 +5,34 @@
 import { Flags } from '@oclif/core'
 import { DEFAULT_STORAGE_ROOT, type EnvFields } from '../domain/env.js'
 import type { RootFields, VersionFields } from '../domain/feed.js'
+import { parseStrictInteger } from '../core/numbers.js'
 import { AUTH_METHODS, CACHE_TYPES, HOLIDAY_CALENDARS, KEY_TYPES, STORAGE_TYPES, TRANSPORT_TYPES } from '../spec/enums.js'
+
+/** A flag value that does not parse; reported by the base command as a usage error (exit 2). */
+class InvalidFlagValue extends Error {}
+
+/**
+ * An integer flag parsed strictly: digits only (no `1e3`, `0x10`, `1.0` or
+ * units), within [min, 2^53 − 1], so a value is never rounded or written in
+ * exponent form.
+ */
+const integer = (options: { summary: string; min: number; max?: number }) =>
+  Flags.custom<number>({
+    summary: options.summary,
+    helpValue: '<integer>',
+    parse: async input => {
+      const parsed = parseStrictInteger(input, options)
+      if ('value' in parsed) return parsed.value
+      throw new InvalidFlagValue(`${JSON.stringify(input)} ${parsed.problem}; pass a whole number from ${options.min} to ${options.max ?? Number.MAX_SAFE_INTEGER}`)
+    },
+  })()
 
 /** Flags that describe one version (create, update, add-version). */
 export const feedVersionFlags = {
   endpoint: Flags.string({ summary: 'Endpoint URL (or URL template); its scheme must fit the protocol (wss://, https://, udp:// or multicast://).' }),
   'auth-method': Flags.string({ summary: 'How the feed authenticates.', options: [...AUTH_METHODS] }),
-  'rate-limit': Flags.integer({ summary: 'Requests or messages allowed per second (≥ 1).', min: 1 }),
-  'max-symbols': Flags.integer({ summary: 'Symbols one connection may subscribe to (≥ 1).', min: 1 }),
+  'rate-limit': integer({ summary: 'Requests or messages allowed per second (≥ 1).', min: 1 }),
+  'max-symbols': integer({ summary: 'Symbols one connection may subscribe to (≥ 1).', min: 1 }),
   'supports-orderbook': Flags.boolean({ summary: 'Order-book data is available.', allowNo: true }),
   'supports-trades': Flags.boolean({ summary: 'Trade data is available.', allowNo: true }),
   'supports-historical': Flags.boolean({ summary: 'Historical data is available.', allowNo: true }),
@@ -52,7 +72,7 @@ export const keyFlags = {
   fields: Flags.string({ summary: 'Comma-separated field names, e.g. api_key,api_secret.', required: true }),
   source: Flags.string({ summary: 'Where the values live: env, sealed-secret/<name> or vault/<path>.', required: true }),
   required: Flags.boolean({ summary: 'The environment cannot run without it (default true).', allowNo: true }),
-  'rotation-days': Flags.integer({ summary: 'Recommended rotation period in days (≥ 1).', min: 1 }),
+  'rotation-days': integer({ summary: 'Recommended rotation period in days (≥ 1).', min: 1 }),
   description: Flags.string({ summary: 'What the key is for, for people.' }),
 }
 

@@ -1,3 +1,5 @@
+import { escapeControl } from '../core/text.js'
+
 /** Colour only on a TTY; NO_COLOR disables and FORCE_COLOR forces it. */
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
@@ -21,10 +23,13 @@ export const bold = wrap(1, 22)
 const ANSI = /\u001b\[[0-9;]*m/g
 export const visibleLength = (s: string) => s.replace(ANSI, '').length
 
+/** One cell or value of a table: control characters (a newline in a file name, an escape sequence) escaped. */
+const cell = (s: string) => escapeControl(s, { keepSgr: true })
+
 /** Aligned columns with a header row; the last column is not padded. */
 export function table(headers: string[], rows: string[][]): string {
   // Cells come from user files and may hold numbers, lists or null where text was expected.
-  rows = rows.map(r => r.map(c => (typeof c === 'string' ? c : c === undefined || c === null ? '' : typeof c === 'object' ? JSON.stringify(c) : String(c))))
+  rows = rows.map(r => r.map(c => cell(typeof c === 'string' ? c : c === undefined || c === null ? '' : typeof c === 'object' ? JSON.stringify(c) : String(c))))
   const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map(r => visibleLength(r[i] ?? ''))))
   const line = (cells: string[]) =>
     cells
@@ -38,5 +43,5 @@ export function table(headers: string[], rows: string[][]): string {
 export function details(pairs: Array<[string, unknown]>, indent = ''): string {
   const shown = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '')
   const width = Math.max(0, ...shown.map(([k]) => k.length))
-  return shown.map(([k, v]) => `${indent}${(k + ':').padEnd(width + 1)} ${Array.isArray(v) ? v.join(', ') : String(v)}`).join('\n')
+  return shown.map(([k, v]) => `${indent}${(k + ':').padEnd(width + 1)} ${cell(Array.isArray(v) ? v.join(', ') : String(v))}`).join('\n')
 }

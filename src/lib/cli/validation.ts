@@ -5,6 +5,7 @@ import { Workspace } from '../workspace/workspace.js'
 import { isObj } from '../validate/rules/util.js'
 import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
 import { formatText } from './findings-format.js'
+import { numericEnv } from '../core/numbers.js'
 import type { Finding, RuleInfo } from '../validate/types.js'
 
 export interface ValidationSummary {
@@ -24,11 +25,9 @@ export interface ValidationResult {
   rules: RuleInfo[]
 }
 
-const HOOK_TIMEOUT_MS = Number(process.env.SSMD_PLUGIN_TIMEOUT_MS ?? 10000)
-
 /** Rule packs from every installed plugin's `validate` hook (ssmd's own first). */
 export async function collectPacks(config: Config): Promise<PackSource[]> {
-  const result = await config.runHook('validate' as never, {} as never, HOOK_TIMEOUT_MS, true)
+  const result = await config.runHook('validate' as never, {} as never, numericEnv('SSMD_PLUGIN_TIMEOUT_MS'), true)
   const sources: PackSource[] = []
   const answered = new Set<string>()
   for (const s of result.successes) {

@@ -52,3 +52,25 @@ export function plural(n: number, word: string, many = `${word}s`): string {
 export function pluralWord(n: number, one: string, many = `${one}s`): string {
   return n === 1 ? one : many
 }
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+// eslint-disable-next-line no-control-regex
+const SGR = /^\u001b\[[0-9;]*m/
+
+/**
+ * Text for a terminal: control characters (C0, DEL, C1, line separators and
+ * bidirectional overrides) shown as `\uXXXX`, so a file name or message cannot
+ * move the cursor, retitle the window, fake a line or reorder what is read.
+ * `keepNewlines` keeps line feeds and tabs (multi-line output); `keepSgr` keeps
+ * colour sequences (ssmd's own styling).
+ */
+export function escapeControl(text: string, options: { keepNewlines?: boolean; keepSgr?: boolean } = {}): string {
+  CONTROL.lastIndex = 0
+  if (!CONTROL.test(text)) return text
+  return text.replace(CONTROL, (ch: string, offset: number) => {
+    if (options.keepNewlines && (ch === '\n' || ch === '\t')) return ch
+    if (options.keepSgr && ch === '\u001b' && SGR.test(text.slice(offset, offset + 16))) return ch
+    return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+}

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { SsmdError } from '../core/errors.js'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { writeFileAtomic } from '../io/atomic.js'
+import { readBoundedOrThrow } from '../io/read.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
 
 export interface InitResult {
@@ -39,15 +41,15 @@ export async function initRepository(root: string, options: { git: boolean }): P
   }
   const config = join(configDir, 'config.yaml')
   if (!existsSync(config)) {
-    writeFileAtomic(config, CONFIG)
+    writeFileAtomic(root, config, CONFIG)
     created.push('.ssmd/config.yaml')
   }
   const gitignore = join(root, '.gitignore')
-  const before = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : ''
+  const before = existsSync(gitignore) ? readBoundedOrThrow(gitignore, { maxBytes: 1024 * 1024, display: '.gitignore', root }, r => new SsmdError(r.message)).toString('utf8') : ''
   const ignored = before.split(/\r?\n/).some(l => /^\/?\.ssmd\/?$/.test(l.trim()))
   if (!ignored) {
     const sep = before === '' || before.endsWith('\n') ? '' : '\n'
-    writeFileAtomic(gitignore, `${before}${sep}.ssmd/\n`)
+    writeFileAtomic(root, gitignore, `${before}${sep}.ssmd/\n`)
     created.push(before === '' ? '.gitignore' : '.gitignore (added .ssmd/)')
   }
   let gitRoot = findGitRoot(root)

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js'
+import { hasUrlCredentials, parseUrl, redact, urlScheme } from './secrets.js'
 import { NAME_PATTERN, SIZE_PATTERN, VERSION_PATTERN } from '../spec/common.js'
 
 const NAME = new RegExp(NAME_PATTERN)
@@ -46,40 +47,21 @@ export function checkSize(flag: string, value: string): string {
   return value
 }
 
-const SCHEME = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//
-
-/** The URL, with `{placeholders}` of URL templates replaced so that the WHATWG parser accepts it. */
-function parseUrl(value: string): URL | undefined {
-  for (const candidate of [value, value.replace(/\{[^{}]*\}/g, 'x')]) {
-    try {
-      return new URL(candidate)
-    } catch {
-      // try the next form
-    }
-  }
-  return undefined
-}
-
 /**
  * A URL flag: one of `schemes`, parseable, with a host, and never with
  * credentials in it (those belong in a key reference, not in the file).
  */
 export function checkUrl(flag: string, value: string, schemes: readonly string[], context = ''): string {
-  const scheme = SCHEME.exec(value)?.[1]?.toLowerCase()
+  const scheme = urlScheme(value)
   const expected = schemes.map(s => `${s}://`).join(' or ')
-  if (scheme === undefined) throw new UsageError(`--${flag} '${value}' is not a URL; expected ${expected}…${context}`)
-  if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${redactUrl(value)}' uses ${scheme}://; expected ${expected}${context}`)
-  const url = parseUrl(value)
-  if (!url || url.hostname === '') throw new UsageError(`--${flag} '${redactUrl(value)}' is not a valid URL (no host)`)
-  if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/@]*@/.test(value)) {
+  if (hasUrlCredentials(value)) {
     throw new UsageError(`--${flag} must not carry credentials (user:pass@host); keep them out of the file and reference them with 'ssmd env add-key'`)
   }
+  if (scheme === undefined) throw new UsageError(`--${flag} '${redact(value)}' is not a URL; expected ${expected}…${context}`)
+  if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${redact(value)}' uses ${scheme}://; expected ${expected}${context}`)
+  const url = parseUrl(value)
+  if (!url || url.hostname === '') throw new UsageError(`--${flag} '${redact(value)}' is not a valid URL (no host)`)
   return value
-}
-
-/** The URL with any user-info part replaced, so an error never echoes a password. */
-export function redactUrl(value: string): string {
-  return value.replace(/^([^/]*\/\/)[^/@]*@/, '$1***@')
 }
 
 /** Splits `a,b` lists: trimmed, no empties. */

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, UsageError } from '../core/errors.js'
 import { compact } from '../yaml/changes.js'
 import { splitList } from './input.js'
+import { looksRandom, secretIn } from './secrets.js'
 import { FIELD_PATTERN } from '../spec/common.js'
 import type { EnvironmentData } from '../spec/types.generated.js'
 import { didYouMean, hasControlChar } from '../core/text.js'
@@ -19,33 +20,16 @@ export function variablesOf(name: string, key: Partial<KeyEntry>): string[] {
 
 // ---- secret references only --------------------------------------------------
 
-const SECRET_SHAPES: Array<[RegExp, string]> = [
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'a private key'],
-  [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
-  [/\bgh[pousr]_[A-Za-z0-9]{20,}/, 'a GitHub token'],
-  [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
-  [/\b[sr]k_(live|test)_[A-Za-z0-9]{10,}/, 'a Stripe key'],
-  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/, 'a JSON web token'],
-  [/[a-z][a-z0-9+.-]*:\/\/[^/\s@:]+:[^/\s@]+@/i, 'a URL with a password'],
-  [/\b(password|passwd|secret|token|api[_-]?key)\s*=\s*\S{4,}/i, 'an assignment of a secret'],
-]
-
-function entropy(s: string): number {
-  const counts = new Map<string, number>()
-  for (const c of s) counts.set(c, (counts.get(c) ?? 0) + 1)
-  let h = 0
-  for (const n of counts.values()) h -= (n / s.length) * Math.log2(n / s.length)
-  return h
-}
-
-/** What kind of secret `value` looks like, or undefined. Long random-looking tokens count. */
-export function secretShape(value: string): string | undefined {
-  for (const [re, what] of SECRET_SHAPES) if (re.test(value)) return what
-  for (const token of value.split(/[\s/,;:@]+/)) {
-    if (token.length < 20) continue
-    const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter(re => re.test(token)).length
-    if (classes >= 3 && entropy(token) >= 3.5) return 'a random token'
-    if (/^[0-9a-f]{32,}$/i.test(token)) return 'a hex-encoded secret'
+/**
+ * What kind of secret a free-text value holds: the shared vocabulary (so
+ * whatever is accepted here passes `ssmd validate`), plus any long word that
+ * looks random, which the rules only flag under secret-like keys.
+ */
+export function secretShape(value: string, key = ''): string | undefined {
+  const what = secretIn(value, key)
+  if (what) return what
+  for (const word of value.split(/[\s,;]+/)) {
+    if (word.length >= 20 && /[a-z]/.test(word) && /[A-Z]/.test(word) && /\d/.test(word) && looksRandom(word)) return 'a random token'
   }
   return undefined
 }
@@ -55,7 +39,7 @@ const VAULT_SEGMENT = /^[A-Za-z0-9_.-]+$/
 
 /** `env`, `sealed-secret/<name>` or `vault/<path>`, and nothing that looks like the secret itself. */
 export function checkSource(value: string): string {
-  const shape = secretShape(value)
+  const shape = secretShape(value, 'source')
   if (shape) {
     throw new UsageError(
       `--source looks like ${shape}, not a reference; ssmd never stores secret values. Keep the value in your secret store and pass env, sealed-secret/<name> or vault/<path>`,
@@ -91,7 +75,7 @@ export function checkFields(value: string): string[] {
 }
 
 export function checkDescription(value: string): string {
-  const shape = secretShape(value)
+  const shape = secretShape(value, 'description')
   if (shape) throw new UsageError(`--description looks like it contains ${shape}; ssmd never stores secret values`)
   if (hasControlChar(value)) throw new UsageError('--description must be a single line')
   return value

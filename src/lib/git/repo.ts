@@ -58,11 +58,3 @@ export function gitPath(repo: Repository, rootRelative: string): string {
 export function rootPath(repo: Repository, gitRelative: string): string {
   return repo.prefix ? gitRelative.slice(repo.prefix.length + 1) : gitRelative
 }
-
-/**
- * Transient files ssmd writes beside documents: `<file>.lock` while editing,
- * `.<file>.<pid>.<random>.tmp` before the atomic rename. Never ssmd files.
- */
-export function isTransientFile(name: string): boolean {
-  return name.endsWith('.lock') || (name.startsWith('.') && name.endsWith('.tmp'))
-}

@@ -1,9 +1,11 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type BigIntStats } from 'node:fs'
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs'
 import { join } from 'node:path'
 import { EXT_SKIP_WORKTREE, GitIndex, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { blobsUnder, commitTree, hashObject, readHead, type Head } from './objects.js'
-import { isTransientFile, rootPath, ssmdGitPaths, type Repository } from './repo.js'
+import { SsmdError } from '../core/errors.js'
+import { readBounded } from '../io/read.js'
+import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
 
 export type ChangeKind = 'modified' | 'added' | 'deleted'
 
@@ -65,7 +67,6 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const tracked = (p: string) => headFiles.has(p) || indexed.has(p)
   const visit = (gitPath: string, st: BigIntStats) => {
     if (st.isFile() || st.isSymbolicLink()) {
-      if (isTransientFile(gitPath.slice(gitPath.lastIndexOf('/') + 1))) return
       if (!tracked(gitPath) && ignore.isIgnored(gitPath)) return
       workFiles.set(gitPath, st)
     } else if (st.isDirectory()) {
@@ -145,11 +146,17 @@ function workingBlob(repo: Repository, gitPath: string, st: BigIntStats, entry: 
   return { oid: hashObject('blob', workingContent(repo, gitPath, st)), mode, stat: st }
 }
 
+/** Largest file in an ssmd folder that diff and commit read (ssmd's own files are at most a few MiB). */
+export const MAX_WORKING_FILE_BYTES = 64 * 1024 * 1024
+
 /** A working file's content as git would store it (symlink target; CRLF→LF under core.autocrlf). */
 export function workingContent(repo: Repository, gitPath: string, st?: BigIntStats): Buffer {
   const abs = join(repo.workTree, gitPath)
   if (st?.isSymbolicLink()) return Buffer.from(readlinkSync(abs))
-  const raw = readFileSync(abs)
+  // Bounded and typed like every read of an ssmd folder: a huge file is refused, never loaded whole.
+  const read = readBounded(abs, { maxBytes: MAX_WORKING_FILE_BYTES, display: gitPath })
+  if (read.refusal) throw new SsmdError(`${read.refusal.message}; ssmd does not diff or commit it (remove it, or add it with git itself)`)
+  const raw = read.bytes
   const autocrlf = (repo.config.get('core.autocrlf') ?? 'false').toLowerCase()
   if ((autocrlf === 'true' || autocrlf === 'input') && raw.includes(0x0d) && !raw.includes(0)) {
     return Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')

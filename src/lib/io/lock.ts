@@ -1,9 +1,10 @@
-import { closeSync, constants, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, constants, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
-import { basename, dirname } from 'node:path'
+import { basename, join, relative, sep } from 'node:path'
+import { numericEnv } from '../core/numbers.js'
 import { SsmdError } from '../core/errors.js'
+import { LOCK_DIR, releaseTemp, ssmdSubdir, trackTransient } from './atomic.js'
 
-const LOCK_TIMEOUT_MS = Number(process.env.SSMD_LOCK_TIMEOUT_MS ?? 15000)
 const STALE_LOCK_MS = 30000
 
 function sleep(ms: number): void {
@@ -20,18 +21,20 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
- * Runs `fn` while holding an exclusive lock on `path` (a `<file>.lock` beside
- * it), so concurrent ssmd processes editing one file never lose an update.
- * A lock left by a dead process is taken over.
+ * Runs `fn` while holding an exclusive lock on `path` of the ssmd root `root`
+ * (`<root>/.ssmd/locks/<root-relative path, encoded>.lock`, so no file of the
+ * repository is ever mistaken for a lock), so concurrent ssmd processes editing
+ * one file never lose an update. A lock left by a dead process is taken over.
  */
-export function withFileLock<T>(path: string, fn: () => T): T {
-  const lock = `${path}.lock`
-  mkdirSync(dirname(path), { recursive: true })
+export function withFileLock<T>(root: string, path: string, fn: () => T): T {
+  const lock = join(ssmdSubdir(root, LOCK_DIR), `${encodeURIComponent(relative(root, path).split(sep).join('/'))}.lock`)
+  const timeout = numericEnv('SSMD_LOCK_TIMEOUT_MS')
   const started = Date.now()
   let delay = 5
   for (;;) {
     try {
       const fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+      trackTransient(lock)
       writeSync(fd, LOCK_OWNER)
       closeSync(fd)
       break
@@ -41,7 +44,7 @@ export function withFileLock<T>(path: string, fn: () => T): T {
         takeOverStaleLock(lock)
         continue
       }
-      if (Date.now() - started > LOCK_TIMEOUT_MS) {
+      if (Date.now() - started > timeout) {
         throw new SsmdError(`${basename(path)} is locked by another ssmd process (${lock}); wait for it to finish, or delete the lock file if no ssmd is running`)
       }
       sleep(delay + Math.random() * delay)
@@ -52,6 +55,7 @@ export function withFileLock<T>(path: string, fn: () => T): T {
     return fn()
   } finally {
     rmSync(lock, { force: true })
+    releaseTemp(lock)
   }
 }
 

@@ -1,7 +1,8 @@
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { builtinDocsUrl, metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
-import { redactSecrets } from './redact.js'
+import { redact } from '../domain/secrets.js'
+import { numericEnv } from '../core/numbers.js'
 import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
 
 export type PolicySeverity = Severity | 'off'
@@ -29,7 +30,6 @@ export interface EngineResult {
 }
 
 const BUILTIN = 'ssmd'
-const DEFAULT_BUDGET_MS = Number(process.env.SSMD_PLUGIN_TIMEOUT_MS ?? 10000)
 
 class BudgetExceeded extends Error {}
 
@@ -73,7 +73,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   const findings: Finding[] = []
   const rules: RuleInfo[] = []
   const policy = options.policy ?? {}
-  const budget = options.pluginBudgetMs ?? DEFAULT_BUDGET_MS
+  const budget = options.pluginBudgetMs ?? numericEnv('SSMD_PLUGIN_TIMEOUT_MS')
   const packs: LoadedPack[] = []
   const seen = new Set<string>()
 
@@ -208,7 +208,7 @@ function makeFinding(rule: string, plugin: string, severity: Severity, doc: Ssmd
     column ??= pos.column
   }
   if (doc === undefined && file === '') file = ''
-  return { rule, severity, message: redactSecrets(message), file, line: line ?? 1, column: column ?? 1, path, plugin }
+  return { rule, severity, message: redact(message), file, line: line ?? 1, column: column ?? 1, path, plugin }
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -14,12 +14,13 @@
  * rebuilt, never trusted. Rules that look across files always run anew.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
 import { writeFileAtomic } from '../io/atomic.js'
-import { parseYamlBytes } from '../yaml/read.js'
+import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
+import { checkReadable, type RealPaths } from '../io/read.js'
 import { SsmdDocument, type DocumentKind } from './document.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
@@ -130,14 +131,19 @@ const sameStat = (e: Entry, st: Stats) => sameStamp(e, st)
 function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
   let fd: number
   try {
-    fd = openSync(abs, 'r')
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch {
     return undefined
   }
   try {
     const st = fstatSync(fd)
-    if (!st.isFile()) return undefined
-    const bytes = readFileSync(fd)
+    if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
+    // At most one byte more than stat said is read: a file that grew meanwhile is left to the bounded read.
+    const buf = Buffer.allocUnsafe(st.size + 1)
+    let total = 0
+    for (let n = -1; n !== 0 && total <= st.size; total += n) n = readSync(fd, buf, total, st.size + 1 - total, null)
+    if (total > st.size) return undefined
+    const bytes = buf.subarray(0, total)
     const after = fstatSync(fd)
     const stable = after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && bytes.length === st.size
     return { bytes, st, stable }
@@ -188,14 +194,11 @@ export class DocumentCache {
   }
 
   /** The document at `file`, from the cache when its stat data (and, for racy entries, content) proves it unchanged. */
-  read(kind: DocumentKind, name: string, file: string, abs: string): SsmdDocument {
-    let st: Stats
-    try {
-      st = statSync(abs)
-    } catch {
-      return SsmdDocument.read(kind, name, file, abs)
-    }
-    if (!st.isFile()) return SsmdDocument.read(kind, name, file, abs)
+  read(kind: DocumentKind, name: string, file: string, abs: string, realPaths?: RealPaths): SsmdDocument {
+    // Type, root and size first: anything but a small regular file inside the root is read (refused) uncached.
+    const check = checkReadable(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths })
+    if (check.refusal) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
+    const st = check.st
     const entry = this.old.get(file)
     if (entry && sameStat(entry, st)) {
       if (entry.hash === undefined) {
@@ -213,7 +216,7 @@ export class DocumentCache {
     }
     this.stats.misses++
     const got = readStable(abs)
-    if (!got) return SsmdDocument.read(kind, name, file, abs)
+    if (!got) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const parsed = parseYamlBytes(got.bytes)
     if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
@@ -258,7 +261,7 @@ export class DocumentCache {
     try {
       mkdirSync(cacheDir(this.root), { recursive: true })
       ignoreFolder(join(this.root, '.ssmd'))
-      writeFileAtomic(this.file, Buffer.concat([MAGIC, sum, payload]))
+      writeFileAtomic(this.root, this.file, Buffer.concat([MAGIC, sum, payload]))
     } catch {
       // No cache this time.
     }
@@ -279,7 +282,7 @@ function ignoreFolder(dir: string): void {
 function load(file: string): Payload | undefined {
   let bytes: Buffer
   try {
-    const fd = openSync(file, 'r')
+    const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
     try {
       const st = fstatSync(fd)
       if (!st.isFile() || st.size < MAGIC.length + 32 || st.size > 2 ** 31) return undefined

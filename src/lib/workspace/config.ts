@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { readBounded } from '../io/read.js'
 import { join } from 'node:path'
-import { parseYamlBytes } from '../yaml/read.js'
+import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 
 export interface LocalConfig {
   color?: 'auto' | 'always' | 'never'
@@ -9,13 +9,10 @@ export interface LocalConfig {
 
 /** .ssmd/config.yaml, if present and readable; unknown or malformed values are ignored. */
 export function readLocalConfig(root: string): LocalConfig {
-  let bytes: Buffer
-  try {
-    bytes = readFileSync(join(root, '.ssmd', 'config.yaml'))
-  } catch {
-    return {}
-  }
-  const { data } = parseYamlBytes(bytes)
+  // Bounded and typed like every read: a FIFO or device here must not hang every command.
+  const read = readBounded(join(root, '.ssmd', 'config.yaml'), { maxBytes: MAX_FILE_BYTES, display: '.ssmd/config.yaml', root })
+  if (read.refusal) return {}
+  const { data } = parseYamlBytes(read.bytes)
   if (typeof data !== 'object' || data === null) return {}
   const { color, output } = data as Record<string, unknown>
   return {

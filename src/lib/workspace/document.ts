@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { parseYamlBytes, type ReadProblem } from '../yaml/read.js'
+import { readBounded, type RealPaths } from '../io/read.js'
+import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
 import { SourceLocator, type Position } from '../yaml/locate.js'
 import type { EnvironmentData, FeedData, PolicyData, SchemaData } from '../spec/types.generated.js'
 
@@ -19,6 +19,8 @@ export class SsmdDocument<T = unknown> {
   readonly data?: T
   /** Why the file could not be read (syntax, unsafe content). */
   readonly problem?: ReadProblem
+  /** True when the file was not read at all (not a regular file, a symlink leading outside, too large): `problem` says why. */
+  readonly refused: boolean
   /**
    * Facts computed from this document's content alone (e.g. its contract
    * violations), memoised here and kept by the validation cache between runs.
@@ -31,7 +33,7 @@ export class SsmdDocument<T = unknown> {
     name: string,
     file: string,
     absPath: string,
-    parsed: { text?: string; data?: unknown; problem?: ReadProblem; lazyText?: boolean },
+    parsed: { text?: string; data?: unknown; problem?: ReadProblem; lazyText?: boolean; refused?: boolean },
     memo: Record<string, unknown> = {},
   ) {
     this.kind = kind
@@ -42,6 +44,7 @@ export class SsmdDocument<T = unknown> {
     this.lazyText = parsed.lazyText === true
     this.data = parsed.data as T | undefined
     this.problem = parsed.problem
+    this.refused = parsed.refused === true
     this.memo = memo
   }
 
@@ -51,24 +54,30 @@ export class SsmdDocument<T = unknown> {
    */
   get text(): string | undefined {
     if (this.textValue === undefined && this.lazyText) {
-      try {
-        this.textValue = parseYamlBytes(readFileSync(this.absPath)).text
-      } catch {
-        this.textValue = undefined
-      }
+      const r = readBounded(this.absPath, { maxBytes: MAX_FILE_BYTES, display: this.file })
+      this.textValue = r.bytes ? parseYamlBytes(r.bytes).text : undefined
     }
     return this.textValue
   }
 
-  static read<T>(kind: DocumentKind, name: string, file: string, absPath: string): SsmdDocument<T> {
-    let bytes: Buffer
-    try {
-      bytes = readFileSync(absPath)
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'EISDIR' ? 'is a directory, not a YAML file' : (error as Error).message
-      return new SsmdDocument<T>(kind, name, file, absPath, { problem: { rule: 'yaml/syntax', line: 1, column: 1, message: `cannot read file: ${reason}` } })
+  /**
+   * Reads and parses one document. Only a regular file inside the root is read
+   * (bounded by the 1 MiB limit while reading); anything else becomes a located
+   * problem, and the file is never opened.
+   */
+  static read<T>(kind: DocumentKind, name: string, file: string, absPath: string, root?: string, realPaths?: RealPaths): SsmdDocument<T> {
+    const r = readBounded(absPath, { maxBytes: MAX_FILE_BYTES, display: file, root, realPaths })
+    if (r.refusal) {
+      const { kind: why, message, size } = r.refusal
+      const problem: ReadProblem =
+        why === 'too-large' && size !== undefined
+          ? { rule: 'yaml/unsafe', line: 1, column: 1, message: oversizeMessage(size) }
+          : why === 'missing' || why === 'unreadable'
+            ? { rule: 'yaml/syntax', line: 1, column: 1, message: `cannot read file: ${message}` }
+            : { rule: 'yaml/unsafe', line: 1, column: 1, message }
+      return new SsmdDocument<T>(kind, name, file, absPath, { problem, refused: true })
     }
-    return new SsmdDocument<T>(kind, name, file, absPath, parseYamlBytes(bytes))
+    return new SsmdDocument<T>(kind, name, file, absPath, parseYamlBytes(r.bytes))
   }
 
   /** True when the document parsed to a mapping. */

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, lstatSync } from 'node:fs'
+import { resolve } from 'node:path'
 import jsYaml from 'js-yaml'
 import { ConflictError, SsmdError } from '../core/errors.js'
 import { applyEdits, EditError, type EditOp } from '../yaml/edit.js'
-import { parseYamlBytes } from '../yaml/read.js'
+import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes } from '../yaml/read.js'
+import { readBounded } from '../io/read.js'
 import { renderDocument } from '../yaml/render.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { withFileLock } from '../io/lock.js'
@@ -11,19 +13,32 @@ import { keyOrderAt } from '../spec/generate.js'
 
 const KIND_BY_FOLDER: Record<string, keyof typeof DOCUMENT_SCHEMAS> = { feeds: 'feed', schemas: 'schema', environments: 'environment' }
 
+/** The ssmd root of a document, from its absolute and root-relative paths. */
+function rootOf(absPath: string, displayPath: string): string {
+  return resolve(absPath, ...displayPath.split('/').map(() => '..'))
+}
+
+const isLink = (p: string) => {
+  try {
+    return lstatSync(p).isSymbolicLink()
+  } catch {
+    return false
+  }
+}
+
 /**
  * Edits one YAML document in place, under the file's lock: `plan` sees the
  * current data (read inside the lock) and returns the edits to make. Only the
  * edited nodes change in the text; the write is atomic. Returns the new data.
  */
 export function editDocument<T>(absPath: string, displayPath: string, plan: (data: T) => EditOp[]): { data: T; changed: boolean } {
-  return withFileLock(absPath, () => {
-    let bytes: Buffer
-    try {
-      bytes = readFileSync(absPath)
-    } catch {
-      throw new SsmdError(`${displayPath} does not exist`)
+  const root = rootOf(absPath, displayPath)
+  return withFileLock(root, absPath, () => {
+    const read = readBounded(absPath, { maxBytes: MAX_FILE_BYTES, display: displayPath, root })
+    if (read.refusal) {
+      throw new SsmdError(read.refusal.kind === 'too-large' ? `${displayPath}: ${oversizeMessage(read.refusal.size ?? 0)}` : `${read.refusal.message}; nothing written`)
     }
+    const bytes = read.bytes
     const parsed = parseYamlBytes(bytes)
     if (parsed.problem || parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
       const where = parsed.problem ? `${displayPath}:${parsed.problem.line}:${parsed.problem.column}` : displayPath
@@ -43,15 +58,16 @@ export function editDocument<T>(absPath: string, displayPath: string, plan: (dat
         `${displayPath}: ${error.message}; the file was not changed (its layout is too unusual to edit safely: check it with 'ssmd validate ${displayPath}' or edit it by hand)`,
       )
     }
-    writeFileAtomic(absPath, bom + text)
+    writeFileAtomic(root, absPath, bom + text)
     return { data: jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA }) as T, changed: text !== parsed.text }
   })
 }
 
 /** Writes a new document with keys in the given order; refuses to overwrite. */
 export function createDocument(absPath: string, displayPath: string, data: Record<string, unknown>, header?: string): void {
-  withFileLock(absPath, () => {
-    if (existsSync(absPath)) throw new ConflictError(`${displayPath} already exists; edit it with an update command instead`)
-    writeFileAtomic(absPath, (header ? header.replace(/^/gm, '# ') + '\n' : '') + renderDocument(data))
+  const root = rootOf(absPath, displayPath)
+  withFileLock(root, absPath, () => {
+    if (existsSync(absPath) || isLink(absPath)) throw new ConflictError(`${displayPath} already exists; edit it with an update command instead`)
+    writeFileAtomic(root, absPath, (header ? header.replace(/^/gm, '# ') + '\n' : '') + renderDocument(data))
   })
 }

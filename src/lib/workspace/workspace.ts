@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { NotFoundError } from '../core/errors.js'
+import { NotFoundError, SsmdError } from '../core/errors.js'
+import { RealPaths } from '../io/read.js'
 import { didYouMean } from '../core/text.js'
 import type { DocumentCache } from './cache.js'
 import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
@@ -57,9 +58,12 @@ export class Workspace {
     this.cache = options.cache
   }
 
+  /** Real paths of the root and its folders, resolved once: every read checks it stays inside the root. */
+  private readonly realPaths = new RealPaths()
+
   private read(kind: DocumentKind, name: string, file: string): SsmdDocument {
     const abs = join(this.root, file)
-    return this.cache ? this.cache.read(kind, name, file, abs) : SsmdDocument.read(kind, name, file, abs)
+    return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths)
   }
 
   private listOf(kind: FolderKind): SsmdDocument[] {
@@ -147,6 +151,11 @@ export class Workspace {
     if (!doc) {
       const names = listYamlFiles(this.root, FOLDER_OF[kind]).map(([n]) => n)
       throw new NotFoundError(`${kind} '${name}' not found${didYouMean(name, names)} (${LIST_COMMAND[kind]})`)
+    }
+    if (doc.refused && doc.problem) {
+      // Not read at all (not a regular file, a symlink leading outside, too large, not UTF-8): say why.
+      const message = doc.problem.message.startsWith(doc.file) ? doc.problem.message : `${doc.file}: ${doc.problem.message}`
+      throw new SsmdError(`${message}; fix it first (ssmd validate ${doc.file})`)
     }
     return doc
   }

@@ -17,6 +17,11 @@ export interface ParsedText {
   problem?: ReadProblem
 }
 
+/** Why a YAML file of `size` bytes is refused. */
+export function oversizeMessage(size: number): string {
+  return `file is ${size.toLocaleString('en-US')} bytes; ssmd refuses YAML files over 1 MiB (${MAX_FILE_BYTES.toLocaleString('en-US')} bytes): split it or remove generated content`
+}
+
 function position(text: string, offset: number): { line: number; column: number } {
   let line = 1
   let last = -1
@@ -33,16 +38,7 @@ function position(text: string, offset: number): { line: number; column: number 
  * Never throws for bad input; the problem comes back located.
  */
 export function parseYamlBytes(bytes: Uint8Array): ParsedText {
-  if (bytes.length > MAX_FILE_BYTES) {
-    return {
-      problem: {
-        rule: 'yaml/unsafe',
-        line: 1,
-        column: 1,
-        message: `file is ${bytes.length.toLocaleString('en-US')} bytes; ssmd refuses YAML files over 1 MiB (${MAX_FILE_BYTES.toLocaleString('en-US')} bytes): split it or remove generated content`,
-      },
-    }
-  }
+  if (bytes.length > MAX_FILE_BYTES) return { problem: { rule: 'yaml/unsafe', line: 1, column: 1, message: oversizeMessage(bytes.length) } }
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)

@@ -1,6 +1,5 @@
 import type { CapnpChange, CapnpModel } from '../../capnp/index.js'
-import { readFileSync } from 'node:fs'
-import { definitionRef, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
+import { definitionRef, readDefinitionBytes, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
 import type { SchemaDocument } from '../../workspace/document.js'
 import { fileStamp, sameStamp, settled, type FactTable, type Stamp } from '../../workspace/cache.js'
@@ -76,12 +75,9 @@ export class DefinitionCache {
       origins.set(def, { cache: this, format, stored, storeKey: key })
       return def
     }
-    let bytes: Buffer
-    try {
-      bytes = readFileSync(resolved.abs)
-    } catch (error) {
-      return { ...resolved, ref, problem: { kind: 'not-file', message: `cannot read ${resolved.display}: ${(error as Error).message}` } }
-    }
+    const got = readDefinitionBytes(this.root, resolved.abs, resolved.display)
+    if (got.refusal) return { ...resolved, ref, problem: { kind: got.refusal.kind === 'outside-root' ? 'symlink' : 'not-file', message: got.refusal.message } }
+    const bytes = got.bytes
     // One read serves both the hash and the parser.
     const hash = `sha256:${sha256Hex(bytes)}`
     const read: string[] = []

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs'
+import { SsmdError } from '../../core/errors.js'
+import { readBounded, type BoundedRead } from '../../io/read.js'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 
 export interface ResolvedDefinition {
@@ -35,10 +37,7 @@ export function resolveDefinition(root: string, ref: string): ResolvedDefinition
   const realRoot = realRootOf(root)
   const realRel = relative(realRoot, real)
   if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
-    return {
-      display,
-      problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository (${real}); copy the file into schemas/ instead` },
-    }
+    return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository; copy the file into schemas/ instead` } }
   }
   if (!statSync(real).isFile()) {
     return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }
@@ -57,12 +56,23 @@ function realRootOf(root: string): string {
   return r
 }
 
+/** Largest definition file ssmd reads (Cap'n Proto, protobuf, JSON Schema): far above any real schema, far below a memory problem. */
+export const MAX_DEFINITION_BYTES = 8 * 1024 * 1024
+
+/** A definition file's bytes, read bounded (regular files only, inside the root). */
+export function readDefinitionBytes(root: string, abs: string, display: string): BoundedRead {
+  return readBounded(abs, { maxBytes: MAX_DEFINITION_BYTES, display, root })
+}
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-export function hashFile(abs: string): string {
-  return `sha256:${sha256Hex(readFileSync(abs))}`
+/** The hash of a definition file of the root; throws a one-line error when it cannot be read safely. */
+export function hashFile(abs: string, root: string, display: string): string {
+  const r = readDefinitionBytes(root, abs, display)
+  if (r.refusal) throw new SsmdError(r.refusal.message)
+  return `sha256:${sha256Hex(r.bytes)}`
 }
 
 /** A version's own definition file, else the schema's. */

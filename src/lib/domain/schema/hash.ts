@@ -50,7 +50,13 @@ export function scanHashes(root: string, docs: readonly SchemaDocument[]): HashS
         problems.push(`${where}: ${resolved.problem?.message ?? `cannot read ${resolved.display}`}`)
         continue
       }
-      const actual = hashFile(resolved.abs)
+      let actual: string
+      try {
+        actual = hashFile(resolved.abs, root, resolved.display)
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`)
+        continue
+      }
       checked++
       if (actual !== v.hash) {
         const list = changes.get(doc) ?? []

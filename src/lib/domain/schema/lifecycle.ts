@@ -1,9 +1,10 @@
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../../core/errors.js'
 import { checkVersionId } from '../input.js'
 import type { Definition } from './definitions.js'
-import { definitionRef, FORMAT_BY_EXTENSION, resolveDefinition, sha256Hex } from './files.js'
+import { definitionRef, FORMAT_BY_EXTENSION, MAX_DEFINITION_BYTES, readDefinitionBytes, resolveDefinition, sha256Hex } from './files.js'
+import { fileKind, readBoundedOrThrow } from '../../io/read.js'
 import { parseDefinition } from './parse.js'
 import { SCHEMA_STATUSES } from '../../spec/enums.js'
 import type { SchemaData } from '../../spec/types.generated.js'
@@ -109,6 +110,8 @@ export function planDates(name: string, versions: SchemaVersion[], candidate: Da
 // ---- incoming definition files -----------------------------------------------------
 
 export interface IncomingDefinition {
+  /** The ssmd root. */
+  root: string
   /** Absolute path of the file the user named. */
   source: string
   /** How to show the source in messages (as the user gave it). */
@@ -141,7 +144,14 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
   let source = resolve(cwd, file)
   if (!existsSync(source) && !isAbsolute(file) && existsSync(join(schemasDir, file))) source = join(schemasDir, file)
   if (!existsSync(source)) throw new UsageError(`--file ${file}: no such file`)
-  if (!statSync(source).isFile()) throw new UsageError(`--file ${file}: not a file`)
+  // Type and size first: a FIFO, a device or a huge file is refused without being opened.
+  const st = statSync(source)
+  if (!st.isFile()) throw new UsageError(`--file ${file}: is ${fileKind(st)}, not a regular file`)
+  if (st.size > MAX_DEFINITION_BYTES)
+    throw new UsageError(
+      `--file ${file}: is ${st.size.toLocaleString('en-US')} bytes; definition files are limited to ${MAX_DEFINITION_BYTES.toLocaleString('en-US')} bytes (8 MiB)`,
+    )
+  const readSource = (root?: string) => readBoundedOrThrow(source, { maxBytes: MAX_DEFINITION_BYTES, display: `--file ${file}`, root }, r => new UsageError(r.message))
 
   let rel = inside(schemasDir, source)
   if (rel === undefined && existsSync(schemasDir)) rel = inside(realpathSync(schemasDir), realpathSync(source))
@@ -150,15 +160,15 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
     if (/\.ya?ml$/i.test(ref)) throw new UsageError(`--file ${file}: schemas/*.yaml files are schema metadata, not definitions`)
     const resolved = resolveDefinition(root, ref)
     if (resolved.problem) throw new SsmdError(resolved.problem.message)
-    const bytes = readFileSync(source)
-    return { source, shown: resolved.display, ref, abs: resolved.abs!, display: resolved.display, bytes, hash: `sha256:${sha256Hex(bytes)}`, copy: false }
+    const bytes = readSource(root)
+    return { root, source, shown: resolved.display, ref, abs: resolved.abs!, display: resolved.display, bytes, hash: `sha256:${sha256Hex(bytes)}`, copy: false }
   }
 
   const name = basename(source)
   if (/\.ya?ml$/i.test(name)) throw new UsageError(`--file ${file}: a definition file may not end in .yaml/.yml (schemas/*.yaml are schema metadata); rename it`)
   const abs = join(schemasDir, name)
   const display = `schemas/${name}`
-  const bytes = readFileSync(source)
+  const bytes = readSource()
   const hash = `sha256:${sha256Hex(bytes)}`
   let copy = true
   let exists = false
@@ -169,13 +179,13 @@ export function locateIncoming(root: string, file: string, cwd = process.cwd()):
     /* free */
   }
   if (exists) {
-    const st = lstatSync(abs)
-    if (!st.isFile() || !readFileSync(abs).equals(bytes)) {
+    const there = readDefinitionBytes(root, abs, display)
+    if (there.refusal || !there.bytes.equals(bytes)) {
       throw new ConflictError(`${display} already exists with different content; rename ${file} or update ${display} itself`)
     }
     copy = false
   }
-  return { source, shown: shownPath(file), ref: name, abs, display, bytes, hash, copy }
+  return { root, source, shown: shownPath(file), ref: name, abs, display, bytes, hash, copy }
 }
 
 function shownPath(given: string): string {
@@ -193,23 +203,14 @@ export function formatOf(file: string, flag?: string): SchemaFormat {
 
 /**
  * Parses an incoming definition as it will be once in schemas/, so relative
- * Cap'n Proto imports resolve exactly as they will later. A file still outside
- * is parsed from a temporary copy beside its destination, removed afterwards.
+ * Cap'n Proto imports resolve exactly as they will later: the bytes already
+ * read are parsed as if they sat at their destination. No temporary copy is
+ * written, so nothing can be left behind in schemas/.
  */
 export async function parseIncoming(root: string, inc: IncomingDefinition, format: string): Promise<Definition> {
-  let where = inc.copy ? inc.source : inc.abs
-  let staged: string | undefined
-  if (inc.copy && existsSync(join(root, 'schemas'))) {
-    staged = join(root, 'schemas', `.${basename(inc.abs)}.${process.pid}.${Math.random().toString(36).slice(2)}.check`)
-    writeFileSync(staged, inc.bytes, { flag: 'wx' })
-    where = staged
-  }
-  try {
-    const parsed = await parseDefinition(root, where, inc.shown, format)
-    return { ref: inc.ref, abs: inc.abs, display: inc.shown, hash: inc.hash, parsed }
-  } finally {
-    if (staged) rmSync(staged, { force: true })
-  }
+  const text = inc.bytes.toString('utf8')
+  const parsed = await parseDefinition(root, inc.abs, inc.shown, format, text)
+  return { ref: inc.ref, abs: inc.abs, display: inc.shown, hash: inc.hash, parsed }
 }
 
 /**
@@ -218,12 +219,13 @@ export async function parseIncoming(root: string, inc: IncomingDefinition, forma
  */
 export function installIncoming(inc: IncomingDefinition): boolean {
   if (!inc.copy) return false
-  return withFileLock(inc.abs, () => {
+  return withFileLock(inc.root, inc.abs, () => {
     if (existsSync(inc.abs)) {
-      if (readFileSync(inc.abs).equals(inc.bytes)) return false
+      const there = readDefinitionBytes(inc.root, inc.abs, inc.display)
+      if (!there.refusal && there.bytes.equals(inc.bytes)) return false
       throw new ConflictError(`${inc.display} appeared with different content meanwhile; nothing written`)
     }
-    writeFileAtomic(inc.abs, inc.bytes)
+    writeFileAtomic(inc.root, inc.abs, inc.bytes)
     return true
   })
 }

@@ -1,7 +1,7 @@
+import { credentialUrlIn } from '../../domain/secrets.js'
 import { builtinRule, eachString } from './util.js'
 
-const CREDENTIAL_URL = /\b([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/\s:@]+)(:[^/\s@]*)?@/
-
+/** URLs are read as the WHATWG parser reads them (domain/secrets.ts): empty users and passwords holding @ or : count. */
 export default builtinRule({
   meta: {
     id: 'security/credentials-in-url',
@@ -13,8 +13,8 @@ export default builtinRule({
   document(doc, ctx) {
     if (doc.data === undefined) return
     eachString(doc.data, (value, _key, path) => {
-      const m = value.includes('@') ? CREDENTIAL_URL.exec(value) : null
-      if (m) ctx.report({ path: path(), messageId: 'credentials', data: { scheme: m[1], who: m[3] ? 'user:****' : 'user' } })
+      const m = credentialUrlIn(value)
+      if (m) ctx.report({ path: path(), messageId: 'credentials', data: { scheme: m.scheme, who: m.hasPassword ? 'user:****' : 'user' } })
     })
   },
 })

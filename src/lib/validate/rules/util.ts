@@ -121,10 +121,8 @@ export function eachString(data: unknown, fn: (value: string, key: string, path:
 /** An environment's schema reference: name:version. */
 export const SCHEMA_REF = /^([a-z0-9][a-z0-9_-]{0,62}):(v[1-9][0-9]*)$/
 
-/** The lower-case scheme of a URL with something after `://`. */
-export function urlScheme(url: string): string | undefined {
-  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/./.exec(url)?.[1]?.toLowerCase()
-}
+/** The lower-case scheme of a URL with something after `://`: the one URL vocabulary, shared with input checks and the redactor. */
+export { urlScheme } from '../../domain/secrets.js'
 
 /** Definition-path problems that are schema/path-escape's; the others are schema/file-missing's. */
 export const PATH_PROBLEMS = new Set(['absolute', 'escape', 'symlink'])

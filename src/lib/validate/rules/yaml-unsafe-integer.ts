@@ -1,0 +1,55 @@
+import { builtinRule, isObj } from './util.js'
+
+const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
+
+/** JSON Pointers of every integer beyond ±(2^53 − 1) in a document. */
+function unsafeIntegers(data: unknown): string[] {
+  const out: string[] = []
+  const walk = (node: unknown, path: string): void => {
+    if (typeof node === 'number') {
+      if (Number.isInteger(node) && !Number.isSafeInteger(node)) out.push(path)
+    } else if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) walk(node[i], `${path}/${i}`)
+    } else if (isObj(node)) {
+      for (const k of Object.keys(node)) walk(node[k], `${path}/${escapeSegment(k)}`)
+    }
+  }
+  walk(data, '')
+  return out
+}
+
+/** The literal as written at line:col (the parsed number has already lost digits). */
+function literalAt(text: string | undefined, line: number, column: number): string | undefined {
+  if (text === undefined) return undefined
+  let start = 0
+  for (let l = 1; l < line; l++) {
+    start = text.indexOf('\n', start) + 1
+    if (start === 0) return undefined
+  }
+  return /^[-+]?[0-9][0-9_.eE+-]*/.exec(text.slice(start + column - 1, start + column + 400))?.[0]
+}
+
+/**
+ * The YAML reader, like JavaScript, JSON consumers and etcd clients, holds
+ * numbers as doubles: an integer beyond 2^53 − 1 silently loses digits. The
+ * message quotes the literal from the source text, not the rounded value.
+ */
+export default builtinRule({
+  meta: {
+    id: 'yaml/unsafe-integer',
+    severity: 'error',
+    description: 'Integers fit in ±(2^53 − 1), so every reader gets the exact value.',
+    messages: {
+      unsafe: '{{literal}} is beyond 2^53 − 1 (9007199254740991) and cannot be read exactly (it would become {{read}}); use a smaller number, or quote it if it is an identifier',
+    },
+  },
+  document(doc, ctx) {
+    if (doc.data === undefined || typeof doc.data !== 'object' || doc.data === null) return
+    for (const path of unsafeIntegers(doc.data)) {
+      const at = doc.locate(path)
+      const literal = literalAt(doc.text, at.line, at.column)
+      const read = literal === undefined ? '' : String(Number(literal.replace(/_/g, '')))
+      ctx.report({ path, messageId: 'unsafe', data: { literal: literal ?? 'this integer', read: read || 'another number' } })
+    }
+  },
+})
