@@ -1,7 +1,7 @@
 import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join, relative, sep } from 'node:path'
 import { SsmdError } from '../core/errors.js'
-import { isInside, RealPaths } from './read.js'
+import { isInside, RealPaths } from './real-paths.js'
 
 /** Where ssmd keeps its own transient files: never listed, diffed or committed (`.ssmd/` is not an ssmd folder and is git-ignored). */
 export const SSMD_DIR = '.ssmd'

@@ -1,5 +1,8 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
-import { dirname, isAbsolute, relative } from 'node:path'
+import { dirname } from 'node:path'
+import { isInside, RealPaths } from './real-paths.js'
+
+export { isInside, RealPaths }
 
 /** Why a file was not read. Nothing is opened for any of these but `too-large` found while reading and `unreadable`. */
 export interface ReadRefusal {
@@ -11,30 +14,6 @@ export interface ReadRefusal {
 }
 
 export type BoundedRead = { bytes: Buffer; refusal?: undefined } | { bytes?: undefined; refusal: ReadRefusal }
-
-/** Real paths of a root and its folders, resolved once per workspace. */
-export class RealPaths {
-  private readonly cache = new Map<string, string | null>()
-  /** The real path, or null when it does not resolve. */
-  of(path: string): string | null {
-    let r = this.cache.get(path)
-    if (r === undefined) {
-      try {
-        r = realpathSync.native(path)
-      } catch {
-        r = null
-      }
-      this.cache.set(path, r)
-    }
-    return r
-  }
-}
-
-/** True when `path` is `dir` or below it. */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(dir, path)
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
-}
 
 /** What a non-regular file is, in words. */
 export function fileKind(st: Stats): string {

@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
 import { writeFileAtomic } from '../io/atomic.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
-import { checkReadable, type RealPaths } from '../io/read.js'
+import { checkReadable } from '../io/read.js'
+import type { RealPaths } from '../io/real-paths.js'
 import { SsmdDocument, type DocumentKind } from './document.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')

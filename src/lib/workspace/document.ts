@@ -1,4 +1,5 @@
-import { readBounded, type RealPaths } from '../io/read.js'
+import { readBounded } from '../io/read.js'
+import type { RealPaths } from '../io/real-paths.js'
 import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
 import { SourceLocator, type Position } from '../yaml/locate.js'
 import type { EnvironmentData, FeedData, PolicyData, SchemaData } from '../spec/types.generated.js'

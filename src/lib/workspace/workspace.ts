@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { NotFoundError, SsmdError } from '../core/errors.js'
-import { RealPaths } from '../io/read.js'
+import { RealPaths } from '../io/real-paths.js'
 import { didYouMean } from '../core/text.js'
 import type { DocumentCache } from './cache.js'
 import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'

@@ -1,0 +1,26 @@
+import { realpathSync } from 'node:fs'
+import { isAbsolute, relative } from 'node:path'
+
+/** Real paths of a root and its folders, resolved once per workspace. */
+export class RealPaths {
+  private readonly cache = new Map<string, string | null>()
+  /** The real path, or null when it does not resolve. */
+  of(path: string): string | null {
+    let r = this.cache.get(path)
+    if (r === undefined) {
+      try {
+        r = realpathSync.native(path)
+      } catch {
+        r = null
+      }
+      this.cache.set(path, r)
+    }
+    return r
+  }
+}
+
+/** True when `path` is `dir` or below it. */
+export function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path)
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
+}
