@@ -5,7 +5,7 @@ import { Args, Flags } from '@oclif/core'
 import { resolve } from 'node:path'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { SsmdError, UsageError } from '../../lib/core/errors.js'
-import { writeFileAtomic } from '../../lib/io/atomic.js'
+import { writeUserFileAtomic } from '../../lib/io/atomic.js'
 import { compileSchemaVersion, parseCompileRef } from '../../lib/domain/schema/compile.js'
 import { usableSchema } from '../../lib/domain/schema/lifecycle.js'
 
@@ -55,7 +55,7 @@ export default class SchemaCompile extends SsmdCommand<typeof SchemaCompile> {
     }
     const out = resolve(process.cwd(), this.flags.output)
     try {
-      writeFileAtomic(out, compiled.request)
+      writeUserFileAtomic(out, compiled.request)
     } catch (error) {
       throw new SsmdError(`cannot write ${this.flags.output}: ${(error as Error).message}`)
     }

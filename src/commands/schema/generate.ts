@@ -5,7 +5,7 @@ import { Args, Flags } from '@oclif/core'
 import { join, relative, resolve, sep } from 'node:path'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { SsmdError, UsageError } from '../../lib/core/errors.js'
-import { writeFileAtomic } from '../../lib/io/atomic.js'
+import { writeUserFileAtomic } from '../../lib/io/atomic.js'
 import { compileSchemaVersion, generateBindings, parseCompileRef, type BindingLanguage } from '../../lib/domain/schema/compile.js'
 import { usableSchema } from '../../lib/domain/schema/lifecycle.js'
 
@@ -50,7 +50,7 @@ export default class SchemaGenerate extends SsmdCommand<typeof SchemaGenerate> {
     if (plan.length === 0) throw new SsmdError(`the code generator produced no ${lang} file for ${compiled.display}`)
     for (const p of plan) {
       try {
-        writeFileAtomic(p.abs, p.text)
+        writeUserFileAtomic(p.abs, p.text)
       } catch (error) {
         throw new SsmdError(`cannot write ${join(this.flags.out, p.rel)}: ${(error as Error).message}`)
       }

@@ -181,6 +181,28 @@ export function writeFileAtomic(root: string, path: string, content: string | Ui
   }
 }
 
+/**
+ * Writes a file the user named outside ssmd's own files (`--output`, `--out`):
+ * atomic the same way, with the temporary file beside the target (the target's
+ * folder may be anywhere, on any file system), removed on failure or exit.
+ */
+export function writeUserFileAtomic(path: string, content: string | Uint8Array): void {
+  const dir = dirname(path)
+  mkdirSync(dir, { recursive: true })
+  installCleanup()
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
+  liveTemps.add(tmp)
+  try {
+    writeTemp(tmp, content)
+    renameSync(tmp, path)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw error
+  } finally {
+    releaseTemp(tmp)
+  }
+}
+
 function writeTemp(tmp: string, content: string | Uint8Array): void {
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
   try {
