@@ -15,8 +15,9 @@
 //   --json <file>  also write the results as JSON
 //   --large        also validate N=20,000 (about 130,000 files; peak memory target)
 //   --no-deploy    skip the deploy benchmark (it needs Debian's etcd on PATH)
-//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy, capnp
-//                  (capnp: schema compile of the real-world corpus against capnp compile -o-)
+//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy, capnp, plugins
+//                  (capnp: schema compile of the real-world corpus against capnp compile -o-;
+//                  plugins: validate with one plugin vs none)
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -47,7 +48,7 @@ if (opts.help) {
   console.log(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 19)
+      .slice(1, 20)
       .map(l => l.replace(/^\/\/ ?/, ''))
       .join('\n'),
   )
@@ -55,7 +56,7 @@ if (opts.help) {
 }
 
 const QUICK = opts.quick
-const SECTIONS = ['startup', 'validate', 'git', 'deploy', 'capnp']
+const SECTIONS = ['startup', 'validate', 'git', 'deploy', 'capnp', 'plugins']
 const ONLY = opts.only === undefined ? SECTIONS : opts.only.split(',').map(x => x.trim())
 for (const x of ONLY) if (!SECTIONS.includes(x)) throw new Error(`--only: unknown section '${x}' (sections: ${SECTIONS.join(', ')})`)
 const runs = section => ONLY.includes(section) && !(section === 'deploy' && opts['no-deploy'])
@@ -78,7 +79,7 @@ const CHILD_ENV = gitEnv({ NO_COLOR: '1', FORCE_COLOR: '0', NODE_OPTIONS: '' })
 const memFile = join(tmpdir(), `ssmd-bench-mem-${process.pid}`)
 
 /** Runs a command once: wall time in ms, exit code, output and (with GNU time available) peak RSS in KiB. */
-function run(cmd, args, { cwd, memory = false } = {}) {
+function run(cmd, args, { cwd, memory = false, env = CHILD_ENV } = {}) {
   let file = cmd
   let argv = args
   if (memory && TIME_BIN) {
@@ -86,7 +87,7 @@ function run(cmd, args, { cwd, memory = false } = {}) {
     argv = ['-f', '%M %U %S', '-o', memFile, cmd, ...args]
   }
   const t0 = process.hrtime.bigint()
-  const r = spawnSync(file, argv, { cwd, env: CHILD_ENV, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+  const r = spawnSync(file, argv, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   let rssKiB
   let cpuMs
@@ -100,7 +101,7 @@ function run(cmd, args, { cwd, memory = false } = {}) {
   return { ms, code: r.status, stdout: r.stdout, stderr: r.stderr, rssKiB, cpuMs }
 }
 
-const ssmd = (args, cwd, memory) => run(process.execPath, [BIN, ...args], { cwd, memory })
+const ssmd = (args, cwd, memory, env) => run(process.execPath, [BIN, ...args], { cwd, memory, env })
 const nodeBaseline = () => run(process.execPath, ['-e', '0'])
 /** The I/O floor: every file of the repository (outside .git) read once by `cat`. */
 const ioFloor = root => run('sh', ['-c', "find . -type f -not -path './.git/*' -print0 | xargs -0 cat > /dev/null"], { cwd: root })
@@ -165,15 +166,7 @@ function repo(n, git, tag = '') {
   const t = Date.now()
   process.stderr.write(`generating N=${n}${git ? ' (git)' : ''}… `)
   const out = generateRepo(dir, n, { git })
-  const info = {
-    root: dir,
-    n,
-    feed: out.feeds[0],
-    environments: out.environments.slice(0, 4),
-    feeds: out.feeds.slice(0, 5),
-    documents: out.yamlFiles,
-    files: out.yamlFiles + out.capnpFiles + (git ? 1 : 0),
-  }
+  const info = { root: dir, n, feed: out.feeds[0], environments: out.environments.slice(0, 4), feeds: out.feeds.slice(0, 5), documents: out.yamlFiles, files: out.yamlFiles + out.capnpFiles + (git ? 1 : 0) }
   writeFileSync(marker, JSON.stringify(info))
   process.stderr.write(`${info.files} files in ${((Date.now() - t) / 1000).toFixed(1)} s\n`)
   return info
@@ -196,30 +189,12 @@ function table(headers, rows) {
 // ---------------------------------------------------------------------------
 // the benchmark
 
-const results = {
-  date: new Date().toISOString(),
-  node: process.version,
-  platform: `${process.platform}-${process.arch}`,
-  cpus: cpus().length,
-  cpu: cpus()[0]?.model,
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  quick: QUICK,
-  rows: [],
-  targets: [],
-}
+const results = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), quick: QUICK, rows: [], targets: [] }
 const rows = []
 const row = (name, n, r, extra = {}) => {
   const item = { name, n, ms: r.ms, rssKiB: r.rssKiB, ...extra }
   results.rows.push(item)
-  rows.push([
-    name,
-    n === undefined ? '' : fmtInt(n),
-    fmtMs(r.ms),
-    fmtX(extra.xNode),
-    fmtX(extra.xFloor),
-    extra.filesPerSecond ? fmtInt(Math.round(extra.filesPerSecond)) : '',
-    fmtMiB(r.rssKiB),
-  ])
+  rows.push([name, n === undefined ? '' : fmtInt(n), fmtMs(r.ms), fmtX(extra.xNode), fmtX(extra.xFloor), extra.filesPerSecond ? fmtInt(Math.round(extra.filesPerSecond)) : '', fmtMiB(r.rssKiB)])
   return item
 }
 const target = (what, value, limit, unit = '×') => {
@@ -281,11 +256,7 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
     entries.push(
       // The first (unmeasured) run of the series fills the cache.
       { label: 'ssmd validate (warm)', run: () => ssmd(['validate', '-q'], r.root, true) },
-      {
-        label: 'ssmd validate (warm, one file changed)',
-        before: () => writeFileSync(touched, `${original}# bench edit ${++edits}\n`),
-        run: () => ssmd(['validate', '-q'], r.root, true),
-      },
+      { label: 'ssmd validate (warm, one file changed)', before: () => writeFileSync(touched, `${original}# bench edit ${++edits}\n`), run: () => ssmd(['validate', '-q'], r.root, true) },
     )
   }
   if (withList) entries.push({ label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], r.root) })
@@ -299,23 +270,14 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
   if (!summary || summary[1] !== '0') throw new Error(`validate N=${n} did not report 0 errors: ${summary?.[0]}`)
   const files = Number(summary[3])
   row('I/O floor (cat every file)', n, floor, { xNode: floor.ms / base.ms, files: r.files })
-  const item = row('ssmd validate (cold, --no-cache)', n, validate, {
-    xNode: validate.ms / base.ms,
-    xFloor: validate.ms / floor.ms,
-    files,
-    filesPerSecond: files / (validate.ms / 1000),
-    rssKiB: validate.rssKiB,
-  })
+  const item = row('ssmd validate (cold, --no-cache)', n, validate, { xNode: validate.ms / base.ms, xFloor: validate.ms / floor.ms, files, filesPerSecond: files / (validate.ms / 1000), rssKiB: validate.rssKiB })
   validateMs[n] = validate.ms
   if (n === 5000) targetRows.push(target('validate N=5,000 cold vs I/O floor', item.xFloor, 4))
   if (n === 20000 && validate.rssKiB !== undefined) targetRows.push(target('validate N=20,000 peak RSS (MiB)', validate.rssKiB / 1024, 300, 'MiB'))
   if (warm && warmOne) {
     const w = row('ssmd validate (warm, nothing changed)', n, warm, { xNode: warm.ms / base.ms, xFloor: warm.ms / floor.ms, rssKiB: warm.rssKiB })
     const w1 = row('ssmd validate (warm, one file changed)', n, warmOne, { xNode: warmOne.ms / base.ms, xFloor: warmOne.ms / floor.ms, rssKiB: warmOne.rssKiB })
-    targetRows.push(
-      target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5),
-      target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6),
-    )
+    targetRows.push(target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5), target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6))
   }
   if (list) {
     const li = row('ssmd feed list', n, list, { xNode: list.ms / base.ms, xFloor: list.ms / floor.ms })
@@ -360,8 +322,7 @@ for (const t of runs('git') ? GIT_TARGETS : []) {
       const p = join(root, 'feeds', `${f}.yaml`)
       writeFileSync(p, readFileSync(p, 'utf8').replace(/^display_name: .*$/m, `display_name: Bench edit ${stamp.n} of ${f}`))
     }
-    for (const e of r.environments)
-      writeFileSync(join(root, 'environments', `${e}.yaml`), readFileSync(join(root, 'environments', `${e}.yaml`), 'utf8') + `# bench edit ${stamp.n}\n`)
+    for (const e of r.environments) writeFileSync(join(root, 'environments', `${e}.yaml`), readFileSync(join(root, 'environments', `${e}.yaml`), 'utf8') + `# bench edit ${stamp.n}\n`)
     if (existsSync(toggle)) rmSync(toggle)
     else writeFileSync(toggle, readFileSync(join(root, 'environments', `${r.environments[0]}.yaml`), 'utf8').replace(/^name: .*$/m, 'name: env-bench'))
   }
@@ -577,6 +538,36 @@ if (!runs('capnp')) {
   rmSync(std, { recursive: true, force: true })
 } else {
   progress('capnp corpus: skipped, the capnp compiler is not installed (apt-get install capnproto)')
+}
+
+// 6. The cost of a plugin: validate with scripts/bench-plugin (checks every feed and
+//    environment, finds nothing on a generated repository) linked in a private
+//    plugin home vs an empty one, same repository, interleaved.
+if (runs('plugins')) {
+  const home = () => {
+    const d = mkdtempSync(join(scratch, 'home-'))
+    return { ...CHILD_ENV, XDG_DATA_HOME: join(d, 'data'), XDG_CACHE_HOME: join(d, 'cache'), XDG_CONFIG_HOME: join(d, 'config') }
+  }
+  const none = home()
+  const one = home()
+  check('plugins link', ssmd(['plugins', 'link', '--no-install', join(PROJECT, 'scripts', 'bench-plugin')], PROJECT, false, one))
+  for (const n of [10, QUICK ? 1000 : 5000]) {
+    const r = repo(n, false)
+    const reps = n === 10 ? REPS_START : REPS
+    progress(`validate N=${n}, one plugin vs none (${reps} runs)`)
+    const probe = JSON.parse(ssmd(['validate', '--json'], r.root, false, one).stdout)
+    const ran = probe.summary.plugins.map(p => `${p.name} ${p.status}`).join(', ')
+    if (ran !== 'ssmd-plugin-bench ok' || probe.summary.errors + probe.summary.warnings > 0) throw new Error(`the plugin did not run as expected: ${ran}, ${probe.summary.errors} errors`)
+    const [base, without, withPlugin] = series(reps, [
+      { label: 'node -e 0', run: nodeBaseline },
+      { label: 'ssmd validate (no plugin)', run: () => ssmd(['validate', '-q'], r.root, true, none) },
+      { label: 'ssmd validate (one plugin)', run: () => ssmd(['validate', '-q'], r.root, true, one) },
+    ])
+    row('ssmd validate, no plugin', n, without, { xNode: without.ms / base.ms, rssKiB: without.rssKiB })
+    row('ssmd validate, one plugin', n, withPlugin, { xNode: withPlugin.ms / base.ms, rssKiB: withPlugin.rssKiB })
+    if (n === 10) targetRows.push(target('one plugin, N=10: added time', withPlugin.ms - without.ms, 120, 'ms'))
+    else targetRows.push(target(`one plugin, N=${fmtInt(n)}: ratio`, withPlugin.ms / without.ms, 1.15))
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -6,12 +6,11 @@ import { colorEnabled } from '../lib/cli/style.js'
 
 /**
  * JSON (`--json` or `--format json`):
- * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, filesWithErrors } }
+ * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, filesWithErrors, plugins: [{ name, pack, rules, ms, status }] } }
  */
 export default class Validate extends SsmdCommand<typeof Validate> {
   static override summary = 'Check every file, cross-file reference, hash and definition.'
-  static override description =
-    'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
+  static override description = 'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
   static override examples = [
     '<%= config.bin %> validate',
     '<%= config.bin %> validate feeds/kalshi.yaml',
@@ -19,6 +18,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     '<%= config.bin %> validate --format sarif > ssmd.sarif',
     '<%= config.bin %> validate --strict --json',
     '<%= config.bin %> validate --no-cache',
+    '<%= config.bin %> validate --no-plugins',
   ]
   static override strict = false
   static override args = {
@@ -27,34 +27,23 @@ export default class Validate extends SsmdCommand<typeof Validate> {
   static override flags = {
     format: Flags.string({ char: 'f', summary: 'Output format.', options: [...FORMATS], default: 'text' }),
     strict: Flags.boolean({ summary: 'Fail on warnings too.' }),
-    cache: Flags.boolean({
-      summary: 'Reuse what earlier runs learned about unchanged files (.ssmd/cache); --no-cache reads and checks everything anew.',
-      default: true,
-      allowNo: true,
-    }),
+    cache: Flags.boolean({ summary: 'Reuse what earlier runs learned about unchanged files (.ssmd/cache); --no-cache reads and checks everything anew.', default: true, allowNo: true }),
+    plugins: Flags.boolean({ summary: 'Run installed plugins (--no-plugins, or SSMD_NO_PLUGINS=1: built-in rules only).', default: true, allowNo: true }),
   }
 
   async run(): Promise<{ findings: ValidationResult['findings']; summary: ValidationResult['summary'] }> {
     const root = this.root()
     const paths = this.positionals
-    const full = await validateRepository(this.config, root, { cache: this.flags.cache })
+    const full = await validateRepository(this.config, root, { cache: this.flags.cache, plugins: this.flags.plugins })
     const result = filterByPaths(full, paths)
     const { summary } = result
     const failed = summary.errors > 0 || (this.flags.strict && summary.warnings > 0)
     if (!this.jsonEnabled()) {
       switch (this.flags.format) {
-        case 'json':
-          this.log(formatJson(result))
-          break
-        case 'github':
-          this.log(formatGithub(result))
-          break
-        case 'sarif':
-          this.log(formatSarif(result, this.config.version))
-          break
-        case 'junit':
-          this.log(formatJunit(result))
-          break
+        case 'json': this.log(formatJson(result)); break
+        case 'github': this.log(formatGithub(result)); break
+        case 'sarif': this.log(formatSarif(result, this.config.version)); break
+        case 'junit': this.log(formatJunit(result)); break
         default: {
           const text = formatText(result, { color: colorEnabled(), quiet: this.flags.quiet })
           if (this.flags.quiet) {
@@ -63,6 +52,11 @@ export default class Validate extends SsmdCommand<typeof Validate> {
           } else this.log(text)
         }
       }
+    }
+    if (this.flags.verbose) {
+      const runs = summary.plugins
+      this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)
+      for (const p of runs) this.note(`  ${p.name}${p.pack ? ` (${p.pack}, ${p.rules} rule${p.rules === 1 ? '' : 's'})` : ''}: ${p.status}, ${p.ms} ms`)
     }
     if (failed) process.exitCode = 1
     return { findings: result.findings, summary }

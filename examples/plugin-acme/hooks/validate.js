@@ -1,6 +1,10 @@
 // Acme's team rules. The default export is the plugin's `validate` hook: it
-// returns a rule pack; ssmd calls each check, locates and isolates the findings.
-// (In TypeScript, wrap the pack in `defineChecks` from 'ssmd' for typed checks.)
+// returns a rule pack; ssmd runs the checks in a sandboxed process, then checks,
+// locates and reports the findings. No runtime import of ssmd: the types come
+// from `import('ssmd')` in JSDoc comments only (TypeScript: `import type`).
+
+/** @param {unknown} v @returns {v is Record<string, unknown>} */
+const isRecord = v => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 /** @type {import('ssmd').RulePack} */
 const pack = {
@@ -10,10 +14,13 @@ const pack = {
       severity: 'warning',
       description: 'Websocket feed versions declare rate_limit_per_second.',
       feed(feed, ctx) {
-        if (feed.data.type !== 'websocket') return
-        feed.data.versions.forEach((v, i) => {
-          if (v.rate_limit_per_second === undefined) {
-            ctx.report({ path: `/versions/${i}`, message: `websocket version ${v.version} declares no rate_limit_per_second` })
+        // The data is unchecked: a broken file is the contract check's finding, not a crash here.
+        const { type, versions } = feed.data
+        if (type !== 'websocket' || !Array.isArray(versions)) return
+        versions.forEach((v, i) => {
+          if (isRecord(v) && v.rate_limit_per_second === undefined) {
+            const name = typeof v.version === 'string' ? v.version : `#${i + 1}`
+            ctx.report({ path: `/versions/${i}`, message: `websocket version ${name} declares no rate_limit_per_second` })
           }
         })
       },
@@ -22,8 +29,10 @@ const pack = {
       severity: 'error',
       description: 'Production environments (*-prod) store data in s3.',
       environment(env, ctx) {
-        if (env.name.endsWith('-prod') && env.data.storage?.type !== 's3') {
-          ctx.report({ path: '/storage/type', message: `production environment ${env.name} must use s3 storage, not ${env.data.storage?.type}` })
+        if (!env.name.endsWith('-prod')) return
+        const type = isRecord(env.data.storage) ? env.data.storage.type : undefined
+        if (type !== 's3') {
+          ctx.report({ path: '/storage/type', message: `production environment ${env.name} must use s3 storage, not ${String(type)}` })
         }
       },
     },

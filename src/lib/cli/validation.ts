@@ -1,12 +1,14 @@
-import type { Config } from '@oclif/core'
+import { ModuleLoader, type Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
 import { DocumentCache } from '../workspace/cache.js'
 import { Workspace } from '../workspace/workspace.js'
-import { isObj } from '../validate/rules/util.js'
-import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
+import { compareFindings, runRules, type PackSource } from '../validate/engine.js'
+import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
+import { explainMissingPlugins, missingPlugins, policySeverities, unknownRuleFindings } from '../validate/policy.js'
 import { formatText } from './findings-format.js'
-import { numericEnv } from '../core/numbers.js'
-import type { Finding, RuleInfo } from '../validate/types.js'
+import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
+
+export { policySeverities }
 
 export interface ValidationSummary {
   errors: number
@@ -14,6 +16,8 @@ export interface ValidationSummary {
   infos: number
   files: number
   filesWithErrors: number
+  /** Each plugin that ran: package, rule pack, rule count, wall-clock ms, ok | failed. Empty with --no-plugins. */
+  plugins: PluginRun[]
 }
 
 export interface ValidationResult {
@@ -25,57 +29,118 @@ export interface ValidationResult {
   rules: RuleInfo[]
 }
 
-/** Rule packs from every installed plugin's `validate` hook (ssmd's own first). */
-export async function collectPacks(config: Config): Promise<PackSource[]> {
-  const result = await config.runHook('validate' as never, {} as never, numericEnv('SSMD_PLUGIN_TIMEOUT_MS'), true)
-  const sources: PackSource[] = []
-  const answered = new Set<string>()
-  for (const s of result.successes) {
-    sources.push({ plugin: s.plugin.name, result: s.result })
-    answered.add(s.plugin.name)
-  }
-  for (const f of result.failures) {
-    sources.push({ plugin: f.plugin.name, error: f.error })
-    answered.add(f.plugin.name)
-  }
-  // A plugin that declares the hook but exports no function would otherwise vanish silently.
+/** True when plugins are switched off: the --no-plugins flag (false) or SSMD_NO_PLUGINS=1. */
+export function pluginsDisabled(flag?: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag === false) return true
+  const v = env.SSMD_NO_PLUGINS
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
+}
+
+/** Installed plugins (from oclif's config) that declare a `validate` hook, ssmd itself excluded. */
+export function validationPlugins(config: Config): InstalledPlugin[] {
+  const out: InstalledPlugin[] = []
   for (const p of config.plugins.values()) {
-    if ((p.hooks as Record<string, unknown[]>).validate?.length && !answered.has(p.name)) {
-      sources.push({ plugin: p.name, error: new Error('its validate hook exports no function') })
+    if (p.isRoot || p.root === config.root) continue
+    const hooks = (p.hooks as Record<string, Array<{ target: string; identifier: string }> | undefined>).validate ?? []
+    if (hooks.length > 0) out.push({ name: p.name, root: p.root, hooks: hooks.map(h => ({ target: h.target, identifier: h.identifier })) })
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/** ssmd's own rule pack: its `validate` hook, loaded in this process (built-in rules are trusted and run first). */
+export async function builtinSources(config: Config): Promise<PackSource[]> {
+  const root = [...config.plugins.values()].find(p => p.isRoot) ?? config.plugins.get(config.name)
+  const sources: PackSource[] = []
+  for (const hook of (root?.hooks as Record<string, Array<{ target: string; identifier: string }> | undefined> | undefined)?.validate ?? []) {
+    try {
+      const mod = (await ModuleLoader.load(root!, hook.target)) as Record<string, unknown>
+      const fn = (mod[hook.identifier] ?? mod.default) as ((o: unknown) => unknown) | undefined
+      if (typeof fn !== 'function') throw new Error(`${hook.target} exports no hook function`)
+      sources.push({ plugin: 'ssmd', result: await fn({ config }) })
+    } catch (error) {
+      sources.push({ plugin: 'ssmd', error })
     }
   }
   return sources
 }
 
-export function policySeverities(ws: Workspace): Record<string, PolicySeverity> {
-  const rules = ws.policy && isObj(ws.policy.data) ? ws.policy.data.rules : undefined
-  const out: Record<string, PolicySeverity> = {}
-  if (isObj(rules)) for (const [id, s] of Object.entries(rules)) if (s === 'error' || s === 'warning' || s === 'off' || s === 'info') out[id] = s
+/** Rule-id prefixes only ssmd may use: its own name and every built-in namespace. */
+export function reservedNamespaces(builtinRules: readonly RuleInfo[]): Set<string> {
+  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract'])
+  for (const r of builtinRules) if (r.id.includes('/')) out.add(r.id.slice(0, r.id.indexOf('/')).toLowerCase())
   return out
 }
 
+/** A pack with its check functions removed: declaring its rules runs nothing. */
+function declarationsOnly(source: PackSource): PackSource {
+  const pack = source.result as RulePack | undefined
+  if (source.error !== undefined || pack === null || typeof pack !== 'object' || pack.rules === null || typeof pack.rules !== 'object') return source
+  const rules: Record<string, unknown> = {}
+  for (const [id, rule] of Object.entries(pack.rules)) {
+    rules[id] = rule !== null && typeof rule === 'object' ? Object.fromEntries(Object.entries(rule).filter(([, v]) => typeof v !== 'function')) : rule
+  }
+  return { plugin: source.plugin, result: { ...pack, rules } }
+}
+
+export interface RuleCatalogue {
+  rules: RuleInfo[]
+  /** plugin/failed findings of plugins whose declarations could not be read. */
+  failures: Finding[]
+  plugins: PluginRun[]
+}
+
+/** Every rule, built-in and from plugins, from their declarations only: no check runs. */
+export async function ruleCatalogue(config: Config, options: { root?: string; plugins?: boolean } = {}): Promise<RuleCatalogue> {
+  const plugins = pluginsDisabled(options.plugins) ? [] : validationPlugins(config)
+  const session = new PluginSession(plugins, { root: options.root, mode: 'declare' })
+  const builtin = await builtinSources(config)
+  const empty = new Workspace(options.root ?? config.root, [])
+  const base = await runRules(empty, builtin.map(declarationsOnly))
+  const outcomes = await session.finish({ reserved: reservedNamespaces(base.rules) })
+  const declared = await runRules(empty, outcomes.flatMap(o => (o.declared ? [o.declared] : [])))
+  const failures = [...base.findings, ...declared.findings, ...outcomes.flatMap(o => (o.failure !== undefined ? [pluginFailedFinding(o.run.name, o.failure)] : []))]
+  return { rules: [...base.rules, ...declared.rules], failures, plugins: outcomes.map(o => o.run) }
+}
+
 export interface ValidateOptions {
-  /** Rule packs to run (default: every installed plugin's). */
-  sources?: PackSource[]
   /** Use and refresh the validation cache in .ssmd/cache (default true). */
   cache?: boolean
+  /** Run installed plugins (default true; SSMD_NO_PLUGINS=1 also turns them off). */
+  plugins?: boolean
 }
 
-/** Validates the whole repository with every installed rule pack. */
+/** Validates the whole repository: built-in rules in this process, each plugin in its own sandboxed process. */
 export async function validateRepository(config: Config, root: string, options: ValidateOptions = {}): Promise<ValidationResult> {
+  const disabled = pluginsDisabled(options.plugins)
+  const plugins = disabled ? [] : validationPlugins(config)
+  // Children start now: their start-up overlaps reading the repository and the built-in rules.
+  const session = new PluginSession(plugins, { root, mode: 'run' })
   const cache = options.cache === false ? undefined : new DocumentCache(root)
   const ws = new Workspace(root, undefined, { cache })
-  const packs = options.sources ?? (await collectPacks(config))
-  const { findings, rules } = await runRules(ws, packs, {
-    policy: policySeverities(ws),
-    installedPlugins: [...config.plugins.keys()],
-  })
+  const policy = policySeverities(ws)
+  const installedPlugins = [...config.plugins.keys()]
+  await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins })
+  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins })
   cache?.save()
+  const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
+  const declared = await runRules(new Workspace(root, []), outcomes.flatMap(o => (o.declared ? [o.declared] : [])))
+  const rules = [...builtin.rules, ...declared.rules]
+  const packOwners = new Map(outcomes.flatMap(o => (o.run.pack ? o.run.pack.split(', ').map(p => [p, o.run.name] as [string, string]) : [])))
+  const findings = [
+    ...explainMissingPlugins(builtin.findings, ws, packOwners),
+    ...declared.findings,
+    ...outcomes.flatMap(o => (o.failure !== undefined ? [...o.findings, pluginFailedFinding(o.run.name, o.failure)] : o.findings)),
+    ...unknownRuleFindings(ws, rules, {
+      builtinNamespaces: reservedNamespaces(builtin.rules),
+      pluginsComplete: !disabled && outcomes.every(o => o.declared !== undefined || o.failure === undefined) && missingPlugins(ws, installedPlugins).length === 0,
+      policy,
+    }),
+  ].sort(compareFindings)
   const files = ws.documents.map(d => d.file)
-  return { root, findings, files, rules, summary: summarize(findings, files.length) }
+  return { root, findings, files, rules, summary: { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run) } }
 }
 
-export function summarize(findings: Finding[], files: number): ValidationSummary {
+export function summarize(findings: Finding[], files: number): Omit<ValidationSummary, 'plugins'> {
   const withErrors = new Set(findings.filter(f => f.severity === 'error').map(f => f.file))
   return {
     errors: findings.filter(f => f.severity === 'error').length,
@@ -93,7 +158,7 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
   const inside = (file: string) => prefixes.some(p => p === '' || file === p || file.startsWith(p.endsWith('/') ? p : `${p}/`))
   const findings = result.findings.filter(f => inside(f.file) || f.file === '')
   const files = result.files.filter(inside)
-  return { ...result, findings, files, summary: summarize(findings, files.length) }
+  return { ...result, findings, files, summary: { ...summarize(findings, files.length), plugins: result.summary.plugins } }
 }
 
 /** What `ssmd commit` runs before committing. */

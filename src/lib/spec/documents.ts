@@ -206,7 +206,7 @@ export const policySchema: JsonSchema = {
     rules: {
       type: 'object',
       description: 'Rule id → severity.',
-      additionalProperties: oneOf(SEVERITIES, 'error | warning | off'),
+      additionalProperties: oneOf(SEVERITIES, 'error | warning | info | off'),
     },
   }),
 }

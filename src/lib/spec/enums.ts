@@ -9,7 +9,7 @@ export const KEY_TYPES = ['api_key', 'database', 'transport', 'storage', 'tls', 
 export const TRANSPORT_TYPES = ['nats', 'mqtt', 'memory'] as const
 export const STORAGE_TYPES = ['local', 's3'] as const
 export const CACHE_TYPES = ['memory', 'redis'] as const
-export const SEVERITIES = ['error', 'warning', 'off'] as const
+export const SEVERITIES = ['error', 'warning', 'info', 'off'] as const
 
 /** websocket→wss, rest→https, multicast→multicast */
 export const PROTOCOL_FOR_TYPE: Record<(typeof FEED_TYPES)[number], (typeof PROTOCOLS)[number]> = {

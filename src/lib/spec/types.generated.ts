@@ -170,7 +170,7 @@ export type PolicyData = {
   "plugins"?: Array<string>
   /** Rule id → severity. */
   "rules"?: {
-    [key: string]: "error" | "warning" | "off"
+    [key: string]: "error" | "warning" | "info" | "off"
   }
   [extension: `x-${string}`]: unknown
 }
