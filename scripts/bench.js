@@ -563,8 +563,9 @@ if (runs('plugins')) {
       { label: 'ssmd validate (no plugin)', run: () => ssmd(['validate', '-q'], r.root, true, none) },
       { label: 'ssmd validate (one plugin)', run: () => ssmd(['validate', '-q'], r.root, true, one) },
     ])
-    row('ssmd validate, no plugin', n, without, { xNode: without.ms / base.ms, rssKiB: without.rssKiB })
-    row('ssmd validate, one plugin', n, withPlugin, { xNode: withPlugin.ms / base.ms, rssKiB: withPlugin.rssKiB })
+    row('ssmd validate, no plugin', n, without, { xNode: without.ms / base.ms, rssKiB: without.rssKiB, cpuMs: without.cpuMs })
+    row('ssmd validate, one plugin', n, withPlugin, { xNode: withPlugin.ms / base.ms, rssKiB: withPlugin.rssKiB, cpuMs: withPlugin.cpuMs })
+    if (withPlugin.cpuMs !== undefined) progress(`N=${n}: CPU time (user + sys, median) ${fmtMs(without.cpuMs)} without, ${fmtMs(withPlugin.cpuMs)} with the plugin`)
     if (n === 10) targetRows.push(target('one plugin, N=10: added time', withPlugin.ms - without.ms, 120, 'ms'))
     else targetRows.push(target(`one plugin, N=${fmtInt(n)}: ratio`, withPlugin.ms / without.ms, 1.15))
   }
