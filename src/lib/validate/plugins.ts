@@ -56,10 +56,13 @@ const SEVERITIES = new Set(['error', 'warning', 'info'])
 const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const MAX_MESSAGE = 1000
 
-/** Per-plugin time budget: SSMD_PLUGIN_TIMEOUT_MS or 10 s. */
+/**
+ * Per-plugin time budget: SSMD_PLUGIN_TIMEOUT_MS exactly when set (a malformed
+ * value is a usage error, as for every numeric setting), else 10 s plus 1 ms
+ * per document (a large repository on a busy CI machine must not fail for time).
+ */
 export function pluginBudgetMs(documents = 0): number {
   const raw = process.env.SSMD_PLUGIN_TIMEOUT_MS
-  // Set: exactly that (a malformed value is a usage error, as for every numeric setting).
   return raw === undefined || raw === '' ? DEFAULT_PLUGIN_BUDGET_MS + documents : numericEnv('SSMD_PLUGIN_TIMEOUT_MS')
 }
 
@@ -156,7 +159,7 @@ export interface PluginSessionOptions {
  */
 export class PluginSession {
   private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: unknown) => Promise<void> }> = []
-  private readonly budget: number
+  private budget: number
 
   constructor(readonly plugins: readonly InstalledPlugin[], private readonly options: PluginSessionOptions) {
     this.budget = options.budgetMs ?? pluginBudgetMs()
@@ -291,6 +294,7 @@ export class PluginSession {
     if (this.children.length === 0) return
     const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
     const payload = serialize({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins })
+    if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([
       Promise.all(this.children.map(c => c.start(payload))),
