@@ -18,7 +18,8 @@ describe('ssmd rules list', () => {
     expect(r.code, r.stderr).to.equal(0)
     const items = JSON.parse(r.stdout) as RuleItem[]
     const builtin = items.filter(i => i.plugin === 'ssmd')
-    expect(builtin).to.have.length(33)
+    // 32 rules, and the engine's own findings: plugin/failed and policy/unknown-rule.
+    expect(builtin).to.have.length(34)
     expect(builtin.find(i => i.id === 'feed/version-gap')).to.deep.equal({
       id: 'feed/version-gap',
       plugin: 'ssmd',
@@ -30,6 +31,7 @@ describe('ssmd rules list', () => {
     // The example's ssmd.yaml turns ref/unused off.
     expect(builtin.find(i => i.id === 'ref/unused')).to.deep.include({ default_severity: 'info', severity: 'off' })
     expect(builtin.find(i => i.id === 'plugin/failed')!.docs).to.equal('https://github.com/ssmd/ssmd/blob/main/docs/rules.md#pluginfailed')
+    expect(builtin.find(i => i.id === 'policy/unknown-rule')!.docs).to.equal('https://github.com/ssmd/ssmd/blob/main/docs/rules.md#policyunknown-rule')
     for (const i of builtin) expect(i.docs, i.id).to.match(/^https:\/\/github\.com\/ssmd\/ssmd\/blob\/main\/docs\/rules\.md#[a-z_-]+$/)
 
     const text = await ssmd(['rules', 'list'], { cwd: dir })

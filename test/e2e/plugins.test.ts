@@ -150,6 +150,20 @@ describe('validation plugins (built CLI, private plugin home)', () => {
     })
   })
 
+  describe('rule meta across the process boundary', () => {
+    it('fills messageId templates, and carries docs into rules list and SARIF', () => {
+      link(join(PLUGINS, 'meta-messages'))
+      const repo = exampleRepo()
+      const out = json(ok(run(['validate', '--json', '-C', repo])))
+      expect(out.findings.map(f => `${f.rule} ${f.severity} ${f.file}:${f.line} ${f.message}`)).to.deep.equal(['metas/display-name warning feeds/kraken.yaml:1 feed kraken has no display_name (1 checked)'])
+      const rules = JSON.parse(ok(run(['rules', 'list', '--json'])).stdout) as Array<{ id: string; docs?: string }>
+      expect(rules.find(r => r.id === 'metas/display-name')?.docs).to.equal('https://wiki.example.com/ssmd/metas-display-name')
+      const sarif = JSON.parse(ok(run(['validate', '--format', 'sarif', '-C', repo])).stdout)
+      const rule = sarif.runs[0].tool.driver.rules.find((r: { id: string }) => r.id === 'metas/display-name')
+      expect(rule.helpUri).to.equal('https://wiki.example.com/ssmd/metas-display-name')
+    })
+  })
+
   describe('policy (ssmd.yaml)', () => {
     it('lets ssmd.yaml tighten a plugin rule and require the plugin by package name', () => {
       const repo = exampleRepo()
