@@ -166,7 +166,15 @@ function repo(n, git, tag = '') {
   const t = Date.now()
   process.stderr.write(`generating N=${n}${git ? ' (git)' : ''}… `)
   const out = generateRepo(dir, n, { git })
-  const info = { root: dir, n, feed: out.feeds[0], environments: out.environments.slice(0, 4), feeds: out.feeds.slice(0, 5), documents: out.yamlFiles, files: out.yamlFiles + out.capnpFiles + (git ? 1 : 0) }
+  const info = {
+    root: dir,
+    n,
+    feed: out.feeds[0],
+    environments: out.environments.slice(0, 4),
+    feeds: out.feeds.slice(0, 5),
+    documents: out.yamlFiles,
+    files: out.yamlFiles + out.capnpFiles + (git ? 1 : 0),
+  }
   writeFileSync(marker, JSON.stringify(info))
   process.stderr.write(`${info.files} files in ${((Date.now() - t) / 1000).toFixed(1)} s\n`)
   return info
@@ -189,12 +197,30 @@ function table(headers, rows) {
 // ---------------------------------------------------------------------------
 // the benchmark
 
-const results = { date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), quick: QUICK, rows: [], targets: [] }
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  quick: QUICK,
+  rows: [],
+  targets: [],
+}
 const rows = []
 const row = (name, n, r, extra = {}) => {
   const item = { name, n, ms: r.ms, rssKiB: r.rssKiB, ...extra }
   results.rows.push(item)
-  rows.push([name, n === undefined ? '' : fmtInt(n), fmtMs(r.ms), fmtX(extra.xNode), fmtX(extra.xFloor), extra.filesPerSecond ? fmtInt(Math.round(extra.filesPerSecond)) : '', fmtMiB(r.rssKiB)])
+  rows.push([
+    name,
+    n === undefined ? '' : fmtInt(n),
+    fmtMs(r.ms),
+    fmtX(extra.xNode),
+    fmtX(extra.xFloor),
+    extra.filesPerSecond ? fmtInt(Math.round(extra.filesPerSecond)) : '',
+    fmtMiB(r.rssKiB),
+  ])
   return item
 }
 const target = (what, value, limit, unit = '×') => {
@@ -256,7 +282,11 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
     entries.push(
       // The first (unmeasured) run of the series fills the cache.
       { label: 'ssmd validate (warm)', run: () => ssmd(['validate', '-q'], r.root, true) },
-      { label: 'ssmd validate (warm, one file changed)', before: () => writeFileSync(touched, `${original}# bench edit ${++edits}\n`), run: () => ssmd(['validate', '-q'], r.root, true) },
+      {
+        label: 'ssmd validate (warm, one file changed)',
+        before: () => writeFileSync(touched, `${original}# bench edit ${++edits}\n`),
+        run: () => ssmd(['validate', '-q'], r.root, true),
+      },
     )
   }
   if (withList) entries.push({ label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], r.root) })
@@ -270,14 +300,23 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
   if (!summary || summary[1] !== '0') throw new Error(`validate N=${n} did not report 0 errors: ${summary?.[0]}`)
   const files = Number(summary[3])
   row('I/O floor (cat every file)', n, floor, { xNode: floor.ms / base.ms, files: r.files })
-  const item = row('ssmd validate (cold, --no-cache)', n, validate, { xNode: validate.ms / base.ms, xFloor: validate.ms / floor.ms, files, filesPerSecond: files / (validate.ms / 1000), rssKiB: validate.rssKiB })
+  const item = row('ssmd validate (cold, --no-cache)', n, validate, {
+    xNode: validate.ms / base.ms,
+    xFloor: validate.ms / floor.ms,
+    files,
+    filesPerSecond: files / (validate.ms / 1000),
+    rssKiB: validate.rssKiB,
+  })
   validateMs[n] = validate.ms
   if (n === 5000) targetRows.push(target('validate N=5,000 cold vs I/O floor', item.xFloor, 4))
   if (n === 20000 && validate.rssKiB !== undefined) targetRows.push(target('validate N=20,000 peak RSS (MiB)', validate.rssKiB / 1024, 300, 'MiB'))
   if (warm && warmOne) {
     const w = row('ssmd validate (warm, nothing changed)', n, warm, { xNode: warm.ms / base.ms, xFloor: warm.ms / floor.ms, rssKiB: warm.rssKiB })
     const w1 = row('ssmd validate (warm, one file changed)', n, warmOne, { xNode: warmOne.ms / base.ms, xFloor: warmOne.ms / floor.ms, rssKiB: warmOne.rssKiB })
-    targetRows.push(target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5), target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6))
+    targetRows.push(
+      target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5),
+      target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6),
+    )
   }
   if (list) {
     const li = row('ssmd feed list', n, list, { xNode: list.ms / base.ms, xFloor: list.ms / floor.ms })
@@ -322,7 +361,8 @@ for (const t of runs('git') ? GIT_TARGETS : []) {
       const p = join(root, 'feeds', `${f}.yaml`)
       writeFileSync(p, readFileSync(p, 'utf8').replace(/^display_name: .*$/m, `display_name: Bench edit ${stamp.n} of ${f}`))
     }
-    for (const e of r.environments) writeFileSync(join(root, 'environments', `${e}.yaml`), readFileSync(join(root, 'environments', `${e}.yaml`), 'utf8') + `# bench edit ${stamp.n}\n`)
+    for (const e of r.environments)
+      writeFileSync(join(root, 'environments', `${e}.yaml`), readFileSync(join(root, 'environments', `${e}.yaml`), 'utf8') + `# bench edit ${stamp.n}\n`)
     if (existsSync(toggle)) rmSync(toggle)
     else writeFileSync(toggle, readFileSync(join(root, 'environments', `${r.environments[0]}.yaml`), 'utf8').replace(/^name: .*$/m, 'name: env-bench'))
   }
@@ -557,7 +597,8 @@ if (runs('plugins')) {
     progress(`validate N=${n}, one plugin vs none (${reps} runs)`)
     const probe = JSON.parse(ssmd(['validate', '--json'], r.root, false, one).stdout)
     const ran = probe.summary.plugins.map(p => `${p.name} ${p.status}`).join(', ')
-    if (ran !== 'ssmd-plugin-bench ok' || probe.summary.errors + probe.summary.warnings > 0) throw new Error(`the plugin did not run as expected: ${ran}, ${probe.summary.errors} errors`)
+    if (ran !== 'ssmd-plugin-bench ok' || probe.summary.errors + probe.summary.warnings > 0)
+      throw new Error(`the plugin did not run as expected: ${ran}, ${probe.summary.errors} errors`)
     const [base, without, withPlugin] = series(reps, [
       { label: 'node -e 0', run: nodeBaseline },
       { label: 'ssmd validate (no plugin)', run: () => ssmd(['validate', '-q'], r.root, true, none) },

@@ -12,9 +12,24 @@
  */
 export { defineChecks } from './lib/validate/define.js'
 export type {
-  CheckContext, EnvironmentDocument, FeedDocument, MappingDocument, PluginDocument, PluginDocumentKind as DocumentKind,
-  PluginWorkspace as Workspace, PolicyDocument, RepositoryContext, Report, Rule, Rule as RuleDefinition, RuleChecks, RuleMeta,
-  RulePack, SchemaDocument, Severity, Unchecked,
+  CheckContext,
+  EnvironmentDocument,
+  FeedDocument,
+  MappingDocument,
+  PluginDocument,
+  PluginDocumentKind as DocumentKind,
+  PluginWorkspace as Workspace,
+  PolicyDocument,
+  RepositoryContext,
+  Report,
+  Rule,
+  Rule as RuleDefinition,
+  RuleChecks,
+  RuleMeta,
+  RulePack,
+  SchemaDocument,
+  Severity,
+  Unchecked,
 } from './lib/validate/plugin-api.js'
 export type { Finding, RuleInfo } from './lib/validate/types.js'
 export type { EnvironmentData, FeedData, PolicyData, SchemaData } from './lib/spec/types.generated.js'

@@ -10,7 +10,8 @@ import { colorEnabled } from '../lib/cli/style.js'
  */
 export default class Validate extends SsmdCommand<typeof Validate> {
   static override summary = 'Check every file, cross-file reference, hash and definition.'
-  static override description = 'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
+  static override description =
+    'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
   static override examples = [
     '<%= config.bin %> validate',
     '<%= config.bin %> validate feeds/kalshi.yaml',
@@ -27,7 +28,11 @@ export default class Validate extends SsmdCommand<typeof Validate> {
   static override flags = {
     format: Flags.string({ char: 'f', summary: 'Output format.', options: [...FORMATS], default: 'text' }),
     strict: Flags.boolean({ summary: 'Fail on warnings too.' }),
-    cache: Flags.boolean({ summary: 'Reuse what earlier runs learned about unchanged files (.ssmd/cache); --no-cache reads and checks everything anew.', default: true, allowNo: true }),
+    cache: Flags.boolean({
+      summary: 'Reuse what earlier runs learned about unchanged files (.ssmd/cache); --no-cache reads and checks everything anew.',
+      default: true,
+      allowNo: true,
+    }),
     plugins: Flags.boolean({ summary: 'Run installed plugins (--no-plugins, or SSMD_NO_PLUGINS=1: built-in rules only).', default: true, allowNo: true }),
   }
 
@@ -40,10 +45,18 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     const failed = summary.errors > 0 || (this.flags.strict && summary.warnings > 0)
     if (!this.jsonEnabled()) {
       switch (this.flags.format) {
-        case 'json': this.log(formatJson(result)); break
-        case 'github': this.log(formatGithub(result)); break
-        case 'sarif': this.log(formatSarif(result, this.config.version)); break
-        case 'junit': this.log(formatJunit(result)); break
+        case 'json':
+          this.log(formatJson(result))
+          break
+        case 'github':
+          this.log(formatGithub(result))
+          break
+        case 'sarif':
+          this.log(formatSarif(result, this.config.version))
+          break
+        case 'junit':
+          this.log(formatJunit(result))
+          break
         default: {
           const text = formatText(result, { color: colorEnabled(), quiet: this.flags.quiet })
           if (this.flags.quiet) {

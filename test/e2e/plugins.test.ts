@@ -6,9 +6,26 @@ import { join, relative } from 'node:path'
 import { ssmdProcess, type CliResult } from '../helpers/cli.js'
 import { exampleRepo, FIXTURES, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
-interface JsonFinding { rule: string; severity: string; message: string; file: string; line: number; column: number; plugin: string }
-interface JsonRun { name: string; pack?: string; rules: number; ms: number; status: string }
-interface JsonOutput { findings: JsonFinding[]; summary: { errors: number; plugins: JsonRun[] } }
+interface JsonFinding {
+  rule: string
+  severity: string
+  message: string
+  file: string
+  line: number
+  column: number
+  plugin: string
+}
+interface JsonRun {
+  name: string
+  pack?: string
+  rules: number
+  ms: number
+  status: string
+}
+interface JsonOutput {
+  findings: JsonFinding[]
+  summary: { errors: number; plugins: JsonRun[] }
+}
 
 const PLUGINS = join(FIXTURES, 'plugins')
 const BUDGET_MS = 1500
@@ -31,7 +48,10 @@ function tree(dir: string): Record<string, string> {
 /** npm pack of a plugin folder into a temporary folder; returns the tarball's path. */
 function pack(dir: string): string {
   const dest = tempDir()
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_cache: tempDir() } }).trim().split('\n').pop()!
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_cache: tempDir() } })
+    .trim()
+    .split('\n')
+    .pop()!
   return join(dest, name)
 }
 
@@ -56,8 +76,12 @@ describe('validation plugins (built CLI, private plugin home)', () => {
 
   beforeEach(() => {
     env = {
-      XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir(),
-      npm_config_registry: 'http://127.0.0.1:9/', npm_config_cache: tempDir(), npm_config_fetch_retries: '0',
+      XDG_DATA_HOME: tempDir(),
+      XDG_CACHE_HOME: tempDir(),
+      XDG_CONFIG_HOME: tempDir(),
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_cache: tempDir(),
+      npm_config_fetch_retries: '0',
     }
   })
 
@@ -72,7 +96,12 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       expect(JSON.parse(readFileSync(pkg, 'utf8')).name).to.equal('ssmd-plugin-acme')
 
       const rules = JSON.parse(ok(run(['rules', 'list', '--json'])).stdout) as Array<{ id: string; plugin: string }>
-      expect(rules.filter(r => r.plugin === 'acme').map(r => r.id).sort()).to.deep.equal(['acme/prod-s3', 'acme/websocket-rate-limit'])
+      expect(
+        rules
+          .filter(r => r.plugin === 'acme')
+          .map(r => r.id)
+          .sort(),
+      ).to.deep.equal(['acme/prod-s3', 'acme/websocket-rate-limit'])
       const repo = exampleRepo()
       const r = ok(run(['validate', '--json', '-C', repo]))
       const out = json(r)
@@ -122,7 +151,12 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       ok(run(['plugins', 'install', pack(dir)]))
       const repo = exampleRepo()
       const feedFile = join(repo, 'feeds/kraken.yaml')
-      writeFileSync(join(repo, 'feeds/oops.yaml'), readFileSync(feedFile, 'utf8').replace(/^name: .*$/m, 'name: oops').replace(/^versions:[\s\S]*$/m, 'versions: oops\n'))
+      writeFileSync(
+        join(repo, 'feeds/oops.yaml'),
+        readFileSync(feedFile, 'utf8')
+          .replace(/^name: .*$/m, 'name: oops')
+          .replace(/^versions:[\s\S]*$/m, 'versions: oops\n'),
+      )
       const r = run(['validate', '--json', '-C', repo])
       const out = json(r)
       expect(out.summary.plugins.map(p => `${p.name} ${p.status}`)).to.deep.equal(['@acme/ssmd-checks ok'])
@@ -155,7 +189,9 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       link(join(PLUGINS, 'meta-messages'))
       const repo = exampleRepo()
       const out = json(ok(run(['validate', '--json', '-C', repo])))
-      expect(out.findings.map(f => `${f.rule} ${f.severity} ${f.file}:${f.line} ${f.message}`)).to.deep.equal(['metas/display-name warning feeds/kraken.yaml:1 feed kraken has no display_name (1 checked)'])
+      expect(out.findings.map(f => `${f.rule} ${f.severity} ${f.file}:${f.line} ${f.message}`)).to.deep.equal([
+        'metas/display-name warning feeds/kraken.yaml:1 feed kraken has no display_name (1 checked)',
+      ])
       const rules = JSON.parse(ok(run(['rules', 'list', '--json'])).stdout) as Array<{ id: string; docs?: string }>
       expect(rules.find(r => r.id === 'metas/display-name')?.docs).to.equal('https://wiki.example.com/ssmd/metas-display-name')
       const sarif = JSON.parse(ok(run(['validate', '--format', 'sarif', '-C', repo])).stdout)
@@ -187,7 +223,9 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       const r = run(['validate', '--json', '-C', repo])
       expect(r.code).to.equal(1)
       const missing = json(r).findings.filter(f => f.rule === 'policy/plugin-missing')
-      expect(missing.map(f => f.message)).to.deep.equal(["ssmd.yaml requires plugin 'acme', which is the rule-pack name of the installed package 'ssmd-plugin-acme'; list the package name instead (plugins: ['ssmd-plugin-acme'])"])
+      expect(missing.map(f => f.message)).to.deep.equal([
+        "ssmd.yaml requires plugin 'acme', which is the rule-pack name of the installed package 'ssmd-plugin-acme'; list the package name instead (plugins: ['ssmd-plugin-acme'])",
+      ])
     })
 
     it('reports an unknown rule id with a did-you-mean, and applies info as the file contract allows it', () => {
@@ -289,7 +327,10 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       const r = run(['validate', '--json', '-C', repo], { SSMD_PLUGIN_TIMEOUT_MS: String(BUDGET_MS) })
       expect(r.code).to.equal(1)
       const out = json(r)
-      const failed = out.findings.filter(f => f.rule === 'plugin/failed').map(f => /^plugin '([^']+)'/.exec(f.message)![1]).sort()
+      const failed = out.findings
+        .filter(f => f.rule === 'plugin/failed')
+        .map(f => /^plugin '([^']+)'/.exec(f.message)![1])
+        .sort()
       expect(failed).to.deep.equal(cases.map(([n]) => `ssmd-plugin-${n}`).sort())
       expect(out.findings.filter(f => f.rule !== 'plugin/failed').map(f => f.rule)).to.deep.equal(['acme/websocket-rate-limit', 'feed/timezone'])
       expect(tree(repo)).to.deep.equal(before)

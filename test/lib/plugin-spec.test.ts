@@ -26,7 +26,14 @@ describe('plugins install: local specs', () => {
 
   it('leaves package names, GitHub slugs and URLs to plugin-plugins', () => {
     const cwd = tempDir()
-    for (const spec of ['ssmd-plugin-acme', '@acme/ssmd-checks', '@acme/ssmd-checks@1.2.0', 'acme/ssmd-checks', 'https://github.com/acme/ssmd-checks', 'git+ssh://git@github.com/acme/x.git']) {
+    for (const spec of [
+      'ssmd-plugin-acme',
+      '@acme/ssmd-checks',
+      '@acme/ssmd-checks@1.2.0',
+      'acme/ssmd-checks',
+      'https://github.com/acme/ssmd-checks',
+      'git+ssh://git@github.com/acme/x.git',
+    ]) {
       expect(localInstallSpec(spec, cwd), spec).to.equal(undefined)
     }
   })

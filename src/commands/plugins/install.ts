@@ -10,7 +10,10 @@ export default class PluginsInstall extends Base {
   static override summary = 'Installs a plugin into ssmd: a package name, a tarball from npm pack, a folder or a file: spec.'
   static override examples = [
     { command: '<%= config.bin %> <%= command.id %> @acme/ssmd-checks', description: 'Install a plugin from the npm registry.' },
-    { command: '<%= config.bin %> <%= command.id %> ./acme-ssmd-checks-1.0.0.tgz', description: 'Install a plugin from its npm pack tarball (no network needed when it has no dependencies).' },
+    {
+      command: '<%= config.bin %> <%= command.id %> ./acme-ssmd-checks-1.0.0.tgz',
+      description: 'Install a plugin from its npm pack tarball (no network needed when it has no dependencies).',
+    },
     { command: '<%= config.bin %> <%= command.id %> ../ssmd-checks', description: 'Install a plugin from a folder.' },
     { command: '<%= config.bin %> <%= command.id %> file:../ssmd-checks/acme-ssmd-checks-1.0.0.tgz', description: 'Install from a file: spec (relative to the current folder).' },
   ]

@@ -33,16 +33,41 @@ export default class RulesList extends SsmdCommand<typeof RulesList> {
     try {
       root = findRoot(this.startDir())
       policy = policySeverities(new Workspace(root, ['policy']))
-    } catch { /* no repository: default severities */ }
+    } catch {
+      /* no repository: default severities */
+    }
     const { rules, failures } = await ruleCatalogue(this.config, { root, plugins: this.flags.plugins })
     const items = rules.map(r => ({
-      id: r.id, plugin: r.plugin, default_severity: r.defaultSeverity,
-      severity: policy[r.id] ?? r.defaultSeverity, description: r.description, ...(r.docs ? { docs: r.docs } : {}),
+      id: r.id,
+      plugin: r.plugin,
+      default_severity: r.defaultSeverity,
+      severity: policy[r.id] ?? r.defaultSeverity,
+      description: r.description,
+      ...(r.docs ? { docs: r.docs } : {}),
     }))
-    items.push({ id: PLUGIN_FAILED.id, plugin: PLUGIN_FAILED.plugin, default_severity: PLUGIN_FAILED.defaultSeverity, severity: PLUGIN_FAILED.defaultSeverity, description: PLUGIN_FAILED.description, docs: PLUGIN_FAILED.docs })
-    items.push({ id: UNKNOWN_RULE_INFO.id, plugin: 'ssmd', default_severity: UNKNOWN_RULE_INFO.defaultSeverity, severity: policy[UNKNOWN_RULE_INFO.id] ?? UNKNOWN_RULE_INFO.defaultSeverity, description: UNKNOWN_RULE_INFO.description, docs: UNKNOWN_RULE_INFO.docs })
+    items.push({
+      id: PLUGIN_FAILED.id,
+      plugin: PLUGIN_FAILED.plugin,
+      default_severity: PLUGIN_FAILED.defaultSeverity,
+      severity: PLUGIN_FAILED.defaultSeverity,
+      description: PLUGIN_FAILED.description,
+      docs: PLUGIN_FAILED.docs,
+    })
+    items.push({
+      id: UNKNOWN_RULE_INFO.id,
+      plugin: 'ssmd',
+      default_severity: UNKNOWN_RULE_INFO.defaultSeverity,
+      severity: policy[UNKNOWN_RULE_INFO.id] ?? UNKNOWN_RULE_INFO.defaultSeverity,
+      description: UNKNOWN_RULE_INFO.description,
+      docs: UNKNOWN_RULE_INFO.docs,
+    })
     items.sort((a, b) => Number(a.plugin !== 'ssmd') - Number(b.plugin !== 'ssmd') || a.id.localeCompare(b.id))
-    this.say(table(['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'], items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? ''])))
+    this.say(
+      table(
+        ['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'],
+        items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? '']),
+      ),
+    )
     for (const f of failures) this.note(`warning: ${f.message}`)
     return items
   }

@@ -97,7 +97,10 @@ export async function ruleCatalogue(config: Config, options: { root?: string; pl
   const empty = new Workspace(options.root ?? config.root, [])
   const base = await runRules(empty, builtin.map(declarationsOnly))
   const outcomes = await session.finish({ reserved: reservedNamespaces(base.rules) })
-  const declared = await runRules(empty, outcomes.flatMap(o => (o.declared ? [o.declared] : [])))
+  const declared = await runRules(
+    empty,
+    outcomes.flatMap(o => (o.declared ? [o.declared] : [])),
+  )
   const failures = [...base.findings, ...declared.findings, ...outcomes.flatMap(o => (o.failure !== undefined ? [pluginFailedFinding(o.run.name, o.failure)] : []))]
   return { rules: [...base.rules, ...declared.rules], failures, plugins: outcomes.map(o => o.run) }
 }
@@ -123,7 +126,10 @@ export async function validateRepository(config: Config, root: string, options: 
   const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins })
   cache?.save()
   const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
-  const declared = await runRules(new Workspace(root, []), outcomes.flatMap(o => (o.declared ? [o.declared] : [])))
+  const declared = await runRules(
+    new Workspace(root, []),
+    outcomes.flatMap(o => (o.declared ? [o.declared] : [])),
+  )
   const rules = [...builtin.rules, ...declared.rules]
   const packOwners = new Map(outcomes.flatMap(o => (o.run.pack ? o.run.pack.split(', ').map(p => [p, o.run.name] as [string, string]) : [])))
   const findings = [

@@ -89,10 +89,7 @@ export interface RuleChecks {
  * message templates), or in short form as top-level `severity` and
  * `description` (one line, shown by `ssmd rules list`) — and its checks.
  */
-export type Rule = RuleChecks & (
-  | { meta: RuleMeta; severity?: Severity; description?: string }
-  | { meta?: undefined; severity: Severity; description: string }
-)
+export type Rule = RuleChecks & ({ meta: RuleMeta; severity?: Severity; description?: string } | { meta?: undefined; severity: Severity; description: string })
 
 /** What a plugin's `validate` hook returns (or resolves to). */
 export interface RulePack {

@@ -31,21 +31,43 @@ type Dict = Record<string, unknown>
  * are reported as a failure of the plugin, even though they cannot reach ssmd.
  */
 const WATCHED: Array<[string, () => object]> = [
-  ['Array.prototype', () => Array.prototype], ['Array', () => Array], ['Object', () => Object], ['Object.prototype', () => Object.prototype],
-  ['Function.prototype', () => Function.prototype], ['String.prototype', () => String.prototype], ['Number.prototype', () => Number.prototype],
-  ['Promise', () => Promise], ['Promise.prototype', () => Promise.prototype], ['JSON', () => JSON], ['Math', () => Math], ['Reflect', () => Reflect],
-  ['RegExp.prototype', () => RegExp.prototype], ['Map.prototype', () => Map.prototype], ['Set.prototype', () => Set.prototype],
-  ['process', () => process], ['process.stdout', () => process.stdout], ['process.stderr', () => process.stderr], ['console', () => console],
+  ['Array.prototype', () => Array.prototype],
+  ['Array', () => Array],
+  ['Object', () => Object],
+  ['Object.prototype', () => Object.prototype],
+  ['Function.prototype', () => Function.prototype],
+  ['String.prototype', () => String.prototype],
+  ['Number.prototype', () => Number.prototype],
+  ['Promise', () => Promise],
+  ['Promise.prototype', () => Promise.prototype],
+  ['JSON', () => JSON],
+  ['Math', () => Math],
+  ['Reflect', () => Reflect],
+  ['RegExp.prototype', () => RegExp.prototype],
+  ['Map.prototype', () => Map.prototype],
+  ['Set.prototype', () => Set.prototype],
+  ['process', () => process],
+  ['process.stdout', () => process.stdout],
+  ['process.stderr', () => process.stderr],
+  ['console', () => console],
 ]
 /** Functions looked up through the prototype chain (a plugin patches them on the instance). */
 const RESOLVED: Array<[string, () => unknown]> = [
-  ['process.stdout.write', () => process.stdout.write], ['process.stderr.write', () => process.stderr.write],
-  ['process.exit', () => process.exit], ['process.reallyExit', () => (process as unknown as Dict).reallyExit], ['process.send', () => process.send],
-  ['process.emit', () => process.emit], ['process.on', () => process.on], ['console.log', () => console.log],
+  ['process.stdout.write', () => process.stdout.write],
+  ['process.stderr.write', () => process.stderr.write],
+  ['process.exit', () => process.exit],
+  ['process.reallyExit', () => (process as unknown as Dict).reallyExit],
+  ['process.send', () => process.send],
+  ['process.emit', () => process.emit],
+  ['process.on', () => process.on],
+  ['console.log', () => console.log],
 ]
 const EVENTS = ['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection', 'message', 'disconnect']
 
-interface Snapshot { values: Map<string, unknown>; listeners: Map<string, Set<unknown>> }
+interface Snapshot {
+  values: Map<string, unknown>
+  listeners: Map<string, Set<unknown>>
+}
 
 function snapshot(): Snapshot {
   const values = new Map<string, unknown>()
@@ -90,9 +112,20 @@ function tampering(before: Snapshot): string | undefined {
   const shown = changed.slice(0, 3).join(', ') + (changed.length > 3 ? ` and ${changed.length - 3} more` : '')
   return `it changed the JavaScript runtime (${shown}); a validation plugin must not patch built-ins, output, exit handling or the exit code`
 }
-interface HookRef { file: string; identifier: string }
-interface Args { hooks: HookRef[]; mode: 'declare' | 'run' }
-interface Payload { root: string; documents: Array<{ kind: string; name: string; file: string; data: unknown }>; off: string[]; installedPlugins: string[] }
+interface HookRef {
+  file: string
+  identifier: string
+}
+interface Args {
+  hooks: HookRef[]
+  mode: 'declare' | 'run'
+}
+interface Payload {
+  root: string
+  documents: Array<{ kind: string; name: string; file: string; data: unknown }>
+  off: string[]
+  installedPlugins: string[]
+}
 
 const REPORT_FIELDS = ['message', 'messageId', 'path', 'at', 'file', 'line', 'column', 'severity'] as const
 const CHECKS = ['document', 'feed', 'schema', 'environment', 'repository'] as const
@@ -133,9 +166,20 @@ async function loadPacks(hooks: HookRef[]): Promise<Dict[]> {
       fn = d && typeof d === 'object' && typeof d.default === 'function' ? d.default : Object.values(mod).find(v => typeof v === 'function')
     }
     if (typeof fn !== 'function') throw new HostError(`${hook.file} exports no hook function`)
-    const context = { debug() {}, log() {}, warn() {}, error(m: unknown) { throw new Error(String(m)) }, exit() { throw new Error('called this.exit()') } }
+    const context = {
+      debug() {},
+      log() {},
+      warn() {},
+      error(m: unknown) {
+        throw new Error(String(m))
+      },
+      exit() {
+        throw new Error('called this.exit()')
+      },
+    }
     const pack = await (fn as (this: unknown, o: Dict) => unknown).call(context, { config: undefined, context })
-    if (pack === null || typeof pack !== 'object') throw new HostError(`its validate hook returned ${pack === undefined ? 'nothing' : pack === null ? 'null' : typeof pack} instead of a rule pack`)
+    if (pack === null || typeof pack !== 'object')
+      throw new HostError(`its validate hook returned ${pack === undefined ? 'nothing' : pack === null ? 'null' : typeof pack} instead of a rule pack`)
     packs.push(pack as Dict)
   }
   return packs
@@ -166,7 +210,8 @@ function copyReport(report: unknown): Dict | string {
   for (const key of REPORT_FIELDS) {
     const value = (report as Dict)[key]
     if (value === undefined) continue
-    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint')) return `reported a '${key}' that is ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}`
+    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint'))
+      return `reported a '${key}' that is ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}`
     out[key] = value
   }
   // Template values for a messageId: a flat object of plain values.
@@ -303,7 +348,12 @@ async function main(): Promise<void> {
   if (data === null || typeof data !== 'object' || !hasOwn.call(data, 'documents')) return
   const baseline = snapshot()
   try {
-    await run(packs, data, () => tampering(baseline), () => ({ load: loadMs, run: performance.now() - runStarted }))
+    await run(
+      packs,
+      data,
+      () => tampering(baseline),
+      () => ({ load: loadMs, run: performance.now() - runStarted }),
+    )
   } catch (error) {
     post({ t: 'failed', stage: 'checks', message: `its rules could not be run: ${describe(error)}` })
   }

@@ -16,6 +16,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serialize } from 'node:v8'
+import { hasControlChar } from '../core/text.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PackSource, PolicySeverity } from './engine.js'
@@ -89,7 +90,9 @@ function readablePaths(host: string, root: string | undefined, plugin: Installed
     paths.add(p)
     try {
       paths.add(realpathSync(p))
-    } catch { /* missing: nothing to read there anyway */ }
+    } catch {
+      /* missing: nothing to read there anyway */
+    }
   }
   if (root) add(root)
   add(plugin.root)
@@ -126,15 +129,36 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Control characters (newlines, escape sequences) would let a plugin forge output lines. */
+/** Control characters (newlines, escape sequences) would let a plugin forge output lines: each run becomes one space. */
 export function cleanText(text: string, max = MAX_MESSAGE): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = redactSecrets(text).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim()
+  const redacted = redactSecrets(text)
+  let flat = ''
+  let gap = false
+  for (let i = 0; i < redacted.length; i++) {
+    const c = redacted.charCodeAt(i)
+    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029
+    if (control) gap = true
+    else {
+      if (gap) flat += ' '
+      gap = false
+      flat += redacted[i]
+    }
+  }
+  flat = flat.trim()
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
 export function pluginFailedFinding(plugin: string, message: string): Finding {
-  return { rule: 'plugin/failed', severity: 'error', message: `plugin '${plugin}' failed: ${cleanText(message)}; its findings are incomplete`, file: '', line: 1, column: 1, path: '', plugin: 'ssmd' }
+  return {
+    rule: 'plugin/failed',
+    severity: 'error',
+    message: `plugin '${plugin}' failed: ${cleanText(message)}; its findings are incomplete`,
+    file: '',
+    line: 1,
+    column: 1,
+    path: '',
+    plugin: 'ssmd',
+  }
 }
 
 interface ChildAnswer {
@@ -161,7 +185,10 @@ export class PluginSession {
   private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: unknown) => Promise<void> }> = []
   private budget: number
 
-  constructor(readonly plugins: readonly InstalledPlugin[], private readonly options: PluginSessionOptions) {
+  constructor(
+    readonly plugins: readonly InstalledPlugin[],
+    private readonly options: PluginSessionOptions,
+  ) {
     this.budget = options.budgetMs ?? pluginBudgetMs()
     let host: string | undefined
     let hostError: string | undefined
@@ -261,26 +288,31 @@ export class PluginSession {
       }
     })
     child.on('exit', (code, signal) => {
-      const last = stderr.split('\n').map(l => l.trim()).filter(l => l && !/^at |^Node\.js v|^\^+$/.test(l)).pop()
+      const last = stderr
+        .split('\n')
+        .map(l => l.trim())
+        .filter(l => l && !/^at |^Node\.js v|^\^+$/.test(l))
+        .pop()
       const why = signal ? `was killed by ${signal}` : code === 0 ? 'ended with work pending' : `exited with code ${code}`
       const hint = code === 0 || code === 13 ? 'a hook or check that never settles, or a call to process.exit()' : 'a crash or a call to process.exit()'
       finish({ failure: `${why} ${stage} (${last ? `${last}; ` : ''}${hint})` })
     })
     if (this.options.mode === 'declare') arm()
-    const start = (payload: unknown) => new Promise<void>(resolve => {
-      if (settled || !child) return resolve()
-      arm()
-      void answer.then(() => resolve())
-      try {
-        child.send(payload as never, error => {
-          if (error) finish({ failure: `could not be given the documents: ${error.message}` })
+    const start = (payload: unknown) =>
+      new Promise<void>(resolve => {
+        if (settled || !child) return resolve()
+        arm()
+        void answer.then(() => resolve())
+        try {
+          child.send(payload as never, error => {
+            if (error) finish({ failure: `could not be given the documents: ${error.message}` })
+            resolve()
+          })
+        } catch (error) {
+          finish({ failure: `could not be given the documents: ${(error as Error).message}` })
           resolve()
-        })
-      } catch (error) {
-        finish({ failure: `could not be given the documents: ${(error as Error).message}` })
-        resolve()
-      }
-    })
+        }
+      })
     return { plugin, child, answer, start }
   }
 
@@ -296,10 +328,7 @@ export class PluginSession {
     const payload = serialize({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins })
     if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all(this.children.map(c => c.start(payload))),
-      new Promise<void>(resolve => (timer = setTimeout(resolve, 1000))),
-    ])
+    await Promise.race([Promise.all(this.children.map(c => c.start(payload))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
     clearTimeout(timer)
   }
 
@@ -320,7 +349,11 @@ interface DeclaredPack {
   rules: Record<string, Record<string, unknown>>
 }
 
-function interpret(plugin: InstalledPlugin, answer: ChildAnswer, context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity>; taken: Map<string, string>; mode: 'declare' | 'run' }): PluginOutcome {
+function interpret(
+  plugin: InstalledPlugin,
+  answer: ChildAnswer,
+  context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity>; taken: Map<string, string>; mode: 'declare' | 'run' },
+): PluginOutcome {
   const run: PluginRun = { name: plugin.name, rules: 0, ms: answer.ms, status: 'failed' }
   const fail = (failure: string, findings: Finding[] = [], declared?: PackSource): PluginOutcome => ({ run, failure, findings, declared })
   if (answer.declared === undefined) return fail(answer.failure ?? 'sent no rule declarations')
@@ -334,7 +367,10 @@ function interpret(plugin: InstalledPlugin, answer: ChildAnswer, context: { ws?:
   run.pack = packs.map(p => p.plugin).join(', ') || undefined
   run.rules = packs.reduce((n, p) => n + Object.keys(p.rules).length, 0)
   // One pack per plugin is the norm; several hook entries are merged into one declaration per pack.
-  const declared: PackSource | undefined = packs.length === 0 ? undefined : { plugin: plugin.name, result: packs.length === 1 ? packs[0] : { plugin: packs[0].plugin, rules: Object.assign({}, ...packs.map(p => p.rules)) } }
+  const declared: PackSource | undefined =
+    packs.length === 0
+      ? undefined
+      : { plugin: plugin.name, result: packs.length === 1 ? packs[0] : { plugin: packs[0].plugin, rules: Object.assign({}, ...packs.map(p => p.rules)) } }
   // Declared, then failed while running (budget, exit): its rules are known, its findings are not.
   if (answer.failure !== undefined) return fail(answer.failure, [], declared)
   if (context.mode === 'declare') {
@@ -384,7 +420,7 @@ const positive = (v: unknown): v is number => typeof v === 'number' && Number.is
 /** A repository-relative path that stays inside the repository, or undefined. */
 function insideRepo(file: string): string | undefined {
   if (file === '' || file.length > 1024) return undefined
-  if (file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file) || /[\u0000-\u001f]/.test(file)) return undefined
+  if (file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file) || hasControlChar(file)) return undefined
   const parts = file.split('/')
   if (parts.some(p => p === '..' || p === '.' || p === '')) return undefined
   return file
@@ -448,16 +484,24 @@ function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>,
 /** Why a report cannot become a finding, or undefined. */
 function reportProblem(r: Record<string, unknown>, meta: ResolvedMeta): string | undefined {
   if (r.messageId !== undefined) {
-    if (typeof r.messageId !== 'string' || !Object.prototype.hasOwnProperty.call(meta.messages, r.messageId)) return `reported messageId '${cleanText(String(r.messageId), 60)}', which its meta.messages does not declare`
+    if (typeof r.messageId !== 'string' || !Object.prototype.hasOwnProperty.call(meta.messages, r.messageId))
+      return `reported messageId '${cleanText(String(r.messageId), 60)}', which its meta.messages does not declare`
     const data = r.data
-    if (data !== undefined && (data === null || typeof data !== 'object' || Array.isArray(data) || Object.values(data).some(v => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))) return 'reported data that is not an object of strings, numbers and booleans'
+    if (
+      data !== undefined &&
+      (data === null || typeof data !== 'object' || Array.isArray(data) || Object.values(data).some(v => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
+    )
+      return 'reported data that is not an object of strings, numbers and booleans'
   } else if (typeof r.message !== 'string' || r.message.trim() === '') {
     return `reported ${r.message === undefined ? 'no message' : `a message that is ${typeof r.message === 'string' ? 'empty' : `a ${typeof r.message}`}`}`
   }
-  if (r.severity !== undefined && (typeof r.severity !== 'string' || !SEVERITIES.has(r.severity))) return `reported severity '${cleanText(String(r.severity), 40)}'; use error, warning or info`
-  if (r.path !== undefined && (typeof r.path !== 'string' || (r.path !== '' && !r.path.startsWith('/')))) return `reported path '${cleanText(String(r.path), 80)}', which is not a JSON Pointer (like '/versions/0/endpoint')`
+  if (r.severity !== undefined && (typeof r.severity !== 'string' || !SEVERITIES.has(r.severity)))
+    return `reported severity '${cleanText(String(r.severity), 40)}'; use error, warning or info`
+  if (r.path !== undefined && (typeof r.path !== 'string' || (r.path !== '' && !r.path.startsWith('/'))))
+    return `reported path '${cleanText(String(r.path), 80)}', which is not a JSON Pointer (like '/versions/0/endpoint')`
   if (r.at !== undefined && r.at !== 'key' && r.at !== 'value') return `reported at: '${cleanText(String(r.at), 40)}'; use 'key' or 'value'`
-  if (r.file !== undefined && (typeof r.file !== 'string' || insideRepo(r.file) === undefined)) return `reported file '${cleanText(String(r.file), 120)}', which is not a path inside the repository (relative, no '..')`
+  if (r.file !== undefined && (typeof r.file !== 'string' || insideRepo(r.file) === undefined))
+    return `reported file '${cleanText(String(r.file), 120)}', which is not a path inside the repository (relative, no '..')`
   for (const key of ['line', 'column'] as const) {
     if (r[key] !== undefined && !positive(r[key])) return `reported ${key} ${cleanText(String(r[key]), 40)}; lines and columns are whole numbers from 1`
   }
@@ -466,7 +510,7 @@ function reportProblem(r: Record<string, unknown>, meta: ResolvedMeta): string |
 
 function toFinding(rule: string, pack: string, severity: Severity, doc: SsmdDocument | undefined, r: Record<string, unknown>, text: string): Finding {
   const path = typeof r.path === 'string' ? r.path : ''
-  const file = typeof r.file === 'string' ? r.file : doc?.file ?? ''
+  const file = typeof r.file === 'string' ? r.file : (doc?.file ?? '')
   let line = positive(r.line) ? r.line : undefined
   let column = positive(r.column) ? r.column : undefined
   if ((line === undefined || column === undefined) && doc && file === doc.file) {

@@ -10,7 +10,13 @@ import { isObj } from './rules/util.js'
 import type { Finding, RuleInfo, Severity } from './types.js'
 
 export const UNKNOWN_RULE = 'policy/unknown-rule'
-export const UNKNOWN_RULE_INFO: RuleInfo = { id: UNKNOWN_RULE, plugin: 'ssmd', description: 'Every rule id set in ssmd.yaml is declared by ssmd or an installed plugin.', defaultSeverity: 'error', docs: builtinDocsUrl(UNKNOWN_RULE) }
+export const UNKNOWN_RULE_INFO: RuleInfo = {
+  id: UNKNOWN_RULE,
+  plugin: 'ssmd',
+  description: 'Every rule id set in ssmd.yaml is declared by ssmd or an installed plugin.',
+  defaultSeverity: 'error',
+  docs: builtinDocsUrl(UNKNOWN_RULE),
+}
 
 /** Severities ssmd.yaml may set: the file contract (schemas-json/ssmd.schema.json) allows the same four. */
 export const POLICY_SEVERITIES: readonly PolicySeverity[] = ['error', 'warning', 'info', 'off']
@@ -30,7 +36,11 @@ const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
  * ssmd's namespaces are judged only when every plugin declared its rules
  * (plugins ran, none failed, none that ssmd.yaml requires is missing).
  */
-export function unknownRuleFindings(ws: Workspace, known: readonly RuleInfo[], options: { builtinNamespaces: ReadonlySet<string>; pluginsComplete: boolean; policy: Record<string, PolicySeverity> }): Finding[] {
+export function unknownRuleFindings(
+  ws: Workspace,
+  known: readonly RuleInfo[],
+  options: { builtinNamespaces: ReadonlySet<string>; pluginsComplete: boolean; policy: Record<string, PolicySeverity> },
+): Finding[] {
   const doc = ws.policy
   if (!doc || !isObj(doc.data) || !isObj(doc.data.rules)) return []
   const setting = options.policy[UNKNOWN_RULE]
@@ -50,7 +60,11 @@ export function unknownRuleFindings(ws: Workspace, known: readonly RuleInfo[], o
       rule: UNKNOWN_RULE,
       severity: (setting as Severity | undefined) ?? UNKNOWN_RULE_INFO.defaultSeverity,
       message: `ssmd.yaml sets rule '${id}', which no built-in rule or installed plugin declares${hint || ' (ssmd rules list shows every rule)'}`,
-      file: doc.file, line: pos.line, column: pos.column, path: pointer, plugin: 'ssmd',
+      file: doc.file,
+      line: pos.line,
+      column: pos.column,
+      path: pointer,
+      plugin: 'ssmd',
     })
   }
   return out
@@ -77,10 +91,16 @@ export function explainMissingPlugins(findings: Finding[], ws: Workspace, packOw
     if (typeof name !== 'string') return f
     const owner = packOwners.get(name)
     if (owner !== undefined) {
-      return { ...f, message: `ssmd.yaml requires plugin '${name}', which is the rule-pack name of the installed package '${owner}'; list the package name instead (plugins: ['${owner}'])` }
+      return {
+        ...f,
+        message: `ssmd.yaml requires plugin '${name}', which is the rule-pack name of the installed package '${owner}'; list the package name instead (plugins: ['${owner}'])`,
+      }
     }
     if (!isPackageSpec(name)) {
-      return { ...f, message: `ssmd.yaml requires plugin '${name}', which is not an npm package name; list the plugin's package name (as 'ssmd plugins' shows it), e.g. '@acme/ssmd-checks'` }
+      return {
+        ...f,
+        message: `ssmd.yaml requires plugin '${name}', which is not an npm package name; list the plugin's package name (as 'ssmd plugins' shows it), e.g. '@acme/ssmd-checks'`,
+      }
     }
     return f
   })
