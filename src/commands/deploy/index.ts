@@ -10,7 +10,7 @@
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
-import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
+import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { shortCommit } from '../../lib/deploy/deploy.js'
 import type { KeyChange } from '../../lib/deploy/plan.js'
@@ -52,7 +52,7 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
       connect: options,
       dryRun: this.flags['dry-run'] === true,
       allowDirty: this.flags['allow-dirty'] === true,
-      validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
+      validation: { ...(await validationSetup(this.config)), policyOf: policySeverities },
       ssmdVersion: this.config.version,
     })
     for (const n of result.notes) this.note(n)

@@ -10,7 +10,7 @@ import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { table } from '../../lib/cli/style.js'
-import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
+import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { shortCommit } from '../../lib/deploy/deploy.js'
 import { allEnvironments, selectEnvironments } from '../../lib/deploy/prepare.js'
@@ -43,7 +43,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
       asOf,
       prefix,
       connect: options,
-      validation: { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities },
+      validation: { ...(await validationSetup(this.config)), policyOf: policySeverities },
     })
     this.print(result)
     return result

@@ -10,7 +10,7 @@ import { prepare } from '../../lib/deploy/prepare.js'
 import { renderDocumentOf } from '../../lib/deploy/render.js'
 import { sourceOf } from '../../lib/deploy/source.js'
 import { checkName } from '../../lib/domain/input.js'
-import { collectPacks, policySeverities } from '../../lib/cli/validation.js'
+import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { renderDocument } from '../../lib/yaml/render.js'
 
 export default class EnvRender extends SsmdCommand<typeof EnvRender> {
@@ -32,7 +32,7 @@ export default class EnvRender extends SsmdCommand<typeof EnvRender> {
     const name = checkName('environment', this.args.name)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const root = this.root()
-    const [rendering] = await prepare(root, [name], asOf, { packs: await collectPacks(this.config), installedPlugins: [...this.config.plugins.keys()], policyOf: policySeverities })
+    const [rendering] = await prepare(root, [name], asOf, { ...(await validationSetup(this.config)), policyOf: policySeverities })
     const doc = renderDocumentOf(rendering, asOf, await sourceOf(root, rendering.files))
     if (!this.jsonEnabled() && !this.flags.quiet) {
       process.stdout.write(this.flags.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderDocument(doc))

@@ -3,12 +3,12 @@ import { relative, resolve, sep } from 'node:path'
 import { DocumentCache } from '../workspace/cache.js'
 import { Workspace } from '../workspace/workspace.js'
 import { compareFindings, runRules, type PackSource } from '../validate/engine.js'
-import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
+import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
 import { explainMissingPlugins, missingPlugins, policySeverities, unknownRuleFindings } from '../validate/policy.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
-export { policySeverities }
+export { policySeverities, reservedNamespaces }
 
 export interface ValidationSummary {
   errors: number
@@ -64,13 +64,6 @@ export async function builtinSources(config: Config): Promise<PackSource[]> {
   return sources
 }
 
-/** Rule-id prefixes only ssmd may use: its own name and every built-in namespace. */
-export function reservedNamespaces(builtinRules: readonly RuleInfo[]): Set<string> {
-  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract'])
-  for (const r of builtinRules) if (r.id.includes('/')) out.add(r.id.slice(0, r.id.indexOf('/')).toLowerCase())
-  return out
-}
-
 /** A pack with its check functions removed: declaring its rules runs nothing. */
 function declarationsOnly(source: PackSource): PackSource {
   const pack = source.result as RulePack | undefined
@@ -87,6 +80,11 @@ export interface RuleCatalogue {
   /** plugin/failed findings of plugins whose declarations could not be read. */
   failures: Finding[]
   plugins: PluginRun[]
+}
+
+/** What validation before a deploy needs: ssmd's own packs (in-process), the plugins to run in their own processes, the installed plugins' names. */
+export async function validationSetup(config: Config): Promise<{ packs: PackSource[]; plugins: InstalledPlugin[]; installedPlugins: string[] }> {
+  return { packs: await builtinSources(config), plugins: pluginsDisabled() ? [] : validationPlugins(config), installedPlugins: [...config.plugins.keys()] }
 }
 
 /** Every rule, built-in and from plugins, from their declarations only: no check runs. */

@@ -1,5 +1,6 @@
 /** Validation before rendering: the documents an environment is made of, with every installed rule pack. */
-import { runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
+import { compareFindings, runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
+import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin } from '../validate/plugins.js'
 import type { Finding } from '../validate/types.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { SsmdError } from '../core/errors.js'
@@ -13,10 +14,15 @@ import { SsmdError } from '../core/errors.js'
 export async function involvedErrors(
   ws: Workspace,
   packs: PackSource[],
-  options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[] },
+  options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[]; plugins?: readonly InstalledPlugin[] },
 ): Promise<Finding[]> {
-  const { findings } = await runRules(ws, packs, options)
-  return findings.filter(f => f.severity === 'error')
+  // Third-party plugins run in their own sandboxed processes, as for `ssmd validate`.
+  const session = new PluginSession(options.plugins ?? [], { root: ws.root, mode: 'run' })
+  await session.send(ws, { off: Object.keys(options.policy).filter(id => options.policy[id] === 'off'), installedPlugins: [...options.installedPlugins] })
+  const { findings, rules } = await runRules(ws, packs, options)
+  const outcomes = await session.finish({ ws, reserved: reservedNamespaces(rules), policy: options.policy })
+  const all = [...findings, ...outcomes.flatMap(o => (o.failure !== undefined ? [...o.findings, pluginFailedFinding(o.run.name, o.failure)] : o.findings))]
+  return all.filter(f => f.severity === 'error').sort(compareFindings)
 }
 
 /** The refusal for environments that do not validate: one line, the first error located, the count. */

@@ -2,6 +2,7 @@
 import { UsageError } from '../core/errors.js'
 import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
+import type { InstalledPlugin } from '../validate/plugins.js'
 import { DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
@@ -11,8 +12,10 @@ import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from 
 const CACHE_FROM = 16
 
 export interface Validation {
-  /** Rule packs of every installed plugin (ssmd's own included). */
+  /** ssmd's own rule packs (run in-process). */
   packs: PackSource[]
+  /** Third-party plugins, each run in its own sandboxed process. */
+  plugins?: readonly InstalledPlugin[]
   installedPlugins: readonly string[]
   /** Rule severities the team policy (ssmd.yaml) sets, read from the workspace. */
   policyOf: (ws: Workspace) => Record<string, PolicySeverity>
@@ -31,7 +34,7 @@ export async function prepare(root: string, names: string[], asOf: string, valid
   // Many environments: take unchanged files from the validation cache (worth its loading cost only then).
   const documents = names.length > CACHE_FROM ? new DocumentCache(root) : undefined
   const { ws, involved } = loadInvolved(root, names, documents)
-  const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins })
+  const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins, plugins: validation.plugins })
   if (errors.length > 0) {
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
     throw notValidError(what, names.length !== 1, errors)

@@ -23,7 +23,7 @@ import type { PackSource, PolicySeverity } from './engine.js'
 import { redact as redactSecrets } from '../domain/secrets.js'
 import { numericEnv } from '../core/numbers.js'
 import { metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
-import type { Finding, Report, RuleDefinition, Severity } from './types.js'
+import type { Finding, Report, RuleDefinition, RuleInfo, Severity } from './types.js'
 
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
 export interface InstalledPlugin {
@@ -127,6 +127,13 @@ function isFile(p: string): boolean {
   } catch {
     return false
   }
+}
+
+/** Rule-id prefixes only ssmd may use: its own name and every built-in namespace. */
+export function reservedNamespaces(builtinRules: readonly RuleInfo[]): Set<string> {
+  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract'])
+  for (const r of builtinRules) if (r.id.includes('/')) out.add(r.id.slice(0, r.id.indexOf('/')).toLowerCase())
+  return out
 }
 
 /** Control characters (newlines, escape sequences) would let a plugin forge output lines: each run becomes one space. */
