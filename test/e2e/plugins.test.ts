@@ -247,6 +247,19 @@ describe('validation plugins (built CLI, private plugin home)', () => {
     })
   })
 
+  describe('validation before env render and deploy', () => {
+    it('runs plugins in their own processes too: a hostile one blocks the render, naming its package', () => {
+      link(join(PLUGINS, 'severity-banana'))
+      const repo = exampleRepo()
+      const r = run(['env', 'render', 'kalshi-dev', '-C', repo])
+      expect(r.code).to.equal(1)
+      expect(r.stderr).to.match(/^Error: environment 'kalshi-dev' does not validate: plugin 'ssmd-plugin-severity-banana' failed: rule 'banana\/split' reported severity 'banana'/)
+      const builtinOnly = run(['env', 'render', 'kalshi-dev', '-C', repo], { SSMD_NO_PLUGINS: '1' })
+      expect(builtinOnly.code, builtinOnly.stderr).to.equal(0)
+      expect(builtinOnly.stdout).to.match(/^name: kalshi-dev$/m)
+    })
+  })
+
   describe('switching plugins off and seeing what ran', () => {
     it('--no-plugins and SSMD_NO_PLUGINS=1 run the built-in rules only; -v names each plugin and its time', () => {
       link(join(PROJECT_ROOT, 'examples/plugin-acme'))
