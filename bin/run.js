@@ -11,7 +11,11 @@ process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
 
 const require = module.createRequire(import.meta.url)
 
-if (!(await printVersion().catch(() => false))) {
+if (process.argv[2] === '__complete') {
+  // Shell completion: answered from the manifests and the repository, without oclif.
+  const { complete } = await import('../dist/lib/cli/completion/complete.js')
+  process.exitCode = complete(fileURLToPath(new URL('..', import.meta.url)), process.argv.slice(3))
+} else if (!(await printVersion().catch(() => false))) {
   // @oclif/core checks the Node.js version against its `engines` range with
   // semver on every start (a quarter of its import time). Skip that only when the
   // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
@@ -20,7 +24,21 @@ if (!(await printVersion().catch(() => false))) {
   if (skipEngineCheck) process.env[engineCheck] = '1'
   const { execute } = await import('@oclif/core')
   if (skipEngineCheck) delete process.env[engineCheck]
-  await execute({ dir: import.meta.url })
+  await execute({ dir: import.meta.url, args: await normalizedArgs() })
+}
+
+/** Global flags before or between the words of the command id move after it (see src/lib/cli/argv.ts). */
+async function normalizedArgs() {
+  const args = process.argv.slice(2)
+  try {
+    const { commandTable, globalFlagWidth, normalizeArgv } = await import('../dist/lib/cli/argv.js')
+    const end = args.includes('--') ? args.indexOf('--') : args.length
+    if (!args.slice(0, end).some((_, i) => globalFlagWidth(args, i) > 0)) return args
+    const { loadManifest } = await import('../dist/lib/cli/manifest.js')
+    return normalizeArgv(args, commandTable(loadManifest(fileURLToPath(new URL('..', import.meta.url))).commands.keys()))
+  } catch {
+    return args
+  }
 }
 
 function nodeSatisfies(range) {

@@ -8,6 +8,7 @@ import { displayPath } from './output.js'
 import { checkDirFlag, findRoot } from '../workspace/root.js'
 import { Workspace } from '../workspace/workspace.js'
 import { readLocalConfig } from '../workspace/config.js'
+import { isParseError, parseErrorLine } from './parse-errors.js'
 
 export type SsmdFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SsmdCommand)['baseFlags'] & T['flags']>
 export type SsmdArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -150,7 +151,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     } else if (isParseError(err)) {
       exitCode = 2
       code = 'usage'
-      message = parseErrorLine(err.message, this.id)
+      message = parseErrorLine(err, (this.id ?? '').replaceAll(':', ' '), { ...(this.ctor as typeof SsmdCommand).baseFlags, ...this.ctor.flags } as never)
     } else {
       exitCode = 1
       code = 'internal'
@@ -162,7 +163,8 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(details.length > 0 ? { details } : {}) } }, null, 2) + '\n')
     for (const line of details) process.stderr.write(terminalLine(line, process.stderr) + '\n')
     process.stderr.write(`Error: ${terminalLine(message, process.stderr)}\n`)
-    if (verbose && err.stack) process.stderr.write(terminalText(err.stack, process.stderr) + '\n')
+    // Expected errors (usage, not found, conflicts…) are fully told by their line; only unexpected ones get a trace.
+    if (verbose && code === 'internal' && err.stack) process.stderr.write(terminalText(stackFrames(err.stack), process.stderr) + '\n')
     process.exitCode = exitCode
     return undefined
   }
@@ -178,18 +180,9 @@ function terminalLine(text: string, stream: NodeJS.WriteStream): string {
   return escapeControl(redact(text), { keepSgr: colorEnabled(stream) })
 }
 
-function isParseError(err: Error & { oclif?: { exit?: number } }): boolean {
-  const name = err.constructor?.name ?? ''
-  return err.oclif?.exit === 2 || /Parse|Flag|Args|Arg|Required|Unexpected|NonExistent/.test(name)
-}
-
-/** oclif's multi-line parser messages, as one line that points at help. */
-function parseErrorLine(message: string, id?: string): string {
-  const lines = message
-    .split('\n')
-    .map(l => l.trim())
-    .filter(l => l && !/^See more help/.test(l))
-  const text = lines.join(' ').replace(/\s+/g, ' ')
-  const cmd = (id ?? '').replace(/:/g, ' ')
-  return `${text} (see 'ssmd ${cmd}${cmd ? ' ' : ''}--help')`
+/** The frames of a stack trace, without the message line(s) already printed. */
+function stackFrames(stack: string): string {
+  const lines = stack.split('\n')
+  const first = lines.findIndex(l => /^\s+at /.test(l))
+  return (first === -1 ? lines : lines.slice(first)).join('\n')
 }

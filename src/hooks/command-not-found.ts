@@ -1,0 +1,54 @@
+import type { Hook } from '@oclif/core'
+import { closest, didYouMean } from '../lib/core/text.js'
+
+/**
+ * An unknown command: one line with a suggestion, exit 2 — never a prompt and
+ * never a guess that runs (this replaces @oclif/plugin-not-found).
+ */
+const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
+  if (id.startsWith('-')) {
+    const globals = ['-C', '--dir', '--json', '-q', '--quiet', '-v', '--verbose']
+    const line = globals.includes(id.split('=')[0])
+      ? `${id} needs a command, e.g. 'ssmd validate ${id}${id === '-C' || id === '--dir' ? ' <dir>' : ''}'`
+      : `unknown flag ${id}${didYouMean(id, [...globals, '--help', '-h', '--version'])}`
+    process.stderr.write(`Error: ssmd: ${line} (see 'ssmd --help')\n`)
+    this.exit(2)
+  }
+  const visible = config.commands.filter(c => !c.hidden)
+  const ids = new Set<string>()
+  for (const c of visible) for (const name of [c.id, ...(c.aliases ?? [])]) ids.add(name.replaceAll(':', ' '))
+  for (const t of config.topics) if (!t.hidden) ids.add(t.name.replaceAll(':', ' '))
+  // What was typed: the id words oclif split off plus the words after them, up to the first flag.
+  const rest: string[] = []
+  for (const a of argv ?? []) {
+    if (a.startsWith('-')) break
+    rest.push(a)
+  }
+  const words = [...id.split(':'), ...rest]
+  // oclif folds the extra words after a command without arguments into the id ('feed list a' → feed:list:a).
+  for (let n = id.split(':').length - 1; n >= 1; n--) {
+    const prefix = id.split(':').slice(0, n).join(':')
+    if (config.findCommand(prefix)) {
+      const extra = id.split(':').slice(n).map(a => `'${a}'`)
+      const list = extra.length === 1 ? extra[0] : `${extra.slice(0, -1).join(', ')} and ${extra.at(-1)}`
+      const cmd = prefix.replaceAll(':', ' ')
+      process.stderr.write(`Error: ssmd ${cmd}: unexpected argument${extra.length === 1 ? '' : 's'} ${list}; it takes none (see 'ssmd ${cmd} --help')\n`)
+      this.exit(2)
+    }
+  }
+  let suggestion: string | undefined
+  let typedCount = id.split(':').length
+  // The longest phrase that resembles a command wins: 'fed list' → 'feed list' rather than 'fed' → 'feed'.
+  for (let n = Math.min(words.length, 3); n >= 1 && suggestion === undefined; n--) {
+    suggestion = closest(words.slice(0, n).join(' '), ids)
+    if (suggestion !== undefined) typedCount = n
+  }
+  const typed = words.slice(0, Math.max(typedCount, id.split(':').length)).join(' ')
+  const hint = suggestion === undefined ? '' : `; did you mean 'ssmd ${suggestion}'?`
+  const topic = id.split(':')[0]
+  const help = ids.has(topic) && topic !== id ? `ssmd ${topic} --help` : 'ssmd --help'
+  process.stderr.write(`Error: '${typed}' is not an ssmd command${hint} (see '${help}')\n`)
+  this.exit(2)
+}
+
+export default hook
