@@ -244,19 +244,25 @@ if (runs('startup')) {
   const small = repo(10, false)
   progress(`start-up (N=10, ${REPS_START} runs each)`)
   const env = small.environments[0]
-  const [base, version, list, show, envShow, envRender] = series(REPS_START, [
+  const [base, version, list, show, envShow, envRender, completeName, completeRef] = series(REPS_START, [
     { label: 'node -e 0', run: nodeBaseline },
     { label: 'ssmd --version', run: () => ssmd(['--version'], small.root) },
     { label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], small.root) },
     { label: `ssmd feed show ${small.feed}`, run: () => ssmd(['feed', 'show', small.feed], small.root) },
     { label: `ssmd env show ${env}`, run: () => ssmd(['env', 'show', env], small.root) },
     { label: `ssmd env render ${env}`, run: () => ssmd(['env', 'render', env], small.root) },
+    // What a shell runs on <Tab>: a feed name, and a <schema>:<version> (reads the schema files).
+    { label: 'complete: feed show <Tab>', run: () => ssmd(['__complete', 'bash', '--', 'feed', 'show', ''], small.root) },
+    { label: 'complete: env create x --schema <Tab>', run: () => ssmd(['__complete', 'bash', '--', 'env', 'create', 'x', '--schema', ''], small.root) },
   ])
   results.baseline = base.ms
   row('node -e 0', undefined, base, { xNode: 1 })
   const v = row('ssmd --version', 10, version, { xNode: version.ms / base.ms })
   const l = row('ssmd feed list', 10, list, { xNode: list.ms / base.ms })
   const s = row('ssmd feed show', 10, show, { xNode: show.ms / base.ms })
+  const cn = row('complete: feed show <Tab>', 10, completeName, { xNode: completeName.ms / base.ms })
+  const cr = row('complete: --schema <Tab>', 10, completeRef, { xNode: completeRef.ms / base.ms })
+  targetRows.push(target('completion (feed name) vs node -e 0', cn.xNode, 2), target('completion (schema ref) vs node -e 0', cr.xNode, 2))
   targetRows.push(target('--version vs node -e 0', v.xNode, 2.5), target('feed list (N=10) vs node -e 0', l.xNode, 2.5), target('feed show (N=10) vs node -e 0', s.xNode, 3))
   row('ssmd env show', 10, envShow, { xNode: envShow.ms / base.ms })
   row('ssmd env render', 10, envRender, { xNode: envRender.ms / base.ms })
