@@ -3,6 +3,10 @@ import { SsmdCommand } from '../lib/cli/command.js'
 import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/cli/findings-format.js'
 import { filterByPaths, validateRepository, type ValidationResult } from '../lib/cli/validation.js'
 import { colorEnabled } from '../lib/cli/style.js'
+import { progressOnTty } from '../lib/cli/progress.js'
+import { checkReportPaths } from '../lib/workspace/paths.js'
+import { findGitRoot } from '../lib/git/find.js'
+import { resolve } from 'node:path'
 
 /**
  * JSON (`--json` or `--format json`):
@@ -34,13 +38,22 @@ export default class Validate extends SsmdCommand<typeof Validate> {
       allowNo: true,
     }),
     plugins: Flags.boolean({ summary: 'Run installed plugins (--no-plugins, or SSMD_NO_PLUGINS=1: built-in rules only).', default: true, allowNo: true }),
+    'path-base': Flags.string({ summary: 'Folder that github and sarif paths are relative to (default: the git work-tree root, else the current folder).' }),
   }
 
   async run(): Promise<{ findings: ValidationResult['findings']; summary: ValidationResult['summary'] }> {
     const root = this.root()
     const paths = this.positionals
-    const full = await validateRepository(this.config, root, { cache: this.flags.cache, plugins: this.flags.plugins })
+    checkReportPaths(root, paths)
+    const progress = this.jsonEnabled() || this.flags.quiet ? undefined : progressOnTty('validating')
+    let full: ValidationResult
+    try {
+      full = await validateRepository(this.config, root, { cache: this.flags.cache, plugins: this.flags.plugins, onProgress: progress?.update })
+    } finally {
+      progress?.end()
+    }
     const result = filterByPaths(full, paths)
+    const base = this.flags['path-base'] === undefined ? (findGitRoot(root) ?? process.cwd()) : resolve(this.flags['path-base'])
     const { summary } = result
     const failed = summary.errors > 0 || (this.flags.strict && summary.warnings > 0)
     if (!this.jsonEnabled()) {
@@ -49,16 +62,16 @@ export default class Validate extends SsmdCommand<typeof Validate> {
           this.log(formatJson(result))
           break
         case 'github':
-          this.log(formatGithub(result))
+          this.log(formatGithub(result, base))
           break
         case 'sarif':
-          this.log(formatSarif(result, this.config.version))
+          this.log(formatSarif(result, this.config.version, base))
           break
         case 'junit':
           this.log(formatJunit(result))
           break
         default: {
-          const text = formatText(result, { color: colorEnabled(), quiet: this.flags.quiet })
+          const text = formatText(result, { color: colorEnabled(), quiet: this.flags.quiet, verbose: this.flags.verbose })
           if (this.flags.quiet) {
             const body = text.split('\n').slice(0, -1).join('\n').trim()
             if (body) this.log(body)

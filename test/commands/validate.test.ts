@@ -33,8 +33,9 @@ describe('ssmd validate', () => {
     const dir = exampleRepo()
     const r = await ssmd(['validate'], { cwd: dir })
     expect(r.code, r.stdout + r.stderr).to.equal(0)
-    expect(r.stdout).to.match(/✓ feeds\/kalshi\.yaml/)
-    expect(r.stdout.trim().split('\n').at(-1)).to.equal('0 errors, 0 warnings in 9 files')
+    expect(r.stdout).to.equal('0 errors, 0 warnings in 9 files\n')
+    const verbose = await ssmd(['validate', '-v'], { cwd: dir })
+    expect(verbose.stdout).to.match(/✓ feeds\/kalshi\.yaml/)
   })
 
   // Each rule's own findings (exact file:line:col, message, severity) are tested with
@@ -99,7 +100,7 @@ describe('ssmd validate', () => {
     const r = await ssmd(['validate'], { cwd: dir })
     expect(r.code).to.equal(1)
     expect(r.stdout).to.match(/✗ feeds\/kalshi\.yaml\n {2}feeds\/kalshi\.yaml:33:13 +error +'America\/Nowhere' is not a known IANA time zone.* feed\/timezone/)
-    expect(r.stdout.trim().split('\n').at(-1)).to.equal('1 error, 0 warnings in 9 files')
+    expect(r.stdout.trim().split('\n').at(-1)).to.equal('1 error, 0 warnings in 9 files: feeds/kalshi.yaml (1 error)')
   })
 
   it('emits GitHub workflow commands, SARIF 2.1.0 and JUnit', async () => {

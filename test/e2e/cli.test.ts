@@ -13,7 +13,7 @@ describe('built CLI as a process', () => {
   it('shows help with every topic', () => {
     const r = ssmdProcess(['--help'])
     expect(r.code).to.equal(0)
-    for (const t of ['feed', 'init', 'plugins', 'autocomplete']) expect(r.stdout).to.contain(t)
+    for (const t of ['feed', 'init', 'plugins', 'completion']) expect(r.stdout).to.contain(t)
   })
 
   it('lists the example feeds', () => {
@@ -44,13 +44,13 @@ describe('built CLI as a process', () => {
 
   it('rejects a mistyped command and points at help', () => {
     const r = ssmdProcess(['feed', 'lst', '-C', EXAMPLE_REPO])
-    expect(r.code).not.to.equal(0)
-    expect(r.stderr).to.match(/feed lst is not a ssmd command/)
-    expect(r.stderr).to.match(/ssmd help feed/)
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/'feed lst' is not an ssmd command; did you mean 'ssmd feed list'\?/)
+    expect(r.stderr).to.match(/ssmd feed --help/)
   })
 
   it('prints a bash completion setup', () => {
-    const r = ssmdProcess(['autocomplete', 'bash'], { env: { HOME: tempDir(), XDG_CACHE_HOME: tempDir() } })
+    const r = ssmdProcess(['completion', 'bash'], { env: { HOME: tempDir(), XDG_CACHE_HOME: tempDir() } })
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.match(/ssmd/)
   })

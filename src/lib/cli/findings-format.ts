@@ -1,4 +1,5 @@
-import { relative, resolve } from 'node:path'
+import { relative, resolve, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { escapeControl, plural } from '../core/text.js'
 import { dim, green, red, yellow, cyan } from './style.js'
 import { PLUGIN_FAILED } from '../validate/engine.js'
@@ -28,9 +29,13 @@ export function summaryLine(s: Result['summary']): string {
   return s.infos > 0 ? `${base} (${plural(s.infos, 'info', 'infos')})` : base
 }
 
-/** Per file ✓/✗ with its findings, then the summary. */
-export function formatText(result: Result, options: { color: boolean; quiet?: boolean; onlyProblems?: boolean }): string {
+/**
+ * Files with findings (✗ with errors, ! otherwise) and their findings, then the
+ * summary naming those files. Passing files (✓) only with `verbose`.
+ */
+export function formatText(result: Result, options: { color: boolean; quiet?: boolean; onlyProblems?: boolean; verbose?: boolean }): string {
   const c = options.color
+  const showPassing = options.verbose === true && !options.quiet && !options.onlyProblems
   const byFile = new Map<string, Finding[]>()
   for (const file of result.files) byFile.set(file, [])
   for (const f of result.findings) {
@@ -44,16 +49,35 @@ export function formatText(result: Result, options: { color: boolean; quiet?: bo
   for (const file of files) {
     const list = byFile.get(file)!
     const failed = list.some(f => f.severity === 'error')
-    if (list.length === 0 && (options.quiet || options.onlyProblems)) continue
-    if (file !== '') lines.push(failed ? `${red('✗', c)} ${oneLine(file)}` : `${green('✓', c)} ${oneLine(file)}`)
+    if (list.length === 0 && !showPassing) continue
+    if (file !== '') lines.push(failed ? `${red('✗', c)} ${oneLine(file)}` : list.length > 0 ? `${yellow('!', c)} ${oneLine(file)}` : `${green('✓', c)} ${oneLine(file)}`)
     for (const f of list) {
       const sev = f.severity === 'error' ? red('error  ', c) : f.severity === 'warning' ? yellow('warning', c) : cyan('info   ', c)
       lines.push(`  ${oneLine(location(f)).padEnd(width)}  ${sev}  ${oneLine(f.message)}  ${dim(oneLine(f.rule), c)}`)
     }
   }
   if (lines.length > 0) lines.push('')
-  lines.push(summaryLine(result.summary))
+  lines.push(summaryLine(result.summary) + namedFiles(options.quiet ? result.findings.filter(f => f.severity === 'error') : result.findings))
   return lines.join('\n')
+}
+
+/** `: a.yaml (1 error), b.yaml (2 warnings)` — the files with findings, errors first, at most ten. */
+function namedFiles(findings: Finding[]): string {
+  const counts = new Map<string, { error: number; warning: number; info: number }>()
+  for (const f of findings) {
+    const key = f.file === '' ? `<${f.plugin}>` : f.file
+    const n = counts.get(key) ?? { error: 0, warning: 0, info: 0 }
+    n[f.severity]++
+    counts.set(key, n)
+  }
+  if (counts.size === 0) return ''
+  const entries = [...counts.entries()].sort((a, b) => b[1].error - a[1].error || b[1].warning - a[1].warning || a[0].localeCompare(b[0]))
+  const shown = entries.slice(0, 10).map(([file, n]) => {
+    const parts = [n.error ? plural(n.error, 'error') : '', n.warning ? plural(n.warning, 'warning') : '', n.info ? plural(n.info, 'info', 'infos') : ''].filter(Boolean)
+    return `${oneLine(file)} (${parts.join(', ')})`
+  })
+  const more = entries.length > 10 ? `, and ${plural(entries.length - 10, 'more file')}` : ''
+  return `: ${shown.join(', ')}${more}`
 }
 
 export function formatJson(result: Result): string {
@@ -67,22 +91,30 @@ function ghEscapeProperty(s: string): string {
   return ghEscapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C')
 }
 
-/** GitHub Actions workflow commands; paths relative to the working directory (the checkout). */
-export function formatGithub(result: Result, cwd = process.cwd()): string {
+/**
+ * GitHub Actions workflow commands. GitHub resolves `file=` from the repository
+ * root, so paths are relative to `base`: the git work-tree root (or --path-base).
+ */
+export function formatGithub(result: Result, base = process.cwd()): string {
   const lines = result.findings.map(f => {
     const level = f.severity === 'error' ? 'error' : f.severity === 'warning' ? 'warning' : 'notice'
     const props =
       f.file === ''
         ? `title=${ghEscapeProperty(f.rule)}`
-        : `file=${ghEscapeProperty(relative(cwd, resolve(result.root, f.file)))},line=${f.line},col=${f.column},title=${ghEscapeProperty(f.rule)}`
+        : `file=${ghEscapeProperty(relativeTo(base, result.root, f.file))},line=${f.line},col=${f.column},title=${ghEscapeProperty(f.rule)}`
     return `::${level} ${props}::${ghEscapeData(f.message)}`
   })
   lines.push(summaryLine(result.summary))
   return lines.join('\n')
 }
 
-/** SARIF 2.1.0 for code-scanning tools. */
-export function formatSarif(result: Result, version: string): string {
+/** `file` (relative to `root`) as a '/'-separated path relative to `base`. */
+function relativeTo(base: string, root: string, file: string): string {
+  return relative(base, resolve(root, file)).split(sep).join('/')
+}
+
+/** SARIF 2.1.0 for code-scanning tools; artifact paths relative to `base` (SRCROOT), like GitHub's. */
+export function formatSarif(result: Result, version: string, base = result.root): string {
   const level = (s: string) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note')
   const ruleIds = new Map<string, number>()
   const descriptor = (r: NonNullable<Result['rules']>[number]) => ({
@@ -108,7 +140,7 @@ export function formatSarif(result: Result, version: string): string {
     runs: [
       {
         tool: { driver: { name: 'ssmd', version, informationUri: SSMD_HOME, rules } },
-        originalUriBaseIds: { SRCROOT: { uri: `file://${result.root.endsWith('/') ? result.root : result.root + '/'}` } },
+        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(base.endsWith(sep) ? base : base + sep).href } },
         results: result.findings.map(f => ({
           ruleId: f.rule,
           ruleIndex: ruleIds.get(f.rule),
@@ -120,7 +152,7 @@ export function formatSarif(result: Result, version: string): string {
                 locations: [
                   {
                     physicalLocation: {
-                      artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+                      artifactLocation: { uri: relativeTo(base, result.root, f.file), uriBaseId: 'SRCROOT' },
                       region: { startLine: f.line, startColumn: f.column },
                     },
                   },

@@ -108,6 +108,8 @@ export interface ValidateOptions {
   cache?: boolean
   /** Run installed plugins (default true; SSMD_NO_PLUGINS=1 also turns them off). */
   plugins?: boolean
+  /** Called after each built-in rule (for a progress display). */
+  onProgress?: (done: number, total: number) => void
 }
 
 /** Validates the whole repository: built-in rules in this process, each plugin in its own sandboxed process. */
@@ -121,7 +123,7 @@ export async function validateRepository(config: Config, root: string, options: 
   const policy = policySeverities(ws)
   const installedPlugins = [...config.plugins.keys()]
   await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins })
-  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins })
+  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins, onProgress: options.onProgress })
   cache?.save()
   const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
   const declared = await runRules(

@@ -22,6 +22,8 @@ export interface EngineOptions {
   pluginBudgetMs?: number
   /** Names of the installed plugins, for policy/plugin-missing. */
   installedPlugins?: readonly string[]
+  /** Called after each rule with the rules run so far and the total (for a progress display). */
+  onProgress?: (done: number, total: number) => void
 }
 
 export interface EngineResult {
@@ -118,11 +120,14 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
     }
   }
 
+  const totalRules = packs.reduce((n, p) => n + p.rules.length, 0)
+  let rulesDone = 0
   for (const pack of packs) {
     const isBuiltin = pack.plugin === BUILTIN
     const deadline = Date.now() + budget
     let failure: string | undefined
     for (const [id, rule, meta] of pack.rules) {
+      options.onProgress?.(rulesDone++, totalRules)
       if (failure) break
       const setting = policy[id]
       if (setting === 'off') continue
