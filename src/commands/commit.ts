@@ -3,10 +3,20 @@ import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
 import { escapeControl } from '../lib/core/text.js'
-import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
+import { commitSsmdChanges } from '../lib/git/commit.js'
+import type { Finding } from '../lib/validate/types.js'
+import type { ValidationSummary } from '../lib/cli/validation.js'
 
-export interface CommitOutput extends CommitResult {
-  validation?: { errors: number; warnings: number }
+/** `commit --json`: ssmd's keys in snake_case; findings as `validate --json` prints them. */
+export interface CommitOutput {
+  commit: string
+  short: string
+  branch?: string
+  root_commit: boolean
+  subject: string
+  author: string
+  files: Array<{ kind: string; path: string; git_path: string }>
+  validation?: { errors: number; warnings: number; findings: Finding[]; summary: ValidationSummary }
 }
 
 export default class Commit extends SsmdCommand<typeof Commit> {
@@ -15,7 +25,7 @@ export default class Commit extends SsmdCommand<typeof Commit> {
 
 Author: --author, else GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, else user.name/user.email from the repository's git config, else from your global git config.
 
-JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", "files": [{"kind": "modified"|"added"|"deleted", "path", "gitPath"}], "validation": {"errors", "warnings"}}.`
+JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author", "files": [{"kind": "modified"|"added"|"deleted", "path", "git_path"}], "validation": {"errors", "warnings", "findings", "summary"}} (findings and summary as in 'ssmd validate --json'; no "validation" with --no-validate). When validation refuses the commit: {"error": {"code": "invalid", "message", "exit_code": 1}, "validation": {…}}.`
   static override examples = [
     '<%= config.bin %> commit -m "kalshi: move to the v2 endpoint"',
     '<%= config.bin %> commit -m "add polygon feed" --author "Ada Lovelace <ada@example.com>"',
@@ -34,14 +44,16 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
     if (this.flags.validate) {
       const { validateForCommit } = await import('../lib/cli/validation.js')
       const outcome = await validateForCommit(this.config, root, { cache: this.flags.cache })
-      validation = { errors: outcome.errors, warnings: outcome.warnings }
+      validation = { errors: outcome.errors, warnings: outcome.warnings, findings: outcome.findings, summary: outcome.summary }
       if (outcome.errors > 0) {
         throw new SsmdError(`validation found ${plural(outcome.errors, 'error')}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, {
           code: 'invalid',
-          details: outcome.report ? outcome.report.replace(/\n$/, '').split('\n') : [],
+          // With --json the findings are in the output, not repeated as text.
+          details: outcome.report && !this.jsonEnabled() ? outcome.report.replace(/\n$/, '').split('\n') : [],
+          json: { validation },
         })
       }
-      if (outcome.warnings > 0 && outcome.report) this.note(outcome.report.replace(/\n$/, ''))
+      if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) this.note(outcome.report.replace(/\n$/, ''))
     }
     const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
@@ -56,6 +68,15 @@ JSON (--json): {"commit", "short", "branch", "rootCommit", "subject", "author", 
       .map(([k, n]) => `${n} ${k}`)
     this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
     if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${escapeControl(this.shownPath(f.path))}`)
-    return { ...result, validation }
+    return {
+      commit: result.commit,
+      short: result.short,
+      branch: result.branch,
+      root_commit: result.rootCommit,
+      subject: result.subject,
+      author: result.author,
+      files: result.files.map(f => ({ kind: f.kind, path: f.path, git_path: f.gitPath })),
+      validation,
+    }
   }
 }

@@ -4,6 +4,7 @@ import { describeChange, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { escapeControl } from '../lib/core/text.js'
 import { ssmdStatus } from '../lib/git/status.js'
+import { snakeKeys } from '../lib/cli/json.js'
 
 /** One changed file in `ssmd diff --json`. */
 export type DiffFile = FileDiff
@@ -18,14 +19,14 @@ export default class Diff extends SsmdCommand<typeof Diff> {
   static override summary = 'Show what changed in the ssmd files since the last commit.'
   static override description = `Compares the last commit (HEAD) with the working tree — staged or not — for feeds/, schemas/, environments/ and ssmd.yaml only. Paths are relative to the current directory; ignored files are never shown.
 
-JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item {"path" (relative to the ssmd root), "gitPath" (relative to the git repository), and with --stat/--patch "insertions", "deletions", "binary"; with --patch "patch"}.`
+JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item {"path" (relative to the ssmd root), "git_path" (relative to the git repository), and with --stat/--patch "insertions", "deletions", "binary", "old_mode"/"new_mode" when the mode changed; with --patch "patch"}.`
   static override examples = ['<%= config.bin %> diff', '<%= config.bin %> diff --stat', '<%= config.bin %> diff --patch', '<%= config.bin %> diff --json']
   static override flags = {
     patch: Flags.boolean({ char: 'p', summary: 'Add a unified diff of each file.' }),
     stat: Flags.boolean({ summary: 'Show changed line counts per file, like git diff --stat.' }),
   }
 
-  async run(): Promise<DiffResult> {
+  async run(): Promise<Record<keyof DiffResult, Array<Record<string, unknown>>>> {
     const root = this.root()
     const repo = openRepository(root)
     const status = await ssmdStatus(repo)
@@ -39,7 +40,7 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
     }
     if (files.length === 0) {
       this.say('No changes to ssmd files.')
-      return result
+      return json(result)
     }
     const show = (f: DiffFile) => escapeControl(this.shownPath(f.path))
     if (this.flags.stat) {
@@ -65,6 +66,10 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
         this.say(f.patch!.replace(/\n$/, ''))
       }
     }
-    return result
+    return json(result)
   }
+}
+
+function json(result: DiffResult): Record<keyof DiffResult, Array<Record<string, unknown>>> {
+  return { modified: result.modified.map(snakeKeys), added: result.added.map(snakeKeys), deleted: result.deleted.map(snakeKeys) }
 }

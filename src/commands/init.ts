@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { resolve } from 'node:path'
 import { SsmdCommand } from '../lib/cli/command.js'
-import { initRepository, type InitResult } from '../lib/domain/init.js'
+import { initRepository } from '../lib/domain/init.js'
 import { checkDirFlag } from '../lib/workspace/root.js'
 
 export default class Init extends SsmdCommand<typeof Init> {
@@ -13,7 +13,7 @@ export default class Init extends SsmdCommand<typeof Init> {
     git: Flags.boolean({ summary: 'Initialise a git repository when the folder is not inside one.', default: true, allowNo: true }),
   }
 
-  async run(): Promise<InitResult> {
+  async run(): Promise<{ root: string; created: string[]; git_initialized: boolean; git_root?: string }> {
     const root = this.flags.dir === undefined ? process.cwd() : resolve(this.flags.dir)
     if (this.flags.dir !== undefined) {
       try {
@@ -29,6 +29,6 @@ export default class Init extends SsmdCommand<typeof Init> {
       for (const c of result.created) this.say(`created ${c}`)
       this.say(`initialised ssmd repository in ${root}${result.gitInitialized ? ' (new git repository)' : ''}`)
     }
-    return result
+    return { root: result.root, created: result.created, git_initialized: result.gitInitialized, git_root: result.gitRoot }
   }
 }

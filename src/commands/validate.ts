@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 
 /**
  * JSON (`--json` or `--format json`):
- * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, filesWithErrors, plugins: [{ name, pack, rules, ms, status }] } }
+ * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, files_with_errors, plugins: [{ name, pack, rules, ms, status }] } }
  */
 export default class Validate extends SsmdCommand<typeof Validate> {
   static override summary = 'Check every file, cross-file reference, hash and definition.'

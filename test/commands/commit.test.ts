@@ -63,7 +63,7 @@ describe('ssmd commit', () => {
     expect(git(dir, 'rev-list', '--count', 'HEAD').trim()).to.equal('1')
   })
 
-  it('makes the first commit of a repository with no commits, leaving other files untracked', async () => {
+  it('makes the first commit of a repository with no commits, with the root .gitignore, leaving other files untracked', async () => {
     const dir = exampleRepo()
     git(dir, 'init', '-q', '-b', 'trunk')
     writeFileSync(join(dir, '.gitignore'), '.ssmd/\n*.bak\n')
@@ -71,11 +71,12 @@ describe('ssmd commit', () => {
     writeFileSync(join(dir, 'app.js'), 'untracked')
     const r = await ssmd(['commit', '-m', 'first', '--no-validate'], { cwd: dir, env: isolated() })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.match(/^\[trunk \(root-commit\) [0-9a-f]{7}\] first\n 15 files changed \(15 new\)\n$/)
+    expect(r.stdout).to.match(/^\[trunk \(root-commit\) [0-9a-f]{7}\] first\n 16 files changed \(16 new\)\n$/)
     const committed = git(dir, 'ls-tree', '-r', '--name-only', 'HEAD').split('\n').filter(Boolean)
     expect(committed).to.include('ssmd.yaml').and.to.include('feeds/.gitkeep').and.not.to.include('feeds/kalshi.yaml.bak')
-    expect(committed.every(p => /^(feeds|schemas|environments)\/|^ssmd\.yaml$/.test(p))).to.equal(true)
-    expect(porcelain(dir)).to.deep.equal(['?? .gitignore', '?? app.js'])
+    expect(committed.every(p => /^(feeds|schemas|environments)\/|^ssmd\.yaml$|^\.gitignore$/.test(p))).to.equal(true)
+    expect(committed).to.include('.gitignore')
+    expect(porcelain(dir)).to.deep.equal(['?? app.js'])
     git(dir, 'fsck', '--strict', '--no-progress')
   })
 
@@ -147,9 +148,9 @@ describe('ssmd commit', () => {
     const r = await ssmd(['commit', '-m', 'ok', '--json'], { cwd: dir, env: isolated() })
     expect(r.code, r.stderr).to.equal(0)
     const out = JSON.parse(r.stdout)
-    expect(out).to.include({ branch: 'main', subject: 'ok', rootCommit: false, author: 'Ssmd Tester <tester@example.com>' })
+    expect(out).to.include({ branch: 'main', subject: 'ok', root_commit: false, author: 'Ssmd Tester <tester@example.com>' })
     expect(out.commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
-    expect(out.files).to.deep.equal([{ kind: 'modified', path: 'feeds/kalshi.yaml', gitPath: 'feeds/kalshi.yaml' }])
+    expect(out.files).to.deep.equal([{ kind: 'modified', path: 'feeds/kalshi.yaml', git_path: 'feeds/kalshi.yaml' }])
     expect(out.validation.errors).to.equal(0)
   })
 

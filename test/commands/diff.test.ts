@@ -80,8 +80,8 @@ describe('ssmd diff', () => {
 
     const plain = JSON.parse((await ssmd(['diff', '--json', '-C', 'config/ssmd'], { cwd: dir })).stdout)
     expect(plain).to.deep.equal({
-      modified: [{ path: 'feeds/kalshi.yaml', gitPath: 'config/ssmd/feeds/kalshi.yaml' }],
-      added: [{ path: 'feeds/new.yaml', gitPath: 'config/ssmd/feeds/new.yaml' }],
+      modified: [{ path: 'feeds/kalshi.yaml', git_path: 'config/ssmd/feeds/kalshi.yaml' }],
+      added: [{ path: 'feeds/new.yaml', git_path: 'config/ssmd/feeds/new.yaml' }],
       deleted: [],
     })
 
@@ -116,7 +116,11 @@ describe('ssmd diff', () => {
     writeFileSync(join(dir, 'feeds/forced.bak'), 'x')
     git(dir, 'add', '-f', 'feeds/forced.bak')
     const r = JSON.parse((await ssmd(['diff', '--json'], { cwd: dir })).stdout)
-    const ours = r.added.map((f: { gitPath: string }) => f.gitPath).sort()
+    const ours = r.added
+      .map((f: { git_path: string }) => f.git_path)
+      .filter((p: string) => p.startsWith('feeds/'))
+      .sort()
+    expect(r.added.map((f: { git_path: string }) => f.git_path)).to.include('.gitignore')
     const gits = git(dir, 'status', '--porcelain', '-uall', '--', 'feeds')
       .split('\n')
       .filter(Boolean)
@@ -148,7 +152,7 @@ describe('ssmd diff', () => {
     const d = JSON.parse((await ssmd(['diff', '--json', '--patch'], { cwd: repo })).stdout)
     expect(d.modified.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/crlf.yaml', 'feeds/kraken.yaml'])
     expect(d.modified[0].patch).to.contain('-type: websocket\r\n+type: rest\r\n')
-    expect(d.modified[1]).to.include({ oldMode: '100644', newMode: '100755', insertions: 0, deletions: 0 })
+    expect(d.modified[1]).to.include({ old_mode: '100644', new_mode: '100755', insertions: 0, deletions: 0 })
   })
 
   it('reads packed and deltified objects (after git gc)', async () => {

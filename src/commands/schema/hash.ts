@@ -6,7 +6,7 @@
  *   written: string[]               // metadata files rewritten (empty with --check)
  * }
  *   With --check and any difference, or when a definition file cannot be read, the command
- *   fails instead (exit 1, JSON { error: { code, message, exitCode } }).
+ *   fails instead (exit 1, JSON { error: { code, message, exit_code } }).
  */
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'

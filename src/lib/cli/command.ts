@@ -160,7 +160,10 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     }
     message = redact(message)
     details = details.map(redact)
-    if (json) process.stdout.write(JSON.stringify({ error: { code, message, exitCode, ...(details.length > 0 ? { details } : {}) } }, null, 2) + '\n')
+    if (json) {
+      const extra = err instanceof SsmdError && err.json ? redactValue(err.json) : undefined
+      process.stdout.write(JSON.stringify({ error: { code, message, exit_code: exitCode, ...(details.length > 0 ? { details } : {}) }, ...extra }, null, 2) + '\n')
+    }
     for (const line of details) process.stderr.write(terminalLine(line, process.stderr) + '\n')
     process.stderr.write(`Error: ${terminalLine(message, process.stderr)}\n`)
     // Expected errors (usage, not found, conflicts…) are fully told by their line; only unexpected ones get a trace.

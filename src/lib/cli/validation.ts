@@ -15,7 +15,7 @@ export interface ValidationSummary {
   warnings: number
   infos: number
   files: number
-  filesWithErrors: number
+  files_with_errors: number
   /** Each plugin that ran: package, rule pack, rule count, wall-clock ms, ok | failed. Empty with --no-plugins. */
   plugins: PluginRun[]
 }
@@ -153,7 +153,7 @@ export function summarize(findings: Finding[], files: number): Omit<ValidationSu
     warnings: findings.filter(f => f.severity === 'warning').length,
     infos: findings.filter(f => f.severity === 'info').length,
     files,
-    filesWithErrors: withErrors.size,
+    files_with_errors: withErrors.size,
   }
 }
 
@@ -168,7 +168,17 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
 }
 
 /** What `ssmd commit` runs before committing. */
-export async function validateForCommit(config: Config, root: string, options: { cache?: boolean } = {}): Promise<{ errors: number; warnings: number; report: string }> {
+export async function validateForCommit(
+  config: Config,
+  root: string,
+  options: { cache?: boolean } = {},
+): Promise<{ errors: number; warnings: number; report: string; findings: Finding[]; summary: ValidationSummary }> {
   const result = await validateRepository(config, root, options)
-  return { errors: result.summary.errors, warnings: result.summary.warnings, report: formatText(result, { color: false, onlyProblems: true }) }
+  return {
+    errors: result.summary.errors,
+    warnings: result.summary.warnings,
+    report: formatText(result, { color: false, onlyProblems: true }),
+    findings: result.findings,
+    summary: result.summary,
+  }
 }

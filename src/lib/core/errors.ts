@@ -9,8 +9,11 @@ export class SsmdError extends Error {
   readonly exitCode: 1 | 2
   readonly code: string
   readonly details: readonly string[]
-  constructor(message: string, options: { exitCode?: 1 | 2; code?: string; details?: readonly string[] } = {}) {
+  /** Extra top-level keys of the `--json` error output (e.g. the findings that made `commit` refuse). */
+  readonly json?: Record<string, unknown>
+  constructor(message: string, options: { exitCode?: 1 | 2; code?: string; details?: readonly string[]; json?: Record<string, unknown> } = {}) {
     super(message)
+    this.json = options.json
     this.name = 'SsmdError'
     this.exitCode = options.exitCode ?? 1
     this.code = options.code ?? (this.exitCode === 2 ? 'usage' : 'failed')

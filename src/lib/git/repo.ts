@@ -44,9 +44,12 @@ export function openRepository(root: string): Repository {
   return { workTree, gitdir, commonDir, prefix, root: abs, config }
 }
 
-/** The git paths ssmd manages: its three folders and `ssmd.yaml`. */
+/**
+ * The git paths ssmd manages: its three folders, `ssmd.yaml`, and the root's
+ * `.gitignore` (which `ssmd init` writes to keep `.ssmd/` out of git).
+ */
 export function ssmdGitPaths(repo: Repository): string[] {
-  return [...SSMD_FOLDERS, 'ssmd.yaml'].map(p => gitPath(repo, p))
+  return [...SSMD_FOLDERS, 'ssmd.yaml', '.gitignore'].map(p => gitPath(repo, p))
 }
 
 /** A root-relative path as a git path (relative to the working-tree root). */
