@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
 
@@ -88,5 +90,22 @@ describe('terminal conventions (built CLI)', () => {
     const usage = ssmdProcess(['feed', 'create', 'x', '-v', '-C', tempDir()])
     expect(usage.code).to.equal(2)
     oneLine(usage.stderr)
+  })
+
+  it('warns about unknown settings and values in .ssmd/config.yaml, with a suggestion', () => {
+    const dir = tempDir()
+    expect(ssmdProcess(['init', '--no-git'], { cwd: dir }).code).to.equal(0)
+    writeFileSync(join(dir, '.ssmd', 'config.yaml'), '# mine\ncolour: never\noutput: jsn\ncolor: always\nfoo: 1\n')
+    const r = ssmdProcess(['feed', 'list'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stderr).to.equal([
+      "warning: .ssmd/config.yaml:2:1: unknown setting 'colour' is ignored; did you mean 'color'?",
+      "warning: .ssmd/config.yaml:3:9: output 'jsn' is ignored: use text or json; did you mean 'json'?",
+      "warning: .ssmd/config.yaml:5:1: unknown setting 'foo' is ignored; the settings are color and output",
+      '',
+    ].join('\n'))
+    // The valid setting still applies: output stays text because 'jsn' was ignored.
+    expect(r.stdout).to.match(/^No feeds yet/)
+    expect(ssmdProcess(['feed', 'list', '-q'], { cwd: dir }).stderr).to.equal('')
   })
 })

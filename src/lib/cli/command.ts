@@ -59,6 +59,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
       return
     }
     const config = readLocalConfig(root)
+    for (const w of config.warnings ?? []) this.note(`warning: ${w}`)
     if (config.color && process.env.NO_COLOR === undefined && process.env.FORCE_COLOR === undefined) {
       if (config.color === 'never') process.env.NO_COLOR = '1'
       else if (config.color === 'always') process.env.FORCE_COLOR = '1'
