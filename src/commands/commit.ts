@@ -27,9 +27,9 @@ Author: --author, else GIT_AUTHOR_NAME/GIT_AUTHOR_EMAIL, else user.name/user.ema
 
 JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author", "files": [{"kind": "modified"|"added"|"deleted", "path", "git_path"}], "validation": {"errors", "warnings", "findings", "summary"}} (findings and summary as in 'ssmd validate --json'; no "validation" with --no-validate). When validation refuses the commit: {"error": {"code": "invalid", "message", "exit_code": 1}, "validation": {…}}.`
   static override examples = [
-    '<%= config.bin %> commit -m "kalshi: move to the v2 endpoint"',
-    '<%= config.bin %> commit -m "add polygon feed" --author "Ada Lovelace <ada@example.com>"',
-    '<%= config.bin %> commit -m "wip" --no-validate',
+    { description: 'Validate, then commit every changed ssmd file', command: '<%= config.bin %> commit -m "kalshi: move to the v2 endpoint"' },
+    { description: 'Commit as someone else', command: '<%= config.bin %> commit -m "add polygon feed" --author "Ada Lovelace <ada@example.com>"' },
+    { description: 'Commit without validating first', command: '<%= config.bin %> commit -m "wip" --no-validate' },
   ]
   static override flags = {
     message: Flags.string({ char: 'm', summary: 'The commit message (repeat for more paragraphs).', required: true, multiple: true }),

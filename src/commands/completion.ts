@@ -11,7 +11,7 @@ Install:
   zsh         add to ~/.zshrc, after compinit:   eval "$(ssmd completion zsh)"
   fish        ssmd completion fish > ~/.config/fish/completions/ssmd.fish
   PowerShell  add to $PROFILE:   ssmd completion powershell | Out-String | Invoke-Expression`
-  static override aliases = ['autocomplete']
+  static override hiddenAliases = ['autocomplete']
   static override enableJsonFlag = false
   static override examples = [
     { description: 'Print the bash script (add the eval line to ~/.bashrc)', command: 'eval "$(<%= config.bin %> completion bash)"' },

@@ -20,7 +20,12 @@ export default class Diff extends SsmdCommand<typeof Diff> {
   static override description = `Compares the last commit (HEAD) with the working tree — staged or not — for feeds/, schemas/, environments/ and ssmd.yaml only. Paths are relative to the current directory; ignored files are never shown.
 
 JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item {"path" (relative to the ssmd root), "git_path" (relative to the git repository), and with --stat/--patch "insertions", "deletions", "binary", "old_mode"/"new_mode" when the mode changed; with --patch "patch"}.`
-  static override examples = ['<%= config.bin %> diff', '<%= config.bin %> diff --stat', '<%= config.bin %> diff --patch', '<%= config.bin %> diff --json']
+  static override examples = [
+    { description: 'Which ssmd files changed since the last commit', command: '<%= config.bin %> diff' },
+    { description: 'With changed line counts, like git diff --stat', command: '<%= config.bin %> diff --stat' },
+    { description: 'With a unified diff of each file', command: '<%= config.bin %> diff --patch' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> diff --json' },
+  ]
   static override flags = {
     patch: Flags.boolean({ char: 'p', summary: 'Add a unified diff of each file.' }),
     stat: Flags.boolean({ summary: 'Show changed line counts per file, like git diff --stat.' }),

@@ -8,7 +8,10 @@ export default class Init extends SsmdCommand<typeof Init> {
   static override summary = 'Create the ssmd folders, local config and a git repository.'
   static override description =
     'Creates feeds/, schemas/ and environments/ (each with a .gitkeep), .ssmd/config.yaml, adds .ssmd/ to .gitignore and runs `git init` when the folder is not inside a git repository. Safe to run again: it only adds what is missing.'
-  static override examples = ['<%= config.bin %> init', '<%= config.bin %> init -C ./market-data --no-git']
+  static override examples = [
+    { description: 'Set up the current folder (and git init it when needed)', command: '<%= config.bin %> init' },
+    { description: 'Set up another folder, without git', command: '<%= config.bin %> init -C ./market-data --no-git' },
+  ]
   static override flags = {
     git: Flags.boolean({ summary: 'Initialise a git repository when the folder is not inside one.', default: true, allowNo: true }),
   }

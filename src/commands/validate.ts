@@ -17,13 +17,13 @@ export default class Validate extends SsmdCommand<typeof Validate> {
   static override description =
     'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'
   static override examples = [
-    '<%= config.bin %> validate',
-    '<%= config.bin %> validate feeds/kalshi.yaml',
-    '<%= config.bin %> validate --format github',
-    '<%= config.bin %> validate --format sarif > ssmd.sarif',
-    '<%= config.bin %> validate --strict --json',
-    '<%= config.bin %> validate --no-cache',
-    '<%= config.bin %> validate --no-plugins',
+    { description: 'Check the whole repository', command: '<%= config.bin %> validate' },
+    { description: 'Report only on one file (cross-file rules still see everything)', command: '<%= config.bin %> validate feeds/kalshi.yaml' },
+    { description: 'Annotations for GitHub Actions', command: '<%= config.bin %> validate --format github' },
+    { description: 'SARIF for code scanning', command: '<%= config.bin %> validate --format sarif > ssmd.sarif' },
+    { description: 'Fail on warnings too, as JSON', command: '<%= config.bin %> validate --strict --json' },
+    { description: 'Read and check every file anew, ignoring the cache', command: '<%= config.bin %> validate --no-cache' },
+    { description: 'Only the built-in rules, no plugins', command: '<%= config.bin %> validate --no-plugins' },
   ]
   static override strict = false
   static override args = {

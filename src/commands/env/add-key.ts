@@ -17,8 +17,15 @@ export default class EnvAddKey extends SsmdCommand<typeof EnvAddKey> {
   static override summary = 'Add a secret reference (never a secret value) to an environment.'
   static override description = `Records which secret the environment needs and where its values live: env (variables SSMD_<KEY>_<FIELD>), sealed-secret/<name> or vault/<path>. Anything that looks like a secret value is refused.`
   static override examples = [
-    '<%= config.bin %> env add-key kalshi-dev kalshi --type api_key --fields api_key,api_secret --source env',
-    '<%= config.bin %> env add-key kalshi-prod archive --type storage --fields access_key_id,secret_access_key --source vault/secret/data/ssmd/archive --rotation-days 90',
+    {
+      description: 'Secrets read from SSMD_KALSHI_API_KEY and SSMD_KALSHI_API_SECRET',
+      command: '<%= config.bin %> env add-key kalshi-dev kalshi --type api_key --fields api_key,api_secret --source env',
+    },
+    {
+      description: 'Secrets kept in Vault, rotated every 90 days',
+      command:
+        '<%= config.bin %> env add-key kalshi-prod archive --type storage --fields access_key_id,secret_access_key --source vault/secret/data/ssmd/archive --rotation-days 90',
+    },
   ]
   static override args = {
     env: Args.string({ description: 'Environment name.', required: true }),

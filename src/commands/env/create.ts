@@ -17,9 +17,19 @@ export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
   static override summary = 'Create an environment: a feed, a schema version, transport, storage and cache.'
   static override description = `Writes environments/<name>.yaml after checking that the feed exists and that the schema version exists and is not a draft (a deprecated version is accepted with a warning). Defaults: transport memory, storage local in /var/lib/ssmd/<name>. URLs must not carry credentials; reference secrets with 'ssmd env add-key'.`
   static override examples = [
-    '<%= config.bin %> env create kalshi-dev --feed kalshi --schema trade:v1',
-    '<%= config.bin %> env create kalshi-prod --feed kalshi --schema trade:v1 --transport.type nats --transport.url tls://nats.prod.internal:4222 --storage.type s3 --storage.bucket ssmd-prod --storage.region us-east-1 --cache.type redis --cache.url rediss://cache.internal:6379 --cache.max-size 2GB',
-    '<%= config.bin %> env create night --feed kalshi --schema trade:v1 --schedule.timezone America/New_York --schedule.day-start 04:00 --schedule.day-end 00:00',
+    {
+      description: 'A development environment with the defaults (memory transport, local storage)',
+      command: '<%= config.bin %> env create kalshi-dev --feed kalshi --schema trade:v1',
+    },
+    {
+      description: 'Production: NATS over TLS, S3 storage, a Redis cache',
+      command:
+        '<%= config.bin %> env create kalshi-prod --feed kalshi --schema trade:v1 --transport.type nats --transport.url tls://nats.prod.internal:4222 --storage.type s3 --storage.bucket ssmd-prod --storage.region us-east-1 --cache.type redis --cache.url rediss://cache.internal:6379 --cache.max-size 2GB',
+    },
+    {
+      description: 'A capture day that starts at 04:00 New York time',
+      command: '<%= config.bin %> env create night --feed kalshi --schema trade:v1 --schedule.timezone America/New_York --schedule.day-start 04:00 --schedule.day-end 00:00',
+    },
   ]
   static override args = {
     name: Args.string({ description: 'Environment name (lowercase letters, digits, - and _).', required: true }),

@@ -18,7 +18,10 @@ export interface EnvListItem {
 
 export default class EnvList extends SsmdCommand<typeof EnvList> {
   static override summary = 'List environments.'
-  static override examples = ['<%= config.bin %> env list', '<%= config.bin %> env list --json']
+  static override examples = [
+    { description: 'All environments with their feed and schema', command: '<%= config.bin %> env list' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> env list --json' },
+  ]
 
   async run(): Promise<EnvListItem[]> {
     const ws = this.workspace(['environment'])

@@ -12,7 +12,7 @@ import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 export default class EnvRemoveKey extends SsmdCommand<typeof EnvRemoveKey> {
   static override summary = 'Remove a secret reference from an environment.'
   static override description = 'Removing the last key removes the keys section.'
-  static override examples = ['<%= config.bin %> env remove-key kalshi-prod archive']
+  static override examples = [{ description: "Drop the 'archive' secret reference", command: '<%= config.bin %> env remove-key kalshi-prod archive' }]
   static override args = {
     env: Args.string({ description: 'Environment name.', required: true }),
     key: Args.string({ description: 'Key name.', required: true }),

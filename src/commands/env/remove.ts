@@ -9,10 +9,9 @@ import { removeFileLocked } from '../../lib/domain/remove.js'
 
 export default class EnvRemove extends SsmdCommand<typeof EnvRemove> {
   static override summary = 'Remove an environment file.'
-  static override description = 'Deletes environments/<name>.yaml. No other ssmd file refers to an environment, so nothing can be left dangling. Commit the removal with ssmd commit.'
-  static override examples = [
-    { description: 'Remove an environment', command: '<%= config.bin %> env remove kalshi-dev' },
-  ]
+  static override description =
+    'Deletes environments/<name>.yaml. No other ssmd file refers to an environment, so nothing can be left dangling. Commit the removal with ssmd commit.'
+  static override examples = [{ description: 'Remove an environment', command: '<%= config.bin %> env remove kalshi-dev' }]
   static override args = {
     name: Args.string({ description: 'Environment name.', required: true }),
   }

@@ -40,7 +40,10 @@ export interface EnvShowResult {
 
 export default class EnvShow extends SsmdCommand<typeof EnvShow> {
   static override summary = 'Show an environment, including the variable names of its env-sourced keys.'
-  static override examples = ['<%= config.bin %> env show kalshi-dev', '<%= config.bin %> env show kalshi-prod --json']
+  static override examples = [
+    { description: 'Everything about one environment', command: '<%= config.bin %> env show kalshi-dev' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> env show kalshi-prod --json' },
+  ]
   static override args = {
     name: Args.string({ description: 'Environment name.', required: true }),
   }

@@ -19,9 +19,9 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
   static override description =
     'Changes only the fields given; the rest of the file (comments, order, formatting) stays as it is. A type change drops the keys the new type does not take (e.g. --transport.type memory removes the url) and asks for the ones it needs. A new --feed or --schema is checked like in env create.'
   static override examples = [
-    '<%= config.bin %> env update kalshi-dev --schema trade:v2',
-    '<%= config.bin %> env update kalshi-dev --transport.type memory',
-    '<%= config.bin %> env update kalshi-prod --cache.max-size 4GB --no-schedule.auto-roll',
+    { description: 'Move to another schema version', command: '<%= config.bin %> env update kalshi-dev --schema trade:v2' },
+    { description: 'Switch the transport back to in-memory', command: '<%= config.bin %> env update kalshi-dev --transport.type memory' },
+    { description: 'Grow the cache and stop rolling days automatically', command: '<%= config.bin %> env update kalshi-prod --cache.max-size 4GB --no-schedule.auto-roll' },
   ]
   static override args = {
     name: Args.string({ description: 'Environment name.', required: true }),

@@ -17,8 +17,14 @@ export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
   static override description =
     'Appends v<N+1> starting --effective-from. Fields are copied from the latest version (or --copy-from) and any field flag overrides them. When the latest version is open-ended and would overlap, it is ended the day before the new one starts. Any other overlap is refused.'
   static override examples = [
-    '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --endpoint wss://api.kalshi.com/trade-api/ws/v3',
-    '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --copy-from v1 --rate-limit 5',
+    {
+      description: 'A new endpoint from 1 September; the previous version ends the day before',
+      command: '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --endpoint wss://api.kalshi.com/trade-api/ws/v3',
+    },
+    {
+      description: 'Start from v1 instead of the latest version and change one field',
+      command: '<%= config.bin %> feed add-version kalshi --effective-from 2025-09-01 --copy-from v1 --rate-limit 5',
+    },
   ]
   static override args = {
     name: Args.string({ description: 'Feed name.', required: true }),

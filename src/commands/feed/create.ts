@@ -17,9 +17,19 @@ export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
   static override description =
     'Writes feeds/<name>.yaml. The protocol of v1 follows the type (websocket→wss, rest→https, multicast→multicast) and the endpoint must fit it. The version starts today (UTC) unless --effective-from says otherwise. Refuses to overwrite an existing feed.'
   static override examples = [
-    '<%= config.bin %> feed create kalshi --type websocket --endpoint wss://api.kalshi.com/trade-api/ws/v2 --auth-method api_key',
-    '<%= config.bin %> feed create kraken --type rest --endpoint https://api.kraken.com/0/public --rate-limit 1 --no-supports-trades',
-    '<%= config.bin %> feed create cme --type multicast --endpoint udp://239.1.2.3:5000 --timezone America/Chicago --holiday-calendar us_equity --open-time 08:30 --close-time 15:00',
+    {
+      description: 'A WebSocket feed that authenticates with an API key',
+      command: '<%= config.bin %> feed create kalshi --type websocket --endpoint wss://api.kalshi.com/trade-api/ws/v2 --auth-method api_key',
+    },
+    {
+      description: 'A REST feed limited to one request a second, without trades',
+      command: '<%= config.bin %> feed create kraken --type rest --endpoint https://api.kraken.com/0/public --rate-limit 1 --no-supports-trades',
+    },
+    {
+      description: 'A multicast feed with its trading calendar',
+      command:
+        '<%= config.bin %> feed create cme --type multicast --endpoint udp://239.1.2.3:5000 --timezone America/Chicago --holiday-calendar us_equity --open-time 08:30 --close-time 15:00',
+    },
   ]
   static override args = {
     name: Args.string({ description: 'Feed name (lowercase letters, digits, - and _).', required: true }),

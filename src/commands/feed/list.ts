@@ -19,7 +19,11 @@ export interface FeedListItem {
 
 export default class FeedList extends SsmdCommand<typeof FeedList> {
   static override summary = 'List feeds.'
-  static override examples = ['<%= config.bin %> feed list', '<%= config.bin %> feed list --status active -v', '<%= config.bin %> feed list --json']
+  static override examples = [
+    { description: 'All feeds with their type, status and number of versions', command: '<%= config.bin %> feed list' },
+    { description: 'Only active feeds, with their current endpoint', command: '<%= config.bin %> feed list --status active -v' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> feed list --json' },
+  ]
   static override flags = {
     status: Flags.string({ summary: 'Only feeds with this status.', options: [...FEED_STATUSES] }),
   }

@@ -11,7 +11,7 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 export default class FeedRemoveLocation extends SsmdCommand<typeof FeedRemoveLocation> {
   static override summary = 'Remove a capture location from a feed.'
   static override description = 'Removing the last location removes the capture_locations key.'
-  static override examples = ['<%= config.bin %> feed remove-location kalshi --datacenter nyc1']
+  static override examples = [{ description: 'Stop capturing kalshi in nyc1', command: '<%= config.bin %> feed remove-location kalshi --datacenter nyc1' }]
   static override args = {
     name: Args.string({ description: 'Feed name.', required: true }),
   }

@@ -10,7 +10,8 @@ import { feedReferrers, refuseIfReferred, referrerList, removeFileLocked, type R
 
 export default class FeedRemove extends SsmdCommand<typeof FeedRemove> {
   static override summary = 'Remove a feed file.'
-  static override description = 'Deletes feeds/<name>.yaml. Refuses while an environment uses the feed (each one is listed as file:line); --force removes it anyway and leaves those environments pointing at a missing feed, which validate reports. Commit the removal with ssmd commit.'
+  static override description =
+    'Deletes feeds/<name>.yaml. Refuses while an environment uses the feed (each one is listed as file:line); --force removes it anyway and leaves those environments pointing at a missing feed, which validate reports. Commit the removal with ssmd commit.'
   static override examples = [
     { description: 'Remove a feed nothing uses any more', command: '<%= config.bin %> feed remove kraken' },
     { description: 'Remove it although environments still use it', command: '<%= config.bin %> feed remove kalshi --force' },

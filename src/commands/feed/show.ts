@@ -36,9 +36,9 @@ export default class FeedShow extends SsmdCommand<typeof FeedShow> {
   static override description =
     'Shows the feed and the version in effect today (UTC); --version picks a version by id, --as-of the version in effect on a date. When no version is in effect today, the latest is shown and a note says so.'
   static override examples = [
-    '<%= config.bin %> feed show kalshi',
-    '<%= config.bin %> feed show kalshi --version v1',
-    '<%= config.bin %> feed show kalshi --as-of 2024-09-15 --json',
+    { description: 'The feed and the version in effect today', command: '<%= config.bin %> feed show kalshi' },
+    { description: 'A particular version', command: '<%= config.bin %> feed show kalshi --version v1' },
+    { description: 'The version in effect on a date, as JSON', command: '<%= config.bin %> feed show kalshi --as-of 2024-09-15 --json' },
   ]
   static override args = {
     name: Args.string({ description: 'Feed name.', required: true }),

@@ -19,9 +19,9 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
   static override description =
     "Changes only the fields given; everything else in the file (comments, order, formatting) stays as it is. Version fields apply to the latest version unless --version names another. Changing --type changes every version's protocol, so every endpoint must fit the new protocol."
   static override examples = [
-    '<%= config.bin %> feed update kalshi --rate-limit 20',
-    '<%= config.bin %> feed update kalshi --version v1 --effective-to 2024-12-31',
-    '<%= config.bin %> feed update kraken --status disabled --display-name "Kraken (retired)"',
+    { description: 'Change the version in effect today', command: '<%= config.bin %> feed update kalshi --rate-limit 20' },
+    { description: 'End an older version on a date', command: '<%= config.bin %> feed update kalshi --version v1 --effective-to 2024-12-31' },
+    { description: 'Retire a feed', command: '<%= config.bin %> feed update kraken --status disabled --display-name "Kraken (retired)"' },
   ]
   static override args = {
     name: Args.string({ description: 'Feed name.', required: true }),

@@ -14,7 +14,10 @@ import { table } from '../../lib/cli/style.js'
 
 export default class KeyList extends SsmdCommand<typeof KeyList> {
   static override summary = "List an environment's keys and whether their variables are set (never their values)."
-  static override examples = ['<%= config.bin %> key list kalshi-dev', '<%= config.bin %> key list kalshi-prod --json']
+  static override examples = [
+    { description: 'The secret references of an environment (never their values)', command: '<%= config.bin %> key list kalshi-dev' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> key list kalshi-prod --json' },
+  ]
   static override args = {
     env: Args.string({ description: 'Environment name.', required: true }),
   }

@@ -30,7 +30,10 @@ export default class KeyVerify extends SsmdCommand<typeof KeyVerify> {
   static override summary = "Check that the variables of an environment's required env-sourced keys are set."
   static override description =
     'Exits 1 when a variable (SSMD_<KEY>_<FIELD>) of a required key with source env is unset or empty, naming each. Keys in sealed secrets or vault are listed as not checkable locally. Values are never printed.'
-  static override examples = ['<%= config.bin %> key verify kalshi-dev', '<%= config.bin %> key verify kalshi-dev --json']
+  static override examples = [
+    { description: 'Check that every required env-sourced secret is set in this shell', command: '<%= config.bin %> key verify kalshi-dev' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> key verify kalshi-dev --json' },
+  ]
   static override args = {
     env: Args.string({ description: 'Environment name.', required: true }),
   }

@@ -21,7 +21,11 @@ export interface RuleListItem {
 export default class RulesList extends SsmdCommand<typeof RulesList> {
   static override summary = 'List every validation rule, built-in and from plugins, with its severity.'
   static override description = "Reads each plugin's rule declarations (in the plugin's own sandboxed process) without running any check."
-  static override examples = ['<%= config.bin %> rules list', '<%= config.bin %> rules list --json', '<%= config.bin %> rules list --no-plugins']
+  static override examples = [
+    { description: 'Every validation rule, built-in and from plugins, with its severity', command: '<%= config.bin %> rules list' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> rules list --json' },
+    { description: 'Only the built-in rules', command: '<%= config.bin %> rules list --no-plugins' },
+  ]
   static override flags = {
     plugins: Flags.boolean({ summary: 'Include installed plugins (--no-plugins, or SSMD_NO_PLUGINS=1: built-in rules only).', default: true, allowNo: true }),
   }

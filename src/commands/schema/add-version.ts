@@ -40,9 +40,18 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
   static override description =
     'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked by a structural compare (capnp) and a false one is refused, listing each breaking change, unless --force.'
   static override examples = [
-    '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --compatible-with v1,v2',
-    '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --breaking-changes "price is now fixed-point Int64"',
-    '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --status active',
+    {
+      description: 'A compatible new version (checked against v1 and v2)',
+      command: '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --compatible-with v1,v2',
+    },
+    {
+      description: 'A breaking version, with the reason recorded',
+      command: '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --breaking-changes "price is now fixed-point Int64"',
+    },
+    {
+      description: 'Add it active rather than as a draft',
+      command: '<%= config.bin %> schema add-version trade --file trade-v3.capnp --effective-from 2025-09-01 --status active',
+    },
   ]
   static override args = {
     name: Args.string({ description: 'Schema name.', required: true }),

@@ -39,7 +39,10 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
   static override summary = "The structural changes between two versions' definitions."
   static override description =
     "Compares the Cap'n Proto definitions of two versions (fields matched by ordinal, declarations by name or explicit id) and marks each change compatible, breaking or info, with its file:line:col. A report: it exits 0 whatever it finds. Only capnp schemas have a structural diff."
-  static override examples = ['<%= config.bin %> schema diff trade v1 v2', '<%= config.bin %> schema diff trade v1 v3 --json']
+  static override examples = [
+    { description: 'What changed between two versions, and whether it breaks readers', command: '<%= config.bin %> schema diff trade v1 v2' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> schema diff trade v1 v3 --json' },
+  ]
   static override args = {
     name: Args.string({ description: 'Schema name.', required: true }),
     from: Args.string({ description: 'The older version (e.g. v1).', required: true }),

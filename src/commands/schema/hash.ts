@@ -31,7 +31,11 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
   static override summary = "Recompute the hash of every version's definition file."
   static override description =
     'Writes only the hashes that differ from the SHA-256 of the file now, leaving the rest of schemas/<name>.yaml as it is. With --check nothing is written and the command exits 1 when any hash differs (for CI).'
-  static override examples = ['<%= config.bin %> schema hash trade', '<%= config.bin %> schema hash --all', '<%= config.bin %> schema hash --all --check']
+  static override examples = [
+    { description: "Recompute the hashes of one schema's versions", command: '<%= config.bin %> schema hash trade' },
+    { description: 'Of every schema', command: '<%= config.bin %> schema hash --all' },
+    { description: 'Only check them (exit 1 on a mismatch), e.g. in CI', command: '<%= config.bin %> schema hash --all --check' },
+  ]
   static override args = {
     name: Args.string({ description: 'Schema name (or --all).' }),
   }

@@ -25,7 +25,11 @@ export interface SchemaListItem {
 export default class SchemaList extends SsmdCommand<typeof SchemaList> {
   static override summary = 'List schemas, one row per version.'
   static override description = 'Shows every version of every schema with its format, lifecycle status and the dates it is in effect.'
-  static override examples = ['<%= config.bin %> schema list', '<%= config.bin %> schema list --status draft', '<%= config.bin %> schema list --json']
+  static override examples = [
+    { description: 'Every schema version with its status and dates', command: '<%= config.bin %> schema list' },
+    { description: 'Only drafts', command: '<%= config.bin %> schema list --status draft' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> schema list --json' },
+  ]
   static override flags = {
     status: Flags.string({ summary: 'Only versions with this status.', options: statusOptions }),
   }

@@ -44,9 +44,12 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
   static override description =
     'Parses the definition first and refuses a file that does not parse, listing each error as file:line:col. A file outside schemas/ is copied to schemas/<its name> (an existing different file there is never overwritten). Writes schemas/<name>.yaml with v1 and the SHA-256 of the definition.'
   static override examples = [
-    '<%= config.bin %> schema register quote --file ./quote.capnp',
-    '<%= config.bin %> schema register quote --file schemas/quote.capnp --effective-from 2025-09-01 --status draft',
-    '<%= config.bin %> schema register events --file events.json',
+    { description: "A new schema from a Cap'n Proto file (copied into schemas/)", command: '<%= config.bin %> schema register quote --file ./quote.capnp' },
+    {
+      description: 'From a file already in schemas/, as a draft from a date',
+      command: '<%= config.bin %> schema register quote --file schemas/quote.capnp --effective-from 2025-09-01 --status draft',
+    },
+    { description: 'A JSON Schema definition', command: '<%= config.bin %> schema register events --file events.json' },
   ]
   static override args = {
     name: Args.string({ description: 'Schema name (becomes schemas/<name>.yaml).', required: true }),

@@ -18,7 +18,8 @@ import type { SchemaData } from '../../lib/spec/types.generated.js'
 
 export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemoveVersion> {
   static override summary = 'Remove one version of a schema.'
-  static override description = "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. Refuses while an environment uses the version or another version claims compatibility with it (each one is listed as file:line); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
+  static override description =
+    "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. Refuses while an environment uses the version or another version claims compatibility with it (each one is listed as file:line); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
   static override examples = [
     { description: 'Remove a draft nobody uses', command: '<%= config.bin %> schema remove-version trade:v2' },
     { description: 'Remove it although environments still use it', command: '<%= config.bin %> schema remove-version trade:v1 --force' },
@@ -30,7 +31,15 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     force: Flags.boolean({ summary: 'Remove even while environments or other versions refer to it.' }),
   }
 
-  async run(): Promise<{ file: string; name: string; version: string; forced: boolean; referrers: Referrer[]; removed_definitions: string[]; kept_definitions: Array<{ file: string; used_by: string[] }> }> {
+  async run(): Promise<{
+    file: string
+    name: string
+    version: string
+    forced: boolean
+    referrers: Referrer[]
+    removed_definitions: string[]
+    kept_definitions: Array<{ file: string; used_by: string[] }>
+  }> {
     const { name, version: id } = parseSchemaRef(this.args.version, { requireVersion: true })
     const ws = this.workspace(['schema', 'environment'])
     const doc = ws.get('schema', name)
@@ -38,7 +47,12 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     findSchemaVersion(name, schema, id!)
     if (schema.versions.length === 1) throw new ConflictError(`${name}:${id} is the only version of schema '${name}'; remove the whole schema with 'ssmd schema remove ${name}'`)
     const referrers = schemaReferrers(ws, name, id)
-    refuseIfReferred(`${name}:${id}`, referrers, this.flags.force, 'move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims')
+    refuseIfReferred(
+      `${name}:${id}`,
+      referrers,
+      this.flags.force,
+      'move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims',
+    )
     const plan = planDefinitionRemoval(ws, name, schema, id)
     // Inside the lock the file is read again: the index is looked up in what is there now.
     editDocument<SchemaData>(doc.absPath, doc.file, data => {

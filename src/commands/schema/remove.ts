@@ -16,7 +16,8 @@ import { usableSchema } from '../../lib/domain/schema/lifecycle.js'
 
 export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
   static override summary = 'Remove a schema with all its versions and its definition files.'
-  static override description = 'Deletes schemas/<name>.yaml and the definition files it names, except files another schema also uses. Refuses while an environment uses any version of the schema (each one is listed as file:line); --force removes it anyway. Commit the removal with ssmd commit.'
+  static override description =
+    'Deletes schemas/<name>.yaml and the definition files it names, except files another schema also uses. Refuses while an environment uses any version of the schema (each one is listed as file:line); --force removes it anyway. Commit the removal with ssmd commit.'
   static override examples = [
     { description: 'Remove a schema no environment uses', command: '<%= config.bin %> schema remove orderbook' },
     { description: 'Remove it although environments still use it', command: '<%= config.bin %> schema remove trade --force' },
@@ -28,13 +29,25 @@ export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
     force: Flags.boolean({ summary: 'Remove even while environments use the schema.' }),
   }
 
-  async run(): Promise<{ file: string; name: string; forced: boolean; referrers: Referrer[]; removed_definitions: string[]; kept_definitions: Array<{ file: string; used_by: string[] }> }> {
+  async run(): Promise<{
+    file: string
+    name: string
+    forced: boolean
+    referrers: Referrer[]
+    removed_definitions: string[]
+    kept_definitions: Array<{ file: string; used_by: string[] }>
+  }> {
     const name = checkName('schema', this.args.name)
     const ws = this.workspace(['schema', 'environment'])
     const doc = ws.get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const referrers = schemaReferrers(ws, name)
-    refuseIfReferred(`schema '${name}'`, referrers, this.flags.force, `move them to another schema (ssmd env update <env> --schema <schema>:<version>) or remove them (ssmd env remove <env>)`)
+    refuseIfReferred(
+      `schema '${name}'`,
+      referrers,
+      this.flags.force,
+      `move them to another schema (ssmd env update <env> --schema <schema>:<version>) or remove them (ssmd env remove <env>)`,
+    )
     const plan = planDefinitionRemoval(ws, name, schema)
     removeFileLocked(doc.absPath, doc.file)
     this.say(`removed ${displayPath(doc.absPath, doc.file)}`)

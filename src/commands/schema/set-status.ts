@@ -33,9 +33,9 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
   static override description =
     'draft → active, active → deprecated and draft → deprecated are allowed; any other move needs --force. A version used by an environment can never be made a draft (drafts may not be used), even with --force.'
   static override examples = [
-    '<%= config.bin %> schema set-status trade:v2 active',
-    '<%= config.bin %> schema set-status trade:v1 deprecated',
-    '<%= config.bin %> schema set-status trade:v2 draft --force',
+    { description: 'Activate a draft', command: '<%= config.bin %> schema set-status trade:v2 active' },
+    { description: 'Deprecate a version', command: '<%= config.bin %> schema set-status trade:v1 deprecated' },
+    { description: 'Move back to draft, against the lifecycle', command: '<%= config.bin %> schema set-status trade:v2 draft --force' },
   ]
   static override args = {
     version: Args.string({ description: 'The version, as <schema>:<version> (e.g. trade:v2).', required: true }),

@@ -50,7 +50,11 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
   static override summary = "Show a schema's metadata and whether each version's hash matches its file."
   static override description =
     "Lists every version (or only <name>:<version>) with its dates, status, definition file and hash check: ✓ when the stored hash equals the SHA-256 of the file, ✗ mismatch, or missing. With --structure, also prints the parsed Cap'n Proto definition of that version (default: the latest)."
-  static override examples = ['<%= config.bin %> schema show trade', '<%= config.bin %> schema show trade:v2 --structure', '<%= config.bin %> schema show trade --json']
+  static override examples = [
+    { description: 'A schema and its versions', command: '<%= config.bin %> schema show trade' },
+    { description: 'One version with the structure of its definition', command: '<%= config.bin %> schema show trade:v2 --structure' },
+    { description: 'As JSON, for scripts', command: '<%= config.bin %> schema show trade --json' },
+  ]
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade or trade:v2.', required: true }),
   }

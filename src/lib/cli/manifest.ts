@@ -32,6 +32,7 @@ export interface ManifestCommand {
   description?: string
   hidden?: boolean
   aliases?: string[]
+  hiddenAliases?: string[]
   strict?: boolean
   flags: Record<string, ManifestFlag>
   args: Record<string, ManifestArg>
@@ -61,7 +62,7 @@ export function loadManifest(root: string): CommandManifest {
     const m = readJson(manifestPath)
     for (const c of Object.values((m?.commands ?? {}) as Record<string, ManifestCommand>)) {
       if (!commands.has(c.id)) commands.set(c.id, c)
-      for (const alias of c.aliases ?? []) if (!commands.has(alias)) commands.set(alias, c)
+      for (const alias of [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])]) if (!commands.has(alias)) commands.set(alias, c)
     }
   }
   add(join(root, 'oclif.manifest.json'))

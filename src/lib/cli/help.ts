@@ -1,0 +1,35 @@
+import { Help } from '@oclif/core'
+
+/** What the top-level help adds after oclif's topics and commands. */
+export const ROOT_HELP_SECTIONS = `GLOBAL FLAGS (any command; before or after the command name)
+  -C, --dir <dir>  Work in this ssmd root (default: the nearest folder upwards
+                   holding feeds/, schemas/ or environments/)
+  --json           Print JSON on stdout (errors too: {"error": {...}})
+  -q, --quiet      Print only errors
+  -v, --verbose    More detail; a stack trace for unexpected failures
+  -h, --help       Show help for a command or topic
+
+EXIT CODES
+  0  success
+  1  the operation failed (validation errors, not found, conflicts, locks)
+  2  wrong usage (unknown command or flag, bad flag value, path matching no file)
+
+ENVIRONMENT
+  NO_COLOR, FORCE_COLOR       Turn colour off / on (.ssmd/config.yaml color: sets a default)
+  CI                          Set in CI: no progress display
+  GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL, GIT_COMMITTER_NAME, GIT_COMMITTER_EMAIL
+                              Who ssmd commit records (else git config user.name/email)
+  SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (15000)
+  SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin (10000)
+  SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)
+  SSMD_DATA_DIR, XDG_DATA_HOME  Where installed and linked plugins are recorded
+
+Shell completion: ssmd completion bash|zsh|fish|powershell (see 'ssmd completion --help').`
+
+/** oclif's help, with global flags, exit codes and environment variables at the top level. */
+export default class SsmdHelp extends Help {
+  protected override async showRootHelp(): Promise<void> {
+    await super.showRootHelp()
+    this.log(ROOT_HELP_SECTIONS)
+  }
+}

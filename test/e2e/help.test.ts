@@ -1,0 +1,47 @@
+import { expect } from 'chai'
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
+import { PROJECT_ROOT } from '../helpers/repo.js'
+
+const run = promisify(execFile)
+
+describe('help (built CLI)', () => {
+  it('the top-level help lists global flags, exit codes and environment variables', () => {
+    const r = ssmdProcess(['--help'])
+    expect(r.code, r.stderr).to.equal(0)
+    for (const section of ['GLOBAL FLAGS', 'EXIT CODES', 'ENVIRONMENT']) expect(r.stdout).to.match(new RegExp(`^${section}`, 'm'))
+    for (const flag of ['-C, --dir <dir>', '--json', '-q, --quiet', '-v, --verbose', '-h, --help']) expect(r.stdout).to.contain(flag)
+    expect(r.stdout).to.match(/^ {2}2 {2}wrong usage/m)
+    for (const name of ['NO_COLOR', 'SSMD_LOCK_TIMEOUT_MS', 'SSMD_PLUGIN_TIMEOUT_MS', 'GIT_AUTHOR_NAME']) expect(r.stdout).to.contain(name)
+    expect(ssmdProcess(['-h']).stdout).to.equal(r.stdout)
+  })
+
+  it("every ssmd command's help has examples, each with a one-line comment", async function () {
+    this.timeout(240000)
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { hidden?: boolean }> }
+    const ids = Object.entries(manifest.commands).filter(([, c]) => !c.hidden).map(([id]) => id)
+    expect(ids.length).to.be.greaterThan(25)
+    const env = { ...process.env, NO_COLOR: '1', NODE_ENV: '', COLUMNS: '200' }
+    const failures: string[] = []
+    // A few at a time: each is a separate CLI process.
+    for (let i = 0; i < ids.length; i += 4) {
+      await Promise.all(ids.slice(i, i + 4).map(async id => {
+        const { stdout } = await run(process.execPath, [BUILT_BIN, ...id.split(':'), '-h'], { env })
+        const examples = stdout.split(/^EXAMPLES$/m)[1]?.split(/^[A-Z][A-Z ]+$/m)[0]
+        if (!examples) return failures.push(`${id}: no EXAMPLES section`)
+        const lines = examples.split('\n').filter(l => l.trim() !== '')
+        const commands = lines.filter(l => /^\s+\$ /.test(l))
+        if (commands.length === 0) failures.push(`${id}: no example command`)
+        lines.forEach((l, k) => {
+          if (!/^\s+\$ /.test(l)) return
+          const before = lines[k - 1]
+          if (before === undefined || /^\s+\$ /.test(before) || /^\s{4,}\S/.test(before) && !/^ {2}\S/.test(before)) failures.push(`${id}: '${l.trim()}' has no comment line`)
+        })
+      }))
+    }
+    expect(failures).to.deep.equal([])
+  })
+})
