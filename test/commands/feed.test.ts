@@ -137,7 +137,7 @@ calendar:
     ['a bad date', ['ok', '--effective-from', '2025-02-30'], /not a valid date/],
     ['a bad time', ['ok', '--open-time', '24:00'], /not a valid time/],
     ['a bad zone', ['ok', '--timezone', 'Mars/Base'], /IANA time zone/],
-    ['a bad enum', ['ok', '--auth-method', 'password'], /Expected --auth-method=password to be one of/],
+    ['a bad enum', ['ok', '--auth-method', 'password'], /--auth-method expects one of .*, got 'password'/],
     ['a zero rate limit', ['ok', '--rate-limit', '0'], /rate-limit/],
     ['an end before the start', ['ok', '--effective-from', '2025-02-01', '--effective-to', '2025-01-01'], /before/],
   ]
