@@ -6,13 +6,17 @@ import { closest, didYouMean } from '../lib/core/text.js'
  * never a guess that runs (this replaces @oclif/plugin-not-found).
  */
 const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
+  const fail = (message: string): void => {
+    if ((argv ?? []).includes('--json')) process.stdout.write(JSON.stringify({ error: { code: 'usage', message, exit_code: 2 } }, null, 2) + '\n')
+    process.stderr.write(`Error: ${message}\n`)
+    this.exit(2)
+  }
   if (id.startsWith('-')) {
     const globals = ['-C', '--dir', '--json', '-q', '--quiet', '-v', '--verbose']
     const line = globals.includes(id.split('=')[0])
       ? `${id} needs a command, e.g. 'ssmd validate ${id}${id === '-C' || id === '--dir' ? ' <dir>' : ''}'`
       : `unknown flag ${id}${didYouMean(id, [...globals, '--help', '-h', '--version'])}`
-    process.stderr.write(`Error: ssmd: ${line} (see 'ssmd --help')\n`)
-    this.exit(2)
+    fail(`ssmd: ${line} (see 'ssmd --help')`)
   }
   const visible = config.commands.filter(c => !c.hidden)
   const ids = new Set<string>()
@@ -32,8 +36,7 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
       const extra = id.split(':').slice(n).map(a => `'${a}'`)
       const list = extra.length === 1 ? extra[0] : `${extra.slice(0, -1).join(', ')} and ${extra.at(-1)}`
       const cmd = prefix.replaceAll(':', ' ')
-      process.stderr.write(`Error: ssmd ${cmd}: unexpected argument${extra.length === 1 ? '' : 's'} ${list}; it takes none (see 'ssmd ${cmd} --help')\n`)
-      this.exit(2)
+      fail(`ssmd ${cmd}: unexpected argument${extra.length === 1 ? '' : 's'} ${list}; it takes none (see 'ssmd ${cmd} --help')`)
     }
   }
   let suggestion: string | undefined
@@ -47,8 +50,7 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
   const hint = suggestion === undefined ? '' : `; did you mean 'ssmd ${suggestion}'?`
   const topic = id.split(':')[0]
   const help = ids.has(topic) && topic !== id ? `ssmd ${topic} --help` : 'ssmd --help'
-  process.stderr.write(`Error: '${typed}' is not an ssmd command${hint} (see '${help}')\n`)
-  this.exit(2)
+  fail(`'${typed}' is not an ssmd command${hint} (see '${help}')`)
 }
 
 export default hook

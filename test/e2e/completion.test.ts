@@ -79,7 +79,10 @@ describe('shell completion (built CLI, real shells)', function () {
     it('command words and topics', () => {
       expect(complete('ssmd fe')).to.deep.equal(['feed'])
       expect(complete('ssmd feed sh')).to.deep.equal(['show'])
-      expect(complete('ssmd schema ')).to.include.members(['add-version', 'register', 'set-status', 'show'])
+      expect(complete('ssmd schema ')).to.include.members(['add-version', 'register', 'set-status', 'show', 'remove', 'remove-version'])
+      expect(complete('ssmd help fe')).to.deep.equal(['feed'])
+      expect(complete('ssmd plugins li')).to.deep.equal(['link'])
+      expect(complete('ssmd nosuch ')).to.deep.equal([])
     })
 
     it('flags at any position, --no-* forms, and flags already given are not offered again', () => {

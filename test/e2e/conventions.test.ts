@@ -50,6 +50,12 @@ describe('terminal conventions (built CLI)', () => {
     expect(before.stderr).to.match(/'feed lst' is not an ssmd command; did you mean 'ssmd feed list'\? \(see 'ssmd feed --help'\)/)
   })
 
+  it('an unknown command answers JSON with --json', () => {
+    const r = ssmdProcess(['fed', 'list', '--json'])
+    expect(r.code).to.equal(2)
+    expect(JSON.parse(r.stdout)).to.deep.equal({ error: { code: 'usage', message: "'fed list' is not an ssmd command; did you mean 'ssmd feed list'? (see 'ssmd --help')", exit_code: 2 } })
+  })
+
   it('extra words after a command without arguments are a usage error', () => {
     const r = ssmdProcess(['feed', 'list', 'a', 'b', '-C', EXAMPLE_REPO])
     expect(r.code).to.equal(2)

@@ -4,9 +4,9 @@
  * plugins named in package.json. Used by the argument normalisation in
  * bin/run.js and by the completion entry point, both of which must start fast.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 
 export interface ManifestFlag {
   name: string
@@ -69,7 +69,10 @@ export function loadManifest(root: string): CommandManifest {
   const require = createRequire(join(root, 'package.json'))
   for (const name of oclif.plugins ?? []) {
     try {
-      const dir = dirname(require.resolve(`${name}/package.json`))
+      // Not every package exports its package.json: look along the resolution paths.
+      const base = (require.resolve.paths(name) ?? []).find(d => existsSync(join(d, name, 'package.json')))
+      if (base === undefined) continue
+      const dir = join(base, name)
       add(join(dir, 'oclif.manifest.json'))
       const pluginTopics = ((readJson(join(dir, 'package.json'))?.oclif ?? {}) as typeof oclif).topics ?? {}
       for (const [t, v] of Object.entries(pluginTopics)) if (!topics.has(t)) topics.set(t, v.description ?? '')

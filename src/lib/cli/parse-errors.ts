@@ -74,7 +74,8 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
     const known = flagSpellings(err.parse?.input?.flags ?? flags)
     const parts = given.map(f => {
       const bare = f.split('=')[0]
-      const s = closest(bare, known)
+      // A one-letter flag is too short to guess from.
+      const s = bare.length <= 2 ? undefined : closest(bare, known.filter(k => k.length > 2))
       return s === undefined ? bare : `${bare} (did you mean ${s}?)`
     })
     return `${where}: unknown flag${given.length === 1 ? '' : 's'} ${listing(parts)}${help}`

@@ -177,6 +177,12 @@ function findFlag(flags: Record<string, ManifestFlag>, word: string): ManifestFl
   return undefined
 }
 
+/** A command's one-line description, with oclif's `<%= config.bin %>` template filled in. */
+function summaryOf(c: ManifestCommand | undefined): string | undefined {
+  const text = c?.summary ?? c?.description?.split('\n')[0]
+  return text?.replace(/<%=\s*config\.bin\s*%>/g, 'ssmd').replace(/<%=[^%]*%>/g, '')
+}
+
 /** The completions for `words` (the last one being completed). */
 export function completions(projectRoot: string, words: string[], cwd = process.cwd()): Answer {
   const manifest = loadManifest(projectRoot)
@@ -267,12 +273,20 @@ export function completions(projectRoot: string, words: string[], cwd = process.
       if (seen.has(next)) continue
       seen.add(next)
       const isTopic = table.prefixes.has(prefix + next)
-      const description = isTopic ? manifest.topics.get(prefix + next) ?? c.summary : c.summary
+      const description = isTopic ? manifest.topics.get(prefix + next) ?? summaryOf(c) : summaryOf(c)
       out.push({ value: next, description })
     }
     if (cmd === undefined) return filter(out.sort((a, b) => a.value.localeCompare(b.value)))
   }
   if (!cmd) return []
+  // `ssmd help <command words>`
+  if (cmd.id === 'help') {
+    const typed = positionals.join(':')
+    const prefix = typed === '' ? '' : `${typed}:`
+    const next = new Map<string, string | undefined>()
+    for (const [id, c] of visible) if (id === c.id && id.startsWith(prefix) && id !== 'help') next.set(id.slice(prefix.length).split(':')[0], table.prefixes.has(prefix + id.slice(prefix.length).split(':')[0]) ? manifest.topics.get(prefix + id.slice(prefix.length).split(':')[0]) : summaryOf(c))
+    return filter([...next.entries()].map(([value, description]) => ({ value, description })).sort((a, b) => a.value.localeCompare(b.value)))
+  }
   const argNames = Object.keys(cmd.args)
   const argName = argNames[positionals.length] ?? (cmd.strict === false ? argNames.at(-1) : undefined)
   if (argName) {
