@@ -9,7 +9,7 @@ export default class CacheClear extends SsmdCommand<typeof CacheClear> {
   static override summary = 'Delete the validation cache (.ssmd/cache).'
   static override description =
     'The cache only ever saves time: every entry is checked against the file it describes before it is used, and a damaged cache is ignored and rebuilt. Clearing it is safe; the next validate reads everything anew.'
-  static override examples = []
+  static override examples = [{ description: 'Start the next validation from scratch', command: '<%= config.bin %> cache clear' }]
 
   async run(): Promise<{ cleared: boolean; path: string }> {
     const cleared = clearCache(this.root())
