@@ -23,7 +23,7 @@ export interface ParseErrorLike extends Error {
   oclif?: { exit?: number }
   flags?: string[]
   args?: ArgDef[] | string[]
-  parse?: { input?: { flags?: Record<string, FlagDef> }; output?: unknown }
+  parse?: { input?: { flags?: Record<string, FlagDef & { required?: boolean }> }; output?: { flags?: Record<string, unknown> } }
 }
 
 const CLASS_NAMES = /^(CLIParseError|RequiredArgsError|UnexpectedArgsError|NonExistentFlagsError|FlagInvalidOptionError|ArgInvalidOptionError|FailedFlagValidationError|ViolatedFlagConstraintError|InvalidArgsSpecError)$/
@@ -100,7 +100,12 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
   if (name === 'RequiredArgsError' || /^Missing \d+ required args?/.test(message)) {
     const args = (err.args as ArgDef[] | undefined)?.map(a => `<${a.name}>`) ?? []
     const what = args.length > 0 ? listing(args) : message.replace(/^Missing \d+ required args?:?\s*/, '')
-    return `${where}: missing argument${args.length === 1 ? '' : 's'} ${what}; usage: ${where} ${args.join(' ')}${help}`.replace(/ {2,}/g, ' ')
+    // oclif stops at the arguments; name the missing required flags in the same line.
+    const given = err.parse?.output?.flags ?? {}
+    const flags = Object.entries(err.parse?.input?.flags ?? {}).filter(([n, f]) => f.required && given[n] === undefined).map(([n]) => `--${n}`)
+    const alsoFlags = flags.length === 0 ? '' : ` and required flag${flags.length === 1 ? '' : 's'} ${listing(flags)}`
+    const usage = [where, ...args, ...flags.map(f => `${f} <value>`)].join(' ')
+    return `${where}: missing argument${args.length === 1 ? '' : 's'} ${what}${alsoFlags}; usage: ${usage}${help}`
   }
 
   if (name === 'UnexpectedArgsError' || /^Unexpected arguments?:/.test(message)) {
