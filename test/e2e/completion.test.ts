@@ -73,6 +73,24 @@ describe('shell completion (built CLI, real shells)', function () {
     expect(bad.stderr).to.match(/expected one of bash, zsh, fish, powershell, got 'tcsh'/)
   })
 
+  it('the entry point answers without oclif, and never echoes hostile names or reads oversized files', () => {
+    const dir = exampleRepo()
+    writeFileSync(join(dir, 'feeds', 'evil\u001b]0;pwned\u0007.yaml'), 'name: x\n')
+    writeFileSync(join(dir, 'feeds', '-rf.yaml'), 'name: x\n')
+    writeFileSync(join(dir, 'schemas', 'huge.yaml'), 'versions:\n' + '  - version: v1\n'.repeat(80000))
+    const names = ssmdProcess(['__complete', 'bash', '--', 'feed', 'show', ''], { cwd: dir })
+    expect(names.code, names.stderr).to.equal(0)
+    expect(names.stdout).to.equal('kalshi\nkraken\npolymarket\n')
+    const refs = ssmdProcess(['__complete', 'bash', '--', 'schema', 'set-status', 'hu'], { cwd: dir })
+    expect(refs.stdout).to.equal('')
+    const dirs = ssmdProcess(['__complete', 'bash', '--', '-C', ''], { cwd: dir })
+    expect(dirs.stdout).to.equal('__dirs__\n')
+    // oclif is never loaded: Node's module trace (hundreds of @oclif/core lines for any command) shows none.
+    const trace = ssmdProcess(['__complete', 'bash', '--', 'fe'], { cwd: dir, env: { NODE_DEBUG: 'module' } })
+    expect(trace.stdout).to.equal('feed\tManage data-source feeds (feeds/*.yaml)\n')
+    expect(trace.stderr).not.to.match(/@oclif[\\/]core/)
+  })
+
   describe('bash', () => {
     const complete = (line: string, cwd = repo) => bashComplete(env, cwd, line)
 

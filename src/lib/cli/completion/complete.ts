@@ -62,7 +62,8 @@ class RepoView {
     } catch {
       return []
     }
-    return entries.filter(f => /\.ya?ml$/.test(f) && !f.startsWith('.')).map(f => f.replace(/\.ya?ml$/, '')).sort()
+    // Only names a command could accept: a hostile file name must not put control characters on the terminal.
+    return entries.filter(f => /^[\w][\w.-]*\.ya?ml$/.test(f)).map(f => f.replace(/\.ya?ml$/, '')).sort()
   }
 
   private text(folder: string, name: string): string {
@@ -70,7 +71,10 @@ class RepoView {
     if (!root || !/^[\w.-]+$/.test(name)) return ''
     for (const ext of ['yaml', 'yml']) {
       try {
-        return readFileSync(join(root, folder, `${name}.${ext}`), 'utf8')
+        const path = join(root, folder, `${name}.${ext}`)
+        // Completion must answer at once: an oversized file is not read (validate reports it).
+        if (statSync(path).size > 1024 * 1024) return ''
+        return readFileSync(path, 'utf8')
       } catch {
         // try the other extension
       }
