@@ -22,9 +22,47 @@ if (process.argv[2] === '__complete') {
   const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
   const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(require('@oclif/core/package.json').engines?.node)
   if (skipEngineCheck) process.env[engineCheck] = '1'
-  const { execute } = await import('@oclif/core')
+  const { flush, handle, run } = await import('@oclif/core')
   if (skipEngineCheck) delete process.env[engineCheck]
-  await execute({ dir: import.meta.url, args: await normalizedArgs() })
+  // What oclif's execute() does, with parser errors of commands that are not ssmd's
+  // own (plugins install, help) reported in ssmd's one-line style too.
+  const args = await normalizedArgs()
+  await run(args, import.meta.url)
+    .then(async () => flush())
+    .catch(async error => {
+      if (!(await reportParseError(error, args))) await handle(error)
+    })
+}
+
+/** A parser error of a plugin's command as one ssmd line, exit 2; false for anything else. */
+async function reportParseError(error, args) {
+  try {
+    const { isParseError, parseErrorLine } = await import('../dist/lib/cli/parse-errors.js')
+    if (!error || error.oclif?.exit === 0 || error.code === 'EEXIT') return false
+    if (!isParseError(error)) {
+      // Any other error a plugin's command raises on purpose: one plain line, its exit code.
+      if (error.constructor?.name !== 'CLIError' || process.env.DEBUG) return false
+      const message = String(error.message).replace(/\u001b\[[0-9;]*m/g, '').split('\n').map(l => l.trim()).filter(l => l && !/^See more help/.test(l)).join(' ')
+      process.stderr.write(`Error: ${message}\n`)
+      process.exitCode = error.oclif?.exit ?? 1
+      return true
+    }
+    const { commandTable } = await import('../dist/lib/cli/argv.js')
+    const { loadManifest } = await import('../dist/lib/cli/manifest.js')
+    const table = commandTable(loadManifest(fileURLToPath(new URL('..', import.meta.url))).commands.keys())
+    const words = []
+    for (const a of args) {
+      if (a.startsWith('-') || !(table.ids.has([...words, a].join(':')) || table.prefixes.has([...words, a].join(':')))) break
+      words.push(a)
+    }
+    const line = parseErrorLine(error, words.join(' '))
+    if (args.includes('--json')) process.stdout.write(JSON.stringify({ error: { code: 'usage', message: line, exit_code: 2 } }, null, 2) + '\n')
+    process.stderr.write(`Error: ${line}\n`)
+    process.exitCode = 2
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Global flags before or between the words of the command id move after it (see src/lib/cli/argv.ts). */

@@ -32,7 +32,9 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
   // oclif folds the extra words after a command without arguments into the id ('feed list a' → feed:list:a).
   for (let n = id.split(':').length - 1; n >= 1; n--) {
     const prefix = id.split(':').slice(0, n).join(':')
-    if (config.findCommand(prefix)) {
+    // A command that is also a topic ('plugins') more likely met a mistyped subcommand ('plugins instal').
+    const isTopic = config.commands.some(c => c.id.startsWith(`${prefix}:`))
+    if (config.findCommand(prefix) && !isTopic) {
       const extra = id.split(':').slice(n).map(a => `'${a}'`)
       const list = extra.length === 1 ? extra[0] : `${extra.slice(0, -1).join(', ')} and ${extra.at(-1)}`
       const cmd = prefix.replaceAll(':', ' ')

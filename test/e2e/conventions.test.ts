@@ -50,6 +50,16 @@ describe('terminal conventions (built CLI)', () => {
     expect(before.stderr).to.match(/'feed lst' is not an ssmd command; did you mean 'ssmd feed list'\? \(see 'ssmd feed --help'\)/)
   })
 
+  it("plugin commands' parser errors read the same way", () => {
+    const env = { XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir() }
+    const missing = ssmdProcess(['plugins', 'install'], { env })
+    expect(missing.code).to.equal(2)
+    expect(missing.stderr).to.equal("Error: ssmd plugins install: missing argument <plugin>; usage: ssmd plugins install <plugin> (see 'ssmd plugins install --help')\n")
+    const typo = ssmdProcess(['plugins', 'instal', 'x'], { env })
+    expect(typo.code).to.equal(2)
+    expect(typo.stderr).to.equal("Error: 'plugins instal x' is not an ssmd command; did you mean 'ssmd plugins install'? (see 'ssmd plugins --help')\n")
+  })
+
   it('an unknown command answers JSON with --json', () => {
     const r = ssmdProcess(['fed', 'list', '--json'])
     expect(r.code).to.equal(2)

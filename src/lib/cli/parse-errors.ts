@@ -23,7 +23,7 @@ export interface ParseErrorLike extends Error {
   oclif?: { exit?: number }
   flags?: string[]
   args?: ArgDef[] | string[]
-  parse?: { input?: { flags?: Record<string, FlagDef & { required?: boolean }> }; output?: { flags?: Record<string, unknown> } }
+  parse?: { input?: { flags?: Record<string, FlagDef & { required?: boolean }>; args?: Record<string, ArgDef> }; output?: { flags?: Record<string, unknown> } }
 }
 
 const CLASS_NAMES = /^(CLIParseError|RequiredArgsError|UnexpectedArgsError|NonExistentFlagsError|FlagInvalidOptionError|ArgInvalidOptionError|FailedFlagValidationError|ViolatedFlagConstraintError|InvalidArgsSpecError)$/
@@ -104,7 +104,8 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
     const given = err.parse?.output?.flags ?? {}
     const flags = Object.entries(err.parse?.input?.flags ?? {}).filter(([n, f]) => f.required && given[n] === undefined).map(([n]) => `--${n}`)
     const alsoFlags = flags.length === 0 ? '' : ` and required flag${flags.length === 1 ? '' : 's'} ${listing(flags)}`
-    const usage = [where, ...args, ...flags.map(f => `${f} <value>`)].join(' ')
+    const allArgs = Object.keys(err.parse?.input?.args ?? {}).map(a => `<${a}>`)
+    const usage = [where, ...(allArgs.length > 0 ? allArgs : args), ...flags.map(f => `${f} <value>`)].join(' ')
     return `${where}: missing argument${args.length === 1 ? '' : 's'} ${what}${alsoFlags}; usage: ${usage}${help}`
   }
 
