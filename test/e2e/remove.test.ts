@@ -77,6 +77,16 @@ describe('removal verbs (built CLI)', () => {
     expect(JSON.parse(v.stdout).summary.errors, v.stdout).to.equal(0)
   })
 
+  it('schema remove also removes a schema file that cannot be read', () => {
+    const repo = exampleRepo()
+    writeFileSync(join(repo, 'schemas/broken.yaml'), 'name: [unclosed\n')
+    const r = ssmdProcess(['schema', 'remove', 'broken'], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.equal('removed schemas/broken.yaml\n')
+    expect(r.stderr).to.equal('note: schemas/broken.yaml cannot be read as a schema; its definition files are left in place\n')
+    expect(existsSync(join(repo, 'schemas/broken.yaml'))).to.equal(false)
+  })
+
   it('schema remove-version refuses while an environment or a compatible_with claim names it, and never removes the last version', () => {
     const repo = exampleRepo()
     const used = ssmdProcess(['schema', 'remove-version', 'trade:v1'], { cwd: repo })

@@ -40,7 +40,13 @@ export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
     const name = checkName('schema', this.args.name)
     const ws = this.workspace(['schema', 'environment'])
     const doc = ws.get('schema', name)
-    const schema = usableSchema(doc.file, doc.data, doc.problem)
+    // A broken schema file can still be removed; its definition files are then left alone (they cannot be read from it).
+    let schema: ReturnType<typeof usableSchema> | undefined
+    try {
+      schema = usableSchema(doc.file, doc.data, doc.problem)
+    } catch {
+      this.note(`note: ${doc.file} cannot be read as a schema; its definition files are left in place`)
+    }
     const referrers = schemaReferrers(ws, name)
     refuseIfReferred(
       `schema '${name}'`,
@@ -48,7 +54,7 @@ export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
       this.flags.force,
       `move them to another schema (ssmd env update <env> --schema <schema>:<version>) or remove them (ssmd env remove <env>)`,
     )
-    const plan = planDefinitionRemoval(ws, name, schema)
+    const plan = schema ? planDefinitionRemoval(ws, name, schema) : { remove: [], kept: [] }
     removeFileLocked(doc.absPath, doc.file)
     this.say(`removed ${displayPath(doc.absPath, doc.file)}`)
     for (const d of plan.remove) {
