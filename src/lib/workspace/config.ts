@@ -24,8 +24,10 @@ export function readLocalConfig(root: string): LocalConfig {
   if (data === null || data === undefined) return {}
   if (typeof data !== 'object' || Array.isArray(data))
     return { warnings: [`${file}:1:1: expected 'key: value' settings (${Object.keys(SETTINGS).join(', ')}); the file is ignored`] }
-  const locator = text === undefined ? undefined : new SourceLocator(text)
+  // Built only for a warning: locating loads the yaml package, which no command should pay for otherwise.
+  let locator: SourceLocator | undefined
   const at = (key: string, where: 'key' | 'value') => {
+    if (text !== undefined) locator ??= new SourceLocator(text)
     const pos = locator?.locate(`/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`, where) ?? { line: 1, column: 1 }
     return `${file}:${pos.line}:${pos.column}`
   }
