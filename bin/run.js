@@ -42,7 +42,13 @@ async function reportParseError(error, args) {
     if (!isParseError(error)) {
       // Any other error a plugin's command raises on purpose: one plain line, its exit code.
       if (error.constructor?.name !== 'CLIError' || process.env.DEBUG) return false
-      const message = String(error.message).replace(/\u001b\[[0-9;]*m/g, '').split('\n').map(l => l.trim()).filter(l => l && !/^See more help/.test(l)).join(' ')
+      const message = String(error.message)
+        // eslint-disable-next-line no-control-regex
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .split('\n')
+        .map(l => l.trim())
+        .filter(l => l && !/^See more help/.test(l))
+        .join(' ')
       process.stderr.write(`Error: ${message}\n`)
       process.exitCode = error.oclif?.exit ?? 1
       return true

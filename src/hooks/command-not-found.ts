@@ -35,7 +35,10 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
     // A command that is also a topic ('plugins') more likely met a mistyped subcommand ('plugins instal').
     const isTopic = config.commands.some(c => c.id.startsWith(`${prefix}:`))
     if (config.findCommand(prefix) && !isTopic) {
-      const extra = id.split(':').slice(n).map(a => `'${a}'`)
+      const extra = id
+        .split(':')
+        .slice(n)
+        .map(a => `'${a}'`)
       const list = extra.length === 1 ? extra[0] : `${extra.slice(0, -1).join(', ')} and ${extra.at(-1)}`
       const cmd = prefix.replaceAll(':', ' ')
       fail(`ssmd ${cmd}: unexpected argument${extra.length === 1 ? '' : 's'} ${list}; it takes none (see 'ssmd ${cmd} --help')`)

@@ -159,13 +159,18 @@ describe('shell completion (built CLI, real shells)', function () {
       }
       expect(screen(), screen()).to.match(pattern)
     }
-    for (const line of setup) tmux('send-keys', '-l', line), tmux('send-keys', 'Enter')
-    tmux('send-keys', '-l', 'echo READY'), tmux('send-keys', 'Enter')
+    for (const line of [...setup, 'echo READY']) {
+      tmux('send-keys', '-l', line)
+      tmux('send-keys', 'Enter')
+    }
     waitFor(/^READY$/m)
     return {
       type: (text: string) => tmux('send-keys', '-l', '--', text),
       tab: () => tmux('send-keys', 'Tab'),
-      clearLine: () => (tmux('send-keys', 'C-u'), tmux('send-keys', 'C-l')),
+      clearLine: () => {
+        tmux('send-keys', 'C-u')
+        tmux('send-keys', 'C-l')
+      },
       waitFor,
       kill: () => tmux('kill-server'),
     }
@@ -175,17 +180,24 @@ describe('shell completion (built CLI, real shells)', function () {
     if (!has('tmux')) this.skip()
     const t = tmuxSession(['bash', '--norc', '--noprofile'], ['eval "$(ssmd completion bash)"'])
     try {
-      t.type('ssmd feed sh'), t.tab()
+      t.type('ssmd feed sh')
+      t.tab()
       t.waitFor(/ ssmd feed show$/m)
-      t.type('kals'), t.tab()
+      t.type('kals')
+      t.tab()
       t.waitFor(/ ssmd feed show kalshi$/m)
-      t.type('--version v'), t.tab(), t.tab()
+      t.type('--version v')
+      t.tab()
+      t.tab()
       t.waitFor(/v1\s+v2/)
       t.clearLine()
       t.waitFor(/^\S*\s*$/)
-      t.type('ssmd env create x --schema trade:v'), t.tab(), t.tab()
+      t.type('ssmd env create x --schema trade:v')
+      t.tab()
+      t.tab()
       t.waitFor(/^trade:v1\s+trade:v2\s*$|^v1\s+v2\s*$/m)
-      t.type('2 --feed kal'), t.tab()
+      t.type('2 --feed kal')
+      t.tab()
       t.waitFor(/ ssmd env create x --schema trade:v2 --feed kalshi$/m)
     } finally {
       t.kill()
@@ -196,18 +208,23 @@ describe('shell completion (built CLI, real shells)', function () {
     if (!has('tmux') || !has('zsh')) this.skip()
     const t = tmuxSession(['zsh', '-f'], ['autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"', 'eval "$(ssmd completion zsh)"'])
     try {
-      t.type('ssmd feed sh'), t.tab()
+      t.type('ssmd feed sh')
+      t.tab()
       t.waitFor(/ ssmd feed show$/m)
-      t.type('kals'), t.tab()
+      t.type('kals')
+      t.tab()
       t.waitFor(/ ssmd feed show kalshi$/m)
       t.clearLine()
-      t.type('ssmd feed create x --type=mu'), t.tab()
+      t.type('ssmd feed create x --type=mu')
+      t.tab()
       t.waitFor(/ ssmd feed create x --type=multicast$/m)
       t.clearLine()
-      t.type('ssmd schema set-status trade:v2 dep'), t.tab()
+      t.type('ssmd schema set-status trade:v2 dep')
+      t.tab()
       t.waitFor(/ ssmd schema set-status trade:v2 deprecated$/m)
       t.clearLine()
-      t.type('ssmd validate feeds/kra'), t.tab()
+      t.type('ssmd validate feeds/kra')
+      t.tab()
       t.waitFor(/ ssmd validate feeds\/kraken\.yaml$/m)
     } finally {
       t.kill()
@@ -219,7 +236,10 @@ describe('shell completion (built CLI, real shells)', function () {
     const fish = (line: string) => {
       const r = spawnSync('fish', ['--no-config', '-c', `ssmd completion fish | source; complete -C '${line}'`], { cwd: repo, env, encoding: 'utf8' })
       expect(r.status, r.stderr).to.equal(0)
-      return r.stdout.split('\n').filter(Boolean).map(l => l.split('\t')[0])
+      return r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map(l => l.split('\t')[0])
     }
     expect(fish('ssmd feed sh')).to.deep.equal(['show'])
     expect(fish('ssmd feed show k')).to.deep.equal(['kalshi', 'kraken'])

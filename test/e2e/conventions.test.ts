@@ -63,7 +63,9 @@ describe('terminal conventions (built CLI)', () => {
   it('an unknown command answers JSON with --json', () => {
     const r = ssmdProcess(['fed', 'list', '--json'])
     expect(r.code).to.equal(2)
-    expect(JSON.parse(r.stdout)).to.deep.equal({ error: { code: 'usage', message: "'fed list' is not an ssmd command; did you mean 'ssmd feed list'? (see 'ssmd --help')", exit_code: 2 } })
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      error: { code: 'usage', message: "'fed list' is not an ssmd command; did you mean 'ssmd feed list'? (see 'ssmd --help')", exit_code: 2 },
+    })
   })
 
   it('extra words after a command without arguments are a usage error', () => {
@@ -90,13 +92,19 @@ describe('terminal conventions (built CLI)', () => {
     expect(int.code).to.equal(2)
     expect(int.stderr).to.equal("Error: ssmd feed create: --rate-limit expects a whole number, got 'abc' (see 'ssmd feed create --help')\n")
     const option = ssmdProcess(['feed', 'create', 'x', '--type', 'webscket', '--endpoint', 'wss://x', '-C', dir])
-    expect(option.stderr).to.equal("Error: ssmd feed create: --type expects one of websocket, rest, multicast, got 'webscket'; did you mean 'websocket'? (see 'ssmd feed create --help')\n")
+    expect(option.stderr).to.equal(
+      "Error: ssmd feed create: --type expects one of websocket, rest, multicast, got 'webscket'; did you mean 'websocket'? (see 'ssmd feed create --help')\n",
+    )
     const all = ssmdProcess(['feed', 'create', '-C', dir])
     expect(all.code).to.equal(2)
-    expect(all.stderr).to.equal("Error: ssmd feed create: missing argument <name> and required flags --type and --endpoint; usage: ssmd feed create <name> --type <value> --endpoint <value> (see 'ssmd feed create --help')\n")
+    expect(all.stderr).to.equal(
+      "Error: ssmd feed create: missing argument <name> and required flags --type and --endpoint; usage: ssmd feed create <name> --type <value> --endpoint <value> (see 'ssmd feed create --help')\n",
+    )
     const status = ssmdProcess(['schema', 'set-status', 'trade:v2', 'activ', '-C', EXAMPLE_REPO])
     expect(status.code).to.equal(2)
-    expect(status.stderr).to.equal("Error: ssmd schema set-status: expected one of draft, active, deprecated, got 'activ'; did you mean 'active'? (see 'ssmd schema set-status --help')\n")
+    expect(status.stderr).to.equal(
+      "Error: ssmd schema set-status: expected one of draft, active, deprecated, got 'activ'; did you mean 'active'? (see 'ssmd schema set-status --help')\n",
+    )
     const arg = ssmdProcess(['feed', 'show', '-C', EXAMPLE_REPO])
     expect(arg.code).to.equal(2)
     expect(arg.stderr).to.equal("Error: ssmd feed show: missing argument <name>; usage: ssmd feed show <name> (see 'ssmd feed show --help')\n")
@@ -120,12 +128,14 @@ describe('terminal conventions (built CLI)', () => {
     writeFileSync(join(dir, '.ssmd', 'config.yaml'), '# mine\ncolour: never\noutput: jsn\ncolor: always\nfoo: 1\n')
     const r = ssmdProcess(['feed', 'list'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stderr).to.equal([
-      "warning: .ssmd/config.yaml:2:1: unknown setting 'colour' is ignored; did you mean 'color'?",
-      "warning: .ssmd/config.yaml:3:9: output 'jsn' is ignored: use text or json; did you mean 'json'?",
-      "warning: .ssmd/config.yaml:5:1: unknown setting 'foo' is ignored; the settings are color and output",
-      '',
-    ].join('\n'))
+    expect(r.stderr).to.equal(
+      [
+        "warning: .ssmd/config.yaml:2:1: unknown setting 'colour' is ignored; did you mean 'color'?",
+        "warning: .ssmd/config.yaml:3:9: output 'jsn' is ignored: use text or json; did you mean 'json'?",
+        "warning: .ssmd/config.yaml:5:1: unknown setting 'foo' is ignored; the settings are color and output",
+        '',
+      ].join('\n'),
+    )
     // The valid setting still applies: output stays text because 'jsn' was ignored.
     expect(r.stdout).to.match(/^No feeds yet/)
     expect(ssmdProcess(['feed', 'list', '-q'], { cwd: dir }).stderr).to.equal('')

@@ -22,25 +22,29 @@ describe('help (built CLI)', () => {
   it("every ssmd command's help has examples, each with a one-line comment", async function () {
     this.timeout(240000)
     const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { hidden?: boolean }> }
-    const ids = Object.entries(manifest.commands).filter(([, c]) => !c.hidden).map(([id]) => id)
+    const ids = Object.entries(manifest.commands)
+      .filter(([, c]) => !c.hidden)
+      .map(([id]) => id)
     expect(ids.length).to.be.greaterThan(25)
     const env = { ...process.env, NO_COLOR: '1', NODE_ENV: '', COLUMNS: '200' }
     const failures: string[] = []
     // A few at a time: each is a separate CLI process.
     for (let i = 0; i < ids.length; i += 4) {
-      await Promise.all(ids.slice(i, i + 4).map(async id => {
-        const { stdout } = await run(process.execPath, [BUILT_BIN, ...id.split(':'), '-h'], { env })
-        const examples = stdout.split(/^EXAMPLES$/m)[1]?.split(/^[A-Z][A-Z ]+$/m)[0]
-        if (!examples) return failures.push(`${id}: no EXAMPLES section`)
-        const lines = examples.split('\n').filter(l => l.trim() !== '')
-        const commands = lines.filter(l => /^\s+\$ /.test(l))
-        if (commands.length === 0) failures.push(`${id}: no example command`)
-        lines.forEach((l, k) => {
-          if (!/^\s+\$ /.test(l)) return
-          const before = lines[k - 1]
-          if (before === undefined || /^\s+\$ /.test(before) || /^\s{4,}\S/.test(before) && !/^ {2}\S/.test(before)) failures.push(`${id}: '${l.trim()}' has no comment line`)
-        })
-      }))
+      await Promise.all(
+        ids.slice(i, i + 4).map(async id => {
+          const { stdout } = await run(process.execPath, [BUILT_BIN, ...id.split(':'), '-h'], { env })
+          const examples = stdout.split(/^EXAMPLES$/m)[1]?.split(/^[A-Z][A-Z ]+$/m)[0]
+          if (!examples) return failures.push(`${id}: no EXAMPLES section`)
+          const lines = examples.split('\n').filter(l => l.trim() !== '')
+          const commands = lines.filter(l => /^\s+\$ /.test(l))
+          if (commands.length === 0) failures.push(`${id}: no example command`)
+          lines.forEach((l, k) => {
+            if (!/^\s+\$ /.test(l)) return
+            const before = lines[k - 1]
+            if (before === undefined || /^\s+\$ /.test(before) || (/^\s{4,}\S/.test(before) && !/^ {2}\S/.test(before))) failures.push(`${id}: '${l.trim()}' has no comment line`)
+          })
+        }),
+      )
     }
     expect(failures).to.deep.equal([])
   })

@@ -7,7 +7,12 @@ import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 /** Every key of a JSON value, at any depth. */
 function keys(value: unknown, out: string[] = []): string[] {
   if (Array.isArray(value)) for (const v of value) keys(v, out)
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(k), keys(v, out)
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k)
+      keys(v, out)
+    }
+  }
   return out
 }
 
@@ -18,9 +23,19 @@ describe('JSON output style (built CLI)', () => {
     const repo = exampleRepo({ git: true })
     writeFileSync(join(repo, 'feeds/kraken.yaml'), readFileSync(join(repo, 'feeds/kraken.yaml'), 'utf8').replace('rate_limit_per_second: 1', 'rate_limit_per_second: 2'))
     const runs = [
-      ['feed', 'list'], ['feed', 'show', 'kalshi'], ['env', 'list'], ['env', 'show', 'kalshi-prod'], ['schema', 'list'], ['schema', 'show', 'trade'],
-      ['rules', 'list'], ['validate'], ['diff', '--stat'], ['key', 'list', 'kalshi-prod'], ['schema', 'hash', 'trade'],
-      ['feed', 'show', 'nope'], ['commit', '-m', 'raise the kraken limit'],
+      ['feed', 'list'],
+      ['feed', 'show', 'kalshi'],
+      ['env', 'list'],
+      ['env', 'show', 'kalshi-prod'],
+      ['schema', 'list'],
+      ['schema', 'show', 'trade'],
+      ['rules', 'list'],
+      ['validate'],
+      ['diff', '--stat'],
+      ['key', 'list', 'kalshi-prod'],
+      ['schema', 'hash', 'trade'],
+      ['feed', 'show', 'nope'],
+      ['commit', '-m', 'raise the kraken limit'],
     ]
     for (const args of runs) {
       const r = ssmdProcess([...args, '--json'], { cwd: repo, env: author })

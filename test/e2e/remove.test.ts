@@ -13,15 +13,22 @@ describe('removal verbs (built CLI)', () => {
     const before = readFileSync(join(repo, 'feeds/kalshi.yaml'), 'utf8')
     const r = ssmdProcess(['feed', 'remove', 'kalshi'], { cwd: repo })
     expect(r.code).to.equal(1)
-    expect(r.stderr).to.equal("Error: feed 'kalshi' is still referred to by 2 places: environments/kalshi-dev.yaml:3 (feed: kalshi), environments/kalshi-prod.yaml:3 (feed: kalshi); point them at another feed (ssmd env update <env> --feed <feed>) or remove them (ssmd env remove <env>), or pass --force to remove it anyway\n")
+    expect(r.stderr).to.equal(
+      "Error: feed 'kalshi' is still referred to by 2 places: environments/kalshi-dev.yaml:3 (feed: kalshi), environments/kalshi-prod.yaml:3 (feed: kalshi); point them at another feed (ssmd env update <env> --feed <feed>) or remove them (ssmd env remove <env>), or pass --force to remove it anyway\n",
+    )
     expect(readFileSync(join(repo, 'feeds/kalshi.yaml'), 'utf8')).to.equal(before)
     // The line numbers are where git sees the references.
-    expect(git(repo, 'grep', '-n', '^feed: kalshi', '--', 'environments').trim().split('\n')).to.deep.equal(['environments/kalshi-dev.yaml:3:feed: kalshi', 'environments/kalshi-prod.yaml:3:feed: kalshi'])
+    expect(git(repo, 'grep', '-n', '^feed: kalshi', '--', 'environments').trim().split('\n')).to.deep.equal([
+      'environments/kalshi-dev.yaml:3:feed: kalshi',
+      'environments/kalshi-prod.yaml:3:feed: kalshi',
+    ])
 
     const forced = ssmdProcess(['feed', 'remove', 'kalshi', '--force', '--json'], { cwd: repo })
     expect(forced.code, forced.stderr).to.equal(0)
     expect(JSON.parse(forced.stdout)).to.deep.equal({
-      file: 'feeds/kalshi.yaml', name: 'kalshi', forced: true,
+      file: 'feeds/kalshi.yaml',
+      name: 'kalshi',
+      forced: true,
       referrers: [
         { file: 'environments/kalshi-dev.yaml', line: 3, column: 7, text: 'feed: kalshi' },
         { file: 'environments/kalshi-prod.yaml', line: 3, column: 7, text: 'feed: kalshi' },
@@ -59,14 +66,24 @@ describe('removal verbs (built CLI)', () => {
     const repo = exampleRepo()
     const refused = ssmdProcess(['schema', 'remove', 'trade'], { cwd: repo })
     expect(refused.code).to.equal(1)
-    expect(refused.stderr).to.match(/^Error: schema 'trade' is still referred to by 2 places: environments\/kalshi-dev\.yaml:4 \(schema: trade:v1\), environments\/kalshi-prod\.yaml:4 \(schema: trade:v1\);/)
+    expect(refused.stderr).to.match(
+      /^Error: schema 'trade' is still referred to by 2 places: environments\/kalshi-dev\.yaml:4 \(schema: trade:v1\), environments\/kalshi-prod\.yaml:4 \(schema: trade:v1\);/,
+    )
     for (const env of ['kalshi-dev', 'kalshi-prod']) expect(ssmdProcess(['env', 'remove', env], { cwd: repo }).code).to.equal(0)
     // A second schema sharing trade.capnp.
-    writeFileSync(join(repo, 'schemas/trade-copy.yaml'), readFileSync(join(repo, 'schemas/trade.yaml'), 'utf8').replace('name: trade', 'name: trade-copy').replace(/  - version: v2[\s\S]*$/, ''))
+    writeFileSync(
+      join(repo, 'schemas/trade-copy.yaml'),
+      readFileSync(join(repo, 'schemas/trade.yaml'), 'utf8')
+        .replace('name: trade', 'name: trade-copy')
+        .replace(/ {2}- version: v2[\s\S]*$/, ''),
+    )
     const r = ssmdProcess(['schema', 'remove', 'trade', '--json'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
     expect(JSON.parse(r.stdout)).to.deep.equal({
-      file: 'schemas/trade.yaml', name: 'trade', forced: false, referrers: [],
+      file: 'schemas/trade.yaml',
+      name: 'trade',
+      forced: false,
+      referrers: [],
       removed_definitions: ['schemas/trade-v2.capnp'],
       kept_definitions: [{ file: 'schemas/trade.capnp', used_by: ['trade-copy', 'trade-copy:v1'] }],
     })
@@ -91,10 +108,20 @@ describe('removal verbs (built CLI)', () => {
     const repo = exampleRepo()
     const used = ssmdProcess(['schema', 'remove-version', 'trade:v1'], { cwd: repo })
     expect(used.code).to.equal(1)
-    expect(used.stderr).to.equal("Error: trade:v1 is still referred to by 3 places: environments/kalshi-dev.yaml:4 (schema: trade:v1), environments/kalshi-prod.yaml:4 (schema: trade:v1), schemas/trade.yaml:15 (v2 compatible_with: v1); move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims, or pass --force to remove it anyway\n")
+    expect(used.stderr).to.equal(
+      'Error: trade:v1 is still referred to by 3 places: environments/kalshi-dev.yaml:4 (schema: trade:v1), environments/kalshi-prod.yaml:4 (schema: trade:v1), schemas/trade.yaml:15 (v2 compatible_with: v1); move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims, or pass --force to remove it anyway\n',
+    )
     const r = ssmdProcess(['schema', 'remove-version', 'trade:v2', '--json'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(JSON.parse(r.stdout)).to.deep.equal({ file: 'schemas/trade.yaml', name: 'trade', version: 'v2', forced: false, referrers: [], removed_definitions: ['schemas/trade-v2.capnp'], kept_definitions: [] })
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      file: 'schemas/trade.yaml',
+      name: 'trade',
+      version: 'v2',
+      forced: false,
+      referrers: [],
+      removed_definitions: ['schemas/trade-v2.capnp'],
+      kept_definitions: [],
+    })
     const text = readFileSync(join(repo, 'schemas/trade.yaml'), 'utf8')
     expect(text).not.to.match(/version: v2/)
     expect(text).to.match(/^ {2}- version: v1$/m)

@@ -78,6 +78,7 @@ describe('validate: paths, output at scale, CI annotations (built CLI)', () => {
     const tty = (extra: Record<string, string>) =>
       spawnSync('script', ['-qec', `${process.execPath} ${BUILT_BIN} validate`, '/dev/null'], { cwd: root, env: { ...env, ...extra }, encoding: 'utf8' })
     const onTty = tty({})
+    // eslint-disable-next-line no-control-regex
     expect(onTty.stdout).to.match(/\r\u001b\[Kvalidating: \d+% \(\d+\.\d s\)/)
     expect(onTty.stdout).to.contain('feeds/kalshi.yaml (1 error)')
     const inCi = tty({ CI: 'true' })

@@ -13,7 +13,8 @@ import { ConflictError } from '../../lib/core/errors.js'
 import { displayPath } from '../../lib/cli/output.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { planDefinitionRemoval, refuseIfReferred, referrerList, removeFileLocked, schemaReferrers, type Referrer } from '../../lib/domain/remove.js'
-import { findSchemaVersion, parseSchemaRef, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { parseSchemaRef } from '../../lib/domain/input.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
 
 export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemoveVersion> {

@@ -26,7 +26,8 @@ export interface ParseErrorLike extends Error {
   parse?: { input?: { flags?: Record<string, FlagDef & { required?: boolean }>; args?: Record<string, ArgDef> }; output?: { flags?: Record<string, unknown> } }
 }
 
-const CLASS_NAMES = /^(CLIParseError|RequiredArgsError|UnexpectedArgsError|NonExistentFlagsError|FlagInvalidOptionError|ArgInvalidOptionError|FailedFlagValidationError|ViolatedFlagConstraintError|InvalidArgsSpecError)$/
+const CLASS_NAMES =
+  /^(CLIParseError|RequiredArgsError|UnexpectedArgsError|NonExistentFlagsError|FlagInvalidOptionError|ArgInvalidOptionError|FailedFlagValidationError|ViolatedFlagConstraintError|InvalidArgsSpecError)$/
 
 /** An error thrown by oclif's parser (not by ssmd's own code). */
 export function isParseError(err: Error & { oclif?: { exit?: number } }): boolean {
@@ -50,13 +51,16 @@ function flagSpellings(flags: Record<string, FlagDef>): string[] {
 }
 
 function clean(message: string): string {
-  return message
-    .replace(/\u001b\[[0-9;]*m/g, '')
-    .split('\n')
-    .map(l => l.trim())
-    .filter(l => l && !/^See more help with/.test(l))
-    .join(' ')
-    .replace(/\s+/g, ' ')
+  return (
+    message
+      // eslint-disable-next-line no-control-regex
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .map(l => l.trim())
+      .filter(l => l && !/^See more help with/.test(l))
+      .join(' ')
+      .replace(/\s+/g, ' ')
+  )
 }
 
 /**
@@ -75,7 +79,13 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
     const parts = given.map(f => {
       const bare = f.split('=')[0]
       // A one-letter flag is too short to guess from.
-      const s = bare.length <= 2 ? undefined : closest(bare, known.filter(k => k.length > 2))
+      const s =
+        bare.length <= 2
+          ? undefined
+          : closest(
+              bare,
+              known.filter(k => k.length > 2),
+            )
       return s === undefined ? bare : `${bare} (did you mean ${s}?)`
     })
     return `${where}: unknown flag${given.length === 1 ? '' : 's'} ${listing(parts)}${help}`
@@ -83,14 +93,26 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
 
   const exclusive = [...message.matchAll(/--([\w.-]+)=\S* cannot also be provided when using --([\w.-]+)/g)]
   if (exclusive.length > 0) {
-    const pairs = [...new Set(exclusive.map(x => [x[1], x[2]].sort().map(f => `--${f}`).join(' and ')))]
+    const pairs = [
+      ...new Set(
+        exclusive.map(x =>
+          [x[1], x[2]]
+            .sort()
+            .map(f => `--${f}`)
+            .join(' and '),
+        ),
+      ),
+    ]
     return `${where}: ${pairs.join('; ')} cannot be used together; give only one${help}`
   }
 
   if (name === 'FailedFlagValidationError' || /^The following errors? occurred:/.test(message)) {
     const body = message.replace(/^The following errors? occurred:\s*/, '')
     const missing = [...body.matchAll(/Missing required flag (\S+)/g)].map(m => `--${m[1]}`)
-    const others = body.replace(/Missing required flag \S+/g, '').replace(/\s+/g, ' ').trim()
+    const others = body
+      .replace(/Missing required flag \S+/g, '')
+      .replace(/\s+/g, ' ')
+      .trim()
     const parts: string[] = []
     if (missing.length > 0) parts.push(`missing required flag${missing.length === 1 ? '' : 's'} ${listing(missing)}`)
     if (others) parts.push(lowerFirst(others.replace(/--(\S+) = \S+ /g, '--$1 ').replace(/\.$/, '')))
@@ -102,7 +124,9 @@ export function parseErrorLine(err: ParseErrorLike, command: string, flags: Reco
     const what = args.length > 0 ? listing(args) : message.replace(/^Missing \d+ required args?:?\s*/, '')
     // oclif stops at the arguments; name the missing required flags in the same line.
     const given = err.parse?.output?.flags ?? {}
-    const flags = Object.entries(err.parse?.input?.flags ?? {}).filter(([n, f]) => f.required && given[n] === undefined).map(([n]) => `--${n}`)
+    const flags = Object.entries(err.parse?.input?.flags ?? {})
+      .filter(([n, f]) => f.required && given[n] === undefined)
+      .map(([n]) => `--${n}`)
     const alsoFlags = flags.length === 0 ? '' : ` and required flag${flags.length === 1 ? '' : 's'} ${listing(flags)}`
     const allArgs = Object.keys(err.parse?.input?.args ?? {}).map(a => `<${a}>`)
     const usage = [where, ...(allArgs.length > 0 ? allArgs : args), ...flags.map(f => `${f} <value>`)].join(' ')

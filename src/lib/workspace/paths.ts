@@ -56,7 +56,10 @@ export function checkReportPaths(root: string, paths: readonly string[], cwd = p
     const ssmdPlace = rel === '' || rel === 'ssmd.yaml' || (SSMD_FOLDERS as readonly string[]).includes(top)
     if (ssmdPlace && existsSync(abs)) continue
     candidates ??= ssmdFiles(root)
-    const suggestion = closest(rel, candidates.filter(c => !c.endsWith('/') || !rel.includes('.')))
+    const suggestion = closest(
+      rel,
+      candidates.filter(c => !c.endsWith('/') || !rel.includes('.')),
+    )
     const shown = suggestion === undefined ? '' : relative(cwd, join(root, suggestion)).split(sep).join('/') + (suggestion.endsWith('/') ? '/' : '')
     const why = existsSync(abs) ? 'is not an ssmd file (feeds/, schemas/, environments/ or ssmd.yaml)' : 'matches no ssmd file'
     throw new UsageError(`validate: ${p} ${why}${shown ? `; did you mean '${shown}'?` : ''} (files and folders are relative to the current folder; ssmd root: ${root})`)

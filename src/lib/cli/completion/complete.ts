@@ -63,7 +63,10 @@ class RepoView {
       return []
     }
     // Only names a command could accept: a hostile file name must not put control characters on the terminal.
-    return entries.filter(f => /^[\w][\w.-]*\.ya?ml$/.test(f)).map(f => f.replace(/\.ya?ml$/, '')).sort()
+    return entries
+      .filter(f => /^[\w][\w.-]*\.ya?ml$/.test(f))
+      .map(f => f.replace(/\.ya?ml$/, ''))
+      .sort()
   }
 
   private text(folder: string, name: string): string {
@@ -217,7 +220,7 @@ export function completions(projectRoot: string, words: string[], cwd = process.
       const flag = findFlag(flagsNow(), w) ?? findFlag(GLOBAL_FLAGS, w)
       if (flag) {
         used.add(flag.name)
-        if (flag.type === 'option' && !w.includes('=') && !(/^-[^-]./.test(w))) pending = flag
+        if (flag.type === 'option' && !w.includes('=') && !/^-[^-]./.test(w)) pending = flag
         else if (flag.name === 'dir') dir = w.includes('=') ? w.slice(w.indexOf('=') + 1) : w.slice(2)
       }
       continue
@@ -235,8 +238,7 @@ export function completions(projectRoot: string, words: string[], cwd = process.
   }
 
   const repo = new RepoView(dir === undefined ? cwd : isAbsolute(dir) ? dir : resolve(cwd, dir))
-  const filter = (answer: Answer, prefix = cur): Answer =>
-    typeof answer === 'string' ? answer : answer.filter(c => c.value.startsWith(prefix))
+  const filter = (answer: Answer, prefix = cur): Answer => (typeof answer === 'string' ? answer : answer.filter(c => c.value.startsWith(prefix)))
 
   if (pending) return filter(flagValues(cmd, pending, positionals, repo, cur))
 
@@ -277,7 +279,7 @@ export function completions(projectRoot: string, words: string[], cwd = process.
       if (seen.has(next)) continue
       seen.add(next)
       const isTopic = table.prefixes.has(prefix + next)
-      const description = isTopic ? manifest.topics.get(prefix + next) ?? summaryOf(c) : summaryOf(c)
+      const description = isTopic ? (manifest.topics.get(prefix + next) ?? summaryOf(c)) : summaryOf(c)
       out.push({ value: next, description })
     }
     if (cmd === undefined) return filter(out.sort((a, b) => a.value.localeCompare(b.value)))
@@ -288,7 +290,12 @@ export function completions(projectRoot: string, words: string[], cwd = process.
     const typed = positionals.join(':')
     const prefix = typed === '' ? '' : `${typed}:`
     const next = new Map<string, string | undefined>()
-    for (const [id, c] of visible) if (id === c.id && id.startsWith(prefix) && id !== 'help') next.set(id.slice(prefix.length).split(':')[0], table.prefixes.has(prefix + id.slice(prefix.length).split(':')[0]) ? manifest.topics.get(prefix + id.slice(prefix.length).split(':')[0]) : summaryOf(c))
+    for (const [id, c] of visible)
+      if (id === c.id && id.startsWith(prefix) && id !== 'help')
+        next.set(
+          id.slice(prefix.length).split(':')[0],
+          table.prefixes.has(prefix + id.slice(prefix.length).split(':')[0]) ? manifest.topics.get(prefix + id.slice(prefix.length).split(':')[0]) : summaryOf(c),
+        )
     return filter([...next.entries()].map(([value, description]) => ({ value, description })).sort((a, b) => a.value.localeCompare(b.value)))
   }
   const argNames = Object.keys(cmd.args)

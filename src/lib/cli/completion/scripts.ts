@@ -111,9 +111,13 @@ Register-ArgumentCompleter -Native -CommandName ${bin} -ScriptBlock {
 
 export function completionScript(shell: Shell, bin = 'ssmd'): string {
   switch (shell) {
-    case 'bash': return bash(bin)
-    case 'zsh': return zsh(bin)
-    case 'fish': return fish(bin)
-    case 'powershell': return powershell(bin)
+    case 'bash':
+      return bash(bin)
+    case 'zsh':
+      return zsh(bin)
+    case 'fish':
+      return fish(bin)
+    case 'powershell':
+      return powershell(bin)
   }
 }
