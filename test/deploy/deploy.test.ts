@@ -67,7 +67,7 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(again.stdout).to.contain('kalshi-dev: unchanged\nkalshi-prod: unchanged\n')
     expect(again.stdout).to.contain('0 written, 2 unchanged')
     const json = JSON.parse((await deploy(dir, prefix, '--all', '--json')).stdout)
-    expect(json).to.deep.include({ prefix, endpoints: [etcd.endpoints()], commit: git(dir, 'rev-parse', 'HEAD').trim(), dryRun: false })
+    expect(json).to.deep.include({ prefix, endpoints: [etcd.endpoints()], commit: git(dir, 'rev-parse', 'HEAD').trim(), dry_run: false })
     expect(json.summary).to.deep.equal({ written: 0, unchanged: 3, planned: 0, refused: 0, failed: 0, skipped: 0 })
     expect(json.environments.map((e: { name: string; result: string }) => `${e.name} ${e.result}`)).to.deep.equal([
       'kalshi-dev unchanged',
@@ -214,10 +214,10 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(r.code, r.stderr).to.equal(0)
     const s = JSON.parse(r.stdout)
     const byName = Object.fromEntries(s.environments.map((e: { name: string }) => [e.name, e]))
-    expect(byName['kalshi-dev']).to.include({ state: 'in-sync', deployedCommit: head })
-    expect(byName['kalshi-prod']).to.include({ state: 'drift', deployedCommit: head })
+    expect(byName['kalshi-dev']).to.include({ state: 'in-sync', deployed_commit: head })
+    expect(byName['kalshi-prod']).to.include({ state: 'drift', deployed_commit: head })
     expect(byName['kalshi-prod'].changes.map((c: { key: string; kind: string }) => `${c.kind} ${c.key}`)).to.deep.equal([`change ${prefix}/environments/kalshi-prod/cache`])
-    expect(byName['polymarket-dev']).to.include({ state: 'missing', deployedCommit: null })
+    expect(byName['polymarket-dev']).to.include({ state: 'missing', deployed_commit: null })
     expect(s.orphans).to.deep.equal([{ name: 'retired', commit: '0123456789abcdef0123456789abcdef01234567' }])
 
     const text = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF], { cwd: dir })
@@ -239,7 +239,7 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(status.stdout).not.to.contain('\u001b')
     const s = JSON.parse(status.stdout)
     const dev = s.environments.find((e: { name: string }) => e.name === 'kalshi-dev')
-    expect(dev).to.include({ state: 'drift', deployedCommit: null, deployedBy: '\\u001b[31mmallory\\u0007' })
+    expect(dev).to.include({ state: 'drift', deployed_commit: null, deployed_by: '\\u001b[31mmallory\\u0007' })
     expect(s.orphans).to.deep.equal([{ name: '\\u001b[2Jwiped', commit: null }])
     // The next deploy replaces the garbled record (its content keys were unchanged).
     const r = await deploy(dir, prefix, 'kalshi-dev')

@@ -1,6 +1,6 @@
 /*
  * JSON (--json): {
- *   prefix, endpoints: string[], commit: string | null, dryRun: boolean,
+ *   prefix, endpoints: string[], commit: string | null, dry_run: boolean,
  *   environments: Array<{ name, action: 'create'|'update'|'unchanged',
  *     result: 'written'|'unchanged'|'planned'|'refused'|'failed'|'skipped',
  *     changes: Array<{ key, kind: 'add'|'change'|'delete', from?, to? }>, message? }>,
@@ -10,6 +10,7 @@
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
+import { snakeKeys } from '../../lib/cli/json.js'
 import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { shortCommit } from '../../lib/deploy/deploy.js'
@@ -21,9 +22,12 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override summary = 'Write rendered environments into etcd, one guarded transaction per environment.'
   static override description = `Validates the environments and what they use, refuses files with uncommitted changes (unless --allow-dirty), and writes each environment's rendering under <prefix>/environments/<name>/ (docs/deploy.md) in one etcd transaction that applies only if etcd still holds what the last deploy recorded. An environment whose rendering is already in etcd is not written ("unchanged").`
   static override examples = [
-    '<%= config.bin %> deploy kalshi-prod --etcd 10.0.0.5:2379',
-    '<%= config.bin %> deploy --all --etcd https://etcd-1:2379,https://etcd-2:2379 --cacert ca.pem --dry-run',
-    'SSMD_ETCD_PASSWORD=… <%= config.bin %> deploy --all --etcd etcd:2379 --user deployer',
+    { description: 'Deploy one environment', command: '<%= config.bin %> deploy kalshi-prod --etcd 10.0.0.5:2379' },
+    {
+      description: 'Show what deploying every environment to a TLS cluster would change, writing nothing',
+      command: '<%= config.bin %> deploy --all --etcd https://etcd-1:2379,https://etcd-2:2379 --cacert ca.pem --dry-run',
+    },
+    { description: 'Authenticate as a user, the password from the environment', command: 'SSMD_ETCD_PASSWORD=… <%= config.bin %> deploy --all --etcd etcd:2379 --user deployer' },
   ]
 
   static override usage = ['deploy NAME... --etcd ENDPOINTS [FLAGS]', 'deploy --all --etcd ENDPOINTS [FLAGS]']
@@ -38,7 +42,7 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     'as-of': Flags.string({ summary: 'Resolve feed versions for this date (YYYY-MM-DD; default today, UTC).' }),
   }
 
-  async run(): Promise<DeployResult> {
+  async run(): Promise<Record<string, unknown>> {
     const root = this.root()
     const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
     const { prefix, options } = connectOptions(this.flags)
@@ -59,7 +63,8 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     if (names.length > 0) this.print(result, !this.flags.all || this.flags.verbose === true)
     const failure = deployFailure(result)
     if (failure) throw failure
-    return result
+    // ssmd's JSON keys are snake_case (docs/terminal.md).
+    return snakeKeys(result)
   }
 
   private print(r: DeployResult, listUnchanged: boolean): void {

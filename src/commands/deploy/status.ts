@@ -1,14 +1,15 @@
 /*
  * JSON (--json): {
  *   prefix, endpoints: string[], commit: string | null, dirty: string[],
- *   environments: Array<{ name, state: 'in-sync'|'drift'|'missing', deployedCommit: string | null,
- *     deployedAt?, deployedBy?, changes: Array<{ key, kind, from?, to? }> }>,
+ *   environments: Array<{ name, state: 'in-sync'|'drift'|'missing', deployed_commit: string | null,
+ *     deployed_at?, deployed_by?, changes: Array<{ key, kind, from?, to? }> }>,
  *   orphans: Array<{ name, commit: string | null }>   (in etcd, not in git; only without names)
  * }
  */
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
+import { snakeKeys } from '../../lib/cli/json.js'
 import { table } from '../../lib/cli/style.js'
 import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
@@ -20,7 +21,10 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   static override summary = 'Show, per environment, the deployed commit and whether git and etcd differ (drift).'
   static override description =
     'Renders each environment from the working tree and compares it with what etcd holds. Without names: every environment, plus environments etcd holds that git no longer has.'
-  static override examples = ['<%= config.bin %> deploy status --etcd 10.0.0.5:2379', '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v']
+  static override examples = [
+    { description: 'Whether every environment in etcd matches the repository', command: '<%= config.bin %> deploy status --etcd 10.0.0.5:2379' },
+    { description: 'One environment, with what differs', command: '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v' },
+  ]
 
   static override usage = ['deploy status [NAME...] --etcd ENDPOINTS [FLAGS]']
   static override strict = false
@@ -30,7 +34,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     'as-of': Flags.string({ summary: 'Resolve feed versions for this date (YYYY-MM-DD; default today, UTC).' }),
   }
 
-  async run(): Promise<DeployStatusResult> {
+  async run(): Promise<Omit<DeployStatusResult, 'environments'> & { environments: Array<Record<string, unknown>> }> {
     const root = this.root()
     const all = this.positionals.length === 0
     const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
@@ -46,7 +50,8 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
       validation: { ...(await validationSetup(this.config)), policyOf: policySeverities },
     })
     this.print(result)
-    return result
+    // ssmd's JSON keys are snake_case (docs/terminal.md).
+    return { ...result, environments: result.environments.map(snakeKeys) }
   }
 
   private print(r: DeployStatusResult): void {

@@ -17,7 +17,10 @@ export default class EnvRender extends SsmdCommand<typeof EnvRender> {
   static override summary = 'Print an environment resolved into one self-contained document (keys as references only).'
   static override description =
     'Validates the environment and the feed and schema it names, then prints the environment with the feed version in effect on the date, its schema version (format, definition file, hash), its key references, and the git commit it comes from.'
-  static override examples = ['<%= config.bin %> env render kalshi-prod', '<%= config.bin %> env render kalshi-prod --as-of 2024-07-01 --format json']
+  static override examples = [
+    { description: 'The document a deploy writes for an environment, as YAML', command: '<%= config.bin %> env render kalshi-prod' },
+    { description: 'As JSON, with the feed version in effect on a date', command: '<%= config.bin %> env render kalshi-prod --as-of 2024-07-01 --format json' },
+  ]
 
   static override args = {
     name: Args.string({ description: 'Environment name.', required: true }),
