@@ -126,6 +126,8 @@ describe('shell completion (built CLI, real shells)', function () {
       expect(complete('ssmd schema set-status trade:v')).to.deep.equal(['v1', 'v2'])
       expect(complete('ssmd schema set-status tr')).to.deep.equal(['trade:v1', 'trade:v2'])
       expect(complete('ssmd env remove-key kalshi-prod ')).to.deep.equal(['kalshi', 'archive'])
+      expect(complete('ssmd deploy kalshi-dev --etcd localhost:2379 kal')).to.deep.equal(['kalshi-prod'])
+      expect(complete('ssmd env render p')).to.deep.equal(['polymarket-dev'])
     })
 
     it('reads the repository named by -C, from anywhere', () => {

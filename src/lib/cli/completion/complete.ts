@@ -29,7 +29,9 @@ const GLOBAL_FLAGS: Record<string, ManifestFlag> = {
 
 /** Flags whose values are paths; everything else with a value comes from options or the repository. */
 const DIR_FLAGS = new Set(['dir', 'storage.path', 'path-base'])
-const FILE_FLAGS = new Set(['file'])
+const FILE_FLAGS = new Set(['file', 'cacert', 'cert'])
+/** Commands whose positional arguments (not declared one by one) are environment names. */
+const ENV_LIST_COMMANDS = new Set(['deploy', 'deploy:status'])
 
 /** The repository names and ids completion offers, read on demand. */
 class RepoView {
@@ -159,7 +161,7 @@ function argValues(cmd: ManifestCommand, argName: string, positionals: string[],
 function flagValues(cmd: ManifestCommand | undefined, flag: ManifestFlag, positionals: string[], repo: RepoView, cur: string): Answer {
   if (flag.options) return flag.options.map(value => ({ value }))
   if (DIR_FLAGS.has(flag.name)) return 'dirs'
-  if (FILE_FLAGS.has(flag.name)) return 'files'
+  if (FILE_FLAGS.has(flag.name) || (flag.name === 'key' && cmd?.id.startsWith('deploy'))) return 'files'
   if (flag.name === 'feed') return repo.names('feeds').map(value => ({ value }))
   if (flag.name === 'schema') return repo.schemaRefs(cur).map(value => ({ value }))
   const topic = cmd?.id.split(':')[0]
@@ -298,6 +300,13 @@ export function completions(projectRoot: string, words: string[], cwd = process.
         )
     return filter([...next.entries()].map(([value, description]) => ({ value, description })).sort((a, b) => a.value.localeCompare(b.value)))
   }
+  if (ENV_LIST_COMMANDS.has(cmd.id))
+    return filter(
+      repo
+        .names('environments')
+        .filter(n => !positionals.includes(n))
+        .map(value => ({ value })),
+    )
   const argNames = Object.keys(cmd.args)
   const argName = argNames[positionals.length] ?? (cmd.strict === false ? argNames.at(-1) : undefined)
   if (argName) {
