@@ -23,7 +23,10 @@ export default class SchemaCompile extends SsmdCommand<typeof SchemaCompile> {
   static override summary = "Compile a version's Cap'n Proto definition to a CodeGeneratorRequest, as capnp compile -o- does."
   static override description =
     "Writes the binary CodeGeneratorRequest (schema.capnp) that `capnp compile -o-` would write for the definition file (its name taken relative to schemas/), so any capnpc-* code generator plugin can run on it without the Cap'n Proto toolchain: `ssmd schema compile trade | capnpc-c++`. The version defaults to the highest one. Without -o the request goes to stdout, which must not be a terminal."
-  static override examples = ['<%= config.bin %> schema compile trade -o trade.bin', '<%= config.bin %> schema compile trade@v2 | capnpc-capnp']
+  static override examples = [
+    { description: 'Write the CodeGeneratorRequest of trade to a file', command: '<%= config.bin %> schema compile trade -o trade.bin' },
+    { description: "Feed one version's request to a capnp plugin", command: '<%= config.bin %> schema compile trade@v2 | capnpc-capnp' },
+  ]
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade, trade@v2 or trade:v2.', required: true }),
   }

@@ -22,7 +22,10 @@ export default class SchemaGenerate extends SsmdCommand<typeof SchemaGenerate> {
   static override summary = "Generate TypeScript or JavaScript bindings for a version's Cap'n Proto definition."
   static override description =
     "Compiles the definition with ssmd (no capnp binary needed) and runs capnp-es's code generator on the request: --lang ts writes .ts sources, js writes .js, dts writes .d.ts declarations, one file per definition file (the files it imports from schemas/ included), named after it. The generated code imports the capnp-es runtime. The version defaults to the highest one."
-  static override examples = ['<%= config.bin %> schema generate trade --lang ts --out src/generated', '<%= config.bin %> schema generate trade@v2 --lang js --out dist/schemas']
+  static override examples = [
+    { description: 'TypeScript bindings for the latest version of trade', command: '<%= config.bin %> schema generate trade --lang ts --out src/generated' },
+    { description: 'JavaScript bindings for one version', command: '<%= config.bin %> schema generate trade@v2 --lang js --out dist/schemas' },
+  ]
   static override args = {
     schema: Args.string({ description: 'Schema name, optionally with a version: trade, trade@v2 or trade:v2.', required: true }),
   }

@@ -28,8 +28,8 @@ const GLOBAL_FLAGS: Record<string, ManifestFlag> = {
 }
 
 /** Flags whose values are paths; everything else with a value comes from options or the repository. */
-const DIR_FLAGS = new Set(['dir', 'storage.path', 'path-base'])
-const FILE_FLAGS = new Set(['file', 'cacert', 'cert'])
+const DIR_FLAGS = new Set(['dir', 'storage.path', 'path-base', 'out'])
+const FILE_FLAGS = new Set(['file', 'cacert', 'cert', 'output'])
 /** Commands whose positional arguments (not declared one by one) are environment names. */
 const ENV_LIST_COMMANDS = new Set(['deploy', 'deploy:status'])
 
