@@ -38,6 +38,9 @@ if (process.argv[2] === '__complete') {
 async function reportParseError(error, args) {
   try {
     const { isParseError, parseErrorLine } = await import('../dist/lib/cli/parse-errors.js')
+    const { escapeControl } = await import('../dist/lib/core/text.js')
+    const { redact } = await import('../dist/lib/domain/secrets.js')
+    const shown = text => escapeControl(redact(text))
     if (!error || error.oclif?.exit === 0 || error.code === 'EEXIT') return false
     if (!isParseError(error)) {
       // Any other error a plugin's command raises on purpose: one plain line, its exit code.
@@ -49,7 +52,7 @@ async function reportParseError(error, args) {
         .map(l => l.trim())
         .filter(l => l && !/^See more help/.test(l))
         .join(' ')
-      process.stderr.write(`Error: ${message}\n`)
+      process.stderr.write(`Error: ${shown(message)}\n`)
       process.exitCode = error.oclif?.exit ?? 1
       return true
     }
@@ -61,7 +64,7 @@ async function reportParseError(error, args) {
       if (a.startsWith('-') || !(table.ids.has([...words, a].join(':')) || table.prefixes.has([...words, a].join(':')))) break
       words.push(a)
     }
-    const line = parseErrorLine(error, words.join(' '))
+    const line = shown(parseErrorLine(error, words.join(' ')))
     if (args.includes('--json')) process.stdout.write(JSON.stringify({ error: { code: 'usage', message: line, exit_code: 2 } }, null, 2) + '\n')
     process.stderr.write(`Error: ${line}\n`)
     process.exitCode = 2

@@ -1,12 +1,15 @@
 import type { Hook } from '@oclif/core'
-import { closest, didYouMean } from '../lib/core/text.js'
+import { closest, didYouMean, escapeControl } from '../lib/core/text.js'
+import { redact } from '../lib/domain/secrets.js'
 
 /**
  * An unknown command: one line with a suggestion, exit 2 — never a prompt and
  * never a guess that runs (this replaces @oclif/plugin-not-found).
  */
 const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
-  const fail = (message: string): void => {
+  const fail = (raw: string): void => {
+    // What was typed reaches the terminal: secrets redacted, control characters escaped.
+    const message = escapeControl(redact(raw))
     if ((argv ?? []).includes('--json')) process.stdout.write(JSON.stringify({ error: { code: 'usage', message, exit_code: 2 } }, null, 2) + '\n')
     process.stderr.write(`Error: ${message}\n`)
     this.exit(2)

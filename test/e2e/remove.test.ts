@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
@@ -136,8 +136,9 @@ describe('removal verbs (built CLI)', () => {
   it('waits for the file lock like other edits and changes nothing when it cannot get it', () => {
     const repo = exampleRepo()
     const file = join(repo, 'feeds/kraken.yaml')
-    // A lock held by a live process (this test runner).
-    writeFileSync(`${file}.lock`, `${process.pid}@${hostname()}`)
+    // A lock held by a live process (this test runner), where ssmd keeps locks: .ssmd/locks/<encoded path>.lock
+    mkdirSync(join(repo, '.ssmd', 'locks'), { recursive: true })
+    writeFileSync(join(repo, '.ssmd', 'locks', `${encodeURIComponent('feeds/kraken.yaml')}.lock`), `${process.pid}@${hostname()}`)
     const r = ssmdProcess(['feed', 'remove', 'kraken'], { cwd: repo, env: { SSMD_LOCK_TIMEOUT_MS: '300' } })
     expect(r.code).to.equal(1)
     expect(r.stderr).to.match(/kraken\.yaml is locked by another ssmd process/)

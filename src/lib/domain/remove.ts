@@ -7,7 +7,7 @@
  * a deleted one.
  */
 import { existsSync, rmSync } from 'node:fs'
-import { posix } from 'node:path'
+import { posix, resolve } from 'node:path'
 import { ConflictError, SsmdError } from '../core/errors.js'
 import { plural } from '../core/text.js'
 import { withFileLock } from '../io/lock.js'
@@ -77,7 +77,9 @@ export function refuseIfReferred(what: string, list: Referrer[], force: boolean,
 
 /** Deletes one file under its lock; a file already gone is an error (someone else removed it). */
 export function removeFileLocked(absPath: string, display: string): void {
-  withFileLock(absPath, () => {
+  // `display` is root-relative: the root is that many folders up (the lock lives under its .ssmd/).
+  const root = resolve(absPath, ...display.split('/').map(() => '..'))
+  withFileLock(root, absPath, () => {
     if (!existsSync(absPath)) throw new SsmdError(`${display} no longer exists (removed by someone else?); nothing was removed`)
     rmSync(absPath)
   })
