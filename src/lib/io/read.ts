@@ -112,8 +112,11 @@ export function readBounded(abs: string, options: ReadOptions): BoundedRead {
       }
     const chunks: Buffer[] = []
     let total = 0
+    // The first read asks for one byte more than the stated size: for a regular
+    // file a short read is the end, so the usual file takes one read into a
+    // buffer of its own size; a file that grew or lies goes on in chunks.
+    let want = Math.min(opened.size + 1, maxBytes + 1)
     for (;;) {
-      const want = Math.min(CHUNK, maxBytes + 1 - total)
       if (want <= 0) break
       const buf = Buffer.allocUnsafe(want)
       let n: number
@@ -127,6 +130,8 @@ export function readBounded(abs: string, options: ReadOptions): BoundedRead {
       if (n === 0) break
       chunks.push(n === want ? buf : buf.subarray(0, n))
       total += n
+      if (n < want) break
+      want = Math.min(CHUNK, maxBytes + 1 - total)
     }
     if (total > maxBytes) return tooLarge(display, Math.max(total, opened.size), maxBytes)
     return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total) }
