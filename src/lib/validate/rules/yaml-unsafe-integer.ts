@@ -2,19 +2,28 @@ import { builtinRule, isObj } from './util.js'
 
 const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
-/** JSON Pointers of every integer beyond ±(2^53 − 1) in a document. */
+/** JSON Pointers of every integer beyond ±(2^53 − 1) in a document (a pointer is built only for a hit). */
 function unsafeIntegers(data: unknown): string[] {
   const out: string[] = []
-  const walk = (node: unknown, path: string): void => {
+  const keys: Array<string | number> = []
+  const walk = (node: unknown): void => {
     if (typeof node === 'number') {
-      if (Number.isInteger(node) && !Number.isSafeInteger(node)) out.push(path)
+      if (Number.isInteger(node) && !Number.isSafeInteger(node)) out.push(keys.map(k => `/${typeof k === 'number' ? k : escapeSegment(k)}`).join(''))
     } else if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) walk(node[i], `${path}/${i}`)
+      for (let i = 0; i < node.length; i++) {
+        keys.push(i)
+        walk(node[i])
+        keys.pop()
+      }
     } else if (isObj(node)) {
-      for (const k of Object.keys(node)) walk(node[k], `${path}/${escapeSegment(k)}`)
+      for (const k of Object.keys(node)) {
+        keys.push(k)
+        walk(node[k])
+        keys.pop()
+      }
     }
   }
-  walk(data, '')
+  walk(data)
   return out
 }
 
