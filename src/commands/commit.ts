@@ -36,6 +36,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     validate: Flags.boolean({ summary: 'Validate before committing (--no-validate skips it).', default: true, allowNo: true }),
     author: Flags.string({ summary: 'Commit as "Name <email>".' }),
     cache: Flags.boolean({ summary: 'Let validation reuse what earlier runs learned about unchanged files (.ssmd/cache).', default: true, allowNo: true }),
+    verify: Flags.boolean({ summary: "Run the repository's pre-commit and commit-msg hooks (--no-verify skips them, as in git).", default: true, allowNo: true }),
   }
 
   async run(): Promise<CommitOutput> {
@@ -55,7 +56,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       }
       if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) this.note(outcome.report.replace(/\n$/, ''))
     }
-    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author })
+    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length

@@ -1,10 +1,8 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
-import { describeChange, renderStat, type FileDiff } from '../lib/git/render.js'
+import { describeChange, displayPath, quotePath, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
-import { escapeControl } from '../lib/core/text.js'
-import { ssmdStatus } from '../lib/git/status.js'
-import { snakeKeys } from '../lib/cli/json.js'
+import { refreshStaleStat, ssmdStatus } from '../lib/git/status.js'
 
 /** One changed file in `ssmd diff --json`. */
 export type DiffFile = FileDiff
@@ -35,11 +33,13 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
     const root = this.root()
     const repo = openRepository(root)
     const status = await ssmdStatus(repo)
+    refreshStaleStat(repo, status.stale)
+    const quote = repo.config.getBool('core.quotepath') ?? true
     const detail = this.flags.patch || this.flags.stat
     const result: DiffResult = { modified: [], added: [], deleted: [] }
     const files: DiffFile[] = []
     for (const c of status.changes) {
-      const file: DiffFile = detail ? await describeChange(repo, c, { patch: this.flags.patch }) : { path: c.path, gitPath: c.gitPath }
+      const file: DiffFile = detail ? await describeChange(repo, c, { patch: this.flags.patch, converter: status.converter, quotePath: quote }) : { path: c.path, gitPath: c.gitPath }
       files.push(file)
       result[c.kind].push(file)
     }
@@ -47,7 +47,7 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
       this.say('No changes to ssmd files.')
       return json(result)
     }
-    const show = (f: DiffFile) => escapeControl(this.shownPath(f.path))
+    const show = (f: DiffFile) => quotePath(displayPath(root, f.path), quote)
     if (this.flags.stat) {
       for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
     } else {

@@ -102,8 +102,12 @@ describe('ssmd diff', () => {
     writeFileSync(join(dir, 'feeds/a b é.yaml'), 'name: x\n')
     const r = await ssmd(['diff', '--patch'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.contain('New:\n  feeds/a b é.yaml\n\ndiff --git a/feeds/a b é.yaml b/feeds/a b é.yaml\nnew file mode 100644\n')
-    expect(r.stdout).to.contain('--- /dev/null\n+++ b/feeds/a b é.yaml\n@@ -0,0 +1 @@\n+name: x\n')
+    // Names are quoted as git quotes them (core.quotePath): the patch is git's, byte for byte.
+    expect(r.stdout).to.contain('New:\n  "feeds/a b \\303\\251.yaml"\n\ndiff --git "a/feeds/a b \\303\\251.yaml" "b/feeds/a b \\303\\251.yaml"\nnew file mode 100644\n')
+    expect(r.stdout).to.contain('--- /dev/null\n+++ "b/feeds/a b \\303\\251.yaml"\t\n@@ -0,0 +1 @@\n+name: x\n')
+    git(dir, 'add', '-N', 'feeds')
+    expect(r.stdout).to.contain(git(dir, 'diff', '--', 'feeds/a b é.yaml').replace(/^@@ (.*?) @@.*$/gm, '@@ $1 @@'))
+    expect((await ssmd(['diff', '--patch'], { cwd: dir, env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.quotePath', GIT_CONFIG_VALUE_0: 'false' } })).stdout).to.contain('New:\n  feeds/a b é.yaml\n')
   })
 
   it('never shows ignored files, but shows tracked ones that match an ignore rule', async () => {

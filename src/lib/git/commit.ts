@@ -1,17 +1,21 @@
-import { appendFileSync, existsSync, lstatSync, mkdirSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { SsmdError } from '../core/errors.js'
-import { formatIdentity, resolveIdentity, type Identity } from './author.js'
-import { GitIndex, withGitLock } from './index-file.js'
-import { EMPTY_TREE, commitTree, readRef, readTree, type TreeEntry } from './objects.js'
+import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from './author.js'
+import { release, removeOnSignal, yieldToSignals } from './cleanup.js'
+import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { EMPTY_TREE, ObjectWriter, commitTree, readHead, readTree, treeContent, type Head, type TreeEntry } from './objects.js'
 import { openRepository, type Repository } from './repo.js'
-import { ssmdStatus, statBlock, workingContent, modeOf, type ChangeKind } from './status.js'
+import { compareBytes, ssmdStatus, statBlock, workingContent, type ChangeKind } from './status.js'
 
 export interface CommitOptions {
   /** The message as given (several `-m` values are joined as paragraphs). */
   message: string
   /** `Name <email>`; default from the environment and git config. */
   author?: string
+  /** Run the pre-commit and commit-msg hooks (git's default; `--no-verify` skips them). */
+  verify?: boolean
 }
 
 export interface CommitResult {
@@ -26,57 +30,77 @@ export interface CommitResult {
   files: Array<{ kind: ChangeKind; path: string; gitPath: string }>
 }
 
+type TreeChange = { oid: string; mode: string } | null
+
 /**
- * Commits the ssmd files (its folders and `ssmd.yaml`) as they are in the
- * working tree, and nothing else: the new tree is HEAD's tree with only those
- * paths replaced, and only their index entries are updated, so whatever else
- * the user staged stays staged. Holds git's index lock throughout and moves
- * the branch only if it still points where it did (compare-and-swap).
+ * Commits the ssmd files (its folders and `ssmd.yaml`) as `git add <those
+ * paths>` would stage them, and nothing else: the new tree is HEAD's tree
+ * with only those paths replaced, and only their index entries are updated,
+ * so whatever else the user staged stays staged (git's `commit --only`).
+ *
+ * Holds git's index lock throughout (released on SIGINT/SIGTERM/SIGHUP);
+ * writes every object crash-safely and verifies objects it reuses; runs the
+ * repository's hooks as git does; moves the branch or detached HEAD only if
+ * it still points where it did (compare-and-swap under the ref's lock);
+ * writes the index last. Anything ssmd cannot do exactly as git would
+ * (signing, clean/smudge filters, a sparse index, SHA-256) is refused by name.
  */
 export async function commitSsmdChanges(root: string, options: CommitOptions): Promise<CommitResult> {
   const repo = openRepository(root)
-  const message = cleanupMessage(options.message)
-  if (!message) throw new SsmdError('empty commit message; pass -m "what changed and why"', { code: 'usage' })
-  for (const [file, what] of [
-    ['MERGE_HEAD', 'a merge'],
-    ['CHERRY_PICK_HEAD', 'a cherry-pick'],
-    ['REVERT_HEAD', 'a revert'],
-    ['rebase-merge', 'a rebase'],
-    ['rebase-apply', 'a rebase or am'],
-  ] as const) {
-    if (existsSync(join(repo.gitdir, file)))
-      throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
+  const verify = options.verify ?? true
+  const firstMessage = cleanupMessage(options.message, cleanupMode(repo))
+  if (!firstMessage) throw new SsmdError('empty commit message; pass -m "what changed and why"', { code: 'usage' })
+  for (const [file, what] of [['MERGE_HEAD', 'a merge'], ['CHERRY_PICK_HEAD', 'a cherry-pick'], ['REVERT_HEAD', 'a revert'], ['rebase-merge', 'a rebase'], ['rebase-apply', 'a rebase or am']] as const) {
+    if (existsSync(join(repo.gitdir, file))) throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
+  }
+  if (repo.config.getBool('commit.gpgsign')) {
+    throw new SsmdError('commit.gpgSign is set and ssmd does not sign commits; commit with `git add <paths> && git commit` (git signs it), or disable signing for this repository', { code: 'unsupported-repo' })
+  }
+  if ((repo.config.get('i18n.commitencoding') ?? 'utf-8').toLowerCase().replace('-', '') !== 'utf8') {
+    throw new SsmdError(`i18n.commitEncoding is ${repo.config.get('i18n.commitencoding')}; ssmd writes UTF-8 commit messages only: commit with git`, { code: 'unsupported-repo' })
   }
   const committerExplicit = resolveIdentityOrUndefined(repo, 'committer')
   const author = resolveIdentity(repo, 'author', options.author)
   const committer = committerExplicit ?? { ...author }
 
-  const git = await import('isomorphic-git')
-  const fs = await import('node:fs')
   const indexFile = join(repo.gitdir, 'index')
-
-  return withGitLock(indexFile, async () => {
+  const lock = GitLock.acquire(indexFile)
+  let result: CommitResult
+  try {
     const status = await ssmdStatus(repo, { forWrite: true })
     if (status.unmerged.length > 0) {
       throw new SsmdError(`unmerged ssmd files: ${status.unmerged.join(', ')}; resolve the conflicts and mark them resolved with git first`, { code: 'conflict' })
     }
     if (status.changes.length === 0) throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
+    for (const x of status.index.extensions) {
+      if (/^[a-z]/.test(x.signature)) throw new SsmdError(`cannot update the git index: it uses the required extension '${x.signature}', which ssmd cannot write; commit with \`git add <paths> && git commit\``, { code: 'unsupported-repo' })
+    }
 
     // Blobs from the files as they are now, and the index entries that go with them.
+    const writer = new ObjectWriter(repo)
     const index: GitIndex = status.index
-    const treeChanges = new Map<string, { oid: string; mode: string } | null>()
+    const entries = index.byPath()
+    const treeChanges = new Map<string, TreeChange>()
+    let n = 0
     for (const c of status.changes) {
+      if (++n % 64 === 0) await yieldToSignals()
       if (c.kind === 'deleted') {
         treeChanges.set(c.gitPath, null)
         index.remove(c.gitPath)
         continue
       }
-      const abs = join(repo.workTree, c.gitPath)
-      const st = lstatSync(abs, { bigint: true })
-      const mode = c.work?.mode ?? modeOf(st)
-      const oid = await git.writeBlob({ fs, gitdir: repo.commonDir, blob: workingContent(repo, c.gitPath, st) })
-      treeChanges.set(c.gitPath, { oid, mode })
-      index.set({ path: c.gitPath, stat: statBlock(st, mode), oid, flags: 0, extended: 0 })
+      const work = c.work!
+      let oid = work.oid
+      if (work.content) {
+        oid = writer.write('blob', work.content)
+      } else if (!writer.present(oid)) {
+        if (!work.stat) throw new SsmdError(`the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`, { code: 'conflict' })
+        // The index's stat data said "unchanged", but its object is gone or damaged: store the file again.
+        oid = writer.write('blob', workingContent(repo, status.converter, c.gitPath, work.stat))
+      }
+      treeChanges.set(c.gitPath, { oid, mode: work.mode })
+      // Entries that stand for their file (skip-worktree, assume-unchanged) keep their flags and stat data.
+      if (work.stat) index.set({ path: c.gitPath, stat: statBlock(work.stat, work.mode), oid, flags: 0, extended: 0 })
     }
     for (const fix of status.indexFixes) {
       if (fix.entry) index.set({ path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 })
@@ -85,33 +109,65 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     index.dropStaleExtensions()
 
     const baseTree = status.head.oid ? await commitTree(repo, status.head.oid) : EMPTY_TREE
-    const writeTree = (entries: TreeEntry[]) =>
-      git.writeTree({
-        fs,
-        gitdir: repo.commonDir,
-        tree: entries.map(e => ({
-          mode: e.mode,
-          path: e.name,
-          oid: e.oid,
-          type: e.mode === '040000' ? ('tree' as const) : e.mode === '160000' ? ('commit' as const) : ('blob' as const),
-        })),
-      })
-    const tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? (await writeTree([]))
+    const writeTree = (list: TreeEntry[]) => writer.write('tree', treeContent(list))
+    let tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? writeTree([])
 
-    const commit = await git.writeCommit({
-      fs,
-      gitdir: repo.commonDir,
-      commit: {
-        message,
-        tree,
-        parent: status.head.oid ? [status.head.oid] : [],
-        author: { name: author.name, email: author.email, timestamp: author.timestamp, timezoneOffset: author.timezoneOffset },
-        committer: { name: committer.name, email: committer.email, timestamp: committer.timestamp, timezoneOffset: committer.timezoneOffset },
-      },
-    })
+    // Hooks, as `git commit` runs them for a partial commit: pre-commit and
+    // the message hooks see a temporary index (HEAD plus the ssmd changes).
+    const hooks: Partial<Record<HookName, string>> = {}
+    for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg'] as const) {
+      if (!verify && name !== 'prepare-commit-msg') continue
+      const file = findHook(repo, name)
+      if (file) hooks[name] = file
+    }
+    const msgFile = join(repo.gitdir, 'COMMIT_EDITMSG')
+    let message = firstMessage
+    if (Object.keys(hooks).length > 0) {
+      const tempIndex = join(repo.gitdir, `next-index-${process.pid}.lock`)
+      removeOnSignal(tempIndex)
+      try {
+        const temp = await partialIndex(repo, status.head, treeChanges, entries)
+        writeFileSync(tempIndex, temp)
+        const env = { ...hookEnv(author, repo), GIT_INDEX_FILE: tempIndex }
+        const failed = (name: string, code: number) => new SsmdError(`the ${name} hook (${relative(repo.workTree, hooks[name as HookName]!)}) failed (exit ${code}); nothing was committed: fix what it reports, or skip the pre-commit and commit-msg hooks with --no-verify`, { code: 'hook-failed' })
+        if (hooks['pre-commit']) {
+          const code = await runHook(repo, hooks['pre-commit'], [], env)
+          if (code !== 0) throw failed('pre-commit', code)
+        }
+        writeFileSync(msgFile, message + '\n')
+        if (hooks['prepare-commit-msg']) {
+          const code = await runHook(repo, hooks['prepare-commit-msg'], [relative(repo.workTree, msgFile), 'message'], env)
+          if (code !== 0) throw failed('prepare-commit-msg', code)
+        }
+        if (hooks['commit-msg']) {
+          const code = await runHook(repo, hooks['commit-msg'], [relative(repo.workTree, msgFile)], env)
+          if (code !== 0) throw failed('commit-msg', code)
+        }
+        message = cleanupMessage(readFileSync(msgFile, 'utf8'), cleanupMode(repo))
+        if (!message) throw new SsmdError('the commit message is empty after the hooks ran; nothing was committed', { code: 'usage' })
+        // A pre-commit hook may change what is committed by updating the index it was given.
+        const after = readFileSync(tempIndex)
+        if (!after.equals(temp)) tree = treeFromIndex(GitIndex.parse(after), writeTree)
+      } finally {
+        rmSync(tempIndex, { force: true })
+        release(tempIndex)
+      }
+    } else {
+      writeFileSync(msgFile, message + '\n')
+    }
+
+    const parents = status.head.oid ? [status.head.oid] : []
+    const body = [`tree ${tree}`, ...parents.map(p => `parent ${p}`), `author ${formatIdentity(author)}`, `committer ${formatIdentity(committer)}`, '', message].join('\n') + '\n'
+    const commit = writer.write('commit', Buffer.from(body, 'utf8'))
+    // Everything the commit names is on disk before anything names the commit.
+    writer.sync()
+    await yieldToSignals()
+
+    // From here on, no await: a signal cannot land between moving HEAD and writing the index.
     const subject = message.split('\n')[0]
-    await moveHead(repo, status.head.ref, status.head.oid, commit, committer, `commit${status.head.oid ? '' : ' (initial)'}: ${subject}`)
-    const result: CommitResult = {
+    moveHead(repo, status.head, commit, committer, `commit${status.head.oid ? '' : ' (initial)'}: ${subject}`)
+    lock.commit(index.serialize())
+    result = {
       commit,
       short: commit.slice(0, 7),
       branch: status.head.ref?.replace(/^refs\/heads\//, ''),
@@ -120,8 +176,16 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       author: `${author.name} <${author.email}>`,
       files: status.changes.map(c => ({ kind: c.kind, path: c.path, gitPath: c.gitPath })),
     }
-    return { content: index.serialize(), result }
-  })
+  } finally {
+    lock.rollback()
+  }
+  const post = findHook(repo, 'post-commit')
+  if (post) await runHook(repo, post, [], { ...hookEnv(author, repo), GIT_INDEX_FILE: join(relative(repo.workTree, repo.gitdir), 'index') })
+  return result
+}
+
+function hookEnv(author: Identity, repo: Repository): Record<string, string> {
+  return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: formatGitDate(author), GIT_EDITOR: ':', GIT_PREFIX: gitPrefix(repo) }
 }
 
 function resolveIdentityOrUndefined(repo: Repository, role: 'committer'): Identity | undefined {
@@ -132,14 +196,25 @@ function resolveIdentityOrUndefined(repo: Repository, role: 'committer'): Identi
   }
 }
 
-/** git's default cleanup for `-m`: no trailing spaces, no leading/trailing blank lines, blank runs collapsed. */
-export function cleanupMessage(message: string): string {
-  const lines = message
-    .replace(/\r\n?/g, '\n')
-    .split('\n')
-    .map(l => l.replace(/\s+$/, ''))
+type CleanupMode = 'whitespace' | 'strip' | 'verbatim'
+
+/** commit.cleanup as it applies to a message given with -m and no editor. */
+function cleanupMode(repo: Repository): CleanupMode {
+  const v = (repo.config.get('commit.cleanup') ?? 'default').toLowerCase()
+  return v === 'strip' ? 'strip' : v === 'verbatim' ? 'verbatim' : 'whitespace'
+}
+
+/**
+ * git's message cleanup (stripspace): no trailing spaces, no leading or
+ * trailing blank lines, runs of blank lines collapsed; `strip` also drops
+ * comment lines; `verbatim` keeps the message as it is (with a final newline).
+ */
+export function cleanupMessage(message: string, mode: CleanupMode = 'whitespace'): string {
+  if (mode === 'verbatim') return message.replace(/\n$/, '')
+  const lines = message.split('\n').map(l => l.replace(/\s+$/, ''))
   const out: string[] = []
   for (const l of lines) {
+    if (mode === 'strip' && l.startsWith('#')) continue
     if (l === '' && (out.length === 0 || out[out.length - 1] === '')) continue
     out.push(l)
   }
@@ -152,16 +227,11 @@ export function cleanupMessage(message: string): string {
  * to delete) put in place. Only the trees along changed paths are read and
  * rewritten. Returns undefined for an empty tree.
  */
-async function applyToTree(
-  repo: Repository,
-  tree: string | undefined,
-  changes: Map<string, { oid: string; mode: string } | null>,
-  write: (entries: TreeEntry[]) => Promise<string>,
-): Promise<string | undefined> {
+async function applyToTree(repo: Repository, tree: string | undefined, changes: Map<string, TreeChange>, write: (entries: TreeEntry[]) => string): Promise<string | undefined> {
   const entries = new Map<string, TreeEntry>()
   if (tree) for (const e of await readTree(repo, tree)) entries.set(e.name, e)
-  const direct = new Map<string, { oid: string; mode: string } | null>()
-  const nested = new Map<string, Map<string, { oid: string; mode: string } | null>>()
+  const direct = new Map<string, TreeChange>()
+  const nested = new Map<string, Map<string, TreeChange>>()
   for (const [path, change] of changes) {
     const slash = path.indexOf('/')
     if (slash === -1) direct.set(path, change)
@@ -185,21 +255,90 @@ async function applyToTree(
   return write([...entries.values()])
 }
 
-/** Moves the branch (or a detached HEAD) from `expected` to `commit`, under git's ref lock; appends the reflogs. */
-async function moveHead(repo: Repository, ref: string | undefined, expected: string | undefined, commit: string, who: Identity, reason: string): Promise<void> {
-  const name = ref ?? 'HEAD'
-  const dir = ref ? repo.commonDir : repo.gitdir
-  const file = join(dir, name)
+/** Every blob and gitlink of a tree, as git path → entry. */
+async function listTree(repo: Repository, tree: string, base = '', into = new Map<string, { oid: string; mode: string }>()): Promise<Map<string, { oid: string; mode: string }>> {
+  for (const e of await readTree(repo, tree)) {
+    const p = base ? `${base}/${e.name}` : e.name
+    if (e.mode === '040000') await listTree(repo, e.oid, p, into)
+    else into.set(p, { oid: e.oid, mode: e.mode })
+  }
+  return into
+}
+
+/**
+ * The index `git commit <paths>` gives its hooks: HEAD's tree with the
+ * committed paths updated; stat data is kept where the real index has the
+ * same blob, so a hook's `git status`/`git diff` stays cheap.
+ */
+async function partialIndex(repo: Repository, head: Head, changes: Map<string, TreeChange>, real: Map<string, IndexEntry>): Promise<Buffer> {
+  const files = head.oid ? await listTree(repo, await commitTree(repo, head.oid)) : new Map<string, { oid: string; mode: string }>()
+  for (const [p, c] of changes) {
+    if (c) files.set(p, c)
+    else files.delete(p)
+  }
+  const entries: IndexEntry[] = []
+  for (const p of [...files.keys()].sort(compareBytes)) {
+    const f = files.get(p)!
+    const r = real.get(p)
+    const same = r && entryStage(r) === 0 && r.oid === f.oid && entryMode(r).toString(8).padStart(6, '0') === f.mode
+    const stat = same ? Buffer.from(r.stat) : Buffer.alloc(40)
+    if (!same) stat.writeUInt32BE(parseInt(f.mode, 8), 24)
+    entries.push({ path: p, stat, oid: f.oid, flags: 0, extended: same ? r.extended & EXT_SKIP_WORKTREE : 0 })
+  }
+  return new GitIndex(2, entries, [], 0n).serialize()
+}
+
+/** The tree of an index's stage-0 entries (what `git write-tree` writes). */
+function treeFromIndex(index: GitIndex, write: (entries: TreeEntry[]) => string): string {
+  for (const e of index.entries) {
+    if (entryStage(e) !== 0) throw new SsmdError(`the pre-commit hook left a conflict in the index at ${e.path}; nothing was committed`, { code: 'hook-failed' })
+  }
+  interface Dir { files: TreeEntry[]; dirs: Map<string, Dir> }
+  const top: Dir = { files: [], dirs: new Map() }
+  for (const e of index.entries) {
+    const parts = e.path.split('/')
+    let d = top
+    for (const part of parts.slice(0, -1)) {
+      let next = d.dirs.get(part)
+      if (!next) d.dirs.set(part, (next = { files: [], dirs: new Map() }))
+      d = next
+    }
+    d.files.push({ name: parts.at(-1)!, mode: entryMode(e).toString(8).padStart(6, '0'), oid: e.oid })
+  }
+  const build = (d: Dir): string | undefined => {
+    const list = [...d.files]
+    for (const [name, sub] of d.dirs) {
+      const oid = build(sub)
+      if (oid) list.push({ name, mode: '040000', oid })
+    }
+    return list.length ? write(list) : undefined
+  }
+  return build(top) ?? write([])
+}
+
+/**
+ * Moves the branch (or a detached HEAD) to `commit`, under git's lock on that
+ * ref, only if HEAD still says what it said when the commit was prepared
+ * (same branch, same commit; or detached at the same commit); appends the reflogs.
+ */
+function moveHead(repo: Repository, head: Head, commit: string, who: Identity, reason: string): void {
+  const file = head.ref ? join(repo.commonDir, head.ref) : join(repo.gitdir, 'HEAD')
   mkdirSync(dirname(file), { recursive: true })
-  await withGitLock(file, async () => {
-    const current = ref ? readRef(repo, ref) : expected
-    if (current !== expected)
-      throw new SsmdError(`${ref ?? 'HEAD'} moved while committing (now ${current?.slice(0, 7) ?? 'nothing'}); run 'ssmd commit' again`, { code: 'conflict' })
-    return { content: Buffer.from(`${commit}\n`), result: undefined }
-  })
+  const lock = GitLock.acquire(file)
+  try {
+    const now = readHead(repo)
+    if (now.ref !== head.ref || now.oid !== head.oid) {
+      const where = now.ref ? `${now.ref.replace(/^refs\/heads\//, '')} at ${now.oid?.slice(0, 7) ?? 'no commit'}` : `detached at ${now.oid?.slice(0, 7)}`
+      throw new SsmdError(`${head.ref?.replace(/^refs\/heads\//, '') ?? 'HEAD'} moved while committing (now ${where}); nothing was committed: run 'ssmd commit' again`, { code: 'conflict' })
+    }
+    if (head.ref && existsSync(file) && statSync(file).isDirectory()) throw new SsmdError(`cannot write ${head.ref}: a folder is in the way`, { code: 'conflict' })
+    lock.commit(Buffer.from(`${commit}\n`))
+  } finally {
+    lock.rollback()
+  }
   if (repo.config.getBool('core.logallrefupdates') === false) return
-  const line = `${expected ?? '0'.repeat(40)} ${commit} ${formatIdentity(who)}\t${reason.replace(/\n/g, ' ')}\n`
-  const logs = ref ? [join(repo.commonDir, 'logs', ref), join(repo.gitdir, 'logs', 'HEAD')] : [join(repo.gitdir, 'logs', 'HEAD')]
+  const line = `${head.oid ?? '0'.repeat(40)} ${commit} ${formatIdentity(who)}\t${reason.replace(/\n/g, ' ')}\n`
+  const logs = head.ref ? [join(repo.commonDir, 'logs', head.ref), join(repo.gitdir, 'logs', 'HEAD')] : [join(repo.gitdir, 'logs', 'HEAD')]
   for (const log of logs) {
     try {
       mkdirSync(dirname(log), { recursive: true })

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
+import { release, removeOnSignal } from './cleanup.js'
 
 /**
  * The git index (dircache), read and written without a `git` executable.
@@ -226,37 +227,75 @@ function encodeOffsetVarint(value: number): Buffer {
 }
 
 /**
- * Runs `fn` holding git's own lock on `file` (`<file>.lock`, created
- * exclusively, as git does), then renames the lock over `file` with what
- * `fn` returned. Another git process holding the lock makes this fail with
- * a clear message instead of waiting or corrupting anything.
+ * git's own lock on `file`: `<file>.lock`, created exclusively as git does.
+ * The new content is written to the lock and renamed over `file` on
+ * `commit`; `rollback` removes it. Until one of them, the lock is removed if
+ * the process is interrupted. Another process holding the lock makes
+ * `acquire` fail with a clear message instead of waiting or corrupting anything.
  */
-export async function withGitLock<T>(file: string, fn: () => Promise<{ content: Buffer; result: T }>): Promise<T> {
-  const lock = `${file}.lock`
-  let fd: number
-  try {
-    fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, {
-        code: 'locked',
-      })
-    }
-    throw err
+export class GitLock {
+  private fd: number | undefined
+  private done = false
+
+  private constructor(readonly file: string, readonly path: string, fd: number) {
+    this.fd = fd
   }
-  let closed = false
-  let renamed = false
+
+  static acquire(file: string): GitLock {
+    const lock = `${file}.lock`
+    removeOnSignal(lock)
+    let fd: number
+    try {
+      fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666)
+    } catch (err) {
+      release(lock)
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, { code: 'locked' })
+      }
+      throw err
+    }
+    return new GitLock(file, lock, fd)
+  }
+
+  /** Writes `content` to the lock (fsynced) and renames it over the file. */
+  commit(content: Buffer): void {
+    if (this.done) throw new Error(`${this.path} was already released`)
+    try {
+      writeSync(this.fd!, content)
+      fsyncSync(this.fd!)
+      closeSync(this.fd!)
+      this.fd = undefined
+      renameSync(this.path, this.file)
+      this.done = true
+      release(this.path)
+    } catch (err) {
+      this.rollback()
+      throw err
+    }
+  }
+
+  rollback(): void {
+    if (this.done) return
+    this.done = true
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd)
+      } catch { /* already closed */ }
+      this.fd = undefined
+    }
+    rmSync(this.path, { force: true })
+    release(this.path)
+  }
+}
+
+/** Runs `fn` holding git's lock on `file`, then writes what it returned to `file` (see GitLock). */
+export async function withGitLock<T>(file: string, fn: () => Promise<{ content: Buffer; result: T }>): Promise<T> {
+  const lock = GitLock.acquire(file)
   try {
     const { content, result } = await fn()
-    writeSync(fd, content)
-    fsyncSync(fd)
-    closeSync(fd)
-    closed = true
-    renameSync(lock, file)
-    renamed = true
+    lock.commit(content)
     return result
   } finally {
-    if (!closed) closeSync(fd)
-    if (!renamed) rmSync(lock, { force: true })
+    lock.rollback()
   }
 }

@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto'
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
+import { createHash, randomBytes } from 'node:crypto'
+import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { inflateSync } from 'node:zlib'
+import { deflateSync, inflateSync } from 'node:zlib'
+import { release, removeOnSignal } from './cleanup.js'
 import type { Repository } from './repo.js'
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -23,12 +24,130 @@ export function hashObject(type: GitObject['type'], content: Buffer): string {
 }
 
 /**
+ * Writes objects as git does, crash-safely: deflated into a temporary file
+ * (`objects/xx/tmp_obj_…`, a name git's fsck and gc know), fsynced, then
+ * renamed into place, so a kill or a full disk never leaves a partial object
+ * under its id. An object already present is trusted only after checking: a
+ * loose file must inflate to exactly the object (an empty or damaged file,
+ * e.g. from an earlier crash, is replaced); a packed one is covered by its
+ * pack's checksums. `sync` makes everything written durable before a ref
+ * points at it.
+ */
+export class ObjectWriter {
+  private readonly dirs = new Set<string>()
+  /** Ids known to be present and sound. */
+  private readonly verified = new Set<string>()
+  written = 0
+
+  constructor(private readonly repo: Repository) {}
+
+  write(type: GitObject['type'], content: Buffer): string {
+    const header = Buffer.from(`${type} ${content.length}\0`, 'latin1')
+    const oid = createHash('sha1').update(header).update(content).digest('hex')
+    if (this.verified.has(oid)) return oid
+    if (this.present(oid)) {
+      this.verified.add(oid)
+      return oid
+    }
+    const dir = join(this.repo.commonDir, 'objects', oid.slice(0, 2))
+    mkdirSync(dir, { recursive: true })
+    const tmp = join(dir, `tmp_obj_ssmd_${process.pid}_${randomBytes(6).toString('hex')}`)
+    removeOnSignal(tmp)
+    let fd: number | undefined
+    try {
+      fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444)
+      writeSync(fd, deflateSync(Buffer.concat([header, content]), { level: 1 }))
+      fsyncSync(fd)
+      closeSync(fd)
+      fd = undefined
+      renameSync(tmp, join(dir, oid.slice(2)))
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd)
+      rmSync(tmp, { force: true })
+      throw err
+    } finally {
+      release(tmp)
+    }
+    this.dirs.add(dir)
+    this.verified.add(oid)
+    this.written++
+    return oid
+  }
+
+  /** Whether `oid` is stored and sound (loose and verified, or in a pack). */
+  present(oid: string): boolean {
+    if (this.verified.has(oid)) return true
+    const loose = join(this.repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))
+    let raw: Buffer | undefined
+    try {
+      raw = readFileSync(loose)
+    } catch { /* not loose */ }
+    if (raw !== undefined) {
+      if (looseIsSound(raw, oid)) {
+        this.verified.add(oid)
+        return true
+      }
+      return false
+    }
+    if (packs(this.repo).some(p => p.find(oid) !== undefined)) {
+      this.verified.add(oid)
+      return true
+    }
+    return false
+  }
+
+  /** fsyncs every object folder written to, so the objects survive a crash once a ref names them. */
+  sync(): void {
+    for (const dir of this.dirs) {
+      try {
+        const fd = openSync(dir, 'r')
+        try {
+          fsyncSync(fd)
+        } finally {
+          closeSync(fd)
+        }
+      } catch { /* some file systems cannot fsync a folder; the files themselves are synced */ }
+    }
+    this.dirs.clear()
+  }
+}
+
+function looseIsSound(raw: Buffer, oid: string): boolean {
+  try {
+    const data = inflateSync(raw)
+    const nul = data.indexOf(0)
+    const m = /^(blob|tree|commit|tag) (\d+)$/.exec(data.toString('latin1', 0, nul))
+    if (!m || Number(m[2]) !== data.length - nul - 1) return false
+    return createHash('sha1').update(data).digest('hex') === oid
+  } catch {
+    return false
+  }
+}
+
+/** A tree object's content from its entries (sorted as git sorts them). */
+export function treeContent(entries: TreeEntry[]): Buffer {
+  const key = (e: TreeEntry) => (e.mode === '040000' ? `${e.name}/` : e.name)
+  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(key(a), 'utf8'), Buffer.from(key(b), 'utf8')))
+  return Buffer.concat(sorted.flatMap(e => [Buffer.from(`${e.mode === '040000' ? '40000' : e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex')]))
+}
+
+/**
  * Reads an object: loose, or from a pack (looked up in the pack's .idx, so
  * the cost does not grow with the repository). Anything else (an object only
  * reachable through alternates, an old idx format) goes through
  * isomorphic-git, loaded only then.
  */
 export async function readObject(repo: Repository, oid: string): Promise<GitObject> {
+  const found = readObjectSync(repo, oid)
+  if (found) return found
+  const git = await import('isomorphic-git')
+  const fs = await import('node:fs')
+  const { type, object } = await git.readObject({ fs, gitdir: repo.commonDir, oid, format: 'content' })
+  return { type: type as GitObject['type'], content: Buffer.from(object as Uint8Array) }
+}
+
+/** An object stored loose or in this repository's own packs; undefined when neither has it. */
+export function readObjectSync(repo: Repository, oid: string): GitObject | undefined {
   const loose = join(repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))
   if (existsSync(loose)) {
     const raw = inflateSync(readFileSync(loose))
@@ -40,10 +159,7 @@ export async function readObject(repo: Repository, oid: string): Promise<GitObje
     const offset = pack.find(oid)
     if (offset !== undefined) return pack.read(offset, repo)
   }
-  const git = await import('isomorphic-git')
-  const fs = await import('node:fs')
-  const { type, object } = await git.readObject({ fs, gitdir: repo.commonDir, oid, format: 'content' })
-  return { type: type as GitObject['type'], content: Buffer.from(object as Uint8Array) }
+  return undefined
 }
 
 export function parseTree(content: Buffer): TreeEntry[] {
@@ -116,7 +232,7 @@ export function readRef(repo: Repository, ref: string): string | undefined {
 }
 
 /**
- * Every blob under `path` (a file or a folder, git-relative) in `tree`, as
+ * Every blob and gitlink under `path` (a file or a folder, git-relative) in `tree`, as
  * git path → {oid, mode}. Only the trees along the way are read.
  */
 export async function blobsUnder(
@@ -138,7 +254,7 @@ export async function blobsUnder(
       }
       entries = await readTree(repo, e.oid)
     } else {
-      if (i === parts.length - 1 && e.mode !== '160000') into.set(here, { oid: e.oid, mode: e.mode })
+      if (i === parts.length - 1) into.set(here, { oid: e.oid, mode: e.mode })
       return into
     }
   }
@@ -149,7 +265,7 @@ async function collect(repo: Repository, tree: string, base: string, into: Map<s
   for (const e of await readTree(repo, tree)) {
     const p = `${base}/${e.name}`
     if (e.mode === '040000') await collect(repo, e.oid, p, into)
-    else if (e.mode !== '160000') into.set(p, { oid: e.oid, mode: e.mode })
+    else into.set(p, { oid: e.oid, mode: e.mode })
   }
 }
 
@@ -192,16 +308,16 @@ class Pack {
     return undefined
   }
 
-  async read(offset: number, repo: Repository): Promise<GitObject> {
+  read(offset: number, repo: Repository): GitObject {
     const fd = openSync(this.packFile, 'r')
     try {
-      return await this.readAt(fd, offset, repo)
+      return this.readAt(fd, offset, repo)
     } finally {
       closeSync(fd)
     }
   }
 
-  private async readAt(fd: number, offset: number, repo: Repository): Promise<GitObject> {
+  private readAt(fd: number, offset: number, repo: Repository): GitObject {
     const head = Buffer.alloc(32)
     readSync(fd, head, 0, 32, offset)
     let pos = 0
@@ -222,9 +338,11 @@ class Pack {
         c = head[pos++]
         back = (back + 1) * 128 + (c & 0x7f)
       }
-      base = await this.readAt(fd, offset - back, repo)
+      base = this.readAt(fd, offset - back, repo)
     } else if (type === 7) {
-      base = await readObject(repo, head.toString('hex', pos, pos + 20))
+      const baseOid = head.toString('hex', pos, pos + 20)
+      base = readObjectSync(repo, baseOid)
+      if (!base) throw new Error(`pack delta base ${baseOid} not found`)
       pos += 20
     }
     const data = inflateAt(fd, offset + pos, size)

@@ -2,7 +2,42 @@ import { plural } from '../core/text.js'
 import { countChanges, diffLines, isBinary, unifiedHunks } from './line-diff.js'
 import { readObject } from './objects.js'
 import type { Repository } from './repo.js'
+import type { ContentConverter } from './attributes.js'
 import { workingContent, type FileChange } from './status.js'
+
+const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 34: '"', 92: '\\' }
+
+/**
+ * A path as git prints it (quote_c_style): in double quotes with C escapes
+ * when it holds a control character, `"` or `\`, or — with core.quotePath
+ * on (the default) — any byte above 0x7f, which is written in octal.
+ */
+export function quotePath(path: string, quoteHighBytes = true): string {
+  const bytes = Buffer.from(path, 'utf8')
+  let needs = false
+  let out = ''
+  let plain: number[] = []
+  const flush = () => {
+    if (plain.length) out += Buffer.from(plain).toString('utf8')
+    plain = []
+  }
+  for (const b of bytes) {
+    const esc = C_ESCAPES[b]
+    if (esc !== undefined) {
+      flush()
+      out += `\\${esc}`
+      needs = true
+    } else if (b < 0x20 || b === 0x7f || (b >= 0x80 && quoteHighBytes)) {
+      flush()
+      out += `\\${b.toString(8).padStart(3, '0')}`
+      needs = true
+    } else {
+      plain.push(b)
+    }
+  }
+  flush()
+  return needs ? `"${out}"` : path
+}
 
 /** One changed ssmd file with its line counts and, on request, its patch. */
 export interface FileDiff {
@@ -21,9 +56,10 @@ export interface FileDiff {
 }
 
 /** Line counts and (with `patch`) the unified diff of a change. */
-export async function describeChange(repo: Repository, c: FileChange, options: { patch: boolean }): Promise<FileDiff> {
+export async function describeChange(repo: Repository, c: FileChange, options: { patch: boolean; converter: ContentConverter; quotePath?: boolean }): Promise<FileDiff> {
   const before = c.head ? (await readObject(repo, c.head.oid)).content : Buffer.alloc(0)
-  const after = c.work ? workingContent(repo, c.gitPath, c.work.stat) : Buffer.alloc(0)
+  const after = !c.work ? Buffer.alloc(0)
+    : c.work.content ?? (c.work.stat ? workingContent(repo, options.converter, c.gitPath, c.work.stat) : (await readObject(repo, c.work.oid)).content)
   const out: FileDiff = { path: c.path, gitPath: c.gitPath }
   if (c.kind === 'modified' && c.head!.mode !== c.work!.mode) {
     out.oldMode = c.head!.mode
@@ -42,14 +78,17 @@ export async function describeChange(repo: Repository, c: FileChange, options: {
   }
   if (options.patch) {
     const short = (oid?: string) => (oid ?? '0'.repeat(40)).slice(0, 7)
-    const lines = [`diff --git a/${c.gitPath} b/${c.gitPath}`]
+    const q = (prefix: string) => quotePath(prefix + c.gitPath, options.quotePath ?? true)
+    const lines = [`diff --git ${q('a/')} ${q('b/')}`]
     if (c.kind === 'added') lines.push(`new file mode ${c.work!.mode}`, `index ${short()}..${short(c.work!.oid)}`)
     else if (c.kind === 'deleted') lines.push(`deleted file mode ${c.head!.mode}`, `index ${short(c.head!.oid)}..${short()}`)
     else if (out.oldMode) lines.push(`old mode ${out.oldMode}`, `new mode ${out.newMode}`, `index ${short(c.head!.oid)}..${short(c.work!.oid)}`)
     else lines.push(`index ${short(c.head!.oid)}..${short(c.work!.oid)} ${c.head!.mode}`)
-    const a = c.kind === 'added' ? '/dev/null' : `a/${c.gitPath}`
-    const b = c.kind === 'deleted' ? '/dev/null' : `b/${c.gitPath}`
-    if (binary) lines.push(`Binary files ${a} and ${b} differ`)
+    // git ends these lines with a tab when the name holds a space.
+    const tab = c.gitPath.includes(' ') ? '\t' : ''
+    const a = c.kind === 'added' ? '/dev/null' : q('a/') + tab
+    const b = c.kind === 'deleted' ? '/dev/null' : q('b/') + tab
+    if (binary) lines.push(`Binary files ${a.replace(/\t$/, '')} and ${b.replace(/\t$/, '')} differ`)
     else if (hunks.length > 0) lines.push(`--- ${a}`, `+++ ${b}`, ...hunks)
     out.patch = lines.join('\n') + '\n'
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
@@ -21,8 +21,17 @@ export interface Repository {
   config: GitConfig
 }
 
+/**
+ * The repository holding `root`, found as git finds it from a working
+ * directory: through the real path (git's getcwd() sees no symbolic links),
+ * so a root reached through a link inside the repository is its target.
+ * Repositories ssmd cannot write exactly as git would are refused by name.
+ */
 export function openRepository(root: string): Repository {
-  const abs = resolve(root)
+  let abs = resolve(root)
+  try {
+    abs = realpathSync(abs)
+  } catch { /* a missing root is reported by the caller */ }
   const workTree = findGitRoot(abs)
   if (workTree === undefined) {
     throw new SsmdError(`not a git repository: ${abs} is not inside one; run 'ssmd init' (it creates one) or 'git init'`, { code: 'no-git' })
@@ -39,15 +48,36 @@ export function openRepository(root: string): Repository {
   let commonDir = gitdir
   const commondirFile = join(gitdir, 'commondir')
   if (existsSync(commondirFile)) commonDir = resolve(gitdir, readFileSync(commondirFile, 'utf8').trim())
-  const config = GitConfig.load([...globalConfigFiles(), join(commonDir, 'config'), join(gitdir, 'config.worktree')])
+  const headText = readFileSync(join(gitdir, 'HEAD'), 'utf8')
+  const branch = /^ref:\s*refs\/heads\/(.+?)\s*$/.exec(headText)?.[1]
+  const context = { gitdir, branch }
+  const local = join(commonDir, 'config')
+  let config = GitConfig.load([...globalConfigFiles(), local], context)
+  if (config.getBool('extensions.worktreeconfig')) config = GitConfig.load([...globalConfigFiles(), local, join(gitdir, 'config.worktree')], context)
+  checkFormat(config, workTree)
   const prefix = relative(workTree, abs).split(sep).join('/')
   return { workTree, gitdir, commonDir, prefix, root: abs, config }
 }
 
-/**
- * The git paths ssmd manages: its three folders, `ssmd.yaml`, and the root's
- * `.gitignore` (which `ssmd init` writes to keep `.ssmd/` out of git).
- */
+const KNOWN_EXTENSIONS = new Set(['noop', 'noop-v1', 'preciousobjects', 'partialclone', 'worktreeconfig'])
+
+function checkFormat(config: GitConfig, workTree: string): void {
+  const instead = 'use `git add` and `git commit` in this repository instead'
+  const format = (config.get('extensions.objectformat') ?? 'sha1').toLowerCase()
+  if (format !== 'sha1') throw new SsmdError(`the repository at ${workTree} uses ${format} object ids (extensions.objectFormat=${format}); ssmd reads and writes SHA-1 repositories only: ${instead}`, { code: 'unsupported-repo' })
+  const version = Number(config.get('core.repositoryformatversion') ?? 0)
+  if (version > 1) throw new SsmdError(`the repository at ${workTree} has core.repositoryFormatVersion=${version}, which ssmd does not know: ${instead}`, { code: 'unsupported-repo' })
+  if (version === 1) {
+    for (const key of config.keys()) {
+      const m = /^extensions\.([^.]+)$/.exec(key)
+      if (m && !KNOWN_EXTENSIONS.has(m[1]) && m[1] !== 'objectformat') throw new SsmdError(`the repository at ${workTree} uses the repository extension '${m[1]}', which ssmd does not support: ${instead}`, { code: 'unsupported-repo' })
+    }
+  }
+  if (config.getBool('core.bare')) throw new SsmdError(`the repository at ${workTree} is configured as bare (core.bare=true); ssmd needs a working tree: ${instead}`, { code: 'unsupported-repo' })
+  if (config.get('core.worktree') !== undefined) throw new SsmdError(`the repository sets core.worktree, which ssmd does not follow: ${instead}`, { code: 'unsupported-repo' })
+}
+
+/** The git paths ssmd manages: its three folders and `ssmd.yaml`. */
 export function ssmdGitPaths(repo: Repository): string[] {
   return [...SSMD_FOLDERS, 'ssmd.yaml', '.gitignore'].map(p => gitPath(repo, p))
 }
@@ -60,4 +90,23 @@ export function gitPath(repo: Repository, rootRelative: string): string {
 /** A git path as a root-relative path. */
 export function rootPath(repo: Repository, gitRelative: string): string {
   return repo.prefix ? gitRelative.slice(repo.prefix.length + 1) : gitRelative
+}
+
+/**
+ * Whether an untracked file is one of ssmd's own transient files, left by an
+ * ssmd process that is still running or was killed: the temporary file of an
+ * atomic write (`.<file>.<pid>.<random>.tmp` or `<file>.<pid>.<random>.tmp`),
+ * a stale lock moved aside (`<file>.lock.<pid>.<random>.stale`), or a file
+ * lock (`<file>.lock` holding only `<pid>` or `<pid>@<host>`). The name
+ * alone is not enough for a lock (`buf.lock` is a common real file), so its
+ * content is checked. Tracked files are never transient, whatever their name.
+ */
+export function isSsmdTransient(name: string, abs: string, size: bigint): boolean {
+  if (/\.\d+\.[0-9a-z]+\.tmp$/.test(name) || /\.lock\.\d+\.[0-9a-z]+\.stale$/.test(name)) return true
+  if (!name.endsWith('.lock') || size > 300n) return false
+  try {
+    return /^\d+(@[^\s@]*)?$/.test(readFileSync(abs, 'utf8'))
+  } catch {
+    return false
+  }
 }

@@ -1,11 +1,11 @@
 import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs'
 import { join } from 'node:path'
-import { EXT_SKIP_WORKTREE, GitIndex, entryMode, entryStage, type IndexEntry } from './index-file.js'
-import { IgnoreMatcher } from './ignore.js'
-import { blobsUnder, commitTree, hashObject, readHead, type Head } from './objects.js'
 import { SsmdError } from '../core/errors.js'
-import { readBounded } from '../io/read.js'
-import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
+import { ContentConverter } from './attributes.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { IgnoreMatcher } from './ignore.js'
+import { blobsUnder, commitTree, hashObject, readHead, readObjectSync, type Head } from './objects.js'
+import { isSsmdTransient, rootPath, ssmdGitPaths, type Repository } from './repo.js'
 
 export type ChangeKind = 'modified' | 'added' | 'deleted'
 
@@ -18,8 +18,13 @@ export interface FileChange {
   gitPath: string
   /** Blob id and mode in HEAD (modified, deleted). */
   head?: { oid: string; mode: string }
-  /** Blob id and mode in the working tree (modified, added). */
-  work?: { oid: string; mode: string; stat: BigIntStats }
+  /**
+   * Blob id and mode as `git add` would stage them (modified, added), with
+   * the file's stat data (undefined when the index entry stands for the file:
+   * skip-worktree and assume-unchanged entries) and, when ssmd had to read
+   * the file, the content git would store.
+   */
+  work?: { oid: string; mode: string; stat?: BigIntStats; content?: Buffer }
 }
 
 export interface SsmdStatus {
@@ -35,13 +40,24 @@ export interface SsmdStatus {
    * staged (null: removed from the index).
    */
   indexFixes: Array<{ gitPath: string; entry: { oid: string; mode: string; stat: BigIntStats } | null }>
+  /** Index entries whose file was re-read and found unchanged: only their stat data is stale. */
+  stale: Array<{ gitPath: string; oid: string; stat: BigIntStats }>
+  /** The converter used (git's line-ending rules), for reading files of this status again. */
+  converter: ContentConverter
 }
 
+const FLAG_ASSUME_VALID = 0x8000
+
 /**
- * What changed in the ssmd files since the last commit: HEAD against the
- * working tree (whatever is staged in between is ignored). Only the ssmd
- * folders and `ssmd.yaml` are walked, in HEAD and on disk; the index is used
- * to skip hashing files whose stat data says they are unchanged.
+ * What changed in the ssmd files since the last commit, as `git add <the
+ * ssmd paths>` would stage it: HEAD against the working tree (whatever is
+ * staged in between is ignored, except that skip-worktree entries and, for
+ * files still present, assume-unchanged entries stand for their files, as
+ * in git). Only the ssmd folders and `ssmd.yaml` are walked, in HEAD and on
+ * disk; the index is used to skip hashing files whose stat data says they
+ * are unchanged. Gitlinks (submodules) are left as they are; untracked
+ * nested repositories are not entered; untracked ignored files and ssmd's
+ * own transient files are skipped, tracked files never are.
  */
 export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean } = {}): Promise<SsmdStatus> {
   const head = readHead(repo)
@@ -52,22 +68,40 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     for (const p of paths) await blobsUnder(repo, tree, p, headFiles)
   }
   // Read-only callers need only the ssmd entries of what may be a very large index.
-  const index = GitIndex.read(repo.gitdir, options.forWrite ? undefined : paths)
+  let index = GitIndex.read(repo.gitdir, options.forWrite ? undefined : paths)
+  const sparse = index.extensions.some(x => x.signature === 'sdir')
+  if (sparse && options.forWrite) {
+    throw new SsmdError('the git index is a sparse index (index.sparse=true), which ssmd cannot write; commit with `git add <paths> && git commit`, or run `git sparse-checkout init --no-sparse-index`', { code: 'unsupported-repo' })
+  }
+  if (sparse && index.partial) index = GitIndex.read(repo.gitdir)
+  for (const x of index.extensions) {
+    if (x.signature === 'link') throw new SsmdError('the git index is a split index (core.splitIndex), which ssmd does not read; run `git update-index --no-split-index`, or use git add/commit', { code: 'unsupported-repo' })
+  }
   const inScope = (p: string) => paths.some(base => p === base || p.startsWith(base + '/'))
   const indexed = new Map<string, IndexEntry>()
   const unmerged = new Set<string>()
+  /** Folders a sparse index keeps as one skip-worktree entry (`dir/`): nothing below them is on disk. */
+  const sparseDirs: string[] = []
   for (const e of index.entries) {
+    if (sparse && e.path.endsWith('/') && (e.extended & EXT_SKIP_WORKTREE)) {
+      sparseDirs.push(e.path)
+      continue
+    }
     if (!inScope(e.path)) continue
     if (entryStage(e) !== 0) unmerged.add(e.path)
     else indexed.set(e.path, e)
   }
+  const underSparseDir = (p: string) => sparseDirs.some(d => p.startsWith(d))
 
   const workFiles = new Map<string, BigIntStats>()
   const ignore = new IgnoreMatcher(repo)
   const tracked = (p: string) => headFiles.has(p) || indexed.has(p)
   const visit = (gitPath: string, st: BigIntStats) => {
     if (st.isFile() || st.isSymbolicLink()) {
-      if (!tracked(gitPath) && ignore.isIgnored(gitPath)) return
+      if (!tracked(gitPath)) {
+        if (st.isFile() && isSsmdTransient(gitPath.slice(gitPath.lastIndexOf('/') + 1), join(repo.workTree, gitPath), st.size)) return
+        if (ignore.isIgnored(gitPath)) return
+      }
       workFiles.set(gitPath, st)
     } else if (st.isDirectory()) {
       let names: string[]
@@ -76,8 +110,13 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       } catch {
         return
       }
-      // A folder holding its own repository is a nested repository, not ssmd files.
+      // A folder holding its own repository is a submodule or a nested repository, not ssmd files.
       if (names.includes('.git')) return
+      if (!tracked(gitPath) && ignore.isIgnored(gitPath, true)) {
+        // Nothing inside an ignored folder can be re-included; tracked files in it still count.
+        const prefix = gitPath + '/'
+        if (![...headFiles.keys(), ...indexed.keys()].some(p => p.startsWith(prefix))) return
+      }
       for (const name of names) {
         const child = `${gitPath}/${name}`
         const cst = lstatOrUndefined(join(repo.workTree, child))
@@ -91,39 +130,53 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   }
 
   const filemode = repo.config.getBool('core.filemode') ?? process.platform !== 'win32'
+  const symlinks = repo.config.getBool('core.symlinks') ?? true
+  const converter = new ContentConverter(repo, p => {
+    const e = indexed.get(p)
+    return e ? readObjectSync(repo, e.oid)?.content : undefined
+  })
   const changes: FileChange[] = []
-  const all = new Set([...headFiles.keys(), ...workFiles.keys()])
+  const stale: SsmdStatus['stale'] = []
+  const isGitlink = (mode?: string) => mode === '160000'
+  const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
   for (const p of [...all].sort(compareBytes)) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     const entry = indexed.get(p)
-    if (h && entry && entry.extended & EXT_SKIP_WORKTREE && !st) continue
+    const entryModeStr = entry ? entryMode(entry).toString(8).padStart(6, '0') : undefined
+    if (isGitlink(h?.mode) || isGitlink(entryModeStr)) continue
+    if (underSparseDir(p)) continue
     const base = { path: rootPath(repo, p), gitPath: p }
-    if (h && !st) {
+    let work: FileChange['work']
+    if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || ((entry.flags & FLAG_ASSUME_VALID) && st))) {
+      // git add leaves these entries alone: the index entry stands for the file.
+      work = { oid: entry.oid, mode: entryModeStr! }
+    } else if (st) {
+      work = workingBlob(repo, converter, p, st, entry, entryModeStr, index.mtimeNs, filemode, symlinks)
+      if (entry && work.content && work.oid === entry.oid && work.mode === entryModeStr) stale.push({ gitPath: p, oid: work.oid, stat: st })
+    } else if (!h) {
+      continue
+    }
+    if (h && !work) {
       changes.push({ kind: 'deleted', ...base, head: h })
-      continue
-    }
-    const work = workingBlob(repo, p, st!, entry, index.mtimeNs)
-    if (!h) {
+    } else if (!h && work) {
       changes.push({ kind: 'added', ...base, work })
-      continue
-    }
-    const modeChanged = filemode ? h.mode !== work.mode : (h.mode === '120000') !== (work.mode === '120000')
-    if (h.oid !== work.oid || modeChanged) {
-      if (!filemode && h.mode !== '120000') work.mode = h.mode
+    } else if (h && work && (h.oid !== work.oid || h.mode !== work.mode)) {
       changes.push({ kind: 'modified', ...base, head: h, work })
     }
   }
   const indexFixes: SsmdStatus['indexFixes'] = []
   const changed = new Set(changes.map(c => c.gitPath))
   for (const [p, e] of indexed) {
-    if (changed.has(p) || e.extended & EXT_SKIP_WORKTREE) continue
+    if (changed.has(p) || (e.extended & EXT_SKIP_WORKTREE) || (e.flags & FLAG_ASSUME_VALID)) continue
+    const m = entryMode(e).toString(8).padStart(6, '0')
+    if (isGitlink(m) || underSparseDir(p)) continue
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     if (!h && !st) indexFixes.push({ gitPath: p, entry: null })
-    else if (h && st && (e.oid !== h.oid || entryMode(e).toString(8) !== h.mode)) indexFixes.push({ gitPath: p, entry: { oid: h.oid, mode: h.mode, stat: st } })
+    else if (h && st && (e.oid !== h.oid || m !== h.mode)) indexFixes.push({ gitPath: p, entry: { oid: h.oid, mode: h.mode, stat: st } })
   }
-  return { head, changes, index, unmerged: [...unmerged], indexFixes }
+  return { head, changes, index, unmerged: [...unmerged], indexFixes, stale: stale.filter(s => !changed.has(s.gitPath)), converter }
 }
 
 function lstatOrUndefined(path: string): BigIntStats | undefined {
@@ -134,38 +187,36 @@ function lstatOrUndefined(path: string): BigIntStats | undefined {
   }
 }
 
-export function modeOf(st: BigIntStats): string {
+/**
+ * The mode `git add` records for a working file: 120000 for a symbolic
+ * link, 100755/100644 from the executable bit; with core.fileMode=false the
+ * index entry's mode (100644 for a new file), with core.symlinks=false a file
+ * standing for a link stays a link.
+ */
+export function modeOf(st: BigIntStats, entryMode?: string, filemode = true, symlinks = true): string {
   if (st.isSymbolicLink()) return '120000'
-  return Number(st.mode) & 0o111 ? '100755' : '100644'
+  if (!symlinks && entryMode === '120000') return '120000'
+  if (!filemode) return entryMode === '100755' || entryMode === '100644' ? entryMode : '100644'
+  return (Number(st.mode) & 0o111) ? '100755' : '100644'
 }
 
-/** The blob a working file would be committed as. */
-function workingBlob(repo: Repository, gitPath: string, st: BigIntStats, entry: IndexEntry | undefined, indexMtimeNs: bigint): { oid: string; mode: string; stat: BigIntStats } {
-  const mode = modeOf(st)
+/** The blob a working file would be staged as. */
+function workingBlob(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats, entry: IndexEntry | undefined, entryModeStr: string | undefined, indexMtimeNs: bigint, filemode: boolean, symlinks: boolean): NonNullable<FileChange['work']> {
+  const mode = modeOf(st, entryModeStr, filemode, symlinks)
   if (entry && statMatches(entry, st) && st.mtimeNs < indexMtimeNs) return { oid: entry.oid, mode, stat: st }
-  return { oid: hashObject('blob', workingContent(repo, gitPath, st)), mode, stat: st }
+  const content = workingContent(repo, converter, gitPath, st)
+  return { oid: hashObject('blob', content), mode, stat: st, content }
 }
 
-/** Largest file in an ssmd folder that diff and commit read (ssmd's own files are at most a few MiB). */
-export const MAX_WORKING_FILE_BYTES = 64 * 1024 * 1024
-
-/** A working file's content as git would store it (symlink target; CRLF→LF under core.autocrlf). */
-export function workingContent(repo: Repository, gitPath: string, st?: BigIntStats): Buffer {
+/** A working file's content as `git add` would store it (a link's target; line endings converted per attributes and config). */
+export function workingContent(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats): Buffer {
   const abs = join(repo.workTree, gitPath)
-  if (st?.isSymbolicLink()) return Buffer.from(readlinkSync(abs))
-  // Bounded and typed like every read of an ssmd folder: a huge file is refused, never loaded whole.
-  const read = readBounded(abs, { maxBytes: MAX_WORKING_FILE_BYTES, display: gitPath })
-  if (read.refusal) throw new SsmdError(`${read.refusal.message}; ssmd does not diff or commit it (remove it, or add it with git itself)`)
-  const raw = read.bytes
-  const autocrlf = (repo.config.get('core.autocrlf') ?? 'false').toLowerCase()
-  if ((autocrlf === 'true' || autocrlf === 'input') && raw.includes(0x0d) && !raw.includes(0)) {
-    return Buffer.from(raw.toString('latin1').replace(/\r\n/g, '\n'), 'latin1')
-  }
-  return raw
+  if (st.isSymbolicLink()) return Buffer.from(readlinkSync(abs, { encoding: 'buffer' }))
+  return converter.toGit(gitPath, readFileSync(abs))
 }
 
 /** git's "is the cached stat still valid" test (mtime, ctime, size, inode, file type). */
-function statMatches(e: IndexEntry, st: BigIntStats): boolean {
+export function statMatches(e: IndexEntry, st: BigIntStats): boolean {
   const s = e.stat
   const sec = (ns: bigint) => Number(ns / 1_000_000_000n) >>> 0
   const nsec = (ns: bigint) => Number(ns % 1_000_000_000n)
@@ -200,4 +251,44 @@ export function statBlock(st: BigIntStats, mode: string): Buffer {
   b.writeUInt32BE(Number(st.gid & 0xffffffffn), 32)
   b.writeUInt32BE(Number(st.size & 0xffffffffn), 36)
   return b
+}
+
+/**
+ * Stores fresh stat data for index entries whose files were re-read and
+ * found unchanged (after a copy, a checkout, a `touch`), so later runs of
+ * ssmd and git need not read them again — what `git status` does. Done
+ * under git's index lock and only if nothing else holds it (then it is
+ * skipped silently: it is only a cache). Files modified within the last
+ * couple of seconds are left for later, so a write in the same timestamp
+ * tick can never be hidden.
+ */
+export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): number {
+  if (stale.length === 0) return 0
+  const file = join(repo.gitdir, 'index')
+  let lock: GitLock
+  try {
+    lock = GitLock.acquire(file)
+  } catch {
+    return 0
+  }
+  try {
+    const index = GitIndex.read(repo.gitdir)
+    if (index.extensions.some(x => /^[a-z]/.test(x.signature))) return 0
+    const cutoff = BigInt(Date.now() - 2000) * 1_000_000n
+    const wanted = new Map(stale.filter(s => s.stat.mtimeNs < cutoff && s.stat.ctimeNs < cutoff).map(s => [s.gitPath, s]))
+    let refreshed = 0
+    for (const e of index.entries) {
+      const s = wanted.get(e.path)
+      if (!s || entryStage(e) !== 0 || e.oid !== s.oid || e.extended || (e.flags & FLAG_ASSUME_VALID)) continue
+      e.stat = statBlock(s.stat, entryMode(e).toString(8))
+      refreshed++
+    }
+    if (refreshed === 0) return 0
+    lock.commit(index.serialize())
+    return refreshed
+  } catch {
+    return 0
+  } finally {
+    lock.rollback()
+  }
 }
