@@ -51,9 +51,9 @@ const FLAG_ASSUME_VALID = 0x8000
 /**
  * What changed in the ssmd files since the last commit, as `git add <the
  * ssmd paths>` would stage it: HEAD against the working tree (whatever is
- * staged in between is ignored, except that skip-worktree entries and, for
- * files still present, assume-unchanged entries stand for their files, as
- * in git). Only the ssmd folders and `ssmd.yaml` are walked, in HEAD and on
+ * staged in between is ignored, except that skip-worktree and
+ * assume-unchanged entries stand for their files, as in git, even when those
+ * are gone). Only the ssmd folders and `ssmd.yaml` are walked, in HEAD and on
  * disk; the index is used to skip hashing files whose stat data says they
  * are unchanged. Gitlinks (submodules) are left as they are; untracked
  * nested repositories are not entered; untracked ignored files and ssmd's
@@ -148,7 +148,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     if (underSparseDir(p)) continue
     const base = { path: rootPath(repo, p), gitPath: p }
     let work: FileChange['work']
-    if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || ((entry.flags & FLAG_ASSUME_VALID) && st))) {
+    if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || (entry.flags & FLAG_ASSUME_VALID))) {
       // git add leaves these entries alone: the index entry stands for the file.
       work = { oid: entry.oid, mode: entryModeStr! }
     } else if (st) {
@@ -275,7 +275,7 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): 
     const index = GitIndex.read(repo.gitdir)
     if (index.extensions.some(x => /^[a-z]/.test(x.signature))) return 0
     const cutoff = BigInt(Date.now() - 2000) * 1_000_000n
-    const wanted = new Map(stale.filter(s => s.stat.mtimeNs < cutoff && s.stat.ctimeNs < cutoff).map(s => [s.gitPath, s]))
+    const wanted = new Map(stale.filter(s => s.stat.mtimeNs < cutoff).map(s => [s.gitPath, s]))
     let refreshed = 0
     for (const e of index.entries) {
       const s = wanted.get(e.path)
