@@ -7,7 +7,7 @@ import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { EMPTY_TREE, ObjectWriter, commitTree, readHead, readTree, treeContent, type Head, type TreeEntry } from './objects.js'
 import { openRepository, type Repository } from './repo.js'
-import { compareBytes, ssmdStatus, statBlock, workingContent, type ChangeKind } from './status.js'
+import { compareBytes, ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
 
 export interface CommitOptions {
   /** The message as given (several `-m` values are joined as paragraphs). */
@@ -71,7 +71,16 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     if (status.unmerged.length > 0) {
       throw new SsmdError(`unmerged ssmd files: ${status.unmerged.join(', ')}; resolve the conflicts and mark them resolved with git first`, { code: 'conflict' })
     }
-    if (status.changes.length === 0) throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
+    if (status.changes.length === 0) {
+      // Still stage the working state, as `git add` would: after an interrupted
+      // commit (the branch moved, the index not yet written) this repairs the index.
+      if (status.indexFixes.length > 0 && !status.index.extensions.some(x => /^[a-z]/.test(x.signature))) {
+        applyIndexFixes(status.index, status.indexFixes)
+        status.index.dropStaleExtensions()
+        lock.commit(status.index.serialize())
+      }
+      throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
+    }
     for (const x of status.index.extensions) {
       if (/^[a-z]/.test(x.signature)) throw new SsmdError(`cannot update the git index: it uses the required extension '${x.signature}', which ssmd cannot write; commit with \`git add <paths> && git commit\``, { code: 'unsupported-repo' })
     }
@@ -102,10 +111,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       // Entries that stand for their file (skip-worktree, assume-unchanged) keep their flags and stat data.
       if (work.stat) index.set({ path: c.gitPath, stat: statBlock(work.stat, work.mode), oid, flags: 0, extended: 0 })
     }
-    for (const fix of status.indexFixes) {
-      if (fix.entry) index.set({ path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 })
-      else index.remove(fix.gitPath)
-    }
+    applyIndexFixes(index, status.indexFixes)
     index.dropStaleExtensions()
 
     const baseTree = status.head.oid ? await commitTree(repo, status.head.oid) : EMPTY_TREE
@@ -176,12 +182,26 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       author: `${author.name} <${author.email}>`,
       files: status.changes.map(c => ({ kind: c.kind, path: c.path, gitPath: c.gitPath })),
     }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO') {
+      const what = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EROFS' ? 'read-only file system' : 'I/O error'
+      throw new SsmdError(`${what} while writing to ${repo.gitdir}; nothing was committed and the repository is unchanged: free some space (or fix the disk) and run 'ssmd commit' again`, { code: 'io' })
+    }
+    throw err
   } finally {
     lock.rollback()
   }
   const post = findHook(repo, 'post-commit')
   if (post) await runHook(repo, post, [], { ...hookEnv(author, repo), GIT_INDEX_FILE: join(relative(repo.workTree, repo.gitdir), 'index') })
   return result
+}
+
+function applyIndexFixes(index: GitIndex, fixes: SsmdStatus['indexFixes']): void {
+  for (const fix of fixes) {
+    if (fix.entry) index.set({ path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 })
+    else index.remove(fix.gitPath)
+  }
 }
 
 function hookEnv(author: Identity, repo: Repository): Record<string, string> {

@@ -38,8 +38,12 @@ export class ObjectWriter {
   /** Ids known to be present and sound. */
   private readonly verified = new Set<string>()
   written = 0
+  /** Whether each loose object is fsynced, as git's core.fsync / core.fsyncObjectFiles decide. */
+  private readonly fsyncObjects: boolean
 
-  constructor(private readonly repo: Repository) {}
+  constructor(private readonly repo: Repository) {
+    this.fsyncObjects = fsyncLooseObjects(repo)
+  }
 
   write(type: GitObject['type'], content: Buffer): string {
     const header = Buffer.from(`${type} ${content.length}\0`, 'latin1')
@@ -57,7 +61,7 @@ export class ObjectWriter {
     try {
       fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o444)
       writeSync(fd, deflateSync(Buffer.concat([header, content]), { level: 1 }))
-      fsyncSync(fd)
+      if (this.fsyncObjects) fsyncSync(fd)
       closeSync(fd)
       fd = undefined
       renameSync(tmp, join(dir, oid.slice(2)))
@@ -96,8 +100,9 @@ export class ObjectWriter {
     return false
   }
 
-  /** fsyncs every object folder written to, so the objects survive a crash once a ref names them. */
+  /** With object fsync on, fsyncs every object folder written to, so the objects survive a power loss once a ref names them. */
   sync(): void {
+    if (!this.fsyncObjects) return
     for (const dir of this.dirs) {
       try {
         const fd = openSync(dir, 'r')
@@ -110,6 +115,29 @@ export class ObjectWriter {
     }
     this.dirs.clear()
   }
+}
+
+/**
+ * git's rule for syncing loose objects: `core.fsyncObjectFiles=true`, or a
+ * `core.fsync` list naming loose-object, objects, committed or all (later
+ * items win; `-x` removes). By default git does not fsync them (only refs
+ * and the index), and neither does ssmd: a crash of the process can never
+ * leave a partial object (each is renamed into place whole); a power loss
+ * is covered exactly as far as git covers it.
+ */
+function fsyncLooseObjects(repo: Repository): boolean {
+  let on = repo.config.getBool('core.fsyncobjectfiles') ?? false
+  const list = repo.config.get('core.fsync')
+  if (list !== undefined) {
+    on = false
+    for (const raw of list.split(',').map(x => x.trim().toLowerCase())) {
+      const off = raw.startsWith('-')
+      const name = off ? raw.slice(1) : raw
+      if (['loose-object', 'objects', 'committed', 'added', 'all'].includes(name)) on = !off
+      if (name === 'none') on = false
+    }
+  }
+  return on
 }
 
 function looseIsSound(raw: Buffer, oid: string): boolean {
