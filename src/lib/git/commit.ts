@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from './author.js'
@@ -103,8 +103,12 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       if (work.content) {
         oid = writer.write('blob', work.content)
       } else if (!writer.present(oid)) {
-        if (!work.stat) throw new SsmdError(`the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`, { code: 'conflict' })
+        const entry = entries.get(c.gitPath)
+        if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || (entry.flags & 0x8000))) {
+          throw new SsmdError(`the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`, { code: 'conflict' })
+        }
         // The index's stat data said "unchanged", but its object is gone or damaged: store the file again.
+        work.stat = lstatSync(join(repo.workTree, c.gitPath), { bigint: true })
         oid = writer.write('blob', workingContent(repo, status.converter, c.gitPath, work.stat))
       }
       treeChanges.set(c.gitPath, { oid, mode: work.mode })

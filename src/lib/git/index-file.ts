@@ -108,7 +108,9 @@ export class GitIndex {
         path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
         pos = nul + 1
       } else {
-        const nul = buf.indexOf(0, pos)
+        // The name length is in the flags unless it is 0xfff or more; only then search for the NUL.
+        const nameLen = flags & 0xfff
+        const nul = nameLen < 0xfff ? pos + nameLen : buf.indexOf(0, pos)
         const from = pos
         pos = start + Math.ceil((nul - start + 1) / 8) * 8
         if (prefixes && !wanted(from, nul)) continue

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats } from 'node:fs'
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { ContentConverter } from './attributes.js'
@@ -93,13 +93,13 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   }
   const underSparseDir = (p: string) => sparseDirs.some(d => p.startsWith(d))
 
-  const workFiles = new Map<string, BigIntStats>()
+  const workFiles = new Map<string, Stats>()
   const ignore = new IgnoreMatcher(repo)
   const tracked = (p: string) => headFiles.has(p) || indexed.has(p)
-  const visit = (gitPath: string, st: BigIntStats) => {
+  const visit = (gitPath: string, st: Stats) => {
     if (st.isFile() || st.isSymbolicLink()) {
       if (!tracked(gitPath)) {
-        if (st.isFile() && isSsmdTransient(gitPath.slice(gitPath.lastIndexOf('/') + 1), join(repo.workTree, gitPath), st.size)) return
+        if (st.isFile() && isSsmdTransient(gitPath.slice(gitPath.lastIndexOf('/') + 1), join(repo.workTree, gitPath), BigInt(st.size))) return
         if (ignore.isIgnored(gitPath)) return
       }
       workFiles.set(gitPath, st)
@@ -139,6 +139,8 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const stale: SsmdStatus['stale'] = []
   const isGitlink = (mode?: string) => mode === '160000'
   const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
+  const hashed = new Map<string, BigIntStats>()
+  const indexMtime = nsToMs(index.mtimeNs)
   for (const p of [...all].sort(compareBytes)) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
@@ -152,8 +154,9 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       // git add leaves these entries alone: the index entry stands for the file.
       work = { oid: entry.oid, mode: entryModeStr! }
     } else if (st) {
-      work = workingBlob(repo, converter, p, st, entry, entryModeStr, index.mtimeNs, filemode, symlinks)
-      if (entry && work.content && work.oid === entry.oid && work.mode === entryModeStr) stale.push({ gitPath: p, oid: work.oid, stat: st })
+      work = workingBlob(repo, converter, p, st, entry, entryModeStr, indexMtime, filemode, symlinks)
+      if (work.stat) hashed.set(p, work.stat)
+      if (entry && work.stat && work.oid === entry.oid && work.mode === entryModeStr) stale.push({ gitPath: p, oid: work.oid, stat: work.stat })
     } else if (!h) {
       continue
     }
@@ -172,19 +175,29 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     const m = entryMode(e).toString(8).padStart(6, '0')
     if (isGitlink(m) || underSparseDir(p)) continue
     const h = headFiles.get(p)
-    const st = workFiles.get(p)
-    if (!h && !st) indexFixes.push({ gitPath: p, entry: null })
+    const st = hashed.get(p)
+    if (!h && !workFiles.has(p)) indexFixes.push({ gitPath: p, entry: null })
     else if (h && st && (e.oid !== h.oid || m !== h.mode)) indexFixes.push({ gitPath: p, entry: { oid: h.oid, mode: h.mode, stat: st } })
   }
   return { head, changes, index, unmerged: [...unmerged], indexFixes, stale: stale.filter(s => !changed.has(s.gitPath)), converter }
 }
 
-function lstatOrUndefined(path: string): BigIntStats | undefined {
+/** Plain (not bigint) stat data: enough to compare with the index (see statMatches), much cheaper for thousands of files. */
+function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path, { bigint: true })
+    return lstatSync(path)
   } catch {
     return undefined
   }
+}
+
+/** A timestamp as Node computes `mtimeMs` from seconds and nanoseconds, so equal timestamps give identical numbers. */
+function timespecMs(sec: number, nsec: number): number {
+  return sec * 1e3 + nsec / 1e6
+}
+
+function nsToMs(ns: bigint): number {
+  return timespecMs(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n))
 }
 
 /**
@@ -193,19 +206,25 @@ function lstatOrUndefined(path: string): BigIntStats | undefined {
  * index entry's mode (100644 for a new file), with core.symlinks=false a file
  * standing for a link stays a link.
  */
-export function modeOf(st: BigIntStats, entryMode?: string, filemode = true, symlinks = true): string {
+export function modeOf(st: BigIntStats | Stats, entryMode?: string, filemode = true, symlinks = true): string {
   if (st.isSymbolicLink()) return '120000'
   if (!symlinks && entryMode === '120000') return '120000'
   if (!filemode) return entryMode === '100755' || entryMode === '100644' ? entryMode : '100644'
   return (Number(st.mode) & 0o111) ? '100755' : '100644'
 }
 
-/** The blob a working file would be staged as. */
-function workingBlob(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats, entry: IndexEntry | undefined, entryModeStr: string | undefined, indexMtimeNs: bigint, filemode: boolean, symlinks: boolean): NonNullable<FileChange['work']> {
-  const mode = modeOf(st, entryModeStr, filemode, symlinks)
-  if (entry && statMatches(entry, st) && st.mtimeNs < indexMtimeNs) return { oid: entry.oid, mode, stat: st }
-  const content = workingContent(repo, converter, gitPath, st)
-  return { oid: hashObject('blob', content), mode, stat: st, content }
+/**
+ * The blob a working file would be staged as: the index entry's when its stat
+ * data still matches (and the entry is not racily clean), else read and
+ * hashed — after an exact (bigint) lstat, taken before reading as git does,
+ * which is what gets recorded in the index.
+ */
+function workingBlob(repo: Repository, converter: ContentConverter, gitPath: string, st: Stats, entry: IndexEntry | undefined, entryModeStr: string | undefined, indexMtimeMs: number, filemode: boolean, symlinks: boolean): NonNullable<FileChange['work']> {
+  if (entry && statMatches(entry, st) && st.mtimeMs < indexMtimeMs) return { oid: entry.oid, mode: modeOf(st, entryModeStr, filemode, symlinks) }
+  const exact = lstatSync(join(repo.workTree, gitPath), { bigint: true })
+  const mode = modeOf(exact, entryModeStr, filemode, symlinks)
+  const content = workingContent(repo, converter, gitPath, exact)
+  return { oid: hashObject('blob', content), mode, stat: exact, content }
 }
 
 /** A working file's content as `git add` would store it (a link's target; line endings converted per attributes and config). */
@@ -215,24 +234,36 @@ export function workingContent(repo: Repository, converter: ContentConverter, gi
   return converter.toGit(gitPath, readFileSync(abs))
 }
 
-/** git's "is the cached stat still valid" test (mtime, ctime, size, inode, file type). */
-export function statMatches(e: IndexEntry, st: BigIntStats): boolean {
+/**
+ * git's "is the cached stat still valid" test (mtime, ctime, size, inode,
+ * file type). Times are compared as Node's millisecond numbers computed the
+ * same way from the index's seconds and nanoseconds: equal timestamps always
+ * match; different ones could only collide within a fraction of a
+ * microsecond of the same second, with the same size, inode and ctime.
+ */
+export function statMatches(e: IndexEntry, st: Stats): boolean {
   const s = e.stat
-  const sec = (ns: bigint) => Number(ns / 1_000_000_000n) >>> 0
-  const nsec = (ns: bigint) => Number(ns % 1_000_000_000n)
-  return (
-    s.readUInt32BE(8) === sec(st.mtimeNs) &&
-    s.readUInt32BE(12) === nsec(st.mtimeNs) &&
-    s.readUInt32BE(0) === sec(st.ctimeNs) &&
-    s.readUInt32BE(4) === nsec(st.ctimeNs) &&
-    s.readUInt32BE(36) === Number(st.size) >>> 0 &&
-    s.readUInt32BE(20) === Number(st.ino & 0xffffffffn) >>> 0 &&
-    s.readUInt32BE(24) >> 12 === Number(st.mode) >> 12
-  )
+  const secOk = (entrySec: number, ms: number) => entrySec === (Math.floor(ms / 1000) >>> 0)
+  const mSec = s.readUInt32BE(8)
+  const cSec = s.readUInt32BE(0)
+  return secOk(mSec, st.mtimeMs) && timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(12)) === st.mtimeMs
+    && secOk(cSec, st.ctimeMs) && timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(4)) === st.ctimeMs
+    && s.readUInt32BE(36) === (st.size >>> 0)
+    && s.readUInt32BE(20) === (st.ino >>> 0)
+    && (s.readUInt32BE(24) >> 12) === (st.mode >> 12)
 }
 
 export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+  // UTF-16 code units order strings as UTF-8 bytes do, except around surrogates: only then compare bytes.
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x < 0xd800 && y < 0xd800) return x - y
+    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'))
+  }
+  return a.length - b.length
 }
 
 /** The index stat block for a file, as git writes it. */
