@@ -88,14 +88,16 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     // Blobs from the files as they are now, and the index entries that go with them.
     const writer = new ObjectWriter(repo)
     const index: GitIndex = status.index
-    const entries = index.byPath()
+    let byPath: Map<string, IndexEntry> | undefined
+    const entries = () => (byPath ??= index.byPath())
+    const indexChanges = new Map<string, IndexEntry | null>()
     const treeChanges = new Map<string, TreeChange>()
     let n = 0
     for (const c of status.changes) {
       if (++n % 64 === 0) await yieldToSignals()
       if (c.kind === 'deleted') {
         treeChanges.set(c.gitPath, null)
-        index.remove(c.gitPath)
+        indexChanges.set(c.gitPath, null)
         continue
       }
       const work = c.work!
@@ -103,7 +105,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       if (work.content) {
         oid = writer.write('blob', work.content)
       } else if (!writer.present(oid)) {
-        const entry = entries.get(c.gitPath)
+        const entry = entries().get(c.gitPath)
         if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || (entry.flags & 0x8000))) {
           throw new SsmdError(`the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`, { code: 'conflict' })
         }
@@ -113,8 +115,9 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       }
       treeChanges.set(c.gitPath, { oid, mode: work.mode })
       // Entries that stand for their file (skip-worktree, assume-unchanged) keep their flags and stat data.
-      if (work.stat) index.set({ path: c.gitPath, stat: statBlock(work.stat, work.mode), oid, flags: 0, extended: 0 })
+      if (work.stat) indexChanges.set(c.gitPath, { path: c.gitPath, stat: statBlock(work.stat, work.mode), oid, flags: 0, extended: 0 })
     }
+    index.update(indexChanges)
     applyIndexFixes(index, status.indexFixes)
     index.dropStaleExtensions()
 
@@ -136,7 +139,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       const tempIndex = join(repo.gitdir, `next-index-${process.pid}.lock`)
       removeOnSignal(tempIndex)
       try {
-        const temp = await partialIndex(repo, status.head, treeChanges, entries)
+        const temp = await partialIndex(repo, status.head, treeChanges, entries())
         writeFileSync(tempIndex, temp)
         const env = { ...hookEnv(author, repo), GIT_INDEX_FILE: tempIndex }
         const failed = (name: string, code: number) => new SsmdError(`the ${name} hook (${relative(repo.workTree, hooks[name as HookName]!)}) failed (exit ${code}); nothing was committed: fix what it reports, or skip the pre-commit and commit-msg hooks with --no-verify`, { code: 'hook-failed' })
@@ -202,10 +205,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
 }
 
 function applyIndexFixes(index: GitIndex, fixes: SsmdStatus['indexFixes']): void {
-  for (const fix of fixes) {
-    if (fix.entry) index.set({ path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 })
-    else index.remove(fix.gitPath)
-  }
+  index.update(new Map(fixes.map(fix => [fix.gitPath, fix.entry ? { path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 } : null])))
 }
 
 function hookEnv(author: Identity, repo: Repository): Record<string, string> {

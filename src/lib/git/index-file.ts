@@ -20,6 +20,8 @@ export interface IndexEntry {
   flags: number
   /** Extended flags (skip-worktree, intent-to-add); 0 when none. */
   extended: number
+  /** The entry's bytes as read (versions 2 and 3), written back as they are while the entry is unchanged. */
+  raw?: Buffer
 }
 
 const FLAG_ASSUME_VALID = 0x8000
@@ -120,7 +122,7 @@ export class GitIndex {
       if (only && version === 4 && !only.some(p => path === p || path.startsWith(p + '/'))) continue
       const stat = buf.subarray(start, start + 40)
       const oid = buf.toString('hex', start + 40, start + 60)
-      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended })
+      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended, raw: version === 4 ? undefined : buf.subarray(start, pos) })
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
     while (pos + 8 <= buf.length - 20) {
@@ -141,20 +143,26 @@ export class GitIndex {
 
   /** Replaces (or adds) the stage-0 entry of `entry.path`, dropping any conflict stages. */
   set(entry: IndexEntry): void {
-    this.remove(entry.path)
-    const key = Buffer.from(entry.path, 'utf8')
-    let lo = 0
-    let hi = this.entries.length
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1
-      if (Buffer.compare(Buffer.from(this.entries[mid].path, 'utf8'), key) < 0) lo = mid + 1
-      else hi = mid
-    }
-    this.entries.splice(lo, 0, entry)
+    this.update(new Map([[entry.path, entry]]))
   }
 
   remove(path: string): void {
-    this.entries = this.entries.filter(e => e.path !== path)
+    this.update(new Map([[path, null]]))
+  }
+
+  /** Several `set` (entry) and `remove` (null) at once, in one pass over the entries. */
+  update(changes: Map<string, IndexEntry | null>): void {
+    if (changes.size === 0) return
+    const kept = this.entries.filter(e => !changes.has(e.path))
+    const added = [...changes.values()].filter((e): e is IndexEntry => e !== null).sort((a, b) => comparePaths(a.path, b.path))
+    const out: IndexEntry[] = []
+    let i = 0
+    for (const e of added) {
+      while (i < kept.length && comparePaths(kept[i].path, e.path) < 0) out.push(kept[i++])
+      out.push(e)
+    }
+    while (i < kept.length) out.push(kept[i++])
+    this.entries = out
   }
 
   serialize(): Buffer {
@@ -169,6 +177,10 @@ export class GitIndex {
     parts.push(header)
     let previous = Buffer.alloc(0)
     for (const e of this.entries) {
+      if (e.raw && version !== 4) {
+        parts.push(e.raw)
+        continue
+      }
       const path = Buffer.from(e.path, 'utf8')
       const fixed = Buffer.alloc(e.extended ? 64 : 62)
       e.stat.copy(fixed, 0, 0, 40)
@@ -217,6 +229,19 @@ export class GitIndex {
     }
     this.extensions = this.extensions.filter(x => x.signature === 'REUC')
   }
+}
+
+/** git's index order: paths compared as UTF-8 bytes (UTF-16 units agree below the surrogates). */
+function comparePaths(a: string, b: string): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    if (x < 0xd800 && y < 0xd800) return x - y
+    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'))
+  }
+  return a.length - b.length
 }
 
 function encodeOffsetVarint(value: number): Buffer {

@@ -152,11 +152,31 @@ function looseIsSound(raw: Buffer, oid: string): boolean {
   }
 }
 
-/** A tree object's content from its entries (sorted as git sorts them). */
+/** A tree object's content from its entries (sorted as git sorts them: folders as if named `name/`). */
 export function treeContent(entries: TreeEntry[]): Buffer {
-  const key = (e: TreeEntry) => (e.mode === '040000' ? `${e.name}/` : e.name)
-  const sorted = [...entries].sort((a, b) => Buffer.compare(Buffer.from(key(a), 'utf8'), Buffer.from(key(b), 'utf8')))
-  return Buffer.concat(sorted.flatMap(e => [Buffer.from(`${e.mode === '040000' ? '40000' : e.mode} ${e.name}\0`, 'utf8'), Buffer.from(e.oid, 'hex')]))
+  const keyed = entries.map(e => ({ e, key: e.mode === '040000' ? `${e.name}/` : e.name }))
+  keyed.sort((a, b) => {
+    const x = a.key
+    const y = b.key
+    const n = Math.min(x.length, y.length)
+    for (let i = 0; i < n; i++) {
+      const c = x.charCodeAt(i)
+      const d = y.charCodeAt(i)
+      if (c === d) continue
+      if (c < 0xd800 && d < 0xd800) return c - d
+      return Buffer.compare(Buffer.from(x.slice(i), 'utf8'), Buffer.from(y.slice(i), 'utf8'))
+    }
+    return x.length - y.length
+  })
+  let size = 0
+  for (const { e } of keyed) size += (e.mode === '040000' ? 5 : e.mode.length) + 1 + Buffer.byteLength(e.name, 'utf8') + 1 + 20
+  const out = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const { e } of keyed) {
+    at += out.write(`${e.mode === '040000' ? '40000' : e.mode} ${e.name}\0`, at, 'utf8')
+    at += out.write(e.oid, at, 'hex')
+  }
+  return out
 }
 
 /**
@@ -206,11 +226,20 @@ export function parseTree(content: Buffer): TreeEntry[] {
   return entries
 }
 
+/** Parsed trees by id (trees never change): a commit reads the trees along changed paths twice. */
+const treeCache = new Map<string, TreeEntry[]>()
+
 export async function readTree(repo: Repository, oid: string): Promise<TreeEntry[]> {
   if (oid === EMPTY_TREE) return []
+  const key = `${repo.commonDir}\0${oid}`
+  const cached = treeCache.get(key)
+  if (cached) return cached
   const obj = await readObject(repo, oid)
   if (obj.type !== 'tree') throw new Error(`object ${oid} is a ${obj.type}, not a tree`)
-  return parseTree(obj.content)
+  const entries = parseTree(obj.content)
+  if (treeCache.size > 256) treeCache.clear()
+  treeCache.set(key, entries)
+  return entries
 }
 
 /** The tree of a commit. */

@@ -312,6 +312,7 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): 
       const s = wanted.get(e.path)
       if (!s || entryStage(e) !== 0 || e.oid !== s.oid || e.extended || (e.flags & FLAG_ASSUME_VALID)) continue
       e.stat = statBlock(s.stat, entryMode(e).toString(8))
+      e.raw = undefined
       refreshed++
     }
     if (refreshed === 0) return 0
