@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Attributes } from '../../src/lib/git/attributes.js'
 import { GitConfig, parseGitConfig } from '../../src/lib/git/config.js'
 import { IgnoreMatcher } from '../../src/lib/git/ignore.js'
 import { GitIndex } from '../../src/lib/git/index-file.js'
@@ -42,6 +43,73 @@ describe('lib/git', () => {
       expect(c.get('user.name')).to.equal('B')
       expect(c.get('User.Email')).to.equal('included@example.com')
     })
+  })
+
+  it('config: includeIf (gitdir, gitdir/i, onbranch, hasconfig) and GIT_CONFIG_COUNT resolve as git config --get does', () => {
+    const home = tempDir('ssmd-cfg-')
+    const dir = join(tempDir(), 'Work', 'repo')
+    mkdirSync(dir, { recursive: true })
+    const env = { HOME: home, XDG_CONFIG_HOME: join(home, '.config'), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: join(home, '.gitconfig') }
+    const withEnv = <T>(cmd: () => T, extra: Record<string, string> = {}): T => {
+      const saved = { ...process.env }
+      Object.assign(process.env, env, extra)
+      try {
+        return cmd()
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k]
+        Object.assign(process.env, saved)
+      }
+    }
+    for (const [name, body] of Object.entries({
+      'gitdir.inc': '[t]\n  gitdir = yes\n', 'gitdiri.inc': '[t]\n  gitdiri = yes\n', 'nocase.inc': '[t]\n  nocase = wrong\n',
+      'branch.inc': '[t]\n  branch = yes\n', 'otherbranch.inc': '[t]\n  branch = wrong\n', 'remote.inc': '[t]\n  remote = yes\n',
+      'rel.inc': '[t]\n  relative = yes\n',
+    })) writeFileSync(join(home, name), body)
+    writeFileSync(join(home, '.gitconfig'), [
+      '[t]', '  gitdir = no', '  gitdiri = no', '  nocase = right', '  branch = no', '  remote = no', '  relative = no',
+      '[includeIf "gitdir:**/Work/repo/"]', '  path = gitdir.inc',
+      '[includeIf "gitdir/i:**/work/REPO/"]', '  path = gitdiri.inc',
+      '[includeIf "gitdir:**/work/REPO/"]', '  path = nocase.inc',
+      '[includeIf "onbranch:feature/**"]', '  path = branch.inc',
+      '[includeIf "onbranch:main"]', '  path = otherbranch.inc',
+      '[includeIf "hasconfig:remote.*.url:https://example.com/**"]', '  path = remote.inc',
+      '[include]', '  path = rel.inc',
+    ].join('\n') + '\n')
+    withEnv(() => git(dir, 'init', '-q', '-b', 'feature/x'))
+    withEnv(() => git(dir, 'remote', 'add', 'origin', 'https://example.com/team/config.git'))
+    const extra = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 't.fromenv', GIT_CONFIG_VALUE_0: 'env' }
+    const keys = ['t.gitdir', 't.gitdiri', 't.nocase', 't.branch', 't.remote', 't.relative', 't.fromenv']
+    const expected = keys.map(k => withEnv(() => git(dir, 'config', '--get', k).trim(), extra))
+    const repo = withEnv(() => openRepository(dir), extra)
+    expect(keys.map(k => repo.config.get(k))).to.deep.equal(expected)
+    expect(expected).to.deep.equal(['yes', 'yes', 'right', 'yes', 'yes', 'yes', 'env'])
+  })
+
+  it('attributes: the line-ending attributes of each path agree with git check-attr', () => {
+    const dir = tempDir()
+    git(dir, 'init', '-q')
+    writeFileSync(join(dir, '.gitattributes'), ['* text=auto', '*.bin binary', '*.yaml eol=lf', 'docs/** -text', '/top.txt eol=crlf', '[attr]mine text eol=crlf', '*.mine mine', '"sp ace.txt" -text', 'a/*/c.txt filter=crypt'].join('\n') + '\n')
+    mkdirSync(join(dir, 'feeds', 'sub'), { recursive: true })
+    writeFileSync(join(dir, 'feeds', '.gitattributes'), '*.yaml -eol crlf\nsub/*.txt !text\n')
+    mkdirSync(join(dir, '.git', 'info'), { recursive: true })
+    writeFileSync(join(dir, '.git', 'info', 'attributes'), 'override.yaml -text\n')
+    const paths = ['x.yaml', 'feeds/x.yaml', 'feeds/sub/y.txt', 'data.bin', 'docs/a/b.md', 'top.txt', 'feeds/top.txt', 'x.mine', 'feeds/override.yaml', 'sp ace.txt', 'a/b/c.txt', 'a/b/d/c.txt', 'plain']
+    const out = git(dir, 'check-attr', 'text', 'eol', 'crlf', 'filter', '--', ...paths)
+    const expected: Record<string, Record<string, string>> = {}
+    for (const line of out.split('\n').filter(Boolean)) {
+      const m = /^(.*): (\w+): (.*)$/.exec(line)!
+      const value = m[3]
+      if (value !== 'unspecified') (expected[m[1]] ??= {})[m[2]] = value
+    }
+    const attrs = new Attributes(openRepository(dir))
+    const actual: Record<string, Record<string, string>> = {}
+    for (const p of paths) {
+      for (const [k, v] of Object.entries(attrs.get(p))) {
+        if (!['text', 'eol', 'crlf', 'filter'].includes(k) || v === undefined) continue
+        ;(actual[p] ??= {})[k] = v === true ? 'set' : v === false ? 'unset' : v
+      }
+    }
+    expect(actual).to.deep.equal(expected)
   })
 
   it('ignore rules agree with git check-ignore', () => {
