@@ -130,6 +130,21 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     expect(gitTry(other, env, 'fsck', '--strict', '--no-progress').code).to.not.equal(0)
   })
 
+  it('names a damaged object it has to read, with the way to repair it (1)', async () => {
+    const env = isolatedEnv()
+    const { top } = repoWith(env)
+    const blob = g(top, env, 'rev-parse', 'HEAD:feeds/kalshi.yaml').trim()
+    const obj = join(top, '.git/objects', blob.slice(0, 2), blob.slice(2))
+    chmodSync(obj, 0o644)
+    writeFileSync(obj, '')
+    appendFileSync(join(top, 'feeds/kalshi.yaml'), '# edited\n')
+    const r = await ssmd(['diff', '--patch'], { cwd: top, env })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.contain(`the git object ${blob} is damaged`)
+    expect(r.stderr).to.contain('git fsck')
+    expect(r.stderr).to.not.match(/\n\s+at /)
+  })
+
   it('finds the repository through a symbolic link to the root, as git does from that folder (3)', async () => {
     const env = isolatedEnv()
     const { top } = repoWith(env, 'real/config')

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync, inflateSync } from 'node:zlib'
+import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
 import type { Repository } from './repo.js'
 
@@ -197,16 +198,21 @@ export async function readObject(repo: Repository, oid: string): Promise<GitObje
 /** An object stored loose or in this repository's own packs; undefined when neither has it. */
 export function readObjectSync(repo: Repository, oid: string): GitObject | undefined {
   const loose = join(repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))
+  let damaged = false
   if (existsSync(loose)) {
-    const raw = inflateSync(readFileSync(loose))
-    const space = raw.indexOf(0x20)
-    const nul = raw.indexOf(0, space)
-    return { type: raw.subarray(0, space).toString('latin1') as GitObject['type'], content: raw.subarray(nul + 1) }
+    try {
+      const raw = inflateSync(readFileSync(loose))
+      const space = raw.indexOf(0x20)
+      const nul = raw.indexOf(0, space)
+      if (space > 0 && nul > space) return { type: raw.subarray(0, space).toString('latin1') as GitObject['type'], content: raw.subarray(nul + 1) }
+    } catch { /* damaged: a pack may still hold a sound copy */ }
+    damaged = true
   }
   for (const pack of packs(repo)) {
     const offset = pack.find(oid)
     if (offset !== undefined) return pack.read(offset, repo)
   }
+  if (damaged) throw new SsmdError(`the git object ${oid} is damaged (${loose} is empty or corrupt); check the repository with \`git fsck\` and restore the object (e.g. from a clone), or remove the file if nothing needs it`, { code: 'damaged-repo' })
   return undefined
 }
 
