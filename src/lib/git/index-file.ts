@@ -122,7 +122,7 @@ export class GitIndex {
       if (only && version === 4 && !only.some(p => path === p || path.startsWith(p + '/'))) continue
       const stat = buf.subarray(start, start + 40)
       const oid = buf.toString('hex', start + 40, start + 60)
-      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended, raw: version === 4 ? undefined : buf.subarray(start, pos) })
+      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended, raw: version === 4 || prefixes ? undefined : buf.subarray(start, pos) })
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
     while (pos + 8 <= buf.length - 20) {
