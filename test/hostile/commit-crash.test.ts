@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { BUILT_BIN } from '../helpers/cli.js'
 import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
 
@@ -55,7 +55,12 @@ function fsckClean(dir: string, label: string): void {
 /** Scratch space in memory when the machine has it: thousands of small files on a busy disk are slow to write and remove. */
 const scratch: string[] = []
 function scratchDir(): string {
-  const d = existsSync('/dev/shm') ? mkdtempSync(join('/dev/shm', 'ssmd-kill-')) : tempDir('ssmd-kill-')
+  let inMemory = false
+  try {
+    const fs = statfsSync('/dev/shm')
+    inMemory = fs.bavail * fs.bsize > 2 ** 30
+  } catch { /* no /dev/shm */ }
+  const d = inMemory ? mkdtempSync(join('/dev/shm', 'ssmd-kill-')) : tempDir('ssmd-kill-')
   scratch.push(d)
   return d
 }
@@ -172,7 +177,10 @@ describe('ssmd commit under SIGKILL, signals and a full disk (built CLI)', funct
       let root = ''
       for (let i = first, n = 0; i < KILLS; i += 2, n++) {
         if (n % 5 === 0) {
-          if (root) await fsckAsync(root, `before leaving ${root}`)
+          if (root) {
+            await fsckAsync(root, `before leaving ${root}`)
+            rmSync(dirname(root), { recursive: true, force: true })
+          }
           root = join(scratchDir(), 'repo')
           execFileSync('cp', ['-a', template, root])
         }
