@@ -3,20 +3,11 @@ import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
 import { escapeControl } from '../lib/core/text.js'
-import { commitSsmdChanges } from '../lib/git/commit.js'
-import type { Finding } from '../lib/validate/types.js'
-import type { ValidationSummary } from '../lib/cli/validation.js'
+import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
+import { displayPath, quotePath } from '../lib/git/render.js'
 
-/** `commit --json`: ssmd's keys in snake_case; findings as `validate --json` prints them. */
-export interface CommitOutput {
-  commit: string
-  short: string
-  branch?: string
-  root_commit: boolean
-  subject: string
-  author: string
-  files: Array<{ kind: string; path: string; git_path: string }>
-  validation?: { errors: number; warnings: number; findings: Finding[]; summary: ValidationSummary }
+export interface CommitOutput extends Omit<CommitResult, 'quotePath'> {
+  validation?: { errors: number; warnings: number }
 }
 
 export default class Commit extends SsmdCommand<typeof Commit> {
@@ -58,28 +49,13 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       }
       if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) this.note(outcome.report.replace(/\n$/, ''))
     }
-    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
+    const { quotePath: quote, ...result } = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length
-    const parts = [
-      ['modified', count('modified')],
-      ['new', count('added')],
-      ['deleted', count('deleted')],
-    ]
-      .filter(([, n]) => n)
-      .map(([k, n]) => `${n} ${k}`)
-    this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
-    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${escapeControl(this.shownPath(f.path))}`)
-    return {
-      commit: result.commit,
-      short: result.short,
-      branch: result.branch,
-      root_commit: result.rootCommit,
-      subject: result.subject,
-      author: result.author,
-      files: result.files.map(f => ({ kind: f.kind, path: f.path, git_path: f.gitPath })),
-      validation,
-    }
+    const parts = [['modified', count('modified')], ['new', count('added')], ['deleted', count('deleted')]].filter(([, n]) => n).map(([k, n]) => `${n} ${k}`)
+    this.say(` ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed (${parts.join(', ')})`)
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${quotePath(displayPath(root, f.path), quote)}`)
+    return { ...result, validation }
   }
 }

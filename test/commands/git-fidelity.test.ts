@@ -414,6 +414,9 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     const gitListed = g(top, env, 'status', '--porcelain', '-uall').split('\n').filter(Boolean).map(l => l.slice(3))
     expect(listed).to.deep.equal(gitListed)
     expect(out).to.not.match(/[\x1b\t]/)
+    const c = await ssmd(['commit', '--no-validate', '--verbose', '-m', 'odd names'], { cwd: top, env })
+    expect(c.code, c.stderr).to.equal(0)
+    expect(c.stdout.split('\n').filter(l => l.startsWith('  new: ')).map(l => l.slice(7))).to.deep.equal(gitListed)
   })
 
   it('refreshes stale stat data in the index after a diff proves files unchanged, under git\'s lock (13)', async () => {

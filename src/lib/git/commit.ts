@@ -28,6 +28,8 @@ export interface CommitResult {
   subject: string
   author: string
   files: Array<{ kind: ChangeKind; path: string; gitPath: string }>
+  /** core.quotePath, for showing the names as git would. */
+  quotePath: boolean
 }
 
 type TreeChange = { oid: string; mode: string } | null
@@ -188,6 +190,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       subject,
       author: `${author.name} <${author.email}>`,
       files: status.changes.map(c => ({ kind: c.kind, path: c.path, gitPath: c.gitPath })),
+      quotePath: repo.config.getBool('core.quotepath') ?? true,
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
