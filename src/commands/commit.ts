@@ -4,7 +4,7 @@ import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
 import { escapeControl } from '../lib/core/text.js'
 import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
-import { displayPath, quotePath } from '../lib/git/render.js'
+import { quotePath } from '../lib/git/render.js'
 
 export interface CommitOutput extends Omit<CommitResult, 'quotePath'> {
   validation?: { errors: number; warnings: number }
@@ -53,9 +53,15 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length
-    const parts = [['modified', count('modified')], ['new', count('added')], ['deleted', count('deleted')]].filter(([, n]) => n).map(([k, n]) => `${n} ${k}`)
-    this.say(` ${result.files.length} file${result.files.length === 1 ? '' : 's'} changed (${parts.join(', ')})`)
-    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${quotePath(displayPath(root, f.path), quote)}`)
+    const parts = [
+      ['modified', count('modified')],
+      ['new', count('added')],
+      ['deleted', count('deleted')],
+    ]
+      .filter(([, n]) => n)
+      .map(([k, n]) => `${n} ${k}`)
+    this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${quotePath(this.shownPath(f.path), quote)}`)
     return { ...result, validation }
   }
 }

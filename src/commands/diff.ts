@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
-import { describeChange, displayPath, quotePath, renderStat, type FileDiff } from '../lib/git/render.js'
+import { describeChange, quotePath, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { refreshStaleStat, ssmdStatus } from '../lib/git/status.js'
 
@@ -39,7 +39,9 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
     const result: DiffResult = { modified: [], added: [], deleted: [] }
     const files: DiffFile[] = []
     for (const c of status.changes) {
-      const file: DiffFile = detail ? await describeChange(repo, c, { patch: this.flags.patch, converter: status.converter, quotePath: quote }) : { path: c.path, gitPath: c.gitPath }
+      const file: DiffFile = detail
+        ? await describeChange(repo, c, { patch: this.flags.patch, converter: status.converter, quotePath: quote })
+        : { path: c.path, gitPath: c.gitPath }
       files.push(file)
       result[c.kind].push(file)
     }
@@ -47,7 +49,7 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
       this.say('No changes to ssmd files.')
       return json(result)
     }
-    const show = (f: DiffFile) => quotePath(displayPath(root, f.path), quote)
+    const show = (f: DiffFile) => quotePath(this.shownPath(f.path), quote)
     if (this.flags.stat) {
       for (const line of renderStat(files.map(f => ({ name: show(f), insertions: f.insertions ?? 0, deletions: f.deletions ?? 0, binary: f.binary })))) this.say(line)
     } else {

@@ -107,7 +107,9 @@ describe('ssmd diff', () => {
     expect(r.stdout).to.contain('--- /dev/null\n+++ "b/feeds/a b \\303\\251.yaml"\t\n@@ -0,0 +1 @@\n+name: x\n')
     git(dir, 'add', '-N', 'feeds')
     expect(r.stdout).to.contain(git(dir, 'diff', '--', 'feeds/a b é.yaml').replace(/^@@ (.*?) @@.*$/gm, '@@ $1 @@'))
-    expect((await ssmd(['diff', '--patch'], { cwd: dir, env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.quotePath', GIT_CONFIG_VALUE_0: 'false' } })).stdout).to.contain('New:\n  feeds/a b é.yaml\n')
+    expect((await ssmd(['diff', '--patch'], { cwd: dir, env: { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.quotePath', GIT_CONFIG_VALUE_0: 'false' } })).stdout).to.contain(
+      'New:\n  feeds/a b é.yaml\n',
+    )
   })
 
   it('never shows ignored files, but shows tracked ones that match an ignore rule', async () => {

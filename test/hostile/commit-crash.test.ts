@@ -20,8 +20,13 @@ const ENV: Record<string, string> = {}
 for (const [k, v] of Object.entries(process.env)) if (v !== undefined) ENV[k] = v
 delete ENV.NODE_ENV
 Object.assign(ENV, {
-  NO_COLOR: '1', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Kill Tester', GIT_AUTHOR_EMAIL: 'kill@example.com', GIT_COMMITTER_NAME: 'Kill Tester', GIT_COMMITTER_EMAIL: 'kill@example.com',
+  NO_COLOR: '1',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Kill Tester',
+  GIT_AUTHOR_EMAIL: 'kill@example.com',
+  GIT_COMMITTER_NAME: 'Kill Tester',
+  GIT_COMMITTER_EMAIL: 'kill@example.com',
 })
 
 function git(dir: string, ...args: string[]): string {
@@ -59,7 +64,9 @@ function scratchDir(): string {
   try {
     const fs = statfsSync('/dev/shm')
     inMemory = fs.bavail * fs.bsize > 2 ** 30
-  } catch { /* no /dev/shm */ }
+  } catch {
+    /* no /dev/shm */
+  }
   const d = inMemory ? mkdtempSync(join('/dev/shm', 'ssmd-kill-')) : tempDir('ssmd-kill-')
   scratch.push(d)
   return d

@@ -61,20 +61,41 @@ describe('lib/git', () => {
       }
     }
     for (const [name, body] of Object.entries({
-      'gitdir.inc': '[t]\n  gitdir = yes\n', 'gitdiri.inc': '[t]\n  gitdiri = yes\n', 'nocase.inc': '[t]\n  nocase = wrong\n',
-      'branch.inc': '[t]\n  branch = yes\n', 'otherbranch.inc': '[t]\n  branch = wrong\n', 'remote.inc': '[t]\n  remote = yes\n',
+      'gitdir.inc': '[t]\n  gitdir = yes\n',
+      'gitdiri.inc': '[t]\n  gitdiri = yes\n',
+      'nocase.inc': '[t]\n  nocase = wrong\n',
+      'branch.inc': '[t]\n  branch = yes\n',
+      'otherbranch.inc': '[t]\n  branch = wrong\n',
+      'remote.inc': '[t]\n  remote = yes\n',
       'rel.inc': '[t]\n  relative = yes\n',
-    })) writeFileSync(join(home, name), body)
-    writeFileSync(join(home, '.gitconfig'), [
-      '[t]', '  gitdir = no', '  gitdiri = no', '  nocase = right', '  branch = no', '  remote = no', '  relative = no',
-      '[includeIf "gitdir:**/Work/repo/"]', '  path = gitdir.inc',
-      '[includeIf "gitdir/i:**/work/REPO/"]', '  path = gitdiri.inc',
-      '[includeIf "gitdir:**/work/REPO/"]', '  path = nocase.inc',
-      '[includeIf "onbranch:feature/**"]', '  path = branch.inc',
-      '[includeIf "onbranch:main"]', '  path = otherbranch.inc',
-      '[includeIf "hasconfig:remote.*.url:https://example.com/**"]', '  path = remote.inc',
-      '[include]', '  path = rel.inc',
-    ].join('\n') + '\n')
+    }))
+      writeFileSync(join(home, name), body)
+    writeFileSync(
+      join(home, '.gitconfig'),
+      [
+        '[t]',
+        '  gitdir = no',
+        '  gitdiri = no',
+        '  nocase = right',
+        '  branch = no',
+        '  remote = no',
+        '  relative = no',
+        '[includeIf "gitdir:**/Work/repo/"]',
+        '  path = gitdir.inc',
+        '[includeIf "gitdir/i:**/work/REPO/"]',
+        '  path = gitdiri.inc',
+        '[includeIf "gitdir:**/work/REPO/"]',
+        '  path = nocase.inc',
+        '[includeIf "onbranch:feature/**"]',
+        '  path = branch.inc',
+        '[includeIf "onbranch:main"]',
+        '  path = otherbranch.inc',
+        '[includeIf "hasconfig:remote.*.url:https://example.com/**"]',
+        '  path = remote.inc',
+        '[include]',
+        '  path = rel.inc',
+      ].join('\n') + '\n',
+    )
     withEnv(() => git(dir, 'init', '-q', '-b', 'feature/x'))
     withEnv(() => git(dir, 'remote', 'add', 'origin', 'https://example.com/team/config.git'))
     const extra = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 't.fromenv', GIT_CONFIG_VALUE_0: 'env' }
@@ -88,12 +109,39 @@ describe('lib/git', () => {
   it('attributes: the line-ending attributes of each path agree with git check-attr', () => {
     const dir = tempDir()
     git(dir, 'init', '-q')
-    writeFileSync(join(dir, '.gitattributes'), ['* text=auto', '*.bin binary', '*.yaml eol=lf', 'docs/** -text', '/top.txt eol=crlf', '[attr]mine text eol=crlf', '*.mine mine', '"sp ace.txt" -text', 'a/*/c.txt filter=crypt'].join('\n') + '\n')
+    writeFileSync(
+      join(dir, '.gitattributes'),
+      [
+        '* text=auto',
+        '*.bin binary',
+        '*.yaml eol=lf',
+        'docs/** -text',
+        '/top.txt eol=crlf',
+        '[attr]mine text eol=crlf',
+        '*.mine mine',
+        '"sp ace.txt" -text',
+        'a/*/c.txt filter=crypt',
+      ].join('\n') + '\n',
+    )
     mkdirSync(join(dir, 'feeds', 'sub'), { recursive: true })
     writeFileSync(join(dir, 'feeds', '.gitattributes'), '*.yaml -eol crlf\nsub/*.txt !text\n')
     mkdirSync(join(dir, '.git', 'info'), { recursive: true })
     writeFileSync(join(dir, '.git', 'info', 'attributes'), 'override.yaml -text\n')
-    const paths = ['x.yaml', 'feeds/x.yaml', 'feeds/sub/y.txt', 'data.bin', 'docs/a/b.md', 'top.txt', 'feeds/top.txt', 'x.mine', 'feeds/override.yaml', 'sp ace.txt', 'a/b/c.txt', 'a/b/d/c.txt', 'plain']
+    const paths = [
+      'x.yaml',
+      'feeds/x.yaml',
+      'feeds/sub/y.txt',
+      'data.bin',
+      'docs/a/b.md',
+      'top.txt',
+      'feeds/top.txt',
+      'x.mine',
+      'feeds/override.yaml',
+      'sp ace.txt',
+      'a/b/c.txt',
+      'a/b/d/c.txt',
+      'plain',
+    ]
     const out = git(dir, 'check-attr', 'text', 'eol', 'crlf', 'filter', '--', ...paths)
     const expected: Record<string, Record<string, string>> = {}
     for (const line of out.split('\n').filter(Boolean)) {

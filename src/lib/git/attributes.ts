@@ -21,7 +21,11 @@ interface AttrFile {
 }
 
 const BUILTIN_MACROS: Record<string, Array<[string, AttrValue]>> = {
-  binary: [['diff', false], ['merge', false], ['text', false]],
+  binary: [
+    ['diff', false],
+    ['merge', false],
+    ['text', false],
+  ],
 }
 
 /** The attributes that change what `git add` stores. */
@@ -164,7 +168,7 @@ function gatherStats(buf: Buffer): Stats {
 }
 
 function isBinaryStats(s: Stats): boolean {
-  return s.lonecr > 0 || s.nul > 0 || (s.printable >> 7) < s.nonprintable
+  return s.lonecr > 0 || s.nul > 0 || s.printable >> 7 < s.nonprintable
 }
 
 /**
@@ -181,7 +185,10 @@ export class ContentConverter {
   private readonly eolIsCrlf: boolean
   private readonly safecrlfDie: boolean
 
-  constructor(repo: Repository, private readonly indexBlob: (path: string) => Buffer | undefined) {
+  constructor(
+    repo: Repository,
+    private readonly indexBlob: (path: string) => Buffer | undefined,
+  ) {
     this.attributes = new Attributes(repo)
     const a = (repo.config.get('core.autocrlf') ?? 'false').trim().toLowerCase()
     this.autocrlf = a === 'input' ? 'input' : /^(true|yes|on|1)$/.test(a) ? 'true' : 'false'
@@ -194,9 +201,16 @@ export class ContentConverter {
   toGit(path: string, raw: Buffer): Buffer {
     const attrs = this.attributes.get(path)
     const instead = `commit it with \`git add ${path} && git commit\``
-    if (typeof attrs.filter === 'string') throw new SsmdError(`${path} has the git attribute filter=${attrs.filter} (a clean/smudge filter, e.g. git-crypt or LFS), which ssmd cannot run exactly as git does: ${instead}`, { code: 'unsupported-repo' })
+    if (typeof attrs.filter === 'string')
+      throw new SsmdError(
+        `${path} has the git attribute filter=${attrs.filter} (a clean/smudge filter, e.g. git-crypt or LFS), which ssmd cannot run exactly as git does: ${instead}`,
+        { code: 'unsupported-repo' },
+      )
     if (attrs.ident === true) throw new SsmdError(`${path} has the git attribute 'ident', which ssmd does not reproduce: ${instead}`, { code: 'unsupported-repo' })
-    if (typeof attrs['working-tree-encoding'] === 'string') throw new SsmdError(`${path} has the git attribute working-tree-encoding=${attrs['working-tree-encoding']}, which ssmd does not reproduce: ${instead}`, { code: 'unsupported-repo' })
+    if (typeof attrs['working-tree-encoding'] === 'string')
+      throw new SsmdError(`${path} has the git attribute working-tree-encoding=${attrs['working-tree-encoding']}, which ssmd does not reproduce: ${instead}`, {
+        code: 'unsupported-repo',
+      })
     const action = this.action(attrs)
     if (action === 'binary' || raw.length === 0) return raw
     const stats = gatherStats(raw)
@@ -216,8 +230,14 @@ export class ContentConverter {
         after.crlf += after.lonelf
         after.lonelf = 0
       }
-      if (stats.crlf && !after.crlf) throw new SsmdError(`${path}: CRLF would be replaced by LF (core.safecrlf=true); fix the line endings or the setting, as \`git add ${path}\` would ask`, { code: 'invalid' })
-      if (stats.lonelf && !after.lonelf) throw new SsmdError(`${path}: LF would be replaced by CRLF (core.safecrlf=true); fix the line endings or the setting, as \`git add ${path}\` would ask`, { code: 'invalid' })
+      if (stats.crlf && !after.crlf)
+        throw new SsmdError(`${path}: CRLF would be replaced by LF (core.safecrlf=true); fix the line endings or the setting, as \`git add ${path}\` would ask`, {
+          code: 'invalid',
+        })
+      if (stats.lonelf && !after.lonelf)
+        throw new SsmdError(`${path}: LF would be replaced by CRLF (core.safecrlf=true); fix the line endings or the setting, as \`git add ${path}\` would ask`, {
+          code: 'invalid',
+        })
     }
     if (!convert) return raw
     const out = Buffer.alloc(raw.length - stats.crlf)
@@ -230,7 +250,7 @@ export class ContentConverter {
   }
 
   private action(attrs: Record<string, AttrValue>): CrlfAction {
-    const fromAttr = (v: AttrValue): CrlfAction => v === true ? 'text' : v === false ? 'binary' : v === 'input' ? 'text-input' : v === 'auto' ? 'auto' : 'undefined'
+    const fromAttr = (v: AttrValue): CrlfAction => (v === true ? 'text' : v === false ? 'binary' : v === 'input' ? 'text-input' : v === 'auto' ? 'auto' : 'undefined')
     let action = fromAttr(attrs.text)
     if (action === 'undefined') action = fromAttr(attrs.crlf)
     if (action !== 'binary') {

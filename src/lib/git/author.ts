@@ -25,7 +25,13 @@ export function parseAuthor(value: string): { name: string; email: string } {
  * GIT_<ROLE>_NAME / GIT_<ROLE>_EMAIL, else `<role>.name` / `user.name` from the
  * repository config, else from the global config (the repository overrides).
  */
-export function resolveIdentity(repo: Repository, role: 'author' | 'committer', explicit?: string, fallback?: { name: string; email: string }, env: NodeJS.ProcessEnv = process.env): Identity {
+export function resolveIdentity(
+  repo: Repository,
+  role: 'author' | 'committer',
+  explicit?: string,
+  fallback?: { name: string; email: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Identity {
   const upperRole = role.toUpperCase()
   const when = parseGitDate(env[`GIT_${upperRole}_DATE`], `GIT_${upperRole}_DATE`) ?? now()
   if (explicit !== undefined) return { ...parseAuthor(explicit), ...when }
@@ -65,7 +71,8 @@ export function parseGitDate(value: string | undefined, what: string): { timesta
   const rfc = /^(?:\w{3},\s*)?\d{1,2}\s+\w{3}\s+\d{4}\s+\d\d:\d\d(?::\d\d)?\s+([+-]\d{4})$/.exec(v)
   const tz = iso ? zone(iso[2]) : rfc ? zone(rfc[1]) : undefined
   const ms = Date.parse(iso ? `${iso[1].replace(' ', 'T')}${iso[2].length === 5 ? `${iso[2].slice(0, 3)}:${iso[2].slice(3)}` : iso[2]}` : v)
-  if (tz === undefined || Number.isNaN(ms)) throw new SsmdError(`${what}='${value}' is not a date ssmd understands; use git's format '@<seconds> +hhmm' or ISO 8601 with a zone`, { code: 'usage' })
+  if (tz === undefined || Number.isNaN(ms))
+    throw new SsmdError(`${what}='${value}' is not a date ssmd understands; use git's format '@<seconds> +hhmm' or ISO 8601 with a zone`, { code: 'usage' })
   return { timestamp: Math.floor(ms / 1000), timezoneOffset: tz }
 }
 

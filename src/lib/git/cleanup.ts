@@ -25,7 +25,9 @@ function removeAll(): void {
   for (const p of pending) {
     try {
       rmSync(p, { force: true })
-    } catch { /* best effort while dying */ }
+    } catch {
+      /* best effort while dying */
+    }
   }
   pending.clear()
 }

@@ -52,11 +52,21 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
   const verify = options.verify ?? true
   const firstMessage = cleanupMessage(options.message, cleanupMode(repo))
   if (!firstMessage) throw new SsmdError('empty commit message; pass -m "what changed and why"', { code: 'usage' })
-  for (const [file, what] of [['MERGE_HEAD', 'a merge'], ['CHERRY_PICK_HEAD', 'a cherry-pick'], ['REVERT_HEAD', 'a revert'], ['rebase-merge', 'a rebase'], ['rebase-apply', 'a rebase or am']] as const) {
-    if (existsSync(join(repo.gitdir, file))) throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
+  for (const [file, what] of [
+    ['MERGE_HEAD', 'a merge'],
+    ['CHERRY_PICK_HEAD', 'a cherry-pick'],
+    ['REVERT_HEAD', 'a revert'],
+    ['rebase-merge', 'a rebase'],
+    ['rebase-apply', 'a rebase or am'],
+  ] as const) {
+    if (existsSync(join(repo.gitdir, file)))
+      throw new SsmdError(`${what} is in progress in this repository; finish or abort it with git before 'ssmd commit'`, { code: 'conflict' })
   }
   if (repo.config.getBool('commit.gpgsign')) {
-    throw new SsmdError('commit.gpgSign is set and ssmd does not sign commits; commit with `git add <paths> && git commit` (git signs it), or disable signing for this repository', { code: 'unsupported-repo' })
+    throw new SsmdError(
+      'commit.gpgSign is set and ssmd does not sign commits; commit with `git add <paths> && git commit` (git signs it), or disable signing for this repository',
+      { code: 'unsupported-repo' },
+    )
   }
   if ((repo.config.get('i18n.commitencoding') ?? 'utf-8').toLowerCase().replace('-', '') !== 'utf8') {
     throw new SsmdError(`i18n.commitEncoding is ${repo.config.get('i18n.commitencoding')}; ssmd writes UTF-8 commit messages only: commit with git`, { code: 'unsupported-repo' })
@@ -84,7 +94,11 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
     }
     for (const x of status.index.extensions) {
-      if (/^[a-z]/.test(x.signature)) throw new SsmdError(`cannot update the git index: it uses the required extension '${x.signature}', which ssmd cannot write; commit with \`git add <paths> && git commit\``, { code: 'unsupported-repo' })
+      if (/^[a-z]/.test(x.signature))
+        throw new SsmdError(
+          `cannot update the git index: it uses the required extension '${x.signature}', which ssmd cannot write; commit with \`git add <paths> && git commit\``,
+          { code: 'unsupported-repo' },
+        )
     }
 
     // Blobs from the files as they are now, and the index entries that go with them.
@@ -108,8 +122,11 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
         oid = writer.write('blob', work.content)
       } else if (!writer.present(oid)) {
         const entry = entries().get(c.gitPath)
-        if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || (entry.flags & 0x8000))) {
-          throw new SsmdError(`the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`, { code: 'conflict' })
+        if (entry && (entry.extended & EXT_SKIP_WORKTREE || entry.flags & 0x8000)) {
+          throw new SsmdError(
+            `the object ${oid} of ${c.gitPath} (a skip-worktree or assume-unchanged entry) is missing or damaged; repair the repository with git (\`git fsck\`) first`,
+            { code: 'conflict' },
+          )
         }
         // The index's stat data said "unchanged", but its object is gone or damaged: store the file again.
         work.stat = lstatSync(join(repo.workTree, c.gitPath), { bigint: true })
@@ -144,7 +161,11 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
         const temp = await partialIndex(repo, status.head, treeChanges, entries())
         writeFileSync(tempIndex, temp)
         const env = { ...hookEnv(author, repo), GIT_INDEX_FILE: tempIndex }
-        const failed = (name: string, code: number) => new SsmdError(`the ${name} hook (${relative(repo.workTree, hooks[name as HookName]!)}) failed (exit ${code}); nothing was committed: fix what it reports, or skip the pre-commit and commit-msg hooks with --no-verify`, { code: 'hook-failed' })
+        const failed = (name: string, code: number) =>
+          new SsmdError(
+            `the ${name} hook (${relative(repo.workTree, hooks[name as HookName]!)}) failed (exit ${code}); nothing was committed: fix what it reports, or skip the pre-commit and commit-msg hooks with --no-verify`,
+            { code: 'hook-failed' },
+          )
         if (hooks['pre-commit']) {
           const code = await runHook(repo, hooks['pre-commit'], [], env)
           if (code !== 0) throw failed('pre-commit', code)
@@ -196,7 +217,10 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     const code = (err as NodeJS.ErrnoException).code
     if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EROFS' || code === 'EIO') {
       const what = code === 'ENOSPC' ? 'no space left on device' : code === 'EDQUOT' ? 'disk quota exceeded' : code === 'EROFS' ? 'read-only file system' : 'I/O error'
-      throw new SsmdError(`${what} while writing to ${repo.gitdir}; nothing was committed and the repository is unchanged: free some space (or fix the disk) and run 'ssmd commit' again`, { code: 'io' })
+      throw new SsmdError(
+        `${what} while writing to ${repo.gitdir}; nothing was committed and the repository is unchanged: free some space (or fix the disk) and run 'ssmd commit' again`,
+        { code: 'io' },
+      )
     }
     throw err
   } finally {
@@ -208,7 +232,9 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
 }
 
 function applyIndexFixes(index: GitIndex, fixes: SsmdStatus['indexFixes']): void {
-  index.update(new Map(fixes.map(fix => [fix.gitPath, fix.entry ? { path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 } : null])))
+  index.update(
+    new Map(fixes.map(fix => [fix.gitPath, fix.entry ? { path: fix.gitPath, stat: statBlock(fix.entry.stat, fix.entry.mode), oid: fix.entry.oid, flags: 0, extended: 0 } : null])),
+  )
 }
 
 function hookEnv(author: Identity, repo: Repository): Record<string, string> {
@@ -320,7 +346,10 @@ function treeFromIndex(index: GitIndex, write: (entries: TreeEntry[]) => string)
   for (const e of index.entries) {
     if (entryStage(e) !== 0) throw new SsmdError(`the pre-commit hook left a conflict in the index at ${e.path}; nothing was committed`, { code: 'hook-failed' })
   }
-  interface Dir { files: TreeEntry[]; dirs: Map<string, Dir> }
+  interface Dir {
+    files: TreeEntry[]
+    dirs: Map<string, Dir>
+  }
   const top: Dir = { files: [], dirs: new Map() }
   for (const e of index.entries) {
     const parts = e.path.split('/')
@@ -356,7 +385,9 @@ function moveHead(repo: Repository, head: Head, commit: string, who: Identity, r
     const now = readHead(repo)
     if (now.ref !== head.ref || now.oid !== head.oid) {
       const where = now.ref ? `${now.ref.replace(/^refs\/heads\//, '')} at ${now.oid?.slice(0, 7) ?? 'no commit'}` : `detached at ${now.oid?.slice(0, 7)}`
-      throw new SsmdError(`${head.ref?.replace(/^refs\/heads\//, '') ?? 'HEAD'} moved while committing (now ${where}); nothing was committed: run 'ssmd commit' again`, { code: 'conflict' })
+      throw new SsmdError(`${head.ref?.replace(/^refs\/heads\//, '') ?? 'HEAD'} moved while committing (now ${where}); nothing was committed: run 'ssmd commit' again`, {
+        code: 'conflict',
+      })
     }
     if (head.ref && existsSync(file) && statSync(file).isDirectory()) throw new SsmdError(`cannot write ${head.ref}: a folder is in the way`, { code: 'conflict' })
     lock.commit(Buffer.from(`${commit}\n`))

@@ -111,7 +111,9 @@ export class GitConfig {
       let real = gitdir
       try {
         real = realpathSync(gitdir)
-      } catch { /* keep the path as given */ }
+      } catch {
+        /* keep the path as given */
+      }
       return re.test(gitdir) || re.test(real)
     }
     if (kind === 'onbranch') {

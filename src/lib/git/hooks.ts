@@ -25,7 +25,9 @@ export function findHook(repo: Repository, name: HookName): string | undefined {
     return file
   } catch {
     if (repo.config.getBool('advice.ignoredhook') !== false) {
-      process.stderr.write(`hint: The '${relative(repo.workTree, file)}' hook was ignored because it's not set as executable.\nhint: You can disable this warning with \`git config advice.ignoredHook false\`.\n`)
+      process.stderr.write(
+        `hint: The '${relative(repo.workTree, file)}' hook was ignored because it's not set as executable.\nhint: You can disable this warning with \`git config advice.ignoredHook false\`.\n`,
+      )
     }
     return undefined
   }
@@ -54,7 +56,9 @@ export function gitPrefix(repo: Repository, cwd = process.cwd()): string {
   let real = cwd
   try {
     real = resolve(cwd)
-  } catch { /* keep */ }
+  } catch {
+    /* keep */
+  }
   const rel = relative(repo.workTree, real)
   if (!rel || rel.startsWith('..') || isAbsolute(rel)) return ''
   return rel.split(sep).join('/') + '/'

@@ -264,7 +264,11 @@ export class GitLock {
   private fd: number | undefined
   private done = false
 
-  private constructor(readonly file: string, readonly path: string, fd: number) {
+  private constructor(
+    readonly file: string,
+    readonly path: string,
+    fd: number,
+  ) {
     this.fd = fd
   }
 
@@ -277,7 +281,9 @@ export class GitLock {
     } catch (err) {
       release(lock)
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, { code: 'locked' })
+        throw new SsmdError(`${lock} exists: another git process seems to be running in this repository; wait for it to finish, or remove the file if none is running`, {
+          code: 'locked',
+        })
       }
       throw err
     }
@@ -307,7 +313,9 @@ export class GitLock {
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd)
-      } catch { /* already closed */ }
+      } catch {
+        /* already closed */
+      }
       this.fd = undefined
     }
     rmSync(this.path, { force: true })

@@ -86,7 +86,9 @@ export class ObjectWriter {
     let raw: Buffer | undefined
     try {
       raw = readFileSync(loose)
-    } catch { /* not loose */ }
+    } catch {
+      /* not loose */
+    }
     if (raw !== undefined) {
       if (looseIsSound(raw, oid)) {
         this.verified.add(oid)
@@ -112,7 +114,9 @@ export class ObjectWriter {
         } finally {
           closeSync(fd)
         }
-      } catch { /* some file systems cannot fsync a folder; the files themselves are synced */ }
+      } catch {
+        /* some file systems cannot fsync a folder; the files themselves are synced */
+      }
     }
     this.dirs.clear()
   }
@@ -205,14 +209,20 @@ export function readObjectSync(repo: Repository, oid: string): GitObject | undef
       const space = raw.indexOf(0x20)
       const nul = raw.indexOf(0, space)
       if (space > 0 && nul > space) return { type: raw.subarray(0, space).toString('latin1') as GitObject['type'], content: raw.subarray(nul + 1) }
-    } catch { /* damaged: a pack may still hold a sound copy */ }
+    } catch {
+      /* damaged: a pack may still hold a sound copy */
+    }
     damaged = true
   }
   for (const pack of packs(repo)) {
     const offset = pack.find(oid)
     if (offset !== undefined) return pack.read(offset, repo)
   }
-  if (damaged) throw new SsmdError(`the git object ${oid} is damaged (${loose} is empty or corrupt); check the repository with \`git fsck\` and restore the object (e.g. from a clone), or remove the file if nothing needs it`, { code: 'damaged-repo' })
+  if (damaged)
+    throw new SsmdError(
+      `the git object ${oid} is damaged (${loose} is empty or corrupt); check the repository with \`git fsck\` and restore the object (e.g. from a clone), or remove the file if nothing needs it`,
+      { code: 'damaged-repo' },
+    )
   return undefined
 }
 

@@ -58,8 +58,9 @@ export interface FileDiff {
 /** Line counts and (with `patch`) the unified diff of a change. */
 export async function describeChange(repo: Repository, c: FileChange, options: { patch: boolean; converter: ContentConverter; quotePath?: boolean }): Promise<FileDiff> {
   const before = c.head ? (await readObject(repo, c.head.oid)).content : Buffer.alloc(0)
-  const after = !c.work ? Buffer.alloc(0)
-    : c.work.content ?? (c.work.stat ? workingContent(repo, options.converter, c.gitPath, c.work.stat) : (await readObject(repo, c.work.oid)).content)
+  const after = !c.work
+    ? Buffer.alloc(0)
+    : (c.work.content ?? (c.work.stat ? workingContent(repo, options.converter, c.gitPath, c.work.stat) : (await readObject(repo, c.work.oid)).content))
   const out: FileDiff = { path: c.path, gitPath: c.gitPath }
   if (c.kind === 'modified' && c.head!.mode !== c.work!.mode) {
     out.oldMode = c.head!.mode

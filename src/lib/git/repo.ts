@@ -31,7 +31,9 @@ export function openRepository(root: string): Repository {
   let abs = resolve(root)
   try {
     abs = realpathSync(abs)
-  } catch { /* a missing root is reported by the caller */ }
+  } catch {
+    /* a missing root is reported by the caller */
+  }
   const workTree = findGitRoot(abs)
   if (workTree === undefined) {
     throw new SsmdError(`not a git repository: ${abs} is not inside one; run 'ssmd init' (it creates one) or 'git init'`, { code: 'no-git' })
@@ -64,16 +66,22 @@ const KNOWN_EXTENSIONS = new Set(['noop', 'noop-v1', 'preciousobjects', 'partial
 function checkFormat(config: GitConfig, workTree: string): void {
   const instead = 'use `git add` and `git commit` in this repository instead'
   const format = (config.get('extensions.objectformat') ?? 'sha1').toLowerCase()
-  if (format !== 'sha1') throw new SsmdError(`the repository at ${workTree} uses ${format} object ids (extensions.objectFormat=${format}); ssmd reads and writes SHA-1 repositories only: ${instead}`, { code: 'unsupported-repo' })
+  if (format !== 'sha1')
+    throw new SsmdError(`the repository at ${workTree} uses ${format} object ids (extensions.objectFormat=${format}); ssmd reads and writes SHA-1 repositories only: ${instead}`, {
+      code: 'unsupported-repo',
+    })
   const version = Number(config.get('core.repositoryformatversion') ?? 0)
-  if (version > 1) throw new SsmdError(`the repository at ${workTree} has core.repositoryFormatVersion=${version}, which ssmd does not know: ${instead}`, { code: 'unsupported-repo' })
+  if (version > 1)
+    throw new SsmdError(`the repository at ${workTree} has core.repositoryFormatVersion=${version}, which ssmd does not know: ${instead}`, { code: 'unsupported-repo' })
   if (version === 1) {
     for (const key of config.keys()) {
       const m = /^extensions\.([^.]+)$/.exec(key)
-      if (m && !KNOWN_EXTENSIONS.has(m[1]) && m[1] !== 'objectformat') throw new SsmdError(`the repository at ${workTree} uses the repository extension '${m[1]}', which ssmd does not support: ${instead}`, { code: 'unsupported-repo' })
+      if (m && !KNOWN_EXTENSIONS.has(m[1]) && m[1] !== 'objectformat')
+        throw new SsmdError(`the repository at ${workTree} uses the repository extension '${m[1]}', which ssmd does not support: ${instead}`, { code: 'unsupported-repo' })
     }
   }
-  if (config.getBool('core.bare')) throw new SsmdError(`the repository at ${workTree} is configured as bare (core.bare=true); ssmd needs a working tree: ${instead}`, { code: 'unsupported-repo' })
+  if (config.getBool('core.bare'))
+    throw new SsmdError(`the repository at ${workTree} is configured as bare (core.bare=true); ssmd needs a working tree: ${instead}`, { code: 'unsupported-repo' })
   if (config.get('core.worktree') !== undefined) throw new SsmdError(`the repository sets core.worktree, which ssmd does not follow: ${instead}`, { code: 'unsupported-repo' })
 }
 

@@ -71,11 +71,17 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   let index = GitIndex.read(repo.gitdir, options.forWrite ? undefined : paths)
   const sparse = index.extensions.some(x => x.signature === 'sdir')
   if (sparse && options.forWrite) {
-    throw new SsmdError('the git index is a sparse index (index.sparse=true), which ssmd cannot write; commit with `git add <paths> && git commit`, or run `git sparse-checkout init --no-sparse-index`', { code: 'unsupported-repo' })
+    throw new SsmdError(
+      'the git index is a sparse index (index.sparse=true), which ssmd cannot write; commit with `git add <paths> && git commit`, or run `git sparse-checkout init --no-sparse-index`',
+      { code: 'unsupported-repo' },
+    )
   }
   if (sparse && index.partial) index = GitIndex.read(repo.gitdir)
   for (const x of index.extensions) {
-    if (x.signature === 'link') throw new SsmdError('the git index is a split index (core.splitIndex), which ssmd does not read; run `git update-index --no-split-index`, or use git add/commit', { code: 'unsupported-repo' })
+    if (x.signature === 'link')
+      throw new SsmdError('the git index is a split index (core.splitIndex), which ssmd does not read; run `git update-index --no-split-index`, or use git add/commit', {
+        code: 'unsupported-repo',
+      })
   }
   const inScope = (p: string) => paths.some(base => p === base || p.startsWith(base + '/'))
   const indexed = new Map<string, IndexEntry>()
@@ -83,7 +89,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   /** Folders a sparse index keeps as one skip-worktree entry (`dir/`): nothing below them is on disk. */
   const sparseDirs: string[] = []
   for (const e of index.entries) {
-    if (sparse && e.path.endsWith('/') && (e.extended & EXT_SKIP_WORKTREE)) {
+    if (sparse && e.path.endsWith('/') && e.extended & EXT_SKIP_WORKTREE) {
       sparseDirs.push(e.path)
       continue
     }
@@ -150,7 +156,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     if (underSparseDir(p)) continue
     const base = { path: rootPath(repo, p), gitPath: p }
     let work: FileChange['work']
-    if (entry && ((entry.extended & EXT_SKIP_WORKTREE) || (entry.flags & FLAG_ASSUME_VALID))) {
+    if (entry && (entry.extended & EXT_SKIP_WORKTREE || entry.flags & FLAG_ASSUME_VALID)) {
       // git add leaves these entries alone: the index entry stands for the file.
       work = { oid: entry.oid, mode: entryModeStr! }
     } else if (st) {
@@ -171,7 +177,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const indexFixes: SsmdStatus['indexFixes'] = []
   const changed = new Set(changes.map(c => c.gitPath))
   for (const [p, e] of indexed) {
-    if (changed.has(p) || (e.extended & EXT_SKIP_WORKTREE) || (e.flags & FLAG_ASSUME_VALID)) continue
+    if (changed.has(p) || e.extended & EXT_SKIP_WORKTREE || e.flags & FLAG_ASSUME_VALID) continue
     const m = entryMode(e).toString(8).padStart(6, '0')
     if (isGitlink(m) || underSparseDir(p)) continue
     const h = headFiles.get(p)
@@ -210,7 +216,7 @@ export function modeOf(st: BigIntStats | Stats, entryMode?: string, filemode = t
   if (st.isSymbolicLink()) return '120000'
   if (!symlinks && entryMode === '120000') return '120000'
   if (!filemode) return entryMode === '100755' || entryMode === '100644' ? entryMode : '100644'
-  return (Number(st.mode) & 0o111) ? '100755' : '100644'
+  return Number(st.mode) & 0o111 ? '100755' : '100644'
 }
 
 /**
@@ -219,7 +225,17 @@ export function modeOf(st: BigIntStats | Stats, entryMode?: string, filemode = t
  * hashed — after an exact (bigint) lstat, taken before reading as git does,
  * which is what gets recorded in the index.
  */
-function workingBlob(repo: Repository, converter: ContentConverter, gitPath: string, st: Stats, entry: IndexEntry | undefined, entryModeStr: string | undefined, indexMtimeMs: number, filemode: boolean, symlinks: boolean): NonNullable<FileChange['work']> {
+function workingBlob(
+  repo: Repository,
+  converter: ContentConverter,
+  gitPath: string,
+  st: Stats,
+  entry: IndexEntry | undefined,
+  entryModeStr: string | undefined,
+  indexMtimeMs: number,
+  filemode: boolean,
+  symlinks: boolean,
+): NonNullable<FileChange['work']> {
   if (entry && statMatches(entry, st) && st.mtimeMs < indexMtimeMs) return { oid: entry.oid, mode: modeOf(st, entryModeStr, filemode, symlinks) }
   const exact = lstatSync(join(repo.workTree, gitPath), { bigint: true })
   const mode = modeOf(exact, entryModeStr, filemode, symlinks)
@@ -243,14 +259,18 @@ export function workingContent(repo: Repository, converter: ContentConverter, gi
  */
 export function statMatches(e: IndexEntry, st: Stats): boolean {
   const s = e.stat
-  const secOk = (entrySec: number, ms: number) => entrySec === (Math.floor(ms / 1000) >>> 0)
+  const secOk = (entrySec: number, ms: number) => entrySec === Math.floor(ms / 1000) >>> 0
   const mSec = s.readUInt32BE(8)
   const cSec = s.readUInt32BE(0)
-  return secOk(mSec, st.mtimeMs) && timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(12)) === st.mtimeMs
-    && secOk(cSec, st.ctimeMs) && timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(4)) === st.ctimeMs
-    && s.readUInt32BE(36) === (st.size >>> 0)
-    && s.readUInt32BE(20) === (st.ino >>> 0)
-    && (s.readUInt32BE(24) >> 12) === (st.mode >> 12)
+  return (
+    secOk(mSec, st.mtimeMs) &&
+    timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(12)) === st.mtimeMs &&
+    secOk(cSec, st.ctimeMs) &&
+    timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(4)) === st.ctimeMs &&
+    s.readUInt32BE(36) === st.size >>> 0 &&
+    s.readUInt32BE(20) === st.ino >>> 0 &&
+    s.readUInt32BE(24) >> 12 === st.mode >> 12
+  )
 }
 
 export function compareBytes(a: string, b: string): number {
@@ -310,7 +330,7 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): 
     let refreshed = 0
     for (const e of index.entries) {
       const s = wanted.get(e.path)
-      if (!s || entryStage(e) !== 0 || e.oid !== s.oid || e.extended || (e.flags & FLAG_ASSUME_VALID)) continue
+      if (!s || entryStage(e) !== 0 || e.oid !== s.oid || e.extended || e.flags & FLAG_ASSUME_VALID) continue
       e.stat = statBlock(s.stat, entryMode(e).toString(8))
       e.raw = undefined
       refreshed++
