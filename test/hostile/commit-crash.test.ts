@@ -100,8 +100,12 @@ interface Run {
   ms: number
 }
 
-/** Starts `ssmd commit`; optionally signals it `after` ms (or once index.lock appears, with `onLock`). */
-function commit(root: string, message: string, options: { signal?: NodeJS.Signals; after?: number; onLock?: boolean } = {}): Promise<Run> {
+/**
+ * Starts `ssmd commit`; optionally signals it `after` ms, or `afterLock` ms
+ * after index.lock appears (0: at once) — so that start-up time, which varies
+ * with the machine's load, does not move the kill out of the commit window.
+ */
+function commit(root: string, message: string, options: { signal?: NodeJS.Signals; after?: number; afterLock?: number } = {}): Promise<Run> {
   return new Promise(resolve => {
     const t0 = Date.now()
     const child = spawn(process.execPath, [BUILT_BIN, 'commit', '--no-validate', '-m', message], { cwd: root, env: ENV, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -109,16 +113,21 @@ function commit(root: string, message: string, options: { signal?: NodeJS.Signal
     child.stderr.on('data', d => (stderr += d))
     let lockSeenAt: number | undefined
     const lock = join(root, '.git/index.lock')
+    let lockTimer: NodeJS.Timeout | undefined
     const poll = setInterval(() => {
       if (lockSeenAt === undefined && existsSync(lock)) {
         lockSeenAt = Date.now() - t0
-        if (options.onLock && options.signal) child.kill(options.signal)
+        if (options.afterLock !== undefined && options.signal) {
+          if (options.afterLock === 0) child.kill(options.signal)
+          else lockTimer = setTimeout(() => child.kill(options.signal), options.afterLock)
+        }
       }
     }, 2)
     const timer = options.after !== undefined && options.signal ? setTimeout(() => child.kill(options.signal), options.after) : undefined
     child.on('close', (code, signal) => {
       clearInterval(poll)
       if (timer) clearTimeout(timer)
+      if (lockTimer) clearTimeout(lockTimer)
       resolve({ code, signal, stderr, lockSeenAt, ms: Date.now() - t0 })
     })
   })
@@ -141,7 +150,7 @@ describe('ssmd commit under SIGKILL, signals and a full disk (built CLI)', funct
     const root = bigRepo()
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       change(root, signal)
-      const r = await commit(root, `interrupted by ${signal}`, { signal, onLock: true })
+      const r = await commit(root, `interrupted by ${signal}`, { signal, afterLock: 0 })
       expect(r.lockSeenAt, `${signal}: index.lock was never seen`).to.not.equal(undefined)
       expect(r.signal, `${signal}: ${r.stderr}`).to.equal(signal)
       expect(leftovers(root), signal).to.deep.equal([])
@@ -175,8 +184,8 @@ describe('ssmd commit under SIGKILL, signals and a full disk (built CLI)', funct
     const calib = await commit(template, 'calibration')
     expect(calib.code, calib.stderr).to.equal(0)
     expect(calib.lockSeenAt).to.not.equal(undefined)
-    const from = Math.max(0, calib.lockSeenAt! - 30)
-    const span = calib.ms - from + 30
+    // The commit window: from index.lock appearing to the process ending (and a little beyond).
+    const span = Math.round((calib.ms - calib.lockSeenAt!) * 1.05)
     let killedInside = 0
     // Two lanes on separate repositories use both cores; each starts a fresh copy every
     // five kills, since fsck reads every object and each 2,000-file commit adds 2,000.
@@ -193,13 +202,13 @@ describe('ssmd commit under SIGKILL, signals and a full disk (built CLI)', funct
         }
         const stamp = `kill-${i}`
         change(root, stamp)
-        const at = from + Math.round((span * i) / (KILLS - 1))
-        const r = await commit(root, stamp, { signal: 'SIGKILL', after: at })
+        const at = Math.round((span * i) / (KILLS - 1))
+        const r = await commit(root, stamp, { signal: 'SIGKILL', afterLock: at })
         if (r.signal === 'SIGKILL' && existsSync(join(root, '.git/index.lock'))) killedInside++
         // What the message says to do after a crash: remove the stale lock.
         rmSync(join(root, '.git/index.lock'), { force: true })
         // Every object in the repository, so the previous retry's commit too.
-        await fsckAsync(root, `after kill ${i} at ${at} ms`)
+        await fsckAsync(root, `after kill ${i} at ${at} ms into the commit window`)
         const retry = await commit(root, `${stamp} (retry)`)
         if (retry.code !== 0) expect(retry.stderr, `retry ${i}`).to.contain('nothing to commit')
         expect((await gitAsync(root, 'status', '--porcelain')).stdout, `retry ${i}`).to.equal('')
