@@ -15,9 +15,10 @@
 //   --json <file>  also write the results as JSON
 //   --large        also validate N=20,000 (about 130,000 files; peak memory target)
 //   --no-deploy    skip the deploy benchmark (it needs Debian's etcd on PATH)
-//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy, capnp, plugins
-//                  (capnp: schema compile of the real-world corpus against capnp compile -o-;
-//                  plugins: validate with one plugin vs none)
+//   --only <list>  run only these sections, comma-separated: startup, validate, git, deploy, capnp, plugins,
+//                  git-scale (capnp: schema compile of the real-world corpus against capnp compile -o-;
+//                  plugins: validate with one plugin vs none; git-scale: diff and commit against git
+//                  itself on 5,000 feeds among 20,000 unrelated files)
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -48,7 +49,7 @@ if (opts.help) {
   console.log(
     readFileSync(fileURLToPath(import.meta.url), 'utf8')
       .split('\n')
-      .slice(1, 20)
+      .slice(1, 21)
       .map(l => l.replace(/^\/\/ ?/, ''))
       .join('\n'),
   )
@@ -56,7 +57,7 @@ if (opts.help) {
 }
 
 const QUICK = opts.quick
-const SECTIONS = ['startup', 'validate', 'git', 'deploy', 'capnp', 'plugins']
+const SECTIONS = ['startup', 'validate', 'git', 'deploy', 'capnp', 'plugins', 'git-scale']
 const ONLY = opts.only === undefined ? SECTIONS : opts.only.split(',').map(x => x.trim())
 for (const x of ONLY) if (!SECTIONS.includes(x)) throw new Error(`--only: unknown section '${x}' (sections: ${SECTIONS.join(', ')})`)
 const runs = section => ONLY.includes(section) && !(section === 'deploy' && opts['no-deploy'])
@@ -616,6 +617,83 @@ if (runs('plugins')) {
     if (n === 10) targetRows.push(target('one plugin, N=10: added time', withPlugin.ms - without.ms, 120, 'ms'))
     else targetRows.push(target(`one plugin, N=${fmtInt(n)}: ratio`, withPlugin.ms / without.ms, 1.15))
   }
+}
+
+// 7. Against git itself: 5,000 feeds in a repository that also holds 20,000
+// unrelated files, 10 ssmd files changed (9 modified + 1 added or deleted).
+if (runs('git-scale')) {
+  const FEEDS = QUICK ? 1000 : 5000
+  const OTHER = QUICK ? 4000 : 20000
+  const root = join(scratch, `scale-${FEEDS}-${OTHER}`)
+  if (!existsSync(`${root}.done`)) {
+    rmSync(root, { recursive: true, force: true })
+    progress(`generating ${fmtInt(FEEDS)} feeds + ${fmtInt(OTHER)} unrelated files`)
+    mkdirSync(join(root, 'feeds'), { recursive: true })
+    mkdirSync(join(root, 'schemas'))
+    mkdirSync(join(root, 'environments'))
+    writeFileSync(join(root, 'ssmd.yaml'), '# Team policy\nrules: {}\n')
+    for (let i = 0; i < FEEDS; i++) {
+      const name = `feed-${String(i).padStart(5, '0')}`
+      writeFileSync(
+        join(root, 'feeds', `${name}.yaml`),
+        `name: ${name}\ndisplay_name: Feed ${i}\ntype: rest\nstatus: active\nversions:\n  - version: v1\n    effective_from: "2024-01-01"\n    endpoint: https://${name}.example.com/api\n`,
+      )
+    }
+    for (let d = 0; d < OTHER / 100; d++) {
+      const dir = join(root, 'src', `pkg${String(d).padStart(3, '0')}`)
+      mkdirSync(dir, { recursive: true })
+      for (let i = 0; i < 100; i++) writeFileSync(join(dir, `m${i}.ts`), `export const v${d}_${i} = ${d * 100 + i}\n`)
+    }
+    const g = (...args) => execFileSync('git', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: gitEnv() })
+    g('init', '-q', '-b', 'main')
+    g('add', '-A')
+    g('commit', '-q', '--no-verify', '-m', 'scale repository')
+    writeFileSync(`${root}.done`, '')
+  }
+  // A reused repository may hold the last run's pending change: start clean, with edits no earlier run made.
+  execFileSync('git', ['reset', '-q', '--hard'], { cwd: root, env: gitEnv() })
+  execFileSync('git', ['clean', '-fdq', '--', 'feeds'], { cwd: root, env: gitEnv() })
+  const stamp = { n: 0, run: Date.now().toString(36) }
+  const toggle = join(root, 'feeds', 'feed-bench.yaml')
+  const change = () => {
+    stamp.n++
+    for (let i = 0; i < 9; i++) {
+      const p = join(root, 'feeds', `feed-${String(i * Math.floor(FEEDS / 9)).padStart(5, '0')}.yaml`)
+      writeFileSync(p, readFileSync(p, 'utf8').replace(/^display_name: .*$/m, `display_name: Edit ${stamp.run} ${stamp.n}`))
+    }
+    if (existsSync(toggle)) rmSync(toggle)
+    else writeFileSync(toggle, 'name: feed-bench\ntype: rest\n')
+  }
+  const ssmdPaths = ['feeds', 'schemas', 'environments', 'ssmd.yaml']
+  change()
+  progress(`diff and commit vs git: ${fmtInt(FEEDS)} feeds + ${fmtInt(OTHER)} unrelated files (${REPS} runs)`)
+  const [base, gitStatus, diff, gitCommit, commit] = series(REPS, [
+    { label: 'node -e 0', run: nodeBaseline },
+    { label: 'git status --porcelain', run: () => run('git', ['status', '--porcelain'], { cwd: root }) },
+    {
+      label: 'ssmd diff',
+      run: () => ssmd(['diff'], root),
+      after: res => {
+        if (res.stdout.split('\n').filter(l => /feeds\//.test(l)).length !== 10) throw new Error(`expected 10 changed files:\n${res.stdout}`)
+      },
+    },
+    {
+      label: 'git add + git commit',
+      run: rep => run('sh', ['-c', `git add -- ${ssmdPaths.join(' ')} && git commit -q --no-verify -m "git ${rep}"`], { cwd: root }),
+      after: change,
+    },
+    { label: 'ssmd commit --no-validate', run: rep => ssmd(['commit', '--no-validate', '-m', `ssmd ${rep}`], root, true), after: change },
+  ])
+  const clean = run('git', ['status', '--porcelain'], { cwd: root })
+  if (clean.stdout.split('\n').filter(Boolean).length !== 10) throw new Error(`expected exactly the next 10 changes pending:\n${clean.stdout}`)
+  const files = FEEDS + OTHER + 1
+  row('git status --porcelain', FEEDS, gitStatus, { xNode: gitStatus.ms / base.ms, files })
+  row('ssmd diff (10 changed)', FEEDS, diff, { xNode: diff.ms / base.ms, files })
+  row('git add + git commit', FEEDS, gitCommit, { xNode: gitCommit.ms / base.ms, files })
+  row('ssmd commit --no-validate', FEEDS, commit, { xNode: commit.ms / base.ms, files, rssKiB: commit.rssKiB })
+  results.gitScale = { feeds: FEEDS, other: OTHER, diffVsStatus: diff.ms / gitStatus.ms, commitVsGit: commit.ms / gitCommit.ms }
+  targetRows.push(target(`diff vs git status (${fmtInt(FEEDS)} feeds + ${fmtInt(OTHER)} files)`, diff.ms / gitStatus.ms, 3))
+  targetRows.push(target('commit --no-validate vs git add + commit', commit.ms / gitCommit.ms, 2))
 }
 
 // ---------------------------------------------------------------------------

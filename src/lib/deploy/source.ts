@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { commitTree, hashObject, readHead, readObject } from '../git/objects.js'
 import { gitPath, openRepository, rootPath, type Repository } from '../git/repo.js'
-import { modeOf, ssmdStatus, workingContent } from '../git/status.js'
+import type { ContentConverter } from '../git/attributes.js'
+import { converterFor, modeOf, ssmdStatus, workingContent } from '../git/status.js'
 import type { SourceInfo } from './render.js'
 
 /** Up to this many files are compared one by one; more, and one walk of the ssmd folders is cheaper. */
@@ -29,6 +30,7 @@ async function changedOneByOne(repo: Repository, commit: string, files: string[]
   const root = await commitTree(repo, commit)
   const trees = new Map<string, Buffer>()
   const changed: string[] = []
+  let converter: ContentConverter | undefined
   for (const file of files) {
     const gp = gitPath(repo, file)
     const inHead = await lookup(repo, root, gp, trees)
@@ -42,7 +44,14 @@ async function changedOneByOne(repo: Repository, commit: string, files: string[]
       if (inHead || st) changed.push(file)
       continue
     }
-    const oid = hashObject('blob', workingContent(repo, gp, st))
+    let oid: string
+    try {
+      oid = hashObject('blob', workingContent(repo, (converter ??= converterFor(repo)), gp, st))
+    } catch {
+      // A path git would pass through a filter ssmd cannot run: it cannot be shown to match HEAD.
+      changed.push(file)
+      continue
+    }
     if (oid !== inHead.oid || (modeOf(st) === '120000') !== (inHead.mode === '120000')) changed.push(file)
   }
   return changed

@@ -243,6 +243,16 @@ function workingBlob(
   return { oid: hashObject('blob', content), mode, stat: exact, content }
 }
 
+/** git's conversion rules for one-off reads of working files (the index is read only if a rule needs it). */
+export function converterFor(repo: Repository): ContentConverter {
+  let index: Map<string, IndexEntry> | undefined
+  return new ContentConverter(repo, p => {
+    index ??= GitIndex.read(repo.gitdir).byPath()
+    const e = index.get(p)
+    return e ? readObjectSync(repo, e.oid)?.content : undefined
+  })
+}
+
 /** A working file's content as `git add` would store it (a link's target; line endings converted per attributes and config). */
 export function workingContent(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats): Buffer {
   const abs = join(repo.workTree, gitPath)
