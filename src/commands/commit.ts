@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
-import { escapeControl } from '../lib/core/text.js'
 import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
 import { quotePath } from '../lib/git/render.js'
 

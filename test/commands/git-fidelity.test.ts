@@ -215,7 +215,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     expect(g(top, env, 'status', '--porcelain')).to.equal('')
   })
 
-  it('treats tracked files of any name as files; only its own untracked transient files are skipped (5)', async () => {
+  it('treats files of any name as files: buf.lock, .x.tmp and names like ssmd temporary files (5)', async () => {
     const env = isolatedEnv()
     const { top } = repoWith(env)
     writeFileSync(join(top, 'schemas/buf.lock'), 'version: v1\n')
@@ -227,17 +227,13 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     appendFileSync(join(top, 'feeds/.kalshi.yaml.123.abc.tmp'), 'edited\n')
     rmSync(join(top, 'feeds/.draft.tmp'))
     writeFileSync(join(top, 'environments/other.lock'), 'not a pid\n')
+    writeFileSync(join(top, 'feeds/.kraken.yaml.4242.k3j5.tmp'), 'half written')
+    writeFileSync(join(top, 'feeds/kraken.yaml.lock'), `${process.pid}@somehost`)
     const d = JSON.parse((await ssmd(['diff', '--json'], { cwd: top, env })).stdout)
     expect(d.modified.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/.kalshi.yaml.123.abc.tmp', 'schemas/buf.lock'])
     expect(d.deleted.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/.draft.tmp'])
-    expect(d.added.map((f: { path: string }) => f.path)).to.deep.equal(['environments/other.lock'])
+    expect(d.added.map((f: { path: string }) => f.path)).to.deep.equal(['environments/other.lock', 'feeds/.kraken.yaml.4242.k3j5.tmp', 'feeds/kraken.yaml.lock'])
     await crossCheck(top, top, env)
-    // ssmd's own lock and temporary files, while untracked, are never committed.
-    writeFileSync(join(top, 'feeds/kraken.yaml.lock'), `${process.pid}@somehost`)
-    writeFileSync(join(top, 'feeds/.kraken.yaml.4242.k3j5.tmp'), 'half written')
-    appendFileSync(join(top, 'feeds/kraken.yaml'), '# edit\n')
-    const r = await ssmd(['commit', '--no-validate', '-m', 'edit', '--json'], { cwd: top, env })
-    expect(JSON.parse(r.stdout).files.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/kraken.yaml'])
   })
 
   for (const detached of [true, false]) {

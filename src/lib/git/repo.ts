@@ -99,22 +99,3 @@ export function gitPath(repo: Repository, rootRelative: string): string {
 export function rootPath(repo: Repository, gitRelative: string): string {
   return repo.prefix ? gitRelative.slice(repo.prefix.length + 1) : gitRelative
 }
-
-/**
- * Whether an untracked file is one of ssmd's own transient files, left by an
- * ssmd process that is still running or was killed: the temporary file of an
- * atomic write (`.<file>.<pid>.<random>.tmp` or `<file>.<pid>.<random>.tmp`),
- * a stale lock moved aside (`<file>.lock.<pid>.<random>.stale`), or a file
- * lock (`<file>.lock` holding only `<pid>` or `<pid>@<host>`). The name
- * alone is not enough for a lock (`buf.lock` is a common real file), so its
- * content is checked. Tracked files are never transient, whatever their name.
- */
-export function isSsmdTransient(name: string, abs: string, size: bigint): boolean {
-  if (/\.\d+\.[0-9a-z]+\.tmp$/.test(name) || /\.lock\.\d+\.[0-9a-z]+\.stale$/.test(name)) return true
-  if (!name.endsWith('.lock') || size > 300n) return false
-  try {
-    return /^\d+(@[^\s@]*)?$/.test(readFileSync(abs, 'utf8'))
-  } catch {
-    return false
-  }
-}

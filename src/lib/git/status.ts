@@ -1,11 +1,12 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
+import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
+import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { blobsUnder, commitTree, hashObject, readHead, readObjectSync, type Head } from './objects.js'
-import { isSsmdTransient, rootPath, ssmdGitPaths, type Repository } from './repo.js'
+import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
 
 export type ChangeKind = 'modified' | 'added' | 'deleted'
 
@@ -56,8 +57,9 @@ const FLAG_ASSUME_VALID = 0x8000
  * are gone). Only the ssmd folders and `ssmd.yaml` are walked, in HEAD and on
  * disk; the index is used to skip hashing files whose stat data says they
  * are unchanged. Gitlinks (submodules) are left as they are; untracked
- * nested repositories are not entered; untracked ignored files and ssmd's
- * own transient files are skipped, tracked files never are.
+ * nested repositories are not entered; untracked ignored files are skipped
+ * (ssmd's own locks and temporary files live under `.ssmd/`, outside these
+ * folders, so a file here is always the user's).
  */
 export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean } = {}): Promise<SsmdStatus> {
   const head = readHead(repo)
@@ -105,7 +107,6 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const visit = (gitPath: string, st: Stats) => {
     if (st.isFile() || st.isSymbolicLink()) {
       if (!tracked(gitPath)) {
-        if (st.isFile() && isSsmdTransient(gitPath.slice(gitPath.lastIndexOf('/') + 1), join(repo.workTree, gitPath), BigInt(st.size))) return
         if (ignore.isIgnored(gitPath)) return
       }
       workFiles.set(gitPath, st)
@@ -257,8 +258,14 @@ export function converterFor(repo: Repository): ContentConverter {
 export function workingContent(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats): Buffer {
   const abs = join(repo.workTree, gitPath)
   if (st.isSymbolicLink()) return Buffer.from(readlinkSync(abs, { encoding: 'buffer' }))
-  return converter.toGit(gitPath, readFileSync(abs))
+  // Bounded and typed like every read of an ssmd folder: a huge file is refused, never loaded whole.
+  const read = readBounded(abs, { maxBytes: MAX_WORKING_FILE_BYTES, display: gitPath })
+  if (read.refusal) throw new SsmdError(`${read.refusal.message}; ssmd does not diff or commit it (remove it, or add it with git itself)`)
+  return converter.toGit(gitPath, read.bytes)
 }
+
+/** Largest file in an ssmd folder that diff and commit read (ssmd's own files are at most a few MiB). */
+export const MAX_WORKING_FILE_BYTES = 64 * 1024 * 1024
 
 /**
  * git's "is the cached stat still valid" test (mtime, ctime, size, inode,
