@@ -2,11 +2,21 @@ import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
-import { commitSsmdChanges, type CommitResult } from '../lib/git/commit.js'
 import { quotePath } from '../lib/git/render.js'
+import { commitSsmdChanges } from '../lib/git/commit.js'
+import type { Finding } from '../lib/validate/types.js'
+import type { ValidationSummary } from '../lib/cli/validation.js'
 
-export interface CommitOutput extends Omit<CommitResult, 'quotePath'> {
-  validation?: { errors: number; warnings: number }
+/** `commit --json`: ssmd's keys in snake_case; findings as `validate --json` prints them. */
+export interface CommitOutput {
+  commit: string
+  short: string
+  branch?: string
+  root_commit: boolean
+  subject: string
+  author: string
+  files: Array<{ kind: string; path: string; git_path: string }>
+  validation?: { errors: number; warnings: number; findings: Finding[]; summary: ValidationSummary }
 }
 
 export default class Commit extends SsmdCommand<typeof Commit> {
@@ -27,8 +37,8 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     message: Flags.string({ char: 'm', summary: 'The commit message (repeat for more paragraphs).', required: true, multiple: true }),
     validate: Flags.boolean({ summary: 'Validate before committing (--no-validate skips it).', default: true, allowNo: true }),
     author: Flags.string({ summary: 'Commit as "Name <email>".' }),
-    cache: Flags.boolean({ summary: 'Let validation reuse what earlier runs learned about unchanged files (.ssmd/cache).', default: true, allowNo: true }),
     verify: Flags.boolean({ summary: "Run the repository's pre-commit and commit-msg hooks (--no-verify skips them, as in git).", default: true, allowNo: true }),
+    cache: Flags.boolean({ summary: 'Let validation reuse what earlier runs learned about unchanged files (.ssmd/cache).', default: true, allowNo: true }),
   }
 
   async run(): Promise<CommitOutput> {
@@ -48,7 +58,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       }
       if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) this.note(outcome.report.replace(/\n$/, ''))
     }
-    const { quotePath: quote, ...result } = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
+    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length
@@ -60,7 +70,16 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       .filter(([, n]) => n)
       .map(([k, n]) => `${n} ${k}`)
     this.say(` ${plural(result.files.length, 'file')} changed (${parts.join(', ')})`)
-    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${quotePath(this.shownPath(f.path), quote)}`)
-    return { ...result, validation }
+    if (this.flags.verbose) for (const f of result.files) this.say(`  ${f.kind === 'added' ? 'new' : f.kind}: ${quotePath(this.shownPath(f.path), result.quotePath)}`)
+    return {
+      commit: result.commit,
+      short: result.short,
+      branch: result.branch,
+      root_commit: result.rootCommit,
+      subject: result.subject,
+      author: result.author,
+      files: result.files.map(f => ({ kind: f.kind, path: f.path, git_path: f.gitPath })),
+      validation,
+    }
   }
 }

@@ -3,6 +3,7 @@ import { SsmdCommand } from '../lib/cli/command.js'
 import { describeChange, quotePath, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { refreshStaleStat, ssmdStatus } from '../lib/git/status.js'
+import { snakeKeys } from '../lib/cli/json.js'
 
 /** One changed file in `ssmd diff --json`. */
 export type DiffFile = FileDiff

@@ -85,7 +85,10 @@ function checkFormat(config: GitConfig, workTree: string): void {
   if (config.get('core.worktree') !== undefined) throw new SsmdError(`the repository sets core.worktree, which ssmd does not follow: ${instead}`, { code: 'unsupported-repo' })
 }
 
-/** The git paths ssmd manages: its three folders and `ssmd.yaml`. */
+/**
+ * The git paths ssmd manages: its three folders, `ssmd.yaml`, and the root's
+ * `.gitignore` (which `ssmd init` writes to keep `.ssmd/` out of git).
+ */
 export function ssmdGitPaths(repo: Repository): string[] {
   return [...SSMD_FOLDERS, 'ssmd.yaml', '.gitignore'].map(p => gitPath(repo, p))
 }
