@@ -12,7 +12,7 @@ import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { NotFoundError } from '../../lib/core/errors.js'
-import { findVersion, rangeText, sortVersions, usableFeed, type CaptureLocation, type FeedVersion } from '../../lib/domain/feed.js'
+import { findVersion, rangeText, sortVersions, usableFeed, VERSION_KEY_ORDER, type CaptureLocation, type FeedVersion } from '../../lib/domain/feed.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 import { bold, details } from '../../lib/cli/style.js'
@@ -125,20 +125,7 @@ function render(r: FeedShowResult): string {
         : r.selected.by === 'latest'
           ? 'latest; none in effect today'
           : 'requested'
-  const known = new Set([
-    'version',
-    'effective_from',
-    'effective_to',
-    'protocol',
-    'endpoint',
-    'auth_method',
-    'rate_limit_per_second',
-    'max_symbols_per_connection',
-    'supports_orderbook',
-    'supports_trades',
-    'supports_historical',
-    'parser_config',
-  ])
+  const known = new Set<string>(VERSION_KEY_ORDER)
   const body = details(
     [
       ['effective', rangeText(v)],
