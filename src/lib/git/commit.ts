@@ -4,10 +4,10 @@ import { SsmdError } from '../core/errors.js'
 import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from './author.js'
 import { release, removeOnSignal, yieldToSignals } from './cleanup.js'
 import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { EMPTY_TREE, ObjectWriter, commitTree, readHead, readTree, treeContent, type Head, type TreeEntry } from './objects.js'
 import { openRepository, type Repository } from './repo.js'
-import { compareBytes, ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
+import { ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
 
 export interface CommitOptions {
   /** The message as given (several `-m` values are joined as paragraphs). */
@@ -330,7 +330,7 @@ async function partialIndex(repo: Repository, head: Head, changes: Map<string, T
     else files.delete(p)
   }
   const entries: IndexEntry[] = []
-  for (const p of [...files.keys()].sort(compareBytes)) {
+  for (const p of [...files.keys()].sort(comparePaths)) {
     const f = files.get(p)!
     const r = real.get(p)
     const same = r && entryStage(r) === 0 && r.oid === f.oid && entryMode(r).toString(8).padStart(6, '0') === f.mode

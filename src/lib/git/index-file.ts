@@ -232,7 +232,7 @@ export class GitIndex {
 }
 
 /** git's index order: paths compared as UTF-8 bytes (UTF-16 units agree below the surrogates). */
-function comparePaths(a: string, b: string): number {
+export function comparePaths(a: string, b: string): number {
   const n = Math.min(a.length, b.length)
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i)

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { blobsUnder, commitTree, hashObject, readHead, readObjectSync, type Head } from './objects.js'
 import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
@@ -148,7 +148,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
   const hashed = new Map<string, BigIntStats>()
   const indexMtime = nsToMs(index.mtimeNs)
-  for (const p of [...all].sort(compareBytes)) {
+  for (const p of [...all].sort(comparePaths)) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     const entry = indexed.get(p)
@@ -288,19 +288,6 @@ export function statMatches(e: IndexEntry, st: Stats): boolean {
     s.readUInt32BE(20) === st.ino >>> 0 &&
     s.readUInt32BE(24) >> 12 === st.mode >> 12
   )
-}
-
-export function compareBytes(a: string, b: string): number {
-  // UTF-16 code units order strings as UTF-8 bytes do, except around surrogates: only then compare bytes.
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i)
-    const y = b.charCodeAt(i)
-    if (x === y) continue
-    if (x < 0xd800 && y < 0xd800) return x - y
-    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'))
-  }
-  return a.length - b.length
 }
 
 /** The index stat block for a file, as git writes it. */

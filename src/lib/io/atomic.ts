@@ -66,7 +66,8 @@ function sweepStaleTemps(dir: string): void {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** True when a process with that id runs on this host (EPERM: it runs, as another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

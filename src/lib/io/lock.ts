@@ -3,21 +3,12 @@ import { hostname } from 'node:os'
 import { basename, join, relative, sep } from 'node:path'
 import { numericEnv } from '../core/numbers.js'
 import { SsmdError } from '../core/errors.js'
-import { LOCK_DIR, releaseTemp, ssmdSubdir, trackTransient } from './atomic.js'
+import { LOCK_DIR, pidAlive, releaseTemp, ssmdSubdir, trackTransient } from './atomic.js'
 
 const STALE_LOCK_MS = 30000
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /**
