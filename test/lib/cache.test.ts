@@ -175,7 +175,7 @@ function withImport(root: string): void {
 describe('validation cache (.ssmd/cache)', function () {
   this.timeout(300_000)
 
-  it('never hides or invents a finding: warm runs equal cold runs after random single edits', async () => {
+  it('never hides or invents a finding: warm runs equal cold runs after random single edits (slow)', async () => {
     const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
     const pick = rng(seed)
     const root = exampleRepo()
@@ -205,7 +205,7 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(hits).to.be.greaterThan(rounds * 5)
   })
 
-  it('uses unchanged entries without reading the file again, and re-reads a changed one', async () => {
+  it('uses unchanged entries without reading the file again, and re-reads a changed one (slow)', async () => {
     const root = exampleRepo()
     await sleep(2600)
     const first = await warm(root)
@@ -218,7 +218,7 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(third.list).to.deep.equal(second.list)
   })
 
-  it('re-parses a definition when a file it imports changes or disappears', async () => {
+  it('re-parses a definition when a file it imports changes or disappears (slow)', async () => {
     const root = exampleRepo()
     withImport(root)
     await sleep(2600)
@@ -237,7 +237,7 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(broken.list.join('\n')).to.include('Money')
   })
 
-  it('reuses a compare only while both definitions are the parses it was computed from', async () => {
+  it('reuses a compare only while both definitions are the parses it was computed from (slow)', async () => {
     const root = exampleRepo()
     await sleep(2600)
     await warm(root) // stores both trade definitions and their compare
