@@ -1,5 +1,4 @@
-import { definitionCache } from '../../domain/schema/definitions.js'
-import { builtinRule, definitionRefPath, items, PASSED_ON, PATH_PROBLEMS } from './util.js'
+import { builtinRule, eachDefinitionProblem, PASSED_ON, PATH_PROBLEMS } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -11,17 +10,12 @@ export default builtinRule({
       unreadable: PASSED_ON,
     },
   },
-  async schema(doc, ctx) {
-    const cache = definitionCache(ctx.workspace)
-    const reported = new Set<string>()
-    for (const [v, i] of items(doc.data, 'versions')) {
-      const def = await cache.forVersion(doc, i)
-      const path = definitionRefPath(v, i)
-      if (def?.problem && !PATH_PROBLEMS.has(def.problem.kind) && !reported.has(path)) {
-        reported.add(path)
-        const missing = def.problem.kind === 'missing'
-        ctx.report({ path, messageId: missing ? 'missing' : 'unreadable', data: { message: def.problem.message, version: String(v.version) } })
-      }
-    }
+  schema(doc, ctx) {
+    return eachDefinitionProblem(
+      doc,
+      ctx,
+      kind => !PATH_PROBLEMS.has(kind),
+      (problem, v, path) => ctx.report({ path, messageId: problem.kind === 'missing' ? 'missing' : 'unreadable', data: { message: problem.message, version: String(v.version) } }),
+    )
   },
 })

@@ -1,6 +1,7 @@
 import { addDays, isValidDate } from '../../core/dates.js'
 import { rangesOverlap, versionNumber } from '../../domain/versions.js'
-import type { SsmdDocument } from '../../workspace/document.js'
+import { definitionCache } from '../../domain/schema/definitions.js'
+import type { SchemaDocument, SsmdDocument } from '../../workspace/document.js'
 import { builtinDocsUrl } from '../meta.js'
 import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
@@ -130,6 +131,28 @@ export const PATH_PROBLEMS = new Set(['absolute', 'escape', 'symlink'])
 /** JSON Pointer of the key naming a version's definition file. */
 export function definitionRefPath(version: Obj, index: number): string {
   return typeof version.schema_file === 'string' ? `/versions/${index}/schema_file` : '/schema_file'
+}
+
+/**
+ * Calls `fn` once per key naming a definition file whose resolution failed with
+ * a problem `wanted` accepts (versions sharing the schema-level file report once).
+ */
+export async function eachDefinitionProblem(
+  doc: SchemaDocument,
+  ctx: CheckContext,
+  wanted: (kind: string) => boolean,
+  fn: (problem: { kind: string; message: string }, version: Obj, path: string) => void,
+): Promise<void> {
+  const cache = definitionCache(ctx.workspace)
+  const reported = new Set<string>()
+  for (const [v, i] of items(doc.data, 'versions')) {
+    const def = await cache.forVersion(doc, i)
+    const path = definitionRefPath(v, i)
+    if (def?.problem && wanted(def.problem.kind) && !reported.has(path)) {
+      reported.add(path)
+      fn(def.problem, v, path)
+    }
+  }
 }
 
 interface Dated {
