@@ -63,11 +63,15 @@ export interface Stamp {
 /** A file's stamp, or null when it does not exist. */
 export function fileStamp(abs: string): Stamp | null {
   try {
-    const st = statSync(abs)
-    return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode }
+    return stampOf(statSync(abs))
   } catch {
     return null
   }
+}
+
+/** The stat fields git's index (and this cache) key a file by. */
+function stampOf(st: Stats): Stamp {
+  return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode }
 }
 
 export function sameStamp(a: Stamp | null, b: Stamp | null): boolean {
@@ -209,9 +213,9 @@ export class DocumentCache {
       const got = readStable(abs)
       if (got && got.stable && sha256(got.bytes) === entry.hash) {
         this.stats.verified++
-        const settled = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) > RACY_MS
-        const next: Entry = settled ? { ...entry, hash: undefined } : entry
-        if (settled) this.dirty = true
+        const settledNow = settled(got.st)
+        const next: Entry = settledNow ? { ...entry, hash: undefined } : entry
+        if (settledNow) this.dirty = true
         return this.keep(file, next, new SsmdDocument(kind, name, file, abs, { data: entry.data, problem: entry.problem, lazyText: true }, entry.memo))
       }
     }
@@ -222,14 +226,9 @@ export class DocumentCache {
     if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true })
-    const racy = Date.now() - Math.max(got.st.mtimeMs, got.st.ctimeMs) <= RACY_MS
     const fresh: Entry = {
-      size: got.st.size,
-      mtimeMs: got.st.mtimeMs,
-      ctimeMs: got.st.ctimeMs,
-      ino: got.st.ino,
-      mode: got.st.mode,
-      ...(racy ? { hash: sha256(got.bytes) } : {}),
+      ...stampOf(got.st),
+      ...(settled(got.st) ? {} : { hash: sha256(got.bytes) }),
       data: parsed.data,
       problem: parsed.problem,
       memo: doc.memo,
