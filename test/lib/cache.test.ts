@@ -3,6 +3,7 @@ import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameS
 import { join } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
+import { policySeverities } from '../../src/lib/validate/policy.js'
 import { definitionCache } from '../../src/lib/domain/schema/definitions.js'
 import { cacheDir, clearCache, DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
@@ -13,10 +14,11 @@ const sources = [{ plugin: 'ssmd', result: builtinPack }]
 
 let lastWorkspace: Workspace | undefined
 
+/** With a cache, as `ssmd validate` runs: each feed's and environment's data released once its per-file rules ran. */
 async function findings(root: string, cache?: DocumentCache): Promise<string[]> {
   const ws = new Workspace(root, undefined, { cache })
   lastWorkspace = ws
-  const { findings } = await runRules(ws, sources)
+  const { findings } = await runRules(ws, sources, { policy: policySeverities(ws), releaseData: cache !== undefined })
   cache?.save()
   return findings.map(f => JSON.stringify(f))
 }
@@ -253,6 +255,46 @@ describe('validation cache (.ssmd/cache)', function () {
     const again = await warm(root)
     expect(definitionCache(lastWorkspace!).reused).to.equal(3)
     expect(again.list).to.deep.equal(changed.list)
+  })
+
+  it('keeps per-file findings before the policy: a changed ssmd.yaml applies to them without reading the files again (slow)', async () => {
+    const root = exampleRepo()
+    const env = join(root, 'environments/kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('type: memory', 'type: memory\n  url: redis://localhost'))
+    await sleep(2600)
+    const first = await warm(root)
+    expect(first.list.join('\n')).to.include('"rule":"env/cache","severity":"error"')
+    const policy = join(root, 'ssmd.yaml')
+    for (const rules of ['  env/cache: warning', '  env/cache: off']) {
+      writeFileSync(policy, readFileSync(policy, 'utf8').replace(/^rules:\n(.|\n)*$/m, `rules:\n  ref/unused: off\n${rules}\n`))
+      const again = await warm(root)
+      expect(again.cache.stats.hits).to.equal(documents(root).length)
+      expect(again.cache.rereads).to.equal(0)
+      expect(again.list).to.deep.equal(await cold(root))
+      const mine = again.list.filter(f => f.includes('"rule":"env/cache"'))
+      expect(mine).to.have.length(rules.endsWith('off') ? 0 : 1)
+      if (mine.length) expect(mine[0]).to.include('"severity":"warning"')
+    }
+  })
+
+  it('runs a built-in rule declared to read one file at a time file by file, and fails it if it reaches for the workspace', async () => {
+    const root = exampleRepo()
+    const seen: string[] = []
+    const pack = {
+      plugin: 'ssmd',
+      rules: {
+        'x/polite': { meta: { severity: 'warning', description: 'reads its file', scope: 'file' }, feed: (doc: { name: string }) => void seen.push(doc.name) },
+        'x/nosy': {
+          meta: { severity: 'warning', description: 'looks around', scope: 'file' },
+          feed: (_doc: unknown, ctx: { workspace: Workspace }) => void ctx.workspace.feeds,
+        },
+      },
+    }
+    const { findings: found } = await runRules(new Workspace(root), [{ plugin: 'ssmd', result: pack }])
+    expect(seen).to.deep.equal(['kalshi', 'kraken', 'polymarket'])
+    expect(found.map(f => `${f.rule} ${f.message}`)).to.deep.equal([
+      "plugin/failed built-in rule 'x/nosy' failed: it is declared to read one file at a time but reached for the workspace; please report this",
+    ])
   })
 
   it('verifies the content of entries written within the racy window before trusting them', async () => {

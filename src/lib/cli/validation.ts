@@ -123,7 +123,7 @@ export async function validateRepository(config: Config, root: string, options: 
   const policy = policySeverities(ws)
   const installedPlugins = [...config.plugins.keys()]
   await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins })
-  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins, onProgress: options.onProgress })
+  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins, onProgress: options.onProgress, releaseData: true })
   cache?.save()
   const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
   const declared = await runRules(

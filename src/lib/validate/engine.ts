@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { builtinDocsUrl, metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
@@ -22,8 +23,14 @@ export interface EngineOptions {
   pluginBudgetMs?: number
   /** Names of the installed plugins, for policy/plugin-missing. */
   installedPlugins?: readonly string[]
-  /** Called after each rule with the rules run so far and the total (for a progress display). */
+  /** Called as the run goes, with the steps done so far and the total (for a progress display). */
   onProgress?: (done: number, total: number) => void
+  /**
+   * Release each feed's and environment's data once the rules that read one
+   * file at a time have run over it (see SsmdDocument.release): a run over a
+   * large repository then holds only what rules across files need.
+   */
+  releaseData?: boolean
 }
 
 export interface EngineResult {
@@ -120,14 +127,22 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
     }
   }
 
-  const totalRules = packs.reduce((n, p) => n + p.rules.length, 0)
+  // Built-in rules that read one file at a time run first, file by file (their findings are memoised per file);
+  // every other rule then runs over the whole repository.
+  const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule)))
+  const documents = fileRules.length > 0 ? ws.documents : []
+  const totalSteps = documents.length + packs.reduce((n, p) => n + p.rules.length, 0) - fileRules.length
   let rulesDone = 0
+  if (fileRules.length > 0) {
+    findings.push(...(await runFileRules(documents, fileRules, policy, options, done => options.onProgress?.((rulesDone = done), totalSteps))))
+  }
   for (const pack of packs) {
     const isBuiltin = pack.plugin === BUILTIN
     const deadline = Date.now() + budget
     let failure: string | undefined
     for (const [id, rule, meta] of pack.rules) {
-      options.onProgress?.(rulesDone++, totalRules)
+      if (isBuiltin && isFileScoped(rule)) continue
+      options.onProgress?.(rulesDone++, totalSteps)
       if (failure) break
       const setting = policy[id]
       if (setting === 'off') continue
@@ -175,16 +190,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
         }
       } catch (error) {
         if (isBuiltin && !(error instanceof BudgetExceeded)) {
-          findings.push({
-            rule: 'plugin/failed',
-            severity: 'error',
-            message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`,
-            file: '',
-            line: 1,
-            column: 1,
-            path: '',
-            plugin: BUILTIN,
-          })
+          findings.push(builtinFailed(id, error))
         } else {
           failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
         }
@@ -195,6 +201,117 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
 
   findings.sort(compareFindings)
   return { findings, rules }
+}
+
+/** A built-in rule whose checks read only the document they are given (see BuiltinMeta.scope). */
+function isFileScoped(rule: RuleDefinition): boolean {
+  return (rule.meta as { scope?: string } | undefined)?.scope === 'file'
+}
+
+function builtinFailed(id: string, error: unknown): Finding {
+  return {
+    rule: 'plugin/failed',
+    severity: 'error',
+    message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`,
+    file: '',
+    line: 1,
+    column: 1,
+    path: '',
+    plugin: BUILTIN,
+  }
+}
+
+/**
+ * Runs the built-in rules that read one file at a time, document by document.
+ * A document's findings (before the policy's severities, for every such rule,
+ * switched off or not) are memoised on it under the list of rules that made
+ * them, so the validation cache keeps them while the file is unchanged; the
+ * policy is applied when they are reported. Such a rule sees no workspace: one
+ * that reaches for it fails, so a wrong declaration cannot make a stale finding.
+ */
+async function runFileRules(
+  documents: SsmdDocument[],
+  rules: Array<[string, RuleDefinition, ResolvedMeta]>,
+  policy: Record<string, PolicySeverity>,
+  options: EngineOptions,
+  progress: (done: number) => void,
+): Promise<Finding[]> {
+  // Which rules made a memoised list: a short digest, since every cache entry carries it.
+  const key = createHash('sha256')
+    .update(rules.map(([id]) => id).join(','))
+    .digest('base64url')
+    .slice(0, 16)
+  const failed = new Set<string>()
+  const out: Finding[] = []
+  let done = 0
+  for (const doc of documents) {
+    if (++done % 256 === 0) progress(done)
+    const memo = doc.memo
+    let own = memo.fileRules === key ? (memo.findings as Finding[] | undefined) : undefined
+    if (own === undefined) {
+      const found: Finding[] = []
+      let complete = true
+      for (const [id, rule, meta] of rules) {
+        if (failed.has(id)) {
+          complete = false
+          continue
+        }
+        try {
+          const pending = checkOneFile(id, rule, meta, doc, found)
+          if (pending) await pending
+        } catch (error) {
+          failed.add(id)
+          complete = false
+          out.push(builtinFailed(id, error))
+        }
+      }
+      own = found
+      if (complete) {
+        doc.remember('findings', found)
+        doc.remember('fileRules', key)
+      }
+    }
+    for (const f of own) {
+      const setting = policy[f.rule]
+      if (setting === 'off') continue
+      out.push(setting === undefined || setting === f.severity ? f : { ...f, severity: setting })
+    }
+    // What rules across files read of the document, worked out while its data is at hand (and kept by the cache).
+    void doc.facts
+    if (options.releaseData) doc.release()
+  }
+  progress(done)
+  return out
+}
+
+/** One file-scoped rule over one document; findings carry the rule's own severity (the policy comes later). */
+function checkOneFile(id: string, rule: RuleDefinition, meta: ResolvedMeta, doc: SsmdDocument, found: Finding[]): PromiseLike<unknown> | undefined {
+  const refuse = (): never => {
+    throw new Error(`it is declared to read one file at a time but reached for the workspace`)
+  }
+  const report = (r: Report) => {
+    if (r === null || typeof r !== 'object') return
+    found.push(makeFinding(id, BUILTIN, r.severity ?? meta.severity, doc, r, reportText(id, meta.messages, r)))
+  }
+  const ctx = {
+    get workspace(): never {
+      return refuse()
+    },
+    get installedPlugins(): never {
+      return refuse()
+    },
+    report,
+    reportIn: refuse,
+  }
+  const pending: PromiseLike<unknown>[] = []
+  const call = (fn: unknown) => {
+    const r = (fn as (d: SsmdDocument, c: CheckContext) => unknown).call(rule, doc, ctx)
+    if (r && typeof (r as PromiseLike<unknown>).then === 'function') pending.push(r as PromiseLike<unknown>)
+  }
+  if (typeof rule.document === 'function') call(rule.document)
+  const byKind = doc.kind === 'policy' ? undefined : rule[doc.kind]
+  if (typeof byKind === 'function' && doc.isObject) call(byKind)
+  return pending.length === 0 ? undefined : Promise.all(pending)
 }
 
 function packName(s: PackSource): string | undefined {

@@ -1,7 +1,10 @@
 /*
- * The validation cache: what reading and checking one file produced (its
- * parsed data or read problem, and per-file facts such as its contract
- * violations), kept in `<root>/.ssmd/cache/` between runs.
+ * The validation cache: what reading and checking one file produced, kept in
+ * `<root>/.ssmd/cache/` between runs: its read problem, its per-file facts
+ * (contract violations, the findings of the rules that look at one file only,
+ * what rules across files need to know of it) and, for schemas and the policy,
+ * its parsed data. Feeds and environments are the many: their data is not
+ * kept, and a command that needs it reads the file again.
  *
  * A cached entry is used only when the file's stat data is exactly what it was
  * (size, mtime, ctime, inode, mode — the fields git's index keys files by).
@@ -22,31 +25,18 @@ import { writeFileAtomic } from '../io/atomic.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
-import { SsmdDocument, type DocumentKind } from './document.js'
+import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
+import { decodeEntry, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 1
+const FORMAT = 3
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
-
-interface Entry {
-  size: number
-  mtimeMs: number
-  ctimeMs: number
-  ino: number
-  mode: number
-  /** sha256 of the content, kept for racily clean entries only. */
-  hash?: string
-  data?: unknown
-  problem?: SsmdDocument['problem']
-  /** Per-file facts computed from the content (see SsmdDocument.memo). */
-  memo: Record<string, unknown>
-}
 
 interface Payload {
   format: number
   key: string
-  entries: Map<string, Entry>
+  entries: Columns
   /** Other per-file facts (e.g. parsed definition files), by table name. */
   tables: Map<string, Map<string, unknown>>
 }
@@ -70,7 +60,7 @@ export function fileStamp(abs: string): Stamp | null {
 }
 
 /** The stat fields git's index (and this cache) key a file by. */
-function stampOf(st: Stats): Stamp {
+export function stampOf(st: Stats): Stamp {
   return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode }
 }
 
@@ -159,7 +149,9 @@ function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } 
 
 export class DocumentCache {
   private readonly file: string
-  private readonly old = new Map<string, Entry>()
+  /** The entries read from disk: each file's index into the columns. */
+  private readonly old = new Map<string, number>()
+  private columns?: Columns
   private readonly fresh = new Map<string, Entry>()
   private readonly docs = new Map<string, SsmdDocument>()
   private readonly oldTables = new Map<string, Map<string, unknown>>()
@@ -172,7 +164,8 @@ export class DocumentCache {
     this.file = join(cacheDir(root), CACHE_FILE)
     const payload = load(this.file)
     if (payload) {
-      for (const [k, v] of payload.entries) this.old.set(k, v)
+      this.columns = payload.entries
+      payload.entries.files.forEach((f, i) => this.old.set(f, i))
       for (const [k, v] of payload.tables) this.oldTables.set(k, v)
     } else this.dirty = true
   }
@@ -204,11 +197,12 @@ export class DocumentCache {
     const check = checkReadable(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths })
     if (check.refusal) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const st = check.st
-    const entry = this.old.get(file)
-    if (entry && sameStat(entry, st)) {
+    const at = this.old.get(file)
+    const entry = at === undefined ? undefined : decodeEntry(this.columns!, at)
+    if (entry && sameStat(entry, st) && (entry.dataKept || complete(entry.memo))) {
       if (entry.hash === undefined) {
         this.stats.hits++
-        return this.keep(file, entry, new SsmdDocument(kind, name, file, abs, { data: entry.data, problem: entry.problem, lazyText: true }, entry.memo))
+        return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
       }
       const got = readStable(abs)
       if (got && got.stable && sha256(got.bytes) === entry.hash) {
@@ -216,25 +210,46 @@ export class DocumentCache {
         const settledNow = settled(got.st)
         const next: Entry = settledNow ? { ...entry, hash: undefined } : entry
         if (settledNow) this.dirty = true
-        return this.keep(file, next, new SsmdDocument(kind, name, file, abs, { data: entry.data, problem: entry.problem, lazyText: true }, entry.memo))
+        return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
       }
     }
     this.stats.misses++
     const got = readStable(abs)
     if (!got) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const parsed = parseYamlBytes(got.bytes)
-    if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed)
+    const reread = this.from(realPaths)
+    if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed, {}, reread)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
-    const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true })
+    const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
+    const dataKept = kind === 'schema' || kind === 'policy'
     const fresh: Entry = {
       ...stampOf(got.st),
       ...(settled(got.st) ? {} : { hash: sha256(got.bytes) }),
-      data: parsed.data,
+      dataKept,
+      ...(dataKept ? { data: parsed.data } : {}),
       problem: parsed.problem,
       memo: doc.memo,
     }
     this.dirty = true
     return this.keep(file, fresh, doc)
+  }
+
+  private fromEntry(kind: DocumentKind, name: string, file: string, abs: string, entry: Entry, realPaths?: RealPaths): SsmdDocument {
+    const held = entry.dataKept ? { data: entry.data } : { lazyData: true }
+    return new SsmdDocument(kind, name, file, abs, { ...held, problem: entry.problem, lazyText: true }, entry.memo, this.from(realPaths))
+  }
+
+  #from?: RereadFrom
+
+  /** Documents whose data was not kept and had to be read again in this run. */
+  get rereads(): number {
+    return this.#from?.reads ?? 0
+  }
+
+  /** One RereadFrom for every document of the run. */
+  private from(realPaths?: RealPaths): RereadFrom {
+    if (this.#from === undefined || this.#from.realPaths !== realPaths) this.#from = { root: this.root, realPaths }
+    return this.#from
   }
 
   private keep(file: string, entry: Entry, doc: SsmdDocument): SsmdDocument {
@@ -251,12 +266,14 @@ export class DocumentCache {
   save(): void {
     for (const [file, doc] of this.docs) {
       const entry = this.fresh.get(file)!
-      if (entry.memo !== doc.memo || Object.keys(doc.memo).length !== Object.keys(entry.memo).length) this.dirty = true
-      entry.memo = doc.memo
+      if (entry.memo !== doc.memo || doc.memoChanged) this.dirty = true
+      entry.memo = doc.memo as Record<string, unknown>
+      // An entry without data is of use only with the per-file findings and facts of a full run.
+      if (!entry.dataKept && !complete(entry.memo)) this.fresh.delete(file)
     }
     const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
     if (!this.dirty && !tablesShrank && this.fresh.size === this.old.size) return
-    const payload = serialize({ format: FORMAT, key: currentKey(), entries: this.fresh, tables: this.freshTables } satisfies Payload)
+    const payload = serialize({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload)
     const sum = createHash('sha256').update(payload).digest()
     try {
       mkdirSync(cacheDir(this.root), { recursive: true })
@@ -266,6 +283,11 @@ export class DocumentCache {
       // No cache this time.
     }
   }
+}
+
+/** True when a memo holds what a run needs of a document whose data is not kept: its per-file findings and its facts. */
+function complete(memo: Record<string, unknown>): boolean {
+  return Array.isArray(memo.findings) && typeof memo.facts === 'object' && memo.facts !== null
 }
 
 /** `.ssmd/` is never committed: a `.gitignore` inside it says so even where the repository's own does not. */
@@ -310,11 +332,8 @@ function load(file: string): Payload | undefined {
     return undefined
   }
   const p = value as Payload
-  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !(p.entries instanceof Map) || !(p.tables instanceof Map)) return undefined
+  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !wellFormed(p.entries) || !(p.tables instanceof Map)) return undefined
   for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
-  for (const e of p.entries.values()) {
-    if (typeof e !== 'object' || e === null || typeof e.size !== 'number' || typeof e.mtimeMs !== 'number' || typeof e.memo !== 'object' || e.memo === null) return undefined
-  }
   return p
 }
 

@@ -6,7 +6,65 @@ import type { EnvironmentData, FeedData, PolicyData, SchemaData } from '../spec/
 
 export type DocumentKind = 'feed' | 'schema' | 'environment' | 'policy'
 
-/** One YAML file of the repository, read once. */
+/**
+ * What rules across files read of a document, kept when its data is released
+ * (see SsmdDocument.release): whether it is a mapping, and for an environment
+ * the feed and schema it names, for a feed its status. Strings only: any other
+ * value is the contract's finding, not a reference.
+ */
+export interface DocumentFacts {
+  isObject: boolean
+  feed?: string
+  schema?: string
+  status?: string
+}
+
+const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
+  if (!isMapping(data)) return { isObject: false }
+  const facts: DocumentFacts = { isObject: true }
+  if (kind === 'environment') {
+    if (typeof data.feed === 'string') facts.feed = data.feed
+    if (typeof data.schema === 'string') facts.schema = data.schema
+  } else if (kind === 'feed' && typeof data.status === 'string') facts.status = data.status
+  return facts
+}
+
+/** Kinds whose data a validation run may release once the per-file rules have run (the many; schemas and the policy stay). */
+const RELEASABLE: ReadonlySet<DocumentKind> = new Set(['feed', 'environment'])
+
+/** What reads a deferred document: the workspace. */
+export interface DocumentSource {
+  read(kind: DocumentKind, name: string, file: string): SsmdDocument
+}
+
+/** Where a document is read again from: the root it must stay inside, and the real paths known so far (shared). */
+export interface RereadFrom {
+  root?: string
+  realPaths?: RealPaths
+  /** How many documents were read again through this (for tests and `-v`). */
+  reads?: number
+}
+
+interface Parsed {
+  text?: string
+  data?: unknown
+  problem?: ReadProblem
+  /** The text is not held: read the file again when it is needed. */
+  lazyText?: boolean
+  refused?: boolean
+  /** The data is not held either (a validation cache entry): read and parse the file again when it is needed. */
+  lazyData?: boolean
+}
+
+/**
+ * One YAML file of the repository, read once. A document can also be
+ * deferred (read on first use: listing a folder reads nothing) and, in a
+ * validation run, released (its data and text dropped once the per-file
+ * rules have run, its facts kept); either way reading `data` or `text` later
+ * reads the file again, so every consumer always sees the file's content.
+ */
 export class SsmdDocument<T = unknown> {
   /** Name from the file name (without .yaml / .yml). */
   readonly name: string
@@ -14,39 +72,138 @@ export class SsmdDocument<T = unknown> {
   readonly file: string
   readonly absPath: string
   readonly kind: DocumentKind
-  private textValue?: string
-  private readonly lazyText: boolean
-  /** The parsed content; undefined when the file could not be read as YAML. */
-  readonly data?: T
-  /** Why the file could not be read (syntax, unsafe content). */
-  readonly problem?: ReadProblem
-  /** True when the file was not read at all (not a regular file, a symlink leading outside, too large): `problem` says why. */
-  readonly refused: boolean
-  /**
-   * Facts computed from this document's content alone (e.g. its contract
-   * violations), memoised here and kept by the validation cache between runs.
-   */
-  readonly memo: Record<string, unknown>
-  private locator?: SourceLocator
+  #loaded = false
+  #load?: DocumentSource
+  #from?: RereadFrom
+  #text?: string
+  #lazyText = false
+  #data?: T
+  #lazyData = false
+  #problem?: ReadProblem
+  #refused = false
+  #memo: Record<string, unknown>
+  #memoChanged = false
+  #locator?: SourceLocator
 
-  constructor(
-    kind: DocumentKind,
-    name: string,
-    file: string,
-    absPath: string,
-    parsed: { text?: string; data?: unknown; problem?: ReadProblem; lazyText?: boolean; refused?: boolean },
-    memo: Record<string, unknown> = {},
-  ) {
+  /** `from`: where the file can be read again (its root), for a document whose data is released or not held. */
+  constructor(kind: DocumentKind, name: string, file: string, absPath: string, parsed: Parsed, memo: Record<string, unknown> = {}, from?: RereadFrom) {
     this.kind = kind
     this.name = name
     this.file = file
     this.absPath = absPath
-    this.textValue = parsed.text
-    this.lazyText = parsed.lazyText === true
-    this.data = parsed.data as T | undefined
-    this.problem = parsed.problem
-    this.refused = parsed.refused === true
-    this.memo = memo
+    this.#memo = memo
+    this.#from = from
+    this.#adopt(parsed)
+    this.#loaded = true
+  }
+
+  /** A document read on first use by `load.read` (which returns the document as read). */
+  static deferred<T>(kind: DocumentKind, name: string, file: string, absPath: string, load: DocumentSource): SsmdDocument<T> {
+    const doc = new SsmdDocument<T>(kind, name, file, absPath, {})
+    doc.#loaded = false
+    doc.#load = load
+    return doc
+  }
+
+  #adopt(p: Parsed): void {
+    this.#text = p.text
+    this.#lazyText = p.lazyText === true
+    this.#data = p.data as T | undefined
+    this.#lazyData = p.lazyData === true
+    this.#problem = p.problem
+    this.#refused = p.refused === true
+  }
+
+  #ensure(): void {
+    if (this.#loaded) return
+    this.#loaded = true
+    const read = this.#load!.read(this.kind, this.name, this.file)
+    this.#load = undefined
+    this.#memo = read.#memo
+    this.#from = read.#from
+    this.#text = read.#text
+    this.#lazyText = read.#lazyText
+    this.#data = read.#data as T | undefined
+    this.#lazyData = read.#lazyData
+    this.#problem = read.#problem
+    this.#refused = read.#refused
+  }
+
+  /** The parsed content; undefined when the file could not be read as YAML. */
+  get data(): T | undefined {
+    this.#ensure()
+    if (this.#lazyData) {
+      this.#lazyData = false
+      const from = this.#from
+      if (from) from.reads = (from.reads ?? 0) + 1
+      const again = from ? SsmdDocument.read(this.kind, this.name, this.file, this.absPath, from.root, from.realPaths) : undefined
+      if (again) {
+        this.#data = again.#data as T | undefined
+        this.#text ??= again.#text
+      }
+    }
+    return this.#data
+  }
+
+  /** Why the file could not be read (syntax, unsafe content). */
+  get problem(): ReadProblem | undefined {
+    this.#ensure()
+    return this.#problem
+  }
+
+  /** True when the file was not read at all (not a regular file, a symlink leading outside, too large): `problem` says why. */
+  get refused(): boolean {
+    this.#ensure()
+    return this.#refused
+  }
+
+  /**
+   * Facts computed from this document's content alone (e.g. its contract
+   * violations, its per-file findings), memoised here and kept by the
+   * validation cache between runs. Read-only: set entries with `remember`.
+   */
+  get memo(): Readonly<Record<string, unknown>> {
+    this.#ensure()
+    return this.#memo
+  }
+
+  /** Sets a memo entry (see `memo`), noting that the memo changed so the validation cache is written. */
+  remember(key: string, value: unknown): void {
+    this.#ensure()
+    this.#memo[key] = value
+    this.#memoChanged = true
+  }
+
+  /** True when `remember` was called. */
+  get memoChanged(): boolean {
+    return this.#memoChanged
+  }
+
+  /** What rules across files read of this document; available after the data is released. */
+  get facts(): DocumentFacts {
+    const memo = this.memo
+    let facts = memo.facts as DocumentFacts | undefined
+    if (facts === undefined) {
+      facts = factsOf(this.kind, this.data)
+      this.remember('facts', facts)
+    }
+    return facts
+  }
+
+  /**
+   * Drops the data and text of a feed or environment whose per-file work is
+   * done (its facts are kept), so a run over many files holds only what
+   * rules across files need. Reading `data` or `text` afterwards reads the
+   * file again. A document that cannot be read again keeps everything.
+   */
+  release(): void {
+    if (!this.#loaded || !RELEASABLE.has(this.kind) || this.#from === undefined || this.#refused) return
+    void this.facts
+    this.#data = undefined
+    this.#lazyData = true
+    this.#text = undefined
+    this.#lazyText = true
+    this.#locator = undefined
   }
 
   /**
@@ -54,11 +211,13 @@ export class SsmdDocument<T = unknown> {
    * when something needs the text (locating a finding), which is rare.
    */
   get text(): string | undefined {
-    if (this.textValue === undefined && this.lazyText) {
+    this.#ensure()
+    if (this.#text === undefined && this.#lazyText) {
       const r = readBounded(this.absPath, { maxBytes: MAX_FILE_BYTES, display: this.file })
-      this.textValue = r.bytes ? parseYamlBytes(r.bytes).text : undefined
+      this.#text = r.bytes ? parseYamlBytes(r.bytes).text : undefined
+      this.#lazyText = false
     }
-    return this.textValue
+    return this.#text
   }
 
   /**
@@ -78,19 +237,21 @@ export class SsmdDocument<T = unknown> {
             : { rule: 'yaml/unsafe', line: 1, column: 1, message }
       return new SsmdDocument<T>(kind, name, file, absPath, { problem, refused: true })
     }
-    return new SsmdDocument<T>(kind, name, file, absPath, parseYamlBytes(r.bytes))
+    return new SsmdDocument<T>(kind, name, file, absPath, parseYamlBytes(r.bytes), {}, { root, realPaths })
   }
 
   /** True when the document parsed to a mapping. */
   get isObject(): boolean {
-    return typeof this.data === 'object' && this.data !== null && !Array.isArray(this.data)
+    this.#ensure()
+    if (this.#lazyData) return this.facts.isObject
+    return isMapping(this.#data)
   }
 
   /** line:col of the value (or key) at a JSON Pointer; 1:1 when the text is unavailable. */
   locate(pointer: string, at: 'key' | 'value' = 'value'): Position {
     if (this.text === undefined) return { line: 1, column: 1 }
-    this.locator ??= new SourceLocator(this.text)
-    return this.locator.locate(pointer, at)
+    this.#locator ??= new SourceLocator(this.text)
+    return this.#locator.locate(pointer, at)
   }
 }
 

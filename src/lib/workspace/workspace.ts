@@ -61,7 +61,8 @@ export class Workspace {
   /** Real paths of the root and its folders, resolved once: every read checks it stays inside the root. */
   private readonly realPaths = new RealPaths()
 
-  private read(kind: DocumentKind, name: string, file: string): SsmdDocument {
+  /** Reads one document (through the cache when there is one). */
+  read(kind: DocumentKind, name: string, file: string): SsmdDocument {
     const abs = join(this.root, file)
     return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths)
   }
@@ -74,7 +75,8 @@ export class Workspace {
       list = listYamlFiles(this.root, folder).map(([name, f]) => {
         const file = `${folder}/${f}`
         const seen = known?.get(name)
-        return seen && seen.file === file ? seen : this.read(kind, name, file)
+        // Deferred: listing a folder reads nothing; each file is read when first used.
+        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, join(this.root, file), this)
       })
       this.loaded[kind] = list
     }

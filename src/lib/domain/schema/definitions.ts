@@ -2,7 +2,8 @@ import type { CapnpChange, CapnpModel } from '../../capnp/index.js'
 import { definitionRef, readDefinitionBytes, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
 import type { SchemaDocument } from '../../workspace/document.js'
-import { fileStamp, sameStamp, settled, type FactTable, type Stamp } from '../../workspace/cache.js'
+import { fileStamp, sameStamp, settled, stampOf, type FactTable, type Stamp } from '../../workspace/cache.js'
+import { RealPaths } from '../../io/real-paths.js'
 
 export interface Definition extends ResolvedDefinition {
   ref: string
@@ -43,6 +44,8 @@ const origins = new WeakMap<Definition, Origin>()
  */
 export class DefinitionCache {
   private readonly byKey = new Map<string, Promise<Definition>>()
+  /** Real paths of the folders definition files lie in, resolved once per run. */
+  private readonly realPaths = new RealPaths()
   /** Definitions taken from the validation cache in this run. */
   reused = 0
 
@@ -63,10 +66,10 @@ export class DefinitionCache {
   }
 
   private async load(ref: string, format: string): Promise<Definition> {
-    const resolved = resolveDefinition(this.root, ref)
+    const { stat, ...resolved } = resolveDefinition(this.root, ref, this.realPaths)
     if (!resolved.abs) return { ...resolved, ref }
     const key = `${format}\u0000${resolved.abs}\u0000${resolved.display}`
-    const before = fileStamp(resolved.abs)
+    const before = stat ? stampOf(stat) : fileStamp(resolved.abs)
     const stored = this.store?.get(key) as StoredDefinition | undefined
     if (stored && before && sameStamp(stored.stamp, before) && stored.deps.every(([p, s]) => sameStamp(s, fileStamp(p)))) {
       this.store!.set(key, stored)

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
-import { existsSync, lstatSync, realpathSync, statSync } from 'node:fs'
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { SsmdError } from '../../core/errors.js'
-import { readBounded, type BoundedRead } from '../../io/read.js'
-import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { readBounded, RealPaths, type BoundedRead } from '../../io/read.js'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 
 export interface ResolvedDefinition {
   /** Absolute path, when the reference is acceptable and the file exists. */
@@ -10,10 +10,17 @@ export interface ResolvedDefinition {
   /** Path relative to the ssmd root, for messages. */
   display: string
   problem?: { kind: 'absolute' | 'escape' | 'symlink' | 'missing' | 'not-file'; message: string }
+  /** The file's stat data when it resolved (after following a symlink). */
+  stat?: Stats
 }
 
-/** Where a definition file reference (relative to schemas/) leads, refusing anything outside the repository. */
-export function resolveDefinition(root: string, ref: string): ResolvedDefinition {
+/**
+ * Where a definition file reference (relative to schemas/) leads, refusing
+ * anything outside the repository. The usual case, a regular file in a real
+ * folder, costs one lstat (its folder's real path is resolved once per
+ * `realPaths`); the stat data comes back with the result.
+ */
+export function resolveDefinition(root: string, ref: string, realPaths: RealPaths = new RealPaths()): ResolvedDefinition {
   const schemasDir = join(root, 'schemas')
   const display = `schemas/${ref}`
   if (isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
@@ -24,36 +31,38 @@ export function resolveDefinition(root: string, ref: string): ResolvedDefinition
   if (rel.startsWith('..') || isAbsolute(rel)) {
     return { display, problem: { kind: 'escape', message: `definition path '${ref}' leaves schemas/ with '..'; keep definition files inside schemas/` } }
   }
-  if (!existsSync(abs)) {
-    let dangling = false
-    try {
-      dangling = lstatSync(abs).isSymbolicLink()
-    } catch {
-      /* not there at all */
-    }
-    return { display, problem: { kind: 'missing', message: `definition file ${display} does not exist${dangling ? ' (broken symlink)' : ''}` } }
+  const missing = (dangling: boolean): ResolvedDefinition => ({
+    display,
+    problem: { kind: 'missing', message: `definition file ${display} does not exist${dangling ? ' (broken symlink)' : ''}` },
+  })
+  let st: Stats
+  try {
+    st = lstatSync(abs)
+  } catch {
+    return missing(false)
   }
-  const real = realpathSync(abs)
-  const realRoot = realRootOf(root)
+  let real: string
+  if (st.isSymbolicLink()) {
+    try {
+      real = realpathSync(abs)
+      st = statSync(real)
+    } catch {
+      return missing(true)
+    }
+  } else {
+    const dir = realPaths.of(dirname(abs))
+    if (dir === null) return missing(false)
+    real = join(dir, basename(abs))
+  }
+  const realRoot = realPaths.of(root) ?? root
   const realRel = relative(realRoot, real)
   if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
     return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository; copy the file into schemas/ instead` } }
   }
-  if (!statSync(real).isFile()) {
+  if (!st.isFile()) {
     return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }
   }
-  return { abs, display }
-}
-
-const realRoots = new Map<string, string>()
-/** The root's real path, resolved once per process (every definition file is checked against it). */
-function realRootOf(root: string): string {
-  let r = realRoots.get(root)
-  if (r === undefined) {
-    r = realpathSync(root)
-    realRoots.set(root, r)
-  }
-  return r
+  return { abs, display, stat: st }
 }
 
 /** Largest definition file ssmd reads (Cap'n Proto, protobuf, JSON Schema): far above any real schema, far below a memory problem. */

@@ -6,6 +6,7 @@ export default builtinRule({
   meta: {
     id: 'date/valid',
     severity: 'error',
+    scope: 'file',
     description: 'Dates are real calendar dates in YYYY-MM-DD form.',
     messages: { contract: PASSED_ON, notADay: "'{{value}}' is not a real calendar date" },
   },

@@ -6,6 +6,7 @@ export default builtinRule({
   meta: {
     id: 'env/cache',
     severity: 'error',
+    scope: 'file',
     description: 'redis caches have a redis:// or rediss:// url; max_size is well-formed.',
     messages: {
       contract: PASSED_ON,

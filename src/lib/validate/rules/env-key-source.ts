@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'env/key-source',
     severity: 'error',
+    scope: 'file',
     description: 'Key sources are env, sealed-secret/<name> or vault/<path>.',
     messages: { contract: PASSED_ON },
   },

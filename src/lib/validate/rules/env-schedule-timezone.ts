@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'env/schedule-timezone',
     severity: 'error',
+    scope: 'file',
     description: 'schedule.timezone is a known IANA time zone.',
     messages: { unknownZone: "'{{zone}}' is not a known IANA time zone (e.g. UTC, America/New_York)" },
   },

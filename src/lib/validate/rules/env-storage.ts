@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'env/storage',
     severity: 'error',
+    scope: 'file',
     description: 'local storage has an absolute path; s3 storage has a bucket and a region.',
     messages: {
       missingPath: 'local storage needs a path (an absolute folder, e.g. /var/lib/ssmd/data)',

@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'env/transport',
     severity: 'error',
+    scope: 'file',
     description: 'transport.url is present with the right scheme for nats/mqtt, and absent for memory.',
     messages: {
       memoryUrl: 'a memory transport takes no url; remove it or change transport.type',

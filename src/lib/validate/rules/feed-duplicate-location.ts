@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'feed/duplicate-location',
     severity: 'error',
+    scope: 'file',
     description: 'Capture location datacenters are unique within a feed.',
     messages: { duplicate: "datacenter '{{datacenter}}' is listed twice (also at /capture_locations/{{other}}); remove one (ssmd feed remove-location)" },
   },

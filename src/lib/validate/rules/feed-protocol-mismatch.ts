@@ -9,6 +9,7 @@ export default builtinRule({
   meta: {
     id: 'feed/protocol-mismatch',
     severity: 'error',
+    scope: 'file',
     description: "protocol fits the feed type, and the endpoint's URL scheme fits protocol.",
     messages: {
       protocol: "protocol '{{protocol}}' does not fit a {{type}} feed; use '{{expected}}'",

@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'feed/timezone',
     severity: 'error',
+    scope: 'file',
     description: 'calendar.timezone is a known IANA time zone.',
     messages: { unknownZone: "'{{zone}}' is not a known IANA time zone (e.g. America/New_York, UTC)" },
   },

@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'feed/version-gap',
     severity: 'warning',
+    scope: 'file',
     description: 'Every day between the first and the last feed version is covered by a version.',
     messages: {
       day: 'no version covers {{first}} (between {{before}} and {{after}})',

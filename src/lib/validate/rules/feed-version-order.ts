@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'feed/version-order',
     severity: 'error',
+    scope: 'file',
     description: 'effective_to is on or after effective_from in each feed version.',
     messages: { endsBeforeStart: '{{version}} ends ({{to}}) before it starts ({{from}}); effective_to must be on or after effective_from' },
   },

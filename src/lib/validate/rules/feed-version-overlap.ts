@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'feed/version-overlap',
     severity: 'error',
+    scope: 'file',
     description: 'No two versions of a feed cover the same day; version ids are unique.',
     messages: OVERLAP_MESSAGES,
   },

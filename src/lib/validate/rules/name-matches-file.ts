@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'name/matches-file',
     severity: 'error',
+    scope: 'file',
     description: '`name` equals the file name without extension.',
     messages: { mismatch: "name '{{name}}' does not match the file name '{{file}}'; rename the file or set name: {{file}}" },
   },

@@ -1,5 +1,5 @@
 import { didYouMean } from '../../core/text.js'
-import { builtinRule, str, type Obj } from './util.js'
+import { builtinRule } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -9,7 +9,7 @@ export default builtinRule({
     messages: { missing: "feed '{{feed}}' does not exist{{suggestion}} (ssmd feed list)" },
   },
   environment(doc, ctx) {
-    const feed = str((doc.data as Obj).feed)
+    const feed = doc.facts.feed
     if (feed === undefined || ctx.workspace.find('feed', feed)) return
     ctx.report({
       path: '/feed',

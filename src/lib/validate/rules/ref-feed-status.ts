@@ -1,4 +1,4 @@
-import { builtinRule, isObj, str, type Obj } from './util.js'
+import { builtinRule } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -11,9 +11,9 @@ export default builtinRule({
     },
   },
   environment(doc, ctx) {
-    const name = str((doc.data as Obj).feed)
+    const name = doc.facts.feed
     const feed = name ? ctx.workspace.find('feed', name) : undefined
-    const status = isObj(feed?.data) ? feed.data.status : undefined
+    const status = feed?.facts.status
     if (status === 'disabled') ctx.report({ path: '/feed', messageId: 'disabled', data: { feed: name! } })
     else if (status === 'deprecated') ctx.report({ path: '/feed', severity: 'warning', messageId: 'deprecated', data: { feed: name! } })
   },

@@ -1,5 +1,5 @@
 import { didYouMean } from '../../core/text.js'
-import { builtinRule, items, PASSED_ON, SCHEMA_REF, shareContract, str, withContract, type Obj } from './util.js'
+import { builtinRule, items, PASSED_ON, SCHEMA_REF, shareContract, withContract } from './util.js'
 
 /** The name:version form is checked by the contract (shared here); existence by this rule. */
 export default builtinRule({
@@ -16,7 +16,7 @@ export default builtinRule({
   environment(doc, ctx) {
     return withContract(doc, contract => {
       shareContract(contract, ctx, 'ref/schema-exists')
-      const ref = str((doc.data as Obj).schema)
+      const ref = doc.facts.schema
       const m = ref ? SCHEMA_REF.exec(ref) : null
       if (!m) return
       const schema = ctx.workspace.find('schema', m[1])

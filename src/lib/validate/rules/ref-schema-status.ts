@@ -1,4 +1,4 @@
-import { builtinRule, items, SCHEMA_REF, str, type Obj } from './util.js'
+import { builtinRule, items, SCHEMA_REF } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -12,7 +12,7 @@ export default builtinRule({
     },
   },
   environment(doc, ctx) {
-    const m = SCHEMA_REF.exec(str((doc.data as Obj).schema) ?? '')
+    const m = SCHEMA_REF.exec(doc.facts.schema ?? '')
     if (!m) return
     const schema = ctx.workspace.find('schema', m[1])
     const version = items(schema?.data, 'versions').find(([v]) => v.version === m[2])?.[0]

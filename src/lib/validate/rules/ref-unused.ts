@@ -1,4 +1,4 @@
-import { builtinRule, isObj } from './util.js'
+import { builtinRule } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -11,9 +11,10 @@ export default builtinRule({
     const feeds = new Set<string>()
     const schemas = new Set<string>()
     for (const env of ws.environments) {
-      if (!isObj(env.data)) continue
-      if (typeof env.data.feed === 'string') feeds.add(env.data.feed)
-      if (typeof env.data.schema === 'string') schemas.add(env.data.schema.split(':')[0])
+      // Facts, not data: a large run has released the environments' data by now.
+      const { feed, schema } = env.facts
+      if (feed !== undefined) feeds.add(feed)
+      if (schema !== undefined) schemas.add(schema.split(':')[0])
     }
     for (const f of ws.feeds) if (!feeds.has(f.name)) ctx.reportIn(f, { path: '/name', messageId: 'unused', data: { kind: 'feed', name: f.name } })
     for (const s of ws.schemas) if (!schemas.has(s.name)) ctx.reportIn(s, { path: '/name', messageId: 'unused', data: { kind: 'schema', name: s.name } })

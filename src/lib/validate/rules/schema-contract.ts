@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'schema/contract',
     severity: 'error',
+    scope: 'file',
     description: 'The document satisfies its JSON Schema in schemas-json/ (types, enums, required and unknown keys).',
     messages: { contract: PASSED_ON },
   },

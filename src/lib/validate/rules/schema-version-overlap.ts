@@ -4,6 +4,7 @@ export default builtinRule({
   meta: {
     id: 'schema/version-overlap',
     severity: 'error',
+    scope: 'file',
     description: 'No two versions of a schema cover the same day; version ids are unique.',
     messages: OVERLAP_MESSAGES,
   },

@@ -6,6 +6,7 @@ export default builtinRule({
   meta: {
     id: 'security/credentials-in-url',
     severity: 'error',
+    scope: 'file',
     description: 'No URL carries a user name or password.',
     // The finding never repeats the user name or the password.
     messages: { credentials: 'URL carries credentials ({{scheme}}://{{who}}@…); remove them and reference a key instead (ssmd env add-key)' },

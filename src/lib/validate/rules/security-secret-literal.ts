@@ -6,6 +6,7 @@ export default builtinRule({
   meta: {
     id: 'security/secret-literal',
     severity: 'error',
+    scope: 'file',
     description: 'No value looks like a secret: private keys, well-known token shapes, or a random string under a secret-like key.',
     messages: {
       tokenShape: 'value looks like {{shape}}; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret',

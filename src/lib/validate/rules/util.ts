@@ -7,7 +7,15 @@ import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
 
 /** What every built-in rule declares (docs is filled in from the id: its section of docs/rules.md). */
-export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'docs' | 'messages'>>
+export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'docs' | 'messages'>> & {
+  /**
+   * 'file': the checks read only the document they are given (its data,
+   * problem, name and text; never `ctx.workspace` nor `ctx.installedPlugins`,
+   * which then throw). The engine runs such rules file by file and their
+   * findings are kept by the validation cache while the file is unchanged.
+   */
+  scope?: 'file'
+}
 
 /** A built-in rule module's default export: meta plus the checks. */
 export type BuiltinRule = RuleChecks & { meta: BuiltinMeta }
@@ -57,13 +65,13 @@ function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFin
   if (waiting) return waiting
   const c = doc.problem ? [] : checkContractNow(doc)
   if (Array.isArray(c)) {
-    doc.memo.contract = c
+    doc.remember('contract', c)
     return c
   }
   pending.set(doc, c)
   void c.then(
     list => {
-      doc.memo.contract = list
+      doc.remember('contract', list)
     },
     () => undefined,
   )

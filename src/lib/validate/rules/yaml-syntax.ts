@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'yaml/syntax',
     severity: 'error',
+    scope: 'file',
     description: 'The file parses as one YAML 1.2 document.',
     messages: { syntax: PASSED_ON },
   },

@@ -47,6 +47,7 @@ export default builtinRule({
   meta: {
     id: 'yaml/unsafe-integer',
     severity: 'error',
+    scope: 'file',
     description: 'Integers fit in ±(2^53 − 1), so every reader gets the exact value.',
     messages: {
       unsafe: '{{literal}} is beyond 2^53 − 1 (9007199254740991) and cannot be read exactly (it would become {{read}}); use a smaller number, or quote it if it is an identifier',

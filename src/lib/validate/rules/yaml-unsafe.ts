@@ -5,6 +5,7 @@ export default builtinRule({
   meta: {
     id: 'yaml/unsafe',
     severity: 'error',
+    scope: 'file',
     description: 'No custom tags, alias bombs, files over 1 MiB or non-UTF-8 bytes.',
     messages: { unsafe: PASSED_ON },
   },

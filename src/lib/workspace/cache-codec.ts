@@ -1,0 +1,160 @@
+/*
+ * How the validation cache lays out its entries on disk: in columns, not one
+ * object per file. A repository has tens of thousands of feeds and
+ * environments, and what is kept of each is small (stat data, facts, usually
+ * no findings); as objects, reading them back costs more than everything else
+ * a run with nothing changed does. Columns of numbers and strings deserialise
+ * about twenty times faster, and an entry becomes an object only when its file
+ * is looked up. Schemas and the policy, whose data is kept, stay whole objects.
+ */
+import type { ReadProblem } from '../yaml/read.js'
+import type { DocumentFacts } from './document.js'
+
+export interface Entry {
+  size: number
+  mtimeMs: number
+  ctimeMs: number
+  ino: number
+  mode: number
+  /** sha256 of the content, kept for racily clean entries only. */
+  hash?: string
+  /**
+   * False for a feed or environment: its parsed data is not kept (its per-file
+   * findings and its facts are, in `memo`), and is read again only if needed.
+   */
+  dataKept: boolean
+  data?: unknown
+  problem?: ReadProblem
+  /** Per-file facts computed from the content (see SsmdDocument.memo). */
+  memo: Record<string, unknown>
+}
+
+/** The entries, column by column (index i is the i-th file). */
+export interface Columns {
+  files: string[]
+  /** size, mtimeMs, ctimeMs, ino, mode of each file. */
+  stamps: Float64Array
+  hashes: Map<number, string>
+  /** Entries whose data is kept, whole: data, problem, memo. */
+  kept: Map<number, { data: unknown; problem?: ReadProblem; memo: Record<string, unknown> }>
+  /** The other entries' read problems, memo parts and facts. */
+  problems: Map<number, ReadProblem>
+  flags: Uint8Array
+  /** The list of rules most entries' findings were made by; others in fileRulesOther. */
+  fileRules: string
+  fileRulesOther: Map<number, string>
+  findings: Map<number, unknown[]>
+  contract: Map<number, unknown[]>
+  feed: Array<string | undefined>
+  schema: Array<string | undefined>
+  status: Array<string | undefined>
+  /** Memo keys this layout does not know (kept as they are). */
+  rest: Map<number, Record<string, unknown>>
+}
+
+const CONTRACT = 1
+const FINDINGS = 2
+const FACTS = 4
+const IS_OBJECT = 8
+const FILE_RULES = 16
+const KNOWN = new Set(['contract', 'findings', 'facts', 'fileRules'])
+const STAMP = 5
+
+export function encodeEntries(entries: Map<string, Entry>): Columns {
+  const n = entries.size
+  const c: Columns = {
+    files: [],
+    stamps: new Float64Array(n * STAMP),
+    hashes: new Map(),
+    kept: new Map(),
+    problems: new Map(),
+    flags: new Uint8Array(n),
+    fileRules: '',
+    fileRulesOther: new Map(),
+    findings: new Map(),
+    contract: new Map(),
+    feed: new Array<string | undefined>(n),
+    schema: new Array<string | undefined>(n),
+    status: new Array<string | undefined>(n),
+    rest: new Map(),
+  }
+  // The most common rule list is stored once.
+  const counts = new Map<string, number>()
+  for (const e of entries.values()) {
+    const r = e.memo.fileRules
+    if (typeof r === 'string') counts.set(r, (counts.get(r) ?? 0) + 1)
+  }
+  for (const [r, k] of counts) if (k > (counts.get(c.fileRules) ?? 0)) c.fileRules = r
+  let i = 0
+  for (const [file, e] of entries) {
+    c.files.push(file)
+    c.stamps.set([e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode], i * STAMP)
+    if (e.hash !== undefined) c.hashes.set(i, e.hash)
+    if (e.dataKept) {
+      c.kept.set(i, { data: e.data, ...(e.problem === undefined ? {} : { problem: e.problem }), memo: e.memo })
+    } else {
+      if (e.problem !== undefined) c.problems.set(i, e.problem)
+      const m = e.memo
+      let flags = 0
+      if (Array.isArray(m.contract)) {
+        flags |= CONTRACT
+        if (m.contract.length > 0) c.contract.set(i, m.contract)
+      }
+      if (Array.isArray(m.findings)) {
+        flags |= FINDINGS
+        if (m.findings.length > 0) c.findings.set(i, m.findings)
+      }
+      if (typeof m.fileRules === 'string') {
+        flags |= FILE_RULES
+        if (m.fileRules !== c.fileRules) c.fileRulesOther.set(i, m.fileRules)
+      }
+      const facts = m.facts as DocumentFacts | undefined
+      if (typeof facts === 'object' && facts !== null) {
+        flags |= FACTS | (facts.isObject ? IS_OBJECT : 0)
+        c.feed[i] = facts.feed
+        c.schema[i] = facts.schema
+        c.status[i] = facts.status
+      }
+      const rest = Object.keys(m).filter(k => !KNOWN.has(k) || (k === 'facts' && (typeof m.facts !== 'object' || m.facts === null)))
+      if (rest.length > 0) c.rest.set(i, Object.fromEntries(rest.map(k => [k, m[k]])))
+      c.flags[i] = flags
+    }
+    i++
+  }
+  return c
+}
+
+/** The columns' shape, checked before any entry is used; false for anything foreign. */
+export function wellFormed(c: Columns): boolean {
+  if (typeof c !== 'object' || c === null || !Array.isArray(c.files)) return false
+  const n = c.files.length
+  const maps = [c.hashes, c.kept, c.problems, c.fileRulesOther, c.findings, c.contract, c.rest]
+  if (!(c.stamps instanceof Float64Array) || c.stamps.length !== n * STAMP || !(c.flags instanceof Uint8Array) || c.flags.length !== n) return false
+  if (maps.some(m => !(m instanceof Map)) || typeof c.fileRules !== 'string') return false
+  if (![c.feed, c.schema, c.status].every(a => Array.isArray(a) && a.length === n)) return false
+  for (const k of c.kept.values()) if (typeof k !== 'object' || k === null || typeof k.memo !== 'object' || k.memo === null) return false
+  return c.files.every(f => typeof f === 'string')
+}
+
+/** The entry at index i, as an object. */
+export function decodeEntry(c: Columns, i: number): Entry {
+  const s = c.stamps
+  const o = i * STAMP
+  const base = { size: s[o], mtimeMs: s[o + 1], ctimeMs: s[o + 2], ino: s[o + 3], mode: s[o + 4], ...(c.hashes.has(i) ? { hash: c.hashes.get(i) } : {}) }
+  const kept = c.kept.get(i)
+  if (kept) return { ...base, dataKept: true, data: kept.data, ...(kept.problem === undefined ? {} : { problem: kept.problem }), memo: kept.memo }
+  const flags = c.flags[i]
+  const memo: Record<string, unknown> = { ...c.rest.get(i) }
+  if (flags & CONTRACT) memo.contract = c.contract.get(i) ?? []
+  if (flags & FINDINGS) memo.findings = c.findings.get(i) ?? []
+  if (flags & FILE_RULES) memo.fileRules = c.fileRulesOther.get(i) ?? c.fileRules
+  if (flags & FACTS) {
+    const facts: DocumentFacts = { isObject: (flags & IS_OBJECT) !== 0 }
+    if (c.feed[i] !== undefined) facts.feed = c.feed[i]
+    if (c.schema[i] !== undefined) facts.schema = c.schema[i]
+    if (c.status[i] !== undefined) facts.status = c.status[i]
+    memo.facts = facts
+  }
+  const problem = c.problems.get(i)
+  return { ...base, dataKept: false, ...(problem === undefined ? {} : { problem }), memo }
+}
