@@ -1,7 +1,9 @@
 import { ModuleLoader, type Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
 import { DocumentCache } from '../workspace/cache.js'
+import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
+import type { SchemaDocument } from '../workspace/document.js'
 import { compareFindings, runRules, type PackSource } from '../validate/engine.js'
 import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
 import { explainMissingPlugins, missingPlugins, policySeverities, unknownRuleFindings } from '../validate/policy.js'
@@ -123,7 +125,17 @@ export async function validateRepository(config: Config, root: string, options: 
   const policy = policySeverities(ws)
   const installedPlugins = [...config.plugins.keys()]
   await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins })
-  const builtin = await runRules(ws, await builtinSources(config), { policy, installedPlugins, onProgress: options.onProgress, releaseData: true })
+  const definitions = definitionCache(ws)
+  const builtin = await runRules(ws, await builtinSources(config), {
+    policy,
+    installedPlugins,
+    onProgress: options.onProgress,
+    // Memory: a large repository is never held whole (documents' data, definitions' models).
+    releaseData: true,
+    afterDocument: doc => {
+      if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
+    },
+  })
   cache?.save()
   const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
   const declared = await runRules(

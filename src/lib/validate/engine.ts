@@ -31,6 +31,8 @@ export interface EngineOptions {
    * large repository then holds only what rules across files need.
    */
   releaseData?: boolean
+  /** Called once the built-in rules across files are done with a feed, schema or environment. */
+  afterDocument?: (doc: SsmdDocument) => void
 }
 
 export interface EngineResult {
@@ -131,17 +133,21 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   // every other rule then runs over the whole repository.
   const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule)))
   const documents = fileRules.length > 0 ? ws.documents : []
-  const totalSteps = documents.length + packs.reduce((n, p) => n + p.rules.length, 0) - fileRules.length
+  const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => !isFileScoped(rule)))
+  const totalSteps = documents.length + (builtinAcross ? ws.documents.length : 0) + packs.filter(p => p.plugin !== BUILTIN).reduce((n, p) => n + p.rules.length, 0)
   let rulesDone = 0
   if (fileRules.length > 0) {
     findings.push(...(await runFileRules(documents, fileRules, policy, options, done => options.onProgress?.((rulesDone = done), totalSteps))))
   }
   for (const pack of packs) {
-    const isBuiltin = pack.plugin === BUILTIN
+    if (pack.plugin === BUILTIN) {
+      const across = pack.rules.filter(([id, rule]) => !isFileScoped(rule) && policy[id] !== 'off')
+      findings.push(...(await runAcrossFiles(ws, across, policy, options, () => options.onProgress?.(rulesDone++, totalSteps))))
+      continue
+    }
     const deadline = Date.now() + budget
     let failure: string | undefined
     for (const [id, rule, meta] of pack.rules) {
-      if (isBuiltin && isFileScoped(rule)) continue
       options.onProgress?.(rulesDone++, totalSteps)
       if (failure) break
       const setting = policy[id]
@@ -149,11 +155,11 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
       const severityFor = (r: Report): Severity => (setting as Severity | undefined) ?? r.severity ?? meta.severity
       // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
       const call = (fn: (...a: never[]) => unknown, target: unknown, ctx: CheckContext): PromiseLike<unknown> | undefined => {
-        const remaining = isBuiltin ? 0 : deadline - Date.now()
-        if (!isBuiltin && remaining <= 0) throw new BudgetExceeded()
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) throw new BudgetExceeded()
         const out = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
         if (out && typeof (out as Promise<unknown>).then === 'function') {
-          return isBuiltin ? (out as PromiseLike<unknown>) : withTimeout(out as Promise<unknown>, Math.max(remaining, 1))
+          return withTimeout(out as Promise<unknown>, Math.max(remaining, 1))
         }
         return undefined
       }
@@ -189,11 +195,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
           if (pending) await pending
         }
       } catch (error) {
-        if (isBuiltin && !(error instanceof BudgetExceeded)) {
-          findings.push(builtinFailed(id, error))
-        } else {
-          failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
-        }
+        failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
       }
     }
     if (failure) pluginFailed(pack.source, failure)
@@ -202,6 +204,9 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   findings.sort(compareFindings)
   return { findings, rules }
 }
+
+/** The findings of a file without any (shared by all of them: most files). */
+const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[]
 
 /** A built-in rule whose checks read only the document they are given (see BuiltinMeta.scope). */
 function isFileScoped(rule: RuleDefinition): boolean {
@@ -267,7 +272,7 @@ async function runFileRules(
       }
       own = found
       if (complete) {
-        doc.remember('findings', found)
+        doc.remember('findings', found.length === 0 ? NO_FINDINGS : found)
         doc.remember('fileRules', key)
       }
     }
@@ -281,6 +286,74 @@ async function runFileRules(
     if (options.releaseData) doc.release()
   }
   progress(done)
+  return out
+}
+
+/**
+ * Runs the built-in rules that look across files: checks of a feed, schema or
+ * environment document by document (so that what one document needed, such as
+ * its definitions' Cap'n Proto models, can be let go before the next, see
+ * EngineOptions.afterDocument), then whole-document and repository checks.
+ * A rule that throws becomes one finding and does not run again.
+ */
+async function runAcrossFiles(
+  ws: Workspace,
+  rules: Array<[string, RuleDefinition, ResolvedMeta]>,
+  policy: Record<string, PolicySeverity>,
+  options: EngineOptions,
+  progress: () => void,
+): Promise<Finding[]> {
+  const out: Finding[] = []
+  const failed = new Set<string>()
+  const fail = (id: string, error: unknown) => {
+    failed.add(id)
+    out.push(builtinFailed(id, error))
+  }
+  // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
+  const run = (id: string, rule: RuleDefinition, meta: ResolvedMeta, fn: unknown, target: unknown, doc: SsmdDocument | undefined): PromiseLike<unknown> | undefined => {
+    if (failed.has(id)) return undefined
+    const setting = policy[id] as Severity | undefined
+    const reportIn = (d: SsmdDocument | undefined, r: Report) => {
+      if (r === null || typeof r !== 'object') return
+      out.push(makeFinding(id, BUILTIN, setting ?? r.severity ?? meta.severity, d, r, reportText(id, meta.messages, r)))
+    }
+    const ctx = { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
+    try {
+      const pending = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
+      if (pending && typeof (pending as PromiseLike<unknown>).then === 'function') return (pending as PromiseLike<unknown>).then(undefined, error => fail(id, error))
+    } catch (error) {
+      fail(id, error)
+    }
+    return undefined
+  }
+  for (const [id, rule, meta] of rules) {
+    if (typeof rule.document !== 'function') continue
+    for (const doc of ws.documents) {
+      const pending = run(id, rule, meta, rule.document, doc, doc)
+      if (pending) await pending
+    }
+  }
+  for (const [kind, list] of [
+    ['feed', ws.feeds],
+    ['schema', ws.schemas],
+    ['environment', ws.environments],
+  ] as const) {
+    const checking = rules.filter(([, rule]) => typeof rule[kind] === 'function')
+    for (const doc of list as SsmdDocument[]) {
+      progress()
+      if (checking.length === 0 || !doc.isObject) continue
+      for (const [id, rule, meta] of checking) {
+        const pending = run(id, rule, meta, rule[kind], doc, doc)
+        if (pending) await pending
+      }
+      options.afterDocument?.(doc)
+    }
+  }
+  if (ws.policy) progress()
+  for (const [id, rule, meta] of rules) {
+    const pending = typeof rule.repository === 'function' ? run(id, rule, meta, rule.repository, ws, undefined) : undefined
+    if (pending) await pending
+  }
   return out
 }
 

@@ -25,7 +25,7 @@ import { writeFileAtomic } from '../io/atomic.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
-import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
+import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
@@ -153,7 +153,6 @@ export class DocumentCache {
   private readonly old = new Map<string, number>()
   private columns?: Columns
   private readonly fresh = new Map<string, Entry>()
-  private readonly docs = new Map<string, SsmdDocument>()
   private readonly oldTables = new Map<string, Map<string, unknown>>()
   private readonly freshTables = new Map<string, Map<string, unknown>>()
   private dirty = false
@@ -254,7 +253,6 @@ export class DocumentCache {
 
   private keep(file: string, entry: Entry, doc: SsmdDocument): SsmdDocument {
     this.fresh.set(file, entry)
-    this.docs.set(file, doc)
     return doc
   }
 
@@ -264,10 +262,8 @@ export class DocumentCache {
    * read-only checkout simply runs without a cache.
    */
   save(): void {
-    for (const [file, doc] of this.docs) {
-      const entry = this.fresh.get(file)!
-      if (entry.memo !== doc.memo || doc.memoChanged) this.dirty = true
-      entry.memo = doc.memo as Record<string, unknown>
+    for (const [file, entry] of this.fresh) {
+      if ((entry.memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
       // An entry without data is of use only with the per-file findings and facts of a full run.
       if (!entry.dataKept && !complete(entry.memo)) this.fresh.delete(file)
     }

@@ -25,14 +25,26 @@ export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
   if (!isMapping(data)) return { isObject: false }
   const facts: DocumentFacts = { isObject: true }
   if (kind === 'environment') {
-    if (typeof data.feed === 'string') facts.feed = data.feed
-    if (typeof data.schema === 'string') facts.schema = data.schema
-  } else if (kind === 'feed' && typeof data.status === 'string') facts.status = data.status
+    if (typeof data.feed === 'string') facts.feed = own(data.feed)
+    if (typeof data.schema === 'string') facts.schema = own(data.schema)
+  } else if (kind === 'feed' && typeof data.status === 'string') facts.status = own(data.status)
   return facts
+}
+
+/**
+ * A copy of a string that shares no memory with the text it was parsed from: a
+ * value the YAML parser sliced out of a file's text keeps the whole text
+ * alive, and facts outlive the text by design.
+ */
+function own(s: string): string {
+  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
 }
 
 /** Kinds whose data a validation run may release once the per-file rules have run (the many; schemas and the policy stay). */
 const RELEASABLE: ReadonlySet<DocumentKind> = new Set(['feed', 'environment'])
+
+/** Set (as a symbol, which the cache's serialisation leaves out) on a memo that `remember` changed. */
+export const MEMO_CHANGED = Symbol('memo changed')
 
 /** What reads a deferred document: the workspace. */
 export interface DocumentSource {
@@ -82,7 +94,6 @@ export class SsmdDocument<T = unknown> {
   #problem?: ReadProblem
   #refused = false
   #memo: Record<string, unknown>
-  #memoChanged = false
   #locator?: SourceLocator
 
   /** `from`: where the file can be read again (its root), for a document whose data is released or not held. */
@@ -127,6 +138,7 @@ export class SsmdDocument<T = unknown> {
     this.#lazyData = read.#lazyData
     this.#problem = read.#problem
     this.#refused = read.#refused
+    // The document as read is dropped; its memo object lives on here.
   }
 
   /** The parsed content; undefined when the file could not be read as YAML. */
@@ -167,16 +179,11 @@ export class SsmdDocument<T = unknown> {
     return this.#memo
   }
 
-  /** Sets a memo entry (see `memo`), noting that the memo changed so the validation cache is written. */
+  /** Sets a memo entry (see `memo`), marking the memo changed (MEMO_CHANGED) so the validation cache is written. */
   remember(key: string, value: unknown): void {
     this.#ensure()
     this.#memo[key] = value
-    this.#memoChanged = true
-  }
-
-  /** True when `remember` was called. */
-  get memoChanged(): boolean {
-    return this.#memoChanged
+    ;(this.#memo as Record<symbol, unknown>)[MEMO_CHANGED] = true
   }
 
   /** What rules across files read of this document; available after the data is released. */

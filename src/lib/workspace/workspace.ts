@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { NotFoundError, SsmdError } from '../core/errors.js'
 import { RealPaths } from '../io/real-paths.js'
 import { didYouMean } from '../core/text.js'
@@ -63,7 +63,7 @@ export class Workspace {
 
   /** Reads one document (through the cache when there is one). */
   read(kind: DocumentKind, name: string, file: string): SsmdDocument {
-    const abs = join(this.root, file)
+    const abs = `${this.root}${sep}${file}`
     return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths)
   }
 
@@ -76,7 +76,8 @@ export class Workspace {
         const file = `${folder}/${f}`
         const seen = known?.get(name)
         // Deferred: listing a folder reads nothing; each file is read when first used.
-        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, join(this.root, file), this)
+        // The path by plain concatenation: join() builds it segment by segment, and tens of thousands of those add up.
+        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, `${this.root}${sep}${file}`, this)
       })
       this.loaded[kind] = list
     }

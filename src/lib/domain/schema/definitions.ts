@@ -61,8 +61,31 @@ export class DefinitionCache {
     if (!p) {
       p = this.load(ref, format)
       this.byKey.set(key, p)
+      void p.then(
+        def => this.settled.set(key, def),
+        () => undefined,
+      )
     }
     return p
+  }
+
+  /** Definitions loaded so far, by the key of `get`. */
+  private readonly settled = new Map<string, Definition>()
+
+  /**
+   * Lets go of the Cap'n Proto models of a schema document's definitions once
+   * the rules are done with it: a large repository then never holds them all.
+   * A model asked for again is parsed again (see capnpModel).
+   */
+  release(doc: SchemaDocument): void {
+    const data = doc.data as { schema_file?: unknown; format?: unknown; versions?: unknown[] } | undefined
+    if (!data || !Array.isArray(data.versions)) return
+    const format = typeof data.format === 'string' ? data.format : 'capnp'
+    for (const version of data.versions) {
+      const ref = version && typeof version === 'object' ? definitionRef(data, version as { schema_file?: unknown }) : undefined
+      const parsed = ref === undefined ? undefined : this.settled.get(`${format}\u0000${ref}`)?.parsed
+      if (parsed) parsed.capnp = undefined
+    }
   }
 
   private async load(ref: string, format: string): Promise<Definition> {

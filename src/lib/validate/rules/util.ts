@@ -48,6 +48,9 @@ export function items(data: unknown, key: string): Array<[Obj, number]> {
 
 const pending = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
 
+/** The contract violations of a file without any (shared by all of them: most files). */
+const NO_CONTRACT: ContractFinding[] = Object.freeze([]) as unknown as ContractFinding[]
+
 /** Contract violations of a document, computed once and shared by the rules that own them. */
 export function contractOf(doc: SsmdDocument): Promise<ContractFinding[]> {
   return Promise.resolve(contractNow(doc))
@@ -63,9 +66,9 @@ function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFin
   if (known !== undefined) return known
   const waiting = pending.get(doc)
   if (waiting) return waiting
-  const c = doc.problem ? [] : checkContractNow(doc)
+  const c = doc.problem ? NO_CONTRACT : checkContractNow(doc)
   if (Array.isArray(c)) {
-    doc.remember('contract', c)
+    doc.remember('contract', c.length === 0 ? NO_CONTRACT : c)
     return c
   }
   pending.set(doc, c)
