@@ -122,8 +122,14 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 const sameStat = (e: Entry, st: Stats) => sameStamp(e, st)
 
-/** Reads the whole file through an open descriptor, with the stat data before and after. */
-function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
+/**
+ * Reads the whole file through an open descriptor, expecting what `st` (the
+ * stat made just before) says; `stable` when the descriptor's stat data after
+ * the read is still exactly that. Anything else (not a regular file any more,
+ * replaced, grown, changed while read) is left to the bounded read.
+ */
+function readStable(abs: string, st: Stats): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
+  if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
   let fd: number
   try {
     fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK)
@@ -131,17 +137,16 @@ function readStable(abs: string): { bytes: Buffer; st: Stats; stable: boolean } 
     return undefined
   }
   try {
-    const st = fstatSync(fd)
-    if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
     // At most one byte more than stat said is read: a file that grew meanwhile is left to the bounded read.
     const buf = Buffer.allocUnsafe(st.size + 1)
     let total = 0
     for (let n = -1; n !== 0 && total <= st.size; total += n) n = readSync(fd, buf, total, st.size + 1 - total, null)
-    if (total > st.size) return undefined
-    const bytes = buf.subarray(0, total)
     const after = fstatSync(fd)
-    const stable = after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && bytes.length === st.size
-    return { bytes, st, stable }
+    if (!after.isFile() || total > st.size) return undefined
+    const stable = after.ino === st.ino && after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && total === st.size
+    return { bytes: buf.subarray(0, total), st: after, stable }
+  } catch {
+    return undefined
   } finally {
     closeSync(fd)
   }
@@ -203,7 +208,7 @@ export class DocumentCache {
         this.stats.hits++
         return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
       }
-      const got = readStable(abs)
+      const got = readStable(abs, st)
       if (got && got.stable && sha256(got.bytes) === entry.hash) {
         this.stats.verified++
         const settledNow = settled(got.st)
@@ -213,7 +218,7 @@ export class DocumentCache {
       }
     }
     this.stats.misses++
-    const got = readStable(abs)
+    const got = readStable(abs, st)
     if (!got) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const parsed = parseYamlBytes(got.bytes)
     const reread = this.from(realPaths)

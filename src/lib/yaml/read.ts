@@ -37,11 +37,14 @@ function position(text: string, offset: number): { line: number; column: number 
  * schema (dates stay strings), no custom tags, one document, bounded aliases.
  * Never throws for bad input; the problem comes back located.
  */
+/** One decoder for every file (a decode without `stream` starts afresh). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
 export function parseYamlBytes(bytes: Uint8Array): ParsedText {
   if (bytes.length > MAX_FILE_BYTES) return { problem: { rule: 'yaml/unsafe', line: 1, column: 1, message: oversizeMessage(bytes.length) } }
   let text: string
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    text = STRICT_UTF8.decode(bytes)
   } catch {
     const lossy = new TextDecoder('utf-8').decode(bytes)
     const at = position(lossy, lossy.indexOf('\uFFFD'))
