@@ -52,7 +52,7 @@ export function checkReadable(abs: string, options: ReadOptions): { st: Stats; r
     const real = options.realPaths ?? new RealPaths()
     const realRoot = real.of(options.root) ?? options.root
     const realDir = real.of(dirname(abs))
-    if (realDir === null || !isInside(realRoot, realDir)) {
+    if (realDir === null || !real.isInside(realRoot, realDir)) {
       return {
         refusal: {
           kind: 'outside-root',

@@ -140,21 +140,40 @@ export function wellFormed(c: Columns): boolean {
 export function decodeEntry(c: Columns, i: number): Entry {
   const s = c.stamps
   const o = i * STAMP
-  const base = { size: s[o], mtimeMs: s[o + 1], ctimeMs: s[o + 2], ino: s[o + 3], mode: s[o + 4], ...(c.hashes.has(i) ? { hash: c.hashes.get(i) } : {}) }
+  // Built field by field (no spreads): this runs for every file of every run.
+  const entry: Entry = { size: s[o], mtimeMs: s[o + 1], ctimeMs: s[o + 2], ino: s[o + 3], mode: s[o + 4], dataKept: false, memo: EMPTY_MEMO }
+  const hash = c.hashes.get(i)
+  if (hash !== undefined) entry.hash = hash
   const kept = c.kept.get(i)
-  if (kept) return { ...base, dataKept: true, data: kept.data, ...(kept.problem === undefined ? {} : { problem: kept.problem }), memo: kept.memo }
+  if (kept) {
+    entry.dataKept = true
+    entry.data = kept.data
+    if (kept.problem !== undefined) entry.problem = kept.problem
+    entry.memo = kept.memo
+    return entry
+  }
   const flags = c.flags[i]
-  const memo: Record<string, unknown> = { ...c.rest.get(i) }
-  if (flags & CONTRACT) memo.contract = c.contract.get(i) ?? []
-  if (flags & FINDINGS) memo.findings = c.findings.get(i) ?? []
+  const rest = c.rest.get(i)
+  const memo: Record<string, unknown> = rest === undefined ? {} : { ...rest }
+  if (flags & CONTRACT) memo.contract = c.contract.get(i) ?? NONE
+  if (flags & FINDINGS) memo.findings = c.findings.get(i) ?? NONE
   if (flags & FILE_RULES) memo.fileRules = c.fileRulesOther.get(i) ?? c.fileRules
   if (flags & FACTS) {
     const facts: DocumentFacts = { isObject: (flags & IS_OBJECT) !== 0 }
-    if (c.feed[i] !== undefined) facts.feed = c.feed[i]
-    if (c.schema[i] !== undefined) facts.schema = c.schema[i]
-    if (c.status[i] !== undefined) facts.status = c.status[i]
+    const feed = c.feed[i]
+    const schema = c.schema[i]
+    const status = c.status[i]
+    if (feed !== undefined) facts.feed = feed
+    if (schema !== undefined) facts.schema = schema
+    if (status !== undefined) facts.status = status
     memo.facts = facts
   }
+  entry.memo = memo
   const problem = c.problems.get(i)
-  return { ...base, dataKept: false, ...(problem === undefined ? {} : { problem }), memo }
+  if (problem !== undefined) entry.problem = problem
+  return entry
 }
+
+const EMPTY_MEMO: Record<string, unknown> = {}
+/** An empty list, shared (never modified: memo values are replaced, not changed). */
+const NONE: unknown[] = Object.freeze([]) as unknown as unknown[]

@@ -239,8 +239,8 @@ export class DocumentCache {
   }
 
   private fromEntry(kind: DocumentKind, name: string, file: string, abs: string, entry: Entry, realPaths?: RealPaths): SsmdDocument {
-    const held = entry.dataKept ? { data: entry.data } : { lazyData: true }
-    return new SsmdDocument(kind, name, file, abs, { ...held, problem: entry.problem, lazyText: true }, entry.memo, this.from(realPaths))
+    const held = entry.dataKept ? { data: entry.data, problem: entry.problem, lazyText: true } : { lazyData: true, problem: entry.problem, lazyText: true }
+    return new SsmdDocument(kind, name, file, abs, held, entry.memo, this.from(realPaths))
   }
 
   #from?: RereadFrom

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { SsmdError } from '../../core/errors.js'
-import { readBounded, RealPaths, type BoundedRead } from '../../io/read.js'
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { isInside, readBounded, RealPaths, type BoundedRead } from '../../io/read.js'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 
 export interface ResolvedDefinition {
   /** Absolute path, when the reference is acceptable and the file exists. */
@@ -14,6 +14,9 @@ export interface ResolvedDefinition {
   stat?: Stats
 }
 
+/** A definition reference made of plain names: no absolute path, no '.' or '..' segment, no backslash. */
+const PLAIN_REF = /^[A-Za-z0-9_][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$/
+
 /**
  * Where a definition file reference (relative to schemas/) leads, refusing
  * anything outside the repository. The usual case, a regular file in a real
@@ -21,15 +24,21 @@ export interface ResolvedDefinition {
  * `realPaths`); the stat data comes back with the result.
  */
 export function resolveDefinition(root: string, ref: string, realPaths: RealPaths = new RealPaths()): ResolvedDefinition {
-  const schemasDir = join(root, 'schemas')
   const display = `schemas/${ref}`
-  if (isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
-    return { display: ref, problem: { kind: 'absolute', message: `definition path '${ref}' is absolute; use a path relative to schemas/` } }
-  }
-  const abs = resolve(schemasDir, ref)
-  const rel = relative(schemasDir, abs)
-  if (rel.startsWith('..') || isAbsolute(rel)) {
-    return { display, problem: { kind: 'escape', message: `definition path '${ref}' leaves schemas/ with '..'; keep definition files inside schemas/` } }
+  let abs: string
+  if (PLAIN_REF.test(ref)) {
+    // The usual reference (names, no '.' or '..' segment): inside schemas/ by construction.
+    abs = `${root}${sep}schemas${sep}${sep === '/' ? ref : ref.replaceAll('/', sep)}`
+  } else {
+    const schemasDir = join(root, 'schemas')
+    if (isAbsolute(ref) || /^[a-zA-Z]:[\\/]/.test(ref)) {
+      return { display: ref, problem: { kind: 'absolute', message: `definition path '${ref}' is absolute; use a path relative to schemas/` } }
+    }
+    abs = resolve(schemasDir, ref)
+    const rel = relative(schemasDir, abs)
+    if (rel.startsWith('..') || isAbsolute(rel)) {
+      return { display, problem: { kind: 'escape', message: `definition path '${ref}' leaves schemas/ with '..'; keep definition files inside schemas/` } }
+    }
   }
   const missing = (dangling: boolean): ResolvedDefinition => ({
     display,
@@ -41,22 +50,24 @@ export function resolveDefinition(root: string, ref: string, realPaths: RealPath
   } catch {
     return missing(false)
   }
-  let real: string
+  const realRoot = realPaths.of(root) ?? root
+  let inside: boolean
   if (st.isSymbolicLink()) {
+    let real: string
     try {
       real = realpathSync(abs)
       st = statSync(real)
     } catch {
       return missing(true)
     }
+    inside = isInside(realRoot, real)
   } else {
+    // A file that is no symlink lies where its folder really is: one check per folder.
     const dir = realPaths.of(dirname(abs))
     if (dir === null) return missing(false)
-    real = join(dir, basename(abs))
+    inside = realPaths.isInside(realRoot, dir)
   }
-  const realRoot = realPaths.of(root) ?? root
-  const realRel = relative(realRoot, real)
-  if (realRel.startsWith('..') || isAbsolute(realRel) || realRel.split(sep)[0] === '..') {
+  if (!inside) {
     return { display, problem: { kind: 'symlink', message: `definition file ${display} is a symlink leading outside the repository; copy the file into schemas/ instead` } }
   }
   if (!st.isFile()) {
