@@ -248,6 +248,7 @@ async function runFileRules(
     .slice(0, 16)
   const failed = new Set<string>()
   const out: Finding[] = []
+  const ctx = new FileContext()
   let done = 0
   for (const doc of documents) {
     if (++done % 256 === 0) progress(done)
@@ -255,6 +256,7 @@ async function runFileRules(
     let own = memo.fileRules === key ? (memo.findings as Finding[] | undefined) : undefined
     if (own === undefined) {
       const found: Finding[] = []
+      ctx.found = found
       let complete = true
       for (const [id, rule, meta] of rules) {
         if (failed.has(id)) {
@@ -262,7 +264,7 @@ async function runFileRules(
           continue
         }
         try {
-          const pending = checkOneFile(id, rule, meta, doc, found)
+          const pending = checkOneFile(ctx, id, rule, meta, doc)
           if (pending) await pending
         } catch (error) {
           failed.add(id)
@@ -309,15 +311,11 @@ async function runAcrossFiles(
     failed.add(id)
     out.push(builtinFailed(id, error))
   }
+  const ctx = new AcrossContext(ws, options.installedPlugins, out)
   // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
   const run = (id: string, rule: RuleDefinition, meta: ResolvedMeta, fn: unknown, target: unknown, doc: SsmdDocument | undefined): PromiseLike<unknown> | undefined => {
     if (failed.has(id)) return undefined
-    const setting = policy[id] as Severity | undefined
-    const reportIn = (d: SsmdDocument | undefined, r: Report) => {
-      if (r === null || typeof r !== 'object') return
-      out.push(makeFinding(id, BUILTIN, setting ?? r.severity ?? meta.severity, d, r, reportText(id, meta.messages, r)))
-    }
-    const ctx = { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
+    ctx.point(id, meta, doc, policy[id] as Severity | undefined)
     try {
       const pending = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
       if (pending && typeof (pending as PromiseLike<unknown>).then === 'function') return (pending as PromiseLike<unknown>).then(undefined, error => fail(id, error))
@@ -358,33 +356,83 @@ async function runAcrossFiles(
 }
 
 /** One file-scoped rule over one document; findings carry the rule's own severity (the policy comes later). */
-function checkOneFile(id: string, rule: RuleDefinition, meta: ResolvedMeta, doc: SsmdDocument, found: Finding[]): PromiseLike<unknown> | undefined {
-  const refuse = (): never => {
+function checkOneFile(ctx: FileContext, id: string, rule: RuleDefinition, meta: ResolvedMeta, doc: SsmdDocument): PromiseLike<unknown> | undefined {
+  ctx.point(id, meta, doc)
+  let first: unknown
+  if (typeof rule.document === 'function') first = rule.document.call(rule, doc, ctx)
+  const byKind = doc.kind === 'policy' ? undefined : rule[doc.kind]
+  const second = typeof byKind === 'function' && doc.isObject ? (byKind as (d: SsmdDocument, c: CheckContext) => unknown).call(rule, doc, ctx) : undefined
+  if (isThenable(first)) return isThenable(second) ? Promise.all([first, second]) : first
+  return isThenable(second) ? second : undefined
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
+}
+
+/**
+ * The context of built-in checks: one per run, pointed at the rule and document
+ * being checked (checks run one at a time, each awaited before the next), so
+ * that checking tens of thousands of documents allocates no context per check.
+ */
+class AcrossContext implements CheckContext {
+  private id = ''
+  private meta!: ResolvedMeta
+  private doc: SsmdDocument | undefined
+  private setting: Severity | undefined
+
+  constructor(
+    readonly workspace: Workspace,
+    readonly installedPlugins: readonly string[] | undefined,
+    private readonly out: Finding[],
+  ) {}
+
+  point(id: string, meta: ResolvedMeta, doc: SsmdDocument | undefined, setting: Severity | undefined): void {
+    this.id = id
+    this.meta = meta
+    this.doc = doc
+    this.setting = setting
+  }
+
+  readonly report = (r: Report): void => this.reportIn(this.doc, r)
+
+  readonly reportIn = (d: SsmdDocument | undefined, r: Report): void => {
+    if (r === null || typeof r !== 'object') return
+    this.out.push(makeFinding(this.id, BUILTIN, this.setting ?? r.severity ?? this.meta.severity, d, r, reportText(this.id, this.meta.messages, r)))
+  }
+}
+
+/** The context of a check declared to read one file: no workspace, findings at the rule's own severity (the policy comes later). */
+class FileContext implements CheckContext {
+  private id = ''
+  private meta!: ResolvedMeta
+  private doc!: SsmdDocument
+  found: Finding[] = []
+
+  point(id: string, meta: ResolvedMeta, doc: SsmdDocument): void {
+    this.id = id
+    this.meta = meta
+    this.doc = doc
+  }
+
+  get workspace(): never {
+    return this.refuse()
+  }
+
+  get installedPlugins(): never {
+    return this.refuse()
+  }
+
+  readonly reportIn = (): never => this.refuse()
+
+  readonly report = (r: Report): void => {
+    if (r === null || typeof r !== 'object') return
+    this.found.push(makeFinding(this.id, BUILTIN, r.severity ?? this.meta.severity, this.doc, r, reportText(this.id, this.meta.messages, r)))
+  }
+
+  private refuse(): never {
     throw new Error(`it is declared to read one file at a time but reached for the workspace`)
   }
-  const report = (r: Report) => {
-    if (r === null || typeof r !== 'object') return
-    found.push(makeFinding(id, BUILTIN, r.severity ?? meta.severity, doc, r, reportText(id, meta.messages, r)))
-  }
-  const ctx = {
-    get workspace(): never {
-      return refuse()
-    },
-    get installedPlugins(): never {
-      return refuse()
-    },
-    report,
-    reportIn: refuse,
-  }
-  const pending: PromiseLike<unknown>[] = []
-  const call = (fn: unknown) => {
-    const r = (fn as (d: SsmdDocument, c: CheckContext) => unknown).call(rule, doc, ctx)
-    if (r && typeof (r as PromiseLike<unknown>).then === 'function') pending.push(r as PromiseLike<unknown>)
-  }
-  if (typeof rule.document === 'function') call(rule.document)
-  const byKind = doc.kind === 'policy' ? undefined : rule[doc.kind]
-  if (typeof byKind === 'function' && doc.isObject) call(byKind)
-  return pending.length === 0 ? undefined : Promise.all(pending)
 }
 
 function packName(s: PackSource): string | undefined {
