@@ -92,7 +92,8 @@ export function checkReadable(abs: string, options: ReadOptions): { st: Stats; r
  * with `root`, a file or folder leading outside it is refused without being
  * read; the size cap holds while reading, so a file that lies about its size
  * (a device, /proc, a file growing meanwhile) never fills memory. The open is
- * non-blocking as a second guard against a FIFO swapped in after the stat.
+ * non-blocking as a second guard against a FIFO swapped in after the stat,
+ * and a read that does not match the stated size checks what was opened.
  */
 export function readBounded(abs: string, options: ReadOptions): BoundedRead {
   const { display, maxBytes } = options
@@ -105,17 +106,13 @@ export function readBounded(abs: string, options: ReadOptions): BoundedRead {
     return refuse('unreadable', `cannot read ${display}: ${reason(error)}`, error)
   }
   try {
-    const opened = fstatSync(fd)
-    if (!opened.isFile())
-      return {
-        refusal: { kind: 'not-regular', message: `${display} is ${fileKind(opened)}, not a regular file; ssmd reads only regular files (remove it or replace it with a file)` },
-      }
+    const stated = check.st.size
     const chunks: Buffer[] = []
     let total = 0
     // The first read asks for one byte more than the stated size: for a regular
     // file a short read is the end, so the usual file takes one read into a
     // buffer of its own size; a file that grew or lies goes on in chunks.
-    let want = Math.min(opened.size + 1, maxBytes + 1)
+    let want = Math.min(stated + 1, maxBytes + 1)
     for (;;) {
       if (want <= 0) break
       const buf = Buffer.allocUnsafe(want)
@@ -133,7 +130,15 @@ export function readBounded(abs: string, options: ReadOptions): BoundedRead {
       if (n < want) break
       want = Math.min(CHUNK, maxBytes + 1 - total)
     }
-    if (total > maxBytes) return tooLarge(display, Math.max(total, opened.size), maxBytes)
+    // Anything but the size the stat stated: make sure of what was opened (something swapped in since, a device).
+    if (total !== stated) {
+      const opened = fstatSync(fd)
+      if (!opened.isFile())
+        return {
+          refusal: { kind: 'not-regular', message: `${display} is ${fileKind(opened)}, not a regular file; ssmd reads only regular files (remove it or replace it with a file)` },
+        }
+    }
+    if (total > maxBytes) return tooLarge(display, Math.max(total, stated), maxBytes)
     return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total) }
   } catch (error) {
     return refuse('unreadable', `cannot read ${display}: ${reason(error)}`, error)
