@@ -60,7 +60,7 @@ export function fileStamp(abs: string): Stamp | null {
 }
 
 /** The stat fields git's index (and this cache) key a file by. */
-export function stampOf(st: Stats): Stamp {
+export function stampOf(st: Stamp): Stamp {
   return { size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, mode: st.mode }
 }
 
