@@ -19,10 +19,12 @@ if (process.argv[2] === '__complete') {
   // @oclif/core checks the Node.js version against its `engines` range with
   // semver on every start (a quarter of its import time). Skip that only when the
   // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
+  // ssmd's oclif is the build's one-file bundle of it (scripts/bundle-oclif.js).
   const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
-  const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(require('@oclif/core/package.json').engines?.node)
+  const bundled = JSON.parse(readFileSync(fileURLToPath(new URL('../dist/vendor/oclif-core.meta.json', import.meta.url)), 'utf8'))
+  const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(bundled.engines?.node)
   if (skipEngineCheck) process.env[engineCheck] = '1'
-  const { flush, handle, run } = await import('@oclif/core')
+  const { flush, handle, run } = await import('../dist/vendor/oclif-core.js')
   if (skipEngineCheck) delete process.env[engineCheck]
   // What oclif's execute() does, with parser errors of commands that are not ssmd's
   // own (plugins install, help) reported in ssmd's one-line style too.

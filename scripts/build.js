@@ -1,14 +1,18 @@
 // Build: compile TypeScript, precompile the JSON Schema validators (so start-up
-// never compiles schemas), and generate oclif.manifest.json (so oclif never
+// never compiles schemas), bundle @oclif/core into one file that the compiled
+// code imports and that runs with a V8 code cache made here
+// (scripts/bundle-oclif.js), and generate oclif.manifest.json (so oclif never
 // scans command files). Run with `npm run build`.
 // The new dist/ is assembled beside the old one and swapped in with renames, so a
 // CLI process running during a rebuild never sees a half-built tree.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { bundleOclifCore, writeOclifCodeCache } from './bundle-oclif.js'
 
 /** sha256 over every file of a tree (paths and contents, in sorted order). */
 function treeHash(dir) {
@@ -42,6 +46,7 @@ try {
   const code = compileContractValidators(schemas.map(f => JSON.parse(readFileSync(join(root, 'schemas-json', f), 'utf8'))))
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)
+  await bundleOclifCore(root, next)
   // The build's identity (a hash of every built file): caches written by one build are never read by another.
   writeFileSync(join(next, 'generated/build-id'), treeHash(next) + '\n')
 
@@ -59,4 +64,22 @@ const manifest = plugin.manifest
 if (Object.keys(manifest.commands).length === 0) throw new Error('no commands found for the manifest')
 writeFileSync(join(root, `oclif.manifest.json.${process.pid}`), JSON.stringify(manifest, null, 2) + '\n')
 renameSync(join(root, `oclif.manifest.json.${process.pid}`), join(root, 'oclif.manifest.json'))
-console.log(`built dist/, dist/generated/validators.cjs and oclif.manifest.json (${Object.keys(manifest.commands).length} commands)`)
+// V8's code cache of the oclif bundle, made by running `ssmd feed list` once in
+// an empty repository with no user plugins (see scripts/bundle-oclif.js).
+const scratch = mkdtempSync(join(tmpdir(), 'ssmd-build-'))
+const savedDataDir = process.env.SSMD_DATA_DIR
+try {
+  mkdirSync(join(scratch, 'repo', 'feeds'), { recursive: true })
+  process.env.SSMD_DATA_DIR = join(scratch, 'data')
+  await writeOclifCodeCache(join(root, 'dist'), async oclif => {
+    await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], pathToFileURL(join(root, 'bin', 'run.js')).href)
+    await oclif.flush()
+  })
+} finally {
+  if (savedDataDir === undefined) delete process.env.SSMD_DATA_DIR
+  else process.env.SSMD_DATA_DIR = savedDataDir
+  rmSync(scratch, { recursive: true, force: true })
+}
+console.log(
+  `built dist/, dist/generated/validators.cjs, dist/vendor/oclif-core.js (with its code cache) and oclif.manifest.json (${Object.keys(manifest.commands).length} commands)`,
+)
