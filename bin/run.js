@@ -32,6 +32,9 @@ if (process.argv[2] === '__complete') {
   await run(args, import.meta.url)
     .then(async () => flush())
     .catch(async error => {
+      // An exit() of a command built on another copy of oclif (a plugin's): what
+      // oclif's handle() does for its own ExitError, which it cannot recognise here.
+      if (error?.code === 'EEXIT' && Number.isInteger(error.oclif?.exit)) process.exit(error.oclif.exit)
       if (!(await reportParseError(error, args))) await handle(error)
     })
 }

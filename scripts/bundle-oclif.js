@@ -97,6 +97,8 @@ script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(f
 
 /** The code cache of everything compiled so far (used by the build; see scripts/bundle-oclif.js). */
 export const __codeCache = () => script.createCachedData()
+/** Whether this process runs on the build's code cache (for tests). */
+export const __codeCacheAccepted = cachedData !== undefined && !script.cachedDataRejected
 export const { ${names.join(', ')} } = mod.exports
 `
 

@@ -1,0 +1,169 @@
+import { expect } from 'chai'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join, relative, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+
+/** The environment of a built-CLI run with a private plugin home (never the user's plugins). */
+function cliEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  const extra = { NO_COLOR: '1', XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir() }
+  for (const [k, v] of Object.entries({ ...process.env, ...extra })) if (v !== undefined && k !== 'NODE_ENV') env[k] = v
+  return env
+}
+
+function node(args: string[], cwd: string, env: Record<string, string>): CliResult {
+  const r = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8', timeout: 60000 })
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 1 }
+}
+
+/** Whether the oclif bundle under <root>/dist runs on the build's V8 code cache in a fresh process. */
+function codeCacheAccepted(root: string): string {
+  const loader = pathToFileURL(join(root, 'dist', 'vendor', 'oclif-core.js')).href
+  return execFileSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(loader)})).__codeCacheAccepted)`], { encoding: 'utf8' }).trim()
+}
+
+/** Every file (relative to the project) that a run of the built CLI loads as a module: ES modules via a loader hook, CommonJS from require.cache. */
+function loadedModules(args: string[], cwd: string): string[] {
+  const dir = tempDir()
+  const log = join(dir, 'loaded.txt')
+  writeFileSync(log, '')
+  writeFileSync(
+    join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(log)}, url + '\\n')\n  return next(url, context)\n}\n`,
+  )
+  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)})\n`)
+  writeFileSync(
+    join(dir, 'cjs.cjs'),
+    `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).map(f => require('node:url').pathToFileURL(f).href).join('\\n') + '\\n'))\n`,
+  )
+  const r = node(['--require', join(dir, 'cjs.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, BUILT_BIN, ...args], cwd, cliEnv())
+  expect(r.code, r.stderr).to.equal(0)
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(u => u.startsWith('file:'))
+    .map(u => relative(PROJECT_ROOT, fileURLToPath(u)).split(sep).join('/'))
+    .filter(p => !p.startsWith('..'))
+}
+
+/** The npm package name a project-relative path belongs to, if it is under node_modules. */
+const packageOf = (p: string) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1]
+
+describe('start-up: the oclif bundle (built CLI)', () => {
+  it("feed list loads ssmd's bundled oclif, js-yaml and nothing else from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
+    const loaded = loadedModules(['feed', 'list'], exampleRepo())
+    expect(loaded).to.include('dist/vendor/oclif-core.js')
+    expect(loaded).to.include('dist/commands/feed/list.js')
+    // None of @oclif/core's ~100 CommonJS files, and not the help or plugins plugins' code.
+    expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal(['js-yaml'])
+    const heavy = loaded.filter(p => /^dist\/(generated\/|lib\/(validate|git|capnp|deploy)\/)/.test(p))
+    expect(heavy).to.deep.equal([])
+  })
+
+  it('runs on the V8 code cache the build made (same Node.js)', () => {
+    expect(codeCacheAccepted(PROJECT_ROOT)).to.equal('true')
+  })
+
+  it('help and plugins, which come from the installed plugin packages, still run on the bundle', () => {
+    const env = cliEnv()
+    const help = ssmdProcess(['--help'], { env })
+    expect(help.code, help.stderr).to.equal(0)
+    expect(help.stdout)
+      .to.match(/^TOPICS$/m)
+      .and.match(/^GLOBAL FLAGS/m)
+    const plugins = ssmdProcess(['plugins'], { env })
+    expect(plugins.code, plugins.stderr).to.equal(0)
+    expect(plugins.stdout.trim()).to.equal('No plugins installed.')
+    // `help` is plugin-help's command, on its own (installed) @oclif/core.
+    const loaded = loadedModules(['help', 'feed'], PROJECT_ROOT)
+    expect(loaded.some(p => p.startsWith('node_modules/@oclif/plugin-help/'))).to.equal(true)
+  })
+
+  describe('a linked plugin with its own command, built on the installed @oclif/core', () => {
+    let env: Record<string, string>
+    const run = (args: string[]) => ssmdProcess(args, { env })
+    before(() => {
+      env = cliEnv()
+      const dir = tempDir()
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ssmd-plugin-hello', version: '1.0.0', type: 'module', oclif: { commands: './commands' } }))
+      mkdirSync(join(dir, 'commands'))
+      writeFileSync(
+        join(dir, 'commands', 'hello.js'),
+        [
+          "import { Command, Flags } from '@oclif/core'",
+          'export default class Hello extends Command {',
+          "  static summary = 'Says hello.'",
+          "  static flags = { exit: Flags.integer({ summary: 'Exit with this code.' }) }",
+          '  async run() {',
+          '    const { flags } = await this.parse(Hello)',
+          "    this.log('hello from a plugin')",
+          '    if (flags.exit !== undefined) this.exit(flags.exit)',
+          '  }',
+          '}',
+          '',
+        ].join('\n'),
+      )
+      // What the plugin's own `npm install` would give it.
+      mkdirSync(join(dir, 'node_modules', '@oclif'), { recursive: true })
+      symlinkSync(join(PROJECT_ROOT, 'node_modules', '@oclif', 'core'), join(dir, 'node_modules', '@oclif', 'core'))
+      const linked = run(['plugins', 'link', '--no-install', dir])
+      expect(linked.code, linked.stderr).to.equal(0)
+    })
+
+    it('runs, shows its help, and reports a wrong flag as one line with exit 2', () => {
+      const r = run(['hello'])
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout).to.equal('hello from a plugin\n')
+      const help = run(['hello', '--help'])
+      expect(help.code, help.stderr).to.equal(0)
+      expect(help.stdout).to.include('Says hello.')
+      const bad = run(['hello', '--bogus'])
+      expect(bad.code).to.equal(2)
+      expect(bad.stderr.trim().split('\n')).to.have.length(1)
+      expect(bad.stderr).to.match(/^Error: .*--bogus/)
+    })
+
+    it('exits with the code its exit() asks for, printing nothing more (its ExitError comes from another copy of oclif)', () => {
+      const r = run(['hello', '--exit', '3'])
+      expect(r.code).to.equal(3)
+      expect(r.stdout).to.equal('hello from a plugin\n')
+      expect(r.stderr).to.equal('')
+    })
+  })
+
+  describe('the packed package', () => {
+    it('holds the bundle, its code cache and licences, and runs from an unpacked tarball', function () {
+      this.timeout(120000)
+      const dest = tempDir()
+      const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dest], {
+        cwd: PROJECT_ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_cache: tempDir() },
+      })
+      const [{ filename, files }] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>
+      const paths = files.map(f => f.path)
+      for (const f of ['oclif-core.js', 'oclif-core.cjs', 'oclif-core.cjs.cache', 'oclif-core.licenses.txt', 'oclif-core.meta.json']) {
+        expect(paths).to.include(`dist/vendor/${f}`)
+      }
+      const unpacked = tempDir()
+      execFileSync('tar', ['-xzf', join(dest, filename), '-C', unpacked])
+      const root = join(unpacked, 'package')
+      // The dependencies as an install would resolve them.
+      symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'))
+      expect(readdirSync(join(root, 'dist', 'vendor')).sort()).to.deep.equal(
+        ['oclif-core.cjs', 'oclif-core.cjs.cache', 'oclif-core.js', 'oclif-core.licenses.txt', 'oclif-core.meta.json'].sort(),
+      )
+      expect(codeCacheAccepted(root)).to.equal('true')
+      const repo = exampleRepo()
+      const env = cliEnv()
+      const packed = node([join(root, 'bin', 'run.js'), 'feed', 'list'], repo, env)
+      expect(packed.code, packed.stderr).to.equal(0)
+      expect(packed.stdout).to.equal(ssmdProcess(['feed', 'list'], { cwd: repo, env }).stdout)
+      const plugins = node([join(root, 'bin', 'run.js'), 'plugins'], repo, env)
+      expect(plugins.code, plugins.stderr).to.equal(0)
+      expect(plugins.stdout.trim()).to.equal('No plugins installed.')
+    })
+  })
+})
