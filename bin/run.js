@@ -19,7 +19,7 @@ if (process.argv[2] === '__complete') {
   // @oclif/core checks the Node.js version against its `engines` range with
   // semver on every start (a quarter of its import time). Skip that only when the
   // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
-  // ssmd's oclif is the build's one-file bundle of it (scripts/bundle-oclif.js).
+  // ssmd's oclif is the build's one-file bundle of it (scripts/bundle-vendor.js).
   const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
   const bundled = JSON.parse(readFileSync(fileURLToPath(new URL('../dist/vendor/oclif-core.meta.json', import.meta.url)), 'utf8'))
   const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(bundled.engines?.node)

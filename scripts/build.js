@@ -1,18 +1,18 @@
 // Build: compile TypeScript, precompile the JSON Schema validators (so start-up
-// never compiles schemas), bundle @oclif/core into one file that the compiled
-// code imports and that runs with a V8 code cache made here
-// (scripts/bundle-oclif.js), and generate oclif.manifest.json (so oclif never
+// never compiles schemas), bundle @oclif/core and js-yaml into one file each
+// that the compiled code imports and that runs with a V8 code cache made here
+// (scripts/bundle-vendor.js), and generate oclif.manifest.json (so oclif never
 // scans command files). Run with `npm run build`.
 // The new dist/ is assembled beside the old one and swapped in with renames, so a
 // CLI process running during a rebuild never sees a half-built tree.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { bundleOclifCore, writeOclifCodeCache } from './bundle-oclif.js'
+import { bundleVendored, writeCodeCaches } from './bundle-vendor.js'
 
 /** sha256 over every file of a tree (paths and contents, in sorted order). */
 function treeHash(dir) {
@@ -46,7 +46,7 @@ try {
   const code = compileContractValidators(schemas.map(f => JSON.parse(readFileSync(join(root, 'schemas-json', f), 'utf8'))))
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)
-  await bundleOclifCore(root, next)
+  await bundleVendored(root, next)
   // The build's identity (a hash of every built file): caches written by one build are never read by another.
   writeFileSync(join(next, 'generated/build-id'), treeHash(next) + '\n')
 
@@ -64,14 +64,14 @@ const manifest = plugin.manifest
 if (Object.keys(manifest.commands).length === 0) throw new Error('no commands found for the manifest')
 writeFileSync(join(root, `oclif.manifest.json.${process.pid}`), JSON.stringify(manifest, null, 2) + '\n')
 renameSync(join(root, `oclif.manifest.json.${process.pid}`), join(root, 'oclif.manifest.json'))
-// V8's code cache of the oclif bundle, made by running `ssmd feed list` once in
-// an empty repository with no user plugins (see scripts/bundle-oclif.js).
+// V8's code caches of the bundles, made by running `ssmd feed list` once on a
+// copy of the example repository's feeds, with no user plugins (see scripts/bundle-vendor.js).
 const scratch = mkdtempSync(join(tmpdir(), 'ssmd-build-'))
 const savedDataDir = process.env.SSMD_DATA_DIR
 try {
-  mkdirSync(join(scratch, 'repo', 'feeds'), { recursive: true })
+  cpSync(join(root, 'examples', 'market-data', 'feeds'), join(scratch, 'repo', 'feeds'), { recursive: true })
   process.env.SSMD_DATA_DIR = join(scratch, 'data')
-  await writeOclifCodeCache(join(root, 'dist'), async oclif => {
+  await writeCodeCaches(join(root, 'dist'), async oclif => {
     await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], pathToFileURL(join(root, 'bin', 'run.js')).href)
     await oclif.flush()
   })
@@ -81,5 +81,5 @@ try {
   rmSync(scratch, { recursive: true, force: true })
 }
 console.log(
-  `built dist/, dist/generated/validators.cjs, dist/vendor/oclif-core.js (with its code cache) and oclif.manifest.json (${Object.keys(manifest.commands).length} commands)`,
+  `built dist/, dist/generated/validators.cjs, dist/vendor/ (oclif and js-yaml, with code caches) and oclif.manifest.json (${Object.keys(manifest.commands).length} commands)`,
 )

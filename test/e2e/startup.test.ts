@@ -19,10 +19,17 @@ function node(args: string[], cwd: string, env: Record<string, string>): CliResu
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? 1 }
 }
 
-/** Whether the oclif bundle under <root>/dist runs on the build's V8 code cache in a fresh process. */
-function codeCacheAccepted(root: string): string {
-  const loader = pathToFileURL(join(root, 'dist', 'vendor', 'oclif-core.js')).href
-  return execFileSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(loader)})).__codeCacheAccepted)`], { encoding: 'utf8' }).trim()
+const BUNDLES = ['oclif-core', 'js-yaml']
+
+/** For each bundle under <root>/dist/vendor, whether it runs on the build's V8 code cache in a fresh process. */
+function codeCacheAccepted(root: string): string[] {
+  return BUNDLES.map(b => {
+    const loader = pathToFileURL(join(root, 'dist', 'vendor', `${b}.js`)).href
+    const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(loader)})).__codeCacheAccepted)`], {
+      encoding: 'utf8',
+    }).trim()
+    return `${b}: ${accepted}`
+  })
 }
 
 /** Every file (relative to the project) that a run of the built CLI loads as a module: ES modules via a loader hook, CommonJS from require.cache. */
@@ -51,19 +58,18 @@ function loadedModules(args: string[], cwd: string): string[] {
 /** The npm package name a project-relative path belongs to, if it is under node_modules. */
 const packageOf = (p: string) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1]
 
-describe('start-up: the oclif bundle (built CLI)', () => {
-  it("feed list loads ssmd's bundled oclif, js-yaml and nothing else from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
+describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
+  it("feed list loads the bundles and nothing from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
     const loaded = loadedModules(['feed', 'list'], exampleRepo())
-    expect(loaded).to.include('dist/vendor/oclif-core.js')
-    expect(loaded).to.include('dist/commands/feed/list.js')
+    expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/commands/feed/list.js'])
     // None of @oclif/core's ~100 CommonJS files, and not the help or plugins plugins' code.
-    expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal(['js-yaml'])
+    expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
     const heavy = loaded.filter(p => /^dist\/(generated\/|lib\/(validate|git|capnp|deploy)\/)/.test(p))
     expect(heavy).to.deep.equal([])
   })
 
-  it('runs on the V8 code cache the build made (same Node.js)', () => {
-    expect(codeCacheAccepted(PROJECT_ROOT)).to.equal('true')
+  it('runs on the V8 code caches the build made (same Node.js)', () => {
+    expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
   })
 
   it('help and plugins, which come from the installed plugin packages, still run on the bundle', () => {
@@ -134,7 +140,7 @@ describe('start-up: the oclif bundle (built CLI)', () => {
   })
 
   describe('the packed package', () => {
-    it('holds the bundle, its code cache and licences, and runs from an unpacked tarball', function () {
+    it('holds the bundles, their code caches and licences, and runs from an unpacked tarball', function () {
       this.timeout(120000)
       const dest = tempDir()
       const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dest], {
@@ -144,18 +150,15 @@ describe('start-up: the oclif bundle (built CLI)', () => {
       })
       const [{ filename, files }] = JSON.parse(out) as Array<{ filename: string; files: Array<{ path: string }> }>
       const paths = files.map(f => f.path)
-      for (const f of ['oclif-core.js', 'oclif-core.cjs', 'oclif-core.cjs.cache', 'oclif-core.licenses.txt', 'oclif-core.meta.json']) {
-        expect(paths).to.include(`dist/vendor/${f}`)
-      }
+      const vendor = BUNDLES.flatMap(b => ['.js', '.cjs', '.cjs.cache', '.licenses.txt', '.meta.json'].map(ext => `${b}${ext}`)).sort()
+      expect(paths.filter(p => p.startsWith('dist/vendor/')).sort()).to.deep.equal(vendor.map(f => `dist/vendor/${f}`))
       const unpacked = tempDir()
       execFileSync('tar', ['-xzf', join(dest, filename), '-C', unpacked])
       const root = join(unpacked, 'package')
       // The dependencies as an install would resolve them.
       symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'))
-      expect(readdirSync(join(root, 'dist', 'vendor')).sort()).to.deep.equal(
-        ['oclif-core.cjs', 'oclif-core.cjs.cache', 'oclif-core.js', 'oclif-core.licenses.txt', 'oclif-core.meta.json'].sort(),
-      )
-      expect(codeCacheAccepted(root)).to.equal('true')
+      expect(readdirSync(join(root, 'dist', 'vendor')).sort()).to.deep.equal(vendor)
+      expect(codeCacheAccepted(root)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
       const repo = exampleRepo()
       const env = cliEnv()
       const packed = node([join(root, 'bin', 'run.js'), 'feed', 'list'], repo, env)
