@@ -1,3 +1,4 @@
+import { sep } from 'node:path'
 import { readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
@@ -82,8 +83,10 @@ export class SsmdDocument<T = unknown> {
   readonly name: string
   /** Path relative to the ssmd root, with forward slashes. */
   readonly file: string
-  readonly absPath: string
   readonly kind: DocumentKind
+  /** The absolute path, or (for a document of a listed folder) the root it is below: composed when asked for. */
+  #abs: string
+  #under = false
   #loaded = false
   #load?: DocumentSource
   #from?: RereadFrom
@@ -101,19 +104,28 @@ export class SsmdDocument<T = unknown> {
     this.kind = kind
     this.name = name
     this.file = file
-    this.absPath = absPath
+    this.#abs = absPath
     this.#memo = memo
     this.#from = from
     this.#adopt(parsed)
     this.#loaded = true
   }
 
-  /** A document read on first use by `load.read` (which returns the document as read). */
-  static deferred<T>(kind: DocumentKind, name: string, file: string, absPath: string, load: DocumentSource): SsmdDocument<T> {
-    const doc = new SsmdDocument<T>(kind, name, file, absPath, {})
+  /**
+   * A document of `root` read on first use by `load.read` (which returns the
+   * document as read). Its absolute path is composed when asked for: a large
+   * repository has a hundred thousand of them, and the path is rarely needed.
+   */
+  static deferred<T>(kind: DocumentKind, name: string, file: string, root: string, load: DocumentSource): SsmdDocument<T> {
+    const doc = new SsmdDocument<T>(kind, name, file, root, {})
+    doc.#under = true
     doc.#loaded = false
     doc.#load = load
     return doc
+  }
+
+  get absPath(): string {
+    return this.#under ? `${this.#abs}${sep}${this.file}` : this.#abs
   }
 
   #adopt(p: Parsed): void {
@@ -198,19 +210,20 @@ export class SsmdDocument<T = unknown> {
   }
 
   /**
-   * Drops the data and text of a feed or environment whose per-file work is
-   * done (its facts are kept), so a run over many files holds only what
+   * Drops the text of a document whose per-file work is done, and the data of
+   * a feed or environment (its facts are kept), so a run over many files holds only what
    * rules across files need. Reading `data` or `text` afterwards reads the
    * file again. A document that cannot be read again keeps everything.
    */
   release(): void {
-    if (!this.#loaded || !RELEASABLE.has(this.kind) || this.#from === undefined || this.#refused) return
-    void this.facts
-    this.#data = undefined
-    this.#lazyData = true
+    if (!this.#loaded || this.#from === undefined || this.#refused) return
     this.#text = undefined
     this.#lazyText = true
     this.#locator = undefined
+    if (!RELEASABLE.has(this.kind)) return
+    void this.facts
+    this.#data = undefined
+    this.#lazyData = true
   }
 
   /**

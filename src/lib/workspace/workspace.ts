@@ -76,8 +76,7 @@ export class Workspace {
         const file = `${folder}/${f}`
         const seen = known?.get(name)
         // Deferred: listing a folder reads nothing; each file is read when first used.
-        // The path by plain concatenation: join() builds it segment by segment, and tens of thousands of those add up.
-        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, `${this.root}${sep}${file}`, this)
+        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, this.root, this)
       })
       this.loaded[kind] = list
     }
