@@ -8,9 +8,21 @@ export function isValidDate(s: unknown): s is string {
   if (typeof s !== 'string') return false
   const m = DATE.exec(s)
   if (!m) return false
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const mo = Number(m[2])
+  const d = Number(m[3])
   if (mo < 1 || mo > 12 || d < 1) return false
-  return d <= new Date(Date.UTC(y, mo, 0)).getUTCDate()
+  return d <= daysInMonth(Number(m[1]), mo)
+}
+
+/**
+ * Days in a month of the Gregorian calendar (checked on every date of every
+ * file, so without a Date object). Years 0–99 count as 1900–1999, as
+ * Date.UTC takes them.
+ */
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+  const y = year < 100 ? year + 1900 : year
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28
 }
 
 export const isValidTime = (s: unknown): s is string => typeof s === 'string' && TIME.test(s)

@@ -77,9 +77,14 @@ export function entropy(s: string): number {
   return h
 }
 
+/** False when `text` cannot hold any token shape (most values): tested before any generator is made. */
+function mayHoldToken(text: string): boolean {
+  return TOKEN_HINT.test(text) || (text.length >= 40 && LONG_RUN.test(text))
+}
+
 /** Each match of a shape in `text`, with the shape. */
 function* tokenMatches(text: string): Generator<{ shape: TokenShape; index: number; match: string }> {
-  if (!TOKEN_HINT.test(text) && (text.length < 40 || !LONG_RUN.test(text))) return
+  if (!mayHoldToken(text)) return
   for (const shape of TOKEN_SHAPES) {
     shape.pattern.lastIndex = 0
     for (let m = shape.pattern.exec(text); m !== null; m = shape.pattern.exec(text)) {
@@ -94,6 +99,7 @@ function* tokenMatches(text: string): Generator<{ shape: TokenShape; index: numb
 
 /** The first well-known token shape found in `text`. */
 export function tokenShapeIn(text: string): TokenShape | undefined {
+  if (!mayHoldToken(text)) return undefined
   for (const { shape } of tokenMatches(text)) return shape
   return undefined
 }
@@ -236,6 +242,7 @@ export function redact(text: string): string {
     }
     out = rebuilt + out.slice(last)
   }
+  if (!mayHoldToken(out)) return out
   const matches = [...tokenMatches(out)].sort((a, b) => a.index - b.index || b.match.length - a.match.length)
   if (matches.length === 0) return out
   let rebuilt = ''

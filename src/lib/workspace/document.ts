@@ -32,13 +32,22 @@ export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
   return facts
 }
 
+const owned = new Map<string, string>()
+
 /**
- * A copy of a string that shares no memory with the text it was parsed from: a
- * value the YAML parser sliced out of a file's text keeps the whole text
- * alive, and facts outlive the text by design.
+ * The string, as one shared copy that holds no memory of the text it was
+ * parsed from: a value the YAML parser sliced out of a file's text keeps the
+ * whole text alive, facts outlive the text by design, and thousands of
+ * environments name the same few feeds and schemas.
  */
 function own(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8')
+  let copy = owned.get(s)
+  if (copy === undefined) {
+    if (owned.size >= 100_000) owned.clear()
+    copy = Buffer.from(s, 'utf8').toString('utf8')
+    owned.set(copy, copy)
+  }
+  return copy
 }
 
 /** Kinds whose data a validation run may release once the per-file rules have run (the many; schemas and the policy stay). */
