@@ -277,6 +277,36 @@ describe('validation cache (.ssmd/cache)', function () {
     }
   })
 
+  it('keeps every document data for runs with plugins, which hand all of it over, and reads no file again for them (slow)', async () => {
+    const root = exampleRepo()
+    await sleep(2600)
+    // As `ssmd validate` with plugins: every document's data first (for the plugins), then the rules.
+    const run = async (keepData: boolean) => {
+      const cache = new DocumentCache(root, { keepData })
+      const ws = new Workspace(root, undefined, { cache })
+      const data = ws.documents.map(d => d.data)
+      const { findings: found } = await runRules(ws, sources, { policy: policySeverities(ws), releaseData: true })
+      cache.save()
+      return { cache, list: found.map(f => JSON.stringify(f)), data }
+    }
+    await run(true)
+    const kept = await run(true)
+    expect(kept.cache.stats.hits).to.equal(documents(root).length + 1)
+    expect(kept.cache.rereads).to.equal(0)
+    expect(kept.data.every(d => typeof d === 'object' && d !== null)).to.equal(true)
+    expect(kept.data).to.have.length(documents(root).length + 1)
+    expect(kept.list).to.deep.equal(await cold(root))
+    // Without plugins, entries with data are still used as they are (no rewrite back and forth).
+    const plain = await run(false)
+    expect(plain.cache.stats.hits).to.equal(documents(root).length + 1)
+    expect(plain.cache.rereads).to.equal(0)
+    // A lean entry is read again when a run needs its data.
+    clearCache(root)
+    await run(false)
+    const lean = await run(false)
+    expect(lean.cache.rereads).to.equal(documents(root).filter(f => !f.startsWith('schemas/')).length)
+  })
+
   it('runs a built-in rule declared to read one file at a time file by file, and fails it if it reaches for the workspace', async () => {
     const root = exampleRepo()
     const seen: string[] = []

@@ -121,7 +121,7 @@ export async function validateRepository(config: Config, root: string, options: 
   const plugins = disabled ? [] : validationPlugins(config)
   // Children start now: their start-up overlaps reading the repository and the built-in rules.
   const session = new PluginSession(plugins, { root, mode: 'run' })
-  const cache = options.cache === false ? undefined : new DocumentCache(root)
+  const cache = options.cache === false ? undefined : new DocumentCache(root, { keepData: plugins.length > 0 })
   const ws = new Workspace(root, undefined, { cache })
   boundHeapGrowth(ws.documents.length)
   const policy = policySeverities(ws)

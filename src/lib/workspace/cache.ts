@@ -164,7 +164,15 @@ export class DocumentCache {
   /** Hits and misses of this run, for tests and `-v`. */
   readonly stats = { hits: 0, misses: 0, verified: 0 }
 
-  constructor(readonly root: string) {
+  /**
+   * `keepData`: keep every document's parsed data, feeds' and environments'
+   * too. A run with plugins hands every document's data to them, and reading
+   * it from the cache is cheaper than parsing every file again.
+   */
+  constructor(
+    readonly root: string,
+    private readonly options: { keepData?: boolean } = {},
+  ) {
     this.file = join(cacheDir(root), CACHE_FILE)
     const payload = load(this.file)
     if (payload) {
@@ -203,7 +211,7 @@ export class DocumentCache {
     const st = check.st
     const at = this.old.get(file)
     const entry = at === undefined ? undefined : decodeEntry(this.columns!, at)
-    if (entry && sameStat(entry, st) && (entry.dataKept || complete(entry.memo))) {
+    if (entry && sameStat(entry, st) && (entry.dataKept || (!this.options.keepData && complete(entry.memo)))) {
       if (entry.hash === undefined) {
         this.stats.hits++
         return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
@@ -225,7 +233,7 @@ export class DocumentCache {
     if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed, {}, reread)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
-    const dataKept = kind === 'schema' || kind === 'policy'
+    const dataKept = kind === 'schema' || kind === 'policy' || this.options.keepData === true
     const fresh: Entry = {
       ...stampOf(got.st),
       ...(settled(got.st) ? {} : { hash: sha256(got.bytes) }),
