@@ -79,6 +79,14 @@ describe('secret vocabulary (domain/secrets.ts)', () => {
     expect(checkUrl('cache.url', 'redis://cache:6379/0', ['redis'])).to.equal('redis://cache:6379/0')
   })
 
+  it('finds the shortest token shapes (values under 10 characters are never tested against the shapes)', () => {
+    for (const v of ['token=abcd', 'secret=abc1', 'passwd=wxyz']) {
+      expect(secretIn(v, 'description'), v).to.equal('an assignment of a secret')
+      expect(redact(v), v).to.match(/=\*\*\*\*$/)
+    }
+    expect(secretIn('token=abc', 'description')).to.equal(undefined)
+  })
+
   it('leaves ordinary values alone', () => {
     for (const v of [
       'vault/secret/data/ssmd/api-token',

@@ -77,8 +77,12 @@ export function entropy(s: string): number {
   return h
 }
 
+/** The shortest text any token shape matches (`token=abcd`). */
+const SHORTEST_TOKEN = 10
+
 /** False when `text` cannot hold any token shape (most values): tested before any generator is made. */
 function mayHoldToken(text: string): boolean {
+  if (text.length < SHORTEST_TOKEN) return false
   return TOKEN_HINT.test(text) || (text.length >= 40 && LONG_RUN.test(text))
 }
 
