@@ -327,6 +327,56 @@ describe('validation cache (.ssmd/cache)', function () {
     ])
   })
 
+  it('a built-in per-file rule that throws on one file: warm runs report what cold runs report, and a rule switched off is not reported', async () => {
+    const root = exampleRepo()
+    const pack = () => ({
+      plugin: 'ssmd',
+      result: {
+        plugin: 'ssmd',
+        rules: {
+          'x/crashy': {
+            meta: { severity: 'warning', description: 'throws on crash: true', scope: 'file' },
+            feed(doc: { data?: { crash?: unknown } }, ctx: { report(r: { message: string; path: string }): void }) {
+              ctx.report({ message: 'seen', path: '/name' })
+              if (doc.data?.crash === true) throw new Error('boom')
+            },
+          },
+        },
+      },
+    })
+    const run = async (cache: DocumentCache | undefined, off = false) => {
+      const ws = new Workspace(root, undefined, { cache })
+      const { findings: found } = await runRules(ws, [pack()], { releaseData: cache !== undefined, policy: off ? { 'x/crashy': 'off' } : {} })
+      cache?.save()
+      return found.map(f => `${f.file} ${f.rule} ${f.message}`)
+    }
+    await sleep(2600)
+    await run(new DocumentCache(root))
+    writeFileSync(join(root, 'feeds/aaa.yaml'), 'name: aaa\ncrash: true\n')
+    const warm = await run(new DocumentCache(root))
+    const again = await run(new DocumentCache(root))
+    const coldList = await run(undefined)
+    expect(coldList).to.deep.equal([
+      " plugin/failed built-in rule 'x/crashy' failed: boom; please report this",
+      'feeds/aaa.yaml x/crashy seen',
+      'feeds/kalshi.yaml x/crashy seen',
+      'feeds/kraken.yaml x/crashy seen',
+      'feeds/polymarket.yaml x/crashy seen',
+    ])
+    expect(warm).to.deep.equal(coldList)
+    expect(again).to.deep.equal(coldList)
+    expect(await run(new DocumentCache(root), true)).to.deep.equal([])
+  })
+
+  it('declarations only (as `rules list` passes them) read no file', async () => {
+    const root = exampleRepo()
+    const cache = new DocumentCache(root)
+    const declared = Object.fromEntries(Object.entries(builtinPack.rules).map(([id, rule]) => [id, { meta: rule.meta }]))
+    const { rules } = await runRules(new Workspace(root, undefined, { cache }), [{ plugin: 'ssmd', result: { plugin: 'ssmd', rules: declared } }])
+    expect(rules.length).to.equal(Object.keys(builtinPack.rules).length)
+    expect(cache.stats.hits + cache.stats.misses + cache.stats.verified).to.equal(0)
+  })
+
   it('verifies the content of entries written within the racy window before trusting them', async () => {
     const root = exampleRepo()
     await warm(root) // files were just copied: every entry is racy

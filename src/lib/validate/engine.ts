@@ -131,9 +131,10 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
 
   // Built-in rules that read one file at a time run first, file by file (their findings are memoised per file);
   // every other rule then runs over the whole repository.
-  const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule)))
+  // (Declarations only, as `rules list` passes them, have no checks: then no file is read at all.)
+  const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule) && hasChecks(rule)))
   const documents = fileRules.length > 0 ? ws.documents : []
-  const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => !isFileScoped(rule)))
+  const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => !isFileScoped(rule) && hasChecks(rule)))
   const totalSteps = documents.length + (builtinAcross ? ws.documents.length : 0) + packs.filter(p => p.plugin !== BUILTIN).reduce((n, p) => n + p.rules.length, 0)
   let rulesDone = 0
   if (fileRules.length > 0) {
@@ -141,8 +142,8 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   }
   for (const pack of packs) {
     if (pack.plugin === BUILTIN) {
-      const across = pack.rules.filter(([id, rule]) => !isFileScoped(rule) && policy[id] !== 'off')
-      findings.push(...(await runAcrossFiles(ws, across, policy, options, () => options.onProgress?.(rulesDone++, totalSteps))))
+      const across = pack.rules.filter(([id, rule]) => !isFileScoped(rule) && hasChecks(rule) && policy[id] !== 'off')
+      if (across.length > 0) findings.push(...(await runAcrossFiles(ws, across, policy, options, () => options.onProgress?.(rulesDone++, totalSteps))))
       continue
     }
     const deadline = Date.now() + budget
@@ -213,6 +214,10 @@ function isFileScoped(rule: RuleDefinition): boolean {
   return (rule.meta as { scope?: string } | undefined)?.scope === 'file'
 }
 
+function hasChecks(rule: RuleDefinition): boolean {
+  return (['document', 'feed', 'schema', 'environment', 'repository'] as const).some(k => typeof rule[k] === 'function')
+}
+
 function builtinFailed(id: string, error: unknown): Finding {
   return {
     rule: 'plugin/failed',
@@ -259,17 +264,16 @@ async function runFileRules(
       ctx.found = found
       let complete = true
       for (const [id, rule, meta] of rules) {
-        if (failed.has(id)) {
-          complete = false
-          continue
-        }
         try {
           const pending = checkOneFile(ctx, id, rule, meta, doc)
           if (pending) await pending
         } catch (error) {
-          failed.add(id)
+          // Not memoised, so this file is checked again next time. The rule goes on with the other
+          // files (a warm run takes theirs from the cache: both must report the same), and its failure
+          // is reported once, unless the policy switched the rule off.
           complete = false
-          out.push(builtinFailed(id, error))
+          if (!failed.has(id) && policy[id] !== 'off') out.push(builtinFailed(id, error))
+          failed.add(id)
         }
       }
       own = found

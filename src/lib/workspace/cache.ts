@@ -93,8 +93,9 @@ let codeKey: string | undefined
 /**
  * The identity of the code that produced a cache: the build id written by
  * `npm run build` (a hash of every built file), or, when running from the
- * TypeScript sources, a hash of every source file under src/lib. Any change
- * to ssmd, however small, starts a new cache.
+ * TypeScript sources, a hash of every source file under src/lib, with the
+ * Node.js version and its ICU and time-zone data. Any change to ssmd, however
+ * small, or to the Node.js running it starts a new cache.
  */
 function currentKey(): string {
   if (codeKey !== undefined) return codeKey
@@ -114,7 +115,8 @@ function currentKey(): string {
     walk(lib)
     id = `src:${h.digest('hex')}`
   }
-  codeKey = `${FORMAT}:${id}`
+  // Node.js and its time-zone data too: rules whose findings are kept check names against Intl's zones.
+  codeKey = `${FORMAT}:${id}:${process.version}:${process.versions.tz ?? ''}:${process.versions.icu ?? ''}`
   return codeKey
 }
 

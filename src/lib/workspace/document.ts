@@ -242,7 +242,8 @@ export class SsmdDocument<T = unknown> {
   get text(): string | undefined {
     this.#ensure()
     if (this.#text === undefined && this.#lazyText) {
-      const r = readBounded(this.absPath, { maxBytes: MAX_FILE_BYTES, display: this.file })
+      // Read as the document was: inside its root (a file swapped for a link leading out meanwhile is not read).
+      const r = readBounded(this.absPath, { maxBytes: MAX_FILE_BYTES, display: this.file, root: this.#from?.root, realPaths: this.#from?.realPaths })
       this.#text = r.bytes ? parseYamlBytes(r.bytes).text : undefined
       this.#lazyText = false
     }
