@@ -159,10 +159,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
         const remaining = deadline - Date.now()
         if (remaining <= 0) throw new BudgetExceeded()
         const out = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
-        if (out && typeof (out as Promise<unknown>).then === 'function') {
-          return withTimeout(out as Promise<unknown>, Math.max(remaining, 1))
-        }
-        return undefined
+        return isThenable(out) ? withTimeout(out as Promise<unknown>, Math.max(remaining, 1)) : undefined
       }
       const contextFor = (doc: SsmdDocument | undefined): CheckContext & { reportIn(d: SsmdDocument, r: Report): void } => {
         const reportIn = (d: SsmdDocument | undefined, r: Report) => {
@@ -322,7 +319,7 @@ async function runAcrossFiles(
     ctx.point(id, meta, doc, policy[id] as Severity | undefined)
     try {
       const pending = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
-      if (pending && typeof (pending as PromiseLike<unknown>).then === 'function') return (pending as PromiseLike<unknown>).then(undefined, error => fail(id, error))
+      if (isThenable(pending)) return pending.then(undefined, error => fail(id, error))
     } catch (error) {
       fail(id, error)
     }
@@ -371,7 +368,7 @@ function checkOneFile(ctx: FileContext, id: string, rule: RuleDefinition, meta: 
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as PromiseLike<unknown>).then === 'function'
 }
 
 /**

@@ -1,7 +1,7 @@
 import { sep } from 'node:path'
 import { readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
-import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
+import { decodeYamlText, MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
 import { SourceLocator, type Position } from '../yaml/locate.js'
 import type { EnvironmentData, FeedData, PolicyData, SchemaData } from '../spec/types.generated.js'
 
@@ -244,7 +244,8 @@ export class SsmdDocument<T = unknown> {
     if (this.#text === undefined && this.#lazyText) {
       // Read as the document was: inside its root (a file swapped for a link leading out meanwhile is not read).
       const r = readBounded(this.absPath, { maxBytes: MAX_FILE_BYTES, display: this.file, root: this.#from?.root, realPaths: this.#from?.realPaths })
-      this.#text = r.bytes ? parseYamlBytes(r.bytes).text : undefined
+      // The text only: parsing it again would be wasted (the data, if wanted, is read separately).
+      this.#text = r.bytes ? decodeYamlText(r.bytes) : undefined
       this.#lazyText = false
     }
     return this.#text

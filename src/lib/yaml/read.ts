@@ -32,25 +32,33 @@ function position(text: string, offset: number): { line: number; column: number 
   return { line, column: offset - last }
 }
 
+/** One decoder for every file (a decode without `stream` starts afresh). */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
+
+/** A file's text: strict UTF-8 with a byte-order mark dropped; undefined when it is not UTF-8 (parseYamlBytes says where). */
+export function decodeYamlText(bytes: Uint8Array): string | undefined {
+  let text: string
+  try {
+    text = STRICT_UTF8.decode(bytes)
+  } catch {
+    return undefined
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
 /**
  * Reads one YAML document safely: bounded size, strict UTF-8, YAML 1.2 core
  * schema (dates stay strings), no custom tags, one document, bounded aliases.
  * Never throws for bad input; the problem comes back located.
  */
-/** One decoder for every file (a decode without `stream` starts afresh). */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true })
-
 export function parseYamlBytes(bytes: Uint8Array): ParsedText {
   if (bytes.length > MAX_FILE_BYTES) return { problem: { rule: 'yaml/unsafe', line: 1, column: 1, message: oversizeMessage(bytes.length) } }
-  let text: string
-  try {
-    text = STRICT_UTF8.decode(bytes)
-  } catch {
+  const text = decodeYamlText(bytes)
+  if (text === undefined) {
     const lossy = new TextDecoder('utf-8').decode(bytes)
     const at = position(lossy, lossy.indexOf('\uFFFD'))
     return { problem: { rule: 'yaml/unsafe', ...at, message: 'file is not valid UTF-8; save it as UTF-8' } }
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   return parseYamlText(text)
 }
 

@@ -56,7 +56,7 @@ export class DefinitionCache {
   ) {}
 
   get(ref: string, format: string): Promise<Definition> {
-    const key = `${format}\u0000${ref}`
+    const key = definitionKey(ref, format)
     let p = this.byKey.get(key)
     if (!p) {
       p = this.load(ref, format)
@@ -78,12 +78,10 @@ export class DefinitionCache {
    * A model asked for again is parsed again (see capnpModel).
    */
   release(doc: SchemaDocument): void {
-    const data = doc.data as { schema_file?: unknown; format?: unknown; versions?: unknown[] } | undefined
-    if (!data || !Array.isArray(data.versions)) return
-    const format = typeof data.format === 'string' ? data.format : 'capnp'
-    for (const version of data.versions) {
-      const ref = version && typeof version === 'object' ? definitionRef(data, version as { schema_file?: unknown }) : undefined
-      const parsed = ref === undefined ? undefined : this.settled.get(`${format}\u0000${ref}`)?.parsed
+    const count = Array.isArray(doc.data?.versions) ? doc.data.versions.length : 0
+    for (let index = 0; index < count; index++) {
+      const named = versionDefinition(doc, index)
+      const parsed = named && this.settled.get(definitionKey(named.ref, named.format))?.parsed
       if (parsed) parsed.capnp = undefined
     }
   }
@@ -137,12 +135,8 @@ export class DefinitionCache {
 
   /** The definition of one version of a schema document (undefined when it names no file). */
   async forVersion(doc: SchemaDocument, index: number): Promise<Definition | undefined> {
-    const data = doc.data as { schema_file?: unknown; format?: unknown; versions?: unknown[] }
-    const version = (Array.isArray(data.versions) ? data.versions[index] : undefined) as { schema_file?: unknown } | undefined
-    if (!version || typeof version !== 'object') return undefined
-    const ref = definitionRef(data, version)
-    if (!ref) return undefined
-    return this.get(ref, typeof data.format === 'string' ? data.format : 'capnp')
+    const named = versionDefinition(doc, index)
+    return named ? this.get(named.ref, named.format) : undefined
   }
 
   /** The Cap'n Proto model of a definition, parsing the file again if it came from the validation cache. */
@@ -153,6 +147,17 @@ export class DefinitionCache {
     return again.capnp
   }
 }
+
+/** The definition file a schema version names (its own, else the schema's) and its format; undefined when none. */
+function versionDefinition(doc: SchemaDocument, index: number): { ref: string; format: string } | undefined {
+  const data = doc.data as { schema_file?: unknown; format?: unknown; versions?: unknown[] }
+  const version = (Array.isArray(data.versions) ? data.versions[index] : undefined) as { schema_file?: unknown } | undefined
+  if (!version || typeof version !== 'object') return undefined
+  const ref = definitionRef(data, version)
+  return ref ? { ref, format: typeof data.format === 'string' ? data.format : 'capnp' } : undefined
+}
+
+const definitionKey = (ref: string, format: string) => `${format}\u0000${ref}`
 
 const caches = new WeakMap<object, DefinitionCache>()
 export function definitionCache(ws: { root: string; cache?: { table(name: string): FactTable } }): DefinitionCache {
