@@ -6,10 +6,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { STD_FILES, checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js'
 import { readMessageTree, type WireTree } from '../../src/lib/capnp/wire.js'
+import { tempDir } from '../helpers/repo.js'
 import { projectRoot } from './helpers.js'
 
 export const realWorldDir = path.join(projectRoot, 'test/fixtures/capnp-corpus')
@@ -80,9 +80,12 @@ export function corpusFiles(p: CorpusProject): CorpusFile[] {
   })
 }
 
-/** Writes ssmd's bundled standard files where `capnp -I` finds them (the same text both compilers read). */
+/**
+ * Writes ssmd's bundled standard files where `capnp -I` finds them (the same text both compilers read),
+ * in a temporary folder removed after the test run.
+ */
 export function writeStdDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ssmd-capnp-std-'))
+  const dir = tempDir('ssmd-capnp-std-')
   for (const [p, text] of Object.entries(STD_FILES)) {
     const dest = path.join(dir, p)
     fs.mkdirSync(path.dirname(dest), { recursive: true })

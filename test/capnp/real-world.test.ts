@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import * as fs from 'node:fs'
 import { capnpAvailable, decodeNodes, ssmdNodes } from './compiler-helper.js'
 import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js'
 import { debug } from '../helpers/debug.js'
@@ -34,9 +33,6 @@ describe('capnp: real-world corpus against the official compiler', function () {
   before(() => {
     if (!version) return
     stdDir = writeStdDir()
-  })
-  after(() => {
-    if (stdDir) fs.rmSync(stdDir, { recursive: true, force: true })
   })
 
   it("holds at least 150 files from projects other than Cap'n Proto", () => {

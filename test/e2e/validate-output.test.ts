@@ -1,16 +1,16 @@
 import { expect } from 'chai'
 import { spawnSync } from 'node:child_process'
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
-import { EXAMPLE_REPO, git, tempDir } from '../helpers/repo.js'
+import { copyExample, git, tempDir } from '../helpers/repo.js'
 
 /** The example repository in config/ of a larger git repository, with one error in feeds/kalshi.yaml. */
 function monorepo(): { top: string; root: string } {
   const top = join(tempDir(), 'mono')
   const root = join(top, 'config')
   mkdirSync(top)
-  cpSync(EXAMPLE_REPO, root, { recursive: true })
+  copyExample(root)
   const file = join(root, 'feeds', 'kalshi.yaml')
   writeFileSync(file, readFileSync(file, 'utf8').replace('America/New_York', 'America/Nowhere'))
   git(top, 'init', '-q', '-b', 'main')

@@ -17,10 +17,18 @@ export function tempDir(prefix = 'ssmd-test-'): string {
   return d
 }
 
+/** The example's local folder: left by running ssmd on it (as the README's quick start does), never part of it. */
+export const EXAMPLE_LOCAL = join(EXAMPLE_REPO, '.ssmd')
+
+/** Copies examples/market-data to `dest` as a fresh clone has it: without `.ssmd/`. */
+export function copyExample(dest: string): void {
+  cpSync(EXAMPLE_REPO, dest, { recursive: true, filter: source => source !== EXAMPLE_LOCAL })
+}
+
 /** A copy of examples/market-data in a temporary folder; with `git`, committed in a new repository. */
 export function exampleRepo(options: { git?: boolean } = {}): string {
   const dir = join(tempDir(), 'repo')
-  cpSync(EXAMPLE_REPO, dir, { recursive: true })
+  copyExample(dir)
   if (options.git) {
     git(dir, 'init', '-q', '-b', 'main')
     git(dir, 'add', '-A')

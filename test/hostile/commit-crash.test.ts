@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BUILT_BIN } from '../helpers/cli.js'
-import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
+import { copyExample, tempDir } from '../helpers/repo.js'
 
 /**
  * `ssmd commit` (the built CLI, as a process) interrupted at any point of a
@@ -78,7 +78,7 @@ after(() => {
 /** A repository with FILES extra feeds, committed. */
 function bigRepo(dir?: string): string {
   const root = dir ?? join(scratchDir(), 'repo')
-  execFileSync('cp', ['-a', `${EXAMPLE_REPO}/.`, root])
+  copyExample(root)
   mkdirSync(join(root, 'feeds/bulk'), { recursive: true })
   for (let i = 0; i < FILES; i++) writeFileSync(join(root, 'feeds/bulk', `f${i}.yaml`), `name: f${i}\nstamp: initial\n`)
   git(root, 'init', '-q', '-b', 'main')

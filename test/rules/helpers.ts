@@ -3,11 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { RuleTester, type RuleDefinition } from '../../src/testing.js'
-import { EXAMPLE_REPO } from '../helpers/repo.js'
+import { EXAMPLE_LOCAL, EXAMPLE_REPO } from '../helpers/repo.js'
 
 function readTree(root: string, dir = root, out: Record<string, string> = {}): Record<string, string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const abs = join(dir, entry.name)
+    if (abs === EXAMPLE_LOCAL) continue
     if (entry.isDirectory()) readTree(root, abs, out)
     else out[relative(root, abs).split('\\').join('/')] = readFileSync(abs, 'utf8')
   }
