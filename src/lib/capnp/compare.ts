@@ -4,19 +4,10 @@
  */
 import type { CapnpField, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js'
 import { typeKey, typeToString } from './model.js'
+import type { SchemaChange } from '../core/schema-change.js'
 
-export interface CapnpChange {
-  severity: 'breaking' | 'compatible' | 'info'
-  /** short machine-readable kind, e.g. `field-added`, `field-type-changed` */
-  kind: string
-  message: string
-  /** e.g. `Trade.price` */
-  path: string
-  file: string
-  line: number
-  column: number
-  note?: string
-}
+/** A change found by the Cap'n Proto compare (the format-neutral shape every comparator returns). */
+export type CapnpChange = SchemaChange
 
 const NOTE_MOVED = 'not fully forwards-compatible: old readers see the field outside the new group/union'
 const NOTE_LIST = 'changes the canonical encoding of the list'
