@@ -225,12 +225,39 @@ describe('ssmd schema add-version', () => {
     expect(readdirSync(join(repo, 'schemas')).filter(f => f.startsWith('.') && f !== '.gitkeep')).to.deep.equal([])
   })
 
-  it('accepts unchecked claims for formats without a structural compare, saying so', async () => {
+  it('checks protobuf claims structurally: a new field is accepted, double → float refused', async () => {
     const repo = exampleRepo()
     await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.proto'), '--effective-from', '2025-01-01'], { cwd: repo })
+    const before = snapshot(repo)
+    const bad = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-narrow.proto'), '--effective-from', '2025-03-01', '--compatible-with', 'v1'], {
+      cwd: repo,
+    })
+    expect(bad.code).to.equal(1)
+    expect(bad.stderr).to.contain('v2 is not compatible with v1: 1 breaking change:')
+    expect(bad.stderr).to.contain(`${fixture('quote-v3-narrow.proto')}:7:3  field Quote.bid = 2 type changed from double to float`)
+    expect(snapshot(repo)).to.deep.equal(before)
     const r = await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.proto'), '--effective-from', '2025-03-01', '--compatible-with', 'v1'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stderr).to.contain('structural compare is only available for capnp')
+    expect(r.stdout).to.contain('compatible with v1 (checked)')
+    expect(r.stderr).to.equal('')
     expect(read(repo, 'schemas/quote.yaml')).to.contain('    schema_file: quote-v2.proto\n')
+  })
+
+  it('refuses a JSON Schema claim across a change, in one line, unless --force records it unchecked', async () => {
+    const repo = exampleRepo()
+    await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.json'), '--effective-from', '2025-01-01'], { cwd: repo })
+    const before = snapshot(repo)
+    const args = ['schema', 'add-version', 'quote', '--file', fixture('quote-v2.json'), '--effective-from', '2025-03-01', '--compatible-with', 'v1']
+    const r = await ssmd(args, { cwd: repo })
+    expect(r.code).to.equal(1)
+    expect(r.stderr.trim().split('\n')).to.deep.equal([
+      `Error: cannot check --compatible-with v1: schemas/quote.json and ${fixture('quote-v2.json')} differ, and a change to a JSON Schema cannot be checked for compatibility; drop the claim (describe what breaks with --breaking-changes), or pass --force to record it unchecked; nothing written`,
+    ])
+    expect(snapshot(repo)).to.deep.equal(before)
+    const forced = await ssmd([...args, '--force'], { cwd: repo })
+    expect(forced.code, forced.stderr).to.equal(0)
+    expect(forced.stderr).to.contain(`warning: --compatible-with v1 not checked: schemas/quote.json and ${fixture('quote-v2.json')} differ`)
+    expect(forced.stdout).to.contain('added v2 (draft, from 2025-03-01, schemas/quote-v2.json)\n')
+    expect(read(repo, 'schemas/quote.yaml')).to.contain('    compatible_with: [v1]\n')
   })
 })

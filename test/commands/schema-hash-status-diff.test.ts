@@ -214,6 +214,29 @@ describe('ssmd schema diff', () => {
     expect(j.changes[0]).to.include({ severity: 'breaking', message: 'field Quote.ticker @3 removed', file: 'schemas/quote.capnp', line: 8, column: 3 })
   })
 
+  it('compares protobuf versions field by number, with locations in the .proto files', async () => {
+    const repo = exampleRepo()
+    await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.proto'), '--effective-from', '2025-01-01'], { cwd: repo })
+    await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v2.proto'), '--effective-from', '2025-02-01'], { cwd: repo })
+    await ssmd(['schema', 'add-version', 'quote', '--file', fixture('quote-v3-narrow.proto'), '--effective-from', '2025-03-01', '--breaking-changes=bid'], { cwd: repo })
+    const r = await ssmd(['schema', 'diff', 'quote', 'v1', 'v3'], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.equal(
+      [
+        'quote v1 (schemas/quote.proto) → v3 (schemas/quote-v3-narrow.proto)',
+        '',
+        'breaking    field Quote.bid = 2 type changed from double to float  schemas/quote-v3-narrow.proto:7:3',
+        '',
+        '1 breaking, 0 compatible, 0 info: v3 is not compatible with v1',
+        '',
+      ].join('\n'),
+    )
+    const added = await ssmd(['schema', 'diff', 'quote', 'v1', 'v2', '--json'], { cwd: repo })
+    expect(JSON.parse(added.stdout).changes).to.deep.equal([
+      { severity: 'compatible', kind: 'field-added', message: 'field Quote.bid_size = 5 added', path: 'Quote.bid_size', file: 'schemas/quote-v2.proto', line: 10, column: 3 },
+    ])
+  })
+
   it('says so when nothing changed', async () => {
     const repo = exampleRepo()
     const r = await ssmd(['schema', 'diff', 'trade', 'v2', 'v2'], { cwd: repo })
@@ -223,10 +246,10 @@ describe('ssmd schema diff', () => {
 
   it('fails for other formats, unknown versions and unparsable definitions; exit 2 for bad arguments', async () => {
     const repo = exampleRepo()
-    await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.proto'), '--effective-from', '2025-01-01'], { cwd: repo })
-    const proto = await ssmd(['schema', 'diff', 'quote', 'v1', 'v1'], { cwd: repo })
-    expect(proto.code).to.equal(1)
-    expect(proto.stderr).to.contain("structural diff is only available for capnp schemas; 'quote' is protobuf")
+    await ssmd(['schema', 'register', 'quote', '--file', fixture('quote.json'), '--effective-from', '2025-01-01'], { cwd: repo })
+    const json = await ssmd(['schema', 'diff', 'quote', 'v1', 'v1'], { cwd: repo })
+    expect(json.code).to.equal(1)
+    expect(json.stderr).to.contain("structural diff is only available for capnp and protobuf schemas; 'quote' is json_schema (compare the files with git diff)")
     expect((await ssmd(['schema', 'diff', 'trade', 'v1', 'v5'], { cwd: repo })).code).to.equal(1)
     expect((await ssmd(['schema', 'diff', 'trade', 'v1', 'latest'], { cwd: repo })).code).to.equal(2)
     expect((await ssmd(['schema', 'diff', 'trade', 'v1'], { cwd: repo })).code).to.equal(2)

@@ -1,9 +1,38 @@
 // Schema metadata and definition-file rules (Cap'n Proto, protobuf, JSON Schema).
+import { readFileSync } from 'node:fs'
+import { fixture } from '../fixtures/schema/helpers.js'
 import { builtin, EXAMPLE, edited, tester } from './helpers.js'
 
 const TRADE = 'schemas/trade.yaml'
 const ORDERBOOK = 'schemas/orderbook.yaml'
 const ZERO_HASH = `sha256:${'0'.repeat(64)}`
+/** schemas/quote.yaml of `format` with v1 (`v1File`) and v2 (`v2File`), v2 claiming compatibility with v1 unless `claim` is false. */
+function quoteYaml(format: string, v1File: string, v2File: string, claim = true): string {
+  return [
+    'name: quote',
+    `format: ${format}`,
+    `schema_file: ${v1File}`,
+    'versions:',
+    '  - version: v1',
+    '    effective_from: 2025-01-01',
+    '    effective_to: 2025-02-28',
+    '    status: active',
+    `    hash: ${ZERO_HASH}`,
+    '  - version: v2',
+    '    effective_from: 2025-03-01',
+    '    status: draft',
+    `    schema_file: ${v2File}`,
+    `    hash: ${ZERO_HASH}`,
+    ...(claim ? ['    compatible_with: [v1]'] : []),
+    '',
+  ].join('\n')
+}
+const fixtureText = (name: string) => readFileSync(fixture(name), 'utf8')
+/** A protobuf schema whose v2 narrows bid from double to float, or only adds a field. */
+const protoNarrowed = { 'schemas/quote.proto': fixtureText('quote.proto'), 'schemas/quote-v2.proto': fixtureText('quote-v3-narrow.proto') }
+const protoAdded = { 'schemas/quote.proto': fixtureText('quote.proto'), 'schemas/quote-v2.proto': fixtureText('quote-v2.proto') }
+const QUOTE = 'schemas/quote.yaml'
+
 /** A Float64 price narrowed to Float32 in v2: a breaking change. */
 const narrowed = { 'schemas/trade-v2.capnp': edited('schemas/trade-v2.capnp', 'price @2 :Float64;', 'price @2 :Float32;') }
 
@@ -131,6 +160,15 @@ tester.run('schema/compat-claim', builtin('schema/compat-claim'), {
   valid: [
     { name: 'v2 really is compatible with v1', files: {} },
     { name: 'no claim, no check', files: { ...narrowed, [TRADE]: edited(TRADE, '    compatible_with: [v1]\n', '') } },
+    { name: 'a protobuf v2 that only adds a field', files: { ...protoAdded, [QUOTE]: quoteYaml('protobuf', 'quote.proto', 'quote-v2.proto') } },
+    {
+      name: 'a JSON Schema v2 that is the same JSON, reformatted',
+      files: {
+        'schemas/quote.json': fixtureText('quote.json'),
+        'schemas/quote-v2.json': JSON.stringify(JSON.parse(fixtureText('quote.json'))),
+        [QUOTE]: quoteYaml('json_schema', 'quote.json', 'quote-v2.json'),
+      },
+    },
   ],
   invalid: [
     {
@@ -144,6 +182,37 @@ tester.run('schema/compat-claim', builtin('schema/compat-claim'), {
           severity: 'error',
           message:
             'v2 is not compatible with v1: field Trade.price @2 type changed from Float64 to Float32 (schemas/trade-v2.capnp:8:3); field Trade.quantity @3 moved on the wire from data bytes 16-19 to data bytes 12-15: old readers would read it elsewhere (schemas/trade-v2.capnp:9:3); field Trade.side @4 moved on the wire from data bytes 20-21 to data bytes 16-17: old readers would read it elsewhere (schemas/trade-v2.capnp:10:3)',
+        },
+      ],
+    },
+    {
+      name: 'a protobuf claim the definitions contradict (double narrowed to float)',
+      files: { ...protoNarrowed, [QUOTE]: quoteYaml('protobuf', 'quote.proto', 'quote-v2.proto') },
+      findings: [
+        {
+          file: QUOTE,
+          line: 15,
+          column: 23,
+          severity: 'error',
+          message: 'v2 is not compatible with v1: field Quote.bid = 2 type changed from double to float (schemas/quote-v2.proto:7:3)',
+        },
+      ],
+    },
+    {
+      name: 'a JSON Schema claim across a change, which cannot be checked',
+      files: {
+        'schemas/quote.json': fixtureText('quote.json'),
+        'schemas/quote-v2.json': fixtureText('quote-v2.json'),
+        [QUOTE]: quoteYaml('json_schema', 'quote.json', 'quote-v2.json'),
+      },
+      findings: [
+        {
+          file: QUOTE,
+          line: 15,
+          column: 23,
+          severity: 'error',
+          message:
+            'compatible_with names v1, but schemas/quote.json and schemas/quote-v2.json differ, and a change to a JSON Schema cannot be checked for compatibility; remove the claim and describe what breaks in breaking_changes',
         },
       ],
     },
@@ -162,6 +231,15 @@ tester.run('schema/undocumented-break', builtin('schema/undocumented-break'), {
   valid: [
     { name: 'a compatible evolution', files: {} },
     { name: 'a documented break', files: { ...narrowed, [TRADE]: edited(TRADE, '    compatible_with: [v1]\n', '    breaking_changes: price is now Float32\n') } },
+    { name: 'a protobuf v2 that only adds a field', files: { ...protoAdded, [QUOTE]: quoteYaml('protobuf', 'quote.proto', 'quote-v2.proto', false) } },
+    {
+      name: 'a JSON Schema change, which cannot be classified',
+      files: {
+        'schemas/quote.json': fixtureText('quote.json'),
+        'schemas/quote-v2.json': fixtureText('quote-v2.json'),
+        [QUOTE]: quoteYaml('json_schema', 'quote.json', 'quote-v2.json', false),
+      },
+    },
   ],
   invalid: [
     {
@@ -174,6 +252,19 @@ tester.run('schema/undocumented-break', builtin('schema/undocumented-break'), {
           column: 5,
           severity: 'warning',
           message: 'v2 breaks compatibility with v1 (3 breaking changes, first: field Trade.price @2 type changed from Float64 to Float32) but has no breaking_changes text',
+        },
+      ],
+    },
+    {
+      name: 'an unexplained protobuf break',
+      files: { ...protoNarrowed, [QUOTE]: quoteYaml('protobuf', 'quote.proto', 'quote-v2.proto', false) },
+      findings: [
+        {
+          file: QUOTE,
+          line: 10,
+          column: 5,
+          severity: 'warning',
+          message: 'v2 breaks compatibility with v1 (1 breaking change, first: field Quote.bid = 2 type changed from double to float) but has no breaking_changes text',
         },
       ],
     },

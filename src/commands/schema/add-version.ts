@@ -6,14 +6,15 @@
  *   entry: { version, effective_from, status, schema_file, hash, compatible_with?, breaking_changes? },
  *   closed?: { version: string, effective_to: string },   // an open-ended earlier version given an end date
  *   copied?: { from: string, to: string },                // the definition copied into schemas/
- *   compatibility: Array<{ with: string, checked: boolean, compatible?: boolean, breaking: CapnpChange[] }>,
- *   previous?: { version: string, checked: boolean, breaking: CapnpChange[] }   // compare with the previous version
+ *   compatibility: Array<{ with: string, checked: boolean, compatible?: boolean, breaking: SchemaChange[] }>,
+ *   previous?: { version: string, checked: boolean, breaking: SchemaChange[] }   // compare with the previous version
  * }
- *   `checked` is false when no structural compare was possible (not capnp); `compatible` is
- *   false only when --force recorded a claim that does not hold.
+ *   `checked` is false when --force recorded a claim that could not be checked (a JSON Schema
+ *   that changed, or an older definition that does not parse); `compatible` is false only when
+ *   --force recorded a claim that does not hold.
  */
 import { Args, Flags } from '@oclif/core'
-import type { CapnpChange } from '../../lib/capnp/index.js'
+import type { SchemaChange } from '../../lib/core/schema-change.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { checkDateFlag } from '../../lib/core/dates.js'
 import { UsageError } from '../../lib/core/errors.js'
@@ -32,13 +33,13 @@ export interface SchemaAddVersionResult {
   closed?: { version: string; effective_to: string }
   copied?: { from: string; to: string }
   compatibility: CompatibilityCheck[]
-  previous?: { version: string; checked: boolean; breaking: CapnpChange[] }
+  previous?: { version: string; checked: boolean; breaking: SchemaChange[] }
 }
 
 export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersion> {
   static override summary = 'Add the next version of a schema, with its own definition file.'
   static override description =
-    'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked by a structural compare (capnp) and a false one is refused, listing each breaking change, unless --force.'
+    'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked — by a structural compare for capnp and protobuf, by equality for JSON Schema — and a false or uncheckable one is refused, listing each breaking change, unless --force.'
   static override examples = [
     {
       description: 'A compatible new version (checked against v1 and v2)',
@@ -62,7 +63,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     status: Flags.string({ summary: 'Lifecycle status of the new version.', options: statusOptions, default: 'draft' }),
     'compatible-with': Flags.string({ summary: 'Older versions whose data the new version can read, comma-separated (v1,v2); each claim is checked.' }),
     'breaking-changes': Flags.string({ summary: 'What breaks relative to the previous version.' }),
-    force: Flags.boolean({ summary: 'Record --compatible-with claims even when the check finds breaking changes (with a warning).' }),
+    force: Flags.boolean({ summary: 'Record --compatible-with claims even when the check finds breaking changes or cannot decide (with a warning).' }),
   }
 
   async run(): Promise<SchemaAddVersionResult> {
@@ -87,8 +88,6 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     const { id, entry, incoming: inc, closed, compatibility, previous } = plan
 
     for (const u of plan.unchecked) this.note(`warning: --compatible-with ${u.with} not checked: ${u.problem}`)
-    if (plan.format !== 'capnp' && claims.length > 0)
-      this.note(`note: --compatible-with not checked: structural compare is only available for capnp (this schema is ${plan.format})`)
     for (const claim of plan.refused) {
       const { breaking } = compatibility.find(c => c.with === claim)!
       this.note(`warning: ${refusedClaimText(id, claim, breaking)}; recorded anyway because of --force`)

@@ -8,11 +8,11 @@
  * }
  */
 import { Args } from '@oclif/core'
-import type { CapnpChange } from '../../lib/capnp/index.js'
+import type { SchemaChange } from '../../lib/core/schema-change.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { SsmdError, UsageError } from '../../lib/core/errors.js'
 import { checkName } from '../../lib/domain/input.js'
-import { compareDefinitions, DefinitionCache, type Definition } from '../../lib/domain/schema/definitions.js'
+import { compareDefinitions, DefinitionCache, STRUCTURAL_FORMATS, type Definition } from '../../lib/domain/schema/definitions.js'
 import { notParsing } from '../../lib/domain/schema/parse.js'
 import { findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { dim, green, red, yellow } from '../../lib/cli/style.js'
@@ -22,7 +22,7 @@ export interface SchemaDiffResult {
   name: string
   from: { version: string; file: string }
   to: { version: string; file: string }
-  changes: CapnpChange[]
+  changes: SchemaChange[]
   summary: { breaking: number; compatible: number; info: number }
   compatible: boolean
 }
@@ -33,12 +33,12 @@ function versionArg(which: string, value: string): string {
 }
 
 const ORDER = { breaking: 0, compatible: 1, info: 2 } as const
-const label = (s: CapnpChange['severity']) => (s === 'breaking' ? red('breaking  ') : s === 'compatible' ? green('compatible') : yellow('info      '))
+const label = (s: SchemaChange['severity']) => (s === 'breaking' ? red('breaking  ') : s === 'compatible' ? green('compatible') : yellow('info      '))
 
 export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
   static override summary = "The structural changes between two versions' definitions."
   static override description =
-    "Compares the Cap'n Proto definitions of two versions (fields matched by ordinal, declarations by name or explicit id) and marks each change compatible, breaking or info, with its file:line:col. A report: it exits 0 whatever it finds. Only capnp schemas have a structural diff."
+    "Compares the definitions of two versions and marks each change compatible, breaking or info, with its file:line:col. Cap'n Proto: fields matched by ordinal, declarations by name or explicit id. Protobuf: fields and enum values matched by number, declarations by name, classified by Buf's wire rules. A report: it exits 0 whatever it finds. JSON Schema definitions have no structural diff."
   static override examples = [
     { description: 'What changed between two versions, and whether it breaks readers', command: '<%= config.bin %> schema diff trade v1 v2' },
     { description: 'As JSON, for scripts', command: '<%= config.bin %> schema diff trade v1 v3 --json' },
@@ -57,7 +57,8 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const from = findSchemaVersion(name, schema, fromId)
     const to = findSchemaVersion(name, schema, toId)
-    if (schema.format !== 'capnp') throw new SsmdError(`structural diff is only available for capnp schemas; '${name}' is ${schema.format}`)
+    if (!STRUCTURAL_FORMATS.includes(schema.format))
+      throw new SsmdError(`structural diff is only available for capnp and protobuf schemas; '${name}' is ${schema.format} (compare the files with git diff)`)
     if (versionNumber(fromId) > versionNumber(toId)) this.note(`note: comparing backwards, from the newer ${fromId} to the older ${toId}`)
 
     const cache = new DefinitionCache(this.root())
@@ -97,7 +98,7 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const def = await cache.forVersion(doc, index)
     if (!def) throw new SsmdError(`${ref} names no definition file`)
     if (def.problem) throw new SsmdError(`${ref}: ${def.problem.message}`)
-    if (!def.parsed?.ok || !def.parsed.capnp) throw notParsing(`${def.display} (${ref})`, def.parsed?.problems ?? [], 'fix it first (ssmd validate)')
+    if (!def.parsed?.ok) throw notParsing(`${def.display} (${ref})`, def.parsed?.problems ?? [], 'fix it first (ssmd validate)')
     return def
   }
 }

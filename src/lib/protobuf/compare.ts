@@ -2,8 +2,8 @@
  * Structural compare of two versions of a .proto file, classifying each change as
  * breaking, compatible or info by the wire-compatibility rules of Buf's `breaking`
  * checker (category WIRE), plus the declaration-level rules a reader of stored data
- * needs (no message, enum, service or method deleted; same syntax). docs/protobuf.md
- * lists every rule and the Buf rules it follows.
+ * needs (no message, enum, service or method deleted; same syntax).
+ * docs/compatibility.md lists every rule and the Buf rule it follows.
  */
 import type { SchemaChange } from '../core/schema-change.js'
 import type { ProtoPosition } from './locate.js'

@@ -1,12 +1,12 @@
 import { extname } from 'node:path'
-import type { CapnpChange } from '../../capnp/index.js'
+import type { SchemaChange } from '../../core/schema-change.js'
 import { ConflictError, SsmdError, UsageError } from '../../core/errors.js'
 import { plural } from '../../core/text.js'
 import type { SchemaData } from '../../spec/types.generated.js'
 import type { SchemaDocument } from '../../workspace/document.js'
 import { editDocument } from '../../workspace/files.js'
 import { latestVersion, nextVersionId, versionNumber, type ClosedVersion } from '../versions.js'
-import { compareDefinitions, DefinitionCache, type Definition } from './definitions.js'
+import { checkCompatibility, DefinitionCache, type Definition } from './definitions.js'
 import { FORMAT_BY_EXTENSION } from './files.js'
 import {
   findSchemaVersion,
@@ -39,20 +39,22 @@ export interface SchemaAddVersionInput {
   force: boolean
 }
 
-/** The outcome of one structural compare against an older version. */
+/** The outcome of one compatibility check against an older version. */
 export interface VersionComparison {
-  /** False when no structural compare was possible (not capnp, or `problem`). */
+  /** False when no check was possible (`problem` or `unchecked`). */
   checked: boolean
-  breaking: CapnpChange[]
-  /** Why the older version could not be compared. */
+  breaking: SchemaChange[]
+  /** Why the older version could not be compared (its file is missing or does not parse). */
   problem?: string
+  /** Why the format allows no sound check of this change (JSON Schema definitions that differ). */
+  unchecked?: string
 }
 
 export interface CompatibilityCheck {
   with: string
   checked: boolean
   compatible?: boolean
-  breaking: CapnpChange[]
+  breaking: SchemaChange[]
 }
 
 export interface SchemaAddVersionPlan {
@@ -67,21 +69,21 @@ export interface SchemaAddVersionPlan {
   /** Claims that do not hold (recorded only because of --force). */
   refused: string[]
   /** The compare with the latest existing version, for the breaking_changes hint. */
-  previous?: { version: string; checked: boolean; breaking: CapnpChange[] }
+  previous?: { version: string; checked: boolean; breaking: SchemaChange[] }
 }
 
 /** `  file:line:col  message` */
-export const changeLine = (c: CapnpChange) => `  ${c.file}:${c.line}:${c.column}  ${c.message}`
+export const changeLine = (c: SchemaChange) => `  ${c.file}:${c.line}:${c.column}  ${c.message}`
 
 /** The head line of a claim that does not hold. */
-export const refusedClaimText = (id: string, claim: string, breaking: readonly CapnpChange[]) =>
+export const refusedClaimText = (id: string, claim: string, breaking: readonly SchemaChange[]) =>
   `${id} is not compatible with ${claim}: ${plural(breaking.length, 'breaking change')}`
 
 /**
  * Everything `schema add-version` will write, checked before anything is: the next
  * id, where its dates fit (an open-ended version is ended the day before), the
  * definition file (must parse, must not be another version's), and each
- * compatibility claim by a structural compare. A false or uncheckable claim is
+ * compatibility claim by the shared check (compareWithVersion). A false or uncheckable claim is
  * refused unless `force`.
  */
 export async function planSchemaAddVersion(root: string, doc: SchemaDocument, input: SchemaAddVersionInput): Promise<SchemaAddVersionPlan> {
@@ -115,9 +117,13 @@ export async function planSchemaAddVersion(root: string, doc: SchemaDocument, in
   const refused: string[] = []
   for (const claim of claims) {
     const check = await compareWithVersion(doc, schema, claim, def, cache)
-    if (check.problem) {
-      if (!input.force) throw new SsmdError(`cannot check --compatible-with ${claim}: ${check.problem}; fix it, drop the claim, or pass --force`)
-      unchecked.push({ with: claim, problem: check.problem })
+    if (check.problem || check.unchecked) {
+      if (!input.force && check.problem) throw new SsmdError(`cannot check --compatible-with ${claim}: ${check.problem}; fix it, drop the claim, or pass --force`)
+      if (!input.force)
+        throw new SsmdError(
+          `cannot check --compatible-with ${claim}: ${check.unchecked}; drop the claim (describe what breaks with --breaking-changes), or pass --force to record it unchecked; nothing written`,
+        )
+      unchecked.push({ with: claim, problem: (check.problem ?? check.unchecked)! })
       compatibility.push({ with: claim, checked: false, breaking: [] })
       continue
     }
@@ -138,7 +144,7 @@ export async function planSchemaAddVersion(root: string, doc: SchemaDocument, in
   const prev = latestVersion(schema.versions.filter(v => v && typeof v.version === 'string'))
   if (prev) {
     const check = await compareWithVersion(doc, schema, prev.version, def, cache)
-    previous = { version: prev.version, checked: check.checked && !check.problem, breaking: check.breaking }
+    previous = { version: prev.version, checked: check.checked, breaking: check.breaking }
   }
 
   const entry = orderedEntry({
@@ -180,14 +186,18 @@ export function writeSchemaAddVersion(doc: SchemaDocument, name: string, plan: S
   return created
 }
 
-/** Breaking changes from version `older` to the new definition; `checked` false when the format has no structural compare. */
+/**
+ * The shared claim check: breaking changes from version `older` to the new
+ * definition, by checkCompatibility (structural for capnp and protobuf; JSON
+ * Schema only when unchanged, else `unchecked`).
+ */
 export async function compareWithVersion(doc: SchemaDocument, schema: SchemaData, older: string, newer: Definition, cache: DefinitionCache): Promise<VersionComparison> {
-  if (schema.format !== 'capnp') return { checked: false, breaking: [] }
   const { index } = findSchemaVersion(schema.name ?? doc.name, schema, older)
   const old = await cache.forVersion(doc, index)
   if (!old) return { checked: false, breaking: [], problem: `${older} names no definition file` }
   if (old.problem) return { checked: false, breaking: [], problem: old.problem.message }
-  if (!old.parsed?.capnp) return { checked: false, breaking: [], problem: `${old.display} (${older}) does not parse (ssmd validate)` }
-  const changes = await compareDefinitions(old, newer)
-  return { checked: true, breaking: (changes ?? []).filter(c => c.severity === 'breaking') }
+  const result = old.parsed?.ok ? await checkCompatibility(old, newer) : undefined
+  if (!result) return { checked: false, breaking: [], problem: `${old.display} (${older}) does not parse (ssmd validate)` }
+  if (result.unchecked !== undefined) return { checked: false, breaking: [], unchecked: result.unchecked }
+  return { checked: true, breaking: result.changes.filter(c => c.severity === 'breaking') }
 }

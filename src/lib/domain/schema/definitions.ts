@@ -1,4 +1,5 @@
-import type { CapnpChange, CapnpModel } from '../../capnp/index.js'
+import type { SchemaChange } from '../../core/schema-change.js'
+import { deepEqual } from '../../core/deep-equal.js'
 import { definitionRef, readDefinitionBytes, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
 import type { SchemaDocument } from '../../workspace/document.js'
@@ -22,7 +23,7 @@ interface StoredDefinition {
   /** Files the parse read or looked for, with their stat data then (null: absent). */
   deps: Array<[string, Stamp | null]>
   /** Structural compares with older definitions, by the older one's stored id. */
-  compares: Map<string, CapnpChange[]>
+  compares: Map<string, SchemaChange[]>
 }
 
 interface Origin {
@@ -73,16 +74,20 @@ export class DefinitionCache {
   private readonly settled = new Map<string, Definition>()
 
   /**
-   * Lets go of the Cap'n Proto models of a schema document's definitions once
-   * the rules are done with it: a large repository then never holds them all.
-   * A model asked for again is parsed again (see capnpModel).
+   * Lets go of the models (Cap'n Proto, protobuf, JSON) of a schema document's
+   * definitions once the rules are done with it: a large repository then never
+   * holds them all. A model asked for again is parsed again (see withModel).
    */
   release(doc: SchemaDocument): void {
     const count = Array.isArray(doc.data?.versions) ? doc.data.versions.length : 0
     for (let index = 0; index < count; index++) {
       const named = versionDefinition(doc, index)
       const parsed = named && this.settled.get(definitionKey(named.ref, named.format))?.parsed
-      if (parsed) parsed.capnp = undefined
+      if (parsed) {
+        parsed.capnp = undefined
+        parsed.protobuf = undefined
+        parsed.json = undefined
+      }
     }
   }
 
@@ -139,13 +144,21 @@ export class DefinitionCache {
     return named ? this.get(named.ref, named.format) : undefined
   }
 
-  /** The Cap'n Proto model of a definition, parsing the file again if it came from the validation cache. */
-  async capnpModel(def: Definition, format: string): Promise<CapnpModel | undefined> {
-    if (def.parsed?.capnp || !def.parsed?.ok || format !== 'capnp' || !def.abs) return def.parsed?.capnp
+  /** The parse of a definition with its model (of `format`), parsing the file again if it came from the validation cache or was released. */
+  async withModel(def: Definition, format: string): Promise<ParsedDefinition | undefined> {
+    const parsed = def.parsed
+    if (!parsed?.ok || !def.abs || modelOf(parsed, format) !== undefined) return parsed
     const again = await parseDefinition(this.root, def.abs, def.display, format)
-    def.parsed.capnp = again.capnp
-    return again.capnp
+    parsed.capnp = again.capnp
+    parsed.protobuf = again.protobuf
+    parsed.json = again.json
+    return parsed
   }
+}
+
+/** The model a compare of `format` needs from a parse (undefined when absent). */
+function modelOf(parsed: ParsedDefinition, format: string): unknown {
+  return format === 'capnp' ? parsed.capnp : format === 'protobuf' ? parsed.protobuf : format === 'json_schema' ? parsed.json : undefined
 }
 
 /** The definition file a schema version names (its own, else the schema's) and its format; undefined when none. */
@@ -170,24 +183,69 @@ export function definitionCache(ws: { root: string; cache?: { table(name: string
 }
 
 let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
+let protobufModule: Promise<typeof import('../../protobuf/index.js')> | undefined
 
-/** Structural changes from `older` to `newer` (Cap'n Proto only); undefined when either does not parse. */
-export async function compareDefinitions(older: Definition, newer: Definition): Promise<CapnpChange[] | undefined> {
+/**
+ * The outcome of comparing two versions' definitions: the structural changes
+ * (each breaking, compatible or info), or why the format allows no sound check.
+ */
+export type Comparison = { changes: SchemaChange[]; unchecked?: undefined } | { changes?: undefined; unchecked: string }
+
+/** Formats with a structural compare (`schema diff`); a claim on any other format holds only between identical definitions. */
+export const STRUCTURAL_FORMATS: readonly string[] = ['capnp', 'protobuf']
+
+/** The format a definition was parsed as. */
+function formatOf(def: Definition, origin?: Origin): string | undefined {
+  if (origin) return origin.format
+  const p = def.parsed
+  return p?.capnp ? 'capnp' : p?.protobuf ? 'protobuf' : p?.json ? 'json_schema' : undefined
+}
+
+/**
+ * The one compatibility check behind every claim (`schema add-version
+ * --compatible-with`, validate's schema/compat-claim and schema/undocumented-break,
+ * `schema diff`): Cap'n Proto and protobuf definitions are compared structurally;
+ * JSON Schema definitions only compare equal or not (whether one JSON Schema
+ * accepts every document another accepts cannot be decided in general, so any
+ * other change is `unchecked`). Undefined when either definition does not parse.
+ */
+export async function checkCompatibility(older: Definition, newer: Definition): Promise<Comparison | undefined> {
   const a = origins.get(older)
   const b = origins.get(newer)
-  const isCapnp = (d: Definition, o?: Origin) => d.parsed?.ok === true && (o ? o.format === 'capnp' : d.parsed.capnp !== undefined)
-  if (!isCapnp(older, a) || !isCapnp(newer, b)) return undefined
-  if (older.hash !== undefined && older.hash === newer.hash) return []
+  const format = formatOf(older, a)
+  if (older.parsed?.ok !== true || newer.parsed?.ok !== true || format === undefined || formatOf(newer, b) !== format) return undefined
+  if (older.hash !== undefined && older.hash === newer.hash) return { changes: [] }
+  if (format === 'json_schema') {
+    const [x, y] = [await cacheOf(a).withModel(older, format), await cacheOf(b).withModel(newer, format)]
+    if (!x?.json || !y?.json) return undefined
+    if (deepEqual(x.json.value, y.json.value)) return { changes: [] }
+    return { unchecked: `${older.display} and ${newer.display} differ, and a change to a JSON Schema cannot be checked for compatibility` }
+  }
   const known = a?.stored && b?.stored ? b.stored.compares.get(a.stored.id) : undefined
-  if (known) return known
-  const olderModel = a ? await a.cache.capnpModel(older, a.format) : older.parsed?.capnp
-  const newerModel = b ? await b.cache.capnpModel(newer, b.format) : newer.parsed?.capnp
-  if (!olderModel || !newerModel) return undefined
-  const { compareCapnp } = await (capnpModule ??= import('../../capnp/index.js'))
-  const changes = compareCapnp(olderModel, newerModel)
+  if (known) return { changes: known }
+  const x = await cacheOf(a).withModel(older, format)
+  const y = await cacheOf(b).withModel(newer, format)
+  let changes: SchemaChange[]
+  if (format === 'capnp' && x?.capnp && y?.capnp) {
+    const { compareCapnp } = await (capnpModule ??= import('../../capnp/index.js'))
+    changes = compareCapnp(x.capnp, y.capnp)
+  } else if (format === 'protobuf' && x?.protobuf && y?.protobuf) {
+    const { compareProtobuf } = await (protobufModule ??= import('../../protobuf/index.js'))
+    changes = compareProtobuf(x.protobuf, y.protobuf)
+  } else return undefined
   if (a?.stored && b?.stored && b.storeKey) {
     b.stored.compares.set(a.stored.id, changes)
     b.cache.touch(b.storeKey)
   }
-  return changes
+  return { changes }
+}
+
+/** A definition's own cache, or one that can only re-read files given by absolute path (definitions loaded outside a cache keep their model). */
+function cacheOf(origin: Origin | undefined): Pick<DefinitionCache, 'withModel'> {
+  return origin?.cache ?? { withModel: async (def: Definition) => def.parsed }
+}
+
+/** Structural changes from `older` to `newer`; undefined when either does not parse or the format has no structural compare that applies. */
+export async function compareDefinitions(older: Definition, newer: Definition): Promise<SchemaChange[] | undefined> {
+  return (await checkCompatibility(older, newer))?.changes
 }

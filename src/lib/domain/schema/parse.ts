@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CapnpModel } from '../../capnp/index.js'
+import type { ProtoModel } from '../../protobuf/index.js'
 import { SsmdError } from '../../core/errors.js'
 import { plural } from '../../core/text.js'
 
@@ -17,6 +18,10 @@ export interface ParsedDefinition {
   problems: DefinitionProblem[]
   /** Cap'n Proto model, for structural compares. */
   capnp?: CapnpModel
+  /** Protocol Buffers model, for structural compares. */
+  protobuf?: ProtoModel
+  /** The parsed JSON of a JSON Schema definition, for compares. */
+  json?: { value: unknown }
 }
 
 /** `file:line:col  message` lines. */
@@ -33,6 +38,7 @@ export function notParsing(subject: string, problems: readonly DefinitionProblem
 
 // Loaded on first use, once: a dynamic import per file costs a module-loader round trip.
 let capnpModule: Promise<typeof import('../../capnp/index.js')> | undefined
+let protobufModule: Promise<typeof import('../../protobuf/index.js')> | undefined
 
 /**
  * Parses a definition file in its format: Cap'n Proto with ssmd's own parser,
@@ -71,10 +77,9 @@ export async function parseDefinition(
     return { ok: false, problems: [{ message: `cannot read: ${(error as Error).message}`, line: 1, column: 1, file: display }] }
   }
   if (format === 'protobuf') {
-    const protobuf = (await import('protobufjs')).default
+    const { buildProtoModel } = await (protobufModule ??= import('../../protobuf/index.js'))
     try {
-      protobuf.parse(text, { keepCase: true })
-      return { ok: true, problems: [] }
+      return { ok: true, problems: [], protobuf: buildProtoModel(text, display) }
     } catch (error) {
       const message = (error as Error).message
       const line = Number(/line (\d+)/.exec(message)?.[1] ?? 1)
@@ -101,7 +106,7 @@ export async function parseDefinition(
       const errs = (validator.errors ?? []).map((e: { instancePath: string; message?: string }) => `${e.instancePath || '/'} ${e.message}`).join('; ')
       return { ok: false, problems: [{ message: `not a valid JSON Schema: ${errs}`, line: 1, column: 1, file: display }] }
     }
-    return { ok: true, problems: [] }
+    return { ok: true, problems: [], json: { value: json } }
   }
   return { ok: false, problems: [{ message: `unknown format '${format}'`, line: 1, column: 1, file: display }] }
 }

@@ -1,4 +1,4 @@
-import { compareDefinitions, definitionCache } from '../../domain/schema/definitions.js'
+import { checkCompatibility, definitionCache } from '../../domain/schema/definitions.js'
 import { versionNumber } from '../../domain/versions.js'
 import { builtinRule, items } from './util.js'
 
@@ -6,11 +6,13 @@ export default builtinRule({
   meta: {
     id: 'schema/compat-claim',
     severity: 'error',
-    description: 'Each compatible_with entry names an older version, and the newer definition really is a compatible evolution of it.',
+    description:
+      "Each compatible_with entry names an older version, and the newer definition really is a compatible evolution of it (Cap'n Proto and protobuf: structural compare; JSON Schema: only an unchanged definition).",
     messages: {
       unknownVersion: "compatible_with names '{{claim}}', which is not a version of schema '{{schema}}'",
       notOlder: "compatible_with names '{{claim}}', which is not older than {{version}}",
       incompatible: '{{version}} is not compatible with {{claim}}: {{changes}}',
+      unchecked: 'compatible_with names {{claim}}, but {{reason}}; remove the claim and describe what breaks in breaking_changes',
     },
   },
   async schema(doc, ctx) {
@@ -34,8 +36,12 @@ export default builtinRule({
         const older = await cache.forVersion(doc, olderIndex)
         const newer = await cache.forVersion(doc, i)
         if (!older || !newer) continue
-        const changes = await compareDefinitions(older, newer)
-        const breaking = changes?.filter(c => c.severity === 'breaking') ?? []
+        const result = await checkCompatibility(older, newer)
+        if (result?.unchecked !== undefined) {
+          ctx.report({ path, messageId: 'unchecked', data: { claim: String(claim), reason: result.unchecked } })
+          continue
+        }
+        const breaking = result?.changes.filter(c => c.severity === 'breaking') ?? []
         if (breaking.length > 0) {
           const list = breaking.map(c => `${c.message} (${c.file}:${c.line}:${c.column})`).join('; ')
           ctx.report({ path, messageId: 'incompatible', data: { version: String(v.version), claim: String(claim), changes: list } })
