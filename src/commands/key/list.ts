@@ -26,7 +26,7 @@ export default class KeyList extends SsmdCommand<typeof KeyList> {
     const envName = checkName('environment', this.args.env)
     const doc = this.workspace(['environment']).get('environment', envName)
     // A source that looks like a pasted secret is shown masked, in text and JSON alike.
-    const keys = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data)))
+    const keys = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data, doc.problem)))
     if (keys.length === 0) {
       this.say(`Environment '${envName}' has no keys. Add one with 'ssmd env add-key ${envName} <key> --type … --fields … --source env'.`)
     } else {

@@ -1,6 +1,7 @@
 import { checkTimeFlag, checkTimezoneFlag } from '../core/dates.js'
 import { NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkSize, checkUrl, parseSchemaRef } from './input.js'
+import { refuseUnreadable, type DocumentProblem } from './unreadable.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import type { EditOp } from '../yaml/edit.js'
 import { CACHE_URL_SCHEMES, TRANSPORT_URL_SCHEMES } from '../spec/enums.js'
@@ -189,12 +190,15 @@ export function planEnvUpdate(name: string, env: EnvironmentData, input: EnvInpu
 export function checkReferences(ws: Workspace, input: { feed?: string; schema?: SchemaRef }): string[] {
   const warnings: string[] = []
   if (input.feed !== undefined) {
-    const feed = ws.get('feed', input.feed).data as FeedData | undefined
+    const feedDoc = ws.get('feed', input.feed)
+    refuseUnreadable(feedDoc.file, feedDoc.problem)
+    const feed = feedDoc.data as FeedData | undefined
     if (feed?.status === 'deprecated' || feed?.status === 'disabled') warnings.push(`feed '${input.feed}' is ${feed.status}`)
   }
   if (input.schema !== undefined) {
     const { schema, version, ref } = input.schema
     const doc = ws.get('schema', schema)
+    refuseUnreadable(doc.file, doc.problem)
     const data = doc.data as SchemaData | undefined
     const versions = Array.isArray(data?.versions) ? data.versions : []
     const v = versions.find(x => x.version === version)
@@ -211,7 +215,8 @@ export function checkReferences(ws: Workspace, input: { feed?: string; schema?: 
 }
 
 /** The environment's data, or an error when the file is not a usable environment document. */
-export function usableEnvironment(file: string, data: unknown): EnvironmentData {
+export function usableEnvironment(file: string, data: unknown, problem?: DocumentProblem): EnvironmentData {
+  refuseUnreadable(file, problem)
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new SsmdError(`${file} is not a valid environment; fix it first (ssmd validate ${file})`)
   }

@@ -1,6 +1,7 @@
 import { checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../core/dates.js'
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkUrl } from './input.js'
+import { refuseUnreadable, type DocumentProblem } from './unreadable.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import { FEED_STATUSES, FEED_TYPES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
@@ -133,8 +134,9 @@ export function checkEndpoint(flag: string, endpoint: string, protocol: Protocol
 
 // ---- reading ------------------------------------------------------------------
 
-/** The feed's data, or an error when the file is not a usable feed document. */
-export function usableFeed(file: string, data: unknown): FeedData {
+/** The feed's data, or an error when the file is not a usable feed document (`problem`: what the reader found wrong with it). */
+export function usableFeed(file: string, data: unknown, problem?: DocumentProblem): FeedData {
+  refuseUnreadable(file, problem)
   const feed = data as FeedData
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(feed.versions)) {
     throw new SsmdError(`${file} is not a valid feed (no versions list); fix it first (ssmd validate ${file})`)

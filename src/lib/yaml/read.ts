@@ -1,4 +1,5 @@
 import jsYaml from 'js-yaml'
+import { conflictMessage, findConflictMarker } from '../core/conflict-markers.js'
 
 export const MAX_FILE_BYTES = 1024 * 1024
 export const MAX_ALIAS_COUNT = 100
@@ -67,6 +68,9 @@ export function parseYamlText(text: string): ParsedText {
   if (nul !== -1) {
     return { text, problem: { rule: 'yaml/unsafe', ...position(text, nul), message: 'file contains NUL bytes; it looks binary, not YAML' } }
   }
+  // A file git left mid-merge may even parse (as the wrong values): the markers are the finding.
+  const conflict = findConflictMarker(text)
+  if (conflict) return { text, problem: { rule: 'yaml/syntax', line: conflict.line, column: conflict.column, message: conflictMessage(conflict) } }
   let data: unknown
   try {
     data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: false })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { SsmdError } from '../../core/errors.js'
+import { conflictMessage, findConflictMarker } from '../../core/conflict-markers.js'
 import { isInside, readBounded, RealPaths, type BoundedRead } from '../../io/read.js'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 
@@ -92,6 +93,9 @@ export function sha256Hex(bytes: Uint8Array): string {
 export function hashFile(abs: string, root: string, display: string): string {
   const r = readDefinitionBytes(root, abs, display)
   if (r.refusal) throw new SsmdError(r.refusal.message)
+  // A hash recorded for a file git left mid-merge would bless the markers.
+  const conflict = findConflictMarker(r.bytes.toString('utf8'))
+  if (conflict) throw new SsmdError(`${display}:${conflict.line}:${conflict.column}: ${conflictMessage(conflict)}`)
   return `sha256:${sha256Hex(r.bytes)}`
 }
 

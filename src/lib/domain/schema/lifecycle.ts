@@ -2,6 +2,7 @@ import { existsSync, lstatSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../../core/errors.js'
 import { checkVersionId } from '../input.js'
+import { refuseUnreadable, type DocumentProblem } from '../unreadable.js'
 import type { Definition } from './definitions.js'
 import { definitionRef, FORMAT_BY_EXTENSION, MAX_DEFINITION_BYTES, readDefinitionBytes, resolveDefinition, sha256Hex } from './files.js'
 import { fileKind, readBoundedOrThrow } from '../../io/read.js'
@@ -26,12 +27,9 @@ export const SCHEMA_VERSION_KEY_ORDER = ['version', 'effective_from', 'effective
 // ---- references and documents ---------------------------------------------------
 
 /** The schema data of a document, or a clear error when it cannot be worked on. */
-export function usableSchema(file: string, data: unknown, problem?: { message: string; line?: number; column?: number }): SchemaData {
+export function usableSchema(file: string, data: unknown, problem?: DocumentProblem): SchemaData {
   const schema = data as SchemaData
-  if (problem) {
-    const where = problem.line === undefined ? file : `${file}:${problem.line}:${problem.column ?? 1}`
-    throw new SsmdError(`${where}: ${problem.message}; fix it first (ssmd validate ${file})`)
-  }
+  refuseUnreadable(file, problem)
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(schema.versions)) {
     throw new SsmdError(`${file} is not a valid schema (no versions list); fix it first (ssmd validate ${file})`)
   }

@@ -4,6 +4,7 @@ import type { CapnpModel } from '../../capnp/index.js'
 import type { ProtoModel } from '../../protobuf/index.js'
 import { SsmdError } from '../../core/errors.js'
 import { plural } from '../../core/text.js'
+import { conflictMessage, findConflictMarker } from '../../core/conflict-markers.js'
 
 export interface DefinitionProblem {
   message: string
@@ -55,6 +56,9 @@ export async function parseDefinition(
   source?: string,
   onRead?: (absPath: string, found: boolean) => void,
 ): Promise<ParsedDefinition> {
+  // A file git left mid-merge: the markers are the problem, not whatever a parser makes of them.
+  const conflict = source === undefined ? undefined : conflictProblem(source, display)
+  if (conflict) return conflict
   if (format === 'capnp') {
     const { loadCapnpFile } = await (capnpModule ??= import('../../capnp/index.js'))
     const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source, onRead })
@@ -75,6 +79,10 @@ export async function parseDefinition(
     text = source ?? readFileSync(abs, 'utf8')
   } catch (error) {
     return { ok: false, problems: [{ message: `cannot read: ${(error as Error).message}`, line: 1, column: 1, file: display }] }
+  }
+  if (source === undefined) {
+    const unmerged = conflictProblem(text, display)
+    if (unmerged) return unmerged
   }
   if (format === 'protobuf') {
     const { buildProtoModel } = await (protobufModule ??= import('../../protobuf/index.js'))
@@ -109,6 +117,11 @@ export async function parseDefinition(
     return { ok: true, problems: [], json: { value: json } }
   }
   return { ok: false, problems: [{ message: `unknown format '${format}'`, line: 1, column: 1, file: display }] }
+}
+
+function conflictProblem(text: string, display: string): ParsedDefinition | undefined {
+  const found = findConflictMarker(text)
+  return found && { ok: false, problems: [{ message: conflictMessage(found), line: found.line, column: found.column, file: display }] }
 }
 
 function relativeDisplay(root: string, file: string, fallback: string): string {
