@@ -1,7 +1,9 @@
-import { SsmdError } from '../core/errors.js'
+import { SsmdError, UsageError } from '../core/errors.js'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
+import { GitConfig, globalConfigFiles } from '../git/config.js'
+import { isValidRefName } from '../git/refname.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { readBoundedOrThrow } from '../io/read.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
@@ -11,6 +13,37 @@ export interface InitResult {
   created: string[]
   gitInitialized: boolean
   gitRoot?: string
+  /** The branch HEAD names in a repository this run created. */
+  branch?: string
+  /** Set when `branch` is git's built-in default because neither --initial-branch nor init.defaultBranch chose one. */
+  defaultedBranch?: boolean
+}
+
+/** What `git init` names the first branch when neither -b nor init.defaultBranch says otherwise. */
+export const GIT_DEFAULT_BRANCH = 'master'
+
+/**
+ * The first branch of a new repository, as `git init` picks it: `requested`
+ * (--initial-branch), else init.defaultBranch from the git config git reads
+ * (system, XDG, global, GIT_CONFIG_GLOBAL/SYSTEM/NOSYSTEM, GIT_CONFIG_COUNT),
+ * else git's default, 'master'. A name git would refuse is refused.
+ */
+export function initialBranch(requested?: string, env: NodeJS.ProcessEnv = process.env): { branch: string; defaulted: boolean } {
+  if (requested !== undefined) return { branch: checkInitialBranch(requested), defaulted: false }
+  const configured = GitConfig.load(globalConfigFiles(env), {}, env).get('init.defaultBranch')
+  if (configured === undefined) return { branch: GIT_DEFAULT_BRANCH, defaulted: true }
+  if (!isValidRefName(`refs/heads/${configured}`)) {
+    throw new SsmdError(
+      `init.defaultBranch '${configured}' in your git config is not a valid branch name; set a valid one (git config --global init.defaultBranch main) or pass --initial-branch`,
+    )
+  }
+  return { branch: configured, defaulted: false }
+}
+
+/** --initial-branch, checked as git checks a branch name. */
+export function checkInitialBranch(name: string): string {
+  if (!isValidRefName(`refs/heads/${name}`)) throw new UsageError(`--initial-branch '${name}' is not a valid branch name (see 'git check-ref-format --branch')`)
+  return name
 }
 
 const CONFIG = `# Local ssmd preferences. This folder is never committed.
@@ -19,8 +52,11 @@ output: text
 `
 
 /** Creates whatever of the ssmd layout is missing; running it twice changes nothing. */
-export async function initRepository(root: string, options: { git: boolean }): Promise<InitResult> {
+export async function initRepository(root: string, options: { git: boolean; initialBranch?: string }): Promise<InitResult> {
   const created: string[] = []
+  // Decided before anything is written: a bad branch name leaves the folder as it was.
+  if (options.initialBranch !== undefined) checkInitialBranch(options.initialBranch)
+  const first = options.git && !findGitRoot(root) ? initialBranch(options.initialBranch) : undefined
   mkdirSync(root, { recursive: true })
   for (const folder of SSMD_FOLDERS) {
     const dir = join(root, folder)
@@ -54,13 +90,13 @@ export async function initRepository(root: string, options: { git: boolean }): P
   }
   let gitRoot = findGitRoot(root)
   let gitInitialized = false
-  if (!gitRoot && options.git) {
+  if (!gitRoot && first) {
     const git = await import('isomorphic-git')
     const fs = await import('node:fs')
-    await git.default.init({ fs: fs.default, dir: root, defaultBranch: 'main' })
+    await git.default.init({ fs: fs.default, dir: root, defaultBranch: first.branch })
     gitRoot = root
     gitInitialized = true
     created.push('.git/')
   }
-  return { root, created, gitInitialized, gitRoot }
+  return { root, created, gitInitialized, gitRoot, ...(gitInitialized && first ? { branch: first.branch, defaultedBranch: first.defaulted } : {}) }
 }
