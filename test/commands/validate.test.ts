@@ -3,6 +3,7 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
+import { ruleSection } from '../../src/lib/cli/docs.js'
 
 interface JsonFinding {
   rule: string
@@ -114,14 +115,19 @@ describe('ssmd validate', () => {
     expect(result).to.deep.include({ ruleId: 'feed/timezone', level: 'error' })
     expect(result.locations[0].physicalLocation.region).to.deep.equal({ startLine: 33, startColumn: 13 })
     const descriptor = sarif.runs[0].tool.driver.rules[result.ruleIndex]
+    const section = ruleSection('feed/timezone')!
+    expect(section).to.match(/^\*\*Default severity:\*\* error\n/)
     expect(descriptor).to.deep.equal({
       id: 'feed/timezone',
       shortDescription: { text: 'calendar.timezone is a known IANA time zone.' },
-      helpUri: 'https://github.com/ssmd/ssmd/blob/main/docs/rules.md#feedtimezone',
+      help: { text: section, markdown: section },
       defaultConfiguration: { level: 'error' },
       properties: { plugin: 'ssmd' },
     })
-    expect(sarif.runs[0].tool.driver.rules.every((r: { helpUri?: string }) => r.helpUri?.startsWith('https://github.com/ssmd/ssmd/blob/main/docs/rules.md#'))).to.equal(true)
+    // Built-in rules carry their documentation; no link to a host that does not serve it.
+    const rules = sarif.runs[0].tool.driver.rules as Array<{ helpUri?: string; help?: { text: string } }>
+    expect(rules.every(r => r.helpUri === undefined && r.help!.text.startsWith('**Default severity:**'))).to.equal(true)
+    expect(sarif.runs[0].tool.driver).not.to.have.property('informationUri')
     const junit = (await ssmd(['validate', '--format', 'junit'], { cwd: dir })).stdout
     expect(junit).to.match(/^<\?xml/)
     expect(junit).to.match(/<testcase classname="ssmd.validate" name="feeds\/kalshi.yaml">\n\s+<failure message="1 error" type="feed\/timezone">/)

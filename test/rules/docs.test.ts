@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { BUILTIN_RULES, builtinPack } from '../../src/hooks/validate/builtin.js'
 import { PLUGIN_FAILED, runRules } from '../../src/lib/validate/engine.js'
-import { builtinDocsUrl, headingAnchor, SEVERITIES } from '../../src/lib/validate/meta.js'
+import { SEVERITIES } from '../../src/lib/validate/meta.js'
+import { ruleSection } from '../../src/lib/cli/docs.js'
 import { UNKNOWN_RULE_INFO } from '../../src/lib/validate/policy.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { PROJECT_ROOT } from '../helpers/repo.js'
@@ -24,6 +25,13 @@ const sections: Section[] = DOCS.split(/^### /m)
     const [heading, ...rest] = chunk.split('\n')
     return { id: heading.trim(), body: rest.join('\n').split(/^## /m)[0] }
   })
+/** The anchor a Markdown viewer (GitHub's) gives a heading: lower case, punctuation other than - and _ dropped, spaces as -. */
+const headingAnchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
 const anchors = new Set(
   DOCS.split('\n')
     .filter(l => /^#{1,6} /.test(l))
@@ -57,27 +65,26 @@ async function findingsOf(id: string, files: Record<string, string>) {
 }
 
 describe('built-in rule meta and docs/rules.md', () => {
-  it('every rule module declares id, severity, description, docs URL and message templates', () => {
+  it('every rule module declares id, severity, description and message templates, and no docs URL (its docs are docs/rules.md)', () => {
     expect(BUILTIN_RULES.length).to.equal(32)
     for (const { meta } of BUILTIN_RULES) {
       expect(meta.id, JSON.stringify(meta)).to.match(/^[a-z]+\/[a-z-]+$/)
       expect(SEVERITIES, meta.id).to.include(meta.severity)
       expect(meta.description.length, meta.id).to.be.greaterThan(10)
-      expect(meta.docs, meta.id).to.equal(builtinDocsUrl(meta.id))
+      expect(meta, meta.id).not.to.have.property('docs')
       expect(Object.keys(meta.messages).length, meta.id).to.be.greaterThan(0)
       for (const text of Object.values(meta.messages)) expect(text, meta.id).to.be.a('string').and.not.equal('')
     }
     expect(Object.keys(builtinPack.rules)).to.deep.equal(BUILTIN_RULES.map(r => r.meta.id))
   })
 
-  it('every registered rule has a section whose anchor its docs URL points at, with its default severity', () => {
+  it('every registered rule has a section, which ssmd rules show prints, with its default severity', () => {
     const documented = new Map(sections.map(s => [s.id, s]))
     for (const { meta } of [...BUILTIN_RULES, ...[PLUGIN_FAILED, UNKNOWN_RULE_INFO].map(r => ({ meta: { ...r, severity: r.defaultSeverity } }))]) {
       const section = documented.get(meta.id)
       expect(section, `docs/rules.md has no '### ${meta.id}'`).not.to.equal(undefined)
-      const anchor = new URL(meta.docs!).hash.slice(1)
-      expect(anchors, meta.id).to.include(anchor)
-      expect(meta.docs).to.equal(`https://github.com/ssmd/ssmd/blob/main/docs/rules.md#${anchor}`)
+      expect(meta, meta.id).not.to.have.property('docs')
+      expect(ruleSection(meta.id), meta.id).to.equal(section!.body.trim())
       expect(section!.body, meta.id).to.match(new RegExp(`^\\*\\*Default severity:\\*\\* ${meta.severity}\\b`, 'm'))
     }
   })
@@ -87,12 +94,6 @@ describe('built-in rule meta and docs/rules.md', () => {
     expect(sections.map(s => s.id).filter(id => !known.has(id))).to.deep.equal([])
     expect(new Set(sections.map(s => s.id)).size).to.equal(sections.length)
     for (const m of DOCS.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors, m[0]).to.include(m[1])
-  })
-
-  it('gives GitHub heading anchors (lower case, punctuation but - and _ dropped)', () => {
-    expect(headingAnchor('feed/version-overlap')).to.equal('feedversion-overlap')
-    expect(headingAnchor('Engine findings')).to.equal('engine-findings')
-    expect(headingAnchor('schema/undocumented_break')).to.equal('schemaundocumented_break')
   })
 
   // Engine findings (not rules of the pack) have no fires/passes examples: the end-to-end tests cover them.

@@ -20,7 +20,7 @@ import { deployFailure, runDeploy, type DeployResult } from '../../lib/deploy/ru
 
 export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override summary = 'Write rendered environments into etcd, one guarded transaction per environment.'
-  static override description = `Validates the environments and what they use, refuses files with uncommitted changes (unless --allow-dirty), and writes each environment's rendering under <prefix>/environments/<name>/ (docs/deploy.md) in one etcd transaction that applies only if etcd still holds what the last deploy recorded. An environment whose rendering is already in etcd is not written ("unchanged").`
+  static override description = `Validates the environments and what they use, refuses files with uncommitted changes (unless --allow-dirty), and writes each environment's rendering under <prefix>/environments/<name>/ (key layout: ssmd docs deploy) in one etcd transaction that applies only if etcd still holds what the last deploy recorded. An environment whose rendering is already in etcd is not written ("unchanged").`
   static override examples = [
     { description: 'Deploy one environment', command: '<%= config.bin %> deploy kalshi-prod --etcd 10.0.0.5:2379' },
     {

@@ -19,7 +19,7 @@ export interface PluginListItem {
 export default class PluginsList extends SsmdCommand<typeof PluginsList> {
   static override summary = 'List installed plugins.'
   static override description =
-    'Plugins add validation rules (see docs/plugins.md). Install with `ssmd plugins install <package>`, or link a local folder with `ssmd plugins link <folder>`.'
+    'Plugins add validation rules (see ssmd docs plugins). Install with `ssmd plugins install <package>`, or link a local folder with `ssmd plugins link <folder>`.'
   static override examples = [
     { description: 'Plugins you installed or linked', command: '<%= config.bin %> plugins' },
     { description: 'Also the plugins built into ssmd', command: '<%= config.bin %> plugins --core' },

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { escapeControl, plural } from '../core/text.js'
 import { dim, green, red, yellow, cyan } from './style.js'
 import { PLUGIN_FAILED } from '../validate/engine.js'
-import { SSMD_HOME } from '../validate/meta.js'
+import { ruleSection } from './docs.js'
 import type { Finding } from '../validate/types.js'
 
 export const FORMATS = ['text', 'json', 'github', 'sarif', 'junit'] as const
@@ -113,6 +113,12 @@ function relativeTo(base: string, root: string, file: string): string {
   return relative(base, resolve(root, file)).split(sep).join('/')
 }
 
+/** A SARIF rule's `help`: a built-in rule's section of docs/rules.md. */
+function help(r: { id: string; plugin: string }): { help?: { text: string; markdown: string } } {
+  const section = r.plugin === 'ssmd' ? ruleSection(r.id) : undefined
+  return section ? { help: { text: section, markdown: section } } : {}
+}
+
 /** SARIF 2.1.0 for code-scanning tools; artifact paths relative to `base` (SRCROOT), like GitHub's. */
 export function formatSarif(result: Result, version: string, base = result.root): string {
   const level = (s: string) => (s === 'error' ? 'error' : s === 'warning' ? 'warning' : 'note')
@@ -121,6 +127,8 @@ export function formatSarif(result: Result, version: string, base = result.root)
     id: r.id,
     shortDescription: { text: r.description || r.id },
     ...(r.docs ? { helpUri: r.docs } : {}),
+    // Built-in rules carry their documentation (docs/rules.md, as `ssmd rules show` prints it) instead of a link.
+    ...help(r),
     defaultConfiguration: { level: level(r.defaultSeverity) },
     properties: { plugin: r.plugin },
   })
@@ -139,7 +147,7 @@ export function formatSarif(result: Result, version: string, base = result.root)
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'ssmd', version, informationUri: SSMD_HOME, rules } },
+        tool: { driver: { name: 'ssmd', version, rules } },
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(base.endsWith(sep) ? base : base + sep).href } },
         results: result.findings.map(f => ({
           ruleId: f.rule,

@@ -5,9 +5,10 @@ import { DocumentCache } from '../workspace/cache.js'
 import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { SchemaDocument } from '../workspace/document.js'
-import { compareFindings, runRules, type PackSource } from '../validate/engine.js'
+import { compareFindings, PLUGIN_FAILED, runRules, type PackSource } from '../validate/engine.js'
 import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
-import { explainMissingPlugins, missingPlugins, policySeverities, unknownRuleFindings } from '../validate/policy.js'
+import { explainMissingPlugins, missingPlugins, policySeverities, UNKNOWN_RULE_INFO, unknownRuleFindings } from '../validate/policy.js'
+import { findRoot } from '../workspace/root.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
@@ -104,6 +105,47 @@ export async function ruleCatalogue(config: Config, options: { root?: string; pl
   )
   const failures = [...base.findings, ...declared.findings, ...outcomes.flatMap(o => (o.failure !== undefined ? [pluginFailedFinding(o.run.name, o.failure)] : []))]
   return { rules: [...base.rules, ...declared.rules], failures, plugins: outcomes.map(o => o.run) }
+}
+
+/** One rule as `ssmd rules list` and `ssmd rules show` present it (snake_case: it is their JSON). */
+export interface RuleListItem {
+  id: string
+  plugin: string
+  default_severity: string
+  /** The effective severity: ssmd.yaml's setting, else the default. */
+  severity: string
+  description: string
+  /** Documentation URL, when the rule declares one (built-in rules: `ssmd rules show <id>`). */
+  docs?: string
+}
+
+/**
+ * Every rule, built-in (with plugin/failed and policy/unknown-rule, which the
+ * engine and the policy check report) and from plugins, ssmd's first, by id;
+ * with the severities of the ssmd.yaml of the repository around `startDir`,
+ * if any (outside a repository the defaults are still worth showing).
+ */
+export async function ruleItems(config: Config, startDir: string, plugins: boolean): Promise<{ items: RuleListItem[]; failures: Finding[] }> {
+  let policy: Record<string, string> = {}
+  let root: string | undefined
+  try {
+    root = findRoot(startDir)
+    policy = policySeverities(new Workspace(root, ['policy']))
+  } catch {
+    /* no repository: default severities */
+  }
+  const { rules, failures } = await ruleCatalogue(config, { root, plugins })
+  const items: RuleListItem[] = [...rules, PLUGIN_FAILED, UNKNOWN_RULE_INFO].map(r => ({
+    id: r.id,
+    plugin: r.plugin,
+    default_severity: r.defaultSeverity,
+    // plugin/failed cannot be tuned: a failing plugin is always an error.
+    severity: r.id === PLUGIN_FAILED.id ? r.defaultSeverity : (policy[r.id] ?? r.defaultSeverity),
+    description: r.description,
+    ...(r.docs ? { docs: r.docs } : {}),
+  }))
+  items.sort((a, b) => Number(a.plugin !== 'ssmd') - Number(b.plugin !== 'ssmd') || a.id.localeCompare(b.id))
+  return { items, failures }
 }
 
 export interface ValidateOptions {

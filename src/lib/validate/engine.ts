@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
-import { builtinDocsUrl, metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
+import { metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
 import { redact } from '../domain/secrets.js'
 import { numericEnv } from '../core/numbers.js'
 import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
@@ -56,7 +56,6 @@ export const PLUGIN_FAILED: RuleInfo = {
   plugin: BUILTIN,
   defaultSeverity: 'error',
   description: 'A plugin threw, returned no rule pack or ran past its time budget.',
-  docs: builtinDocsUrl('plugin/failed'),
 }
 
 /** Checks that a hook result is a usable rule pack; returns why not. */

@@ -59,20 +59,3 @@ export function reportText(id: string, messages: Record<string, string>, report:
   }
   return String(report.message ?? '(no message)')
 }
-
-/** Where ssmd's own documentation lives (also the SARIF driver's informationUri). */
-export const SSMD_HOME = 'https://github.com/ssmd/ssmd'
-
-/** The anchor GitHub gives a Markdown heading: lower case, punctuation other than - and _ dropped, spaces as -. */
-export function headingAnchor(heading: string): string {
-  return heading
-    .trim()
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
-    .replace(/\s/g, '-')
-}
-
-/** The documentation URL of a built-in rule: its section of docs/rules.md (a `### <id>` heading). */
-export function builtinDocsUrl(id: string): string {
-  return `${SSMD_HOME}/blob/main/docs/rules.md#${headingAnchor(id)}`
-}

@@ -5,7 +5,6 @@
 import { didYouMean } from '../core/text.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PolicySeverity } from './engine.js'
-import { builtinDocsUrl } from './meta.js'
 import { isObj } from './rules/util.js'
 import type { Finding, RuleInfo, Severity } from './types.js'
 
@@ -15,7 +14,6 @@ export const UNKNOWN_RULE_INFO: RuleInfo = {
   plugin: 'ssmd',
   description: 'Every rule id set in ssmd.yaml is declared by ssmd or an installed plugin.',
   defaultSeverity: 'error',
-  docs: builtinDocsUrl(UNKNOWN_RULE),
 }
 
 /** Severities ssmd.yaml may set: the file contract (schemas-json/ssmd.schema.json) allows the same four. */

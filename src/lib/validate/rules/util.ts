@@ -2,12 +2,15 @@ import { addDays, isValidDate } from '../../core/dates.js'
 import { rangesOverlap, versionNumber } from '../../domain/versions.js'
 import { definitionCache } from '../../domain/schema/definitions.js'
 import type { SchemaDocument, SsmdDocument } from '../../workspace/document.js'
-import { builtinDocsUrl } from '../meta.js'
 import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
 
-/** What every built-in rule declares (docs is filled in from the id: its section of docs/rules.md). */
-export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'docs' | 'messages'>> & {
+/**
+ * What every built-in rule declares. Its documentation is its `### <id>`
+ * section of docs/rules.md, installed with ssmd and printed by
+ * `ssmd rules show <id>`; no URL is declared.
+ */
+export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'messages'>> & {
   /**
    * 'file': the checks read only the document they are given (its data,
    * problem, name and text; never `ctx.workspace` nor `ctx.installedPlugins`,
@@ -20,9 +23,9 @@ export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'descripti
 /** A built-in rule module's default export: meta plus the checks. */
 export type BuiltinRule = RuleChecks & { meta: BuiltinMeta }
 
-/** Declares a built-in rule; its docs URL points at the `### <id>` section of docs/rules.md. */
-export function builtinRule(rule: RuleChecks & { meta: Omit<BuiltinMeta, 'docs'> }): BuiltinRule {
-  return { ...rule, meta: { ...rule.meta, docs: builtinDocsUrl(rule.meta.id) } }
+/** Declares a built-in rule (documented in docs/rules.md under `### <id>`). */
+export function builtinRule(rule: RuleChecks & { meta: BuiltinMeta }): BuiltinRule {
+  return rule
 }
 
 /**
