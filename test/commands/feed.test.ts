@@ -439,3 +439,56 @@ describe('ssmd feed add-location / remove-location', () => {
     expect(read(dir, 'feeds/kalshi.yaml')).to.equal(before)
   })
 })
+
+describe('unencrypted endpoints (ws://, http://)', () => {
+  const WARNING = /^warning: --endpoint '(ws|http):\/\/[^']+' is not encrypted \((ws|http):\/\/\); use (wss|https):\/\/ outside local simulators \(feed\/insecure-endpoint\)$/
+
+  it('feed create accepts ws:// for a websocket feed and http:// for a rest feed, with a warning', async () => {
+    const dir = exampleRepo()
+    const sim = await ssmd(['feed', 'create', 'sim', '--type', 'websocket', '--endpoint', 'ws://localhost:8080/ws', '--effective-from', '2025-01-01'], { cwd: dir })
+    expect(sim.code, sim.stderr).to.equal(0)
+    expect(sim.stderr.trim()).to.match(WARNING)
+    expect(read(dir, 'feeds/sim.yaml')).to.contain('    protocol: wss\n    endpoint: ws://localhost:8080/ws\n')
+    const rest = await ssmd(['feed', 'create', 'restsim', '--type', 'rest', '--endpoint', 'http://localhost:8081/api', '--effective-from', '2025-01-01'], { cwd: dir })
+    expect(rest.code, rest.stderr).to.equal(0)
+    expect(rest.stderr.trim()).to.match(WARNING)
+    expect(read(dir, 'feeds/restsim.yaml')).to.contain('    protocol: https\n    endpoint: http://localhost:8081/api\n')
+    const quiet = await ssmd(['feed', 'create', 'secure', '--type', 'websocket', '--endpoint', 'wss://x.example.com'], { cwd: dir })
+    expect(quiet.stderr).to.equal('')
+  })
+
+  it('still refuses a plain scheme of the other family (http:// on a websocket feed)', async () => {
+    const dir = exampleRepo()
+    const r = await ssmd(['feed', 'create', 'sim', '--type', 'websocket', '--endpoint', 'http://localhost:8080/ws'], { cwd: dir })
+    expect(r.code).to.equal(2)
+    expect(r.stderr.trim()).to.equal("Error: --endpoint 'http://localhost:8080/ws' uses http://; expected wss:// or ws:// for protocol wss")
+    expect(existsSync(join(dir, 'feeds', 'sim.yaml'))).to.equal(false)
+  })
+
+  it('feed update and feed add-version accept ws:// with the same warning', async () => {
+    const dir = exampleRepo()
+    const u = await ssmd(['feed', 'update', 'kalshi', '--endpoint', 'ws://localhost:9000/ws'], { cwd: dir })
+    expect(u.code, u.stderr).to.equal(0)
+    expect(u.stderr.trim()).to.match(WARNING)
+    expect(read(dir, 'feeds/kalshi.yaml')).to.contain('endpoint: ws://localhost:9000/ws\n')
+    const a = await ssmd(['feed', 'add-version', 'kraken', '--effective-from', '2026-01-01', '--endpoint', 'http://localhost:9001/api'], { cwd: dir })
+    expect(a.code, a.stderr).to.equal(0)
+    expect(a.stderr.trim()).to.match(WARNING)
+    expect(read(dir, 'feeds/kraken.yaml')).to.contain('endpoint: http://localhost:9001/api\n')
+  })
+
+  it('validate warns (exit 0), and fails once ssmd.yaml raises feed/insecure-endpoint to error', async () => {
+    const dir = exampleRepo()
+    const created = await ssmd(['feed', 'create', 'sim', '--type', 'websocket', '--endpoint', 'ws://localhost:8080/ws', '--effective-from', '2025-01-01'], { cwd: dir })
+    expect(created.code, created.stderr).to.equal(0)
+    const warned = await ssmd(['validate', '--json'], { cwd: dir })
+    expect(warned.code, warned.stdout).to.equal(0)
+    const findings = (JSON.parse(warned.stdout) as { findings: Array<{ rule: string; severity: string; file: string; line: number }> }).findings
+    expect(findings.map(f => `${f.rule} ${f.severity} ${f.file}:${f.line}`)).to.deep.equal(['feed/insecure-endpoint warning feeds/sim.yaml:8'])
+    writeFileSync(join(dir, 'ssmd.yaml'), 'rules:\n  ref/unused: off\n  feed/insecure-endpoint: error\n')
+    const failed = await ssmd(['validate', '--json'], { cwd: dir })
+    expect(failed.code).to.equal(1)
+    const raised = (JSON.parse(failed.stdout) as { findings: Array<{ rule: string; severity: string }> }).findings
+    expect(raised.map(f => `${f.rule} ${f.severity}`)).to.deep.equal(['feed/insecure-endpoint error'])
+  })
+})

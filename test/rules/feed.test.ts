@@ -77,6 +77,13 @@ tester.run('feed/protocol-mismatch', builtin('feed/protocol-mismatch'), {
   valid: [
     { name: 'the example feeds', files: {} },
     {
+      name: 'plain ws:// on a websocket feed and http:// on a rest feed fit (feed/insecure-endpoint warns about them)',
+      files: {
+        'feeds/sim.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: wss\n    endpoint: ws://localhost:8080/ws\n'),
+        'feeds/kraken.yaml': edited('feeds/kraken.yaml', 'endpoint: https://', 'endpoint: http://'),
+      },
+    },
+    {
       name: 'an unknown protocol is the contract’s finding, not this rule’s',
       files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: carrier-pigeon\n    endpoint: coo://roof\n') },
     },
@@ -85,14 +92,60 @@ tester.run('feed/protocol-mismatch', builtin('feed/protocol-mismatch'), {
     {
       name: 'https endpoint on a wss version',
       files: { 'feeds/polymarket.yaml': edited('feeds/polymarket.yaml', 'endpoint: wss://', 'endpoint: https://') },
-      findings: [{ file: 'feeds/polymarket.yaml', line: 14, column: 15, message: "endpoint scheme 'https://' does not fit protocol 'wss'; expected wss://" }],
+      findings: [{ file: 'feeds/polymarket.yaml', line: 14, column: 15, message: "endpoint scheme 'https://' does not fit protocol 'wss'; expected wss:// or ws://" }],
     },
     {
       name: 'a rest protocol on a websocket feed, and an endpoint that is no URL',
       files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: https\n    endpoint: api.example.com\n') },
       findings: [
         { file: 'feeds/f.yaml', line: 7, column: 15, message: "protocol 'https' does not fit a websocket feed; use 'wss'" },
-        { file: 'feeds/f.yaml', line: 8, column: 15, message: "endpoint 'api.example.com' is not a URL; expected https://…" },
+        { file: 'feeds/f.yaml', line: 8, column: 15, message: "endpoint 'api.example.com' is not a URL; expected https://… or http://…" },
+      ],
+    },
+  ],
+})
+
+tester.run('feed/insecure-endpoint', builtin('feed/insecure-endpoint'), {
+  valid: [
+    { name: 'the example feeds (wss://, https://)', files: {} },
+    {
+      name: 'a multicast group over udp://',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: multicast\n    endpoint: udp://239.1.2.3:5000\n') },
+    },
+    {
+      name: 'a scheme named like an Object property',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2025-01-01\n    protocol: wss\n    endpoint: constructor://x\n') },
+    },
+  ],
+  invalid: [
+    {
+      name: 'ws:// on one version of two, in upper case too',
+      files: {
+        'feeds/f.yaml': feed(
+          '  - version: v1\n    effective_from: 2025-01-01\n    effective_to: 2025-01-31\n    protocol: wss\n    endpoint: WS://localhost:8080/ws\n  - version: v2\n    effective_from: 2025-02-01\n    protocol: wss\n    endpoint: wss://x.example.com\n',
+        ),
+      },
+      findings: [
+        {
+          file: 'feeds/f.yaml',
+          line: 9,
+          column: 15,
+          severity: 'warning',
+          message: "endpoint 'WS://localhost:8080/ws' is not encrypted (ws://); use wss:// outside local simulators (ssmd.yaml can raise this rule to error)",
+        },
+      ],
+    },
+    {
+      name: 'http:// on a rest feed',
+      files: { 'feeds/kraken.yaml': edited('feeds/kraken.yaml', 'endpoint: https://', 'endpoint: http://') },
+      findings: [
+        {
+          file: 'feeds/kraken.yaml',
+          line: 9,
+          column: 15,
+          severity: 'warning',
+          message: "endpoint 'http://api.kraken.com/0/public' is not encrypted (http://); use https:// outside local simulators (ssmd.yaml can raise this rule to error)",
+        },
       ],
     },
   ],

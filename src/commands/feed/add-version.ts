@@ -7,7 +7,7 @@
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
-import { planAddVersion, usableFeed, versionInput, type AddVersionPlan, type FeedVersion } from '../../lib/domain/feed.js'
+import { planAddVersion, usableFeed, versionInput, type AddVersionPlan, type FeedVersion, insecureEndpointWarning } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
@@ -49,6 +49,8 @@ export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
     if (closed) this.say(`ended ${closed.version} on ${closed.effective_to}, the day before ${entry.version} starts`)
     this.say(`added ${entry.version} (from ${entry.effective_from}${entry.effective_to ? ` to ${entry.effective_to}` : ''}, copied from ${copiedFrom})`)
     this.say(`wrote ${this.shownPath(doc.file)}`)
+    const insecure = insecureEndpointWarning(this.flags.endpoint)
+    if (insecure !== undefined) this.note(insecure)
     return { file: doc.file, name, version: entry.version, copied_from: copiedFrom, entry, ...(closed ? { closed } : {}) }
   }
 }

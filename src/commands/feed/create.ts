@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { feedRootFields, feedRootFlags, feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
 import { ConflictError } from '../../lib/core/errors.js'
-import { newFeed, rootInput, typeOptions, versionInput } from '../../lib/domain/feed.js'
+import { newFeed, rootInput, typeOptions, versionInput, insecureEndpointWarning } from '../../lib/domain/feed.js'
 import { createDocument } from '../../lib/workspace/files.js'
 import { checkName } from '../../lib/domain/input.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
@@ -54,6 +54,8 @@ export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
     const abs = join(ws.root, file)
     createDocument(abs, file, feed as unknown as Record<string, unknown>)
     this.say(`wrote ${this.shownPath(file)}`)
+    const insecure = insecureEndpointWarning(this.flags.endpoint)
+    if (insecure !== undefined) this.note(insecure)
     return { file, name, feed }
   }
 }

@@ -8,7 +8,7 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { changeText } from '../../lib/cli/output.js'
 import { feedRootFields, feedRootFlags, feedVersionFields, feedVersionFlags } from '../../lib/cli/flags.js'
 import { UsageError } from '../../lib/core/errors.js'
-import { planUpdate, rootInput, statusOptions, typeOptions, usableFeed, versionInput, type UpdatePlan } from '../../lib/domain/feed.js'
+import { planUpdate, rootInput, statusOptions, typeOptions, usableFeed, versionInput, type UpdatePlan, insecureEndpointWarning } from '../../lib/domain/feed.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import { type Change } from '../../lib/yaml/changes.js'
@@ -50,6 +50,8 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
       return plan.ops
     })
     const shown = this.shownPath(doc.file)
+    const insecure = insecureEndpointWarning(this.flags.endpoint)
+    if (insecure !== undefined) this.note(insecure)
     if (changed) {
       this.say(`wrote ${shown}`)
       if (this.flags.verbose) for (const c of plan!.changes) this.say(changeText(c))

@@ -14,6 +14,7 @@ import feedVersionOrder from '../../lib/validate/rules/feed-version-order.js'
 import feedVersionOverlap from '../../lib/validate/rules/feed-version-overlap.js'
 import feedVersionGap from '../../lib/validate/rules/feed-version-gap.js'
 import feedProtocolMismatch from '../../lib/validate/rules/feed-protocol-mismatch.js'
+import feedInsecureEndpoint from '../../lib/validate/rules/feed-insecure-endpoint.js'
 import feedTimezone from '../../lib/validate/rules/feed-timezone.js'
 import feedDuplicateLocation from '../../lib/validate/rules/feed-duplicate-location.js'
 import schemaVersionOverlap from '../../lib/validate/rules/schema-version-overlap.js'
@@ -48,6 +49,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   feedVersionOverlap,
   feedVersionGap,
   feedProtocolMismatch,
+  feedInsecureEndpoint,
   feedTimezone,
   feedDuplicateLocation,
   schemaVersionOverlap,

@@ -29,7 +29,10 @@ const integer = (options: { summary: string; min: number; max?: number }) =>
 
 /** Flags that describe one version (create, update, add-version). */
 export const feedVersionFlags = {
-  endpoint: Flags.string({ summary: 'Endpoint URL (or URL template); its scheme must fit the protocol (wss://, https://, udp:// or multicast://).' }),
+  endpoint: Flags.string({
+    summary:
+      'Endpoint URL (or URL template); its scheme must fit the protocol (wss:// or ws://, https:// or http://, udp:// or multicast://; ws:// and http:// draw a feed/insecure-endpoint warning).',
+  }),
   'auth-method': Flags.string({ summary: 'How the feed authenticates.', options: [...AUTH_METHODS] }),
   'rate-limit': integer({ summary: 'Requests or messages allowed per second (≥ 1).', min: 1 }),
   'max-symbols': integer({ summary: 'Symbols one connection may subscribe to (≥ 1).', min: 1 }),

@@ -2,8 +2,9 @@ import { checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../co
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkUrl } from './input.js'
 import { refuseUnreadable, type DocumentProblem } from './unreadable.js'
+import { redact, urlScheme } from './secrets.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
-import { FEED_STATUSES, FEED_TYPES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
+import { FEED_STATUSES, FEED_TYPES, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
 import { didYouMean } from '../core/text.js'
 import { findOverlap, latestVersion, nextVersionId, placeNewVersion, versionNumber, type DatedVersion, type Overlap } from './versions.js'
@@ -130,6 +131,17 @@ export function checkEndpoint(flag: string, endpoint: string, protocol: Protocol
     }
   }
   return endpoint
+}
+
+/**
+ * The warning an unencrypted endpoint given on the command line draws (the
+ * same finding `ssmd validate` reports as feed/insecure-endpoint); undefined
+ * for any other endpoint.
+ */
+export function insecureEndpointWarning(endpoint: string | undefined): string | undefined {
+  const scheme = endpoint === undefined ? undefined : urlScheme(endpoint)
+  if (scheme === undefined || !Object.hasOwn(INSECURE_SCHEMES, scheme)) return undefined
+  return `warning: --endpoint '${redact(endpoint!)}' is not encrypted (${scheme}://); use ${INSECURE_SCHEMES[scheme]}:// outside local simulators (feed/insecure-endpoint)`
 }
 
 // ---- reading ------------------------------------------------------------------

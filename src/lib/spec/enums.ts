@@ -18,12 +18,19 @@ export const PROTOCOL_FOR_TYPE: Record<(typeof FEED_TYPES)[number], (typeof PROT
   multicast: 'multicast',
 }
 
-/** URL schemes an endpoint may use for each protocol. */
+/**
+ * URL schemes an endpoint may use for each protocol. The plain `ws://` and
+ * `http://` are accepted (local simulators, repositories made by the original
+ * tool) and reported by the `feed/insecure-endpoint` warning.
+ */
 export const SCHEMES_FOR_PROTOCOL: Record<(typeof PROTOCOLS)[number], readonly string[]> = {
-  wss: ['wss'],
-  https: ['https'],
+  wss: ['wss', 'ws'],
+  https: ['https', 'http'],
   multicast: ['udp', 'multicast'],
 }
+
+/** Unencrypted schemes, each with the scheme that should replace it. */
+export const INSECURE_SCHEMES: Readonly<Record<string, string>> = { ws: 'wss', http: 'https' }
 
 export const TRANSPORT_URL_SCHEMES: Record<string, readonly string[]> = {
   nats: ['nats', 'tls'],
