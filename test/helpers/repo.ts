@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,6 +34,19 @@ export function exampleRepo(options: { git?: boolean } = {}): string {
     git(dir, 'add', '-A')
     git(dir, 'commit', '-q', '-m', 'initial')
   }
+  return dir
+}
+
+/**
+ * A copy of test/fixtures/go-made/repo (written by the original Go tool) in a
+ * temporary folder, its `dot-ssmd/` back at `.ssmd/` unless `localConfig` is
+ * false (a fresh clone has no `.ssmd/`).
+ */
+export function goMadeRepo(options: { localConfig?: boolean } = {}): string {
+  const dir = join(tempDir(), 'repo')
+  cpSync(join(FIXTURES, 'go-made', 'repo'), dir, { recursive: true })
+  if (options.localConfig === false) rmSync(join(dir, 'dot-ssmd'), { recursive: true })
+  else renameSync(join(dir, 'dot-ssmd'), join(dir, '.ssmd'))
   return dir
 }
 
