@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
-import { exampleRepo, goMadeRepo } from '../helpers/repo.js'
+import { exampleRepo, FIXTURES, goMadeRepo } from '../helpers/repo.js'
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8')
 
@@ -205,6 +205,27 @@ versions:
 `)
     // The unconvertible config is still moved where ssmd reads it, unchanged.
     expect(read(dir, 'exchanges/.ssmd/config.yaml')).to.equal('format: yaml\n')
+  })
+
+  it('converts a feed as the original project later evolved it, keeping its comments, and reports the keys it cannot place', async () => {
+    const dir = goMadeRepo()
+    const evolved = readFileSync(join(FIXTURES, 'corpus/ssmd-original/feeds-evolved/kraken.yaml'), 'utf8')
+    writeFileSync(join(dir, 'exchanges/feeds/kraken.yaml'), evolved)
+    const r = await ssmd(['migrate', '--json'], { cwd: dir })
+    const out = JSON.parse(r.stdout) as MigrateJson
+    expect(out.needs_person).to.deep.include({
+      file: 'exchanges/feeds/kraken.yaml',
+      line: 16,
+      column: 1,
+      message:
+        "'message_types' is not part of this file format; move what it holds to the keys ssmd knows, or rename it to x-message_types to keep it as an extension key ssmd ignores",
+    })
+    const expected = evolved.replace(
+      '    protocol:\n      transport: wss\n      message: json\n    endpoint: wss://ws.kraken.com/v2\n    auth_method: none\n',
+      '    protocol: wss\n    endpoint: wss://ws.kraken.com/v2\n    auth_method: none\n    supports_trades: false\n    parser_config:\n      message_format: json\n',
+    )
+    expect(expected).to.not.equal(evolved)
+    expect(read(dir, 'exchanges/feeds/kraken.yaml')).to.equal(expected)
   })
 
   it('has nothing to do in a repository already in this format (exit 0, nothing written)', async () => {

@@ -150,6 +150,7 @@ export function planMigration(where: MigrationRoot): MigrationPlan {
   for (const src of sources) {
     if (src.kind === 'feed') planFeed(src, goMade, person)
     if (src.kind === 'environment') planEnvironment(src, goMade, person)
+    if (src.kind) reportForeignKeys(src, person)
   }
 
   const files: FileChange[] = []
@@ -321,6 +322,18 @@ function closeOpenVersions(src: Source, versions: unknown[], person: Person): vo
     const to = addDays(next, -1)
     src.ops.push({ op: 'set', path: ['versions', index, 'effective_to'], value: to })
     src.changes.push(`${id}: effective_to: ${to} (the day before ${str(dated[k + 1].v.version) ?? 'the next version'} starts, as the Go tool resolved it)`)
+  }
+}
+
+/**
+ * Top-level keys this format does not know (the original project's later
+ * `message_types`, `defaults`): no mechanical equivalent, so each is reported.
+ */
+function reportForeignKeys(src: Source, person: Person): void {
+  const known = keyOrderAt(DOCUMENT_SCHEMAS[src.kind!].schema, []) ?? []
+  for (const key of Object.keys(src.data)) {
+    if (known.includes(key) || key.startsWith('x-')) continue
+    person(src, [key], `'${key}' is not part of this file format; move what it holds to the keys ssmd knows, or rename it to x-${key} to keep it as an extension key ssmd ignores`)
   }
 }
 
