@@ -151,7 +151,7 @@ versions:
       protocol:
         transport: tcp   # no multicast here
         message: itch
-      endpoint: tcp://10.0.0.1:9000
+      endpoint: tcp://capture:s3cr3t-Pa55w0rd@10.0.0.1:9000
 `,
     )
     writeFileSync(
@@ -186,8 +186,10 @@ versions:
       file: 'exchanges/feeds/itch.yaml',
       line: 8,
       column: 20,
-      message: 'v1: protocol.transport "tcp" has no equivalent for a multicast with endpoint tcp://10.0.0.1:9000; set protocol to multicast and an endpoint that fits it',
+      message:
+        'v1: protocol.transport "tcp" has no equivalent for a multicast with endpoint tcp://capture:****@10.0.0.1:9000; set protocol to multicast and an endpoint that fits it',
     })
+    expect(r.stdout + r.stderr).to.not.contain('s3cr3t-Pa55w0rd')
     expect(read(dir, 'exchanges/feeds/sim.yaml')).to.equal(`# local simulator
 name: sim
 type: websocket

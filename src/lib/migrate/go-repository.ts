@@ -22,7 +22,7 @@ import { applyEdits, EditError, type EditOp } from '../yaml/edit.js'
 import { SourceLocator } from '../yaml/locate.js'
 import { MAX_FILE_BYTES, oversizeMessage, parseYamlBytes } from '../yaml/read.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
-import { urlScheme } from '../domain/secrets.js'
+import { redact, urlScheme } from '../domain/secrets.js'
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -164,6 +164,9 @@ export function planMigration(where: MigrationRoot): MigrationPlan {
     if (isDir(dir) && readdirSync(dir).length === 0)
       files.push({ path: join(dir, '.gitkeep'), changes: ['add .gitkeep so a fresh clone keeps the empty folder'], content: '', created: true })
   }
+  // Messages quote values from the files (endpoints, key sources): no secret may reach the output.
+  for (const f of files) f.changes = f.changes.map(redact)
+  for (const i of items) i.message = redact(i.message)
   return { root: where.root, files, items: items.sort((a, b) => (a.path === b.path ? a.line - b.line || a.column - b.column : a.path < b.path ? -1 : 1)), goMade }
 }
 
