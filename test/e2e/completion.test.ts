@@ -2,14 +2,18 @@
  * Shell completion, driven through real shells with the built CLI on PATH:
  * bash (the registered completion function called the way bash calls it, and
  * an interactive bash in tmux), zsh (interactive, in tmux) and fish (its own
- * completion engine, `complete -C`).
+ * completion engine, `complete -C`). One test asks each shell about every
+ * command and every flag that takes a value, enumerated from the manifests.
  */
 import { expect } from 'chai'
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { completions } from '../../src/lib/cli/completion/complete.js'
+import { loadManifest } from '../../src/lib/cli/manifest.js'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
-import { exampleRepo, tempDir } from '../helpers/repo.js'
+import { PROJECT_ROOT, exampleRepo, tempDir } from '../helpers/repo.js'
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
@@ -91,6 +95,22 @@ describe('shell completion (built CLI, real shells)', function () {
     expect(trace.stderr).not.to.match(/@oclif[\\/]core/)
   })
 
+  it('PowerShell (no PowerShell to run it): the script hands the words to the entry point, which answers whole words', () => {
+    const script = ssmdProcess(['completion', 'powershell']).stdout
+    expect(script).to.contain('Register-ArgumentCompleter -Native -CommandName ssmd')
+    expect(script).to.contain('$out = @(& ssmd __complete powershell -- @words 2>$null)')
+    // PowerShell replaces the whole word being completed: answers after --flag= keep it, paths get it back.
+    expect(script).to.contain('[System.Management.Automation.CompletionResult]::new($head + $parent + $_.Name')
+    const values = ssmdProcess(['__complete', 'powershell', '--', 'validate', '--format=s'], { cwd: repo })
+    expect(values.stdout).to.equal('--format=sarif\n')
+    const refs = ssmdProcess(['__complete', 'powershell', '--', 'env', 'create', 'x', '--schema', 'trade:'], { cwd: repo })
+    expect(refs.stdout).to.equal('trade:v1\ntrade:v2\n')
+    const deploy = ssmdProcess(['__complete', 'powershell', '--', 'deploy', 's'], { cwd: repo })
+    expect(deploy.stdout).to.match(/^status\t/)
+    const files = ssmdProcess(['__complete', 'powershell', '--', 'schema', 'register', 'x', '--file=sch'], { cwd: repo })
+    expect(files.stdout).to.equal('__files__\n')
+  })
+
   describe('bash', () => {
     const complete = (line: string, cwd = repo) => bashComplete(env, cwd, line)
 
@@ -121,8 +141,8 @@ describe('shell completion (built CLI, real shells)', function () {
       expect(complete('ssmd feed show kalshi --version ')).to.deep.equal(['v1', 'v2'])
       expect(complete('ssmd env show kalshi-')).to.deep.equal(['kalshi-dev', 'kalshi-prod'])
       expect(complete('ssmd env create x --feed k')).to.deep.equal(['kalshi', 'kraken'])
-      // bash breaks words at ':': only the part after it is replaced.
-      expect(complete('ssmd schema set-status trade:')).to.deep.equal([':v1', ':v2'])
+      // bash breaks words at ':': readline replaces only the part after it (even when that part is empty).
+      expect(complete('ssmd schema set-status trade:')).to.deep.equal(['v1', 'v2'])
       expect(complete('ssmd schema set-status trade:v')).to.deep.equal(['v1', 'v2'])
       expect(complete('ssmd schema set-status tr')).to.deep.equal(['trade:v1', 'trade:v2'])
       expect(complete('ssmd env remove-key kalshi-prod ')).to.deep.equal(['kalshi', 'archive'])
@@ -248,5 +268,191 @@ describe('shell completion (built CLI, real shells)', function () {
     expect(fish('ssmd feed create x --type ')).to.have.members(['websocket', 'rest', 'multicast'])
     expect(fish('ssmd feed update kalshi --no-supports-o')).to.deep.equal(['--no-supports-orderbook'])
     expect(fish('ssmd validate feeds/kra')).to.deep.equal(['feeds/kraken.yaml'])
+  })
+})
+
+/**
+ * Every command word and every value-taking flag, asked of bash, zsh and fish,
+ * each one process answering all the lines in a batch. Each shell reports the
+ * words the line's last word would become (bash and zsh through their line
+ * editors in tmux, fish through `complete -C`), so a separator doubled or lost
+ * at `=` or `:` shows.
+ */
+describe('shell completion of every command and value-taking flag (built CLI, real shells)', function () {
+  this.timeout(180000)
+
+  interface Query {
+    line: string
+    /** Returns what is wrong with the words the shell offered, or undefined. */
+    check: (words: string[]) => string | undefined
+  }
+
+  const sorted = (a: string[]) => [...new Set(a)].sort()
+  const same = (want: string[]) => (words: string[]) => (JSON.stringify(sorted(words)) === JSON.stringify(sorted(want)) ? undefined : `expected ${JSON.stringify(sorted(want))}`)
+  const includes = (want: string, not?: string) => (words: string[]) => {
+    const bare = words.map(w => w.replace(/\/$/, ''))
+    if (!bare.includes(want)) return `expected ${want} among them`
+    if (not !== undefined && bare.includes(not)) return `expected no ${not}`
+    return undefined
+  }
+
+  /** The queries, from the manifests: nothing to update when a command or flag is added. */
+  function queries(repo: string): Query[] {
+    const manifest = loadManifest(PROJECT_ROOT)
+    const visible = [...manifest.commands.entries()].filter(([id, c]) => id === c.id && !c.hidden).map(([, c]) => c)
+    const out: Query[] = []
+    // `ssmd deploy s` → status: the last word of each id from its first letter.
+    const words = new Map<string, string[]>()
+    for (const c of visible) {
+      const ws = c.id.split(':')
+      const line = ['ssmd', ...ws.slice(0, -1), ws.at(-1)!.slice(0, 1)].join(' ')
+      words.set(line, [...(words.get(line) ?? []), ws.at(-1)!])
+    }
+    for (const [line, want] of words) out.push({ line, check: ws => want.map(w => includes(w)(ws)).find(Boolean) })
+    // `--flag=` and, for flags with a fixed set of values, `--flag `: the same values, the first after `--flag=`.
+    const seen = new Set<string>()
+    for (const c of visible) {
+      const ws = c.id.split(':')
+      for (const f of Object.values(c.flags)) {
+        if (f.type !== 'option' || f.hidden) continue
+        const key = `${ws[0]} ${f.name} ${JSON.stringify(f.options ?? null)}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        const base = ['ssmd', ...ws, `--${f.name}`].join(' ')
+        const values = completions(PROJECT_ROOT, [...ws, `--${f.name}`, ''], repo)
+        if (f.options) {
+          expect(values, base).to.deep.equal(f.options.map(value => ({ value })))
+          out.push({ line: `${base} `, check: same(f.options) })
+        }
+        if (values === 'dirs') out.push({ line: `${base}=`, check: includes(`--${f.name}=feeds`) })
+        else if (values === 'files') out.push({ line: `${base}=`, check: includes(`--${f.name}=ssmd.yaml`) })
+        else out.push({ line: `${base}=`, check: same(values.map(v => `--${f.name}=${v.value}`)) })
+      }
+    }
+    // Values with ':' inside and partial words after the separators.
+    out.push(
+      { line: 'ssmd schema set-status trade:', check: same(['trade:v1', 'trade:v2']) },
+      { line: 'ssmd env create x --schema trade:v', check: same(['trade:v1', 'trade:v2']) },
+      { line: 'ssmd env create x --schema=trade:', check: same(['--schema=trade:v1', '--schema=trade:v2']) },
+      { line: 'ssmd validate --format=s', check: same(['--format=sarif']) },
+      { line: 'ssmd schema register x --file=schemas/orderbook.c', check: same(['--file=schemas/orderbook.capnp']) },
+      { line: 'ssmd validate --path-base=fe', check: includes('--path-base=feeds') },
+      { line: 'ssmd deploy ', check: ws => includes('status')(ws) ?? includes('kalshi-dev')(ws) },
+    )
+    return out
+  }
+
+  /** Readline's word start for completion: after the last character of COMP_WORDBREAKS (bash's default). */
+  const wordStart = (line: string) => {
+    let i = line.length
+    while (i > 0 && !' \t\n"\'><=;|&(:'.includes(line[i - 1])) i--
+    return i
+  }
+
+  /** Types each line into an interactive shell in tmux followed by `keys`; the shell appends its answer and `<<E>>` to `out`. */
+  async function tmuxBatch(env: Record<string, string>, cwd: string, shell: string[], setup: string, lines: string[], keys: string[], out: string): Promise<string[]> {
+    const socket = `ssmd-all-${process.pid}-${Math.random().toString(36).slice(2)}`
+    const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { env, encoding: 'utf8' })
+    const started = tmux('new-session', '-d', '-x', '200', '-y', '50', '-c', cwd, ...shell)
+    expect(started.status, started.stderr).to.equal(0)
+    try {
+      tmux('send-keys', '-l', setup)
+      tmux('send-keys', 'Enter')
+      for (let i = 0; i < lines.length; i += 20) tmux(...lines.slice(i, i + 20).flatMap(l => ['send-keys', '-l', l, ';', 'send-keys', ...keys, ';']))
+      // A wait, not a timing assertion: the shell answers when the machine lets it.
+      const deadline = Date.now() + 150000
+      let answers: string[] = []
+      while (Date.now() < deadline) {
+        answers = existsSync(out) ? readFileSync(out, 'utf8').split('<<E>>\n').slice(0, -1) : []
+        if (answers.length >= lines.length) break
+        await sleep(200)
+      }
+      expect(answers.length, tmux('capture-pane', '-p').stdout).to.equal(lines.length)
+      return answers
+    } finally {
+      tmux('kill-server')
+    }
+  }
+
+  async function bash(env: Record<string, string>, cwd: string, lines: string[]): Promise<string[][]> {
+    const out = join(tempDir(), 'answers')
+    // M-* (insert-completions) puts every completion in the line; F12 then records the line and clears it.
+    const setup = `eval "$(ssmd completion bash)"; __dump() { printf '%s\\n<<E>>\\n' "$READLINE_LINE" >> ${out}; READLINE_LINE=; }; bind -x '"\\e[24~": __dump'`
+    const answers = await tmuxBatch(env, cwd, ['bash', '--norc', '--noprofile'], setup, lines, ['M-*', 'F12'], out)
+    return answers.map((answer, i) => {
+      const line = lines[i]
+      const after = answer.replace(/\n$/, '')
+      if (after === line) return []
+      // The word's text before readline's own word start stays; each inserted completion follows it.
+      const head = line.slice(line.lastIndexOf(' ') + 1, wordStart(line))
+      return after
+        .slice(wordStart(line))
+        .split(' ')
+        .filter(Boolean)
+        .map(w => head + w)
+    })
+  }
+
+  async function zsh(env: Record<string, string>, cwd: string, lines: string[]): Promise<string[][]> {
+    const dir = tempDir()
+    const out = join(dir, 'answers')
+    // compadd records each match as the whole word it would become (IPREFIX, -P and -p prefixes, match).
+    writeFileSync(
+      join(dir, 'capture.zsh'),
+      [
+        'autoload -Uz compinit && compinit -u -d "$HOME/.zcompdump"',
+        'eval "$(ssmd completion zsh)"',
+        'compadd() {',
+        '  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\\ * ]]; then builtin compadd "$@"; return $?; fi',
+        '  local -a __hits; builtin compadd -A __hits "$@"',
+        '  local -A apre hpre; zparseopts -E P:=apre p:=hpre',
+        `  local h; for h in $__hits; do print -r -- "$IPREFIX$apre[-P]$hpre[-p]$h" >> ${out}; done`,
+        '}',
+        "__quiet() { compstate[list]=''; compstate[insert]='' }",
+        `__cap() { comppostfuncs=(__quiet); zle complete-word; print -r -- '<<E>>' >> ${out}; BUFFER='' }`,
+        'zle -N __cap',
+        "bindkey '\\e[24~' __cap",
+      ].join('\n') + '\n',
+    )
+    const answers = await tmuxBatch(env, cwd, ['zsh', '-f'], `source ${join(dir, 'capture.zsh')}`, lines, ['F12'], out)
+    return answers.map(a => a.split('\n').filter(Boolean))
+  }
+
+  async function fish(env: Record<string, string>, cwd: string, lines: string[]): Promise<string[][]> {
+    const input = join(tempDir(), 'lines')
+    writeFileSync(input, lines.join('\n') + '\n')
+    const child = spawn('fish', ['--no-config', '-c', `ssmd completion fish | source; while read -l line; complete -C"$line"; echo '<<E>>'; end < ${input}`], { cwd, env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+    expect(code, stderr).to.equal(0)
+    const answers = stdout.split('<<E>>\n').slice(0, -1)
+    expect(answers).to.have.length(lines.length)
+    return answers.map(a =>
+      a
+        .split('\n')
+        .filter(Boolean)
+        .map(l => l.split('\t')[0]),
+    )
+  }
+
+  it('bash, zsh and fish complete every command, and every flag value after a space and after =', async function () {
+    const shells = { bash, zsh, fish }
+    const available = (Object.keys(shells) as (keyof typeof shells)[]).filter(s => has(s) && (s === 'fish' || has('tmux')))
+    if (available.length === 0) this.skip()
+    const env = shellEnv()
+    const repo = exampleRepo()
+    const qs = queries(repo)
+    const lines = qs.map(q => q.line)
+    const results = await Promise.all(available.map(async s => [s, await shells[s](env, repo, lines)] as const))
+    const failures: string[] = []
+    for (const [shell, answers] of results)
+      qs.forEach((q, i) => {
+        const wrong = q.check(answers[i])
+        if (wrong) failures.push(`${shell}: '${q.line}' offered ${JSON.stringify(answers[i])}, ${wrong}`)
+      })
+    expect(failures, failures.join('\n')).to.deep.equal([])
   })
 })

@@ -300,13 +300,15 @@ export function completions(projectRoot: string, words: string[], cwd = process.
         )
     return filter([...next.entries()].map(([value, description]) => ({ value, description })).sort((a, b) => a.value.localeCompare(b.value)))
   }
+  // `deploy` is a command and a topic: its subcommands (`out`) come with the environment names.
   if (ENV_LIST_COMMANDS.has(cmd.id))
-    return filter(
-      repo
+    return filter([
+      ...out,
+      ...repo
         .names('environments')
         .filter(n => !positionals.includes(n))
         .map(value => ({ value })),
-    )
+    ])
   const argNames = Object.keys(cmd.args)
   const argName = argNames[positionals.length] ?? (cmd.strict === false ? argNames.at(-1) : undefined)
   if (argName) {

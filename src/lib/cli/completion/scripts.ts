@@ -15,21 +15,27 @@ _${bin}_completion() {
   read -ra words <<< "$line"
   if [[ -z "$line" || "$line" =~ [[:space:]]$ ]]; then words+=(""); fi
   local cur="\${words[\${#words[@]}-1]}"
+  # Readline replaces only the text after the last COMP_WORDBREAKS character of the
+  # word ('=' and ':' among them): answers are whole words, so that part is cut off.
+  local pre="" i
+  for (( i=\${#cur}-1; i>=0; i-- )); do
+    if [[ "\${COMP_WORDBREAKS-}" == *"\${cur:i:1}"* ]]; then pre="\${cur:0:i+1}"; break; fi
+  done
   local out
   out=$(command ${bin} __complete bash -- "\${words[@]:1}" 2>/dev/null) || return 0
   local IFS=$'\\n'
+  # A path after --flag= is completed on its own and put back behind --flag=.
+  local head=""
+  [[ "$cur" == -*=* ]] && head="\${cur%%=*}="
   case "$out" in
-    __files__) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    __dirs__) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+    __files__) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "\${cur#"$head"}")) ;;
+    __dirs__) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "\${cur#"$head"}")) ;;
+    *) head=""; COMPREPLY=($(printf '%s\\n' "$out" | cut -f1)) ;;
   esac
-  COMPREPLY=($(printf '%s\\n' "$out" | cut -f1))
-  # bash replaces only the part of the word after the last ':' or '=' (COMP_WORDBREAKS).
-  local wordcur="\${COMP_WORDS[COMP_CWORD]}"
-  if [[ "$cur" != "$wordcur" && "$cur" == *"$wordcur" ]]; then
-    local skip=$(( \${#cur} - \${#wordcur} ))
-    local i
-    for i in "\${!COMPREPLY[@]}"; do COMPREPLY[$i]="\${COMPREPLY[$i]:$skip}"; done
-  fi
+  for i in "\${!COMPREPLY[@]}"; do
+    COMPREPLY[$i]="$head\${COMPREPLY[$i]}"
+    COMPREPLY[$i]="\${COMPREPLY[$i]#"$pre"}"
+  done
   if [[ \${#COMPREPLY[@]} -eq 1 && "\${COMPREPLY[0]}" == *[:=] ]]; then compopt -o nospace 2>/dev/null; fi
   return 0
 }
@@ -45,8 +51,11 @@ _${bin}() {
   args=("\${(@Q)words[2,CURRENT]}")
   lines=("\${(@f)$(command ${bin} __complete zsh -- "\${args[@]}" 2>/dev/null)}")
   case "\${lines[1]}" in
-    __files__) _files; return ;;
-    __dirs__) _files -/; return ;;
+    __files__|__dirs__)
+      # A path after --flag=: only the part after '=' is a path.
+      [[ "$PREFIX" == -*=* ]] && compset -P '*='
+      if [[ "\${lines[1]}" == __dirs__ ]]; then _files -/; else _files; fi
+      return ;;
   esac
   local l v d
   for l in "\${lines[@]}"; do
@@ -71,11 +80,19 @@ function __${bin}_complete
     set -l tokens (commandline -opc) (commandline -ct)
     set -e tokens[1]
     set -l out (command ${bin} __complete fish -- $tokens 2>/dev/null)
+    # A path after --flag= is completed on its own and put back behind --flag=.
+    set -l tok (commandline -ct)
+    set -l head (string match -r -- '^-[^=]*=' $tok)
+    set -l path (string sub -s (math (string length -- "$head") + 1) -- $tok)
     switch "$out[1]"
         case __files__
-            __fish_complete_path (commandline -ct)
+            for p in (__fish_complete_path $path)
+                printf '%s%s\n' "$head" $p
+            end
         case __dirs__
-            __fish_complete_directories (commandline -ct)
+            for p in (__fish_complete_directories $path)
+                printf '%s%s\n' "$head" $p
+            end
         case '*'
             printf '%s\\n' $out
     end
@@ -95,9 +112,13 @@ Register-ArgumentCompleter -Native -CommandName ${bin} -ScriptBlock {
   $out = @(& ${bin} __complete powershell -- @words 2>$null)
   if ($out.Count -gt 0 -and ($out[0] -eq '__files__' -or $out[0] -eq '__dirs__')) {
     $dirsOnly = $out[0] -eq '__dirs__'
-    Get-ChildItem -Path "$wordToComplete*" -ErrorAction SilentlyContinue |
+    # A path after --flag=: only the part after '=' is a path, the answer keeps --flag=.
+    $head = if ($wordToComplete -match '^(-[^=]*=)') { $Matches[1] } else { '' }
+    $path = $wordToComplete.Substring($head.Length)
+    $parent = if ($path -match '[\\\\/]') { $path -replace '[^\\\\/]*$', '' } else { '' }
+    Get-ChildItem -Path "$path*" -ErrorAction SilentlyContinue |
       Where-Object { -not $dirsOnly -or $_.PSIsContainer } |
-      ForEach-Object { [System.Management.Automation.CompletionResult]::new($_.Name, $_.Name, 'ProviderItem', $_.Name) }
+      ForEach-Object { [System.Management.Automation.CompletionResult]::new($head + $parent + $_.Name, $_.Name, 'ProviderItem', $_.Name) }
     return
   }
   foreach ($l in $out) {
