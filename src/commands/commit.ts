@@ -56,7 +56,8 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
           json: { validation },
         })
       }
-      if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) this.note(outcome.report.replace(/\n$/, ''))
+      // The report's lines are lines; note() escapes control characters within each (file names, messages).
+      if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) for (const line of outcome.report.replace(/\n$/, '').split('\n')) this.note(line)
     }
     const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
