@@ -26,6 +26,11 @@ export async function ssmd(args: string[], options: { cwd?: string; env?: Record
   const savedExit = process.exitCode
   process.exitCode = undefined
   if (options.cwd) process.chdir(options.cwd)
+  // Output is captured, not shown on a terminal: tables keep their full width (unless COLUMNS is given).
+  const savedTTY = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY')
+  Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true, writable: true })
+  const savedColumns = process.env.COLUMNS
+  if (!options.env || !('COLUMNS' in options.env)) delete process.env.COLUMNS
   try {
     // oclif's own runner with the argument array as given (no re-splitting on spaces).
     const { stdout, stderr, error } = await captureOutput(async () => run(args, { root: PROJECT_ROOT }), { stripAnsi: true })
@@ -33,6 +38,9 @@ export async function ssmd(args: string[], options: { cwd?: string; env?: Record
     const code = Number(process.exitCode ?? oclifExit ?? (error ? 1 : 0))
     return { stdout, stderr: stderr + (error && oclifExit !== 0 && !stderr ? String(error.message) : ''), code }
   } finally {
+    if (savedTTY) Object.defineProperty(process.stdout, 'isTTY', savedTTY)
+    else delete (process.stdout as { isTTY?: boolean }).isTTY
+    if (savedColumns !== undefined && (!options.env || !('COLUMNS' in options.env))) process.env.COLUMNS = savedColumns
     process.exitCode = savedExit
     process.chdir(savedCwd)
     for (const [k, v] of Object.entries(savedEnv)) {
@@ -49,7 +57,7 @@ export function ssmdProcess(args: string[], options: { cwd?: string; env?: Recor
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'commands'))) throw new Error('the CLI is not built; run `npm run build` first')
   const env: Record<string, string> = {}
   // NODE_ENV=test (set for in-process tests) would make oclif load TypeScript sources: run as users do.
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', NODE_ENV: undefined, ...options.env })) if (v !== undefined) env[k] = v
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', NODE_ENV: undefined, COLUMNS: undefined, ...options.env })) if (v !== undefined) env[k] = v
   const r = spawnSync(process.execPath, [BUILT_BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, encoding: 'utf8', input: options.input, timeout: options.timeout ?? 60000 })
   return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? (r.signal ? 128 : 1) }
 }

@@ -57,7 +57,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   private print(r: DeployStatusResult): void {
     const rows = r.environments.map(s => [s.name, s.state, shortCommit(s.deployedCommit), s.deployedAt ?? '', s.deployedBy ?? ''])
     for (const o of r.orphans) rows.push([o.name, 'not in git', shortCommit(o.commit), '', ''])
-    const lines = rows.length === 0 ? ['No environments.'] : [table(['ENVIRONMENT', 'STATE', 'DEPLOYED COMMIT', 'DEPLOYED AT', 'BY'], rows)]
+    const lines = rows.length === 0 ? ['No environments.'] : [table(['ENVIRONMENT', 'STATE', 'DEPLOYED COMMIT', 'DEPLOYED AT', 'BY'], rows, { flex: [4] })]
     if (this.flags.verbose) {
       for (const s of r.environments.filter(x => x.state === 'drift')) {
         lines.push(

@@ -39,6 +39,7 @@ export default class EnvList extends SsmdCommand<typeof EnvList> {
       table(
         ['NAME', 'FEED', 'SCHEMA', 'TRANSPORT'],
         items.map(i => [i.name, i.error ? '(invalid)' : (i.feed ?? '?'), i.schema ?? '', i.transport ?? '']),
+        { flex: [3] },
       ),
     )
     for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)

@@ -53,6 +53,7 @@ export default class FeedList extends SsmdCommand<typeof FeedList> {
       table(
         headers,
         items.map(i => [i.name, i.type ?? '?', i.error ? 'invalid' : (i.status ?? ''), String(i.versions), ...(this.flags.verbose ? [i.endpoint ?? ''] : [])]),
+        { flex: [4] },
       ),
     )
     for (const i of items) if (i.error) this.note(`warning: ${i.file}: ${i.error} (run 'ssmd validate')`)

@@ -40,6 +40,7 @@ export default class KeyList extends SsmdCommand<typeof KeyList> {
             k.required ? 'yes' : 'no',
             k.checkable ? k.variables.map(v => `${v.name} (${v.status})`).join(', ') : '(not checkable locally)',
           ]),
+          { flex: [4] },
         ),
       )
     }

@@ -26,6 +26,8 @@ export default class RulesList extends SsmdCommand<typeof RulesList> {
       table(
         ['RULE', 'DEFAULT', 'EFFECTIVE', 'PLUGIN', 'DESCRIPTION', 'DOCS'],
         items.map(i => [i.id, i.default_severity, i.severity, i.plugin, i.description, i.docs ?? ruleDocsCommand(i.id)]),
+        // Narrow terminals: descriptions are cut, then the docs column (in --json and `ssmd rules show`) left out.
+        { flex: [4], optional: [5] },
       ),
     )
     for (const f of failures) this.note(`warning: ${f.message}`)

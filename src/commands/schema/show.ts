@@ -129,6 +129,7 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
       table(
         ['VERSION', 'STATUS', 'EFFECTIVE', 'FILE', 'HASH'],
         r.versions.map(v => [shown(v.version), shown(v.status), effectiveText(v), v.schema_file === undefined ? '?' : `schemas/${v.schema_file}`, `${short(v.hash)} ${mark(v)}`]),
+        { flex: [3] },
       ),
     )
     for (const v of r.versions) {
