@@ -103,14 +103,15 @@ function nodeSatisfies(range) {
 }
 
 /**
- * `ssmd --version` prints exactly oclif's user agent line without loading oclif
+ * `ssmd --version` and `ssmd version` print exactly oclif's user agent line without loading oclif
  * (which is most of the start-up time), but only when nothing could change what
  * oclif would do: no `init`/`finally` hook in ssmd or its core plugins, no
  * user-installed or linked plugins, no debug output, not Windows.
  * Returns false (and prints nothing) in every other case.
  */
 async function printVersion() {
-  if (process.argv[2] !== '--version' || process.env.DEBUG || process.platform === 'win32') return false
+  const asked = process.argv[2] === '--version' || (process.argv[2] === 'version' && process.argv.length === 3)
+  if (!asked || process.env.DEBUG || process.platform === 'win32') return false
   const hooksRun = oclif => Object.keys(oclif?.hooks ?? {}).some(h => h === 'init' || h === 'finally')
   const pjson = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
   const oclif = pjson.oclif ?? {}

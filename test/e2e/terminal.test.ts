@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
-import { EXAMPLE_REPO, exampleRepo, tempDir } from '../helpers/repo.js'
+import { EXAMPLE_REPO, PROJECT_ROOT, exampleRepo, tempDir } from '../helpers/repo.js'
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
 
@@ -98,5 +98,21 @@ describe('terminal output (built CLI)', () => {
         tmux('kill-server')
       }
     })
+  })
+
+  it('ssmd version prints what --version prints (fast path and oclif alike), and a JSON object with --json', () => {
+    const line = ssmdProcess(['--version'])
+    expect(line.code).to.equal(0)
+    const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'))
+    expect(line.stdout).to.equal(`ssmd/${pjson.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    for (const args of [['version'], ['version', '--verbose']]) {
+      const r = ssmdProcess(args)
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stdout, args.join(' ')).to.equal(line.stdout)
+    }
+    const json = ssmdProcess(['version', '--json'])
+    expect(json.code, json.stderr).to.equal(0)
+    expect(JSON.parse(json.stdout)).to.deep.equal({ name: 'ssmd', version: pjson.version, node: process.versions.node, platform: process.platform, arch: process.arch })
+    expect(ssmdProcess(['version', '-q']).stdout).to.equal('')
   })
 })
