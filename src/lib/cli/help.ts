@@ -16,13 +16,23 @@ EXIT CODES
 
 ENVIRONMENT
   NO_COLOR, FORCE_COLOR       Turn colour off / on (.ssmd/config.yaml color: sets a default)
+  COLUMNS                     Width tables fit (default: the terminal's; none when piped)
   CI                          Set in CI: no progress display
-  GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL, GIT_COMMITTER_NAME, GIT_COMMITTER_EMAIL
+  GIT_AUTHOR_NAME, GIT_AUTHOR_EMAIL, GIT_COMMITTER_NAME, GIT_COMMITTER_EMAIL, EMAIL
                               Who ssmd commit records (else git config user.name/email)
+  HOME, XDG_CONFIG_HOME, GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM,
+  GIT_CONFIG_COUNT            Where git's settings, ignore and attributes files are read
+                              (as git reads them)
+  SSMD_ETCD_ENDPOINTS         deploy: the etcd endpoints (instead of --etcd)
+  SSMD_ETCD_USER              deploy: the etcd user (instead of --user)
+  SSMD_ETCD_PASSWORD          deploy: that user's password (never given as a flag)
+  USER, LOGNAME               deploy: who deployed, when the system cannot tell
+  SSMD_NO_PLUGINS             1: validation runs built-in rules only (as --no-plugins)
   SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (15000)
   SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin (10000)
   SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)
   SSMD_DATA_DIR, XDG_DATA_HOME  Where installed and linked plugins are recorded
+  DEBUG                       oclif's debug output (e.g. DEBUG='*')
 
 Shell completion: ssmd completion bash|zsh|fish|powershell (see 'ssmd completion --help').`
 
