@@ -252,6 +252,7 @@ describe('ssmd feed update', () => {
       version: 'v1',
       changed: true,
       changes: [{ path: '/versions/0/auth_method', from: 'api_key', to: 'oauth' }],
+      gaps: [],
     })
     const lines = before.split('\n')
     lines[17] = '    auth_method: oauth'

@@ -3,7 +3,9 @@
  *   file: string, name: string, version: string, forced: boolean,
  *   referrers: Array<{ file, line, column, text }>,   // environments and compatible_with claims still naming it (only with --force)
  *   removed_definitions: string[],                     // the version's own definition file, when nothing else uses it
- *   kept_definitions: Array<{ file: string, used_by: string[] }>
+ *   kept_definitions: Array<{ file: string, used_by: string[] }>,
+ *   reopened?: { version: string, effective_to: string },  // the previous version, open-ended again; effective_to is the end it had
+ *   gaps: Array<{ first, last, before, after }>            // days no version covers once it is gone
  * }
  */
 import { Args, Flags } from '@oclif/core'
@@ -13,14 +15,15 @@ import { ConflictError } from '../../lib/core/errors.js'
 import { displayPath } from '../../lib/cli/output.js'
 import { editDocument } from '../../lib/workspace/files.js'
 import { planDefinitionRemoval, refuseIfReferred, referrerList, removeFileLocked, schemaReferrers, type Referrer } from '../../lib/domain/remove.js'
-import { findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
+import { environmentsUsing, findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { parseSchemaRef } from '../../lib/domain/input.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
+import { gapDays, newGaps, reopenOnRemoval, type ReopenedVersion, type VersionGap } from '../../lib/domain/versions.js'
 
 export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemoveVersion> {
   static override summary = 'Remove one version of a schema.'
   static override description =
-    "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. Refuses while an environment uses the version or another version claims compatibility with it (each one is listed as file:line); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
+    "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. When it was the latest version and the previous one ended the day before it started (as schema add-version leaves it), the previous version is made open-ended again, and the output says so. Refuses while an environment uses the version or another version claims compatibility with it (each one is listed as file:line, with the command that drops the claim); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
   static override examples = [
     { description: 'Remove a draft nobody uses', command: '<%= config.bin %> schema remove-version trade:v2' },
     { description: 'Remove it although environments still use it', command: '<%= config.bin %> schema remove-version trade:v1 --force' },
@@ -40,6 +43,8 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     referrers: Referrer[]
     removed_definitions: string[]
     kept_definitions: Array<{ file: string; used_by: string[] }>
+    reopened?: { version: string; effective_to: string }
+    gaps: Array<Omit<VersionGap, 'index'>>
   }> {
     const { name, version: id } = parseSchemaRef(this.args.version, { requireVersion: true })
     const ws = this.workspace(['schema', 'environment'])
@@ -48,27 +53,51 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     findSchemaVersion(name, schema, id!)
     if (schema.versions.length === 1) throw new ConflictError(`${name}:${id} is the only version of schema '${name}'; remove the whole schema with 'ssmd schema remove ${name}'`)
     const referrers = schemaReferrers(ws, name, id)
-    refuseIfReferred(
-      `${name}:${id}`,
-      referrers,
-      this.flags.force,
-      'move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims',
-    )
+    const claimants = schema.versions.filter(v => Array.isArray(v?.compatible_with) && v.compatible_with.includes(id!)).map(v => String(v.version))
+    const fixes = [
+      ...(environmentsUsing(ws, name, id!).length > 0 ? [`move those environments to another version (ssmd env update <env> --schema ${name}:<version>)`] : []),
+      ...claimants.map(c => `drop ${c}'s claim (ssmd schema update-version ${name}:${c} --remove-compatible-with ${id})`),
+    ]
+    refuseIfReferred(`${name}:${id}`, referrers, this.flags.force, fixes.join(' and '))
     const plan = planDefinitionRemoval(ws, name, schema, id)
     // Inside the lock the file is read again: the index is looked up in what is there now.
+    let reopened: ReopenedVersion | undefined
+    let gaps: VersionGap[] = []
     editDocument<SchemaData>(doc.absPath, doc.file, data => {
       const current = usableSchema(doc.file, data)
       const { index } = findSchemaVersion(name, current, id!)
       if (current.versions.length === 1) throw new ConflictError(`${name}:${id} is the only version of schema '${name}'; remove the whole schema with 'ssmd schema remove ${name}'`)
-      return [{ op: 'delete', path: ['versions', index] }]
+      // The version it had ended the day before it started (add-version) is open-ended again.
+      reopened = reopenOnRemoval(current.versions, index)
+      const remaining = current.versions.filter((_, i) => i !== index).map(v => (reopened && v === current.versions[reopened.index] ? { ...v, effective_to: undefined } : v))
+      gaps = newGaps(current.versions, remaining)
+      // The end date first: deleting the entry moves the ones after it.
+      return [...(reopened ? [{ op: 'delete' as const, path: ['versions', reopened.index, 'effective_to'] }] : []), { op: 'delete' as const, path: ['versions', index] }]
     })
+    const back = reopened as ReopenedVersion | undefined
+    if (back) {
+      this.say(
+        `reopened ${name}:${back.version} (it ended ${back.effective_to}, the day before ${id} started); to keep that end: ssmd schema update-version ${name}:${back.version} --effective-to ${back.effective_to}`,
+      )
+    }
     this.say(`removed ${name}:${id} from ${displayPath(doc.absPath, doc.file)}`)
+    for (const g of gaps) this.note(`warning: no version of schema '${name}' covers ${gapDays(g)} (between ${g.before} and ${g.after}) now`)
     for (const d of plan.remove) {
       removeFileLocked(d.abs, d.file)
       this.say(`removed ${displayPath(d.abs, d.file)}`)
     }
     for (const k of plan.kept) this.say(`kept ${displayPath(join(ws.root, k.file), k.file)} (also used by ${k.used_by.join(', ')})`)
     if (referrers.length > 0) this.note(`warning: still referred to by ${referrerList(referrers)}; 'ssmd validate' reports them until they change`)
-    return { file: doc.file, name, version: id!, forced: referrers.length > 0, referrers, removed_definitions: plan.remove.map(d => d.file), kept_definitions: plan.kept }
+    return {
+      file: doc.file,
+      name,
+      version: id!,
+      forced: referrers.length > 0,
+      referrers,
+      removed_definitions: plan.remove.map(d => d.file),
+      kept_definitions: plan.kept,
+      ...(back ? { reopened: { version: back.version, effective_to: back.effective_to } } : {}),
+      gaps: gaps.map(({ index: _index, ...g }) => g),
+    }
   }
 }

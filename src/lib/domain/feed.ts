@@ -6,8 +6,25 @@ import { redact, urlScheme } from './secrets.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import { FEED_STATUSES, FEED_TYPES, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
-import { didYouMean } from '../core/text.js'
-import { findOverlap, latestVersion, nextVersionId, placeNewVersion, versionNumber, type DatedVersion, type Overlap } from './versions.js'
+import { didYouMean, plural, pluralWord } from '../core/text.js'
+import { referrerList, type Referrer } from './remove.js'
+import {
+  checkEffectiveTo,
+  latestVersion,
+  nextVersionId,
+  placeNewVersion,
+  newGaps,
+  planDateChange,
+  rangeText,
+  reopenOnRemoval,
+  versionNumber,
+  type DatedVersion,
+  type Overlap,
+  type ReopenedVersion,
+  type VersionGap,
+} from './versions.js'
+
+export { rangeText }
 import type { EditOp } from '../yaml/edit.js'
 
 export type FeedVersion = FeedData['versions'][number]
@@ -38,6 +55,8 @@ export const statusOptions = [...FEED_STATUSES]
 export interface VersionFields {
   effectiveFrom?: string
   effectiveTo?: string
+  /** `--no-effective-to` (feed update): make the version open-ended. */
+  noEffectiveTo?: boolean
   endpoint?: string
   authMethod?: string
   rateLimit?: number
@@ -61,6 +80,8 @@ export interface RootFields {
 export interface VersionInput {
   effective_from?: string
   effective_to?: string
+  /** Remove the version's effective_to (open-ended). */
+  clear_effective_to?: boolean
   endpoint?: string
   auth_method?: FeedVersion['auth_method']
   rate_limit_per_second?: number
@@ -81,12 +102,14 @@ export interface RootInput {
 export function versionInput(fields: VersionFields): VersionInput {
   const { effectiveFrom: from, effectiveTo: to, endpoint } = fields
   if (from !== undefined) checkDateFlag('effective-from', from)
-  if (to !== undefined) checkDateFlag('effective-to', to)
+  if (to !== undefined) checkEffectiveTo(to, 'noEffectiveTo' in fields)
+  if (to !== undefined && fields.noEffectiveTo) throw new UsageError('pass either --effective-to or --no-effective-to, not both')
   if (from !== undefined && to !== undefined && to < from) throw new UsageError(`--effective-to ${to} is before --effective-from ${from}`)
   if (endpoint !== undefined) checkUrl('endpoint', endpoint, Object.values(SCHEMES_FOR_PROTOCOL).flat())
   return compact({
     effective_from: from,
     effective_to: to,
+    clear_effective_to: fields.noEffectiveTo ? true : undefined,
     endpoint,
     auth_method: fields.authMethod as VersionInput['auth_method'],
     rate_limit_per_second: fields.rateLimit,
@@ -175,8 +198,6 @@ export function findVersion(feedName: string, feed: FeedData, id: string): { ind
   return { index, version: feed.versions[index] }
 }
 
-export const rangeText = (v: { effective_from: string; effective_to?: string }) => `${v.effective_from} → ${v.effective_to ?? 'open'}`
-
 function refuseOverlap(candidate: DatedVersion, overlap: Overlap | undefined): void {
   if (overlap) {
     throw new ConflictError(`${candidate.version} (${rangeText(candidate)}) would overlap ${overlap.version} (${rangeText(overlap.range)}); versions of a feed may not share a day`)
@@ -215,6 +236,8 @@ export interface UpdatePlan {
   ops: EditOp[]
   changes: Change[]
   version: string
+  /** Gaps between versions the date change opens (a warning, as feed/version-gap reports them). */
+  gaps: VersionGap[]
 }
 
 /** The edits for `feed update`: root and calendar fields, and the fields of one version. */
@@ -259,11 +282,16 @@ export function planUpdate(name: string, feed: FeedData, root: RootInput, input:
     }
   }
 
-  const merged = { ...target.version, ...input } as FeedVersion
-  if (merged.effective_to !== undefined && merged.effective_to < merged.effective_from) {
+  const { clear_effective_to: clearTo, ...fields } = input
+  const merged = { ...target.version, ...fields } as FeedVersion
+  let gaps: VersionGap[] = []
+  if (input.effective_from !== undefined || input.effective_to !== undefined || clearTo) {
+    const planned = planDateChange(feed.versions, target.index, { effective_from: input.effective_from, effective_to: input.effective_to, clearEffectiveTo: clearTo }, 'a feed')
+    gaps = planned.gaps
+    if (clearTo) delete merged.effective_to
+  } else if (merged.effective_to !== undefined && merged.effective_to < merged.effective_from) {
     throw new UsageError(`${target.version.version} would end (${merged.effective_to}) before it starts (${merged.effective_from})`)
   }
-  if (input.effective_from !== undefined || input.effective_to !== undefined) refuseOverlap(merged, findOverlap(feed.versions, merged, { skip: target.index }))
   const alreadyProtocol = ops.some(op => op.path.join('/') === `versions/${target.index}/protocol`)
   mapEdits(['versions', target.index], target.version as Record<string, unknown>, alreadyProtocol ? { ...merged, protocol } : merged, ops, changes)
   // mapEdits may have emitted the protocol change twice (type loop and version merge): keep one.
@@ -277,7 +305,27 @@ export function planUpdate(name: string, feed: FeedData, root: RootInput, input:
     }),
     changes: changes.filter((c, i) => changes.findIndex(d => d.path === c.path) === i),
     version: target.version.version,
+    gaps,
   }
+}
+
+/**
+ * The lifecycle guard of a status change, as for schema versions: disabling a
+ * feed environments use is refused (naming each, file:line) unless `force`;
+ * deprecating it, or disabling it with `force`, is a warning. Returns the warning.
+ */
+export function checkStatusChange(name: string, from: unknown, to: FeedData['status'] | undefined, referrers: Referrer[], force: boolean): string | undefined {
+  if (to === undefined || to === from || referrers.length === 0) return undefined
+  if (to === 'disabled') {
+    if (!force) {
+      throw new ConflictError(
+        `cannot disable feed '${name}': ${plural(referrers.length, 'environment')} still ${pluralWord(referrers.length, 'uses', 'use')} it (${referrerList(referrers)}) and a disabled feed fails validation and deploy; point ${pluralWord(referrers.length, 'it', 'them')} at another feed first (ssmd env update <env> --feed <feed>), or pass --force`,
+      )
+    }
+    return `warning: feed '${name}' is disabled while still used by ${referrerList(referrers)}; 'ssmd validate' reports them as errors (ref/feed-status) until they change`
+  }
+  if (to === 'deprecated') return `warning: feed '${name}' is still used by ${referrerList(referrers)}; deprecated feeds keep working, with a validation warning (ref/feed-status)`
+  return undefined
 }
 
 // ---- add-version --------------------------------------------------------------
@@ -310,6 +358,36 @@ export function planAddVersion(name: string, feed: FeedData, input: VersionInput
   if (closed) ops.push({ op: 'set', path: ['versions', closed.index, 'effective_to'], value: closed.effective_to })
   ops.push({ op: 'append', path: ['versions'], value: version })
   return { ops, entry: version, copiedFrom: source.version, closed: closed && { version: closed.version, effective_to: closed.effective_to } }
+}
+
+// ---- remove-version -----------------------------------------------------------
+
+export interface RemoveVersionPlan {
+  ops: EditOp[]
+  removed: FeedVersion
+  /** The previous version, open-ended again because the removed one had ended it. */
+  reopened?: ReopenedVersion
+  /** Days no version covers once it is gone. */
+  gaps: VersionGap[]
+  /** The versions as they will be. */
+  remaining: FeedVersion[]
+}
+
+/**
+ * The edits removing one version: refuses the only version (remove the feed
+ * instead); when the removed version had ended the previous one the day before
+ * it started (what add-version does), that version is reopened.
+ */
+export function planRemoveVersion(name: string, feed: FeedData, id: string): RemoveVersionPlan {
+  const { index, version } = findVersion(name, feed, id)
+  if (feed.versions.length === 1) throw new ConflictError(`${id} is the only version of feed '${name}'; remove the whole feed with 'ssmd feed remove ${name}'`)
+  const reopened = reopenOnRemoval(feed.versions, index)
+  const ops: EditOp[] = []
+  // The end date first: deleting the entry moves the ones after it.
+  if (reopened) ops.push({ op: 'delete', path: ['versions', reopened.index, 'effective_to'] })
+  ops.push({ op: 'delete', path: ['versions', index] })
+  const remaining = feed.versions.filter((_, i) => i !== index).map(v => (reopened && v === feed.versions[reopened.index] ? compact({ ...v, effective_to: undefined }) : v))
+  return { ops, removed: version, reopened, gaps: newGaps(feed.versions, remaining), remaining }
 }
 
 // ---- capture locations --------------------------------------------------------

@@ -1,5 +1,5 @@
-import { addDays } from '../../core/dates.js'
-import { builtinRule, datedVersions } from './util.js'
+import { versionGaps } from '../../domain/versions.js'
+import { builtinRule, isObj } from './util.js'
 
 export default builtinRule({
   meta: {
@@ -13,17 +13,10 @@ export default builtinRule({
     },
   },
   feed(doc, ctx) {
-    const dated = datedVersions(doc.data)
-      .filter(d => d.to === undefined || d.to >= d.from)
-      .sort((a, b) => (a.from < b.from ? -1 : 1))
-    for (let i = 1; i < dated.length; i++) {
-      const prev = dated[i - 1]
-      const cur = dated[i]
-      if (prev.to !== undefined && addDays(prev.to, 1) < cur.from) {
-        const first = addDays(prev.to, 1)
-        const last = addDays(cur.from, -1)
-        ctx.report({ path: `/versions/${cur.index}/effective_from`, messageId: first === last ? 'day' : 'days', data: { first, last, before: prev.id, after: cur.id } })
-      }
+    const versions = isObj(doc.data) ? doc.data.versions : undefined
+    if (!Array.isArray(versions)) return
+    for (const { first, last, before, after, index } of versionGaps(versions)) {
+      ctx.report({ path: `/versions/${index}/effective_from`, messageId: first === last ? 'day' : 'days', data: { first, last, before, after } })
     }
   },
 })
