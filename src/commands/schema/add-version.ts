@@ -20,7 +20,7 @@ import { checkDateFlag } from '../../lib/core/dates.js'
 import { UsageError } from '../../lib/core/errors.js'
 import { plural } from '../../lib/core/text.js'
 import { checkName, splitList } from '../../lib/domain/input.js'
-import { changeLine, planSchemaAddVersion, refusedClaimText, writeSchemaAddVersion, type CompatibilityCheck } from '../../lib/domain/schema/add-version.js'
+import { claimNotes, planSchemaAddVersion, writeSchemaAddVersion, type CompatibilityCheck } from '../../lib/domain/schema/add-version.js'
 import { checkVersionList, statusOptions, type SchemaStatus, type SchemaVersion } from '../../lib/domain/schema/lifecycle.js'
 
 export type { CompatibilityCheck }
@@ -87,12 +87,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     })
     const { id, entry, incoming: inc, closed, compatibility, previous } = plan
 
-    for (const u of plan.unchecked) this.note(`warning: --compatible-with ${u.with} not checked: ${u.problem}`)
-    for (const claim of plan.refused) {
-      const { breaking } = compatibility.find(c => c.with === claim)!
-      this.note(`warning: ${refusedClaimText(id, claim, breaking)}; recorded anyway because of --force`)
-      for (const c of breaking) this.note(changeLine(c))
-    }
+    for (const line of claimNotes(id, plan)) this.note(line)
     if (previous && previous.breaking.length > 0 && !breakingChanges) {
       this.note(
         `warning: ${id} breaks compatibility with ${previous.version} (${plural(previous.breaking.length, 'breaking change')}, first: ${previous.breaking[0].message}); describe it with --breaking-changes "…"`,

@@ -147,7 +147,9 @@ function argValues(cmd: ManifestCommand, argName: string, positionals: string[],
   if (arg?.options) return arg.options.map(value => ({ value }))
   if (cmd.id === 'validate') return 'files'
   if (verb === 'create' || (topic === 'schema' && verb === 'register')) return []
-  if (cmd.id === 'schema:set-status' || cmd.id === 'schema:remove-version') return argName === 'version' ? repo.schemaRefs(cur).map(value => ({ value })) : []
+  if (cmd.id === 'schema:set-status' || cmd.id === 'schema:remove-version' || cmd.id === 'schema:update-version')
+    return argName === 'version' ? repo.schemaRefs(cur).map(value => ({ value })) : []
+  if (cmd.id === 'feed:remove-version' && argName === 'version') return repo.versions('feeds', positionals[0] ?? '').map(value => ({ value }))
   if (cmd.id === 'schema:show') return [...repo.names('schemas'), ...(cur.includes(':') ? repo.schemaRefs(cur) : [])].map(value => ({ value }))
   if (cmd.id === 'schema:diff' && (argName === 'from' || argName === 'to')) return repo.versions('schemas', positionals[0] ?? '').map(value => ({ value }))
   if (argName === 'key' && cmd.id === 'env:remove-key') return repo.keys(positionals[0] ?? '').map(value => ({ value }))

@@ -94,10 +94,7 @@ export async function planSchemaAddVersion(root: string, doc: SchemaDocument, in
   if (extFormat !== undefined && extFormat !== format) throw new UsageError(`--file ${input.file} looks like ${extFormat}, but schema '${name}' is ${format}`)
 
   const id = nextVersionId(schema.versions)
-  for (const claim of claims) {
-    if (!schema.versions.some(v => v?.version === claim)) findSchemaVersion(name, schema, claim)
-    if (!(versionNumber(claim) < versionNumber(id))) throw new SsmdError(`--compatible-with ${claim} is not older than ${id}`)
-  }
+  checkClaimTargets(name, schema, id, claims)
   const { closed } = planDates(name, schema.versions, { version: id, effective_from: input.effectiveFrom })
 
   const incoming = locateIncoming(root, input.file)
@@ -112,33 +109,7 @@ export async function planSchemaAddVersion(root: string, doc: SchemaDocument, in
 
   // Each claim must hold; the previous version is compared too, for the breaking_changes hint.
   const cache = new DefinitionCache(root)
-  const compatibility: CompatibilityCheck[] = []
-  const unchecked: SchemaAddVersionPlan['unchecked'] = []
-  const refused: string[] = []
-  for (const claim of claims) {
-    const check = await compareWithVersion(doc, schema, claim, def, cache)
-    if (check.problem || check.unchecked) {
-      if (!input.force && check.problem) throw new SsmdError(`cannot check --compatible-with ${claim}: ${check.problem}; fix it, drop the claim, or pass --force`)
-      if (!input.force)
-        throw new SsmdError(
-          `cannot check --compatible-with ${claim}: ${check.unchecked}; drop the claim (describe what breaks with --breaking-changes), or pass --force to record it unchecked; nothing written`,
-        )
-      unchecked.push({ with: claim, problem: (check.problem ?? check.unchecked)! })
-      compatibility.push({ with: claim, checked: false, breaking: [] })
-      continue
-    }
-    compatibility.push({ with: claim, checked: check.checked, ...(check.checked ? { compatible: check.breaking.length === 0 } : {}), breaking: check.breaking })
-    if (check.breaking.length > 0) refused.push(claim)
-  }
-  if (refused.length > 0 && !input.force) {
-    const details = refused.flatMap(claim => {
-      const { breaking } = compatibility.find(c => c.with === claim)!
-      return [`${refusedClaimText(id, claim, breaking)}:`, ...breaking.map(changeLine)]
-    })
-    throw new SsmdError(`${id} is not compatible with ${refused.join(', ')} (breaking changes above); fix the definition, drop the claim, or pass --force; nothing written`, {
-      details,
-    })
-  }
+  const { compatibility, unchecked, refused } = await checkClaims(doc, schema, id, claims, def, cache, input.force)
 
   let previous: SchemaAddVersionPlan['previous']
   const prev = latestVersion(schema.versions.filter(v => v && typeof v.version === 'string'))
@@ -157,6 +128,84 @@ export async function planSchemaAddVersion(root: string, doc: SchemaDocument, in
     breaking_changes: input.breakingChanges,
   })
   return { id, format, entry, incoming, closed, compatibility, unchecked, refused, previous }
+}
+
+/** The outcome of checking compatibility claims (see checkClaims). */
+export interface ClaimChecks {
+  compatibility: CompatibilityCheck[]
+  /** Claims that could not be checked, with the reason (recorded only because of force). */
+  unchecked: Array<{ with: string; problem: string }>
+  /** Claims that do not hold (recorded only because of force). */
+  refused: string[]
+}
+
+/** Each claim names an existing version older than `id`. */
+export function checkClaimTargets(name: string, schema: SchemaData, id: string, claims: readonly string[]): void {
+  for (const claim of claims) {
+    if (!schema.versions.some(v => v?.version === claim)) findSchemaVersion(name, schema, claim)
+    if (!(versionNumber(claim) < versionNumber(id))) throw new SsmdError(`--compatible-with ${claim} is not older than ${id}`)
+  }
+}
+
+/**
+ * Checks that version `id`, whose definition is `def`, really can read the data
+ * of each claimed older version (compareWithVersion). A claim that does not
+ * hold, or cannot be checked, is refused — listing each breaking change —
+ * unless `force`, which records it with the outcome.
+ */
+export async function checkClaims(
+  doc: SchemaDocument,
+  schema: SchemaData,
+  id: string,
+  claims: readonly string[],
+  def: Definition,
+  cache: DefinitionCache,
+  force: boolean,
+): Promise<ClaimChecks> {
+  const compatibility: CompatibilityCheck[] = []
+  const unchecked: ClaimChecks['unchecked'] = []
+  const refused: string[] = []
+  for (const claim of claims) {
+    const check = await compareWithVersion(doc, schema, claim, def, cache)
+    if (check.problem || check.unchecked) {
+      if (!force && check.problem) throw new SsmdError(`cannot check --compatible-with ${claim}: ${check.problem}; fix it, drop the claim, or pass --force`)
+      if (!force)
+        throw new SsmdError(
+          `cannot check --compatible-with ${claim}: ${check.unchecked}; drop the claim (describe what breaks with --breaking-changes), or pass --force to record it unchecked; nothing written`,
+        )
+      unchecked.push({ with: claim, problem: (check.problem ?? check.unchecked)! })
+      compatibility.push({ with: claim, checked: false, breaking: [] })
+      continue
+    }
+    compatibility.push({ with: claim, checked: check.checked, ...(check.checked ? { compatible: check.breaking.length === 0 } : {}), breaking: check.breaking })
+    if (check.breaking.length > 0) refused.push(claim)
+  }
+  if (refused.length > 0 && !force) {
+    const details = refused.flatMap(claim => {
+      const { breaking } = compatibility.find(c => c.with === claim)!
+      return [`${refusedClaimText(id, claim, breaking)}:`, ...breaking.map(changeLine)]
+    })
+    throw new SsmdError(`${id} is not compatible with ${refused.join(', ')} (breaking changes above); fix the definition, drop the claim, or pass --force; nothing written`, {
+      details,
+    })
+  }
+  return { compatibility, unchecked, refused }
+}
+
+/**
+ * The notes for the user about checked claims: those that could not be
+ * checked and those recorded although false (both only with --force), each
+ * breaking change on its line.
+ */
+export function claimNotes(id: string, checks: ClaimChecks): string[] {
+  const notes: string[] = []
+  for (const u of checks.unchecked) notes.push(`warning: --compatible-with ${u.with} not checked: ${u.problem}`)
+  for (const claim of checks.refused) {
+    const { breaking } = checks.compatibility.find(c => c.with === claim)!
+    notes.push(`warning: ${refusedClaimText(id, claim, breaking)}; recorded anyway because of --force`)
+    for (const c of breaking) notes.push(changeLine(c))
+  }
+  return notes
 }
 
 /**
