@@ -17,8 +17,8 @@ export interface HashChange {
 export interface HashScan {
   /** Versions whose definition file was hashed. */
   checked: number
-  /** Per document, the hashes to rewrite (with each version's position in the file). */
-  changes: Map<SchemaDocument, Array<HashChange & { index: number }>>
+  /** Per document, the hashes to rewrite (with each version's position in the file and its status). */
+  changes: Map<SchemaDocument, Array<HashChange & { index: number; status: unknown }>>
 }
 
 /**
@@ -60,7 +60,7 @@ export function scanHashes(root: string, docs: readonly SchemaDocument[]): HashS
       checked++
       if (actual !== v.hash) {
         const list = changes.get(doc) ?? []
-        list.push({ schema: doc.name, version: String(v.version), file: resolved.display, stored: String(v.hash ?? ''), actual, index })
+        list.push({ schema: doc.name, version: String(v.version), file: resolved.display, stored: String(v.hash ?? ''), actual, index, status: v.status })
         changes.set(doc, list)
       }
     }
@@ -83,4 +83,14 @@ export function writeHashes(doc: SchemaDocument, list: ReadonlyArray<HashChange 
       return { op: 'set' as const, path: ['versions', c.index, 'hash'], value: c.actual }
     })
   })
+}
+
+/**
+ * The changed hashes that may not be rewritten without --force: those of
+ * versions past draft (active or deprecated), whose definition consumers may
+ * have been deployed with. A draft, or a version with no hash recorded yet,
+ * is hashed freely.
+ */
+export function guardedChanges<C extends HashChange & { status: unknown }>(changes: readonly C[]): C[] {
+  return changes.filter(c => c.status !== 'draft' && c.stored !== '')
 }
