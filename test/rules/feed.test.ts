@@ -1,4 +1,5 @@
 // Feed rules, as valid/invalid tables run through the real engine (ssmd/testing).
+import { todayUtc } from '../../src/lib/core/dates.js'
 import { builtin, edited, EXAMPLE, tester } from './helpers.js'
 
 const KALSHI = 'feeds/kalshi.yaml'
@@ -175,6 +176,44 @@ tester.run('feed/duplicate-location', builtin('feed/duplicate-location'), {
       name: 'nyc1 twice',
       files: { [KALSHI]: edited(KALSHI, 'datacenter: aws-use1', 'datacenter: nyc1 ') },
       findings: [{ file: KALSHI, line: 9, column: 17, message: "datacenter 'nyc1' is listed twice (also at /capture_locations/0); remove one (ssmd feed remove-location)" }],
+    },
+  ],
+})
+
+tester.run('feed/no-current-version', builtin('feed/no-current-version'), {
+  valid: [
+    { name: 'the example feeds (each has an open-ended version)', files: {} },
+    {
+      name: 'a disabled feed whose versions all ended',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2020-01-01\n    effective_to: 2020-12-31\n').replace('status: active', 'status: disabled') },
+    },
+  ],
+  invalid: [
+    {
+      name: 'every version ended, no environment uses it: a warning',
+      files: { 'feeds/f.yaml': feed('  - version: v1\n    effective_from: 2020-01-01\n    effective_to: 2020-12-31\n') },
+      findings: [
+        {
+          file: 'feeds/f.yaml',
+          line: 7,
+          column: 19,
+          severity: 'warning',
+          message: `no version of feed 'f' is in effect today (${todayUtc()}): v1 ended 2020-12-31; add a version (ssmd feed add-version f --effective-from ${todayUtc()}) or reopen v1 (ssmd feed update f --version v1 --no-effective-to)`,
+        },
+      ],
+    },
+    {
+      name: 'today falls between two versions of a feed environments use: an error',
+      files: { [KALSHI]: edited(KALSHI, '  - version: v2\n    effective_from: 2025-01-01\n', '  - version: v2\n    effective_from: 2999-01-01\n') },
+      findings: [
+        {
+          file: KALSHI,
+          line: 20,
+          column: 21,
+          severity: 'error',
+          message: `no version of feed 'kalshi' is in effect today (${todayUtc()}) and environments kalshi-dev, kalshi-prod cannot be deployed: v1 ended 2024-12-31 and v2 starts 2999-01-01; close the gap (ssmd feed update kalshi --version v2 --effective-from 2025-01-01)`,
+        },
+      ],
     },
   ],
 })

@@ -1,6 +1,7 @@
 // Schema metadata and definition-file rules (Cap'n Proto, protobuf, JSON Schema).
 import { readFileSync } from 'node:fs'
 import { fixture } from '../fixtures/schema/helpers.js'
+import { todayUtc } from '../../src/lib/core/dates.js'
 import { builtin, EXAMPLE, edited, tester } from './helpers.js'
 
 const TRADE = 'schemas/trade.yaml'
@@ -265,6 +266,38 @@ tester.run('schema/undocumented-break', builtin('schema/undocumented-break'), {
           column: 5,
           severity: 'warning',
           message: 'v2 breaks compatibility with v1 (1 breaking change, first: field Quote.bid = 2 type changed from double to float) but has no breaking_changes text',
+        },
+      ],
+    },
+  ],
+})
+
+tester.run('schema/no-current-version', builtin('schema/no-current-version'), {
+  valid: [{ name: 'the example schemas (each has an open-ended version)', files: {} }],
+  invalid: [
+    {
+      name: 'the only version ended',
+      files: { [ORDERBOOK]: edited(ORDERBOOK, '    effective_from: 2025-01-01\n', '    effective_from: 2025-01-01\n    effective_to: 2025-03-31\n') },
+      findings: [
+        {
+          file: ORDERBOOK,
+          line: 7,
+          column: 19,
+          severity: 'warning',
+          message: `no version of schema 'orderbook' is in effect today (${todayUtc()}): v1 ended 2025-03-31; add a version (ssmd schema add-version orderbook --file <file> --effective-from ${todayUtc()}) or reopen v1 (ssmd schema update-version orderbook:v1 --no-effective-to)`,
+        },
+      ],
+    },
+    {
+      name: 'the first version starts later',
+      files: { [ORDERBOOK]: edited(ORDERBOOK, '    effective_from: 2025-01-01\n', '    effective_from: 2999-01-01\n') },
+      findings: [
+        {
+          file: ORDERBOOK,
+          line: 6,
+          column: 21,
+          severity: 'warning',
+          message: `no version of schema 'orderbook' is in effect today (${todayUtc()}): v1 starts 2999-01-01; start it earlier (ssmd schema update-version orderbook:v1 --effective-from ${todayUtc()})`,
         },
       ],
     },

@@ -17,6 +17,7 @@ import feedProtocolMismatch from '../../lib/validate/rules/feed-protocol-mismatc
 import feedInsecureEndpoint from '../../lib/validate/rules/feed-insecure-endpoint.js'
 import feedTimezone from '../../lib/validate/rules/feed-timezone.js'
 import feedDuplicateLocation from '../../lib/validate/rules/feed-duplicate-location.js'
+import feedNoCurrentVersion from '../../lib/validate/rules/feed-no-current-version.js'
 import schemaVersionOverlap from '../../lib/validate/rules/schema-version-overlap.js'
 import schemaPathEscape from '../../lib/validate/rules/schema-path-escape.js'
 import schemaFileMissing from '../../lib/validate/rules/schema-file-missing.js'
@@ -24,6 +25,7 @@ import schemaHashMismatch from '../../lib/validate/rules/schema-hash-mismatch.js
 import schemaParse from '../../lib/validate/rules/schema-parse.js'
 import schemaCompatClaim from '../../lib/validate/rules/schema-compat-claim.js'
 import schemaUndocumentedBreak from '../../lib/validate/rules/schema-undocumented-break.js'
+import schemaNoCurrentVersion from '../../lib/validate/rules/schema-no-current-version.js'
 import envScheduleTimezone from '../../lib/validate/rules/env-schedule-timezone.js'
 import envTransport from '../../lib/validate/rules/env-transport.js'
 import envStorage from '../../lib/validate/rules/env-storage.js'
@@ -52,6 +54,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   feedInsecureEndpoint,
   feedTimezone,
   feedDuplicateLocation,
+  feedNoCurrentVersion,
   schemaVersionOverlap,
   schemaPathEscape,
   schemaFileMissing,
@@ -59,6 +62,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   schemaParse,
   schemaCompatClaim,
   schemaUndocumentedBreak,
+  schemaNoCurrentVersion,
   envScheduleTimezone,
   envTransport,
   envStorage,

@@ -48,6 +48,7 @@ export interface Columns {
   feed: Array<string | undefined>
   schema: Array<string | undefined>
   status: Array<string | undefined>
+  dates: Array<string | undefined>
   /** Memo keys this layout does not know (kept as they are). */
   rest: Map<number, Record<string, unknown>>
 }
@@ -76,6 +77,7 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
     feed: new Array<string | undefined>(n),
     schema: new Array<string | undefined>(n),
     status: new Array<string | undefined>(n),
+    dates: new Array<string | undefined>(n),
     rest: new Map(),
   }
   // The most common rule list is stored once.
@@ -114,6 +116,7 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
         c.feed[i] = facts.feed
         c.schema[i] = facts.schema
         c.status[i] = facts.status
+        c.dates[i] = facts.dates
       }
       const rest = Object.keys(m).filter(k => !KNOWN.has(k) || (k === 'facts' && (typeof m.facts !== 'object' || m.facts === null)))
       if (rest.length > 0) c.rest.set(i, Object.fromEntries(rest.map(k => [k, m[k]])))
@@ -131,7 +134,7 @@ export function wellFormed(c: Columns): boolean {
   const maps = [c.hashes, c.kept, c.problems, c.fileRulesOther, c.findings, c.contract, c.rest]
   if (!(c.stamps instanceof Float64Array) || c.stamps.length !== n * STAMP || !(c.flags instanceof Uint8Array) || c.flags.length !== n) return false
   if (maps.some(m => !(m instanceof Map)) || typeof c.fileRules !== 'string') return false
-  if (![c.feed, c.schema, c.status].every(a => Array.isArray(a) && a.length === n)) return false
+  if (![c.feed, c.schema, c.status, c.dates].every(a => Array.isArray(a) && a.length === n)) return false
   for (const k of c.kept.values()) if (typeof k !== 'object' || k === null || typeof k.memo !== 'object' || k.memo === null) return false
   return c.files.every(f => typeof f === 'string')
 }
@@ -166,6 +169,8 @@ export function decodeEntry(c: Columns, i: number): Entry {
     if (feed !== undefined) facts.feed = feed
     if (schema !== undefined) facts.schema = schema
     if (status !== undefined) facts.status = status
+    const dates = c.dates[i]
+    if (dates !== undefined) facts.dates = dates
     memo.facts = facts
   }
   entry.memo = memo

@@ -29,7 +29,7 @@ import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from '
 import { decodeEntry, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 3
+const FORMAT = 4
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 

@@ -18,6 +18,8 @@ export interface DocumentFacts {
   feed?: string
   schema?: string
   status?: string
+  /** A feed's versions with usable dates, as JSON `[[index, id, from, to | null], …]` (see feedVersionDates). */
+  dates?: string
 }
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -28,8 +30,34 @@ export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
   if (kind === 'environment') {
     if (typeof data.feed === 'string') facts.feed = own(data.feed)
     if (typeof data.schema === 'string') facts.schema = own(data.schema)
-  } else if (kind === 'feed' && typeof data.status === 'string') facts.status = own(data.status)
+  } else if (kind === 'feed') {
+    if (typeof data.status === 'string') facts.status = own(data.status)
+    if (Array.isArray(data.versions)) facts.dates = encodeDates(data.versions)
+  }
   return facts
+}
+
+const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
+
+/** The dates of a feed's versions, kept as a fact: rules across files ask which version is in effect. */
+function encodeDates(versions: unknown[]): string {
+  const out: Array<[number, string, string, string | null]> = []
+  versions.forEach((v, i) => {
+    if (!isMapping(v) || !isDate(v.effective_from) || (v.effective_to !== undefined && (!isDate(v.effective_to) || v.effective_to < v.effective_from))) return
+    out.push([i, String(v.version), v.effective_from, (v.effective_to as string | undefined) ?? null])
+  })
+  return JSON.stringify(out)
+}
+
+/** A feed's versions with their dates, from its facts (entries without usable dates are left out). */
+export function feedVersionDates(facts: DocumentFacts): Array<{ index: number; version: string; effective_from: string; effective_to?: string }> {
+  if (facts.dates === undefined) return []
+  return (JSON.parse(facts.dates) as Array<[number, string, string, string | null]>).map(([index, version, from, to]) => ({
+    index,
+    version,
+    effective_from: from,
+    ...(to === null ? {} : { effective_to: to }),
+  }))
 }
 
 const owned = new Map<string, string>()

@@ -1,8 +1,8 @@
 import { addDays, isValidDate } from '../../core/dates.js'
-import { rangesOverlap, versionNumber } from '../../domain/versions.js'
+import { rangesOverlap, resolveVersionForDate, versionNumber } from '../../domain/versions.js'
 import { definitionCache } from '../../domain/schema/definitions.js'
 import type { SchemaDocument, SsmdDocument } from '../../workspace/document.js'
-import type { CheckContext, RuleChecks, RuleMeta } from '../types.js'
+import type { CheckContext, Report, RuleChecks, RuleMeta } from '../types.js'
 import { checkContractNow, type ContractFinding } from '../contract.js'
 
 /**
@@ -219,5 +219,45 @@ export function reportOverlaps(data: unknown, ctx: CheckContext, what: string): 
         else ctx.report({ path, messageId: 'overlapClosed', data: { later: later.id, earlier: earlier.id, day, earlierEnd: earlier.to } })
       }
     }
+  }
+}
+
+/** Why no version is in effect on a day: the version that ended last before it, and the one starting first after it. */
+export interface NoCurrentVersion {
+  ended?: { index: number; version: string; on: string }
+  next?: { index: number; version: string; on: string }
+}
+
+/**
+ * Undefined when a version is in effect on `date` (or none has usable dates:
+ * other rules' findings); otherwise the versions either side of the day.
+ */
+export function noCurrentVersion(
+  versions: ReadonlyArray<{ index: number; version: string; effective_from: string; effective_to?: string }>,
+  date: string,
+): NoCurrentVersion | undefined {
+  if (versions.length === 0 || resolveVersionForDate(versions, date)) return undefined
+  const out: NoCurrentVersion = {}
+  for (const v of versions) {
+    if (v.effective_to !== undefined && v.effective_to < date && (!out.ended || v.effective_to > out.ended.on))
+      out.ended = { index: v.index, version: v.version, on: v.effective_to }
+    if (v.effective_from > date && (!out.next || v.effective_from < out.next.on)) out.next = { index: v.index, version: v.version, on: v.effective_from }
+  }
+  return out
+}
+
+/** Message ids of the no-current-version rules, and the finding's path and data, from `noCurrentVersion`. */
+export function noCurrentVersionReport(gap: NoCurrentVersion, data: Record<string, string>): Report {
+  const { ended, next } = gap
+  const messageId = ended && next ? 'between' : ended ? 'ended' : 'starts'
+  const path = next ? `/versions/${next.index}/effective_from` : `/versions/${ended!.index}/effective_to`
+  return {
+    path,
+    messageId,
+    data: {
+      ...data,
+      ...(ended ? { ended: ended.version, endedOn: ended.on, dayAfter: addDays(ended.on, 1) } : {}),
+      ...(next ? { next: next.version, startsOn: next.on } : {}),
+    },
   }
 }
