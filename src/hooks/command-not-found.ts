@@ -1,5 +1,5 @@
 import type { Hook } from '@oclif/core'
-import { closest, didYouMean, escapeControl } from '../lib/core/text.js'
+import { closest, didYouMean, editDistance, escapeControl } from '../lib/core/text.js'
 import { redact } from '../lib/domain/secrets.js'
 
 /**
@@ -50,8 +50,13 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
   let suggestion: string | undefined
   let typedCount = id.split(':').length
   // The longest phrase that resembles a command wins: 'fed list' → 'feed list' rather than 'fed' → 'feed'.
+  // A destructive command is offered only for a typo of that very command, never for another verb.
   for (let n = Math.min(words.length, 3); n >= 1 && suggestion === undefined; n--) {
-    suggestion = closest(words.slice(0, n).join(' '), ids)
+    const phrase = words.slice(0, n).join(' ')
+    suggestion = closest(
+      phrase,
+      [...ids].filter(c => !isDestructive(c) || isTypoOf(phrase, c)),
+    )
     if (suggestion !== undefined) typedCount = n
   }
   const typed = words.slice(0, Math.max(typedCount, id.split(':').length)).join(' ')
@@ -59,6 +64,25 @@ const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
   const topic = id.split(':')[0]
   const help = ids.has(topic) && topic !== id ? `ssmd ${topic} --help` : 'ssmd --help'
   fail(`'${typed}' is not an ssmd command${hint} (see '${help}')`)
+}
+
+/** Commands that delete or overwrite something: `… remove`, `… remove-*`, `cache clear`, `deploy`, and the plugin manager's removals. */
+const DESTRUCTIVE_VERB = /^(remove(-[a-z-]+)?|clear|deploy|uninstall|unlink|reset)$/
+
+function isDestructive(command: string): boolean {
+  return DESTRUCTIVE_VERB.test(command.split(' ').at(-1) ?? '')
+}
+
+/**
+ * True when `typed` is a slip of the keyboard for `command`: as many words and
+ * one edit apart (a letter added, dropped or changed, or two neighbours swapped).
+ */
+function isTypoOf(typed: string, command: string): boolean {
+  const a = typed.toLowerCase()
+  if (a.split(' ').length !== command.split(' ').length) return false
+  if (editDistance(a, command) <= 1) return true
+  const i = [...a].findIndex((ch, k) => ch !== command[k])
+  return a.length === command.length && a[i] === command[i + 1] && a[i + 1] === command[i] && a.slice(i + 2) === command.slice(i + 2)
 }
 
 export default hook
