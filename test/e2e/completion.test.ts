@@ -127,6 +127,8 @@ describe('shell completion (built CLI, real shells)', function () {
       expect(complete('ssmd feed update kalshi --rate-limit 5 --rate')).to.deep.equal([])
       expect(complete('ssmd feed update kalshi --no-supports-t')).to.deep.equal(['--no-supports-trades'])
       expect(complete('ssmd feed create x --end')).to.deep.equal(['--endpoint'])
+      expect(complete('ssmd feed update kalshi --no-eff')).to.deep.equal(['--no-effective-to'])
+      expect(complete('ssmd schema update-version trade:v2 --remove-c')).to.deep.equal(['--remove-compatible-with'])
       expect(complete('ssmd -C . feed list --st')).to.deep.equal(['--status'])
     })
 
@@ -146,6 +148,8 @@ describe('shell completion (built CLI, real shells)', function () {
       expect(complete('ssmd schema set-status trade:v')).to.deep.equal(['v1', 'v2'])
       expect(complete('ssmd schema set-status tr')).to.deep.equal(['trade:v1', 'trade:v2'])
       expect(complete('ssmd env remove-key kalshi-prod ')).to.deep.equal(['kalshi', 'archive'])
+      expect(complete('ssmd feed remove-version kalshi ')).to.deep.equal(['v1', 'v2'])
+      expect(complete('ssmd schema update-version tr')).to.deep.equal(['trade:v1', 'trade:v2'])
       expect(complete('ssmd deploy kalshi-dev --etcd localhost:2379 kal')).to.deep.equal(['kalshi-prod'])
       expect(complete('ssmd env render p')).to.deep.equal(['polymarket-dev'])
     })
