@@ -360,14 +360,24 @@ describe('shell completion of every command and value-taking flag (built CLI, re
     const started = tmux('new-session', '-d', '-x', '200', '-y', '50', '-c', cwd, ...shell)
     expect(started.status, started.stderr).to.equal(0)
     try {
-      tmux('send-keys', '-l', setup)
+      // The keys go in once the shell has run the setup: typed earlier, the terminal would echo them
+      // in its cooked mode while the setup runs.
+      tmux('send-keys', '-l', `${setup}; echo __SETUP""_DONE__`)
       tmux('send-keys', 'Enter')
+      for (let waited = 0; !/^__SETUP_DONE__$/m.test(tmux('capture-pane', '-p').stdout); waited += 100) {
+        expect(waited, tmux('capture-pane', '-p').stdout).to.be.below(60000)
+        await sleep(100)
+      }
+      tmux('send-keys', 'C-l')
       for (let i = 0; i < lines.length; i += 20) tmux(...lines.slice(i, i + 20).flatMap(l => ['send-keys', '-l', l, ';', 'send-keys', ...keys, ';']))
-      // A wait, not a timing assertion: the shell answers when the machine lets it.
-      const deadline = Date.now() + 150000
+      // A wait, not a timing assertion: the shell answers when the machine lets it, so the run
+      // fails only when no new answer came for a whole minute.
       let answers: string[] = []
-      while (Date.now() < deadline) {
-        answers = existsSync(out) ? readFileSync(out, 'utf8').split('<<E>>\n').slice(0, -1) : []
+      let lastProgress = Date.now()
+      while (Date.now() - lastProgress < 60000) {
+        const now = existsSync(out) ? readFileSync(out, 'utf8').split('<<E>>\n').slice(0, -1) : []
+        if (now.length > answers.length) lastProgress = Date.now()
+        answers = now
         if (answers.length >= lines.length) break
         await sleep(200)
       }
