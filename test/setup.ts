@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { runCleanups } from './helpers/cleanup.js'
 
 // oclif maps dist/ to src/ for in-process command tests only in test mode.
 process.env.NODE_ENV = 'test'
@@ -34,6 +35,13 @@ if (!process.env.SSMD_TEST_SANDBOX) {
   for (const name of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'])
     delete process.env[name]
   for (const name of Object.keys(process.env)) if (/^GIT_(AUTHOR|COMMITTER)_/.test(name) || /^SSMD_(?!TEST_)/.test(name)) delete process.env[name]
+}
+
+/** Root hooks: after each file in parallel mode, after the run in serial mode. */
+export const mochaHooks = {
+  afterAll(): void {
+    runCleanups()
+  },
 }
 
 /** What git reports of the checkout: changed, untracked and ignored paths. */

@@ -8,6 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
+import { onCleanup } from './cleanup.js'
 import { tempDir } from './repo.js'
 
 /** A program on PATH that runs with the given arguments. */
@@ -32,7 +33,7 @@ const killAll = () => {
   running.clear()
 }
 process.on('exit', killAll)
-after(killAll)
+onCleanup(killAll)
 
 /** A TCP port that was free on 127.0.0.1 a moment ago. */
 export async function freePort(): Promise<number> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
+import { onCleanup } from './cleanup.js'
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const EXAMPLE_REPO = join(PROJECT_ROOT, 'examples', 'market-data')
@@ -58,6 +59,6 @@ export function git(dir: string, ...args: string[]): string {
   })
 }
 
-after(() => {
-  for (const d of created) rmSync(d, { recursive: true, force: true })
+onCleanup(() => {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true })
 })
