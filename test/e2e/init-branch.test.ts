@@ -11,7 +11,7 @@ import { ssmdProcess } from '../helpers/cli.js'
 import { tempDir } from '../helpers/repo.js'
 
 /** An environment that reads only the git config this test writes (under `home`). */
-function isolated(home: string, extra: Record<string, string> = {}): Record<string, string | undefined> {
+function isolated(home: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return {
     HOME: home,
     XDG_CONFIG_HOME: undefined,

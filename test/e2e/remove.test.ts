@@ -109,7 +109,7 @@ describe('removal verbs (built CLI)', () => {
     const used = ssmdProcess(['schema', 'remove-version', 'trade:v1'], { cwd: repo })
     expect(used.code).to.equal(1)
     expect(used.stderr).to.equal(
-      'Error: trade:v1 is still referred to by 3 places: environments/kalshi-dev.yaml:4 (schema: trade:v1), environments/kalshi-prod.yaml:4 (schema: trade:v1), schemas/trade.yaml:15 (v2 compatible_with: v1); move those environments to another version (ssmd env update <env> --schema <schema>:<version>) and drop the compatible_with claims, or pass --force to remove it anyway\n',
+      "Error: trade:v1 is still referred to by 3 places: environments/kalshi-dev.yaml:4 (schema: trade:v1), environments/kalshi-prod.yaml:4 (schema: trade:v1), schemas/trade.yaml:15 (v2 compatible_with: v1); move those environments to another version (ssmd env update <env> --schema trade:<version>) and drop v2's claim (ssmd schema update-version trade:v2 --remove-compatible-with v1), or pass --force to remove it anyway\n",
     )
     const r = ssmdProcess(['schema', 'remove-version', 'trade:v2', '--json'], { cwd: repo })
     expect(r.code, r.stderr).to.equal(0)
@@ -121,9 +121,13 @@ describe('removal verbs (built CLI)', () => {
       referrers: [],
       removed_definitions: ['schemas/trade-v2.capnp'],
       kept_definitions: [],
+      // v2 had ended v1 the day before it started: removing v2 reopens v1, leaving no gap.
+      reopened: { version: 'v1', effective_to: '2025-05-31' },
+      gaps: [],
     })
     const text = readFileSync(join(repo, 'schemas/trade.yaml'), 'utf8')
     expect(text).not.to.match(/version: v2/)
+    expect(text).not.to.match(/effective_to/)
     expect(text).to.match(/^ {2}- version: v1$/m)
     expect(existsSync(join(repo, 'schemas/trade-v2.capnp'))).to.equal(false)
     const last = ssmdProcess(['schema', 'remove-version', 'orderbook:v1', '--force'], { cwd: repo })
