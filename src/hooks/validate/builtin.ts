@@ -39,6 +39,7 @@ import refSchemaStatus from '../../lib/validate/rules/ref-schema-status.js'
 import refFeedStatus from '../../lib/validate/rules/ref-feed-status.js'
 import refUnused from '../../lib/validate/rules/ref-unused.js'
 import policyPluginMissing from '../../lib/validate/rules/policy-plugin-missing.js'
+import repoUnrecognisedFile from '../../lib/validate/rules/repo-unrecognised-file.js'
 
 export const BUILTIN_RULES: readonly BuiltinRule[] = [
   yamlSyntax,
@@ -76,6 +77,7 @@ export const BUILTIN_RULES: readonly BuiltinRule[] = [
   refFeedStatus,
   refUnused,
   policyPluginMissing,
+  repoUnrecognisedFile,
 ]
 
 export const builtinPack: RulePack = {

@@ -9,6 +9,7 @@ import { compareFindings, PLUGIN_FAILED, runRules, type PackSource } from '../va
 import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
 import { explainMissingPlugins, missingPlugins, policySeverities, UNKNOWN_RULE_INFO, unknownRuleFindings } from '../validate/policy.js'
 import { findRoot } from '../workspace/root.js'
+import { gitLeftOut } from '../git/left-out.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
@@ -164,7 +165,8 @@ export async function validateRepository(config: Config, root: string, options: 
   // Children start now: their start-up overlaps reading the repository and the built-in rules.
   const session = new PluginSession(plugins, { root, mode: 'run' })
   const cache = options.cache === false ? undefined : new DocumentCache(root, { keepData: plugins.length > 0 })
-  const ws = new Workspace(root, undefined, { cache })
+  // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
+  const ws = new Workspace(root, undefined, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
   const policy = policySeverities(ws)
   const installedPlugins = [...config.plugins.keys()]
@@ -199,6 +201,9 @@ export async function validateRepository(config: Config, root: string, options: 
     }),
   ].sort(compareFindings)
   const files = ws.documents.map(d => d.file)
+  // Files that are not documents count where they have findings (an unrecognised file, a secret in a kept one).
+  const others = new Set(ws.otherFiles.map(f => f.path))
+  for (const file of new Set(findings.map(f => f.file))) if (others.has(file)) files.push(file)
   return { root, findings, files, rules, summary: { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run) } }
 }
 

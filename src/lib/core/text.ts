@@ -55,6 +55,12 @@ export function pluralWord(n: number, one: string, many = `${one}s`): string {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+/** True when `s` holds a character escapeControl would escape (C0, DEL, C1, line separators, bidirectional overrides). */
+export function hasTerminalControl(s: string): boolean {
+  CONTROL.lastIndex = 0
+  return CONTROL.test(s)
+}
+
 // eslint-disable-next-line no-control-regex
 const SGR = /^\u001b\[[0-9;]*m/
 

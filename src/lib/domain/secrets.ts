@@ -231,6 +231,30 @@ export function secretIn(value: string, key = ''): string | undefined {
   return undefined
 }
 
+// ---- text -----------------------------------------------------------------------------
+
+/**
+ * Every secret in a free text (a file that is not a YAML document: notes,
+ * definitions, anything a commit may take): each token shape and each URL
+ * carrying credentials, by position, overlapping matches dropped.
+ */
+export function secretsInText(text: string): Array<{ index: number; what: string }> {
+  const found: Array<{ index: number; end: number; what: string }> = []
+  for (const { shape, index, match } of tokenMatches(text)) found.push({ index, end: index + match.length, what: shape.what })
+  if (text.includes('@')) {
+    for (const { index, url } of urlsIn(text)) if (hasUrlCredentials(url)) found.push({ index, end: index + url.length, what: 'a URL with credentials' })
+  }
+  found.sort((a, b) => a.index - b.index || b.end - a.end)
+  const out: Array<{ index: number; what: string }> = []
+  let last = -1
+  for (const f of found) {
+    if (f.index < last) continue
+    out.push({ index: f.index, what: f.what })
+    last = f.end
+  }
+  return out
+}
+
 // ---- output -----------------------------------------------------------------------------
 
 /** `text` with every token shape and every URL password masked. */

@@ -208,6 +208,12 @@ export const policySchema: JsonSchema = {
       description: 'Rule id → severity.',
       additionalProperties: oneOf(SEVERITIES, 'error | warning | info | off'),
     },
+    keep: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description:
+        'Files under feeds/, schemas/ and environments/ that are not ssmd documents but belong there (README.md, *.md, schemas/drafts/): patterns as in .gitignore. Kept files are still scanned for secrets; any other such file is a repo/unrecognised-file error.',
+    },
   }),
 }
 

@@ -172,6 +172,8 @@ export type PolicyData = {
   "rules"?: {
     [key: string]: "error" | "warning" | "info" | "off"
   }
+  /** Files under feeds/, schemas/ and environments/ that are not ssmd documents but belong there (README.md, *.md, schemas/drafts/): patterns as in .gitignore. Kept files are still scanned for secrets; any other such file is a repo/unrecognised-file error. */
+  "keep"?: Array<string>
   [extension: `x-${string}`]: unknown
 }
 

@@ -133,7 +133,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   // (Declarations only, as `rules list` passes them, have no checks: then no file is read at all.)
   const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule) && hasChecks(rule)))
   const documents = fileRules.length > 0 ? ws.documents : []
-  const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => !isFileScoped(rule) && hasChecks(rule)))
+  const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => acrossPart(rule) !== undefined))
   const totalSteps = documents.length + (builtinAcross ? ws.documents.length : 0) + packs.filter(p => p.plugin !== BUILTIN).reduce((n, p) => n + p.rules.length, 0)
   let rulesDone = 0
   if (fileRules.length > 0) {
@@ -141,7 +141,10 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   }
   for (const pack of packs) {
     if (pack.plugin === BUILTIN) {
-      const across = pack.rules.filter(([id, rule]) => !isFileScoped(rule) && hasChecks(rule) && policy[id] !== 'off')
+      const across = pack.rules.flatMap(([id, rule, meta]): Array<[string, RuleDefinition, ResolvedMeta]> => {
+        const part = policy[id] === 'off' ? undefined : acrossPart(rule)
+        return part ? [[id, part, meta]] : []
+      })
       if (across.length > 0) findings.push(...(await runAcrossFiles(ws, across, policy, options, () => options.onProgress?.(rulesDone++, totalSteps))))
       continue
     }
@@ -208,6 +211,16 @@ const NO_FINDINGS: Finding[] = Object.freeze([]) as unknown as Finding[]
 /** A built-in rule whose checks read only the document they are given (see BuiltinMeta.scope). */
 function isFileScoped(rule: RuleDefinition): boolean {
   return (rule.meta as { scope?: string } | undefined)?.scope === 'file'
+}
+
+/**
+ * What of a built-in rule runs with the rules across files: all of a rule
+ * that is not file-scoped; of a file-scoped one, its repository check alone
+ * (e.g. a scan of the files that are not documents), which sees the workspace.
+ */
+function acrossPart(rule: RuleDefinition): RuleDefinition | undefined {
+  if (!isFileScoped(rule)) return hasChecks(rule) ? rule : undefined
+  return typeof rule.repository === 'function' ? ({ meta: rule.meta, repository: rule.repository } as RuleDefinition) : undefined
 }
 
 function hasChecks(rule: RuleDefinition): boolean {

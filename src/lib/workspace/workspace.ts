@@ -4,6 +4,7 @@ import { NotFoundError, SsmdError } from '../core/errors.js'
 import { RealPaths } from '../io/real-paths.js'
 import { didYouMean } from '../core/text.js'
 import type { DocumentCache } from './cache.js'
+import { documentName, listOtherFiles, type LeftOut, type OtherFile } from './inventory.js'
 import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
 
 export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
@@ -24,8 +25,8 @@ export function listYamlFiles(root: string, folder: string): Array<[string, stri
   }
   const out: Array<[string, string]> = []
   for (const f of entries) {
-    const m = /^(.*)\.ya?ml$/.exec(f)
-    if (m && !f.startsWith('.')) out.push([m[1], f])
+    const name = documentName(f)
+    if (name !== undefined) out.push([name, f])
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
@@ -36,6 +37,8 @@ type Kind = FolderKind | 'policy'
 export interface WorkspaceOptions {
   /** Reuses parse results of unchanged files from `.ssmd/cache` (see cache.ts). */
   cache?: DocumentCache
+  /** Which files under the ssmd folders git leaves out of a commit (see otherFiles); by default none. */
+  leftOut?: LeftOut
 }
 
 /**
@@ -56,6 +59,19 @@ export class Workspace {
   constructor(root: string, _kinds?: ReadonlyArray<Kind>, options: WorkspaceOptions = {}) {
     this.root = root
     this.cache = options.cache
+    this.leftOut = options.leftOut
+  }
+
+  private readonly leftOut?: LeftOut
+  private others?: OtherFile[]
+
+  /**
+   * The files under feeds/, schemas/ and environments/ that are not documents
+   * (definitions, git's own files, anything else) and that a commit would
+   * take: what the gate must account for beyond the documents.
+   */
+  get otherFiles(): OtherFile[] {
+    return (this.others ??= listOtherFiles(this.root, this.leftOut))
   }
 
   /** Real paths of the root and its folders, resolved once: every read checks it stays inside the root. */

@@ -10,6 +10,8 @@ export interface Definition extends ResolvedDefinition {
   ref: string
   hash?: string
   parsed?: ParsedDefinition
+  /** Other files its parse read (absolute paths: Cap'n Proto imports and embeds, transitively). */
+  reads?: string[]
 }
 
 /** What the validation cache keeps of one definition file: valid while it and every file its parse read keep their stat data. */
@@ -100,7 +102,8 @@ export class DefinitionCache {
     if (stored && before && sameStamp(stored.stamp, before) && stored.deps.every(([p, s]) => sameStamp(s, fileStamp(p)))) {
       this.store!.set(key, stored)
       this.reused++
-      const def: Definition = { ...resolved, ref, hash: stored.hash, parsed: { ok: stored.ok, problems: stored.problems } }
+      const reads = stored.deps.flatMap(([p, s]) => (s === null ? [] : [p]))
+      const def: Definition = { ...resolved, ref, hash: stored.hash, parsed: { ok: stored.ok, problems: stored.problems }, reads }
       origins.set(def, { cache: this, format, stored, storeKey: key })
       return def
     }
@@ -110,8 +113,12 @@ export class DefinitionCache {
     // One read serves both the hash and the parser.
     const hash = `sha256:${sha256Hex(bytes)}`
     const read: string[] = []
-    const parsed = await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8'), p => read.push(p))
-    const def: Definition = { ...resolved, ref, hash, parsed }
+    const found = new Set<string>()
+    const parsed = await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8'), (p, ok) => {
+      read.push(p)
+      if (ok) found.add(p)
+    })
+    const def: Definition = { ...resolved, ref, hash, parsed, reads: [...found] }
     const origin: Origin = { cache: this, format }
     if (this.store && before && settled(before)) {
       const deps = [...new Set(read)].map(p => [p, fileStamp(p)] as [string, Stamp | null])

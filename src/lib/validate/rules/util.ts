@@ -16,6 +16,8 @@ export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'descripti
    * problem, name and text; never `ctx.workspace` nor `ctx.installedPlugins`,
    * which then throw). The engine runs such rules file by file and their
    * findings are kept by the validation cache while the file is unchanged.
+   * Its `repository` check, if any, runs with the rules across files and
+   * does see the workspace.
    */
   scope?: 'file'
 }
