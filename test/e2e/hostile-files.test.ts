@@ -210,22 +210,26 @@ describe('hostile files (built CLI)', function () {
   it('control characters in file names and messages are escaped in text output; JSON keeps them exact', () => {
     const root = exampleRepo()
     const evil = 'evil\u001b]0;owned\u0007\u001b[2J'
-    writeFileSync(join(root, 'feeds', `${evil}.yaml`), readFileSync(join(root, 'feeds', 'kraken.yaml'), 'utf8').replace('name: kraken', 'name: "bad\\nname\\e[31m"'))
-    // A broken file with an escape sequence in its name: escaped in findings and in feed list's warning too.
+    writeFileSync(join(root, 'feeds', `${evil}.yaml`), readFileSync(join(root, 'feeds', 'kraken.yaml'), 'utf8'))
+    writeFileSync(join(root, 'feeds', 'kraken.yaml'), readFileSync(join(root, 'feeds', 'kraken.yaml'), 'utf8').replace('name: kraken', 'name: "bad\\nname\\e[31m"'))
+    // A file named with an escape sequence is never read as a document: it is a finding, its name escaped.
     writeFileSync(join(root, 'feeds', 'broken\u001b[2K.yaml'), 'name: [unclosed\n')
     for (const args of [['validate'], ['feed', 'list']]) {
       const r = ssmdProcess([...args, '-C', root], { timeout: T })
       // eslint-disable-next-line no-control-regex
       expect(r.stdout + r.stderr, args.join(' ')).not.to.match(/[\u0000-\u0008\u000b-\u001f\u007f]/)
-      expect(r.stdout, args.join(' ')).to.contain('evil\\u001b]0;owned\\u0007')
-      expect(args[0] === 'validate' ? r.stdout : r.stderr, args.join(' ')).to.contain('feeds/broken\\u001b[2K.yaml')
+      // feed list lists documents only: the file is not one.
+      if (args[0] === 'feed') expect(r.stdout + r.stderr, args.join(' ')).not.to.contain('owned')
     }
     const v = ssmdProcess(['validate', '-C', root], { timeout: T })
     expect(v.stdout).to.contain('bad\\u000aname\\u001b[31m')
+    expect(v.stdout).to.contain('feeds/evil\\u001b]0;owned\\u0007\\u001b[2J.yaml:1:1')
+    expect(v.stdout).to.contain('"feeds/evil\\033]0;owned\\a\\033[2J.yaml": the file name holds a control character')
+    expect(v.stdout).to.contain('feeds/broken\\u001b[2K.yaml')
     const json = ssmdProcess(['validate', '--json', '-C', root], { timeout: T })
-    const files = (JSON.parse(json.stdout) as { findings: Array<{ file: string; message: string }> }).findings.map(f => f.file)
-    expect(files).to.include(`feeds/${evil}.yaml`)
+    const findings = (JSON.parse(json.stdout) as { findings: Array<{ file: string; rule: string }> }).findings
+    expect(findings.filter(f => f.file === `feeds/${evil}.yaml`).map(f => f.rule)).to.deep.equal(['repo/unrecognised-file'])
     const list = ssmdProcess(['feed', 'list', '--json', '-C', root], { timeout: T })
-    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map(f => f.name)).to.include(evil)
+    expect((JSON.parse(list.stdout) as Array<{ name: string }>).map(f => f.name)).not.to.include(evil)
   })
 })
