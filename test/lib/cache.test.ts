@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
@@ -167,6 +167,44 @@ const DEFINITION_EDITS: Record<string, Edit> = {
   },
 }
 
+/** A synthetic AWS access key id (never real), for files that must be scanned for secrets. */
+const FAKE_KEY = 'AKIAQ7RZ4XW2KD9PLM3T'
+
+/** Files that are not documents: unrecognised, kept by ssmd.yaml, holding a secret or not (repo/unrecognised-file, security/secret-literal). */
+const OTHER_FILE_EDITS: Record<string, Edit> = {
+  'other file added, changed or removed': (root, pick) => {
+    const rel = ['feeds/notes.txt', 'feeds/README.md', 'schemas/drafts/next.capnp', 'environments/.hidden.yaml'][Math.floor(pick() * 4)]
+    const file = join(root, rel)
+    const r = pick()
+    if (r < 0.1) rmSync(file, { force: true })
+    else {
+      mkdirSync(join(file, '..'), { recursive: true })
+      writeFileSync(file, r < 0.6 ? `plain ${Math.floor(pick() * 10)}\n` : `line\nkey ${FAKE_KEY}\n`)
+    }
+    return rel
+  },
+  'other file: secret removed within the same second, same size': (root, pick) => {
+    const file = join(root, ['feeds/notes.txt', 'feeds/README.md'][Math.floor(pick() * 2)])
+    writeFileSync(file, `key ${FAKE_KEY}\n`)
+    const mtime = statSync(file).mtime
+    writeFileSync(file, `key ${'X'.repeat(FAKE_KEY.length)}\n`)
+    utimesSync(file, mtime, mtime)
+    return file
+  },
+  'other file: secret added or removed': root => {
+    const file = join(root, 'feeds', 'notes.txt')
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : ''
+    writeFileSync(file, text.includes(FAKE_KEY) ? 'nothing to see\n' : `the key: ${FAKE_KEY}\n`)
+    return file
+  },
+  'keep: pattern added or removed': root => {
+    const file = join(root, 'ssmd.yaml')
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(file, text.includes('keep:') ? text.replace(/keep:.*\n/, '') : `${text}keep: ["*.md", "schemas/drafts/"]\n`)
+    return file
+  },
+}
+
 /** Adds schemas/common.capnp and makes orderbook.capnp import it (hashes are refreshed with the CLI). */
 function withImport(root: string): void {
   copyFileSync(join(FIXTURES, 'schema', 'common.capnp'), join(root, 'schemas', 'common.capnp'))
@@ -182,14 +220,15 @@ describe('validation cache (.ssmd/cache)', function () {
     const pick = rng(seed)
     const root = exampleRepo()
     withImport(root)
+    writeFileSync(join(root, 'feeds', 'notes.txt'), 'nothing to see\n')
     // Let the copied files leave the racy window, so most lookups take the stat-only path.
     await sleep(2600)
     await warm(root)
-    const edits = { ...EDITS, ...DEFINITION_EDITS }
+    const edits = { ...EDITS, ...DEFINITION_EDITS, ...OTHER_FILE_EDITS }
     const names = Object.keys(edits)
     const counts: Record<string, number> = {}
     let hits = 0
-    const rounds = 90
+    const rounds = 120
     for (let round = 0; round < rounds; round++) {
       const kind = names[Math.floor(pick() * names.length)]
       if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, 'schemas/common.capnp')), existsSync(join(root, 'schemas/common.capnp.away')))
