@@ -21,7 +21,7 @@ export interface CommitOutput {
 
 export default class Commit extends SsmdCommand<typeof Commit> {
   static override summary = 'Validate, then commit the changed ssmd files (and nothing else).'
-  static override description = `Stages the additions, modifications and deletions under feeds/, schemas/, environments/ and ssmd.yaml, and commits only those: anything else you staged stays staged and out of the commit. Validates first (unless --no-validate) and commits nothing when validation reports errors. Never pushes.
+  static override description = `Stages the additions, modifications and deletions under feeds/, schemas/, environments/ and ssmd.yaml, and commits only those: anything else you staged stays staged and out of the commit. Validates first (unless --no-validate) and commits nothing when validation reports errors; validation covers every file the commit would take (a file under the ssmd folders that is not a document, a definition in use or kept by ssmd.yaml "keep:" is a repo/unrecognised-file error, and all of them are scanned for secrets). Never pushes.
 
 The result is what \`git add <those paths> && git commit\` would give — line endings per .gitattributes and core.autocrlf, symbolic links, submodules, skip-worktree and assume-unchanged entries, the repository's pre-commit, prepare-commit-msg, commit-msg and post-commit hooks (--no-verify skips pre-commit and commit-msg) — or a one-line refusal naming what ssmd cannot reproduce (clean/smudge filters, signing, a sparse index, SHA-256 repositories) and the git command to use instead. Interrupted (Ctrl-C, SIGTERM), it releases git's locks. See \`ssmd docs git\`.
 
