@@ -8,7 +8,7 @@ import { generateChildId, generateGroupId, generateMethodParamsId, generateRando
 import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js'
 import type { CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName } from './model.js'
 import { typeKey, typeToString } from './model.js'
-import { parseCapnp, type ParseResult } from './parser.js'
+import { MAX_NESTING, parseCapnp, type ParseResult } from './parser.js'
 import { stdFile } from './std.js'
 
 export interface CapnpDiagnostic {
@@ -114,6 +114,14 @@ const STREAM_PATH = '/capnp/stream.capnp'
 const UNDERSCORE_MSG =
   "Cap'n Proto declaration names should use camelCase and must not contain underscores. " + '(Code generators may convert names to the appropriate style for the target language.)'
 
+/** Largest type accepted, counted as its written-out parts (`P(List(Text), Text)` has 4). */
+export const MAX_TYPE_PARTS = 4096
+
+const CHAIN_MESSAGE = `Declaration reaches its target through more than ${MAX_NESTING} aliases or constants in a row; refer to the target directly.`
+
+/** Unwinds a chain of aliases or constants that went past MAX_NESTING to where it started. */
+class ChainTooLong extends Error {}
+
 const stdParseCache = new Map<string, ParseResult>()
 /** parses of imported files by their text (parse results are never changed after parsing) */
 const importParseCache = new Map<string, ParseResult>()
@@ -161,10 +169,13 @@ export class Compiler {
   constructor(private readonly opts: CompileOptions) {}
 
   private readonly seenDiagnostics = new Set<string>()
+  /** while above 0, nothing is reported (re-resolving what was checked already) */
+  private quiet = 0
 
   /** Reports an error in `unit` (the main file or an imported one), once per place and message. */
   private report(unit: Unit | undefined, s: Span, message: string): void {
     const file = unit ? unit.display : this.opts.displayPath
+    if (this.quiet > 0) return
     const key = `${file}:${s.line}:${s.col}:${message}`
     if (this.seenDiagnostics.has(key)) return
     this.seenDiagnostics.add(key)
@@ -548,16 +559,57 @@ export class Compiler {
     return ref
   }
 
+  /** How many aliases or constants are being resolved through one another right now. */
+  private chain = 0
+
+  /**
+   * Runs one link of a chain of aliases or constants. Past MAX_NESTING links the chain unwinds to
+   * its first link, which reports it once at `at`; every declaration on the way ends unresolved.
+   */
+  private link<T>(at: Span, unit: Unit, fn: () => T, onTooLong: T): T {
+    if (this.chain >= MAX_NESTING) throw new ChainTooLong()
+    this.chain++
+    try {
+      return fn()
+    } catch (err) {
+      if (!(err instanceof ChainTooLong) || this.chain > 1) throw err
+      this.reportLimit(unit, at, CHAIN_MESSAGE)
+      return onTooLong
+    } finally {
+      this.chain--
+    }
+  }
+
+  /** Reports of a limit (chain length, type size) so far: a declaration failing on one is refused. */
+  private limitReports = 0
+  /** aliases and constants that failed on a limit: their uses are not reported again */
+  private readonly refused = new Set<Sym>()
+
+  private reportLimit(unit: Unit, at: Span, message: string): void {
+    this.limitReports++
+    this.report(unit, at, message)
+  }
+
   private resolveUsing(sym: Sym, at: Span, unit: Unit): Ref | undefined {
-    if (sym.state === 2) return sym.usingRef
+    if (sym.state === 2) {
+      if (this.refused.has(sym)) this.limitReports++
+      return sym.usingRef
+    }
     if (sym.state === 1) {
       this.report(unit, at, 'Declaration recursively depends on itself.')
       return undefined
     }
     sym.state = 1
-    const t = sym.decl.target
-    sym.usingRef = t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined
-    sym.state = 2
+    const before = this.limitReports
+    let done = false
+    try {
+      const t = sym.decl.target
+      sym.usingRef = this.link(at, unit, () => (t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined), undefined)
+      done = true
+    } finally {
+      sym.state = 2
+      if (!done || (!sym.usingRef && this.limitReports > before)) this.refused.add(sym)
+    }
     return sym.usingRef
   }
 
@@ -569,9 +621,11 @@ export class Compiler {
           this.report(unit, e, `Not defined: ${e.name}`)
           return undefined
         }
+        const before = this.limitReports
         const d = this.deref(r, e, unit)
-        // like capnp, each use of an alias that failed (e.g. a failed import) is reported
-        if (!d && r.k === 'sym' && r.sym.kind === 'using') this.report(unit, e, `Not defined: ${e.name}`)
+        // like capnp, each use of an alias that failed (e.g. a failed import) is reported; one
+        // refused for a limit was reported once, where the limit was passed
+        if (!d && r.k === 'sym' && r.sym.kind === 'using' && this.limitReports === before) this.report(unit, e, `Not defined: ${e.name}`)
         return d
       }
       case 'absName': {
@@ -704,6 +758,25 @@ export class Compiler {
   }
 
   evalType(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
+    const t = this.evalTypeUnchecked(e, ctx, unit)
+    return t && this.withinBounds(t, e, unit) ? t : undefined
+  }
+
+  /** Refuses a type nested deeper than MAX_NESTING or larger than MAX_TYPE_PARTS written out (aliases compose). */
+  private withinBounds(t: CapnpType, at: Span, unit: Unit): boolean {
+    const s = typeShape(t)
+    if (s.depth > MAX_NESTING) {
+      this.reportLimit(unit, at, `Type nests deeper than ${MAX_NESTING} levels once its aliases are expanded; declare the inner parts as structs of their own.`)
+      return false
+    }
+    if (s.parts > MAX_TYPE_PARTS) {
+      this.reportLimit(unit, at, `Type expands to more than ${MAX_TYPE_PARTS} parts once its aliases are expanded; declare the inner parts as structs of their own.`)
+      return false
+    }
+    return true
+  }
+
+  private evalTypeUnchecked(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
     const ref = this.resolve(e, ctx, unit)
     if (!ref) return undefined
     switch (ref.k) {
@@ -741,14 +814,24 @@ export class Compiler {
     return t
   }
 
-  private checkConstValue(sym: Sym): void {
+  private checkConstValue(sym: Sym, at: Span = sym.decl.name, unit: Unit = sym.unit): void {
     if (sym.state !== 0) return
     sym.state = 1
-    const t = this.constTypeOf(sym)
-    if (t && sym.decl.defaultValue && sym.parent) {
-      this.checkValue(sym.decl.defaultValue, t, { scope: sym.parent }, sym.unit)
+    try {
+      this.link(
+        at,
+        unit,
+        () => {
+          const t = this.constTypeOf(sym)
+          if (t && sym.decl.defaultValue && sym.parent) {
+            this.checkValue(sym.decl.defaultValue, t, { scope: sym.parent }, sym.unit)
+          }
+        },
+        undefined,
+      )
+    } finally {
+      sym.state = 2
     }
-    sym.state = 2
   }
 
   /** Checks that `e` is a valid value of type `t`; returns its canonical text. */
@@ -955,7 +1038,7 @@ export class Compiler {
       this.report(c.unit, c.decl.name, 'Declaration recursively depends on itself.')
       return undefined
     }
-    this.checkConstValue(c)
+    this.checkConstValue(c, e, unit)
     const ct = this.constTypeOf(c)
     if (ct && !this.assignable(ct, t)) {
       this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`)
@@ -1040,6 +1123,8 @@ export class Compiler {
    * The compiled form of a value already checked against type `t` (see checkValue): what the
    * official compiler writes into a schema Value. Undefined for what ssmd cannot compile.
    */
+  private readonly constLits = new Map<Sym, CapnpLit | undefined>()
+
   toLit(e: Expr, t: CapnpType, ctx: Ctx, depth = 0): CapnpLit | undefined {
     if (depth > 64) return undefined
     if (e.k === 'name' && e.name === 'null') return { k: 'null' }
@@ -1067,8 +1152,12 @@ export class Compiler {
       if (!r || r.k !== 'sym') return undefined
       if (r.sym.kind === 'enumerant') return { k: 'enum', v: r.sym.decl.ordinal?.value ?? 0 }
       if (r.sym.kind !== 'const' || !r.sym.decl.defaultValue || !r.sym.parent) return undefined
+      // a constant's value is compiled once however many values refer to it
+      if (this.constLits.has(r.sym)) return this.constLits.get(r.sym)
       const ct = this.constTypeOf(r.sym)
-      return ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined
+      const lit = ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined
+      this.constLits.set(r.sym, lit)
+      return lit
     }
     switch (t.kind) {
       case 'Void':
@@ -1151,13 +1240,12 @@ export class Compiler {
 
   /** Resolves a name without reporting (the value was checked already). */
   private resolveQuiet(e: Expr, ctx: Ctx): Ref | undefined {
-    const saved = this.diagnostics.length
-    const seen = new Set(this.seenDiagnostics)
-    const r = this.resolve(e, ctx, ctx.scope.unit)
-    this.diagnostics.length = saved
-    this.seenDiagnostics.clear()
-    for (const k of seen) this.seenDiagnostics.add(k)
-    return r
+    this.quiet++
+    try {
+      return this.resolve(e, ctx, ctx.scope.unit)
+    } finally {
+      this.quiet--
+    }
   }
 
   // ------------------------------------------------------------------ model building
@@ -1785,6 +1873,57 @@ function zeroLit(t: CapnpType): CapnpLit {
   }
 }
 
+/**
+ * Depth and written-out size of a type. Types share parts (an alias used twice is one object), so
+ * the result is remembered per object: the work is linear in the distinct parts, never in the
+ * written-out size, which can grow exponentially (`using B = P(A, A)`, `using C = P(B, B)`, ...).
+ */
+const shapes = new WeakMap<CapnpType, { depth: number; parts: number }>()
+function typeShape(t: CapnpType): { depth: number; parts: number } {
+  const known = shapes.get(t)
+  if (known) return known
+  let depth = 0
+  let parts = 0
+  const add = (c: CapnpType): void => {
+    const s = typeShape(c)
+    depth = Math.max(depth, s.depth)
+    parts += s.parts
+  }
+  if (t.kind === 'List') add(t.element)
+  else if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
+    for (const a of t.args ?? []) add(a)
+    for (const sc of t.brand?.scopes ?? []) for (const a of sc.bind ?? []) add(a)
+  }
+  const s = { depth: depth + 1, parts: Math.min(parts + 1, Number.MAX_SAFE_INTEGER) }
+  shapes.set(t, s)
+  return s
+}
+
+/**
+ * Rewrites the parameters of a type, keeping shared parts shared (one rewrite per distinct
+ * object), so the work stays linear in the distinct parts however large the written-out type is.
+ */
+function rewriteType(t: CapnpType, leaf: (t: CapnpType) => CapnpType | undefined): CapnpType {
+  const done = new Map<CapnpType, CapnpType>()
+  const go = (x: CapnpType): CapnpType => {
+    const seen = done.get(x)
+    if (seen) return seen
+    let out = leaf(x)
+    if (out === undefined) {
+      if (x.kind === 'List') out = { kind: 'List', element: go(x.element) }
+      else if (x.kind === 'struct' || x.kind === 'interface' || x.kind === 'enum') {
+        const o = { ...x }
+        if (x.args) o.args = x.args.map(go)
+        if (x.brand) o.brand = { scopes: x.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(go) } : s)) }
+        out = o
+      } else out = x
+    }
+    done.set(x, out)
+    return out
+  }
+  return go(t)
+}
+
 function substChain(t: CapnpType, chain: Level[]): CapnpType {
   if (t.kind === 'param') {
     const l = chain.find(x => hexId(x.id) === t.scopeId)
@@ -1795,29 +1934,11 @@ function substChain(t: CapnpType, chain: Level[]): CapnpType {
 }
 
 function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
-  if (t.kind === 'param' && t.scopeId === owner) return args[t.index] ?? t
-  if (t.kind === 'List') return { kind: 'List', element: substParams(t.element, owner, args) }
-  if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
-    const out = { ...t }
-    if (t.args) out.args = t.args.map(a => substParams(a, owner, args))
-    if (t.brand) out.brand = { scopes: t.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(a => substParams(a, owner, args)) } : s)) }
-    return out
-  }
-  return t
+  return rewriteType(t, x => (x.kind === 'param' && x.scopeId === owner ? (args[x.index] ?? x) : undefined))
 }
 
 function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
-  if (t.kind === 'implicit') return { kind: 'param', scopeId, index: t.index, name: t.name }
-  if (t.kind === 'List') return { kind: 'List', element: bindImplicit(t.element, scopeId) }
-  if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
-    const out = { ...t }
-    if (t.args) out.args = t.args.map(a => bindImplicit(a, scopeId))
-    if (t.brand) {
-      out.brand = { scopes: t.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(a => bindImplicit(a, scopeId)) } : s)) }
-    }
-    return out
-  }
-  return t
+  return rewriteType(t, x => (x.kind === 'implicit' ? { kind: 'param', scopeId, index: x.index, name: x.name } : undefined))
 }
 
 function span(a: Span, b: Span): Span {

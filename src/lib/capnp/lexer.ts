@@ -53,6 +53,38 @@ function isHex(c: number): boolean {
   return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 }
 
+const SIMPLE_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', "'": "'", '"': '"', '\\': '\\', '?': '?' }
+
+/** The bytes of a string literal, in a buffer that doubles as it fills (amortised linear). */
+class ByteBuilder {
+  private buf = new Uint8Array(64)
+  private len = 0
+
+  private room(extra: number): void {
+    if (this.len + extra <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < this.len + extra) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.buf.subarray(0, this.len))
+    this.buf = next
+  }
+
+  byte(b: number): void {
+    this.room(1)
+    this.buf[this.len++] = b
+  }
+
+  /** Appends the UTF-8 encoding of `s` (a lone surrogate becomes U+FFFD, as Buffer encodes it). */
+  text(s: string): void {
+    this.room(s.length * 3)
+    this.len += Buffer.from(this.buf.buffer, this.buf.byteOffset, this.buf.length).write(s, this.len, 'utf8')
+  }
+
+  done(): Uint8Array {
+    return this.buf.slice(0, this.len)
+  }
+}
+
 export function lex(src: string): LexResult {
   const tokens: Token[] = []
   const comments: Comment[] = []
@@ -70,88 +102,62 @@ export function lex(src: string): LexResult {
 
   // Reads a double-quoted string starting at i (which points at the quote); returns the decoded value.
   // Strings are byte strings: escapes give raw bytes, other characters their UTF-8 encoding.
-  let bytes: number[] = []
+  // Runs of plain characters are copied as slices and the value is joined once at the end, so the
+  // work is linear in the literal's length however many escapes it holds.
+  let bytes = new ByteBuilder()
   const readQuoted = (): string | undefined => {
     const startLine = line
     const startCol = col(i)
     i++ // opening quote
-    let out = ''
+    const out: string[] = []
+    let run = i
+    const flush = (): void => {
+      if (run < i) {
+        const text = src.slice(run, i)
+        out.push(text)
+        bytes.text(text)
+      }
+    }
     while (i < n) {
       const ch = src.charCodeAt(i)
       if (ch === 34) {
+        flush()
         i++
-        return out
+        return out.join('')
       }
       if (ch === 10) break
-      if (ch === 92) {
-        const e = src[i + 1]
-        i += 2
-        const before = out.length
-        switch (e) {
-          case 'a':
-            out += '\x07'
-            break
-          case 'b':
-            out += '\b'
-            break
-          case 'f':
-            out += '\f'
-            break
-          case 'n':
-            out += '\n'
-            break
-          case 'r':
-            out += '\r'
-            break
-          case 't':
-            out += '\t'
-            break
-          case 'v':
-            out += '\v'
-            break
-          case "'":
-            out += "'"
-            break
-          case '"':
-            out += '"'
-            break
-          case '\\':
-            out += '\\'
-            break
-          case '?':
-            out += '?'
-            break
-          case 'x': {
-            let h = ''
-            while (h.length < 2 && i < n && isHex(src.charCodeAt(i))) h += src[i++]
-            if (h.length === 0) err('Invalid escape sequence.', line, col(i - 2), line, col(i))
-            else {
-              out += String.fromCharCode(parseInt(h, 16))
-              bytes.push(parseInt(h, 16))
-            }
-            break
-          }
-          default: {
-            if (e !== undefined && e >= '0' && e <= '7') {
-              let o = e
-              while (o.length < 3 && i < n && src[i] >= '0' && src[i] <= '7') o += src[i++]
-              out += String.fromCharCode(parseInt(o, 8) & 0xff)
-              bytes.push(parseInt(o, 8) & 0xff)
-            } else {
-              err('Invalid escape sequence.', line, col(i - 2), line, col(i))
-            }
-          }
-        }
-        if (e !== 'x' && !(e !== undefined && e >= '0' && e <= '7')) for (const b of Buffer.from(out.slice(before), 'utf8')) bytes.push(b)
+      if (ch !== 92) {
+        i++
         continue
       }
-      // Keep surrogate pairs and other characters as-is.
-      const cp = src.codePointAt(i) ?? 0
-      const w = cp > 0xffff ? 2 : 1
-      out += src.slice(i, i + w)
-      for (const b of Buffer.from(src.slice(i, i + w), 'utf8')) bytes.push(b)
-      i += w
+      flush()
+      const e = src[i + 1]
+      i += 2
+      const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e]
+      if (simple !== undefined) {
+        out.push(simple)
+        bytes.byte(simple.charCodeAt(0))
+      } else if (e === 'x') {
+        const h0 = i
+        while (i - h0 < 2 && i < n && isHex(src.charCodeAt(i))) i++
+        if (i === h0) err('Invalid escape sequence.', line, col(i - 2), line, col(i))
+        else {
+          const b = parseInt(src.slice(h0, i), 16)
+          out.push(String.fromCharCode(b))
+          bytes.byte(b)
+        }
+      } else if (e !== undefined && e >= '0' && e <= '7') {
+        const o0 = i - 1
+        while (i - o0 < 3 && i < n && src[i] >= '0' && src[i] <= '7') i++
+        const b = parseInt(src.slice(o0, i), 8) & 0xff
+        out.push(String.fromCharCode(b))
+        bytes.byte(b)
+      } else {
+        err('Invalid escape sequence.', line, col(i - 2), line, col(i))
+      }
+      run = i
     }
+    flush()
     err('Unterminated string literal.', startLine, startCol, line, col(i))
     return undefined
   }
@@ -260,18 +266,18 @@ export function lex(src: string): LexResult {
     if (c === 34) {
       // double-quoted string, possibly concatenated with block-text lines
       const parts: string[] = []
-      bytes = []
+      bytes = new ByteBuilder()
       const first = readQuoted()
       if (first !== undefined) parts.push(first)
       i = concatStrings(parts)
-      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) })
+      push('string', { str: parts.join(''), bytes: bytes.done() })
       continue
     }
     if (c === 96) {
       const parts: string[] = []
-      bytes = []
+      bytes = new ByteBuilder()
       i = concatStrings(parts)
-      push('string', { str: parts.join(''), bytes: Uint8Array.from(bytes) })
+      push('string', { str: parts.join(''), bytes: bytes.done() })
       continue
     }
     if (OP_CHARS.has(src[i])) {
@@ -315,7 +321,7 @@ export function lex(src: string): LexResult {
         while (k < n && src.charCodeAt(k) !== 10) k++
         const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n'
         parts.push(lineText)
-        for (const b of Buffer.from(lineText, 'utf8')) bytes.push(b)
+        bytes.text(lineText)
         i = k
         continue
       }

@@ -13,7 +13,19 @@ export interface ParseResult {
 
 const DECL_KEYWORDS = new Set(['struct', 'enum', 'interface', 'const', 'annotation', 'using'])
 
+/**
+ * The deepest nesting a file may use: braces, brackets, parentheses and each further part of a
+ * qualified name or application (`a.b.c`, `Foo(X)`) count one level. The official compiler has no
+ * limit and crashes on a few thousand levels; real schemas stay far below this one (Cap'n Proto's
+ * own message reader stops at 64 levels too), and every later stage stays well inside the stack.
+ */
+export const MAX_NESTING = 64
+
+export const NESTING_MESSAGE = `Nesting deeper than ${MAX_NESTING} levels (braces, brackets, parentheses and parts of qualified names count); declare the inner parts separately and refer to them by name.`
+
 class Bail extends Error {}
+/** Thrown past every statement when the nesting limit is hit; the top-level statement is skipped. */
+class TooDeep extends Error {}
 
 function span(a: Span, b: Span): Span {
   return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
@@ -29,6 +41,14 @@ export function parseCapnp(src: string): ParseResult {
   const { tokens, comments, errors: lexErrors } = lex(src)
   const errors: ParseError[] = lexErrors.map(e => ({ ...e }))
   let p = 0
+  let depth = 0
+
+  /** One more level of nesting at token `t`; refuses (once, located) past MAX_NESTING. */
+  const enter = (t: Token): void => {
+    if (++depth <= MAX_NESTING) return
+    errors.push({ message: NESTING_MESSAGE, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol })
+    throw new TooDeep()
+  }
 
   const peek = (k = 0): Token => tokens[Math.min(p + k, tokens.length - 1)]
   const next = (): Token => tokens[p < tokens.length - 1 ? p++ : p]
@@ -99,6 +119,15 @@ export function parseCapnp(src: string): ParseResult {
 
   // ---------------------------------------------------------------- expressions
   const parseExpr = (): Expr => {
+    const saved = depth
+    try {
+      return parseExprInner()
+    } finally {
+      depth = saved
+    }
+  }
+
+  const parseExprInner = (): Expr => {
     const t = peek()
     let e: Expr
     if (t.kind === 'int') {
@@ -140,6 +169,7 @@ export function parseCapnp(src: string): ParseResult {
       next()
       e = { k: 'name', name: t.text, ...pos(t) }
     } else if (t.kind === 'op' && t.text === '[') {
+      enter(t)
       next()
       const items: Expr[] = []
       while (!isOp(']')) {
@@ -150,19 +180,22 @@ export function parseCapnp(src: string): ParseResult {
       const end = next()
       e = { k: 'list', items, ...span(t, end) }
     } else if (t.kind === 'op' && t.text === '(') {
+      enter(t)
       next()
       const items = parseParams()
       e = { k: 'tuple', items, ...span(t, last()) }
     } else {
       return fail('expression', t)
     }
-    // suffixes
+    // suffixes (each one a level deeper in the tree; parseExpr restores the depth)
     for (;;) {
       if (isOp('.') && peek(1).kind === 'ident') {
+        enter(peek())
         next()
         const id = ident()
         e = { k: 'member', parent: e, name: id, ...span(e, id) }
       } else if (isOp('(') && (e.k === 'name' || e.k === 'absName' || e.k === 'member' || e.k === 'import' || e.k === 'apply')) {
+        enter(peek())
         next()
         const params = parseParams()
         e = { k: 'apply', fn: e, params, ...span(e, last()) }
@@ -254,24 +287,32 @@ export function parseCapnp(src: string): ParseResult {
 
   // Parses `{ statements }`; the opening brace has not been consumed.
   const parseBody = (d: Decl, ctx: BodyCtx): void => {
-    const open = expectOp('{')
-    d.bodyLine = open.line
-    while (!isOp('}')) {
-      if (peek().kind === 'eof') {
-        fail("'}'")
+    const saved = depth
+    try {
+      if (isOp('{')) enter(peek())
+      const open = expectOp('{')
+      d.bodyLine = open.line
+      while (!isOp('}')) {
+        if (peek().kind === 'eof') {
+          fail("'}'")
+        }
+        const s = parseStatementSafe(ctx)
+        if (s) d.nested.push(s)
       }
-      const s = parseStatementSafe(ctx)
-      if (s) d.nested.push(s)
+      next()
+    } finally {
+      depth = saved
     }
-    next()
   }
 
   const parseStatementSafe = (ctx: BodyCtx): Decl | undefined => {
     const before = p
+    const savedDepth = depth
     try {
       return parseStatement(ctx)
     } catch (e) {
       if (!(e instanceof Bail)) throw e
+      depth = savedDepth
       recover()
       if (p === before) next()
       return undefined
@@ -466,6 +507,7 @@ export function parseCapnp(src: string): ParseResult {
 
   const parseParamList = (): ParamList => {
     if (isOp('(')) {
+      enter(peek())
       const open = next()
       const params: ParamDecl[] = []
       while (!isOp(')')) {
@@ -482,6 +524,7 @@ export function parseCapnp(src: string): ParseResult {
         else if (!isOp(')')) fail("',' or ')'")
       }
       const close = next()
+      depth--
       return { k: 'params', params, ...span(open, close) }
     }
     const type = parseExpr()
@@ -533,8 +576,18 @@ export function parseCapnp(src: string): ParseResult {
       errors.push({ message: "Parse error: unexpected '}'.", ...pos(t) })
       continue
     }
-    const s = parseStatementSafe('file')
-    if (s) statements.push(s)
+    const before = p
+    try {
+      const s = parseStatementSafe('file')
+      if (s) statements.push(s)
+    } catch (e) {
+      if (!(e instanceof TooDeep)) throw e
+      // skip the whole statement, however deep, without recursion
+      depth = 0
+      p = before
+      recover()
+      if (p === before) next()
+    }
   }
   for (const s of statements) {
     const x = s as StatementExtra
@@ -545,7 +598,7 @@ export function parseCapnp(src: string): ParseResult {
         file.id = s.id
       }
     } else if (x.fileAnnotationStatement) {
-      file.annotations.push(...s.annotations)
+      for (const a of s.annotations) file.annotations.push(a)
     } else {
       file.nested.push(s)
     }
@@ -639,12 +692,12 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
         for (;;) {
           const c = byLine.get(l)
           if (!c || c.trailing || claimed.has(l)) break
-          above.unshift(c.text)
+          above.push(c.text)
           l--
         }
         if (above.length > 0) {
           for (let k = d.line - above.length; k < d.line; k++) claimed.add(k)
-          lines.push(...above)
+          for (let k = above.length - 1; k >= 0; k--) lines.push(above[k])
         }
       }
       if (lines.length > 0) d.doc = lines.join('\n')
