@@ -30,9 +30,23 @@ if (!process.env.SSMD_TEST_SANDBOX) {
   process.env.SSMD_TEST_SANDBOX = sandbox
   process.env.HOME = home
   process.env.TMPDIR = tmp
+  // Programs that keep sockets and runtime files outside TMPDIR (tmux, fish) keep them in the sandbox too.
+  process.env.TMUX_TMPDIR = join(sandbox, 'run')
+  process.env.XDG_RUNTIME_DIR = join(sandbox, 'run')
+  mkdirSync(join(sandbox, 'run'), { mode: 0o700 })
   // Only the private HOME's configuration counts: not /etc/gitconfig, not a developer's XDG or GIT_CONFIG_GLOBAL.
   process.env.GIT_CONFIG_NOSYSTEM = '1'
-  for (const name of ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE'])
+  for (const name of [
+    'XDG_CONFIG_HOME',
+    'XDG_DATA_HOME',
+    'XDG_CACHE_HOME',
+    'XDG_STATE_HOME',
+    'GIT_CONFIG_GLOBAL',
+    'GIT_CONFIG_SYSTEM',
+    'GIT_DIR',
+    'GIT_WORK_TREE',
+    'GIT_INDEX_FILE',
+  ])
     delete process.env[name]
   for (const name of Object.keys(process.env)) if (/^GIT_(AUTHOR|COMMITTER)_/.test(name) || /^SSMD_(?!TEST_)/.test(name)) delete process.env[name]
 }

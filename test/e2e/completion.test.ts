@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { completions } from '../../src/lib/cli/completion/complete.js'
 import { loadManifest } from '../../src/lib/cli/manifest.js'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
-import { PROJECT_ROOT, exampleRepo, tempDir } from '../helpers/repo.js'
+import { PROJECT_ROOT, exampleRepo, sandboxEnv, tempDir } from '../helpers/repo.js'
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
 
@@ -23,7 +23,7 @@ function shellEnv(): Record<string, string> {
   mkdirSync(bin)
   symlinkSync(BUILT_BIN, join(bin, 'ssmd'))
   const home = tempDir()
-  return { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, NO_COLOR: '1', TERM: 'xterm', LANG: 'C.UTF-8' }
+  return { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: home, NO_COLOR: '1', TERM: 'xterm', LANG: 'C.UTF-8', ...sandboxEnv() }
 }
 
 /** bash's word splitting for completion: whitespace, with ':' and '=' as words of their own. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
-import { EXAMPLE_REPO, PROJECT_ROOT, exampleRepo, tempDir } from '../helpers/repo.js'
+import { EXAMPLE_REPO, PROJECT_ROOT, exampleRepo, sandboxEnv, tempDir } from '../helpers/repo.js'
 
 const GIT_ENV = { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com' }
 
@@ -78,7 +78,7 @@ describe('terminal output (built CLI)', () => {
       mkdirSync(bin)
       symlinkSync(BUILT_BIN, join(bin, 'ssmd'))
       const socket = `ssmd-width-${process.pid}`
-      const env = { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: tempDir(), TERM: 'xterm', NO_COLOR: '1', LANG: 'C.UTF-8' }
+      const env = { PATH: `${bin}:${dirname(process.execPath)}:/usr/bin:/bin`, HOME: tempDir(), TERM: 'xterm', NO_COLOR: '1', LANG: 'C.UTF-8', ...sandboxEnv() }
       const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, ...args], { env, encoding: 'utf8' })
       // No COLUMNS in the environment: the width comes from the terminal (110 columns).
       expect(tmux('new-session', '-d', '-x', '110', '-y', '60', '-c', EXAMPLE_REPO, 'sh', '-c', 'ssmd rules list; echo END-OF-TABLE; sleep 60').status).to.equal(0)

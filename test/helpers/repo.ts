@@ -11,6 +11,16 @@ export const FIXTURES = join(PROJECT_ROOT, 'test', 'fixtures')
 
 const created: string[] = []
 
+/**
+ * The suite's private folders (test/setup.ts) for a child given an environment of its own:
+ * TMPDIR, and where tmux and fish keep their sockets and runtime files.
+ */
+export function sandboxEnv(): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const name of ['TMPDIR', 'TMUX_TMPDIR', 'XDG_RUNTIME_DIR']) if (process.env[name] !== undefined) out[name] = process.env[name]!
+  return out
+}
+
 /** A fresh temporary folder, removed after the test run. */
 export function tempDir(prefix = 'ssmd-test-'): string {
   const d = mkdtempSync(join(tmpdir(), prefix))

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import jsYaml from 'js-yaml'
-import { exampleRepo } from '../helpers/repo.js'
+import { exampleRepo, tempDir } from '../helpers/repo.js'
 import { cli, start } from './helpers.js'
 
 /** Where ssmd keeps the lock of a root-relative file: .ssmd/locks/<encoded path>.lock (created here for a test to hold it). */
@@ -73,11 +73,11 @@ describe('concurrency: many ssmd processes editing one file', () => {
 describe('stale lock takeover', () => {
   it("moves a dead owner's lock aside and never removes a live owner's fresh lock", async () => {
     const { withFileLock } = await import('../../src/lib/io/lock.js')
-    const { mkdtempSync, writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')
-    const { tmpdir, hostname } = await import('node:os')
+    const { writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')
+    const { hostname } = await import('node:os')
     const { join: j } = await import('node:path')
     const { expect: e } = await import('chai')
-    const dir = mkdtempSync(j(tmpdir(), 'ssmd-lock-'))
+    const dir = tempDir('ssmd-lock-')
     const file = j(dir, 'f.yaml')
     const lock = lockOf(dir, 'f.yaml')
     // A lock held by a pid that cannot be alive on this host.
