@@ -154,7 +154,9 @@ describe('hostile files (built CLI)', function () {
     const root = exampleRepo({ git: true })
     const r = ssmdProcess(['feed', 'add-location', 'kalshi', '--datacenter', 'fra1', '-C', root], { timeout: T })
     expect(r.code, r.stderr).to.equal(0)
-    expect(readdirSync(join(root, '.ssmd')).sort()).to.deep.equal(['locks', 'tmp'])
+    // .ssmd/.gitignore first: git ignores the rest even where the repository's .gitignore does not mention .ssmd/.
+    expect(readdirSync(join(root, '.ssmd')).sort()).to.deep.equal(['.gitignore', 'locks', 'tmp'])
+    expect(readFileSync(join(root, '.ssmd', '.gitignore'), 'utf8')).to.equal('# ssmd: local preferences and caches, never committed\n*\n')
     expect(entries(join(root, 'feeds'))).to.deep.equal(['kalshi.yaml', 'kraken.yaml', 'polymarket.yaml'])
     const diff = ssmdProcess(['diff'], { cwd: root, timeout: T })
     expect(diff.stdout).to.equal('Modified:\n  feeds/kalshi.yaml\n')

@@ -8,6 +8,7 @@ import { displayPath } from './output.js'
 import { checkDirFlag, findRoot } from '../workspace/root.js'
 import { Workspace } from '../workspace/workspace.js'
 import { readLocalConfig } from '../workspace/config.js'
+import { takeNotices } from '../io/atomic.js'
 import { isParseError, parseErrorLine } from './parse-errors.js'
 
 export type SsmdFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof SsmdCommand)['baseFlags'] & T['flags']>
@@ -33,6 +34,7 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
   protected positionals: string[] = []
 
   public override async init(): Promise<void> {
+    takeNotices() // left by an earlier command run in this process
     await super.init()
     const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
@@ -49,6 +51,17 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
   }
 
   private preferJson = false
+
+  /**
+   * Warnings kept while the command ran (a symlinked `.ssmd` that a read-only
+   * command went without), printed once at the end; a command that failed
+   * has said all in its error line.
+   */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    const kept = takeNotices()
+    if (err === undefined) for (const n of kept) this.note(`warning: ${n}`)
+    return super.finally(err)
+  }
 
   /** Personal preferences from .ssmd/config.yaml (colour, default output); the environment and flags win. */
   private applyLocalConfig(): void {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { GitConfig, globalConfigFiles } from '../git/config.js'
 import { isValidRefName } from '../git/refname.js'
-import { writeFileAtomic } from '../io/atomic.js'
+import { refuseSsmdDirWrite, SSMD_DIR, ssmdSubdir, writeFileAtomic } from '../io/atomic.js'
 import { readBoundedOrThrow } from '../io/read.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
 
@@ -57,6 +57,7 @@ export async function initRepository(root: string, options: { git: boolean; init
   // Decided before anything is written: a bad branch name leaves the folder as it was.
   if (options.initialBranch !== undefined) checkInitialBranch(options.initialBranch)
   const first = options.git && !findGitRoot(root) ? initialBranch(options.initialBranch) : undefined
+  refuseSsmdDirWrite(root, SSMD_DIR)
   mkdirSync(root, { recursive: true })
   for (const folder of SSMD_FOLDERS) {
     const dir = join(root, folder)
@@ -70,11 +71,11 @@ export async function initRepository(root: string, options: { git: boolean; init
       created.push(`${folder}/.gitkeep`)
     }
   }
-  const configDir = join(root, '.ssmd')
-  if (!existsSync(configDir)) {
-    mkdirSync(configDir)
-    created.push('.ssmd/')
-  }
+  const configDir = join(root, SSMD_DIR)
+  const hadConfigDir = existsSync(configDir)
+  // A real folder (a symlinked .ssmd is refused), its .gitignore written first.
+  ssmdSubdir(root, SSMD_DIR)
+  if (!hadConfigDir) created.push('.ssmd/')
   const config = join(configDir, 'config.yaml')
   if (!existsSync(config)) {
     writeFileAtomic(root, config, CONFIG)

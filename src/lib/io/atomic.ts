@@ -1,24 +1,152 @@
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs'
 import { basename, dirname, join, relative, sep } from 'node:path'
 import { SsmdError } from '../core/errors.js'
+import { fileKind } from './read.js'
 import { isInside, RealPaths } from './real-paths.js'
 
 /** Where ssmd keeps its own transient files: never listed, diffed or committed (`.ssmd/` is not an ssmd folder and is git-ignored). */
 export const SSMD_DIR = '.ssmd'
 export const TMP_DIR = join(SSMD_DIR, 'tmp')
 export const LOCK_DIR = join(SSMD_DIR, 'locks')
+export const CACHE_DIR = join(SSMD_DIR, 'cache')
 
-/** `<root>/.ssmd/<sub>`, created on demand, refused when it leads outside the root. */
-export function ssmdSubdir(root: string, sub: string): string {
-  const dir = join(root, sub)
-  mkdirSync(dir, { recursive: true })
-  const real = new RealPaths()
-  const realRoot = real.of(root) ?? root
-  const realDir = real.of(dir)
-  if (realDir === null || !isInside(realRoot, realDir)) {
-    throw new SsmdError(`${sub.split(sep).join('/')}/ leads outside the repository (a symlink); remove it so that ssmd can create it`)
+/** `.ssmd/.gitignore`: git ignores everything under `.ssmd/`, whatever the repository's own `.gitignore` says. */
+export const SSMD_GITIGNORE = '# ssmd: local preferences and caches, never committed\n*\n'
+
+// ---- .ssmd/: a real folder inside the root, or nothing ---------------------------
+
+/**
+ * Why ssmd must not use `<root>/<sub>` (`.ssmd` or a folder under it), or
+ * undefined when every level of it is a real folder or missing. A symlink is
+ * never followed, wherever it leads: one to a folder outside would make ssmd
+ * write there, one to `feeds/` would put the cache where a commit picks it up.
+ */
+export function ssmdDirProblem(root: string, sub: string = SSMD_DIR): string | undefined {
+  let rel = ''
+  for (const part of sub.split(sep)) {
+    rel = rel === '' ? part : join(rel, part)
+    const shown = rel.split(sep).join('/')
+    let st: Stats
+    try {
+      st = lstatSync(join(root, rel))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      return `${shown} in ${root} cannot be examined (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+    }
+    if (st.isSymbolicLink()) return `${shown} in ${root} is a symlink`
+    if (!st.isDirectory()) return `${shown} in ${root} is ${fileKind(st)}, not a folder`
   }
-  return dir
+  return undefined
+}
+
+/** The one-line refusal of a write into `<root>/<sub>` that ssmdDirProblem objects to. */
+export function refuseSsmdDirWrite(root: string, sub: string): void {
+  const problem = ssmdDirProblem(root, sub)
+  if (problem === undefined) return
+  const at = join(root, /^(\S+) in /.exec(problem)![1])
+  const fix = problem.endsWith('is a symlink')
+    ? `ssmd keeps its cache, locks and temporary files in a real folder inside the repository and never writes through a link; remove the link (rm ${at}) and run again`
+    : `ssmd keeps its cache, locks and temporary files in a real folder there; move it away (mv ${at} ${at}.old) and run again`
+  throw new SsmdError(`${problem}: ${fix}`, { code: 'ssmd-dir' })
+}
+
+const notices: string[] = []
+
+/**
+ * For commands that only read: whether `<root>/<sub>` may be used (read from,
+ * or written to on a best-effort basis such as the cache). When it may not,
+ * a warning is kept for the command to print (see takeNotices) and the caller
+ * goes on without it.
+ */
+export function ssmdDirUsable(root: string, sub: string): boolean {
+  const problem = ssmdDirProblem(root, sub)
+  if (problem === undefined) return true
+  const at = /^(\S+) in /.exec(problem)![1]
+  const notice = `${problem}: ssmd does not follow it, so this run goes without its validation cache and local preferences; remove it (rm ${join(root, at)})`
+  if (!notices.includes(notice)) notices.push(notice)
+  return false
+}
+
+/** The warnings kept by ssmdDirUsable since the last call, once each. */
+export function takeNotices(): string[] {
+  return notices.splice(0)
+}
+
+/**
+ * Makes sure `<root>/.ssmd/.gitignore` ignores everything: written first, before
+ * anything else goes under `.ssmd/`, atomically (temporary file beside it,
+ * fsync, rename), so it is never left empty or cut short; a missing, empty or
+ * altered one is rewritten. Fails with one line when it cannot be written
+ * (a full disk): nothing may then be written under `.ssmd/`.
+ */
+export function ensureSsmdIgnore(root: string): void {
+  const dir = join(root, SSMD_DIR)
+  const file = join(dir, '.gitignore')
+  if (holds(file, SSMD_GITIGNORE)) return
+  installCleanup()
+  const tmp = join(dir, `.gitignore.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`)
+  liveTemps.add(tmp)
+  try {
+    writeTemp(tmp, SSMD_GITIGNORE)
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    const e = error as NodeJS.ErrnoException
+    const why = e.code === 'ENOSPC' ? 'no space left on device' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : (e.code ?? e.message)
+    throw new SsmdError(
+      `cannot write .ssmd/.gitignore in ${root} (${why}); ssmd writes nothing under .ssmd/ without it, so that git never picks up its cache; free some space (or make the folder writable) and run again`,
+      { code: 'ssmd-dir' },
+    )
+  } finally {
+    releaseTemp(tmp)
+  }
+  fsyncDir(dir)
+}
+
+/** True when `file` is a regular file holding exactly `content`. */
+function holds(file: string, content: string): boolean {
+  try {
+    const st = lstatSync(file)
+    return st.isFile() && st.size === Buffer.byteLength(content) && readFileSync(file, 'utf8') === content
+  } catch {
+    return false
+  }
+}
+
+/** `mkdir` of one level of `.ssmd/`, then the check that it is a real folder (a link could have been put there meanwhile). */
+function makeOwnDir(root: string, rel: string): void {
+  try {
+    mkdirSync(join(root, rel))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+  }
+  refuseSsmdDirWrite(root, rel)
+}
+
+/**
+ * `<root>/.ssmd/<sub>`, created on demand: `.ssmd` and each folder below it
+ * must be a real folder (never a symlink, wherever it leads), and
+ * `.ssmd/.gitignore` is in place before anything else is created inside.
+ */
+export function ssmdSubdir(root: string, sub: string): string {
+  const parts = relative(SSMD_DIR, sub)
+    .split(sep)
+    .filter(p => p !== '')
+  if (sub.split(sep)[0] !== SSMD_DIR) throw new Error(`ssmdSubdir: ${sub} is not under ${SSMD_DIR}`)
+  refuseSsmdDirWrite(root, sub)
+  makeOwnDir(root, SSMD_DIR)
+  ensureSsmdIgnore(root)
+  const top = join(root, SSMD_DIR)
+  if (!swept.has(top)) {
+    swept.add(top)
+    sweepStaleTemps(top)
+  }
+  let rel: string = SSMD_DIR
+  for (const part of parts) {
+    rel = join(rel, part)
+    makeOwnDir(root, rel)
+  }
+  return join(root, sub)
 }
 
 // ---- temporary files: removed on any exit ----------------------------------------
@@ -146,6 +274,9 @@ export function checkWriteTarget(root: string, path: string): void {
  * the folder. Refuses targets that lead outside the root.
  */
 export function writeFileAtomic(root: string, path: string, content: string | Uint8Array): void {
+  // ssmd's own files (the cache, .ssmd/config.yaml): every level a real folder, the .gitignore first.
+  const own = relative(root, dirname(path))
+  if (own.split(sep)[0] === SSMD_DIR) ssmdSubdir(root, own)
   checkWriteTarget(root, path)
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true })
@@ -170,6 +301,11 @@ export function writeFileAtomic(root: string, path: string, content: string | Ui
     releaseTemp(tmp)
     throw error
   }
+  fsyncDir(dir)
+}
+
+/** Makes a rename in `dir` durable. */
+function fsyncDir(dir: string): void {
   try {
     const dfd = openSync(dir, 'r')
     try {

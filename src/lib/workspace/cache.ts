@@ -17,11 +17,11 @@
  * rebuilt, never trusted. Rules that look across files always run anew.
  */
 import { createHash } from 'node:crypto'
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, type Stats } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
-import { writeFileAtomic } from '../io/atomic.js'
+import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProblem, ssmdDirUsable, writeFileAtomic } from '../io/atomic.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
@@ -83,7 +83,7 @@ export interface FactTable {
 }
 
 export function cacheDir(root: string): string {
-  return join(root, '.ssmd', 'cache')
+  return join(root, CACHE_DIR)
 }
 
 const CACHE_FILE = 'documents.bin'
@@ -163,6 +163,8 @@ export class DocumentCache {
   private readonly oldTables = new Map<string, Map<string, unknown>>()
   private readonly freshTables = new Map<string, Map<string, unknown>>()
   private dirty = false
+  /** `.ssmd` or `.ssmd/cache` is a symlink (or not a folder): the cache is neither read nor written. */
+  private readonly off: boolean
   /** Hits and misses of this run, for tests and `-v`. */
   readonly stats = { hits: 0, misses: 0, verified: 0 }
 
@@ -176,6 +178,16 @@ export class DocumentCache {
     private readonly options: { keepData?: boolean } = {},
   ) {
     this.file = join(cacheDir(root), CACHE_FILE)
+    this.off = !ssmdDirUsable(root, CACHE_DIR)
+    if (this.off) return
+    // A `.ssmd/.gitignore` left empty or cut short (a full disk, an old ssmd) is repaired before anything else.
+    if (ssmdDirProblem(root) === undefined && isFolder(join(root, SSMD_DIR))) {
+      try {
+        ensureSsmdIgnore(root)
+      } catch {
+        // Read-only or full: the cache is not written either (save() needs the same file first).
+      }
+    }
     const payload = load(this.file)
     if (payload) {
       this.columns = payload.entries
@@ -277,6 +289,7 @@ export class DocumentCache {
    * read-only checkout simply runs without a cache.
    */
   save(): void {
+    if (this.off) return
     for (const [file, entry] of this.fresh) {
       if ((entry.memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
       // An entry without data is of use only with the per-file findings and facts of a full run.
@@ -287,8 +300,7 @@ export class DocumentCache {
     const payload = serialize({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload)
     const sum = createHash('sha256').update(payload).digest()
     try {
-      mkdirSync(cacheDir(this.root), { recursive: true })
-      ignoreFolder(join(this.root, '.ssmd'))
+      // Writes .ssmd/.gitignore first and refuses a symlinked .ssmd or .ssmd/cache (see ssmdSubdir).
       writeFileAtomic(this.root, this.file, Buffer.concat([MAGIC, sum, payload]))
     } catch {
       // No cache this time.
@@ -301,13 +313,11 @@ function complete(memo: Record<string, unknown>): boolean {
   return Array.isArray(memo.findings) && typeof memo.facts === 'object' && memo.facts !== null
 }
 
-/** `.ssmd/` is never committed: a `.gitignore` inside it says so even where the repository's own does not. */
-function ignoreFolder(dir: string): void {
-  const ignore = join(dir, '.gitignore')
+function isFolder(path: string): boolean {
   try {
-    writeFileSync(ignore, '# ssmd: local preferences and caches, never committed\n*\n', { flag: 'wx' })
+    return statSync(path).isDirectory()
   } catch {
-    // already there (or not writable)
+    return false
   }
 }
 
@@ -350,6 +360,8 @@ function load(file: string): Payload | undefined {
 
 /** `ssmd cache clear`: removes the cache folder. */
 export function clearCache(root: string): boolean {
+  // `rm -r .ssmd/cache` through a symlinked .ssmd would delete a folder outside the repository.
+  refuseSsmdDirWrite(root, CACHE_DIR)
   const dir = cacheDir(root)
   let existed = false
   try {

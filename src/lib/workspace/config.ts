@@ -1,3 +1,4 @@
+import { SSMD_DIR, ssmdDirUsable } from '../io/atomic.js'
 import { readBounded } from '../io/read.js'
 import { join } from 'node:path'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
@@ -17,6 +18,8 @@ const SETTINGS: Record<string, readonly string[]> = { color: ['auto', 'always', 
 export function readLocalConfig(root: string): LocalConfig {
   // Bounded and typed like every read: a FIFO or device here must not hang every command.
   const file = '.ssmd/config.yaml'
+  // Never through a symlinked .ssmd, wherever it leads.
+  if (!ssmdDirUsable(root, SSMD_DIR)) return {}
   const read = readBounded(join(root, '.ssmd', 'config.yaml'), { maxBytes: MAX_FILE_BYTES, display: file, root })
   if (read.refusal) return {}
   const { data, text, problem } = parseYamlBytes(read.bytes)
