@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
-import { exampleRepo, git } from '../helpers/repo.js'
+import { exampleRepo, git, tempDir } from '../helpers/repo.js'
 
 const author = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com' }
 
@@ -86,6 +86,7 @@ describe('removal verbs (built CLI)', () => {
       referrers: [],
       removed_definitions: ['schemas/trade-v2.capnp'],
       kept_definitions: [{ file: 'schemas/trade.capnp', used_by: ['trade-copy', 'trade-copy:v1'] }],
+      importers: [],
     })
     expect(existsSync(join(repo, 'schemas/trade.yaml'))).to.equal(false)
     expect(existsSync(join(repo, 'schemas/trade-v2.capnp'))).to.equal(false)
@@ -121,6 +122,7 @@ describe('removal verbs (built CLI)', () => {
       referrers: [],
       removed_definitions: ['schemas/trade-v2.capnp'],
       kept_definitions: [],
+      importers: [],
       // v2 had ended v1 the day before it started: removing v2 reopens v1, leaving no gap.
       reopened: { version: 'v1', effective_to: '2025-05-31' },
       gaps: [],
@@ -135,6 +137,99 @@ describe('removal verbs (built CLI)', () => {
     expect(last.stderr).to.equal("Error: orderbook:v1 is the only version of schema 'orderbook'; remove the whole schema with 'ssmd schema remove orderbook'\n")
     const bad = ssmdProcess(['schema', 'remove-version', 'trade'], { cwd: repo })
     expect(bad.code).to.equal(2)
+  })
+
+  /** The example with schemas whose definitions import trade.capnp (`fill`: relative, through lib/wrap.capnp) and /trade-v2.capnp (`settle`: absolute). */
+  function repoWithImports(): string {
+    const repo = exampleRepo()
+    // Nothing else uses trade: only the imports stand in the way.
+    for (const env of ['kalshi-dev', 'kalshi-prod']) expect(ssmdProcess(['env', 'remove', env], { cwd: repo }).code).to.equal(0)
+    mkdirSync(join(repo, 'schemas/lib'))
+    writeFileSync(join(repo, 'schemas/lib/wrap.capnp'), '@0xc0c8a9e6f3d2b1a4;\n\nusing T = import "../trade.capnp";\n\nstruct Wrapped {\n  trade @0 :T.Trade;\n}\n')
+    const defs = tempDir()
+    writeFileSync(join(defs, 'fill.capnp'), '@0xe1d2c3b4a5968778;\n\nusing Wrap = import "lib/wrap.capnp";\n\nstruct Fill {\n  wrapped @0 :Wrap.Wrapped;\n  fee @1 :Float64;\n}\n')
+    writeFileSync(join(defs, 'settle.capnp'), '@0xf1e2d3c4b5a69788;\n\nusing V2 = import "/trade-v2.capnp";\n\nstruct Settle {\n  trade @0 :V2.Trade;\n}\n')
+    for (const name of ['fill', 'settle']) {
+      const reg = ssmdProcess(['schema', 'register', name, '--file', join(defs, `${name}.capnp`), '--effective-from', '2025-01-01'], { cwd: repo })
+      expect(reg.code, reg.stderr).to.equal(0)
+    }
+    const v = ssmdProcess(['validate', '--json'], { cwd: repo })
+    expect(JSON.parse(v.stdout).summary.errors, v.stdout).to.equal(0)
+    git(repo, 'init', '-q', '-b', 'main')
+    git(repo, 'add', '-A')
+    git(repo, 'commit', '-q', '-m', 'initial')
+    return repo
+  }
+
+  it('schema remove refuses while a definition file that stays imports one of its files (directly or through another file), naming each import as file:line', () => {
+    const repo = repoWithImports()
+    const r = ssmdProcess(['schema', 'remove', 'trade'], { cwd: repo })
+    expect(r.code).to.equal(1)
+    expect(r.stdout).to.equal('')
+    expect(r.stderr).to.equal(
+      'Error: cannot remove schema \'trade\': schemas/trade.capnp is imported by schemas/lib/wrap.capnp:3 (import "../trade.capnp"); schemas/trade-v2.capnp is imported by schemas/settle.capnp:3 (import "/trade-v2.capnp"); remove those imports first, or pass --force to remove it anyway\n',
+    )
+    // The lines are where git sees the imports; nothing changed, the repository is still valid.
+    expect(git(repo, 'grep', '-n', 'import "', '--', 'schemas').trim().split('\n')).to.deep.equal([
+      'schemas/fill.capnp:3:using Wrap = import "lib/wrap.capnp";',
+      'schemas/lib/wrap.capnp:3:using T = import "../trade.capnp";',
+      'schemas/settle.capnp:3:using V2 = import "/trade-v2.capnp";',
+    ])
+    expect(git(repo, 'status', '--porcelain')).to.equal('')
+    expect(JSON.parse(ssmdProcess(['validate', '--json'], { cwd: repo }).stdout).summary.errors).to.equal(0)
+
+    // The version's own file alone: remove-version refuses the same way.
+    const version = ssmdProcess(['schema', 'remove-version', 'trade:v2'], { cwd: repo })
+    expect(version.code).to.equal(1)
+    expect(version.stderr).to.equal(
+      'Error: cannot remove trade:v2: schemas/trade-v2.capnp is imported by schemas/settle.capnp:3 (import "/trade-v2.capnp"); remove those imports first, or pass --force to remove it anyway\n',
+    )
+    expect(git(repo, 'status', '--porcelain')).to.equal('')
+
+    // The importer itself can go: what it imports stays.
+    const fill = ssmdProcess(['schema', 'remove', 'fill'], { cwd: repo })
+    expect(fill.code, fill.stderr).to.equal(0)
+    expect(fill.stdout).to.equal('removed schemas/fill.yaml\nremoved schemas/fill.capnp\n')
+  })
+
+  it('schema remove --force removes an imported definition anyway, with a warning and the imports in --json', () => {
+    const repo = repoWithImports()
+    const r = ssmdProcess(['schema', 'remove', 'trade', '--force', '--json'], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(0)
+    const out = JSON.parse(r.stdout)
+    expect(out.forced).to.equal(true)
+    expect(out.removed_definitions).to.deep.equal(['schemas/trade-v2.capnp', 'schemas/trade.capnp'])
+    expect(out.importers).to.deep.equal([
+      { file: 'schemas/lib/wrap.capnp', line: 3, column: 11, text: 'import "../trade.capnp"', imports: 'schemas/trade.capnp' },
+      { file: 'schemas/settle.capnp', line: 3, column: 12, text: 'import "/trade-v2.capnp"', imports: 'schemas/trade-v2.capnp' },
+    ])
+    // What the refusal protected against: the repository no longer validates.
+    const v = ssmdProcess(['validate', '--json'], { cwd: repo })
+    expect(JSON.parse(v.stdout).summary.errors).to.be.greaterThan(0)
+
+    const text = ssmdProcess(['schema', 'remove', 'trade', '--force'], { cwd: repoWithImports() })
+    expect(text.code, text.stderr).to.equal(0)
+    expect(text.stderr).to.equal(
+      'warning: removed definitions are still imported by schemas/lib/wrap.capnp:3 (import "../trade.capnp"), schemas/settle.capnp:3 (import "/trade-v2.capnp"); \'ssmd validate\' reports them until they change\n',
+    )
+  })
+
+  it('protobuf imports count too: a .proto that stays importing the file of a schema being removed', () => {
+    const repo = exampleRepo()
+    const defs = tempDir()
+    writeFileSync(join(defs, 'common.proto'), 'syntax = "proto3";\npackage md;\n\nmessage Price {\n  int64 units = 1;\n}\n')
+    writeFileSync(join(defs, 'quote.proto'), 'syntax = "proto3";\npackage md;\n\nimport public "common.proto";\n\nmessage Quote {\n  Price bid = 1;\n}\n')
+    for (const name of ['common', 'quote']) {
+      const reg = ssmdProcess(['schema', 'register', name, '--file', join(defs, `${name}.proto`), '--effective-from', '2025-01-01'], { cwd: repo })
+      expect(reg.code, reg.stderr).to.equal(0)
+    }
+    const r = ssmdProcess(['schema', 'remove', 'common'], { cwd: repo })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.equal(
+      'Error: cannot remove schema \'common\': schemas/common.proto is imported by schemas/quote.proto:4 (import public "common.proto"); remove those imports first, or pass --force to remove it anyway\n',
+    )
+    expect(existsSync(join(repo, 'schemas/common.proto'))).to.equal(true)
+    expect(existsSync(join(repo, 'schemas/common.yaml'))).to.equal(true)
   })
 
   it('waits for the file lock like other edits and changes nothing when it cannot get it', () => {

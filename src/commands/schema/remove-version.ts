@@ -4,6 +4,7 @@
  *   referrers: Array<{ file, line, column, text }>,   // environments and compatible_with claims still naming it (only with --force)
  *   removed_definitions: string[],                     // the version's own definition file, when nothing else uses it
  *   kept_definitions: Array<{ file: string, used_by: string[] }>,
+ *   importers: Array<{ file, line, column, text, imports }>,  // imports of the removed definition file in files that stay (only with --force)
  *   reopened?: { version: string, effective_to: string },  // the previous version, open-ended again; effective_to is the end it had
  *   gaps: Array<{ first, last, before, after }>            // days no version covers once it is gone
  * }
@@ -14,7 +15,17 @@ import { SsmdCommand } from '../../lib/cli/command.js'
 import { ConflictError } from '../../lib/core/errors.js'
 import { displayPath } from '../../lib/cli/output.js'
 import { editDocument } from '../../lib/workspace/files.js'
-import { planDefinitionRemoval, refuseIfReferred, referrerList, removeFileLocked, schemaReferrers, type Referrer } from '../../lib/domain/remove.js'
+import {
+  importerList,
+  planDefinitionRemoval,
+  refuseIfImported,
+  refuseIfReferred,
+  referrerList,
+  removeFileLocked,
+  schemaReferrers,
+  type DefinitionPlan,
+  type Referrer,
+} from '../../lib/domain/remove.js'
 import { environmentsUsing, findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { parseSchemaRef } from '../../lib/domain/input.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
@@ -23,7 +34,7 @@ import { gapDays, newGaps, reopenOnRemoval, type ReopenedVersion, type VersionGa
 export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemoveVersion> {
   static override summary = 'Remove one version of a schema.'
   static override description =
-    "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. When it was the latest version and the previous one ended the day before it started (as schema add-version leaves it), the previous version is made open-ended again, and the output says so. Refuses while an environment uses the version or another version claims compatibility with it (each one is listed as file:line, with the command that drops the claim); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
+    "Deletes the version's entry from schemas/<name>.yaml, and its own definition file when no other version or schema uses it. When it was the latest version and the previous one ended the day before it started (as schema add-version leaves it), the previous version is made open-ended again, and the output says so. Refuses while an environment uses the version, another version claims compatibility with it (each one is listed as file:line, with the command that drops the claim), or a definition file that stays imports its own file (listed as file:line); --force removes it anyway. The last version cannot be removed: remove the schema instead (ssmd schema remove)."
   static override examples = [
     { description: 'Remove a draft nobody uses', command: '<%= config.bin %> schema remove-version trade:v2' },
     { description: 'Remove it although environments still use it', command: '<%= config.bin %> schema remove-version trade:v1 --force' },
@@ -32,7 +43,7 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     version: Args.string({ description: 'The version, as <schema>:<version> (e.g. trade:v2).', required: true }),
   }
   static override flags = {
-    force: Flags.boolean({ summary: 'Remove even while environments or other versions refer to it.' }),
+    force: Flags.boolean({ summary: 'Remove even while environments, other versions or imports refer to it.' }),
   }
 
   async run(): Promise<{
@@ -45,6 +56,7 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     kept_definitions: Array<{ file: string; used_by: string[] }>
     reopened?: { version: string; effective_to: string }
     gaps: Array<Omit<VersionGap, 'index'>>
+    importers: DefinitionPlan['importers']
   }> {
     const { name, version: id } = parseSchemaRef(this.args.version, { requireVersion: true })
     const ws = this.workspace(['schema', 'environment'])
@@ -60,6 +72,7 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     ]
     refuseIfReferred(`${name}:${id}`, referrers, this.flags.force, fixes.join(' and '))
     const plan = planDefinitionRemoval(ws, name, schema, id)
+    refuseIfImported(`${name}:${id}`, plan.importers, this.flags.force)
     // Inside the lock the file is read again: the index is looked up in what is there now.
     let reopened: ReopenedVersion | undefined
     let gaps: VersionGap[] = []
@@ -87,15 +100,17 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
       this.say(`removed ${displayPath(d.abs, d.file)}`)
     }
     for (const k of plan.kept) this.say(`kept ${displayPath(join(ws.root, k.file), k.file)} (also used by ${k.used_by.join(', ')})`)
+    if (plan.importers.length > 0) this.note(`warning: removed definitions are still imported by ${importerList(plan.importers)}; 'ssmd validate' reports them until they change`)
     if (referrers.length > 0) this.note(`warning: still referred to by ${referrerList(referrers)}; 'ssmd validate' reports them until they change`)
     return {
       file: doc.file,
       name,
       version: id!,
-      forced: referrers.length > 0,
+      forced: referrers.length > 0 || plan.importers.length > 0,
       referrers,
       removed_definitions: plan.remove.map(d => d.file),
       kept_definitions: plan.kept,
+      importers: plan.importers,
       ...(back ? { reopened: { version: back.version, effective_to: back.effective_to } } : {}),
       gaps: gaps.map(({ index: _index, ...g }) => g),
     }

@@ -8,6 +8,7 @@
  */
 import { existsSync, rmSync } from 'node:fs'
 import { posix, resolve } from 'node:path'
+import { definitionImports } from './schema/imports.js'
 import { ConflictError, SsmdError } from '../core/errors.js'
 import { plural } from '../core/text.js'
 import { withFileLock } from '../io/lock.js'
@@ -117,6 +118,8 @@ export interface DefinitionPlan {
   remove: Array<{ file: string; abs: string }>
   /** Definition files kept because something else uses them. */
   kept: Array<{ file: string; used_by: string[] }>
+  /** Imports, in definition files that stay, of a file to delete (`imports`: that file). */
+  importers: Array<Referrer & { imports: string }>
 }
 
 /** The definition files that go with a schema (or one of its versions) and are used by nothing else. */
@@ -131,12 +134,58 @@ export function planDefinitionRemoval(ws: Workspace, name: string, schema: Schem
     if (typeof own === 'string' && own !== '' && norm(own) !== norm(String(schema.schema_file ?? ''))) candidates.add(norm(own))
   }
   const inUse = definitionRefsInUse(ws, { schema: name, version })
-  const plan: DefinitionPlan = { remove: [], kept: [] }
+  const plan: DefinitionPlan = { remove: [], kept: [], importers: [] }
   for (const ref of [...candidates].sort()) {
     const users = inUse.get(ref)
     const resolved = resolveDefinition(ws.root, ref)
     if (users) plan.kept.push({ file: resolved.display, used_by: users })
     else if (resolved.abs) plan.remove.push({ file: resolved.display, abs: resolved.abs })
   }
+  if (plan.remove.length > 0) plan.importers = importersOf(ws, plan.remove, [...inUse.keys()])
   return plan
+}
+
+/**
+ * The imports of `removed` files in the definition files that stay: those
+ * the remaining schemas name (`staying`, references relative to schemas/)
+ * and, transitively, every file they import. Deleting an imported file
+ * would break a valid repository.
+ */
+function importersOf(ws: Workspace, removed: DefinitionPlan['remove'], staying: string[]): DefinitionPlan['importers'] {
+  const gone = new Map(removed.map(r => [resolve(r.abs), r.file]))
+  const seen = new Set<string>()
+  const queue: string[] = []
+  const visit = (abs: string) => {
+    const key = resolve(abs)
+    if (seen.has(key) || gone.has(key)) return
+    seen.add(key)
+    queue.push(key)
+  }
+  for (const ref of staying) {
+    const abs = resolveDefinition(ws.root, ref).abs
+    if (abs) visit(abs)
+  }
+  const out: DefinitionPlan['importers'] = []
+  while (queue.length > 0) {
+    for (const imp of definitionImports(ws.root, queue.shift()!)) {
+      const hit = imp.targets.map(t => gone.get(resolve(t))).find(f => f !== undefined)
+      if (hit !== undefined) out.push({ file: imp.file, line: imp.line, column: imp.column, text: imp.text, imports: hit })
+      for (const t of imp.targets) if (existsSync(t)) visit(t)
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line))
+}
+
+/** Refuses unless forced: definition files to delete are imported by files that stay. */
+export function refuseIfImported(what: string, importers: DefinitionPlan['importers'], force: boolean): void {
+  if (importers.length === 0 || force) return
+  const byFile = new Map<string, string[]>()
+  for (const i of importers) byFile.set(i.imports, [...(byFile.get(i.imports) ?? []), `${i.file}:${i.line} (${i.text})`])
+  const list = [...byFile].map(([file, where]) => `${file} is imported by ${where.join(', ')}`).join('; ')
+  throw new ConflictError(`cannot remove ${what}: ${list}; remove those imports first, or pass --force to remove it anyway`)
+}
+
+/** `schemas/a.capnp:3 (import "b.capnp")`, for a warning after a forced removal. */
+export function importerList(importers: DefinitionPlan['importers']): string {
+  return importers.map(i => `${i.file}:${i.line} (${i.text})`).join(', ')
 }
