@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai'
 import { spawnSync } from 'node:child_process'
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { copyExample, exampleRepo, git, tempDir } from '../helpers/repo.js'
@@ -157,6 +157,42 @@ describe('writes stay inside the repository (built CLI)', function () {
       `Error: .ssmd in ${root} is a regular file, not a folder: ssmd keeps its cache, locks and temporary files in a real folder there; move it away (mv ${join(root, '.ssmd')} ${join(root, '.ssmd')}.old) and run again\n`,
     )
     expect(readFileSync(join(root, '.ssmd'), 'utf8')).to.equal('mine\n')
+  })
+
+  it('a symlinked schemas/ leading outside: register, add-version, remove and remove-version refuse with one line; nothing outside changes', () => {
+    const root = exampleRepo()
+    const elsewhere = join(tempDir('ssmd-outside-'), 'schemas')
+    renameSync(join(root, 'schemas'), elsewhere)
+    symlinkSync(elsewhere, join(root, 'schemas'))
+    const before = tree(elsewhere).map(f => [f, f.endsWith('/') ? '' : readFileSync(join(elsewhere, f), 'utf8')])
+    const defs = tempDir()
+    writeFileSync(join(defs, 'x.capnp'), '@0xe1d2c3b4a5968778;\n\nstruct X {\n  a @0 :UInt8;\n}\n')
+    for (const args of [
+      ['schema', 'register', 'x', '--file', join(defs, 'x.capnp'), '--effective-from', '2025-01-01'],
+      ['schema', 'add-version', 'orderbook', '--file', join(defs, 'x.capnp'), '--effective-from', '2099-01-01'],
+      ['schema', 'remove', 'orderbook', '--force'],
+      ['schema', 'remove-version', 'trade:v2', '--force'],
+    ]) {
+      const r = ssmdProcess([...args, '-C', root], { timeout: T })
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(1)
+      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1)
+      expect(r.stderr, args.join(' ')).to.match(/symlink leading outside the repository/)
+    }
+    expect(tree(elsewhere).map(f => [f, f.endsWith('/') ? '' : readFileSync(join(elsewhere, f), 'utf8')])).to.deep.equal(before)
+  })
+
+  it('init refuses a symlinked feeds/ leading outside before creating anything, there or in the folder', () => {
+    const outside = tempDir('ssmd-outside-')
+    const root = join(tempDir(), 'repo')
+    mkdirSync(root)
+    symlinkSync(outside, join(root, 'feeds'))
+    const r = ssmdProcess(['init', '--no-git', '-C', root], { timeout: T })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.equal(
+      'Error: cannot write feeds/.gitkeep: feeds/ is a symlink leading outside the repository; ssmd does not write through it (make it a real folder inside the repository)\n',
+    )
+    expect(readdirSync(outside)).to.deep.equal([])
+    expect(readdirSync(root)).to.deep.equal(['feeds'])
   })
 
   it('.ssmd/.gitignore is written before anything else under .ssmd/, and an empty or altered one is repaired; git ignores the cache', () => {

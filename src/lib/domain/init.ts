@@ -1,10 +1,10 @@
 import { SsmdError, UsageError } from '../core/errors.js'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { GitConfig, globalConfigFiles } from '../git/config.js'
 import { isValidRefName } from '../git/refname.js'
-import { refuseSsmdDirWrite, SSMD_DIR, ssmdSubdir, writeFileAtomic } from '../io/atomic.js'
+import { checkWriteTarget, refuseSsmdDirWrite, SSMD_DIR, ssmdSubdir, writeFileAtomic } from '../io/atomic.js'
 import { readBoundedOrThrow } from '../io/read.js'
 import { SSMD_FOLDERS } from '../workspace/root.js'
 
@@ -51,13 +51,37 @@ color: auto
 output: text
 `
 
+/** True when `path` exists (as a link at least) but is no folder: a file, or a symlink leading nowhere. */
+function isDanglingOrFile(path: string): boolean {
+  try {
+    lstatSync(path)
+  } catch {
+    return false
+  }
+  try {
+    return !statSync(path).isDirectory()
+  } catch {
+    return true
+  }
+}
+
 /** Creates whatever of the ssmd layout is missing; running it twice changes nothing. */
 export async function initRepository(root: string, options: { git: boolean; initialBranch?: string }): Promise<InitResult> {
   const created: string[] = []
   // Decided before anything is written: a bad branch name leaves the folder as it was.
   if (options.initialBranch !== undefined) checkInitialBranch(options.initialBranch)
   const first = options.git && !findGitRoot(root) ? initialBranch(options.initialBranch) : undefined
+  // Every target is checked before the first write: a symlinked folder leading outside refuses the whole run.
   refuseSsmdDirWrite(root, SSMD_DIR)
+  if (existsSync(root)) {
+    for (const folder of SSMD_FOLDERS) {
+      checkWriteTarget(root, join(root, folder, '.gitkeep'))
+      if (isDanglingOrFile(join(root, folder))) {
+        throw new SsmdError(`${folder} in ${root} exists but is not a folder; move it away (mv ${join(root, folder)} ${join(root, folder)}.old) and run ssmd init again`)
+      }
+    }
+    checkWriteTarget(root, join(root, '.gitignore'))
+  }
   mkdirSync(root, { recursive: true })
   for (const folder of SSMD_FOLDERS) {
     const dir = join(root, folder)
@@ -67,7 +91,7 @@ export async function initRepository(root: string, options: { git: boolean; init
     }
     const keep = join(dir, '.gitkeep')
     if (!existsSync(keep)) {
-      writeFileSync(keep, '')
+      writeFileAtomic(root, keep, '')
       created.push(`${folder}/.gitkeep`)
     }
   }

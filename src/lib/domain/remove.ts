@@ -11,6 +11,7 @@ import { posix, resolve } from 'node:path'
 import { definitionImports } from './schema/imports.js'
 import { ConflictError, SsmdError } from '../core/errors.js'
 import { plural } from '../core/text.js'
+import { checkWriteTarget } from '../io/atomic.js'
 import { withFileLock } from '../io/lock.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { SsmdDocument } from '../workspace/document.js'
@@ -80,6 +81,8 @@ export function refuseIfReferred(what: string, list: Referrer[], force: boolean,
 export function removeFileLocked(absPath: string, display: string): void {
   // `display` is root-relative: the root is that many folders up (the lock lives under its .ssmd/).
   const root = resolve(absPath, ...display.split('/').map(() => '..'))
+  // A deletion is a write: never through a folder or link leading outside the root.
+  checkWriteTarget(root, absPath)
   withFileLock(root, absPath, () => {
     if (!existsSync(absPath)) throw new SsmdError(`${display} no longer exists (removed by someone else?); nothing was removed`)
     rmSync(absPath)
