@@ -92,7 +92,14 @@ export function ensureSsmdIgnore(root: string): void {
   } catch (error) {
     rmSync(tmp, { force: true })
     const e = error as NodeJS.ErrnoException
-    const why = e.code === 'ENOSPC' ? 'no space left on device' : e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EROFS' ? 'permission denied' : (e.code ?? e.message)
+    const why =
+      e.code === 'ENOSPC' || e.code === 'EDQUOT'
+        ? 'no space left on device'
+        : e.code === 'EROFS'
+          ? 'read-only file system'
+          : e.code === 'EACCES' || e.code === 'EPERM'
+            ? 'permission denied'
+            : (e.code ?? e.message)
     throw new SsmdError(
       `cannot write .ssmd/.gitignore in ${root} (${why}); ssmd writes nothing under .ssmd/ without it, so that git never picks up its cache; free some space (or make the folder writable) and run again`,
       { code: 'ssmd-dir' },
