@@ -4,13 +4,13 @@ import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { expandHome } from './config.js'
 import type { Repository } from './repo.js'
-import { wildmatchRegex } from './wildmatch.js'
+import { PathPattern } from './wildmatch.js'
 
 /** An attribute's state: set (`text`), unset (`-text`), a value (`eol=lf`), or unspecified (absent or `!text`). */
 export type AttrValue = true | false | string | undefined
 
 interface AttrRule {
-  regex: RegExp
+  pattern: PathPattern
   assignments: Array<[string, AttrValue]>
 }
 
@@ -28,8 +28,8 @@ const BUILTIN_MACROS: Record<string, Array<[string, AttrValue]>> = {
   ],
 }
 
-/** The attributes that change what `git add` stores. */
-const WATCHED = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-encoding']
+/** The attributes that change what `git add` stores, and `diff`, which changes how `git diff` shows a file. */
+const WATCHED = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-encoding', 'diff']
 
 /**
  * gitattributes as git resolves them for `git add`: `core.attributesFile`
@@ -43,8 +43,10 @@ export class Attributes {
   private readonly info: AttrFile | undefined
   private readonly perDir = new Map<string, AttrFile | undefined>()
   private readonly macros = new Map<string, Array<[string, AttrValue]>>(Object.entries(BUILTIN_MACROS))
+  private readonly ignoreCase: boolean
 
   constructor(private readonly repo: Repository) {
+    this.ignoreCase = repo.config.getBool('core.ignorecase') ?? false
     const configured = repo.config.get('core.attributesfile')
     const xdg = process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config')
     this.global = this.readFile(configured ? expandHome(configured) : join(xdg, 'git', 'attributes'), '', true)
@@ -65,9 +67,8 @@ export class Attributes {
     if (this.info) files.push(this.info)
     const out: Record<string, AttrValue> = {}
     for (const f of files) {
-      const rel = f.base ? path.slice(f.base.length + 1) : path
       for (const rule of f.rules) {
-        if (!rule.regex.test(rel)) continue
+        if (!rule.pattern.matches(path, false, this.ignoreCase)) continue
         for (const [name, value] of rule.assignments) {
           if (value === undefined) delete out[name]
           else out[name] = value
@@ -91,14 +92,16 @@ export class Attributes {
       return undefined
     }
     const rules: AttrRule[] = []
-    for (const raw of text.split(/\r?\n/)) {
-      const line = raw.trim()
+    // As git reads it: a byte order mark skipped, blanks (space, tab, CR) around each line ignored.
+    for (const raw of text.replace(/^\uFEFF/, '').split('\n')) {
+      const line = raw.replace(/^[ \t\r]+|[ \t\r]+$/g, '')
       if (!line || line.startsWith('#')) continue
       const [pattern, ...fields] = splitLine(line)
       if (pattern.startsWith('[attr]')) {
         if (macrosAllowed) this.macros.set(pattern.slice(6), fields.map(parseAssignment))
         continue
       }
+      // git ignores negative patterns here, and a folder-only pattern never names a file.
       if (pattern.startsWith('!')) continue
       if (pattern.endsWith('/')) continue
       const assignments: Array<[string, AttrValue]> = []
@@ -109,9 +112,7 @@ export class Attributes {
         assignments.push([name, value])
       }
       if (!assignments.some(([n]) => WATCHED.includes(n))) continue
-      const anchored = pattern.includes('/')
-      const p = pattern.startsWith('/') ? pattern.slice(1) : pattern
-      rules.push({ regex: wildmatchRegex(anchored ? p : `**/${p}`), assignments })
+      rules.push({ pattern: new PathPattern(pattern, base), assignments })
     }
     return { base, rules }
   }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join, resolve } from 'node:path'
-import { wildmatchRegex } from './wildmatch.js'
+import { WM_CASEFOLD, WM_PATHNAME, wildmatch } from './wildmatch.js'
 
 /** What `includeIf` conditions are evaluated against. */
 export interface IncludeContext {
@@ -107,23 +107,23 @@ export class GitConfig {
       if (pattern.startsWith('./')) pattern = join(dirname(file), pattern.slice(2))
       else if (!isAbsolute(pattern)) pattern = `**/${pattern}`
       if (pattern.endsWith('/')) pattern += '**'
-      const re = wildmatchRegex(pattern, { ignoreCase: kind === 'gitdir/i' })
+      const flags = WM_PATHNAME | (kind === 'gitdir/i' ? WM_CASEFOLD : 0)
       let real = gitdir
       try {
         real = realpathSync(gitdir)
       } catch {
         /* keep the path as given */
       }
-      return re.test(gitdir) || re.test(real)
+      return wildmatch(pattern, gitdir, flags) || wildmatch(pattern, real, flags)
     }
     if (kind === 'onbranch') {
       if (!this.context.branch) return false
       if (pattern.endsWith('/')) pattern += '**'
-      return wildmatchRegex(pattern).test(this.context.branch)
+      return wildmatch(pattern, this.context.branch, WM_PATHNAME)
     }
     if (kind === 'hasconfig' && pattern.startsWith('remote.*.url:')) {
-      const re = wildmatchRegex(pattern.slice('remote.*.url:'.length))
-      return this.remoteUrls.some(u => re.test(u))
+      const urlPattern = pattern.slice('remote.*.url:'.length)
+      return this.remoteUrls.some(u => wildmatch(urlPattern, u, WM_PATHNAME))
     }
     return false
   }

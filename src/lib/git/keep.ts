@@ -1,36 +1,25 @@
-import { wildmatchRegex } from './wildmatch.js'
+import { PathPattern } from './wildmatch.js'
 
 /**
  * Matches root-relative paths against ssmd.yaml `keep:` patterns, which read
- * as .gitignore patterns do: one without a `/` (other than a trailing one)
- * matches a file's name at any depth (`README.md`, `*.md`); one with a `/` is
- * anchored at the ssmd root (`schemas/drafts/*.capnp`, a leading `/` is
- * optional); `**` spans folders, `[...]` classes and `\` escapes as in git;
- * a trailing `/` keeps everything in the folders of that name.
+ * as .gitignore patterns do and go through the same matcher: one without a `/`
+ * (other than a trailing one) matches a name at any depth (`README.md`,
+ * `*.md`); one with a `/` is anchored at the ssmd root
+ * (`schemas/drafts/*.capnp`, a leading `/` is optional); `**` spans folders,
+ * `[...]` classes and `\` escapes as in git; a trailing `/` keeps everything
+ * in the folders of that name; `!` takes back what an earlier pattern kept,
+ * and, as in .gitignore, the last pattern that matches decides.
  */
 export function keepMatcher(patterns: readonly string[]): (path: string) => boolean {
-  const tests: Array<(path: string) => boolean> = []
-  for (const raw of patterns) {
-    if (typeof raw !== 'string' || raw === '') continue
-    let p = raw
-    const folder = p.endsWith('/')
-    if (folder) p = p.replace(/\/+$/, '')
-    const anchored = p.includes('/')
-    p = p.replace(/^\/+/, '')
-    if (p === '') continue
-    const re = wildmatchRegex(p)
-    if (folder) {
-      // Any folder on the path (anchored: the path's leading folders) matching the pattern.
-      tests.push(path => {
-        const parts = path.split('/').slice(0, -1)
-        if (anchored) return parts.some((_, i) => re.test(parts.slice(0, i + 1).join('/')))
-        return parts.some(part => re.test(part))
-      })
-    } else if (anchored) {
-      tests.push(path => re.test(path))
-    } else {
-      tests.push(path => re.test(path.slice(path.lastIndexOf('/') + 1)))
-    }
+  const list = patterns.filter((p): p is string => typeof p === 'string' && p !== '').map(p => new PathPattern(p))
+  const decide = (path: string, isDir: boolean): boolean | undefined => {
+    for (let i = list.length - 1; i >= 0; i--) if (list[i].matches(path, isDir)) return !list[i].negative
+    return undefined
   }
-  return path => tests.some(t => t(path))
+  return path => {
+    const parts = path.split('/')
+    // A kept folder keeps what is in it, as an ignored folder's content is ignored.
+    for (let i = 1; i < parts.length; i++) if (decide(parts.slice(0, i).join('/'), true) === true) return true
+    return decide(path, false) === true
+  }
 }

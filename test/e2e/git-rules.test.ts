@@ -1,0 +1,217 @@
+/**
+ * git's own rules, cross-checked with the git CLI on real repositories and
+ * run through the built CLI: ignore patterns (one wildmatch for ignore,
+ * attributes and config conditions), hunk headers with git's function
+ * context, racily clean index entries, GIT_DIR / GIT_WORK_TREE /
+ * GIT_INDEX_FILE, and a concurrent repack during a commit.
+ */
+import { expect } from 'chai'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { ssmdProcess } from '../helpers/cli.js'
+import { exampleRepo, tempDir } from '../helpers/repo.js'
+
+type Env = Record<string, string | undefined>
+
+const DATE = '@1700000000 +0100'
+
+/** An environment where only the test's own git configuration counts. */
+function isolatedEnv(extra: Env = {}): Env {
+  const home = tempDir('ssmd-home-')
+  return {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_DIR: undefined,
+    GIT_WORK_TREE: undefined,
+    GIT_INDEX_FILE: undefined,
+    GIT_AUTHOR_NAME: 'Ssmd Tester',
+    GIT_AUTHOR_EMAIL: 'tester@example.com',
+    GIT_COMMITTER_NAME: 'Ssmd Tester',
+    GIT_COMMITTER_EMAIL: 'tester@example.com',
+    GIT_AUTHOR_DATE: DATE,
+    GIT_COMMITTER_DATE: DATE,
+    ...extra,
+  }
+}
+
+function fullEnv(env: Env): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) out[k] = v
+  return out
+}
+
+function g(dir: string, env: Env, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, env: fullEnv(env), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+function gitTry(dir: string, env: Env, args: string[], input?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('git', args, { cwd: dir, env: fullEnv(env), encoding: 'utf8', input })
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
+}
+
+function write(root: string, rel: string, content: string): void {
+  mkdirSync(dirname(join(root, rel)), { recursive: true })
+  writeFileSync(join(root, rel), content)
+}
+
+/** The example repository, committed, with git isolated from the user's configuration. */
+function committedRepo(env: Env): string {
+  const root = exampleRepo()
+  g(root, env, 'init', '-q', '-b', 'main')
+  g(root, env, 'add', '-A')
+  g(root, env, 'commit', '-q', '-m', 'initial')
+  return root
+}
+
+function twin(top: string): string {
+  const copy = join(tempDir(), 'twin')
+  execFileSync('cp', ['-a', top, copy])
+  return copy
+}
+
+/** Untracked files git would add under `feeds/` (`git status -uall`, NUL-separated so any name survives). */
+function gitUntracked(root: string, env: Env): string[] {
+  return g(root, env, 'status', '--porcelain', '-z', '-uall', '--', 'feeds')
+    .split('\0')
+    .filter(e => e.startsWith('?? '))
+    .map(e => e.slice(3))
+    .sort()
+}
+
+/**
+ * Each case is one folder `feeds/cNN/` with its own `.gitignore` (the
+ * pattern lines) and files; patterns in a nested `.gitignore` are relative
+ * to its folder, so the cases do not interfere.
+ */
+const IGNORE_TABLE: Array<{ lines: string[]; files: string[] }> = [
+  // bracket classes
+  { lines: ['[[:digit:]]*.yaml'], files: ['1.yaml', '42x.yaml', 'a1.yaml', 'x.yaml'] },
+  { lines: ['a[!x]b.yaml'], files: ['axb.yaml', 'ayb.yaml', 'a-b.yaml', 'ab.yaml'] },
+  { lines: ['a[^x]b.yaml'], files: ['axb.yaml', 'azb.yaml'] },
+  { lines: ['[a-c]*.yaml'], files: ['apple.yaml', 'banana.yaml', 'date.yaml', 'Apple.yaml'] },
+  { lines: ['[[:upper:]]*'], files: ['Upper.yaml', 'lower.yaml'] },
+  { lines: ['[[:alpha:]][[:alnum:]].yaml'], files: ['a1.yaml', '1a.yaml', 'ab.yaml'] },
+  { lines: ['[[:space:]]x'], files: [' x', 'xx'] },
+  { lines: ['[[:punct:]]p'], files: ['-p', '_p', 'ap'] },
+  { lines: ['[[:xdigit:]][[:xdigit:]]'], files: ['ff', 'fg', '0A'] },
+  { lines: ['[]]b'], files: [']b', 'xb'] },
+  { lines: ['[!]]b'], files: [']b', 'xb'] },
+  { lines: ['[a-]z'], files: ['az', '-z', 'bz'] },
+  { lines: ['[z-a]x'], files: ['mx', 'zx', 'ax'] },
+  { lines: ['[[:nope:]]x', 'keep-me'], files: ['nx', 'keep-me'] },
+  { lines: ['unclosed[ab'], files: ['unclosed[ab', 'unclosedab'] },
+  { lines: ['[[:digit:]x'], files: ['[x', 'dx', '5x'] },
+  { lines: ['sub/[!a]*.yaml'], files: ['sub/b.yaml', 'sub/a.yaml', 'sub/x/b.yaml'] },
+  // wildcards and **
+  { lines: ['*.bak'], files: ['x.bak', 'deep/er/y.bak', 'x.bakk'] },
+  { lines: ['x?z'], files: ['xyz', 'x/z'] },
+  { lines: ['**/deep.yaml'], files: ['deep.yaml', 'a/deep.yaml', 'a/b/deep.yaml'] },
+  { lines: ['a/**/b.yaml'], files: ['a/b.yaml', 'a/x/b.yaml', 'a/x/y/b.yaml', 'ab.yaml'] },
+  { lines: ['lvl/**'], files: ['lvl/one.yaml', 'lvl/two/three.yaml', 'lvlx/one.yaml'] },
+  { lines: ['foo**/bar'], files: ['foo/bar', 'foox/bar', 'foox/y/bar'] },
+  { lines: ['**foo'], files: ['xfoo', 'a/xfoo'] },
+  { lines: ['a/*/c'], files: ['a/b/c', 'a/b/x/c'] },
+  { lines: ['a/**b'], files: ['a/b', 'a/xb', 'a/x/yb'] },
+  { lines: ['*'], files: ['anything.yaml', 'sub/also.yaml'] },
+  { lines: ['*/'], files: ['dir/x.yaml', 'file.yaml'] },
+  // negation
+  { lines: ['*.yaml', '!keep.yaml'], files: ['keep.yaml', 'drop.yaml', 'sub/keep.yaml'] },
+  { lines: ['!keep.yaml', '*.yaml'], files: ['keep.yaml', 'drop.yaml'] },
+  { lines: ['out/', '!out/keep.yaml'], files: ['out/keep.yaml', 'out/other.yaml'] },
+  { lines: ['out/*', '!out/keep.yaml'], files: ['out/keep.yaml', 'out/other.yaml'] },
+  { lines: ['/*', '!/inner/'], files: ['top.yaml', 'inner/x.yaml'] },
+  { lines: ['\\!bang.yaml'], files: ['!bang.yaml', 'bang.yaml'] },
+  // folder-only patterns
+  { lines: ['build/'], files: ['build/out.yaml', 'x/build/out.yaml', 'build.yaml'] },
+  { lines: ['/anchored/'], files: ['anchored/x.yaml', 'sub/anchored/x.yaml'] },
+  { lines: ['only.yaml/'], files: ['only.yaml', 'dir/only.yaml/x'] },
+  // anchoring
+  { lines: ['/top.yaml'], files: ['top.yaml', 'sub/top.yaml'] },
+  { lines: ['mid/leaf.yaml'], files: ['mid/leaf.yaml', 'x/mid/leaf.yaml'] },
+  // escaped characters and spaces
+  { lines: ['\\#hash.yaml'], files: ['#hash.yaml', 'hash.yaml'] },
+  { lines: ['#comment.yaml'], files: ['#comment.yaml'] },
+  { lines: ['lit\\*.yaml'], files: ['lit*.yaml', 'litx.yaml'] },
+  { lines: ['q\\?.yaml'], files: ['q?.yaml', 'qx.yaml'] },
+  { lines: ['\\[br\\].yaml'], files: ['[br].yaml', 'b.yaml'] },
+  { lines: ['[\\]]e'], files: [']e', '\\e'] },
+  { lines: ['trail.yaml   '], files: ['trail.yaml', 'trail.yaml   '] },
+  { lines: ['esc\\ '], files: ['esc ', 'esc'] },
+  { lines: ['tab.yaml\t'], files: ['tab.yaml', 'tab.yaml\t'] },
+  { lines: ['sp ace.yaml'], files: ['sp ace.yaml', 'space.yaml'] },
+  { lines: ['trailing\\'], files: ['trailing\\', 'trailing'] },
+  // non-ASCII names (matched as UTF-8 bytes)
+  { lines: ['zür?ch.yaml'], files: ['zürich.yaml', 'zürch.yaml'] },
+  { lines: ['caf[é].yaml'], files: ['café.yaml', 'cafe.yaml'] },
+  // CRLF pattern file
+  { lines: ['crlf.yaml\r'], files: ['crlf.yaml'] },
+]
+
+describe('git rules, cross-checked with the git CLI (built CLI)', function () {
+  this.timeout(240000)
+
+  it(`ignore: ${IGNORE_TABLE.length} pattern cases agree with git check-ignore, git status and git add`, () => {
+    const env = isolatedEnv()
+    const root = committedRepo(env)
+    const all: string[] = []
+    IGNORE_TABLE.forEach((c, i) => {
+      const dir = `feeds/c${String(i).padStart(2, '0')}`
+      write(root, `${dir}/.gitignore`, c.lines.join('\n') + '\n')
+      all.push(`${dir}/.gitignore`)
+      for (const f of c.files) {
+        write(root, `${dir}/${f}`, 'name: x\n')
+        all.push(`${dir}/${f}`)
+      }
+    })
+    // The top-level .gitignore, .git/info/exclude and core.excludesFile, with the issue's two patterns.
+    const excludes = join(tempDir(), 'excludes')
+    writeFileSync(excludes, 'feeds/x3/*.tmp\n!feeds/x3/keep.tmp\n')
+    g(root, env, 'config', 'core.excludesFile', excludes)
+    write(root, '.gitignore', 'feeds/[[:digit:]]*.yaml\nfeeds/a[!x]b.yaml\nfeeds/x1/*.bak\n')
+    write(root, '.git/info/exclude', 'feeds/x2/secret*\n/feeds/x3/drop.tmp\n')
+    write(root, 'feeds/x1/.gitignore', '!keep.bak\n')
+    all.push('feeds/x1/.gitignore')
+    for (const f of [
+      'feeds/1.yaml',
+      'feeds/12x.yaml',
+      'feeds/ayb.yaml',
+      'feeds/axb.yaml',
+      'feeds/x1/keep.bak',
+      'feeds/x1/drop.bak',
+      'feeds/x2/secret.yaml',
+      'feeds/x2/public.yaml',
+      'feeds/x3/keep.tmp',
+      'feeds/x3/drop.tmp',
+      'feeds/x3/other.tmp',
+    ]) {
+      write(root, f, 'name: x\n')
+      all.push(f)
+    }
+    g(root, env, 'add', '.gitignore')
+    g(root, env, 'commit', '-q', '-m', 'ignore rules')
+
+    const checked = gitTry(root, env, ['check-ignore', '--no-index', '-z', '--stdin'], all.join('\0') + '\0')
+    expect(checked.code, checked.stderr).to.be.oneOf([0, 1])
+    const gitIgnored = checked.stdout.split('\0').filter(Boolean).sort()
+    expect(gitIgnored, 'the issue cases').to.include.members(['feeds/1.yaml', 'feeds/12x.yaml', 'feeds/ayb.yaml'])
+    expect(gitIgnored).not.to.include('feeds/axb.yaml')
+    const shouldAdd = gitUntracked(root, env)
+    expect(shouldAdd.length + gitIgnored.length, 'every file is either ignored or untracked for git').to.equal(all.length)
+
+    const d = ssmdProcess(['diff', '--json', '-C', root], { env })
+    expect(d.code, d.stderr).to.equal(0)
+    const added = (JSON.parse(d.stdout) as { added: Array<{ path: string }> }).added.map(f => f.path).sort()
+    expect(added).to.deep.equal(shouldAdd)
+
+    const other = twin(root)
+    const c = ssmdProcess(['commit', '--no-validate', '-m', 'add files', '-C', root], { env })
+    expect(c.code, c.stderr).to.equal(0)
+    g(other, env, 'add', '--', 'feeds')
+    g(other, env, 'commit', '-q', '-m', 'add files')
+    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
+    expect(g(root, env, 'ls-files', 'feeds')).not.to.contain('feeds/1.yaml')
+  })
+})
