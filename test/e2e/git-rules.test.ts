@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
@@ -213,5 +213,73 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     g(other, env, 'commit', '-q', '-m', 'add files')
     expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
     expect(g(root, env, 'ls-files', 'feeds')).not.to.contain('feeds/1.yaml')
+  })
+  it('hunk headers carry the function line git prints (default, xfuncname, funcname, -diff), byte for byte with git diff', () => {
+    const env = isolatedEnv()
+    const root = committedRepo(env)
+    const long = 'x'.repeat(78) + '  yyyy: long'
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `  - item${i}`).join('\n') + '\n'
+    write(root, 'feeds/long.yaml', `${long}\n${filler(10)}`)
+    write(root, 'feeds/crlf.yaml', 'crlf_key:\r\n' + filler(8).replace(/\n/g, '\r\n'))
+    write(root, 'feeds/marks.yaml', `_under:\n${filler(6)}$dollar:\n${filler(6)}  indented:\n# comment\n${filler(6)}`)
+    write(root, 'feeds/bre.yaml', `name: bre\ntype: websocket\n${filler(8)}`)
+    write(root, 'environments/neg.yaml', `keys:\n${filler(4)}versions:\n${filler(8)}`)
+    write(root, 'environments/bin.yaml', `name: bin\n${filler(6)}`)
+    write(root, '.gitattributes', '*.capnp diff=capnp\nfeeds/bre.yaml diff=bre\nenvironments/neg.yaml diff=neg\nenvironments/bin.yaml -diff\n')
+    g(root, env, 'add', '-A')
+    g(root, env, 'commit', '-q', '-m', 'more files')
+    g(root, env, 'config', 'diff.capnp.xfuncname', '^[ \t]*((struct|enum) [A-Za-z0-9_]+)')
+    g(root, env, 'config', 'diff.bre.funcname', '^\\(name\\|id\\): .*')
+    g(root, env, 'config', 'diff.neg.xfuncname', '!^versions:\n^[a-z_]+:')
+
+    const edit = (rel: string, from: string, to: string) => {
+      const text = readFileSync(join(root, rel), 'utf8')
+      expect(text, rel).to.contain(from)
+      writeFileSync(join(root, rel), text.replace(from, to))
+    }
+    edit('feeds/kalshi.yaml', 'rate_limit_per_second: 10', 'rate_limit_per_second: 20')
+    edit('feeds/kalshi.yaml', 'close_time: "00:00"', 'close_time: "01:00"')
+    edit('feeds/long.yaml', 'item9', 'item9b')
+    edit('feeds/crlf.yaml', 'item7', 'item7b')
+    edit('feeds/marks.yaml', 'item5\n$dollar', 'item5b\n$dollar')
+    edit('feeds/marks.yaml', 'item5\n  indented', 'item5b\n  indented')
+    writeFileSync(join(root, 'feeds/marks.yaml'), readFileSync(join(root, 'feeds/marks.yaml'), 'utf8') + 'end: 1\n')
+    edit('feeds/bre.yaml', 'item7', 'item7b')
+    edit('environments/neg.yaml', 'item7', 'item7b')
+    edit('environments/bin.yaml', 'item5', 'item5b')
+    edit('schemas/trade.capnp', 'sell @1;', 'sell @1;\n    unknown @2;')
+
+    const gitDiff = g(root, env, 'diff')
+    // The cases are real: git printed each kind of header.
+    const headers = gitDiff.split('\n').filter(l => l.startsWith('@@ ') || l.startsWith('Binary '))
+    expect(headers).to.deep.equal([
+      'Binary files a/environments/bin.yaml and b/environments/bin.yaml differ',
+      '@@ -11,4 +11,4 @@ keys:',
+      '@@ -7,4 +7,4 @@ name',
+      '@@ -6,4 +6,4 @@ crlf_key:',
+      '@@ -21,7 +21,7 @@ versions:',
+      '@@ -33,4 +33,4 @@ calendar:',
+      `@@ -8,4 +8,4 @@ ${'x'.repeat(78)}`,
+      '@@ -4,14 +4,14 @@ _under:',
+      '@@ -20,3 +20,4 @@ $dollar:',
+      '@@ -12,5 +12,6 @@ struct Trade',
+    ])
+    const j = ssmdProcess(['diff', '--json', '--patch', '-C', root], { env })
+    expect(j.code, j.stderr).to.equal(0)
+    const files = (JSON.parse(j.stdout) as { modified: Array<{ git_path: string; patch: string }> }).modified
+    expect(files.map(f => f.patch).join(''), 'the whole patch, byte for byte').to.equal(gitDiff)
+    // The text form lists the files, then prints the same patches, a blank line before each (control
+    // characters such as a CR shown escaped, as all terminal output is).
+    const r = ssmdProcess(['diff', '--patch', '-C', root], { env })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout.slice(r.stdout.indexOf('\ndiff --git'))).to.equal(files.map(f => '\n' + f.patch.replace(/\r/g, '\\u000d')).join(''))
+
+    // An expression git refuses is refused by name, in one line.
+    g(root, env, 'config', 'diff.capnp.xfuncname', '^(struct')
+    expect(gitTry(root, env, ['diff']).stderr).to.contain('Invalid regexp to look for hunk header')
+    const bad = ssmdProcess(['diff', '--patch', '-C', root], { env })
+    expect(bad.code).to.equal(1)
+    expect(bad.stderr.trim().split('\n'), bad.stderr).to.have.length(1)
+    expect(bad.stderr).to.contain('diff.capnp.xfuncname')
   })
 })

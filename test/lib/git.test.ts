@@ -5,6 +5,7 @@ import { Attributes } from '../../src/lib/git/attributes.js'
 import { GitConfig, parseGitConfig } from '../../src/lib/git/config.js'
 import { IgnoreMatcher } from '../../src/lib/git/ignore.js'
 import { GitIndex } from '../../src/lib/git/index-file.js'
+import { defaultFuncLine } from '../../src/lib/git/funcname.js'
 import { diffLines, unifiedHunks } from '../../src/lib/git/line-diff.js'
 import { openRepository } from '../../src/lib/git/repo.js'
 import { git, tempDir } from '../helpers/repo.js'
@@ -241,11 +242,7 @@ describe('lib/git', () => {
     } catch (err) {
       expected = String((err as { stdout?: string }).stdout)
     }
-    const body = expected
-      .split('\n')
-      .slice(4)
-      .join('\n')
-      .replace(/^(@@ .*? @@).*$/gm, '$1')
-    expect(unifiedHunks(diffLines(a, b)).join('\n') + '\n').to.equal(body)
+    const body = expected.split('\n').slice(4).join('\n')
+    expect(unifiedHunks(diffLines(a, b), 3, defaultFuncLine).join('\n') + '\n').to.equal(body)
   })
 })

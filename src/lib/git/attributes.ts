@@ -181,7 +181,8 @@ function isBinaryStats(s: Stats): boolean {
  * `ident`, `working-tree-encoding`) are refused by path.
  */
 export class ContentConverter {
-  private readonly attributes: Attributes
+  /** The attributes of each path (also read for `git diff`'s `diff` attribute). */
+  readonly attributes: Attributes
   private readonly autocrlf: 'true' | 'false' | 'input'
   private readonly eolIsCrlf: boolean
   private readonly safecrlfDie: boolean

@@ -118,8 +118,13 @@ export function countChanges(edits: Edit[]): { insertions: number; deletions: nu
   return { insertions, deletions }
 }
 
-/** Unified-diff hunks (`@@ -a,b +c,d @@` …) with `context` lines around each change. */
-export function unifiedHunks(edits: Edit[], context = 3): string[] {
+/**
+ * Unified-diff hunks (`@@ -a,b +c,d @@ func` …) with `context` lines around
+ * each change. `func` is git's hunk-header context: the last line of the old
+ * file before the hunk for which `funcLine` gives a text (git's default: a
+ * line starting with a letter, `_` or `$`); none when `funcLine` is omitted.
+ */
+export function unifiedHunks(edits: Edit[], context = 3, funcLine?: (line: string) => string | undefined): string[] {
   const out: string[] = []
   const changed = edits.map((e, i) => (e.op === ' ' ? -1 : i)).filter(i => i >= 0)
   if (changed.length === 0) return out
@@ -141,6 +146,22 @@ export function unifiedHunks(edits: Edit[], context = 3): string[] {
     if (e.op !== '+') la++
     if (e.op !== '-') lb++
   }
+  const oldLines = edits.filter(e => e.op !== '+').map(e => e.line)
+  // As xdiff does: search back from the hunk's first line down to where the previous search started, keeping the last text found.
+  let searchedTo = -1
+  let func = ''
+  const header = (start: number): string => {
+    if (!funcLine) return ''
+    for (let l = start - 1; l > searchedTo; l--) {
+      const text = funcLine(oldLines[l])
+      if (text !== undefined) {
+        func = text
+        break
+      }
+    }
+    searchedTo = start - 1
+    return func ? ` ${func}` : ''
+  }
   for (const [first, lastChange] of groups) {
     const from = Math.max(0, first - context)
     const to = Math.min(edits.length - 1, lastChange + context)
@@ -155,7 +176,7 @@ export function unifiedHunks(edits: Edit[], context = 3): string[] {
       if (e.noEol) body.push('\\ No newline at end of file')
     }
     const range = (start: number, count: number) => (count === 1 ? `${start + 1}` : `${count === 0 ? start : start + 1},${count}`)
-    out.push(`@@ -${range(aLine[from], aCount)} +${range(bLine[from], bCount)} @@`, ...body)
+    out.push(`@@ -${range(aLine[from], aCount)} +${range(bLine[from], bCount)} @@${header(aLine[from])}`, ...body)
   }
   return out
 }

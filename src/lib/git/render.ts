@@ -1,4 +1,5 @@
 import { plural } from '../core/text.js'
+import { diffDriver } from './funcname.js'
 import { countChanges, diffLines, isBinary, unifiedHunks } from './line-diff.js'
 import { readObject } from './objects.js'
 import type { Repository } from './repo.js'
@@ -66,7 +67,9 @@ export async function describeChange(repo: Repository, c: FileChange, options: {
     out.oldMode = c.head!.mode
     out.newMode = c.work!.mode
   }
-  const binary = isBinary(before) || isBinary(after)
+  // As git diff shows it: the path's `diff` attribute and driver decide binary or text, and the hunk headers' function lines.
+  const driver = diffDriver(repo.config, options.converter.attributes.get(c.gitPath).diff)
+  const binary = driver.binary ?? (isBinary(before) || isBinary(after))
   let hunks: string[] = []
   if (binary) {
     out.binary = true
@@ -75,7 +78,7 @@ export async function describeChange(repo: Repository, c: FileChange, options: {
   } else {
     const edits = diffLines(before.toString('utf8'), after.toString('utf8'))
     Object.assign(out, countChanges(edits))
-    if (options.patch) hunks = unifiedHunks(edits)
+    if (options.patch) hunks = unifiedHunks(edits, 3, driver.funcLine)
   }
   if (options.patch) {
     const short = (oid?: string) => (oid ?? '0'.repeat(40)).slice(0, 7)
