@@ -59,7 +59,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       // The report's lines are lines; note() escapes control characters within each (file names, messages).
       if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) for (const line of outcome.report.replace(/\n$/, '').split('\n')) this.note(line)
     }
-    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify })
+    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify, cwd: this.startDir() })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length

@@ -32,9 +32,9 @@ JSON (--json): {"modified": [...], "added": [...], "deleted": [...]}, each item 
 
   async run(): Promise<Record<keyof DiffResult, Array<Record<string, unknown>>>> {
     const root = this.root()
-    const repo = openRepository(root)
+    const repo = openRepository(root, { cwd: this.startDir() })
     const status = await ssmdStatus(repo)
-    refreshStaleStat(repo, status.stale)
+    refreshStaleStat(repo, status.stale, status.converter)
     const quote = repo.config.getBool('core.quotepath') ?? true
     const detail = this.flags.patch || this.flags.stat
     const result: DiffResult = { modified: [], added: [], deleted: [] }

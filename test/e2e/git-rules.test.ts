@@ -7,9 +7,11 @@
  */
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
+import { GitIndex } from '../../src/lib/git/index-file.js'
+import { statBlock } from '../../src/lib/git/status.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
 
 type Env = Record<string, string | undefined>
@@ -281,5 +283,109 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     expect(bad.code).to.equal(1)
     expect(bad.stderr.trim().split('\n'), bad.stderr).to.have.length(1)
     expect(bad.stderr).to.contain('diff.capnp.xfuncname')
+  })
+  it('GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE are honoured as git honours them (same commits, same index)', () => {
+    const base = isolatedEnv()
+    // The git directory kept outside the working tree (a "dotfiles" layout): nothing to discover.
+    const work = committedRepo(base)
+    const store = join(tempDir(), 'store.git')
+    renameSync(join(work, '.git'), store)
+    const other = twin(work)
+    const otherStore = join(tempDir(), 'store.git')
+    execFileSync('cp', ['-a', store, otherStore])
+    appendFileSync(join(work, 'feeds/kraken.yaml'), '# separate git dir\n')
+    appendFileSync(join(other, 'feeds/kraken.yaml'), '# separate git dir\n')
+    const plain = ssmdProcess(['diff', '-C', work], { env: base })
+    expect(plain.code).to.equal(1)
+    expect(plain.stderr).to.contain('not a git repository')
+    const env = { ...base, GIT_DIR: store, GIT_WORK_TREE: work }
+    const d = ssmdProcess(['diff', '--json', '-C', join(work, 'feeds')], { env })
+    expect(d.code, d.stderr).to.equal(0)
+    expect(JSON.parse(d.stdout).modified).to.deep.equal([{ path: 'feeds/kraken.yaml', git_path: 'feeds/kraken.yaml' }])
+    const c = ssmdProcess(['commit', '--no-validate', '-m', 'separate', '-C', work], { env })
+    expect(c.code, c.stderr).to.equal(0)
+    const otherEnv = { ...base, GIT_DIR: otherStore, GIT_WORK_TREE: other }
+    g(other, otherEnv, 'add', 'feeds')
+    g(other, otherEnv, 'commit', '-q', '-m', 'separate')
+    expect(g(work, env, 'rev-parse', 'HEAD')).to.equal(g(other, otherEnv, 'rev-parse', 'HEAD'))
+    expect(g(work, env, 'status', '--porcelain')).to.equal('')
+
+    // GIT_DIR alone, relative: the working tree is the folder ssmd runs in (as in a git hook).
+    appendFileSync(join(work, 'feeds/kalshi.yaml'), '# relative\n')
+    const rel = ssmdProcess(['diff', '--json'], { cwd: work, env: { ...base, GIT_DIR: relative(work, store) } })
+    expect(rel.code, rel.stderr).to.equal(0)
+    expect(JSON.parse(rel.stdout).modified.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/kalshi.yaml'])
+    // A root outside the working tree it names is refused in one line.
+    const outside = ssmdProcess(['diff', '-C', work], { env: { ...base, GIT_DIR: store, GIT_WORK_TREE: join(work, 'schemas') } })
+    expect(outside.code).to.equal(1)
+    expect(outside.stderr.trim().split('\n'), outside.stderr).to.have.length(1)
+    expect(outside.stderr).to.contain('is outside the git working tree')
+    // Variables ssmd does not follow are refused by name.
+    const objects = ssmdProcess(['diff', '-C', work], { env: { ...env, GIT_OBJECT_DIRECTORY: join(store, 'objects') } })
+    expect(objects.code).to.equal(1)
+    expect(objects.stderr).to.match(/^Error: GIT_OBJECT_DIRECTORY is set, and ssmd does not follow it/)
+  })
+
+  it('GIT_INDEX_FILE: diff reads and commit writes that index, leaving .git/index alone, as git commit does', () => {
+    const env = isolatedEnv()
+    const root = committedRepo(env)
+    writeFileSync(join(root, 'alt-index'), readFileSync(join(root, '.git/index')))
+    const other = twin(root)
+    const before = readFileSync(join(root, '.git/index'))
+    // Staged in the other index only: a new file there.
+    write(root, 'feeds/alt.yaml', 'name: alt\n')
+    write(other, 'feeds/alt.yaml', 'name: alt\n')
+    appendFileSync(join(root, 'feeds/kraken.yaml'), '# alt\n')
+    appendFileSync(join(other, 'feeds/kraken.yaml'), '# alt\n')
+    const idx = { ...env, GIT_INDEX_FILE: 'alt-index' }
+    const c = ssmdProcess(['commit', '--no-validate', '-m', 'alt index', '-C', join(root, 'feeds')], { env: idx })
+    expect(c.code, c.stderr).to.equal(0)
+    g(other, idx, 'add', 'feeds')
+    g(other, idx, 'commit', '-q', '-m', 'alt index')
+    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
+    expect(readFileSync(join(root, '.git/index')).equals(before), '.git/index untouched').to.equal(true)
+    expect(existsSync(join(root, 'alt-index.lock'))).to.equal(false)
+    const strip = (s: string) => s.replace(/\n\s+(ctime|mtime|dev|uid|size):.*$/gm, '')
+    expect(strip(g(root, idx, 'ls-files', '-s', '--debug'))).to.equal(strip(g(other, idx, 'ls-files', '-s', '--debug')))
+    expect(g(root, idx, 'status', '--porcelain')).to.equal(g(other, idx, 'status', '--porcelain'))
+    expect(g(root, env, 'status', '--porcelain')).to.equal(g(other, env, 'status', '--porcelain'))
+  })
+  it('racily clean entries: diff right after cp -a refreshes the index as git status does, and smudges a racy entry that changed', () => {
+    const env = isolatedEnv()
+    // Copied within a second or two of the commit: the entries' mtimes are in (or next to) the index's own second.
+    const root = committedRepo(env)
+    const copy = twin(root)
+    const gitCopy = twin(root)
+    const dirty = (dir: string) => g(dir, env, 'diff-files', '--name-only')
+    expect(dirty(copy)).not.to.equal('')
+    const d = ssmdProcess(['diff', '-C', copy], { env })
+    expect(d).to.deep.include({ code: 0, stdout: 'No changes to ssmd files.\n' })
+    g(gitCopy, env, 'status', '--porcelain')
+    expect(dirty(gitCopy), 'git status refreshed every entry').to.equal('')
+    expect(dirty(copy), 'so did ssmd diff').to.equal('')
+
+    // A file outside the ssmd folders whose index entry is racily clean: same stat data, other content.
+    const T = 1700000000
+    const repo = committedRepo(env)
+    write(repo, 'notes.txt', 'old\n')
+    g(repo, env, 'add', 'notes.txt')
+    writeFileSync(join(repo, 'notes.txt'), 'new\n')
+    utimesSync(join(repo, 'notes.txt'), T + 0.2, T + 0.2)
+    const index = GitIndex.read(join(repo, '.git/index'))
+    const entry = index.entries.find(e => e.path === 'notes.txt')!
+    entry.stat = statBlock(lstatSync(join(repo, 'notes.txt'), { bigint: true }), '100644')
+    entry.raw = undefined
+    // An ssmd file with stale stat data, so that diff rewrites the index.
+    utimesSync(join(repo, 'feeds/kraken.yaml'), T - 50, T - 50)
+    writeFileSync(join(repo, '.git/index'), index.serialize())
+    utimesSync(join(repo, '.git/index'), T + 0.5, T + 0.5)
+    const other = twin(repo)
+    expect(g(other, env, 'status', '--porcelain'), 'git sees the change').to.equal('AM notes.txt\n')
+    expect(ssmdProcess(['diff', '-C', repo], { env }).stdout).to.equal('No changes to ssmd files.\n')
+    expect(g(repo, env, 'ls-files', '--debug', 'feeds/kraken.yaml'), 'the index was rewritten').to.contain(`mtime: ${T - 50}:`)
+    // Smudged (size 0) as git smudges it, the change stays visible to git and to diff-files.
+    expect(g(repo, env, 'ls-files', '--debug', 'notes.txt')).to.match(/size: 0\b/)
+    expect(dirty(repo)).to.equal('notes.txt\n')
+    expect(g(repo, env, 'status', '--porcelain')).to.equal('AM notes.txt\n')
   })
 })

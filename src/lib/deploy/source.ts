@@ -18,7 +18,7 @@ const ONE_BY_ONE = 32
  */
 export async function sourceOf(root: string, files: readonly string[]): Promise<SourceInfo> {
   const unique = [...new Set(files)].sort()
-  if (findGitRoot(root) === undefined) return { commit: null, dirty: unique.length > 0, changed: unique }
+  if (findGitRoot(root) === undefined && !process.env.GIT_DIR) return { commit: null, dirty: unique.length > 0, changed: unique }
   const repo = openRepository(root)
   const head = readHead(repo)
   if (!head.oid) return { commit: null, dirty: unique.length > 0, changed: unique }

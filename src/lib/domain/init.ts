@@ -1,6 +1,6 @@
 import { SsmdError, UsageError } from '../core/errors.js'
 import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { GitConfig, globalConfigFiles } from '../git/config.js'
 import { isValidRefName } from '../git/refname.js'
@@ -70,7 +70,13 @@ export async function initRepository(root: string, options: { git: boolean; init
   const created: string[] = []
   // Decided before anything is written: a bad branch name leaves the folder as it was.
   if (options.initialBranch !== undefined) checkInitialBranch(options.initialBranch)
-  const first = options.git && !findGitRoot(root) ? initialBranch(options.initialBranch) : undefined
+  // With GIT_DIR set, the repository is there (as for git): ssmd init uses it and never creates another.
+  const gitDirEnv = process.env.GIT_DIR || undefined
+  if (options.git && gitDirEnv && !existsSync(join(resolve(gitDirEnv), 'HEAD')))
+    throw new SsmdError(`GIT_DIR=${gitDirEnv} is set but is not a git repository; ssmd init does not create one there: run \`git init\` first, or unset GIT_DIR`, {
+      code: 'no-git',
+    })
+  const first = options.git && !gitDirEnv && !findGitRoot(root) ? initialBranch(options.initialBranch) : undefined
   // Every target is checked before the first write: a symlinked folder leading outside refuses the whole run.
   refuseSsmdDirWrite(root, SSMD_DIR)
   if (existsSync(root)) {
@@ -113,7 +119,7 @@ export async function initRepository(root: string, options: { git: boolean; init
     writeFileAtomic(root, gitignore, `${before}${sep}.ssmd/\n`)
     created.push(before === '' ? '.gitignore' : '.gitignore (added .ssmd/)')
   }
-  let gitRoot = findGitRoot(root)
+  let gitRoot = findGitRoot(root) ?? (gitDirEnv ? resolve(process.env.GIT_WORK_TREE || process.cwd()) : undefined)
   let gitInitialized = false
   if (!gitRoot && first) {
     const git = await import('isomorphic-git')

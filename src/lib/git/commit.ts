@@ -7,7 +7,7 @@ import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { EMPTY_TREE, ObjectWriter, commitTree, readHead, readTree, treeContent, type Head, type TreeEntry } from './objects.js'
 import { openRepository, type Repository } from './repo.js'
-import { ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
+import { smudgeRacilyClean, ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
 
 export interface CommitOptions {
   /** The message as given (several `-m` values are joined as paragraphs). */
@@ -16,6 +16,8 @@ export interface CommitOptions {
   author?: string
   /** Run the pre-commit and commit-msg hooks (git's default; `--no-verify` skips them). */
   verify?: boolean
+  /** The folder ssmd runs in (`-C`), the working tree when GIT_DIR is set without GIT_WORK_TREE. */
+  cwd?: string
 }
 
 export interface CommitResult {
@@ -48,7 +50,7 @@ type TreeChange = { oid: string; mode: string } | null
  * (signing, clean/smudge filters, a sparse index, SHA-256) is refused by name.
  */
 export async function commitSsmdChanges(root: string, options: CommitOptions): Promise<CommitResult> {
-  const repo = openRepository(root)
+  const repo = openRepository(root, { cwd: options.cwd })
   const verify = options.verify ?? true
   const firstMessage = cleanupMessage(options.message, cleanupMode(repo))
   if (!firstMessage) throw new SsmdError('empty commit message; pass -m "what changed and why"', { code: 'usage' })
@@ -75,7 +77,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
   const author = resolveIdentity(repo, 'author', options.author)
   const committer = committerExplicit ?? { ...author }
 
-  const indexFile = join(repo.gitdir, 'index')
+  const indexFile = repo.indexFile
   const lock = GitLock.acquire(indexFile)
   let result: CommitResult
   try {
@@ -89,6 +91,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       if (status.indexFixes.length > 0 && !status.index.extensions.some(x => /^[a-z]/.test(x.signature))) {
         applyIndexFixes(status.index, status.indexFixes)
         status.index.dropStaleExtensions()
+        smudgeRacilyClean(repo, status.index, status.converter)
         lock.commit(status.index.serialize())
       }
       throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
@@ -201,6 +204,8 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
 
     // From here on, no await: a signal cannot land between moving HEAD and writing the index.
     const subject = message.split('\n')[0]
+    // As git does before writing an index: racily clean entries that changed are smudged.
+    smudgeRacilyClean(repo, index, status.converter)
     moveHead(repo, status.head, commit, committer, `commit${status.head.oid ? '' : ' (initial)'}: ${subject}`)
     lock.commit(index.serialize())
     result = {
@@ -227,7 +232,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     lock.rollback()
   }
   const post = findHook(repo, 'post-commit')
-  if (post) await runHook(repo, post, [], { ...hookEnv(author, repo), GIT_INDEX_FILE: join(relative(repo.workTree, repo.gitdir), 'index') })
+  if (post) await runHook(repo, post, [], { ...hookEnv(author, repo), GIT_INDEX_FILE: relative(repo.workTree, repo.indexFile) })
   return result
 }
 
@@ -238,7 +243,17 @@ function applyIndexFixes(index: GitIndex, fixes: SsmdStatus['indexFixes']): void
 }
 
 function hookEnv(author: Identity, repo: Repository): Record<string, string> {
-  return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: formatGitDate(author), GIT_EDITOR: ':', GIT_PREFIX: gitPrefix(repo) }
+  const env: Record<string, string> = {
+    GIT_AUTHOR_NAME: author.name,
+    GIT_AUTHOR_EMAIL: author.email,
+    GIT_AUTHOR_DATE: formatGitDate(author),
+    GIT_EDITOR: ':',
+    GIT_PREFIX: gitPrefix(repo),
+  }
+  // Hooks run from the top of the working tree: a GIT_DIR / GIT_WORK_TREE given relative to where ssmd ran is passed on absolute, as git does.
+  if (process.env.GIT_DIR) env.GIT_DIR = repo.gitdir
+  if (process.env.GIT_WORK_TREE) env.GIT_WORK_TREE = repo.workTree
+  return env
 }
 
 function resolveIdentityOrUndefined(repo: Repository, role: 'committer'): Identity | undefined {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
-import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
 
@@ -50,11 +49,11 @@ export class GitIndex {
   ) {}
 
   /**
-   * Reads `<gitdir>/index`. With `only` (git paths: files or folders), only
-   * entries at or under them are kept — a fast read-only view of a big index.
+   * Reads an index file (`repo.indexFile`). With `only` (git paths: files or
+   * folders), only entries at or under them are kept — a fast read-only view
+   * of a big index.
    */
-  static read(gitdir: string, only?: string[]): GitIndex {
-    const file = join(gitdir, 'index')
+  static read(file: string, only?: string[]): GitIndex {
     if (!existsSync(file)) return new GitIndex(2, [], [], 0n, only !== undefined)
     const mtimeNs = statSync(file, { bigint: true }).mtimeNs
     return GitIndex.parse(readFileSync(file), mtimeNs, only)

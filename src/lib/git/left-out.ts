@@ -25,7 +25,7 @@ export function gitLeftOut(root: string): LeftOut {
   const trackedPaths = (s: NonNullable<typeof state>): string[] => {
     if (s.tracked === undefined) {
       try {
-        s.tracked = GitIndex.read(s.repo.gitdir, ssmdGitPaths(s.repo)).entries.map(e => e.path)
+        s.tracked = GitIndex.read(s.repo.indexFile, ssmdGitPaths(s.repo)).entries.map(e => e.path)
       } catch {
         // A damaged index: nothing counts as tracked (the commit itself will refuse it).
         s.tracked = []

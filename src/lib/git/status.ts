@@ -70,7 +70,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     for (const p of paths) await blobsUnder(repo, tree, p, headFiles)
   }
   // Read-only callers need only the ssmd entries of what may be a very large index.
-  let index = GitIndex.read(repo.gitdir, options.forWrite ? undefined : paths)
+  let index = GitIndex.read(repo.indexFile, options.forWrite ? undefined : paths)
   const sparse = index.extensions.some(x => x.signature === 'sdir')
   if (sparse && options.forWrite) {
     throw new SsmdError(
@@ -78,7 +78,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       { code: 'unsupported-repo' },
     )
   }
-  if (sparse && index.partial) index = GitIndex.read(repo.gitdir)
+  if (sparse && index.partial) index = GitIndex.read(repo.indexFile)
   for (const x of index.extensions) {
     if (x.signature === 'link')
       throw new SsmdError('the git index is a split index (core.splitIndex), which ssmd does not read; run `git update-index --no-split-index`, or use git add/commit', {
@@ -147,7 +147,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const isGitlink = (mode?: string) => mode === '160000'
   const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
   const hashed = new Map<string, BigIntStats>()
-  const indexMtime = nsToMs(index.mtimeNs)
+  const indexSec = indexSeconds(index)
   for (const p of [...all].sort(comparePaths)) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
@@ -161,7 +161,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       // git add leaves these entries alone: the index entry stands for the file.
       work = { oid: entry.oid, mode: entryModeStr! }
     } else if (st) {
-      work = workingBlob(repo, converter, p, st, entry, entryModeStr, indexMtime, filemode, symlinks)
+      work = workingBlob(repo, converter, p, st, entry, entryModeStr, indexSec, filemode, symlinks)
       if (work.stat) hashed.set(p, work.stat)
       if (entry && work.stat && work.oid === entry.oid && work.mode === entryModeStr) stale.push({ gitPath: p, oid: work.oid, stat: work.stat })
     } else if (!h) {
@@ -203,8 +203,19 @@ function timespecMs(sec: number, nsec: number): number {
   return sec * 1e3 + nsec / 1e6
 }
 
-function nsToMs(ns: bigint): number {
-  return timespecMs(Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n))
+/** The index file's mtime in whole seconds (0 when there is no index file). */
+function indexSeconds(index: GitIndex): number {
+  return Number(index.mtimeNs / 1_000_000_000n)
+}
+
+/**
+ * git's racy-timestamp rule (is_racy_stat, as git is built by default, to
+ * the second): an entry whose file was modified in the index file's own
+ * second, or later, may have changed after it was recorded with the same
+ * stat data, so its stat data proves nothing and the content is compared.
+ */
+function isRacy(entryMtimeSec: number, indexSec: number): boolean {
+  return indexSec !== 0 && indexSec <= entryMtimeSec
 }
 
 /**
@@ -233,11 +244,11 @@ function workingBlob(
   st: Stats,
   entry: IndexEntry | undefined,
   entryModeStr: string | undefined,
-  indexMtimeMs: number,
+  indexSec: number,
   filemode: boolean,
   symlinks: boolean,
 ): NonNullable<FileChange['work']> {
-  if (entry && statMatches(entry, st) && st.mtimeMs < indexMtimeMs) return { oid: entry.oid, mode: modeOf(st, entryModeStr, filemode, symlinks) }
+  if (entry && statMatches(entry, st) && !isRacy(Math.floor(st.mtimeMs / 1000), indexSec)) return { oid: entry.oid, mode: modeOf(st, entryModeStr, filemode, symlinks) }
   const exact = lstatSync(join(repo.workTree, gitPath), { bigint: true })
   const mode = modeOf(exact, entryModeStr, filemode, symlinks)
   const content = workingContent(repo, converter, gitPath, exact)
@@ -248,7 +259,7 @@ function workingBlob(
 export function converterFor(repo: Repository): ContentConverter {
   let index: Map<string, IndexEntry> | undefined
   return new ContentConverter(repo, p => {
-    index ??= GitIndex.read(repo.gitdir).byPath()
+    index ??= GitIndex.read(repo.indexFile).byPath()
     const e = index.get(p)
     return e ? readObjectSync(repo, e.oid)?.content : undefined
   })
@@ -313,24 +324,22 @@ export function statBlock(st: BigIntStats, mode: string): Buffer {
  * found unchanged (after a copy, a checkout, a `touch`), so later runs of
  * ssmd and git need not read them again — what `git status` does. Done
  * under git's index lock and only if nothing else holds it (then it is
- * skipped silently: it is only a cache). Files modified within the last
- * couple of seconds are left for later, so a write in the same timestamp
- * tick can never be hidden.
+ * skipped silently: it is only a cache). Racily clean entries are smudged
+ * on the way out (see smudgeRacilyClean), as git does whenever it writes
+ * the index.
  */
-export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): number {
+export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale'], converter: ContentConverter): number {
   if (stale.length === 0) return 0
-  const file = join(repo.gitdir, 'index')
   let lock: GitLock
   try {
-    lock = GitLock.acquire(file)
+    lock = GitLock.acquire(repo.indexFile)
   } catch {
     return 0
   }
   try {
-    const index = GitIndex.read(repo.gitdir)
+    const index = GitIndex.read(repo.indexFile)
     if (index.extensions.some(x => /^[a-z]/.test(x.signature))) return 0
-    const cutoff = BigInt(Date.now() - 2000) * 1_000_000n
-    const wanted = new Map(stale.filter(s => s.stat.mtimeNs < cutoff).map(s => [s.gitPath, s]))
+    const wanted = new Map(stale.map(s => [s.gitPath, s]))
     let refreshed = 0
     for (const e of index.entries) {
       const s = wanted.get(e.path)
@@ -340,6 +349,7 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): 
       refreshed++
     }
     if (refreshed === 0) return 0
+    smudgeRacilyClean(repo, index, converter)
     lock.commit(index.serialize())
     return refreshed
   } catch {
@@ -347,4 +357,39 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale']): 
   } finally {
     lock.rollback()
   }
+}
+
+/**
+ * What git does to every entry before writing an index
+ * (ce_smudge_racily_clean_entry): an entry modified in the read index's own
+ * second or later, whose stat data still matches its file but whose content
+ * no longer does, gets its recorded size set to 0 — otherwise the newer
+ * index file would make the stale stat data look trustworthy and hide the
+ * change from git and ssmd for good. An entry whose content ssmd cannot
+ * convert as git would (a filter attribute) is smudged too, which only
+ * makes git read it again.
+ */
+export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: ContentConverter): number {
+  const indexSec = indexSeconds(index)
+  let smudged = 0
+  for (const e of index.entries) {
+    const mode = entryMode(e)
+    if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
+    if (!isRacy(e.stat.readUInt32BE(8), indexSec) || e.stat.readUInt32BE(36) === 0) continue
+    const st = lstatOrUndefined(join(repo.workTree, e.path))
+    if (!st || !statMatches(e, st)) continue
+    let same = false
+    try {
+      const exact = lstatSync(join(repo.workTree, e.path), { bigint: true })
+      same = hashObject('blob', workingContent(repo, converter, e.path, exact)) === e.oid
+    } catch {
+      same = false
+    }
+    if (same) continue
+    e.stat = Buffer.from(e.stat)
+    e.stat.writeUInt32BE(0, 36)
+    e.raw = undefined
+    smudged++
+  }
+  return smudged
 }
