@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { GitIndex } from '../../src/lib/git/index-file.js'
@@ -387,5 +387,40 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     expect(g(repo, env, 'ls-files', '--debug', 'notes.txt')).to.match(/size: 0\b/)
     expect(dirty(repo)).to.equal('notes.txt\n')
     expect(g(repo, env, 'status', '--porcelain')).to.equal('AM notes.txt\n')
+  })
+  it('a concurrent gc: packs that vanish (a temporary pack, an index whose pack is gone, a repack in a hook) are skipped or re-read as git does', () => {
+    const env = isolatedEnv()
+    const root = committedRepo(env)
+    appendFileSync(join(root, 'feeds/kraken.yaml'), '# packed\n')
+    g(root, env, 'commit', '-q', '-am', 'second')
+    g(root, env, 'gc', '-q')
+    const packDir = join(root, '.git/objects/pack')
+    const idx = readdirSync(packDir).find(n => n.endsWith('.idx'))!
+    // What a repack leaves for an instant: a temporary index already renamed away, an index whose pack was deleted.
+    symlinkSync(join(packDir, 'gone'), join(packDir, '.tmp-4242-pack-0000000000000000000000000000000000000000.idx'))
+    copyFileSync(join(packDir, idx), join(packDir, 'pack-0000000000000000000000000000000000000000.idx'))
+    // And a pre-commit hook that repacks everything while ssmd commits (old packs deleted, loose objects pruned).
+    const hook = join(root, '.git/hooks/pre-commit')
+    writeFileSync(hook, '#!/bin/sh\ngit repack -a -d -q -f && git prune-packed\n')
+    execFileSync('chmod', ['+x', hook])
+    const other = twin(root)
+    appendFileSync(join(root, 'feeds/kraken.yaml'), '# during gc\n')
+    appendFileSync(join(other, 'feeds/kraken.yaml'), '# during gc\n')
+    write(root, 'feeds/new.yaml', 'name: new\n')
+    write(other, 'feeds/new.yaml', 'name: new\n')
+
+    const d = ssmdProcess(['diff', '--json', '--patch', '-C', root], { env })
+    expect(d.code, d.stderr).to.equal(0)
+    expect(JSON.parse(d.stdout).modified[0].patch).to.equal(g(root, env, 'diff', '--', 'feeds/kraken.yaml'))
+    const c = ssmdProcess(['commit', '--no-validate', '-m', 'during gc', '-C', root], { env })
+    expect(c.code, c.stderr).to.equal(0)
+    g(other, env, 'add', 'feeds')
+    g(other, env, 'commit', '-q', '-m', 'during gc')
+    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
+    expect(g(root, env, 'status', '--porcelain')).to.equal('')
+    rmSync(join(packDir, '.tmp-4242-pack-0000000000000000000000000000000000000000.idx'))
+    rmSync(join(packDir, 'pack-0000000000000000000000000000000000000000.idx'))
+    const fsck = gitTry(root, env, ['fsck', '--strict', '--no-progress', '--no-dangling'])
+    expect(fsck.code, fsck.stdout + fsck.stderr).to.equal(0)
   })
 })

@@ -96,9 +96,12 @@ export class ObjectWriter {
       }
       return false
     }
-    if (packs(this.repo).some(p => p.find(oid) !== undefined)) {
-      this.verified.add(oid)
-      return true
+    // Not in the packs as last listed: list them again (a concurrent repack may have made new ones), as git does.
+    for (const fresh of [false, true]) {
+      if (packs(this.repo, fresh).some(p => p.find(oid) !== undefined)) {
+        this.verified.add(oid)
+        return true
+      }
     }
     return false
   }
@@ -199,25 +202,54 @@ export async function readObject(repo: Repository, oid: string): Promise<GitObje
   return { type: type as GitObject['type'], content: Buffer.from(object as Uint8Array) }
 }
 
-/** An object stored loose or in this repository's own packs; undefined when neither has it. */
+/**
+ * An object stored loose or in this repository's own packs; undefined when
+ * neither has it. A concurrent `git gc` / `git repack` may pack and prune a
+ * loose object or replace the packs while this runs: as git does
+ * (reprepare_packed_git), the loose object and the pack list are looked at
+ * again once before the object is called missing; a pack that vanished
+ * under a read is skipped. If the repository still keeps changing, one line
+ * says so.
+ */
 export function readObjectSync(repo: Repository, oid: string): GitObject | undefined {
   const loose = join(repo.commonDir, 'objects', oid.slice(0, 2), oid.slice(2))
   let damaged = false
-  if (existsSync(loose)) {
+  let vanished = false
+  for (const fresh of [false, true]) {
+    damaged = false
+    let raw: Buffer | undefined
     try {
-      const raw = inflateSync(readFileSync(loose))
-      const space = raw.indexOf(0x20)
-      const nul = raw.indexOf(0, space)
-      if (space > 0 && nul > space) return { type: raw.subarray(0, space).toString('latin1') as GitObject['type'], content: raw.subarray(nul + 1) }
+      raw = readFileSync(loose)
     } catch {
-      /* damaged: a pack may still hold a sound copy */
+      /* not loose (or just packed and pruned) */
     }
-    damaged = true
+    if (raw !== undefined) {
+      try {
+        const inflated = inflateSync(raw)
+        const space = inflated.indexOf(0x20)
+        const nul = inflated.indexOf(0, space)
+        if (space > 0 && nul > space) return { type: inflated.subarray(0, space).toString('latin1') as GitObject['type'], content: inflated.subarray(nul + 1) }
+      } catch {
+        /* damaged: a pack may still hold a sound copy */
+      }
+      damaged = true
+    }
+    for (const pack of packs(repo, fresh)) {
+      const offset = pack.find(oid)
+      if (offset === undefined) continue
+      try {
+        return pack.read(offset, repo)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        vanished = true
+      }
+    }
   }
-  for (const pack of packs(repo)) {
-    const offset = pack.find(oid)
-    if (offset !== undefined) return pack.read(offset, repo)
-  }
+  if (vanished)
+    throw new SsmdError(
+      `the git packs changed while ssmd read them (a concurrent \`git gc\` or \`git repack\`?) and the object ${oid} could not be read; nothing was changed: run the command again`,
+      { code: 'damaged-repo' },
+    )
   if (damaged)
     throw new SsmdError(
       `the git object ${oid} is damaged (${loose} is empty or corrupt); check the repository with \`git fsck\` and restore the object (e.g. from a clone), or remove the file if nothing needs it`,
@@ -354,10 +386,23 @@ class Pack {
     this.count = idx.readUInt32BE(8 + 255 * 4)
   }
 
+  /**
+   * A pack as git's add_packed_git accepts it: an index whose `.pack` exists.
+   * An index that vanished or lost its pack (a repack in progress, or one
+   * that just deleted it) is skipped, as git skips it.
+   */
   static open(idxFile: string): Pack | undefined {
-    const idx = readFileSync(idxFile)
-    if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return undefined
-    return new Pack(idx, idxFile.replace(/\.idx$/, '.pack'))
+    const packFile = idxFile.replace(/\.idx$/, '.pack')
+    let idx: Buffer
+    try {
+      idx = readFileSync(idxFile)
+      if (!existsSync(packFile)) return undefined
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw err
+    }
+    if (idx.length < 8 + 256 * 4 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) return undefined
+    return new Pack(idx, packFile)
   }
 
   find(oid: string): number | undefined {
@@ -477,25 +522,32 @@ function applyDelta(base: Buffer, delta: Buffer): Buffer {
   return out
 }
 
-const packCache = new Map<string, Pack[]>()
+const packCache = new Map<string, { list: Pack[]; byName: Map<string, Pack | undefined> }>()
 
-function packs(repo: Repository): Pack[] {
+/**
+ * The repository's packs, listed once per process; `fresh` lists the folder
+ * again (after a miss, as git re-reads it), opening only indexes not seen
+ * before, so a miss costs one folder listing.
+ */
+function packs(repo: Repository, fresh = false): Pack[] {
   const dir = join(repo.commonDir, 'objects', 'pack')
-  let list = packCache.get(dir)
-  if (!list) {
-    list = []
-    let names: string[] = []
-    try {
-      names = readdirSync(dir)
-    } catch {
-      /* no packs yet */
-    }
-    for (const name of names) {
-      if (!name.endsWith('.idx')) continue
-      const pack = Pack.open(join(dir, name))
-      if (pack) list.push(pack)
-    }
-    packCache.set(dir, list)
+  const cached = packCache.get(dir)
+  if (cached && !fresh) return cached.list
+  let names: string[] = []
+  try {
+    names = readdirSync(dir)
+  } catch {
+    /* no packs yet */
   }
+  const byName = new Map<string, Pack | undefined>()
+  const list: Pack[] = []
+  for (const name of names.sort()) {
+    if (!name.endsWith('.idx')) continue
+    const known = cached?.byName.get(name)
+    const pack = known && existsSync(join(dir, name.replace(/\.idx$/, '.pack'))) ? known : Pack.open(join(dir, name))
+    byName.set(name, pack)
+    if (pack) list.push(pack)
+  }
+  packCache.set(dir, { list, byName })
   return list
 }
