@@ -202,4 +202,16 @@ describe('the gate covers every file a commit takes (built CLI)', function () {
     const v = validateJson(root)
     expect(v.findings.map(f => `${f.file} ${f.rule}`)).to.deep.equal(['feeds/x.bak repo/unrecognised-file'])
   })
+
+  it('env render checks the documents an environment is made of, not the rest of the repository', () => {
+    const root = exampleRepo({ git: true })
+    // kalshi-dev uses trade:v1: orderbook.capnp belongs to a schema it does not involve, and is in use all the same.
+    const render = ssmdProcess(['env', 'render', 'kalshi-dev'], { cwd: root })
+    expect(render.code, render.stderr).to.equal(0)
+    expect(render.stdout).to.match(/^name: kalshi-dev$/m)
+    // An unrecognised file is still refused by the commands that take the whole repository.
+    writeFileSync(join(root, 'feeds/notes.txt'), 'notes\n')
+    expect(validateJson(root).code).to.equal(1)
+    expect(ssmdProcess(['env', 'render', 'kalshi-dev'], { cwd: root }).code).to.equal(0)
+  })
 })

@@ -16,6 +16,7 @@ import { resolveVersionForDate } from '../domain/versions.js'
 import { didYouMean } from '../core/text.js'
 import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
 import type { DocumentCache } from '../workspace/cache.js'
+import type { OtherFile } from '../workspace/inventory.js'
 import { listYamlFiles, Workspace } from '../workspace/workspace.js'
 
 type Feed = FeedData
@@ -138,6 +139,16 @@ class InvolvedWorkspace extends Workspace {
 
   override find<K extends 'feed' | 'schema' | 'environment'>(kind: K, name: string): SsmdDocument | undefined {
     return this.byName[kind].get(name)
+  }
+
+  /**
+   * None: the files a commit would take beyond the documents are the whole
+   * repository's concern (`ssmd validate`, `ssmd commit`); measured against
+   * the involved documents only, every definition of another schema would
+   * look unused.
+   */
+  override get otherFiles(): OtherFile[] {
+    return []
   }
 }
 
