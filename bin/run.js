@@ -11,6 +11,10 @@ process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
 
 const require = module.createRequire(import.meta.url)
 
+// Every byte written to stdout and stderr from here on has its secrets masked (src/lib/cli/output-gate.ts).
+const { installOutputGate } = await import('../dist/lib/cli/output-gate.js')
+installOutputGate()
+
 if (process.argv[2] === '__complete') {
   // Shell completion: answered from the manifests and the repository, without oclif.
   const { complete } = await import('../dist/lib/cli/completion/complete.js')
@@ -44,8 +48,8 @@ async function reportParseError(error, args) {
   try {
     const { isParseError, parseErrorLine } = await import('../dist/lib/cli/parse-errors.js')
     const { escapeControl } = await import('../dist/lib/core/text.js')
-    const { redact } = await import('../dist/lib/domain/secrets.js')
-    const shown = text => escapeControl(redact(text))
+    // Secrets are masked by the output gate; control characters are escaped here.
+    const shown = text => escapeControl(text)
     if (!error || error.oclif?.exit === 0 || error.code === 'EEXIT') return false
     if (!isParseError(error)) {
       // Any other error a plugin's command raises on purpose: one plain line, its exit code.

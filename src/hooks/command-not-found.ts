@@ -1,6 +1,6 @@
 import type { Hook } from '@oclif/core'
 import { closest, didYouMean, editDistance, escapeControl } from '../lib/core/text.js'
-import { redact } from '../lib/domain/secrets.js'
+import { installOutputGate } from '../lib/cli/output-gate.js'
 
 /**
  * An unknown command: one line with a suggestion, exit 2 — never a prompt and
@@ -8,8 +8,9 @@ import { redact } from '../lib/domain/secrets.js'
  */
 const hook: Hook<'command_not_found'> = async function ({ config, id, argv }) {
   const fail = (raw: string): void => {
-    // What was typed reaches the terminal: secrets redacted, control characters escaped.
-    const message = escapeControl(redact(raw))
+    // What was typed reaches the terminal: through the output gate (secrets redacted), control characters escaped.
+    installOutputGate()
+    const message = escapeControl(raw)
     if ((argv ?? []).includes('--json')) process.stdout.write(JSON.stringify({ error: { code: 'usage', message, exit_code: 2 } }, null, 2) + '\n')
     process.stderr.write(`Error: ${message}\n`)
     this.exit(2)

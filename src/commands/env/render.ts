@@ -10,6 +10,7 @@ import { prepare } from '../../lib/deploy/prepare.js'
 import { renderDocumentOf } from '../../lib/deploy/render.js'
 import { sourceOf } from '../../lib/deploy/source.js'
 import { checkName } from '../../lib/domain/input.js'
+import { redactValue } from '../../lib/domain/secrets.js'
 import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
 import { renderDocument } from '../../lib/yaml/render.js'
 
@@ -38,7 +39,9 @@ export default class EnvRender extends SsmdCommand<typeof EnvRender> {
     const [rendering] = await prepare(root, [name], asOf, { ...(await validationSetup(this.config)), policyOf: policySeverities })
     const doc = renderDocumentOf(rendering, asOf, await sourceOf(root, rendering.files))
     if (!this.jsonEnabled() && !this.flags.quiet) {
-      process.stdout.write(this.flags.format === 'json' ? JSON.stringify(doc, null, 2) + '\n' : renderDocument(doc))
+      // Masked by key as --json is (a random value under `source` or `api_secret`); the output gate masks the rest.
+      const shown = redactValue(doc)
+      process.stdout.write(this.flags.format === 'json' ? JSON.stringify(shown, null, 2) + '\n' : renderDocument(shown))
     }
     return doc
   }

@@ -2,7 +2,8 @@ import { Command, Flags, Interfaces } from '@oclif/core'
 import { SsmdError } from '../core/errors.js'
 import { checkNumericEnv } from '../core/numbers.js'
 import { escapeControl } from '../core/text.js'
-import { redact, redactValue } from '../domain/secrets.js'
+import { redactValue } from '../domain/secrets.js'
+import { installOutputGate } from './output-gate.js'
 import { colorEnabled } from './style.js'
 import { displayPath } from './output.js'
 import { checkDirFlag, findRoot } from '../workspace/root.js'
@@ -35,6 +36,8 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
 
   public override async init(): Promise<void> {
     takeNotices() // left by an earlier command run in this process
+    // bin/run.js installed it already; this covers commands run in-process (tests, embedding).
+    installOutputGate()
     await super.init()
     const { args, flags, argv } = await this.parse({
       flags: this.ctor.flags,
@@ -127,17 +130,18 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     process.exitCode = exitCode
   }
 
-  // Every line a command prints goes through the redactor (no secret reaches a
-  // terminal or a CI log) and, for text, through the control-character escaper.
+  // Every byte a command prints passes the output gate (output-gate.ts), which
+  // redacts secrets; text also goes through the control-character escaper here.
 
   public override log(message: unknown = '', ...args: unknown[]): void {
-    super.log(typeof message === 'string' ? terminalText(message, process.stdout) : (message as string), ...args.map(a => (typeof a === 'string' ? redact(a) : a)))
+    super.log(typeof message === 'string' ? terminalText(message, process.stdout) : (message as string), ...args)
   }
 
   public override logToStderr(message: unknown = '', ...args: unknown[]): void {
-    super.logToStderr(typeof message === 'string' ? terminalText(message, process.stderr) : (message as string), ...args.map(a => (typeof a === 'string' ? redact(a) : a)))
+    super.logToStderr(typeof message === 'string' ? terminalText(message, process.stderr) : (message as string), ...args)
   }
 
+  /** Structured results are masked by key as well (a random value under `api_secret` or `source`), which text redaction cannot see. */
   protected override logJson(json: unknown): void {
     super.logJson(redactValue(json))
   }
@@ -172,8 +176,6 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
       const where = err.code === 'EACCES' || err.code === 'EPERM' ? ' (permission denied)' : ''
       message = `${err.message || String(err)}${where}${verbose ? '' : ' (run with --verbose for details)'}`
     }
-    message = redact(message)
-    details = details.map(redact)
     if (json) {
       const extra = err instanceof SsmdError && err.json ? redactValue(err.json) : undefined
       process.stdout.write(JSON.stringify({ error: { code, message, exit_code: exitCode, ...(details.length > 0 ? { details } : {}) }, ...extra }, null, 2) + '\n')
@@ -187,14 +189,14 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
   }
 }
 
-/** Output text: secrets redacted, control characters escaped (colour kept when ssmd itself colours that stream). */
+/** Output text: control characters escaped (colour kept when ssmd itself colours that stream). */
 function terminalText(text: string, stream: NodeJS.WriteStream): string {
-  return escapeControl(redact(text), { keepNewlines: true, keepSgr: colorEnabled(stream) })
+  return escapeControl(text, { keepNewlines: true, keepSgr: colorEnabled(stream) })
 }
 
-/** One line of a note or error: secrets redacted, every control character escaped (a newline in a file name shows as `\u000a`). */
+/** One line of a note or error: every control character escaped (a newline in a file name shows as `\u000a`). */
 function terminalLine(text: string, stream: NodeJS.WriteStream): string {
-  return escapeControl(redact(text), { keepSgr: colorEnabled(stream) })
+  return escapeControl(text, { keepSgr: colorEnabled(stream) })
 }
 
 /** The frames of a stack trace, without the message line(s) already printed. */

@@ -2,7 +2,7 @@ import { checkDateFlag, checkTimeFlag, checkTimezoneFlag, todayUtc } from '../co
 import { ConflictError, NotFoundError, SsmdError, UsageError } from '../core/errors.js'
 import { checkName, checkUrl } from './input.js'
 import { refuseUnreadable, type DocumentProblem } from './unreadable.js'
-import { redact, urlScheme } from './secrets.js'
+import { urlScheme } from './secrets.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import { FEED_STATUSES, FEED_TYPES, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
@@ -164,7 +164,7 @@ export function checkEndpoint(flag: string, endpoint: string, protocol: Protocol
 export function insecureEndpointWarning(endpoint: string | undefined): string | undefined {
   const scheme = endpoint === undefined ? undefined : urlScheme(endpoint)
   if (scheme === undefined || !Object.hasOwn(INSECURE_SCHEMES, scheme)) return undefined
-  return `warning: --endpoint '${redact(endpoint!)}' is not encrypted (${scheme}://); use ${INSECURE_SCHEMES[scheme]}:// outside local simulators (feed/insecure-endpoint)`
+  return `warning: --endpoint '${endpoint!}' is not encrypted (${scheme}://); use ${INSECURE_SCHEMES[scheme]}:// outside local simulators (feed/insecure-endpoint)`
 }
 
 // ---- reading ------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js'
-import { hasUrlCredentials, parseUrl, redact, urlScheme } from './secrets.js'
+import { hasUrlCredentials, parseUrl, urlScheme } from './secrets.js'
 import { NAME_PATTERN, SIZE_PATTERN, VERSION_PATTERN } from '../spec/common.js'
 
 const NAME = new RegExp(NAME_PATTERN)
@@ -57,10 +57,10 @@ export function checkUrl(flag: string, value: string, schemes: readonly string[]
   if (hasUrlCredentials(value)) {
     throw new UsageError(`--${flag} must not carry credentials (user:pass@host); keep them out of the file and reference them with 'ssmd env add-key'`)
   }
-  if (scheme === undefined) throw new UsageError(`--${flag} '${redact(value)}' is not a URL; expected ${expected}…${context}`)
-  if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${redact(value)}' uses ${scheme}://; expected ${expected}${context}`)
+  if (scheme === undefined) throw new UsageError(`--${flag} '${value}' is not a URL; expected ${expected}…${context}`)
+  if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${value}' uses ${scheme}://; expected ${expected}${context}`)
   const url = parseUrl(value)
-  if (!url || url.hostname === '') throw new UsageError(`--${flag} '${redact(value)}' is not a valid URL (no host)`)
+  if (!url || url.hostname === '') throw new UsageError(`--${flag} '${value}' is not a valid URL (no host)`)
   return value
 }
 

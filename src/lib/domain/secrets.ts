@@ -25,8 +25,12 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   {
     id: 'private-key',
     what: 'a private key block',
-    // Header to footer (or to the end of the text), in literal or JSON-escaped (\n) form.
-    pattern: /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
+    // Header to footer, in literal or escaped form (\n; \u000a as text output shows a line feed);
+    // without a footer, as far as the key's alphabet goes (base64, white space, escapes, PEM
+    // headers), so a quote ending the string that holds it (JSON, YAML) is never taken. A block
+    // masked already (header and ****) is taken as it is.
+    pattern:
+      /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:\*{4}|(?:[A-Za-z0-9+/=\s:,.-]|\\(?:[nrt]|u000[9ad]))*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|(?![A-Za-z0-9+/=\s:,.-]|\\(?:[nrt]|u000[9ad]))))/g,
     mask: m => `${/^-----BEGIN [A-Z0-9 ]*-----/.exec(m)?.[0] ?? '-----BEGIN PRIVATE KEY-----'}****`,
   },
   { id: 'aws-access-key-id', what: 'an AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g, mask: keep(4) },
@@ -277,8 +281,10 @@ export function redact(text: string): string {
   let last = 0
   for (const { shape, index, match } of matches) {
     if (index < last) continue
-    rebuilt += out.slice(last, index) + shape.mask(match)
-    last = index + match.length
+    // A match never ends inside an escape sequence (`\"` in JSON or YAML text): the quote stays escaped.
+    const whole = match.replace(/(?<!\\)(?:\\\\)*\\$/, m => m.slice(0, -1))
+    rebuilt += out.slice(last, index) + shape.mask(whole)
+    last = index + whole.length
   }
   return rebuilt + out.slice(last)
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { accessSync, constants, statSync } from 'node:fs'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { lineWriter } from '../io/line-writer.js'
 import { expandHome } from './config.js'
 import type { Repository } from './repo.js'
 
@@ -42,10 +43,17 @@ export function findHook(repo: Repository, name: HookName): string | undefined {
 export function runHook(repo: Repository, file: string, args: string[], env: Record<string, string>): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, args, { cwd: repo.workTree, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    child.stdout.on('data', (d: Buffer) => process.stderr.write(d))
-    child.stderr.on('data', (d: Buffer) => process.stderr.write(d))
+    // Relayed line by line, so the output gate sees each line whole.
+    const out = lineWriter(process.stderr)
+    const err = lineWriter(process.stderr)
+    child.stdout.on('data', (d: Buffer) => out.write(d))
+    child.stderr.on('data', (d: Buffer) => err.write(d))
     child.on('error', reject)
-    child.on('close', (code, signal) => resolvePromise(code ?? (signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : 1)))
+    child.on('close', (code, signal) => {
+      out.end()
+      err.end()
+      resolvePromise(code ?? (signal ? 128 + (SIGNAL_NUMBERS[signal] ?? 0) : 1))
+    })
   })
 }
 
