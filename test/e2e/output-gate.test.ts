@@ -75,4 +75,35 @@ describe('output gate (built CLI)', function () {
     expect(r.stderr).to.contain('nats://ci:****@nats:4222')
     expect(git(root, 'log', '-1', '--format=%s').trim()).to.equal('rename')
   })
+
+  it("deploy --user in etcdctl's user:password form is refused without echoing the password, in text and --json, from the flag or SSMD_ETCD_USER", () => {
+    const root = exampleRepo({ git: true })
+    const password = 'Dep1oyerPassw0rd'
+    const cases: Array<{ args: string[]; env: Record<string, string | undefined> }> = [
+      { args: ['deploy', '--all', '--dry-run', '--user', `deployer:${password}`], env: { SSMD_ETCD_PASSWORD: undefined } },
+      { args: ['deploy', '--all', '--user', `deployer:${password}`], env: { SSMD_ETCD_PASSWORD: 'other-pw' } },
+      { args: ['deploy', 'status'], env: { SSMD_ETCD_USER: `deployer:${password}`, SSMD_ETCD_PASSWORD: undefined } },
+    ]
+    for (const { args, env } of cases) {
+      for (const json of [false, true]) {
+        const r = ssmdProcess([...args, '--etcd', '127.0.0.1:1', ...(json ? ['--json'] : []), '-C', root], { env: { SSMD_ETCD_USER: undefined, ...env } })
+        const label = `${args.join(' ')}${json ? ' --json' : ''}`
+        expect(r.code, `${label}: ${r.stderr}`).to.equal(2)
+        expectNoSecret(r, [password, password.slice(0, 8), password.slice(-8)], label)
+        expect(r.stderr.trim().split('\n'), label).to.have.length(1)
+        expect(r.stderr, label).to.match(/^Error: --user holds a password after ':' \(etcdctl's user:password form\); .* pass --user deployer and set SSMD_ETCD_PASSWORD\n$/)
+        if (json) expect(JSON.parse(r.stdout).error.code).to.equal('usage')
+      }
+    }
+  })
+
+  it('the etcd password from SSMD_ETCD_PASSWORD is masked wherever output would quote it', () => {
+    const root = exampleRepo({ git: true })
+    const password = 'Hunter2Passw0rdX'
+    // A mistyped command line that pastes the password into a flag: the error quotes the flag, not the password.
+    const r = ssmdProcess(['deploy', 'status', '--etcd', '127.0.0.1:1', '--user', 'deployer', '--prefix', password, '-C', root], { env: { SSMD_ETCD_PASSWORD: password } })
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.contain("--prefix '****' is not a key prefix")
+    expectNoSecret(r, [password], 'deploy status')
+  })
 })

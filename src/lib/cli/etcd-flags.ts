@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js'
 import { hasControlChar } from '../core/text.js'
 import { checkPrefix, DEFAULT_PREFIX } from '../deploy/layout.js'
 import { parseEndpoints, type ConnectOptions } from '../deploy/etcd.js'
+import { maskInOutput } from './output-gate.js'
 
 /** The variable the etcd password is read from: never a flag (it would show in `ps` and shell history). */
 export const PASSWORD_VARIABLE = 'SSMD_ETCD_PASSWORD'
@@ -49,6 +50,9 @@ export interface EtcdFlagValues {
 
 /** Flag values (and the password variable) checked and turned into connection options. */
 export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = process.env): { prefix: string; options: ConnectOptions } {
+  // The password, wherever it came from, is masked in all output, whatever quotes it (an error echoing a flag, a server's message).
+  if (env[PASSWORD_VARIABLE]) maskInOutput(env[PASSWORD_VARIABLE])
+  if (flags.user?.includes(':')) maskInOutput(flags.user.slice(flags.user.indexOf(':') + 1))
   const prefix = checkPrefix(flags.prefix)
   const endpoints = parseEndpoints(flags.etcd)
   const dial = Number(flags['dial-timeout'])
@@ -67,6 +71,14 @@ export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = p
     : undefined
   let auth: ConnectOptions['auth']
   if (flags.user !== undefined) {
+    const colon = flags.user.indexOf(':')
+    if (colon !== -1) {
+      // etcdctl's `user:password`: refused, naming the user only.
+      const user = flags.user.slice(0, colon)
+      throw new UsageError(
+        `--user holds a password after ':' (etcdctl's user:password form); ssmd reads the etcd password only from ${PASSWORD_VARIABLE}, so that it never shows in ps or shell history: pass --user ${user === '' || hasControlChar(user) ? '<user>' : user} and set ${PASSWORD_VARIABLE}`,
+      )
+    }
     if (flags.user === '' || hasControlChar(flags.user)) throw new UsageError('--user must be a non-empty user name')
     const password = env[PASSWORD_VARIABLE]
     if (password === undefined || password === '')

@@ -7,8 +7,8 @@
  * lines, its `--json` result, an error, oclif's help, a rendered document, a
  * hook's output — is then redacted here, not at each call site:
  *
- * - text (a string, or bytes with a text encoding) has every token shape and
- *   every URL password masked (`redact`);
+ * - text (a string) has every token shape and every URL password masked
+ *   (`redact`), and every value `maskInOutput` was given;
  * - bytes (a Buffer, e.g. `schema compile`'s binary request) cannot be masked
  *   without corrupting them: bytes that hold a secret are refused whole, with
  *   one error, and nothing of them is written.
@@ -32,8 +32,26 @@ const TEXT_ENCODINGS = new Set([undefined, 'utf8', 'utf-8', 'UTF8', 'UTF-8'])
 /** What bytes hold when they hold a secret ("a Stripe key"), else undefined. Latin-1 keeps every byte one character: an ASCII token is found as is. */
 function secretInBytes(bytes: Uint8Array): string | undefined {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
-  if (redact(text) === text) return undefined
+  if (maskText(text) === text) return undefined
   return secretIn(text) ?? 'a secret'
+}
+
+/** Values known to be secret in this run (a password taken from the environment), masked wherever they appear. */
+const known: string[] = []
+
+/**
+ * Masks `value` in every later write, whatever its shape: for secrets ssmd
+ * holds (the etcd password) rather than recognises. Values under 4 characters
+ * are not masked (they would mask ordinary text).
+ */
+export function maskInOutput(value: string): void {
+  if (value.length >= 4 && !known.includes(value)) known.push(value)
+}
+
+function maskText(text: string): string {
+  let out = redact(text)
+  for (const value of known) if (out.includes(value)) out = out.replaceAll(value, '****')
+  return out
 }
 
 /** Wraps one stream's write; a no-op when it is already gated. */
@@ -43,7 +61,7 @@ function gate(stream: NodeJS.WriteStream): void {
   const gated = function (this: NodeJS.WriteStream, chunk: unknown, encoding?: BufferEncoding | Callback, callback?: Callback): boolean {
     const enc = typeof encoding === 'string' ? encoding : undefined
     if (typeof chunk === 'string') {
-      if (TEXT_ENCODINGS.has(enc)) return original.call(this, redact(chunk), encoding as BufferEncoding, callback)
+      if (TEXT_ENCODINGS.has(enc)) return original.call(this, maskText(chunk), encoding as BufferEncoding, callback)
       chunk = Buffer.from(chunk, enc)
     }
     if (chunk instanceof Uint8Array) {
