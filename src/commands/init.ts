@@ -6,6 +6,7 @@ import { checkDirFlag } from '../lib/workspace/root.js'
 
 export default class Init extends SsmdCommand<typeof Init> {
   static override summary = 'Create the ssmd folders, local config and a git repository.'
+  static override secretFreeInput = true
   static override description =
     "Creates feeds/, schemas/ and environments/ (each with a .gitkeep), .ssmd/config.yaml, adds .ssmd/ to .gitignore and runs `git init` when the folder is not inside a git repository. The first branch is the one `git init` would make: --initial-branch, else git's init.defaultBranch, else 'master' (git's default, with a hint). Safe to run again: it only adds what is missing."
   static override examples = [

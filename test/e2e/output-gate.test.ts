@@ -106,4 +106,53 @@ describe('output gate (built CLI)', function () {
     expect(r.stderr).to.contain("--prefix '****' is not a key prefix")
     expectNoSecret(r, [password], 'deploy status')
   })
+
+  it('edits refuse secret-shaped flag values and arguments up front, in one line that does not echo them, writing nothing', () => {
+    const root = exampleRepo({ git: true })
+    const stripe = entry('stripe-live-secret-key')
+    const slack = entry('slack-bot-token')
+    const cases: Array<{ args: string[]; line: RegExp; secret: string }> = [
+      {
+        args: ['feed', 'update', 'kalshi', '--endpoint', `wss://api.kalshi.com/trade-api/ws/v2?token=${stripe}`],
+        line: /^Error: --endpoint looks like it contains a Stripe key; /,
+        secret: stripe,
+      },
+      { args: ['feed', 'update', 'kalshi', '--display-name', `Kalshi ${slack}`], line: /^Error: --display-name looks like it contains a Slack token; /, secret: slack },
+      {
+        args: ['feed', 'create', 'kraken2', '--type', 'websocket', '--endpoint', 'wss://ws.kraken.com', '--display-name', slack],
+        line: /^Error: --display-name looks like/,
+        secret: slack,
+      },
+      {
+        args: ['feed', 'add-version', 'kalshi', '--effective-from', '2031-01-01', '--endpoint', `wss://x.example.com/?k=${stripe}`],
+        line: /^Error: --endpoint looks like/,
+        secret: stripe,
+      },
+      { args: ['feed', 'add-location', 'kalshi', '--datacenter', 'nyc2', '--provider', 'onprem', '--region', stripe], line: /^Error: --region looks like/, secret: stripe },
+      { args: ['env', 'update', 'kalshi-dev', '--storage.path', `/data/${slack}`], line: /^Error: --storage.path looks like/, secret: slack },
+      {
+        args: ['env', 'create', 'e2', '--feed', 'kalshi', '--schema', 'trade:v1', '--storage.type', 's3', '--storage.bucket', stripe, '--storage.region', 'us-east-1'],
+        line: /^Error: --storage.bucket looks like/,
+        secret: stripe,
+      },
+      { args: ['schema', 'register', 'quote', '--file', 'schemas/trade.capnp', '--effective-from', slack], line: /^Error: --effective-from looks like/, secret: slack },
+      {
+        args: ['feed', 'create', 'xoxb-1234567890-abcdefghij', '--type', 'websocket', '--endpoint', 'wss://x.example.com'],
+        line: /^Error: argument name looks like it contains a Slack token/,
+        secret: 'xoxb-1234567890',
+      },
+    ]
+    for (const { args, line, secret } of cases) {
+      for (const json of [false, true]) {
+        const label = `${args.slice(0, 2).join(' ')}${json ? ' --json' : ''}`
+        const r = ssmdProcess([...args, ...(json ? ['--json'] : []), '-C', root])
+        expect(r.code, `${label}: ${r.stdout}${r.stderr}`).to.equal(2)
+        expect(r.stderr, label).to.match(line)
+        expect(r.stderr.trim().split('\n'), label).to.have.length(1)
+        expectNoSecret(r, [secret.slice(0, 12), secret.slice(-12)], label)
+        if (json) expect(JSON.parse(r.stdout).error.code).to.equal('usage')
+        expect(git(root, 'status', '--porcelain', '--', 'feeds', 'schemas', 'environments', 'ssmd.yaml'), label).to.equal('')
+      }
+    }
+  })
 })

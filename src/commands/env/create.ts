@@ -15,6 +15,7 @@ import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
   static override summary = 'Create an environment: a feed, a schema version, transport, storage and cache.'
+  static override secretFreeInput = true
   static override description = `Writes environments/<name>.yaml after checking that the feed exists and that the schema version exists and is not a draft (a deprecated version is accepted with a warning). Defaults: transport memory, storage local in /var/lib/ssmd/<name>. URLs must not carry credentials; reference secrets with 'ssmd env add-key'.`
   static override examples = [
     {

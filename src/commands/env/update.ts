@@ -16,6 +16,7 @@ import type { EnvironmentData } from '../../lib/spec/types.generated.js'
 
 export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
   static override summary = 'Change fields of an environment.'
+  static override secretFreeInput = true
   static override description =
     'Changes only the fields given; the rest of the file (comments, order, formatting) stays as it is. A type change drops the keys the new type does not take (e.g. --transport.type memory removes the url) and asks for the ones it needs. A new --feed or --schema is checked like in env create.'
   static override examples = [

@@ -13,6 +13,7 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation> {
   static override summary = 'Add a capture location (where the feed is captured) to a feed.'
+  static override secretFreeInput = true
   static override examples = [
     { description: 'Capture kalshi in AWS us-west-2 as well', command: '<%= config.bin %> feed add-location kalshi --datacenter aws-usw2 --provider aws --region us-west-2' },
     { description: 'An on-premises capture site', command: '<%= config.bin %> feed add-location kraken --datacenter nyc1 --provider onprem' },

@@ -14,6 +14,7 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
   static override summary = 'Add the next version of a feed, copied from the latest (or --copy-from) version.'
+  static override secretFreeInput = true
   static override description =
     'Appends v<N+1> starting --effective-from. Fields are copied from the latest version (or --copy-from) and any field flag overrides them. When the latest version is open-ended and would overlap, it is ended the day before the new one starts. Any other overlap is refused.'
   static override examples = [

@@ -14,6 +14,7 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
   static override summary = 'Create a feed file with its first version, v1.'
+  static override secretFreeInput = true
   static override description =
     'Writes feeds/<name>.yaml. The protocol of v1 follows the type (websocket→wss, rest→https, multicast→multicast) and the endpoint must fit it. The version starts today (UTC) unless --effective-from says otherwise. Refuses to overwrite an existing feed.'
   static override examples = [

@@ -20,6 +20,7 @@ import type { FeedData } from '../../lib/spec/types.generated.js'
 
 export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
   static override summary = 'Change fields of a feed or of one of its versions.'
+  static override secretFreeInput = true
   static override description =
     "Changes only the fields given; everything else in the file (comments, order, formatting) stays as it is. Version fields apply to the latest version unless --version names another. Changing --type changes every version's protocol, so every endpoint must fit the new protocol. Dates: --effective-from and --effective-to move a version, --no-effective-to makes it open-ended; a change that would make two versions share a day is refused, one that leaves days uncovered is written with a warning. --status disabled is refused while environments use the feed (each listed as file:line) unless --force; --status deprecated warns with them."
   static override examples = [

@@ -38,6 +38,7 @@ export interface SchemaAddVersionResult {
 
 export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersion> {
   static override summary = 'Add the next version of a schema, with its own definition file.'
+  static override secretFreeInput = true
   static override description =
     'Appends v<N+1> with its own schema_file and hash. The file must parse; a file outside schemas/ is copied in. When the previous version is open-ended it is ended the day before the new one starts; any other overlap is refused. Each --compatible-with claim is checked — by a structural compare for capnp and protobuf, by equality for JSON Schema — and a false or uncheckable one is refused, listing each breaking change, unless --force.'
   static override examples = [

@@ -41,6 +41,7 @@ export interface SchemaRegisterResult {
 
 export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
   static override summary = 'Register a new schema from a definition file, as version v1.'
+  static override secretFreeInput = true
   static override description =
     'Parses the definition first and refuses a file that does not parse, listing each error as file:line:col. A file outside schemas/ is copied to schemas/<its name> (an existing different file there is never overwritten). Writes schemas/<name>.yaml with v1 and the SHA-256 of the definition.'
   static override examples = [

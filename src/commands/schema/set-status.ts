@@ -30,6 +30,7 @@ export interface SchemaSetStatusResult {
 
 export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus> {
   static override summary = 'Move a schema version along its lifecycle: draft → active → deprecated.'
+  static override secretFreeInput = true
   static override description =
     'draft → active, active → deprecated and draft → deprecated are allowed; any other move needs --force. A version used by an environment can never be made a draft (drafts may not be used), even with --force.'
   static override examples = [

@@ -2,6 +2,7 @@ import { Command, Flags, Interfaces } from '@oclif/core'
 import { SsmdError } from '../core/errors.js'
 import { checkNumericEnv } from '../core/numbers.js'
 import { escapeControl } from '../core/text.js'
+import { checkNotSecret } from '../domain/input.js'
 import { redactValue } from '../domain/secrets.js'
 import { installOutputGate } from './output-gate.js'
 import { colorEnabled } from './style.js'
@@ -29,6 +30,13 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     verbose: Flags.boolean({ char: 'v', summary: 'More detail; stack traces for unexpected failures.', helpGroup: 'GLOBAL' }),
   }
 
+  /**
+   * Set by commands that write their flag values and arguments into files
+   * (feed create/update, env create/update, schema register…): every string
+   * value given is refused up front when it holds a secret, before anything is read or written.
+   */
+  static secretFreeInput = false
+
   protected flags!: SsmdFlags<T>
   protected args!: SsmdArgs<T>
   /** Every positional argument as oclif parsed it (flags and their values removed). */
@@ -49,8 +57,20 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     this.flags = flags as SsmdFlags<T>
     this.args = args as SsmdArgs<T>
     this.positionals = argv as string[]
+    if ((this.ctor as typeof SsmdCommand).secretFreeInput) this.checkInputSecretFree()
     checkNumericEnv()
     this.applyLocalConfig()
+  }
+
+  /** Every argument and flag value of the command line (not the global flags) is checked as `ssmd validate` would check it in the file. */
+  private checkInputSecretFree(): void {
+    const globals = new Set(['json', ...Object.keys((this.ctor as typeof SsmdCommand).baseFlags)])
+    for (const [name, value] of Object.entries(this.args as Record<string, unknown>)) {
+      if (typeof value === 'string') checkNotSecret(`argument ${name}`, value)
+    }
+    for (const [name, value] of Object.entries(this.flags as Record<string, unknown>)) {
+      if (typeof value === 'string' && !globals.has(name)) checkNotSecret(`--${name}`, value, name.replace(/^.*\./, '').replaceAll('-', '_'))
+    }
   }
 
   private preferJson = false

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js'
-import { hasUrlCredentials, parseUrl, urlScheme } from './secrets.js'
+import { hasUrlCredentials, parseUrl, secretIn, urlScheme } from './secrets.js'
 import { NAME_PATTERN, SIZE_PATTERN, VERSION_PATTERN } from '../spec/common.js'
 
 const NAME = new RegExp(NAME_PATTERN)
@@ -54,14 +54,30 @@ export function checkSize(flag: string, value: string): string {
 export function checkUrl(flag: string, value: string, schemes: readonly string[], context = ''): string {
   const scheme = urlScheme(value)
   const expected = schemes.map(s => `${s}://`).join(' or ')
-  if (hasUrlCredentials(value)) {
-    throw new UsageError(`--${flag} must not carry credentials (user:pass@host); keep them out of the file and reference them with 'ssmd env add-key'`)
-  }
+  if (hasUrlCredentials(value)) throw new UsageError(credentialsMessage(`--${flag}`))
   if (scheme === undefined) throw new UsageError(`--${flag} '${value}' is not a URL; expected ${expected}…${context}`)
   if (!schemes.includes(scheme)) throw new UsageError(`--${flag} '${value}' uses ${scheme}://; expected ${expected}${context}`)
   const url = parseUrl(value)
   if (!url || url.hostname === '') throw new UsageError(`--${flag} '${value}' is not a valid URL (no host)`)
   return value
+}
+
+const credentialsMessage = (what: string) => `${what} must not carry credentials (user:pass@host); keep them out of the file and reference them with 'ssmd env add-key'`
+
+/**
+ * A value about to be written into a file (a flag of an edit, an argument):
+ * refused when it holds what `ssmd validate` would report as a secret — the
+ * same vocabulary — so an edit never writes a file that the security rules
+ * then reject. `what` names the input (`--endpoint`, `argument name`), `key`
+ * is the field it goes to; the message never quotes the value.
+ */
+export function checkNotSecret(what: string, value: string, key = ''): void {
+  const shape = secretIn(value, key)
+  if (shape === undefined) return
+  if (shape === 'a URL with credentials') throw new UsageError(credentialsMessage(what))
+  throw new UsageError(
+    `${what} looks like it contains ${shape}; ssmd never stores secret values in its files: keep the secret in your secret store and reference it with 'ssmd env add-key'`,
+  )
 }
 
 /** Splits `a,b` lists: trimmed, no empties. */
