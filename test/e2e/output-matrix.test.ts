@@ -67,6 +67,7 @@ const COMMANDS: Record<string, Row> = {
   init: { args: [], exit: 0, empty: true },
   migrate: { args: ['--dry-run'], exit: 0 },
   validate: { args: [], exit: 0, badFlag: { 'path-base': 0 } },
+  version: { args: [], exit: 0 },
   'cache:clear': { args: [], exit: 0 },
   // A dry run still reads what etcd holds, to compare: with no etcd it fails after validating and rendering.
   deploy: { args: ['--all', '--dry-run', ...ETCD], exit: 1 },
@@ -85,6 +86,7 @@ const COMMANDS: Record<string, Row> = {
   'feed:list': { args: [], exit: 0 },
   'feed:remove-location': { args: ['kalshi', '--datacenter', 'nyc1'], exit: 0 },
   'feed:remove': { args: ['kalshi', '--force'], exit: 0 },
+  'feed:remove-version': { args: ['kalshi', 'v1', '--force'], exit: 0 },
   'feed:show': { args: ['kalshi'], exit: 0 },
   'feed:update': { args: ['kalshi', '--rate-limit', '20'], exit: 0 },
   'key:list': { args: ['kalshi-dev'], exit: 0 },
@@ -105,6 +107,7 @@ const COMMANDS: Record<string, Row> = {
   'schema:remove': { args: ['trade', '--force'], exit: 0 },
   'schema:set-status': { args: ['trade:v1', 'deprecated', '--force'], exit: 0 },
   'schema:show': { args: ['trade'], exit: 0 },
+  'schema:update-version': { args: ['trade:v2', '--breaking-changes', 'renamed a field'], exit: 0 },
 }
 
 interface ManifestFlag {

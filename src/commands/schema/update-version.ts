@@ -39,6 +39,7 @@ export default class SchemaUpdateVersion extends SsmdCommand<typeof SchemaUpdate
   static override args = {
     version: Args.string({ description: 'The version, as <schema>:<version> (e.g. trade:v3).', required: true }),
   }
+  static override secretFreeInput = true
   static override flags = {
     'compatible-with': Flags.string({
       summary: 'Replace the compatibility claims: older versions this one can read, comma-separated (v1,v2); each new claim is checked.',
