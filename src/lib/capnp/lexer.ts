@@ -1,4 +1,11 @@
-/** Tokenizer for the Cap'n Proto schema language. Positions are 1-based; end columns are exclusive. */
+/**
+ * Tokenizer for the Cap'n Proto schema language. Positions are 1-based; end columns are exclusive.
+ *
+ * Tokens are stored compactly (a kind byte and two offsets each, in typed arrays) and handed out as
+ * objects only when the parser looks at them; lines and columns come from a table of line starts,
+ * and literal values (numbers, decoded strings, bytes) are computed when asked for. A file of
+ * millions of tokens therefore costs a few bytes per token, not an object each.
+ */
 
 export interface Span {
   line: number
@@ -13,10 +20,10 @@ export interface Token extends Span {
   kind: TokenKind
   text: string
   /** integer value (int), parsed string (string), number (float), bytes (binary) */
-  int?: bigint
-  num?: number
-  str?: string
-  bytes?: Uint8Array
+  readonly int?: bigint
+  readonly num?: number
+  readonly str?: string
+  readonly bytes?: Uint8Array
   /** index into the source */
   offset: number
 }
@@ -33,13 +40,47 @@ export interface LexError extends Span {
 }
 
 export interface LexResult {
-  tokens: Token[]
+  tokens: TokenList
   comments: Comment[]
   errors: LexError[]
 }
 
-const OP_CHARS = new Set('!$%&*+-./:<=>?@^|~'.split(''))
+const KINDS: TokenKind[] = ['ident', 'int', 'float', 'string', 'binary', 'op', 'eof']
+const K_IDENT = 0
+const K_INT = 1
+const K_FLOAT = 2
+const K_STRING = 3
+const K_BINARY = 4
+const K_OP = 5
+const K_EOF = 6
 
+function isOpChar(c: number): boolean {
+  // !$%&*+-./:<=>?@^|~
+  return (
+    c === 33 ||
+    c === 36 ||
+    c === 37 ||
+    c === 38 ||
+    c === 42 ||
+    c === 43 ||
+    c === 45 ||
+    c === 46 ||
+    c === 47 ||
+    c === 58 ||
+    c === 60 ||
+    c === 61 ||
+    c === 62 ||
+    c === 63 ||
+    c === 64 ||
+    c === 94 ||
+    c === 124 ||
+    c === 126
+  )
+}
+function isPunct(c: number): boolean {
+  // ()[]{},;
+  return c === 40 || c === 41 || c === 91 || c === 93 || c === 123 || c === 125 || c === 44 || c === 59
+}
 function isIdentStart(c: number): boolean {
   return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
 }
@@ -85,37 +126,79 @@ class ByteBuilder {
   }
 }
 
-export function lex(src: string): LexResult {
-  const tokens: Token[] = []
-  const comments: Comment[] = []
-  const errors: LexError[] = []
-  const n = src.length
-  let i = 0
-  let line = 1
-  let lineStart = 0
-  let lastCodeLine = 0
+/** Offsets of the first character of each line: line `l` (1-based) starts at `starts[l - 1]`. */
+class LineTable {
+  readonly starts: Int32Array
+  readonly count: number
+  /** the last line found, where the next lookup usually is (the parser reads forwards) */
+  private cursor = 0
 
-  const col = (at: number): number => at - lineStart + 1
-  const err = (message: string, l: number, c: number, el: number, ec: number): void => {
-    errors.push({ message, line: l, col: c, endLine: el, endCol: ec })
+  constructor(src: string) {
+    let starts = new Int32Array(Math.max(16, (src.length >> 6) + 1))
+    let count = 1
+    starts[0] = 0
+    for (let at = src.indexOf('\n'); at !== -1; at = src.indexOf('\n', at + 1)) {
+      if (count === starts.length) {
+        const grown = new Int32Array(starts.length * 2)
+        grown.set(starts)
+        starts = grown
+      }
+      starts[count++] = at + 1
+    }
+    this.starts = starts
+    this.count = count
   }
 
-  // Reads a double-quoted string starting at i (which points at the quote); returns the decoded value.
-  // Strings are byte strings: escapes give raw bytes, other characters their UTF-8 encoding.
-  // Runs of plain characters are copied as slices and the value is joined once at the end, so the
-  // work is linear in the literal's length however many escapes it holds.
-  let bytes = new ByteBuilder()
-  const readQuoted = (): string | undefined => {
-    const startLine = line
-    const startCol = col(i)
+  /** Index (0-based) of the line holding `offset`. */
+  index(offset: number): number {
+    const s = this.starts
+    let c = this.cursor
+    if (s[c] <= offset && (c + 1 === this.count || offset < s[c + 1])) return c
+    if (c + 1 < this.count && s[c + 1] <= offset && (c + 2 >= this.count || offset < s[c + 2])) return (this.cursor = c + 1)
+    let lo = 0
+    let hi = this.count - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (s[mid] <= offset) lo = mid
+      else hi = mid - 1
+    }
+    c = lo
+    return (this.cursor = c)
+  }
+
+  line(offset: number): number {
+    return this.index(offset) + 1
+  }
+
+  span(start: number, end: number): Span {
+    const a = this.index(start)
+    const col = start - this.starts[a] + 1
+    const b = this.index(end)
+    return { line: a + 1, col, endLine: b + 1, endCol: end - this.starts[b] + 1 }
+  }
+}
+
+/**
+ * Reads the string token at `at` (a double-quoted string or a block-text line, then more block-text
+ * lines, and more double-quoted strings once one part was read, separated only by whitespace) and
+ * returns where it ends. With `out`, also decodes its value: strings are byte strings (escapes give
+ * raw bytes, other characters their UTF-8 encoding). Runs of plain characters are copied as slices
+ * and each part is joined once, so the work is linear however many escapes the literal holds.
+ */
+function scanString(src: string, at: number, err: ((message: string, start: number, end: number) => void) | undefined, out?: { parts: string[]; bytes: ByteBuilder }): number {
+  const n = src.length
+  let i = at
+  /** reads the double-quoted string at i; false when it is unterminated (its text is then left out) */
+  const readQuoted = (): boolean => {
+    const start = i
     i++ // opening quote
-    const out: string[] = []
+    const parts: string[] = []
     let run = i
     const flush = (): void => {
-      if (run < i) {
+      if (out && run < i) {
         const text = src.slice(run, i)
-        out.push(text)
-        bytes.text(text)
+        parts.push(text)
+        out.bytes.text(text)
       }
     }
     while (i < n) {
@@ -123,7 +206,8 @@ export function lex(src: string): LexResult {
       if (ch === 34) {
         flush()
         i++
-        return out.join('')
+        out?.parts.push(parts.join(''))
+        return true
       }
       if (ch === 10) break
       if (ch !== 92) {
@@ -135,75 +219,226 @@ export function lex(src: string): LexResult {
       i += 2
       const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e]
       if (simple !== undefined) {
-        out.push(simple)
-        bytes.byte(simple.charCodeAt(0))
+        if (out) {
+          parts.push(simple)
+          out.bytes.byte(simple.charCodeAt(0))
+        }
       } else if (e === 'x') {
         const h0 = i
         while (i - h0 < 2 && i < n && isHex(src.charCodeAt(i))) i++
-        if (i === h0) err('Invalid escape sequence.', line, col(i - 2), line, col(i))
-        else {
+        if (i === h0) err?.('Invalid escape sequence.', i - 2, i)
+        else if (out) {
           const b = parseInt(src.slice(h0, i), 16)
-          out.push(String.fromCharCode(b))
-          bytes.byte(b)
+          parts.push(String.fromCharCode(b))
+          out.bytes.byte(b)
         }
       } else if (e !== undefined && e >= '0' && e <= '7') {
         const o0 = i - 1
         while (i - o0 < 3 && i < n && src[i] >= '0' && src[i] <= '7') i++
-        const b = parseInt(src.slice(o0, i), 8) & 0xff
-        out.push(String.fromCharCode(b))
-        bytes.byte(b)
+        if (out) {
+          const b = parseInt(src.slice(o0, i), 8) & 0xff
+          parts.push(String.fromCharCode(b))
+          out.bytes.byte(b)
+        }
       } else {
-        err('Invalid escape sequence.', line, col(i - 2), line, col(i))
+        err?.('Invalid escape sequence.', i - 2, i)
       }
       run = i
     }
     flush()
-    err('Unterminated string literal.', startLine, startCol, line, col(i))
-    return undefined
+    err?.('Unterminated string literal.', start, i)
+    return false
+  }
+  let read = 0
+  if (src.charCodeAt(i) === 34 && readQuoted()) read++
+  for (;;) {
+    let j = i
+    while (j < n) {
+      const ch = src.charCodeAt(j)
+      if (ch === 10 || ch === 32 || ch === 9 || ch === 13) j++
+      else break
+    }
+    const c = src.charCodeAt(j)
+    if (c === 96) {
+      // block text: the rest of the line, with its newline
+      i = j
+      let k = i + 1
+      while (k < n && src.charCodeAt(k) !== 10) k++
+      if (out) {
+        const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n'
+        out.parts.push(lineText)
+        out.bytes.text(lineText)
+      }
+      i = k
+      read++
+      continue
+    }
+    if (c === 34 && read > 0) {
+      i = j
+      if (readQuoted()) read++
+      continue
+    }
+    return i
+  }
+}
+
+/** Bytes of a binary literal `0x"..."` (hex digits, whitespace between them ignored). */
+function binaryBytes(text: string): Uint8Array {
+  const hex: number[] = []
+  for (let k = 3; k < text.length; k++) if (isHex(text.charCodeAt(k))) hex.push(parseInt(text[k], 16))
+  const bytes = new Uint8Array(hex.length >> 1)
+  for (let k = 0; k < bytes.length; k++) bytes[k] = (hex[2 * k] << 4) | hex[2 * k + 1]
+  return bytes
+}
+
+/** Value of an integer literal: decimal, `0x` hexadecimal or `0` octal (0 when malformed, an error already). */
+function intValue(text: string): bigint {
+  if (text.length > 1 && text[0] === '0' && (text[1] === 'x' || text[1] === 'X')) return text.length > 2 ? BigInt('0x' + text.slice(2)) : 0n
+  if (text.length > 1 && text[0] === '0') return /^[0-7]+$/.test(text) ? BigInt('0o' + text.slice(1)) : 0n
+  return BigInt(text)
+}
+
+/** A token as the parser sees it, made on demand from the compact list; values are computed when read. */
+class LazyToken implements Token {
+  readonly kind: TokenKind
+  readonly text: string
+  readonly line: number
+  readonly col: number
+  readonly endLine: number
+  readonly endCol: number
+  readonly offset: number
+  private decoded?: { str: string; bytes: Uint8Array }
+
+  constructor(
+    private readonly src: string,
+    kind: number,
+    start: number,
+    end: number,
+    where: Span,
+  ) {
+    this.kind = KINDS[kind]
+    this.text = src.slice(start, end)
+    this.offset = start
+    this.line = where.line
+    this.col = where.col
+    this.endLine = where.endLine
+    this.endCol = where.endCol
+  }
+
+  get int(): bigint | undefined {
+    return this.kind === 'int' ? intValue(this.text) : undefined
+  }
+
+  get num(): number | undefined {
+    return this.kind === 'float' ? Number(this.text) : undefined
+  }
+
+  private decode(): { str: string; bytes: Uint8Array } | undefined {
+    if (this.kind !== 'string') return undefined
+    if (!this.decoded) {
+      const out = { parts: [] as string[], bytes: new ByteBuilder() }
+      scanString(this.src, this.offset, undefined, out)
+      this.decoded = { str: out.parts.join(''), bytes: out.bytes.done() }
+    }
+    return this.decoded
+  }
+
+  get str(): string | undefined {
+    return this.decode()?.str
+  }
+
+  get bytes(): Uint8Array | undefined {
+    if (this.kind === 'binary') return binaryBytes(this.text)
+    return this.decode()?.bytes
+  }
+}
+
+/** The tokens of a file: a kind and the start and end offsets of each, in typed arrays. */
+export class TokenList {
+  private kinds = new Uint8Array(64)
+  private starts = new Int32Array(64)
+  private ends = new Int32Array(64)
+  length = 0
+  /** the last few tokens handed out, so that looking ahead and back makes no new objects */
+  private readonly recent: (LazyToken | undefined)[] = new Array<LazyToken | undefined>(16)
+
+  constructor(
+    private readonly src: string,
+    private readonly lines: LineTable,
+  ) {}
+
+  push(kind: number, start: number, end: number): void {
+    if (this.length === this.kinds.length) {
+      const size = this.kinds.length * 2
+      const kinds = new Uint8Array(size)
+      kinds.set(this.kinds)
+      this.kinds = kinds
+      const starts = new Int32Array(size)
+      starts.set(this.starts)
+      this.starts = starts
+      const ends = new Int32Array(size)
+      ends.set(this.ends)
+      this.ends = ends
+    }
+    this.kinds[this.length] = kind
+    this.starts[this.length] = start
+    this.ends[this.length] = end
+    this.length++
+  }
+
+  at(index: number): Token {
+    const slot = index & 15
+    const cached = this.recent[slot]
+    if (cached && this.starts[index] === cached.offset && KINDS[this.kinds[index]] === cached.kind) return cached
+    const start = this.starts[index]
+    const end = this.ends[index]
+    const t = new LazyToken(this.src, this.kinds[index], start, end, this.lines.span(start, end))
+    this.recent[slot] = t
+    return t
+  }
+}
+
+export function lex(src: string): LexResult {
+  const lines = new LineTable(src)
+  const tokens = new TokenList(src, lines)
+  const comments: Comment[] = []
+  const errors: LexError[] = []
+  const n = src.length
+  let i = 0
+  /** end of the last token: a comment on its line is trailing */
+  let lastCodeEnd = -1
+
+  const err = (message: string, start: number, end: number): void => {
+    errors.push({ message, ...lines.span(start, end) })
   }
 
   while (i < n) {
     const c = src.charCodeAt(i)
-    if (c === 10) {
-      i++
-      line++
-      lineStart = i
-      continue
-    }
-    if (c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
+    if (c === 10 || c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
       i++
       continue
     }
     if (c === 35) {
       // comment
-      let j = i + 1
-      while (j < n && src.charCodeAt(j) !== 10) j++
+      let j = src.indexOf('\n', i + 1)
+      if (j === -1) j = n
       let text = src.slice(i + 1, j)
       if (text.startsWith(' ')) text = text.slice(1)
-      comments.push({ line, trailing: lastCodeLine === line, text: text.replace(/\r$/, '') })
+      if (text.endsWith('\r')) text = text.slice(0, -1)
+      const line = lines.line(i)
+      comments.push({ line, trailing: lastCodeEnd >= 0 && lines.line(lastCodeEnd) === line, text })
       i = j
       continue
     }
-    const startLine = line
-    const startCol = col(i)
     const start = i
-    const push = (kind: TokenKind, extra: Partial<Token> = {}): void => {
-      tokens.push({
-        kind,
-        text: src.slice(start, i),
-        line: startLine,
-        col: startCol,
-        endLine: line,
-        endCol: col(i),
-        offset: start,
-        ...extra,
-      })
-      lastCodeLine = line
+    const push = (kind: number): void => {
+      tokens.push(kind, start, i)
+      lastCodeEnd = i
     }
     if (isIdentStart(c)) {
       i++
       while (i < n && isIdentPart(src.charCodeAt(i))) i++
-      push('ident')
+      push(K_IDENT)
       continue
     }
     if (isDigit(c)) {
@@ -211,33 +446,28 @@ export function lex(src: string): LexResult {
         if (src[i + 2] === '"') {
           // binary literal 0x"..."
           i += 3
-          const hex: string[] = []
+          let digits = 0
           let ok = true
-          while (i < n && src[i] !== '"') {
+          while (i < n && src.charCodeAt(i) !== 34) {
             const ch = src.charCodeAt(i)
             if (ch === 10) {
               ok = false
               break
             }
-            if (isHex(ch)) hex.push(src[i])
+            if (isHex(ch)) digits++
             else if (!(ch === 32 || ch === 9 || ch === 13)) ok = false
             i++
           }
-          if (src[i] === '"') i++
+          if (src.charCodeAt(i) === 34) i++
           else ok = false
-          if (!ok || hex.length % 2 !== 0) {
-            err('Invalid binary literal.', startLine, startCol, line, col(i))
-          }
-          const bytes = new Uint8Array(hex.length >> 1)
-          for (let k = 0; k < bytes.length; k++) bytes[k] = parseInt(hex[2 * k] + hex[2 * k + 1], 16)
-          push('binary', { bytes })
+          if (!ok || digits % 2 !== 0) err('Invalid binary literal.', start, i)
+          push(K_BINARY)
           continue
         }
         i += 2
         while (i < n && isHex(src.charCodeAt(i))) i++
-        const digits = src.slice(start + 2, i)
-        if (digits.length === 0) err('Invalid hexadecimal literal.', startLine, startCol, line, col(i))
-        push('int', { int: digits.length ? BigInt('0x' + digits) : 0n })
+        if (i === start + 2) err('Invalid hexadecimal literal.', start, i)
+        push(K_INT)
         continue
       }
       while (i < n && isDigit(src.charCodeAt(i))) i++
@@ -252,88 +482,34 @@ export function lex(src: string): LexResult {
         i += 2
         while (i < n && isDigit(src.charCodeAt(i))) i++
       }
-      const text = src.slice(start, i)
-      if (isFloat) {
-        push('float', { num: Number(text) })
-      } else if (text.length > 1 && text[0] === '0') {
-        if (!/^[0-7]+$/.test(text)) err('Invalid octal literal.', startLine, startCol, line, col(i))
-        push('int', { int: /^[0-7]+$/.test(text) ? BigInt('0o' + text.slice(1)) : 0n })
-      } else {
-        push('int', { int: BigInt(text) })
+      if (isFloat) push(K_FLOAT)
+      else {
+        if (i - start > 1 && c === 48 && !/^[0-7]+$/.test(src.slice(start, i))) err('Invalid octal literal.', start, i)
+        push(K_INT)
       }
       continue
     }
-    if (c === 34) {
-      // double-quoted string, possibly concatenated with block-text lines
-      const parts: string[] = []
-      bytes = new ByteBuilder()
-      const first = readQuoted()
-      if (first !== undefined) parts.push(first)
-      i = concatStrings(parts)
-      push('string', { str: parts.join(''), bytes: bytes.done() })
+    if (c === 34 || c === 96) {
+      // double-quoted string or block text, possibly concatenated with more of either
+      i = scanString(src, i, err)
+      push(K_STRING)
       continue
     }
-    if (c === 96) {
-      const parts: string[] = []
-      bytes = new ByteBuilder()
-      i = concatStrings(parts)
-      push('string', { str: parts.join(''), bytes: bytes.done() })
-      continue
-    }
-    if (OP_CHARS.has(src[i])) {
+    if (isOpChar(c)) {
       i++
-      while (i < n && OP_CHARS.has(src[i])) i++
-      push('op')
+      while (i < n && isOpChar(src.charCodeAt(i))) i++
+      push(K_OP)
       continue
     }
-    if ('()[]{},;'.includes(src[i])) {
+    if (isPunct(c)) {
       i++
-      push('op')
+      push(K_OP)
       continue
     }
     // Unknown character
     i++
-    err(`Unexpected character '${src[start]}'.`, startLine, startCol, line, col(i))
+    err(`Unexpected character '${src[start]}'.`, start, i)
   }
-  tokens.push({ kind: 'eof', text: '', line, col: col(i), endLine: line, endCol: col(i), offset: n })
+  tokens.push(K_EOF, n, n)
   return { tokens, comments, errors }
-
-  // Consumes following block-text lines (`...) and double-quoted strings, separated only by whitespace/newlines.
-  function concatStrings(parts: string[]): number {
-    for (;;) {
-      let j = i
-      let l = line
-      let ls = lineStart
-      while (j < n) {
-        const ch = src.charCodeAt(j)
-        if (ch === 10) {
-          j++
-          l++
-          ls = j
-        } else if (ch === 32 || ch === 9 || ch === 13) j++
-        else break
-      }
-      if (src[j] === '`') {
-        i = j
-        line = l
-        lineStart = ls
-        let k = i + 1
-        while (k < n && src.charCodeAt(k) !== 10) k++
-        const lineText = src.slice(i + 1, k).replace(/\r$/, '') + '\n'
-        parts.push(lineText)
-        bytes.text(lineText)
-        i = k
-        continue
-      }
-      if (src[j] === '"' && parts.length > 0) {
-        i = j
-        line = l
-        lineStart = ls
-        const s = readQuoted()
-        if (s !== undefined) parts.push(s)
-        continue
-      }
-      return i
-    }
-  }
 }

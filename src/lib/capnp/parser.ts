@@ -50,8 +50,8 @@ export function parseCapnp(src: string): ParseResult {
     throw new TooDeep()
   }
 
-  const peek = (k = 0): Token => tokens[Math.min(p + k, tokens.length - 1)]
-  const next = (): Token => tokens[p < tokens.length - 1 ? p++ : p]
+  const peek = (k = 0): Token => tokens.at(Math.min(p + k, tokens.length - 1))
+  const next = (): Token => tokens.at(p < tokens.length - 1 ? p++ : p)
   const isOp = (s: string, k = 0): boolean => {
     const t = peek(k)
     return t.kind === 'op' && t.text === s
@@ -80,7 +80,7 @@ export function parseCapnp(src: string): ParseResult {
     next()
     return { name: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
   }
-  const last = (): Token => tokens[Math.max(0, p - 1)]
+  const last = (): Token => tokens.at(Math.max(0, p - 1))
 
   /** Skips to the end of the current statement. */
   const recover = (): void => {
@@ -603,10 +603,10 @@ export function parseCapnp(src: string): ParseResult {
       file.nested.push(s)
     }
   }
-  const lastTok = tokens[tokens.length - 1]
+  const lastTok = tokens.at(tokens.length - 1)
   file.endLine = lastTok.endLine
   file.endCol = lastTok.endCol
-  attachDocComments(file, comments)
+  attachDocComments(file, comments, lastTok.endLine)
   return { file, errors }
 }
 
@@ -632,22 +632,29 @@ function pos(s: Span): Span {
  * Doc comments: a comment on the same line after the declaration's `;` / `{` plus the comment lines
  * directly below it (the Cap'n Proto convention); otherwise the comment block directly above.
  */
-function attachDocComments(file: Decl, comments: Comment[]): void {
+function attachDocComments(file: Decl, comments: Comment[], lines: number): void {
   if (comments.length === 0) return
-  const byLine = new Map<number, Comment>()
-  for (const c of comments) byLine.set(c.line, c)
-  const claimed = new Set<number>()
+  // indexed by line number: a comment-heavy file costs a slot per line, not a map entry
+  const byLine = new Array<Comment | undefined>(lines + 2).fill(undefined)
+  for (const c of comments) byLine[c.line] = c
+  const lineClaimed = new Uint8Array(lines + 2)
+  const claimed = {
+    has: (l: number): boolean => l >= 0 && l < lineClaimed.length && lineClaimed[l] === 1,
+    add: (l: number): void => {
+      if (l >= 0 && l < lineClaimed.length) lineClaimed[l] = 1
+    },
+  }
   const visit = (d: Decl): void => {
     if (d.kind === 'file' && d.id) {
       // the file's own doc comment follows its id statement
       const lines: string[] = []
-      const same = byLine.get(d.id.endLine)
+      const same = byLine[d.id.endLine]
       if (same && same.trailing) {
         lines.push(same.text)
         claimed.add(d.id.endLine)
       }
       for (let l = d.id.endLine + 1; ; l++) {
-        const c = byLine.get(l)
+        const c = byLine[l]
         if (!c || c.trailing) break
         lines.push(c.text)
         claimed.add(l)
@@ -658,14 +665,14 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
       const termLine = d.bodyLine ?? d.endLine
       const lines: string[] = []
       let l = termLine
-      const same = byLine.get(l)
+      const same = byLine[l]
       if (same && same.trailing && !claimed.has(l)) {
         lines.push(same.text)
         claimed.add(l)
       }
       l = termLine + 1
       for (;;) {
-        const c = byLine.get(l)
+        const c = byLine[l]
         if (!c || c.trailing || claimed.has(l)) break
         lines.push(c.text)
         claimed.add(l)
@@ -673,13 +680,13 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
       }
       if (lines.length === 0 && d.bodyLine !== undefined) {
         // a block without a comment after its `{` may carry one after its `}`
-        const close = byLine.get(d.endLine)
+        const close = byLine[d.endLine]
         if (close && close.trailing && !claimed.has(d.endLine)) {
           lines.push(close.text)
           claimed.add(d.endLine)
         }
         for (let k = d.endLine + 1; ; k++) {
-          const c = byLine.get(k)
+          const c = byLine[k]
           if (!c || c.trailing || claimed.has(k)) break
           lines.push(c.text)
           claimed.add(k)
@@ -690,7 +697,7 @@ function attachDocComments(file: Decl, comments: Comment[]): void {
         const above: string[] = []
         l = d.line - 1
         for (;;) {
-          const c = byLine.get(l)
+          const c = byLine[l]
           if (!c || c.trailing || claimed.has(l)) break
           above.push(c.text)
           l--

@@ -43,8 +43,8 @@ export function definitionImports(root: string, abs: string): DefinitionImport[]
   if (ext === '.capnp') {
     const { tokens } = lex(text)
     for (let i = 0; i + 1 < tokens.length; i++) {
-      const t = tokens[i]
-      const next = tokens[i + 1]
+      const t = tokens.at(i)
+      const next = tokens.at(i + 1)
       if (t.kind !== 'ident' || (t.text !== 'import' && t.text !== 'embed') || next.kind !== 'string' || next.str === undefined) continue
       const path = next.str
       let targets: string[]
