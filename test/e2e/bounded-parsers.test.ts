@@ -26,6 +26,15 @@ function repoWith(text: string, v2?: string): string {
   return root
 }
 
+/** A repository with schema `deep` in `format`, its one definition file `deep.<ext>` holding `text`. */
+function repoWithDefinition(ext: string, format: string, text: string): string {
+  const root = exampleRepo({ git: true })
+  writeFileSync(join(root, 'schemas', `deep.${ext}`), text)
+  const versions = ['  - version: v1', '    effective_from: 2025-01-01', '    status: active']
+  writeFileSync(join(root, 'schemas', 'deep.yaml'), ['name: deep', `format: ${format}`, `schema_file: deep.${ext}`, 'versions:', ...versions, ''].join('\n'))
+  return root
+}
+
 /**
  * Runs `ssmd validate --no-cache --json` and measures the CPU time the process used (bash's
  * `times`): the work done, which a busy machine does not inflate as it does the wall clock.
@@ -118,5 +127,45 @@ describe('bounded parsers (built CLI)', function () {
     const compile = ssmdProcess(['schema', 'compile', 'big@v1', '-o', join(root, 'req.bin'), '-C', root])
     expect(compile.code, compile.stderr).to.equal(0)
     expect(compile.stdout).to.match(/104 nodes/)
+  })
+
+  it('protobuf nested past its limits is one finding at the line and column where the limit is passed (slow)', () => {
+    const cases = [
+      // 10,000 nested messages: the 33rd `message` keyword, on line 34
+      { text: `syntax = "proto3";\n${'message M {\n'.repeat(10_000)}${'}\n'.repeat(10_000)}`, line: 34, column: 1, message: /messages and groups nested deeper than 32 levels/ },
+      // an option value 10,000 braces deep: the 102nd `{` (the first is level 0 for protobufjs)
+      {
+        text: `syntax = "proto3";\nmessage A { int32 x = 1 [(foo) = ${'{ a: '.repeat(10_000)}1${' }'.repeat(10_000)}]; }\n`,
+        line: 2,
+        column: 34 + 101 * 5,
+        message: /option value nested deeper than 100 levels/,
+      },
+    ]
+    for (const c of cases) {
+      const root = repoWithDefinition('proto', 'protobuf', c.text)
+      const { result, cpuMs } = timedValidate(root)
+      expect(result.code, result.stderr).to.equal(1)
+      const onFile = findings(result).filter(f => f.file === 'schemas/deep.proto')
+      expect(onFile).to.have.length(1)
+      expect(onFile[0]).to.include({ line: c.line, column: c.column, rule: 'schema/parse' })
+      expect(onFile[0].message).to.match(c.message)
+      expect(cpuMs).to.be.lessThan(5000)
+    }
+  })
+
+  it('a JSON Schema nested past 100 levels is one located finding, not a stack overflow (slow)', () => {
+    const n = 10_000
+    const level = '{"a": {"type": "object", "properties": '
+    const root = repoWithDefinition('json', 'json_schema', `{\n  "type": "object",\n  "properties": ${level.repeat(n)}{}${'}}'.repeat(n)}\n}\n`)
+    const { result, cpuMs } = timedValidate(root)
+    expect(result.code, result.stderr).to.equal(1)
+    expect(result.stdout + result.stderr).not.to.contain('Maximum call stack')
+    expect(findings(result).filter(f => f.rule === 'plugin/failed')).to.deep.equal([])
+    const onFile = findings(result).filter(f => f.file === 'schemas/deep.json')
+    expect(onFile).to.have.length(1)
+    // the 101st `{`: the file's own, then two per level, so the 50th level's inner object
+    expect(onFile[0]).to.include({ line: 3, column: 17 + 49 * level.length + '{"a": '.length, rule: 'schema/parse' })
+    expect(onFile[0].message).to.match(/^invalid JSON: nesting deeper than 100 levels of objects and arrays; declare the inner schema in \$defs/)
+    expect(cpuMs).to.be.lessThan(5000)
   })
 })

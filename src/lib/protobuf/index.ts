@@ -3,6 +3,6 @@
  * protobufjs, located with ssmd's own tokenizer) and the structural compare of two
  * versions by Buf's wire-compatibility rules.
  */
-export { buildProtoModel, type ProtoModel, type ProtoField, type ProtoMessage, type ProtoEnum, type ProtoService, type ProtoType } from './model.js'
+export { buildProtoModel, ProtoSyntaxError, type ProtoModel, type ProtoField, type ProtoMessage, type ProtoEnum, type ProtoService, type ProtoType } from './model.js'
 export { compareProtobuf } from './compare.js'
-export { locateProto, type ProtoPosition, type ProtoPositions } from './locate.js'
+export { locateDepthProblem, locateProto, type ProtoPosition, type ProtoPositions } from './locate.js'

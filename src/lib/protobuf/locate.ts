@@ -248,3 +248,77 @@ export function locateProto(text: string): ProtoPositions {
   }
   return out
 }
+
+/** protobufjs's limits (and protoc's): nested message and group declarations, and option value braces. */
+export const PROTO_NESTING_LIMIT = 32
+export const PROTO_OPTION_DEPTH_LIMIT = 100
+
+export interface ProtoDepthProblem extends ProtoPosition {
+  message: string
+}
+
+interface DepthScope {
+  option: boolean
+  /** depth protobufjs gives a message declared here, and a field declared here */
+  typeDepth: number
+  fieldDepth: number
+  optionDepth: number
+}
+
+/**
+ * Where a .proto file passes protobufjs's nesting limits, which it reports as "max depth
+ * exceeded" with no position: the `message` keyword (or the group field) declared deeper than
+ * 32 levels, counted as protobufjs counts them (a field's group one level below its message,
+ * a oneof's fields too), or the `{` of an option value nested deeper than 100 levels.
+ * Iterative: any depth of braces is walked without recursion.
+ */
+export function locateDepthProblem(text: string): ProtoDepthProblem | undefined {
+  const tokens = tokenize(text)
+  const stack: DepthScope[] = [{ option: false, typeDepth: 1, fieldDepth: 1, optionDepth: 0 }]
+  let start = 0
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]
+    if (t.string) continue
+    const top = stack[stack.length - 1]
+    if (t.text === ';') {
+      start = i + 1
+      continue
+    }
+    if (t.text === '}') {
+      if (stack.length > 1) stack.pop()
+      start = i + 1
+      continue
+    }
+    if (t.text !== '{') continue
+    const first = tokens[start]
+    const before = tokens[i - 1]
+    if (top.option || (before && !before.string && (before.text === '=' || before.text === ':'))) {
+      const depth = top.option ? top.optionDepth + 1 : 0
+      if (depth > PROTO_OPTION_DEPTH_LIMIT) {
+        return { line: t.line, column: t.column, message: `option value nested deeper than ${PROTO_OPTION_DEPTH_LIMIT} levels; flatten it` }
+      }
+      stack.push({ ...top, option: true, optionDepth: depth })
+    } else if (first && !first.string && first.text === 'message') {
+      const depth = top.typeDepth
+      if (depth > PROTO_NESTING_LIMIT) return nestedTooDeep(first)
+      stack.push({ option: false, typeDepth: depth + 1, fieldDepth: depth + 1, optionDepth: 0 })
+    } else if (tokens.slice(start, i).some(x => !x.string && x.text === 'group')) {
+      const depth = top.fieldDepth
+      if (depth > PROTO_NESTING_LIMIT) return nestedTooDeep(first ?? t)
+      stack.push({ option: false, typeDepth: depth + 1, fieldDepth: depth + 1, optionDepth: 0 })
+    } else {
+      // oneof, extend, service, enum, rpc: their fields are counted as the enclosing scope's
+      stack.push({ ...top, option: false })
+    }
+    start = i + 1
+  }
+  return undefined
+}
+
+function nestedTooDeep(at: ProtoPosition): ProtoDepthProblem {
+  return {
+    line: at.line,
+    column: at.column,
+    message: `messages and groups nested deeper than ${PROTO_NESTING_LIMIT} levels (protoc's limit too); declare the inner message at a shallower level and refer to it by name`,
+  }
+}

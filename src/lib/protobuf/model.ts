@@ -4,7 +4,7 @@
  * positions in the source (see locate.ts).
  */
 import protobuf from 'protobufjs'
-import { locateProto, type ProtoPosition, type ProtoPositions } from './locate.js'
+import { locateDepthProblem, locateProto, type ProtoPosition, type ProtoPositions } from './locate.js'
 
 export const SCALARS = new Set([
   'double',
@@ -136,9 +136,28 @@ interface ReflectedType extends Reflected {
   nestedArray: Reflected[]
 }
 
+/** A .proto file that does not parse, at a known line and column. */
+export class ProtoSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super(message)
+  }
+}
+
 /** Parses .proto source into a ProtoModel; throws protobufjs's error when it does not parse. */
 export function buildProtoModel(text: string, file: string): ProtoModel {
-  const parsed = protobuf.parse(text, { keepCase: true, alternateCommentMode: true })
+  let parsed: ReturnType<typeof protobuf.parse>
+  try {
+    parsed = protobuf.parse(text, { keepCase: true, alternateCommentMode: true })
+  } catch (error) {
+    // protobufjs stops at its nesting limits with no position: find where the file passes them
+    const deep = /max depth exceeded/.test((error as Error).message) ? locateDepthProblem(text) : undefined
+    if (deep) throw new ProtoSyntaxError(deep.message, deep.line, deep.column)
+    throw error
+  }
   const root = parsed.root as unknown as Reflected
   root._resolveFeaturesRecursive?.(root._edition)
   const at = locateProto(text)

@@ -90,11 +90,16 @@ export async function parseDefinition(
       return { ok: true, problems: [], protobuf: buildProtoModel(text, display) }
     } catch (error) {
       const message = (error as Error).message
-      const line = Number(/line (\d+)/.exec(message)?.[1] ?? 1)
-      return { ok: false, problems: [{ message: `protobuf: ${message.replace(/^illegal/, 'unexpected')}`, line, column: 1, file: display }] }
+      const at = error as { line?: unknown; column?: unknown }
+      const line = typeof at.line === 'number' ? at.line : Number(/line (\d+)/.exec(message)?.[1] ?? 1)
+      const column = typeof at.column === 'number' ? at.column : 1
+      return { ok: false, problems: [{ message: `protobuf: ${message.replace(/^illegal/, 'unexpected')}`, line, column, file: display }] }
     }
   }
   if (format === 'json_schema') {
+    // Before parsing: JSON.parse takes any depth, but the schema checks after it recurse.
+    const deep = jsonTooDeep(text)
+    if (deep) return { ok: false, problems: [{ message: JSON_NESTING_MESSAGE, line: deep.line, column: deep.column, file: display }] }
     let json: unknown
     try {
       json = JSON.parse(text)
@@ -117,6 +122,35 @@ export async function parseDefinition(
     return { ok: true, problems: [], json: { value: json } }
   }
   return { ok: false, problems: [{ message: `unknown format '${format}'`, line: 1, column: 1, file: display }] }
+}
+
+/** The deepest nesting of objects and arrays a JSON Schema file may use (as for YAML documents). */
+export const JSON_MAX_NESTING = 100
+const JSON_NESTING_MESSAGE = `invalid JSON: nesting deeper than ${JSON_MAX_NESTING} levels of objects and arrays; declare the inner schema in $defs and refer to it with $ref`
+
+/** Where JSON text first opens an object or array deeper than JSON_MAX_NESTING: one pass, no recursion. */
+export function jsonTooDeep(text: string): { line: number; column: number } | undefined {
+  let depth = 0
+  let line = 1
+  let lineStart = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 10) {
+      line++
+      lineStart = i + 1
+    } else if (c === 34) {
+      // a string: skip to its closing quote (escapes skip the next character; strings hold no newline)
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i)
+        if (d === 92) i++
+        else if (d === 34 || d === 10) break
+      }
+      if (text.charCodeAt(i) === 10) i--
+    } else if (c === 123 || c === 91) {
+      if (++depth > JSON_MAX_NESTING) return { line, column: i - lineStart + 1 }
+    } else if (c === 125 || c === 93) depth--
+  }
+  return undefined
 }
 
 function conflictProblem(text: string, display: string): ParsedDefinition | undefined {
