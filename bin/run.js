@@ -31,9 +31,12 @@ if (process.argv[2] === '__complete') {
   const { flush, handle, run } = await import('../dist/vendor/oclif-core.js')
   if (skipEngineCheck) delete process.env[engineCheck]
   // What oclif's execute() does, with parser errors of commands that are not ssmd's
-  // own (plugins install, help) reported in ssmd's one-line style too.
+  // own (plugins install, help) reported in ssmd's one-line style too. User and linked
+  // plugins are loaded by ssmd: none of their hooks runs, none of their files is
+  // imported, none takes a command of ssmd's (src/lib/cli/plugin-trust.ts).
   const args = await normalizedArgs()
-  await run(args, import.meta.url)
+  await sealedConfig(args)
+    .then(async config => run(args, config))
     .then(async () => flush())
     .catch(async error => {
       // An exit() of a command built on another copy of oclif (a plugin's): what
@@ -41,6 +44,18 @@ if (process.argv[2] === '__complete') {
       if (error?.code === 'EEXIT' && Number.isInteger(error.oclif?.exit)) process.exit(error.oclif.exit)
       if (!(await reportParseError(error, args))) await handle(error)
     })
+}
+
+/** oclif's configuration with user plugins loaded inert; warns when a plugin claims the command being run. */
+async function sealedConfig(args) {
+  const { loadSealedConfig, shadowWarnings } = await import('../dist/lib/cli/plugin-trust.js')
+  const config = await loadSealedConfig(fileURLToPath(new URL('..', import.meta.url)))
+  const warnings = shadowWarnings(config, args)
+  if (warnings.length > 0) {
+    const { escapeControl } = await import('../dist/lib/core/text.js')
+    for (const w of warnings) process.stderr.write(`Warning: ${escapeControl(w)}\n`)
+  }
+  return config
 }
 
 /** A parser error of a plugin's command as one ssmd line, exit 2; false for anything else. */

@@ -10,6 +10,7 @@ import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledP
 import { explainMissingPlugins, missingPlugins, policySeverities, UNKNOWN_RULE_INFO, unknownRuleFindings } from '../validate/policy.js'
 import { findRoot } from '../workspace/root.js'
 import { gitLeftOut } from '../git/left-out.js'
+import { declaredHooks } from './plugin-trust.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
@@ -46,7 +47,8 @@ export function validationPlugins(config: Config): InstalledPlugin[] {
   const out: InstalledPlugin[] = []
   for (const p of config.plugins.values()) {
     if (p.isRoot || p.root === config.root) continue
-    const hooks = (p.hooks as Record<string, Array<{ target: string; identifier: string }> | undefined>).validate ?? []
+    // What the package declares: ssmd never lets oclif run a user plugin's hooks (see plugin-trust.ts).
+    const hooks = declaredHooks(p).validate ?? []
     if (hooks.length > 0) out.push({ name: p.name, root: p.root, hooks: hooks.map(h => ({ target: h.target, identifier: h.identifier })) })
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

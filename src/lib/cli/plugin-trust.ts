@@ -1,0 +1,316 @@
+/*
+ * What ssmd runs of an installed or linked plugin.
+ *
+ * oclif would run every hook a plugin declares (`init`, `prerun`, `postrun`,
+ * `finally`, `command_not_found`, …) inside ssmd's process on every command,
+ * import its command files on every start when it ships no manifest, let a
+ * linked package named like one of ssmd's own plugins replace it, and let a
+ * command id, alias, permutation or topic of a plugin take the place of one of
+ * ssmd's. None of that is acceptable for a tool whose verdict gates commits
+ * and deploys. ssmd therefore loads user and linked plugins itself:
+ *
+ * - no lifecycle hook of theirs ever runs; their `validate` hook is only run
+ *   by the rule runtime, in its own sandboxed process (lib/validate/plugins.ts);
+ * - their commands are read from their oclif.manifest.json only (never by
+ *   importing their files), and a command whose id or alias is, or lies
+ *   under, one of ssmd's commands or topics is not loaded;
+ * - a package named like ssmd or one of its built-in plugins is not loaded;
+ * - oclif plugins a plugin itself lists are not loaded.
+ *
+ * The decisions are kept per plugin for `ssmd plugins` and `plugins install`.
+ */
+import { Config, Plugin } from '@oclif/core'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+
+/** A hook entry as oclif declares it: the module and the export to call. */
+export interface HookEntry {
+  target: string
+  identifier: string
+}
+
+export interface HookTrust {
+  event: string
+  /** True only for `validate`, which the rule runtime runs in its own sandboxed process. */
+  runs: boolean
+}
+
+export interface CommandTrust {
+  id: string
+  runs: boolean
+  /** Why ssmd does not load it. */
+  reason?: string
+  /** The id or alias of the plugin's that takes one of ssmd's names (colon form). */
+  claims?: string
+}
+
+/** What a user or linked plugin brings besides rules, and what of it ssmd runs. */
+export interface PluginTrust {
+  hooks: HookTrust[]
+  commands: CommandTrust[]
+  /** oclif plugins the package lists in its own `oclif.plugins`: never loaded. */
+  plugins: string[]
+  /** Set when ssmd did not load the package at all. */
+  refused?: string
+}
+
+/** A user or linked plugin ssmd did not load, with why. */
+export interface RefusedPlugin {
+  name: string
+  type: 'user' | 'link'
+  version?: string
+  root?: string
+  reason: string
+}
+
+/** The hook that ssmd itself runs, in a sandboxed process, for user plugins. */
+export const VALIDATE_HOOK = 'validate'
+
+const DECLARED = new WeakMap<object, Record<string, HookEntry[]>>()
+const TRUST = new WeakMap<object, PluginTrust>()
+const TRUSTED = new WeakSet<object>()
+let refused: RefusedPlugin[] = []
+let sealed = false
+
+type PJSON = Record<string, unknown> & { name?: string; version?: string; oclif?: Record<string, unknown> }
+type UserEntry = { name: string; type: 'user' | 'link'; root?: string; url?: string; tag?: string }
+
+/** oclif's `hooks` declaration ({ event: target | {target, identifier} | [...] }) as entries per event. */
+export function hookEntries(hooks: unknown): Record<string, HookEntry[]> {
+  const out: Record<string, HookEntry[]> = {}
+  if (hooks === null || typeof hooks !== 'object' || Array.isArray(hooks)) return out
+  for (const [event, value] of Object.entries(hooks)) {
+    const list = Array.isArray(value) ? value : [value]
+    out[event] = list.flatMap(v => {
+      if (typeof v === 'string') return [{ target: v, identifier: 'default' }]
+      if (v !== null && typeof v === 'object' && typeof (v as HookEntry).target === 'string') {
+        const identifier = (v as HookEntry).identifier
+        return [{ target: (v as HookEntry).target, identifier: typeof identifier === 'string' ? identifier : 'default' }]
+      }
+      return []
+    })
+  }
+  return out
+}
+
+/** The hooks a plugin declares: what its package.json said, also after ssmd removed them from what oclif runs. */
+export function declaredHooks(plugin: object & { hooks?: unknown }): Record<string, HookEntry[]> {
+  return DECLARED.get(plugin) ?? (plugin.hooks as Record<string, HookEntry[]> | undefined) ?? {}
+}
+
+/** What ssmd decided for a user or linked plugin (undefined for ssmd and its built-in plugins, and when not loaded by loadSealedConfig). */
+export function pluginTrust(plugin: object): PluginTrust | undefined {
+  return TRUST.get(plugin)
+}
+
+/** User and linked plugins ssmd did not load. */
+export function refusedPlugins(): readonly RefusedPlugin[] {
+  return refused
+}
+
+/**
+ * Which of ssmd's own command ids, aliases or topics `id` would take the
+ * place of or sit under, if any: `validate`, `feed` (a topic), `feed:audit`
+ * (under ssmd's `feed`) all would; `acme:audit` would not.
+ */
+export function shadowedBuiltin(id: string, builtins: ReadonlySet<string>): string | undefined {
+  const parts = id.split(':')
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join(':')
+    if (builtins.has(prefix)) return prefix
+  }
+  return undefined
+}
+
+/** What a package declares besides rules, judged: the hooks (only `validate` runs), its commands, the oclif plugins it lists. */
+export function judgePackage(pjson: PJSON, manifest: { commands?: Record<string, { aliases?: unknown }> } | undefined, builtins: ReadonlySet<string>): PluginTrust {
+  const oclif = pjson.oclif ?? {}
+  const hooks = Object.entries(hookEntries(oclif.hooks))
+    .filter(([, entries]) => entries.length > 0)
+    .map(([event]) => ({ event, runs: event === VALIDATE_HOOK }))
+  const commands: CommandTrust[] = []
+  if (manifest?.commands) {
+    for (const [id, c] of Object.entries(manifest.commands)) {
+      const aliases = Array.isArray(c?.aliases) ? c.aliases.filter((a): a is string => typeof a === 'string') : []
+      const hit = [id, ...aliases].map(x => [x, shadowedBuiltin(x.replaceAll(' ', ':'), builtins)] as const).find(([, b]) => b !== undefined)
+      if (!hit) commands.push({ id, runs: true })
+      else {
+        const [name, builtin] = [hit[0].replaceAll(' ', ':'), hit[1]!]
+        const reason = name === builtin ? `'${show(name)}' is ssmd's own` : `'${show(name)}' would sit under ssmd's own '${show(builtin)}'`
+        commands.push({ id, runs: false, reason, claims: name })
+      }
+    }
+  } else if (oclif.commands !== undefined) {
+    commands.push({ id: '*', runs: false, reason: 'the package ships no oclif.manifest.json matching its version, and ssmd never imports a plugin to find its commands' })
+  }
+  const nested = Array.isArray(oclif.plugins) ? oclif.plugins.filter((p): p is string => typeof p === 'string') : []
+  return { hooks: hooks.sort((a, b) => Number(b.runs) - Number(a.runs) || a.event.localeCompare(b.event)), commands, plugins: nested }
+}
+
+const show = (id: string) => id.replaceAll(':', ' ')
+
+/** The plugin's oclif.manifest.json (or .oclif.manifest.json) when it matches the package's version, as oclif requires. */
+export function readManifest(root: string, version: string | undefined): { commands?: Record<string, { aliases?: unknown }> } | undefined {
+  for (const file of ['oclif.manifest.json', '.oclif.manifest.json']) {
+    const path = join(root, file)
+    if (!existsSync(path)) continue
+    try {
+      const manifest = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; commands?: unknown }
+      if (typeof manifest.version !== 'string' || manifest.version.split('-')[0] !== String(version ?? '').split('-')[0]) return undefined
+      if (manifest.commands === null || typeof manifest.commands !== 'object') return undefined
+      return manifest as { commands: Record<string, { aliases?: unknown }> }
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+/** ssmd's own command ids, aliases and topics: what no plugin may take. */
+export function builtinIds(config: Config): Set<string> {
+  const out = new Set<string>()
+  for (const c of config.commands) {
+    out.add(c.id)
+    for (const a of [...(c.aliases ?? []), ...(c.hiddenAliases ?? [])]) out.add(a.replaceAll(' ', ':'))
+  }
+  for (const t of config.topics) out.add(t.name)
+  return out
+}
+
+/** The package.json oclif is given for a user plugin: no hooks, no nested plugins, commands only from a manifest, no topic of ssmd's. */
+function inertPjson(pjson: PJSON, hasManifest: boolean, builtins: ReadonlySet<string>): PJSON {
+  const oclif: Record<string, unknown> = { ...(pjson.oclif ?? {}) }
+  for (const key of ['hooks', 'plugins', 'devPlugins', 'jitPlugins', 'helpClass', 'theme']) delete oclif[key]
+  if (!hasManifest) delete oclif.commands
+  const topics = oclif.topics
+  if (topics !== null && typeof topics === 'object') oclif.topics = Object.fromEntries(Object.entries(topics).filter(([name]) => shadowedBuiltin(name, builtins) === undefined))
+  const out: PJSON = { ...pjson, oclif }
+  delete out['cli-engine']
+  return out
+}
+
+function readUserEntries(dataDir: string): UserEntry[] {
+  let pjson: { oclif?: { plugins?: unknown } }
+  try {
+    pjson = JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as typeof pjson
+  } catch {
+    return []
+  }
+  const list = Array.isArray(pjson.oclif?.plugins) ? pjson.oclif.plugins : []
+  return list.flatMap((p: unknown) => {
+    if (p === null || typeof p !== 'object') return []
+    const e = p as UserEntry
+    return typeof e.name === 'string' && (e.type === 'user' || e.type === 'link') ? [e] : []
+  })
+}
+
+/** Where npm put a user plugin: the first node_modules/<name> up from the data folder, as Node resolves it. */
+function userRoot(dataDir: string, name: string): string | undefined {
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name)
+    if (existsSync(join(candidate, 'package.json'))) return candidate
+    if (dirname(dir) === dir) return undefined
+  }
+}
+
+/**
+ * Makes every oclif Config run hooks of trusted plugins only (ssmd and its
+ * built-in plugins as loaded at start). A plugin object created later — oclif's
+ * `plugins install` makes one for the package it just installed — has its
+ * hooks removed before any hook runs.
+ */
+function sealHooks(): void {
+  if (sealed) return
+  sealed = true
+  const proto = Config.prototype as unknown as { runHook: (this: Config, ...args: unknown[]) => Promise<unknown> }
+  const original = proto.runHook
+  proto.runHook = function (this: Config, ...args: unknown[]) {
+    for (const p of this.plugins.values()) if (!TRUSTED.has(p)) disarm(p)
+    return original.apply(this, args)
+  }
+}
+
+function disarm(plugin: Plugin | object): void {
+  const p = plugin as { hooks: Record<string, HookEntry[]> }
+  if (!DECLARED.has(p)) DECLARED.set(p, p.hooks ?? {})
+  p.hooks = {}
+}
+
+/**
+ * oclif's configuration for ssmd with user and linked plugins loaded as
+ * described at the top of this file. `run(argv, config)` takes it as is.
+ */
+export async function loadSealedConfig(root: string): Promise<Config> {
+  sealHooks()
+  const config = await Config.load({ root, userPlugins: false })
+  for (const p of config.plugins.values()) TRUSTED.add(p)
+  const builtins = builtinIds(config)
+  refused = []
+  for (const entry of readUserEntries(config.dataDir)) {
+    const pluginRoot = entry.type === 'link' ? entry.root : userRoot(config.dataDir, entry.name)
+    if (!pluginRoot) continue
+    let pjson: PJSON
+    try {
+      pjson = JSON.parse(readFileSync(join(pluginRoot, 'package.json'), 'utf8')) as PJSON
+    } catch {
+      continue
+    }
+    const name = typeof pjson.name === 'string' ? pjson.name : entry.name
+    if (config.plugins.has(name)) {
+      refused.push({
+        name,
+        type: entry.type,
+        version: pjson.version,
+        root: pluginRoot,
+        reason: `'${name}' is the name of ${name === config.name ? 'ssmd itself' : "one of ssmd's built-in plugins"}`,
+      })
+      continue
+    }
+    const manifest = readManifest(pluginRoot, pjson.version)
+    const trust = judgePackage(pjson, manifest, builtins)
+    try {
+      const plugin = new Plugin({
+        name: entry.name,
+        root: pluginRoot,
+        type: entry.type,
+        tag: entry.tag,
+        url: entry.url,
+        pjson: inertPjson(pjson, manifest !== undefined, builtins) as never,
+      })
+      await plugin.load()
+      DECLARED.set(plugin, hookEntries(pjson.oclif?.hooks))
+      const allowed = new Set(trust.commands.filter(c => c.runs).map(c => c.id))
+      // Only commands ssmd accepted, each under its own id: no alias or permutation of theirs reaches ssmd's names.
+      plugin.commands = plugin.commands.filter(c => allowed.has(c.id)).map(c => ({ ...c, aliases: [], hiddenAliases: [], permutations: [c.id], aliasPermutations: [] }))
+      TRUST.set(plugin, trust)
+      config.plugins.set(plugin.name, plugin)
+    } catch (error) {
+      refused.push({
+        name,
+        type: entry.type,
+        version: pjson.version,
+        root: pluginRoot,
+        reason: `it could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
+      })
+    }
+  }
+  return config
+}
+
+/**
+ * Warnings for the command being run when a plugin declares a command that
+ * takes its name: `validate` and `feed list` are always ssmd's own.
+ */
+export function shadowWarnings(config: Config, words: readonly string[]): string[] {
+  const out: string[] = []
+  const ids = new Set<string>()
+  for (let i = 1; i <= words.length && !words[i - 1].startsWith('-'); i++) ids.add(words.slice(0, i).join(':'))
+  for (const p of config.plugins.values()) {
+    const trust = TRUST.get(p)
+    for (const c of trust?.commands ?? []) {
+      if (c.runs || c.claims === undefined || !ids.has(c.claims)) continue
+      out.push(`plugin '${p.name}' declares the command '${show(c.claims)}', which is ssmd's own; ssmd runs its own and never the plugin's (see 'ssmd plugins')`)
+    }
+  }
+  return out
+}
