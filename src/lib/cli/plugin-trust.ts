@@ -70,7 +70,9 @@ const DECLARED = new WeakMap<object, Record<string, HookEntry[]>>()
 const TRUST = new WeakMap<object, PluginTrust>()
 const TRUSTED = new WeakSet<object>()
 let refused: RefusedPlugin[] = []
-let sealed = false
+/** Names of ssmd and its built-in plugins, as loaded at start. */
+const coreNames = new Set<string>()
+const SEALED = new WeakSet<object>()
 
 type PJSON = Record<string, unknown> & { name?: string; version?: string; oclif?: Record<string, unknown> }
 type UserEntry = { name: string; type: 'user' | 'link'; root?: string; url?: string; tag?: string }
@@ -114,6 +116,7 @@ export function refusedPlugins(): readonly RefusedPlugin[] {
  * (under ssmd's `feed`) all would; `acme:audit` would not.
  */
 export function shadowedBuiltin(id: string, builtins: ReadonlySet<string>): string | undefined {
+  if (builtins.has(id)) return id
   const parts = id.split(':')
   for (let i = 1; i <= parts.length; i++) {
     const prefix = parts.slice(0, i).join(':')
@@ -214,15 +217,17 @@ function userRoot(dataDir: string, name: string): string | undefined {
 }
 
 /**
- * Makes every oclif Config run hooks of trusted plugins only (ssmd and its
- * built-in plugins as loaded at start). A plugin object created later — oclif's
- * `plugins install` makes one for the package it just installed — has its
- * hooks removed before any hook runs.
+ * Makes every oclif Config of `config`'s class run hooks of trusted plugins
+ * only (ssmd and its built-in plugins as loaded at start). A plugin object
+ * created later — oclif's `plugins install` makes one for the package it just
+ * installed — has its hooks removed before any hook runs. Commands of ssmd's
+ * built-in plugins run on the installed @oclif/core, ssmd's own on its bundled
+ * copy: each copy's Config class is sealed.
  */
-function sealHooks(): void {
-  if (sealed) return
-  sealed = true
-  const proto = Config.prototype as unknown as { runHook: (this: Config, ...args: unknown[]) => Promise<unknown> }
+export function sealHooks(config: object): void {
+  const proto = Object.getPrototypeOf(config) as { runHook: (this: Config, ...args: unknown[]) => Promise<unknown> }
+  if (SEALED.has(proto)) return
+  SEALED.add(proto)
   const original = proto.runHook
   proto.runHook = function (this: Config, ...args: unknown[]) {
     for (const p of this.plugins.values()) if (!TRUSTED.has(p)) disarm(p)
@@ -241,9 +246,12 @@ function disarm(plugin: Plugin | object): void {
  * described at the top of this file. `run(argv, config)` takes it as is.
  */
 export async function loadSealedConfig(root: string): Promise<Config> {
-  sealHooks()
   const config = await Config.load({ root, userPlugins: false })
-  for (const p of config.plugins.values()) TRUSTED.add(p)
+  sealHooks(config)
+  for (const p of config.plugins.values()) {
+    TRUSTED.add(p)
+    coreNames.add(p.name)
+  }
   const builtins = builtinIds(config)
   refused = []
   for (const entry of readUserEntries(config.dataDir)) {
@@ -311,6 +319,61 @@ export function shadowWarnings(config: Config, words: readonly string[]): string
       if (c.runs || c.claims === undefined || !ids.has(c.claims)) continue
       out.push(`plugin '${p.name}' declares the command '${show(c.claims)}', which is ssmd's own; ssmd runs its own and never the plugin's (see 'ssmd plugins')`)
     }
+  }
+  return out
+}
+
+/** npm's lifecycle scripts an install would run; `plugins install` runs none. */
+export const LIFECYCLE_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare']
+
+/** Each user or linked plugin recorded in oclif's data folder, with its entry and package.json as text: what an install may change. */
+export function userPluginNames(dataDir: string): Map<string, string> {
+  return new Map(readUserEntries(dataDir).map(e => [e.name, JSON.stringify(e) + packageText(dataDir, e)]))
+}
+
+function packageText(dataDir: string, e: UserEntry): string {
+  try {
+    return readFileSync(join((e.type === 'link' ? e.root : userRoot(dataDir, e.name)) ?? '', 'package.json'), 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * What `plugins install` says about each package it added (those not in
+ * `before`, or changed since): that no lifecycle script ran, and what the package brings
+ * besides rules that ssmd will not run.
+ */
+export function installReport(config: Config, before: ReadonlyMap<string, string>): string[] {
+  const out: string[] = []
+  const builtins = builtinIds(config)
+  for (const entry of readUserEntries(config.dataDir)) {
+    if (before.get(entry.name) === JSON.stringify(entry) + packageText(config.dataDir, entry)) continue
+    const root = entry.type === 'link' ? entry.root : userRoot(config.dataDir, entry.name)
+    let pjson: PJSON
+    try {
+      pjson = JSON.parse(readFileSync(join(root ?? '', 'package.json'), 'utf8')) as PJSON
+    } catch {
+      continue
+    }
+    const name = typeof pjson.name === 'string' ? pjson.name : entry.name
+    const scripts = pjson.scripts !== null && typeof pjson.scripts === 'object' ? Object.keys(pjson.scripts) : []
+    const skipped = LIFECYCLE_SCRIPTS.filter(s => scripts.includes(s))
+    out.push(
+      `${name}: installed with npm --ignore-scripts; ${skipped.length > 0 ? `its lifecycle scripts were not run (${skipped.join(', ')})` : 'no lifecycle script ran (it declares none)'}`,
+    )
+    if (coreNames.has(name)) {
+      out.push(`${name}: ssmd will not load it: '${name}' is the name of ${name === config.name ? 'ssmd itself' : "one of ssmd's built-in plugins"}`)
+      continue
+    }
+    const trust = judgePackage(pjson, readManifest(root!, pjson.version), builtins)
+    const notRun = trust.hooks.filter(h => !h.runs).map(h => h.event)
+    if (notRun.length > 0) out.push(`${name}: brings oclif hooks ssmd never runs: ${notRun.join(', ')}`)
+    const commands = trust.commands.filter(c => c.runs).map(c => show(c.id))
+    if (commands.length > 0) out.push(`${name}: brings commands, run only when you run them: ${commands.join(', ')}`)
+    const refusedCommands = trust.commands.filter(c => !c.runs).map(c => (c.id === '*' ? `all (${c.reason})` : `${show(c.id)} (${c.reason})`))
+    if (refusedCommands.length > 0) out.push(`${name}: brings commands ssmd will not run: ${refusedCommands.join(', ')}`)
+    if (trust.plugins.length > 0) out.push(`${name}: lists oclif plugins ssmd will not load: ${trust.plugins.join(', ')}`)
   }
   return out
 }
