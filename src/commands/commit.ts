@@ -45,7 +45,9 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     const root = this.root()
     let validation: CommitOutput['validation']
     if (this.flags.validate) {
-      const { validateForCommit } = await import('../lib/cli/validation.js')
+      const { requiredPluginsOff, requiredPluginsOffError, validateForCommit } = await import('../lib/cli/validation.js')
+      const off = requiredPluginsOff(root)
+      if (off) throw requiredPluginsOffError('commit', off, 'commit with --no-validate to skip validation altogether')
       const outcome = await validateForCommit(this.config, root, { cache: this.flags.cache })
       validation = { errors: outcome.errors, warnings: outcome.warnings, findings: outcome.findings, summary: outcome.summary }
       if (outcome.errors > 0) {

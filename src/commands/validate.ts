@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
 import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/cli/findings-format.js'
-import { filterByPaths, validateRepository, type ValidationResult } from '../lib/cli/validation.js'
+import { filterByPaths, pluginsOffNotice, validateRepository, type ValidationResult } from '../lib/cli/validation.js'
 import { colorEnabled } from '../lib/cli/style.js'
 import { progressOnTty } from '../lib/cli/progress.js'
 import { checkReportPaths } from '../lib/workspace/paths.js'
@@ -79,6 +79,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
         }
       }
     }
+    if (summary.plugins_off && summary.plugins_off.required.length > 0) this.notice(pluginsOffNotice(summary.plugins_off))
     if (this.flags.verbose) {
       const runs = summary.plugins
       this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)

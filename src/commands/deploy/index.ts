@@ -11,7 +11,7 @@ import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { snakeKeys } from '../../lib/cli/json.js'
-import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
+import { policySeverities, requiredPluginsOff, requiredPluginsOffError, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { shortCommit } from '../../lib/deploy/deploy.js'
 import type { KeyChange } from '../../lib/deploy/plan.js'
@@ -47,6 +47,8 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
+    const off = requiredPluginsOff(root)
+    if (off) throw requiredPluginsOffError('deploy', off)
     if (names.length === 0) this.say('No environments to deploy.')
     const result = await runDeploy({
       root,

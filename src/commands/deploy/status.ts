@@ -11,7 +11,7 @@ import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { snakeKeys } from '../../lib/cli/json.js'
 import { table } from '../../lib/cli/style.js'
-import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
+import { pluginsOffNotice, policySeverities, requiredPluginsOff, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
 import { shortCommit } from '../../lib/deploy/deploy.js'
 import { allEnvironments, selectEnvironments } from '../../lib/deploy/prepare.js'
@@ -36,6 +36,8 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
 
   async run(): Promise<Omit<DeployStatusResult, 'environments'> & { environments: Array<Record<string, unknown>> }> {
     const root = this.root()
+    const off = requiredPluginsOff(root)
+    if (off) this.notice(pluginsOffNotice(off))
     const all = this.positionals.length === 0
     const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
     const { prefix, options } = connectOptions(this.flags)

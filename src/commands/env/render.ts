@@ -11,7 +11,7 @@ import { renderDocumentOf } from '../../lib/deploy/render.js'
 import { sourceOf } from '../../lib/deploy/source.js'
 import { checkName } from '../../lib/domain/input.js'
 import { redactValue } from '../../lib/domain/secrets.js'
-import { policySeverities, validationSetup } from '../../lib/cli/validation.js'
+import { pluginsOffNotice, policySeverities, requiredPluginsOff, validationSetup } from '../../lib/cli/validation.js'
 import { renderDocument } from '../../lib/yaml/render.js'
 
 export default class EnvRender extends SsmdCommand<typeof EnvRender> {
@@ -36,6 +36,8 @@ export default class EnvRender extends SsmdCommand<typeof EnvRender> {
     const name = checkName('environment', this.args.name)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const root = this.root()
+    const off = requiredPluginsOff(root)
+    if (off) this.notice(pluginsOffNotice(off))
     const [rendering] = await prepare(root, [name], asOf, { ...(await validationSetup(this.config)), policyOf: policySeverities })
     const doc = renderDocumentOf(rendering, asOf, await sourceOf(root, rendering.files))
     if (!this.jsonEnabled() && !this.flags.quiet) {

@@ -140,6 +140,11 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     if (!this.flags?.quiet && !this.jsonEnabled()) process.stderr.write(terminalLine(message, process.stderr) + '\n')
   }
 
+  /** A notice that must be seen whatever the output mode (also with --json and --quiet): one line on stderr. */
+  protected notice(message: string): void {
+    process.stderr.write(`Notice: ${terminalLine(message, process.stderr)}\n`)
+  }
+
   /**
    * A failure that still has a result to show (e.g. `key verify`): the error line
    * goes to stderr like a thrown error's, the exit code is set, and the command

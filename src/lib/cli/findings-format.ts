@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import { escapeControl, plural } from '../core/text.js'
 import { dim, green, red, yellow, cyan } from './style.js'
 import { PLUGIN_FAILED } from '../validate/engine.js'
+import { pluginsOffNotice, type PluginsOff } from '../validate/policy.js'
 import { ruleSection } from './docs.js'
 import type { Finding } from '../validate/types.js'
 
@@ -13,7 +14,7 @@ interface Result {
   root: string
   findings: Finding[]
   files: string[]
-  summary: { errors: number; warnings: number; infos: number; files: number }
+  summary: { errors: number; warnings: number; infos: number; files: number; plugins_off?: PluginsOff }
   rules?: Array<{ id: string; description: string; defaultSeverity: string; plugin: string; docs?: string }>
 }
 
@@ -148,6 +149,10 @@ export function formatSarif(result: Result, version: string, base = result.root)
     runs: [
       {
         tool: { driver: { name: 'ssmd', version, rules } },
+        // Plugins ssmd.yaml requires were turned off: code-scanning tools show the run was incomplete.
+        ...(result.summary.plugins_off && result.summary.plugins_off.required.length > 0
+          ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: pluginsOffNotice(result.summary.plugins_off) } }] }] }
+          : {}),
         originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(base.endsWith(sep) ? base : base + sep).href } },
         results: result.findings.map(f => ({
           ruleId: f.rule,

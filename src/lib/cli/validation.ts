@@ -7,14 +7,26 @@ import { Workspace } from '../workspace/workspace.js'
 import type { SchemaDocument } from '../workspace/document.js'
 import { compareFindings, PLUGIN_FAILED, runRules, type PackSource } from '../validate/engine.js'
 import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
-import { explainMissingPlugins, missingPlugins, policySeverities, UNKNOWN_RULE_INFO, unknownRuleFindings } from '../validate/policy.js'
+import {
+  explainMissingPlugins,
+  missingPlugins,
+  offHow,
+  pluginsOffNotice,
+  policySeverities,
+  quoted,
+  requiredPlugins,
+  type PluginsOff,
+  UNKNOWN_RULE_INFO,
+  unknownRuleFindings,
+} from '../validate/policy.js'
 import { findRoot } from '../workspace/root.js'
 import { gitLeftOut } from '../git/left-out.js'
 import { declaredHooks } from './plugin-trust.js'
+import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
-export { policySeverities, reservedNamespaces }
+export { pluginsOffNotice, policySeverities, reservedNamespaces, type PluginsOff }
 
 export interface ValidationSummary {
   errors: number
@@ -24,6 +36,8 @@ export interface ValidationSummary {
   files_with_errors: number
   /** Each plugin that ran: package, rule pack, rule count, wall-clock ms, ok | failed. Empty with --no-plugins. */
   plugins: PluginRun[]
+  /** Present when plugins were turned off: how, and the plugins ssmd.yaml requires whose rules therefore did not run. */
+  plugins_off?: PluginsOff
 }
 
 export interface ValidationResult {
@@ -40,6 +54,29 @@ export function pluginsDisabled(flag?: boolean, env: NodeJS.ProcessEnv = process
   if (flag === false) return true
   const v = env.SSMD_NO_PLUGINS
   return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
+}
+
+/** How plugins were turned off, if they were. */
+export function pluginsOffBy(flag?: boolean, env: NodeJS.ProcessEnv = process.env): PluginsOff['by'] | undefined {
+  if (flag === false) return '--no-plugins'
+  return pluginsDisabled(undefined, env) ? 'SSMD_NO_PLUGINS' : undefined
+}
+
+/** Plugins are off and ssmd.yaml of the repository at `root` requires some: which, and how they were turned off. */
+export function requiredPluginsOff(root: string, flag?: boolean): PluginsOff | undefined {
+  const by = pluginsOffBy(flag)
+  if (by === undefined) return undefined
+  const required = requiredPlugins(new Workspace(root, ['policy']))
+  return required.length > 0 ? { by, required } : undefined
+}
+
+/** What `commit` and `deploy` say when plugins ssmd.yaml requires are turned off: they do not run. */
+export function requiredPluginsOffError(command: string, off: PluginsOff, bypass?: string): SsmdError {
+  const how = off.by === '--no-plugins' ? 'drop --no-plugins' : 'unset SSMD_NO_PLUGINS'
+  return new SsmdError(
+    `${command} refused: ssmd.yaml requires ${quoted(off.required)}, but plugins are turned off (${offHow(off)}); ${how} to run them${bypass ? `, or ${bypass}` : ''}`,
+    { code: 'invalid' },
+  )
 }
 
 /** Installed plugins (from oclif's config) that declare a `validate` hook, ssmd itself excluded. */
@@ -206,7 +243,9 @@ export async function validateRepository(config: Config, root: string, options: 
   // Files that are not documents count where they have findings (an unrecognised file, a secret in a kept one).
   const others = new Set(ws.otherFiles.map(f => f.path))
   for (const file of new Set(findings.map(f => f.file))) if (others.has(file)) files.push(file)
-  return { root, findings, files, rules, summary: { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run) } }
+  const by = pluginsOffBy(options.plugins)
+  const off = by === undefined ? {} : { plugins_off: { by, required: requiredPlugins(ws) } }
+  return { root, findings, files, rules, summary: { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run), ...off } }
 }
 
 /** From this many documents on, a validation bounds V8's heap growth (see boundHeapGrowth). */
@@ -244,7 +283,8 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
   const inside = (file: string) => prefixes.some(p => p === '' || file === p || file.startsWith(p.endsWith('/') ? p : `${p}/`))
   const findings = result.findings.filter(f => inside(f.file) || f.file === '')
   const files = result.files.filter(inside)
-  return { ...result, findings, files, summary: { ...summarize(findings, files.length), plugins: result.summary.plugins } }
+  const { plugins, plugins_off } = result.summary
+  return { ...result, findings, files, summary: { ...summarize(findings, files.length), plugins, ...(plugins_off ? { plugins_off } : {}) } }
 }
 
 /** What `ssmd commit` runs before committing. */

@@ -70,8 +70,13 @@ export function unknownRuleFindings(
 
 /** Entries of `plugins:` in ssmd.yaml that are not installed. */
 export function missingPlugins(ws: Workspace, installed: readonly string[]): string[] {
+  return requiredPlugins(ws).filter(p => !installed.includes(p))
+}
+
+/** The plugins ssmd.yaml requires (`plugins:`), as written. */
+export function requiredPlugins(ws: Workspace): string[] {
   const list = ws.policy && isObj(ws.policy.data) && Array.isArray(ws.policy.data.plugins) ? ws.policy.data.plugins : []
-  return list.filter((p): p is string => typeof p === 'string' && !installed.includes(p))
+  return list.filter((p): p is string => typeof p === 'string')
 }
 
 /**
@@ -107,4 +112,19 @@ export function explainMissingPlugins(findings: Finding[], ws: Workspace, packOw
 /** npm's rules for package names, in short. */
 function isPackageSpec(name: string): boolean {
   return name.length <= 214 && /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(name)
+}
+
+/** How plugins were turned off, and the plugins ssmd.yaml requires whose rules therefore did not run. */
+export interface PluginsOff {
+  by: '--no-plugins' | 'SSMD_NO_PLUGINS'
+  /** Plugins ssmd.yaml requires (`plugins:`): their rules did not run. */
+  required: string[]
+}
+
+export const offHow = (off: PluginsOff) => (off.by === '--no-plugins' ? '--no-plugins' : `SSMD_NO_PLUGINS=${process.env.SSMD_NO_PLUGINS ?? '1'}`)
+export const quoted = (names: string[]) => names.map(n => `'${n}'`).join(', ')
+
+/** The notice when plugins ssmd.yaml requires were skipped: never silent. */
+export function pluginsOffNotice(off: PluginsOff): string {
+  return `plugins are turned off (${offHow(off)}): the rules of ${quoted(off.required)}, which ssmd.yaml requires, did not run`
 }
