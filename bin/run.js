@@ -48,6 +48,8 @@ if (process.argv[2] === '__complete') {
 
 /** oclif's configuration with user plugins loaded inert; warns when a plugin claims the command being run. */
 async function sealedConfig(args) {
+  // Every npm run of the plugin commands (install, link --install, update, reset --reinstall) runs no lifecycle script.
+  if (args[0] === 'plugins' || args[0]?.startsWith('plugins:')) process.env.npm_config_ignore_scripts = 'true'
   const { loadSealedConfig, shadowWarnings } = await import('../dist/lib/cli/plugin-trust.js')
   const config = await loadSealedConfig(fileURLToPath(new URL('..', import.meta.url)))
   const warnings = shadowWarnings(config, args)
