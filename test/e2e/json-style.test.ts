@@ -80,9 +80,19 @@ describe('JSON output style (built CLI)', () => {
     const plugin = join(PROJECT_ROOT, 'examples/plugin-acme')
     expect(ssmdProcess(['plugins', 'link', '--no-install', plugin], { env }).code).to.equal(0)
     const after = JSON.parse(ssmdProcess(['plugins', '--json'], { env }).stdout)
-    expect(after.at(-1)).to.deep.equal({ name: 'ssmd-plugin-acme', version: '1.0.0', type: 'link', root: plugin })
+    expect(after.at(-1)).to.deep.equal({
+      name: 'ssmd-plugin-acme',
+      version: '1.0.0',
+      type: 'link',
+      root: plugin,
+      rules: ['acme/prod-s3', 'acme/websocket-rate-limit'],
+      hooks: [{ event: 'validate', runs: true }],
+      commands: [],
+    })
     expect(before.stdout.length).to.be.below(1000)
-    expect(ssmdProcess(['plugins'], { env }).stdout).to.equal(`ssmd-plugin-acme 1.0.0 (link) ${plugin}\n`)
+    expect(ssmdProcess(['plugins'], { env }).stdout).to.equal(
+      `ssmd-plugin-acme 1.0.0 (link) ${plugin}\n  rules: acme/prod-s3, acme/websocket-rate-limit\n  hooks: validate\n  commands: none\n`,
+    )
   })
 
   it('init then commit leaves nothing ssmd created untracked', () => {

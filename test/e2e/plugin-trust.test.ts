@@ -13,6 +13,7 @@ interface ListItem {
   name: string
   version: string
   type: string
+  // Given for user and linked plugins, the only ones looked at here.
   rules: string[]
   hooks: Array<{ event: string; runs: boolean }>
   commands: Array<{ id: string; runs: boolean; reason?: string }>
@@ -208,7 +209,7 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
       for (const source of [pack(join(PLUGINS, 'install-scripts')), join(PLUGINS, 'install-scripts')]) {
         const r = clean(run(['plugins', 'install', source]))
         expect(r.code, r.stderr).to.equal(0)
-        expect(r.stderr).to.match(/npm runs with --ignore-scripts: no lifecycle script \(preinstall, install, postinstall, prepare\) of a package or its dependencies runs/)
+        expect(r.stderr).to.match(/npm ran with --ignore-scripts: no lifecycle script \(preinstall, install, postinstall, prepare\) of a package or its dependencies ran/)
         ok(run(['plugins', 'uninstall', 'ssmd-plugin-install-scripts']))
       }
       const first = clean(run(['plugins', 'install', pack(join(PLUGINS, 'install-scripts'))]))

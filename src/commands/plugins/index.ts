@@ -1,15 +1,17 @@
 /*
  * JSON (--json): Array<{
- *   name: string, version: string, type: 'core' | 'user' | 'link', root?: string,
- *   rules: string[],                                   // rule ids the plugin declares
- *   hooks: Array<{ event: string, runs: boolean }>,    // runs: false = ssmd never runs it
- *   commands: Array<{ id: string, runs: boolean, reason?: string }>,
+ *   name: string, version: string, type: 'core' | 'user' | 'link',
+ *   // user and linked plugins only:
+ *   root?: string,
+ *   rules?: string[],                                  // rule ids the plugin declares
+ *   hooks?: Array<{ event: string, runs: boolean }>,   // runs: false = ssmd never runs it
+ *   commands?: Array<{ id: string, runs: boolean, reason?: string }>,
  *   plugins?: string[],                                // oclif plugins it lists: never loaded
  *   refused?: string,                                  // why ssmd does not load it at all
  *   rules_error?: string,                              // why its rules could not be read
  * }>
- *   Every plugin ssmd loads, ssmd itself and its built-in plugins first (type 'core');
- *   `root` (the plugin's folder) is given for user-installed and linked plugins.
+ *   Every plugin ssmd loads, ssmd itself and its built-in plugins first (type 'core'),
+ *   then user-installed and linked plugins with their folder and what they bring.
  *
  * Replaces @oclif/plugin-plugins' listing, whose JSON is oclif's internal plugin objects.
  */
@@ -24,9 +26,9 @@ export interface PluginListItem {
   version: string
   type: 'core' | 'user' | 'link'
   root?: string
-  rules: string[]
-  hooks: HookTrust[]
-  commands: Array<Omit<CommandTrust, 'claims'>>
+  rules?: string[]
+  hooks?: HookTrust[]
+  commands?: Array<Omit<CommandTrust, 'claims'>>
   plugins?: string[]
   refused?: string
   rules_error?: string
@@ -50,22 +52,31 @@ export default class PluginsList extends SsmdCommand<typeof PluginsList> {
     const catalogue = await ruleCatalogue(this.config, { plugins: true })
     const packOwner = new Map<string, string>([['ssmd', this.config.name]])
     for (const run of catalogue.plugins) for (const pack of run.pack?.split(', ') ?? []) packOwner.set(pack, run.name)
-    const rulesOf = (name: string) => catalogue.rules.filter(r => packOwner.get(r.plugin) === name).map(r => r.id)
+    const rulesOf = (name: string) =>
+      catalogue.rules
+        .filter(r => packOwner.get(r.plugin) === name)
+        .map(r => r.id)
+        .sort()
     const failureOf = (name: string) => catalogue.failures.find(f => f.message.startsWith(`plugin '${name}' failed: `))?.message
 
     const items: PluginListItem[] = []
     for (const p of this.config.getPluginsList()) {
       if (p.parent || (p.type !== 'core' && p.type !== 'user' && p.type !== 'link')) continue
       const type = p.type as PluginListItem['type']
+      // ssmd and its built-in plugins: what they are, not what they bring (all of it is ssmd's and runs).
+      if (type === 'core') {
+        items.push({ name: p.name, version: p.version, type })
+        continue
+      }
       const trust = pluginTrust(p)
-      const hooks = trust?.hooks ?? Object.keys(declaredHooks(p)).map(event => ({ event, runs: type === 'core' || event === 'validate' }))
+      const hooks = trust?.hooks ?? Object.keys(declaredHooks(p)).map(event => ({ event, runs: event === 'validate' }))
       const commands = trust?.commands.map(({ claims: _claims, ...c }) => c) ?? p.commands.map(c => ({ id: c.id, runs: true }))
       const rulesError = failureOf(p.name)
       items.push({
         name: p.name,
         version: p.version,
         type,
-        ...(type === 'core' ? {} : { root: p.root }),
+        root: p.root,
         rules: rulesOf(p.name),
         hooks,
         commands,
@@ -85,7 +96,7 @@ export default class PluginsList extends SsmdCommand<typeof PluginsList> {
         this.say(`  not loaded: ${p.refused}`)
         continue
       }
-      if (p.type === 'core') continue
+      if (p.type === 'core' || !p.rules || !p.hooks || !p.commands) continue
       this.say(`  rules: ${p.rules_error ? `could not be read (${p.rules_error})` : p.rules.length > 0 ? p.rules.join(', ') : 'none'}`)
       this.say(`  hooks: ${p.hooks.length > 0 ? p.hooks.map(h => (h.runs ? h.event : `${h.event} (not run)`)).join(', ') : 'none'}`)
       this.say(

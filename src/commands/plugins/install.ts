@@ -29,8 +29,8 @@ Of what a package brings, ssmd runs only its validation rules (its \`validate\` 
     // The package just installed must not have its `plugins:postinstall` (or any) hook run here.
     sealHooks(this.config)
     const before = userPluginNames(this.config.dataDir)
-    this.logToStderr(`${this.config.bin}: npm runs with --ignore-scripts: no lifecycle script (preinstall, install, postinstall, prepare) of a package or its dependencies runs`)
     await super.run()
+    this.logToStderr(`${this.config.bin}: npm ran with --ignore-scripts: no lifecycle script (preinstall, install, postinstall, prepare) of a package or its dependencies ran`)
     for (const line of installReport(this.config, before)) this.logToStderr(escapeControl(line))
   }
 
