@@ -111,6 +111,24 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
           '',
         ].join('\n'),
       )
+      // The manifest its publisher builds (oclif manifest): ssmd reads a plugin's commands from it and never imports one to find them.
+      const flags = { exit: { name: 'exit', type: 'option', summary: 'Exit with this code.', multiple: false, hasDynamicHelp: false } }
+      const hello = {
+        id: 'hello',
+        summary: 'Says hello.',
+        strict: true,
+        pluginName: 'ssmd-plugin-hello',
+        pluginAlias: 'ssmd-plugin-hello',
+        pluginType: 'link',
+        aliases: [],
+        hiddenAliases: [],
+        hidden: false,
+        args: {},
+        flags,
+        isESM: true,
+        relativePath: ['commands', 'hello.js'],
+      }
+      writeFileSync(join(dir, 'oclif.manifest.json'), JSON.stringify({ version: '1.0.0', commands: { hello } }))
       // What the plugin's own `npm install` would give it.
       mkdirSync(join(dir, 'node_modules', '@oclif'), { recursive: true })
       symlinkSync(join(PROJECT_ROOT, 'node_modules', '@oclif', 'core'), join(dir, 'node_modules', '@oclif', 'core'))

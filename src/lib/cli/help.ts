@@ -23,6 +23,9 @@ ENVIRONMENT
   HOME, XDG_CONFIG_HOME, GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM, GIT_CONFIG_NOSYSTEM,
   GIT_CONFIG_COUNT            Where git's settings, ignore and attributes files are read
                               (as git reads them)
+  GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE
+                              The repository, work tree and index diff and commit use,
+                              as for git (git hooks set them)
   SSMD_ETCD_ENDPOINTS         deploy: the etcd endpoints (instead of --etcd)
   SSMD_ETCD_USER              deploy: the etcd user (instead of --user)
   SSMD_ETCD_PASSWORD          deploy: that user's password (never given as a flag)
