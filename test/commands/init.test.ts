@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
-import { git, tempDir } from '../helpers/repo.js'
+import { exampleRepo, git, tempDir } from '../helpers/repo.js'
 
 describe('ssmd init', () => {
   it('creates the folders, config, .gitignore entry and a git repository', async () => {
@@ -51,7 +51,6 @@ describe('ssmd init', () => {
 
 describe('.ssmd/config.yaml preferences', () => {
   it('output: json makes JSON the default output', async () => {
-    const { exampleRepo } = await import('../helpers/repo.js')
     const dir = exampleRepo()
     mkdirSync(join(dir, '.ssmd'), { recursive: true })
     writeFileSync(join(dir, '.ssmd', 'config.yaml'), 'output: json\ncolor: never\n')
@@ -61,7 +60,6 @@ describe('.ssmd/config.yaml preferences', () => {
   })
 
   it('is ignored when malformed', async () => {
-    const { exampleRepo } = await import('../helpers/repo.js')
     const dir = exampleRepo()
     mkdirSync(join(dir, '.ssmd'), { recursive: true })
     writeFileSync(join(dir, '.ssmd', 'config.yaml'), 'output: [json\n')

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { ssmdProcess } from '../helpers/cli.js'
-import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
+import { EXAMPLE_REPO, exampleRepo, git, tempDir } from '../helpers/repo.js'
 
 describe('built CLI as a process', () => {
   it('prints its version', () => {
@@ -63,7 +63,6 @@ describe('built CLI as a process', () => {
 
 describe('git workflow without a git executable', () => {
   it('edits, diffs and commits with only node on PATH; git itself accepts the result', async () => {
-    const { exampleRepo, git } = await import('../helpers/repo.js')
     const { dirname } = await import('node:path')
     const dir = exampleRepo({ git: true })
     // Only the folder holding node: no git binary can be found.
