@@ -51,7 +51,7 @@ describe('capnp: real-world corpus against the official compiler', function () {
 
   for (const project of projects) {
     describe(project.name, () => {
-      it("ssmd's CodeGeneratorRequest equals capnp compile -o- for every file both accept", function () {
+      it("ssmd's CodeGeneratorRequest equals capnp compile -o- for every file both accept (slow)", function () {
         if (!version) {
           console.warn(`      SKIPPED: the official 'capnp' compiler is not on PATH; install it (apt-get install capnproto) to compare ${project.name}'s requests`)
           this.skip()

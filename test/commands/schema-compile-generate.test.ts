@@ -125,7 +125,7 @@ describe('ssmd schema compile', () => {
 })
 
 describe('ssmd schema generate', () => {
-  it("writes TypeScript that compiles under strict and round-trips a message with bindings from capnp's own request", async function () {
+  it("writes TypeScript that compiles under strict and round-trips a message with bindings from capnp's own request (slow)", async function () {
     const repo = repoWithImports()
     // generated code imports 'capnp-es': let it resolve to this project's copy
     const work = tempDir()

@@ -366,7 +366,7 @@ describe('validation cache (.ssmd/cache)', function () {
     ])
   })
 
-  it('a built-in per-file rule that throws on one file: warm runs report what cold runs report, and a rule switched off is not reported', async () => {
+  it('a built-in per-file rule that throws on one file: warm runs report what cold runs report, and a rule switched off is not reported (slow)', async () => {
     const root = exampleRepo()
     const pack = () => ({
       plugin: 'ssmd',

@@ -12,7 +12,7 @@ describe('secrets never reach finding messages', () => {
     expect(redactSecrets('plain text, nats://localhost:4222')).to.equal('plain text, nats://localhost:4222')
   })
 
-  it('a wrong-scheme URL with a password is reported without the password', async () => {
+  it('a wrong-scheme URL with a password is reported without the password (slow)', async () => {
     const dir = exampleRepo()
     const p = join(dir, 'environments/kalshi-dev.yaml')
     writeFileSync(p, readFileSync(p, 'utf8').replace('url: nats://localhost:4222', 'url: http://admin:s3cr3t-pa55@localhost:4222'))

@@ -287,7 +287,7 @@ describe('protobuf: structural compare (Buf WIRE rules)', () => {
     })
   }
 
-  it('every source in the table is a valid .proto file for protoc', function () {
+  it('every source in the table is a valid .proto file for protoc (slow)', function () {
     const version = spawnSync('protoc', ['--version'], { encoding: 'utf8' })
     if (version.status !== 0) {
       console.warn('      SKIPPED: protoc is not on PATH; install it (apt-get install protobuf-compiler) to check the table against it')
