@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
+import { cacheFlags } from '../lib/cli/cache-flags.js'
 import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
 import { quotePath } from '../lib/git/render.js'
@@ -39,6 +40,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     author: Flags.string({ summary: 'Commit as "Name <email>".' }),
     verify: Flags.boolean({ summary: "Run the repository's pre-commit and commit-msg hooks (--no-verify skips them, as in git).", default: true, allowNo: true }),
     cache: Flags.boolean({ summary: 'Let validation reuse what earlier runs learned about unchanged files (.ssmd/cache).', default: true, allowNo: true }),
+    ...cacheFlags,
   }
 
   async run(): Promise<CommitOutput> {
@@ -48,7 +50,11 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       const { requiredPluginsOff, requiredPluginsOffError, validateForCommit } = await import('../lib/cli/validation.js')
       const off = requiredPluginsOff(root)
       if (off) throw requiredPluginsOffError('commit', off, 'commit with --no-validate to skip validation altogether')
-      const outcome = await validateForCommit(this.config, root, { cache: this.flags.cache })
+      const outcome = await validateForCommit(this.config, root, {
+        cache: this.flags.cache,
+        cacheStrategy: this.flags['cache-strategy'] as 'metadata' | 'content',
+        cacheLocation: this.flags['cache-location'],
+      })
       validation = { errors: outcome.errors, warnings: outcome.warnings, findings: outcome.findings, summary: outcome.summary }
       if (outcome.errors > 0) {
         throw new SsmdError(`validation found ${plural(outcome.errors, 'error')}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, {

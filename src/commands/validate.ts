@@ -1,11 +1,14 @@
 import { Args, Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
+import { cacheFlags } from '../lib/cli/cache-flags.js'
 import { formatGithub, formatJson, formatJunit, formatSarif, formatText, FORMATS } from '../lib/cli/findings-format.js'
 import { filterByPaths, pluginsOffNotice, validateRepository, type ValidationResult } from '../lib/cli/validation.js'
 import { colorEnabled } from '../lib/cli/style.js'
 import { progressOnTty } from '../lib/cli/progress.js'
 import { checkReportPaths } from '../lib/workspace/paths.js'
 import { findGitRoot } from '../lib/git/find.js'
+import { plural } from '../lib/core/text.js'
+import type { CacheStrategy } from '../lib/workspace/cache.js'
 import { resolve } from 'node:path'
 
 /**
@@ -23,6 +26,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     { description: 'SARIF for code scanning', command: '<%= config.bin %> validate --format sarif > ssmd.sarif' },
     { description: 'Fail on warnings too, as JSON', command: '<%= config.bin %> validate --strict --json' },
     { description: 'Read and check every file anew, ignoring the cache', command: '<%= config.bin %> validate --no-cache' },
+    { description: 'In CI: keep the cache in a folder the CI caches between runs', command: '<%= config.bin %> validate --cache-location .cache/ssmd' },
     { description: 'Only the built-in rules, no plugins', command: '<%= config.bin %> validate --no-plugins' },
   ]
   static override strict = false
@@ -37,6 +41,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
       default: true,
       allowNo: true,
     }),
+    ...cacheFlags,
     plugins: Flags.boolean({ summary: 'Run installed plugins (--no-plugins, or SSMD_NO_PLUGINS=1: built-in rules only).', default: true, allowNo: true }),
     'path-base': Flags.string({ summary: 'Folder that github and sarif paths are relative to (default: the git work-tree root, else the current folder).' }),
   }
@@ -48,7 +53,13 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     const progress = this.jsonEnabled() || this.flags.quiet ? undefined : progressOnTty('validating')
     let full: ValidationResult
     try {
-      full = await validateRepository(this.config, root, { cache: this.flags.cache, plugins: this.flags.plugins, onProgress: progress?.update })
+      full = await validateRepository(this.config, root, {
+        cache: this.flags.cache,
+        cacheStrategy: this.flags['cache-strategy'] as CacheStrategy,
+        cacheLocation: this.flags['cache-location'],
+        plugins: this.flags.plugins,
+        onProgress: progress?.update,
+      })
     } finally {
       progress?.end()
     }
@@ -81,6 +92,12 @@ export default class Validate extends SsmdCommand<typeof Validate> {
     }
     if (summary.plugins_off && summary.plugins_off.required.length > 0) this.notice(pluginsOffNotice(summary.plugins_off))
     if (this.flags.verbose) {
+      const c = full.cache
+      this.note(
+        c === undefined
+          ? 'cache: not used (--no-cache)'
+          : `cache (${c.strategy}, ${c.location}): ${plural(c.hits, 'file')} unchanged by stat data, ${c.content} by content, ${c.misses} read anew; ${plural(c.definitions, 'definition')} reused`,
+      )
       const runs = summary.plugins
       this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)
       for (const p of runs) this.note(`  ${p.name}${p.pack ? ` (${p.pack}, ${p.rules} rule${p.rules === 1 ? '' : 's'})` : ''}: ${p.status}, ${p.ms} ms`)

@@ -5,9 +5,9 @@ import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
 import { definitionCache } from '../../src/lib/domain/schema/definitions.js'
-import { cacheDir, clearCache, DocumentCache } from '../../src/lib/workspace/cache.js'
+import { cacheDir, cacheLocation, clearCache, DocumentCache, type CacheStrategy } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { exampleRepo, FIXTURES, git } from '../helpers/repo.js'
+import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
 
 const sources = [{ plugin: 'ssmd', result: builtinPack }]
@@ -24,8 +24,8 @@ async function findings(root: string, cache?: DocumentCache): Promise<string[]> 
 }
 
 const cold = (root: string) => findings(root)
-async function warm(root: string): Promise<{ list: string[]; cache: DocumentCache }> {
-  const cache = new DocumentCache(root)
+async function warm(root: string, options: { strategy?: CacheStrategy; location?: string } = {}): Promise<{ list: string[]; cache: DocumentCache }> {
+  const cache = new DocumentCache(root, options)
   return { list: await findings(root, cache), cache }
 }
 
@@ -215,36 +215,39 @@ function withImport(root: string): void {
 describe('validation cache (.ssmd/cache)', function () {
   this.timeout(300_000)
 
-  it('never hides or invents a finding: warm runs equal cold runs after random single edits (slow)', async () => {
-    const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
-    const pick = rng(seed)
-    const root = exampleRepo()
-    withImport(root)
-    writeFileSync(join(root, 'feeds', 'notes.txt'), 'nothing to see\n')
-    // Let the copied files leave the racy window, so most lookups take the stat-only path.
-    await sleep(2600)
-    await warm(root)
-    const edits = { ...EDITS, ...DEFINITION_EDITS, ...OTHER_FILE_EDITS }
-    const names = Object.keys(edits)
-    const counts: Record<string, number> = {}
-    let hits = 0
-    const rounds = 120
-    for (let round = 0; round < rounds; round++) {
-      const kind = names[Math.floor(pick() * names.length)]
-      if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, 'schemas/common.capnp')), existsSync(join(root, 'schemas/common.capnp.away')))
-      const target = edits[kind](root, pick)
-      // Now and then let everything settle, so definition entries are stored and reused.
-      if (round % 10 === 9) await sleep(2600)
-      counts[kind] = (counts[kind] ?? 0) + 1
-      const { list, cache } = await warm(root)
-      hits += cache.stats.hits + cache.stats.verified
-      const expected = await cold(root)
-      expect(list, `seed ${seed}, round ${round}: ${kind} on ${target}`).to.deep.equal(expected)
-    }
-    // Every kind of edit was exercised, and the cache was really used.
-    expect(Object.keys(counts).sort()).to.deep.equal(names.sort())
-    expect(hits).to.be.greaterThan(rounds * 5)
-  })
+  for (const strategy of ['metadata', 'content'] as const) {
+    it(`never hides or invents a finding: warm runs equal cold runs after random single edits, strategy ${strategy} (slow)`, async () => {
+      const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
+      const pick = rng(seed)
+      const root = exampleRepo()
+      withImport(root)
+      writeFileSync(join(root, 'feeds', 'notes.txt'), 'nothing to see\n')
+      // Let the copied files leave the racy window, so most lookups take the stat-only path.
+      await sleep(2600)
+      await warm(root, { strategy })
+      const edits = { ...EDITS, ...DEFINITION_EDITS, ...OTHER_FILE_EDITS }
+      const names = Object.keys(edits)
+      const counts: Record<string, number> = {}
+      let hits = 0
+      const rounds = 120
+      for (let round = 0; round < rounds; round++) {
+        const kind = names[Math.floor(pick() * names.length)]
+        if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, existsSync(join(root, 'schemas/common.capnp')), existsSync(join(root, 'schemas/common.capnp.away')))
+        const target = edits[kind](root, pick)
+        // Now and then let everything settle, so definition entries are stored and reused.
+        if (round % 10 === 9) await sleep(2600)
+        counts[kind] = (counts[kind] ?? 0) + 1
+        const { list, cache } = await warm(root, { strategy })
+        hits += cache.stats.hits + cache.stats.verified + cache.stats.content
+        if (strategy === 'content') expect(cache.stats.hits).to.equal(0)
+        const expected = await cold(root)
+        expect(list, `${strategy}, seed ${seed}, round ${round}: ${kind} on ${target}`).to.deep.equal(expected)
+      }
+      // Every kind of edit was exercised, and the cache was really used.
+      expect(Object.keys(counts).sort()).to.deep.equal(names.sort())
+      expect(hits).to.be.greaterThan(rounds * 5)
+    })
+  }
 
   it('uses unchanged entries without reading the file again, and re-reads a changed one (slow)', async () => {
     const root = exampleRepo()
@@ -252,7 +255,7 @@ describe('validation cache (.ssmd/cache)', function () {
     const first = await warm(root)
     expect(first.cache.stats.misses).to.equal(documents(root).length + 1) // + ssmd.yaml
     const second = await warm(root)
-    expect(second.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0 })
+    expect(second.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0, content: 0 })
     writeFileSync(join(root, 'feeds/kalshi.yaml'), readFileSync(join(root, 'feeds/kalshi.yaml'), 'utf8') + '\n# edited\n')
     const third = await warm(root)
     expect(third.cache.stats.misses).to.equal(1)
@@ -451,19 +454,69 @@ describe('validation cache (.ssmd/cache)', function () {
     })
   }
 
-  it('a cache written by one repository copy is never taken for another file set', async () => {
+  it('a cache copied to another copy of the repository is used there only where the content is the same', async () => {
     const root = exampleRepo()
     await warm(root)
     const other = exampleRepo()
     rmSync(join(other, 'feeds/kraken.yaml'))
+    const env = join(other, 'environments/kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('feed: kalshi', 'feed: kalsh'))
     copyFileSync(join(cacheDir(root), 'documents.bin'), join(other, '.ssmd-cache-copy'))
-    // Same relative paths, different inodes and times: nothing matches.
-    const { mkdirSync } = await import('node:fs')
+    // Same relative paths, different inodes and times: no stat data match, the content decides.
     mkdirSync(cacheDir(other), { recursive: true })
     renameSync(join(other, '.ssmd-cache-copy'), join(cacheDir(other), 'documents.bin'))
     const { list, cache } = await warm(other)
     expect(cache.stats.hits).to.equal(0)
+    expect(cache.stats.misses).to.equal(1)
+    expect(cache.stats.content).to.equal(documents(other).length) // + ssmd.yaml, − the edited environment
     expect(list).to.deep.equal(await cold(other))
+    expect(list.join('\n')).to.include('kalsh')
+  })
+
+  it('a cache restored into a fresh clone (--cache-location) is used by content, definitions included, and gives the findings of a cold run (slow)', async () => {
+    const first = exampleRepo({ git: true })
+    withImport(first)
+    const env = join(first, 'environments/kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('type: memory', 'type: memory\n  url: redis://localhost'))
+    git(first, 'add', '-A')
+    git(first, 'commit', '-q', '-m', 'findings to keep')
+    const location = join(tempDir(), 'ci-cache')
+    await sleep(2600)
+    await warm(first, { location })
+    expect(existsSync(join(first, '.ssmd', 'cache'))).to.equal(false)
+    const clone = join(tempDir(), 'clone')
+    git(first, 'clone', '-q', first, clone)
+    const expected = await cold(clone)
+    expect(expected.join('\n')).to.include('"rule":"env/cache"')
+    const restored = await warm(clone, { location })
+    expect(definitionCache(lastWorkspace!).reused).to.equal(3)
+    expect(restored.list).to.deep.equal(expected)
+    expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: documents(clone).length + 1, misses: 0 })
+    // An imported file that differs in the clone: the definitions that import it are parsed again.
+    const common = join(clone, 'schemas/common.capnp')
+    writeFileSync(common, readFileSync(common, 'utf8').replace('struct Money', 'struct Cash'))
+    const changed = await warm(clone, { location, strategy: 'content' })
+    expect(definitionCache(lastWorkspace!).reused).to.equal(2)
+    expect(changed.list).to.deep.equal(await cold(clone))
+    expect(changed.list.join('\n')).to.include('Money')
+  })
+
+  it("--cache-location and SSMD_CACHE_LOCATION: a folder of the user's, created when missing; anything else is refused", () => {
+    const root = exampleRepo()
+    const base = tempDir()
+    expect(cacheLocation(root)).to.equal(cacheDir(root))
+    expect(cacheLocation(root, undefined, { SSMD_CACHE_LOCATION: '' })).to.equal(cacheDir(root))
+    expect(cacheLocation(root, 'c', {}, base)).to.equal(join(base, 'c'))
+    expect(cacheLocation(root, undefined, { SSMD_CACHE_LOCATION: join(base, 'env') })).to.equal(join(base, 'env'))
+    // The flag wins over the variable.
+    expect(cacheLocation(root, join(base, 'flag'), { SSMD_CACHE_LOCATION: join(base, 'env') })).to.equal(join(base, 'flag'))
+    writeFileSync(join(base, 'file'), 'x')
+    expect(() => cacheLocation(root, join(base, 'file'), {})).to.throw(/^--cache-location .*file: not a folder; name a folder/)
+    expect(() => cacheLocation(root, undefined, { SSMD_CACHE_LOCATION: join(base, 'file') })).to.throw(/^SSMD_CACHE_LOCATION .*file: not a folder/)
+    const shared = join(base, 'shared')
+    mkdirSync(shared)
+    chmodSync(shared, 0o777)
+    expect(() => cacheLocation(root, shared, {})).to.throw(/writable by every user; use a folder of your own/)
   })
 
   it('keeps .ssmd/ out of git, and `ssmd cache clear` / --no-cache behave (built CLI)', () => {
@@ -485,6 +538,56 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(JSON.parse(cleared.stdout)).to.deep.equal({ cleared: true, path: '.ssmd/cache' })
     expect(existsSync(cacheDir(root))).to.equal(false)
     expect(clearCache(root)).to.equal(false)
+  })
+
+  it('CI: a fresh `git clone` with the cache restored through --cache-location reports exactly what --no-cache reports, from the cache (built CLI)', () => {
+    const first = exampleRepo({ git: true })
+    const env = join(first, 'environments/kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('type: memory', 'type: memory\n  url: redis://localhost'))
+    writeFileSync(join(first, 'feeds/kraken.yaml'), readFileSync(join(first, 'feeds/kraken.yaml'), 'utf8').replace(/status: active/, 'status: nope'))
+    git(first, 'add', '-A')
+    git(first, 'commit', '-q', '-m', 'findings to keep')
+    const ciCache = join(tempDir(), 'ci-cache')
+    const filled = ssmdProcess(['validate', '--format', 'json', '--cache-location', ciCache], { cwd: first })
+    expect(filled.code).to.equal(1)
+    expect(existsSync(join(ciCache, 'documents.bin'))).to.equal(true)
+    expect(existsSync(join(first, '.ssmd', 'cache'))).to.equal(false)
+    // A new checkout: new inodes, new times; the CI restores its cache folder.
+    const clone = join(tempDir(), 'clone')
+    git(first, 'clone', '-q', first, clone)
+    const expected = ssmdProcess(['validate', '--format', 'json', '--no-cache'], { cwd: clone })
+    expect(expected.code).to.equal(1)
+    expect(JSON.parse(expected.stdout).findings.map((f: { rule: string }) => f.rule)).to.include.members(['env/cache'])
+    const restored = ssmdProcess(['validate', '--format', 'json', '-v'], { cwd: clone, env: { SSMD_CACHE_LOCATION: ciCache } })
+    expect(restored.code).to.equal(1)
+    expect(JSON.parse(restored.stdout)).to.deep.equal(JSON.parse(expected.stdout))
+    const files = documents(clone).length + 1
+    expect(restored.stderr).to.include(`cache (metadata, ${ciCache}): 0 files unchanged by stat data, ${files} by content, 0 read anew;`)
+    // The content strategy agrees, and a file changed in the clone is read anew.
+    writeFileSync(join(clone, 'feeds/polymarket.yaml'), readFileSync(join(clone, 'feeds/polymarket.yaml'), 'utf8') + '# edited\n')
+    const edited = ssmdProcess(['validate', '--format', 'json', '-v', '--cache-strategy', 'content', '--cache-location', ciCache], { cwd: clone })
+    expect(JSON.parse(edited.stdout)).to.deep.equal(JSON.parse(ssmdProcess(['validate', '--format', 'json', '--no-cache'], { cwd: clone }).stdout))
+    expect(edited.stderr).to.include(`cache (content, ${ciCache}): 0 files unchanged by stat data, ${files - 1} by content, 1 read anew;`)
+    // Nothing was written into the clone, and `cache clear` removes the cache file where it is kept.
+    expect(git(clone, 'status', '--porcelain', '--untracked-files=all', '--ignored')).to.equal(' M feeds/polymarket.yaml\n')
+    const cleared = ssmdProcess(['cache', 'clear', '--json', '--cache-location', ciCache], { cwd: clone })
+    expect(JSON.parse(cleared.stdout)).to.deep.equal({ cleared: true, path: ciCache })
+    expect(existsSync(join(ciCache, 'documents.bin'))).to.equal(false)
+    expect(existsSync(ciCache)).to.equal(true)
+  })
+
+  it('refuses a --cache-location that is not a folder, in one line with exit code 2 (built CLI)', () => {
+    const root = exampleRepo()
+    const notFolder = join(root, 'feeds/kalshi.yaml')
+    const bad = ssmdProcess(['validate', '--cache-location', notFolder], { cwd: root })
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr.trim().split('\n')).to.deep.equal([
+      `Error: --cache-location ${notFolder}: not a folder; name a folder (created when missing) to keep the validation cache in`,
+    ])
+    const fromEnv = ssmdProcess(['validate'], { cwd: root, env: { SSMD_CACHE_LOCATION: notFolder } })
+    expect(fromEnv.code).to.equal(2)
+    expect(fromEnv.stderr).to.include('SSMD_CACHE_LOCATION')
+    expect(readFileSync(notFolder, 'utf8')).to.equal(readFileSync(join(FIXTURES, '..', '..', 'examples/market-data/feeds/kalshi.yaml'), 'utf8'))
   })
 
   it('two validations writing the cache at once leave a usable cache (built CLI)', async () => {

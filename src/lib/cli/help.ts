@@ -31,6 +31,7 @@ ENVIRONMENT
   SSMD_ETCD_PASSWORD          deploy: that user's password (never given as a flag)
   USER, LOGNAME               deploy: who deployed, when the system cannot tell
   SSMD_NO_PLUGINS             1: validation runs built-in rules only (as --no-plugins)
+  SSMD_CACHE_LOCATION         Folder for the validation cache (as --cache-location; default .ssmd/cache)
   SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (15000)
   SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin (10000)
   SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)

@@ -1,7 +1,7 @@
 import { ModuleLoader, type Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
 import v8 from 'node:v8'
-import { DocumentCache } from '../workspace/cache.js'
+import { cacheDir, cacheLocation, DocumentCache, portablePath, type CacheStrategy } from '../workspace/cache.js'
 import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { SchemaDocument } from '../workspace/document.js'
@@ -47,6 +47,23 @@ export interface ValidationResult {
   /** Every document checked (root-relative), for per-file output. */
   files: string[]
   rules: RuleInfo[]
+  /** What the validation cache did in this run (absent with --no-cache). */
+  cache?: CacheReport
+}
+
+/** How much of a run came from the validation cache (`validate -v`). */
+export interface CacheReport {
+  strategy: CacheStrategy
+  /** The cache folder: root-relative when inside the root, else absolute. */
+  location: string
+  /** Files whose stat data proved them unchanged (nothing read). */
+  hits: number
+  /** Files read and found unchanged by content (stat data differed, were racy, or were not trusted). */
+  content: number
+  /** Files read and checked anew. */
+  misses: number
+  /** Definition files whose hash and parse came from the cache. */
+  definitions: number
 }
 
 /** True when plugins are switched off: the --no-plugins flag (false) or SSMD_NO_PLUGINS=1. */
@@ -191,6 +208,10 @@ export async function ruleItems(config: Config, startDir: string, plugins: boole
 export interface ValidateOptions {
   /** Use and refresh the validation cache in .ssmd/cache (default true). */
   cache?: boolean
+  /** How the cache decides an entry still describes its file (default `metadata`). */
+  cacheStrategy?: CacheStrategy
+  /** --cache-location as given (else SSMD_CACHE_LOCATION, else .ssmd/cache); see cacheLocation. */
+  cacheLocation?: string
   /** Run installed plugins (default true; SSMD_NO_PLUGINS=1 also turns them off). */
   plugins?: boolean
   /** Called after each built-in rule (for a progress display). */
@@ -203,7 +224,10 @@ export async function validateRepository(config: Config, root: string, options: 
   const plugins = disabled ? [] : validationPlugins(config)
   // Children start now: their start-up overlaps reading the repository and the built-in rules.
   const session = new PluginSession(plugins, { root, mode: 'run' })
-  const cache = options.cache === false ? undefined : new DocumentCache(root, { keepData: plugins.length > 0 })
+  const cache =
+    options.cache === false
+      ? undefined
+      : new DocumentCache(root, { keepData: plugins.length > 0, strategy: options.cacheStrategy, location: cacheLocation(root, options.cacheLocation) })
   // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
   const ws = new Workspace(root, undefined, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
@@ -245,7 +269,14 @@ export async function validateRepository(config: Config, root: string, options: 
   for (const file of new Set(findings.map(f => f.file))) if (others.has(file)) files.push(file)
   const by = pluginsOffBy(options.plugins)
   const off = by === undefined ? {} : { plugins_off: { by, required: requiredPlugins(ws) } }
-  return { root, findings, files, rules, summary: { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run), ...off } }
+  const summary = { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run), ...off }
+  return { root, findings, files, rules, summary, ...(cache ? { cache: cacheReport(cache, definitions.reused) } : {}) }
+}
+
+function cacheReport(cache: DocumentCache, definitions: number): CacheReport {
+  const { hits, verified, content, misses } = cache.stats
+  const location = cache.dir === cacheDir(cache.root) ? '.ssmd/cache' : portablePath(cache.root, cache.dir)
+  return { strategy: cache.strategy, location, hits, content: content + verified, misses, definitions }
 }
 
 /** From this many documents on, a validation bounds V8's heap growth (see boundHeapGrowth). */
@@ -291,7 +322,7 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
 export async function validateForCommit(
   config: Config,
   root: string,
-  options: { cache?: boolean } = {},
+  options: Pick<ValidateOptions, 'cache' | 'cacheStrategy' | 'cacheLocation'> = {},
 ): Promise<{ errors: number; warnings: number; report: string; findings: Finding[]; summary: ValidationSummary }> {
   const result = await validateRepository(config, root, options)
   return {

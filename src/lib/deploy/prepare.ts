@@ -3,7 +3,7 @@ import { UsageError } from '../core/errors.js'
 import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
 import type { InstalledPlugin } from '../validate/plugins.js'
-import { DocumentCache } from '../workspace/cache.js'
+import { cacheLocation, DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
 import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
@@ -32,7 +32,7 @@ export function allEnvironments(root: string): string[] {
  */
 export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
   // Many environments: take unchanged files from the validation cache (worth its loading cost only then).
-  const documents = names.length > CACHE_FROM ? new DocumentCache(root) : undefined
+  const documents = names.length > CACHE_FROM ? new DocumentCache(root, { location: cacheLocation(root) }) : undefined
   const { ws, involved } = loadInvolved(root, names, documents)
   const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins, plugins: validation.plugins })
   if (errors.length > 0) {

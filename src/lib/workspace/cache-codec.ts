@@ -16,8 +16,10 @@ export interface Entry {
   ctimeMs: number
   ino: number
   mode: number
-  /** sha256 of the content, kept for racily clean entries only. */
-  hash?: string
+  /** SHA-256 of the content the entry was made from (32 bytes): a file whose stat data changed is still a hit when its content has this digest. */
+  digest?: Uint8Array
+  /** Made within the racy window (see cache.ts): its stat data alone prove nothing, the content must match. */
+  racy?: boolean
   /**
    * False for a feed or environment: its parsed data is not kept (its per-file
    * findings and its facts are, in `memo`), and is read again only if needed.
@@ -34,7 +36,8 @@ export interface Columns {
   files: string[]
   /** size, mtimeMs, ctimeMs, ino, mode of each file. */
   stamps: Float64Array
-  hashes: Map<number, string>
+  /** Each file's content digest (DIGEST bytes at i * DIGEST; see the HAS_DIGEST flag). */
+  digests: Uint8Array
   /** Entries whose data is kept, whole: data, problem, memo. */
   kept: Map<number, { data: unknown; problem?: ReadProblem; memo: Record<string, unknown> }>
   /** The other entries' read problems, memo parts and facts. */
@@ -58,6 +61,10 @@ const FINDINGS = 2
 const FACTS = 4
 const IS_OBJECT = 8
 const FILE_RULES = 16
+const HAS_DIGEST = 32
+const RACY = 64
+/** Bytes of a content digest (SHA-256). */
+export const DIGEST = 32
 const KNOWN = new Set(['contract', 'findings', 'facts', 'fileRules'])
 const STAMP = 5
 
@@ -66,7 +73,7 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
   const c: Columns = {
     files: [],
     stamps: new Float64Array(n * STAMP),
-    hashes: new Map(),
+    digests: new Uint8Array(n * DIGEST),
     kept: new Map(),
     problems: new Map(),
     flags: new Uint8Array(n),
@@ -91,13 +98,17 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
   for (const [file, e] of entries) {
     c.files.push(file)
     c.stamps.set([e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode], i * STAMP)
-    if (e.hash !== undefined) c.hashes.set(i, e.hash)
+    let flags = e.racy === true ? RACY : 0
+    if (e.digest !== undefined && e.digest.length === DIGEST) {
+      c.digests.set(e.digest, i * DIGEST)
+      flags |= HAS_DIGEST
+    }
     if (e.dataKept) {
       c.kept.set(i, { data: e.data, ...(e.problem === undefined ? {} : { problem: e.problem }), memo: e.memo })
+      c.flags[i] = flags
     } else {
       if (e.problem !== undefined) c.problems.set(i, e.problem)
       const m = e.memo
-      let flags = 0
       if (Array.isArray(m.contract)) {
         flags |= CONTRACT
         if (m.contract.length > 0) c.contract.set(i, m.contract)
@@ -131,8 +142,9 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
 export function wellFormed(c: Columns): boolean {
   if (typeof c !== 'object' || c === null || !Array.isArray(c.files)) return false
   const n = c.files.length
-  const maps = [c.hashes, c.kept, c.problems, c.fileRulesOther, c.findings, c.contract, c.rest]
+  const maps = [c.kept, c.problems, c.fileRulesOther, c.findings, c.contract, c.rest]
   if (!(c.stamps instanceof Float64Array) || c.stamps.length !== n * STAMP || !(c.flags instanceof Uint8Array) || c.flags.length !== n) return false
+  if (!(c.digests instanceof Uint8Array) || c.digests.length !== n * DIGEST) return false
   if (maps.some(m => !(m instanceof Map)) || typeof c.fileRules !== 'string') return false
   if (![c.feed, c.schema, c.status, c.dates].every(a => Array.isArray(a) && a.length === n)) return false
   for (const k of c.kept.values()) if (typeof k !== 'object' || k === null || typeof k.memo !== 'object' || k.memo === null) return false
@@ -145,8 +157,9 @@ export function decodeEntry(c: Columns, i: number): Entry {
   const o = i * STAMP
   // Built field by field (no spreads): this runs for every file of every run.
   const entry: Entry = { size: s[o], mtimeMs: s[o + 1], ctimeMs: s[o + 2], ino: s[o + 3], mode: s[o + 4], dataKept: false, memo: EMPTY_MEMO }
-  const hash = c.hashes.get(i)
-  if (hash !== undefined) entry.hash = hash
+  const flags = c.flags[i]
+  if (flags & HAS_DIGEST) entry.digest = c.digests.subarray(i * DIGEST, (i + 1) * DIGEST)
+  if (flags & RACY) entry.racy = true
   const kept = c.kept.get(i)
   if (kept) {
     entry.dataKept = true
@@ -155,7 +168,6 @@ export function decodeEntry(c: Columns, i: number): Entry {
     entry.memo = kept.memo
     return entry
   }
-  const flags = c.flags[i]
   const rest = c.rest.get(i)
   const memo: Record<string, unknown> = rest === undefined ? {} : { ...rest }
   if (flags & CONTRACT) memo.contract = c.contract.get(i) ?? NONE

@@ -6,30 +6,41 @@
  * its parsed data. Feeds and environments are the many: their data is not
  * kept, and a command that needs it reads the file again.
  *
- * A cached entry is used only when the file's stat data is exactly what it was
- * (size, mtime, ctime, inode, mode — the fields git's index keys files by).
- * When a file was modified so close to the moment it was read that a later
- * change could keep the same timestamps ("racily clean", as git calls it), the
- * entry also holds a hash of the content, and it is used only after the
- * content has been read and found identical. The code that produced the cache
- * (ssmd's build, see currentKey) is part of its key; a cache written under
- * another key, or one that is truncated, corrupt or foreign, is ignored and
- * rebuilt, never trusted. Rules that look across files always run anew.
+ * Two strategies decide whether an entry still describes its file:
+ *
+ * - `metadata` (the default): the file's stat data (size, mtime, ctime, inode,
+ *   mode — the fields git's index keys files by) prove it unchanged without
+ *   reading it. When they differ (a fresh checkout, a restored cache, a
+ *   `touch`), the file is read and the entry is still used when the content's
+ *   SHA-256 is the one it was made from; its stat data are then refreshed. A
+ *   file modified so close to the moment it was read that a later change
+ *   could keep the same timestamps ("racily clean", as git calls it) is always
+ *   checked by content.
+ * - `content`: stat data are never trusted; every file is read and its digest
+ *   compared (as ESLint's `--cache-strategy content`).
+ *
+ * The code that produced the cache (ssmd's build, see currentKey) is part of
+ * its key; a cache written under another key, or one that is truncated,
+ * corrupt or foreign, is ignored and rebuilt, never trusted. Rules that look
+ * across files always run anew. Paths inside the cache are relative to the
+ * root, so a cache moved to another checkout of the repository (CI restoring
+ * it, see cacheLocation) is used there.
  */
-import { createHash } from 'node:crypto'
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs'
-import { join } from 'node:path'
+import crypto, { createHash } from 'node:crypto'
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { deserialize, serialize } from 'node:v8'
-import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProblem, ssmdDirUsable, writeFileAtomic } from '../io/atomic.js'
+import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProblem, ssmdDirUsable, writeFileAtomic, writeUserFileAtomic } from '../io/atomic.js'
+import { UsageError } from '../core/errors.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
-import { decodeEntry, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
+import { decodeEntry, DIGEST, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 4
+const FORMAT = 5
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -80,10 +91,49 @@ export interface FactTable {
   set(key: string, value: unknown): void
   /** Says that the value at `key` was changed in place, so the cache is written. */
   changed(key: string): void
+  /** Whether unchanged stat data prove an entry's file unchanged (strategy `metadata`), or only its content does. */
+  readonly trustStat: boolean
 }
 
+export const CACHE_STRATEGIES = ['metadata', 'content'] as const
+export type CacheStrategy = (typeof CACHE_STRATEGIES)[number]
+
+/** The environment variable naming a cache folder outside the repository (as --cache-location). */
+export const CACHE_LOCATION_ENV = 'SSMD_CACHE_LOCATION'
+
+/** The default cache folder: `<root>/.ssmd/cache`. */
 export function cacheDir(root: string): string {
   return join(root, CACHE_DIR)
+}
+
+/**
+ * The cache folder: `--cache-location` (relative to the current folder), else
+ * SSMD_CACHE_LOCATION, else `<root>/.ssmd/cache`. A folder given by the user
+ * must be a folder of this user's that other users cannot write to (a cache
+ * decides which findings are shown); it is created when missing.
+ */
+export function cacheLocation(root: string, flag?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const given = flag ?? (env[CACHE_LOCATION_ENV] === '' ? undefined : env[CACHE_LOCATION_ENV])
+  if (given === undefined) return cacheDir(root)
+  const source = flag === undefined ? CACHE_LOCATION_ENV : '--cache-location'
+  const dir = resolve(cwd, given)
+  let st: Stats
+  try {
+    st = statSync(dir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return dir
+    throw new UsageError(`${source} ${given}: cannot use it (${(error as NodeJS.ErrnoException).code}); name a folder ssmd can read and write`)
+  }
+  if (!st.isDirectory()) throw new UsageError(`${source} ${given}: not a folder; name a folder (created when missing) to keep the validation cache in`)
+  if (process.platform !== 'win32') {
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) {
+      throw new UsageError(`${source} ${given}: the folder belongs to another user; use a folder of your own (the cache decides which findings are shown)`)
+    }
+    if ((st.mode & 0o002) !== 0) {
+      throw new UsageError(`${source} ${given}: the folder is writable by every user; use a folder of your own, e.g. ${join(given, 'ssmd')} (created when missing)`)
+    }
+  }
+  return dir
 }
 
 const CACHE_FILE = 'documents.bin'
@@ -120,9 +170,27 @@ function currentKey(): string {
   return codeKey
 }
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+/** Node.js's one-shot hash (20.12 and later): no Hash object per file, which a run over every file of a fresh checkout feels in its GC time. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash
+const sha256 = (bytes: Uint8Array): Buffer => (oneShot ? oneShot('sha256', bytes, 'buffer') : createHash('sha256').update(bytes).digest())
 
 const sameStat = (e: Entry, st: Stats) => sameStamp(e, st)
+
+/** True when `digest` is the entry's content digest. */
+function sameDigest(e: Entry, digest: Uint8Array): boolean {
+  const d = e.digest
+  if (d === undefined || d.length !== DIGEST) return false
+  for (let i = 0; i < DIGEST; i++) if (d[i] !== digest[i]) return false
+  return true
+}
+
+/** What decides whether an entry is used, and where the cache file is. */
+export interface CacheOptions {
+  /** `metadata` (default): stat data, then content where they differ; `content`: content only. */
+  strategy?: CacheStrategy
+  /** The cache folder (see cacheLocation); default `<root>/.ssmd/cache`. */
+  location?: string
+}
 
 /**
  * Reads the whole file through an open descriptor, expecting what `st` (the
@@ -163,10 +231,18 @@ export class DocumentCache {
   private readonly oldTables = new Map<string, Map<string, unknown>>()
   private readonly freshTables = new Map<string, Map<string, unknown>>()
   private dirty = false
-  /** `.ssmd` or `.ssmd/cache` is a symlink (or not a folder): the cache is neither read nor written. */
+  /** `.ssmd` or `.ssmd/cache` is a symlink (or not a folder) and the cache lives there: it is neither read nor written. */
   private readonly off: boolean
-  /** Hits and misses of this run, for tests and `-v`. */
-  readonly stats = { hits: 0, misses: 0, verified: 0 }
+  /**
+   * What this run made of the cache, for tests and `-v`: `hits`, entries whose
+   * stat data proved them unchanged; `verified`, racy entries whose content
+   * matched; `content`, entries whose stat data differed (or were not
+   * trusted) but whose content matched; `misses`, files read and checked anew.
+   */
+  readonly stats = { hits: 0, misses: 0, verified: 0, content: 0 }
+  readonly strategy: CacheStrategy
+  /** The cache folder. */
+  readonly dir: string
 
   /**
    * `keepData`: keep every document's parsed data, feeds' and environments'
@@ -175,10 +251,13 @@ export class DocumentCache {
    */
   constructor(
     readonly root: string,
-    private readonly options: { keepData?: boolean } = {},
+    private readonly options: { keepData?: boolean } & CacheOptions = {},
   ) {
-    this.file = join(cacheDir(root), CACHE_FILE)
-    this.off = !ssmdDirUsable(root, CACHE_DIR)
+    this.strategy = options.strategy ?? 'metadata'
+    this.dir = options.location ?? cacheDir(root)
+    this.file = join(this.dir, CACHE_FILE)
+    // A folder the user named (--cache-location) was checked by cacheLocation(); .ssmd/ is checked here.
+    this.off = this.dir === cacheDir(root) && !ssmdDirUsable(root, CACHE_DIR)
     if (this.off) return
     // A `.ssmd/.gitignore` left empty or cut short (a full disk, an old ssmd) is repaired before anything else.
     if (ssmdDirProblem(root) === undefined && isFolder(join(root, SSMD_DIR))) {
@@ -206,6 +285,7 @@ export class DocumentCache {
     }
     const into = fresh
     return {
+      trustStat: this.strategy === 'metadata',
       get: key => into.get(key) ?? old.get(key),
       set: (key, value) => {
         if (old.get(key) !== value) this.dirty = true
@@ -217,40 +297,51 @@ export class DocumentCache {
     }
   }
 
-  /** The document at `file`, from the cache when its stat data (and, for racy entries, content) proves it unchanged. */
+  /** The document at `file`, from the cache when its stat data or its content prove it unchanged (see the strategies above). */
   read(kind: DocumentKind, name: string, file: string, abs: string, realPaths?: RealPaths): SsmdDocument {
     // Type, root and size first: anything but a small regular file inside the root is read (refused) uncached.
     const check = checkReadable(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths })
     if (check.refusal) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const st = check.st
     const at = this.old.get(file)
-    const entry = at === undefined ? undefined : decodeEntry(this.columns!, at)
-    if (entry && sameStat(entry, st) && (entry.dataKept || (!this.options.keepData && complete(entry.memo)))) {
-      if (entry.hash === undefined) {
-        this.stats.hits++
-        return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
+    const decoded = at === undefined ? undefined : decodeEntry(this.columns!, at)
+    const entry = decoded && (decoded.dataKept || (!this.options.keepData && complete(decoded.memo))) ? decoded : undefined
+    const statSame = entry !== undefined && sameStat(entry, st)
+    // The warm path: nothing read, nothing hashed.
+    if (entry && statSame && entry.racy !== true && this.strategy === 'metadata') {
+      this.stats.hits++
+      return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
+    }
+    const got = readStable(abs, st)
+    if (!got) {
+      this.stats.misses++
+      return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
+    }
+    const digest = got.stable ? sha256(got.bytes) : undefined
+    if (entry && digest && sameDigest(entry, digest)) {
+      if (statSame && this.strategy === 'metadata') this.stats.verified++
+      else this.stats.content++
+      // Once the file has settled, its new stat data are kept, so that the next run (metadata) takes
+      // the warm path. Until then the entry stays as it was (a later run checks the content again)
+      // and the cache is not rewritten for it, as git leaves a racily clean index entry.
+      let next = entry
+      if (settled(got.st) && (!sameStat(entry, got.st) || entry.racy === true)) {
+        next = { ...entry, ...stampOf(got.st), racy: false }
+        this.dirty = true
       }
-      const got = readStable(abs, st)
-      if (got && got.stable && sha256(got.bytes) === entry.hash) {
-        this.stats.verified++
-        const settledNow = settled(got.st)
-        const next: Entry = settledNow ? { ...entry, hash: undefined } : entry
-        if (settledNow) this.dirty = true
-        return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
-      }
+      return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
     }
     this.stats.misses++
-    const got = readStable(abs, st)
-    if (!got) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
     const parsed = parseYamlBytes(got.bytes)
     const reread = this.from(realPaths)
-    if (!got.stable) return new SsmdDocument(kind, name, file, abs, parsed, {}, reread)
+    if (!digest) return new SsmdDocument(kind, name, file, abs, parsed, {}, reread)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
     const dataKept = kind === 'schema' || kind === 'policy' || this.options.keepData === true
     const fresh: Entry = {
       ...stampOf(got.st),
-      ...(settled(got.st) ? {} : { hash: sha256(got.bytes) }),
+      digest,
+      racy: !settled(got.st),
       dataKept,
       ...(dataKept ? { data: parsed.data } : {}),
       problem: parsed.problem,
@@ -299,9 +390,16 @@ export class DocumentCache {
     if (!this.dirty && !tablesShrank && this.fresh.size === this.old.size) return
     const payload = serialize({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload)
     const sum = createHash('sha256').update(payload).digest()
+    const bytes = Buffer.concat([MAGIC, sum, payload])
     try {
-      // Writes .ssmd/.gitignore first and refuses a symlinked .ssmd or .ssmd/cache (see ssmdSubdir).
-      writeFileAtomic(this.root, this.file, Buffer.concat([MAGIC, sum, payload]))
+      if (this.dir === cacheDir(this.root)) {
+        // Writes .ssmd/.gitignore first and refuses a symlinked .ssmd or .ssmd/cache (see ssmdSubdir).
+        writeFileAtomic(this.root, this.file, bytes)
+      } else {
+        // A folder of the user's (CI's cache folder): the temporary file is staged beside the target and renamed over it.
+        mkdirSync(this.dir, { recursive: true, mode: 0o700 })
+        writeUserFileAtomic(this.file, bytes)
+      }
     } catch {
       // No cache this time.
     }
@@ -358,11 +456,27 @@ function load(file: string): Payload | undefined {
   return p
 }
 
-/** `ssmd cache clear`: removes the cache folder. */
-export function clearCache(root: string): boolean {
-  // `rm -r .ssmd/cache` through a symlinked .ssmd would delete a folder outside the repository.
-  refuseSsmdDirWrite(root, CACHE_DIR)
-  const dir = cacheDir(root)
+/**
+ * `ssmd cache clear`: removes the cache. The default folder (`.ssmd/cache`) is
+ * removed whole; in a folder the user named only ssmd's cache file is removed
+ * (the folder may hold other tools' caches).
+ */
+export function clearCache(root: string, location?: string): boolean {
+  const dir = location ?? cacheDir(root)
+  if (dir === cacheDir(root)) {
+    // `rm -r .ssmd/cache` through a symlinked .ssmd would delete a folder outside the repository.
+    refuseSsmdDirWrite(root, CACHE_DIR)
+  } else {
+    const file = join(dir, CACHE_FILE)
+    let existed = false
+    try {
+      existed = statSync(file).isFile()
+    } catch {
+      existed = false
+    }
+    rmSync(file, { force: true })
+    return existed
+  }
   let existed = false
   try {
     existed = statSync(dir).isDirectory()
@@ -371,4 +485,26 @@ export function clearCache(root: string): boolean {
   }
   rmSync(dir, { recursive: true, force: true })
   return existed
+}
+
+/** A path for the cache to keep: relative to the root when inside it (so the cache moves with the repository), else as it is. */
+export function portablePath(root: string, abs: string): string {
+  const rel = relative(root, abs)
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : abs
+}
+
+/** The absolute path of a path kept by portablePath. */
+export function absolutePath(root: string, kept: string): string {
+  return isAbsolute(kept) ? kept : join(root, kept)
+}
+
+/** SHA-256 of a file's content (hex), or null when it cannot be read as a regular file. */
+export function contentDigest(abs: string): string | null {
+  try {
+    const st = statSync(abs)
+    if (!st.isFile() || st.size > MAX_FILE_BYTES) return null
+    return createHash('sha256').update(readFileSync(abs)).digest('hex')
+  } catch {
+    return null
+  }
 }

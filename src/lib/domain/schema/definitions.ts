@@ -3,7 +3,7 @@ import { deepEqual } from '../../core/deep-equal.js'
 import { definitionRef, readDefinitionBytes, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
 import { parseDefinition, type ParsedDefinition } from './parse.js'
 import type { SchemaDocument } from '../../workspace/document.js'
-import { fileStamp, sameStamp, settled, stampOf, type FactTable, type Stamp } from '../../workspace/cache.js'
+import { absolutePath, contentDigest, fileStamp, portablePath, sameStamp, settled, stampOf, type FactTable, type Stamp } from '../../workspace/cache.js'
 import { RealPaths } from '../../io/real-paths.js'
 
 export interface Definition extends ResolvedDefinition {
@@ -14,7 +14,11 @@ export interface Definition extends ResolvedDefinition {
   reads?: string[]
 }
 
-/** What the validation cache keeps of one definition file: valid while it and every file its parse read keep their stat data. */
+/**
+ * What the validation cache keeps of one definition file: valid while it and
+ * every file its parse read keep their stat data or, where those differ (a
+ * fresh checkout) or are not trusted (strategy `content`), their content.
+ */
 interface StoredDefinition {
   /** Unique per stored parse, so a compare result names exactly the parses it came from. */
   id: string
@@ -22,8 +26,8 @@ interface StoredDefinition {
   hash: string
   ok: boolean
   problems: ParsedDefinition['problems']
-  /** Files the parse read or looked for, with their stat data then (null: absent). */
-  deps: Array<[string, Stamp | null]>
+  /** Files the parse read or looked for (root-relative when inside the root), with their stat data and content digest then (null: absent). */
+  deps: Array<[string, Stamp | null, string | null]>
   /** Structural compares with older definitions, by the older one's stored id. */
   compares: Map<string, SchemaChange[]>
 }
@@ -96,22 +100,47 @@ export class DefinitionCache {
   private async load(ref: string, format: string): Promise<Definition> {
     const { stat, ...resolved } = resolveDefinition(this.root, ref, this.realPaths)
     if (!resolved.abs) return { ...resolved, ref }
-    const key = `${format}\u0000${resolved.abs}\u0000${resolved.display}`
+    // Root-relative: a cache restored into another checkout of the repository finds its entries.
+    const key = `${format}\u0000${resolved.display}`
     const before = stat ? stampOf(stat) : fileStamp(resolved.abs)
     const stored = this.store?.get(key) as StoredDefinition | undefined
-    if (stored && before && sameStamp(stored.stamp, before) && stored.deps.every(([p, s]) => sameStamp(s, fileStamp(p)))) {
-      this.store!.set(key, stored)
-      this.reused++
-      const reads = stored.deps.flatMap(([p, s]) => (s === null ? [] : [p]))
-      const def: Definition = { ...resolved, ref, hash: stored.hash, parsed: { ok: stored.ok, problems: stored.problems }, reads }
-      origins.set(def, { cache: this, format, stored, storeKey: key })
-      return def
+    let got: ReturnType<typeof readDefinitionBytes> | undefined
+    let hash: string | undefined
+    if (stored && before) {
+      const trust = this.store!.trustStat
+      let same = trust && sameStamp(stored.stamp, before)
+      if (!same) {
+        // Stat data differ (or are not trusted): the content decides; the bytes serve the parse if it differs.
+        got = readDefinitionBytes(this.root, resolved.abs, resolved.display)
+        if (!got.refusal) hash = `sha256:${sha256Hex(got.bytes)}`
+        same = hash === stored.hash
+      }
+      let fresh = stored
+      const deps = stored.deps.map(([p, s, digest]) => {
+        const abs = absolutePath(this.root, p)
+        const now = fileStamp(abs)
+        if (trust && sameStamp(s, now)) return [p, s, digest] as [string, Stamp | null, string | null]
+        if (now === null || s === null) return now === s ? ([p, s, digest] as [string, Stamp | null, string | null]) : undefined
+        return contentDigest(abs) === digest && digest !== null ? ([p, settled(now) ? now : s, digest] as [string, Stamp | null, string | null]) : undefined
+      })
+      if (same && deps.every(d => d !== undefined)) {
+        // Content matched where stat data differed: keep the new stat data (once settled), so the next run need not read.
+        const stamp = !sameStamp(stored.stamp, before) && settled(before) ? before : stored.stamp
+        const changed = stamp !== stored.stamp || deps.some((d, i) => d![1] !== stored.deps[i][1])
+        if (changed) fresh = { ...stored, stamp, deps: deps as Array<[string, Stamp | null, string | null]> }
+        this.store!.set(key, fresh)
+        this.reused++
+        const reads = fresh.deps.flatMap(([p, s]) => (s === null ? [] : [absolutePath(this.root, p)]))
+        const def: Definition = { ...resolved, ref, hash: fresh.hash, parsed: { ok: fresh.ok, problems: fresh.problems }, reads }
+        origins.set(def, { cache: this, format, stored: fresh, storeKey: key })
+        return def
+      }
     }
-    const got = readDefinitionBytes(this.root, resolved.abs, resolved.display)
+    got ??= readDefinitionBytes(this.root, resolved.abs, resolved.display)
     if (got.refusal) return { ...resolved, ref, problem: { kind: got.refusal.kind === 'outside-root' ? 'symlink' : 'not-file', message: got.refusal.message } }
     const bytes = got.bytes
     // One read serves both the hash and the parser.
-    const hash = `sha256:${sha256Hex(bytes)}`
+    hash ??= `sha256:${sha256Hex(bytes)}`
     const read: string[] = []
     const found = new Set<string>()
     const parsed = await parseDefinition(this.root, resolved.abs, resolved.display, format, bytes.toString('utf8'), (p, ok) => {
@@ -121,7 +150,7 @@ export class DefinitionCache {
     const def: Definition = { ...resolved, ref, hash, parsed, reads: [...found] }
     const origin: Origin = { cache: this, format }
     if (this.store && before && settled(before)) {
-      const deps = [...new Set(read)].map(p => [p, fileStamp(p)] as [string, Stamp | null])
+      const deps = [...new Set(read)].map(p => [portablePath(this.root, p), fileStamp(p), contentDigest(p)] as [string, Stamp | null, string | null])
       if (deps.every(([, st]) => st === null || settled(st))) {
         origin.stored = {
           id: `${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}`,
