@@ -20,7 +20,7 @@
 //                  plugins: validate with one plugin vs none; git-scale: diff and commit against git
 //                  itself on 5,000 feeds among 20,000 unrelated files)
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -298,12 +298,46 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
       },
     )
   }
+  if (withCache) {
+    // The CI case: every run is a fresh checkout (new inodes, new times) with the cache CI restored
+    // from an earlier run (--cache-location). The cache is written once, by a run on the committed
+    // repository after its files have settled, and copied back before each measured run.
+    const g = repo(n, true)
+    const ci = {
+      master: join(scratch, `ci-cache-n${n}`),
+      restored: join(scratch, `ci-restored-n${n}`),
+      clone: join(scratch, `ci-clone-n${n}`),
+      first: join(scratch, `first-cache-n${n}`),
+    }
+    rmSync(ci.master, { recursive: true, force: true })
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
+    check('filling the CI cache', ssmd(['validate', '-q', '--cache-location', ci.master], g.root))
+    entries.push(
+      {
+        label: 'ssmd validate (first run, writes the cache)',
+        before: () => rmSync(ci.first, { recursive: true, force: true }),
+        run: () => ssmd(['validate', '-q', '--cache-location', ci.first], r.root, true),
+      },
+      {
+        label: 'ssmd validate (CI: fresh clone, restored cache)',
+        before: () => {
+          rmSync(ci.clone, { recursive: true, force: true })
+          execFileSync('git', ['clone', '-q', g.root, ci.clone], { env: CHILD_ENV })
+          rmSync(ci.restored, { recursive: true, force: true })
+          cpSync(ci.master, ci.restored, { recursive: true })
+        },
+        run: () => ssmd(['validate', '-q', '--cache-location', ci.restored], ci.clone, true),
+      },
+    )
+  }
   if (withList) entries.push({ label: 'ssmd feed list', run: () => ssmd(['feed', 'list'], r.root) })
   const measured = series(REPS, entries)
   writeFileSync(touched, original)
   const [base, floor, validate] = measured
   const warm = withCache ? measured[3] : undefined
   const warmOne = withCache ? measured[4] : undefined
+  const first = withCache ? measured[5] : undefined
+  const ciRun = withCache ? measured[6] : undefined
   const list = withList ? measured.at(-1) : undefined
   const summary = /(\d+) errors?, (\d+) warnings? in (\d+) files/.exec(ssmd(['validate', '--no-cache'], r.root).stdout)
   if (!summary || summary[1] !== '0') throw new Error(`validate N=${n} did not report 0 errors: ${summary?.[0]}`)
@@ -325,6 +359,14 @@ for (const n of runs('validate') ? VALIDATE_SIZES : []) {
     targetRows.push(
       target(`validate N=${fmtInt(n)} warm, nothing changed, vs I/O floor`, w.xFloor, 1.5),
       target(`validate N=${fmtInt(n)} warm, one file changed, vs I/O floor`, w1.xFloor, 1.6),
+    )
+  }
+  if (first && ciRun) {
+    const f = row('ssmd validate (first run, writes the cache)', n, first, { xNode: first.ms / base.ms, xFloor: first.ms / floor.ms, rssKiB: first.rssKiB })
+    const c = row('ssmd validate (CI: fresh clone, restored cache)', n, ciRun, { xNode: ciRun.ms / base.ms, xFloor: ciRun.ms / floor.ms, rssKiB: ciRun.rssKiB })
+    targetRows.push(
+      target(`validate N=${fmtInt(n)} first run (writes the cache) vs I/O floor`, f.xFloor, 4),
+      target(`validate N=${fmtInt(n)} CI: fresh clone + restored cache vs I/O floor`, c.xFloor, 2),
     )
   }
   if (list) {
