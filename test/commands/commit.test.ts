@@ -154,6 +154,21 @@ describe('ssmd commit', () => {
     expect(out.validation.errors).to.equal(0)
   })
 
+  it('validates with the cache where --cache-location (or SSMD_CACHE_LOCATION) says, and refuses a location that is not a folder', async () => {
+    const dir = exampleRepo({ git: true })
+    const location = join(tempDir(), 'ci-cache')
+    appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# ok\n')
+    const r = await ssmd(['commit', '-m', 'ok', '--cache-location', location, '--cache-strategy', 'content'], { cwd: dir, env: isolated() })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(existsSync(join(location, 'documents.bin'))).to.equal(true)
+    expect(existsSync(join(dir, '.ssmd', 'cache'))).to.equal(false)
+    appendFileSync(join(dir, 'feeds/kalshi.yaml'), '# again\n')
+    const bad = await ssmd(['commit', '-m', 'again'], { cwd: dir, env: isolated({ SSMD_CACHE_LOCATION: join(dir, 'feeds/kalshi.yaml') }) })
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/^Error: SSMD_CACHE_LOCATION .*kalshi\.yaml: not a folder/)
+    expect(porcelain(dir)).to.deep.equal([' M feeds/kalshi.yaml'])
+  })
+
   describe('author', () => {
     const commitAs = async (env: Record<string, string | undefined>, args: string[] = [], setup?: (dir: string) => void) => {
       const dir = exampleRepo({ git: true })
