@@ -60,15 +60,16 @@ const ETCD = ['--etcd', '127.0.0.1:1', '--dial-timeout', '1']
 /** One row per command of the manifest. */
 const COMMANDS: Record<string, Row> = {
   // oclif's -m (which may be repeated) also takes the next word, so an extra argument becomes a second message paragraph.
-  commit: { args: ['-m', `rotate ${TYPED}`], exit: 0, badArg: 0, badFlag: { author: 2, message: 0 } },
+  // A cache location is a path of the user's (never written into a file): any name is a folder name.
+  commit: { args: ['-m', `rotate ${TYPED}`], exit: 0, badArg: 0, badFlag: { author: 2, message: 0, 'cache-location': 0 } },
   completion: { args: ['bash'], exit: 0 },
   diff: { args: [], exit: 0 },
   docs: { args: ['security'], exit: 0, badArg: 1 },
   init: { args: [], exit: 0, empty: true },
   migrate: { args: ['--dry-run'], exit: 0 },
-  validate: { args: [], exit: 0, badFlag: { 'path-base': 0 } },
+  validate: { args: [], exit: 0, badFlag: { 'path-base': 0, 'cache-location': 0 } },
   version: { args: [], exit: 0 },
-  'cache:clear': { args: [], exit: 0 },
+  'cache:clear': { args: [], exit: 0, badFlag: { 'cache-location': 0 } },
   // A dry run still reads what etcd holds, to compare: with no etcd it fails after validating and rendering.
   deploy: { args: ['--all', '--dry-run', ...ETCD], exit: 1 },
   'deploy:status': { args: [...ETCD], exit: 1 },

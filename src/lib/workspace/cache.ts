@@ -112,7 +112,7 @@ export function cacheDir(root: string): string {
  * must be a folder of this user's that other users cannot write to (a cache
  * decides which findings are shown); it is created when missing.
  */
-export function cacheLocation(root: string, flag?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+export function cacheLocation(root: string, flag?: string, env: Readonly<Record<string, string | undefined>> = process.env, cwd = process.cwd()): string {
   const given = flag ?? (env[CACHE_LOCATION_ENV] === '' ? undefined : env[CACHE_LOCATION_ENV])
   if (given === undefined) return cacheDir(root)
   const source = flag === undefined ? CACHE_LOCATION_ENV : '--cache-location'
