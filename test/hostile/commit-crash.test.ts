@@ -162,9 +162,11 @@ describe('ssmd commit under SIGKILL, signals and a full disk (built CLI)', funct
     writeFileSync(hook, `#!/bin/sh\necho $$ > "${join(root, '.git/hook.pid')}"\nexec sleep 20\n`)
     chmodSync(hook, 0o755)
     const running = commit(root, 'in the hook', { signal: 'SIGTERM', after: 60000 })
-    for (let i = 0; i < 2000 && !existsSync(join(root, '.git/hook.pid')); i++) await new Promise(r => setTimeout(r, 10))
+    // The shell creates the file before it writes the pid: wait for the whole line.
+    const hookPid = () => (existsSync(join(root, '.git/hook.pid')) ? readFileSync(join(root, '.git/hook.pid'), 'utf8') : '')
+    for (let i = 0; i < 2000 && !/^\d+\n$/.test(hookPid()); i++) await new Promise(r => setTimeout(r, 10))
     expect(readdirSync(join(root, '.git')).filter(f => f.startsWith('next-index'))).to.have.length(1)
-    const pid = Number(readFileSync(join(root, '.git/hook.pid'), 'utf8'))
+    const pid = Number(hookPid())
     const ssmdPid = Number(execFileSync('sh', ['-c', `ps -o ppid= -p ${pid}`], { encoding: 'utf8' }).trim())
     process.kill(ssmdPid, 'SIGTERM')
     const r = await running
