@@ -71,6 +71,28 @@ describe('concurrency: many ssmd processes editing one file', () => {
 })
 
 describe('stale lock takeover', () => {
+  it('takes over a lock whose pid now belongs to a process started after the lock was written (pid reuse)', async () => {
+    const { withFileLock } = await import('../../src/lib/io/lock.js')
+    const { writeFileSync: write, existsSync: exists, utimesSync } = await import('node:fs')
+    const { spawn } = await import('node:child_process')
+    const { hostname } = await import('node:os')
+    const { join: j } = await import('node:path')
+    const { expect: e } = await import('chai')
+    const dir = tempDir('ssmd-lock-')
+    const file = j(dir, 'f.yaml')
+    const lock = lockOf(dir, 'f.yaml')
+    // A live process that cannot have written a lock dated an hour ago.
+    const live = spawn('sleep', ['30'], { stdio: 'ignore' })
+    try {
+      write(lock, `${live.pid}@${hostname()}`)
+      const old = (Date.now() - 3600_000) / 1000
+      utimesSync(lock, old, old)
+      e(withFileLock(dir, file, () => exists(lock) && 'ran')).to.equal('ran')
+    } finally {
+      live.kill('SIGKILL')
+    }
+  })
+
   it("moves a dead owner's lock aside and never removes a live owner's fresh lock", async () => {
     const { withFileLock } = await import('../../src/lib/io/lock.js')
     const { writeFileSync: write, existsSync: exists, readdirSync } = await import('node:fs')

@@ -52,12 +52,30 @@ export function withFileLock<T>(root: string, path: string, fn: () => T): T {
 
 const LOCK_OWNER = `${process.pid}@${hostname()}`
 
-/** A lock is stale when its owner (on this host) is dead, or, for another host's lock, when it is old. */
+/**
+ * Whether process `pid` started after `ms` (epoch milliseconds), so that it cannot
+ * be the process that wrote a lock then: its pid was reused (Linux's /proc; a
+ * system without it answers false). /proc/<pid>/stat gives the start in ticks
+ * of 1/100 s after boot (USER_HZ); two seconds of margin cover the rounding.
+ */
+function startedAfter(pid: number, ms: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1])
+    const started = (bootSeconds + Number(fields[19]) / 100) * 1000
+    return Number.isFinite(started) && started > ms + 2000
+  } catch {
+    return false
+  }
+}
+
+/** A lock is stale when its owner (on this host) is dead or a later process that reused its pid, or, for another host's lock, when it is old. */
 function lockIsStale(lock: string): boolean {
   try {
     const [pid, host] = readFileSync(lock, 'utf8').split('@')
     const n = Number(pid)
-    if ((host === undefined || host === hostname()) && Number.isInteger(n) && n > 0) return !pidAlive(n)
+    if ((host === undefined || host === hostname()) && Number.isInteger(n) && n > 0) return !pidAlive(n) || startedAfter(n, statSync(lock).mtimeMs)
     return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
   } catch {
     return false
