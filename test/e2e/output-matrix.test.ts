@@ -10,29 +10,8 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import jsYaml from 'js-yaml'
 import { BUILT_BIN } from '../helpers/cli.js'
-import { exampleRepo, FIXTURES, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
-
-interface CorpusEntry {
-  id: string
-  value: string
-  where?: string
-  secret?: string
-}
-const CORPUS = (JSON.parse(readFileSync(join(FIXTURES, 'secrets', 'corpus.json'), 'utf8')) as { entries: CorpusEntry[] }).entries
-const entry = (id: string) => CORPUS.find(e => e.id === id)!.value
-
-/** The strings that must never appear in output for one corpus entry (as test/e2e/secrets.test.ts). */
-function needles(e: CorpusEntry): string[] {
-  if (e.secret !== undefined) return [e.secret]
-  const v = e.value
-  const out = [v]
-  const body = v.split(/\n|\\n/).filter(line => /^[A-Za-z0-9+/=]{24,}$/.test(line))
-  for (const line of body) out.push(line.slice(0, 24))
-  const id = /"private_key_id": "([0-9a-f]+)"/.exec(v)?.[1]
-  if (id) out.push(id)
-  if (body.length === 0 && !id && v.length >= 20) out.push(v.slice(Math.floor(v.length / 2) - 6, Math.floor(v.length / 2) + 6))
-  return out
-}
+import { CORPUS, entry, needles } from '../helpers/secret-corpus.js'
+import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 /** What a secret-shaped argument or flag value is: a Slack token (refused as a name, a path, a version…). */
 const TYPED = entry('slack-bot-token')
