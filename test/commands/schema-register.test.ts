@@ -29,6 +29,17 @@ describe('ssmd schema register', () => {
     expect(readdirSync(join(repo, 'schemas')).filter(f => f.startsWith('.') && f !== '.gitkeep')).to.deep.equal([])
   })
 
+  it('registers a capnp file that starts with a byte-order mark, hashing its bytes as they are', async () => {
+    const repo = exampleRepo()
+    const dir = tempDir()
+    const file = join(dir, 'quote.capnp')
+    writeFileSync(file, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(fixture('quote.capnp'))]))
+    const r = await ssmd(['schema', 'register', 'quote', '--file', file, '--effective-from', '2025-03-01'], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(read(repo, 'schemas/quote.yaml')).to.contain(`    hash: ${sha(file)}\n`)
+    expect(readFileSync(join(repo, 'schemas', 'quote.capnp')).equals(readFileSync(file))).to.equal(true)
+  })
+
   it('uses a file already inside schemas/ where it is, also when named relative to schemas/', async () => {
     const repo = exampleRepo()
     mkdirSync(join(repo, 'schemas', 'quotes'))

@@ -414,7 +414,8 @@ export function lex(src: string): LexResult {
 
   while (i < n) {
     const c = src.charCodeAt(i)
-    if (c === 10 || c === 32 || c === 9 || c === 13 || c === 12 || c === 11) {
+    // a UTF-8 byte-order mark counts as white space, at the start of the file or between tokens, as in capnp
+    if (c === 10 || c === 32 || c === 9 || c === 13 || c === 12 || c === 11 || c === 0xfeff) {
       i++
       continue
     }
@@ -443,6 +444,8 @@ export function lex(src: string): LexResult {
     }
     if (isDigit(c)) {
       if (c === 48 && (src[i + 1] === 'x' || src[i + 1] === 'X')) {
+        // capnp's prefix is a lowercase 0x only; it stops at the X
+        if (src[i + 1] === 'X') err("Parse error: hexadecimal literals start with a lowercase '0x'.", i + 1, i + 2)
         if (src[i + 2] === '"') {
           // binary literal 0x"..."
           i += 3
@@ -457,6 +460,12 @@ export function lex(src: string): LexResult {
             if (isHex(ch)) digits++
             else if (!(ch === 32 || ch === 9 || ch === 13)) ok = false
             i++
+          }
+          if (ok && digits === 0 && src.charCodeAt(i) === 34) {
+            // capnp wants at least one byte, and stops at the closing quote
+            err('Parse error: a data literal 0x"…" needs at least one byte; write "" for empty Data.', i, i + 1)
+            ok = true
+            digits = 2
           }
           if (src.charCodeAt(i) === 34) i++
           else ok = false
