@@ -3,13 +3,16 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { expect } from 'chai'
 import { loadCapnpFile } from '../../src/lib/capnp/index.js'
+import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js'
 import { tempDir } from '../helpers/repo.js'
 import { capnpAvailable } from './compiler-helper.js'
+import { requestDifferences } from './corpus-helper.js'
 
 /**
  * Files capnp accepts and files it refuses, each with the errors capnp gives (`file:line:col message`).
  * ssmd must give an error at each of those places whose message starts like capnp's (ssmd may
- * add how to fix it), and no other; where capnp is installed, its own output is checked too.
+ * add how to fix it), and no other; where capnp is installed, its own output is checked too, and
+ * on the files it accepts its CodeGeneratorRequest equals ssmd's (converted constants included).
  */
 interface Case {
   name: string
@@ -25,6 +28,29 @@ const cases: Case[] = [
   // byte-order marks
   { name: 'a byte-order mark opening the file', files: { 'a.capnp': Buffer.concat([BOM, Buffer.from(`${ID}struct A { a @0 :Int32; }\n`)]) }, capnp: [] },
   { name: 'a byte-order mark between tokens', files: { 'a.capnp': Buffer.concat([Buffer.from(ID), BOM, Buffer.from('struct A { a @0 :Int32; }\n')]) }, capnp: [] },
+  // constants: numbers convert, in range
+  {
+    name: 'integer and enum constants convert to integer and float types',
+    files: {
+      'a.capnp': `${ID}const a :UInt32 = 5;\nconst b :Int32 = .a;\nconst c :Int8 = .a;\nconst d :Float32 = .a;\nconst e :UInt64 = .b;\nconst f :Float32 = .g;\nconst g :Float64 = 1.5;\nenum E { x @0; y @1; z @2; }\nconst h :E = z;\nconst i :UInt16 = .h;\nconst j :Float64 = .h;\n`,
+    },
+    capnp: [],
+  },
+  {
+    name: 'an integer constant out of the range of the type it is used as',
+    files: { 'a.capnp': `${ID}const c :UInt32 = 3000000000;\nconst d :Int32 = .c;\nconst h :Int64 = -1;\nconst i :UInt32 = .h;\nstruct S { x @0 :UInt8 = .h; }\n` },
+    capnp: ['a.capnp:3:18 Integer value out of range.', 'a.capnp:5:19 Integer value out of range.', 'a.capnp:6:26 Integer value out of range.'],
+  },
+  {
+    name: 'a float constant used as an integer, a number as Text',
+    files: { 'a.capnp': `${ID}const j :Float64 = 1.5;\nconst k :Int32 = .j;\nconst a :UInt8 = 1;\nconst l :Text = .a;\n` },
+    capnp: ['a.capnp:3:18 Type mismatch; expected Int32.', 'a.capnp:5:17 Type mismatch; expected Text.'],
+  },
+  {
+    name: 'an enum constant is a number: usable as an integer, not as an enum default',
+    files: { 'a.capnp': `${ID}enum E { a @0; b @1; }\nconst k :E = b;\nconst n :UInt16 = .k;\nstruct S { e @0 :E = .k; f @1 :E = b; }\n` },
+    capnp: ['a.capnp:5:22 Type mismatch; expected E.'],
+  },
   // literals capnp's lexer refuses
   { name: "an upper-case '0X' prefix", files: { 'a.capnp': `${ID}const a :UInt8 = 0XFF;\n` }, capnp: ['a.capnp:2:19 Parse error.'] },
   { name: 'an empty data literal', files: { 'a.capnp': `${ID}const b :Data = 0x"";\n` }, capnp: ['a.capnp:2:20 Parse error.'] },
@@ -63,14 +89,19 @@ describe('capnp: accepts exactly what capnp accepts', () => {
         this.skip()
       }
       const dir = writeCase(c)
-      const r = spawnSync('capnp', ['compile', '-o-', main], { cwd: dir, encoding: 'utf8' })
-      const errors = r.stderr
+      const r = spawnSync('capnp', ['compile', '-o-', main], { cwd: dir })
+      const stderr = r.stderr.toString('utf8')
+      const errors = stderr
         .split('\n')
         .map(l => /^(.+?):(\d+):(\d+)(?:-\d+)?: error: (.*)$/.exec(l))
         .filter(m => m !== null)
         .map(m => `${m[1]}:${m[2]}:${m[3]} ${m[4]}`)
-      expect(r.status === 0, r.stderr).to.equal(c.capnp.length === 0)
+      expect(r.status === 0, stderr).to.equal(c.capnp.length === 0)
       expect(errors.sort()).to.deep.equal([...c.capnp].sort())
+      if (r.status !== 0) return
+      const mine = loadCapnpFile(path.join(dir, main), { rootDir: dir, displayPath: main })
+      const request = buildCodeGeneratorRequest([mine.model!], { capnpVersion: { major: 0, minor: 9, micro: 2 } })
+      expect(requestDifferences(new Uint8Array(r.stdout), request)).to.deep.equal([])
     })
   }
 })

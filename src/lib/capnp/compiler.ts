@@ -106,6 +106,20 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
   UInt32: [0n, 4294967295n],
   UInt64: [0n, (1n << 64n) - 1n],
 }
+/** How capnp sees a constant of type `t` when it converts it: a number of which kind, or not a number. */
+function numberClass(t: CapnpType): 'int' | 'float' | undefined {
+  if (t.kind in INT_RANGES || t.kind === 'enum') return 'int'
+  if (t.kind === 'Float32' || t.kind === 'Float64') return 'float'
+  return undefined
+}
+
+/** A constant's compiled value as a value of type `t` (capnp converts numbers; see checkConstRef). */
+function convertLit(lit: CapnpLit, t: CapnpType): CapnpLit {
+  if (lit.k === 'enum' && t.kind in INT_RANGES) return { k: 'int', v: String(lit.v) }
+  if ((lit.k === 'int' || lit.k === 'enum') && (t.kind === 'Float32' || t.kind === 'Float64')) return { k: 'float', v: Number(lit.v) }
+  return lit
+}
+
 const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method', 'param', 'annotation', 'const', '*'])
 const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface'])
 const MEMBER_DECLS = new Set(['field', 'union', 'group'])
@@ -1040,11 +1054,43 @@ export class Compiler {
     }
     this.checkConstValue(c, e, unit)
     const ct = this.constTypeOf(c)
-    if (ct && !this.assignable(ct, t)) {
-      this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`)
-      return undefined
+    if (!ct) return exprText(e)
+    // A number converts as capnp converts it: an integer or an enumerant's number to any integer
+    // type in range or to a float, a float to a float. An enum constant is a number there, so it
+    // is not a value of its own enum type.
+    const from = numberClass(ct)
+    if (from && (t.kind in INT_RANGES || t.kind === 'Float32' || t.kind === 'Float64')) {
+      if (from === 'float' && t.kind in INT_RANGES) return this.mismatch(unit, e, t)
+      if (t.kind in INT_RANGES) {
+        const v = this.constNumber(c, ct)
+        const [lo, hi] = INT_RANGES[t.kind]
+        if (v !== undefined && (v < lo || v > hi)) {
+          this.report(unit, e, 'Integer value out of range.')
+          return undefined
+        }
+      }
+      return exprText(e)
     }
+    if (ct.kind === 'enum' || !this.assignable(ct, t)) return this.mismatch(unit, e, t)
     return exprText(e)
+  }
+
+  private mismatch(unit: Unit, e: Expr, t: CapnpType): undefined {
+    this.report(unit, e, `Type mismatch; expected ${typeToString(t)}.`)
+    return undefined
+  }
+
+  /**
+   * The integer value of an integer or enum constant (undefined when it does not compile); one
+   * out of its own range was reported there and counts as the nearest bound, as in capnp.
+   */
+  private constNumber(c: Sym, ct: CapnpType): bigint | undefined {
+    const lit = c.decl.defaultValue && c.parent ? this.toLit(c.decl.defaultValue, ct, { scope: c.parent }) : undefined
+    if (lit?.k === 'enum') return BigInt(lit.v)
+    if (lit?.k !== 'int') return undefined
+    const v = BigInt(lit.v)
+    const range = INT_RANGES[ct.kind]
+    return range ? (v < range[0] ? range[0] : v > range[1] ? range[1] : v) : v
   }
 
   private assignable(from: CapnpType, to: CapnpType): boolean {
@@ -1153,11 +1199,14 @@ export class Compiler {
       if (r.sym.kind === 'enumerant') return { k: 'enum', v: r.sym.decl.ordinal?.value ?? 0 }
       if (r.sym.kind !== 'const' || !r.sym.decl.defaultValue || !r.sym.parent) return undefined
       // a constant's value is compiled once however many values refer to it
-      if (this.constLits.has(r.sym)) return this.constLits.get(r.sym)
-      const ct = this.constTypeOf(r.sym)
-      const lit = ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined
-      this.constLits.set(r.sym, lit)
-      return lit
+      let lit: CapnpLit | undefined
+      if (this.constLits.has(r.sym)) lit = this.constLits.get(r.sym)
+      else {
+        const ct = this.constTypeOf(r.sym)
+        lit = ct ? this.toLit(r.sym.decl.defaultValue, ct, { scope: r.sym.parent }, depth + 1) : undefined
+        this.constLits.set(r.sym, lit)
+      }
+      return lit && convertLit(lit, t)
     }
     switch (t.kind) {
       case 'Void':
