@@ -54,6 +54,19 @@ const cases: Case[] = [
   // literals capnp's lexer refuses
   { name: "an upper-case '0X' prefix", files: { 'a.capnp': `${ID}const a :UInt8 = 0XFF;\n` }, capnp: ['a.capnp:2:19 Parse error.'] },
   { name: 'an empty data literal', files: { 'a.capnp': `${ID}const b :Data = 0x"";\n` }, capnp: ['a.capnp:2:20 Parse error.'] },
+  // List of a generic parameter
+  {
+    name: 'a list of the first or second generic parameter (of a type or a method)',
+    files: {
+      'a.capnp': `${ID}struct G(A, B, C, D, E) { a @0 :List(A); b @1 :List(B); c @2 :List(C); d @3 :List(D); e @4 :List(E); }\ninterface I { m @0 [T] (x :List(T)) -> (); n @1 [T, U] (x :List(U)) -> (); }\n`,
+    },
+    capnp: [
+      "a.capnp:2:33 'List(AnyPointer)' is not supported.",
+      "a.capnp:2:48 'List(AnyStruct)' is not supported.",
+      "a.capnp:3:28 'List(AnyPointer)' is not supported.",
+      "a.capnp:3:60 'List(AnyStruct)' is not supported.",
+    ],
+  },
 ]
 
 function writeCase(c: Case): string {

@@ -759,6 +759,17 @@ export class Compiler {
       this.report(unit, e, `'List(${el.kind})' is not supported.`)
       return undefined
     }
+    // capnp reads a generic parameter's number where it checks for AnyPointer (0) and AnyStruct
+    // (1), so it refuses `List(T)` of a first or second parameter (of a type or of a method)
+    if ((el.kind === 'param' || el.kind === 'implicit') && el.index < 2) {
+      const kind = el.index === 0 ? 'AnyPointer' : 'AnyStruct'
+      this.report(
+        unit,
+        e,
+        `'List(${kind})' is not supported. capnp refuses a list of the first or second generic parameter; make the element a struct with a field of type ${el.name}.`,
+      )
+      return undefined
+    }
     return { kind: 'List', element: el }
   }
 
