@@ -22,6 +22,7 @@ interface Case {
 }
 
 const ID = '@0xd1c2b3a495867768;\n'
+const ID2 = '@0xe1c2b3a495867768;\n'
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 const cases: Case[] = [
@@ -66,6 +67,63 @@ const cases: Case[] = [
       "a.capnp:3:28 'List(AnyPointer)' is not supported.",
       "a.capnp:3:60 'List(AnyStruct)' is not supported.",
     ],
+  },
+  // errors in imported files count where they are used
+  {
+    name: 'an import whose unused declarations have errors',
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nstruct M { g @0 :B.Good; h @1 :B.Outer.Inner; }\n`,
+      'bad.capnp': `${ID}struct Bad { a @0 :Nope; b @0 :Text; }\nstruct Good { a @0 :Text; }\nconst c :Int8 = 300;\nusing X = Nope;\nstruct Outer { a @0 :Text;\n  struct Inner { a @0 :Text; }\n  struct Kid { x @0 :Nope; }\n}\n`,
+    },
+    capnp: [],
+  },
+  {
+    name: 'an import whose used declaration has errors',
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nstruct M { g @0 :B.Uses; }\n`,
+      'bad.capnp': `${ID}struct Bad { a @0 :Nope; b @0 :Text; }\nstruct Uses { x @0 :Bad; }\nstruct Other { x @0 :Nope; }\n`,
+    },
+    capnp: ['bad.capnp:2:20 Not defined: Nope', 'bad.capnp:2:29 Duplicate ordinal number.', 'bad.capnp:2:17 Ordinal @0 originally used here.'],
+  },
+  {
+    name: 'an imported constant out of range, used',
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nconst m :Int8 = B.c;\n`,
+      'bad.capnp': `${ID}const c :Int8 = 300;\n`,
+    },
+    capnp: ['bad.capnp:2:17 Integer value out of range.'],
+  },
+  {
+    name: 'a used nested declaration compiles its scope, and the file its names',
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nstruct M { g @0 :B.Outer.Inner; }\n`,
+      'bad.capnp': `${ID}struct Outer { bad @0 :Nope;\n struct Inner { a @0 :Text; }\n}\nstruct lower { a @0 :Text; }\n`,
+    },
+    capnp: ['bad.capnp:2:24 Not defined: Nope', 'bad.capnp:5:8 Type names must begin with a capital letter.'],
+  },
+  {
+    name: "an imported file's parse errors count even when nothing of it is used",
+    files: {
+      'a.capnp': `${ID2}using N = import "bad.capnp";\n`,
+      'bad.capnp': `${ID}struct P { a @0 :Text }\n`,
+    },
+    capnp: ['bad.capnp:2:23 Parse error.'],
+  },
+  {
+    name: "an imported file's alias that fails, unused",
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nstruct M { g @0 :B.Good; }\n`,
+      'bad.capnp': `${ID}using X = import "missing.capnp";\nstruct Good { a @0 :Text; }\n`,
+    },
+    capnp: [],
+  },
+  {
+    name: 'an alias in the main file is resolved only where it is used',
+    files: {
+      'a.capnp': `${ID2}using B = import "bad.capnp";\nusing X = B.Dup;\nusing import "bad.capnp".Dup;\nstruct M { d @0 :Dup; }\n`,
+      'bad.capnp': `${ID}struct Dup { a @0 :Text; a @1 :Text; }\n`,
+    },
+    capnp: ["bad.capnp:2:26 'a' is already defined in this scope.", "bad.capnp:2:14 'a' previously defined here."],
   },
 ]
 

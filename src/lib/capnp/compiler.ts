@@ -123,6 +123,8 @@ function convertLit(lit: CapnpLit, t: CapnpType): CapnpLit {
 const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method', 'param', 'annotation', 'const', '*'])
 const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface'])
 const MEMBER_DECLS = new Set(['field', 'union', 'group'])
+/** what capnp compiles as one: nodes (with their members) and aliases */
+const ENTITY_KINDS = new Set<SymKind>(['file', 'struct', 'enum', 'interface', 'const', 'annotation', 'using'])
 
 const STREAM_PATH = '/capnp/stream.capnp'
 const UNDERSCORE_MSG =
@@ -176,7 +178,12 @@ function isPointer(t: CapnpType): boolean {
 }
 
 export class Compiler {
-  readonly diagnostics: CapnpDiagnostic[] = []
+  /** every error found; `compile` keeps those of imported files that capnp reports (see usedDiagnostics) */
+  diagnostics: CapnpDiagnostic[] = []
+  /** diagnostics capnp reports whenever it reads the file (its parser's), used or not */
+  private readonly parseLevel = new Set<CapnpDiagnostic>()
+  /** names resolved to declarations of imported files: where (unit, position) and what */
+  private readonly uses: Array<{ unit: Unit; line: number; col: number; sym: Sym }> = []
   private readonly units = new Map<string, Unit | null>()
   private readonly explicitIds = new Map<string, { span: Span; unit: Unit }>()
 
@@ -196,13 +203,22 @@ export class Compiler {
     this.diagnostics.push({ file, line: s.line, column: s.col, endLine: s.endLine, endColumn: s.endCol, message })
   }
 
+  /** Reports what capnp's parser reports: in an imported file, it counts even when nothing there is used. */
+  private reportParse(unit: Unit, s: Span, message: string): void {
+    const n = this.diagnostics.length
+    this.report(unit, s, message)
+    if (this.diagnostics.length > n) this.parseLevel.add(this.diagnostics[n])
+  }
+
   compile(source: string): CapnpModel | undefined {
     const parse = parseCapnp(source)
     const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true, source)
     this.units.set(this.opts.absPath, main)
     for (const e of parse.errors) this.report(main, e, e.message)
     try {
-      return this.analyze(main)
+      const model = this.analyze(main)
+      this.diagnostics = this.usedDiagnostics(main)
+      return model
     } catch (err) {
       // Never throw on bad input: surface internal failures as a diagnostic.
       this.report(main, { line: 1, col: 1, endLine: 1, endCol: 1 }, `Internal error while analyzing schema: ${(err as Error).message}`)
@@ -218,13 +234,13 @@ export class Compiler {
     {
       if (fileId === undefined) {
         fileId = generateRandomId()
-        this.report(
+        this.reportParse(
           unit,
           { line: 1, col: 1, endLine: 1, endCol: 1 },
           `File does not declare an ID.  I've generated one for you.  Add this line to your file: ${hexId(fileId)};`.replace(': 0x', ': @0x'),
         )
       } else if (!isValidId(fileId)) {
-        this.report(unit, fileDecl.id as Span, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
+        this.reportParse(unit, fileDecl.id as Span, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
       }
     }
     const sym: Sym = {
@@ -239,7 +255,7 @@ export class Compiler {
       state: 0,
     }
     unit.sym = sym
-    for (const e of parse.errors) if (!isMain) this.report(unit, e, e.message)
+    for (const e of parse.errors) if (!isMain) this.reportParse(unit, e, e.message)
     if (fileDecl.id) this.noteExplicitId(unit, fileDecl.id)
     this.registerScope(sym, fileDecl.nested, 'file')
     return unit
@@ -360,12 +376,12 @@ export class Compiler {
       if (t && t.k === 'member') name = t.name.name
       else if (t && t.k === 'absName') name = t.name
       if (!t || t.k === 'name' || t.k === 'import' || t.k === 'error') {
-        this.report(unit, t ?? d, "'using' declaration without '=' must specify a named declaration from a different scope.")
+        this.reportParse(unit, t ?? d, "'using' declaration without '=' must specify a named declaration from a different scope.")
       }
     }
     const id = d.id ? d.id.value : generateChildId(scope.id, name)
     if (d.id) {
-      if (!isValidId(d.id.value)) this.report(unit, d.id, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
+      if (!isValidId(d.id.value)) this.reportParse(unit, d.id, "Invalid ID.  Please generate a new one with 'capnpc -i'.")
       this.noteExplicitId(unit, d.id)
     }
     const sym = this.newSym(d.kind as SymKind, d, scope, id, !!d.id, name)
@@ -566,6 +582,7 @@ export class Compiler {
 
   /** Follows `using` aliases. */
   private deref(ref: Ref | undefined, at: Span, unit: Unit): Ref | undefined {
+    if (ref && ref.k === 'sym' && (!ref.sym.unit.isMain || ref.sym.kind === 'using')) this.uses.push({ unit, line: at.line, col: at.col, sym: ref.sym })
     let guard = 0
     while (ref && ref.k === 'sym' && ref.sym.kind === 'using' && guard++ < 100) {
       ref = this.resolveUsing(ref.sym, at, unit)
@@ -1320,8 +1337,8 @@ export class Compiler {
   }
 
   /**
-   * Analyzes the main file, then every file it imports (directly or not): like the official
-   * compiler, an error anywhere in an imported file fails the compile.
+   * Analyzes the main file, then every file it imports (directly or not); which of the imported
+   * files' errors count is decided afterwards (usedDiagnostics).
    */
   private analyze(unit: Unit): CapnpModel {
     const nodes = this.analyzeUnit(unit)
@@ -1359,6 +1376,69 @@ export class Compiler {
       imports,
       requestImports,
     }
+  }
+
+  /**
+   * The diagnostics capnp reports: all of the main file's; of an imported file, its parser's and
+   * those inside the declarations the main file uses, directly or through other declarations, an
+   * alias or an enclosing scope (capnp compiles only those). An error in an unused declaration of
+   * an import does not fail the file.
+   */
+  private usedDiagnostics(main: Unit): CapnpDiagnostic[] {
+    const byDisplay = new Map<string, Unit>()
+    for (const u of this.units.values()) if (u && !u.isMain) byDisplay.set(u.display, u)
+    if (byDisplay.size === 0) return this.diagnostics
+    // the declarations compiled as one (nodes, and aliases), per unit, by where they start
+    const entities = new Map<Unit, Sym[]>()
+    for (const u of this.units.values()) if (u) entities.set(u, [u.sym])
+    for (const sym of this.symByDecl.values()) if (ENTITY_KINDS.has(sym.kind)) entities.get(sym.unit)?.push(sym)
+    for (const list of entities.values()) list.sort((a, b) => a.decl.line - b.decl.line || a.decl.col - b.decl.col)
+    const entityOf = (s: Sym): Sym => {
+      let x = s
+      while (!ENTITY_KINDS.has(x.kind) && x.parent) x = x.parent
+      return x
+    }
+    const before = (l1: number, c1: number, l2: number, c2: number): boolean => l1 < l2 || (l1 === l2 && c1 <= c2)
+    const contains = (sp: Span, line: number, col: number): boolean => before(sp.line, sp.col, line, col) && before(line, col, sp.endLine, sp.endCol)
+    /** the innermost declaration holding a position; a declaration's name belongs to its scope (capnp checks names there) */
+    const ownerAt = (unit: Unit, line: number, col: number): Sym => {
+      const list = entities.get(unit) ?? [unit.sym]
+      let lo = 0
+      let hi = list.length - 1
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1
+        if (before(list[mid].decl.line, list[mid].decl.col, line, col)) lo = mid
+        else hi = mid - 1
+      }
+      let x: Sym | undefined = list[lo]
+      while (x && x.parent && (!contains(x.decl, line, col) || contains(x.decl.name, line, col))) x = entityOf(x.parent)
+      return x ?? unit.sym
+    }
+    const edges = new Map<Sym, Sym[]>()
+    for (const u of this.uses) {
+      const from = ownerAt(u.unit, u.line, u.col)
+      const list = edges.get(from)
+      if (list) list.push(entityOf(u.sym))
+      else edges.set(from, [entityOf(u.sym)])
+    }
+    const reached = new Set<Sym>()
+    const stack: Sym[] = []
+    const reach = (s: Sym): void => {
+      if (reached.has(s)) return
+      reached.add(s)
+      stack.push(s)
+    }
+    for (const s of entities.get(main) ?? []) if (s.kind !== 'using') reach(s)
+    while (stack.length) {
+      const s = stack.pop() as Sym
+      // a node is compiled with its scope; an alias is resolved where it is used
+      if (s.kind !== 'using' && s.parent) reach(entityOf(s.parent))
+      for (const t of edges.get(s) ?? []) reach(t)
+    }
+    return this.diagnostics.filter(d => {
+      const u = byDisplay.get(d.file)
+      return !u || d.file === main.display || this.parseLevel.has(d) || reached.has(ownerAt(u, d.line, d.column))
+    })
   }
 
   private analyzeUnit(unit: Unit): CapnpNode[] {
