@@ -178,6 +178,67 @@ describe('capnp: structural compare', () => {
     })
   })
 
+  describe('generics (the rules let a type become generic)', () => {
+    const MAP = 'struct Map {\n  entries @0 :List(Entry);\n  struct Entry {\n    key @0 :Text;\n    value @1 :Text;\n  }\n}'
+    const GMAP = 'struct Map(Key, Value) {\n  entries @0 :List(Entry);\n  struct Entry {\n    key @0 :Key;\n    value @1 :Value;\n  }\n}'
+    const USER = '\nstruct User { m @0 :Map; e @1 :Map.Entry; }'
+
+    it("the rules' own Map example: the body's types become parameters every user binds to them", () => {
+      const c = expectCompatible(MAP + USER, GMAP + '\nstruct User { m @0 :Map(Text, Text); e @1 :Map(Text, Text).Entry; }', 'field-type-generic')
+      expect(c.find(x => x.path === 'Map.Entry.key')?.note).to.equal('compatible as long as every user of the type binds Key to Text')
+      // Map alone: no user here binds it otherwise
+      expectCompatible(MAP, GMAP, 'generic-params-added')
+    })
+
+    it('the Map example is breaking when a user binds a parameter to another type, or leaves it unbound', () => {
+      expectBreaking(MAP + USER, GMAP + '\nstruct User { m @0 :Map(Data, Text); e @1 :Map(Data, Text).Entry; }', 'field-type-changed')
+      expectBreaking(MAP + USER, GMAP + USER, 'field-type-changed')
+    })
+
+    it('a body type replaced by a parameter the type already had is breaking', () => {
+      expectBreaking('struct G(T) { a @0 :Text; b @1 :T; }', 'struct G(T) { a @0 :T; b @1 :T; }', 'field-type-changed')
+    })
+
+    it('adding a generic parameter, its users binding it, is compatible; changing a binding breaking', () => {
+      const a = 'struct G(A) { a @0 :A; }\nstruct U { g @0 :G(Text); }'
+      expectCompatible(a, 'struct G(A, B) { a @0 :A; b @1 :B; }\nstruct U { g @0 :G(Text, Data); }', 'generic-params-added')
+      expectBreaking(a, 'struct G(A, B) { a @0 :A; b @1 :B; }\nstruct U { g @0 :G(Data, Data); }', 'field-type-changed')
+      expectBreaking(a, 'struct G(A) { a @0 :A; }\nstruct U { g @0 :G(Data); }', 'field-type-changed')
+      expectBreaking(a, 'struct G(A) { a @0 :A; }\nstruct U { g @0 :G; }', 'field-type-changed')
+    })
+
+    it('a binding of an enclosing scope changed (`G(Text).Inner` to `G(Data).Inner`) is breaking', () => {
+      const g = 'struct G(T) { struct Inner { t @0 :T; } }\n'
+      expectBreaking(g + 'struct U { i @0 :G(Text).Inner; }', g + 'struct U { i @0 :G(Data).Inner; }', 'field-type-changed')
+    })
+  })
+
+  describe('defaults compare as values', () => {
+    it('`= 0` where the default was already zero is no change; another value is', () => {
+      expect(diff('struct A { a @0 :Int32; f @1 :Float64; b @2 :Bool; }', 'struct A { a @0 :Int32 = 0; f @1 :Float64 = 0.0; b @2 :Bool = false; }')).to.deep.equal([])
+      expectBreaking('struct A { a @0 :Int32; }', 'struct A { a @0 :Int32 = 1; }', 'default-changed')
+      // -0.0 is another value on the wire
+      expectBreaking('struct A { f @0 :Float64; }', 'struct A { f @0 :Float64 = -0.0; }', 'default-changed')
+    })
+
+    it('an enum default naming a renamed enumerant is the same default; naming another enumerant is not', () => {
+      const a = 'enum E { a @0; b @1; }\nstruct S { e @0 :E = b; }'
+      const c = expectCompatible(a, 'enum E { a @0; bee @1; }\nstruct S { e @0 :E = bee; }', 'enumerant-renamed')
+      expect(c.map(x => x.kind)).to.not.include('default-changed')
+      expectBreaking(a, 'enum E { a @0; bee @1; }\nstruct S { e @0 :E = a; }', 'default-changed')
+    })
+
+    it('a type change with no default on either side is one change, not a default change too', () => {
+      expect(diff(TRADE, TRADE.replace('UInt32', 'Int64')).map(x => x.kind)).to.deep.equal(['field-type-changed'])
+    })
+
+    it('struct defaults compare field by field, in any order', () => {
+      const t = 'struct P { x @0 :Int32; y @1 :Int32; }\n'
+      expect(diff(t + 'struct S { p @0 :P = (x = 1, y = 2); }', t + 'struct S { p @0 :P = (y = 2, x = 1); }')).to.deep.equal([])
+      expectBreaking(t + 'struct S { p @0 :P = (x = 1, y = 2); }', t + 'struct S { p @0 :P = (x = 1, y = 3); }', 'default-changed')
+    })
+  })
+
   it('compatible_with holds exactly when there is no breaking change', () => {
     const compatibleWith = (a: string, b: string): boolean => breaking(diff(a, b)).length === 0
     expect(compatibleWith(TRADE, TRADE.replace('}', '  side @2 :Text;\n}'))).to.equal(true)

@@ -2,7 +2,7 @@
  * Structural compare of two versions of a Cap'n Proto file, classifying each change per the
  * "Evolving Your Protocol" rules: compatible, breaking or info.
  */
-import type { CapnpField, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js'
+import type { CapnpField, CapnpLit, CapnpLocation, CapnpModel, CapnpNode, CapnpType } from './model.js'
 import { typeKey, typeToString } from './model.js'
 import type { SchemaChange } from '../core/schema-change.js'
 
@@ -11,6 +11,7 @@ export type CapnpChange = SchemaChange
 
 const NOTE_MOVED = 'not fully forwards-compatible: old readers see the field outside the new group/union'
 const NOTE_LIST = 'changes the canonical encoding of the list'
+const noteBound = (param: string, was: string): string => `compatible as long as every user of the type binds ${param} to ${was}`
 
 interface FlatField {
   field: CapnpField
@@ -20,6 +21,14 @@ interface FlatField {
 }
 
 type NodeIndex = Map<string, CapnpNode>
+
+/** What the compare of two files knows: both files' nodes, and every binding of the newer file's generic parameters. */
+interface Cmp {
+  oldById: NodeIndex
+  newById: NodeIndex
+  /** `scopeId:index` → the types (bindKey) the newer file binds that parameter to; `AnyPointer` for a use leaving it unbound */
+  bindings: Map<string, Set<string>>
+}
 
 function loc(l: CapnpLocation): { file: string; line: number; column: number } {
   return { file: l.file, line: l.line, column: l.column }
@@ -85,6 +94,7 @@ export function compareCapnp(older: CapnpModel, newer: CapnpModel): CapnpChange[
   const changes: CapnpChange[] = []
   const oldById: NodeIndex = new Map(older.nodes.map(n => [n.id, n]))
   const newById: NodeIndex = new Map(newer.nodes.map(n => [n.id, n]))
+  const cmp: Cmp = { oldById, newById, bindings: bindingsOf(newer, newById) }
   const newByPath = new Map(newer.nodes.filter(isTopLevelDecl).map(n => [n.path, n]))
   const add = (severity: CapnpChange['severity'], kind: string, message: string, p: string, at: CapnpLocation, note?: string): void => {
     const c: CapnpChange = { severity, kind, message, path: p, ...loc(at) }
@@ -126,13 +136,13 @@ export function compareCapnp(older: CapnpModel, newer: CapnpModel): CapnpChange[
     compareGenerics(o, n, add)
     switch (o.kind) {
       case 'struct':
-        compareStruct(o, n, oldById, newById, add)
+        compareStruct(o, n, cmp, add)
         break
       case 'enum':
         compareEnum(o, n, add)
         break
       case 'interface':
-        compareInterface(o, n, oldById, newById, add)
+        compareInterface(o, n, cmp, add)
         break
       case 'const':
         if (o.type && n.type && typeKey(o.type) !== typeKey(n.type)) {
@@ -184,37 +194,159 @@ function compareGenerics(o: CapnpNode, n: CapnpNode, add: Add): void {
   }
 }
 
-function typeCompat(o: CapnpType, n: CapnpType, newById: NodeIndex): 'same' | 'list-upgrade' | 'changed' {
-  if (typeKey(o) === typeKey(n)) return 'same'
+/** A type with its generic bindings (typeKey leaves out the bindings of enclosing scopes). */
+function bindKey(t: CapnpType): string {
+  switch (t.kind) {
+    case 'List':
+      return `List(${bindKey(t.element)})`
+    case 'struct':
+    case 'enum':
+    case 'interface': {
+      const scopes = t.brand?.scopes ?? []
+      if (!scopes.length) return t.args?.length ? `${t.kind}:${t.id}(${t.args.map(bindKey).join(',')})` : `${t.kind}:${t.id}`
+      return `${t.kind}:${t.id}<${scopes.map(sc => `${sc.scopeId}${sc.inherit ? '*' : `(${(sc.bind ?? []).map(bindKey).join(',')})`}`).join(';')}>`
+    }
+    default:
+      return typeKey(t)
+  }
+}
+
+/** A node and the nodes enclosing it, innermost first. */
+function scopesOf(id: string, byId: NodeIndex): CapnpNode[] {
+  const out: CapnpNode[] = []
+  for (let n = byId.get(id); n && out.length < 256; n = byId.get(n.scopeId)) out.push(n)
+  return out
+}
+
+/** Every type a file binds each generic parameter to, wherever the file names a generic type. */
+function bindingsOf(model: CapnpModel, byId: NodeIndex): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  const bind = (scopeId: string, index: number, t: string): void => {
+    const k = `${scopeId}:${index}`
+    const set = out.get(k)
+    if (set) set.add(t)
+    else out.set(k, new Set([t]))
+  }
+  const visit = (t: CapnpType | undefined, from: Set<string>): void => {
+    if (!t) return
+    if (t.kind === 'List') return visit(t.element, from)
+    if (t.kind !== 'struct' && t.kind !== 'enum' && t.kind !== 'interface') return
+    for (const sc of t.brand?.scopes ?? []) for (const b of sc.bind ?? []) visit(b, from)
+    for (const a of t.args ?? []) visit(a, from)
+    for (const scope of scopesOf(t.id, byId)) {
+      const params = scope.genericParams ?? []
+      if (!params.length) continue
+      const sc = t.brand?.scopes.find(x => x.scopeId === scope.id)
+      // inside the generic type itself, an unbound use means its own parameters
+      if (sc?.inherit || (!sc && from.has(scope.id))) continue
+      params.forEach((_, i) => bind(scope.id, i, sc?.bind?.[i] ? bindKey(sc.bind[i]) : 'AnyPointer'))
+    }
+  }
+  for (const n of model.nodes) {
+    const from = new Set(scopesOf(n.id, byId).map(x => x.id))
+    for (const f of n.fields ?? []) visit(f.type, from)
+    visit(n.type, from)
+  }
+  return out
+}
+
+type TypeVerdict = 'same' | 'list-upgrade' | 'generic' | 'changed'
+
+/**
+ * How a slot's type changed. Besides the list upgrade, the rules allow making a type generic:
+ * a use gaining bindings for parameters the type did not have, and a type in the body replaced
+ * by a new parameter that every use binds to the type it replaced.
+ */
+function typeCompat(o: CapnpType, n: CapnpType, cmp: Cmp): TypeVerdict {
+  if (bindKey(o) === bindKey(n)) return 'same'
+  if (n.kind === 'param') {
+    const oldParams = cmp.oldById.get(n.scopeId)?.genericParams ?? []
+    const bound = cmp.bindings.get(`${n.scopeId}:${n.index}`)
+    const was = o.kind === 'param' ? undefined : bindKey(o)
+    if (was && n.index >= oldParams.length && [...(bound ?? [])].every(b => b === was)) return 'generic'
+    return 'changed'
+  }
+  if (o.kind === 'List' && n.kind === 'List') {
+    const inner = typeCompat(o.element, n.element, cmp)
+    if (inner === 'same' || inner === 'generic') return inner
+  }
+  if ((o.kind === 'struct' || o.kind === 'interface' || o.kind === 'enum') && o.kind === n.kind && o.id === n.id) {
+    // a use inside a type that became generic now inherits its parameters: the same type
+    if (!o.brand && (n.brand?.scopes ?? []).every(sc => sc.inherit)) return 'same'
+    // each scope keeps the bindings it had; parameters it did not have may be bound to anything
+    let same = true
+    for (const scope of scopesOf(n.id, cmp.newById)) {
+      const oldCount = cmp.oldById.get(scope.id)?.genericParams?.length ?? 0
+      if (!oldCount) continue
+      const bindsOf = (t: typeof o): string[] => {
+        const sc = t.brand?.scopes.find(x => x.scopeId === scope.id)
+        if (sc?.inherit) return ['*']
+        return Array.from({ length: oldCount }, (_, i) => (sc?.bind?.[i] ? bindKey(sc.bind[i]) : t.id === scope.id && t.args?.[i] ? bindKey(t.args[i]) : 'AnyPointer'))
+      }
+      if (bindsOf(o).join(',') !== bindsOf(n as typeof o).join(',')) same = false
+    }
+    if (same) return 'generic'
+  }
   if (o.kind === 'List' && n.kind === 'List' && o.element.kind !== 'Bool' && n.element.kind === 'struct') {
     const el = o.element
     const okElement = ['Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Text', 'Data', 'List', 'enum', 'Void'].includes(el.kind)
-    const s = newById.get(n.element.id)
+    const s = cmp.newById.get(n.element.id)
     const f0 = s?.fields?.find(f => f.ordinal === 0)
     if (okElement && f0?.type && typeKey(f0.type) === typeKey(el)) return 'list-upgrade'
   }
   return 'changed'
 }
 
-function compareFieldPair(o: FlatField, n: FlatField, structPath: string, newById: NodeIndex, add: Add, what = 'field', renumbered = false): void {
+/** Two compiled values the wire carries the same (a float's sign of zero counts; struct fields in any order). */
+function sameLit(a: CapnpLit, b: CapnpLit): boolean {
+  if (a.k !== b.k) return false
+  switch (a.k) {
+    case 'float':
+      return Object.is(a.v, (b as typeof a).v)
+    case 'list': {
+      const y = (b as typeof a).items
+      return a.items.length === y.length && a.items.every((x, i) => sameLit(x.value, y[i].value))
+    }
+    case 'struct': {
+      const y = new Map((b as typeof a).fields.map(f => [f.name, f.value]))
+      return a.id === (b as typeof a).id && a.fields.length === y.size && a.fields.every(f => y.has(f.name) && sameLit(f.value, y.get(f.name)!))
+    }
+    default:
+      return JSON.stringify(a) === JSON.stringify(b)
+  }
+}
+
+function defaultChanged(o: CapnpField, n: CapnpField): boolean {
+  if (o.defaultValue === undefined && n.defaultValue === undefined) return false
+  // compiled defaults of one type: `= 0` where there was none, or an enumerant renamed, is the same value
+  if (o.defaultLit && n.defaultLit && o.type && n.type && typeKey(o.type) === typeKey(n.type)) return !sameLit(o.defaultLit, n.defaultLit)
+  return (o.defaultValue ?? null) !== (n.defaultValue ?? null)
+}
+
+function compareFieldPair(o: FlatField, n: FlatField, structPath: string, cmp: Cmp, add: Add, what = 'field', renumbered = false): void {
   const p = `${structPath}.${n.field.name}`
   if (o.field.name !== n.field.name && !renumbered) {
     add('compatible', `${what}-renamed`, `${what} @${o.ordinal} renamed from ${o.field.name} to ${n.field.name}`, p, n.field)
   }
   if (o.field.type && n.field.type) {
-    const c = typeCompat(o.field.type, n.field.type, newById)
+    const c = typeCompat(o.field.type, n.field.type, cmp)
+    const change = `${what} ${p} @${n.ordinal} type changed from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`
     if (c === 'changed') {
-      add('breaking', `${what}-type-changed`, `${what} ${p} @${n.ordinal} type changed from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field)
+      add('breaking', `${what}-type-changed`, change, p, n.field)
     } else if (c === 'list-upgrade') {
       add('compatible', 'list-upgraded', `${what} ${p} upgraded from ${typeToString(o.field.type)} to ${typeToString(n.field.type)}`, p, n.field, NOTE_LIST)
+    } else if (c === 'generic') {
+      const param = n.field.type.kind === 'param' ? n.field.type.name : undefined
+      add('compatible', `${what}-type-generic`, change, p, n.field, param ? noteBound(param, typeToString(o.field.type)) : undefined)
     }
   }
-  if ((o.field.defaultValue ?? null) !== (n.field.defaultValue ?? null)) {
+  if (defaultChanged(o.field, n.field)) {
     add('breaking', 'default-changed', `${what} ${p} default value changed from ${o.field.defaultValue ?? '(none)'} to ${n.field.defaultValue ?? '(none)'}`, p, n.field)
   }
 }
 
-function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
+function compareStruct(o: CapnpNode, n: CapnpNode, cmp: Cmp, add: Add): void {
+  const { oldById, newById } = cmp
   const of = flatten(o, oldById)
   const nf = flatten(n, newById)
   const oldMax = Math.max(-1, ...of.map(f => f.ordinal))
@@ -245,7 +377,7 @@ function compareStruct(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: 
       add('breaking', 'field-removed', `field ${o.path}.${a.field.name} @${a.ordinal} removed`, `${o.path}.${a.field.name}`, a.field)
       continue
     }
-    compareFieldPair(a, b, n.path, newById, add, 'field', moved.has(a.ordinal))
+    compareFieldPair(a, b, n.path, cmp, add, 'field', moved.has(a.ordinal))
     const ka = chainKey(a.chain)
     const kb = chainKey(b.chain)
     if (ka === kb) continue
@@ -374,7 +506,8 @@ function compareEnum(o: CapnpNode, n: CapnpNode, add: Add): void {
   }
 }
 
-function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newById: NodeIndex, add: Add): void {
+function compareInterface(o: CapnpNode, n: CapnpNode, cmp: Cmp, add: Add): void {
+  const { oldById, newById } = cmp
   const oldSupers = new Set((o.superclasses ?? []).map(typeKey))
   const newSupers = new Set((n.superclasses ?? []).map(typeKey))
   for (const s of o.superclasses ?? []) {
@@ -435,7 +568,7 @@ function compareInterface(o: CapnpNode, n: CapnpNode, oldById: NodeIndex, newByI
       for (const x of af) {
         const y = bByOrd.get(x.ordinal)
         if (!y) add('breaking', `${what}-removed`, `${what} ${x.field.name} of ${p} removed`, `${p}.${x.field.name}`, x.field)
-        else compareFieldPair(x, y, p, newById, add, what, pmoved.has(x.ordinal))
+        else compareFieldPair(x, y, p, cmp, add, what, pmoved.has(x.ordinal))
       }
       for (const y of bf) {
         if (aByOrd.has(y.ordinal)) continue
