@@ -1,0 +1,59 @@
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { expect } from 'chai'
+import { corpusFiles, corpusProjects, realWorldDir, ssmdCheck, ssmdErrorKey, type CorpusProject } from './corpus-helper.js'
+import { fixturesDir } from './helpers.js'
+
+interface Fixture {
+  capnp: { version: string; source: string; produced: string }
+  files: Record<string, { accepted: boolean; errors: string[] }>
+}
+
+/**
+ * ssmd against the verdicts of capnp 1.x recorded in test/fixtures/capnp-corpus/capnp-verdicts.json
+ * (scripts/capnp-verdicts.ts writes it from a capnp binary): the same verdict on every file of the
+ * corpora, and an ssmd error on every line capnp reports one. Runs without capnp installed.
+ */
+describe('capnp: verdicts of capnp 1.x on the corpora (recorded)', function () {
+  this.timeout(60_000)
+  const fixture = JSON.parse(fs.readFileSync(path.join(realWorldDir, 'capnp-verdicts.json'), 'utf8')) as Fixture
+  const own: CorpusProject = { name: 'ssmd-fixtures', dir: fixturesDir, importDirs: [], files: [] }
+  own.files = Object.keys(fixture.files)
+    .filter(k => k.startsWith('ssmd-fixtures/'))
+    .map(k => k.slice('ssmd-fixtures/'.length))
+  const projects = [...corpusProjects(), own]
+
+  it('were recorded by capnp 1.x, with their provenance', () => {
+    expect(fixture.capnp.version).to.match(/^Cap'n Proto version 1\.\d+\.\d+$/)
+    expect(fixture.capnp.source).to.match(/commit [0-9a-f]{40}/)
+    expect(fixture.capnp.produced).to.contain('scripts/capnp-verdicts.ts')
+  })
+
+  it('cover every file of the corpora (regenerate them when a file is added)', () => {
+    const walk = (d: string, base: string): string[] =>
+      fs.readdirSync(d, { withFileTypes: true }).flatMap(e => {
+        const p = path.join(d, e.name)
+        if (e.isDirectory()) return walk(p, base)
+        return e.name.endsWith('.capnp') ? [path.relative(base, p).split(path.sep).join('/')] : []
+      })
+    const onDisk = [...corpusProjects().flatMap(p => p.files.map(f => `${p.name}/${f}`)), ...walk(fixturesDir, fixturesDir).map(f => `ssmd-fixtures/${f}`)].sort()
+    expect(Object.keys(fixture.files).sort()).to.deep.equal(onDisk)
+  })
+
+  for (const project of projects) {
+    it(`${project.name}: same verdict as capnp 1.x on every file, an error on every line it reports`, () => {
+      const problems: string[] = []
+      for (const f of corpusFiles(project)) {
+        const want = fixture.files[`${project.name}/${f.rel}`]
+        const r = ssmdCheck(f)
+        const mine = new Set(r.diagnostics.map(d => ssmdErrorKey(project, d.file, d.line)))
+        const diag = r.diagnostics.map(d => `${d.file}:${d.line}:${d.column} ${d.message}`).join('\n    ')
+        if (r.ok !== want.accepted)
+          problems.push(`${f.rel}: capnp ${want.accepted ? 'accepts' : 'refuses'}, ssmd ${r.ok ? 'accepts' : 'refuses'}\n    ${diag || want.errors.join('\n    ')}`)
+        const missed = want.errors.filter(e => !mine.has(e.slice(0, e.indexOf(':', e.indexOf(':') + 1))))
+        if (missed.length) problems.push(`${f.rel}: ssmd reports nothing on ${missed.join('; ')}\n    ${diag}`)
+      }
+      expect(problems).to.deep.equal([])
+    })
+  }
+})
