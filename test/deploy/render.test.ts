@@ -74,6 +74,34 @@ describe('ssmd env render', () => {
     expect(bad.stderr).to.contain("--as-of '2024-02-30' is not a valid date")
   })
 
+  it('carries the feed versions that start after the date, with their dates, as feed.upcoming', async () => {
+    const dir = exampleRepo({ git: true })
+    const r = await ssmd(['env', 'render', 'kalshi-dev', '--as-of', '2024-07-01', '--format', 'json'], { cwd: dir })
+    expect(r.code, r.stderr).to.equal(0)
+    const doc = JSON.parse(r.stdout)
+    expect(doc.feed).to.include({ version: 'v1', effective_to: '2024-12-31' })
+    // Every field of the version, the file format's defaults filled in as for the version in effect.
+    expect(doc.feed.upcoming).to.deep.equal([
+      {
+        version: 'v2',
+        effective_from: '2025-01-01',
+        protocol: 'wss',
+        endpoint: 'wss://api.kalshi.com/trade-api/ws/v2',
+        auth_method: 'api_key',
+        rate_limit_per_second: 10,
+        max_symbols_per_connection: 100,
+        supports_orderbook: true,
+        supports_trades: true,
+        supports_historical: false,
+        parser_config: { message_format: 'json', timestamp_field: 'ts' },
+      },
+    ])
+    // Once the last version is in effect there is nothing upcoming, and no field for it.
+    const later = JSON.parse((await ssmd(['env', 'render', 'kalshi-dev', '--as-of', '2025-03-01', '--format', 'json'], { cwd: dir })).stdout)
+    expect(later.feed.version).to.equal('v2')
+    expect(later.feed).to.not.have.property('upcoming')
+  })
+
   it('never prints secret values, only the variable names of env-sourced keys', async () => {
     const dir = exampleRepo({ git: true })
     const secret = 'Zq8vN3kP0sX7aL2mW9eR4tY6uI1oB5cD'

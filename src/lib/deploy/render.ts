@@ -18,67 +18,11 @@ import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaD
 import type { DocumentCache } from '../workspace/cache.js'
 import type { OtherFile } from '../workspace/inventory.js'
 import { listYamlFiles, Workspace } from '../workspace/workspace.js'
+import type { FeedVersionFields, RenderedContent, RenderedFeed, RenderedKey, RenderedSchema } from '../runtime/content.js'
 
-type Feed = FeedData
+export type { FeedVersionFields, RenderedContent, RenderedFeed, RenderedKey, RenderedSchema } from '../runtime/content.js'
+
 type FeedVersion = FeedData['versions'][number]
-type SchemaVersion = SchemaData['versions'][number]
-
-export interface RenderedFeed {
-  name: string
-  display_name?: string
-  type: Feed['type']
-  status: NonNullable<Feed['status']>
-  version: string
-  effective_from: string
-  effective_to?: string
-  protocol: FeedVersion['protocol']
-  endpoint: string
-  auth_method?: FeedVersion['auth_method']
-  rate_limit_per_second?: number
-  max_symbols_per_connection?: number
-  supports_orderbook: boolean
-  supports_trades: boolean
-  supports_historical: boolean
-  parser_config?: Record<string, unknown>
-  capture_locations: Array<{ datacenter: string; provider?: string; region?: string }>
-  calendar?: NonNullable<Feed['calendar']>
-}
-
-export interface RenderedSchema {
-  name: string
-  version: string
-  status: SchemaVersion['status']
-  format: SchemaData['format']
-  effective_from: string
-  effective_to?: string
-  /** Root-relative path of the definition file. */
-  definition: string
-  hash: string
-  compatible_with?: string[]
-}
-
-export interface RenderedKey {
-  type: string
-  required: boolean
-  fields: string[]
-  source: string
-  rotation_days?: number
-  description?: string
-  /** SSMD_<KEY>_<FIELD> names, for `env` sources only. */
-  variables?: string[]
-}
-
-/** What a capture process needs, and nothing that changes unless the configuration does. */
-export interface RenderedContent {
-  name: string
-  feed: RenderedFeed
-  schemas: RenderedSchema[]
-  schedule?: { timezone: string; day_start?: string; day_end?: string; auto_roll: boolean }
-  keys: Record<string, RenderedKey>
-  transport: EnvironmentData['transport']
-  storage: EnvironmentData['storage']
-  cache?: NonNullable<EnvironmentData['cache']>
-}
 
 export interface SourceInfo {
   /** HEAD commit; null when there is no git repository or no commit yet. */
@@ -283,11 +227,25 @@ function renderFeed(feed: FeedData, asOf: string): RenderedFeed | SsmdError {
       code: 'no-version',
     })
   }
+  const upcoming = feed.versions
+    .filter(v => typeof v === 'object' && v !== null && typeof v.effective_from === 'string' && v.effective_from > fv.effective_from)
+    .sort((a, b) => (a.effective_from < b.effective_from ? -1 : a.effective_from > b.effective_from ? 1 : 0))
+    .map(versionFields)
   return {
     name: feed.name,
     ...pick(feed, ['display_name']),
     type: feed.type,
     status: feed.status ?? 'active',
+    ...versionFields(fv),
+    capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
+    ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
+    ...(upcoming.length > 0 ? { upcoming } : {}),
+  }
+}
+
+/** One feed version's fields, the file format's defaults filled in. */
+function versionFields(fv: FeedVersion): FeedVersionFields {
+  return {
     version: fv.version,
     effective_from: fv.effective_from,
     ...pick(fv, ['effective_to']),
@@ -298,8 +256,6 @@ function renderFeed(feed: FeedData, asOf: string): RenderedFeed | SsmdError {
     supports_trades: bool(fv.supports_trades, true),
     supports_historical: bool(fv.supports_historical, false),
     ...(fv.parser_config === undefined ? {} : { parser_config: fv.parser_config as Record<string, unknown> }),
-    capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
-    ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
   }
 }
 
