@@ -56,7 +56,8 @@ const seconds = (ms: number) => `${Number((ms / 1000).toFixed(1))} s`
 /** A connected client. */
 export class EtcdSession {
   private constructor(
-    private readonly client: Etcd3,
+    /** The etcd3 client (the fleet reader watches through it). */
+    readonly client: Etcd3,
     private readonly where: string,
     private readonly options: ConnectOptions,
   ) {}
@@ -72,7 +73,8 @@ export class EtcdSession {
     const secure = options.tls !== undefined || options.endpoints.some(e => e.secure)
     const clientOptions: IOptions = {
       hosts: options.endpoints.map(e => `${secure ? 'https' : 'http'}://${e.hostPort}`),
-      defaultCallOptions: () => ({ deadline: Date.now() + options.requestTimeoutMs }),
+      // A deadline on a stream (a watch, a lease's keep-alive) would end it: requests only.
+      defaultCallOptions: context => (context.isStream ? {} : { deadline: Date.now() + options.requestTimeoutMs }),
       ...(options.tls
         ? {
             credentials: {
