@@ -1,9 +1,10 @@
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { moduleRecorder, packageOf } from '../helpers/modules.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 /** The environment of a built-CLI run with a private plugin home (never the user's plugins). */
@@ -32,31 +33,13 @@ function codeCacheAccepted(root: string): string[] {
   })
 }
 
-/** Every file (relative to the project) that a run of the built CLI loads as a module: ES modules via a loader hook, CommonJS from require.cache. */
+/** Every file (relative to the project) that a run of the built CLI loads as a module. */
 function loadedModules(args: string[], cwd: string): string[] {
-  const dir = tempDir()
-  const log = join(dir, 'loaded.txt')
-  writeFileSync(log, '')
-  writeFileSync(
-    join(dir, 'hooks.mjs'),
-    `import { appendFileSync } from 'node:fs'\nexport async function load(url, context, next) {\n  appendFileSync(${JSON.stringify(log)}, url + '\\n')\n  return next(url, context)\n}\n`,
-  )
-  writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)})\n`)
-  writeFileSync(
-    join(dir, 'cjs.cjs'),
-    `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).map(f => require('node:url').pathToFileURL(f).href).join('\\n') + '\\n'))\n`,
-  )
-  const r = node(['--require', join(dir, 'cjs.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href, BUILT_BIN, ...args], cwd, cliEnv())
+  const recorder = moduleRecorder()
+  const r = node([...recorder.nodeArgs, BUILT_BIN, ...args], cwd, cliEnv())
   expect(r.code, r.stderr).to.equal(0)
-  return readFileSync(log, 'utf8')
-    .split('\n')
-    .filter(u => u.startsWith('file:'))
-    .map(u => relative(PROJECT_ROOT, fileURLToPath(u)).split(sep).join('/'))
-    .filter(p => !p.startsWith('..'))
+  return recorder.loaded()
 }
-
-/** The npm package name a project-relative path belongs to, if it is under node_modules. */
-const packageOf = (p: string) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(p)?.[1]
 
 describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
   it("feed list loads the bundles and nothing from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
