@@ -178,6 +178,8 @@ describe('ssmd/runtime: reading an environment from one etcd member', function (
     )
     expect(await fail('kalshi-prod', { endpoints: etcd.endpoints(), prefix: 'ssmd/' })).to.contain("prefix 'ssmd/' is not a key prefix")
     expect(await fail('kalshi-prod', { endpoints: etcd.endpoints(), user: 'reader' })).to.contain("etcd user 'reader' has no password: set SSMD_ETCD_PASSWORD")
+    const userPassword = await fail('kalshi-prod', { env: { SSMD_ETCD_ENDPOINTS: etcd.endpoints(), SSMD_ETCD_USER: 'reader:Xq7-secret-9Lm' } })
+    expect(userPassword).to.contain("etcdctl's user:password form").and.to.contain("the user 'reader' alone").and.not.to.contain('Xq7-secret-9Lm')
     expect(await fail('kalshi-prod', { endpoints: etcd.endpoints(), tls: { ca: '/nonexistent/ca.pem' } })).to.contain("cannot read the ca file '/nonexistent/ca.pem' (ENOENT)")
     // The settings come from SSMD_ETCD_* when not given.
     const down = await fail('kalshi-prod', { env: { SSMD_ETCD_ENDPOINTS: '127.0.0.1:1', SSMD_ETCD_PREFIX: '/x' }, dialTimeoutMs: 2000 })

@@ -124,6 +124,13 @@ export async function openEnvironment(name: string, options: ReaderOptions = {})
     throw new ReaderError('a client certificate needs its key and a key its certificate: set both tls.cert and tls.key, or neither', 'usage')
   const user = options.user ?? env.SSMD_ETCD_USER
   const password = options.password ?? env.SSMD_ETCD_PASSWORD
+  if (user?.includes(':')) {
+    // etcdctl's user:password form: refused, naming the user only.
+    throw new ReaderError(
+      `the etcd user holds a password after ':' (etcdctl's user:password form); set the user '${user.slice(0, user.indexOf(':'))}' alone and the password in SSMD_ETCD_PASSWORD (or pass password)`,
+      'usage',
+    )
+  }
   if (user !== undefined && user !== '' && password === undefined) throw new ReaderError(`etcd user '${user}' has no password: set SSMD_ETCD_PASSWORD or pass password`, 'usage')
   const secure = ca !== undefined || cert !== undefined || endpoints.some(e => e.secure)
   const dialTimeoutMs = options.dialTimeoutMs ?? 5000
