@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { createConnection, createServer, type Server, type Socket } from 'node:net'
-import { startEtcd, type EtcdCluster } from '../helpers/etcd.js'
+import { makeCertificates, startEtcd, type EtcdCluster } from '../helpers/etcd.js'
 import { digest, putEnvironment, renderContent } from '../helpers/deployed.js'
 import { exampleRepo } from '../helpers/repo.js'
 import { EtcdSession, parseEndpoints } from '../../src/lib/deploy/etcd.js'
@@ -231,6 +231,55 @@ describe('ssmd/runtime: reading an environment from one etcd member', function (
     // Ending the loop ends the watch.
     expect(await it.return!()).to.deep.equal({ value: undefined, done: true })
     expect(await it.next()).to.deep.equal({ value: undefined, done: true })
+  })
+
+  it('watch under a stream of deploys: every value yielded is one whole deploy, the last one the last deploy', async () => {
+    const prefix = newPrefix()
+    const content = renderContent(dir, 'kalshi-prod', AS_OF)
+    await putEnvironment(etcd, prefix, 'kalshi-prod', content)
+    const reader = await open(prefix)
+    const it = reader.watch({ onProblem: e => expect.fail(e.message) })
+    await nextWithin(it)
+    const written = new Map<string, string>()
+    const deploys = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const c = { ...content, transport: { type: 'nats' as const, url: `tls://n${i}:4222` }, storage: { type: 'local' as const, path: `/data/${i}` } }
+        written.set(`stream-${i}`, canonicalJson(c))
+        await putEnvironment(etcd, prefix, 'kalshi-prod', c, { deploy_id: `stream-${i}` })
+      }
+    })()
+    let last: Environment | undefined
+    for (;;) {
+      const env = await nextWithin(it)
+      // Content and record from the same deploy: the transport and the storage of one i, as that deploy wrote them.
+      expect(canonicalJson(env.content)).to.equal(written.get(env.record.deploy_id) ?? expect.fail(`unknown deploy ${env.record.deploy_id}`))
+      last = env
+      if (env.content.transport.url === 'tls://n39:4222') break
+    }
+    await deploys
+    expect(last.content.storage).to.deep.equal({ type: 'local', path: '/data/39' })
+    await it.return!()
+  })
+
+  it('connects with TLS and a client certificate from SSMD_ETCD_CACERT, SSMD_ETCD_CERT and SSMD_ETCD_KEY', async () => {
+    const tls = makeCertificates()
+    const secure = await startEtcd(1, { tls: { ...tls, clientCertAuth: true } })
+    try {
+      const env = { SSMD_ETCD_ENDPOINTS: secure.endpoints(), SSMD_ETCD_CACERT: tls.ca, SSMD_ETCD_CERT: tls.cert, SSMD_ETCD_KEY: tls.key }
+      const reader = await openEnvironment('kalshi-prod', { env })
+      readers.push(reader)
+      const error = await reader.read().catch((e: ReaderError) => e)
+      expect((error as ReaderError).code).to.equal('not-deployed')
+      // Without the client certificate the server refuses the handshake: one line naming the TLS files.
+      const refused = await openEnvironment('kalshi-prod', { env: { SSMD_ETCD_ENDPOINTS: secure.endpoints(), SSMD_ETCD_CACERT: tls.ca }, dialTimeoutMs: 3000 }).catch(
+        (e: ReaderError) => e,
+      )
+      expect(refused).to.be.instanceOf(ReaderError)
+      expect((refused as ReaderError).message.split('\n')).to.have.length(1)
+      expect((refused as ReaderError).code).to.match(/^etcd/)
+    } finally {
+      await secure.stop()
+    }
   })
 
   it('watch: waits for an environment not deployed yet, and stops when its signal aborts', async () => {
