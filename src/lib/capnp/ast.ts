@@ -80,7 +80,3 @@ export interface Decl extends Span {
   /** the `union` / `group` keyword of a union or group member */
   keyword?: Span
 }
-
-export interface FileAst {
-  file: Decl
-}

@@ -44,6 +44,7 @@ export function globalFlagWidth(argv: readonly string[], i: number): number {
  * Moves global flags found among (or before) the words of the command id to
  * just after it. Anything else is left exactly as given; the result is the
  * input itself when there is nothing to move.
+ * @public imported from dist/ by bin/run.js
  */
 export function normalizeArgv(argv: readonly string[], table: CommandTable): string[] {
   const globals: string[] = []

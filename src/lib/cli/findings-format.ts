@@ -8,7 +8,6 @@ import { ruleSection } from './docs.js'
 import type { Finding } from '../validate/types.js'
 
 export const FORMATS = ['text', 'json', 'github', 'sarif', 'junit'] as const
-export type OutputFormat = (typeof FORMATS)[number]
 
 interface Result {
   root: string

@@ -244,6 +244,7 @@ function disarm(plugin: Plugin | object): void {
 /**
  * oclif's configuration for ssmd with user and linked plugins loaded as
  * described at the top of this file. `run(argv, config)` takes it as is.
+ * @public imported from dist/ by bin/run.js
  */
 export async function loadSealedConfig(root: string): Promise<Config> {
   const config = await Config.load({ root, userPlugins: false })
@@ -308,6 +309,7 @@ export async function loadSealedConfig(root: string): Promise<Config> {
 /**
  * Warnings for the command being run when a plugin declares a command that
  * takes its name: `validate` and `feed list` are always ssmd's own.
+ * @public imported from dist/ by bin/run.js
  */
 export function shadowWarnings(config: Config, words: readonly string[]): string[] {
   const out: string[] = []

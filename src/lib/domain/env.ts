@@ -14,9 +14,6 @@ type Storage = EnvironmentData['storage']
 type Cache = NonNullable<EnvironmentData['cache']>
 type Schedule = NonNullable<EnvironmentData['schedule']>
 
-/** Root keys of an environment in the order of the file-format table. */
-export const ENV_KEY_ORDER = ['name', 'feed', 'schema', 'schedule', 'keys', 'transport', 'storage', 'cache'] as const
-
 export const DEFAULT_STORAGE_ROOT = '/var/lib/ssmd'
 
 export interface SchemaRef {

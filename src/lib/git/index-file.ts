@@ -26,7 +26,6 @@ export interface IndexEntry {
 const FLAG_ASSUME_VALID = 0x8000
 const FLAG_EXTENDED = 0x4000
 export const EXT_SKIP_WORKTREE = 0x4000
-export const EXT_INTENT_TO_ADD = 0x2000
 
 export function entryStage(e: IndexEntry): number {
   return (e.flags >> 12) & 3
@@ -319,17 +318,5 @@ export class GitLock {
     }
     rmSync(this.path, { force: true })
     release(this.path)
-  }
-}
-
-/** Runs `fn` holding git's lock on `file`, then writes what it returned to `file` (see GitLock). */
-export async function withGitLock<T>(file: string, fn: () => Promise<{ content: Buffer; result: T }>): Promise<T> {
-  const lock = GitLock.acquire(file)
-  try {
-    const { content, result } = await fn()
-    lock.commit(content)
-    return result
-  } finally {
-    lock.rollback()
   }
 }

@@ -7,7 +7,10 @@ function makeAjv(source: boolean): Ajv2020 {
   return new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, validateFormats: false, code: { source, esm: false } })
 }
 
-/** CommonJS source exporting one validator per schema `$id`, for dist/generated/validators.cjs. */
+/**
+ * CommonJS source exporting one validator per schema `$id`, for dist/generated/validators.cjs.
+ * @public imported from the freshly compiled tree by scripts/build.js
+ */
 export function compileContractValidators(schemas: JsonSchema[]): string {
   const ajv = makeAjv(true)
   const exports: Record<string, string> = {}

@@ -35,8 +35,6 @@ export function mapEdits(path: EditPath, before: Record<string, unknown> | undef
   }
 }
 
-export { pointer as jsonPointer }
-
 /** A copy without undefined values (they would not survive a write and re-read). */
 export function compact<T extends Record<string, unknown>>(obj: T): T {
   const out: Record<string, unknown> = {}

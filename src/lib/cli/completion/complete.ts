@@ -321,7 +321,10 @@ export function completions(projectRoot: string, words: string[], cwd = process.
   return filter(out)
 }
 
-/** Entry point: prints the answer, returns the exit code. */
+/**
+ * Entry point: prints the answer, returns the exit code.
+ * @public imported from dist/ by bin/run.js
+ */
 export function complete(projectRoot: string, argv: string[]): number {
   const dashes = argv.indexOf('--')
   const words = dashes === -1 ? argv.slice(1) : argv.slice(dashes + 1)

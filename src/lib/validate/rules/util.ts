@@ -56,13 +56,9 @@ const pending = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
 /** The contract violations of a file without any (shared by all of them: most files). */
 const NO_CONTRACT: ContractFinding[] = Object.freeze([]) as unknown as ContractFinding[]
 
-/** Contract violations of a document, computed once and shared by the rules that own them. */
-export function contractOf(doc: SsmdDocument): Promise<ContractFinding[]> {
-  return Promise.resolve(contractNow(doc))
-}
-
 /**
- * contractOf, without a promise when the result is at hand (the common case).
+ * Contract violations of a document, computed once and shared by the rules
+ * that own them; without a promise when the result is at hand (the common case).
  * The result depends on the document's content alone, so it is memoised on the
  * document, where the validation cache keeps it between runs.
  */
