@@ -5,6 +5,25 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
 import { PROJECT_ROOT } from '../helpers/repo.js'
+import { numericEnv } from '../../src/lib/core/numbers.js'
+import { pluginBudgetMs } from '../../src/lib/validate/plugins.js'
+
+/** `fn`'s result with these environment variables set (undefined: unset), restored after. */
+function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map(k => [k, process.env[k]]))
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) {
+      if (x === undefined) delete process.env[k]
+      else process.env[k] = x
+    }
+  }
+  apply(vars)
+  try {
+    return fn()
+  } finally {
+    apply(saved)
+  }
+}
 
 const run = promisify(execFile)
 
@@ -17,6 +36,17 @@ describe('help (built CLI)', () => {
     expect(r.stdout).to.match(/^ {2}2 {2}wrong usage/m)
     for (const name of ['NO_COLOR', 'SSMD_LOCK_TIMEOUT_MS', 'SSMD_PLUGIN_TIMEOUT_MS', 'GIT_AUTHOR_NAME']) expect(r.stdout).to.contain(name)
     expect(ssmdProcess(['-h']).stdout).to.equal(r.stdout)
+  })
+
+  it("the defaults the top-level help gives for the time limits are the code's", () => {
+    const r = ssmdProcess(['--help'], { env: { SSMD_PLUGIN_TIMEOUT_MS: undefined, SSMD_LOCK_TIMEOUT_MS: undefined } })
+    const lock = /^ {2}SSMD_LOCK_TIMEOUT_MS .*\((\d+)\)$/m.exec(r.stdout)
+    expect(lock, r.stdout).not.to.equal(null)
+    expect(Number(lock![1])).to.equal(withEnv({ SSMD_LOCK_TIMEOUT_MS: undefined }, () => numericEnv('SSMD_LOCK_TIMEOUT_MS')))
+    const plugin = /^ {2}SSMD_PLUGIN_TIMEOUT_MS .*\n {30}\(default: (\d+) \+ 1 per document of the repository\)$/m.exec(r.stdout)
+    expect(plugin, r.stdout).not.to.equal(null)
+    for (const documents of [0, 250]) expect(withEnv({ SSMD_PLUGIN_TIMEOUT_MS: undefined }, () => pluginBudgetMs(documents))).to.equal(Number(plugin![1]) + documents)
+    expect(withEnv({ SSMD_PLUGIN_TIMEOUT_MS: '500' }, () => pluginBudgetMs(250))).to.equal(500)
   })
 
   it("every ssmd command's help has examples, each with a one-line comment", async function () {

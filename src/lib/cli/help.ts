@@ -1,4 +1,5 @@
 import { Help } from '@oclif/core'
+import { NUMERIC_ENV } from '../core/numbers.js'
 
 /** What the top-level help adds after oclif's topics and commands. */
 export const ROOT_HELP_SECTIONS = `GLOBAL FLAGS (any command; before or after the command name)
@@ -32,8 +33,9 @@ ENVIRONMENT
   USER, LOGNAME               deploy: who deployed, when the system cannot tell
   SSMD_NO_PLUGINS             1: validation runs built-in rules only (as --no-plugins)
   SSMD_CACHE_LOCATION         Folder for the validation cache (as --cache-location; default .ssmd/cache)
-  SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (15000)
-  SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin (10000)
+  SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (${NUMERIC_ENV.SSMD_LOCK_TIMEOUT_MS.fallback})
+  SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin, exactly
+                              (default: ${NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback} + 1 per document of the repository)
   SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)
   SSMD_DATA_DIR, XDG_DATA_HOME  Where installed and linked plugins are recorded
   DEBUG                       oclif's debug output (e.g. DEBUG='*')

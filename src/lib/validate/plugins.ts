@@ -21,7 +21,7 @@ import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PackSource, PolicySeverity } from './engine.js'
 import { redact as redactSecrets } from '../domain/secrets.js'
-import { numericEnv } from '../core/numbers.js'
+import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
 import { metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
 import type { Finding, Report, RuleDefinition, RuleInfo, Severity } from './types.js'
 
@@ -52,7 +52,7 @@ export interface PluginOutcome {
   failure?: string
 }
 
-export const DEFAULT_PLUGIN_BUDGET_MS = 10000
+export const DEFAULT_PLUGIN_BUDGET_MS = NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback
 const SEVERITIES = new Set(['error', 'warning', 'info'])
 const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const MAX_MESSAGE = 1000
