@@ -6,7 +6,9 @@
 import { expect } from 'chai'
 import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { BUILT_BIN, ssmdProcess } from '../helpers/cli.js'
 import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
@@ -123,31 +125,53 @@ describe('hostile files (built CLI)', function () {
 
   it('an interrupted schema register leaves nothing in schemas/ for diff or commit to pick up', async () => {
     const root = exampleRepo({ git: true })
-    // A large valid definition, so that the parse is still running when the signal comes.
-    const structs = Array.from({ length: 12000 }, (_, i) => `struct S${i} {\n  a @0 :UInt64;\n  b @1 :Text;\n  c @2 :List(Float64);\n}\n`).join('')
+    const structs = Array.from({ length: 200 }, (_, i) => `struct S${i} {\n  a @0 :UInt64;\n  b @1 :Text;\n}\n`).join('')
     const file = join(tempDir(), 'big.capnp')
     writeFileSync(file, `@0xd6f0a4c8e2b1a3f5;\n${structs}`)
+    // The signal is sent when the command is seen opening the definition (after start-up, before anything is
+    // parsed or written), not after a guessed delay: the child reports the open on fd 3 and waits there for it.
+    const preload = join(tempDir(), 'announce-open.mjs')
+    writeFileSync(
+      preload,
+      [
+        "import fs from 'node:fs'",
+        "import { syncBuiltinESMExports } from 'node:module'",
+        'const open = fs.openSync',
+        'fs.openSync = function (path, ...rest) {',
+        '  const fd = open.call(this, path, ...rest)',
+        '  if (String(path) === process.env.ANNOUNCE_OPEN) {',
+        "    fs.writeSync(3, 'opened\\n')",
+        '    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20000)',
+        '  }',
+        '  return fd',
+        '}',
+        'syncBuiltinESMExports()',
+        '',
+      ].join('\n'),
+    )
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      const child = spawn(process.execPath, [BUILT_BIN, 'schema', 'register', 'big', '--file', file, '-C', root], {
+      const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, BUILT_BIN, 'schema', 'register', 'big', '--file', file, '-C', root], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, NODE_ENV: '', NO_COLOR: '1' },
-        stdio: 'ignore',
+        env: { ...process.env, NODE_ENV: '', NO_COLOR: '1', ANNOUNCE_OPEN: file },
+        stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       })
-      setTimeout(() => child.kill(signal), 1200)
-      await new Promise(resolve => child.on('close', resolve))
-      const left = entries(join(root, 'schemas')).filter(
-        f => !['orderbook.capnp', 'orderbook.yaml', 'trade-v2.capnp', 'trade.capnp', 'trade.yaml', 'big.capnp', 'big.yaml'].includes(f),
-      )
-      expect(left, signal).to.deep.equal([])
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+      let announced = false
+      ;(child.stdio[3] as NodeJS.ReadableStream).on('data', () => {
+        announced = true
+        child.kill(signal)
+      })
+      const [code, died] = await new Promise<[number | null, NodeJS.Signals | null]>(resolve => child.on('close', (c, s) => resolve([c, s])))
+      expect(announced, `${signal}: the command never opened the definition\n${stderr}`).to.equal(true)
+      // Interrupted, not finished: it died of the signal (or exited as a shell reports it), and wrote nothing.
+      expect(died === signal || code === 128 + osConstants.signals[signal], `${signal}: code ${code}, signal ${died}\n${stderr}`).to.equal(true)
+      expect(entries(join(root, 'schemas')), signal).to.deep.equal(['orderbook.capnp', 'orderbook.yaml', 'trade-v2.capnp', 'trade.capnp', 'trade.yaml'])
       const tmp = join(root, '.ssmd', 'tmp')
       expect(existsSync(tmp) ? readdirSync(tmp) : [], signal).to.deep.equal([])
-      if (existsSync(join(root, 'schemas', 'big.yaml'))) break
     }
     const diff = ssmdProcess(['diff', '--json', '-C', root], { timeout: T })
-    const listed = Object.values(JSON.parse(diff.stdout) as Record<string, Array<{ path: string }>>)
-      .flat()
-      .map(f => f.path)
-    for (const p of listed) expect(p).to.match(/^schemas\/big\.(capnp|yaml)$/)
+    expect(JSON.parse(diff.stdout)).to.deep.equal({ modified: [], added: [], deleted: [] })
   })
 
   it('temporary files and locks live under .ssmd/, which no listing, diff or commit picks up', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
@@ -53,6 +53,25 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
+  })
+
+  it('rejects a code cache that does not match (other source, other V8 flags, another bundle, truncated) and still runs', () => {
+    /** A copy of the js-yaml bundle, its loader and cache, changed by `change`; what its loader reports in a fresh process. */
+    const run = (change: (dir: string) => void, flags: string[] = []) => {
+      const dir = tempDir()
+      for (const ext of ['.js', '.cjs', '.cjs.cache']) cpSync(join(PROJECT_ROOT, 'dist', 'vendor', `js-yaml${ext}`), join(dir, `js-yaml${ext}`))
+      change(dir)
+      const loader = JSON.stringify(pathToFileURL(join(dir, 'js-yaml.js')).href)
+      const probe = `const m = await import(${loader}); console.log(m.__codeCacheAccepted, JSON.stringify(m.default.load('a: [1, 2]')))`
+      return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { encoding: 'utf8' }).trim()
+    }
+    const cache = (dir: string) => join(dir, 'js-yaml.cjs.cache')
+    // The copy itself is accepted: what changes below is the only reason for a rejection.
+    expect(run(() => {})).to.equal('true {"a":[1,2]}')
+    expect(run(dir => appendFileSync(join(dir, 'js-yaml.cjs'), '\n'))).to.equal('false {"a":[1,2]}')
+    expect(run(() => {}, ['--no-opt'])).to.equal('false {"a":[1,2]}')
+    expect(run(dir => cpSync(join(PROJECT_ROOT, 'dist', 'vendor', 'oclif-core.cjs.cache'), cache(dir)))).to.equal('false {"a":[1,2]}')
+    expect(run(dir => writeFileSync(cache(dir), readFileSync(cache(dir)).subarray(0, 1000)))).to.equal('false {"a":[1,2]}')
   })
 
   it('help and plugins, which come from the installed plugin packages, still run on the bundle', () => {
