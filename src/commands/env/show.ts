@@ -12,6 +12,7 @@ import { storageText, transportText, usableEnvironment } from '../../lib/domain/
 import { checkName } from '../../lib/domain/input.js'
 import { variablesOf } from '../../lib/domain/keys.js'
 import type { EnvironmentData } from '../../lib/spec/types.generated.js'
+import { boolOr, KEY_DEFAULTS, SCHEDULE_DEFAULTS } from '../../lib/spec/defaults.js'
 import { redactValue } from '../../lib/domain/secrets.js'
 import { details } from '../../lib/cli/style.js'
 
@@ -55,7 +56,7 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
     const keys: EnvShowKey[] = Object.entries(env.keys ?? {}).map(([k, v]) => ({
       name: k,
       type: v.type,
-      required: v.required !== false,
+      required: boolOr(v.required, KEY_DEFAULTS.required),
       fields: Array.isArray(v.fields) ? v.fields : [],
       source: v.source,
       ...(v.rotation_days === undefined ? {} : { rotation_days: v.rotation_days }),
@@ -82,7 +83,11 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
 function render(r: EnvShowResult): string {
   const s = r.schedule
   const schedule = s
-    ? [s.timezone ?? 'UTC', s.day_start || s.day_end ? `${s.day_start ?? '?'}–${s.day_end ?? '?'}` : undefined, s.auto_roll === false ? 'no auto-roll' : 'auto-roll']
+    ? [
+        s.timezone ?? SCHEDULE_DEFAULTS.timezone,
+        s.day_start || s.day_end ? `${s.day_start ?? '?'}–${s.day_end ?? '?'}` : undefined,
+        boolOr(s.auto_roll, SCHEDULE_DEFAULTS.auto_roll) ? 'auto-roll' : 'no auto-roll',
+      ]
         .filter(Boolean)
         .join(', ')
     : undefined

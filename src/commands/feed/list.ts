@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { todayUtc } from '../../lib/core/dates.js'
 import { FEED_STATUSES } from '../../lib/spec/enums.js'
+import { FEED_DEFAULTS } from '../../lib/spec/defaults.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
 import { table } from '../../lib/cli/style.js'
 import { latestVersion, resolveVersionForDate } from '../../lib/domain/versions.js'
@@ -40,7 +41,7 @@ export default class FeedList extends SsmdCommand<typeof FeedList> {
       const feed = doc.data as FeedData
       const versions = Array.isArray(feed.versions) ? feed.versions : []
       const current = resolveVersionForDate(versions, today) ?? latestVersion(versions)
-      const status = feed.status ?? 'active'
+      const status = feed.status ?? FEED_DEFAULTS.status
       if (this.flags.status && status !== this.flags.status) continue
       items.push({ name: doc.name, file: doc.file, type: feed.type, status, versions: versions.length, current_version: current?.version, endpoint: current?.endpoint })
     }

@@ -15,6 +15,7 @@ import { NotFoundError } from '../../lib/core/errors.js'
 import { findVersion, rangeText, sortVersions, usableFeed, VERSION_KEY_ORDER, type CaptureLocation, type FeedVersion } from '../../lib/domain/feed.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
+import { boolOr, FEED_DEFAULTS, FEED_VERSION_DEFAULTS } from '../../lib/spec/defaults.js'
 import { bold, details } from '../../lib/cli/style.js'
 import { latestVersion, resolveVersionForDate } from '../../lib/domain/versions.js'
 
@@ -84,7 +85,7 @@ export default class FeedShow extends SsmdCommand<typeof FeedShow> {
       file: doc.file,
       ...(feed.display_name === undefined ? {} : { display_name: feed.display_name }),
       type: feed.type,
-      status: feed.status ?? 'active',
+      status: feed.status ?? FEED_DEFAULTS.status,
       ...(feed.calendar === undefined ? {} : { calendar: feed.calendar }),
       capture_locations: feed.capture_locations ?? [],
       versions: sortVersions(feed.versions).map(v => ({
@@ -134,9 +135,9 @@ function render(r: FeedShowResult): string {
       ['auth method', v.auth_method],
       ['rate limit/s', v.rate_limit_per_second],
       ['max symbols', v.max_symbols_per_connection],
-      ['orderbook', v.supports_orderbook ?? false],
-      ['trades', v.supports_trades ?? true],
-      ['historical', v.supports_historical ?? false],
+      ['orderbook', boolOr(v.supports_orderbook, FEED_VERSION_DEFAULTS.supports_orderbook)],
+      ['trades', boolOr(v.supports_trades, FEED_VERSION_DEFAULTS.supports_trades)],
+      ['historical', boolOr(v.supports_historical, FEED_VERSION_DEFAULTS.supports_historical)],
       ['parser config', v.parser_config ? Object.entries(v.parser_config).map(([k, x]) => `${k}=${x}`) : undefined],
       ...Object.entries(v)
         .filter(([k]) => !known.has(k))

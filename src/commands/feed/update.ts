@@ -17,6 +17,7 @@ import { editDocument } from '../../lib/workspace/files.js'
 import { checkName, checkVersionId } from '../../lib/domain/input.js'
 import { type Change } from '../../lib/yaml/changes.js'
 import type { FeedData } from '../../lib/spec/types.generated.js'
+import { FEED_DEFAULTS } from '../../lib/spec/defaults.js'
 
 export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
   static override summary = 'Change fields of a feed or of one of its versions.'
@@ -59,7 +60,7 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
     let warning: string | undefined
     const { changed } = editDocument<FeedData>(doc.absPath, doc.file, data => {
       const feed = usableFeed(doc.file, data)
-      warning = checkStatusChange(name, feed.status ?? 'active', root.status, referrers, this.flags.force)
+      warning = checkStatusChange(name, feed.status ?? FEED_DEFAULTS.status, root.status, referrers, this.flags.force)
       plan = planUpdate(name, feed, root, input, this.flags.version)
       return plan.ops
     })

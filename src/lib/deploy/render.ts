@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { NotFoundError, SsmdError } from '../core/errors.js'
 import { variablesOf } from '../domain/keys.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
+import { boolOr, FEED_DEFAULTS, FEED_VERSION_DEFAULTS, KEY_DEFAULTS, SCHEDULE_DEFAULTS } from '../spec/defaults.js'
 import { definitionRef } from '../domain/schema/files.js'
 import { resolveVersionForDate } from '../domain/versions.js'
 import { didYouMean } from '../core/text.js'
@@ -145,8 +146,6 @@ export function loadInvolved(root: string, names: string[], cache?: DocumentCach
   return { ws, involved }
 }
 
-const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt)
-
 /** The listed keys that are present, in that order (values are shared, never modified). */
 function pick<T extends object>(obj: T, keys: ReadonlyArray<keyof T>): Partial<T> {
   const out: Partial<T> = {}
@@ -196,7 +195,7 @@ export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCach
     const variables = variablesOf(k, v)
     keys[k] = {
       type: v.type,
-      required: v.required !== false,
+      required: boolOr(v.required, KEY_DEFAULTS.required),
       fields: v.fields,
       source: v.source,
       ...pick(v, ['rotation_days', 'description']),
@@ -209,7 +208,9 @@ export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCach
     name,
     feed: renderedFeed,
     schemas: [renderedSchema],
-    ...(s === undefined ? {} : { schedule: { timezone: s.timezone ?? 'UTC', ...pick(s, ['day_start', 'day_end']), auto_roll: bool(s.auto_roll, true) } }),
+    ...(s === undefined
+      ? {}
+      : { schedule: { timezone: s.timezone ?? SCHEDULE_DEFAULTS.timezone, ...pick(s, ['day_start', 'day_end']), auto_roll: boolOr(s.auto_roll, SCHEDULE_DEFAULTS.auto_roll) } }),
     keys,
     transport: pick(env.transport, ['type', 'url']) as RenderedContent['transport'],
     storage: pick(env.storage, ['type', 'path', 'bucket', 'region']) as RenderedContent['storage'],
@@ -235,7 +236,7 @@ function renderFeed(feed: FeedData, asOf: string): RenderedFeed | SsmdError {
     name: feed.name,
     ...pick(feed, ['display_name']),
     type: feed.type,
-    status: feed.status ?? 'active',
+    status: feed.status ?? FEED_DEFAULTS.status,
     ...versionFields(fv),
     capture_locations: (feed.capture_locations ?? []).map(l => pick(l, ['datacenter', 'provider', 'region']) as RenderedFeed['capture_locations'][number]),
     ...(feed.calendar === undefined ? {} : { calendar: pick(feed.calendar, ['timezone', 'holiday_calendar', 'open_time', 'close_time']) as RenderedFeed['calendar'] }),
@@ -252,9 +253,9 @@ function versionFields(fv: FeedVersion): FeedVersionFields {
     protocol: fv.protocol,
     endpoint: fv.endpoint,
     ...pick(fv, ['auth_method', 'rate_limit_per_second', 'max_symbols_per_connection']),
-    supports_orderbook: bool(fv.supports_orderbook, false),
-    supports_trades: bool(fv.supports_trades, true),
-    supports_historical: bool(fv.supports_historical, false),
+    supports_orderbook: boolOr(fv.supports_orderbook, FEED_VERSION_DEFAULTS.supports_orderbook),
+    supports_trades: boolOr(fv.supports_trades, FEED_VERSION_DEFAULTS.supports_trades),
+    supports_historical: boolOr(fv.supports_historical, FEED_VERSION_DEFAULTS.supports_historical),
     ...(fv.parser_config === undefined ? {} : { parser_config: fv.parser_config as Record<string, unknown> }),
   }
 }

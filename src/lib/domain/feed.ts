@@ -6,6 +6,7 @@ import { urlScheme } from './secrets.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
 import { FEED_STATUSES, FEED_TYPES, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
+import { FEED_DEFAULTS } from '../spec/defaults.js'
 import { didYouMean, plural, pluralWord } from '../core/text.js'
 import { referrerList, type Referrer } from './remove.js'
 import {
@@ -227,7 +228,7 @@ export function newFeed(name: string, type: FeedType, root: RootInput, version: 
     throw new UsageError(`--effective-to ${v1.effective_to} is before the effective date ${v1.effective_from}`)
   }
   const calendar = Object.keys(root.calendar).length > 0 ? root.calendar : undefined
-  return compact({ name, display_name: root.display_name, type, status: root.status ?? 'active', versions: [v1], calendar }) as FeedData
+  return compact({ name, display_name: root.display_name, type, status: root.status ?? FEED_DEFAULTS.status, versions: [v1], calendar }) as FeedData
 }
 
 // ---- update -------------------------------------------------------------------

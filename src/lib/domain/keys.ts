@@ -3,6 +3,7 @@ import { compact } from '../yaml/changes.js'
 import { splitList } from './input.js'
 import { looksRandom, secretIn } from './secrets.js'
 import { FIELD_PATTERN } from '../spec/common.js'
+import { boolOr, KEY_DEFAULTS } from '../spec/defaults.js'
 import type { EnvironmentData } from '../spec/types.generated.js'
 import { didYouMean, hasControlChar } from '../core/text.js'
 import type { EditOp } from '../yaml/edit.js'
@@ -84,7 +85,7 @@ export function checkDescription(value: string): string {
 export function newKey(input: { type: string; fields: string[]; source: string; required?: boolean; rotation_days?: number; description?: string }): KeyEntry {
   return compact({
     type: input.type as KeyEntry['type'],
-    required: input.required ?? true,
+    required: input.required ?? KEY_DEFAULTS.required,
     fields: input.fields,
     source: input.source,
     rotation_days: input.rotation_days,
@@ -140,7 +141,7 @@ export function keyStatuses(env: EnvironmentData, processEnv: NodeJS.ProcessEnv 
       name,
       type: key.type,
       source: key.source,
-      required: key.required !== false,
+      required: boolOr(key.required, KEY_DEFAULTS.required),
       fields: Array.isArray(key.fields) ? key.fields.map(String) : [],
       checkable,
       variables: variablesOf(name, key).map(v => ({ name: v, status: variableStatus(v, processEnv) })),

@@ -20,10 +20,12 @@ import {
 import {
   AUTH_METHODS,
   CACHE_TYPES,
+  COLOR_SETTINGS,
   FEED_STATUSES,
   FEED_TYPES,
   HOLIDAY_CALENDARS,
   KEY_TYPES,
+  OUTPUT_SETTINGS,
   PROTOCOLS,
   SCHEMA_FORMATS,
   SCHEMA_STATUSES,
@@ -31,6 +33,7 @@ import {
   STORAGE_TYPES,
   TRANSPORT_TYPES,
 } from './enums.js'
+import { FEED_DEFAULTS, FEED_VERSION_DEFAULTS, KEY_DEFAULTS, LOCAL_CONFIG_DEFAULTS, SCHEDULE_DEFAULTS } from './defaults.js'
 
 const SCHEMA_BASE = 'https://ssmd.dev/schemas/'
 
@@ -55,9 +58,9 @@ const feedVersion = object(
     auth_method: oneOf(AUTH_METHODS, 'How the feed authenticates.'),
     rate_limit_per_second: posInt('Requests or messages allowed per second.'),
     max_symbols_per_connection: posInt('Symbols one connection may subscribe to.'),
-    supports_orderbook: bool('Order-book data is available.', false),
-    supports_trades: bool('Trade data is available.', true),
-    supports_historical: bool('Historical data is available.', false),
+    supports_orderbook: bool('Order-book data is available.', FEED_VERSION_DEFAULTS.supports_orderbook),
+    supports_trades: bool('Trade data is available.', FEED_VERSION_DEFAULTS.supports_trades),
+    supports_historical: bool('Historical data is available.', FEED_VERSION_DEFAULTS.supports_historical),
     parser_config: {
       type: 'object',
       description: 'Feed-specific parsing settings (string → scalar).',
@@ -84,7 +87,7 @@ export const feedSchema: JsonSchema = {
       name: name('Equals the file name without extension.'),
       display_name: str('Name for people.'),
       type: oneOf(FEED_TYPES, 'Kind of source.'),
-      status: oneOf(FEED_STATUSES, 'Lifecycle status.', 'active'),
+      status: oneOf(FEED_STATUSES, 'Lifecycle status.', FEED_DEFAULTS.status),
       capture_locations: { type: 'array', description: 'Where the feed is captured.', items: captureLocation },
       versions: { type: 'array', minItems: 1, description: 'Dated version history.', items: feedVersion },
       calendar,
@@ -128,7 +131,7 @@ const key = object(
   'A reference to a secret; never a secret value.',
   {
     type: oneOf(KEY_TYPES, 'Kind of secret.'),
-    required: bool('The environment cannot run without it.', true),
+    required: bool('The environment cannot run without it.', KEY_DEFAULTS.required),
     fields: {
       type: 'array',
       minItems: 1,
@@ -154,10 +157,10 @@ export const environmentSchema: JsonSchema = {
       feed: name('Feed name; must exist.'),
       schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,62}:v[1-9][0-9]*$', description: '<schema>:<version>; must exist and be usable.' },
       schedule: object('Capture day schedule.', {
-        timezone: { ...timezone('IANA time zone.'), default: 'UTC' },
+        timezone: { ...timezone('IANA time zone.'), default: SCHEDULE_DEFAULTS.timezone },
         day_start: timeOfDay('Start of the capture day, HH:MM.'),
         day_end: timeOfDay('End of the capture day, HH:MM.'),
-        auto_roll: bool('Roll to the next day automatically.', true),
+        auto_roll: bool('Roll to the next day automatically.', SCHEDULE_DEFAULTS.auto_roll),
       }),
       keys: {
         type: 'object',
@@ -222,8 +225,8 @@ export const localConfigSchema: JsonSchema = {
   $id: `${SCHEMA_BASE}config.schema.json`,
   title: 'ssmd local config',
   ...object('Local preferences: .ssmd/config.yaml (never committed)', {
-    color: oneOf(['auto', 'always', 'never'], 'Colour output.', 'auto'),
-    output: oneOf(['text', 'json'], 'Default output format.', 'text'),
+    color: oneOf(COLOR_SETTINGS, 'Colour output.', LOCAL_CONFIG_DEFAULTS.color),
+    output: oneOf(OUTPUT_SETTINGS, 'Default output format.', LOCAL_CONFIG_DEFAULTS.output),
   }),
 }
 

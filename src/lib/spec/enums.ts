@@ -10,6 +10,9 @@ export const TRANSPORT_TYPES = ['nats', 'mqtt', 'memory'] as const
 export const STORAGE_TYPES = ['local', 's3'] as const
 export const CACHE_TYPES = ['memory', 'redis'] as const
 export const SEVERITIES = ['error', 'warning', 'info', 'off'] as const
+/** .ssmd/config.yaml */
+export const COLOR_SETTINGS = ['auto', 'always', 'never'] as const
+export const OUTPUT_SETTINGS = ['text', 'json'] as const
 
 /** websocket→wss, rest→https, multicast→multicast */
 export const PROTOCOL_FOR_TYPE: Record<(typeof FEED_TYPES)[number], (typeof PROTOCOLS)[number]> = {

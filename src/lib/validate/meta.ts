@@ -1,6 +1,8 @@
+import { SEVERITIES as POLICY_SEVERITIES } from '../spec/enums.js'
 import type { Report, RuleDefinition, RuleMeta, Severity } from './types.js'
 
-export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info']
+/** A finding's severities: those ssmd.yaml may set (the spec's), but 'off'. */
+export const SEVERITIES: readonly Severity[] = POLICY_SEVERITIES.filter((s): s is Severity => s !== 'off')
 
 /** A rule's declaration as the engine uses it, whichever form the rule was written in. */
 export interface ResolvedMeta {

@@ -3,6 +3,7 @@
  * run after the built-in rules and the plugins have answered.
  */
 import { didYouMean } from '../core/text.js'
+import { SEVERITIES } from '../spec/enums.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PolicySeverity } from './engine.js'
 import { isObj } from './rules/util.js'
@@ -16,8 +17,8 @@ export const UNKNOWN_RULE_INFO: RuleInfo = {
   defaultSeverity: 'error',
 }
 
-/** Severities ssmd.yaml may set: the file contract (schemas-json/ssmd.schema.json) allows the same four. */
-export const POLICY_SEVERITIES: readonly PolicySeverity[] = ['error', 'warning', 'info', 'off']
+/** Severities ssmd.yaml may set: the file contract's (schemas-json/ssmd.schema.json). */
+export const POLICY_SEVERITIES: readonly PolicySeverity[] = SEVERITIES
 
 export function policySeverities(ws: Workspace): Record<string, PolicySeverity> {
   const rules = ws.policy && isObj(ws.policy.data) ? ws.policy.data.rules : undefined

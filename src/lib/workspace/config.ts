@@ -4,15 +4,16 @@ import { join } from 'node:path'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { SourceLocator } from '../yaml/locate.js'
 import { didYouMean } from '../core/text.js'
+import { COLOR_SETTINGS, OUTPUT_SETTINGS } from '../spec/enums.js'
 
 export interface LocalConfig {
-  color?: 'auto' | 'always' | 'never'
-  output?: 'text' | 'json'
+  color?: (typeof COLOR_SETTINGS)[number]
+  output?: (typeof OUTPUT_SETTINGS)[number]
   /** Unknown keys and values, as `file:line:col: …` lines; the setting is ignored. */
   warnings?: string[]
 }
 
-const SETTINGS: Record<string, readonly string[]> = { color: ['auto', 'always', 'never'], output: ['text', 'json'] }
+const SETTINGS: Record<string, readonly string[]> = { color: COLOR_SETTINGS, output: OUTPUT_SETTINGS }
 
 /** .ssmd/config.yaml, if present and readable; unknown or malformed values are ignored. */
 export function readLocalConfig(root: string): LocalConfig {
