@@ -16,7 +16,7 @@ let lastWorkspace: Workspace | undefined
 
 /** With a cache, as `ssmd validate` runs: each feed's and environment's data released once its per-file rules ran. */
 async function findings(root: string, cache?: DocumentCache): Promise<string[]> {
-  const ws = new Workspace(root, undefined, { cache })
+  const ws = new Workspace(root, { cache })
   lastWorkspace = ws
   const { findings } = await runRules(ws, sources, { policy: policySeverities(ws), releaseData: cache !== undefined })
   cache?.save()
@@ -325,7 +325,7 @@ describe('validation cache (.ssmd/cache)', function () {
     // As `ssmd validate` with plugins: every document's data first (for the plugins), then the rules.
     const run = async (keepData: boolean) => {
       const cache = new DocumentCache(root, { keepData })
-      const ws = new Workspace(root, undefined, { cache })
+      const ws = new Workspace(root, { cache })
       const data = ws.documents.map(d => d.data)
       const { findings: found } = await runRules(ws, sources, { policy: policySeverities(ws), releaseData: true })
       cache.save()
@@ -387,7 +387,7 @@ describe('validation cache (.ssmd/cache)', function () {
       },
     })
     const run = async (cache: DocumentCache | undefined, off = false) => {
-      const ws = new Workspace(root, undefined, { cache })
+      const ws = new Workspace(root, { cache })
       const { findings: found } = await runRules(ws, [pack()], { releaseData: cache !== undefined, policy: off ? { 'x/crashy': 'off' } : {} })
       cache?.save()
       return found.map(f => `${f.file} ${f.rule} ${f.message}`)
@@ -414,7 +414,7 @@ describe('validation cache (.ssmd/cache)', function () {
     const root = exampleRepo()
     const cache = new DocumentCache(root)
     const declared = Object.fromEntries(Object.entries(builtinPack.rules).map(([id, rule]) => [id, { meta: rule.meta }]))
-    const { rules } = await runRules(new Workspace(root, undefined, { cache }), [{ plugin: 'ssmd', result: { plugin: 'ssmd', rules: declared } }])
+    const { rules } = await runRules(new Workspace(root, { cache }), [{ plugin: 'ssmd', result: { plugin: 'ssmd', rules: declared } }])
     expect(rules.length).to.equal(Object.keys(builtinPack.rules).length)
     expect(cache.stats.hits + cache.stats.misses + cache.stats.verified).to.equal(0)
   })

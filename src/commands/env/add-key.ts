@@ -44,7 +44,7 @@ export default class EnvAddKey extends SsmdCommand<typeof EnvAddKey> {
       rotation_days: this.flags['rotation-days'],
       description: this.flags.description === undefined ? undefined : checkDescription(this.flags.description),
     })
-    const doc = this.workspace(['environment']).get('environment', envName)
+    const doc = this.workspace().get('environment', envName)
     editDocument<EnvironmentData>(doc.absPath, doc.file, data => planAddKey(envName, usableEnvironment(doc.file, data), key, entry))
     const variables = variablesOf(key, entry)
     this.say(`wrote ${this.shownPath(doc.file)}`)

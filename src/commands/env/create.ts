@@ -45,7 +45,7 @@ export default class EnvCreate extends SsmdCommand<typeof EnvCreate> {
     const name = checkName('environment', this.args.name)
     const input = envInput(envFields(this.flags))
     const sections = resolveSections(name, undefined, input)
-    const ws = this.workspace(['feed', 'schema', 'environment'])
+    const ws = this.workspace()
     const existing = ws.find('environment', name)
     if (existing) throw new ConflictError(`environment '${name}' already exists (${existing.file}); change it with 'ssmd env update ${name}'`)
     const warnings = checkReferences(ws, input)

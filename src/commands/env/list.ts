@@ -24,7 +24,7 @@ export default class EnvList extends SsmdCommand<typeof EnvList> {
   ]
 
   async run(): Promise<EnvListItem[]> {
-    const ws = this.workspace(['environment'])
+    const ws = this.workspace()
     const items: EnvListItem[] = ws.environments.map(doc => {
       if (!doc.isObject) return { name: doc.name, file: doc.file, error: doc.problem?.message ?? 'not an environment document' }
       const env = doc.data as EnvironmentData

@@ -21,7 +21,7 @@ export default class EnvRemoveKey extends SsmdCommand<typeof EnvRemoveKey> {
   async run(): Promise<{ file: string; environment: string; key: string; removed: KeyEntry }> {
     const envName = checkName('environment', this.args.env)
     const key = checkName('key', this.args.key)
-    const doc = this.workspace(['environment']).get('environment', envName)
+    const doc = this.workspace().get('environment', envName)
     let removed: KeyEntry | undefined
     editDocument<EnvironmentData>(doc.absPath, doc.file, data => {
       const plan = planRemoveKey(envName, usableEnvironment(doc.file, data), key)

@@ -18,7 +18,7 @@ export default class EnvRemove extends SsmdCommand<typeof EnvRemove> {
 
   async run(): Promise<{ file: string; name: string }> {
     const name = checkName('environment', this.args.name)
-    const doc = this.workspace(['environment']).get('environment', name)
+    const doc = this.workspace().get('environment', name)
     removeFileLocked(doc.absPath, doc.file)
     this.say(`removed ${displayPath(doc.absPath, doc.file)}`)
     return { file: doc.file, name }

@@ -51,7 +51,7 @@ export default class EnvShow extends SsmdCommand<typeof EnvShow> {
 
   async run(): Promise<EnvShowResult> {
     const name = checkName('environment', this.args.name)
-    const doc = this.workspace(['environment']).get('environment', name)
+    const doc = this.workspace().get('environment', name)
     const env = usableEnvironment(doc.file, doc.data, doc.problem)
     const keys: EnvShowKey[] = Object.entries(env.keys ?? {}).map(([k, v]) => ({
       name: k,

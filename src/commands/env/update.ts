@@ -33,7 +33,7 @@ export default class EnvUpdate extends SsmdCommand<typeof EnvUpdate> {
     const name = checkName('environment', this.args.name)
     const input = envInput(envFields(this.flags))
     if (!hasAnyInput(input)) throw new UsageError(`nothing to change; pass at least one flag (see 'ssmd env update --help')`)
-    const ws = this.workspace(['feed', 'schema', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('environment', name)
     const warnings = checkReferences(ws, input)
     let changes: Change[] = []

@@ -35,7 +35,7 @@ export default class FeedAddLocation extends SsmdCommand<typeof FeedAddLocation>
       if (v !== undefined && (v.trim() === '' || hasControlChar(v))) throw new UsageError(`--${f} must be a non-empty single-line value`)
     }
     const location = compact({ datacenter, provider: this.flags.provider, region: this.flags.region }) as CaptureLocation
-    const doc = this.workspace(['feed']).get('feed', name)
+    const doc = this.workspace().get('feed', name)
     editDocument<FeedData>(doc.absPath, doc.file, data => planAddLocation(name, usableFeed(doc.file, data), location))
     this.say(`wrote ${this.shownPath(doc.file)}`)
     return { file: doc.file, name, location }

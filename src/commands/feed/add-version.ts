@@ -40,7 +40,7 @@ export default class FeedAddVersion extends SsmdCommand<typeof FeedAddVersion> {
     const name = checkName('feed', this.args.name)
     if (this.flags['copy-from'] !== undefined) checkVersionId('copy-from', this.flags['copy-from'])
     const input = versionInput(feedVersionFields(this.flags))
-    const doc = this.workspace(['feed']).get('feed', name)
+    const doc = this.workspace().get('feed', name)
     let plan: AddVersionPlan | undefined
     editDocument<FeedData>(doc.absPath, doc.file, data => {
       plan = planAddVersion(name, usableFeed(doc.file, data), input, this.flags['copy-from'])

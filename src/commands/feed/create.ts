@@ -48,7 +48,7 @@ export default class FeedCreate extends SsmdCommand<typeof FeedCreate> {
     const root = rootInput(feedRootFields(this.flags))
     const version = versionInput(feedVersionFields(this.flags))
     const feed = newFeed(name, this.flags.type as FeedData['type'], root, version)
-    const ws = this.workspace(['feed'])
+    const ws = this.workspace()
     const existing = ws.find('feed', name)
     if (existing) throw new ConflictError(`feed '${name}' already exists (${existing.file}); change it with 'ssmd feed update ${name}'`)
     const file = `feeds/${name}.yaml`

@@ -30,7 +30,7 @@ export default class FeedList extends SsmdCommand<typeof FeedList> {
   }
 
   async run(): Promise<FeedListItem[]> {
-    const ws = this.workspace(['feed'])
+    const ws = this.workspace()
     const today = todayUtc()
     const items: FeedListItem[] = []
     for (const doc of ws.feeds) {

@@ -22,7 +22,7 @@ export default class FeedRemoveLocation extends SsmdCommand<typeof FeedRemoveLoc
   async run(): Promise<{ file: string; name: string; removed: CaptureLocation; remaining: number }> {
     const name = checkName('feed', this.args.name)
     const datacenter = checkName('datacenter', this.flags.datacenter)
-    const doc = this.workspace(['feed']).get('feed', name)
+    const doc = this.workspace().get('feed', name)
     let result: ReturnType<typeof planRemoveLocation> | undefined
     editDocument<FeedData>(doc.absPath, doc.file, data => {
       result = planRemoveLocation(name, usableFeed(doc.file, data), datacenter)

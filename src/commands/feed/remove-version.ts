@@ -45,7 +45,7 @@ export default class FeedRemoveVersion extends SsmdCommand<typeof FeedRemoveVers
   }> {
     const name = checkName('feed', this.args.name)
     const id = checkVersionId('version', this.args.version)
-    const ws = this.workspace(['feed', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('feed', name)
     const feed = usableFeed(doc.file, doc.data)
     const { version } = findVersion(name, feed, id)

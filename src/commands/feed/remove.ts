@@ -25,7 +25,7 @@ export default class FeedRemove extends SsmdCommand<typeof FeedRemove> {
 
   async run(): Promise<{ file: string; name: string; forced: boolean; referrers: Referrer[] }> {
     const name = checkName('feed', this.args.name)
-    const ws = this.workspace(['feed', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('feed', name)
     const referrers = feedReferrers(ws, name)
     refuseIfReferred(`feed '${name}'`, referrers, this.flags.force, `point them at another feed (ssmd env update <env> --feed <feed>) or remove them (ssmd env remove <env>)`)

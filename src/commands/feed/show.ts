@@ -53,7 +53,7 @@ export default class FeedShow extends SsmdCommand<typeof FeedShow> {
     const name = checkName('feed', this.args.name)
     if (this.flags.version !== undefined) checkVersionId('version', this.flags.version)
     if (this.flags['as-of'] !== undefined) checkDateFlag('as-of', this.flags['as-of'])
-    const doc = this.workspace(['feed']).get('feed', name)
+    const doc = this.workspace().get('feed', name)
     const feed = usableFeed(doc.file, doc.data, doc.problem)
     const today = todayUtc()
     const current = resolveVersionForDate(feed.versions, today)

@@ -52,7 +52,7 @@ export default class FeedUpdate extends SsmdCommand<typeof FeedUpdate> {
     if (Object.keys(input).length === 0 && Object.keys(root.calendar).length === 0 && root.display_name === undefined && root.type === undefined && root.status === undefined) {
       throw new UsageError(`nothing to change; pass at least one field flag (see 'ssmd feed update --help')`)
     }
-    const ws = this.workspace(['feed', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('feed', name)
     // Environments are read only for a status change: the lifecycle guard names them.
     const referrers = root.status === undefined ? [] : feedReferrers(ws, name)

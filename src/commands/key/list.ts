@@ -24,7 +24,7 @@ export default class KeyList extends SsmdCommand<typeof KeyList> {
 
   async run(): Promise<{ environment: string; file: string; keys: KeyStatus[] }> {
     const envName = checkName('environment', this.args.env)
-    const doc = this.workspace(['environment']).get('environment', envName)
+    const doc = this.workspace().get('environment', envName)
     // A source that looks like a pasted secret is shown masked, in text and JSON alike.
     const keys = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data, doc.problem)))
     if (keys.length === 0) {

@@ -40,7 +40,7 @@ export default class KeyVerify extends SsmdCommand<typeof KeyVerify> {
 
   async run(): Promise<KeyVerifyResult> {
     const envName = checkName('environment', this.args.env)
-    const doc = this.workspace(['environment']).get('environment', envName)
+    const doc = this.workspace().get('environment', envName)
     const statuses = redactValue(keyStatuses(usableEnvironment(doc.file, doc.data, doc.problem)))
     const keys: KeyVerifyResult['keys'] = statuses.map(k => {
       const bad = k.variables.some(v => v.status !== 'set')

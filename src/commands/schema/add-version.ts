@@ -75,7 +75,7 @@ export default class SchemaAddVersion extends SsmdCommand<typeof SchemaAddVersio
     const breakingChanges = this.flags['breaking-changes']?.trim()
     if (this.flags['breaking-changes'] !== undefined && !breakingChanges)
       throw new UsageError('--breaking-changes is empty; say what breaks, e.g. --breaking-changes "price is now Int64"')
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
 
     const plan = await planSchemaAddVersion(this.root(), doc, {
       name,

@@ -40,7 +40,7 @@ export default class SchemaCompile extends SsmdCommand<typeof SchemaCompile> {
     if (this.flags.output === undefined && process.stdout.isTTY) {
       throw new UsageError('the request is binary; pipe it into a code generator (| capnpc-…) or write it with -o FILE')
     }
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const compiled = compileSchemaVersion(this.root(), name, schema, version)
     const result: SchemaCompileResult = {

@@ -53,7 +53,7 @@ export default class SchemaDiff extends SsmdCommand<typeof SchemaDiff> {
     const name = checkName('schema', this.args.name)
     const fromId = versionArg('from', this.args.from)
     const toId = versionArg('to', this.args.to)
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const from = findSchemaVersion(name, schema, fromId)
     const to = findSchemaVersion(name, schema, toId)

@@ -37,7 +37,7 @@ export default class SchemaGenerate extends SsmdCommand<typeof SchemaGenerate> {
   async run(): Promise<SchemaGenerateResult> {
     const { name, version } = parseCompileRef(this.args.schema)
     const lang = this.flags.lang as BindingLanguage
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const compiled = compileSchemaVersion(this.root(), name, schema, version, { withImports: true })
     const files = await generateBindings(compiled, lang)

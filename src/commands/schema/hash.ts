@@ -51,7 +51,7 @@ export default class SchemaHash extends SsmdCommand<typeof SchemaHash> {
     if (this.args.name !== undefined && this.flags.all) throw new UsageError(`pass either a schema name or --all, not both`)
     const name = this.args.name === undefined ? undefined : checkName('schema', this.args.name)
     const root = this.root()
-    const ws = this.workspace(['schema'])
+    const ws = this.workspace()
     const docs: SchemaDocument[] = name === undefined ? ws.schemas : [ws.get('schema', name)]
     if (docs.length === 0) {
       this.say("No schemas yet. Register one with 'ssmd schema register <name> --file <definition>'.")

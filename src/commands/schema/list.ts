@@ -35,7 +35,7 @@ export default class SchemaList extends SsmdCommand<typeof SchemaList> {
   }
 
   async run(): Promise<SchemaListItem[]> {
-    const ws = this.workspace(['schema'])
+    const ws = this.workspace()
     const items: SchemaListItem[] = []
     for (const doc of ws.schemas) {
       const data = doc.data as SchemaData | undefined

@@ -67,7 +67,7 @@ export default class SchemaRegister extends SsmdCommand<typeof SchemaRegister> {
     const effectiveFrom = this.flags['effective-from'] === undefined ? todayUtc() : checkDateFlag('effective-from', this.flags['effective-from'])
     const format = formatOf(this.flags.file, this.flags.format)
     const root = this.root()
-    const ws = this.workspace(['schema'])
+    const ws = this.workspace()
     const existing = ws.find('schema', name)
     if (existing)
       throw new ConflictError(

@@ -59,7 +59,7 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     importers: DefinitionPlan['importers']
   }> {
     const { name, version: id } = parseSchemaRef(this.args.version, { requireVersion: true })
-    const ws = this.workspace(['schema', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     findSchemaVersion(name, schema, id!)

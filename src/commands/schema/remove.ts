@@ -50,7 +50,7 @@ export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
     importers: DefinitionPlan['importers']
   }> {
     const name = checkName('schema', this.args.name)
-    const ws = this.workspace(['schema', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('schema', name)
     // A broken schema file can still be removed; its definition files are then left alone (they cannot be read from it).
     let schema: ReturnType<typeof usableSchema> | undefined

@@ -49,7 +49,7 @@ export default class SchemaSetStatus extends SsmdCommand<typeof SchemaSetStatus>
   async run(): Promise<SchemaSetStatusResult> {
     const { name, version: id } = parseSchemaRef(this.args.version, { requireVersion: true })
     const to = this.args.status as SchemaStatus
-    const ws = this.workspace(['schema', 'environment'])
+    const ws = this.workspace()
     const doc = ws.get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const { index, version } = findSchemaVersion(name, schema, id!)

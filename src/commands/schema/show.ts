@@ -64,7 +64,7 @@ export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
 
   async run(): Promise<SchemaShowResult> {
     const { name, version: versionId } = parseSchemaRef(this.args.schema, { requireVersion: false })
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
     const schema = usableSchema(doc.file, doc.data, doc.problem)
     const chosen = versionId === undefined ? undefined : findSchemaVersion(name, schema, versionId).version
     if (this.flags.structure && schema.format !== 'capnp') {

@@ -88,7 +88,7 @@ export default class SchemaUpdateVersion extends SsmdCommand<typeof SchemaUpdate
     if (given.every(v => v === undefined) && !input.noCompatibleWith && !input.noBreakingChanges && !input.dates.clearEffectiveTo) {
       throw new UsageError(`nothing to change; pass at least one flag (see 'ssmd schema update-version --help')`)
     }
-    const doc = this.workspace(['schema']).get('schema', name)
+    const doc = this.workspace().get('schema', name)
     const plan = await planSchemaUpdateVersion(this.root(), doc, name, id, input)
     for (const line of claimNotes(id, plan.checks)) this.note(line)
     const changed = plan.ops.length > 0 && writeSchemaUpdateVersion(doc, plan)

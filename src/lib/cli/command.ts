@@ -118,8 +118,8 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
     return this.rootCache
   }
 
-  protected workspace(kinds?: ReadonlyArray<'feed' | 'schema' | 'environment' | 'policy'>): Workspace {
-    return new Workspace(this.root(), kinds)
+  protected workspace(): Workspace {
+    return new Workspace(this.root())
   }
 
   /** A root-relative path as shown to the user: relative to the -C folder or the working directory, as git shows paths. */

@@ -83,7 +83,7 @@ export function pluginsOffBy(flag?: boolean, env: NodeJS.ProcessEnv = process.en
 export function requiredPluginsOff(root: string, flag?: boolean): PluginsOff | undefined {
   const by = pluginsOffBy(flag)
   if (by === undefined) return undefined
-  const required = requiredPlugins(new Workspace(root, ['policy']))
+  const required = requiredPlugins(new Workspace(root))
   return required.length > 0 ? { by, required } : undefined
 }
 
@@ -153,7 +153,7 @@ export async function ruleCatalogue(config: Config, options: { root?: string; pl
   const plugins = pluginsDisabled(options.plugins) ? [] : validationPlugins(config)
   const session = new PluginSession(plugins, { root: options.root, mode: 'declare' })
   const builtin = await builtinSources(config)
-  const empty = new Workspace(options.root ?? config.root, [])
+  const empty = new Workspace(options.root ?? config.root)
   const base = await runRules(empty, builtin.map(declarationsOnly))
   const outcomes = await session.finish({ reserved: reservedNamespaces(base.rules) })
   const declared = await runRules(
@@ -187,7 +187,7 @@ export async function ruleItems(config: Config, startDir: string, plugins: boole
   let root: string | undefined
   try {
     root = findRoot(startDir)
-    policy = policySeverities(new Workspace(root, ['policy']))
+    policy = policySeverities(new Workspace(root))
   } catch {
     /* no repository: default severities */
   }
@@ -229,7 +229,7 @@ export async function validateRepository(config: Config, root: string, options: 
       ? undefined
       : new DocumentCache(root, { keepData: plugins.length > 0, strategy: options.cacheStrategy, location: cacheLocation(root, options.cacheLocation) })
   // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
-  const ws = new Workspace(root, undefined, { cache, leftOut: gitLeftOut(root) })
+  const ws = new Workspace(root, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
   const policy = policySeverities(ws)
   const installedPlugins = [...config.plugins.keys()]
@@ -248,7 +248,7 @@ export async function validateRepository(config: Config, root: string, options: 
   cache?.save()
   const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
   const declared = await runRules(
-    new Workspace(root, []),
+    new Workspace(root),
     outcomes.flatMap(o => (o.declared ? [o.declared] : [])),
   )
   const rules = [...builtin.rules, ...declared.rules]

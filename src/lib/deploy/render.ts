@@ -105,7 +105,7 @@ class InvolvedWorkspace extends Workspace {
  * only: a deploy of a few environments must not shrink it).
  */
 export function loadInvolved(root: string, names: string[], cache?: DocumentCache): { ws: Workspace; involved: Involved[] } {
-  const ws = new InvolvedWorkspace(root, undefined, cache ? { cache } : {})
+  const ws = new InvolvedWorkspace(root, cache ? { cache } : {})
   const read = (kind: 'feed' | 'schema' | 'environment', name: string, where: { file: string; abs: string }) =>
     cache ? cache.read(kind, name, where.file, where.abs) : SsmdDocument.read(kind, name, where.file, where.abs)
   const involved: Involved[] = []

@@ -32,7 +32,6 @@ export function listYamlFiles(root: string, folder: string): Array<[string, stri
 }
 
 type FolderKind = 'feed' | 'schema' | 'environment'
-type Kind = FolderKind | 'policy'
 
 export interface WorkspaceOptions {
   /** Reuses parse results of unchanged files from `.ssmd/cache` (see cache.ts). */
@@ -55,8 +54,8 @@ export class Workspace {
   /** The validation cache this workspace reads through, when the command uses one. */
   readonly cache?: DocumentCache
 
-  /** `kinds` is accepted for compatibility: folders load on first use. */
-  constructor(root: string, _kinds?: ReadonlyArray<Kind>, options: WorkspaceOptions = {}) {
+  /** Nothing is read here: each folder is read when a command first walks it (see find, all, get). */
+  constructor(root: string, options: WorkspaceOptions = {}) {
     this.root = root
     this.cache = options.cache
     this.leftOut = options.leftOut
