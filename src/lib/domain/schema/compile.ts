@@ -87,10 +87,28 @@ export function compileSchemaVersion(root: string, name: string, schema: SchemaD
 export type BindingLanguage = 'ts' | 'js' | 'dts'
 
 /**
+ * capnp-es's code generator runs on the TypeScript compiler, which ssmd does not
+ * install: it is an optional peer dependency (23 MB, for this one command), so
+ * a user who never generates bindings never downloads it. Without it, one line
+ * says how to add it; nothing is fetched behind the user's back (offline-safe).
+ */
+async function requireTypeScript(): Promise<void> {
+  try {
+    await import('typescript')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error
+    throw new SsmdError(
+      "schema generate needs the TypeScript compiler, which is not installed with ssmd (only this command uses it): run 'npm install --global typescript@5' beside a global ssmd, or 'npm install --save-dev typescript@5' in the project that has ssmd; nothing written",
+    )
+  }
+}
+
+/**
  * Bindings for a compiled schema through capnp-es's code generator: file name (as capnp-es names
  * it, relative to the output folder) to content.
  */
 export async function generateBindings(compiled: CompiledSchema, lang: BindingLanguage): Promise<Map<string, string>> {
+  await requireTypeScript()
   let compileAll: typeof import('capnp-es/compiler').compileAll
   try {
     ;({ compileAll } = await import('capnp-es/compiler'))
