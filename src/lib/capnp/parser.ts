@@ -1,6 +1,7 @@
 /** Recursive-descent parser for Cap'n Proto schema files, with statement-level error recovery. */
 import type { AnnotationApp, Decl, Expr, ExprParam, Ident, Ordinal, ParamDecl, ParamList, Span } from './ast.js'
 import { lex, type Comment, type Token } from './lexer.js'
+import { compact } from '../core/arrays.js'
 
 export interface ParseError extends Span {
   message: string
@@ -24,12 +25,12 @@ export const MAX_NESTING = 64
 export const NESTING_MESSAGE = `Nesting deeper than ${MAX_NESTING} levels (braces, brackets, parentheses and parts of qualified names count); declare the inner parts separately and refer to them by name.`
 
 class Bail extends Error {}
+
+/** The one empty annotation list and body that declarations without them share (never written to). */
+const NO_ANNOTATIONS = Object.freeze([]) as readonly AnnotationApp[] as AnnotationApp[]
+const NO_DECLS = Object.freeze([]) as readonly Decl[] as Decl[]
 /** Thrown past every statement when the nesting limit is hit; the top-level statement is skipped. */
 class TooDeep extends Error {}
-
-function span(a: Span, b: Span): Span {
-  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
-}
 
 function describe(t: Token): string {
   if (t.kind === 'eof') return 'end of file'
@@ -42,6 +43,14 @@ export function parseCapnp(src: string): ParseResult {
   const errors: ParseError[] = lexErrors.map(e => ({ ...e }))
   let p = 0
   let depth = 0
+  // one string per distinct name: a file of many fields repeats the same few type and field names
+  const names = new Map<string, string>()
+  const intern = (s: string): string => {
+    const known = names.get(s)
+    if (known !== undefined) return known
+    names.set(s, s)
+    return s
+  }
 
   /** One more level of nesting at token `t`; refuses (once, located) past MAX_NESTING. */
   const enter = (t: Token): void => {
@@ -78,7 +87,7 @@ export function parseCapnp(src: string): ParseResult {
     const t = peek()
     if (t.kind !== 'ident') fail(what)
     next()
-    return { name: t.text, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
+    return { name: intern(t.text), line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
   }
   const last = (): Token => tokens.at(Math.max(0, p - 1))
 
@@ -132,42 +141,45 @@ export function parseCapnp(src: string): ParseResult {
     let e: Expr
     if (t.kind === 'int') {
       next()
-      e = { k: 'int', value: t.int ?? 0n, ...pos(t) }
+      e = { k: 'int', value: t.int ?? 0n, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     } else if (t.kind === 'float') {
       next()
-      e = { k: 'float', value: t.num ?? 0, ...pos(t) }
+      e = { k: 'float', value: t.num ?? 0, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     } else if (t.kind === 'string') {
       next()
-      e = { k: 'string', value: t.str ?? '', ...(t.bytes ? { bytes: t.bytes } : {}), ...pos(t) }
+      e = { k: 'string', value: t.str ?? '', bytes: t.bytes, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     } else if (t.kind === 'binary') {
       next()
-      e = { k: 'binary', value: t.bytes ?? new Uint8Array(), ...pos(t) }
+      e = { k: 'binary', value: t.bytes ?? new Uint8Array(), line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     } else if (t.kind === 'op' && t.text === '-') {
       next()
       const v = peek()
       if (v.kind === 'int') {
         next()
-        e = { k: 'int', value: -(v.int ?? 0n), ...span(t, v) }
+        e = { k: 'int', value: -(v.int ?? 0n), line: t.line, col: t.col, endLine: v.endLine, endCol: v.endCol }
       } else if (v.kind === 'float') {
         next()
-        e = { k: 'float', value: -(v.num ?? 0), ...span(t, v) }
+        e = { k: 'float', value: -(v.num ?? 0), line: t.line, col: t.col, endLine: v.endLine, endCol: v.endCol }
       } else if (v.kind === 'ident' && v.text === 'inf') {
         next()
-        e = { k: 'float', value: -Infinity, ...span(t, v) }
+        e = { k: 'float', value: -Infinity, line: t.line, col: t.col, endLine: v.endLine, endCol: v.endCol }
       } else {
         return fail("number after '-'", v)
       }
     } else if (t.kind === 'op' && t.text === '.') {
       next()
       const id = ident("identifier after '.'")
-      e = { k: 'absName', name: id.name, ...span(t, id) }
+      e = { k: 'absName', name: id.name, line: t.line, col: t.col, endLine: id.endLine, endCol: id.endCol }
     } else if (t.kind === 'ident' && (t.text === 'import' || t.text === 'embed') && peek(1).kind === 'string') {
       next()
       const s = next()
-      e = t.text === 'import' ? { k: 'import', path: s.str ?? '', ...span(t, s) } : { k: 'embed', path: s.str ?? '', ...span(t, s) }
+      e =
+        t.text === 'import'
+          ? { k: 'import', path: s.str ?? '', line: t.line, col: t.col, endLine: s.endLine, endCol: s.endCol }
+          : { k: 'embed', path: s.str ?? '', line: t.line, col: t.col, endLine: s.endLine, endCol: s.endCol }
     } else if (t.kind === 'ident') {
       next()
-      e = { k: 'name', name: t.text, ...pos(t) }
+      e = { k: 'name', name: intern(t.text), line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     } else if (t.kind === 'op' && t.text === '[') {
       enter(t)
       next()
@@ -178,12 +190,13 @@ export function parseCapnp(src: string): ParseResult {
         else if (!isOp(']')) fail("',' or ']'")
       }
       const end = next()
-      e = { k: 'list', items, ...span(t, end) }
+      e = { k: 'list', items: compact(items), line: t.line, col: t.col, endLine: end.endLine, endCol: end.endCol }
     } else if (t.kind === 'op' && t.text === '(') {
       enter(t)
       next()
       const items = parseParams()
-      e = { k: 'tuple', items, ...span(t, last()) }
+      const end = last()
+      e = { k: 'tuple', items, line: t.line, col: t.col, endLine: end.endLine, endCol: end.endCol }
     } else {
       return fail('expression', t)
     }
@@ -193,12 +206,13 @@ export function parseCapnp(src: string): ParseResult {
         enter(peek())
         next()
         const id = ident()
-        e = { k: 'member', parent: e, name: id, ...span(e, id) }
+        e = { k: 'member', parent: e, name: id, line: e.line, col: e.col, endLine: id.endLine, endCol: id.endCol }
       } else if (isOp('(') && (e.k === 'name' || e.k === 'absName' || e.k === 'member' || e.k === 'import' || e.k === 'apply')) {
         enter(peek())
         next()
         const params = parseParams()
-        e = { k: 'apply', fn: e, params, ...span(e, last()) }
+        const end = last()
+        e = { k: 'apply', fn: e, params, line: e.line, col: e.col, endLine: end.endLine, endCol: end.endCol }
       } else {
         return e
       }
@@ -214,34 +228,42 @@ export function parseCapnp(src: string): ParseResult {
         next()
         next()
         const value = parseExpr()
-        items.push({ name: { name: t.text, ...pos(t) }, value, ...span(t, value) })
+        items.push({
+          name: { name: intern(t.text), line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol },
+          value,
+          line: t.line,
+          col: t.col,
+          endLine: value.endLine,
+          endCol: value.endCol,
+        })
       } else {
         const value = parseExpr()
-        items.push({ value, ...span(value, value) })
+        items.push({ value, line: value.line, col: value.col, endLine: value.endLine, endCol: value.endCol })
       }
       if (isOp(',')) next()
       else if (!isOp(')')) fail("',' or ')'")
     }
     next()
-    return items
+    return compact(items)
   }
 
   const parseAnnotations = (): AnnotationApp[] => {
+    if (!isOp('$')) return NO_ANNOTATIONS
     const out: AnnotationApp[] = []
     while (isOp('$')) {
       const d = next()
       const e = parseExpr()
       if (e.k === 'apply') {
         let value: Expr
-        if (e.params.length === 0) value = { k: 'tuple', items: [], ...span(e.fn, e) }
+        if (e.params.length === 0) value = { k: 'tuple', items: [], line: e.fn.line, col: e.fn.col, endLine: e.endLine, endCol: e.endCol }
         else if (e.params.length === 1 && !e.params[0].name) value = e.params[0].value
-        else value = { k: 'tuple', items: e.params, ...e.params[0], endLine: e.endLine, endCol: e.endCol }
-        out.push({ name: e.fn, value, ...span(d, e) })
+        else value = { k: 'tuple', items: e.params, line: e.params[0].line, col: e.params[0].col, endLine: e.endLine, endCol: e.endCol }
+        out.push({ name: e.fn, value, line: d.line, col: d.col, endLine: e.endLine, endCol: e.endCol })
       } else {
-        out.push({ name: e, ...span(d, e) })
+        out.push({ name: e, line: d.line, col: d.col, endLine: e.endLine, endCol: e.endCol })
       }
     }
-    return out
+    return compact(out)
   }
 
   const parseOrdinal = (): Ordinal | undefined => {
@@ -255,7 +277,7 @@ export function parseCapnp(src: string): ParseResult {
       next()
       bang = true
     }
-    return { value: Number(t.int ?? 0n), bang, ...pos(t) }
+    return { value: Number(t.int ?? 0n), bang, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
   }
 
   const parseId = (): (Span & { value: bigint }) | undefined => {
@@ -264,18 +286,25 @@ export function parseCapnp(src: string): ParseResult {
     const t = peek()
     if (t.kind !== 'int') fail('ID (@0x...)')
     next()
-    return { value: t.int ?? 0n, ...pos(t) }
+    return { value: t.int ?? 0n, line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
   }
 
+  // every declaration has the same shape from the start (properties added later would each cost a
+  // separate property store); most have no annotations and no body, and share one empty list each
   const newDecl = (kind: Decl['kind'], name: Ident, start: Span): Decl => ({
     kind,
     name,
-    annotations: [],
-    nested: [],
+    annotations: NO_ANNOTATIONS,
+    nested: NO_DECLS,
     line: start.line,
     col: start.col,
     endLine: start.endLine,
     endCol: start.endCol,
+    ordinal: undefined,
+    type: undefined,
+    defaultValue: undefined,
+    doc: undefined,
+    capnpDoc: undefined,
   })
 
   const finish = (d: Decl): Decl => {
@@ -292,14 +321,16 @@ export function parseCapnp(src: string): ParseResult {
       if (isOp('{')) enter(peek())
       const open = expectOp('{')
       d.bodyLine = open.line
+      const nested: Decl[] = []
       while (!isOp('}')) {
         if (peek().kind === 'eof') {
           fail("'}'")
         }
         const s = parseStatementSafe(ctx)
-        if (s) d.nested.push(s)
+        if (s) nested.push(s)
       }
       next()
+      if (nested.length > 0) d.nested = compact(nested)
     } finally {
       depth = saved
     }
@@ -333,8 +364,8 @@ export function parseCapnp(src: string): ParseResult {
       if (idt.kind !== 'int') fail('file ID (@0x...)')
       next()
       expectOp(';')
-      const d = newDecl('file', { name: '', ...pos(t) }, t)
-      d.id = { value: idt.int ?? 0n, ...pos(idt) }
+      const d = newDecl('file', { name: '', line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }, t)
+      d.id = { value: idt.int ?? 0n, line: idt.line, col: idt.col, endLine: idt.endLine, endCol: idt.endCol }
       finish(d)
       d.kind = 'file'
       ;(d as StatementExtra).fileIdStatement = true
@@ -343,7 +374,7 @@ export function parseCapnp(src: string): ParseResult {
     if (t.kind === 'op' && t.text === '$' && ctx === 'file') {
       const anns = parseAnnotations()
       expectOp(';')
-      const d = newDecl('file', { name: '', ...pos(t) }, t)
+      const d = newDecl('file', { name: '', line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }, t)
       d.annotations = anns
       ;(d as StatementExtra).fileAnnotationStatement = true
       return finish(d)
@@ -383,7 +414,7 @@ export function parseCapnp(src: string): ParseResult {
             const tt = peek()
             if (tt.kind === 'op' && tt.text === '*') {
               next()
-              d.targets.push({ name: '*', ...pos(tt) })
+              d.targets.push({ name: '*', line: tt.line, col: tt.col, endLine: tt.endLine, endCol: tt.endCol })
             } else {
               d.targets.push(ident('annotation target'))
             }
@@ -397,7 +428,7 @@ export function parseCapnp(src: string): ParseResult {
           return finish(d)
         }
         case 'using': {
-          let name: Ident = { name: '', ...pos(t) }
+          let name: Ident = { name: '', line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
           if (peek().kind === 'ident' && isOp('=', 1)) {
             name = ident()
             next()
@@ -411,7 +442,7 @@ export function parseCapnp(src: string): ParseResult {
     }
     if (t.text === 'union' && (isOp('{', 1) || isOp('$', 1))) {
       next()
-      const d = newDecl('union', { name: '', ...pos(t) }, t)
+      const d = newDecl('union', { name: '', line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }, t)
       d.keyword = pos(t)
       d.annotations = parseAnnotations()
       parseBody(d, 'union')
@@ -419,7 +450,7 @@ export function parseCapnp(src: string): ParseResult {
     }
     // members
     next()
-    const name: Ident = { name: t.text, ...pos(t) }
+    const name: Ident = { name: intern(t.text), line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol }
     if (ctx === 'enum') {
       const d = newDecl('enumerant', name, t)
       d.ordinal = parseOrdinal()
@@ -444,8 +475,8 @@ export function parseCapnp(src: string): ParseResult {
       }
       if (isKw('stream')) {
         const st = next()
-        errors.push({ message: "'stream' can only appear after '->', not before.", ...pos(st) })
-        d.params = { k: 'stream', ...pos(st) }
+        errors.push({ message: "'stream' can only appear after '->', not before.", line: st.line, col: st.col, endLine: st.endLine, endCol: st.endCol })
+        d.params = { k: 'stream', line: st.line, col: st.col, endLine: st.endLine, endCol: st.endCol }
       } else {
         d.params = parseParamList()
       }
@@ -453,7 +484,7 @@ export function parseCapnp(src: string): ParseResult {
         next()
         if (isKw('stream') && !isOp('.', 1) && !isOp('(', 1)) {
           const st = next()
-          d.results = { k: 'stream', ...pos(st) }
+          d.results = { k: 'stream', line: st.line, col: st.col, endLine: st.endLine, endCol: st.endCol }
         } else {
           d.results = parseParamList()
         }
@@ -481,7 +512,10 @@ export function parseCapnp(src: string): ParseResult {
             kw.text === 'union'
               ? "As of Cap'n Proto v0.3, the 'union' keyword should be prefixed with a colon for named unions, e.g. `foo :union {`."
               : "Parse error: expected ':' before 'group'.",
-          ...pos(at),
+          line: at.line,
+          col: at.col,
+          endLine: at.endLine,
+          endCol: at.endCol,
         })
       }
       d.annotations = parseAnnotations()
@@ -491,7 +525,7 @@ export function parseCapnp(src: string): ParseResult {
     if (!colon) fail(ordinal ? "':' followed by the field type" : "'@' followed by the field number")
     if (!ordinal) {
       // the official compiler refuses a field without a number (`more :Text;`)
-      errors.push({ message: "Parse error: expected '@' followed by the field number before ':'.", ...pos(name) })
+      errors.push({ message: "Parse error: expected '@' followed by the field number before ':'.", line: name.line, col: name.col, endLine: name.endLine, endCol: name.endCol })
     }
     const d = newDecl('field', name, t)
     d.ordinal = ordinal
@@ -519,16 +553,17 @@ export function parseCapnp(src: string): ParseResult {
           defaultValue = parseExpr()
         }
         const annotations = parseAnnotations()
-        params.push({ name, type, defaultValue, annotations, ...span(name, last()) })
+        const end = last()
+        params.push({ name, type, defaultValue, annotations, line: name.line, col: name.col, endLine: end.endLine, endCol: end.endCol })
         if (isOp(',')) next()
         else if (!isOp(')')) fail("',' or ')'")
       }
       const close = next()
       depth--
-      return { k: 'params', params, ...span(open, close) }
+      return { k: 'params', params: compact(params), line: open.line, col: open.col, endLine: close.endLine, endCol: close.endCol }
     }
     const type = parseExpr()
-    return { k: 'type', type, ...span(type, type) }
+    return { k: 'type', type, line: type.line, col: type.col, endLine: type.endLine, endCol: type.endCol }
   }
 
   const parseStructLike = (kind: 'struct' | 'interface' | 'enum', kw: Token): Decl => {
@@ -573,7 +608,7 @@ export function parseCapnp(src: string): ParseResult {
   while (peek().kind !== 'eof') {
     if (isOp('}')) {
       const t = next()
-      errors.push({ message: "Parse error: unexpected '}'.", ...pos(t) })
+      errors.push({ message: "Parse error: unexpected '}'.", line: t.line, col: t.col, endLine: t.endLine, endCol: t.endCol })
       continue
     }
     const before = p
