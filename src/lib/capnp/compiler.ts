@@ -10,6 +10,7 @@ import type { CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpFie
 import { typeKey, typeToString } from './model.js'
 import { MAX_NESTING, parseCapnp, type ParseResult } from './parser.js'
 import { stdFile } from './std.js'
+import { compact } from '../core/arrays.js'
 
 export interface CapnpDiagnostic {
   file: string
@@ -55,6 +56,7 @@ interface Sym {
   members: Map<string, Sym>
   id: bigint
   explicitId: boolean
+  /** `Outer.Inner`; '' for the file and for fields, enumerants and methods */
   path: string
   genericParams?: string[]
   /** resolution state for using/const (0 = not started, 1 = in progress, 2 = done) */
@@ -64,7 +66,20 @@ interface Sym {
   annType?: CapnpType | null
   /** for groups/unions: index among the parent's fields */
   codeOrder?: number
+  /** a field's type once evaluated (null: it has none or it failed) */
+  fieldType?: CapnpType | null
 }
+
+/**
+ * The members of a declaration that has none (fields, enumerants, methods: most declarations of a
+ * large file): one shared map that refuses writes; addMember gives a scope its own on its first member.
+ */
+class NoMembers extends Map<string, Sym> {
+  override set(): this {
+    throw new Error('internal: a member was added to a declaration that has no members of its own')
+  }
+}
+const NO_MEMBERS: Map<string, Sym> = new NoMembers()
 
 type Ref =
   | { k: 'sym'; sym: Sym; applied: boolean; args?: CapnpType[]; chain?: Level[] }
@@ -125,6 +140,22 @@ const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface'])
 const MEMBER_DECLS = new Set(['field', 'union', 'group'])
 /** what capnp compiles as one: nodes (with their members) and aliases */
 const ENTITY_KINDS = new Set<SymKind>(['file', 'struct', 'enum', 'interface', 'const', 'annotation', 'using'])
+
+/**
+ * Values the model holds once however often they occur (frozen: nothing in a model is written to
+ * after compiling): the primitive types, the default of a field without an explicit one, and an
+ * empty annotation list. A file of many fields would otherwise hold a copy of each per field.
+ */
+const PRIMITIVE_TYPES = new Map<string, CapnpType>([...PRIMS, 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'].map(k => [k, Object.freeze({ kind: k } as CapnpType)]))
+const NO_ANNOTATION_USES = Object.freeze([]) as readonly CapnpAnnotationUse[] as CapnpAnnotationUse[]
+const ZERO = {
+  void: Object.freeze<CapnpLit>({ k: 'void' }),
+  bool: Object.freeze<CapnpLit>({ k: 'bool', v: false }),
+  int: Object.freeze<CapnpLit>({ k: 'int', v: '0' }),
+  float: Object.freeze<CapnpLit>({ k: 'float', v: 0 }),
+  enum: Object.freeze<CapnpLit>({ k: 'enum', v: 0 }),
+  null: Object.freeze<CapnpLit>({ k: 'null' }),
+}
 
 const STREAM_PATH = '/capnp/stream.capnp'
 const UNDERSCORE_MSG =
@@ -248,7 +279,7 @@ export class Compiler {
       name: '',
       decl: fileDecl,
       unit,
-      members: new Map(),
+      members: NO_MEMBERS,
       id: fileId ?? 0n,
       explicitId: true,
       path: '',
@@ -282,6 +313,7 @@ export class Compiler {
       this.report(scope.unit, prev.decl.name, `'${sym.name}' previously defined here.`)
       return
     }
+    if (scope.members === NO_MEMBERS) scope.members = new Map()
     scope.members.set(sym.name, sym)
   }
 
@@ -348,8 +380,6 @@ export class Compiler {
     if (acc.length) this.finishMembers(scope, acc)
   }
 
-  private readonly symByDecl = new Map<Decl, Sym>()
-
   private newSym(kind: SymKind, d: Decl, parent: Sym, id: bigint, explicitId: boolean, name = d.name.name): Sym {
     const base = parent.path
     const sym: Sym = {
@@ -358,13 +388,16 @@ export class Compiler {
       decl: d,
       parent,
       unit: parent.unit,
-      members: new Map(),
+      members: NO_MEMBERS,
       id,
       explicitId,
-      path: name ? (base ? `${base}.${name}` : name) : base,
+      // fields, enumerants and methods are never named by their path: they keep none (a string each)
+      path: kind === 'field' || kind === 'enumerant' || kind === 'method' ? '' : name ? (base ? `${base}.${name}` : name) : base,
       state: 0,
+      // set later for most symbols: declared here so that every symbol has one shape
+      codeOrder: undefined,
+      fieldType: undefined,
     }
-    this.symByDecl.set(d, sym)
     return sym
   }
 
@@ -827,7 +860,7 @@ export class Compiler {
           this.report(unit, e, "'List' requires exactly one parameter.")
           return undefined
         }
-        return { kind: ref.name } as CapnpType
+        return PRIMITIVE_TYPES.get(ref.name) ?? ({ kind: ref.name } as CapnpType)
       }
       case 'param':
         return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name }
@@ -1031,13 +1064,11 @@ export class Compiler {
     return best
   }
 
-  private fieldTypeCache = new Map<Sym, CapnpType | null>()
-
   private fieldType(f: Sym, st: CapnpType | undefined): CapnpType | undefined {
-    let t = this.fieldTypeCache.get(f)
+    let t = f.fieldType
     if (t === undefined) {
       t = f.decl.type ? (this.evalType(f.decl.type, { scope: f.parent as Sym }, f.unit) ?? null) : null
-      this.fieldTypeCache.set(f, t)
+      f.fieldType = t
     }
     if (!t) return undefined
     // substitute generic parameters of the enclosing struct when bound
@@ -1153,6 +1184,7 @@ export class Compiler {
 
   // ------------------------------------------------------------------ annotations
   private checkAnnotations(anns: AnnotationApp[], target: string, ctx: Ctx, unit: Unit): CapnpAnnotationUse[] {
+    if (anns.length === 0) return NO_ANNOTATION_USES
     const uses: CapnpAnnotationUse[] = []
     for (const a of anns) {
       const r = this.resolve(a.name, ctx, unit)
@@ -1189,7 +1221,7 @@ export class Compiler {
       }
       if (this.checkValue(a.value, t, ctx, unit) !== undefined) use.value.lit = this.toLit(a.value, t, ctx) ?? zeroLit(t)
     }
-    return uses
+    return compact(uses)
   }
 
   // ------------------------------------------------------------------ compiled values
@@ -1270,7 +1302,7 @@ export class Compiler {
           if (!v) return undefined
           items.push({ type: t.element, value: v })
         }
-        return { k: 'list', items }
+        return { k: 'list', items: compact(items) }
       }
       case 'enum': {
         if (e.k !== 'name') return undefined
@@ -1312,7 +1344,7 @@ export class Compiler {
         if (!f || !MEMBER_DECLS.has(f.kind) || !assign(f, item.value)) return undefined
       }
     }
-    return { k: 'struct', id: hexId(sym.id), fields }
+    return { k: 'struct', id: hexId(sym.id), fields: compact(fields) }
   }
 
   /** Resolves a name without reporting (the value was checked already). */
@@ -1333,7 +1365,11 @@ export class Compiler {
   private current?: Unit
 
   private loc(s: Span): { file: string; line: number; column: number } {
-    return { file: this.current ? this.current.display : this.opts.displayPath, line: s.line, column: s.col }
+    return { file: this.locFile(), line: s.line, column: s.col }
+  }
+
+  private locFile(): string {
+    return this.current ? this.current.display : this.opts.displayPath
   }
 
   /**
@@ -1391,7 +1427,13 @@ export class Compiler {
     // the declarations compiled as one (nodes, and aliases), per unit, by where they start
     const entities = new Map<Unit, Sym[]>()
     for (const u of this.units.values()) if (u) entities.set(u, [u.sym])
-    for (const sym of this.symByDecl.values()) if (ENTITY_KINDS.has(sym.kind)) entities.get(sym.unit)?.push(sym)
+    const collect = (scope: Sym): void => {
+      for (const sym of scope.members.values()) {
+        if (ENTITY_KINDS.has(sym.kind)) entities.get(sym.unit)?.push(sym)
+        collect(sym)
+      }
+    }
+    for (const u of this.units.values()) if (u) collect(u.sym)
     for (const list of entities.values()) list.sort((a, b) => a.decl.line - b.decl.line || a.decl.col - b.decl.col)
     const entityOf = (s: Sym): Sym => {
       let x = s
@@ -1519,8 +1561,9 @@ export class Compiler {
         if (s.genericParams) n.genericParams = s.genericParams
         this.nodes.push(n)
         n.annotations = this.checkAnnotations(d.annotations, 'struct', ctx, unit)
+        const fieldSyms = memberSyms(s, d.nested)
         const layout = layoutStruct(d.nested, fd => {
-          const fs = this.symByDecl.get(fd)
+          const fs = fieldSyms.get(fd)
           return fs ? fieldSize(this.fieldType(fs, undefined)) : 'void'
         })
         n.dataWordCount = layout.dataWordCount
@@ -1544,7 +1587,9 @@ export class Compiler {
             ordinal: m.ordinal.value,
             codeOrder: ens.length,
             annotations,
-            ...this.loc(m.name),
+            file: this.locFile(),
+            line: m.name.line,
+            column: m.name.col,
           }
           if (m.doc) e.doc = m.doc
           if (m.capnpDoc) e.capnpDoc = m.capnpDoc
@@ -1553,7 +1598,7 @@ export class Compiler {
         }
         this.checkOrdinals(unit, ords, false)
         // like the official compiler, list members by number (code order is kept separately)
-        n.enumerants = ens.sort((a, b) => a.ordinal - b.ordinal)
+        n.enumerants = compact(ens.sort((a, b) => a.ordinal - b.ordinal))
         return n
       }
       case 'interface': {
@@ -1655,30 +1700,39 @@ export class Compiler {
         if (!MEMBER_DECLS.has(d.kind) || !d.name.name) continue
         const m = s.members.get(d.name.name)
         if (!m || m.decl !== d) continue
-        const f: CapnpField = {
-          name: d.name.name,
-          codeOrder: fields.length,
-          ordinal: null,
-          discriminant: null,
-          ...this.loc(d.name),
-        }
-        if (d.doc) f.doc = d.doc
-        if (d.capnpDoc) f.capnpDoc = d.capnpDoc
+        let f: CapnpField
         if (d.kind === 'field') {
-          f.ordinal = d.ordinal ? d.ordinal.value : null
-          f.annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit)
-          f.offset = layout.offsets.get(d) ?? 0
+          // a field's properties are all known before it is made, so that it is made in one piece
+          // (properties added afterwards would each take room in a separate property store)
+          const ordinal = d.ordinal ? d.ordinal.value : null
+          const annotations = this.checkAnnotations(d.annotations, 'field', { scope: s }, unit)
+          const offset = layout.offsets.get(d) ?? 0
           const t = d.type ? this.fieldType(m, undefined) : undefined
+          const [file, line, column, codeOrder] = [this.locFile(), d.name.line, d.name.col, fields.length]
           if (t) {
-            f.type = t
-            f.defaultLit = zeroLit(t)
+            f = { name: d.name.name, codeOrder, ordinal, discriminant: null, file, line, column, annotations, offset, type: t, defaultLit: zeroLit(t) }
             if (d.defaultValue) {
               const v = this.checkValue(d.defaultValue, t, { scope: s }, unit)
               f.defaultValue = v ?? exprText(d.defaultValue)
               if (v !== undefined) f.defaultLit = this.toLit(d.defaultValue, t, { scope: s }) ?? f.defaultLit
             }
+          } else {
+            f = { name: d.name.name, codeOrder, ordinal, discriminant: null, file, line, column, annotations, offset }
           }
+          if (d.doc) f.doc = d.doc
+          if (d.capnpDoc) f.capnpDoc = d.capnpDoc
         } else {
+          f = {
+            name: d.name.name,
+            codeOrder: fields.length,
+            ordinal: null,
+            discriminant: null,
+            file: this.locFile(),
+            line: d.name.line,
+            column: d.name.col,
+          }
+          if (d.doc) f.doc = d.doc
+          if (d.capnpDoc) f.capnpDoc = d.capnpDoc
           f.groupId = hexId(m.id)
           if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value
           f.groupKind = d.kind === 'union' ? 'union' : 'group'
@@ -1703,7 +1757,7 @@ export class Compiler {
     sorted.forEach((u, i) => {
       u.field.discriminant = i
     })
-    n.fields = fields
+    n.fields = compact(fields)
     n.discriminantCount = unionMembers.length
   }
 
@@ -1792,7 +1846,9 @@ export class Compiler {
             codeOrder: i,
             ordinal: i,
             discriminant: null,
-            ...this.loc(pd.name),
+            file: this.locFile(),
+            line: pd.name.line,
+            column: pd.name.col,
             annotations,
           }
           const t0 = this.evalType(pd.type, ctx, unit)
@@ -1991,9 +2047,9 @@ function fieldSize(t: CapnpType | undefined): FieldSize {
 function zeroLit(t: CapnpType): CapnpLit {
   switch (t.kind) {
     case 'Void':
-      return { k: 'void' }
+      return ZERO.void
     case 'Bool':
-      return { k: 'bool', v: false }
+      return ZERO.bool
     case 'Int8':
     case 'Int16':
     case 'Int32':
@@ -2002,14 +2058,14 @@ function zeroLit(t: CapnpType): CapnpLit {
     case 'UInt16':
     case 'UInt32':
     case 'UInt64':
-      return { k: 'int', v: '0' }
+      return ZERO.int
     case 'Float32':
     case 'Float64':
-      return { k: 'float', v: 0 }
+      return ZERO.float
     case 'enum':
-      return { k: 'enum', v: 0 }
+      return ZERO.enum
     default:
-      return { k: 'null' }
+      return ZERO.null
   }
 }
 
@@ -2083,6 +2139,26 @@ function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
 
 function span(a: Span, b: Span): Span {
   return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
+}
+
+/**
+ * The symbols of a struct's members (its groups' and unions' too) by declaration, for its layout:
+ * made per struct and dropped after, not kept for every declaration of the file. A member whose
+ * name is taken (an error already) has none, as it has no place in the model either.
+ */
+function memberSyms(scope: Sym, decls: Decl[], out = new Map<Decl, Sym>()): Map<Decl, Sym> {
+  for (const d of decls) {
+    if (d.kind === 'union' && !d.name.name) {
+      memberSyms(scope, d.nested, out)
+      continue
+    }
+    if (!MEMBER_DECLS.has(d.kind)) continue
+    const m = scope.members.get(d.name.name)
+    if (!m || m.decl !== d) continue
+    out.set(d, m)
+    if (d.kind !== 'field') memberSyms(m, d.nested, out)
+  }
+  return out
 }
 
 function minOrdinal(d: Decl): number {
