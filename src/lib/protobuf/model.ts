@@ -5,6 +5,9 @@
  */
 import protobuf from 'protobufjs'
 import { locateDepthProblem, locateProto, type ProtoPosition, type ProtoPositions } from './locate.js'
+import { keepFieldIndex } from './linear.js'
+
+keepFieldIndex()
 
 export const SCALARS = new Set([
   'double',
