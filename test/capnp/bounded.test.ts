@@ -1,7 +1,10 @@
 import { expect } from 'chai'
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js'
 import { MAX_NESTING } from '../../src/lib/capnp/parser.js'
 import { src } from './helpers.js'
+import { FAMILIES } from './memory-probe.js'
 
 const compile = (text: string): CapnpLoadResult => checkCapnpSource(text, 'deep.capnp')
 const located = (r: CapnpLoadResult): string[] => r.diagnostics.map(d => `${d.file}:${d.line}:${d.column} ${d.message}`)
@@ -130,6 +133,54 @@ describe('capnp: bounded front end', () => {
         const [a, b] = [cost(small), cost(large, 2)]
         const ratio = b / Math.max(a, 1e-3)
         expect(ratio, `${name}: ${small.length} → ${large.length} characters cost ${ratio.toFixed(1)} times more`).to.be.lessThan(8 * 3)
+      })
+    }
+  })
+  describe('large files: time and heap grow linearly with the input', () => {
+    const PROBE = fileURLToPath(new URL('./memory-probe.ts', import.meta.url))
+    const MB = 1024 * 1024
+    /** Compiles `family` at `bytes` in a child whose heap may not pass `capMb`; its heap in use after, or undefined when it ran out. */
+    const probe = (family: string, bytes: number, capMb?: number): { bytes: number; heap: number } | undefined => {
+      const args = ['--import', 'tsx', '--expose-gc', ...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, family, String(bytes)]
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120000, env: { ...process.env, TSX_DISABLE_CACHE: '1' } })
+      return r.status === 0 ? (JSON.parse(r.stdout) as { bytes: number; heap: number }) : undefined
+    }
+    // Extra heap allowed per byte of input at the peak of compiling (measured on this front end,
+    // with about a fifth to spare: docs/capnp.md lists the factors). Before these bounds, a file of
+    // structs needed 59 bytes of heap per byte.
+    const PER_BYTE: Record<string, number> = {
+      'structs of many fields': 40,
+      'enums of many enumerants': 48,
+      'defaults and annotations': 56,
+      'a long list constant': 48,
+      'a long string constant': 16,
+    }
+    for (const [family, perByte] of Object.entries(PER_BYTE)) {
+      it(`${family}: 1x, 4x and 16x cost linear CPU time, and 2 MB compiles in ${perByte} bytes of heap per byte (slow)`, function () {
+        this.timeout(300000)
+        const compileCost = (text: string): number => {
+          let best = Infinity
+          for (let i = 0; i < 2; i++) {
+            const t0 = process.cpuUsage()
+            expect(compile(text).diagnostics).to.deep.equal([])
+            const t = process.cpuUsage(t0)
+            best = Math.min(best, (t.user + t.system) / 1e6)
+          }
+          return best
+        }
+        const base = 16 * 1024
+        const [a, b, c] = [1, 4, 16].map(k => FAMILIES[family](base * k))
+        compile(a) // warm up
+        const [ta, tb, tc] = [compileCost(a), compileCost(b), compileCost(c)]
+        // linear: 4 and 16 times the cost; allow 3 times that for garbage collection and a busy machine
+        expect(tb / Math.max(ta, 1e-3), `${family}: 4x the input cost ${(tb / ta).toFixed(1)}x`).to.be.lessThan(4 * 3)
+        expect(tc / Math.max(ta, 1e-3), `${family}: 16x the input cost ${(tc / ta).toFixed(1)}x`).to.be.lessThan(16 * 3)
+
+        // heap: what the probe holds for a tiny file, plus perByte bytes for each byte of a 2 MB one
+        const tiny = probe(family, 1000)
+        expect(tiny, `${family}: the probe runs`).to.not.equal(undefined)
+        const cap = Math.ceil((tiny!.heap + perByte * 2 * MB) / MB)
+        expect(probe(family, 2 * MB, cap), `${family}: 2 MB does not compile in a ${cap} MB heap`).to.not.equal(undefined)
       })
     }
   })
