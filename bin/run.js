@@ -4,6 +4,9 @@ import module from 'node:module'
 import { homedir, platform, arch, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+// SIGUSR1 would open Node.js's debugger on 127.0.0.1:9229, and anything that can connect to it runs
+// code inside ssmd. A listener of our own replaces that behaviour for the whole run (docs/security.md).
+process.on('SIGUSR1', () => {})
 // Free start-up time on Node.js >= 22.1; a no-op elsewhere.
 module.enableCompileCache?.()
 // Plugins are plain JavaScript packages; oclif's note about transpiling linked ESM plugins does not apply.
