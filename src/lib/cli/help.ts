@@ -36,6 +36,7 @@ ENVIRONMENT
   SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (${NUMERIC_ENV.SSMD_LOCK_TIMEOUT_MS.fallback})
   SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin, exactly
                               (default: ${NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback} + 1 per document of the repository)
+  SSMD_PLUGIN_MEMORY_MB       Memory limit of each validation plugin (${NUMERIC_ENV.SSMD_PLUGIN_MEMORY_MB.fallback})
   SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)
   SSMD_DATA_DIR, XDG_DATA_HOME  Where installed and linked plugins are recorded
   DEBUG                       oclif's debug output (e.g. DEBUG='*')

@@ -36,6 +36,7 @@ export function envInteger(name: string, fallback: number, range: { min?: number
 export const NUMERIC_ENV = {
   SSMD_LOCK_TIMEOUT_MS: { fallback: 15000, min: 0, max: 24 * 3600 * 1000, unit: 'milliseconds' },
   SSMD_PLUGIN_TIMEOUT_MS: { fallback: 10000, min: 1, max: 3600 * 1000, unit: 'milliseconds' },
+  SSMD_PLUGIN_MEMORY_MB: { fallback: 512, min: 16, max: 16384, unit: 'megabytes' },
 } as const
 
 export type NumericEnvName = keyof typeof NUMERIC_ENV

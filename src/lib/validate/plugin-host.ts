@@ -1,362 +1,413 @@
 /*
- * The child process that runs ONE third-party validation plugin.
+ * The child process that runs ONE third-party validation plugin, sealed.
  *
- * ssmd starts it with Node's permission model (read-only file access to the
- * plugin, ssmd and the repository; no writes, no child processes, no workers)
- * and an IPC channel. It imports the plugin's `validate` hook, sends back the
- * rule declarations, receives the repository's documents as data, runs the
- * checks and sends back the raw reports. Nothing here is trusted by ssmd: the
- * parent validates every message, and the plugin can patch anything in this
- * process. This file imports only Node built-ins (it must run without the rest
- * of ssmd, and without TypeScript tooling).
+ * The plugin's code never runs in this Node.js process's JavaScript world: it
+ * runs in QuickJS compiled to WebAssembly (quickjs-emscripten), a separate
+ * JavaScript engine whose only contact with the outside is what this file
+ * hands it: the plugin's own module files as source text, the documents as
+ * frozen data, the validation date as its clock. There is no `process`,
+ * `require` of Node.js modules, file system, network, timer, worker,
+ * inspector or environment in there. The engine has a memory limit, a stack
+ * limit and an interrupt at the time budget.
+ *
+ * This process itself runs under Node's permission model (it may read ssmd,
+ * the engine and the plugin's package; nothing else, no writes, no child
+ * processes, no workers), with an empty environment: a second wall.
+ *
+ * Protocol: argv[2] is a JSON description of the plugin and its limits; in
+ * run mode stdin carries one JSON payload (the documents); stdout carries one
+ * JSON message per line: declared, rule (progress), done or failed. ssmd
+ * checks every line (plugins.ts).
  */
-import { pathToFileURL } from 'node:url'
-import { deserialize } from 'node:v8'
+import { readFileSync, realpathSync, statSync, writeSync } from 'node:fs'
+import { builtinModules } from 'node:module'
+import { dirname, join, resolve, sep } from 'node:path'
+import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten'
+import { sealedRunner, type SealedLimits } from './sealed-runner.js'
 
-// Taken before any plugin code runs; a plugin that patches globals can still
-// garble its own results, which the parent then refuses.
-const send = process.send?.bind(process)
-const exit = process.exit.bind(process)
-const isArray = Array.isArray
-const ownKeys = Object.keys
-const hasOwn = Object.prototype.hasOwnProperty
-const decode = deserialize
-
-type Dict = Record<string, unknown>
-
-/*
- * A validation plugin has no business changing the runtime it shares with
- * other code: patched built-ins (Array.prototype.filter), a replaced
- * process.stdout.write or process.exit, an exit handler or a forced exit code
- * are reported as a failure of the plugin, even though they cannot reach ssmd.
- */
-const WATCHED: Array<[string, () => object]> = [
-  ['Array.prototype', () => Array.prototype],
-  ['Array', () => Array],
-  ['Object', () => Object],
-  ['Object.prototype', () => Object.prototype],
-  ['Function.prototype', () => Function.prototype],
-  ['String.prototype', () => String.prototype],
-  ['Number.prototype', () => Number.prototype],
-  ['Promise', () => Promise],
-  ['Promise.prototype', () => Promise.prototype],
-  ['JSON', () => JSON],
-  ['Math', () => Math],
-  ['Reflect', () => Reflect],
-  ['RegExp.prototype', () => RegExp.prototype],
-  ['Map.prototype', () => Map.prototype],
-  ['Set.prototype', () => Set.prototype],
-  ['process', () => process],
-  ['process.stdout', () => process.stdout],
-  ['process.stderr', () => process.stderr],
-  ['console', () => console],
-]
-/** Functions looked up through the prototype chain (a plugin patches them on the instance). */
-const RESOLVED: Array<[string, () => unknown]> = [
-  ['process.stdout.write', () => process.stdout.write],
-  ['process.stderr.write', () => process.stderr.write],
-  ['process.exit', () => process.exit],
-  ['process.reallyExit', () => (process as unknown as Dict).reallyExit],
-  ['process.send', () => process.send],
-  ['process.emit', () => process.emit],
-  ['process.on', () => process.on],
-  ['console.log', () => console.log],
-]
-const EVENTS = ['exit', 'beforeExit', 'uncaughtException', 'unhandledRejection', 'message', 'disconnect']
-
-interface Snapshot {
-  values: Map<string, unknown>
-  listeners: Map<string, Set<unknown>>
-}
-
-function snapshot(): Snapshot {
-  const values = new Map<string, unknown>()
-  for (const [name, get] of WATCHED) {
-    const target = get()
-    for (const key of Object.getOwnPropertyNames(target)) {
-      const d = Object.getOwnPropertyDescriptor(target, key)
-      if (d && typeof d.value === 'function') values.set(`${name}.${key}`, d.value)
-    }
-  }
-  for (const [name, get] of RESOLVED) values.set(`resolved:${name}`, get())
-  const listeners = new Map<string, Set<unknown>>()
-  for (const e of EVENTS) listeners.set(e, new Set(process.listeners(e as 'exit')))
-  return { values, listeners }
-}
-
-/** What the plugin changed since `before`, in words, or undefined. */
-function tampering(before: Snapshot): string | undefined {
-  const changed: string[] = []
-  for (const [name, get] of WATCHED) {
-    let target: object
-    try {
-      target = get()
-    } catch {
-      changed.push(name)
-      continue
-    }
-    for (const key of Object.getOwnPropertyNames(target)) {
-      const was = before.values.get(`${name}.${key}`)
-      if (was === undefined) continue
-      const d = Object.getOwnPropertyDescriptor(target, key)
-      if (!d || d.value !== was) changed.push(`${name}.${key}`)
-    }
-  }
-  for (const [name, get] of RESOLVED) if (get() !== before.values.get(`resolved:${name}`)) changed.push(name)
-  for (const e of EVENTS) {
-    const known = before.listeners.get(e)
-    if (process.listeners(e as 'exit').some(l => !known?.has(l))) changed.push(`a process.on('${e}') handler`)
-  }
-  if (process.exitCode !== undefined) changed.push('process.exitCode')
-  if (changed.length === 0) return undefined
-  const shown = changed.slice(0, 3).join(', ') + (changed.length > 3 ? ` and ${changed.length - 3} more` : '')
-  return `it changed the JavaScript runtime (${shown}); a validation plugin must not patch built-ins, output, exit handling or the exit code`
-}
 interface HookRef {
   file: string
   identifier: string
 }
-interface Args {
+export interface HostArgs {
   hooks: HookRef[]
-  mode: 'declare' | 'run'
-}
-interface Payload {
+  /** The plugin's package folder. */
   root: string
-  documents: Array<{ kind: string; name: string; file: string; data: unknown }>
-  off: string[]
-  installedPlugins: string[]
+  mode: 'declare' | 'run'
+  budgetMs: number
+  memoryMb: number
+  limits: SealedLimits
 }
 
-const REPORT_FIELDS = ['message', 'messageId', 'path', 'at', 'file', 'line', 'column', 'severity'] as const
-const CHECKS = ['document', 'feed', 'schema', 'environment', 'repository'] as const
+/** A reason the plugin's code cannot be loaded, worded for the user. */
+class SealError extends Error {}
 
-function post(message: Dict): void {
-  if (!send) exit(70)
-  send!(message)
+const BUILTINS = new Set(builtinModules)
+const isBuiltin = (spec: string) => spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0])
+const BOOT = 'ssmd:boot'
+const REFUSED = 'ssmd-refused:'
+
+function post(message: Record<string, unknown>): void {
+  const line = Buffer.from(JSON.stringify(message) + '\n')
+  for (let off = 0; off < line.length;) off += writeSync(1, line, off)
 }
 
-function describe(error: unknown): string {
+function isFile(p: string): boolean {
   try {
-    if (error instanceof Error) return `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
-    return String(error)
+    return statSync(p).isFile()
   } catch {
-    return 'an error that cannot be described'
+    return false
   }
 }
 
-/** A rule's declaration without its functions: severity, description and any other meta, passed through untouched. */
-function declaration(rule: Dict): Dict {
-  const out: Dict = {}
-  for (const key of ownKeys(rule)) {
-    const value = rule[key]
-    if (typeof value === 'function') continue
-    out[key] = value
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8'))
+    return v !== null && typeof v === 'object' ? v : undefined
+  } catch {
+    return undefined
   }
-  return out
 }
 
-async function loadPacks(hooks: HookRef[]): Promise<Dict[]> {
-  const packs: Dict[] = []
-  for (let i = 0; i < hooks.length; i++) {
-    const hook = hooks[i]
-    const mod = (await import(pathToFileURL(hook.file).href)) as Dict
-    let fn = mod[hook.identifier]
-    if (typeof fn !== 'function' && hook.identifier === 'default') {
-      const d = mod.default as Dict | undefined
-      fn = d && typeof d === 'object' && typeof d.default === 'function' ? d.default : Object.values(mod).find(v => typeof v === 'function')
+const inside = (file: string, dir: string) => file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep)
+
+/**
+ * Finds the plugin's module files the way Node.js would (relative paths with
+ * or without extension, folders, dependencies in node_modules with their
+ * `exports`/`main`), but only inside the plugin's installation: its own
+ * package and the node_modules folder it was installed into. A link that
+ * leads anywhere else, an absolute path or URL, and every Node.js built-in
+ * module is refused with a sentence that says so.
+ */
+export class PluginFiles {
+  /** Real folders of the packages loaded so far: a relative import stays in its package. */
+  private readonly packages: string[]
+  /** Where dependencies are looked up, at most: the folder holding the plugin's node_modules, or the plugin itself. */
+  private readonly base: string
+  private readonly root: string
+
+  constructor(root: string) {
+    this.root = realpathSync(root)
+    this.packages = [this.root]
+    const parts = this.root.split(sep)
+    const nm = parts.lastIndexOf('node_modules')
+    this.base = nm > 0 ? parts.slice(0, nm).join(sep) || sep : this.root
+  }
+
+  /** How a file is shown in messages: relative to the plugin's package. */
+  shown(file: string): string {
+    return inside(file, this.root) ? file.slice(this.root.length + 1) : file
+  }
+
+  private packageOf(file: string): string {
+    let best = ''
+    for (const p of this.packages) if (inside(file, p) && p.length > best.length) best = p
+    return best
+  }
+
+  /** A hook file named by the plugin's package.json. */
+  entry(file: string): string {
+    const real = this.real(file, this.root, `its hook file ${file}`)
+    if (!isFile(real)) throw new SealError(`its hook file ${this.shown(file)} does not exist`)
+    return real
+  }
+
+  private real(file: string, pkg: string, what: string): string {
+    let real: string
+    try {
+      real = realpathSync(file)
+    } catch {
+      throw new SealError(`${what} does not exist`)
     }
-    if (typeof fn !== 'function') throw new HostError(`${hook.file} exports no hook function`)
-    const context = {
-      debug() {},
-      log() {},
-      warn() {},
-      error(m: unknown) {
-        throw new Error(String(m))
-      },
-      exit() {
-        throw new Error('called this.exit()')
-      },
-    }
-    const pack = await (fn as (this: unknown, o: Dict) => unknown).call(context, { config: undefined, context })
-    if (pack === null || typeof pack !== 'object')
-      throw new HostError(`its validate hook returned ${pack === undefined ? 'nothing' : pack === null ? 'null' : typeof pack} instead of a rule pack`)
-    packs.push(pack as Dict)
+    if (!inside(real, pkg)) throw new SealError(`${what} leads outside its package (through a link); a plugin may load only its own files and its dependencies`)
+    return real
   }
-  return packs
+
+  resolve(from: string, spec: string, conditions: readonly string[]): string {
+    const what = `${this.shown(from)} imports '${spec}'`
+    if (isBuiltin(spec))
+      throw new SealError(
+        `${what}, a Node.js built-in module; validation plugins run sealed, without file system, network, processes, workers, inspector or environment: check the data ssmd hands over instead`,
+      )
+    if (spec.startsWith('./') || spec.startsWith('../') || spec === '.' || spec === '..') {
+      const pkg = this.packageOf(from)
+      const found = withExtensions(resolve(dirname(from), spec))
+      if (!found) throw new SealError(`${what}, which does not exist`)
+      return this.real(found, pkg, what)
+    }
+    if (spec === '' || spec.startsWith('/') || spec.startsWith('\\') || /^[A-Za-z][A-Za-z0-9+.-]*:/.test(spec))
+      throw new SealError(`${what}; a plugin imports its own files by relative path ('./rules.js') and its dependencies by package name`)
+    const segments = spec.split('/')
+    const name = spec.startsWith('@') ? segments.slice(0, 2).join('/') : segments[0]
+    const sub = spec.slice(name.length)
+    for (let dir = dirname(from); inside(dir, this.base); dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name)
+      if (!isFile(join(candidate, 'package.json'))) {
+        if (dir === this.base || dirname(dir) === dir) break
+        continue
+      }
+      const pkg = this.real(candidate, this.base, what)
+      if (!this.packages.includes(pkg)) this.packages.push(pkg)
+      const target = packageTarget(pkg, sub, conditions)
+      if (!target) throw new SealError(`${what}, which its package does not provide`)
+      return this.real(target, pkg, what)
+    }
+    throw new SealError(`${what}, which is not installed with the plugin (a dependency must be in the plugin's package.json)`)
+  }
+
+  kind(file: string): 'esm' | 'cjs' | 'json' {
+    if (file.endsWith('.mjs')) return 'esm'
+    if (file.endsWith('.cjs')) return 'cjs'
+    if (file.endsWith('.json')) return 'json'
+    const pkg = this.packageOf(file) || this.root
+    for (let dir = dirname(file); inside(dir, pkg); dir = dirname(dir)) {
+      const json = readJson(join(dir, 'package.json'))
+      if (json) return json.type === 'module' ? 'esm' : 'cjs'
+      if (dir === pkg) break
+    }
+    return 'cjs'
+  }
 }
 
-class HostError extends Error {}
-
-function declare(packs: Dict[]): Array<{ plugin: unknown; rules: Array<[string, Dict | string]> }> {
-  const out: Array<{ plugin: unknown; rules: Array<[string, Dict | string]> }> = []
-  for (const pack of packs) {
-    const rules = pack.rules
-    const entries: Array<[string, Dict | string]> = []
-    if (rules !== null && typeof rules === 'object') {
-      for (const id of ownKeys(rules)) {
-        const rule = (rules as Dict)[id]
-        entries.push([id, rule !== null && typeof rule === 'object' ? declaration(rule as Dict) : typeof rule])
-      }
-    }
-    out.push({ plugin: pack.plugin, rules: rules !== null && typeof rules === 'object' ? entries : [] })
+function withExtensions(base: string): string | undefined {
+  for (const c of [base, `${base}.js`, `${base}.mjs`, `${base}.cjs`, `${base}.json`]) if (isFile(c)) return c
+  const pkg = readJson(join(base, 'package.json'))
+  if (pkg && typeof pkg.main === 'string') {
+    const main = withExtensions(resolve(base, pkg.main))
+    if (main) return main
   }
-  return out
+  for (const c of ['index.js', 'index.mjs', 'index.cjs', 'index.json']) if (isFile(join(base, c))) return join(base, c)
+  return undefined
 }
 
-/** Copies the fields ssmd reads from a report; anything that is not a plain value is flagged for the parent to refuse. */
-function copyReport(report: unknown): Dict | string {
-  if (report === null || typeof report !== 'object') return `reported ${report === null ? 'null' : typeof report} instead of { message, path }`
-  const out: Dict = {}
-  for (const key of REPORT_FIELDS) {
-    const value = (report as Dict)[key]
-    if (value === undefined) continue
-    if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint'))
-      return `reported a '${key}' that is ${typeof value === 'object' ? 'an object' : `a ${typeof value}`}`
-    out[key] = value
+/** A package's file for `sub` ('' or '/x'): its `exports` map when it has one, else the file or `main`. */
+function packageTarget(pkg: string, sub: string, conditions: readonly string[]): string | undefined {
+  const json = readJson(join(pkg, 'package.json')) ?? {}
+  const exportsField = json.exports
+  if (exportsField !== undefined && exportsField !== null) {
+    const key = `.${sub}`
+    let entry: unknown
+    if (typeof exportsField === 'string' || Array.isArray(exportsField)) entry = key === '.' ? exportsField : undefined
+    else if (Object.keys(exportsField).some(k => k.startsWith('.'))) entry = (exportsField as Record<string, unknown>)[key]
+    else entry = key === '.' ? exportsField : undefined
+    const target = pick(entry, conditions)
+    return target && target.startsWith('./') ? withExtensions(resolve(pkg, target)) : undefined
   }
-  // Template values for a messageId: a flat object of plain values.
-  const data = (report as Dict).data
-  if (data !== undefined) {
-    if (data === null || typeof data !== 'object' || isArray(data)) return 'reported data that is not an object of strings, numbers and booleans'
-    const copy: Dict = {}
-    for (const key of ownKeys(data)) {
-      const value = (data as Dict)[key]
-      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return `reported data.${key} that is not a string, number or boolean`
-      copy[key] = value
-    }
-    out.data = copy
-  }
-  return out
+  if (sub) return withExtensions(join(pkg, sub))
+  return withExtensions(pkg)
 }
 
-async function run(packs: Dict[], payload: Payload, changed: () => string | undefined, timing: () => { load: number; run: number }): Promise<void> {
-  const indexOf = new Map<object, number>()
-  const byKind: Record<string, Dict[]> = { feed: [], schema: [], environment: [], policy: [] }
-  const documents: Dict[] = []
-  for (let i = 0; i < payload.documents.length; i++) {
-    const d = payload.documents[i]
-    const doc = { kind: d.kind, name: d.name, file: d.file, data: d.data }
-    indexOf.set(doc, i)
-    documents.push(doc)
-    byKind[d.kind]?.push(doc)
+function pick(entry: unknown, conditions: readonly string[]): string | undefined {
+  if (typeof entry === 'string') return entry
+  if (Array.isArray(entry)) {
+    for (const e of entry) {
+      const t = pick(e, conditions)
+      if (t) return t
+    }
+    return undefined
   }
-  // Environments look feeds and schemas up by the thousand: one index per kind, built on first use.
-  const indexes = new Map<string, Map<string, Dict>>()
-  const workspace = {
-    root: payload.root,
-    feeds: byKind.feed,
-    schemas: byKind.schema,
-    environments: byKind.environment,
-    policy: byKind.policy[0],
-    documents,
-    find(kind: string, name: string) {
-      let index = indexes.get(kind)
-      if (index === undefined) {
-        index = new Map()
-        const list = byKind[kind] ?? []
-        for (let i = 0; i < list.length; i++) if (!index.has(list[i].name as string)) index.set(list[i].name as string, list[i])
-        indexes.set(kind, index)
-      }
-      return index.get(name)
-    },
-  }
-  const off = new Set(payload.off)
-  const reports: Array<{ rule: string; doc: number; report: Dict | string }> = []
-  const errors: Array<{ rule: string; file?: string; message: string }> = []
-
-  for (const pack of packs) {
-    const rules = pack.rules as Dict
-    for (const id of ownKeys(rules)) {
-      if (off.has(id)) continue
-      const rule = rules[id] as Dict
-      post({ t: 'rule', id })
-      const reportIn = (doc: unknown, report: unknown) => {
-        const index = doc !== null && typeof doc === 'object' ? indexOf.get(doc) : undefined
-        if (doc !== undefined && index === undefined) {
-          reports.push({ rule: id, doc: -1, report: 'reported in a document that is not one of the repository documents it was given' })
-          return
-        }
-        reports.push({ rule: id, doc: index ?? -1, report: copyReport(report) })
-      }
-      const invoke = async (fn: unknown, target: unknown, doc: Dict | undefined) => {
-        const ctx = { workspace, installedPlugins: payload.installedPlugins, report: (r: unknown) => reportIn(doc, r), reportIn }
-        try {
-          await (fn as (this: unknown, t: unknown, c: unknown) => unknown).call(rule, target, ctx)
-        } catch (error) {
-          errors.push({ rule: id, file: doc ? String(doc.file) : undefined, message: describe(error) })
-        }
-      }
-      for (const kind of CHECKS) {
-        const fn = rule[kind]
-        if (fn === undefined) continue
-        if (typeof fn !== 'function') {
-          errors.push({ rule: id, message: `its '${kind}' check is a ${typeof fn}, not a function` })
-          continue
-        }
-        if (kind === 'repository') {
-          await invoke(fn, workspace, undefined)
-          continue
-        }
-        const list = kind === 'document' ? documents : byKind[kind]
-        for (let i = 0; i < list.length; i++) {
-          const doc = list[i]
-          // Kind checks see only documents that parsed to a mapping; `document` sees every file.
-          if (kind !== 'document' && (doc.data === null || typeof doc.data !== 'object' || isArray(doc.data))) continue
-          await invoke(fn, doc, doc)
-        }
-      }
+  if (entry === null || typeof entry !== 'object') return undefined
+  for (const [condition, value] of Object.entries(entry)) {
+    if (conditions.includes(condition)) {
+      const t = pick(value, conditions)
+      if (t) return t
     }
   }
-  const tampered = changed()
-  if (tampered) {
-    post({ t: 'failed', stage: 'checks', message: `while running its checks ${tampered}` })
-    return
-  }
-  post({ t: 'done', reports, errors, timing: timing() })
+  return undefined
 }
+
+const ESM_CONDITIONS = ['import', 'module', 'default']
+const CJS_CONDITIONS = ['require', 'default']
 
 async function main(): Promise<void> {
   const started = performance.now()
-  const args = JSON.parse(process.argv[2] ?? '{}') as Args
-  let packs: Dict[]
-  // The channel to ssmd is open from the start: an exit handler registered by ssmd's own host would count as the plugin's.
-  let payload: Promise<Payload> | undefined
-  if (args.mode === 'run') payload = new Promise<Payload>(resolve => process.once('message', m => resolve(m as Payload)))
-  const afterListen = snapshot()
+  const args = JSON.parse(process.argv[2] ?? '{}') as HostArgs
+  // The budget counts the plugin's own code: loading its hook, then (afresh) running its checks.
+  let deadline = Infinity
+  let stage = 'while loading its validate hook'
+  const fail = (message: string) => post({ t: 'failed', message })
+
+  const files = new PluginFiles(args.root)
+  const hookFiles: string[] = []
   try {
-    packs = await loadPacks(args.hooks)
+    for (const h of args.hooks) hookFiles.push(files.entry(h.file))
   } catch (error) {
-    post({ t: 'failed', stage: 'hook', message: error instanceof HostError ? error.message : `its validate hook threw: ${describe(error)}` })
-    return
+    return fail(error instanceof SealError ? error.message : String(error))
   }
-  const changedOnLoad = tampering(afterListen)
-  if (changedOnLoad) {
-    post({ t: 'failed', stage: 'hook', message: `while loading its validate hook ${changedOnLoad}` })
-    return
+
+  // The engine: loaded from ssmd's own dependency, the same build for every plugin.
+  const engine = await newQuickJSWASMModule(RELEASE_SYNC)
+  const rt = engine.newRuntime()
+  rt.setMemoryLimit(args.memoryMb * 1024 * 1024)
+  // Deep recursion ends as the engine's "stack overflow" error, well before this process's own stack.
+  rt.setMaxStackSize(256 * 1024)
+  let interrupted = false
+  rt.setInterruptHandler(() => (interrupted ||= performance.now() > deadline))
+
+  const refused: string[] = []
+  const commonJs = new Set<string>()
+  rt.setModuleLoader(
+    name => {
+      if (name.startsWith(REFUSED)) return { error: new Error(refused[Number(name.slice(REFUSED.length))] ?? 'refused') }
+      try {
+        const kind = files.kind(name)
+        const text = readFileSync(name, 'utf8')
+        if (kind === 'esm') return text
+        if (kind === 'json') return `export default ${JSON.stringify(JSON.parse(text))}`
+        commonJs.add(name)
+        return `export default globalThis.__ssmdCommonJs(${JSON.stringify(name)})`
+      } catch (error) {
+        return { error: new Error(`${files.shown(name)} could not be read: ${(error as Error).message}`) }
+      }
+    },
+    (base, requested) => {
+      try {
+        if (base === BOOT || base === '') {
+          if (!hookFiles.includes(requested)) throw new SealError(`'${requested}' is not one of its hook files`)
+          return requested
+        }
+        return files.resolve(base, requested, ESM_CONDITIONS)
+      } catch (error) {
+        refused.push(error instanceof SealError ? error.message : String(error))
+        return `${REFUSED}${refused.length - 1}`
+      }
+    },
+  )
+
+  const vm = rt.newContext()
+  type Handle = ReturnType<typeof vm.newObject>
+  const hostObject = vm.newObject()
+  const stageFn = vm.newFunction('stage', h => {
+    const id = vm.getString(h).slice(0, 200)
+    stage = `in rule '${id}'`
+    post({ t: 'rule', id })
+  })
+  const requireFn = vm.newFunction('require', (fromH, specH) => {
+    const from = vm.getString(fromH)
+    const spec = vm.getString(specH)
+    try {
+      const path = from === spec && commonJs.has(spec) ? spec : files.resolve(from, spec, CJS_CONDITIONS)
+      const kind = files.kind(path)
+      const out = vm.newArray()
+      for (const [i, v] of [path, kind, readFileSync(path, 'utf8')].entries()) vm.setProp(out, i, vm.newString(v))
+      return out
+    } catch (error) {
+      return { error: vm.newError(error instanceof SealError ? error.message : String(error)) }
+    }
+  })
+  vm.setProp(hostObject, 'stage', stageFn)
+  vm.setProp(hostObject, 'require', requireFn)
+
+  /** The engine's error as one line. */
+  const describe = (h: Handle): string => {
+    const e = vm.dump(h) as { name?: unknown; message?: unknown; stack?: unknown } | unknown
+    h.dispose()
+    if (e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+      const { name, message, stack } = e as { name?: unknown; message: string; stack?: unknown }
+      const where = typeof stack === 'string' ? /\(([^)]*:\d+:\d+)\)/.exec(stack)?.[1] : undefined
+      const at = where && !where.startsWith('<') ? ` (${files.shown(where)})` : ''
+      return `${name === 'Error' || typeof name !== 'string' ? '' : `${name}: `}${message}${at}`
+    }
+    return String(e)
   }
+  /** Why the engine stopped, when it was one of its limits. */
+  const limitHit = (text: string): string | undefined => {
+    if (interrupted || /^InternalError: interrupted/.test(text)) return `exceeded its time budget of ${args.budgetMs} ms (${stage}); it was stopped`
+    if (/^InternalError: out of memory/.test(text)) return `exceeded its memory limit of ${args.memoryMb} MB (${stage}); it was stopped`
+    return undefined
+  }
+  /** Runs the engine's jobs until the promise settles: its string value, or why not. */
+  const settle = (promise: Handle): { value: string } | { error: string } => {
+    for (;;) {
+      const jobs = rt.executePendingJobs(-1)
+      if (jobs.error) {
+        const text = describe(jobs.error)
+        const limit = limitHit(text)
+        if (limit) return { error: limit }
+      }
+      const state = vm.getPromiseState(promise)
+      if (state.type === 'pending') {
+        if (rt.hasPendingJob()) continue
+        return { error: `${stage === 'while loading its validate hook' ? 'its validate hook' : `a check ${stage}`} never settles (it awaits a promise nothing can resolve)` }
+      }
+      if (state.type === 'rejected') {
+        const text = describe(state.error)
+        return { error: limitHit(text) ?? `its rules could not be run: ${text}` }
+      }
+      const value = state.value
+      if (vm.typeof(value) !== 'string') {
+        value.dispose()
+        return { error: 'its rules could not be run' }
+      }
+      const length = vm.getNumber(vm.getProp(value, 'length'))
+      if (length > 256 * 1024 * 1024) return { error: `its answer has ${length} characters` }
+      const text = vm.getString(value)
+      value.dispose()
+      return { value: text }
+    }
+  }
+
+  // ssmd's runner first: it fixes the clock and freezes the built-ins before any plugin code runs.
+  const limits = vm.unwrapResult(vm.evalCode(`(${JSON.stringify(args.limits)})`))
+  const factory = vm.unwrapResult(vm.evalCode(`(${sealedRunner.toString()})`, 'ssmd:runner'))
+  const runner = vm.unwrapResult(vm.callFunction(factory, vm.undefined, hostObject, limits))
+
+  const boot = hookFiles.map((f, i) => `import * as m${i} from ${JSON.stringify(f)}`).join('\n') + `\nexport const modules = [${hookFiles.map((_, i) => `m${i}`).join(', ')}]`
+  deadline = performance.now() + args.budgetMs
+  const loaded = vm.evalCode(boot, BOOT, { type: 'module' })
+  if (loaded.error) {
+    const text = describe(loaded.error)
+    return fail(limitHit(text) ?? `its code could not be loaded: ${text}`)
+  }
+  // A module with top-level await evaluates to a promise of its namespace.
+  let namespace = loaded.value
+  if (vm.typeof(namespace) === 'object' && vm.getPromiseState(namespace).type !== 'fulfilled') {
+    rt.executePendingJobs(-1)
+    const state = vm.getPromiseState(namespace)
+    if (state.type === 'rejected') return fail(limitHit(describe(state.error)) ?? 'its code could not be loaded')
+    if (state.type === 'fulfilled') namespace = state.value
+  }
+  const modules = vm.getProp(namespace, 'modules')
+  const identifiers = vm.unwrapResult(vm.evalCode(`(${JSON.stringify(args.hooks.map(h => h.identifier || 'default'))})`))
+  const declareFn = vm.getProp(runner, 'declare')
+  const declaredCall = vm.callFunction(declareFn, runner, modules, identifiers)
+  if (declaredCall.error) return fail(describe(declaredCall.error))
+  const declared = settle(declaredCall.value)
+  if ('error' in declared) return fail(declared.error)
+  const answer = JSON.parse(declared.value) as { packs?: unknown; failed?: string }
+  if (typeof answer.failed === 'string') return fail(answer.failed)
   const loadMs = performance.now() - started
-  try {
-    post({ t: 'declared', packs: declare(packs) })
-  } catch (error) {
-    post({ t: 'failed', stage: 'hook', message: `its rule pack could not be read: ${describe(error)}` })
-    return
-  }
-  if (args.mode === 'declare' || !payload) return
-  const bytes = await payload
+  post({ t: 'declared', packs: answer.packs })
+  if (args.mode === 'declare') return
+
+  stage = 'before its first rule'
+  deadline = Infinity
+  const payload = await readStdin()
   const runStarted = performance.now()
-  const data = (bytes instanceof Uint8Array ? decode(bytes) : bytes) as Payload
-  if (data === null || typeof data !== 'object' || !hasOwn.call(data, 'documents')) return
-  const baseline = snapshot()
-  try {
-    await run(
-      packs,
-      data,
-      () => tampering(baseline),
-      () => ({ load: loadMs, run: performance.now() - runStarted }),
-    )
-  } catch (error) {
-    post({ t: 'failed', stage: 'checks', message: `its rules could not be run: ${describe(error)}` })
+  deadline = runStarted + args.budgetMs
+  const runFn = vm.getProp(runner, 'run')
+  const runCall = vm.callFunction(runFn, runner, vm.newString(payload))
+  if (runCall.error) {
+    const text = describe(runCall.error)
+    return fail(limitHit(text) ?? `its rules could not be run: ${text}`)
   }
+  const result = settle(runCall.value)
+  if ('error' in result) return fail(result.error)
+  const done = JSON.parse(result.value) as { reports?: unknown; errors?: unknown; failed?: unknown }
+  if (typeof done.failed === 'string') return fail(done.failed)
+  // A second wall for memory: the engine's limit plus this process's own share.
+  const rssMb = process.memoryUsage.rss() / (1024 * 1024)
+  if (rssMb > 2 * args.memoryMb + 512) return fail(`used ${Math.round(rssMb)} MB of memory; the limit is ${args.memoryMb} MB`)
+  post({ t: 'done', reports: done.reports, errors: done.errors, timing: { load: loadMs, run: performance.now() - runStarted } })
 }
 
-main().catch(error => post({ t: 'failed', stage: 'host', message: describe(error) }))
+/** The whole payload ssmd writes to this process's stdin. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+main()
+  .catch(error => post({ t: 'failed', message: `ssmd's plugin host failed: ${error instanceof Error ? error.message : String(error)}` }))
+  .finally(() => process.exit(0))

@@ -1,21 +1,26 @@
 /*
- * Third-party rule packs, run outside ssmd's process.
+ * Third-party rule packs, run sealed outside ssmd's process.
  *
- * Each plugin gets its own child process (plugin-host.js) under Node's
- * permission model: it may read the plugin's own files, ssmd's and the
- * repository's, and nothing else; it may not write, start processes or
- * workers. It receives the documents as data (a fresh copy per plugin, so no
- * plugin sees another's changes) and answers with data, which is checked here
- * field by field. The time budget is enforced by SIGKILL, so a synchronous
- * infinite loop ends like any other failure: one `plugin/failed` finding
- * naming the package. ssmd's verdict, exit code and output are computed only
- * in ssmd's own process.
+ * Each plugin gets its own child process (plugin-host.js) in which its code
+ * runs inside a WebAssembly JavaScript engine (QuickJS) that holds nothing but
+ * the plugin's own module files, the documents as frozen data and the
+ * validation date as its clock: no process, file system, network, timers,
+ * environment or Node.js modules. The engine has a memory and a stack limit
+ * and stops the plugin's code at its time budget; the child process itself runs
+ * under Node's permission model (read-only access to ssmd, the engine and the
+ * plugin's package; no writes, processes or workers) with an empty
+ * environment, and is SIGKILLed when it does not answer in time. It answers
+ * with one JSON message per line on its stdout, checked here field by field,
+ * with caps on the number of findings and the length of every string before
+ * any other work. ssmd's verdict, exit code and output are computed only in
+ * ssmd's own process.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, realpathSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve, sep } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { serialize } from 'node:v8'
+import { createRequire } from 'node:module'
+import type { HostArgs } from './plugin-host.js'
 import { hasControlChar } from '../core/text.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
@@ -56,6 +61,66 @@ export const DEFAULT_PLUGIN_BUDGET_MS = NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallb
 const SEVERITIES = new Set(['error', 'warning', 'info'])
 const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 const MAX_MESSAGE = 1000
+/** The most findings one plugin may report in a run; more is a failure of the plugin. */
+export const MAX_FINDINGS = 10000
+/** The longest string a report may carry (message, file, path, a template value); refused beyond, before any other work on it. */
+export const MAX_REPORT_CHARS = 4000
+/** The most bytes of answers ssmd reads from one plugin's process. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024
+/** How long past its budget ssmd waits for a plugin process that does not stop itself: to start and load its hook, to answer. */
+const START_SLACK_MS = 5000
+const ANSWER_SLACK_MS = 2000
+
+/** Memory limit of each plugin's JavaScript engine, in MB: SSMD_PLUGIN_MEMORY_MB, else 512. */
+export function pluginMemoryMb(): number {
+  return numericEnv('SSMD_PLUGIN_MEMORY_MB')
+}
+
+/**
+ * The plugin process's answers: one JSON message per line. Anything else (a
+ * line that is not JSON, more than MAX_ANSWER_BYTES in all) is the plugin's
+ * failure, returned as a sentence, never an exception in ssmd.
+ */
+export class AnswerLines {
+  private pending: Buffer[] = []
+  private bytes = 0
+  private failed = false
+
+  constructor(private readonly maxBytes = MAX_ANSWER_BYTES) {}
+
+  push(chunk: Buffer): unknown[] | string {
+    if (this.failed) return []
+    this.bytes += chunk.length
+    if (this.bytes > this.maxBytes) return this.fail(`sent more than ${Math.round(this.maxBytes / (1024 * 1024))} MB of answers`)
+    const out: unknown[] = []
+    let from = 0
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      this.pending.push(chunk.subarray(from, nl))
+      const line = Buffer.concat(this.pending).toString('utf8')
+      this.pending = []
+      from = nl + 1
+      try {
+        out.push(JSON.parse(line))
+      } catch {
+        return this.fail('sent a malformed answer (not one JSON message per line)')
+      }
+    }
+    if (from < chunk.length) this.pending.push(chunk.subarray(from))
+    return out
+  }
+
+  /** At the end of the stream: a trailing partial line is malformed too. */
+  end(): string | undefined {
+    if (this.failed || this.pending.every(b => b.length === 0)) return undefined
+    return this.fail('sent a malformed answer (a message cut off)')
+  }
+
+  private fail(why: string): string {
+    this.failed = true
+    this.pending = []
+    return why
+  }
+}
 
 /**
  * Per-plugin time budget: SSMD_PLUGIN_TIMEOUT_MS exactly when set (a malformed
@@ -83,28 +148,42 @@ function permissionFlag(): string | undefined {
   return undefined
 }
 
-/** Folders the child may read: ssmd's package, the repository, the plugin and the node_modules it was installed into. */
-function readablePaths(host: string, root: string | undefined, plugin: InstalledPlugin): string[] {
-  const paths = new Set<string>([resolve(dirname(host), '..', '..', '..')])
+/**
+ * Folders the child may read: ssmd's package (the host), the JavaScript
+ * engine's packages, and the plugin's installation (its package and the
+ * node_modules folder it was installed into). Not the repository: the plugin
+ * receives the documents as data.
+ */
+function readablePaths(host: string, plugin: InstalledPlugin): string[] {
+  const paths = new Set<string>()
   const add = (p: string) => {
     paths.add(p)
-    try {
-      paths.add(realpathSync(p))
-    } catch {
-      /* missing: nothing to read there anyway */
-    }
+    paths.add(realOrSelf(p))
   }
-  if (root) add(root)
-  add(plugin.root)
-  // Its dependencies: every node_modules folder Node's resolution would look in (hoisted installs, workspaces).
-  for (const start of new Set([plugin.root, realOrSelf(plugin.root)])) {
-    for (let dir = dirname(start); ; dir = dirname(dir)) {
-      const nm = basename(dir) === 'node_modules' ? dir : join(dir, 'node_modules')
-      if (existsSync(nm)) add(nm)
-      if (dirname(dir) === dir) break
-    }
+  add(resolve(dirname(host), '..', '..', '..'))
+  // The engine's packages (it, its core and its WebAssembly builds), found as Node.js would find them.
+  const engine = packageDir(createRequire(host), 'quickjs-emscripten')
+  if (engine) {
+    add(engine)
+    const fromEngine = createRequire(join(realOrSelf(engine), 'package.json'))
+    const core = packageDir(fromEngine, 'quickjs-emscripten-core')
+    if (core) add(core)
+    // Its builds are packages of the @jitl scope; the engine's entry point imports every one.
+    const builds = packageDir(fromEngine, '@jitl/quickjs-ffi-types')
+    if (builds) add(dirname(builds))
+  }
+  for (const root of new Set([plugin.root, realOrSelf(plugin.root)])) {
+    add(root)
+    const parts = root.split(sep)
+    const nm = parts.lastIndexOf('node_modules')
+    if (nm > 0) add(parts.slice(0, nm + 1).join(sep))
   }
   return [...paths]
+}
+
+function packageDir(require: NodeJS.Require, name: string): string | undefined {
+  const dir = (require.resolve.paths(name) ?? []).find(d => existsSync(join(d, name, 'package.json')))
+  return dir === undefined ? undefined : join(dir, name)
 }
 
 function realOrSelf(p: string): string {
@@ -138,7 +217,8 @@ export function reservedNamespaces(builtinRules: readonly RuleInfo[]): Set<strin
 
 /** Control characters (newlines, escape sequences) would let a plugin forge output lines: each run becomes one space. */
 export function cleanText(text: string, max = MAX_MESSAGE): string {
-  const redacted = redactSecrets(text)
+  // Bounded first: no character-by-character work on more than a few times what can be shown.
+  const redacted = redactSecrets(text.length > max * 8 ? text.slice(0, max * 8) : text)
   let flat = ''
   let gap = false
   for (let i = 0; i < redacted.length; i++) {
@@ -189,7 +269,7 @@ export interface PluginSessionOptions {
  * `send` hands them the documents, `finish` collects and checks their answers.
  */
 export class PluginSession {
-  private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: unknown) => Promise<void> }> = []
+  private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: string) => Promise<void> }> = []
   private budget: number
 
   constructor(
@@ -216,13 +296,14 @@ export class PluginSession {
   private spawn(host: string, plugin: InstalledPlugin) {
     const started = performance.now()
     const flag = permissionFlag()
-    const execArgv = ['--no-warnings']
+    const memoryMb = pluginMemoryMb()
+    // The host's own heap holds the payload and the answer; the engine's memory is limited inside it.
+    const execArgv = ['--no-warnings', `--max-old-space-size=${memoryMb + 256}`]
     if (flag) {
       execArgv.push(flag)
-      for (const p of readablePaths(host, this.options.root, plugin)) execArgv.push(`--allow-fs-read=${p}`)
+      for (const p of readablePaths(host, plugin)) execArgv.push(`--allow-fs-read=${p}`)
     }
     const hooks = plugin.hooks.map(h => ({ file: hookFile(plugin, h.target), identifier: h.identifier || 'default' }))
-    const args = JSON.stringify({ hooks, mode: this.options.mode })
     let child: ChildProcess | undefined
     let settle!: (a: ChildAnswer) => void
     const answer = new Promise<ChildAnswer>(r => (settle = r))
@@ -231,6 +312,8 @@ export class PluginSession {
     let stderr = ''
     let timer: NodeJS.Timeout | undefined
     let declared: unknown
+    /** The documents are in the pipe to the process. */
+    let sent = false
     const finish = (a: Omit<ChildAnswer, 'ms'> & { ms?: number }) => {
       if (settled) return
       if (a.declared === undefined && declared !== undefined) a = { ...a, declared }
@@ -239,8 +322,11 @@ export class PluginSession {
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       settle({ ms: Math.round(performance.now() - started), ...a })
     }
-    const arm = () => {
-      const due = performance.now() + this.budget
+    // The plugin's process stops its own code at the budget (an interrupt in its engine); this timer is
+    // the second wall, for a process that does not answer at all: the budget plus the time to start and to answer.
+    const arm = (ms: number) => {
+      if (timer) clearTimeout(timer)
+      const due = performance.now() + ms
       let graced = false
       const fire = () => {
         if (settled) return
@@ -252,33 +338,38 @@ export class PluginSession {
         }
         finish({ failure: `exceeded its time budget of ${this.budget} ms (${stage}); it was stopped` })
       }
-      timer = setTimeout(fire, this.budget)
+      timer = setTimeout(fire, ms)
     }
+    const args: HostArgs = { hooks, root: plugin.root, mode: this.options.mode, budgetMs: this.budget, memoryMb, limits: { maxFindings: MAX_FINDINGS, maxChars: MAX_REPORT_CHARS } }
     try {
-      child = fork(host, [args], {
-        execArgv,
-        env: {},
-        cwd: this.options.root ?? plugin.root,
-        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-        serialization: 'advanced',
-      })
+      child = spawn(process.execPath, [...execArgv, host, JSON.stringify(args)], { env: {}, cwd: realOrSelf(plugin.root), stdio: ['pipe', 'pipe', 'pipe'] })
     } catch (error) {
       finish({ failure: `could not be started: ${(error as Error).message}` })
       return { plugin, answer, start: async () => {} }
     }
+    child.stdin?.on('error', () => {})
     child.stderr?.setEncoding('utf8')
     child.stderr?.on('data', (chunk: string) => {
       stderr = (stderr + chunk).slice(-4096)
     })
+    const lines = new AnswerLines()
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const got = lines.push(chunk)
+      if (typeof got === 'string') return finish({ failure: got })
+      for (const m of got) onMessage(m)
+    })
     child.on('error', error => finish({ failure: `could not be run: ${error.message}` }))
-    child.on('message', (m: unknown) => {
+    const onMessage = (m: unknown) => {
+      if (settled) return
       const msg = m as { t?: unknown; id?: unknown; packs?: unknown; reports?: unknown; errors?: unknown; message?: unknown; timing?: unknown }
-      if (msg === null || typeof msg !== 'object') return finish({ failure: 'sent a message ssmd does not understand' })
+      if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return finish({ failure: 'sent an answer ssmd does not understand' })
       switch (msg.t) {
         case 'declared':
           declared = msg.packs
           stage = 'before its first rule'
           if (this.options.mode === 'declare') finish({ declared })
+          // Its checks get the whole budget, counted from now or from when it has the documents.
+          else if (sent) arm(this.budget + ANSWER_SLACK_MS)
           return
         case 'rule':
           stage = typeof msg.id === 'string' ? `in rule '${cleanText(msg.id, 100)}'` : stage
@@ -291,48 +382,46 @@ export class PluginSession {
         case 'failed':
           return finish({ failure: typeof msg.message === 'string' ? msg.message : 'failed' })
         default:
-          return finish({ failure: 'sent a message ssmd does not understand' })
+          return finish({ failure: 'sent an answer ssmd does not understand' })
       }
-    })
-    child.on('exit', (code, signal) => {
+    }
+    child.on('close', (code, signal) => {
+      // Every complete line has been read by now.
+      const rest = lines.end()
+      if (typeof rest === 'string') return finish({ failure: rest })
       const last = stderr
         .split('\n')
         .map(l => l.trim())
         .filter(l => l && !/^at |^Node\.js v|^\^+$/.test(l))
         .pop()
-      const why = signal ? `was killed by ${signal}` : code === 0 ? 'ended with work pending' : `exited with code ${code}`
-      const hint = code === 0 || code === 13 ? 'a hook or check that never settles, or a call to process.exit()' : 'a crash or a call to process.exit()'
-      finish({ failure: `${why} ${stage} (${last ? `${last}; ` : ''}${hint})` })
+      const why = signal ? `was killed by ${signal}` : `exited with code ${code}`
+      finish({ failure: `${why} ${stage}${last ? ` (${cleanText(last, 300)})` : ''}` })
     })
-    if (this.options.mode === 'declare') arm()
-    const start = (payload: unknown) =>
+    arm(this.budget + START_SLACK_MS)
+    const start = (payload: string) =>
       new Promise<void>(resolve => {
-        if (settled || !child) return resolve()
-        arm()
+        if (settled || !child?.stdin) return resolve()
         void answer.then(() => resolve())
-        try {
-          child.send(payload as never, error => {
-            if (error) finish({ failure: `could not be given the documents: ${error.message}` })
-            resolve()
-          })
-        } catch (error) {
-          finish({ failure: `could not be given the documents: ${(error as Error).message}` })
+        child.stdin.end(payload, () => {
+          sent = true
+          if (declared !== undefined) arm(this.budget + ANSWER_SLACK_MS)
           resolve()
-        }
+        })
       })
     return { plugin, child, answer, start }
   }
 
   /**
    * Hands every plugin a fresh copy of the documents (plain data: kind, name,
-   * file, parsed YAML), serialized once. Resolves when the children have the
-   * data (at most a second): ssmd's own checks then run synchronously, and a
-   * transfer still queued behind them would eat the plugins' time budget.
+   * file, parsed YAML), serialized once, and the validation date as its clock.
+   * Resolves when the children have the data (at most a second): ssmd's own
+   * checks then run synchronously, and a transfer still queued behind them
+   * would eat the plugins' time budget.
    */
-  async send(ws: Workspace, extra: { off: string[]; installedPlugins: string[] }): Promise<void> {
+  async send(ws: Workspace, extra: { off: string[]; installedPlugins: string[]; now?: number }): Promise<void> {
     if (this.children.length === 0) return
     const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
-    const payload = serialize({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins })
+    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins, now: extra.now ?? Date.now() })
     if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(this.children.map(c => c.start(payload))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
@@ -441,6 +530,7 @@ interface Owner {
 function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>, policy: Record<string, PolicySeverity>): { findings: Finding[]; problem?: string } {
   const findings: Finding[] = []
   if (!Array.isArray(value)) return { findings, problem: 'sent malformed results' }
+  if (value.length > MAX_FINDINGS) return { findings, problem: `reported more than ${MAX_FINDINGS} findings` }
   const docs = ws.documents
   let problem: string | undefined
   let bad = 0
@@ -490,6 +580,13 @@ function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>,
 
 /** Why a report cannot become a finding, or undefined. */
 function reportProblem(r: Record<string, unknown>, meta: ResolvedMeta): string | undefined {
+  for (const [key, value] of Object.entries(r)) {
+    if (typeof value === 'string' && value.length > MAX_REPORT_CHARS) return `reported a '${key}' of ${value.length} characters; the limit is ${MAX_REPORT_CHARS}`
+  }
+  if (r.data !== null && typeof r.data === 'object')
+    for (const [key, value] of Object.entries(r.data)) {
+      if (typeof value === 'string' && value.length > MAX_REPORT_CHARS) return `reported data.${cleanText(key, 60)} of ${value.length} characters; the limit is ${MAX_REPORT_CHARS}`
+    }
   if (r.messageId !== undefined) {
     if (typeof r.messageId !== 'string' || !Object.prototype.hasOwnProperty.call(meta.messages, r.messageId))
       return `reported messageId '${cleanText(String(r.messageId), 60)}', which its meta.messages does not declare`
