@@ -22,7 +22,7 @@
 import { readFileSync, realpathSync, statSync, writeSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
-import { newQuickJSWASMModule, RELEASE_SYNC } from 'quickjs-emscripten'
+import { newQuickJSWASMModule, newVariant, RELEASE_SYNC } from 'quickjs-emscripten'
 import { sealedRunner, type SealedLimits } from './sealed-runner.js'
 
 interface HookRef {
@@ -107,7 +107,7 @@ export class PluginFiles {
 
   /** A hook file named by the plugin's package.json. */
   entry(file: string): string {
-    const real = this.real(file, this.root, `its hook file ${file}`)
+    const real = this.real(file, this.root, `its hook file ${this.shown(file)}`)
     if (!isFile(real)) throw new SealError(`its hook file ${this.shown(file)} does not exist`)
     return real
   }
@@ -117,9 +117,9 @@ export class PluginFiles {
     try {
       real = realpathSync(file)
     } catch {
-      throw new SealError(`${what} does not exist`)
+      throw new SealError(`${what}, which does not exist`)
     }
-    if (!inside(real, pkg)) throw new SealError(`${what} leads outside its package (through a link); a plugin may load only its own files and its dependencies`)
+    if (!inside(real, pkg)) throw new SealError(`${what}, which leads outside its package (through a link); a plugin may load only its own files and its dependencies`)
     return real
   }
 
@@ -236,9 +236,13 @@ async function main(): Promise<void> {
   }
 
   // The engine: loaded from ssmd's own dependency, the same build for every plugin.
-  const engine = await newQuickJSWASMModule(RELEASE_SYNC)
+  // Its memory is one WebAssembly memory that cannot grow past the limit (64 KiB pages): an allocation
+  // beyond it is the engine's "out of memory" error. (The engine's own malloc limit cannot measure
+  // allocations in this build, so it is not relied on.)
+  const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => object } }).WebAssembly
+  const wasmMemory = new Memory({ initial: 256, maximum: Math.max(256, args.memoryMb * 16) })
+  const engine = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: wasmMemory as Parameters<typeof newVariant>[1]['wasmMemory'] }))
   const rt = engine.newRuntime()
-  rt.setMemoryLimit(args.memoryMb * 1024 * 1024)
   // Deep recursion ends as the engine's "stack overflow" error, well before this process's own stack.
   rt.setMaxStackSize(256 * 1024)
   let interrupted = false

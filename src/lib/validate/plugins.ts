@@ -91,7 +91,8 @@ export class AnswerLines {
   push(chunk: Buffer): unknown[] | string {
     if (this.failed) return []
     this.bytes += chunk.length
-    if (this.bytes > this.maxBytes) return this.fail(`sent more than ${Math.round(this.maxBytes / (1024 * 1024))} MB of answers`)
+    if (this.bytes > this.maxBytes)
+      return this.fail(`sent more than ${this.maxBytes >= 1048576 ? `${Math.round(this.maxBytes / 1048576)} MB` : `${this.maxBytes} bytes`} of answers`)
     const out: unknown[] = []
     let from = 0
     for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {

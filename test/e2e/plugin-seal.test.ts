@@ -1,0 +1,177 @@
+import { expect } from 'chai'
+import { execFileSync, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { onCleanup } from '../helpers/cleanup.js'
+import { exampleRepo, FIXTURES, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+
+interface JsonFinding {
+  rule: string
+  message: string
+  file: string
+  line: number
+}
+interface JsonOutput {
+  findings: JsonFinding[]
+  summary: { errors: number; plugins: Array<{ name: string; status: string; ms: number }> }
+}
+
+const PLUGINS = join(FIXTURES, 'plugins')
+const BUDGET_MS = 3000
+/** In ssmd's environment during every run: it must never reach any output. */
+const CANARY = 'canary-9f3b2c7e1d-not-for-plugins'
+
+/** Every file under a folder with a hash of its bytes (.ssmd/ is ssmd's own local cache). */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name)
+      if (d === dir && name === '.ssmd') continue
+      if (statSync(p).isDirectory()) walk(p)
+      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex')
+    }
+  }
+  walk(dir)
+  return out
+}
+
+/** Command lines of running processes that mention `text` (a plugin's folder): none may outlive ssmd. */
+function processesMentioning(text: string): string[] {
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter(l => l.includes(text) && !l.includes('ps -eo'))
+}
+
+describe('sealed plugins (built CLI, private plugin home): every escape and every excess ends as one plugin/failed', function () {
+  this.timeout(120000)
+  let env: Record<string, string>
+  let repo: string
+  let repoBefore: Record<string, string>
+  const run = (args: string[], extra: Record<string, string> = {}) => ssmdProcess(args, { env: { ...env, ...extra } })
+  const ok = (r: CliResult) => {
+    expect(r.code, r.stderr).to.equal(0)
+    return r
+  }
+
+  before(() => {
+    // One repository for every case, with one real mistake for a built-in rule, to prove it is never hidden.
+    repo = exampleRepo()
+    const feed = join(repo, 'feeds/kalshi.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
+    repoBefore = tree(repo)
+  })
+
+  beforeEach(() => {
+    env = {
+      XDG_DATA_HOME: tempDir(),
+      XDG_CACHE_HOME: tempDir(),
+      XDG_CONFIG_HOME: tempDir(),
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_cache: tempDir(),
+      SSMD_PLUGIN_TIMEOUT_MS: String(BUDGET_MS),
+      SSMD_SEAL_CANARY: CANARY,
+    }
+  })
+
+  /** Links the plugin, validates the shared repository and checks everything the issue asks of a hostile plugin. */
+  function attack(dir: string, pkg: string, why: RegExp, extra: Record<string, string> = {}): JsonOutput {
+    ok(run(['plugins', 'link', '--no-install', dir]))
+    const pluginBefore = tree(dir)
+    const started = Date.now()
+    const r = run(['validate', '--json', '-C', repo], extra)
+    const took = Date.now() - started
+    expect(r.code, r.stderr).to.equal(1)
+    const out = JSON.parse(r.stdout) as JsonOutput
+    expect(out.findings.map(f => f.rule)).to.include('feed/timezone')
+    const failed = out.findings.filter(f => f.rule === 'plugin/failed')
+    expect(failed, JSON.stringify(failed)).to.have.length(1)
+    expect(failed[0].message).to.match(new RegExp(`^plugin '${pkg}' failed: `))
+    expect(failed[0].message).to.match(why)
+    expect(out.summary.plugins.map(p => `${p.name} ${p.status}`)).to.deep.equal([`${pkg} failed`])
+    // Nothing leaked, nothing written, no stack trace, nothing left running, no hang.
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.to.contain(CANARY)
+      expect(text).not.to.match(/root:x?:0:0|Debugger listening/)
+      expect(text).not.to.match(/\n\s+at /)
+    }
+    expect(tree(repo)).to.deep.equal(repoBefore)
+    expect(tree(dir)).to.deep.equal(pluginBefore)
+    expect(readdirSync(PROJECT_ROOT).filter(n => n.startsWith('node_trace'))).to.deep.equal([])
+    expect(processesMentioning(dir)).to.deep.equal([])
+    expect(took).to.be.below(Number(extra.SSMD_PLUGIN_TIMEOUT_MS ?? BUDGET_MS) + 15000)
+    return out
+  }
+
+  const BUILTIN = /a Node\.js built-in module; validation plugins run sealed, without file system, network, processes, workers, inspector or environment/
+  const NO_PROCESS = /ReferenceError: 'process' is not defined/
+  const cases: Array<[string, RegExp, Record<string, string>?]> = [
+    // Escapes
+    ['signal-debugger', new RegExp(`rule 'debugger/sigusr1' threw: ${NO_PROCESS.source}`)],
+    ['signal-parent', new RegExp(`rule 'signals/stop' threw: ${NO_PROCESS.source}`)],
+    ['net-tcp', new RegExp(`its code could not be loaded: hooks/validate\\.js imports 'node:net', ${BUILTIN.source}`)],
+    ['net-http', new RegExp(`its code could not be loaded: hooks/validate\\.js imports 'http', ${BUILTIN.source}`)],
+    ['net-fetch', /rule 'fetcher\/exfiltrate' threw on feeds\/[a-z]+\.yaml: ReferenceError: 'fetch' is not defined/],
+    ['reads-env', new RegExp(`rule 'envy/steal' threw on feeds/[a-z]+\\.yaml: ${NO_PROCESS.source}`)],
+    ['ipc-frame', new RegExp(`rule 'framer/garbage' threw: ${NO_PROCESS.source}`)],
+    // Unbounded
+    ['huge-message', /rule 'huge\/message' reported a 'message' of 20971520 characters; the limit is 4000/],
+    ['many-findings', /reported more than 10000 findings \(in rule 'many\/findings'\); it was stopped/],
+    // A smaller limit than the default 512 MB and a longer budget: filling memory takes time on a busy machine.
+    ['memory-hog', /exceeded its memory limit of 128 MB \(in rule 'hog\/memory'\); it was stopped/, { SSMD_PLUGIN_MEMORY_MB: '128', SSMD_PLUGIN_TIMEOUT_MS: '30000' }],
+    ['imports-worker-threads', new RegExp(`its code could not be loaded: hooks/validate\\.js imports 'node:worker_threads', ${BUILTIN.source}`)],
+    ['imports-inspector', new RegExp(`its code could not be loaded: hooks/validate\\.js imports 'inspector', ${BUILTIN.source}`)],
+    ['imports-trace-events', new RegExp(`its validate hook threw: hooks/validate\\.js imports 'trace_events', ${BUILTIN.source}`)],
+  ]
+  for (const [name, why, extra] of cases) {
+    it(name, () => {
+      attack(join(PLUGINS, name), `ssmd-plugin-${name}`, why, extra)
+    })
+  }
+
+  it('reads-link: a file of the plugin that links to /etc/passwd is not loaded', () => {
+    const dir = join(tempDir(), 'reads-link')
+    cpSync(join(PLUGINS, 'reads-link'), dir, { recursive: true })
+    symlinkSync('/etc/passwd', join(dir, 'hooks/passwd.js'))
+    attack(dir, 'ssmd-plugin-reads-link', /its code could not be loaded: hooks\/validate\.js imports '\.\/passwd\.js', which leads outside its package \(through a link\)/)
+  })
+
+  it('a well-behaved plugin loads its CommonJS and JSON files and sees the validation date as its clock', () => {
+    ok(run(['plugins', 'link', '--no-install', join(PLUGINS, 'sealed-ok')]))
+    const r = run(['validate', '--json', '-C', repo])
+    expect(r.code, r.stderr).to.equal(1)
+    const out = JSON.parse(r.stdout) as JsonOutput
+    const today = new Date().toISOString().slice(0, 10)
+    expect(out.findings.filter(f => f.rule.startsWith('sealedok/') || f.rule === 'plugin/failed').map(f => `${f.rule} ${f.file} ${f.message}`)).to.deep.equal([
+      `sealedok/clock feeds/kalshi.yaml hello from CommonJS on ${today}, one clock`,
+    ])
+  })
+
+  it('SIGUSR1 sent to ssmd while it validates opens no debugger: ssmd finishes as usual', async () => {
+    ok(run(['plugins', 'link', '--no-install', join(PLUGINS, 'infinite-loop')]))
+    const childEnv: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, ...env, SSMD_PLUGIN_TIMEOUT_MS: '2000', NO_COLOR: '1' })) if (v !== undefined && k !== 'NODE_ENV') childEnv[k] = v
+    const child = spawn(process.execPath, [BUILT_BIN, 'validate', '--json', '-C', repo], {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    onCleanup(() => child.kill('SIGKILL'))
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    const exited = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))
+    // While the plugin loops, ssmd is running and waiting: signal it twice.
+    await new Promise(resolve => setTimeout(resolve, 1200))
+    child.kill('SIGUSR1')
+    await new Promise(resolve => setTimeout(resolve, 300))
+    child.kill('SIGUSR1')
+    const code = await exited
+    expect(stderr).not.to.match(/Debugger listening|inspector/i)
+    expect(code, stderr).to.equal(1)
+    const out = JSON.parse(stdout) as JsonOutput
+    expect(out.findings.map(f => f.rule).sort()).to.deep.equal(['feed/timezone', 'plugin/failed'])
+  })
+})
