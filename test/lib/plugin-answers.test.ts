@@ -1,5 +1,6 @@
 import { expect } from 'chai'
-import { AnswerLines, cleanText } from '../../src/lib/validate/plugins.js'
+import { BUILTIN_RULES } from '../../src/hooks/validate/builtin.js'
+import { AnswerLines, BUILTIN_NAMESPACES, cleanText, reservedNamespaces } from '../../src/lib/validate/plugins.js'
 
 describe("a plugin process's answers (one JSON message per line)", () => {
   it('reads messages split anywhere across chunks', () => {
@@ -41,5 +42,12 @@ describe("a plugin process's answers (one JSON message per line)", () => {
     const shown = cleanText(huge)
     expect(shown).to.have.length(1000)
     expect(performance.now() - started).to.be.below(1000)
+  })
+})
+
+describe('namespaces reserved for ssmd', () => {
+  it("list every built-in rule's namespace, so a plugin cannot claim one in validate or in ssmd/testing", () => {
+    expect([...BUILTIN_NAMESPACES].sort()).to.deep.equal([...new Set(BUILTIN_RULES.map(r => r.meta.id.split('/')[0]))].sort())
+    for (const ns of BUILTIN_NAMESPACES) expect(reservedNamespaces().has(ns), ns).to.equal(true)
   })
 })

@@ -1,5 +1,10 @@
 import { expect } from 'chai'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { RuleDefinition as PublicRuleDefinition } from '../../src/index.js'
 import { RuleTester, RuleTestError, type RuleDefinition, type RulePack } from '../../src/testing.js'
+import { FIXTURES, tempDir } from '../helpers/repo.js'
 
 // A plugin-style rule written with meta and message templates.
 const prodS3: RuleDefinition = {
@@ -154,5 +159,54 @@ describe('ssmd/testing RuleTester', () => {
     })
     expect(failed).to.be.instanceOf(RuleTestError)
     expect((failed as RuleTestError).failures[0]).to.contain('environments/x-prod.yaml:4:9 (any severity)')
+  })
+
+  describe('the plugin itself, sealed, as ssmd validate runs it (built host)', () => {
+    const RULES = {
+      text: "'acme/text': { severity: 'error', description: 'Reads the file text, which only ssmd has.', feed(doc, ctx) { if (doc.text.includes('kalshi')) ctx.report({ message: 'kalshi' }) } }",
+      lines: "'acme/lines': { severity: 'warning', description: 'Two lines.', feed(doc, ctx) { ctx.report({ message: 'first line\\nsecond line' }) } }",
+    }
+    /** A plugin folder with one hook file and one rule. */
+    function plugin(rule: keyof typeof RULES): string {
+      const dir = join(tempDir(), 'acme-sealed')
+      mkdirSync(join(dir, 'hooks'), { recursive: true })
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: '@acme/sealed', version: '1.0.0', type: 'module', oclif: { hooks: { validate: './hooks/validate.js' } } }))
+      writeFileSync(join(dir, 'hooks/validate.js'), `export default async () => ({ plugin: 'acme', rules: { ${RULES[rule]} } })\n`)
+      return dir
+    }
+
+    it('flattens a newline in a message as validate does, from the hook file as a file: URL or the package folder', async () => {
+      const dir = plugin('lines')
+      for (const subject of [pathToFileURL(join(dir, 'hooks/validate.js')), dir]) {
+        await tester.check('acme/lines', subject, {
+          invalid: [{ files: { 'feeds/f.yaml': 'name: f\n' }, findings: [{ file: 'feeds/f.yaml', line: 1, column: 1, message: 'first line second line', severity: 'warning' }] }],
+        })
+      }
+    })
+
+    it('fails a rule that reads what validate does not hand over (doc.text), with the message validate gives', async () => {
+      const error = await failureOf(tester.check('acme/text', plugin('text'), { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
+      expect(error.failures[0]).to.match(
+        /^valid #1\n {2}plugin '@acme\/sealed' failed: rule 'acme\/text' threw on feeds\/f\.yaml: TypeError: cannot read property 'includes' of undefined/,
+      )
+    })
+
+    it('runs a plugin written in several files (ES module, CommonJS, JSON) and gives it the validation date', async () => {
+      const today = new Date().toISOString().slice(0, 10)
+      await tester.check('sealedok/clock', join(FIXTURES, 'plugins/sealed-ok'), {
+        invalid: [{ files: { 'feeds/f.yaml': 'name: f\n' }, findings: [{ file: 'feeds/f.yaml', line: 1, column: 1, message: `hello from CommonJS on ${today}, one clock` }] }],
+      })
+    })
+
+    it('fails a plugin that imports a Node.js module, naming it', async () => {
+      const error = await failureOf(tester.check('tcp/exfiltrate', join(FIXTURES, 'plugins/net-tcp'), { valid: [{ files: {} }] }))
+      expect(error.failures[0]).to.contain("plugin 'ssmd-plugin-net-tcp' failed: its code could not be loaded: hooks/validate.js imports 'node:net', a Node.js built-in module")
+    })
+  })
+
+  it("uses the same rule type as the 'ssmd' package", () => {
+    const rule: PublicRuleDefinition = prodS3
+    const back: RuleDefinition = rule
+    expect(back).to.equal(prodS3)
   })
 })

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
-import { RuleTester, type RuleDefinition } from '../../src/testing.js'
+import type { RuleDefinition } from '../../src/lib/validate/types.js'
+import { RuleTester } from '../../src/testing.js'
 import { EXAMPLE_LOCAL, EXAMPLE_REPO } from '../helpers/repo.js'
 
 function readTree(root: string, dir = root, out: Record<string, string> = {}): Record<string, string> {

@@ -210,8 +210,11 @@ function isFile(p: string): boolean {
 }
 
 /** Rule-id prefixes only ssmd may use: its own name and every built-in namespace. */
-export function reservedNamespaces(builtinRules: readonly RuleInfo[]): Set<string> {
-  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract'])
+/** The namespaces of ssmd's built-in rules (a test keeps this list equal to the rules' ids). */
+export const BUILTIN_NAMESPACES: readonly string[] = ['date', 'env', 'feed', 'name', 'policy', 'ref', 'repo', 'schema', 'security', 'yaml']
+
+export function reservedNamespaces(builtinRules: ReadonlyArray<Pick<RuleInfo, 'id'>> = []): Set<string> {
+  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract', ...BUILTIN_NAMESPACES])
   for (const r of builtinRules) if (r.id.includes('/')) out.add(r.id.slice(0, r.id.indexOf('/')).toLowerCase())
   return out
 }

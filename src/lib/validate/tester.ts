@@ -1,10 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { plural } from '../core/text.js'
 import { Workspace } from '../workspace/workspace.js'
 import { compareFindings, runRules, type PackSource } from './engine.js'
-import type { Finding, RuleDefinition, RulePack, Severity } from './types.js'
+import type { Rule as RuleDefinition, RulePack } from './plugin-api.js'
+import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin } from './plugins.js'
+import type { Finding, RuleDefinition as BuiltinRuleDefinition, RulePack as BuiltinRulePack, Severity } from './types.js'
 
 /**
  * A repository as in-memory files: path relative to the ssmd root → content.
@@ -47,8 +50,17 @@ export interface RuleTests {
   invalid?: readonly InvalidCase[]
 }
 
-/** A single rule, a rule pack, or a plugin's `validate` hook (the default export of its hook file). */
-export type RuleUnderTest = RuleDefinition | RulePack | ((...args: never[]) => unknown)
+/**
+ * What a rule test runs:
+ * - the plugin itself: its package folder or its hook file, as a `file:` URL
+ *   (`new URL('../hooks/validate.js', import.meta.url)`) or an absolute path.
+ *   The rules then run exactly as `ssmd validate` runs them: sealed, in their
+ *   own process, on the same plain data, with the same checks of every report;
+ * - or, for a quick check of a self-contained rule, a plugin's `validate` hook
+ *   function, a rule pack or a single rule object, run in the test's own
+ *   process (not sealed: a rule that passes here may still fail in validate).
+ */
+export type RuleUnderTest = URL | string | RuleDefinition | RulePack | BuiltinRuleDefinition | BuiltinRulePack | ((...args: never[]) => unknown)
 
 export interface RuleTesterOptions {
   /** Files every case starts from; a case's own files replace or (with null) remove them. */
@@ -170,11 +182,19 @@ export class RuleTester {
             mkdirSync(dirname(join(dir, path)), { recursive: true })
             writeFileSync(join(dir, path), content)
           }
-          const source = await this.#source(ruleId, rule)
-          const { findings } = await runRules(new Workspace(dir), [source], { installedPlugins: c.installedPlugins ?? this.#options.installedPlugins ?? [] })
+          const installedPlugins = [...(c.installedPlugins ?? this.#options.installedPlugins ?? [])]
+          let findings: Finding[]
+          let declaredRules: string[] | undefined
+          if (typeof rule === 'string' || rule instanceof URL) {
+            ;({ findings, rules: declaredRules } = await sealedRun(pluginAt(rule), dir, installedPlugins))
+          } else {
+            const source = await this.#source(ruleId, rule)
+            findings = (await runRules(new Workspace(dir), [source], { installedPlugins })).findings
+            if (isPack(source.result)) declaredRules = Object.keys(source.result.rules)
+          }
           const problems = findings.filter(f => f.rule === 'plugin/failed' && ruleId !== 'plugin/failed').map(f => `  ${f.message}`)
-          if (isPack(source.result) && !Object.prototype.hasOwnProperty.call(source.result.rules, ruleId)) {
-            problems.push(`  the pack declares no rule '${ruleId}' (it has ${Object.keys(source.result.rules).join(', ') || 'none'})`)
+          if (declaredRules && !declaredRules.includes(ruleId)) {
+            problems.push(`  the pack declares no rule '${ruleId}' (it has ${declaredRules.join(', ') || 'none'})`)
           }
           const actual = findings.filter(f => f.rule === ruleId)
           if (expected === undefined) {
@@ -191,7 +211,7 @@ export class RuleTester {
   }
 
   /** The pack source the engine receives, as ssmd's plugin loader would hand it over. */
-  async #source(ruleId: string, rule: RuleUnderTest): Promise<PackSource> {
+  async #source(ruleId: string, rule: Exclude<RuleUnderTest, URL | string>): Promise<PackSource> {
     if (typeof rule === 'function') {
       const label = this.#options.plugin ?? 'plugin under test'
       try {
@@ -205,6 +225,37 @@ export class RuleTester {
     const plugin = this.#options.plugin ?? ruleId.split('/')[0]
     return { plugin, result: { plugin, rules: { [ruleId]: rule } } }
   }
+}
+
+/**
+ * The plugin at a package folder or hook file, as `ssmd validate` would find
+ * it installed: its package name and its `validate` hook entries.
+ */
+export function pluginAt(location: URL | string): InstalledPlugin {
+  const path = location instanceof URL || location.startsWith('file:') ? fileURLToPath(location) : resolve(location)
+  const isDir = statSync(path).isDirectory()
+  let root = isDir ? path : dirname(path)
+  while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root)
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: string; oclif?: { hooks?: Record<string, unknown> } }
+  const declared = pkg.oclif?.hooks?.validate
+  const entries = (Array.isArray(declared) ? declared : declared === undefined ? [] : [declared]).map(h =>
+    typeof h === 'string'
+      ? { target: h, identifier: 'default' }
+      : { target: String((h as { target?: unknown }).target), identifier: String((h as { identifier?: unknown }).identifier ?? 'default') },
+  )
+  const hooks = isDir ? entries : [{ target: `./${relative(root, path).split('\\').join('/')}`, identifier: 'default' }]
+  if (hooks.length === 0) throw new Error(`${path}: its package.json declares no oclif 'validate' hook`)
+  return { name: pkg.name ?? root, root, hooks }
+}
+
+/** One plugin run the way `ssmd validate` runs it (sealed, its own process), on the repository in `dir`. */
+async function sealedRun(plugin: InstalledPlugin, dir: string, installedPlugins: string[]): Promise<{ findings: Finding[]; rules?: string[] }> {
+  const session = new PluginSession([plugin], { root: dir, mode: 'run' })
+  const ws = new Workspace(dir)
+  await session.send(ws, { off: [], installedPlugins })
+  const [outcome] = await session.finish({ ws, reserved: reservedNamespaces() })
+  const rules = outcome.declared ? Object.keys((outcome.declared.result as RulePack).rules) : undefined
+  return { findings: outcome.failure !== undefined ? [...outcome.findings, pluginFailedFinding(plugin.name, outcome.failure)] : outcome.findings, rules }
 }
 
 function isRelativePath(path: string): boolean {
