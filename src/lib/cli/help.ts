@@ -31,6 +31,10 @@ ENVIRONMENT
   SSMD_ETCD_USER              deploy: the etcd user (instead of --user)
   SSMD_ETCD_PASSWORD          deploy: that user's password (never given as a flag)
   USER, LOGNAME               deploy: who deployed, when the system cannot tell
+  SSMD_ETCD_PREFIX, SSMD_ETCD_CACERT, SSMD_ETCD_CERT, SSMD_ETCD_KEY
+                              ssmd/runtime (a capture process reading its environment):
+                              the prefix and TLS files; it also reads the SSMD_ETCD_*
+                              variables above (docs/deploy.md)
   SSMD_NO_PLUGINS             1: validation runs built-in rules only (as --no-plugins)
   SSMD_CACHE_LOCATION         Folder for the validation cache (as --cache-location; default .ssmd/cache)
   SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (${NUMERIC_ENV.SSMD_LOCK_TIMEOUT_MS.fallback})
