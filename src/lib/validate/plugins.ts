@@ -82,13 +82,13 @@ export function pluginMemoryMb(): number {
  * failure, returned as a sentence, never an exception in ssmd.
  */
 export class AnswerLines {
-  private pending: Buffer[] = []
+  private pending: Uint8Array[] = []
   private bytes = 0
   private failed = false
 
   constructor(private readonly maxBytes = MAX_ANSWER_BYTES) {}
 
-  push(chunk: Buffer): unknown[] | string {
+  push(chunk: Uint8Array): unknown[] | string {
     if (this.failed) return []
     this.bytes += chunk.length
     if (this.bytes > this.maxBytes)
