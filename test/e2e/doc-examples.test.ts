@@ -209,6 +209,8 @@ describe('every ssmd command in README.md and docs/*.md runs against the example
       'README.md: needs etcd',
       'README.md: needs a published plugin package',
       'README.md: writes shell start-up files; test/e2e/completion.test.ts runs the scripts in real shells',
+      'docs/deploy.md: needs etcd; test/runtime/getting-started.test.ts runs this walk-through against a real etcd',
+      'docs/deploy.md: needs etcd; test/runtime/getting-started.test.ts runs this walk-through against a real etcd',
       'docs/plugins.md: needs a published plugin package',
       "docs/plugins.md: runs in a plugin's folder",
       "docs/plugins.md: runs in a plugin's folder",
