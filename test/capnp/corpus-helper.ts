@@ -145,8 +145,16 @@ export function ssmdCheck(f: CorpusFile): CapnpLoadResult {
       return undefined
     }
   }
+  const readImportBytes = (abs: string): Uint8Array | undefined => {
+    try {
+      return fs.readFileSync(abs)
+    } catch {
+      return undefined
+    }
+  }
   return checkCapnpSource(fs.readFileSync(f.abs, 'utf8'), f.display, {
     readImport,
+    readImportBytes,
     rootDir: f.project.dir,
     absPath: f.abs,
     importDirs: f.project.importDirs.map(d => path.join(f.project.dir, d)),

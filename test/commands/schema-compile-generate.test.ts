@@ -97,6 +97,23 @@ describe('ssmd schema compile', () => {
     }
   })
 
+  it('embeds a binary file as Data byte for byte, non-UTF-8 bytes included', async () => {
+    const repo = exampleRepo()
+    const payload = Buffer.from([0xff, 0x00, 0xfe, 0x80, 0xc3, 0x28, 0xe2, 0x82, 0x61, 0x0d, 0x0a, 0x00])
+    writeFileSync(join(repo, 'schemas', 'payload.bin'), payload)
+    writeFileSync(
+      join(repo, 'schemas', 'trade-v2.capnp'),
+      '@0xd4c9a3f2b1e08a67;\nconst payload :Data = embed "payload.bin";\nstruct Trade {\n  price @0 :Float64;\n  raw @1 :Data = embed "payload.bin";\n}\n',
+    )
+    const r = await ssmd(['schema', 'compile', 'trade', '-o', 'out.bin'], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(0)
+    const req = new capnp.Message(readFileSync(join(repo, 'out.bin')), false).getRoot(schema.CodeGeneratorRequest)
+    const konst = [...req.nodes].find(n => n.displayName === 'trade-v2.capnp:payload')!
+    expect(Buffer.from(konst.const.value.data.toUint8Array())).to.deep.equal(payload)
+    const trade = [...req.nodes].find(n => n.displayName === 'trade-v2.capnp:Trade')!
+    expect(Buffer.from(trade.struct.fields[1].slot.defaultValue.data.toUint8Array())).to.deep.equal(payload)
+  })
+
   it('refuses a definition that does not compile with one located line, writing nothing', async () => {
     const repo = exampleRepo()
     writeFileSync(join(repo, 'schemas', 'trade-v2.capnp'), '@0xd4c9a3f2b1e08a67;\nstruct Trade {\n  price @0 :Float65;\n}\n')

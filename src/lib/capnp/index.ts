@@ -26,6 +26,8 @@ export interface CapnpLoadResult {
 export interface CheckOptions {
   /** Reads an imported or embedded file by absolute path; return undefined when missing or not allowed. */
   readImport?: (absPath: string) => string | undefined
+  /** Reads a file embedded as `Data` byte for byte; without it, the UTF-8 encoding of readImport's text is embedded. */
+  readImportBytes?: (absPath: string) => Uint8Array | undefined
   /** Relative imports must resolve inside this directory. */
   rootDir?: string
   /** Absolute path of the file on disk (defaults to `file` resolved against rootDir or the cwd). */
@@ -48,6 +50,7 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
     displayPath: file,
     rootDir: options.rootDir,
     readFile: options.readImport,
+    readBytes: options.readImportBytes,
     importDirs: options.importDirs?.map(d => path.resolve(d)),
   })
   const model = compiler.compile(source)
@@ -56,10 +59,14 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
 }
 
 /** A regular file inside `root`, read bounded (never a FIFO or device, never through a symlink leaving it). */
-function readCapnpText(abs: string, display: string, root: string): string {
+function readCapnpBytes(abs: string, display: string, root: string): Buffer {
   const r = readBounded(abs, { maxBytes: 8 * 1024 * 1024, display, root })
   if (r.refusal) throw new Error(r.refusal.message)
-  return r.bytes.toString('utf8')
+  return r.bytes
+}
+
+function readCapnpText(abs: string, display: string, root: string): string {
+  return readCapnpBytes(abs, display, root).toString('utf8')
 }
 
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
@@ -79,17 +86,24 @@ export function loadCapnpFile(
     }
   }
   const root = path.resolve(options.rootDir)
-  const readImport = (p: string): string | undefined => {
+  const readImportBytes = (p: string): Buffer | undefined => {
     const rel = path.relative(root, p)
     if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined
     try {
-      const text = readCapnpText(p, p, root)
+      const bytes = readCapnpBytes(p, p, root)
       options.onRead?.(p, true)
-      return text
+      return bytes
     } catch {
       options.onRead?.(p, false)
       return undefined
     }
   }
-  return checkCapnpSource(source, display, { readImport, rootDir: root, absPath: path.resolve(absPath), importDirs: options.importDirs })
+  const readImport = (p: string): string | undefined => readImportBytes(p)?.toString('utf8')
+  return checkCapnpSource(source, display, {
+    readImport,
+    readImportBytes,
+    rootDir: root,
+    absPath: path.resolve(absPath),
+    importDirs: options.importDirs,
+  })
 }
