@@ -7,16 +7,25 @@
 // `capnp compile -o-` with the project's import folders and ssmd's bundled standard files), so its
 // verdict is its own; the errors are capnp's lines as it prints them, file paths made relative to
 // the project folder and column ranges cut to their start.
+//
+// It also writes test/fixtures/capnp-corpus/capnp-requests.json: for every accepted file, digests
+// of capnp's CodeGeneratorRequest (byte positions zeroed, see canonicalRequest in
+// src/lib/capnp/request.ts), and the whole request, base64, of the few files in FULL_REQUESTS.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { canonicalRequest, requestDigests } from '../src/lib/capnp/request.js'
 import { STD_FILES } from '../src/lib/capnp/std.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const corpusDir = join(root, 'test/fixtures/capnp-corpus')
 const out = join(corpusDir, 'capnp-verdicts.json')
+const requestsOut = join(corpusDir, 'capnp-requests.json')
+
+/** Files whose whole request is kept (generics, interfaces, embeds, doc comments), to show differences in full. */
+const FULL_REQUESTS = ['capnproto-java/compiler/src/test/schema/test.capnp', 'ssmd-fixtures/embed-binary/binary.capnp', 'ssmd-fixtures/doc-comments/docs.capnp']
 
 /** The corpora: each project of capnp-corpus with its import folders, and ssmd's own capnp fixtures. */
 function verdictProjects(): Array<{ name: string; dir: string; importDirs: string[] }> {
@@ -58,6 +67,8 @@ function main(): void {
       writeFileSync(join(stdDir, p), text)
     }
     const files: Record<string, { accepted: boolean; errors: string[] }> = {}
+    const digests: Record<string, { request: string; fileSourceInfo: string }> = {}
+    const full: Record<string, string> = {}
     for (const p of verdictProjects()) {
       for (const f of capnpFiles(p.dir)) {
         const args = ['compile', '-o-', '--no-standard-import', '-I', stdDir]
@@ -71,6 +82,10 @@ function main(): void {
           if (m) errors.push(`${relative(p.dir, resolve(p.dir, m[1])).split(sep).join('/')}:${m[2]}:${m[3]}: ${message}`)
         }
         files[`${p.name}/${f}`] = { accepted: r.status === 0, errors }
+        if (r.status === 0) {
+          digests[`${p.name}/${f}`] = requestDigests(canonicalRequest(r.stdout))
+          if (FULL_REQUESTS.includes(`${p.name}/${f}`)) full[`${p.name}/${f}`] = r.stdout.toString('base64')
+        }
       }
     }
     const fixture = {
@@ -82,6 +97,12 @@ function main(): void {
       files,
     }
     writeFileSync(out, JSON.stringify(fixture, null, 2) + '\n')
+    const requests = {
+      capnp: { ...fixture.capnp, produced: fixture.capnp.produced + '; requests: sha256 of canonicalRequest (src/lib/capnp/request.ts)' },
+      digests,
+      full,
+    }
+    writeFileSync(requestsOut, JSON.stringify(requests, null, 2) + '\n')
     const refused = Object.values(files).filter(v => !v.accepted).length
     console.log(`wrote ${relative(root, out)}: ${Object.keys(files).length} files, ${refused} refused (${fixture.capnp.version})`)
   } finally {

@@ -1497,7 +1497,7 @@ export class Compiler {
       nestedIds: [],
       ...this.loc(fileSym.decl.id ?? fileSym.decl),
     }
-    if (fileSym.decl.capnpDoc) fileNode.capnpDoc = fileSym.decl.capnpDoc
+    if (fileSym.decl.capnpDoc !== undefined) fileNode.capnpDoc = fileSym.decl.capnpDoc
     this.nodes.push(fileNode)
     fileNode.annotations = this.checkAnnotations(fileSym.decl.annotations, 'file', { scope: fileSym }, unit)
     for (const d of fileSym.decl.nested) {
@@ -1545,7 +1545,7 @@ export class Compiler {
       ...this.loc(s.decl.name.name ? s.decl.name : s.decl),
     }
     if (s.decl.doc) n.doc = s.decl.doc
-    if (s.decl.capnpDoc) n.capnpDoc = s.decl.capnpDoc
+    if (s.decl.capnpDoc !== undefined) n.capnpDoc = s.decl.capnpDoc
     n.isGeneric = ctxChain(s).some(l => l.pc > 0)
     return n
   }
@@ -1592,7 +1592,7 @@ export class Compiler {
             column: m.name.col,
           }
           if (m.doc) e.doc = m.doc
-          if (m.capnpDoc) e.capnpDoc = m.capnpDoc
+          if (m.capnpDoc !== undefined) e.capnpDoc = m.capnpDoc
           ens.push(e)
           ords.push({ value: m.ordinal.value, span: m.ordinal })
         }
@@ -1720,7 +1720,7 @@ export class Compiler {
             f = { name: d.name.name, codeOrder, ordinal, discriminant: null, file, line, column, annotations, offset }
           }
           if (d.doc) f.doc = d.doc
-          if (d.capnpDoc) f.capnpDoc = d.capnpDoc
+          if (d.capnpDoc !== undefined) f.capnpDoc = d.capnpDoc
         } else {
           f = {
             name: d.name.name,
@@ -1732,7 +1732,7 @@ export class Compiler {
             column: d.name.col,
           }
           if (d.doc) f.doc = d.doc
-          if (d.capnpDoc) f.capnpDoc = d.capnpDoc
+          if (d.capnpDoc !== undefined) f.capnpDoc = d.capnpDoc
           f.groupId = hexId(m.id)
           if (d.kind === 'union' && d.ordinal) f.ordinal = d.ordinal.value
           f.groupKind = d.kind === 'union' ? 'union' : 'group'
@@ -1809,7 +1809,7 @@ export class Compiler {
     // an inline parameter list's struct carries the interface's own brand (its scopes inherit)
     const ifaceBrand = compileBrand(ctxChain(iface))
     if (m.doc) method.doc = m.doc
-    if (m.capnpDoc) method.capnpDoc = m.capnpDoc
+    if (m.capnpDoc !== undefined) method.capnpDoc = m.capnpDoc
     const side = (pl: Decl['params'], isResults: boolean): string => {
       if (!pl || pl.k === 'params') {
         const id = generateMethodParamsId(iface.id, ordinal, isResults)

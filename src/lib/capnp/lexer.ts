@@ -425,7 +425,7 @@ export function lex(src: string): LexResult {
       if (j === -1) j = n
       let text = src.slice(i + 1, j)
       if (text.startsWith(' ')) text = text.slice(1)
-      if (text.endsWith('\r')) text = text.slice(0, -1)
+      // a CRLF file's `\r` stays in the comment text, as capnp keeps it in doc comments
       const line = lines.line(i)
       comments.push({ line, trailing: lastCodeEnd >= 0 && lines.line(lastCodeEnd) === line, text })
       i = j

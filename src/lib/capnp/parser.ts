@@ -701,12 +701,14 @@ function attachDocComments(file: Decl, comments: Comment[], lines: number): void
       const lines: string[] = []
       let l = termLine
       const same = byLine[l]
-      if (same && same.trailing && !claimed.has(l)) {
+      // a member ending on the `{` line owns that line's comment (capnp attaches it after the member's `;`)
+      const memberOnBraceLine = d.bodyLine !== undefined && d.nested.some(c => (c.bodyLine ?? c.endLine) === d.bodyLine)
+      if (!memberOnBraceLine && same && same.trailing && !claimed.has(l)) {
         lines.push(same.text)
         claimed.add(l)
       }
       l = termLine + 1
-      for (;;) {
+      for (; !memberOnBraceLine;) {
         const c = byLine[l]
         if (!c || c.trailing || claimed.has(l)) break
         lines.push(c.text)
@@ -742,7 +744,7 @@ function attachDocComments(file: Decl, comments: Comment[], lines: number): void
           for (let k = above.length - 1; k >= 0; k--) lines.push(above[k])
         }
       }
-      if (lines.length > 0) d.doc = lines.join('\n')
+      if (lines.length > 0) d.doc = lines.map(x => (x.endsWith('\r') ? x.slice(0, -1) : x)).join('\n')
     }
     for (const c of d.nested) visit(c)
   }

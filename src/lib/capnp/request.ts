@@ -5,10 +5,11 @@
  * set the official compiler includes. It is encoded with schema.capnp's own layout, which ssmd
  * computes from the bundled schema.capnp.
  */
+import { createHash } from 'node:crypto'
 import { Compiler } from './compiler.js'
 import type { CapnpAnnotationUse, CapnpBrand, CapnpField, CapnpModel, CapnpNode, CapnpType, CapnpValue } from './model.js'
 import { STD_FILES } from './std.js'
-import { MessageBuilder, TypedLit, type WireValue } from './wire.js'
+import { MessageBuilder, TypedLit, readMessageTree, type WireTree, type WireValue } from './wire.js'
 
 /** The compiler version a request claims to come from (code generators may check it). */
 export const REQUEST_CAPNP_VERSION = { major: 1, minor: 0, micro: 2 }
@@ -242,8 +243,9 @@ function docText(doc: string | undefined): string | undefined {
   return doc === undefined ? undefined : `${doc}\n`
 }
 
-function sourceInfoObj(n: CapnpNode): WireValue {
-  const o: Record<string, WireValue> = { id: id(n.id) }
+function sourceInfoObj(n: CapnpNode): Record<string, WireValue> {
+  // capnp files a method's parameter or result struct under id 0 (it keys them before their ids exist)
+  const o: Record<string, WireValue> = { id: n.isParamStruct ? 0n : id(n.id) }
   const d = docText(n.capnpDoc)
   if (d !== undefined) o.docComment = d
   const members = n.kind === 'struct' ? n.fields : n.kind === 'enum' ? n.enumerants : n.kind === 'interface' ? n.methods : undefined
@@ -257,6 +259,23 @@ function sourceInfoObj(n: CapnpNode): WireValue {
   return o
 }
 
+/**
+ * One source info per id, the first met in traversal order: capnp keeps its source infos in a map by
+ * id, so of all parameter and result structs (all under id 0) only the first one's survives.
+ */
+function sourceInfoList(nodes: CapnpNode[]): WireValue[] {
+  const seen = new Set<bigint>()
+  const out: WireValue[] = []
+  for (const n of nodes) {
+    const o = sourceInfoObj(n)
+    const key = o.id as bigint
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push(o)
+  }
+  return out
+}
+
 // ---------------------------------------------------------------- which nodes a request carries
 
 const NODE = 1
@@ -268,6 +287,8 @@ const DEPENDENCY_PARENTS = PARENTS * DEPENDENCIES
 class NodeSet {
   private readonly seen = new Map<string, number>()
   readonly included = new Set<string>()
+  /** nodes in the order capnp collects their source info: each after its dependencies, with its groups and parameter structs */
+  readonly infoOrder: CapnpNode[] = []
 
   constructor(private readonly byId: Map<string, CapnpNode>) {}
 
@@ -312,6 +333,7 @@ class NodeSet {
       const next = (eagerness & ~(DEPENDENCIES - 1)) | Math.floor(eagerness / DEPENDENCIES)
       for (const x of [n, ...aux]) for (const d of dependencies(x)) this.visit(d, next)
     }
+    this.infoOrder.push(n, ...aux)
     if (eagerness & PARENTS && n.scopeId !== '0x0000000000000000') this.visit(n.scopeId, eagerness)
     if (eagerness & CHILDREN) for (const c of n.nestedIds) this.visit(c, eagerness)
   }
@@ -342,9 +364,11 @@ function dependencies(n: CapnpNode): string[] {
   for (const e of n.enumerants ?? []) anns(e.annotations)
   for (const s of n.superclasses ?? []) typeDeps(s, out)
   for (const m of n.methods ?? []) {
-    out.push(m.paramStructType)
+    // an inline parameter list's struct is not a dependency (capnp cannot look it up by id): it is
+    // compiled with its interface and traversed as one of the interface's own nodes
+    if (!m.inlineParams) out.push(m.paramStructType)
     brandDeps(m.paramBrand, out)
-    out.push(m.resultStructType)
+    if (!m.inlineResults) out.push(m.resultStructType)
     brandDeps(m.resultBrand, out)
     anns(m.annotations)
   }
@@ -379,10 +403,91 @@ export function buildCodeGeneratorRequest(models: CapnpModel[], options: Request
       imports: (m.requestImports ?? []).map(x => ({ id: id(x.id), name: x.name })),
     })),
     capnpVersion: options.capnpVersion ?? REQUEST_CAPNP_VERSION,
-    sourceInfo: nodes.map(sourceInfoObj),
+    sourceInfo: sourceInfoList(set.infoOrder),
   }
   const root = schema.get('CodeGeneratorRequest')
   if (!root) throw new Error('schema.capnp has no CodeGeneratorRequest')
   b.writeRoot(root, request)
   return b.finish()
+}
+
+// ---------------------------------------------------------------- comparing requests
+
+/** A CodeGeneratorRequest reduced to what it means: one canonical JSON text per part. */
+export interface CanonicalRequest {
+  /** each node, by id (hex), byte positions zeroed */
+  nodes: Record<string, string>
+  /** each source info, by id (hex), byte positions zeroed */
+  sourceInfo: Record<string, string>
+  /** the requested files without their fileSourceInfo, and the compiler version */
+  files: string
+  /** each requested file's fileSourceInfo (capnp 1.x), byte positions zeroed */
+  fileSourceInfo: string
+}
+
+type TreeStruct = { s: string; p: WireTree[] }
+
+/** Zeroes the data bytes [from, to) of a canonical struct (its data hex is trimmed of trailing zeros). */
+function zeroBytes(t: TreeStruct, from: number, to: number): TreeStruct {
+  const bytes = Buffer.from(t.s, 'hex')
+  for (let i = from; i < to && i < bytes.length; i++) bytes[i] = 0
+  let end = bytes.length
+  while (end > 0 && bytes[end - 1] === 0) end--
+  return { s: bytes.subarray(0, end).toString('hex'), p: t.p }
+}
+
+function idHex(t: TreeStruct): string {
+  const b = Buffer.alloc(8)
+  Buffer.from(t.s.slice(0, 16), 'hex').copy(b)
+  return b.readBigUInt64LE().toString(16)
+}
+
+function structs(t: WireTree | undefined): TreeStruct[] {
+  return t && 'e' in t && t.l === 7 ? t.e : []
+}
+
+/**
+ * The parts of a request that code generators read, for comparing two requests (startByte/endByte
+ * aside, and the order of the node and source info lists, which capnp does not define).
+ */
+export function canonicalRequest(msg: Uint8Array): CanonicalRequest {
+  const root = readMessageTree(msg) as TreeStruct
+  const nodes: Record<string, string> = {}
+  // Node.startByte/endByte: data bytes 40-47
+  for (const n of structs(root.p[0])) nodes[idHex(n)] = JSON.stringify(zeroBytes(n, 40, 48))
+  const sourceInfo: Record<string, string> = {}
+  for (const x of structs(root.p[3])) {
+    // SourceInfo.startByte/endByte: data bytes 8-15; Member.startByte/endByte: bytes 0-7
+    const z = zeroBytes(x, 8, 16)
+    const members = z.p[1]
+    const p = [...z.p]
+    if (members && 'e' in members && members.l === 7) p[1] = { l: 7, e: members.e.map(m => zeroBytes(m, 0, 8)) }
+    sourceInfo[idHex(x)] = JSON.stringify({ s: z.s, p })
+  }
+  const files = structs(root.p[1])
+  const fileSourceInfo = files.map(f => {
+    const fsi = f.p[2] as TreeStruct | null | undefined
+    if (!fsi) return null
+    // Identifier.startByte/endByte: data bytes 0-7
+    return { s: fsi.s, p: [{ l: 7, e: structs(fsi.p[0]).map(i => zeroBytes(i, 0, 8)) }] }
+  })
+  return {
+    nodes,
+    sourceInfo,
+    files: JSON.stringify({ files: files.map(f => ({ s: f.s, p: f.p.slice(0, 2) })), version: root.p[2] ?? null }),
+    fileSourceInfo: JSON.stringify(fileSourceInfo),
+  }
+}
+
+/** Digests of a canonical request: everything but fileSourceInfo, and fileSourceInfo on its own. */
+export function requestDigests(c: CanonicalRequest): { request: string; fileSourceInfo: string } {
+  const sorted = (r: Record<string, string>): string[] =>
+    Object.keys(r)
+      .sort()
+      .map(k => `${k}=${r[k]}`)
+  const hash = (s: string): string => createHash('sha256').update(s).digest('hex')
+  return {
+    request: hash(JSON.stringify({ nodes: sorted(c.nodes), sourceInfo: sorted(c.sourceInfo), files: c.files })),
+    fileSourceInfo: hash(c.fileSourceInfo),
+  }
 }
