@@ -199,6 +199,46 @@ describe('ssmd schema generate', () => {
     expect(back.price.nanos).to.equal(250_000_000)
   })
 
+  it('refuses TypeScript that would not compile, naming the file and the first error, writing nothing', async () => {
+    const repo = repoWithImports()
+    // capnp-es imports the other file's Money under its own name, clashing with the local one
+    writeFileSync(
+      join(repo, 'schemas', 'order.capnp'),
+      '@0xe1f2a3b4c5d6e7f8;\nusing C = import "common.capnp";\nstruct Money { cents @0 :Int64; }\nstruct Order {\n  price @0 :C.Money;\n  fee @1 :Money;\n}\n',
+    )
+    const out = join(tempDir(), 'gen')
+    const r = await ssmd(['schema', 'generate', 'order', '--lang', 'ts', '--out', out], { cwd: repo })
+    expect(r.code, r.stderr).to.equal(1)
+    expect(r.stderr).to.match(/^Error: the TypeScript generated for schemas\/order\.capnp does not compile: order\.ts:\d+:\d+: .*'Money'.*\n$/)
+    expect(existsSync(out)).to.equal(false)
+  })
+
+  it('refuses up front imports capnp-es cannot resolve: a standard file it lacks, an absolute path', async () => {
+    const repo = repoWithImports()
+    const cases: Array<[string, RegExp]> = [
+      [
+        'using import "/capnp/stream.capnp".StreamResult;\nstruct Order { r @0 :StreamResult; }\n',
+        /^Error: cannot generate bindings for schemas\/order\.capnp: order\.capnp imports "\/capnp\/stream\.capnp" and capnp-es provides no module for it \(it has [^)]*\/capnp\/schema\.capnp[^)]*\)\n$/,
+      ],
+      [
+        'using C = import "/common.capnp";\nstruct Order { price @0 :C.Money; }\n',
+        /^Error: cannot generate bindings for schemas\/order\.capnp: order\.capnp imports "\/common\.capnp" and capnp-es cannot generate an absolute import; import it by a path relative to the importing file\n$/,
+      ],
+    ]
+    for (const [body, message] of cases) {
+      writeFileSync(join(repo, 'schemas', 'order.capnp'), `@0xe1f2a3b4c5d6e7f8;\n${body}`)
+      const out = join(tempDir(), 'gen')
+      const r = await ssmd(['schema', 'generate', 'order', '--lang', 'ts', '--out', out], { cwd: repo })
+      expect(r.code, r.stderr).to.equal(1)
+      expect(r.stderr).to.match(message)
+      expect(existsSync(out)).to.equal(false)
+    }
+    // an import only used for annotations generates no import at all, and stays allowed
+    writeFileSync(join(repo, 'schemas', 'order.capnp'), '@0xe1f2a3b4c5d6e7f8;\nusing Cxx = import "/capnp/c++.capnp";\n$Cxx.namespace("o");\nstruct Order { id @0 :Text; }\n')
+    const ok = await ssmd(['schema', 'generate', 'order', '--lang', 'ts', '--out', join(tempDir(), 'gen')], { cwd: repo })
+    expect(ok.code, ok.stderr).to.equal(0)
+  })
+
   it('writes JavaScript (built CLI) and declarations', async () => {
     const repo = exampleRepo()
     const out = join(tempDir(), 'gen')

@@ -2,7 +2,7 @@
  * Compiling a schema version to a CodeGeneratorRequest (what `capnp compile -o-` writes) and
  * generating language bindings from it, with no Cap'n Proto toolchain installed.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadCapnpFile, type CapnpDiagnostic, type CapnpModel } from '../../capnp/index.js'
@@ -119,6 +119,7 @@ export async function generateBindings(compiled: CompiledSchema, lang: BindingLa
   // the output goes. capnp-es prints type errors on stdout; keep them for the error message.
   const capnpEs = dirname(fileURLToPath(import.meta.resolve('capnp-es')))
   const tsconfig = { paths: { 'capnp-es': [join(capnpEs, 'index.d.mts')], 'capnp-es/*': [join(capnpEs, '*')] } }
+  refuseUnresolvableImports(compiled, capnpEs, await import('capnp-es'), await import('capnp-es/capnp/schema'))
   const printed: string[] = []
   const log = console.log
   console.log = (...args: unknown[]) => {
@@ -126,10 +127,96 @@ export async function generateBindings(compiled: CompiledSchema, lang: BindingLa
   }
   try {
     const { files } = await compileAll(Buffer.from(compiled.request), { ts: lang === 'ts', js: lang === 'js', dts: lang === 'dts', tsconfig })
+    if (lang === 'ts') {
+      // nothing that does not compile is written: the sources are type-checked together first
+      const problem = await typeCheckGenerated(files, capnpEs)
+      if (problem) throw new SsmdError(`the TypeScript generated for ${compiled.display} does not compile: ${problem}`)
+    }
     return files
   } catch (error) {
-    throw new SsmdError(`generating ${lang} bindings for ${compiled.display} failed: ${printed[0] ?? (error as Error).message}`)
+    if (error instanceof SsmdError) throw error
+    const first = printed.find(l => l.trim() !== '')
+    throw new SsmdError(`generating ${lang} bindings for ${compiled.display} failed: ${first ?? (error as Error).message}`)
   } finally {
     console.log = log
   }
+}
+
+/**
+ * capnp-es's generator turns an import of `/capnp/NAME.capnp` into `capnp-es/capnp/NAME`, and any
+ * other import into a path next to the generated file. Imports the generated code would actually
+ * use (the imported file declares a struct, enum or interface) are refused here when capnp-es has
+ * no such module, or when the import is absolute (it would become a `.//` path), instead of
+ * writing code that cannot compile.
+ */
+function refuseUnresolvableImports(compiled: CompiledSchema, capnpEsDir: string, capnp: typeof import('capnp-es'), schema: typeof import('capnp-es/capnp/schema')): void {
+  const req = new capnp.Message(compiled.request, false).getRoot(schema.CodeGeneratorRequest)
+  const nodes = new Map([...req.nodes].map(n => [n.id, n]))
+  const declaresTypes = (fileId: bigint): boolean =>
+    [...(nodes.get(fileId)?.nestedNodes ?? [])].some(nn => {
+      const n = nodes.get(nn.id)
+      return n !== undefined && (n._isStruct || n._isEnum || n._isInterface)
+    })
+  for (const f of req.requestedFiles) {
+    for (const imp of f.imports) {
+      if (!imp.name.startsWith('/') || !declaresTypes(imp.id)) continue
+      const std = /^\/capnp\/(.+)\.capnp$/.exec(imp.name)
+      if (std && existsSync(join(capnpEsDir, 'capnp', `${std[1]}.d.mts`))) continue
+      const why = std
+        ? `capnp-es provides no module for it (it has ${readdirSync(join(capnpEsDir, 'capnp'))
+            .filter(x => x.endsWith('.d.mts'))
+            .map(x => `/capnp/${x.slice(0, -'.d.mts'.length)}.capnp`)
+            .join(', ')})`
+        : 'capnp-es cannot generate an absolute import; import it by a path relative to the importing file'
+      throw new SsmdError(`cannot generate bindings for ${compiled.display}: ${f.filename} imports "${imp.name}" and ${why}`)
+    }
+  }
+}
+
+/** Declaration files (TypeScript's libs, capnp-es's), parsed once per process for every check. */
+const declarationCache = new Map<string, import('typescript').SourceFile | undefined>()
+
+/**
+ * Type-checks generated TypeScript in memory, the files importing each other by their generated
+ * names and `capnp-es` resolving to the copy ssmd ships: strict, as a project compiling them would.
+ * Returns the first diagnostic as `file:line:col message`, or undefined when they compile.
+ */
+export async function typeCheckGenerated(files: Map<string, string>, capnpEsDir: string): Promise<string | undefined> {
+  const ts = (await import('typescript')).default
+  const root = '/__generated__'
+  const mem = new Map([...files].map(([name, text]) => [`${root}/${name}`, text]))
+  const options: import('typescript').CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    types: [],
+    paths: { 'capnp-es': [join(capnpEsDir, 'index.d.mts')], 'capnp-es/*': [join(capnpEsDir, '*')] },
+  }
+  const host = ts.createCompilerHost(options)
+  const fileExists = host.fileExists.bind(host)
+  const readFile = host.readFile.bind(host)
+  const getSourceFile = host.getSourceFile.bind(host)
+  host.fileExists = f => mem.has(f) || fileExists(f)
+  const directoryExists = host.directoryExists?.bind(host)
+  host.directoryExists = d => d === root || [...mem.keys()].some(f => f.startsWith(`${d}/`)) || (directoryExists?.(d) ?? false)
+  host.readFile = f => mem.get(f) ?? readFile(f)
+  host.getSourceFile = (f, lang, onError) => {
+    const text = mem.get(f)
+    if (text !== undefined) return ts.createSourceFile(f, text, lang)
+    if (!declarationCache.has(f)) declarationCache.set(f, getSourceFile(f, lang, onError))
+    return declarationCache.get(f)
+  }
+  const program = ts.createProgram([...mem.keys()], options, host)
+  const first = ts.getPreEmitDiagnostics(program)[0]
+  if (!first) return undefined
+  const message = ts.flattenDiagnosticMessageText(first.messageText, ' ')
+  if (!first.file || first.start === undefined) return message
+  const { line, character } = first.file.getLineAndCharacterOfPosition(first.start)
+  const name = first.file.fileName.startsWith(`${root}/`) ? first.file.fileName.slice(root.length + 1) : first.file.fileName
+  return `${name}:${line + 1}:${character + 1}: ${message}`
 }
