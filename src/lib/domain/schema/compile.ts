@@ -3,8 +3,8 @@
  * generating language bindings from it, with no Cap'n Proto toolchain installed.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { dirname, join, relative, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { loadCapnpFile, type CapnpDiagnostic, type CapnpModel } from '../../capnp/index.js'
 import { buildCodeGeneratorRequest } from '../../capnp/request.js'
 import { SsmdError } from '../../core/errors.js'
@@ -117,7 +117,7 @@ export async function generateBindings(compiled: CompiledSchema, lang: BindingLa
   }
   // The generated code imports 'capnp-es': type-check it against the copy ssmd ships, wherever
   // the output goes. capnp-es prints type errors on stdout; keep them for the error message.
-  const capnpEs = dirname(fileURLToPath(import.meta.resolve('capnp-es')))
+  const capnpEs = dirname(createRequire(import.meta.url).resolve('capnp-es'))
   const tsconfig = { paths: { 'capnp-es': [join(capnpEs, 'index.d.mts')], 'capnp-es/*': [join(capnpEs, '*')] } }
   refuseUnresolvableImports(compiled, capnpEs, await import('capnp-es'), await import('capnp-es/capnp/schema'))
   const printed: string[] = []
