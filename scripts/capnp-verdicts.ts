@@ -25,7 +25,12 @@ const out = join(corpusDir, 'capnp-verdicts.json')
 const requestsOut = join(corpusDir, 'capnp-requests.json')
 
 /** Files whose whole request is kept (generics, interfaces, embeds, doc comments), to show differences in full. */
-const FULL_REQUESTS = ['capnproto-java/compiler/src/test/schema/test.capnp', 'ssmd-fixtures/embed-binary/binary.capnp', 'ssmd-fixtures/doc-comments/docs.capnp']
+const FULL_REQUESTS = [
+  'capnproto-java/compiler/src/test/schema/test.capnp',
+  'ssmd-fixtures/embed-binary/binary.capnp',
+  'ssmd-fixtures/doc-comments/docs.capnp',
+  'ssmd-fixtures/generic-alias-defaults/aliases.capnp',
+]
 
 /** The corpora: each project of capnp-corpus with its import folders, and ssmd's own capnp fixtures. */
 function verdictProjects(): Array<{ name: string; dir: string; importDirs: string[] }> {

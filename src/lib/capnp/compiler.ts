@@ -1074,7 +1074,9 @@ export class Compiler {
     // substitute generic parameters of the enclosing struct when bound
     if (st && st.kind === 'struct' && st.brand) {
       // the bindings of the struct and of its enclosing generic scopes
-      for (const sc of st.brand.scopes) if (sc.bind) t = substParams(t, sc.scopeId, sc.bind)
+      // (a nested type that inherits a bound scope gets that scope's bindings: the default of a field
+      // reached through aliases, `G(A, B).Alias = (inner = (foo = ...))`, sees `foo` as an A)
+      for (const sc of st.brand.scopes) if (sc.bind) t = bindInherited(substParams(t, sc.scopeId, sc.bind), sc.scopeId, sc.bind)
       return t
     }
     if (st && st.kind === 'struct' && st.args) return substParams(t, st.id, st.args)
@@ -2131,6 +2133,14 @@ function substChain(t: CapnpType, chain: Level[]): CapnpType {
 
 function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
   return rewriteType(t, x => (x.kind === 'param' && x.scopeId === owner ? (args[x.index] ?? x) : undefined))
+}
+
+/** `inherit` brand scopes of `owner` in `t` bound to `args` (inherit means each parameter bound to itself). */
+function bindInherited(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
+  return rewriteType(t, x => {
+    if ((x.kind !== 'struct' && x.kind !== 'interface' && x.kind !== 'enum') || !x.brand?.scopes.some(s => s.inherit && s.scopeId === owner)) return undefined
+    return { ...x, brand: { scopes: x.brand.scopes.map(s => (s.inherit && s.scopeId === owner ? { scopeId: s.scopeId, bind: args } : s)) } }
+  })
 }
 
 function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
