@@ -48,7 +48,7 @@ describe('ssmd deploy: a three-member etcd cluster losing its leader mid-deploy'
     const first = ssmdProcess(args, { cwd: dir, timeout: 240000 })
     expect(first.code, first.stderr).to.equal(0)
     expect(first.stdout).to.contain('1000 written, 0 unchanged')
-    const old = byEnvironment(etcd.getPrefix(`${PREFIX}/`))
+    const old = byEnvironment(etcd.getPrefix(`${PREFIX}/environments/`))
     expect(old.size).to.equal(1000)
     const oldCommit = git(dir, 'rev-parse', 'HEAD').trim()
 
@@ -113,7 +113,7 @@ describe('ssmd deploy: a three-member etcd cluster losing its leader mid-deploy'
 
     // Every environment is entirely old or entirely new.
     await etcd.ready(60000, followers)
-    const mid = byEnvironment(etcd.getPrefix(`${PREFIX}/`, followers))
+    const mid = byEnvironment(etcd.getPrefix(`${PREFIX}/environments/`, followers))
     expect(mid.size).to.equal(1000)
     let midNew = 0
     for (const name of repo.environments) {
@@ -122,13 +122,13 @@ describe('ssmd deploy: a three-member etcd cluster losing its leader mid-deploy'
       const isNew = commitOf(m) === newCommit
       expect(isOld || isNew, `${name} is neither the old nor a new deploy`).to.equal(true)
       if (isNew) midNew++
-      // The record names exactly the content keys present, and their digest.
+      // Exactly the two keys, the record naming the content's digest.
       const record = JSON.parse(m.get('deploy')!)
-      expect([...content(m).keys()].sort(), name).to.deep.equal(record.keys)
-      expect(digestOf(content(m)), name).to.equal(record.digest)
+      expect([...m.keys()].sort(), name).to.deep.equal(['content', 'deploy'])
+      expect(digestOf(m.get('content')!), name).to.equal(record.digest)
       if (isNew) {
-        expect(m.get('storage'), name).to.match(/\/srv\/ssmd\/|"bucket":"ssmd2-/)
-        expect(JSON.parse(m.get('feed')!).display_name, name).to.match(/ \(moved\)$/)
+        expect(JSON.stringify(JSON.parse(m.get('content')!).storage), name).to.match(/\/srv\/ssmd\/|"bucket":"ssmd2-/)
+        expect(JSON.parse(m.get('content')!).feed.display_name, name).to.match(/ \(moved\)$/)
       }
     }
     expect(midNew).to.be.at.least(20)
@@ -137,7 +137,7 @@ describe('ssmd deploy: a three-member etcd cluster losing its leader mid-deploy'
     const rerun = ssmdProcess(args, { cwd: dir, timeout: 240000 })
     expect(rerun.code, rerun.stderr).to.equal(0)
     expect(rerun.stdout).to.contain(`${1000 - midNew} written, ${midNew} unchanged`)
-    const final = byEnvironment(etcd.getPrefix(`${PREFIX}/`, followers))
+    const final = byEnvironment(etcd.getPrefix(`${PREFIX}/environments/`, followers))
     for (const name of repo.environments) {
       expect(commitOf(final.get(name)), name).to.equal(newCommit)
       if (commitOf(mid.get(name)) === newCommit) expect(content(final.get(name)!)).to.deep.equal(content(mid.get(name)!))

@@ -2,7 +2,7 @@
  * JSON (--json): {
  *   prefix, endpoints: string[], commit: string | null, dirty: string[],
  *   environments: Array<{ name, state: 'in-sync'|'drift'|'missing', deployed_commit: string | null,
- *     deployed_at?, deployed_by?, changes: Array<{ key, kind, from?, to? }> }>,
+ *     drift: string[], deployed_at?, deployed_by?, changes: Array<{ key, kind, note? }> }>,
  *   orphans: Array<{ name, commit: string | null }>   (in etcd, not in git; only without names)
  * }
  */
@@ -57,7 +57,13 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   }
 
   private print(r: DeployStatusResult): void {
-    const rows = r.environments.map(s => [s.name, s.state, shortCommit(s.deployedCommit), s.deployedAt ?? '', s.deployedBy ?? ''])
+    const rows = r.environments.map(s => [
+      s.name,
+      s.drift.some(d => d.startsWith('old layout')) ? 'drift: old layout' : s.state,
+      shortCommit(s.deployedCommit),
+      s.deployedAt ?? '',
+      s.deployedBy ?? '',
+    ])
     for (const o of r.orphans) rows.push([o.name, 'not in git', shortCommit(o.commit), '', ''])
     const lines = rows.length === 0 ? ['No environments.'] : [table(['ENVIRONMENT', 'STATE', 'DEPLOYED COMMIT', 'DEPLOYED AT', 'BY'], rows, { flex: [4] })]
     if (this.flags.verbose) {
@@ -65,7 +71,8 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
         lines.push(
           '',
           `${s.name}:`,
-          ...(s.changes.length === 0 ? ['  deploy record out of date'] : s.changes.map(c => `  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}`)),
+          ...s.drift.map(d => `  ${d}`),
+          ...s.changes.map(c => `  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}${c.note ? ` (${c.note})` : ''}`),
         )
       }
     }

@@ -1,9 +1,22 @@
-/** Deploy: plan every environment against etcd, then one guarded transaction per environment that changed. */
+/** Deploy: read what etcd holds, then plan and write each environment in one constant-size transaction, streaming. */
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
 import type { EtcdSession } from './etcd.js'
-import { envPrefix, environmentsPrefix, parseRecord, printable, recordKey, RECORD, type DeployRecord } from './layout.js'
-import { planEnvironment, statusOf, type EnvPlan, type EnvStatus, type KeyChange, type KvEntry } from './plan.js'
+import {
+  CONTENT,
+  contentKey,
+  deploymentOfKey,
+  digestOf,
+  envPrefix,
+  environmentsPrefix,
+  parseRecord,
+  printableKey,
+  RECORD,
+  recordKey,
+  type ContentValue,
+  type DeployRecord,
+} from './layout.js'
+import { planEnvironment, statusOf, type EnvPlan, type EnvState, type EnvStatus, type KeyChange } from './plan.js'
 import type { Rendering, SourceInfo } from './render.js'
 
 /** Up to this many environments are read one prefix each; more, and one read of every environment is cheaper. */
@@ -25,10 +38,14 @@ export interface EnvOutcome {
   name: string
   /** What the plan said. */
   action: EnvPlan['action']
-  /** What happened: written, unchanged, planned (dry run), refused (raced), failed (etcd error), skipped (after a failure). */
+  /** What happened: written, unchanged, planned (dry run), refused (raced, or too large), failed (etcd error), skipped (after a failure). */
   result: 'written' | 'unchanged' | 'planned' | 'refused' | 'failed' | 'skipped'
   changes: KeyChange[]
+  /** Why etcd differed from the rendering (see EnvPlan.drift). */
+  drift: string[]
   message?: string
+  /** With a dry run, for an environment to update: the content value etcd holds (when it parses) and the one it would get. */
+  diff?: { old?: unknown; new: ContentValue }
 }
 
 /** The files involved in each rendering that differ from the commit. */
@@ -37,88 +54,197 @@ export function dirtyFiles(renderings: Rendering[], source: SourceInfo): string[
   return [...new Set(renderings.flatMap(r => r.files.filter(f => changed.has(f))))].sort()
 }
 
-/** Reads what etcd holds for these environments (with `whole`, for every environment): absolute key → entry. */
-export async function readCurrent(session: EtcdSession, prefix: string, names: string[], options: { whole?: boolean } = {}): Promise<Map<string, KvEntry>> {
-  if (options.whole || names.length > READ_ONE_BY_ONE) return session.readPrefix(environmentsPrefix(prefix))
-  const all = new Map<string, KvEntry>()
-  for (const name of names) for (const [k, v] of await session.readPrefix(envPrefix(prefix, name))) all.set(k, v)
-  return all
+/** What etcd holds for the environments read. */
+export interface Current {
+  /** Environment name (printable) → what its prefix holds. */
+  envs: Map<string, EnvState>
+  /** Other deployments found under environments' prefixes (`<prefix>/environments/x/.ssmd-deployment`, …). */
+  nested: Set<string>
 }
 
-/** The keys of `current` under one environment's prefix. */
-function keysOf(current: ReadonlyMap<string, KvEntry>, byEnv: Map<string, Map<string, KvEntry>>, prefix: string, name: string): Map<string, KvEntry> {
-  return byEnv.get(name) ?? new Map([...current].filter(([k]) => k.startsWith(envPrefix(prefix, name))))
-}
-
-/** Groups keys under `<prefix>/environments/` by environment name. */
-export function groupByEnvironment(prefix: string, current: ReadonlyMap<string, KvEntry>): Map<string, Map<string, KvEntry>> {
-  const base = environmentsPrefix(prefix)
-  const out = new Map<string, Map<string, KvEntry>>()
-  for (const [k, v] of current) {
-    if (!k.startsWith(base)) continue
-    const name = k.slice(base.length).split('/')[0]
-    let m = out.get(name)
-    if (!m) out.set(name, (m = new Map()))
-    m.set(k, v)
-  }
-  return out
-}
-
-export function planAll(prefix: string, renderings: Rendering[], current: ReadonlyMap<string, KvEntry>, source: SourceInfo, meta: DeployMeta): EnvPlan[] {
-  const byEnv = groupByEnvironment(prefix, current)
-  const changed = new Set(source.changed)
-  return renderings.map(r => {
-    const record: Omit<DeployRecord, 'digest' | 'keys'> = {
-      commit: source.commit,
-      dirty: r.files.some(f => changed.has(f)),
-      as_of: meta.asOf,
-      deployed_at: meta.now,
-      deployed_by: meta.deployedBy,
-      ssmd_version: meta.ssmdVersion,
-      deploy_id: meta.deployId,
-    }
-    return planEnvironment(prefix, r.content, keysOf(current, byEnv, prefix, r.content.name), record)
-  })
+export interface ReadOptions {
+  /** Read every environment (one paged read of `<prefix>/environments/`). */
+  whole?: boolean
+  pageSize?: number
+  onPage?: (page: number) => void | Promise<void>
 }
 
 /**
- * Applies the plans: one transaction per environment that changed, guarded so
- * that it applies only if etcd still holds what was read. A transaction whose
- * guard fails is refused (nothing written for that environment) unless it
- * turns out to be this run's own write, retried by the client after a lost
- * answer. After an etcd failure no further transaction is started.
+ * Reads what etcd holds for these environments (with `whole`, for every
+ * environment), keeping of each content value only its digest, so that a
+ * fleet of any size is compared in bounded memory.
  */
-export async function applyPlans(session: EtcdSession, prefix: string, plans: EnvPlan[], deployId: string): Promise<EnvOutcome[]> {
-  const outcomes: EnvOutcome[] = plans.map(p => ({ name: p.name, action: p.action, result: p.action === 'unchanged' ? 'unchanged' : 'skipped', changes: p.changes }))
-  const todo = plans.map((p, i) => ({ p, i })).filter(({ p }) => p.action !== 'unchanged')
-  let next = 0
-  let failure: SsmdError | undefined
-  const worker = async () => {
-    while (failure === undefined && next < todo.length) {
-      const { p, i } = todo[next++]
-      try {
-        if (await session.apply(p.guards, p.puts, p.deletes)) {
-          outcomes[i].result = 'written'
-          continue
+export async function readCurrent(session: EtcdSession, prefix: string, names: string[], options: ReadOptions = {}): Promise<Current> {
+  const current: Current = { envs: new Map(), nested: new Set() }
+  const base = Buffer.from(environmentsPrefix(prefix))
+  const read = async (from: string) => {
+    const touched: string[] = []
+    const revision = await session.scan(
+      from,
+      (key, value, modRevision) => {
+        const nested = deploymentOfKey(key.toString('latin1'))
+        if (nested !== undefined && nested !== prefix) current.nested.add(printableKey(Buffer.from(nested, 'latin1')))
+        const rel = key.subarray(base.length)
+        const slash = rel.indexOf(0x2f)
+        // A key right under <prefix>/environments/ belongs to no environment (and no delete range removes it).
+        if (slash <= 0) return
+        const name = printableKey(rel.subarray(0, slash))
+        let state = current.envs.get(name)
+        if (!state) {
+          state = { revision: '', others: [] }
+          current.envs.set(name, state)
+          touched.push(name)
         }
-        const now = await session.readPrefix(envPrefix(prefix, p.name))
-        const record = parseRecord(now.get(recordKey(prefix, p.name))?.value)
-        if (record?.deploy_id === deployId) {
-          outcomes[i].result = 'written'
+        const rest = rel.subarray(slash + 1)
+        if (rest.equals(CONTENT_BYTES)) state.content = { digest: digestOf(value), modRevision }
+        else if (rest.equals(RECORD_BYTES)) state.record = { value: value.toString(), modRevision }
+        else state.others.push(printableKey(rest))
+      },
+      {
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(options.onPage ? { onPage: options.onPage } : {}),
+        restart: () => {
+          for (const n of touched) current.envs.delete(n)
+          touched.length = 0
+        },
+      },
+    )
+    for (const n of touched) current.envs.get(n)!.revision = revision
+    return revision
+  }
+  if (options.whole || names.length > READ_ONE_BY_ONE) {
+    const revision = await read(environmentsPrefix(prefix))
+    // Environments not found were absent at that revision: their transactions guard on it.
+    for (const name of names) if (!current.envs.has(name)) current.envs.set(name, { revision, others: [] })
+  } else {
+    for (const name of names) {
+      const revision = await read(envPrefix(prefix, name))
+      if (!current.envs.has(name)) current.envs.set(name, { revision, others: [] })
+    }
+  }
+  return current
+}
+
+const CONTENT_BYTES = Buffer.from(CONTENT)
+const RECORD_BYTES = Buffer.from(RECORD)
+
+const recordOf = (r: Rendering, source: SourceInfo, changed: Set<string>, meta: DeployMeta): Omit<DeployRecord, 'digest'> => ({
+  commit: source.commit,
+  dirty: r.files.some(f => changed.has(f)),
+  as_of: meta.asOf,
+  deployed_at: meta.now,
+  deployed_by: meta.deployedBy,
+  ssmd_version: meta.ssmdVersion,
+  deploy_id: meta.deployId,
+})
+
+/** Runs `work` on indexes 0..n-1, `CONCURRENCY` at a time, while `go()` holds. */
+async function pool(n: number, work: (i: number) => Promise<void>, go: () => boolean = () => true): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (go() && next < n) await work(next++)
+  }
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker))
+}
+
+/** With a dry run: plans every environment and, for those to update, reads the content etcd holds for the diff. */
+export async function planAll(session: EtcdSession, prefix: string, renderings: Rendering[], current: Current, source: SourceInfo, meta: DeployMeta): Promise<EnvOutcome[]> {
+  const changed = new Set(source.changed)
+  const outcomes: EnvOutcome[] = new Array(renderings.length)
+  await pool(renderings.length, async i => {
+    const r = renderings[i]
+    const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
+    const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
+    if (plan.action === 'update') {
+      let old: unknown
+      const held = current.envs.get(r.content.name)?.content ? await session.get(contentKey(prefix, r.content.name)) : undefined
+      try {
+        old = held ? JSON.parse(held.value) : undefined
+      } catch {
+        old = undefined
+      }
+      outcome.diff = { ...(old === undefined ? {} : { old }), new: plan.newContent }
+    }
+    outcomes[i] = outcome
+  })
+  return outcomes
+}
+
+/**
+ * The environments that need a transaction, and the outcome of the others
+ * (unchanged), by name. The record's fields do not matter to the comparison.
+ */
+export function pendingOf(prefix: string, renderings: Rendering[], current: Current): { pending: Rendering[]; settled: Map<string, EnvOutcome> } {
+  const pending: Rendering[] = []
+  const settled = new Map<string, EnvOutcome>()
+  const record = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
+  for (const r of renderings) {
+    const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), record)
+    if (plan.action === 'unchanged') settled.set(plan.name, outcomeOf(plan, 'unchanged'))
+    else pending.push(r)
+  }
+  return { pending, settled }
+}
+
+const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => ({
+  name: plan.name,
+  action: plan.action,
+  result,
+  changes: plan.changes,
+  drift: plan.drift,
+  ...(plan.error ? { message: plan.error } : {}),
+})
+
+/**
+ * Plans and writes each environment, up to 64 transactions in flight, holding
+ * no more than those plans at once. A transaction whose guard fails is refused
+ * (nothing written for that environment) unless it turns out to be this run's
+ * own write, retried by the client after a lost answer. An environment too
+ * large for one request is refused on its own. After an etcd failure no
+ * further transaction is started.
+ */
+export async function deployAll(
+  session: EtcdSession,
+  prefix: string,
+  renderings: Rendering[],
+  current: Current,
+  source: SourceInfo,
+  meta: DeployMeta,
+  lock?: { key: string; createRevision: string; lost(): boolean },
+): Promise<EnvOutcome[]> {
+  const changed = new Set(source.changed)
+  const outcomes: EnvOutcome[] = renderings.map(r => ({ name: r.content.name, action: 'update', result: 'skipped', changes: [], drift: [] }))
+  let failure: SsmdError | undefined
+  await pool(
+    renderings.length,
+    async i => {
+      const r = renderings[i]
+      const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
+      if (!plan.write) {
+        outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
+        return
+      }
+      const outcome = outcomeOf(plan, 'written')
+      outcomes[i] = outcome
+      try {
+        if (await session.writeEnvironment({ ...plan.write, ...(lock ? { lock: { key: lock.key, createRevision: lock.createRevision } } : {}) })) return
+        const record = parseRecord((await session.get(recordKey(prefix, plan.name)))?.value)
+        if (record?.deploy_id === meta.deployId) return
+        outcome.result = 'refused'
+        if (lock && ((await session.get(lock.key))?.createRevision ?? '0') !== lock.createRevision) {
+          outcome.message = `the deploy lock on ${prefix} was lost (its lease expired: etcd did not hear from this deploy for longer than its TTL): nothing written for it, run the deploy again`
         } else {
-          outcomes[i].result = 'refused'
-          outcomes[i].message =
-            `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; another deploy is running or ran meanwhile: nothing written for it, run the deploy again to compare anew`
+          outcome.message = `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; a hand edit or a deploy without the lock ran meanwhile: nothing written for it, run the deploy again to compare anew`
         }
       } catch (error) {
         if (!(error instanceof SsmdError)) throw error
         failure ??= error
-        outcomes[i].result = 'failed'
-        outcomes[i].message = error.message
+        outcome.result = 'failed'
+        outcome.message = error.message
       }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, todo.length) }, worker))
+    },
+    () => failure === undefined,
+  )
   return outcomes
 }
 
@@ -128,18 +254,16 @@ export const shortCommit = (c: string | null | undefined) => (c ? c.slice(0, 12)
 export function statusAll(
   prefix: string,
   renderings: Rendering[],
-  current: ReadonlyMap<string, KvEntry>,
+  current: Current,
   all: boolean,
 ): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
-  const byEnv = groupByEnvironment(prefix, current)
-  const statuses = renderings.map(r => statusOf(prefix, r.content, keysOf(current, byEnv, prefix, r.content.name)))
+  const statuses = renderings.map(r => statusOf(prefix, r.content, current.envs.get(r.content.name)))
   const orphans: Array<{ name: string; commit: string | null }> = []
   if (all) {
     const known = new Set(renderings.map(r => r.content.name))
-    for (const [name, kvs] of byEnv) {
-      if (known.has(name)) continue
-      const record = parseRecord(kvs.get(`${envPrefix(prefix, name)}${RECORD}`)?.value)
-      orphans.push({ name: printable(name), commit: record?.commit ?? null })
+    for (const [name, state] of current.envs) {
+      if (known.has(name) || (!state.record && !state.content && state.others.length === 0)) continue
+      orphans.push({ name, commit: parseRecord(state.record?.value)?.commit ?? null })
     }
     orphans.sort((a, b) => (a.name < b.name ? -1 : 1))
   }

@@ -5,7 +5,36 @@
  */
 import type { Etcd3, IOptions } from 'etcd3'
 import { SsmdError, UsageError } from '../core/errors.js'
-import type { Guard, KvEntry } from './plan.js'
+import type { KvEntry } from './plan.js'
+
+/** Attempts of a paged read that etcd's compaction interrupts, before it is reported. */
+const MAX_SCAN_ATTEMPTS = 5
+
+const isCompacted = (error: unknown) => /required revision has been compacted/i.test(String((error as Error)?.message ?? error))
+
+/** What `writeEnvironment` writes and the revisions it was planned against. */
+export interface EnvironmentWrite {
+  /** `<prefix>/environments/<name>/` */
+  envPrefix: string
+  contentKey: string
+  recordKey: string
+  content: string
+  record: string
+  /** The revision the environment was read at. */
+  revision: string
+  /** mod_revision of the record and content as read ('0': absent). */
+  recordMod: string
+  contentMod: string
+  /** The deploy lock this run holds: its key and create_revision. */
+  lock?: { key: string; createRevision: string }
+}
+
+export interface LeaseHandle {
+  id: string
+  /** True once etcd said the lease expired (keep-alive failed for longer than its TTL). */
+  lost(): boolean
+  revoke(): Promise<void>
+}
 
 export interface Endpoint {
   /** host:port as given to gRPC (IPv6 in brackets). */
@@ -113,19 +142,81 @@ export class EtcdSession {
     return session
   }
 
-  /** Every key under `prefix`, read at one revision (paged, so any number of keys fits). */
+  /**
+   * Every key under `prefix`, read at one revision in pages of `pageSize`
+   * (default 2,000), each passed to `onKv`. When etcd compacts that revision
+   * before the last page (a long read on a busy cluster), the read starts
+   * again at a fresh revision, after `restart` (which drops what was passed
+   * so far). Returns the revision read at.
+   */
+  async scan(
+    prefix: string | Buffer,
+    onKv: (key: Buffer, value: Buffer, modRevision: string) => void,
+    options: { pageSize?: number; keysOnly?: boolean; end?: Buffer; restart?: () => void; onPage?: (page: number) => void | Promise<void> } = {},
+  ): Promise<string> {
+    const start = Buffer.from(prefix)
+    const end = options.end ?? prefixEnd(start)
+    for (let attempt = 1; ; attempt++) {
+      let from = start
+      let revision: string | undefined
+      let page = 0
+      try {
+        for (;;) {
+          const res = await this.client.kv.range({
+            key: from,
+            range_end: end,
+            limit: options.pageSize ?? 2000,
+            ...(options.keysOnly ? { keys_only: true } : {}),
+            ...(revision ? { revision } : {}),
+          })
+          revision ??= res.header.revision
+          for (const kv of res.kvs) onKv(kv.key, kv.value, String(kv.mod_revision))
+          if (!res.more || res.kvs.length === 0) return revision
+          from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])])
+          await options.onPage?.(++page)
+        }
+      } catch (error) {
+        if (attempt < MAX_SCAN_ATTEMPTS && isCompacted(error)) {
+          options.restart?.()
+          continue
+        }
+        throw this.failure(error, 'read')
+      }
+    }
+  }
+
+  /** Every key under `prefix` with its value (UTF-8), read at one revision. */
   async readPrefix(prefix: string): Promise<Map<string, KvEntry>> {
     const out = new Map<string, KvEntry>()
-    const end = prefixEnd(Buffer.from(prefix))
-    let from = Buffer.from(prefix)
-    let revision: string | undefined
+    await this.scan(prefix, (k, v, mod) => out.set(k.toString(), { value: v.toString(), modRevision: mod }), { restart: () => out.clear() })
+    return out
+  }
+
+  /** The value of one key, if it exists. */
+  async get(key: string): Promise<{ value: string; modRevision: string; createRevision: string } | undefined> {
     try {
-      for (;;) {
-        const res = await this.client.kv.range({ key: from, range_end: end, limit: 2000, ...(revision ? { revision } : {}) })
-        revision ??= res.header.revision
-        for (const kv of res.kvs) out.set(kv.key.toString(), { value: kv.value.toString(), modRevision: String(kv.mod_revision) })
-        if (!res.more || res.kvs.length === 0) break
-        from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])])
+      const res = await this.client.kv.range({ key: Buffer.from(key) })
+      const kv = res.kvs[0]
+      return kv ? { value: kv.value.toString(), modRevision: String(kv.mod_revision), createRevision: String(kv.create_revision) } : undefined
+    } catch (error) {
+      throw this.failure(error, 'read')
+    }
+  }
+
+  /** Which of these keys exist, read at one revision (one transaction of reads). */
+  async existing(keys: string[]): Promise<Set<string>> {
+    const out = new Set<string>()
+    try {
+      for (let i = 0; i < keys.length; i += 100) {
+        const chunk = keys.slice(i, i + 100)
+        const res = await this.client.kv.txn({
+          compare: [],
+          success: chunk.map(key => ({ request_range: { key: Buffer.from(key), keys_only: true } })),
+          failure: [],
+        })
+        res.responses.forEach((r, j) => {
+          if ((r.response_range?.kvs.length ?? 0) > 0) out.add(chunk[j])
+        })
       }
     } catch (error) {
       throw this.failure(error, 'read')
@@ -134,26 +225,95 @@ export class EtcdSession {
   }
 
   /**
-   * One transaction: if every guard still holds, put and delete; otherwise
-   * nothing. Returns whether it was applied.
+   * Writes one environment in one transaction of constant size: if nothing
+   * under its prefix changed since `read.revision`, its record and content are
+   * still at the revisions read (or still absent), and the deploy lock is still
+   * the one this run holds, then delete everything else under the prefix (three
+   * delete ranges around the two keys) and put the content and the record.
+   * Otherwise nothing. Returns whether it was applied.
    */
-  async apply(guards: Guard[], puts: Array<[string, string]>, deletes: string[]): Promise<boolean> {
+  async writeEnvironment(w: EnvironmentWrite): Promise<boolean> {
+    const at = (key: string, modRevision: string) =>
+      modRevision === '0'
+        ? { key: Buffer.from(key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
+        : { key: Buffer.from(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: modRevision }
+    const base = Buffer.from(w.envPrefix)
     try {
       const res = await this.client.kv.txn({
-        compare: guards.map(g =>
-          g.modRevision === '0'
-            ? { key: Buffer.from(g.key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
-            : { key: Buffer.from(g.key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: g.modRevision },
-        ),
+        compare: [
+          at(w.recordKey, w.recordMod),
+          at(w.contentKey, w.contentMod),
+          { key: base, range_end: prefixEnd(base), target: 'Mod', result: 'Less', mod_revision: String(BigInt(w.revision) + 1n) },
+          ...(w.lock ? [{ key: Buffer.from(w.lock.key), target: 'Create' as const, result: 'Equal' as const, create_revision: w.lock.createRevision }] : []),
+        ],
+        // Everything under the prefix but the two keys put (etcd refuses a put inside a range the same transaction deletes).
         success: [
-          ...deletes.map(key => ({ request_delete_range: { key: Buffer.from(key) } })),
-          ...puts.map(([key, value]) => ({ request_put: { key: Buffer.from(key), value: Buffer.from(value) } })),
+          ...between(base, Buffer.from(w.contentKey), Buffer.from(w.recordKey), prefixEnd(base)).map(([key, range_end]) => ({ request_delete_range: { key, range_end } })),
+          { request_put: { key: Buffer.from(w.contentKey), value: Buffer.from(w.content) } },
+          { request_put: { key: Buffer.from(w.recordKey), value: Buffer.from(w.record) } },
         ],
         failure: [],
       })
       return res.succeeded
     } catch (error) {
       throw this.failure(error, 'write')
+    }
+  }
+
+  /** Creates `key` with `value` (attached to a lease, if given) unless it exists; else returns what it holds. */
+  async createIfAbsent(key: string, value: string, lease?: string): Promise<{ created: true; revision: string } | { created: false; value: string; createRevision: string }> {
+    try {
+      const res = await this.client.kv.txn({
+        compare: [{ key: Buffer.from(key), target: 'Version', result: 'Equal', version: 0 }],
+        success: [{ request_put: { key: Buffer.from(key), value: Buffer.from(value), ...(lease ? { lease } : {}) } }],
+        failure: [{ request_range: { key: Buffer.from(key) } }],
+      })
+      if (res.succeeded) return { created: true, revision: String(res.header.revision) }
+      const kv = res.responses[0]?.response_range?.kvs[0]
+      return { created: false, value: kv ? kv.value.toString() : '', createRevision: kv ? String(kv.create_revision) : '0' }
+    } catch (error) {
+      throw this.failure(error, 'write')
+    }
+  }
+
+  /** Deletes `key` if it was created at `createRevision` (and so is still the one this run made). */
+  async deleteIfCreatedAt(key: string, createRevision: string): Promise<void> {
+    try {
+      await this.client.kv.txn({
+        compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: createRevision }],
+        success: [{ request_delete_range: { key: Buffer.from(key) } }],
+        failure: [],
+      })
+    } catch (error) {
+      throw this.failure(error, 'write')
+    }
+  }
+
+  /** A lease of `ttlSeconds`, kept alive by the client until revoked (or the process dies: then it expires). */
+  async grantLease(ttlSeconds: number): Promise<LeaseHandle> {
+    const lease = this.client.lease(ttlSeconds)
+    let lost = false
+    lease.on('lost', () => {
+      lost = true
+    })
+    let id: string
+    try {
+      id = await lease.grant()
+    } catch (error) {
+      lease.release()
+      throw this.failure(error, 'write')
+    }
+    return {
+      id,
+      lost: () => lost,
+      revoke: async () => {
+        try {
+          await lease.revoke()
+        } catch {
+          // The lease expires on its own within its TTL.
+          lease.release()
+        }
+      },
     }
   }
 
@@ -229,6 +389,19 @@ function shortReason(text: string): string {
     .split('\n')[0]
     .replace(/^\d+ [A-Z_]+: /, '')
     .slice(0, 200)
+}
+
+/** The ranges [start, k1), (k1, k2), … (kn, end) around the sorted keys k1…kn. */
+function between(start: Buffer, ...rest: Buffer[]): Array<[Buffer, Buffer]> {
+  const end = rest.pop()!
+  const out: Array<[Buffer, Buffer]> = []
+  let from = start
+  for (const k of rest) {
+    out.push([from, k])
+    from = Buffer.concat([k, Buffer.from([0])])
+  }
+  out.push([from, end])
+  return out
 }
 
 /** The smallest key after every key starting with `prefix` (etcd's range_end for a prefix). */

@@ -1,18 +1,15 @@
 /**
  * The etcd key layout (docs/deploy.md):
  *
- *   <prefix>/environments/<name>/feed               the feed and its version in effect
- *   <prefix>/environments/<name>/schemas/<schema>   schema version, format, definition path, hash
- *   <prefix>/environments/<name>/schedule           (when the environment has one)
- *   <prefix>/environments/<name>/keys/<key>         one secret reference each (never a value)
- *   <prefix>/environments/<name>/transport
- *   <prefix>/environments/<name>/storage
- *   <prefix>/environments/<name>/cache              (when the environment has one)
- *   <prefix>/environments/<name>/deploy             the deploy record: commit, time, who, digest
+ *   <prefix>/environments/<name>/content   the rendered environment as one canonical JSON value
+ *   <prefix>/environments/<name>/deploy    the deploy record: commit, time, who, digest of content
+ *   <prefix>/.ssmd-deployment              marks <prefix> as an ssmd deployment (overlap checks)
+ *   <prefix>/.ssmd-lock                    held, with a lease, by the deploy running (one at a time)
  *
  * Every value is canonical JSON (object keys sorted, no spaces), so the same
- * configuration always gives the same bytes and an unchanged environment can be
- * recognised by comparing values.
+ * configuration always gives the same bytes and an unchanged environment is
+ * recognised by its digest. An environment is written by one transaction of a
+ * constant number of operations, whatever its size.
  */
 import { createHash } from 'node:crypto'
 import { UsageError } from '../core/errors.js'
@@ -20,11 +17,22 @@ import type { RenderedContent } from './render.js'
 
 export const DEFAULT_PREFIX = '/ssmd'
 export const RECORD = 'deploy'
+export const CONTENT = 'content'
+/** The key, under a deployment's prefix, that marks it as one. */
+export const MARKER = '.ssmd-deployment'
+/** The key, under a deployment's prefix, a running deploy holds with its lease. */
+export const LOCK = '.ssmd-lock'
+/** The content keys of the layout before a rendering became one value (one key each): recognised, and replaced. */
+const OLD_LAYOUT = /^(feed|schedule|transport|storage|cache|schemas\/[^/]+|keys\/[^/]+)$/
 
-/** `/ssmd`, `/team-a/ssmd`: absolute, no trailing slash, printable ASCII without spaces. */
+/** `/ssmd`, `/team-a/ssmd`: absolute, no trailing slash, printable ASCII without spaces, no `.` or `..` segment. */
 export function checkPrefix(value: string): string {
   if (!/^(\/[A-Za-z0-9._-]+)+$/.test(value)) {
     throw new UsageError(`--prefix '${value}' is not a key prefix; use '/' and segments of letters, digits, '.', '_' or '-', without a trailing '/', e.g. /ssmd`)
+  }
+  const dots = value.split('/').find(s => s === '.' || s === '..')
+  if (dots !== undefined) {
+    throw new UsageError(`--prefix '${value}' has a '${dots}' segment; etcd keys are not paths, so it would name a different key than it seems: write the prefix without it`)
   }
   return value
 }
@@ -32,6 +40,29 @@ export function checkPrefix(value: string): string {
 export const environmentsPrefix = (prefix: string) => `${prefix}/environments/`
 export const envPrefix = (prefix: string, name: string) => `${prefix}/environments/${name}/`
 export const recordKey = (prefix: string, name: string) => `${envPrefix(prefix, name)}${RECORD}`
+export const contentKey = (prefix: string, name: string) => `${envPrefix(prefix, name)}${CONTENT}`
+export const markerKey = (prefix: string) => `${prefix}/${MARKER}`
+export const lockKey = (prefix: string) => `${prefix}/${LOCK}`
+
+/** Whether a key relative to an environment's prefix is one of the old layout's content keys. */
+export const isOldLayoutKey = (relative: string) => OLD_LAYOUT.test(relative)
+
+/**
+ * The prefix of the deployment a key reveals, if it is one: its marker
+ * (`<q>/.ssmd-deployment`) or a deploy record (`<q>/environments/<name>/deploy`,
+ * which deployments made before the marker existed have too).
+ */
+export function deploymentOfKey(key: string): string | undefined {
+  if (key.endsWith(`/${MARKER}`)) return key.slice(0, -MARKER.length - 1)
+  const m = /^(.*)\/environments\/[^/]+\/deploy$/.exec(key)
+  return m ? m[1] : undefined
+}
+
+/** The proper ancestors of a prefix, outermost first: `/a/b/c` → `/a`, `/a/b`. */
+export function ancestorsOf(prefix: string): string[] {
+  const parts = prefix.split('/').slice(1)
+  return parts.slice(0, -1).map((_, i) => `/${parts.slice(0, i + 1).join('/')}`)
+}
 
 /** JSON with object keys sorted at every level: stable bytes for equal values. */
 export function canonicalJson(value: unknown): string {
@@ -55,24 +86,53 @@ function canonicalShared(value: object): string {
   return json
 }
 
-/** The content keys of one environment, relative to its prefix (`feed`, `keys/kalshi`, …), with their values. */
-export function contentEntries(content: RenderedContent): Map<string, string> {
-  const out = new Map<string, string>()
-  out.set('feed', canonicalShared(content.feed))
-  for (const s of content.schemas) out.set(`schemas/${s.name}`, canonicalShared(s))
-  if (content.schedule) out.set('schedule', canonicalJson(content.schedule))
-  for (const [k, v] of Object.entries(content.keys)) out.set(`keys/${k}`, canonicalJson(v))
-  out.set('transport', canonicalJson(content.transport))
-  out.set('storage', canonicalJson(content.storage))
-  if (content.cache) out.set('cache', canonicalJson(content.cache))
-  return new Map([...out].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)))
+/** The value of `<env>/content`: the rendering without its name, schemas by name. */
+export interface ContentValue {
+  cache?: RenderedContent['cache']
+  feed: RenderedContent['feed']
+  keys: RenderedContent['keys']
+  schedule?: RenderedContent['schedule']
+  schemas: Record<string, RenderedContent['schemas'][number]>
+  storage: RenderedContent['storage']
+  transport: RenderedContent['transport']
 }
 
-/** SHA-256 over the content keys (relative) and values, in key order: what the deploy record names. */
-export function digestOf(entries: Map<string, string>): string {
-  const h = createHash('sha256')
-  for (const [k, v] of [...entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) h.update(k).update('\0').update(v).update('\0')
-  return `sha256:${h.digest('hex')}`
+/** The content value of a rendering (sharing its feed and schema objects). */
+export function contentValue(content: RenderedContent): ContentValue {
+  const schemas: ContentValue['schemas'] = {}
+  for (const s of [...content.schemas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) schemas[s.name] = s
+  return {
+    ...(content.cache ? { cache: content.cache } : {}),
+    feed: content.feed,
+    keys: content.keys,
+    ...(content.schedule ? { schedule: content.schedule } : {}),
+    schemas,
+    storage: content.storage,
+    transport: content.transport,
+  }
+}
+
+/**
+ * The canonical JSON of a rendering's content value: byte for byte
+ * `canonicalJson(contentValue(content))`, with the feed and schemas (shared by
+ * many environments) serialised once per run.
+ */
+export function contentJson(content: RenderedContent): string {
+  const schemas = [...content.schemas].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const parts: string[] = []
+  if (content.cache) parts.push(`"cache":${canonicalJson(content.cache)}`)
+  parts.push(`"feed":${canonicalShared(content.feed)}`)
+  parts.push(`"keys":${canonicalJson(content.keys)}`)
+  if (content.schedule) parts.push(`"schedule":${canonicalJson(content.schedule)}`)
+  parts.push(`"schemas":{${schemas.map(s => `${JSON.stringify(s.name)}:${canonicalShared(s)}`).join(',')}}`)
+  parts.push(`"storage":${canonicalJson(content.storage)}`)
+  parts.push(`"transport":${canonicalJson(content.transport)}`)
+  return `{${parts.join(',')}}`
+}
+
+/** `sha256:` and the hex SHA-256 of a content value's bytes: what the deploy record names. */
+export function digestOf(json: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(json).digest('hex')}`
 }
 
 /** What the last deploy of an environment recorded (the value of `<env>/deploy`). */
@@ -88,10 +148,8 @@ export interface DeployRecord {
   /** user@host of whoever ran the deploy. */
   deployed_by: string
   ssmd_version: string
-  /** Digest of the content keys written (see digestOf). */
+  /** Digest of the content value written (see digestOf). */
   digest: string
-  /** The content keys written, relative to the environment's prefix. */
-  keys: string[]
   /** Random id of the deploy run that wrote it. */
   deploy_id: string
 }
@@ -120,7 +178,6 @@ export function parseRecord(value: string | undefined): DeployRecord | undefined
     deployed_by: text(r.deployed_by),
     ssmd_version: text(r.ssmd_version),
     digest: text(r.digest),
-    keys: Array.isArray(r.keys) ? r.keys.filter((k): k is string => typeof k === 'string') : [],
     deploy_id: text(r.deploy_id),
   }
 }
@@ -135,4 +192,39 @@ export function printable(s: string): string {
     if (out.length > 200) return `${out.slice(0, 200)}…`
   }
   return out
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * A key read from etcd, made safe to print: valid UTF-8 as text (control
+ * characters as \uXXXX), any byte that is not part of valid UTF-8 as \xNN.
+ */
+export function printableKey(key: Buffer): string {
+  try {
+    return printable(strictUtf8.decode(key))
+  } catch {
+    let out = ''
+    let i = 0
+    while (i < key.length) {
+      const b = key[i]
+      const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0
+      let char: string | undefined
+      if (len > 0 && i + len <= key.length) {
+        try {
+          char = strictUtf8.decode(key.subarray(i, i + len))
+        } catch {
+          char = undefined
+        }
+      }
+      if (char === undefined) {
+        out += `\\x${b.toString(16).padStart(2, '0')}`
+        i++
+      } else {
+        out += printable(char)
+        i += len
+      }
+    }
+    return out.length > 200 ? `${out.slice(0, 200)}…` : out
+  }
 }

@@ -1,6 +1,27 @@
-/** What a deploy would change in etcd for one environment, and the guarded transaction that does it. */
-import { canonicalJson, contentEntries, digestOf, envPrefix, parseRecord, RECORD, type DeployRecord } from './layout.js'
+/** What a deploy would change in etcd for one environment, and the transaction that does it. */
+import type { EnvironmentWrite } from './etcd.js'
+import {
+  canonicalJson,
+  contentJson,
+  contentKey,
+  contentValue,
+  digestOf,
+  envPrefix,
+  isOldLayoutKey,
+  parseRecord,
+  recordKey,
+  type ContentValue,
+  type DeployRecord,
+} from './layout.js'
 import type { RenderedContent } from './render.js'
+
+/**
+ * etcd's default limit on the size of one request (its --max-request-bytes,
+ * 1.5 MiB). An environment's transaction carries its content and record and
+ * three keys; the rest is an allowance for the request's own framing.
+ */
+export const MAX_REQUEST_BYTES = 1.5 * 1024 * 1024
+const REQUEST_OVERHEAD = 1024
 
 /** One key as read from etcd. */
 export interface KvEntry {
@@ -9,99 +30,125 @@ export interface KvEntry {
   modRevision: string
 }
 
+/** What etcd holds under one environment's prefix (`<prefix>/environments/<name>/`), as read. */
+export interface EnvState {
+  /** The revision it was read at. */
+  revision: string
+  record?: { value: string; modRevision: string }
+  /** The content value's digest (not the value: a fleet's contents would not fit in memory at once). */
+  content?: { digest: string; modRevision: string }
+  /** Every other key under the prefix, relative to it and printable (\xNN for bytes that are not UTF-8). */
+  others: string[]
+}
+
 export interface KeyChange {
-  /** Absolute etcd key. */
+  /** Absolute etcd key (printable). */
   key: string
   kind: 'add' | 'change' | 'delete'
+  /** Why a key is deleted: a key of the old layout, or one the layout does not have. */
+  note?: 'old layout' | 'unexpected key'
   from?: string
   to?: string
 }
 
-/** A compare of the guarded transaction: the key's mod_revision is still what was read ('0': the key must not exist). */
-export interface Guard {
-  key: string
-  modRevision: string
-}
-
 export interface EnvPlan {
   name: string
-  /** create: nothing in etcd yet; update: content or record differ; unchanged: nothing to write. */
+  /** create: nothing in etcd yet; update: content, record or other keys differ; unchanged: nothing to write. */
   action: 'create' | 'update' | 'unchanged'
-  /** Content key changes (the record is not listed: it is written whenever anything is). */
+  /** Key changes: the content key, and keys removed (the record is not listed: it is written whenever anything is). */
   changes: KeyChange[]
+  /** Why etcd differs from the rendering (empty when it does not, or holds nothing). */
+  drift: string[]
   digest: string
   /** What the last deploy recorded, if anything. */
   previous?: DeployRecord
-  guards: Guard[]
-  puts: Array<[string, string]>
-  deletes: string[]
+  /** The content value the rendering gives. */
+  newContent: ContentValue
+  /** The transaction (not for unchanged environments). */
+  write?: Omit<EnvironmentWrite, 'lock'>
+  /** Why the environment cannot be written (then there is no `write`). */
+  error?: string
 }
 
-/**
- * Compares the rendering with what etcd holds under the environment's prefix
- * (`current`: absolute key → entry, only keys under that prefix) and plans the
- * writes. The record is rewritten whenever content changes, or when it is
- * missing or names another digest; otherwise nothing is written.
- */
-export function planEnvironment(prefix: string, content: RenderedContent, current: ReadonlyMap<string, KvEntry>, record: Omit<DeployRecord, 'digest' | 'keys'>): EnvPlan {
-  const base = envPrefix(prefix, content.name)
-  const wanted = contentEntries(content)
-  const digest = digestOf(wanted)
-  const recordAbs = base + RECORD
-  const previousEntry = current.get(recordAbs)
-  const previous = parseRecord(previousEntry?.value)
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+/** Compares an environment's rendering with what etcd holds under its prefix, and plans the transaction. */
+export function planEnvironment(prefix: string, content: RenderedContent, state: EnvState | undefined, record: Omit<DeployRecord, 'digest'>): EnvPlan {
+  const name = content.name
+  const base = envPrefix(prefix, name)
+  const json = contentJson(content)
+  const digest = digestOf(json)
+  const previous = parseRecord(state?.record?.value)
+  const others = state?.others ?? []
+  // The old layout: content keys of their own and no content value; any other key is one the layout does not have.
+  const oldLayout = !state?.content && others.length > 0 && others.every(isOldLayoutKey)
   const changes: KeyChange[] = []
-  for (const [rel, value] of wanted) {
-    const have = current.get(base + rel)
-    if (!have) changes.push({ key: base + rel, kind: 'add', to: value })
-    else if (have.value !== value) changes.push({ key: base + rel, kind: 'change', from: have.value, to: value })
+  const drift: string[] = []
+  const contentKeyAbs = contentKey(prefix, name)
+  if (!state?.content) changes.push({ key: contentKeyAbs, kind: 'add' })
+  else if (state.content.digest !== digest) changes.push({ key: contentKeyAbs, kind: 'change' })
+  for (const k of others) changes.push({ key: base + k, kind: 'delete', note: oldLayout ? 'old layout' : 'unexpected key' })
+  const exists = state !== undefined && (state.record !== undefined || state.content !== undefined || others.length > 0)
+  if (exists) {
+    if (oldLayout) drift.push(`old layout (${plural(others.length, 'key')})`)
+    else if (state.content?.digest !== digest) drift.push(state.content ? 'content differs' : 'no content')
+    if (!oldLayout && others.length > 0) drift.push(`${plural(others.length, 'unexpected key')}: ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}`)
+    if (previous?.digest !== digest && changes.length === 0) drift.push(previous ? 'deploy record names another digest' : 'deploy record missing or unreadable')
   }
-  for (const [key, have] of current) {
-    if (key === recordAbs || !key.startsWith(base)) continue
-    if (!wanted.has(key.slice(base.length))) changes.push({ key, kind: 'delete', from: have.value })
+  const unchanged = exists && drift.length === 0
+  const plan: EnvPlan = {
+    name,
+    action: unchanged ? 'unchanged' : exists ? 'update' : 'create',
+    changes,
+    drift,
+    digest,
+    ...(previous ? { previous } : {}),
+    newContent: contentValue(content),
   }
-  changes.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  const unchanged = changes.length === 0 && previous?.digest === digest
-  const guards: Guard[] = []
-  const puts: Array<[string, string]> = []
-  const deletes: string[] = []
-  if (!unchanged) {
-    for (const [key, have] of current) if (key.startsWith(base)) guards.push({ key, modRevision: have.modRevision })
-    if (!previousEntry) guards.push({ key: recordAbs, modRevision: '0' })
-    for (const c of changes) {
-      if (c.kind === 'delete') deletes.push(c.key)
-      else {
-        if (c.kind === 'add') guards.push({ key: c.key, modRevision: '0' })
-        puts.push([c.key, c.to!])
-      }
-    }
-    const full: DeployRecord = { ...record, digest, keys: [...wanted.keys()] }
-    puts.push([recordAbs, canonicalJson(full)])
+  if (unchanged) return plan
+  const recordJson = canonicalJson({ ...record, digest })
+  const size = Buffer.byteLength(json) + Buffer.byteLength(recordJson) + 3 * Buffer.byteLength(base) + REQUEST_OVERHEAD
+  if (size > MAX_REQUEST_BYTES) {
+    plan.error = `its rendering is ${mib(size)}, over etcd's limit of ${mib(MAX_REQUEST_BYTES)} for one request (--max-request-bytes): nothing written for it; make it smaller (fewer or shorter keys, a smaller parser_config)`
+    return plan
   }
-  const action = unchanged ? 'unchanged' : [...current.keys()].some(k => k.startsWith(base)) ? 'update' : 'create'
-  return { name: content.name, action, changes, digest, ...(previous ? { previous } : {}), guards, puts, deletes }
+  plan.write = {
+    envPrefix: base,
+    contentKey: contentKeyAbs,
+    recordKey: recordKey(prefix, name),
+    content: json,
+    record: recordJson,
+    revision: state?.revision ?? '0',
+    recordMod: state?.record?.modRevision ?? '0',
+    contentMod: state?.content?.modRevision ?? '0',
+  }
+  return plan
 }
+
+const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(2)} MiB`
 
 /** What `deploy status` reports for one environment. */
 export interface EnvStatus {
   name: string
   /** in-sync: etcd holds what git renders; drift: it holds something else; missing: never deployed. */
   state: 'in-sync' | 'drift' | 'missing'
+  /** Why it drifted: `old layout (9 keys)`, `content differs`, `2 unexpected keys: …`, … */
+  drift: string[]
   /** The commit of the last deploy that wrote this environment. */
   deployedCommit: string | null
   deployedAt?: string
   deployedBy?: string
-  /** Content keys that differ between git and etcd. */
+  /** Keys that differ between git and etcd. */
   changes: KeyChange[]
 }
 
-export function statusOf(prefix: string, content: RenderedContent, current: ReadonlyMap<string, KvEntry>): EnvStatus {
-  const plan = planEnvironment(prefix, content, current, { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' })
+export function statusOf(prefix: string, content: RenderedContent, state: EnvState | undefined): EnvStatus {
+  const plan = planEnvironment(prefix, content, state, { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' })
   const previous = plan.previous
-  const state = plan.action === 'create' ? 'missing' : plan.changes.length === 0 && previous?.digest === plan.digest ? 'in-sync' : 'drift'
   return {
     name: content.name,
-    state,
+    state: plan.action === 'create' ? 'missing' : plan.action === 'unchanged' ? 'in-sync' : 'drift',
+    drift: plan.drift,
     deployedCommit: previous?.commit ?? null,
     ...(previous?.deployed_at ? { deployedAt: previous.deployed_at } : {}),
     ...(previous?.deployed_by ? { deployedBy: previous.deployed_by } : {}),

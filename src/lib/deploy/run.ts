@@ -5,9 +5,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import { SsmdError } from '../core/errors.js'
-import { applyPlans, deployer, dirtyFiles, planAll, readCurrent, statusAll, type EnvOutcome } from './deploy.js'
+import { deployAll, deployer, dirtyFiles, pendingOf, planAll, readCurrent, statusAll, type Current, type EnvOutcome } from './deploy.js'
 import { EtcdSession, type ConnectOptions } from './etcd.js'
-import { environmentsPrefix } from './layout.js'
+import { environmentsPrefix, markerKey } from './layout.js'
+import { DeployLock } from './lock.js'
+import { findOverlap, markDeployment, overlapError } from './overlap.js'
 import type { EnvStatus } from './plan.js'
 import { prepare, type Validation } from './prepare.js'
 import { sourceOf } from './source.js'
@@ -22,7 +24,14 @@ export interface DeployRequest {
   allowDirty: boolean
   validation: Validation
   ssmdVersion: string
+  /** Milliseconds to wait for another deploy's lock on the prefix (default 30 s). */
+  lockTimeoutMs?: number
+  /** Told while the deploy waits (for the lock): one line for stderr. */
+  onWait?: (line: string) => void
 }
+
+/** How long a deploy waits for another one's lock by default (--lock-timeout). */
+export const DEFAULT_LOCK_TIMEOUT_S = 30
 
 export interface DeployResult {
   prefix: string
@@ -68,20 +77,49 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
 
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   let outcomes: EnvOutcome[]
+  let lock: DeployLock | undefined
+  let marker: string | undefined
   try {
-    const current = await readCurrent(session, req.prefix, req.names)
     const deployId = randomUUID()
-    const plans = planAll(req.prefix, renderings, current, source, {
-      asOf: req.asOf,
-      deployedBy: deployer(),
-      ssmdVersion: req.ssmdVersion,
-      deployId,
-      now: new Date().toISOString(),
-    })
-    outcomes = req.dryRun
-      ? plans.map(p => ({ name: p.name, action: p.action, result: p.action === 'unchanged' ? 'unchanged' : 'planned', changes: p.changes }))
-      : await applyPlans(session, req.prefix, plans, deployId)
+    const by = deployer()
+    const now = new Date().toISOString()
+    const meta = { asOf: req.asOf, deployedBy: by, ssmdVersion: req.ssmdVersion, deployId, now }
+    // Checked before anything is written, and again once this run has written the marker (two first deploys at once).
+    const overlap = async (current?: Current) => {
+      const other = (await findOverlap(session, req.prefix)) ?? current?.nested.values().next().value
+      if (other === undefined) return
+      if (marker !== undefined) await session.deleteIfCreatedAt(markerKey(req.prefix), marker)
+      throw overlapError(req.prefix, other)
+    }
+    // What needs writing is found without the lock: an unchanged deploy writes nothing at all.
+    const before = await readCurrent(session, req.prefix, req.names)
+    await overlap(before)
+    if (req.dryRun) {
+      outcomes = await planAll(session, req.prefix, renderings, before, source, meta)
+    } else {
+      const { pending, settled } = pendingOf(req.prefix, renderings, before)
+      if (pending.length > 0) {
+        lock = await DeployLock.acquire(
+          session,
+          req.prefix,
+          { by, pid: process.pid, since: now, deploy_id: deployId },
+          { timeoutMs: req.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_S * 1000, ...(req.onWait ? { onWait: req.onWait } : {}) },
+        )
+        marker = await markDeployment(session, req.prefix, { by, at: now, ssmd_version: req.ssmdVersion })
+        // Read again under the lock: a deploy waited for has changed what was read.
+        const current = await readCurrent(
+          session,
+          req.prefix,
+          pending.map(r => r.content.name),
+        )
+        if (marker !== undefined || current.nested.size > 0) await overlap(current)
+        const written = await deployAll(session, req.prefix, pending, current, source, meta, lock)
+        for (const o of written) settled.set(o.name, o)
+      }
+      outcomes = renderings.map(r => settled.get(r.content.name)!)
+    }
   } finally {
+    await lock?.release()
     session.close()
   }
   return { prefix: req.prefix, endpoints, commit: source.commit, dryRun: req.dryRun, environments: outcomes, summary: summarize(outcomes), notes }
