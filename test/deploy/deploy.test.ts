@@ -185,7 +185,15 @@ describe('ssmd deploy (one etcd member)', function () {
       const revision = etcd.revision()
       // ... and A's transaction is refused: nothing written.
       const meta = { asOf: AS_OF, deployedBy: 'a@test', ssmdVersion: '0', deployId: 'deploy-a', now: new Date().toISOString() }
-      const [outcome] = await deployAll(session, prefix, [rendering], current, { commit: 'a'.repeat(40), dirty: false, changed: [] }, meta)
+      const [outcome] = await deployAll(
+        session,
+        prefix,
+        { names: ['kalshi-dev'], files: [rendering.files], render: () => rendering },
+        [0],
+        current,
+        { commit: 'a'.repeat(40), dirty: false, changed: [] },
+        meta,
+      )
       expect(outcome.result).to.equal('refused')
       expect(outcome.message).to.match(/^changed in etcd since it was read \(deployed by .+ at .+, commit [0-9a-f]{12}\); a hand edit or a deploy without the lock ran meanwhile/)
       expect(etcd.revision()).to.equal(revision)

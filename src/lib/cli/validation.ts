@@ -1,6 +1,6 @@
+import { boundHeapGrowth } from '../core/heap.js'
 import { ModuleLoader, type Config } from '@oclif/core'
 import { relative, resolve, sep } from 'node:path'
-import v8 from 'node:v8'
 import { cacheDir, cacheLocation, DocumentCache, portablePath, type CacheStrategy } from '../workspace/cache.js'
 import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
@@ -277,23 +277,6 @@ function cacheReport(cache: DocumentCache, definitions: number): CacheReport {
   const { hits, verified, content, misses } = cache.stats
   const location = cache.dir === cacheDir(cache.root) ? '.ssmd/cache' : portablePath(cache.root, cache.dir)
   return { strategy: cache.strategy, location, hits, content: content + verified, misses, definitions }
-}
-
-/** From this many documents on, a validation bounds V8's heap growth (see boundHeapGrowth). */
-const LARGE_REPOSITORY = 50_000
-
-/**
- * Memory: V8 lets the heap grow to several times what is live before it
- * collects again. Validating a large repository keeps its facts live (about
- * 100 MB for 130,000 documents), so its peak reached three times that. From
- * LARGE_REPOSITORY documents on, growth is bounded to 40% over what is live,
- * which there costs a few percent of CPU; below, where memory is no concern,
- * it would only cost time (docs/performance.md, "Memory"). A
- * --heap-growing-percent given to node wins.
- */
-function boundHeapGrowth(documents: number): void {
-  if (documents < LARGE_REPOSITORY || process.execArgv.some(a => a.includes('heap-growing-percent'))) return
-  v8.setFlagsFromString('--heap-growing-percent=40')
 }
 
 export function summarize(findings: Finding[], files: number): Omit<ValidationSummary, 'plugins'> {

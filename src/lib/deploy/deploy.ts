@@ -17,6 +17,7 @@ import {
   type DeployRecord,
 } from './layout.js'
 import { planEnvironment, statusOf, type EnvPlan, type EnvState, type EnvStatus, type KeyChange } from './plan.js'
+import type { Prepared } from './prepare.js'
 import type { Rendering, SourceInfo } from './render.js'
 
 /** Up to this many environments are read one prefix each; more, and one read of every environment is cheaper. */
@@ -48,10 +49,10 @@ export interface EnvOutcome {
   diff?: { old?: unknown; new: ContentValue }
 }
 
-/** The files involved in each rendering that differ from the commit. */
-export function dirtyFiles(renderings: Rendering[], source: SourceInfo): string[] {
+/** The files involved in the environments that differ from the commit. */
+export function dirtyFiles(files: string[][], source: SourceInfo): string[] {
   const changed = new Set(source.changed)
-  return [...new Set(renderings.flatMap(r => r.files.filter(f => changed.has(f))))].sort()
+  return [...new Set(files.flatMap(f => f.filter(x => changed.has(x))))].sort()
 }
 
 /** What etcd holds for the environments read. */
@@ -148,11 +149,11 @@ async function pool(n: number, work: (i: number) => Promise<void>, go: () => boo
 }
 
 /** With a dry run: plans every environment and, for those to update, reads the content etcd holds for the diff. */
-export async function planAll(session: EtcdSession, prefix: string, renderings: Rendering[], current: Current, source: SourceInfo, meta: DeployMeta): Promise<EnvOutcome[]> {
+export async function planAll(session: EtcdSession, prefix: string, envs: Prepared, current: Current, source: SourceInfo, meta: DeployMeta): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
-  const outcomes: EnvOutcome[] = new Array(renderings.length)
-  await pool(renderings.length, async i => {
-    const r = renderings[i]
+  const outcomes: EnvOutcome[] = new Array(envs.names.length)
+  await pool(envs.names.length, async i => {
+    const r = envs.render(i)
     const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
     const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
     if (plan.action === 'update') {
@@ -174,14 +175,15 @@ export async function planAll(session: EtcdSession, prefix: string, renderings: 
  * The environments that need a transaction, and the outcome of the others
  * (unchanged), by name. The record's fields do not matter to the comparison.
  */
-export function pendingOf(prefix: string, renderings: Rendering[], current: Current): { pending: Rendering[]; settled: Map<string, EnvOutcome> } {
-  const pending: Rendering[] = []
+export function pendingOf(prefix: string, envs: Prepared, current: Current): { pending: number[]; settled: Map<string, EnvOutcome> } {
+  const pending: number[] = []
   const settled = new Map<string, EnvOutcome>()
   const record = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
-  for (const r of renderings) {
+  for (let i = 0; i < envs.names.length; i++) {
+    const r = envs.render(i)
     const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), record)
     if (plan.action === 'unchanged') settled.set(plan.name, outcomeOf(plan, 'unchanged'))
-    else pending.push(r)
+    else pending.push(i)
   }
   return { pending, settled }
 }
@@ -206,19 +208,21 @@ const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => (
 export async function deployAll(
   session: EtcdSession,
   prefix: string,
-  renderings: Rendering[],
+  envs: Prepared,
+  /** The environments to deploy, by index into `envs`. */
+  indexes: number[],
   current: Current,
   source: SourceInfo,
   meta: DeployMeta,
   lock?: { key: string; createRevision: string; lost(): boolean },
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
-  const outcomes: EnvOutcome[] = renderings.map(r => ({ name: r.content.name, action: 'update', result: 'skipped', changes: [], drift: [] }))
+  const outcomes: EnvOutcome[] = indexes.map(i => ({ name: envs.names[i], action: 'update', result: 'skipped', changes: [], drift: [] }))
   let failure: SsmdError | undefined
   await pool(
-    renderings.length,
+    indexes.length,
     async i => {
-      const r = renderings[i]
+      const r = envs.render(indexes[i])
       const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
       if (!plan.write) {
         outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
@@ -251,16 +255,11 @@ export async function deployAll(
 export const shortCommit = (c: string | null | undefined) => (c ? c.slice(0, 12) : 'none')
 
 /** Status of each environment, and environments found in etcd that git no longer has. */
-export function statusAll(
-  prefix: string,
-  renderings: Rendering[],
-  current: Current,
-  all: boolean,
-): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
-  const statuses = renderings.map(r => statusOf(prefix, r.content, current.envs.get(r.content.name)))
+export function statusAll(prefix: string, envs: Prepared, current: Current, all: boolean): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
+  const statuses = envs.names.map((name, i) => statusOf(prefix, envs.render(i).content, current.envs.get(name)))
   const orphans: Array<{ name: string; commit: string | null }> = []
   if (all) {
-    const known = new Set(renderings.map(r => r.content.name))
+    const known = new Set(envs.names)
     for (const [name, state] of current.envs) {
       if (known.has(name) || (!state.record && !state.content && state.others.length === 0)) continue
       orphans.push({ name, commit: parseRecord(state.record?.value)?.commit ?? null })

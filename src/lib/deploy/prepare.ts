@@ -1,12 +1,13 @@
 /** Load, validate and render environments: what `env render`, `deploy` and `deploy status` share. */
 import { UsageError } from '../core/errors.js'
+import { boundHeapGrowth } from '../core/heap.js'
 import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
 import type { InstalledPlugin } from '../validate/plugins.js'
 import { cacheLocation, DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
-import { loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
+import { involvedFiles, loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
 
 /** From this many environments on, the validation cache is read. */
 const CACHE_FROM = 16
@@ -27,10 +28,25 @@ export function allEnvironments(root: string): string[] {
 }
 
 /**
- * Validates the documents `names` are made of and renders each environment as
- * of `asOf`. Refuses (one error line) when any of those documents has an error.
+ * Environments validated and ready to render, one at a time: the renderings
+ * of a fleet would not fit in memory at once, so deploy and status render each
+ * environment when they come to it (feed and schema renderings are shared).
  */
-export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
+export interface Prepared {
+  names: string[]
+  /** The files each environment is made of (environment, feed, schema metadata, definition), by index. */
+  files: string[][]
+  /** Renders environment `i`. */
+  render(i: number): Rendering
+}
+
+/**
+ * Validates the documents `names` are made of, for rendering as of `asOf`.
+ * Refuses (one error line) when any of those documents has an error.
+ */
+export async function validateForRender(root: string, names: string[], asOf: string, validation: Validation): Promise<Prepared> {
+  // Each environment is at least one document, held for the whole run.
+  boundHeapGrowth(names.length)
   // Many environments: take unchanged files from the validation cache (worth its loading cost only then).
   const documents = names.length > CACHE_FROM ? new DocumentCache(root, { location: cacheLocation(root) }) : undefined
   const { ws, involved } = loadInvolved(root, names, documents)
@@ -40,7 +56,13 @@ export async function prepare(root: string, names: string[], asOf: string, valid
     throw notValidError(what, names.length !== 1, errors)
   }
   const cache = newRenderCache()
-  return involved.map(inv => renderEnvironment(inv, asOf, cache))
+  return { names: involved.map(inv => inv.env.name), files: involved.map(inv => involvedFiles(inv, cache)), render: i => renderEnvironment(involved[i], asOf, cache) }
+}
+
+/** Validates and renders every environment of `names` (see validateForRender). */
+export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
+  const prepared = await validateForRender(root, names, asOf, validation)
+  return prepared.names.map((_, i) => prepared.render(i))
 }
 
 /** The environments a deploy command works on: the names given, or every one with `all`. */

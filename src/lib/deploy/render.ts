@@ -183,12 +183,7 @@ export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCach
   }
   if (renderedFeed instanceof SsmdError) throw new SsmdError(`environment '${name}': ${renderedFeed.message}`, { code: renderedFeed.code })
 
-  const schemaKey = `${inv.schema.file}\0${env.schema}`
-  let renderedSchema = cache.schemas.get(schemaKey)
-  if (renderedSchema === undefined) {
-    renderedSchema = renderSchema(name, inv.schema.data as SchemaData, env.schema)
-    cache.schemas.set(schemaKey, renderedSchema)
-  }
+  const renderedSchema = schemaOf(inv, cache)
 
   const keys: Record<string, RenderedKey> = {}
   for (const [k, v] of Object.entries(env.keys ?? {})) {
@@ -217,6 +212,32 @@ export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCach
     ...(env.cache === undefined ? {} : { cache: pick(env.cache, ['type', 'max_size', 'url']) as RenderedContent['cache'] }),
   }
   return { content, files: [inv.env.file, inv.feed.file, inv.schema.file, renderedSchema.definition] }
+}
+
+/** The rendered schema version an environment names (once per run: environments share it). */
+function schemaOf(inv: Involved, cache: RenderCache): RenderedSchema {
+  const env = inv.env.data as EnvironmentData
+  if (!inv.schema?.isObject) throw new NotFoundError(`environment '${inv.env.name}': schema '${env.schema}' not found (ssmd schema list)`)
+  const schemaKey = `${inv.schema.file}\0${env.schema}`
+  let renderedSchema = cache.schemas.get(schemaKey)
+  if (renderedSchema === undefined) {
+    renderedSchema = renderSchema(inv.env.name, inv.schema.data as SchemaData, env.schema)
+    cache.schemas.set(schemaKey, renderedSchema)
+  }
+  return renderedSchema
+}
+
+/** The files an environment's rendering is made of, without rendering it: `Rendering.files`. */
+export function involvedFiles(inv: Involved, cache: RenderCache = newRenderCache()): string[] {
+  if (!inv.feed?.isObject || !inv.schema?.isObject) return [inv.env.file, ...(inv.feed ? [inv.feed.file] : []), ...(inv.schema ? [inv.schema.file] : [])]
+  let definition: string[]
+  try {
+    definition = [schemaOf(inv, cache).definition]
+  } catch {
+    // Rendering says why (no such version); the files are what there is.
+    definition = []
+  }
+  return [inv.env.file, inv.feed.file, inv.schema.file, ...definition]
 }
 
 /** The feed with its version in effect on `asOf`, or the error saying there is none. */

@@ -11,7 +11,7 @@ import { environmentsPrefix, markerKey } from './layout.js'
 import { DeployLock } from './lock.js'
 import { findOverlap, markDeployment, overlapError } from './overlap.js'
 import type { EnvStatus } from './plan.js'
-import { prepare, type Validation } from './prepare.js'
+import { validateForRender, type Validation } from './prepare.js'
 import { sourceOf } from './source.js'
 
 export interface DeployRequest {
@@ -61,12 +61,9 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
   const notes: string[] = []
   if (req.names.length === 0) return { prefix: req.prefix, endpoints, commit: null, dryRun: req.dryRun, environments: [], summary: summarize([]), notes }
 
-  const renderings = await prepare(req.root, req.names, req.asOf, req.validation)
-  const source = await sourceOf(
-    req.root,
-    renderings.flatMap(r => r.files),
-  )
-  const dirty = dirtyFiles(renderings, source)
+  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation)
+  const source = await sourceOf(req.root, envs.files.flat())
+  const dirty = dirtyFiles(envs.files, source)
   if (dirty.length > 0 && !req.allowDirty) {
     const what = source.commit === null ? 'not committed' : 'uncommitted changes'
     const list = dirty.slice(0, 3).join(', ') + (dirty.length > 3 ? ` and ${dirty.length - 3} more` : '')
@@ -95,9 +92,9 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
     const before = await readCurrent(session, req.prefix, req.names)
     await overlap(before)
     if (req.dryRun) {
-      outcomes = await planAll(session, req.prefix, renderings, before, source, meta)
+      outcomes = await planAll(session, req.prefix, envs, before, source, meta)
     } else {
-      const { pending, settled } = pendingOf(req.prefix, renderings, before)
+      const { pending, settled } = pendingOf(req.prefix, envs, before)
       if (pending.length > 0) {
         lock = await DeployLock.acquire(
           session,
@@ -110,13 +107,13 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
         const current = await readCurrent(
           session,
           req.prefix,
-          pending.map(r => r.content.name),
+          pending.map(i => envs.names[i]),
         )
         if (marker !== undefined || current.nested.size > 0) await overlap(current)
-        const written = await deployAll(session, req.prefix, pending, current, source, meta, lock)
+        const written = await deployAll(session, req.prefix, envs, pending, current, source, meta, lock)
         for (const o of written) settled.set(o.name, o)
       }
-      outcomes = renderings.map(r => settled.get(r.content.name)!)
+      outcomes = envs.names.map(name => settled.get(name)!)
     }
   } finally {
     await lock?.release()
@@ -156,11 +153,8 @@ export interface DeployStatusResult {
 }
 
 export async function runStatus(req: StatusRequest): Promise<DeployStatusResult> {
-  const renderings = await prepare(req.root, req.names, req.asOf, req.validation)
-  const source = await sourceOf(
-    req.root,
-    renderings.flatMap(r => r.files),
-  )
+  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation)
+  const source = await sourceOf(req.root, envs.files.flat())
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   let current
   try {
@@ -168,12 +162,12 @@ export async function runStatus(req: StatusRequest): Promise<DeployStatusResult>
   } finally {
     session.close()
   }
-  const { statuses, orphans } = statusAll(req.prefix, renderings, current, req.all)
+  const { statuses, orphans } = statusAll(req.prefix, envs, current, req.all)
   return {
     prefix: req.prefix,
     endpoints: req.connect.endpoints.map(e => e.hostPort),
     commit: source.commit,
-    dirty: dirtyFiles(renderings, source),
+    dirty: dirtyFiles(envs.files, source),
     environments: statuses,
     orphans,
   }
