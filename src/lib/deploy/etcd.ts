@@ -6,6 +6,7 @@
 import type { Etcd3, IOptions } from 'etcd3'
 import { SsmdError, UsageError } from '../core/errors.js'
 import type { KvEntry } from './plan.js'
+import { dropServerNameWarning } from './warnings.js'
 
 /** Attempts of a paged read that etcd's compaction interrupts, before it is reported. */
 const MAX_SCAN_ATTEMPTS = 5
@@ -96,6 +97,7 @@ export class EtcdSession {
    * an authentication problem is reported now, within the dial timeout.
    */
   static async connect(options: ConnectOptions, probeKey: string): Promise<EtcdSession> {
+    dropServerNameWarning()
     const mod = await import('etcd3')
     const Etcd3Class =
       (mod as unknown as { Etcd3?: typeof Etcd3; default?: { Etcd3: typeof Etcd3 } }).Etcd3 ?? (mod as unknown as { default: { Etcd3: typeof Etcd3 } }).default.Etcd3
@@ -383,12 +385,21 @@ export class EtcdSession {
 
 class DialTimeout extends Error {}
 
-/** The first line of a gRPC message, without the status-code preamble. */
-function shortReason(text: string): string {
-  return text
+/**
+ * The reason of a gRPC failure in one line: its first line without the
+ * status-code preamble, and without gRPC's connection wrapper ("No connection
+ * established. Last error: Error: …. Resolution note: "), whose empty note
+ * otherwise ends the line in "Resolution note: )". The reason itself (a TLS
+ * verification error names the certificate problem) is kept whole.
+ */
+export function shortReason(text: string): string {
+  let line = text
     .split('\n')[0]
     .replace(/^\d+ [A-Z_]+: /, '')
-    .slice(0, 200)
+    .trim()
+  const wrapped = /^No connection established\. Last error: (?:Error: )?(.*?)\.? Resolution note: ?(.*)$/.exec(line)
+  if (wrapped) line = wrapped[2].trim() === '' ? wrapped[1] : `${wrapped[1]}; ${wrapped[2].trim()}`
+  return line.length > 500 ? `${line.slice(0, 500)}…` : line
 }
 
 /** The ranges [start, k1), (k1, k2), … (kn, end) around the sorted keys k1…kn. */
