@@ -69,7 +69,7 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(again.stdout).to.contain('0 written, 2 unchanged')
     const json = JSON.parse((await deploy(dir, prefix, '--all', '--json')).stdout)
     expect(json).to.deep.include({ prefix, endpoints: [etcd.endpoints()], commit: git(dir, 'rev-parse', 'HEAD').trim(), dry_run: false })
-    expect(json.summary).to.deep.equal({ written: 0, unchanged: 3, planned: 0, refused: 0, failed: 0, skipped: 0 })
+    expect(json.summary).to.deep.equal({ written: 0, unchanged: 3, removed: 0, planned: 0, refused: 0, failed: 0, skipped: 0 })
     expect(json.environments.map((e: { name: string; result: string }) => `${e.name} ${e.result}`)).to.deep.equal([
       'kalshi-dev unchanged',
       'kalshi-prod unchanged',
@@ -83,7 +83,7 @@ describe('ssmd deploy (one etcd member)', function () {
     const oldDeploy = etcd.getPrefix(`${prefix}/environments/kalshi-prod/`)
     const r = await deploy(dir, prefix, '--all')
     expect(r.code, r.stderr).to.equal(0)
-    expect(r.stdout).to.contain('kalshi-dev: updated (content differs)')
+    expect(r.stdout).to.contain('kalshi-dev: updated (transport.url)')
     expect(r.stdout).to.contain('1 written, 2 unchanged')
     // Three revisions: the lock taken, one transaction for kalshi-dev (content and record at one revision), the lock released.
     expect(etcd.revision()).to.equal(before + 3)
@@ -95,7 +95,7 @@ describe('ssmd deploy (one etcd member)', function () {
     expect(JSON.parse(dev.get(`${prefix}/environments/kalshi-dev/deploy`)!).commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
   })
 
-  it('--dry-run names what would change, with the old and new content in JSON, and writes nothing', async () => {
+  it('--dry-run prints the field-level diff and writes nothing; removed keys are deleted', async () => {
     const dir = exampleRepo({ git: true })
     const prefix = newPrefix()
     expect((await deploy(dir, prefix, '--all')).code).to.equal(0)
@@ -107,12 +107,20 @@ describe('ssmd deploy (one etcd member)', function () {
     const dry = await deploy(dir, prefix, 'kalshi-prod', '--dry-run')
     expect(dry.code, dry.stderr).to.equal(0)
     const base = `${prefix}/environments/kalshi-prod`
-    expect(dry.stdout).to.contain(`kalshi-prod: would update (content differs)\n  ~ ${base}/content\n`)
-    expect(dry.stdout).to.contain('nothing written')
+    expect(dry.stdout).to.contain(`kalshi-prod: would update (keys.archive, transport.url)
+  - keys.archive: {"fields":["access_key_id","secret_access_key"],"required":true,"source":"vault/secret/data/ssmd/archive","type":"storage"}
+  ~ transport.url: "tls://nats.prod.internal:4222" → "tls://nats2.prod.internal:4222"
+dry run: 1 environment`)
     const json = JSON.parse((await deploy(dir, prefix, 'kalshi-prod', '--dry-run', '--json')).stdout)
-    const { old, new: next } = json.environments[0].diff
-    expect([old.transport.url, next.transport.url]).to.deep.equal(['tls://nats.prod.internal:4222', 'tls://nats2.prod.internal:4222'])
-    expect([Object.keys(old.keys), Object.keys(next.keys)]).to.deep.equal([['archive', 'kalshi'], ['kalshi']])
+    expect(json.environments[0].changes).to.deep.equal([
+      {
+        path: 'keys.archive',
+        kind: 'delete',
+        from: { fields: ['access_key_id', 'secret_access_key'], required: true, source: 'vault/secret/data/ssmd/archive', type: 'storage' },
+      },
+      { path: 'transport.url', kind: 'change', from: 'tls://nats.prod.internal:4222', to: 'tls://nats2.prod.internal:4222' },
+    ])
+    expect(dry.stdout).to.contain('nothing written')
     expect(etcd.revision()).to.equal(before)
 
     const r = await deploy(dir, prefix, 'kalshi-prod')
@@ -209,9 +217,8 @@ describe('ssmd deploy (one etcd member)', function () {
     const status = await ssmd(['deploy', 'status', 'kalshi-dev', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF, '-v'], { cwd: dir })
     expect(status.code, status.stderr).to.equal(0)
     expect(status.stdout).to.match(/kalshi-dev\s+drift\s+[0-9a-f]{12}/)
-    expect(status.stdout).to.contain(
-      `kalshi-dev:\n  content differs\n  1 unexpected key: storage\n  ~ ${prefix}/environments/kalshi-dev/content\n  - ${prefix}/environments/kalshi-dev/storage (unexpected key)\n`,
-    )
+    expect(status.stdout).to.match(/kalshi-dev\s+drift\s+[0-9a-f]{12}.*1 unexpected key: storage/)
+    expect(status.stdout).to.contain('kalshi-dev: etcd → git\n  1 unexpected key: storage\n  - by: "hand"\n')
   })
 
   it('deploy status shows the deployed commit and drift per environment, and what etcd holds that git does not', async () => {
@@ -229,10 +236,11 @@ describe('ssmd deploy (one etcd member)', function () {
     const byName = Object.fromEntries(s.environments.map((e: { name: string }) => [e.name, e]))
     expect(byName['kalshi-dev']).to.include({ state: 'in-sync', deployed_commit: head })
     expect(byName['kalshi-prod']).to.include({ state: 'drift', deployed_commit: head })
-    expect(byName['kalshi-prod'].changes.map((c: { key: string; kind: string }) => `${c.kind} ${c.key}`)).to.deep.equal([`change ${prefix}/environments/kalshi-prod/content`])
+    expect(byName['kalshi-prod'].changes).to.deep.equal([{ path: 'cache.max_size', kind: 'change', from: '2GB', to: '4GB' }])
+    expect(byName['kalshi-prod'].hand_edits).to.equal(undefined)
     expect(byName['kalshi-prod'].drift).to.deep.equal(['content differs'])
     expect(byName['polymarket-dev']).to.include({ state: 'missing', deployed_commit: null })
-    expect(s.orphans).to.deep.equal([{ name: 'retired', commit: '0123456789abcdef0123456789abcdef01234567' }])
+    expect(byName.retired).to.deep.equal({ name: 'retired', state: 'not-in-git', deployed_commit: '0123456789abcdef0123456789abcdef01234567', changes: [] })
 
     const text = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF], { cwd: dir })
     expect(text.stdout).to.match(/kalshi-prod\s+drift\s+[0-9a-f]{12}/)
@@ -254,11 +262,17 @@ describe('ssmd deploy (one etcd member)', function () {
     const s = JSON.parse(status.stdout)
     const dev = s.environments.find((e: { name: string }) => e.name === 'kalshi-dev')
     expect(dev).to.include({ state: 'drift', deployed_commit: null, deployed_by: '\\u001b[31mmallory\\u0007' })
-    expect(s.orphans).to.deep.equal([{ name: '\\u001b[2Jwiped', commit: null }])
+    expect(s.environments.find((e: { name: string }) => e.name === '\\u001b[2Jwiped')).to.deep.equal({
+      name: '\\u001b[2Jwiped',
+      state: 'not-in-git',
+      deployed_commit: null,
+      changes: [],
+    })
     // The next deploy replaces the garbled record (its content keys were unchanged).
     const r = await deploy(dir, prefix, 'kalshi-dev')
     expect(r.code, r.stderr).to.equal(0)
     expect(r.stdout).to.contain('kalshi-dev: updated (deploy record names another digest)')
+    expect(r.stderr).to.contain('kalshi-dev: overwriting hand edit in etcd: deploy record\n')
     expect(JSON.parse(etcd.getPrefix(record).get(record)!).commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
   })
 
@@ -329,7 +343,7 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
       const endpoint = `https://${etcd.endpoints()}`
       const ok = await ssmd(['deploy', 'kalshi-dev', '--etcd', endpoint, '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key, '--as-of', AS_OF], { cwd: dir })
       expect(ok.code, ok.stderr).to.equal(0)
-      expect(ok.stdout).to.contain('kalshi-dev: created')
+      expect(ok.stdout).to.contain('kalshi-dev: created\n')
       expect(etcd.getPrefix('/ssmd/environments/kalshi-dev/').size).to.equal(2)
 
       const noClientCert = await ssmd(['deploy', 'kalshi-dev', '--etcd', endpoint, '--cacert', tls.ca, '--as-of', AS_OF, '--dial-timeout', '3'], { cwd: dir })
@@ -367,7 +381,7 @@ describe('ssmd deploy: etcd down, unreachable, TLS, authentication', function ()
 
       const ok = await run({ SSMD_ETCD_PASSWORD: password }, '--user', 'root', '-v')
       expect(ok.code, ok.stderr).to.equal(0)
-      expect(ok.stdout).to.contain('kalshi-dev: created')
+      expect(ok.stdout).to.contain('kalshi-dev: created\n')
       const status = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--as-of', AS_OF, '--user', 'root', '--json', '-v'], {
         cwd: dir,
         env: { SSMD_ETCD_PASSWORD: password },

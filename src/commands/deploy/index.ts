@@ -1,24 +1,26 @@
 /*
  * JSON (--json): {
  *   prefix, endpoints: string[], commit: string | null, dry_run: boolean,
- *   environments: Array<{ name, action: 'create'|'update'|'unchanged',
- *     result: 'written'|'unchanged'|'planned'|'refused'|'failed'|'skipped',
- *     changes: Array<{ key, kind: 'add'|'change'|'delete', note?: 'old layout'|'unexpected key' }>,
- *     drift: string[], message?, diff?: { old?, new } (dry run, environments to update) }>,
- *   summary: { written, unchanged, planned, refused, failed, skipped }, notes: string[]
+ *   environments: Array<{ name, action: 'create'|'update'|'unchanged'|'remove'|'none',
+ *     result: 'written'|'unchanged'|'removed'|'planned'|'refused'|'failed'|'skipped',
+ *     changes: Array<{ path, kind: 'add'|'change'|'delete', from?, to? }>   (etcd → git, field by field),
+ *     drift: string[], hand_edits?: { exact: boolean, paths: string[] }, message? }>,
+ *   summary: { written, unchanged, removed, planned, refused, failed, skipped }, notes: string[]
  * }
+ * A run with failed or refused environments prints the same object next to `error`.
  */
 import { Flags } from '@oclif/core'
 import { connectOptions, etcdFlags } from '../../lib/cli/etcd-flags.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { snakeKeys } from '../../lib/cli/json.js'
+import { colorEnabled, green, red } from '../../lib/cli/style.js'
 import { policySeverities, requiredPluginsOff, requiredPluginsOffError, validationSetup } from '../../lib/cli/validation.js'
 import { checkDateFlag, todayUtc } from '../../lib/core/dates.js'
-import { shortCommit } from '../../lib/deploy/deploy.js'
-import type { KeyChange } from '../../lib/deploy/plan.js'
+import { SsmdError, UsageError } from '../../lib/core/errors.js'
+import { shortCommit, type EnvOutcome } from '../../lib/deploy/deploy.js'
+import { diffLines, pathsInBrief } from '../../lib/deploy/diff.js'
 import { selectEnvironments } from '../../lib/deploy/prepare.js'
 import { DEFAULT_LOCK_TIMEOUT_S, deployFailure, runDeploy, type DeployResult } from '../../lib/deploy/run.js'
-import { UsageError } from '../../lib/core/errors.js'
 
 export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override summary = 'Write rendered environments into etcd, one guarded transaction per environment.'
@@ -39,7 +41,9 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override flags = {
     ...etcdFlags,
     all: Flags.boolean({ summary: 'Deploy every environment.' }),
-    'dry-run': Flags.boolean({ summary: 'Print the key-level changes against etcd; write nothing.' }),
+    'dry-run': Flags.boolean({ summary: 'Print the field-level changes against etcd (old → new); write nothing.' }),
+    prune: Flags.boolean({ summary: 'Also remove environments etcd holds that git no longer has (with --all).' }),
+    'exit-code': Flags.boolean({ summary: 'With --dry-run: exit 2 when something would be written or removed, 0 when nothing would (1 stays an error).' }),
     'allow-dirty': Flags.boolean({ summary: 'Deploy even when files involved have uncommitted changes (recorded as dirty).' }),
     'as-of': Flags.string({ summary: 'Resolve feed versions for this date (YYYY-MM-DD; default today, UTC).' }),
     'lock-timeout': Flags.string({ summary: 'Seconds to wait for another deploy to the same prefix to finish.', default: String(DEFAULT_LOCK_TIMEOUT_S) }),
@@ -47,6 +51,9 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
 
   async run(): Promise<Record<string, unknown>> {
     const root = this.root()
+    const dryRun = this.flags['dry-run'] === true
+    if (this.flags.prune && !this.flags.all) throw new UsageError('--prune removes environments git no longer has, so it needs every environment: pass --all')
+    if (this.flags['exit-code'] && !dryRun) throw new UsageError('--exit-code goes with --dry-run (or deploy status): a deploy exits 0 when it wrote what it planned, 1 otherwise')
     const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
     const { prefix, options } = connectOptions(this.flags)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
@@ -56,46 +63,71 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     }
     const off = requiredPluginsOff(root)
     if (off) throw requiredPluginsOffError('deploy', off)
-    if (names.length === 0) this.say('No environments to deploy.')
+    if (names.length === 0 && !this.flags.prune) this.say('No environments to deploy.')
     const result = await runDeploy({
       root,
       names,
       asOf,
       prefix,
       connect: options,
-      dryRun: this.flags['dry-run'] === true,
+      dryRun,
       allowDirty: this.flags['allow-dirty'] === true,
+      prune: this.flags.prune === true,
       validation: { ...(await validationSetup(this.config)), policyOf: policySeverities },
       ssmdVersion: this.config.version,
       lockTimeoutMs: lockTimeout * 1000,
       onWait: line => this.note(line),
+      // Told before the environment is written.
+      onHandEdit: e => {
+        if (!e.handEdits) return
+        const all = e.handEdits.exact ? '' : ' (git changed too: every field that differs is listed)'
+        this.note(`${e.name}: ${dryRun ? 'would overwrite' : 'overwriting'} hand edit in etcd: ${e.handEdits.paths.join(', ')}${all}`)
+      },
     })
     for (const n of result.notes) this.note(n)
-    if (names.length > 0) this.print(result, !this.flags.all || this.flags.verbose === true)
+    if (names.length > 0 || result.environments.length > 0) this.print(result, !this.flags.all || this.flags.verbose === true)
+    const json = jsonOf(result)
     const failure = deployFailure(result)
-    if (failure) throw failure
-    // ssmd's JSON keys are snake_case (docs/terminal.md).
-    return snakeKeys(result)
+    if (failure) throw new SsmdError(failure.message, { code: failure.code, json })
+    if (this.flags['exit-code'] && result.summary.planned > 0) process.exitCode = 2
+    return json
   }
 
   private print(r: DeployResult, listUnchanged: boolean): void {
     const lines: string[] = []
+    const color = colorEnabled(process.stdout)
+    const style = { removed: (s: string) => red(s, color), added: (s: string) => green(s, color) }
     for (const o of r.environments) {
       if (o.result === 'unchanged') {
         if (listUnchanged) lines.push(`${o.name}: unchanged`)
         continue
       }
       if (o.result === 'skipped' || o.result === 'failed' || o.result === 'refused') continue
+      if (o.action === 'remove') {
+        lines.push(`${o.name}: ${r.dryRun ? 'would remove' : 'removed'} (not in git)`)
+        continue
+      }
       const verb = r.dryRun ? (o.action === 'create' ? 'would create' : 'would update') : o.action === 'create' ? 'created' : 'updated'
-      lines.push(`${o.name}: ${verb}${o.drift.length > 0 ? ` (${o.drift.join('; ')})` : ''}`)
-      if (r.dryRun) lines.push(...o.changes.flatMap(changeLines))
+      lines.push(`${o.name}: ${verb}${o.action === 'create' ? '' : ` (${whatChanged(o)})`}`)
+      // A new environment's diff is all of it: shown with -v.
+      if (r.dryRun && (o.action !== 'create' || this.flags.verbose)) lines.push(...diffLines(o.changes, style))
     }
-    for (const o of r.environments) if (o.result === 'refused' || o.result === 'failed') this.note(`${o.name}: ${o.result}: ${o.message}`)
+    for (const o of r.environments) {
+      if (o.result === 'refused' || o.result === 'failed') this.note(o.action === 'none' ? `${o.name}: ${o.message}` : `${o.name}: ${o.result}: ${o.message}`)
+      if (o.result === 'skipped') this.note(`${o.name}: not attempted (after an etcd failure)`)
+    }
     const s = r.summary
     const total = r.environments.length
     const parts = r.dryRun
-      ? [`${s.planned} to write`, `${s.unchanged} unchanged`]
-      : [`${s.written} written`, `${s.unchanged} unchanged`, s.refused && `${s.refused} refused`, s.failed && `${s.failed} failed`, s.skipped && `${s.skipped} not attempted`]
+      ? [`${s.planned} to write or remove`, `${s.unchanged} unchanged`, s.failed && `${s.failed} failed`]
+      : [
+          `${s.written} written`,
+          `${s.unchanged} unchanged`,
+          s.removed && `${s.removed} removed`,
+          s.refused && `${s.refused} refused`,
+          s.failed && `${s.failed} failed`,
+          s.skipped && `${s.skipped} not attempted`,
+        ]
     const where = `${r.endpoints.join(',')} under ${r.prefix}`
     lines.push(
       `${r.dryRun ? 'dry run: ' : ''}${total} environment${total === 1 ? '' : 's'} at commit ${shortCommit(r.commit)} → ${where}: ${parts.filter(Boolean).join(', ')}${r.dryRun ? '; nothing written' : ''}`,
@@ -104,6 +136,13 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
   }
 }
 
-function changeLines(c: KeyChange): string[] {
-  return [`  ${c.kind === 'add' ? '+' : c.kind === 'delete' ? '-' : '~'} ${c.key}${c.note ? ` (${c.note})` : ''}`]
+/** What an update changes, in brief: the fields, and what else etcd held (old layout, unexpected keys). */
+function whatChanged(o: EnvOutcome): string {
+  const parts = [...(o.drift ?? []).filter(d => d !== 'content differs'), ...(o.changes.length > 0 ? [pathsInBrief(o.changes)] : [])]
+  return parts.length === 0 ? 'deploy record only' : parts.join('; ')
+}
+
+/** ssmd's JSON keys are snake_case (docs/terminal.md); field values keep their own names. */
+function jsonOf(r: DeployResult): Record<string, unknown> {
+  return snakeKeys({ ...r, environments: r.environments.map(e => snakeKeys(e)) })
 }

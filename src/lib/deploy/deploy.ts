@@ -2,22 +2,11 @@
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
 import type { EtcdSession } from './etcd.js'
-import {
-  CONTENT,
-  contentKey,
-  deploymentOfKey,
-  digestOf,
-  envPrefix,
-  environmentsPrefix,
-  parseRecord,
-  printableKey,
-  RECORD,
-  recordKey,
-  type ContentValue,
-  type DeployRecord,
-} from './layout.js'
-import { planEnvironment, statusOf, type EnvPlan, type EnvState, type EnvStatus, type KeyChange } from './plan.js'
-import type { Prepared } from './prepare.js'
+import { compareEnvironment, heldContent, type Comparison } from './compare.js'
+import type { FieldChange } from './diff.js'
+import { CONTENT, deploymentOfKey, digestOf, envPrefix, environmentsPrefix, parseRecord, printableKey, RECORD, recordKey, type DeployRecord } from './layout.js'
+import { planEnvironment, type EnvPlan, type EnvState } from './plan.js'
+import { renderEach, type Prepared } from './prepare.js'
 import type { Rendering, SourceInfo } from './render.js'
 
 /** Up to this many environments are read one prefix each; more, and one read of every environment is cheaper. */
@@ -37,17 +26,25 @@ export interface DeployMeta {
 
 export interface EnvOutcome {
   name: string
-  /** What the plan said. */
-  action: EnvPlan['action']
-  /** What happened: written, unchanged, planned (dry run), refused (raced, or too large), failed (etcd error), skipped (after a failure). */
-  result: 'written' | 'unchanged' | 'planned' | 'refused' | 'failed' | 'skipped'
-  changes: KeyChange[]
-  /** Why etcd differed from the rendering (see EnvPlan.drift). */
-  drift: string[]
+  /** What the plan said; remove: not in git (--prune); none: nothing planned, it could not be rendered. */
+  action: EnvPlan['action'] | 'remove' | 'none'
+  /**
+   * What happened: written, unchanged, removed (--prune), planned (dry run),
+   * refused (raced, or too large), failed (cannot render, or an etcd error),
+   * skipped (after a failure).
+   */
+  result: 'written' | 'unchanged' | 'removed' | 'planned' | 'refused' | 'failed' | 'skipped'
+  /** Field changes from what etcd holds to what is written. */
+  changes: FieldChange[]
+  /** Why etcd differed from the rendering (see EnvPlan.drift); absent when nothing was compared. */
+  drift?: string[]
+  /** Set when etcd no longer held what the last deploy wrote: the hand edit this deploy overwrites. */
+  handEdits?: Comparison['handEdits']
   message?: string
-  /** With a dry run, for an environment to update: the content value etcd holds (when it parses) and the one it would get. */
-  diff?: { old?: unknown; new: ContentValue }
 }
+
+/** Told of an environment whose hand edit in etcd is about to be overwritten, before it is. */
+export type OnHandEdit = (outcome: EnvOutcome) => void
 
 /** The files involved in the environments that differ from the commit. */
 export function dirtyFiles(files: string[][], source: SourceInfo): string[] {
@@ -148,24 +145,47 @@ async function pool(n: number, work: (i: number) => Promise<void>, go: () => boo
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, n) }, worker))
 }
 
-/** With a dry run: plans every environment and, for those to update, reads the content etcd holds for the diff. */
-export async function planAll(session: EtcdSession, prefix: string, envs: Prepared, current: Current, source: SourceInfo, meta: DeployMeta): Promise<EnvOutcome[]> {
+/** An environment that cannot be rendered: its outcome (nothing planned for it). */
+const cannotRender = (name: string, message: string): EnvOutcome => ({ name, action: 'none', result: 'failed', changes: [], message: `cannot render: ${message}` })
+
+/**
+ * The comparison of a planned environment with what etcd holds, into its
+ * outcome: field changes, and the hand edit it overwrites (told to
+ * `onHandEdit` first). Reads the content etcd holds only when it differs.
+ */
+async function compareInto(session: EtcdSession, prefix: string, plan: EnvPlan, state: EnvState | undefined, outcome: EnvOutcome, onHandEdit?: OnHandEdit): Promise<void> {
+  if (plan.action !== 'update') return
+  const c = compareEnvironment(plan, state, await heldContent(session, prefix, plan.name, state))
+  outcome.changes = c.changes
+  if (c.handEdited) {
+    outcome.handEdits = c.handEdits
+    onHandEdit?.(outcome)
+  }
+}
+
+/** With a dry run: plans every environment and, for those to update, compares field by field with the content etcd holds. */
+export async function planAll(
+  session: EtcdSession,
+  prefix: string,
+  envs: Prepared,
+  current: Current,
+  source: SourceInfo,
+  meta: DeployMeta,
+  onHandEdit?: OnHandEdit,
+): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = new Array(envs.names.length)
   await pool(envs.names.length, async i => {
-    const r = envs.render(i)
-    const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
-    const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
-    if (plan.action === 'update') {
-      let old: unknown
-      const held = current.envs.get(r.content.name)?.content ? await session.get(contentKey(prefix, r.content.name)) : undefined
-      try {
-        old = held ? JSON.parse(held.value) : undefined
-      } catch {
-        old = undefined
-      }
-      outcome.diff = { ...(old === undefined ? {} : { old }), new: plan.newContent }
+    const each = renderEach(envs, i)
+    if ('failure' in each) {
+      outcomes[i] = cannotRender(each.failure.name, each.failure.message)
+      return
     }
+    const r = each.rendering
+    const state = current.envs.get(r.content.name)
+    const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
+    const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
+    await compareInto(session, prefix, plan, state, outcome, onHandEdit)
     outcomes[i] = outcome
   })
   return outcomes
@@ -173,15 +193,20 @@ export async function planAll(session: EtcdSession, prefix: string, envs: Prepar
 
 /**
  * The environments that need a transaction, and the outcome of the others
- * (unchanged), by name. The record's fields do not matter to the comparison.
+ * (unchanged, or cannot be rendered), by name. The record's fields do not
+ * matter to the comparison.
  */
 export function pendingOf(prefix: string, envs: Prepared, current: Current): { pending: number[]; settled: Map<string, EnvOutcome> } {
   const pending: number[] = []
   const settled = new Map<string, EnvOutcome>()
   const record = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
   for (let i = 0; i < envs.names.length; i++) {
-    const r = envs.render(i)
-    const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), record)
+    const each = renderEach(envs, i)
+    if ('failure' in each) {
+      settled.set(each.failure.name, cannotRender(each.failure.name, each.failure.message))
+      continue
+    }
+    const plan = planEnvironment(prefix, each.rendering.content, current.envs.get(each.rendering.content.name), record)
     if (plan.action === 'unchanged') settled.set(plan.name, outcomeOf(plan, 'unchanged'))
     else pending.push(i)
   }
@@ -192,18 +217,20 @@ const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => (
   name: plan.name,
   action: plan.action,
   result,
-  changes: plan.changes,
+  changes: [],
   drift: plan.drift,
   ...(plan.error ? { message: plan.error } : {}),
 })
 
 /**
  * Plans and writes each environment, up to 64 transactions in flight, holding
- * no more than those plans at once. A transaction whose guard fails is refused
- * (nothing written for that environment) unless it turns out to be this run's
- * own write, retried by the client after a lost answer. An environment too
- * large for one request is refused on its own. After an etcd failure no
- * further transaction is started.
+ * no more than those plans at once; a hand edit is told to `onHandEdit` before
+ * it is overwritten. A transaction whose guard fails is refused (nothing
+ * written for that environment) unless it turns out to be this run's own
+ * write, retried by the client after a lost answer. An environment too large
+ * for one request is refused on its own. After an etcd failure no further
+ * transaction is started (a permission denied fails only the environment it
+ * concerns: a role may cover some environments only).
  */
 export async function deployAll(
   session: EtcdSession,
@@ -215,6 +242,7 @@ export async function deployAll(
   source: SourceInfo,
   meta: DeployMeta,
   lock?: { key: string; createRevision: string; lost(): boolean },
+  onHandEdit?: OnHandEdit,
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = indexes.map(i => ({ name: envs.names[i], action: 'update', result: 'skipped', changes: [], drift: [] }))
@@ -223,7 +251,8 @@ export async function deployAll(
     indexes.length,
     async i => {
       const r = envs.render(indexes[i])
-      const plan = planEnvironment(prefix, r.content, current.envs.get(r.content.name), recordOf(r, source, changed, meta))
+      const state = current.envs.get(r.content.name)
+      const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
       if (!plan.write) {
         outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
         return
@@ -231,6 +260,7 @@ export async function deployAll(
       const outcome = outcomeOf(plan, 'written')
       outcomes[i] = outcome
       try {
+        await compareInto(session, prefix, plan, state, outcome, onHandEdit)
         if (await session.writeEnvironment({ ...plan.write, ...(lock ? { lock: { key: lock.key, createRevision: lock.createRevision } } : {}) })) return
         const record = parseRecord((await session.get(recordKey(prefix, plan.name)))?.value)
         if (record?.deploy_id === meta.deployId) return
@@ -242,7 +272,7 @@ export async function deployAll(
         }
       } catch (error) {
         if (!(error instanceof SsmdError)) throw error
-        failure ??= error
+        if (error.code !== 'etcd-permission') failure ??= error
         outcome.result = 'failed'
         outcome.message = error.message
       }
@@ -253,21 +283,6 @@ export async function deployAll(
 }
 
 export const shortCommit = (c: string | null | undefined) => (c ? c.slice(0, 12) : 'none')
-
-/** Status of each environment, and environments found in etcd that git no longer has. */
-export function statusAll(prefix: string, envs: Prepared, current: Current, all: boolean): { statuses: EnvStatus[]; orphans: Array<{ name: string; commit: string | null }> } {
-  const statuses = envs.names.map((name, i) => statusOf(prefix, envs.render(i).content, current.envs.get(name)))
-  const orphans: Array<{ name: string; commit: string | null }> = []
-  if (all) {
-    const known = new Set(envs.names)
-    for (const [name, state] of current.envs) {
-      if (known.has(name) || (!state.record && !state.content && state.others.length === 0)) continue
-      orphans.push({ name, commit: parseRecord(state.record?.value)?.commit ?? null })
-    }
-    orphans.sort((a, b) => (a.name < b.name ? -1 : 1))
-  }
-  return { statuses, orphans }
-}
 
 /** user@host of whoever runs the deploy. */
 export function deployer(): string {

@@ -262,6 +262,28 @@ export class EtcdSession {
     }
   }
 
+  /**
+   * Removes one environment (`deploy --prune`): one delete range of its whole
+   * prefix, if nothing under it changed since `revision` and the deploy lock is
+   * still the one this run holds. Otherwise nothing. Returns whether it was applied.
+   */
+  async removeEnvironment(envPrefix: string, revision: string, lock?: { key: string; createRevision: string }): Promise<boolean> {
+    const base = Buffer.from(envPrefix)
+    try {
+      const res = await this.client.kv.txn({
+        compare: [
+          { key: base, range_end: prefixEnd(base), target: 'Mod', result: 'Less', mod_revision: String(BigInt(revision) + 1n) },
+          ...(lock ? [{ key: Buffer.from(lock.key), target: 'Create' as const, result: 'Equal' as const, create_revision: lock.createRevision }] : []),
+        ],
+        success: [{ request_delete_range: { key: base, range_end: prefixEnd(base) } }],
+        failure: [],
+      })
+      return res.succeeded
+    } catch (error) {
+      throw this.failure(error, 'write')
+    }
+  }
+
   /** Creates `key` with `value` (attached to a lease, if given) unless it exists; else returns what it holds. */
   async createIfAbsent(key: string, value: string, lease?: string): Promise<{ created: true; revision: string } | { created: false; value: string; createRevision: string }> {
     try {

@@ -126,32 +126,3 @@ export function planEnvironment(prefix: string, content: RenderedContent, state:
 }
 
 const mib = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(2)} MiB`
-
-/** What `deploy status` reports for one environment. */
-export interface EnvStatus {
-  name: string
-  /** in-sync: etcd holds what git renders; drift: it holds something else; missing: never deployed. */
-  state: 'in-sync' | 'drift' | 'missing'
-  /** Why it drifted: `old layout (9 keys)`, `content differs`, `2 unexpected keys: …`, … */
-  drift: string[]
-  /** The commit of the last deploy that wrote this environment. */
-  deployedCommit: string | null
-  deployedAt?: string
-  deployedBy?: string
-  /** Keys that differ between git and etcd. */
-  changes: KeyChange[]
-}
-
-export function statusOf(prefix: string, content: RenderedContent, state: EnvState | undefined): EnvStatus {
-  const plan = planEnvironment(prefix, content, state, { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' })
-  const previous = plan.previous
-  return {
-    name: content.name,
-    state: plan.action === 'create' ? 'missing' : plan.action === 'unchanged' ? 'in-sync' : 'drift',
-    drift: plan.drift,
-    deployedCommit: previous?.commit ?? null,
-    ...(previous?.deployed_at ? { deployedAt: previous.deployed_at } : {}),
-    ...(previous?.deployed_by ? { deployedBy: previous.deployed_by } : {}),
-    changes: plan.changes,
-  }
-}

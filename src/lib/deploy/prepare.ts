@@ -1,5 +1,5 @@
 /** Load, validate and render environments: what `env render`, `deploy` and `deploy status` share. */
-import { UsageError } from '../core/errors.js'
+import { SsmdError, UsageError } from '../core/errors.js'
 import { boundHeapGrowth } from '../core/heap.js'
 import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
@@ -25,6 +25,15 @@ export interface Validation {
 /** Every environment name of the repository, sorted. */
 export function allEnvironments(root: string): string[] {
   return listYamlFiles(root, 'environments').map(([name]) => name)
+}
+
+/** An environment that validated but cannot be rendered (no feed version in effect on the date…): why, in one line. */
+export interface RenderFailure {
+  name: string
+  /** What is wrong and how to fix it, without the environment's name. */
+  message: string
+  /** The error code (`no-version`, `not-found`…). */
+  code: string
 }
 
 /**
@@ -59,7 +68,23 @@ export async function validateForRender(root: string, names: string[], asOf: str
   return { names: involved.map(inv => inv.env.name), files: involved.map(inv => involvedFiles(inv, cache)), render: i => renderEnvironment(involved[i], asOf, cache) }
 }
 
-/** Validates and renders every environment of `names` (see validateForRender). */
+/**
+ * Renders environment `i` of `envs`, or says why it cannot be rendered (no feed
+ * version in effect on the date…): deploy and status report such an
+ * environment on its own line and go on with the others.
+ */
+export function renderEach(envs: Prepared, i: number): { rendering: Rendering } | { failure: RenderFailure } {
+  try {
+    return { rendering: envs.render(i) }
+  } catch (error) {
+    if (!(error instanceof SsmdError)) throw error
+    const name = envs.names[i]
+    const prefix = `environment '${name}': `
+    return { failure: { name, message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message, code: error.code } }
+  }
+}
+
+/** Validates and renders every environment of `names` (see validateForRender); the first that cannot be rendered is the error. */
 export async function prepare(root: string, names: string[], asOf: string, validation: Validation): Promise<Rendering[]> {
   const prepared = await validateForRender(root, names, asOf, validation)
   return prepared.names.map((_, i) => prepared.render(i))
