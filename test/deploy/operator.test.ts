@@ -1,11 +1,11 @@
 /**
  * Deploy as an operator runs it: one environment that cannot be rendered does
  * not stop the fleet, hand edits in etcd are named before they are
- * overwritten, status and dry runs script with --exit-code, --prune removes
- * what git no longer has. Against a real etcd member.
+ * overwritten, status and dry runs script with --exit-code, --prune, named
+ * targets. Against a real etcd member.
  */
 import { expect } from 'chai'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmd, ssmdProcess } from '../helpers/cli.js'
 import { EtcdCluster, startEtcd } from '../helpers/etcd.js'
@@ -215,6 +215,47 @@ describe('ssmd deploy for operators (one etcd member)', function () {
     const usage = await run(dir, prefix, ['deploy', 'kalshi-dev', '--prune'])
     expect(usage.code).to.equal(2)
     expect(usage.stderr.trim()).to.equal('Error: --prune removes environments git no longer has, so it needs every environment: pass --all')
+  })
+
+  it('--target reads endpoint and prefix from ssmd.yaml, .ssmd/config.yaml wins field by field, flags win over both', async () => {
+    const dir = exampleRepo({ git: true })
+    const team = newPrefix()
+    const personal = newPrefix()
+    const flag = newPrefix()
+    writeFileSync(join(dir, 'ssmd.yaml'), `${readFileSync(join(dir, 'ssmd.yaml'), 'utf8')}targets:\n  prod:\n    etcd: ${etcd.endpoints()}\n    prefix: ${team}\n`)
+    git(dir, 'commit', '-qam', 'prod target')
+    expect((await ssmd(['validate'], { cwd: dir })).code).to.equal(0)
+    const deploy = (...args: string[]) => ssmd(['deploy', 'kalshi-dev', '--as-of', AS_OF, ...args], { cwd: dir, env: { SSMD_ETCD_ENDPOINTS: undefined } })
+
+    const r = await deploy('--target', 'prod')
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.contain(`→ ${etcd.endpoints()} under ${team}:`)
+    expect(etcd.getPrefix(`${team}/environments/kalshi-dev/`).size).to.be.greaterThan(1)
+
+    mkdirSync(join(dir, '.ssmd'), { recursive: true })
+    writeFileSync(join(dir, '.ssmd', 'config.yaml'), `color: never\ntargets:\n  prod:\n    prefix: ${personal}\n`)
+    const mine = await deploy('--target', 'prod')
+    expect(mine.code, mine.stderr).to.equal(0)
+    expect(mine.stderr).to.equal('')
+    expect(mine.stdout).to.contain(`under ${personal}:`)
+    const flagged = await deploy('--target', 'prod', '--prefix', flag)
+    expect(flagged.stdout).to.contain(`under ${flag}:`)
+    expect((await ssmd(['deploy', 'status', 'kalshi-dev', '--target', 'prod', '--as-of', AS_OF, '--exit-code'], { cwd: dir })).code).to.equal(0)
+
+    const unknown = await deploy('--target', 'prdo')
+    expect(unknown.code).to.equal(2)
+    expect(unknown.stderr.trim()).to.equal("Error: --target 'prdo' is not defined in ssmd.yaml or .ssmd/config.yaml; did you mean 'prod'? (targets: prod)")
+    const none = await deploy()
+    expect(none.code).to.equal(2)
+    expect(none.stderr.trim()).to.equal('Error: say where etcd is: --etcd ENDPOINTS, the SSMD_ETCD_ENDPOINTS variable, or --target NAME')
+
+    // A password is never read from a file: the field is refused, with where it is.
+    writeFileSync(join(dir, '.ssmd', 'config.yaml'), `targets:\n  prod:\n    password: hunter2-Xq9\n`)
+    const pw = await deploy('--target', 'prod')
+    expect(pw.code).to.equal(1)
+    expect(pw.stderr.trim()).to.equal("Error: .ssmd/config.yaml:3:5: target 'prod': unknown field 'password'; an etcd password is never read from a file: set SSMD_ETCD_PASSWORD")
+    expect(pw.stdout + pw.stderr).not.to.contain('hunter2-Xq9')
+    rmSync(join(dir, '.ssmd', 'config.yaml'))
   })
 
   it('colours the dry-run diff on a terminal (red old, green new), not with NO_COLOR (built CLI)', () => {

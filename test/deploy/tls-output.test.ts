@@ -1,4 +1,6 @@
 import { expect } from 'chai'
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { makeCertificates, startEtcd } from '../helpers/etcd.js'
 import { exampleRepo } from '../helpers/repo.js'
@@ -60,6 +62,22 @@ describe('ssmd deploy over TLS: no runtime warning, the whole TLS error (built C
 
       const untrusted = ssmdProcess([...base, '--cacert', tls.cert, '--cert', tls.cert, '--key', tls.key], { cwd: dir })
       expect(untrusted.code).to.equal(1)
+      // The same through a named target whose certificate paths are relative to the ssmd root.
+      mkdirSync(join(dir, 'certs'))
+      for (const [name, from] of Object.entries({ 'ca.pem': tls.ca, 'client.pem': tls.cert, 'client-key.pem': tls.key })) copyFileSync(from, join(dir, 'certs', name))
+      writeFileSync(
+        join(dir, 'ssmd.yaml'),
+        `targets:\n  prod:\n    etcd: ${endpoint}\n    prefix: /tls\n    ca: certs/ca.pem\n    cert: certs/client.pem\n    key: certs/client-key.pem\n`,
+      )
+      const target = ssmdProcess(['deploy', 'kalshi-dev', '--target', 'prod', '--as-of', AS_OF, '--json', '-q'], { cwd: dir })
+      expect(target.code, target.stderr).to.equal(0)
+      expect(target.stderr).to.equal('')
+      expect(etcd.getPrefix('/tls/environments/kalshi-dev/').size).to.be.greaterThan(1)
+      writeFileSync(join(dir, 'ssmd.yaml'), `targets:\n  prod:\n    etcd: ${endpoint}\n    ca: certs/missing.pem\n`)
+      const missing = ssmdProcess(['deploy', 'kalshi-dev', '--target', 'prod', '--as-of', AS_OF], { cwd: dir })
+      expect(missing.code).to.equal(2)
+      expect(missing.stderr).to.equal(`Error: target 'prod' ca ${join(dir, 'certs', 'missing.pem')}: no such file\n`)
+
       // The CA given did not sign etcd's certificate: said whole, without gRPC's empty "Resolution note: ".
       expect(untrusted.stderr).to.equal(
         `Error: cannot reach etcd at ${etcd.endpoints()} (TLS failed: unable to verify the first certificate); check --etcd, --cacert, --cert and --key\n`,

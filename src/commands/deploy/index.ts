@@ -55,7 +55,7 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
     if (this.flags.prune && !this.flags.all) throw new UsageError('--prune removes environments git no longer has, so it needs every environment: pass --all')
     if (this.flags['exit-code'] && !dryRun) throw new UsageError('--exit-code goes with --dry-run (or deploy status): a deploy exits 0 when it wrote what it planned, 1 otherwise')
     const names = selectEnvironments(root, this.positionals, this.flags.all === true, 'deploy')
-    const { prefix, options } = connectOptions(this.flags)
+    const { prefix, options } = connectOptions(this.flags, process.env, root)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const lockTimeout = Number(this.flags['lock-timeout'])
     if (!/^\d+(\.\d+)?$/.test(this.flags['lock-timeout']) || lockTimeout > 3600) {

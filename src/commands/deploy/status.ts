@@ -45,7 +45,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
     if (off) this.notice(pluginsOffNotice(off))
     const all = this.positionals.length === 0
     const names = all ? allEnvironments(root) : selectEnvironments(root, this.positionals, false, 'deploy status')
-    const { prefix, options } = connectOptions(this.flags)
+    const { prefix, options } = connectOptions(this.flags, process.env, root)
     const asOf = this.flags['as-of'] === undefined ? todayUtc() : checkDateFlag('as-of', this.flags['as-of'])
     const result = await runStatus({
       root,

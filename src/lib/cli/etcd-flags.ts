@@ -5,14 +5,16 @@ import { UsageError } from '../core/errors.js'
 import { hasControlChar } from '../core/text.js'
 import { checkPrefix, DEFAULT_PREFIX } from '../deploy/layout.js'
 import { parseEndpoints, type ConnectOptions } from '../deploy/etcd.js'
+import { resolveTarget, type Target } from '../deploy/targets.js'
 import { maskInOutput } from './output-gate.js'
 
 /** The variable the etcd password is read from: never a flag (it would show in `ps` and shell history). */
 export const PASSWORD_VARIABLE = 'SSMD_ETCD_PASSWORD'
 
 export const etcdFlags = {
-  etcd: Flags.string({ summary: 'etcd endpoints, comma-separated: host:port, http://host:port or https://host:port.', env: 'SSMD_ETCD_ENDPOINTS', required: true }),
-  prefix: Flags.string({ summary: 'Key prefix everything is written under.', default: DEFAULT_PREFIX }),
+  target: Flags.string({ summary: 'Named target from ssmd.yaml or .ssmd/config.yaml (targets: {NAME: {etcd, prefix, ca, cert, key, user}}); flags given win.' }),
+  etcd: Flags.string({ summary: 'etcd endpoints, comma-separated: host:port, http://host:port or https://host:port.', env: 'SSMD_ETCD_ENDPOINTS' }),
+  prefix: Flags.string({ summary: `Key prefix everything is written under (default ${DEFAULT_PREFIX}).` }),
   cacert: Flags.string({ summary: 'CA certificate (PEM) to verify the etcd servers with; turns TLS on.' }),
   cert: Flags.string({ summary: 'Client certificate (PEM) for TLS client authentication; needs --key.' }),
   key: Flags.string({ summary: 'Private key (PEM) of --cert.' }),
@@ -22,25 +24,27 @@ export const etcdFlags = {
 
 const MAX_PEM = 1024 * 1024
 
-function readPem(flag: string, path: string): Buffer {
+/** `label`: where the path came from, as said in an error (`--cacert`, `target 'prod' ca`). */
+function readPem(label: string, path: string): Buffer {
   let size: number
   try {
     const st = statSync(path)
-    if (!st.isFile()) throw new UsageError(`--${flag} ${path} is not a file`)
+    if (!st.isFile()) throw new UsageError(`${label} ${path} is not a file`)
     size = st.size
   } catch (error) {
     if (error instanceof UsageError) throw error
-    throw new UsageError(`--${flag} ${path}: no such file`)
+    throw new UsageError(`${label} ${path}: no such file`)
   }
-  if (size > MAX_PEM) throw new UsageError(`--${flag} ${path} is larger than 1 MiB; expected a PEM file`)
+  if (size > MAX_PEM) throw new UsageError(`${label} ${path} is larger than 1 MiB; expected a PEM file`)
   const bytes = readFileSync(path)
-  if (!bytes.toString('latin1').includes('-----BEGIN ')) throw new UsageError(`--${flag} ${path} is not a PEM file (no '-----BEGIN' line)`)
+  if (!bytes.toString('latin1').includes('-----BEGIN ')) throw new UsageError(`${label} ${path} is not a PEM file (no '-----BEGIN' line)`)
   return bytes
 }
 
 export interface EtcdFlagValues {
-  etcd: string
-  prefix: string
+  target?: string
+  etcd?: string
+  prefix?: string
   cacert?: string
   cert?: string
   key?: string
@@ -48,11 +52,37 @@ export interface EtcdFlagValues {
   'dial-timeout': string
 }
 
-/** Flag values (and the password variable) checked and turned into connection options. */
-export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = process.env): { prefix: string; options: ConnectOptions } {
+/**
+ * Flag values (and the password variable) checked and turned into connection
+ * options. With --target, the target's fields (ssmd.yaml, .ssmd/config.yaml
+ * under `root`) fill in what the flags do not give.
+ */
+export function connectOptions(given: EtcdFlagValues, env: NodeJS.ProcessEnv = process.env, root?: string): { prefix: string; options: ConnectOptions } {
   // The password, wherever it came from, is masked in all output, whatever quotes it (an error echoing a flag, a server's message).
   if (env[PASSWORD_VARIABLE]) maskInOutput(env[PASSWORD_VARIABLE])
-  if (flags.user?.includes(':')) maskInOutput(flags.user.slice(flags.user.indexOf(':') + 1))
+  if (given.user?.includes(':')) maskInOutput(given.user.slice(given.user.indexOf(':') + 1))
+  const target = given.target === undefined ? undefined : resolveTarget(root ?? process.cwd(), given.target)
+  if (target?.user?.includes(':')) maskInOutput(target.user.slice(target.user.indexOf(':') + 1))
+  const from = (flag: 'etcd' | 'prefix' | 'cacert' | 'cert' | 'key' | 'user', field: keyof Target) =>
+    given[flag] !== undefined
+      ? { value: given[flag], label: `--${flag}` }
+      : target?.[field] !== undefined
+        ? { value: target[field], label: `target '${given.target}' ${field}` }
+        : undefined
+  const etcd = from('etcd', 'etcd')
+  if (etcd === undefined)
+    throw new UsageError(
+      `say where etcd is: --etcd ENDPOINTS, the SSMD_ETCD_ENDPOINTS variable, or --target NAME${given.target === undefined ? '' : ` with an etcd field (target '${given.target}' has none)`}`,
+    )
+  const flags = {
+    etcd: etcd.value,
+    prefix: from('prefix', 'prefix')?.value ?? DEFAULT_PREFIX,
+    cacert: from('cacert', 'ca'),
+    cert: from('cert', 'cert'),
+    key: from('key', 'key'),
+    user: from('user', 'user')?.value,
+    'dial-timeout': given['dial-timeout'],
+  }
   const prefix = checkPrefix(flags.prefix)
   const endpoints = parseEndpoints(flags.etcd)
   const dial = Number(flags['dial-timeout'])
@@ -64,9 +94,9 @@ export function connectOptions(flags: EtcdFlagValues, env: NodeJS.ProcessEnv = p
   if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError('--cert and --key go together: pass both or neither')
   const tls = tlsWanted
     ? {
-        ...(flags.cacert === undefined ? {} : { ca: readPem('cacert', flags.cacert) }),
-        ...(flags.cert === undefined ? {} : { cert: readPem('cert', flags.cert) }),
-        ...(flags.key === undefined ? {} : { key: readPem('key', flags.key) }),
+        ...(flags.cacert === undefined ? {} : { ca: readPem(flags.cacert.label, flags.cacert.value) }),
+        ...(flags.cert === undefined ? {} : { cert: readPem(flags.cert.label, flags.cert.value) }),
+        ...(flags.key === undefined ? {} : { key: readPem(flags.key.label, flags.key.value) }),
       }
     : undefined
   let auth: ConnectOptions['auth']

@@ -200,6 +200,22 @@ export const environmentSchema: JsonSchema = {
   ),
 }
 
+/** Named deploy targets (`ssmd deploy --target NAME`): where etcd is, never a password. */
+const deployTargets: JsonSchema = {
+  type: 'object',
+  description:
+    'Named etcd targets for `ssmd deploy --target NAME` and `ssmd deploy status --target NAME`. Flags given on the command line win; the password is read from SSMD_ETCD_PASSWORD only, never from a file.',
+  propertyNames: { pattern: NAME_PATTERN },
+  additionalProperties: object('One target. Paths are relative to the ssmd root.', {
+    etcd: { type: 'string', minLength: 1, description: 'Endpoints as for --etcd: comma-separated host:port, http://host:port or https://host:port.' },
+    prefix: str('Key prefix, as --prefix (default /ssmd).'),
+    ca: str('CA certificate (PEM), as --cacert; turns TLS on.'),
+    cert: str('Client certificate (PEM), as --cert.'),
+    key: str('Private key (PEM) of cert, as --key.'),
+    user: str('etcd user, as --user; the password is read from SSMD_ETCD_PASSWORD.'),
+  }),
+}
+
 export const policySchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `${SCHEMA_BASE}ssmd.schema.json`,
@@ -217,6 +233,7 @@ export const policySchema: JsonSchema = {
       description:
         'Files under feeds/, schemas/ and environments/ that are not ssmd documents but belong there (README.md, *.md, schemas/drafts/): patterns as in .gitignore. Kept files are still scanned for secrets; any other such file is a repo/unrecognised-file error.',
     },
+    targets: deployTargets,
   }),
 }
 
@@ -227,6 +244,7 @@ export const localConfigSchema: JsonSchema = {
   ...object('Local preferences: .ssmd/config.yaml (never committed)', {
     color: oneOf(COLOR_SETTINGS, 'Colour output.', LOCAL_CONFIG_DEFAULTS.color),
     output: oneOf(OUTPUT_SETTINGS, 'Default output format.', LOCAL_CONFIG_DEFAULTS.output),
+    targets: { ...deployTargets, description: `${deployTargets.description as string} A target here is merged over the one of the same name in ssmd.yaml, field by field.` },
   }),
 }
 

@@ -174,6 +174,24 @@ export type PolicyData = {
   }
   /** Files under feeds/, schemas/ and environments/ that are not ssmd documents but belong there (README.md, *.md, schemas/drafts/): patterns as in .gitignore. Kept files are still scanned for secrets; any other such file is a repo/unrecognised-file error. */
   "keep"?: Array<string>
+  /** Named etcd targets for `ssmd deploy --target NAME` and `ssmd deploy status --target NAME`. Flags given on the command line win; the password is read from SSMD_ETCD_PASSWORD only, never from a file. */
+  "targets"?: {
+    [key: string]: {
+      /** Endpoints as for --etcd: comma-separated host:port, http://host:port or https://host:port. */
+      "etcd"?: string
+      /** Key prefix, as --prefix (default /ssmd). */
+      "prefix"?: string
+      /** CA certificate (PEM), as --cacert; turns TLS on. */
+      "ca"?: string
+      /** Client certificate (PEM), as --cert. */
+      "cert"?: string
+      /** Private key (PEM) of cert, as --key. */
+      "key"?: string
+      /** etcd user, as --user; the password is read from SSMD_ETCD_PASSWORD. */
+      "user"?: string
+      [extension: `x-${string}`]: unknown
+    }
+  }
   [extension: `x-${string}`]: unknown
 }
 
@@ -182,5 +200,23 @@ export type LocalConfigData = {
   "color"?: "auto" | "always" | "never"
   /** Default output format. */
   "output"?: "text" | "json"
+  /** Named etcd targets for `ssmd deploy --target NAME` and `ssmd deploy status --target NAME`. Flags given on the command line win; the password is read from SSMD_ETCD_PASSWORD only, never from a file. A target here is merged over the one of the same name in ssmd.yaml, field by field. */
+  "targets"?: {
+    [key: string]: {
+      /** Endpoints as for --etcd: comma-separated host:port, http://host:port or https://host:port. */
+      "etcd"?: string
+      /** Key prefix, as --prefix (default /ssmd). */
+      "prefix"?: string
+      /** CA certificate (PEM), as --cacert; turns TLS on. */
+      "ca"?: string
+      /** Client certificate (PEM), as --cert. */
+      "cert"?: string
+      /** Private key (PEM) of cert, as --key. */
+      "key"?: string
+      /** etcd user, as --user; the password is read from SSMD_ETCD_PASSWORD. */
+      "user"?: string
+      [extension: `x-${string}`]: unknown
+    }
+  }
   [extension: `x-${string}`]: unknown
 }

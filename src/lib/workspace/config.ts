@@ -38,6 +38,8 @@ export function readLocalConfig(root: string): LocalConfig {
   const warnings: string[] = []
   const out: LocalConfig = {}
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    // Deploy targets are read, and checked, by the deploy commands that use them (src/lib/deploy/targets.ts).
+    if (key === 'targets') continue
     const allowed = SETTINGS[key]
     if (!allowed) {
       const hint = didYouMean(key, Object.keys(SETTINGS)) || `; the settings are ${Object.keys(SETTINGS).join(' and ')}`
