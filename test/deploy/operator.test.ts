@@ -272,3 +272,48 @@ describe('ssmd deploy for operators (one etcd member)', function () {
     expect(plain.stdout).not.to.contain('\u001b')
   })
 })
+
+describe('ssmd deploy: an environment etcd refuses to write fails alone', function () {
+  this.timeout(180000)
+
+  it('a role that may not write one environment fails that one; the other 69 are written (more than one batch of transactions)', async () => {
+    const etcd = await startEtcd(1)
+    const password = 'Rt-5vQ8xMp3Lk'
+    try {
+      const dir = exampleRepo({ git: true })
+      const dev = readFileSync(join(dir, 'environments', 'kalshi-dev.yaml'), 'utf8')
+      rmSync(join(dir, 'environments'), { recursive: true })
+      mkdirSync(join(dir, 'environments'))
+      const names = Array.from({ length: 70 }, (_, i) => `e${String(i).padStart(2, '0')}`)
+      for (const n of names) writeFileSync(join(dir, 'environments', `${n}.yaml`), dev.replace('name: kalshi-dev', `name: ${n}`))
+      git(dir, 'add', '-A')
+      git(dir, 'commit', '-qm', '70 environments')
+
+      const asRoot = ['--user', `root:${password}`]
+      etcd.ctl(['user', 'add', `root:${password}`])
+      etcd.ctl(['user', 'grant-role', 'root', 'root'])
+      etcd.ctl(['auth', 'enable'])
+      etcd.ctl(['role', 'add', 'deployer', ...asRoot])
+      etcd.ctl(['role', 'grant-permission', 'deployer', 'read', '/p/', '--prefix=true', ...asRoot])
+      // The deploy lock and the deployment marker, and every environment but the first.
+      for (const key of ['/p/.ssmd-lock', '/p/.ssmd-deployment']) etcd.ctl(['role', 'grant-permission', 'deployer', 'readwrite', key, ...asRoot])
+      for (const n of names.slice(1)) etcd.ctl(['role', 'grant-permission', 'deployer', 'readwrite', `/p/environments/${n}/`, '--prefix=true', ...asRoot])
+      etcd.ctl(['user', 'add', 'deployer:Dp-2wR7nKq4Zs', ...asRoot])
+      etcd.ctl(['user', 'grant-role', 'deployer', 'deployer', ...asRoot])
+
+      const r = await ssmd(['deploy', '--all', '--etcd', etcd.endpoints(), '--prefix', '/p', '--as-of', AS_OF, '--user', 'deployer'], {
+        cwd: dir,
+        env: { SSMD_ETCD_PASSWORD: 'Dp-2wR7nKq4Zs' },
+      })
+      expect(r.code).to.equal(1)
+      const denied = `e00: etcd at ${etcd.endpoints()}: user 'deployer' may not write these keys (permission denied); grant the user's role read/write on the prefix`
+      expect(r.stderr.trim().split('\n')).to.deep.equal([`e00: failed: ${denied.slice('e00: '.length)}`, `Error: ${denied} (1 failed; 69 written)`])
+      expect(r.stdout).to.contain('70 environments at commit')
+      const keys = etcd.ctl(['get', '/p/environments/', '--prefix', '--keys-only', ...asRoot])
+      for (const n of names.slice(1)) expect(keys, n).to.contain(`/p/environments/${n}/deploy`)
+      expect(keys).not.to.contain('/p/environments/e00/')
+    } finally {
+      await etcd.stop()
+    }
+  })
+})
