@@ -134,7 +134,7 @@ describe('ssmd deploy for operators (one etcd member)', function () {
     expect(r.stdout).to.contain('kalshi-prod: updated (transport.url)')
     expect(JSON.parse(etcd.getPrefix(key).get(key)!).transport.url).to.equal('tls://nats.prod.internal:4222')
 
-    // Hand edit and a git change at once: which fields the edit made cannot be told, so every difference is named.
+    // Hand edit and a git change at once: what the last deploy wrote is rebuilt from its commit, so only the edit is named.
     handEdit(etcd, prefix, 'kalshi-prod', 'transport', { type: 'nats', url: 'tls://hand.edited:4222' })
     const env = join(dir, 'environments', 'kalshi-prod.yaml')
     writeFileSync(env, readFileSync(env, 'utf8').replace('max_size: 2GB', 'max_size: 4GB'))
@@ -142,8 +142,19 @@ describe('ssmd deploy for operators (one etcd member)', function () {
     const both = await run(dir, prefix, ['deploy', 'kalshi-prod', '--json'])
     expect(both.code, both.stderr).to.equal(0)
     const e = JSON.parse(both.stdout).environments[0]
-    expect(e.hand_edits).to.deep.equal({ exact: false, paths: ['cache.max_size', 'transport.url'] })
+    expect(e.changes.map((c: { path: string }) => c.path)).to.deep.equal(['cache.max_size', 'transport.url'])
+    expect(e.hand_edits).to.deep.equal({ exact: true, paths: ['transport.url'] })
     expect(e.result).to.equal('written')
+
+    // After a deploy with uncommitted changes (--allow-dirty) no commit has what it wrote: every difference is named, marked so.
+    writeFileSync(env, readFileSync(env, 'utf8').replace('max_size: 4GB', 'max_size: 8GB'))
+    expect((await run(dir, prefix, ['deploy', 'kalshi-prod', '--allow-dirty'])).code).to.equal(0)
+    handEdit(etcd, prefix, 'kalshi-prod', 'transport', { type: 'nats', url: 'tls://hand.edited:4222' })
+    writeFileSync(env, readFileSync(env, 'utf8').replace('max_size: 8GB', 'max_size: 16GB'))
+    git(dir, 'commit', '-qam', 'even bigger cache')
+    const dirty = await run(dir, prefix, ['deploy', 'kalshi-prod'])
+    expect(dirty.code, dirty.stderr).to.equal(0)
+    expect(dirty.stderr).to.contain('kalshi-prod: overwriting hand edit in etcd: cache.max_size, transport.url (git changed too: every field that differs is listed)\n')
   })
 
   it('--exit-code: 0 in sync, 2 changes or drift, 1 error, as git diff --exit-code', async () => {

@@ -9,6 +9,7 @@ import { diffContent, type FieldChange } from './diff.js'
 import type { EtcdSession } from './etcd.js'
 import { contentKey, envPrefix, isOldLayoutKey, printableKey, type DeployRecord } from './layout.js'
 import type { EnvPlan, EnvState } from './plan.js'
+import { recordedContent } from './recorded.js'
 
 const parse = (text: string): unknown => {
   try {
@@ -75,9 +76,10 @@ export interface Comparison {
   handEdited: boolean
   /**
    * With `handEdited`: the changes that overwrite the hand edit. Exact when git
-   * renders what the last deploy wrote (so every difference is the edit);
-   * otherwise every difference is listed, as which of them the edit made
-   * cannot be told from a digest.
+   * renders what the last deploy wrote (so every difference is the edit), or
+   * once `pinHandEdits` rebuilt what that deploy wrote; otherwise every
+   * difference is listed, as which of them the edit made cannot be told from a
+   * digest.
    */
   handEdits: { exact: boolean; paths: string[] }
   record?: DeployRecord
@@ -109,4 +111,24 @@ export function compareEnvironment(plan: EnvPlan, state: EnvState | undefined, h
     handEdited,
     handEdits: handEdited ? { exact: plan.previous?.digest === plan.digest || changes.length === 0, paths } : { exact: true, paths: [] },
   }
+}
+
+const within = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`)
+
+/**
+ * When git changed since the last deploy and etcd was edited by hand, rebuilds
+ * what that deploy wrote from the record's commit (see recordedContent) and
+ * keeps, of the changes a deploy makes, those that overwrite the edit: the
+ * list becomes exact. Without the commit (another clone, a dirty deploy) the
+ * comparison is left as it is. `held`: the content etcd holds (heldContent).
+ */
+export async function pinHandEdits(root: string, held: unknown, c: Comparison): Promise<void> {
+  if (!c.handEdited || c.handEdits.exact || !c.record) return
+  const recorded = await recordedContent(root, c.name, c.record)
+  if (recorded === undefined) return
+  const edited = diffContent(recorded, held).map(e => e.path)
+  const paths = c.changes.map(x => x.path).filter(p => edited.some(e => within(p, e) || within(e, p)))
+  c.handEdits = { exact: true, paths }
+  // An edit that set what git renders now is not overwritten: nothing to say.
+  if (paths.length === 0) c.handEdited = false
 }

@@ -2,7 +2,7 @@
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
 import type { EtcdSession } from './etcd.js'
-import { compareEnvironment, heldContent, type Comparison } from './compare.js'
+import { compareEnvironment, heldContent, pinHandEdits, type Comparison } from './compare.js'
 import type { FieldChange } from './diff.js'
 import { CONTENT, deploymentOfKey, digestOf, envPrefix, environmentsPrefix, parseRecord, printableKey, RECORD, recordKey, type DeployRecord } from './layout.js'
 import { planEnvironment, type EnvPlan, type EnvState } from './plan.js'
@@ -43,8 +43,11 @@ export interface EnvOutcome {
   message?: string
 }
 
-/** Told of an environment whose hand edit in etcd is about to be overwritten, before it is. */
-export type OnHandEdit = (outcome: EnvOutcome) => void
+/** How hand edits are found and told: `root` rebuilds what the last deploy wrote (pinHandEdits); `tell` hears of each before it is overwritten. */
+export interface HandEditOptions {
+  root: string
+  tell?: (outcome: EnvOutcome) => void
+}
 
 /** The files involved in the environments that differ from the commit. */
 export function dirtyFiles(files: string[][], source: SourceInfo): string[] {
@@ -151,15 +154,17 @@ const cannotRender = (name: string, message: string): EnvOutcome => ({ name, act
 /**
  * The comparison of a planned environment with what etcd holds, into its
  * outcome: field changes, and the hand edit it overwrites (told to
- * `onHandEdit` first). Reads the content etcd holds only when it differs.
+ * `handEdits.tell` first). Reads the content etcd holds only when it differs.
  */
-async function compareInto(session: EtcdSession, prefix: string, plan: EnvPlan, state: EnvState | undefined, outcome: EnvOutcome, onHandEdit?: OnHandEdit): Promise<void> {
+async function compareInto(session: EtcdSession, prefix: string, plan: EnvPlan, state: EnvState | undefined, outcome: EnvOutcome, handEdits?: HandEditOptions): Promise<void> {
   if (plan.action !== 'update') return
-  const c = compareEnvironment(plan, state, await heldContent(session, prefix, plan.name, state))
+  const held = await heldContent(session, prefix, plan.name, state)
+  const c = compareEnvironment(plan, state, held)
+  if (handEdits) await pinHandEdits(handEdits.root, held, c)
   outcome.changes = c.changes
   if (c.handEdited) {
     outcome.handEdits = c.handEdits
-    onHandEdit?.(outcome)
+    handEdits?.tell?.(outcome)
   }
 }
 
@@ -171,7 +176,7 @@ export async function planAll(
   current: Current,
   source: SourceInfo,
   meta: DeployMeta,
-  onHandEdit?: OnHandEdit,
+  handEdits?: HandEditOptions,
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = new Array(envs.names.length)
@@ -185,7 +190,7 @@ export async function planAll(
     const state = current.envs.get(r.content.name)
     const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
     const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
-    await compareInto(session, prefix, plan, state, outcome, onHandEdit)
+    await compareInto(session, prefix, plan, state, outcome, handEdits)
     outcomes[i] = outcome
   })
   return outcomes
@@ -224,7 +229,7 @@ const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => (
 
 /**
  * Plans and writes each environment, up to 64 transactions in flight, holding
- * no more than those plans at once; a hand edit is told to `onHandEdit` before
+ * no more than those plans at once; a hand edit is told to `handEdits.tell` before
  * it is overwritten. A transaction whose guard fails is refused (nothing
  * written for that environment) unless it turns out to be this run's own
  * write, retried by the client after a lost answer. An environment too large
@@ -242,7 +247,7 @@ export async function deployAll(
   source: SourceInfo,
   meta: DeployMeta,
   lock?: { key: string; createRevision: string; lost(): boolean },
-  onHandEdit?: OnHandEdit,
+  handEdits?: HandEditOptions,
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = indexes.map(i => ({ name: envs.names[i], action: 'update', result: 'skipped', changes: [], drift: [] }))
@@ -260,7 +265,7 @@ export async function deployAll(
       const outcome = outcomeOf(plan, 'written')
       outcomes[i] = outcome
       try {
-        await compareInto(session, prefix, plan, state, outcome, onHandEdit)
+        await compareInto(session, prefix, plan, state, outcome, handEdits)
         if (await session.writeEnvironment({ ...plan.write, ...(lock ? { lock: { key: lock.key, createRevision: lock.createRevision } } : {}) })) return
         const record = parseRecord((await session.get(recordKey(prefix, plan.name)))?.value)
         if (record?.deploy_id === meta.deployId) return

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto'
 import { SsmdError } from '../core/errors.js'
 import { NAME_PATTERN } from '../spec/common.js'
-import { compareEnvironment, heldContent, type Comparison } from './compare.js'
-import { deployAll, deployer, dirtyFiles, pendingOf, planAll, readCurrent, type Current, type EnvOutcome, type OnHandEdit } from './deploy.js'
+import { compareEnvironment, heldContent, pinHandEdits, type Comparison } from './compare.js'
+import { deployAll, deployer, dirtyFiles, pendingOf, planAll, readCurrent, type Current, type EnvOutcome } from './deploy.js'
 import type { FieldChange } from './diff.js'
 import { EtcdSession, type ConnectOptions } from './etcd.js'
 import { envPrefix, environmentsPrefix, markerKey, parseRecord, type DeployRecord } from './layout.js'
@@ -34,7 +34,7 @@ export interface DeployRequest {
   /** Told while the deploy waits (for the lock): one line for stderr. */
   onWait?: (line: string) => void
   /** Told of each hand edit in etcd before it is overwritten (with a dry run: that it would be). */
-  onHandEdit?: OnHandEdit
+  onHandEdit?: (outcome: EnvOutcome) => void
 }
 
 /** How long a deploy waits for another one's lock by default (--lock-timeout). */
@@ -100,6 +100,7 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
   }
 
   const known = new Set([...allEnvironments(req.root), ...req.names])
+  const handEdits = { root: req.root, ...(req.onHandEdit ? { tell: req.onHandEdit } : {}) }
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   let outcomes: EnvOutcome[]
   let removals: EnvOutcome[] = []
@@ -122,7 +123,7 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
     await overlap(before)
     removals = prune ? removalsOf(before, known) : []
     if (req.dryRun) {
-      outcomes = await planAll(session, req.prefix, envs, before, source, meta, req.onHandEdit)
+      outcomes = await planAll(session, req.prefix, envs, before, source, meta, handEdits)
     } else {
       const { pending, settled } = pendingOf(req.prefix, envs, before)
       if (pending.length > 0 || removals.some(r => r.result === 'planned')) {
@@ -141,7 +142,7 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
           { whole: prune },
         )
         if (marker !== undefined || current.nested.size > 0) await overlap(current)
-        const written = await deployAll(session, req.prefix, envs, pending, current, source, meta, lock, req.onHandEdit)
+        const written = await deployAll(session, req.prefix, envs, pending, current, source, meta, lock, handEdits)
         for (const o of written) settled.set(o.name, o)
         outcomes = envs.names.map(name => settled.get(name)!)
         if (prune) {
@@ -254,7 +255,9 @@ export async function runStatus(req: StatusRequest): Promise<DeployStatusResult>
         continue
       }
       const plan = planEnvironment(req.prefix, each.rendering.content, state, NO_RECORD)
-      const c = compareEnvironment(plan, state, plan.action === 'update' ? await heldContent(session, req.prefix, name, state) : undefined)
+      const held = plan.action === 'update' ? await heldContent(session, req.prefix, name, state) : undefined
+      const c = compareEnvironment(plan, state, held)
+      await pinHandEdits(req.root, held, c)
       environments.push({ name, state: c.state, drift: c.drift, ...recordFields(c.record), changes: c.changes, ...(c.handEdited ? { handEdits: c.handEdits } : {}) })
     }
     if (req.all) {

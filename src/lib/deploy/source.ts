@@ -58,6 +58,28 @@ async function changedOneByOne(repo: Repository, commit: string, files: string[]
 }
 
 /**
+ * The bytes of root-relative files as they were in `commit` (undefined for a
+ * file the commit does not have, or without a git repository or that commit).
+ */
+export async function filesAtCommit(root: string, commit: string, files: readonly string[]): Promise<Map<string, Buffer | undefined>> {
+  const out = new Map<string, Buffer | undefined>()
+  if (findGitRoot(root) === undefined && !process.env.GIT_DIR) return out
+  try {
+    const repo = openRepository(root)
+    const tree = await commitTree(repo, commit)
+    const trees = new Map<string, Buffer>()
+    for (const file of files) {
+      const entry = await lookup(repo, tree, gitPath(repo, file), trees)
+      const blob = entry && entry.mode !== '120000' ? await readObject(repo, entry.oid) : undefined
+      out.set(file, blob?.type === 'blob' ? blob.content : undefined)
+    }
+  } catch {
+    // A commit the repository does not have (deployed from another clone, or since garbage-collected).
+  }
+  return out
+}
+
+/**
  * The blob at `path` in a tree, reading only the trees along the way (each
  * once per call) and scanning their entries without building them all: the
  * environments tree of a large repository has thousands.
