@@ -24,7 +24,7 @@ import { DEFAULT_LOCK_TIMEOUT_S, deployFailure, runDeploy, type DeployResult } f
 
 export default class Deploy extends SsmdCommand<typeof Deploy> {
   static override summary = 'Write rendered environments into etcd, one guarded transaction per environment.'
-  static override description = `Validates the environments and what they use, refuses files with uncommitted changes (unless --allow-dirty), and writes each environment's rendering under <prefix>/environments/<name>/ (key layout: ssmd docs deploy) as two keys (content and deploy record) in one etcd transaction that applies only if etcd still holds what was read, holding the prefix's deploy lock for the run. An environment whose rendering is already in etcd is not written ("unchanged").`
+  static override description = `Validates the environments and what they use, refuses files with uncommitted changes (unless --allow-dirty), and writes each environment's rendering under <prefix>/environments/<name>/ (key layout: ssmd docs deploy) as two keys (content and deploy record) in one etcd transaction that applies only if etcd still holds what was read, holding the prefix's deploy lock for the run. An environment whose rendering is already in etcd is not written ("unchanged"). An environment that cannot be rendered or written fails alone (exit 1 at the end); a hand edit in etcd is named before it is overwritten. --dry-run prints a field-level diff (--exit-code: 2 when something would change); --prune also removes environments git no longer has.`
   static override examples = [
     { description: 'Deploy one environment', command: '<%= config.bin %> deploy kalshi-prod --etcd 10.0.0.5:2379' },
     {
@@ -32,9 +32,14 @@ export default class Deploy extends SsmdCommand<typeof Deploy> {
       command: '<%= config.bin %> deploy --all --etcd https://etcd-1:2379,https://etcd-2:2379 --cacert ca.pem --dry-run',
     },
     { description: 'Authenticate as a user, the password from the environment', command: 'SSMD_ETCD_PASSWORD=… <%= config.bin %> deploy --all --etcd etcd:2379 --user deployer' },
+    {
+      description: "Deploy to the target 'prod' of ssmd.yaml, removing environments git no longer has (look first)",
+      command: '<%= config.bin %> deploy --all --target prod --prune --dry-run',
+    },
+    { description: 'In CI: exit 2 when etcd differs from git, 0 when it does not', command: '<%= config.bin %> deploy --all --target prod --dry-run --exit-code' },
   ]
 
-  static override usage = ['deploy NAME... --etcd ENDPOINTS [FLAGS]', 'deploy --all --etcd ENDPOINTS [FLAGS]']
+  static override usage = ['deploy NAME... (--etcd ENDPOINTS | --target NAME) [FLAGS]', 'deploy --all (--etcd ENDPOINTS | --target NAME) [--prune] [FLAGS]']
   static override strict = false
   static override args = {}
 

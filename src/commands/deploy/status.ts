@@ -24,13 +24,14 @@ import { runStatus, type DeployStatusResult, type StatusRow } from '../../lib/de
 export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
   static override summary = 'Show, per environment, the deployed commit and whether git and etcd differ (drift).'
   static override description =
-    'Renders each environment from the working tree and compares it with what etcd holds. Without names: every environment, plus environments etcd holds that git no longer has.'
+    'Renders each environment from the working tree and compares it with what etcd holds, one row per environment: in-sync, drift (git differs, or a hand edit in etcd), missing, not in git, cannot render (with why). Without names: every environment, plus environments etcd holds that git no longer has. Exit 1 when an environment cannot be rendered; with --exit-code, 2 when any is not in sync.'
   static override examples = [
     { description: 'Whether every environment in etcd matches the repository', command: '<%= config.bin %> deploy status --etcd 10.0.0.5:2379' },
     { description: 'One environment, with what differs', command: '<%= config.bin %> deploy status kalshi-prod --etcd 10.0.0.5:2379 -v' },
+    { description: 'In a script: exit 2 when anything is not in sync', command: '<%= config.bin %> deploy status --target prod --exit-code -q' },
   ]
 
-  static override usage = ['deploy status [NAME...] --etcd ENDPOINTS [FLAGS]']
+  static override usage = ['deploy status [NAME...] (--etcd ENDPOINTS | --target NAME) [--exit-code] [FLAGS]']
   static override strict = false
   static override args = {}
   static override flags = {
