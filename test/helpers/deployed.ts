@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto'
 import type { EtcdCluster } from './etcd.js'
-import { EtcdSession, parseEndpoints, prefixEnd } from '../../src/lib/deploy/etcd.js'
-import { canonicalJson } from '../../src/lib/deploy/layout.js'
+import { readCurrent } from '../../src/lib/deploy/deploy.js'
+import { EtcdSession, parseEndpoints } from '../../src/lib/deploy/etcd.js'
+import { canonicalJson, contentKey, envPrefix, recordKey } from '../../src/lib/deploy/layout.js'
 import { loadInvolved, renderEnvironment, type RenderedContent } from '../../src/lib/deploy/render.js'
 import type { DeploymentRecord, EnvironmentContent } from '../../src/lib/runtime/content.js'
 
@@ -27,7 +28,10 @@ export const digest = (value: string | Buffer) => `sha256:${createHash('sha256')
 
 let deployCount = 0
 
-/** Deploys `content` for `name` under `prefix` in one transaction: delete the environment's range, put content, put record. */
+/**
+ * Deploys `content` for `name` under `prefix` with deploy's own transaction, for reader tests that need
+ * states a repository cannot give (a given record, content no rendering has).
+ */
 export async function putEnvironment(
   etcd: EtcdCluster,
   prefix: string,
@@ -54,22 +58,19 @@ export async function putEnvironment(
     `${prefix}/environments/${name}/deploy`,
   )
   try {
-    const base = Buffer.from(`${prefix}/environments/${name}/`)
-    const key = (rel: string) => Buffer.from(`${base}${rel}`)
-    // etcd refuses a transaction whose put lies in one of its delete ranges ("duplicate key given in txn
-    // request"): the environment's range is deleted around the two keys put, in three ranges.
-    const res = await session.client.kv.txn({
-      compare: [],
-      success: [
-        { request_delete_range: { key: base, range_end: key('content') } },
-        { request_delete_range: { key: key('content\0'), range_end: key('deploy') } },
-        { request_delete_range: { key: key('deploy\0'), range_end: prefixEnd(base) } },
-        { request_put: { key: Buffer.from(`${base}content`), value: Buffer.from(value) } },
-        { request_put: { key: Buffer.from(`${base}deploy`), value: Buffer.from(canonicalJson(full)) } },
-      ],
-      failure: [],
+    // Deploy's own transaction (src/lib/deploy): guarded on what was just read, one delete range around the two keys put.
+    const state = (await readCurrent(session, prefix, [name])).envs.get(name)!
+    const written = await session.writeEnvironment({
+      envPrefix: envPrefix(prefix, name),
+      contentKey: contentKey(prefix, name),
+      recordKey: recordKey(prefix, name),
+      content: value,
+      record: canonicalJson(full),
+      revision: state.revision,
+      recordMod: state.record?.modRevision ?? '0',
+      contentMod: state.content?.modRevision ?? '0',
     })
-    if (!res.succeeded) throw new Error('the transaction was not applied')
+    if (!written) throw new Error('the transaction was not applied')
   } finally {
     session.close()
   }

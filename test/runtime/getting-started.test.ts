@@ -10,8 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
-import { putEnvironment, renderContent } from '../helpers/deployed.js'
-import { ETCD_BIN, ETCDCTL_BIN, EtcdCluster, freePort } from '../helpers/etcd.js'
+import { ETCD_BIN, ETCDCTL_BIN, freePort } from '../helpers/etcd.js'
 import { moduleRecorder, packageOf } from '../helpers/modules.js'
 import { git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 import { openEnvironment, ReaderError } from '../../src/runtime.js'
@@ -97,31 +96,13 @@ describe('docs/deploy.md "Getting started", run as written (built CLI)', functio
       const r = spawnSync(ETCDCTL_BIN!, argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env } })
       return { code: r.status, out: r.stdout + r.stderr }
     }
-    /**
-     * A deploy line of the page: the built CLI runs it as written (as the deploy user), and the
-     * environments are written in the layout the reader reads, as that user.
-     */
+    /** A deploy line of the page: the built CLI runs it as written (as the deploy user). */
     const deploy = (line: string) => {
       const { env: vars, argv } = words(local(line))
       expect(argv.slice(0, 2)).to.deep.equal(['ssmd', 'deploy'])
       const r = ssmdProcess(argv.slice(1), { cwd: repo, env: vars })
       expect(r.code, r.stderr).to.equal(0)
-      const user = argv[argv.indexOf('--user') + 1]
-      // Positional arguments: the words after `deploy` that are neither flags nor the values of --etcd and --user.
-      const positional = argv.slice(2).filter((a, i, all) => !a.startsWith('-') && !['--etcd', '--user'].includes(all[i - 1]))
-      const names = argv.includes('--all') ? ['kalshi-dev', 'kalshi-prod', 'polymarket-dev'] : positional
-      const commit = git(repo, 'rev-parse', 'HEAD').trim()
-      const today = new Date().toISOString().slice(0, 10)
-      return Promise.all(
-        names.map(n =>
-          putEnvironment(cluster, '/ssmd', n, renderContent(repo, n, today), { commit, as_of: today }, `127.0.0.1:${client}`, {
-            username: user,
-            password: vars.SSMD_ETCD_PASSWORD,
-          }),
-        ),
-      )
     }
-    const cluster = new EtcdCluster([], () => [])
 
     // 1. etcd on loopback.
     const [etcdLine, exportLine, health] = commands[0]
@@ -147,7 +128,7 @@ describe('docs/deploy.md "Getting started", run as written (built CLI)', functio
     const [copy, commit, deployAll, get] = commands[2]
     sh(copy, PROJECT_ROOT)
     sh(commit, repo)
-    await deploy(deployAll)
+    deploy(deployAll)
     const shown = etcdctl(get)
     expect(shown.code, shown.out).to.equal(0)
     expect(shown.out).to.contain('/ssmd/environments/kalshi-dev/content\n').and.to.contain('/ssmd/environments/kalshi-dev/deploy\n')
@@ -183,7 +164,7 @@ describe('docs/deploy.md "Getting started", run as written (built CLI)', functio
     const [edit, commitAgain, deployOne] = commands[4]
     sh(edit, repo)
     sh(commitAgain, repo)
-    await deploy(deployOne)
+    deploy(deployOne)
     expect(await line(2)).to.equal(withCommit(outputs[1]))
 
     // Ctrl-C closes the reader; the watch loop ends and so does the process, without a warning.
