@@ -5,20 +5,12 @@ import { cacheDir, cacheLocation, DocumentCache, portablePath, type CacheStrateg
 import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { SchemaDocument } from '../workspace/document.js'
-import { compareFindings, PLUGIN_FAILED, runRules, type PackSource } from '../validate/engine.js'
+import { PLUGIN_FAILED, runRules, type PackSource } from '../validate/engine.js'
 import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
-import {
-  explainMissingPlugins,
-  missingPlugins,
-  offHow,
-  pluginsOffNotice,
-  policySeverities,
-  quoted,
-  requiredPlugins,
-  type PluginsOff,
-  UNKNOWN_RULE_INFO,
-  unknownRuleFindings,
-} from '../validate/policy.js'
+import { offHow, pluginsDisabled, pluginsOffNotice, policySeverities, quoted, requiredPlugins, type PluginsOff, UNKNOWN_RULE_INFO } from '../validate/policy.js'
+import { runPipeline, startPlugins } from '../validate/pipeline.js'
+import { installedIntegrity, PLUGIN_PIN_INFO } from '../validate/pins.js'
+import { RULE_CONFIG_INFO } from '../validate/rule-config.js'
 import { findRoot } from '../workspace/root.js'
 import { gitLeftOut } from '../git/left-out.js'
 import { declaredHooks } from './plugin-trust.js'
@@ -26,7 +18,7 @@ import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
 import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
 
-export { pluginsOffNotice, policySeverities, reservedNamespaces, type PluginsOff }
+export { pluginsDisabled, pluginsOffNotice, policySeverities, reservedNamespaces, type PluginsOff }
 
 export interface ValidationSummary {
   errors: number
@@ -66,13 +58,6 @@ export interface CacheReport {
   definitions: number
 }
 
-/** True when plugins are switched off: the --no-plugins flag (false) or SSMD_NO_PLUGINS=1. */
-export function pluginsDisabled(flag?: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (flag === false) return true
-  const v = env.SSMD_NO_PLUGINS
-  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
-}
-
 /** How plugins were turned off, if they were. */
 export function pluginsOffBy(flag?: boolean, env: NodeJS.ProcessEnv = process.env): PluginsOff['by'] | undefined {
   if (flag === false) return '--no-plugins'
@@ -99,11 +84,19 @@ export function requiredPluginsOffError(command: string, off: PluginsOff, bypass
 /** Installed plugins (from oclif's config) that declare a `validate` hook, ssmd itself excluded. */
 export function validationPlugins(config: Config): InstalledPlugin[] {
   const out: InstalledPlugin[] = []
+  const integrity = installedIntegrity(config.dataDir)
   for (const p of config.plugins.values()) {
     if (p.isRoot || p.root === config.root) continue
     // What the package declares: ssmd never lets oclif run a user plugin's hooks (see plugin-trust.ts).
     const hooks = declaredHooks(p).validate ?? []
-    if (hooks.length > 0) out.push({ name: p.name, root: p.root, hooks: hooks.map(h => ({ target: h.target, identifier: h.identifier })) })
+    if (hooks.length > 0)
+      out.push({
+        name: p.name,
+        version: p.version,
+        ...(p.type === 'user' && integrity.has(p.name) ? { integrity: integrity.get(p.name) } : {}),
+        root: p.root,
+        hooks: hooks.map(h => ({ target: h.target, identifier: h.identifier })),
+      })
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
@@ -192,7 +185,7 @@ export async function ruleItems(config: Config, startDir: string, plugins: boole
     /* no repository: default severities */
   }
   const { rules, failures } = await ruleCatalogue(config, { root, plugins })
-  const items: RuleListItem[] = [...rules, PLUGIN_FAILED, UNKNOWN_RULE_INFO].map(r => ({
+  const items: RuleListItem[] = [...rules, PLUGIN_FAILED, UNKNOWN_RULE_INFO, PLUGIN_PIN_INFO, RULE_CONFIG_INFO].map(r => ({
     id: r.id,
     plugin: r.plugin,
     default_severity: r.defaultSeverity,
@@ -223,7 +216,7 @@ export async function validateRepository(config: Config, root: string, options: 
   const disabled = pluginsDisabled(options.plugins)
   const plugins = disabled ? [] : validationPlugins(config)
   // Children start now: their start-up overlaps reading the repository and the built-in rules.
-  const session = new PluginSession(plugins, { root, mode: 'run' })
+  const session = startPlugins(plugins, root)
   const cache =
     options.cache === false
       ? undefined
@@ -231,38 +224,20 @@ export async function validateRepository(config: Config, root: string, options: 
   // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
   const ws = new Workspace(root, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
-  const policy = policySeverities(ws)
-  const installedPlugins = [...config.plugins.keys()]
-  await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins })
   const definitions = definitionCache(ws)
-  const builtin = await runRules(ws, await builtinSources(config), {
-    policy,
-    installedPlugins,
+  const { findings, rules, outcomes } = await runPipeline(ws, session, {
+    packs: await builtinSources(config),
+    plugins,
+    installedPlugins: [...config.plugins.keys()],
+    pluginsOff: disabled,
     onProgress: options.onProgress,
     // Memory: a large repository is never held whole (documents' data, definitions' models).
     releaseData: true,
     afterDocument: doc => {
       if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
     },
+    afterBuiltin: () => cache?.save(),
   })
-  cache?.save()
-  const outcomes = await session.finish({ ws, reserved: reservedNamespaces(builtin.rules), policy })
-  const declared = await runRules(
-    new Workspace(root),
-    outcomes.flatMap(o => (o.declared ? [o.declared] : [])),
-  )
-  const rules = [...builtin.rules, ...declared.rules]
-  const packOwners = new Map(outcomes.flatMap(o => (o.run.pack ? o.run.pack.split(', ').map(p => [p, o.run.name] as [string, string]) : [])))
-  const findings = [
-    ...explainMissingPlugins(builtin.findings, ws, packOwners),
-    ...declared.findings,
-    ...outcomes.flatMap(o => (o.failure !== undefined ? [...o.findings, pluginFailedFinding(o.run.name, o.failure)] : o.findings)),
-    ...unknownRuleFindings(ws, rules, {
-      builtinNamespaces: reservedNamespaces(builtin.rules),
-      pluginsComplete: !disabled && outcomes.every(o => o.declared !== undefined || o.failure === undefined) && missingPlugins(ws, installedPlugins).length === 0,
-      policy,
-    }),
-  ].sort(compareFindings)
   const files = ws.documents.map(d => d.file)
   // Files that are not documents count where they have findings (an unrecognised file, a secret in a kept one).
   const others = new Set(ws.otherFiles.map(f => f.path))

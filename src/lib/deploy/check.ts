@@ -1,6 +1,8 @@
 /** Validation before rendering: the documents an environment is made of, with every installed rule pack. */
-import { compareFindings, runRules, type PackSource, type PolicySeverity } from '../validate/engine.js'
-import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin } from '../validate/plugins.js'
+import type { PackSource, PolicySeverity } from '../validate/engine.js'
+import type { InstalledPlugin } from '../validate/plugins.js'
+import { runPipeline, startPlugins } from '../validate/pipeline.js'
+import { pluginsDisabled } from '../validate/policy.js'
 import type { Finding } from '../validate/types.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { SsmdError } from '../core/errors.js'
@@ -9,20 +11,17 @@ import { SsmdError } from '../core/errors.js'
  * Runs the rules over `ws` — a workspace holding only the documents the
  * environments are made of (see `loadInvolved`) — and returns the errors.
  * Every finding of such a run concerns an involved file (or belongs to no
- * file: a plugin that failed, whose findings are then incomplete).
+ * file: a plugin that failed, whose findings are then incomplete). The rule
+ * settings come from the workspace's ssmd.yaml, as for `ssmd validate`.
  */
 export async function involvedErrors(
   ws: Workspace,
   packs: PackSource[],
-  options: { policy: Record<string, PolicySeverity>; installedPlugins: readonly string[]; plugins?: readonly InstalledPlugin[] },
+  options: { policy?: Record<string, PolicySeverity>; installedPlugins: readonly string[]; plugins?: readonly InstalledPlugin[] },
 ): Promise<Finding[]> {
-  // Third-party plugins run in their own sandboxed processes, as for `ssmd validate`.
-  const session = new PluginSession(options.plugins ?? [], { root: ws.root, mode: 'run' })
-  await session.send(ws, { off: Object.keys(options.policy).filter(id => options.policy[id] === 'off'), installedPlugins: [...options.installedPlugins] })
-  const { findings, rules } = await runRules(ws, packs, options)
-  const outcomes = await session.finish({ ws, reserved: reservedNamespaces(rules), policy: options.policy })
-  const all = [...findings, ...outcomes.flatMap(o => (o.failure !== undefined ? [...o.findings, pluginFailedFinding(o.run.name, o.failure)] : o.findings))]
-  return all.filter(f => f.severity === 'error').sort(compareFindings)
+  const plugins = options.plugins ?? []
+  const { findings } = await runPipeline(ws, startPlugins(plugins, ws.root), { packs, plugins, installedPlugins: options.installedPlugins, pluginsOff: pluginsDisabled() })
+  return findings.filter(f => f.severity === 'error')
 }
 
 /** The refusal for environments that do not validate: one line, the first error located, the count. */

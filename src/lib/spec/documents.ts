@@ -216,16 +216,55 @@ const deployTargets: JsonSchema = {
   }),
 }
 
+/** `rules:` in ssmd.yaml, its overrides and presets: a severity, or [severity] / [severity, options]. */
+function ruleSettings(description: string): JsonSchema {
+  const severity = oneOf(SEVERITIES, 'error | warning | info | off')
+  return {
+    type: 'object',
+    description,
+    // if/then/else rather than oneOf: a wrong value gets one finding that says what is allowed, not one per alternative.
+    additionalProperties: {
+      type: ['string', 'array'],
+      if: { type: 'string' },
+      then: severity,
+      else: {
+        if: { minItems: 2 },
+        then: { prefixItems: [severity, { description: "The rule's options, checked against the schema the rule declares." }], minItems: 2, items: false },
+        else: { prefixItems: [severity], minItems: 1, items: false },
+      },
+    },
+  }
+}
+
 export const policySchema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: `${SCHEMA_BASE}ssmd.schema.json`,
   title: 'ssmd team policy',
   ...object('Team policy: ssmd.yaml', {
-    plugins: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'Plugins that must be installed.' },
-    rules: {
-      type: 'object',
-      description: 'Rule id → severity.',
-      additionalProperties: oneOf(SEVERITIES, 'error | warning | info | off'),
+    plugins: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description:
+        "Plugins that must be installed: npm package names, each pinned to an exact version as '<package>@<version>' (a bare name accepts any version). ssmd-plugins.lock, next to ssmd.yaml, records what `ssmd plugins install` installed.",
+    },
+    extends: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description:
+        "Presets whose rules and overrides apply first, in order (ssmd.yaml's own settings win): a YAML file of the repository ('policies/team.yaml') or a preset of an installed plugin ('<package>/<preset>').",
+    },
+    rules: ruleSettings('Rule id → severity, or [severity, options] for a rule that declares options.'),
+    overrides: {
+      type: 'array',
+      description: 'Settings for some files only, as in ESLint: each entry whose files match (patterns as in .gitignore) applies after rules:, later entries winning.',
+      items: object(
+        'Rule settings for the files that match.',
+        {
+          files: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1, description: "Patterns of repository paths, e.g. 'feeds/legacy-*.yaml'." },
+          rules: ruleSettings('Rule id → severity, or [severity, options], for these files.'),
+        },
+        ['files', 'rules'],
+      ),
     },
     keep: {
       type: 'array',

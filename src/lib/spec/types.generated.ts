@@ -166,12 +166,24 @@ export type EnvironmentData = {
 }
 
 export type PolicyData = {
-  /** Plugins that must be installed. */
+  /** Plugins that must be installed: npm package names, each pinned to an exact version as '<package>@<version>' (a bare name accepts any version). ssmd-plugins.lock, next to ssmd.yaml, records what `ssmd plugins install` installed. */
   "plugins"?: Array<string>
-  /** Rule id → severity. */
+  /** Presets whose rules and overrides apply first, in order (ssmd.yaml's own settings win): a YAML file of the repository ('policies/team.yaml') or a preset of an installed plugin ('<package>/<preset>'). */
+  "extends"?: Array<string>
+  /** Rule id → severity, or [severity, options] for a rule that declares options. */
   "rules"?: {
-    [key: string]: "error" | "warning" | "info" | "off"
+    [key: string]: string | Array<unknown>
   }
+  /** Settings for some files only, as in ESLint: each entry whose files match (patterns as in .gitignore) applies after rules:, later entries winning. */
+  "overrides"?: Array<{
+    /** Patterns of repository paths, e.g. 'feeds/legacy-*.yaml'. */
+    "files": Array<string>
+    /** Rule id → severity, or [severity, options], for these files. */
+    "rules": {
+      [key: string]: string | Array<unknown>
+    }
+    [extension: `x-${string}`]: unknown
+  }>
   /** Files under feeds/, schemas/ and environments/ that are not ssmd documents but belong there (README.md, *.md, schemas/drafts/): patterns as in .gitignore. Kept files are still scanned for secrets; any other such file is a repo/unrecognised-file error. */
   "keep"?: Array<string>
   /** Named etcd targets for `ssmd deploy --target NAME` and `ssmd deploy status --target NAME`. Flags given on the command line win; the password is read from SSMD_ETCD_PASSWORD only, never from a file. */

@@ -1,10 +1,24 @@
+import { metaProblem } from './meta.js'
+import type { RuleDefinition } from './types.js'
+
 /**
  * Declares a rule pack. The returned function is a `validate` hook (register it
  * in package.json under oclif.hooks.validate); ssmd's engine calls each check,
- * isolates failures and locates findings. It is an identity helper: a plugin
- * can define the same two lines itself instead of importing ssmd at run time.
+ * isolates failures and locates findings. Each rule's declaration is checked
+ * here, when the pack is defined (a malformed message placeholder, an
+ * unusable severity, options that are not a JSON Schema): the mistake shows on
+ * the plugin author's first import or test, not as output. A plugin can still
+ * define the same two lines itself instead of importing ssmd at run time; ssmd
+ * then checks the declarations when it loads the pack.
  */
 export function defineChecks<P extends object>(pack: P): () => Promise<P> {
+  const rules = (pack as { rules?: unknown }).rules
+  if (rules !== null && typeof rules === 'object') {
+    for (const [id, rule] of Object.entries(rules)) {
+      const problem = rule !== null && typeof rule === 'object' ? metaProblem(id, rule as RuleDefinition) : `rule '${id}' is not an object`
+      if (problem) throw new TypeError(problem)
+    }
+  }
   return async function validateHook() {
     return pack
   }

@@ -10,6 +10,8 @@ export interface ResolvedMeta {
   description: string
   docs?: string
   messages: Record<string, string>
+  /** JSON Schema of the options ssmd.yaml may give the rule (`rules: { id: [severity, options] }`), when it takes any. */
+  options?: Record<string, unknown>
 }
 
 /** The declared fields, unchecked: `meta` wins over the older top-level `severity`/`description`. */
@@ -31,8 +33,14 @@ export function metaProblem(id: string, rule: RuleDefinition): string | undefine
   if (d.docs !== undefined && (typeof d.docs !== 'string' || !/^https?:\/\/\S+$/.test(d.docs))) return `rule '${id}' has docs '${String(d.docs)}'; use an http(s) URL`
   if (d.messages !== undefined) {
     if (d.messages === null || typeof d.messages !== 'object' || Array.isArray(d.messages)) return `rule '${id}' has meta.messages that is not an object of message templates`
-    for (const [key, text] of Object.entries(d.messages)) if (typeof text !== 'string') return `rule '${id}' has message '${key}' that is not a string`
+    for (const [key, text] of Object.entries(d.messages)) {
+      if (typeof text !== 'string') return `rule '${id}' has message '${key}' that is not a string`
+      const broken = /\{\{(?!\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\})/.exec(text)
+      if (broken) return `rule '${id}' has message '${key}' with a malformed placeholder at column ${broken.index + 1}; write {{name}}`
+    }
   }
+  if (d.options !== undefined && (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options)))
+    return `rule '${id}' has meta.options that is not a JSON Schema object`
   return undefined
 }
 
@@ -44,12 +52,16 @@ export function resolveMeta(rule: RuleDefinition): ResolvedMeta {
     description: typeof d.description === 'string' ? d.description : '',
     docs: typeof d.docs === 'string' ? d.docs : undefined,
     messages: (d.messages as Record<string, string> | undefined) ?? {},
+    ...(d.options === undefined ? {} : { options: d.options as Record<string, unknown> }),
   }
 }
 
-/** Fills `{{name}}` placeholders from `data`; a placeholder without data stays as written. */
-export function formatMessage(template: string, data: Report['data'] = {}): string {
-  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (whole, key: string) => (Object.prototype.hasOwnProperty.call(data, key) ? String(data[key]) : whole))
+/** Fills `{{name}}` placeholders from `data`. A placeholder without data is the rule's mistake: it throws, never shows `{{name}}`. */
+export function formatMessage(template: string, data: Report['data'] = {}, where = 'the message'): string {
+  return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_whole, key: string) => {
+    if (data !== null && typeof data === 'object' && Object.prototype.hasOwnProperty.call(data, key)) return String(data[key])
+    throw new Error(`${where} uses {{${key}}}, but the report's data has no '${key}'`)
+  })
 }
 
 /** The text of a report: its `message`, or its `messageId` template filled from `data`. Throws for an unknown messageId. */
@@ -57,7 +69,7 @@ export function reportText(id: string, messages: Record<string, string>, report:
   if (report.messageId !== undefined) {
     const template = Object.prototype.hasOwnProperty.call(messages, report.messageId) ? messages[report.messageId] : undefined
     if (template === undefined) throw new Error(`rule '${id}' reported messageId '${String(report.messageId)}', which its meta.messages does not declare`)
-    return formatMessage(template, report.data ?? {})
+    return formatMessage(template, report.data ?? {}, `rule '${id}' reported messageId '${report.messageId}', whose template`)
   }
   return String(report.message ?? '(no message)')
 }

@@ -62,6 +62,12 @@ export interface CheckContext {
   readonly workspace: PluginWorkspace
   /** npm package names of the installed ssmd plugins. */
   readonly installedPlugins: readonly string[]
+  /**
+   * The rule's options from ssmd.yaml (`rules: { <id>: [<severity>, <options>] }`,
+   * a preset or an override matching the file being checked), or undefined.
+   * ssmd checks them against the rule's `meta.options` schema.
+   */
+  readonly options: unknown
   /** Reports a finding in the document being checked. */
   report(report: Report): void
 }

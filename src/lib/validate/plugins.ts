@@ -33,6 +33,10 @@ import type { Finding, Report, RuleDefinition, RuleInfo, Severity } from './type
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
 export interface InstalledPlugin {
   name: string
+  /** The installed package's version (package.json). */
+  version: string
+  /** The integrity npm recorded when it installed the package; undefined for a linked folder. */
+  integrity?: string
   root: string
   hooks: Array<{ target: string; identifier: string }>
 }
@@ -40,6 +44,8 @@ export interface InstalledPlugin {
 export interface PluginRun {
   /** npm package name. */
   name: string
+  /** The installed version that ran. */
+  version: string
   /** The rule pack's name (rule id prefix), when it declared one. */
   pack?: string
   rules: number
@@ -422,10 +428,20 @@ export class PluginSession {
    * checks then run synchronously, and a transfer still queued behind them
    * would eat the plugins' time budget.
    */
-  async send(ws: Workspace, extra: { off: string[]; installedPlugins: string[]; now?: number }): Promise<void> {
+  async send(
+    ws: Workspace,
+    extra: { off: string[]; installedPlugins: string[]; now?: number; options?: { base: Record<string, unknown>; byFile: Record<string, Record<string, unknown>> } },
+  ): Promise<void> {
     if (this.children.length === 0) return
     const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
-    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins, now: extra.now ?? Date.now() })
+    const payload = JSON.stringify({
+      root: ws.root,
+      documents,
+      off: extra.off,
+      installedPlugins: extra.installedPlugins,
+      now: extra.now ?? Date.now(),
+      options: extra.options ?? { base: {}, byFile: {} },
+    })
     if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
     let timer: NodeJS.Timeout | undefined
     await Promise.race([Promise.all(this.children.map(c => c.start(payload))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
@@ -435,12 +451,26 @@ export class PluginSession {
   /** Waits for every plugin and turns its answer into checked findings (or one failure each). */
   async finish(context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity> }): Promise<PluginOutcome[]> {
     const answers = await Promise.all(this.children.map(c => c.answer))
-    const outcomes: PluginOutcome[] = []
-    const taken = new Map<string, string>()
+    // A namespace belongs to one package: when two claim it, neither is trusted with it, and both are named.
+    const claims = new Map<string, string[]>()
     answers.forEach((answer, i) => {
-      outcomes.push(interpret(this.children[i].plugin, answer, { ...context, taken, mode: this.options.mode }))
+      for (const pack of Array.isArray(answer.declared) ? (answer.declared as Array<{ plugin?: unknown }>) : []) {
+        if (pack === null || typeof pack !== 'object' || typeof pack.plugin !== 'string') continue
+        const owners = claims.get(pack.plugin) ?? []
+        if (!owners.includes(this.children[i].plugin.name)) owners.push(this.children[i].plugin.name)
+        claims.set(pack.plugin, owners)
+      }
     })
-    return outcomes
+    return answers.map((answer, i) => {
+      const name = this.children[i].plugin.name
+      for (const [pack, owners] of claims) {
+        if (owners.length < 2 || !owners.includes(name)) continue
+        const others = owners.filter(o => o !== name).map(o => `'${o}'`)
+        const failure = `its rule pack '${cleanText(pack, 60)}' is also declared by ${others.join(' and ')}; a namespace belongs to one package: uninstall the one that is not yours (ssmd plugins uninstall <package>)`
+        return { run: { name, version: this.children[i].plugin.version, rules: 0, ms: answer.ms, status: 'failed' as const }, findings: [], failure }
+      }
+      return interpret(this.children[i].plugin, answer, { ...context, mode: this.options.mode })
+    })
   }
 }
 
@@ -452,18 +482,13 @@ interface DeclaredPack {
 function interpret(
   plugin: InstalledPlugin,
   answer: ChildAnswer,
-  context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity>; taken: Map<string, string>; mode: 'declare' | 'run' },
+  context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity>; mode: 'declare' | 'run' },
 ): PluginOutcome {
-  const run: PluginRun = { name: plugin.name, rules: 0, ms: answer.ms, status: 'failed' }
+  const run: PluginRun = { name: plugin.name, version: plugin.version, rules: 0, ms: answer.ms, status: 'failed' }
   const fail = (failure: string, findings: Finding[] = [], declared?: PackSource): PluginOutcome => ({ run, failure, findings, declared })
   if (answer.declared === undefined) return fail(answer.failure ?? 'sent no rule declarations')
   const packs = checkDeclaration(answer.declared, context.reserved)
   if (typeof packs === 'string') return fail(packs)
-  for (const p of packs) {
-    const owner = context.taken.get(p.plugin)
-    if (owner !== undefined) return fail(`its rule pack '${p.plugin}' is already declared by plugin '${owner}'`)
-  }
-  for (const p of packs) context.taken.set(p.plugin, plugin.name)
   run.pack = packs.map(p => p.plugin).join(', ') || undefined
   run.rules = packs.reduce((n, p) => n + Object.keys(p.rules).length, 0)
   // One pack per plugin is the norm; several hook entries are merged into one declaration per pack.
@@ -575,7 +600,13 @@ function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>,
     }
     const setting = policy[item.rule]
     if (setting === 'off') continue
-    const text = reportText(item.rule, owner.meta.messages, r as Report)
+    let text: string
+    try {
+      text = reportText(item.rule, owner.meta.messages, r as Report)
+    } catch (error) {
+      refuse((error as Error).message)
+      continue
+    }
     findings.push(toFinding(item.rule, owner.pack, (setting ?? r.severity ?? owner.meta.severity) as Severity, doc, r, text))
   }
   if (problem && bad > 1) problem += ` (and ${bad - 1} more invalid report${bad === 2 ? '' : 's'})`

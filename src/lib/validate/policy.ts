@@ -6,6 +6,7 @@ import { didYouMean } from '../core/text.js'
 import { SEVERITIES } from '../spec/enums.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PolicySeverity } from './engine.js'
+import { parsePin, pins } from './pins.js'
 import { isObj } from './rules/util.js'
 import type { Finding, RuleInfo, Severity } from './types.js'
 
@@ -20,10 +21,16 @@ export const UNKNOWN_RULE_INFO: RuleInfo = {
 /** Severities ssmd.yaml may set: the file contract's (schemas-json/ssmd.schema.json). */
 export const POLICY_SEVERITIES: readonly PolicySeverity[] = SEVERITIES
 
+/** The severities ssmd.yaml's own `rules:` sets (`id: severity` or `id: [severity, options]`); presets and overrides are rule-config.ts's. */
 export function policySeverities(ws: Workspace): Record<string, PolicySeverity> {
   const rules = ws.policy && isObj(ws.policy.data) ? ws.policy.data.rules : undefined
   const out: Record<string, PolicySeverity> = {}
-  if (isObj(rules)) for (const [id, s] of Object.entries(rules)) if ((POLICY_SEVERITIES as readonly unknown[]).includes(s)) out[id] = s as PolicySeverity
+  if (isObj(rules)) {
+    for (const [id, v] of Object.entries(rules)) {
+      const s = Array.isArray(v) ? v[0] : v
+      if ((POLICY_SEVERITIES as readonly unknown[]).includes(s)) out[id] = s as PolicySeverity
+    }
+  }
   return out
 }
 
@@ -69,15 +76,14 @@ export function unknownRuleFindings(
   return out
 }
 
-/** Entries of `plugins:` in ssmd.yaml that are not installed. */
+/** Entries of `plugins:` in ssmd.yaml that are not installed (package names). */
 export function missingPlugins(ws: Workspace, installed: readonly string[]): string[] {
   return requiredPlugins(ws).filter(p => !installed.includes(p))
 }
 
-/** The plugins ssmd.yaml requires (`plugins:`), as written. */
+/** The packages ssmd.yaml requires (`plugins:`), without their pinned versions. */
 export function requiredPlugins(ws: Workspace): string[] {
-  const list = ws.policy && isObj(ws.policy.data) && Array.isArray(ws.policy.data.plugins) ? ws.policy.data.plugins : []
-  return list.filter((p): p is string => typeof p === 'string')
+  return pins(ws).map(p => p.name)
 }
 
 /**
@@ -91,8 +97,9 @@ export function explainMissingPlugins(findings: Finding[], ws: Workspace, packOw
   return findings.map(f => {
     if (f.rule !== 'policy/plugin-missing') return f
     const m = /^\/plugins\/(\d+)$/.exec(f.path)
-    const name = m ? list[Number(m[1])] : undefined
-    if (typeof name !== 'string') return f
+    const spec = m ? list[Number(m[1])] : undefined
+    if (typeof spec !== 'string') return f
+    const name = parsePin(spec).name
     const owner = packOwners.get(name)
     if (owner !== undefined) {
       return {
@@ -113,6 +120,13 @@ export function explainMissingPlugins(findings: Finding[], ws: Workspace, packOw
 /** npm's rules for package names, in short. */
 function isPackageSpec(name: string): boolean {
   return name.length <= 214 && /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(name)
+}
+
+/** True when plugins are switched off: the --no-plugins flag (false) or SSMD_NO_PLUGINS=1. */
+export function pluginsDisabled(flag?: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (flag === false) return true
+  const v = env.SSMD_NO_PLUGINS
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false'
 }
 
 /** How plugins were turned off, and the plugins ssmd.yaml requires whose rules therefore did not run. */

@@ -281,6 +281,15 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     })
     const installedPlugins = freeze([...input.installedPlugins])
     const off = new Set(input.off)
+    // Each rule's options from ssmd.yaml: the base value, and by file where an override gives another.
+    const options = input.options ?? { base: {}, byFile: {} }
+    deepFreeze(options)
+    const has = (o: unknown, key: string) => o !== null && typeof o === 'object' && describeProp(o, key) !== undefined
+    const optionsFor = (id: string, doc: any): unknown => {
+      const byFile = has(options.byFile, id) ? options.byFile[id] : undefined
+      if (doc && has(byFile, doc.file)) return byFile[doc.file]
+      return has(options.base, id) ? options.base[id] : undefined
+    }
     const reports: unknown[] = []
     const errors: unknown[] = []
     let count = 0
@@ -306,7 +315,7 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
           reports.push({ rule: id, doc: index ?? -1, report: copyReport(report) })
         }
         const invoke = async (fn: unknown, target: unknown, doc: any) => {
-          const ctx = freeze({ workspace, installedPlugins, report: (r: unknown) => reportIn(doc, r), reportIn })
+          const ctx = freeze({ workspace, installedPlugins, options: optionsFor(id, doc), report: (r: unknown) => reportIn(doc, r), reportIn })
           try {
             await apply(fn as any, rule, [target, ctx])
           } catch (error) {

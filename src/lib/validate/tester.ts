@@ -236,7 +236,7 @@ export function pluginAt(location: URL | string): InstalledPlugin {
   const isDir = statSync(path).isDirectory()
   let root = isDir ? path : dirname(path)
   while (!existsSync(join(root, 'package.json')) && dirname(root) !== root) root = dirname(root)
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: string; oclif?: { hooks?: Record<string, unknown> } }
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name?: string; version?: unknown; oclif?: { hooks?: Record<string, unknown> } }
   const declared = pkg.oclif?.hooks?.validate
   const entries = (Array.isArray(declared) ? declared : declared === undefined ? [] : [declared]).map(h =>
     typeof h === 'string'
@@ -245,7 +245,7 @@ export function pluginAt(location: URL | string): InstalledPlugin {
   )
   const hooks = isDir ? entries : [{ target: `./${relative(root, path).split('\\').join('/')}`, identifier: 'default' }]
   if (hooks.length === 0) throw new Error(`${path}: its package.json declares no oclif 'validate' hook`)
-  return { name: pkg.name ?? root, root, hooks }
+  return { name: pkg.name ?? root, version: typeof pkg.version === 'string' ? pkg.version : '', root, hooks }
 }
 
 /** One plugin run the way `ssmd validate` runs it (sealed, its own process), on the repository in `dir`. */

@@ -58,6 +58,13 @@ export interface RuleMeta {
   docs?: string
   /** Message templates by id, for `ctx.report({ messageId, data })`; `{{name}}` is replaced by `data.name`. */
   messages?: Record<string, string>
+  /**
+   * JSON Schema (draft 2020-12) of the options the rule takes: ssmd.yaml gives
+   * them as `rules: { <id>: [<severity>, <options>] }` and ssmd checks them
+   * against this schema before the rule's findings count; the rule reads them
+   * as `ctx.options`.
+   */
+  options?: Record<string, unknown>
 }
 
 /** The checks of a rule: any of these, each called by the engine. */

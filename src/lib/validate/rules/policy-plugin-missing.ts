@@ -1,3 +1,4 @@
+import { parsePin } from '../pins.js'
 import { builtinRule, isObj } from './util.js'
 
 export default builtinRule({
@@ -12,7 +13,7 @@ export default builtinRule({
     if (!policy || !isObj(policy.data) || !Array.isArray(policy.data.plugins)) return
     const installed = new Set(ctx.installedPlugins ?? [])
     policy.data.plugins.forEach((p, i) => {
-      if (typeof p === 'string' && !installed.has(p)) ctx.reportIn(policy, { path: `/plugins/${i}`, messageId: 'missing', data: { plugin: p } })
+      if (typeof p === 'string' && !installed.has(parsePin(p).name)) ctx.reportIn(policy, { path: `/plugins/${i}`, messageId: 'missing', data: { plugin: p } })
     })
   },
 })
