@@ -97,6 +97,13 @@ export function readLock(root: string): PluginLock | undefined {
   return { lockfileVersion: LOCK_VERSION, plugins: out }
 }
 
+/** The lock file's text: stable (sorted, one entry per package) so that its diffs review well. */
+export function lockText(lock: PluginLock): string {
+  const plugins: Record<string, LockEntry> = {}
+  for (const name of Object.keys(lock.plugins).sort()) plugins[name] = { version: lock.plugins[name].version, integrity: lock.plugins[name].integrity }
+  return `${JSON.stringify({ lockfileVersion: LOCK_VERSION, plugins }, null, 2)}\n`
+}
+
 /** A plugin as installed: its version, and the integrity npm recorded for it (undefined for a linked folder). */
 export interface InstalledVersion {
   name: string
