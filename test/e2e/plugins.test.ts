@@ -279,8 +279,8 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       expect(rules.every(r => r.plugin === 'ssmd')).to.equal(true)
       const verbose = run(['validate', '-v', '-C', repo], { SSMD_PLUGIN_TIMEOUT_MS: String(BUDGET_MS) })
       expect(verbose.code).to.equal(1)
-      expect(verbose.stderr).to.match(/^ {2}ssmd-plugin-acme \(acme, 2 rules\): ok, \d+ ms$/m)
-      expect(verbose.stderr).to.match(/^ {2}ssmd-plugin-infinite-loop \(looper, 1 rule\): failed, \d+ ms$/m)
+      expect(verbose.stderr).to.match(/^ {2}ssmd-plugin-acme@1\.0\.0 \(acme, 2 rules\): ok, \d+ ms$/m)
+      expect(verbose.stderr).to.match(/^ {2}ssmd-plugin-infinite-loop@\d+\.\d+\.\d+ \(looper, 1 rule\): failed, \d+ ms$/m)
     })
 
     it('rules list reads declarations without running any check', () => {

@@ -13,7 +13,14 @@ interface Result {
   root: string
   findings: Finding[]
   files: string[]
-  summary: { errors: number; warnings: number; infos: number; files: number; plugins_off?: PluginsOff }
+  summary: {
+    errors: number
+    warnings: number
+    infos: number
+    files: number
+    plugins_off?: PluginsOff
+    plugins?: Array<{ name: string; version: string; pack?: string; status: string }>
+  }
   rules?: Array<{ id: string; description: string; defaultSeverity: string; plugin: string; docs?: string }>
 }
 
@@ -147,7 +154,13 @@ export function formatSarif(result: Result, version: string, base = result.root)
     version: '2.1.0',
     runs: [
       {
-        tool: { driver: { name: 'ssmd', version, rules } },
+        // Each plugin that ran, as name@version: which rules made the verdict (SARIF tool extensions).
+        tool: {
+          driver: { name: 'ssmd', version, rules },
+          ...(result.summary.plugins && result.summary.plugins.length > 0
+            ? { extensions: result.summary.plugins.map(p => ({ name: p.name, version: p.version, properties: { ...(p.pack ? { pack: p.pack } : {}), status: p.status } })) }
+            : {}),
+        },
         // Plugins ssmd.yaml requires were turned off: code-scanning tools show the run was incomplete.
         ...(result.summary.plugins_off && result.summary.plugins_off.required.length > 0
           ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: [{ level: 'warning', message: { text: pluginsOffNotice(result.summary.plugins_off) } }] }] }
