@@ -236,8 +236,9 @@ export async function validateRepository(config: Config, root: string, options: 
     afterDocument: doc => {
       if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
     },
-    afterBuiltin: () => cache?.save(),
   })
+  // After the plugins: the cache also keeps their file-scoped findings.
+  cache?.save()
   const files = ws.documents.map(d => d.file)
   // Files that are not documents count where they have findings (an unrecognised file, a secret in a kept one).
   const others = new Set(ws.otherFiles.map(f => f.path))

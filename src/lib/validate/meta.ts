@@ -60,7 +60,7 @@ export function resolveMeta(rule: RuleDefinition): ResolvedMeta {
 export function formatMessage(template: string, data: Report['data'] = {}, where = 'the message'): string {
   return template.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_whole, key: string) => {
     if (data !== null && typeof data === 'object' && Object.prototype.hasOwnProperty.call(data, key)) return String(data[key])
-    throw new Error(`${where} uses {{${key}}}, but the report's data has no '${key}'`)
+    throw new Error(`${where} has a placeholder '${key}', but the report's data has no '${key}'`)
   })
 }
 

@@ -35,8 +35,6 @@ export interface PipelineInput {
   /** Release each document's data once the rules that read one file at a time are done with it. */
   releaseData?: boolean
   afterDocument?: (doc: SsmdDocument) => void
-  /** Called once the built-in rules are done (before waiting for the plugins). */
-  afterBuiltin?: () => void
 }
 
 export interface PipelineResult {
@@ -56,7 +54,7 @@ export async function runPipeline(ws: Workspace, session: PluginSession, input: 
     config,
     ws.documents.map(d => d.file),
   )
-  await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins, options })
+  await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins, options, policy })
   const builtin = await runRules(ws, input.packs, {
     policy,
     installedPlugins,
@@ -64,7 +62,6 @@ export async function runPipeline(ws: Workspace, session: PluginSession, input: 
     releaseData: input.releaseData,
     afterDocument: input.afterDocument,
   })
-  input.afterBuiltin?.()
   const reserved = reservedNamespaces(builtin.rules)
   const outcomes = await session.finish({ ws, reserved, policy })
   const declaredPacks = outcomes.flatMap(o => (o.declared ? [o.declared] : []))

@@ -16,6 +16,7 @@
  * ssmd's own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -281,6 +282,9 @@ export interface PluginSessionOptions {
 export class PluginSession {
   private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: string) => Promise<void> }> = []
   private budget: number
+  /** Per plugin (by index): the cache key of each document's file-scoped findings, when the plugin's findings may be cached. */
+  private cacheKeys: Array<string[] | undefined> = []
+  private sent?: Workspace
 
   constructor(
     readonly plugins: readonly InstalledPlugin[],
@@ -430,21 +434,27 @@ export class PluginSession {
    */
   async send(
     ws: Workspace,
-    extra: { off: string[]; installedPlugins: string[]; now?: number; options?: { base: Record<string, unknown>; byFile: Record<string, Record<string, unknown>> } },
+    extra: { off: string[]; installedPlugins: string[]; now?: number; options?: RuleOptionValues; policy?: Record<string, PolicySeverity> },
   ): Promise<void> {
     if (this.children.length === 0) return
     const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
-    const payload = JSON.stringify({
-      root: ws.root,
-      documents,
-      off: extra.off,
-      installedPlugins: extra.installedPlugins,
-      now: extra.now ?? Date.now(),
-      options: extra.options ?? { base: {}, byFile: {} },
-    })
+    const options = extra.options ?? { base: {}, byFile: {} }
+    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins, now: extra.now ?? Date.now(), options })
     if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
+    this.sent = ws
+    this.cacheKeys = this.children.map(c => cacheKeys(c.plugin, ws, options, extra.policy ?? {}))
+    const payloads = this.children.map((_, i) => {
+      const keys = this.cacheKeys[i]
+      if (keys === undefined) return payload
+      const skip: number[] = []
+      ws.documents.forEach((d, j) => {
+        if ((d.memo[memoKey(this.children[i].plugin)] as CachedFindings | undefined)?.key === keys[j]) skip.push(j)
+      })
+      // The documents are serialized once; each plugin's payload only adds the indexes its cached findings cover.
+      return `${payload.slice(0, -1)},"skip":${JSON.stringify(skip)}}`
+    })
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([Promise.all(this.children.map(c => c.start(payload))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
+    await Promise.race([Promise.all(this.children.map((c, i) => c.start(payloads[i]))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
     clearTimeout(timer)
   }
 
@@ -469,9 +479,64 @@ export class PluginSession {
         const failure = `its rule pack '${cleanText(pack, 60)}' is also declared by ${others.join(' and ')}; a namespace belongs to one package: uninstall the one that is not yours (ssmd plugins uninstall <package>)`
         return { run: { name, version: this.children[i].plugin.version, rules: 0, ms: answer.ms, status: 'failed' as const }, findings: [], failure }
       }
-      return interpret(this.children[i].plugin, answer, { ...context, mode: this.options.mode })
+      const outcome = interpret(this.children[i].plugin, answer, { ...context, mode: this.options.mode })
+      const keys = this.cacheKeys[i]
+      if (keys !== undefined && this.sent !== undefined && context.ws === this.sent && outcome.declared !== undefined) withCache(this.children[i].plugin, outcome, this.sent, keys)
+      return outcome
     })
   }
+}
+
+/** The options ssmd.yaml gives plugin rules: the base value by rule, and by rule and file where an override gives another. */
+export interface RuleOptionValues {
+  base: Record<string, unknown>
+  byFile: Record<string, Record<string, unknown>>
+}
+
+/** What the validation cache keeps of one plugin's file-scoped rules for one document. */
+interface CachedFindings {
+  key: string
+  findings: Finding[]
+}
+
+const memoKey = (plugin: InstalledPlugin) => `plugin:${plugin.name}`
+
+/**
+ * The cache key of each document's findings by the plugin's file-scoped rules
+ * (meta.scope: 'file'): the plugin's name, version and integrity, the options
+ * its rules get for that file and the rule settings. The document's memo lives
+ * as long as its content is unchanged (see DocumentCache), so the key needs no
+ * hash of the content. A plugin without a recorded integrity (a linked folder)
+ * is never cached: its code may have changed under the same version.
+ */
+function cacheKeys(plugin: InstalledPlugin, ws: Workspace, options: RuleOptionValues, policy: Record<string, PolicySeverity>): string[] | undefined {
+  if (plugin.integrity === undefined) return undefined
+  const base = createHash('sha256').update(JSON.stringify([plugin.name, plugin.version, plugin.integrity, options.base, Object.entries(policy).sort()]))
+  const perFile = Object.entries(options.byFile)
+  const shared = base.copy().digest('base64url')
+  return ws.documents.map(d => {
+    const own = perFile.filter(([, files]) => Object.prototype.hasOwnProperty.call(files, d.file)).map(([id, files]) => [id, files[d.file]])
+    return own.length === 0 ? shared : base.copy().update(JSON.stringify(own)).digest('base64url')
+  })
+}
+
+/**
+ * Adds the cached findings of the documents the plugin's file-scoped rules
+ * skipped, and remembers the findings of the ones they checked (only when the
+ * plugin ran without failing: a failed run's findings are incomplete).
+ */
+function withCache(plugin: InstalledPlugin, outcome: PluginOutcome, ws: Workspace, keys: string[]): void {
+  const pack = outcome.declared?.result as { rules?: Record<string, { meta?: { scope?: unknown } }> } | undefined
+  const fileScoped = new Set(Object.entries(pack?.rules ?? {}).flatMap(([id, r]) => (r?.meta?.scope === 'file' ? [id] : [])))
+  if (fileScoped.size === 0) return
+  const byFile = new Map<string, Finding[]>()
+  for (const f of outcome.findings) if (fileScoped.has(f.rule)) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f])
+  const key = memoKey(plugin)
+  ws.documents.forEach((doc, i) => {
+    const cached = doc.memo[key] as CachedFindings | undefined
+    if (cached?.key === keys[i]) outcome.findings.push(...cached.findings)
+    else if (outcome.failure === undefined) doc.remember(key, { key: keys[i], findings: byFile.get(doc.file) ?? [] } satisfies CachedFindings)
+  })
 }
 
 interface DeclaredPack {

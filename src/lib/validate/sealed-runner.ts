@@ -281,6 +281,8 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     })
     const installedPlugins = freeze([...input.installedPlugins])
     const off = new Set(input.off)
+    // Indexes of the documents whose findings of file-scoped rules ssmd has cached: those rules skip them.
+    const skip = new Set(isArray(input.skip) ? input.skip : [])
     // Each rule's options from ssmd.yaml: the base value, and by file where an override gives another.
     const options = input.options ?? { base: {}, byFile: {} }
     deepFreeze(options)
@@ -301,6 +303,9 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
         if (off.has(id) || failed !== undefined) continue
         const rule = rules[id]
         host.stage(id)
+        // meta.scope 'file': the rule reads only the document it is given, so ssmd may cache its findings per file.
+        const meta = rule !== null && typeof rule === 'object' ? rule.meta : undefined
+        const fileScoped = meta !== null && typeof meta === 'object' && meta.scope === 'file'
         const reportIn = (doc: unknown, report: unknown) => {
           if (failed !== undefined) throw new Abort(failed)
           const index = doc !== null && typeof doc === 'object' ? indexOf.get(doc) : undefined
@@ -315,7 +320,21 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
           reports.push({ rule: id, doc: index ?? -1, report: copyReport(report) })
         }
         const invoke = async (fn: unknown, target: unknown, doc: any) => {
-          const ctx = freeze({ workspace, installedPlugins, options: optionsFor(id, doc), report: (r: unknown) => reportIn(doc, r), reportIn })
+          const report = (r: unknown) => reportIn(doc, r)
+          const ctx =
+            fileScoped && doc !== undefined
+              ? freeze({
+                  get workspace(): never {
+                    throw new RealError('it is declared to read one file at a time (meta.scope: file) but reached for the workspace')
+                  },
+                  installedPlugins,
+                  options: optionsFor(id, doc),
+                  report,
+                  get reportIn(): never {
+                    throw new RealError('it is declared to read one file at a time (meta.scope: file) but reached for the workspace')
+                  },
+                })
+              : freeze({ workspace, installedPlugins, options: optionsFor(id, doc), report, reportIn })
           try {
             await apply(fn as any, rule, [target, ctx])
           } catch (error) {
@@ -340,6 +359,7 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
             const doc = list[i]
             // Kind checks see only documents that parsed to a mapping; `document` sees every file.
             if (kind !== 'document' && (doc.data === null || typeof doc.data !== 'object' || isArray(doc.data))) continue
+            if (fileScoped && skip.has(indexOf.get(doc))) continue
             await invoke(fn, doc, doc)
           }
         }
