@@ -1,0 +1,284 @@
+// Plugins pinned per repository (ssmd.yaml + ssmd-plugins.lock), rule options, presets and
+// overrides, and the cache of plugin findings: the built CLI with a private plugin home.
+import { expect } from 'chai'
+import { execFileSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { defineChecks } from '../../src/lib/validate/define.js'
+import { ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { exampleRepo, FIXTURES, tempDir } from '../helpers/repo.js'
+
+interface JsonFinding {
+  rule: string
+  severity: string
+  message: string
+  file: string
+  line: number
+  column: number
+}
+interface JsonOutput {
+  findings: JsonFinding[]
+  summary: { errors: number; plugins: Array<{ name: string; version: string; status: string }> }
+}
+
+const PLUGINS = join(FIXTURES, 'plugins')
+const PKG = 'ssmd-plugin-rate-ceiling'
+
+/** npm pack of a fixture plugin at `version` (a copy with that version) into `dest`; returns the tarball's path. */
+function pack(fixture: string, dest: string, version = '1.0.0'): string {
+  const copy = tempDir()
+  cpSync(join(PLUGINS, fixture), copy, { recursive: true })
+  const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { version: string }
+  manifest.version = version
+  writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest, null, 2))
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: copy, encoding: 'utf8', env: { ...process.env, npm_config_cache: tempDir() } })
+    .trim()
+    .split('\n')
+    .pop()!
+  return join(dest, name)
+}
+
+const sha512 = (file: string) => `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`
+const line = (f: JsonFinding) => `${f.rule} ${f.severity} ${f.file}:${f.line}:${f.column} ${f.message}`
+
+describe('pinned plugins, rule options, presets and overrides (built CLI, private plugin home)', () => {
+  let env: Record<string, string>
+  const run = (args: string[], cwd?: string) => ssmdProcess(args, { env, cwd })
+  const ok = (r: CliResult) => {
+    expect(r.code, r.stderr).to.equal(0)
+    return r
+  }
+  const json = (r: CliResult) => JSON.parse(r.stdout) as JsonOutput
+  const link = (fixture: string) => ok(run(['plugins', 'link', '--no-install', join(PLUGINS, fixture)]))
+  const policy = (repo: string, text: string) => writeFileSync(join(repo, 'ssmd.yaml'), text)
+
+  beforeEach(() => {
+    env = {
+      XDG_DATA_HOME: tempDir(),
+      XDG_CACHE_HOME: tempDir(),
+      XDG_CONFIG_HOME: tempDir(),
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_cache: tempDir(),
+      npm_config_fetch_retries: '0',
+    }
+  })
+
+  describe('pins and the lock', () => {
+    it('fails validate naming both versions when ssmd.yaml pins 1.0.0 and 1.1.0 is installed; JSON and SARIF name what ran', () => {
+      ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.1.0')]))
+      const repo = exampleRepo()
+      policy(repo, `plugins: ['${PKG}@1.0.0']\nrules:\n  ref/unused: off\n`)
+      const r = run(['validate', '--json', '-C', repo])
+      expect(r.code).to.equal(1)
+      const out = json(r)
+      expect(out.findings.filter(f => f.rule !== 'ceiling/calls').map(line)).to.deep.equal([
+        `policy/plugin-pin error ssmd.yaml:1:11 ${PKG}: ssmd.yaml pins 1.0.0, 1.1.0 is installed; run 'ssmd plugins install'`,
+      ])
+      expect(out.summary.plugins.map(p => `${p.name}@${p.version} ${p.status}`)).to.deep.equal([`${PKG}@1.1.0 ok`])
+      const sarif = JSON.parse(run(['validate', '--format', 'sarif', '-C', repo]).stdout) as { runs: Array<{ tool: { extensions: Array<{ name: string; version: string }> } }> }
+      expect(sarif.runs[0].tool.extensions.map(e => `${e.name}@${e.version}`)).to.deep.equal([`${PKG}@1.1.0`])
+      // A range is not a pin.
+      policy(repo, `plugins: ['${PKG}@^1.0.0']\nrules:\n  ref/unused: off\n`)
+      expect(
+        json(run(['validate', '--json', '-C', repo]))
+          .findings.filter(f => f.rule !== 'ceiling/calls')
+          .map(f => f.message),
+      ).to.deep.equal([
+        `ssmd.yaml pins '${PKG}' to '^1.0.0', which is not an exact version; write '${PKG}@<major.minor.patch>' (ranges would let two machines run different rules)`,
+      ])
+    })
+
+    it('installs the locked set with no argument: from a folder, then offline from the cache; refuses a tarball the lock does not record', () => {
+      const folder = tempDir()
+      const integrity = sha512(pack('rate-ceiling', folder, '1.0.0'))
+      const repo = exampleRepo()
+      policy(repo, `plugins: ['${PKG}@1.0.0']\nrules:\n  ref/unused: off\n`)
+      // The registry is unreachable and nothing is cached: the folder is needed, and the error says so.
+      const none = run(['plugins', 'install'], repo)
+      expect(none.code).to.equal(1)
+      expect(none.stderr).to.match(
+        new RegExp(
+          `cannot get plugin ${PKG}@1\\.0\\.0: it is not in ssmd's tarball cache, and npm could not fetch it \\(.+\\); give a folder holding ${PKG}-1\\.0\\.0\\.tgz with --from`,
+        ),
+      )
+      const first = ok(run(['plugins', 'install', '--from', folder], repo))
+      expect(first.stderr).to.contain(`${PKG}@1.0.0 (${integrity.slice(0, 19)}…) from ${folder}`)
+      expect(first.stderr).to.contain('recorded the plugins in ssmd-plugins.lock; commit it')
+      expect(JSON.parse(readFileSync(join(repo, 'ssmd-plugins.lock'), 'utf8'))).to.deep.equal({
+        lockfileVersion: 1,
+        plugins: { [PKG]: { version: '1.0.0', integrity: integrity } },
+      })
+      expect(json(ok(run(['validate', '--json', '-C', repo]))).findings.filter(f => f.rule.startsWith('policy/'))).to.deep.equal([])
+
+      // Offline, without the folder: from ssmd's tarball cache, verified against the lock.
+      ok(run(['plugins', 'uninstall', PKG]))
+      rmSync(folder, { recursive: true })
+      const again = ok(run(['plugins', 'install'], repo))
+      expect(again.stderr).to.contain(`${PKG}@1.0.0 (${integrity.slice(0, 19)}…) from ssmd's tarball cache`)
+      expect(again.stderr).not.to.contain('recorded')
+      expect(ok(run(['plugins'])).stdout).to.match(new RegExp(`^${PKG} 1\\.0\\.0$`, 'm'))
+
+      // Another tarball under the same name and version: refused, nothing installed.
+      ok(run(['plugins', 'uninstall', PKG]))
+      const other = tempDir()
+      const forged = pack('claims-ceiling', other, '1.0.0')
+      const impostor = join(other, `${PKG}-1.0.0.tgz`)
+      cpSync(forged, impostor)
+      rmSync(join(env.XDG_CACHE_HOME, 'ssmd', 'plugin-tarballs'), { recursive: true })
+      const refused = run(['plugins', 'install', '--from', other], repo)
+      expect(refused.code).to.equal(1)
+      expect(refused.stderr).to.contain(
+        `${PKG}@1.0.0: the tarball from ${other} has integrity ${sha512(impostor).slice(0, 19)}…, ssmd-plugins.lock records ${integrity.slice(0, 19)}…; nothing was installed`,
+      )
+      expect(ok(run(['plugins'])).stdout).not.to.contain(PKG)
+    })
+
+    it('fails validate when the installed copy is not the one the lock records', () => {
+      const repo = exampleRepo()
+      policy(repo, `plugins: ['${PKG}']\nrules:\n  ref/unused: off\n`)
+      const locked = pack('rate-ceiling', tempDir(), '1.0.0')
+      writeFileSync(join(repo, 'ssmd-plugins.lock'), JSON.stringify({ lockfileVersion: 1, plugins: { [PKG]: { version: '1.0.0', integrity: sha512(locked) } } }))
+      ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.1.0')]))
+      expect(
+        json(run(['validate', '--json', '-C', repo]))
+          .findings.filter(f => f.rule === 'policy/plugin-pin')
+          .map(line),
+      ).to.deep.equal([`policy/plugin-pin error ssmd.yaml:1:11 ${PKG}: ssmd-plugins.lock records 1.0.0, 1.1.0 is installed; run 'ssmd plugins install'`])
+    })
+  })
+
+  it('refuses two packages claiming one namespace, naming both', () => {
+    link('rate-ceiling')
+    link('claims-ceiling')
+    const r = run(['validate', '--json', '-C', exampleRepo()])
+    expect(r.code).to.equal(1)
+    expect(json(r).findings.map(f => f.message)).to.deep.equal([
+      "plugin 'ssmd-plugin-claims-ceiling' failed: its rule pack 'ceiling' is also declared by 'ssmd-plugin-rate-ceiling'; a namespace belongs to one package: uninstall the one that is not yours (ssmd plugins uninstall <package>); its findings are incomplete",
+      "plugin 'ssmd-plugin-rate-ceiling' failed: its rule pack 'ceiling' is also declared by 'ssmd-plugin-claims-ceiling'; a namespace belongs to one package: uninstall the one that is not yours (ssmd plugins uninstall <package>); its findings are incomplete",
+    ])
+  })
+
+  describe('rule options, presets and overrides', () => {
+    const ceilings = (r: CliResult) =>
+      json(r)
+        .findings.filter(f => f.rule === 'ceiling/rate' || f.rule.startsWith('policy/'))
+        .map(line)
+
+    it('hands a rule its options, and refuses options its schema does not allow with a located error', () => {
+      link('rate-ceiling')
+      const repo = exampleRepo()
+      policy(repo, 'rules:\n  ref/unused: off\n  ceiling/calls: off\n  ceiling/rate: [error, { max: 4 }]\n')
+      expect(ceilings(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+        'ceiling/rate error feeds/kalshi.yaml:24:28 rate_limit_per_second 10 is over the ceiling of 4',
+        'ceiling/rate error feeds/polymarket.yaml:16:28 rate_limit_per_second 5 is over the ceiling of 4',
+      ])
+      policy(repo, "rules:\n  ref/unused: off\n  ceiling/calls: off\n  ceiling/rate: [error, { max: 'fifty' }]\n  feed/timezone: [error, { strict: true }]\n")
+      const bad = run(['validate', '--json', '-C', repo])
+      expect(bad.code).to.equal(1)
+      expect(ceilings(bad)).to.deep.equal([
+        `policy/rule-config error ssmd.yaml:4:32 rule 'ceiling/rate': option 'max' must be integer (its options schema: {"type":"object","properties":{"max":{"type":"integer","minimum":1}},"additionalProperties":false})`,
+        "policy/rule-config error ssmd.yaml:5:26 rule 'feed/timezone' takes no options; set only its severity ('feed/timezone: error')",
+      ])
+    })
+
+    it("extends a plugin's preset and a preset file of the repository; an unknown preset is a located error", () => {
+      link('rate-ceiling')
+      const repo = exampleRepo()
+      policy(repo, `extends: ['${PKG}/recommended']\nrules:\n  ref/unused: off\n  ceiling/calls: off\n`)
+      expect(ceilings(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+        'ceiling/rate warning feeds/kalshi.yaml:24:28 rate_limit_per_second 10 is over the ceiling of 4',
+        'ceiling/rate warning feeds/polymarket.yaml:16:28 rate_limit_per_second 5 is over the ceiling of 4',
+      ])
+      // ssmd.yaml's own setting wins over the preset's, and keeps its options.
+      mkdirSync(join(repo, 'policies'))
+      writeFileSync(join(repo, 'policies/team.yaml'), 'rules:\n  ceiling/rate: [error, { max: 7 }]\n')
+      policy(repo, `extends: ['${PKG}/recommended', policies/team.yaml]\nrules:\n  ref/unused: off\n  ceiling/calls: off\n`)
+      expect(ceilings(run(['validate', '--json', '-C', repo]))).to.deep.equal(['ceiling/rate error feeds/kalshi.yaml:24:28 rate_limit_per_second 10 is over the ceiling of 7'])
+      policy(repo, `extends: ['${PKG}/strict', policies/nope.yaml]\nrules:\n  ref/unused: off\n  ceiling/calls: off\n`)
+      expect(ceilings(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+        `policy/rule-config error ssmd.yaml:1:11 plugin '${PKG}' has no preset 'strict' (its presets: recommended)`,
+        "policy/rule-config error ssmd.yaml:1:46 preset file 'policies/nope.yaml' does not exist",
+      ])
+    })
+
+    it('applies overrides to the files they match, as ESLint does', () => {
+      link('rate-ceiling')
+      const repo = exampleRepo()
+      policy(
+        repo,
+        [
+          'rules:',
+          '  ref/unused: off',
+          '  ceiling/calls: off',
+          '  ceiling/rate: [error, { max: 4 }]',
+          'overrides:',
+          "  - files: ['feeds/poly*.yaml']",
+          '    rules:',
+          '      ceiling/rate: warning',
+          "  - files: ['kalshi.yaml']",
+          '    rules:',
+          '      ceiling/rate: [error, { max: 20 }]',
+          '      feed/timezone: off',
+          '',
+        ].join('\n'),
+      )
+      // kalshi: a larger ceiling by override; polymarket: the base options at warning.
+      const feed = join(repo, 'feeds/kalshi.yaml')
+      writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
+      const r = run(['validate', '--json', '-C', repo])
+      expect(ceilings(r)).to.deep.equal(['ceiling/rate warning feeds/polymarket.yaml:16:28 rate_limit_per_second 5 is over the ceiling of 4'])
+      expect(json(r).findings.map(f => f.rule)).not.to.include('feed/timezone')
+    })
+
+    it('makes a template value a rule left out the failure of its plugin, never a literal {{env}}', () => {
+      link('rate-ceiling')
+      const repo = exampleRepo()
+      policy(repo, 'rules:\n  ref/unused: off\n  ceiling/calls: off\n  ceiling/template: [warning, { forget: true }]\n')
+      const r = run(['validate', '-C', repo])
+      expect(r.code).to.equal(1)
+      expect(r.stdout).not.to.contain('{{')
+      expect(r.stdout).to.contain(
+        "plugin 'ssmd-plugin-rate-ceiling' failed: rule 'ceiling/template' reported messageId 'named', whose template has a placeholder 'env', but the report's data has no 'env'",
+      )
+    })
+
+    it('refuses a malformed placeholder when the rule pack is defined', () => {
+      expect(() => defineChecks({ plugin: 'x', rules: { 'x/y': { meta: { severity: 'error', description: 'd', messages: { m: 'in {{env' } } } } })).to.throw(
+        "rule 'x/y' has message 'm' with a malformed placeholder at column 4; write {{name}}",
+      )
+    })
+  })
+
+  it("caches the findings of a plugin's file-scoped rules, keyed by its version, integrity and options and by the file", () => {
+    ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.0.0')]))
+    const repo = exampleRepo()
+    policy(repo, 'rules:\n  ref/unused: off\n')
+    const calls = (r: CliResult) =>
+      json(r)
+        .findings.filter(f => f.rule === 'ceiling/calls')
+        .map(f => `${f.file} ${f.message}`)
+    expect(calls(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+      'feeds/kalshi.yaml call 1 of this process',
+      'feeds/kraken.yaml call 2 of this process',
+      'feeds/polymarket.yaml call 3 of this process',
+    ])
+    // One file changed: only it is checked again (its call is the first of the new process).
+    const poly = join(repo, 'feeds/polymarket.yaml')
+    writeFileSync(poly, `${readFileSync(poly, 'utf8')}# changed\n`)
+    expect(calls(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+      'feeds/kalshi.yaml call 1 of this process',
+      'feeds/kraken.yaml call 2 of this process',
+      'feeds/polymarket.yaml call 1 of this process',
+    ])
+    // Other options for the plugin's rules: nothing of the cache applies.
+    policy(repo, 'rules:\n  ref/unused: off\n  ceiling/rate: [error, { max: 50 }]\n')
+    expect(calls(run(['validate', '--json', '-C', repo]))).to.deep.equal([
+      'feeds/kalshi.yaml call 1 of this process',
+      'feeds/kraken.yaml call 2 of this process',
+      'feeds/polymarket.yaml call 3 of this process',
+    ])
+    // --no-cache: every file checked.
+    expect(calls(run(['validate', '--json', '--no-cache', '-C', repo]))).to.have.length(3)
+  })
+})
