@@ -18,8 +18,8 @@ describe('ssmd rules list', () => {
     expect(r.code, r.stderr).to.equal(0)
     const items = JSON.parse(r.stdout) as RuleItem[]
     const builtin = items.filter(i => i.plugin === 'ssmd')
-    // 36 rules, and the engine's own findings: plugin/failed and policy/unknown-rule.
-    expect(builtin).to.have.length(38)
+    // 36 rules, and the engine's own findings: plugin/failed, policy/unknown-rule, policy/plugin-pin and policy/rule-config.
+    expect(builtin).to.have.length(40)
     expect(builtin.find(i => i.id === 'feed/version-gap')).to.deep.equal({
       id: 'feed/version-gap',
       plugin: 'ssmd',

@@ -9,6 +9,8 @@ import { PLUGIN_FAILED, runRules } from '../../src/lib/validate/engine.js'
 import { SEVERITIES } from '../../src/lib/validate/meta.js'
 import { ruleSection } from '../../src/lib/cli/docs.js'
 import { UNKNOWN_RULE_INFO } from '../../src/lib/validate/policy.js'
+import { PLUGIN_PIN_INFO } from '../../src/lib/validate/pins.js'
+import { RULE_CONFIG_INFO } from '../../src/lib/validate/rule-config.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { PROJECT_ROOT } from '../helpers/repo.js'
 import { EXAMPLE } from './helpers.js'
@@ -80,7 +82,10 @@ describe('built-in rule meta and docs/rules.md', () => {
 
   it('every registered rule has a section, which ssmd rules show prints, with its default severity', () => {
     const documented = new Map(sections.map(s => [s.id, s]))
-    for (const { meta } of [...BUILTIN_RULES, ...[PLUGIN_FAILED, UNKNOWN_RULE_INFO].map(r => ({ meta: { ...r, severity: r.defaultSeverity } }))]) {
+    for (const { meta } of [
+      ...BUILTIN_RULES,
+      ...[PLUGIN_FAILED, UNKNOWN_RULE_INFO, PLUGIN_PIN_INFO, RULE_CONFIG_INFO].map(r => ({ meta: { ...r, severity: r.defaultSeverity } })),
+    ]) {
       const section = documented.get(meta.id)
       expect(section, `docs/rules.md has no '### ${meta.id}'`).not.to.equal(undefined)
       expect(meta, meta.id).not.to.have.property('docs')
@@ -90,14 +95,14 @@ describe('built-in rule meta and docs/rules.md', () => {
   })
 
   it('documents no rule that is not registered, and links only to anchors that exist', () => {
-    const known = new Set([...BUILTIN_RULES.map(r => r.meta.id), PLUGIN_FAILED.id, UNKNOWN_RULE_INFO.id])
+    const known = new Set([...BUILTIN_RULES.map(r => r.meta.id), PLUGIN_FAILED.id, UNKNOWN_RULE_INFO.id, PLUGIN_PIN_INFO.id, RULE_CONFIG_INFO.id])
     expect(sections.map(s => s.id).filter(id => !known.has(id))).to.deep.equal([])
     expect(new Set(sections.map(s => s.id)).size).to.equal(sections.length)
     for (const m of DOCS.matchAll(/\]\(#([^)]+)\)/g)) expect(anchors, m[0]).to.include(m[1])
   })
 
   // Engine findings (not rules of the pack) have no fires/passes examples: the end-to-end tests cover them.
-  for (const section of sections.filter(s => s.id !== PLUGIN_FAILED.id && s.id !== UNKNOWN_RULE_INFO.id)) {
+  for (const section of sections.filter(s => ![PLUGIN_FAILED.id, UNKNOWN_RULE_INFO.id, PLUGIN_PIN_INFO.id, RULE_CONFIG_INFO.id].includes(s.id))) {
     it(`${section.id}: the example that fires does, the other does not`, async () => {
       const fires = examples(section, 'fires')
       const passes = examples(section, 'passes')
