@@ -243,6 +243,15 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
       )
     })
 
+    it('refuses an options schema with a regular expression or an outside reference when the rule pack is defined', () => {
+      const rule = (options: object) => () => defineChecks({ plugin: 'x', rules: { 'x/y': { meta: { severity: 'error', description: 'd', options } } } })
+      expect(rule({ type: 'object', properties: { name: { type: 'string', pattern: '^(a+)+$' } } })).to.throw(
+        "rule 'x/y' has meta.options that uses 'pattern'; options schemas may not use regular expressions or formats",
+      )
+      expect(rule({ $ref: 'https://example.com/schema.json' })).to.throw("rule 'x/y' has meta.options that has a $ref outside the schema itself")
+      expect(rule({ type: 'object', properties: { max: { type: 'integer' } } })).not.to.throw()
+    })
+
     it('refuses a malformed placeholder when the rule pack is defined', () => {
       expect(() => defineChecks({ plugin: 'x', rules: { 'x/y': { meta: { severity: 'error', description: 'd', messages: { m: 'in {{env' } } } } })).to.throw(
         "rule 'x/y' has message 'm' with a malformed placeholder at column 4; write {{name}}",

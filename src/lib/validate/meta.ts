@@ -39,9 +39,47 @@ export function metaProblem(id: string, rule: RuleDefinition): string | undefine
       if (broken) return `rule '${id}' has message '${key}' with a malformed placeholder at column ${broken.index + 1}; write {{name}}`
     }
   }
-  if (d.options !== undefined && (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options)))
-    return `rule '${id}' has meta.options that is not a JSON Schema object`
+  if (d.options !== undefined) {
+    if (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options)) return `rule '${id}' has meta.options that is not a JSON Schema object`
+    const why = optionsSchemaProblem(d.options)
+    if (why) return `rule '${id}' has meta.options that ${why}`
+  }
   return undefined
+}
+
+/** Largest options schema ssmd compiles, as JSON. */
+const MAX_OPTIONS_SCHEMA = 16 * 1024
+
+/**
+ * ssmd compiles a plugin's options schema in its own process (ajv treats a
+ * schema as code it trusts), so only a plain subset is accepted: bounded size,
+ * no regular expressions (a pattern could make checking ssmd.yaml take
+ * forever) and no references outside the schema itself.
+ */
+function optionsSchemaProblem(schema: object): string | undefined {
+  let json: string
+  try {
+    json = JSON.stringify(schema)
+  } catch {
+    return 'is not plain JSON'
+  }
+  if (json.length > MAX_OPTIONS_SCHEMA) return `is ${json.length} characters of JSON; keep an options schema under ${MAX_OPTIONS_SCHEMA}`
+  let problem: string | undefined
+  const walk = (node: unknown, depth: number): void => {
+    if (problem !== undefined || node === null || typeof node !== 'object') return
+    if (depth > 32) {
+      problem = 'is nested more than 32 levels deep'
+      return
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'pattern' || key === 'patternProperties' || key === 'format') problem = `uses '${key}'; options schemas may not use regular expressions or formats`
+      else if ((key === '$ref' || key === '$dynamicRef') && (typeof value !== 'string' || !value.startsWith('#'))) problem = `has a ${key} outside the schema itself`
+      else walk(value, depth + 1)
+      if (problem !== undefined) return
+    }
+  }
+  walk(schema, 0)
+  return problem
 }
 
 /** A rule's declaration; call only after metaProblem found nothing. */
