@@ -12,6 +12,15 @@ import { Workspace } from '../../lib/workspace/workspace.js'
 
 const Base: (typeof commands)['plugins:install'] = commands['plugins:install']
 
+/** The ssmd repository around the working folder; undefined outside one (then a plugin argument is required, as oclif says). */
+function repositoryRoot(): string | undefined {
+  try {
+    return findRoot(process.cwd())
+  } catch {
+    return undefined
+  }
+}
+
 /** oclif's `plugins install`, which also takes a tarball path, a folder and `file:` specs (see lib/cli/plugin-spec.ts). */
 export default class PluginsInstall extends Base {
   static override summary = 'Installs a plugin into ssmd: a package name, a tarball from npm pack, a folder or a file: spec.'
@@ -53,8 +62,8 @@ Of what a package brings, ssmd runs only its validation rules (its \`validate\` 
     sealHooks(this.config)
     const { argv, flags } = await this.parse(PluginsInstall)
     let locked: ReturnType<typeof resolveLockedSet> | undefined
-    if (argv.length === 0) {
-      const root = findRoot(process.cwd())
+    const root = argv.length === 0 ? repositoryRoot() : undefined
+    if (root !== undefined) {
       try {
         locked = resolveLockedSet(new Workspace(root), { cacheDir: join(this.config.cacheDir, 'plugin-tarballs'), from: flags.from })
       } catch (error) {
@@ -64,7 +73,7 @@ Of what a package brings, ssmd runs only its validation rules (its \`validate\` 
       }
       // oclif's install parses this.argv again: the verified tarballs, as file: specs.
       this.argv = [...locked.tarballs.map(t => `file:${t.file}`), ...(flags.force ? ['--force'] : [])]
-    } else if (flags.from !== undefined) {
+    } else if (flags.from !== undefined && argv.length > 0) {
       throw new Errors.CLIError('--from applies only without a plugin argument (ssmd plugins install --from <folder>)', { exit: 2 })
     }
     const before = userPluginNames(this.config.dataDir)
