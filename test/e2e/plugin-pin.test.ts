@@ -159,6 +159,17 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     ])
   })
 
+  it('stops a file-scoped rule that reaches for the workspace: its findings are cached per file', () => {
+    link('file-scope-peek')
+    const r = run(['validate', '--json', '-C', exampleRepo()])
+    expect(r.code).to.equal(1)
+    const out = json(r)
+    expect(out.findings.filter(f => f.rule === 'peek/others')).to.deep.equal([])
+    expect(out.findings.filter(f => f.rule === 'plugin/failed').map(f => f.message)).to.deep.equal([
+      "plugin 'ssmd-plugin-file-scope-peek' failed: rule 'peek/others' threw on feeds/kalshi.yaml: it is declared to read one file at a time (meta.scope: file) but reached for the workspace (and 2 more failed checks); its findings are incomplete",
+    ])
+  })
+
   describe('rule options, presets and overrides', () => {
     const ceilings = (r: CliResult) =>
       json(r)
