@@ -22,8 +22,12 @@
 import { readFileSync, realpathSync, statSync, writeSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
-import { newQuickJSWASMModule, newVariant, RELEASE_SYNC } from 'quickjs-emscripten'
+import * as releaseSync from '@jitl/quickjs-wasmfile-release-sync'
+import { newQuickJSWASMModuleFromVariant, newVariant } from 'quickjs-emscripten-core'
 import { sealedRunner, type SealedLimits } from './sealed-runner.js'
+
+/** The engine's one build: its package is CommonJS with ESM entry points, so TypeScript's view of the default export is the module itself; at run time, imported as ESM, `default` is the build. */
+const RELEASE_SYNC = (releaseSync as unknown as { default: Extract<Parameters<typeof newVariant>[0], { type: 'sync' }> }).default
 
 interface HookRef {
   file: string
@@ -241,7 +245,7 @@ async function main(): Promise<void> {
   // allocations in this build, so it is not relied on.)
   const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => object } }).WebAssembly
   const wasmMemory = new Memory({ initial: 256, maximum: Math.max(256, args.memoryMb * 16) })
-  const engine = await newQuickJSWASMModule(newVariant(RELEASE_SYNC, { wasmMemory: wasmMemory as Parameters<typeof newVariant>[1]['wasmMemory'] }))
+  const engine = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: wasmMemory as Parameters<typeof newVariant>[1]['wasmMemory'] }))
   const rt = engine.newRuntime()
   // Deep recursion ends as the engine's "stack overflow" error, well before this process's own stack.
   rt.setMaxStackSize(256 * 1024)

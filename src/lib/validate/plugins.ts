@@ -169,16 +169,19 @@ function readablePaths(host: string, plugin: InstalledPlugin): string[] {
     paths.add(realOrSelf(p))
   }
   add(resolve(dirname(host), '..', '..', '..'))
-  // The engine's packages (it, its core and its WebAssembly builds), found as Node.js would find them.
-  const engine = packageDir(createRequire(host), 'quickjs-emscripten')
-  if (engine) {
-    add(engine)
-    const fromEngine = createRequire(join(realOrSelf(engine), 'package.json'))
-    const core = packageDir(fromEngine, 'quickjs-emscripten-core')
-    if (core) add(core)
-    // Its builds are packages of the @jitl scope; the engine's entry point imports every one.
-    const builds = packageDir(fromEngine, '@jitl/quickjs-ffi-types')
-    if (builds) add(dirname(builds))
+  // The engine's packages (its core, the one WebAssembly build it loads and that build's types), found as Node.js would find them.
+  const fromHost = createRequire(host)
+  const core = packageDir(fromHost, 'quickjs-emscripten-core')
+  if (core) add(core)
+  const build = packageDir(fromHost, '@jitl/quickjs-wasmfile-release-sync')
+  if (build) {
+    add(build)
+    const types = packageDir(createRequire(join(realOrSelf(build), 'package.json')), '@jitl/quickjs-ffi-types')
+    if (types) add(types)
+  }
+  if (core) {
+    const types = packageDir(createRequire(join(realOrSelf(core), 'package.json')), '@jitl/quickjs-ffi-types')
+    if (types) add(types)
   }
   for (const root of new Set([plugin.root, realOrSelf(plugin.root)])) {
     add(root)
