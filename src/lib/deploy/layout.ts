@@ -13,6 +13,7 @@
  */
 import { createHash } from 'node:crypto'
 import { UsageError } from '../core/errors.js'
+import type { DeploymentRecord } from '../runtime/content.js'
 import type { RenderedContent } from './render.js'
 
 export const DEFAULT_PREFIX = '/ssmd'
@@ -135,24 +136,8 @@ export function digestOf(json: string | Buffer): string {
   return `sha256:${createHash('sha256').update(json).digest('hex')}`
 }
 
-/** What the last deploy of an environment recorded (the value of `<env>/deploy`). */
-export interface DeployRecord {
-  /** Git commit the configuration was rendered from (null: no commit). */
-  commit: string | null
-  /** True when it was deployed with uncommitted changes (--allow-dirty). */
-  dirty: boolean
-  /** The date the feed version was resolved for. */
-  as_of: string
-  /** ISO 8601, UTC. */
-  deployed_at: string
-  /** user@host of whoever ran the deploy. */
-  deployed_by: string
-  ssmd_version: string
-  /** Digest of the content value written (see digestOf). */
-  digest: string
-  /** Random id of the deploy run that wrote it. */
-  deploy_id: string
-}
+/** What the last deploy of an environment recorded (the value of `<env>/deploy`): the type the reader exports. */
+export type DeployRecord = DeploymentRecord
 
 /**
  * The record as read from etcd: anything can be there (a hand edit, another
