@@ -4,7 +4,7 @@ import { checkName, checkUrl } from './input.js'
 import { refuseUnreadable, type DocumentProblem } from './unreadable.js'
 import { urlScheme } from './secrets.js'
 import { compact, mapEdits, type Change } from '../yaml/changes.js'
-import { FEED_STATUSES, FEED_TYPES, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
+import { FEED_STATUSES, FEED_TYPES, FEED_VERSION_KEYS, INSECURE_SCHEMES, PROTOCOL_FOR_TYPE, SCHEMES_FOR_PROTOCOL } from '../spec/enums.js'
 import type { FeedData } from '../spec/types.generated.js'
 import { FEED_DEFAULTS } from '../spec/defaults.js'
 import { didYouMean, plural, pluralWord } from '../core/text.js'
@@ -34,20 +34,7 @@ type FeedType = FeedData['type']
 type Protocol = FeedVersion['protocol']
 
 /** Version keys in the order of the file-format table. */
-export const VERSION_KEY_ORDER = [
-  'version',
-  'effective_from',
-  'effective_to',
-  'protocol',
-  'endpoint',
-  'auth_method',
-  'rate_limit_per_second',
-  'max_symbols_per_connection',
-  'supports_orderbook',
-  'supports_trades',
-  'supports_historical',
-  'parser_config',
-] as const
+export const VERSION_KEY_ORDER = FEED_VERSION_KEYS
 
 export const typeOptions = [...FEED_TYPES]
 export const statusOptions = [...FEED_STATUSES]

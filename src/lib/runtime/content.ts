@@ -9,6 +9,7 @@
  * share them.
  */
 import { addDays } from '../core/dates.js'
+import { FEED_VERSION_KEYS } from '../spec/enums.js'
 import type { EnvironmentData, FeedData, SchemaData } from '../spec/types.generated.js'
 
 type FeedVersion = FeedData['versions'][number]
@@ -114,20 +115,7 @@ export interface DeploymentRecord {
   deploy_id: string
 }
 
-const VERSION_FIELDS = [
-  'version',
-  'effective_from',
-  'effective_to',
-  'protocol',
-  'endpoint',
-  'auth_method',
-  'rate_limit_per_second',
-  'max_symbols_per_connection',
-  'supports_orderbook',
-  'supports_trades',
-  'supports_historical',
-  'parser_config',
-] as const satisfies ReadonlyArray<keyof FeedVersionFields>
+const VERSION_FIELDS = FEED_VERSION_KEYS satisfies ReadonlyArray<keyof FeedVersionFields>
 
 const inEffect = (v: FeedVersionFields, date: string) => v.effective_from <= date && (v.effective_to === undefined || v.effective_to >= date)
 

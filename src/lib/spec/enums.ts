@@ -1,4 +1,19 @@
 export const FEED_TYPES = ['websocket', 'rest', 'multicast'] as const
+/** A feed version's keys, in the order of the file-format table (edits write them in this order; the rendering copies them). */
+export const FEED_VERSION_KEYS = [
+  'version',
+  'effective_from',
+  'effective_to',
+  'protocol',
+  'endpoint',
+  'auth_method',
+  'rate_limit_per_second',
+  'max_symbols_per_connection',
+  'supports_orderbook',
+  'supports_trades',
+  'supports_historical',
+  'parser_config',
+] as const
 export const FEED_STATUSES = ['active', 'deprecated', 'disabled'] as const
 export const PROTOCOLS = ['wss', 'https', 'multicast'] as const
 export const AUTH_METHODS = ['api_key', 'oauth', 'mtls', 'none'] as const
