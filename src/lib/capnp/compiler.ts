@@ -6,111 +6,36 @@ import * as path from 'node:path'
 import type { AnnotationApp, Decl, Expr, Ident, Span } from './ast.js'
 import { generateChildId, generateGroupId, generateMethodParamsId, generateRandomId, hexId, isValidId } from './ids.js'
 import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js'
-import type { CapnpAnnotationUse, CapnpBrand, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName } from './model.js'
+import type { CapnpAnnotationUse, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName } from './model.js'
 import { typeKey, typeToString } from './model.js'
 import { MAX_NESTING, parseCapnp, type ParseResult } from './parser.js'
 import { stdFile } from './std.js'
 import { compact } from '../core/arrays.js'
+import { bindImplicit, bindInherited, compileBrand, ctxChain, popTo, pushLevel, rebaseChain, substChain, substParams } from './compiler/generics.js'
+import {
+  BUILTINS,
+  ENTITY_KINDS,
+  MEMBER_DECLS,
+  NO_MEMBERS,
+  PRIMS,
+  STREAM_PATH,
+  TYPE_KINDS,
+  exprText,
+  isPointer,
+  minOrdinal,
+  span,
+  type CapnpDiagnostic,
+  type CompileOptions,
+  type Ctx,
+  type Level,
+  type Ref,
+  type Sym,
+  type SymKind,
+  type Unit,
+} from './compiler/symbols.js'
 
-export interface CapnpDiagnostic {
-  file: string
-  line: number
-  column: number
-  endLine?: number
-  endColumn?: number
-  message: string
-}
+export type { CapnpDiagnostic } from './compiler/symbols.js'
 
-export interface CompileOptions {
-  /** absolute path of the file (used to resolve relative imports and embeds) */
-  absPath: string
-  /** path used in diagnostics and display names */
-  displayPath: string
-  /** imports must stay inside this directory; absolute non-standard imports resolve against it */
-  rootDir?: string
-  readFile?: (absPath: string) => string | undefined
-  /** reads an embedded file's bytes (for `Data` embeds); defaults to the UTF-8 bytes of readFile */
-  readBytes?: (absPath: string) => Uint8Array | undefined
-  /** folders that absolute imports (`/x/y.capnp`) resolve against, in order, before rootDir (like `capnp -I`) */
-  importDirs?: string[]
-}
-
-type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using' | 'field' | 'union' | 'group' | 'enumerant' | 'method'
-
-interface Unit {
-  absPath: string
-  display: string
-  parse: ParseResult
-  sym: Sym
-  isMain: boolean
-  /** source text (two files with one id are one file when their text is the same) */
-  text: string
-}
-
-interface Sym {
-  kind: SymKind
-  name: string
-  decl: Decl
-  parent?: Sym
-  unit: Unit
-  members: Map<string, Sym>
-  id: bigint
-  explicitId: boolean
-  /** `Outer.Inner`; '' for the file and for fields, enumerants and methods */
-  path: string
-  genericParams?: string[]
-  /** resolution state for using/const (0 = not started, 1 = in progress, 2 = done) */
-  state: number
-  usingRef?: Ref
-  constType?: CapnpType | null
-  annType?: CapnpType | null
-  /** for groups/unions: index among the parent's fields */
-  codeOrder?: number
-  /** a field's type once evaluated (null: it has none or it failed) */
-  fieldType?: CapnpType | null
-}
-
-/**
- * The members of a declaration that has none (fields, enumerants, methods: most declarations of a
- * large file): one shared map that refuses writes; addMember gives a scope its own on its first member.
- */
-class NoMembers extends Map<string, Sym> {
-  override set(): this {
-    throw new Error('internal: a member was added to a declaration that has no members of its own')
-  }
-}
-const NO_MEMBERS: Map<string, Sym> = new NoMembers()
-
-type Ref =
-  | { k: 'sym'; sym: Sym; applied: boolean; args?: CapnpType[]; chain?: Level[] }
-  | { k: 'builtin'; name: string }
-  | { k: 'param'; owner: Sym; index: number; name: string }
-  | { k: 'implicit'; index: number; name: string }
-  | { k: 'file'; unit: Unit }
-  /** a type already bound through a generic brand, e.g. `Alias.Foo` where `Alias = Gen(Text)` */
-  | { k: 'type'; type: CapnpType }
-
-/**
- * One scope of a brand (the generic bindings a type reference carries), leaf first: the scope's
- * id, its number of generic parameters, whether its parameters are inherited from the scope being
- * compiled, and the parameters bound to it.
- */
-interface Level {
-  id: bigint
-  pc: number
-  inherited: boolean
-  params?: CapnpType[]
-}
-
-const NODE_SCOPES = new Set<SymKind>(['file', 'struct', 'interface', 'enum', 'const', 'annotation'])
-
-interface Ctx {
-  scope: Sym
-  implicit?: string[]
-}
-
-const PRIMS = new Set<string>(['Void', 'Bool', 'Int8', 'Int16', 'Int32', 'Int64', 'UInt8', 'UInt16', 'UInt32', 'UInt64', 'Float32', 'Float64', 'Text', 'Data'])
-const BUILTINS = new Set<string>([...PRIMS, 'List', 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'])
 const INT_RANGES: Record<string, [bigint, bigint]> = {
   Int8: [-128n, 127n],
   Int16: [-32768n, 32767n],
@@ -136,10 +61,6 @@ function convertLit(lit: CapnpLit, t: CapnpType): CapnpLit {
 }
 
 const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'enumerant', 'interface', 'method', 'param', 'annotation', 'const', '*'])
-const TYPE_KINDS = new Set<SymKind>(['struct', 'enum', 'interface'])
-const MEMBER_DECLS = new Set(['field', 'union', 'group'])
-/** what capnp compiles as one: nodes (with their members) and aliases */
-const ENTITY_KINDS = new Set<SymKind>(['file', 'struct', 'enum', 'interface', 'const', 'annotation', 'using'])
 
 /**
  * Values the model holds once however often they occur (frozen: nothing in a model is written to
@@ -157,7 +78,6 @@ const ZERO = {
   null: Object.freeze<CapnpLit>({ k: 'null' }),
 }
 
-const STREAM_PATH = '/capnp/stream.capnp'
 const UNDERSCORE_MSG =
   "Cap'n Proto declaration names should use camelCase and must not contain underscores. " + '(Code generators may convert names to the appropriate style for the target language.)'
 
@@ -172,41 +92,6 @@ class ChainTooLong extends Error {}
 const stdParseCache = new Map<string, ParseResult>()
 /** parses of imported files by their text (parse results are never changed after parsing) */
 const importParseCache = new Map<string, ParseResult>()
-
-function exprText(e: Expr): string {
-  switch (e.k) {
-    case 'name':
-      return e.name
-    case 'absName':
-      return '.' + e.name
-    case 'member':
-      return `${exprText(e.parent)}.${e.name.name}`
-    case 'apply':
-      return `${exprText(e.fn)}(${e.params.map(p => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`
-    case 'import':
-      return `import ${JSON.stringify(e.path)}`
-    case 'embed':
-      return `embed ${JSON.stringify(e.path)}`
-    case 'int':
-      return e.value.toString()
-    case 'float':
-      return Number.isNaN(e.value) ? 'nan' : e.value === Infinity ? 'inf' : e.value === -Infinity ? '-inf' : String(e.value)
-    case 'string':
-      return JSON.stringify(e.value)
-    case 'binary':
-      return '0x"' + Buffer.from(e.value).toString('hex') + '"'
-    case 'list':
-      return `[${e.items.map(exprText).join(', ')}]`
-    case 'tuple':
-      return `(${e.items.map(p => (p.name ? p.name.name + ' = ' : '') + exprText(p.value)).join(', ')})`
-    default:
-      return '?'
-  }
-}
-
-function isPointer(t: CapnpType): boolean {
-  return !(PRIMS.has(t.kind) && t.kind !== 'Text' && t.kind !== 'Data') && t.kind !== 'enum'
-}
 
 export class Compiler {
   /** every error found; `compile` keeps those of imported files that capnp reports (see usedDiagnostics) */
@@ -1915,49 +1800,6 @@ export class Compiler {
   }
 }
 
-/** The brand chain of the scope being compiled: every enclosing node, parameters inherited. */
-function ctxChain(scope: Sym): Level[] {
-  const out: Level[] = []
-  for (let s: Sym | undefined = scope; s; s = s.parent) {
-    if (!NODE_SCOPES.has(s.kind)) continue
-    out.push({ id: s.id, pc: s.genericParams?.length ?? 0, inherited: true })
-  }
-  return out
-}
-
-/** The part of `chain` from `scope` outwards; a fresh root when `scope` is not on it. */
-function popTo(chain: Level[], scope: Sym): Level[] {
-  let s: Sym | undefined = scope
-  while (s && !NODE_SCOPES.has(s.kind)) s = s.parent
-  if (!s) return []
-  const id = s.id
-  const i = chain.findIndex(l => l.id === id)
-  return i >= 0 ? chain.slice(i) : [{ id, pc: 0, inherited: false }]
-}
-
-/** Levels of an alias's brand that inherit from a scope take that scope's state in `access`. */
-function rebaseChain(chain: Level[], access: Level[]): Level[] {
-  return chain.map(l => {
-    if (!l.inherited || (l.params && l.params.length)) return l
-    const a = access.find(x => x.id === l.id)
-    return a ? { ...l, inherited: a.inherited, params: a.params } : l
-  })
-}
-
-function pushLevel(chain: Level[], m: Sym): Level[] {
-  return [{ id: m.id, pc: m.genericParams?.length ?? 0, inherited: false }, ...chain]
-}
-
-/** Brand of a type reference: its scopes that bind parameters or inherit them, leaf first. */
-function compileBrand(chain: Level[]): CapnpBrand | undefined {
-  const scopes: CapnpBrand['scopes'] = []
-  for (const l of chain) {
-    if (l.params && l.params.length) scopes.push({ scopeId: hexId(l.id), bind: l.params })
-    else if (l.inherited && l.pc > 0) scopes.push({ scopeId: hexId(l.id), inherit: true })
-  }
-  return scopes.length ? { scopes } : undefined
-}
-
 function findImportsIn(e: Expr | undefined, out: Set<string>): void {
   if (!e) return
   switch (e.k) {
@@ -2098,60 +1940,6 @@ function typeShape(t: CapnpType): { depth: number; parts: number } {
 }
 
 /**
- * Rewrites the parameters of a type, keeping shared parts shared (one rewrite per distinct
- * object), so the work stays linear in the distinct parts however large the written-out type is.
- */
-function rewriteType(t: CapnpType, leaf: (t: CapnpType) => CapnpType | undefined): CapnpType {
-  const done = new Map<CapnpType, CapnpType>()
-  const go = (x: CapnpType): CapnpType => {
-    const seen = done.get(x)
-    if (seen) return seen
-    let out = leaf(x)
-    if (out === undefined) {
-      if (x.kind === 'List') out = { kind: 'List', element: go(x.element) }
-      else if (x.kind === 'struct' || x.kind === 'interface' || x.kind === 'enum') {
-        const o = { ...x }
-        if (x.args) o.args = x.args.map(go)
-        if (x.brand) o.brand = { scopes: x.brand.scopes.map(s => (s.bind ? { ...s, bind: s.bind.map(go) } : s)) }
-        out = o
-      } else out = x
-    }
-    done.set(x, out)
-    return out
-  }
-  return go(t)
-}
-
-function substChain(t: CapnpType, chain: Level[]): CapnpType {
-  if (t.kind === 'param') {
-    const l = chain.find(x => hexId(x.id) === t.scopeId)
-    return l?.params?.[t.index] ?? t
-  }
-  if (t.kind === 'List') return { kind: 'List', element: substChain(t.element, chain) }
-  return t
-}
-
-function substParams(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
-  return rewriteType(t, x => (x.kind === 'param' && x.scopeId === owner ? (args[x.index] ?? x) : undefined))
-}
-
-/** `inherit` brand scopes of `owner` in `t` bound to `args` (inherit means each parameter bound to itself). */
-function bindInherited(t: CapnpType, owner: string, args: CapnpType[]): CapnpType {
-  return rewriteType(t, x => {
-    if ((x.kind !== 'struct' && x.kind !== 'interface' && x.kind !== 'enum') || !x.brand?.scopes.some(s => s.inherit && s.scopeId === owner)) return undefined
-    return { ...x, brand: { scopes: x.brand.scopes.map(s => (s.inherit && s.scopeId === owner ? { scopeId: s.scopeId, bind: args } : s)) } }
-  })
-}
-
-function bindImplicit(t: CapnpType, scopeId: string): CapnpType {
-  return rewriteType(t, x => (x.kind === 'implicit' ? { kind: 'param', scopeId, index: x.index, name: x.name } : undefined))
-}
-
-function span(a: Span, b: Span): Span {
-  return { line: a.line, col: a.col, endLine: b.endLine, endCol: b.endCol }
-}
-
-/**
  * The symbols of a struct's members (its groups' and unions' too) by declaration, for its layout:
  * made per struct and dropped after, not kept for every declaration of the file. A member whose
  * name is taken (an error already) has none, as it has no place in the model either.
@@ -2169,14 +1957,6 @@ function memberSyms(scope: Sym, decls: Decl[], out = new Map<Decl, Sym>()): Map<
     if (d.kind !== 'field') memberSyms(m, d.nested, out)
   }
   return out
-}
-
-function minOrdinal(d: Decl): number {
-  if (d.kind === 'field') return d.ordinal ? d.ordinal.value : Infinity
-  if (d.kind === 'union' && d.ordinal) return d.ordinal.value
-  let min = Infinity
-  for (const m of d.nested) if (MEMBER_DECLS.has(m.kind)) min = Math.min(min, minOrdinal(m))
-  return min
 }
 
 /** All field ordinals of a struct, including those inside its groups and unions. */
