@@ -7,11 +7,12 @@ import { generateMethodParamsId, hexId } from './ids.js'
 import { layoutParams, layoutStruct, type FieldSize, type StructLayout } from './layout.js'
 import type { CapnpAnnotationUse, CapnpLit, CapnpEnumerant, CapnpField, CapnpMethod, CapnpModel, CapnpNode, CapnpType, PrimitiveName } from './model.js'
 import { typeKey, typeToString } from './model.js'
-import { MAX_NESTING, parseCapnp } from './parser.js'
+import { parseCapnp } from './parser.js'
 import { compact } from '../core/arrays.js'
-import { Declarations, findImports } from './compiler/declarations.js'
-import { bindImplicit, bindInherited, compileBrand, ctxChain, popTo, pushLevel, rebaseChain, substChain, substParams } from './compiler/generics.js'
-import { BUILTINS, MEMBER_DECLS, PRIMS, STREAM_PATH, TYPE_KINDS, exprText, isPointer, minOrdinal, type Ctx, type Level, type Ref, type Sym, type Unit } from './compiler/symbols.js'
+import { findImports } from './compiler/declarations.js'
+import { Resolver } from './compiler/resolve.js'
+import { bindImplicit, bindInherited, compileBrand, ctxChain, substChain, substParams } from './compiler/generics.js'
+import { MEMBER_DECLS, STREAM_PATH, TYPE_KINDS, exprText, isPointer, minOrdinal, type Ctx, type Sym, type Unit } from './compiler/symbols.js'
 
 export type { CapnpDiagnostic } from './compiler/symbols.js'
 
@@ -43,10 +44,9 @@ const TARGETS = new Set(['file', 'struct', 'field', 'union', 'group', 'enum', 'e
 
 /**
  * Values the model holds once however often they occur (frozen: nothing in a model is written to
- * after compiling): the primitive types, the default of a field without an explicit one, and an
- * empty annotation list. A file of many fields would otherwise hold a copy of each per field.
+ * after compiling): the default of a field without an explicit one, and an empty annotation list.
+ * A file of many fields would otherwise hold a copy of each per field.
  */
-const PRIMITIVE_TYPES = new Map<string, CapnpType>([...PRIMS, 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'].map(k => [k, Object.freeze({ kind: k } as CapnpType)]))
 const NO_ANNOTATION_USES = Object.freeze([]) as readonly CapnpAnnotationUse[] as CapnpAnnotationUse[]
 const ZERO = {
   void: Object.freeze<CapnpLit>({ k: 'void' }),
@@ -57,15 +57,7 @@ const ZERO = {
   null: Object.freeze<CapnpLit>({ k: 'null' }),
 }
 
-/** Largest type accepted, counted as its written-out parts (`P(List(Text), Text)` has 4). */
-export const MAX_TYPE_PARTS = 4096
-
-const CHAIN_MESSAGE = `Declaration reaches its target through more than ${MAX_NESTING} aliases or constants in a row; refer to the target directly.`
-
-/** Unwinds a chain of aliases or constants that went past MAX_NESTING to where it started. */
-class ChainTooLong extends Error {}
-
-export class Compiler extends Declarations {
+export class Compiler extends Resolver {
   compile(source: string): CapnpModel | undefined {
     const parse = parseCapnp(source)
     const main = this.makeUnit(this.opts.absPath, this.opts.displayPath, parse, true, source)
@@ -79,291 +71,6 @@ export class Compiler extends Declarations {
       // Never throw on bad input: surface internal failures as a diagnostic.
       this.report(main, { line: 1, col: 1, endLine: 1, endCol: 1 }, `Internal error while analyzing schema: ${(err as Error).message}`)
       return undefined
-    }
-  }
-
-  // ------------------------------------------------------------------ name resolution
-  private lookup(name: string, ctx: Ctx): Ref | undefined {
-    if (ctx.implicit) {
-      const i = ctx.implicit.indexOf(name)
-      if (i >= 0) return { k: 'implicit', index: i, name }
-    }
-    for (let s: Sym | undefined = ctx.scope; s; s = s.parent) {
-      const m = s.members.get(name)
-      if (m) return { k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), s), m) }
-      if (s.genericParams) {
-        const i = s.genericParams.indexOf(name)
-        if (i >= 0) return { k: 'param', owner: s, index: i, name }
-      }
-    }
-    if (BUILTINS.has(name)) return { k: 'builtin', name }
-    return undefined
-  }
-
-  /** Follows `using` aliases. */
-  private deref(ref: Ref | undefined, at: Span, unit: Unit): Ref | undefined {
-    if (ref && ref.k === 'sym' && (!ref.sym.unit.isMain || ref.sym.kind === 'using')) this.uses.push({ unit, line: at.line, col: at.col, sym: ref.sym })
-    let guard = 0
-    while (ref && ref.k === 'sym' && ref.sym.kind === 'using' && guard++ < 100) {
-      ref = this.resolveUsing(ref.sym, at, unit)
-    }
-    return ref
-  }
-
-  /** How many aliases or constants are being resolved through one another right now. */
-  private chain = 0
-
-  /**
-   * Runs one link of a chain of aliases or constants. Past MAX_NESTING links the chain unwinds to
-   * its first link, which reports it once at `at`; every declaration on the way ends unresolved.
-   */
-  private link<T>(at: Span, unit: Unit, fn: () => T, onTooLong: T): T {
-    if (this.chain >= MAX_NESTING) throw new ChainTooLong()
-    this.chain++
-    try {
-      return fn()
-    } catch (err) {
-      if (!(err instanceof ChainTooLong) || this.chain > 1) throw err
-      this.reportLimit(unit, at, CHAIN_MESSAGE)
-      return onTooLong
-    } finally {
-      this.chain--
-    }
-  }
-
-  /** Reports of a limit (chain length, type size) so far: a declaration failing on one is refused. */
-  private limitReports = 0
-  /** aliases and constants that failed on a limit: their uses are not reported again */
-  private readonly refused = new Set<Sym>()
-
-  private reportLimit(unit: Unit, at: Span, message: string): void {
-    this.limitReports++
-    this.report(unit, at, message)
-  }
-
-  private resolveUsing(sym: Sym, at: Span, unit: Unit): Ref | undefined {
-    if (sym.state === 2) {
-      if (this.refused.has(sym)) this.limitReports++
-      return sym.usingRef
-    }
-    if (sym.state === 1) {
-      this.report(unit, at, 'Declaration recursively depends on itself.')
-      return undefined
-    }
-    sym.state = 1
-    const before = this.limitReports
-    let done = false
-    try {
-      const t = sym.decl.target
-      sym.usingRef = this.link(at, unit, () => (t && sym.parent ? this.resolve(t, { scope: sym.parent }, sym.unit) : undefined), undefined)
-      done = true
-    } finally {
-      sym.state = 2
-      if (!done || (!sym.usingRef && this.limitReports > before)) this.refused.add(sym)
-    }
-    return sym.usingRef
-  }
-
-  private resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
-    switch (e.k) {
-      case 'name': {
-        const r = this.lookup(e.name, ctx)
-        if (!r) {
-          this.report(unit, e, `Not defined: ${e.name}`)
-          return undefined
-        }
-        const before = this.limitReports
-        const d = this.deref(r, e, unit)
-        // like capnp, each use of an alias that failed (e.g. a failed import) is reported; one
-        // refused for a limit was reported once, where the limit was passed
-        if (!d && r.k === 'sym' && r.sym.kind === 'using' && this.limitReports === before) this.report(unit, e, `Not defined: ${e.name}`)
-        return d
-      }
-      case 'absName': {
-        let root: Sym = ctx.scope
-        while (root.parent) root = root.parent
-        const m = root.members.get(e.name)
-        if (!m) {
-          this.report(unit, e, `Not defined: ${e.name}`)
-          return undefined
-        }
-        return this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(popTo(ctxChain(ctx.scope), root), m) }, e, unit)
-      }
-      case 'import': {
-        const u = this.loadImport(ctx.scope.unit, e.path)
-        if (!u) {
-          this.report(unit, e, `Import failed: ${e.path}`)
-          return undefined
-        }
-        return { k: 'file', unit: u }
-      }
-      case 'member': {
-        const parent = this.resolve(e.parent, ctx, unit)
-        if (!parent) return undefined
-        let members: Map<string, Sym> | undefined
-        if (parent.k === 'file') members = parent.unit.sym.members
-        else if (parent.k === 'sym') members = parent.sym.members
-        const m = members?.get(e.name.name)
-        if (!m) {
-          this.report(unit, e.name, `'${exprText(e.parent)}' has no member named '${e.name.name}'`)
-          return undefined
-        }
-        const base: Level[] = parent.k === 'sym' ? (parent.chain ?? []) : parent.k === 'file' ? [{ id: parent.unit.sym.id, pc: 0, inherited: true }] : []
-        let r = this.deref({ k: 'sym', sym: m, applied: false, chain: pushLevel(base, m) }, e, unit)
-        // an alias reached through a bound scope (`Gen(Text).Alias`) takes that scope's bindings
-        if (m.kind === 'using' && r && r.k === 'sym' && r.chain) r = { ...r, chain: rebaseChain(r.chain, base) }
-        if (r && r.k === 'param' && parent.k === 'sym' && parent.args && r.owner === parent.sym) {
-          const bound = parent.args[r.index]
-          if (bound) return { k: 'type', type: bound }
-        }
-        if (r && r.k === 'sym' && r.args && parent.k === 'sym' && parent.args) {
-          const owner = hexId(parent.sym.id)
-          const pargs = parent.args
-          return { ...r, args: r.args.map(a => substParams(a, owner, pargs)) }
-        }
-        if (r && r.k === 'type' && parent.k === 'sym' && parent.args) {
-          return { k: 'type', type: substParams(r.type, hexId(parent.sym.id), parent.args) }
-        }
-        return r
-      }
-      case 'apply': {
-        const fn = this.resolve(e.fn, ctx, unit)
-        if (!fn) return undefined
-        if (fn.k === 'builtin') {
-          if (fn.name !== 'List') {
-            this.report(unit, e, 'Declaration does not accept generic parameters.')
-            return undefined
-          }
-          const t = this.evalList(e, ctx, unit)
-          return t ? { k: 'type', type: t } : undefined
-        }
-        if (fn.k === 'param' || fn.k === 'implicit') {
-          // Like the official compiler, parameters applied to a generic parameter (`T(Text)`) are
-          // checked as types and otherwise ignored: the field's type is the parameter itself.
-          for (const p of e.params) if (!this.evalType(p.value, ctx, unit)) return undefined
-          return fn
-        }
-        if (fn.k !== 'sym') {
-          this.report(unit, e, 'Declaration does not accept generic parameters.')
-          return undefined
-        }
-        if (fn.applied) {
-          this.report(unit, e, 'Double-application of generic parameters.')
-          return undefined
-        }
-        const params = fn.sym.genericParams
-        if (!params) {
-          this.report(unit, e, 'Declaration does not accept generic parameters.')
-          return undefined
-        }
-        if (e.params.length < params.length) {
-          this.report(unit, e, 'Not enough generic parameters.')
-          return undefined
-        }
-        if (e.params.length > params.length) {
-          this.report(unit, e, 'Too many generic parameters.')
-          return undefined
-        }
-        const args: CapnpType[] = []
-        for (const p of e.params) {
-          const t = this.evalType(p.value, ctx, unit)
-          if (!t) return undefined
-          if (!isPointer(t)) {
-            this.report(unit, p.value, 'Sorry, only pointer types can be used as generic parameters.')
-            return undefined
-          }
-          args.push(t)
-        }
-        const chain = fn.chain && fn.chain.length ? [{ ...fn.chain[0], params: args }, ...fn.chain.slice(1)] : undefined
-        return { k: 'sym', sym: fn.sym, applied: true, args, chain }
-      }
-      default:
-        this.report(unit, e, `'${exprText(e)}' is not a name.`)
-        return undefined
-    }
-  }
-
-  /** `List(T)`; an alias of it (`using S = List(Bool)`) resolves to the same bound type. */
-  private evalList(e: Expr & { k: 'apply' }, ctx: Ctx, unit: Unit): CapnpType | undefined {
-    if (e.params.length !== 1) {
-      if (e.params.length > 1) this.report(unit, e, 'Too many generic parameters.')
-      this.report(unit, e.fn, "'List' requires exactly one parameter.")
-      return undefined
-    }
-    const el = this.evalType(e.params[0].value, ctx, unit)
-    if (!el) return undefined
-    if (el.kind === 'AnyPointer' || el.kind === 'AnyStruct') {
-      this.report(unit, e, `'List(${el.kind})' is not supported.`)
-      return undefined
-    }
-    // capnp reads a generic parameter's number where it checks for AnyPointer (0) and AnyStruct
-    // (1), so it refuses `List(T)` of a first or second parameter (of a type or of a method)
-    if ((el.kind === 'param' || el.kind === 'implicit') && el.index < 2) {
-      const kind = el.index === 0 ? 'AnyPointer' : 'AnyStruct'
-      this.report(
-        unit,
-        e,
-        `'List(${kind})' is not supported. capnp refuses a list of the first or second generic parameter; make the element a struct with a field of type ${el.name}.`,
-      )
-      return undefined
-    }
-    return { kind: 'List', element: el }
-  }
-
-  private symType(sym: Sym, args?: CapnpType[], chain?: Level[]): CapnpType {
-    const name = sym.unit.isMain ? sym.path : `${sym.unit.display}:${sym.path}`
-    const t: CapnpType = { kind: sym.kind as 'struct' | 'enum' | 'interface', id: hexId(sym.id), name }
-    if (args && args.length) t.args = args
-    const brand = chain ? compileBrand(chain) : undefined
-    if (brand) t.brand = brand
-    return t
-  }
-
-  evalType(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
-    const t = this.evalTypeUnchecked(e, ctx, unit)
-    return t && this.withinBounds(t, e, unit) ? t : undefined
-  }
-
-  /** Refuses a type nested deeper than MAX_NESTING or larger than MAX_TYPE_PARTS written out (aliases compose). */
-  private withinBounds(t: CapnpType, at: Span, unit: Unit): boolean {
-    const s = typeShape(t)
-    if (s.depth > MAX_NESTING) {
-      this.reportLimit(unit, at, `Type nests deeper than ${MAX_NESTING} levels once its aliases are expanded; declare the inner parts as structs of their own.`)
-      return false
-    }
-    if (s.parts > MAX_TYPE_PARTS) {
-      this.reportLimit(unit, at, `Type expands to more than ${MAX_TYPE_PARTS} parts once its aliases are expanded; declare the inner parts as structs of their own.`)
-      return false
-    }
-    return true
-  }
-
-  private evalTypeUnchecked(e: Expr, ctx: Ctx, unit: Unit): CapnpType | undefined {
-    const ref = this.resolve(e, ctx, unit)
-    if (!ref) return undefined
-    switch (ref.k) {
-      case 'builtin': {
-        if (ref.name === 'List') {
-          this.report(unit, e, "'List' requires exactly one parameter.")
-          return undefined
-        }
-        return PRIMITIVE_TYPES.get(ref.name) ?? ({ kind: ref.name } as CapnpType)
-      }
-      case 'param':
-        return { kind: 'param', scopeId: hexId(ref.owner.id), index: ref.index, name: ref.name }
-      case 'implicit':
-        return { kind: 'implicit', index: ref.index, name: ref.name }
-      case 'type':
-        return ref.type
-      case 'file':
-        this.report(unit, e, `'${exprText(e)}' is not a type.`)
-        return undefined
-      case 'sym':
-        if (!TYPE_KINDS.has(ref.sym.kind)) {
-          this.report(unit, e, `'${exprText(e)}' is not a type.`)
-          return undefined
-        }
-        return this.symType(ref.sym, ref.args, ref.chain)
     }
   }
 
@@ -815,16 +522,6 @@ export class Compiler extends Declarations {
       }
     }
     return { k: 'struct', id: hexId(sym.id), fields: compact(fields) }
-  }
-
-  /** Resolves a name without reporting (the value was checked already). */
-  private resolveQuiet(e: Expr, ctx: Ctx): Ref | undefined {
-    this.quiet++
-    try {
-      return this.resolve(e, ctx, ctx.scope.unit)
-    } finally {
-      this.quiet--
-    }
   }
 
   // ------------------------------------------------------------------ model building
@@ -1366,32 +1063,6 @@ function zeroLit(t: CapnpType): CapnpLit {
     default:
       return ZERO.null
   }
-}
-
-/**
- * Depth and written-out size of a type. Types share parts (an alias used twice is one object), so
- * the result is remembered per object: the work is linear in the distinct parts, never in the
- * written-out size, which can grow exponentially (`using B = P(A, A)`, `using C = P(B, B)`, ...).
- */
-const shapes = new WeakMap<CapnpType, { depth: number; parts: number }>()
-function typeShape(t: CapnpType): { depth: number; parts: number } {
-  const known = shapes.get(t)
-  if (known) return known
-  let depth = 0
-  let parts = 0
-  const add = (c: CapnpType): void => {
-    const s = typeShape(c)
-    depth = Math.max(depth, s.depth)
-    parts += s.parts
-  }
-  if (t.kind === 'List') add(t.element)
-  else if (t.kind === 'struct' || t.kind === 'interface' || t.kind === 'enum') {
-    for (const a of t.args ?? []) add(a)
-    for (const sc of t.brand?.scopes ?? []) for (const a of sc.bind ?? []) add(a)
-  }
-  const s = { depth: depth + 1, parts: Math.min(parts + 1, Number.MAX_SAFE_INTEGER) }
-  shapes.set(t, s)
-  return s
 }
 
 /**
