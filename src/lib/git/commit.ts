@@ -5,7 +5,9 @@ import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from '.
 import { release, removeOnSignal, yieldToSignals } from './cleanup.js'
 import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
-import { EMPTY_TREE, ObjectWriter, commitTree, readHead, readTree, treeContent, type Head, type TreeEntry } from './objects.js'
+import { ObjectWriter } from './loose.js'
+import { EMPTY_TREE, commitTree, readTree, treeContent, type TreeEntry } from './objects.js'
+import { readHead, type Head } from './refs.js'
 import { openRepository, type Repository } from './repo.js'
 import { smudgeRacilyClean, ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
 
