@@ -69,6 +69,7 @@ export class Compiler extends Translator {
       externalNames: this.externalNames,
       imports,
       requestImports,
+      identifiers: this.resolvedIdentifiers(unit.text),
     }
   }
 }

@@ -158,6 +158,15 @@ export interface CapnpModel {
   imports: string[]
   /** the imports code generators need (capnp's RequestedFile.imports): path as written, file id */
   requestImports?: Array<{ name: string; id: string }>
+  /** the names of this file that resolved to a declaration, in source order (capnp 1.x's fileSourceInfo) */
+  identifiers?: CapnpIdentifier[]
+}
+
+/** A name in a file and the declaration it resolved to: its id, or a built-in type's (see identifiers.ts). */
+export interface CapnpIdentifier {
+  startByte: number
+  endByte: number
+  typeId: string
 }
 
 export function typeToString(t: CapnpType): string {

@@ -9,12 +9,25 @@ import type { CapnpType } from '../model.js'
 import { MAX_NESTING } from '../parser.js'
 import { Declarations } from './declarations.js'
 import { compileBrand, ctxChain, popTo, pushLevel, rebaseChain, substParams } from './generics.js'
-import { BUILTINS, PRIMS, TYPE_KINDS, exprText, isPointer, type Ctx, type Level, type Ref, type Sym, type Unit } from './symbols.js'
+import { BUILTINS, PRIMS, TYPE_KINDS, exprText, isPointer, type Ctx, type Level, type Ref, type Sym, type SymKind, type Unit } from './symbols.js'
+import { BUILTIN_IDS, identifiersOf } from '../identifiers.js'
 
 /** The primitive types, held once however often they occur (frozen: nothing in a model is written to after compiling). */
 const PRIMITIVE_TYPES = new Map<string, CapnpType>([...PRIMS, 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'].map(k => [k, Object.freeze({ kind: k } as CapnpType)]))
 
 /** Largest type accepted, counted as its written-out parts (`P(List(Text), Text)` has 4). */
+
+// ---- fileSourceInfo hook
+const NODE_KINDS = new Set<SymKind>(['file', 'struct', 'enum', 'interface', 'const', 'annotation'])
+
+/** The id capnp records for a name resolved to `r`: a node's, a file's or a built-in type's; none for generic parameters. */
+function resolvedTypeId(r: Ref): string | undefined {
+  if (r.k === 'sym') return NODE_KINDS.has(r.sym.kind) ? hexId(r.sym.id) : undefined
+  if (r.k === 'file') return hexId(r.unit.sym.id)
+  const builtin = r.k === 'builtin' ? BUILTIN_IDS[r.name] : r.k === 'type' ? BUILTIN_IDS[r.type.kind] : undefined
+  return builtin === undefined ? undefined : String(builtin)
+}
+// ---- end of the fileSourceInfo hook
 export const MAX_TYPE_PARTS = 4096
 
 const CHAIN_MESSAGE = `Declaration reaches its target through more than ${MAX_NESTING} aliases or constants in a row; refer to the target directly.`
@@ -106,7 +119,25 @@ export class Resolver extends Declarations {
     return sym.usingRef
   }
 
+  // ---- fileSourceInfo hook: which names of the main file resolved to which declaration (identifiers.ts)
+  private readonly resolvedNames = new Map<Expr, { span: Span; typeId: string }>()
+
   protected resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
+    const r = this.resolveExpr(e, ctx, unit)
+    if (r && unit.isMain && e.k !== 'apply' && !this.resolvedNames.has(e)) {
+      const typeId = resolvedTypeId(r)
+      if (typeId !== undefined) this.resolvedNames.set(e, { span: e, typeId })
+    }
+    return r
+  }
+
+  /** The names of the main file that resolved, with their byte ranges and ids, as capnp 1.x lists them in fileSourceInfo. */
+  protected resolvedIdentifiers(text: string) {
+    return identifiersOf(text, [...this.resolvedNames.values()])
+  }
+  // ---- end of the fileSourceInfo hook
+
+  private resolveExpr(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
     switch (e.k) {
       case 'name': {
         const r = this.lookup(e.name, ctx)
