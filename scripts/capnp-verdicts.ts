@@ -9,7 +9,7 @@
 // the project folder and column ranges cut to their start.
 //
 // It also writes test/fixtures/capnp-corpus/capnp-requests.json: for every accepted file, digests
-// of capnp's CodeGeneratorRequest (byte positions zeroed, see canonicalRequest in
+// of capnp's CodeGeneratorRequest (byte positions zeroed but fileSourceInfo's, see canonicalRequest in
 // src/lib/capnp/request.ts), and the whole request, base64, of the few files in FULL_REQUESTS.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

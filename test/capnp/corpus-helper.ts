@@ -215,6 +215,10 @@ export function requestDifferences(expected: Uint8Array, actual: Uint8Array): st
     else if (JSON.stringify(m.tree) !== JSON.stringify(n.tree)) out.push(`node ${n.name} differs:\n  capnp ${JSON.stringify(n.tree)}\n  ssmd  ${JSON.stringify(m.tree)}`)
   }
   for (const [k, n] of a.nodes) if (!e.nodes.has(k)) out.push(`extra node ${n.name} (0x${k})`)
+  // a request of capnp before 1.0 has no fileSourceInfo (RequestedFile's third pointer): compare
+  // the fields that compiler writes (fileSourceInfo is compared with capnp 1.4.0's in requests.test.ts)
+  const pointers = (t: WireTree): number[] => (t && 'e' in t && t.l === 7 ? t.e.map(f => f.p.length) : [])
+  if (pointers(e.files).every(n => n <= 2) && a.files && 'e' in a.files && a.files.l === 7) a.files = { l: 7, e: a.files.e.map(f => ({ s: f.s, p: f.p.slice(0, 2) })) }
   if (JSON.stringify(e.files) !== JSON.stringify(a.files)) out.push(`requestedFiles differ:\n  capnp ${JSON.stringify(e.files)}\n  ssmd  ${JSON.stringify(a.files)}`)
   for (const [k, d] of e.docs) {
     const name = e.nodes.get(k)?.name ?? k

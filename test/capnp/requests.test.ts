@@ -1,6 +1,9 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { expect } from 'chai'
+import { Compiler } from '../../src/lib/capnp/compiler.js'
+import { generateChildId } from '../../src/lib/capnp/ids.js'
+import { readMessageTree } from '../../src/lib/capnp/wire.js'
 import { buildCodeGeneratorRequest, canonicalRequest, requestDigests, type CanonicalRequest } from '../../src/lib/capnp/request.js'
 import { corpusFiles, corpusProjects, realWorldDir, ssmdCheck, type CorpusFile, type CorpusProject } from './corpus-helper.js'
 import { fixturesDir } from './helpers.js'
@@ -30,6 +33,7 @@ function differences(expected: CanonicalRequest, actual: CanonicalRequest): stri
     for (const k of Object.keys(actual[part])) if (!(k in expected[part])) out.push(`${part} 0x${k}: extra`)
   }
   if (expected.files !== actual.files) out.push(`requestedFiles:\n  capnp ${expected.files}\n  ssmd  ${actual.files}`)
+  if (expected.fileSourceInfo !== actual.fileSourceInfo) out.push(`fileSourceInfo:\n  capnp ${expected.fileSourceInfo}\n  ssmd  ${actual.fileSourceInfo}`)
   return out
 }
 
@@ -74,15 +78,54 @@ describe('capnp: requests of capnp 1.x on the corpora (recorded)', function () {
     })
   }
 
-  it('every accepted file: the same request as capnp 1.4.0 (startByte/endByte aside), but for the known differences', () => {
+  it('every accepted file: the same request as capnp 1.4.0 (startByte/endByte aside, but those of fileSourceInfo identifiers), but for the known differences', () => {
     const differing: string[] = []
     for (const [key, want] of Object.entries(fixture.digests)) {
-      if (requestDigests(mine(key)).request !== want.request) differing.push(key)
+      const got = requestDigests(mine(key))
+      if (got.request !== want.request || got.fileSourceInfo !== want.fileSourceInfo) differing.push(key)
     }
     expect(differing.filter(k => !(k in KNOWN_DIFFERENCES))).to.deep.equal([])
     expect(
       Object.keys(KNOWN_DIFFERENCES).filter(k => !differing.includes(k)),
       'now equal: remove from KNOWN_DIFFERENCES',
     ).to.deep.equal([])
+  })
+})
+
+describe('capnp: fileSourceInfo identifiers', () => {
+  /** The identifiers of ssmd's request for `text`: [their byte range, the text it covers, the id they resolve to]. */
+  const identifiers = (text: string): Array<[string, string, bigint]> => {
+    const c = new Compiler({ absPath: '/x/t.capnp', displayPath: 't.capnp' })
+    const model = c.compile(text)
+    expect(c.diagnostics).to.deep.equal([])
+    const root = readMessageTree(buildCodeGeneratorRequest([model!])) as { p: Array<{ e: Array<{ p: Array<{ p: Array<{ e: Array<{ s: string }> }> }> }> }> }
+    const bytes = Buffer.from(text, 'utf8')
+    return root.p[1].e[0].p[2].p[0].e.map(i => {
+      const d = Buffer.alloc(16)
+      Buffer.from(i.s, 'hex').copy(d)
+      const [start, end] = [d.readUInt32LE(0), d.readUInt32LE(4)]
+      return [`${start}-${end}`, bytes.subarray(start, end).toString('utf8'), d.readBigUInt64LE(8)]
+    })
+  }
+
+  // the expected identifiers are capnp 1.4.0's for the same text
+  it('count UTF-8 bytes (not characters) and keep CRLF line ends, each name with what it resolves to', () => {
+    const text = '@0xd1c2b3a495867768;\r\n# prix en €\r\nusing T = Text;\r\nstruct Cotation { nom @0 :T = "Zürich"; cote @1 :List(Int32); # €\r\n q @2 :Cotation; }\r\n'
+    expect(identifiers(text)).to.deep.equal([
+      ['47-51', 'Text', 1026n],
+      ['80-81', 'T', 1026n],
+      ['104-108', 'List', 1028n],
+      ['109-114', 'Int32', 1018n],
+      ['131-139', 'Cotation', 13442614018652426774n],
+    ])
+  })
+
+  it('a member name covers its whole path, after its parent; generic parameters are not identifiers', () => {
+    const text = '@0xd1c2b3a495867768;\nstruct Outer(P) { struct Inner {} a @0 :Outer(P).Inner; b @1 :P; }\n'
+    const outer = generateChildId(0xd1c2b3a495867768n, 'Outer')
+    expect(identifiers(text)).to.deep.equal([
+      ['61-66', 'Outer', outer],
+      ['61-75', 'Outer(P).Inner', generateChildId(outer, 'Inner')],
+    ])
   })
 })

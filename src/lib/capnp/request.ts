@@ -378,6 +378,7 @@ function dependencies(n: CapnpNode): string[] {
 }
 
 export interface RequestOptions {
+  /** the compiler the request claims to come from: before 1.0, capnp wrote no fileSourceInfo */
   capnpVersion?: { major: number; minor: number; micro: number }
 }
 
@@ -395,14 +396,20 @@ export function buildCodeGeneratorRequest(models: CapnpModel[], options: Request
   const schema = schemaNodes()
   const lookup = (x: string): CapnpNode | undefined => byId.get(x) ?? schema.get(x)
   const b = new MessageBuilder(lookup)
+  const version = options.capnpVersion ?? REQUEST_CAPNP_VERSION
   const request: Record<string, WireValue> = {
     nodes: nodes.map(nodeObj),
-    requestedFiles: models.map(m => ({
-      id: id(m.fileId),
-      filename: m.file,
-      imports: (m.requestImports ?? []).map(x => ({ id: id(x.id), name: x.name })),
-    })),
-    capnpVersion: options.capnpVersion ?? REQUEST_CAPNP_VERSION,
+    requestedFiles: models.map(m => {
+      const file: Record<string, WireValue> = {
+        id: id(m.fileId),
+        filename: m.file,
+        imports: (m.requestImports ?? []).map(x => ({ id: id(x.id), name: x.name })),
+      }
+      // capnp writes fileSourceInfo since 1.0
+      if (version.major >= 1) file.fileSourceInfo = { identifiers: (m.identifiers ?? []).map(i => ({ startByte: i.startByte, endByte: i.endByte, typeId: BigInt(i.typeId) })) }
+      return file
+    }),
+    capnpVersion: version,
     sourceInfo: sourceInfoList(set.infoOrder),
   }
   const root = schema.get('CodeGeneratorRequest')
@@ -421,7 +428,7 @@ export interface CanonicalRequest {
   sourceInfo: Record<string, string>
   /** the requested files without their fileSourceInfo, and the compiler version */
   files: string
-  /** each requested file's fileSourceInfo (capnp 1.x), byte positions zeroed */
+  /** each requested file's fileSourceInfo (capnp 1.x), its identifiers sorted by position */
   fileSourceInfo: string
 }
 
@@ -448,7 +455,8 @@ function structs(t: WireTree | undefined): TreeStruct[] {
 
 /**
  * The parts of a request that code generators read, for comparing two requests (startByte/endByte
- * aside, and the order of the node and source info lists, which capnp does not define).
+ * aside but for fileSourceInfo's identifiers, and the order of the node, source info and identifier
+ * lists, which capnp does not define).
  */
 export function canonicalRequest(msg: Uint8Array): CanonicalRequest {
   const root = readMessageTree(msg) as TreeStruct
@@ -468,8 +476,13 @@ export function canonicalRequest(msg: Uint8Array): CanonicalRequest {
   const fileSourceInfo = files.map(f => {
     const fsi = f.p[2] as TreeStruct | null | undefined
     if (!fsi) return null
-    // Identifier.startByte/endByte: data bytes 0-7
-    return { s: fsi.s, p: [{ l: 7, e: structs(fsi.p[0]).map(i => zeroBytes(i, 0, 8)) }] }
+    // capnp lists identifiers in the order its lazy compile meets them, which the schema does not
+    // define: compare them in source order (startByte, endByte: data bytes 0-7, little-endian)
+    const pos = (i: TreeStruct): string => Buffer.from(i.s.padEnd(16, '0').slice(0, 16), 'hex').swap32().toString('hex')
+    const ids = structs(fsi.p[0])
+      .map(i => ({ key: pos(i), text: JSON.stringify(i) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
+    return { s: fsi.s, p: [{ l: 7, e: ids.map(i => JSON.parse(i.text) as TreeStruct) }] }
   })
   return {
     nodes,
