@@ -199,18 +199,42 @@ describe('ssmd schema generate', () => {
     expect(back.price.nanos).to.equal(250_000_000)
   })
 
-  it('refuses TypeScript that would not compile, naming the file and the first error, writing nothing', async () => {
+  it('refuses a type named like an imported type it uses, which capnp-es cannot tell apart, writing nothing', async () => {
     const repo = repoWithImports()
-    // capnp-es imports the other file's Money under its own name, clashing with the local one
+    // capnp-es would import the other file's Money under its own name and write Money for both
     writeFileSync(
       join(repo, 'schemas', 'order.capnp'),
       '@0xe1f2a3b4c5d6e7f8;\nusing C = import "common.capnp";\nstruct Money { cents @0 :Int64; }\nstruct Order {\n  price @0 :C.Money;\n  fee @1 :Money;\n}\n',
     )
-    const out = join(tempDir(), 'gen')
-    const r = await ssmd(['schema', 'generate', 'order', '--lang', 'ts', '--out', out], { cwd: repo })
-    expect(r.code, r.stderr).to.equal(1)
-    expect(r.stderr).to.match(/^Error: the TypeScript generated for schemas\/order\.capnp does not compile: order\.ts:\d+:\d+: .*'Money'.*\n$/)
-    expect(existsSync(out)).to.equal(false)
+    for (const lang of ['ts', 'js']) {
+      const out = join(tempDir(), 'gen')
+      const r = await ssmd(['schema', 'generate', 'order', '--lang', lang, '--out', out], { cwd: repo })
+      expect(r.code, r.stderr).to.equal(1)
+      expect(r.stderr).to.equal(
+        "Error: cannot generate bindings for schemas/order.capnp: order.capnp uses common.capnp's Money and declares a type of its own that capnp-es names Money too, so the generated code could not tell them apart; rename one of them\n",
+      )
+      expect(existsSync(out)).to.equal(false)
+    }
+  })
+
+  it('repairs what capnp-es gets wrong: an unused import named like a local type, a list of lists of an enum', async () => {
+    const repo = repoWithImports()
+    // capnp-es imports common.capnp's Money (a constant's type uses the file) but generates no
+    // constants, so the code never names it: the local Money is the only one it means
+    writeFileSync(
+      join(repo, 'schemas', 'order.capnp'),
+      '@0xe1f2a3b4c5d6e7f8;\nusing C = import "common.capnp";\nstruct Money { cents @0 :Int64; }\nenum Side { buy @0; sell @1; }\nstruct Order {\n  fee @0 :Money;\n  sides @1 :List(List(Side));\n  const zero :C.Money = (units = 0);\n}\n',
+    )
+    for (const lang of ['ts', 'js', 'dts']) {
+      const out = join(tempDir(), 'gen')
+      const r = await ssmd(['schema', 'generate', 'order', '--lang', lang, '--out', out], { cwd: repo })
+      expect(r.code, `${lang}: ${r.stderr}`).to.equal(0)
+      const name = lang === 'ts' ? 'order.ts' : lang === 'js' ? 'order.js' : 'order.d.ts'
+      const text = readFileSync(join(out, name), 'utf8')
+      expect(text, lang).not.to.match(/import \{[^}]*\bMoney\b[^}]*\} from/)
+      if (lang !== 'dts') expect(text, lang).to.match(/Order\._Sides = \$\.PointerList\(\$\.Uint16List\)( as unknown as \$\.ListCtor<\$\.List<Side>>)?;/)
+      if (lang === 'ts') expect(text).to.contain('Order._Sides = $.PointerList($.Uint16List) as unknown as $.ListCtor<$.List<Side>>;')
+    }
   })
 
   it('refuses up front imports capnp-es cannot resolve: a standard file it lacks, an absolute path', async () => {

@@ -8,6 +8,7 @@ import { dirname, join, relative, sep } from 'node:path'
 import { loadCapnpFile, type CapnpDiagnostic, type CapnpModel } from '../../capnp/index.js'
 import { buildCodeGeneratorRequest } from '../../capnp/request.js'
 import { SsmdError } from '../../core/errors.js'
+import { repairGeneratedTypeScript, type EsRequest } from './capnp-es-fixes.js'
 import { definitionRef, resolveDefinition } from './files.js'
 import type { SchemaData } from '../../spec/types.generated.js'
 import { parseSchemaRef } from '../input.js'
@@ -118,28 +119,31 @@ export async function generateBindings(compiled: CompiledSchema, lang: BindingLa
   // The generated code imports 'capnp-es': type-check it against the copy ssmd ships, wherever
   // the output goes. capnp-es prints type errors on stdout; keep them for the error message.
   const capnpEs = dirname(createRequire(import.meta.url).resolve('capnp-es'))
-  const tsconfig = { paths: { 'capnp-es': [join(capnpEs, 'index.d.mts')], 'capnp-es/*': [join(capnpEs, '*')] } }
-  refuseUnresolvableImports(compiled, capnpEs, await import('capnp-es'), await import('capnp-es/capnp/schema'))
+  const capnp = await import('capnp-es')
+  const schema = await import('capnp-es/capnp/schema')
+  refuseUnresolvableImports(compiled, capnpEs, capnp, schema)
   const printed: string[] = []
   const log = console.log
   console.log = (...args: unknown[]) => {
     printed.push(args.map(String).join(' '))
   }
+  let files: Map<string, string>
   try {
-    const { files } = await compileAll(Buffer.from(compiled.request), { ts: lang === 'ts', js: lang === 'js', dts: lang === 'dts', tsconfig })
-    if (lang === 'ts') {
-      // nothing that does not compile is written: the sources are type-checked together first
-      const problem = await typeCheckGenerated(files, capnpEs)
-      if (problem) throw new SsmdError(`the TypeScript generated for ${compiled.display} does not compile: ${problem}`)
-    }
-    return files
+    // TypeScript first, whatever the language: capnp-es's known faults are repaired in it, and
+    // JavaScript and declarations are then emitted from the repaired sources
+    ;({ files } = await compileAll(Buffer.from(compiled.request), { ts: true, js: false, dts: false }))
   } catch (error) {
-    if (error instanceof SsmdError) throw error
     const first = printed.find(l => l.trim() !== '')
     throw new SsmdError(`generating ${lang} bindings for ${compiled.display} failed: ${first ?? (error as Error).message}`)
   } finally {
     console.log = log
   }
+  const req = new capnp.Message(compiled.request, false).getRoot(schema.CodeGeneratorRequest)
+  repairGeneratedTypeScript(files, req as unknown as EsRequest, schema.Type_Which, compiled.display)
+  // nothing that does not compile is written: the sources are type-checked together first
+  const problem = await typeCheckGenerated(files, capnpEs)
+  if (problem) throw new SsmdError(`the TypeScript generated for ${compiled.display} does not compile: ${problem}`)
+  return lang === 'ts' ? files : emitGenerated(files, lang, capnpEs)
 }
 
 /**
@@ -183,8 +187,6 @@ const declarationCache = new Map<string, import('typescript').SourceFile | undef
  */
 export async function typeCheckGenerated(files: Map<string, string>, capnpEsDir: string): Promise<string | undefined> {
   const ts = (await import('typescript')).default
-  const root = '/__generated__'
-  const mem = new Map([...files].map(([name, text]) => [`${root}/${name}`, text]))
   const options: import('typescript').CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -195,15 +197,65 @@ export async function typeCheckGenerated(files: Map<string, string>, capnpEsDir:
     noFallthroughCasesInSwitch: true,
     noImplicitReturns: true,
     types: [],
-    paths: { 'capnp-es': [join(capnpEsDir, 'index.d.mts')], 'capnp-es/*': [join(capnpEsDir, '*')] },
   }
+  const program = memoryProgram(ts, files, options, capnpEsDir)
+  const first = ts.getPreEmitDiagnostics(program)[0]
+  if (!first) return undefined
+  const message = ts.flattenDiagnosticMessageText(first.messageText, ' ')
+  if (!first.file || first.start === undefined) return message
+  const { line, character } = first.file.getLineAndCharacterOfPosition(first.start)
+  const name = first.file.fileName.startsWith(`${MEMORY_ROOT}/`) ? first.file.fileName.slice(MEMORY_ROOT.length + 1) : first.file.fileName
+  return `${name}:${line + 1}:${character + 1}: ${message}`
+}
+
+/**
+ * JavaScript or declarations from type-checked TypeScript, with the options capnp-es's own
+ * `--js`/`--dts` output uses: file name (the TypeScript's, with its new extension) to content.
+ */
+async function emitGenerated(files: Map<string, string>, lang: 'js' | 'dts', capnpEsDir: string): Promise<Map<string, string>> {
+  const ts = (await import('typescript')).default
+  const options: import('typescript').CompilerOptions = {
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    target: ts.ScriptTarget.ESNext,
+    noFallthroughCasesInSwitch: true,
+    preserveConstEnums: true,
+    noImplicitReturns: true,
+    removeComments: false,
+    skipLibCheck: true,
+    sourceMap: false,
+    strict: true,
+    types: [],
+    declaration: lang === 'dts',
+    emitDeclarationOnly: lang === 'dts',
+  }
+  const out = new Map<string, string>()
+  const program = memoryProgram(ts, files, options, capnpEsDir, (name, text) => {
+    if (name.startsWith(`${MEMORY_ROOT}/`)) out.set(name.slice(MEMORY_ROOT.length + 1), text)
+  })
+  const result = program.emit()
+  if (result.emitSkipped) throw new SsmdError(`emitting ${lang} failed: ${result.diagnostics.map(d => ts.flattenDiagnosticMessageText(d.messageText, ' '))[0] ?? 'no output'}`)
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+}
+
+const MEMORY_ROOT = '/__generated__'
+
+/** A TypeScript program over generated sources held in memory, `capnp-es` resolving to the copy ssmd ships. */
+function memoryProgram(
+  ts: typeof import('typescript'),
+  files: Map<string, string>,
+  base: import('typescript').CompilerOptions,
+  capnpEsDir: string,
+  write?: (name: string, text: string) => void,
+): import('typescript').Program {
+  const mem = new Map([...files].map(([name, text]) => [`${MEMORY_ROOT}/${name}`, text]))
+  const options = { ...base, paths: { 'capnp-es': [join(capnpEsDir, 'index.d.mts')], 'capnp-es/*': [join(capnpEsDir, '*')] } }
   const host = ts.createCompilerHost(options)
   const fileExists = host.fileExists.bind(host)
   const readFile = host.readFile.bind(host)
   const getSourceFile = host.getSourceFile.bind(host)
   host.fileExists = f => mem.has(f) || fileExists(f)
   const directoryExists = host.directoryExists?.bind(host)
-  host.directoryExists = d => d === root || [...mem.keys()].some(f => f.startsWith(`${d}/`)) || (directoryExists?.(d) ?? false)
+  host.directoryExists = d => d === MEMORY_ROOT || [...mem.keys()].some(f => f.startsWith(`${d}/`)) || (directoryExists?.(d) ?? false)
   host.readFile = f => mem.get(f) ?? readFile(f)
   host.getSourceFile = (f, lang, onError) => {
     const text = mem.get(f)
@@ -211,12 +263,6 @@ export async function typeCheckGenerated(files: Map<string, string>, capnpEsDir:
     if (!declarationCache.has(f)) declarationCache.set(f, getSourceFile(f, lang, onError))
     return declarationCache.get(f)
   }
-  const program = ts.createProgram([...mem.keys()], options, host)
-  const first = ts.getPreEmitDiagnostics(program)[0]
-  if (!first) return undefined
-  const message = ts.flattenDiagnosticMessageText(first.messageText, ' ')
-  if (!first.file || first.start === undefined) return message
-  const { line, character } = first.file.getLineAndCharacterOfPosition(first.start)
-  const name = first.file.fileName.startsWith(`${root}/`) ? first.file.fileName.slice(root.length + 1) : first.file.fileName
-  return `${name}:${line + 1}:${character + 1}: ${message}`
+  if (write) host.writeFile = (name, text) => write(name, text)
+  return ts.createProgram([...mem.keys()], options, host)
 }
