@@ -626,6 +626,63 @@ if (!runs('capnp')) {
   results.capnpCorpus = { files: total, groups: groups.length, capnpMs: theirs.ms, ssmdMs: ours.ms, ratio: ours.ms / theirs.ms, capnpCpuMs: theirs.cpuMs, ssmdCpuMs: ours.cpuMs }
   targetRows.push([`schema compile corpus vs capnp, wall (${total} files)`, `${(o.ms / theirs.ms).toFixed(2)}×`, 'report', ''])
   if (ours.cpuMs !== undefined && theirs.cpuMs) targetRows.push([`schema compile corpus vs capnp, CPU`, `${(ours.cpuMs / theirs.cpuMs).toFixed(2)}×`, 'report', ''])
+
+  // CPU time per file: each file compiled on its own (with its imports) by capnp, one process per
+  // file, against ssmd compiling it in a process that validates the whole corpus. capnp's CPU
+  // comes from GNU time, whose resolution is 10 ms: each file runs CAPNP_LOOP times in one
+  // measured shell loop, and the least of REPS such loops counts.
+  if (TIME_BIN) {
+    const CAPNP_LOOP = 20
+    const single = groups.flatMap(g => g.files.map(f => ({ project: g.project, files: [f] })))
+    const singleFile = join(std, 'single.json')
+    writeFileSync(singleFile, JSON.stringify(single))
+    progress(`capnp corpus: CPU time per file, ${single.length} files (${REPS} runs, capnp ${CAPNP_LOOP} times per run)`)
+    const mineCpu = JSON.parse(check('ssmd per-file CPU', run(process.execPath, [worker, corpus, '--cpu', singleFile, String(REPS)])).stdout)
+    const loop = `i=0; while [ $i -lt ${CAPNP_LOOP} ]; do "$@" > /dev/null || exit 1; i=$((i+1)); done`
+    const perFile = []
+    for (const g of single) {
+      let best = Infinity
+      for (let i = 0; i < REPS; i++) {
+        const r = run('sh', ['-c', loop, 'sh', 'capnp', ...capnpArgs(g.project), g.files[0]], { cwd: join(corpus, g.project), memory: true })
+        check(`capnp compile ${g.project}/${g.files[0]}`, r)
+        best = Math.min(best, r.cpuMs / CAPNP_LOOP)
+      }
+      const m = mineCpu[`${g.project}/${g.files[0]}`]
+      perFile.push({ file: `${g.project}/${g.files[0]}`, capnpMs: best, ssmdMs: m.cpuMs, imports: m.imports })
+    }
+    // capnp's own process start-up (exec, dynamic linking), the same loop on `capnp --version`
+    let startup = Infinity
+    for (let i = 0; i < REPS; i++) startup = Math.min(startup, check('capnp --version', run('sh', ['-c', loop, 'sh', 'capnp', '--version'], { memory: true })).cpuMs / CAPNP_LOOP)
+    const sum = (xs, k) => xs.reduce((n, x) => n + x[k], 0)
+    const heavy = perFile.filter(x => x.imports >= 2)
+    const ratios = xs => xs.map(x => x.ssmdMs / Math.max(x.capnpMs, 0.05)).sort((a, b) => a - b)
+    const worst = [...perFile].sort((a, b) => b.ssmdMs / Math.max(b.capnpMs, 0.05) - a.ssmdMs / Math.max(a.capnpMs, 0.05))[0]
+    row(`capnp compile -o-, CPU per file, all (${perFile.length} files, sum)`, perFile.length, { ms: sum(perFile, 'capnpMs') })
+    row(`ssmd compile, CPU per file, all (${perFile.length} files, sum)`, perFile.length, { ms: sum(perFile, 'ssmdMs') })
+    row(`capnp compile -o-, CPU per file, ≥ 2 imports (${heavy.length} files, sum)`, heavy.length, { ms: sum(heavy, 'capnpMs') })
+    row(`ssmd compile, CPU per file, ≥ 2 imports (${heavy.length} files, sum)`, heavy.length, { ms: sum(heavy, 'ssmdMs') })
+    const all = ratios(perFile)
+    results.capnpCpuPerFile = {
+      files: perFile,
+      ratioAll: sum(perFile, 'ssmdMs') / sum(perFile, 'capnpMs'),
+      ratioImportHeavy: heavy.length ? sum(heavy, 'ssmdMs') / sum(heavy, 'capnpMs') : undefined,
+      medianRatio: median(all),
+      worst,
+    }
+    progress(
+      `capnp corpus CPU per file: median ratio ${median(all).toFixed(2)}×, 90th percentile ${all[Math.floor(all.length * 0.9)].toFixed(2)}×, worst ${worst.file} ${worst.ssmdMs.toFixed(2)} ms vs ${worst.capnpMs.toFixed(2)} ms`,
+    )
+    targetRows.push(target(`schema compile CPU per file vs capnp, all ${perFile.length} files`, results.capnpCpuPerFile.ratioAll, 2))
+    if (heavy.length) targetRows.push(target(`schema compile CPU per file vs capnp, ${heavy.length} files with ≥ 2 imports`, results.capnpCpuPerFile.ratioImportHeavy, 2))
+    targetRows.push(['schema compile CPU per file vs capnp, median file', `${median(all).toFixed(2)}×`, 'report', ''])
+    // without capnp's start-up: what its compile itself costs, against ssmd's in-process compile
+    const net = xs => sum(xs, 'ssmdMs') / xs.reduce((n, x) => n + Math.max(x.capnpMs - startup, 0.05), 0)
+    results.capnpCpuPerFile.capnpStartupMs = startup
+    targetRows.push([`… without capnp's start-up (${startup.toFixed(2)} ms a process), all files`, `${net(perFile).toFixed(2)}×`, 'report', ''])
+    if (heavy.length) targetRows.push([`… without capnp's start-up, files with ≥ 2 imports`, `${net(heavy).toFixed(2)}×`, 'report', ''])
+  } else {
+    progress('capnp corpus: CPU time per file needs GNU time at /usr/bin/time; skipped')
+  }
   rmSync(std, { recursive: true, force: true })
 } else {
   progress('capnp corpus: skipped, the capnp compiler is not installed (apt-get install capnproto)')

@@ -3,6 +3,7 @@
 // `npm run bench`).
 //   node scripts/capnp-corpus-compile.js <corpus-dir> --list      prints {project: [files ssmd accepts]}
 //   node scripts/capnp-corpus-compile.js <corpus-dir> <groups.json> compiles [{project, files}], one request per group
+//   node scripts/capnp-corpus-compile.js <corpus-dir> --cpu <groups.json> <reps>  prints {"project/file": {cpuMs, imports}}
 import { readFileSync, readdirSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -43,6 +44,31 @@ if (what === '--list') {
       })
   }
   process.stdout.write(JSON.stringify(plan))
+} else if (what === '--cpu') {
+  // CPU time (user+system, ms) of each file compiled on its own, with its imports, to a request:
+  // the least of `reps` runs, after one pass over every file (as a validation of a corpus warms up)
+  const [, , groupsFile, reps] = process.argv.slice(2)
+  const files = JSON.parse(readFileSync(groupsFile, 'utf8')).flatMap(g => g.files.map(f => [g.project, f]))
+  const once = (name, f) => {
+    const r = compile(name, f)
+    if (!r.ok) throw new Error(`${name}/${f}: ${r.diagnostics[0]?.message}`)
+    buildCodeGeneratorRequest([r.model])
+    return r.model.imports.length
+  }
+  for (const [name, f] of files) once(name, f)
+  const out = {}
+  for (const [name, f] of files) {
+    let best = Infinity
+    let imports = 0
+    for (let i = 0; i < Number(reps); i++) {
+      const t = process.cpuUsage()
+      imports = once(name, f)
+      const d = process.cpuUsage(t)
+      best = Math.min(best, (d.user + d.system) / 1000)
+    }
+    out[`${name}/${f}`] = { cpuMs: best, imports }
+  }
+  process.stdout.write(JSON.stringify(out))
 } else {
   const groups = JSON.parse(readFileSync(what, 'utf8'))
   let bytes = 0
