@@ -159,14 +159,17 @@ export interface CapnpModel {
   /** the imports code generators need (capnp's RequestedFile.imports): path as written, file id */
   requestImports?: Array<{ name: string; id: string }>
   /** the names of this file that resolved to a declaration, in source order (capnp 1.x's fileSourceInfo) */
-  identifiers?: CapnpIdentifier[]
+  identifiers?: CapnpIdentifiers
 }
 
-/** A name in a file and the declaration it resolved to: its id, or a built-in type's (see identifiers.ts). */
-export interface CapnpIdentifier {
-  startByte: number
-  endByte: number
-  typeId: string
+/**
+ * Names in a file and the declarations they resolved to, one per index: byte range and the
+ * declaration's id, or a built-in type's (see identifiers.ts).
+ */
+export interface CapnpIdentifiers {
+  startByte: number[]
+  endByte: number[]
+  typeId: string[]
 }
 
 export function typeToString(t: CapnpType): string {

@@ -406,7 +406,10 @@ export function buildCodeGeneratorRequest(models: CapnpModel[], options: Request
         imports: (m.requestImports ?? []).map(x => ({ id: id(x.id), name: x.name })),
       }
       // capnp writes fileSourceInfo since 1.0
-      if (version.major >= 1) file.fileSourceInfo = { identifiers: (m.identifiers ?? []).map(i => ({ startByte: i.startByte, endByte: i.endByte, typeId: BigInt(i.typeId) })) }
+      if (version.major >= 1)
+        file.fileSourceInfo = {
+          identifiers: (m.identifiers?.typeId ?? []).map((t, i) => ({ startByte: m.identifiers!.startByte[i], endByte: m.identifiers!.endByte[i], typeId: BigInt(t) })),
+        }
       return file
     }),
     capnpVersion: version,

@@ -10,7 +10,7 @@ import { MAX_NESTING } from '../parser.js'
 import { Declarations } from './declarations.js'
 import { compileBrand, ctxChain, popTo, pushLevel, rebaseChain, substParams } from './generics.js'
 import { BUILTINS, PRIMS, TYPE_KINDS, exprText, isPointer, type Ctx, type Level, type Ref, type Sym, type SymKind, type Unit } from './symbols.js'
-import { BUILTIN_IDS, identifiersOf } from '../identifiers.js'
+import { BUILTIN_IDS, ResolvedNames } from '../identifiers.js'
 
 /** The primitive types, held once however often they occur (frozen: nothing in a model is written to after compiling). */
 const PRIMITIVE_TYPES = new Map<string, CapnpType>([...PRIMS, 'AnyPointer', 'AnyStruct', 'AnyList', 'Capability'].map(k => [k, Object.freeze({ kind: k } as CapnpType)]))
@@ -120,20 +120,20 @@ export class Resolver extends Declarations {
   }
 
   // ---- fileSourceInfo hook: which names of the main file resolved to which declaration (identifiers.ts)
-  private readonly resolvedNames = new Map<Expr, { span: Span; typeId: string }>()
+  private readonly resolvedNames = new ResolvedNames()
 
   protected resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
     const r = this.resolveExpr(e, ctx, unit)
-    if (r && unit.isMain && e.k !== 'apply' && !this.resolvedNames.has(e)) {
+    if (r && unit.isMain && e.k !== 'apply') {
       const typeId = resolvedTypeId(r)
-      if (typeId !== undefined) this.resolvedNames.set(e, { span: e, typeId })
+      if (typeId !== undefined) this.resolvedNames.add(e, typeId)
     }
     return r
   }
 
   /** The names of the main file that resolved, with their byte ranges and ids, as capnp 1.x lists them in fileSourceInfo. */
   protected resolvedIdentifiers(text: string) {
-    return identifiersOf(text, [...this.resolvedNames.values()])
+    return this.resolvedNames.identifiers(text)
   }
   // ---- end of the fileSourceInfo hook
 
