@@ -20,7 +20,14 @@ export async function involvedErrors(
   options: { policy?: Record<string, PolicySeverity>; installedPlugins: readonly string[]; plugins?: readonly InstalledPlugin[] },
 ): Promise<Finding[]> {
   const plugins = options.plugins ?? []
-  const { findings } = await runPipeline(ws, startPlugins(plugins, ws.root), { packs, plugins, installedPlugins: options.installedPlugins, pluginsOff: pluginsDisabled() })
+  const { findings } = await runPipeline(ws, startPlugins(plugins, ws.root), {
+    packs,
+    plugins,
+    installedPlugins: options.installedPlugins,
+    pluginsOff: pluginsDisabled(),
+    // Memory: an environment's data is dropped once its own rules ran (rendering reads the file again, one at a time).
+    releaseData: true,
+  })
   return findings.filter(f => f.severity === 'error')
 }
 

@@ -7,7 +7,7 @@ import type { InstalledPlugin } from '../validate/plugins.js'
 import { cacheLocation, DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
-import { involvedFiles, loadInvolved, newRenderCache, renderEnvironment, type Rendering } from './render.js'
+import { involvedFiles, loadInvolved, newRenderCache, renderReleasing, type Rendering } from './render.js'
 
 /** From this many environments on, the validation cache is read. */
 const CACHE_FROM = 16
@@ -65,7 +65,11 @@ export async function validateForRender(root: string, names: string[], asOf: str
     throw notValidError(what, names.length !== 1, errors)
   }
   const cache = newRenderCache()
-  return { names: involved.map(inv => inv.env.name), files: involved.map(inv => involvedFiles(inv, cache)), render: i => renderEnvironment(involved[i], asOf, cache) }
+  return {
+    names: involved.map(inv => inv.env.name),
+    files: involved.map(inv => involvedFiles(inv, cache)),
+    render: i => renderReleasing(involved[i], asOf, cache),
+  }
 }
 
 /**

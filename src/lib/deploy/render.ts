@@ -15,6 +15,7 @@ import { boolOr, FEED_DEFAULTS, FEED_VERSION_DEFAULTS, KEY_DEFAULTS, SCHEDULE_DE
 import { definitionRef } from '../domain/schema/files.js'
 import { resolveVersionForDate } from '../domain/versions.js'
 import { didYouMean } from '../core/text.js'
+import { RealPaths } from '../io/real-paths.js'
 import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
 import type { DocumentCache } from '../workspace/cache.js'
 import type { OtherFile } from '../workspace/inventory.js'
@@ -106,8 +107,10 @@ class InvolvedWorkspace extends Workspace {
  */
 export function loadInvolved(root: string, names: string[], cache?: DocumentCache): { ws: Workspace; involved: Involved[] } {
   const ws = new InvolvedWorkspace(root, cache ? { cache } : {})
+  // One real-path cache for the run: every file of a folder asks whether that folder leads outside the root.
+  const realPaths = new RealPaths()
   const read = (kind: 'feed' | 'schema' | 'environment', name: string, where: { file: string; abs: string }) =>
-    cache ? cache.read(kind, name, where.file, where.abs) : SsmdDocument.read(kind, name, where.file, where.abs)
+    cache ? cache.read(kind, name, where.file, where.abs, realPaths) : SsmdDocument.read(kind, name, where.file, where.abs, root, realPaths)
   const involved: Involved[] = []
   const feeds = new Map<string, FeedDocument | undefined>()
   const schemas = new Map<string, SchemaDocument | undefined>()
@@ -119,9 +122,10 @@ export function loadInvolved(root: string, names: string[], cache?: DocumentCach
     }
     const env = read('environment', name, where) as EnvironmentDocument
     ws.add(env)
-    const data = env.isObject ? env.data! : undefined
-    const feedName = typeof data?.feed === 'string' ? data.feed : undefined
-    const schemaName = typeof data?.schema === 'string' ? data.schema.split(':')[0] : undefined
+    // The names from the environment's facts (kept by the validation cache): its data is not parsed here.
+    const facts = env.facts
+    const feedName = facts.feed
+    const schemaName = facts.schema?.split(':')[0]
     const entry: Involved = { env }
     if (feedName !== undefined && /^[a-z0-9][a-z0-9_-]{0,62}$/.test(feedName)) {
       if (!feeds.has(feedName)) {
@@ -214,14 +218,30 @@ export function renderEnvironment(inv: Involved, asOf: string, cache: RenderCach
   return { content, files: [inv.env.file, inv.feed.file, inv.schema.file, renderedSchema.definition] }
 }
 
+/**
+ * Renders one environment (see renderEnvironment), then drops the parsed data
+ * of its environment and feed documents: a fleet's documents are never held
+ * parsed at once (reading them again is what a later rendering does), while
+ * the feed and schema renderings stay in `cache`.
+ */
+export function renderReleasing(inv: Involved, asOf: string, cache: RenderCache): Rendering {
+  try {
+    return renderEnvironment(inv, asOf, cache)
+  } finally {
+    inv.env.release()
+    inv.feed?.release()
+  }
+}
+
 /** The rendered schema version an environment names (once per run: environments share it). */
 function schemaOf(inv: Involved, cache: RenderCache): RenderedSchema {
-  const env = inv.env.data as EnvironmentData
-  if (!inv.schema?.isObject) throw new NotFoundError(`environment '${inv.env.name}': schema '${env.schema}' not found (ssmd schema list)`)
-  const schemaKey = `${inv.schema.file}\0${env.schema}`
+  // The reference from the environment's facts: listing an environment's files does not parse it.
+  const ref = inv.env.facts.schema
+  if (!inv.schema?.isObject || ref === undefined) throw new NotFoundError(`environment '${inv.env.name}': schema '${ref}' not found (ssmd schema list)`)
+  const schemaKey = `${inv.schema.file}\0${ref}`
   let renderedSchema = cache.schemas.get(schemaKey)
   if (renderedSchema === undefined) {
-    renderedSchema = renderSchema(inv.env.name, inv.schema.data as SchemaData, env.schema)
+    renderedSchema = renderSchema(inv.env.name, inv.schema.data as SchemaData, ref)
     cache.schemas.set(schemaKey, renderedSchema)
   }
   return renderedSchema
