@@ -196,7 +196,7 @@ dry run: 1 environment`)
       const [outcome] = await deployAll(
         session,
         prefix,
-        { names: ['kalshi-dev'], files: [rendering.files], render: () => rendering },
+        { names: ['kalshi-dev'], files: [rendering.files], render: () => rendering, recordable: () => ({ files: rendering.files, sameFeedOn: () => false }) },
         [0],
         current,
         { commit: 'a'.repeat(40), dirty: false, changed: [] },

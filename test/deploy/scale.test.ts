@@ -4,12 +4,18 @@
  */
 import { expect } from 'chai'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
-import { involvedFiles, loadInvolved, newRenderCache, renderEnvironment, renderReleasing } from '../../src/lib/deploy/render.js'
+import { contentJson, digestOf, type DeployRecord } from '../../src/lib/deploy/layout.js'
+import type { EnvState } from '../../src/lib/deploy/plan.js'
+import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderEnvironment, renderReleasing } from '../../src/lib/deploy/render.js'
+import { sourceOf } from '../../src/lib/deploy/source.js'
+import { RecordCheck } from '../../src/lib/deploy/unchanged.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { exampleRepo } from '../helpers/repo.js'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { exampleRepo, git } from '../helpers/repo.js'
 
 const AS_OF = '2025-03-01'
 const NAMES = ['kalshi-dev', 'kalshi-prod', 'polymarket-dev']
@@ -51,5 +57,75 @@ describe('deploy at scale: documents', () => {
     const again = renderReleasing(involved[1], AS_OF, renders)
     expect(cache.rereads).to.equal(reads + 1)
     expect(again).to.deep.equal(first)
+  })
+})
+
+describe('deploy at scale: environments their deploy record proves unchanged', () => {
+  /** What etcd would hold after deploying `name` from the repository at `dir` as it is now (HEAD, clean). */
+  const deployed = (dir: string, name: string, record: Partial<DeployRecord> = {}): { state: EnvState; record: DeployRecord } => {
+    const { involved } = loadInvolved(dir, [name])
+    const digest = digestOf(contentJson(renderEnvironment(involved[0], AS_OF).content))
+    const full: DeployRecord = {
+      commit: git(dir, 'rev-parse', 'HEAD').trim(),
+      dirty: false,
+      as_of: AS_OF,
+      deployed_at: '2025-03-01T10:00:00.000Z',
+      deployed_by: 'a@test',
+      ssmd_version: '1.0.0',
+      deploy_id: 'd1',
+      digest,
+      ...record,
+    }
+    return { state: { revision: '9', content: { digest: full.digest, modRevision: '7' }, record: { value: '', modRevision: '7' }, others: [] }, record: full }
+  }
+  const check = async (dir: string, asOf = AS_OF, version = '1.0.0') => {
+    const source = await sourceOf(
+      dir,
+      NAMES.flatMap(n => [`environments/${n}.yaml`, 'feeds/kalshi.yaml', 'feeds/polymarket.yaml']),
+    )
+    const { involved } = loadInvolved(dir, NAMES)
+    const memo = new Map<string, string | null>()
+    const env = (name: string) => {
+      const inv = involved[NAMES.indexOf(name)]
+      return { files: involvedFiles(inv), sameFeedOn: (date: string) => feedSameOn(inv, asOf, date, memo) }
+    }
+    return { rc: new RecordCheck(dir, source, asOf, version), env }
+  }
+
+  it('tells from the record, through later commits, which environments render what etcd holds; anything it cannot tell is rendered', async () => {
+    const dir = exampleRepo({ git: true })
+    const dev = deployed(dir, 'kalshi-dev')
+    const poly = deployed(dir, 'polymarket-dev')
+    // A later commit changes polymarket-dev's feed only.
+    const feed = join(dir, 'feeds/polymarket.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace(/^display_name: .*$/m, 'display_name: Polymarket (renamed)'))
+    git(dir, 'commit', '-qam', 'rename')
+    let { rc, env } = await check(dir)
+    expect(await rc.unchanged(dev.state, dev.record, env('kalshi-dev'))).to.equal(true)
+    expect(await rc.unchanged(poly.state, poly.record, env('polymarket-dev'))).to.equal(false)
+    // What etcd holds is not what the record names, or holds more: rendered and compared.
+    expect(await rc.unchanged({ ...dev.state, content: { digest: 'sha256:0', modRevision: '8' } }, dev.record, env('kalshi-dev'))).to.equal(false)
+    expect(await rc.unchanged({ ...dev.state, others: ['extra'] }, dev.record, env('kalshi-dev'))).to.equal(false)
+    // A record of a dirty deploy, of another ssmd version, of a commit this clone does not have, or none.
+    for (const other of [{ dirty: true }, { ssmd_version: '1.0.1' }, { commit: 'f'.repeat(40) }, { commit: null }]) {
+      expect(await rc.unchanged(dev.state, { ...dev.record, ...other }, env('kalshi-dev')), JSON.stringify(other)).to.equal(false)
+    }
+    expect(await rc.unchanged(dev.state, undefined, env('kalshi-dev'))).to.equal(false)
+    // Uncommitted changes in a file it is made of.
+    const kalshi = join(dir, 'feeds/kalshi.yaml')
+    writeFileSync(kalshi, `${readFileSync(kalshi, 'utf8')}# edited\n`)
+    ;({ rc, env } = await check(dir))
+    expect(await rc.unchanged(dev.state, dev.record, env('kalshi-dev'))).to.equal(false)
+  })
+
+  it('an environment deployed on another day is unchanged when its feed renders the same on both days', async () => {
+    const dir = exampleRepo({ git: true })
+    const dev = deployed(dir, 'kalshi-dev')
+    // v2 of kalshi is in effect from 2025-01-01, with nothing after it: February renders as March does.
+    const feb = await check(dir, '2025-02-01')
+    expect(await feb.rc.unchanged(dev.state, dev.record, feb.env('kalshi-dev'))).to.equal(true)
+    // In December 2024, v1 was in effect.
+    const dec = await check(dir, '2024-12-01')
+    expect(await dec.rc.unchanged(dev.state, dev.record, dec.env('kalshi-dev'))).to.equal(false)
   })
 })

@@ -56,6 +56,7 @@ export default class DeployStatus extends SsmdCommand<typeof DeployStatus> {
       prefix,
       connect: options,
       validation: { ...(await validationSetup(this.config)), policyOf: policySeverities },
+      ssmdVersion: this.config.version,
     })
     this.print(result)
     const broken = result.environments.filter(e => e.state === 'cannot-render')

@@ -8,6 +8,7 @@ import { CONTENT, deploymentOfKey, digestOf, envPrefix, environmentsPrefix, pars
 import { planEnvironment, type EnvPlan, type EnvState } from './plan.js'
 import { renderEach, type Prepared } from './prepare.js'
 import type { Rendering, SourceInfo } from './render.js'
+import type { RecordCheck } from './unchanged.js'
 
 /** Up to this many environments are read one prefix each; more, and one read of every environment is cheaper. */
 const READ_ONE_BY_ONE = 16
@@ -177,10 +178,16 @@ export async function planAll(
   source: SourceInfo,
   meta: DeployMeta,
   handEdits?: HandEditOptions,
+  check?: RecordCheck,
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = new Array(envs.names.length)
   await pool(envs.names.length, async i => {
+    const held = current.envs.get(envs.names[i])
+    if (check && (await check.unchanged(held, parseRecord(held?.record?.value), envs.recordable(i)))) {
+      outcomes[i] = unchangedOutcome(envs.names[i])
+      return
+    }
     const each = renderEach(envs, i)
     if ('failure' in each) {
       outcomes[i] = cannotRender(each.failure.name, each.failure.message)
@@ -201,11 +208,21 @@ export async function planAll(
  * (unchanged, or cannot be rendered), by name. The record's fields do not
  * matter to the comparison.
  */
-export function pendingOf(prefix: string, envs: Prepared, current: Current): { pending: number[]; settled: Map<string, EnvOutcome> } {
+export async function pendingOf(prefix: string, envs: Prepared, current: Current, check?: RecordCheck): Promise<{ pending: number[]; settled: Map<string, EnvOutcome> }> {
   const pending: number[] = []
   const settled = new Map<string, EnvOutcome>()
   const record = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
   for (let i = 0; i < envs.names.length; i++) {
+    const state = current.envs.get(envs.names[i])
+    // Nothing held: it is written (rendered then, once).
+    if (!held(state)) {
+      pending.push(i)
+      continue
+    }
+    if (check && (await check.unchanged(state, parseRecord(state?.record?.value), envs.recordable(i)))) {
+      settled.set(envs.names[i], unchangedOutcome(envs.names[i]))
+      continue
+    }
     const each = renderEach(envs, i)
     if ('failure' in each) {
       settled.set(each.failure.name, cannotRender(each.failure.name, each.failure.message))
@@ -217,6 +234,12 @@ export function pendingOf(prefix: string, envs: Prepared, current: Current): { p
   }
   return { pending, settled }
 }
+
+/** Whether etcd holds anything under an environment's prefix. */
+const held = (state: EnvState | undefined): boolean => state !== undefined && (state.record !== undefined || state.content !== undefined || state.others.length > 0)
+
+/** An environment its record proves unchanged (RecordCheck): what planEnvironment says of it, without rendering it. */
+const unchangedOutcome = (name: string): EnvOutcome => ({ name, action: 'unchanged', result: 'unchanged', changes: [], drift: [] })
 
 const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => ({
   name: plan.name,
@@ -255,7 +278,12 @@ export async function deployAll(
   await pool(
     indexes.length,
     async i => {
-      const r = envs.render(indexes[i])
+      const each = renderEach(envs, indexes[i])
+      if ('failure' in each) {
+        outcomes[i] = cannotRender(each.failure.name, each.failure.message)
+        return
+      }
+      const r = each.rendering
       const state = current.envs.get(r.content.name)
       const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
       if (!plan.write) {

@@ -7,7 +7,8 @@ import type { InstalledPlugin } from '../validate/plugins.js'
 import { cacheLocation, DocumentCache } from '../workspace/cache.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
-import { involvedFiles, loadInvolved, newRenderCache, renderReleasing, type Rendering } from './render.js'
+import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderReleasing, type Rendering } from './render.js'
+import type { Recordable } from './unchanged.js'
 
 /** From this many environments on, the validation cache is read. */
 const CACHE_FROM = 16
@@ -47,6 +48,8 @@ export interface Prepared {
   files: string[][]
   /** Renders environment `i`. */
   render(i: number): Rendering
+  /** What tells, without rendering it, that environment `i` renders what its deploy record describes (see RecordCheck). */
+  recordable(i: number): Recordable
 }
 
 /**
@@ -65,10 +68,13 @@ export async function validateForRender(root: string, names: string[], asOf: str
     throw notValidError(what, names.length !== 1, errors)
   }
   const cache = newRenderCache()
+  const files = involved.map(inv => involvedFiles(inv, cache))
+  const feedsOn = new Map<string, string | null>()
   return {
     names: involved.map(inv => inv.env.name),
-    files: involved.map(inv => involvedFiles(inv, cache)),
+    files,
     render: i => renderReleasing(involved[i], asOf, cache),
+    recordable: i => ({ files: files[i], sameFeedOn: date => feedSameOn(involved[i], asOf, date, feedsOn) }),
   }
 }
 

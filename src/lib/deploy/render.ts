@@ -16,6 +16,7 @@ import { definitionRef } from '../domain/schema/files.js'
 import { resolveVersionForDate } from '../domain/versions.js'
 import { didYouMean } from '../core/text.js'
 import { RealPaths } from '../io/real-paths.js'
+import { canonicalJson } from './layout.js'
 import { SsmdDocument, type EnvironmentDocument, type FeedDocument, type SchemaDocument } from '../workspace/document.js'
 import type { DocumentCache } from '../workspace/cache.js'
 import type { OtherFile } from '../workspace/inventory.js'
@@ -258,6 +259,29 @@ export function involvedFiles(inv: Involved, cache: RenderCache = newRenderCache
     definition = []
   }
   return [inv.env.file, inv.feed.file, inv.schema.file, ...definition]
+}
+
+/**
+ * Whether an environment's feed renders the same as of both dates (one
+ * rendering per feed and date, remembered in `memo` by its canonical JSON).
+ * False when it cannot be told (no feed, no version in effect on a date).
+ */
+export function feedSameOn(inv: Involved, a: string, b: string, memo: Map<string, string | null>): boolean {
+  const feed = inv.feed
+  if (!feed?.isObject) return false
+  const at = (date: string) => {
+    const key = `${feed.file}\0${date}`
+    let json = memo.get(key)
+    if (json === undefined) {
+      const r = renderFeed(feed.data as FeedData, date)
+      json = r instanceof SsmdError ? null : canonicalJson(r)
+      memo.set(key, json)
+      feed.release()
+    }
+    return json
+  }
+  const left = at(a)
+  return left !== null && left === at(b)
 }
 
 /** The feed with its version in effect on `asOf`, or the error saying there is none. */

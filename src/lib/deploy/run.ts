@@ -16,6 +16,7 @@ import { findOverlap, markDeployment, overlapError } from './overlap.js'
 import { planEnvironment, type EnvState } from './plan.js'
 import { allEnvironments, renderEach, validateForRender, type Validation } from './prepare.js'
 import { sourceOf } from './source.js'
+import { RecordCheck } from './unchanged.js'
 
 export interface DeployRequest {
   root: string
@@ -99,6 +100,7 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
     notes.push(`note: a deploy would be refused: ${refusal}`)
   }
 
+  const check = new RecordCheck(req.root, source, req.asOf, req.ssmdVersion)
   const known = new Set([...allEnvironments(req.root), ...req.names])
   const handEdits = { root: req.root, ...(req.onHandEdit ? { tell: req.onHandEdit } : {}) }
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
@@ -123,9 +125,9 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
     await overlap(before)
     removals = prune ? removalsOf(before, known) : []
     if (req.dryRun) {
-      outcomes = await planAll(session, req.prefix, envs, before, source, meta, handEdits)
+      outcomes = await planAll(session, req.prefix, envs, before, source, meta, handEdits, check)
     } else {
-      const { pending, settled } = pendingOf(req.prefix, envs, before)
+      const { pending, settled } = await pendingOf(req.prefix, envs, before, check)
       if (pending.length > 0 || removals.some(r => r.result === 'planned')) {
         lock = await DeployLock.acquire(
           session,
@@ -202,6 +204,8 @@ export interface StatusRequest {
   prefix: string
   connect: ConnectOptions
   validation: Validation
+  /** This ssmd's version: an environment its record proves unchanged (rendered by this version) is not rendered again. */
+  ssmdVersion: string
 }
 
 /** One row of `deploy status`. */
@@ -242,6 +246,7 @@ const NO_RECORD = { commit: null, dirty: false, as_of: '', deployed_at: '', depl
 export async function runStatus(req: StatusRequest): Promise<DeployStatusResult> {
   const envs = await validateForRender(req.root, req.names, req.asOf, req.validation)
   const source = await sourceOf(req.root, envs.files.flat())
+  const check = new RecordCheck(req.root, source, req.asOf, req.ssmdVersion)
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   const environments: StatusRow[] = []
   try {
@@ -249,6 +254,11 @@ export async function runStatus(req: StatusRequest): Promise<DeployStatusResult>
     for (let i = 0; i < envs.names.length; i++) {
       const name = envs.names[i]
       const state = current.envs.get(name)
+      const record = parseRecord(state?.record?.value)
+      if (await check.unchanged(state, record, envs.recordable(i))) {
+        environments.push({ name, state: 'in-sync', drift: [], ...recordFields(record), changes: [] })
+        continue
+      }
       const each = renderEach(envs, i)
       if ('failure' in each) {
         environments.push({ name, state: 'cannot-render', ...recordFields(parseRecord(state?.record?.value)), changes: [], reason: each.failure.message })

@@ -3,7 +3,7 @@ import { lstatSync } from 'node:fs'
 import { join } from 'node:path'
 import { findGitRoot } from '../git/find.js'
 import { hashObject } from '../git/loose.js'
-import { commitTree, readObject } from '../git/objects.js'
+import { commitTree, EMPTY_TREE, readObject, readTree } from '../git/objects.js'
 import { readHead } from '../git/refs.js'
 import { gitPath, openRepository, rootPath, type Repository } from '../git/repo.js'
 import type { ContentConverter } from '../git/attributes.js'
@@ -129,4 +129,46 @@ async function changedByWalk(repo: Repository, files: string[]): Promise<string[
     .map(c => rootPath(repo, c.gitPath))
     .filter(p => wanted.has(p))
     .sort()
+}
+
+/**
+ * The files (root-relative) whose blob or mode differs between two commits,
+ * reading only the trees whose ids differ: a fleet's commit that changed one
+ * environment reads the few trees along its path. Undefined when either
+ * commit cannot be read (deployed from another clone, since garbage-collected),
+ * or without a git repository.
+ */
+export async function changedBetween(root: string, from: string, to: string): Promise<Set<string> | undefined> {
+  if (findGitRoot(root) === undefined && !process.env.GIT_DIR) return undefined
+  const out = new Set<string>()
+  try {
+    const repo = openRepository(root)
+    const below = repo.prefix === '' ? '' : `${repo.prefix}/`
+    const walk = async (a: string, b: string, path: string): Promise<void> => {
+      if (a === b) return
+      // Only what lies under the ssmd root concerns a rendering.
+      if (below !== '' && !(below.startsWith(path) || path.startsWith(below))) return
+      const left = new Map((await readTree(repo, a)).map(e => [e.name, e]))
+      for (const e of await readTree(repo, b)) {
+        const old = left.get(e.name)
+        left.delete(e.name)
+        if (old !== undefined && old.oid === e.oid && old.mode === e.mode) continue
+        await visit(old, e, `${path}${e.name}`)
+      }
+      for (const old of left.values()) await visit(old, undefined, `${path}${old.name}`)
+    }
+    const isTree = (e: { mode: string } | undefined) => e !== undefined && e.mode === '040000'
+    const visit = async (a: { mode: string; oid: string } | undefined, b: { mode: string; oid: string } | undefined, path: string): Promise<void> => {
+      if (isTree(a) || isTree(b)) await walk(isTree(a) ? a!.oid : EMPTY_TREE, isTree(b) ? b!.oid : EMPTY_TREE, `${path}/`)
+      // A file on either side (a tree replaced by a file, or the reverse, changes both).
+      if ((a && !isTree(a)) || (b && !isTree(b))) {
+        if (below === '' || path.startsWith(below)) out.add(rootPath(repo, path))
+      }
+    }
+    await walk(await commitTree(repo, from), await commitTree(repo, to), '')
+  } catch {
+    // A commit the repository does not have, or not a commit.
+    return undefined
+  }
+  return out
 }
