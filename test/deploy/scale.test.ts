@@ -9,11 +9,13 @@ import type { EnvState } from '../../src/lib/deploy/plan.js'
 import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderEnvironment, renderReleasing } from '../../src/lib/deploy/render.js'
 import { sourceOf } from '../../src/lib/deploy/source.js'
 import { RecordCheck } from '../../src/lib/deploy/unchanged.js'
+import { validateForRender } from '../../src/lib/deploy/prepare.js'
+import { cacheDir } from '../../src/lib/workspace/cache.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { exampleRepo, git } from '../helpers/repo.js'
 
@@ -57,6 +59,26 @@ describe('deploy at scale: documents', () => {
     const again = renderReleasing(involved[1], AS_OF, renders)
     expect(cache.rereads).to.equal(reads + 1)
     expect(again).to.deep.equal(first)
+  })
+})
+
+describe('deploy at scale: the validation cache', () => {
+  const validation = { packs: [{ plugin: 'ssmd', result: builtinPack }], installedPlugins: [], policyOf: policySeverities }
+
+  it('is written back when every environment was validated (deploy --all, deploy status), and only read otherwise', async () => {
+    const root = exampleRepo()
+    const file = join(cacheDir(root), 'documents.bin')
+    await validateForRender(root, NAMES, AS_OF, validation)
+    await validateForRender(root, NAMES.slice(0, 1), AS_OF, validation, { keepCache: false })
+    expect(existsSync(file)).to.equal(false)
+    await validateForRender(root, NAMES, AS_OF, validation, { keepCache: true })
+    expect(existsSync(file)).to.equal(true)
+    // The next run finds every environment in it: none is parsed to list its files.
+    const cache = new DocumentCache(root)
+    const { involved } = loadInvolved(root, NAMES, cache)
+    involved.forEach(inv => involvedFiles(inv))
+    expect(cache.stats.misses).to.equal(0)
+    expect(cache.rereads).to.equal(0)
   })
 })
 

@@ -54,15 +54,20 @@ export interface Prepared {
 
 /**
  * Validates the documents `names` are made of, for rendering as of `asOf`.
- * Refuses (one error line) when any of those documents has an error.
+ * Refuses (one error line) when any of those documents has an error. With
+ * `keepCache` (every environment of the repository is named), the validation
+ * cache is written back; otherwise it is only read, so that a deploy of a few
+ * environments does not shrink it.
  */
-export async function validateForRender(root: string, names: string[], asOf: string, validation: Validation): Promise<Prepared> {
+export async function validateForRender(root: string, names: string[], asOf: string, validation: Validation, options: { keepCache?: boolean } = {}): Promise<Prepared> {
   // Each environment is at least one document, held for the whole run.
   boundHeapGrowth(names.length)
-  // Many environments: take unchanged files from the validation cache (worth its loading cost only then).
-  const documents = names.length > CACHE_FROM ? new DocumentCache(root, { location: cacheLocation(root) }) : undefined
+  // Many environments: take unchanged files from the validation cache (worth its loading cost only then), or all of them: keep it up to date.
+  const documents = names.length > CACHE_FROM || options.keepCache ? new DocumentCache(root, { location: cacheLocation(root) }) : undefined
   const { ws, involved } = loadInvolved(root, names, documents)
   const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins, plugins: validation.plugins })
+  // Every environment validated: the cache is kept up to date as `ssmd validate` keeps it (the next run finds it warm).
+  if (options.keepCache) documents?.save()
   if (errors.length > 0) {
     const what = names.length === 1 ? `environment '${names[0]}'` : `the ${names.length} environments`
     throw notValidError(what, names.length !== 1, errors)

@@ -76,6 +76,12 @@ function removalsOf(current: Current, known: ReadonlySet<string>): EnvOutcome[] 
   )
 }
 
+/** Whether `names` are every environment of the repository (deploy --all). */
+function everyEnvironment(root: string, names: readonly string[]): boolean {
+  const all = allEnvironments(root)
+  return all.length === names.length && all.every((n, i) => n === names[i])
+}
+
 /**
  * Validates, refuses uncommitted changes (unless allowed; with a dry run it is
  * a note), connects within the dial timeout, and plans or writes every
@@ -89,7 +95,7 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
   const prune = req.prune === true
   if (req.names.length === 0 && !prune) return { prefix: req.prefix, endpoints, commit: null, dryRun: req.dryRun, environments: [], summary: summarize([]), notes }
 
-  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation)
+  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation, { keepCache: everyEnvironment(req.root, req.names) })
   const source = await sourceOf(req.root, envs.files.flat())
   const dirty = dirtyFiles(envs.files, source)
   if (dirty.length > 0 && !req.allowDirty) {
@@ -244,7 +250,7 @@ const recordFields = (record: DeployRecord | undefined) => ({
 const NO_RECORD = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
 
 export async function runStatus(req: StatusRequest): Promise<DeployStatusResult> {
-  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation)
+  const envs = await validateForRender(req.root, req.names, req.asOf, req.validation, { keepCache: req.all })
   const source = await sourceOf(req.root, envs.files.flat())
   const check = new RecordCheck(req.root, source, req.asOf, req.ssmdVersion)
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
