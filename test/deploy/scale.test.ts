@@ -10,6 +10,9 @@ import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderEnvironm
 import { sourceOf } from '../../src/lib/deploy/source.js'
 import { RecordCheck } from '../../src/lib/deploy/unchanged.js'
 import { validateForRender } from '../../src/lib/deploy/prepare.js'
+import { deployAll, readCurrent } from '../../src/lib/deploy/deploy.js'
+import { EtcdSession, parseEndpoints } from '../../src/lib/deploy/etcd.js'
+import { startEtcd, type EtcdCluster } from '../helpers/etcd.js'
 import { cacheDir } from '../../src/lib/workspace/cache.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
@@ -149,5 +152,52 @@ describe('deploy at scale: environments their deploy record proves unchanged', (
     // In December 2024, v1 was in effect.
     const dec = await check(dir, '2024-12-01')
     expect(await dec.rc.unchanged(dev.state, dev.record, dec.env('kalshi-dev'))).to.equal(false)
+  })
+})
+
+describe('deploy at scale: environments written in batches (one etcd member)', function () {
+  this.timeout(120000)
+  let etcd: EtcdCluster
+  before(async () => {
+    etcd = await startEtcd(1)
+  })
+  after(async () => {
+    await etcd?.stop()
+  })
+  const validation = { packs: [{ plugin: 'ssmd', result: builtinPack }], installedPlugins: [], policyOf: policySeverities }
+  const meta = { asOf: AS_OF, deployedBy: 'a@test', ssmdVersion: '0', deployId: 'deploy-a', now: '2025-03-01T10:00:00.000Z' }
+
+  it('writes several environments in one transaction, each entirely; when one of them changed since it was read, it alone is refused', async () => {
+    const dir = exampleRepo({ git: true })
+    const session = await EtcdSession.connect({ endpoints: parseEndpoints(etcd.endpoints()), dialTimeoutMs: 5000, requestTimeoutMs: 10000 }, '/b1/environments/')
+    try {
+      const envs = await validateForRender(dir, NAMES, AS_OF, validation)
+      const source = { commit: git(dir, 'rev-parse', 'HEAD').trim(), dirty: false, changed: [] }
+      const before = etcd.revision()
+      const written = await deployAll(session, '/b1', envs, [0, 1, 2], await readCurrent(session, '/b1', NAMES), source, meta)
+      expect(written.map(o => o.result)).to.deep.equal(['written', 'written', 'written'])
+      // One transaction: one revision for the three.
+      expect(etcd.revision()).to.equal(before + 1)
+      expect([...etcd.getPrefix('/b1/').keys()]).to.have.length(6)
+
+      // Read, then kalshi-prod changes in etcd: the batch is not applied, and the others are written one by one.
+      const render = (i: number) => envs.render(i)
+      const changed = {
+        ...envs,
+        render: (i: number) => ({ ...render(i), content: { ...render(i).content, storage: { ...render(i).content.storage, path: '/elsewhere' } } }),
+      }
+      const current = await readCurrent(session, '/b1', NAMES)
+      etcd.ctl(['put', '/b1/environments/kalshi-prod/content', '{"by":"hand"}'])
+      const again = await deployAll(session, '/b1', changed, [0, 1, 2], current, source, { ...meta, deployId: 'deploy-b' })
+      expect(again.map(o => [o.name, o.result])).to.deep.equal([
+        ['kalshi-dev', 'written'],
+        ['kalshi-prod', 'refused'],
+        ['polymarket-dev', 'written'],
+      ])
+      expect(etcd.getPrefix('/b1/').get('/b1/environments/kalshi-prod/content')).to.equal('{"by":"hand"}')
+      expect(etcd.getPrefix('/b1/').get('/b1/environments/kalshi-dev/content')).to.contain('/elsewhere')
+    } finally {
+      session.close()
+    }
   })
 })

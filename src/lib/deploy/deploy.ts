@@ -250,15 +250,28 @@ const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => (
   ...(plan.error ? { message: plan.error } : {}),
 })
 
+/** Environments written in one transaction at most: five operations each, within etcd's default of 128 (--max-txn-ops). */
+const BATCH_ENVS = 25
+/** Value bytes in one batched transaction at most, far within etcd's request limit (1.5 MiB by default); a larger environment goes alone. */
+const BATCH_BYTES = 256 * 1024
+/** Batched transactions in flight at once. */
+const BATCHES_IN_FLIGHT = 8
+/** An etcd configured with smaller limits than its defaults refuses a batch as such: then every environment is written alone. */
+const overLimit = (e: SsmdError) => /too many operations|request is too large|message larger than max/i.test(e.message)
+
 /**
- * Plans and writes each environment, up to 64 transactions in flight, holding
- * no more than those plans at once; a hand edit is told to `handEdits.tell` before
- * it is overwritten. A transaction whose guard fails is refused (nothing
- * written for that environment) unless it turns out to be this run's own
- * write, retried by the client after a lost answer. An environment too large
- * for one request is refused on its own. After an etcd failure no further
- * transaction is started (a permission denied fails only the environment it
- * concerns: a role may cover some environments only).
+ * Plans and writes each environment, holding no more than the plans of the
+ * transactions in flight; a hand edit is told to `handEdits.tell` before it
+ * is overwritten. Environments are written in batches (up to 25 in one
+ * transaction, 8 transactions in flight): each environment's guards and
+ * operations are those of its own transaction, so a batch writes each of its
+ * environments entirely or not at all. When a batch is not applied, its
+ * environments are written one by one: a transaction whose guard fails is
+ * refused (nothing written for that environment) unless it turns out to be
+ * this run's own write, retried by the client after a lost answer. An
+ * environment too large for one request is refused on its own. After an etcd
+ * failure no further transaction is started (a permission denied fails only
+ * the environment it concerns: a role may cover some environments only).
  */
 export async function deployAll(
   session: EtcdSession,
@@ -274,44 +287,98 @@ export async function deployAll(
 ): Promise<EnvOutcome[]> {
   const changed = new Set(source.changed)
   const outcomes: EnvOutcome[] = indexes.map(i => ({ name: envs.names[i], action: 'update', result: 'skipped', changes: [], drift: [] }))
+  const held = lock ? { key: lock.key, createRevision: lock.createRevision } : undefined
   let failure: SsmdError | undefined
-  await pool(
-    indexes.length,
-    async i => {
-      const each = renderEach(envs, indexes[i])
-      if ('failure' in each) {
-        outcomes[i] = cannotRender(each.failure.name, each.failure.message)
-        return
+  let batching = true
+  const failed = (outcome: EnvOutcome, error: unknown) => {
+    if (!(error instanceof SsmdError)) throw error
+    if (error.code !== 'etcd-permission') failure ??= error
+    outcome.result = 'failed'
+    outcome.message = error.message
+  }
+  /** One environment in a transaction of its own: written, or refused with why. */
+  const writeAlone = async (plan: EnvPlan & { write: NonNullable<EnvPlan['write']> }, outcome: EnvOutcome) => {
+    try {
+      outcome.result = 'written'
+      if (await session.writeEnvironment({ ...plan.write, ...(held ? { lock: held } : {}) })) return
+      const record = parseRecord((await session.get(recordKey(prefix, plan.name)))?.value)
+      if (record?.deploy_id === meta.deployId) return
+      outcome.result = 'refused'
+      if (lock && ((await session.get(lock.key))?.createRevision ?? '0') !== lock.createRevision) {
+        outcome.message = `the deploy lock on ${prefix} was lost (its lease expired: etcd did not hear from this deploy for longer than its TTL): nothing written for it, run the deploy again`
+      } else {
+        outcome.message = `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; a hand edit or a deploy without the lock ran meanwhile: nothing written for it, run the deploy again to compare anew`
       }
-      const r = each.rendering
-      const state = current.envs.get(r.content.name)
-      const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
-      if (!plan.write) {
-        outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
-        return
-      }
-      const outcome = outcomeOf(plan, 'written')
-      outcomes[i] = outcome
-      try {
-        await compareInto(session, prefix, plan, state, outcome, handEdits)
-        if (await session.writeEnvironment({ ...plan.write, ...(lock ? { lock: { key: lock.key, createRevision: lock.createRevision } } : {}) })) return
-        const record = parseRecord((await session.get(recordKey(prefix, plan.name)))?.value)
-        if (record?.deploy_id === meta.deployId) return
-        outcome.result = 'refused'
-        if (lock && ((await session.get(lock.key))?.createRevision ?? '0') !== lock.createRevision) {
-          outcome.message = `the deploy lock on ${prefix} was lost (its lease expired: etcd did not hear from this deploy for longer than its TTL): nothing written for it, run the deploy again`
-        } else {
-          outcome.message = `changed in etcd since it was read${record ? ` (deployed by ${record.deployed_by} at ${record.deployed_at}, commit ${shortCommit(record.commit)})` : ''}; a hand edit or a deploy without the lock ran meanwhile: nothing written for it, run the deploy again to compare anew`
+    } catch (error) {
+      failed(outcome, error)
+    }
+  }
+  type Item = { plan: EnvPlan & { write: NonNullable<EnvPlan['write']> }; outcome: EnvOutcome }
+  const size = (item: Item) => item.plan.write.content.length + item.plan.write.record.length
+  let next = 0
+  const worker = async () => {
+    // An environment that did not fit in the last batch starts the next one.
+    let carry: Item | undefined
+    while (failure === undefined && (next < indexes.length || carry)) {
+      const batch: Item[] = carry ? [carry] : []
+      let bytes = carry ? size(carry) : 0
+      carry = undefined
+      while (failure === undefined && next < indexes.length && batch.length < BATCH_ENVS && bytes < BATCH_BYTES) {
+        const i = next++
+        const each = renderEach(envs, indexes[i])
+        if ('failure' in each) {
+          outcomes[i] = cannotRender(each.failure.name, each.failure.message)
+          continue
         }
-      } catch (error) {
-        if (!(error instanceof SsmdError)) throw error
-        if (error.code !== 'etcd-permission') failure ??= error
-        outcome.result = 'failed'
-        outcome.message = error.message
+        const r = each.rendering
+        const state = current.envs.get(r.content.name)
+        const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
+        if (!plan.write) {
+          outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
+          continue
+        }
+        const outcome = outcomeOf(plan, 'skipped')
+        outcomes[i] = outcome
+        try {
+          await compareInto(session, prefix, plan, state, outcome, handEdits)
+        } catch (error) {
+          failed(outcome, error)
+          continue
+        }
+        const item = { plan: plan as Item['plan'], outcome }
+        if (batch.length > 0 && bytes + size(item) > BATCH_BYTES) {
+          carry = item
+          break
+        }
+        batch.push(item)
+        bytes += size(item)
       }
-    },
-    () => failure === undefined,
-  )
+      if (batch.length === 0) continue
+      if (batching && batch.length > 1 && failure === undefined) {
+        try {
+          if (
+            await session.writeEnvironments(
+              batch.map(b => b.plan.write),
+              held,
+            )
+          ) {
+            for (const b of batch) b.outcome.result = 'written'
+            continue
+          }
+        } catch (error) {
+          if (!(error instanceof SsmdError)) throw error
+          if (overLimit(error)) batching = false
+          else if (error.code !== 'etcd-permission') {
+            for (const b of batch) failed(b.outcome, error)
+            continue
+          }
+        }
+      }
+      // Not applied (a guard failed, a permission is missing, a limit is lower): one by one, to tell which.
+      for (const b of batch) if (failure === undefined) await writeAlone(b.plan, b.outcome)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, Math.ceil(indexes.length / BATCH_ENVS)) }, worker))
   return outcomes
 }
 

@@ -235,27 +235,41 @@ export class EtcdSession {
    * Otherwise nothing. Returns whether it was applied.
    */
   async writeEnvironment(w: EnvironmentWrite): Promise<boolean> {
+    return this.writeEnvironments([w], w.lock)
+  }
+
+  /**
+   * Writes several environments in one transaction: each environment's
+   * guards and operations as writeEnvironment has them, and the lock's once.
+   * All are written or none (when any guard fails: the caller then writes
+   * them one by one, to tell which was refused). Returns whether it was applied.
+   */
+  async writeEnvironments(ws: readonly Omit<EnvironmentWrite, 'lock'>[], lock?: { key: string; createRevision: string }): Promise<boolean> {
     const at = (key: string, modRevision: string) =>
       modRevision === '0'
         ? { key: Buffer.from(key), target: 'Version' as const, result: 'Equal' as const, version: 0 }
         : { key: Buffer.from(key), target: 'Mod' as const, result: 'Equal' as const, mod_revision: modRevision }
-    const base = Buffer.from(w.envPrefix)
-    try {
-      const res = await this.client.kv.txn({
-        compare: [
-          at(w.recordKey, w.recordMod),
-          at(w.contentKey, w.contentMod),
-          { key: base, range_end: prefixEnd(base), target: 'Mod', result: 'Less', mod_revision: String(BigInt(w.revision) + 1n) },
-          ...(w.lock ? [{ key: Buffer.from(w.lock.key), target: 'Create' as const, result: 'Equal' as const, create_revision: w.lock.createRevision }] : []),
-        ],
-        // Everything under the prefix but the two keys put (etcd refuses a put inside a range the same transaction deletes).
-        success: [
-          ...between(base, Buffer.from(w.contentKey), Buffer.from(w.recordKey), prefixEnd(base)).map(([key, range_end]) => ({ request_delete_range: { key, range_end } })),
-          { request_put: { key: Buffer.from(w.contentKey), value: Buffer.from(w.content) } },
-          { request_put: { key: Buffer.from(w.recordKey), value: Buffer.from(w.record) } },
-        ],
-        failure: [],
+    const compare = []
+    const success = []
+    for (const w of ws) {
+      const base = Buffer.from(w.envPrefix)
+      compare.push(at(w.recordKey, w.recordMod), at(w.contentKey, w.contentMod), {
+        key: base,
+        range_end: prefixEnd(base),
+        target: 'Mod' as const,
+        result: 'Less' as const,
+        mod_revision: String(BigInt(w.revision) + 1n),
       })
+      // Everything under the prefix but the two keys put (etcd refuses a put inside a range the same transaction deletes).
+      success.push(
+        ...between(base, Buffer.from(w.contentKey), Buffer.from(w.recordKey), prefixEnd(base)).map(([key, range_end]) => ({ request_delete_range: { key, range_end } })),
+        { request_put: { key: Buffer.from(w.contentKey), value: Buffer.from(w.content) } },
+        { request_put: { key: Buffer.from(w.recordKey), value: Buffer.from(w.record) } },
+      )
+    }
+    if (lock) compare.push({ key: Buffer.from(lock.key), target: 'Create' as const, result: 'Equal' as const, create_revision: lock.createRevision })
+    try {
+      const res = await this.client.kv.txn({ compare, success, failure: [] })
       return res.succeeded
     } catch (error) {
       throw this.failure(error, 'write')
