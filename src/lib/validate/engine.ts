@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
-import { metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
-import { redact } from '../domain/secrets.js'
+import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
+import { cleanText, namespaceProblem, reportFinding, type Reporter } from './report.js'
 import { numericEnv } from '../core/numbers.js'
 import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
 
@@ -43,6 +43,8 @@ export interface EngineResult {
 const BUILTIN = 'ssmd'
 
 class BudgetExceeded extends Error {}
+/** A report report.ts refuses: the rule's failure, worded as for a sealed plugin. */
+class ReportRefused extends Error {}
 
 interface LoadedPack {
   plugin: string
@@ -66,7 +68,8 @@ function packProblem(source: PackSource): string | undefined {
   if (r.rules === null || typeof r.rules !== 'object') return "its rule pack has no 'rules'"
   for (const [id, rule] of Object.entries(r.rules)) {
     if (rule === null || typeof rule !== 'object') return `rule '${id}' is not an object`
-    if (r.plugin !== BUILTIN && !id.startsWith(`${r.plugin}/`)) return `rule '${id}' is outside its namespace; plugin rule ids start with '${r.plugin}/'`
+    const outside = namespaceProblem(r.plugin, id)
+    if (outside !== undefined) return outside
     const problem = metaProblem(id, rule)
     if (problem) return problem
   }
@@ -155,7 +158,6 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
       if (failure) break
       const setting = policy[id]
       if (setting === 'off') continue
-      const severityFor = (r: Report): Severity => (setting as Severity | undefined) ?? r.severity ?? meta.severity
       // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
       const call = (fn: (...a: never[]) => unknown, target: unknown, ctx: CheckContext): PromiseLike<unknown> | undefined => {
         const remaining = deadline - Date.now()
@@ -165,8 +167,9 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
       }
       const contextFor = (doc: SsmdDocument | undefined): CheckContext & { reportIn(d: SsmdDocument, r: Report): void } => {
         const reportIn = (d: SsmdDocument | undefined, r: Report) => {
-          if (r === null || typeof r !== 'object') return
-          findings.push(makeFinding(id, pack.plugin, severityFor(r), d, r, reportText(id, meta.messages, r)))
+          const made = reportFinding({ id, pack: pack.plugin, meta, setting: setting as Severity | undefined }, d, r)
+          if (typeof made === 'string') throw new ReportRefused(made)
+          findings.push(made)
         }
         return { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
       }
@@ -195,7 +198,12 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
           if (pending) await pending
         }
       } catch (error) {
-        failure = error instanceof BudgetExceeded ? `exceeded its time budget of ${budget} ms (in rule '${id}')` : `rule '${id}' threw: ${errorText(error)}`
+        failure =
+          error instanceof BudgetExceeded
+            ? `exceeded its time budget of ${budget} ms (in rule '${id}')`
+            : error instanceof ReportRefused
+              ? `rule '${id}' ${error.message}`
+              : `rule '${id}' threw: ${errorText(error)}`
       }
     }
     if (failure) pluginFailed(pack.source, failure)
@@ -231,7 +239,7 @@ function builtinFailed(id: string, error: unknown): Finding {
   return {
     rule: 'plugin/failed',
     severity: 'error',
-    message: `built-in rule '${id}' failed: ${errorText(error)}; please report this`,
+    message: `built-in rule '${id}' failed: ${cleanText(errorText(error), 600)}; please report this`,
     file: '',
     line: 1,
     column: 1,
@@ -410,8 +418,7 @@ class AcrossContext implements CheckContext {
   readonly report = (r: Report): void => this.reportIn(this.doc, r)
 
   readonly reportIn = (d: SsmdDocument | undefined, r: Report): void => {
-    if (r === null || typeof r !== 'object') return
-    this.out.push(makeFinding(this.id, BUILTIN, this.setting ?? r.severity ?? this.meta.severity, d, r, reportText(this.id, this.meta.messages, r)))
+    this.out.push(made({ id: this.id, pack: BUILTIN, meta: this.meta, setting: this.setting }, d, r))
   }
 }
 
@@ -439,8 +446,7 @@ class FileContext implements CheckContext {
   readonly reportIn = (): never => this.refuse()
 
   readonly report = (r: Report): void => {
-    if (r === null || typeof r !== 'object') return
-    this.found.push(makeFinding(this.id, BUILTIN, r.severity ?? this.meta.severity, this.doc, r, reportText(this.id, this.meta.messages, r)))
+    this.found.push(made({ id: this.id, pack: BUILTIN, meta: this.meta }, this.doc, r))
   }
 
   private refuse(): never {
@@ -453,18 +459,11 @@ function packName(s: PackSource): string | undefined {
   return r && typeof r === 'object' && typeof r.plugin === 'string' ? r.plugin : undefined
 }
 
-function makeFinding(rule: string, plugin: string, severity: Severity, doc: SsmdDocument | undefined, r: Report, message: string): Finding {
-  const path = typeof r.path === 'string' ? r.path : ''
-  let file = typeof r.file === 'string' ? r.file : (doc?.file ?? '')
-  let line = Number.isInteger(r.line) ? r.line! : undefined
-  let column = Number.isInteger(r.column) ? r.column! : undefined
-  if ((line === undefined || column === undefined) && doc && (r.file === undefined || r.file === doc.file)) {
-    const pos = doc.locate(path, r.at === 'key' ? 'key' : 'value')
-    line ??= pos.line
-    column ??= pos.column
-  }
-  if (doc === undefined && file === '') file = ''
-  return { rule, severity, message: redact(message), file, line: line ?? 1, column: column ?? 1, path, plugin }
+/** A built-in rule's report as a finding; a report ssmd would refuse from a plugin fails the rule the same way. */
+function made(from: Reporter, doc: SsmdDocument | undefined, r: Report): Finding {
+  const finding = reportFinding(from, doc, r)
+  if (typeof finding === 'string') throw new Error(finding)
+  return finding
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

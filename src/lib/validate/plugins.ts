@@ -22,14 +22,13 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type { HostArgs } from './plugin-host.js'
-import { hasControlChar } from '../core/text.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PackSource, PolicySeverity } from './engine.js'
-import { redact as redactSecrets } from '../domain/secrets.js'
 import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
-import { metaProblem, reportText, resolveMeta, type ResolvedMeta } from './meta.js'
-import type { Finding, Report, RuleDefinition, RuleInfo, Severity } from './types.js'
+import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
+import { cleanText, MAX_FINDINGS, MAX_REPORT_CHARS, namespaceProblem, packNameProblem, reportFinding } from './report.js'
+import type { Finding, RuleDefinition } from './types.js'
 
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
 export interface InstalledPlugin {
@@ -65,13 +64,6 @@ export interface PluginOutcome {
 }
 
 export const DEFAULT_PLUGIN_BUDGET_MS = NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback
-const SEVERITIES = new Set(['error', 'warning', 'info'])
-const PACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
-const MAX_MESSAGE = 1000
-/** The most findings one plugin may report in a run; more is a failure of the plugin. */
-export const MAX_FINDINGS = 10000
-/** The longest string a report may carry (message, file, path, a template value); refused beyond, before any other work on it. */
-export const MAX_REPORT_CHARS = 4000
 /** The most bytes of answers ssmd reads from one plugin's process. */
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 /** How long past its budget ssmd waits for a plugin process that does not stop itself: to start and load its hook, to answer. */
@@ -217,36 +209,6 @@ function isFile(p: string): boolean {
   } catch {
     return false
   }
-}
-
-/** Rule-id prefixes only ssmd may use: its own name and every built-in namespace. */
-/** The namespaces of ssmd's built-in rules (a test keeps this list equal to the rules' ids). */
-export const BUILTIN_NAMESPACES: readonly string[] = ['date', 'env', 'feed', 'name', 'policy', 'ref', 'repo', 'schema', 'security', 'yaml']
-
-export function reservedNamespaces(builtinRules: ReadonlyArray<Pick<RuleInfo, 'id'>> = []): Set<string> {
-  const out = new Set(['ssmd', 'plugin', 'policy', 'yaml', 'contract', ...BUILTIN_NAMESPACES])
-  for (const r of builtinRules) if (r.id.includes('/')) out.add(r.id.slice(0, r.id.indexOf('/')).toLowerCase())
-  return out
-}
-
-/** Control characters (newlines, escape sequences) would let a plugin forge output lines: each run becomes one space. */
-export function cleanText(text: string, max = MAX_MESSAGE): string {
-  // Bounded first: no character-by-character work on more than a few times what can be shown.
-  const redacted = redactSecrets(text.length > max * 8 ? text.slice(0, max * 8) : text)
-  let flat = ''
-  let gap = false
-  for (let i = 0; i < redacted.length; i++) {
-    const c = redacted.charCodeAt(i)
-    const control = c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029
-    if (control) gap = true
-    else {
-      if (gap) flat += ' '
-      gap = false
-      flat += redacted[i]
-    }
-  }
-  flat = flat.trim()
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat
 }
 
 export function pluginFailedFinding(plugin: string, message: string): Finding {
@@ -588,9 +550,9 @@ function checkDeclaration(value: unknown, reserved: ReadonlySet<string>): Declar
   const packs: DeclaredPack[] = []
   for (const p of value as Array<{ plugin?: unknown; rules?: unknown }>) {
     if (p === null || typeof p !== 'object') return 'sent a malformed rule declaration'
-    if (typeof p.plugin !== 'string' || p.plugin === '') return "its rule pack has no 'plugin' name (export default defineChecks({ plugin: 'acme', rules: {...} }))"
-    if (!PACK_NAME.test(p.plugin)) return `its rule pack name '${cleanText(p.plugin, 60)}' is not a plain name (letters, digits, '.', '_', '-')`
-    if (reserved.has(p.plugin.toLowerCase())) return `its rule pack is named '${p.plugin}', which is reserved for ssmd's built-in rules; choose the plugin's own name`
+    const nameProblem = packNameProblem(p.plugin, reserved)
+    if (nameProblem !== undefined) return nameProblem
+    const pack = p.plugin as string
     if (!Array.isArray(p.rules)) return "its rule pack has no 'rules'"
     const rules: Record<string, Record<string, unknown>> = {}
     for (const entry of p.rules as unknown[]) {
@@ -598,25 +560,15 @@ function checkDeclaration(value: unknown, reserved: ReadonlySet<string>): Declar
       const [id, decl] = entry as [string, unknown]
       const shown = cleanText(id, 100)
       if (decl === null || typeof decl !== 'object') return `rule '${shown}' is not an object`
-      if (!id.startsWith(`${p.plugin}/`) || id.length === p.plugin.length + 1) return `rule '${shown}' is outside its namespace; its rule ids must start with '${p.plugin}/'`
+      const outside = namespaceProblem(pack, id)
+      if (outside !== undefined) return outside
       const problem = metaProblem(id, decl as RuleDefinition)
       if (problem) return cleanText(problem, 300)
       rules[id] = decl as Record<string, unknown>
     }
-    packs.push({ plugin: p.plugin, rules })
+    packs.push({ plugin: pack, rules })
   }
   return packs
-}
-
-const positive = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
-
-/** A repository-relative path that stays inside the repository, or undefined. */
-function insideRepo(file: string): string | undefined {
-  if (file === '' || file.length > 1024) return undefined
-  if (file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file) || hasControlChar(file)) return undefined
-  const parts = file.split('/')
-  if (parts.some(p => p === '..' || p === '.' || p === '')) return undefined
-  return file
 }
 
 interface Owner {
@@ -656,76 +608,16 @@ function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>,
       refuse('sent malformed results')
       continue
     }
-    const r = item.report as Record<string, unknown> | null
-    if (r === null || typeof r !== 'object') {
-      refuse(`rule '${rule}' reported ${r === null ? 'null' : typeof r} instead of { message, path }`)
-      continue
-    }
-    const why = reportProblem(r, owner.meta)
-    if (why) {
-      refuse(`rule '${rule}' ${why}`)
-      continue
-    }
     const setting = policy[item.rule]
-    if (setting === 'off') continue
-    let text: string
-    try {
-      text = reportText(item.rule, owner.meta.messages, r as Report)
-    } catch (error) {
-      refuse((error as Error).message)
+    const made = reportFinding({ id: item.rule, pack: owner.pack, meta: owner.meta, setting: setting === 'off' ? undefined : setting }, doc, item.report)
+    if (typeof made === 'string') {
+      refuse(`rule '${rule}' ${made}`)
       continue
     }
-    findings.push(toFinding(item.rule, owner.pack, (setting ?? r.severity ?? owner.meta.severity) as Severity, doc, r, text))
+    if (setting !== 'off') findings.push(made)
   }
   if (problem && bad > 1) problem += ` (and ${bad - 1} more invalid report${bad === 2 ? '' : 's'})`
   return { findings, problem }
-}
-
-/** Why a report cannot become a finding, or undefined. */
-function reportProblem(r: Record<string, unknown>, meta: ResolvedMeta): string | undefined {
-  for (const [key, value] of Object.entries(r)) {
-    if (typeof value === 'string' && value.length > MAX_REPORT_CHARS) return `reported a '${key}' of ${value.length} characters; the limit is ${MAX_REPORT_CHARS}`
-  }
-  if (r.data !== null && typeof r.data === 'object')
-    for (const [key, value] of Object.entries(r.data)) {
-      if (typeof value === 'string' && value.length > MAX_REPORT_CHARS) return `reported data.${cleanText(key, 60)} of ${value.length} characters; the limit is ${MAX_REPORT_CHARS}`
-    }
-  if (r.messageId !== undefined) {
-    if (typeof r.messageId !== 'string' || !Object.prototype.hasOwnProperty.call(meta.messages, r.messageId))
-      return `reported messageId '${cleanText(String(r.messageId), 60)}', which its meta.messages does not declare`
-    const data = r.data
-    if (
-      data !== undefined &&
-      (data === null || typeof data !== 'object' || Array.isArray(data) || Object.values(data).some(v => typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean'))
-    )
-      return 'reported data that is not an object of strings, numbers and booleans'
-  } else if (typeof r.message !== 'string' || r.message.trim() === '') {
-    return `reported ${r.message === undefined ? 'no message' : `a message that is ${typeof r.message === 'string' ? 'empty' : `a ${typeof r.message}`}`}`
-  }
-  if (r.severity !== undefined && (typeof r.severity !== 'string' || !SEVERITIES.has(r.severity)))
-    return `reported severity '${cleanText(String(r.severity), 40)}'; use error, warning or info`
-  if (r.path !== undefined && (typeof r.path !== 'string' || (r.path !== '' && !r.path.startsWith('/'))))
-    return `reported path '${cleanText(String(r.path), 80)}', which is not a JSON Pointer (like '/versions/0/endpoint')`
-  if (r.at !== undefined && r.at !== 'key' && r.at !== 'value') return `reported at: '${cleanText(String(r.at), 40)}'; use 'key' or 'value'`
-  if (r.file !== undefined && (typeof r.file !== 'string' || insideRepo(r.file) === undefined))
-    return `reported file '${cleanText(String(r.file), 120)}', which is not a path inside the repository (relative, no '..')`
-  for (const key of ['line', 'column'] as const) {
-    if (r[key] !== undefined && !positive(r[key])) return `reported ${key} ${cleanText(String(r[key]), 40)}; lines and columns are whole numbers from 1`
-  }
-  return undefined
-}
-
-function toFinding(rule: string, pack: string, severity: Severity, doc: SsmdDocument | undefined, r: Record<string, unknown>, text: string): Finding {
-  const path = typeof r.path === 'string' ? r.path : ''
-  const file = typeof r.file === 'string' ? r.file : (doc?.file ?? '')
-  let line = positive(r.line) ? r.line : undefined
-  let column = positive(r.column) ? r.column : undefined
-  if ((line === undefined || column === undefined) && doc && file === doc.file) {
-    const pos = doc.locate(path, r.at === 'key' ? 'key' : 'value')
-    line ??= pos.line
-    column ??= pos.column
-  }
-  return { rule, severity, message: cleanText(text), file, line: line ?? 1, column: column ?? 1, path, plugin: pack }
 }
 
 function checkErrors(value: unknown, owners: Map<string, unknown>): string | undefined {

@@ -6,7 +6,8 @@ import { plural } from '../core/text.js'
 import { Workspace } from '../workspace/workspace.js'
 import { compareFindings, runRules, type PackSource } from './engine.js'
 import type { Rule as RuleDefinition, RulePack } from './plugin-api.js'
-import { PluginSession, pluginFailedFinding, reservedNamespaces, type InstalledPlugin } from './plugins.js'
+import { PluginSession, pluginFailedFinding, type InstalledPlugin } from './plugins.js'
+import { reservedNamespaces } from './report.js'
 import type { Finding, RuleDefinition as BuiltinRuleDefinition, RulePack as BuiltinRulePack, Severity } from './types.js'
 
 /**
