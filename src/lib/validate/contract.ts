@@ -49,6 +49,40 @@ export function checkContractNow(doc: SsmdDocument): ContractFinding[] | Promise
   return ready ? contractFindings(doc, ready) : checkContract(doc)
 }
 
+const pending = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
+
+/** The contract violations of a file without any (shared by all of them: most files). */
+const NO_CONTRACT: ContractFinding[] = Object.freeze([]) as unknown as ContractFinding[]
+
+/**
+ * The `contract` capability of built-in rules: a document's contract
+ * violations, checked once per content and shared by the rules that own them
+ * (schema/contract and the rules its findings name); without a promise when the
+ * result is at hand (the common case). A document that could not be read has
+ * none (yaml/syntax says why). The result depends on the document's content
+ * alone, so it is memoised on the document, where the validation cache keeps
+ * it between runs.
+ */
+export function contractOf(doc: SsmdDocument): readonly ContractFinding[] | Promise<readonly ContractFinding[]> {
+  const known = doc.memo.contract as ContractFinding[] | undefined
+  if (known !== undefined) return known
+  const waiting = pending.get(doc)
+  if (waiting) return waiting
+  const c = doc.problem ? NO_CONTRACT : checkContractNow(doc)
+  if (Array.isArray(c)) {
+    doc.remember('contract', c.length === 0 ? NO_CONTRACT : c)
+    return c
+  }
+  pending.set(doc, c)
+  void c.then(
+    list => {
+      doc.remember('contract', list)
+    },
+    () => undefined,
+  )
+  return c
+}
+
 function contractFindings(doc: SsmdDocument, all: Record<string, ValidateFunction>): ContractFinding[] {
   const spec = DOCUMENT_SCHEMAS[doc.kind]
   const validate = all[spec.schema.$id as string]

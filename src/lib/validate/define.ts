@@ -12,10 +12,11 @@ import type { RuleDefinition } from './types.js'
  * then checks the declarations when it loads the pack.
  */
 export function defineChecks<P extends object>(pack: P): () => Promise<P> {
-  const rules = (pack as { rules?: unknown }).rules
+  const { rules, plugin } = pack as { rules?: unknown; plugin?: unknown }
   if (rules !== null && typeof rules === 'object') {
     for (const [id, rule] of Object.entries(rules)) {
-      const problem = rule !== null && typeof rule === 'object' ? metaProblem(id, rule as RuleDefinition) : `rule '${id}' is not an object`
+      // ssmd's own pack may declare capabilities (meta.uses); a plugin's pack cannot be named 'ssmd' (the name is reserved).
+      const problem = rule !== null && typeof rule === 'object' ? metaProblem(id, rule as RuleDefinition, plugin === 'ssmd') : `rule '${id}' is not an object`
       if (problem) throw new TypeError(problem)
     }
   }

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto'
-import type { SsmdDocument } from '../workspace/document.js'
+import { SsmdDocument } from '../workspace/document.js'
+import { definitionCache, type DefinitionCache } from '../domain/schema/definitions.js'
+import { contractOf, type ContractFinding } from './contract.js'
+import type { PluginDocument, PluginWorkspace } from './plugin-api.js'
 import type { Workspace } from '../workspace/workspace.js'
 import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
 import { cleanText, namespaceProblem, reportFinding, type Reporter } from './report.js'
 import { numericEnv } from '../core/numbers.js'
-import type { CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
+import type { Capabilities, Capability, CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
 
 export type PolicySeverity = Severity | 'off'
 
@@ -70,7 +73,7 @@ function packProblem(source: PackSource): string | undefined {
     if (rule === null || typeof rule !== 'object') return `rule '${id}' is not an object`
     const outside = namespaceProblem(r.plugin, id)
     if (outside !== undefined) return outside
-    const problem = metaProblem(id, rule)
+    const problem = metaProblem(id, rule, r.plugin === BUILTIN)
     if (problem) return problem
   }
   return undefined
@@ -171,7 +174,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
           if (typeof made === 'string') throw new ReportRefused(made)
           findings.push(made)
         }
-        return { workspace: ws, installedPlugins: options.installedPlugins, report: (r: Report) => reportIn(doc, r), reportIn }
+        return { workspace: asData(ws), installedPlugins: options.installedPlugins ?? [], options: undefined, report: (r: Report) => reportIn(doc, r), reportIn }
       }
       try {
         if (typeof rule.document === 'function') {
@@ -332,7 +335,7 @@ async function runAcrossFiles(
     failed.add(id)
     out.push(builtinFailed(id, error))
   }
-  const ctx = new AcrossContext(ws, options.installedPlugins, out)
+  const ctx = new AcrossContext(ws, options.installedPlugins ?? [], out)
   // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
   const run = (id: string, rule: RuleDefinition, meta: ResolvedMeta, fn: unknown, target: unknown, doc: SsmdDocument | undefined): PromiseLike<unknown> | undefined => {
     if (failed.has(id)) return undefined
@@ -392,21 +395,62 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /**
+ * What the contexts of built-in checks share: the capabilities (see
+ * Capabilities), each usable only by a rule whose meta.uses lists it.
+ */
+abstract class BuiltinContext {
+  protected id = ''
+  protected meta!: ResolvedMeta
+  /** Built-in rules take no options from ssmd.yaml. */
+  readonly options = undefined
+
+  protected abstract whole(capability: 'definitions' | 'repository'): Workspace
+
+  protected need(capability: Capability): void {
+    if (!this.meta.uses.has(capability)) throw new Error(`it uses the '${capability}' capability without declaring it (add '${capability}' to its meta.uses)`)
+  }
+
+  readonly source = ((doc: PluginDocument): SsmdDocument => {
+    this.need('source')
+    if (!(doc instanceof SsmdDocument)) throw new Error('it asked for the source of something that is not one of the repository documents')
+    return doc
+  }) as Capabilities['source']
+
+  readonly contract = (doc: PluginDocument): readonly ContractFinding[] | Promise<readonly ContractFinding[]> => {
+    this.need('contract')
+    if (!(doc instanceof SsmdDocument)) throw new Error('it asked for the contract findings of something that is not one of the repository documents')
+    return contractOf(doc)
+  }
+
+  get definitions(): DefinitionCache {
+    this.need('definitions')
+    return definitionCache(this.whole('definitions'))
+  }
+
+  get repository(): Workspace {
+    this.need('repository')
+    return this.whole('repository')
+  }
+}
+
+/**
  * The context of built-in checks: one per run, pointed at the rule and document
  * being checked (checks run one at a time, each awaited before the next), so
  * that checking tens of thousands of documents allocates no context per check.
  */
-class AcrossContext implements CheckContext {
-  private id = ''
-  private meta!: ResolvedMeta
+class AcrossContext extends BuiltinContext implements CheckContext<Capability> {
   private doc: SsmdDocument | undefined
   private setting: Severity | undefined
+  readonly workspace: PluginWorkspace
 
   constructor(
-    readonly workspace: Workspace,
-    readonly installedPlugins: readonly string[] | undefined,
+    private readonly ws: Workspace,
+    readonly installedPlugins: readonly string[],
     private readonly out: Finding[],
-  ) {}
+  ) {
+    super()
+    this.workspace = asData(ws)
+  }
 
   point(id: string, meta: ResolvedMeta, doc: SsmdDocument | undefined, setting: Severity | undefined): void {
     this.id = id
@@ -415,17 +459,19 @@ class AcrossContext implements CheckContext {
     this.setting = setting
   }
 
+  protected whole(): Workspace {
+    return this.ws
+  }
+
   readonly report = (r: Report): void => this.reportIn(this.doc, r)
 
-  readonly reportIn = (d: SsmdDocument | undefined, r: Report): void => {
-    this.out.push(made({ id: this.id, pack: BUILTIN, meta: this.meta, setting: this.setting }, d, r))
+  readonly reportIn = (d: PluginDocument | undefined, r: Report): void => {
+    this.out.push(made({ id: this.id, pack: BUILTIN, meta: this.meta, setting: this.setting }, d as SsmdDocument | undefined, r))
   }
 }
 
 /** The context of a check declared to read one file: no workspace, findings at the rule's own severity (the policy comes later). */
-class FileContext implements CheckContext {
-  private id = ''
-  private meta!: ResolvedMeta
+class FileContext extends BuiltinContext implements CheckContext<Capability> {
   private doc!: SsmdDocument
   found: Finding[] = []
 
@@ -436,22 +482,36 @@ class FileContext implements CheckContext {
   }
 
   get workspace(): never {
-    return this.refuse()
+    return this.refuse('the workspace')
   }
 
   get installedPlugins(): never {
-    return this.refuse()
+    return this.refuse('the installed plugins')
   }
 
-  readonly reportIn = (): never => this.refuse()
+  protected whole(capability: 'definitions' | 'repository'): never {
+    return this.refuse(`the '${capability}' capability`)
+  }
+
+  readonly reportIn = (): never => this.refuse('another document')
 
   readonly report = (r: Report): void => {
     this.found.push(made({ id: this.id, pack: BUILTIN, meta: this.meta }, this.doc, r))
   }
 
-  private refuse(): never {
-    throw new Error(`it is declared to read one file at a time but reached for the workspace`)
+  private refuse(what: string): never {
+    throw new Error(`it is declared to read one file at a time but reached for ${what}`)
   }
+}
+
+/**
+ * The workspace as the check API describes it: its documents as data. The
+ * Workspace has every field of that view (its documents are SsmdDocuments,
+ * whose kind, name, file and data are the plugin documents' fields); the
+ * types only do not track each list's kind.
+ */
+function asData(ws: Workspace): PluginWorkspace {
+  return ws as unknown as PluginWorkspace
 }
 
 function packName(s: PackSource): string | undefined {

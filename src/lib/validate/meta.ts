@@ -1,5 +1,5 @@
 import { SEVERITIES as POLICY_SEVERITIES } from '../spec/enums.js'
-import type { Report, RuleDefinition, RuleMeta, Severity } from './types.js'
+import { CAPABILITIES, type Capability, type Report, type RuleDefinition, type RuleMeta, type Severity } from './types.js'
 
 /** A finding's severities: those ssmd.yaml may set (the spec's), but 'off'. */
 export const SEVERITIES: readonly Severity[] = POLICY_SEVERITIES.filter((s): s is Severity => s !== 'off')
@@ -12,19 +12,27 @@ export interface ResolvedMeta {
   messages: Record<string, string>
   /** JSON Schema of the options ssmd.yaml may give the rule (`rules: { id: [severity, options] }`), when it takes any. */
   options?: Record<string, unknown>
+  /** The capabilities the rule's checks receive on their context (built-in rules only: see meta.uses). */
+  uses: ReadonlySet<Capability>
 }
 
+/** What a rule may declare besides RuleMeta: for ssmd's own rules, the capabilities it uses. */
+type Declared = Partial<Record<keyof RuleMeta | 'uses', unknown>>
+
 /** The declared fields, unchecked: `meta` wins over the older top-level `severity`/`description`. */
-function declared(rule: RuleDefinition): Partial<Record<keyof RuleMeta, unknown>> {
-  const meta = rule.meta as Partial<Record<keyof RuleMeta, unknown>> | undefined
+function declared(rule: RuleDefinition): Declared {
+  const meta = rule.meta as Declared | undefined
   if (meta !== undefined && meta !== null && typeof meta === 'object') {
     return { ...meta, severity: meta.severity ?? rule.severity, description: meta.description ?? rule.description }
   }
   return { severity: rule.severity, description: rule.description }
 }
 
-/** Why a rule's declaration is unusable, or undefined when it is fine. */
-export function metaProblem(id: string, rule: RuleDefinition): string | undefined {
+/**
+ * Why a rule's declaration is unusable, or undefined when it is fine.
+ * `builtin`: the rule is one of ssmd's own, which alone may declare `meta.uses`.
+ */
+export function metaProblem(id: string, rule: RuleDefinition, builtin = false): string | undefined {
   if (rule.meta !== undefined && (rule.meta === null || typeof rule.meta !== 'object')) return `rule '${id}' has a 'meta' that is not an object`
   const d = declared(rule)
   if (d.id !== undefined && d.id !== id) return `rule '${id}' declares meta.id '${String(d.id)}'; use the id it is registered under`
@@ -38,6 +46,12 @@ export function metaProblem(id: string, rule: RuleDefinition): string | undefine
       const broken = /\{\{(?!\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\})/.exec(text)
       if (broken) return `rule '${id}' has message '${key}' with a malformed placeholder at column ${broken.index + 1}; write {{name}}`
     }
+  }
+  if (d.uses !== undefined) {
+    if (!builtin) return `rule '${id}' declares meta.uses, which only ssmd's built-in rules may declare; a plugin's checks read the documents as data (ctx.workspace, doc.data)`
+    if (!Array.isArray(d.uses)) return `rule '${id}' has meta.uses that is not a list; list capabilities from ${CAPABILITIES.join(', ')}`
+    const unknown = (d.uses as unknown[]).find(c => !CAPABILITIES.includes(c as Capability))
+    if (unknown !== undefined) return `rule '${id}' declares meta.uses '${String(unknown)}'; use ${CAPABILITIES.join(', ')}`
   }
   if (d.options !== undefined) {
     if (d.options === null || typeof d.options !== 'object' || Array.isArray(d.options)) return `rule '${id}' has meta.options that is not a JSON Schema object`
@@ -82,6 +96,8 @@ function optionsSchemaProblem(schema: object): string | undefined {
   return problem
 }
 
+const NO_CAPABILITIES: ReadonlySet<Capability> = new Set()
+
 /** A rule's declaration; call only after metaProblem found nothing. */
 export function resolveMeta(rule: RuleDefinition): ResolvedMeta {
   const d = declared(rule)
@@ -91,6 +107,7 @@ export function resolveMeta(rule: RuleDefinition): ResolvedMeta {
     docs: typeof d.docs === 'string' ? d.docs : undefined,
     messages: (d.messages as Record<string, string> | undefined) ?? {},
     ...(d.options === undefined ? {} : { options: d.options as Record<string, unknown> }),
+    uses: Array.isArray(d.uses) && d.uses.length > 0 ? new Set(d.uses as Capability[]) : NO_CAPABILITIES,
   }
 }
 

@@ -5,14 +5,15 @@ import { builtinRule, items, PASSED_ON, shareContract, withContract } from './ut
 export default builtinRule({
   meta: {
     id: 'date/valid',
+    uses: ['source', 'contract'],
     severity: 'error',
     scope: 'file',
     description: 'Dates are real calendar dates in YYYY-MM-DD form.',
     messages: { contract: PASSED_ON, notADay: "'{{value}}' is not a real calendar date" },
   },
   document(doc, ctx) {
-    if (doc.problem || (doc.kind !== 'feed' && doc.kind !== 'schema')) return
-    return withContract(doc, contract => {
+    if (ctx.source(doc).problem || (doc.kind !== 'feed' && doc.kind !== 'schema')) return
+    return withContract(doc, ctx, contract => {
       shareContract(contract, ctx, 'date/valid')
       const shapeErrors = new Set(contract.filter(f => f.rule === 'date/valid').map(f => f.path))
       for (const [v, i] of items(doc.data, 'versions')) {

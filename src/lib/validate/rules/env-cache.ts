@@ -5,6 +5,7 @@ import { builtinRule, isObj, PASSED_ON, shareContract, urlScheme, withContract, 
 export default builtinRule({
   meta: {
     id: 'env/cache',
+    uses: ['contract'],
     severity: 'error',
     scope: 'file',
     description: 'redis caches have a redis:// or rediss:// url; max_size is well-formed.',
@@ -16,7 +17,7 @@ export default builtinRule({
     },
   },
   environment(doc, ctx) {
-    return withContract(doc, contract => {
+    return withContract(doc, ctx, contract => {
       shareContract(contract, ctx, 'env/cache')
       const c = (doc.data as Obj).cache
       if (!isObj(c)) return

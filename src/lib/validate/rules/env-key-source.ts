@@ -4,6 +4,7 @@ import { builtinRule, PASSED_ON, reportContractShare } from './util.js'
 export default builtinRule({
   meta: {
     id: 'env/key-source',
+    uses: ['contract'],
     severity: 'error',
     scope: 'file',
     description: 'Key sources are env, sealed-secret/<name> or vault/<path>.',

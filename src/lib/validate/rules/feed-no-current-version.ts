@@ -7,6 +7,7 @@ const NONE = "no version of feed '{{name}}' is in effect today ({{today}}){{used
 export default builtinRule({
   meta: {
     id: 'feed/no-current-version',
+    uses: ['source'],
     severity: 'error',
     description:
       'A feed has a version in effect on the day of validation: an error while environments use it (deploy has no version to render), a warning otherwise; disabled feeds are not checked.',
@@ -21,12 +22,13 @@ export default builtinRule({
     const users = new Map<string, string[]>()
     for (const env of ws.environments) {
       // Facts, not data: a large run has released the feeds' and environments' data by now.
-      const feed = env.facts.feed
+      const feed = ctx.source(env).facts.feed
       if (feed !== undefined) users.set(feed, [...(users.get(feed) ?? []), env.name])
     }
     for (const feed of ws.feeds) {
-      if (feed.facts.status === 'disabled') continue
-      const gap = noCurrentVersion(feedVersionDates(feed.facts), today)
+      const facts = ctx.source(feed).facts
+      if (facts.status === 'disabled') continue
+      const gap = noCurrentVersion(feedVersionDates(facts), today)
       if (!gap) continue
       const used = users.get(feed.name) ?? []
       const report = noCurrentVersionReport(gap, {

@@ -5,6 +5,7 @@ import { builtinRule, items, PASSED_ON, SCHEMA_REF, shareContract, withContract 
 export default builtinRule({
   meta: {
     id: 'ref/schema-exists',
+    uses: ['source', 'contract'],
     severity: 'error',
     description: 'schema has the form name:version and names an existing schema version.',
     messages: {
@@ -14,9 +15,9 @@ export default builtinRule({
     },
   },
   environment(doc, ctx) {
-    return withContract(doc, contract => {
+    return withContract(doc, ctx, contract => {
       shareContract(contract, ctx, 'ref/schema-exists')
-      const ref = doc.facts.schema
+      const ref = ctx.source(doc).facts.schema
       const m = ref ? SCHEMA_REF.exec(ref) : null
       if (!m) return
       const schema = ctx.workspace.find('schema', m[1])
@@ -35,7 +36,7 @@ export default builtinRule({
         return
       }
       const ids = items(schema.data, 'versions').map(([v]) => String(v.version))
-      if (schema.isObject && !ids.includes(m[2])) {
+      if (ctx.source(schema).isObject && !ids.includes(m[2])) {
         ctx.report({ path: '/schema', messageId: 'missingVersion', data: { schema: m[1], version: m[2], versions: ids.join(', ') || 'none' } })
       }
     })

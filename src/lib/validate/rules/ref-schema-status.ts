@@ -3,6 +3,7 @@ import { builtinRule, items, SCHEMA_REF } from './util.js'
 export default builtinRule({
   meta: {
     id: 'ref/schema-status',
+    uses: ['source'],
     severity: 'error',
     description: 'The referenced schema version is usable: error for draft, warning for deprecated.',
     messages: {
@@ -12,7 +13,7 @@ export default builtinRule({
     },
   },
   environment(doc, ctx) {
-    const m = SCHEMA_REF.exec(doc.facts.schema ?? '')
+    const m = SCHEMA_REF.exec(ctx.source(doc).facts.schema ?? '')
     if (!m) return
     const schema = ctx.workspace.find('schema', m[1])
     const version = items(schema?.data, 'versions').find(([v]) => v.version === m[2])?.[0]

@@ -3,6 +3,7 @@ import { builtinRule } from './util.js'
 export default builtinRule({
   meta: {
     id: 'ref/unused',
+    uses: ['source'],
     severity: 'info',
     description: 'A feed or schema that no environment references.',
     messages: { unused: "{{kind}} '{{name}}' is not used by any environment" },
@@ -12,7 +13,7 @@ export default builtinRule({
     const schemas = new Set<string>()
     for (const env of ws.environments) {
       // Facts, not data: a large run has released the environments' data by now.
-      const { feed, schema } = env.facts
+      const { feed, schema } = ctx.source(env).facts
       if (feed !== undefined) feeds.add(feed)
       if (schema !== undefined) schemas.add(schema.split(':')[0])
     }

@@ -28,6 +28,7 @@ const isDefinitionCandidate = (f: OtherFile) => f.path.startsWith('schemas/') &&
 export default builtinRule({
   meta: {
     id: 'repo/unrecognised-file',
+    uses: ['repository'],
     severity: 'error',
     description:
       "Every file under feeds/, schemas/ and environments/ that a commit would take is a document, a definition a schema uses, git's own file or kept by ssmd.yaml `keep:`; names never hold control characters.",
@@ -38,7 +39,8 @@ export default builtinRule({
         'a definition file no schema version names or imports; delete it, name it in a schema (ssmd schema add-version), or keep it with a pattern under `keep:` in ssmd.yaml',
     },
   },
-  async repository(ws, ctx) {
+  async repository(_ws, ctx) {
+    const ws = ctx.repository
     const others = ws.otherFiles.filter(f => !f.git || f.why === 'control')
     if (others.length === 0) return
     const patterns = ws.policy?.data?.keep

@@ -1,10 +1,11 @@
-import { checkCompatibility, definitionCache } from '../../domain/schema/definitions.js'
+import { checkCompatibility } from '../../domain/schema/definitions.js'
 import { versionNumber } from '../../domain/versions.js'
 import { builtinRule, items } from './util.js'
 
 export default builtinRule({
   meta: {
     id: 'schema/compat-claim',
+    uses: ['source', 'definitions'],
     severity: 'error',
     description:
       "Each compatible_with entry names an older version, and the newer definition really is a compatible evolution of it (Cap'n Proto and protobuf: structural compare; JSON Schema: only an unchanged definition).",
@@ -16,7 +17,8 @@ export default builtinRule({
     },
   },
   async schema(doc, ctx) {
-    const cache = definitionCache(ctx.workspace)
+    const cache = ctx.definitions
+    const source = ctx.source(doc)
     const versions = items(doc.data, 'versions')
     const byId = new Map(versions.map(([v, i]) => [String(v.version), i]))
     for (const [v, i] of versions) {
@@ -33,8 +35,8 @@ export default builtinRule({
           ctx.report({ path, messageId: 'notOlder', data: { claim: String(claim), version: String(v.version) } })
           continue
         }
-        const older = await cache.forVersion(doc, olderIndex)
-        const newer = await cache.forVersion(doc, i)
+        const older = await cache.forVersion(source, olderIndex)
+        const newer = await cache.forVersion(source, i)
         if (!older || !newer) continue
         const result = await checkCompatibility(older, newer)
         if (result?.unchecked !== undefined) {

@@ -3,6 +3,7 @@ import { builtinRule, eachDefinitionProblem, PASSED_ON, PATH_PROBLEMS } from './
 export default builtinRule({
   meta: {
     id: 'schema/file-missing',
+    uses: ['source', 'definitions'],
     severity: 'error',
     description: "Each version's definition file exists inside schemas/.",
     messages: {

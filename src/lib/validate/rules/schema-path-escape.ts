@@ -4,6 +4,7 @@ import { builtinRule, eachDefinitionProblem, PASSED_ON, PATH_PROBLEMS } from './
 export default builtinRule({
   meta: {
     id: 'schema/path-escape',
+    uses: ['source', 'definitions'],
     severity: 'error',
     description: 'Definition paths are relative, stay inside schemas/ and are not symlinks leading outside the repository.',
     messages: { escape: PASSED_ON },

@@ -69,6 +69,7 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined): Sca
 export default builtinRule({
   meta: {
     id: 'security/secret-literal',
+    uses: ['source', 'repository'],
     severity: 'error',
     scope: 'file',
     description:
@@ -83,7 +84,8 @@ export default builtinRule({
   document(doc, ctx) {
     if (doc.data === undefined) {
       // Not YAML ssmd can read (yaml/syntax says why): its text is what a commit would take.
-      const text = doc.problem && !doc.refused ? doc.text : undefined
+      const source = ctx.source(doc)
+      const text = source.problem && !source.refused ? source.text : undefined
       const scan = text === undefined ? undefined : locate(text)
       for (const h of scan?.hits ?? []) ctx.report({ line: h.line, column: h.column, messageId: 'inText', data: { shape: h.what } })
       return
@@ -97,7 +99,8 @@ export default builtinRule({
     })
   },
   /** Every file under the ssmd folders that is not a document: scanned as text. */
-  repository(ws, ctx) {
+  repository(_ws, ctx) {
+    const ws = ctx.repository
     const files = ws.otherFiles
     if (files.length === 0) return
     const table = ws.cache?.table('secret-scan')

@@ -1,33 +1,38 @@
 import { addDays, isValidDate } from '../../core/dates.js'
 import { rangesOverlap, resolveVersionForDate, versionNumber } from '../../domain/versions.js'
-import { definitionCache } from '../../domain/schema/definitions.js'
-import type { SchemaDocument, SsmdDocument } from '../../workspace/document.js'
-import type { CheckContext, Report, RuleChecks, RuleMeta } from '../types.js'
-import { checkContractNow, type ContractFinding } from '../contract.js'
+import type { PluginDocument, SchemaDocument } from '../plugin-api.js'
+import type { Capability, CheckContext, Report, RuleChecks, RuleMeta } from '../types.js'
+import type { ContractFinding } from '../contract.js'
 
 /**
  * What every built-in rule declares. Its documentation is its `### <id>`
  * section of docs/rules.md, installed with ssmd and printed by
  * `ssmd rules show <id>`; no URL is declared.
  */
-export type BuiltinMeta = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'messages'>> & {
+export type BuiltinMeta<U extends Capability = Capability> = Required<Pick<RuleMeta, 'id' | 'severity' | 'description' | 'messages'>> & {
   /**
-   * 'file': the checks read only the document they are given (its data,
-   * problem, name and text; never `ctx.workspace` nor `ctx.installedPlugins`,
+   * 'file': the checks read only the document they are given (its data, and
+   * what the `source` and `contract` capabilities tell of it; never
+   * `ctx.workspace`, `ctx.installedPlugins`, `definitions` nor `repository`,
    * which then throw). The engine runs such rules file by file and their
    * findings are kept by the validation cache while the file is unchanged.
    * Its `repository` check, if any, runs with the rules across files and
    * does see the workspace.
    */
   scope?: 'file'
+  /**
+   * The services beyond the documents as data that the checks use (see
+   * Capabilities): each is on the context only when listed here.
+   */
+  uses?: readonly U[]
 }
 
 /** A built-in rule module's default export: meta plus the checks. */
-export type BuiltinRule = RuleChecks & { meta: BuiltinMeta }
+export type BuiltinRule = RuleChecks<Capability> & { meta: BuiltinMeta }
 
-/** Declares a built-in rule (documented in docs/rules.md under `### <id>`). */
-export function builtinRule(rule: RuleChecks & { meta: BuiltinMeta }): BuiltinRule {
-  return rule
+/** Declares a built-in rule (documented in docs/rules.md under `### <id>`); its checks' context has the capabilities `meta.uses` lists. */
+export function builtinRule<const U extends Capability = never>(rule: RuleChecks<U> & { meta: BuiltinMeta<U> }): BuiltinRule {
+  return rule as BuiltinRule
 }
 
 /**
@@ -51,51 +56,22 @@ export function items(data: unknown, key: string): Array<[Obj, number]> {
   return out
 }
 
-const pending = new WeakMap<SsmdDocument, Promise<ContractFinding[]>>()
-
-/** The contract violations of a file without any (shared by all of them: most files). */
-const NO_CONTRACT: ContractFinding[] = Object.freeze([]) as unknown as ContractFinding[]
-
-/**
- * Contract violations of a document, computed once and shared by the rules
- * that own them; without a promise when the result is at hand (the common case).
- * The result depends on the document's content alone, so it is memoised on the
- * document, where the validation cache keeps it between runs.
- */
-function contractNow(doc: SsmdDocument): ContractFinding[] | Promise<ContractFinding[]> {
-  const known = doc.memo.contract as ContractFinding[] | undefined
-  if (known !== undefined) return known
-  const waiting = pending.get(doc)
-  if (waiting) return waiting
-  const c = doc.problem ? NO_CONTRACT : checkContractNow(doc)
-  if (Array.isArray(c)) {
-    doc.remember('contract', c.length === 0 ? NO_CONTRACT : c)
-    return c
-  }
-  pending.set(doc, c)
-  void c.then(
-    list => {
-      doc.remember('contract', list)
-    },
-    () => undefined,
-  )
-  return c
+/** Runs `fn` with the document's contract violations (the `contract` capability): synchronously when they are at hand. */
+export function withContract(doc: PluginDocument, ctx: CheckContext<'contract'>, fn: (contract: readonly ContractFinding[]) => void): void | Promise<void> {
+  const c = ctx.contract(doc)
+  return isContractList(c) ? fn(c) : c.then(fn)
 }
 
-/** Runs `fn` with the document's contract violations: synchronously when they are at hand. */
-export function withContract(doc: SsmdDocument, fn: (contract: ContractFinding[]) => void): void | Promise<void> {
-  const c = contractNow(doc)
-  return Array.isArray(c) ? fn(c) : c.then(fn)
-}
+const isContractList = (c: readonly ContractFinding[] | Promise<readonly ContractFinding[]>): c is readonly ContractFinding[] => Array.isArray(c)
 
 /** Reports the contract violations that belong to `rule` (message id `contract`, declared as PASSED_ON). */
-export function shareContract(contract: ContractFinding[], ctx: CheckContext, rule: string): void {
+export function shareContract(contract: readonly ContractFinding[], ctx: CheckContext, rule: string): void {
   for (const f of contract) if (f.rule === rule) ctx.report({ messageId: 'contract', data: { message: String(f.message) }, path: f.path, at: f.at })
 }
 
 /** Reports the contract violations of a document that belong to `rule`. */
-export function reportContractShare(doc: SsmdDocument, ctx: CheckContext, rule: string): void | Promise<void> {
-  return withContract(doc, contract => shareContract(contract, ctx, rule))
+export function reportContractShare(doc: PluginDocument, ctx: CheckContext<'contract'>, rule: string): void | Promise<void> {
+  return withContract(doc, ctx, contract => shareContract(contract, ctx, rule))
 }
 
 const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s)
@@ -151,14 +127,15 @@ export function definitionRefPath(version: Obj, index: number): string {
  */
 export async function eachDefinitionProblem(
   doc: SchemaDocument,
-  ctx: CheckContext,
+  ctx: CheckContext<'definitions' | 'source'>,
   wanted: (kind: string) => boolean,
   fn: (problem: { kind: string; message: string }, version: Obj, path: string) => void,
 ): Promise<void> {
-  const cache = definitionCache(ctx.workspace)
+  const cache = ctx.definitions
+  const source = ctx.source(doc)
   const reported = new Set<string>()
   for (const [v, i] of items(doc.data, 'versions')) {
-    const def = await cache.forVersion(doc, i)
+    const def = await cache.forVersion(source, i)
     const path = definitionRefPath(v, i)
     if (def?.problem && wanted(def.problem.kind) && !reported.has(path)) {
       reported.add(path)

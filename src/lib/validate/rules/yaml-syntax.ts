@@ -4,12 +4,14 @@ import { builtinRule, PASSED_ON } from './util.js'
 export default builtinRule({
   meta: {
     id: 'yaml/syntax',
+    uses: ['source'],
     severity: 'error',
     scope: 'file',
     description: 'The file parses as one YAML 1.2 document.',
     messages: { syntax: PASSED_ON },
   },
   document(doc, ctx) {
-    if (doc.problem?.rule === 'yaml/syntax') ctx.report({ messageId: 'syntax', data: { message: doc.problem.message }, line: doc.problem.line, column: doc.problem.column })
+    const problem = ctx.source(doc).problem
+    if (problem?.rule === 'yaml/syntax') ctx.report({ messageId: 'syntax', data: { message: problem.message }, line: problem.line, column: problem.column })
   },
 })

@@ -46,6 +46,7 @@ function literalAt(text: string | undefined, line: number, column: number): stri
 export default builtinRule({
   meta: {
     id: 'yaml/unsafe-integer',
+    uses: ['source'],
     severity: 'error',
     scope: 'file',
     description: 'Integers fit in ±(2^53 − 1), so every reader gets the exact value.',
@@ -56,8 +57,9 @@ export default builtinRule({
   document(doc, ctx) {
     if (doc.data === undefined || typeof doc.data !== 'object' || doc.data === null) return
     for (const path of unsafeIntegers(doc.data)) {
-      const at = doc.locate(path)
-      const literal = literalAt(doc.text, at.line, at.column)
+      const source = ctx.source(doc)
+      const at = source.locate(path)
+      const literal = literalAt(source.text, at.line, at.column)
       const read = literal === undefined ? '' : String(Number(literal.replace(/_/g, '')))
       ctx.report({ path, messageId: 'unsafe', data: { literal: literal ?? 'this integer', read: read || 'another number' } })
     }

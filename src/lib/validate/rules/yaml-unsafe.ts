@@ -4,12 +4,14 @@ import { builtinRule, PASSED_ON } from './util.js'
 export default builtinRule({
   meta: {
     id: 'yaml/unsafe',
+    uses: ['source'],
     severity: 'error',
     scope: 'file',
     description: 'No custom tags, alias bombs, files over 1 MiB or non-UTF-8 bytes.',
     messages: { unsafe: PASSED_ON },
   },
   document(doc, ctx) {
-    if (doc.problem?.rule === 'yaml/unsafe') ctx.report({ messageId: 'unsafe', data: { message: doc.problem.message }, line: doc.problem.line, column: doc.problem.column })
+    const problem = ctx.source(doc).problem
+    if (problem?.rule === 'yaml/unsafe') ctx.report({ messageId: 'unsafe', data: { message: problem.message }, line: problem.line, column: problem.column })
   },
 })
