@@ -76,7 +76,8 @@ describe('ssmd/testing from the built package', () => {
   const LOCAL_PROD = 'name: x-prod\\nfeed: f\\nschema: s:v1\\nstorage:\\n  type: local\\n  path: /data\\n'
   const testFile = (column: number) => `import { describe, it } from 'node:test'
 import { RuleTester } from 'ssmd/testing'
-import validate from '../hooks/validate.js'
+
+const validate = new URL('../hooks/validate.js', import.meta.url)
 
 RuleTester.describe = describe
 RuleTester.it = it
@@ -136,10 +137,15 @@ const rule: RuleDefinition = {
   },
 }
 
-export const done: Promise<void> = new RuleTester({ plugin: 'acme' }).check('acme/display-name', rule, {
+export default async () => ({ plugin: 'acme', rules: { 'acme/display-name': rule } })
+
+const cases = {
   valid: [{ files: { 'feeds/a.yaml': 'name: a\\ndisplay_name: A\\n' } }],
-  invalid: [{ files: { 'feeds/a.yaml': 'name: a\\n' }, findings: [{ file: 'feeds/a.yaml', line: 1, column: 7, severity: 'warning', message: 'feed a has no display_name' }] }],
-})
+  invalid: [{ files: { 'feeds/a.yaml': 'name: a\\n' }, findings: [{ file: 'feeds/a.yaml', line: 1, column: 7, severity: 'warning' as const, message: 'feed a has no display_name' }] }],
+}
+export const done: Promise<void> = new RuleTester().check('acme/display-name', new URL('../hooks/validate.js', import.meta.url), cases)
+// @ts-expect-error the tester runs the plugin's own files, sealed: a rule object is not a subject
+export const refused: Promise<void> = new RuleTester().check('acme/display-name', rule, cases)
 `,
     )
     const tsc = spawnSync(process.execPath, [join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' })

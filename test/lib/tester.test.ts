@@ -22,6 +22,30 @@ const prodS3: RuleDefinition = {
 const pack: RulePack = { plugin: 'acme', rules: { 'acme/prod-s3': prodS3 } }
 const hook = async () => pack
 
+// The same rule as the plugin's own file, the form the tester runs (sealed, as validate does).
+const PROD_S3 = `{
+  meta: { severity: 'error', description: 'Production environments store data in s3.', docs: 'https://example.com/rules#prod-s3', messages: { local: 'production environment {{name}} must use s3 storage, not {{type}}' } },
+  environment(env, ctx) {
+    const storage = env.data.storage
+    if (env.name.endsWith('-prod') && storage?.type !== 's3') ctx.report({ path: '/storage/type', messageId: 'local', data: { name: env.name, type: String(storage?.type) } })
+  },
+}`
+
+/** A plugin package (named acme-checks) whose validate hook is `hook`, the source of an async function returning the pack. */
+function pluginWith(hookSource: string): string {
+  const dir = join(tempDir(), 'acme-checks')
+  mkdirSync(join(dir, 'hooks'), { recursive: true })
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'acme-checks', version: '1.0.0', type: 'module', oclif: { hooks: { validate: './hooks/validate.js' } } }))
+  writeFileSync(join(dir, 'hooks/validate.js'), `export default ${hookSource}\n`)
+  return dir
+}
+const packOf = (rules: Record<string, string>) =>
+  pluginWith(
+    `async () => ({ plugin: 'acme', rules: { ${Object.entries(rules)
+      .map(([id, r]) => `'${id}': ${r}`)
+      .join(', ')} } })`,
+  )
+
 const LOCAL_PROD = 'name: x-prod\nfeed: f\nschema: s:v1\nstorage:\n  type: local\n  path: /data\n'
 const S3_PROD = 'name: x-prod\nfeed: f\nschema: s:v1\nstorage:\n  type: s3\n'
 const expected = { file: 'environments/x-prod.yaml', line: 5, column: 9, message: 'production environment x-prod must use s3 storage, not local' }
@@ -36,25 +60,44 @@ async function failureOf(p: Promise<void>): Promise<RuleTestError> {
   throw new Error('expected the rule test to fail')
 }
 
-describe('ssmd/testing RuleTester', () => {
+describe('ssmd/testing RuleTester (built host)', () => {
   const tester = new RuleTester()
+  let plugin: string
+  before(() => {
+    plugin = packOf({ 'acme/prod-s3': PROD_S3 })
+  })
 
-  for (const [label, subject] of [
-    ['a single rule', prodS3],
-    ['a pack', pack],
-    ["a plugin's validate hook", hook],
-  ] as const) {
-    it(`passes valid and invalid cases for ${label}`, async () => {
+  it('passes valid and invalid cases for the plugin, as its hook file (file: URL or path) or its package folder', async () => {
+    for (const subject of [pathToFileURL(join(plugin, 'hooks/validate.js')), join(plugin, 'hooks/validate.js'), plugin]) {
       await tester.check('acme/prod-s3', subject, {
         valid: [{ files: { 'environments/x-prod.yaml': S3_PROD } }, { files: { 'environments/x-dev.yaml': LOCAL_PROD.replace('x-prod', 'x-dev') } }],
         invalid: [{ files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, severity: 'error' }] }],
       })
+    }
+  })
+
+  for (const [label, subject] of [
+    ['a single rule', prodS3],
+    ['a pack', pack],
+    ["a plugin's validate hook function", hook],
+  ] as const) {
+    it(`refuses ${label} with one error pointing to the hook file or package folder (a function cannot be sealed with its closure)`, async () => {
+      const what = typeof subject === 'function' ? 'a function' : 'an object'
+      const message = `RuleTester was given ${what}; it runs a plugin's rules as ssmd validate does, sealed, from the plugin's own files, so pass the URL of its hook file (new URL('../hooks/validate.js', import.meta.url)) or the path of its package folder`
+      const cases = { valid: [{ files: {} }] }
+      expect(() => RuleTester.run('acme/prod-s3', subject as never, cases)).to.throw(TypeError, message)
+      const rejected = await tester.check('acme/prod-s3', subject as never, cases).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(rejected).to.be.instanceOf(TypeError)
+      expect((rejected as Error).message).to.equal(message)
     })
   }
 
   it('fails each case that differs, naming what was expected and what was reported', async () => {
     const error = await failureOf(
-      tester.check('acme/prod-s3', pack, {
+      tester.check('acme/prod-s3', plugin, {
         valid: [{ name: 'not really valid', files: { 'environments/x-prod.yaml': LOCAL_PROD } }],
         invalid: [
           { name: 'wrong column', files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, column: 3 }] },
@@ -77,54 +120,36 @@ describe('ssmd/testing RuleTester', () => {
     expect(error.message).to.match(/^acme\/prod-s3: 4 cases failed\n\nvalid #1/)
   })
 
-  it('fails a case when the rule throws, as the engine reports it', async () => {
-    const crashy: RuleDefinition = {
-      severity: 'error',
-      description: 'd',
-      feed() {
-        throw new Error('boom')
-      },
-    }
+  it('fails a case when the rule throws, as validate reports it', async () => {
+    const crashy = packOf({ 'acme/crashy': "{ severity: 'error', description: 'd', feed() { throw new Error('boom') } }" })
     const error = await failureOf(tester.check('acme/crashy', crashy, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
-    expect(error.failures[0]).to.equal("valid #1\n  plugin 'acme' failed: rule 'acme/crashy' threw: boom; its findings are incomplete")
+    expect(error.failures[0]).to.equal("valid #1\n  plugin 'acme-checks' failed: rule 'acme/crashy' threw on feeds/f.yaml: boom; its findings are incomplete")
   })
 
   it('fails on an unknown messageId, a rule the pack lacks, an invalid case without findings and a path outside the root', async () => {
-    const wrongId: RuleDefinition = {
-      meta: { severity: 'error', description: 'd', messages: {} },
-      feed(doc, ctx) {
-        ctx.report({ messageId: 'nope' })
-      },
-    }
+    const wrongId = packOf({ 'acme/x': "{ meta: { severity: 'error', description: 'd', messages: {} }, feed(doc, ctx) { ctx.report({ messageId: 'nope' }) } }" })
     const e1 = await failureOf(tester.check('acme/x', wrongId, { valid: [{ files: { 'feeds/f.yaml': 'name: f\n' } }] }))
-    expect(e1.failures[0]).to.contain("reported messageId 'nope', which its meta.messages does not declare")
-    const e2 = await failureOf(tester.check('acme/other', pack, { valid: [{ files: {} }] }))
+    expect(e1.failures[0]).to.contain("rule 'acme/x' reported messageId 'nope', which its meta.messages does not declare")
+    const e2 = await failureOf(tester.check('acme/other', plugin, { valid: [{ files: {} }] }))
     expect(e2.failures[0]).to.equal("valid #1\n  the pack declares no rule 'acme/other' (it has acme/prod-s3)")
-    const e3 = await failureOf(tester.check('acme/prod-s3', pack, { invalid: [{ files: {}, findings: [] }] }))
+    const e3 = await failureOf(tester.check('acme/prod-s3', plugin, { invalid: [{ files: {}, findings: [] }] }))
     expect(e3.failures[0]).to.contain('an invalid case lists at least one expected finding')
-    const e4 = await failureOf(tester.check('acme/prod-s3', pack, { valid: [{ files: { '../escape.yaml': 'x' } }] }))
+    const e4 = await failureOf(tester.check('acme/prod-s3', plugin, { valid: [{ files: { '../escape.yaml': 'x' } }] }))
     expect(e4.failures[0]).to.contain("file path '../escape.yaml' must be relative to the ssmd root")
   })
 
   it('fails a plugin whose hook throws or whose pack is unusable', async () => {
-    const e1 = await failureOf(
-      new RuleTester({ plugin: 'acme-checks' }).check(
-        'acme/prod-s3',
-        async () => {
-          throw new Error('cannot load')
-        },
-        { valid: [{ files: {} }] },
-      ),
-    )
+    const throwing = pluginWith("async () => { throw new Error('cannot load') }")
+    const e1 = await failureOf(tester.check('acme/prod-s3', throwing, { valid: [{ files: {} }] }))
     expect(e1.failures[0]).to.equal("valid #1\n  plugin 'acme-checks' failed: its validate hook threw: cannot load; its findings are incomplete")
-    const badSeverity = { meta: { severity: 'banana', description: 'd' } } as unknown as RuleDefinition
+    const badSeverity = packOf({ 'acme/b': "{ meta: { severity: 'banana', description: 'd' } }" })
     const e2 = await failureOf(tester.check('acme/b', badSeverity, { valid: [{ files: {} }] }))
     expect(e2.failures[0]).to.contain("rule 'acme/b' has severity 'banana'; use error, warning or info")
   })
 
   it('starts each case from the base files; null removes one', async () => {
     const base = new RuleTester({ files: { 'environments/x-prod.yaml': LOCAL_PROD } })
-    await base.check('acme/prod-s3', pack, {
+    await base.check('acme/prod-s3', plugin, {
       valid: [{ files: { 'environments/x-prod.yaml': null } }, { files: { 'environments/x-prod.yaml': S3_PROD } }],
       invalid: [{ files: {}, findings: [expected] }],
     })
@@ -143,7 +168,7 @@ describe('ssmd/testing RuleTester', () => {
       bodies.push(fn)
     }
     try {
-      await tester.run('acme/prod-s3', pack, {
+      await tester.run('acme/prod-s3', plugin, {
         valid: [{ name: 's3', files: { 'environments/x-prod.yaml': S3_PROD } }],
         invalid: [{ files: { 'environments/x-prod.yaml': LOCAL_PROD }, findings: [{ ...expected, line: 4 }] }],
       })
@@ -161,7 +186,7 @@ describe('ssmd/testing RuleTester', () => {
     expect((failed as RuleTestError).failures[0]).to.contain('environments/x-prod.yaml:4:9 (any severity)')
   })
 
-  describe('the plugin itself, sealed, as ssmd validate runs it (built host)', () => {
+  describe('the plugin itself, sealed, as ssmd validate runs it', () => {
     const RULES = {
       text: "'acme/text': { severity: 'error', description: 'Reads the file text, which only ssmd has.', feed(doc, ctx) { if (doc.text.includes('kalshi')) ctx.report({ message: 'kalshi' }) } }",
       lines: "'acme/lines': { severity: 'warning', description: 'Two lines.', feed(doc, ctx) { ctx.report({ message: 'first line\\nsecond line' }) } }",

@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
-import type { RuleDefinition } from '../../src/lib/validate/types.js'
-import { RuleTester } from '../../src/testing.js'
+import type { RuleDefinition } from '../../src/lib/validate/checks.js'
+import { BuiltinRuleTester } from '../../src/lib/validate/builtin-tester.js'
 import { EXAMPLE_LOCAL, EXAMPLE_REPO } from '../helpers/repo.js'
 
 function readTree(root: string, dir = root, out: Record<string, string> = {}): Record<string, string> {
@@ -28,11 +28,11 @@ export function edited(file: string, from: string, to: string): string {
   return after
 }
 
-/** Runs built-in rules as ssmd does (plugin 'ssmd'), each case on top of the example repository. */
-export const tester = new RuleTester({ files: EXAMPLE, plugin: 'ssmd' })
+/** Runs built-in rules as ssmd does (in its process, with their declared capabilities), each case on top of the example repository. */
+export const tester = new BuiltinRuleTester({ files: EXAMPLE })
 
 /** The same, from an empty repository. */
-export const bare = new RuleTester({ plugin: 'ssmd' })
+export const bare = new BuiltinRuleTester()
 
 /** A built-in rule, as registered in ssmd's own pack. */
 export function builtin(id: string): RuleDefinition {

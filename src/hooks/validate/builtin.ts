@@ -3,7 +3,7 @@
 // is the pack, in the order the rules run.
 import { defineChecks } from '../../lib/validate/define.js'
 import type { BuiltinRule } from '../../lib/validate/rules/util.js'
-import type { RulePack } from '../../lib/validate/types.js'
+import type { RulePack } from '../../lib/validate/checks.js'
 import yamlSyntax from '../../lib/validate/rules/yaml-syntax.js'
 import yamlUnsafe from '../../lib/validate/rules/yaml-unsafe.js'
 import yamlUnsafeInteger from '../../lib/validate/rules/yaml-unsafe-integer.js'

@@ -17,7 +17,8 @@ import { gitLeftOut } from '../git/left-out.js'
 import { declaredHooks } from './plugin-trust.js'
 import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
-import type { Finding, RuleInfo, RulePack } from '../validate/types.js'
+import type { RulePack } from '../validate/checks.js'
+import type { Finding, RuleInfo } from '../validate/types.js'
 
 export { pluginsDisabled, pluginsOffNotice, policySeverities, reservedNamespaces, type PluginsOff }
 

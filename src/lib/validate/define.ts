@@ -1,5 +1,5 @@
 import { metaProblem } from './meta.js'
-import type { RuleDefinition } from './types.js'
+import type { RuleDefinition } from './checks.js'
 
 /**
  * Declares a rule pack. The returned function is a `validate` hook (register it

@@ -7,7 +7,8 @@ import type { Workspace } from '../workspace/workspace.js'
 import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
 import { cleanText, namespaceProblem, reportFinding, type Reporter } from './report.js'
 import { numericEnv } from '../core/numbers.js'
-import type { Capabilities, Capability, CheckContext, Finding, Report, RuleDefinition, RuleInfo, RulePack, Severity } from './types.js'
+import type { Capabilities, CheckContext, RuleDefinition, RulePack } from './checks.js'
+import type { Capability, Finding, Report, RuleInfo, Severity } from './types.js'
 
 export type PolicySeverity = Severity | 'off'
 

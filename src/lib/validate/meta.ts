@@ -1,5 +1,6 @@
 import { SEVERITIES as POLICY_SEVERITIES } from '../spec/enums.js'
-import { CAPABILITIES, type Capability, type Report, type RuleDefinition, type RuleMeta, type Severity } from './types.js'
+import type { RuleDefinition } from './checks.js'
+import { CAPABILITIES, type Capability, type Report, type RuleMeta, type Severity } from './types.js'
 
 /** A finding's severities: those ssmd.yaml may set (the spec's), but 'off'. */
 export const SEVERITIES: readonly Severity[] = POLICY_SEVERITIES.filter((s): s is Severity => s !== 'off')

@@ -16,7 +16,8 @@ import { reservedNamespaces } from './report.js'
 import { explainMissingPlugins, missingPlugins, unknownRuleFindings } from './policy.js'
 import { LOCK_FILE, PLUGIN_PIN, pinFindings, readLock, type PluginLock } from './pins.js'
 import { applyConfig, optionProblems, ruleConfig, ruleOptions, runnerPolicy } from './rule-config.js'
-import type { Finding, RuleDefinition, RuleInfo, RulePack } from './types.js'
+import type { RuleDefinition, RulePack } from './checks.js'
+import type { Finding, RuleInfo } from './types.js'
 
 /** Starts one sandboxed process per plugin for a validation of the repository at `root`. */
 export function startPlugins(plugins: readonly InstalledPlugin[], root: string): PluginSession {

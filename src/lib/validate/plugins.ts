@@ -28,7 +28,8 @@ import type { PackSource, PolicySeverity } from './engine.js'
 import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
 import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
 import { cleanText, MAX_FINDINGS, MAX_REPORT_CHARS, namespaceProblem, packNameProblem, reportFinding } from './report.js'
-import type { Finding, RuleDefinition } from './types.js'
+import type { RuleDefinition } from './checks.js'
+import type { Finding } from './types.js'
 
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
 export interface InstalledPlugin {

@@ -4,11 +4,11 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { plural } from '../core/text.js'
 import { Workspace } from '../workspace/workspace.js'
-import { compareFindings, runRules, type PackSource } from './engine.js'
-import type { Rule as RuleDefinition, RulePack } from './plugin-api.js'
+import { compareFindings } from './engine.js'
+import type { RulePack } from './plugin-api.js'
 import { PluginSession, pluginFailedFinding, type InstalledPlugin } from './plugins.js'
 import { reservedNamespaces } from './report.js'
-import type { Finding, RuleDefinition as BuiltinRuleDefinition, RulePack as BuiltinRulePack, Severity } from './types.js'
+import type { Finding, Severity } from './types.js'
 
 /**
  * A repository as in-memory files: path relative to the ssmd root → content.
@@ -52,24 +52,22 @@ export interface RuleTests {
 }
 
 /**
- * What a rule test runs:
- * - the plugin itself: its package folder or its hook file, as a `file:` URL
- *   (`new URL('../hooks/validate.js', import.meta.url)`) or an absolute path.
- *   The rules then run exactly as `ssmd validate` runs them: sealed, in their
- *   own process, on the same plain data, with the same checks of every report;
- * - or, for a quick check of a self-contained rule, a plugin's `validate` hook
- *   function, a rule pack or a single rule object, run in the test's own
- *   process (not sealed: a rule that passes here may still fail in validate).
+ * What a rule test runs: the plugin itself, as the `file:` URL of its hook file
+ * (`new URL('../hooks/validate.js', import.meta.url)`) or the path of its hook
+ * file or package folder. Its rules then run exactly as `ssmd validate` runs
+ * them: sealed, in their own process, from the plugin's own files, on the same
+ * plain data, with the same checks of every report. A hook function, rule pack
+ * or rule object is refused: a function cannot be moved into the sealed engine
+ * with the modules and variables it closes over, and running it in the test's
+ * own process would let a rule pass its tests and fail in validate.
  */
-export type RuleUnderTest = URL | string | RuleDefinition | RulePack | BuiltinRuleDefinition | BuiltinRulePack | ((...args: never[]) => unknown)
+export type RuleUnderTest = URL | string
 
 export interface RuleTesterOptions {
   /** Files every case starts from; a case's own files replace or (with null) remove them. */
   files?: TestFiles
   /** Installed plugins for every case (a case's own list wins). */
   installedPlugins?: readonly string[]
-  /** Plugin name for a single rule (default: the part of its id before the first '/'). */
-  plugin?: string
 }
 
 type Describe = (name: string, fn: () => void) => unknown
@@ -91,7 +89,12 @@ interface PreparedCase {
   exec(): Promise<string[]>
 }
 
-const isPack = (x: unknown): x is RulePack => typeof x === 'object' && x !== null && 'rules' in x && 'plugin' in x
+/** Why a rule test's subject is refused: anything but the plugin's own files. */
+export function subjectProblem(subject: unknown): string | undefined {
+  if (typeof subject === 'string' || subject instanceof URL) return undefined
+  const what = typeof subject === 'function' ? 'a function' : subject !== null && typeof subject === 'object' ? 'an object' : String(subject)
+  return `RuleTester was given ${what}; it runs a plugin's rules as ssmd validate does, sealed, from the plugin's own files, so pass the URL of its hook file (new URL('../hooks/validate.js', import.meta.url)) or the path of its package folder`
+}
 
 /**
  * Runs a rule through ssmd's real engine: each case's files are written to a
@@ -103,16 +106,16 @@ const isPack = (x: unknown): x is RulePack => typeof x === 'object' && x !== nul
  * node:test), `run` declares one test per case; otherwise it runs them all and
  * rejects with one error listing every failing case.
  */
-export class RuleTester {
+export class RuleTester<Subject = RuleUnderTest> {
   /** The test framework's describe/it; default: the globals mocha (and jest, vitest with globals) define. */
   static describe?: Describe
   static it?: It
   static itOnly?: It
 
-  readonly #options: RuleTesterOptions
+  protected readonly options: RuleTesterOptions
 
   constructor(options: RuleTesterOptions = {}) {
-    this.#options = options
+    this.options = options
   }
 
   /** `new RuleTester().run(…)`: cases that each give their whole repository. */
@@ -124,7 +127,7 @@ export class RuleTester {
    * Declares one test per case with the test framework's describe/it (mocha's
    * globals, or RuleTester.describe/it), or, without one, runs every case like `check`.
    */
-  run(ruleId: string, rule: RuleUnderTest, tests: RuleTests): Promise<void> {
+  run(ruleId: string, rule: Subject, tests: RuleTests): Promise<void> {
     const cases = this.#cases(ruleId, rule, tests)
     const g = globalThis as { describe?: Describe; it?: It & { only?: It } }
     const describe = RuleTester.describe ?? g.describe
@@ -146,7 +149,7 @@ export class RuleTester {
   }
 
   /** Runs every case now, without a test framework; rejects with a RuleTestError listing each failing case. */
-  async check(ruleId: string, rule: RuleUnderTest, tests: RuleTests): Promise<void> {
+  async check(ruleId: string, rule: Subject, tests: RuleTests): Promise<void> {
     const cases = this.#cases(ruleId, rule, tests)
     const failures: string[] = []
     const selected = cases.some(c => c.only) ? cases.filter(c => c.only) : cases
@@ -157,14 +160,16 @@ export class RuleTester {
     if (failures.length > 0) throw new RuleTestError(ruleId, failures)
   }
 
-  #cases(ruleId: string, rule: RuleUnderTest, tests: RuleTests): PreparedCase[] {
+  #cases(ruleId: string, rule: Subject, tests: RuleTests): PreparedCase[] {
+    const problem = this.subjectProblem(rule)
+    if (problem !== undefined) throw new TypeError(problem)
     return [
       ...(tests?.valid ?? []).map((c, i) => this.#prepare(ruleId, rule, c, `valid #${i + 1}`, undefined)),
       ...(tests?.invalid ?? []).map((c, i) => this.#prepare(ruleId, rule, c, `invalid #${i + 1}`, c?.findings ?? [])),
     ]
   }
 
-  #prepare(ruleId: string, rule: RuleUnderTest, c: ValidCase, label: string, expected: readonly ExpectedFinding[] | undefined): PreparedCase {
+  #prepare(ruleId: string, rule: Subject, c: ValidCase, label: string, expected: readonly ExpectedFinding[] | undefined): PreparedCase {
     const title = c?.name ? `${label}: ${c.name}` : label
     return {
       title,
@@ -172,7 +177,7 @@ export class RuleTester {
       exec: async () => {
         if (c === null || typeof c !== 'object' || c.files === null || typeof c.files !== 'object') return ["  the case has no 'files' (an object of path → content)"]
         if (expected !== undefined && expected.length === 0) return ['  an invalid case lists at least one expected finding (use a valid case for none)']
-        const files = { ...this.#options.files, ...c.files }
+        const files = { ...this.options.files, ...c.files }
         for (const path of Object.keys(files)) {
           if (!isRelativePath(path)) return [`  file path '${path}' must be relative to the ssmd root, with / separators and no '..'`]
         }
@@ -183,16 +188,8 @@ export class RuleTester {
             mkdirSync(dirname(join(dir, path)), { recursive: true })
             writeFileSync(join(dir, path), content)
           }
-          const installedPlugins = [...(c.installedPlugins ?? this.#options.installedPlugins ?? [])]
-          let findings: Finding[]
-          let declaredRules: string[] | undefined
-          if (typeof rule === 'string' || rule instanceof URL) {
-            ;({ findings, rules: declaredRules } = await sealedRun(pluginAt(rule), dir, installedPlugins))
-          } else {
-            const source = await this.#source(ruleId, rule)
-            findings = (await runRules(new Workspace(dir), [source], { installedPlugins })).findings
-            if (isPack(source.result)) declaredRules = Object.keys(source.result.rules)
-          }
+          const installedPlugins = [...(c.installedPlugins ?? this.options.installedPlugins ?? [])]
+          const { findings, rules: declaredRules } = await this.findings(ruleId, rule, dir, installedPlugins)
           const problems = findings.filter(f => f.rule === 'plugin/failed' && ruleId !== 'plugin/failed').map(f => `  ${f.message}`)
           if (declaredRules && !declaredRules.includes(ruleId)) {
             problems.push(`  the pack declares no rule '${ruleId}' (it has ${declaredRules.join(', ') || 'none'})`)
@@ -211,20 +208,14 @@ export class RuleTester {
     }
   }
 
-  /** The pack source the engine receives, as ssmd's plugin loader would hand it over. */
-  async #source(ruleId: string, rule: Exclude<RuleUnderTest, URL | string>): Promise<PackSource> {
-    if (typeof rule === 'function') {
-      const label = this.#options.plugin ?? 'plugin under test'
-      try {
-        const result = await (rule as () => unknown)()
-        return { plugin: this.#options.plugin ?? (isPack(result) && typeof result.plugin === 'string' ? result.plugin : label), result }
-      } catch (error) {
-        return { plugin: label, error }
-      }
-    }
-    if (isPack(rule)) return { plugin: this.#options.plugin ?? String(rule.plugin), result: rule }
-    const plugin = this.#options.plugin ?? ruleId.split('/')[0]
-    return { plugin, result: { plugin, rules: { [ruleId]: rule } } }
+  /** Why the subject cannot be tested (undefined: it can). */
+  protected subjectProblem(subject: unknown): string | undefined {
+    return subjectProblem(subject)
+  }
+
+  /** The findings of one case: the plugin run sealed, as validate runs it, over the repository in `dir`. */
+  protected findings(_ruleId: string, subject: unknown, dir: string, installedPlugins: string[]): Promise<{ findings: Finding[]; rules?: string[] }> {
+    return sealedRun(pluginAt(subject as RuleUnderTest), dir, installedPlugins)
   }
 }
 

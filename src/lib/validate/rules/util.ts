@@ -1,7 +1,8 @@
 import { addDays, isValidDate } from '../../core/dates.js'
 import { rangesOverlap, resolveVersionForDate, versionNumber } from '../../domain/versions.js'
 import type { PluginDocument, SchemaDocument } from '../plugin-api.js'
-import type { Capability, CheckContext, Report, RuleChecks, RuleMeta } from '../types.js'
+import type { CheckContext, RuleChecks } from '../checks.js'
+import type { Capability, Report, RuleMeta } from '../types.js'
 import type { ContractFinding } from '../contract.js'
 
 /**
