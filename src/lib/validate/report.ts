@@ -19,7 +19,6 @@
  * engine before any of this, with the same length limit, only to keep the
  * answer small: the verdict is this module's.
  */
-import { hasControlChar } from '../core/text.js'
 import { redact as redactSecrets } from '../domain/secrets.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import { reportText, type ResolvedMeta } from './meta.js'
@@ -87,10 +86,15 @@ export function cleanText(text: string, max = MAX_MESSAGE): string {
 
 const positive = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1
 
-/** A repository-relative path that stays inside the repository, or undefined. */
+/**
+ * A repository-relative path that stays inside the repository, or undefined.
+ * Control characters are allowed: a repository can hold such a file (git
+ * quotes its name; repo/unrecognised-file reports it), and every output
+ * escapes them in text and keeps them exact in JSON.
+ */
 function insideRepo(file: string): string | undefined {
   if (file === '' || file.length > 1024) return undefined
-  if (file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file) || hasControlChar(file)) return undefined
+  if (file.startsWith('/') || file.includes('\\') || /^[A-Za-z]:/.test(file)) return undefined
   const parts = file.split('/')
   if (parts.some(p => p === '..' || p === '.' || p === '')) return undefined
   return file
