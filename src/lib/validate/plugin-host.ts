@@ -229,6 +229,7 @@ async function main(): Promise<void> {
   // The budget counts the plugin's own code: loading its hook, then (afresh) running its checks.
   let deadline = Infinity
   let stage = 'while loading its validate hook'
+  let budgetMs = args.budgetMs
   const fail = (message: string) => post({ t: 'failed', message })
 
   const files = new PluginFiles(args.root)
@@ -320,7 +321,7 @@ async function main(): Promise<void> {
   }
   /** Why the engine stopped, when it was one of its limits. */
   const limitHit = (text: string): string | undefined => {
-    if (interrupted || /^InternalError: interrupted/.test(text)) return `exceeded its time budget of ${args.budgetMs} ms (${stage}); it was stopped`
+    if (interrupted || /^InternalError: interrupted/.test(text)) return `exceeded its time budget of ${budgetMs} ms (${stage}); it was stopped`
     if (/^InternalError: out of memory/.test(text)) return `exceeded its memory limit of ${args.memoryMb} MB (${stage}); it was stopped`
     return undefined
   }
@@ -361,7 +362,7 @@ async function main(): Promise<void> {
   const runner = vm.unwrapResult(vm.callFunction(factory, vm.undefined, hostObject, limits))
 
   const boot = hookFiles.map((f, i) => `import * as m${i} from ${JSON.stringify(f)}`).join('\n') + `\nexport const modules = [${hookFiles.map((_, i) => `m${i}`).join(', ')}]`
-  deadline = performance.now() + args.budgetMs
+  deadline = performance.now() + budgetMs
   const loaded = vm.evalCode(boot, BOOT, { type: 'module' })
   if (loaded.error) {
     const text = describe(loaded.error)
@@ -390,9 +391,12 @@ async function main(): Promise<void> {
 
   stage = 'before its first rule'
   deadline = Infinity
-  const payload = await readStdin()
+  const { header, payload } = await readStdin()
+  // ssmd sets the budget of the checks once it knows the number of documents.
+  if (typeof header.budgetMs === 'number' && header.budgetMs > 0) budgetMs = header.budgetMs
+  stage = 'while reading the documents'
   const runStarted = performance.now()
-  deadline = runStarted + args.budgetMs
+  deadline = runStarted + budgetMs
   const runFn = vm.getProp(runner, 'run')
   const runCall = vm.callFunction(runFn, runner, vm.newString(payload))
   if (runCall.error) {
@@ -409,11 +413,13 @@ async function main(): Promise<void> {
   post({ t: 'done', reports: done.reports, errors: done.errors, timing: { load: loadMs, run: performance.now() - runStarted } })
 }
 
-/** The whole payload ssmd writes to this process's stdin. */
-async function readStdin(): Promise<string> {
+/** What ssmd writes to this process's stdin: one line of settings (JSON), then the payload for the runner. */
+async function readStdin(): Promise<{ header: { budgetMs?: unknown }; payload: string }> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8')
+  const all = Buffer.concat(chunks)
+  const nl = all.indexOf(10)
+  return { header: JSON.parse(all.subarray(0, nl).toString('utf8')) as { budgetMs?: unknown }, payload: all.subarray(nl + 1).toString('utf8') }
 }
 
 main()

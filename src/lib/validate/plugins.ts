@@ -350,6 +350,8 @@ export class PluginSession {
           if (this.options.mode === 'declare') finish({ declared })
           // Its checks get the whole budget, counted from now or from when it has the documents.
           else if (sent) arm(this.budget + ANSWER_SLACK_MS)
+          // Until then it waits for ssmd, which may still be reading a large repository: that time is not the plugin's.
+          else if (timer) clearTimeout(timer)
           return
         case 'rule':
           stage = typeof msg.id === 'string' ? `in rule '${cleanText(msg.id, 100)}'` : stage
@@ -382,7 +384,8 @@ export class PluginSession {
       new Promise<void>(resolve => {
         if (settled || !child?.stdin) return resolve()
         void answer.then(() => resolve())
-        child.stdin.end(payload, () => {
+        // First line: the checks' budget, known only now (it grows with the number of documents).
+        child.stdin.end(`${JSON.stringify({ budgetMs: this.budget })}\n${payload}`, () => {
           sent = true
           if (declared !== undefined) arm(this.budget + ANSWER_SLACK_MS)
           resolve()
