@@ -137,6 +137,38 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
   }
   deepFreeze(protoOf(g))
 
+  /**
+   * Freezes data made by JSON.parse (the documents, the options): only plain
+   * objects and arrays whose prototypes are frozen already, only own
+   * enumerable data properties. Walking it by keys is many times cheaper than
+   * reading every property's descriptor as deepFreeze must for built-ins.
+   * A '__proto__' key is an own property there, read by its descriptor (a
+   * plain `o[key]` would return the prototype). Iterative: deep data cannot
+   * overflow the stack.
+   */
+  const freezeData = (root: unknown) => {
+    const stack: unknown[] = [root]
+    while (stack.length > 0) {
+      // A tree (JSON has no shared or cyclic values): every object is met once.
+      const o = stack.pop() as any
+      if (o === null || typeof o !== 'object') continue
+      freeze(o)
+      if (isArray(o)) {
+        for (let i = 0; i < o.length; i++) {
+          const v = o[i]
+          if (v !== null && typeof v === 'object') stack.push(v)
+        }
+        continue
+      }
+      const keys = ownKeys(o)
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]
+        const v = k === '__proto__' ? describeProp(o, k)?.value : o[k]
+        if (v !== null && typeof v === 'object') stack.push(v)
+      }
+    }
+  }
+
   const describe = (error: unknown): string => {
     try {
       if (error !== null && typeof error === 'object' && typeof (error as any).message === 'string') {
@@ -253,7 +285,7 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     const input = parse(payload)
     now = input.now
     const documents: any[] = input.documents
-    deepFreeze(documents)
+    freezeData(documents)
     const indexOf = new Map<unknown, number>()
     const byKind: Record<string, any[]> = { feed: [], schema: [], environment: [], policy: [] }
     for (let i = 0; i < documents.length; i++) {
@@ -285,7 +317,7 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     const skip = new Set(isArray(input.skip) ? input.skip : [])
     // Each rule's options from ssmd.yaml: the base value, and by file where an override gives another.
     const options = input.options ?? { base: {}, byFile: {} }
-    deepFreeze(options)
+    freezeData(options)
     const has = (o: unknown, key: string) => o !== null && typeof o === 'object' && describeProp(o, key) !== undefined
     const optionsFor = (id: string, doc: any): unknown => {
       const byFile = has(options.byFile, id) ? options.byFile[id] : undefined
