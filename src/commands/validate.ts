@@ -100,7 +100,10 @@ export default class Validate extends SsmdCommand<typeof Validate> {
       )
       const runs = summary.plugins
       this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)
-      for (const p of runs) this.note(`  ${p.name}@${p.version}${p.pack ? ` (${p.pack}, ${p.rules} rule${p.rules === 1 ? '' : 's'})` : ''}: ${p.status}, ${p.ms} ms`)
+      for (const p of runs)
+        this.note(
+          `  ${p.name}@${p.version}${p.pack ? ` (${p.pack}, ${p.rules} rule${p.rules === 1 ? '' : 's'})` : ''}: ${p.cached ? `${p.status}, from the cache (nothing it reads changed)` : `${p.status}, ${p.ms} ms`}`,
+        )
     }
     if (failed) process.exitCode = 1
     return { findings: result.findings, summary }

@@ -19,7 +19,7 @@ interface JsonFinding {
 }
 interface JsonOutput {
   findings: JsonFinding[]
-  summary: { errors: number; plugins: Array<{ name: string; version: string; status: string }> }
+  summary: { errors: number; plugins: Array<{ name: string; version: string; status: string; cached?: boolean }> }
 }
 
 const PLUGINS = join(FIXTURES, 'plugins')
@@ -300,5 +300,23 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     ])
     // --no-cache: every file checked.
     expect(calls(run(['validate', '--json', '--no-cache', '-C', repo]))).to.have.length(3)
+  })
+
+  it("reuses an installed plugin's whole result on an unchanged repository: the same findings, without running it", () => {
+    ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.0.0')]))
+    const repo = exampleRepo()
+    policy(repo, 'rules:\n  ref/unused: off\n  ceiling/rate: [error, { max: 1 }]\n')
+    const first = run(['validate', '--json', '-C', repo])
+    expect(first.code, first.stderr).to.equal(1)
+    expect(json(first).summary.plugins.map(p => `${p.name} ${p.status} ${p.cached === true}`)).to.deep.equal([`${PKG} ok false`])
+    const again = run(['validate', '--json', '-C', repo])
+    expect(again.code).to.equal(1)
+    expect(json(again).summary.plugins.map(p => `${p.name} ${p.status} ${p.cached === true}`)).to.deep.equal([`${PKG} ok true`])
+    // The same findings, file-scoped and not, down to the call numbers of the run that made them.
+    expect(json(again).findings.map(line)).to.deep.equal(json(first).findings.map(line))
+    expect(json(first).findings.filter(f => f.rule === 'ceiling/rate')).to.have.length.above(0)
+    expect(run(['validate', '-v', '-C', repo]).stderr, '-v').to.contain(`${PKG}@1.0.0 (ceiling, 3 rules): ok, from the cache (nothing it reads changed)`)
+    // --no-cache: it runs.
+    expect(json(run(['validate', '--json', '--no-cache', '-C', repo])).summary.plugins[0].cached).to.equal(undefined)
   })
 })

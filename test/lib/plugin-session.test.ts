@@ -1,10 +1,13 @@
 // The plugin session itself (src/lib/validate/plugins.ts): real fixture plugins in their sealed
 // processes, on a real copy of the example repository. Needs `npm run build` (the host is dist/).
 import { expect } from 'chai'
-import { readFileSync } from 'node:fs'
+import { appendFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { PluginSession, type InstalledPlugin } from '../../src/lib/validate/plugins.js'
+import { pluginResults } from '../../src/lib/cli/validation.js'
+import type { PolicySeverity } from '../../src/lib/validate/engine.js'
+import { PluginSession, validationDate, type InstalledPlugin, type PluginOutcome } from '../../src/lib/validate/plugins.js'
 import { reservedNamespaces } from '../../src/lib/validate/report.js'
+import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { exampleRepo, FIXTURES } from '../helpers/repo.js'
 
@@ -50,5 +53,68 @@ describe('plugin session (sealed processes, real fixture plugins)', function () 
     await session.send(ws, { off: [], installedPlugins: [] })
     const [outcome] = await session.finish({ ws, reserved: reservedNamespaces() })
     expect(outcome.failure).to.equal(`exceeded its time budget of ${10000 + ws.documents.length} ms (in rule 'looper/forever'); it was stopped`)
+  })
+
+  describe("a plugin's whole result, kept in the validation cache", () => {
+    const DAY = 86400000
+    const today = validationDate()
+    /** sealed-ok as npm installs it from a tarball: with an integrity. */
+    const installed = (version = '1.0.0') => fixture('sealed-ok', { version, integrity: 'sha512-AAAA' })
+
+    /** One `ssmd validate`: the cache read, the plugin run or reused, the cache written. */
+    async function validate(root: string, plugin: InstalledPlugin, options: { now?: number; policy?: Record<string, PolicySeverity> } = {}): Promise<PluginOutcome> {
+      const cache = new DocumentCache(root, { keepData: true })
+      const session = new PluginSession([plugin], { root, mode: 'run', results: pluginResults(cache) })
+      const ws = new Workspace(root, { cache })
+      await session.send(ws, { off: [], installedPlugins: [], now: options.now, policy: options.policy })
+      const [outcome] = await session.finish({ ws, reserved: reservedNamespaces(), policy: options.policy })
+      cache.save()
+      expect(outcome.failure).to.equal(undefined)
+      return outcome
+    }
+    const said = (o: PluginOutcome) => o.findings.map(f => `${f.rule} ${f.severity} ${f.file}:${f.line} ${f.message}`)
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10)
+
+    it('is reused on an unchanged repository (the plugin does not run), and recomputed when any document changes', async () => {
+      const root = exampleRepo()
+      const first = await validate(root, installed())
+      expect(first.run.cached).to.equal(undefined)
+      expect(said(first)).to.deep.equal([`sealedok/clock warning feeds/kalshi.yaml:2 hello from CommonJS on ${day(today)}, one clock`])
+      const again = await validate(root, installed())
+      expect(again.run).to.include({ cached: true, status: 'ok', ms: 0 })
+      expect(said(again)).to.deep.equal(said(first))
+      // A document the plugin's findings are not even about.
+      appendFileSync(join(root, 'environments/kalshi-prod.yaml'), '# reviewed\n')
+      expect((await validate(root, installed())).run.cached).to.equal(undefined)
+      expect((await validate(root, installed())).run.cached).to.equal(true)
+    })
+
+    it('is recomputed on another date (the clock the plugin sees) and for another version of the plugin', async () => {
+      const root = exampleRepo()
+      await validate(root, installed())
+      const tomorrow = await validate(root, installed(), { now: today + DAY })
+      expect(tomorrow.run.cached).to.equal(undefined)
+      expect(said(tomorrow)).to.deep.equal([`sealedok/clock warning feeds/kalshi.yaml:2 hello from CommonJS on ${day(today + DAY)}, one clock`])
+      expect((await validate(root, installed(), { now: today + DAY })).run.cached).to.equal(true)
+      expect((await validate(root, installed('1.0.1'), { now: today + DAY })).run.cached).to.equal(undefined)
+      expect((await validate(root, installed('1.0.1'), { now: today + DAY })).run.cached).to.equal(true)
+    })
+
+    it('is recomputed under other rule settings, and never kept for a linked plugin (no integrity: its code may change under the same version)', async () => {
+      const root = exampleRepo()
+      await validate(root, installed())
+      const info = await validate(root, installed(), { policy: { 'sealedok/clock': 'info' } })
+      expect(info.run.cached).to.equal(undefined)
+      expect(said(info)[0]).to.match(/^sealedok\/clock info /)
+      expect((await validate(root, installed(), { policy: { 'sealedok/clock': 'info' } })).run.cached).to.equal(true)
+      const linked = fixture('sealed-ok')
+      await validate(root, linked)
+      expect((await validate(root, linked)).run.cached).to.equal(undefined)
+    })
+
+    it('gives the plugin the validation date as its clock: the start of the day (UTC), whatever the hour', () => {
+      expect(validationDate(Date.UTC(2026, 2, 14, 23, 59, 59, 999))).to.equal(Date.UTC(2026, 2, 14))
+      expect(validationDate(Date.UTC(2026, 2, 14))).to.equal(Date.UTC(2026, 2, 14))
+    })
   })
 })

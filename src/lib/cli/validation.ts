@@ -6,7 +6,7 @@ import { definitionCache } from '../domain/schema/definitions.js'
 import { Workspace } from '../workspace/workspace.js'
 import type { SchemaDocument } from '../workspace/document.js'
 import { PLUGIN_FAILED, runRules, type PackSource } from '../validate/engine.js'
-import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginRun } from '../validate/plugins.js'
+import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginResults, type PluginRun } from '../validate/plugins.js'
 import { reservedNamespaces } from '../validate/report.js'
 import { offHow, pluginsDisabled, pluginsOffNotice, policySeverities, quoted, requiredPlugins, type PluginsOff, UNKNOWN_RULE_INFO } from '../validate/policy.js'
 import { runPipeline, startPlugins } from '../validate/pipeline.js'
@@ -217,12 +217,13 @@ export interface ValidateOptions {
 export async function validateRepository(config: Config, root: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const disabled = pluginsDisabled(options.plugins)
   const plugins = disabled ? [] : validationPlugins(config)
-  // Children start now: their start-up overlaps reading the repository and the built-in rules.
-  const session = startPlugins(plugins, root)
   const cache =
     options.cache === false
       ? undefined
       : new DocumentCache(root, { keepData: plugins.length > 0, strategy: options.cacheStrategy, location: cacheLocation(root, options.cacheLocation) })
+  // Children start now: their start-up overlaps reading the repository and the built-in rules. A plugin whose
+  // result the cache holds starts only if the documents turn out changed (see PluginSession.send).
+  const session = startPlugins(plugins, root, cache ? pluginResults(cache) : undefined)
   // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
   const ws = new Workspace(root, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
@@ -249,6 +250,12 @@ export async function validateRepository(config: Config, root: string, options: 
   const off = by === undefined ? {} : { plugins_off: { by, required: requiredPlugins(ws) } }
   const summary = { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run), ...off }
   return { root, findings, files, rules, summary, ...(cache ? { cache: cacheReport(cache, definitions.reused) } : {}) }
+}
+
+/** Plugins' whole results, kept in the validation cache next to the documents they were computed from. */
+export function pluginResults(cache: DocumentCache): PluginResults {
+  const table = cache.table('plugin-results')
+  return { get: name => table.get(name), set: (name, value) => table.set(name, value), contentDigest: file => cache.contentDigest(file) }
 }
 
 function cacheReport(cache: DocumentCache, definitions: number): CacheReport {

@@ -11,7 +11,7 @@ import { Workspace } from '../workspace/workspace.js'
 import type { SsmdDocument } from '../workspace/document.js'
 import { compareFindings, runRules, type PackSource } from './engine.js'
 import { resolveMeta } from './meta.js'
-import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginOutcome } from './plugins.js'
+import { PluginSession, pluginFailedFinding, type InstalledPlugin, type PluginOutcome, type PluginResults } from './plugins.js'
 import { reservedNamespaces } from './report.js'
 import { explainMissingPlugins, missingPlugins, unknownRuleFindings } from './policy.js'
 import { LOCK_FILE, PLUGIN_PIN, pinFindings, readLock, type PluginLock } from './pins.js'
@@ -19,9 +19,9 @@ import { applyConfig, optionProblems, ruleConfig, ruleOptions, runnerPolicy } fr
 import type { RuleDefinition, RulePack } from './checks.js'
 import type { Finding, RuleInfo } from './types.js'
 
-/** Starts one sandboxed process per plugin for a validation of the repository at `root`. */
-export function startPlugins(plugins: readonly InstalledPlugin[], root: string): PluginSession {
-  return new PluginSession(plugins, { root, mode: 'run' })
+/** Starts one sandboxed process per plugin for a validation of the repository at `root`; with `results`, a plugin's result on unchanged inputs is reused. */
+export function startPlugins(plugins: readonly InstalledPlugin[], root: string, results?: PluginResults): PluginSession {
+  return new PluginSession(plugins, { root, mode: 'run', results })
 }
 
 export interface PipelineInput {

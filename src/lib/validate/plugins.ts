@@ -53,6 +53,8 @@ export interface PluginRun {
   /** Time the plugin took, in ms: loading its hook and running its checks, as measured in its process; for a plugin that failed, ssmd's wall-clock time from starting it to the verdict. */
   ms: number
   status: 'ok' | 'failed'
+  /** The plugin did not run: its findings are those of an earlier run on the same documents, options and date (see PluginResults). */
+  cached?: true
 }
 
 export interface PluginOutcome {
@@ -233,12 +235,55 @@ interface ChildAnswer {
   ms: number
 }
 
+/**
+ * Where a plugin's whole result is kept between runs (the validation cache):
+ * one entry per plugin name, and each document's content digest, which the
+ * key of a result is made of.
+ */
+export interface PluginResults {
+  get(plugin: string): unknown
+  set(plugin: string, value: unknown): void
+  /** SHA-256 of the content a document was read from; undefined when it was not read through the cache. */
+  contentDigest(file: string): Uint8Array | undefined
+}
+
+/** A plugin's whole result as the validation cache keeps it. */
+interface StoredResult {
+  /** Which plugin made it (name, version, integrity): the result of another installation is not looked at. */
+  identity: string
+  /** Everything else the plugin's run depended on (see resultKey). */
+  key: string
+  /** Its declarations as it sent them, for the check that no two packages claim one namespace. */
+  declared: unknown
+  outcome: { run: PluginRun; declared?: PackSource; findings: Finding[] }
+}
+
 export interface PluginSessionOptions {
   /** The repository root; undefined when only declarations are wanted outside a repository. */
   root?: string
   budgetMs?: number
   /** 'declare' loads each plugin's hook and returns its declarations; 'run' also runs its checks. */
   mode: 'declare' | 'run'
+  /** Keep and reuse each installed plugin's whole result (see send); without it, every plugin runs. */
+  results?: PluginResults
+}
+
+/** The plugin's clock: the start (00:00 UTC) of the day validation runs on, the same for every rule and every call. */
+export function validationDate(at = Date.now()): number {
+  return at - (((at % 86400000) + 86400000) % 86400000)
+}
+
+interface Child {
+  plugin: InstalledPlugin
+  child?: ChildProcess
+  answer: Promise<ChildAnswer>
+  start: (payload: string) => Promise<void>
+  /** Not started yet: its result is probably in the cache, and send decides. */
+  deferred?: { settle: (a: ChildAnswer) => void }
+  /** This run's result is the stored one. */
+  stored?: StoredResult
+  /** The key this run's result is kept under, when it may be. */
+  key?: string
 }
 
 /**
@@ -246,8 +291,9 @@ export interface PluginSessionOptions {
  * `send` hands them the documents, `finish` collects and checks their answers.
  */
 export class PluginSession {
-  private readonly children: Array<{ plugin: InstalledPlugin; child?: ChildProcess; answer: Promise<ChildAnswer>; start: (payload: string) => Promise<void> }> = []
+  private readonly children: Child[] = []
   private budget: number
+  private host?: string
   /** Per plugin (by index): the cache key of each document's file-scoped findings, when the plugin's findings may be cached. */
   private cacheKeys: Array<string[] | undefined> = []
   private sent?: Workspace
@@ -264,9 +310,18 @@ export class PluginSession {
     } catch (error) {
       hostError = (error as Error).message
     }
+    this.host = host
     for (const plugin of plugins) {
       if (host === undefined) {
         this.children.push({ plugin, answer: Promise.resolve({ failure: hostError ?? 'cannot start', ms: 0 }), start: async () => {} })
+        continue
+      }
+      // A result of this very installation is in the cache: the process is started only if send finds the documents changed.
+      const stored = storedResult(options.results, plugin)
+      if (options.mode === 'run' && stored !== undefined) {
+        let settle!: (a: ChildAnswer) => void
+        const answer = new Promise<ChildAnswer>(r => (settle = r))
+        this.children.push({ plugin, answer, start: async () => {}, deferred: { settle } })
         continue
       }
       this.children.push(this.spawn(host, plugin))
@@ -400,18 +455,48 @@ export class PluginSession {
    * Resolves when the children have the data (at most a second): ssmd's own
    * checks then run synchronously, and a transfer still queued behind them
    * would eat the plugins' time budget.
+   *
+   * A plugin whose result the cache holds for the same documents, options,
+   * rule settings and date (and the same installation) does not run: sealed
+   * code given the same inputs answers the same (see resultKey).
    */
   async send(
     ws: Workspace,
     extra: { off: string[]; installedPlugins: string[]; now?: number; options?: RuleOptionValues; policy?: Record<string, PolicySeverity> },
   ): Promise<void> {
     if (this.children.length === 0) return
-    const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
     const options = extra.options ?? { base: {}, byFile: {} }
-    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins: extra.installedPlugins, now: extra.now ?? Date.now(), options })
-    if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(documents.length)
+    const now = extra.now ?? validationDate()
+    const policy = extra.policy ?? {}
+    // Sorted: oclif loads plugins concurrently, and the order it lists them in is not the plugin's input.
+    const installedPlugins = [...extra.installedPlugins].sort()
+    if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(ws.documents.length)
     this.sent = ws
-    this.cacheKeys = this.children.map(c => cacheKeys(c.plugin, ws, options, extra.policy ?? {}))
+    const results = this.options.mode === 'run' ? this.options.results : undefined
+    const documentsKey = results === undefined ? undefined : documentsDigest(ws, results)
+    for (const c of this.children) {
+      c.key =
+        documentsKey === undefined || c.plugin.integrity === undefined
+          ? undefined
+          : resultKey(c.plugin, { root: ws.root, now, options, policy, off: extra.off, installedPlugins, documents: documentsKey })
+      const stored = c.key === undefined ? undefined : storedResult(results, c.plugin)
+      if (stored !== undefined && stored.key === c.key) {
+        c.stored = stored
+        if (c.child && c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL')
+      } else if (c.deferred !== undefined && this.host !== undefined) {
+        // The cache held a result of this plugin, for other documents: it runs after all.
+        const live = this.spawn(this.host, c.plugin)
+        c.child = live.child
+        c.start = live.start
+        void live.answer.then(c.deferred.settle)
+        c.deferred = undefined
+      }
+    }
+    const live = this.children.filter(c => c.stored === undefined)
+    if (live.length === 0) return
+    const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
+    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins, now, options })
+    this.cacheKeys = this.children.map(c => (c.stored === undefined ? cacheKeys(c.plugin, ws, options, policy) : undefined))
     const payloads = this.children.map((_, i) => {
       const keys = this.cacheKeys[i]
       if (keys === undefined) return payload
@@ -423,13 +508,16 @@ export class PluginSession {
       return `${payload.slice(0, -1)},"skip":${JSON.stringify(skip)}}`
     })
     let timer: NodeJS.Timeout | undefined
-    await Promise.race([Promise.all(this.children.map((c, i) => c.start(payloads[i]))), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
+    await Promise.race([
+      Promise.all(this.children.map((c, i) => (c.stored === undefined ? c.start(payloads[i]) : undefined))),
+      new Promise<void>(resolve => (timer = setTimeout(resolve, 1000))),
+    ])
     clearTimeout(timer)
   }
 
   /** Waits for every plugin and turns its answer into checked findings (or one failure each). */
   async finish(context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity> }): Promise<PluginOutcome[]> {
-    const answers = await Promise.all(this.children.map(c => c.answer))
+    const answers = await Promise.all(this.children.map(c => (c.stored !== undefined ? { declared: c.stored.declared, ms: 0 } : c.answer)))
     // A namespace belongs to one package: when two claim it, neither is trusted with it, and both are named.
     const claims = new Map<string, string[]>()
     answers.forEach((answer, i) => {
@@ -440,20 +528,91 @@ export class PluginSession {
         claims.set(pack.plugin, owners)
       }
     })
+    const results = this.options.results
     return answers.map((answer, i) => {
-      const name = this.children[i].plugin.name
+      const c = this.children[i]
+      const name = c.plugin.name
       for (const [pack, owners] of claims) {
         if (owners.length < 2 || !owners.includes(name)) continue
         const others = owners.filter(o => o !== name).map(o => `'${o}'`)
         const failure = `its rule pack '${cleanText(pack, 60)}' is also declared by ${others.join(' and ')}; a namespace belongs to one package: uninstall the one that is not yours (ssmd plugins uninstall <package>)`
-        return { run: { name, version: this.children[i].plugin.version, rules: 0, ms: answer.ms, status: 'failed' as const }, findings: [], failure }
+        return { run: { name, version: c.plugin.version, rules: 0, ms: answer.ms, status: 'failed' as const }, findings: [], failure }
       }
-      const outcome = interpret(this.children[i].plugin, answer, { ...context, mode: this.options.mode })
+      if (c.stored !== undefined) {
+        // Kept for the next run too (the cache keeps the entries a run uses).
+        results?.set(name, c.stored)
+        const { run, declared, findings } = c.stored.outcome
+        return { run: { ...run, ms: 0, cached: true }, declared, findings: findings.map(f => ({ ...f })) }
+      }
+      const outcome = interpret(c.plugin, answer, { ...context, mode: this.options.mode })
       const keys = this.cacheKeys[i]
-      if (keys !== undefined && this.sent !== undefined && context.ws === this.sent && outcome.declared !== undefined) withCache(this.children[i].plugin, outcome, this.sent, keys)
+      const same = this.sent !== undefined && context.ws === this.sent
+      if (keys !== undefined && same && outcome.declared !== undefined) withCache(c.plugin, outcome, this.sent!, keys)
+      // Only a complete result is kept: a failed run's findings are incomplete.
+      if (results !== undefined && c.key !== undefined && same && outcome.failure === undefined && outcome.run.status === 'ok') {
+        const value: StoredResult = {
+          identity: identityOf(c.plugin),
+          key: c.key,
+          declared: answer.declared,
+          outcome: { run: outcome.run, declared: outcome.declared, findings: outcome.findings.map(f => ({ ...f })) },
+        }
+        results.set(name, value)
+      }
       return outcome
     })
   }
+}
+
+/** Which installation of a plugin: its name, version and the integrity npm recorded (none for a linked folder). */
+function identityOf(plugin: InstalledPlugin): string {
+  return createHash('sha256')
+    .update(JSON.stringify([plugin.name, plugin.version, plugin.integrity ?? null]))
+    .digest('base64url')
+}
+
+/** The cache's result of this very installation of the plugin, when it holds one (never for a linked folder, whose code may change under the same version). */
+function storedResult(results: PluginResults | undefined, plugin: InstalledPlugin): StoredResult | undefined {
+  if (results === undefined || plugin.integrity === undefined) return undefined
+  const v = results.get(plugin.name) as Partial<StoredResult> | undefined
+  if (v === null || typeof v !== 'object' || v.identity !== identityOf(plugin) || typeof v.key !== 'string') return undefined
+  const o = v.outcome
+  if (o === null || typeof o !== 'object' || !Array.isArray(o.findings) || o.run === null || typeof o.run !== 'object') return undefined
+  return v as StoredResult
+}
+
+/**
+ * One digest of every document the plugins are given: its kind, name, path
+ * and content digest, in order. Undefined when a document was not read
+ * through the cache (it has no content digest): then nothing is kept.
+ */
+function documentsDigest(ws: Workspace, results: PluginResults): string | undefined {
+  const hash = createHash('sha256')
+  for (const d of ws.documents) {
+    // Asking reads a deferred document (through the cache); a refused one (not read at all) has no digest.
+    if (d.refused) return undefined
+    const digest = results.contentDigest(d.file)
+    if (digest === undefined) return undefined
+    hash.update(`${d.kind}\0${d.name}\0${d.file}\0`).update(digest)
+  }
+  return hash.digest('base64url')
+}
+
+/**
+ * The key of a plugin's whole result: everything its sealed run depends on
+ * besides its own code (identityOf) — the documents (documentsDigest), the
+ * repository's root (it is given to the plugin), the validation date (its
+ * clock), the options ssmd.yaml gives its rules, the rule settings (they set
+ * the findings' severities and the rules that are off) and the installed
+ * plugins' names (it is given them).
+ */
+function resultKey(
+  plugin: InstalledPlugin,
+  inputs: { root: string; now: number; options: RuleOptionValues; policy: Record<string, PolicySeverity>; off: string[]; installedPlugins: string[]; documents: string },
+): string {
+  const policy = Object.entries(inputs.policy).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return createHash('sha256')
+    .update(JSON.stringify([identityOf(plugin), inputs.root, inputs.now, inputs.options, policy, [...inputs.off].sort(), inputs.installedPlugins, inputs.documents]))
+    .digest('base64url')
 }
 
 /** The options ssmd.yaml gives plugin rules: the base value by rule, and by rule and file where an override gives another. */

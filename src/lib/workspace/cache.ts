@@ -356,6 +356,11 @@ export class DocumentCache {
     return new SsmdDocument(kind, name, file, abs, held, entry.memo, this.from(realPaths))
   }
 
+  /** SHA-256 of the content the document at `file` was read from in this run, when it was read through the cache. */
+  contentDigest(file: string): Uint8Array | undefined {
+    return this.fresh.get(file)?.digest
+  }
+
   #from?: RereadFrom
 
   /** Documents whose data was not kept and had to be read again in this run. */
