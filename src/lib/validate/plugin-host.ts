@@ -15,9 +15,10 @@
  * processes, no workers), with an empty environment: a second wall.
  *
  * Protocol: argv[2] is a JSON description of the plugin and its limits; in
- * run mode stdin carries one JSON payload (the documents); stdout carries one
- * JSON message per line: declared, rule (progress), done or failed. ssmd
- * checks every line (plugins.ts).
+ * run mode stdin carries one JSON line of settings (the checks' budget), the
+ * documents as JSON arrays one line each, and one last line with the rest of
+ * the input; stdout carries one JSON message per line: declared, rule
+ * (progress), done or failed. ssmd checks every line (plugins.ts).
  */
 import { readFileSync, realpathSync, statSync, writeSync } from 'node:fs'
 import { builtinModules } from 'node:module'
@@ -391,10 +392,34 @@ async function main(): Promise<void> {
 
   stage = 'before its first rule'
   deadline = Infinity
-  const { header, payload } = await readStdin()
+  // stdin: one line of settings, then the documents in parts (JSON arrays, taken in while ssmd still reads the
+  // repository), then one line with the rest of the input. Taking documents in runs no plugin code (the runner's
+  // JSON.parse and freeze were captured, and the built-ins frozen, before the plugin was loaded).
+  const addFn = vm.getProp(runner, 'add')
+  let header: { budgetMs?: unknown } | undefined
+  let payload = ''
+  for await (const line of stdinLines()) {
+    if (header === undefined) {
+      header = JSON.parse(line) as { budgetMs?: unknown }
+      continue
+    }
+    if (!line.startsWith('[')) {
+      payload = line
+      continue
+    }
+    stage = 'while reading the documents'
+    const part = vm.newString(line)
+    const added = vm.callFunction(addFn, runner, part)
+    part.dispose()
+    if (added.error) {
+      const text = describe(added.error)
+      return fail(limitHit(text) ?? `its documents could not be read: ${text}`)
+    }
+    added.value.dispose()
+  }
   // ssmd sets the budget of the checks once it knows the number of documents.
-  if (typeof header.budgetMs === 'number' && header.budgetMs > 0) budgetMs = header.budgetMs
-  stage = 'while reading the documents'
+  if (typeof header?.budgetMs === 'number' && header.budgetMs > 0) budgetMs = header.budgetMs
+  stage = 'before its first rule'
   const runStarted = performance.now()
   deadline = runStarted + budgetMs
   const runFn = vm.getProp(runner, 'run')
@@ -413,13 +438,22 @@ async function main(): Promise<void> {
   post({ t: 'done', reports: done.reports, errors: done.errors, timing: { load: loadMs, run: performance.now() - runStarted } })
 }
 
-/** What ssmd writes to this process's stdin: one line of settings (JSON), then the payload for the runner. */
-async function readStdin(): Promise<{ header: { budgetMs?: unknown }; payload: string }> {
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  const all = Buffer.concat(chunks)
-  const nl = all.indexOf(10)
-  return { header: JSON.parse(all.subarray(0, nl).toString('utf8')) as { budgetMs?: unknown }, payload: all.subarray(nl + 1).toString('utf8') }
+/** The lines ssmd writes to this process's stdin, as they arrive (JSON has no raw newline inside a line). */
+async function* stdinLines(): AsyncGenerator<string> {
+  let pending: Buffer[] = []
+  for await (const chunk of process.stdin) {
+    const bytes = chunk as Buffer
+    let from = 0
+    for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, from)) {
+      pending.push(bytes.subarray(from, nl))
+      from = nl + 1
+      const line = Buffer.concat(pending).toString('utf8')
+      pending = []
+      yield line
+    }
+    if (from < bytes.length) pending.push(bytes.subarray(from))
+  }
+  if (pending.length > 0) yield Buffer.concat(pending).toString('utf8')
 }
 
 main()

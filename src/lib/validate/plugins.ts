@@ -71,6 +71,8 @@ export const DEFAULT_PLUGIN_BUDGET_MS = NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallb
 const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 /** How long past its budget ssmd waits for a plugin process that does not stop itself: to start and load its hook, to answer. */
 const START_SLACK_MS = 5000
+/** Documents per message to a plugin's process: large enough to cost little per message, small enough to overlap. */
+const DOCUMENTS_PER_PART = 500
 const ANSWER_SLACK_MS = 2000
 
 /** Memory limit of each plugin's JavaScript engine, in MB: SSMD_PLUGIN_MEMORY_MB, else 512. */
@@ -277,6 +279,7 @@ interface Child {
   plugin: InstalledPlugin
   child?: ChildProcess
   answer: Promise<ChildAnswer>
+  write: (line: string) => void
   start: (payload: string) => Promise<void>
   /** Not started yet: its result is probably in the cache, and send decides. */
   deferred?: { settle: (a: ChildAnswer) => void }
@@ -313,7 +316,7 @@ export class PluginSession {
     this.host = host
     for (const plugin of plugins) {
       if (host === undefined) {
-        this.children.push({ plugin, answer: Promise.resolve({ failure: hostError ?? 'cannot start', ms: 0 }), start: async () => {} })
+        this.children.push({ plugin, answer: Promise.resolve({ failure: hostError ?? 'cannot start', ms: 0 }), write: () => {}, start: async () => {} })
         continue
       }
       // A result of this very installation is in the cache: the process is started only if send finds the documents changed.
@@ -321,7 +324,7 @@ export class PluginSession {
       if (options.mode === 'run' && stored !== undefined) {
         let settle!: (a: ChildAnswer) => void
         const answer = new Promise<ChildAnswer>(r => (settle = r))
-        this.children.push({ plugin, answer, start: async () => {}, deferred: { settle } })
+        this.children.push({ plugin, answer, write: () => {}, start: async () => {}, deferred: { settle } })
         continue
       }
       this.children.push(this.spawn(host, plugin))
@@ -380,7 +383,7 @@ export class PluginSession {
       child = spawn(process.execPath, [...execArgv, host, JSON.stringify(args)], { env: {}, cwd: realOrSelf(plugin.root), stdio: ['pipe', 'pipe', 'pipe'] })
     } catch (error) {
       finish({ failure: `could not be started: ${(error as Error).message}` })
-      return { plugin, answer, start: async () => {} }
+      return { plugin, answer, write: () => {}, start: async () => {} }
     }
     child.stdin?.on('error', () => {})
     child.stderr?.setEncoding('utf8')
@@ -435,18 +438,22 @@ export class PluginSession {
       finish({ failure: `${why} ${stage}${last ? ` (${cleanText(last, 300)})` : ''}` })
     })
     arm(this.budget + START_SLACK_MS)
+    /** One line to the process's stdin: the settings, then the documents in parts (see send). */
+    const write = (line: string) => {
+      if (!settled && child?.stdin?.writable) child.stdin.write(`${line}\n`)
+    }
+    /** The last line (the rest of the input): the plugin's checks start, and its budget with them. */
     const start = (payload: string) =>
       new Promise<void>(resolve => {
         if (settled || !child?.stdin) return resolve()
         void answer.then(() => resolve())
-        // First line: the checks' budget, known only now (it grows with the number of documents).
-        child.stdin.end(`${JSON.stringify({ budgetMs: this.budget })}\n${payload}`, () => {
+        child.stdin.end(`${payload}\n`, () => {
           sent = true
           if (declared !== undefined) arm(this.budget + ANSWER_SLACK_MS)
           resolve()
         })
       })
-    return { plugin, child, answer, start }
+    return { plugin, child, answer, write, start }
   }
 
   /**
@@ -487,6 +494,7 @@ export class PluginSession {
         // The cache held a result of this plugin, for other documents: it runs after all.
         const live = this.spawn(this.host, c.plugin)
         c.child = live.child
+        c.write = live.write
         c.start = live.start
         void live.answer.then(c.deferred.settle)
         c.deferred = undefined
@@ -494,8 +502,16 @@ export class PluginSession {
     }
     const live = this.children.filter(c => c.stored === undefined)
     if (live.length === 0) return
-    const documents = ws.documents.map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data }))
-    const payload = JSON.stringify({ root: ws.root, documents, off: extra.off, installedPlugins, now, options })
+    // First the checks' budget (it grows with the number of documents), then the documents in parts: each part
+    // is read (on a cold cache: parsed) here, and taken in by the plugins while ssmd reads the next one.
+    for (const c of live) c.write(JSON.stringify({ budgetMs: this.budget }))
+    const all = ws.documents
+    for (let i = 0; i < all.length; i += DOCUMENTS_PER_PART) {
+      const part = JSON.stringify(all.slice(i, i + DOCUMENTS_PER_PART).map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data })))
+      for (const c of live) c.write(part)
+      if (i + DOCUMENTS_PER_PART < all.length) await new Promise(resolve => setImmediate(resolve))
+    }
+    const payload = JSON.stringify({ root: ws.root, off: extra.off, installedPlugins, now, options })
     this.cacheKeys = this.children.map(c => (c.stored === undefined ? cacheKeys(c.plugin, ws, options, policy) : undefined))
     const payloads = this.children.map((_, i) => {
       const keys = this.cacheKeys[i]

@@ -29,6 +29,9 @@ export interface SealedLimits {
 
 export interface SealedRunner {
   declare(modules: unknown[], identifiers: string[]): Promise<string>
+  /** Takes one part of the documents (a JSON array), parsed and frozen now: ssmd sends them while it still reads the rest. */
+  add(part: string): void
+  /** Runs the checks over the documents added so far; `payload` (JSON) holds the rest of the input. */
   run(payload: string): Promise<string>
 }
 
@@ -281,11 +284,18 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     return out
   }
 
+  const documents: any[] = []
+  function add(part: string): void {
+    const list = parse(part)
+    if (!isArray(list)) throw new RealError('malformed documents')
+    freezeData(list)
+    for (let i = 0; i < list.length; i++) documents.push(list[i])
+  }
+
   async function run(payload: string): Promise<string> {
     const input = parse(payload)
     now = input.now
-    const documents: any[] = input.documents
-    freezeData(documents)
+    freeze(documents)
     const indexOf = new Map<unknown, number>()
     const byKind: Record<string, any[]> = { feed: [], schema: [], environment: [], policy: [] }
     for (let i = 0; i < documents.length; i++) {
@@ -400,5 +410,5 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
     return stringify({ reports, errors, failed })
   }
 
-  return freeze({ declare, run })
+  return freeze({ declare, add, run })
 }
