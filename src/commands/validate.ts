@@ -96,7 +96,7 @@ export default class Validate extends SsmdCommand<typeof Validate> {
       this.note(
         c === undefined
           ? 'cache: not used (--no-cache)'
-          : `cache (${c.strategy}, ${c.location}): ${plural(c.hits, 'file')} unchanged by stat data, ${c.content} by content, ${c.misses} read anew; ${plural(c.definitions, 'definition')} reused`,
+          : `cache (${c.strategy}, ${c.location}): ${plural(c.hits, 'file')} unchanged by stat data, ${c.index} by git's index, ${c.content} by content, ${c.misses} read anew; ${plural(c.definitions, 'definition')} reused`,
       )
       const runs = summary.plugins
       this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)

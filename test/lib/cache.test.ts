@@ -7,6 +7,7 @@ import { policySeverities } from '../../src/lib/validate/policy.js'
 import { definitionCache } from '../../src/lib/domain/schema/definitions.js'
 import { cacheDir, cacheLocation, clearCache, DocumentCache, type CacheStrategy } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
+import { IndexBlobIds } from '../../src/lib/git/blob-ids.js'
 import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
 
@@ -24,8 +25,9 @@ async function findings(root: string, cache?: DocumentCache): Promise<string[]> 
 }
 
 const cold = (root: string) => findings(root)
-async function warm(root: string, options: { strategy?: CacheStrategy; location?: string } = {}): Promise<{ list: string[]; cache: DocumentCache }> {
-  const cache = new DocumentCache(root, options)
+async function warm(root: string, options: { strategy?: CacheStrategy; location?: string; indexAfter?: number } = {}): Promise<{ list: string[]; cache: DocumentCache }> {
+  // As `ssmd validate` opens it.
+  const cache = new DocumentCache(root, { ...options, blobIds: () => IndexBlobIds.open(root) })
   return { list: await findings(root, cache), cache }
 }
 
@@ -167,6 +169,71 @@ const DEFINITION_EDITS: Record<string, Edit> = {
   },
 }
 
+/** What git does to the index and the work tree: the index's stat data and blob ids key the content (IndexBlobIds). */
+const GIT_EDITS: Record<string, Edit> = {
+  'stage everything': root => {
+    git(root, 'add', '-A')
+    return '(all)'
+  },
+  'commit everything': root => {
+    git(root, 'add', '-A')
+    git(root, 'commit', '-q', '--allow-empty', '-m', 'edit')
+    return '(all)'
+  },
+  'touch and stage (same blob, new stat data in the index)': (root, pick) => {
+    const files = documents(root)
+    const file = files[Math.floor(pick() * files.length)]
+    // In the past: not racily clean against the index written next.
+    const earlier = new Date(Date.now() - 60_000 - Math.floor(pick() * 60_000))
+    utimesSync(join(root, file), earlier, earlier)
+    git(root, 'add', '--', file)
+    return file
+  },
+  'everything touched, the index refreshed (as a fresh checkout)': root => {
+    const earlier = new Date(Date.now() - 60_000)
+    for (const file of documents(root)) utimesSync(join(root, file), earlier, earlier)
+    // `git add` keeps an entry whose content is unchanged as it is; a refresh (as `git status` makes) takes the new stat data.
+    git(root, 'add', '-A')
+    git(root, 'update-index', '-q', '--refresh')
+    return '(all)'
+  },
+  'staged, then changed (same size, mtime put back)': (root, pick) => {
+    const files = documents(root)
+    const file = join(root, files[Math.floor(pick() * files.length)])
+    git(root, 'add', '--', file)
+    const before = statSync(file)
+    writeFileSync(file, sameSizeEdit(readFileSync(file, 'utf8'), pick))
+    utimesSync(file, before.atime, before.mtime)
+    return file
+  },
+  'work tree restored from the index (git checkout -- .)': root => {
+    git(root, 'checkout', '--', '.')
+    return '(all)'
+  },
+  'changed, then staged under a clean filter that gives back the old blob': (root, pick) => {
+    // The work tree holds an invalid feed type; git stores the valid one.
+    const feeds = documents(root).filter(f => f.startsWith('feeds/') && /type: (websocket|nope)/.test(readFileSync(join(root, f), 'utf8')))
+    if (feeds.length === 0) return '(no feed)'
+    const file = feeds[Math.floor(pick() * feeds.length)]
+    const abs = join(root, file)
+    git(root, 'config', 'filter.back.clean', "sed 's/type: nope/type: websocket/'")
+    writeFileSync(join(root, '.git/info/attributes'), 'feeds/*.yaml filter=back\n')
+    const text = readFileSync(abs, 'utf8')
+    writeFileSync(abs, text.includes('type: nope') ? text.replace('type: nope', 'type: websocket') : text.replace('type: websocket', 'type: nope'))
+    git(root, 'add', '--', file)
+    return file
+  },
+  'assume-unchanged, then changed': (root, pick) => {
+    const files = documents(root)
+    const file = files[Math.floor(pick() * files.length)]
+    if (git(root, 'ls-files', '--', file).trim() === '') return '(untracked)'
+    git(root, 'update-index', '--assume-unchanged', '--', file)
+    const abs = join(root, file)
+    writeFileSync(abs, `${readFileSync(abs, 'utf8')}x: 1\n`)
+    return file
+  },
+}
+
 /** A synthetic AWS access key id (never real), for files that must be scanned for secrets. */
 const FAKE_KEY = 'AKIAQ7RZ4XW2KD9PLM3T'
 
@@ -215,6 +282,39 @@ function withImport(root: string): void {
 describe('validation cache (.ssmd/cache)', function () {
   this.timeout(300_000)
 
+  it("never hides or invents a finding where git's index keys the content: warm runs equal cold runs after random edits, stagings, commits and checkouts (slow)", async () => {
+    const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261207)
+    const pick = rng(seed)
+    const root = exampleRepo({ git: true })
+    withImport(root)
+    expect(readFileSync(join(root, 'feeds/kalshi.yaml'), 'utf8')).to.include('type: websocket')
+    git(root, 'add', '-A')
+    git(root, 'commit', '-q', '-m', 'import')
+    await sleep(2600)
+    // The index is read from the first file on (a real run waits for a few dozen).
+    const options = { indexAfter: 0 }
+    await warm(root, options)
+    const edits = { ...EDITS, ...GIT_EDITS }
+    const names = Object.keys(edits)
+    const counts: Record<string, number> = {}
+    let indexed = 0
+    const rounds = 80
+    for (let round = 0; round < rounds; round++) {
+      const kind = names[Math.floor(pick() * names.length)]
+      const target = edits[kind](root, pick)
+      if (round % 10 === 9) await sleep(2600)
+      counts[kind] = (counts[kind] ?? 0) + 1
+      const { list, cache } = await warm(root, options)
+      indexed += cache.stats.indexed
+      if (process.env.DEBUG_CACHE_TEST) console.error(round, kind, cache.stats)
+      const expected = await cold(root)
+      expect(list, `seed ${seed}, round ${round}: ${kind} on ${target}`).to.deep.equal(expected)
+    }
+    expect(Object.keys(counts).sort()).to.deep.equal(names.sort())
+    // The index really keyed entries.
+    expect(indexed).to.be.greaterThan(rounds / 4)
+  })
+
   for (const strategy of ['metadata', 'content'] as const) {
     it(`never hides or invents a finding: warm runs equal cold runs after random single edits, strategy ${strategy} (slow)`, async () => {
       const seed = Number(process.env.SSMD_CACHE_SEED ?? 20261126)
@@ -255,7 +355,7 @@ describe('validation cache (.ssmd/cache)', function () {
     const first = await warm(root)
     expect(first.cache.stats.misses).to.equal(documents(root).length + 1) // + ssmd.yaml
     const second = await warm(root)
-    expect(second.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0, content: 0 })
+    expect(second.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0, content: 0, indexed: 0 })
     writeFileSync(join(root, 'feeds/kalshi.yaml'), readFileSync(join(root, 'feeds/kalshi.yaml'), 'utf8') + '\n# edited\n')
     const third = await warm(root)
     expect(third.cache.stats.misses).to.equal(1)
@@ -491,7 +591,7 @@ describe('validation cache (.ssmd/cache)', function () {
     const restored = await warm(clone, { location })
     expect(definitionCache(lastWorkspace!).reused).to.equal(3)
     expect(restored.list).to.deep.equal(expected)
-    expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: documents(clone).length + 1, misses: 0 })
+    expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: documents(clone).length + 1, misses: 0, indexed: 0 })
     // An imported file that differs in the clone: the definitions that import it are parsed again.
     const common = join(clone, 'schemas/common.capnp')
     writeFileSync(common, readFileSync(common, 'utf8').replace('struct Money', 'struct Cash'))
@@ -499,6 +599,33 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(definitionCache(lastWorkspace!).reused).to.equal(2)
     expect(changed.list).to.deep.equal(await cold(clone))
     expect(changed.list.join('\n')).to.include('Money')
+  })
+
+  it("a fresh clone with a restored cache reads no document whose blob id git's index proves, and reads every other one", async () => {
+    const first = exampleRepo({ git: true })
+    const location = join(tempDir(), 'ci-cache')
+    await sleep(2600)
+    await warm(first, { location, indexAfter: 0 })
+    const clone = join(tempDir(), 'clone')
+    git(first, 'clone', '-q', first, clone)
+    // Files written in the same clock tick as the index are racily clean and get read; refreshed as `git status` would, none is.
+    await sleep(50)
+    git(clone, 'update-index', '-q', '--refresh')
+    const restored = await warm(clone, { location, indexAfter: 0 })
+    expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: 0, indexed: documents(clone).length + 1, misses: 0 })
+    expect(restored.list).to.deep.equal(await cold(clone))
+    // Changed in the work tree, staged and not: the index does not prove them, so they are read.
+    const env = join(clone, 'environments/kalshi-dev.yaml')
+    writeFileSync(env, readFileSync(env, 'utf8').replace('type: memory', 'type: memory\n  url: redis://localhost'))
+    const feed = join(clone, 'feeds/kalshi.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace('type: websocket', 'type: nope'))
+    git(clone, 'add', 'feeds/kalshi.yaml')
+    writeFileSync(join(clone, 'feeds/extra.yaml'), readFileSync(feed, 'utf8').replace('name: kalshi', 'name: extra'))
+    const changed = await warm(clone, { location, indexAfter: 0 })
+    expect(changed.cache.stats.misses).to.equal(3)
+    expect(changed.cache.stats.indexed).to.equal(documents(clone).length + 1 - 3)
+    expect(changed.list).to.deep.equal(await cold(clone))
+    expect(changed.list.join('\n')).to.include('"rule":"env/cache"').and.to.include('feeds/extra.yaml')
   })
 
   it("--cache-location and SSMD_CACHE_LOCATION: a folder of the user's, created when missing; anything else is refused", () => {
@@ -562,12 +689,12 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(restored.code).to.equal(1)
     expect(JSON.parse(restored.stdout)).to.deep.equal(JSON.parse(expected.stdout))
     const files = documents(clone).length + 1
-    expect(restored.stderr).to.include(`cache (metadata, ${ciCache}): 0 files unchanged by stat data, ${files} by content, 0 read anew;`)
+    expect(restored.stderr).to.include(`cache (metadata, ${ciCache}): 0 files unchanged by stat data, 0 by git's index, ${files} by content, 0 read anew;`)
     // The content strategy agrees, and a file changed in the clone is read anew.
     writeFileSync(join(clone, 'feeds/polymarket.yaml'), readFileSync(join(clone, 'feeds/polymarket.yaml'), 'utf8') + '# edited\n')
     const edited = ssmdProcess(['validate', '--format', 'json', '-v', '--cache-strategy', 'content', '--cache-location', ciCache], { cwd: clone })
     expect(JSON.parse(edited.stdout)).to.deep.equal(JSON.parse(ssmdProcess(['validate', '--format', 'json', '--no-cache'], { cwd: clone }).stdout))
-    expect(edited.stderr).to.include(`cache (content, ${ciCache}): 0 files unchanged by stat data, ${files - 1} by content, 1 read anew;`)
+    expect(edited.stderr).to.include(`cache (content, ${ciCache}): 0 files unchanged by stat data, 0 by git's index, ${files - 1} by content, 1 read anew;`)
     // Nothing was written into the clone, and `cache clear` removes the cache file where it is kept.
     expect(git(clone, 'status', '--porcelain', '--untracked-files=all', '--ignored')).to.equal(' M feeds/polymarket.yaml\n')
     const cleared = ssmdProcess(['cache', 'clear', '--json', '--cache-location', ciCache], { cwd: clone })

@@ -14,6 +14,7 @@ import { installedIntegrity, PLUGIN_PIN_INFO } from '../validate/pins.js'
 import { RULE_CONFIG_INFO } from '../validate/rule-config.js'
 import { findRoot } from '../workspace/root.js'
 import { gitLeftOut } from '../git/left-out.js'
+import { IndexBlobIds } from '../git/blob-ids.js'
 import { declaredHooks } from './plugin-trust.js'
 import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
@@ -52,6 +53,8 @@ export interface CacheReport {
   location: string
   /** Files whose stat data proved them unchanged (nothing read). */
   hits: number
+  /** Files whose stat data are the ones git's index holds with the entry's blob id: unchanged, nothing read. */
+  index: number
   /** Files read and found unchanged by content (stat data differed, were racy, or were not trusted). */
   content: number
   /** Files read and checked anew. */
@@ -220,7 +223,12 @@ export async function validateRepository(config: Config, root: string, options: 
   const cache =
     options.cache === false
       ? undefined
-      : new DocumentCache(root, { keepData: plugins.length > 0, strategy: options.cacheStrategy, location: cacheLocation(root, options.cacheLocation) })
+      : new DocumentCache(root, {
+          keepData: plugins.length > 0,
+          strategy: options.cacheStrategy,
+          location: cacheLocation(root, options.cacheLocation),
+          blobIds: () => IndexBlobIds.open(root),
+        })
   // Children start now: their start-up overlaps reading the repository and the built-in rules. A plugin whose
   // result the cache holds starts only if the documents turn out changed (see PluginSession.send).
   const session = startPlugins(plugins, root, cache ? pluginResults(cache) : undefined)
@@ -259,9 +267,9 @@ export function pluginResults(cache: DocumentCache): PluginResults {
 }
 
 function cacheReport(cache: DocumentCache, definitions: number): CacheReport {
-  const { hits, verified, content, misses } = cache.stats
+  const { hits, verified, content, indexed, misses } = cache.stats
   const location = cache.dir === cacheDir(cache.root) ? '.ssmd/cache' : portablePath(cache.root, cache.dir)
-  return { strategy: cache.strategy, location, hits, content: content + verified, misses, definitions }
+  return { strategy: cache.strategy, location, hits, index: indexed, content: content + verified, misses, definitions }
 }
 
 export function summarize(findings: Finding[], files: number): Omit<ValidationSummary, 'plugins'> {

@@ -5,6 +5,7 @@ import { checkName } from '../domain/input.js'
 import type { PackSource, PolicySeverity } from '../validate/engine.js'
 import type { InstalledPlugin } from '../validate/plugins.js'
 import { cacheLocation, DocumentCache } from '../workspace/cache.js'
+import { IndexBlobIds } from '../git/blob-ids.js'
 import { listYamlFiles, type Workspace } from '../workspace/workspace.js'
 import { involvedErrors, notValidError } from './check.js'
 import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderReleasing, type Rendering } from './render.js'
@@ -63,7 +64,7 @@ export async function validateForRender(root: string, names: string[], asOf: str
   // Each environment is at least one document, held for the whole run.
   boundHeapGrowth(names.length)
   // Many environments: take unchanged files from the validation cache (worth its loading cost only then), or all of them: keep it up to date.
-  const documents = names.length > CACHE_FROM || options.keepCache ? new DocumentCache(root, { location: cacheLocation(root) }) : undefined
+  const documents = names.length > CACHE_FROM || options.keepCache ? new DocumentCache(root, { location: cacheLocation(root), blobIds: () => IndexBlobIds.open(root) }) : undefined
   const { ws, involved } = loadInvolved(root, names, documents)
   const errors = await involvedErrors(ws, validation.packs, { policy: validation.policyOf(ws), installedPlugins: validation.installedPlugins, plugins: validation.plugins })
   // Every environment validated: the cache is kept up to date as `ssmd validate` keeps it (the next run finds it warm).

@@ -18,6 +18,12 @@ export interface Entry {
   mode: number
   /** SHA-256 of the content the entry was made from (32 bytes): a file whose stat data changed is still a hit when its content has this digest. */
   digest?: Uint8Array
+  /**
+   * The git blob id (20 bytes) of that content, when git's index proved it
+   * (see BlobIds in cache.ts): a fresh checkout whose index entry has the same id is
+   * a hit without reading the file.
+   */
+  blob?: Uint8Array
   /** Made within the racy window (see cache.ts): its stat data alone prove nothing, the content must match. */
   racy?: boolean
   /**
@@ -38,6 +44,8 @@ export interface Columns {
   stamps: Float64Array
   /** Each file's content digest (DIGEST bytes at i * DIGEST; see the HAS_DIGEST flag). */
   digests: Uint8Array
+  /** Each file's git blob id (BLOB bytes at i * BLOB; see the HAS_BLOB flag). */
+  blobs: Uint8Array
   /** Entries whose data is kept, whole: data, problem, memo. */
   kept: Map<number, { data: unknown; problem?: ReadProblem; memo: Record<string, unknown> }>
   /** The other entries' read problems, memo parts and facts. */
@@ -63,6 +71,9 @@ const IS_OBJECT = 8
 const FILE_RULES = 16
 const HAS_DIGEST = 32
 const RACY = 64
+const HAS_BLOB = 128
+/** Bytes of a git blob id (SHA-1). */
+export const BLOB = 20
 /** Bytes of a content digest (SHA-256). */
 export const DIGEST = 32
 const KNOWN = new Set(['contract', 'findings', 'facts', 'fileRules'])
@@ -74,6 +85,7 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
     files: [],
     stamps: new Float64Array(n * STAMP),
     digests: new Uint8Array(n * DIGEST),
+    blobs: new Uint8Array(n * BLOB),
     kept: new Map(),
     problems: new Map(),
     flags: new Uint8Array(n),
@@ -102,6 +114,10 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
     if (e.digest !== undefined && e.digest.length === DIGEST) {
       c.digests.set(e.digest, i * DIGEST)
       flags |= HAS_DIGEST
+    }
+    if (e.blob !== undefined && e.blob.length === BLOB) {
+      c.blobs.set(e.blob, i * BLOB)
+      flags |= HAS_BLOB
     }
     if (e.dataKept) {
       c.kept.set(i, { data: e.data, ...(e.problem === undefined ? {} : { problem: e.problem }), memo: e.memo })
@@ -145,6 +161,7 @@ export function wellFormed(c: Columns): boolean {
   const maps = [c.kept, c.problems, c.fileRulesOther, c.findings, c.contract, c.rest]
   if (!(c.stamps instanceof Float64Array) || c.stamps.length !== n * STAMP || !(c.flags instanceof Uint8Array) || c.flags.length !== n) return false
   if (!(c.digests instanceof Uint8Array) || c.digests.length !== n * DIGEST) return false
+  if (!(c.blobs instanceof Uint8Array) || c.blobs.length !== n * BLOB) return false
   if (maps.some(m => !(m instanceof Map)) || typeof c.fileRules !== 'string') return false
   if (![c.feed, c.schema, c.status, c.dates].every(a => Array.isArray(a) && a.length === n)) return false
   for (const k of c.kept.values()) if (typeof k !== 'object' || k === null || typeof k.memo !== 'object' || k.memo === null) return false
@@ -159,6 +176,7 @@ export function decodeEntry(c: Columns, i: number): Entry {
   const entry: Entry = { size: s[o], mtimeMs: s[o + 1], ctimeMs: s[o + 2], ino: s[o + 3], mode: s[o + 4], dataKept: false, memo: EMPTY_MEMO }
   const flags = c.flags[i]
   if (flags & HAS_DIGEST) entry.digest = c.digests.subarray(i * DIGEST, (i + 1) * DIGEST)
+  if (flags & HAS_BLOB) entry.blob = c.blobs.subarray(i * BLOB, (i + 1) * BLOB)
   if (flags & RACY) entry.racy = true
   const kept = c.kept.get(i)
   if (kept) {

@@ -15,7 +15,10 @@
  *   SHA-256 is the one it was made from; its stat data are then refreshed. A
  *   file modified so close to the moment it was read that a later change
  *   could keep the same timestamps ("racily clean", as git calls it) is always
- *   checked by content.
+ *   checked by content. In a git repository, a file whose stat data are the
+ *   ones git's index holds for it is known by its blob id without being read
+ *   (see BlobIds, git/blob-ids.ts): a fresh clone with a restored cache reads no file whose
+ *   entry has that blob id.
  * - `content`: stat data are never trusted; every file is read and its digest
  *   compared (as ESLint's `--cache-strategy content`).
  *
@@ -40,7 +43,7 @@ import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from '
 import { decodeEntry, DIGEST, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 5
+const FORMAT = 6
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -184,8 +187,28 @@ function sameDigest(e: Entry, digest: Uint8Array): boolean {
   return true
 }
 
+/**
+ * Files whose stat data did not prove them before git's index is read: below
+ * that, reading and hashing the few changed files costs less than reading an
+ * index of tens of thousands of entries.
+ */
+const INDEX_AFTER = 32
+
+/**
+ * Knows a file's content without reading it: the git blob id that git's index
+ * proves for a root-relative file with these stat data (git/blob-ids.ts), or
+ * undefined when it proves nothing.
+ */
+export interface BlobIds {
+  idFor(file: string, st: Stats): Uint8Array | undefined
+}
+
 /** What decides whether an entry is used, and where the cache file is. */
 export interface CacheOptions {
+  /** Opens the blob ids of the repository holding the root (undefined: none); called at most once, when needed. */
+  blobIds?: () => BlobIds | undefined
+  /** Read git's index once more than this many files' stat data proved nothing (default INDEX_AFTER; 0: from the first). */
+  indexAfter?: number
   /** `metadata` (default): stat data, then content where they differ; `content`: content only. */
   strategy?: CacheStrategy
   /** The cache folder (see cacheLocation); default `<root>/.ssmd/cache`. */
@@ -237,9 +260,11 @@ export class DocumentCache {
    * What this run made of the cache, for tests and `-v`: `hits`, entries whose
    * stat data proved them unchanged; `verified`, racy entries whose content
    * matched; `content`, entries whose stat data differed (or were not
-   * trusted) but whose content matched; `misses`, files read and checked anew.
+   * trusted) but whose content matched; `indexed`, entries whose stat data
+   * differed but whose blob id is the one git's index proves for the file (not
+   * read); `misses`, files read and checked anew.
    */
-  readonly stats = { hits: 0, misses: 0, verified: 0, content: 0 }
+  readonly stats = { hits: 0, misses: 0, verified: 0, content: 0, indexed: 0 }
   readonly strategy: CacheStrategy
   /** The cache folder. */
   readonly dir: string
@@ -312,6 +337,20 @@ export class DocumentCache {
       this.stats.hits++
       return this.keep(file, entry, this.fromEntry(kind, name, file, abs, entry, realPaths))
     }
+    this.unproven++
+    // A fresh checkout: git's index knows the content by its blob id, and nothing is read.
+    if (entry && !statSame && entry.blob !== undefined && this.strategy === 'metadata') {
+      const id = this.blobIds()?.idFor(file, st)
+      if (id !== undefined && Buffer.compare(id, entry.blob) === 0) {
+        this.stats.indexed++
+        let next = entry
+        if (settled(st)) {
+          next = { ...entry, ...stampOf(st), racy: false }
+          this.dirty = true
+        }
+        return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
+      }
+    }
     const got = readStable(abs, st)
     if (!got) {
       this.stats.misses++
@@ -329,6 +368,13 @@ export class DocumentCache {
         next = { ...entry, ...stampOf(got.st), racy: false }
         this.dirty = true
       }
+      if (entry.blob === undefined && got.stable) {
+        const blob = this.blobIds()?.idFor(file, st)
+        if (blob !== undefined) {
+          next = { ...next, blob }
+          this.dirty = true
+        }
+      }
       return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
     }
     this.stats.misses++
@@ -338,9 +384,12 @@ export class DocumentCache {
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
     const dataKept = kind === 'schema' || kind === 'policy' || this.options.keepData === true
+    // The bytes read are the blob git's index names for the file (stat data unchanged while read).
+    const blob = this.blobIds()?.idFor(file, st)
     const fresh: Entry = {
       ...stampOf(got.st),
       digest,
+      ...(blob === undefined ? {} : { blob }),
       racy: !settled(got.st),
       dataKept,
       ...(dataKept ? { data: parsed.data } : {}),
@@ -362,6 +411,18 @@ export class DocumentCache {
   }
 
   #from?: RereadFrom
+  /** Files of this run whose stat data proved nothing (see INDEX_AFTER). */
+  private unproven = 0
+  #blobIds?: BlobIds | null
+
+  /** git's index blob ids, read once enough files needed them (null: no usable index). */
+  private blobIds(): BlobIds | undefined {
+    if (this.#blobIds === undefined) {
+      if (this.options.blobIds === undefined || this.unproven <= (this.options.indexAfter ?? INDEX_AFTER)) return undefined
+      this.#blobIds = this.options.blobIds() ?? null
+    }
+    return this.#blobIds ?? undefined
+  }
 
   /** Documents whose data was not kept and had to be read again in this run. */
   get rereads(): number {

@@ -1,0 +1,85 @@
+import type { Stats } from 'node:fs'
+import type { BlobIds } from '../workspace/cache.js'
+import { Attributes } from './attributes.js'
+import { EXT_SKIP_WORKTREE, GitIndex, type IndexEntry } from './index-file.js'
+import { openRepository, ssmdGitPaths } from './repo.js'
+
+/** Extended flag of an entry added with `git add -N`: it names no content yet. */
+const EXT_INTENT_TO_ADD = 0x2000
+const FLAG_ASSUME_VALID = 0x8000
+/** Attributes under which the work-tree bytes may differ from the blob git stored (see cleanBlob). */
+const CONVERTING = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-encoding']
+
+/**
+ * The blob ids git's index holds for the files of an ssmd root, usable as the
+ * key of a file's content without reading the file: where an index entry's
+ * stat data (sizes, times, inode, a regular file's mode) are exactly the
+ * file's, and the entry is not racily clean (changed no earlier than the index
+ * was written), git itself takes the file to hold the blob's content — this
+ * is how `git status` knows a file is unchanged.
+ *
+ * It holds only where git converts nothing between the work tree and the
+ * blob: the blob is the *cleaned* content, so with `core.autocrlf`, a `text`,
+ * `eol` or `crlf` attribute (two files with different line endings can clean
+ * to one blob), a `filter`, `ident` or `working-tree-encoding`, the id is not
+ * given. Entries marked assume-unchanged or skip-worktree (git does not look
+ * at their files), added with `-N`, or in conflict are not used either. Any
+ * problem reading the repository just means no ids.
+ */
+export class IndexBlobIds implements BlobIds {
+  private constructor(
+    private readonly entries: Map<string, IndexEntry>,
+    private readonly indexMtimeNs: bigint,
+    private readonly attributes: Attributes,
+    private readonly prefix: string,
+  ) {}
+
+  /** The ids for the files under `root`, or undefined when there is no usable index (no repository, an unsupported one, conversions configured). */
+  static open(root: string): IndexBlobIds | undefined {
+    try {
+      const repo = openRepository(root)
+      const autocrlf = (repo.config.get('core.autocrlf') ?? 'false').trim().toLowerCase()
+      if (autocrlf !== 'false' && autocrlf !== 'no' && autocrlf !== 'off' && autocrlf !== '0' && autocrlf !== '') return undefined
+      const index = GitIndex.read(repo.indexFile, ssmdGitPaths(repo))
+      if (index.mtimeNs === 0n) return undefined
+      const entries = new Map<string, IndexEntry>()
+      const conflicted = new Set<string>()
+      for (const e of index.entries) {
+        if (((e.flags >> 12) & 3) !== 0) conflicted.add(e.path)
+        else entries.set(e.path, e)
+      }
+      for (const p of conflicted) entries.delete(p)
+      return new IndexBlobIds(entries, index.mtimeNs, new Attributes(repo), repo.prefix)
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * The blob id (20 bytes) of the root-relative `file` whose stat data (taken
+   * with lstat: a symbolic link never matches) are `st`, when the index proves
+   * the file holds that blob; undefined otherwise.
+   */
+  idFor(file: string, st: Stats): Buffer | undefined {
+    const path = this.prefix ? `${this.prefix}/${file}` : file
+    const e = this.entries.get(path)
+    if (e === undefined || e.flags & FLAG_ASSUME_VALID || e.extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) return undefined
+    const s = e.stat
+    const mode = s.readUInt32BE(24)
+    if (mode !== 0o100644 && mode !== 0o100755) return undefined
+    if (!st.isFile() || s.readUInt32BE(36) !== st.size || s.readUInt32BE(20) !== st.ino % 2 ** 32) return undefined
+    // Node computes its …Ms fields as sec * 1e3 + nsec / 1e6: the same arithmetic gives the same double.
+    const ctimeMs = s.readUInt32BE(0) * 1e3 + s.readUInt32BE(4) / 1e6
+    const mtimeSec = s.readUInt32BE(8)
+    const mtimeNsec = s.readUInt32BE(12)
+    if (ctimeMs !== st.ctimeMs || mtimeSec * 1e3 + mtimeNsec / 1e6 !== st.mtimeMs) return undefined
+    // Racily clean (git's is_racy_timestamp): changed no earlier than the index was written.
+    if (BigInt(mtimeSec) * 1_000_000_000n + BigInt(mtimeNsec) >= this.indexMtimeNs) return undefined
+    const attrs = this.attributes.get(path)
+    for (const name of CONVERTING) {
+      const v = attrs[name]
+      if (v !== undefined && v !== false) return undefined
+    }
+    return Buffer.from(e.oid, 'hex')
+  }
+}
