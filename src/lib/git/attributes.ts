@@ -54,6 +54,14 @@ export class Attributes {
     this.info = this.readFile(join(repo.gitdir, 'info', 'attributes'), '', true)
   }
 
+  /** False when no attributes file that applies to files in the git folder `dir` ('' for the top) sets a watched attribute: get() is empty for all of them. */
+  anyIn(dir: string): boolean {
+    if ((this.global?.rules.length ?? 0) > 0 || (this.info?.rules.length ?? 0) > 0) return true
+    const parts = dir === '' ? [] : dir.split('/')
+    for (let i = 0; i <= parts.length; i++) if ((this.dir(parts.slice(0, i).join('/'))?.rules.length ?? 0) > 0) return true
+    return false
+  }
+
   /** The watched attributes of a git path. */
   get(path: string): Record<string, AttrValue> {
     const files: AttrFile[] = []

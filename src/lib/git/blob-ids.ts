@@ -29,10 +29,18 @@ const CONVERTING = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-enco
 export class IndexBlobIds implements BlobIds {
   private constructor(
     private readonly entries: Map<string, IndexEntry>,
-    private readonly indexMtimeNs: bigint,
+    indexMtimeNs: bigint,
     private readonly attributes: Attributes,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.indexSec = Number(indexMtimeNs / 1_000_000_000n)
+    this.indexNsec = Number(indexMtimeNs % 1_000_000_000n)
+  }
+
+  private readonly indexSec: number
+  private readonly indexNsec: number
+  /** Folders in which some attributes file sets an attribute that converts (see Attributes.anyIn). */
+  private readonly attributed = new Map<string, boolean>()
 
   /** The ids for the files under `root`, or undefined when there is no usable index (no repository, an unsupported one, conversions configured). */
   static open(root: string): IndexBlobIds | undefined {
@@ -74,11 +82,19 @@ export class IndexBlobIds implements BlobIds {
     const mtimeNsec = s.readUInt32BE(12)
     if (ctimeMs !== st.ctimeMs || mtimeSec * 1e3 + mtimeNsec / 1e6 !== st.mtimeMs) return undefined
     // Racily clean (git's is_racy_timestamp): changed no earlier than the index was written.
-    if (BigInt(mtimeSec) * 1_000_000_000n + BigInt(mtimeNsec) >= this.indexMtimeNs) return undefined
-    const attrs = this.attributes.get(path)
-    for (const name of CONVERTING) {
-      const v = attrs[name]
-      if (v !== undefined && v !== false) return undefined
+    if (mtimeSec > this.indexSec || (mtimeSec === this.indexSec && mtimeNsec >= this.indexNsec)) return undefined
+    const dir = path.slice(0, Math.max(0, path.lastIndexOf('/')))
+    let attributed = this.attributed.get(dir)
+    if (attributed === undefined) {
+      attributed = this.attributes.anyIn(dir)
+      this.attributed.set(dir, attributed)
+    }
+    if (attributed) {
+      const attrs = this.attributes.get(path)
+      for (const name of CONVERTING) {
+        const v = attrs[name]
+        if (v !== undefined && v !== false) return undefined
+      }
     }
     return Buffer.from(e.oid, 'hex')
   }
