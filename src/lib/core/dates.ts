@@ -44,8 +44,17 @@ export function isValidTimezone(zone: unknown): zone is string {
   return ok
 }
 
+let today: { text: string; from: number; to: number } | undefined
+const DAY_MS = 86_400_000
+
+/** Today's UTC date, YYYY-MM-DD (rules ask for it per document: formatted once per day, not per call). */
 export function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10)
+  const now = Date.now()
+  if (today === undefined || now < today.from || now >= today.to) {
+    const from = now - (now % DAY_MS)
+    today = { text: new Date(from).toISOString().slice(0, 10), from, to: from + DAY_MS }
+  }
+  return today.text
 }
 
 export function addDays(date: string, days: number): string {
