@@ -109,7 +109,12 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
   let i = 0
   for (const [file, e] of entries) {
     c.files.push(file)
-    c.stamps.set([e.size, e.mtimeMs, e.ctimeMs, e.ino, e.mode], i * STAMP)
+    const o = i * STAMP
+    c.stamps[o] = e.size
+    c.stamps[o + 1] = e.mtimeMs
+    c.stamps[o + 2] = e.ctimeMs
+    c.stamps[o + 3] = e.ino
+    c.stamps[o + 4] = e.mode
     let flags = e.racy === true ? RACY : 0
     if (e.digest !== undefined && e.digest.length === DIGEST) {
       c.digests.set(e.digest, i * DIGEST)
@@ -145,8 +150,14 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
         c.status[i] = facts.status
         c.dates[i] = facts.dates
       }
-      const rest = Object.keys(m).filter(k => !KNOWN.has(k) || (k === 'facts' && (typeof m.facts !== 'object' || m.facts === null)))
-      if (rest.length > 0) c.rest.set(i, Object.fromEntries(rest.map(k => [k, m[k]])))
+      // Built only for a memo with keys this layout does not know (rare): no array per entry.
+      let rest: Record<string, unknown> | undefined
+      for (const k in m) {
+        if (KNOWN.has(k) && (k !== 'facts' || (typeof m.facts === 'object' && m.facts !== null))) continue
+        rest ??= {}
+        rest[k] = m[k]
+      }
+      if (rest !== undefined) c.rest.set(i, rest)
       c.flags[i] = flags
     }
     i++
