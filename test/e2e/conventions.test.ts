@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
+import { pluginHome } from '../helpers/plugins.js'
 import { EXAMPLE_REPO, tempDir } from '../helpers/repo.js'
 
 const oneLine = (s: string) => expect(s.trim().split('\n'), s).to.have.length(1)
@@ -51,7 +52,7 @@ describe('terminal conventions (built CLI)', () => {
   })
 
   it("plugin commands' parser errors read the same way", () => {
-    const env = { XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir() }
+    const env = pluginHome()
     const missing = ssmdProcess(['plugins', 'install'], { env })
     expect(missing.code).to.equal(2)
     expect(missing.stderr).to.equal("Error: ssmd plugins install: missing argument <plugin>; usage: ssmd plugins install <plugin> (see 'ssmd plugins install --help')\n")

@@ -2,6 +2,7 @@ import { expect } from 'chai'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
+import { pluginHome } from '../helpers/plugins.js'
 import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 /** Every key of a JSON value, at any depth. */
@@ -70,7 +71,7 @@ describe('JSON output style (built CLI)', () => {
   })
 
   it('plugins --json is a small documented list', () => {
-    const env = { XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir() }
+    const env = pluginHome()
     const before = ssmdProcess(['plugins', '--json'], { env })
     expect(before.code, before.stderr).to.equal(0)
     const core = JSON.parse(before.stdout)

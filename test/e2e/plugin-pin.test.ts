@@ -1,13 +1,13 @@
 // Plugins pinned per repository (ssmd.yaml + ssmd-plugins.lock), rule options, presets and
 // overrides, and the cache of plugin findings: the built CLI with a private plugin home.
 import { expect } from 'chai'
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defineChecks } from '../../src/lib/validate/define.js'
-import { ssmdProcess, type CliResult } from '../helpers/cli.js'
-import { exampleRepo, FIXTURES, tempDir } from '../helpers/repo.js'
+import type { CliResult } from '../helpers/cli.js'
+import { ok, packPlugin, pluginCli } from '../helpers/plugins.js'
+import { exampleRepo, tempDir } from '../helpers/repo.js'
 
 interface JsonFinding {
   rule: string
@@ -22,51 +22,20 @@ interface JsonOutput {
   summary: { errors: number; plugins: Array<{ name: string; version: string; status: string; cached?: boolean }> }
 }
 
-const PLUGINS = join(FIXTURES, 'plugins')
 const PKG = 'ssmd-plugin-rate-ceiling'
-
-/** npm pack of a fixture plugin at `version` (a copy with that version) into `dest`; returns the tarball's path. */
-function pack(fixture: string, dest: string, version = '1.0.0'): string {
-  const copy = tempDir()
-  cpSync(join(PLUGINS, fixture), copy, { recursive: true })
-  const manifest = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as { version: string }
-  manifest.version = version
-  writeFileSync(join(copy, 'package.json'), JSON.stringify(manifest, null, 2))
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: copy, encoding: 'utf8', env: { ...process.env, npm_config_cache: tempDir() } })
-    .trim()
-    .split('\n')
-    .pop()!
-  return join(dest, name)
-}
 
 const sha512 = (file: string) => `sha512-${createHash('sha512').update(readFileSync(file)).digest('base64')}`
 const line = (f: JsonFinding) => `${f.rule} ${f.severity} ${f.file}:${f.line}:${f.column} ${f.message}`
 
 describe('pinned plugins, rule options, presets and overrides (built CLI, private plugin home)', () => {
-  let env: Record<string, string>
-  const run = (args: string[], cwd?: string) => ssmdProcess(args, { env, cwd })
-  const ok = (r: CliResult) => {
-    expect(r.code, r.stderr).to.equal(0)
-    return r
-  }
+  const cli = pluginCli()
+  const { link, run } = cli
   const json = (r: CliResult) => JSON.parse(r.stdout) as JsonOutput
-  const link = (fixture: string) => ok(run(['plugins', 'link', '--no-install', join(PLUGINS, fixture)]))
   const policy = (repo: string, text: string) => writeFileSync(join(repo, 'ssmd.yaml'), text)
-
-  beforeEach(() => {
-    env = {
-      XDG_DATA_HOME: tempDir(),
-      XDG_CACHE_HOME: tempDir(),
-      XDG_CONFIG_HOME: tempDir(),
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_cache: tempDir(),
-      npm_config_fetch_retries: '0',
-    }
-  })
 
   describe('pins and the lock', () => {
     it('fails validate naming both versions when ssmd.yaml pins 1.0.0 and 1.1.0 is installed; JSON and SARIF name what ran', () => {
-      ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.1.0')]))
+      ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.1.0' })]))
       const repo = exampleRepo()
       policy(repo, `plugins: ['${PKG}@1.0.0']\nrules:\n  ref/unused: off\n`)
       const r = run(['validate', '--json', '-C', repo])
@@ -91,18 +60,18 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
 
     it('installs the locked set with no argument: from a folder, then offline from the cache; refuses a tarball the lock does not record', () => {
       const folder = tempDir()
-      const integrity = sha512(pack('rate-ceiling', folder, '1.0.0'))
+      const integrity = sha512(packPlugin('rate-ceiling', { dest: folder, version: '1.0.0' }))
       const repo = exampleRepo()
       policy(repo, `plugins: ['${PKG}@1.0.0']\nrules:\n  ref/unused: off\n`)
       // The registry is unreachable and nothing is cached: the folder is needed, and the error says so.
-      const none = run(['plugins', 'install'], repo)
+      const none = run(['plugins', 'install'], {}, repo)
       expect(none.code).to.equal(1)
       expect(none.stderr).to.match(
         new RegExp(
           `cannot get plugin ${PKG}@1\\.0\\.0: it is not in ssmd's tarball cache, and npm could not fetch it \\(.+\\); give a folder holding ${PKG}-1\\.0\\.0\\.tgz with --from`,
         ),
       )
-      const first = ok(run(['plugins', 'install', '--from', folder], repo))
+      const first = ok(run(['plugins', 'install', '--from', folder], {}, repo))
       expect(first.stderr).to.contain(`${PKG}@1.0.0 (${integrity.slice(0, 19)}…) from ${folder}`)
       expect(first.stderr).to.contain('recorded the plugins in ssmd-plugins.lock; commit it')
       expect(JSON.parse(readFileSync(join(repo, 'ssmd-plugins.lock'), 'utf8'))).to.deep.equal({
@@ -114,7 +83,7 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
       // Offline, without the folder: from ssmd's tarball cache, verified against the lock.
       ok(run(['plugins', 'uninstall', PKG]))
       rmSync(folder, { recursive: true })
-      const again = ok(run(['plugins', 'install'], repo))
+      const again = ok(run(['plugins', 'install'], {}, repo))
       expect(again.stderr).to.contain(`${PKG}@1.0.0 (${integrity.slice(0, 19)}…) from ssmd's tarball cache`)
       expect(again.stderr).not.to.contain('recorded')
       expect(ok(run(['plugins'])).stdout).to.match(new RegExp(`^${PKG} 1\\.0\\.0$`, 'm'))
@@ -122,11 +91,11 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
       // Another tarball under the same name and version: refused, nothing installed.
       ok(run(['plugins', 'uninstall', PKG]))
       const other = tempDir()
-      const forged = pack('claims-ceiling', other, '1.0.0')
+      const forged = packPlugin('claims-ceiling', { dest: other, version: '1.0.0' })
       const impostor = join(other, `${PKG}-1.0.0.tgz`)
       cpSync(forged, impostor)
-      rmSync(join(env.XDG_CACHE_HOME, 'ssmd', 'plugin-tarballs'), { recursive: true })
-      const refused = run(['plugins', 'install', '--from', other], repo)
+      rmSync(join(cli.env.XDG_CACHE_HOME, 'ssmd', 'plugin-tarballs'), { recursive: true })
+      const refused = run(['plugins', 'install', '--from', other], {}, repo)
       expect(refused.code).to.equal(1)
       expect(refused.stderr).to.contain(
         `${PKG}@1.0.0: the tarball from ${other} has integrity ${sha512(impostor).slice(0, 19)}…, ssmd-plugins.lock records ${integrity.slice(0, 19)}…; nothing was installed`,
@@ -137,9 +106,9 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     it('fails validate when the installed copy is not the one the lock records', () => {
       const repo = exampleRepo()
       policy(repo, `plugins: ['${PKG}']\nrules:\n  ref/unused: off\n`)
-      const locked = pack('rate-ceiling', tempDir(), '1.0.0')
+      const locked = packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })
       writeFileSync(join(repo, 'ssmd-plugins.lock'), JSON.stringify({ lockfileVersion: 1, plugins: { [PKG]: { version: '1.0.0', integrity: sha512(locked) } } }))
-      ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.1.0')]))
+      ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.1.0' })]))
       expect(
         json(run(['validate', '--json', '-C', repo]))
           .findings.filter(f => f.rule === 'policy/plugin-pin')
@@ -271,7 +240,7 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
   })
 
   it("caches the findings of a plugin's file-scoped rules, keyed by its version, integrity and options and by the file", () => {
-    ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.0.0')]))
+    ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })]))
     const repo = exampleRepo()
     policy(repo, 'rules:\n  ref/unused: off\n')
     const calls = (r: CliResult) =>
@@ -303,7 +272,7 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
   })
 
   it("reuses an installed plugin's whole result on an unchanged repository: the same findings, without running it", () => {
-    ok(run(['plugins', 'install', pack('rate-ceiling', tempDir(), '1.0.0')]))
+    ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })]))
     const repo = exampleRepo()
     policy(repo, 'rules:\n  ref/unused: off\n  ceiling/rate: [error, { max: 1 }]\n')
     const first = run(['validate', '--json', '-C', repo])

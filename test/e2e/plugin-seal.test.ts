@@ -1,11 +1,11 @@
 import { expect } from 'chai'
 import { execFileSync, spawn } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { cpSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
-import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { cpSync, readdirSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { BUILT_BIN } from '../helpers/cli.js'
 import { onCleanup } from '../helpers/cleanup.js'
-import { exampleRepo, FIXTURES, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import { brokenRepo, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
+import { PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 interface JsonFinding {
   rule: string
@@ -18,25 +18,9 @@ interface JsonOutput {
   summary: { errors: number; plugins: Array<{ name: string; status: string; ms: number }> }
 }
 
-const PLUGINS = join(FIXTURES, 'plugins')
 const BUDGET_MS = 3000
 /** In ssmd's environment during every run: it must never reach any output. */
 const CANARY = 'canary-9f3b2c7e1d-not-for-plugins'
-
-/** Every file under a folder with a hash of its bytes (.ssmd/ is ssmd's own local cache). */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name)
-      if (d === dir && name === '.ssmd') continue
-      if (statSync(p).isDirectory()) walk(p)
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex')
-    }
-  }
-  walk(dir)
-  return out
-}
 
 /** Command lines of running processes that mention `text` (a plugin's folder): none may outlive ssmd. */
 function processesMentioning(text: string): string[] {
@@ -47,38 +31,20 @@ function processesMentioning(text: string): string[] {
 
 describe('sealed plugins (built CLI, private plugin home): every escape and every excess ends as one plugin/failed', function () {
   this.timeout(120000)
-  let env: Record<string, string>
+  const cli = pluginCli(() => ({ SSMD_PLUGIN_TIMEOUT_MS: String(BUDGET_MS), SSMD_SEAL_CANARY: CANARY }))
+  const { run, link } = cli
   let repo: string
   let repoBefore: Record<string, string>
-  const run = (args: string[], extra: Record<string, string> = {}) => ssmdProcess(args, { env: { ...env, ...extra } })
-  const ok = (r: CliResult) => {
-    expect(r.code, r.stderr).to.equal(0)
-    return r
-  }
 
   before(() => {
     // One repository for every case, with one real mistake for a built-in rule, to prove it is never hidden.
-    repo = exampleRepo()
-    const feed = join(repo, 'feeds/kalshi.yaml')
-    writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
+    repo = brokenRepo()
     repoBefore = tree(repo)
-  })
-
-  beforeEach(() => {
-    env = {
-      XDG_DATA_HOME: tempDir(),
-      XDG_CACHE_HOME: tempDir(),
-      XDG_CONFIG_HOME: tempDir(),
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_cache: tempDir(),
-      SSMD_PLUGIN_TIMEOUT_MS: String(BUDGET_MS),
-      SSMD_SEAL_CANARY: CANARY,
-    }
   })
 
   /** Links the plugin, validates the shared repository and checks everything the issue asks of a hostile plugin. */
   function attack(dir: string, pkg: string, why: RegExp, extra: Record<string, string> = {}): JsonOutput {
-    ok(run(['plugins', 'link', '--no-install', dir]))
+    link(dir)
     const pluginBefore = tree(dir)
     const started = Date.now()
     const r = run(['validate', '--json', '-C', repo], extra)
@@ -139,7 +105,7 @@ describe('sealed plugins (built CLI, private plugin home): every escape and ever
   })
 
   it('a well-behaved plugin loads its CommonJS and JSON files and sees the validation date as its clock', () => {
-    ok(run(['plugins', 'link', '--no-install', join(PLUGINS, 'sealed-ok')]))
+    link('sealed-ok')
     const r = run(['validate', '--json', '-C', repo])
     expect(r.code, r.stderr).to.equal(1)
     const out = JSON.parse(r.stdout) as JsonOutput
@@ -150,9 +116,9 @@ describe('sealed plugins (built CLI, private plugin home): every escape and ever
   })
 
   it('SIGUSR1 sent to ssmd while it validates opens no debugger: ssmd finishes as usual', async () => {
-    ok(run(['plugins', 'link', '--no-install', join(PLUGINS, 'infinite-loop')]))
+    link('infinite-loop')
     const childEnv: Record<string, string> = {}
-    for (const [k, v] of Object.entries({ ...process.env, ...env, SSMD_PLUGIN_TIMEOUT_MS: '2000', NO_COLOR: '1' })) if (v !== undefined && k !== 'NODE_ENV') childEnv[k] = v
+    for (const [k, v] of Object.entries({ ...process.env, ...cli.env, SSMD_PLUGIN_TIMEOUT_MS: '2000', NO_COLOR: '1' })) if (v !== undefined && k !== 'NODE_ENV') childEnv[k] = v
     const child = spawn(process.execPath, [BUILT_BIN, 'validate', '--json', '-C', repo], {
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,10 @@
 import { expect } from 'chai'
-import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
-import { ssmdProcess, type CliResult } from '../helpers/cli.js'
-import { exampleRepo, FIXTURES, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import { readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { CliResult } from '../helpers/cli.js'
+import { brokenRepo, ok, packPlugin, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
+import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
-const PLUGINS = join(FIXTURES, 'plugins')
 const SECRET = 'hunter2-in-ssmds-environment'
 
 interface ListItem {
@@ -20,51 +18,18 @@ interface ListItem {
   refused?: string
 }
 
-/** Every file under a folder with a hash of its bytes (.ssmd/ is ssmd's own cache). */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name)
-      if (d === dir && name === '.ssmd') continue
-      if (statSync(p).isDirectory()) walk(p)
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex')
-    }
-  }
-  walk(dir)
-  return out
-}
-
-/** npm pack without running the package's own pack scripts (the fixture's scripts are what is under test). */
-function pack(dir: string): string {
-  const dest = tempDir()
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dest], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, npm_config_cache: tempDir() },
-  })
-  return join(dest, out.trim().split('\n').pop()!)
-}
-
 describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
-  let env: Record<string, string>
   let markers: string
-  const run = (args: string[], extra: Record<string, string> = {}) => ssmdProcess(args, { env: { ...env, ...extra } })
-  const ok = (r: CliResult) => {
-    expect(r.code, r.stderr).to.equal(0)
-    return r
-  }
+  const cli = pluginCli(() => {
+    markers = tempDir()
+    return { SSMD_TEST_MARKERS: markers, SSMD_TEST_SECRET: SECRET }
+  })
+  const { run } = cli
   /** Links a fixture plugin (by name) or a folder (absolute path). */
   const link = (name: string) => {
-    ok(run(['plugins', 'link', '--no-install', name.startsWith('/') ? name : join(PLUGINS, name)]))
+    cli.link(name)
     // oclif's own `plugins link` reads the folder as a plugin of its own; only what ssmd does afterwards is under test here.
     for (const f of readdirSync(markers)) rmSync(join(markers, f))
-  }
-  const brokenRepo = (options: { git?: boolean } = {}) => {
-    const repo = exampleRepo(options)
-    const feed = join(repo, 'feeds/kalshi.yaml')
-    writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
-    return repo
   }
   const clean = (r: CliResult) => {
     const all = r.stdout + r.stderr
@@ -75,20 +40,6 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
     return r
   }
   const list = () => JSON.parse(ok(run(['plugins', '--json'])).stdout) as ListItem[]
-
-  beforeEach(() => {
-    markers = tempDir()
-    env = {
-      XDG_DATA_HOME: tempDir(),
-      XDG_CACHE_HOME: tempDir(),
-      XDG_CONFIG_HOME: tempDir(),
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_cache: tempDir(),
-      npm_config_fetch_retries: '0',
-      SSMD_TEST_MARKERS: markers,
-      SSMD_TEST_SECRET: SECRET,
-    }
-  })
 
   describe('lifecycle hooks of a plugin never run', () => {
     it('validate, with and without plugins: exit 1, the built-in finding kept, no hook ran, nothing written', () => {
@@ -206,13 +157,13 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
 
   describe('plugins install', () => {
     it('runs no lifecycle script from a tarball or a folder, and says so', () => {
-      for (const source of [pack(join(PLUGINS, 'install-scripts')), join(PLUGINS, 'install-scripts')]) {
+      for (const source of [packPlugin('install-scripts', { ignoreScripts: true }), join(PLUGINS, 'install-scripts')]) {
         const r = clean(run(['plugins', 'install', source]))
         expect(r.code, r.stderr).to.equal(0)
         expect(r.stderr).to.match(/npm ran with --ignore-scripts: no lifecycle script \(preinstall, install, postinstall, prepare\) of a package or its dependencies ran/)
         ok(run(['plugins', 'uninstall', 'ssmd-plugin-install-scripts']))
       }
-      const first = clean(run(['plugins', 'install', pack(join(PLUGINS, 'install-scripts'))]))
+      const first = clean(run(['plugins', 'install', packPlugin('install-scripts', { ignoreScripts: true })]))
       expect(first.stderr).to.match(
         /^ssmd-plugin-install-scripts: installed with npm --ignore-scripts; its lifecycle scripts were not run \(preinstall, install, postinstall, prepare\)$/m,
       )
@@ -220,7 +171,7 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
     })
 
     it("runs none of the new package's hooks (plugins:postinstall included) and says what it brings besides rules", () => {
-      const r = clean(run(['plugins', 'install', pack(join(PLUGINS, 'lifecycle-hooks'))]))
+      const r = clean(run(['plugins', 'install', packPlugin('lifecycle-hooks', { ignoreScripts: true })]))
       expect(r.code, r.stderr).to.equal(0)
       expect(r.stderr).to.contain(
         'ssmd-plugin-lifecycle-hooks: brings oclif hooks ssmd never runs: command_not_found, finally, init, plugins:postinstall, plugins:preinstall, postrun, preparse, prerun\n',

@@ -1,10 +1,10 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
-import { ssmdProcess, type CliResult } from '../helpers/cli.js'
-import { exampleRepo, FIXTURES, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { CliResult } from '../helpers/cli.js'
+import { brokenRepo, ok, packPlugin, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
+import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 interface JsonFinding {
   rule: string
@@ -27,7 +27,6 @@ interface JsonOutput {
   summary: { errors: number; plugins: JsonRun[] }
 }
 
-const PLUGINS = join(FIXTURES, 'plugins')
 const BUDGET_MS = 1500
 /**
  * Nineteen plugin processes start at once in the test of all of them together: on a loaded
@@ -36,69 +35,21 @@ const BUDGET_MS = 1500
  */
 const ALL_AT_ONCE_BUDGET_MS = 10000
 
-/** Every file under a folder with a hash of its bytes: a plugin must not change any. (.ssmd/ is ssmd's own local cache.) */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {}
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name)
-      if (d === dir && name === '.ssmd') continue
-      if (statSync(p).isDirectory()) walk(p)
-      else out[relative(dir, p)] = createHash('sha256').update(readFileSync(p)).digest('hex')
-    }
-  }
-  walk(dir)
-  return out
-}
-
-/** npm pack of a plugin folder into a temporary folder; returns the tarball's path. */
-function pack(dir: string): string {
-  const dest = tempDir()
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dest], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_cache: tempDir() } })
-    .trim()
-    .split('\n')
-    .pop()!
-  return join(dest, name)
-}
-
 describe('validation plugins (built CLI, private plugin home)', () => {
   // A private oclif data/cache/config home: never the user's plugins. The registry is unreachable:
   // everything here installs from local files.
-  let env: Record<string, string>
-  const run = (args: string[], extra: Record<string, string> = {}, cwd?: string) => ssmdProcess(args, { env: { ...env, ...extra }, cwd })
-  const ok = (r: CliResult) => {
-    expect(r.code, r.stderr).to.equal(0)
-    return r
-  }
-  const link = (path: string) => ok(run(['plugins', 'link', '--no-install', path]))
+  const cli = pluginCli()
+  const { run, link } = cli
   const json = (r: CliResult) => JSON.parse(r.stdout) as JsonOutput
-  const brokenRepo = () => {
-    // One real mistake for a built-in rule, to prove it is never hidden.
-    const repo = exampleRepo()
-    const feed = join(repo, 'feeds/kalshi.yaml')
-    writeFileSync(feed, readFileSync(feed, 'utf8').replace('America/New_York', 'America/Nowhere'))
-    return repo
-  }
-
-  beforeEach(() => {
-    env = {
-      XDG_DATA_HOME: tempDir(),
-      XDG_CACHE_HOME: tempDir(),
-      XDG_CONFIG_HOME: tempDir(),
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_cache: tempDir(),
-      npm_config_fetch_retries: '0',
-    }
-  })
 
   describe('installation', () => {
     it('installs the example plugin from its npm pack tarball with the registry unreachable, and runs it', () => {
-      const tarball = pack(join(PROJECT_ROOT, 'examples/plugin-acme'))
+      const tarball = packPlugin(join(PROJECT_ROOT, 'examples/plugin-acme'))
       const installed = ok(run(['plugins', 'install', tarball]))
       expect(installed.stderr).to.match(/installed v1\.0\.0/)
       expect(ok(run(['plugins'])).stdout).to.match(/^ssmd-plugin-acme 1\.0\.0$/m)
       // Installed, not linked: the package sits in the private data folder.
-      const pkg = join(env.XDG_DATA_HOME, 'ssmd', 'node_modules', 'ssmd-plugin-acme', 'package.json')
+      const pkg = join(cli.env.XDG_DATA_HOME, 'ssmd', 'node_modules', 'ssmd-plugin-acme', 'package.json')
       expect(JSON.parse(readFileSync(pkg, 'utf8')).name).to.equal('ssmd-plugin-acme')
 
       const rules = JSON.parse(ok(run(['rules', 'list', '--json'])).stdout) as Array<{ id: string; plugin: string }>
@@ -118,7 +69,7 @@ describe('validation plugins (built CLI, private plugin home)', () => {
     })
 
     it('takes a relative tarball path, a file: spec relative to the working folder and a folder', () => {
-      const tarball = pack(join(PROJECT_ROOT, 'examples/plugin-acme'))
+      const tarball = packPlugin(join(PROJECT_ROOT, 'examples/plugin-acme'))
       const cwd = join(tarball, '..')
       ok(run(['plugins', 'install', `./${tarball.split('/').pop()}`], {}, cwd))
       ok(run(['plugins', 'uninstall', 'ssmd-plugin-acme']))
@@ -154,7 +105,7 @@ describe('validation plugins (built CLI, private plugin home)', () => {
       const compiled = readFileSync(join(dir, 'dist/hooks/validate.js'), 'utf8')
       expect(compiled).not.to.match(/from ['"]ssmd['"]/)
 
-      ok(run(['plugins', 'install', pack(dir)]))
+      ok(run(['plugins', 'install', packPlugin(dir)]))
       const repo = exampleRepo()
       const feedFile = join(repo, 'feeds/kraken.yaml')
       writeFileSync(

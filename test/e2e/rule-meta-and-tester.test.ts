@@ -5,13 +5,14 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
+import { pluginHome } from '../helpers/plugins.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/plugins/with-meta')
 
 describe('plugin rule meta (built CLI)', () => {
   it('carries description, default severity and docs link into rules list and SARIF, and message templates into findings', () => {
-    const env = { XDG_DATA_HOME: tempDir(), XDG_CACHE_HOME: tempDir(), XDG_CONFIG_HOME: tempDir() }
+    const env = pluginHome()
     const link = ssmdProcess(['plugins', 'link', '--no-install', FIXTURE], { env })
     expect(link.code, link.stderr).to.equal(0)
 
