@@ -7,20 +7,10 @@
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { STD_FILES, checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js'
+import { checkCapnpSource, type CapnpLoadResult } from '../../src/lib/capnp/index.js'
 import { readMessageTree, type WireTree } from '../../src/lib/capnp/wire.js'
 import { tempDir } from '../helpers/repo.js'
-import { projectRoot } from './helpers.js'
-
-export const realWorldDir = path.join(projectRoot, 'test/fixtures/capnp-corpus')
-
-export interface CorpusProject {
-  name: string
-  dir: string
-  importDirs: string[]
-  /** project-relative paths of its .capnp files */
-  files: string[]
-}
+import { capnpCompileArgs, capnpErrors, readManifest, writeStdFiles, type CorpusProject } from './recorded.js'
 
 export interface CorpusFile {
   project: CorpusProject
@@ -40,37 +30,10 @@ export interface CapnpVerdict {
   request?: Uint8Array
 }
 
-interface Manifest {
-  projects: Record<string, { importDirs: string[] }>
-  /** per older capnp version (`major.minor`): files it refuses for a documented reason, and the lines it reports */
-  olderCompiler: Record<string, Record<string, { lines: number[]; reason: string }>>
-}
-
-function readManifest(): Manifest {
-  return JSON.parse(fs.readFileSync(path.join(realWorldDir, 'corpus.json'), 'utf8')) as Manifest
-}
-
 /** Files the installed capnp (by its version text) refuses where newer versions and ssmd accept. */
 export function olderCompilerDifferences(version: string): Record<string, { lines: number[]; reason: string }> {
   const m = /(\d+)\.(\d+)/.exec(version)
   return (m && readManifest().olderCompiler[`${m[1]}.${m[2]}`]) || {}
-}
-
-export function corpusProjects(): CorpusProject[] {
-  const manifest = readManifest().projects
-  return Object.entries(manifest).map(([name, m]) => {
-    const dir = path.join(realWorldDir, name)
-    const files: string[] = []
-    const walk = (d: string): void => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name)
-        if (e.isDirectory()) walk(p)
-        else if (e.name.endsWith('.capnp')) files.push(path.relative(dir, p).split(path.sep).join('/'))
-      }
-    }
-    walk(dir)
-    return { name, dir, importDirs: m.importDirs, files: files.sort() }
-  })
 }
 
 export function corpusFiles(p: CorpusProject): CorpusFile[] {
@@ -85,34 +48,11 @@ export function corpusFiles(p: CorpusProject): CorpusFile[] {
  * in a temporary folder removed after the test run.
  */
 export function writeStdDir(): string {
-  const dir = tempDir('ssmd-capnp-std-')
-  for (const [p, text] of Object.entries(STD_FILES)) {
-    const dest = path.join(dir, p)
-    fs.mkdirSync(path.dirname(dest), { recursive: true })
-    fs.writeFileSync(dest, text)
-  }
-  return dir
-}
-
-function capnpArgs(p: CorpusProject, stdDir: string): string[] {
-  const args = ['compile', '-o-', '--no-standard-import', '-I', stdDir]
-  for (const d of p.importDirs) args.push('-I', d, `--src-prefix=${d}`)
-  return args
-}
-
-function errorsOf(stderr: string, p: CorpusProject): string[] {
-  const out: string[] = []
-  for (const line of stderr.split('\n')) {
-    const m = /^(.+?):(\d+):(\d+)(?:-\d+)?: error:/.exec(line)
-    if (!m) continue
-    const abs = path.resolve(p.dir, m[1])
-    out.push(`${path.relative(p.dir, abs).split(path.sep).join('/')}:${m[2]}`)
-  }
-  return out
+  return writeStdFiles(tempDir('ssmd-capnp-std-'))
 }
 
 function run(p: CorpusProject, stdDir: string, files: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync('capnp', [...capnpArgs(p, stdDir), ...files], { cwd: p.dir, maxBuffer: 256 * 1024 * 1024 })
+  const r = spawnSync('capnp', [...capnpCompileArgs(p, stdDir), ...files], { cwd: p.dir, maxBuffer: 256 * 1024 * 1024 })
   if (r.error) throw r.error
   return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString('utf8') }
 }
@@ -129,7 +69,7 @@ export function capnpVerdicts(p: CorpusProject, stdDir: string): Map<string, Cap
     const r = run(p, stdDir, [f])
     out.set(f, {
       accepted: r.status === 0,
-      errors: errorsOf(r.stderr, p),
+      errors: capnpErrors(r.stderr, p).map(e => `${e.file}:${e.line}`),
       stderr: r.stderr,
       ...(r.status === 0 ? { request: r.stdout } : {}),
     })

@@ -10,7 +10,8 @@ import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js'
 import { generateBindings } from '../../src/lib/domain/schema/compile.js'
 import { tempDir } from '../helpers/repo.js'
 import { capnpAvailable } from './compiler-helper.js'
-import { corpusFiles, corpusProjects, olderCompilerDifferences, realWorldDir, ssmdCheck, writeStdDir, type CorpusFile } from './corpus-helper.js'
+import { corpusFiles, olderCompilerDifferences, ssmdCheck, writeStdDir, type CorpusFile } from './corpus-helper.js'
+import { corpusProjects, recordedVerdicts } from './recorded.js'
 import { projectRoot } from './helpers.js'
 
 /**
@@ -39,7 +40,7 @@ interface Generated {
  */
 describe('capnp: TypeScript bindings for the corpus', function () {
   this.timeout(600_000)
-  const verdicts = (JSON.parse(fs.readFileSync(path.join(realWorldDir, 'capnp-verdicts.json'), 'utf8')) as { files: Record<string, { accepted: boolean }> }).files
+  const verdicts = recordedVerdicts().files
   const generated = new Map<string, Generated[]>()
   const failures = new Map<string, string>()
 

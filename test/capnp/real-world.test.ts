@@ -4,18 +4,8 @@ import { buildCodeGeneratorRequest } from '../../src/lib/capnp/request.js'
 import { debug } from '../helpers/debug.js'
 import { Message } from 'capnp-es'
 import * as schema from 'capnp-es/capnp/schema'
-import {
-  capnpVerdicts,
-  corpusFiles,
-  corpusProjects,
-  olderCompilerDifferences,
-  requestDifferences,
-  ssmdCheck,
-  ssmdErrorKey,
-  writeStdDir,
-  type CapnpVerdict,
-  type CorpusProject,
-} from './corpus-helper.js'
+import { capnpVerdicts, corpusFiles, olderCompilerDifferences, requestDifferences, ssmdCheck, ssmdErrorKey, writeStdDir, type CapnpVerdict } from './corpus-helper.js'
+import { corpusProjects, type CorpusProject } from './recorded.js'
 
 /**
  * The real-world corpus against the official compiler: same verdict on every file, an ssmd error

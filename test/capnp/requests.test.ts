@@ -1,18 +1,10 @@
-import * as fs from 'node:fs'
-import * as path from 'node:path'
 import { expect } from 'chai'
 import { Compiler } from '../../src/lib/capnp/compiler.js'
 import { generateChildId } from '../../src/lib/capnp/ids.js'
 import { readMessageTree } from '../../src/lib/capnp/wire.js'
 import { buildCodeGeneratorRequest, canonicalRequest, requestDigests, type CanonicalRequest } from '../../src/lib/capnp/request.js'
-import { corpusFiles, corpusProjects, realWorldDir, ssmdCheck, type CorpusFile, type CorpusProject } from './corpus-helper.js'
-import { fixturesDir } from './helpers.js'
-
-interface Fixture {
-  capnp: { version: string; source: string; produced: string }
-  digests: Record<string, { request: string; fileSourceInfo: string }>
-  full: Record<string, string>
-}
+import { corpusFiles, ssmdCheck, type CorpusFile } from './corpus-helper.js'
+import { recordedProjects, recordedRequests } from './recorded.js'
 
 /**
  * Files whose request still differs from capnp 1.x's, each with the reason. This list may only
@@ -44,13 +36,9 @@ function differences(expected: CanonicalRequest, actual: CanonicalRequest): stri
  */
 describe('capnp: requests of capnp 1.x on the corpora (recorded)', function () {
   this.timeout(120_000)
-  const fixture = JSON.parse(fs.readFileSync(path.join(realWorldDir, 'capnp-requests.json'), 'utf8')) as Fixture
-  const own: CorpusProject = { name: 'ssmd-fixtures', dir: fixturesDir, importDirs: [], files: [] }
-  own.files = Object.keys(fixture.digests)
-    .filter(k => k.startsWith('ssmd-fixtures/'))
-    .map(k => k.slice('ssmd-fixtures/'.length))
+  const fixture = recordedRequests()
   const files = new Map<string, CorpusFile>()
-  for (const p of [...corpusProjects(), own]) for (const f of corpusFiles(p)) files.set(`${p.name}/${f.rel}`, f)
+  for (const p of recordedProjects()) for (const f of corpusFiles(p)) files.set(`${p.name}/${f.rel}`, f)
 
   const mine = (key: string): CanonicalRequest => {
     const r = ssmdCheck(files.get(key)!)
