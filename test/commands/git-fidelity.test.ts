@@ -1,10 +1,11 @@
 import { expect } from 'chai'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
+import { gitIn, gitTry, isolatedGitEnv, type Env } from '../helpers/git.js'
 
 /**
  * Each case runs `ssmd commit` on one repository and `git add <the ssmd
@@ -14,48 +15,15 @@ import { exampleRepo, tempDir } from '../helpers/repo.js'
  * flags, and `git fsck --strict` clean on both.
  */
 
-const DATE = '@1700000000 +0100'
-
-function isolatedEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const home = tempDir('ssmd-home-')
-  return {
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    EMAIL: undefined,
-    GIT_AUTHOR_NAME: 'Ssmd Tester',
-    GIT_AUTHOR_EMAIL: 'tester@example.com',
-    GIT_COMMITTER_NAME: 'Ssmd Tester',
-    GIT_COMMITTER_EMAIL: 'tester@example.com',
-    GIT_AUTHOR_DATE: DATE,
-    GIT_COMMITTER_DATE: DATE,
-    ...extra,
-  }
-}
-
-function g(dir: string, env: Record<string, string | undefined>, ...args: string[]): string {
-  const full: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) full[k] = v
-  return execFileSync('git', args, { cwd: dir, env: full, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
-function gitTry(dir: string, env: Record<string, string | undefined>, ...args: string[]): { code: number; stdout: string; stderr: string } {
-  const full: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) full[k] = v
-  const r = spawnSync('git', args, { cwd: dir, env: full, encoding: 'utf8' })
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
-}
-
 /** A committed copy of the example repository (in `sub` of the git repository when given). */
-function repoWith(env: Record<string, string | undefined>, sub = ''): { top: string; root: string } {
+function repoWith(env: Env, sub = ''): { top: string; root: string } {
   const top = join(tempDir(), 'repo')
   const root = sub ? join(top, sub) : top
   mkdirSync(root, { recursive: true })
   execFileSync('cp', ['-a', `${exampleRepo()}/.`, root])
-  g(top, env, 'init', '-q', '-b', 'main')
-  g(top, env, 'add', '-A')
-  g(top, env, 'commit', '-q', '-m', 'initial')
+  gitIn(top, env, 'init', '-q', '-b', 'main')
+  gitIn(top, env, 'add', '-A')
+  gitIn(top, env, 'commit', '-q', '-m', 'initial')
   return { top, root }
 }
 
@@ -68,29 +36,29 @@ function twin(top: string): string {
 const SSMD_PATHS = ['feeds', 'schemas', 'environments', 'ssmd.yaml']
 
 /** What git does for `ssmd commit -m msg`: add the ssmd paths (those that exist or are tracked), then commit. */
-function gitCommit(top: string, rootRel: string, env: Record<string, string | undefined>, message: string, extra: string[] = []): { code: number; stderr: string } {
+function gitCommit(top: string, rootRel: string, env: Env, message: string, extra: string[] = []): { code: number; stderr: string } {
   const paths = SSMD_PATHS.map(p => (rootRel ? `${rootRel}/${p}` : p))
   const tracked = new Set(
-    g(top, env, 'ls-files', '--', ...paths)
+    gitIn(top, env, 'ls-files', '--', ...paths)
       .split('\n')
       .filter(Boolean),
   )
   const existing = paths.filter(p => existsSync(join(top, p)) || [...tracked].some(t => t === p || t.startsWith(p + '/')))
-  const add = gitTry(top, env, 'add', '--', ...existing)
+  const add = gitTry(top, env, ['add', '--', ...existing])
   if (add.code !== 0) return add
-  return gitTry(top, env, 'commit', '-q', '-m', message, ...extra)
+  return gitTry(top, env, ['commit', '-q', '-m', message, ...extra])
 }
 
-function state(top: string, env: Record<string, string | undefined>): { head: string; status: string; flags: string } {
+function state(top: string, env: Env): { head: string; status: string; flags: string } {
   return {
-    head: g(top, env, 'rev-parse', 'HEAD').trim(),
-    status: g(top, env, 'status', '--porcelain', '-uall'),
-    flags: g(top, env, 'ls-files', '-v', '-s', '--debug').replace(/\n\s+(ctime|mtime|dev|uid|size):.*$/gm, ''),
+    head: gitIn(top, env, 'rev-parse', 'HEAD').trim(),
+    status: gitIn(top, env, 'status', '--porcelain', '-uall'),
+    flags: gitIn(top, env, 'ls-files', '-v', '-s', '--debug').replace(/\n\s+(ctime|mtime|dev|uid|size):.*$/gm, ''),
   }
 }
 
-function fsck(top: string, env: Record<string, string | undefined>): void {
-  const r = gitTry(top, env, 'fsck', '--strict', '--no-progress', '--no-dangling')
+function fsck(top: string, env: Env): void {
+  const r = gitTry(top, env, ['fsck', '--strict', '--no-progress', '--no-dangling'])
   expect(r.code, `git fsck --strict in ${top}:\n${r.stdout}${r.stderr}`).to.equal(0)
   expect(r.stdout + r.stderr).to.equal('')
 }
@@ -99,7 +67,7 @@ function fsck(top: string, env: Record<string, string | undefined>): void {
 async function crossCheck(
   top: string,
   root: string,
-  env: Record<string, string | undefined>,
+  env: Env,
   options: { message?: string; args?: string[]; gitArgs?: string[] } = {},
 ): Promise<{ ssmdOut: string; head: string; other: string }> {
   const other = twin(top)
@@ -112,7 +80,7 @@ async function crossCheck(
   const mine = state(top, env)
   const theirs = state(other, env)
   if (mine.head !== theirs.head) {
-    const show = (dir: string) => g(dir, env, 'cat-file', '-p', 'HEAD') + g(dir, env, 'ls-tree', '-r', 'HEAD')
+    const show = (dir: string) => gitIn(dir, env, 'cat-file', '-p', 'HEAD') + gitIn(dir, env, 'ls-tree', '-r', 'HEAD')
     expect(show(top), 'same commit as git').to.equal(show(other))
   }
   expect(mine.head, 'same commit id as git').to.equal(theirs.head)
@@ -127,7 +95,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   this.timeout(120000)
 
   it('replaces an empty or damaged object left by a crash instead of trusting it (1)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     const content = 'name: kalshi\n# after the crash\n'
     writeFileSync(join(top, 'feeds/kalshi.yaml'), content)
@@ -140,17 +108,17 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     const r = await ssmd(['commit', '--no-validate', '-m', 'after crash'], { cwd: top, env })
     expect(r.code, r.stderr).to.equal(0)
     expect(readFileSync(obj).length).to.be.greaterThan(0)
-    expect(g(top, env, 'cat-file', 'blob', 'HEAD:feeds/kalshi.yaml')).to.equal(content)
+    expect(gitIn(top, env, 'cat-file', 'blob', 'HEAD:feeds/kalshi.yaml')).to.equal(content)
     fsck(top, env)
-    g(top, env, 'archive', '-o', join(tempDir(), 'a.tar'), 'HEAD')
+    gitIn(top, env, 'archive', '-o', join(tempDir(), 'a.tar'), 'HEAD')
     // The twin shows the damage is real: git's fsck rejects the empty object.
-    expect(gitTry(other, env, 'fsck', '--strict', '--no-progress').code).to.not.equal(0)
+    expect(gitTry(other, env, ['fsck', '--strict', '--no-progress']).code).to.not.equal(0)
   })
 
   it('names a damaged object it has to read, with the way to repair it (1)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
-    const blob = g(top, env, 'rev-parse', 'HEAD:feeds/kalshi.yaml').trim()
+    const blob = gitIn(top, env, 'rev-parse', 'HEAD:feeds/kalshi.yaml').trim()
     const obj = join(top, '.git/objects', blob.slice(0, 2), blob.slice(2))
     chmodSync(obj, 0o644)
     writeFileSync(obj, '')
@@ -163,11 +131,11 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   })
 
   it('finds the repository through a symbolic link to the root, as git does from that folder (3)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env, 'real/config')
     symlinkSync('real/config', join(top, 'config'))
-    g(top, env, 'add', 'config')
-    g(top, env, 'commit', '-q', '-m', 'link')
+    gitIn(top, env, 'add', 'config')
+    gitIn(top, env, 'commit', '-q', '-m', 'link')
     appendFileSync(join(top, 'real/config/feeds/kalshi.yaml'), '# via link\n')
     const d = await ssmd(['diff', '--json', '-C', join(top, 'config')], { cwd: top, env })
     expect(d.code, d.stderr).to.equal(0)
@@ -180,12 +148,12 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     const gr = gitCommit(other, 'real/config', env, 'via link')
     expect(gr.code, gr.stderr).to.equal(0)
     expect(state(top, env)).to.deep.equal(state(other, env))
-    expect(g(top, env, 'ls-files', '-s', 'config')).to.match(/^120000 /)
+    expect(gitIn(top, env, 'ls-files', '-s', 'config')).to.match(/^120000 /)
     fsck(top, env)
   })
 
   it('commits symbolic links inside ssmd folders as links (mode 120000), never what is behind them (3)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     symlinkSync('kalshi.yaml', join(top, 'feeds/alias.yaml'))
     symlinkSync('../environments', join(top, 'feeds/envs'))
@@ -193,36 +161,36 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     const d = await ssmd(['diff', '--json'], { cwd: top, env })
     expect(JSON.parse(d.stdout).added.map((f: { path: string }) => f.path)).to.deep.equal(['feeds/alias.yaml', 'feeds/envs', 'schemas/dangling'])
     await crossCheck(top, top, env)
-    expect(g(top, env, 'ls-tree', 'HEAD', 'feeds/envs')).to.match(/^120000 blob /)
+    expect(gitIn(top, env, 'ls-tree', 'HEAD', 'feeds/envs')).to.match(/^120000 blob /)
   })
 
   it('keeps a submodule inside an ssmd folder (its gitlink) untouched (4)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const lib = join(tempDir(), 'lib')
     mkdirSync(lib)
-    g(lib, env, 'init', '-q', '-b', 'main')
+    gitIn(lib, env, 'init', '-q', '-b', 'main')
     writeFileSync(join(lib, 'common.capnp'), '@0xd3b1a1c0de000001;\n')
-    g(lib, env, 'add', '-A')
-    g(lib, env, 'commit', '-q', '-m', 'lib')
+    gitIn(lib, env, 'add', '-A')
+    gitIn(lib, env, 'commit', '-q', '-m', 'lib')
     const { top } = repoWith(env)
-    g(top, env, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'schemas/common')
-    g(top, env, 'commit', '-q', '-m', 'submodule')
+    gitIn(top, env, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', lib, 'schemas/common')
+    gitIn(top, env, 'commit', '-q', '-m', 'submodule')
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# edited\n')
     const d = await ssmd(['diff', '--json'], { cwd: top, env })
     expect(JSON.parse(d.stdout)).to.deep.include({ added: [], deleted: [] })
     await crossCheck(top, top, env)
-    expect(g(top, env, 'ls-files', '-s', 'schemas/common')).to.match(/^160000 /)
-    expect(g(top, env, 'status', '--porcelain')).to.equal('')
+    expect(gitIn(top, env, 'ls-files', '-s', 'schemas/common')).to.match(/^160000 /)
+    expect(gitIn(top, env, 'status', '--porcelain')).to.equal('')
   })
 
   it('treats files of any name as files: buf.lock, .x.tmp and names like ssmd temporary files (5)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     writeFileSync(join(top, 'schemas/buf.lock'), 'version: v1\n')
     writeFileSync(join(top, 'feeds/.draft.tmp'), 'draft\n')
     writeFileSync(join(top, 'feeds/.kalshi.yaml.123.abc.tmp'), 'looks like a temporary file\n')
-    g(top, env, 'add', '-A')
-    g(top, env, 'commit', '-q', '-m', 'odd names')
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'odd names')
     appendFileSync(join(top, 'schemas/buf.lock'), 'deps: []\n')
     appendFileSync(join(top, 'feeds/.kalshi.yaml.123.abc.tmp'), 'edited\n')
     rmSync(join(top, 'feeds/.draft.tmp'))
@@ -238,11 +206,11 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
 
   for (const detached of [true, false]) {
     it(`refuses when ${detached ? 'a detached HEAD' : 'the branch'} moves while committing (compare-and-swap) (6)`, async () => {
-      const env = isolatedEnv()
+      const env = isolatedGitEnv()
       const { top } = repoWith(env)
-      if (detached) g(top, env, 'checkout', '-q', '--detach')
-      const first = g(top, env, 'rev-parse', 'HEAD').trim()
-      const elsewhere = g(top, env, 'commit-tree', '-p', first, '-m', 'landed meanwhile', `${first}^{tree}`).trim()
+      if (detached) gitIn(top, env, 'checkout', '-q', '--detach')
+      const first = gitIn(top, env, 'rev-parse', 'HEAD').trim()
+      const elsewhere = gitIn(top, env, 'commit-tree', '-p', first, '-m', 'landed meanwhile', `${first}^{tree}`).trim()
       // A pre-commit hook runs while ssmd holds the index lock: it plays a commit landing meanwhile.
       writeFileSync(join(top, '.git/hooks/pre-commit'), `#!/bin/sh\ngit update-ref ${detached ? '--no-deref HEAD' : 'refs/heads/main'} ${elsewhere}\n`)
       chmodSync(join(top, '.git/hooks/pre-commit'), 0o755)
@@ -250,19 +218,19 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
       const r = await ssmd(['commit', '--no-validate', '-m', 'raced'], { cwd: top, env })
       expect(r.code).to.equal(1)
       expect(r.stderr).to.contain(`${detached ? 'HEAD' : 'main'} moved while committing`)
-      expect(g(top, env, 'rev-parse', 'HEAD').trim()).to.equal(elsewhere)
+      expect(gitIn(top, env, 'rev-parse', 'HEAD').trim()).to.equal(elsewhere)
       expect(existsSync(join(top, '.git/index.lock'))).to.equal(false)
       fsck(top, env)
     })
   }
 
   it('applies core.autocrlf as git does: an untouched CRLF file stays CRLF after a touch (7)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     writeFileSync(join(top, 'feeds/crlf.yaml'), 'name: crlf\r\ntype: rest\r\n')
-    g(top, env, 'add', 'feeds/crlf.yaml')
-    g(top, env, 'commit', '-q', '-m', 'crlf')
-    g(top, env, 'config', 'core.autocrlf', 'true')
+    gitIn(top, env, 'add', 'feeds/crlf.yaml')
+    gitIn(top, env, 'commit', '-q', '-m', 'crlf')
+    gitIn(top, env, 'config', 'core.autocrlf', 'true')
     const past = new Date(Date.now() + 5000)
     utimesSync(join(top, 'feeds/crlf.yaml'), past, past)
     const d = await ssmd(['diff'], { cwd: top, env })
@@ -270,45 +238,45 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# edit\n')
     writeFileSync(join(top, 'feeds/new-crlf.yaml'), 'name: n\r\n')
     await crossCheck(top, top, env)
-    expect(g(top, env, 'cat-file', 'blob', 'HEAD:feeds/crlf.yaml')).to.equal('name: crlf\r\ntype: rest\r\n')
-    expect(g(top, env, 'cat-file', 'blob', 'HEAD:feeds/new-crlf.yaml')).to.equal('name: n\n')
+    expect(gitIn(top, env, 'cat-file', 'blob', 'HEAD:feeds/crlf.yaml')).to.equal('name: crlf\r\ntype: rest\r\n')
+    expect(gitIn(top, env, 'cat-file', 'blob', 'HEAD:feeds/new-crlf.yaml')).to.equal('name: n\n')
   })
 
   it('applies .gitattributes text/eol as git does (7)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     writeFileSync(join(top, '.gitattributes'), '* text=auto eol=lf\n*.bin -text\nschemas/*.capnp eol=crlf\n')
-    g(top, env, 'add', '.gitattributes')
-    g(top, env, 'commit', '-q', '-m', 'attributes')
+    gitIn(top, env, 'add', '.gitattributes')
+    gitIn(top, env, 'commit', '-q', '-m', 'attributes')
     writeFileSync(join(top, 'feeds/win.yaml'), 'name: win\r\ntype: rest\r\n')
     writeFileSync(join(top, 'feeds/raw.bin'), 'a\r\nb\r\n')
     writeFileSync(join(top, 'schemas/x.capnp'), '@0xd3b1a1c0de000002;\r\nstruct X {}\n')
     writeFileSync(join(top, 'environments/mixed.yaml'), 'a: 1\r\nb: 2\rc: 3\n')
     await crossCheck(top, top, env)
-    expect(g(top, env, 'cat-file', 'blob', 'HEAD:feeds/win.yaml')).to.equal('name: win\ntype: rest\n')
-    expect(g(top, env, 'cat-file', 'blob', 'HEAD:feeds/raw.bin')).to.equal('a\r\nb\r\n')
+    expect(gitIn(top, env, 'cat-file', 'blob', 'HEAD:feeds/win.yaml')).to.equal('name: win\ntype: rest\n')
+    expect(gitIn(top, env, 'cat-file', 'blob', 'HEAD:feeds/raw.bin')).to.equal('a\r\nb\r\n')
   })
 
   it('refuses a path with a clean filter (e.g. git-crypt) by name: no plaintext is committed (7)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     writeFileSync(join(top, '.gitattributes'), 'environments/*-prod.yaml filter=crypt diff=crypt\n')
-    g(top, env, 'config', 'filter.crypt.clean', 'base64')
-    g(top, env, 'config', 'filter.crypt.smudge', 'base64 -d')
-    g(top, env, 'add', '.gitattributes')
-    g(top, env, 'commit', '-q', '-m', 'attributes')
+    gitIn(top, env, 'config', 'filter.crypt.clean', 'base64')
+    gitIn(top, env, 'config', 'filter.crypt.smudge', 'base64 -d')
+    gitIn(top, env, 'add', '.gitattributes')
+    gitIn(top, env, 'commit', '-q', '-m', 'attributes')
     appendFileSync(join(top, 'environments/kalshi-prod.yaml'), '# secret: hunter2\n')
     const r = await ssmd(['commit', '--no-validate', '-m', 'secret'], { cwd: top, env })
     expect(r.code).to.equal(1)
     expect(r.stderr).to.contain('environments/kalshi-prod.yaml has the git attribute filter=crypt')
     expect(r.stderr).to.contain('git add environments/kalshi-prod.yaml && git commit')
-    expect(g(top, env, 'rev-list', '--count', 'HEAD').trim()).to.equal('2')
+    expect(gitIn(top, env, 'rev-list', '--count', 'HEAD').trim()).to.equal('2')
     expect(existsSync(join(top, '.git/index.lock'))).to.equal(false)
   })
 
   it('follows includeIf (gitdir, gitdir/i, onbranch) and the core.excludesFile it sets (8)', async () => {
-    const env = isolatedEnv({ GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined })
-    const { top } = repoWith({ ...isolatedEnv() })
+    const env = isolatedGitEnv({ GIT_AUTHOR_NAME: undefined, GIT_AUTHOR_EMAIL: undefined, GIT_COMMITTER_NAME: undefined, GIT_COMMITTER_EMAIL: undefined })
+    const { top } = repoWith({ ...isolatedGitEnv() })
     const home = env.HOME!
     writeFileSync(join(home, 'work.inc'), `[user]\n  name = Work Person\n  email = work@example.com\n[core]\n  excludesFile = ${join(home, 'work.ignore')}\n`)
     writeFileSync(join(home, 'work.ignore'), '*.secret.yaml\n')
@@ -333,37 +301,37 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     const d = JSON.parse((await ssmd(['diff', '--json'], { cwd: top, env })).stdout)
     expect(d.added).to.deep.equal([])
     await crossCheck(top, top, env)
-    expect(g(top, env, 'log', '-1', '--format=%an <%ae>')).to.equal('Work Person <branch@example.com>\n')
+    expect(gitIn(top, env, 'log', '-1', '--format=%an <%ae>')).to.equal('Work Person <branch@example.com>\n')
   })
 
   it('preserves skip-worktree and assume-unchanged entries and honours core.fileMode=false (9)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
-    g(top, env, 'update-index', '--skip-worktree', 'feeds/kalshi.yaml')
-    g(top, env, 'update-index', '--assume-unchanged', 'feeds/kraken.yaml')
-    g(top, env, 'update-index', '--assume-unchanged', 'environments/kalshi-dev.yaml')
+    gitIn(top, env, 'update-index', '--skip-worktree', 'feeds/kalshi.yaml')
+    gitIn(top, env, 'update-index', '--assume-unchanged', 'feeds/kraken.yaml')
+    gitIn(top, env, 'update-index', '--assume-unchanged', 'environments/kalshi-dev.yaml')
     appendFileSync(join(top, 'feeds/kalshi.yaml'), '# local only\n')
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# local only\n')
     rmSync(join(top, 'environments/kalshi-dev.yaml'))
-    g(top, env, 'config', 'core.fileMode', 'false')
+    gitIn(top, env, 'config', 'core.fileMode', 'false')
     writeFileSync(join(top, 'feeds/exec.yaml'), 'name: exec\n')
     chmodSync(join(top, 'feeds/exec.yaml'), 0o755)
     chmodSync(join(top, 'feeds/polymarket.yaml'), 0o755)
     const d = JSON.parse((await ssmd(['diff', '--json'], { cwd: top, env })).stdout)
     expect(d).to.deep.equal({ modified: [], added: [{ path: 'feeds/exec.yaml', git_path: 'feeds/exec.yaml' }], deleted: [] })
     await crossCheck(top, top, env)
-    expect(g(top, env, 'ls-files', '-s', 'feeds/exec.yaml')).to.match(/^100644 /)
-    expect(g(top, env, 'ls-files', '-v', 'feeds/kalshi.yaml', 'feeds/kraken.yaml', 'environments/kalshi-dev.yaml')).to.equal(
+    expect(gitIn(top, env, 'ls-files', '-s', 'feeds/exec.yaml')).to.match(/^100644 /)
+    expect(gitIn(top, env, 'ls-files', '-v', 'feeds/kalshi.yaml', 'feeds/kraken.yaml', 'environments/kalshi-dev.yaml')).to.equal(
       'h environments/kalshi-dev.yaml\nS feeds/kalshi.yaml\nh feeds/kraken.yaml\n',
     )
   })
 
   it('runs pre-commit, prepare-commit-msg, commit-msg and post-commit as git does; --no-verify skips two (10)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     const hooks = join(top, '.githooks')
     mkdirSync(hooks)
-    g(top, env, 'config', 'core.hooksPath', '.githooks')
+    gitIn(top, env, 'config', 'core.hooksPath', '.githooks')
     const dump = (name: string) =>
       `env | grep '^GIT_' | grep -v '^GIT_EXEC_PATH=' | cut -d= -f1 | sort > "$(git rev-parse --git-common-dir)/${name}.env"; echo "$@" >> "$(git rev-parse --git-common-dir)/${name}.env"`
     writeFileSync(join(hooks, 'pre-commit'), `#!/bin/sh\n${dump('pre-commit')}\ngit diff --cached --name-only >> "$(git rev-parse --git-common-dir)/pre-commit.env"\n`)
@@ -373,7 +341,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     for (const h of readdirSync(hooks)) chmodSync(join(hooks, h), 0o755)
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# hooked\n')
     const { head, other } = await crossCheck(top, top, env)
-    expect(g(top, env, 'log', '-1', '--format=%B', head)).to.equal('change ssmd files\n\nChecked-by: hook\n\n')
+    expect(gitIn(top, env, 'log', '-1', '--format=%B', head)).to.equal('change ssmd files\n\nChecked-by: hook\n\n')
     for (const name of ['pre-commit', 'prepare-commit-msg', 'commit-msg', 'post-commit']) {
       expect(readFileSync(join(top, '.git', `${name}.env`), 'utf8'), name).to.equal(readFileSync(join(other, '.git', `${name}.env`), 'utf8'))
     }
@@ -386,7 +354,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     expect(failed.code).to.equal(1)
     expect(failed.stderr).to.contain('secret scanner: found a token')
     expect(failed.stderr).to.contain('the pre-commit hook (.githooks/pre-commit) failed (exit 3); nothing was committed')
-    expect(g(top, env, 'rev-parse', 'HEAD').trim()).to.equal(head)
+    expect(gitIn(top, env, 'rev-parse', 'HEAD').trim()).to.equal(head)
     expect(readdirSync(join(top, '.git')).filter(f => f.endsWith('.lock'))).to.deep.equal([])
     const skipped = await ssmd(['commit', '--no-validate', '--no-verify', '-m', 'skipped'], { cwd: top, env })
     expect(skipped.code, skipped.stderr).to.equal(0)
@@ -394,9 +362,9 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   })
 
   it('refuses to commit when commit.gpgSign is set, naming the setting (10)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
-    g(top, env, 'config', 'commit.gpgSign', 'true')
+    gitIn(top, env, 'config', 'commit.gpgSign', 'true')
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# signed?\n')
     const r = await ssmd(['commit', '--no-validate', '-m', 'x'], { cwd: top, env })
     expect(r.code).to.equal(1)
@@ -404,9 +372,9 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   })
 
   it('reads a sparse index (paths outside the cone are not deleted) and refuses to write it; refuses SHA-256 repositories (11)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
-    g(top, env, 'sparse-checkout', 'set', '--cone', '--sparse-index', 'feeds')
+    gitIn(top, env, 'sparse-checkout', 'set', '--cone', '--sparse-index', 'feeds')
     expect(existsSync(join(top, 'schemas'))).to.equal(false)
     appendFileSync(join(top, 'feeds/kraken.yaml'), '# sparse\n')
     const d = JSON.parse((await ssmd(['diff', '--json'], { cwd: top, env })).stdout)
@@ -418,9 +386,9 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
 
     const sha256 = join(tempDir(), 'sha256')
     execFileSync('cp', ['-a', `${exampleRepo()}/.`, sha256])
-    g(sha256, env, 'init', '-q', '--object-format=sha256')
-    g(sha256, env, 'add', '-A')
-    g(sha256, env, 'commit', '-q', '-m', 'initial')
+    gitIn(sha256, env, 'init', '-q', '--object-format=sha256')
+    gitIn(sha256, env, 'add', '-A')
+    gitIn(sha256, env, 'commit', '-q', '-m', 'initial')
     for (const cmd of [['diff'], ['commit', '--no-validate', '-m', 'x']]) {
       const s = await ssmd(cmd, { cwd: sha256, env })
       expect(s.code).to.equal(1)
@@ -429,7 +397,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   })
 
   it('quotes file names in diff output as git does (12)', async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     const names = ['feeds/esc\x1b[31mred.yaml', 'feeds/new\nline.yaml', 'feeds/tab\there.yaml', 'feeds/quote"back\\slash.yaml', 'feeds/zürich.yaml']
     for (const n of names) writeFileSync(join(top, n), 'name: x\n')
@@ -439,7 +407,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
       .slice(1)
       .filter(Boolean)
       .map(l => l.trim())
-    const gitListed = g(top, env, 'status', '--porcelain', '-uall')
+    const gitListed = gitIn(top, env, 'status', '--porcelain', '-uall')
       .split('\n')
       .filter(Boolean)
       .map(l => l.slice(3))
@@ -456,15 +424,15 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
   })
 
   it("refreshes stale stat data in the index after a diff proves files unchanged, under git's lock (13)", async () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const { top } = repoWith(env)
     const past = new Date(Date.now() - 60000)
     for (const dir of ['feeds', 'schemas', 'environments']) for (const f of readdirSync(join(top, dir))) utimesSync(join(top, dir, f), past, past)
     utimesSync(join(top, 'ssmd.yaml'), past, past)
-    g(top, env, 'status', '--porcelain')
+    gitIn(top, env, 'status', '--porcelain')
     const copy = join(tempDir(), 'copied')
     execFileSync('cp', ['-a', top, copy])
-    const dirty = () => g(copy, env, 'diff-files', '--name-only').split('\n').filter(Boolean)
+    const dirty = () => gitIn(copy, env, 'diff-files', '--name-only').split('\n').filter(Boolean)
     expect(dirty().length).to.be.greaterThan(5)
     // While git holds the lock the refresh is skipped silently.
     writeFileSync(join(copy, '.git/index.lock'), '')
@@ -475,7 +443,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     d = await ssmd(['diff'], { cwd: copy, env })
     expect(d.stdout).to.equal('No changes to ssmd files.\n')
     expect(dirty()).to.deep.equal([])
-    expect(g(copy, env, 'status', '--porcelain')).to.equal('')
+    expect(gitIn(copy, env, 'status', '--porcelain')).to.equal('')
     fsck(copy, env)
   })
 })

@@ -6,53 +6,14 @@
  * GIT_INDEX_FILE, and a concurrent repack during a commit.
  */
 import { expect } from 'chai'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { GitIndex } from '../../src/lib/git/index-file.js'
 import { statBlock } from '../../src/lib/git/status.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
-
-type Env = Record<string, string | undefined>
-
-const DATE = '@1700000000 +0100'
-
-/** An environment where only the test's own git configuration counts. */
-function isolatedEnv(extra: Env = {}): Env {
-  const home = tempDir('ssmd-home-')
-  return {
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    GIT_CONFIG_GLOBAL: join(home, '.gitconfig'),
-    GIT_CONFIG_NOSYSTEM: '1',
-    GIT_DIR: undefined,
-    GIT_WORK_TREE: undefined,
-    GIT_INDEX_FILE: undefined,
-    GIT_AUTHOR_NAME: 'Ssmd Tester',
-    GIT_AUTHOR_EMAIL: 'tester@example.com',
-    GIT_COMMITTER_NAME: 'Ssmd Tester',
-    GIT_COMMITTER_EMAIL: 'tester@example.com',
-    GIT_AUTHOR_DATE: DATE,
-    GIT_COMMITTER_DATE: DATE,
-    ...extra,
-  }
-}
-
-function fullEnv(env: Env): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) out[k] = v
-  return out
-}
-
-function g(dir: string, env: Env, ...args: string[]): string {
-  return execFileSync('git', args, { cwd: dir, env: fullEnv(env), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-}
-
-function gitTry(dir: string, env: Env, args: string[], input?: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync('git', args, { cwd: dir, env: fullEnv(env), encoding: 'utf8', input })
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr }
-}
+import { gitIn, gitTry, isolatedGitEnv, type Env } from '../helpers/git.js'
 
 function write(root: string, rel: string, content: string): void {
   mkdirSync(dirname(join(root, rel)), { recursive: true })
@@ -62,9 +23,9 @@ function write(root: string, rel: string, content: string): void {
 /** The example repository, committed, with git isolated from the user's configuration. */
 function committedRepo(env: Env): string {
   const root = exampleRepo()
-  g(root, env, 'init', '-q', '-b', 'main')
-  g(root, env, 'add', '-A')
-  g(root, env, 'commit', '-q', '-m', 'initial')
+  gitIn(root, env, 'init', '-q', '-b', 'main')
+  gitIn(root, env, 'add', '-A')
+  gitIn(root, env, 'commit', '-q', '-m', 'initial')
   return root
 }
 
@@ -76,7 +37,7 @@ function twin(top: string): string {
 
 /** Untracked files git would add under `feeds/` (`git status -uall`, NUL-separated so any name survives). */
 function gitUntracked(root: string, env: Env): string[] {
-  return g(root, env, 'status', '--porcelain', '-z', '-uall', '--', 'feeds')
+  return gitIn(root, env, 'status', '--porcelain', '-z', '-uall', '--', 'feeds')
     .split('\0')
     .filter(e => e.startsWith('?? '))
     .map(e => e.slice(3))
@@ -156,7 +117,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
   this.timeout(240000)
 
   it(`ignore: ${IGNORE_TABLE.length} pattern cases agree with git check-ignore, git status and git add`, () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const root = committedRepo(env)
     const all: string[] = []
     IGNORE_TABLE.forEach((c, i) => {
@@ -171,7 +132,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     // The top-level .gitignore, .git/info/exclude and core.excludesFile, with the issue's two patterns.
     const excludes = join(tempDir(), 'excludes')
     writeFileSync(excludes, 'feeds/x3/*.tmp\n!feeds/x3/keep.tmp\n')
-    g(root, env, 'config', 'core.excludesFile', excludes)
+    gitIn(root, env, 'config', 'core.excludesFile', excludes)
     write(root, '.gitignore', 'feeds/[[:digit:]]*.yaml\nfeeds/a[!x]b.yaml\nfeeds/x1/*.bak\n')
     write(root, '.git/info/exclude', 'feeds/x2/secret*\n/feeds/x3/drop.tmp\n')
     write(root, 'feeds/x1/.gitignore', '!keep.bak\n')
@@ -192,8 +153,8 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
       write(root, f, 'name: x\n')
       all.push(f)
     }
-    g(root, env, 'add', '.gitignore')
-    g(root, env, 'commit', '-q', '-m', 'ignore rules')
+    gitIn(root, env, 'add', '.gitignore')
+    gitIn(root, env, 'commit', '-q', '-m', 'ignore rules')
 
     const checked = gitTry(root, env, ['check-ignore', '--no-index', '-z', '--stdin'], all.join('\0') + '\0')
     expect(checked.code, checked.stderr).to.be.oneOf([0, 1])
@@ -211,13 +172,13 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     const other = twin(root)
     const c = ssmdProcess(['commit', '--no-validate', '-m', 'add files', '-C', root], { env })
     expect(c.code, c.stderr).to.equal(0)
-    g(other, env, 'add', '--', 'feeds')
-    g(other, env, 'commit', '-q', '-m', 'add files')
-    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
-    expect(g(root, env, 'ls-files', 'feeds')).not.to.contain('feeds/1.yaml')
+    gitIn(other, env, 'add', '--', 'feeds')
+    gitIn(other, env, 'commit', '-q', '-m', 'add files')
+    expect(gitIn(root, env, 'rev-parse', 'HEAD')).to.equal(gitIn(other, env, 'rev-parse', 'HEAD'))
+    expect(gitIn(root, env, 'ls-files', 'feeds')).not.to.contain('feeds/1.yaml')
   })
   it('hunk headers carry the function line git prints (default, xfuncname, funcname, -diff), byte for byte with git diff', () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const root = committedRepo(env)
     const long = 'x'.repeat(78) + '  yyyy: long'
     const filler = (n: number) => Array.from({ length: n }, (_, i) => `  - item${i}`).join('\n') + '\n'
@@ -228,11 +189,11 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     write(root, 'environments/neg.yaml', `keys:\n${filler(4)}versions:\n${filler(8)}`)
     write(root, 'environments/bin.yaml', `name: bin\n${filler(6)}`)
     write(root, '.gitattributes', '*.capnp diff=capnp\nfeeds/bre.yaml diff=bre\nenvironments/neg.yaml diff=neg\nenvironments/bin.yaml -diff\n')
-    g(root, env, 'add', '-A')
-    g(root, env, 'commit', '-q', '-m', 'more files')
-    g(root, env, 'config', 'diff.capnp.xfuncname', '^[ \t]*((struct|enum) [A-Za-z0-9_]+)')
-    g(root, env, 'config', 'diff.bre.funcname', '^\\(name\\|id\\): .*')
-    g(root, env, 'config', 'diff.neg.xfuncname', '!^versions:\n^[a-z_]+:')
+    gitIn(root, env, 'add', '-A')
+    gitIn(root, env, 'commit', '-q', '-m', 'more files')
+    gitIn(root, env, 'config', 'diff.capnp.xfuncname', '^[ \t]*((struct|enum) [A-Za-z0-9_]+)')
+    gitIn(root, env, 'config', 'diff.bre.funcname', '^\\(name\\|id\\): .*')
+    gitIn(root, env, 'config', 'diff.neg.xfuncname', '!^versions:\n^[a-z_]+:')
 
     const edit = (rel: string, from: string, to: string) => {
       const text = readFileSync(join(root, rel), 'utf8')
@@ -251,7 +212,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     edit('environments/bin.yaml', 'item5', 'item5b')
     edit('schemas/trade.capnp', 'sell @1;', 'sell @1;\n    unknown @2;')
 
-    const gitDiff = g(root, env, 'diff')
+    const gitDiff = gitIn(root, env, 'diff')
     // The cases are real: git printed each kind of header.
     const headers = gitDiff.split('\n').filter(l => l.startsWith('@@ ') || l.startsWith('Binary '))
     expect(headers).to.deep.equal([
@@ -277,7 +238,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     expect(r.stdout.slice(r.stdout.indexOf('\ndiff --git'))).to.equal(files.map(f => '\n' + f.patch.replace(/\r/g, '\\u000d')).join(''))
 
     // An expression git refuses is refused by name, in one line.
-    g(root, env, 'config', 'diff.capnp.xfuncname', '^(struct')
+    gitIn(root, env, 'config', 'diff.capnp.xfuncname', '^(struct')
     expect(gitTry(root, env, ['diff']).stderr).to.contain('Invalid regexp to look for hunk header')
     const bad = ssmdProcess(['diff', '--patch', '-C', root], { env })
     expect(bad.code).to.equal(1)
@@ -285,7 +246,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     expect(bad.stderr).to.contain('diff.capnp.xfuncname')
   })
   it('GIT_DIR, GIT_WORK_TREE and GIT_INDEX_FILE are honoured as git honours them (same commits, same index)', () => {
-    const base = isolatedEnv()
+    const base = isolatedGitEnv()
     // The git directory kept outside the working tree (a "dotfiles" layout): nothing to discover.
     const work = committedRepo(base)
     const store = join(tempDir(), 'store.git')
@@ -305,10 +266,10 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     const c = ssmdProcess(['commit', '--no-validate', '-m', 'separate', '-C', work], { env })
     expect(c.code, c.stderr).to.equal(0)
     const otherEnv = { ...base, GIT_DIR: otherStore, GIT_WORK_TREE: other }
-    g(other, otherEnv, 'add', 'feeds')
-    g(other, otherEnv, 'commit', '-q', '-m', 'separate')
-    expect(g(work, env, 'rev-parse', 'HEAD')).to.equal(g(other, otherEnv, 'rev-parse', 'HEAD'))
-    expect(g(work, env, 'status', '--porcelain')).to.equal('')
+    gitIn(other, otherEnv, 'add', 'feeds')
+    gitIn(other, otherEnv, 'commit', '-q', '-m', 'separate')
+    expect(gitIn(work, env, 'rev-parse', 'HEAD')).to.equal(gitIn(other, otherEnv, 'rev-parse', 'HEAD'))
+    expect(gitIn(work, env, 'status', '--porcelain')).to.equal('')
 
     // GIT_DIR alone, relative: the working tree is the folder ssmd runs in (as in a git hook).
     appendFileSync(join(work, 'feeds/kalshi.yaml'), '# relative\n')
@@ -327,7 +288,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
   })
 
   it('GIT_INDEX_FILE: diff reads and commit writes that index, leaving .git/index alone, as git commit does', () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const root = committedRepo(env)
     writeFileSync(join(root, 'alt-index'), readFileSync(join(root, '.git/index')))
     const other = twin(root)
@@ -340,27 +301,27 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     const idx = { ...env, GIT_INDEX_FILE: 'alt-index' }
     const c = ssmdProcess(['commit', '--no-validate', '-m', 'alt index', '-C', join(root, 'feeds')], { env: idx })
     expect(c.code, c.stderr).to.equal(0)
-    g(other, idx, 'add', 'feeds')
-    g(other, idx, 'commit', '-q', '-m', 'alt index')
-    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
+    gitIn(other, idx, 'add', 'feeds')
+    gitIn(other, idx, 'commit', '-q', '-m', 'alt index')
+    expect(gitIn(root, env, 'rev-parse', 'HEAD')).to.equal(gitIn(other, env, 'rev-parse', 'HEAD'))
     expect(readFileSync(join(root, '.git/index')).equals(before), '.git/index untouched').to.equal(true)
     expect(existsSync(join(root, 'alt-index.lock'))).to.equal(false)
     const strip = (s: string) => s.replace(/\n\s+(ctime|mtime|dev|uid|size):.*$/gm, '')
-    expect(strip(g(root, idx, 'ls-files', '-s', '--debug'))).to.equal(strip(g(other, idx, 'ls-files', '-s', '--debug')))
-    expect(g(root, idx, 'status', '--porcelain')).to.equal(g(other, idx, 'status', '--porcelain'))
-    expect(g(root, env, 'status', '--porcelain')).to.equal(g(other, env, 'status', '--porcelain'))
+    expect(strip(gitIn(root, idx, 'ls-files', '-s', '--debug'))).to.equal(strip(gitIn(other, idx, 'ls-files', '-s', '--debug')))
+    expect(gitIn(root, idx, 'status', '--porcelain')).to.equal(gitIn(other, idx, 'status', '--porcelain'))
+    expect(gitIn(root, env, 'status', '--porcelain')).to.equal(gitIn(other, env, 'status', '--porcelain'))
   })
   it('racily clean entries: diff right after cp -a refreshes the index as git status does, and smudges a racy entry that changed', () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     // Copied within a second or two of the commit: the entries' mtimes are in (or next to) the index's own second.
     const root = committedRepo(env)
     const copy = twin(root)
     const gitCopy = twin(root)
-    const dirty = (dir: string) => g(dir, env, 'diff-files', '--name-only')
+    const dirty = (dir: string) => gitIn(dir, env, 'diff-files', '--name-only')
     expect(dirty(copy)).not.to.equal('')
     const d = ssmdProcess(['diff', '-C', copy], { env })
     expect(d).to.deep.include({ code: 0, stdout: 'No changes to ssmd files.\n' })
-    g(gitCopy, env, 'status', '--porcelain')
+    gitIn(gitCopy, env, 'status', '--porcelain')
     expect(dirty(gitCopy), 'git status refreshed every entry').to.equal('')
     expect(dirty(copy), 'so did ssmd diff').to.equal('')
 
@@ -368,7 +329,7 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     const T = 1700000000
     const repo = committedRepo(env)
     write(repo, 'notes.txt', 'old\n')
-    g(repo, env, 'add', 'notes.txt')
+    gitIn(repo, env, 'add', 'notes.txt')
     writeFileSync(join(repo, 'notes.txt'), 'new\n')
     utimesSync(join(repo, 'notes.txt'), T + 0.2, T + 0.2)
     const index = GitIndex.read(join(repo, '.git/index'))
@@ -380,20 +341,20 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
     writeFileSync(join(repo, '.git/index'), index.serialize())
     utimesSync(join(repo, '.git/index'), T + 0.5, T + 0.5)
     const other = twin(repo)
-    expect(g(other, env, 'status', '--porcelain'), 'git sees the change').to.equal('AM notes.txt\n')
+    expect(gitIn(other, env, 'status', '--porcelain'), 'git sees the change').to.equal('AM notes.txt\n')
     expect(ssmdProcess(['diff', '-C', repo], { env }).stdout).to.equal('No changes to ssmd files.\n')
-    expect(g(repo, env, 'ls-files', '--debug', 'feeds/kraken.yaml'), 'the index was rewritten').to.contain(`mtime: ${T - 50}:`)
+    expect(gitIn(repo, env, 'ls-files', '--debug', 'feeds/kraken.yaml'), 'the index was rewritten').to.contain(`mtime: ${T - 50}:`)
     // Smudged (size 0) as git smudges it, the change stays visible to git and to diff-files.
-    expect(g(repo, env, 'ls-files', '--debug', 'notes.txt')).to.match(/size: 0\b/)
+    expect(gitIn(repo, env, 'ls-files', '--debug', 'notes.txt')).to.match(/size: 0\b/)
     expect(dirty(repo)).to.equal('notes.txt\n')
-    expect(g(repo, env, 'status', '--porcelain')).to.equal('AM notes.txt\n')
+    expect(gitIn(repo, env, 'status', '--porcelain')).to.equal('AM notes.txt\n')
   })
   it('a concurrent gc: packs that vanish (a temporary pack, an index whose pack is gone, a repack in a hook) are skipped or re-read as git does', () => {
-    const env = isolatedEnv()
+    const env = isolatedGitEnv()
     const root = committedRepo(env)
     appendFileSync(join(root, 'feeds/kraken.yaml'), '# packed\n')
-    g(root, env, 'commit', '-q', '-am', 'second')
-    g(root, env, 'gc', '-q')
+    gitIn(root, env, 'commit', '-q', '-am', 'second')
+    gitIn(root, env, 'gc', '-q')
     const packDir = join(root, '.git/objects/pack')
     const idx = readdirSync(packDir).find(n => n.endsWith('.idx'))!
     // What a repack leaves for an instant: a temporary index already renamed away, an index whose pack was deleted.
@@ -411,13 +372,13 @@ describe('git rules, cross-checked with the git CLI (built CLI)', function () {
 
     const d = ssmdProcess(['diff', '--json', '--patch', '-C', root], { env })
     expect(d.code, d.stderr).to.equal(0)
-    expect(JSON.parse(d.stdout).modified[0].patch).to.equal(g(root, env, 'diff', '--', 'feeds/kraken.yaml'))
+    expect(JSON.parse(d.stdout).modified[0].patch).to.equal(gitIn(root, env, 'diff', '--', 'feeds/kraken.yaml'))
     const c = ssmdProcess(['commit', '--no-validate', '-m', 'during gc', '-C', root], { env })
     expect(c.code, c.stderr).to.equal(0)
-    g(other, env, 'add', 'feeds')
-    g(other, env, 'commit', '-q', '-m', 'during gc')
-    expect(g(root, env, 'rev-parse', 'HEAD')).to.equal(g(other, env, 'rev-parse', 'HEAD'))
-    expect(g(root, env, 'status', '--porcelain')).to.equal('')
+    gitIn(other, env, 'add', 'feeds')
+    gitIn(other, env, 'commit', '-q', '-m', 'during gc')
+    expect(gitIn(root, env, 'rev-parse', 'HEAD')).to.equal(gitIn(other, env, 'rev-parse', 'HEAD'))
+    expect(gitIn(root, env, 'status', '--porcelain')).to.equal('')
     rmSync(join(packDir, '.tmp-4242-pack-0000000000000000000000000000000000000000.idx'))
     rmSync(join(packDir, 'pack-0000000000000000000000000000000000000000.idx'))
     const fsck = gitTry(root, env, ['fsck', '--strict', '--no-progress', '--no-dangling'])
