@@ -10,22 +10,12 @@
  * }
  */
 import { Args, Flags } from '@oclif/core'
-import { join } from 'node:path'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { ConflictError } from '../../lib/core/errors.js'
 import { displayPath } from '../../lib/cli/output.js'
+import { removeDefinitionFiles } from '../../lib/cli/definition-removal.js'
 import { editDocument } from '../../lib/workspace/files.js'
-import {
-  importerList,
-  planDefinitionRemoval,
-  refuseIfImported,
-  refuseIfReferred,
-  referrerList,
-  removeFileLocked,
-  schemaReferrers,
-  type DefinitionPlan,
-  type Referrer,
-} from '../../lib/domain/remove.js'
+import { planDefinitionRemoval, refuseIfImported, refuseIfReferred, referrerList, schemaReferrers, type DefinitionPlan, type Referrer } from '../../lib/domain/remove.js'
 import { environmentsUsing, findSchemaVersion, usableSchema } from '../../lib/domain/schema/lifecycle.js'
 import { parseSchemaRef } from '../../lib/domain/input.js'
 import type { SchemaData } from '../../lib/spec/types.generated.js'
@@ -95,12 +85,12 @@ export default class SchemaRemoveVersion extends SsmdCommand<typeof SchemaRemove
     }
     this.say(`removed ${name}:${id} from ${displayPath(doc.absPath, doc.file)}`)
     for (const g of gaps) this.note(`warning: no version of schema '${name}' covers ${gapDays(g)} (between ${g.before} and ${g.after}) now`)
-    for (const d of plan.remove) {
-      removeFileLocked(d.abs, d.file)
-      this.say(`removed ${displayPath(d.abs, d.file)}`)
-    }
-    for (const k of plan.kept) this.say(`kept ${displayPath(join(ws.root, k.file), k.file)} (also used by ${k.used_by.join(', ')})`)
-    if (plan.importers.length > 0) this.note(`warning: removed definitions are still imported by ${importerList(plan.importers)}; 'ssmd validate' reports them until they change`)
+    removeDefinitionFiles(
+      ws.root,
+      plan,
+      line => this.say(line),
+      line => this.note(line),
+    )
     if (referrers.length > 0) this.note(`warning: still referred to by ${referrerList(referrers)}; 'ssmd validate' reports them until they change`)
     return {
       file: doc.file,

@@ -8,12 +8,11 @@
  * }
  */
 import { Args, Flags } from '@oclif/core'
-import { join } from 'node:path'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { displayPath } from '../../lib/cli/output.js'
+import { removeDefinitionFiles } from '../../lib/cli/definition-removal.js'
 import { checkName } from '../../lib/domain/input.js'
 import {
-  importerList,
   planDefinitionRemoval,
   refuseIfImported,
   refuseIfReferred,
@@ -70,12 +69,12 @@ export default class SchemaRemove extends SsmdCommand<typeof SchemaRemove> {
     refuseIfImported(`schema '${name}'`, plan.importers, this.flags.force)
     removeFileLocked(doc.absPath, doc.file)
     this.say(`removed ${displayPath(doc.absPath, doc.file)}`)
-    for (const d of plan.remove) {
-      removeFileLocked(d.abs, d.file)
-      this.say(`removed ${displayPath(d.abs, d.file)}`)
-    }
-    for (const k of plan.kept) this.say(`kept ${displayPath(join(ws.root, k.file), k.file)} (also used by ${k.used_by.join(', ')})`)
-    if (plan.importers.length > 0) this.note(`warning: removed definitions are still imported by ${importerList(plan.importers)}; 'ssmd validate' reports them until they change`)
+    removeDefinitionFiles(
+      ws.root,
+      plan,
+      line => this.say(line),
+      line => this.note(line),
+    )
     if (referrers.length > 0) this.note(`warning: still used by ${referrerList(referrers)}; 'ssmd validate' reports them until they change`)
     return {
       file: doc.file,
