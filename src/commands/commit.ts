@@ -5,6 +5,7 @@ import { SsmdError } from '../lib/core/errors.js'
 import { plural } from '../lib/core/text.js'
 import { quotePath } from '../lib/git/render.js'
 import { commitSsmdChanges } from '../lib/git/commit.js'
+import type { GateSnapshot } from '../lib/git/gate-snapshot.js'
 import type { Finding } from '../lib/validate/types.js'
 import type { ValidationSummary } from '../lib/cli/validation.js'
 
@@ -46,6 +47,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
   async run(): Promise<CommitOutput> {
     const root = this.root()
     let validation: CommitOutput['validation']
+    let checked: GateSnapshot | undefined
     if (this.flags.validate) {
       const { requiredPluginsOff, requiredPluginsOffError, validateForCommit } = await import('../lib/cli/validation.js')
       const off = requiredPluginsOff(root)
@@ -54,7 +56,9 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
         cache: this.flags.cache,
         cacheStrategy: this.flags['cache-strategy'] as 'metadata' | 'content',
         cacheLocation: this.flags['cache-location'],
+        cwd: this.startDir(),
       })
+      checked = outcome.checked
       validation = { errors: outcome.errors, warnings: outcome.warnings, findings: outcome.findings, summary: outcome.summary }
       if (outcome.errors > 0) {
         throw new SsmdError(`validation found ${plural(outcome.errors, 'error')}; nothing was staged or committed (fix them, or commit anyway with --no-validate)`, {
@@ -67,7 +71,7 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
       // The report's lines are lines; note() escapes control characters within each (file names, messages).
       if (outcome.warnings > 0 && outcome.report && !this.jsonEnabled()) for (const line of outcome.report.replace(/\n$/, '').split('\n')) this.note(line)
     }
-    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify, cwd: this.startDir() })
+    const result = await commitSsmdChanges(root, { message: this.flags.message.join('\n\n'), author: this.flags.author, verify: this.flags.verify, cwd: this.startDir(), checked })
     const where = result.branch === undefined ? 'detached HEAD' : result.branch
     this.say(`[${where}${result.rootCommit ? ' (root-commit)' : ''} ${result.short}] ${result.subject}`)
     const count = (kind: string) => result.files.filter(f => f.kind === kind).length

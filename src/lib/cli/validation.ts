@@ -15,6 +15,7 @@ import { RULE_CONFIG_INFO } from '../validate/rule-config.js'
 import { findRoot } from '../workspace/root.js'
 import { gitLeftOut } from '../git/left-out.js'
 import { IndexBlobIds } from '../git/blob-ids.js'
+import { snapshotCommitFiles, type GateSnapshot } from '../git/gate-snapshot.js'
 import { declaredHooks } from './plugin-trust.js'
 import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
@@ -298,10 +299,13 @@ export function filterByPaths(result: ValidationResult, paths: string[], cwd = p
 export async function validateForCommit(
   config: Config,
   root: string,
-  options: Pick<ValidateOptions, 'cache' | 'cacheStrategy' | 'cacheLocation'> = {},
-): Promise<{ errors: number; warnings: number; report: string; findings: Finding[]; summary: ValidationSummary }> {
+  options: Pick<ValidateOptions, 'cache' | 'cacheStrategy' | 'cacheLocation'> & { cwd?: string } = {},
+): Promise<{ errors: number; warnings: number; report: string; findings: Finding[]; summary: ValidationSummary; checked: GateSnapshot }> {
+  // Before anything is read: the commit then takes exactly these files, unchanged since, or refuses (see gate-snapshot.ts).
+  const checked = await snapshotCommitFiles(root, { cwd: options.cwd })
   const result = await validateRepository(config, root, options)
   return {
+    checked,
     errors: result.summary.errors,
     warnings: result.summary.warnings,
     report: formatText(result, { color: false, onlyProblems: true }),

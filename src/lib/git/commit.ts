@@ -3,6 +3,7 @@ import { dirname, join, relative } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from './author.js'
 import { release, removeOnSignal, yieldToSignals } from './cleanup.js'
+import { verifyAgainstSnapshot, type GateSnapshot } from './gate-snapshot.js'
 import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { ObjectWriter } from './loose.js'
@@ -20,6 +21,11 @@ export interface CommitOptions {
   verify?: boolean
   /** The folder ssmd runs in (`-C`), the working tree when GIT_DIR is set without GIT_WORK_TREE. */
   cwd?: string
+  /**
+   * What validation checked (taken before it ran): the commit takes exactly
+   * those files, with those bytes, or refuses. Absent with --no-validate.
+   */
+  checked?: GateSnapshot
 }
 
 export interface CommitResult {
@@ -87,6 +93,8 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     if (status.unmerged.length > 0) {
       throw new SsmdError(`unmerged ssmd files: ${status.unmerged.join(', ')}; resolve the conflicts and mark them resolved with git first`, { code: 'conflict' })
     }
+    // Under the lock, before anything is written: each file taken is read once more, and must be what validation read.
+    const verified = options.checked ? verifyAgainstSnapshot(repo, options.checked, status.changes) : undefined
     if (status.changes.length === 0) {
       // Still stage the working state, as `git add` would: after an interrupted
       // commit (the branch moved, the index not yet written) this repairs the index.
@@ -123,7 +131,11 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
       }
       const work = c.work!
       let oid = work.oid
-      if (work.content) {
+      const checked = verified?.get(c.gitPath)
+      if (checked) {
+        // The blob comes from the very bytes that were verified (converted as `git add` would).
+        oid = writer.write('blob', work.stat!.isSymbolicLink() ? checked : status.converter.toGit(c.gitPath, checked))
+      } else if (work.content) {
         oid = writer.write('blob', work.content)
       } else if (!writer.present(oid)) {
         const entry = entries().get(c.gitPath)

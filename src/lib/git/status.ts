@@ -269,12 +269,18 @@ export function converterFor(repo: Repository): ContentConverter {
 
 /** A working file's content as `git add` would store it (a link's target; line endings converted per attributes and config). */
 export function workingContent(repo: Repository, converter: ContentConverter, gitPath: string, st: BigIntStats): Buffer {
+  const raw = workingBytes(repo, gitPath, st)
+  return st.isSymbolicLink() ? raw : converter.toGit(gitPath, raw)
+}
+
+/** A working file's bytes as they are in the working tree, before any line-ending conversion (a link's target). */
+export function workingBytes(repo: Repository, gitPath: string, st: BigIntStats | Stats): Buffer {
   const abs = join(repo.workTree, gitPath)
   if (st.isSymbolicLink()) return Buffer.from(readlinkSync(abs, { encoding: 'buffer' }))
   // Bounded and typed like every read of an ssmd folder: a huge file is refused, never loaded whole.
   const read = readBounded(abs, { maxBytes: MAX_WORKING_FILE_BYTES, display: gitPath })
   if (read.refusal) throw new SsmdError(`${read.refusal.message}; ssmd does not diff or commit it (remove it, or add it with git itself)`)
-  return converter.toGit(gitPath, read.bytes)
+  return read.bytes
 }
 
 /** Largest file in an ssmd folder that diff and commit read (ssmd's own files are at most a few MiB). */
