@@ -69,7 +69,7 @@ export class Compiler extends Translator {
       externalNames: this.externalNames,
       imports,
       requestImports,
-      identifiers: this.resolvedIdentifiers(unit.text),
+      ...(this.opts.sourceInfo === false ? {} : { identifiers: this.resolvedIdentifiers(unit.text) }),
     }
   }
 }

@@ -28,6 +28,8 @@ export interface CheckOptions {
   readImport?: (absPath: string) => string | undefined
   /** Reads a file embedded as `Data` byte for byte; without it, the UTF-8 encoding of readImport's text is embedded. */
   readImportBytes?: (absPath: string) => Uint8Array | undefined
+  /** Keep what a CodeGeneratorRequest's fileSourceInfo needs (default true; validation needs none of it). */
+  sourceInfo?: boolean
   /** Relative imports must resolve inside this directory. */
   rootDir?: string
   /** Absolute path of the file on disk (defaults to `file` resolved against rootDir or the cwd). */
@@ -52,6 +54,7 @@ export function checkCapnpSource(source: string, file: string, options: CheckOpt
     readFile: options.readImport,
     readBytes: options.readImportBytes,
     importDirs: options.importDirs?.map(d => path.resolve(d)),
+    sourceInfo: options.sourceInfo,
   })
   const model = compiler.compile(source)
   const diagnostics = sortDiagnostics(compiler.diagnostics, file)
@@ -72,7 +75,7 @@ function readCapnpText(abs: string, display: string, root: string): string {
 /** Reads and checks a file from disk; relative imports and embeds must stay inside `rootDir`. */
 export function loadCapnpFile(
   absPath: string,
-  options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void; importDirs?: string[] },
+  options: { rootDir: string; displayPath?: string; source?: string; onRead?: (absPath: string, found: boolean) => void; importDirs?: string[]; sourceInfo?: boolean },
 ): CapnpLoadResult {
   const display = options.displayPath ?? absPath
   let source: string
@@ -105,5 +108,6 @@ export function loadCapnpFile(
     rootDir: root,
     absPath: path.resolve(absPath),
     importDirs: options.importDirs,
+    sourceInfo: options.sourceInfo,
   })
 }

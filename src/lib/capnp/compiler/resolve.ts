@@ -124,7 +124,7 @@ export class Resolver extends Declarations {
 
   protected resolve(e: Expr, ctx: Ctx, unit: Unit): Ref | undefined {
     const r = this.resolveExpr(e, ctx, unit)
-    if (r && unit.isMain && e.k !== 'apply') {
+    if (r && unit.isMain && e.k !== 'apply' && this.opts.sourceInfo !== false) {
       const typeId = resolvedTypeId(r)
       if (typeId !== undefined) this.resolvedNames.add(e, typeId)
     }

@@ -27,6 +27,11 @@ export interface CompileOptions {
   readBytes?: (absPath: string) => Uint8Array | undefined
   /** folders that absolute imports (`/x/y.capnp`) resolve against, in order, before rootDir (like `capnp -I`) */
   importDirs?: string[]
+  /**
+   * Record which names resolved to what, for the request's fileSourceInfo (default true). Validation
+   * turns it off: it never builds a request, and a large file resolves a name every few bytes.
+   */
+  sourceInfo?: boolean
 }
 
 export type SymKind = 'file' | 'struct' | 'enum' | 'interface' | 'const' | 'annotation' | 'using' | 'field' | 'union' | 'group' | 'enumerant' | 'method'

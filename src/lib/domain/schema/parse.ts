@@ -61,7 +61,7 @@ export async function parseDefinition(
   if (conflict) return conflict
   if (format === 'capnp') {
     const { loadCapnpFile } = await (capnpModule ??= import('../../capnp/index.js'))
-    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source, onRead })
+    const r = loadCapnpFile(abs, { rootDir: join(root, 'schemas'), displayPath: display, source, onRead, sourceInfo: false })
     return {
       ok: r.ok,
       capnp: r.ok ? r.model : undefined,
