@@ -11,7 +11,8 @@
  *   filling every placeholder; `severity` error, warning or info; `path` a
  *   JSON Pointer; `at` key or value; `file` a path inside the repository;
  *   `line` and `column` whole numbers from 1; no string longer than
- *   MAX_REPORT_CHARS (reportProblem, reportFinding);
+ *   MAX_REPORT_CHARS (reportProblem, reportFinding) — a built-in rule's
+ *   strings, which quote the checked files, are cut to it instead (fitted);
  * - the finding's text: secrets redacted, control characters flattened to one
  *   space, at most MAX_MESSAGE characters (cleanText).
  *
@@ -156,6 +157,33 @@ function toFinding(rule: string, pack: string, severity: Severity, doc: SsmdDocu
   return { rule, severity, message: cleanText(text), file, line: line ?? 1, column: column ?? 1, path, plugin: pack }
 }
 
+/** The pack name of ssmd's built-in rules. */
+const BUILTIN_PACK = 'ssmd'
+
+/**
+ * A built-in rule's report with every string cut to MAX_REPORT_CHARS: ssmd's
+ * own rules quote what the checked files hold (a 50,000-character key is a
+ * finding, not a failure of the rule), where a plugin's over-long string is
+ * refused. A path is cut back to the longest ancestor pointer that fits, so
+ * the finding still points into the document; other strings end in '…'.
+ */
+function fitted(report: unknown): unknown {
+  if (report === null || typeof report !== 'object') return report
+  const r = report as Record<string, unknown>
+  const long = (v: unknown): v is string => typeof v === 'string' && v.length > MAX_REPORT_CHARS
+  const data = r.data !== null && typeof r.data === 'object' && !Array.isArray(r.data) ? (r.data as Record<string, unknown>) : undefined
+  if (!REPORT_FIELDS.some(k => long(r[k])) && !(data && Object.values(data).some(long))) return report
+  const cut = (v: string) => v.slice(0, MAX_REPORT_CHARS - 1) + '…'
+  const out: Record<string, unknown> = { ...r }
+  for (const k of REPORT_FIELDS) {
+    const v = r[k]
+    if (!long(v)) continue
+    out[k] = k === 'path' ? v.slice(0, Math.max(0, v.lastIndexOf('/', MAX_REPORT_CHARS))) : cut(v)
+  }
+  if (data) out.data = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, long(v) ? cut(v) : v]))
+  return out
+}
+
 /** The rule a report comes from: its id, pack, declaration and the severity ssmd.yaml sets for it (if any). */
 export interface Reporter {
   id: string
@@ -169,6 +197,7 @@ export interface Reporter {
  * names its `file`), or why it is refused: a phrase after "rule '<id>'".
  */
 export function reportFinding(from: Reporter, doc: SsmdDocument | undefined, report: unknown): Finding | string {
+  if (from.pack === BUILTIN_PACK) report = fitted(report)
   const why = reportProblem(report, from.meta)
   if (why !== undefined) return why
   const r = report as Report
