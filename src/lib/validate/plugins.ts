@@ -32,15 +32,8 @@ import type { RuleDefinition } from './checks.js'
 import type { Finding } from './types.js'
 
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
-export interface InstalledPlugin {
-  name: string
-  /** The installed package's version (package.json). */
-  version: string
-  /** The integrity npm recorded when it installed the package; undefined for a linked folder. */
-  integrity?: string
-  root: string
-  hooks: Array<{ target: string; identifier: string }>
-}
+import type { InstalledPlugin } from './installed-plugin.js'
+export type { InstalledPlugin }
 
 export interface PluginRun {
   /** npm package name. */
