@@ -152,6 +152,20 @@ async function pool(n: number, work: (i: number) => Promise<void>, go: () => boo
 /** An environment that cannot be rendered: its outcome (nothing planned for it). */
 const cannotRender = (name: string, message: string): EnvOutcome => ({ name, action: 'none', result: 'failed', changes: [], message: `cannot render: ${message}` })
 
+/** Renders environment `i` and plans it against what etcd holds, with the record `recordFor` gives; or the outcome of one that cannot be rendered. */
+function renderAndPlan(
+  envs: Prepared,
+  i: number,
+  prefix: string,
+  current: Current,
+  recordFor: (r: Rendering) => Omit<DeployRecord, 'digest'>,
+): { plan: EnvPlan; state: EnvState | undefined } | { failed: EnvOutcome } {
+  const each = renderEach(envs, i)
+  if ('failure' in each) return { failed: cannotRender(each.failure.name, each.failure.message) }
+  const state = current.envs.get(each.rendering.content.name)
+  return { plan: planEnvironment(prefix, each.rendering.content, state, recordFor(each.rendering)), state }
+}
+
 /**
  * The comparison of a planned environment with what etcd holds, into its
  * outcome: field changes, and the hand edit it overwrites (told to
@@ -188,14 +202,12 @@ export async function planAll(
       outcomes[i] = unchangedOutcome(envs.names[i])
       return
     }
-    const each = renderEach(envs, i)
-    if ('failure' in each) {
-      outcomes[i] = cannotRender(each.failure.name, each.failure.message)
+    const planned = renderAndPlan(envs, i, prefix, current, r => recordOf(r, source, changed, meta))
+    if ('failed' in planned) {
+      outcomes[i] = planned.failed
       return
     }
-    const r = each.rendering
-    const state = current.envs.get(r.content.name)
-    const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
+    const { plan, state } = planned
     const outcome = outcomeOf(plan, plan.action === 'unchanged' ? 'unchanged' : plan.error ? 'refused' : 'planned')
     await compareInto(session, prefix, plan, state, outcome, handEdits)
     outcomes[i] = outcome
@@ -223,12 +235,12 @@ export async function pendingOf(prefix: string, envs: Prepared, current: Current
       settled.set(envs.names[i], unchangedOutcome(envs.names[i]))
       continue
     }
-    const each = renderEach(envs, i)
-    if ('failure' in each) {
-      settled.set(each.failure.name, cannotRender(each.failure.name, each.failure.message))
+    const planned = renderAndPlan(envs, i, prefix, current, () => record)
+    if ('failed' in planned) {
+      settled.set(planned.failed.name, planned.failed)
       continue
     }
-    const plan = planEnvironment(prefix, each.rendering.content, current.envs.get(each.rendering.content.name), record)
+    const { plan } = planned
     if (plan.action === 'unchanged') settled.set(plan.name, outcomeOf(plan, 'unchanged'))
     else pending.push(i)
   }
@@ -325,14 +337,12 @@ export async function deployAll(
       carry = undefined
       while (failure === undefined && next < indexes.length && batch.length < BATCH_ENVS && bytes < BATCH_BYTES) {
         const i = next++
-        const each = renderEach(envs, indexes[i])
-        if ('failure' in each) {
-          outcomes[i] = cannotRender(each.failure.name, each.failure.message)
+        const planned = renderAndPlan(envs, indexes[i], prefix, current, r => recordOf(r, source, changed, meta))
+        if ('failed' in planned) {
+          outcomes[i] = planned.failed
           continue
         }
-        const r = each.rendering
-        const state = current.envs.get(r.content.name)
-        const plan = planEnvironment(prefix, r.content, state, recordOf(r, source, changed, meta))
+        const { plan, state } = planned
         if (!plan.write) {
           outcomes[i] = outcomeOf(plan, plan.error ? 'refused' : 'unchanged')
           continue
