@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { deflateSync, inflateSync } from 'node:zlib'
+import { fsyncDir } from '../io/atomic.js'
 import { release, removeOnSignal } from './cleanup.js'
 import { packs } from './packs.js'
 import type { Repository } from './repo.js'
@@ -105,18 +106,7 @@ export class ObjectWriter {
   /** With object fsync on, fsyncs every object folder written to, so the objects survive a power loss once a ref names them. */
   sync(): void {
     if (!this.fsyncObjects) return
-    for (const dir of this.dirs) {
-      try {
-        const fd = openSync(dir, 'r')
-        try {
-          fsyncSync(fd)
-        } finally {
-          closeSync(fd)
-        }
-      } catch {
-        /* some file systems cannot fsync a folder; the files themselves are synced */
-      }
-    }
+    for (const dir of this.dirs) fsyncDir(dir)
     this.dirs.clear()
   }
 }

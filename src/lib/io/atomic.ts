@@ -311,8 +311,8 @@ export function writeFileAtomic(root: string, path: string, content: string | Ui
   fsyncDir(dir)
 }
 
-/** Makes a rename in `dir` durable. */
-function fsyncDir(dir: string): void {
+/** Makes a rename or a new file in `dir` durable (a file system that cannot fsync a folder is left as it is). */
+export function fsyncDir(dir: string): void {
   try {
     const dfd = openSync(dir, 'r')
     try {
