@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import jsYaml from 'js-yaml'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
@@ -66,6 +66,22 @@ describe('concurrency: many ssmd processes editing one file', () => {
     const r = cli(['feed', 'add-location', 'kraken', '--datacenter', 'dc-y', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '2000' } })
     expect(r.code, r.stderr).to.equal(0)
     expect(readFileSync(file, 'utf8')).to.contain('dc-y')
+    expect(existsSync(lock)).to.equal(false)
+  })
+
+  it('an empty lock (its writer killed before writing its pid) is waited for while fresh, taken over once a few seconds old', () => {
+    const root = exampleRepo()
+    const file = join(root, 'feeds', 'kraken.yaml')
+    const lock = lockOf(root, 'feeds/kraken.yaml')
+    writeFileSync(lock, '')
+    const fresh = cli(['feed', 'add-location', 'kraken', '--datacenter', 'dc-z', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '300' } })
+    expect(fresh.code).to.equal(1)
+    expect(fresh.stderr).to.match(/locked by another ssmd process/)
+    const old = (Date.now() - 10000) / 1000
+    utimesSync(lock, old, old)
+    const r = cli(['feed', 'add-location', 'kraken', '--datacenter', 'dc-z', '-C', root], { env: { SSMD_LOCK_TIMEOUT_MS: '2000' } })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(readFileSync(file, 'utf8')).to.contain('dc-z')
     expect(existsSync(lock)).to.equal(false)
   })
 })

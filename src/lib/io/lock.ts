@@ -6,6 +6,12 @@ import { SsmdError } from '../core/errors.js'
 import { LOCK_DIR, pidAlive, releaseTemp, ssmdSubdir, trackTransient } from './atomic.js'
 
 const STALE_LOCK_MS = 30000
+/**
+ * A lock with no owner written in it is the trace of a process killed between
+ * creating the lock and writing its pid (microseconds apart): stale once it is
+ * this old, which no live writer could take.
+ */
+const OWNERLESS_LOCK_MS = 5000
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
@@ -70,10 +76,12 @@ function startedAfter(pid: number, ms: number): boolean {
   }
 }
 
-/** A lock is stale when its owner (on this host) is dead or a later process that reused its pid, or, for another host's lock, when it is old. */
+/** A lock is stale when its owner (on this host) is dead or a later process that reused its pid, for another host's lock when it is old, and without an owner when it is a few seconds old. */
 function lockIsStale(lock: string): boolean {
   try {
-    const [pid, host] = readFileSync(lock, 'utf8').split('@')
+    const owner = readFileSync(lock, 'utf8')
+    if (owner === '') return Date.now() - statSync(lock).mtimeMs > OWNERLESS_LOCK_MS
+    const [pid, host] = owner.split('@')
     const n = Number(pid)
     if ((host === undefined || host === hostname()) && Number.isInteger(n) && n > 0) return !pidAlive(n) || startedAfter(n, statSync(lock).mtimeMs)
     return Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS
