@@ -4,16 +4,7 @@ import { join } from 'node:path'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
 import { ruleSection } from '../../src/lib/cli/docs.js'
-
-interface JsonFinding {
-  rule: string
-  severity: string
-  message: string
-  file: string
-  line: number
-  column: number
-  path: string
-}
+import type { Finding as JsonFinding } from '../../src/lib/validate/types.js'
 
 async function validateJson(dir: string, extra: string[] = []) {
   const r = await ssmd(['validate', '--json', ...extra], { cwd: dir })

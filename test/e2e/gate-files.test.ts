@@ -11,20 +11,12 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { ssmdProcess } from '../helpers/cli.js'
 import { exampleRepo, git } from '../helpers/repo.js'
+import type { Finding as JsonFinding } from '../../src/lib/validate/types.js'
 
 /** A synthetic AWS access key id (test/fixtures/secrets/corpus.json style): never real. */
 const AWS_KEY = 'AKIAQ7RZ4XW2KD9PLM3T'
 /** Invalid YAML holding the key: what the adversarial run committed. */
 const LEAK = `name: leak\nkey: ${AWS_KEY}\n  bad: [unclosed\n`
-
-interface JsonFinding {
-  rule: string
-  severity: string
-  message: string
-  file: string
-  line: number
-  column: number
-}
 
 function validateJson(root: string, ...extra: string[]): { code: number; findings: JsonFinding[]; summary: { errors: number; files: number } } {
   const r = ssmdProcess(['validate', '--format', 'json', ...extra], { cwd: root })

@@ -8,15 +8,8 @@ import { defineChecks } from '../../src/lib/validate/define.js'
 import type { CliResult } from '../helpers/cli.js'
 import { ok, packPlugin, pluginCli } from '../helpers/plugins.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
+import type { Finding as JsonFinding } from '../../src/lib/validate/types.js'
 
-interface JsonFinding {
-  rule: string
-  severity: string
-  message: string
-  file: string
-  line: number
-  column: number
-}
 interface JsonOutput {
   findings: JsonFinding[]
   summary: { errors: number; plugins: Array<{ name: string; version: string; status: string; cached?: boolean }> }

@@ -6,13 +6,8 @@ import { BUILT_BIN } from '../helpers/cli.js'
 import { onCleanup } from '../helpers/cleanup.js'
 import { brokenRepo, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
 import { PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import type { Finding as JsonFinding } from '../../src/lib/validate/types.js'
 
-interface JsonFinding {
-  rule: string
-  message: string
-  file: string
-  line: number
-}
 interface JsonOutput {
   findings: JsonFinding[]
   summary: { errors: number; plugins: Array<{ name: string; status: string; ms: number }> }

@@ -5,16 +5,8 @@ import { join } from 'node:path'
 import type { CliResult } from '../helpers/cli.js'
 import { brokenRepo, ok, packPlugin, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import type { Finding as JsonFinding } from '../../src/lib/validate/types.js'
 
-interface JsonFinding {
-  rule: string
-  severity: string
-  message: string
-  file: string
-  line: number
-  column: number
-  plugin: string
-}
 interface JsonRun {
   name: string
   pack?: string
