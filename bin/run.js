@@ -34,7 +34,7 @@ if (process.argv[2] === '__complete') {
   const { flush, handle, run } = await import('../dist/vendor/oclif-core.js')
   if (skipEngineCheck) delete process.env[engineCheck]
   // What oclif's execute() does, with parser errors of commands that are not ssmd's
-  // own (plugins install, help) reported in ssmd's one-line style too. User and linked
+  // own (help) reported in ssmd's one-line style too. User and linked
   // plugins are loaded by ssmd: none of their hooks runs, none of their files is
   // imported, none takes a command of ssmd's (src/lib/cli/plugin-trust.ts).
   const args = await normalizedArgs()
@@ -51,7 +51,8 @@ if (process.argv[2] === '__complete') {
 
 /** oclif's configuration with user plugins loaded inert; warns when a plugin claims the command being run. */
 async function sealedConfig(args) {
-  // Every npm run of the plugin commands (install, link --install, update, reset --reinstall) runs no lifecycle script.
+  // Every npm run of the plugin commands (install, link --install, update, uninstall) runs no lifecycle script:
+  // they pass --ignore-scripts on npm's command line (src/lib/plugins/npm.ts); this covers any npm they start.
   if (args[0] === 'plugins' || args[0]?.startsWith('plugins:')) process.env.npm_config_ignore_scripts = 'true'
   const { loadSealedConfig, shadowWarnings } = await import('../dist/lib/cli/plugin-trust.js')
   const config = await loadSealedConfig(fileURLToPath(new URL('..', import.meta.url)))

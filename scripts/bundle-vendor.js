@@ -9,7 +9,7 @@
 // dist/vendor/<file>.js is the ES module that runs that code (see LOADER), and
 // the build points every import of the package in dist/ at it. So ssmd's own
 // commands load one oclif, already compiled. Commands of other plugins
-// (plugin-help, plugin-plugins, user-installed plugins) keep importing the
+// (plugin-help, user-installed plugins) keep importing the
 // installed @oclif/core, which therefore stays a dependency.
 import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'

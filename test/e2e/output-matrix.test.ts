@@ -72,7 +72,11 @@ const COMMANDS: Record<string, Row> = {
   'key:list': { args: ['kalshi-dev'], exit: 0 },
   'key:verify': { args: ['kalshi-dev'], exit: 1 },
   plugins: { args: [], exit: 0 },
-  'plugins:install': { args: ['./no-such-plugin'], exit: 2, exits: { '--json': 1 }, badArgExits: { '--json': 1 } },
+  // The plugin commands run in a private, empty plugin home: each refuses before npm would run.
+  'plugins:install': { args: ['./no-such-plugin'], exit: 2 },
+  'plugins:link': { args: ['./no-such-plugin'], exit: 2 },
+  'plugins:uninstall': { args: ['no-such-plugin'], exit: 1, badArg: 1 },
+  'plugins:update': { args: [], exit: 0 },
   'rules:list': { args: [], exit: 0 },
   'rules:show': { args: ['security/secret-literal'], exit: 0, badArg: 1 },
   'schema:add-version': { args: ['trade', '--file', '<v3>', '--effective-from', '2031-01-01'], exit: 0 },

@@ -13,7 +13,7 @@
  *   Every plugin ssmd loads, ssmd itself and its built-in plugins first (type 'core'),
  *   then user-installed and linked plugins with their folder and what they bring.
  *
- * Replaces @oclif/plugin-plugins' listing, whose JSON is oclif's internal plugin objects.
+ * ssmd's own listing (oclif's plugin-plugins listed oclif's internal plugin objects as JSON).
  */
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../../lib/cli/command.js'

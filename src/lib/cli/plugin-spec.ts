@@ -1,10 +1,11 @@
 /*
- * `ssmd plugins install` takes what npm takes: a package name, a tarball, a
- * folder or a `file:` spec. @oclif/plugin-plugins reads anything with a '/'
- * and no ':' as a GitHub slug (so /abs/x.tgz and ./x.tgz went to github.com),
- * refuses `file:x.tgz` as a package name, and runs npm inside its data folder
- * (so a relative path would point into that folder). Local specs are made
- * absolute `file:` specs here, before it installs them.
+ * What `ssmd plugins install` takes: what npm takes — a package name with an
+ * optional version, range or tag, a tarball, a folder, a `file:` spec, a git
+ * URL — and a GitHub `owner/repo` slug, as oclif's plugins install did. npm
+ * runs inside oclif's data folder, so a relative path would point into that
+ * folder: local specs are made absolute `file:` specs here. A path is local
+ * when it starts with /, ./, ../ or ~/, or names a tarball, so `./x.tgz` never
+ * reads as a GitHub slug.
  */
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -23,4 +24,23 @@ export function localInstallSpec(input: string, cwd: string): string | undefined
   const abs = path === '~' || path.startsWith('~/') ? resolve(homedir(), path.slice(2)) : isAbsolute(path) ? path : resolve(cwd, path)
   if (!existsSync(abs)) throw new UsageError(`no such file or directory: ${abs} (give a plugin's folder, its npm pack tarball, or a package name)`)
   return `file:${abs}`
+}
+
+/** npm's rule for a package name (lower case, URL-safe, at most 214 characters, an optional @scope/). */
+const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
+
+/** What `ssmd plugins install <input>` installs, read as oclif's plugins install read it (local paths made absolute file: specs first). */
+export function parsePluginSpec(input: string, cwd: string): { kind: 'registry'; name: string; tag: string } | { kind: 'url'; url: string } {
+  const local = localInstallSpec(input, cwd)
+  if (local !== undefined) return { kind: 'url', url: local }
+  if (input.startsWith('git+ssh://') || input.endsWith('.git')) return { kind: 'url', url: input }
+  if (input.includes('/') && !input.startsWith('@')) return { kind: 'url', url: input.includes(':') ? input : `https://github.com/${input}` }
+  const at = input.indexOf('@', 1)
+  const name = at === -1 ? input : input.slice(0, at)
+  const tag = at === -1 ? 'latest' : input.slice(at + 1)
+  if (!PACKAGE_NAME.test(name) || name.length > 214) {
+    throw new UsageError(`'${input}' is not a package name, a tarball, a folder or a URL (npm package names are lower case, e.g. ssmd-plugin-acme or @acme/ssmd-checks@1.2.0)`)
+  }
+  if (tag === '') throw new UsageError(`'${input}': no version or tag after '@' (e.g. ${name}@latest or ${name}@1.2.0)`)
+  return { kind: 'registry', name, tag }
 }

@@ -21,7 +21,8 @@
  */
 import { Config, Plugin } from '@oclif/core'
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { entryRoot, readEntries, type UserEntry } from '../plugins/data-dir.js'
 
 /** A hook entry as oclif declares it: the module and the export to call. */
 export interface HookEntry {
@@ -75,7 +76,6 @@ const coreNames = new Set<string>()
 const SEALED = new WeakSet<object>()
 
 type PJSON = Record<string, unknown> & { name?: string; version?: string; oclif?: Record<string, unknown> }
-type UserEntry = { name: string; type: 'user' | 'link'; root?: string; url?: string; tag?: string }
 
 /** oclif's `hooks` declaration ({ event: target | {target, identifier} | [...] }) as entries per event. */
 export function hookEntries(hooks: unknown): Record<string, HookEntry[]> {
@@ -192,35 +192,11 @@ function inertPjson(pjson: PJSON, hasManifest: boolean, builtins: ReadonlySet<st
   return out
 }
 
-function readUserEntries(dataDir: string): UserEntry[] {
-  let pjson: { oclif?: { plugins?: unknown } }
-  try {
-    pjson = JSON.parse(readFileSync(join(dataDir, 'package.json'), 'utf8')) as typeof pjson
-  } catch {
-    return []
-  }
-  const list = Array.isArray(pjson.oclif?.plugins) ? pjson.oclif.plugins : []
-  return list.flatMap((p: unknown) => {
-    if (p === null || typeof p !== 'object') return []
-    const e = p as UserEntry
-    return typeof e.name === 'string' && (e.type === 'user' || e.type === 'link') ? [e] : []
-  })
-}
-
-/** Where npm put a user plugin: the first node_modules/<name> up from the data folder, as Node resolves it. */
-function userRoot(dataDir: string, name: string): string | undefined {
-  for (let dir = dataDir; ; dir = dirname(dir)) {
-    const candidate = join(dir, 'node_modules', name)
-    if (existsSync(join(candidate, 'package.json'))) return candidate
-    if (dirname(dir) === dir) return undefined
-  }
-}
-
 /**
  * Makes every oclif Config of `config`'s class run hooks of trusted plugins
  * only (ssmd and its built-in plugins as loaded at start). A plugin object
- * created later — oclif's `plugins install` makes one for the package it just
- * installed — has its hooks removed before any hook runs. Commands of ssmd's
+ * created later (by anything that adds one to the Config after start) has its
+ * hooks removed before any hook runs. Commands of ssmd's
  * built-in plugins run on the installed @oclif/core, ssmd's own on its bundled
  * copy: each copy's Config class is sealed.
  */
@@ -255,8 +231,8 @@ export async function loadSealedConfig(root: string): Promise<Config> {
   }
   const builtins = builtinIds(config)
   refused = []
-  for (const entry of readUserEntries(config.dataDir)) {
-    const pluginRoot = entry.type === 'link' ? entry.root : userRoot(config.dataDir, entry.name)
+  for (const entry of readEntries(config.dataDir)) {
+    const pluginRoot = entryRoot(config.dataDir, entry)
     if (!pluginRoot) continue
     let pjson: PJSON
     try {
@@ -330,28 +306,28 @@ export const LIFECYCLE_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepu
 
 /** Each user or linked plugin recorded in oclif's data folder, with its entry and package.json as text: what an install may change. */
 export function userPluginNames(dataDir: string): Map<string, string> {
-  return new Map(readUserEntries(dataDir).map(e => [e.name, JSON.stringify(e) + packageText(dataDir, e)]))
+  return new Map(readEntries(dataDir).map(e => [e.name, JSON.stringify(e) + packageText(dataDir, e)]))
 }
 
 function packageText(dataDir: string, e: UserEntry): string {
   try {
-    return readFileSync(join((e.type === 'link' ? e.root : userRoot(dataDir, e.name)) ?? '', 'package.json'), 'utf8')
+    return readFileSync(join(entryRoot(dataDir, e) ?? '', 'package.json'), 'utf8')
   } catch {
     return ''
   }
 }
 
 /**
- * What `plugins install` says about each package it added (those not in
- * `before`, or changed since): that no lifecycle script ran, and what the package brings
- * besides rules that ssmd will not run.
+ * What `plugins install`, `link` and `update` say about each package they added
+ * (those not in `before`, or changed since): that no lifecycle script ran (installed
+ * ones), and what the package brings besides rules that ssmd will not run.
  */
 export function installReport(config: Config, before: ReadonlyMap<string, string>): string[] {
   const out: string[] = []
   const builtins = builtinIds(config)
-  for (const entry of readUserEntries(config.dataDir)) {
+  for (const entry of readEntries(config.dataDir)) {
     if (before.get(entry.name) === JSON.stringify(entry) + packageText(config.dataDir, entry)) continue
-    const root = entry.type === 'link' ? entry.root : userRoot(config.dataDir, entry.name)
+    const root = entryRoot(config.dataDir, entry)
     let pjson: PJSON
     try {
       pjson = JSON.parse(readFileSync(join(root ?? '', 'package.json'), 'utf8')) as PJSON
@@ -361,9 +337,10 @@ export function installReport(config: Config, before: ReadonlyMap<string, string
     const name = typeof pjson.name === 'string' ? pjson.name : entry.name
     const scripts = pjson.scripts !== null && typeof pjson.scripts === 'object' ? Object.keys(pjson.scripts) : []
     const skipped = LIFECYCLE_SCRIPTS.filter(s => scripts.includes(s))
-    out.push(
-      `${name}: installed with npm --ignore-scripts; ${skipped.length > 0 ? `its lifecycle scripts were not run (${skipped.join(', ')})` : 'no lifecycle script ran (it declares none)'}`,
-    )
+    if (entry.type === 'user')
+      out.push(
+        `${name}: installed with npm --ignore-scripts; ${skipped.length > 0 ? `its lifecycle scripts were not run (${skipped.join(', ')})` : 'no lifecycle script ran (it declares none)'}`,
+      )
     if (coreNames.has(name)) {
       out.push(`${name}: ssmd will not load it: '${name}' is the name of ${name === config.name ? 'ssmd itself' : "one of ssmd's built-in plugins"}`)
       continue

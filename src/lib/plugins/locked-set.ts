@@ -8,7 +8,6 @@
  * set needs no network. Plugins without a lock entry (new, or pinned to
  * another version than the lock records) are resolved and recorded.
  */
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,6 +15,7 @@ import { SsmdError, UsageError } from '../core/errors.js'
 import { writeFileAtomic } from '../io/atomic.js'
 import { LOCK_FILE, lockText, pinProblem, pins, readLock, type LockEntry, type PluginLock } from '../validate/pins.js'
 import type { Workspace } from '../workspace/workspace.js'
+import { findNpm, NpmFailed, runNpm } from './npm.js'
 
 export interface LockedTarball {
   name: string
@@ -53,6 +53,8 @@ export interface LockedSetOptions {
   from?: string
   /** Fetches `<name>@<version>` (or `<name>` for the latest) into `dest`; returns the tarball's path. Default: npm pack. */
   fetch?: (spec: string, dest: string) => string
+  /** Extra flags of the default fetch's npm runs (e.g. --registry). */
+  npmFlags?: string[]
 }
 
 /**
@@ -72,7 +74,7 @@ export function resolveLockedSet(ws: Workspace, options: LockedSetOptions): { ta
     throw new SsmdError((error as Error).message, { code: 'invalid' })
   }
   mkdirSync(options.cacheDir, { recursive: true })
-  const fetch = options.fetch ?? npmPack
+  const fetch = options.fetch ?? npmPack(options.npmFlags ?? [])
   const tarballs: LockedTarball[] = []
   const next: Record<string, LockEntry> = {}
   let lockChanged = false
@@ -130,21 +132,15 @@ export function resolveLockedSet(ws: Workspace, options: LockedSetOptions): { ta
   return { tarballs, lockChanged }
 }
 
+/** Why npm could not fetch a tarball: npm's reason, or why npm could not run. */
 function firstLine(error: unknown): string {
-  const e = error as { stderr?: unknown; message?: unknown }
-  const text = typeof e.stderr === 'string' && e.stderr.trim() !== '' ? e.stderr : String(e.message ?? error)
-  // npm's reason, e.g. "FetchError: request to … failed, reason: connect ECONNREFUSED", not its code lines or stack.
-  const lines = text.split('\n').map(l => l.replace(/^npm (error|ERR!) ?/, '').trim())
-  return lines.find(l => /^[A-Za-z]*Error\b|^\d{3} |^(404|E\d{3})\b/.test(l)) ?? lines.find(l => l !== '' && !/^(code|syscall|errno|at) /.test(l)) ?? 'no reason given'
+  return error instanceof NpmFailed ? error.reason : error instanceof Error ? error.message : String(error)
 }
 
-/** npm pack of a registry spec: downloads the tarball, runs no script. */
-function npmPack(spec: string, dest: string): string {
-  const out = execFileSync('npm', ['pack', spec, '--ignore-scripts', '--loglevel=error', '--pack-destination', dest], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, npm_config_ignore_scripts: 'true' },
-  })
-  const name = out.trim().split('\n').pop() ?? ''
-  return join(dest, name)
+/** npm pack of a registry spec with the user's npm: downloads the tarball, runs no script. */
+function npmPack(flags: string[]): (spec: string, dest: string) => string {
+  return (spec, dest) => {
+    const out = runNpm(findNpm(), ['pack', spec, '--pack-destination', dest], { cwd: dest, flags })
+    return join(dest, out.trim().split('\n').pop() ?? '')
+  }
 }

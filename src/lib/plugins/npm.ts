@@ -1,0 +1,115 @@
+/*
+ * The npm that `ssmd plugins` runs: the user's own, not one installed with
+ * ssmd. It is looked for as `npm` on PATH first (what `npm` means in the
+ * user's shell, with its configuration), then next to the Node.js running
+ * ssmd (Node.js ships npm: <prefix>/bin/npm, <prefix>/lib/node_modules/npm on
+ * Unix, <prefix>\node_modules\npm on Windows), for when ssmd starts with a
+ * PATH that lacks it. Every run gets --ignore-scripts on its command line (and
+ * in the environment, for the npm it may start itself): no lifecycle script
+ * of a package or its dependencies ever runs.
+ */
+import { spawnSync } from 'node:child_process'
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
+import { SsmdError } from '../core/errors.js'
+
+/** How to start npm: the program and the arguments before npm's own. */
+export interface Npm {
+  command: string
+  prefix: string[]
+}
+
+export interface NpmLookup {
+  /** The PATH to search (default: process.env.PATH). */
+  path?: string
+  /** The Node.js executable ssmd runs on (default: process.execPath). */
+  execPath?: string
+  platform?: NodeJS.Platform
+}
+
+function executable(file: string): boolean {
+  try {
+    if (!statSync(file).isFile()) return false
+    accessSync(file, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The npm `ssmd plugins` runs (see the top of this file); one clear error when there is none. */
+export function findNpm(lookup: NpmLookup = {}): Npm {
+  const platform = lookup.platform ?? process.platform
+  const execPath = lookup.execPath ?? process.execPath
+  const path = lookup.path ?? process.env.PATH ?? ''
+  const nodeDir = dirname(execPath)
+  if (platform === 'win32') {
+    // npm.cmd cannot be started without a shell: run npm's own script on this Node.js instead.
+    for (const dir of path.split(delimiter).filter(Boolean)) {
+      const cli = join(dir, 'node_modules', 'npm', 'bin', 'npm-cli.js')
+      if (existsSync(join(dir, 'npm.cmd')) && existsSync(cli)) return { command: execPath, prefix: [cli] }
+    }
+    const cli = join(nodeDir, 'node_modules', 'npm', 'bin', 'npm-cli.js')
+    if (existsSync(cli)) return { command: execPath, prefix: [cli] }
+  } else {
+    for (const dir of path.split(delimiter).filter(Boolean)) if (executable(join(dir, 'npm'))) return { command: join(dir, 'npm'), prefix: [] }
+    if (executable(join(nodeDir, 'npm'))) return { command: join(nodeDir, 'npm'), prefix: [] }
+    const cli = join(nodeDir, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')
+    if (existsSync(cli)) return { command: execPath, prefix: [cli] }
+  }
+  throw new SsmdError(
+    `npm not found (not on PATH, nor next to ${execPath}): ssmd plugins installs with the npm that comes with Node.js; install Node.js with npm, or put npm on PATH`,
+    { code: 'unavailable' },
+  )
+}
+
+/** Flags of every npm run: no lifecycle script, no audit, no funding notes. */
+export const NPM_SAFE_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund']
+
+export interface NpmRunOptions {
+  cwd: string
+  /** Extra npm flags (e.g. --registry). */
+  flags?: string[]
+  /** Show npm's own output on stderr as it comes (else kept, and its reason given on failure). */
+  verbose?: boolean
+}
+
+/**
+ * Runs `npm <args> --ignore-scripts --no-audit --no-fund`; returns its output.
+ * Throws one line naming the command and npm's reason when it fails.
+ */
+export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string {
+  const argv = [...npm.prefix, ...args, ...NPM_SAFE_FLAGS, `--loglevel=${options.verbose ? 'http' : 'error'}`, ...(options.flags ?? [])]
+  const result = spawnSync(npm.command, argv, {
+    cwd: options.cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', options.verbose ? 'inherit' : 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+    // HUSKY=0: a package's git-hook installer has no repository here.
+    env: { ...process.env, npm_config_ignore_scripts: 'true', HUSKY: '0' },
+  })
+  if (result.error) throw new SsmdError(`cannot run ${npm.command}: ${result.error.message}`, { code: 'unavailable' })
+  if (options.verbose && result.stdout) process.stderr.write(result.stdout)
+  if (result.status !== 0) throw new NpmFailed(`npm ${args.join(' ')}`, npmReason(result.stderr ?? ''))
+  return result.stdout
+}
+
+/** An npm run that failed: what ran, and npm's reason in one line. */
+export class NpmFailed extends SsmdError {
+  constructor(
+    what: string,
+    readonly reason: string,
+  ) {
+    super(`${what} failed: ${reason}`, { code: 'failed' })
+  }
+}
+
+/** npm's reason for a failure in one line, e.g. "FetchError: request to … failed, reason: connect ECONNREFUSED", not its code lines or log paths. */
+export function npmReason(stderr: string): string {
+  const lines = stderr.split('\n').map(l => l.replace(/^npm (error|ERR!) ?/, '').trim())
+  return (
+    lines.find(l => /^[A-Za-z]*Error\b|^\d{3} |^(404|E\d{3})\b/.test(l)) ??
+    lines.find(l => l !== '' && !/^(code|syscall|errno|at|path|A complete log|Log files were not written)\b/.test(l)) ??
+    'no reason given'
+  )
+}
