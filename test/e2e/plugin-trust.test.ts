@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CliResult } from '../helpers/cli.js'
 import { brokenRepo, ok, packPlugin, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
@@ -25,12 +25,6 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
     return { SSMD_TEST_MARKERS: markers, SSMD_TEST_SECRET: SECRET }
   })
   const { run } = cli
-  /** Links a fixture plugin (by name) or a folder (absolute path). */
-  const link = (name: string) => {
-    cli.link(name)
-    // oclif's own `plugins link` reads the folder as a plugin of its own; only what ssmd does afterwards is under test here.
-    for (const f of readdirSync(markers)) rmSync(join(markers, f))
-  }
   const clean = (r: CliResult) => {
     const all = r.stdout + r.stderr
     expect(all).not.to.contain('HOOK-RAN')
@@ -40,6 +34,8 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
     return r
   }
   const list = () => JSON.parse(ok(run(['plugins', '--json'])).stdout) as ListItem[]
+  /** Links a fixture plugin (by name) or a folder (absolute path): reading it as a plugin runs none of its code. */
+  const link = (name: string) => clean(cli.link(name))
 
   describe('lifecycle hooks of a plugin never run', () => {
     it('validate, with and without plugins: exit 1, the built-in finding kept, no hook ran, nothing written', () => {
@@ -141,6 +137,11 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
       expect(item.commands[0]).to.include({ id: '*', runs: false })
       expect(item.commands[0].reason).to.match(/no oclif\.manifest\.json/)
       clean({ stdout: '', stderr: '', code: 0 })
+      // Installing it (not only linking) imports none of its files either.
+      ok(run(['plugins', 'unlink', 'ssmd-plugin-commands-no-manifest']))
+      const installed = clean(run(['plugins', 'install', packPlugin('commands-no-manifest')]))
+      expect(installed.stderr).to.contain('ssmd-plugin-commands-no-manifest: brings commands ssmd will not run: all (the package ships no oclif.manifest.json')
+      clean(run(['plugins', '--json']))
     })
 
     it('a package named like one of ssmd’s built-in plugins is not loaded, and ssmd’s stays', () => {

@@ -12,6 +12,7 @@ import { parsePluginSpec } from '../../lib/cli/plugin-spec.js'
 import { installReport, userPluginNames } from '../../lib/cli/plugin-trust.js'
 import { pluginHome } from '../../lib/cli/plugin-home.js'
 import { resolveLockedSet, type LockedTarball } from '../../lib/plugins/locked-set.js'
+import { findNpm } from '../../lib/plugins/npm.js'
 import { installPlugin, type InstallSpec } from '../../lib/plugins/user-plugins.js'
 import { LOCK_FILE } from '../../lib/validate/pins.js'
 import { findRoot } from '../../lib/workspace/root.js'
@@ -79,6 +80,7 @@ Of what a package brings, ssmd runs only its validation rules (its \`validate\` 
         plan.push({ spec, shown: input })
       }
     }
+    home.npm = findNpm()
     const before = userPluginNames(this.config.dataDir)
     const installed: InstalledItem[] = []
     for (const p of plan) {

@@ -43,6 +43,9 @@ ENVIRONMENT
   SSMD_PLUGIN_MEMORY_MB       Memory limit of each validation plugin (${NUMERIC_ENV.SSMD_PLUGIN_MEMORY_MB.fallback})
   SSMD_PROGRESS_AFTER_MS      Show validate's progress after this long on a terminal (1000)
   SSMD_DATA_DIR, XDG_DATA_HOME  Where installed and linked plugins are recorded
+  PATH                        plugins install, uninstall, update, link --install: where npm is
+                              looked for first (then beside the Node.js running ssmd)
+  SSMD_NPM_REGISTRY           plugins install and update: npm's --registry
   DEBUG                       oclif's debug output (e.g. DEBUG='*')
 
 Shell completion: ssmd completion bash|zsh|fish|powershell (see 'ssmd completion --help').`

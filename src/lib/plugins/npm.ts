@@ -53,9 +53,10 @@ export function findNpm(lookup: NpmLookup = {}): Npm {
     if (existsSync(cli)) return { command: execPath, prefix: [cli] }
   } else {
     for (const dir of path.split(delimiter).filter(Boolean)) if (executable(join(dir, 'npm'))) return { command: join(dir, 'npm'), prefix: [] }
-    if (executable(join(nodeDir, 'npm'))) return { command: join(nodeDir, 'npm'), prefix: [] }
+    // npm's own script, on this Node.js: <prefix>/bin/npm starts with `#!/usr/bin/env node`, which needs node on PATH.
     const cli = join(nodeDir, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js')
     if (existsSync(cli)) return { command: execPath, prefix: [cli] }
+    if (executable(join(nodeDir, 'npm'))) return { command: join(nodeDir, 'npm'), prefix: [] }
   }
   throw new SsmdError(
     `npm not found (not on PATH, nor next to ${execPath}): ssmd plugins installs with the npm that comes with Node.js; install Node.js with npm, or put npm on PATH`,
