@@ -212,6 +212,7 @@ describe('every ssmd command in README.md and docs/*.md runs against the example
       'docs/deploy.md: needs etcd; test/runtime/getting-started.test.ts runs this walk-through against a real etcd',
       'docs/deploy.md: needs etcd; test/runtime/getting-started.test.ts runs this walk-through against a real etcd',
       'docs/plugins.md: needs a published plugin package',
+      'docs/plugins.md: needs installed plugins and a plugin folder; test/e2e/plugin-commands.test.ts runs each command',
       "docs/plugins.md: runs in a plugin's folder",
       "docs/plugins.md: runs in a plugin's folder",
     ])
