@@ -137,8 +137,11 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     const before = readFileSync(join(dataDir(), 'package.json'), 'utf8')
     const r = run(['plugins', 'install', 'ssmd-plugin-nowhere@1.0.0'])
     expect(r.code).to.equal(1)
-    expect(r.stderr).to.match(/^Error: npm install ssmd-plugin-nowhere@1\.0\.0 --omit=dev failed: .*ECONNREFUSED.*\n$/m)
+    expect(r.stderr).to.match(/^Error: npm install ssmd-plugin-nowhere@1\.0\.0 --omit=dev failed: .*127\.0\.0\.1:9\b.*ECONNREFUSED.*\n$/m)
     expect(readFileSync(join(dataDir(), 'package.json'), 'utf8')).to.equal(before)
+    // SSMD_NPM_REGISTRY is npm's --registry, over npm's own settings.
+    const other = run(['plugins', 'install', 'ssmd-plugin-nowhere@1.0.0'], { SSMD_NPM_REGISTRY: 'http://127.0.0.1:7/' })
+    expect(other.stderr).to.match(/^Error: npm install ssmd-plugin-nowhere@1\.0\.0 --omit=dev failed: .*127\.0\.0\.1:7\b/m)
   })
 
   it('finds npm next to the Node.js running ssmd when PATH has none; says what to do when there is none there either', () => {
@@ -196,7 +199,7 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     ok(run(['plugins', 'uninstall', 'ssmd-plugin-acme']))
     ok(run(['plugins', 'install', packPlugin(join(PLUGINS, 'with-meta'))]))
     expect(list().map(p => `${p.name} ${p.type}`)).to.deep.equal(['ssmd-plugin-rate-ceiling user', 'ssmd-plugin-with-meta user'])
-    // The bare-string entry stays as plugin-plugins wrote it.
-    expect(dataPjson().oclif.plugins[0]).to.equal('ssmd-plugin-rate-ceiling')
+    // The bare-string entry is written in its full form, as plugin-plugins itself did on its next write.
+    expect(dataPjson().oclif.plugins[0]).to.deep.equal({ name: 'ssmd-plugin-rate-ceiling', tag: 'latest', type: 'user' })
   })
 })

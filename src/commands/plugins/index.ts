@@ -37,7 +37,7 @@ export interface PluginListItem {
 export default class PluginsList extends SsmdCommand<typeof PluginsList> {
   static override summary = 'List installed plugins: version, rules, hooks and commands, and what ssmd will not run.'
   static override description =
-    "Plugins add validation rules (see ssmd docs plugins). Install with `ssmd plugins install <package>`, or link a local folder with `ssmd plugins link <folder>`. Of a plugin's oclif hooks ssmd runs only `validate`, in the plugin's own sandboxed process; its commands run only when you run them, and never one that would take the name of an ssmd command or topic. What ssmd will not run is marked 'not run'. Listing the rules reads each plugin's declarations in its sandboxed process; no check runs."
+    "Plugins add validation rules (see ssmd docs plugins). Install with `ssmd plugins install <package>`, link a local folder with `ssmd plugins link <folder>`, update with `ssmd plugins update`, remove with `ssmd plugins uninstall <name>`. Of a plugin's oclif hooks ssmd runs only `validate`, in the plugin's own sandboxed process; its commands run only when you run them, and never one that would take the name of an ssmd command or topic. What ssmd will not run is marked 'not run'. Listing the rules reads each plugin's declarations in its sandboxed process; no check runs."
   static override examples = [
     { description: 'Plugins you installed or linked', command: '<%= config.bin %> plugins' },
     { description: 'Also the plugins built into ssmd', command: '<%= config.bin %> plugins --core' },

@@ -12,7 +12,8 @@
  *     "private": true }
  *
  * User plugins are installed by npm into <dataDir>/node_modules (npm writes
- * `dependencies`); a bare string in `plugins` is an old form of a user entry.
+ * `dependencies`); a bare string in `plugins` is an old form of a user entry,
+ * written out in full on the next change, as plugin-plugins did.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -126,6 +127,6 @@ export function removeEntry(dataDir: string, cliName: string, name: string): voi
   if (pjson === undefined) return
   const deps = { ...(pjson.dependencies ?? {}) }
   delete deps[name]
-  const plugins = (Array.isArray(pjson.oclif?.plugins) ? pjson.oclif.plugins : []).filter(p => entryOf(p)?.name !== name)
+  const plugins = (Array.isArray(pjson.oclif?.plugins) ? pjson.oclif.plugins : []).flatMap(p => entryOf(p) ?? []).filter(e => e.name !== name)
   save(dataDir, cliName, { ...pjson, dependencies: deps, oclif: { ...(pjson.oclif ?? {}), plugins } })
 }
