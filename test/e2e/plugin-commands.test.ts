@@ -144,6 +144,28 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     expect(other.stderr).to.match(/^Error: npm install ssmd-plugin-nowhere@1\.0\.0 --omit=dev failed: .*127\.0\.0\.1:7\b/m)
   })
 
+  it('runs the npm on PATH, with --ignore-scripts on its command line and in its environment', () => {
+    const bin = tempDir()
+    const record = join(tempDir(), 'npm-args')
+    // An npm that records how it was run, then fails.
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nprintf '%s\\n' "$@" "env:$npm_config_ignore_scripts" > '${record}'\nexit 1\n`, { mode: 0o755 })
+    const tarball = packPlugin(ACME)
+    const r = run(['plugins', 'install', tarball], { PATH: `${bin}:${process.env.PATH}`, npm_config_ignore_scripts: 'false' })
+    expect(r.code).to.equal(1)
+    expect(r.stderr).to.equal(`ssmd: installing ${tarball} with npm…\nError: npm install file:${tarball} --omit=dev failed: no reason given\n`)
+    expect(readFileSync(record, 'utf8').split('\n')).to.deep.equal([
+      'install',
+      `file:${tarball}`,
+      '--omit=dev',
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      'env:true',
+      '',
+    ])
+  })
+
   it('finds npm next to the Node.js running ssmd when PATH has none; says what to do when there is none there either', () => {
     const tarball = packPlugin(ACME)
     ok(run(['plugins', 'install', tarball], { PATH: '' }))

@@ -164,7 +164,7 @@ export function uninstallPlugin(home: PluginHome, entry: UserEntry): { npmProble
   let npmProblem: string | undefined
   if (entry.type === 'user') {
     try {
-      npm(home, ['uninstall', entry.name])
+      npm(home, ['uninstall', entry.name, '--omit=dev'])
     } catch (error) {
       npmProblem = (error as Error).message
     }
