@@ -51,6 +51,13 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(heavy).to.deep.equal([])
   })
 
+  it("env render loads ajv's runtime helpers for the precompiled validators, never its schema compiler", () => {
+    const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo())
+    expect(loaded).to.include('dist/generated/validators.cjs')
+    // The compiler (ajv/dist/core.js and its code generator) is loaded only when ssmd.yaml sets a rule's options.
+    expect(loaded.filter(p => packageOf(p) === 'ajv' && !p.startsWith('node_modules/ajv/dist/runtime/'))).to.deep.equal([])
+  })
+
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
   })

@@ -14,8 +14,9 @@
  * readable from two files).
  */
 import { readFileSync, realpathSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
-import { Ajv2020 } from 'ajv/dist/2020.js'
+import type { Ajv2020 as Ajv2020Class } from 'ajv/dist/2020.js'
 import { wildmatch, WM_PATHNAME } from '../git/wildmatch.js'
 import { parseYamlBytes } from '../yaml/read.js'
 import { SourceLocator } from '../yaml/locate.js'
@@ -284,8 +285,8 @@ export function optionProblems(config: RuleConfig, known: readonly RuleInfo[], s
   const problems: Finding[] = []
   const invalid = new Set<string>()
   const ids = new Set(known.map(r => r.id))
-  const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false })
-  const compiled = new Map<string, ReturnType<typeof ajv.compile> | string>()
+  let ajv: Ajv2020Class | undefined
+  const compiled = new Map<string, ReturnType<Ajv2020Class['compile']> | string>()
   const settings = [...config.base, ...config.overrides.flatMap(o => [...o.rules])]
   for (const [id, s] of settings) {
     if (s.options === undefined || !ids.has(id)) continue
@@ -298,6 +299,8 @@ export function optionProblems(config: RuleConfig, known: readonly RuleInfo[], s
     }
     let validate = compiled.get(id)
     if (validate === undefined) {
+      // Loaded only when a rule's options are set: importing ajv costs more than the rest of a one-environment validation.
+      ajv ??= new (createRequire(import.meta.url)('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js')).Ajv2020({ allErrors: true, strict: false, validateFormats: false })
       try {
         validate = ajv.compile(schema)
       } catch (error) {
