@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import module from 'node:module'
-import { homedir, platform, arch, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { platform } from 'node:os'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 // SIGUSR1 would open Node.js's debugger on 127.0.0.1:9229, and anything that can connect to it runs
 // code inside ssmd. A listener of our own replaces that behaviour for the whole run (docs/security.md).
@@ -11,8 +10,6 @@ process.on('SIGUSR1', () => {})
 module.enableCompileCache?.()
 // Plugins are plain JavaScript packages; oclif's note about transpiling linked ESM plugins does not apply.
 process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
-
-const require = module.createRequire(import.meta.url)
 
 // Every byte written to stdout and stderr from here on has its secrets masked (src/lib/cli/output-gate.ts).
 const { installOutputGate } = await import('../dist/lib/cli/output-gate.js')
@@ -23,36 +20,61 @@ if (process.argv[2] === '__complete') {
   const { complete } = await import('../dist/lib/cli/completion/complete.js')
   process.exitCode = complete(fileURLToPath(new URL('..', import.meta.url)), process.argv.slice(3))
 } else if (!(await printVersion().catch(() => false))) {
-  // @oclif/core checks the Node.js version against its `engines` range with
-  // semver on every start (a quarter of its import time). Skip that only when the
-  // plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
-  // ssmd's oclif is the build's one-file bundle of it (scripts/bundle-vendor.js).
+  const args = await normalizedArgs()
+  // ssmd's own one-file commands start without oclif's plugin loading when nothing could change what oclif would do (src/lib/cli/light-start.js).
+  const light = await lightStart(args)
+  await (light ? light() : oclifRun(args)).catch(async error => {
+    // An exit() of a command built on another copy of oclif (a plugin's): what
+    // oclif's handle() does for its own ExitError, which it cannot recognise here.
+    if (error?.code === 'EEXIT' && Number.isInteger(error.oclif?.exit)) process.exit(error.oclif.exit)
+    if (!(await reportParseError(error, args))) await (await importOclif()).handle(error)
+  })
+}
+
+/**
+ * ssmd's oclif, the build's one-file bundle of it (scripts/bundle-vendor.js).
+ * @oclif/core checks the Node.js version against its `engines` range with
+ * semver on every start (a quarter of its import time). Skip that only when the
+ * plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
+ */
+async function importOclif() {
   const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
   const bundled = JSON.parse(readFileSync(fileURLToPath(new URL('../dist/vendor/oclif-core.meta.json', import.meta.url)), 'utf8'))
   const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(bundled.engines?.node)
   if (skipEngineCheck) process.env[engineCheck] = '1'
-  const { flush, handle, run } = await import('../dist/vendor/oclif-core.js')
+  const oclif = await import('../dist/vendor/oclif-core.js')
   if (skipEngineCheck) delete process.env[engineCheck]
-  // What oclif's execute() does, with parser errors of commands that are not ssmd's
-  // own (help) reported in ssmd's one-line style too. User and linked
-  // plugins are loaded by ssmd: none of their hooks runs, none of their files is
-  // imported, none takes a command of ssmd's (src/lib/cli/plugin-trust.ts).
-  const args = await normalizedArgs()
-  await sealedConfig(args)
-    .then(async config => run(args, config))
-    .then(async () => flush())
-    .catch(async error => {
-      // An exit() of a command built on another copy of oclif (a plugin's): what
-      // oclif's handle() does for its own ExitError, which it cannot recognise here.
-      if (error?.code === 'EEXIT' && Number.isInteger(error.oclif?.exit)) process.exit(error.oclif.exit)
-      if (!(await reportParseError(error, args))) await handle(error)
-    })
+  return oclif
+}
+
+/**
+ * What oclif's execute() does, with parser errors of commands that are not ssmd's
+ * own (help) reported in ssmd's one-line style too. User and linked
+ * plugins are loaded by ssmd: none of their hooks runs, none of their files is
+ * imported, none takes a command of ssmd's (src/lib/cli/plugin-trust.ts).
+ */
+async function oclifRun(args) {
+  const { flush, run } = await importOclif()
+  const config = await sealedConfig(args)
+  await run(args, config)
+  await flush()
+}
+
+/** The light start's run of `args`, or undefined when oclif must run them (decided before anything runs). */
+async function lightStart(args) {
+  const { lightRunner } = await import('../dist/lib/cli/light-start.js')
+  const runner = lightRunner(fileURLToPath(new URL('..', import.meta.url)), args, async () => (await importOclif()).__oclifPlatform())
+  if (!runner) return undefined
+  return async () => {
+    const { flush } = await importOclif()
+    await runner()
+    await flush()
+  }
 }
 
 /** oclif's configuration with user plugins loaded inert; warns when a plugin claims the command being run. */
 async function sealedConfig(args) {
-  // Every npm run of the plugin commands (install, link --install, update, uninstall) runs no lifecycle script:
-  // they pass --ignore-scripts on npm's command line (src/lib/plugins/npm.ts); this covers any npm they start.
+  // Every npm run of the plugin commands (install, link --install, update, reset --reinstall) runs no lifecycle script.
   if (args[0] === 'plugins' || args[0]?.startsWith('plugins:')) process.env.npm_config_ignore_scripts = 'true'
   const { loadSealedConfig, shadowWarnings } = await import('../dist/lib/cli/plugin-trust.js')
   const config = await loadSealedConfig(fileURLToPath(new URL('..', import.meta.url)))
@@ -131,29 +153,22 @@ function nodeSatisfies(range) {
  * `ssmd --version` and `ssmd version` print exactly oclif's user agent line without loading oclif
  * (which is most of the start-up time), but only when nothing could change what
  * oclif would do: no `init`/`finally` hook in ssmd or its core plugins, no
- * user-installed or linked plugins, no debug output, not Windows.
+ * user-installed or linked plugins, no debug output, not Windows (see plainStart).
  * Returns false (and prints nothing) in every other case.
  */
 async function printVersion() {
   const asked = process.argv[2] === '--version' || (process.argv[2] === 'version' && process.argv.length === 3)
-  if (!asked || process.env.DEBUG || process.platform === 'win32') return false
-  const hooksRun = oclif => Object.keys(oclif?.hooks ?? {}).some(h => h === 'init' || h === 'finally')
-  const pjson = JSON.parse(readFileSync(fileURLToPath(new URL('../package.json', import.meta.url)), 'utf8'))
-  const oclif = pjson.oclif ?? {}
-  if (hooksRun(oclif) || oclif.devPlugins || oclif.jitPlugins || oclif.binAliases) return false
-  for (const name of oclif.plugins ?? []) {
-    const dir = (require.resolve.paths(name) ?? []).find(d => existsSync(join(d, name, 'package.json')))
-    if (!dir || hooksRun(JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8')).oclif)) return false
-  }
-  // oclif's data dir, where `plugins install` / `plugins link` record user plugins.
-  const bin = oclif.bin || pjson.name
-  const dataDir =
-    process.env[`${bin.replaceAll('@', '').replaceAll(/[/-]/g, '_')}_DATA_DIR`.toUpperCase()] ||
-    join(process.env.XDG_DATA_HOME || join(process.env.HOME || homedir() || tmpdir(), '.local/share'), oclif.dirname || pjson.name)
-  if (existsSync(join(dataDir, 'package.json'))) return false
-  // The same WSL test oclif makes for its platform name.
-  const wslUtils = module.createRequire(require.resolve('@oclif/core/package.json')).resolve('wsl-utils')
-  const os = (await import(pathToFileURL(wslUtils).href)).isWsl ? 'wsl' : platform()
-  process.stdout.write(`${pjson.name}/${pjson.version || '0.0.0'} ${os}-${arch() === 'ia32' ? 'x86' : arch()} node-${process.version}\n`)
+  if (!asked) return false
+  const { LightConfig, plainStart } = await import('../dist/lib/cli/light-start.js')
+  const root = fileURLToPath(new URL('..', import.meta.url))
+  const start = plainStart(root, ['init', 'finally'])
+  if (!start) return false
+  process.stdout.write(`${new LightConfig(start, new Map(), await oclifPlatform()).userAgent}\n`)
   return true
+}
+
+/** The platform as oclif names it in its user agent: the same WSL test oclif makes. */
+async function oclifPlatform() {
+  const wslUtils = module.createRequire(module.createRequire(import.meta.url).resolve('@oclif/core/package.json')).resolve('wsl-utils')
+  return (await import(pathToFileURL(wslUtils).href)).isWsl ? 'wsl' : platform()
 }

@@ -23,9 +23,11 @@ export const VENDORED = [
     file: 'oclif-core',
     // Loaded by oclif only for TypeScript sources in development (tsx, ts-node, Yarn PnP).
     external: ['typescript', 'ts-node', 'pnpapi'],
-    plugins: dir => [patchEngineCheck(dir)],
+    plugins: dir => [patchIndex(dir)],
+    // oclif's platform name for its user agent ('wsl' under WSL), for ssmd's light start (src/lib/cli/light-start.ts).
+    extraExports: ['__oclifPlatform'],
   },
-  { name: 'js-yaml', file: 'js-yaml', external: [], plugins: () => [] },
+  { name: 'js-yaml', file: 'js-yaml', external: [], plugins: () => [], extraExports: [] },
 ]
 
 /**
@@ -42,9 +44,7 @@ export async function bundleVendored(root, dist) {
     const pjsonPath = projectRequire.resolve(`${v.name}/package.json`)
     const pjson = JSON.parse(readFileSync(pjsonPath, 'utf8'))
     // The CommonJS entry's export names are only known by loading it.
-    const names = Object.keys(projectRequire(v.name))
-      .filter(n => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default')
-      .sort()
+    const names = [...Object.keys(projectRequire(v.name)), ...(v.extraExports ?? [])].filter(n => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default').sort()
     const result = await build({
       entryPoints: [projectRequire.resolve(v.name)],
       bundle: true,
@@ -132,19 +132,22 @@ export async function writeCodeCaches(dist, run) {
 /**
  * oclif's index checks the Node.js version against the `engines` of the package.json
  * next to its own folder; in the bundle that folder is dist/, so the check would
- * silently find nothing. Read the bundled package.json instead.
+ * silently find nothing. Read the bundled package.json instead. The index also
+ * exports oclif's platform name for ssmd's light start (src/lib/cli/light-start.ts).
  */
-function patchEngineCheck(coreDir) {
+function patchIndex(coreDir) {
   const index = join(coreDir, 'lib', 'index.js')
   return {
-    name: 'oclif-engine-check',
+    name: 'oclif-index',
     setup(b) {
       b.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]index\.js$/ }, args => {
         if (args.path !== index) return undefined
         const text = readFileSync(args.path, 'utf8')
         const from = /const root = path\.join\(__dirname, '\.\.'\);\s*const pjson = require\(path\.join\(root, 'package\.json'\)\);/
         if (!from.test(text)) throw new Error(`${args.path}: the engine check changed shape; update scripts/bundle-vendor.js`)
-        return { contents: text.replace(from, "const pjson = require('../package.json');"), loader: 'js' }
+        // Also exported: oclif's getPlatform, which names the platform in its user agent ('wsl' under WSL).
+        const platform = "\nexports.__oclifPlatform = require('./util/os').getPlatform;\n"
+        return { contents: text.replace(from, "const pjson = require('../package.json');") + platform, loader: 'js' }
       })
     },
   }

@@ -17,6 +17,7 @@ export interface EnvListItem {
 }
 
 export default class EnvList extends SsmdCommand<typeof EnvList> {
+  static override lightStart = true
   static override summary = 'List environments.'
   static override examples = [
     { description: 'All environments with their feed and schema', command: '<%= config.bin %> env list' },

@@ -40,6 +40,7 @@ export interface EnvShowResult {
 }
 
 export default class EnvShow extends SsmdCommand<typeof EnvShow> {
+  static override lightStart = true
   static override summary = 'Show an environment, including the variable names of its env-sourced keys.'
   static override examples = [
     { description: 'Everything about one environment', command: '<%= config.bin %> env show kalshi-dev' },

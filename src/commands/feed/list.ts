@@ -19,6 +19,7 @@ export interface FeedListItem {
 }
 
 export default class FeedList extends SsmdCommand<typeof FeedList> {
+  static override lightStart = true
   static override summary = 'List feeds.'
   static override examples = [
     { description: 'All feeds with their type, status and number of versions', command: '<%= config.bin %> feed list' },

@@ -33,6 +33,7 @@ export interface FeedShowResult {
 }
 
 export default class FeedShow extends SsmdCommand<typeof FeedShow> {
+  static override lightStart = true
   static override summary = 'Show a feed and one of its versions.'
   static override description =
     'Shows the feed and the version in effect today (UTC); --version picks a version by id, --as-of the version in effect on a date. When no version is in effect today, the latest is shown and a note says so.'

@@ -13,6 +13,7 @@ import { redactValue } from '../../lib/domain/secrets.js'
 import { table } from '../../lib/cli/style.js'
 
 export default class KeyList extends SsmdCommand<typeof KeyList> {
+  static override lightStart = true
   static override summary = "List an environment's keys and whether their variables are set (never their values)."
   static override examples = [
     { description: 'The secret references of an environment (never their values)', command: '<%= config.bin %> key list kalshi-dev' },

@@ -23,6 +23,7 @@ export interface SchemaListItem {
 }
 
 export default class SchemaList extends SsmdCommand<typeof SchemaList> {
+  static override lightStart = true
   static override summary = 'List schemas, one row per version.'
   static override description = 'Shows every version of every schema with its format, lifecycle status and the dates it is in effect.'
   static override examples = [

@@ -47,6 +47,7 @@ export interface SchemaShowResult {
 }
 
 export default class SchemaShow extends SsmdCommand<typeof SchemaShow> {
+  static override lightStart = true
   static override summary = "Show a schema's metadata and whether each version's hash matches its file."
   static override description =
     "Lists every version (or only <name>:<version>) with its dates, status, definition file and hash check: ✓ when the stored hash equals the SHA-256 of the file, ✗ mismatch, or missing. With --structure, also prints the parsed Cap'n Proto definition of that version (default: the latest)."

@@ -37,6 +37,14 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
    */
   static secretFreeInput = false
 
+  /**
+   * Set by commands that ask their config for nothing beyond what oclif's
+   * `Command` does (no plugins, no hooks): bin/run.js may then run them
+   * without loading oclif's plugins (src/lib/cli/light-start.ts). The value
+   * is read from oclif.manifest.json.
+   */
+  static lightStart = false
+
   protected flags!: SsmdFlags<T>
   protected args!: SsmdArgs<T>
   /** Every positional argument as oclif parsed it (flags and their values removed). */

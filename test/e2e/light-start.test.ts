@@ -1,0 +1,150 @@
+import { expect } from 'chai'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { moduleRecorder } from '../helpers/modules.js'
+import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import { spawnSync } from 'node:child_process'
+
+/** The built commands marked for the light start, from the manifest the build wrote. */
+function lightIds(): string[] {
+  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { lightStart?: boolean }> }
+  return Object.entries(manifest.commands)
+    .filter(([, c]) => c.lightStart === true)
+    .map(([id]) => id)
+    .sort()
+}
+
+/** Argument lists for each light-start command: output modes, flag forms, usage errors, failures. */
+const CASES: Record<string, string[][]> = {
+  'env:list': [
+    ['env', 'list'],
+    ['env', 'list', '--json'],
+    ['env', 'list', '-q'],
+    ['env', 'list', 'extra'],
+    ['env', 'list', '--bogus'],
+  ],
+  'env:show': [
+    ['env', 'show', 'kalshi-dev'],
+    ['env', 'show', 'kalshi-prod', '--json'],
+    ['env', 'show'],
+    ['env', 'show', 'nope', '--json'],
+    ['env', 'show', 'Bad Name'],
+  ],
+  'feed:list': [
+    ['feed', 'list'],
+    ['feed', 'list', '-v'],
+    ['feed', 'list', '--status=deprecated'],
+    ['feed', 'list', '--status', 'bogus'],
+    ['feed', 'list', '--status', 'bogus', '--json'],
+    ['feed', 'list', '--json', '--quiet'],
+    ['feed', 'list', 'extra'],
+  ],
+  'feed:show': [
+    ['feed', 'show', 'kalshi'],
+    ['feed', 'show', 'kalshi', '--json'],
+    ['feed', 'show', 'kalshi', '--version=v1'],
+    ['feed', 'show', 'kalshi', '--as-of', '2025-07-01', '--json'],
+    ['feed', 'show', 'kalshi', '--as-of', '2025-07-01', '--version', 'v1'],
+    ['feed', 'show', 'kalshi', '--version', 'v9'],
+    ['feed', 'show'],
+    ['feed', 'show', '--json'],
+    ['feed', 'show', 'kalshi', '--bogus'],
+    ['feed', 'show', 'kalshi', 'extra'],
+    ['feed', 'show', 'nope', '--json'],
+    ['feed', 'show', 'kalshi', '--verbose', '--as-of', 'yesterday'],
+  ],
+  'key:list': [
+    ['key', 'list', 'kalshi-dev'],
+    ['key', 'list', 'kalshi-prod', '--json'],
+    ['key', 'list'],
+  ],
+  'schema:list': [
+    ['schema', 'list'],
+    ['schema', 'list', '-v', '--json'],
+    ['schema', 'list', '--nope'],
+  ],
+  'schema:show': [
+    ['schema', 'show', 'trade'],
+    ['schema', 'show', 'trade', '--json'],
+    ['schema', 'show', 'nope'],
+    ['schema', 'show'],
+  ],
+}
+
+describe('light start of built-in commands (built CLI)', function () {
+  this.timeout(240000)
+  let repo: string
+  let env: Record<string, string>
+  before(() => {
+    repo = exampleRepo()
+    env = { XDG_DATA_HOME: tempDir(), XDG_CONFIG_HOME: tempDir(), XDG_CACHE_HOME: tempDir() }
+  })
+
+  const both = (args: string[], cwd: string, extra: Record<string, string> = {}): [CliResult, CliResult] => [
+    ssmdProcess(args, { cwd, env: { ...env, ...extra } }),
+    ssmdProcess(args, { cwd, env: { ...env, ...extra, SSMD_FULL_START: '1' } }),
+  ]
+
+  it('covers every command the manifest marks for it', () => {
+    expect(Object.keys(CASES).sort()).to.deep.equal(lightIds())
+  })
+
+  for (const [id, cases] of Object.entries(CASES)) {
+    it(`${id.replace(':', ' ')}: the same stdout, stderr and exit code as through oclif, for every flag form and error`, () => {
+      const codes = new Set<number>()
+      for (const args of cases) {
+        const [light, full] = both(args, repo)
+        expect(light, args.join(' ')).to.deep.equal(full)
+        codes.add(full.code)
+      }
+      // The cases reach success and usage errors at least (and failures where the command has them).
+      expect([...codes]).to.include.members([0, 2])
+    })
+  }
+
+  it('is the same with -C before, inside and after the command words, and with a folder that does not exist', () => {
+    const elsewhere = tempDir()
+    for (const args of [
+      ['-C', repo, 'feed', 'show', 'kalshi'],
+      ['feed', '-C', repo, 'list', '--json'],
+      ['env', 'show', 'kalshi-dev', `--dir=${repo}`],
+      ['feed', 'list', '-C', join(repo, 'missing')],
+    ]) {
+      const [light, full] = both(args, elsewhere)
+      expect(light, args.join(' ')).to.deep.equal(full)
+    }
+  })
+
+  /** Whether oclif's plugin loading (src/lib/cli/plugin-trust.ts) ran for these arguments. */
+  const loadsPlugins = (args: string[], extra: Record<string, string> = {}) => {
+    const recorder = moduleRecorder()
+    const r = spawnSync(process.execPath, [...recorder.nodeArgs, BUILT_BIN, ...args], {
+      cwd: repo,
+      env: { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...env, ...extra },
+      encoding: 'utf8',
+    })
+    expect(r.status, r.stderr).to.be.oneOf([0, 2])
+    return recorder.loaded().includes('dist/lib/cli/plugin-trust.js')
+  }
+
+  it('runs a marked command without loading plugins, and leaves help, plugins, unmarked commands and SSMD_FULL_START to oclif', () => {
+    expect(loadsPlugins(['feed', 'show', 'kalshi'])).to.equal(false)
+    expect(loadsPlugins(['feed', 'show', 'kalshi'], { SSMD_FULL_START: '1' })).to.equal(true)
+    expect(loadsPlugins(['feed', 'show', 'kalshi', '--help'])).to.equal(true)
+    expect(loadsPlugins(['feed', 'show', '-h'])).to.equal(true)
+    expect(loadsPlugins(['feed:show', 'kalshi'])).to.equal(true)
+    expect(loadsPlugins(['plugins'])).to.equal(true)
+    expect(loadsPlugins(['rules', 'list'])).to.equal(true)
+  })
+
+  it('leaves every command to oclif when a user or linked plugin is installed, or a theme file exists', () => {
+    const data = tempDir()
+    writeFileSync(join(data, 'package.json'), JSON.stringify({ private: true, oclif: { schema: 1, plugins: [] }, dependencies: {} }))
+    expect(loadsPlugins(['feed', 'list'], { SSMD_DATA_DIR: data })).to.equal(true)
+    const config = tempDir()
+    mkdirSync(join(config, 'ssmd'))
+    writeFileSync(join(config, 'ssmd', 'theme.json'), '{}')
+    expect(loadsPlugins(['feed', 'list'], { XDG_CONFIG_HOME: config })).to.equal(true)
+  })
+})
