@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import module from 'node:module'
 import { platform } from 'node:os'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -10,6 +10,9 @@ process.on('SIGUSR1', () => {})
 module.enableCompileCache?.()
 // Plugins are plain JavaScript packages; oclif's note about transpiling linked ESM plugins does not apply.
 process.env.OCLIF_DISABLE_LINKED_ESM_WARNING ??= '1'
+
+/** ssmd's oclif, once imported (importOclif). */
+let oclifLoaded
 
 // Every byte written to stdout and stderr from here on has its secrets masked (src/lib/cli/output-gate.ts).
 const { installOutputGate } = await import('../dist/lib/cli/output-gate.js')
@@ -38,6 +41,11 @@ if (process.argv[2] === '__complete') {
  * plain `>=X.Y.Z` range it declares is certainly met; otherwise oclif checks and warns.
  */
 async function importOclif() {
+  oclifLoaded ??= loadOclif()
+  return oclifLoaded
+}
+
+async function loadOclif() {
   const engineCheck = 'OCLIF_DISABLE_ENGINE_WARNING'
   const bundled = JSON.parse(readFileSync(fileURLToPath(new URL('../dist/vendor/oclif-core.meta.json', import.meta.url)), 'utf8'))
   const skipEngineCheck = process.env[engineCheck] === undefined && nodeSatisfies(bundled.engines?.node)
@@ -60,15 +68,28 @@ async function oclifRun(args) {
   await flush()
 }
 
-/** The light start's run of `args`, or undefined when oclif must run them (decided before anything runs). */
+/**
+ * The light start's run of `args`, or undefined when oclif must run them
+ * (decided before anything runs): ssmd's command from the build's bundle of the
+ * light-start commands (scripts/bundle-light.js), with ssmd's config (src/lib/cli/light-start.ts).
+ */
 async function lightStart(args) {
+  const bundle = new URL('../dist/lib/light/commands.js', import.meta.url)
+  if (!existsSync(bundle)) return undefined
   const { lightRunner } = await import('../dist/lib/cli/light-start.js')
-  const runner = lightRunner(fileURLToPath(new URL('..', import.meta.url)), args, async () => (await importOclif()).__oclifPlatform())
+  const runner = lightRunner(
+    fileURLToPath(new URL('..', import.meta.url)),
+    args,
+    async id => {
+      await importOclif() // with its engine check, before the bundle imports it
+      return (await import(bundle)).COMMANDS[id]?.()
+    },
+    async () => (await importOclif()).__oclifPlatform(),
+  )
   if (!runner) return undefined
   return async () => {
-    const { flush } = await importOclif()
     await runner()
-    await flush()
+    await (await importOclif()).flush()
   }
 }
 

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { bundleLight, lightStartIds, writeLightCache } from './bundle-light.js'
 import { bundleVendored, writeCodeCaches } from './bundle-vendor.js'
 
 /** sha256 over every file of a tree (paths and contents, in sorted order). */
@@ -47,6 +48,7 @@ try {
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)
   await bundleVendored(root, next)
+  await bundleLight(next, await lightStartIds(next))
   // The build's identity (a hash of every built file): caches written by one build are never read by another.
   writeFileSync(join(next, 'generated/build-id'), treeHash(next) + '\n')
 
@@ -75,6 +77,25 @@ try {
     await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], pathToFileURL(join(root, 'bin', 'run.js')).href)
     await oclif.flush()
   })
+  // The light bundle's code cache: each light-start command run once the way bin/run.js runs it.
+  const { LightConfig, plainStart, ownCommands } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
+  const exitCode = process.exitCode
+  await writeLightCache(join(root, 'dist'), async light => {
+    process.env.SSMD_CONFIG_DIR = join(scratch, 'config')
+    const start = plainStart(root)
+    delete process.env.SSMD_CONFIG_DIR
+    if (!start) throw new Error('the build runs the light-start commands once, which DEBUG prevents; unset it')
+    const config = new LightConfig(start, ownCommands(root), process.platform)
+    const example = join(scratch, 'example')
+    cpSync(join(root, 'examples', 'market-data'), example, { recursive: true })
+    const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
+    for (const [id, load] of Object.entries(light.COMMANDS)) {
+      const Command = await load()
+      Command.id = id
+      await new Command([...(runs[id] ?? []), '--quiet', '-C', example], config)._run()
+    }
+  })
+  process.exitCode = exitCode
 } finally {
   if (savedDataDir === undefined) delete process.env.SSMD_DATA_DIR
   else process.env.SSMD_DATA_DIR = savedDataDir

@@ -116,6 +116,20 @@ describe('light start of built-in commands (built CLI)', function () {
     }
   })
 
+  it('gives the same output when V8 rejects the code caches (other V8 flags) and the bundles compile as usual', () => {
+    for (const args of [
+      ['feed', 'show', 'kalshi', '--json'],
+      ['env', 'show', 'kalshi-dev'],
+      ['feed', 'list', '--bogus'],
+    ]) {
+      const run = (flags: string[]) => {
+        const r = spawnSync(process.execPath, [...flags, BUILT_BIN, ...args], { cwd: repo, env: { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...env }, encoding: 'utf8' })
+        return { stdout: r.stdout, stderr: r.stderr, code: r.status }
+      }
+      expect(run(['--no-opt']), args.join(' ')).to.deep.equal(run([]))
+    }
+  })
+
   /** Whether oclif's plugin loading (src/lib/cli/plugin-trust.ts) ran for these arguments. */
   const loadsPlugins = (args: string[], extra: Record<string, string> = {}) => {
     const recorder = moduleRecorder()

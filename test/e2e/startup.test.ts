@@ -34,16 +34,23 @@ function codeCacheAccepted(root: string): string[] {
 }
 
 /** Every file (relative to the project) that a run of the built CLI loads as a module. */
-function loadedModules(args: string[], cwd: string): string[] {
+function loadedModules(args: string[], cwd: string, extra: Record<string, string> = {}): string[] {
   const recorder = moduleRecorder()
-  const r = node([...recorder.nodeArgs, BUILT_BIN, ...args], cwd, cliEnv())
+  const r = node([...recorder.nodeArgs, BUILT_BIN, ...args], cwd, { ...cliEnv(), ...extra })
   expect(r.code, r.stderr).to.equal(0)
   return recorder.loaded()
 }
 
 describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
-  it("feed list loads the bundles and nothing from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
+  it('feed list runs from the light-start bundle and loads nothing from node_modules', () => {
     const loaded = loadedModules(['feed', 'list'], exampleRepo())
+    expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/lib/light/commands.js'])
+    expect(loaded.filter(p => p.startsWith('dist/commands/') || p === 'dist/lib/cli/plugin-trust.js')).to.deep.equal([])
+    expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
+  })
+
+  it("feed list through oclif loads the bundles and nothing from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
+    const loaded = loadedModules(['feed', 'list'], exampleRepo(), { SSMD_FULL_START: '1' })
     expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/commands/feed/list.js'])
     // None of @oclif/core's ~100 CommonJS files, and not the help or plugins plugins' code.
     expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
@@ -60,6 +67,11 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
+    const light = pathToFileURL(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'commands.js')).href
+    const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(light)})).__codeCacheAccepted)`], {
+      encoding: 'utf8',
+    })
+    expect(accepted.trim()).to.equal('true')
   })
 
   it('rejects a code cache that does not match (other source, other V8 flags, another bundle, truncated) and still runs', () => {

@@ -23,7 +23,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { arch, homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 
 interface Pjson {
   name: string
@@ -177,10 +176,9 @@ export class LightConfig {
   }
 }
 
-/** A built-in command the light start takes: its id, its compiled file and its arguments. */
+/** A built-in command the light start takes: its id and its arguments. */
 export interface LightCommand {
   id: string
-  file: string
   argv: string[]
 }
 
@@ -216,9 +214,7 @@ export function lightCommand(start: PlainStart, commands: ReadonlyMap<string, Ma
   // A word oclif would take as part of the id (it does when the command takes no positional argument).
   const takesArgs = command.strict === false || Object.keys(command.args ?? {}).length > 0
   if (n < args.length && !args[n].startsWith('-') && !takesArgs) return undefined
-  const base = join(start.root, oclif.commands, ...id.split(':'))
-  const file = [`${base}.js`, join(base, 'index.js')].find(f => existsSync(f))
-  return file === undefined ? undefined : { id, file, argv: args.slice(n) }
+  return { id, argv: args.slice(n) }
 }
 
 /** ssmd's own commands (by id and alias) from its oclif.manifest.json. */
@@ -232,7 +228,7 @@ export function ownCommands(root: string): Map<string, ManifestEntry> {
   return commands
 }
 
-interface RunnableCommand {
+export interface RunnableCommand {
   id?: string
   new (argv: string[], config: LightConfig): { _run(): Promise<unknown> }
 }
@@ -240,10 +236,16 @@ interface RunnableCommand {
 /**
  * The light start's run of `args` (a function that runs the command and
  * throws its errors as oclif's `run` does), or undefined, having done
- * nothing, when oclif must run them. `os` is oclif's platform name.
+ * nothing, when oclif must run them. `load` gives the command's class (from
+ * the build's bundle of the light-start commands); `os` is oclif's platform name.
  * @public imported from dist/ by bin/run.js
  */
-export function lightRunner(root: string, args: readonly string[], os: () => Promise<string>): (() => Promise<void>) | undefined {
+export function lightRunner(
+  root: string,
+  args: readonly string[],
+  load: (id: string) => Promise<RunnableCommand | undefined>,
+  os: () => Promise<string>,
+): (() => Promise<void>) | undefined {
   if (process.env.SSMD_FULL_START === '1') return undefined
   const start = plainStart(root)
   if (!start) return undefined
@@ -251,8 +253,9 @@ export function lightRunner(root: string, args: readonly string[], os: () => Pro
   const found = lightCommand(start, commands, args)
   if (!found) return undefined
   return async () => {
+    const Command = await load(found.id)
+    if (Command === undefined) throw new Error(`the build's bundle of light-start commands has no '${found.id}'; run \`npm run build\``)
     const config = new LightConfig(start, commands, await os())
-    const Command = ((await import(pathToFileURL(found.file).href)) as { default: RunnableCommand }).default
     // What oclif sets on a command class it loads from a plugin.
     Command.id = found.id
     await new Command(found.argv, config)._run()

@@ -1,0 +1,188 @@
+// Part of `npm run build` (scripts/build.js): the commands marked `lightStart`
+// (src/lib/cli/light-start.ts) joined into one file that runs with a V8 code cache.
+//
+// Each ES module ssmd loads costs a resolve, a read and a compile (Node.js 20
+// has no compile cache for them), and a one-file command loads 20 to 40 of
+// them. esbuild joins the compiled files the light-start commands need into
+// dist/lib/light/commands.cjs; dist/lib/light/commands.js is the ES module that
+// runs it with the code cache the build makes by running those commands once
+// (as scripts/bundle-vendor.js does for oclif and js-yaml).
+//
+// A few modules stay outside, so that the process has one copy of each: the
+// oclif and js-yaml bundles, and the output gate with the modules it imports
+// (bin/run.js installs the gate before anything else; the bundled commands
+// then write through it, and the SsmdError it throws is theirs). The bundled
+// code is dist/'s, unchanged but for `import.meta.url`, which each module
+// keeps as the URL of its own file in dist/.
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, relative, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+const OUT = ['lib', 'light']
+/** Files of dist/ the bundle shares with the rest of the process instead of holding a copy. */
+const SHARED = ['vendor/oclif-core.js', 'vendor/js-yaml.js', 'lib/cli/output-gate.js', 'lib/core/errors.js', 'lib/domain/secrets.js']
+
+/** The ids of the compiled commands in <dist>/commands whose class is marked `lightStart`. */
+export async function lightStartIds(dist) {
+  const ids = []
+  const walk = async (dir, prefix) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (e.isDirectory()) await walk(join(dir, e.name), [...prefix, e.name])
+      else if (e.name.endsWith('.js') && e.name !== 'index.js') {
+        const mod = await import(pathToFileURL(join(dir, e.name)).href)
+        if (mod.default?.lightStart === true) ids.push([...prefix, e.name.slice(0, -3)].join(':'))
+      }
+    }
+  }
+  await walk(join(dist, 'commands'), [])
+  return ids
+}
+
+/** The compiled command file of each light-start command id. */
+function commandFiles(dist, ids) {
+  return ids.map(id => ({ id, file: join(dist, 'commands', ...id.split(':')) + '.js' }))
+}
+
+/**
+ * Writes dist/lib/light/commands.cjs (the code) and commands.js (the ES module
+ * that runs it) for the commands `ids`.
+ */
+export async function bundleLight(dist, ids) {
+  const { build } = await import('esbuild')
+  const out = join(dist, ...OUT)
+  const commands = commandFiles(dist, ids)
+  mkdirSync(out, { recursive: true })
+  const spec = f => {
+    const s = relative(out, f).split(sep).join('/')
+    return s.startsWith('.') ? s : `./${s}`
+  }
+  checkShared(dist)
+  // Each command's modules run only when that command is asked for (esbuild initialises a dynamically imported module on first use).
+  const entry = `export const COMMANDS = { ${commands.map(c => `${JSON.stringify(c.id)}: async () => (await import(${JSON.stringify(spec(c.file))})).default`).join(', ')} }`
+  const code = join(out, 'commands.cjs')
+  const result = await build({
+    stdin: { contents: entry, resolveDir: out, sourcefile: 'light-entry.js', loader: 'js' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outfile: code,
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [shared(dist), ownUrls(dist)],
+  })
+  const text = readFileSync(code, 'utf8')
+  const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
+  if (/(?<![\w$.'"`])import\s*\(/.test(rewritten) || /\bimport\.meta\b/.test(rewritten)) {
+    throw new Error(`${code}: an import() or import.meta the build cannot redirect; update scripts/bundle-light.js`)
+  }
+  // Packages load from node_modules as in dist/; a package imported statically becomes a require(), which an ES-module-only package refuses.
+  const packages = Object.values(result.metafile.inputs)
+    .flatMap(i => i.imports)
+    .filter(i => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:') && !i.path.startsWith('ssmd-shared:'))
+  const require = createRequire(code)
+  for (const p of new Set(packages.map(i => i.path))) {
+    try {
+      require(p)
+    } catch (error) {
+      throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
+    }
+  }
+  writeFileSync(code, `// ssmd's light-start commands, bundled by scripts/bundle-light.js from the compiled files of dist/.\n${rewritten}`)
+  writeFileSync(join(out, 'commands.js'), LOADER)
+}
+
+/** Imports of the SHARED files become require('ssmd-shared:<file>'), which the loader answers with the module it imported. */
+function shared(dist) {
+  return {
+    name: 'shared',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, args => {
+        const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/')
+        return SHARED.includes(rel) ? { path: `ssmd-shared:${rel}`, external: true } : undefined
+      })
+    },
+  }
+}
+
+/** The shared files import nothing but each other and Node.js's modules (otherwise a second copy of a module would load). */
+function checkShared(dist) {
+  for (const f of SHARED.filter(f => f.startsWith('lib/'))) {
+    const text = readFileSync(join(dist, f), 'utf8')
+    for (const [, spec] of text.matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)) {
+      if (spec === undefined || spec.startsWith('node:')) continue
+      const rel = relative(dist, join(dist, f, '..', spec))
+        .split(sep)
+        .join('/')
+      if (!SHARED.includes(rel)) throw new Error(`dist/${f} imports ${spec}, which the light bundle does not share; add it to SHARED in scripts/bundle-light.js`)
+    }
+  }
+}
+
+/** `import.meta.url` of each compiled file, as the URL of that file in dist/. */
+function ownUrls(dist) {
+  return {
+    name: 'own-urls',
+    setup(b) {
+      b.onLoad({ filter: /\.js$/ }, args => {
+        const text = readFileSync(args.path, 'utf8')
+        if (!text.includes('import.meta')) return undefined
+        const rel = relative(dist, args.path).split(sep).join('/')
+        return { contents: text.replace(/\bimport\.meta\.url\b/g, `__ssmdUrl(${JSON.stringify(rel)})`), loader: 'js' }
+      })
+    },
+  }
+}
+
+/**
+ * The ES module bin/run.js imports: it compiles commands.cjs with node:vm and
+ * the build's code cache (a cache V8 rejects, or none, only means the code is
+ * compiled as usual), and gives the code oclif's and js-yaml's bundles for
+ * their imports, Node.js's require for the rest, its own import(), and each
+ * module's own URL.
+ */
+const LOADER = `// Runs commands.cjs (ssmd's light-start commands, bundled by scripts/bundle-light.js) with the build's V8 code cache.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Script } from 'node:vm'
+${SHARED.map((f, i) => `import * as shared${i} from '../../${f}'`).join('\n')}
+
+const file = fileURLToPath(new URL('./commands.cjs', import.meta.url))
+const dist = new URL('../../', import.meta.url)
+let cachedData
+try {
+  cachedData = readFileSync(file + '.cache')
+} catch {
+  // No cache: compile as usual.
+}
+const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport, __ssmdUrl) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData })
+// An ES module's namespace as esbuild's CommonJS code expects it (default export included).
+const shared = { ${SHARED.map((f, i) => `'ssmd-shared:${f}': { __esModule: true, ...shared${i} }`).join(', ')} }
+const nodeRequire = createRequire(file)
+const require = id => shared[id] ?? nodeRequire(id)
+const mod = { exports: {} }
+script.runInThisContext()(mod.exports, require, mod, file, dirname(file), specifier => import(specifier), rel => new URL(rel, dist).href)
+
+/** The code cache of everything compiled so far (used by the build). */
+export const __codeCache = () => script.createCachedData()
+/** Whether this process runs on the build's code cache (for tests). */
+export const __codeCacheAccepted = cachedData !== undefined && !script.cachedDataRejected
+export const { COMMANDS } = mod.exports
+`
+
+/**
+ * Writes dist/lib/light/commands.cjs.cache: V8's code cache after `run` (given
+ * the loader's exports) has run the commands, so that it holds the functions
+ * they compile too. Written atomically.
+ */
+export async function writeLightCache(dist, run) {
+  const loader = await import(pathToFileURL(join(dist, ...OUT, 'commands.js')).href)
+  await run(loader)
+  const file = join(dist, ...OUT, 'commands.cjs.cache')
+  writeFileSync(`${file}.${process.pid}`, loader.__codeCache())
+  renameSync(`${file}.${process.pid}`, file)
+}
