@@ -7,7 +7,7 @@
 // CLI process running during a rebuild never sees a half-built tree.
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -88,11 +88,19 @@ try {
     const config = new LightConfig(start, ownCommands(root), process.platform)
     const example = join(scratch, 'example')
     cpSync(join(root, 'examples', 'market-data'), example, { recursive: true })
+    // Committed, then one feed changed: what `diff` has to look at.
+    const git = (...args) => execFileSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@localhost', ...args], { cwd: example, stdio: 'ignore' })
+    git('init', '-q')
+    git('add', '-A')
+    git('commit', '-q', '--no-verify', '-m', 'example')
+    appendFileSync(join(example, 'feeds', 'kalshi.yaml'), '# changed\n')
     const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
     for (const [id, load] of Object.entries(light.COMMANDS)) {
       const Command = await load()
       Command.id = id
+      process.exitCode = undefined
       await new Command([...(runs[id] ?? []), '--quiet', '-C', example], config)._run()
+      if (process.exitCode) throw new Error(`the build's run of 'ssmd ${id.replaceAll(':', ' ')}' on the example repository failed (exit code ${process.exitCode})`)
     }
   })
   process.exitCode = exitCode

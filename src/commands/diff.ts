@@ -15,6 +15,7 @@ export interface DiffResult {
 }
 
 export default class Diff extends SsmdCommand<typeof Diff> {
+  static override lightStart = true
   static override summary = 'Show what changed in the ssmd files since the last commit.'
   static override description = `Compares the last commit (HEAD) with the working tree — staged or not — for feeds/, schemas/, environments/ and ssmd.yaml only. Paths are relative to the current directory; ignored files are never shown.
 

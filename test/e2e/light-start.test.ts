@@ -17,6 +17,7 @@ function lightIds(): string[] {
 
 /** Argument lists for each light-start command: output modes, flag forms, usage errors, failures. */
 const CASES: Record<string, string[][]> = {
+  diff: [['diff'], ['diff', '--stat'], ['diff', '-p', '--json'], ['diff', '--patch=yes'], ['diff', 'extra'], ['diff', '--bogus', '--json']],
   'env:list': [
     ['env', 'list'],
     ['env', 'list', '--json'],
@@ -77,7 +78,11 @@ describe('light start of built-in commands (built CLI)', function () {
   let repo: string
   let env: Record<string, string>
   before(() => {
-    repo = exampleRepo()
+    // A committed repository with one feed changed and one added, for diff.
+    repo = exampleRepo({ git: true })
+    const feed = join(repo, 'feeds', 'kraken.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace('status: deprecated', 'status: disabled'))
+    writeFileSync(join(repo, 'feeds', 'extra.yaml'), 'name: extra\ntype: rest\n')
     env = { XDG_DATA_HOME: tempDir(), XDG_CONFIG_HOME: tempDir(), XDG_CACHE_HOME: tempDir() }
   })
 
