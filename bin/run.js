@@ -95,7 +95,8 @@ async function lightStart(args) {
 
 /** oclif's configuration with user plugins loaded inert; warns when a plugin claims the command being run. */
 async function sealedConfig(args) {
-  // Every npm run of the plugin commands (install, link --install, update, reset --reinstall) runs no lifecycle script.
+  // Every npm run of the plugin commands (install, link --install, update, uninstall) runs no lifecycle script:
+  // they pass --ignore-scripts on npm's command line (src/lib/plugins/npm.ts); this covers any npm they start.
   if (args[0] === 'plugins' || args[0]?.startsWith('plugins:')) process.env.npm_config_ignore_scripts = 'true'
   const { loadSealedConfig, shadowWarnings } = await import('../dist/lib/cli/plugin-trust.js')
   const config = await loadSealedConfig(fileURLToPath(new URL('..', import.meta.url)))
