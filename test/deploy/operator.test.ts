@@ -109,6 +109,26 @@ describe('ssmd deploy for operators (one etcd member)', function () {
     expect(rows[1]).to.deep.equal({ name: 'kalshi-next', state: 'cannot-render', deployed_commit: null, changes: [], reason })
   })
 
+  it('writes nothing, not even the lock or the deployment marker, when every environment to write cannot be rendered', async () => {
+    const dir = exampleRepo({ git: true })
+    addNextMonth(dir)
+    const prefix = newPrefix()
+    const before = etcd.revision()
+    const alone = await run(dir, prefix, ['deploy', 'kalshi-next'])
+    expect(alone.code).to.equal(1)
+    expect(alone.stderr).to.contain('kalshi-next: cannot render:')
+    expect(etcd.getPrefix(`${prefix}/`).size).to.equal(0)
+    expect(etcd.revision()).to.equal(before)
+
+    // The others deployed, the one that cannot be rendered is the only one left: the run writes nothing again.
+    expect((await run(dir, prefix, ['deploy', 'kalshi-dev', 'kalshi-prod', 'polymarket-dev'])).code).to.equal(0)
+    const deployed = etcd.revision()
+    const again = await run(dir, prefix, ['deploy', '--all'])
+    expect(again.code).to.equal(1)
+    expect(again.stdout).to.contain('0 written, 3 unchanged, 1 failed')
+    expect(etcd.revision()).to.equal(deployed)
+  })
+
   it('names each hand edit in etcd before overwriting it, in text and JSON', async () => {
     const dir = exampleRepo({ git: true })
     const prefix = newPrefix()

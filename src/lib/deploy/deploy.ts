@@ -244,6 +244,14 @@ export async function pendingOf(prefix: string, envs: Prepared, current: Current
     if (plan.action === 'unchanged') settled.set(plan.name, outcomeOf(plan, 'unchanged'))
     else pending.push(i)
   }
+  // Until one pending environment is known to render, each that etcd holds nothing of (not rendered above) is tried:
+  // a run whose every pending environment fails to render writes nothing, not even the lock or the deployment marker.
+  while (pending.length > 0 && !held(current.envs.get(envs.names[pending[0]]))) {
+    const each = renderEach(envs, pending[0])
+    if (!('failure' in each)) break
+    settled.set(each.failure.name, cannotRender(each.failure.name, each.failure.message))
+    pending.shift()
+  }
   return { pending, settled }
 }
 
