@@ -230,6 +230,46 @@ describe('ssmd deploy: layout, foreign keys, overlapping prefixes, the lock (one
     }
   })
 
+  it('a read cut into ranges (bounds) gives every key once, in key order, and starts again when compacted', async () => {
+    const prefix = `${newPrefix()}/environments/`
+    // Keys before the first bound, on a bound, between bounds, after the last, and bounds with no key at all.
+    const keys = ['a/content', 'a/deploy', 'b', 'b/x', 'c-d/deploy', 'c/deploy', 'd/x', 'e/y', 'z/content']
+    for (const k of keys) etcd.ctl(['put', prefix + k, k])
+    const bounds = ['b/', 'c/', 'c0', 'e/', 'y'].map(b => Buffer.from(prefix + b))
+    const session = await EtcdSession.connect({ endpoints: parseEndpoints(etcd.endpoints()), dialTimeoutMs: 5000, requestTimeoutMs: 10000 }, prefix)
+    try {
+      const read = async (options: Parameters<EtcdSession['scan']>[2]) => {
+        const seen: string[] = []
+        await session.scan(prefix, (k, v) => seen.push(`${k.toString().slice(prefix.length)}=${v.toString()}`), { ...options, restart: () => (seen.length = 0) })
+        return seen
+      }
+      const whole = await read({})
+      expect(whole).to.deep.equal([...keys].sort().map(k => `${k}=${k}`))
+      let pages = 0
+      expect(await read({ bounds, pageSize: 1, onPage: () => void pages++ })).to.deep.equal(whole)
+      // Each range is read on its own (etcd counts only its keys): a page ends a range without asking for more.
+      // [a/content a/deploy b] [b/x c-d/deploy] [c/deploy] [d/x] [e/y] [z/content]: 2 + 1 pages with more to read.
+      expect(pages).to.equal(3)
+      expect(await read({ bounds: [Buffer.from('/'), ...bounds, Buffer.from('~')], pageSize: 2 })).to.deep.equal(whole)
+
+      let compacted = false
+      const again = await read({
+        bounds,
+        pageSize: 1,
+        onPage: () => {
+          if (compacted) return
+          compacted = true
+          etcd.ctl(['put', `${prefix}d/late`, 'late'])
+          etcd.ctl(['compact', String(etcd.revision())])
+        },
+      })
+      expect(compacted).to.equal(true)
+      expect(again).to.deep.equal([...keys, 'd/late'].sort().map(k => `${k}=${k === 'd/late' ? 'late' : k}`))
+    } finally {
+      session.close()
+    }
+  })
+
   it('a second deploy waits for the lock, then exits 1 naming the holder; a killed holder’s lease expires', async () => {
     const dir = exampleRepo({ git: true })
     const prefix = newPrefix()

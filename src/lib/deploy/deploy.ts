@@ -79,7 +79,7 @@ export interface ReadOptions {
 export async function readCurrent(session: EtcdSession, prefix: string, names: string[], options: ReadOptions = {}): Promise<Current> {
   const current: Current = { envs: new Map(), nested: new Set() }
   const base = Buffer.from(environmentsPrefix(prefix))
-  const read = async (from: string) => {
+  const read = async (from: string, bounds?: Buffer[]) => {
     const touched: string[] = []
     const revision = await session.scan(
       from,
@@ -104,6 +104,7 @@ export async function readCurrent(session: EtcdSession, prefix: string, names: s
       },
       {
         ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(bounds ? { bounds } : {}),
         ...(options.onPage ? { onPage: options.onPage } : {}),
         restart: () => {
           for (const n of touched) current.envs.delete(n)
@@ -115,7 +116,7 @@ export async function readCurrent(session: EtcdSession, prefix: string, names: s
     return revision
   }
   if (options.whole || names.length > READ_ONE_BY_ONE) {
-    const revision = await read(environmentsPrefix(prefix))
+    const revision = await read(environmentsPrefix(prefix), rangeBounds(prefix, names))
     // Environments not found were absent at that revision: their transactions guard on it.
     for (const name of names) if (!current.envs.has(name)) current.envs.set(name, { revision, others: [] })
   } else {
@@ -125,6 +126,15 @@ export async function readCurrent(session: EtcdSession, prefix: string, names: s
     }
   }
   return current
+}
+
+/** Environments per range of a read of many (EtcdSession.scan's bounds): a few thousand keys each. */
+const ENVS_PER_RANGE = 1000
+
+/** Where a read of every environment is cut into ranges: the prefixes of every ENVS_PER_RANGE-th of `names`, in etcd's (byte) order. */
+function rangeBounds(prefix: string, names: readonly string[]): Buffer[] {
+  const keys = names.map(n => Buffer.from(envPrefix(prefix, n))).sort(Buffer.compare)
+  return keys.filter((_, i) => i > 0 && i % ENVS_PER_RANGE === 0)
 }
 
 const CONTENT_BYTES = Buffer.from(CONTENT)

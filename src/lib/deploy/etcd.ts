@@ -146,37 +146,56 @@ export class EtcdSession {
 
   /**
    * Every key under `prefix`, read at one revision in pages of `pageSize`
-   * (default 2,000), each passed to `onKv`. When etcd compacts that revision
-   * before the last page (a long read on a busy cluster), the read starts
-   * again at a fresh revision, after `restart` (which drops what was passed
-   * so far). Returns the revision read at.
+   * (default 2,000), each passed to `onKv`, in key order. When etcd compacts
+   * that revision before the last page (a long read on a busy cluster), the
+   * read starts again at a fresh revision, after `restart` (which drops what
+   * was passed so far). Returns the revision read at.
+   *
+   * `bounds` (sorted keys inside the range) split the read into ranges
+   * between them: etcd counts every key from a page's start to the range's
+   * end for each page it returns, so paging through one range of 200,000
+   * keys costs it time quadratic in their number; ranges of a few thousand
+   * keys keep each page's count small.
    */
   async scan(
     prefix: string | Buffer,
     onKv: (key: Buffer, value: Buffer, modRevision: string) => void,
-    options: { pageSize?: number; keysOnly?: boolean; end?: Buffer; restart?: () => void; onPage?: (page: number) => void | Promise<void> } = {},
+    options: {
+      pageSize?: number
+      keysOnly?: boolean
+      end?: Buffer
+      bounds?: readonly Buffer[]
+      restart?: () => void
+      onPage?: (page: number) => void | Promise<void>
+    } = {},
   ): Promise<string> {
     const start = Buffer.from(prefix)
     const end = options.end ?? prefixEnd(start)
+    // The ranges read one after the other: [start, b1), [b1, b2) … [bn, end), bounds outside (start, end) left out.
+    const cuts = (options.bounds ?? []).filter(b => Buffer.compare(b, start) > 0 && Buffer.compare(b, end) < 0)
+    const ranges = [start, ...cuts].map((from, i): [Buffer, Buffer] => [from, cuts[i] ?? end])
     for (let attempt = 1; ; attempt++) {
-      let from = start
       let revision: string | undefined
       let page = 0
       try {
-        for (;;) {
-          const res = await this.client.kv.range({
-            key: from,
-            range_end: end,
-            limit: options.pageSize ?? 2000,
-            ...(options.keysOnly ? { keys_only: true } : {}),
-            ...(revision ? { revision } : {}),
-          })
-          revision ??= res.header.revision
-          for (const kv of res.kvs) onKv(kv.key, kv.value, String(kv.mod_revision))
-          if (!res.more || res.kvs.length === 0) return revision
-          from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])])
-          await options.onPage?.(++page)
+        for (const [first, last] of ranges) {
+          let from = first
+          for (;;) {
+            const res = await this.client.kv.range({
+              key: from,
+              range_end: last,
+              limit: options.pageSize ?? 2000,
+              ...(options.keysOnly ? { keys_only: true } : {}),
+              ...(revision ? { revision } : {}),
+            })
+            revision ??= res.header.revision
+            for (const kv of res.kvs) onKv(kv.key, kv.value, String(kv.mod_revision))
+            if (!res.more || res.kvs.length === 0) break
+            from = Buffer.concat([res.kvs[res.kvs.length - 1].key, Buffer.from([0])])
+            await options.onPage?.(++page)
+          }
         }
+        return revision!
       } catch (error) {
         if (attempt < MAX_SCAN_ATTEMPTS && isCompacted(error)) {
           options.restart?.()
