@@ -4,14 +4,14 @@
  */
 import { expect } from 'chai'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
-import { contentJson, digestOf, type DeployRecord } from '../../src/lib/deploy/layout.js'
+import { contentJson, contentKey, digestOf, envPrefix, recordKey, type DeployRecord } from '../../src/lib/deploy/layout.js'
 import type { EnvState } from '../../src/lib/deploy/plan.js'
 import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderEnvironment, renderReleasing } from '../../src/lib/deploy/render.js'
 import { sourceOf } from '../../src/lib/deploy/source.js'
 import { RecordCheck } from '../../src/lib/deploy/unchanged.js'
 import { validateForRender } from '../../src/lib/deploy/prepare.js'
 import { deployAll, readCurrent } from '../../src/lib/deploy/deploy.js'
-import { EtcdSession, parseEndpoints } from '../../src/lib/deploy/etcd.js'
+import { EtcdSession, parseEndpoints, txnSize } from '../../src/lib/deploy/etcd.js'
 import { startEtcd, type EtcdCluster } from '../helpers/etcd.js'
 import { cacheDir } from '../../src/lib/workspace/cache.js'
 import { runRules } from '../../src/lib/validate/engine.js'
@@ -196,6 +196,56 @@ describe('deploy at scale: environments written in batches (one etcd member)', f
       ])
       expect(etcd.getPrefix('/b1/').get('/b1/environments/kalshi-prod/content')).to.equal('{"by":"hand"}')
       expect(etcd.getPrefix('/b1/').get('/b1/environments/kalshi-dev/content')).to.contain('/elsewhere')
+    } finally {
+      session.close()
+    }
+  })
+
+  it('fits 64 environments new to etcd, or 42 already there, in one transaction within etcd’s 128 operations; keys left since the read still fail the guard', async () => {
+    const session = await EtcdSession.connect({ endpoints: parseEndpoints(etcd.endpoints()), dialTimeoutMs: 5000, requestTimeoutMs: 10000 }, '/b2/environments/')
+    const write = (name: string, state: EnvState | undefined, value: string) => ({
+      envPrefix: envPrefix('/b2', name),
+      contentKey: contentKey('/b2', name),
+      recordKey: recordKey('/b2', name),
+      content: value,
+      record: `{"digest":"${digestOf(value)}"}`,
+      revision: state?.revision ?? String(etcd.revision()),
+      recordMod: state?.record?.modRevision ?? '0',
+      contentMod: state?.content?.modRevision ?? '0',
+      others: (state?.others.length ?? 0) > 0,
+    })
+    const names = Array.from({ length: 65 }, (_, i) => `env-${i}`)
+    try {
+      // 65 new environments are 130 puts: etcd refuses them in one transaction, so a batch holds 64 at most.
+      expect(txnSize(write('x', undefined, '{}'))).to.deep.equal({ compares: 1, ops: 2 })
+      const tooMany = await session.writeEnvironments(names.map(n => write(n, undefined, '{"v":1}'))).catch((e: Error) => e.message)
+      expect(tooMany).to.match(/too many operations/)
+      const before = etcd.revision()
+      expect(await session.writeEnvironments(names.slice(0, 64).map(n => write(n, undefined, '{"v":1}')))).to.equal(true)
+      expect(etcd.revision()).to.equal(before + 1)
+      expect(etcd.getPrefix('/b2/').size).to.equal(128)
+
+      // Already there, nothing else under their prefixes: three compares and two puts each, 42 in one transaction.
+      const current = await readCurrent(session, '/b2', names.slice(0, 43))
+      expect(txnSize(write('env-0', current.envs.get('env-0'), '{}'))).to.deep.equal({ compares: 3, ops: 2 })
+      const over = await session.writeEnvironments(names.slice(0, 43).map(n => write(n, current.envs.get(n), '{"v":2}'))).catch((e: Error) => e.message)
+      expect(over).to.match(/too many operations/)
+      const again = names.slice(0, 42).map(n => write(n, current.envs.get(n), '{"v":2}'))
+      expect(await session.writeEnvironments(again)).to.equal(true)
+      expect(etcd.revision()).to.equal(before + 2)
+
+      // Read, then a key appears under one prefix and another's content is deleted: each transaction is refused, nothing written.
+      const read = await readCurrent(session, '/b2', ['env-0', 'env-1', 'env-2'])
+      etcd.ctl(['put', '/b2/environments/env-0/late', 'x'])
+      etcd.ctl(['del', '/b2/environments/env-1/content'])
+      expect(await session.writeEnvironments([write('env-0', read.envs.get('env-0'), '{"v":3}')])).to.equal(false)
+      expect(await session.writeEnvironments([write('env-1', read.envs.get('env-1'), '{"v":3}')])).to.equal(false)
+      // Foreign keys read are deleted with the write (five operations).
+      const withLate = (await readCurrent(session, '/b2', ['env-0'])).envs.get('env-0')!
+      expect(txnSize(write('env-0', withLate, '{}'))).to.deep.equal({ compares: 3, ops: 5 })
+      expect(await session.writeEnvironments([write('env-0', withLate, '{"v":3}'), write('env-2', read.envs.get('env-2'), '{"v":3}')])).to.equal(true)
+      expect([...etcd.getPrefix('/b2/environments/env-0/').keys()]).to.deep.equal(['/b2/environments/env-0/content', '/b2/environments/env-0/deploy'])
+      expect(etcd.getPrefix('/b2/environments/env-2/content').get('/b2/environments/env-2/content')).to.equal('{"v":3}')
     } finally {
       session.close()
     }

@@ -69,6 +69,7 @@ export async function putEnvironment(
       revision: state.revision,
       recordMod: state.record?.modRevision ?? '0',
       contentMod: state.content?.modRevision ?? '0',
+      others: state.others.length > 0,
     })
     if (!written) throw new Error('the transaction was not applied')
   } finally {

@@ -95,7 +95,7 @@ export function compareEnvironment(plan: EnvPlan, state: EnvState | undefined, h
   if (plan.action === 'create') return { ...base, state: 'missing', changes: [], handEdited: false, handEdits: { exact: true, paths: [] } }
   // The common case at scale, in sync: the same bytes and the record naming them, told without parsing anything.
   if (plan.action === 'unchanged') return { ...base, state: 'in-sync', changes: [], handEdited: false, handEdits: { exact: true, paths: [] } }
-  const changes = diffContent(held, plan.newContent)
+  const changes = diffContent(held, plan.newContent())
   const others = state?.others ?? []
   const oldLayout = !state?.content && others.length > 0 && others.every(isOldLayoutKey)
   // The old layout is replaced, not edited; otherwise etcd should hold exactly the content the record names, and nothing else.

@@ -1,7 +1,7 @@
 /** Deploy: read what etcd holds, then plan and write each environment in one constant-size transaction, streaming. */
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
-import type { EtcdSession } from './etcd.js'
+import { txnSize, type EtcdSession } from './etcd.js'
 import { compareEnvironment, heldContent, pinHandEdits, type Comparison } from './compare.js'
 import type { FieldChange } from './diff.js'
 import { CONTENT, deploymentOfKey, digestOf, envPrefix, environmentsPrefix, parseRecord, printableKey, RECORD, recordKey, type DeployRecord } from './layout.js'
@@ -280,12 +280,17 @@ const outcomeOf = (plan: EnvPlan, result: EnvOutcome['result']): EnvOutcome => (
   ...(plan.error ? { message: plan.error } : {}),
 })
 
-/** Environments written in one transaction at most: five operations each, within etcd's default of 128 (--max-txn-ops). */
-const BATCH_ENVS = 25
+/**
+ * etcd's default limit on the compares, and on the operations, of one transaction (--max-txn-ops): a batch holds
+ * environments while both fit (the lock's compare included): 64 environments new to etcd, 42 already there.
+ */
+const MAX_TXN_OPS = 128
 /** Value bytes in one batched transaction at most, far within etcd's request limit (1.5 MiB by default); a larger environment goes alone. */
 const BATCH_BYTES = 256 * 1024
 /** Batched transactions in flight at once. */
 const BATCHES_IN_FLIGHT = 8
+/** Environments to write per batch in flight: fewer, and one batch more in flight would only split them smaller. */
+const PER_WORKER = 42
 /** An etcd configured with smaller limits than its defaults refuses a batch as such: then every environment is written alone. */
 const overLimit = (e: SsmdError) => /too many operations|request is too large|message larger than max/i.test(e.message)
 
@@ -350,10 +355,23 @@ export async function deployAll(
     // An environment that did not fit in the last batch starts the next one.
     let carry: Item | undefined
     while (failure === undefined && (next < indexes.length || carry)) {
-      const batch: Item[] = carry ? [carry] : []
-      let bytes = carry ? size(carry) : 0
+      const batch: Item[] = []
+      let bytes = 0
+      const used = { compares: held ? 1 : 0, ops: 0 }
+      const add = (item: Item) => {
+        const n = txnSize(item.plan.write)
+        if (batch.length > 0 && (bytes + size(item) > BATCH_BYTES || used.compares + n.compares > MAX_TXN_OPS || used.ops + n.ops > MAX_TXN_OPS)) return false
+        batch.push(item)
+        bytes += size(item)
+        used.compares += n.compares
+        used.ops += n.ops
+        return true
+      }
+      if (carry) add(carry)
       carry = undefined
-      while (failure === undefined && next < indexes.length && batch.length < BATCH_ENVS && bytes < BATCH_BYTES) {
+      // Room for one more environment (of the smallest kind): one compare, two puts.
+      const room = () => bytes < BATCH_BYTES && used.compares < MAX_TXN_OPS && used.ops <= MAX_TXN_OPS - 2
+      while (failure === undefined && next < indexes.length && room()) {
         const i = next++
         const planned = renderAndPlan(envs, indexes[i], prefix, current, r => recordOf(r, source, changed, meta))
         if ('failed' in planned) {
@@ -374,12 +392,10 @@ export async function deployAll(
           continue
         }
         const item = { plan: plan as Item['plan'], outcome }
-        if (batch.length > 0 && bytes + size(item) > BATCH_BYTES) {
+        if (!add(item)) {
           carry = item
           break
         }
-        batch.push(item)
-        bytes += size(item)
       }
       if (batch.length === 0) continue
       if (batching && batch.length > 1 && failure === undefined) {
@@ -406,7 +422,7 @@ export async function deployAll(
       for (const b of batch) if (failure === undefined) await writeAlone(b.plan, b.outcome)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, Math.ceil(indexes.length / BATCH_ENVS)) }, worker))
+  await Promise.all(Array.from({ length: Math.min(BATCHES_IN_FLIGHT, Math.ceil(indexes.length / PER_WORKER)) }, worker))
   return outcomes
 }
 

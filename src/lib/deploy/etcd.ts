@@ -26,8 +26,20 @@ export interface EnvironmentWrite {
   /** mod_revision of the record and content as read ('0': absent). */
   recordMod: string
   contentMod: string
+  /** Whether the prefix held other keys when read, which the transaction deletes. */
+  others: boolean
   /** The deploy lock this run holds: its key and create_revision. */
   lock?: { key: string; createRevision: string }
+}
+
+/**
+ * The compares and operations of one environment's transaction (see
+ * writeEnvironments): etcd refuses a transaction with more than 128 of either
+ * (--max-txn-ops), so a batch counts them.
+ */
+export function txnSize(w: Pick<EnvironmentWrite, 'recordMod' | 'contentMod' | 'others'>): { compares: number; ops: number } {
+  const empty = w.recordMod === '0' && w.contentMod === '0' && !w.others
+  return { compares: empty ? 1 : 3, ops: w.others ? 5 : 2 }
 }
 
 export interface LeaseHandle {
@@ -272,16 +284,20 @@ export class EtcdSession {
     const success = []
     for (const w of ws) {
       const base = Buffer.from(w.envPrefix)
-      compare.push(at(w.recordKey, w.recordMod), at(w.contentKey, w.contentMod), {
-        key: base,
-        range_end: prefixEnd(base),
-        target: 'Mod' as const,
-        result: 'Less' as const,
-        mod_revision: String(BigInt(w.revision) + 1n),
-      })
-      // Everything under the prefix but the two keys put (etcd refuses a put inside a range the same transaction deletes).
+      // No key under the prefix is newer than the read: a key added since is caught, whatever its name.
+      const unchangedSince = { key: base, range_end: prefixEnd(base), target: 'Mod' as const, result: 'Less' as const, mod_revision: String(BigInt(w.revision) + 1n) }
+      // The record and the content are still the ones read: a key deleted since is caught. When the prefix held
+      // nothing, the range compare says all (nothing was there to delete).
+      if (txnSize(w).compares === 1) compare.push(unchangedSince)
+      else compare.push(at(w.recordKey, w.recordMod), at(w.contentKey, w.contentMod), unchangedSince)
+      // Everything under the prefix but the two keys put (etcd refuses a put inside a range the same transaction
+      // deletes), when it held anything else: with the compares above, no other key can have appeared since.
+      if (w.others) {
+        success.push(
+          ...between(base, Buffer.from(w.contentKey), Buffer.from(w.recordKey), prefixEnd(base)).map(([key, range_end]) => ({ request_delete_range: { key, range_end } })),
+        )
+      }
       success.push(
-        ...between(base, Buffer.from(w.contentKey), Buffer.from(w.recordKey), prefixEnd(base)).map(([key, range_end]) => ({ request_delete_range: { key, range_end } })),
         { request_put: { key: Buffer.from(w.contentKey), value: Buffer.from(w.content) } },
         { request_put: { key: Buffer.from(w.recordKey), value: Buffer.from(w.record) } },
       )

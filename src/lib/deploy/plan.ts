@@ -62,8 +62,8 @@ export interface EnvPlan {
   digest: string
   /** What the last deploy recorded, if anything. */
   previous?: DeployRecord
-  /** The content value the rendering gives. */
-  newContent: ContentValue
+  /** The content value the rendering gives (made when asked for: only a field-level diff needs it). */
+  newContent(): ContentValue
   /** The transaction (not for unchanged environments). */
   write?: Omit<EnvironmentWrite, 'lock'>
   /** Why the environment cannot be written (then there is no `write`). */
@@ -103,7 +103,7 @@ export function planEnvironment(prefix: string, content: RenderedContent, state:
     drift,
     digest,
     ...(previous ? { previous } : {}),
-    newContent: contentValue(content),
+    newContent: () => contentValue(content),
   }
   if (unchanged) return plan
   const recordJson = canonicalJson({ ...record, digest })
@@ -121,6 +121,7 @@ export function planEnvironment(prefix: string, content: RenderedContent, state:
     revision: state?.revision ?? '0',
     recordMod: state?.record?.modRevision ?? '0',
     contentMod: state?.content?.modRevision ?? '0',
+    others: others.length > 0,
   }
   return plan
 }
