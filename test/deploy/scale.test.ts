@@ -50,6 +50,17 @@ describe('deploy at scale: documents', () => {
     expect(cache.rereads).to.equal(2)
   })
 
+  it('with a cold validation cache, drops each environment’s parsed data once its facts are known: validation reads it again, one at a time', () => {
+    const root = exampleRepo()
+    const cache = new DocumentCache(root)
+    const { involved } = loadInvolved(root, NAMES, cache)
+    expect(involved.map(inv => inv.feed?.name)).to.deep.equal(['kalshi', 'kalshi', 'polymarket'])
+    expect(cache.rereads).to.equal(0)
+    // Each environment was parsed for its facts and let go: its data is read again when a rule asks for it.
+    for (const inv of involved) expect(inv.env.data).to.have.property('name', inv.env.name)
+    expect(cache.rereads).to.equal(NAMES.length)
+  })
+
   it('drops an environment’s parsed data once it is rendered: a fleet is never held parsed', async () => {
     const root = exampleRepo()
     await warmCache(root)

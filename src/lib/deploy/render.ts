@@ -125,6 +125,9 @@ export function loadInvolved(root: string, names: string[], cache?: DocumentCach
     ws.add(env)
     // The names from the environment's facts (kept by the validation cache): its data is not parsed here.
     const facts = env.facts
+    // A file the validation cache did not hold was parsed for its facts: its data is dropped again (validation reads it
+    // once more, one environment at a time, as `ssmd validate` does), so a fleet is never held parsed all at once.
+    env.release()
     const feedName = facts.feed
     const schemaName = facts.schema?.split(':')[0]
     const entry: Involved = { env }
