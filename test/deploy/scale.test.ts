@@ -7,7 +7,7 @@ import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { contentJson, contentKey, digestOf, envPrefix, recordKey, type DeployRecord } from '../../src/lib/deploy/layout.js'
 import type { EnvState } from '../../src/lib/deploy/plan.js'
 import { feedSameOn, involvedFiles, loadInvolved, newRenderCache, renderEnvironment, renderReleasing } from '../../src/lib/deploy/render.js'
-import { sourceOf } from '../../src/lib/deploy/source.js'
+import { sourceOf, walkFirst } from '../../src/lib/deploy/source.js'
 import { RecordCheck } from '../../src/lib/deploy/unchanged.js'
 import { validateForRender } from '../../src/lib/deploy/prepare.js'
 import { deployAll, readCurrent } from '../../src/lib/deploy/deploy.js'
@@ -18,7 +18,7 @@ import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { exampleRepo, git } from '../helpers/repo.js'
 
@@ -73,6 +73,28 @@ describe('deploy at scale: documents', () => {
     const again = renderReleasing(involved[1], AS_OF, renders)
     expect(cache.rereads).to.equal(reads + 1)
     expect(again).to.deep.equal(first)
+  })
+})
+
+describe('deploy at scale: the git status walk', () => {
+  it('is taken before a fleet is loaded, and tells the same changed files as a walk after', async () => {
+    const dir = exampleRepo({ git: true })
+    const env = readFileSync(join(dir, 'environments', 'kalshi-dev.yaml'), 'utf8')
+    const names = Array.from({ length: 40 }, (_, i) => `fleet-${i}`)
+    for (const n of names) writeFileSync(join(dir, 'environments', `${n}.yaml`), env.replace('name: kalshi-dev', `name: ${n}`))
+    git(dir, 'add', '-A')
+    git(dir, 'commit', '-qm', 'fleet')
+    writeFileSync(join(dir, 'environments', 'fleet-1.yaml'), `${env.replace('name: kalshi-dev', 'name: fleet-1')}# edited\n`)
+    rmSync(join(dir, 'environments', 'fleet-2.yaml'))
+    writeFileSync(join(dir, 'environments', 'fleet-new.yaml'), env.replace('name: kalshi-dev', 'name: fleet-new'))
+    const files = [...names, 'fleet-new'].map(n => `environments/${n}.yaml`).concat(['feeds/kalshi.yaml'])
+    expect(await walkFirst(dir, 3)).to.equal(undefined)
+    const walked = await walkFirst(dir, names.length)
+    expect(walked?.commit).to.equal(git(dir, 'rev-parse', 'HEAD').trim())
+    const expected = { commit: walked!.commit, dirty: true, changed: ['environments/fleet-1.yaml', 'environments/fleet-2.yaml', 'environments/fleet-new.yaml'] }
+    expect(await sourceOf(dir, files, walked)).to.deep.equal(expected)
+    expect(await sourceOf(dir, files)).to.deep.equal(expected)
+    expect(await sourceOf(dir, files.slice(3), walked)).to.deep.equal({ commit: walked!.commit, dirty: true, changed: ['environments/fleet-new.yaml'] })
   })
 })
 

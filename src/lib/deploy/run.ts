@@ -15,7 +15,7 @@ import { DeployLock } from './lock.js'
 import { findOverlap, markDeployment, overlapError } from './overlap.js'
 import { planEnvironment, type EnvState } from './plan.js'
 import { allEnvironments, renderEach, validateForRender, type Validation } from './prepare.js'
-import { sourceOf } from './source.js'
+import { sourceOf, walkFirst } from './source.js'
 import { RecordCheck } from './unchanged.js'
 
 export interface DeployRequest {
@@ -96,8 +96,10 @@ export async function runDeploy(req: DeployRequest): Promise<DeployResult> {
 
   // Listed once: a fleet's folder holds 100,000 files.
   const all = allEnvironments(req.root)
+  // Memory: a fleet's status walk runs before its documents are loaded, not on top of them.
+  const walked = await walkFirst(req.root, req.names.length)
   const envs = await validateForRender(req.root, req.names, req.asOf, req.validation, { keepCache: everyEnvironment(all, req.names) })
-  const source = await sourceOf(req.root, envs.files.flat())
+  const source = await sourceOf(req.root, envs.files.flat(), walked)
   const dirty = dirtyFiles(envs.files, source)
   if (dirty.length > 0 && !req.allowDirty) {
     const what = source.commit === null ? 'not committed' : 'uncommitted changes'
@@ -251,8 +253,9 @@ const recordFields = (record: DeployRecord | undefined) => ({
 const NO_RECORD = { commit: null, dirty: false, as_of: '', deployed_at: '', deployed_by: '', ssmd_version: '', deploy_id: '' }
 
 export async function runStatus(req: StatusRequest): Promise<DeployStatusResult> {
+  const walked = await walkFirst(req.root, req.names.length)
   const envs = await validateForRender(req.root, req.names, req.asOf, req.validation, { keepCache: req.all })
-  const source = await sourceOf(req.root, envs.files.flat())
+  const source = await sourceOf(req.root, envs.files.flat(), walked)
   const check = new RecordCheck(req.root, source, req.asOf, req.ssmdVersion)
   const session = await EtcdSession.connect(req.connect, environmentsPrefix(req.prefix))
   const environments: StatusRow[] = []

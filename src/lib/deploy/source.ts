@@ -13,13 +13,44 @@ import type { SourceInfo } from './render.js'
 /** Up to this many files are compared one by one; more, and one walk of the ssmd folders is cheaper. */
 const ONE_BY_ONE = 32
 
+/** The HEAD commit and every ssmd file (root-relative) whose working copy differs from it: one walk of the ssmd folders. */
+export interface WalkedStatus {
+  commit: string
+  changed: ReadonlySet<string>
+}
+
+/**
+ * Walks the ssmd folders for what differs from HEAD, before the files that
+ * matter are known: a fleet's walk (100,000 `lstat`s and index entries) then
+ * runs before its documents are loaded, not on top of them. Undefined without
+ * a git repository or a commit (then every file counts as changed).
+ */
+async function walkStatus(root: string): Promise<WalkedStatus | undefined> {
+  if (findGitRoot(root) === undefined && !process.env.GIT_DIR) return undefined
+  const repo = openRepository(root)
+  const head = readHead(repo)
+  if (!head.oid) return undefined
+  const status = await ssmdStatus(repo)
+  return { commit: head.oid, changed: new Set(status.changes.map(c => rootPath(repo, c.gitPath))) }
+}
+
+/** walkStatus for a run over this many environments, when it would walk anyway (their files are more than ONE_BY_ONE). */
+export async function walkFirst(root: string, environments: number): Promise<WalkedStatus | undefined> {
+  return environments > ONE_BY_ONE ? walkStatus(root) : undefined
+}
+
 /**
  * The HEAD commit and the files (root-relative) among `files` whose working
  * copy differs from it — modified, deleted or never committed. Without a git
  * repository, or before the first commit, every file counts as changed.
+ * `walked` (walkStatus, taken earlier in the run) is used when given.
  */
-export async function sourceOf(root: string, files: readonly string[]): Promise<SourceInfo> {
+export async function sourceOf(root: string, files: readonly string[], walked?: WalkedStatus): Promise<SourceInfo> {
   const unique = [...new Set(files)].sort()
+  if (walked !== undefined) {
+    const changed = unique.filter(f => walked.changed.has(f))
+    return { commit: walked.commit, dirty: changed.length > 0, changed }
+  }
   if (findGitRoot(root) === undefined && !process.env.GIT_DIR) return { commit: null, dirty: unique.length > 0, changed: unique }
   const repo = openRepository(root)
   const head = readHead(repo)
