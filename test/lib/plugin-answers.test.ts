@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { BUILTIN_RULES } from '../../src/hooks/validate/builtin.js'
-import { AnswerLines } from '../../src/lib/validate/plugins.js'
+import { AnswerLines } from '../../src/lib/validate/plugin-answers.js'
 import { BUILTIN_NAMESPACES, cleanText, reservedNamespaces } from '../../src/lib/validate/report.js'
 
 describe("a plugin process's answers (one JSON message per line)", () => {

@@ -1,5 +1,9 @@
 /*
- * Third-party rule packs, run sealed outside ssmd's process.
+ * Third-party rule packs, run sealed outside ssmd's process: this file owns
+ * starting each plugin's process, feeding it the documents and waiting for its
+ * answer within the budget (PluginSession). What the answers may contain is
+ * checked in plugin-answers.ts; what is kept of them between runs is
+ * plugin-results.ts; the process's own side is plugin-host.ts.
  *
  * Each plugin gets its own child process (plugin-host.js) in which its code
  * runs inside a WebAssembly JavaScript engine (QuickJS) that holds nothing but
@@ -16,52 +20,37 @@
  * ssmd's own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createHash } from 'node:crypto'
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type { HostArgs } from './plugin-host.js'
-import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
-import type { PackSource, PolicySeverity } from './engine.js'
+import type { PolicySeverity } from './engine.js'
 import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
-import { metaProblem, resolveMeta, type ResolvedMeta } from './meta.js'
-import { cleanText, MAX_FINDINGS, MAX_REPORT_CHARS, namespaceProblem, packNameProblem, reportFinding } from './report.js'
-import type { RuleDefinition } from './checks.js'
-import type { Finding } from './types.js'
-
+import { cleanText, MAX_FINDINGS, MAX_REPORT_CHARS } from './report.js'
+import { AnswerLines, interpret, type ChildAnswer, type PluginOutcome } from './plugin-answers.js'
+import {
+  cacheKeys,
+  documentsDigest,
+  identityOf,
+  memoKey,
+  resultKey,
+  storedResult,
+  validationDate,
+  withCache,
+  type CachedFindings,
+  type PluginResults,
+  type RuleOptionValues,
+  type StoredResult,
+} from './plugin-results.js'
 /** A plugin as oclif lists it: package name, folder, and its `validate` hook entries. */
 import type { InstalledPlugin } from './installed-plugin.js'
 export type { InstalledPlugin }
-
-export interface PluginRun {
-  /** npm package name. */
-  name: string
-  /** The installed version that ran. */
-  version: string
-  /** The rule pack's name (rule id prefix), when it declared one. */
-  pack?: string
-  rules: number
-  /** Time the plugin took, in ms: loading its hook and running its checks, as measured in its process; for a plugin that failed, ssmd's wall-clock time from starting it to the verdict. */
-  ms: number
-  status: 'ok' | 'failed'
-  /** The plugin did not run: its findings are those of an earlier run on the same documents, options and date (see PluginResults). */
-  cached?: true
-}
-
-export interface PluginOutcome {
-  run: PluginRun
-  /** The pack as declared (rule declarations without functions), for rule listings. */
-  declared?: PackSource
-  findings: Finding[]
-  /** Why the plugin failed; one `plugin/failed` finding says so. */
-  failure?: string
-}
+export { pluginFailedFinding, type PluginOutcome, type PluginRun } from './plugin-answers.js'
+export { validationDate, type PluginResults, type RuleOptionValues } from './plugin-results.js'
 
 export const DEFAULT_PLUGIN_BUDGET_MS = NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback
-/** The most bytes of answers ssmd reads from one plugin's process. */
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024
 /** How long past its budget ssmd waits for a plugin process that does not stop itself: to start and load its hook, to answer. */
 const START_SLACK_MS = 5000
 /** Documents per message to a plugin's process: large enough to cost little per message, small enough to overlap. */
@@ -71,53 +60,6 @@ const ANSWER_SLACK_MS = 2000
 /** Memory limit of each plugin's JavaScript engine, in MB: SSMD_PLUGIN_MEMORY_MB, else 512. */
 export function pluginMemoryMb(): number {
   return numericEnv('SSMD_PLUGIN_MEMORY_MB')
-}
-
-/**
- * The plugin process's answers: one JSON message per line. Anything else (a
- * line that is not JSON, more than MAX_ANSWER_BYTES in all) is the plugin's
- * failure, returned as a sentence, never an exception in ssmd.
- */
-export class AnswerLines {
-  private pending: Uint8Array[] = []
-  private bytes = 0
-  private failed = false
-
-  constructor(private readonly maxBytes = MAX_ANSWER_BYTES) {}
-
-  push(chunk: Uint8Array): unknown[] | string {
-    if (this.failed) return []
-    this.bytes += chunk.length
-    if (this.bytes > this.maxBytes)
-      return this.fail(`sent more than ${this.maxBytes >= 1048576 ? `${Math.round(this.maxBytes / 1048576)} MB` : `${this.maxBytes} bytes`} of answers`)
-    const out: unknown[] = []
-    let from = 0
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
-      this.pending.push(chunk.subarray(from, nl))
-      const line = Buffer.concat(this.pending).toString('utf8')
-      this.pending = []
-      from = nl + 1
-      try {
-        out.push(JSON.parse(line))
-      } catch {
-        return this.fail('sent a malformed answer (not one JSON message per line)')
-      }
-    }
-    if (from < chunk.length) this.pending.push(chunk.subarray(from))
-    return out
-  }
-
-  /** At the end of the stream: a trailing partial line is malformed too. */
-  end(): string | undefined {
-    if (this.failed || this.pending.every(b => b.length === 0)) return undefined
-    return this.fail('sent a malformed answer (a message cut off)')
-  }
-
-  private fail(why: string): string {
-    this.failed = true
-    this.pending = []
-    return why
-  }
 }
 
 /**
@@ -209,50 +151,6 @@ function isFile(p: string): boolean {
   }
 }
 
-export function pluginFailedFinding(plugin: string, message: string): Finding {
-  return {
-    rule: 'plugin/failed',
-    severity: 'error',
-    message: `plugin '${plugin}' failed: ${cleanText(message)}; its findings are incomplete`,
-    file: '',
-    line: 1,
-    column: 1,
-    path: '',
-    plugin: 'ssmd',
-  }
-}
-
-interface ChildAnswer {
-  declared?: unknown
-  done?: { reports: unknown; errors: unknown }
-  failure?: string
-  /** Loading the hook plus running the checks, as the plugin's process measured it; else ssmd's wall-clock from start to answer. */
-  ms: number
-}
-
-/**
- * Where a plugin's whole result is kept between runs (the validation cache):
- * one entry per plugin name, and each document's content digest, which the
- * key of a result is made of.
- */
-export interface PluginResults {
-  get(plugin: string): unknown
-  set(plugin: string, value: unknown): void
-  /** SHA-256 of the content a document was read from; undefined when it was not read through the cache. */
-  contentDigest(file: string): Uint8Array | undefined
-}
-
-/** A plugin's whole result as the validation cache keeps it. */
-interface StoredResult {
-  /** Which plugin made it (name, version, integrity): the result of another installation is not looked at. */
-  identity: string
-  /** Everything else the plugin's run depended on (see resultKey). */
-  key: string
-  /** Its declarations as it sent them, for the check that no two packages claim one namespace. */
-  declared: unknown
-  outcome: { run: PluginRun; declared?: PackSource; findings: Finding[] }
-}
-
 export interface PluginSessionOptions {
   /** The repository root; undefined when only declarations are wanted outside a repository. */
   root?: string
@@ -261,11 +159,6 @@ export interface PluginSessionOptions {
   mode: 'declare' | 'run'
   /** Keep and reuse each installed plugin's whole result (see send); without it, every plugin runs. */
   results?: PluginResults
-}
-
-/** The plugin's clock: the start (00:00 UTC) of the day validation runs on, the same for every rule and every call. */
-export function validationDate(at = Date.now()): number {
-  return at - (((at % 86400000) + 86400000) % 86400000)
 }
 
 interface Child {
@@ -570,234 +463,4 @@ export class PluginSession {
       return outcome
     })
   }
-}
-
-/** Which installation of a plugin: its name, version and the integrity npm recorded (none for a linked folder). */
-function identityOf(plugin: InstalledPlugin): string {
-  return createHash('sha256')
-    .update(JSON.stringify([plugin.name, plugin.version, plugin.integrity ?? null]))
-    .digest('base64url')
-}
-
-/** The cache's result of this very installation of the plugin, when it holds one (never for a linked folder, whose code may change under the same version). */
-function storedResult(results: PluginResults | undefined, plugin: InstalledPlugin): StoredResult | undefined {
-  if (results === undefined || plugin.integrity === undefined) return undefined
-  const v = results.get(plugin.name) as Partial<StoredResult> | undefined
-  if (v === null || typeof v !== 'object' || v.identity !== identityOf(plugin) || typeof v.key !== 'string') return undefined
-  const o = v.outcome
-  if (o === null || typeof o !== 'object' || !Array.isArray(o.findings) || o.run === null || typeof o.run !== 'object') return undefined
-  return v as StoredResult
-}
-
-/**
- * One digest of every document the plugins are given: its kind, name, path
- * and content digest, in order. Undefined when a document was not read
- * through the cache (it has no content digest): then nothing is kept.
- */
-function documentsDigest(ws: Workspace, results: PluginResults): string | undefined {
-  const hash = createHash('sha256')
-  for (const d of ws.documents) {
-    // Asking reads a deferred document (through the cache); a refused one (not read at all) has no digest.
-    if (d.refused) return undefined
-    const digest = results.contentDigest(d.file)
-    if (digest === undefined) return undefined
-    hash.update(`${d.kind}\0${d.name}\0${d.file}\0`).update(digest)
-  }
-  return hash.digest('base64url')
-}
-
-/**
- * The key of a plugin's whole result: everything its sealed run depends on
- * besides its own code (identityOf) — the documents (documentsDigest), the
- * repository's root (it is given to the plugin), the validation date (its
- * clock), the options ssmd.yaml gives its rules, the rule settings (they set
- * the findings' severities and the rules that are off) and the installed
- * plugins' names (it is given them).
- */
-function resultKey(
-  plugin: InstalledPlugin,
-  inputs: { root: string; now: number; options: RuleOptionValues; policy: Record<string, PolicySeverity>; off: string[]; installedPlugins: string[]; documents: string },
-): string {
-  const policy = Object.entries(inputs.policy).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return createHash('sha256')
-    .update(JSON.stringify([identityOf(plugin), inputs.root, inputs.now, inputs.options, policy, [...inputs.off].sort(), inputs.installedPlugins, inputs.documents]))
-    .digest('base64url')
-}
-
-/** The options ssmd.yaml gives plugin rules: the base value by rule, and by rule and file where an override gives another. */
-export interface RuleOptionValues {
-  base: Record<string, unknown>
-  byFile: Record<string, Record<string, unknown>>
-}
-
-/** What the validation cache keeps of one plugin's file-scoped rules for one document. */
-interface CachedFindings {
-  key: string
-  findings: Finding[]
-}
-
-const memoKey = (plugin: InstalledPlugin) => `plugin:${plugin.name}`
-
-/**
- * The cache key of each document's findings by the plugin's file-scoped rules
- * (meta.scope: 'file'): the plugin's name, version and integrity, the options
- * its rules get for that file and the rule settings. The document's memo lives
- * as long as its content is unchanged (see DocumentCache), so the key needs no
- * hash of the content. A plugin without a recorded integrity (a linked folder)
- * is never cached: its code may have changed under the same version.
- */
-function cacheKeys(plugin: InstalledPlugin, ws: Workspace, options: RuleOptionValues, policy: Record<string, PolicySeverity>): string[] | undefined {
-  if (plugin.integrity === undefined) return undefined
-  const base = createHash('sha256').update(JSON.stringify([plugin.name, plugin.version, plugin.integrity, options.base, Object.entries(policy).sort()]))
-  const perFile = Object.entries(options.byFile)
-  const shared = base.copy().digest('base64url')
-  return ws.documents.map(d => {
-    const own = perFile.filter(([, files]) => Object.prototype.hasOwnProperty.call(files, d.file)).map(([id, files]) => [id, files[d.file]])
-    return own.length === 0 ? shared : base.copy().update(JSON.stringify(own)).digest('base64url')
-  })
-}
-
-/**
- * Adds the cached findings of the documents the plugin's file-scoped rules
- * skipped, and remembers the findings of the ones they checked (only when the
- * plugin ran without failing: a failed run's findings are incomplete).
- */
-function withCache(plugin: InstalledPlugin, outcome: PluginOutcome, ws: Workspace, keys: string[]): void {
-  const pack = outcome.declared?.result as { rules?: Record<string, { meta?: { scope?: unknown } }> } | undefined
-  const fileScoped = new Set(Object.entries(pack?.rules ?? {}).flatMap(([id, r]) => (r?.meta?.scope === 'file' ? [id] : [])))
-  if (fileScoped.size === 0) return
-  const byFile = new Map<string, Finding[]>()
-  for (const f of outcome.findings) if (fileScoped.has(f.rule)) byFile.set(f.file, [...(byFile.get(f.file) ?? []), f])
-  const key = memoKey(plugin)
-  ws.documents.forEach((doc, i) => {
-    const cached = doc.memo[key] as CachedFindings | undefined
-    if (cached?.key === keys[i]) outcome.findings.push(...cached.findings)
-    else if (outcome.failure === undefined) doc.remember(key, { key: keys[i], findings: byFile.get(doc.file) ?? [] } satisfies CachedFindings)
-  })
-}
-
-interface DeclaredPack {
-  plugin: string
-  rules: Record<string, Record<string, unknown>>
-}
-
-function interpret(
-  plugin: InstalledPlugin,
-  answer: ChildAnswer,
-  context: { ws?: Workspace; reserved: ReadonlySet<string>; policy?: Record<string, PolicySeverity>; mode: 'declare' | 'run' },
-): PluginOutcome {
-  const run: PluginRun = { name: plugin.name, version: plugin.version, rules: 0, ms: answer.ms, status: 'failed' }
-  const fail = (failure: string, findings: Finding[] = [], declared?: PackSource): PluginOutcome => ({ run, failure, findings, declared })
-  if (answer.declared === undefined) return fail(answer.failure ?? 'sent no rule declarations')
-  const packs = checkDeclaration(answer.declared, context.reserved)
-  if (typeof packs === 'string') return fail(packs)
-  run.pack = packs.map(p => p.plugin).join(', ') || undefined
-  run.rules = packs.reduce((n, p) => n + Object.keys(p.rules).length, 0)
-  // One pack per plugin is the norm; several hook entries are merged into one declaration per pack.
-  const declared: PackSource | undefined =
-    packs.length === 0
-      ? undefined
-      : { plugin: plugin.name, result: packs.length === 1 ? packs[0] : { plugin: packs[0].plugin, rules: Object.assign({}, ...packs.map(p => p.rules)) } }
-  // Declared, then failed while running (budget, exit): its rules are known, its findings are not.
-  if (answer.failure !== undefined) return fail(answer.failure, [], declared)
-  if (context.mode === 'declare') {
-    run.status = 'ok'
-    return { run, declared, findings: [] }
-  }
-  const ws = context.ws
-  if (!answer.done || !ws) return fail('did not run its checks', [], declared)
-  const owners = new Map<string, Owner>()
-  for (const p of packs) for (const [id, d] of Object.entries(p.rules)) owners.set(id, { pack: p.plugin, meta: resolveMeta(d as unknown as RuleDefinition) })
-  const { findings, problem } = checkReports(answer.done.reports, ws, owners, context.policy ?? {})
-  const thrown = checkErrors(answer.done.errors, owners)
-  const failure = problem ?? thrown
-  if (failure !== undefined) return fail(failure, findings, declared)
-  run.status = 'ok'
-  return { run, declared, findings }
-}
-
-/** The hook's answer as packs, or why it is refused. */
-function checkDeclaration(value: unknown, reserved: ReadonlySet<string>): DeclaredPack[] | string {
-  if (!Array.isArray(value)) return 'sent no rule declarations'
-  const packs: DeclaredPack[] = []
-  for (const p of value as Array<{ plugin?: unknown; rules?: unknown }>) {
-    if (p === null || typeof p !== 'object') return 'sent a malformed rule declaration'
-    const nameProblem = packNameProblem(p.plugin, reserved)
-    if (nameProblem !== undefined) return nameProblem
-    const pack = p.plugin as string
-    if (!Array.isArray(p.rules)) return "its rule pack has no 'rules'"
-    const rules: Record<string, Record<string, unknown>> = {}
-    for (const entry of p.rules as unknown[]) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string') return 'sent a malformed rule declaration'
-      const [id, decl] = entry as [string, unknown]
-      const shown = cleanText(id, 100)
-      if (decl === null || typeof decl !== 'object') return `rule '${shown}' is not an object`
-      const outside = namespaceProblem(pack, id)
-      if (outside !== undefined) return outside
-      const problem = metaProblem(id, decl as RuleDefinition)
-      if (problem) return cleanText(problem, 300)
-      rules[id] = decl as Record<string, unknown>
-    }
-    packs.push({ plugin: pack, rules })
-  }
-  return packs
-}
-
-interface Owner {
-  pack: string
-  meta: ResolvedMeta
-}
-
-function checkReports(value: unknown, ws: Workspace, owners: Map<string, Owner>, policy: Record<string, PolicySeverity>): { findings: Finding[]; problem?: string } {
-  const findings: Finding[] = []
-  if (!Array.isArray(value)) return { findings, problem: 'sent malformed results' }
-  if (value.length > MAX_FINDINGS) return { findings, problem: `reported more than ${MAX_FINDINGS} findings` }
-  const docs = ws.documents
-  let problem: string | undefined
-  let bad = 0
-  const refuse = (why: string) => {
-    bad++
-    problem ??= why
-  }
-  for (const item of value as Array<{ rule?: unknown; doc?: unknown; report?: unknown }>) {
-    if (item === null || typeof item !== 'object' || typeof item.rule !== 'string') {
-      refuse('sent malformed results')
-      continue
-    }
-    const owner = owners.get(item.rule)
-    const rule = cleanText(item.rule, 100)
-    if (!owner) {
-      refuse(`reported for rule '${rule}', which it did not declare`)
-      continue
-    }
-    if (typeof item.report === 'string') {
-      refuse(`rule '${rule}' ${cleanText(item.report, 200)}`)
-      continue
-    }
-    const index = item.doc
-    const doc: SsmdDocument | undefined = typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < docs.length ? docs[index] : undefined
-    if (index !== -1 && doc === undefined) {
-      refuse('sent malformed results')
-      continue
-    }
-    const setting = policy[item.rule]
-    const made = reportFinding({ id: item.rule, pack: owner.pack, meta: owner.meta, setting: setting === 'off' ? undefined : setting }, doc, item.report)
-    if (typeof made === 'string') {
-      refuse(`rule '${rule}' ${made}`)
-      continue
-    }
-    if (setting !== 'off') findings.push(made)
-  }
-  if (problem && bad > 1) problem += ` (and ${bad - 1} more invalid report${bad === 2 ? '' : 's'})`
-  return { findings, problem }
-}
-
-function checkErrors(value: unknown, owners: Map<string, unknown>): string | undefined {
-  if (!Array.isArray(value)) return 'sent malformed results'
-  if (value.length === 0) return undefined
-  const first = value[0] as { rule?: unknown; file?: unknown; message?: unknown }
-  if (first === null || typeof first !== 'object' || typeof first.rule !== 'string' || !owners.has(first.rule)) return 'sent malformed results'
-  const where = typeof first.file === 'string' ? ` on ${cleanText(first.file, 200)}` : ''
-  const more = value.length > 1 ? ` (and ${value.length - 1} more failed check${value.length === 2 ? '' : 's'})` : ''
-  return `rule '${cleanText(first.rule, 100)}' threw${where}: ${cleanText(String(first.message ?? ''), 300)}${more}`
 }
