@@ -419,34 +419,51 @@ describe('validation cache (.ssmd/cache)', function () {
     }
   })
 
-  it('keeps every document data for runs with plugins, which hand all of it over, and reads no file again for them (slow)', async () => {
+  it("keeps every document's data for runs with plugins in a file of its own, read only when a run asks for the data, never stale (slow)", async () => {
     const root = exampleRepo()
     await sleep(2600)
-    // As `ssmd validate` with plugins: every document's data first (for the plugins), then the rules.
-    const run = async (keepData: boolean) => {
+    const dataFile = join(cacheDir(root), 'documents-data.bin')
+    const mainFile = join(cacheDir(root), 'documents.bin')
+    // As `ssmd validate` with plugins: every document's data first when the plugins must run, then the rules.
+    const run = async (keepData: boolean, askData = keepData) => {
       const cache = new DocumentCache(root, { keepData })
       const ws = new Workspace(root, { cache })
-      const data = ws.documents.map(d => d.data)
+      const data = askData ? ws.documents.map(d => d.data) : []
       const { findings: found } = await runRules(ws, sources, { policy: policySeverities(ws), releaseData: true })
       cache.save()
-      return { cache, list: found.map(f => JSON.stringify(f)), data }
+      return { cache, list: found.map(f => JSON.stringify(f)), data, ws }
     }
     await run(true)
+    expect(existsSync(dataFile)).to.equal(true)
     const kept = await run(true)
     expect(kept.cache.stats.hits).to.equal(documents(root).length + 1)
     expect(kept.cache.rereads).to.equal(0)
     expect(kept.data.every(d => typeof d === 'object' && d !== null)).to.equal(true)
     expect(kept.data).to.have.length(documents(root).length + 1)
     expect(kept.list).to.deep.equal(await cold(root))
-    // Without plugins, entries with data are still used as they are (no rewrite back and forth).
+    // The cache proper is the one a run without plugins keeps: such a run uses it as it is, and rewrites nothing.
+    const before = [statSync(mainFile).mtimeMs, statSync(dataFile).mtimeMs]
     const plain = await run(false)
     expect(plain.cache.stats.hits).to.equal(documents(root).length + 1)
-    expect(plain.cache.rereads).to.equal(0)
-    // A lean entry is read again when a run needs its data.
-    clearCache(root)
-    await run(false)
-    const lean = await run(false)
-    expect(lean.cache.rereads).to.equal(documents(root).filter(f => !f.startsWith('schemas/')).length)
+    expect([statSync(mainFile).mtimeMs, statSync(dataFile).mtimeMs]).to.deep.equal(before)
+    // A run with plugins that does not ask for the data (their results reused) reads no document and rewrites nothing.
+    const reused = await run(true, false)
+    expect(reused.cache.rereads).to.equal(0)
+    expect([statSync(mainFile).mtimeMs, statSync(dataFile).mtimeMs]).to.deep.equal(before)
+    // A changed document: its new data, never the kept one.
+    const feed = join(root, 'feeds/kalshi.yaml')
+    writeFileSync(feed, readFileSync(feed, 'utf8').replace(/^display_name: .*$/m, 'display_name: Renamed for the test'))
+    const changed = await run(true)
+    const doc = (r: { data: unknown[]; ws: Workspace }) => r.data[r.ws.documents.findIndex(d => d.file === 'feeds/kalshi.yaml')] as { display_name?: string }
+    expect(doc(changed).display_name).to.equal('Renamed for the test')
+    // Without the data file (deleted, or a cache written by a run without plugins) the files are read again, once.
+    rmSync(dataFile)
+    const lost = await run(true)
+    expect(lost.cache.rereads).to.equal(documents(root).filter(f => !f.startsWith('schemas/')).length)
+    expect(doc(lost).display_name).to.equal('Renamed for the test')
+    const refilled = await run(true)
+    expect(refilled.cache.rereads).to.equal(0)
+    expect(doc(refilled).display_name).to.equal('Renamed for the test')
   })
 
   it('runs a built-in rule declared to read one file at a time file by file, and fails it if it reaches for the workspace', async () => {

@@ -37,13 +37,13 @@ import { DefaultSerializer, deserialize } from 'node:v8'
 import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProblem, ssmdDirUsable, writeFileAtomic, writeUserFileAtomic } from '../io/atomic.js'
 import { UsageError } from '../core/errors.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
-import { checkReadable } from '../io/read.js'
+import { checkReadable, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 6
+const FORMAT = 7
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -140,6 +140,8 @@ export function cacheLocation(root: string, flag?: string, env: Readonly<Record<
 }
 
 const CACHE_FILE = 'documents.bin'
+/** The documents' data for runs with plugins (see KeptData), beside the cache file. */
+const DATA_FILE = 'documents-data.bin'
 
 let codeKey: string | undefined
 
@@ -256,6 +258,8 @@ export class DocumentCache {
   private dirty = false
   /** `.ssmd` or `.ssmd/cache` is a symlink (or not a folder) and the cache lives there: it is neither read nor written. */
   private readonly off: boolean
+  /** The documents' data for plugins, when kept (see the constructor). */
+  private readonly kept?: KeptData
   /**
    * What this run made of the cache, for tests and `-v`: `hits`, entries whose
    * stat data proved them unchanged; `verified`, racy entries whose content
@@ -271,8 +275,10 @@ export class DocumentCache {
 
   /**
    * `keepData`: keep every document's parsed data, feeds' and environments'
-   * too. A run with plugins hands every document's data to them, and reading
-   * it from the cache is cheaper than parsing every file again.
+   * too, in a file of its own (KeptData). A run with plugins hands every
+   * document's data to them when they must run, and reading it from there is
+   * cheaper than parsing every file again; a run whose plugins' results are
+   * reused never reads it, so its cache costs what a run without plugins does.
    */
   constructor(
     readonly root: string,
@@ -292,6 +298,7 @@ export class DocumentCache {
         // Read-only or full: the cache is not written either (save() needs the same file first).
       }
     }
+    if (options.keepData === true) this.kept = new KeptData(join(this.dir, DATA_FILE))
     const payload = load(this.file)
     if (payload) {
       this.columns = payload.entries
@@ -330,7 +337,7 @@ export class DocumentCache {
     const st = check.st
     const at = this.old.get(file)
     const decoded = at === undefined ? undefined : decodeEntry(this.columns!, at)
-    const entry = decoded && (decoded.dataKept || (!this.options.keepData && complete(decoded.memo))) ? decoded : undefined
+    const entry = decoded && (decoded.dataKept || complete(decoded.memo)) ? decoded : undefined
     const statSame = entry !== undefined && sameStat(entry, st)
     // The warm path: nothing read, nothing hashed.
     if (entry && statSame && entry.racy !== true && this.strategy === 'metadata') {
@@ -383,7 +390,8 @@ export class DocumentCache {
     if (!digest) return new SsmdDocument(kind, name, file, abs, parsed, {}, reread)
     // The text is not kept: only a file with findings needs it again (to locate them), and it is read then.
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
-    const dataKept = kind === 'schema' || kind === 'policy' || this.options.keepData === true
+    const dataKept = kind === 'schema' || kind === 'policy'
+    if (!dataKept) this.kept?.put(file, digest, parsed.data)
     // The bytes read are the blob git's index names for the file (stat data unchanged while read).
     const blob = this.blobIds()?.idFor(file, st)
     const fresh: Entry = {
@@ -431,8 +439,31 @@ export class DocumentCache {
 
   /** One RereadFrom for every document of the run. */
   private from(realPaths?: RealPaths): RereadFrom {
-    if (this.#from === undefined || this.#from.realPaths !== realPaths) this.#from = { root: this.root, realPaths }
+    if (this.#from === undefined || this.#from.realPaths !== realPaths) {
+      const from: RereadFrom = { root: this.root, realPaths }
+      if (this.kept !== undefined) from.held = (file, abs) => this.heldData(file, abs, from)
+      this.#from = from
+    }
     return this.#from
+  }
+
+  /**
+   * The data of a document whose data the entry does not hold, for a run with
+   * plugins: from KeptData when it has the data of the content this run's entry
+   * was made from, else read and parsed again (as a document rereads itself),
+   * and kept for later runs when the bytes read are that content.
+   */
+  private heldData(file: string, abs: string, from: RereadFrom): { data: unknown } | undefined {
+    const entry = this.fresh.get(file)
+    if (this.kept === undefined || entry?.digest === undefined || entry.dataKept) return undefined
+    const held = this.kept.get(file, entry.digest)
+    if (held !== undefined) return held
+    const r = readBounded(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths: from.realPaths })
+    if (r.bytes === undefined) return undefined
+    from.reads = (from.reads ?? 0) + 1
+    const { data } = parseYamlBytes(r.bytes)
+    if (sameDigest(entry, sha256(r.bytes))) this.kept.put(file, entry.digest, data)
+    return { data }
   }
 
   private keep(file: string, entry: Entry, doc: SsmdDocument): SsmdDocument {
@@ -452,31 +483,77 @@ export class DocumentCache {
       // An entry without data is of use only with the per-file findings and facts of a full run.
       if (!entry.dataKept && !complete(entry.memo)) this.fresh.delete(file)
     }
+    this.kept?.save(this.fresh, (file, bytes) => this.write(file, bytes))
     const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
     if (!this.dirty && !tablesShrank && this.fresh.size === this.old.size) return
-    // Magic and checksum are written in front of the payload in its own buffer: no second copy of it (tens of MB at N = 20,000).
-    const serializer = new DefaultSerializer()
-    serializer.writeRawBytes(Buffer.alloc(MAGIC.length + 32))
-    serializer.writeHeader()
-    serializer.writeValue({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload)
-    const bytes = serializer.releaseBuffer()
-    MAGIC.copy(bytes, 0)
-    createHash('sha256')
-      .update(bytes.subarray(MAGIC.length + 32))
-      .digest()
-      .copy(bytes, MAGIC.length)
+    this.write(this.file, sealValue({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload))
+  }
+
+  /** Writes one file of the cache, atomically. Best effort: a read-only checkout simply runs without a cache. */
+  private write(file: string, bytes: Buffer): void {
     try {
       if (this.dir === cacheDir(this.root)) {
         // Writes .ssmd/.gitignore first and refuses a symlinked .ssmd or .ssmd/cache (see ssmdSubdir).
-        writeFileAtomic(this.root, this.file, bytes)
+        writeFileAtomic(this.root, file, bytes)
       } else {
         // A folder of the user's (CI's cache folder): the temporary file is staged beside the target and renamed over it.
         mkdirSync(this.dir, { recursive: true, mode: 0o700 })
-        writeUserFileAtomic(this.file, bytes)
+        writeUserFileAtomic(file, bytes)
       }
     } catch {
       // No cache this time.
     }
+  }
+}
+
+/**
+ * The documents' data kept for runs with plugins, in DATA_FILE: by file, the
+ * content digest it was parsed from and the data. Read from disk only when a
+ * run asks for a document's data (its plugins must run); written when this
+ * run parsed data it did not hold, or when it holds entries of files this run
+ * did not read or read with other content.
+ */
+class KeptData {
+  private held?: Map<string, [Uint8Array, unknown]>
+  private readonly added = new Map<string, [Uint8Array, unknown]>()
+
+  constructor(private readonly file: string) {}
+
+  private loaded(): Map<string, [Uint8Array, unknown]> {
+    if (this.held === undefined) {
+      const v = loadValue(this.file) as { format?: unknown; key?: unknown; data?: unknown } | undefined
+      const ok = typeof v === 'object' && v !== null && v.format === FORMAT && v.key === currentKey() && v.data instanceof Map
+      this.held = ok ? (v.data as Map<string, [Uint8Array, unknown]>) : new Map()
+    }
+    return this.held
+  }
+
+  /** The data parsed from the content with this digest, when kept. */
+  get(file: string, digest: Uint8Array): { data: unknown } | undefined {
+    const got = this.added.get(file) ?? this.loaded().get(file)
+    return Array.isArray(got) && got[0] instanceof Uint8Array && Buffer.compare(got[0], digest) === 0 ? { data: got[1] } : undefined
+  }
+
+  put(file: string, digest: Uint8Array, data: unknown): void {
+    this.added.set(file, [digest, data])
+  }
+
+  /** Keeps the data of this run's entries (`entries`: what the cache keeps), when it changed. */
+  save(entries: ReadonlyMap<string, Entry>, write: (file: string, bytes: Buffer) => void): void {
+    const wanted = [...entries].filter(([, e]) => !e.dataKept && e.digest !== undefined)
+    const stale =
+      this.held !== undefined &&
+      [...this.held].some(([file, [digest]]) => {
+        const e = entries.get(file)
+        return e?.digest === undefined || Buffer.compare(e.digest, digest) !== 0
+      })
+    if (this.added.size === 0 && !stale) return
+    const data = new Map<string, [Uint8Array, unknown]>()
+    for (const [file, e] of wanted) {
+      const got = this.get(file, e.digest!)
+      if (got !== undefined) data.set(file, [e.digest!, got.data])
+    }
+    write(this.file, sealValue({ format: FORMAT, key: currentKey(), data }))
   }
 }
 
@@ -493,8 +570,8 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** The payload, or undefined when the file is missing, truncated, corrupt, foreign or from another ssmd. */
-function load(file: string): Payload | undefined {
+/** A cache file's payload (after its magic and checksum), or undefined when the file is missing, truncated, corrupt or foreign. */
+function readSealed(file: string): Buffer | undefined {
   let bytes: Buffer
   try {
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
@@ -518,12 +595,39 @@ function load(file: string): Payload | undefined {
   const sum = bytes.subarray(MAGIC.length, MAGIC.length + 32)
   const payload = bytes.subarray(MAGIC.length + 32)
   if (!createHash('sha256').update(payload).digest().equals(sum)) return undefined
-  let value: unknown
+  return payload
+}
+
+/** The value a cache file holds (see sealValue), or undefined when it cannot be read or is not one this ssmd wrote. */
+function loadValue(file: string): unknown {
+  const payload = readSealed(file)
+  if (payload === undefined) return undefined
   try {
-    value = deserialize(payload)
+    return deserialize(payload)
   } catch {
     return undefined
   }
+}
+
+/** A value as a cache file: magic, checksum, V8 serialization (written in one buffer: no second copy of tens of MB). */
+function sealValue(value: unknown): Buffer {
+  const serializer = new DefaultSerializer()
+  serializer.writeRawBytes(Buffer.alloc(MAGIC.length + 32))
+  serializer.writeHeader()
+  serializer.writeValue(value)
+  const bytes = serializer.releaseBuffer()
+  MAGIC.copy(bytes, 0)
+  createHash('sha256')
+    .update(bytes.subarray(MAGIC.length + 32))
+    .digest()
+    .copy(bytes, MAGIC.length)
+  return bytes
+}
+
+/** The payload, or undefined when the file is missing, truncated, corrupt, foreign or from another ssmd. */
+function load(file: string): Payload | undefined {
+  const value = loadValue(file)
+  if (value === undefined) return undefined
   const p = value as Payload
   if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !wellFormed(p.entries) || !(p.tables instanceof Map)) return undefined
   for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
@@ -541,14 +645,16 @@ export function clearCache(root: string, location?: string): boolean {
     // `rm -r .ssmd/cache` through a symlinked .ssmd would delete a folder outside the repository.
     refuseSsmdDirWrite(root, CACHE_DIR)
   } else {
-    const file = join(dir, CACHE_FILE)
     let existed = false
-    try {
-      existed = statSync(file).isFile()
-    } catch {
-      existed = false
+    for (const name of [CACHE_FILE, DATA_FILE]) {
+      const file = join(dir, name)
+      try {
+        existed ||= statSync(file).isFile()
+      } catch {
+        // Not there.
+      }
+      rmSync(file, { force: true })
     }
-    rmSync(file, { force: true })
     return existed
   }
   let existed = false

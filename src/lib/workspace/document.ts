@@ -95,6 +95,8 @@ export interface RereadFrom {
   realPaths?: RealPaths
   /** How many documents were read again through this (for tests and `-v`). */
   reads?: number
+  /** Where the data of a document that does not hold it comes from first (the validation cache's kept data); undefined: read the file again. */
+  held?: (file: string, absPath: string) => { data: unknown } | undefined
 }
 
 interface Parsed {
@@ -196,6 +198,11 @@ export class SsmdDocument<T = unknown> {
     if (this.#lazyData) {
       this.#lazyData = false
       const from = this.#from
+      const held = from?.held?.(this.file, this.absPath)
+      if (held !== undefined) {
+        this.#data = held.data as T | undefined
+        return this.#data
+      }
       if (from) from.reads = (from.reads ?? 0) + 1
       const again = from ? SsmdDocument.read(this.kind, this.name, this.file, this.absPath, from.root, from.realPaths) : undefined
       if (again) {
