@@ -281,4 +281,41 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     // --no-cache: it runs.
     expect(json(run(['validate', '--json', '--no-cache', '-C', repo])).summary.plugins[0].cached).to.equal(undefined)
   })
+
+  it('runs the plugin again when a document changes, on its new data, and starts no process on a hit', () => {
+    ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })]))
+    const repo = exampleRepo()
+    policy(repo, 'rules:\n  ref/unused: off\n  ceiling/rate: [error, { max: 7 }]\n')
+    const rates = (r: CliResult) =>
+      json(r)
+        .findings.filter(f => f.rule === 'ceiling/rate')
+        .map(f => `${f.file} ${f.message}`)
+    const state = (r: CliResult) => json(r).summary.plugins.map(p => `${p.status} ${p.cached === true}`)
+    const first = run(['validate', '--json', '-C', repo])
+    expect(rates(first)).to.deep.equal(['feeds/kalshi.yaml rate_limit_per_second 10 is over the ceiling of 7'])
+    // The data the plugin is given comes from the cache's data file now: a changed document's is its new content.
+    const kraken = join(repo, 'feeds/kraken.yaml')
+    writeFileSync(kraken, readFileSync(kraken, 'utf8').replace('rate_limit_per_second: 1', 'rate_limit_per_second: 9'))
+    const changed = run(['validate', '--json', '-C', repo])
+    expect(state(changed)).to.deep.equal(['ok false'])
+    expect(rates(changed)).to.deep.equal([
+      'feeds/kalshi.yaml rate_limit_per_second 10 is over the ceiling of 7',
+      'feeds/kraken.yaml rate_limit_per_second 9 is over the ceiling of 7',
+    ])
+    // A hit starts no process: with the plugin's hook file gone, the kept result still answers...
+    const hook = join(cli.env.XDG_DATA_HOME, 'ssmd', 'node_modules', PKG, 'hooks', 'validate.js')
+    rmSync(hook)
+    const hit = run(['validate', '--json', '-C', repo])
+    expect(state(hit)).to.deep.equal(['ok true'])
+    expect(rates(hit)).to.deep.equal(rates(changed))
+    // ... and the next change starts it, which then fails for the missing file.
+    writeFileSync(kraken, readFileSync(kraken, 'utf8').replace('rate_limit_per_second: 9', 'rate_limit_per_second: 3'))
+    const started = run(['validate', '--json', '-C', repo])
+    expect(state(started)).to.deep.equal(['failed false'])
+    expect(
+      json(started)
+        .findings.filter(f => f.rule === 'plugin/failed')
+        .map(f => f.message),
+    ).to.deep.equal([`plugin '${PKG}' failed: its hook file hooks/validate.js, which does not exist; its findings are incomplete`])
+  })
 })
