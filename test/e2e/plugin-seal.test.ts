@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { execFileSync, spawn } from 'node:child_process'
-import { cpSync, readdirSync, symlinkSync } from 'node:fs'
+import { cpSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BUILT_BIN } from '../helpers/cli.js'
 import { onCleanup } from '../helpers/cleanup.js'
@@ -38,11 +38,11 @@ describe('sealed plugins (built CLI, private plugin home): every escape and ever
   })
 
   /** Links the plugin, validates the shared repository and checks everything the issue asks of a hostile plugin. */
-  function attack(dir: string, pkg: string, why: RegExp, extra: Record<string, string> = {}): JsonOutput {
+  function attack(dir: string, pkg: string, why: RegExp, extra: Record<string, string> = {}, on = { repo, before: repoBefore }): JsonOutput {
     link(dir)
     const pluginBefore = tree(dir)
     const started = Date.now()
-    const r = run(['validate', '--json', '-C', repo], extra)
+    const r = run(['validate', '--json', '-C', on.repo], extra)
     const took = Date.now() - started
     expect(r.code, r.stderr).to.equal(1)
     const out = JSON.parse(r.stdout) as JsonOutput
@@ -58,7 +58,7 @@ describe('sealed plugins (built CLI, private plugin home): every escape and ever
       expect(text).not.to.match(/root:x?:0:0|Debugger listening/)
       expect(text).not.to.match(/\n\s+at /)
     }
-    expect(tree(repo)).to.deep.equal(repoBefore)
+    expect(tree(on.repo)).to.deep.equal(on.before)
     expect(tree(dir)).to.deep.equal(pluginBefore)
     expect(readdirSync(PROJECT_ROOT).filter(n => n.startsWith('node_trace'))).to.deep.equal([])
     expect(processesMentioning(dir)).to.deep.equal([])
@@ -89,6 +89,23 @@ describe('sealed plugins (built CLI, private plugin home): every escape and ever
   for (const [name, why, extra] of cases) {
     it(name, () => {
       attack(join(PLUGINS, name), `ssmd-plugin-${name}`, why, extra)
+    })
+  }
+
+  // Documents larger than the engine's memory: copying a part in, parsing it or freezing it fails first, as the engine's
+  // "out of memory", as a null exception (8 feeds, 24 MB) or as a WebAssembly memory fault (16 feeds, 16 MB): at the limit, each is the limit.
+  for (const [feeds, mb] of [
+    [16, 16],
+    [8, 24],
+  ]) {
+    it(`documents larger than the memory limit (${feeds} feeds of 750 KB, ${mb} MB): the limit, named, while the documents are taken in`, () => {
+      const big = brokenRepo()
+      for (let i = 0; i < feeds; i++) {
+        const notes = Array.from({ length: 25000 }, (_, j) => `  - note ${String(j).padStart(6, '0')} of bulk feed ${i}\n`).join('')
+        writeFileSync(join(big, 'feeds', `bulk-${i}.yaml`), `name: bulk-${i}\ndisplay_name: Bulk ${i}\ntype: rest\nstatus: active\nnotes:\n${notes}`)
+      }
+      const why = new RegExp(`^plugin '[^']+' failed: exceeded its memory limit of ${mb} MB \\(while reading the documents\\); it was stopped; its findings are incomplete$`)
+      attack(join(PLUGINS, 'sealed-ok'), 'ssmd-plugin-sealed-ok', why, { SSMD_PLUGIN_MEMORY_MB: String(mb), SSMD_PLUGIN_TIMEOUT_MS: '30000' }, { repo: big, before: tree(big) })
     })
   }
 

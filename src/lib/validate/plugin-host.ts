@@ -50,6 +50,8 @@ class SealError extends Error {}
 const BUILTINS = new Set(builtinModules)
 const isBuiltin = (spec: string) => spec.startsWith('node:') || BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0])
 const BOOT = 'ssmd:boot'
+/** The engine's memory, once made: a failure while it is (nearly) full is the memory limit, whatever the engine says (see memoryFull). */
+let engineMemory: { memory: { buffer: ArrayBuffer }; maximum: number } | undefined
 const REFUSED = 'ssmd-refused:'
 
 function post(message: Record<string, unknown>): void {
@@ -246,7 +248,9 @@ async function main(): Promise<void> {
   // beyond it is the engine's "out of memory" error. (The engine's own malloc limit cannot measure
   // allocations in this build, so it is not relied on.)
   const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => object } }).WebAssembly
-  const wasmMemory = new Memory({ initial: 256, maximum: Math.max(256, args.memoryMb * 16) })
+  const pages = Math.max(256, args.memoryMb * 16)
+  const wasmMemory = new Memory({ initial: 256, maximum: pages }) as { buffer: ArrayBuffer }
+  engineMemory = { memory: wasmMemory, maximum: pages * 65536 }
   const engine = await newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: wasmMemory as Parameters<typeof newVariant>[1]['wasmMemory'] }))
   const rt = engine.newRuntime()
   // Deep recursion ends as the engine's "stack overflow" error, well before this process's own stack.
@@ -323,7 +327,7 @@ async function main(): Promise<void> {
   /** Why the engine stopped, when it was one of its limits. */
   const limitHit = (text: string): string | undefined => {
     if (interrupted || /^InternalError: interrupted/.test(text)) return `exceeded its time budget of ${budgetMs} ms (${stage}); it was stopped`
-    if (/^InternalError: out of memory/.test(text)) return `exceeded its memory limit of ${args.memoryMb} MB (${stage}); it was stopped`
+    if (/^InternalError: out of memory/.test(text) || memoryFull()) return memoryMessage(args.memoryMb, stage)
     return undefined
   }
   /** Runs the engine's jobs until the promise settles: its string value, or why not. */
@@ -408,9 +412,16 @@ async function main(): Promise<void> {
       continue
     }
     stage = 'while reading the documents'
-    const part = vm.newString(line)
-    const added = vm.callFunction(addFn, runner, part)
-    part.dispose()
+    let added: ReturnType<typeof vm.callFunction>
+    try {
+      const part = vm.newString(line)
+      added = vm.callFunction(addFn, runner, part)
+      part.dispose()
+    } catch (error) {
+      // The engine's allocator failed outside its own code (copying the part in): at the limit, that is the limit.
+      if (memoryFull()) return fail(memoryMessage(args.memoryMb, stage))
+      throw error
+    }
     if (added.error) {
       const text = describe(added.error)
       return fail(limitHit(text) ?? `its documents could not be read: ${text}`)
@@ -438,6 +449,18 @@ async function main(): Promise<void> {
   post({ t: 'done', reports: done.reports, errors: done.errors, timing: { load: loadMs, run: performance.now() - runStarted } })
 }
 
+/**
+ * True when the engine's memory has grown to (nearly) its maximum: an
+ * allocation the limit refused can then surface as anything (the engine's
+ * "out of memory", a `null` exception when even that error could not be made,
+ * or a WebAssembly memory fault in the glue code copying data in).
+ */
+function memoryFull(): boolean {
+  return engineMemory !== undefined && engineMemory.memory.buffer.byteLength >= engineMemory.maximum * 0.875
+}
+
+const memoryMessage = (mb: number, stage: string) => `exceeded its memory limit of ${mb} MB (${stage}); it was stopped`
+
 /** The lines ssmd writes to this process's stdin, as they arrive (JSON has no raw newline inside a line). */
 async function* stdinLines(): AsyncGenerator<string> {
   let pending: Buffer[] = []
@@ -457,5 +480,9 @@ async function* stdinLines(): AsyncGenerator<string> {
 }
 
 main()
-  .catch(error => post({ t: 'failed', message: `ssmd's plugin host failed: ${error instanceof Error ? error.message : String(error)}` }))
+  .catch(error => {
+    const memoryMb = engineMemory === undefined ? 0 : Math.round(engineMemory.maximum / 1048576)
+    if (memoryFull()) return post({ t: 'failed', message: memoryMessage(memoryMb, 'while the engine held its data') })
+    post({ t: 'failed', message: `ssmd's plugin host failed: ${error instanceof Error ? error.message : String(error)}` })
+  })
   .finally(() => process.exit(0))
