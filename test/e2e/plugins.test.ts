@@ -135,6 +135,17 @@ describe('validation plugins (built CLI, private plugin home)', () => {
         'acme/websocket-rate-limit feeds/kalshi.yaml:13 ',
       ])
     })
+
+    it('is frozen at every depth, a "__proto__" key included, however a plugin tries to write to it', () => {
+      link(join(PLUGINS, 'frozen-deep'))
+      const repo = exampleRepo()
+      const feed = join(repo, 'feeds/kalshi.yaml')
+      writeFileSync(feed, `${readFileSync(feed, 'utf8')}extra:\n  __proto__:\n    nested: [1, { deeper: [true] }]\n`)
+      const r = run(['validate', '--json', '-C', repo])
+      const mine = json(r).findings.filter(f => f.rule === 'frozen/deep' || f.rule === 'plugin/failed')
+      expect(mine.map(f => f.message)).to.have.length(1)
+      expect(mine[0].message).to.match(/^0 of [1-9][0-9]{2,} writes to the documents took effect$/)
+    })
   })
 
   describe('rule meta across the process boundary', () => {
