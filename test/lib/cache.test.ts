@@ -466,6 +466,20 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(doc(refilled).display_name).to.equal('Renamed for the test')
   })
 
+  it("removes the documents' data file too when clearing a cache kept in a folder of the user's, and nothing else there", async () => {
+    const root = exampleRepo()
+    const location = join(tempDir(), 'ci-cache')
+    mkdirSync(location)
+    writeFileSync(join(location, 'other-tool.bin'), 'theirs')
+    const cache = new DocumentCache(root, { keepData: true, location })
+    const ws = new Workspace(root, { cache })
+    await runRules(ws, sources, { policy: policySeverities(ws), releaseData: true })
+    cache.save()
+    expect(readdirSync(location).sort()).to.deep.equal(['documents-data.bin', 'documents.bin', 'other-tool.bin'])
+    expect(clearCache(root, location)).to.equal(true)
+    expect(readdirSync(location)).to.deep.equal(['other-tool.bin'])
+  })
+
   it('runs a built-in rule declared to read one file at a time file by file, and fails it if it reaches for the workspace', async () => {
     const root = exampleRepo()
     const seen: string[] = []

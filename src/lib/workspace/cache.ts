@@ -636,7 +636,7 @@ function load(file: string): Payload | undefined {
 
 /**
  * `ssmd cache clear`: removes the cache. The default folder (`.ssmd/cache`) is
- * removed whole; in a folder the user named only ssmd's cache file is removed
+ * removed whole; in a folder the user named only ssmd's cache files are removed
  * (the folder may hold other tools' caches).
  */
 export function clearCache(root: string, location?: string): boolean {
