@@ -72,6 +72,8 @@ const FILE_RULES = 16
 const HAS_DIGEST = 32
 const RACY = 64
 const HAS_BLOB = 128
+/** In a run's EntryColumns only (never written: the columns keep such entries in `kept`). */
+const DATA_KEPT = 256
 /** Bytes of a git blob id (SHA-1). */
 export const BLOB = 20
 /** Bytes of a content digest (SHA-256). */
@@ -79,76 +81,158 @@ export const DIGEST = 32
 const KNOWN = new Set(['contract', 'findings', 'facts', 'fileRules'])
 const STAMP = 5
 
-export function encodeEntries(entries: Map<string, Entry>): Columns {
-  const n = entries.size
-  const c: Columns = {
-    files: [],
-    stamps: new Float64Array(n * STAMP),
-    digests: new Uint8Array(n * DIGEST),
-    blobs: new Uint8Array(n * BLOB),
-    kept: new Map(),
-    problems: new Map(),
-    flags: new Uint8Array(n),
-    fileRules: '',
-    fileRulesOther: new Map(),
-    findings: new Map(),
-    contract: new Map(),
-    feed: new Array<string | undefined>(n),
-    schema: new Array<string | undefined>(n),
-    status: new Array<string | undefined>(n),
-    dates: new Array<string | undefined>(n),
-    rest: new Map(),
+/**
+ * The entries of one run, kept in columns as they are made: stat data, digests
+ * and blob ids in typed arrays, the memo by reference. As one object (and two
+ * small buffers) per file, the run that writes the cache held several hundred
+ * bytes more per file than one without it, and its garbage collector copied
+ * them all from the young generation.
+ */
+export class EntryColumns {
+  private readonly files: string[] = []
+  private readonly at = new Map<string, number>()
+  private stamps = new Float64Array(STAMP * 256)
+  private digests = new Uint8Array(DIGEST * 256)
+  private blobs = new Uint8Array(BLOB * 256)
+  private flags = new Uint16Array(256)
+  private readonly memos: Array<Record<string, unknown>> = []
+  /** Data of entries whose data is kept, and read problems, by index. */
+  private readonly data = new Map<number, unknown>()
+  private readonly problems = new Map<number, ReadProblem>()
+
+  get size(): number {
+    return this.files.length
   }
-  // The most common rule list is stored once.
-  const counts = new Map<string, number>()
-  for (const e of entries.values()) {
-    const r = e.memo.fileRules
-    if (typeof r === 'string') counts.set(r, (counts.get(r) ?? 0) + 1)
-  }
-  for (const [r, k] of counts) if (k > (counts.get(c.fileRules) ?? 0)) c.fileRules = r
-  let i = 0
-  for (const [file, e] of entries) {
-    c.files.push(file)
+
+  /** Keeps `e` as the entry of `file` (replacing one kept before). */
+  set(file: string, e: Entry): void {
+    let i = this.at.get(file)
+    if (i === undefined) {
+      i = this.files.length
+      if (i === this.flags.length) this.grow()
+      this.files.push(file)
+      this.memos.push(e.memo)
+      this.at.set(file, i)
+    } else {
+      this.memos[i] = e.memo
+      this.data.delete(i)
+      this.problems.delete(i)
+    }
     const o = i * STAMP
-    c.stamps[o] = e.size
-    c.stamps[o + 1] = e.mtimeMs
-    c.stamps[o + 2] = e.ctimeMs
-    c.stamps[o + 3] = e.ino
-    c.stamps[o + 4] = e.mode
+    const s = this.stamps
+    s[o] = e.size
+    s[o + 1] = e.mtimeMs
+    s[o + 2] = e.ctimeMs
+    s[o + 3] = e.ino
+    s[o + 4] = e.mode
     let flags = e.racy === true ? RACY : 0
     if (e.digest !== undefined && e.digest.length === DIGEST) {
-      c.digests.set(e.digest, i * DIGEST)
+      this.digests.set(e.digest, i * DIGEST)
       flags |= HAS_DIGEST
     }
     if (e.blob !== undefined && e.blob.length === BLOB) {
-      c.blobs.set(e.blob, i * BLOB)
+      this.blobs.set(e.blob, i * BLOB)
       flags |= HAS_BLOB
     }
     if (e.dataKept) {
-      c.kept.set(i, { data: e.data, ...(e.problem === undefined ? {} : { problem: e.problem }), memo: e.memo })
-      c.flags[i] = flags
-    } else {
-      if (e.problem !== undefined) c.problems.set(i, e.problem)
-      const m = e.memo
+      flags |= DATA_KEPT
+      this.data.set(i, e.data)
+    }
+    if (e.problem !== undefined) this.problems.set(i, e.problem)
+    this.flags[i] = flags
+  }
+
+  /** The content digest kept for `file`. */
+  digest(file: string): Uint8Array | undefined {
+    const i = this.at.get(file)
+    return i !== undefined && (this.flags[i] & HAS_DIGEST) !== 0 ? this.digests.slice(i * DIGEST, (i + 1) * DIGEST) : undefined
+  }
+
+  /** Whether the entry of `file` keeps its data. */
+  dataKept(file: string): boolean {
+    const i = this.at.get(file)
+    return i !== undefined && (this.flags[i] & DATA_KEPT) !== 0
+  }
+
+  /** The content digests of the entries `keep` accepts that do not keep their data, by file. */
+  digestsOf(keep: (memo: Record<string, unknown>, dataKept: boolean) => boolean): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>()
+    for (let i = 0; i < this.files.length; i++) {
+      const f = this.flags[i]
+      if ((f & DATA_KEPT) === 0 && (f & HAS_DIGEST) !== 0 && keep(this.memos[i], false)) out.set(this.files[i], this.digests.slice(i * DIGEST, (i + 1) * DIGEST))
+    }
+    return out
+  }
+
+  /** Each entry's memo, and whether its data is kept. */
+  *memoEntries(): Generator<[memo: Record<string, unknown>, dataKept: boolean]> {
+    for (let i = 0; i < this.files.length; i++) yield [this.memos[i], (this.flags[i] & DATA_KEPT) !== 0]
+  }
+
+  /** The columns written to disk, of the entries `keep` accepts (given each entry's memo and whether its data is kept). */
+  encode(keep: (memo: Record<string, unknown>, dataKept: boolean) => boolean): Columns {
+    const chosen: number[] = []
+    for (let i = 0; i < this.files.length; i++) if (keep(this.memos[i], (this.flags[i] & DATA_KEPT) !== 0)) chosen.push(i)
+    const n = chosen.length
+    const c: Columns = {
+      files: [],
+      stamps: new Float64Array(n * STAMP),
+      digests: new Uint8Array(n * DIGEST),
+      blobs: new Uint8Array(n * BLOB),
+      kept: new Map(),
+      problems: new Map(),
+      flags: new Uint8Array(n),
+      fileRules: '',
+      fileRulesOther: new Map(),
+      findings: new Map(),
+      contract: new Map(),
+      feed: new Array<string | undefined>(n),
+      schema: new Array<string | undefined>(n),
+      status: new Array<string | undefined>(n),
+      dates: new Array<string | undefined>(n),
+      rest: new Map(),
+    }
+    // The most common rule list is stored once.
+    const counts = new Map<string, number>()
+    for (const i of chosen) {
+      const r = this.memos[i].fileRules
+      if (typeof r === 'string') counts.set(r, (counts.get(r) ?? 0) + 1)
+    }
+    for (const [r, k] of counts) if (k > (counts.get(c.fileRules) ?? 0)) c.fileRules = r
+    for (let j = 0; j < n; j++) {
+      const i = chosen[j]
+      c.files.push(this.files[i])
+      c.stamps.set(this.stamps.subarray(i * STAMP, (i + 1) * STAMP), j * STAMP)
+      c.digests.set(this.digests.subarray(i * DIGEST, (i + 1) * DIGEST), j * DIGEST)
+      c.blobs.set(this.blobs.subarray(i * BLOB, (i + 1) * BLOB), j * BLOB)
+      let flags = this.flags[i] & (RACY | HAS_DIGEST | HAS_BLOB)
+      const m = this.memos[i]
+      const problem = this.problems.get(i)
+      if ((this.flags[i] & DATA_KEPT) !== 0) {
+        c.kept.set(j, { data: this.data.get(i), ...(problem === undefined ? {} : { problem }), memo: m })
+        c.flags[j] = flags
+        continue
+      }
+      if (problem !== undefined) c.problems.set(j, problem)
       if (Array.isArray(m.contract)) {
         flags |= CONTRACT
-        if (m.contract.length > 0) c.contract.set(i, m.contract)
+        if (m.contract.length > 0) c.contract.set(j, m.contract)
       }
       if (Array.isArray(m.findings)) {
         flags |= FINDINGS
-        if (m.findings.length > 0) c.findings.set(i, m.findings)
+        if (m.findings.length > 0) c.findings.set(j, m.findings)
       }
       if (typeof m.fileRules === 'string') {
         flags |= FILE_RULES
-        if (m.fileRules !== c.fileRules) c.fileRulesOther.set(i, m.fileRules)
+        if (m.fileRules !== c.fileRules) c.fileRulesOther.set(j, m.fileRules)
       }
       const facts = m.facts as DocumentFacts | undefined
       if (typeof facts === 'object' && facts !== null) {
         flags |= FACTS | (facts.isObject ? IS_OBJECT : 0)
-        c.feed[i] = facts.feed
-        c.schema[i] = facts.schema
-        c.status[i] = facts.status
-        c.dates[i] = facts.dates
+        c.feed[j] = facts.feed
+        c.schema[j] = facts.schema
+        c.status[j] = facts.status
+        c.dates[j] = facts.dates
       }
       // Built only for a memo with keys this layout does not know (rare): no array per entry.
       let rest: Record<string, unknown> | undefined
@@ -157,12 +241,24 @@ export function encodeEntries(entries: Map<string, Entry>): Columns {
         rest ??= {}
         rest[k] = m[k]
       }
-      if (rest !== undefined) c.rest.set(i, rest)
-      c.flags[i] = flags
+      if (rest !== undefined) c.rest.set(j, rest)
+      c.flags[j] = flags
     }
-    i++
+    return c
   }
-  return c
+
+  private grow(): void {
+    const n = this.flags.length * 2
+    const grown = <T extends Float64Array | Uint8Array | Uint16Array>(a: T, make: (k: number) => T, per: number): T => {
+      const b = make(n * per)
+      b.set(a)
+      return b
+    }
+    this.stamps = grown(this.stamps, k => new Float64Array(k), STAMP)
+    this.digests = grown(this.digests, k => new Uint8Array(k), DIGEST)
+    this.blobs = grown(this.blobs, k => new Uint8Array(k), BLOB)
+    this.flags = grown(this.flags, k => new Uint16Array(k), 1)
+  }
 }
 
 /** The columns' shape, checked before any entry is used; false for anything foreign. */

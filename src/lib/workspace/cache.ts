@@ -40,7 +40,7 @@ import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
-import { decodeEntry, DIGEST, encodeEntries, wellFormed, type Columns, type Entry } from './cache-codec.js'
+import { decodeEntry, DIGEST, EntryColumns, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
 const FORMAT = 7
@@ -252,7 +252,8 @@ export class DocumentCache {
   /** The entries read from disk: each file's index into the columns. */
   private readonly old = new Map<string, number>()
   private columns?: Columns
-  private readonly fresh = new Map<string, Entry>()
+  /** The entries of this run, in columns as they are made (see EntryColumns). */
+  private readonly fresh = new EntryColumns()
   private readonly oldTables = new Map<string, Map<string, unknown>>()
   private readonly freshTables = new Map<string, Map<string, unknown>>()
   private dirty = false
@@ -394,13 +395,18 @@ export class DocumentCache {
     if (!dataKept) this.kept?.put(file, digest, parsed.data)
     // The bytes read are the blob git's index names for the file (stat data unchanged while read).
     const blob = this.blobIds()?.idFor(file, st)
+    const s = got.st
     const fresh: Entry = {
-      ...stampOf(got.st),
+      size: s.size,
+      mtimeMs: s.mtimeMs,
+      ctimeMs: s.ctimeMs,
+      ino: s.ino,
+      mode: s.mode,
       digest,
-      ...(blob === undefined ? {} : { blob }),
-      racy: !settled(got.st),
+      blob,
+      racy: !settled(s),
       dataKept,
-      ...(dataKept ? { data: parsed.data } : {}),
+      data: dataKept ? parsed.data : undefined,
       problem: parsed.problem,
       memo: doc.memo,
     }
@@ -415,7 +421,7 @@ export class DocumentCache {
 
   /** SHA-256 of the content the document at `file` was read from in this run, when it was read through the cache. */
   contentDigest(file: string): Uint8Array | undefined {
-    return this.fresh.get(file)?.digest
+    return this.fresh.digest(file)
   }
 
   #from?: RereadFrom
@@ -454,15 +460,15 @@ export class DocumentCache {
    * and kept for later runs when the bytes read are that content.
    */
   private heldData(file: string, abs: string, from: RereadFrom): { data: unknown } | undefined {
-    const entry = this.fresh.get(file)
-    if (this.kept === undefined || entry?.digest === undefined || entry.dataKept) return undefined
-    const held = this.kept.get(file, entry.digest)
+    const digest = this.fresh.digest(file)
+    if (this.kept === undefined || digest === undefined || this.fresh.dataKept(file)) return undefined
+    const held = this.kept.get(file, digest)
     if (held !== undefined) return held
     const r = readBounded(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths: from.realPaths })
     if (r.bytes === undefined) return undefined
     from.reads = (from.reads ?? 0) + 1
     const { data } = parseYamlBytes(r.bytes)
-    if (sameDigest(entry, sha256(r.bytes))) this.kept.put(file, entry.digest, data)
+    if (Buffer.compare(digest, sha256(r.bytes)) === 0) this.kept.put(file, digest, data)
     return { data }
   }
 
@@ -478,15 +484,17 @@ export class DocumentCache {
    */
   save(): void {
     if (this.off) return
-    for (const [file, entry] of this.fresh) {
-      if ((entry.memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
-      // An entry without data is of use only with the per-file findings and facts of a full run.
-      if (!entry.dataKept && !complete(entry.memo)) this.fresh.delete(file)
+    // An entry without data is of use only with the per-file findings and facts of a full run.
+    const useful = (memo: Record<string, unknown>, dataKept: boolean) => dataKept || complete(memo)
+    let kept = 0
+    for (const [memo, dataKept] of this.fresh.memoEntries()) {
+      if ((memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
+      if (useful(memo, dataKept)) kept++
     }
-    this.kept?.save(this.fresh, (file, bytes) => this.write(file, bytes))
+    this.kept?.save(this.fresh.digestsOf(useful), (file, bytes) => this.write(file, bytes))
     const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
-    if (!this.dirty && !tablesShrank && this.fresh.size === this.old.size) return
-    this.write(this.file, sealValue({ format: FORMAT, key: currentKey(), entries: encodeEntries(this.fresh), tables: this.freshTables } satisfies Payload))
+    if (!this.dirty && !tablesShrank && kept === this.old.size) return
+    this.write(this.file, sealValue({ format: FORMAT, key: currentKey(), entries: this.fresh.encode(useful), tables: this.freshTables } satisfies Payload))
   }
 
   /** Writes one file of the cache, atomically. Best effort: a read-only checkout simply runs without a cache. */
@@ -538,20 +546,19 @@ class KeptData {
     this.added.set(file, [digest, data])
   }
 
-  /** Keeps the data of this run's entries (`entries`: what the cache keeps), when it changed. */
-  save(entries: ReadonlyMap<string, Entry>, write: (file: string, bytes: Buffer) => void): void {
-    const wanted = [...entries].filter(([, e]) => !e.dataKept && e.digest !== undefined)
+  /** Keeps the data of this run's entries (`wanted`: the content digest of each entry the cache keeps without its data), when it changed. */
+  save(wanted: ReadonlyMap<string, Uint8Array>, write: (file: string, bytes: Buffer) => void): void {
     const stale =
       this.held !== undefined &&
       [...this.held].some(([file, [digest]]) => {
-        const e = entries.get(file)
-        return e?.digest === undefined || Buffer.compare(e.digest, digest) !== 0
+        const d = wanted.get(file)
+        return d === undefined || Buffer.compare(d, digest) !== 0
       })
     if (this.added.size === 0 && !stale) return
     const data = new Map<string, [Uint8Array, unknown]>()
-    for (const [file, e] of wanted) {
-      const got = this.get(file, e.digest!)
-      if (got !== undefined) data.set(file, [e.digest!, got.data])
+    for (const [file, digest] of wanted) {
+      const got = this.get(file, digest)
+      if (got !== undefined) data.set(file, [digest, got.data])
     }
     write(this.file, sealValue({ format: FORMAT, key: currentKey(), data }))
   }
