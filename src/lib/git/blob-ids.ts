@@ -28,7 +28,12 @@ const CONVERTING = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-enco
  */
 export class IndexBlobIds implements BlobIds {
   private constructor(
-    private readonly entries: Map<string, IndexEntry>,
+    /** Each usable entry's row in `stats` and `oids`, by path. */
+    private readonly rows: Map<string, number>,
+    /** The entries' 40-byte stat blocks (ctime, mtime, dev, ino, mode, uid, gid, size), row after row. */
+    private readonly stats: Buffer,
+    /** The entries' blob ids, 20 bytes each. */
+    private readonly oids: Buffer,
     indexMtimeNs: bigint,
     private readonly attributes: Attributes,
     private readonly prefix: string,
@@ -42,7 +47,11 @@ export class IndexBlobIds implements BlobIds {
   /** Folders in which some attributes file sets an attribute that converts (see Attributes.anyIn). */
   private readonly attributed = new Map<string, boolean>()
 
-  /** The ids for the files under `root`, or undefined when there is no usable index (no repository, an unsupported one, conversions configured). */
+  /**
+   * The ids for the files under `root`, or undefined when there is no usable index (no repository, an unsupported one, conversions configured).
+   * Only the entries that can prove a file are kept, in columns: the index's own entry objects (one per tracked file)
+   * are not held for the rest of the run.
+   */
   static open(root: string): IndexBlobIds | undefined {
     try {
       const repo = openRepository(root)
@@ -50,14 +59,18 @@ export class IndexBlobIds implements BlobIds {
       if (autocrlf !== 'false' && autocrlf !== 'no' && autocrlf !== 'off' && autocrlf !== '0' && autocrlf !== '') return undefined
       const index = GitIndex.read(repo.indexFile, ssmdGitPaths(repo))
       if (index.mtimeNs === 0n) return undefined
-      const entries = new Map<string, IndexEntry>()
       const conflicted = new Set<string>()
-      for (const e of index.entries) {
-        if (((e.flags >> 12) & 3) !== 0) conflicted.add(e.path)
-        else entries.set(e.path, e)
-      }
-      for (const p of conflicted) entries.delete(p)
-      return new IndexBlobIds(entries, index.mtimeNs, new Attributes(repo), repo.prefix)
+      for (const e of index.entries) if (((e.flags >> 12) & 3) !== 0) conflicted.add(e.path)
+      const usable = index.entries.filter(e => ((e.flags >> 12) & 3) === 0 && !conflicted.has(e.path) && usableEntry(e))
+      const rows = new Map<string, number>()
+      const stats = Buffer.allocUnsafe(usable.length * 40)
+      const oids = Buffer.allocUnsafe(usable.length * 20)
+      usable.forEach((e, i) => {
+        rows.set(e.path, i)
+        e.stat.copy(stats, i * 40, 0, 40)
+        oids.write(e.oid, i * 20, 20, 'hex')
+      })
+      return new IndexBlobIds(rows, stats, oids, index.mtimeNs, new Attributes(repo), repo.prefix)
     } catch {
       return undefined
     }
@@ -70,16 +83,15 @@ export class IndexBlobIds implements BlobIds {
    */
   idFor(file: string, st: Stats): Buffer | undefined {
     const path = this.prefix ? `${this.prefix}/${file}` : file
-    const e = this.entries.get(path)
-    if (e === undefined || e.flags & FLAG_ASSUME_VALID || e.extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) return undefined
-    const s = e.stat
-    const mode = s.readUInt32BE(24)
-    if (mode !== 0o100644 && mode !== 0o100755) return undefined
-    if (!st.isFile() || s.readUInt32BE(36) !== st.size || s.readUInt32BE(20) !== st.ino % 2 ** 32) return undefined
+    const row = this.rows.get(path)
+    if (row === undefined) return undefined
+    const s = this.stats
+    const o = row * 40
+    if (!st.isFile() || s.readUInt32BE(o + 36) !== st.size || s.readUInt32BE(o + 20) !== st.ino % 2 ** 32) return undefined
     // Node computes its …Ms fields as sec * 1e3 + nsec / 1e6: the same arithmetic gives the same double.
-    const ctimeMs = s.readUInt32BE(0) * 1e3 + s.readUInt32BE(4) / 1e6
-    const mtimeSec = s.readUInt32BE(8)
-    const mtimeNsec = s.readUInt32BE(12)
+    const ctimeMs = s.readUInt32BE(o) * 1e3 + s.readUInt32BE(o + 4) / 1e6
+    const mtimeSec = s.readUInt32BE(o + 8)
+    const mtimeNsec = s.readUInt32BE(o + 12)
     if (ctimeMs !== st.ctimeMs || mtimeSec * 1e3 + mtimeNsec / 1e6 !== st.mtimeMs) return undefined
     // Racily clean (git's is_racy_timestamp): changed no earlier than the index was written.
     if (mtimeSec > this.indexSec || (mtimeSec === this.indexSec && mtimeNsec >= this.indexNsec)) return undefined
@@ -96,6 +108,13 @@ export class IndexBlobIds implements BlobIds {
         if (v !== undefined && v !== false) return undefined
       }
     }
-    return Buffer.from(e.oid, 'hex')
+    return this.oids.subarray(row * 20, row * 20 + 20)
   }
+}
+
+/** An entry that can prove a file's content: a regular file's, not assume-unchanged, skip-worktree or intent-to-add. */
+function usableEntry(e: IndexEntry): boolean {
+  if (e.flags & FLAG_ASSUME_VALID || e.extended & (EXT_SKIP_WORKTREE | EXT_INTENT_TO_ADD)) return false
+  const mode = e.stat.readUInt32BE(24)
+  return mode === 0o100644 || mode === 0o100755
 }
