@@ -280,7 +280,7 @@ export function checkWriteTarget(root: string, path: string): void {
  * picked up by a listing or a commit), fsync, rename over the target, fsync
  * the folder. Refuses targets that lead outside the root.
  */
-export function writeFileAtomic(root: string, path: string, content: string | Uint8Array): void {
+export function writeFileAtomic(root: string, path: string, content: AtomicContent): void {
   // ssmd's own files (the cache, .ssmd/config.yaml): every level a real folder, the .gitignore first.
   const own = relative(root, dirname(path))
   if (own.split(sep)[0] === SSMD_DIR) ssmdSubdir(root, own)
@@ -330,7 +330,7 @@ export function fsyncDir(dir: string): void {
  * atomic the same way, with the temporary file beside the target (the target's
  * folder may be anywhere, on any file system), removed on failure or exit.
  */
-export function writeUserFileAtomic(path: string, content: string | Uint8Array): void {
+export function writeUserFileAtomic(path: string, content: AtomicContent): void {
   const dir = dirname(path)
   mkdirSync(dir, { recursive: true })
   installCleanup()
@@ -347,11 +347,22 @@ export function writeUserFileAtomic(path: string, content: string | Uint8Array):
   }
 }
 
-function writeTemp(tmp: string, content: string | Uint8Array): void {
+/**
+ * What an atomic write writes: text, bytes, or a function making the chunks as
+ * they are written (called again when the write is retried), so that a large
+ * file is never held whole.
+ */
+type AtomicContent = string | Uint8Array | (() => Iterable<Uint8Array>)
+
+function writeTemp(tmp: string, content: AtomicContent): void {
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
   try {
     if (typeof content === 'string') writeSync(fd, content)
-    else writeSync(fd, content, 0, content.length)
+    else if (content instanceof Uint8Array) writeSync(fd, content, 0, content.length)
+    else
+      for (const chunk of content()) {
+        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off, chunk.length - off)
+      }
     fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -31,6 +31,7 @@
  */
 import crypto, { createHash } from 'node:crypto'
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, type Stats } from 'node:fs'
+import { endianness } from 'node:os'
 import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DefaultSerializer, deserialize } from 'node:v8'
@@ -43,7 +44,7 @@ import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from '
 import { decodeEntry, DIGEST, EntryColumns, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 7
+const FORMAT = 8
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -491,22 +492,24 @@ export class DocumentCache {
       if ((memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
       if (useful(memo, dataKept)) kept++
     }
-    this.kept?.save(this.fresh.digestsOf(useful), (file, bytes) => this.write(file, bytes))
+    this.kept?.save(this.fresh.digestsOf(useful), (file, chunks) => this.write(file, chunks))
     const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
     if (!this.dirty && !tablesShrank && kept === this.old.size) return
-    this.write(this.file, sealValue({ format: FORMAT, key: currentKey(), entries: this.fresh.encode(useful), tables: this.freshTables } satisfies Payload))
+    // Written part by part as it is serialised (see payloadChunks): the payload is never held whole (tens of MB at N = 20,000).
+    const entries = this.fresh.encode(useful)
+    this.write(this.file, () => payloadChunks(currentKey(), entries, this.freshTables))
   }
 
-  /** Writes one file of the cache, atomically. Best effort: a read-only checkout simply runs without a cache. */
-  private write(file: string, bytes: Buffer): void {
+  /** Writes one file of the cache, atomically, part by part as `chunks` makes them. Best effort: a read-only checkout simply runs without a cache. */
+  private write(file: string, chunks: () => Iterable<Uint8Array>): void {
     try {
       if (this.dir === cacheDir(this.root)) {
         // Writes .ssmd/.gitignore first and refuses a symlinked .ssmd or .ssmd/cache (see ssmdSubdir).
-        writeFileAtomic(this.root, file, bytes)
+        writeFileAtomic(this.root, file, chunks)
       } else {
         // A folder of the user's (CI's cache folder): the temporary file is staged beside the target and renamed over it.
         mkdirSync(this.dir, { recursive: true, mode: 0o700 })
-        writeUserFileAtomic(file, bytes)
+        writeUserFileAtomic(file, chunks)
       }
     } catch {
       // No cache this time.
@@ -547,7 +550,7 @@ class KeptData {
   }
 
   /** Keeps the data of this run's entries (`wanted`: the content digest of each entry the cache keeps without its data), when it changed. */
-  save(wanted: ReadonlyMap<string, Uint8Array>, write: (file: string, bytes: Buffer) => void): void {
+  save(wanted: ReadonlyMap<string, Uint8Array>, write: (file: string, chunks: () => Iterable<Uint8Array>) => void): void {
     const stale =
       this.held !== undefined &&
       [...this.held].some(([file, [digest]]) => {
@@ -560,7 +563,7 @@ class KeptData {
       const got = this.get(file, digest)
       if (got !== undefined) data.set(file, [digest, got.data])
     }
-    write(this.file, sealValue({ format: FORMAT, key: currentKey(), data }))
+    write(this.file, () => sealedChunks([serialized({ format: FORMAT, key: currentKey(), data })]))
   }
 }
 
@@ -577,8 +580,11 @@ function isFolder(path: string): boolean {
   }
 }
 
-/** A cache file's payload (after its magic and checksum), or undefined when the file is missing, truncated, corrupt or foreign. */
-function readSealed(file: string): Buffer | undefined {
+/**
+ * The parts of a cache file (see sealedChunks), or undefined when the file is
+ * missing, truncated, corrupt or foreign.
+ */
+function readParts(file: string): Buffer[] | undefined {
   let bytes: Buffer
   try {
     const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
@@ -599,46 +605,123 @@ function readSealed(file: string): Buffer | undefined {
     return undefined
   }
   if (!bytes.subarray(0, MAGIC.length).equals(MAGIC)) return undefined
-  const sum = bytes.subarray(MAGIC.length, MAGIC.length + 32)
-  const payload = bytes.subarray(MAGIC.length + 32)
-  if (!createHash('sha256').update(payload).digest().equals(sum)) return undefined
-  return payload
+  const body = bytes.subarray(MAGIC.length, bytes.length - 32)
+  if (
+    !createHash('sha256')
+      .update(body)
+      .digest()
+      .equals(bytes.subarray(bytes.length - 32))
+  )
+    return undefined
+  const parts: Buffer[] = []
+  for (let off = 0; off < body.length;) {
+    if (off + 4 > body.length) return undefined
+    const n = body.readUInt32LE(off)
+    if (off + 4 + n > body.length) return undefined
+    parts.push(body.subarray(off + 4, off + 4 + n))
+    off += 4 + n
+  }
+  return parts
 }
 
-/** The value a cache file holds (see sealValue), or undefined when it cannot be read or is not one this ssmd wrote. */
+/**
+ * A cache file, chunk by chunk: MAGIC; then `parts`, each a 4-byte length
+ * (little-endian) and its bytes; then the SHA-256 of everything between MAGIC
+ * and it. Each part is made, hashed and written before the next is asked for,
+ * so writing a file never holds it whole.
+ */
+function* sealedChunks(parts: Iterable<Uint8Array>): Generator<Uint8Array> {
+  const hash = createHash('sha256')
+  yield MAGIC
+  for (const bytes of parts) {
+    const length = Buffer.alloc(4)
+    length.writeUInt32LE(bytes.length)
+    hash.update(length).update(bytes)
+    yield length
+    yield bytes
+  }
+  yield hash.digest()
+}
+
+/** One value as a part of a cache file (V8 serialization). */
+function serialized(v: unknown): Uint8Array {
+  const serializer = new DefaultSerializer()
+  serializer.writeHeader()
+  serializer.writeValue(v)
+  return serializer.releaseBuffer()
+}
+
+/** The value a one-part cache file holds (see KeptData), or undefined when it cannot be read or is not one this ssmd wrote. */
 function loadValue(file: string): unknown {
-  const payload = readSealed(file)
-  if (payload === undefined) return undefined
+  const parts = readParts(file)
+  if (parts?.length !== 1) return undefined
   try {
-    return deserialize(payload)
+    return deserialize(parts[0])
   } catch {
     return undefined
   }
 }
 
-/** A value as a cache file: magic, checksum, V8 serialization (written in one buffer: no second copy of tens of MB). */
-function sealValue(value: unknown): Buffer {
-  const serializer = new DefaultSerializer()
-  serializer.writeRawBytes(Buffer.alloc(MAGIC.length + 32))
-  serializer.writeHeader()
-  serializer.writeValue(value)
-  const bytes = serializer.releaseBuffer()
-  MAGIC.copy(bytes, 0)
-  createHash('sha256')
-    .update(bytes.subarray(MAGIC.length + 32))
-    .digest()
-    .copy(bytes, MAGIC.length)
-  return bytes
-}
-
 /** The payload, or undefined when the file is missing, truncated, corrupt, foreign or from another ssmd. */
 function load(file: string): Payload | undefined {
-  const value = loadValue(file)
-  if (value === undefined) return undefined
-  const p = value as Payload
-  if (typeof p !== 'object' || p === null || p.format !== FORMAT || p.key !== currentKey() || !wellFormed(p.entries) || !(p.tables instanceof Map)) return undefined
-  for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
-  return p
+  const parts = readParts(file)
+  if (parts === undefined || parts.length < 2) return undefined
+  try {
+    const head = deserialize(parts[0]) as { format?: unknown; key?: unknown; endianness?: unknown; raw?: unknown; columns?: unknown }
+    if (typeof head !== 'object' || head === null || head.format !== FORMAT || head.key !== currentKey() || head.endianness !== endianness()) return undefined
+    const raw = head.raw
+    if (!Array.isArray(raw) || !raw.every(r => RAW_COLUMNS.includes(r)) || typeof head.columns !== 'number') return undefined
+    if (parts.length !== 1 + raw.length + head.columns + 1) return undefined
+    // Only the columns' own keys are taken (a null prototype: no key of a part can reach Object.prototype).
+    const entries = Object.create(null) as Record<string, unknown>
+    raw.forEach((name: (typeof RAW_COLUMNS)[number], i) => {
+      const bytes = parts[1 + i]
+      // Copied out of the file's buffer (which is then let go), into arrays of their own alignment.
+      if (name === 'stamps') {
+        if (bytes.length % 8 !== 0) throw new Error('stamps')
+        const stamps = new Float64Array(bytes.length / 8)
+        new Uint8Array(stamps.buffer).set(bytes)
+        entries[name] = stamps
+      } else entries[name] = new Uint8Array(bytes)
+    })
+    for (const part of parts.slice(1 + raw.length, -1)) {
+      const value = deserialize(part) as Record<string, unknown>
+      if (typeof value !== 'object' || value === null) return undefined
+      for (const k of Object.keys(value)) entries[k] = value[k]
+    }
+    const tables = (deserialize(parts[parts.length - 1]) as { tables?: unknown } | null)?.tables
+    const p: Payload = { format: FORMAT, key: head.key, entries: entries as unknown as Columns, tables: tables as Payload['tables'] }
+    if (!wellFormed(p.entries) || !(p.tables instanceof Map)) return undefined
+    for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
+    return p
+  } catch {
+    return undefined
+  }
+}
+
+/** Columns of numbers, written as their bytes (no serialisation, no copy): stat data, digests, blob ids, flags. */
+const RAW_COLUMNS = ['stamps', 'digests', 'blobs', 'flags'] as const
+
+/**
+ * The validation cache's parts (see sealedChunks): a header (format, key, byte
+ * order, the raw columns, the number of serialised column parts), the raw
+ * columns' bytes as they are in memory, each other column serialised on its
+ * own, the fact tables — so writing the cache holds at most one column's
+ * serialised bytes, not the whole file.
+ */
+function* payloadChunks(key: string, entries: Columns, tables: Map<string, Map<string, unknown>>): Generator<Uint8Array> {
+  const others = (Object.keys(entries) as Array<keyof Columns>).filter(k => !(RAW_COLUMNS as readonly string[]).includes(k))
+  yield* sealedChunks(
+    (function* () {
+      yield serialized({ format: FORMAT, key, endianness: endianness(), raw: RAW_COLUMNS, columns: others.length })
+      for (const k of RAW_COLUMNS) {
+        const a = entries[k]
+        yield new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
+      }
+      for (const k of others) yield serialized({ [k]: entries[k] })
+      yield serialized({ tables })
+    })(),
+  )
 }
 
 /**
