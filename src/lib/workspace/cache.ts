@@ -40,7 +40,7 @@ import { UsageError } from '../core/errors.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
-import { MEMO_CHANGED, SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
+import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, EntryColumns, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
@@ -426,6 +426,8 @@ export class DocumentCache {
   }
 
   #from?: RereadFrom
+  /** Set by a document of this run whose memo a rule changed (see RereadFrom.changed). */
+  private readonly changed = { memo: false }
   /** Files of this run whose stat data proved nothing (see INDEX_AFTER). */
   private unproven = 0
   #blobIds?: BlobIds | null
@@ -447,7 +449,7 @@ export class DocumentCache {
   /** One RereadFrom for every document of the run. */
   private from(realPaths?: RealPaths): RereadFrom {
     if (this.#from === undefined || this.#from.realPaths !== realPaths) {
-      const from: RereadFrom = { root: this.root, realPaths }
+      const from: RereadFrom = { root: this.root, realPaths, changed: this.changed }
       if (this.kept !== undefined) from.held = (file, abs) => this.heldData(file, abs, from)
       this.#from = from
     }
@@ -487,11 +489,9 @@ export class DocumentCache {
     if (this.off) return
     // An entry without data is of use only with the per-file findings and facts of a full run.
     const useful = (memo: Record<string, unknown>, dataKept: boolean) => dataKept || complete(memo)
+    if (this.changed.memo) this.dirty = true
     let kept = 0
-    for (const [memo, dataKept] of this.fresh.memoEntries()) {
-      if ((memo as Record<symbol, unknown>)[MEMO_CHANGED]) this.dirty = true
-      if (useful(memo, dataKept)) kept++
-    }
+    for (const [memo, dataKept] of this.fresh.memoEntries()) if (useful(memo, dataKept)) kept++
     this.kept?.save(this.fresh.digestsOf(useful), (file, chunks) => this.write(file, chunks))
     const tablesShrank = [...this.oldTables].some(([name, t]) => (this.freshTables.get(name)?.size ?? 0) !== t.size)
     if (!this.dirty && !tablesShrank && kept === this.old.size) return

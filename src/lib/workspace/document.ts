@@ -26,15 +26,27 @@ const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'ob
 
 export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
   if (!isMapping(data)) return { isObject: false }
-  const facts: DocumentFacts = { isObject: true }
+  // Made in one literal where every fact is there (the usual case): an object literal has room for its own
+  // properties only, and each one added later goes to a separate property array (a hundred thousand facts are kept).
   if (kind === 'environment') {
-    if (typeof data.feed === 'string') facts.feed = own(data.feed)
-    if (typeof data.schema === 'string') facts.schema = own(data.schema)
-  } else if (kind === 'feed') {
-    if (typeof data.status === 'string') facts.status = own(data.status)
-    if (Array.isArray(data.versions)) facts.dates = encodeDates(data.versions)
+    const feed = typeof data.feed === 'string' ? own(data.feed) : undefined
+    const schema = typeof data.schema === 'string' ? own(data.schema) : undefined
+    if (feed !== undefined && schema !== undefined) return { isObject: true, feed, schema }
+    const facts: DocumentFacts = { isObject: true }
+    if (feed !== undefined) facts.feed = feed
+    if (schema !== undefined) facts.schema = schema
+    return facts
   }
-  return facts
+  if (kind === 'feed') {
+    const status = typeof data.status === 'string' ? own(data.status) : undefined
+    const dates = Array.isArray(data.versions) ? encodeDates(data.versions) : undefined
+    if (status !== undefined && dates !== undefined) return { isObject: true, status, dates }
+    const facts: DocumentFacts = { isObject: true }
+    if (status !== undefined) facts.status = status
+    if (dates !== undefined) facts.dates = dates
+    return facts
+  }
+  return { isObject: true }
 }
 
 const isDate = (v: unknown): v is string => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)
@@ -81,9 +93,6 @@ function own(s: string): string {
 /** Kinds whose data a validation run may release once the per-file rules have run (the many; schemas and the policy stay). */
 const RELEASABLE: ReadonlySet<DocumentKind> = new Set(['feed', 'environment'])
 
-/** Set (as a symbol, which the cache's serialisation leaves out) on a memo that `remember` changed. */
-export const MEMO_CHANGED = Symbol('memo changed')
-
 /** What reads a deferred document: the workspace. */
 export interface DocumentSource {
   read(kind: DocumentKind, name: string, file: string): SsmdDocument
@@ -97,6 +106,13 @@ export interface RereadFrom {
   reads?: number
   /** Where the data of a document that does not hold it comes from first (the validation cache's kept data); undefined: read the file again. */
   held?: (file: string, absPath: string) => { data: unknown } | undefined
+  /**
+   * Set when `remember` changed the memo of a document read through this (the
+   * validation cache is then written). One flag for all of them, not a mark on
+   * each memo: a fifth property would move every memo's properties out of the
+   * object into an array of their own.
+   */
+  changed?: { memo: boolean }
 }
 
 interface Parsed {
@@ -235,11 +251,12 @@ export class SsmdDocument<T = unknown> {
     return this.#memo
   }
 
-  /** Sets a memo entry (see `memo`), marking the memo changed (MEMO_CHANGED) so the validation cache is written. */
+  /** Sets a memo entry (see `memo`), marking it changed (RereadFrom.changed) so the validation cache is written. */
   remember(key: string, value: unknown): void {
     this.#ensure()
     this.#memo[key] = value
-    ;(this.#memo as Record<symbol, unknown>)[MEMO_CHANGED] = true
+    const changed = this.#from?.changed
+    if (changed) changed.memo = true
   }
 
   /** What rules across files read of this document; available after the data is released. */
