@@ -317,6 +317,10 @@ export class Translator extends ValueCompiler {
   }
 
   private checkOrdinals(unit: Unit, ords: Array<{ value: number; span: Span }>, _struct: boolean): void {
+    // The usual case, @0, @1, … in code order: nothing to report, so nothing to copy and sort.
+    let inOrder = ords.length <= 65535
+    for (let i = 0; inOrder && i < ords.length; i++) inOrder = ords[i].value === i
+    if (inOrder) return
     const sorted = ords.map((o, i) => ({ ...o, i })).sort((a, b) => a.value - b.value || a.i - b.i)
     let expected = 0
     let prev: { value: number; span: Span } | undefined
