@@ -46,6 +46,8 @@ ENVIRONMENT
   PATH                        plugins install, uninstall, update, link --install: where npm is
                               looked for first (then beside the Node.js running ssmd)
   SSMD_NPM_REGISTRY           plugins install and update: npm's --registry
+  SSMD_FULL_START             1: every command starts through oclif's full plugin loading, also the
+                              one-file commands that start without it (docs/architecture.md)
   DEBUG                       oclif's debug output (e.g. DEBUG='*')
 
 Shell completion: ssmd completion bash|zsh|fish|powershell (see 'ssmd completion --help').`
