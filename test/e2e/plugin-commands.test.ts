@@ -155,15 +155,34 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     expect(r.stderr).to.equal(`ssmd: installing ${tarball} with npm…\nError: npm install file:${tarball} --omit=dev failed: no reason given\n`)
     expect(readFileSync(record, 'utf8').split('\n')).to.deep.equal([
       'install',
-      `file:${tarball}`,
       '--omit=dev',
       '--ignore-scripts',
       '--no-audit',
       '--no-fund',
       '--loglevel=error',
+      '--',
+      `file:${tarball}`,
       'env:true',
       '',
     ])
+  })
+
+  it('never hands npm an option in place of a package: an argument starting with - is refused, and operands follow --', () => {
+    const bin = tempDir()
+    const record = join(tempDir(), 'npm-args')
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\nexit 1\n`, { mode: 0o755 })
+    const path = { PATH: `${bin}:${process.env.PATH}` }
+    // After --, oclif hands these over as arguments; npm would read them as its own options.
+    for (const arg of ['--registry=http://127.0.0.1:7/:', '--foo', '-g']) {
+      const r = run(['plugins', 'install', '--', arg], path)
+      expect(r.code, arg).to.equal(2)
+      expect(r.stderr).to.equal(`Error: '${arg}' is not a plugin: it starts with '-', as an npm option does (a tarball or folder of that name: ./${arg})\n`)
+    }
+    expect(existsSync(record)).to.equal(false)
+    // What ssmd gives npm is always after --, so npm takes it as a package whatever it reads like.
+    const tarball = packPlugin(ACME)
+    expect(run(['plugins', 'install', tarball], path).code).to.equal(1)
+    expect(readFileSync(record, 'utf8').split('\n').slice(-3)).to.deep.equal(['--', `file:${tarball}`, ''])
   })
 
   it('finds npm next to the Node.js running ssmd when PATH has none; says what to do when there is none there either', () => {

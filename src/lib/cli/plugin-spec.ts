@@ -26,11 +26,13 @@ export function localInstallSpec(input: string, cwd: string): string | undefined
   return `file:${abs}`
 }
 
-/** npm's rule for a package name (lower case, URL-safe, at most 214 characters, an optional @scope/). */
-const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
+/** npm's rule for a package name (lower case, URL-safe, not starting with '-', '.' or '_', at most 214 characters, an optional @scope/). */
+const PACKAGE_NAME = /^(?:@[a-z0-9~][a-z0-9-._~]*\/)?[a-z0-9~][a-z0-9-._~]*$/
 
 /** What `ssmd plugins install <input>` installs, read as oclif's plugins install read it (local paths made absolute file: specs first). */
 export function parsePluginSpec(input: string, cwd: string): { kind: 'registry'; name: string; tag: string } | { kind: 'url'; url: string } {
+  // Given after `--`, oclif hands it over; npm would read it as an option of its own (--registry=…).
+  if (input.startsWith('-')) throw new UsageError(`'${input}' is not a plugin: it starts with '-', as an npm option does (a tarball or folder of that name: ./${input})`)
   const local = localInstallSpec(input, cwd)
   if (local !== undefined) return { kind: 'url', url: local }
   if (input.startsWith('git+ssh://') || input.endsWith('.git')) return { kind: 'url', url: input }

@@ -140,7 +140,7 @@ function firstLine(error: unknown): string {
 /** npm pack of a registry spec with the user's npm: downloads the tarball, runs no script. */
 function npmPack(flags: string[]): (spec: string, dest: string) => string {
   return (spec, dest) => {
-    const out = runNpm(findNpm(), ['pack', spec, '--pack-destination', dest], { cwd: dest, flags })
+    const out = runNpm(findNpm(), ['pack', '--pack-destination', dest], { cwd: dest, operands: [spec], flags })
     return join(dest, out.trim().split('\n').pop() ?? '')
   }
 }

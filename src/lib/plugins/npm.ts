@@ -69,6 +69,8 @@ export const NPM_SAFE_FLAGS = ['--ignore-scripts', '--no-audit', '--no-fund']
 
 export interface NpmRunOptions {
   cwd: string
+  /** Packages, names or paths: given to npm after `--`, so that none is ever read as an npm option. */
+  operands?: string[]
   /** Extra npm flags (e.g. --registry). */
   flags?: string[]
   /** Show npm's own output on stderr as it comes (else kept, and its reason given on failure). */
@@ -76,11 +78,19 @@ export interface NpmRunOptions {
 }
 
 /**
- * Runs `npm <args> --ignore-scripts --no-audit --no-fund`; returns its output.
+ * Runs `npm <args> --ignore-scripts --no-audit --no-fund -- <operands>`; returns its output.
  * Throws one line naming the command and npm's reason when it fails.
  */
 export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string {
-  const argv = [...npm.prefix, ...args, ...NPM_SAFE_FLAGS, `--loglevel=${options.verbose ? 'http' : 'error'}`, ...(options.flags ?? [])]
+  const operands = options.operands ?? []
+  const argv = [
+    ...npm.prefix,
+    ...args,
+    ...NPM_SAFE_FLAGS,
+    `--loglevel=${options.verbose ? 'http' : 'error'}`,
+    ...(options.flags ?? []),
+    ...(operands.length > 0 ? ['--', ...operands] : []),
+  ]
   const result = spawnSync(npm.command, argv, {
     cwd: options.cwd,
     encoding: 'utf8',
@@ -91,7 +101,7 @@ export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string
   })
   if (result.error) throw new SsmdError(`cannot run ${npm.command}: ${result.error.message}`, { code: 'unavailable' })
   if (options.verbose && result.stdout) process.stderr.write(result.stdout)
-  if (result.status !== 0) throw new NpmFailed(`npm ${args.join(' ')}`, npmReason(result.stderr ?? ''))
+  if (result.status !== 0) throw new NpmFailed(`npm ${[args[0], ...operands, ...args.slice(1)].join(' ')}`, npmReason(result.stderr ?? ''))
   return result.stdout
 }
 

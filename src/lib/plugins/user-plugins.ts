@@ -32,8 +32,9 @@ function npmOf(home: PluginHome): Npm {
   return home.npm
 }
 
-function npm(home: PluginHome, args: string[], cwd = home.dataDir): string {
-  return runNpm(npmOf(home), args, { cwd, flags: home.npmFlags, verbose: home.verbose })
+/** `npm <args> -- <operands>` in the data folder (or `cwd`). */
+function npm(home: PluginHome, args: string[], operands: string[], cwd = home.dataDir): string {
+  return runNpm(npmOf(home), args, { cwd, operands, flags: home.npmFlags, verbose: home.verbose })
 }
 
 type Pjson = { name?: unknown; version?: unknown; oclif?: unknown }
@@ -89,7 +90,7 @@ export function installPlugin(home: PluginHome, spec: InstallSpec, options: { fo
   const before = dataDependencies(home.dataDir)
   const npmSpec = spec.kind === 'registry' ? `${spec.name}@${spec.tag}` : spec.url
   try {
-    npm(home, ['install', npmSpec, '--omit=dev', ...(options.force ? ['--force'] : [])])
+    npm(home, ['install', '--omit=dev', ...(options.force ? ['--force'] : [])], [npmSpec])
   } catch (error) {
     restore()
     throw error
@@ -100,7 +101,7 @@ export function installPlugin(home: PluginHome, spec: InstallSpec, options: { fo
   const pjson = root === undefined ? undefined : readPjson(root)
   if (pjson?.oclif === undefined || pjson.oclif === null || typeof pjson.oclif !== 'object') {
     try {
-      npm(home, ['uninstall', name])
+      npm(home, ['uninstall'], [name])
     } finally {
       restore()
     }
@@ -131,7 +132,7 @@ export function linkPlugin(home: PluginHome, folder: string, options: { install?
   if (options.install) {
     const other = existsSync(join(root, 'package-lock.json')) ? undefined : ['yarn.lock', 'pnpm-lock.yaml'].find(f => existsSync(join(root, f)))
     if (other !== undefined) notInstalled = `${root} has a ${other}: install its dependencies with ${other === 'yarn.lock' ? 'yarn' : 'pnpm'} yourself`
-    else npm(home, ['install'], root)
+    else npm(home, ['install'], [], root)
   }
   ensureDataDir(home.dataDir, home.cliName)
   const entry: UserEntry = { name: pjson.name, root, type: 'link' }
@@ -164,7 +165,7 @@ export function uninstallPlugin(home: PluginHome, entry: UserEntry): { npmProble
   let npmProblem: string | undefined
   if (entry.type === 'user') {
     try {
-      npm(home, ['uninstall', entry.name, '--omit=dev'])
+      npm(home, ['uninstall', '--omit=dev'], [entry.name])
     } catch (error) {
       npmProblem = (error as Error).message
     }
@@ -190,7 +191,17 @@ export function updatePlugins(home: PluginHome): Updated[] {
   const before = new Map(users.map(e => [e.name, installedVersion(home, e)]))
   const fromUrl = users.filter(e => e.url !== undefined)
   const fromRegistry = users.filter(e => e.url === undefined)
-  if (fromUrl.length > 0) npm(home, ['update', ...fromUrl.map(e => e.name), '--omit=dev'])
-  if (fromRegistry.length > 0) npm(home, ['install', ...fromRegistry.map(e => `${e.name}@${e.tag ?? 'latest'}`), '--omit=dev'])
+  if (fromUrl.length > 0)
+    npm(
+      home,
+      ['update', '--omit=dev'],
+      fromUrl.map(e => e.name),
+    )
+  if (fromRegistry.length > 0)
+    npm(
+      home,
+      ['install', '--omit=dev'],
+      fromRegistry.map(e => `${e.name}@${e.tag ?? 'latest'}`),
+    )
   return users.map(e => ({ name: e.name, from: before.get(e.name) ?? '', to: installedVersion(home, e) }))
 }
