@@ -2,7 +2,7 @@
 // overrides, and the cache of plugin findings: the built CLI with a private plugin home.
 import { expect } from 'chai'
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { defineChecks } from '../../src/lib/validate/define.js'
 import type { CliResult } from '../helpers/cli.js'
@@ -94,6 +94,39 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
         `${PKG}@1.0.0: the tarball from ${other} has integrity ${sha512(impostor).slice(0, 19)}…, ssmd-plugins.lock records ${integrity.slice(0, 19)}…; nothing was installed`,
       )
       expect(ok(run(['plugins'])).stdout).not.to.contain(PKG)
+    })
+
+    it('takes no path, URL or option from ssmd.yaml or the lock: refused before any tarball is read, written or installed', () => {
+      // A tarball planted beside the --from folder; '../../../../escaped' would reach it from inside the folder.
+      const outside = tempDir()
+      const from = join(outside, 'from')
+      mkdirSync(from)
+      const planted = packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })
+      cpSync(planted, join(outside, 'escaped-1.0.0.tgz'))
+      cpSync(planted, join(outside, 'escaped.tgz'))
+      const cache = join(cli.env.XDG_CACHE_HOME, 'ssmd')
+      const repo = exampleRepo()
+      for (const name of ['../../../../escaped', 'github:acme/checks', '--registry=http://127.0.0.1:7/']) {
+        policy(repo, `plugins: ['${name}@1.0.0']\n`)
+        const r = run(['plugins', 'install', '--from', from], {}, repo)
+        expect(r.code, name).to.equal(1)
+        expect(r.stderr).to.equal(`Error: ssmd.yaml: plugin '${name}' is not an npm package name (e.g. acme-checks or @acme/checks@1.0.0; a path, URL or option is not a pin)\n`)
+        expect(
+          json(run(['validate', '--json', '-C', repo]))
+            .findings.filter(f => f.rule === 'policy/plugin-pin')
+            .map(f => f.message),
+        ).to.deep.equal([`plugin '${name}' is not an npm package name (e.g. acme-checks or @acme/checks@1.0.0; a path, URL or option is not a pin)`])
+      }
+      // A lock whose version is a path.
+      policy(repo, `plugins: ['${PKG}']\n`)
+      writeFileSync(join(repo, 'ssmd-plugins.lock'), JSON.stringify({ lockfileVersion: 1, plugins: { [PKG]: { version: '1.0.0/../../escaped', integrity: sha512(planted) } } }))
+      const r = run(['plugins', 'install', '--from', from], {}, repo)
+      expect(r.code).to.equal(1)
+      expect(r.stderr).to.equal(
+        `Error: ssmd-plugins.lock: the entry of '${PKG}' needs an exact version (major.minor.patch) and a sha512 integrity; restore it from git or run 'ssmd plugins install'\n`,
+      )
+      expect(existsSync(join(cache, 'escaped-1.0.0.tgz')) || existsSync(join(cache, 'escaped.tgz'))).to.equal(false)
+      expect(ok(run(['plugins'])).stdout).to.equal('No plugins installed.\n')
     })
 
     it('fails validate when the installed copy is not the one the lock records', () => {

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { UsageError } from '../core/errors.js'
+import { isPackageName } from '../validate/pins.js'
 
 const TARBALL = /\.(tgz|tar\.gz|tar)$/i
 
@@ -26,9 +27,6 @@ export function localInstallSpec(input: string, cwd: string): string | undefined
   return `file:${abs}`
 }
 
-/** npm's rule for a package name (lower case, URL-safe, not starting with '-', '.' or '_', at most 214 characters, an optional @scope/). */
-const PACKAGE_NAME = /^(?:@[a-z0-9~][a-z0-9-._~]*\/)?[a-z0-9~][a-z0-9-._~]*$/
-
 /** What `ssmd plugins install <input>` installs, read as oclif's plugins install read it (local paths made absolute file: specs first). */
 export function parsePluginSpec(input: string, cwd: string): { kind: 'registry'; name: string; tag: string } | { kind: 'url'; url: string } {
   // Given after `--`, oclif hands it over; npm would read it as an option of its own (--registry=…).
@@ -40,7 +38,7 @@ export function parsePluginSpec(input: string, cwd: string): { kind: 'registry';
   const at = input.indexOf('@', 1)
   const name = at === -1 ? input : input.slice(0, at)
   const tag = at === -1 ? 'latest' : input.slice(at + 1)
-  if (!PACKAGE_NAME.test(name) || name.length > 214) {
+  if (!isPackageName(name)) {
     throw new UsageError(`'${input}' is not a package name, a tarball, a folder or a URL (npm package names are lower case, e.g. ssmd-plugin-acme or @acme/ssmd-checks@1.2.0)`)
   }
   if (tag === '') throw new UsageError(`'${input}': no version or tag after '@' (e.g. ${name}@latest or ${name}@1.2.0)`)

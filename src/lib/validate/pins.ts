@@ -35,6 +35,13 @@ export interface Pin {
 /** An exact semver version (no range): what a pin must name. */
 const EXACT = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/
 
+/** npm's rule for a package name (lower case, URL-safe, not starting with '-', '.' or '_', an optional @scope/): never a path, URL or option. */
+const PACKAGE_NAME = /^(?:@[a-z0-9~][a-z0-9-._~]*\/)?[a-z0-9~][a-z0-9-._~]*$/
+
+export function isPackageName(name: string): boolean {
+  return name.length <= 214 && PACKAGE_NAME.test(name)
+}
+
 /** `name`, `name@1.0.0`, `@scope/name@1.0.0` → name and version (the version as written, checked by pinProblem). */
 export function parsePin(spec: string): { name: string; version?: string } {
   const at = spec.indexOf('@', 1)
@@ -44,6 +51,8 @@ export function parsePin(spec: string): { name: string; version?: string } {
 /** Why a `plugins:` entry cannot be a pin, or undefined. */
 export function pinProblem(spec: string): string | undefined {
   const { name, version } = parsePin(spec)
+  // The name becomes a tarball's file name and npm's operand: a path or URL would reach outside both.
+  if (!isPackageName(name)) return `plugin '${name}' is not an npm package name (e.g. acme-checks or @acme/checks@1.0.0; a path, URL or option is not a pin)`
   if (version !== undefined && !EXACT.test(version))
     return `ssmd.yaml pins '${name}' to '${version}', which is not an exact version; write '${name}@<major.minor.patch>' (ranges would let two machines run different rules)`
   return undefined
@@ -90,8 +99,9 @@ export function readLock(root: string): PluginLock | undefined {
     throw new Error(`${LOCK_FILE} is not a version ${LOCK_VERSION} plugin lock; restore it from git or delete it and run 'ssmd plugins install'`)
   const out: Record<string, LockEntry> = {}
   for (const [name, e] of Object.entries(plugins)) {
-    if (!isObj(e) || typeof e.version !== 'string' || typeof e.integrity !== 'string' || !e.integrity.startsWith('sha512-'))
-      throw new Error(`${LOCK_FILE}: the entry of '${name}' needs a version and a sha512 integrity; restore it from git or run 'ssmd plugins install'`)
+    // The version becomes part of a tarball's file name: an exact version, never a path.
+    if (!isObj(e) || typeof e.version !== 'string' || !EXACT.test(e.version) || typeof e.integrity !== 'string' || !e.integrity.startsWith('sha512-'))
+      throw new Error(`${LOCK_FILE}: the entry of '${name}' needs an exact version (major.minor.patch) and a sha512 integrity; restore it from git or run 'ssmd plugins install'`)
     out[name] = { version: e.version, integrity: e.integrity }
   }
   return { lockfileVersion: LOCK_VERSION, plugins: out }
