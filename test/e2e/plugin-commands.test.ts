@@ -2,7 +2,7 @@
 // private plugin home, with the user's npm and the registry unreachable, and the data folder an
 // earlier ssmd (with @oclif/plugin-plugins 5) wrote.
 import { expect } from 'chai'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BUILT_BIN } from '../helpers/cli.js'
@@ -183,6 +183,32 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     const tarball = packPlugin(ACME)
     expect(run(['plugins', 'install', tarball], path).code).to.equal(1)
     expect(readFileSync(record, 'utf8').split('\n').slice(-3)).to.deep.equal(['--', `file:${tarball}`, ''])
+  })
+
+  it('two plugins commands at once take turns: both plugins end up installed, recorded and in a tree npm accepts', async () => {
+    const realNpm = execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim()
+    const bin = tempDir()
+    const log = join(tempDir(), 'npm-runs')
+    // npm, slowed down, noting when each run starts and ends.
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\necho start >> '${log}'\nsleep 1\n'${realNpm}' "$@"\nrc=$?\necho end >> '${log}'\nexit $rc\n`, { mode: 0o755 })
+    const env: Record<string, string> = {}
+    for (const [k, v] of Object.entries({ ...process.env, ...cli.env, NO_COLOR: '1', PATH: `${bin}:${process.env.PATH}` })) if (v !== undefined && k !== 'NODE_ENV') env[k] = v
+    const install = (tarball: string) =>
+      new Promise<{ code: number | null; stderr: string }>(done => {
+        const child = spawn(process.execPath, [BUILT_BIN, 'plugins', 'install', tarball], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+        let stderr = ''
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        child.on('close', code => done({ code, stderr }))
+      })
+    const [a, b] = await Promise.all([install(packPlugin(ACME)), install(packPlugin('rate-ceiling'))])
+    expect(a.code, a.stderr).to.equal(0)
+    expect(b.code, b.stderr).to.equal(0)
+    expect(readFileSync(log, 'utf8')).to.equal('start\nend\nstart\nend\n')
+    const waiting = `ssmd: waiting for another ssmd plugins command to finish with ${dataDir()}…\n`
+    expect([a, b].filter(r => r.stderr.includes(waiting)).length).to.equal(1)
+    expect(list().map(p => p.name)).to.deep.equal(['ssmd-plugin-acme', 'ssmd-plugin-rate-ceiling'])
+    expect(dataPjson().dependencies).to.have.keys('ssmd-plugin-acme', 'ssmd-plugin-rate-ceiling')
+    npmLs()
   })
 
   it('finds npm next to the Node.js running ssmd when PATH has none; says what to do when there is none there either', () => {

@@ -58,7 +58,7 @@ Of what a package brings, ssmd runs only its validation rules (its \`validate\` 
 
   async run(): Promise<{ installed: InstalledItem[]; report: string[] }> {
     const given = this.positionals
-    const home = pluginHome(this.config, this.flags.verbose)
+    const home = pluginHome(this.config, this.flags.verbose, line => this.note(line))
     // Plan: every argument read (and refused) before npm runs once.
     const plan: Array<{ spec: InstallSpec; shown: string; locked?: LockedTarball }> = []
     let lockChanged = false

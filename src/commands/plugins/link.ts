@@ -28,7 +28,11 @@ export default class PluginsLink extends SsmdCommand<typeof PluginsLink> {
 
   async run(): Promise<{ name: string; version: string; type: 'link'; root: string; report: string[] }> {
     const before = userPluginNames(this.config.dataDir)
-    const linked = linkPlugin(pluginHome(this.config, this.flags.verbose), this.args.path, { install: this.flags.install })
+    const linked = linkPlugin(
+      pluginHome(this.config, this.flags.verbose, line => this.note(line)),
+      this.args.path,
+      { install: this.flags.install },
+    )
     if (linked.notInstalled) this.note(`warning: ${linked.notInstalled}; linked without installing`)
     this.note(`${linked.name}: linked v${linked.version} from ${linked.root}`)
     const report = installReport(this.config, before)

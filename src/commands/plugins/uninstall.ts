@@ -24,7 +24,7 @@ export default class PluginsUninstall extends SsmdCommand<typeof PluginsUninstal
 
   async run(): Promise<{ removed: Array<{ name: string; type: 'user' | 'link' }> }> {
     const given = this.positionals.length > 0 ? this.positionals : ['.']
-    const home = pluginHome(this.config, this.flags.verbose)
+    const home = pluginHome(this.config, this.flags.verbose, line => this.note(line))
     // Plan: every argument must name a recorded plugin before anything is removed.
     const entries: UserEntry[] = []
     for (const g of given) {

@@ -15,7 +15,7 @@ export default class PluginsUpdate extends SsmdCommand<typeof PluginsUpdate> {
 
   async run(): Promise<{ updated: Updated[]; report: string[] }> {
     const before = userPluginNames(this.config.dataDir)
-    const updated = updatePlugins(pluginHome(this.config, this.flags.verbose))
+    const updated = updatePlugins(pluginHome(this.config, this.flags.verbose, line => this.note(line)))
     if (updated.length === 0) this.note('No installed plugins to update.')
     for (const u of updated) this.note(`${u.name}: ${u.from === u.to ? `v${u.to}, up to date` : `v${u.from} → v${u.to}`}`)
     const report = installReport(this.config, before)

@@ -17,15 +17,23 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
+export interface LockOptions {
+  /** How long to wait for another process's lock (default: SSMD_LOCK_TIMEOUT_MS). */
+  timeoutMs?: number
+  /** Called once, when the lock is found held by another process. */
+  onWait?: () => void
+}
+
 /**
  * Runs `fn` while holding an exclusive lock on `path` of the ssmd root `root`
  * (`<root>/.ssmd/locks/<root-relative path, encoded>.lock`, so no file of the
  * repository is ever mistaken for a lock), so concurrent ssmd processes editing
  * one file never lose an update. A lock left by a dead process is taken over.
  */
-export function withFileLock<T>(root: string, path: string, fn: () => T): T {
+export function withFileLock<T>(root: string, path: string, fn: () => T, options: LockOptions = {}): T {
   const lock = join(ssmdSubdir(root, LOCK_DIR), `${encodeURIComponent(relative(root, path).split(sep).join('/'))}.lock`)
-  const timeout = numericEnv('SSMD_LOCK_TIMEOUT_MS')
+  const timeout = options.timeoutMs ?? numericEnv('SSMD_LOCK_TIMEOUT_MS')
+  let waited = false
   const started = Date.now()
   let delay = 5
   for (;;) {
@@ -40,6 +48,10 @@ export function withFileLock<T>(root: string, path: string, fn: () => T): T {
       if (lockIsStale(lock)) {
         takeOverStaleLock(lock)
         continue
+      }
+      if (!waited) {
+        waited = true
+        options.onWait?.()
       }
       if (Date.now() - started > timeout) {
         throw new SsmdError(`${basename(path)} is locked by another ssmd process (${lock}); wait for it to finish, or delete the lock file if no ssmd is running`)

@@ -15,10 +15,11 @@
  * `dependencies`); a bare string in `plugins` is an old form of a user entry,
  * written out in full on the next change, as plugin-plugins did.
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { writeUserFileAtomic } from '../io/atomic.js'
+import { withFileLock } from '../io/lock.js'
 
 export interface UserEntry {
   name: string
@@ -129,4 +130,19 @@ export function removeEntry(dataDir: string, cliName: string, name: string): voi
   delete deps[name]
   const plugins = (Array.isArray(pjson.oclif?.plugins) ? pjson.oclif.plugins : []).flatMap(p => entryOf(p) ?? []).filter(e => e.name !== name)
   save(dataDir, cliName, { ...pjson, dependencies: deps, oclif: { ...(pjson.oclif ?? {}), plugins } })
+}
+
+/** How long a plugins command waits for another one working in the same data folder (an npm install can take minutes). */
+const DATA_DIR_LOCK_MS = 10 * 60 * 1000
+
+/**
+ * Runs `fn` (npm's run and the record's change) while no other ssmd works in
+ * the data folder: two npm runs at once in one folder, or npm rewriting
+ * package.json between ssmd's read and write of it, would lose a plugin. The
+ * lock is `<dataDir>/.ssmd/locks/package.json.lock`; one left by a process
+ * that died is taken over.
+ */
+export function withDataDirLock<T>(dataDir: string, fn: () => T, onWait?: () => void): T {
+  mkdirSync(dataDir, { recursive: true })
+  return withFileLock(dataDir, dataPjsonPath(dataDir), fn, { timeoutMs: DATA_DIR_LOCK_MS, onWait })
 }

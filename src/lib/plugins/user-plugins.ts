@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { SsmdError, UsageError } from '../core/errors.js'
 import { writeUserFileAtomic } from '../io/atomic.js'
-import { addEntries, dataDependencies, dataPjsonPath, ensureDataDir, entryRoot, readEntries, removeEntry, userRoot, type UserEntry } from './data-dir.js'
+import { addEntries, dataDependencies, dataPjsonPath, ensureDataDir, entryRoot, readEntries, removeEntry, userRoot, withDataDirLock, type UserEntry } from './data-dir.js'
 import { findNpm, runNpm, type Npm } from './npm.js'
 
 /** What to install: a registry package (name, tag or range), or anything else npm takes (a file: spec, a git URL). */
@@ -25,6 +25,8 @@ export interface PluginHome {
   verbose?: boolean
   /** The npm to run (default: found as npm.ts says, once). */
   npm?: Npm
+  /** Called once when another ssmd is working in the data folder and this one waits for it. */
+  onWait?: () => void
 }
 
 function npmOf(home: PluginHome): Npm {
@@ -81,6 +83,10 @@ export interface Installed {
  */
 export function installPlugin(home: PluginHome, spec: InstallSpec, options: { force?: boolean } = {}): Installed {
   npmOf(home)
+  return withDataDirLock(home.dataDir, () => installLocked(home, spec, options), home.onWait)
+}
+
+function installLocked(home: PluginHome, spec: InstallSpec, options: { force?: boolean }): Installed {
   ensureDataDir(home.dataDir, home.cliName)
   const pjsonPath = dataPjsonPath(home.dataDir)
   const saved = readFileSync(pjsonPath, 'utf8')
@@ -134,9 +140,15 @@ export function linkPlugin(home: PluginHome, folder: string, options: { install?
     if (other !== undefined) notInstalled = `${root} has a ${other}: install its dependencies with ${other === 'yarn.lock' ? 'yarn' : 'pnpm'} yourself`
     else npm(home, ['install'], [], root)
   }
-  ensureDataDir(home.dataDir, home.cliName)
   const entry: UserEntry = { name: pjson.name, root, type: 'link' }
-  addEntries(home.dataDir, home.cliName, entry)
+  withDataDirLock(
+    home.dataDir,
+    () => {
+      ensureDataDir(home.dataDir, home.cliName)
+      addEntries(home.dataDir, home.cliName, entry)
+    },
+    home.onWait,
+  )
   return { name: pjson.name, version: typeof pjson.version === 'string' ? pjson.version : '', entry, root, ...(notInstalled ? { notInstalled } : {}) }
 }
 
@@ -162,6 +174,10 @@ export function findEntry(dataDir: string, given: string, cwd: string): UserEntr
  * the reason is returned.
  */
 export function uninstallPlugin(home: PluginHome, entry: UserEntry): { npmProblem?: string } {
+  return withDataDirLock(home.dataDir, () => uninstallLocked(home, entry), home.onWait)
+}
+
+function uninstallLocked(home: PluginHome, entry: UserEntry): { npmProblem?: string } {
   let npmProblem: string | undefined
   if (entry.type === 'user') {
     try {
@@ -186,6 +202,11 @@ export interface Updated {
  * again (so `latest` moves). Linked plugins are their folders: not touched.
  */
 export function updatePlugins(home: PluginHome): Updated[] {
+  if (!readEntries(home.dataDir).some(e => e.type === 'user')) return []
+  return withDataDirLock(home.dataDir, () => updateLocked(home), home.onWait)
+}
+
+function updateLocked(home: PluginHome): Updated[] {
   const users = readEntries(home.dataDir).filter(e => e.type === 'user')
   if (users.length === 0) return []
   const before = new Map(users.map(e => [e.name, installedVersion(home, e)]))
