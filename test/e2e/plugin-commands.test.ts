@@ -223,14 +223,21 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     } catch {
       copyFileSync(process.execPath, join(bare, 'node'))
     }
-    const r = spawnSync(join(bare, 'node'), [BUILT_BIN, 'plugins', 'install', tarball], { encoding: 'utf8', env: { ...process.env, ...cli.env, PATH: bare, NO_COLOR: '1' } })
+    // NODE_ENV=test (the suite's) would make oclif load TypeScript sources through tsx: run as users do.
+    const r = spawnSync(join(bare, 'node'), [BUILT_BIN, 'plugins', 'install', tarball], {
+      encoding: 'utf8',
+      env: { ...process.env, ...cli.env, PATH: bare, NO_COLOR: '1', NODE_ENV: '' },
+    })
     expect(r.status).to.equal(1)
     expect(r.stderr).to.equal(
       `Error: npm not found (not on PATH, nor next to ${join(bare, 'node')}): ssmd plugins installs with the npm that comes with Node.js; install Node.js with npm, or put npm on PATH\n`,
     )
     // Uninstalling a linked plugin needs no npm.
     ok(run(['plugins', 'link', join(PLUGINS, 'sealed-ok')]))
-    const unlink = spawnSync(join(bare, 'node'), [BUILT_BIN, 'plugins', 'unlink', 'ssmd-plugin-sealed-ok'], { encoding: 'utf8', env: { ...process.env, ...cli.env, PATH: bare } })
+    const unlink = spawnSync(join(bare, 'node'), [BUILT_BIN, 'plugins', 'unlink', 'ssmd-plugin-sealed-ok'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...cli.env, PATH: bare, NODE_ENV: '' },
+    })
     expect(unlink.status, unlink.stderr).to.equal(0)
   })
 
