@@ -167,6 +167,19 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     ])
   })
 
+  it("gives npm's reason in one bounded line, its control characters escaped, however much npm prints", () => {
+    const bin = tempDir()
+    // An npm failing with a 300,000-character line that clears the screen and rings the bell.
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nprintf 'npm error FetchError: \\033[2J\\007%s\\n' "$(head -c 300000 /dev/zero | tr '\\0' x)" >&2\nexit 1\n`, { mode: 0o755 })
+    const r = run(['plugins', 'install', 'ssmd-plugin-nowhere'], { PATH: `${bin}:${process.env.PATH}` })
+    expect(r.code).to.equal(1)
+    const lines = r.stderr.split('\n')
+    expect(lines.slice(2)).to.deep.equal([''])
+    expect(lines[1]).to.equal(
+      `Error: npm install ssmd-plugin-nowhere@latest --omit=dev failed: FetchError: \\u001b[2J\\u0007${'x'.repeat(500 - 'FetchError: \x1b[2J\x07'.length)}…`,
+    )
+  })
+
   it('never hands npm an option in place of a package: an argument starting with - is refused, and operands follow --', () => {
     const bin = tempDir()
     const record = join(tempDir(), 'npm-args')

@@ -115,12 +115,15 @@ export class NpmFailed extends SsmdError {
   }
 }
 
+/** The most of npm's reason ssmd shows (a registry's error page or a package's text can make npm print megabytes on one line). */
+const REASON_MAX = 500
+
 /** npm's reason for a failure in one line, e.g. "FetchError: request to … failed, reason: connect ECONNREFUSED", not its code lines or log paths. */
 export function npmReason(stderr: string): string {
   const lines = stderr.split('\n').map(l => l.replace(/^npm (error|ERR!) ?/, '').trim())
-  return (
+  const reason =
     lines.find(l => /^[A-Za-z]*Error\b|^\d{3} |^(404|E\d{3})\b/.test(l)) ??
     lines.find(l => l !== '' && !/^(code|syscall|errno|at|path|A complete log|Log files were not written)\b/.test(l)) ??
     'no reason given'
-  )
+  return reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX)}…` : reason
 }
