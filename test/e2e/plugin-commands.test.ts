@@ -105,6 +105,22 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     expect(existsSync(join(dataDir(), 'package.json'))).to.equal(false)
   })
 
+  it('changes no data folder package.json whose oclif, plugins or dependencies has the wrong type: one line naming it', () => {
+    const file = join(dataDir(), 'package.json')
+    mkdirSync(dataDir(), { recursive: true })
+    for (const [text, key] of [
+      ['{"name":"ssmd","oclif":"x"}', 'oclif'],
+      ['{"name":"ssmd","oclif":{"plugins":{"a":1}}}', 'oclif.plugins'],
+      ['{"name":"ssmd","dependencies":"abc","oclif":{"plugins":[]}}', 'dependencies'],
+    ]) {
+      writeFileSync(file, text)
+      const r = run(['plugins', 'link', ACME])
+      expect(r.code, text).to.equal(1)
+      expect(r.stderr).to.equal(`Error: ${file}: "${key}" has the wrong type: it records your installed plugins; fix it, or move it away to start with no plugins\n`)
+      expect(readFileSync(file, 'utf8')).to.equal(text)
+    }
+  })
+
   it('update moves an installed plugin to what its source now holds, and says from which version to which', () => {
     const src = join(tempDir(), 'acme')
     cpSync(ACME, src, { recursive: true })

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { writeUserFileAtomic } from '../io/atomic.js'
 import { withFileLock } from '../io/lock.js'
+import { isObj } from '../validate/rules/util.js'
 
 export interface UserEntry {
   name: string
@@ -51,13 +52,25 @@ function readDataPjson(dataDir: string): DataPjson | undefined {
   } catch {
     return undefined
   }
+  let value: unknown
   try {
-    const value = JSON.parse(text) as unknown
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as DataPjson
+    value = JSON.parse(text) as unknown
   } catch {
     // reported below
   }
-  throw new SsmdError(`${path} is not a JSON object: it records your installed plugins; fix it, or move it away to start with no plugins`, { code: 'invalid' })
+  const fix = 'it records your installed plugins; fix it, or move it away to start with no plugins'
+  if (!isObj(value)) throw new SsmdError(`${path} is not a JSON object: ${fix}`, { code: 'invalid' })
+  // Written back on the next change: a wrong type would be spread into it (a string as {"0": …}) or make npm fail.
+  const wrong =
+    value.dependencies !== undefined && !isObj(value.dependencies)
+      ? 'dependencies'
+      : value.oclif !== undefined && !isObj(value.oclif)
+        ? 'oclif'
+        : isObj(value.oclif) && value.oclif.plugins !== undefined && !Array.isArray(value.oclif.plugins)
+          ? 'oclif.plugins'
+          : undefined
+  if (wrong !== undefined) throw new SsmdError(`${path}: "${wrong}" has the wrong type: ${fix}`, { code: 'invalid' })
+  return value as DataPjson
 }
 
 function entryOf(p: unknown): UserEntry | undefined {
