@@ -1,7 +1,8 @@
 import { expect } from 'chai'
-import { readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CliResult } from '../helpers/cli.js'
+import { gitIn, isolatedGitEnv } from '../helpers/git.js'
 import { brokenRepo, ok, packPlugin, pluginCli, PLUGINS, tree } from '../helpers/plugins.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
@@ -169,6 +170,35 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
         /^ssmd-plugin-install-scripts: installed with npm --ignore-scripts; its lifecycle scripts were not run \(preinstall, install, postinstall, prepare\)$/m,
       )
       expect(list().find(p => p.name === 'ssmd-plugin-install-scripts')?.rules).to.deep.equal(['scripts/noop'])
+    })
+
+    it("runs no program a git dependency's .npmrc names (git=…), nor its prepare script", () => {
+      const git = isolatedGitEnv()
+      const root = tempDir()
+      const repo = (name: string, files: Record<string, string>) => {
+        const dir = join(root, name)
+        mkdirSync(dir)
+        for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text, { mode: 0o755 })
+        gitIn(dir, git, 'init', '-q')
+        gitIn(dir, git, 'add', '.')
+        gitIn(dir, git, 'commit', '-qm', name)
+        return `git+file://${dir}`
+      }
+      const plain = repo('plain', { 'package.json': JSON.stringify({ name: 'plain-dep', version: '1.0.0' }) })
+      // npm prepares a git dependency that has a prepare script by running npm install in its clone, where
+      // the clone's .npmrc is the project's configuration: its git= would be the program npm runs for git.
+      const hostile = repo('hostile', {
+        'package.json': JSON.stringify({ name: 'hostile-dep', version: '1.0.0', scripts: { prepare: `touch ${join(markers, 'prepare')}` }, dependencies: { 'plain-dep': plain } }),
+        '.npmrc': 'git=./pwn.sh\nignore-scripts=false\n',
+        'pwn.sh': `#!/bin/sh\ntouch ${join(markers, 'git-program')}\nexec git "$@"\n`,
+      })
+      const plugin = join(root, 'plugin')
+      mkdirSync(plugin)
+      writeFileSync(join(plugin, 'package.json'), JSON.stringify({ name: 'ssmd-plugin-git-dep', version: '1.0.0', oclif: {}, dependencies: { 'hostile-dep': hostile } }))
+      // The clone's npm reads the environment: a user's npm setting in either case must not turn scripts on there.
+      const r = clean(run(['plugins', 'install', packPlugin(plugin)], { ...git, npm_config_ignore_scripts: 'false', NPM_CONFIG_IGNORE_SCRIPTS: 'false' }))
+      expect(r.code, r.stderr).to.equal(0)
+      expect(list().map(p => p.name)).to.include('ssmd-plugin-git-dep')
     })
 
     it("runs none of the new package's hooks (plugins:postinstall included) and says what it brings besides rules", () => {

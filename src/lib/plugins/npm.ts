@@ -96,13 +96,29 @@ export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', options.verbose ? 'inherit' : 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
-    // HUSKY=0: a package's git-hook installer has no repository here.
-    env: { ...process.env, npm_config_ignore_scripts: 'true', HUSKY: '0' },
+    env: npmEnv(process.env),
   })
   if (result.error) throw new SsmdError(`cannot run ${npm.command}: ${result.error.message}`, { code: 'unavailable' })
   if (options.verbose && result.stdout) process.stderr.write(result.stdout)
   if (result.status !== 0) throw new NpmFailed(`npm ${[args[0], ...operands, ...args.slice(1)].join(' ')}`, npmReason(result.stderr ?? ''))
   return result.stdout
+}
+
+/**
+ * npm's environment. npm reads settings from the command line, then the
+ * environment, then the project's .npmrc, and the npm it starts to prepare a
+ * git dependency gets this environment, not ssmd's command line, with the
+ * dependency's clone as its project: so what must hold there is set here.
+ * ignore-scripts is forced (whatever case the user's variable has); `git`, the
+ * program npm runs for git dependencies, is the user's npm_config_git if set,
+ * else `git` from PATH, never one a dependency's .npmrc names (`git=./pwn.sh`).
+ * HUSKY=0: a package's git-hook installer has no repository here.
+ */
+export function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(env)) if (!/^npm_config_ignore[-_]scripts$/i.test(k)) out[k] = v
+  const git = Object.keys(env).some(k => /^npm_config_git$/i.test(k)) ? {} : { npm_config_git: 'git' }
+  return { ...out, ...git, npm_config_ignore_scripts: 'true', HUSKY: '0' }
 }
 
 /** An npm run that failed: what ran, and npm's reason in one line. */
