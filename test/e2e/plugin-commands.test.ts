@@ -61,6 +61,13 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     expect(core.stderr).to.equal('Error: @oclif/plugin-help is built into ssmd and cannot be uninstalled\n')
   })
 
+  it('uninstall with no argument outside a linked plugin asks for one, naming the folder it looked at', () => {
+    const here = tempDir()
+    const r = run(['plugins', 'uninstall'], {}, here)
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.equal(`Error: ${here} is not a linked plugin: name the plugin to remove (ssmd plugins uninstall <plugin>; see 'ssmd plugins')\n`)
+  })
+
   it('refuses a package that is not an oclif plugin, leaving nothing installed', () => {
     const dir = join(tempDir(), 'not-a-plugin')
     mkdirSync(dir)

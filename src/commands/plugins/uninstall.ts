@@ -2,7 +2,7 @@
  * JSON (--json): { removed: Array<{ name: string, type: 'user' | 'link' }> }
  */
 import { Args } from '@oclif/core'
-import { NotFoundError } from '../../lib/core/errors.js'
+import { NotFoundError, UsageError } from '../../lib/core/errors.js'
 import { SsmdCommand } from '../../lib/cli/command.js'
 import { pluginHome } from '../../lib/cli/plugin-home.js'
 import type { UserEntry } from '../../lib/plugins/data-dir.js'
@@ -29,6 +29,9 @@ export default class PluginsUninstall extends SsmdCommand<typeof PluginsUninstal
     const entries: UserEntry[] = []
     for (const g of given) {
       const entry = findEntry(this.config.dataDir, g, process.cwd())
+      if (entry === undefined && this.positionals.length === 0) {
+        throw new UsageError(`${process.cwd()} is not a linked plugin: name the plugin to remove (${this.config.bin} plugins uninstall <plugin>; see '${this.config.bin} plugins')`)
+      }
       if (entry === undefined) {
         const core = this.config.getPluginsList().find(p => p.name === g && p.type === 'core')
         throw new NotFoundError(
