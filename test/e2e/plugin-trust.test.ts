@@ -189,16 +189,36 @@ describe('what ssmd runs of a plugin (built CLI, private plugin home)', () => {
       // the clone's .npmrc is the project's configuration: its git= would be the program npm runs for git.
       const hostile = repo('hostile', {
         'package.json': JSON.stringify({ name: 'hostile-dep', version: '1.0.0', scripts: { prepare: `touch ${join(markers, 'prepare')}` }, dependencies: { 'plain-dep': plain } }),
-        '.npmrc': 'git=./pwn.sh\nignore-scripts=false\n',
+        '.npmrc': 'git=./pwn.sh\nignore-scripts=false\nglobal=true\n',
         'pwn.sh': `#!/bin/sh\ntouch ${join(markers, 'git-program')}\nexec git "$@"\n`,
       })
       const plugin = join(root, 'plugin')
       mkdirSync(plugin)
       writeFileSync(join(plugin, 'package.json'), JSON.stringify({ name: 'ssmd-plugin-git-dep', version: '1.0.0', oclif: {}, dependencies: { 'hostile-dep': hostile } }))
       // The clone's npm reads the environment: a user's npm setting in either case must not turn scripts on there.
-      const r = clean(run(['plugins', 'install', packPlugin(plugin)], { ...git, npm_config_ignore_scripts: 'false', NPM_CONFIG_IGNORE_SCRIPTS: 'false' }))
+      // npm's global folder, where global=true would install the clone and link its programs.
+      const prefix = tempDir()
+      const r = clean(
+        run(['plugins', 'install', packPlugin(plugin)], { ...git, npm_config_prefix: prefix, npm_config_ignore_scripts: 'false', NPM_CONFIG_IGNORE_SCRIPTS: 'false' }),
+      )
       expect(r.code, r.stderr).to.equal(0)
       expect(list().map(p => p.name)).to.include('ssmd-plugin-git-dep')
+      expect(readdirSync(prefix)).to.deep.equal([])
+    })
+
+    it('installs nothing globally for a folder linked with --install whose .npmrc says global=true or location=global', () => {
+      for (const setting of ['global=true', 'location=global']) {
+        const plugin = tempDir()
+        // A program named git: installed globally, npm would link it into npm's bin folder, on the user's PATH.
+        writeFileSync(join(plugin, 'package.json'), JSON.stringify({ name: 'ssmd-plugin-global', version: '1.0.0', oclif: {}, bin: { git: 'git.sh' } }))
+        writeFileSync(join(plugin, 'git.sh'), `#!/bin/sh\ntouch ${join(markers, 'git')}\n`, { mode: 0o755 })
+        writeFileSync(join(plugin, '.npmrc'), `${setting}\n`)
+        const prefix = tempDir()
+        clean(ok(run(['plugins', 'link', '--install', plugin], { npm_config_prefix: prefix })))
+        expect(readdirSync(prefix), setting).to.deep.equal([])
+        expect(readdirSync(plugin).sort()).to.deep.equal(['.npmrc', 'git.sh', 'package-lock.json', 'package.json'])
+        ok(run(['plugins', 'unlink', plugin]))
+      }
     })
 
     it("runs none of the new package's hooks (plugins:postinstall included) and says what it brings besides rules", () => {

@@ -108,17 +108,20 @@ export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string
  * npm's environment. npm reads settings from the command line, then the
  * environment, then the project's .npmrc, and the npm it starts to prepare a
  * git dependency gets this environment, not ssmd's command line, with the
- * dependency's clone as its project: so what must hold there is set here.
- * ignore-scripts is forced (whatever case the user's variable has); `git`, the
- * program npm runs for git dependencies, is the user's npm_config_git if set,
- * else `git` from PATH, never one a dependency's .npmrc names (`git=./pwn.sh`).
+ * dependency's clone as its project: so what must hold there is set here,
+ * over any spelling of the user's variables and any .npmrc of a linked folder
+ * or a clone: no lifecycle script (ignore-scripts), and never a global
+ * install (global, location), which would link a package's programs into
+ * npm's bin folder on the user's PATH. `git`, the program npm runs for git
+ * dependencies, is the user's npm_config_git if set, else `git` from PATH,
+ * never one a dependency's .npmrc names (`git=./pwn.sh`).
  * HUSKY=0: a package's git-hook installer has no repository here.
  */
 export function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(env)) if (!/^npm_config_ignore[-_]scripts$/i.test(k)) out[k] = v
+  for (const [k, v] of Object.entries(env)) if (!/^npm_config_(ignore[-_]scripts|global|location)$/i.test(k)) out[k] = v
   const git = Object.keys(env).some(k => /^npm_config_git$/i.test(k)) ? {} : { npm_config_git: 'git' }
-  return { ...out, ...git, npm_config_ignore_scripts: 'true', HUSKY: '0' }
+  return { ...out, ...git, npm_config_ignore_scripts: 'true', npm_config_global: 'false', npm_config_location: 'project', HUSKY: '0' }
 }
 
 /** An npm run that failed: what ran, and npm's reason in one line. */
