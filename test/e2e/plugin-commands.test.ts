@@ -203,6 +203,15 @@ describe('plugins install, link, uninstall and update (built CLI, private plugin
     )
   })
 
+  it("hands npm none of ssmd's own variables (the etcd password among them)", () => {
+    const bin = tempDir()
+    const record = join(tempDir(), 'npm-env')
+    writeFileSync(join(bin, 'npm'), `#!/bin/sh\nenv | grep '^SSMD_' > '${record}'\nexit 1\n`, { mode: 0o755 })
+    const r = run(['plugins', 'install', 'ssmd-plugin-x'], { PATH: `${bin}:${process.env.PATH}`, SSMD_ETCD_PASSWORD: 'hunter2-etcd', SSMD_ETCD_USER: 'root' })
+    expect(r.code).to.equal(1)
+    expect(readFileSync(record, 'utf8')).to.equal('')
+  })
+
   it('never hands npm an option in place of a package: an argument starting with - is refused, and operands follow --', () => {
     const bin = tempDir()
     const record = join(tempDir(), 'npm-args')

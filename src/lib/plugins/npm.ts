@@ -115,11 +115,13 @@ export function runNpm(npm: Npm, args: string[], options: NpmRunOptions): string
  * npm's bin folder on the user's PATH. `git`, the program npm runs for git
  * dependencies, is the user's npm_config_git if set, else `git` from PATH,
  * never one a dependency's .npmrc names (`git=./pwn.sh`).
- * HUSKY=0: a package's git-hook installer has no repository here.
+ * ssmd's own variables (SSMD_ETCD_PASSWORD among them) are none of npm's
+ * business and are left out. HUSKY=0: a package's git-hook installer has no
+ * repository here.
  */
 export function npmEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(env)) if (!/^npm_config_(ignore[-_]scripts|global|location)$/i.test(k)) out[k] = v
+  for (const [k, v] of Object.entries(env)) if (!/^npm_config_(ignore[-_]scripts|global|location)$/i.test(k) && !k.startsWith('SSMD_')) out[k] = v
   const git = Object.keys(env).some(k => /^npm_config_git$/i.test(k)) ? {} : { npm_config_git: 'git' }
   return { ...out, ...git, npm_config_ignore_scripts: 'true', npm_config_global: 'false', npm_config_location: 'project', HUSKY: '0' }
 }
