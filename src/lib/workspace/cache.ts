@@ -305,8 +305,20 @@ export class DocumentCache {
     if (payload) {
       this.columns = payload.entries
       payload.entries.files.forEach((f, i) => this.old.set(f, i))
+      shareStrings(payload.entries)
       for (const [k, v] of payload.tables) this.oldTables.set(k, v)
     } else this.dirty = true
+  }
+
+  /**
+   * The path `file` as this cache already holds it (the key of its entry), so
+   * that a document, this run's entries and the cache's map share one string
+   * instead of holding a copy each (130,000 paths at N = 20,000); `file`
+   * itself when the cache has no entry for it.
+   */
+  path(file: string): string {
+    const i = this.old.get(file)
+    return i === undefined ? file : this.columns!.files[i]
   }
 
   /** A table of other per-file facts; the caller checks each entry's validity itself (see Stamp). */
@@ -696,6 +708,24 @@ function load(file: string): Payload | undefined {
     return p
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Makes equal strings of the facts' columns one string: deserialising makes a
+ * string per entry, and 100,000 environments name a few thousand feeds and
+ * schemas (about 6 MB of copies at N = 20,000).
+ */
+function shareStrings(c: Columns): void {
+  for (const column of [c.feed, c.schema, c.status, c.dates]) {
+    const seen = new Map<string, string>()
+    for (let i = 0; i < column.length; i++) {
+      const v = column[i]
+      if (v === undefined) continue
+      const first = seen.get(v)
+      if (first === undefined) seen.set(v, v)
+      else column[i] = first
+    }
   }
 }
 

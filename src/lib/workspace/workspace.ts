@@ -88,7 +88,10 @@ export class Workspace {
       const folder = FOLDER_OF[kind]
       const known = this.single[kind]
       list = listYamlFiles(this.root, folder).map(([name, f]) => {
-        const file = `${folder}/${f}`
+        // One flat string, the cache's own when it has the file: a template literal makes a two-part
+        // string that is flattened into a second copy when first used as a key (about 80 bytes per document).
+        const joined = [folder, f].join('/')
+        const file = this.cache ? this.cache.path(joined) : joined
         const seen = known?.get(name)
         // Deferred: listing a folder reads nothing; each file is read when first used.
         return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, this.root, this)
