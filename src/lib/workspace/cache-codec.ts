@@ -8,7 +8,7 @@
  * is looked up. Schemas and the policy, whose data is kept, stay whole objects.
  */
 import type { ReadProblem } from '../yaml/read.js'
-import type { DocumentFacts } from './document.js'
+import { makeFacts, type DocumentFacts } from './document.js'
 
 export interface Entry {
   size: number
@@ -298,18 +298,7 @@ export function decodeEntry(c: Columns, i: number): Entry {
   if (flags & CONTRACT) memo.contract = c.contract.get(i) ?? NONE
   if (flags & FINDINGS) memo.findings = c.findings.get(i) ?? NONE
   if (flags & FILE_RULES) memo.fileRules = c.fileRulesOther.get(i) ?? c.fileRules
-  if (flags & FACTS) {
-    const facts: DocumentFacts = { isObject: (flags & IS_OBJECT) !== 0 }
-    const feed = c.feed[i]
-    const schema = c.schema[i]
-    const status = c.status[i]
-    if (feed !== undefined) facts.feed = feed
-    if (schema !== undefined) facts.schema = schema
-    if (status !== undefined) facts.status = status
-    const dates = c.dates[i]
-    if (dates !== undefined) facts.dates = dates
-    memo.facts = facts
-  }
+  if (flags & FACTS) memo.facts = makeFacts((flags & IS_OBJECT) !== 0, c.feed[i], c.schema[i], c.status[i], c.dates[i])
   entry.memo = memo
   const problem = c.problems.get(i)
   if (problem !== undefined) entry.problem = problem
