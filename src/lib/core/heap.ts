@@ -11,8 +11,12 @@ export const LARGE_REPOSITORY = 50_000
  * deploy of 100,000 environments keeps their documents live for the run. From
  * LARGE_REPOSITORY documents on, growth is bounded to 40% over what is live,
  * which there costs a few percent of CPU; below, where memory is no concern,
- * it would only cost time (docs/performance.md, "Memory"). A
- * --heap-growing-percent given to node wins.
+ * it would only cost time (docs/performance.md, "Memory"). The validation
+ * cache bounds it as soon as it reads a cache of that many entries: the
+ * bound takes effect at the next full collection, and one made while the
+ * cache is deserialised would otherwise leave the limit at several times what
+ * is live for the rest of a warm run. A --heap-growing-percent given to node
+ * wins.
  */
 export function boundHeapGrowth(documents: number): void {
   if (documents < LARGE_REPOSITORY || process.execArgv.some(a => a.includes('heap-growing-percent'))) return

@@ -79,7 +79,8 @@ export const BLOB = 20
 /** Bytes of a content digest (SHA-256). */
 export const DIGEST = 32
 const KNOWN = new Set(['contract', 'findings', 'facts', 'fileRules'])
-const STAMP = 5
+/** Stat fields per entry in the stamps column. */
+export const STAMP = 5
 
 /**
  * The entries of one run, kept in columns as they are made: stat data, digests

@@ -37,11 +37,12 @@ import { fileURLToPath } from 'node:url'
 import { DefaultSerializer, deserialize } from 'node:v8'
 import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProblem, ssmdDirUsable, writeFileAtomic, writeUserFileAtomic } from '../io/atomic.js'
 import { UsageError } from '../core/errors.js'
+import { boundHeapGrowth } from '../core/heap.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
-import { decodeEntry, DIGEST, EntryColumns, wellFormed, type Columns, type Entry } from './cache-codec.js'
+import { decodeEntry, DIGEST, EntryColumns, STAMP, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
 const FORMAT = 8
@@ -684,6 +685,11 @@ function load(file: string): Payload | undefined {
     const raw = head.raw
     if (!Array.isArray(raw) || !raw.every(r => RAW_COLUMNS.includes(r)) || typeof head.columns !== 'number') return undefined
     if (parts.length !== 1 + raw.length + head.columns + 1) return undefined
+    // A large repository's cache: V8's heap growth is bounded before its columns are deserialised. Bounded
+    // later (once the documents are listed), the limit set at the collection that deserialising causes
+    // (several times what is live) stays, and a warm run's heap grows to it (see boundHeapGrowth).
+    const stamps = raw.indexOf('stamps')
+    if (stamps >= 0) boundHeapGrowth(parts[1 + stamps].length / Float64Array.BYTES_PER_ELEMENT / STAMP)
     // Only the columns' own keys are taken (a null prototype: no key of a part can reach Object.prototype).
     const entries = Object.create(null) as Record<string, unknown>
     raw.forEach((name: (typeof RAW_COLUMNS)[number], i) => {
