@@ -362,6 +362,20 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(third.list).to.deep.equal(second.list)
   })
 
+  it('keeps paths and facts of any UTF-8 and missing facts exactly: a warm run hits every entry and reports what a cold run does (slow)', async () => {
+    const root = exampleRepo()
+    const env = readFileSync(join(root, 'environments', readdirSync(join(root, 'environments'))[0]), 'utf8')
+    // Multi-byte names (their UTF-8 length is not their length in characters) and an environment without a feed.
+    writeFileSync(join(root, 'environments/prod-zürich-東京.yaml'), env)
+    writeFileSync(join(root, 'environments/no-feed.yaml'), env.replace(/^feed:.*$/m, ''))
+    await sleep(2600)
+    await warm(root)
+    const again = await warm(root)
+    expect(again.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0, content: 0, indexed: 0 })
+    expect(again.list).to.deep.equal(await cold(root))
+    expect(again.list.join('\n')).to.include('no-feed.yaml')
+  })
+
   it('re-parses a definition when a file it imports changes or disappears (slow)', async () => {
     const root = exampleRepo()
     withImport(root)

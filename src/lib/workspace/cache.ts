@@ -45,7 +45,7 @@ import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, EntryColumns, STAMP, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 8
+const FORMAT = 9
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -637,23 +637,101 @@ function readParts(file: string): Buffer[] | undefined {
   return parts
 }
 
+/** A part of a cache file made chunk by chunk (see textColumn): its length in bytes, then its chunks. */
+interface ChunkedPart {
+  length: number
+  chunks: Iterable<Uint8Array>
+}
+
 /**
  * A cache file, chunk by chunk: MAGIC; then `parts`, each a 4-byte length
  * (little-endian) and its bytes; then the SHA-256 of everything between MAGIC
  * and it. Each part is made, hashed and written before the next is asked for,
- * so writing a file never holds it whole.
+ * so writing a file never holds it whole; each chunk is written before the
+ * next is made (a chunked part reuses one buffer).
  */
-function* sealedChunks(parts: Iterable<Uint8Array>): Generator<Uint8Array> {
+function* sealedChunks(parts: Iterable<Uint8Array | ChunkedPart>): Generator<Uint8Array> {
   const hash = createHash('sha256')
   yield MAGIC
-  for (const bytes of parts) {
+  for (const part of parts) {
     const length = Buffer.alloc(4)
-    length.writeUInt32LE(bytes.length)
-    hash.update(length).update(bytes)
+    length.writeUInt32LE(part.length)
+    hash.update(length)
     yield length
-    yield bytes
+    if (part instanceof Uint8Array) {
+      hash.update(part)
+      yield part
+      continue
+    }
+    let written = 0
+    for (const chunk of part.chunks) {
+      hash.update(chunk)
+      written += chunk.length
+      yield chunk
+    }
+    if (written !== part.length) throw new Error(`cache part: ${written} bytes made, ${part.length} announced`)
   }
   yield hash.digest()
+}
+
+/** Marks an entry without a string in a text column. */
+const NO_STRING = 0xffffffff
+/** The buffer a text column is written through. */
+const TEXT_CHUNK = 64 * 1024
+
+/**
+ * A column of strings (or undefined) as a part: for each entry, its UTF-8
+ * length (4 bytes, little-endian; NO_STRING for undefined) and its bytes,
+ * made through one reused buffer. Serialised by V8 instead, each column was a
+ * buffer of its own (20 MB at N = 20,000, all still uncollected when the
+ * cache was written, at the run's highest memory).
+ */
+function textColumn(column: ReadonlyArray<string | undefined>): ChunkedPart {
+  let length = 0
+  for (const v of column) length += 4 + (v === undefined ? 0 : Buffer.byteLength(v))
+  return {
+    length,
+    chunks: (function* () {
+      const buf = Buffer.allocUnsafe(TEXT_CHUNK)
+      let off = 0
+      for (const v of column) {
+        const n = v === undefined ? 0 : Buffer.byteLength(v)
+        if (off + 4 + n > TEXT_CHUNK && off > 0) {
+          yield buf.subarray(0, off)
+          off = 0
+        }
+        if (4 + n > TEXT_CHUNK) {
+          const own = Buffer.allocUnsafe(4 + n)
+          own.writeUInt32LE(n)
+          own.write(v!, 4)
+          yield own
+          continue
+        }
+        buf.writeUInt32LE(v === undefined ? NO_STRING : n, off)
+        if (v !== undefined) buf.write(v, off + 4)
+        off += 4 + n
+      }
+      if (off > 0) yield buf.subarray(0, off)
+    })(),
+  }
+}
+
+/** The strings of a text column's part (see textColumn); throws when it is malformed. */
+function readTextColumn(bytes: Buffer): Array<string | undefined> {
+  const out: Array<string | undefined> = []
+  for (let off = 0; off < bytes.length;) {
+    if (off + 4 > bytes.length) throw new Error('text column')
+    const n = bytes.readUInt32LE(off)
+    off += 4
+    if (n === NO_STRING) {
+      out.push(undefined)
+      continue
+    }
+    if (off + n > bytes.length) throw new Error('text column')
+    out.push(bytes.toString('utf8', off, off + n))
+    off += n
+  }
+  return out
 }
 
 /** One value as a part of a cache file (V8 serialization). */
@@ -680,11 +758,12 @@ function load(file: string): Payload | undefined {
   const parts = readParts(file)
   if (parts === undefined || parts.length < 2) return undefined
   try {
-    const head = deserialize(parts[0]) as { format?: unknown; key?: unknown; endianness?: unknown; raw?: unknown; columns?: unknown }
+    const head = deserialize(parts[0]) as { format?: unknown; key?: unknown; endianness?: unknown; raw?: unknown; text?: unknown; columns?: unknown }
     if (typeof head !== 'object' || head === null || head.format !== FORMAT || head.key !== currentKey() || head.endianness !== endianness()) return undefined
-    const raw = head.raw
+    const { raw, text } = head
     if (!Array.isArray(raw) || !raw.every(r => RAW_COLUMNS.includes(r)) || typeof head.columns !== 'number') return undefined
-    if (parts.length !== 1 + raw.length + head.columns + 1) return undefined
+    if (!Array.isArray(text) || !text.every(r => TEXT_COLUMNS.includes(r))) return undefined
+    if (parts.length !== 1 + raw.length + text.length + head.columns + 1) return undefined
     // A large repository's cache: V8's heap growth is bounded before its columns are deserialised. Bounded
     // later (once the documents are listed), the limit set at the collection that deserialising causes
     // (several times what is live) stays, and a warm run's heap grows to it (see boundHeapGrowth).
@@ -702,7 +781,10 @@ function load(file: string): Payload | undefined {
         entries[name] = stamps
       } else entries[name] = new Uint8Array(bytes)
     })
-    for (const part of parts.slice(1 + raw.length, -1)) {
+    text.forEach((name: (typeof TEXT_COLUMNS)[number], i) => {
+      entries[name] = readTextColumn(parts[1 + raw.length + i])
+    })
+    for (const part of parts.slice(1 + raw.length + text.length, -1)) {
       const value = deserialize(part) as Record<string, unknown>
       if (typeof value !== 'object' || value === null) return undefined
       for (const k of Object.keys(value)) entries[k] = value[k]
@@ -735,25 +817,30 @@ function shareStrings(c: Columns): void {
   }
 }
 
+/** Columns of strings, written as their UTF-8 bytes through one buffer (see textColumn): paths, feeds, schemas, statuses, dates. */
+const TEXT_COLUMNS = ['files', 'feed', 'schema', 'status', 'dates'] as const
+
 /** Columns of numbers, written as their bytes (no serialisation, no copy): stat data, digests, blob ids, flags. */
 const RAW_COLUMNS = ['stamps', 'digests', 'blobs', 'flags'] as const
 
 /**
  * The validation cache's parts (see sealedChunks): a header (format, key, byte
- * order, the raw columns, the number of serialised column parts), the raw
- * columns' bytes as they are in memory, each other column serialised on its
- * own, the fact tables — so writing the cache holds at most one column's
- * serialised bytes, not the whole file.
+ * order, the raw and text columns, the number of serialised column parts), the
+ * raw columns' bytes as they are in memory, the text columns through one
+ * buffer (see textColumn), each other column serialised on its own, the fact
+ * tables — so writing the cache holds at most one column's serialised bytes,
+ * not the whole file.
  */
 function* payloadChunks(key: string, entries: Columns, tables: Map<string, Map<string, unknown>>): Generator<Uint8Array> {
-  const others = (Object.keys(entries) as Array<keyof Columns>).filter(k => !(RAW_COLUMNS as readonly string[]).includes(k))
+  const others = (Object.keys(entries) as Array<keyof Columns>).filter(k => !(RAW_COLUMNS as readonly string[]).includes(k) && !(TEXT_COLUMNS as readonly string[]).includes(k))
   yield* sealedChunks(
     (function* () {
-      yield serialized({ format: FORMAT, key, endianness: endianness(), raw: RAW_COLUMNS, columns: others.length })
+      yield serialized({ format: FORMAT, key, endianness: endianness(), raw: RAW_COLUMNS, text: TEXT_COLUMNS, columns: others.length })
       for (const k of RAW_COLUMNS) {
         const a = entries[k]
         yield new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
       }
+      for (const k of TEXT_COLUMNS) yield textColumn(entries[k])
       for (const k of others) yield serialized({ [k]: entries[k] })
       yield serialized({ tables })
     })(),
