@@ -249,52 +249,39 @@ dry run: 1 environment`)
     expect(text.stdout).to.contain(': 1 in sync, 1 drifted, 1 not deployed, 1 in etcd only')
   })
 
-  it('reads a content value only when its record does not prove it: a hand edit is drift, the same bytes rewritten are not', async () => {
+  it('compares every content value by its bytes: a hand edit is drift, also one written with a copy of the record in one transaction; the same bytes rewritten are not', async () => {
     const dir = exampleRepo({ git: true })
     const prefix = newPrefix()
     expect((await deploy(dir, prefix, '--all')).code).to.equal(0)
     const key = (name: string, rest: string) => `${prefix}/environments/${name}/${rest}`
     const held = (name: string, rest: string) => etcd.getPrefix(key(name, rest)).get(key(name, rest))!
-    // kalshi-dev: content edited by hand; kalshi-prod: content rewritten with its own bytes; polymarket-dev: record rewritten with its own bytes.
-    etcd.ctl(['put', key('kalshi-dev', 'content'), '{"by":"hand"}'])
+    // kalshi-prod: content rewritten with its own bytes; polymarket-dev: record rewritten with its own bytes.
     etcd.ctl(['put', key('kalshi-prod', 'content'), held('kalshi-prod', 'content')])
     etcd.ctl(['put', key('polymarket-dev', 'deploy'), held('polymarket-dev', 'deploy')])
-    const fresh = 'fresh-dev'
-    writeFileSync(join(dir, 'environments', `${fresh}.yaml`), readFileSync(join(dir, 'environments', 'kalshi-dev.yaml'), 'utf8').replace('name: kalshi-dev', `name: ${fresh}`))
-    git(dir, 'add', '.')
-    git(dir, 'commit', '-qm', 'one more environment')
-    const added = await deploy(dir, prefix, fresh)
-    expect(added.code, added.stderr).to.equal(0)
-
+    // kalshi-dev: content and a copy of its record put by one transaction, so both keys share one mod_revision.
     const session = await EtcdSession.connect({ endpoints: parseEndpoints(etcd.endpoints()), dialTimeoutMs: 5000, requestTimeoutMs: 10000 }, `${prefix}/`)
     try {
-      const asked: string[] = []
-      const valuesAt = session.valuesAt.bind(session)
-      session.valuesAt = async (keys, revision, options) => {
-        asked.push(...keys.map(k => k.toString().slice(`${prefix}/environments/`.length)))
-        return valuesAt(keys, revision, options)
-      }
+      await session.client.kv.txn({
+        compare: [],
+        success: [
+          { request_put: { key: Buffer.from(key('kalshi-dev', 'content')), value: Buffer.from('{"by":"hand"}') } },
+          { request_put: { key: Buffer.from(key('kalshi-dev', 'deploy')), value: Buffer.from(held('kalshi-dev', 'deploy')) } },
+        ],
+        failure: [],
+      })
       const current = await readCurrent(session, prefix, [], { whole: true })
-      // Every record is read; of the contents, only those whose revision is not their record's.
-      expect(asked.filter(k => k.endsWith('/content')).sort()).to.deep.equal(['kalshi-dev/content', 'kalshi-prod/content', 'polymarket-dev/content'])
-      expect(asked.filter(k => k.endsWith('/deploy'))).to.have.length(4)
-      // The digest is the one of the bytes etcd holds, read or proven.
-      for (const name of ['kalshi-dev', 'kalshi-prod', 'polymarket-dev', fresh]) {
+      const dev = current.envs.get('kalshi-dev')!
+      expect(dev.content!.modRevision).to.equal(dev.record!.modRevision)
+      for (const name of ['kalshi-dev', 'kalshi-prod', 'polymarket-dev']) {
         expect(current.envs.get(name)!.content!.digest, name).to.equal(`sha256:${createHash('sha256').update(held(name, 'content')).digest('hex')}`)
       }
     } finally {
       session.close()
     }
-
     const r = await ssmd(['deploy', 'status', '--etcd', etcd.endpoints(), '--prefix', prefix, '--as-of', AS_OF, '--json'], { cwd: dir })
     expect(r.code, r.stderr).to.equal(0)
     const states = Object.fromEntries(JSON.parse(r.stdout).environments.map((e: { name: string; state: string; drift?: string[] }) => [e.name, [e.state, e.drift]]))
-    expect(states).to.deep.equal({
-      'kalshi-dev': ['drift', ['content differs']],
-      'kalshi-prod': ['in-sync', []],
-      'polymarket-dev': ['in-sync', []],
-      [fresh]: ['in-sync', []],
-    })
+    expect(states).to.deep.equal({ 'kalshi-dev': ['drift', ['content differs']], 'kalshi-prod': ['in-sync', []], 'polymarket-dev': ['in-sync', []] })
   })
 
   it('treats what it reads from etcd as hostile: a garbled record is neither trusted nor echoed raw', async () => {

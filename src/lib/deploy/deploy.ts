@@ -1,7 +1,7 @@
 /** Deploy: read what etcd holds, then plan and write each environment in one constant-size transaction, streaming. */
 import { hostname, userInfo } from 'node:os'
 import { SsmdError } from '../core/errors.js'
-import { CompactedError, MAX_SCAN_ATTEMPTS, txnSize, type EtcdSession } from './etcd.js'
+import { txnSize, type EtcdSession } from './etcd.js'
 import { compareEnvironment, heldContent, pinHandEdits, type Comparison } from './compare.js'
 import type { FieldChange } from './diff.js'
 import { CONTENT, deploymentOfKey, digestOf, envPrefix, environmentsPrefix, parseRecord, printableKey, RECORD, recordKey, type DeployRecord } from './layout.js'
@@ -75,71 +75,45 @@ export interface ReadOptions {
  * Reads what etcd holds for these environments (with `whole`, for every
  * environment), keeping of each content value only its digest, so that a
  * fleet of any size is compared in bounded memory.
- *
- * Content values are not transferred when the record proves them: the keys
- * are read without values (with their mod_revision), then the records' values
- * at the same revision, and a content key whose mod_revision is its record's
- * was written by the same transaction as that record, which names its digest
- * (docs/deploy.md, "What a read trusts"). Only the other content values are
- * read, and hashed.
  */
 export async function readCurrent(session: EtcdSession, prefix: string, names: string[], options: ReadOptions = {}): Promise<Current> {
   const current: Current = { envs: new Map(), nested: new Set() }
   const base = Buffer.from(environmentsPrefix(prefix))
   const read = async (from: string, bounds?: Buffer[]) => {
     const touched: string[] = []
-    // Each touched environment's prefix as read (latin1: the exact bytes of a name that is not UTF-8).
-    const raw: string[] = []
-    const restart = () => {
-      for (const n of touched) current.envs.delete(n)
-      touched.length = 0
-      raw.length = 0
-    }
-    for (let attempt = 1; ; attempt++) {
-      const revision = await session.scan(
-        from,
-        (key, _value, modRevision) => {
-          const nested = deploymentOfKey(key.toString('latin1'))
-          if (nested !== undefined && nested !== prefix) current.nested.add(printableKey(Buffer.from(nested, 'latin1')))
-          const rel = key.subarray(base.length)
-          const slash = rel.indexOf(0x2f)
-          // A key right under <prefix>/environments/ belongs to no environment (and no delete range removes it).
-          if (slash <= 0) return
-          const name = printableKey(rel.subarray(0, slash))
-          let state = current.envs.get(name)
-          if (!state) {
-            state = { revision: '', others: [] }
-            current.envs.set(name, state)
-            touched.push(name)
-            raw.push(key.toString('latin1', 0, base.length + slash + 1))
-          }
-          const rest = rel.subarray(slash + 1)
-          // Values are read below: the digest and the record's value are filled in then.
-          if (rest.equals(CONTENT_BYTES)) state.content = { digest: '', modRevision }
-          else if (rest.equals(RECORD_BYTES)) state.record = { value: '', modRevision }
-          else state.others.push(printableKey(rest))
-        },
-        {
-          keysOnly: true,
-          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-          ...(bounds ? { bounds } : {}),
-          ...(options.onPage ? { onPage: options.onPage } : {}),
-          restart,
-        },
-      )
-      try {
-        await fillValues(session, current, touched, raw, revision)
-      } catch (error) {
-        if (error instanceof CompactedError && attempt < MAX_SCAN_ATTEMPTS) {
-          restart()
-          continue
+    const revision = await session.scan(
+      from,
+      (key, value, modRevision) => {
+        const nested = deploymentOfKey(key.toString('latin1'))
+        if (nested !== undefined && nested !== prefix) current.nested.add(printableKey(Buffer.from(nested, 'latin1')))
+        const rel = key.subarray(base.length)
+        const slash = rel.indexOf(0x2f)
+        // A key right under <prefix>/environments/ belongs to no environment (and no delete range removes it).
+        if (slash <= 0) return
+        const name = printableKey(rel.subarray(0, slash))
+        let state = current.envs.get(name)
+        if (!state) {
+          state = { revision: '', others: [] }
+          current.envs.set(name, state)
+          touched.push(name)
         }
-        if (error instanceof CompactedError) throw new SsmdError('etcd compacted the revision being read again and again; run the command again', { code: 'etcd' })
-        throw error
-      }
-      for (const n of touched) current.envs.get(n)!.revision = revision
-      return revision
-    }
+        const rest = rel.subarray(slash + 1)
+        if (rest.equals(CONTENT_BYTES)) state.content = { digest: digestOf(value), modRevision }
+        else if (rest.equals(RECORD_BYTES)) state.record = { value: value.toString(), modRevision }
+        else state.others.push(printableKey(rest))
+      },
+      {
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        ...(bounds ? { bounds } : {}),
+        ...(options.onPage ? { onPage: options.onPage } : {}),
+        restart: () => {
+          for (const n of touched) current.envs.delete(n)
+          touched.length = 0
+        },
+      },
+    )
+    for (const n of touched) current.envs.get(n)!.revision = revision
+    return revision
   }
   if (options.whole || names.length > READ_ONE_BY_ONE) {
     const revision = await read(environmentsPrefix(prefix), rangeBounds(prefix, names))
@@ -152,54 +126,6 @@ export async function readCurrent(session: EtcdSession, prefix: string, names: s
     }
   }
   return current
-}
-
-/** Environments whose values are asked for at once (a few transactions of reads in flight). */
-const VALUES_CHUNK = 1024
-/** Content values per transaction of reads: each can be up to etcd's request limit, so a response stays within gRPC's. */
-const CONTENTS_PER_TXN = 2
-const DIGEST = /^sha256:[0-9a-f]{64}$/
-
-/**
- * The records' values, and the digests of the content values no record
- * proves, of the environments read (keys only) at `revision`.
- */
-async function fillValues(session: EtcdSession, current: Current, touched: readonly string[], raw: readonly string[], revision: string): Promise<void> {
-  const keyOf = (i: number, rest: string) => Buffer.concat([Buffer.from(raw[i], 'latin1'), Buffer.from(rest)])
-  for (let from = 0; from < touched.length; from += VALUES_CHUNK) {
-    const chunk = touched.slice(from, from + VALUES_CHUNK).map((name, j) => ({ name, i: from + j, state: current.envs.get(name)! }))
-    const withRecord = chunk.filter(e => e.state.record)
-    const records = await session.valuesAt(
-      withRecord.map(e => keyOf(e.i, RECORD)),
-      revision,
-    )
-    withRecord.forEach((e, j) => {
-      const value = records[j]
-      if (value === undefined) delete e.state.record
-      else e.state.record!.value = value.toString()
-    })
-    const unproven = chunk.filter(e => {
-      const { content, record } = e.state
-      if (!content) return false
-      // Written by one transaction with the record, which names its digest: a hand edit of either moves its revision.
-      const named = record && record.modRevision === content.modRevision ? parseRecord(record.value)?.digest : undefined
-      if (named !== undefined && DIGEST.test(named)) {
-        content.digest = named
-        return false
-      }
-      return true
-    })
-    const contents = await session.valuesAt(
-      unproven.map(e => keyOf(e.i, CONTENT)),
-      revision,
-      { perTxn: CONTENTS_PER_TXN },
-    )
-    unproven.forEach((e, j) => {
-      const value = contents[j]
-      if (value === undefined) delete e.state.content
-      else e.state.content!.digest = digestOf(value)
-    })
-  }
 }
 
 /** Environments per range of a read of many (EtcdSession.scan's bounds): a few thousand keys each. */

@@ -9,7 +9,7 @@ import type { KvEntry } from './plan.js'
 import { dropServerNameWarning } from './warnings.js'
 
 /** Attempts of a paged read that etcd's compaction interrupts, before it is reported. */
-export const MAX_SCAN_ATTEMPTS = 5
+const MAX_SCAN_ATTEMPTS = 5
 
 const isCompacted = (error: unknown) => /required revision has been compacted/i.test(String((error as Error)?.message ?? error))
 
@@ -236,38 +236,6 @@ export class EtcdSession {
     }
   }
 
-  /**
-   * The values of these keys as they were at `revision` (undefined: absent
-   * then), read as transactions of up to `perTxn` single-key reads (etcd
-   * refuses more than 128 operations in one), `inFlight` at a time. Throws
-   * CompactedError when etcd compacted that revision meanwhile: the caller
-   * reads again at a fresh one.
-   */
-  async valuesAt(keys: readonly Buffer[], revision: string, options: { perTxn?: number; inFlight?: number } = {}): Promise<Array<Buffer | undefined>> {
-    const perTxn = options.perTxn ?? 128
-    const out: Array<Buffer | undefined> = new Array(keys.length)
-    let next = 0
-    const worker = async () => {
-      while (next < keys.length) {
-        const from = next
-        next = Math.min(keys.length, next + perTxn)
-        const chunk = keys.slice(from, next)
-        let res
-        try {
-          res = await this.client.kv.txn({ compare: [], success: chunk.map(key => ({ request_range: { key, revision } })), failure: [] })
-        } catch (error) {
-          if (isCompacted(error)) throw new CompactedError()
-          throw this.failure(error, 'read')
-        }
-        res.responses.forEach((r, j) => {
-          out[from + j] = r.response_range?.kvs[0]?.value
-        })
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(options.inFlight ?? 8, Math.ceil(keys.length / perTxn)) }, worker))
-    return out
-  }
-
   /** Which of these keys exist, read at one revision (one transaction of reads). */
   async existing(keys: string[]): Promise<Set<string>> {
     const out = new Set<string>()
@@ -487,9 +455,6 @@ export class EtcdSession {
 }
 
 class DialTimeout extends Error {}
-
-/** etcd compacted the revision a read asked for (EtcdSession.valuesAt). */
-export class CompactedError extends Error {}
 
 /**
  * The reason of a gRPC failure in one line: its first line without the
