@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { writeUserFileAtomic } from '../io/atomic.js'
 import { withFileLock } from '../io/lock.js'
-import { isObj } from '../validate/rules/util.js'
+import { isObj } from '../core/objects.js'
 
 export interface UserEntry {
   name: string

@@ -4,6 +4,7 @@ import type { PluginDocument, SchemaDocument } from '../plugin-api.js'
 import type { CheckContext, RuleChecks } from '../checks.js'
 import type { Capability, Report, RuleMeta } from '../types.js'
 import type { ContractFinding } from '../contract.js'
+import { isObj, type Obj } from '../../core/objects.js'
 
 /**
  * What every built-in rule declares. Its documentation is its `### <id>`
@@ -42,8 +43,7 @@ export function builtinRule<const U extends Capability = never>(rule: RuleChecks
  */
 export const PASSED_ON = '{{message}}'
 
-export type Obj = Record<string, unknown>
-export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+export { isObj, type Obj }
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 /** The list at `key` with each item's index, skipping items that are not mappings. */
