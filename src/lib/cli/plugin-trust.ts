@@ -22,7 +22,7 @@
 import { Config, Plugin } from '@oclif/core'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { entryRoot, readEntries, type UserEntry } from '../plugins/data-dir.js'
+import { entryRoot, readEntries, readPluginPackage, type UserEntry } from '../plugins/data-dir.js'
 
 /** A hook entry as oclif declares it: the module and the export to call. */
 export interface HookEntry {
@@ -234,12 +234,8 @@ export async function loadSealedConfig(root: string): Promise<Config> {
   for (const entry of readEntries(config.dataDir)) {
     const pluginRoot = entryRoot(config.dataDir, entry)
     if (!pluginRoot) continue
-    let pjson: PJSON
-    try {
-      pjson = JSON.parse(readFileSync(join(pluginRoot, 'package.json'), 'utf8')) as PJSON
-    } catch {
-      continue
-    }
+    const pjson = readPluginPackage(pluginRoot) as PJSON | undefined
+    if (!pjson) continue
     const name = typeof pjson.name === 'string' ? pjson.name : entry.name
     if (config.plugins.has(name)) {
       refused.push({
@@ -328,12 +324,8 @@ export function installReport(config: Config, before: ReadonlyMap<string, string
   for (const entry of readEntries(config.dataDir)) {
     if (before.get(entry.name) === JSON.stringify(entry) + packageText(config.dataDir, entry)) continue
     const root = entryRoot(config.dataDir, entry)
-    let pjson: PJSON
-    try {
-      pjson = JSON.parse(readFileSync(join(root ?? '', 'package.json'), 'utf8')) as PJSON
-    } catch {
-      continue
-    }
+    const pjson = readPluginPackage(root) as PJSON | undefined
+    if (!pjson) continue
     const name = typeof pjson.name === 'string' ? pjson.name : entry.name
     const scripts = pjson.scripts !== null && typeof pjson.scripts === 'object' ? Object.keys(pjson.scripts) : []
     const skipped = LIFECYCLE_SCRIPTS.filter(s => scripts.includes(s))

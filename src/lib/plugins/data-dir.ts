@@ -111,6 +111,17 @@ export function entryRoot(dataDir: string, e: UserEntry): string | undefined {
   return e.type === 'link' ? e.root : userRoot(dataDir, e.name)
 }
 
+/** The package.json of a plugin's folder as a JSON object; undefined when there is no folder, or its package.json cannot be read or is not an object. */
+export function readPluginPackage(root: string | undefined): Record<string, unknown> | undefined {
+  if (root === undefined) return undefined
+  try {
+    const value = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as unknown
+    return isObj(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The `dependencies` npm recorded in the data folder. */
 export function dataDependencies(dataDir: string): Record<string, string> {
   const deps = readDataPjson(dataDir)?.dependencies

@@ -8,7 +8,19 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { SsmdError, UsageError } from '../core/errors.js'
 import { writeUserFileAtomic } from '../io/atomic.js'
-import { addEntries, dataDependencies, dataPjsonPath, ensureDataDir, entryRoot, readEntries, removeEntry, userRoot, withDataDirLock, type UserEntry } from './data-dir.js'
+import {
+  addEntries,
+  dataDependencies,
+  dataPjsonPath,
+  ensureDataDir,
+  entryRoot,
+  readEntries,
+  readPluginPackage,
+  removeEntry,
+  userRoot,
+  withDataDirLock,
+  type UserEntry,
+} from './data-dir.js'
 import { findNpm, runNpm, type Npm } from './npm.js'
 
 /** What to install: a registry package (name, tag or range), or anything else npm takes (a file: spec, a git URL). */
@@ -39,21 +51,10 @@ function npm(home: PluginHome, args: string[], operands: string[], cwd = home.da
   return runNpm(npmOf(home), args, { cwd, operands, flags: home.npmFlags, verbose: home.verbose })
 }
 
-type Pjson = { name?: unknown; version?: unknown; oclif?: unknown }
-
-function readPjson(root: string): Pjson | undefined {
-  try {
-    const value = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as unknown
-    return value !== null && typeof value === 'object' ? (value as Pjson) : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** The version of an installed or linked plugin ('' when its package.json cannot be read). */
 export function installedVersion(home: PluginHome, e: UserEntry): string {
   const root = entryRoot(home.dataDir, e)
-  const v = root === undefined ? undefined : readPjson(root)?.version
+  const v = readPluginPackage(root)?.version
   return typeof v === 'string' ? v : ''
 }
 
@@ -104,7 +105,7 @@ function installLocked(home: PluginHome, spec: InstallSpec, options: { force?: b
   const name = spec.kind === 'registry' ? spec.name : installedName(home.dataDir, spec.url, before)
   if (name === undefined) throw new SsmdError(`npm installed ${npmSpec}, but ssmd cannot tell which package it is (see ${pjsonPath})`)
   const root = userRoot(home.dataDir, name)
-  const pjson = root === undefined ? undefined : readPjson(root)
+  const pjson = readPluginPackage(root)
   if (pjson?.oclif === undefined || pjson.oclif === null || typeof pjson.oclif !== 'object') {
     try {
       npm(home, ['uninstall'], [name])
@@ -128,7 +129,7 @@ export interface Linked extends Installed {
 export function linkPlugin(home: PluginHome, folder: string, options: { install?: boolean } = {}): Linked {
   const root = resolve(folder)
   if (!existsSync(root)) throw new UsageError(`no such folder: ${root} (give the plugin's folder, the one holding its package.json)`)
-  const pjson = readPjson(root)
+  const pjson = readPluginPackage(root)
   if (pjson === undefined) throw new UsageError(`no readable package.json in ${root} (give the plugin's folder, the one holding its package.json)`)
   if (typeof pjson.name !== 'string' || pjson.name === '') throw new UsageError(`${join(root, 'package.json')} has no "name": a plugin is an npm package`)
   if (pjson.oclif === undefined || pjson.oclif === null || typeof pjson.oclif !== 'object') {
