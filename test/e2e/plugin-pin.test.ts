@@ -24,6 +24,11 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
   const cli = pluginCli()
   const { link, run } = cli
   const json = (r: CliResult) => JSON.parse(r.stdout) as JsonOutput
+  /** One rule's findings of a JSON run, as `file message`. */
+  const ruleFindings = (r: CliResult, rule: string) =>
+    json(r)
+      .findings.filter(f => f.rule === rule)
+      .map(f => `${f.file} ${f.message}`)
   const policy = (repo: string, text: string) => writeFileSync(join(repo, 'ssmd.yaml'), text)
 
   describe('pins and the lock', () => {
@@ -269,10 +274,7 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })]))
     const repo = exampleRepo()
     policy(repo, 'rules:\n  ref/unused: off\n')
-    const calls = (r: CliResult) =>
-      json(r)
-        .findings.filter(f => f.rule === 'ceiling/calls')
-        .map(f => `${f.file} ${f.message}`)
+    const calls = (r: CliResult) => ruleFindings(r, 'ceiling/calls')
     expect(calls(run(['validate', '--json', '-C', repo]))).to.deep.equal([
       'feeds/kalshi.yaml call 1 of this process',
       'feeds/kraken.yaml call 2 of this process',
@@ -319,10 +321,7 @@ describe('pinned plugins, rule options, presets and overrides (built CLI, privat
     ok(run(['plugins', 'install', packPlugin('rate-ceiling', { dest: tempDir(), version: '1.0.0' })]))
     const repo = exampleRepo()
     policy(repo, 'rules:\n  ref/unused: off\n  ceiling/rate: [error, { max: 7 }]\n')
-    const rates = (r: CliResult) =>
-      json(r)
-        .findings.filter(f => f.rule === 'ceiling/rate')
-        .map(f => `${f.file} ${f.message}`)
+    const rates = (r: CliResult) => ruleFindings(r, 'ceiling/rate')
     const state = (r: CliResult) => json(r).summary.plugins.map(p => `${p.status} ${p.cached === true}`)
     const first = run(['validate', '--json', '-C', repo])
     expect(rates(first)).to.deep.equal(['feeds/kalshi.yaml rate_limit_per_second 10 is over the ceiling of 7'])
