@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { bundleLight, lightStartIds, writeLightCache } from './bundle-light.js'
 import { bundleVendored, writeCodeCaches } from './bundle-vendor.js'
+import { withoutGitRepository } from './git-env.js'
 
 /** sha256 over every file of a tree (paths and contents, in sorted order). */
 function treeHash(dir) {
@@ -69,6 +70,9 @@ renameSync(join(root, `oclif.manifest.json.${process.pid}`), join(root, 'oclif.m
 // V8's code caches of the bundles, made by running `ssmd feed list` once on a
 // copy of the example repository's feeds, with no user plugins (see scripts/bundle-vendor.js).
 const scratch = mkdtempSync(join(tmpdir(), 'ssmd-build-'))
+// The commands run here and the git they start work on scratch copies only, whatever git exported (git-env.js).
+const kept = withoutGitRepository()
+for (const key of Object.keys(process.env)) if (!(key in kept)) delete process.env[key]
 const savedDataDir = process.env.SSMD_DATA_DIR
 try {
   cpSync(join(root, 'examples', 'market-data', 'feeds'), join(scratch, 'repo', 'feeds'), { recursive: true })

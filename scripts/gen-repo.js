@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { withoutGitRepository } from './git-env.js'
 
 /** Small, fast, seedable PRNG (mulberry32). */
 function prng(seed) {
@@ -283,7 +284,7 @@ export function generateRepo(dir, n, options = {}) {
 /** Environment for git child processes: a fixed identity, no user or system config. */
 export function gitEnv(extra = {}) {
   return {
-    ...process.env,
+    ...withoutGitRepository(),
     GIT_AUTHOR_NAME: 'ssmd bench',
     GIT_AUTHOR_EMAIL: 'bench@example.com',
     GIT_COMMITTER_NAME: 'ssmd bench',

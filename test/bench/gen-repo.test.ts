@@ -27,6 +27,31 @@ describe('benchmark repository generator', () => {
     expect(result.summary.files).to.equal(65)
   })
 
+  it("commits into its own folder when git's repository variables point elsewhere (as `git rebase -x` exports GIT_DIR in a worktree)", () => {
+    const other = join(tempDir(), 'other')
+    generateRepo(other, 1)
+    const head = git(other, 'rev-parse', 'HEAD')
+    const config = readFileSync(join(other, '.git', 'config'), 'utf8')
+    const saved = { dir: process.env.GIT_DIR, tree: process.env.GIT_WORK_TREE }
+    process.env.GIT_DIR = join(other, '.git')
+    process.env.GIT_WORK_TREE = other
+    const dir = join(tempDir(), 'repo')
+    try {
+      generateRepo(dir, 2)
+    } finally {
+      for (const [key, value] of [
+        ['GIT_DIR', saved.dir],
+        ['GIT_WORK_TREE', saved.tree],
+      ] as const) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+    }
+    expect(git(dir, 'rev-list', '--count', 'HEAD').trim()).to.equal('1')
+    expect(git(other, 'rev-parse', 'HEAD')).to.equal(head)
+    expect(readFileSync(join(other, '.git', 'config'), 'utf8')).to.equal(config)
+  })
+
   it('writes the SHA-256 of each definition file into the metadata, and is deterministic', () => {
     const a = join(tempDir(), 'a')
     const b = join(tempDir(), 'b')
