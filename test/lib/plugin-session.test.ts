@@ -1,7 +1,8 @@
 // The plugin session itself (src/lib/validate/plugins.ts): real fixture plugins in their sealed
 // processes, on a real copy of the example repository. Needs `npm run build` (the host is dist/).
 import { expect } from 'chai'
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pluginResults } from '../../src/lib/cli/validation.js'
 import type { PolicySeverity } from '../../src/lib/validate/engine.js'
@@ -53,6 +54,32 @@ describe('plugin session (sealed processes, real fixture plugins)', function () 
     await session.send(ws, { off: [], installedPlugins: [] })
     const [outcome] = await session.finish({ ws, reserved: reservedNamespaces() })
     expect(outcome.failure).to.equal(`exceeded its time budget of ${10000 + ws.documents.length} ms (in rule 'looper/forever'); it was stopped`)
+  })
+
+  it('hands the documents over through a spool file that leaves nothing behind, or through the pipe where no such file can be made: the same findings', async () => {
+    const root = exampleRepo()
+    const run = async () => {
+      const ws = new Workspace(root)
+      const session = new PluginSession([fixture('sealed-ok')], { root, mode: 'run' })
+      await session.send(ws, { off: [], installedPlugins: [] })
+      const [outcome] = await session.finish({ ws, reserved: reservedNamespaces() })
+      expect(outcome.failure).to.equal(undefined)
+      return outcome.findings.map(f => `${f.rule} ${f.file}:${f.line} ${f.message}`)
+    }
+    const savedTmp = process.env.TMPDIR
+    const tmp = mkdtempSync(join(tmpdir(), 'ssmd-session-tmp-'))
+    try {
+      process.env.TMPDIR = tmp
+      const spooled = await run()
+      expect(readdirSync(tmp)).to.deep.equal([])
+      process.env.TMPDIR = join(tmp, 'missing')
+      expect(await run()).to.deep.equal(spooled)
+      expect(spooled).to.have.length(1)
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = savedTmp
+      rmSync(tmp, { recursive: true, force: true })
+    }
   })
 
   describe("a plugin's whole result, kept in the validation cache", () => {

@@ -15,16 +15,17 @@
  * processes, no workers), with an empty environment: a second wall.
  *
  * Protocol: argv[2] is a JSON description of the plugin and its limits; in
- * run mode stdin carries one JSON line of settings (the checks' budget), the
+ * run mode the input is one JSON line of settings (the checks' budget), the
  * documents as JSON arrays one line each, and one last line with the rest of
- * the input; stdout carries one JSON message per line: declared, rule
- * (progress), done or failed. ssmd checks every line (plugins.ts).
+ * the input, read through a spool file or stdin (plugin-input.ts); stdout
+ * carries one JSON message per line: declared, rule (progress), done or failed. ssmd checks every line (plugins.ts).
  */
 import { readFileSync, realpathSync, statSync, writeSync } from 'node:fs'
 import { builtinModules } from 'node:module'
 import { dirname, join, resolve, sep } from 'node:path'
 import * as releaseSync from '@jitl/quickjs-wasmfile-release-sync'
 import { newQuickJSWASMModuleFromVariant, newVariant } from 'quickjs-emscripten-core'
+import { inputLines, SPOOL_FD } from './plugin-input.js'
 import { sealedRunner, type SealedLimits } from './sealed-runner.js'
 
 /** The engine's one build: its package is CommonJS with ESM entry points, so TypeScript's view of the default export is the module itself; at run time, imported as ESM, `default` is the build. */
@@ -42,6 +43,8 @@ export interface HostArgs {
   budgetMs: number
   memoryMb: number
   limits: SealedLimits
+  /** The input's lines are in the file open as SPOOL_FD (see plugin-input.ts). */
+  spool?: boolean
 }
 
 /** A reason the plugin's code cannot be loaded, worded for the user. */
@@ -396,13 +399,13 @@ async function main(): Promise<void> {
 
   stage = 'before its first rule'
   deadline = Infinity
-  // stdin: one line of settings, then the documents in parts (JSON arrays, taken in while ssmd still reads the
+  // The input: one line of settings, then the documents in parts (JSON arrays, taken in while ssmd still reads the
   // repository), then one line with the rest of the input. Taking documents in runs no plugin code (the runner's
   // JSON.parse and freeze were captured, and the built-ins frozen, before the plugin was loaded).
   const addFn = vm.getProp(runner, 'add')
   let header: { budgetMs?: unknown } | undefined
   let payload = ''
-  for await (const line of stdinLines()) {
+  for await (const line of inputLines(process.stdin, args.spool ? SPOOL_FD : undefined)) {
     if (header === undefined) {
       header = JSON.parse(line) as { budgetMs?: unknown }
       continue
@@ -460,24 +463,6 @@ function memoryFull(): boolean {
 }
 
 const memoryMessage = (mb: number, stage: string) => `exceeded its memory limit of ${mb} MB (${stage}); it was stopped`
-
-/** The lines ssmd writes to this process's stdin, as they arrive (JSON has no raw newline inside a line). */
-async function* stdinLines(): AsyncGenerator<string> {
-  let pending: Buffer[] = []
-  for await (const chunk of process.stdin) {
-    const bytes = chunk as Buffer
-    let from = 0
-    for (let nl = bytes.indexOf(10); nl !== -1; nl = bytes.indexOf(10, from)) {
-      pending.push(bytes.subarray(from, nl))
-      from = nl + 1
-      const line = Buffer.concat(pending).toString('utf8')
-      pending = []
-      yield line
-    }
-    if (from < bytes.length) pending.push(bytes.subarray(from))
-  }
-  if (pending.length > 0) yield Buffer.concat(pending).toString('utf8')
-}
 
 main()
   .catch(error => {

@@ -20,11 +20,12 @@
  * ssmd's own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, existsSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type { HostArgs } from './plugin-host.js'
+import { InputWriter, openSpool } from './plugin-input.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PolicySeverity } from './engine.js'
 import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
@@ -229,6 +230,9 @@ export class PluginSession {
     }
     const hooks = plugin.hooks.map(h => ({ file: hookFile(plugin, h.target), identifier: h.identifier || 'default' }))
     let child: ChildProcess | undefined
+    // The documents go through a spool file (plugin-input.ts); only a run takes them.
+    const spool = this.options.mode === 'run' ? openSpool() : undefined
+    const input = new InputWriter(spool?.write)
     let settle!: (a: ChildAnswer) => void
     const answer = new Promise<ChildAnswer>(r => (settle = r))
     let settled = false
@@ -242,6 +246,7 @@ export class PluginSession {
       if (settled) return
       if (a.declared === undefined && declared !== undefined) a = { ...a, declared }
       settled = true
+      input.close()
       if (timer) clearTimeout(timer)
       if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       settle({ ms: Math.round(performance.now() - started), ...a })
@@ -264,13 +269,29 @@ export class PluginSession {
       }
       timer = setTimeout(fire, ms)
     }
-    const args: HostArgs = { hooks, root: plugin.root, mode: this.options.mode, budgetMs: this.budget, memoryMb, limits: { maxFindings: MAX_FINDINGS, maxChars: MAX_REPORT_CHARS } }
+    const args: HostArgs = {
+      hooks,
+      root: plugin.root,
+      mode: this.options.mode,
+      budgetMs: this.budget,
+      memoryMb,
+      limits: { maxFindings: MAX_FINDINGS, maxChars: MAX_REPORT_CHARS },
+      spool: spool !== undefined,
+    }
     try {
-      child = spawn(process.execPath, [...execArgv, host, JSON.stringify(args)], { env: {}, cwd: realOrSelf(plugin.root), stdio: ['pipe', 'pipe', 'pipe'] })
+      child = spawn(process.execPath, [...execArgv, host, JSON.stringify(args)], {
+        env: {},
+        cwd: realOrSelf(plugin.root),
+        stdio: ['pipe', 'pipe', 'pipe', spool?.read ?? 'ignore'],
+      })
     } catch (error) {
+      if (spool) closeSync(spool.read)
       finish({ failure: `could not be started: ${(error as Error).message}` })
       return { plugin, answer, write: () => {}, start: async () => {} }
     }
+    // The process has its own copy of the read end.
+    if (spool) closeSync(spool.read)
+    input.connect(child.stdin!)
     child.stdin?.on('error', () => {})
     child.stderr?.setEncoding('utf8')
     child.stderr?.on('data', (chunk: string) => {
@@ -324,16 +345,16 @@ export class PluginSession {
       finish({ failure: `${why} ${stage}${last ? ` (${cleanText(last, 300)})` : ''}` })
     })
     arm(this.budget + START_SLACK_MS)
-    /** One line to the process's stdin: the settings, then the documents in parts (see send). */
+    /** One line of its input: the settings, then the documents in parts (see send). */
     const write = (line: string) => {
-      if (!settled && child?.stdin?.writable) child.stdin.write(`${line}\n`)
+      if (!settled && child?.stdin?.writable) input.line(line)
     }
     /** The last line (the rest of the input): the plugin's checks start, and its budget with them. */
     const start = (payload: string) =>
       new Promise<void>(resolve => {
         if (settled || !child?.stdin) return resolve()
         void answer.then(() => resolve())
-        child.stdin.end(`${payload}\n`, () => {
+        input.end(payload, () => {
           sent = true
           if (declared !== undefined) arm(this.budget + ANSWER_SLACK_MS)
           resolve()
