@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pluginResults } from '../../src/lib/cli/validation.js'
 import type { PolicySeverity } from '../../src/lib/validate/engine.js'
-import { PluginSession, validationDate, type InstalledPlugin, type PluginOutcome } from '../../src/lib/validate/plugins.js'
+import { DocumentIntake, PluginSession, validationDate, type InstalledPlugin, type PluginOutcome } from '../../src/lib/validate/plugins.js'
 import { reservedNamespaces } from '../../src/lib/validate/report.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
@@ -80,6 +80,26 @@ describe('plugin session (sealed processes, real fixture plugins)', function () 
       else process.env.TMPDIR = savedTmp
       rmSync(tmp, { recursive: true, force: true })
     }
+  })
+
+  it('takes the documents in the workspace order whatever order they are added in: what add was not given, close sends, in order', async () => {
+    const root = exampleRepo()
+    const said = async (hand: (intake: DocumentIntake, ws: Workspace) => void) => {
+      const ws = new Workspace(root)
+      const session = new PluginSession([fixture('sealed-ok')], { root, mode: 'run' })
+      const intake = session.open(ws, { off: [], installedPlugins: [] })
+      hand(intake, ws)
+      await intake.close()
+      const [outcome] = await session.finish({ ws, reserved: reservedNamespaces() })
+      expect(outcome.failure).to.equal(undefined)
+      return outcome.findings.map(f => `${f.rule} ${f.file}:${f.line} ${f.message}`)
+    }
+    const inOrder = await said((intake, ws) => ws.documents.forEach(d => intake.add(d)))
+    // The finding is about one feed, found by its name: a document out of place would move it to another file.
+    expect(inOrder).to.have.length(1)
+    expect(inOrder[0]).to.match(/^sealedok\/clock feeds\/kalshi\.yaml:2 /)
+    expect(await said((intake, ws) => [...ws.documents].reverse().forEach(d => intake.add(d)))).to.deep.equal(inOrder)
+    expect(await said(() => {})).to.deep.equal(inOrder)
   })
 
   describe("a plugin's whole result, kept in the validation cache", () => {

@@ -35,6 +35,12 @@ export interface EngineOptions {
    * large repository then holds only what rules across files need.
    */
   releaseData?: boolean
+  /**
+   * Called with each document, in the workspace's order, while the rules that
+   * read one file at a time have its data at hand (before releaseData lets it
+   * go): the plugins take the documents there (DocumentIntake).
+   */
+  withData?: (doc: SsmdDocument) => void
   /** Called once the built-in rules across files are done with a feed, schema or environment. */
   afterDocument?: (doc: SsmdDocument) => void
 }
@@ -310,6 +316,7 @@ async function runFileRules(
     }
     // What rules across files read of the document, worked out while its data is at hand (and kept by the cache).
     void doc.facts
+    options.withData?.(doc)
     if (options.releaseData) doc.release()
   }
   progress(done)

@@ -56,14 +56,17 @@ export async function runPipeline(ws: Workspace, session: PluginSession, input: 
     config,
     ws.documents.map(d => d.file),
   )
-  await session.send(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins, options, policy })
+  // The plugins take each document while ssmd's own rules that read one file at a time have it at hand.
+  const intake = session.open(ws, { off: Object.keys(policy).filter(id => policy[id] === 'off'), installedPlugins, options, policy })
   const builtin = await runRules(ws, input.packs, {
     policy,
     installedPlugins,
     onProgress: input.onProgress,
     releaseData: input.releaseData,
+    withData: doc => intake.add(doc),
     afterDocument: input.afterDocument,
   })
+  await intake.close()
   const reserved = reservedNamespaces(builtin.rules)
   const outcomes = await session.finish({ ws, reserved, policy })
   const declaredPacks = outcomes.flatMap(o => (o.declared ? [o.declared] : []))

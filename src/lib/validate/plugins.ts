@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import type { HostArgs } from './plugin-host.js'
 import { InputWriter, openSpool } from './plugin-input.js'
+import type { SsmdDocument } from '../workspace/document.js'
 import type { Workspace } from '../workspace/workspace.js'
 import type { PolicySeverity } from './engine.js'
 import { NUMERIC_ENV, numericEnv } from '../core/numbers.js'
@@ -160,6 +161,15 @@ export interface PluginSessionOptions {
   mode: 'declare' | 'run'
   /** Keep and reuse each installed plugin's whole result (see send); without it, every plugin runs. */
   results?: PluginResults
+}
+
+/** What a plugin's input holds besides the documents. */
+export interface SendExtra {
+  off: string[]
+  installedPlugins: string[]
+  now?: number
+  options?: RuleOptionValues
+  policy?: Record<string, PolicySeverity>
 }
 
 interface Child {
@@ -365,20 +375,32 @@ export class PluginSession {
 
   /**
    * Hands every plugin a fresh copy of the documents (plain data: kind, name,
-   * file, parsed YAML), serialized once, and the validation date as its clock.
-   * Resolves when the children have the data (at most a second): ssmd's own
-   * checks then run synchronously, and a transfer still queued behind them
-   * would eat the plugins' time budget.
+   * file, parsed YAML), serialized once, and the validation date as its clock,
+   * all at once. The validation pipeline uses `open` instead, to hand each
+   * document over while its data is at hand.
+   */
+  async send(ws: Workspace, extra: SendExtra): Promise<void> {
+    const intake = this.open(ws, extra)
+    for (let i = 0; i < ws.documents.length; i++) {
+      intake.add(ws.documents[i])
+      // Through the pipe (no spool file), a part waits for ssmd's event loop.
+      if (i % DOCUMENTS_PER_PART === DOCUMENTS_PER_PART - 1) await new Promise(resolve => setImmediate(resolve))
+    }
+    await intake.close()
+  }
+
+  /**
+   * Starts handing the documents over: the plugins take each one, in the
+   * workspace's order, from `add` while ssmd still checks the others (their
+   * processes read them from a spool file, see plugin-input.ts), and start
+   * their checks as soon as they have the last one.
    *
    * A plugin whose result the cache holds for the same documents, options,
    * rule settings and date (and the same installation) does not run: sealed
-   * code given the same inputs answers the same (see resultKey).
+   * code given the same inputs answers the same (see resultKey). When no
+   * plugin runs, `add` reads nothing.
    */
-  async send(
-    ws: Workspace,
-    extra: { off: string[]; installedPlugins: string[]; now?: number; options?: RuleOptionValues; policy?: Record<string, PolicySeverity> },
-  ): Promise<void> {
-    if (this.children.length === 0) return
+  open(ws: Workspace, extra: SendExtra): DocumentIntake {
     const options = extra.options ?? { base: {}, byFile: {} }
     const now = extra.now ?? validationDate()
     const policy = extra.policy ?? {}
@@ -387,7 +409,7 @@ export class PluginSession {
     if (this.options.budgetMs === undefined) this.budget = pluginBudgetMs(ws.documents.length)
     this.sent = ws
     const results = this.options.mode === 'run' ? this.options.results : undefined
-    const documentsKey = results === undefined ? undefined : documentsDigest(ws, results)
+    const documentsKey = results === undefined || this.children.length === 0 ? undefined : documentsDigest(ws, results)
     for (const c of this.children) {
       c.key =
         documentsKey === undefined || c.plugin.integrity === undefined
@@ -408,34 +430,26 @@ export class PluginSession {
       }
     }
     const live = this.children.filter(c => c.stored === undefined)
-    if (live.length === 0) return
-    // First the checks' budget (it grows with the number of documents), then the documents in parts: each part
-    // is read (on a cold cache: parsed) here, and taken in by the plugins while ssmd reads the next one.
+    // First the checks' budget (it grows with the number of documents), then the documents in parts.
     for (const c of live) c.write(JSON.stringify({ budgetMs: this.budget }))
-    const all = ws.documents
-    for (let i = 0; i < all.length; i += DOCUMENTS_PER_PART) {
-      const part = JSON.stringify(all.slice(i, i + DOCUMENTS_PER_PART).map(d => ({ kind: d.kind, name: d.name, file: d.file, data: d.data })))
-      for (const c of live) c.write(part)
-      if (i + DOCUMENTS_PER_PART < all.length) await new Promise(resolve => setImmediate(resolve))
-    }
     const payload = JSON.stringify({ root: ws.root, off: extra.off, installedPlugins, now, options })
-    this.cacheKeys = this.children.map(c => (c.stored === undefined ? cacheKeys(c.plugin, ws, options, policy) : undefined))
-    const payloads = this.children.map((_, i) => {
-      const keys = this.cacheKeys[i]
-      if (keys === undefined) return payload
-      const skip: number[] = []
-      ws.documents.forEach((d, j) => {
-        if ((d.memo[memoKey(this.children[i].plugin)] as CachedFindings | undefined)?.key === keys[j]) skip.push(j)
+    /** The rest of the input, once every document is handed over: each plugin's adds the indexes its cached findings cover. */
+    const finalLines = () => {
+      this.cacheKeys = this.children.map(c => (c.stored === undefined ? cacheKeys(c.plugin, ws, options, policy) : undefined))
+      return this.children.map((_, i) => {
+        const keys = this.cacheKeys[i]
+        if (keys === undefined) return payload
+        const skip: number[] = []
+        ws.documents.forEach((d, j) => {
+          if ((d.memo[memoKey(this.children[i].plugin)] as CachedFindings | undefined)?.key === keys[j]) skip.push(j)
+        })
+        return `${payload.slice(0, -1)},"skip":${JSON.stringify(skip)}}`
       })
-      // The documents are serialized once; each plugin's payload only adds the indexes its cached findings cover.
-      return `${payload.slice(0, -1)},"skip":${JSON.stringify(skip)}}`
+    }
+    return new DocumentIntake(ws.documents, live, () => {
+      const lines = finalLines()
+      return this.children.map((c, i) => (c.stored === undefined ? c.start(lines[i]) : undefined))
     })
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([
-      Promise.all(this.children.map((c, i) => (c.stored === undefined ? c.start(payloads[i]) : undefined))),
-      new Promise<void>(resolve => (timer = setTimeout(resolve, 1000))),
-    ])
-    clearTimeout(timer)
   }
 
   /** Waits for every plugin and turns its answer into checked findings (or one failure each). */
@@ -483,5 +497,49 @@ export class PluginSession {
       }
       return outcome
     })
+  }
+}
+
+/**
+ * The documents on their way to the plugins that run: `add` takes them in the
+ * workspace's order (any other document is left to `close`), serializes each
+ * once for every plugin, and writes a part of DOCUMENTS_PER_PART. After the
+ * last one the rest of the input goes out, and the plugins' checks start.
+ */
+export class DocumentIntake {
+  private next = 0
+  private part: string[] = []
+  private starting?: Array<Promise<void> | undefined>
+
+  constructor(
+    private readonly documents: readonly SsmdDocument[],
+    private readonly live: readonly Child[],
+    private readonly finish: () => Array<Promise<void> | undefined>,
+  ) {}
+
+  add(doc: SsmdDocument): void {
+    if (this.live.length === 0 || this.starting !== undefined || doc !== this.documents[this.next]) return
+    this.part.push(JSON.stringify({ kind: doc.kind, name: doc.name, file: doc.file, data: doc.data }))
+    this.next++
+    if (this.part.length === DOCUMENTS_PER_PART || this.next === this.documents.length) this.flush()
+    if (this.next === this.documents.length) this.starting = this.finish()
+  }
+
+  /** Hands over what `add` was not given and waits (at most a second) until the plugins have it all. */
+  async close(): Promise<void> {
+    if (this.live.length === 0) return
+    while (this.next < this.documents.length) this.add(this.documents[this.next])
+    // (No documents at all: the rest of the input goes out now.)
+    this.starting ??= this.finish()
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.all(this.starting), new Promise<void>(resolve => (timer = setTimeout(resolve, 1000)))])
+    clearTimeout(timer)
+  }
+
+  private flush(): void {
+    if (this.part.length === 0) return
+    const text = `[${this.part.join(',')}]`
+    this.part = []
+    for (const c of this.live) c.write(text)
   }
 }
