@@ -369,28 +369,51 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
           }
           reports.push({ rule: id, doc: index ?? -1, report: copyReport(report) })
         }
-        const invoke = async (fn: unknown, target: unknown, doc: any) => {
-          const report = (r: unknown) => reportIn(doc, r)
-          const ctx =
-            fileScoped && doc !== undefined
-              ? freeze({
-                  get workspace(): never {
-                    throw new RealError('it is declared to read one file at a time (meta.scope: file) but reached for the workspace')
-                  },
-                  installedPlugins,
-                  options: optionsFor(id, doc),
-                  report,
-                  get reportIn(): never {
-                    throw new RealError('it is declared to read one file at a time (meta.scope: file) but reached for the workspace')
-                  },
-                })
-              : freeze({ workspace, installedPlugins, options: optionsFor(id, doc), report, reportIn })
+        // One context per rule, as the built-in engine has: `report` and `options` are the current document's.
+        let current: any
+        const report = (r: unknown) => reportIn(current, r)
+        const scopeError = () => {
+          throw new RealError('it is declared to read one file at a time (meta.scope: file) but reached for the workspace')
+        }
+        const wide = freeze({
+          workspace,
+          installedPlugins,
+          get options() {
+            return optionsFor(id, current)
+          },
+          report,
+          reportIn,
+        })
+        const narrow = fileScoped
+          ? freeze({
+              get workspace(): never {
+                return scopeError()
+              },
+              installedPlugins,
+              get options() {
+                return optionsFor(id, current)
+              },
+              report,
+              get reportIn(): never {
+                return scopeError()
+              },
+            })
+          : wide
+        const caught = (error: unknown) => {
+          if (fatal(error)) throw error
+          if (failed === undefined) errors.push({ rule: id, file: current ? String(current.file) : undefined, message: describe(error).slice(0, 2000) })
+        }
+        /** Runs one check; only a check that returns a promise is awaited (an await per document and rule would be most of the cost). */
+        const invoke = (fn: unknown, target: unknown, doc: any): Promise<void> | undefined => {
+          current = doc
           try {
-            await apply(fn as any, rule, [target, ctx])
+            const out = apply(fn as any, rule, [target, doc === undefined ? wide : narrow])
+            if (out !== null && (typeof out === 'object' || typeof out === 'function') && typeof (out as any).then === 'function')
+              return Promise.resolve(out).then(() => undefined, caught)
           } catch (error) {
-            if (fatal(error)) throw error
-            if (failed === undefined) errors.push({ rule: id, file: doc ? String(doc.file) : undefined, message: describe(error).slice(0, 2000) })
+            caught(error)
           }
+          return undefined
         }
         for (const kind of CHECKS) {
           if (failed !== undefined) break
@@ -401,7 +424,8 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
             continue
           }
           if (kind === 'repository') {
-            await invoke(fn, workspace, undefined)
+            const pending = invoke(fn, workspace, undefined)
+            if (pending) await pending
             continue
           }
           const list = kind === 'document' ? documents : byKind[kind]
@@ -410,7 +434,8 @@ export function sealedRunner(host: SealedHost, limits: SealedLimits): SealedRunn
             // Kind checks see only documents that parsed to a mapping; `document` sees every file.
             if (kind !== 'document' && (doc.data === null || typeof doc.data !== 'object' || isArray(doc.data))) continue
             if (fileScoped && skip.has(indexOf.get(doc))) continue
-            await invoke(fn, doc, doc)
+            const pending = invoke(fn, doc, doc)
+            if (pending) await pending
           }
         }
       }
