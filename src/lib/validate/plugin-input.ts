@@ -32,22 +32,35 @@ export interface Spool {
 
 /** A new, already unlinked spool file, or undefined when none can be made. */
 export function openSpool(): Spool | undefined {
-  let dir: string | undefined
+  let dir: string
   try {
     dir = mkdtempSync(join(tmpdir(), 'ssmd-plugin-'))
-    const file = join(dir, 'input')
-    const write = openSync(file, 'wx', 0o600)
-    try {
-      return { write, read: openSync(file, 'r') }
-    } catch {
-      closeSync(write)
-      return undefined
-    }
   } catch {
     return undefined
-  } finally {
-    // Nothing is written before the name is gone: a run killed at any point leaves no data behind.
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  }
+  const fds: number[] = []
+  try {
+    const file = join(dir, 'input')
+    fds.push(openSync(file, 'wx', 0o600))
+    fds.push(openSync(file, 'r'))
+  } catch {
+    // Not both ends: no spool.
+  }
+  // Nothing is written before the name is gone: a run killed at any point leaves no data behind.
+  // A file whose name could not be removed (a system that keeps open files) is not used.
+  const removed = remove(dir)
+  if (fds.length === 2 && removed) return { write: fds[0], read: fds[1] }
+  for (const fd of fds) closeSync(fd)
+  if (!removed) remove(dir)
+  return undefined
+}
+
+function remove(dir: string): boolean {
+  try {
+    rmSync(dir, { recursive: true, force: true })
+    return true
+  } catch {
+    return false
   }
 }
 
