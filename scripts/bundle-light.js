@@ -18,6 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { createRequire } from 'node:module'
 import { join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { asciiSource } from './ascii-source.js'
 
 const OUT = ['lib', 'light']
 /** Files of dist/ the bundle shares with the rest of the process instead of holding a copy. */
@@ -90,7 +91,7 @@ export async function bundleLight(dist, ids) {
       throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
     }
   }
-  writeFileSync(code, `// ssmd's light-start commands, bundled by scripts/bundle-light.js from the compiled files of dist/.\n${rewritten}`)
+  writeFileSync(code, `// ssmd's light-start commands, bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(rewritten, code)}`)
   writeFileSync(join(out, 'commands.js'), LOADER)
 }
 
@@ -139,7 +140,7 @@ function ownUrls(dist) {
 /**
  * The ES module bin/run.js imports: it compiles commands.cjs with node:vm and
  * the build's code cache (a cache V8 rejects, or none, only means the code is
- * compiled as usual), and gives the code oclif's and js-yaml's bundles for
+ * compiled as usual; the code is ASCII, read as latin1), and gives the code oclif's and js-yaml's bundles for
  * their imports, Node.js's require for the rest, its own import(), and each
  * module's own URL.
  */
@@ -159,7 +160,7 @@ try {
 } catch {
   // No cache: compile as usual.
 }
-const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport, __ssmdUrl) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData })
+const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport, __ssmdUrl) {' + readFileSync(file, 'latin1') + '\\n})', { filename: file, cachedData })
 // An ES module's namespace as esbuild's CommonJS code expects it (default export included).
 const shared = { ${SHARED.map((f, i) => `'ssmd-shared:${f}': { __esModule: true, ...shared${i} }`).join(', ')} }
 const nodeRequire = createRequire(file)

@@ -15,6 +15,7 @@ import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { asciiSource } from './ascii-source.js'
 
 /** The packages bundled, and the file name (in dist/vendor/) of each. */
 export const VENDORED = [
@@ -63,7 +64,10 @@ export async function bundleVendored(root, dist) {
     const text = readFileSync(code, 'utf8')
     const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
     if (/(?<![\w$.'"`])import\s*\(/.test(rewritten)) throw new Error(`${code}: a dynamic import() the build cannot redirect; update scripts/bundle-vendor.js`)
-    writeFileSync(code, `// ${v.name} ${pjson.version} and its dependencies, bundled by scripts/bundle-vendor.js (licences: ${v.file}.licenses.txt).\n${rewritten}`)
+    writeFileSync(
+      code,
+      `// ${v.name} ${pjson.version} and its dependencies, bundled by scripts/bundle-vendor.js (licences: ${v.file}.licenses.txt).\n${asciiSource(rewritten, code)}`,
+    )
     writeFileSync(join(dist, 'vendor', `${v.file}.js`), LOADER(v, names))
 
     const packages = bundledPackages(root, Object.keys(result.metafile.inputs))
@@ -82,7 +86,8 @@ export async function bundleVendored(root, dist) {
  * (<file>.cjs.cache, see writeCodeCaches): no parsing, and no lazy compiling of
  * the functions a typical command runs. V8 rejects a cache made by another
  * Node.js version or with other V8 flags, and a missing or rejected cache only
- * means the code is compiled as usual. The wrapper is the one Node.js gives a
+ * means the code is compiled as usual. The code is ASCII (scripts/ascii-source.js),
+ * read as latin1: a one-byte string, no UTF-8 decoding. The wrapper is the one Node.js gives a
  * CommonJS module, plus the loader's own import() (a vm script has none). The
  * default export is module.exports, as when Node.js imports CommonJS.
  */
@@ -100,7 +105,7 @@ try {
 } catch {
   // No cache: compile as usual.
 }
-const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file, cachedData })
+const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport) {' + readFileSync(file, 'latin1') + '\\n})', { filename: file, cachedData })
 const mod = { exports: {} }
 script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), specifier => import(specifier))
 

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { asciiSource } from '../../scripts/ascii-source.js'
 import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
 import { moduleRecorder, packageOf } from '../helpers/modules.js'
 import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
@@ -72,6 +73,19 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
       encoding: 'utf8',
     })
     expect(accepted.trim()).to.equal('true')
+  })
+
+  it('the bundles are ASCII, read as latin1 (one byte a character, no UTF-8 decoding)', () => {
+    const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), join('lib', 'light', 'commands.cjs')]
+    const nonAscii = (f: string) => readFileSync(join(PROJECT_ROOT, 'dist', f)).findIndex(byte => byte > 0x7f)
+    expect(files.map(f => `${f}: ${nonAscii(f)}`)).to.deep.equal(files.map(f => `${f}: -1`))
+    // The rewrite keeps the code's meaning in literals and regular expressions, and refuses an escaped character.
+    const source = "const s = '\u2014\u{1F600}', r = /[\u001b\u009b]/u // caf\u00e9\n"
+    const ascii = asciiSource(source, 'x.cjs')
+    expect(/[\u0080-\uffff]/.test(ascii)).to.equal(false)
+    const run = (code: string) => new Function(`${code}; return [s, r.test('\u009b'), r.test('x')]`)() as unknown[]
+    expect(run(ascii)).to.deep.equal(run(source))
+    expect(() => asciiSource("'\\\u00e9'", 'x.cjs')).to.throw(/x\.cjs: an escaped non-ASCII character at offset 2/)
   })
 
   it('rejects a code cache that does not match (other source, other V8 flags, another bundle, truncated) and still runs', () => {

@@ -1,0 +1,1 @@
+export function asciiSource(text: string, file: string): string
