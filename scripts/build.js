@@ -67,6 +67,10 @@ const manifest = plugin.manifest
 if (Object.keys(manifest.commands).length === 0) throw new Error('no commands found for the manifest')
 writeFileSync(join(root, `oclif.manifest.json.${process.pid}`), JSON.stringify(manifest, null, 2) + '\n')
 renameSync(join(root, `oclif.manifest.json.${process.pid}`), join(root, 'oclif.manifest.json'))
+// The light start's small table of the commands, read instead of the manifest (src/lib/cli/light-start.ts).
+const { LIGHT_MANIFEST, lightManifest } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
+// From the file as written: what oclif's Config reads of each command.
+writeFileSync(join(root, ...LIGHT_MANIFEST), JSON.stringify(lightManifest(JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')))) + '\n')
 // V8's code caches of the bundles, made by running `ssmd feed list` once on a
 // copy of the example repository's feeds, with no user plugins (see scripts/bundle-vendor.js).
 const scratch = mkdtempSync(join(tmpdir(), 'ssmd-build-'))

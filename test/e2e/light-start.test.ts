@@ -95,6 +95,27 @@ describe('light start of built-in commands (built CLI)', function () {
     expect(Object.keys(CASES).sort()).to.deep.equal(lightIds())
   })
 
+  it("decides from the build's small table of the commands: every id, alias, strict and args, the light-start commands whole", () => {
+    type Entry = Record<string, unknown> & { lightStart?: boolean }
+    const read = (...path: string[]) => readFileSync(join(PROJECT_ROOT, ...path), 'utf8')
+    const manifest = JSON.parse(read('oclif.manifest.json')) as { commands: Record<string, Entry> }
+    const table = read('dist', 'lib', 'light', 'manifest.json')
+    const expected: Record<string, Entry> = {}
+    for (const [key, c] of Object.entries(manifest.commands)) {
+      const { id, strict, args, aliases, hiddenAliases } = c
+      expected[key] = c.lightStart === true ? c : (JSON.parse(JSON.stringify({ id, strict, args, aliases, hiddenAliases })) as Entry)
+    }
+    // test/setup.ts rewrites oclif.manifest.json without the command files' paths the build wrote (and the table kept).
+    const built = JSON.parse(table) as { commands: Record<string, Entry> }
+    for (const c of Object.values(built.commands)) {
+      delete c.relativePath
+      delete c.isESM
+    }
+    expect(built).to.deep.equal({ commands: expected })
+    // What the table is for: a fraction of the manifest to read and parse on every start.
+    expect(table.length).to.be.below(read('oclif.manifest.json').length / 4)
+  })
+
   for (const [id, cases] of Object.entries(CASES)) {
     it(`${id.replace(':', ' ')}: the same stdout, stderr and exit code as through oclif, for every flag form and error`, () => {
       const codes = new Set<number>()

@@ -8,7 +8,8 @@
  * copied into oclif.manifest.json) needs none of it when nothing could make
  * oclif behave differently: it then runs with `LightConfig`, which answers
  * what oclif's `Command` and the command ask of their config from ssmd's
- * package.json and manifest alone. The command class, its parsing (oclif's
+ * package.json and the build's small table of the commands taken from the
+ * manifest (lightManifest) alone. The command class, its parsing (oclif's
  * parser, the same flag definitions), its run and its error handling are the
  * same code either way; a test runs every such command both ways and compares
  * the bytes.
@@ -217,9 +218,34 @@ export function lightCommand(start: PlainStart, commands: ReadonlyMap<string, Ma
   return { id, argv: args.slice(n) }
 }
 
-/** ssmd's own commands (by id and alias) from its oclif.manifest.json. */
-export function ownCommands(root: string): Map<string, ManifestEntry> {
-  const manifest = readJson<{ commands?: Record<string, ManifestEntry> }>(join(root, 'oclif.manifest.json'))
+/** Where the build writes the light start's table of ssmd's commands (lightManifest), under the package root. */
+export const LIGHT_MANIFEST = ['dist', 'lib', 'light', 'manifest.json'] as const
+
+/** What the light start and oclif's `Command` read of a command other than the one run: how oclif reads a spaced command id. */
+const TABLE_KEYS = ['id', 'strict', 'args', 'aliases', 'hiddenAliases'] as const
+
+/**
+ * The light start's table of ssmd's commands, made by the build from
+ * oclif.manifest.json (written to LIGHT_MANIFEST): every command with its id,
+ * aliases, `strict` and arguments, and the light-start commands whole. It is
+ * about a tenth of the manifest, whose flags, descriptions and examples
+ * took more than a millisecond of every start to parse.
+ * @public imported from dist/ by scripts/build.js
+ */
+export function lightManifest(manifest: { commands?: Record<string, ManifestEntry> }): { commands: Record<string, ManifestEntry> } {
+  const commands: Record<string, ManifestEntry> = {}
+  for (const [key, c] of Object.entries(manifest.commands ?? {})) {
+    if (c.lightStart === true) commands[key] = c
+    else commands[key] = Object.fromEntries(TABLE_KEYS.filter(k => c[k] !== undefined).map(k => [k, c[k]])) as ManifestEntry
+  }
+  return { commands }
+}
+
+/** ssmd's own commands (by id and alias) from the build's table (lightManifest); undefined when the build wrote none. */
+export function ownCommands(root: string): Map<string, ManifestEntry> | undefined {
+  const file = join(root, ...LIGHT_MANIFEST)
+  if (!existsSync(file)) return undefined
+  const manifest = readJson<{ commands?: Record<string, ManifestEntry> }>(file)
   const commands = new Map<string, ManifestEntry>()
   for (const c of Object.values(manifest.commands ?? {})) {
     commands.set(c.id, c)
@@ -250,6 +276,7 @@ export function lightRunner(
   const start = plainStart(root)
   if (!start) return undefined
   const commands = ownCommands(root)
+  if (!commands) return undefined
   const found = lightCommand(start, commands, args)
   if (!found) return undefined
   return async () => {
