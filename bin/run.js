@@ -70,17 +70,18 @@ async function oclifRun(args) {
 
 /**
  * The light start's run of `args`, or undefined when oclif must run them
- * (decided before anything runs): ssmd's command from the build's bundle of the
- * light-start commands (scripts/bundle-light.js), with ssmd's config (src/lib/cli/light-start.ts).
+ * (decided before anything runs): ssmd's command from the build's bundle of
+ * that command (scripts/bundle-light.js), with ssmd's config (src/lib/cli/light-start.ts).
  */
 async function lightStart(args) {
-  const bundle = new URL('../dist/lib/light/commands.js', import.meta.url)
-  if (!existsSync(bundle)) return undefined
-  const { lightRunner } = await import('../dist/lib/cli/light-start.js')
+  if (!existsSync(new URL('../dist/lib/light/manifest.json', import.meta.url))) return undefined
+  const { lightBundle, lightRunner } = await import('../dist/lib/cli/light-start.js')
   const runner = lightRunner(
     fileURLToPath(new URL('..', import.meta.url)),
     args,
     async id => {
+      const bundle = new URL(`../dist/${lightBundle(id).join('/')}.js`, import.meta.url)
+      if (!existsSync(bundle)) return undefined
       await importOclif() // with its engine check, before the bundle imports it
       return (await import(bundle)).COMMANDS[id]?.()
     },

@@ -36,6 +36,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(import.meta.url)
 const next = join(root, `.dist-${process.pid}`)
 const old = join(root, `.dist-old-${process.pid}`)
+/** The commands marked `lightStart`, each bundled for the light start. */
+let lightIds = []
 
 rmSync(next, { recursive: true, force: true })
 try {
@@ -49,7 +51,8 @@ try {
   mkdirSync(join(next, 'generated'), { recursive: true })
   writeFileSync(join(next, 'generated/validators.cjs'), code)
   await bundleVendored(root, next)
-  await bundleLight(next, await lightStartIds(next))
+  lightIds = await lightStartIds(next)
+  await bundleLight(next, lightIds)
   // The build's identity (a hash of every built file): caches written by one build are never read by another.
   writeFileSync(join(next, 'generated/build-id'), treeHash(next) + '\n')
 
@@ -85,23 +88,23 @@ try {
     await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], pathToFileURL(join(root, 'bin', 'run.js')).href)
     await oclif.flush()
   })
-  // The light bundle's code cache: each light-start command run once the way bin/run.js runs it.
+  // The light bundles' code caches: each light-start command run once the way bin/run.js runs it.
   const { LightConfig, plainStart, ownCommands } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
   const exitCode = process.exitCode
-  await writeLightCache(join(root, 'dist'), async light => {
-    process.env.SSMD_CONFIG_DIR = join(scratch, 'config')
-    const start = plainStart(root)
-    delete process.env.SSMD_CONFIG_DIR
-    if (!start) throw new Error('the build runs the light-start commands once, which DEBUG prevents; unset it')
-    const config = new LightConfig(start, ownCommands(root), process.platform)
-    const example = join(scratch, 'example')
-    cpSync(join(root, 'examples', 'market-data'), example, { recursive: true })
-    // Committed, then one feed changed: what `diff` has to look at.
-    const git = (...args) => execFileSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@localhost', ...args], { cwd: example, stdio: 'ignore' })
-    git('init', '-q')
-    git('add', '-A')
-    git('commit', '-q', '--no-verify', '-m', 'example')
-    appendFileSync(join(example, 'feeds', 'kalshi.yaml'), '# changed\n')
+  process.env.SSMD_CONFIG_DIR = join(scratch, 'config')
+  const start = plainStart(root)
+  delete process.env.SSMD_CONFIG_DIR
+  if (!start) throw new Error('the build runs the light-start commands once, which DEBUG prevents; unset it')
+  const config = new LightConfig(start, ownCommands(root), process.platform)
+  const example = join(scratch, 'example')
+  cpSync(join(root, 'examples', 'market-data'), example, { recursive: true })
+  // Committed, then one feed changed: what `diff` has to look at.
+  const git = (...args) => execFileSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@localhost', ...args], { cwd: example, stdio: 'ignore' })
+  git('init', '-q')
+  git('add', '-A')
+  git('commit', '-q', '--no-verify', '-m', 'example')
+  appendFileSync(join(example, 'feeds', 'kalshi.yaml'), '# changed\n')
+  await writeLightCache(join(root, 'dist'), lightIds, async light => {
     const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
     for (const [id, load] of Object.entries(light.COMMANDS)) {
       const Command = await load()

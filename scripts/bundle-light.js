@@ -1,12 +1,15 @@
-// Part of `npm run build` (scripts/build.js): the commands marked `lightStart`
-// (src/lib/cli/light-start.ts) joined into one file that runs with a V8 code cache.
+// Part of `npm run build` (scripts/build.js): each command marked `lightStart`
+// (src/lib/cli/light-start.ts) as one file that runs with a V8 code cache.
 //
 // Each ES module ssmd loads costs a resolve, a read and a compile (Node.js 20
 // has no compile cache for them), and a one-file command loads 20 to 40 of
-// them. esbuild joins the compiled files the light-start commands need into
-// dist/lib/light/commands.cjs; dist/lib/light/commands.js is the ES module that
-// runs it with the code cache the build makes by running those commands once
-// (as scripts/bundle-vendor.js does for oclif and js-yaml).
+// them. esbuild joins the compiled files a light-start command needs into
+// dist/lib/light/<command words as folders>.cjs (lightBundle); the .js next to
+// it is the ES module that runs it with the code cache the build makes by
+// running that command once (as scripts/bundle-vendor.js does for oclif and
+// js-yaml). One bundle per command: a run reads, deserialises and initialises
+// only its own command's code (one bundle of all eight cost `feed show` about
+// 4 ms more).
 //
 // A few modules stay outside, so that the process has one copy of each: the
 // oclif and js-yaml bundles, and the output gate with the modules it imports
@@ -16,11 +19,10 @@
 // keeps as the URL of its own file in dist/.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, relative, sep } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from './ascii-source.js'
 
-const OUT = ['lib', 'light']
 /** Files of dist/ the bundle shares with the rest of the process instead of holding a copy. */
 const SHARED = ['vendor/oclif-core.js', 'vendor/js-yaml.js', 'lib/cli/output-gate.js', 'lib/core/errors.js', 'lib/domain/secrets.js']
 
@@ -46,53 +48,56 @@ function commandFiles(dist, ids) {
 }
 
 /**
- * Writes dist/lib/light/commands.cjs (the code) and commands.js (the ES module
- * that runs it) for the commands `ids`.
+ * Writes, for each command of `ids`, its bundle (<lightBundle>.cjs, the code)
+ * and the ES module that runs it (<lightBundle>.js).
  */
 export async function bundleLight(dist, ids) {
   const { build } = await import('esbuild')
-  const out = join(dist, ...OUT)
-  const commands = commandFiles(dist, ids)
-  mkdirSync(out, { recursive: true })
-  const spec = f => {
-    const s = relative(out, f).split(sep).join('/')
-    return s.startsWith('.') ? s : `./${s}`
-  }
+  const { lightBundle } = await import(pathToFileURL(join(dist, 'lib', 'cli', 'light-start.js')).href)
   checkShared(dist)
-  // Each command's modules run only when that command is asked for (esbuild initialises a dynamically imported module on first use).
-  const entry = `export const COMMANDS = { ${commands.map(c => `${JSON.stringify(c.id)}: async () => (await import(${JSON.stringify(spec(c.file))})).default`).join(', ')} }`
-  const code = join(out, 'commands.cjs')
-  const result = await build({
-    stdin: { contents: entry, resolveDir: out, sourcefile: 'light-entry.js', loader: 'js' },
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    outfile: code,
-    metafile: true,
-    logLevel: 'warning',
-    plugins: [shared(dist), ownUrls(dist)],
-  })
-  const text = readFileSync(code, 'utf8')
-  const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
-  if (/(?<![\w$.'"`])import\s*\(/.test(rewritten) || /\bimport\.meta\b/.test(rewritten)) {
-    throw new Error(`${code}: an import() or import.meta the build cannot redirect; update scripts/bundle-light.js`)
-  }
-  // Packages load from node_modules as in dist/; a package imported statically becomes a require(), which an ES-module-only package refuses.
-  const packages = Object.values(result.metafile.inputs)
-    .flatMap(i => i.imports)
-    .filter(i => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:') && !i.path.startsWith('ssmd-shared:'))
-  const require = createRequire(code)
-  for (const p of new Set(packages.map(i => i.path))) {
-    try {
-      require(p)
-    } catch (error) {
-      throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
+  for (const c of commandFiles(dist, ids)) {
+    const base = join(dist, ...lightBundle(c.id))
+    const out = dirname(base)
+    mkdirSync(out, { recursive: true })
+    const spec = f => {
+      const s = relative(out, f).split(sep).join('/')
+      return s.startsWith('.') ? s : `./${s}`
     }
+    // The command's modules run only when it is asked for (esbuild initialises a dynamically imported module on first use).
+    const entry = `export const COMMANDS = { ${JSON.stringify(c.id)}: async () => (await import(${JSON.stringify(spec(c.file))})).default }`
+    const code = `${base}.cjs`
+    const result = await build({
+      stdin: { contents: entry, resolveDir: out, sourcefile: 'light-entry.js', loader: 'js' },
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      outfile: code,
+      metafile: true,
+      logLevel: 'warning',
+      plugins: [shared(dist), ownUrls(dist)],
+    })
+    const text = readFileSync(code, 'utf8')
+    const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
+    if (/(?<![\w$.'"`])import\s*\(/.test(rewritten) || /\bimport\.meta\b/.test(rewritten)) {
+      throw new Error(`${code}: an import() or import.meta the build cannot redirect; update scripts/bundle-light.js`)
+    }
+    // Packages load from node_modules as in dist/; a package imported statically becomes a require(), which an ES-module-only package refuses.
+    const packages = Object.values(result.metafile.inputs)
+      .flatMap(i => i.imports)
+      .filter(i => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:') && !i.path.startsWith('ssmd-shared:'))
+    const require = createRequire(code)
+    for (const p of new Set(packages.map(i => i.path))) {
+      try {
+        require(p)
+      } catch (error) {
+        throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
+      }
+    }
+    writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(rewritten, code)}`)
+    writeFileSync(`${base}.js`, LOADER(spec(join(dist, 'x')).slice(0, -1), `./${lightBundle(c.id).at(-1)}.cjs`))
   }
-  writeFileSync(code, `// ssmd's light-start commands, bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(rewritten, code)}`)
-  writeFileSync(join(out, 'commands.js'), LOADER)
 }
 
 /** Imports of the SHARED files become require('ssmd-shared:<file>'), which the loader answers with the module it imported. */
@@ -138,22 +143,23 @@ function ownUrls(dist) {
 }
 
 /**
- * The ES module bin/run.js imports: it compiles commands.cjs with node:vm and
+ * The ES module bin/run.js imports for a command (`dist`: the relative URL of
+ * dist/, `code`: of its bundle): it compiles the bundle with node:vm and
  * the build's code cache (a cache V8 rejects, or none, only means the code is
  * compiled as usual; the code is ASCII, read as latin1), and gives the code oclif's and js-yaml's bundles for
  * their imports, Node.js's require for the rest, its own import(), and each
  * module's own URL.
  */
-const LOADER = `// Runs commands.cjs (ssmd's light-start commands, bundled by scripts/bundle-light.js) with the build's V8 code cache.
+const LOADER = (dist, code) => `// Runs ${code.slice(2)} (an ssmd light-start command, bundled by scripts/bundle-light.js) with the build's V8 code cache.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Script } from 'node:vm'
-${SHARED.map((f, i) => `import * as shared${i} from '../../${f}'`).join('\n')}
+${SHARED.map((f, i) => `import * as shared${i} from '${dist}${f}'`).join('\n')}
 
-const file = fileURLToPath(new URL('./commands.cjs', import.meta.url))
-const dist = new URL('../../', import.meta.url)
+const file = fileURLToPath(new URL('${code}', import.meta.url))
+const dist = new URL('${dist}', import.meta.url)
 let cachedData
 try {
   cachedData = readFileSync(file + '.cache')
@@ -176,14 +182,17 @@ export const { COMMANDS } = mod.exports
 `
 
 /**
- * Writes dist/lib/light/commands.cjs.cache: V8's code cache after `run` (given
- * the loader's exports) has run the commands, so that it holds the functions
- * they compile too. Written atomically.
+ * Writes each light-start bundle's code cache (<lightBundle>.cjs.cache): V8's
+ * code cache after `run` (given the bundle's loader) has run its command, so
+ * that it holds the functions the command compiles too. Written atomically.
  */
-export async function writeLightCache(dist, run) {
-  const loader = await import(pathToFileURL(join(dist, ...OUT, 'commands.js')).href)
-  await run(loader)
-  const file = join(dist, ...OUT, 'commands.cjs.cache')
-  writeFileSync(`${file}.${process.pid}`, loader.__codeCache())
-  renameSync(`${file}.${process.pid}`, file)
+export async function writeLightCache(dist, ids, run) {
+  const { lightBundle } = await import(pathToFileURL(join(dist, 'lib', 'cli', 'light-start.js')).href)
+  for (const id of ids) {
+    const base = join(dist, ...lightBundle(id))
+    const loader = await import(pathToFileURL(`${base}.js`).href)
+    await run(loader)
+    writeFileSync(`${base}.cjs.cache.${process.pid}`, loader.__codeCache())
+    renameSync(`${base}.cjs.cache.${process.pid}`, `${base}.cjs.cache`)
+  }
 }

@@ -23,6 +23,13 @@ function node(args: string[], cwd: string, env: Record<string, string>): CliResu
 
 const BUNDLES = ['oclif-core', 'js-yaml']
 
+/** The light-start commands' bundles under dist/ (without extension), one per command marked in the manifest. */
+const LIGHT_BUNDLES = Object.entries(
+  (JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { lightStart?: boolean }> }).commands,
+)
+  .filter(([, c]) => c.lightStart === true)
+  .map(([id]) => ['lib', 'light', ...id.split(':')].join('/'))
+
 /** For each bundle under <root>/dist/vendor, whether it runs on the build's V8 code cache in a fresh process. */
 function codeCacheAccepted(root: string): string[] {
   return BUNDLES.map(b => {
@@ -45,7 +52,9 @@ function loadedModules(args: string[], cwd: string, extra: Record<string, string
 describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
   it('feed list runs from the light-start bundle and loads nothing from node_modules', () => {
     const loaded = loadedModules(['feed', 'list'], exampleRepo())
-    expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/lib/light/commands.js'])
+    expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/lib/light/feed/list.js'])
+    // Its own bundle only: no other light-start command's code.
+    expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/feed/list.js'])
     expect(loaded.filter(p => p.startsWith('dist/commands/') || p === 'dist/lib/cli/plugin-trust.js')).to.deep.equal([])
     expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
   })
@@ -68,15 +77,15 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
-    const light = pathToFileURL(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'commands.js')).href
-    const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log((await import(${JSON.stringify(light)})).__codeCacheAccepted)`], {
-      encoding: 'utf8',
-    })
-    expect(accepted.trim()).to.equal('true')
+    // Each light-start command's bundle.
+    const probe = LIGHT_BUNDLES.map(b => `(await import(${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', `${b}.js`)).href)})).__codeCacheAccepted`)
+    const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log(JSON.stringify([${probe.join(', ')}]))`], { encoding: 'utf8' })
+    expect(LIGHT_BUNDLES.length).to.equal(8)
+    expect(JSON.parse(accepted)).to.deep.equal(LIGHT_BUNDLES.map(() => true))
   })
 
   it('the bundles are ASCII, read as latin1 (one byte a character, no UTF-8 decoding)', () => {
-    const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), join('lib', 'light', 'commands.cjs')]
+    const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), ...LIGHT_BUNDLES.map(b => `${b}.cjs`)]
     const nonAscii = (f: string) => readFileSync(join(PROJECT_ROOT, 'dist', f)).findIndex(byte => byte > 0x7f)
     expect(files.map(f => `${f}: ${nonAscii(f)}`)).to.deep.equal(files.map(f => `${f}: -1`))
     // The rewrite keeps the code's meaning in literals and regular expressions, and refuses an escaped character.

@@ -218,6 +218,16 @@ export function lightCommand(start: PlainStart, commands: ReadonlyMap<string, Ma
   return { id, argv: args.slice(n) }
 }
 
+/**
+ * Where the build writes the bundle of light-start command `id`, relative to
+ * dist/ and without extension (scripts/bundle-light.js): lib/light/ and the
+ * command's words as folders (`feed:show` is lib/light/feed/show).
+ * @public imported from dist/ by bin/run.js and scripts/bundle-light.js
+ */
+export function lightBundle(id: string): string[] {
+  return ['lib', 'light', ...id.split(':')]
+}
+
 /** Where the build writes the light start's table of ssmd's commands (lightManifest), under the package root. */
 export const LIGHT_MANIFEST = ['dist', 'lib', 'light', 'manifest.json'] as const
 
@@ -263,7 +273,7 @@ export interface RunnableCommand {
  * The light start's run of `args` (a function that runs the command and
  * throws its errors as oclif's `run` does), or undefined, having done
  * nothing, when oclif must run them. `load` gives the command's class (from
- * the build's bundle of the light-start commands); `os` is oclif's platform name.
+ * the build's bundle of that command, lightBundle), or undefined when there is none; `os` is oclif's platform name.
  * @public imported from dist/ by bin/run.js
  */
 export function lightRunner(
@@ -281,7 +291,7 @@ export function lightRunner(
   if (!found) return undefined
   return async () => {
     const Command = await load(found.id)
-    if (Command === undefined) throw new Error(`the build's bundle of light-start commands has no '${found.id}'; run \`npm run build\``)
+    if (Command === undefined) throw new Error(`the build wrote no light-start bundle of '${found.id}'; run \`npm run build\``)
     const config = new LightConfig(start, commands, await os())
     // What oclif sets on a command class it loads from a plugin.
     Command.id = found.id
