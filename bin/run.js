@@ -152,6 +152,8 @@ async function reportParseError(error, args) {
 /** Global flags before or between the words of the command id move after it (see src/lib/cli/argv.ts). */
 async function normalizedArgs() {
   const args = process.argv.slice(2)
+  // Every global flag starts with '-': without one there is nothing to move, and argv.js is not loaded.
+  if (!args.some(a => a.startsWith('-'))) return args
   try {
     const { commandTable, globalFlagWidth, normalizeArgv } = await import('../dist/lib/cli/argv.js')
     const end = args.includes('--') ? args.indexOf('--') : args.length

@@ -55,6 +55,9 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/lib/light/feed/list.js'])
     // Its own bundle only: no other light-start command's code.
     expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/feed/list.js'])
+    // No flag, so no global flag to move: the argument normaliser is not loaded; with one it is.
+    expect(loaded).to.not.include('dist/lib/cli/argv.js')
+    expect(loadedModules(['feed', 'list', '-q'], exampleRepo())).to.include('dist/lib/cli/argv.js')
     expect(loaded.filter(p => p.startsWith('dist/commands/') || p === 'dist/lib/cli/plugin-trust.js')).to.deep.equal([])
     expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
   })
