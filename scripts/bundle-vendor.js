@@ -24,7 +24,7 @@ export const VENDORED = [
     file: 'oclif-core',
     // Loaded by oclif only for TypeScript sources in development (tsx, ts-node, Yarn PnP).
     external: ['typescript', 'ts-node', 'pnpapi'],
-    plugins: dir => [patchIndex(dir)],
+    plugins: dir => [patchIndex(dir), fdirPicomatch()],
     // oclif's platform name for its user agent ('wsl' under WSL), for ssmd's light start (src/lib/cli/light-start.ts).
     extraExports: ['__oclifPlatform'],
   },
@@ -153,6 +153,27 @@ function patchIndex(coreDir) {
         // Also exported: oclif's getPlatform, which names the platform in its user agent ('wsl' under WSL).
         const platform = "\nexports.__oclifPlatform = require('./util/os').getPlatform;\n"
         return { contents: text.replace(from, "const pjson = require('../package.json');") + platform, loader: 'js' }
+      })
+    },
+  }
+}
+
+/**
+ * fdir (oclif's file walker, through tinyglobby) takes picomatch, its optional
+ * peer, only when `require.resolve('picomatch')` finds it; esbuild bundles
+ * picomatch with it, so in the bundle that lookup can only search node_modules
+ * for a copy the bundle does not use: about 1 ms of file system calls in every
+ * start, at load. The bundle drops the lookup (picomatch is always there).
+ */
+function fdirPicomatch() {
+  return {
+    name: 'fdir-picomatch',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]fdir[\\/]dist[\\/]index\.cjs$/ }, args => {
+        const text = readFileSync(args.path, 'utf8')
+        const from = /^\s*require\.resolve\("picomatch"\);\n(\s*pm = require\("picomatch"\);)$/m
+        if (!from.test(text)) throw new Error(`${args.path}: the optional picomatch changed shape; update scripts/bundle-vendor.js`)
+        return { contents: text.replace(from, '$1'), loader: 'js' }
       })
     },
   }

@@ -87,6 +87,28 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(JSON.parse(accepted)).to.deep.equal(LIGHT_BUNDLES.map(() => true))
   })
 
+  it("loads oclif's bundle without looking anything up in node_modules (fdir's optional picomatch is bundled)", () => {
+    // A preloaded script records every package name Node.js resolves while the bundle loads.
+    const preload = join(tempDir(), 'record-resolve.cjs')
+    writeFileSync(
+      preload,
+      [
+        "const Module = require('node:module')",
+        'const resolve = Module._resolveFilename',
+        'globalThis.resolved = []',
+        'Module._resolveFilename = function (request, ...rest) {',
+        '  if (!Module.isBuiltin(request)) globalThis.resolved.push(request)',
+        '  return resolve.call(this, request, ...rest)',
+        '}',
+      ].join('\n'),
+    )
+    const loader = JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', 'vendor', 'oclif-core.js')).href)
+    const out = execFileSync(process.execPath, ['-r', preload, '--input-type=module', '-e', `await import(${loader}); console.log(JSON.stringify(globalThis.resolved))`], {
+      encoding: 'utf8',
+    })
+    expect(JSON.parse(out)).to.deep.equal([])
+  })
+
   it('the bundles are ASCII, read as latin1 (one byte a character, no UTF-8 decoding)', () => {
     const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), ...LIGHT_BUNDLES.map(b => `${b}.cjs`)]
     const nonAscii = (f: string) => readFileSync(join(PROJECT_ROOT, 'dist', f)).findIndex(byte => byte > 0x7f)
