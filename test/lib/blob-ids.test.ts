@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { lstatSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { IndexBlobIds } from '../../src/lib/git/blob-ids.js'
+import { IndexBlobIds, PathRows } from '../../src/lib/git/blob-ids.js'
 import { copyExample, exampleRepo, git, tempDir } from '../helpers/repo.js'
 
 const FEED = 'feeds/kalshi.yaml'
@@ -64,5 +64,31 @@ describe("git's index as the key of a file's content (IndexBlobIds)", () => {
     git(top, 'add', '-A')
     const root = join(top, 'market-data')
     expect(idFor(root, FEED)).to.equal(staged(top, `market-data/${FEED}`))
+  })
+})
+
+describe('paths to rows without a string per path (PathRows)', () => {
+  it('finds every path as a Map would, non-ASCII and long ones too, and nothing else', () => {
+    const paths = ['feeds/a.yaml', 'feeds/ä.yaml', 'schemas/日本.capnp', 'x', '', `environments/${'n'.repeat(2000)}.yaml`]
+    for (let i = 0; i < 3000; i++) paths.push(`environments/env-${i}.yaml`)
+    const rows = new PathRows(paths)
+    const map = new Map(paths.map((p, i) => [p, i]))
+    for (const p of paths) expect(rows.get(p)).to.equal(map.get(p))
+    for (const p of [
+      'feeds/a.yam',
+      'feeds/a.yaml ',
+      'feeds/a.yamlx',
+      'Feeds/a.yaml',
+      'feeds/ä.yml',
+      'environments/env-3000.yaml',
+      `environments/${'n'.repeat(1999)}.yaml`,
+      'feeds/a\u0000.yaml',
+    ])
+      expect(rows.get(p), p).to.equal(undefined)
+  })
+
+  it('gives the later row for a path listed twice, and nothing in an empty table', () => {
+    expect(new PathRows(['a', 'b', 'a']).get('a')).to.equal(2)
+    expect(new PathRows([]).get('a')).to.equal(undefined)
   })
 })
