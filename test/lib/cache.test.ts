@@ -10,6 +10,7 @@ import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { IndexBlobIds } from '../../src/lib/git/blob-ids.js'
 import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
+import { generateRepo } from '../../scripts/gen-repo.js'
 
 const sources = [{ plugin: 'ssmd', result: builtinPack }]
 
@@ -374,6 +375,21 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(again.cache.stats).to.deep.equal({ hits: documents(root).length + 1, misses: 0, verified: 0, content: 0, indexed: 0 })
     expect(again.list).to.deep.equal(await cold(root))
     expect(again.list.join('\n')).to.include('no-feed.yaml')
+  })
+
+  it('keeps more schemas and definitions than one part of the cache file holds: a warm run hits every entry, reuses every definition and reports what a cold run does (slow)', async () => {
+    // 300 schemas (kept whole) and 360 definition files: more than one batch each of the file's parts.
+    const root = join(tempDir(), 'repo')
+    generateRepo(root, 600, { git: false })
+    const definitionFiles = readdirSync(join(root, 'schemas')).filter(f => f.endsWith('.capnp')).length
+    expect(definitionFiles).to.be.greaterThan(256)
+    await sleep(2600)
+    await warm(root)
+    const again = await warm(root)
+    expect(again.cache.stats).to.deep.include({ misses: 0, verified: 0, content: 0, indexed: 0 })
+    expect(again.cache.stats.hits).to.equal(documents(root).length)
+    expect(definitionCache(lastWorkspace!).reused).to.equal(definitionFiles)
+    expect(again.list).to.deep.equal(await cold(root))
   })
 
   it('re-parses a definition when a file it imports changes or disappears (slow)', async () => {

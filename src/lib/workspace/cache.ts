@@ -45,7 +45,7 @@ import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, EntryColumns, STAMP, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
-const FORMAT = 9
+const FORMAT = 10
 /** A file modified less than this before it was read may change again without changing its timestamps. */
 const RACY_MS = 2500
 
@@ -758,12 +758,12 @@ function load(file: string): Payload | undefined {
   const parts = readParts(file)
   if (parts === undefined || parts.length < 2) return undefined
   try {
-    const head = deserialize(parts[0]) as { format?: unknown; key?: unknown; endianness?: unknown; raw?: unknown; text?: unknown; columns?: unknown }
+    const head = deserialize(parts[0]) as { format?: unknown; key?: unknown; endianness?: unknown; raw?: unknown; text?: unknown; columns?: unknown; tables?: unknown }
     if (typeof head !== 'object' || head === null || head.format !== FORMAT || head.key !== currentKey() || head.endianness !== endianness()) return undefined
     const { raw, text } = head
-    if (!Array.isArray(raw) || !raw.every(r => RAW_COLUMNS.includes(r)) || typeof head.columns !== 'number') return undefined
+    if (!Array.isArray(raw) || !raw.every(r => RAW_COLUMNS.includes(r)) || typeof head.columns !== 'number' || typeof head.tables !== 'number') return undefined
     if (!Array.isArray(text) || !text.every(r => TEXT_COLUMNS.includes(r))) return undefined
-    if (parts.length !== 1 + raw.length + text.length + head.columns + 1) return undefined
+    if (parts.length !== 1 + raw.length + text.length + head.columns + head.tables) return undefined
     // A large repository's cache: V8's heap growth is bounded before its columns are deserialised. Bounded
     // later (once the documents are listed), the limit set at the collection that deserialising causes
     // (several times what is live) stays, and a warm run's heap grows to it (see boundHeapGrowth).
@@ -784,15 +784,29 @@ function load(file: string): Payload | undefined {
     text.forEach((name: (typeof TEXT_COLUMNS)[number], i) => {
       entries[name] = readTextColumn(parts[1 + raw.length + i])
     })
-    for (const part of parts.slice(1 + raw.length + text.length, -1)) {
+    const columnsEnd = 1 + raw.length + text.length + head.columns
+    // A map column comes in batches (see batches): they are merged.
+    for (const part of parts.slice(1 + raw.length + text.length, columnsEnd)) {
       const value = deserialize(part) as Record<string, unknown>
       if (typeof value !== 'object' || value === null) return undefined
-      for (const k of Object.keys(value)) entries[k] = value[k]
+      for (const k of Object.keys(value)) {
+        const had = entries[k]
+        const v = value[k]
+        if (had === undefined) entries[k] = v
+        else if (had instanceof Map && v instanceof Map) for (const [i, x] of v) had.set(i, x)
+        else return undefined
+      }
     }
-    const tables = (deserialize(parts[parts.length - 1]) as { tables?: unknown } | null)?.tables
+    const tables = new Map<string, Map<string, unknown>>()
+    for (const part of parts.slice(columnsEnd)) {
+      const batch = deserialize(part) as { table?: unknown; entries?: unknown } | null
+      if (typeof batch !== 'object' || batch === null || typeof batch.table !== 'string' || !(batch.entries instanceof Map)) return undefined
+      let t = tables.get(batch.table)
+      if (t === undefined) tables.set(batch.table, (t = new Map()))
+      for (const [k, v] of batch.entries as Map<string, unknown>) t.set(k, v)
+    }
     const p: Payload = { format: FORMAT, key: head.key, entries: entries as unknown as Columns, tables: tables as Payload['tables'] }
-    if (!wellFormed(p.entries) || !(p.tables instanceof Map)) return undefined
-    for (const t of p.tables.values()) if (!(t instanceof Map)) return undefined
+    if (!wellFormed(p.entries)) return undefined
     return p
   } catch {
     return undefined
@@ -823,26 +837,60 @@ const TEXT_COLUMNS = ['files', 'feed', 'schema', 'status', 'dates'] as const
 /** Columns of numbers, written as their bytes (no serialisation, no copy): stat data, digests, blob ids, flags. */
 const RAW_COLUMNS = ['stamps', 'digests', 'blobs', 'flags'] as const
 
+/** Entries of a map column or fact table per serialised part (see batches). */
+const BATCH = 256
+
+/**
+ * A map's entries, BATCH at a time (at least one batch, empty for an empty
+ * map): serialised whole, the data of the schemas (3.7 MB at N = 20,000) and
+ * the parsed definitions (5.9 MB) were a buffer each, made when the run's
+ * memory is at its highest.
+ */
+function* batches<K, V>(map: ReadonlyMap<K, V>): Generator<Map<K, V>> {
+  let batch = new Map<K, V>()
+  for (const [k, v] of map) {
+    batch.set(k, v)
+    if (batch.size === BATCH) {
+      yield batch
+      batch = new Map()
+    }
+  }
+  if (batch.size > 0 || map.size === 0) yield batch
+}
+
+const batchCount = (map: ReadonlyMap<unknown, unknown>) => Math.max(1, Math.ceil(map.size / BATCH))
+
 /**
  * The validation cache's parts (see sealedChunks): a header (format, key, byte
- * order, the raw and text columns, the number of serialised column parts), the
- * raw columns' bytes as they are in memory, the text columns through one
- * buffer (see textColumn), each other column serialised on its own, the fact
- * tables — so writing the cache holds at most one column's serialised bytes,
- * not the whole file.
+ * order, the raw and text columns, the number of serialised column parts and
+ * of table parts), the raw columns' bytes as they are in memory, the text
+ * columns through one buffer (see textColumn), each other column serialised
+ * on its own (a map column BATCH entries a part), the fact tables BATCH
+ * entries a part — so writing the cache holds at most one part's serialised
+ * bytes, not the whole file.
  */
 function* payloadChunks(key: string, entries: Columns, tables: Map<string, Map<string, unknown>>): Generator<Uint8Array> {
   const others = (Object.keys(entries) as Array<keyof Columns>).filter(k => !(RAW_COLUMNS as readonly string[]).includes(k) && !(TEXT_COLUMNS as readonly string[]).includes(k))
+  const parts = (k: keyof Columns) => {
+    const v = entries[k]
+    return v instanceof Map ? batchCount(v) : 1
+  }
+  const columns = others.reduce((n, k) => n + parts(k), 0)
+  const tableParts = [...tables.values()].reduce((n, t) => n + batchCount(t), 0)
   yield* sealedChunks(
     (function* () {
-      yield serialized({ format: FORMAT, key, endianness: endianness(), raw: RAW_COLUMNS, text: TEXT_COLUMNS, columns: others.length })
+      yield serialized({ format: FORMAT, key, endianness: endianness(), raw: RAW_COLUMNS, text: TEXT_COLUMNS, columns, tables: tableParts })
       for (const k of RAW_COLUMNS) {
         const a = entries[k]
         yield new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
       }
       for (const k of TEXT_COLUMNS) yield textColumn(entries[k])
-      for (const k of others) yield serialized({ [k]: entries[k] })
-      yield serialized({ tables })
+      for (const k of others) {
+        const v = entries[k]
+        if (v instanceof Map) for (const batch of batches(v as Map<unknown, unknown>)) yield serialized({ [k]: batch })
+        else yield serialized({ [k]: v })
+      }
+      for (const [table, t] of tables) for (const batch of batches(t)) yield serialized({ table, entries: batch })
     })(),
   )
 }
