@@ -392,6 +392,30 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(again.list).to.deep.equal(await cold(root))
   })
 
+  it("lets go of git's index blob ids once every listed document is read, and opens the index again for a later read that needs it", async () => {
+    const root = exampleRepo({ git: true })
+    let opened = 0
+    const cache = new DocumentCache(root, {
+      indexAfter: 0,
+      blobIds: () => {
+        opened++
+        return IndexBlobIds.open(root)
+      },
+    })
+    const ws = new Workspace(root, { cache })
+    expect(ws.feeds[0].data).to.not.equal(undefined)
+    expect([opened, cache.holdsIndex]).to.deep.equal([1, true])
+    const all = [...ws.feeds, ...ws.schemas, ...ws.environments]
+    for (const d of all.slice(0, -1)) expect(d.data, d.file).to.not.equal(undefined)
+    // The last listed document is still unread.
+    expect(cache.holdsIndex).to.equal(true)
+    expect(all[all.length - 1].data).to.not.equal(undefined)
+    expect(cache.holdsIndex).to.equal(false)
+    // A read after that (a file named directly) opens the index again.
+    expect(new Workspace(root, { cache }).feeds[0].data).to.not.equal(undefined)
+    expect([opened, cache.holdsIndex]).to.deep.equal([2, true])
+  })
+
   it('re-parses a definition when a file it imports changes or disappears (slow)', async () => {
     const root = exampleRepo()
     withImport(root)

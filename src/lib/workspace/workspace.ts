@@ -5,7 +5,7 @@ import { RealPaths } from '../io/real-paths.js'
 import { didYouMean } from '../core/text.js'
 import type { DocumentCache } from './cache.js'
 import { documentName, listOtherFiles, type LeftOut, type OtherFile } from './inventory.js'
-import { SsmdDocument, type DocumentKind, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
+import { SsmdDocument, type DocumentKind, type DocumentSource, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
 
 export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
   feed: 'feeds',
@@ -82,6 +82,27 @@ export class Workspace {
     return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths)
   }
 
+  /** Documents listed and not read yet (see listed). */
+  private unread = 0
+
+  /**
+   * What reads a listed document: once every folder is listed and every
+   * listed document read, the cache is told, and lets go of what only reading
+   * needs (DocumentCache.readingDone).
+   */
+  private readonly listed: DocumentSource = {
+    read: (kind, name, file) => {
+      const doc = this.read(kind, name, file)
+      this.unread--
+      this.readingDone()
+      return doc
+    },
+  }
+
+  private readingDone(): void {
+    if (this.unread === 0 && this.loaded.feed !== undefined && this.loaded.schema !== undefined && this.loaded.environment !== undefined) this.cache?.readingDone()
+  }
+
   private listOf(kind: FolderKind): SsmdDocument[] {
     let list = this.loaded[kind]
     if (list === undefined) {
@@ -94,9 +115,12 @@ export class Workspace {
         const file = this.cache ? this.cache.path(joined) : joined
         const seen = known?.get(name)
         // Deferred: listing a folder reads nothing; each file is read when first used.
-        return seen && seen.file === file ? seen : SsmdDocument.deferred(kind, name, file, this.root, this)
+        if (seen && seen.file === file) return seen
+        this.unread++
+        return SsmdDocument.deferred(kind, name, file, this.root, this.listed)
       })
       this.loaded[kind] = list
+      this.readingDone()
     }
     return list
   }
