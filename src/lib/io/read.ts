@@ -39,6 +39,19 @@ export interface ReadOptions {
 
 const CHUNK = 64 * 1024
 
+/** With `root`: a refusal when the file's folder (after following symlinks) lies outside it. */
+export function folderOutside(abs: string, options: ReadOptions): ReadRefusal | undefined {
+  if (options.root === undefined) return undefined
+  const real = options.realPaths ?? new RealPaths()
+  const realRoot = real.of(options.root) ?? options.root
+  const realDir = real.of(dirname(abs))
+  if (realDir !== null && real.isInside(realRoot, realDir)) return undefined
+  return {
+    kind: 'outside-root',
+    message: `${options.display} lies in a folder that is a symlink leading outside the repository; ssmd does not read through it (replace the link with a real folder)`,
+  }
+}
+
 /** The checks `readBounded` makes before opening a file (type, root, size), with the file's stat data. */
 export function checkReadable(abs: string, options: ReadOptions): { st: Stats; refusal?: undefined } | { st?: undefined; refusal: ReadRefusal } {
   const { display, maxBytes } = options
@@ -49,17 +62,10 @@ export function checkReadable(abs: string, options: ReadOptions): { st: Stats; r
     return refuse('missing', `${display} does not exist`, error)
   }
   if (options.root !== undefined) {
+    const outside = folderOutside(abs, options)
+    if (outside) return { refusal: outside }
     const real = options.realPaths ?? new RealPaths()
     const realRoot = real.of(options.root) ?? options.root
-    const realDir = real.of(dirname(abs))
-    if (realDir === null || !real.isInside(realRoot, realDir)) {
-      return {
-        refusal: {
-          kind: 'outside-root',
-          message: `${display} lies in a folder that is a symlink leading outside the repository; ssmd does not read through it (replace the link with a real folder)`,
-        },
-      }
-    }
     if (lst.isSymbolicLink()) {
       let target: string | null = null
       try {
@@ -96,7 +102,7 @@ export function checkReadable(abs: string, options: ReadOptions): { st: Stats; r
  * and a read that does not match the stated size checks what was opened.
  */
 export function readBounded(abs: string, options: ReadOptions): BoundedRead {
-  const { display, maxBytes } = options
+  const { display } = options
   const check = checkReadable(abs, options)
   if (check.refusal) return { refusal: check.refusal }
   let fd: number
@@ -106,45 +112,112 @@ export function readBounded(abs: string, options: ReadOptions): BoundedRead {
     return refuse('unreadable', `cannot read ${display}: ${reason(error)}`, error)
   }
   try {
-    const stated = check.st.size
-    const chunks: Buffer[] = []
-    let total = 0
-    // The first read asks for one byte more than the stated size: for a regular
-    // file a short read is the end, so the usual file takes one read into a
-    // buffer of its own size; a file that grew or lies goes on in chunks.
-    let want = Math.min(stated + 1, maxBytes + 1)
-    for (;;) {
-      if (want <= 0) break
-      const buf = Buffer.allocUnsafe(want)
-      let n: number
-      try {
-        n = readSync(fd, buf, 0, want, null)
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN')
-          return { refusal: { kind: 'not-regular', message: `${display} would block on read; ssmd reads only regular files` } }
-        throw error
-      }
-      if (n === 0) break
-      chunks.push(n === want ? buf : buf.subarray(0, n))
-      total += n
-      if (n < want) break
-      want = Math.min(CHUNK, maxBytes + 1 - total)
-    }
-    // Anything but the size the stat stated: make sure of what was opened (something swapped in since, a device).
-    if (total !== stated) {
-      const opened = fstatSync(fd)
-      if (!opened.isFile())
-        return {
-          refusal: { kind: 'not-regular', message: `${display} is ${fileKind(opened)}, not a regular file; ssmd reads only regular files (remove it or replace it with a file)` },
-        }
-    }
-    if (total > maxBytes) return tooLarge(display, Math.max(total, stated), maxBytes)
-    return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total) }
+    return readOpened(fd, options, check.st.size, [], 0)
   } catch (error) {
     return refuse('unreadable', `cannot read ${display}: ${reason(error)}`, error)
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * Reads the rest of an opened file said to be `stated` bytes long, `total`
+ * bytes of it already read into `chunks`, and makes sure of what was opened
+ * when the bytes read do not match the stated size.
+ */
+function readOpened(fd: number, options: ReadOptions, stated: number, chunks: Buffer[], total: number): BoundedRead {
+  const { display, maxBytes } = options
+  // The first read asks for one byte more than the stated size: for a regular
+  // file a short read is the end, so the usual file takes one read into a
+  // buffer of its own size; a file that grew or lies goes on in chunks.
+  let want = total === 0 ? Math.min(stated + 1, maxBytes + 1) : Math.min(CHUNK, maxBytes + 1 - total)
+  for (;;) {
+    if (want <= 0) break
+    const buf = Buffer.allocUnsafe(want)
+    let n: number
+    try {
+      n = readSync(fd, buf, 0, want, null)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return { refusal: { kind: 'not-regular', message: `${display} would block on read; ssmd reads only regular files` } }
+      throw error
+    }
+    if (n === 0) break
+    chunks.push(n === want ? buf : buf.subarray(0, n))
+    total += n
+    if (n < want) break
+    want = Math.min(CHUNK, maxBytes + 1 - total)
+  }
+  // Anything but the size the stat stated: make sure of what was opened (something swapped in since, a device).
+  if (total !== stated) {
+    const opened = fstatSync(fd)
+    if (!opened.isFile())
+      return {
+        refusal: { kind: 'not-regular', message: `${display} is ${fileKind(opened)}, not a regular file; ssmd reads only regular files (remove it or replace it with a file)` },
+      }
+  }
+  if (total > maxBytes) return tooLarge(display, Math.max(total, stated), maxBytes)
+  return { bytes: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total) }
+}
+
+/** O_NOFOLLOW where the system has it (not on Windows: there every file takes readBounded's checks). */
+const NOFOLLOW: number | undefined = constants.O_NOFOLLOW
+
+/** The buffer the first read of a listed file goes into (one per process; the bytes are copied out). */
+let scratch: Buffer | undefined
+
+/**
+ * `readBounded` for a file its folder's listing (readdir's entry type) says is
+ * a regular file, without the `lstat`: the file is opened at once, refusing a
+ * symlink (`O_NOFOLLOW`) and without blocking (`O_NONBLOCK`, should a FIFO be
+ * swapped in since the listing), and read into a buffer of CHUNK bytes.
+ * A read shorter than that is the whole file, which is all a usual document
+ * takes (open, read, close). Only what is not that usual file takes a stat:
+ * a file of CHUNK bytes or more is checked with `fstat` on the descriptor
+ * (type, then size against the limit before reading further, so at most
+ * maxBytes + 1 bytes are read); a file that cannot be opened so (a symlink,
+ * gone, no permission), reads as empty, or cannot be read (a FIFO, a
+ * directory) is closed and goes through `readBounded`, whose checks say
+ * what it is: every refusal and message is readBounded's own.
+ */
+export function readListed(abs: string, options: ReadOptions): BoundedRead {
+  if (NOFOLLOW === undefined) return readBounded(abs, options)
+  const outside = folderOutside(abs, options)
+  if (outside) return { refusal: outside }
+  let fd: number
+  try {
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0) | NOFOLLOW)
+  } catch {
+    return readBounded(abs, options)
+  }
+  let got: BoundedRead | undefined
+  try {
+    got = readListedOpened(fd, options)
+  } catch (error) {
+    got = refuse('unreadable', `cannot read ${options.display}: ${reason(error)}`, error)
+  } finally {
+    closeSync(fd)
+  }
+  return got ?? readBounded(abs, options)
+}
+
+/** The read of readListed; undefined: not the usual file, check it as readBounded does. */
+function readListedOpened(fd: number, options: ReadOptions): BoundedRead | undefined {
+  const first = Math.min(CHUNK, options.maxBytes + 1)
+  const buf = (scratch ??= Buffer.allocUnsafe(CHUNK))
+  let n: number
+  try {
+    n = readSync(fd, buf, 0, first, null)
+  } catch {
+    return undefined
+  }
+  if (n === 0) return undefined
+  const head = Buffer.allocUnsafe(n)
+  buf.copy(head, 0, 0, n)
+  if (n < first) return { bytes: head }
+  const st = fstatSync(fd)
+  if (!st.isFile()) return undefined
+  if (st.size > options.maxBytes) return tooLarge(options.display, st.size, options.maxBytes)
+  return readOpened(fd, options, st.size, [head], n)
 }
 
 /** `readBounded`, throwing `toError(refusal)` instead of returning a refusal. */

@@ -39,7 +39,7 @@ import { CACHE_DIR, ensureSsmdIgnore, refuseSsmdDirWrite, SSMD_DIR, ssmdDirProbl
 import { UsageError } from '../core/errors.js'
 import { boundHeapGrowth } from '../core/heap.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
-import { checkReadable, readBounded } from '../io/read.js'
+import { checkReadable, folderOutside, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, EntryColumns, STAMP, wellFormed, type Columns, type Entry } from './cache-codec.js'
@@ -225,15 +225,19 @@ export interface CacheOptions {
  * the read is still exactly that. Anything else (not a regular file any more,
  * replaced, grown, changed while read) is left to the bounded read.
  */
-function readStable(abs: string, st: Stats): { bytes: Buffer; st: Stats; stable: boolean } | undefined {
-  if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
+function readStable(abs: string, known?: Stats): { bytes: Buffer; st: Stats; before: Stats; stable: boolean } | undefined {
+  if (known !== undefined && (!known.isFile() || known.size > MAX_FILE_BYTES)) return undefined
+  // Without stat data (a file listed as regular): not through a symlink, and the stat data from the descriptor.
+  if (known === undefined && constants.O_NOFOLLOW === undefined) return undefined
   let fd: number
   try {
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK)
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK | (known === undefined ? constants.O_NOFOLLOW : 0))
   } catch {
     return undefined
   }
   try {
+    const st = known ?? fstatSync(fd)
+    if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
     // At most one byte more than stat said is read: a file that grew meanwhile is left to the bounded read.
     const buf = Buffer.allocUnsafe(st.size + 1)
     let total = 0
@@ -241,7 +245,7 @@ function readStable(abs: string, st: Stats): { bytes: Buffer; st: Stats; stable:
     const after = fstatSync(fd)
     if (!after.isFile() || total > st.size) return undefined
     const stable = after.ino === st.ino && after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && total === st.size
-    return { bytes: buf.subarray(0, total), st: after, stable }
+    return { bytes: buf.subarray(0, total), st: after, before: st, stable }
   } catch {
     return undefined
   } finally {
@@ -345,12 +349,19 @@ export class DocumentCache {
   }
 
   /** The document at `file`, from the cache when its stat data or its content prove it unchanged (see the strategies above). */
-  read(kind: DocumentKind, name: string, file: string, abs: string, realPaths?: RealPaths): SsmdDocument {
-    // Type, root and size first: anything but a small regular file inside the root is read (refused) uncached.
-    const check = checkReadable(abs, { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths })
-    if (check.refusal) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
-    const st = check.st
+  read(kind: DocumentKind, name: string, file: string, abs: string, realPaths?: RealPaths, listed = false): SsmdDocument {
+    const options = { maxBytes: MAX_FILE_BYTES, display: file, root: this.root, realPaths }
     const at = this.old.get(file)
+    // No entry and listed as a regular file (a first run): read at once, the stat data from the open descriptor (no lstat).
+    const early = listed && at === undefined && folderOutside(abs, options) === undefined ? readStable(abs) : undefined
+    let st: Stats
+    if (early) st = early.before
+    else {
+      // Type, root and size first: anything but a small regular file inside the root is read (refused) uncached.
+      const check = checkReadable(abs, options)
+      if (check.refusal) return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)
+      st = check.st
+    }
     const decoded = at === undefined ? undefined : decodeEntry(this.columns!, at)
     const entry = decoded && (decoded.dataKept || complete(decoded.memo)) ? decoded : undefined
     const statSame = entry !== undefined && sameStat(entry, st)
@@ -373,7 +384,7 @@ export class DocumentCache {
         return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
       }
     }
-    const got = readStable(abs, st)
+    const got = early ?? readStable(abs, st)
     if (!got) {
       this.stats.misses++
       return SsmdDocument.read(kind, name, file, abs, this.root, realPaths)

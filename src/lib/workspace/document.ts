@@ -1,5 +1,5 @@
 import { sep } from 'node:path'
-import { readBounded } from '../io/read.js'
+import { readBounded, readListed } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
 import { decodeYamlText, MAX_FILE_BYTES, oversizeMessage, parseYamlBytes, type ReadProblem } from '../yaml/read.js'
 import { SourceLocator, type Position } from '../yaml/locate.js'
@@ -309,10 +309,12 @@ export class SsmdDocument<T = unknown> {
   /**
    * Reads and parses one document. Only a regular file inside the root is read
    * (bounded by the 1 MiB limit while reading); anything else becomes a located
-   * problem, and the file is never opened.
+   * problem, and the file is never opened. `listed`: the folder's listing says
+   * the file is a regular file, so it is opened without a stat first (readListed).
    */
-  static read<T>(kind: DocumentKind, name: string, file: string, absPath: string, root?: string, realPaths?: RealPaths): SsmdDocument<T> {
-    const r = readBounded(absPath, { maxBytes: MAX_FILE_BYTES, display: file, root, realPaths })
+  static read<T>(kind: DocumentKind, name: string, file: string, absPath: string, root?: string, realPaths?: RealPaths, listed = false): SsmdDocument<T> {
+    const options = { maxBytes: MAX_FILE_BYTES, display: file, root, realPaths }
+    const r = listed ? readListed(absPath, options) : readBounded(absPath, options)
     if (r.refusal) {
       const { kind: why, message, size } = r.refusal
       const problem: ReadProblem =

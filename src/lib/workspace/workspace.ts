@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
 import { NotFoundError, SsmdError } from '../core/errors.js'
 import { RealPaths } from '../io/real-paths.js'
@@ -15,18 +15,18 @@ export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
 
 const LIST_COMMAND: Record<string, string> = { feed: 'ssmd feed list', schema: 'ssmd schema list', environment: 'ssmd env list' }
 
-/** YAML files of one folder, sorted by name: [name, file name]. */
-export function listYamlFiles(root: string, folder: string): Array<[string, string]> {
-  let entries: string[]
+/** YAML files of one folder, sorted by name: [name, file name, whether the listing says it is a regular file]. */
+export function listYamlFiles(root: string, folder: string): Array<[string, string, boolean]> {
+  let entries: Dirent[]
   try {
-    entries = readdirSync(join(root, folder))
+    entries = readdirSync(join(root, folder), { withFileTypes: true })
   } catch {
     return []
   }
-  const out: Array<[string, string]> = []
-  for (const f of entries) {
-    const name = documentName(f)
-    if (name !== undefined) out.push([name, f])
+  const out: Array<[string, string, boolean]> = []
+  for (const e of entries) {
+    const name = documentName(e.name)
+    if (name !== undefined) out.push([name, e.name, e.isFile()])
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
@@ -76,27 +76,30 @@ export class Workspace {
   /** Real paths of the root and its folders, resolved once: every read checks it stays inside the root. */
   private readonly realPaths = new RealPaths()
 
-  /** Reads one document (through the cache when there is one). */
-  read(kind: DocumentKind, name: string, file: string): SsmdDocument {
+  /** Reads one document (through the cache when there is one); `listed`: its folder's listing says it is a regular file. */
+  read(kind: DocumentKind, name: string, file: string, listed = false): SsmdDocument {
     const abs = `${this.root}${sep}${file}`
-    return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths)
+    return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths, listed) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths, listed)
   }
 
-  /** Documents listed and not read yet (see listed). */
+  /** Documents listed and not read yet (see readListed). */
   private unread = 0
 
   /**
    * What reads a listed document: once every folder is listed and every
    * listed document read, the cache is told, and lets go of what only reading
-   * needs (DocumentCache.readingDone).
+   * needs (DocumentCache.readingDone). One source for the files the listing
+   * says are regular files (read without an lstat of their own) and one for
+   * the others: a deferred document holds no flag of its own.
    */
-  private readonly listed: DocumentSource = {
-    read: (kind, name, file) => {
-      const doc = this.read(kind, name, file)
-      this.unread--
-      this.readingDone()
-      return doc
-    },
+  private readonly listedRegular: DocumentSource = { read: (kind, name, file) => this.readListed(kind, name, file, true) }
+  private readonly listedOther: DocumentSource = { read: (kind, name, file) => this.readListed(kind, name, file, false) }
+
+  private readListed(kind: DocumentKind, name: string, file: string, regular: boolean): SsmdDocument {
+    const doc = this.read(kind, name, file, regular)
+    this.unread--
+    this.readingDone()
+    return doc
   }
 
   private readingDone(): void {
@@ -108,7 +111,7 @@ export class Workspace {
     if (list === undefined) {
       const folder = FOLDER_OF[kind]
       const known = this.single[kind]
-      list = listYamlFiles(this.root, folder).map(([name, f]) => {
+      list = listYamlFiles(this.root, folder).map(([name, f, regular]) => {
         // One flat string, the cache's own when it has the file: a template literal makes a two-part
         // string that is flattened into a second copy when first used as a key (about 80 bytes per document).
         const joined = [folder, f].join('/')
@@ -117,7 +120,7 @@ export class Workspace {
         // Deferred: listing a folder reads nothing; each file is read when first used.
         if (seen && seen.file === file) return seen
         this.unread++
-        return SsmdDocument.deferred(kind, name, file, this.root, this.listed)
+        return SsmdDocument.deferred(kind, name, file, this.root, regular ? this.listedRegular : this.listedOther)
       })
       this.loaded[kind] = list
       this.readingDone()
