@@ -2,11 +2,13 @@ import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import fs, { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { syncBuiltinESMExports } from 'node:module'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { readBounded, readListed, type ReadOptions } from '../../src/lib/io/read.js'
+import { builtinPack } from '../../src/hooks/validate/builtin.js'
+import { runRules } from '../../src/lib/validate/engine.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
-import { tempDir } from '../helpers/repo.js'
+import { exampleRepo, tempDir } from '../helpers/repo.js'
 
 /** Runs `fn` counting the lstat calls made meanwhile (through the named import too). */
 function countingLstat<T>(fn: () => T): { result: T; lstats: string[] } {
@@ -20,6 +22,24 @@ function countingLstat<T>(fn: () => T): { result: T; lstats: string[] } {
   syncBuiltinESMExports()
   try {
     return { result: fn(), lstats }
+  } finally {
+    mutable.lstatSync = original
+    syncBuiltinESMExports()
+  }
+}
+
+/** countingLstat for an asynchronous `fn` (nothing else runs meanwhile in this test file). */
+async function countingLstatAsync<T>(fn: () => Promise<T>): Promise<{ result: T; lstats: string[] }> {
+  const mutable = fs as { lstatSync: typeof fs.lstatSync }
+  const original = fs.lstatSync
+  const lstats: string[] = []
+  mutable.lstatSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+    lstats.push(String(path))
+    return (original as (...a: unknown[]) => unknown)(path, ...rest)
+  }) as typeof fs.lstatSync
+  syncBuiltinESMExports()
+  try {
+    return { result: await fn(), lstats }
   } finally {
     mutable.lstatSync = original
     syncBuiltinESMExports()
@@ -105,5 +125,16 @@ describe('reads of listed files (io/read.ts readListed)', () => {
       // Only the FIFO, which the listing does not take for a regular file, is checked with lstat.
       expect([...new Set(lstats.filter(p => p.includes('.yaml')))], cache ? 'with a cache' : 'without a cache').to.deep.equal([join(root, 'feeds', 'pipe.yaml')])
     }
+  })
+
+  it('validation reads definition files once resolved, and scans the other files, without a further lstat each', async () => {
+    const root = exampleRepo()
+    const { result, lstats } = await countingLstatAsync(() => runRules(new Workspace(root), [{ plugin: 'ssmd', result: builtinPack }]))
+    expect(result.findings.map(f => `${f.file} ${f.rule}`)).to.deep.equal(['feeds/kraken.yaml ref/unused'])
+    const counts: Record<string, number> = {}
+    for (const p of lstats) if (p.startsWith(root)) counts[relative(root, p)] = (counts[relative(root, p)] ?? 0) + 1
+    // One lstat per definition file (resolving it: type, symlink, inside the root) and for ssmd.yaml (not listed),
+    // none for the listed documents nor for the files scanned for secrets (the empty .gitkeep files included).
+    expect(counts).to.deep.equal({ 'schemas/orderbook.capnp': 1, 'schemas/trade-v2.capnp': 1, 'schemas/trade.capnp': 1, 'ssmd.yaml': 1 })
   })
 })

@@ -129,8 +129,9 @@ function readOpened(fd: number, options: ReadOptions, stated: number, chunks: Bu
   const { display, maxBytes } = options
   // The first read asks for one byte more than the stated size: for a regular
   // file a short read is the end, so the usual file takes one read into a
-  // buffer of its own size; a file that grew or lies goes on in chunks.
-  let want = total === 0 ? Math.min(stated + 1, maxBytes + 1) : Math.min(CHUNK, maxBytes + 1 - total)
+  // buffer of its own size; a file that grew or lies goes on in chunks. With
+  // `total` bytes read already, the rest of the stated size is one read too.
+  let want = Math.min(total === 0 ? stated + 1 : Math.max(stated + 1 - total, CHUNK), maxBytes + 1 - total)
   for (;;) {
     if (want <= 0) break
     const buf = Buffer.allocUnsafe(want)
@@ -172,12 +173,12 @@ let scratch: Buffer | undefined
  * swapped in since the listing), and read into a buffer of CHUNK bytes.
  * A read shorter than that is the whole file, which is all a usual document
  * takes (open, read, close). Only what is not that usual file takes a stat:
- * a file of CHUNK bytes or more is checked with `fstat` on the descriptor
- * (type, then size against the limit before reading further, so at most
- * maxBytes + 1 bytes are read); a file that cannot be opened so (a symlink,
- * gone, no permission), reads as empty, or cannot be read (a FIFO, a
- * directory) is closed and goes through `readBounded`, whose checks say
- * what it is: every refusal and message is readBounded's own.
+ * an empty read or one of CHUNK bytes is checked with `fstat` on the
+ * descriptor (type, then size against the limit before reading further, so
+ * at most maxBytes + 1 bytes are read); a file that cannot be opened so (a
+ * symlink, gone, no permission), is not a regular file after all, or cannot
+ * be read (a FIFO, a directory) is closed and goes through `readBounded`,
+ * whose checks say what it is: every refusal and message is readBounded's own.
  */
 export function readListed(abs: string, options: ReadOptions): BoundedRead {
   if (NOFOLLOW === undefined) return readBounded(abs, options)
@@ -210,7 +211,8 @@ function readListedOpened(fd: number, options: ReadOptions): BoundedRead | undef
   } catch {
     return undefined
   }
-  if (n === 0) return undefined
+  // Nothing read: an empty file, or what was swapped in (a FIFO, /dev/null) which readBounded names.
+  if (n === 0) return fstatSync(fd).isFile() ? { bytes: Buffer.alloc(0) } : undefined
   const head = Buffer.allocUnsafe(n)
   buf.copy(head, 0, 0, n)
   if (n < first) return { bytes: head }

@@ -111,7 +111,7 @@ export class DefinitionCache {
       let same = trust && sameStamp(stored.stamp, before)
       if (!same) {
         // Stat data differ (or are not trusted): the content decides; the bytes serve the parse if it differs.
-        got = readDefinitionBytes(this.root, resolved.abs, resolved.display)
+        got = readDefinitionBytes(this.root, resolved.abs, resolved.display, { realPaths: this.realPaths })
         if (!got.refusal) hash = `sha256:${sha256Hex(got.bytes)}`
         same = hash === stored.hash
       }
@@ -136,7 +136,7 @@ export class DefinitionCache {
         return def
       }
     }
-    got ??= readDefinitionBytes(this.root, resolved.abs, resolved.display)
+    got ??= readDefinitionBytes(this.root, resolved.abs, resolved.display, { realPaths: this.realPaths })
     if (got.refusal) return { ...resolved, ref, problem: { kind: got.refusal.kind === 'outside-root' ? 'symlink' : 'not-file', message: got.refusal.message } }
     const bytes = got.bytes
     // One read serves both the hash and the parser.

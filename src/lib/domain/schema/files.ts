@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs'
 import { SsmdError } from '../../core/errors.js'
 import { conflictMessage, findConflictMarker } from '../../core/conflict-markers.js'
-import { isInside, readBounded, RealPaths, type BoundedRead } from '../../io/read.js'
+import { isInside, readBounded, readListed, RealPaths, type BoundedRead } from '../../io/read.js'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 
 export interface ResolvedDefinition {
@@ -80,9 +80,15 @@ export function resolveDefinition(root: string, ref: string, realPaths: RealPath
 /** Largest definition file ssmd reads (Cap'n Proto, protobuf, JSON Schema): far above any real schema, far below a memory problem. */
 export const MAX_DEFINITION_BYTES = 8 * 1024 * 1024
 
-/** A definition file's bytes, read bounded (regular files only, inside the root). */
-export function readDefinitionBytes(root: string, abs: string, display: string): BoundedRead {
-  return readBounded(abs, { maxBytes: MAX_DEFINITION_BYTES, display, root })
+/**
+ * A definition file's bytes, read bounded (regular files only, inside the root).
+ * `resolved`: resolveDefinition found a regular file there, so it is opened
+ * without a further stat (readListed; `realPaths`, the folders' real paths
+ * already resolved).
+ */
+export function readDefinitionBytes(root: string, abs: string, display: string, resolved?: { realPaths: RealPaths }): BoundedRead {
+  const options = { maxBytes: MAX_DEFINITION_BYTES, display, root, realPaths: resolved?.realPaths }
+  return resolved ? readListed(abs, options) : readBounded(abs, options)
 }
 
 export function sha256Hex(bytes: Uint8Array): string {

@@ -1,6 +1,6 @@
 import { lstatSync, readlinkSync } from 'node:fs'
 import { secretIn, secretsInText } from '../../domain/secrets.js'
-import { readBounded } from '../../io/read.js'
+import { readListed, RealPaths } from '../../io/read.js'
 import { sameStamp, settled, stampOf, type FactTable, type Stamp } from '../../workspace/cache.js'
 import type { OtherFile } from '../../workspace/inventory.js'
 import { builtinRule, eachString } from './util.js'
@@ -32,15 +32,18 @@ function locate(text: string): Scan {
  * link's target, a file's bytes. Results are kept in the validation cache by
  * the file's stat data (`lstat`: a link is not followed), like documents.
  */
-function scanFile(f: OtherFile, root: string, table: FactTable | undefined): Scan {
+function scanFile(f: OtherFile, root: string, table: FactTable | undefined, realPaths: RealPaths): Scan {
+  // Stat data only for the cache: without one, a file gone since the listing is a read that finds nothing.
   let stamp: Stamp | undefined
-  try {
-    stamp = stampOf(lstatSync(f.abs))
-  } catch {
-    return { hits: [] }
+  if (table) {
+    try {
+      stamp = stampOf(lstatSync(f.abs))
+    } catch {
+      return { hits: [] }
+    }
   }
   const stored = table?.get(f.path) as { stamp: Stamp; scan: Scan } | undefined
-  if (stored && sameStamp(stored.stamp, stamp) && settled(stamp)) {
+  if (stored && stamp && sameStamp(stored.stamp, stamp) && settled(stamp)) {
     table!.set(f.path, stored)
     return stored.scan
   }
@@ -54,14 +57,15 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined): Sca
     }
     scan = locate(target)
   } else {
-    const got = readBounded(f.abs, { maxBytes: MAX_SCAN_BYTES, display: f.path, root })
+    // Listed as a regular file (not a link): opened without a stat first.
+    const got = readListed(f.abs, { maxBytes: MAX_SCAN_BYTES, display: f.path, root, realPaths })
     if (got.refusal) {
       if (got.refusal.kind === 'missing') return { hits: [] }
       return { unscanned: got.refusal.message }
     }
     scan = locate(got.bytes.toString('utf8'))
   }
-  if (table && settled(stamp)) table.set(f.path, { stamp, scan })
+  if (table && stamp && settled(stamp)) table.set(f.path, { stamp, scan })
   return scan
 }
 
@@ -104,8 +108,9 @@ export default builtinRule({
     const files = ws.otherFiles
     if (files.length === 0) return
     const table = ws.cache?.table('secret-scan')
+    const realPaths = new RealPaths()
     for (const f of files) {
-      const scan = scanFile(f, ws.root, table)
+      const scan = scanFile(f, ws.root, table, realPaths)
       if (scan.unscanned !== undefined) {
         ctx.report({ file: f.path, line: 1, column: 1, messageId: 'unscanned', data: { message: scan.unscanned } })
         continue
