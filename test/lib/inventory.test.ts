@@ -1,8 +1,10 @@
 import { expect } from 'chai'
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import fs, { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
+import { join, relative } from 'node:path'
 import { keepMatcher } from '../../src/lib/git/keep.js'
-import { documentName, listOtherFiles } from '../../src/lib/workspace/inventory.js'
+import { documentName, listOtherFiles, type OtherFile } from '../../src/lib/workspace/inventory.js'
+import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { tempDir } from '../helpers/repo.js'
 
 describe('files under the ssmd folders that are not documents', () => {
@@ -69,5 +71,38 @@ describe('files under the ssmd folders that are not documents', () => {
       [[''], 'feeds/a', false],
     ]
     for (const [patterns, path, expected] of cases) expect(keepMatcher(patterns)(path), `${patterns.join(',')} ~ ${path}`).to.equal(expected)
+  })
+
+  it('a workspace that listed its folders for the documents does not list them again for the other files', () => {
+    const root = tempDir()
+    mkdirSync(join(root, 'feeds', 'sub'), { recursive: true })
+    mkdirSync(join(root, 'schemas'))
+    writeFileSync(join(root, 'feeds', 'a.yaml'), 'name: a\n')
+    writeFileSync(join(root, 'feeds', 'notes.txt'), 'x\n')
+    writeFileSync(join(root, 'feeds', 'sub', 'b.yaml'), 'name: b\n')
+    writeFileSync(join(root, 'schemas', 't.capnp'), '@0xbf5147cbbecf40c1;\n')
+    symlinkSync('t.capnp', join(root, 'schemas', 'link.capnp'))
+    const ws = new Workspace(root)
+    expect(ws.feeds.map(d => d.file)).to.deep.equal(['feeds/a.yaml'])
+    expect(ws.schemas).to.deep.equal([])
+    const mutable = fs as { readdirSync: typeof fs.readdirSync }
+    const original = fs.readdirSync
+    const listed: string[] = []
+    mutable.readdirSync = ((path: fs.PathLike, ...rest: unknown[]) => {
+      listed.push(String(path))
+      return (original as (...a: unknown[]) => unknown)(path, ...rest)
+    }) as typeof fs.readdirSync
+    syncBuiltinESMExports()
+    let others: OtherFile[]
+    try {
+      others = ws.otherFiles
+    } finally {
+      mutable.readdirSync = original
+      syncBuiltinESMExports()
+    }
+    expect(others).to.deep.equal(listOtherFiles(root))
+    expect(others.map(f => f.path)).to.deep.equal(['feeds/notes.txt', 'feeds/sub/b.yaml', 'schemas/link.capnp', 'schemas/t.capnp'])
+    // feeds/ and schemas/ were listed already; environments/ (missing) and the subfolder are read here.
+    expect(listed.map(p => relative(root, p))).to.deep.equal(['feeds/sub', 'environments'])
   })
 })

@@ -57,16 +57,20 @@ export type LeftOut = (rootPath: string, isDir: boolean) => boolean
  * would see it: regular files and symbolic links at any depth, without the
  * files git leaves out (`leftOut`) and without nested repositories (a folder
  * holding `.git`), which git records as a submodule or not at all. Sorted by
- * path.
+ * path. `listed`: a top folder's entries that are not documents, as its
+ * listing found them (undefined: the folder is read here).
  */
-export function listOtherFiles(root: string, leftOut: LeftOut = () => false): OtherFile[] {
+export function listOtherFiles(root: string, leftOut: LeftOut = () => false, listed?: (folder: string) => Dirent[] | undefined): OtherFile[] {
   const out: OtherFile[] = []
   const walk = (rel: string, depth: number) => {
-    let entries: Dirent[]
-    try {
-      entries = readdirSync(join(root, rel), { withFileTypes: true })
-    } catch {
-      return
+    // A top folder's entries that are not documents, when its listing for the documents kept them (one readdir, not two).
+    let entries = depth === 0 ? listed?.(rel) : undefined
+    if (entries === undefined) {
+      try {
+        entries = readdirSync(join(root, rel), { withFileTypes: true })
+      } catch {
+        return
+      }
     }
     if (depth > 0 && entries.some(e => e.name === '.git')) return
     for (const e of entries) {

@@ -15,8 +15,12 @@ export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
 
 const LIST_COMMAND: Record<string, string> = { feed: 'ssmd feed list', schema: 'ssmd schema list', environment: 'ssmd env list' }
 
-/** YAML files of one folder, sorted by name: [name, file name, whether the listing says it is a regular file]. */
-export function listYamlFiles(root: string, folder: string): Array<[string, string, boolean]> {
+/**
+ * YAML files of one folder, sorted by name: [name, file name, whether the
+ * listing says it is a regular file]. `others`, when given, receives the
+ * folder's entries that are not documents (see listOtherFiles).
+ */
+export function listYamlFiles(root: string, folder: string, others?: Dirent[]): Array<[string, string, boolean]> {
   let entries: Dirent[]
   try {
     entries = readdirSync(join(root, folder), { withFileTypes: true })
@@ -27,6 +31,7 @@ export function listYamlFiles(root: string, folder: string): Array<[string, stri
   for (const e of entries) {
     const name = documentName(e.name)
     if (name !== undefined) out.push([name, e.name, e.isFile()])
+    else others?.push(e)
   }
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
@@ -70,8 +75,11 @@ export class Workspace {
    * take: what the gate must account for beyond the documents.
    */
   get otherFiles(): OtherFile[] {
-    return (this.others ??= listOtherFiles(this.root, this.leftOut))
+    return (this.others ??= listOtherFiles(this.root, this.leftOut, folder => this.notDocuments.get(folder)))
   }
+
+  /** The entries of each folder listed so far that are not documents: listOtherFiles need not list the folder again. */
+  private readonly notDocuments = new Map<string, Dirent[]>()
 
   /** Real paths of the root and its folders, resolved once: every read checks it stays inside the root. */
   private readonly realPaths = new RealPaths()
@@ -111,7 +119,10 @@ export class Workspace {
     if (list === undefined) {
       const folder = FOLDER_OF[kind]
       const known = this.single[kind]
-      list = listYamlFiles(this.root, folder).map(([name, f, regular]) => {
+      const others: Dirent[] = []
+      const files = listYamlFiles(this.root, folder, others)
+      if (files.length > 0 || others.length > 0) this.notDocuments.set(folder, others)
+      list = files.map(([name, f, regular]) => {
         // One flat string, the cache's own when it has the file: a template literal makes a two-part
         // string that is flattened into a second copy when first used as a key (about 80 bytes per document).
         const joined = [folder, f].join('/')
