@@ -5,7 +5,7 @@ import { parseStrictInteger } from '../../src/lib/core/numbers.js'
 import { escapeControl } from '../../src/lib/core/text.js'
 import { checkDescription, checkSource } from '../../src/lib/domain/keys.js'
 import { checkUrl } from '../../src/lib/domain/input.js'
-import { credentialUrlIn, hasUrlCredentials, redact, redactValue, secretIn, TOKEN_SHAPES } from '../../src/lib/domain/secrets.js'
+import { credentialUrlIn, hasLongRun, hasUrlCredentials, redact, redactValue, secretIn, TOKEN_SHAPES } from '../../src/lib/domain/secrets.js'
 import { FIXTURES } from '../helpers/repo.js'
 
 interface CorpusEntry {
@@ -117,5 +117,28 @@ describe('strict integers and terminal text', () => {
     expect(escapeControl('a\nb\tc', { keepNewlines: true })).to.equal('a\nb\tc')
     expect(escapeControl('\u001b[31mred\u001b[39m \u001b[2J', { keepSgr: true })).to.equal('\u001b[31mred\u001b[39m \\u001b[2J')
     expect(escapeControl('abc\u202eevil\u009b')).to.equal('abc\\u202eevil\\u009b')
+  })
+
+  it('hasLongRun finds a run of 40 base64 characters exactly where /[A-Za-z0-9/+]{40}/ does', () => {
+    const alphabet = 'aZ09/+-_ .=\n\u00e9'
+    let seed = 7
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000
+    const long = 'A'.repeat(40)
+    const cases = ['', 'a'.repeat(39), long, `x ${long}`, `${'b'.repeat(39)} ${'c'.repeat(39)}`, `${'d'.repeat(39)}=${long}.`, `é${long.slice(1)}`]
+    for (let i = 0; i < 2000; i++) {
+      // Mostly base64 characters, so runs near 40 are common.
+      const length = Math.floor(next() * 120)
+      let text = ''
+      for (let k = 0; k < length; k++) text += next() < 0.97 ? 'aB3/+'[Math.floor(next() * 5)] : alphabet[Math.floor(next() * alphabet.length)]
+      cases.push(text)
+    }
+    let found = 0
+    for (const text of cases) {
+      const expected = /[A-Za-z0-9/+]{40}/.test(text)
+      if (expected) found++
+      expect(hasLongRun(text), JSON.stringify(text)).to.equal(expected)
+    }
+    expect(found).to.be.greaterThan(100)
+    expect(found).to.be.lessThan(cases.length - 100)
   })
 })
