@@ -1,10 +1,10 @@
 import { expect } from 'chai'
-import fs, { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { syncBuiltinESMExports } from 'node:module'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { keepMatcher } from '../../src/lib/git/keep.js'
-import { documentName, listOtherFiles, type OtherFile } from '../../src/lib/workspace/inventory.js'
+import { documentName, listOtherFiles } from '../../src/lib/workspace/inventory.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
+import { fsCalls } from '../helpers/fs-calls.js'
 import { tempDir } from '../helpers/repo.js'
 
 describe('files under the ssmd folders that are not documents', () => {
@@ -73,7 +73,7 @@ describe('files under the ssmd folders that are not documents', () => {
     for (const [patterns, path, expected] of cases) expect(keepMatcher(patterns)(path), `${patterns.join(',')} ~ ${path}`).to.equal(expected)
   })
 
-  it('a workspace that listed its folders for the documents does not list them again for the other files', () => {
+  it('a workspace that listed its folders for the documents does not list them again for the other files', async () => {
     const root = tempDir()
     mkdirSync(join(root, 'feeds', 'sub'), { recursive: true })
     mkdirSync(join(root, 'schemas'))
@@ -85,21 +85,7 @@ describe('files under the ssmd folders that are not documents', () => {
     const ws = new Workspace(root)
     expect(ws.feeds.map(d => d.file)).to.deep.equal(['feeds/a.yaml'])
     expect(ws.schemas).to.deep.equal([])
-    const mutable = fs as { readdirSync: typeof fs.readdirSync }
-    const original = fs.readdirSync
-    const listed: string[] = []
-    mutable.readdirSync = ((path: fs.PathLike, ...rest: unknown[]) => {
-      listed.push(String(path))
-      return (original as (...a: unknown[]) => unknown)(path, ...rest)
-    }) as typeof fs.readdirSync
-    syncBuiltinESMExports()
-    let others: OtherFile[]
-    try {
-      others = ws.otherFiles
-    } finally {
-      mutable.readdirSync = original
-      syncBuiltinESMExports()
-    }
+    const { result: others, paths: listed } = await fsCalls('readdirSync', () => ws.otherFiles)
     expect(others).to.deep.equal(listOtherFiles(root))
     expect(others.map(f => f.path)).to.deep.equal(['feeds/notes.txt', 'feeds/sub/b.yaml', 'schemas/link.capnp', 'schemas/t.capnp'])
     // feeds/ and schemas/ were listed already; environments/ (missing) and the subfolder are read here.

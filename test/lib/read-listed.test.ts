@@ -1,50 +1,14 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import fs, { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import { syncBuiltinESMExports } from 'node:module'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { readBounded, readListed, type ReadOptions } from '../../src/lib/io/read.js'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { DocumentCache } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
+import { fsCalls } from '../helpers/fs-calls.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
-
-/** Runs `fn` counting the lstat calls made meanwhile (through the named import too). */
-function countingLstat<T>(fn: () => T): { result: T; lstats: string[] } {
-  const mutable = fs as { lstatSync: typeof fs.lstatSync }
-  const original = fs.lstatSync
-  const lstats: string[] = []
-  mutable.lstatSync = ((path: fs.PathLike, ...rest: unknown[]) => {
-    lstats.push(String(path))
-    return (original as (...a: unknown[]) => unknown)(path, ...rest)
-  }) as typeof fs.lstatSync
-  syncBuiltinESMExports()
-  try {
-    return { result: fn(), lstats }
-  } finally {
-    mutable.lstatSync = original
-    syncBuiltinESMExports()
-  }
-}
-
-/** countingLstat for an asynchronous `fn` (nothing else runs meanwhile in this test file). */
-async function countingLstatAsync<T>(fn: () => Promise<T>): Promise<{ result: T; lstats: string[] }> {
-  const mutable = fs as { lstatSync: typeof fs.lstatSync }
-  const original = fs.lstatSync
-  const lstats: string[] = []
-  mutable.lstatSync = ((path: fs.PathLike, ...rest: unknown[]) => {
-    lstats.push(String(path))
-    return (original as (...a: unknown[]) => unknown)(path, ...rest)
-  }) as typeof fs.lstatSync
-  syncBuiltinESMExports()
-  try {
-    return { result: await fn(), lstats }
-  } finally {
-    mutable.lstatSync = original
-    syncBuiltinESMExports()
-  }
-}
 
 describe('reads of listed files (io/read.ts readListed)', () => {
   const both = (abs: string, options: ReadOptions) => ({ listed: readListed(abs, options), bounded: readBounded(abs, options) })
@@ -108,14 +72,14 @@ describe('reads of listed files (io/read.ts readListed)', () => {
     expect(readListed('/proc/self/status', { maxBytes: 64, display: 'status' }).refusal?.kind).to.equal('too-large')
   })
 
-  it('a validation reads the documents of a listed folder without an lstat each, with or without a cache', () => {
+  it('a validation reads the documents of a listed folder without an lstat each, with or without a cache', async () => {
     const root = tempDir()
     mkdirSync(join(root, 'feeds'))
     for (const name of ['a', 'b', 'c']) writeFileSync(join(root, 'feeds', `${name}.yaml`), `name: ${name}\n`)
     execFileSync('mkfifo', [join(root, 'feeds', 'pipe.yaml')])
     for (const cache of [undefined, new DocumentCache(root)]) {
       const ws = new Workspace(root, { cache })
-      const { result, lstats } = countingLstat(() => ws.feeds.map(f => [f.name, f.data, f.problem?.message]))
+      const { result, paths: lstats } = await fsCalls('lstatSync', () => ws.feeds.map(f => [f.name, f.data, f.problem?.message]))
       expect(result).to.deep.equal([
         ['a', { name: 'a' }, undefined],
         ['b', { name: 'b' }, undefined],
@@ -129,7 +93,7 @@ describe('reads of listed files (io/read.ts readListed)', () => {
 
   it('validation reads definition files once resolved, and scans the other files, without a further lstat each', async () => {
     const root = exampleRepo()
-    const { result, lstats } = await countingLstatAsync(() => runRules(new Workspace(root), [{ plugin: 'ssmd', result: builtinPack }]))
+    const { result, paths: lstats } = await fsCalls('lstatSync', () => runRules(new Workspace(root), [{ plugin: 'ssmd', result: builtinPack }]))
     expect(result.findings.map(f => `${f.file} ${f.rule}`)).to.deep.equal(['feeds/kraken.yaml ref/unused'])
     const counts: Record<string, number> = {}
     for (const p of lstats) if (p.startsWith(root)) counts[relative(root, p)] = (counts[relative(root, p)] ?? 0) + 1
