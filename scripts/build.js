@@ -71,7 +71,7 @@ if (Object.keys(manifest.commands).length === 0) throw new Error('no commands fo
 writeFileSync(join(root, `oclif.manifest.json.${process.pid}`), JSON.stringify(manifest, null, 2) + '\n')
 renameSync(join(root, `oclif.manifest.json.${process.pid}`), join(root, 'oclif.manifest.json'))
 // The light start's small table of the commands, read instead of the manifest (src/lib/cli/light-start.ts).
-const { LIGHT_MANIFEST, lightManifest } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
+const { LIGHT_MANIFEST, LightConfig, lightManifest, ownCommands, plainStart } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
 // From the file as written: what oclif's Config reads of each command.
 writeFileSync(join(root, ...LIGHT_MANIFEST), JSON.stringify(lightManifest(JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')))) + '\n')
 // V8's code caches of the bundles, made by running `ssmd feed list` once on a
@@ -89,7 +89,6 @@ try {
     await oclif.flush()
   })
   // The light bundles' code caches: each light-start command run once the way bin/run.js runs it.
-  const { LightConfig, plainStart, ownCommands } = await import(pathToFileURL(join(root, 'dist', 'lib', 'cli', 'light-start.js')).href)
   const exitCode = process.exitCode
   process.env.SSMD_CONFIG_DIR = join(scratch, 'config')
   const start = plainStart(root)
