@@ -98,7 +98,8 @@ export class Workspace {
    * listed document read, the cache is told, and lets go of what only reading
    * needs (DocumentCache.readingDone). One source for the files the listing
    * says are regular files (read without an lstat of their own) and one for
-   * the others: a deferred document holds no flag of its own.
+   * the others: what the listing said travels with the source, not in each
+   * deferred document.
    */
   private readonly listedRegular: DocumentSource = { read: (kind, name, file) => this.readListed(kind, name, file, true) }
   private readonly listedOther: DocumentSource = { read: (kind, name, file) => this.readListed(kind, name, file, false) }
