@@ -258,13 +258,99 @@ function builtinFailed(id: string, error: unknown): Finding {
   }
 }
 
+/** What checking one file found: its findings (at the rules' own severities) and the rules that threw on it. */
+interface FileCheck {
+  found: Finding[]
+  failures: Array<[string, unknown]>
+}
+
+/**
+ * The built-in rules that read one file at a time, run over one document. A document checked
+ * with no failure keeps its findings in its memo under `key`, the digest of
+ * the rules' ids, so the validation cache keeps them while the file is
+ * unchanged; a document that carries findings under the same key is not
+ * checked again.
+ */
+class FileChecks {
+  /** Which rules made a memoised list: a short digest, since every cache entry carries it. */
+  readonly key: string
+  private readonly ctx = new FileContext()
+
+  constructor(readonly rules: Array<[string, RuleDefinition, ResolvedMeta]>) {
+    this.key = createHash('sha256')
+      .update(rules.map(([id]) => id).join(','))
+      .digest('base64url')
+      .slice(0, 16)
+  }
+
+  /** The document's findings from its memo, when these rules made them; undefined: check it. */
+  memoised(doc: SsmdDocument): Finding[] | undefined {
+    const memo = doc.memo
+    return memo.fileRules === this.key ? (memo.findings as Finding[] | undefined) : undefined
+  }
+
+  /**
+   * Runs every rule over `doc` and, when none threw, memoises what they found.
+   * Without a promise when every check is synchronous (the built-in ones are):
+   * an await per document is a measurable part of a large run.
+   */
+  check(doc: SsmdDocument): FileCheck | Promise<FileCheck> {
+    const found: Finding[] = []
+    const failures: Array<[string, unknown]> = []
+    for (let i = 0; i < this.rules.length; i++) {
+      const pending = this.one(i, doc, found, failures)
+      if (pending) return this.rest(pending, i + 1, doc, found, failures)
+    }
+    return this.finish(doc, found, failures)
+  }
+
+  private async rest(pending: PromiseLike<unknown>, from: number, doc: SsmdDocument, found: Finding[], failures: Array<[string, unknown]>): Promise<FileCheck> {
+    try {
+      await pending
+    } catch (error) {
+      failures.push([this.rules[from - 1][0], error])
+    }
+    for (let i = from; i < this.rules.length; i++) {
+      const next = this.one(i, doc, found, failures)
+      if (next) {
+        try {
+          await next
+        } catch (error) {
+          failures.push([this.rules[i][0], error])
+        }
+      }
+    }
+    return this.finish(doc, found, failures)
+  }
+
+  private one(i: number, doc: SsmdDocument, found: Finding[], failures: Array<[string, unknown]>): PromiseLike<unknown> | undefined {
+    const [id, rule, meta] = this.rules[i]
+    try {
+      this.ctx.found = found
+      return checkOneFile(this.ctx, id, rule, meta, doc)
+    } catch (error) {
+      failures.push([id, error])
+      return undefined
+    }
+  }
+
+  private finish(doc: SsmdDocument, found: Finding[], failures: Array<[string, unknown]>): FileCheck {
+    if (failures.length === 0) {
+      doc.remember('findings', found.length === 0 ? NO_FINDINGS : found)
+      doc.remember('fileRules', this.key)
+    }
+    return { found, failures }
+  }
+}
+
 /**
  * Runs the built-in rules that read one file at a time, document by document.
  * A document's findings (before the policy's severities, for every such rule,
  * switched off or not) are memoised on it under the list of rules that made
- * them, so the validation cache keeps them while the file is unchanged; the
- * policy is applied when they are reported. Such a rule sees no workspace: one
- * that reaches for it fails, so a wrong declaration cannot make a stale finding.
+ * them (see FileChecks), so the validation cache keeps them while the file is
+ * unchanged; the policy is applied when they are reported. Such a rule sees no
+ * workspace: one that reaches for it fails, so a wrong declaration cannot make
+ * a stale finding.
  */
 async function runFileRules(
   documents: SsmdDocument[],
@@ -273,41 +359,24 @@ async function runFileRules(
   options: EngineOptions,
   progress: (done: number) => void,
 ): Promise<Finding[]> {
-  // Which rules made a memoised list: a short digest, since every cache entry carries it.
-  const key = createHash('sha256')
-    .update(rules.map(([id]) => id).join(','))
-    .digest('base64url')
-    .slice(0, 16)
+  const checks = new FileChecks(rules)
   const failed = new Set<string>()
   const out: Finding[] = []
-  const ctx = new FileContext()
   let done = 0
   for (const doc of documents) {
     if (++done % 256 === 0) progress(done)
-    const memo = doc.memo
-    let own = memo.fileRules === key ? (memo.findings as Finding[] | undefined) : undefined
+    let own = checks.memoised(doc)
     if (own === undefined) {
-      const found: Finding[] = []
-      ctx.found = found
-      let complete = true
-      for (const [id, rule, meta] of rules) {
-        try {
-          const pending = checkOneFile(ctx, id, rule, meta, doc)
-          if (pending) await pending
-        } catch (error) {
-          // Not memoised, so this file is checked again next time. The rule goes on with the other
-          // files (a warm run takes theirs from the cache: both must report the same), and its failure
-          // is reported once, unless the policy switched the rule off.
-          complete = false
-          if (!failed.has(id) && policy[id] !== 'off') out.push(builtinFailed(id, error))
-          failed.add(id)
-        }
+      const checked = checks.check(doc)
+      const { found, failures } = isThenable(checked) ? await checked : checked
+      // Not memoised, so this file is checked again next time. The rule goes on with the other
+      // files (a warm run takes theirs from the cache: both must report the same), and its failure
+      // is reported once, unless the policy switched the rule off.
+      for (const [id, error] of failures) {
+        if (!failed.has(id) && policy[id] !== 'off') out.push(builtinFailed(id, error))
+        failed.add(id)
       }
       own = found
-      if (complete) {
-        doc.remember('findings', found.length === 0 ? NO_FINDINGS : found)
-        doc.remember('fileRules', key)
-      }
     }
     for (const f of own) {
       const setting = policy[f.rule]
