@@ -98,6 +98,12 @@ export default class Validate extends SsmdCommand<typeof Validate> {
           ? 'cache: not used (--no-cache)'
           : `cache (${c.strategy}, ${c.location}): ${plural(c.hits, 'file')} unchanged by stat data, ${c.index} by git's index, ${c.content} by content, ${c.misses} read anew; ${plural(c.definitions, 'definition')} reused`,
       )
+      const p = full.parallel
+      this.note(
+        p === undefined
+          ? 'second thread: not used'
+          : `second thread: read and checked ${plural(p.worker, 'feed or environment', 'feeds and environments')} of ${p.worker + p.here}`,
+      )
       const runs = summary.plugins
       this.note(runs.length === 0 ? 'plugins: none ran (built-in rules only)' : `plugins (each in its own sandboxed process):`)
       for (const p of runs)

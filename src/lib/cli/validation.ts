@@ -19,6 +19,7 @@ import { snapshotCommitFiles, type GateSnapshot } from '../git/gate-snapshot.js'
 import { declaredHooks } from './plugin-trust.js'
 import { SsmdError } from '../core/errors.js'
 import { formatText } from './findings-format.js'
+import { readInParallel } from '../validate/parallel-read.js'
 import type { RulePack } from '../validate/checks.js'
 import type { Finding, RuleInfo } from '../validate/types.js'
 
@@ -45,6 +46,8 @@ export interface ValidationResult {
   rules: RuleInfo[]
   /** What the validation cache did in this run (absent with --no-cache). */
   cache?: CacheReport
+  /** Feeds and environments read and checked by a second thread (absent when none was started, see parallel-read.ts). */
+  parallel?: { worker: number; here: number }
 }
 
 /** How much of a run came from the validation cache (`validate -v`). */
@@ -236,19 +239,27 @@ export async function validateRepository(config: Config, root: string, options: 
   // Files git would not commit (ignored, untracked) are not the gate's: the same rule as ssmd diff and commit.
   const ws = new Workspace(root, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
+  // On a second core, a worker reads and checks part of the feeds and environments (a cold run's most work).
+  const parallel = readInParallel(ws, { json: plugins.length > 0 })
   const definitions = definitionCache(ws)
-  const { findings, rules, outcomes } = await runPipeline(ws, session, {
-    packs: await builtinSources(config),
-    plugins,
-    installedPlugins: [...config.plugins.keys()],
-    pluginsOff: disabled,
-    onProgress: options.onProgress,
-    // Memory: a large repository is never held whole (documents' data, definitions' models).
-    releaseData: true,
-    afterDocument: doc => {
-      if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
-    },
-  })
+  let run: Awaited<ReturnType<typeof runPipeline>>
+  try {
+    run = await runPipeline(ws, session, {
+      packs: await builtinSources(config),
+      plugins,
+      installedPlugins: [...config.plugins.keys()],
+      pluginsOff: disabled,
+      onProgress: options.onProgress,
+      // Memory: a large repository is never held whole (documents' data, definitions' models).
+      releaseData: true,
+      afterDocument: doc => {
+        if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
+      },
+    })
+  } finally {
+    parallel?.stop()
+  }
+  const { findings, rules, outcomes } = run
   // After the plugins: the cache also keeps their file-scoped findings.
   cache?.save()
   const files = ws.documents.map(d => d.file)
@@ -258,7 +269,15 @@ export async function validateRepository(config: Config, root: string, options: 
   const by = pluginsOffBy(options.plugins)
   const off = by === undefined ? {} : { plugins_off: { by, required: requiredPlugins(ws) } }
   const summary = { ...summarize(findings, files.length), plugins: outcomes.map(o => o.run), ...off }
-  return { root, findings, files, rules, summary, ...(cache ? { cache: cacheReport(cache, definitions.reused) } : {}) }
+  return {
+    root,
+    findings,
+    files,
+    rules,
+    summary,
+    ...(cache ? { cache: cacheReport(cache, definitions.reused) } : {}),
+    ...(parallel ? { parallel: { ...parallel.counts } } : {}),
+  }
 }
 
 /** Plugins' whole results, kept in the validation cache next to the documents they were computed from. */

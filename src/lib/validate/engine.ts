@@ -258,20 +258,29 @@ function builtinFailed(id: string, error: unknown): Finding {
   }
 }
 
+/** The built-in rules of `packs` that read one file at a time (and have checks): what runFileRules runs. */
+export function fileScopedRules(rules: Iterable<[string, RuleDefinition]>): Array<[string, RuleDefinition, ResolvedMeta]> {
+  const out: Array<[string, RuleDefinition, ResolvedMeta]> = []
+  for (const [id, rule] of rules) if (isFileScoped(rule) && hasChecks(rule)) out.push([id, rule, resolveMeta(rule)])
+  return out
+}
+
 /** What checking one file found: its findings (at the rules' own severities) and the rules that threw on it. */
-interface FileCheck {
+export interface FileCheck {
   found: Finding[]
   failures: Array<[string, unknown]>
 }
 
 /**
- * The built-in rules that read one file at a time, run over one document. A document checked
+ * The built-in rules that read one file at a time, run over one document
+ * (here, or in the worker that reads documents in parallel, see
+ * parallel-read.ts: one implementation for both). A document checked
  * with no failure keeps its findings in its memo under `key`, the digest of
  * the rules' ids, so the validation cache keeps them while the file is
  * unchanged; a document that carries findings under the same key is not
  * checked again.
  */
-class FileChecks {
+export class FileChecks {
   /** Which rules made a memoised list: a short digest, since every cache entry carries it. */
   readonly key: string
   private readonly ctx = new FileContext()

@@ -41,7 +41,7 @@ import { boundHeapGrowth } from '../core/heap.js'
 import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
 import { checkReadable, folderOutside, readBounded } from '../io/read.js'
 import type { RealPaths } from '../io/real-paths.js'
-import { SsmdDocument, type DocumentKind, type RereadFrom } from './document.js'
+import { SsmdDocument, type CheckedDocument, type DocumentKind, type RereadFrom } from './document.js'
 import { decodeEntry, DIGEST, EntryColumns, STAMP, wellFormed, type Columns, type Entry } from './cache-codec.js'
 
 const MAGIC = Buffer.from('ssmd-cache\u0001\n')
@@ -179,7 +179,7 @@ function currentKey(): string {
 
 /** Node.js's one-shot hash (20.12 and later): no Hash object per file, which a run over every file of a fresh checkout feels in its GC time. */
 const oneShot = (crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }).hash
-const sha256 = (bytes: Uint8Array): Buffer => (oneShot ? oneShot('sha256', bytes, 'buffer') : createHash('sha256').update(bytes).digest())
+export const sha256 = (bytes: Uint8Array): Buffer => (oneShot ? oneShot('sha256', bytes, 'buffer') : createHash('sha256').update(bytes).digest())
 
 const sameStat = (e: Entry, st: Stats) => sameStamp(e, st)
 
@@ -225,7 +225,13 @@ export interface CacheOptions {
  * the read is still exactly that. Anything else (not a regular file any more,
  * replaced, grown, changed while read) is left to the bounded read.
  */
-function readStable(abs: string, known?: Stats): { bytes: Buffer; st: Stats; before: Stats; stable: boolean } | undefined {
+/** Stat data as [size, mtimeMs, ctimeMs, ino, mode] (see CheckedDocument), as the Stats git's index compares. */
+function statLike(s: ArrayLike<number>): Stats {
+  const mode = s[4]
+  return { size: s[0], mtimeMs: s[1], ctimeMs: s[2], ino: s[3], mode, isFile: () => (mode & constants.S_IFMT) === constants.S_IFREG } as Stats
+}
+
+export function readStable(abs: string, known?: Stats): { bytes: Buffer; st: Stats; before: Stats; stable: boolean } | undefined {
   if (known !== undefined && (!known.isFile() || known.size > MAX_FILE_BYTES)) return undefined
   // Without stat data (a file listed as regular): not through a symlink, and the stat data from the descriptor.
   if (known === undefined && constants.O_NOFOLLOW === undefined) return undefined
@@ -437,6 +443,36 @@ export class DocumentCache {
     }
     this.dirty = true
     return this.keep(file, fresh, doc)
+  }
+
+  /** True when the cache has no entry for `file` (a first run reads and checks it anew). */
+  isNew(file: string): boolean {
+    return !this.old.has(file)
+  }
+
+  /** Whether the run keeps every document's data (for plugins, see KeptData). */
+  get keepsData(): boolean {
+    return this.kept !== undefined
+  }
+
+  /**
+   * A file with no entry, read (between two stats that agree), hashed, parsed
+   * and checked in another thread: its entry is made as `read` makes one for
+   * such a file, and the document holds what the checks left (CheckedDocument).
+   */
+  adopt(kind: DocumentKind, name: string, file: string, abs: string, checked: CheckedDocument, realPaths?: RealPaths): SsmdDocument {
+    const { before, after, digest } = checked
+    if (before === undefined || after === undefined || digest === undefined || this.old.has(file) || this.kept !== undefined) {
+      throw new Error(`internal error: ${file} was checked elsewhere without what its cache entry needs`)
+    }
+    this.unproven++
+    this.stats.misses++
+    // The bytes read are the blob git's index names for the file (stat data unchanged while read).
+    const blob = this.blobIds()?.idFor(file, statLike(before))
+    const doc = SsmdDocument.checked(kind, name, file, abs, checked, this.from(realPaths))
+    const stamp = { size: after[0], mtimeMs: after[1], ctimeMs: after[2], ino: after[3], mode: after[4] }
+    this.dirty = true
+    return this.keep(file, { ...stamp, digest, blob, racy: !settled(stamp), dataKept: false, data: undefined, problem: checked.problem, memo: doc.memo }, doc)
   }
 
   private fromEntry(kind: DocumentKind, name: string, file: string, abs: string, entry: Entry, realPaths?: RealPaths): SsmdDocument {

@@ -76,6 +76,12 @@ export function feedVersionDates(facts: DocumentFacts): Array<{ index: number; v
   }))
 }
 
+/** Facts made elsewhere (another thread, see CheckedDocument) from their parts, with their strings shared as facts made here share them. */
+export function ownFacts(isObject: boolean, feed?: string, schema?: string, status?: string, dates?: string): DocumentFacts {
+  const str = (v: string | undefined) => (v === undefined ? undefined : own(v))
+  return makeFacts(isObject, str(feed), str(schema), str(status), dates)
+}
+
 const owned = new Map<string, string>()
 
 /**
@@ -96,6 +102,30 @@ function own(s: string): string {
 
 /** Kinds whose data a validation run may release once the per-file rules have run (the many; schemas and the policy stay). */
 const RELEASABLE: ReadonlySet<DocumentKind> = new Set(['feed', 'environment'])
+
+/**
+ * A document read, parsed and checked by the rules that read one file at a
+ * time somewhere else (the worker that reads documents in parallel, see
+ * validate/parallel-read.ts): what is left of it once that work is done,
+ * as a validation cache entry keeps it.
+ */
+export interface CheckedDocument {
+  problem?: ReadProblem
+  /** Its memo: the per-file findings, contract findings and facts. */
+  memo: Record<string, unknown>
+  /** For the validation cache: the stat data before and after the read, as [size, mtimeMs, ctimeMs, ino, mode]. */
+  before?: ArrayLike<number>
+  after?: ArrayLike<number>
+  /** For the validation cache: SHA-256 of the bytes read. */
+  digest?: Uint8Array
+}
+
+/** Where documents are read from before the workspace reads them itself: a file it has no answer for is read as usual. */
+export interface DocumentPrefetch {
+  take(kind: DocumentKind, name: string, file: string): CheckedDocument | undefined
+  /** The document as JSON (`{kind, name, file, data}`), when it was made with the rest. */
+  json(file: string): string | undefined
+}
 
 /** SsmdDocument's flags: its absolute path is composed from the root it holds; read (not deferred); text, data to be read again when asked for; not read at all (see refused). */
 const UNDER = 1
@@ -184,6 +214,16 @@ export class SsmdDocument<T = unknown> {
     doc.#bits = UNDER
     doc.#load = load
     return doc
+  }
+
+  /** A document another thread read and checked (see CheckedDocument): its data and text are read again when asked for. */
+  static checked<T>(kind: DocumentKind, name: string, file: string, absPath: string, checked: CheckedDocument, from: RereadFrom): SsmdDocument<T> {
+    return new SsmdDocument<T>(kind, name, file, absPath, { problem: checked.problem, lazyData: true, lazyText: true }, checked.memo, from)
+  }
+
+  /** True while a deferred document has not been read. */
+  get pending(): boolean {
+    return (this.#bits & LOADED) === 0
   }
 
   get absPath(): string {

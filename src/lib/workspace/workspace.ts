@@ -5,7 +5,17 @@ import { RealPaths } from '../io/real-paths.js'
 import { didYouMean } from '../core/text.js'
 import type { DocumentCache } from './cache.js'
 import { documentName, listOtherFiles, type LeftOut, type OtherFile } from './inventory.js'
-import { SsmdDocument, type DocumentKind, type DocumentSource, type EnvironmentDocument, type FeedDocument, type PolicyDocument, type SchemaDocument } from './document.js'
+import {
+  SsmdDocument,
+  type DocumentKind,
+  type DocumentPrefetch,
+  type DocumentSource,
+  type RereadFrom,
+  type EnvironmentDocument,
+  type FeedDocument,
+  type PolicyDocument,
+  type SchemaDocument,
+} from './document.js'
 
 export const FOLDER_OF: Record<'feed' | 'schema' | 'environment', string> = {
   feed: 'feeds',
@@ -68,6 +78,39 @@ export class Workspace {
 
   private readonly leftOut?: LeftOut
   private others?: OtherFile[]
+  private prefetch?: DocumentPrefetch
+  /** Where documents read elsewhere are read again from (one for all of them). */
+  private rereadFrom?: RereadFrom
+
+  /** Documents are taken from `prefetch` first (see DocumentPrefetch): a validation run reads some in another thread. */
+  readWith(prefetch: DocumentPrefetch | undefined): void {
+    this.prefetch = prefetch
+  }
+
+  /** The document as JSON when it was made beside its checks (see DocumentPrefetch.json). */
+  preparedJson(file: string): string | undefined {
+    return this.prefetch?.json(file)
+  }
+
+  /**
+   * The feeds and environments listed as regular files and not read yet, as
+   * [kind, name, file], in the workspace's order: what another thread may read
+   * (see DocumentPrefetch). Lists their folders.
+   */
+  unreadListed(): Array<[DocumentKind, string, string]> {
+    const out: Array<[DocumentKind, string, string]> = []
+    for (const kind of ['feed', 'environment'] as const) {
+      const list = this.listOf(kind)
+      const regular = this.regular[kind]
+      list.forEach((doc, i) => {
+        if (doc.pending && regular?.[i] === 1) out.push([kind, doc.name, doc.file])
+      })
+    }
+    return out
+  }
+
+  /** Per listed folder, which of its documents the listing says are regular files (1). */
+  private readonly regular: Partial<Record<FolderKind, Uint8Array>> = {}
 
   /**
    * The files under feeds/, schemas/ and environments/ that are not documents
@@ -87,6 +130,12 @@ export class Workspace {
   /** Reads one document (through the cache when there is one); `listed`: its folder's listing says it is a regular file. */
   read(kind: DocumentKind, name: string, file: string, listed = false): SsmdDocument {
     const abs = `${this.root}${sep}${file}`
+    const checked = listed ? this.prefetch?.take(kind, name, file) : undefined
+    if (checked !== undefined) {
+      if (this.cache) return this.cache.adopt(kind, name, file, abs, checked, this.realPaths)
+      this.rereadFrom ??= { root: this.root, realPaths: this.realPaths }
+      return SsmdDocument.checked(kind, name, file, abs, checked, this.rereadFrom)
+    }
     return this.cache ? this.cache.read(kind, name, file, abs, this.realPaths, listed) : SsmdDocument.read(kind, name, file, abs, this.root, this.realPaths, listed)
   }
 
@@ -123,6 +172,7 @@ export class Workspace {
       const others: Dirent[] = []
       const files = listYamlFiles(this.root, folder, others)
       if (files.length > 0 || others.length > 0) this.notDocuments.set(folder, others)
+      this.regular[kind] = Uint8Array.from(files, ([, , regular]) => (regular ? 1 : 0))
       list = files.map(([name, f, regular]) => {
         // One flat string, the cache's own when it has the file: a template literal makes a two-part
         // string that is flattened into a second copy when first used as a key (about 80 bytes per document).
