@@ -149,16 +149,27 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => acrossPart(rule) !== undefined))
   const totalSteps = documents.length + (builtinAcross ? ws.documents.length : 0) + packs.filter(p => p.plugin !== BUILTIN).reduce((n, p) => n + p.rules.length, 0)
   let rulesDone = 0
+  const acrossOf = (pack: LoadedPack) =>
+    pack.rules.flatMap(([id, rule, meta]): Array<[string, RuleDefinition, ResolvedMeta]> => {
+      const part = policy[id] === 'off' ? undefined : acrossPart(rule)
+      return part ? [[id, part, meta]] : []
+    })
+  const acrossProgress = () => options.onProgress?.(rulesDone++, totalSteps)
+  const across = new AcrossRun(ws, policy, options, acrossProgress)
   if (fileRules.length > 0) {
-    findings.push(...(await runFileRules(documents, fileRules, policy, options, done => options.onProgress?.((rulesDone = done), totalSteps))))
+    const run = new FileRulesRun(fileRules, policy, options, done => options.onProgress?.((rulesDone = done), totalSteps))
+    // Feeds and schemas, then the schemas' checks across files (their definitions, the Cap'n Proto compiles, read
+    // nothing of the environments), then the environments: on a second core, the thread reading environments
+    // (see parallel-read.ts) works while the definitions are compiled here.
+    const split = ws.feeds.length + ws.schemas.length
+    findings.push(...(await run.over(documents.slice(0, split))))
+    for (const pack of packs) if (pack.plugin === BUILTIN) findings.push(...(await across.run(acrossOf(pack), ['schema'], false)))
+    findings.push(...(await run.over(documents.slice(split))))
+    run.finish()
   }
   for (const pack of packs) {
     if (pack.plugin === BUILTIN) {
-      const across = pack.rules.flatMap(([id, rule, meta]): Array<[string, RuleDefinition, ResolvedMeta]> => {
-        const part = policy[id] === 'off' ? undefined : acrossPart(rule)
-        return part ? [[id, part, meta]] : []
-      })
-      if (across.length > 0) findings.push(...(await runAcrossFiles(ws, across, policy, options, () => options.onProgress?.(rulesDone++, totalSteps))))
+      findings.push(...(await across.run(acrossOf(pack), fileRules.length > 0 ? ['feed', 'environment'] : ['feed', 'schema', 'environment'], true)))
       continue
     }
     const deadline = Date.now() + budget
@@ -353,116 +364,141 @@ export class FileChecks {
 }
 
 /**
- * Runs the built-in rules that read one file at a time, document by document.
- * A document's findings (before the policy's severities, for every such rule,
- * switched off or not) are memoised on it under the list of rules that made
- * them (see FileChecks), so the validation cache keeps them while the file is
- * unchanged; the policy is applied when they are reported. Such a rule sees no
- * workspace: one that reaches for it fails, so a wrong declaration cannot make
- * a stale finding.
+ * Runs the built-in rules that read one file at a time, document by document
+ * (in parts: see runRules). A document's findings (before the policy's
+ * severities, for every such rule, switched off or not) are memoised on it
+ * under the list of rules that made them (see FileChecks), so the validation
+ * cache keeps them while the file is unchanged; the policy is applied when
+ * they are reported. Such a rule sees no workspace: one that reaches for it
+ * fails, so a wrong declaration cannot make a stale finding.
  */
-async function runFileRules(
-  documents: SsmdDocument[],
-  rules: Array<[string, RuleDefinition, ResolvedMeta]>,
-  policy: Record<string, PolicySeverity>,
-  options: EngineOptions,
-  progress: (done: number) => void,
-): Promise<Finding[]> {
-  const checks = new FileChecks(rules)
-  const failed = new Set<string>()
-  const out: Finding[] = []
-  let done = 0
-  for (const doc of documents) {
-    if (++done % 256 === 0) progress(done)
-    let own = checks.memoised(doc)
-    if (own === undefined) {
-      const checked = checks.check(doc)
-      const { found, failures } = isThenable(checked) ? await checked : checked
-      // Not memoised, so this file is checked again next time. The rule goes on with the other
-      // files (a warm run takes theirs from the cache: both must report the same), and its failure
-      // is reported once, unless the policy switched the rule off.
-      for (const [id, error] of failures) {
-        if (!failed.has(id) && policy[id] !== 'off') out.push(builtinFailed(id, error))
-        failed.add(id)
-      }
-      own = found
-    }
-    for (const f of own) {
-      const setting = policy[f.rule]
-      if (setting === 'off') continue
-      out.push(setting === undefined || setting === f.severity ? f : { ...f, severity: setting })
-    }
-    // What rules across files read of the document, worked out while its data is at hand (and kept by the cache).
-    void doc.facts
-    options.withData?.(doc)
-    if (options.releaseData) doc.release()
+class FileRulesRun {
+  private readonly checks: FileChecks
+  private readonly failed = new Set<string>()
+  private done = 0
+
+  constructor(
+    rules: Array<[string, RuleDefinition, ResolvedMeta]>,
+    private readonly policy: Record<string, PolicySeverity>,
+    private readonly options: EngineOptions,
+    private readonly progress: (done: number) => void,
+  ) {
+    this.checks = new FileChecks(rules)
   }
-  progress(done)
-  return out
+
+  async over(documents: SsmdDocument[]): Promise<Finding[]> {
+    const { checks, failed, policy, options } = this
+    const out: Finding[] = []
+    for (const doc of documents) {
+      if (++this.done % 256 === 0) this.progress(this.done)
+      let own = checks.memoised(doc)
+      if (own === undefined) {
+        const checked = checks.check(doc)
+        const { found, failures } = isThenable(checked) ? await checked : checked
+        // Not memoised, so this file is checked again next time. The rule goes on with the other
+        // files (a warm run takes theirs from the cache: both must report the same), and its failure
+        // is reported once, unless the policy switched the rule off.
+        for (const [id, error] of failures) {
+          if (!failed.has(id) && policy[id] !== 'off') out.push(builtinFailed(id, error))
+          failed.add(id)
+        }
+        own = found
+      }
+      for (const f of own) {
+        const setting = policy[f.rule]
+        if (setting === 'off') continue
+        out.push(setting === undefined || setting === f.severity ? f : { ...f, severity: setting })
+      }
+      // What rules across files read of the document, worked out while its data is at hand (and kept by the cache).
+      void doc.facts
+      options.withData?.(doc)
+      if (options.releaseData) doc.release()
+    }
+    return out
+  }
+
+  finish(): void {
+    this.progress(this.done)
+  }
 }
 
+type FolderKind = 'feed' | 'schema' | 'environment'
+
 /**
- * Runs the built-in rules that look across files: checks of a feed, schema or
- * environment document by document (so that what one document needed, such as
- * its definitions' Cap'n Proto models, can be let go before the next, see
- * EngineOptions.afterDocument), then whole-document and repository checks.
- * A rule that throws becomes one finding and does not run again.
+ * Runs the built-in rules that look across files (in parts: see runRules):
+ * checks of a feed, schema or environment document by document (so that what
+ * one document needed, such as its definitions' Cap'n Proto models, can be let
+ * go before the next, see EngineOptions.afterDocument), then whole-document
+ * and repository checks. A rule that throws becomes one finding and does not
+ * run again.
  */
-async function runAcrossFiles(
-  ws: Workspace,
-  rules: Array<[string, RuleDefinition, ResolvedMeta]>,
-  policy: Record<string, PolicySeverity>,
-  options: EngineOptions,
-  progress: () => void,
-): Promise<Finding[]> {
-  const out: Finding[] = []
-  const failed = new Set<string>()
-  const fail = (id: string, error: unknown) => {
-    failed.add(id)
-    out.push(builtinFailed(id, error))
+class AcrossRun {
+  private readonly failed = new Set<string>()
+  private readonly ctx: AcrossContext
+  private out: Finding[] = []
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly policy: Record<string, PolicySeverity>,
+    private readonly options: EngineOptions,
+    private readonly progress: () => void,
+  ) {
+    this.ctx = new AcrossContext(ws, options.installedPlugins ?? [], () => this.out)
   }
-  const ctx = new AcrossContext(ws, options.installedPlugins ?? [], out)
+
+  /** The checks of `kinds`, and with `whole` the whole-document and repository checks. */
+  async run(rules: Array<[string, RuleDefinition, ResolvedMeta]>, kinds: FolderKind[], whole: boolean): Promise<Finding[]> {
+    const out: Finding[] = (this.out = [])
+    if (rules.length === 0) return out
+    const { ws, options } = this
+    if (whole) {
+      for (const [id, rule, meta] of rules) {
+        if (typeof rule.document !== 'function') continue
+        for (const doc of ws.documents) {
+          const pending = this.check(id, rule, meta, rule.document, doc, doc)
+          if (pending) await pending
+        }
+      }
+    }
+    for (const kind of kinds) {
+      const list = kind === 'feed' ? ws.feeds : kind === 'schema' ? ws.schemas : ws.environments
+      const checking = rules.filter(([, rule]) => typeof rule[kind] === 'function')
+      for (const doc of list as SsmdDocument[]) {
+        this.progress()
+        if (checking.length === 0 || !doc.isObject) continue
+        for (const [id, rule, meta] of checking) {
+          const pending = this.check(id, rule, meta, rule[kind], doc, doc)
+          if (pending) await pending
+        }
+        options.afterDocument?.(doc)
+      }
+    }
+    if (!whole) return out
+    if (ws.policy) this.progress()
+    for (const [id, rule, meta] of rules) {
+      const pending = typeof rule.repository === 'function' ? this.check(id, rule, meta, rule.repository, ws, undefined) : undefined
+      if (pending) await pending
+    }
+    return out
+  }
+
   // Synchronous checks are not awaited: one await per document and rule is most of the cost of a large run.
-  const run = (id: string, rule: RuleDefinition, meta: ResolvedMeta, fn: unknown, target: unknown, doc: SsmdDocument | undefined): PromiseLike<unknown> | undefined => {
-    if (failed.has(id)) return undefined
-    ctx.point(id, meta, doc, policy[id] as Severity | undefined)
+  private check(id: string, rule: RuleDefinition, meta: ResolvedMeta, fn: unknown, target: unknown, doc: SsmdDocument | undefined): PromiseLike<unknown> | undefined {
+    if (this.failed.has(id)) return undefined
+    this.ctx.point(id, meta, doc, this.policy[id] as Severity | undefined)
     try {
-      const pending = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, ctx)
-      if (isThenable(pending)) return pending.then(undefined, error => fail(id, error))
+      const pending = (fn as (t: unknown, c: CheckContext) => unknown).call(rule, target, this.ctx)
+      if (isThenable(pending)) return pending.then(undefined, error => this.fail(id, error))
     } catch (error) {
-      fail(id, error)
+      this.fail(id, error)
     }
     return undefined
   }
-  for (const [id, rule, meta] of rules) {
-    if (typeof rule.document !== 'function') continue
-    for (const doc of ws.documents) {
-      const pending = run(id, rule, meta, rule.document, doc, doc)
-      if (pending) await pending
-    }
+
+  private fail(id: string, error: unknown): void {
+    this.failed.add(id)
+    this.out.push(builtinFailed(id, error))
   }
-  for (const [kind, list] of [
-    ['feed', ws.feeds],
-    ['schema', ws.schemas],
-    ['environment', ws.environments],
-  ] as const) {
-    const checking = rules.filter(([, rule]) => typeof rule[kind] === 'function')
-    for (const doc of list as SsmdDocument[]) {
-      progress()
-      if (checking.length === 0 || !doc.isObject) continue
-      for (const [id, rule, meta] of checking) {
-        const pending = run(id, rule, meta, rule[kind], doc, doc)
-        if (pending) await pending
-      }
-      options.afterDocument?.(doc)
-    }
-  }
-  if (ws.policy) progress()
-  for (const [id, rule, meta] of rules) {
-    const pending = typeof rule.repository === 'function' ? run(id, rule, meta, rule.repository, ws, undefined) : undefined
-    if (pending) await pending
-  }
-  return out
 }
 
 /** One file-scoped rule over one document; findings carry the rule's own severity (the policy comes later). */
@@ -532,7 +568,8 @@ class AcrossContext extends BuiltinContext implements CheckContext<Capability> {
   constructor(
     private readonly ws: Workspace,
     readonly installedPlugins: readonly string[],
-    private readonly out: Finding[],
+    /** Where findings go: the list of the part of the run in progress. */
+    private readonly out: () => Finding[],
   ) {
     super()
     this.workspace = asData(ws)
@@ -552,7 +589,7 @@ class AcrossContext extends BuiltinContext implements CheckContext<Capability> {
   readonly report = (r: Report): void => this.reportIn(this.doc, r)
 
   readonly reportIn = (d: PluginDocument | undefined, r: Report): void => {
-    this.out.push(made({ id: this.id, pack: BUILTIN, meta: this.meta, setting: this.setting }, d as SsmdDocument | undefined, r))
+    this.out().push(made({ id: this.id, pack: BUILTIN, meta: this.meta, setting: this.setting }, d as SsmdDocument | undefined, r))
   }
 }
 
