@@ -5,7 +5,7 @@
 // exit code and validation cache they make must be the same.
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { generateRepo } from '../../scripts/gen-repo.js'
 import { ssmdProcess, type CliResult } from '../helpers/cli.js'
@@ -104,6 +104,32 @@ describe('validate: the second thread that reads feeds and environments', functi
         ?.replace(/\(metadata, [^)]*\)/, '')
     expect(cacheLine(next.on)).to.equal(cacheLine(next.off))
     expect(cacheLine(next.on)).to.match(/ 0 read anew;/)
+  })
+
+  it("writes cache entries a fresh clone proves by git's index, as one written without it", () => {
+    const repo = join(tempDir(), 'committed')
+    generateRepo(repo, 60, { git: true })
+    // Definitions are kept in the cache once their files have settled (see RACY_MS in cache.ts): both runs after that.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
+    const caches = { on: join(tempDir(), 'cache-on'), off: join(tempDir(), 'cache-off') }
+    expect(threadShare(validate(repo, ['-v', '--format', 'json', '--cache-location', caches.on], ON))).to.be.greaterThan(0)
+    expect(validate(repo, ['--format', 'json', '--cache-location', caches.off], OFF).code).to.equal(0)
+    const clone = join(tempDir(), 'clone')
+    execFileSync('git', ['clone', '-q', repo, clone])
+    const restored = (cache: string) => {
+      const copy = join(tempDir(), 'restored')
+      cpSync(cache, copy, { recursive: true })
+      const r = validate(clone, ['-v', '--format', 'json', '--cache-location', copy], OFF)
+      expect(r.code, r.stderr).to.equal(0)
+      return r.stderr
+        .split('\n')
+        .find(l => l.startsWith('cache ('))
+        ?.replace(/\(metadata, [^)]*\)/, '')
+    }
+    const on = restored(caches.on)
+    expect(on).to.equal(restored(caches.off))
+    expect(on).to.match(/ 0 read anew;/)
+    expect(on).to.not.match(/ 0 by git's index/)
   })
 
   describe('with a plugin that reads every document', () => {
