@@ -104,7 +104,7 @@ try {
   git('commit', '-q', '--no-verify', '-m', 'example')
   appendFileSync(join(example, 'feeds', 'kalshi.yaml'), '# changed\n')
   await writeLightCache(join(root, 'dist'), lightIds, async light => {
-    const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
+    const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'env:render': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
     for (const [id, load] of Object.entries(light.COMMANDS)) {
       const Command = await load()
       Command.id = id

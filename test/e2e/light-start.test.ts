@@ -25,6 +25,18 @@ const CASES: Record<string, string[][]> = {
     ['env', 'list', 'extra'],
     ['env', 'list', '--bogus'],
   ],
+  // Validates first: with ssmd's own rules (loaded from the bundle), a failing rule and a missing required plugin refuse.
+  'env:render': [
+    ['env', 'render', 'kalshi-dev'],
+    ['env', 'render', 'kalshi-prod', '--json'],
+    ['env', 'render', 'kalshi-dev', '--format', 'json', '--as-of', '2025-07-01'],
+    ['env', 'render', 'kalshi-dev', '--as-of', '1999-01-01'],
+    ['env', 'render', 'broken'],
+    ['env', 'render', 'broken', '--json'],
+    ['env', 'render'],
+    ['env', 'render', 'kalshi-dev', '--format', 'xml'],
+    ['env', 'render', 'nope', '--json'],
+  ],
   'env:show': [
     ['env', 'show', 'kalshi-dev'],
     ['env', 'show', 'kalshi-prod', '--json'],
@@ -83,6 +95,9 @@ describe('light start of built-in commands (built CLI)', function () {
     const feed = join(repo, 'feeds', 'kraken.yaml')
     writeFileSync(feed, readFileSync(feed, 'utf8').replace('status: deprecated', 'status: disabled'))
     writeFileSync(join(repo, 'feeds', 'extra.yaml'), 'name: extra\ntype: rest\n')
+    // An environment that does not validate (an unknown time zone), for env render.
+    const dev = readFileSync(join(repo, 'environments', 'kalshi-dev.yaml'), 'utf8')
+    writeFileSync(join(repo, 'environments', 'broken.yaml'), dev.replace('name: kalshi-dev', 'name: broken').replace('timezone: UTC', 'timezone: Mars/Base'))
     env = { XDG_DATA_HOME: tempDir(), XDG_CONFIG_HOME: tempDir(), XDG_CACHE_HOME: tempDir() }
   })
 
@@ -129,6 +144,28 @@ describe('light start of built-in commands (built CLI)', function () {
     })
   }
 
+  it("env render: the same plugin names as oclif's for ssmd.yaml's required plugins, and the same notice with plugins off", () => {
+    const policy = exampleRepo()
+    const required = (plugins: string[]) => writeFileSync(join(policy, 'ssmd.yaml'), `plugins:\n${plugins.map(p => `  - '${p}'\n`).join('')}`)
+    const codes: number[] = []
+    // A core plugin counts as installed (it is in oclif's plugin list); an absent one refuses the render.
+    for (const plugins of [['@oclif/plugin-help'], ['@oclif/plugin-help', 'ssmd-plugin-absent'], ['ssmd']]) {
+      required(plugins)
+      for (const extra of [{}, { SSMD_NO_PLUGINS: '1' }] as Array<Record<string, string>>) {
+        const [light, full] = both(['env', 'render', 'kalshi-dev'], policy, extra)
+        expect(light, `${plugins.join(', ')} ${JSON.stringify(extra)}`).to.deep.equal(full)
+        codes.push(full.code)
+      }
+    }
+    expect(codes).to.deep.equal([0, 0, 1, 1, 0, 0])
+  })
+
+  it("env render takes ssmd's rules from the module package.json declares as its validate hook", () => {
+    const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { oclif: { hooks: Record<string, unknown> } }
+    // src/lib/cli/validation.ts (builtinSources) imports this module directly when it runs with the light start's config.
+    expect(pjson.oclif.hooks.validate).to.equal('./dist/hooks/validate/builtin.js')
+  })
+
   it('is the same with -C before, inside and after the command words, and with a folder that does not exist', () => {
     const elsewhere = tempDir()
     for (const args of [
@@ -170,6 +207,7 @@ describe('light start of built-in commands (built CLI)', function () {
 
   it('runs a marked command without loading plugins, and leaves help, plugins, unmarked commands and SSMD_FULL_START to oclif', () => {
     expect(loadsPlugins(['feed', 'show', 'kalshi'])).to.equal(false)
+    expect(loadsPlugins(['env', 'render', 'kalshi-dev'])).to.equal(false)
     expect(loadsPlugins(['feed', 'show', 'kalshi'], { SSMD_FULL_START: '1' })).to.equal(true)
     expect(loadsPlugins(['feed', 'show', 'kalshi', '--help'])).to.equal(true)
     expect(loadsPlugins(['feed', 'show', '-h'])).to.equal(true)
@@ -182,6 +220,7 @@ describe('light start of built-in commands (built CLI)', function () {
     const data = tempDir()
     writeFileSync(join(data, 'package.json'), JSON.stringify({ private: true, oclif: { schema: 1, plugins: [] }, dependencies: {} }))
     expect(loadsPlugins(['feed', 'list'], { SSMD_DATA_DIR: data })).to.equal(true)
+    expect(loadsPlugins(['env', 'render', 'kalshi-dev'], { SSMD_DATA_DIR: data })).to.equal(true)
     const config = tempDir()
     mkdirSync(join(config, 'ssmd'))
     writeFileSync(join(config, 'ssmd', 'theme.json'), '{}')

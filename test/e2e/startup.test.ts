@@ -78,12 +78,21 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(loaded.filter(p => packageOf(p) === 'ajv' && !p.startsWith('node_modules/ajv/dist/runtime/'))).to.deep.equal([])
   })
 
+  it("env render runs from its light-start bundle, ssmd's rules included: no rule, validator or command module loads from dist/ on its own", () => {
+    const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo({ git: true }))
+    expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/env/render.js'])
+    const separate = loaded.filter(p => /^dist\/(hooks|commands|lib\/(validate|deploy|git|workspace))\//.test(p) || p === 'dist/lib/cli/plugin-trust.js')
+    expect(separate).to.deep.equal([])
+    // Through oclif, the same run loads ssmd's validate hook as a module of its own.
+    expect(loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo(), { SSMD_FULL_START: '1' })).to.include('dist/hooks/validate/builtin.js')
+  })
+
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
     // Each light-start command's bundle.
     const probe = LIGHT_BUNDLES.map(b => `(await import(${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', `${b}.js`)).href)})).__codeCacheAccepted`)
     const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log(JSON.stringify([${probe.join(', ')}]))`], { encoding: 'utf8' })
-    expect(LIGHT_BUNDLES.length).to.equal(8)
+    expect(LIGHT_BUNDLES.length).to.equal(9)
     expect(JSON.parse(accepted)).to.deep.equal(LIGHT_BUNDLES.map(() => true))
   })
 

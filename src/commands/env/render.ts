@@ -15,6 +15,8 @@ import { pluginsOffNotice, policySeverities, requiredPluginsOff, validationSetup
 import { renderDocument } from '../../lib/yaml/render.js'
 
 export default class EnvRender extends SsmdCommand<typeof EnvRender> {
+  // Validates with ssmd's own rules only when it starts light (no user plugin is installed then).
+  static override lightStart = true
   static override summary = 'Print an environment resolved into one self-contained document (keys as references only).'
   static override description =
     'Validates the environment and the feed and schema it names, then prints the environment with the feed version in effect on the date, its schema version (format, definition file, hash), its key references, and the git commit it comes from.'

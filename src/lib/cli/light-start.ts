@@ -53,6 +53,8 @@ export interface PlainStart {
   bin: string
   dataDir: string
   configDir: string
+  /** ssmd and its core plugins, by package name, as oclif's Config lists them (`config.plugins.keys()`). */
+  plugins: string[]
 }
 
 /** Hook events oclif runs around a command; `init` and `finally` run for `--version` too. */
@@ -70,20 +72,26 @@ function scopedKey(bin: string, key: string): string {
 /**
  * The package's facts when oclif, given these arguments' command, would run
  * nothing but it: none of `events` is hooked by ssmd or its core plugins, no
- * user-installed or linked plugin, no theme, no debug output, not Windows.
- * Undefined in every other case.
+ * core plugin brings validation rules (a `validate` hook), no user-installed
+ * or linked plugin, no theme, no debug output, not Windows. Undefined in every
+ * other case.
  * @public imported from dist/ by bin/run.js
  */
 export function plainStart(root: string, events: readonly string[] = COMMAND_HOOKS): PlainStart | undefined {
   if (process.env.DEBUG || process.platform === 'win32') return undefined
   const pjson = readJson<Pjson>(join(root, 'package.json'))
   const oclif = pjson.oclif ?? {}
-  const hooked = (o: Pjson['oclif']) => Object.keys(o?.hooks ?? {}).some(h => events.includes(h))
+  const hooked = (o: Pjson['oclif'], also: string[] = []) => Object.keys(o?.hooks ?? {}).some(h => events.includes(h) || also.includes(h))
   if (hooked(oclif) || oclif.devPlugins || oclif.jitPlugins || oclif.binAliases) return undefined
   const require = createRequire(join(root, 'package.json'))
+  const plugins = [pjson.name]
   for (const name of oclif.plugins ?? []) {
     const dir = (require.resolve.paths(name) ?? []).find(d => existsSync(join(d, name, 'package.json')))
-    if (!dir || hooked(readJson<Pjson>(join(dir, name, 'package.json')).oclif)) return undefined
+    if (!dir) return undefined
+    const core = readJson<Pjson>(join(dir, name, 'package.json'))
+    // A core plugin's rules would run in validating commands (env render): oclif's plugin objects list them.
+    if (hooked(core.oclif, ['validate'])) return undefined
+    plugins.push(core.name)
   }
   const bin = oclif.bin || pjson.name
   const dirname = oclif.dirname || pjson.name
@@ -94,7 +102,7 @@ export function plainStart(root: string, events: readonly string[] = COMMAND_HOO
   const configDir = process.env[scopedKey(bin, 'CONFIG_DIR')] || dir('config')
   if (existsSync(join(dataDir, 'package.json'))) return undefined
   if (oclif.theme !== undefined || (process.env[scopedKey(bin, 'DISABLE_THEME')] === undefined && existsSync(join(configDir, 'theme.json')))) return undefined
-  return { root, pjson, bin, dataDir, configDir }
+  return { root, pjson, bin, dataDir, configDir, plugins }
 }
 
 interface ManifestEntry {
@@ -131,6 +139,10 @@ export class LightConfig {
   readonly configDir: string
   readonly theme = undefined
   readonly commandIDs: string[]
+  /** What tells src/lib/cli/validation.ts it has this config, not oclif's: its rules come from ssmd's own pack alone. */
+  readonly light = true
+  /** ssmd and its core plugins, as oclif's `config.plugins.keys()` (none of them but ssmd has rules; plainStart checked). */
+  readonly pluginNames: readonly string[]
   private readonly commands: Map<string, ManifestEntry>
 
   constructor(start: PlainStart, commands: Map<string, ManifestEntry>, os: string) {
@@ -148,6 +160,7 @@ export class LightConfig {
     this.configDir = start.configDir
     this.commands = commands
     this.commandIDs = [...commands.keys()]
+    this.pluginNames = start.plugins
   }
 
   findCommand(id: string): ManifestEntry | undefined {

@@ -110,8 +110,31 @@ export function validationPlugins(config: Config): InstalledPlugin[] {
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
+/**
+ * The light start's config (LightConfig, src/lib/cli/light-start.ts), which a
+ * command marked `lightStart` gets instead of oclif's: no plugin objects, only
+ * the names of ssmd and its core plugins, none of which but ssmd has rules.
+ */
+interface LightPlugins {
+  light: true
+  pluginNames: readonly string[]
+}
+
+function isLight(config: object): config is LightPlugins {
+  return (config as Partial<LightPlugins>).light === true
+}
+
 /** ssmd's own rule pack: its `validate` hook, loaded in this process (built-in rules are trusted and run first). */
 export async function builtinSources(config: Config): Promise<PackSource[]> {
+  if (isLight(config)) {
+    // The module package.json declares as ssmd's validate hook (test/e2e/light-start.test.ts holds them to each other),
+    // this process's copy of it: in the light start's bundle, the bundled one, so no rule module loads twice.
+    try {
+      return [{ plugin: 'ssmd', result: await (await import('../../hooks/validate/builtin.js')).default() }]
+    } catch (error) {
+      return [{ plugin: 'ssmd', error }]
+    }
+  }
   const root = [...config.plugins.values()].find(p => p.isRoot) ?? config.plugins.get(config.name)
   const sources: PackSource[] = []
   for (const hook of (root?.hooks as Record<string, Array<{ target: string; identifier: string }> | undefined> | undefined)?.validate ?? []) {
@@ -147,6 +170,8 @@ export interface RuleCatalogue {
 
 /** What validation before a deploy needs: ssmd's own packs (in-process), the plugins to run in their own processes, the installed plugins' names. */
 export async function validationSetup(config: Config): Promise<{ packs: PackSource[]; plugins: InstalledPlugin[]; installedPlugins: string[] }> {
+  // No user plugin (or the light start would not have run): ssmd's pack alone, and oclif's names of the plugins.
+  if (isLight(config)) return { packs: await builtinSources(config), plugins: [], installedPlugins: [...config.pluginNames] }
   return { packs: await builtinSources(config), plugins: pluginsDisabled() ? [] : validationPlugins(config), installedPlugins: [...config.plugins.keys()] }
 }
 
