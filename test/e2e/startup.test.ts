@@ -71,11 +71,15 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(heavy).to.deep.equal([])
   })
 
-  it("env render loads ajv's runtime helpers for the precompiled validators, never its schema compiler", () => {
-    const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo())
-    expect(loaded).to.include('dist/generated/validators.cjs')
-    // The compiler (ajv/dist/core.js and its code generator) is loaded only when ssmd.yaml sets a rule's options.
-    expect(loaded.filter(p => packageOf(p) === 'ajv' && !p.startsWith('node_modules/ajv/dist/runtime/'))).to.deep.equal([])
+  it("env render loads ajv's runtime helpers for the precompiled validators, never its schema compiler; the light start has the validators in its bundle", () => {
+    for (const full of [false, true]) {
+      const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo(), full ? { SSMD_FULL_START: '1' } : {})
+      // Through oclif from their own file; in the light start's bundle, compiled with its code cache (scripts/bundle-light.js).
+      expect(loaded.includes('dist/generated/validators.cjs'), `full start: ${full}`).to.equal(full)
+      expect(loaded).to.include('node_modules/ajv/dist/runtime/ucs2length.js')
+      // The compiler (ajv/dist/core.js and its code generator) is loaded only when ssmd.yaml sets a rule's options.
+      expect(loaded.filter(p => packageOf(p) === 'ajv' && !p.startsWith('node_modules/ajv/dist/runtime/'))).to.deep.equal([])
+    }
   })
 
   it("env render runs from its light-start bundle, ssmd's rules included: no rule, validator or command module loads from dist/ on its own", () => {
