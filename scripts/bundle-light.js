@@ -22,6 +22,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from './ascii-source.js'
+import { bundledPackages, licenceNotices } from './bundle-vendor.js'
 
 /** Files of dist/ the bundle shares with the rest of the process instead of holding a copy. */
 const SHARED = ['vendor/oclif-core.js', 'vendor/js-yaml.js', 'lib/cli/output-gate.js', 'lib/core/errors.js', 'lib/domain/secrets.js']
@@ -76,7 +77,7 @@ export async function bundleLight(dist, ids) {
       outfile: code,
       metafile: true,
       logLevel: 'warning',
-      plugins: [shared(dist), ownUrls(dist)],
+      plugins: [shared(dist), packageFiles(code), ownUrls(dist)],
     })
     const text = readFileSync(code, 'utf8')
     const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
@@ -95,7 +96,12 @@ export async function bundleLight(dist, ids) {
         throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
       }
     }
-    writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(rewritten, code)}`)
+    // Package files it holds (BUNDLED_PACKAGE_FILES) ship with their licences, as the vendor bundles' do (esbuild's paths are relative to the working folder).
+    const held = bundledPackages(process.cwd(), Object.keys(result.metafile.inputs))
+    const name = lightBundle(c.id).at(-1)
+    if (held.length > 0) writeFileSync(`${base}.licenses.txt`, licenceNotices(`${name}.cjs`, held))
+    const licences = held.length > 0 ? ` (licences of the package code it holds: ${name}.licenses.txt)` : ''
+    writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/${licences}.\n${asciiSource(rewritten, code)}`)
     writeFileSync(`${base}.js`, LOADER(spec(join(dist, 'x')).slice(0, -1), `./${lightBundle(c.id).at(-1)}.cjs`))
   }
 }
@@ -109,6 +115,17 @@ function shared(dist) {
         const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/')
         return SHARED.includes(rel) ? { path: `ssmd-shared:${rel}`, external: true } : undefined
       })
+    },
+  }
+}
+
+/** The BUNDLED_PACKAGE_FILES, resolved as Node.js would from the bundle's folder (esbuild otherwise leaves every package external). */
+function packageFiles(code) {
+  const require = createRequire(code)
+  return {
+    name: 'package-files',
+    setup(b) {
+      b.onResolve({ filter: /^[^./]/ }, args => (BUNDLED_PACKAGE_FILES.includes(args.path) ? { path: require.resolve(args.path) } : undefined))
     },
   }
 }
@@ -134,6 +151,14 @@ function checkShared(dist) {
  * to compile at each `env render` when loaded from their own file.
  */
 const BUNDLED_REQUIRES = [{ file: 'lib/validate/contract.js', call: 'createRequire(import.meta.url)(compiled.pathname)', target: 'generated/validators.cjs' }]
+
+/**
+ * Package files the bundle holds instead of loading from node_modules: the validators' one runtime helper
+ * (a pure function). Otherwise it would be the only CommonJS file `env render` loads, and the first
+ * one a process loads costs about 2 ms of CPU in Node.js's loader. (When ssmd.yaml sets a rule's options,
+ * ajv loads its own copy too; the function has no state to share.)
+ */
+const BUNDLED_PACKAGE_FILES = ['ajv/dist/runtime/ucs2length']
 
 /** `import.meta.url` of each compiled file, as the URL of that file in dist/; the BUNDLED_REQUIRES rewritten. */
 function ownUrls(dist) {

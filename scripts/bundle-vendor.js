@@ -179,8 +179,8 @@ function fdirPicomatch() {
   }
 }
 
-/** The packages (name, version, licence, folder) whose files went into a bundle. */
-function bundledPackages(root, inputs) {
+/** The packages (name, version, licence, folder) whose files went into a bundle (`inputs`: esbuild's, relative to `root`). */
+export function bundledPackages(root, inputs) {
   const dirs = new Set()
   for (const input of inputs) {
     const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.split(sep).join('/'))
@@ -195,7 +195,8 @@ function bundledPackages(root, inputs) {
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
-function licenceNotices(bundle, packages) {
+/** The text of a bundle's <bundle>.licenses.txt: each bundled package's licence file. */
+export function licenceNotices(bundle, packages) {
   const parts = [`Third-party code in ${bundle}, with the licence each package ships.\n`]
   for (const p of packages) {
     const file = readdirSync(p.dir).find(f => /^(licen[cs]e|copying)(\.|$)/i.test(f))

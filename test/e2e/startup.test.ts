@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from '../../scripts/ascii-source.js'
@@ -74,9 +74,9 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
   it("env render loads ajv's runtime helpers for the precompiled validators, never its schema compiler; the light start has the validators in its bundle", () => {
     for (const full of [false, true]) {
       const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo(), full ? { SSMD_FULL_START: '1' } : {})
-      // Through oclif from their own file; in the light start's bundle, compiled with its code cache (scripts/bundle-light.js).
+      // Through oclif from their own file, with ajv's runtime helper; in the light start's bundle, both compiled with its code cache (scripts/bundle-light.js).
       expect(loaded.includes('dist/generated/validators.cjs'), `full start: ${full}`).to.equal(full)
-      expect(loaded).to.include('node_modules/ajv/dist/runtime/ucs2length.js')
+      expect(loaded.includes('node_modules/ajv/dist/runtime/ucs2length.js'), `full start: ${full}`).to.equal(full)
       // The compiler (ajv/dist/core.js and its code generator) is loaded only when ssmd.yaml sets a rule's options.
       expect(loaded.filter(p => packageOf(p) === 'ajv' && !p.startsWith('node_modules/ajv/dist/runtime/'))).to.deep.equal([])
     }
@@ -89,6 +89,15 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     expect(separate).to.deep.equal([])
     // Through oclif, the same run loads ssmd's validate hook as a module of its own.
     expect(loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo(), { SSMD_FULL_START: '1' })).to.include('dist/hooks/validate/builtin.js')
+  })
+
+  it("a light-start bundle that holds package code ships those packages' licences beside it, and names the file", () => {
+    const notices = LIGHT_BUNDLES.filter(b => existsSync(join(PROJECT_ROOT, 'dist', `${b}.licenses.txt`)))
+    expect(notices).to.deep.equal(['lib/light/env/render'])
+    const text = readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'env', 'render.licenses.txt'), 'utf8')
+    expect(text).to.match(/^ajv@\S+ \(MIT\)$/m)
+    expect(text).to.include(readFileSync(join(PROJECT_ROOT, 'node_modules', 'ajv', 'LICENSE'), 'utf8').trimEnd())
+    expect(readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'env', 'render.cjs'), 'latin1').split('\n')[0]).to.include('render.licenses.txt')
   })
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
