@@ -102,7 +102,7 @@ export async function bundleLight(dist, ids) {
     if (held.length > 0) writeFileSync(`${base}.licenses.txt`, licenceNotices(`${name}.cjs`, held))
     const licences = held.length > 0 ? ` (licences of the package code it holds: ${name}.licenses.txt)` : ''
     writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/${licences}.\n${asciiSource(rewritten, code)}`)
-    writeFileSync(`${base}.js`, LOADER(spec(join(dist, 'x')).slice(0, -1), `./${lightBundle(c.id).at(-1)}.cjs`))
+    writeFileSync(`${base}.js`, LOADER(spec(join(dist, 'x')).slice(0, -1), `./${name}.cjs`))
   }
 }
 

@@ -15,7 +15,7 @@ import { pluginsOffNotice, policySeverities, requiredPluginsOff, validationSetup
 import { renderDocument } from '../../lib/yaml/render.js'
 
 export default class EnvRender extends SsmdCommand<typeof EnvRender> {
-  // Validates with ssmd's own rules only when it starts light (no user plugin is installed then).
+  // Started light only when no user plugin is installed: its validation then takes ssmd's own rules alone (validationSetup).
   static override lightStart = true
   static override summary = 'Print an environment resolved into one self-contained document (keys as references only).'
   static override description =

@@ -45,7 +45,7 @@ export function isValidTimezone(zone: unknown): zone is string {
   let ok = zoneCache.get(zone)
   if (ok === undefined) {
     listedZones ??= new Set(Intl.supportedValuesOf('timeZone'))
-    // ECMA-402 requires UTC; Intl lists it under Etc/ names only.
+    // ECMA-402 requires UTC, which Intl's list leaves out.
     if (zone === 'UTC' || listedZones.has(zone)) ok = /^[A-Za-z]/.test(zone)
     else
       try {
