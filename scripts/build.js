@@ -103,13 +103,25 @@ try {
   git('add', '-A')
   git('commit', '-q', '--no-verify', '-m', 'example')
   appendFileSync(join(example, 'feeds', 'kalshi.yaml'), '# changed\n')
+  // `commit` commits that change in a copy of its own, so that `diff` still sees it.
+  const committed = join(scratch, 'commit')
+  cpSync(example, committed, { recursive: true })
+  execFileSync('git', ['config', 'user.name', 'build'], { cwd: committed, stdio: 'ignore' })
+  execFileSync('git', ['config', 'user.email', 'build@localhost'], { cwd: committed, stdio: 'ignore' })
   await writeLightCache(join(root, 'dist'), lightIds, async light => {
-    const runs = { 'feed:show': ['kalshi'], 'env:show': ['kalshi-dev'], 'env:render': ['kalshi-dev'], 'key:list': ['kalshi-dev'], 'schema:show': ['trade'] }
+    const runs = {
+      'feed:show': ['kalshi'],
+      'env:show': ['kalshi-dev'],
+      'env:render': ['kalshi-dev'],
+      'key:list': ['kalshi-dev'],
+      'schema:show': ['trade'],
+      commit: ['--no-validate', '-m', 'build'],
+    }
     for (const [id, load] of Object.entries(light.COMMANDS)) {
       const Command = await load()
       Command.id = id
       process.exitCode = undefined
-      await new Command([...(runs[id] ?? []), '--quiet', '-C', example], config)._run()
+      await new Command([...(runs[id] ?? []), '--quiet', '-C', id === 'commit' ? committed : example], config)._run()
       if (process.exitCode) throw new Error(`the build's run of 'ssmd ${id.replaceAll(':', ' ')}' on the example repository failed (exit code ${process.exitCode})`)
     }
   })

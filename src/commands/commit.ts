@@ -35,6 +35,9 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     { description: 'Commit as someone else', command: '<%= config.bin %> commit -m "add polygon feed" --author "Ada Lovelace <ada@example.com>"' },
     { description: 'Commit without validating first', command: '<%= config.bin %> commit -m "wip" --no-validate' },
   ]
+  // Validating reads oclif's plugin list: only `--no-validate` runs on the light start.
+  static override lightStart = true
+  static override fullStartFlags = ['validate']
   static override flags = {
     message: Flags.string({ char: 'm', summary: 'The commit message (repeat for more paragraphs).', required: true, multiple: true }),
     validate: Flags.boolean({ summary: 'Validate before committing (--no-validate skips it).', default: true, allowNo: true }),
@@ -49,6 +52,9 @@ JSON (--json): {"commit", "short", "branch", "root_commit", "subject", "author",
     let validation: CommitOutput['validation']
     let checked: GateSnapshot | undefined
     if (this.flags.validate) {
+      // The light start gives no plugin list; it must never take a validating run (src/lib/cli/light-start.ts, fullStartFlags).
+      if (!(this.config.plugins instanceof Map))
+        throw new Error('commit: validation needs the plugin list, which the light start does not load; run with SSMD_FULL_START=1 and report this')
       const { requiredPluginsOff, requiredPluginsOffError, validateForCommit } = await import('../lib/cli/validation.js')
       const off = requiredPluginsOff(root)
       if (off) throw requiredPluginsOffError('commit', off, 'commit with --no-validate to skip validation altogether')

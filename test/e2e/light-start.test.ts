@@ -1,9 +1,9 @@
 import { expect } from 'chai'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
 import { moduleRecorder } from '../helpers/modules.js'
-import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
+import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 import { spawnSync } from 'node:child_process'
 
 /** The built commands marked for the light start, from the manifest the build wrote. */
@@ -17,6 +17,17 @@ function lightIds(): string[] {
 
 /** Argument lists for each light-start command: output modes, flag forms, usage errors, failures. */
 const CASES: Record<string, string[][]> = {
+  // Each run on its own copy of a repository with changes (see "commit:" below); only --no-validate is light.
+  commit: [
+    ['commit', '--no-validate', '-m', 'light and full'],
+    ['commit', '--no-validate', '-m', 'as json', '--json'],
+    ['commit', '-v', '--no-validate', '-m', 'verbose', '-m', 'second paragraph', '--author', 'Ada Lovelace <ada@example.com>'],
+    ['commit', '--validate', '--no-validate', '-m', 'last form wins'],
+    ['commit', '--no-validate'],
+    ['commit', '--no-validate', '-m', 'x', '--bogus', '--json'],
+    ['commit', '--no-validate', '-m', ''],
+    ['commit', '--no-validate', '-m', 'x', '--author', 'nobody'],
+  ],
   diff: [['diff'], ['diff', '--stat'], ['diff', '-p', '--json'], ['diff', '--patch=yes'], ['diff', 'extra'], ['diff', '--bogus', '--json']],
   'env:list': [
     ['env', 'list'],
@@ -132,6 +143,7 @@ describe('light start of built-in commands (built CLI)', function () {
   })
 
   for (const [id, cases] of Object.entries(CASES)) {
+    if (id === 'commit') continue
     it(`${id.replace(':', ' ')}: the same stdout, stderr and exit code as through oclif, for every flag form and error`, () => {
       const codes = new Set<number>()
       for (const args of cases) {
@@ -164,6 +176,29 @@ describe('light start of built-in commands (built CLI)', function () {
     const pjson = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { oclif: { hooks: Record<string, unknown> } }
     // src/lib/cli/validation.ts (builtinSources) imports this module directly when it runs with the light start's config.
     expect(pjson.oclif.hooks.validate).to.equal('./dist/hooks/validate/builtin.js')
+  })
+
+  it('commit: the same stdout, stderr, exit code, commit and index as through oclif, then the same "nothing to commit"', () => {
+    const codes = new Set<number>()
+    const dates = { GIT_AUTHOR_DATE: '@1700000000 +0000', GIT_COMMITTER_DATE: '@1700000100 +0000', GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' }
+    const state = (dir: string) => ({
+      head: git(dir, 'rev-parse', 'HEAD'),
+      status: git(dir, 'status', '--porcelain'),
+      staged: git(dir, 'ls-files', '-s'),
+    })
+    for (const args of CASES.commit) {
+      const [a, b] = [tempDir(), tempDir()].map(d => join(d, 'repo'))
+      cpSync(repo, a, { recursive: true })
+      cpSync(repo, b, { recursive: true })
+      for (let round = 0; round < 2; round++) {
+        const light = ssmdProcess(args, { cwd: a, env: { ...env, ...dates } })
+        const full = ssmdProcess(args, { cwd: b, env: { ...env, ...dates, SSMD_FULL_START: '1' } })
+        expect(light, `${args.join(' ')} (run ${round + 1})`).to.deep.equal(full)
+        expect(state(a), args.join(' ')).to.deep.equal(state(b))
+        codes.add(full.code)
+      }
+    }
+    expect([...codes].sort()).to.deep.equal([0, 1, 2])
   })
 
   it('is the same with -C before, inside and after the command words, and with a folder that does not exist', () => {
@@ -214,6 +249,17 @@ describe('light start of built-in commands (built CLI)', function () {
     expect(loadsPlugins(['feed:show', 'kalshi'])).to.equal(true)
     expect(loadsPlugins(['plugins'])).to.equal(true)
     expect(loadsPlugins(['rules', 'list'])).to.equal(true)
+  })
+
+  it('runs commit light only when --no-validate is certainly the last word on validation', () => {
+    expect(loadsPlugins(['commit', '--no-validate', '-m', 'x', '--bogus'])).to.equal(false)
+    expect(loadsPlugins(['commit', '-m', 'x', '--no-validate', '--bogus'])).to.equal(false)
+    expect(loadsPlugins(['commit', '-m', 'x', '--bogus'])).to.equal(true)
+    expect(loadsPlugins(['commit', '--no-validate', '--validate', '-m', 'x', '--bogus'])).to.equal(true)
+    // The value of -m / --message, not a flag: validation stays on.
+    expect(loadsPlugins(['commit', '-m', '--no-validate', '--bogus'])).to.equal(true)
+    expect(loadsPlugins(['commit', '--message', '--no-validate', '--bogus'])).to.equal(true)
+    expect(loadsPlugins(['commit', '-m', 'x', '--', '--no-validate'])).to.equal(true)
   })
 
   it('leaves every command to oclif when a user or linked plugin is installed, or a theme file exists', () => {

@@ -105,7 +105,7 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     // Each light-start command's bundle.
     const probe = LIGHT_BUNDLES.map(b => `(await import(${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', `${b}.js`)).href)})).__codeCacheAccepted`)
     const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log(JSON.stringify([${probe.join(', ')}]))`], { encoding: 'utf8' })
-    expect(LIGHT_BUNDLES.length).to.equal(9)
+    expect(LIGHT_BUNDLES.length).to.equal(10)
     expect(JSON.parse(accepted)).to.deep.equal(LIGHT_BUNDLES.map(() => true))
   })
 

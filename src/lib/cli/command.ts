@@ -45,6 +45,15 @@ export abstract class SsmdCommand<T extends typeof Command = typeof Command> ext
    */
   static lightStart = false
 
+  /**
+   * Boolean flags (with a `--no-` form) that need oclif's full start while
+   * they are on, in a command marked `lightStart`: the light start takes the
+   * command only when each of them is turned off on its command line
+   * (`commit --no-validate`; validating reads the plugin list). Read from
+   * oclif.manifest.json.
+   */
+  static fullStartFlags: string[] = []
+
   protected flags!: SsmdFlags<T>
   protected args!: SsmdArgs<T>
   /** Every positional argument as oclif parsed it (flags and their values removed). */

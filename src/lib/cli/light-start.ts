@@ -112,6 +112,9 @@ interface ManifestEntry {
   aliases?: string[]
   hiddenAliases?: string[]
   lightStart?: boolean
+  /** Boolean flags that need oclif's full start while on (SsmdCommand.fullStartFlags). */
+  fullStartFlags?: string[]
+  flags?: Record<string, { type?: string; char?: string }>
   [key: string]: unknown
 }
 
@@ -228,7 +231,32 @@ export function lightCommand(start: PlainStart, commands: ReadonlyMap<string, Ma
   // A word oclif would take as part of the id (it does when the command takes no positional argument).
   const takesArgs = command.strict === false || Object.keys(command.args ?? {}).length > 0
   if (n < args.length && !args[n].startsWith('-') && !takesArgs) return undefined
-  return { id, argv: args.slice(n) }
+  const argv = args.slice(n)
+  for (const flag of command.fullStartFlags ?? []) if (!turnedOff(command, argv, flag)) return undefined
+  return { id, argv }
+}
+
+/**
+ * Whether boolean flag `name` of `command` is certainly off on this command
+ * line: its last occurrence as a flag (before `--`, not the value of an
+ * option flag given as the next word) is `--no-<name>`. Any doubt (a form
+ * oclif might read otherwise) answers false, and oclif runs the command.
+ */
+function turnedOff(command: ManifestEntry, argv: readonly string[], name: string): boolean {
+  const flags = Object.entries(command.flags ?? {})
+  const takesValue = (word: string) => {
+    if (word.startsWith('--')) return !word.includes('=') && command.flags?.[word.slice(2)]?.type === 'option'
+    return word.length === 2 && flags.some(([, f]) => f.type === 'option' && f.char === word[1])
+  }
+  let off = false
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]
+    if (word === '--') break
+    if (word === `--no-${name}`) off = true
+    else if (word === `--${name}` || word.startsWith(`--${name}=`) || word.startsWith(`--no-${name}=`)) off = false
+    else if (word.startsWith('-') && takesValue(word)) i++
+  }
+  return off
 }
 
 /**
