@@ -230,6 +230,74 @@ describe('lib/git', () => {
     }
   })
 
+  it('reads only the entries at or under the given paths, as git ls-files -- <paths> lists them', () => {
+    const dir = tempDir()
+    git(dir, 'init', '-q')
+    const names = [
+      'f',
+      'fe',
+      'feeds',
+      'feeds.txt',
+      'feedsx/a',
+      'feeds2/a',
+      'fee/ds',
+      's',
+      'sc/x',
+      'schemas/a.yaml',
+      'schemas/sub/b.yaml',
+      'src/m.ts',
+      'ssmd.yaml',
+      'ssmd.yaml.bak',
+      'ssmd/x',
+      'é/x',
+      'z',
+    ]
+    for (const name of names) {
+      mkdirSync(join(dir, name, '..'), { recursive: true })
+      writeFileSync(join(dir, name), name)
+    }
+    git(dir, 'add', '-A')
+    for (const version of ['2', '4']) {
+      git(dir, 'update-index', '--index-version', version)
+      const raw = readFileSync(join(dir, '.git', 'index'))
+      for (const only of [['feeds', 'schemas', 'environments', 'ssmd.yaml'], ['f'], ['s', 'é'], ['fe', 'sc'], ['nothing']]) {
+        const expected = git(dir, '-c', 'core.quotepath=false', 'ls-files', '-s', '--', ...only.map(p => `:(literal)${p}`))
+        const got = GitIndex.parse(raw, 0n, only).entries.map(e => `${e.stat.readUInt32BE(24).toString(8)} ${e.oid} 0\t${e.path}\n`)
+        expect(got.join(''), `v${version} ${only.join(' ')}`).to.equal(expected)
+      }
+    }
+  })
+
+  it('writes an index with some entries changed that git reads back as changed, the rest byte for byte', () => {
+    const dir = tempDir()
+    git(dir, 'init', '-q')
+    for (let i = 0; i < 40; i++) writeFileSync(join(dir, `f${String(i).padStart(2, '0')}.txt`), `${i}\n`)
+    git(dir, 'add', '-A')
+    const raw = readFileSync(join(dir, '.git', 'index'))
+    const before = git(dir, 'ls-files', '-s', '--debug')
+    const index = GitIndex.parse(raw)
+    const other = index.entries[0].oid
+    // A new entry in the middle (update), one removed, one's stat data replaced in place (as refreshStaleStat does).
+    index.update(
+      new Map([
+        ['f10.txt', { path: 'f10.txt', stat: index.entries[10].stat, oid: other, flags: 0, extended: 0 }],
+        ['f20.txt', null],
+      ]),
+    )
+    const touched = index.entries.find(e => e.path === 'f30.txt')!
+    const stat = Buffer.from(touched.stat)
+    stat.writeUInt32BE(12345, 36)
+    touched.stat = stat
+    writeFileSync(join(dir, '.git', 'index'), index.serialize())
+    const after = git(dir, 'ls-files', '-s', '--debug')
+    const expected = before
+      .replace(/(100644 )[0-9a-f]{40}( 0\tf10\.txt)/, `$1${other}$2`)
+      .replace(/100644 [0-9a-f]{40} 0\tf20\.txt\n(?: {2}.*\n)*/, '')
+      .replace(/(0\tf30\.txt\n(?: {2}.*\n)*? {2}size: )\d+/, '$112345')
+    expect(after).to.equal(expected)
+    expect(after).to.not.equal(before)
+  })
+
   it('line diffs match git for a reordering edit', () => {
     const a = 'one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n'
     const b = 'zero\none\ntwo\nfour\nthree\nfive\nsix\nseven\neight\nnine\nten\neleven'

@@ -60,13 +60,25 @@ export class GitIndex {
 
   static parse(buf: Buffer, mtimeNs = 0n, only?: string[]): GitIndex {
     const prefixes = only?.map(p => Buffer.from(p, 'utf8'))
-    const wanted = (start: number, end: number) =>
-      prefixes!.some(prefix => {
+    // Most entries of a big index are outside `only`: a path's first two bytes rule most of them out without a call.
+    const firstTwo = new Uint8Array(65536)
+    for (const p of prefixes ?? []) firstTwo[(p[0] << 8) | (p.length > 1 ? p[1] : 0x2f)] = 1
+    const wanted = (start: number, end: number) => {
+      if (end - start < 2) return prefixes!.some(p => p.length === 1 && p[0] === buf[start])
+      for (const prefix of prefixes!) {
         const len = end - start
-        if (len < prefix.length) return false
-        for (let i = 0; i < prefix.length; i++) if (buf[start + i] !== prefix[i]) return false
-        return len === prefix.length || buf[start + prefix.length] === 0x2f
-      })
+        if (len < prefix.length) continue
+        let same = true
+        for (let i = 0; i < prefix.length; i++) {
+          if (buf[start + i] !== prefix[i]) {
+            same = false
+            break
+          }
+        }
+        if (same && (len === prefix.length || buf[start + prefix.length] === 0x2f)) return true
+      }
+      return false
+    }
     if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC')
       throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
     const claimed = buf.subarray(buf.length - 20)
@@ -87,11 +99,11 @@ export class GitIndex {
     let previous = ''
     for (let n = 0; n < count; n++) {
       const start = pos
-      const flags = buf.readUInt16BE(pos + 60)
+      const flags = (buf[pos + 60] << 8) | buf[pos + 61]
       pos += 62
       let extended = 0
       if (flags & FLAG_EXTENDED) {
-        extended = buf.readUInt16BE(pos)
+        extended = (buf[pos] << 8) | buf[pos + 1]
         pos += 2
       }
       let path: string
@@ -107,20 +119,19 @@ export class GitIndex {
         const prevBytes = Buffer.from(previous, 'utf8')
         path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
         pos = nul + 1
+        previous = path
+        if (only && !only.some(p => path === p || path.startsWith(p + '/'))) continue
+        entries.push({ path, stat: buf.subarray(start, start + 40), oid: buf.toString('hex', start + 40, start + 60), flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended })
       } else {
         // The name length is in the flags unless it is 0xfff or more; only then search for the NUL.
         const nameLen = flags & 0xfff
         const nul = nameLen < 0xfff ? pos + nameLen : buf.indexOf(0, pos)
         const from = pos
-        pos = start + Math.ceil((nul - start + 1) / 8) * 8
-        if (prefixes && !wanted(from, nul)) continue
+        pos = start + (((nul - start + 8) >> 3) << 3)
+        if (prefixes && ((nul - from > 1 && firstTwo[(buf[from] << 8) | buf[from + 1]] === 0) || !wanted(from, nul))) continue
         path = buf.toString('utf8', from, nul)
+        entries.push(new ReadEntry(path, buf, start, pos, flags & (FLAG_ASSUME_VALID | 0x3000), extended, prefixes === undefined))
       }
-      previous = path
-      if (only && version === 4 && !only.some(p => path === p || path.startsWith(p + '/'))) continue
-      const stat = buf.subarray(start, start + 40)
-      const oid = buf.toString('hex', start + 40, start + 60)
-      entries.push({ path, stat, oid, flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended, raw: version === 4 || prefixes ? undefined : buf.subarray(start, pos) })
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
     while (pos + 8 <= buf.length - 20) {
@@ -174,7 +185,22 @@ export class GitIndex {
     header.writeUInt32BE(this.entries.length, 8)
     parts.push(header)
     let previous = Buffer.alloc(0)
+    // Runs of unchanged entries that lie next to each other in the file read are copied as one piece.
+    let run: { src: Buffer; start: number; end: number } | undefined
+    const flush = () => {
+      if (run) parts.push(run.src.subarray(run.start, run.end))
+      run = undefined
+    }
     for (const e of this.entries) {
+      if (version !== 4 && e instanceof ReadEntry && e.unchanged) {
+        if (run && run.src === e.src && run.end === e.start) run.end = e.end
+        else {
+          flush()
+          run = { src: e.src, start: e.start, end: e.end }
+        }
+        continue
+      }
+      flush()
       if (e.raw && version !== 4) {
         parts.push(e.raw)
         continue
@@ -196,6 +222,7 @@ export class GitIndex {
         parts.push(path, Buffer.alloc(Math.ceil((len + 1) / 8) * 8 - len))
       }
     }
+    flush()
     for (const x of this.extensions) {
       const head = Buffer.alloc(8)
       head.write(x.signature, 0, 'latin1')
@@ -226,6 +253,62 @@ export class GitIndex {
       }
     }
     this.extensions = this.extensions.filter(x => x.signature === 'REUC')
+  }
+}
+
+/**
+ * An entry as read from an index file (versions 2 and 3): its stat block and
+ * id are taken from the file's bytes on first use, and while nothing of it
+ * is changed the entry is written back as those bytes. Most entries of a big
+ * index are only ever written back.
+ */
+class ReadEntry implements IndexEntry {
+  private statBlock: Buffer | undefined
+  private id: string | undefined
+  private keep: boolean
+
+  constructor(
+    readonly path: string,
+    readonly src: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly flags: number,
+    readonly extended: number,
+    keep: boolean,
+  ) {
+    this.keep = keep
+  }
+
+  /** Whether the entry is still the bytes `src[start, end)` (nothing was assigned to it). */
+  get unchanged(): boolean {
+    return this.keep
+  }
+
+  get stat(): Buffer {
+    return (this.statBlock ??= this.src.subarray(this.start, this.start + 40))
+  }
+
+  set stat(value: Buffer) {
+    this.statBlock = value
+    this.keep = false
+  }
+
+  get oid(): string {
+    return (this.id ??= this.src.toString('hex', this.start + 40, this.start + 60))
+  }
+
+  set oid(value: string) {
+    this.id = value
+    this.keep = false
+  }
+
+  get raw(): Buffer | undefined {
+    return this.keep ? this.src.subarray(this.start, this.end) : undefined
+  }
+
+  set raw(value: Buffer | undefined) {
+    if (value !== undefined) throw new Error('an index entry read from a file keeps its own bytes')
+    this.keep = false
   }
 }
 
