@@ -32,7 +32,8 @@ export function entryStage(e: IndexEntry): number {
 }
 
 export function entryMode(e: IndexEntry): number {
-  return e.stat.readUInt32BE(24)
+  const [bytes, at] = statBytes(e)
+  return bytes.readUInt32BE(at + 24)
 }
 
 export class GitIndex {
@@ -288,6 +289,11 @@ class ReadEntry implements IndexEntry {
     return (this.statBlock ??= this.src.subarray(this.start, this.start + 40))
   }
 
+  /** Where the stat block is: in `src` at `start` unless one was assigned. */
+  statAt(): [Buffer, number] {
+    return this.statBlock ? [this.statBlock, 0] : [this.src, this.start]
+  }
+
   set stat(value: Buffer) {
     this.statBlock = value
     this.keep = false
@@ -310,6 +316,11 @@ class ReadEntry implements IndexEntry {
     if (value !== undefined) throw new Error('an index entry read from a file keeps its own bytes')
     this.keep = false
   }
+}
+
+/** The buffer holding an entry's 40-byte stat block and its offset there, without making a view of it for each entry read. */
+export function statBytes(e: IndexEntry): [Buffer, number] {
+  return e instanceof ReadEntry ? e.statAt() : [e.stat, 0]
 }
 
 /** git's index order: paths compared as UTF-8 bytes (UTF-16 units agree below the surrogates). */

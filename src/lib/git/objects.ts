@@ -123,14 +123,19 @@ export function parseTree(content: Buffer): TreeEntry[] {
   while (i < content.length) {
     const space = content.indexOf(0x20, i)
     const nul = content.indexOf(0, space)
-    entries.push({
-      mode: content.subarray(i, space).toString('latin1').padStart(6, '0'),
-      name: content.subarray(space + 1, nul).toString('utf8'),
-      oid: content.subarray(nul + 1, nul + 21).toString('hex'),
-    })
+    entries.push({ mode: treeMode(content, i, space), name: content.toString('utf8', space + 1, nul), oid: content.toString('hex', nul + 1, nul + 21) })
     i = nul + 21
   }
   return entries
+}
+
+/** A tree entry's mode, six digits; the two modes of nearly every entry without making a string. */
+function treeMode(content: Buffer, start: number, end: number): string {
+  if (end - start === 6 && content[start] === 0x31 && content[start + 1] === 0x30 && content[start + 2] === 0x30 && content[start + 4] === content[start + 5]) {
+    if (content[start + 3] === 0x36 && content[start + 4] === 0x34) return '100644'
+    if (content[start + 3] === 0x37 && content[start + 4] === 0x35) return '100755'
+  }
+  return content.toString('latin1', start, end).padStart(6, '0')
 }
 
 /** Parsed trees by id (trees never change): a commit reads the trees along changed paths twice. */
@@ -192,6 +197,7 @@ async function collect(repo: Repository, tree: string, base: string, into: Map<s
   for (const e of await readTree(repo, tree)) {
     const p = `${base}/${e.name}`
     if (e.mode === '040000') await collect(repo, e.oid, p, into)
-    else into.set(p, { oid: e.oid, mode: e.mode })
+    // The parsed entry itself ({oid, mode} and its name): one object less per file of a big folder.
+    else into.set(p, e)
   }
 }

@@ -1,9 +1,9 @@
-import { lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
+import { constants, lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statBytes, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { hashObject } from './loose.js'
 import { blobsUnder, commitTree, readObjectSync } from './objects.js'
@@ -97,21 +97,29 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       sparseDirs.push(e.path)
       continue
     }
-    if (!inScope(e.path)) continue
+    // A partial read holds only these paths already.
+    if (!index.partial && !inScope(e.path)) continue
     if (entryStage(e) !== 0) unmerged.add(e.path)
     else indexed.set(e.path, e)
   }
   const underSparseDir = (p: string) => sparseDirs.some(d => p.startsWith(d))
 
-  const workFiles = new Map<string, Stats>()
+  /**
+   * Working files: their stat data, or only their mode bits when their index
+   * entry's stat data proves them unchanged (most files; no Stats object
+   * outlives the walk, which keeps garbage collection cheap).
+   */
+  const workFiles = new Map<string, Stats | number>()
+  const indexSec = indexSeconds(index)
   const ignore = new IgnoreMatcher(repo)
   const tracked = (p: string) => headFiles.has(p) || indexed.has(p)
   const visit = (gitPath: string, st: Stats) => {
     if (st.isFile() || st.isSymbolicLink()) {
-      if (!tracked(gitPath)) {
+      const entry = indexed.get(gitPath)
+      if (!entry && !headFiles.has(gitPath)) {
         if (ignore.isIgnored(gitPath)) return
       }
-      workFiles.set(gitPath, st)
+      workFiles.set(gitPath, entry && statMatches(entry, st) && !isRacy(Math.floor(st.mtimeMs / 1000), indexSec) ? st.mode : st)
     } else if (st.isDirectory()) {
       let names: string[]
       try {
@@ -126,10 +134,10 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
         const prefix = gitPath + '/'
         if (![...headFiles.keys(), ...indexed.keys()].some(p => p.startsWith(prefix))) return
       }
+      const dir = join(repo.workTree, gitPath) + '/'
       for (const name of names) {
-        const child = `${gitPath}/${name}`
-        const cst = lstatOrUndefined(join(repo.workTree, child))
-        if (cst) visit(child, cst)
+        const cst = lstatOrUndefined(dir + name)
+        if (cst) visit(`${gitPath}/${name}`, cst)
       }
     }
   }
@@ -149,39 +157,37 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const isGitlink = (mode?: string) => mode === '160000'
   const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
   const hashed = new Map<string, BigIntStats>()
-  const indexSec = indexSeconds(index)
   for (const p of [...all].sort(comparePaths)) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     const entry = indexed.get(p)
-    const entryModeStr = entry ? entryMode(entry).toString(8).padStart(6, '0') : undefined
+    const entryModeStr = entry ? modeString(entryMode(entry)) : undefined
     if (isGitlink(h?.mode) || isGitlink(entryModeStr)) continue
     if (underSparseDir(p)) continue
-    const base = { path: rootPath(repo, p), gitPath: p }
     let work: FileChange['work']
     if (entry && (entry.extended & EXT_SKIP_WORKTREE || entry.flags & FLAG_ASSUME_VALID)) {
       // git add leaves these entries alone: the index entry stands for the file.
       work = { oid: entry.oid, mode: entryModeStr! }
     } else if (st) {
-      work = workingBlob(repo, converter, p, st, entry, entryModeStr, indexSec, filemode, symlinks)
+      work = workingBlob(repo, converter, p, st, entry, entryModeStr, filemode, symlinks)
       if (work.stat) hashed.set(p, work.stat)
       if (entry && work.stat && work.oid === entry.oid && work.mode === entryModeStr) stale.push({ gitPath: p, oid: work.oid, stat: work.stat })
     } else if (!h) {
       continue
     }
     if (h && !work) {
-      changes.push({ kind: 'deleted', ...base, head: h })
+      changes.push({ kind: 'deleted', path: rootPath(repo, p), gitPath: p, head: h })
     } else if (!h && work) {
-      changes.push({ kind: 'added', ...base, work })
+      changes.push({ kind: 'added', path: rootPath(repo, p), gitPath: p, work })
     } else if (h && work && (h.oid !== work.oid || h.mode !== work.mode)) {
-      changes.push({ kind: 'modified', ...base, head: h, work })
+      changes.push({ kind: 'modified', path: rootPath(repo, p), gitPath: p, head: h, work })
     }
   }
   const indexFixes: SsmdStatus['indexFixes'] = []
   const changed = new Set(changes.map(c => c.gitPath))
   for (const [p, e] of indexed) {
     if (changed.has(p) || e.extended & EXT_SKIP_WORKTREE || e.flags & FLAG_ASSUME_VALID) continue
-    const m = entryMode(e).toString(8).padStart(6, '0')
+    const m = modeString(entryMode(e))
     if (isGitlink(m) || underSparseDir(p)) continue
     const h = headFiles.get(p)
     const st = hashed.get(p)
@@ -191,10 +197,15 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   return { head, changes, index, unmerged: [...unmerged], indexFixes, stale: stale.filter(s => !changed.has(s.gitPath)), converter }
 }
 
+/** An index entry's mode as git writes it in trees (six octal digits); the common ones without making a string. */
+function modeString(mode: number): string {
+  return mode === 0o100644 ? '100644' : mode === 0o100755 ? '100755' : mode.toString(8).padStart(6, '0')
+}
+
 /** Plain (not bigint) stat data: enough to compare with the index (see statMatches), much cheaper for thousands of files. */
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path)
+    return lstatSync(path, { throwIfNoEntry: false })
   } catch {
     return undefined
   }
@@ -227,30 +238,35 @@ function isRacy(entryMtimeSec: number, indexSec: number): boolean {
  * standing for a link stays a link.
  */
 export function modeOf(st: BigIntStats | Stats, entryMode?: string, filemode = true, symlinks = true): string {
-  if (st.isSymbolicLink()) return '120000'
+  return modeFromBits(Number(st.mode), entryMode, filemode, symlinks)
+}
+
+/** modeOf from the stat data's mode bits (type and permissions). */
+function modeFromBits(bits: number, entryMode: string | undefined, filemode: boolean, symlinks: boolean): string {
+  if ((bits & constants.S_IFMT) === constants.S_IFLNK) return '120000'
   if (!symlinks && entryMode === '120000') return '120000'
   if (!filemode) return entryMode === '100755' || entryMode === '100644' ? entryMode : '100644'
-  return Number(st.mode) & 0o111 ? '100755' : '100644'
+  return bits & 0o111 ? '100755' : '100644'
 }
 
 /**
  * The blob a working file would be staged as: the index entry's when its stat
- * data still matches (and the entry is not racily clean), else read and
- * hashed — after an exact (bigint) lstat, taken before reading as git does,
- * which is what gets recorded in the index.
+ * data still matched (and the entry is not racily clean: `st` is then only the
+ * file's mode bits, see ssmdStatus), else read and hashed — after an exact
+ * (bigint) lstat, taken before reading as git does, which is what gets
+ * recorded in the index.
  */
 function workingBlob(
   repo: Repository,
   converter: ContentConverter,
   gitPath: string,
-  st: Stats,
+  st: Stats | number,
   entry: IndexEntry | undefined,
   entryModeStr: string | undefined,
-  indexSec: number,
   filemode: boolean,
   symlinks: boolean,
 ): NonNullable<FileChange['work']> {
-  if (entry && statMatches(entry, st) && !isRacy(Math.floor(st.mtimeMs / 1000), indexSec)) return { oid: entry.oid, mode: modeOf(st, entryModeStr, filemode, symlinks) }
+  if (typeof st === 'number') return { oid: entry!.oid, mode: modeFromBits(st, entryModeStr, filemode, symlinks) }
   const exact = lstatSync(join(repo.workTree, gitPath), { bigint: true })
   const mode = modeOf(exact, entryModeStr, filemode, symlinks)
   const content = workingContent(repo, converter, gitPath, exact)
@@ -294,18 +310,18 @@ export const MAX_WORKING_FILE_BYTES = 64 * 1024 * 1024
  * microsecond of the same second, with the same size, inode and ctime.
  */
 export function statMatches(e: IndexEntry, st: Stats): boolean {
-  const s = e.stat
+  const [s, o] = statBytes(e)
   const secOk = (entrySec: number, ms: number) => entrySec === Math.floor(ms / 1000) >>> 0
-  const mSec = s.readUInt32BE(8)
-  const cSec = s.readUInt32BE(0)
+  const mSec = s.readUInt32BE(o + 8)
+  const cSec = s.readUInt32BE(o)
   return (
     secOk(mSec, st.mtimeMs) &&
-    timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(12)) === st.mtimeMs &&
+    timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(o + 12)) === st.mtimeMs &&
     secOk(cSec, st.ctimeMs) &&
-    timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(4)) === st.ctimeMs &&
-    s.readUInt32BE(36) === st.size >>> 0 &&
-    s.readUInt32BE(20) === st.ino >>> 0 &&
-    s.readUInt32BE(24) >> 12 === st.mode >> 12
+    timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(o + 4)) === st.ctimeMs &&
+    s.readUInt32BE(o + 36) === st.size >>> 0 &&
+    s.readUInt32BE(o + 20) === st.ino >>> 0 &&
+    s.readUInt32BE(o + 24) >> 12 === st.mode >> 12
   )
 }
 
