@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Attributes } from '../../src/lib/git/attributes.js'
 import { GitConfig, parseGitConfig } from '../../src/lib/git/config.js'
 import { IgnoreMatcher } from '../../src/lib/git/ignore.js'
-import { GitIndex } from '../../src/lib/git/index-file.js'
+import { GitIndex, type IndexEntry } from '../../src/lib/git/index-file.js'
 import { defaultFuncLine } from '../../src/lib/git/funcname.js'
 import { diffLines, unifiedHunks } from '../../src/lib/git/line-diff.js'
 import { openRepository } from '../../src/lib/git/repo.js'
@@ -262,8 +262,10 @@ describe('lib/git', () => {
       const raw = readFileSync(join(dir, '.git', 'index'))
       for (const only of [['feeds', 'schemas', 'environments', 'ssmd.yaml'], ['f'], ['s', 'é'], ['fe', 'sc'], ['nothing']]) {
         const expected = git(dir, '-c', 'core.quotepath=false', 'ls-files', '-s', '--', ...only.map(p => `:(literal)${p}`))
-        const got = GitIndex.parse(raw, 0n, only).entries.map(e => `${e.stat.readUInt32BE(24).toString(8)} ${e.oid} 0\t${e.path}\n`)
-        expect(got.join(''), `v${version} ${only.join(' ')}`).to.equal(expected)
+        const listed = (entries: IndexEntry[]) => entries.map(e => `${e.stat.readUInt32BE(24).toString(8)} ${e.oid} 0\t${e.path}\n`).join('')
+        expect(listed(GitIndex.parse(raw, 0n, only).entries), `v${version} ${only.join(' ')}`).to.equal(expected)
+        // The same entries found in a whole index by binary search.
+        expect(listed(GitIndex.parse(raw).under(only)), `v${version} ${only.join(' ')} (whole)`).to.equal(expected)
       }
     }
   })
@@ -277,6 +279,23 @@ describe('lib/git', () => {
     const before = git(dir, 'ls-files', '-s', '--debug')
     const index = GitIndex.parse(raw)
     const other = index.entries[0].oid
+    // Added before the first entry and after the last, and removed again: the index is as it was.
+    const first = { path: 'a.txt', stat: index.entries[0].stat, oid: other, flags: 0, extended: 0 }
+    index.update(
+      new Map([
+        ['zz.txt', { ...first, path: 'zz.txt' }],
+        ['a.txt', first],
+      ]),
+    )
+    expect([index.entries[0].path, index.entries.at(-1)!.path, index.entries.length]).to.deep.equal(['a.txt', 'zz.txt', 42])
+    index.update(
+      new Map([
+        ['zz.txt', null],
+        ['a.txt', null],
+        ['nothing.txt', null],
+      ]),
+    )
+    expect(index.serialize().equals(raw)).to.equal(true)
     // A new entry in the middle (update), one removed, one's stat data replaced in place (as refreshStaleStat does).
     index.update(
       new Map([

@@ -107,7 +107,6 @@ export class GitIndex {
         extended = (buf[pos] << 8) | buf[pos + 1]
         pos += 2
       }
-      let path: string
       if (version === 4) {
         let strip = 0
         let byte = buf[pos++]
@@ -118,7 +117,7 @@ export class GitIndex {
         }
         const nul = buf.indexOf(0, pos)
         const prevBytes = Buffer.from(previous, 'utf8')
-        path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
+        const path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
         pos = nul + 1
         previous = path
         if (only && !only.some(p => path === p || path.startsWith(p + '/'))) continue
@@ -130,8 +129,7 @@ export class GitIndex {
         const from = pos
         pos = start + (((nul - start + 8) >> 3) << 3)
         if (prefixes && ((nul - from > 1 && firstTwo[(buf[from] << 8) | buf[from + 1]] === 0) || !wanted(from, nul))) continue
-        path = buf.toString('utf8', from, nul)
-        entries.push(new ReadEntry(path, buf, start, pos, flags & (FLAG_ASSUME_VALID | 0x3000), extended, prefixes === undefined))
+        entries.push(new ReadEntry(buf, start, pos, from, nul, flags & (FLAG_ASSUME_VALID | 0x3000), extended, prefixes === undefined))
       }
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
@@ -160,19 +158,55 @@ export class GitIndex {
     this.update(new Map([[path, null]]))
   }
 
-  /** Several `set` (entry) and `remove` (null) at once, in one pass over the entries. */
+  /**
+   * Several `set` (entry) and `remove` (null) at once, in one pass over the
+   * entries (in git's order, as an index keeps them): each changed path is
+   * found by binary search, so the other entries' paths are never decoded.
+   */
   update(changes: Map<string, IndexEntry | null>): void {
     if (changes.size === 0) return
-    const kept = this.entries.filter(e => !changes.has(e.path))
-    const added = [...changes.values()].filter((e): e is IndexEntry => e !== null).sort((a, b) => comparePaths(a.path, b.path))
+    const entries = this.entries
     const out: IndexEntry[] = []
     let i = 0
-    for (const e of added) {
-      while (i < kept.length && comparePaths(kept[i].path, e.path) < 0) out.push(kept[i++])
-      out.push(e)
+    for (const path of [...changes.keys()].sort(comparePaths)) {
+      const at = this.lowerBound(path, i)
+      while (i < at) out.push(entries[i++])
+      // Every stage of the path goes.
+      while (i < entries.length && entries[i].path === path) i++
+      const entry = changes.get(path)
+      if (entry) out.push(entry)
     }
-    while (i < kept.length) out.push(kept[i++])
+    while (i < entries.length) out.push(entries[i++])
     this.entries = out
+  }
+
+  /** The first position at or after `from` whose entry's path is not before `path` in git's order. */
+  private lowerBound(path: string, from = 0): number {
+    let lo = from
+    let hi = this.entries.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (comparePaths(this.entries[mid].path, path) < 0) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  /**
+   * The entries at or under each of `paths` (git paths of files or folders),
+   * found by binary search in the sorted entries: other entries' paths are
+   * never decoded.
+   */
+  under(paths: readonly string[]): IndexEntry[] {
+    if (this.partial) return this.entries
+    const out: IndexEntry[] = []
+    for (const p of [...paths].sort(comparePaths)) {
+      // `p` itself, then everything from `p/` up to `p0` ('0' follows '/').
+      for (let i = this.lowerBound(p); i < this.entries.length && this.entries[i].path === p; i++) out.push(this.entries[i])
+      const end = this.lowerBound(`${p}0`)
+      for (let i = this.lowerBound(`${p}/`); i < end; i++) out.push(this.entries[i])
+    }
+    return out
   }
 
   serialize(): Buffer {
@@ -258,26 +292,32 @@ export class GitIndex {
 }
 
 /**
- * An entry as read from an index file (versions 2 and 3): its stat block and
- * id are taken from the file's bytes on first use, and while nothing of it
+ * An entry as read from an index file (versions 2 and 3): its path, stat
+ * block and id are taken from the file's bytes on first use, and while nothing of it
  * is changed the entry is written back as those bytes. Most entries of a big
  * index are only ever written back.
  */
 class ReadEntry implements IndexEntry {
+  private name: string | undefined
   private statBlock: Buffer | undefined
   private id: string | undefined
   private keep: boolean
 
   constructor(
-    readonly path: string,
     readonly src: Buffer,
     readonly start: number,
     readonly end: number,
+    private readonly nameStart: number,
+    private readonly nameEnd: number,
     readonly flags: number,
     readonly extended: number,
     keep: boolean,
   ) {
     this.keep = keep
+  }
+
+  get path(): string {
+    return (this.name ??= this.src.toString('utf8', this.nameStart, this.nameEnd))
   }
 
   /** Whether the entry is still the bytes `src[start, end)` (nothing was assigned to it). */

@@ -92,13 +92,13 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const unmerged = new Set<string>()
   /** Folders a sparse index keeps as one skip-worktree entry (`dir/`): nothing below them is on disk. */
   const sparseDirs: string[] = []
-  for (const e of index.entries) {
+  // A sparse index is walked whole for its folder entries; otherwise only the entries under these paths are looked at.
+  for (const e of sparse ? index.entries : index.under(paths)) {
     if (sparse && e.path.endsWith('/') && e.extended & EXT_SKIP_WORKTREE) {
       sparseDirs.push(e.path)
       continue
     }
-    // A partial read holds only these paths already.
-    if (!index.partial && !inScope(e.path)) continue
+    if (sparse && !inScope(e.path)) continue
     if (entryStage(e) !== 0) unmerged.add(e.path)
     else indexed.set(e.path, e)
   }
@@ -397,9 +397,10 @@ export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: 
   const indexSec = indexSeconds(index)
   let smudged = 0
   for (const e of index.entries) {
+    const [bytes, at] = statBytes(e)
+    if (!isRacy(bytes.readUInt32BE(at + 8), indexSec) || bytes.readUInt32BE(at + 36) === 0) continue
     const mode = entryMode(e)
     if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
-    if (!isRacy(e.stat.readUInt32BE(8), indexSec) || e.stat.readUInt32BE(36) === 0) continue
     const st = lstatOrUndefined(join(repo.workTree, e.path))
     if (!st || !statMatches(e, st)) continue
     let same = false
