@@ -155,9 +155,21 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const changes: FileChange[] = []
   const stale: SsmdStatus['stale'] = []
   const isGitlink = (mode?: string) => mode === '160000'
-  const all = new Set([...headFiles.keys(), ...workFiles.keys(), ...indexed.keys()])
+  // Most files are unchanged since HEAD, as their index entry and its stat data prove: nothing below can come of
+  // them (no change, nothing to refresh or fix), so only the others are sorted and looked at.
+  const unchanged = (p: string, h: { oid: string; mode: string }) => {
+    const st = workFiles.get(p)
+    const entry = indexed.get(p)
+    if (typeof st !== 'number' || !entry || entry.extended & EXT_SKIP_WORKTREE || entry.flags & FLAG_ASSUME_VALID || entry.oid !== h.oid) return false
+    return modeFromBits(st, modeString(entryMode(entry)), filemode, symlinks) === h.mode
+  }
+  const candidates: string[] = []
+  for (const [p, h] of headFiles) if (!unchanged(p, h)) candidates.push(p)
+  for (const p of workFiles.keys()) if (!headFiles.has(p)) candidates.push(p)
+  for (const p of indexed.keys()) if (!headFiles.has(p) && !workFiles.has(p)) candidates.push(p)
+  candidates.sort(comparePaths)
   const hashed = new Map<string, BigIntStats>()
-  for (const p of [...all].sort(comparePaths)) {
+  for (const p of candidates) {
     const h = headFiles.get(p)
     const st = workFiles.get(p)
     const entry = indexed.get(p)
@@ -185,8 +197,9 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   }
   const indexFixes: SsmdStatus['indexFixes'] = []
   const changed = new Set(changes.map(c => c.gitPath))
-  for (const [p, e] of indexed) {
-    if (changed.has(p) || e.extended & EXT_SKIP_WORKTREE || e.flags & FLAG_ASSUME_VALID) continue
+  for (const p of candidates) {
+    const e = indexed.get(p)
+    if (!e || changed.has(p) || e.extended & EXT_SKIP_WORKTREE || e.flags & FLAG_ASSUME_VALID) continue
     const m = modeString(entryMode(e))
     if (isGitlink(m) || underSparseDir(p)) continue
     const h = headFiles.get(p)
