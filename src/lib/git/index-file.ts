@@ -32,8 +32,7 @@ export function entryStage(e: IndexEntry): number {
 }
 
 export function entryMode(e: IndexEntry): number {
-  const [bytes, at] = statBytes(e)
-  return bytes.readUInt32BE(at + 24)
+  return statWord(e, 24)
 }
 
 export class GitIndex {
@@ -329,9 +328,9 @@ class ReadEntry implements IndexEntry {
     return (this.statBlock ??= this.src.subarray(this.start, this.start + 40))
   }
 
-  /** Where the stat block is: in `src` at `start` unless one was assigned. */
-  statAt(): [Buffer, number] {
-    return this.statBlock ? [this.statBlock, 0] : [this.src, this.start]
+  /** A word of the stat block: from `src` unless a block was assigned. */
+  word(offset: number): number {
+    return this.statBlock ? this.statBlock.readUInt32BE(offset) : this.src.readUInt32BE(this.start + offset)
   }
 
   set stat(value: Buffer) {
@@ -358,9 +357,9 @@ class ReadEntry implements IndexEntry {
   }
 }
 
-/** The buffer holding an entry's 40-byte stat block and its offset there, without making a view of it for each entry read. */
-export function statBytes(e: IndexEntry): [Buffer, number] {
-  return e instanceof ReadEntry ? e.statAt() : [e.stat, 0]
+/** The 32-bit word at `offset` of an entry's stat block (0 ctime … 36 size), read where it lies without making a view of the block. */
+export function statWord(e: IndexEntry, offset: number): number {
+  return e instanceof ReadEntry ? e.word(offset) : e.stat.readUInt32BE(offset)
 }
 
 /** git's index order: paths compared as UTF-8 bytes (UTF-16 units agree below the surrogates). */

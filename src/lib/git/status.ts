@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
 import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statBytes, type IndexEntry } from './index-file.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statWord, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { hashObject } from './loose.js'
 import { blobsUnder, commitTree, readObjectSync } from './objects.js'
@@ -323,18 +323,15 @@ export const MAX_WORKING_FILE_BYTES = 64 * 1024 * 1024
  * microsecond of the same second, with the same size, inode and ctime.
  */
 export function statMatches(e: IndexEntry, st: Stats): boolean {
-  const [s, o] = statBytes(e)
   const secOk = (entrySec: number, ms: number) => entrySec === Math.floor(ms / 1000) >>> 0
-  const mSec = s.readUInt32BE(o + 8)
-  const cSec = s.readUInt32BE(o)
   return (
-    secOk(mSec, st.mtimeMs) &&
-    timespecMs(Math.floor(st.mtimeMs / 1000), s.readUInt32BE(o + 12)) === st.mtimeMs &&
-    secOk(cSec, st.ctimeMs) &&
-    timespecMs(Math.floor(st.ctimeMs / 1000), s.readUInt32BE(o + 4)) === st.ctimeMs &&
-    s.readUInt32BE(o + 36) === st.size >>> 0 &&
-    s.readUInt32BE(o + 20) === st.ino >>> 0 &&
-    s.readUInt32BE(o + 24) >> 12 === st.mode >> 12
+    secOk(statWord(e, 8), st.mtimeMs) &&
+    timespecMs(Math.floor(st.mtimeMs / 1000), statWord(e, 12)) === st.mtimeMs &&
+    secOk(statWord(e, 0), st.ctimeMs) &&
+    timespecMs(Math.floor(st.ctimeMs / 1000), statWord(e, 4)) === st.ctimeMs &&
+    statWord(e, 36) === st.size >>> 0 &&
+    statWord(e, 20) === st.ino >>> 0 &&
+    statWord(e, 24) >> 12 === st.mode >> 12
   )
 }
 
@@ -410,8 +407,7 @@ export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: 
   const indexSec = indexSeconds(index)
   let smudged = 0
   for (const e of index.entries) {
-    const [bytes, at] = statBytes(e)
-    if (!isRacy(bytes.readUInt32BE(at + 8), indexSec) || bytes.readUInt32BE(at + 36) === 0) continue
+    if (!isRacy(statWord(e, 8), indexSec) || statWord(e, 36) === 0) continue
     const mode = entryMode(e)
     if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
     const st = lstatOrUndefined(join(repo.workTree, e.path))
