@@ -39,8 +39,12 @@ export function treeContent(entries: TreeEntry[]): Buffer {
   for (const { e } of keyed) size += (e.mode === '040000' ? 5 : e.mode.length) + 1 + Buffer.byteLength(e.name, 'utf8') + 1 + 20
   const out = Buffer.allocUnsafe(size)
   let at = 0
+  // Field by field: no string per entry to build and encode again.
   for (const { e } of keyed) {
-    at += out.write(`${e.mode === '040000' ? '40000' : e.mode} ${e.name}\0`, at, 'utf8')
+    at += out.write(e.mode === '040000' ? '40000' : e.mode, at, 'latin1')
+    out[at++] = 0x20
+    at += out.write(e.name, at, 'utf8')
+    out[at++] = 0
     at += out.write(e.oid, at, 'hex')
   }
   return out
