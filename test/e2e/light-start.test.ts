@@ -5,6 +5,7 @@ import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
 import { moduleRecorder } from '../helpers/modules.js'
 import { exampleRepo, git, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 import { spawnSync } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
 
 /** The built commands marked for the light start, from the manifest the build wrote. */
 function lightIds(): string[] {
@@ -249,6 +250,27 @@ describe('light start of built-in commands (built CLI)', function () {
     expect(loadsPlugins(['feed:show', 'kalshi'])).to.equal(true)
     expect(loadsPlugins(['plugins'])).to.equal(true)
     expect(loadsPlugins(['rules', 'list'])).to.equal(true)
+  })
+
+  it('a validating commit given the light config refuses to run rather than commit unvalidated', () => {
+    const dir = join(tempDir(), 'repo')
+    cpSync(repo, dir, { recursive: true })
+    const head = git(dir, 'rev-parse', 'HEAD')
+    const dist = pathToFileURL(join(PROJECT_ROOT, 'dist')).href
+    const script = [
+      `const { LightConfig, plainStart, ownCommands } = await import('${dist}/lib/cli/light-start.js')`,
+      `const { default: Commit } = await import('${dist}/commands/commit.js')`,
+      `const root = ${JSON.stringify(PROJECT_ROOT)}`,
+      "Commit.id = 'commit'",
+      "await new Commit(['-m', 'x', '-C', process.argv[1]], new LightConfig(plainStart(root), ownCommands(root), 'linux'))._run()",
+    ].join('\n')
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, dir], {
+      env: { ...process.env, NODE_ENV: undefined, NO_COLOR: '1', ...env, GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' },
+      encoding: 'utf8',
+    })
+    expect(r.stderr).to.include('validation needs the plugin list, which the light start does not load')
+    expect(r.status).to.equal(1)
+    expect(git(dir, 'rev-parse', 'HEAD')).to.equal(head)
   })
 
   it('runs commit light only when --no-validate is certainly the last word on validation', () => {
