@@ -7,7 +7,7 @@
 import fs from 'node:fs'
 import { syncBuiltinESMExports } from 'node:module'
 
-export async function fsCalls<T>(name: 'lstatSync' | 'readdirSync', fn: () => T | Promise<T>): Promise<{ result: T; paths: string[] }> {
+export async function fsCalls<T>(name: 'lstatSync' | 'readdirSync' | 'openSync', fn: () => T | Promise<T>): Promise<{ result: T; paths: string[] }> {
   const mutable = fs as unknown as Record<string, (...a: unknown[]) => unknown>
   const original = mutable[name]
   const paths: string[] = []

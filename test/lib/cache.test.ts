@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
@@ -10,6 +10,7 @@ import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { IndexBlobIds } from '../../src/lib/git/blob-ids.js'
 import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
+import { fsCalls } from '../helpers/fs-calls.js'
 import { generateRepo } from '../../scripts/gen-repo.js'
 
 const sources = [{ plugin: 'ssmd', result: builtinPack }]
@@ -392,7 +393,7 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(again.list).to.deep.equal(await cold(root))
   })
 
-  it("lets go of git's index blob ids once every listed document is read, and opens the index again for a later read that needs it", async () => {
+  it("keeps only the other files' git index blob ids once every listed document is read; a later read of a document reads it", async () => {
     const root = exampleRepo({ git: true })
     let opened = 0
     const cache = new DocumentCache(root, {
@@ -403,17 +404,21 @@ describe('validation cache (.ssmd/cache)', function () {
       },
     })
     const ws = new Workspace(root, { cache })
+    const idOf = (file: string) => cache.heldBlobIds?.idFor(file, lstatSync(join(root, file)))
     expect(ws.feeds[0].data).to.not.equal(undefined)
-    expect([opened, cache.holdsIndex]).to.deep.equal([1, true])
+    expect(opened).to.equal(1)
     const all = [...ws.feeds, ...ws.schemas, ...ws.environments]
     for (const d of all.slice(0, -1)) expect(d.data, d.file).to.not.equal(undefined)
     // The last listed document is still unread.
-    expect(cache.holdsIndex).to.equal(true)
+    expect(idOf('feeds/kalshi.yaml')).to.not.equal(undefined)
     expect(all[all.length - 1].data).to.not.equal(undefined)
-    expect(cache.holdsIndex).to.equal(false)
-    // A read after that (a file named directly) opens the index again.
-    expect(new Workspace(root, { cache }).feeds[0].data).to.not.equal(undefined)
-    expect([opened, cache.holdsIndex]).to.deep.equal([2, true])
+    expect(idOf('feeds/kalshi.yaml')).to.equal(undefined)
+    expect(idOf('schemas/trade.capnp')).to.not.equal(undefined)
+    // A read after that (a file named directly) is read and hashed; the index is not opened again.
+    const again = new Workspace(root, { cache })
+    expect(again.feeds[0].data).to.not.equal(undefined)
+    expect(opened).to.equal(1)
+    expect(cache.stats.indexed).to.equal(0)
   })
 
   it('re-parses a definition when a file it imports changes or disappears (slow)', async () => {
@@ -696,8 +701,11 @@ describe('validation cache (.ssmd/cache)', function () {
     // Files written in the same clock tick as the index are racily clean and get read; refreshed as `git status` would, none is.
     await sleep(50)
     git(clone, 'update-index', '-q', '--refresh')
-    const restored = await warm(clone, { location, indexAfter: 0 })
+    const { result: restored, paths: opened } = await fsCalls('openSync', () => warm(clone, { location, indexAfter: 0 }))
     expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: 0, indexed: documents(clone).length + 1, misses: 0 })
+    // Definition files and the secret scan's files are known by the index too: no file of the clone is opened.
+    expect(definitionCache(lastWorkspace!).reused).to.equal(3)
+    expect(opened.filter(p => p.startsWith(clone) && !p.startsWith(join(clone, '.git')))).to.deep.equal([])
     expect(restored.list).to.deep.equal(await cold(clone))
     // Changed in the work tree, staged and not: the index does not prove them, so they are read.
     const env = join(clone, 'environments/kalshi-dev.yaml')

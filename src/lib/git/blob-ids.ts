@@ -1,5 +1,4 @@
-import type { Stats } from 'node:fs'
-import type { BlobIds } from '../workspace/cache.js'
+import type { BlobIds, Stamp } from '../workspace/cache.js'
 import { Attributes } from './attributes.js'
 import { EXT_SKIP_WORKTREE, GitIndex, type IndexEntry } from './index-file.js'
 import { openRepository, ssmdGitPaths } from './repo.js'
@@ -9,6 +8,8 @@ const EXT_INTENT_TO_ADD = 0x2000
 const FLAG_ASSUME_VALID = 0x8000
 /** Attributes under which the work-tree bytes may differ from the blob git stored (see cleanBlob). */
 const CONVERTING = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-encoding']
+const S_IFMT = 0o170000
+const S_IFREG = 0o100000
 
 /**
  * The blob ids git's index holds for the files of an ssmd root, usable as the
@@ -34,7 +35,7 @@ export class IndexBlobIds implements BlobIds {
     private readonly stats: Buffer,
     /** The entries' blob ids, 20 bytes each. */
     private readonly oids: Buffer,
-    indexMtimeNs: bigint,
+    private readonly indexMtimeNs: bigint,
     private readonly attributes: Attributes,
     private readonly prefix: string,
   ) {
@@ -80,13 +81,13 @@ export class IndexBlobIds implements BlobIds {
    * with lstat: a symbolic link never matches) are `st`, when the index proves
    * the file holds that blob; undefined otherwise.
    */
-  idFor(file: string, st: Stats): Buffer | undefined {
+  idFor(file: string, st: Stamp): Buffer | undefined {
     const path = this.prefix ? `${this.prefix}/${file}` : file
     const row = this.rows.get(path)
     if (row === undefined) return undefined
     const s = this.stats
     const o = row * 40
-    if (!st.isFile() || s.readUInt32BE(o + 36) !== st.size || s.readUInt32BE(o + 20) !== st.ino % 2 ** 32) return undefined
+    if ((st.mode & S_IFMT) !== S_IFREG || s.readUInt32BE(o + 36) !== st.size || s.readUInt32BE(o + 20) !== st.ino % 2 ** 32) return undefined
     // Node computes its …Ms fields as sec * 1e3 + nsec / 1e6: the same arithmetic gives the same double.
     const ctimeMs = s.readUInt32BE(o) * 1e3 + s.readUInt32BE(o + 4) / 1e6
     const mtimeSec = s.readUInt32BE(o + 8)
@@ -108,6 +109,30 @@ export class IndexBlobIds implements BlobIds {
       }
     }
     return this.oids.subarray(row * 20, row * 20 + 20)
+  }
+
+  /**
+   * The same ids without the entries of YAML files: once every document has
+   * been read, what may still ask is a definition file or another file of the
+   * ssmd folders (the secret scan), a few thousand rows of the index's tens of
+   * thousands, kept to the end of the run at a fraction of the memory.
+   */
+  withoutYaml(): IndexBlobIds {
+    const keep: number[] = []
+    const paths: string[] = []
+    for (let r = 0; r < this.rows.length; r++) {
+      const path = this.rows.path(r)
+      if (path.endsWith('.yaml') || path.endsWith('.yml')) continue
+      keep.push(r)
+      paths.push(path)
+    }
+    const stats = Buffer.allocUnsafe(keep.length * 40)
+    const oids = Buffer.allocUnsafe(keep.length * 20)
+    keep.forEach((r, i) => {
+      this.stats.copy(stats, i * 40, r * 40, r * 40 + 40)
+      this.oids.copy(oids, i * 20, r * 20, r * 20 + 20)
+    })
+    return new IndexBlobIds(new PathRows(paths), stats, oids, this.indexMtimeNs, this.attributes, this.prefix)
   }
 }
 
@@ -144,6 +169,16 @@ export class PathRows {
       const s = this.probe(this.bytes, this.starts[r], this.starts[r + 1])
       this.slots[s] = r + 1
     }
+  }
+
+  /** The number of rows. */
+  get length(): number {
+    return this.starts.length - 1
+  }
+
+  /** The path of row `r`. */
+  path(r: number): string {
+    return this.bytes.toString('utf8', this.starts[r], this.starts[r + 1])
   }
 
   /** The row of `path`, or undefined. */

@@ -35,6 +35,12 @@ export interface ReadOptions {
   root?: string
   /** Shared real-path cache (one per workspace). */
   realPaths?: RealPaths
+  /**
+   * readListed only: called with the open descriptor's stat data after the
+   * whole file was read (not when it went through readBounded), so that a
+   * caller can tell the bytes are those of the stat data it had before.
+   */
+  statAfter?: (st: Stats) => void
 }
 
 const CHUNK = 64 * 1024
@@ -193,6 +199,7 @@ export function readListed(abs: string, options: ReadOptions): BoundedRead {
   let got: BoundedRead | undefined
   try {
     got = readListedOpened(fd, options)
+    if (got?.bytes !== undefined && options.statAfter !== undefined) options.statAfter(fstatSync(fd))
   } catch (error) {
     got = refuse('unreadable', `cannot read ${options.display}: ${reason(error)}`, error)
   } finally {

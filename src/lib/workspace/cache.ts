@@ -98,6 +98,12 @@ export interface FactTable {
   changed(key: string): void
   /** Whether unchanged stat data prove an entry's file unchanged (strategy `metadata`), or only its content does. */
   readonly trustStat: boolean
+  /**
+   * The blob id git's index proves for the root-relative `file` whose stat data
+   * (lstat) are `st` (see BlobIds); undefined when it proves nothing, and always
+   * with strategy `content`. For a file whose stat data proved nothing.
+   */
+  blobId(file: string, st: Stamp): Uint8Array | undefined
 }
 
 export const CACHE_STRATEGIES = ['metadata', 'content'] as const
@@ -204,7 +210,9 @@ const INDEX_AFTER = 32
  * undefined when it proves nothing.
  */
 export interface BlobIds {
-  idFor(file: string, st: Stats): Uint8Array | undefined
+  idFor(file: string, st: Stamp): Uint8Array | undefined
+  /** The ids still of use once every document (YAML file) has been read: those of the other files. */
+  withoutYaml?(): BlobIds
 }
 
 /** What decides whether an entry is used, and where the cache file is. */
@@ -343,6 +351,11 @@ export class DocumentCache {
     const into = fresh
     return {
       trustStat: this.strategy === 'metadata',
+      blobId: (file, st) => {
+        if (this.strategy !== 'metadata') return undefined
+        this.unproven++
+        return this.blobIds()?.idFor(file, st)
+      },
       get: key => into.get(key) ?? old.get(key),
       set: (key, value) => {
         if (old.get(key) !== value) this.dirty = true
@@ -492,28 +505,34 @@ export class DocumentCache {
   private unproven = 0
   #blobIds?: BlobIds | null
 
+  /** Set once every document has been read (see readingDone). */
+  #read = false
+
   /** git's index blob ids, read once enough files needed them (null: no usable index). */
   private blobIds(): BlobIds | undefined {
     if (this.#blobIds === undefined) {
       if (this.options.blobIds === undefined || this.unproven <= (this.options.indexAfter ?? INDEX_AFTER)) return undefined
-      this.#blobIds = this.options.blobIds() ?? null
+      const ids = this.options.blobIds()
+      this.#blobIds = (this.#read ? ids?.withoutYaml?.() : ids) ?? null
     }
     return this.#blobIds ?? undefined
   }
 
   /**
-   * Every document of the workspace has been read: git's index blob ids, which
-   * only reading needs, are let go (about 14 MB at 142,000 tracked files, held
-   * otherwise to the end of the run, where its memory is highest). A later read
-   * that needs them opens the index again.
+   * Every document of the workspace has been read: of git's index blob ids only
+   * those of the other files are kept (definition files and the secret scan ask
+   * for them); the documents' ones, which only reading needs, are let go (about
+   * 14 MB at 142,000 tracked files, held otherwise to the end of the run, where
+   * its memory is highest). A later read of a document is read and hashed.
    */
   readingDone(): void {
-    if (this.#blobIds !== null) this.#blobIds = undefined
+    this.#read = true
+    if (this.#blobIds) this.#blobIds = this.#blobIds.withoutYaml?.()
   }
 
-  /** Whether git's index blob ids are held (for tests). */
-  get holdsIndex(): boolean {
-    return this.#blobIds !== undefined && this.#blobIds !== null
+  /** The git index blob ids held (for tests). */
+  get heldBlobIds(): BlobIds | undefined {
+    return this.#blobIds ?? undefined
   }
 
   /** Documents whose data was not kept and had to be read again in this run. */

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs'
 import type { SchemaChange } from '../../core/schema-change.js'
 import { deepEqual } from '../../core/deep-equal.js'
 import { definitionRef, readDefinitionBytes, resolveDefinition, sha256Hex, type ResolvedDefinition } from './files.js'
@@ -30,6 +31,8 @@ interface StoredDefinition {
   deps: Array<[string, Stamp | null, string | null]>
   /** Structural compares with older definitions, by the older one's stored id. */
   compares: Map<string, SchemaChange[]>
+  /** The git blob id (hex) of the content parsed, when git's index proved it as the file was read (see FactTable.blobId). */
+  blob?: string
 }
 
 interface Origin {
@@ -98,7 +101,7 @@ export class DefinitionCache {
   }
 
   private async load(ref: string, format: string): Promise<Definition> {
-    const { stat, ...resolved } = resolveDefinition(this.root, ref, this.realPaths)
+    const { stat, symlink, ...resolved } = resolveDefinition(this.root, ref, this.realPaths)
     if (!resolved.abs) return { ...resolved, ref }
     // Root-relative: a cache restored into another checkout of the repository finds its entries.
     const key = `${format}\u0000${resolved.display}`
@@ -106,12 +109,33 @@ export class DefinitionCache {
     const stored = this.store?.get(key) as StoredDefinition | undefined
     let got: ReturnType<typeof readDefinitionBytes> | undefined
     let hash: string | undefined
+    // The id (hex) git's index proves for the file's content, asked only where stat data prove nothing (lstat
+    // data: never through a symlink); `blob`, that id once a read of the file saw those same stat data after it.
+    let proven: string | null | undefined
+    const indexId = (): string | undefined => {
+      if (proven === undefined) {
+        const id = symlink || !stat ? undefined : this.store?.blobId(resolved.display, stat)
+        proven = id === undefined ? null : Buffer.from(id).toString('hex')
+      }
+      return proven ?? undefined
+    }
+    let blob: string | undefined
+    const readBytes = (abs: string) => {
+      const id = indexId()
+      const statAfter = (after: Stats) => {
+        if (before && sameStamp(stampOf(after), before)) blob = id
+      }
+      return readDefinitionBytes(this.root, abs, resolved.display, { realPaths: this.realPaths, statAfter: id === undefined ? undefined : statAfter })
+    }
     if (stored && before) {
       const trust = this.store!.trustStat
       let same = trust && sameStamp(stored.stamp, before)
+      // A fresh checkout: git's index names the content, and nothing is read.
+      const indexed = !same && stored.blob !== undefined && indexId() === stored.blob
+      same ||= indexed
       if (!same) {
         // Stat data differ (or are not trusted): the content decides; the bytes serve the parse if it differs.
-        got = readDefinitionBytes(this.root, resolved.abs, resolved.display, { realPaths: this.realPaths })
+        got = readBytes(resolved.abs)
         if (!got.refusal) hash = `sha256:${sha256Hex(got.bytes)}`
         same = hash === stored.hash
       }
@@ -126,8 +150,10 @@ export class DefinitionCache {
       if (same && deps.every(d => d !== undefined)) {
         // Content matched where stat data differed: keep the new stat data (once settled), so the next run need not read.
         const stamp = !sameStamp(stored.stamp, before) && settled(before) ? before : stored.stamp
-        const changed = stamp !== stored.stamp || deps.some((d, i) => d![1] !== stored.deps[i][1])
-        if (changed) fresh = { ...stored, stamp, deps: deps as Array<[string, Stamp | null, string | null]> }
+        // The content's blob id, learnt by this read (an entry kept before the file was committed has none).
+        const learnt = stored.blob === undefined && blob !== undefined ? { blob } : {}
+        const changed = stamp !== stored.stamp || deps.some((d, i) => d![1] !== stored.deps[i][1]) || learnt.blob !== undefined
+        if (changed) fresh = { ...stored, stamp, deps: deps as Array<[string, Stamp | null, string | null]>, ...learnt }
         this.store!.set(key, fresh)
         this.reused++
         const reads = fresh.deps.flatMap(([p, s]) => (s === null ? [] : [absolutePath(this.root, p)]))
@@ -136,7 +162,8 @@ export class DefinitionCache {
         return def
       }
     }
-    got ??= readDefinitionBytes(this.root, resolved.abs, resolved.display, { realPaths: this.realPaths })
+    // Only a parse that may be kept (settled) asks git's index for the blob id.
+    got ??= this.store && before && settled(before) ? readBytes(resolved.abs) : readDefinitionBytes(this.root, resolved.abs, resolved.display, { realPaths: this.realPaths })
     if (got.refusal) return { ...resolved, ref, problem: { kind: got.refusal.kind === 'outside-root' ? 'symlink' : 'not-file', message: got.refusal.message } }
     const bytes = got.bytes
     // One read serves both the hash and the parser.
@@ -160,6 +187,7 @@ export class DefinitionCache {
           problems: parsed.problems,
           deps,
           compares: new Map(),
+          ...(blob === undefined ? {} : { blob }),
         }
         origin.storeKey = key
         this.store.set(key, origin.stored)

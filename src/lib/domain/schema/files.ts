@@ -13,6 +13,8 @@ export interface ResolvedDefinition {
   problem?: { kind: 'absolute' | 'escape' | 'symlink' | 'missing' | 'not-file'; message: string }
   /** The file's stat data when it resolved (after following a symlink). */
   stat?: Stats
+  /** Set when the reference is a symlink (`stat` is its target's). */
+  symlink?: true
 }
 
 /** A definition reference made of plain names: no absolute path, no '.' or '..' segment, no backslash. */
@@ -53,7 +55,8 @@ export function resolveDefinition(root: string, ref: string, realPaths: RealPath
   }
   const realRoot = realPaths.of(root) ?? root
   let inside: boolean
-  if (st.isSymbolicLink()) {
+  const symlink = st.isSymbolicLink()
+  if (symlink) {
     let real: string
     try {
       real = realpathSync(abs)
@@ -74,7 +77,7 @@ export function resolveDefinition(root: string, ref: string, realPaths: RealPath
   if (!st.isFile()) {
     return { display, problem: { kind: 'not-file', message: `definition path ${display} is not a file` } }
   }
-  return { abs, display, stat: st }
+  return symlink ? { abs, display, stat: st, symlink } : { abs, display, stat: st }
 }
 
 /** Largest definition file ssmd reads (Cap'n Proto, protobuf, JSON Schema): far above any real schema, far below a memory problem. */
@@ -86,8 +89,8 @@ export const MAX_DEFINITION_BYTES = 8 * 1024 * 1024
  * without a further stat (readListed; `realPaths`, the folders' real paths
  * already resolved).
  */
-export function readDefinitionBytes(root: string, abs: string, display: string, resolved?: { realPaths: RealPaths }): BoundedRead {
-  const options = { maxBytes: MAX_DEFINITION_BYTES, display, root, realPaths: resolved?.realPaths }
+export function readDefinitionBytes(root: string, abs: string, display: string, resolved?: { realPaths: RealPaths; statAfter?: (st: Stats) => void }): BoundedRead {
+  const options = { maxBytes: MAX_DEFINITION_BYTES, display, root, realPaths: resolved?.realPaths, statAfter: resolved?.statAfter }
   return resolved ? readListed(abs, options) : readBounded(abs, options)
 }
 

@@ -27,10 +27,19 @@ function locate(text: string): Scan {
   return { hits }
 }
 
+/** A scan kept in the validation cache: the file's stat data then, and the git blob id (hex) of the content scanned when git's index proved it. */
+interface StoredScan {
+  stamp: Stamp
+  scan: Scan
+  blob?: string
+}
+
 /**
  * Scans a file that is not a document, as git would store it: a symbolic
  * link's target, a file's bytes. Results are kept in the validation cache by
- * the file's stat data (`lstat`: a link is not followed), like documents.
+ * the file's stat data (`lstat`: a link is not followed), like documents, and
+ * where those differ (a fresh checkout), by the blob id git's index proves for
+ * the file.
  */
 function scanFile(f: OtherFile, root: string, table: FactTable | undefined, realPaths: RealPaths): Scan {
   // Stat data only for the cache: without one, a file gone since the listing is a read that finds nothing.
@@ -42,12 +51,21 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined, real
       return { hits: [] }
     }
   }
-  const stored = table?.get(f.path) as { stamp: Stamp; scan: Scan } | undefined
+  const stored = table?.get(f.path) as StoredScan | undefined
   if (stored && stamp && sameStamp(stored.stamp, stamp) && settled(stamp)) {
     table!.set(f.path, stored)
     return stored.scan
   }
+  // Stat data prove nothing: git's index may name the content (asked once).
+  const id = table && stamp && !f.symlink ? table.blobId(f.path, stamp) : undefined
+  const proven = id === undefined ? undefined : Buffer.from(id).toString('hex')
+  if (stored && stamp && proven !== undefined && stored.blob === proven) {
+    // The content scanned before; once settled, the new stat data are kept so that the next run need not ask.
+    table!.set(f.path, settled(stamp) ? { ...stored, stamp } : stored)
+    return stored.scan
+  }
   let scan: Scan
+  let blob: string | undefined
   if (f.symlink) {
     let target: string
     try {
@@ -57,15 +75,18 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined, real
     }
     scan = locate(target)
   } else {
-    // Listed as a regular file (not a link): opened without a stat first.
-    const got = readListed(f.abs, { maxBytes: MAX_SCAN_BYTES, display: f.path, root, realPaths })
+    // Listed as a regular file (not a link): opened without a stat first. The index's id names the bytes only if the read saw the same stat data.
+    const statAfter = (after: Stamp) => {
+      if (stamp && sameStamp(stampOf(after), stamp)) blob = proven
+    }
+    const got = readListed(f.abs, { maxBytes: MAX_SCAN_BYTES, display: f.path, root, realPaths, statAfter: proven === undefined ? undefined : statAfter })
     if (got.refusal) {
       if (got.refusal.kind === 'missing') return { hits: [] }
       return { unscanned: got.refusal.message }
     }
     scan = locate(got.bytes.toString('utf8'))
   }
-  if (table && stamp && settled(stamp)) table.set(f.path, { stamp, scan })
+  if (table && stamp && settled(stamp)) table.set(f.path, blob === undefined ? { stamp, scan } : { stamp, scan, blob })
   return scan
 }
 
