@@ -721,6 +721,59 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(changed.list.join('\n')).to.include('"rule":"env/cache"').and.to.include('feeds/extra.yaml')
   })
 
+  it("is not rewritten for new stat data alone where git's index proves the entries; a write for another reason takes them", async () => {
+    const first = exampleRepo({ git: true })
+    const location = join(tempDir(), 'ci-cache')
+    await sleep(2600)
+    await warm(first, { location, indexAfter: 0 })
+    const clone = join(tempDir(), 'clone')
+    git(first, 'clone', '-q', first, clone)
+    // A settled checkout (as in most CI jobs): its new stat data could be kept.
+    await sleep(2600)
+    git(clone, 'update-index', '-q', '--refresh')
+    const written = readFileSync(join(location, 'documents.bin'))
+    const all = documents(clone).length + 1
+    for (let run = 0; run < 2; run++) {
+      const restored = await warm(clone, { location, indexAfter: 0 })
+      expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: 0, indexed: all, misses: 0 })
+      expect(definitionCache(lastWorkspace!).reused).to.equal(3)
+      expect(readFileSync(join(location, 'documents.bin')).equals(written)).to.equal(true)
+    }
+    // One file changed: the cache is written, with every entry's new stat data.
+    const feed = join(clone, 'feeds/kalshi.yaml')
+    writeFileSync(feed, `${readFileSync(feed, 'utf8')}# edited\n`)
+    await sleep(2600)
+    expect((await warm(clone, { location, indexAfter: 0 })).cache.stats).to.deep.include({ misses: 1, indexed: all - 1 })
+    const after = await warm(clone, { location, indexAfter: 0 })
+    expect(after.cache.stats).to.deep.equal({ hits: all, verified: 0, content: 0, indexed: 0, misses: 0 })
+    expect(after.list).to.deep.equal(await cold(clone))
+  })
+
+  it('is not rewritten for the new stat data of no more files read and hashed than a run reads before it opens the index', async () => {
+    const root = exampleRepo()
+    await sleep(2600)
+    await warm(root, { indexAfter: 2 })
+    const cacheFile = join(cacheDir(root), 'documents.bin')
+    const written = readFileSync(cacheFile)
+    const earlier = new Date(Date.now() - 60_000)
+    const touched = documents(root).slice(0, 3)
+    for (const file of touched.slice(0, 2)) utimesSync(join(root, file), earlier, earlier)
+    // Settled (ctime too), so that their new stat data could be kept.
+    await sleep(2600)
+    for (let run = 0; run < 2; run++) {
+      expect((await warm(root, { indexAfter: 2 })).cache.stats).to.deep.include({ content: 2, misses: 0 })
+      expect(readFileSync(cacheFile).equals(written)).to.equal(true)
+    }
+    // One more: the next run would read more than that, so the cache is written with the new stat data.
+    utimesSync(join(root, touched[2]), earlier, earlier)
+    await sleep(2600)
+    expect((await warm(root, { indexAfter: 2 })).cache.stats).to.deep.include({ content: 3, misses: 0 })
+    expect(readFileSync(cacheFile).equals(written)).to.equal(false)
+    const after = await warm(root, { indexAfter: 2 })
+    expect(after.cache.stats).to.deep.include({ hits: documents(root).length + 1, content: 0, misses: 0 })
+    expect(after.list).to.deep.equal(await cold(root))
+  })
+
   it("--cache-location and SSMD_CACHE_LOCATION: a folder of the user's, created when missing; anything else is refused", () => {
     const root = exampleRepo()
     const base = tempDir()

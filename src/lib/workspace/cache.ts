@@ -96,6 +96,12 @@ export interface FactTable {
   set(key: string, value: unknown): void
   /** Says that the value at `key` was changed in place, so the cache is written. */
   changed(key: string): void
+  /**
+   * Sets a value that differs from the kept one only by new stat data of a file
+   * git's index proved unchanged: kept when the cache is written, but not a
+   * reason to write it (see DocumentCache.save).
+   */
+  restamp(key: string, value: unknown): void
   /** Whether unchanged stat data prove an entry's file unchanged (strategy `metadata`), or only its content does. */
   readonly trustStat: boolean
   /**
@@ -364,6 +370,9 @@ export class DocumentCache {
       changed: key => {
         if (into.has(key)) this.dirty = true
       },
+      restamp: (key, value) => {
+        into.set(key, value)
+      },
     }
   }
 
@@ -395,11 +404,8 @@ export class DocumentCache {
       const id = this.blobIds()?.idFor(file, st)
       if (id !== undefined && Buffer.compare(id, entry.blob) === 0) {
         this.stats.indexed++
-        let next = entry
-        if (settled(st)) {
-          next = { ...entry, ...stampOf(st), racy: false }
-          this.dirty = true
-        }
+        // The new stat data are kept once settled, but alone they do not make the cache be written (see save).
+        const next = settled(st) ? { ...entry, ...stampOf(st), racy: false } : entry
         return this.keep(file, next, this.fromEntry(kind, name, file, abs, entry, realPaths))
       }
     }
@@ -418,7 +424,7 @@ export class DocumentCache {
       let next = entry
       if (settled(got.st) && (!sameStat(entry, got.st) || entry.racy === true)) {
         next = { ...entry, ...stampOf(got.st), racy: false }
-        this.dirty = true
+        this.restamped++
       }
       if (entry.blob === undefined && got.stable) {
         const blob = this.blobIds()?.idFor(file, st)
@@ -503,6 +509,8 @@ export class DocumentCache {
   private readonly changed = { memo: false }
   /** Files of this run whose stat data proved nothing (see INDEX_AFTER). */
   private unproven = 0
+  /** Entries whose content was read and matched, kept with their new stat data (see save). */
+  private restamped = 0
   #blobIds?: BlobIds | null
 
   /** Set once every document has been read (see readingDone). */
@@ -578,12 +586,20 @@ export class DocumentCache {
    * Writes the cache: the entries of the files read in this run (files not read
    * are dropped, so the cache never outgrows the repository). Best effort: a
    * read-only checkout simply runs without a cache.
+   *
+   * New stat data of files proven unchanged are no reason of their own to
+   * write it where the next run proves them again for less than the write
+   * costs: those git's index proved (a fresh checkout with a restored cache,
+   * as in CI, where the next job has a checkout of its own anyway), and up to
+   * INDEX_AFTER files read and hashed (what a run reads before it opens the
+   * index). When the cache is written for another reason, it takes their new
+   * stat data too.
    */
   save(): void {
     if (this.off) return
     // An entry without data is of use only with the per-file findings and facts of a full run.
     const useful = (memo: Record<string, unknown>, dataKept: boolean) => dataKept || complete(memo)
-    if (this.changed.memo) this.dirty = true
+    if (this.changed.memo || this.restamped > (this.options.indexAfter ?? INDEX_AFTER)) this.dirty = true
     let kept = 0
     for (const [memo, dataKept] of this.fresh.memoEntries()) if (useful(memo, dataKept)) kept++
     this.kept?.save(this.fresh.digestsOf(useful), (file, chunks) => this.write(file, chunks))

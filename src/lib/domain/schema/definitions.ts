@@ -152,9 +152,12 @@ export class DefinitionCache {
         const stamp = !sameStamp(stored.stamp, before) && settled(before) ? before : stored.stamp
         // The content's blob id, learnt by this read (an entry kept before the file was committed has none).
         const learnt = stored.blob === undefined && blob !== undefined ? { blob } : {}
-        const changed = stamp !== stored.stamp || deps.some((d, i) => d![1] !== stored.deps[i][1]) || learnt.blob !== undefined
+        const depsChanged = deps.some((d, i) => d![1] !== stored.deps[i][1])
+        const changed = stamp !== stored.stamp || depsChanged || learnt.blob !== undefined
         if (changed) fresh = { ...stored, stamp, deps: deps as Array<[string, Stamp | null, string | null]>, ...learnt }
-        this.store!.set(key, fresh)
+        // New stat data of a file the index proved (and of nothing else) do not make the cache be written (see DocumentCache.save).
+        if (indexed && !depsChanged) this.store!.restamp(key, fresh)
+        else this.store!.set(key, fresh)
         this.reused++
         const reads = fresh.deps.flatMap(([p, s]) => (s === null ? [] : [absolutePath(this.root, p)]))
         const def: Definition = { ...resolved, ref, hash: fresh.hash, parsed: { ok: fresh.ok, problems: fresh.problems }, reads }

@@ -60,8 +60,9 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined, real
   const id = table && stamp && !f.symlink ? table.blobId(f.path, stamp) : undefined
   const proven = id === undefined ? undefined : Buffer.from(id).toString('hex')
   if (stored && stamp && proven !== undefined && stored.blob === proven) {
-    // The content scanned before; once settled, the new stat data are kept so that the next run need not ask.
-    table!.set(f.path, settled(stamp) ? { ...stored, stamp } : stored)
+    // The content scanned before; its new stat data, once settled, are kept but do not make the cache be written (see DocumentCache.save).
+    if (settled(stamp)) table!.restamp(f.path, { ...stored, stamp })
+    else table!.set(f.path, stored)
     return stored.scan
   }
   let scan: Scan
