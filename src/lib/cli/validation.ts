@@ -265,7 +265,7 @@ export async function validateRepository(config: Config, root: string, options: 
   const ws = new Workspace(root, { cache, leftOut: gitLeftOut(root) })
   boundHeapGrowth(ws.documents.length)
   // On a second core, a worker reads and checks part of the feeds and environments (a cold run's most work).
-  const parallel = readInParallel(ws, { json: plugins.length > 0 })
+  const parallel = readInParallel(ws, { plugins: plugins.length })
   const definitions = definitionCache(ws)
   let run: Awaited<ReturnType<typeof runPipeline>>
   try {
@@ -280,6 +280,7 @@ export async function validateRepository(config: Config, root: string, options: 
       afterDocument: doc => {
         if (doc.kind === 'schema') definitions.release(doc as SchemaDocument)
       },
+      schemasFirst: parallel !== undefined,
     })
   } finally {
     parallel?.stop()

@@ -43,6 +43,15 @@ export interface EngineOptions {
   withData?: (doc: SsmdDocument) => void
   /** Called once the built-in rules across files are done with a feed, schema or environment. */
   afterDocument?: (doc: SsmdDocument) => void
+  /**
+   * Run the schemas' checks across files (their definitions, the Cap'n Proto
+   * compiles, which read nothing of the environments) between the file-scoped
+   * rules of the feeds and schemas and those of the environments: while a
+   * second thread reads environments (see parallel-read.ts), this thread
+   * compiles instead of doing so alone after it. Not with plugins: they take
+   * the documents in order, and the environments would reach them later.
+   */
+  schemasFirst?: boolean
 }
 
 export interface EngineResult {
@@ -158,18 +167,19 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   const across = new AcrossRun(ws, policy, options, acrossProgress)
   if (fileRules.length > 0) {
     const run = new FileRulesRun(fileRules, policy, options, done => options.onProgress?.((rulesDone = done), totalSteps))
-    // Feeds and schemas, then the schemas' checks across files (their definitions, the Cap'n Proto compiles, read
-    // nothing of the environments), then the environments: on a second core, the thread reading environments
-    // (see parallel-read.ts) works while the definitions are compiled here.
-    const split = ws.feeds.length + ws.schemas.length
-    findings.push(...(await run.over(documents.slice(0, split))))
-    for (const pack of packs) if (pack.plugin === BUILTIN) findings.push(...(await across.run(acrossOf(pack), ['schema'], false)))
-    findings.push(...(await run.over(documents.slice(split))))
+    if (options.schemasFirst === true) {
+      // Feeds and schemas, then the schemas' checks across files, then the environments (see schemasFirst).
+      const split = ws.feeds.length + ws.schemas.length
+      findings.push(...(await run.over(documents.slice(0, split))))
+      for (const pack of packs) if (pack.plugin === BUILTIN) findings.push(...(await across.run(acrossOf(pack), ['schema'], false)))
+      findings.push(...(await run.over(documents.slice(split))))
+    } else findings.push(...(await run.over(documents)))
     run.finish()
   }
+  const lateKinds: FolderKind[] = fileRules.length > 0 && options.schemasFirst === true ? ['feed', 'environment'] : ['feed', 'schema', 'environment']
   for (const pack of packs) {
     if (pack.plugin === BUILTIN) {
-      findings.push(...(await across.run(acrossOf(pack), fileRules.length > 0 ? ['feed', 'environment'] : ['feed', 'schema', 'environment'], true)))
+      findings.push(...(await across.run(acrossOf(pack), lateKinds, true)))
       continue
     }
     const deadline = Date.now() + budget

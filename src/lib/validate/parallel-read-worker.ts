@@ -34,7 +34,7 @@ async function run(): Promise<void> {
   const { RealPaths } = await import('../io/real-paths.js')
   const { MAX_FILE_BYTES, parseYamlBytes } = await import('../yaml/read.js')
 
-  const { root, forCache, json, count } = input
+  const { root, forCache, count } = input
   // Where each file's name starts in the list (one string): a name is sliced out when its block is read.
   const starts = new Int32Array(count + 1)
   for (let i = 1, at = -1; i <= count; i++) {
@@ -70,7 +70,7 @@ async function run(): Promise<void> {
     const { failures } = 'then' in checked ? await checked : checked
     if (failures.length > 0) return null
     void doc.facts
-    return packAnswer(doc.problem, doc.memo as Record<string, unknown>, json ? JSON.stringify({ kind: doc.kind, name: doc.name, file: doc.file, data: doc.data }) : undefined)
+    return packAnswer(doc.problem, doc.memo as Record<string, unknown>)
   }
 
   const blocks = state.length - FIRST_BLOCK

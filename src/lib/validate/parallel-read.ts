@@ -66,17 +66,15 @@ export interface WorkerInput {
   port: MessagePort
   /** Read as the validation cache reads a new file: stat data before and after, and a digest. */
   forCache: boolean
-  /** Also make each document's JSON (see DocumentPrefetch.json): plugins take the documents. */
-  json: boolean
 }
 
 /**
  * One file's answer, packed (posting objects costs this thread their decoding):
  * [problem, contract findings, findings, isObject, feed, schema, status, dates,
- * the whole memo when it is not of that usual shape, JSON]; 0 for "none".
+ * the whole memo when it is not of that usual shape]; 0 for "none".
  * null: read the file in the main thread.
  */
-export type PackedAnswer = [ReadProblem | 0, unknown[] | 0, unknown[] | 0, boolean, string | 0, string | 0, string | 0, string | 0, Record<string, unknown> | 0, string | 0] | null
+export type PackedAnswer = [ReadProblem | 0, unknown[] | 0, unknown[] | 0, boolean, string | 0, string | 0, string | 0, string | 0, Record<string, unknown> | 0] | null
 
 /**
  * A block as the worker posts it: its number, the key of the rules that
@@ -93,7 +91,7 @@ export const DIGEST_BYTES = 32
 const USUAL_MEMO = ['contract', 'findings', 'fileRules', 'facts']
 
 /** Packs a checked document's answer (in the worker). */
-export function packAnswer(problem: ReadProblem | undefined, memo: Record<string, unknown>, json: string | undefined): NonNullable<PackedAnswer> {
+export function packAnswer(problem: ReadProblem | undefined, memo: Record<string, unknown>): NonNullable<PackedAnswer> {
   const keys = Object.keys(memo)
   const facts = memo.facts as DocumentFacts | undefined
   const usual = facts !== undefined && keys.length === USUAL_MEMO.length && USUAL_MEMO.every(k => k in memo) && Array.isArray(memo.contract) && Array.isArray(memo.findings)
@@ -108,7 +106,6 @@ export function packAnswer(problem: ReadProblem | undefined, memo: Record<string
     facts?.status ?? 0,
     facts?.dates ?? 0,
     usual ? 0 : memo,
-    json ?? 0,
   ]
 }
 
@@ -116,22 +113,21 @@ export function packAnswer(problem: ReadProblem | undefined, memo: Record<string
  * Starts a worker reading part of `ws`'s feeds and environments (see the top
  * of this file), when that is worth it: a second core, enough files not read
  * yet (with a validation cache: files it has no entry for), and the worker's
- * code built (a run from the TypeScript sources reads everything here).
- * `json`: plugins take the documents. Returns what to stop once the rules
- * that read one file at a time are done.
+ * code built (a run from the TypeScript sources reads everything here), and
+ * no plugin running (its process works on the second core then, and a
+ * worker beside it made such runs slower, measured). Returns what to stop
+ * once the rules that read one file at a time are done.
  */
-export function readInParallel(ws: Workspace, options: { json: boolean }, env: Readonly<Record<string, string | undefined>> = process.env): ParallelRead | undefined {
+export function readInParallel(ws: Workspace, options: { plugins: number }, env: Readonly<Record<string, string | undefined>> = process.env): ParallelRead | undefined {
   const setting = env[WORKERS_ENV]
-  if (setting === '0') return undefined
+  if (setting === '0' || options.plugins > 0) return undefined
   const cache = ws.cache
-  // The cache keeps plugins' data of each document as parsed: that data stays in this thread.
-  if (cache?.keepsData === true) return undefined
   if (setting !== '1' && availableParallelism() < 2) return undefined
   const files = ws.unreadListed().filter(([, , file]) => cache === undefined || cache.isNew(file))
   if (files.length === 0 || (setting !== '1' && (files.length < MIN_FILES || files.length > MAX_FILES))) return undefined
   const script = fileURLToPath(new URL('parallel-read-worker.js', import.meta.url))
   if (!existsSync(script)) return undefined
-  const reader = new ParallelRead(script, ws.root, files, { forCache: cache !== undefined, json: options.json })
+  const reader = new ParallelRead(script, ws.root, files, { forCache: cache !== undefined })
   ws.readWith(reader)
   return reader
 }
@@ -148,12 +144,11 @@ export class ParallelRead implements DocumentPrefetch {
   /** Where the last file taken was: files are taken in order, so the next is usually the one after. */
   private cursor = -1
   private readonly received = new Map<number, WorkerBlock>()
-  private readonly jsons = new Map<string, string>()
   private stopped = false
   /** Files answered by the worker, and files read here after all (for tests and -v). */
   readonly counts = { worker: 0, here: 0 }
 
-  constructor(script: string, root: string, files: Array<[DocumentKind, string, string]>, options: { forCache: boolean; json: boolean }) {
+  constructor(script: string, root: string, files: Array<[DocumentKind, string, string]>, options: { forCache: boolean }) {
     const blocks = (files.length + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT
     const shared = new SharedArrayBuffer((FIRST_BLOCK + blocks) * Int32Array.BYTES_PER_ELEMENT)
     this.state = new Int32Array(shared)
@@ -165,7 +160,7 @@ export class ParallelRead implements DocumentPrefetch {
     this.files = files.map(f => f[2])
     const { port1, port2 } = new MessageChannel()
     this.port = port1
-    const input: WorkerInput = { root, files: this.files.join(SEPARATOR), count: files.length, state: shared, port: port2, forCache: options.forCache, json: options.json }
+    const input: WorkerInput = { root, files: this.files.join(SEPARATOR), count: files.length, state: shared, port: port2, forCache: options.forCache }
     // Its output is not this process's: the worker prints nothing, and a stray line would not pass the output gate.
     this.worker = new Worker(script, { workerData: input, transferList: [port2], stdout: true, stderr: true })
     this.worker.stdout.resume()
@@ -197,8 +192,7 @@ export class ParallelRead implements DocumentPrefetch {
     block[2][at] = null
     // Taken in order: the block's last file lets go of it.
     if (at === block[2].length - 1) this.received.delete(b)
-    const [problem, contract, findings, isObject, feed, schema, status, dates, whole, json] = answer
-    if (json !== 0) this.jsons.set(file, json)
+    const [problem, contract, findings, isObject, feed, schema, status, dates, whole] = answer
     const memo =
       whole !== 0
         ? whole
@@ -217,12 +211,6 @@ export class ParallelRead implements DocumentPrefetch {
     }
   }
 
-  json(file: string): string | undefined {
-    const json = this.jsons.get(file)
-    if (json !== undefined) this.jsons.delete(file)
-    return json
-  }
-
   /** Stops the worker (it finishes the block it is on) and lets go of what it sent. */
   stop(): void {
     if (this.stopped) return
@@ -230,7 +218,6 @@ export class ParallelRead implements DocumentPrefetch {
     Atomics.store(this.state, STOP, 1)
     Atomics.notify(this.state, PROGRESS)
     this.received.clear()
-    this.jsons.clear()
     this.port.close()
   }
 

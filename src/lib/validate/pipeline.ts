@@ -37,6 +37,8 @@ export interface PipelineInput {
   /** Release each document's data once the rules that read one file at a time are done with it. */
   releaseData?: boolean
   afterDocument?: (doc: SsmdDocument) => void
+  /** See EngineOptions.schemasFirst. */
+  schemasFirst?: boolean
 }
 
 export interface PipelineResult {
@@ -65,6 +67,7 @@ export async function runPipeline(ws: Workspace, session: PluginSession, input: 
     releaseData: input.releaseData,
     withData: doc => intake.add(doc),
     afterDocument: input.afterDocument,
+    schemasFirst: input.schemasFirst,
   })
   await intake.close()
   const reserved = reservedNamespaces(builtin.rules)

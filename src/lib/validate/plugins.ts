@@ -446,15 +446,10 @@ export class PluginSession {
         return `${payload.slice(0, -1)},"skip":${JSON.stringify(skip)}}`
       })
     }
-    return new DocumentIntake(
-      ws.documents,
-      live,
-      file => ws.preparedJson(file),
-      () => {
-        const lines = finalLines()
-        return this.children.map((c, i) => (c.stored === undefined ? c.start(lines[i]) : undefined))
-      },
-    )
+    return new DocumentIntake(ws.documents, live, () => {
+      const lines = finalLines()
+      return this.children.map((c, i) => (c.stored === undefined ? c.start(lines[i]) : undefined))
+    })
   }
 
   /** Waits for every plugin and turns its answer into checked findings (or one failure each). */
@@ -519,16 +514,12 @@ export class DocumentIntake {
   constructor(
     private readonly documents: readonly SsmdDocument[],
     private readonly live: readonly Child[],
-    /** A document's JSON when it was made beside its checks (in the worker that reads documents in parallel). */
-    private readonly prepared: (file: string) => string | undefined,
     private readonly finish: () => Array<Promise<void> | undefined>,
   ) {}
 
   add(doc: SsmdDocument): void {
-    // Taken whether wanted or not: what is not taken is held until the end of the run.
-    const ready = this.prepared(doc.file)
     if (this.live.length === 0 || this.starting !== undefined || doc !== this.documents[this.next]) return
-    this.part.push(ready ?? JSON.stringify({ kind: doc.kind, name: doc.name, file: doc.file, data: doc.data }))
+    this.part.push(JSON.stringify({ kind: doc.kind, name: doc.name, file: doc.file, data: doc.data }))
     this.next++
     if (this.part.length === DOCUMENTS_PER_PART || this.next === this.documents.length) this.flush()
     if (this.next === this.documents.length) this.starting = this.finish()

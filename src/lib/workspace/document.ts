@@ -123,8 +123,6 @@ export interface CheckedDocument {
 /** Where documents are read from before the workspace reads them itself: a file it has no answer for is read as usual. */
 export interface DocumentPrefetch {
   take(kind: DocumentKind, name: string, file: string): CheckedDocument | undefined
-  /** The document as JSON (`{kind, name, file, data}`), when it was made with the rest. */
-  json(file: string): string | undefined
 }
 
 /** SsmdDocument's flags: its absolute path is composed from the root it holds; read (not deferred); text, data to be read again when asked for; not read at all (see refused). */

@@ -87,11 +87,6 @@ export class Workspace {
     this.prefetch = prefetch
   }
 
-  /** The document as JSON when it was made beside its checks (see DocumentPrefetch.json). */
-  preparedJson(file: string): string | undefined {
-    return this.prefetch?.json(file)
-  }
-
   /**
    * The feeds and environments listed as regular files and not read yet, as
    * [kind, name, file], in the workspace's order: what another thread may read
