@@ -16,6 +16,8 @@ import { resolve } from 'node:path'
  * { findings: [{ rule, severity, message, file, line, column, path, plugin }], summary: { errors, warnings, infos, files, files_with_errors, plugins: [{ name, pack, rules, ms, status }] } }
  */
 export default class Validate extends SsmdCommand<typeof Validate> {
+  // With no user plugin installed, ssmd's own rules are all there is to run: no oclif plugin objects needed.
+  static override lightStart = true
   static override summary = 'Check every file, cross-file reference, hash and definition.'
   static override description =
     'Runs the JSON Schema contract, every built-in rule and every installed plugin rule over the whole repository and reports all findings at once. With paths, only findings in those files or folders are shown (cross-file rules still see everything). Exit code 1 when there are errors (or warnings with --strict).'

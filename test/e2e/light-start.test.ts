@@ -89,6 +89,19 @@ const CASES: Record<string, string[][]> = {
     ['schema', 'list', '-v', '--json'],
     ['schema', 'list', '--nope'],
   ],
+  // ssmd's own rules only (no user plugin): the cache written by one run serves the next, so -v is asked without it.
+  validate: [
+    ['validate'],
+    ['validate', '--json'],
+    ['validate', '--format', 'sarif'],
+    ['validate', '--format', 'github', '--strict'],
+    ['validate', 'feeds/kalshi.yaml', '--format', 'json'],
+    ['validate', '--no-cache', '-v'],
+    ['validate', '--no-plugins', '--json'],
+    ['validate', 'nope.yaml'],
+    ['validate', '--format', 'xml'],
+    ['validate', '--bogus', '--json'],
+  ],
   'schema:show': [
     ['schema', 'show', 'trade'],
     ['schema', 'show', 'trade', '--json'],

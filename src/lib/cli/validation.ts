@@ -248,7 +248,9 @@ export interface ValidateOptions {
 /** Validates the whole repository: built-in rules in this process, each plugin in its own sandboxed process. */
 export async function validateRepository(config: Config, root: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const disabled = pluginsDisabled(options.plugins)
-  const plugins = disabled ? [] : validationPlugins(config)
+  // The light start's config: no user plugin is installed (see validationSetup).
+  const light = isLight(config)
+  const plugins = disabled || light ? [] : validationPlugins(config)
   const cache =
     options.cache === false
       ? undefined
@@ -272,7 +274,7 @@ export async function validateRepository(config: Config, root: string, options: 
     run = await runPipeline(ws, session, {
       packs: await builtinSources(config),
       plugins,
-      installedPlugins: [...config.plugins.keys()],
+      installedPlugins: light ? [...config.pluginNames] : [...config.plugins.keys()],
       pluginsOff: disabled,
       onProgress: options.onProgress,
       // Memory: a large repository is never held whole (documents' data, definitions' models).
