@@ -37,6 +37,9 @@ ENVIRONMENT
                               variables above (docs/deploy.md)
   SSMD_NO_PLUGINS             1: validation runs built-in rules only (as --no-plugins)
   SSMD_CACHE_LOCATION         Folder for the validation cache (as --cache-location; default .ssmd/cache)
+  SSMD_WORKERS                0: validation reads every file in one thread; 1: a second thread reads
+                              feeds and environments whatever the repository's size (default: from
+                              2,000 to 60,000 files to read, on two or more cores, without plugins)
   SSMD_LOCK_TIMEOUT_MS        How long an edit waits for another ssmd's file lock (${NUMERIC_ENV.SSMD_LOCK_TIMEOUT_MS.fallback})
   SSMD_PLUGIN_TIMEOUT_MS      Time budget of each validation plugin, exactly
                               (default: ${NUMERIC_ENV.SSMD_PLUGIN_TIMEOUT_MS.fallback} + 1 per document of the repository)
