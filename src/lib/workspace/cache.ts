@@ -233,18 +233,18 @@ export interface CacheOptions {
   location?: string
 }
 
-/**
- * Reads the whole file through an open descriptor, expecting what `st` (the
- * stat made just before) says; `stable` when the descriptor's stat data after
- * the read is still exactly that. Anything else (not a regular file any more,
- * replaced, grown, changed while read) is left to the bounded read.
- */
-/** Stat data as [size, mtimeMs, ctimeMs, ino, mode] (see CheckedDocument), as the Stats git's index compares. */
-function statLike(s: ArrayLike<number>): Stats {
-  const mode = s[4]
-  return { size: s[0], mtimeMs: s[1], ctimeMs: s[2], ino: s[3], mode, isFile: () => (mode & constants.S_IFMT) === constants.S_IFREG } as Stats
+/** A stamp sent as numbers, [size, mtimeMs, ctimeMs, ino, mode] (see CheckedDocument). */
+function stampFrom(s: ArrayLike<number>): Stamp {
+  return { size: s[0], mtimeMs: s[1], ctimeMs: s[2], ino: s[3], mode: s[4] }
 }
 
+/**
+ * Reads the whole file through an open descriptor, expecting what `known` (the
+ * stat made just before; without it, the descriptor's own) says; `stable`
+ * when the descriptor's stat data after the read is still exactly that.
+ * Anything else (not a regular file any more, replaced, grown, changed while
+ * read) is left to the bounded read.
+ */
 export function readStable(abs: string, known?: Stats): { bytes: Buffer; st: Stats; before: Stats; stable: boolean } | undefined {
   if (known !== undefined && (!known.isFile() || known.size > MAX_FILE_BYTES)) return undefined
   // Without stat data (a file listed as regular): not through a symlink, and the stat data from the descriptor.
@@ -443,25 +443,19 @@ export class DocumentCache {
     const doc = new SsmdDocument(kind, name, file, abs, { data: parsed.data, problem: parsed.problem, lazyText: true }, {}, reread)
     const dataKept = kind === 'schema' || kind === 'policy'
     if (!dataKept) this.kept?.put(file, digest, parsed.data)
-    // The bytes read are the blob git's index names for the file (stat data unchanged while read).
-    const blob = this.blobIds()?.idFor(file, st)
-    const s = got.st
-    const fresh: Entry = {
-      size: s.size,
-      mtimeMs: s.mtimeMs,
-      ctimeMs: s.ctimeMs,
-      ino: s.ino,
-      mode: s.mode,
-      digest,
-      blob,
-      racy: !settled(s),
-      dataKept,
-      data: dataKept ? parsed.data : undefined,
-      problem: parsed.problem,
-      memo: doc.memo,
-    }
+    return this.keepNew(file, doc, st, stampOf(got.st), { digest, dataKept, data: dataKept ? parsed.data : undefined, problem: parsed.problem })
+  }
+
+  /**
+   * The entry of a file read anew in this run, kept (and the cache written):
+   * `before`, its stat data when it was opened, `after`, when the read ended
+   * (stable: the same). The bytes read are the blob git's index names for the
+   * file when the index holds those stat data.
+   */
+  private keepNew(file: string, doc: SsmdDocument, before: Stamp, after: Stamp, read: Pick<Entry, 'digest' | 'dataKept' | 'data' | 'problem'>): SsmdDocument {
+    const blob = this.blobIds()?.idFor(file, before)
     this.dirty = true
-    return this.keep(file, fresh, doc)
+    return this.keep(file, { ...after, ...read, blob, racy: !settled(after), memo: doc.memo }, doc)
   }
 
   /** True when the cache has no entry for `file` (a first run reads and checks it anew). */
@@ -486,12 +480,8 @@ export class DocumentCache {
     }
     this.unproven++
     this.stats.misses++
-    // The bytes read are the blob git's index names for the file (stat data unchanged while read).
-    const blob = this.blobIds()?.idFor(file, statLike(before))
     const doc = SsmdDocument.checked(kind, name, file, abs, checked, this.from(realPaths))
-    const stamp = { size: after[0], mtimeMs: after[1], ctimeMs: after[2], ino: after[3], mode: after[4] }
-    this.dirty = true
-    return this.keep(file, { ...stamp, digest, blob, racy: !settled(stamp), dataKept: false, data: undefined, problem: checked.problem, memo: doc.memo }, doc)
+    return this.keepNew(file, doc, stampFrom(before), stampFrom(after), { digest, dataKept: false, data: undefined, problem: checked.problem })
   }
 
   private fromEntry(kind: DocumentKind, name: string, file: string, abs: string, entry: Entry, realPaths?: RealPaths): SsmdDocument {
