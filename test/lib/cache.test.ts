@@ -691,16 +691,26 @@ describe('validation cache (.ssmd/cache)', function () {
     expect(changed.list.join('\n')).to.include('Money')
   })
 
-  it("a fresh clone with a restored cache reads no document whose blob id git's index proves, and reads every other one", async () => {
+  /**
+   * A committed example repository whose cache (at `location`, written once its
+   * files settled) a fresh clone restores; the clone's index is refreshed as
+   * `git status` would, `settle` ms after the checkout.
+   */
+  async function cloneWithCache(settle: number): Promise<{ clone: string; location: string }> {
     const first = exampleRepo({ git: true })
     const location = join(tempDir(), 'ci-cache')
     await sleep(2600)
     await warm(first, { location, indexAfter: 0 })
     const clone = join(tempDir(), 'clone')
     git(first, 'clone', '-q', first, clone)
-    // Files written in the same clock tick as the index are racily clean and get read; refreshed as `git status` would, none is.
-    await sleep(50)
+    await sleep(settle)
     git(clone, 'update-index', '-q', '--refresh')
+    return { clone, location }
+  }
+
+  it("a fresh clone with a restored cache reads no document whose blob id git's index proves, and reads every other one", async () => {
+    // Files written in the same clock tick as the index are racily clean and get read; refreshed as `git status` would, none is.
+    const { clone, location } = await cloneWithCache(50)
     const { result: restored, paths: opened } = await fsCalls('openSync', () => warm(clone, { location, indexAfter: 0 }))
     expect(restored.cache.stats).to.deep.equal({ hits: 0, verified: 0, content: 0, indexed: documents(clone).length + 1, misses: 0 })
     // Definition files and the secret scan's files are known by the index too: no file of the clone is opened.
@@ -722,15 +732,8 @@ describe('validation cache (.ssmd/cache)', function () {
   })
 
   it("is not rewritten for new stat data alone where git's index proves the entries; a write for another reason takes them", async () => {
-    const first = exampleRepo({ git: true })
-    const location = join(tempDir(), 'ci-cache')
-    await sleep(2600)
-    await warm(first, { location, indexAfter: 0 })
-    const clone = join(tempDir(), 'clone')
-    git(first, 'clone', '-q', first, clone)
     // A settled checkout (as in most CI jobs): its new stat data could be kept.
-    await sleep(2600)
-    git(clone, 'update-index', '-q', '--refresh')
+    const { clone, location } = await cloneWithCache(2600)
     const written = readFileSync(join(location, 'documents.bin'))
     const all = documents(clone).length + 1
     for (let run = 0; run < 2; run++) {
