@@ -168,16 +168,24 @@ export interface RuleCatalogue {
   plugins: PluginRun[]
 }
 
+/** The plugins a validation runs in their own processes: none when turned off, or on the light start (no user plugin is installed then). */
+function pluginsToRun(config: Config, disabled: boolean): InstalledPlugin[] {
+  return disabled || isLight(config) ? [] : validationPlugins(config)
+}
+
+/** The installed plugins' names, as oclif lists them (the light start's config holds the same list: ssmd and its core plugins). */
+function installedPluginNames(config: Config): string[] {
+  return isLight(config) ? [...config.pluginNames] : [...config.plugins.keys()]
+}
+
 /** What validation before a deploy needs: ssmd's own packs (in-process), the plugins to run in their own processes, the installed plugins' names. */
 export async function validationSetup(config: Config): Promise<{ packs: PackSource[]; plugins: InstalledPlugin[]; installedPlugins: string[] }> {
-  // No user plugin (or the light start would not have run): ssmd's pack alone, and oclif's names of the plugins.
-  if (isLight(config)) return { packs: await builtinSources(config), plugins: [], installedPlugins: [...config.pluginNames] }
-  return { packs: await builtinSources(config), plugins: pluginsDisabled() ? [] : validationPlugins(config), installedPlugins: [...config.plugins.keys()] }
+  return { packs: await builtinSources(config), plugins: pluginsToRun(config, pluginsDisabled()), installedPlugins: installedPluginNames(config) }
 }
 
 /** Every rule, built-in and from plugins, from their declarations only: no check runs. */
 export async function ruleCatalogue(config: Config, options: { root?: string; plugins?: boolean } = {}): Promise<RuleCatalogue> {
-  const plugins = pluginsDisabled(options.plugins) ? [] : validationPlugins(config)
+  const plugins = pluginsToRun(config, pluginsDisabled(options.plugins))
   const session = new PluginSession(plugins, { root: options.root, mode: 'declare' })
   const builtin = await builtinSources(config)
   const empty = new Workspace(options.root ?? config.root)
@@ -248,9 +256,7 @@ export interface ValidateOptions {
 /** Validates the whole repository: built-in rules in this process, each plugin in its own sandboxed process. */
 export async function validateRepository(config: Config, root: string, options: ValidateOptions = {}): Promise<ValidationResult> {
   const disabled = pluginsDisabled(options.plugins)
-  // The light start's config: no user plugin is installed (see validationSetup).
-  const light = isLight(config)
-  const plugins = disabled || light ? [] : validationPlugins(config)
+  const plugins = pluginsToRun(config, disabled)
   const cache =
     options.cache === false
       ? undefined
@@ -274,7 +280,7 @@ export async function validateRepository(config: Config, root: string, options: 
     run = await runPipeline(ws, session, {
       packs: await builtinSources(config),
       plugins,
-      installedPlugins: light ? [...config.pluginNames] : [...config.plugins.keys()],
+      installedPlugins: installedPluginNames(config),
       pluginsOff: disabled,
       onProgress: options.onProgress,
       // Memory: a large repository is never held whole (documents' data, definitions' models).
