@@ -153,7 +153,7 @@ export async function runRules(ws: Workspace, sources: PackSource[], options: En
   // Built-in rules that read one file at a time run first, file by file (their findings are memoised per file);
   // every other rule then runs over the whole repository.
   // (Declarations only, as `rules list` passes them, have no checks: then no file is read at all.)
-  const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => isFileScoped(rule) && hasChecks(rule)))
+  const fileRules = packs.filter(p => p.plugin === BUILTIN).flatMap(p => p.rules.filter(([, rule]) => runsPerFile(rule)))
   const documents = fileRules.length > 0 ? ws.documents : []
   const builtinAcross = packs.some(p => p.plugin === BUILTIN && p.rules.some(([, rule]) => acrossPart(rule) !== undefined))
   const totalSteps = documents.length + (builtinAcross ? ws.documents.length : 0) + packs.filter(p => p.plugin !== BUILTIN).reduce((n, p) => n + p.rules.length, 0)
@@ -279,10 +279,15 @@ function builtinFailed(id: string, error: unknown): Finding {
   }
 }
 
-/** The built-in rules of `packs` that read one file at a time (and have checks): what runFileRules runs. */
+/** A built-in rule that reads one file at a time and has checks: what FileChecks runs. */
+function runsPerFile(rule: RuleDefinition): boolean {
+  return isFileScoped(rule) && hasChecks(rule)
+}
+
+/** Of a pack's rules, those FileChecks runs (runsPerFile), with their meta: the second thread's list. */
 export function fileScopedRules(rules: Iterable<[string, RuleDefinition]>): Array<[string, RuleDefinition, ResolvedMeta]> {
   const out: Array<[string, RuleDefinition, ResolvedMeta]> = []
-  for (const [id, rule] of rules) if (isFileScoped(rule) && hasChecks(rule)) out.push([id, rule, resolveMeta(rule)])
+  for (const [id, rule] of rules) if (runsPerFile(rule)) out.push([id, rule, resolveMeta(rule)])
   return out
 }
 

@@ -29,6 +29,7 @@ async function run(): Promise<void> {
   const { FileChecks, fileScopedRules } = await import('./engine.js')
   const { SsmdDocument } = await import('../workspace/document.js')
   const { documentName } = await import('../workspace/inventory.js')
+  const { FOLDER_OF } = await import('../workspace/workspace.js')
   const { readStable, sha256 } = await import('../workspace/cache.js')
   const { folderOutside } = await import('../io/read.js')
   const { RealPaths } = await import('../io/real-paths.js')
@@ -49,7 +50,8 @@ async function run(): Promise<void> {
 
   /** One file: its answer, with its stat data and digest written at `at` of the block's arrays. */
   const answer = async (file: string, at: number, stamps: Float64Array | 0, digests: Uint8Array | 0): Promise<PackedAnswer> => {
-    const kind = file.startsWith('feeds/') ? 'feed' : 'environment'
+    // The list holds feeds and environments only (see Workspace.unreadListed).
+    const kind = file.startsWith(`${FOLDER_OF.feed}/`) ? 'feed' : 'environment'
     const name = documentName(basename(file))!
     const abs = `${root}${sep}${file}`
     let doc
