@@ -1,5 +1,6 @@
 import jsYaml from 'js-yaml'
 import { conflictMessage, findConflictMarker } from '../core/conflict-markers.js'
+import { NOT_SUBSET, readBlockSubset } from './block-subset.js'
 
 export const MAX_FILE_BYTES = 1024 * 1024
 export const MAX_ALIAS_COUNT = 100
@@ -71,11 +72,14 @@ export function parseYamlText(text: string): ParsedText {
   // A file git left mid-merge may even parse (as the wrong values): the markers are the finding.
   const conflict = findConflictMarker(text)
   if (conflict) return { text, problem: { rule: 'yaml/syntax', line: conflict.line, column: conflict.column, message: conflictMessage(conflict) } }
-  let data: unknown
-  try {
-    data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: false })
-  } catch (error) {
-    return { text, problem: describeYamlError(error) }
+  // Plain block YAML (nearly every ssmd file) is read a line at a time; anything else by js-yaml, with the same result.
+  let data = readBlockSubset(text)
+  if (data === NOT_SUBSET) {
+    try {
+      data = jsYaml.load(text, { schema: jsYaml.CORE_SCHEMA, json: false })
+    } catch (error) {
+      return { text, problem: describeYamlError(error) }
+    }
   }
   if (data !== null && typeof data === 'object' && hasAliases(text)) {
     const bomb = aliasProblem(text, data)

@@ -1,0 +1,281 @@
+/*
+ * A fast reader for the plain block YAML that ssmd's files are almost always
+ * written in: indented mappings and sequences of one-line scalars, comments,
+ * quoted strings without escapes and one-line flow sequences of plain values.
+ *
+ * It is not a second YAML parser: for any text outside that subset it gives
+ * up (returns NOT_SUBSET), and js-yaml reads the file as before. For text
+ * inside it, the result is exactly what js-yaml's load with the core schema
+ * gives (test/unit/yaml/block-subset.test.ts compares the two on generated
+ * documents and on every YAML file of the repository and its fixtures):
+ * plain scalars are resolved by js-yaml's own core-schema types (null, bool,
+ * int, float, in js-yaml's order), keys are stored as js-yaml stores them,
+ * and anything js-yaml would refuse or read differently (duplicate keys,
+ * tabs, anchors, aliases, tags, block scalars, multi-line scalars, escapes,
+ * non-printable characters, odd indentation) is left to js-yaml, which then
+ * also gives the error message.
+ *
+ * Why: reading is most of a cold `validate` run, and js-yaml walks the text
+ * a character at a time; this reader works a line at a time with the
+ * engine's string search. See docs/performance.md.
+ */
+import jsYaml from 'js-yaml'
+
+/** What `readBlockSubset` returns for text outside the subset. */
+export const NOT_SUBSET: unique symbol = Symbol('not in the block subset')
+
+interface ScalarType {
+  resolve(data: string): boolean
+  construct(data: string): unknown
+}
+
+/** js-yaml's implicit types of the core schema, in the order js-yaml tries them. */
+let implicit: readonly ScalarType[] | undefined
+
+/** Anything js-yaml refuses as non-printable (its PATTERN_NON_PRINTABLE), and tabs, carriage returns, NEL, line and paragraph separators and byte-order marks: left to js-yaml. */
+// eslint-disable-next-line no-control-regex -- the control characters are what this pattern finds
+const REFUSED = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/
+
+/** Characters a plain scalar may not start with in the subset (YAML indicators, and a few left to js-yaml). */
+const NOT_PLAIN_FIRST = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`'])
+
+/** Keys seen to stay strings under the core schema (the same few dozen names recur in every file), up to a bound. */
+const plainKeys = new Set<string>()
+const MAX_PLAIN_KEYS = 4096
+
+/** Text that is printable ASCII and line feeds only: nothing in it can be refused (the common case, tested first). */
+const NOT_PLAIN_ASCII = /[^\n\x20-\x7e]/
+
+/** Deeper nesting is left to js-yaml (which reports a document nested too deeply to read). */
+const MAX_DEPTH = 64
+
+interface Line {
+  indent: number
+  /** The line's text after its indentation. */
+  rest: string
+}
+
+class GiveUp extends Error {}
+
+function giveUp(): never {
+  throw new GiveUp()
+}
+
+/**
+ * The value js-yaml's core-schema load gives for `text`, or NOT_SUBSET when
+ * `text` is not plain block YAML of the kind described above (nothing is
+ * reported: js-yaml then reads it). The document must be a mapping or a
+ * sequence.
+ */
+export function readBlockSubset(text: string): unknown {
+  if (NOT_PLAIN_ASCII.test(text) && REFUSED.test(text)) return NOT_SUBSET
+  const lines: Line[] = []
+  let from = 0
+  while (from <= text.length) {
+    let to = text.indexOf('\n', from)
+    if (to === -1) to = text.length
+    let indent = from
+    while (indent < to && text.charCodeAt(indent) === 0x20) indent++
+    if (indent < to && text.charCodeAt(indent) !== 0x23 /* # */) {
+      const rest = text.slice(indent, to)
+      // Document markers and directives.
+      if (indent === from && (rest.startsWith('---') || rest.startsWith('...') || rest.startsWith('%'))) return NOT_SUBSET
+      lines.push({ indent: indent - from, rest })
+    }
+    from = to + 1
+  }
+  if (lines.length === 0 || lines[0].indent !== 0) return NOT_SUBSET
+  implicit ??= (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: ScalarType[] }).compiledImplicit
+  try {
+    const reader = new Reader(lines, implicit)
+    const value = reader.node(0, 0)
+    return reader.at === lines.length ? value : NOT_SUBSET
+  } catch (error) {
+    if (error instanceof GiveUp || error instanceof RangeError) return NOT_SUBSET
+    throw error
+  }
+}
+
+class Reader {
+  at = 0
+
+  constructor(
+    private readonly lines: readonly Line[],
+    private readonly types: readonly ScalarType[],
+  ) {}
+
+  /** The block node whose first line is the current one, indented `indent` (a mapping or a sequence). */
+  node(indent: number, depth: number): unknown {
+    if (depth > MAX_DEPTH) giveUp()
+    const line = this.lines[this.at]
+    if (line.indent !== indent) giveUp()
+    return isItem(line.rest) ? this.sequence(indent, depth) : this.mapping(indent, line.rest, depth)
+  }
+
+  /** The value after `key:` or `-` with nothing else on the line: a nested block, or null. */
+  private nested(parentIndent: number, depth: number): unknown {
+    const next = this.lines[this.at]
+    if (next === undefined || next.indent < parentIndent) return null
+    if (next.indent === parentIndent) {
+      // `key:` followed by `- item` at the key's own indentation (a compact sequence): left to js-yaml.
+      if (isItem(next.rest)) giveUp()
+      return null
+    }
+    return this.node(next.indent, depth + 1)
+  }
+
+  /** After a scalar value: the next line must not be indented more (a continuation, or an error js-yaml reports). */
+  private endOfScalar(indent: number): void {
+    const next = this.lines[this.at]
+    if (next !== undefined && next.indent > indent) giveUp()
+  }
+
+  private sequence(indent: number, depth: number): unknown[] {
+    const out: unknown[] = []
+    for (let line = this.lines[this.at]; line !== undefined && line.indent === indent && isItem(line.rest); line = this.lines[this.at]) {
+      let skip = 1
+      while (line.rest.charCodeAt(skip) === 0x20) skip++
+      const content = line.rest.slice(skip)
+      if (keyEnd(content) !== -1) {
+        // `- key: value`: a mapping whose keys are in the column of this first key (it starts on this line).
+        out.push(this.mapping(indent + skip, content, depth + 1))
+        continue
+      }
+      this.at++
+      if (content === '' || content.startsWith('#')) {
+        // An empty item is null only when no block follows; js-yaml can then take a less indented line into it.
+        const next = this.lines[this.at]
+        if (next === undefined || next.indent <= indent) giveUp()
+        out.push(this.node(next.indent, depth + 1))
+      } else {
+        out.push(this.value(content))
+        this.endOfScalar(indent)
+      }
+    }
+    const next = this.lines[this.at]
+    if (next !== undefined && next.indent > indent) giveUp()
+    return out
+  }
+
+  /** A mapping at `indent` starting on the current line; its first pair is `first` (the line's text, or what follows a sequence item's dash). */
+  private mapping(indent: number, first: string, depth: number): Record<string, unknown> {
+    if (depth > MAX_DEPTH) giveUp()
+    const out: Record<string, unknown> = {}
+    let text = first
+    for (;;) {
+      const colon = keyEnd(text)
+      if (colon === -1) giveUp()
+      const key = text.slice(0, colon)
+      if (key === '__proto__' || Object.hasOwn(out, key) || this.resolvesToNonString(key)) giveUp()
+      this.at++
+      let start = colon + 1
+      while (text.charCodeAt(start) === 0x20) start++
+      const rest = text.slice(start)
+      if (rest === '' || rest.startsWith('#')) {
+        out[key] = this.nested(indent, depth)
+      } else {
+        out[key] = this.value(rest)
+        this.endOfScalar(indent)
+      }
+      const next = this.lines[this.at]
+      if (next === undefined || next.indent < indent) return out
+      if (next.indent > indent) giveUp()
+      if (isItem(next.rest)) giveUp()
+      text = next.rest
+    }
+  }
+
+  /** js-yaml turns a plain key into its core-schema value before using it as a property name: keep only keys that stay themselves. */
+  private resolvesToNonString(key: string): boolean {
+    if (plainKeys.has(key)) return false
+    for (const t of this.types) if (t.resolve(key)) return true
+    if (plainKeys.size < MAX_PLAIN_KEYS) plainKeys.add(key)
+    return false
+  }
+
+  /** A value on the rest of a line (left-trimmed, not empty, not a comment). */
+  private value(text: string): unknown {
+    const c = text[0]
+    if (c === '"' || c === "'") return this.quoted(text, c)
+    if (c === '[') return this.flowSequence(text)
+    if (c === '{') {
+      if (/^\{\}(?: +(?:#.*)?)?$/.test(text)) return {}
+      giveUp()
+    }
+    return this.plain(stripComment(text), false)
+  }
+
+  /** A plain scalar (comment already removed), resolved as js-yaml resolves it. */
+  private plain(text: string, inFlow: boolean): unknown {
+    const value = text.trimEnd()
+    if (value === '' || NOT_PLAIN_FIRST.has(value[0])) giveUp()
+    if (value.includes(': ') || value.endsWith(':') || value.includes(' #')) giveUp()
+    if (inFlow && /[[\]{},:]/.test(value)) giveUp()
+    for (const t of this.types) if (t.resolve(value)) return t.construct(value)
+    return value
+  }
+
+  /** A one-line quoted string with no escapes, then at most a comment. */
+  private quoted(text: string, quote: string): string {
+    let value: string
+    let end: number
+    if (quote === '"') {
+      end = text.indexOf('"', 1)
+      if (end === -1) giveUp()
+      value = text.slice(1, end)
+      if (value.includes('\\')) giveUp()
+    } else {
+      end = 1
+      for (;;) {
+        end = text.indexOf("'", end)
+        if (end === -1) giveUp()
+        if (text[end + 1] !== "'") break
+        end += 2
+      }
+      value = text.slice(1, end).replaceAll("''", "'")
+    }
+    const after = text.slice(end + 1)
+    if (after !== '' && !/^ +(?:#.*)?$/.test(after)) giveUp()
+    return value
+  }
+
+  /** `[a, b, c]` on one line, of plain values. */
+  private flowSequence(text: string): unknown[] {
+    const close = text.indexOf(']')
+    if (close === -1) giveUp()
+    const after = text.slice(close + 1)
+    if (after !== '' && !/^ +(?:#.*)?$/.test(after)) giveUp()
+    const inner = text.slice(1, close)
+    if (inner.trim() === '') return []
+    if (/["'#&*!|>%@`]/.test(inner)) giveUp()
+    return inner.split(',').map(item => this.plain(item.trimStart(), true))
+  }
+}
+
+/**
+ * Where the `:` after a key that starts `text` is, or -1: keys the subset
+ * takes are plain, start with a letter or `_`, hold letters, digits and
+ * `_.-/`, and are followed by `:` and a space or the end of the line.
+ */
+function keyEnd(text: string): number {
+  const first = text.charCodeAt(0)
+  if (!((first >= 0x61 && first <= 0x7a) || (first >= 0x41 && first <= 0x5a) || first === 0x5f)) return -1
+  let i = 1
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x2f)) break
+  }
+  if (text.charCodeAt(i) !== 0x3a /* : */) return -1
+  return i + 1 === text.length || text.charCodeAt(i + 1) === 0x20 ? i : -1
+}
+
+/** `- ` or a lone `-` opens a sequence item. */
+function isItem(rest: string): boolean {
+  return rest.charCodeAt(0) === 0x2d /* - */ && (rest.length === 1 || rest.charCodeAt(1) === 0x20)
+}
+
+/** A plain value without its trailing comment (` #` starts one). */
+function stripComment(text: string): string {
+  const at = text.indexOf(' #')
+  return at === -1 ? text : text.slice(0, at)
+}
