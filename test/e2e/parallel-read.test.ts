@@ -36,6 +36,8 @@ function brokenRepository(): string {
   writeFileSync(outside, 'name: outside\n')
   symlinkSync(outside, join(root, 'environments', 'zz-link.yaml'))
   execFileSync('mkfifo', [join(root, 'environments', 'zz-fifo.yaml')])
+  // Older than the cache's racy window (2.5 s), so that whichever run comes first writes its entries as settled.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000)
   return root
 }
 
