@@ -309,6 +309,14 @@ describe('the block-YAML fast reader (yaml/block-subset.ts)', () => {
     ])
   })
 
+  it('keeps white space YAML keeps: only spaces end a value or a flow item, not U+00A0, U+2003 or U+3000', () => {
+    const texts = ['a: x\u00a0\n', 'a: 1\u00a0\n', '- x\u3000\n', 'a: x\u2003 # c\n', 'a: [\u00a0x]\n', 'a: [x\u00a0]\n', 'a: [1\u2002, 2]\n', 'a: [\u00a0]\n']
+    for (const text of texts) expectSameAsJsYaml(text, JSON.stringify(text))
+    // Every code point String.prototype.trim takes, at the end of a value and at both ends of a flow item.
+    for (const c of [...'\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000'])
+      for (const text of [`a: x${c}\n`, `a: 1${c}\n`, `a: [${c}x, y${c}]\n`, `- v${c} # note\n`]) expectSameAsJsYaml(text, JSON.stringify(text))
+  })
+
   it('leaves to js-yaml everything outside the subset (including what js-yaml refuses, so that its message is the one shown)', () => {
     const outside = [
       '',

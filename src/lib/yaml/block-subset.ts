@@ -46,6 +46,11 @@ const MAX_PLAIN_KEYS = 4096
 /** Text that is printable ASCII and line feeds only: nothing in it can be refused (the common case, tested first). */
 const NOT_PLAIN_ASCII = /[^\n\x20-\x7e]/
 
+/** YAML's white space in a line is the space (tabs are left to js-yaml): not what String.prototype.trim takes. */
+const TRAILING_SPACES = / +$/
+const LEADING_SPACES = /^ +/
+const ONLY_SPACES = /^ *$/
+
 /** Deeper nesting is left to js-yaml (which reports a document nested too deeply to read). */
 const MAX_DEPTH = 64
 
@@ -207,7 +212,8 @@ class Reader {
 
   /** A plain scalar (comment already removed), resolved as js-yaml resolves it. */
   private plain(text: string, inFlow: boolean): unknown {
-    const value = text.trimEnd()
+    // Spaces only: JavaScript's trim would also take U+00A0, U+3000 and the like, which YAML keeps.
+    const value = text.replace(TRAILING_SPACES, '')
     if (value === '' || NOT_PLAIN_FIRST.has(value[0])) giveUp()
     if (value.includes(': ') || value.endsWith(':') || value.includes(' #')) giveUp()
     if (inFlow && /[[\]{},:]/.test(value)) giveUp()
@@ -246,9 +252,9 @@ class Reader {
     const after = text.slice(close + 1)
     if (after !== '' && !/^ +(?:#.*)?$/.test(after)) giveUp()
     const inner = text.slice(1, close)
-    if (inner.trim() === '') return []
+    if (ONLY_SPACES.test(inner)) return []
     if (/["'#&*!|>%@`]/.test(inner)) giveUp()
-    return inner.split(',').map(item => this.plain(item.trimStart(), true))
+    return inner.split(',').map(item => this.plain(item.replace(LEADING_SPACES, ''), true))
   }
 }
 
