@@ -12,6 +12,7 @@ import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
 import { ssmdProcess } from '../helpers/cli.js'
 import { fsCalls } from '../helpers/fs-calls.js'
 import { generateRepo } from '../../scripts/gen-repo.js'
+import { rng } from '../helpers/random.js'
 
 const sources = [{ plugin: 'ssmd', result: builtinPack }]
 
@@ -31,17 +32,6 @@ async function warm(root: string, options: { strategy?: CacheStrategy; location?
   // As `ssmd validate` opens it.
   const cache = new DocumentCache(root, { ...options, blobIds: () => IndexBlobIds.open(root) })
   return { list: await findings(root, cache), cache }
-}
-
-/** A small deterministic generator (mulberry32), so a failing sequence can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))

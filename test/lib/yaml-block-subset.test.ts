@@ -7,6 +7,7 @@ import jsYaml from 'js-yaml'
 import { NOT_SUBSET, readBlockSubset } from '../../src/lib/yaml/block-subset.js'
 import { parseYamlText } from '../../src/lib/yaml/read.js'
 import { PROJECT_ROOT as ROOT, tempDir } from '../helpers/repo.js'
+import { rng } from '../helpers/random.js'
 
 /** js-yaml's reading, as ssmd asks for it: the value, or the error it throws. */
 function jsYamlLoad(text: string): { value?: unknown; error?: unknown } {
@@ -37,17 +38,6 @@ function yamlFilesUnder(dir: string): string[] {
     else if (st?.isFile() && /\.ya?ml$/.test(name)) out.push(path)
   }
   return out
-}
-
-/** A small deterministic generator (mulberry32), so a failing sequence can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** Keys and scalars chosen for where YAML's rules bite: the core schema's types, indicators, comments, quotes. */
