@@ -86,6 +86,10 @@ export function sameStamp(a: Stamp | null, b: Stamp | null): boolean {
 }
 
 /** True when the file was last changed long enough ago that a further change must show in its stat data. */
+export function settled(s: Stamp): boolean {
+  return Date.now() - Math.max(s.mtimeMs, s.ctimeMs) > RACY_MS
+}
+
 /**
  * An entry: stat data `st`, the rest of `from`. Written out field by field:
  * spreading two objects into a new one costs V8 a generic copy, about 3 µs an
@@ -108,10 +112,6 @@ function entryOf(st: Stamp, from: Omit<Entry, keyof Stamp | 'racy' | 'blob'>, ra
   }
 }
 
-export function settled(s: Stamp): boolean {
-  return Date.now() - Math.max(s.mtimeMs, s.ctimeMs) > RACY_MS
-}
-
 /** A keyed table of facts kept by the cache: entries used (got or set) in a run are kept, the rest dropped. */
 export interface FactTable {
   get(key: string): unknown
@@ -127,11 +127,11 @@ export interface FactTable {
   /** Whether unchanged stat data prove an entry's file unchanged (strategy `metadata`), or only its content does. */
   readonly trustStat: boolean
   /**
-   * The blob id git's index proves for the root-relative `file` whose stat data
-   * (lstat) are `st` (see BlobIds); undefined when it proves nothing, and always
-   * with strategy `content`. For a file whose stat data proved nothing.
+   * The blob id (hex) git's index proves for the root-relative `file` whose
+   * stat data (lstat) are `st` (see BlobIds); undefined when it proves nothing,
+   * and always with strategy `content`. For a file whose stat data proved nothing.
    */
-  blobId(file: string, st: Stamp): Uint8Array | undefined
+  blobId(file: string, st: Stamp): string | undefined
 }
 
 export const CACHE_STRATEGIES = ['metadata', 'content'] as const
@@ -382,7 +382,8 @@ export class DocumentCache {
       blobId: (file, st) => {
         if (this.strategy !== 'metadata') return undefined
         this.unproven++
-        return this.blobIds()?.idFor(file, st)
+        const id = this.blobIds()?.idFor(file, st)
+        return id === undefined ? undefined : Buffer.from(id).toString('hex')
       },
       get: key => into.get(key) ?? old.get(key),
       set: (key, value) => {
