@@ -114,8 +114,7 @@ export class DefinitionCache {
     let proven: string | null | undefined
     const indexId = (): string | undefined => {
       if (proven === undefined) {
-        const id = symlink || !stat ? undefined : this.store?.blobId(resolved.display, stat)
-        proven = id === undefined ? null : Buffer.from(id).toString('hex')
+        proven = (symlink || !stat ? undefined : this.store?.blobId(resolved.display, stat)) ?? null
       }
       return proven ?? undefined
     }

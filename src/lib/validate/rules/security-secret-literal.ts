@@ -57,8 +57,7 @@ function scanFile(f: OtherFile, root: string, table: FactTable | undefined, real
     return stored.scan
   }
   // Stat data prove nothing: git's index may name the content (asked once).
-  const id = table && stamp && !f.symlink ? table.blobId(f.path, stamp) : undefined
-  const proven = id === undefined ? undefined : Buffer.from(id).toString('hex')
+  const proven = table && stamp && !f.symlink ? table.blobId(f.path, stamp) : undefined
   if (stored && stamp && proven !== undefined && stored.blob === proven) {
     // The content scanned before; its new stat data, once settled, are kept but do not make the cache be written (see DocumentCache.save).
     if (settled(stamp)) table!.restamp(f.path, { ...stored, stamp })
