@@ -85,7 +85,7 @@ try {
   cpSync(join(root, 'examples', 'market-data', 'feeds'), join(scratch, 'repo', 'feeds'), { recursive: true })
   process.env.SSMD_DATA_DIR = join(scratch, 'data')
   await writeCodeCaches(join(root, 'dist'), async oclif => {
-    await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], pathToFileURL(join(root, 'bin', 'run.js')).href)
+    await oclif.run(['feed', 'list', '--quiet', '-C', join(scratch, 'repo')], root)
     await oclif.flush()
   })
   // The light bundles' code caches: each light-start command run once the way bin/run.js runs it.
@@ -108,22 +108,19 @@ try {
   cpSync(example, committed, { recursive: true })
   execFileSync('git', ['config', 'user.name', 'build'], { cwd: committed, stdio: 'ignore' })
   execFileSync('git', ['config', 'user.email', 'build@localhost'], { cwd: committed, stdio: 'ignore' })
-  await writeLightCache(join(root, 'dist'), lightIds, async light => {
-    const runs = {
-      'feed:show': ['kalshi'],
-      'env:show': ['kalshi-dev'],
-      'env:render': ['kalshi-dev'],
-      'key:list': ['kalshi-dev'],
-      'schema:show': ['trade'],
-      commit: ['--no-validate', '-m', 'build'],
-    }
-    for (const [id, load] of Object.entries(light.COMMANDS)) {
-      const Command = await load()
-      Command.id = id
-      process.exitCode = undefined
-      await new Command([...(runs[id] ?? []), '--quiet', '-C', id === 'commit' ? committed : example], config)._run()
-      if (process.exitCode) throw new Error(`the build's run of 'ssmd ${id.replaceAll(':', ' ')}' on the example repository failed (exit code ${process.exitCode})`)
-    }
+  const runs = {
+    'feed:show': ['kalshi'],
+    'env:show': ['kalshi-dev'],
+    'env:render': ['kalshi-dev'],
+    'key:list': ['kalshi-dev'],
+    'schema:show': ['trade'],
+    commit: ['--no-validate', '-m', 'build'],
+  }
+  await writeLightCache(join(root, 'dist'), lightIds, async (id, Command) => {
+    Command.id = id
+    process.exitCode = undefined
+    await new Command([...(runs[id] ?? []), '--quiet', '-C', id === 'commit' ? committed : example], config)._run()
+    if (process.exitCode) throw new Error(`the build's run of 'ssmd ${id.replaceAll(':', ' ')}' on the example repository failed (exit code ${process.exitCode})`)
   })
   process.exitCode = exitCode
 } finally {

@@ -1,31 +1,30 @@
-// Part of `npm run build` (scripts/build.js): each command marked `lightStart`
-// (src/lib/cli/light-start.ts) as one file that runs with a V8 code cache.
+// Part of `npm run build` (scripts/build.js): the light start as CommonJS files
+// that run with a V8 code cache.
 //
-// Each ES module ssmd loads costs a resolve, a read and a compile (Node.js 20
-// has no compile cache for them), and a one-file command loads 20 to 40 of
-// them. esbuild joins the compiled files a light-start command needs into
-// dist/lib/light/<command words as folders>.cjs (lightBundle); the .js next to
-// it is the ES module that runs it with the code cache the build makes by
-// running that command once (as scripts/bundle-vendor.js does for oclif and
-// js-yaml). One bundle per command: a run reads, deserialises and initialises
-// only its own command's code (one bundle of all eight cost `feed show` about
-// 4 ms more).
+// Each ES module ssmd loads costs a resolve, a read, a compile and a link
+// (Node.js 20 has no compile cache for them), and a one-file command loads 20 to
+// 40 of them. esbuild joins the compiled files a light-start command needs into
+// dist/lib/light/<command words as folders>.cjs (lightBundle), run with the
+// code cache the build makes by running that command once (as
+// scripts/bundle-vendor.js does for oclif and js-yaml). One bundle per command:
+// a run reads, deserialises and initialises only its own command's code (one
+// bundle of all eight cost `feed show` about 4 ms more).
 //
-// A few modules stay outside, so that the process has one copy of each: the
-// oclif and js-yaml bundles, and the output gate with the modules it imports
-// (bin/run.js installs the gate before anything else; the bundled commands
-// then write through it, and the SsmdError it throws is theirs). The bundled
-// code is dist/'s, unchanged but for `import.meta.url`, which each module
-// keeps as the URL of its own file in dist/.
+// What bin/run.js needs before that (the argument normaliser, the decision,
+// the output gate, the loader of the bundles) is dist/lib/light/start.cjs, one
+// CommonJS file bin/run.js requires (src/lib/cli/light-entry.ts). The command
+// bundles share a few modules with it rather than hold copies, so that the
+// process has one of each (LIGHT_SHARED): the oclif and js-yaml bundles, and
+// the output gate with the modules it imports (the gate start.cjs installs is
+// the one the commands write through, and the SsmdError it throws is theirs).
+// The bundled code is dist/'s, unchanged but for `import.meta.url`, which each
+// module keeps as the URL of its own file in dist/.
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from './ascii-source.js'
 import { bundledPackages, licenceNotices } from './bundle-vendor.js'
-
-/** Files of dist/ the bundle shares with the rest of the process instead of holding a copy. */
-const SHARED = ['vendor/oclif-core.js', 'vendor/js-yaml.js', 'lib/cli/output-gate.js', 'lib/core/errors.js', 'lib/domain/secrets.js']
 
 /** The ids of the compiled commands in <dist>/commands whose class is marked `lightStart`. */
 export async function lightStartIds(dist) {
@@ -48,14 +47,19 @@ function commandFiles(dist, ids) {
   return ids.map(id => ({ id, file: join(dist, 'commands', ...id.split(':')) + '.js' }))
 }
 
+/** Where the build writes the light start's entry (src/lib/cli/light-entry.ts), relative to dist/. */
+export const LIGHT_ENTRY = ['lib', 'light', 'start.cjs']
+
 /**
- * Writes, for each command of `ids`, its bundle (<lightBundle>.cjs, the code)
- * and the ES module that runs it (<lightBundle>.js).
+ * Writes the light start's entry (LIGHT_ENTRY) and, for each command of
+ * `ids`, its bundle (<lightBundle>.cjs).
  */
 export async function bundleLight(dist, ids) {
   const { build } = await import('esbuild')
   const { lightBundle } = await import(pathToFileURL(join(dist, 'lib', 'cli', 'light-start.js')).href)
-  checkShared(dist)
+  const { LIGHT_SHARED } = await import(pathToFileURL(join(dist, 'lib', 'cli', 'light-entry.js')).href)
+  checkShared(dist, LIGHT_SHARED)
+  await bundleEntry(build, dist)
   for (const c of commandFiles(dist, ids)) {
     const base = join(dist, ...lightBundle(c.id))
     const out = dirname(base)
@@ -77,7 +81,7 @@ export async function bundleLight(dist, ids) {
       outfile: code,
       metafile: true,
       logLevel: 'warning',
-      plugins: [shared(dist), packageFiles(code), ownUrls(dist)],
+      plugins: [shared(dist, LIGHT_SHARED), packageFiles(code), ownUrls(dist)],
     })
     const text = readFileSync(code, 'utf8')
     const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
@@ -102,18 +106,39 @@ export async function bundleLight(dist, ids) {
     if (held.length > 0) writeFileSync(`${base}.licenses.txt`, licenceNotices(`${name}.cjs`, held))
     const licences = held.length > 0 ? ` (licences of the package code it holds: ${name}.licenses.txt)` : ''
     writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/${licences}.\n${asciiSource(rewritten, code)}`)
-    writeFileSync(`${base}.js`, LOADER(spec(join(dist, 'x')).slice(0, -1), `./${name}.cjs`))
   }
 }
 
-/** Imports of the SHARED files become require('ssmd-shared:<file>'), which the loader answers with the module it imported. */
-function shared(dist) {
+/** dist/lib/light/start.cjs: src/lib/cli/light-entry.ts with the modules it imports, for bin/run.js's require(). */
+async function bundleEntry(build, dist) {
+  const code = join(dist, ...LIGHT_ENTRY)
+  mkdirSync(dirname(code), { recursive: true })
+  await build({
+    entryPoints: [join(dist, 'lib', 'cli', 'light-entry.js')],
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    outfile: code,
+    logLevel: 'warning',
+  })
+  const text = readFileSync(code, 'utf8')
+  // It runs as a plain CommonJS module: import() is Node.js's own, and nothing may ask for its ES module URL.
+  if (/\bimport\.meta\b/.test(text) || /\brequire\(["'](?!node:)/.test(text)) {
+    throw new Error(`${code}: an import.meta or a package require() in the light start's entry; it must hold ssmd's code and Node.js's modules only`)
+  }
+  writeFileSync(code, `// ssmd's light start (src/lib/cli/light-entry.ts), bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(text, code)}`)
+}
+
+/** Imports of the `files` shared become require('ssmd-shared:<file>'), which the loader answers with the process's module (light-entry.ts). */
+function shared(dist, files) {
   return {
     name: 'shared',
     setup(b) {
       b.onResolve({ filter: /^\./ }, args => {
         const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/')
-        return SHARED.includes(rel) ? { path: `ssmd-shared:${rel}`, external: true } : undefined
+        return files.includes(rel) ? { path: `ssmd-shared:${rel}`, external: true } : undefined
       })
     },
   }
@@ -131,15 +156,15 @@ function packageFiles(code) {
 }
 
 /** The shared files import nothing but each other and Node.js's modules (otherwise a second copy of a module would load). */
-function checkShared(dist) {
-  for (const f of SHARED.filter(f => f.startsWith('lib/'))) {
+function checkShared(dist, files) {
+  for (const f of files.filter(f => f.startsWith('lib/'))) {
     const text = readFileSync(join(dist, f), 'utf8')
     for (const [, spec] of text.matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)) {
       if (spec === undefined || spec.startsWith('node:')) continue
       const rel = relative(dist, join(dist, f, '..', spec))
         .split(sep)
         .join('/')
-      if (!SHARED.includes(rel)) throw new Error(`dist/${f} imports ${spec}, which the light bundle does not share; add it to SHARED in scripts/bundle-light.js`)
+      if (!files.includes(rel)) throw new Error(`dist/${f} imports ${spec}, which the light bundle does not share; add it to LIGHT_SHARED in src/lib/cli/light-entry.ts`)
     }
   }
 }
@@ -181,56 +206,21 @@ function ownUrls(dist) {
 }
 
 /**
- * The ES module bin/run.js imports for a command (`dist`: the relative URL of
- * dist/, `code`: of its bundle): it compiles the bundle with node:vm and
- * the build's code cache (a cache V8 rejects, or none, only means the code is
- * compiled as usual; the code is ASCII, read as latin1), and gives the code oclif's and js-yaml's bundles for
- * their imports, Node.js's require for the rest, its own import(), and each
- * module's own URL.
- */
-const LOADER = (dist, code) => `// Runs ${code.slice(2)} (an ssmd light-start command, bundled by scripts/bundle-light.js) with the build's V8 code cache.
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { Script } from 'node:vm'
-${SHARED.map((f, i) => `import * as shared${i} from '${dist}${f}'`).join('\n')}
-
-const file = fileURLToPath(new URL('${code}', import.meta.url))
-const dist = new URL('${dist}', import.meta.url)
-let cachedData
-try {
-  cachedData = readFileSync(file + '.cache')
-} catch {
-  // No cache: compile as usual.
-}
-const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport, __ssmdUrl) {' + readFileSync(file, 'latin1') + '\\n})', { filename: file, cachedData })
-// An ES module's namespace as esbuild's CommonJS code expects it (default export included).
-const shared = { ${SHARED.map((f, i) => `'ssmd-shared:${f}': { __esModule: true, ...shared${i} }`).join(', ')} }
-const nodeRequire = createRequire(file)
-const require = id => shared[id] ?? nodeRequire(id)
-const mod = { exports: {} }
-script.runInThisContext()(mod.exports, require, mod, file, dirname(file), specifier => import(specifier), rel => new URL(rel, dist).href)
-
-/** The code cache of everything compiled so far (used by the build). */
-export const __codeCache = () => script.createCachedData()
-/** Whether this process runs on the build's code cache (for tests). */
-export const __codeCacheAccepted = cachedData !== undefined && !script.cachedDataRejected
-export const { COMMANDS } = mod.exports
-`
-
-/**
  * Writes each light-start bundle's code cache (<lightBundle>.cjs.cache): V8's
- * code cache after `run` (given the bundle's loader) has run its command, so
- * that it holds the functions the command compiles too. Written atomically.
+ * code cache after `run` (given the command's class) has run its command, so
+ * that it holds the functions the command compiles too. The bundle is loaded
+ * through the light start's entry, as bin/run.js loads it. Written atomically.
  */
 export async function writeLightCache(dist, ids, run) {
+  const entry = createRequire(import.meta.url)(join(dist, ...LIGHT_ENTRY))
   const { lightBundle } = await import(pathToFileURL(join(dist, 'lib', 'cli', 'light-start.js')).href)
+  const root = join(dist, '..')
+  const oclif = entry.loadOclif(root)
   for (const id of ids) {
     const base = join(dist, ...lightBundle(id))
-    const loader = await import(pathToFileURL(`${base}.js`).href)
-    await run(loader)
-    writeFileSync(`${base}.cjs.cache.${process.pid}`, loader.__codeCache())
+    const bundle = entry.loadLightCommand(root, id, oclif)
+    await run(id, await bundle.exports.COMMANDS[id]())
+    writeFileSync(`${base}.cjs.cache.${process.pid}`, bundle.codeCache())
     renameSync(`${base}.cjs.cache.${process.pid}`, `${base}.cjs.cache`)
   }
 }

@@ -81,40 +81,23 @@ export async function bundleVendored(root, dist) {
 }
 
 /**
- * The ES module ssmd imports for a bundled package. It compiles the bundled
- * CommonJS code with node:vm so that V8 can use the code cache made by the build
- * (<file>.cjs.cache, see writeCodeCaches): no parsing, and no lazy compiling of
- * the functions a typical command runs. V8 rejects a cache made by another
- * Node.js version or with other V8 flags, and a missing or rejected cache only
- * means the code is compiled as usual. The code is ASCII (scripts/ascii-source.js),
- * read as latin1: a one-byte string, no UTF-8 decoding. The wrapper is the one Node.js gives a
- * CommonJS module, plus the loader's own import() (a vm script has none). The
- * default export is module.exports, as when Node.js imports CommonJS.
+ * The ES module ssmd imports for a bundled package: it runs the bundled
+ * CommonJS code with the build's code cache (src/lib/cli/bundle-loader.ts; see
+ * writeCodeCaches). The default export is module.exports, as when Node.js
+ * imports CommonJS.
  */
 const LOADER = (v, names) => `// Runs ${v.file}.cjs (${v.name}, bundled by scripts/bundle-vendor.js) with the build's V8 code cache.
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Script } from 'node:vm'
+import { runBundle } from '../lib/cli/bundle-loader.js'
 
-const file = fileURLToPath(new URL('./${v.file}.cjs', import.meta.url))
-let cachedData
-try {
-  cachedData = readFileSync(file + '.cache')
-} catch {
-  // No cache: compile as usual.
-}
-const script = new Script('(function (exports, require, module, __filename, __dirname, __ssmdImport) {' + readFileSync(file, 'latin1') + '\\n})', { filename: file, cachedData })
-const mod = { exports: {} }
-script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file), specifier => import(specifier))
+const bundle = runBundle(fileURLToPath(new URL('./${v.file}.cjs', import.meta.url)))
 
 /** The code cache of everything compiled so far (used by the build; see scripts/bundle-vendor.js). */
-export const __codeCache = () => script.createCachedData()
+export const __codeCache = bundle.codeCache
 /** Whether this process runs on the build's code cache (for tests). */
-export const __codeCacheAccepted = cachedData !== undefined && !script.cachedDataRejected
-export default mod.exports
-export const { ${names.join(', ')} } = mod.exports
+export const __codeCacheAccepted = bundle.codeCacheAccepted
+export default bundle.exports
+export const { ${names.join(', ')} } = bundle.exports
 `
 
 /**

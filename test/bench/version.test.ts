@@ -8,10 +8,15 @@ import { PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 describe('ssmd --version start-up path', () => {
   const bin = join(PROJECT_ROOT, 'bin', 'run.js')
   const env = { ...process.env, XDG_DATA_HOME: tempDir('ssmd-data-'), DEBUG: '' }
+  // oclif finds the package from `dir` by the nearest package.json: the package's folder, as bin/ has a package.json of its own (it says bin/ is CommonJS).
   const viaOclif = () =>
     execFileSync(
       process.execPath,
-      ['--input-type=module', '-e', `const { execute } = await import('@oclif/core'); await execute({ dir: ${JSON.stringify(pathToFileURL(bin).href)}, args: ['--version'] })`],
+      [
+        '--input-type=module',
+        '-e',
+        `const { execute } = await import('@oclif/core'); await execute({ dir: ${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'package.json')).href)}, args: ['--version'] })`,
+      ],
       { cwd: PROJECT_ROOT, env, encoding: 'utf8' },
     )
 

@@ -23,12 +23,16 @@ function node(args: string[], cwd: string, env: Record<string, string>): CliResu
 
 const BUNDLES = ['oclif-core', 'js-yaml']
 
-/** The light-start commands' bundles under dist/ (without extension), one per command marked in the manifest. */
-const LIGHT_BUNDLES = Object.entries(
-  (JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { lightStart?: boolean }> }).commands,
-)
+/** The light-start commands, as marked in the manifest. */
+const LIGHT_IDS = Object.entries((JSON.parse(readFileSync(join(PROJECT_ROOT, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, { lightStart?: boolean }> }).commands)
   .filter(([, c]) => c.lightStart === true)
-  .map(([id]) => ['lib', 'light', ...id.split(':')].join('/'))
+  .map(([id]) => id)
+
+/** The light-start commands' bundles under dist/ (without extension), one per command. */
+const LIGHT_BUNDLES = LIGHT_IDS.map(id => ['lib', 'light', ...id.split(':')].join('/'))
+
+/** The light start's entry, which bin/run.js requires (scripts/bundle-light.js). */
+const LIGHT_ENTRY = join(PROJECT_ROOT, 'dist', 'lib', 'light', 'start.cjs')
 
 /** For each bundle under <root>/dist/vendor, whether it runs on the build's V8 code cache in a fresh process. */
 function codeCacheAccepted(root: string): string[] {
@@ -50,16 +54,22 @@ function loadedModules(args: string[], cwd: string, extra: Record<string, string
 }
 
 describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
-  it('feed list runs from the light-start bundle and loads nothing from node_modules', () => {
-    const loaded = loadedModules(['feed', 'list'], exampleRepo())
-    expect(loaded).to.include.members(['dist/vendor/oclif-core.js', 'dist/vendor/js-yaml.js', 'dist/lib/light/feed/list.js'])
-    // Its own bundle only: no other light-start command's code.
-    expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/feed/list.js'])
-    // No flag, so no global flag to move: the argument normaliser is not loaded; with one it is.
-    expect(loaded).to.not.include('dist/lib/cli/argv.js')
-    expect(loadedModules(['feed', 'list', '-q'], exampleRepo())).to.include('dist/lib/cli/argv.js')
-    expect(loaded.filter(p => p.startsWith('dist/commands/') || p === 'dist/lib/cli/plugin-trust.js')).to.deep.equal([])
-    expect([...new Set(loaded.map(packageOf).filter(Boolean))]).to.deep.equal([])
+  it('feed list runs from CommonJS bundles only: the light start, oclif, js-yaml and its own; nothing from node_modules, no ES module', () => {
+    for (const args of [
+      ['feed', 'list'],
+      ['-q', 'feed', 'list'],
+    ]) {
+      const loaded = loadedModules(args, exampleRepo())
+      expect(loaded, args.join(' ')).to.deep.equal([
+        'bin/run.js',
+        'dist/lib/light/start.cjs',
+        'dist/vendor/oclif-core.cjs',
+        'dist/vendor/js-yaml.cjs',
+        'dist/lib/light/feed/list.cjs',
+      ])
+    }
+    // bin/ is CommonJS, so without ES modules Node.js's ES module loader never starts.
+    expect(readFileSync(join(PROJECT_ROOT, 'bin', 'package.json'), 'utf8')).to.match(/"type": "commonjs"/)
   })
 
   it("feed list through oclif loads the bundles and nothing from node_modules; no validator, git, Cap'n Proto or deploy code", () => {
@@ -84,7 +94,7 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it("env render runs from its light-start bundle, ssmd's rules included: no rule, validator or command module loads from dist/ on its own", () => {
     const loaded = loadedModules(['env', 'render', 'kalshi-dev'], exampleRepo({ git: true }))
-    expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/env/render.js'])
+    expect(loaded.filter(p => p.startsWith('dist/lib/light/'))).to.deep.equal(['dist/lib/light/start.cjs', 'dist/lib/light/env/render.cjs'])
     const separate = loaded.filter(p => /^dist\/(hooks|commands|lib\/(validate|deploy|git|workspace))\//.test(p) || p === 'dist/lib/cli/plugin-trust.js')
     expect(separate).to.deep.equal([])
     // Through oclif, the same run loads ssmd's validate hook as a module of its own.
@@ -103,11 +113,12 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
     expect(codeCacheAccepted(PROJECT_ROOT)).to.deep.equal(BUNDLES.map(b => `${b}: true`))
-    // Each light-start command's bundle.
-    const probe = LIGHT_BUNDLES.map(b => `(await import(${JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', `${b}.js`)).href)})).__codeCacheAccepted`)
-    const accepted = execFileSync(process.execPath, ['--input-type=module', '-e', `console.log(JSON.stringify([${probe.join(', ')}]))`], { encoding: 'utf8' })
-    expect(LIGHT_BUNDLES.length).to.equal(11)
-    expect(JSON.parse(accepted)).to.deep.equal(LIGHT_BUNDLES.map(() => true))
+    // Each light-start command's bundle, loaded as bin/run.js loads it.
+    const root = JSON.stringify(PROJECT_ROOT)
+    const probe = `const e = require(${JSON.stringify(LIGHT_ENTRY)}); const oclif = e.loadOclif(${root}); console.log(JSON.stringify(${JSON.stringify(LIGHT_IDS)}.map(id => e.loadLightCommand(${root}, id, oclif).codeCacheAccepted)))`
+    const accepted = execFileSync(process.execPath, ['-e', probe], { encoding: 'utf8' })
+    expect(LIGHT_IDS.length).to.equal(11)
+    expect(JSON.parse(accepted)).to.deep.equal(LIGHT_IDS.map(() => true))
   })
 
   it("loads oclif's bundle without looking anything up in node_modules (fdir's optional picomatch is bundled)", () => {
@@ -133,7 +144,7 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
   })
 
   it('the bundles are ASCII, read as latin1 (one byte a character, no UTF-8 decoding)', () => {
-    const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), ...LIGHT_BUNDLES.map(b => `${b}.cjs`)]
+    const files = [...BUNDLES.map(b => join('vendor', `${b}.cjs`)), ...LIGHT_BUNDLES.map(b => `${b}.cjs`), join('lib', 'light', 'start.cjs')]
     const nonAscii = (f: string) => readFileSync(join(PROJECT_ROOT, 'dist', f)).findIndex(byte => byte > 0x7f)
     expect(files.map(f => `${f}: ${nonAscii(f)}`)).to.deep.equal(files.map(f => `${f}: -1`))
     // The rewrite keeps the code's meaning in literals and regular expressions, and refuses an escaped character.
@@ -146,13 +157,13 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
   })
 
   it('rejects a code cache that does not match (other source, other V8 flags, another bundle, truncated) and still runs', () => {
-    /** A copy of the js-yaml bundle, its loader and cache, changed by `change`; what its loader reports in a fresh process. */
+    /** A copy of the js-yaml bundle and its cache, changed by `change`; what the loader of every bundle reports of it in a fresh process. */
     const run = (change: (dir: string) => void, flags: string[] = []) => {
       const dir = tempDir()
-      for (const ext of ['.js', '.cjs', '.cjs.cache']) cpSync(join(PROJECT_ROOT, 'dist', 'vendor', `js-yaml${ext}`), join(dir, `js-yaml${ext}`))
+      for (const ext of ['.cjs', '.cjs.cache']) cpSync(join(PROJECT_ROOT, 'dist', 'vendor', `js-yaml${ext}`), join(dir, `js-yaml${ext}`))
       change(dir)
-      const loader = JSON.stringify(pathToFileURL(join(dir, 'js-yaml.js')).href)
-      const probe = `const m = await import(${loader}); console.log(m.__codeCacheAccepted, JSON.stringify(m.default.load('a: [1, 2]')))`
+      const loader = JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', 'lib', 'cli', 'bundle-loader.js')).href)
+      const probe = `const b = (await import(${loader})).runBundle(${JSON.stringify(join(dir, 'js-yaml.cjs'))}); console.log(b.codeCacheAccepted, JSON.stringify(b.exports.load('a: [1, 2]')))`
       return execFileSync(process.execPath, [...flags, '--input-type=module', '-e', probe], { encoding: 'utf8' }).trim()
     }
     const cache = (dir: string) => join(dir, 'js-yaml.cjs.cache')

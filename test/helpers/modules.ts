@@ -1,8 +1,10 @@
 /**
  * Which files a Node.js process loads as modules: ES modules through a loader
- * hook, CommonJS from require.cache at exit. Pass `nodeArgs` before the
- * script; `loaded()` lists the files, relative to the project (a file of a
- * symlinked node_modules counts as under node_modules/).
+ * hook, CommonJS from require.cache at exit, and the build's bundles, which
+ * ssmd compiles with node:vm (src/lib/cli/bundle-loader.ts), by the file name
+ * each script is given. Pass `nodeArgs` before the script; `loaded()` lists the
+ * files, relative to the project (a file of a symlinked node_modules counts as
+ * under node_modules/).
  */
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
@@ -21,7 +23,14 @@ export function moduleRecorder(): { nodeArgs: string[]; loaded: () => string[] }
   writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)})\n`)
   writeFileSync(
     join(dir, 'cjs.cjs'),
-    `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, Object.keys(require.cache).map(f => require('node:url').pathToFileURL(f).href).join('\\n') + '\\n'))\n`,
+    [
+      "const vm = require('node:vm')",
+      'const compiled = []',
+      'const Script = vm.Script',
+      'vm.Script = class extends Script { constructor(code, options) { super(code, options); if (options?.filename) compiled.push(options.filename) } }',
+      `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(log)}, [...Object.keys(require.cache), ...compiled].map(f => require('node:url').pathToFileURL(f).href).join('\\n') + '\\n'))`,
+      '',
+    ].join('\n'),
   )
   return {
     nodeArgs: ['--require', join(dir, 'cjs.cjs'), '--import', pathToFileURL(join(dir, 'register.mjs')).href],
@@ -35,7 +44,9 @@ export function moduleRecorder(): { nodeArgs: string[]; loaded: () => string[] }
           return inModules.startsWith('..') ? relative(PROJECT_ROOT, file) : join('node_modules', inModules)
         })
         .map(p => p.split(sep).join('/'))
-        .filter(p => !p.startsWith('..')),
+        .filter(p => !p.startsWith('..'))
+        // A CommonJS entry run through the ES module loader (which --import starts) is seen twice.
+        .filter((p, i, all) => all.indexOf(p) === i),
   }
 }
 

@@ -1,5 +1,5 @@
 /*
- * The light start of ssmd's own commands (bin/run.js).
+ * The light start of ssmd's own commands (bin/run.js, through light-entry.ts).
  *
  * oclif's `Config.load` reads ssmd's package.json and manifest, resolves and
  * reads the core plugins' (plugin-help, plugin-plugins), the user plugins',
@@ -263,7 +263,7 @@ function turnedOff(command: ManifestEntry, argv: readonly string[], name: string
  * Where the build writes the bundle of light-start command `id`, relative to
  * dist/ and without extension (scripts/bundle-light.js): lib/light/ and the
  * command's words as folders (`feed:show` is lib/light/feed/show).
- * @public imported from dist/ by bin/run.js and scripts/bundle-light.js
+ * @public imported from dist/ by scripts/bundle-light.js
  */
 export function lightBundle(id: string): string[] {
   return ['lib', 'light', ...id.split(':')]
@@ -315,7 +315,6 @@ export interface RunnableCommand {
  * throws its errors as oclif's `run` does), or undefined, having done
  * nothing, when oclif must run them. `load` gives the command's class (from
  * the build's bundle of that command, lightBundle), or undefined when there is none; `os` is oclif's platform name.
- * @public imported from dist/ by bin/run.js
  */
 export function lightRunner(
   root: string,
