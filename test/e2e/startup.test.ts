@@ -288,6 +288,19 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
       const plugins = node([join(root, 'bin', 'run.js'), 'plugins'], repo, env)
       expect(plugins.code, plugins.stderr).to.equal(0)
       expect(plugins.stdout.trim()).to.equal('No plugins installed.')
+      // bin/ is CommonJS in the package too, and the light start's entry ships.
+      expect(paths).to.include.members(['bin/package.json', 'bin/run.js', 'dist/lib/light/start.cjs'])
+
+      // A start that fails before any command runs (here on a damaged command table, which Node.js's own report
+      // of an uncaught error would quote whole) is one line through the output gate: no stack trace, no secret.
+      const token = `ghp_${'a1B2'.repeat(9)}`
+      writeFileSync(join(root, 'dist', 'lib', 'light', 'manifest.json'), `${token}\n`)
+      const broken = node([join(root, 'bin', 'run.js'), 'feed', 'list'], repo, env)
+      expect(broken.code).to.equal(1)
+      expect(broken.stdout).to.equal('')
+      expect(broken.stderr).to.match(/^Error: .*JSON.*\n$/)
+      expect(broken.stderr).to.not.include(token)
+      expect(broken.stderr).to.include('ghp_')
     })
   })
 })
