@@ -24,13 +24,26 @@ const importDist = (...path) => import(pathToFileURL(dist(...path)).href)
 /** ssmd's oclif, once imported (importOclif). */
 let oclifLoaded
 
-main().catch(async error => {
-  // Whatever escaped the command's own handling (the start itself failed): one line, through the output gate.
-  await installOutputGate()
-  const verbose = process.argv.includes('--verbose') || process.argv.includes('-v')
-  process.stderr.write(`Error: ${(verbose && error?.stack) || error?.message || String(error)}\n`)
-  process.exitCode = 1
-})
+// What no handler took — an error of the start itself, or one raised outside any command's handling (a stream
+// that fails after the command has finished, such as stdout on a full device) — is one line through the output
+// gate, exit code 1, rather than Node.js's report of it, which writes past the gate with a stack trace.
+process.on('uncaughtException', fail)
+process.on('unhandledRejection', fail)
+main().catch(fail)
+
+let failing = false
+
+async function fail(error) {
+  if (failing) process.exit(1)
+  failing = true
+  try {
+    await installOutputGate()
+    const verbose = process.argv.includes('--verbose') || process.argv.includes('-v')
+    process.stderr.write(`Error: ${(verbose && error?.stack) || error?.message || String(error)}\n`)
+  } finally {
+    process.exit(1)
+  }
+}
 
 async function main() {
   const argv = process.argv.slice(2)

@@ -175,7 +175,7 @@ function checkShared(dist, files) {
  * code cache covers it. The build's precompiled JSON Schema validators (111 KB) cost about 3.5 ms of CPU
  * to compile at each `env render` when loaded from their own file.
  */
-const BUNDLED_REQUIRES = [{ file: 'lib/validate/contract.js', call: 'createRequire(import.meta.url)(compiled.pathname)', target: 'generated/validators.cjs' }]
+const BUNDLED_REQUIRES = [{ file: 'lib/validate/contract.js', call: 'createRequire(import.meta.url)(fileURLToPath(compiled))', target: 'generated/validators.cjs' }]
 
 /**
  * Package files the bundle holds instead of loading from node_modules: the validators' one runtime helper

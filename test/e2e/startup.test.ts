@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from '../../scripts/ascii-source.js'
@@ -260,6 +260,25 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
     })
   })
 
+  it("an error outside any command's handling (stdout on a full device) is one line through the gate, exit 1, on both starts", () => {
+    const repo = exampleRepo()
+    for (const full of ['', '1']) {
+      const out = openSync('/dev/full', 'w')
+      try {
+        const r = spawnSync(process.execPath, [BUILT_BIN, 'env', 'render', 'kalshi-dev'], {
+          cwd: repo,
+          env: { ...cliEnv(), SSMD_FULL_START: full },
+          stdio: ['ignore', out, 'pipe'],
+          encoding: 'utf8',
+        })
+        expect(r.status, `full start: ${full}`).to.equal(1)
+        expect(r.stderr, `full start: ${full}`).to.equal('Error: ENOSPC: no space left on device, write\n')
+      } finally {
+        closeSync(out)
+      }
+    }
+  })
+
   describe('the packed package', () => {
     it('holds the bundles, their code caches and licences, and runs from an unpacked tarball', function () {
       this.timeout(120000)
@@ -273,7 +292,9 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
       const paths = files.map(f => f.path)
       const vendor = BUNDLES.flatMap(b => ['.js', '.cjs', '.cjs.cache', '.licenses.txt', '.meta.json'].map(ext => `${b}${ext}`)).sort()
       expect(paths.filter(p => p.startsWith('dist/vendor/')).sort()).to.deep.equal(vendor.map(f => `dist/vendor/${f}`))
-      const unpacked = tempDir()
+      // A folder name a file URL encodes (a space, '#', '%'): every file of dist/ is still found.
+      const unpacked = join(tempDir(), 'in a #%20 folder')
+      mkdirSync(unpacked)
       execFileSync('tar', ['-xzf', join(dest, filename), '-C', unpacked])
       const root = join(unpacked, 'package')
       // The dependencies as an install would resolve them.
@@ -288,6 +309,13 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
       const plugins = node([join(root, 'bin', 'run.js'), 'plugins'], repo, env)
       expect(plugins.code, plugins.stderr).to.equal(0)
       expect(plugins.stdout.trim()).to.equal('No plugins installed.')
+      // Both starts of a command that loads the precompiled validators (the light one holds them in its bundle).
+      const rendered = ssmdProcess(['env', 'render', 'kalshi-dev'], { cwd: repo, env }).stdout
+      for (const full of ['', '1']) {
+        const render = node([join(root, 'bin', 'run.js'), 'env', 'render', 'kalshi-dev'], repo, { ...env, SSMD_FULL_START: full })
+        expect(render.code, render.stderr).to.equal(0)
+        expect(render.stdout).to.equal(rendered)
+      }
       // bin/ is CommonJS in the package too, and the light start's entry ships.
       expect(paths).to.include.members(['bin/package.json', 'bin/run.js', 'dist/lib/light/start.cjs'])
 

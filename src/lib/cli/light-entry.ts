@@ -134,6 +134,8 @@ export function lightMain(root: string, args: readonly string[]): (() => Promise
   let oclif: Oclif | undefined
   const ownOclif = () => (oclif ??= loadOclif(root))
   const load = async (id: string) => {
+    // No bundle: lightRunner says to run the build.
+    if (!existsSync(join(root, 'dist', ...lightBundle(id)) + '.cjs')) return undefined
     const commands = loadLightCommand(root, id, ownOclif()).exports.COMMANDS as Record<string, (() => Promise<RunnableCommand>) | undefined>
     return commands[id]?.()
   }

@@ -2,7 +2,9 @@
  * The output gate: the one place every byte ssmd prints passes through.
  *
  * `installOutputGate()` wraps `process.stdout.write` and `process.stderr.write`
- * (bin/run.js installs it before anything else runs; the base command installs
+ * (bin/run.js installs it before anything is written, once it knows how the
+ * command starts: the light start installs this module's copy in its bundle,
+ * lib/light/start.cjs, any other run the ES module's; the base command installs
  * it again, idempotently, for in-process runs). Whatever writes — a command's
  * lines, its `--json` result, an error, oclif's help, a rendered document, a
  * hook's output — is then redacted here, not at each call site:

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 import { DOCUMENT_SCHEMAS } from '../spec/documents.js'
 import type { JsonSchema } from '../spec/common.js'
 import { pointerSegments } from '../yaml/locate.js'
@@ -16,7 +17,7 @@ function precompiledValidators(): Record<string, ValidateFunction> | undefined {
   if (validators || compiledChecked) return validators
   compiledChecked = true
   const compiled = new URL('../../generated/validators.cjs', import.meta.url)
-  if (existsSync(compiled)) validators = createRequire(import.meta.url)(compiled.pathname) as Record<string, ValidateFunction>
+  if (existsSync(compiled)) validators = createRequire(import.meta.url)(fileURLToPath(compiled)) as Record<string, ValidateFunction>
   return validators
 }
 
