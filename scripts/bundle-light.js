@@ -47,6 +47,9 @@ function commandFiles(dist, ids) {
   return ids.map(id => ({ id, file: join(dist, 'commands', ...id.split(':')) + '.js' }))
 }
 
+/** esbuild's options for every light-start file: CommonJS for Node.js 20, packages left to Node.js's require(). */
+const BUNDLE_OPTIONS = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' }
+
 /** Where the build writes the light start's entry (src/lib/cli/light-entry.ts), relative to dist/. */
 export const LIGHT_ENTRY = ['lib', 'light', 'start.cjs']
 
@@ -72,15 +75,10 @@ export async function bundleLight(dist, ids) {
     const entry = `export const COMMANDS = { ${JSON.stringify(c.id)}: async () => (await import(${JSON.stringify(spec(c.file))})).default }`
     const code = `${base}.cjs`
     const result = await build({
-      stdin: { contents: entry, resolveDir: out, sourcefile: 'light-entry.js', loader: 'js' },
-      bundle: true,
-      format: 'cjs',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
+      ...BUNDLE_OPTIONS,
+      stdin: { contents: entry, resolveDir: out, sourcefile: 'light-command.js', loader: 'js' },
       outfile: code,
       metafile: true,
-      logLevel: 'warning',
       plugins: [shared(dist, LIGHT_SHARED), packageFiles(code), ownUrls(dist)],
     })
     const text = readFileSync(code, 'utf8')
@@ -113,16 +111,7 @@ export async function bundleLight(dist, ids) {
 async function bundleEntry(build, dist) {
   const code = join(dist, ...LIGHT_ENTRY)
   mkdirSync(dirname(code), { recursive: true })
-  await build({
-    entryPoints: [join(dist, 'lib', 'cli', 'light-entry.js')],
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    outfile: code,
-    logLevel: 'warning',
-  })
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(dist, 'lib', 'cli', 'light-entry.js')], outfile: code })
   const text = readFileSync(code, 'utf8')
   // It runs as a plain CommonJS module: import() is Node.js's own, and nothing may ask for its ES module URL.
   if (/\bimport\.meta\b/.test(text) || /\brequire\(["'](?!node:)/.test(text)) {
