@@ -119,8 +119,11 @@ export function loadLightCommand(root: string, id: string, oclif: object = loadO
     'lib/domain/secrets.js': namespace(secrets, false),
   }
   const shared = Object.fromEntries(LIGHT_SHARED.map(f => [`ssmd-shared:${f}`, modules[f]]))
-  return runBundle(join(root, 'dist', ...lightBundle(id)) + '.cjs', { shared, url: rel => new URL(rel, dist).href })
+  return runBundle(commandBundle(root, id), { shared, url: rel => new URL(rel, dist).href })
 }
+
+/** The file of light-start command `id`'s bundle. */
+const commandBundle = (root: string, id: string) => join(root, 'dist', ...lightBundle(id)) + '.cjs'
 
 /**
  * The light start's run of `args` (already normalised): undefined, having done
@@ -130,12 +133,11 @@ export function loadLightCommand(root: string, id: string, oclif: object = loadO
  * @public imported from dist/ by bin/run.js
  */
 export function lightMain(root: string, args: readonly string[]): (() => Promise<void>) | undefined {
-  if (!existsSync(join(root, 'dist', 'lib', 'light', 'manifest.json'))) return undefined
   let oclif: Oclif | undefined
   const ownOclif = () => (oclif ??= loadOclif(root))
   const load = async (id: string) => {
     // No bundle: lightRunner says to run the build.
-    if (!existsSync(join(root, 'dist', ...lightBundle(id)) + '.cjs')) return undefined
+    if (!existsSync(commandBundle(root, id))) return undefined
     const commands = loadLightCommand(root, id, ownOclif()).exports.COMMANDS as Record<string, (() => Promise<RunnableCommand>) | undefined>
     return commands[id]?.()
   }
