@@ -7,7 +7,7 @@ import { verifyAgainstSnapshot, type GateSnapshot } from './gate-snapshot.js'
 import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { ObjectWriter } from './loose.js'
-import { EMPTY_TREE, commitTree, readTree, treeContent, type TreeEntry } from './objects.js'
+import { EMPTY_TREE, commitTree, readTree, rewriteTree, treeContent, type TreeEntry } from './objects.js'
 import { readHead, type Head } from './refs.js'
 import { openRepository, type Repository } from './repo.js'
 import { smudgeRacilyClean, ssmdStatus, statBlock, workingContent, type ChangeKind, type SsmdStatus } from './status.js'
@@ -158,8 +158,8 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     index.dropStaleExtensions()
 
     const baseTree = status.head.oid ? await commitTree(repo, status.head.oid) : EMPTY_TREE
-    const writeTree = (list: TreeEntry[]) => writer.write('tree', treeContent(list))
-    let tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? writeTree([])
+    const writeTree = (content: Buffer) => writer.write('tree', content)
+    let tree = (await applyToTree(repo, baseTree, treeChanges, writeTree)) ?? writeTree(Buffer.alloc(0))
 
     // Hooks, as `git commit` runs them for a partial commit: pre-commit and
     // the message hooks see a temporary index (HEAD plus the ssmd changes).
@@ -200,7 +200,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
         if (!message) throw new SsmdError('the commit message is empty after the hooks ran; nothing was committed', { code: 'usage' })
         // A pre-commit hook may change what is committed by updating the index it was given.
         const after = readFileSync(tempIndex)
-        if (!after.equals(temp)) tree = treeFromIndex(GitIndex.parse(after), writeTree)
+        if (!after.equals(temp)) tree = treeFromIndex(GitIndex.parse(after), list => writeTree(treeContent(list)))
       } finally {
         rmSync(tempIndex, { force: true })
         release(tempIndex)
@@ -307,11 +307,11 @@ export function cleanupMessage(message: string, mode: CleanupMode = 'whitespace'
 /**
  * A new tree: `tree` with the blobs in `changes` (git path → blob, or null
  * to delete) put in place. Only the trees along changed paths are read and
- * rewritten. Returns undefined for an empty tree.
+ * rewritten, and of those only the changed entries are written anew
+ * (rewriteTree). Returns undefined for an empty tree.
  */
-async function applyToTree(repo: Repository, tree: string | undefined, changes: Map<string, TreeChange>, write: (entries: TreeEntry[]) => string): Promise<string | undefined> {
-  const entries = new Map<string, TreeEntry>()
-  if (tree) for (const e of await readTree(repo, tree)) entries.set(e.name, e)
+async function applyToTree(repo: Repository, tree: string | undefined, changes: Map<string, TreeChange>, write: (content: Buffer) => string): Promise<string | undefined> {
+  const base = tree ? await readTree(repo, tree) : []
   const direct = new Map<string, TreeChange>()
   const nested = new Map<string, Map<string, TreeChange>>()
   for (const [path, change] of changes) {
@@ -323,18 +323,22 @@ async function applyToTree(repo: Repository, tree: string | undefined, changes: 
       nested.get(head)!.set(path.slice(slash + 1), change)
     }
   }
+  const byName = nested.size > 0 ? new Map(base.map(e => [e.name, e])) : undefined
+  const here = new Map<string, TreeEntry | null>()
   for (const name of new Set([...direct.keys(), ...nested.keys()])) {
-    const existing = entries.get(name)
     const file = direct.get(name)
     const sub = nested.get(name)
     let subtree: string | undefined
-    if (sub) subtree = await applyToTree(repo, existing?.mode === '040000' ? existing.oid : undefined, sub, write)
-    if (file) entries.set(name, { name, mode: file.mode, oid: file.oid })
-    else if (subtree) entries.set(name, { name, mode: '040000', oid: subtree })
-    else if (file === null || sub) entries.delete(name)
+    if (sub) {
+      const existing = byName!.get(name)
+      subtree = await applyToTree(repo, existing?.mode === '040000' ? existing.oid : undefined, sub, write)
+    }
+    if (file) here.set(name, { name, mode: file.mode, oid: file.oid })
+    else if (subtree) here.set(name, { name, mode: '040000', oid: subtree })
+    else if (file === null || sub) here.set(name, null)
   }
-  if (entries.size === 0) return undefined
-  return write([...entries.values()])
+  const content = rewriteTree(base, here)
+  return content && write(content)
 }
 
 /** Every blob and gitlink of a tree, as git path → entry. */
