@@ -36,30 +36,68 @@ export function entryMode(e: IndexEntry): number {
 }
 
 export class GitIndex {
+  /** The entries in git's order; a run of entries read but never looked at stays bytes (see `read`'s `keep`). */
+  private items: Array<IndexEntry | RawRun>
+  /** Whether `items` holds any RawRun. */
+  private runs: boolean
+
   constructor(
     public version: number,
-    public entries: IndexEntry[],
+    entries: Array<IndexEntry | RawRun>,
     /** Extensions to write back (signature + data). */
     public extensions: Array<{ signature: string; data: Buffer }>,
     /** The index file's mtime in ns: entries not older than it are "racily clean". */
     public mtimeNs: bigint,
     /** Only some entries were read (see `read`'s `only`): this index cannot be written back. */
     public readonly partial = false,
-  ) {}
+    /** The paths `read` kept as entries; the others may be runs of bytes. */
+    private readonly keep?: readonly string[],
+  ) {
+    this.items = entries
+    this.runs = entries.some(e => e instanceof RawRun)
+  }
+
+  /** Every entry, in git's order (runs kept as bytes are made entries first). */
+  get entries(): IndexEntry[] {
+    if (this.runs) {
+      this.items = this.items.flatMap(e => (e instanceof RawRun ? e.expand() : e))
+      this.runs = false
+    }
+    return this.items as IndexEntry[]
+  }
+
+  set entries(value: IndexEntry[]) {
+    this.items = value
+    this.runs = false
+  }
+
+  /** Number of entries, runs included. */
+  get size(): number {
+    if (!this.runs) return this.items.length
+    let n = 0
+    for (const e of this.items) n += e instanceof RawRun ? e.count : 1
+    return n
+  }
 
   /**
    * Reads an index file (`repo.indexFile`). With `only` (git paths: files or
    * folders), only entries at or under them are kept — a fast read-only view
-   * of a big index.
+   * of a big index. With `keep` instead, the index is whole and can be
+   * written back, but the entries outside those paths stay runs of bytes
+   * until something asks for `entries`: reading, updating and writing the
+   * index for a few paths costs nothing per other entry.
    */
-  static read(file: string, only?: string[]): GitIndex {
+  static read(file: string, only?: string[], options: { keep?: readonly string[] } = {}): GitIndex {
     if (!existsSync(file)) return new GitIndex(2, [], [], 0n, only !== undefined)
     const mtimeNs = statSync(file, { bigint: true }).mtimeNs
-    return GitIndex.parse(readFileSync(file), mtimeNs, only)
+    return GitIndex.parse(readFileSync(file), mtimeNs, only, options.keep)
   }
 
-  static parse(buf: Buffer, mtimeNs = 0n, only?: string[]): GitIndex {
-    const prefixes = only?.map(p => Buffer.from(p, 'utf8'))
+  static parse(buf: Buffer, mtimeNs = 0n, only?: readonly string[], keep?: readonly string[]): GitIndex {
+    const version0 = buf.length >= 8 ? buf.readUInt32BE(4) : 0
+    // Runs need entries that stand alone as bytes: not version 4 (each path is stored against the one before it).
+    const runsOf = only === undefined && keep !== undefined && version0 !== 4 ? keep : undefined
+    const prefixes = (only ?? runsOf)?.map(p => Buffer.from(p, 'utf8'))
     // Most entries of a big index are outside `only`: a path's first two bytes rule most of them out without a call.
     const firstTwo = new Uint8Array(65536)
     for (const p of prefixes ?? []) firstTwo[(p[0] << 8) | (p.length > 1 ? p[1] : 0x2f)] = 1
@@ -94,7 +132,8 @@ export class GitIndex {
     const version = buf.readUInt32BE(4)
     if (version < 2 || version > 4) throw new SsmdError(`the git index has version ${version}, which ssmd does not support (2, 3 and 4 are)`)
     const count = buf.readUInt32BE(8)
-    const entries: IndexEntry[] = []
+    const entries: Array<IndexEntry | RawRun> = []
+    let run: RawRun | undefined
     let pos = 12
     let previous = ''
     for (let n = 0; n < count; n++) {
@@ -127,8 +166,21 @@ export class GitIndex {
         const nul = nameLen < 0xfff ? pos + nameLen : buf.indexOf(0, pos)
         const from = pos
         pos = start + (((nul - start + 8) >> 3) << 3)
-        if (prefixes && ((nul - from > 1 && firstTwo[(buf[from] << 8) | buf[from + 1]] === 0) || !wanted(from, nul))) continue
-        entries.push(new ReadEntry(buf, start, pos, from, nul, flags & (FLAG_ASSUME_VALID | 0x3000), extended, prefixes === undefined))
+        if (prefixes && ((nul - from > 1 && firstTwo[(buf[from] << 8) | buf[from + 1]] === 0) || !wanted(from, nul))) {
+          if (!runsOf) continue
+          // Inline, as this runs once per entry of what may be a very large index.
+          const mtimeSec = buf[start + 8] * 0x1000000 + ((buf[start + 9] << 16) | (buf[start + 10] << 8) | buf[start + 11])
+          if (run === undefined) entries.push((run = new RawRun(buf, start, pos, mtimeSec)))
+          else {
+            run.lastStart = start
+            run.end = pos
+            run.count++
+            if (mtimeSec > run.newest) run.newest = mtimeSec
+          }
+          continue
+        }
+        run = undefined
+        entries.push(new ReadEntry(buf, start, pos, from, nul, flags & (FLAG_ASSUME_VALID | 0x3000), extended, prefixes === undefined || runsOf !== undefined))
       }
     }
     const extensions: Array<{ signature: string; data: Buffer }> = []
@@ -138,7 +190,7 @@ export class GitIndex {
       extensions.push({ signature, data: buf.subarray(pos + 8, pos + 8 + size) })
       pos += 8 + size
     }
-    return new GitIndex(version, entries, extensions, mtimeNs, prefixes !== undefined)
+    return new GitIndex(version, entries, extensions, mtimeNs, only !== undefined, runsOf)
   }
 
   /** Stage-0 entries by path (and a marker for paths with conflict stages). */
@@ -164,31 +216,45 @@ export class GitIndex {
    */
   update(changes: Map<string, IndexEntry | null>): void {
     if (changes.size === 0) return
-    const entries = this.entries
-    const out: IndexEntry[] = []
+    if ([...changes.keys()].some(p => !this.kept(p))) void this.entries
+    const out: Array<IndexEntry | RawRun> = []
     let i = 0
     for (const path of [...changes.keys()].sort(comparePaths)) {
       const at = this.lowerBound(path, i)
-      while (i < at) out.push(entries[i++])
+      const items = this.items
+      while (i < at) out.push(items[i++])
       // Every stage of the path goes.
-      while (i < entries.length && entries[i].path === path) i++
+      while (i < items.length && items[i].path === path) i++
       const entry = changes.get(path)
       if (entry) out.push(entry)
     }
-    while (i < entries.length) out.push(entries[i++])
-    this.entries = out
+    while (i < this.items.length) out.push(this.items[i++])
+    this.items = out
   }
 
-  /** The first position at or after `from` whose entry's path is not before `path` in git's order. */
+  /** Whether `path` is one `read` was asked to keep as entries (always, when nothing is held as bytes). */
+  private kept(path: string): boolean {
+    return !this.runs || (this.keep ?? []).some(p => path === p || path.startsWith(`${p}/`))
+  }
+
+  /**
+   * The first position at or after `from` whose entry's path is not before
+   * `path` in git's order. A run of bytes sorts by its first path; one that
+   * `path` falls inside is made entries first.
+   */
   private lowerBound(path: string, from = 0): number {
-    let lo = from
-    let hi = this.entries.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (comparePaths(this.entries[mid].path, path) < 0) lo = mid + 1
-      else hi = mid
+    for (;;) {
+      let lo = from
+      let hi = this.items.length
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (comparePaths(this.items[mid].path, path) < 0) lo = mid + 1
+        else hi = mid
+      }
+      const before = lo > from ? this.items[lo - 1] : undefined
+      if (!(before instanceof RawRun) || comparePaths(before.last, path) < 0) return lo
+      this.items.splice(lo - 1, 1, ...before.expand())
     }
-    return lo
   }
 
   /**
@@ -198,14 +264,28 @@ export class GitIndex {
    */
   under(paths: readonly string[]): IndexEntry[] {
     if (this.partial) return this.entries
+    if (paths.some(p => !this.kept(p))) void this.entries
     const out: IndexEntry[] = []
+    const at = (i: number) => this.items[i] as IndexEntry
     for (const p of [...paths].sort(comparePaths)) {
       // `p` itself, then everything from `p/` up to `p0` ('0' follows '/').
-      for (let i = this.lowerBound(p); i < this.entries.length && this.entries[i].path === p; i++) out.push(this.entries[i])
+      for (let i = this.lowerBound(p); i < this.items.length && this.items[i].path === p; i++) out.push(at(i))
       const end = this.lowerBound(`${p}0`)
-      for (let i = this.lowerBound(`${p}/`); i < end; i++) out.push(this.entries[i])
+      for (let i = this.lowerBound(`${p}/`); i < end; i++) out.push(at(i))
     }
     return out
+  }
+
+  /**
+   * The entries whose file was modified in second `sec` or later (git's
+   * racily clean candidates when `sec` is the index file's own): runs of
+   * bytes are looked at by their newest entry, and made entries only if it is
+   * that recent.
+   */
+  modifiedSince(sec: number): IndexEntry[] {
+    if (this.runs) this.items = this.items.flatMap(e => (e instanceof RawRun && e.newest >= sec ? e.expand() : e))
+    this.runs = this.items.some(e => e instanceof RawRun)
+    return this.items.filter((e): e is IndexEntry => !(e instanceof RawRun) && statWord(e, 8) >= sec)
   }
 
   serialize(): Buffer {
@@ -214,9 +294,10 @@ export class GitIndex {
     const header = Buffer.alloc(12)
     header.write('DIRC', 0, 'latin1')
     let version = this.version
-    if (version === 2 && this.entries.some(e => e.extended)) version = 3
+    // (A run is never extended: it comes from a version 2 or 3 file and was written back as it was.)
+    if (version === 2 && this.items.some(e => !(e instanceof RawRun) && e.extended)) version = 3
     header.writeUInt32BE(version, 4)
-    header.writeUInt32BE(this.entries.length, 8)
+    header.writeUInt32BE(this.size, 8)
     parts.push(header)
     let previous = Buffer.alloc(0)
     // Runs of unchanged entries that lie next to each other in the file read are copied as one piece.
@@ -225,8 +306,8 @@ export class GitIndex {
       if (run) parts.push(run.src.subarray(run.start, run.end))
       run = undefined
     }
-    for (const e of this.entries) {
-      if (version !== 4 && e instanceof ReadEntry && e.unchanged) {
+    for (const e of this.items) {
+      if (e instanceof RawRun || (version !== 4 && e instanceof ReadEntry && e.unchanged)) {
         if (run && run.src === e.src && run.end === e.start) run.end = e.end
         else {
           flush()
@@ -288,6 +369,61 @@ export class GitIndex {
     }
     this.extensions = this.extensions.filter(x => x.signature === 'REUC')
   }
+}
+
+/**
+ * Entries next to each other in an index file (versions 2 and 3) that
+ * nothing asked for, kept as their bytes `src[start, end)`: written back as
+ * they are, made `ReadEntry`s only if something needs them.
+ */
+class RawRun {
+  count = 1
+  /** Where its last entry starts. */
+  lastStart: number
+  private firstPath: string | undefined
+  private lastPath: string | undefined
+
+  constructor(
+    readonly src: Buffer,
+    readonly start: number,
+    public end: number,
+    /** The newest mtime (seconds) of its entries. */
+    public newest: number,
+  ) {
+    this.lastStart = start
+  }
+
+  /** The first entry's path (what the run sorts by). */
+  get path(): string {
+    return (this.firstPath ??= entryPath(this.src, this.start))
+  }
+
+  get last(): string {
+    return (this.lastPath ??= entryPath(this.src, this.lastStart))
+  }
+
+  expand(): ReadEntry[] {
+    const out: ReadEntry[] = []
+    for (let at = this.start; at < this.end;) {
+      const flags = (this.src[at + 60] << 8) | this.src[at + 61]
+      const extended = flags & FLAG_EXTENDED ? (this.src[at + 62] << 8) | this.src[at + 63] : 0
+      const from = at + (flags & FLAG_EXTENDED ? 64 : 62)
+      const nameLen = flags & 0xfff
+      const nul = nameLen < 0xfff ? from + nameLen : this.src.indexOf(0, from)
+      const end = at + (((nul - at + 8) >> 3) << 3)
+      out.push(new ReadEntry(this.src, at, end, from, nul, flags & (FLAG_ASSUME_VALID | 0x3000), extended, true))
+      at = end
+    }
+    return out
+  }
+}
+
+/** The path of the version 2 or 3 entry at `start` of `src`. */
+function entryPath(src: Buffer, start: number): string {
+  const flags = (src[start + 60] << 8) | src[start + 61]
+  const from = start + (flags & FLAG_EXTENDED ? 64 : 62)
+  const nameLen = flags & 0xfff
+  return src.toString('utf8', from, nameLen < 0xfff ? from + nameLen : src.indexOf(0, from))
 }
 
 /**

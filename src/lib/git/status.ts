@@ -71,8 +71,9 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     const tree = await commitTree(repo, head.oid)
     for (const p of paths) await blobsUnder(repo, tree, p, headFiles)
   }
-  // Read-only callers need only the ssmd entries of what may be a very large index.
-  let index = GitIndex.read(repo.indexFile, options.forWrite ? undefined : paths)
+  // Read-only callers need only the ssmd entries of what may be a very large index; a commit needs it whole,
+  // but the entries outside the ssmd paths only as the bytes it writes back.
+  let index = options.forWrite ? GitIndex.read(repo.indexFile, undefined, { keep: paths }) : GitIndex.read(repo.indexFile, paths)
   const sparse = index.extensions.some(x => x.signature === 'sdir')
   if (sparse && options.forWrite) {
     throw new SsmdError(
@@ -406,7 +407,8 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale'], c
 export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: ContentConverter): number {
   const indexSec = indexSeconds(index)
   let smudged = 0
-  for (const e of index.entries) {
+  if (indexSec === 0) return 0
+  for (const e of index.modifiedSince(indexSec)) {
     if (!isRacy(statWord(e, 8), indexSec) || statWord(e, 36) === 0) continue
     const mode = entryMode(e)
     if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
