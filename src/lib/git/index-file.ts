@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
+import { hexSlice } from './hex.js'
 
 /**
  * The git index (dircache), read and written without a `git` executable.
@@ -475,7 +476,7 @@ class ReadEntry implements IndexEntry {
   }
 
   get oid(): string {
-    return (this.id ??= this.src.toString('hex', this.start + 40, this.start + 60))
+    return (this.id ??= hexSlice(this.src, this.start + 40, this.start + 60))
   }
 
   set oid(value: string) {

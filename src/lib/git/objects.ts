@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { SsmdError } from '../core/errors.js'
+import { hexSlice } from './hex.js'
 import type { GitObject } from './loose.js'
 import { packs } from './packs.js'
 import type { Repository } from './repo.js'
@@ -161,16 +162,6 @@ export function parseTree(content: Buffer): TreeEntry[] {
 }
 
 const ASCII = /^\p{ASCII}*$/u
-
-type SliceBuffer = Buffer & { hexSlice?: (start: number, end: number) => string }
-
-/**
- * Bytes as hex: Buffer's own slice function where Node.js has it (about
- * twice as fast per call as `toString('hex', …)`, which checks its arguments
- * first), `toString` otherwise.
- */
-const hexSlice: (b: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as SliceBuffer).hexSlice === 'function' ? (b, start, end) => (b as SliceBuffer).hexSlice!(start, end) : (b, start, end) => b.toString('hex', start, end)
 
 /** Where each entry of a parsed tree lies in its object (`starts[i]` to `starts[i + 1]`): only for ASCII names in git's order. */
 const layouts = new WeakMap<TreeEntry[], { content: Buffer; starts: number[] }>()
