@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
-import { hexSlice } from './hex.js'
+import { hexSlice, utf8Slice } from './slices.js'
 
 /**
  * The git index (dircache), read and written without a `git` executable.
@@ -424,7 +424,7 @@ function entryPath(src: Buffer, start: number): string {
   const flags = (src[start + 60] << 8) | src[start + 61]
   const from = start + (flags & FLAG_EXTENDED ? 64 : 62)
   const nameLen = flags & 0xfff
-  return src.toString('utf8', from, nameLen < 0xfff ? from + nameLen : src.indexOf(0, from))
+  return utf8Slice(src, from, nameLen < 0xfff ? from + nameLen : src.indexOf(0, from))
 }
 
 /**
@@ -453,7 +453,7 @@ class ReadEntry implements IndexEntry {
   }
 
   get path(): string {
-    return (this.name ??= this.src.toString('utf8', this.nameStart, this.nameEnd))
+    return (this.name ??= utf8Slice(this.src, this.nameStart, this.nameEnd))
   }
 
   /** Whether the entry is still the bytes `src[start, end)` (nothing was assigned to it). */
