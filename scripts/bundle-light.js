@@ -50,6 +50,14 @@ function commandFiles(dist, ids) {
 /** esbuild's options for every light-start file: CommonJS for Node.js 20, packages left to Node.js's require(). */
 const BUNDLE_OPTIONS = { bundle: true, format: 'cjs', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' }
 
+/**
+ * Modules a light-start command imports (dynamically) only when a flag sends
+ * it through oclif's full start (SsmdCommand.fullStartFlags): its bundle
+ * holds a stub that throws instead, so the light start does not load code it
+ * never runs. `commit --no-validate` is light; a validating commit is not.
+ */
+const FULL_START_ONLY = { commit: ['lib/cli/validation.js'] }
+
 /** Where the build writes the light start's entry (src/lib/cli/light-entry.ts), relative to dist/. */
 export const LIGHT_ENTRY = ['lib', 'light', 'start.cjs']
 
@@ -79,7 +87,7 @@ export async function bundleLight(dist, ids) {
       stdin: { contents: entry, resolveDir: out, sourcefile: 'light-command.js', loader: 'js' },
       outfile: code,
       metafile: true,
-      plugins: [shared(dist, LIGHT_SHARED), packageFiles(code), ownUrls(dist)],
+      plugins: [fullStartOnly(dist, c.id, FULL_START_ONLY[c.id] ?? []), shared(dist, LIGHT_SHARED), packageFiles(code), ownUrls(dist)],
     })
     const text = readFileSync(code, 'utf8')
     const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
@@ -118,6 +126,26 @@ async function bundleEntry(build, dist) {
     throw new Error(`${code}: an import.meta or a package require() in the light start's entry; it must hold ssmd's code and Node.js's modules only`)
   }
   writeFileSync(code, `// ssmd's light start (src/lib/cli/light-entry.ts), bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(text, code)}`)
+}
+
+/** The FULL_START_ONLY modules of command `id` become a module that throws if it is ever imported on the light start; a static import of one fails the build. */
+function fullStartOnly(dist, id, files) {
+  return {
+    name: 'full-start-only',
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, args => {
+        const rel = relative(dist, join(args.resolveDir, args.path)).split(sep).join('/')
+        if (!files.includes(rel)) return undefined
+        if (args.kind !== 'dynamic-import')
+          return { errors: [{ text: `${rel} is imported statically by ${args.importer}, so 'ssmd ${id}' cannot leave it out of its light-start bundle (FULL_START_ONLY)` }] }
+        return { path: rel, namespace: 'ssmd-full-start-only' }
+      })
+      b.onLoad({ filter: /.*/, namespace: 'ssmd-full-start-only' }, args => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is not in the light start of 'ssmd ${id}': only oclif's full start runs it (fullStartFlags); please report this`)})`,
+        loader: 'js',
+      }))
+    },
+  }
 }
 
 /** Imports of the `files` shared become require('ssmd-shared:<file>'), which the loader answers with the process's module (light-entry.ts). */

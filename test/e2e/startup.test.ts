@@ -103,12 +103,19 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
 
   it("a light-start bundle that holds package code ships those packages' licences beside it, and names the file", () => {
     const notices = LIGHT_BUNDLES.filter(b => existsSync(join(PROJECT_ROOT, 'dist', `${b}.licenses.txt`)))
-    // Every bundle that validates (or holds validation code) carries ajv's helper.
-    expect(notices).to.deep.equal(['lib/light/commit', 'lib/light/validate', 'lib/light/env/render'])
+    // Every bundle that validates carries ajv's helper; commit's does not validate (a validating commit runs through oclif).
+    expect(notices).to.deep.equal(['lib/light/validate', 'lib/light/env/render'])
     const text = readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'env', 'render.licenses.txt'), 'utf8')
     expect(text).to.match(/^ajv@\S+ \(MIT\)$/m)
     expect(text).to.include(readFileSync(join(PROJECT_ROOT, 'node_modules', 'ajv', 'LICENSE'), 'utf8').trimEnd())
     expect(readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'env', 'render.cjs'), 'latin1').split('\n')[0]).to.include('render.licenses.txt')
+  })
+
+  it("commit's light-start bundle leaves validation out (only a validating commit runs it, through oclif), with a stub that says so", () => {
+    const text = readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'commit.cjs'), 'latin1')
+    expect(text).to.include("lib/cli/validation.js is not in the light start of 'ssmd commit'")
+    for (const name of ['validateForCommit', 'validateRepository', 'runRules']) expect(text, name).to.not.include(`function ${name}(`)
+    expect(readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'validate.cjs'), 'latin1')).to.include('function validateRepository(')
   })
 
   it('runs on the V8 code caches the build made (same Node.js)', () => {
