@@ -55,6 +55,20 @@ tester.run('security/secret-literal', builtin('security/secret-literal'), {
       ],
     },
     {
+      name: 'an AWS access key id as an item of a list (its place found through the array index)',
+      files: { [DEV]: edited(DEV, 'fields: [api_key, api_secret]', 'fields: [api_key, AKIAIOSFODNN7EXAMPLE]') },
+      findings: [
+        {
+          file: DEV,
+          line: 14,
+          column: 23,
+          severity: 'error',
+          message:
+            'value looks like an AWS access key id; never store secret values in ssmd files — reference them with an env key (ssmd env add-key) and rotate the leaked secret',
+        },
+      ],
+    },
+    {
       name: 'a GitHub fine-grained token',
       files: { [DEV]: described(`github_pat_${'A1b2C3d4E5'.repeat(5)}`) },
       findings: [

@@ -83,17 +83,18 @@ const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.rep
  * finding needs (building it for every string of every document is most of the cost).
  */
 export function eachString(data: unknown, fn: (value: string, key: string, path: () => string) => void): void {
-  const segments: string[] = []
+  // Array positions stay numbers until a path is asked for.
+  const segments: Array<string | number> = []
   const path = () => {
     let out = ''
-    for (const s of segments) out += `/${escapeSegment(s)}`
+    for (const s of segments) out += `/${typeof s === 'number' ? s : escapeSegment(s)}`
     return out
   }
   const walk = (node: unknown, key: string): void => {
     if (typeof node === 'string') fn(node, key, path)
     else if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
-        segments.push(String(i))
+        segments.push(i)
         walk(node[i], key)
         segments.pop()
       }

@@ -4,6 +4,8 @@ const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
 
 /** JSON Pointers of every integer beyond ±(2^53 − 1) in a document (a pointer is built only for a hit). */
 function unsafeIntegers(data: unknown): string[] {
+  // Nearly every document has none: look first without keeping a path.
+  if (!holdsUnsafeInteger(data)) return []
   const out: string[] = []
   const keys: Array<string | number> = []
   const walk = (node: unknown): void => {
@@ -25,6 +27,15 @@ function unsafeIntegers(data: unknown): string[] {
   }
   walk(data)
   return out
+}
+
+function holdsUnsafeInteger(node: unknown): boolean {
+  if (typeof node === 'number') return Number.isInteger(node) && !Number.isSafeInteger(node)
+  if (Array.isArray(node)) return node.some(holdsUnsafeInteger)
+  if (isObj(node)) {
+    for (const k of Object.keys(node)) if (holdsUnsafeInteger(node[k])) return true
+  }
+  return false
 }
 
 /** The literal as written at line:col (the parsed number has already lost digits). */
