@@ -1,7 +1,7 @@
 import { expect } from 'chai'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { GitIndex, type IndexEntry } from '../../src/lib/git/index-file.js'
+import { GitIndex, GitLock, type IndexEntry } from '../../src/lib/git/index-file.js'
 import { rng } from '../helpers/random.js'
 import { git, tempDir } from '../helpers/repo.js'
 
@@ -106,5 +106,18 @@ describe('lib/git index entries kept as bytes', () => {
     const kept = GitIndex.parse(raw, 0n, undefined, KEEP)
     expect(kept.serialize().equals(raw)).to.equal(true)
     expect(listed(kept.under(KEEP))).to.deep.equal(listed(GitIndex.parse(raw).under(KEEP)))
+  })
+})
+
+describe('lib/git lock writes', () => {
+  it('writes an index given as pieces exactly: more pieces than one writev takes (IOV_MAX 1,024), and empty ones', () => {
+    const dir = tempDir()
+    const file = join(dir, 'index')
+    const next = rng(3)
+    const pieces = Array.from({ length: 3000 }, (_, i) => Buffer.alloc(Math.floor(next() * 40), i % 251))
+    const lock = GitLock.acquire(file)
+    lock.commit(pieces)
+    expect(readFileSync(file).equals(Buffer.concat(pieces))).to.equal(true)
+    expect(existsSync(`${file}.lock`)).to.equal(false)
   })
 })

@@ -102,7 +102,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
         applyIndexFixes(status.index, status.indexFixes)
         status.index.dropStaleExtensions()
         smudgeRacilyClean(repo, status.index, status.converter)
-        lock.commit(status.index.serialize())
+        lock.commit(status.index.serializeParts())
       }
       throw new SsmdError('nothing to commit (no changes to ssmd files)', { code: 'nothing-to-commit' })
     }
@@ -221,7 +221,7 @@ export async function commitSsmdChanges(root: string, options: CommitOptions): P
     // As git does before writing an index: racily clean entries that changed are smudged.
     smudgeRacilyClean(repo, index, status.converter)
     moveHead(repo, status.head, commit, committer, `commit${status.head.oid ? '' : ' (initial)'}: ${subject}`)
-    lock.commit(index.serialize())
+    lock.commit(index.serializeParts())
     result = {
       commit,
       short: commit.slice(0, 7),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, writevSync } from 'node:fs'
 import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
 import { hexSlice, utf8Slice } from './slices.js'
@@ -289,7 +289,17 @@ export class GitIndex {
     return this.items.filter((e): e is IndexEntry => !(e instanceof RawRun) && statWord(e, 8) >= sec)
   }
 
+  /** The index file's bytes. */
   serialize(): Buffer {
+    return Buffer.concat(this.serializeParts())
+  }
+
+  /**
+   * The index file's bytes as pieces, most of them views of the file read
+   * (runs of unchanged entries), ending with the checksum: written with one
+   * writev, a large index is never copied whole.
+   */
+  serializeParts(): Buffer[] {
     if (this.partial) throw new Error('a partially read index cannot be written')
     const parts: Buffer[] = []
     const header = Buffer.alloc(12)
@@ -345,8 +355,10 @@ export class GitIndex {
       head.writeUInt32BE(x.data.length, 4)
       parts.push(head, x.data)
     }
-    const body = Buffer.concat(parts)
-    return Buffer.concat([body, createHash('sha1').update(body).digest()])
+    const hash = createHash('sha1')
+    for (const part of parts) hash.update(part)
+    parts.push(hash.digest())
+    return parts
   }
 
   /**
@@ -521,6 +533,16 @@ function encodeOffsetVarint(value: number): Buffer {
   return Buffer.from(bytes)
 }
 
+/** Writes every piece, in order: one writev, then whatever a short write left. */
+function writeAll(fd: number, pieces: Buffer[]): void {
+  const total = pieces.reduce((n, p) => n + p.length, 0)
+  const written = writevSync(fd, pieces)
+  if (written < total) {
+    const rest = Buffer.concat(pieces).subarray(written)
+    for (let at = 0; at < rest.length;) at += writeSync(fd, rest, at)
+  }
+}
+
 /**
  * git's own lock on `file`: `<file>.lock`, created exclusively as git does.
  * The new content is written to the lock and renamed over `file` on
@@ -558,11 +580,11 @@ export class GitLock {
     return new GitLock(file, lock, fd)
   }
 
-  /** Writes `content` to the lock (fsynced) and renames it over the file. */
-  commit(content: Buffer): void {
+  /** Writes `content` (one buffer, or pieces written in order) to the lock (fsynced) and renames it over the file. */
+  commit(content: Buffer | Buffer[]): void {
     if (this.done) throw new Error(`${this.path} was already released`)
     try {
-      writeSync(this.fd!, content)
+      writeAll(this.fd!, Array.isArray(content) ? content : [content])
       fsyncSync(this.fd!)
       closeSync(this.fd!)
       this.fd = undefined

@@ -385,7 +385,7 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale'], c
     }
     if (refreshed === 0) return 0
     smudgeRacilyClean(repo, index, converter)
-    lock.commit(index.serialize())
+    lock.commit(index.serializeParts())
     return refreshed
   } catch {
     return 0
