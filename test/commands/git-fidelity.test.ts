@@ -1,8 +1,10 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { GitIndex } from '../../src/lib/git/index-file.js'
+import { statBlock } from '../../src/lib/git/status.js'
 import { ssmd } from '../helpers/cli.js'
 import { exampleRepo, tempDir } from '../helpers/repo.js'
 import { gitIn, gitTry, isolatedGitEnv, type Env } from '../helpers/git.js'
@@ -421,6 +423,36 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
         .filter(l => l.startsWith('  new: '))
         .map(l => l.slice(7)),
     ).to.deep.equal(gitListed)
+  })
+
+  it("keeps a file changed in its entry's own second, at the same size, visible to git after a commit (racily clean, at git's whole seconds) (13)", async () => {
+    const env = isolatedGitEnv()
+    const { top } = repoWith(env)
+    const out = join(top, 'out.txt')
+    writeFileSync(out, 'AAAA\n')
+    gitIn(top, env, 'add', 'out.txt')
+    gitIn(top, env, 'commit', '-q', '-m', 'out')
+    // Changed at the same size, in the second its index entry was recorded (both moved two minutes back, so that the
+    // commit below writes the index in a later second); only the nanoseconds of the recorded stat data differ.
+    writeFileSync(out, 'BBBB\n')
+    const then = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000)
+    utimesSync(out, then, then)
+    const index = GitIndex.read(join(top, '.git', 'index'))
+    const entry = index.entries.find(e => e.path === 'out.txt')!
+    const stat = statBlock(lstatSync(out, { bigint: true }), '100644')
+    for (const nsec of [4, 12]) stat.writeUInt32BE((stat.readUInt32BE(nsec) + 500_000_000) % 1_000_000_000, nsec)
+    index.set({ path: 'out.txt', stat, oid: entry.oid, flags: 0, extended: 0 })
+    writeFileSync(join(top, '.git', 'index'), index.serialize())
+    utimesSync(join(top, '.git', 'index'), then, then)
+    const shown = () => gitIn(top, env, '--no-optional-locks', 'status', '--porcelain').split('\n').filter(Boolean)
+    expect(shown()).to.deep.equal([' M out.txt'])
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+    const r = await ssmd(['commit', '--no-validate', '-m', 'feeds only'], { cwd: top, env })
+    expect(r.code, r.stderr).to.equal(0)
+    // git still sees the change: the entry's recorded size was set to 0, as git itself does before writing an index.
+    expect(shown()).to.deep.equal([' M out.txt'])
+    expect(gitIn(top, env, 'diff', '--stat')).to.include('out.txt')
+    fsck(top, env)
   })
 
   it("refreshes stale stat data in the index after a diff proves files unchanged, under git's lock (13)", async () => {

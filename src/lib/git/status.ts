@@ -336,6 +336,19 @@ export function statMatches(e: IndexEntry, st: Stats): boolean {
   )
 }
 
+/**
+ * Whether git could take the entry's stat data for `st` unchanged, at its
+ * coarsest: mtime to the second, size and file type (what every build and
+ * `core.checkStat` setting compares; git's default build ignores
+ * nanoseconds). The racily-clean rule must assume that much of git, whatever
+ * ssmd's own finer statMatches says: a file changed within the second its
+ * entry was recorded, at the same size, would otherwise look clean to git
+ * once the index is rewritten in a later second.
+ */
+function mayLookClean(e: IndexEntry, st: Stats): boolean {
+  return statWord(e, 8) === Math.floor(st.mtimeMs / 1000) >>> 0 && statWord(e, 36) === st.size >>> 0 && statWord(e, 24) >> 12 === st.mode >> 12
+}
+
 /** The index stat block for a file, as git writes it. */
 export function statBlock(st: BigIntStats, mode: string): Buffer {
   const b = Buffer.alloc(40)
@@ -413,7 +426,7 @@ export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: 
     const mode = entryMode(e)
     if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
     const st = lstatOrUndefined(join(repo.workTree, e.path))
-    if (!st || !statMatches(e, st)) continue
+    if (!st || !mayLookClean(e, st)) continue
     let same = false
     try {
       const exact = lstatSync(join(repo.workTree, e.path), { bigint: true })
