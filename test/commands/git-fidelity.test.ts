@@ -425,6 +425,57 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     ).to.deep.equal(gitListed)
   })
 
+  it('writes the modes git writes when it rewrites a tree another tool wrote with a padded folder mode (040000) or a file mode like 100664 (4)', async () => {
+    const env = isolatedGitEnv()
+    const { top } = repoWith(env)
+    mkdirSync(join(top, 'docs'))
+    writeFileSync(join(top, 'docs', 'readme'), 'docs\n')
+    writeFileSync(join(top, 'notes.txt'), 'notes\n')
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'docs')
+    // The root tree again, as an older tool might have written it: `040000` for folders, `100664` for a file.
+    const entries = gitIn(top, env, 'ls-tree', 'HEAD')
+      .split('\n')
+      .filter(Boolean)
+      .map(line => {
+        const [meta, name] = line.split('\t')
+        const [mode, , oid] = meta.split(' ')
+        return { mode: mode === '040000' ? '040000' : name === 'notes.txt' ? '100664' : mode, name, oid }
+      })
+    const content = Buffer.concat(entries.map(e => Buffer.concat([Buffer.from(`${e.mode} ${e.name}\0`), Buffer.from(e.oid, 'hex')])))
+    const odd = execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], {
+      cwd: top,
+      env: { ...process.env, ...env } as NodeJS.ProcessEnv,
+      input: content,
+    })
+      .toString()
+      .trim()
+    const commit = gitIn(top, env, 'commit-tree', odd, '-p', 'HEAD', '-m', 'odd modes').trim()
+    gitIn(top, env, 'reset', '-q', commit)
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+    const other = twin(top)
+    const r = await ssmd(['commit', '--no-validate', '-m', 'feeds'], { cwd: top, env })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(gitCommit(other, '', env, 'feeds').code).to.equal(0)
+    const tree = (dir: string) => gitIn(dir, env, 'rev-parse', 'HEAD^{tree}').trim()
+    expect(tree(top)).to.equal(tree(other))
+    const written = execFileSync('git', ['cat-file', 'tree', 'HEAD^{tree}'], { cwd: top }).toString('latin1')
+    expect(written).to.not.match(/(^|\0[\s\S]{20})(040000|100664) /)
+    expect(gitIn(top, env, 'status', '--porcelain')).to.equal('')
+  })
+
+  it('keeps a file name that is not UTF-8 byte for byte in a tree it rewrites (4)', async () => {
+    const env = isolatedGitEnv()
+    const { top, root } = repoWith(env)
+    writeFileSync(Buffer.from(`${top}/caf\xe9.txt`, 'latin1'), 'latin-1 name\n')
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'latin-1 name')
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+    await crossCheck(top, root, env)
+    expect(gitIn(top, env, 'status', '--porcelain')).to.equal('')
+    expect(execFileSync('git', ['ls-tree', '-z', '--name-only', 'HEAD'], { cwd: top }).toString('latin1').split('\0')).to.include('caf\xe9.txt')
+  })
+
   it("keeps a file changed in its entry's own second, at the same size, visible to git after a commit (racily clean, at git's whole seconds) (13)", async () => {
     const env = isolatedGitEnv()
     const { top } = repoWith(env)

@@ -56,6 +56,37 @@ describe('lib/git trees', () => {
     expect(() => parseTree(raw.subarray(0, raw.length - 5))).to.throw(/tree object is damaged.*git fsck/)
   })
 
+  it("reads modes as git reads them (canon_mode) and rewrites such a tree in git's spelling, not byte for byte", () => {
+    const oid = 'ab'.repeat(20)
+    const entry = (mode: string, name: string) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')])
+    const odd = Buffer.concat([entry('040000', 'docs'), entry('100664', 'notes'), entry('100775', 'run'), entry('120000', 'z')])
+    const parsed = parseTree(odd)
+    expect(parsed.map(e => e.mode)).to.deep.equal(['040000', '100644', '100755', '120000'])
+    const rewritten = rewriteTree(parsed, new Map([['new', { name: 'new', mode: '100644', oid }]]))!
+    const canonical = Buffer.concat([entry('40000', 'docs'), entry('100644', 'new'), entry('100644', 'notes'), entry('100755', 'run'), entry('120000', 'z')])
+    expect(rewritten.toString('hex')).to.equal(canonical.toString('hex'))
+  })
+
+  it('copies a name that is not UTF-8 as its bytes when it rewrites the tree around it', () => {
+    const oid = 'cd'.repeat(20)
+    const entry = (name: Buffer, mode = '100644') => Buffer.concat([Buffer.from(`${mode} `), name, Buffer.from([0]), Buffer.from(oid, 'hex')])
+    const latin1 = Buffer.from('caf\xe9', 'latin1')
+    const base = Buffer.concat([entry(Buffer.from('a')), entry(latin1), entry(Buffer.from('feeds'), '40000')])
+    const parsed = parseTree(base)
+    // The name as JavaScript sees it is lossy; the bytes written back are not.
+    expect(parsed[1].name).to.equal('caf\ufffd')
+    const rewritten = rewriteTree(
+      parsed,
+      new Map([
+        ['b', { name: 'b', mode: '100644', oid }],
+        ['é', { name: 'é', mode: '100644', oid }],
+      ]),
+    )!
+    // Byte order: 'a' < 'b' < 'caf\xe9' < 'feeds/' < 'é' (0xc3 0xa9).
+    const expected = Buffer.concat([entry(Buffer.from('a')), entry(Buffer.from('b')), entry(latin1), entry(Buffer.from('feeds'), '40000'), entry(Buffer.from('é'))])
+    expect(rewritten.toString('hex')).to.equal(expected.toString('hex'))
+  })
+
   describe('rewriteTree', () => {
     // Names that sort around the `/` git puts after a folder's name ('.' < '/' < '0'), and some outside ASCII.
     const NAMES = ['a', 'a.b', 'a-b', 'a0', 'a/', 'b', 'ab', 'feed-1.yaml', 'feed-10.yaml', 'feed-2.yaml', 'Z', 'z', 'é', 'ü.yaml', '0']

@@ -123,65 +123,88 @@ export function readObjectSync(repo: Repository, oid: string): GitObject | undef
 }
 
 /**
- * A tree object's entries, in the object's order. Names are read from one
- * latin1 string of the object (the engine's string search, not a call per
- * field); a name with bytes outside ASCII is decoded as UTF-8. Trees whose
- * names are all ASCII and in git's order also remember where each entry lies,
- * so `rewriteTree` can copy the unchanged ones as bytes.
+ * A tree object's entries, in the object's order, with modes as git reads
+ * them (tree-walk's canon_mode: `100664` is `100644`, a padded `040000` a
+ * folder). Names are read from one latin1 string of the object (the engine's
+ * string search, not a call per field); a name with bytes outside ASCII is
+ * decoded as UTF-8. A tree in git's order with git's own mode spellings also
+ * remembers where each entry lies and its name's bytes, so `rewriteTree` can
+ * copy the unchanged entries as they are, names that are not UTF-8 included.
  */
 export function parseTree(content: Buffer): TreeEntry[] {
   const text = content.toString('latin1')
   const entries: TreeEntry[] = []
   const starts: number[] = []
-  let ordered = true
-  let previous = ''
+  const keys: string[] = []
+  let copyable = true
   let i = 0
   while (i < text.length) {
     const space = text.indexOf(' ', i)
     const nul = space === -1 ? -1 : text.indexOf('\0', space)
     if (space === -1 || nul === -1 || nul + 21 > text.length)
       throw new SsmdError('a git tree object is damaged (an entry is cut short); check the repository with `git fsck` and restore it from a clone', { code: 'damaged-repo' })
-    const mode = treeMode(content, i, space)
-    let name = text.slice(space + 1, nul)
-    if (!ASCII.test(name)) {
-      name = content.toString('utf8', space + 1, nul)
-      ordered = false
+    let mode = treeMode(content, i, space)
+    if (mode === undefined) {
+      const written = text.slice(i, space)
+      mode = canonicalMode(written)
+      // Written otherwise than git writes it: the tree is rebuilt (as git rebuilds it), not copied.
+      if (written !== (mode === '040000' ? '40000' : mode)) copyable = false
     }
-    const key = mode === '040000' ? `${name}/` : name
-    if (ordered && entries.length > 0 && !(previous < key)) ordered = false
-    previous = key
+    const bytes = text.slice(space + 1, nul)
+    const name = ASCII.test(bytes) ? bytes : content.toString('utf8', space + 1, nul)
+    // Keys as bytes (latin1): string order is then git's byte order.
+    const key = mode === '040000' ? `${bytes}/` : bytes
+    if (copyable && keys.length > 0 && !(keys[keys.length - 1] < key)) copyable = false
+    keys.push(key)
     starts.push(i)
     entries.push({ mode, name, oid: hexSlice(content, nul + 1, nul + 21) })
     i = nul + 21
   }
-  if (ordered) {
+  if (copyable) {
     starts.push(content.length)
-    layouts.set(entries, { content, starts })
+    layouts.set(entries, { content, starts, keys })
   }
   return entries
 }
 
 const ASCII = /^\p{ASCII}*$/u
 
-/** Where each entry of a parsed tree lies in its object (`starts[i]` to `starts[i + 1]`): only for ASCII names in git's order. */
-const layouts = new WeakMap<TreeEntry[], { content: Buffer; starts: number[] }>()
+/** git's canon_mode for a mode as a tree spells it: a file 100644 or 100755 by its owner's execute bit; a link; a folder; anything else a gitlink. */
+function canonicalMode(written: string): string {
+  const mode = parseInt(written, 8)
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return mode & 0o100 ? '100755' : '100644'
+    case 0o120000:
+      return '120000'
+    case 0o040000:
+      return '040000'
+    default:
+      return '160000'
+  }
+}
 
-/** An entry's sort key in git's tree order: a folder sorts as if its name ended in `/`. */
-function treeKey(e: TreeEntry): string {
-  return e.mode === '040000' ? `${e.name}/` : e.name
+/** Where each entry of a parsed tree lies in its object (`starts[i]` to `starts[i + 1]`) and its sort key as bytes: only for trees git could have written. */
+const layouts = new WeakMap<TreeEntry[], { content: Buffer; starts: number[]; keys: string[] }>()
+
+/** The sort key in git's tree order, as bytes in a latin1 string, of a name about to be written (UTF-8). */
+function byteKey(e: TreeEntry): string {
+  const bytes = ASCII.test(e.name) ? e.name : Buffer.from(e.name, 'utf8').toString('latin1')
+  return e.mode === '040000' ? `${bytes}/` : bytes
 }
 
 /**
  * The content of the tree `base` (as `readTree` gave it) with `changes`
  * applied: name → its new entry, or null to remove it. The same bytes as
- * `treeContent` of the changed list; when `base` was read in git's order
- * with ASCII names, its unchanged entries are copied as they lie in the
- * object and only the changed ones are written. Undefined when no entry is left.
+ * `treeContent` of the changed list; when `base` is a tree git could have
+ * written (its order, its mode spellings), its unchanged entries are copied
+ * as they lie in the object, names that are not UTF-8 included, and only the
+ * changed ones are written. Undefined when no entry is left.
  */
 export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<string, TreeEntry | null>): Buffer | undefined {
   const layout = layouts.get(base as TreeEntry[])
   const added = [...changes.values()].filter((e): e is TreeEntry => e !== null)
-  if (!layout || added.some(e => !ASCII.test(e.name))) {
+  if (!layout) {
     const kept = new Map(base.map(e => [e.name, e]))
     for (const [name, e] of changes) {
       if (e) kept.set(name, e)
@@ -189,27 +212,28 @@ export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<str
     }
     return kept.size === 0 ? undefined : treeContent([...kept.values()])
   }
-  // Positions are found by binary search on the keys (latin1 = ASCII here, so string order is byte order).
+  const { content, starts, keys } = layout
+  // Positions by binary search on the keys as bytes (latin1 strings: string order is byte order).
   const position = (key: string) => {
     let lo = 0
-    let hi = base.length
+    let hi = keys.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (treeKey(base[mid]) < key) lo = mid + 1
+      if (keys[mid] < key) lo = mid + 1
       else hi = mid
     }
     return lo
   }
   const removed: number[] = []
   for (const name of changes.keys()) {
-    for (const key of [name, `${name}/`]) {
+    const file = byteKey({ name, mode: '', oid: '' })
+    for (const key of [file, `${file}/`]) {
       const at = position(key)
-      if (at < base.length && base[at].name === name) removed.push(at)
+      if (at < keys.length && keys[at] === key) removed.push(at)
     }
   }
   removed.sort((a, b) => a - b)
-  added.sort((a, b) => (treeKey(a) < treeKey(b) ? -1 : 1))
-  const { content, starts } = layout
+  const placed = added.map(e => ({ e, key: byteKey(e) })).sort((a, b) => (a.key < b.key ? -1 : 1))
   const pieces: Buffer[] = []
   let from = 0
   let next = 0
@@ -223,21 +247,21 @@ export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<str
     if (end > from) pieces.push(content.subarray(starts[from], starts[end]))
     from = Math.max(from, end)
   }
-  for (const e of added) {
-    copyUpTo(position(treeKey(e)))
+  for (const { e, key } of placed) {
+    copyUpTo(position(key))
     pieces.push(treeContent([e]))
   }
   copyUpTo(base.length)
   return pieces.length === 0 ? undefined : Buffer.concat(pieces)
 }
 
-/** A tree entry's mode, six digits; the two modes of nearly every entry without making a string. */
-function treeMode(content: Buffer, start: number, end: number): string {
+/** The two modes of nearly every entry, without making a string; undefined for any other. */
+function treeMode(content: Buffer, start: number, end: number): string | undefined {
   if (end - start === 6 && content[start] === 0x31 && content[start + 1] === 0x30 && content[start + 2] === 0x30 && content[start + 4] === content[start + 5]) {
     if (content[start + 3] === 0x36 && content[start + 4] === 0x34) return '100644'
     if (content[start + 3] === 0x37 && content[start + 4] === 0x35) return '100755'
   }
-  return content.toString('latin1', start, end).padStart(6, '0')
+  return undefined
 }
 
 /** Parsed trees by id (trees never change): a commit reads the trees along changed paths twice. */
