@@ -41,7 +41,7 @@ describe('lib/git trees', () => {
     git(dir, 'update-index', '--add', '--cacheinfo', `160000,${'1'.repeat(40)},sub`)
     const tree = git(dir, 'write-tree').trim()
     const parsed = parseTree(catTree(dir, tree))
-    expect(parsed).to.deep.equal(lsTree(dir, tree))
+    expect(parsed.map(({ mode, name, oid }) => ({ mode, name, oid }))).to.deep.equal(lsTree(dir, tree))
     expect(parsed.map(e => e.name)).to.include.members(['café.yaml', '日本.yaml', 'sub', 'a'])
     // What git reads is what ssmd writes back.
     expect(treeContent(parsed).equals(catTree(dir, tree))).to.equal(true)
@@ -84,6 +84,18 @@ describe('lib/git trees', () => {
     )!
     // Byte order: 'a' < 'b' < 'caf\xe9' < 'feeds/' < 'é' (0xc3 0xa9).
     const expected = Buffer.concat([entry(Buffer.from('a')), entry(Buffer.from('b')), entry(latin1), entry(Buffer.from('feeds'), '40000'), entry(Buffer.from('é'))])
+    expect(rewritten.toString('hex')).to.equal(expected.toString('hex'))
+  })
+
+  it('keeps names that are not UTF-8 apart, and as their bytes, when it rebuilds a tree git would not have written', () => {
+    const oid = 'ef'.repeat(20)
+    const entry = (name: Buffer, mode = '100644') => Buffer.concat([Buffer.from(`${mode} `), name, Buffer.from([0]), Buffer.from(oid, 'hex')])
+    // Two names that both read as 'caf\ufffd', in a tree whose `100664` git would spell otherwise: rebuilt, not copied.
+    const [e9, ff] = [Buffer.from('caf\xe9', 'latin1'), Buffer.from('caf\xff', 'latin1')]
+    const parsed = parseTree(Buffer.concat([entry(Buffer.from('a'), '100664'), entry(e9), entry(ff)]))
+    expect(parsed[1].name).to.equal(parsed[2].name)
+    const rewritten = rewriteTree(parsed, new Map([['b', { name: 'b', mode: '100644', oid }]]))!
+    const expected = Buffer.concat([entry(Buffer.from('a')), entry(Buffer.from('b')), entry(e9), entry(ff)])
     expect(rewritten.toString('hex')).to.equal(expected.toString('hex'))
   })
 

@@ -18,33 +18,29 @@ export interface TreeEntry {
   mode: string
   name: string
   oid: string
+  /**
+   * The name's bytes as a latin1 string, when read from a tree and not
+   * ASCII: written back as they are, so a name that is not UTF-8 (which
+   * `name` can only approximate) survives a rewrite.
+   */
+  bytes?: string
 }
 
-/** A tree object's content from its entries (sorted as git sorts them: folders as if named `name/`). */
+/** A tree object's content from its entries (sorted as git sorts them, by bytes: folders as if named `name/`). */
 export function treeContent(entries: TreeEntry[]): Buffer {
-  const keyed = entries.map(e => ({ e, key: e.mode === '040000' ? `${e.name}/` : e.name }))
-  keyed.sort((a, b) => {
-    const x = a.key
-    const y = b.key
-    const n = Math.min(x.length, y.length)
-    for (let i = 0; i < n; i++) {
-      const c = x.charCodeAt(i)
-      const d = y.charCodeAt(i)
-      if (c === d) continue
-      if (c < 0xd800 && d < 0xd800) return c - d
-      return Buffer.compare(Buffer.from(x.slice(i), 'utf8'), Buffer.from(y.slice(i), 'utf8'))
-    }
-    return x.length - y.length
-  })
+  const keyed = entries.map(e => ({ e, bytes: nameBytes(e) }))
+  const key = (k: { e: TreeEntry; bytes: string }) => (k.e.mode === '040000' ? `${k.bytes}/` : k.bytes)
+  // latin1 strings of the bytes: string order is byte order.
+  keyed.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
   let size = 0
-  for (const { e } of keyed) size += (e.mode === '040000' ? 5 : e.mode.length) + 1 + Buffer.byteLength(e.name, 'utf8') + 1 + 20
+  for (const { e, bytes } of keyed) size += (e.mode === '040000' ? 5 : e.mode.length) + 1 + bytes.length + 1 + 20
   const out = Buffer.allocUnsafe(size)
   let at = 0
   // Field by field: no string per entry to build and encode again.
-  for (const { e } of keyed) {
+  for (const { e, bytes } of keyed) {
     at += out.write(e.mode === '040000' ? '40000' : e.mode, at, 'latin1')
     out[at++] = 0x20
-    at += out.write(e.name, at, 'utf8')
+    at += out.write(bytes, at, 'latin1')
     out[at++] = 0
     at += out.write(e.oid, at, 'hex')
   }
@@ -151,13 +147,14 @@ export function parseTree(content: Buffer): TreeEntry[] {
       if (written !== (mode === '040000' ? '40000' : mode)) copyable = false
     }
     const bytes = text.slice(space + 1, nul)
-    const name = ASCII.test(bytes) ? bytes : content.toString('utf8', space + 1, nul)
+    const ascii = ASCII.test(bytes)
+    const name = ascii ? bytes : content.toString('utf8', space + 1, nul)
     // Keys as bytes (latin1): string order is then git's byte order.
     const key = mode === '040000' ? `${bytes}/` : bytes
     if (copyable && keys.length > 0 && !(keys[keys.length - 1] < key)) copyable = false
     keys.push(key)
     starts.push(i)
-    entries.push({ mode, name, oid: hexSlice(content, nul + 1, nul + 21) })
+    entries.push(ascii ? { mode, name, oid: hexSlice(content, nul + 1, nul + 21) } : { mode, name, oid: hexSlice(content, nul + 1, nul + 21), bytes })
     i = nul + 21
   }
   if (copyable) {
@@ -187,9 +184,14 @@ function canonicalMode(written: string): string {
 /** Where each entry of a parsed tree lies in its object (`starts[i]` to `starts[i + 1]`) and its sort key as bytes: only for trees git could have written. */
 const layouts = new WeakMap<TreeEntry[], { content: Buffer; starts: number[]; keys: string[] }>()
 
-/** The sort key in git's tree order, as bytes in a latin1 string, of a name about to be written (UTF-8). */
+/** An entry's name as the bytes a tree holds, in a latin1 string: those read, or its UTF-8 encoding. */
+function nameBytes(e: { name: string; bytes?: string }): string {
+  return e.bytes ?? (ASCII.test(e.name) ? e.name : Buffer.from(e.name, 'utf8').toString('latin1'))
+}
+
+/** The sort key in git's tree order, as bytes in a latin1 string: a folder sorts as if its name ended in `/`. */
 function byteKey(e: TreeEntry): string {
-  const bytes = ASCII.test(e.name) ? e.name : Buffer.from(e.name, 'utf8').toString('latin1')
+  const bytes = nameBytes(e)
   return e.mode === '040000' ? `${bytes}/` : bytes
 }
 
@@ -205,10 +207,11 @@ export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<str
   const layout = layouts.get(base as TreeEntry[])
   const added = [...changes.values()].filter((e): e is TreeEntry => e !== null)
   if (!layout) {
-    const kept = new Map(base.map(e => [e.name, e]))
+    // By bytes: two names that are not UTF-8 may read as the same string.
+    const kept = new Map(base.map(e => [nameBytes(e), e]))
     for (const [name, e] of changes) {
-      if (e) kept.set(name, e)
-      else kept.delete(name)
+      if (e) kept.set(nameBytes({ name }), e)
+      else kept.delete(nameBytes({ name }))
     }
     return kept.size === 0 ? undefined : treeContent([...kept.values()])
   }
@@ -226,7 +229,7 @@ export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<str
   }
   const removed: number[] = []
   for (const name of changes.keys()) {
-    const file = byteKey({ name, mode: '', oid: '' })
+    const file = nameBytes({ name })
     for (const key of [file, `${file}/`]) {
       const at = position(key)
       if (at < keys.length && keys[at] === key) removed.push(at)
