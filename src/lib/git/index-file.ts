@@ -420,9 +420,7 @@ class RawRun {
     for (let at = this.start; at < this.end;) {
       const flags = (this.src[at + 60] << 8) | this.src[at + 61]
       const extended = flags & FLAG_EXTENDED ? (this.src[at + 62] << 8) | this.src[at + 63] : 0
-      const from = at + (flags & FLAG_EXTENDED ? 64 : 62)
-      const nameLen = flags & 0xfff
-      const nul = nameLen < 0xfff ? from + nameLen : this.src.indexOf(0, from)
+      const [from, nul] = pathBounds(this.src, at)
       const end = at + (((nul - at + 8) >> 3) << 3)
       out.push(new ReadEntry(this.src, at, end, from, nul, flags & (FLAG_ASSUME_VALID | 0x3000), extended, true))
       at = end
@@ -431,12 +429,17 @@ class RawRun {
   }
 }
 
-/** The path of the version 2 or 3 entry at `start` of `src`. */
-function entryPath(src: Buffer, start: number): string {
+/** Where the path of the version 2 or 3 entry at `start` of `src` lies: `[from, nul)` (the name length is in its flags unless it is 0xfff or more). */
+function pathBounds(src: Buffer, start: number): [number, number] {
   const flags = (src[start + 60] << 8) | src[start + 61]
   const from = start + (flags & FLAG_EXTENDED ? 64 : 62)
   const nameLen = flags & 0xfff
-  return utf8Slice(src, from, nameLen < 0xfff ? from + nameLen : src.indexOf(0, from))
+  return [from, nameLen < 0xfff ? from + nameLen : src.indexOf(0, from)]
+}
+
+/** The path of the version 2 or 3 entry at `start` of `src`. */
+function entryPath(src: Buffer, start: number): string {
+  return utf8Slice(src, ...pathBounds(src, start))
 }
 
 /**

@@ -28,10 +28,12 @@ export interface TreeEntry {
 
 /** A tree object's content from its entries (sorted as git sorts them, by bytes: folders as if named `name/`). */
 export function treeContent(entries: TreeEntry[]): Buffer {
-  const keyed = entries.map(e => ({ e, bytes: nameBytes(e) }))
-  const key = (k: { e: TreeEntry; bytes: string }) => (k.e.mode === '040000' ? `${k.bytes}/` : k.bytes)
+  const keyed = entries.map(e => {
+    const bytes = nameBytes(e)
+    return { e, bytes, key: sortKey(e.mode, bytes) }
+  })
   // latin1 strings of the bytes: string order is byte order.
-  keyed.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
   let size = 0
   for (const { e, bytes } of keyed) size += (e.mode === '040000' ? 5 : e.mode.length) + 1 + bytes.length + 1 + 20
   const out = Buffer.allocUnsafe(size)
@@ -149,8 +151,7 @@ export function parseTree(content: Buffer): TreeEntry[] {
     const bytes = text.slice(space + 1, nul)
     const ascii = ASCII.test(bytes)
     const name = ascii ? bytes : content.toString('utf8', space + 1, nul)
-    // Keys as bytes (latin1): string order is then git's byte order.
-    const key = mode === '040000' ? `${bytes}/` : bytes
+    const key = sortKey(mode, bytes)
     if (copyable && keys.length > 0 && !(keys[keys.length - 1] < key)) copyable = false
     keys.push(key)
     starts.push(i)
@@ -189,10 +190,13 @@ function nameBytes(e: { name: string; bytes?: string }): string {
   return e.bytes ?? (ASCII.test(e.name) ? e.name : Buffer.from(e.name, 'utf8').toString('latin1'))
 }
 
-/** The sort key in git's tree order, as bytes in a latin1 string: a folder sorts as if its name ended in `/`. */
-function byteKey(e: TreeEntry): string {
-  const bytes = nameBytes(e)
-  return e.mode === '040000' ? `${bytes}/` : bytes
+/**
+ * An entry's sort key in git's tree order, from its name's bytes in a latin1
+ * string (string order is then byte order): a folder sorts as if its name
+ * ended in `/`.
+ */
+function sortKey(mode: string, bytes: string): string {
+  return mode === '040000' ? `${bytes}/` : bytes
 }
 
 /**
@@ -236,7 +240,7 @@ export function rewriteTree(base: readonly TreeEntry[], changes: ReadonlyMap<str
     }
   }
   removed.sort((a, b) => a - b)
-  const placed = added.map(e => ({ e, key: byteKey(e) })).sort((a, b) => (a.key < b.key ? -1 : 1))
+  const placed = added.map(e => ({ e, key: sortKey(e.mode, nameBytes(e)) })).sort((a, b) => (a.key < b.key ? -1 : 1))
   const pieces: Buffer[] = []
   let from = 0
   let next = 0
