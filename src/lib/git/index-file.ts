@@ -67,11 +67,6 @@ export class GitIndex {
     return this.items as IndexEntry[]
   }
 
-  set entries(value: IndexEntry[]) {
-    this.items = value
-    this.runs = false
-  }
-
   /** Number of entries, runs included. */
   get size(): number {
     if (!this.runs) return this.items.length
@@ -95,9 +90,22 @@ export class GitIndex {
   }
 
   static parse(buf: Buffer, mtimeNs = 0n, only?: readonly string[], keep?: readonly string[]): GitIndex {
-    const version0 = buf.length >= 8 ? buf.readUInt32BE(4) : 0
+    if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC')
+      throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
+    const claimed = buf.subarray(buf.length - 20)
+    if (
+      claimed.some(b => b !== 0) &&
+      !createHash('sha1')
+        .update(buf.subarray(0, buf.length - 20))
+        .digest()
+        .equals(claimed)
+    ) {
+      throw new SsmdError('the git index (.git/index) is damaged: bad checksum; repair it with git (`git reset` rebuilds it)')
+    }
+    const version = buf.readUInt32BE(4)
+    if (version < 2 || version > 4) throw new SsmdError(`the git index has version ${version}, which ssmd does not support (2, 3 and 4 are)`)
     // Runs need entries that stand alone as bytes: not version 4 (each path is stored against the one before it).
-    const runsOf = only === undefined && keep !== undefined && version0 !== 4 ? keep : undefined
+    const runsOf = only === undefined && keep !== undefined && version !== 4 ? keep : undefined
     const prefixes = (only ?? runsOf)?.map(p => Buffer.from(p, 'utf8'))
     // Most entries of a big index are outside `only`: a path's first two bytes rule most of them out without a call.
     const firstTwo = new Uint8Array(65536)
@@ -118,20 +126,6 @@ export class GitIndex {
       }
       return false
     }
-    if (buf.length < 32 || buf.toString('latin1', 0, 4) !== 'DIRC')
-      throw new SsmdError('the git index (.git/index) is damaged: bad signature; repair it with git (`git reset` rebuilds it)')
-    const claimed = buf.subarray(buf.length - 20)
-    if (
-      claimed.some(b => b !== 0) &&
-      !createHash('sha1')
-        .update(buf.subarray(0, buf.length - 20))
-        .digest()
-        .equals(claimed)
-    ) {
-      throw new SsmdError('the git index (.git/index) is damaged: bad checksum; repair it with git (`git reset` rebuilds it)')
-    }
-    const version = buf.readUInt32BE(4)
-    if (version < 2 || version > 4) throw new SsmdError(`the git index has version ${version}, which ssmd does not support (2, 3 and 4 are)`)
     const count = buf.readUInt32BE(8)
     const entries: Array<IndexEntry | RawRun> = []
     let run: RawRun | undefined
