@@ -63,6 +63,15 @@ interface Line {
   rest: string
 }
 
+/**
+ * Ends every list of lines: less indented than any line, so each reader
+ * stops at it as at the end of a block. (Reading past the end of an array or
+ * a string makes V8 throw away the optimised code of the hot loops here,
+ * which then run interpreted until compiled again: every index below is
+ * checked against the length before it is read.)
+ */
+const END: Line = { indent: -1, rest: '' }
+
 class GiveUp extends Error {}
 
 function giveUp(): never {
@@ -93,11 +102,13 @@ export function readBlockSubset(text: string): unknown {
     from = to + 1
   }
   if (lines.length === 0 || lines[0].indent !== 0) return NOT_SUBSET
+  const last = lines.length
+  lines.push(END)
   implicit ??= (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: ScalarType[] }).compiledImplicit
   try {
     const reader = new Reader(lines, implicit)
     const value = reader.node(0, 0)
-    return reader.at === lines.length ? value : NOT_SUBSET
+    return reader.at === last ? value : NOT_SUBSET
   } catch (error) {
     if (error instanceof GiveUp || error instanceof RangeError) return NOT_SUBSET
     throw error
@@ -123,7 +134,7 @@ class Reader {
   /** The value after `key:` with nothing else on the line: a nested block, or null. */
   private nested(parentIndent: number, depth: number): unknown {
     const next = this.lines[this.at]
-    if (next === undefined || next.indent < parentIndent) return null
+    if (next.indent < parentIndent) return null
     if (next.indent === parentIndent) {
       // `key:` followed by `- item` at the key's own indentation (a compact sequence): left to js-yaml.
       if (isItem(next.rest)) giveUp()
@@ -134,15 +145,14 @@ class Reader {
 
   /** After a scalar value: the next line must not be indented more (a continuation, or an error js-yaml reports). */
   private endOfScalar(indent: number): void {
-    const next = this.lines[this.at]
-    if (next !== undefined && next.indent > indent) giveUp()
+    if (this.lines[this.at].indent > indent) giveUp()
   }
 
   private sequence(indent: number, depth: number): unknown[] {
     const out: unknown[] = []
-    for (let line = this.lines[this.at]; line !== undefined && line.indent === indent && isItem(line.rest); line = this.lines[this.at]) {
+    for (let line = this.lines[this.at]; line.indent === indent && isItem(line.rest); line = this.lines[this.at]) {
       let skip = 1
-      while (line.rest.charCodeAt(skip) === 0x20) skip++
+      while (skip < line.rest.length && line.rest.charCodeAt(skip) === 0x20) skip++
       const content = line.rest.slice(skip)
       if (keyEnd(content) !== -1) {
         // `- key: value`: a mapping whose keys are in the column of this first key (it starts on this line).
@@ -153,15 +163,14 @@ class Reader {
       if (content === '' || content.startsWith('#')) {
         // An empty item is null only when no block follows; js-yaml can then take a less indented line into it.
         const next = this.lines[this.at]
-        if (next === undefined || next.indent <= indent) giveUp()
+        if (next.indent <= indent) giveUp()
         out.push(this.node(next.indent, depth + 1))
       } else {
         out.push(this.value(content))
         this.endOfScalar(indent)
       }
     }
-    const next = this.lines[this.at]
-    if (next !== undefined && next.indent > indent) giveUp()
+    if (this.lines[this.at].indent > indent) giveUp()
     return out
   }
 
@@ -177,7 +186,7 @@ class Reader {
       if (key === '__proto__' || Object.hasOwn(out, key) || this.resolvesToNonString(key)) giveUp()
       this.at++
       let start = colon + 1
-      while (text.charCodeAt(start) === 0x20) start++
+      while (start < text.length && text.charCodeAt(start) === 0x20) start++
       const rest = text.slice(start)
       if (rest === '' || rest.startsWith('#')) {
         out[key] = this.nested(indent, depth)
@@ -186,7 +195,7 @@ class Reader {
         this.endOfScalar(indent)
       }
       const next = this.lines[this.at]
-      if (next === undefined || next.indent < indent) return out
+      if (next.indent < indent) return out
       if (next.indent > indent) giveUp()
       if (isItem(next.rest)) giveUp()
       text = next.rest
@@ -239,7 +248,7 @@ class Reader {
       for (;;) {
         end = text.indexOf("'", end)
         if (end === -1) giveUp()
-        if (text[end + 1] !== "'") break
+        if (end + 1 === text.length || text.charCodeAt(end + 1) !== 0x27 /* ' */) break
         end += 2
       }
       value = text.slice(1, end).replaceAll("''", "'")
@@ -273,7 +282,7 @@ function keyEnd(text: string): number {
     const c = text.charCodeAt(i)
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x2f)) break
   }
-  if (text.charCodeAt(i) !== 0x3a /* : */) return -1
+  if (i === text.length || text.charCodeAt(i) !== 0x3a /* : */) return -1
   return i + 1 === text.length || text.charCodeAt(i + 1) === 0x20 ? i : -1
 }
 
