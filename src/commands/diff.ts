@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core'
 import { SsmdCommand } from '../lib/cli/command.js'
-import { describeChange, quotePath, renderStat, type FileDiff } from '../lib/git/render.js'
+import { quotePath } from '../lib/git/quote.js'
+import { describeChange, renderStat, type FileDiff } from '../lib/git/render.js'
 import { openRepository } from '../lib/git/repo.js'
 import { refreshStaleStat, ssmdStatus } from '../lib/git/status.js'
 import { snakeKeys } from '../lib/cli/json.js'

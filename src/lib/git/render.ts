@@ -4,41 +4,8 @@ import { countChanges, diffLines, isBinary, unifiedHunks } from './line-diff.js'
 import { readObject } from './objects.js'
 import type { Repository } from './repo.js'
 import type { ContentConverter } from './attributes.js'
+import { quotePath } from './quote.js'
 import { workingContent, type FileChange } from './status.js'
-
-const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 34: '"', 92: '\\' }
-
-/**
- * A path as git prints it (quote_c_style): in double quotes with C escapes
- * when it holds a control character, `"` or `\`, or — with core.quotePath
- * on (the default) — any byte above 0x7f, which is written in octal.
- */
-export function quotePath(path: string, quoteHighBytes = true): string {
-  const bytes = Buffer.from(path, 'utf8')
-  let needs = false
-  let out = ''
-  let plain: number[] = []
-  const flush = () => {
-    if (plain.length) out += Buffer.from(plain).toString('utf8')
-    plain = []
-  }
-  for (const b of bytes) {
-    const esc = C_ESCAPES[b]
-    if (esc !== undefined) {
-      flush()
-      out += `\\${esc}`
-      needs = true
-    } else if (b < 0x20 || b === 0x7f || (b >= 0x80 && quoteHighBytes)) {
-      flush()
-      out += `\\${b.toString(8).padStart(3, '0')}`
-      needs = true
-    } else {
-      plain.push(b)
-    }
-  }
-  flush()
-  return needs ? `"${out}"` : path
-}
 
 /** One changed ssmd file with its line counts and, on request, its patch. */
 export interface FileDiff {

@@ -1,7 +1,7 @@
 import { extname } from 'node:path'
 import { FORMAT_BY_EXTENSION } from '../../domain/schema/files.js'
 import { definitionFilesInUse } from '../../domain/schema/references.js'
-import { quotePath } from '../../git/render.js'
+import { quotePath } from '../../git/quote.js'
 import { keepMatcher } from '../../git/keep.js'
 import type { OtherFile } from '../../workspace/inventory.js'
 import { builtinRule } from './util.js'
