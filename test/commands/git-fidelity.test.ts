@@ -476,6 +476,64 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     expect(execFileSync('git', ['ls-tree', '-z', '--name-only', 'HEAD'], { cwd: top }).toString('latin1').split('\0')).to.include('caf\xe9.txt')
   })
 
+  it('keeps a name that is not UTF-8 outside the ssmd folders in a version 4 index, and in an entry it smudges as racily clean', async () => {
+    for (const version of ['4', '2']) {
+      const env = isolatedGitEnv()
+      const { top, root } = repoWith(env)
+      const odd = Buffer.from(`${top}/caf\xe9.txt`, 'latin1')
+      writeFileSync(odd, 'latin-1 name\n')
+      gitIn(top, env, 'add', '-A')
+      gitIn(top, env, 'commit', '-q', '-m', 'latin-1 name')
+      gitIn(top, env, 'update-index', '--index-version', version)
+      if (version === '2') {
+        // Changed at the same size in the second its entry records, and the index written in that second: git's
+        // racily-clean rule makes ssmd smudge this entry (its recorded size set to 0) before writing the index, so the
+        // entry is written again, not copied.
+        const recorded = lstatSync(odd).mtime
+        writeFileSync(odd, 'LATIN-1 NAME\n')
+        utimesSync(odd, recorded, recorded)
+        utimesSync(join(top, '.git', 'index'), recorded, recorded)
+      }
+      appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+      await crossCheck(top, root, env)
+      const listed = execFileSync('git', ['ls-files', '-z'], { cwd: top }).toString('latin1').split('\0')
+      expect(listed, `index version ${version}`).to.include('caf\xe9.txt')
+      expect(gitIn(top, env, 'status', '--porcelain'), `index version ${version}`).to.equal(version === '2' ? ' M "caf\\351.txt"\n' : '')
+    }
+  })
+
+  it('refuses a name that is not UTF-8 under the ssmd folders, tracked or not, changing nothing', async () => {
+    const env = isolatedGitEnv()
+    const { top } = repoWith(env)
+    writeFileSync(Buffer.from(`${top}/feeds/odd\xe9.yaml`, 'latin1'), 'name: odd\n')
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+    const line =
+      'Error: "feeds/odd\\351.yaml": the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename it (git mv) or delete it\n'
+    const check = async () => {
+      const before = state(top, env)
+      for (const args of [['diff'], ['commit', '--no-validate', '-m', 'x']]) {
+        const r = await ssmd(args, { cwd: top, env })
+        expect([r.code, r.stdout, r.stderr], args.join(' ')).to.deep.equal([1, '', line])
+      }
+      const v = await ssmd(['commit', '-m', 'x'], { cwd: top, env })
+      expect(v.code).to.equal(1)
+      expect(v.stdout + v.stderr).to.contain('"feeds/odd\\351.yaml": the file name is not UTF-8')
+      expect(state(top, env), 'index and HEAD as they were').to.deep.equal(before)
+    }
+    // Untracked, as git status lists it: git add would take it.
+    expect(gitIn(top, env, 'status', '--porcelain')).to.contain('?? "feeds/odd\\351.yaml"')
+    await check()
+    // Tracked (committed by git), in HEAD and in the index: an earlier ssmd staged its deletion here.
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'odd name')
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed again\n')
+    await check()
+    // Not in the work tree, only in HEAD and the index.
+    rmSync(Buffer.from(`${top}/feeds/odd\xe9.yaml`, 'latin1'))
+    await check()
+    fsck(top, env)
+  })
+
   it("keeps a file changed in its entry's own second, at the same size, visible to git after a commit (racily clean, at git's whole seconds) (13)", async () => {
     const env = isolatedGitEnv()
     const { top } = repoWith(env)

@@ -79,6 +79,26 @@ describe('the gate covers every file a commit takes (built CLI)', function () {
     })
   }
 
+  it('a name that is not UTF-8 (a file, a folder): validate reports it by its bytes, and no commit takes it', () => {
+    const root = exampleRepo({ git: true })
+    writeFileSync(Buffer.from(join(root, 'feeds', 'leak\xe9.yaml'), 'latin1'), LEAK)
+    mkdirSync(Buffer.from(join(root, 'schemas', 'caf\xe9'), 'latin1'))
+    writeFileSync(Buffer.from(join(root, 'schemas', 'caf\xe9', 'x.capnp'), 'latin1'), '@0xbf5147cbbecf40c1;\n')
+    const before = head(root)
+    const v = validateJson(root)
+    expect(v.code).to.equal(1)
+    const named = v.findings.filter(f => f.rule === 'repo/unrecognised-file').map(f => f.message.slice(0, f.message.indexOf(': ')))
+    expect(named).to.deep.equal(['"feeds/leak\\351.yaml"', '"schemas/caf\\351"'])
+    for (const f of v.findings) expect(f.message).to.match(/the file name is not UTF-8 \(or holds U\+FFFD\); ssmd never reads such a file/)
+    for (const args of [['commit', '-m', 'odd'], ['commit', '--no-validate', '-m', 'odd'], ['diff']]) {
+      const r = ssmdProcess(args, { cwd: root })
+      expect(r.code, args.join(' ')).to.equal(1)
+      expect(r.stderr, args.join(' ')).to.match(/"(feeds\/leak|schemas\/caf)\\351(\.yaml)?":? .*the file name is not UTF-8/)
+    }
+    expect(head(root)).to.equal(before)
+    expect(git(root, 'diff', '--cached', '--name-only')).to.equal('')
+  })
+
   it('ssmd.yaml keep: kept files pass, and are still scanned for secrets', () => {
     const root = exampleRepo({ git: true })
     writeFileSync(join(root, 'feeds', 'README.md'), '# Feeds\n\nOne file per data source.\n')

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, constants, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, writevSync } from 'node:fs'
 import { SsmdError } from '../core/errors.js'
 import { release, removeOnSignal } from './cleanup.js'
+import { mayBeUndecodable } from '../io/file-names.js'
 import { hexSlice, utf8Slice } from './slices.js'
 
 /**
@@ -22,6 +23,12 @@ export interface IndexEntry {
   extended: number
   /** The entry's bytes as read (versions 2 and 3), written back as they are while the entry is unchanged. */
   raw?: Buffer
+  /**
+   * The path's bytes as read, when `path` may not spell them (a name that is
+   * not UTF-8 decodes with U+FFFD): written instead of `path`'s UTF-8, so
+   * that such a name outside ssmd's folders is kept as git wrote it.
+   */
+  readonly pathBytes?: Buffer
 }
 
 const FLAG_ASSUME_VALID = 0x8000
@@ -130,7 +137,7 @@ export class GitIndex {
     const entries: Array<IndexEntry | RawRun> = []
     let run: RawRun | undefined
     let pos = 12
-    let previous = ''
+    let previous: Buffer = Buffer.alloc(0)
     for (let n = 0; n < count; n++) {
       const start = pos
       const flags = (buf[pos + 60] << 8) | buf[pos + 61]
@@ -149,12 +156,14 @@ export class GitIndex {
           strip = ((strip + 1) << 7) | (byte & 0x7f)
         }
         const nul = buf.indexOf(0, pos)
-        const prevBytes = Buffer.from(previous, 'utf8')
-        const path = Buffer.concat([prevBytes.subarray(0, prevBytes.length - strip), buf.subarray(pos, nul)]).toString('utf8')
+        // Each path is stored against the previous one's bytes (not its decoding, which a name that is not UTF-8 changes).
+        const bytes = Buffer.concat([previous.subarray(0, previous.length - strip), buf.subarray(pos, nul)])
+        const path = bytes.toString('utf8')
         pos = nul + 1
-        previous = path
+        previous = bytes
         if (only && !only.some(p => path === p || path.startsWith(p + '/'))) continue
-        entries.push({ path, stat: buf.subarray(start, start + 40), oid: buf.toString('hex', start + 40, start + 60), flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended })
+        const entry = { path, stat: buf.subarray(start, start + 40), oid: buf.toString('hex', start + 40, start + 60), flags: flags & (FLAG_ASSUME_VALID | 0x3000), extended }
+        entries.push(mayBeUndecodable(path) ? { ...entry, pathBytes: bytes } : entry)
       } else {
         // The name length is in the flags unless it is 0xfff or more; only then search for the NUL.
         const nameLen = flags & 0xfff
@@ -304,7 +313,7 @@ export class GitIndex {
     header.writeUInt32BE(version, 4)
     header.writeUInt32BE(this.size, 8)
     parts.push(header)
-    let previous = Buffer.alloc(0)
+    let previous: Buffer = Buffer.alloc(0)
     // Runs of unchanged entries that lie next to each other in the file read are copied as one piece.
     let run: { src: Buffer; start: number; end: number } | undefined
     const flush = () => {
@@ -325,7 +334,7 @@ export class GitIndex {
         parts.push(e.raw)
         continue
       }
-      const path = Buffer.from(e.path, 'utf8')
+      const path = e.pathBytes ?? Buffer.from(e.path, 'utf8')
       const fixed = Buffer.alloc(e.extended ? 64 : 62)
       e.stat.copy(fixed, 0, 0, 40)
       fixed.write(e.oid, 40, 'hex')
@@ -463,6 +472,10 @@ class ReadEntry implements IndexEntry {
 
   get path(): string {
     return (this.name ??= utf8Slice(this.src, this.nameStart, this.nameEnd))
+  }
+
+  get pathBytes(): Buffer {
+    return this.src.subarray(this.nameStart, this.nameEnd)
   }
 
   /** Whether the entry is still the bytes `src[start, end)` (nothing was assigned to it). */

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { inflateSync } from 'node:zlib'
 import { SsmdError } from '../core/errors.js'
+import { mayBeUndecodable, undecodable } from '../io/file-names.js'
 import { hexSlice } from './slices.js'
 import type { GitObject } from './loose.js'
 import { packs } from './packs.js'
+import { undecodablePathError } from './quote.js'
 import type { Repository } from './repo.js'
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'
@@ -328,6 +330,10 @@ export async function blobsUnder(
 
 async function collect(repo: Repository, tree: string, base: string, into: Map<string, { oid: string; mode: string }>): Promise<void> {
   for (const e of await readTree(repo, tree)) {
+    if (e.bytes !== undefined && mayBeUndecodable(e.name)) {
+      const bytes = Buffer.concat([Buffer.from(`${base}/`), Buffer.from(e.bytes, 'latin1')])
+      if (undecodable(bytes)) throw undecodablePathError(bytes)
+    }
     const p = `${base}/${e.name}`
     if (e.mode === '040000') await collect(repo, e.oid, p, into)
     // The parsed entry itself ({oid, mode} and its name): one object less per file of a big folder.

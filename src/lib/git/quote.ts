@@ -1,3 +1,5 @@
+import { SsmdError } from '../core/errors.js'
+
 const C_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 34: '"', 92: '\\' }
 
 /**
@@ -32,4 +34,15 @@ export function quotePath(path: string | Buffer, quoteHighBytes = true): string 
   }
   flush()
   return needs ? `"${out}"` : typeof path === 'string' ? path : out
+}
+
+/**
+ * The refusal for a path under ssmd's folders whose name is not UTF-8 (or
+ * holds U+FFFD; src/lib/io/file-names.ts), shown by its bytes as git shows it.
+ */
+export function undecodablePathError(bytes: Buffer): SsmdError {
+  return new SsmdError(
+    `${quotePath(bytes)}: the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename it (git mv) or delete it`,
+    { code: 'file-name' },
+  )
 }

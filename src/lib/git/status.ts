@@ -1,10 +1,12 @@
 import { constants, lstatSync, readdirSync, readlinkSync, type BigIntStats, type Stats } from 'node:fs'
 import { join } from 'node:path'
 import { SsmdError } from '../core/errors.js'
+import { mayBeUndecodable, undecodable, undecodableNames } from '../io/file-names.js'
 import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
 import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statWord, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
+import { undecodablePathError } from './quote.js'
 import { hashObject } from './loose.js'
 import { blobsUnder, commitTree, readObjectSync } from './objects.js'
 import { readHead, type Head } from './refs.js'
@@ -95,6 +97,7 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
   const sparseDirs: string[] = []
   // A sparse index is walked whole for its folder entries; otherwise only the entries under these paths are looked at.
   for (const e of sparse ? index.entries : index.under(paths)) {
+    if (mayBeUndecodable(e.path) && inScope(e.path) && e.pathBytes !== undefined && undecodable(e.pathBytes)) throw undecodablePathError(e.pathBytes)
     if (sparse && e.path.endsWith('/') && e.extended & EXT_SKIP_WORKTREE) {
       sparseDirs.push(e.path)
       continue
@@ -130,6 +133,10 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       }
       // A folder holding its own repository is a submodule or a nested repository, not ssmd files.
       if (names.includes('.git')) return
+      if (names.some(mayBeUndecodable)) {
+        const [bad] = undecodableNames(join(repo.workTree, gitPath))
+        if (bad) throw undecodablePathError(Buffer.concat([Buffer.from(`${gitPath}/`), bad]))
+      }
       if (!tracked(gitPath) && ignore.isIgnored(gitPath, true)) {
         // Nothing inside an ignored folder can be re-included; tracked files in it still count.
         const prefix = gitPath + '/'
@@ -407,6 +414,16 @@ export function refreshStaleStat(repo: Repository, stale: SsmdStatus['stale'], c
   }
 }
 
+/** Whether the file of index entry `e` holds what the entry records (read as `git add` would read it). */
+function sameContent(repo: Repository, converter: ContentConverter, e: IndexEntry): boolean {
+  try {
+    const exact = lstatSync(join(repo.workTree, e.path), { bigint: true })
+    return hashObject('blob', workingContent(repo, converter, e.path, exact)) === e.oid
+  } catch {
+    return false
+  }
+}
+
 /**
  * What git does to every entry before writing an index
  * (ce_smudge_racily_clean_entry): an entry modified in the read index's own
@@ -425,16 +442,11 @@ export function smudgeRacilyClean(repo: Repository, index: GitIndex, converter: 
     if (!isRacy(statWord(e, 8), indexSec) || statWord(e, 36) === 0) continue
     const mode = entryMode(e)
     if (mode === 0o160000 || entryStage(e) !== 0 || e.path.endsWith('/')) continue
-    const st = lstatOrUndefined(join(repo.workTree, e.path))
-    if (!st || !mayLookClean(e, st)) continue
-    let same = false
-    try {
-      const exact = lstatSync(join(repo.workTree, e.path), { bigint: true })
-      same = hashObject('blob', workingContent(repo, converter, e.path, exact)) === e.oid
-    } catch {
-      same = false
+    // A name that may not be UTF-8 leads to no file by its decoding (io/file-names.ts): nothing proves it clean, so it is smudged.
+    if (!mayBeUndecodable(e.path)) {
+      const st = lstatOrUndefined(join(repo.workTree, e.path))
+      if (!st || !mayLookClean(e, st) || sameContent(repo, converter, e)) continue
     }
-    if (same) continue
     e.stat = Buffer.from(e.stat)
     e.stat.writeUInt32BE(0, 36)
     e.raw = undefined

@@ -1,17 +1,19 @@
 import { readdirSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
 import { hasTerminalControl } from '../core/text.js'
+import { mayBeUndecodable, undecodableNames } from '../io/file-names.js'
 import { SSMD_FOLDERS } from './root.js'
 
 /**
  * Why a file under the ssmd folders is not one of its documents:
  * - `control`: its name holds a control character (never read, always a finding);
+ * - `encoding`: its name is not UTF-8, or holds U+FFFD (never read, always a finding; io/file-names.ts);
  * - `hidden`: its name starts with a dot;
  * - `subfolder`: it lies in a folder below feeds/, schemas/ or environments/;
  * - `case`: a YAML extension in another case (`.YAML`, `.Yml`): ssmd reads `.yaml` and `.yml` only;
  * - `extension`: anything else (`notes.txt`, `x.yaml.bak`, `trade.capnp`).
  */
-export type NotADocument = 'control' | 'hidden' | 'subfolder' | 'case' | 'extension'
+export type NotADocument = 'control' | 'encoding' | 'hidden' | 'subfolder' | 'case' | 'extension'
 
 /** A file under feeds/, schemas/ or environments/ that is not one of ssmd's documents. */
 export interface OtherFile {
@@ -23,6 +25,8 @@ export interface OtherFile {
   why: NotADocument
   /** git's own files (`.gitkeep`, `.gitignore`, `.gitattributes`): expected anywhere, never findings (still scanned for secrets). */
   git: boolean
+  /** The path's bytes, for a name that is not UTF-8 (`encoding`): `path` holds U+FFFD in their place and leads to no file. */
+  bytes?: Buffer
 }
 
 /** Files git itself reads or that keep an empty folder in git: expected in any folder. */
@@ -35,7 +39,7 @@ const GIT_FILES = new Set(['.gitkeep', '.gitignore', '.gitattributes'])
  * in `.yaml` or `.yml`.
  */
 export function documentName(fileName: string): string | undefined {
-  if (fileName.startsWith('.') || hasTerminalControl(fileName)) return undefined
+  if (fileName.startsWith('.') || hasTerminalControl(fileName) || mayBeUndecodable(fileName)) return undefined
   return /^(.*)\.ya?ml$/s.exec(fileName)?.[1]
 }
 
@@ -73,6 +77,16 @@ export function listOtherFiles(root: string, leftOut: LeftOut = () => false, lis
       }
     }
     if (depth > 0 && entries.some(e => e.name === '.git')) return
+    if (entries.some(e => mayBeUndecodable(e.name))) {
+      // Listed as bytes, the names that lead to no file (each is one finding, as git would commit each).
+      const raw = undecodableNames(join(root, rel))
+      const names = raw.length > 0 ? raw : entries.filter(e => mayBeUndecodable(e.name)).map(e => Buffer.from(e.name))
+      for (const name of names) {
+        const path = `${rel}/${name.toString('utf8')}`
+        out.push({ path, abs: join(root, ...path.split('/')), symlink: false, why: 'encoding', git: false, bytes: Buffer.concat([Buffer.from(`${rel}/`), name]) })
+      }
+      entries = entries.filter(e => !mayBeUndecodable(e.name))
+    }
     for (const e of entries) {
       const path = `${rel}/${e.name}`
       if (e.isDirectory()) {

@@ -31,9 +31,10 @@ export default builtinRule({
     uses: ['repository'],
     severity: 'error',
     description:
-      "Every file under feeds/, schemas/ and environments/ that a commit would take is a document, a definition a schema uses, git's own file or kept by ssmd.yaml `keep:`; names never hold control characters.",
+      "Every file under feeds/, schemas/ and environments/ that a commit would take is a document, a definition a schema uses, git's own file or kept by ssmd.yaml `keep:`; names never hold control characters and are UTF-8.",
     messages: {
       control: '{{shown}}: the file name holds a control character; ssmd never reads such a file and git shows its name only escaped: rename it (git mv) or delete it',
+      encoding: '{{shown}}: the file name is not UTF-8 (or holds U+FFFD); ssmd never reads such a file and cannot commit it as it is: rename it (git mv) or delete it',
       unrecognised: 'not a file ssmd reads ({{why}}); delete it, move it out of {{folder}}/, or keep it with a pattern under `keep:` in ssmd.yaml',
       unusedDefinition:
         'a definition file no schema version names or imports; delete it, name it in a schema (ssmd schema add-version), or keep it with a pattern under `keep:` in ssmd.yaml',
@@ -41,7 +42,7 @@ export default builtinRule({
   },
   async repository(_ws, ctx) {
     const ws = ctx.repository
-    const others = ws.otherFiles.filter(f => !f.git || f.why === 'control')
+    const others = ws.otherFiles.filter(f => !f.git || f.why === 'control' || f.why === 'encoding')
     if (others.length === 0) return
     const patterns = ws.policy?.data?.keep
     const kept = keepMatcher(Array.isArray(patterns) ? patterns : [])
@@ -50,6 +51,10 @@ export default builtinRule({
       const at = { file: f.path, line: 1, column: 1 }
       if (f.why === 'control') {
         ctx.report({ ...at, messageId: 'control', data: { shown: quotePath(f.path, false) } })
+        continue
+      }
+      if (f.why === 'encoding') {
+        ctx.report({ ...at, messageId: 'encoding', data: { shown: quotePath(f.bytes ?? f.path) } })
         continue
       }
       if (kept(f.path)) continue

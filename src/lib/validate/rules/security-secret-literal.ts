@@ -126,7 +126,8 @@ export default builtinRule({
   /** Every file under the ssmd folders that is not a document: scanned as text. */
   repository(_ws, ctx) {
     const ws = ctx.repository
-    const files = ws.otherFiles
+    // A name that is not UTF-8 leads to no file (repo/unrecognised-file reports it): there is nothing to open by it.
+    const files = ws.otherFiles.filter(f => f.why !== 'encoding')
     if (files.length === 0) return
     const table = ws.cache?.table('secret-scan')
     const realPaths = new RealPaths()
