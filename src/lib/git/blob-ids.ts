@@ -1,10 +1,9 @@
 import type { BlobIds, Stamp } from '../workspace/cache.js'
 import { Attributes } from './attributes.js'
-import { EXT_SKIP_WORKTREE, GitIndex, type IndexEntry } from './index-file.js'
+import { EXT_INTENT_TO_ADD, EXT_SKIP_WORKTREE, GitIndex, type IndexEntry } from './index-file.js'
 import { openRepository, ssmdGitPaths } from './repo.js'
 
 /** Extended flag of an entry added with `git add -N`: it names no content yet. */
-const EXT_INTENT_TO_ADD = 0x2000
 const FLAG_ASSUME_VALID = 0x8000
 /** Attributes under which the work-tree bytes may differ from the blob git stored (see cleanBlob). */
 const CONVERTING = ['text', 'crlf', 'eol', 'filter', 'ident', 'working-tree-encoding']

@@ -34,6 +34,7 @@ export interface IndexEntry {
 const FLAG_ASSUME_VALID = 0x8000
 const FLAG_EXTENDED = 0x4000
 export const EXT_SKIP_WORKTREE = 0x4000
+export const EXT_INTENT_TO_ADD = 0x2000
 
 export function entryStage(e: IndexEntry): number {
   return (e.flags >> 12) & 3
@@ -263,11 +264,10 @@ export class GitIndex {
 
   /**
    * The entries at or under each of `paths` (git paths of files or folders),
-   * found by binary search in the sorted entries: other entries' paths are
-   * never decoded.
+   * found by binary search in the sorted entries (those of a partial read
+   * too, which are fewer): other entries' paths are never decoded.
    */
   under(paths: readonly string[]): IndexEntry[] {
-    if (this.partial) return this.entries
     if (paths.some(p => !this.kept(p))) void this.entries
     const out: IndexEntry[] = []
     const at = (i: number) => this.items[i] as IndexEntry

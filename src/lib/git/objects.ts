@@ -298,6 +298,18 @@ export async function commitTree(repo: Repository, commit: string): Promise<stri
   return m[1]
 }
 
+/** The entry at `path` (git-relative, `/`-separated) in `tree`, or undefined; only the trees along the way are read. */
+export async function entryAt(repo: Repository, tree: string, path: string): Promise<TreeEntry | undefined> {
+  let entries = await readTree(repo, tree)
+  const parts = path.split('/')
+  for (let i = 0; ; i++) {
+    const e = entries.find(x => x.name === parts[i])
+    if (!e || i === parts.length - 1) return e
+    if (e.mode !== '040000') return undefined
+    entries = await readTree(repo, e.oid)
+  }
+}
+
 /**
  * Every blob and gitlink under `path` (a file or a folder, git-relative) in `tree`, as
  * git path → {oid, mode}. Only the trees along the way are read.

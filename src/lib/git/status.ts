@@ -4,11 +4,12 @@ import { SsmdError } from '../core/errors.js'
 import { mayBeUndecodable, undecodable, undecodableNames } from '../io/file-names.js'
 import { readBounded } from '../io/read.js'
 import { ContentConverter } from './attributes.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statWord, type IndexEntry } from './index-file.js'
+import { cacheTreeIds } from './cache-tree.js'
+import { EXT_INTENT_TO_ADD, EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, statWord, type IndexEntry } from './index-file.js'
 import { IgnoreMatcher } from './ignore.js'
 import { undecodablePathError } from './quote.js'
 import { hashObject } from './loose.js'
-import { blobsUnder, commitTree, readObjectSync } from './objects.js'
+import { blobsUnder, commitTree, entryAt, readObjectSync } from './objects.js'
 import { readHead, type Head } from './refs.js'
 import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
 
@@ -68,15 +69,23 @@ const FLAG_ASSUME_VALID = 0x8000
 export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean } = {}): Promise<SsmdStatus> {
   const head = readHead(repo)
   const paths = ssmdGitPaths(repo)
-  const headFiles = new Map<string, { oid: string; mode: string }>()
-  if (head.oid) {
-    const tree = await commitTree(repo, head.oid)
-    for (const p of paths) await blobsUnder(repo, tree, p, headFiles)
-  }
   // Read-only callers need only the ssmd entries of what may be a very large index; a commit needs it whole,
   // but the entries outside the ssmd paths only as the bytes it writes back.
   let index = options.forWrite ? GitIndex.read(repo.indexFile, undefined, { keep: paths }) : GitIndex.read(repo.indexFile, paths)
   const sparse = index.extensions.some(x => x.signature === 'sdir')
+  const headFiles = new Map<string, { oid: string; mode: string }>()
+  if (head.oid) {
+    const tree = await commitTree(repo, head.oid)
+    const cached = sparse ? undefined : cachedTrees(index)
+    for (const p of paths) {
+      // A folder the index holds exactly as HEAD does (git's cache tree says so): its entries are HEAD's files.
+      const id = cached?.get(p)
+      const entries = id === undefined ? undefined : index.under([p])
+      if (entries !== undefined && entries.every(plainEntry) && sameTree(await entryAt(repo, tree, p), id)) {
+        for (const e of entries) headFiles.set(e.path, { oid: e.oid, mode: modeString(entryMode(e)) })
+      } else await blobsUnder(repo, tree, p, headFiles)
+    }
+  }
   if (sparse && options.forWrite) {
     throw new SsmdError(
       'the git index is a sparse index (index.sparse=true), which ssmd cannot write; commit with `git add <paths> && git commit`, or run `git sparse-checkout init --no-sparse-index`',
@@ -216,6 +225,20 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     else if (h && st && (e.oid !== h.oid || m !== h.mode)) indexFixes.push({ gitPath: p, entry: { oid: h.oid, mode: h.mode, stat: st } })
   }
   return { head, changes, index, unmerged: [...unmerged], indexFixes, stale: stale.filter(s => !changed.has(s.gitPath)), converter }
+}
+
+/** The tree ids of the index's cache tree (cache-tree.ts), or undefined when it has none (or one that does not parse). */
+function cachedTrees(index: GitIndex): Map<string, string> | undefined {
+  const data = index.extensions.find(x => x.signature === 'TREE')?.data
+  return data === undefined ? undefined : cacheTreeIds(data)
+}
+
+/** Whether a tree entry is the folder `id`. */
+const sameTree = (e: { mode: string; oid: string } | undefined, id: string | undefined) => e?.mode === '040000' && e.oid === id
+
+/** An entry that stands for a file of its folder's tree: stage 0, not intent-to-add (which git leaves out of trees). */
+function plainEntry(e: IndexEntry): boolean {
+  return entryStage(e) === 0 && (e.extended & EXT_INTENT_TO_ADD) === 0
 }
 
 /** An index entry's mode as git writes it in trees (six octal digits); the common ones without making a string. */
