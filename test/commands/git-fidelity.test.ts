@@ -534,6 +534,23 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     fsck(top, env)
   })
 
+  it("keeps git's byte order of the index when names that are not UTF-8 sort beside a root folder named in Cyrillic (2, 4)", async () => {
+    for (const version of ['2', '4']) {
+      const env = isolatedGitEnv()
+      const { top, root } = repoWith(env, 'конфиг')
+      // \xc4 sorts before the Cyrillic lead byte \xd0 as bytes, but U+FFFD (what it decodes to) sorts after it.
+      for (let i = 0; i < 20; i++) writeFileSync(Buffer.from(`${top}/\xc4nderung${i}.txt`, 'latin1'), `${i}\n`)
+      gitIn(top, env, 'add', '-A')
+      gitIn(top, env, 'commit', '-q', '-m', 'latin-1 names')
+      gitIn(top, env, 'update-index', '--index-version', version)
+      appendFileSync(join(root, 'feeds', 'kalshi.yaml'), '# changed\n')
+      rmSync(join(root, 'feeds', 'kraken.yaml'))
+      writeFileSync(join(root, 'feeds', 'new.yaml'), 'name: new\n')
+      await crossCheck(top, root, env)
+      expect(gitIn(top, env, 'status', '--porcelain'), `index version ${version}`).to.equal('')
+    }
+  })
+
   it("keeps a file changed in its entry's own second, at the same size, visible to git after a commit (racily clean, at git's whole seconds) (13)", async () => {
     const env = isolatedGitEnv()
     const { top } = repoWith(env)

@@ -248,16 +248,18 @@ export class GitIndex {
    * `path` falls inside is made entries first.
    */
   private lowerBound(path: string, from = 0): number {
+    // Compared as bytes, as git orders them: a path that is not UTF-8 decodes to one that may sort elsewhere.
+    const key = Buffer.from(path, 'utf8')
     for (;;) {
       let lo = from
       let hi = this.items.length
       while (lo < hi) {
         const mid = (lo + hi) >>> 1
-        if (comparePaths(this.items[mid].path, path) < 0) lo = mid + 1
+        if (Buffer.compare(firstPathBytes(this.items[mid]), key) < 0) lo = mid + 1
         else hi = mid
       }
       const before = lo > from ? this.items[lo - 1] : undefined
-      if (!(before instanceof RawRun) || comparePaths(before.last, path) < 0) return lo
+      if (!(before instanceof RawRun) || Buffer.compare(before.lastPathBytes, key) < 0) return lo
       this.items.splice(lo - 1, 1, ...before.expand())
     }
   }
@@ -397,7 +399,6 @@ class RawRun {
   /** Where its last entry starts. */
   lastStart: number
   private firstPath: string | undefined
-  private lastPath: string | undefined
 
   constructor(
     readonly src: Buffer,
@@ -414,8 +415,14 @@ class RawRun {
     return (this.firstPath ??= entryPath(this.src, this.start))
   }
 
-  get last(): string {
-    return (this.lastPath ??= entryPath(this.src, this.lastStart))
+  /** The first entry's path as its bytes. */
+  get pathBytes(): Buffer {
+    return this.src.subarray(...pathBounds(this.src, this.start))
+  }
+
+  /** The last entry's path as its bytes. */
+  get lastPathBytes(): Buffer {
+    return this.src.subarray(...pathBounds(this.src, this.lastStart))
   }
 
   expand(): ReadEntry[] {
@@ -519,6 +526,11 @@ class ReadEntry implements IndexEntry {
 /** The 32-bit word at `offset` of an entry's stat block (0 ctime … 36 size), read where it lies without making a view of the block. */
 export function statWord(e: IndexEntry, offset: number): number {
   return e instanceof ReadEntry ? e.word(offset) : e.stat.readUInt32BE(offset)
+}
+
+/** The bytes of an item's (first) path: those read, or the path's UTF-8. */
+function firstPathBytes(item: IndexEntry | RawRun): Buffer {
+  return item.pathBytes ?? Buffer.from(item.path, 'utf8')
 }
 
 /** git's index order: paths compared as UTF-8 bytes (UTF-16 units agree below the surrogates). */
