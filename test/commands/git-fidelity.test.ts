@@ -508,7 +508,7 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     writeFileSync(Buffer.from(`${top}/feeds/odd\xe9.yaml`, 'latin1'), 'name: odd\n')
     appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
     const line =
-      'Error: "feeds/odd\\351.yaml": the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename it (git mv) or delete it\n'
+      'Error: "feeds/odd\\351.yaml": the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename or remove it with git (git mv, git rm; an untracked file can simply be deleted), and commit that with git\n'
     const check = async () => {
       const before = state(top, env)
       for (const args of [['diff'], ['commit', '--no-validate', '-m', 'x']]) {
@@ -549,6 +549,26 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
       await crossCheck(top, root, env)
       expect(gitIn(top, env, 'status', '--porcelain'), `index version ${version}`).to.equal('')
     }
+  })
+
+  it('leaves alone a name that is not UTF-8 that git ignores under the ssmd folders, as git add does', async () => {
+    const env = isolatedGitEnv()
+    const { top, root } = repoWith(env)
+    writeFileSync(join(top, 'feeds', '.gitignore'), 'tmp/\n*.bak\n')
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'ignore')
+    mkdirSync(join(top, 'feeds', 'tmp'))
+    writeFileSync(Buffer.from(`${top}/feeds/tmp/caf\xe9.txt`, 'latin1'), 'x\n')
+    writeFileSync(Buffer.from(`${top}/feeds/caf\xe9.bak`, 'latin1'), 'x\n')
+    mkdirSync(Buffer.from(`${top}/feeds/d\xe9.bak`, 'latin1'))
+    writeFileSync(Buffer.from(`${top}/feeds/d\xe9.bak/x.yaml`, 'latin1'), 'x\n')
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed\n')
+    const diff = await ssmd(['diff'], { cwd: top, env })
+    expect([diff.code, diff.stderr]).to.deep.equal([0, ''])
+    expect(diff.stdout).to.contain('feeds/kalshi.yaml')
+    const v = await ssmd(['validate', '--format', 'json'], { cwd: top, env })
+    expect(v.stdout).to.not.contain('not UTF-8')
+    await crossCheck(top, root, env)
   })
 
   it("keeps a file changed in its entry's own second, at the same size, visible to git after a commit (racily clean, at git's whole seconds) (13)", async () => {

@@ -42,7 +42,7 @@ export function quotePath(path: string | Buffer, quoteHighBytes = true): string 
  */
 export function undecodablePathError(bytes: Buffer): SsmdError {
   return new SsmdError(
-    `${quotePath(bytes)}: the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename it (git mv) or delete it`,
+    `${quotePath(bytes)}: the file name is not UTF-8 (or holds U+FFFD), and ssmd cannot read, show or commit such a file as it is; rename or remove it with git (git mv, git rm; an untracked file can simply be deleted), and commit that with git`,
     { code: 'file-name' },
   )
 }

@@ -142,16 +142,21 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       }
       // A folder holding its own repository is a submodule or a nested repository, not ssmd files.
       if (names.includes('.git')) return
-      if (names.some(mayBeUndecodable)) {
-        const [bad] = undecodableNames(join(repo.workTree, gitPath))
-        if (bad) throw undecodablePathError(Buffer.concat([Buffer.from(`${gitPath}/`), bad]))
-      }
-      if (!tracked(gitPath) && ignore.isIgnored(gitPath, true)) {
+      const ignored = !tracked(gitPath) && ignore.isIgnored(gitPath, true)
+      if (ignored) {
         // Nothing inside an ignored folder can be re-included; tracked files in it still count.
         const prefix = gitPath + '/'
         if (![...headFiles.keys(), ...indexed.keys()].some(p => p.startsWith(prefix))) return
       }
       const dir = join(repo.workTree, gitPath) + '/'
+      // A name that is not UTF-8 that git add would take (tracked ones are refused above, with the index's).
+      if (!ignored && names.some(mayBeUndecodable)) {
+        for (const name of undecodableNames(dir)) {
+          const bytes = Buffer.concat([Buffer.from(`${gitPath}/`), name])
+          const isDir = lstatSync(Buffer.concat([Buffer.from(repo.workTree + '/'), bytes]), { throwIfNoEntry: false })?.isDirectory() ?? false
+          if (!ignore.isIgnored(bytes.toString('utf8'), isDir)) throw undecodablePathError(bytes)
+        }
+      }
       for (const name of names) {
         const cst = lstatOrUndefined(dir + name)
         if (cst) visit(`${gitPath}/${name}`, cst)

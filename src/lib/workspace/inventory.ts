@@ -1,4 +1,4 @@
-import { readdirSync, type Dirent } from 'node:fs'
+import { lstatSync, readdirSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
 import { hasTerminalControl } from '../core/text.js'
 import { mayBeUndecodable, undecodableNames } from '../io/file-names.js'
@@ -83,7 +83,9 @@ export function listOtherFiles(root: string, leftOut: LeftOut = () => false, lis
       const names = raw.length > 0 ? raw : entries.filter(e => mayBeUndecodable(e.name)).map(e => Buffer.from(e.name))
       for (const name of names) {
         const path = `${rel}/${name.toString('utf8')}`
-        out.push({ path, abs: join(root, ...path.split('/')), symlink: false, why: 'encoding', git: false, bytes: Buffer.concat([Buffer.from(`${rel}/`), name]) })
+        const bytes = Buffer.concat([Buffer.from(`${rel}/`), name])
+        const isDir = lstatSync(Buffer.concat([Buffer.from(root + sep), bytes]), { throwIfNoEntry: false })?.isDirectory() ?? false
+        if (!leftOut(path, isDir)) out.push({ path, abs: join(root, ...path.split('/')), symlink: false, why: 'encoding', git: false, bytes })
       }
       entries = entries.filter(e => !mayBeUndecodable(e.name))
     }
