@@ -551,6 +551,30 @@ describe('ssmd commit and diff behave as git (cross-checked with the git CLI)', 
     }
   })
 
+  it('gives hooks, and takes back from a pre-commit hook that stages a file, names that are not UTF-8 as git wrote them', async () => {
+    const env = isolatedGitEnv()
+    const { top } = repoWith(env)
+    mkdirSync(join(top, 'other'))
+    // Two names that decode alike (U+FFFD for \xe9 and for \xea).
+    writeFileSync(Buffer.from(`${top}/other/caf\xe9.txt`, 'latin1'), '1\n')
+    writeFileSync(Buffer.from(`${top}/other/caf\xea.txt`, 'latin1'), '2\n')
+    gitIn(top, env, 'add', '-A')
+    gitIn(top, env, 'commit', '-q', '-m', 'latin-1 names')
+    const hook = join(top, '.git/hooks/pre-commit')
+    writeFileSync(
+      hook,
+      '#!/bin/sh\ngit diff --cached --name-status HEAD > "$(git rev-parse --git-dir)/hook-saw"\nsed -i "s/ *$//" feeds/kalshi.yaml && git add feeds/kalshi.yaml\n',
+    )
+    chmodSync(hook, 0o755)
+    appendFileSync(join(top, 'feeds', 'kalshi.yaml'), '# changed   \n')
+    const r = await ssmd(['commit', '--no-validate', '-m', 'feeds'], { cwd: top, env })
+    expect(r.code, r.stderr).to.equal(0)
+    expect(readFileSync(join(top, '.git/hook-saw'), 'utf8')).to.equal('M\tfeeds/kalshi.yaml\n')
+    expect(gitIn(top, env, 'show', '--name-status', '--format=', 'HEAD')).to.equal('M\tfeeds/kalshi.yaml\n')
+    expect(gitIn(top, env, 'show', 'HEAD:feeds/kalshi.yaml')).to.match(/# changed\n$/)
+    fsck(top, env)
+  })
+
   it('leaves alone a name that is not UTF-8 that git ignores under the ssmd folders, as git add does', async () => {
     const env = isolatedGitEnv()
     const { top, root } = repoWith(env)

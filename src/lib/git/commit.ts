@@ -5,7 +5,7 @@ import { formatGitDate, formatIdentity, resolveIdentity, type Identity } from '.
 import { release, removeOnSignal, yieldToSignals } from './cleanup.js'
 import { verifyAgainstSnapshot, type GateSnapshot } from './gate-snapshot.js'
 import { findHook, gitPrefix, runHook, type HookName } from './hooks.js'
-import { EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, entryMode, entryStage, type IndexEntry } from './index-file.js'
+import { EXT_SKIP_WORKTREE, GitIndex, GitLock, entryMode, entryStage, type IndexEntry } from './index-file.js'
 import { ObjectWriter } from './loose.js'
 import { EMPTY_TREE, commitTree, readTree, rewriteTree, treeContent, type TreeEntry } from './objects.js'
 import { readHead, type Head } from './refs.js'
@@ -341,10 +341,15 @@ async function applyToTree(repo: Repository, tree: string | undefined, changes: 
   return content && write(content)
 }
 
-/** Every blob and gitlink of a tree, as git path → entry. */
+/**
+ * Every blob and gitlink of `tree`, keyed by its path's bytes as a latin1
+ * string: byte order is then string order, and two names that are not UTF-8
+ * stay apart.
+ */
 async function listTree(repo: Repository, tree: string, base = '', into = new Map<string, { oid: string; mode: string }>()): Promise<Map<string, { oid: string; mode: string }>> {
   for (const e of await readTree(repo, tree)) {
-    const p = base ? `${base}/${e.name}` : e.name
+    const name = e.bytes ?? Buffer.from(e.name, 'utf8').toString('latin1')
+    const p = base ? `${base}/${name}` : name
     if (e.mode === '040000') await listTree(repo, e.oid, p, into)
     else into.set(p, { oid: e.oid, mode: e.mode })
   }
@@ -357,19 +362,23 @@ async function listTree(repo: Repository, tree: string, base = '', into = new Ma
  * same blob, so a hook's `git status`/`git diff` stays cheap.
  */
 async function partialIndex(repo: Repository, head: Head, changes: Map<string, TreeChange>, real: Map<string, IndexEntry>): Promise<Buffer> {
+  // Paths as latin1 strings of their bytes (listTree): a name that is not UTF-8 reaches the hooks as git wrote it.
   const files = head.oid ? await listTree(repo, await commitTree(repo, head.oid)) : new Map<string, { oid: string; mode: string }>()
   for (const [p, c] of changes) {
-    if (c) files.set(p, c)
-    else files.delete(p)
+    const key = Buffer.from(p, 'utf8').toString('latin1')
+    if (c) files.set(key, c)
+    else files.delete(key)
   }
   const entries: IndexEntry[] = []
-  for (const p of [...files.keys()].sort(comparePaths)) {
-    const f = files.get(p)!
-    const r = real.get(p)
+  for (const key of [...files.keys()].sort()) {
+    const f = files.get(key)!
+    const pathBytes = Buffer.from(key, 'latin1')
+    const path = pathBytes.toString('utf8')
+    const r = real.get(path)
     const same = r && entryStage(r) === 0 && r.oid === f.oid && entryMode(r).toString(8).padStart(6, '0') === f.mode
     const stat = same ? Buffer.from(r.stat) : Buffer.alloc(40)
     if (!same) stat.writeUInt32BE(parseInt(f.mode, 8), 24)
-    entries.push({ path: p, stat, oid: f.oid, flags: 0, extended: same ? r.extended & EXT_SKIP_WORKTREE : 0 })
+    entries.push({ path, pathBytes, stat, oid: f.oid, flags: 0, extended: same ? r.extended & EXT_SKIP_WORKTREE : 0 })
   }
   return new GitIndex(2, entries, [], 0n).serialize()
 }
@@ -384,21 +393,26 @@ function treeFromIndex(index: GitIndex, write: (entries: TreeEntry[]) => string)
     dirs: Map<string, Dir>
   }
   const top: Dir = { files: [], dirs: new Map() }
+  // Names as latin1 strings of their bytes: one that is not UTF-8 is written back as it was.
+  const entry = (bytes: string, mode: string, oid: string): TreeEntry => {
+    const name = Buffer.from(bytes, 'latin1').toString('utf8')
+    return name === bytes ? { name, mode, oid } : { name, mode, oid, bytes }
+  }
   for (const e of index.entries) {
-    const parts = e.path.split('/')
+    const parts = (e.pathBytes ?? Buffer.from(e.path, 'utf8')).toString('latin1').split('/')
     let d = top
     for (const part of parts.slice(0, -1)) {
       let next = d.dirs.get(part)
       if (!next) d.dirs.set(part, (next = { files: [], dirs: new Map() }))
       d = next
     }
-    d.files.push({ name: parts.at(-1)!, mode: entryMode(e).toString(8).padStart(6, '0'), oid: e.oid })
+    d.files.push(entry(parts.at(-1)!, entryMode(e).toString(8).padStart(6, '0'), e.oid))
   }
   const build = (d: Dir): string | undefined => {
     const list = [...d.files]
     for (const [name, sub] of d.dirs) {
       const oid = build(sub)
-      if (oid) list.push({ name, mode: '040000', oid })
+      if (oid) list.push(entry(name, '040000', oid))
     }
     return list.length ? write(list) : undefined
   }
