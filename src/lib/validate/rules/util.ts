@@ -77,6 +77,13 @@ export function reportContractShare(doc: PluginDocument, ctx: CheckContext<'cont
 
 const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s)
 
+/** The JSON Pointer of a value from its keys and array positions (`''` for the document itself). */
+export function jsonPointer(segments: ReadonlyArray<string | number>): string {
+  let out = ''
+  for (const s of segments) out += `/${typeof s === 'number' ? s : escapeSegment(s)}`
+  return out
+}
+
 /**
  * Calls `fn` for every string value of a document, depth first in key order,
  * with the key it sits under; `path()` builds its JSON Pointer, which only a
@@ -85,11 +92,7 @@ const escapeSegment = (s: string) => (s.includes('~') || s.includes('/') ? s.rep
 export function eachString(data: unknown, fn: (value: string, key: string, path: () => string) => void): void {
   // Array positions stay numbers until a path is asked for.
   const segments: Array<string | number> = []
-  const path = () => {
-    let out = ''
-    for (const s of segments) out += `/${typeof s === 'number' ? s : escapeSegment(s)}`
-    return out
-  }
+  const path = () => jsonPointer(segments)
   const walk = (node: unknown, key: string): void => {
     if (typeof node === 'string') fn(node, key, path)
     else if (Array.isArray(node)) {

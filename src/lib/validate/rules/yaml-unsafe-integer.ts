@@ -1,6 +1,4 @@
-import { builtinRule, isObj } from './util.js'
-
-const escapeSegment = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1')
+import { builtinRule, isObj, jsonPointer } from './util.js'
 
 /** JSON Pointers of every integer beyond ±(2^53 − 1) in a document (a pointer is built only for a hit). */
 function unsafeIntegers(data: unknown): string[] {
@@ -10,7 +8,7 @@ function unsafeIntegers(data: unknown): string[] {
   const keys: Array<string | number> = []
   const walk = (node: unknown): void => {
     if (typeof node === 'number') {
-      if (Number.isInteger(node) && !Number.isSafeInteger(node)) out.push(keys.map(k => `/${typeof k === 'number' ? k : escapeSegment(k)}`).join(''))
+      if (Number.isInteger(node) && !Number.isSafeInteger(node)) out.push(jsonPointer(keys))
     } else if (Array.isArray(node)) {
       for (let i = 0; i < node.length; i++) {
         keys.push(i)
