@@ -151,9 +151,8 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
       const dir = join(repo.workTree, gitPath) + '/'
       // A name that is not UTF-8 that git add would take (tracked ones are refused above, with the index's).
       if (!ignored && names.some(mayBeUndecodable)) {
-        for (const name of undecodableNames(dir)) {
+        for (const { name, isDir } of undecodableNames(dir)) {
           const bytes = Buffer.concat([Buffer.from(`${gitPath}/`), name])
-          const isDir = lstatSync(Buffer.concat([Buffer.from(repo.workTree + '/'), bytes]), { throwIfNoEntry: false })?.isDirectory() ?? false
           if (!ignore.isIgnored(bytes.toString('utf8'), isDir)) throw undecodablePathError(bytes)
         }
       }

@@ -20,10 +20,12 @@ export const mayBeUndecodable = (name: string): boolean => name.includes(FFFD)
 /** Whether a name's bytes are not UTF-8, or hold U+FFFD. */
 export const undecodable = (bytes: Buffer): boolean => !isUtf8(bytes) || bytes.includes(FFFD_BYTES)
 
-/** The names in folder `dir` (as bytes) that are undecodable, in the order listed; none when it cannot be listed. */
-export function undecodableNames(dir: string): Buffer[] {
+/** The names in folder `dir` (as bytes, with whether each is a folder) that are undecodable, in the order listed; none when it cannot be listed. */
+export function undecodableNames(dir: string): Array<{ name: Buffer; isDir: boolean }> {
   try {
-    return readdirSync(dir, { encoding: 'buffer' }).filter(undecodable)
+    return readdirSync(dir, { encoding: 'buffer', withFileTypes: true })
+      .filter(e => undecodable(e.name))
+      .map(e => ({ name: e.name, isDir: e.isDirectory() }))
   } catch {
     return []
   }

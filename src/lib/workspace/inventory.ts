@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, type Dirent } from 'node:fs'
+import { readdirSync, type Dirent } from 'node:fs'
 import { join, sep } from 'node:path'
 import { hasTerminalControl } from '../core/text.js'
 import { mayBeUndecodable, undecodableNames } from '../io/file-names.js'
@@ -80,11 +80,10 @@ export function listOtherFiles(root: string, leftOut: LeftOut = () => false, lis
     if (entries.some(e => mayBeUndecodable(e.name))) {
       // Listed as bytes, the names that lead to no file (each is one finding, as git would commit each).
       const raw = undecodableNames(join(root, rel))
-      const names = raw.length > 0 ? raw : entries.filter(e => mayBeUndecodable(e.name)).map(e => Buffer.from(e.name))
-      for (const name of names) {
+      const names = raw.length > 0 ? raw : entries.filter(e => mayBeUndecodable(e.name)).map(e => ({ name: Buffer.from(e.name), isDir: e.isDirectory() }))
+      for (const { name, isDir } of names) {
         const path = `${rel}/${name.toString('utf8')}`
         const bytes = Buffer.concat([Buffer.from(`${rel}/`), name])
-        const isDir = lstatSync(Buffer.concat([Buffer.from(root + sep), bytes]), { throwIfNoEntry: false })?.isDirectory() ?? false
         if (!leftOut(path, isDir)) out.push({ path, abs: join(root, ...path.split('/')), symlink: false, why: 'encoding', git: false, bytes })
       }
       entries = entries.filter(e => !mayBeUndecodable(e.name))
