@@ -311,33 +311,12 @@ export async function entryAt(repo: Repository, tree: string, path: string): Pro
 }
 
 /**
- * Every blob and gitlink under `path` (a file or a folder, git-relative) in `tree`, as
- * git path → {oid, mode}. Only the trees along the way are read.
+ * Every blob and gitlink at or under `entry`, the entry at `path` (git-relative)
+ * of a tree as `entryAt` finds it, into `into` as git path → {oid, mode}.
  */
-export async function blobsUnder(
-  repo: Repository,
-  tree: string,
-  path: string,
-  into = new Map<string, { oid: string; mode: string }>(),
-): Promise<Map<string, { oid: string; mode: string }>> {
-  const parts = path.split('/')
-  let entries = await readTree(repo, tree)
-  for (let i = 0; i < parts.length; i++) {
-    const e = entries.find(x => x.name === parts[i])
-    if (!e) return into
-    const here = parts.slice(0, i + 1).join('/')
-    if (e.mode === '040000') {
-      if (i === parts.length - 1) {
-        await collect(repo, e.oid, here, into)
-        return into
-      }
-      entries = await readTree(repo, e.oid)
-    } else {
-      if (i === parts.length - 1) into.set(here, { oid: e.oid, mode: e.mode })
-      return into
-    }
-  }
-  return into
+export async function blobsOf(repo: Repository, entry: TreeEntry | undefined, path: string, into: Map<string, { oid: string; mode: string }>): Promise<void> {
+  if (entry?.mode === '040000') await collect(repo, entry.oid, path, into)
+  else if (entry) into.set(path, { oid: entry.oid, mode: entry.mode })
 }
 
 async function collect(repo: Repository, tree: string, base: string, into: Map<string, { oid: string; mode: string }>): Promise<void> {

@@ -9,7 +9,7 @@ import { EXT_INTENT_TO_ADD, EXT_SKIP_WORKTREE, GitIndex, GitLock, comparePaths, 
 import { IgnoreMatcher } from './ignore.js'
 import { undecodablePathError } from './quote.js'
 import { hashObject } from './loose.js'
-import { blobsUnder, commitTree, entryAt, readObjectSync } from './objects.js'
+import { blobsOf, commitTree, entryAt, readObjectSync } from './objects.js'
 import { readHead, type Head } from './refs.js'
 import { rootPath, ssmdGitPaths, type Repository } from './repo.js'
 
@@ -78,12 +78,13 @@ export async function ssmdStatus(repo: Repository, options: { forWrite?: boolean
     const tree = await commitTree(repo, head.oid)
     const cached = sparse ? undefined : cachedTrees(index)
     for (const p of paths) {
+      const at = await entryAt(repo, tree, p)
       // A folder the index holds exactly as HEAD does (git's cache tree says so): its entries are HEAD's files.
       const id = cached?.get(p)
       const entries = id === undefined ? undefined : index.under([p])
-      if (entries !== undefined && entries.every(plainEntry) && sameTree(await entryAt(repo, tree, p), id)) {
+      if (entries !== undefined && entries.every(plainEntry) && sameTree(at, id)) {
         for (const e of entries) headFiles.set(e.path, { oid: e.oid, mode: modeString(entryMode(e)) })
-      } else await blobsUnder(repo, tree, p, headFiles)
+      } else await blobsOf(repo, at, p, headFiles)
     }
   }
   if (sparse && options.forWrite) {
