@@ -5,7 +5,7 @@ import { builtinPack } from '../../src/hooks/validate/builtin.js'
 import { runRules } from '../../src/lib/validate/engine.js'
 import { policySeverities } from '../../src/lib/validate/policy.js'
 import { definitionCache } from '../../src/lib/domain/schema/definitions.js'
-import { cacheDir, cacheLocation, clearCache, DocumentCache, type CacheStrategy } from '../../src/lib/workspace/cache.js'
+import { cacheDir, cacheLocation, clearCache, DocumentCache, readStable, type CacheStrategy } from '../../src/lib/workspace/cache.js'
 import { Workspace } from '../../src/lib/workspace/workspace.js'
 import { IndexBlobIds } from '../../src/lib/git/blob-ids.js'
 import { exampleRepo, FIXTURES, git, tempDir } from '../helpers/repo.js'
@@ -597,6 +597,30 @@ describe('validation cache (.ssmd/cache)', function () {
     const { rules } = await runRules(new Workspace(root, { cache }), [{ plugin: 'ssmd', result: { plugin: 'ssmd', rules: declared } }])
     expect(rules.length).to.equal(Object.keys(builtinPack.rules).length)
     expect(cache.stats.hits + cache.stats.misses + cache.stats.verified).to.equal(0)
+  })
+
+  it('reads a file whole and stable, and leaves one that grew or shrank after its stat to the bounded read', () => {
+    const file = join(tempDir(), 'feed.yaml')
+    writeFileSync(file, 'name: a\n')
+    const before = statSync(file)
+    const got = readStable(file)!
+    expect(got.bytes.toString()).to.equal('name: a\n')
+    expect(got.stable).to.equal(true)
+    expect(readStable(file, before)!.stable).to.equal(true)
+    // Grown after the stat: the read stops at the size the stat gave, and the stat after it sees more.
+    writeFileSync(file, 'name: a\ntype: websocket\n')
+    expect(readStable(file, before)).to.equal(undefined)
+    // Shrunk: what was read is not what the stat promised.
+    const longer = statSync(file)
+    writeFileSync(file, 'x: 1\n')
+    const shrunk = readStable(file, longer)!
+    expect(shrunk.stable).to.equal(false)
+    expect(shrunk.bytes.toString()).to.equal('x: 1\n')
+    // Empty.
+    writeFileSync(file, '')
+    const empty = readStable(file)!
+    expect(empty.bytes.length).to.equal(0)
+    expect(empty.stable).to.equal(true)
   })
 
   it('verifies the content of entries written within the racy window before trusting them', async () => {

@@ -280,12 +280,13 @@ export function readStable(abs: string, known?: Stats): { bytes: Buffer; st: Sta
   try {
     const st = known ?? fstatSync(fd)
     if (!st.isFile() || st.size > MAX_FILE_BYTES) return undefined
-    // At most one byte more than stat said is read: a file that grew meanwhile is left to the bounded read.
-    const buf = Buffer.allocUnsafe(st.size + 1)
+    // What stat said, and no more: a file that grew meanwhile is found by the stat after the read (one read
+    // call per file, not a second one to see the end) and left to the bounded read.
+    const buf = Buffer.allocUnsafe(st.size)
     let total = 0
-    for (let n = -1; n !== 0 && total <= st.size; total += n) n = readSync(fd, buf, total, st.size + 1 - total, null)
+    for (let n = -1; n !== 0 && total < st.size; total += n) n = readSync(fd, buf, total, st.size - total, null)
     const after = fstatSync(fd)
-    if (!after.isFile() || total > st.size) return undefined
+    if (!after.isFile() || after.size > st.size) return undefined
     const stable = after.ino === st.ino && after.size === st.size && after.mtimeMs === st.mtimeMs && after.ctimeMs === st.ctimeMs && total === st.size
     return { bytes: buf.subarray(0, total), st: after, before: st, stable }
   } catch {
