@@ -12,7 +12,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { bundleLight, lightStartIds, writeLightCache } from './bundle-light.js'
+import { bundleLight, lightStartIds, writeLightCache, writeThreadCache } from './bundle-light.js'
 import { bundleVendored, writeCodeCaches } from './bundle-vendor.js'
 import { withoutGitRepository } from './git-env.js'
 
@@ -122,6 +122,8 @@ try {
     await new Command([...(runs[id] ?? []), '--quiet', '-C', id === 'commit' ? committed : example], config)._run()
     if (process.exitCode) throw new Error(`the build's run of 'ssmd ${id.replaceAll(':', ' ')}' on the example repository failed (exit code ${process.exitCode})`)
   })
+  // The second thread's code cache: the thread reads and checks the example's feeds and environments.
+  await writeThreadCache(join(root, 'dist'), example)
   process.exitCode = exitCode
 } finally {
   if (savedDataDir === undefined) delete process.env.SSMD_DATA_DIR

@@ -19,9 +19,9 @@
 // the one the commands write through, and the SsmdError it throws is theirs).
 // The bundled code is dist/'s, unchanged but for `import.meta.url`, which each
 // module keeps as the URL of its own file in dist/.
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, relative, sep } from 'node:path'
+import { basename, dirname, join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { asciiSource } from './ascii-source.js'
 import { bundledPackages, licenceNotices } from './bundle-vendor.js'
@@ -89,30 +89,83 @@ export async function bundleLight(dist, ids) {
       metafile: true,
       plugins: [fullStartOnly(dist, c.id, FULL_START_ONLY[c.id] ?? []), shared(dist, LIGHT_SHARED), packageFiles(code), ownUrls(dist)],
     })
-    const text = readFileSync(code, 'utf8')
-    const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
-    if (/(?<![\w$.'"`])import\s*\(/.test(rewritten) || /\bimport\.meta\b/.test(rewritten)) {
-      throw new Error(`${code}: an import() or import.meta the build cannot redirect; update scripts/bundle-light.js`)
-    }
-    // Packages load from node_modules as in dist/; a package imported statically becomes a require(), which an ES-module-only package refuses.
-    const packages = Object.values(result.metafile.inputs)
-      .flatMap(i => i.imports)
-      .filter(i => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:') && !i.path.startsWith('ssmd-shared:'))
-    const require = createRequire(code)
-    for (const p of new Set(packages.map(i => i.path))) {
-      try {
-        require(p)
-      } catch (error) {
-        throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
-      }
-    }
-    // Package files it holds (BUNDLED_PACKAGE_FILES) ship with their licences, as the vendor bundles' do (esbuild's paths are relative to the working folder).
-    const held = bundledPackages(process.cwd(), Object.keys(result.metafile.inputs))
-    const name = lightBundle(c.id).at(-1)
-    if (held.length > 0) writeFileSync(`${base}.licenses.txt`, licenceNotices(`${name}.cjs`, held))
-    const licences = held.length > 0 ? ` (licences of the package code it holds: ${name}.licenses.txt)` : ''
-    writeFileSync(code, `// ssmd's light-start command '${c.id}', bundled by scripts/bundle-light.js from the compiled files of dist/${licences}.\n${asciiSource(rewritten, code)}`)
+    finishBundle(code, result, `ssmd's light-start command '${c.id}'`)
   }
+  await bundleThread(build, dist)
+}
+
+/**
+ * The bundle `code` esbuild wrote, made to run through the bundle loader
+ * (src/lib/cli/bundle-loader.ts): its import() calls become the loader's, and
+ * it is refused if it holds what the loader cannot answer. `what` heads the file.
+ */
+function finishBundle(code, result, what) {
+  const text = readFileSync(code, 'utf8')
+  const rewritten = text.replace(/(?<![\w$.'"`])import\(/g, '__ssmdImport(')
+  if (/(?<![\w$.'"`])import\s*\(/.test(rewritten) || /\bimport\.meta\b/.test(rewritten)) {
+    throw new Error(`${code}: an import() or import.meta the build cannot redirect; update scripts/bundle-light.js`)
+  }
+  // Packages load from node_modules as in dist/; a package imported statically becomes a require(), which an ES-module-only package refuses.
+  const packages = Object.values(result.metafile.inputs)
+    .flatMap(i => i.imports)
+    .filter(i => i.external && i.kind === 'import-statement' && !i.path.startsWith('node:') && !i.path.startsWith('ssmd-shared:'))
+  const require = createRequire(code)
+  for (const p of new Set(packages.map(i => i.path))) {
+    try {
+      require(p)
+    } catch (error) {
+      throw new Error(`${code}: ${p} is imported statically and require() cannot load it (${error.message}); import it lazily or update scripts/bundle-light.js`)
+    }
+  }
+  // Package files it holds (BUNDLED_PACKAGE_FILES) ship with their licences, as the vendor bundles' do (esbuild's paths are relative to the working folder).
+  const held = bundledPackages(process.cwd(), Object.keys(result.metafile.inputs))
+  const name = basename(code, '.cjs')
+  if (held.length > 0) writeFileSync(join(dirname(code), `${name}.licenses.txt`), licenceNotices(`${name}.cjs`, held))
+  const licences = held.length > 0 ? ` (licences of the package code it holds: ${name}.licenses.txt)` : ''
+  writeFileSync(code, `// ${what}, bundled by scripts/bundle-light.js from the compiled files of dist/${licences}.\n${asciiSource(rewritten, code)}`)
+}
+
+/**
+ * The second thread of a validation run: src/lib/cli/validate-thread.ts with the loader it imports (a plain
+ * CommonJS file the thread starts from), and parallel-read-worker.ts with what it imports, which the
+ * entry runs with a code cache (writeThreadCache) as the light start runs a command's bundle. Nothing
+ * is shared: the thread has its own copy of every module.
+ */
+async function bundleThread(build, dist) {
+  const { THREAD_BUNDLE, THREAD_ENTRY } = await import(pathToFileURL(join(dist, 'lib', 'validate', 'parallel-read.js')).href)
+  const entry = THREAD_ENTRY
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(dist, 'lib', 'cli', 'validate-thread.js')], outfile: entry })
+  const text = readFileSync(entry, 'utf8')
+  if (/\bimport\.meta\b/.test(text) || /\brequire\(["'](?!node:)/.test(text)) {
+    throw new Error(`${entry}: an import.meta or a package require() in the second thread's entry; it must hold the bundle loader and Node.js's modules only`)
+  }
+  writeFileSync(
+    entry,
+    `// The second thread of a validation run (src/lib/cli/validate-thread.ts), bundled by scripts/bundle-light.js from the compiled files of dist/.\n${asciiSource(text, entry)}`,
+  )
+  const code = THREAD_BUNDLE
+  const result = await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [join(dist, 'lib', 'validate', 'parallel-read-worker.js')],
+    outfile: code,
+    metafile: true,
+    plugins: [packageFiles(code), ownUrls(dist)],
+  })
+  finishBundle(code, result, "The work of a validation run's second thread (src/lib/validate/parallel-read-worker.ts)")
+}
+
+/**
+ * Writes the second thread's code cache (<bundle>.cache): the thread reads and checks every
+ * feed and environment of the repository at `root` (the main thread takes none) and then writes what
+ * it compiled.
+ */
+export async function writeThreadCache(dist, root) {
+  const { ParallelRead, THREAD_BUNDLE } = await import(pathToFileURL(join(dist, 'lib', 'validate', 'parallel-read.js')).href)
+  const { Workspace } = await import(pathToFileURL(join(dist, 'lib', 'workspace', 'workspace.js')).href)
+  const to = `${THREAD_BUNDLE}.cache`
+  const reader = new ParallelRead(root, new Workspace(root).unreadListed(), { forCache: false, codeCache: to })
+  const code = await reader.exited()
+  if (code !== 0 || !existsSync(to)) throw new Error(`the build's run of the second thread on ${root} did not write ${to} (exit code ${code})`)
 }
 
 /** dist/lib/light/start.cjs: src/lib/cli/light-entry.ts with the modules it imports, for bin/run.js's require(). */

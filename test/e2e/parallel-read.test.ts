@@ -4,13 +4,15 @@
 // whatever the repository's size) and off (SSMD_WORKERS=0): every output,
 // exit code and validation cache they make must be the same.
 import { expect } from 'chai'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { generateRepo } from '../../scripts/gen-repo.js'
-import { ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { BUILT_BIN, ssmdProcess, type CliResult } from '../helpers/cli.js'
+import { moduleRecorder } from '../helpers/modules.js'
 import { pluginCli } from '../helpers/plugins.js'
-import { tempDir } from '../helpers/repo.js'
+import { exampleRepo, PROJECT_ROOT, tempDir } from '../helpers/repo.js'
 
 const ON = { SSMD_WORKERS: '1' }
 const OFF = { SSMD_WORKERS: '0' }
@@ -81,6 +83,46 @@ describe('validate: the second thread that reads feeds and environments', functi
     // 600 feeds and environments listed as regular files (the FIFO and the symlink are not), the large one refused by the thread.
     expect(on.stderr).to.match(/of 601\b/)
     expect(threadShare(validate(root, ['--no-cache', '-v', '--format', 'json'], OFF))).to.equal(undefined)
+  })
+
+  it("starts from the build's CommonJS files, on the code cache the build made: no ES module of dist/ loads in either thread", () => {
+    const recorder = moduleRecorder()
+    const r = spawnSync(process.execPath, [...recorder.nodeArgs, BUILT_BIN, 'validate', '--no-cache', '-v'], {
+      cwd: exampleRepo(),
+      env: { ...process.env, ...ON },
+      encoding: 'utf8',
+    })
+    expect(r.status, r.stderr).to.equal(0)
+    expect(threadShare({ stdout: r.stdout, stderr: r.stderr, code: r.status ?? 1 })).to.be.greaterThan(0)
+    const loaded = recorder.loaded()
+    expect(loaded).to.include.members(['dist/lib/light/validate-thread.cjs', 'dist/lib/light/validate-worker.cjs'])
+    expect(loaded.filter(p => p.startsWith('dist/') && p.endsWith('.js'))).to.deep.equal([])
+    // The thread's bundle holds ajv's helper: its licence ships beside it.
+    expect(readFileSync(join(PROJECT_ROOT, 'dist', 'lib', 'light', 'validate-worker.licenses.txt'), 'utf8')).to.match(/^ajv@\S+ \(MIT\)$/m)
+    // V8 takes the bundle's code cache (the same in any thread of a process).
+    const loader = pathToFileURL(join(PROJECT_ROOT, 'dist', 'lib', 'cli', 'bundle-loader.js')).href
+    const bundle = join(PROJECT_ROOT, 'dist', 'lib', 'light', 'validate-worker.cjs')
+    const dist = JSON.stringify(pathToFileURL(join(PROJECT_ROOT, 'dist', '/')).href)
+    const probe = `const { runBundle } = await import(${JSON.stringify(loader)}); console.log(runBundle(${JSON.stringify(bundle)}, { url: rel => new URL(rel, ${dist}).href }).codeCacheAccepted)`
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }).trim()).to.equal('true')
+  })
+
+  it('a thread whose code fails to load leaves every file to the main thread, with the same findings', () => {
+    // A copy of the built CLI whose thread bundle throws as it loads.
+    const copy = join(tempDir(), 'cli')
+    for (const f of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(PROJECT_ROOT, f), join(copy, f), { recursive: true })
+    symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(copy, 'node_modules'))
+    const bundle = join(copy, 'dist', 'lib', 'light', 'validate-worker.cjs')
+    writeFileSync(bundle, `throw new Error('damaged')\n${readFileSync(bundle, 'latin1')}`)
+    const r = spawnSync(process.execPath, [join(copy, 'bin', 'run.js'), 'validate', '--no-cache', '-v', '--format', 'json'], {
+      cwd: root,
+      env: { ...process.env, ...ON },
+      encoding: 'utf8',
+    })
+    expect(threadShare({ stdout: r.stdout, stderr: r.stderr, code: r.status ?? 1 })).to.equal(0)
+    expect(r.stderr).to.not.include('damaged')
+    expect(r.stdout).to.equal(validate(root, ['--no-cache', '--format', 'json'], OFF).stdout)
+    expect(r.status).to.equal(1)
   })
 
   it('writes a validation cache the next run uses exactly as one written without it', () => {

@@ -313,6 +313,10 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
       const packed = node([join(root, 'bin', 'run.js'), 'feed', 'list'], repo, env)
       expect(packed.code, packed.stderr).to.equal(0)
       expect(packed.stdout).to.equal(ssmdProcess(['feed', 'list'], { cwd: repo, env }).stdout)
+      // A validation run's second thread starts from its files in the package (found by URL from the folder above).
+      const threaded = node([join(root, 'bin', 'run.js'), 'validate', '--no-cache', '-v'], repo, { ...env, SSMD_WORKERS: '1' })
+      expect(threaded.code, threaded.stderr).to.equal(0)
+      expect(threaded.stderr).to.match(/second thread: read and checked [1-9]\d* /)
       const plugins = node([join(root, 'bin', 'run.js'), 'plugins'], repo, env)
       expect(plugins.code, plugins.stderr).to.equal(0)
       expect(plugins.stdout.trim()).to.equal('No plugins installed.')
@@ -324,7 +328,14 @@ describe('start-up: the bundled oclif and js-yaml (built CLI)', () => {
         expect(render.stdout).to.equal(rendered)
       }
       // bin/ is CommonJS in the package too, and the light start's entry ships.
-      expect(paths).to.include.members(['bin/package.json', 'bin/run.js', 'dist/lib/light/start.cjs'])
+      expect(paths).to.include.members([
+        'bin/package.json',
+        'bin/run.js',
+        'dist/lib/light/start.cjs',
+        'dist/lib/light/validate-thread.cjs',
+        'dist/lib/light/validate-worker.cjs',
+        'dist/lib/light/validate-worker.cjs.cache',
+      ])
 
       // A start that fails before any command runs (here on a damaged command table, which Node.js's own report
       // of an uncaught error would quote whole) is one line through the output gate: no stack trace, no secret.

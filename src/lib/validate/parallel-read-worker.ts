@@ -1,40 +1,46 @@
 /*
- * The worker of parallel-read.ts: claims blocks of files from the end of the
- * list, reads, parses and checks each file with the built-in rules that read
- * one file at a time, and posts what a validation cache entry would keep. A
- * file it cannot answer as the main thread would (refused, unstable while
- * read, a rule that threw) is answered with null: the main thread reads it.
+ * The work of parallel-read.ts's second thread: claims blocks of files from
+ * the end of the list, reads, parses and checks each file with the built-in
+ * rules that read one file at a time, and posts what a validation cache entry
+ * would keep. A file it cannot answer as the main thread would (refused,
+ * unstable while read, a rule that threw) is answered with null: the main
+ * thread reads it. The thread runs this module from the build's CommonJS
+ * bundle of it (src/lib/cli/validate-thread.ts).
  */
 import { basename, sep } from 'node:path'
-import { workerData } from 'node:worker_threads'
-import type { PackedAnswer, WorkerBlock, WorkerInput } from './parallel-read.js'
+import { folderOutside } from '../io/read.js'
+import { RealPaths } from '../io/real-paths.js'
+import { readStable, sha256 } from '../workspace/cache.js'
+import { SsmdDocument } from '../workspace/document.js'
+import { documentName } from '../workspace/inventory.js'
+import { FOLDER_OF } from '../workspace/workspace.js'
+import { MAX_FILE_BYTES, parseYamlBytes } from '../yaml/read.js'
+import { FileChecks, fileScopedRules } from './engine.js'
+import {
+  BLOCK_SHIFT,
+  CLAIMED,
+  DIGEST_BYTES,
+  FIRST_BLOCK,
+  FREE,
+  packAnswer,
+  PROGRESS,
+  SEPARATOR,
+  STAMP_NUMBERS,
+  STOP,
+  type PackedAnswer,
+  type WorkerBlock,
+  type WorkerInput,
+} from './parallel-read.js'
 
-const input = workerData as WorkerInput
-const state = new Int32Array(input.state)
-
-try {
-  await run()
-} catch {
-  // Whatever failed (a module that would not load), the main thread reads the rest itself: the stop flag
-  // and a wake-up (slots 0 and 1, see STOP and PROGRESS: that module may be what did not load).
-  Atomics.store(state, 0, 1)
-  Atomics.notify(state, 1)
-} finally {
-  input.port.close()
-}
-
-async function run(): Promise<void> {
-  const { BLOCK_SHIFT, CLAIMED, DIGEST_BYTES, FIRST_BLOCK, FREE, packAnswer, PROGRESS, SEPARATOR, STAMP_NUMBERS, STOP } = await import('./parallel-read.js')
+/**
+ * Reads and checks the blocks of `input`'s list that the main thread has not claimed.
+ * @public run by the thread's entry (src/lib/cli/validate-thread.ts) from the build's bundle
+ */
+export async function runWorker(input: WorkerInput): Promise<void> {
+  // ssmd's rule pack, loaded as src/lib/cli/validation.ts loads it for the main thread: the hook's module,
+  // imported when run (the build's bundle holds it), as no module of src/lib depends on the hooks.
   const { builtinPack } = await import('../../hooks/validate/builtin.js')
-  const { FileChecks, fileScopedRules } = await import('./engine.js')
-  const { SsmdDocument } = await import('../workspace/document.js')
-  const { documentName } = await import('../workspace/inventory.js')
-  const { FOLDER_OF } = await import('../workspace/workspace.js')
-  const { readStable, sha256 } = await import('../workspace/cache.js')
-  const { folderOutside } = await import('../io/read.js')
-  const { RealPaths } = await import('../io/real-paths.js')
-  const { MAX_FILE_BYTES, parseYamlBytes } = await import('../yaml/read.js')
-
+  const state = new Int32Array(input.state)
   const { root, forCache, count } = input
   // Where each file's name starts in the list (one string): a name is sliced out when its block is read.
   const starts = new Int32Array(count + 1)

@@ -11,7 +11,8 @@
  * Everything else (schemas, the policy, definitions, rules across files,
  * plugins) stays in this thread.
  *
- * The worker runs ssmd's own code only, reads only what this thread would
+ * The worker runs ssmd's own code only (the build's bundle of
+ * parallel-read-worker.ts, started by src/lib/cli/validate-thread.ts), reads only what this thread would
  * read (files the listing says are regular, opened without following a
  * symlink, inside the root, at most 1 MiB), and anything it does not answer
  * (a file it refused, a rule that threw, a worker that failed or stalled) is
@@ -66,6 +67,8 @@ export interface WorkerInput {
   port: MessagePort
   /** Read as the validation cache reads a new file: stat data before and after, and a digest. */
   forCache: boolean
+  /** For the thread's entry (src/lib/cli/validate-thread.ts): the bundle it runs, the URL of dist/, and where the build has the code cache written. */
+  thread: { bundle: string; dist: string; codeCache?: string }
 }
 
 /**
@@ -125,12 +128,19 @@ export function readInParallel(ws: Workspace, options: { plugins: number }, env:
   if (setting !== '1' && availableParallelism() < 2) return undefined
   const files = ws.unreadListed().filter(([, , file]) => cache === undefined || cache.isNew(file))
   if (files.length === 0 || (setting !== '1' && (files.length < MIN_FILES || files.length > MAX_FILES))) return undefined
-  const script = fileURLToPath(new URL('parallel-read-worker.js', import.meta.url))
-  if (!existsSync(script)) return undefined
-  const reader = new ParallelRead(script, ws.root, files, { forCache: cache !== undefined })
+  if (!existsSync(THREAD_ENTRY) || !existsSync(THREAD_BUNDLE)) return undefined
+  const reader = new ParallelRead(ws.root, files, { forCache: cache !== undefined })
   ws.readWith(reader)
   return reader
 }
+
+/**
+ * The built files of the second thread: its entry, and the bundle the entry runs.
+ * @public imported from dist/ by scripts/bundle-light.js, which writes them
+ */
+export const THREAD_ENTRY = fileURLToPath(new URL('../light/validate-thread.cjs', import.meta.url))
+/** @public imported from dist/ by scripts/bundle-light.js, which writes it */
+export const THREAD_BUNDLE = fileURLToPath(new URL('../light/validate-worker.cjs', import.meta.url))
 
 /** The main thread's side: answers the workspace's reads from the worker's blocks (DocumentPrefetch). */
 export class ParallelRead implements DocumentPrefetch {
@@ -148,7 +158,11 @@ export class ParallelRead implements DocumentPrefetch {
   /** Files answered by the worker, and files read here after all (for tests and -v). */
   readonly counts = { worker: 0, here: 0 }
 
-  constructor(script: string, root: string, files: Array<[DocumentKind, string, string]>, options: { forCache: boolean }) {
+  /**
+   * `codeCache`: where the thread writes its bundle's code cache once it has read every file (the build's run,
+   * which never takes a file here: the thread then reads them all).
+   */
+  constructor(root: string, files: Array<[DocumentKind, string, string]>, options: { forCache: boolean; codeCache?: string }) {
     const blocks = (files.length + (1 << BLOCK_SHIFT) - 1) >> BLOCK_SHIFT
     const shared = new SharedArrayBuffer((FIRST_BLOCK + blocks) * Int32Array.BYTES_PER_ELEMENT)
     this.state = new Int32Array(shared)
@@ -160,9 +174,10 @@ export class ParallelRead implements DocumentPrefetch {
     this.files = files.map(f => f[2])
     const { port1, port2 } = new MessageChannel()
     this.port = port1
-    const input: WorkerInput = { root, files: this.files.join(SEPARATOR), count: files.length, state: shared, port: port2, forCache: options.forCache }
+    const thread = { bundle: THREAD_BUNDLE, dist: new URL('../../', import.meta.url).href, codeCache: options.codeCache }
+    const input: WorkerInput = { root, files: this.files.join(SEPARATOR), count: files.length, state: shared, port: port2, forCache: options.forCache, thread }
     // Its output is not this process's: the worker prints nothing, and a stray line would not pass the output gate.
-    this.worker = new Worker(script, { workerData: input, transferList: [port2], stdout: true, stderr: true })
+    this.worker = new Worker(THREAD_ENTRY, { workerData: input, transferList: [port2], stdout: true, stderr: true })
     this.worker.stdout.resume()
     this.worker.stderr.resume()
     // A worker that fails says so through the stop flag; this thread then reads the rest itself.
@@ -209,6 +224,15 @@ export class ParallelRead implements DocumentPrefetch {
       ...(stamps === 0 ? {} : { before: stamps.subarray(at * STAMP_NUMBERS, at * STAMP_NUMBERS + 5), after: stamps.subarray(at * STAMP_NUMBERS + 5, (at + 1) * STAMP_NUMBERS) }),
       ...(digests === 0 ? {} : { digest: digests.subarray(at * DIGEST_BYTES, (at + 1) * DIGEST_BYTES) }),
     }
+  }
+
+  /**
+   * Resolves with the worker's exit code once it has ended (keeping the process alive until then).
+   * @public the build's run of the worker (scripts/build.js)
+   */
+  exited(): Promise<number> {
+    this.worker.ref()
+    return new Promise(resolve => this.worker.once('exit', resolve))
   }
 
   /** Stops the worker (it finishes the block it is on) and lets go of what it sent. */
