@@ -299,6 +299,24 @@ describe('the block-YAML fast reader (yaml/block-subset.ts)', () => {
     ])
   })
 
+  it('resolves a plain scalar by its first character as js-yaml does: every printable ASCII character, before the tails the core types take', () => {
+    // A plain scalar that starts with none of `~nNtTfF-+.0-9` is taken as a string without js-yaml's resolvers;
+    // each first character is tried before tails that would make a null, a bool, an int or a float.
+    const tails = ['', 'ull', 'ULL', 'rue', 'alse', 'ALSE', '1', '12', 'x1f', 'o17', 'b101', '.5', '5e3', 'inf', 'nan', 'NaN', 'e3', '_1', 'abc', ' x']
+    const firsts = Array.from({ length: 0x7f - 0x21 }, (_, i) => String.fromCharCode(0x21 + i))
+    let taken = 0
+    for (const first of firsts) {
+      const lines = tails.map((tail, i) => `k${i}: ${first}${tail}`)
+      const listed = `list: [${tails.map(tail => `${first}${tail}`).join(', ')}]`
+      for (const doc of [`${lines.join('\n')}\n`, `${listed}\n`]) {
+        // Taken: the same value as js-yaml's; else left to js-yaml.
+        if (expectSameAsJsYaml(doc, `first character ${JSON.stringify(first)}`)) taken++
+      }
+    }
+    // The reader took most of them (not everything was left to js-yaml).
+    expect(taken).to.be.greaterThan(firsts.length)
+  })
+
   it('keeps white space YAML keeps: only spaces end a value or a flow item, not U+00A0, U+2003 or U+3000', () => {
     const texts = ['a: x\u00a0\n', 'a: 1\u00a0\n', '- x\u3000\n', 'a: x\u2003 # c\n', 'a: [\u00a0x]\n', 'a: [x\u00a0]\n', 'a: [1\u2002, 2]\n', 'a: [\u00a0]\n']
     for (const text of texts) expectSameAsJsYaml(text, JSON.stringify(text))

@@ -25,12 +25,26 @@ import jsYaml from 'js-yaml'
 export const NOT_SUBSET: unique symbol = Symbol('not in the block subset')
 
 interface ScalarType {
+  tag: string
   resolve(data: string): boolean
   construct(data: string): unknown
 }
 
 /** js-yaml's implicit types of the core schema, in the order js-yaml tries them. */
 let implicit: readonly ScalarType[] | undefined
+
+/** The core schema's implicit types whose first characters NON_STRING_FIRST lists, in js-yaml's order. */
+const KNOWN_TAGS = ['tag:yaml.org,2002:null', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float']
+/**
+ * What a null, bool, int or float of the core schema can start with (`~`,
+ * `null`, `true`, `False`, `-1`, `+2`, `0x1f`, `.5`, `.inf`, `.NaN`): a plain
+ * scalar that starts with anything else is a string, and none of js-yaml's
+ * resolvers needs to look at it (most values: names, URLs, words). Used only
+ * when js-yaml's types are exactly those four (stringsByFirst).
+ */
+const NON_STRING_FIRST = new Uint8Array(128)
+for (const c of '~nNtTfF-+.0123456789') NON_STRING_FIRST[c.charCodeAt(0)] = 1
+let stringsByFirst = false
 
 /** Anything js-yaml refuses as non-printable (its PATTERN_NON_PRINTABLE), and tabs, carriage returns, NEL, line and paragraph separators and byte-order marks: left to js-yaml. */
 // eslint-disable-next-line no-control-regex -- the control characters are what this pattern finds
@@ -104,7 +118,10 @@ export function readBlockSubset(text: string): unknown {
   if (lines.length === 0 || lines[0].indent !== 0) return NOT_SUBSET
   const last = lines.length
   lines.push(END)
-  implicit ??= (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: ScalarType[] }).compiledImplicit
+  if (implicit === undefined) {
+    implicit = (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: ScalarType[] }).compiledImplicit
+    stringsByFirst = implicit.length === KNOWN_TAGS.length && implicit.every((t, i) => t.tag === KNOWN_TAGS[i])
+  }
   try {
     const reader = new Reader(lines, implicit)
     const value = reader.node(0, 0)
@@ -230,6 +247,8 @@ class Reader {
     // (A ` #` is gone already: a comment in a block value, refused in a flow sequence.)
     if (value.includes(': ') || value.endsWith(':')) giveUp()
     if (inFlow && /[[\]{},:]/.test(value)) giveUp()
+    const first = value.charCodeAt(0)
+    if (stringsByFirst && first < 128 && NON_STRING_FIRST[first] === 0) return value
     for (const t of this.types) if (t.resolve(value)) return t.construct(value)
     return value
   }
