@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SsmdDocument } from '../workspace/document.js'
+import { SsmdDocument, type DocumentKind } from '../workspace/document.js'
 import { definitionCache, type DefinitionCache } from '../domain/schema/definitions.js'
 import { contractOf, type ContractFinding } from './contract.js'
 import type { PluginDocument, PluginWorkspace } from './plugin-api.js'
@@ -310,6 +310,8 @@ export class FileChecks {
   /** Which rules made a memoised list: a short digest, since every cache entry carries it. */
   readonly key: string
   private readonly ctx = new FileContext()
+  /** The rules that check each kind of document (see forKind). */
+  private readonly byKind = new Map<DocumentKind, ReadonlyArray<[string, RuleDefinition, ResolvedMeta]>>()
 
   constructor(readonly rules: Array<[string, RuleDefinition, ResolvedMeta]>) {
     this.key = createHash('sha256')
@@ -332,34 +334,58 @@ export class FileChecks {
   check(doc: SsmdDocument): FileCheck | Promise<FileCheck> {
     const found: Finding[] = []
     const failures: Array<[string, unknown]> = []
-    for (let i = 0; i < this.rules.length; i++) {
-      const pending = this.one(i, doc, found, failures)
-      if (pending) return this.rest(pending, i + 1, doc, found, failures)
+    const rules = this.forKind(doc.kind)
+    for (let i = 0; i < rules.length; i++) {
+      const pending = this.one(rules, i, doc, found, failures)
+      if (pending) return this.rest(rules, pending, i + 1, doc, found, failures)
     }
     return this.finish(doc, found, failures)
   }
 
-  private async rest(pending: PromiseLike<unknown>, from: number, doc: SsmdDocument, found: Finding[], failures: Array<[string, unknown]>): Promise<FileCheck> {
+  /** The rules with a check for documents of `kind` (a check of any document, or of that kind), in order. */
+  private forKind(kind: DocumentKind): ReadonlyArray<[string, RuleDefinition, ResolvedMeta]> {
+    let rules = this.byKind.get(kind)
+    if (rules === undefined) {
+      rules = this.rules.filter(([, rule]) => typeof rule.document === 'function' || (kind !== 'policy' && typeof rule[kind] === 'function'))
+      this.byKind.set(kind, rules)
+    }
+    return rules
+  }
+
+  private async rest(
+    rules: ReadonlyArray<[string, RuleDefinition, ResolvedMeta]>,
+    pending: PromiseLike<unknown>,
+    from: number,
+    doc: SsmdDocument,
+    found: Finding[],
+    failures: Array<[string, unknown]>,
+  ): Promise<FileCheck> {
     try {
       await pending
     } catch (error) {
-      failures.push([this.rules[from - 1][0], error])
+      failures.push([rules[from - 1][0], error])
     }
-    for (let i = from; i < this.rules.length; i++) {
-      const next = this.one(i, doc, found, failures)
+    for (let i = from; i < rules.length; i++) {
+      const next = this.one(rules, i, doc, found, failures)
       if (next) {
         try {
           await next
         } catch (error) {
-          failures.push([this.rules[i][0], error])
+          failures.push([rules[i][0], error])
         }
       }
     }
     return this.finish(doc, found, failures)
   }
 
-  private one(i: number, doc: SsmdDocument, found: Finding[], failures: Array<[string, unknown]>): PromiseLike<unknown> | undefined {
-    const [id, rule, meta] = this.rules[i]
+  private one(
+    rules: ReadonlyArray<[string, RuleDefinition, ResolvedMeta]>,
+    i: number,
+    doc: SsmdDocument,
+    found: Finding[],
+    failures: Array<[string, unknown]>,
+  ): PromiseLike<unknown> | undefined {
+    const [id, rule, meta] = rules[i]
     try {
       this.ctx.found = found
       return checkOneFile(this.ctx, id, rule, meta, doc)
