@@ -20,6 +20,37 @@ tester.run('yaml/syntax', builtin('yaml/syntax'), {
   ],
 })
 
+tester.run('yaml/unsafe-integer', builtin('yaml/unsafe-integer'), {
+  valid: [
+    { name: 'the example repository', files: {} },
+    { name: 'the largest safe integers, and a long one quoted', files: { 'environments/e.yaml': 'name: e\nx: [9007199254740991, -9007199254740991, "99999999999999999999"]\n' } },
+  ],
+  invalid: [
+    {
+      name: 'deep in lists and mappings',
+      files: { 'environments/e.yaml': 'name: e\nx:\n  - a: [1, 9007199254740993]\n  - b:\n      c: -99999999999999999999\n' },
+      findings: [
+        {
+          file: 'environments/e.yaml',
+          line: 3,
+          column: 12,
+          severity: 'error',
+          message:
+            '9007199254740993 is beyond 2^53 − 1 (9007199254740991) and cannot be read exactly (it would become 9007199254740992); use a smaller number, or quote it if it is an identifier',
+        },
+        {
+          file: 'environments/e.yaml',
+          line: 5,
+          column: 10,
+          severity: 'error',
+          message:
+            '-99999999999999999999 is beyond 2^53 − 1 (9007199254740991) and cannot be read exactly (it would become -100000000000000000000); use a smaller number, or quote it if it is an identifier',
+        },
+      ],
+    },
+  ],
+})
+
 tester.run('yaml/unsafe', builtin('yaml/unsafe'), {
   valid: [{ name: 'the example repository', files: {} }],
   invalid: [

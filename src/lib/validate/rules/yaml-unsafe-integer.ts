@@ -27,11 +27,14 @@ function unsafeIntegers(data: unknown): string[] {
   return out
 }
 
+/** Whether any integer under `node` is unsafe: a walk of every document, so it allocates nothing (no key lists, no callbacks). */
 function holdsUnsafeInteger(node: unknown): boolean {
   if (typeof node === 'number') return Number.isInteger(node) && !Number.isSafeInteger(node)
-  if (Array.isArray(node)) return node.some(holdsUnsafeInteger)
-  if (isObj(node)) {
-    for (const k of Object.keys(node)) if (holdsUnsafeInteger(node[k])) return true
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) if (holdsUnsafeInteger(node[i])) return true
+  } else if (isObj(node)) {
+    // The documents' objects are plain (Object.prototype has no enumerable keys): for…in visits their own keys.
+    for (const k in node) if (holdsUnsafeInteger(node[k])) return true
   }
   return false
 }
