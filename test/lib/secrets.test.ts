@@ -5,7 +5,7 @@ import { parseStrictInteger } from '../../src/lib/core/numbers.js'
 import { escapeControl } from '../../src/lib/core/text.js'
 import { checkDescription, checkSource } from '../../src/lib/domain/keys.js'
 import { checkUrl } from '../../src/lib/domain/input.js'
-import { credentialUrlIn, hasLongRun, hasUrlCredentials, redact, redactValue, secretIn, TOKEN_SHAPES } from '../../src/lib/domain/secrets.js'
+import { credentialUrlIn, hasLongRun, hasUrlCredentials, redact, redactValue, secretIn, secretsInText, tokenShapeIn, TOKEN_SHAPES } from '../../src/lib/domain/secrets.js'
 import { FIXTURES } from '../helpers/repo.js'
 
 interface CorpusEntry {
@@ -140,5 +140,73 @@ describe('strict integers and terminal text', () => {
     }
     expect(found).to.be.greaterThan(100)
     expect(found).to.be.lessThan(cases.length - 100)
+  })
+
+  it('tests a value against the shapes only when it could hold one: the same findings as trying every shape', () => {
+    // Every shape tried on every value, as the scan did before it looked for hints first.
+    const everyShape = (text: string): string[] => {
+      const found: string[] = []
+      for (const shape of TOKEN_SHAPES) {
+        const re = new RegExp(shape.pattern.source, shape.pattern.flags)
+        for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+          if (m[0] === '') re.lastIndex++
+          else if (!shape.accept || shape.accept(m[0])) found.push(`${m.index}:${shape.what}`)
+        }
+      }
+      return found.sort()
+    }
+    const fragments = [
+      'secret',
+      'API_SECRET',
+      'passwd',
+      'Password',
+      'token',
+      'api-key',
+      'apikey',
+      'private_key',
+      'credentials',
+      ': ',
+      ':',
+      '=',
+      ' = ',
+      '"',
+      "'",
+      ' ',
+      'sealed-secret/',
+      'Xq7Lp2Vr9Tz4Wb8Nc3Md6Kf',
+      'aB3dE5gH7jK9mN1pQ3sT',
+      'ghp_',
+      'AKIA',
+      'abcd',
+      '/',
+      '.',
+      '-',
+      '\n',
+      'x',
+    ]
+    let seed = 11
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000
+    const cases = CORPUS.map(e => e.value)
+    for (let i = 0; i < 4000; i++) {
+      let text = ''
+      const parts = 1 + Math.floor(next() * 7)
+      for (let k = 0; k < parts; k++) text += fragments[Math.floor(next() * fragments.length)]
+      cases.push(text)
+    }
+    let withFindings = 0
+    let namesOnly = 0
+    for (const text of cases) {
+      if (/secret|passw|token|api[_-]?key|private_?key|credential/i.test(text) && !/[:=]/.test(text)) namesOnly++
+      const expected = everyShape(text)
+      if (expected.length > 0) withFindings++
+      const got = secretsInText(text).filter(f => f.what !== 'a URL with credentials')
+      // secretsInText drops overlapping matches: each finding it keeps is one of every shape's, and it keeps one when there is any.
+      for (const f of got) expect(expected, JSON.stringify(text)).to.include(`${f.index}:${f.what}`)
+      expect(got.length > 0, JSON.stringify(text)).to.equal(expected.length > 0)
+      expect(tokenShapeIn(text) !== undefined, JSON.stringify(text)).to.equal(expected.length > 0)
+    }
+    expect(withFindings).to.be.greaterThan(150)
+    expect(withFindings).to.be.lessThan(cases.length - 150)
+    expect(namesOnly).to.be.greaterThan(500)
   })
 })

@@ -64,8 +64,15 @@ export const TOKEN_SHAPES: readonly TokenShape[] = [
   },
 ]
 
-/** Every token shape contains one of these: most values need no further test. */
-const TOKEN_HINT = /PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|xox|[sr]k_(?:live|test)_|AIza|npm_|eyJ|secret|passw|token|api[_-]?key|private_?key|credential/i
+/** Every token shape with a prefix contains one of these: most values need no further test. */
+const PREFIX_HINT = /PRIVATE KEY|AKIA|ASIA|gh[pousr]_|github_pat_|xox|[sr]k_(?:live|test)_|AIza|npm_|eyJ/i
+/**
+ * The two shapes that start at a secret-like word (`api_secret: X`,
+ * `token=X`) hold one of these words and then a `:` or an `=`: a value that
+ * names a secret without assigning one (`sealed-secret/feed-credentials`,
+ * `api_secret` in a list of fields) needs no further test.
+ */
+const KEYWORD_HINT = /secret|passw|token|api[_-]?key|private_?key|credential/i
 /** The length of the AWS secret access key shape, which has no prefix: a run of base64 characters ([A-Za-z0-9/+]). */
 const LONG_RUN = 40
 
@@ -107,7 +114,7 @@ const SHORTEST_TOKEN = 10
 /** False when `text` cannot hold any token shape (most values): tested before any generator is made. */
 function mayHoldToken(text: string): boolean {
   if (text.length < SHORTEST_TOKEN) return false
-  return TOKEN_HINT.test(text) || hasLongRun(text)
+  return PREFIX_HINT.test(text) || ((text.includes(':') || text.includes('=')) && KEYWORD_HINT.test(text)) || hasLongRun(text)
 }
 
 /** Each match of a shape in `text`, with the shape. */
