@@ -315,6 +315,14 @@ describe('the block-YAML fast reader (yaml/block-subset.ts)', () => {
     }
     // The reader took most of them (not everything was left to js-yaml).
     expect(taken).to.be.greaterThan(firsts.length)
+    // Keys too: js-yaml resolves a plain key before using it as a property name (`true:` is not the key "true").
+    let keys = 0
+    for (const first of firsts) {
+      const doc = `${tails.map((tail, i) => `${first}${tail.trim()}: ${i}`).join('\n')}\n`
+      const single = tails.map(tail => `${first}${tail.trim()}: x\n`)
+      for (const text of [doc, ...single]) if (expectSameAsJsYaml(text, `key starting ${JSON.stringify(first)}`)) keys++
+    }
+    expect(keys).to.be.greaterThan(firsts.length * 10)
   })
 
   it('keeps white space YAML keeps: only spaces end a value or a flow item, not U+00A0, U+2003 or U+3000', () => {

@@ -50,8 +50,9 @@ let stringsByFirst = false
 // eslint-disable-next-line no-control-regex -- the control characters are what this pattern finds
 const REFUSED = /[\t\r\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/
 
-/** Characters a plain scalar may not start with in the subset (YAML indicators, and a few left to js-yaml). */
-const NOT_PLAIN_FIRST = new Set(['-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', "'", '"', '%', '@', '`'])
+/** Characters a plain scalar may not start with in the subset (YAML indicators, and a few left to js-yaml), by character code. */
+const NOT_PLAIN_FIRST = new Uint8Array(128)
+for (const c of '-?:,[]{}#&*!|>\'"%@`') NOT_PLAIN_FIRST[c.charCodeAt(0)] = 1
 
 /** Keys seen to stay strings under the core schema (the same few dozen names recur in every file), up to a bound. */
 const plainKeys = new Set<string>()
@@ -61,7 +62,6 @@ const MAX_PLAIN_KEYS = 4096
 const NOT_PLAIN_ASCII = /[^\n\x20-\x7e]/
 
 /** YAML's white space in a line is the space (tabs are left to js-yaml): not what String.prototype.trim takes. */
-const TRAILING_SPACES = / +$/
 const LEADING_SPACES = /^ +/
 const ONLY_SPACES = /^ *$/
 
@@ -71,20 +71,16 @@ const END_OF_LINE = /^(?: +(?:#.*)?)?$/
 /** Deeper nesting is left to js-yaml (which reports a document nested too deeply to read). */
 const MAX_DEPTH = 64
 
-interface Line {
-  indent: number
-  /** The line's text after its indentation. */
-  rest: string
-}
-
 /**
- * Ends every list of lines: less indented than any line, so each reader
- * stops at it as at the end of a block. (Reading past the end of an array or
- * a string makes V8 throw away the optimised code of the hot loops here,
- * which then run interpreted until compiled again: every index below is
- * checked against the length before it is read.)
+ * The lines of the text being read, as offsets into it (no string per line):
+ * where each line's content starts (after its indentation), where the line
+ * ends, and its indentation. The arrays are kept from one read to the next
+ * unless a file had more lines than KEPT_LINES.
  */
-const END: Line = { indent: -1, rest: '' }
+const KEPT_LINES = 1 << 16
+let starts = new Int32Array(256)
+let ends = new Int32Array(256)
+let indents = new Int32Array(256)
 
 class GiveUp extends Error {}
 
@@ -100,164 +96,218 @@ function giveUp(): never {
  */
 export function readBlockSubset(text: string): unknown {
   if (NOT_PLAIN_ASCII.test(text) && REFUSED.test(text)) return NOT_SUBSET
-  const lines: Line[] = []
+  let count = 0
   let from = 0
   while (from <= text.length) {
     let to = text.indexOf('\n', from)
     if (to === -1) to = text.length
-    let indent = from
-    while (indent < to && text.charCodeAt(indent) === 0x20) indent++
-    if (indent < to && text.charCodeAt(indent) !== 0x23 /* # */) {
-      const rest = text.slice(indent, to)
+    let at = from
+    while (at < to && text.charCodeAt(at) === 0x20) at++
+    if (at < to && text.charCodeAt(at) !== 0x23 /* # */) {
       // Document markers and directives.
-      if (indent === from && (rest.startsWith('---') || rest.startsWith('...') || rest.startsWith('%'))) return NOT_SUBSET
-      lines.push({ indent: indent - from, rest })
+      if (at === from && (text.startsWith('---', at) || text.startsWith('...', at) || text.charCodeAt(at) === 0x25) /* % */) return NOT_SUBSET
+      // One more than the lines: the end of the list is a line of its own.
+      if (count + 1 >= starts.length) growLines(count + 2)
+      starts[count] = at
+      ends[count] = to
+      indents[count] = at - from
+      count++
     }
     from = to + 1
   }
-  if (lines.length === 0 || lines[0].indent !== 0) return NOT_SUBSET
-  const last = lines.length
-  lines.push(END)
+  if (count === 0 || indents[0] !== 0) return NOT_SUBSET
+  // Ends the list: less indented than any line, so each reader stops at it as at the end of a block. (Reading past
+  // the end of an array makes V8 throw away the optimised code of the hot loops here: every index stays below it.)
+  starts[count] = text.length
+  ends[count] = text.length
+  indents[count] = -1
   if (implicit === undefined) {
     implicit = (jsYaml.CORE_SCHEMA as unknown as { compiledImplicit: ScalarType[] }).compiledImplicit
     stringsByFirst = implicit.length === KNOWN_TAGS.length && implicit.every((t, i) => t.tag === KNOWN_TAGS[i])
   }
   try {
-    const reader = new Reader(lines, implicit)
+    const reader = new Reader(text, starts, ends, indents, implicit)
     const value = reader.node(0, 0)
-    return reader.at === last ? value : NOT_SUBSET
+    return reader.at === count ? value : NOT_SUBSET
   } catch (error) {
     if (error instanceof GiveUp || error instanceof RangeError) return NOT_SUBSET
     throw error
+  } finally {
+    if (starts.length > KEPT_LINES) {
+      starts = new Int32Array(256)
+      ends = new Int32Array(256)
+      indents = new Int32Array(256)
+    }
   }
 }
 
+function growLines(needed: number): void {
+  let size = starts.length * 2
+  while (size < needed) size *= 2
+  const grow = (a: Int32Array) => {
+    const b = new Int32Array(size)
+    b.set(a)
+    return b
+  }
+  starts = grow(starts)
+  ends = grow(ends)
+  indents = grow(indents)
+}
+
 class Reader {
+  /** The current line. */
   at = 0
 
   constructor(
-    private readonly lines: readonly Line[],
+    private readonly text: string,
+    private readonly starts: Int32Array,
+    private readonly ends: Int32Array,
+    private readonly indents: Int32Array,
     private readonly types: readonly ScalarType[],
   ) {}
 
   /** The block node whose first line is the current one, indented `indent` (a mapping or a sequence). */
   node(indent: number, depth: number): unknown {
     if (depth > MAX_DEPTH) giveUp()
-    const line = this.lines[this.at]
-    if (line.indent !== indent) giveUp()
-    return isItem(line.rest) ? this.sequence(indent, depth) : this.mapping(indent, line.rest, depth)
+    const line = this.at
+    if (this.indents[line] !== indent) giveUp()
+    return this.isItem(line) ? this.sequence(indent, depth) : this.mapping(indent, this.starts[line], depth)
+  }
+
+  /** `- ` or a lone `-` opens a sequence item. */
+  private isItem(line: number): boolean {
+    const start = this.starts[line]
+    return this.text.charCodeAt(start) === 0x2d /* - */ && (start + 1 === this.ends[line] || this.text.charCodeAt(start + 1) === 0x20)
   }
 
   /** The value after `key:` with nothing else on the line: a nested block, or null. */
   private nested(parentIndent: number, depth: number): unknown {
-    const next = this.lines[this.at]
-    if (next.indent < parentIndent) return null
-    if (next.indent === parentIndent) {
+    const next = this.at
+    const indent = this.indents[next]
+    if (indent < parentIndent) return null
+    if (indent === parentIndent) {
       // `key:` followed by `- item` at the key's own indentation (a compact sequence): left to js-yaml.
-      if (isItem(next.rest)) giveUp()
+      if (this.isItem(next)) giveUp()
       return null
     }
-    return this.node(next.indent, depth + 1)
+    return this.node(indent, depth + 1)
   }
 
   /** After a scalar value: the next line must not be indented more (a continuation, or an error js-yaml reports). */
   private endOfScalar(indent: number): void {
-    if (this.lines[this.at].indent > indent) giveUp()
+    if (this.indents[this.at] > indent) giveUp()
   }
 
   private sequence(indent: number, depth: number): unknown[] {
     const out: unknown[] = []
-    for (let line = this.lines[this.at]; line.indent === indent && isItem(line.rest); line = this.lines[this.at]) {
-      let skip = 1
-      while (skip < line.rest.length && line.rest.charCodeAt(skip) === 0x20) skip++
-      const content = line.rest.slice(skip)
-      if (keyEnd(content) !== -1) {
+    const text = this.text
+    for (let line = this.at; this.indents[line] === indent && this.isItem(line); line = this.at) {
+      const start = this.starts[line]
+      const end = this.ends[line]
+      let content = start + 1
+      while (content < end && text.charCodeAt(content) === 0x20) content++
+      if (keyEnd(text, content, end) !== -1) {
         // `- key: value`: a mapping whose keys are in the column of this first key (it starts on this line).
-        out.push(this.mapping(indent + skip, content, depth + 1))
+        out.push(this.mapping(indent + (content - start), content, depth + 1))
         continue
       }
       this.at++
-      if (content === '' || content.startsWith('#')) {
+      if (content === end || text.charCodeAt(content) === 0x23 /* # */) {
         // An empty item is null only when no block follows; js-yaml can then take a less indented line into it.
-        const next = this.lines[this.at]
-        if (next.indent <= indent) giveUp()
-        out.push(this.node(next.indent, depth + 1))
+        const next = this.indents[this.at]
+        if (next <= indent) giveUp()
+        out.push(this.node(next, depth + 1))
       } else {
-        out.push(this.value(content))
+        out.push(this.value(content, end))
         this.endOfScalar(indent)
       }
     }
-    if (this.lines[this.at].indent > indent) giveUp()
+    if (this.indents[this.at] > indent) giveUp()
     return out
   }
 
-  /** A mapping at `indent` starting on the current line; its first pair is `first` (the line's text, or what follows a sequence item's dash). */
-  private mapping(indent: number, first: string, depth: number): Record<string, unknown> {
+  /** A mapping at `indent` starting on the current line; its first pair starts at `from` (the line's content, or what follows a sequence item's dash). */
+  private mapping(indent: number, from: number, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) giveUp()
     const out: Record<string, unknown> = {}
-    let text = first
+    const text = this.text
     for (;;) {
-      const colon = keyEnd(text)
+      const end = this.ends[this.at]
+      const colon = keyEnd(text, from, end)
       if (colon === -1) giveUp()
-      const key = text.slice(0, colon)
+      const key = text.slice(from, colon)
       if (key === '__proto__' || Object.hasOwn(out, key) || this.resolvesToNonString(key)) giveUp()
       this.at++
       let start = colon + 1
-      while (start < text.length && text.charCodeAt(start) === 0x20) start++
-      const rest = text.slice(start)
-      if (rest === '' || rest.startsWith('#')) {
+      while (start < end && text.charCodeAt(start) === 0x20) start++
+      if (start === end || text.charCodeAt(start) === 0x23 /* # */) {
         out[key] = this.nested(indent, depth)
       } else {
-        out[key] = this.value(rest)
+        out[key] = this.value(start, end)
         this.endOfScalar(indent)
       }
-      const next = this.lines[this.at]
-      if (next.indent < indent) return out
-      if (next.indent > indent) giveUp()
-      if (isItem(next.rest)) giveUp()
-      text = next.rest
+      const next = this.at
+      const nextIndent = this.indents[next]
+      if (nextIndent < indent) return out
+      if (nextIndent > indent) giveUp()
+      if (this.isItem(next)) giveUp()
+      from = this.starts[next]
     }
   }
 
-  /** js-yaml turns a plain key into its core-schema value before using it as a property name: keep only keys that stay themselves. */
+  /**
+   * js-yaml turns a plain key into its core-schema value before using it as a property name: keep only keys that
+   * stay themselves. A key starts with a letter or `_` (keyEnd): with the usual types, only one starting like
+   * `null`, `true` or `false` can be anything else.
+   */
   private resolvesToNonString(key: string): boolean {
+    const first = key.charCodeAt(0)
+    if (stringsByFirst && NON_STRING_FIRST[first] === 0) return false
     if (plainKeys.has(key)) return false
     for (const t of this.types) if (t.resolve(key)) return true
     if (plainKeys.size < MAX_PLAIN_KEYS) plainKeys.add(key)
     return false
   }
 
-  /** A value on the rest of a line (left-trimmed, not empty, not a comment). */
-  private value(text: string): unknown {
-    const c = text[0]
-    if (c === '"' || c === "'") return this.quoted(text, c)
-    if (c === '[') return this.flowSequence(text)
-    if (c === '{') {
-      if (text.startsWith('{}') && END_OF_LINE.test(text.slice(2))) return {}
+  /** A value from `start` (not a space, not a comment) to the end of its line at `end`. */
+  private value(start: number, end: number): unknown {
+    const text = this.text
+    const c = text.charCodeAt(start)
+    if (c === 0x22 /* " */ || c === 0x27 /* ' */) return this.quoted(text.slice(start, end), c)
+    if (c === 0x5b /* [ */) return this.flowSequence(text.slice(start, end))
+    if (c === 0x7b /* { */) {
+      if (text.startsWith('{}', start) && END_OF_LINE.test(text.slice(start + 2, end))) return {}
       giveUp()
     }
-    return this.plain(stripComment(text), false)
+    // A ` #` starts a comment.
+    let raw = text.slice(start, end)
+    const comment = raw.indexOf(' #')
+    if (comment !== -1) raw = raw.slice(0, comment)
+    return this.plain(raw, false)
   }
 
   /** A plain scalar (comment already removed), resolved as js-yaml resolves it. */
   private plain(text: string, inFlow: boolean): unknown {
     // Spaces only: JavaScript's trim would also take U+00A0, U+3000 and the like, which YAML keeps.
-    const value = text.replace(TRAILING_SPACES, '')
-    if (value === '' || NOT_PLAIN_FIRST.has(value[0])) giveUp()
-    // (A ` #` is gone already: a comment in a block value, refused in a flow sequence.)
-    if (value.includes(': ') || value.endsWith(':')) giveUp()
-    if (inFlow && /[[\]{},:]/.test(value)) giveUp()
+    let length = text.length
+    while (length > 0 && text.charCodeAt(length - 1) === 0x20) length--
+    const value = length === text.length ? text : text.slice(0, length)
+    if (value === '') giveUp()
     const first = value.charCodeAt(0)
+    if (first < 128 && NOT_PLAIN_FIRST[first] === 1) giveUp()
+    // (A ` #` is gone already: a comment in a block value, refused in a flow sequence.)
+    if (value.includes(': ') || value.charCodeAt(length - 1) === 0x3a /* : */) giveUp()
+    if (inFlow && /[[\]{},:]/.test(value)) giveUp()
     if (stringsByFirst && first < 128 && NON_STRING_FIRST[first] === 0) return value
     for (const t of this.types) if (t.resolve(value)) return t.construct(value)
     return value
   }
 
   /** A one-line quoted string with no escapes, then at most a comment. */
-  private quoted(text: string, quote: string): string {
+  private quoted(text: string, quote: number): string {
     let value: string
     let end: number
-    if (quote === '"') {
+    if (quote === 0x22 /* " */) {
       end = text.indexOf('"', 1)
       if (end === -1) giveUp()
       value = text.slice(1, end)
@@ -289,29 +339,19 @@ class Reader {
 }
 
 /**
- * Where the `:` after a key that starts `text` is, or -1: keys the subset
- * takes are plain, start with a letter or `_`, hold letters, digits and
- * `_.-/`, and are followed by `:` and a space or the end of the line.
+ * Where the `:` after a key that starts at `from` is (before the line's `end`),
+ * or -1: keys the subset takes are plain, start with a letter or `_`, hold
+ * letters, digits and `_.-/`, and are followed by `:` and a space or the end of
+ * the line.
  */
-function keyEnd(text: string): number {
-  const first = text.charCodeAt(0)
+function keyEnd(text: string, from: number, end: number): number {
+  const first = text.charCodeAt(from)
   if (!((first >= 0x61 && first <= 0x7a) || (first >= 0x41 && first <= 0x5a) || first === 0x5f)) return -1
-  let i = 1
-  for (; i < text.length; i++) {
+  let i = from + 1
+  for (; i < end; i++) {
     const c = text.charCodeAt(i)
     if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x2d || c === 0x2f)) break
   }
-  if (i === text.length || text.charCodeAt(i) !== 0x3a /* : */) return -1
-  return i + 1 === text.length || text.charCodeAt(i + 1) === 0x20 ? i : -1
-}
-
-/** `- ` or a lone `-` opens a sequence item. */
-function isItem(rest: string): boolean {
-  return rest.charCodeAt(0) === 0x2d /* - */ && (rest.length === 1 || rest.charCodeAt(1) === 0x20)
-}
-
-/** A plain value without its trailing comment (` #` starts one). */
-function stripComment(text: string): string {
-  const at = text.indexOf(' #')
-  return at === -1 ? text : text.slice(0, at)
+  if (i === end || text.charCodeAt(i) !== 0x3a /* : */) return -1
+  return i + 1 === end || text.charCodeAt(i + 1) === 0x20 ? i : -1
 }
