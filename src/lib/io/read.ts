@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs'
-import { dirname } from 'node:path'
 import { isInside, RealPaths } from './real-paths.js'
 
 export { isInside, RealPaths }
@@ -48,10 +47,7 @@ const CHUNK = 64 * 1024
 /** With `root`: a refusal when the file's folder (after following symlinks) lies outside it. */
 export function folderOutside(abs: string, options: ReadOptions): ReadRefusal | undefined {
   if (options.root === undefined) return undefined
-  const real = options.realPaths ?? new RealPaths()
-  const realRoot = real.of(options.root) ?? options.root
-  const realDir = real.of(dirname(abs))
-  if (realDir !== null && real.isInside(realRoot, realDir)) return undefined
+  if ((options.realPaths ?? new RealPaths()).folderInside(options.root, abs)) return undefined
   return {
     kind: 'outside-root',
     message: `${options.display} lies in a folder that is a symlink leading outside the repository; ssmd does not read through it (replace the link with a real folder)`,

@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs'
-import { isAbsolute, relative } from 'node:path'
+import { dirname, isAbsolute, relative, sep } from 'node:path'
 
 /** Real paths of a root and its folders, resolved once per workspace. */
 export class RealPaths {
@@ -16,6 +16,27 @@ export class RealPaths {
     }
     return r
   }
+  /** The last folder folderInside answered for (the files of a folder are asked about one after another). */
+  private last?: { root: string; dir: string; inside: boolean }
+
+  /**
+   * Whether the folder holding `abs` lies inside `root` once both are resolved
+   * (the same answer as isInside of their real paths, remembered like them).
+   */
+  folderInside(root: string, abs: string): boolean {
+    const last = this.last
+    // The same folder as the last file asked about: `abs` is that folder, a separator and a name (POSIX paths).
+    if (last !== undefined && last.root === root && sep === '/') {
+      const cut = last.dir.length
+      if (abs.length > cut + 1 && abs.charCodeAt(cut) === 0x2f && abs.indexOf('/', cut + 1) === -1 && abs.startsWith(last.dir)) return last.inside
+    }
+    const dir = dirname(abs)
+    const realDir = this.of(dir)
+    const inside = realDir !== null && this.isInside(this.of(root) ?? root, realDir)
+    this.last = { root, dir, inside }
+    return inside
+  }
+
   /** The real path, or null when it does not resolve. */
   of(path: string): string | null {
     let r = this.cache.get(path)
