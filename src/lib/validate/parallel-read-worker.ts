@@ -77,7 +77,8 @@ export async function runWorker(input: WorkerInput): Promise<void> {
     const checked = checks.check(doc)
     const { failures } = 'then' in checked ? await checked : checked
     if (failures.length > 0) return null
-    void doc.facts
+    // Posted at once: no shared copies of its strings here (see factsOf).
+    doc.factsWith(s => s)
     return packAnswer(doc.problem, doc.memo as Record<string, unknown>)
   }
 

@@ -24,11 +24,17 @@ export interface DocumentFacts {
 
 const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
-export function factsOf(kind: DocumentKind, data: unknown): DocumentFacts {
+/**
+ * The facts of a document's content. `share` makes the strings kept (by
+ * default one shared copy each, see own); the second thread, which posts
+ * them at once, keeps them as they are (the main thread shares them as it
+ * takes them, ownFacts).
+ */
+export function factsOf(kind: DocumentKind, data: unknown, share: (s: string) => string = own): DocumentFacts {
   if (!isMapping(data)) return { isObject: false }
-  if (kind === 'environment') return makeFacts(true, typeof data.feed === 'string' ? own(data.feed) : undefined, typeof data.schema === 'string' ? own(data.schema) : undefined)
+  if (kind === 'environment') return makeFacts(true, typeof data.feed === 'string' ? share(data.feed) : undefined, typeof data.schema === 'string' ? share(data.schema) : undefined)
   if (kind === 'feed') {
-    const status = typeof data.status === 'string' ? own(data.status) : undefined
+    const status = typeof data.status === 'string' ? share(data.status) : undefined
     return makeFacts(true, undefined, undefined, status, Array.isArray(data.versions) ? encodeDates(data.versions) : undefined)
   }
   return { isObject: true }
@@ -302,10 +308,15 @@ export class SsmdDocument<T = unknown> {
 
   /** What rules across files read of this document; available after the data is released. */
   get facts(): DocumentFacts {
+    return this.factsWith()
+  }
+
+  /** The facts (see `facts`); when they are made here, their strings kept by `share` (see factsOf). */
+  factsWith(share?: (s: string) => string): DocumentFacts {
     const memo = this.memo
     let facts = memo.facts as DocumentFacts | undefined
     if (facts === undefined) {
-      facts = factsOf(this.kind, this.data)
+      facts = factsOf(this.kind, this.data, share)
       this.remember('facts', facts)
     }
     return facts
