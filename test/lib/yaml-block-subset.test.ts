@@ -408,6 +408,19 @@ describe('the block-YAML fast reader (yaml/block-subset.ts)', () => {
     expect(taken).to.be.greaterThan(400)
   })
 
+  it('reads documents of more lines than its line store holds, before and after one beyond what it keeps', () => {
+    const keys = `${Array.from({ length: 5000 }, (_, i) => `k${i}: v${i}`).join('\n')}\n`
+    const items = `items:\n${Array.from({ length: 70_000 }, (_, i) => `  - ${i}`).join('\n')}\n`
+    for (const [text, where] of [
+      ['a: 1\n', 'small'],
+      [keys, '5,000 keys'],
+      [items, '70,000 items'],
+      ['b: [x, y]\n', 'small, after'],
+      [keys, '5,000 keys, after'],
+    ])
+      expect(expectSameAsJsYaml(text, where), where).to.equal(true)
+  })
+
   it('gives ssmd the same value, or the same located problem, whichever reader reads the text', () => {
     const texts = ['name: x\nversions:\n  - version: v1\n', 'a: 1\na: 2\n', 'a: [x,\n', 'a:\n\tb: 1\n', 'a: !!binary x\n']
     for (const text of texts) {

@@ -4,6 +4,7 @@
  * range in the file, as an editor's "go to definition" needs it. The compiler records which
  * expression resolved to what; this turns them into capnp's identifiers.
  */
+import { grown } from '../core/arrays.js'
 import type { Span } from './ast.js'
 import type { CapnpIdentifiers } from './model.js'
 
@@ -45,11 +46,7 @@ export class ResolvedNames {
 
   add(s: Span, typeId: string): void {
     const n = this.ids.length
-    if (n * 4 + 4 > this.spans.length) {
-      const grown = new Int32Array(this.spans.length * 2)
-      grown.set(this.spans)
-      this.spans = grown
-    }
+    if (n * 4 + 4 > this.spans.length) this.spans = grown(this.spans, this.spans.length * 2)
     const at = n * 4
     this.spans[at] = s.line
     this.spans[at + 1] = s.col

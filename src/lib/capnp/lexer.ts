@@ -6,6 +6,7 @@
  * and literal values (numbers, decoded strings, bytes) are computed when asked for. A file of
  * millions of tokens therefore costs a few bytes per token, not an object each.
  */
+import { grown } from '../core/arrays.js'
 
 export interface Span {
   line: number
@@ -138,11 +139,7 @@ class LineTable {
     let count = 1
     starts[0] = 0
     for (let at = src.indexOf('\n'); at !== -1; at = src.indexOf('\n', at + 1)) {
-      if (count === starts.length) {
-        const grown = new Int32Array(starts.length * 2)
-        grown.set(starts)
-        starts = grown
-      }
+      if (count === starts.length) starts = grown(starts, starts.length * 2)
       starts[count++] = at + 1
     }
     this.starts = starts
@@ -370,15 +367,9 @@ export class TokenList {
   push(kind: number, start: number, end: number): void {
     if (this.length === this.kinds.length) {
       const size = this.kinds.length * 2
-      const kinds = new Uint8Array(size)
-      kinds.set(this.kinds)
-      this.kinds = kinds
-      const starts = new Int32Array(size)
-      starts.set(this.starts)
-      this.starts = starts
-      const ends = new Int32Array(size)
-      ends.set(this.ends)
-      this.ends = ends
+      this.kinds = grown(this.kinds, size)
+      this.starts = grown(this.starts, size)
+      this.ends = grown(this.ends, size)
     }
     this.kinds[this.length] = kind
     this.starts[this.length] = start

@@ -7,3 +7,13 @@
 export function compact<T>(items: T[]): T[] {
   return items.slice()
 }
+
+/** The typed arrays ssmd grows as stores of numbers (token and line offsets, cache columns). */
+type NumberStore = Int32Array | Uint8Array | Uint16Array | Float64Array
+
+/** A store grown to `length` items (at least its own length), of its own type, with its items first. */
+export function grown<T extends NumberStore>(store: T, length: number): T {
+  const bigger = new (store.constructor as new (length: number) => T)(length)
+  bigger.set(store)
+  return bigger
+}

@@ -7,6 +7,7 @@
  * about twenty times faster, and an entry becomes an object only when its file
  * is looked up. Schemas and the policy, whose data is kept, stay whole objects.
  */
+import { grown } from '../core/arrays.js'
 import type { ReadProblem } from '../yaml/read.js'
 import { makeFacts, type DocumentFacts } from './document.js'
 
@@ -255,15 +256,10 @@ export class EntryColumns {
 
   private grow(): void {
     const n = this.flags.length * 2
-    const grown = <T extends Float64Array | Uint8Array | Uint16Array>(a: T, make: (k: number) => T, per: number): T => {
-      const b = make(n * per)
-      b.set(a)
-      return b
-    }
-    this.stamps = grown(this.stamps, k => new Float64Array(k), STAMP)
-    this.digests = grown(this.digests, k => new Uint8Array(k), DIGEST)
-    this.blobs = grown(this.blobs, k => new Uint8Array(k), BLOB)
-    this.flags = grown(this.flags, k => new Uint16Array(k), 1)
+    this.stamps = grown(this.stamps, n * STAMP)
+    this.digests = grown(this.digests, n * DIGEST)
+    this.blobs = grown(this.blobs, n * BLOB)
+    this.flags = grown(this.flags, n)
   }
 }
 

@@ -20,6 +20,7 @@
  * engine's string search. See docs/performance.md.
  */
 import jsYaml from 'js-yaml'
+import { grown } from '../core/arrays.js'
 
 /** What `readBlockSubset` returns for text outside the subset. */
 export const NOT_SUBSET: unique symbol = Symbol('not in the block subset')
@@ -144,14 +145,9 @@ export function readBlockSubset(text: string): unknown {
 function growLines(needed: number): void {
   let size = starts.length * 2
   while (size < needed) size *= 2
-  const grow = (a: Int32Array) => {
-    const b = new Int32Array(size)
-    b.set(a)
-    return b
-  }
-  starts = grow(starts)
-  ends = grow(ends)
-  indents = grow(indents)
+  starts = grown(starts, size)
+  ends = grown(ends, size)
+  indents = grown(indents, size)
 }
 
 class Reader {
