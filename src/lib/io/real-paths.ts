@@ -16,6 +16,7 @@ export class RealPaths {
     }
     return r
   }
+
   /** The last folder folderInside answered for (the files of a folder are asked about one after another). */
   private last?: { root: string; dir: string; inside: boolean }
 

@@ -228,7 +228,7 @@ export class ParallelRead implements DocumentPrefetch {
 
   /**
    * Resolves with the worker's exit code once it has ended (keeping the process alive until then).
-   * @public the build's run of the worker (scripts/build.js)
+   * @public the build's run of the worker (writeThreadCache in scripts/bundle-light.js)
    */
   exited(): Promise<number> {
     this.worker.ref()
